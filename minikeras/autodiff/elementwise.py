@@ -1,0 +1,293 @@
+"""Elementwise primitives: broadcasting binary ops and unary math, each VJP under its forward."""
+import numpy as np
+
+from .function import Function, unbroadcast
+
+# --------------------------------------------------------------------------------------
+# Elementwise binary (broadcasting; gradients are summed back to each input's shape)
+# --------------------------------------------------------------------------------------
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return unbroadcast(gy, a.shape), unbroadcast(gy, b.shape)
+
+
+class Subtract(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return unbroadcast(gy, a.shape), unbroadcast(-gy, b.shape)
+
+
+class Multiply(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return (unbroadcast(gy * b.data, a.shape) if a.requires_grad else None,
+                unbroadcast(gy * a.data, b.shape) if b.requires_grad else None)
+
+
+class Divide(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b.data
+        return (unbroadcast(ga, a.shape) if a.requires_grad else None,
+                unbroadcast(-ga * a.data / b.data, b.shape) if b.requires_grad else None)
+
+
+class Power(Function):
+    """a ** b; d/da = b a^(b-1), d/db = a^b log a (taken as 0 where a <= 0)."""
+
+    def forward(self, a, b):
+        self.y = a ** b
+        return self.y
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy * b.data * a.data ** (b.data - 1) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            safe = np.where(a.data > 0, a.data, 1)
+            gb = unbroadcast(gy * self.y * np.log(safe), b.shape)
+        return (None if ga is None else unbroadcast(ga, a.shape)), gb
+
+
+class Maximum(Function):
+    """max(a, b); the gradient goes to ``a`` where a >= b."""
+
+    def forward(self, a, b):
+        self.mask = a >= b
+        return np.maximum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        zero = np.zeros((), gy.dtype)
+        return (unbroadcast(np.where(self.mask, gy, zero), a.shape) if a.requires_grad else None,
+                unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
+
+
+class Minimum(Function):
+    """min(a, b); the gradient goes to ``a`` where a <= b."""
+
+    def forward(self, a, b):
+        self.mask = a <= b
+        return np.minimum(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        zero = np.zeros((), gy.dtype)
+        return (unbroadcast(np.where(self.mask, gy, zero), a.shape) if a.requires_grad else None,
+                unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
+
+
+class Where(Function):
+    """where(cond, a, b); ``cond`` gets no gradient."""
+
+    def forward(self, cond, a, b):
+        self.cond = cond.astype(bool)
+        return np.where(self.cond, a, b)
+
+    def backward(self, gy):
+        _, a, b = self.inputs
+        zero = np.zeros((), gy.dtype)
+        return (None,
+                unbroadcast(np.where(self.cond, gy, zero), a.shape) if a.requires_grad else None,
+                unbroadcast(np.where(self.cond, zero, gy), b.shape) if b.requires_grad else None)
+
+
+# --------------------------------------------------------------------------------------
+# Elementwise unary
+# --------------------------------------------------------------------------------------
+
+
+class Negative(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return (-gy,)
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * self.y,)
+
+
+class Log(Function):
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, gy):
+        return (gy / self.inputs[0].data,)
+
+
+class Log1p(Function):
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, gy):
+        return (gy / (1 + self.inputs[0].data),)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy / (2 * self.y),)
+
+
+class Square(Function):
+    def forward(self, x):
+        return np.square(x)
+
+    def backward(self, gy):
+        return (gy * 2 * self.inputs[0].data,)
+
+
+class Abs(Function):
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, gy):
+        return (gy * np.sign(self.inputs[0].data),)
+
+
+class Sign(Function):
+    """sign(x); its derivative is zero almost everywhere."""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, gy):
+        return (np.zeros_like(gy),)
+
+
+class Clip(Function):
+    """clip(x, lo, hi); the gradient passes where lo <= x <= hi."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        inside = (x >= self.lo) & (x <= self.hi)
+        return (np.where(inside, gy, np.zeros((), gy.dtype)),)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return (gy * (1 - self.y * self.y),)
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return self.y
+
+    def backward(self, gy):
+        return (gy * self.y * (1 - self.y),)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, gy):
+        return (gy * self.mask,)
+
+
+class Softplus(Function):
+    """log(1 + exp(x)) as logaddexp(x, 0); derivative sigmoid(x)."""
+
+    def forward(self, x):
+        return np.logaddexp(x, np.zeros((), x.dtype))
+
+    def backward(self, gy):
+        return (gy * Sigmoid().forward(self.inputs[0].data),)
+
+
+class Erf(Function):
+    """The error function; derivative 2/sqrt(pi) exp(-x^2)."""
+
+    def forward(self, x):
+        return erf(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return (gy * (2 / np.sqrt(np.pi)) * np.exp(-x * x),)
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        return x.astype(self.dtype, copy=False)
+
+    def backward(self, gy):
+        return (gy.astype(self.inputs[0].dtype, copy=False),)
+
+
+def erf(x):
+    """erf(x) to float64 accuracy using numpy only.
+
+    For |x| < 2.5 a Maclaurin series (alternating terms, enough of them for
+    1e-16); beyond, erfc's continued fraction. Both from Abramowitz & Stegun 7.1.
+    """
+    x = np.asarray(x)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    z = np.abs(x.astype(np.float64))
+    out = np.empty_like(z)
+    small = z < 2.5
+    out[small] = _erf_series(z[small])
+    out[~small] = 1 - _erfc_continued_fraction(z[~small])
+    return (np.sign(x) * out).astype(dtype)
+
+
+def _erf_series(z):
+    # erf z = 2/sqrt(pi) * sum_n (-1)^n z^(2n+1) / (n! (2n+1))
+    term = z.copy()
+    total = z.copy()
+    z2 = z * z
+    for n in range(1, 60):
+        term = -term * z2 / n
+        total += term / (2 * n + 1)
+    return total * (2 / np.sqrt(np.pi))
+
+
+def _erfc_continued_fraction(z):
+    # erfc z = exp(-z^2)/sqrt(pi) * 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + 2/(z + ...)))))
+    frac = z.copy()
+    for k in range(60, 0, -1):
+        frac = z + (k / 2) / frac
+    return np.exp(-z * z) / np.sqrt(np.pi) / frac
+

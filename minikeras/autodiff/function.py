@@ -1,0 +1,60 @@
+"""The Function base: one differentiable operation on raw arrays.
+
+A subclass implements ``forward(*arrays) -> array`` and
+``backward(grad_output) -> tuple of input grads`` (``None`` for an input that
+gets no gradient). It keeps on ``self`` whatever backward needs.
+"""
+import numpy as np
+
+from . import grad_mode
+from .tensor import Tensor, as_tensor
+
+
+class Function:
+    """Base class of every primitive; calling an instance applies it to tensors."""
+
+    inputs = ()
+    generation = 0
+
+    def __call__(self, *inputs):
+        tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        out = self.forward(*[t.data for t in tensors])
+        if grad_mode.is_anomaly_enabled():
+            _check_finite(self, out)
+        result = Tensor(out)
+        if grad_mode.is_grad_enabled():
+            for t in tensors:
+                if t.requires_grad:
+                    self.inputs = tensors
+                    self.generation = max(x.generation for x in tensors)
+                    result.creator = self
+                    result.generation = self.generation + 1
+                    result.requires_grad = True
+                    break
+        return result
+
+    def forward(self, *xs):
+        raise NotImplementedError
+
+    def backward(self, gy):
+        raise NotImplementedError
+
+    def input_shapes(self):
+        return [x.shape for x in self.inputs]
+
+
+def _check_finite(fn, out):
+    if np.issubdtype(out.dtype, np.inexact) and not np.all(np.isfinite(out)):
+        raise FloatingPointError(
+            f"Anomaly detected: primitive {type(fn).__name__} produced NaN or Inf.")
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the gradient of broadcasting an input to grad's shape."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if lead or grad.shape != shape else grad

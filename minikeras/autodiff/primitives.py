@@ -1,0 +1,232 @@
+"""The differentiable primitives, each with its vector-Jacobian product under its forward.
+
+Everything else in minikeras (ops, layers, losses) is composed from these, so a
+gradient is written once, here, and checked once, in tests/test_gradcheck.py.
+The Function classes live in elementwise.py, structural.py and nn.py; this
+module gives each a functional form and lists them all in ``PRIMITIVES``.
+"""
+import numpy as np
+
+from . import elementwise as E
+from . import nn as N
+from . import structural as S
+from .tensor import Tensor, as_tensor
+
+
+def _binary(cls):
+    def apply(a, b):
+        a, b = _pair(a, b)
+        return cls()(a, b)
+    apply.__name__ = cls.__name__.lower()
+    return apply
+
+
+def _pair(a, b):
+    """Tensors for a binary op; a python number takes the dtype of the other operand."""
+    if not isinstance(a, (Tensor, np.ndarray, np.generic)) and isinstance(b, (Tensor, np.ndarray)):
+        return as_tensor(np.asarray(a, dtype=_float_like(b))), b
+    if not isinstance(b, (Tensor, np.ndarray, np.generic)) and isinstance(a, (Tensor, np.ndarray)):
+        return a, as_tensor(np.asarray(b, dtype=_float_like(a)))
+    return a, b
+
+
+def _float_like(x):
+    dtype = x.dtype
+    return dtype if np.issubdtype(dtype, np.floating) else None
+
+
+add = _binary(E.Add)
+subtract = _binary(E.Subtract)
+multiply = _binary(E.Multiply)
+divide = _binary(E.Divide)
+power = _binary(E.Power)
+maximum = _binary(E.Maximum)
+minimum = _binary(E.Minimum)
+matmul = _binary(S.MatMul)
+
+
+def where(condition, x1, x2):
+    x1, x2 = _pair(x1, x2)
+    return E.Where()(condition, x1, x2)
+
+
+def negative(x):
+    return E.Negative()(x)
+
+
+def exp(x):
+    return E.Exp()(x)
+
+
+def log(x):
+    return E.Log()(x)
+
+
+def log1p(x):
+    return E.Log1p()(x)
+
+
+def sqrt(x):
+    return E.Sqrt()(x)
+
+
+def square(x):
+    return E.Square()(x)
+
+
+def abs(x):  # noqa: A001 - mirrors numpy / keras.ops naming
+    return E.Abs()(x)
+
+
+def sign(x):
+    return E.Sign()(x)
+
+
+def clip(x, x_min, x_max):
+    return E.Clip(x_min, x_max)(x)
+
+
+def tanh(x):
+    return E.Tanh()(x)
+
+
+def sigmoid(x):
+    return E.Sigmoid()(x)
+
+
+def relu(x):
+    return E.Relu()(x)
+
+
+def softplus(x):
+    return E.Softplus()(x)
+
+
+def erf(x):
+    return E.Erf()(x)
+
+
+def cast(x, dtype):
+    return E.Cast(dtype)(x)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return S.Sum(axis, keepdims)(x)
+
+
+def mean(x, axis=None, keepdims=False):
+    return S.Mean(axis, keepdims)(x)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return S.Max(axis, keepdims)(x)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return S.Min(axis, keepdims)(x)
+
+
+def reshape(x, shape):
+    return S.Reshape(tuple(shape) if not isinstance(shape, int) else shape)(x)
+
+
+def transpose(x, axes=None):
+    return S.Transpose(None if axes is None else tuple(axes))(x)
+
+
+def broadcast_to(x, shape):
+    return S.BroadcastTo(shape)(x)
+
+
+def concatenate(xs, axis=0):
+    return S.Concatenate(axis)(*xs)
+
+
+def stack(xs, axis=0):
+    return S.Stack(axis)(*xs)
+
+
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return S.GetItem(index)(x)
+
+
+def take(x, indices, axis=None):
+    return S.Take(axis)(x, indices)
+
+
+def dense(x, w, b=None):
+    return S.Dense()(x, w) if b is None else S.Dense()(x, w, b)
+
+
+def softmax(x, axis=-1):
+    return N.Softmax(axis)(x)
+
+
+def log_softmax(x, axis=-1):
+    return N.LogSoftmax(axis)(x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return N.LogSumExp(axis, keepdims)(x)
+
+
+def softmax_cross_entropy(labels, logits, axis=-1):
+    return N.SoftmaxCrossEntropy(axis)(labels, logits)
+
+
+def sigmoid_cross_entropy(labels, logits):
+    labels, logits = _pair(labels, logits)
+    return N.SigmoidCrossEntropy()(labels, logits)
+
+
+PRIMITIVES = {f.__name__: f for f in (
+    add, subtract, multiply, divide, power, maximum, minimum, matmul, where,
+    negative, exp, log, log1p, sqrt, square, abs, sign, clip, tanh, sigmoid, relu,
+    softplus, erf, cast, sum, mean, max, min, reshape, transpose, broadcast_to,
+    concatenate, stack, getitem, take, dense, softmax, log_softmax, logsumexp,
+    softmax_cross_entropy, sigmoid_cross_entropy)}
+
+
+def _compare(ufunc):
+    """A comparison operator: a boolean Tensor, outside the graph (it has no gradient)."""
+    def apply(a, b):
+        return Tensor(ufunc(np.asarray(a), np.asarray(b)))
+    return apply
+
+
+def _install_operators():
+    t = Tensor
+    t.__add__ = add
+    t.__radd__ = lambda a, b: add(b, a)
+    t.__sub__ = subtract
+    t.__rsub__ = lambda a, b: subtract(b, a)
+    t.__mul__ = multiply
+    t.__rmul__ = lambda a, b: multiply(b, a)
+    t.__truediv__ = divide
+    t.__rtruediv__ = lambda a, b: divide(b, a)
+    t.__pow__ = power
+    t.__rpow__ = lambda a, b: power(b, a)
+    t.__matmul__ = matmul
+    t.__rmatmul__ = lambda a, b: matmul(b, a)
+    t.__neg__ = negative
+    t.__abs__ = abs
+    t.__getitem__ = getitem
+    t.__lt__ = _compare(np.less)
+    t.__le__ = _compare(np.less_equal)
+    t.__gt__ = _compare(np.greater)
+    t.__ge__ = _compare(np.greater_equal)
+    t.__eq__ = _compare(np.equal)
+    t.__ne__ = _compare(np.not_equal)
+    t.__hash__ = object.__hash__
+    t.T = property(transpose)
+    t.reshape = lambda self, *shape: reshape(self, shape[0] if len(shape) == 1 else shape)
+    t.sum = sum
+    t.mean = mean
+    t.astype = cast
+
+
+_install_operators()

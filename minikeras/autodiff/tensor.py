@@ -1,0 +1,138 @@
+"""Tensor: an array that remembers the Function that made it, and backpropagation."""
+import heapq
+import itertools
+
+import numpy as np
+
+from .. import backend
+
+
+class Tensor:
+    """An array plus what reverse-mode autodiff needs.
+
+    Attributes:
+        data: the numpy array.
+        grad: accumulated gradient (leaf tensors only, after ``backward``).
+        creator: the Function that produced this tensor, or None for a leaf.
+        generation: depth in the graph; backward runs from high to low.
+        requires_grad: whether gradients flow to this tensor.
+        logits: for a probability output (softmax / sigmoid), the tensor of logits it
+            was computed from, so a crossentropy can use the stable logits formula.
+    """
+
+    __slots__ = ("data", "grad", "creator", "generation", "requires_grad", "name", "logits",
+                 "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad=False, name=None):
+        self.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+        self.requires_grad = requires_grad
+        self.name = name
+        self.logits = None
+
+    # ---- array-like surface -------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def numpy(self):
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __repr__(self):
+        return f"Tensor({self.data!r})"
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    # ---- backpropagation ----------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+        for leaf, g in backprop(self, grad, retain_graph).items():
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def as_tensor(x, dtype=None):
+    """Wrap ``x`` as a Tensor (tensors pass through; python numbers become floatx arrays)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, int, float)) and dtype is None:
+        dtype = backend.floatx()
+    return Tensor(np.asarray(x, dtype=dtype))
+
+
+def backprop(root, grad=None, retain_graph=False):
+    """Run reverse mode once from ``root``; return {leaf tensor: gradient}.
+
+    The walk is iterative and generation-ordered (a Function runs only after
+    every consumer of its output has contributed), so deep graphs never touch
+    Python's recursion limit. Unless ``retain_graph``, the graph is freed.
+    """
+    if grad is None:
+        grad = np.ones_like(root.data)
+    grad = np.asarray(grad, dtype=root.data.dtype)
+    leaves = {}
+    if root.creator is None:
+        if root.requires_grad:
+            leaves[root] = grad
+        return leaves
+    counter = itertools.count()
+    pending = {root.creator: grad}
+    heap = [(-root.creator.generation, next(counter), root.creator)]
+    while heap:
+        fn = heapq.heappop(heap)[2]
+        gxs = fn.backward(pending.pop(fn))
+        for x, gx in zip(fn.inputs, gxs):
+            if gx is None or not x.requires_grad:
+                continue
+            creator = x.creator
+            if creator is None:
+                leaves[x] = leaves[x] + gx if x in leaves else gx
+            elif creator in pending:
+                pending[creator] = pending[creator] + gx
+            else:
+                pending[creator] = gx
+                heapq.heappush(heap, (-creator.generation, next(counter), creator))
+        if not retain_graph:
+            fn.inputs = ()
+    if not retain_graph:
+        root.creator = None
+    return leaves
+
+
+def grad(output, inputs, output_grad=None, retain_graph=False):
+    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists)."""
+    leaves = backprop(output, output_grad, retain_graph)
+    return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]

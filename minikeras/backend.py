@@ -1,0 +1,71 @@
+"""Global numeric settings and the array module.
+
+Every piece of math in minikeras reaches the array library through ``xp`` so
+that a GPU array module can replace numpy in one place later.
+"""
+import numpy as np
+
+xp = np  # the array module
+
+_config = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+_FLOAT_DTYPES = ("float16", "float32", "float64", "bfloat16")
+
+
+def floatx():
+    """Return the default float dtype name (``"float32"`` unless changed)."""
+    return _config["floatx"]
+
+
+def set_floatx(value):
+    """Set the default float dtype name used for weights and computation."""
+    if value not in _FLOAT_DTYPES:
+        raise ValueError(
+            f"Unknown floatx type: {value!r}. Expected one of {_FLOAT_DTYPES}.")
+    _config["floatx"] = str(value)
+
+
+def epsilon():
+    """Return the fuzz factor used to clip probabilities and guard divisions (1e-7)."""
+    return _config["epsilon"]
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by :func:`epsilon`."""
+    _config["epsilon"] = float(value)
+
+
+def image_data_format():
+    """Return ``"channels_last"`` or ``"channels_first"``."""
+    return _config["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    """Set the default image layout for convolution and pooling layers."""
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "The `data_format` argument must be one of 'channels_first', "
+            f"'channels_last'. Received: {data_format!r}")
+    _config["image_data_format"] = data_format
+
+
+def standardize_dtype(dtype):
+    """Return a dtype name, with ``None`` meaning :func:`floatx`."""
+    if dtype is None:
+        return floatx()
+    return np.dtype(dtype).name
+
+
+def is_float_dtype(dtype):
+    return np.issubdtype(np.dtype(dtype), np.floating)
+
+
+def cast_to_floatx(x):
+    """Return ``x`` as an array of the default float dtype (no copy when it already is)."""
+    return np.asarray(x, dtype=floatx())
+
+
+def clear_session(free_memory=True):
+    """Reset automatic names (``dense``, ``dense_1``, ...) as if the process had just started."""
+    del free_memory
+    from .naming import reset_names  # lazy: keeps backend free of imports
+    reset_names()

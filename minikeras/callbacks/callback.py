@@ -1,0 +1,176 @@
+"""Callback base, CallbackList, History and ProgbarLogger."""
+from ..registry import Registry
+from ..utils.progbar import Progbar
+
+CALLBACKS = Registry("callback")
+
+_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+          "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+          "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+          "on_predict_batch_begin", "on_predict_batch_end")
+
+
+@CALLBACKS.register("Callback")
+class Callback:
+    """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set by fit."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_batch_begin(self, batch, logs=None):
+        """Keras 2 name; called by the default ``on_train_batch_begin``."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Keras 2 name; called by the default ``on_train_batch_end``."""
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks=None, model=None, params=None):
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    f"Expected every callback to be a keras.callbacks.Callback instance. "
+                    f"Received: {cb!r} (of type {type(cb).__name__})")
+            if model is not None:
+                cb.set_model(model)
+            if params is not None:
+                cb.set_params(params)
+
+    def __getattr__(self, hook):
+        if hook not in _HOOKS:
+            raise AttributeError(hook)
+
+        def call_all(*args):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args)
+        return call_all
+
+
+@CALLBACKS.register("History")
+class History(Callback):
+    """Records the epoch logs: ``history[name]`` is a list with one value per epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(value)
+        if self.model is not None:
+            self.model.history = self
+
+
+@CALLBACKS.register("ProgbarLogger")
+class ProgbarLogger(Callback):
+    """Prints ``Epoch i/N`` and a progress line per epoch (fit), or one bar (evaluate/predict)."""
+
+    def __init__(self):
+        super().__init__()
+        self.progbar = None
+        self.epochs = 1
+        self.verbose = 1
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.verbose = params.get("verbose", 1)
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _new_bar(self, target):
+        self.progbar = Progbar(target=target, verbose=self.verbose,
+                               stateful_metrics=())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+        self._new_bar(self.target)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._update(self.progbar._seen, logs, finalize=True)
+
+    def on_test_begin(self, logs=None):
+        if self.model is None or not getattr(self.model, "_in_fit", False):
+            self._new_bar(self.params.get("steps"))
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not getattr(self.model, "_in_fit", False):
+            self._update(batch + 1, logs)
+
+    def on_test_end(self, logs=None):
+        if not getattr(self.model, "_in_fit", False):
+            self._update(self.progbar._seen, logs, finalize=True)
+
+    def on_predict_begin(self, logs=None):
+        self._new_bar(self.params.get("steps"))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch + 1, None)
+
+    def on_predict_end(self, logs=None):
+        self._update(self.progbar._seen, None, finalize=True)
+
+    def _update(self, step, logs, finalize=False):
+        values = [(k, float(v)) for k, v in (logs or {}).items()]
+        self.progbar.stateful_metrics = {k for k, _ in values}
+        self.progbar.update(step, values, finalize=finalize)

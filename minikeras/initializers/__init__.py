@@ -1,0 +1,93 @@
+"""keras.initializers: every Keras 3 initializer, under all its Keras names.
+
+Each initializer is called as ``init(shape, dtype=None)`` and returns a numpy
+array (dtype ``backend.floatx()`` by default). Names are resolved only through
+``INITIALIZERS``; each class registers itself where it is defined.
+"""
+import numpy as np
+
+from ..autodiff.tensor import Tensor
+from ..registry import CUSTOM_OBJECTS
+from .base import INITIALIZERS, Initializer, RandomInitializer, compute_fans
+from .constant_initializers import Constant, FixedValue, Identity, Ones, Zeros
+from .random_initializers import Orthogonal, RandomNormal, RandomUniform, TruncatedNormal
+from .variance_scaling import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal,
+                               LecunUniform, VarianceScaling)
+
+# Keras's lower-case and compatibility spellings of the classes.
+constant = Constant
+zeros = zero = Zeros
+ones = one = Ones
+identity = IdentityInitializer = Identity
+orthogonal = OrthogonalInitializer = Orthogonal
+random_normal = normal = RandomNormal
+random_uniform = uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_uniform = HeUniform
+he_normal = HeNormal
+lecun_uniform = LecunUniform
+lecun_normal = LecunNormal
+
+_MODULE = "keras.initializers"
+
+
+def serialize(initializer):
+    """The Keras config dict of an initializer (None stays None).
+
+    A registered or custom class gives ``{"module", "class_name", "config",
+    "registered_name"}``; a plain function gives a ``"function"`` entry naming it;
+    the fixed-array initializer from ``get(array)`` is stored as a ``Constant``.
+    """
+    if initializer is None:
+        return None
+    if isinstance(initializer, FixedValue):
+        return {"module": _MODULE, "class_name": "Constant", "config": initializer.get_config(),
+                "registered_name": None}
+    if hasattr(initializer, "get_config"):
+        return INITIALIZERS.serialize(initializer, _MODULE)
+    if callable(initializer) and hasattr(initializer, "__name__"):
+        name = CUSTOM_OBJECTS.name_of(initializer) or initializer.__name__
+        return {"module": getattr(initializer, "__module__", None), "class_name": "function",
+                "config": initializer.__name__, "registered_name": name}
+    raise ValueError(
+        f"Cannot serialize {initializer!r}: expected an Initializer (with get_config) or a "
+        "named function.")
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild an initializer from a config dict (or a name)."""
+    if isinstance(config, str):
+        config = {"class_name": config, "config": {}}
+    obj = INITIALIZERS.deserialize(config, custom_objects)
+    return obj() if isinstance(obj, type) else obj
+
+
+def get(identifier):
+    """Resolve an initializer identifier.
+
+    Args:
+        identifier: None (returns None); a name such as ``"glorot_uniform"``,
+            ``"GlorotUniform"``, ``"normal"`` or ``"constant"``; a config dict; an
+            initializer class (instantiated with defaults); a callable (returned as is);
+            or a numpy array / Tensor, which becomes an initializer returning exactly
+            that array (the requested shape must match it).
+
+    Raises:
+        ValueError: for an unknown name (listing the closest names) or any other input.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (dict, str)):
+        return deserialize(identifier)
+    if isinstance(identifier, (np.ndarray, np.generic, Tensor)):
+        return FixedValue(identifier)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    hint = (f" To fill a weight with {identifier!r}, use keras.initializers.Constant("
+            f"{identifier!r})." if isinstance(identifier, (int, float)) else "")
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}.{hint}")

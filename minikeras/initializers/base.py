@@ -1,0 +1,168 @@
+"""The initializer registry, the Initializer base classes and shared helpers.
+
+An initializer is called as ``init(shape, dtype=None)`` and returns a numpy array
+of that shape, of dtype ``backend.floatx()`` unless ``dtype`` says otherwise.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from .. import backend
+from .. import random as mk_random
+from ..registry import Registry
+
+INITIALIZERS = Registry("initializer")
+
+
+def standardize_shape(shape, who="initializer"):
+    """Return ``shape`` as a tuple of non-negative python ints (an int means a 1-D shape)."""
+    if isinstance(shape, (numbers.Integral,)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(
+            f"{who} expected `shape` to be a tuple of integers, e.g. (784, 64). "
+            f"Received: shape={shape!r}") from None
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
+            raise ValueError(
+                f"{who} needs a fully defined shape of non-negative integers. "
+                f"Received: shape={shape!r}. Build the layer with a known input shape first.")
+    return tuple(int(d) for d in dims)
+
+
+def compute_fans(shape):
+    """Return ``(fan_in, fan_out)`` of a weight shape, as Keras counts them.
+
+    Formula:
+        rank 0: (1, 1); rank 1: (n, n); rank 2 (in, out): (in, out);
+        rank >= 3: receptive = prod(shape[:-2]),
+        fan_in = shape[-2] * receptive, fan_out = shape[-1] * receptive.
+
+    Args:
+        shape: the weight shape, e.g. ``(3, 3, 16, 32)`` for a Conv2D kernel.
+    """
+    shape = standardize_shape(shape, "compute_fans")
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2])  # kernel window size for convolutions, 1 for Dense
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def check_number(value, name, who, minimum=None, strict=False):
+    """Return ``value`` as a python float after checking it is a finite real number.
+
+    ``minimum`` (with ``strict`` for ``>``) adds a lower bound. The ValueError names
+    the class, the argument and the value received.
+    """
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(float(value))):
+        raise ValueError(
+            f"{who}: argument `{name}` must be a finite number. Received: {name}={value!r}")
+    value = float(value)
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        bound = f"> {minimum}" if strict else f">= {minimum}"
+        raise ValueError(f"{who}: argument `{name}` must be {bound}. Received: {name}={value!r}")
+    return value
+
+
+def float_dtype(dtype, who):
+    """The dtype name for a random draw: ``floatx()`` by default, and it must be a float."""
+    name = backend.standardize_dtype(dtype)
+    if not backend.is_float_dtype(name):
+        raise ValueError(
+            f"{who} draws random floats, so `dtype` must be a floating type such as "
+            f"'float32'. Received: dtype={name!r}")
+    return name
+
+
+def truncated_standard_normal(rng, shape):
+    """Standard normal samples restricted to [-2, 2], in float64.
+
+    Samples outside the interval are drawn again (rejection sampling) until none
+    remain: each round rejects about 4.6% of what it draws, so a handful of rounds
+    suffice even for millions of values. The result has standard deviation
+    0.87962566 (that of a unit normal truncated at two sigma).
+    """
+    xp = backend.xp
+    z = rng.standard_normal(shape)
+    outside = xp.abs(z) > 2.0
+    while outside.any():
+        z[outside] = rng.standard_normal(int(outside.sum()))
+        outside = xp.abs(z) > 2.0
+    return z
+
+
+def plain(value):
+    """A python value for a config: numpy scalars become numbers, arrays nested lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@INITIALIZERS.register("Initializer", "initializer")
+class Initializer:
+    """Base class: subclasses implement ``__call__(shape, dtype=None)``.
+
+    ``get_config`` returns the constructor arguments as plain python values, and
+    ``from_config(config)`` rebuilds the initializer from them.
+    """
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement __call__(shape, dtype=None) returning an "
+            "array of that shape. The base Initializer draws no values.")
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def clone(self):
+        """A new initializer with the same config (an unseeded one gets a fresh seed)."""
+        return type(self).from_config(self.get_config())
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class RandomInitializer(Initializer):
+    """Base class of the initializers that draw random numbers.
+
+    Seeding follows Keras 3: every call of one instance returns the same values.
+    ``seed=None`` draws an integer seed from ``minikeras.random`` when the
+    initializer is created (so ``keras.utils.set_random_seed(n)`` beforehand makes
+    the whole run repeatable); an integer seed gives the same values in every call
+    and every process. To get new values at every call, pass a
+    ``numpy.random.Generator`` as ``seed``; its state advances with each call (it
+    cannot be saved: such an initializer's config stores ``seed=None``).
+
+    Args:
+        seed: None, an integer, or a ``numpy.random.Generator``.
+    """
+
+    def __init__(self, seed=None):
+        if not (seed is None or isinstance(seed, np.random.Generator)
+                or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+                    and seed >= 0)):
+            raise ValueError(
+                f"{type(self).__name__}: `seed` must be None, a non-negative integer or a "
+                f"numpy.random.Generator. Received: seed={seed!r}")
+        self._init_seed = int(seed) if isinstance(seed, numbers.Integral) else seed
+        self.seed = mk_random.draw_seed() if seed is None else self._init_seed
+
+    def _generator(self):
+        """A generator for one call: fresh from the integer seed, or the stateful one given."""
+        return mk_random.make_generator(self.seed)
+
+    def get_config(self):
+        return {"seed": self._init_seed if isinstance(self._init_seed, int) else None}

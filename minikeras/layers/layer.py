@@ -1,0 +1,249 @@
+"""The Layer base: hyperparameters in __init__, weights in build, math in call."""
+import inspect
+
+import numpy as np
+
+from .. import backend
+from ..autodiff.tensor import Tensor
+from ..ops.core import convert_to_tensor
+from ..registry import Registry
+from ..naming import auto_name, to_snake_case
+from ..variables import Variable
+
+LAYERS = Registry("layer")
+
+_DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+
+
+class InputSpec:
+    """What a built layer accepts: rank bounds and fixed sizes of some axes."""
+
+    def __init__(self, ndim=None, min_ndim=None, axes=None):
+        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
+
+    def problem(self, shape):
+        """A description of why ``shape`` does not fit, or None when it does."""
+        rank = len(shape)
+        if self.ndim is not None and rank != self.ndim:
+            return f"expected ndim={self.ndim}, found ndim={rank}"
+        if self.min_ndim is not None and rank < self.min_ndim:
+            return f"expected min_ndim={self.min_ndim}, found ndim={rank}"
+        for axis, size in self.axes.items():
+            if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
+                return (f"expected axis {axis} of input shape to have value {size}, "
+                        f"but received input with shape {_fmt_shape(shape)}")
+        return None
+
+
+def _fmt_shape(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def dtype_policy_config(dtype):
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def _dtype_name(dtype):
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name")
+    return backend.standardize_dtype(dtype)
+
+
+class Layer:
+    """Base class of every layer.
+
+    Subclasses set hyperparameters in ``__init__``, create weights in
+    ``build(input_shape)`` with :meth:`add_weight`, and write the math in
+    ``call(inputs, training=None)`` with ``keras.ops``. Building happens on the
+    first call.
+    """
+
+    def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        del autocast
+        shape_kwargs = {k: kwargs.pop(k) for k in _DEPRECATED_SHAPE_KWARGS if k in kwargs}
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self.dtype = _dtype_name(dtype)
+        self._trainable = bool(trainable)
+        self.built = False
+        self.input_spec = None
+        self._own_weights = []
+        self._activity_losses = []
+        from .. import regularizers  # lazy: regularizers import ops only, but keep startup small
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
+        self._build_input_shape = None
+
+    # ---- weights ---------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Create a weight of this layer and track it."""
+        del autocast, overwrite_with_gradient
+        from .. import constraints, initializers, regularizers
+        dtype = backend.standardize_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
+        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
+                            trainable=trainable, aggregation=aggregation, name=name)
+        variable.path = f"{self.name}/{variable.name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
+        self._own_weights.append(variable)
+        return variable
+
+    def _sublayers(self):
+        return [v for v in vars(self).values() if isinstance(v, Layer)]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    @property
+    def weights(self):
+        """Own trainable weights, own non-trainable weights, then sublayers' weights."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        own = [v for v in self._own_weights if v.trainable]
+        return own + [v for layer in self._sublayers() for v in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            own = list(self._own_weights)
+            return own + [v for layer in self._sublayers() for v in layer.weights]
+        own = [v for v in self._own_weights if not v.trainable]
+        return own + [v for layer in self._sublayers() for v in layer.non_trainable_weights]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Assign a list of arrays in :attr:`weights` order; every shape is checked first."""
+        params = self.weights
+        if len(weights) != len(params):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
+                f"of length {len(weights)}, but the layer was expecting {len(params)} weights.")
+        arrays = [np.asarray(w) for w in weights]
+        for v, w in zip(params, arrays):
+            if v.shape != w.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {v.shape} is not compatible with provided "
+                    f"weight shape {w.shape} (weight '{v.path}').")
+        for v, w in zip(params, arrays):
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(v.size for v in self.weights))
+
+    @property
+    def losses(self):
+        """Regularization penalties: activity ones from the last call, then weight ones."""
+        penalties = list(self._activity_losses)
+        for v in self.trainable_weights:
+            if v.regularizer is not None:
+                penalties.append(v.regularizer(v))
+        for layer in self._sublayers():
+            penalties.extend(layer._activity_losses)
+        return penalties
+
+    # ---- building and calling ------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def build_from_shape(self, input_shape):
+        """Build once for ``input_shape`` (a tuple whose first entry is the batch size)."""
+        if not self.built:
+            self.build(tuple(input_shape))
+            self.built = True
+            self._build_input_shape = tuple(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(_edge_cast(inputs))
+        if not self.built:
+            self.build_from_shape((None,) + tuple(x.shape[1:]))
+        elif self.input_spec is not None:
+            problem = self.input_spec.problem(x.shape)
+            if problem:
+                raise ValueError(
+                    f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
+        if _accepts_training(type(self)):
+            kwargs["training"] = training
+        out = self.call(x, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
+        return out
+
+    def call(self, inputs, training=None):
+        return inputs
+
+    # ---- config ------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self.dtype)}
+        if self.activity_regularizer is not None:
+            from .. import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shape_from_kwargs(kwargs):
+    """The per-sample input shape given through the deprecated layer kwargs, or None."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[1:]
+    if kwargs.get("input_shape") is not None:
+        return tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (int(kwargs["input_dim"]),)
+    return None
+
+
+_TRAINING_ARG = {}
+
+
+def _accepts_training(cls):
+    if cls not in _TRAINING_ARG:
+        _TRAINING_ARG[cls] = "training" in inspect.signature(cls.call).parameters
+    return _TRAINING_ARG[cls]
+
+
+def _edge_cast(x):
+    """Cast user data at the model's edge: floating arrays become floatx, others stay."""
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.floating) and x.dtype != backend.floatx():
+        return x.astype(backend.floatx())
+    return x

@@ -1,0 +1,296 @@
+"""Accuracy metrics: per-sample match functions and their running-mean classes.
+
+Each function returns one value per sample (1.0 for a match, 0.0 otherwise);
+each class is a MeanMetricWrapper of its function, so the epoch result is the
+accuracy over all samples seen. argmax ties go to the first maximum, as numpy's.
+"""
+from .. import backend
+from .metric import (check_broadcastable, register_function, register_metric,
+                     squeeze_or_expand_to_same_rank, to_array)
+from .reduction_metrics import MeanMetricWrapper
+
+
+def _per_sample(matches):
+    """Average a match array over its last axis; rank-1 input is one value per sample."""
+    matches = matches.astype(backend.floatx())
+    return backend.xp.mean(matches, axis=-1) if matches.ndim >= 2 else matches
+
+
+def accuracy(y_true, y_pred):
+    """How often ``y_pred`` equals ``y_true`` exactly (the function behind ``Accuracy``).
+
+    Formula: ``mean(y_true == y_pred, axis=-1)`` after the rank fix.
+    """
+    y_pred = to_array(y_pred)
+    y_true = to_array(y_true, y_pred.dtype)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    check_broadcastable(y_true, y_pred, "accuracy")
+    return _per_sample(y_true == y_pred)
+
+
+@register_function
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """How often thresholded predictions match binary labels.
+
+    Formula: ``mean(y_true == (y_pred > threshold), axis=-1)`` (strict ``>``).
+
+    Args:
+        y_true: labels 0/1, shape ``(n, ...)``.
+        y_pred: scores, same shape (a trailing axis of 1 is matched automatically).
+        threshold: scores strictly above it count as 1.
+    """
+    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    check_broadcastable(y_true, y_pred, "binary_accuracy")
+    predicted = (y_pred > backend.xp.asarray(threshold, dtype=y_pred.dtype)).astype(y_true.dtype)
+    return _per_sample(y_true == predicted)
+
+
+@register_function
+def categorical_accuracy(y_true, y_pred):
+    """How often the argmax of the prediction is the argmax of the one-hot label.
+
+    Formula: ``argmax(y_true, -1) == argmax(y_pred, -1)``.
+    """
+    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    _check_one_hot(y_true, y_pred, "categorical_accuracy", "sparse_categorical_accuracy")
+    xp = backend.xp
+    return (xp.argmax(y_true, axis=-1) == xp.argmax(y_pred, axis=-1)).astype(backend.floatx())
+
+
+@register_function
+def sparse_categorical_accuracy(y_true, y_pred):
+    """How often the argmax of the prediction equals the integer label.
+
+    Formula: ``y_true == argmax(y_pred, -1)``; labels of shape ``(n,)`` or ``(n, 1)``.
+    """
+    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    y_true = _squeeze_sparse_labels(y_true, y_pred, "sparse_categorical_accuracy")
+    predicted = backend.xp.argmax(y_pred, axis=-1).astype(y_true.dtype)
+    return (y_true == predicted).astype(backend.floatx())
+
+
+@register_function
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """How often the one-hot label's class is among the ``k`` highest predictions.
+
+    Formula: ``y_pred[argmax(y_true)] >= k-th largest of y_pred`` (ties at the
+    boundary count as hits, as in Keras).
+    """
+    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    _check_one_hot(y_true, y_pred, "top_k_categorical_accuracy",
+                   "sparse_top_k_categorical_accuracy")
+    targets = backend.xp.argmax(y_true, axis=-1)
+    hits = in_top_k(targets.reshape(-1), y_pred.reshape(-1, y_pred.shape[-1]), k,
+                    "top_k_categorical_accuracy", "TopKCategoricalAccuracy")
+    return hits.astype(backend.floatx()).reshape(targets.shape)
+
+
+@register_function
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """How often the integer label is among the ``k`` highest predictions.
+
+    Formula: ``y_pred[y_true] >= k-th largest of y_pred``. With
+    ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score and the
+    test is ``y_true in y_pred[:k]``.
+    """
+    xp = backend.xp
+    y_pred = to_array(y_pred)
+    y_true = to_array(y_true, y_pred.dtype if from_sorted_ids else "int32")
+    where = "sparse_top_k_categorical_accuracy"
+    if y_pred.ndim < 2:
+        raise ValueError(
+            f"{where} expects `y_pred` of shape (batch_size, num_classes). "
+            f"Received: y_pred.shape={tuple(y_pred.shape)}.")
+    flat_pred = y_pred.reshape(-1, y_pred.shape[-1])
+    flat_true = y_true.reshape(-1)
+    if flat_true.shape[0] != flat_pred.shape[0]:
+        raise ValueError(
+            f"{where} expects one integer label per prediction row: `y_true` of shape "
+            f"{tuple(y_pred.shape[:-1])} or {tuple(y_pred.shape[:-1]) + (1,)}. Received: "
+            f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}. "
+            "For one-hot labels use top_k_categorical_accuracy.")
+    if from_sorted_ids:
+        hits = xp.any(flat_true[:, None] == flat_pred[:, :k], axis=1)
+    else:
+        hits = in_top_k(flat_true, flat_pred, k, where, "SparseTopKCategoricalAccuracy")
+    hits = hits.astype(backend.floatx())
+    return hits.reshape(y_true.shape) if y_true.ndim > 1 else hits
+
+
+def in_top_k(targets, predictions, k, where, cls_name):
+    """For each row, whether the target's score is >= the row's k-th largest score."""
+    xp = backend.xp
+    num_classes = predictions.shape[-1]
+    _check_k(k, cls_name)
+    if k > num_classes:
+        raise ValueError(
+            f"{where}: k={k} is larger than the number of classes in `y_pred` "
+            f"({num_classes}; y_pred has {num_classes} columns). Use k <= {num_classes}, "
+            f"e.g. {cls_name}(k={num_classes}).")
+    targets = targets.astype("int64")
+    if targets.size and (targets.min() < 0 or targets.max() >= num_classes):
+        raise ValueError(
+            f"{where}: labels must be integers in [0, {num_classes}). Received labels from "
+            f"{int(targets.min())} to {int(targets.max())}.")
+    kth_largest = xp.partition(predictions, num_classes - k, axis=-1)[:, num_classes - k]
+    target_scores = xp.take_along_axis(predictions, targets[:, None], axis=-1)[:, 0]
+    return target_scores >= kth_largest
+
+
+def _check_k(k, cls_name):
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"{cls_name}: `k` must be a positive integer. Received: k={k!r}")
+
+
+def _check_one_hot(y_true, y_pred, where, sparse_name):
+    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(
+            f"{where} expects one-hot `y_true` with the same shape as `y_pred`. Received: "
+            f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}. "
+            f"For integer labels use {sparse_name}.")
+
+
+def _squeeze_sparse_labels(y_true, y_pred, where):
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
+        y_true = backend.xp.squeeze(y_true, -1)
+    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape[:-1]):
+        raise ValueError(
+            f"{where} expects integer labels of shape {tuple(y_pred.shape[:-1])} or "
+            f"{tuple(y_pred.shape[:-1]) + (1,)} for `y_pred` of shape {tuple(y_pred.shape)}. "
+            f"Received: y_true.shape={tuple(y_true.shape)}. For one-hot labels use "
+            f"{where.replace('sparse_', '')}.")
+    return y_true
+
+
+@register_metric()
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal labels exactly.
+
+    Formula: ``mean over samples of mean(y_true == y_pred, axis=-1)``.
+
+    Args:
+        name: name of the metric instance.
+        dtype: dtype of the result.
+    """
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+@register_metric()
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often thresholded predictions match binary labels.
+
+    Formula: ``mean(y_true == (y_pred > threshold))``.
+
+    Args:
+        name: name of the metric instance.
+        dtype: dtype of the result.
+        threshold: in (0, 1); scores strictly above it count as 1. Default 0.5.
+    """
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        if threshold is None or not 0 < threshold < 1:
+            raise ValueError(
+                "Invalid value for argument `threshold`. Expected a value in interval (0, 1). "
+                f"Received: threshold={threshold}")
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+        self.threshold = threshold
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
+
+
+@register_metric()
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the predicted class (argmax) matches the one-hot label.
+
+    Formula: ``mean(argmax(y_true, -1) == argmax(y_pred, -1))``.
+
+    Args:
+        name: name of the metric instance.
+        dtype: dtype of the result.
+    """
+
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(categorical_accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+@register_metric()
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the predicted class (argmax) matches the integer label.
+
+    Formula: ``mean(y_true == argmax(y_pred, -1))``; labels ``(n,)`` or ``(n, 1)``.
+
+    Args:
+        name: name of the metric instance.
+        dtype: dtype of the result.
+    """
+
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
+@register_metric()
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot label's class is among the top ``k`` predictions.
+
+    Formula: ``mean(y_pred[argmax(y_true)] >= k-th largest of y_pred)``.
+
+    Args:
+        k: number of top predictions that count as hits (default 5; at most the
+            number of classes).
+        name: name of the metric instance.
+        dtype: dtype of the result.
+    """
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        _check_k(k, type(self).__name__)
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+
+
+@register_metric()
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the top ``k`` predictions.
+
+    Formula: ``mean(y_pred[y_true] >= k-th largest of y_pred)``.
+
+    Args:
+        k: number of top predictions that count as hits (default 5).
+        name: name of the metric instance.
+        dtype: dtype of the result.
+        from_sorted_ids: if True, ``y_pred`` holds class ids sorted by decreasing
+            score (e.g. from ``ops.top_k``) and a hit is ``y_true in y_pred[:k]``.
+    """
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        _check_k(k, type(self).__name__)
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,
+                         from_sorted_ids=from_sorted_ids)
+        self.k = k
+        self.from_sorted_ids = from_sorted_ids
+        self._direction = "up"
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "k": self.k,
+                "from_sorted_ids": self.from_sorted_ids}

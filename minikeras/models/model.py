@@ -1,0 +1,35 @@
+"""Model: a Layer that can be compiled and trained."""
+from ..layers.layer import Layer
+from .trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Base of every trainable model. Subclass it and define ``call``, or use Sequential."""
+
+    def __init__(self, *args, trainable=True, name=None, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "The functional API `Model(inputs, outputs)` is not supported by minikeras yet; "
+                "use `keras.Sequential([...])` or subclass `keras.Model`.")
+        Layer.__init__(self, trainable=trainable, name=name, **kwargs)
+        self._init_trainer()
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the layer table in Keras 3's format, with parameter totals."""
+        from ..utils.summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_layer(self, name=None, index=None):
+        layers = self._sublayers()
+        if index is not None:
+            if not 0 <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(layers)} layers.")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in layers]}.")

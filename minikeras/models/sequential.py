@@ -1,0 +1,156 @@
+"""Sequential: a plain stack of layers, each feeding the next."""
+import numpy as np
+
+from ..autodiff import no_grad
+from ..layers.core import InputLayer, KerasTensor
+from ..layers.layer import LAYERS, Layer
+from .model import Model
+
+
+@LAYERS.register("Sequential")
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+        layers: optional list of layers (a ``keras.Input(...)`` may come first).
+        trainable: whether the model's weights are trainable.
+        name: model name (default ``sequential``, ``sequential_1``, ...).
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._layers = []
+        for layer in layers or ():
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    # ---- structure ------------------------------------------------------------------
+    def add(self, layer, rebuild=True):
+        """Append ``layer`` (or a ``keras.Input`` tensor) to the stack."""
+        if isinstance(layer, KerasTensor):
+            layer = layer.input_layer
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer).__name__})")
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError(
+                    f"Sequential model '{self.name}' already has layers; an Input can only "
+                    "come first.")
+        elif not self._layers and layer._input_shape_arg is not None:
+            self._layers.append(InputLayer(shape=layer._input_shape_arg))
+        if any(layer.name == other.name for other in self._layers):
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model. Update the "
+                "`name` argument to pass a unique name.")
+        self._layers.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        if not self.layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    @property
+    def layers(self):
+        return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Sequential.layers` cannot be assigned; use `add()` and `pop()`.")
+
+    def _sublayers(self):
+        return self.layers
+
+    def _input_layer(self):
+        return self._layers[0] if self._layers and isinstance(self._layers[0], InputLayer) else None
+
+    def _maybe_rebuild(self):
+        input_layer = self._input_layer()
+        if input_layer is not None and self.layers:
+            self.build(input_layer.batch_shape)
+
+    # ---- building and calling ---------------------------------------------------------------
+    def build(self, input_shape=None):
+        """Build every layer for ``input_shape`` (batch axis first), checking shapes on the way."""
+        if input_shape is None:
+            if self._input_layer() is None:
+                raise ValueError("You must provide an `input_shape` argument.")
+            input_shape = self._input_layer().batch_shape
+        input_shape = tuple(input_shape)
+        if self._input_layer() is None:
+            self._layers.insert(0, InputLayer(batch_shape=input_shape))
+        shape = input_shape
+        if all(d is not None for d in shape[1:]):
+            dtype = self._input_layer().dtype
+            with no_grad():
+                out = self.call(np.zeros((1,) + shape[1:], dtype=dtype), training=False)
+            shape = (shape[0],) + out.shape[1:]
+        else:
+            for layer in self.layers:
+                layer.build_from_shape(shape)
+                shape = layer.compute_output_shape(shape)
+        self._output_shape = shape
+        self.built = True
+        self._build_input_shape = input_shape
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self.layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def _check_can_run(self):
+        if not self.layers:
+            raise ValueError(
+                f"Sequential model '{self.name}' has no layers, so it has no known input or "
+                "output shape. Add layers (starting with `keras.Input(shape)`) before using it.")
+
+    @property
+    def input_shape(self):
+        if self._input_layer() is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape "
+                                 "yet. Build it or call it on data first.")
+        return self._input_layer().batch_shape
+
+    @property
+    def output_shape(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape "
+                                 "yet. Build it or call it on data first.")
+        return self._output_shape
+
+    # ---- config ------------------------------------------------------------------------
+    def get_config(self):
+        from ..layers import serialize
+        layers = [serialize(layer) for layer in self._layers]
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": super().get_config()["dtype"], "layers": layers}
+        if self._build_input_shape is not None:
+            config["build_input_shape"] = list(self._build_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..layers import deserialize
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in config["layers"]:
+            model.add(deserialize(entry, custom_objects=custom_objects), rebuild=False)
+        if model._input_layer() is None and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
+        else:
+            model._maybe_rebuild()
+        return model

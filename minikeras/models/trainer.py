@@ -1,0 +1,301 @@
+"""compile / fit / evaluate / predict and the batch methods, shared by every Model."""
+
+import numpy as np
+
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from .. import random
+from ..autodiff import grad, no_grad
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from ..callbacks.callback import CallbackList, History, ProgbarLogger
+from ..variables import pack, packed_buffer
+from . import data as D
+from .compile_utils import CompileLoss, CompileMetrics
+
+_REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+
+
+class Trainer:
+    """Mixin giving a Layer-based model Keras's training API."""
+
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._in_fit = False
+        self._packed_vars = None
+
+    # ---- compile ---------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure training. ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
+        ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                "steps_per_execution": steps_per_execution,
+                                "jit_compile": jit_compile}
+        self._packed_vars = None
+        self.compiled = True
+
+    def _assert_compiled(self):
+        if not getattr(self, "compiled", False):
+            raise ValueError("You must call `compile()` before using the model.")
+
+    @property
+    def metrics_names(self):
+        return ["loss", "compile_metrics"] if getattr(self, "compiled", False) and \
+            self._compile_metrics._specs else ["loss"]
+
+    @property
+    def metrics(self):
+        if not getattr(self, "compiled", False):
+            return []
+        return [self._loss_tracker] + [m for m, _ in self._compile_metrics.metrics or ()]
+
+    # ---- one step ---------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` against ``y`` plus every regularization penalty."""
+        if self._compile_loss is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
+        for penalty in self.losses:
+            loss = P.add(loss, penalty)
+        return loss
+
+    def _packed_trainable_variables(self):
+        variables = self.trainable_weights
+        cached = self._packed_vars
+        if cached is None or len(cached) != len(variables) or any(
+                a is not b for a, b in zip(cached, variables)):
+            if variables and packed_buffer(variables) is None:
+                pack(variables)
+            self._packed_vars = variables
+        return self._packed_vars
+
+    def train_step(self, x, y, sample_weight=None):
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        variables = self._packed_trainable_variables()
+        grads = grad(loss, variables)
+        self.optimizer.apply(grads, variables)
+        self._update_metrics(y, y_pred, loss, sample_weight)
+
+    def test_step(self, x, y, sample_weight=None):
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+            self._update_metrics(y, y_pred, loss, sample_weight)
+
+    def _update_metrics(self, y, y_pred, loss, sample_weight):
+        with no_grad():
+            self._loss_tracker.update_state(loss.data, sample_weight=len(y))
+            self._compile_metrics.update_state(y, y_pred.data, sample_weight)
+
+    def reset_metrics(self):
+        self._loss_tracker.reset_state()
+        self._compile_metrics.reset_state()
+
+    def _logs(self):
+        logs = {"loss": float(np.asarray(self._loss_tracker.result()))}
+        logs.update(self._compile_metrics.result())
+        return dict(sorted(logs.items()))
+
+    # ---- fit -------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        """Train for ``epochs`` epochs and return the :class:`History`."""
+        _reject_kwargs(kwargs, "fit", _REMOVED_FIT_ARGS)
+        self._assert_compiled()
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
+        val = None
+        if validation_data is not None:
+            val = _unpack_validation(validation_data)
+        elif validation_split:
+            (x, y, sample_weight), val = D.split_validation((x, y, sample_weight),
+                                                            validation_split)
+        elif not isinstance(validation_split, (int, float)) or validation_split != 0:
+            D.split_validation((x, y, sample_weight), validation_split)  # raises
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            sample_weight = D.class_weight_to_sample_weight(y, class_weight)
+        if batch_size is None:
+            batch_size = -(-len(x) // steps_per_epoch) if steps_per_epoch else 32
+        plan = D.BatchPlan(len(x), batch_size, shuffle, steps_per_epoch,
+                           generator=random.global_generator())
+        verbose = _verbosity(verbose)
+        history = History()
+        cbs = CallbackList(list(callbacks or []) + [history] + ([ProgbarLogger()] if verbose else []),
+                           model=self, params={"verbose": verbose, "epochs": epochs,
+                                               "steps": plan.steps})
+        self.stop_training = False
+        self._in_fit = True
+        logs = {}
+        try:
+            cbs.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                for step, index in enumerate(plan.epoch()):
+                    cbs.on_train_batch_begin(step)
+                    self.train_step(x[index], y[index],
+                                    None if sample_weight is None else sample_weight[index])
+                    logs = self._logs()
+                    cbs.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                logs = self._logs()
+                if val is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
+                                             batch_size=validation_batch_size or batch_size,
+                                             steps=validation_steps, verbose=0,
+                                             return_dict=True, _callbacks=cbs)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                    logs = dict(sorted(logs.items()))
+                cbs.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+            self.optimizer.finalize_variable_values(self.trainable_weights)
+            cbs.on_train_end(logs)
+        finally:
+            self._in_fit = False
+        self.history = history
+        return history
+
+    # ---- evaluate / predict ----------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, _callbacks=None, **kwargs):
+        """Loss and metrics on ``x, y``: a scalar, a list in compile order, or a sorted dict."""
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        self._assert_compiled()
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+        plan = D.BatchPlan(len(x), batch_size or 32, shuffle=False, steps=steps)
+        verbose = _verbosity(verbose)
+        cbs = _callbacks or CallbackList(
+            list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
+            params={"verbose": verbose, "epochs": 1, "steps": plan.steps})
+        self.reset_metrics()
+        cbs.on_test_begin()
+        for step, index in enumerate(plan.epoch()):
+            cbs.on_test_batch_begin(step)
+            self.test_step(x[index], y[index],
+                           None if sample_weight is None else sample_weight[index])
+            cbs.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        cbs.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` in batches (default 32), concatenated into one float array."""
+        x = D.check_array(x, "x")
+        if x is None or len(x) == 0:
+            raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
+        self._check_can_run()
+        plan = D.BatchPlan(len(x), batch_size or 32, shuffle=False, steps=steps)
+        verbose = _verbosity(verbose)
+        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
+                           model=self, params={"verbose": verbose, "epochs": 1,
+                                               "steps": plan.steps})
+        outputs = []
+        cbs.on_predict_begin()
+        with no_grad():
+            for step, index in enumerate(plan.epoch()):
+                cbs.on_predict_batch_begin(step)
+                outputs.append(self(x[index], training=False).data)
+                cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        cbs.on_predict_end()
+        return np.concatenate(outputs, axis=0)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled()
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
+        if class_weight is not None:
+            sample_weight = D.class_weight_to_sample_weight(y, class_weight)
+        self.reset_metrics()
+        self.train_step(x, y, sample_weight)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled()
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+        self.reset_metrics()
+        self.test_step(x, y, sample_weight)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        self._check_can_run()
+        with no_grad():
+            return self(D.check_array(x, "x"), training=False).data
+
+    def _batch_result(self, return_dict):
+        logs = self._logs()
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
+        return values[0] if len(values) == 1 else values
+
+    def _check_can_run(self):
+        """Hook for models that cannot run yet (an empty Sequential)."""
+
+    def _checked_data(self, x, y, sample_weight, training):
+        if x is None:
+            raise ValueError("Expected input data `x`. Received: x=None")
+        if y is None:
+            raise ValueError("Expected target data `y` (this model has a compiled loss). "
+                             "Received: y=None")
+        x, y = D.check_array(x, "x"), D.check_array(y, "y")
+        sample_weight = D.check_array(sample_weight, "sample_weight")
+        D.check_lengths(x, y, sample_weight)
+        if training:
+            D.check_finite(x, "x")
+            D.check_finite(y, "y")
+        self._check_can_run()
+        return x, y, sample_weight
+
+
+def _unpack_validation(validation_data):
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "`validation_data` should be a tuple `(x_val, y_val)` or "
+            f"`(x_val, y_val, val_sample_weights)`. Received: {type(validation_data).__name__}")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def _verbosity(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return verbose
+
+
+def _reject_kwargs(kwargs, method, removed):
+    for key in kwargs:
+        if key in removed:
+            raise TypeError(f"{method}() got an unexpected keyword argument '{key}' "
+                            "(it was removed in Keras 3).")
+    if kwargs:
+        raise TypeError(f"{method}() got unexpected keyword arguments: {sorted(kwargs)}")
+
+

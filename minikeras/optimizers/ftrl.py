@@ -1,0 +1,101 @@
+"""FTRL-Proximal (McMahan et al., 2013): per-coordinate rates with L1/L2 regularization."""
+from ..backend import xp
+from ._checks import check_float
+from .optimizer import OPTIMIZERS, Optimizer
+
+
+@OPTIMIZERS.register("Ftrl")
+class Ftrl(Optimizer):
+    """Follow The Regularized Leader, as used for large sparse linear models.
+
+    Formula (``p = -learning_rate_power``, ``a`` the accumulator, ``z`` the linear slot)::
+
+        l2' = l2 + beta / (2 * lr)
+        g'  = g + 2 * l2_shrinkage * w
+        a'  = a + g**2
+        z  <- z + g' - (a'**p - a**p) / lr * w
+        q   = a'**p / lr + 2 * l2'
+        w  <- (clip(z, -l1, l1) - z) / q          # exactly 0 wherever |z| <= l1
+        a  <- a'
+
+    The weights are recomputed in closed form from ``z`` each step, so the first
+    step moves far from the initial value.
+
+    Args:
+        learning_rate: float (default 0.001), schedule or callable.
+        learning_rate_power: <= 0; -0.5 gives Adagrad-like rates.
+        initial_accumulator_value: starting value of ``a`` (>= 0).
+        l1_regularization_strength: ``l1`` (>= 0).
+        l2_regularization_strength: ``l2`` (>= 0).
+        l2_shrinkage_regularization_strength: ``l2_shrinkage`` (>= 0), applied to the gradient.
+        beta: added to the L2 term as ``beta / (2 * lr)``.
+        **kwargs: the base options (see ``Optimizer``).
+    """
+
+    elementwise = True
+    _n_scratch = 2
+
+    def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 l2_shrinkage_regularization_strength=0.0, beta=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.learning_rate_power = check_float("Ftrl", "learning_rate_power", learning_rate_power,
+                                               high=0)
+        self.initial_accumulator_value = check_float(
+            "Ftrl", "initial_accumulator_value", initial_accumulator_value, low=0)
+        self.l1_regularization_strength = check_float(
+            "Ftrl", "l1_regularization_strength", l1_regularization_strength, low=0)
+        self.l2_regularization_strength = check_float(
+            "Ftrl", "l2_regularization_strength", l2_regularization_strength, low=0)
+        self.l2_shrinkage_regularization_strength = check_float(
+            "Ftrl", "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength,
+            low=0)
+        self.beta = check_float("Ftrl", "beta", beta)
+
+    def build(self, var_list):
+        """Slots ``accumulator`` (initial_accumulator_value) and ``linear``, interleaved."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._accumulators, self._linears = self.add_optimizer_variables(
+            var_list, ["accumulator", "linear"],
+            initializer=[self.initial_accumulator_value, "zeros"])
+
+    def _constants(self, lr, t):
+        dt = self._dtype.type
+        l2 = dt(self.l2_regularization_strength) + dt(self.beta) / (dt(2.0) * lr)
+        return (lr, dt(-self.learning_rate_power), dt(2 * self.l2_shrinkage_regularization_strength),
+                dt(2) * l2, dt(self.l1_regularization_strength))
+
+    def _kernel(self, w, g, tmp, slots, c):
+        lr, power, shrink, two_l2, l1 = c
+        grad, new_acc = tmp
+        acc, linear = slots
+        xp.multiply(w, shrink, out=grad)
+        grad += g  # g' = g + 2 * l2_shrinkage * w
+        xp.multiply(g, g, out=new_acc)
+        new_acc += acc  # a' = a + g**2
+        xp.power(acc, power, out=acc)  # a**p (the old accumulator is not needed any more)
+        xp.power(new_acc, power, out=g)  # a'**p
+        xp.subtract(g, acc, out=acc)
+        acc /= lr
+        acc *= w
+        grad -= acc
+        linear += grad
+        g /= lr
+        g += two_l2  # g is the quadratic term q
+        xp.clip(linear, -l1, l1, out=grad)
+        grad -= linear
+        xp.divide(grad, g, out=w)
+        xp.copyto(acc, new_acc)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "learning_rate_power": self.learning_rate_power,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "l1_regularization_strength": self.l1_regularization_strength,
+            "l2_regularization_strength": self.l2_regularization_strength,
+            "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+            "beta": self.beta})
+        return config

@@ -1,0 +1,400 @@
+"""keras.optimizers.Optimizer: what every optimizer shares.
+
+The base owns the learning rate (float, schedule or callable), the step counter,
+gradient intake, loss-scale division, gradient accumulation, clipping, decoupled
+weight decay, EMA of the weights and constraints. A subclass only creates its slot
+variables in ``build`` and writes the update:
+
+* elementwise optimizers (SGD, Adam, RMSprop, ...) set ``elementwise = True`` and
+  implement ``_constants(lr, t)`` (the per-step scalars, float32) and
+  ``_kernel(w, g, tmp, slots, c)`` (in-place numpy on arrays of any shape);
+* the others implement Keras's ``update_step(gradient, variable, learning_rate)``.
+
+Flat buffers. All per-variable state (gradients, slots, EMA averages, gradient
+accumulators, scratch) lives in flat buffers laid out like the trainable variables
+one after another; each slot Variable in ``optimizer.variables`` is a view into its
+buffer. When the trainable variables were packed with ``minikeras.variables.pack``
+(their storage is one flat buffer, in order), an elementwise update is one call of
+the kernel on whole buffers; otherwise the same kernel runs once per variable on
+views, giving identical numbers.
+
+Non-finite gradients: a step whose gradients contain NaN or Inf is skipped with a
+RuntimeWarning naming the variables; weights, slots and ``iterations`` stay as they
+were (Keras would write the NaN into the weights and slots).
+"""
+import math
+
+import numpy as np
+
+from ..backend import xp
+from ..registry import CUSTOM_OBJECTS, Registry
+from ..variables import Variable, packed_buffer
+from . import schedules
+from ._checks import (auto_name, check_bool, check_float, check_int, is_real_number,
+                      unknown_arguments_error, warn_user)
+from ._state import OptimizerState
+
+OPTIMIZERS = Registry("optimizer", case_sensitive=False)
+_MODULE = "keras.optimizers"
+_KERAS2_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
+
+
+class LearningRateValue(float):
+    """The current learning rate: a float, plus Keras 3's ``.assign(value)`` and ``.numpy()``."""
+
+    __slots__ = ("_optimizer",)
+
+    def __new__(cls, value, optimizer):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+
+    def numpy(self):
+        return np.float32(self)
+
+
+@OPTIMIZERS.register("Optimizer")
+class Optimizer(OptimizerState):
+    """Base class of every optimizer.
+
+    Args:
+        learning_rate: a non-negative float, a ``LearningRateSchedule`` or a
+            zero-argument callable returning the rate. ``lr=`` is accepted as a
+            Keras 2 alias (with a DeprecationWarning).
+        weight_decay: decoupled decay: ``w <- w * (1 - weight_decay * lr)`` before each step.
+        clipnorm: clip each gradient tensor to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the weights.
+        ema_momentum: ``avg <- m * avg + (1 - m) * w`` (``m = 0`` on the first step).
+        ema_overwrite_frequency: copy the averages into the weights every this many steps.
+        loss_scale_factor: the trainer multiplies the loss by it; gradients are divided by it.
+        gradient_accumulation_steps: update every k-th call with the mean of k gradients.
+        name: the name (default: snake-cased class name, made unique: ``adam``, ``adam_1``).
+    """
+
+    elementwise = False  # True: the update is the same function of each element
+    _n_scratch = 1  # scratch buffers the kernel uses besides the gradient buffer
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        owner = type(self).__name__
+        learning_rate = self._pop_keras2_arguments(learning_rate, kwargs)
+        if kwargs:
+            raise unknown_arguments_error(owner, kwargs, self._argument_names())
+        self.name = auto_name(owner) if name is None else str(name)
+        self.weight_decay = check_float(owner, "weight_decay", weight_decay, low=0, allow_none=True)
+        self.clipnorm = check_float(owner, "clipnorm", clipnorm, low=0, allow_none=True)
+        self.clipvalue = check_float(owner, "clipvalue", clipvalue, low=0, allow_none=True)
+        self.global_clipnorm = check_float(owner, "global_clipnorm", global_clipnorm, low=0,
+                                           allow_none=True)
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}")
+        self.use_ema = check_bool(owner, "use_ema", use_ema)
+        self.ema_momentum = check_float(owner, "ema_momentum", ema_momentum, low=0, high=1)
+        self.ema_overwrite_frequency = check_int(owner, "ema_overwrite_frequency",
+                                                 ema_overwrite_frequency, low=1, allow_none=True)
+        self.loss_scale_factor = check_float(owner, "loss_scale_factor", loss_scale_factor,
+                                             low=0, low_open=True, allow_none=True)
+        steps = check_int(owner, "gradient_accumulation_steps", gradient_accumulation_steps,
+                          allow_none=True)
+        if steps and steps < 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2 (or None). "
+                             f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
+        self.gradient_accumulation_steps = steps or None
+        self.built = False
+        self._variables = []
+        self._exclude_ids, self._exclude_pattern = set(), None
+        self._iterations = self._track(Variable(np.array(0, np.int64), trainable=False,
+                                                name="iteration"))
+        self._lr_var = None
+        self._learning_rate = None
+        self._set_learning_rate(learning_rate)
+
+    # ---- Keras 2 spellings -----------------------------------------------------------
+    def _pop_keras2_arguments(self, learning_rate, kwargs):
+        if "lr" in kwargs:
+            lr = kwargs.pop("lr")
+            default = self._default_learning_rate()
+            if default is not None and learning_rate != default and learning_rate != lr:
+                raise ValueError(f"{type(self).__name__}: got both `learning_rate={learning_rate}` "
+                                 f"and its Keras 2 alias `lr={lr}`; pass only `learning_rate`.")
+            warn_user("The `lr` argument is deprecated (Keras 2); use `learning_rate=` instead.",
+                      DeprecationWarning)
+            learning_rate = lr
+        decay = kwargs.pop("decay", None)
+        if decay is not None and decay != 0:
+            warn_user("Argument `decay` is no longer supported and will be ignored (as in Keras 3). "
+                      "For Keras 2's time decay use learning_rate=keras.optimizers.schedules."
+                      f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay}).")
+        return learning_rate
+
+    @classmethod
+    def _argument_names(cls):
+        import inspect
+        names = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is not None:
+                names.update(p for p in inspect.signature(init).parameters if p != "self")
+        return sorted(names - {"kwargs", "args"})
+
+    @classmethod
+    def _default_learning_rate(cls):
+        import inspect
+        param = inspect.signature(cls.__init__).parameters.get("learning_rate")
+        return None if param is None or param.default is param.empty else param.default
+
+    # ---- learning rate and step counter --------------------------------------------------
+    def _set_learning_rate(self, value):
+        if isinstance(value, schedules.LearningRateSchedule) or (
+                callable(value) and not is_real_number(value)):
+            if self._lr_var is not None:
+                self._variables.remove(self._lr_var)
+                self._lr_var = None
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not settable. "
+                "If you need the learning rate to be settable, you should instantiate the "
+                "optimizer with a float `learning_rate` argument.")
+        if not is_real_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+            raise ValueError(
+                f"{type(self).__name__}: argument `learning_rate` must be a non-negative float, a "
+                "keras.optimizers.schedules.LearningRateSchedule, or a zero-argument callable "
+                f"returning the rate. Received: learning_rate={value!r} ({type(value).__name__}).")
+        if self._lr_var is None:
+            self._lr_var = Variable(np.array(value, np.float32), trainable=False,
+                                    name="learning_rate")
+            self._lr_var.path = f"{self.name}/learning_rate"
+            self._variables.insert(1, self._lr_var)  # right after `iteration`, as in Keras
+        else:
+            self._lr_var.data[...] = value
+        self._learning_rate = self._lr_var
+
+    def _current_learning_rate(self):
+        """The rate for this step as a float32 scalar (schedules see the internal count)."""
+        lr = self._learning_rate
+        if lr is self._lr_var:
+            return lr.data[()]
+        value = lr(self._iterations.data.item()) if isinstance(
+            lr, schedules.LearningRateSchedule) else lr()
+        return np.float32(np.asarray(value))
+
+    @property
+    def learning_rate(self):
+        """The current rate (a schedule is evaluated at the current step). Settable."""
+        return LearningRateValue(self._current_learning_rate(), self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._set_learning_rate(value)
+
+    lr = learning_rate  # Keras 2 attribute name
+
+    @property
+    def iterations(self):
+        """Steps applied so far (a Variable; ``internal // k`` with gradient accumulation)."""
+        k = self.gradient_accumulation_steps
+        if k:
+            return np.int64(self._iterations.data.item() // k)
+        return self._iterations
+
+    def _public_iterations(self):
+        k = self.gradient_accumulation_steps
+        it = self._iterations.data.item()
+        return it // k if k else it
+
+    @property
+    def variables(self):
+        """Optimizer state in Keras's order: iteration, learning_rate, then per-variable slots."""
+        return list(self._variables)
+
+    # ---- weight decay exclusions ----------------------------------------------------------
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exempt variables (by object, or by regex on their name) from weight decay."""
+        import re
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+        self._decay_use = None  # recomputed at the next step
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        return not (self._exclude_pattern is not None
+                    and self._exclude_pattern.search(variable.name or "") is not None)
+
+    # ---- the step --------------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """``apply`` for a list of ``(gradient, variable)`` pairs; returns ``iterations``."""
+        pairs = list(grads_and_vars)
+        if pairs:
+            grads, variables = zip(*pairs)
+            self.apply(list(grads), list(variables))
+        return self._iterations
+
+    def apply(self, grads, trainable_variables=None):
+        """Update ``trainable_variables`` (default: the built list) from ``grads``.
+
+        Order, as in Keras: drop None gradients (warn), divide by ``loss_scale_factor``,
+        accumulate or: clip, weight decay, update step; then EMA, constraints, ``iterations += 1``.
+        """
+        if not isinstance(grads, (list, tuple)):
+            grads = list(grads)
+        if len(grads) == 0:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                    "first.")
+            variables = self._trainable_variables
+        else:
+            variables = trainable_variables if isinstance(trainable_variables, (list, tuple)) \
+                else list(trainable_variables)
+            if not self.built:
+                self.build(list(variables))
+        idx = self._load_gradients(grads, variables)
+        g = self._gbuf
+        if self.loss_scale_factor is not None:
+            xp.divide(g, self.loss_scale_factor, out=g)
+        if not self._all_finite(g):
+            self._warn_nonfinite(idx)
+            return
+        k = self.gradient_accumulation_steps
+        if k:
+            acc = self._acc_flat
+            if (self._iterations.data.item() + 1) % k == 0:
+                xp.add(g, acc, out=g)
+                xp.divide(g, k, out=g)
+                self._update(g, idx)
+                acc.fill(0)
+            else:
+                xp.add(acc, g, out=acc)
+        else:
+            self._update(g, idx)
+        if self.use_ema:
+            self._update_ema()
+        for i in range(len(self._trainable_variables)) if idx is None else idx:
+            v = self._trainable_variables[i]
+            if v.constraint is not None:
+                v.assign(v.constraint(v))
+        it = self._iterations.data
+        it[()] = it[()] + 1  # ~10x faster than `+=` on a 0-d array
+
+    def _update(self, g, idx):
+        lr = self._current_learning_rate()
+        self._clip_gradients(g)
+        self._apply_weight_decay(lr, idx)
+        self._update_step(g, lr, idx)
+
+    def _update_step(self, g, lr, idx):
+        variables = self._trainable_variables
+        if not self.elementwise:
+            for i in range(len(variables)) if idx is None else idx:
+                self.update_step(self._gviews[i], variables[i], lr)
+            return
+        c = self._constants(lr, np.float32(self._public_iterations() + 1))
+        if idx is None and self._packed:
+            self._kernel(self._wflat, g, self._scratch, self._slot_flats, c)
+            return
+        for i in range(len(variables)) if idx is None else idx:
+            self._kernel(variables[i].data, self._gviews[i], self._scratch_views[i],
+                         self._slot_views[i], c)
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Update one variable in place (non-elementwise and custom optimizers)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `update_step(gradient, variable, learning_rate)`.")
+
+    def _constants(self, lr, t):
+        raise NotImplementedError
+
+    def _kernel(self, w, g, tmp, slots, c):
+        raise NotImplementedError
+
+    def finalize_variable_values(self, var_list):
+        """At the end of ``fit``: copy the EMA of the weights into them when ``use_ema``."""
+        if not self.use_ema:
+            return
+        var_list = list(var_list)
+        if len(var_list) != len(self._averages):
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match the "
+                f"length of model variables stored in the optimizer ({len(self._averages)}). "
+                "Please check if the optimizer was called on your model.")
+        for var, average in zip(var_list, self._averages):
+            var.assign(average.data)
+
+    def scale_loss(self, loss):
+        """Multiply the loss by ``loss_scale_factor`` (if set) before backprop."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    # ---- helpers subclasses and custom optimizers use (Keras API) ------------------------------
+    def assign(self, variable, value):
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        variable.assign_sub(value)
+
+    # ---- config ---------------------------------------------------------------------------------
+    def get_config(self):
+        """Base keys, in Keras's order; subclasses append their own."""
+        lr = self._learning_rate
+        if lr is self._lr_var:
+            lr_config = float(self._lr_var.data)
+        elif isinstance(lr, schedules.LearningRateSchedule):
+            lr_config = schedules.serialize(lr)
+        else:
+            lr_config = self._serialize_callable(lr)
+        return {"name": self.name, "learning_rate": lr_config, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+
+    def _serialize_callable(self, fn):
+        name = CUSTOM_OBJECTS.name_of(fn)
+        if name is not None:
+            return {"module": None, "class_name": "function", "config": name,
+                    "registered_name": "function"}
+        value = float(self._current_learning_rate())
+        warn_user(f"The learning-rate callable {fn!r} is not registered with "
+                  "keras.saving.register_keras_serializable(), so the config stores its current "
+                  f"value ({value}) instead.")
+        return value
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild from ``get_config()`` (also reads Keras 2 configs: ``lr``, ``decay``)."""
+        config = dict(config)
+        for key in _KERAS2_CONFIG_KEYS:
+            config.pop(key, None)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            if lr.get("class_name") == "function" or lr.get("registered_name") == "function":
+                config["learning_rate"] = CUSTOM_OBJECTS.lookup(lr["config"], custom_objects)
+            else:
+                config["learning_rate"] = schedules.deserialize(lr, custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        lr = self._learning_rate
+        shown = float(self._lr_var.data) if lr is self._lr_var else lr
+        return f"<{type(self).__name__} name={self.name!r} learning_rate={shown!r}>"

@@ -1,0 +1,110 @@
+"""One registry class for every family of named objects (losses, optimizers, ...).
+
+Objects register themselves where they are defined, under every name Keras (or
+Keras 2) knows them by. Lookups, config loading and the docs all read the
+registry, so there is no second list to drift out of date.
+"""
+import difflib
+
+
+class Registry:
+    """A name -> object table for one family, e.g. ``Registry("loss")``."""
+
+    def __init__(self, family, case_sensitive=True):
+        self.family = family
+        self.case_sensitive = case_sensitive
+        self._entries = {}
+
+    def _key(self, name):
+        return name if self.case_sensitive else name.lower()
+
+    def register(self, *names):
+        """Decorator: register the object under ``names`` (default: its ``__name__``)."""
+        def decorate(obj):
+            self.add(obj, *(names or (obj.__name__,)))
+            return obj
+        return decorate
+
+    def add(self, obj, *names):
+        for name in names:
+            key = self._key(name)
+            existing = self._entries.get(key)
+            if existing is not None and existing is not obj:
+                raise ValueError(
+                    f"The {self.family} name {name!r} is already registered to {existing!r}.")
+            self._entries[key] = obj
+
+    def __contains__(self, name):
+        return isinstance(name, str) and self._key(name) in self._entries
+
+    def lookup(self, name, custom_objects=None):
+        """Return the object registered as ``name``, or raise a ValueError with close matches.
+
+        ``custom_objects`` (a dict) and objects registered with
+        ``register_keras_serializable`` are consulted after the family's own names.
+        """
+        key = self._key(name)
+        if key in self._entries:
+            return self._entries[key]
+        for extra in (custom_objects or {}, CUSTOM_OBJECTS._entries):
+            if name in extra:
+                return extra[name]
+        raise ValueError(self.unknown_message(name))
+
+    def serialize(self, obj, module):
+        """The Keras config dict of an object that has ``get_config``."""
+        cls = type(obj)
+        registered = CUSTOM_OBJECTS.name_of(cls)
+        return {"module": module if registered is None else None,
+                "class_name": cls.__name__, "config": obj.get_config(),
+                "registered_name": registered}
+
+    def deserialize(self, config, custom_objects=None):
+        """Rebuild an object from ``{"class_name": ..., "config": {...}}``."""
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(
+                f"Could not deserialize {self.family}: expected a dict with 'class_name' and "
+                f"'config' keys. Received: {config!r}")
+        name = config.get("registered_name") or config["class_name"]
+        if name in ("function", "builtins"):
+            name = config["config"]
+        cls = self.lookup(name, custom_objects)
+        inner = config.get("config")
+        if not isinstance(inner, dict):
+            return cls
+        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+
+    def unknown_message(self, name):
+        close = difflib.get_close_matches(self._key(str(name)), list(self._entries), n=3, cutoff=0.5)
+        if close:
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?"
+        elif len(self._entries) <= 20:
+            hint = f" Known names: {', '.join(self.names())}."
+        else:
+            hint = f" {len(self._entries)} names are known; see the {self.family} docs."
+        return f"Could not interpret {self.family} identifier: {name!r}.{hint}"
+
+    def names(self):
+        """All registered names, sorted."""
+        return sorted(self._entries)
+
+    def items(self):
+        return sorted(self._entries.items())
+
+    def name_of(self, obj):
+        """The first name ``obj`` was registered under, or None."""
+        for name, entry in self._entries.items():
+            if entry is obj:
+                return name
+        return None
+
+
+CUSTOM_OBJECTS = Registry("custom object")
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: make a user's class or function loadable by name from configs and files."""
+    def decorate(obj):
+        CUSTOM_OBJECTS.add(obj, f"{package}>{name or obj.__name__}", name or obj.__name__)
+        return obj
+    return decorate

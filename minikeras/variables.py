@@ -1,0 +1,130 @@
+"""keras.Variable: a named, assignable array that autodiff treats as a leaf."""
+import numpy as np
+
+from . import backend
+from .autodiff.tensor import Tensor
+
+
+class Variable(Tensor):
+    """A mutable array owned by a layer, metric or optimizer.
+
+    Args:
+        initializer: initial value (array-like) or an initializer (callable
+            ``f(shape, dtype)`` or its string name, which then needs ``shape``).
+        shape: the shape, required with a callable initializer.
+        dtype: dtype name; default ``backend.floatx()`` for floats.
+        trainable: whether optimizers update it and gradients flow to it.
+        name: short name (``"kernel"``); ``path`` adds the owner's scope.
+    """
+
+    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation")
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None):
+        del autocast, synchronization  # accepted for Keras compatibility; nothing to do
+        if isinstance(initializer, str):
+            from . import initializers  # lazy: initializers sit above this module
+            initializer = initializers.get(initializer)
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(
+                    "When creating a Variable from an initializer, the `shape` argument "
+                    f"must be specified. Received: initializer={initializer} and shape=None")
+            value = initializer(tuple(shape), dtype=backend.standardize_dtype(dtype))
+        else:
+            value = initializer
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if dtype is not None:
+            value = value.astype(dtype)
+        elif np.issubdtype(value.dtype, np.floating):
+            value = value.astype(backend.floatx())
+        value = np.array(value)  # own the storage
+        if shape is not None and tuple(shape) != value.shape:
+            raise ValueError(
+                f"Initial value for variable '{name}' has shape {value.shape}, "
+                f"but `shape` is {tuple(shape)}.")
+        super().__init__(value, requires_grad=trainable, name=name or "variable")
+        self._trainable = trainable
+        self.path = self.name
+        self.constraint = None
+        self.regularizer = None
+        self.aggregation = aggregation
+
+    @property
+    def value(self):
+        """The current value (the array itself, not a copy)."""
+        return self.data
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        self.requires_grad = self._trainable
+
+    def numpy(self):
+        return np.array(self.data)
+
+    def assign(self, value):
+        """Copy ``value`` into the variable in place (shape must match)."""
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if value.shape != self.data.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {value.shape} to variable '{self.path}' "
+                f"of shape {self.data.shape}.")
+        self.data[...] = value
+        return self
+
+    def assign_add(self, value):
+        self.data += np.asarray(value.data if isinstance(value, Tensor) else value,
+                                dtype=self.data.dtype)
+        return self
+
+    def assign_sub(self, value):
+        self.data -= np.asarray(value.data if isinstance(value, Tensor) else value,
+                                dtype=self.data.dtype)
+        return self
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
+                f"value={self.data}>")
+
+
+def pack(variables):
+    """Move ``variables`` into one contiguous buffer and return it.
+
+    Each variable's storage becomes a view of the returned flat array, so an
+    elementwise optimizer can update all of them with a single numpy call.
+    Values are kept. All variables must share one dtype.
+    """
+    dtypes = {v.dtype for v in variables}
+    if len(dtypes) != 1:
+        raise ValueError(f"Cannot pack variables of different dtypes: {sorted(map(str, dtypes))}")
+    flat = np.empty(sum(v.size for v in variables), dtype=dtypes.pop())
+    offset = 0
+    for v in variables:
+        view = flat[offset:offset + v.size].reshape(v.shape)
+        view[...] = v.data
+        v.data = view
+        offset += v.size
+    return flat
+
+
+def packed_buffer(variables):
+    """The flat buffer ``variables`` were packed into, in order, or None."""
+    if not variables:
+        return None
+    base = variables[0].data.base
+    if base is None or base.ndim != 1:
+        return None
+    offset = 0
+    for v in variables:
+        d = v.data
+        if d.base is not base or not d.flags.c_contiguous or (
+                d.size and d.__array_interface__["data"][0]
+                != base.__array_interface__["data"][0] + offset * base.itemsize):
+            return None
+        offset += v.size
+    return base if offset == base.size else None

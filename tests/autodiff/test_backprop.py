@@ -1,0 +1,101 @@
+"""Reverse-mode behaviour: the seeds' worked examples, graph recording rules, deep graphs."""
+import numpy as np
+import pytest
+
+from minikeras.autodiff import Tensor, detect_anomaly, enable_grad, grad, no_grad
+from minikeras.autodiff import primitives as P
+
+
+def leaf(value):
+    return Tensor(np.asarray(value, dtype=np.float64), requires_grad=True)
+
+
+def test_chain_rule_example_from_the_seed():
+    # f(x, y, z) = (x + y) z at x=-2, y=5, z=-4: q = 3, f = -12,
+    # df/dx = df/dy = z = -4, df/dz = x + y = 3.
+    x, y, z = leaf(-2.0), leaf(5.0), leaf(-4.0)
+    f = (x + y) * z
+    f.backward()
+    assert f.item() == -12.0
+    assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
+
+
+def test_softmax_worked_example_from_the_seed():
+    out = P.softmax(np.array([[3.0, 7.0, 4.0], [3.0, 5.0, 8.0]]), axis=1).data
+    np.testing.assert_allclose(out, [[0.0171, 0.9362, 0.0466], [0.0064, 0.0471, 0.9465]],
+                               atol=1e-4)
+
+
+def test_gradients_accumulate_over_every_use_of_a_tensor():
+    x = leaf(3.0)
+    y = x * x + x  # dy/dx = 2x + 1 = 7
+    y.backward()
+    assert x.grad == 7.0
+
+
+def test_broadcast_gradient_is_summed_back_to_the_input_shape():
+    a, b = leaf(np.ones((4, 3))), leaf(np.arange(3.0))
+    P.sum(a * b).backward()
+    assert b.grad.shape == (3,)
+    np.testing.assert_array_equal(b.grad, [4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(a.grad, np.tile(np.arange(3.0), (4, 1)))
+
+
+def test_no_grad_records_nothing_and_enable_grad_restores_it():
+    x = leaf(2.0)
+    with no_grad():
+        y = x * x
+        with enable_grad():
+            z = x * x
+    assert y.creator is None and not y.requires_grad
+    assert z.creator is not None
+
+
+def test_tensors_without_requires_grad_build_no_graph():
+    y = Tensor(np.ones(3)) * 2.0
+    assert y.creator is None
+
+
+def test_deep_graph_backpropagates_without_recursion_limit():
+    x = leaf(1.0)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001 + 0.0
+    y.backward()
+    np.testing.assert_allclose(x.grad, 1.0001 ** 5000)
+
+
+def test_backward_frees_the_graph_unless_retained():
+    x = leaf(2.0)
+    y = x * x
+    (g,) = grad(y, [x], retain_graph=True)
+    assert g == 4.0 and y.creator is not None
+    (g,) = grad(y, [x])
+    assert g == 4.0 and y.creator is None
+
+
+def test_grad_gives_zeros_for_unused_inputs():
+    x, unused = leaf(1.0), leaf(np.ones(2))
+    gx, gu = grad(x * 3.0, [x, unused])
+    assert gx == 3.0
+    np.testing.assert_array_equal(gu, np.zeros(2))
+
+
+def test_anomaly_mode_names_the_primitive_that_made_nan():
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="Log"):
+        with np.errstate(invalid="ignore"):
+            P.log(np.array([-1.0]))
+
+
+def test_float32_stays_float32_with_python_scalars():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    y = 2.0 * x + 1.0
+    assert y.dtype == np.float32
+    (g,) = grad(P.sum(y), [x])
+    assert g.dtype == np.float32
+
+
+def test_max_splits_gradient_between_ties():
+    x = leaf([1.0, 3.0, 3.0])
+    P.max(x).backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5])

@@ -1,0 +1,113 @@
+"""Every primitive in PRIMITIVES passes a float64 central-difference gradient check."""
+import numpy as np
+import pytest
+
+from minikeras.autodiff import PRIMITIVES
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape, low=-2.0, high=2.0):
+    return rng.uniform(low, high, shape)
+
+
+def positive(*shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from_zero(*shape):
+    return rng.choice([-1, 1], shape) * rng.uniform(0.3, 2.0, shape)
+
+
+def distinct(*shape):
+    """Values with no ties, so max/min/maximum have a unique winner."""
+    return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+# name -> (function of tensors, list of input arrays). Broadcasting is exercised where it applies.
+CASES = {
+    "add": (P.add, [r(3, 4), r(4)]),
+    "subtract": (P.subtract, [r(3, 1), r(1, 4)]),
+    "multiply": (P.multiply, [r(2, 3, 4), r(3, 1)]),
+    "divide": (P.divide, [r(3, 4), away_from_zero(4)]),
+    "power": (P.power, [positive(3, 4), r(3, 4)]),
+    "maximum": (P.maximum, [distinct(3, 4), distinct(3, 4) + 0.11]),
+    "minimum": (P.minimum, [distinct(3, 4), distinct(3, 4) + 0.11]),
+    "matmul": (P.matmul, [r(2, 3, 4), r(4, 5)]),
+    "where": (lambda c, a, b: P.where(c, a, b), [rng.random((3, 4)) > 0.5, r(3, 4), r(4)]),
+    "negative": (P.negative, [r(3, 4)]),
+    "exp": (P.exp, [r(3, 4)]),
+    "log": (P.log, [positive(3, 4)]),
+    "log1p": (P.log1p, [positive(3, 4)]),
+    "sqrt": (P.sqrt, [positive(3, 4)]),
+    "square": (P.square, [r(3, 4)]),
+    "abs": (P.abs, [away_from_zero(3, 4)]),
+    "sign": (P.sign, [away_from_zero(3, 4)]),
+    "clip": (lambda x: P.clip(x, -1.0, 1.0), [np.array([-1.7, -0.5, 0.2, 0.9, 1.4])]),
+    "tanh": (P.tanh, [r(3, 4)]),
+    "sigmoid": (P.sigmoid, [r(3, 4, low=-8, high=8)]),
+    "relu": (P.relu, [away_from_zero(3, 4)]),
+    "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
+    "erf": (P.erf, [r(3, 4, low=-3, high=3)]),
+    "cast": (lambda x: P.cast(x, "float64"), [r(3, 4)]),
+    "sum": (lambda x: P.sum(x, axis=(0, 2), keepdims=False), [r(2, 3, 4)]),
+    "mean": (lambda x: P.mean(x, axis=1, keepdims=True), [r(2, 3, 4)]),
+    "max": (lambda x: P.max(x, axis=-1), [distinct(3, 4)]),
+    "min": (lambda x: P.min(x, axis=0, keepdims=True), [distinct(3, 4)]),
+    "reshape": (lambda x: P.reshape(x, (4, -1)), [r(2, 3, 4)]),
+    "transpose": (lambda x: P.transpose(x, (2, 0, 1)), [r(2, 3, 4)]),
+    "broadcast_to": (lambda x: P.broadcast_to(x, (2, 3, 4)), [r(3, 1)]),
+    "concatenate": (lambda a, b: P.concatenate([a, b], axis=1), [r(2, 3), r(2, 2)]),
+    "stack": (lambda a, b: P.stack([a, b], axis=1), [r(2, 3), r(2, 3)]),
+    "getitem": (lambda x: P.getitem(x, (slice(None), [0, 2, 2])), [r(3, 4)]),
+    "take": (lambda x: P.take(x, np.array([[0, 2], [1, 1]]), axis=1), [r(3, 4)]),
+    "dense": (P.dense, [r(2, 5, 3), r(3, 4), r(4)]),
+    "softmax": (lambda x: P.softmax(x, axis=-1), [r(3, 4)]),
+    "log_softmax": (lambda x: P.log_softmax(x, axis=0), [r(3, 4)]),
+    "logsumexp": (lambda x: P.logsumexp(x, axis=1), [r(3, 4)]),
+    "softmax_cross_entropy": (P.softmax_cross_entropy,
+                              [rng.dirichlet(np.ones(4), size=3), r(3, 4)]),
+    "sigmoid_cross_entropy": (P.sigmoid_cross_entropy, [rng.random((3, 4)), r(3, 4, low=-5, high=5)]),
+}
+
+
+def test_every_primitive_has_a_case():
+    assert sorted(CASES) == sorted(PRIMITIVES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradient_matches_finite_differences(name):
+    fn, inputs = CASES[name]
+    assert gradcheck(fn, *inputs)
+
+
+def test_gradcheck_detects_a_wrong_gradient():
+    class WrongSquare(P.E.Square):
+        def backward(self, gy):
+            return (gy * 3 * self.inputs[0].data,)  # should be 2x
+
+    with pytest.raises(AssertionError, match="Gradient mismatch"):
+        gradcheck(lambda x: WrongSquare()(x), r(3))
+
+
+def test_fused_softmax_cross_entropy_equals_composed_version():
+    labels, logits = rng.dirichlet(np.ones(5), size=4), r(4, 5)
+    fused = P.softmax_cross_entropy(labels, logits).data
+    composed = P.negative(P.sum(P.multiply(labels, P.log(P.softmax(logits))), axis=-1)).data
+    np.testing.assert_allclose(fused, composed, rtol=1e-12)
+
+
+def test_fused_sigmoid_cross_entropy_equals_composed_version():
+    y, x = rng.random((3, 4)), r(3, 4, low=-5, high=5)
+    fused = P.sigmoid_cross_entropy(y, x).data
+    p = P.sigmoid(x)
+    composed = P.negative(P.add(P.multiply(y, P.log(p)),
+                                P.multiply(P.subtract(1.0, y), P.log(P.subtract(1.0, p))))).data
+    np.testing.assert_allclose(fused, composed, rtol=1e-10)
+
+
+def test_fused_dense_equals_matmul_plus_bias():
+    x, w, b = r(2, 5, 3), r(3, 4), r(4)
+    np.testing.assert_allclose(P.dense(x, w, b).data, P.add(P.matmul(x, w), b).data, rtol=1e-12)

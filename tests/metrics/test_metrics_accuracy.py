@@ -1,0 +1,135 @@
+"""Accuracy functions and classes: shapes, ties, thresholds, top-k and bad input."""
+import numpy as np
+import pytest
+
+from minikeras import metrics
+
+
+def test_binary_accuracy_threshold_is_strict():
+    # 0.5 is not > 0.5, so it predicts 0: labels [1, 0] -> [miss, hit]
+    np.testing.assert_array_equal(
+        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]]), [0.0, 1.0])
+    np.testing.assert_array_equal(
+        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]], threshold=0.4), [1.0, 0.0])
+
+
+def test_binary_accuracy_rank_fix_never_broadcasts_n_by_n():
+    # labels (n,) against predictions (n, 1): one value per sample, 2 of 3 right
+    out = metrics.binary_accuracy(np.array([1.0, 0.0, 1.0]), np.array([[0.9], [0.2], [0.1]]))
+    np.testing.assert_array_equal(out, [1.0, 1.0, 0.0])
+
+
+def test_binary_accuracy_averages_the_last_axis_of_multi_label_targets():
+    # row 0: [1,0] vs preds [1,1] -> 0.5; row 1: [0,0] vs [0,0] -> 1
+    out = metrics.binary_accuracy([[1.0, 0.0], [0.0, 0.0]], [[0.9, 0.8], [0.1, 0.3]])
+    np.testing.assert_allclose(out, [0.5, 1.0])
+
+
+def test_rank_one_inputs_are_one_value_per_sample_and_take_sample_weights():
+    # (Keras 3 would average a rank-1 batch into one scalar and then fail on the weights.)
+    m = metrics.BinaryAccuracy()
+    m.update_state([1, 1, 0, 0], [0.98, 1, 0, 0.6], sample_weight=[1, 0, 0, 1])
+    assert float(m.result()) == 0.5
+
+
+def test_accuracy_is_exact_equality():
+    np.testing.assert_array_equal(metrics.accuracy_metrics.accuracy([[1.0], [2.0]],
+                                                                    [[1.0], [2.000001]]),
+                                  [1.0, 0.0])
+
+
+def test_argmax_ties_go_to_the_first_maximum():
+    # prediction [0.4, 0.4, 0.2]: argmax is class 0 (first maximum)
+    np.testing.assert_array_equal(
+        metrics.categorical_accuracy([[1, 0, 0], [0, 1, 0]], [[0.4, 0.4, 0.2]] * 2), [1.0, 0.0])
+    np.testing.assert_array_equal(
+        metrics.sparse_categorical_accuracy([0, 1], [[0.4, 0.4, 0.2]] * 2), [1.0, 0.0])
+
+
+def test_sparse_labels_may_be_n_or_n_by_1_ints_or_floats():
+    y_pred = [[0.1, 0.6, 0.3], [0.05, 0.95, 0.0], [0.7, 0.2, 0.1]]
+    for labels in ([1, 2, 0], [[1], [2], [0]], np.array([1.0, 2.0, 0.0], "float32")):
+        out = metrics.sparse_categorical_accuracy(labels, y_pred)
+        np.testing.assert_array_equal(out, [1.0, 0.0, 1.0])
+
+
+def test_categorical_accuracy_on_sequences_is_per_timestep():
+    y_true = np.eye(3)[[[0, 1], [2, 2]]]                       # (2, 2, 3)
+    y_pred = np.eye(3)[[[0, 2], [2, 2]]] * 0.8 + 0.05          # argmax [[0,2],[2,2]]
+    np.testing.assert_array_equal(metrics.categorical_accuracy(y_true, y_pred),
+                                  [[1.0, 0.0], [1.0, 1.0]])
+    m = metrics.CategoricalAccuracy()
+    m.update_state(y_true, y_pred)
+    assert float(m.result()) == 0.75
+
+
+def test_top_k_counts_ties_at_the_boundary_as_hits():
+    # scores [0.5, 0.5, 0.0], k=1: class 1 ties the largest score -> a hit (as Keras's in_top_k)
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([1], [[0.5, 0.5, 0.0]], k=1), [1.0])
+    np.testing.assert_array_equal(
+        metrics.top_k_categorical_accuracy([[0, 1, 0]], [[0.5, 0.5, 0.0]], k=1), [1.0])
+
+
+def test_top_k_values():
+    y_pred = [[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]]
+    # label 1 ranks 3rd in row 0, 2nd in row 1
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([1, 1], y_pred, k=2), [0.0, 1.0])
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([1, 1], y_pred, k=3), [1.0, 1.0])
+    np.testing.assert_array_equal(
+        metrics.top_k_categorical_accuracy([[0, 1, 0, 0]] * 2, y_pred, k=2), [0.0, 1.0])
+    # (n, 1) labels keep their shape; the Mean reduces it
+    out = metrics.sparse_top_k_categorical_accuracy([[1], [1]], y_pred, k=2)
+    assert out.shape == (2, 1)
+
+
+def test_sparse_top_k_from_sorted_ids():
+    # y_pred holds ids sorted by score: label 3 is first in row 0, third in row 1
+    ids = [[3, 0, 1], [0, 1, 3]]
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([3, 3], ids, k=2, from_sorted_ids=True),
+        [1.0, 0.0])
+    m = metrics.SparseTopKCategoricalAccuracy(k=3, from_sorted_ids=True)
+    m.update_state([3, 3], ids)
+    assert float(m.result()) == 1.0
+    assert m.get_config()["from_sorted_ids"] is True
+
+
+def test_k_larger_than_the_number_of_classes_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"k=5 is larger than the number of classes.*\(3"):
+        metrics.TopKCategoricalAccuracy().update_state([[0, 1, 0]], [[0.2, 0.5, 0.3]])
+    with pytest.raises(ValueError, match=r"k=5.*SparseTopKCategoricalAccuracy\(k=3\)"):
+        metrics.get("sparse_top_k_categorical_accuracy").update_state([1], [[0.2, 0.5, 0.3]])
+    with pytest.raises(ValueError, match="positive integer"):
+        metrics.TopKCategoricalAccuracy(k=0)
+
+
+def test_labels_out_of_range_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        metrics.sparse_top_k_categorical_accuracy([3], [[0.2, 0.5, 0.3]], k=1)
+
+
+@pytest.mark.parametrize("fn, y_true, y_pred, hint", [
+    (metrics.binary_accuracy, [1.0, 0.0, 1.0, 1.0], [0.9, 0.2, 0.8], r"\(4,\).*\(3,\)"),
+    (metrics.categorical_accuracy, [0, 2], [[0.2, 0.8, 0.0], [0.1, 0.1, 0.8]],
+     r"\(2,\).*\(2, 3\).*sparse_categorical_accuracy"),
+    (metrics.sparse_categorical_accuracy, [[0, 1, 0], [0, 0, 1]],
+     [[0.2, 0.8, 0.0], [0.1, 0.1, 0.8]], r"y_true.shape=\(2, 3\).*categorical_accuracy"),
+    (metrics.top_k_categorical_accuracy, [1, 2], [[0.2, 0.8, 0.0], [0.1, 0.1, 0.8]],
+     r"\(2,\).*\(2, 3\)"),
+    (metrics.sparse_top_k_categorical_accuracy, [1, 2, 0], [[0.2, 0.8, 0.0], [0.1, 0.1, 0.8]],
+     r"\(3,\).*\(2, 3\)"),
+])
+def test_shape_mismatch_names_both_shapes(fn, y_true, y_pred, hint):
+    with pytest.raises(ValueError, match=hint):
+        fn(y_true, y_pred)
+
+
+def test_binary_accuracy_threshold_must_be_inside_zero_one():
+    for bad in (0.0, 1.0, 1.5, None):
+        with pytest.raises(ValueError, match="threshold"):
+            metrics.BinaryAccuracy(threshold=bad)
+    m = metrics.BinaryAccuracy(threshold=0.7)
+    assert metrics.BinaryAccuracy.from_config(m.get_config()).threshold == 0.7

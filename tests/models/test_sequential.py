@@ -1,0 +1,120 @@
+"""Sequential: building, shapes, weights, summary and config."""
+import numpy as np
+import pytest
+
+import minikeras as keras
+
+REFERENCE_HEADER = [
+    "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓",
+    "┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃",
+    "┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩",
+]
+RULE = "├──────────────────────────────────────┼─────────────────────────────┼─────────────────┤"
+BOTTOM = "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘"
+
+
+def row(name, shape, params):
+    return f"│ {name:<36} │ {shape:<27} │ {params:>15} │"
+
+
+def small_model(name="seq"):
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu", name="hidden"),
+                             keras.layers.Dense(1, name="out")], name=name)
+
+
+def test_summary_matches_keras_table_layout():
+    lines = []
+    small_model().summary(print_fn=lines.append)
+    assert lines == ['Model: "seq"', *REFERENCE_HEADER,
+                     row("hidden (Dense)", "(None, 3)", "15"), RULE,
+                     row("out (Dense)", "(None, 1)", "4"), BOTTOM,
+                     " Total params: 19 (76.00 B)",
+                     " Trainable params: 19 (76.00 B)",
+                     " Non-trainable params: 0 (0.00 B)"]
+
+
+def test_summary_wraps_long_names_and_uses_thousands_separators():
+    model = keras.Sequential([keras.Input((784,)),
+                              keras.layers.Dense(512, name="a_rather_long_layer_name_for_wrap")])
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[4] == row("a_rather_long_layer_name_for_wrap", "(None, 512)", "401,920")
+    assert lines[5] == row("(Dense)", "", "")
+    assert lines[-3] == " Total params: 401,920 (1.53 MB)"
+
+
+def test_unbuilt_model_summary_shows_question_marks():
+    model = keras.Sequential([keras.layers.Dense(2, name="d")], name="lazy")
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines[4] == row("d (Dense)", "?", "0 (unbuilt)")
+    assert lines[-3] == " Total params: 0 (unbuilt)"
+
+
+def test_input_shape_kwarg_on_first_layer_builds_the_model():
+    model = keras.Sequential([keras.layers.Dense(3, input_shape=(5,)), keras.layers.Dense(2)])
+    assert model.built and model.input_shape == (None, 5) and model.output_shape == (None, 2)
+    assert [w.shape for w in model.get_weights()] == [(5, 3), (3,), (3, 2), (2,)]
+    assert model.count_params() == 5 * 3 + 3 + 3 * 2 + 2
+
+
+def test_lazy_model_builds_on_first_call_and_add_pop():
+    model = keras.Sequential()
+    model.add(keras.layers.Dense(4))
+    assert not model.built
+    out = model.predict(np.ones((2, 3), "float32"), verbose=0)
+    assert out.shape == (2, 4) and model.built
+    model.add(keras.layers.Dense(1))
+    assert model.predict(np.ones((2, 3), "float32"), verbose=0).shape == (2, 1)
+    popped = model.pop()
+    assert isinstance(popped, keras.layers.Dense) and len(model.layers) == 1
+
+
+def test_set_weights_checks_count_and_shapes_and_changes_nothing_on_error():
+    model = small_model()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="expecting 4 weights"):
+        model.set_weights(before[:3])
+    bad = [w.copy() for w in before]
+    bad[3] = np.zeros((2,))
+    with pytest.raises(ValueError, match=r"\(1,\).*\(2,\)"):
+        model.set_weights([w + 1 for w in bad])
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_wrong_input_shape_names_layer_and_both_shapes():
+    model = small_model()
+    with pytest.raises(ValueError, match=r'layer "hidden".*value 4.*\(2, 3\)'):
+        model.predict(np.ones((2, 3), "float32"), verbose=0)
+
+
+def test_predict_on_model_without_layers_is_a_clear_error():
+    with pytest.raises(ValueError, match="no layers"):
+        keras.Sequential().predict(np.ones((2, 3)), verbose=0)
+
+
+def test_duplicate_layer_names_and_non_layers_are_rejected():
+    with pytest.raises(ValueError, match="unique names"):
+        keras.Sequential([keras.layers.Dense(2, name="x"), keras.layers.Dense(2, name="x")])
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer`"):
+        keras.Sequential([lambda x: x])
+
+
+def test_dense_keeps_leading_axes():
+    layer = keras.layers.Dense(5)
+    assert layer(np.ones((2, 7, 3), "float32")).shape == (2, 7, 5)
+
+
+def test_dense_rejects_bad_units():
+    for units in (0, -3, 2.5, "8"):
+        with pytest.raises(ValueError, match="positive integer"):
+            keras.layers.Dense(units)
+
+
+def test_get_config_round_trip_rebuilds_same_architecture():
+    model = small_model("cfg")
+    clone = keras.Sequential.from_config(model.get_config())
+    assert [type(l).__name__ for l in clone.layers] == ["Dense", "Dense"]
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert clone.layers[0].get_config()["activation"] == "relu"

@@ -1,0 +1,229 @@
+"""compile / fit / evaluate / predict: logs, options, determinism and bad input."""
+import io
+import re
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+
+
+def data(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 3)).astype("float32")
+    y = (x.sum(axis=1) > 1.5).astype("float32")
+    return x, y
+
+
+def binary_model(seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_fit_returns_history_with_sorted_keys_epochs_and_params():
+    x, y = data()
+    history = binary_model().fit(x, y, epochs=5, initial_epoch=2, batch_size=16,
+                                 validation_data=(x[:8], y[:8]), verbose=0)
+    assert list(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert history.epoch == [2, 3, 4]
+    assert history.params == {"verbose": 0, "epochs": 5, "steps": 3}
+    assert all(len(v) == 3 for v in history.history.values())
+
+
+def test_same_seed_gives_bit_identical_training():
+    x, y = data()
+    runs = []
+    for _ in range(2):
+        model = binary_model(seed=7)
+        model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+        runs.append(model.get_weights())
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
+    # batches of 3 and 1 with per-batch losses l1, l2 give (3 l1 + 1 l2) / 4.
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False,
+                                                                    kernel_initializer="zeros")])
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    x = np.array([[1.0], [2.0], [3.0], [4.0]], "float32")
+    y = np.array([1.0, 2.0, 3.0, 10.0], "float32")
+    loss = model.fit(x, y, batch_size=3, shuffle=False, verbose=0).history["loss"][0]
+    assert loss == pytest.approx((3 * (1 + 4 + 9) / 3 + 100) / 4)
+
+
+def test_class_weight_equals_sample_weight_and_divides_by_n():
+    x, y = data(12)
+    losses = []
+    for kwargs in ({"class_weight": {0: 1.0, 1: 3.0}}, {"sample_weight": np.where(y == 1, 3.0, 1.0)}):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid",
+                                                                        kernel_initializer="ones")])
+        model.compile(keras.optimizers.SGD(0.0), "binary_crossentropy")
+        losses.append(model.fit(x, y, batch_size=12, verbose=0, **kwargs).history["loss"][0])
+    p = 1 / (1 + np.exp(-x.sum(axis=1)))
+    per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    expected = np.sum(np.where(y == 1, 3.0, 1.0) * per_sample) / 12
+    assert losses[0] == pytest.approx(expected, rel=1e-5)
+    assert losses[1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_evaluate_return_forms_and_metric_order():
+    x, y = data()
+    model = binary_model()
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy", "mse", "acc"])
+    values = model.evaluate(x, y, verbose=0)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["acc", "accuracy", "loss", "mse"]
+    assert values == [logs["loss"], logs["accuracy"], logs["mse"], logs["acc"]]
+    model.compile("sgd", "binary_crossentropy")
+    assert isinstance(model.evaluate(x, y, verbose=0), float)
+
+
+def test_batch_methods():
+    x, y = data()
+    model = binary_model()
+    loss, acc = model.train_on_batch(x, y)
+    assert np.isfinite(loss) and 0 <= acc <= 1
+    assert set(model.test_on_batch(x, y, return_dict=True)) == {"accuracy", "loss"}
+    assert model.predict_on_batch(x).shape == (40, 1)
+
+
+def test_steps_per_epoch_limits_batches():
+    x, y = data()
+    history = binary_model().fit(x, y, batch_size=4, steps_per_epoch=3, epochs=2, verbose=0)
+    assert history.params["steps"] == 3
+
+
+def test_custom_loss_written_with_ops_trains():
+    x, _ = data(64)
+    target = x @ np.array([[1.0], [-1.0], [0.5]], "float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.3),
+                  loss=lambda t, p: keras.ops.mean(keras.ops.square(t - p)))
+    history = model.fit(x, target, epochs=30, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+
+
+def test_verbose_2_prints_one_keras_line_per_epoch(capsys):
+    x, y = data(24)
+    binary_model().fit(x, y, epochs=2, batch_size=8, verbose=2)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Epoch 1/2" and out[2] == "Epoch 2/2"
+    assert re.fullmatch(r"3/3 - \d+s - \d+(us|ms|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}",
+                        out[1]), out[1]
+
+
+def test_verbose_1_off_terminal_prints_the_final_bar_line_without_control_chars(capsys):
+    x, y = data(24)
+    binary_model().fit(x, y, epochs=1, batch_size=8, validation_split=0.25, verbose=1)
+    out = capsys.readouterr().out
+    assert "\r" not in out and "\x1b" not in out and "Epoch" not in out
+    # 24 samples, 6 held out for validation: 18 in batches of 8 is 3 steps.
+    assert re.fullmatch(r"3/3 ━{20} \d+s \d+(us|ms|s)/step - accuracy: \d\.\d{4} - loss: "
+                        r"\d\.\d{4} - val_accuracy: \d\.\d{4} - val_loss: \d\.\d{4}\n", out), out
+
+
+def test_predict_and_evaluate_show_a_bar_by_default(capsys):
+    x, y = data(8)
+    model = binary_model()
+    model.predict(x)
+    model.evaluate(x, y)
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"1/1 ━{20} \d+s \d+(us|ms|s)/step", out[0]), out[0]
+    assert out[1].startswith("1/1 ━") and out[1].endswith(out[1][-6:])
+
+
+def test_progbar_draws_on_a_terminal_with_tqdm():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    term = Terminal()
+    bar = keras.utils.Progbar(3, file=term, interval=0.0)
+    for step in range(1, 4):
+        bar.update(step, [("loss", 0.5)], finalize=step == 3)
+    text = term.getvalue()
+    assert "\r" in text and "\x1b[32m" in text and "loss: 0.5000" in text
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+def test_fit_before_compile():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"must call `compile\(\)`"):
+        model.fit(*data(), verbose=0)
+
+
+def test_x_and_y_of_different_lengths():
+    x, y = data()
+    with pytest.raises(ValueError, match="x sizes: 40, y sizes: 39"):
+        binary_model().fit(x, y[:-1], verbose=0)
+
+
+@pytest.mark.parametrize("split", [-0.1, 1.0, 1.5, "0.2"])
+def test_validation_split_outside_range(split):
+    with pytest.raises(ValueError, match=r"validation_split.*\[0, 1\)"):
+        binary_model().fit(*data(), validation_split=split, verbose=0)
+
+
+def test_validation_split_takes_the_last_samples_before_shuffling():
+    x, y = data(10)
+    seen = []
+
+    class Spy(keras.callbacks.Callback):
+        def on_test_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+
+    model = binary_model()
+    history = model.fit(x, y, validation_split=0.3, batch_size=10, verbose=0, callbacks=[Spy()])
+    expected = model.evaluate(x[7:], y[7:], verbose=0, return_dict=True)
+    assert history.history["val_loss"][0] == pytest.approx(expected["loss"])
+    assert seen == [0]
+
+
+def test_nan_in_inputs_is_refused_before_training():
+    x, y = data()
+    x[5, 1] = np.nan
+    model = binary_model()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="NaN.*sample 5"):
+        model.fit(x, y, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_python_lists_are_rejected_as_keras_3_does():
+    with pytest.raises(ValueError, match="np.asarray"):
+        binary_model().fit([[1.0, 2.0, 3.0]], [1.0], verbose=0)
+
+
+def test_unknown_names_suggest_close_matches():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="adam"):
+        model.compile(optimizer="adma", loss="mse")
+    with pytest.raises(ValueError, match="relu"):
+        keras.layers.Dense(2, activation="rleu")
+    with pytest.raises(ValueError, match="mean_squared_error"):
+        model.compile(optimizer="adam", loss="mean_sqared_error")
+
+
+def test_metrics_must_be_a_list():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"list, tuple, or dict"):
+        model.compile("sgd", "mse", metrics="accuracy")
+
+
+def test_integer_labels_to_categorical_crossentropy_suggest_the_fix():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    x, _ = data(8)
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy|to_categorical"):
+        model.fit(x, np.arange(8) % 4, verbose=0)
+
+
+def test_removed_keras2_fit_arguments_raise_type_error():
+    with pytest.raises(TypeError, match="workers"):
+        binary_model().fit(*data(), workers=2, verbose=0)
