@@ -2,15 +2,33 @@
 
 ``import minikeras as keras`` and a Keras script runs with the same names,
 options, numbers and progress output.
+
+Submodules load on first use (``keras.layers`` imports the layers then), so
+``import minikeras`` itself stays fast.
 """
-from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
-               losses, metrics, models, ops, optimizers, regularizers, utils)
-from .layers import Input, Layer
-from .models import Model, Sequential
-from .variables import Variable
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Layer", "Model", "Sequential", "Variable", "activations", "backend",
-           "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "ops", "optimizers", "regularizers", "utils"]
+_SUBMODULES = ("activations", "backend", "callbacks", "config", "constraints", "datasets",
+               "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+               "random", "regularizers", "saving", "utils")
+_NAMES = {"Input": "layers", "Layer": "layers", "Model": "models", "Sequential": "models",
+          "Variable": "variables"}
+
+__all__ = sorted(_SUBMODULES + tuple(_NAMES))
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _NAMES:
+        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'minikeras' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

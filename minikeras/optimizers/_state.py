@@ -135,7 +135,6 @@ class OptimizerState:
         nonempty = [i for i, s in enumerate(sizes) if s]
         self._seg_starts = self._offsets[nonempty]
         self._seg_sizes = np.asarray([sizes[i] for i in nonempty], dtype=np.intp)
-        self._element_segment = None  # for clipnorm, made on first use
         self._wflat = packed_buffer(var_list)
         self._packed = self._wflat is not None
         self._decay_use = self._decay_mult = None
@@ -223,13 +222,11 @@ class OptimizerState:
         dt = self._dtype.type
         if self.clipnorm:
             c = dt(self.clipnorm)
-            tmp = self._scratch[0]
-            norms = xp.sqrt(xp.add.reduceat(xp.multiply(g, g, out=tmp), self._seg_starts))
+            norms = xp.sqrt(xp.add.reduceat(xp.multiply(g, g, out=self._scratch[0]),
+                                            self._seg_starts))
             xp.multiply(g, c, out=g)  # g * c / max(||g||, c), as Keras orders it
-            if self._element_segment is None:
-                self._element_segment = np.repeat(np.arange(len(self._seg_sizes)), self._seg_sizes)
-            xp.take(xp.maximum(norms, c), self._element_segment, out=tmp)
-            xp.divide(g, tmp, out=g)
+            # np.repeat allocates, but is ~5x faster here than np.take(..., out=)
+            xp.divide(g, xp.repeat(xp.maximum(norms, c), self._seg_sizes), out=g)
         elif self.global_clipnorm:
             c = dt(self.global_clipnorm)
             sums = xp.add.reduceat(xp.multiply(g, g, out=self._scratch[0]), self._seg_starts)

@@ -39,7 +39,7 @@ class Adagrad(Optimizer):
             var_list, "accumulator", initializer=self.initial_accumulator_value)
 
     def _constants(self, lr, t):
-        return lr, self._dtype.type(self.epsilon)
+        return self._as_dtype(lr, self.epsilon)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, eps = c
@@ -96,8 +96,7 @@ class Adadelta(Optimizer):
             var_list, ["accumulated_grad", "accumulated_delta_var"])
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon)
+        return self._as_dtype(lr, self.rho, 1 - self.rho, self.epsilon)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, rho, one_minus_rho, eps = c

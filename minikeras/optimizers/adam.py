@@ -1,4 +1,6 @@
 """The Adam family: Adam, AdamW, Adamax and Nadam."""
+import math
+
 from ..backend import xp
 from ._checks import check_bool, check_float, warn_user
 from .optimizer import OPTIMIZERS, Optimizer
@@ -61,10 +63,9 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        one = dt(1)
-        alpha = lr * xp.sqrt(one - xp.power(dt(self.beta_2), t)) / (one - xp.power(dt(self.beta_1), t))
-        return alpha, dt(1 - self.beta_1), dt(1 - self.beta_2), dt(self.epsilon)
+        beta_1, beta_2 = self._cast(self.beta_1), self._cast(self.beta_2)
+        alpha = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        return self._as_dtype(alpha, 1 - self.beta_1, 1 - self.beta_2, self.epsilon)
 
     def _kernel(self, w, g, tmp, slots, c):
         alpha, c1, c2, eps = c
@@ -140,9 +141,8 @@ class Adamax(Optimizer):
         self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        return (lr, dt(1 - self.beta_1), dt(self.beta_2), dt(self.epsilon),
-                dt(1) - xp.power(dt(self.beta_1), t))
+        return self._as_dtype(lr, 1 - self.beta_1, self.beta_2, self.epsilon,
+                              1 - self._cast(self.beta_1) ** t)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, c1, beta_2, eps, bias = c
@@ -202,15 +202,14 @@ class Nadam(Optimizer):
                                             name="u_product")
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        one, half, decay, beta_1 = dt(1), dt(0.5), dt(0.96), dt(self.beta_1)
-        u_t = beta_1 * (one - half * xp.power(decay, t))
-        u_next = beta_1 * (one - half * xp.power(decay, t + one))
+        beta_1, beta_2, decay = self._cast(self.beta_1), self._cast(self.beta_2), self._cast(0.96)
+        u_t = beta_1 * (1 - 0.5 * decay ** t)
+        u_next = beta_1 * (1 - 0.5 * decay ** (t + 1))
         product = self._u_product.data  # updated once per step, before the variables
-        product[...] = product * beta_1 * (one - half * xp.power(decay, t))
-        u_prod = product[()]
-        return (lr, one - beta_1, one - dt(self.beta_2), u_next, one - u_prod * u_next,
-                one - u_t, one - u_prod, one - xp.power(dt(self.beta_2), t), dt(self.epsilon))
+        product[()] = product.item() * u_t
+        u_prod = product.item()
+        return self._as_dtype(lr, 1 - beta_1, 1 - beta_2, u_next, 1 - u_prod * u_next, 1 - u_t,
+                              1 - u_prod, 1 - beta_2 ** t, self.epsilon)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, c1, c2, u_next, denom_m, one_minus_u, denom_g, bias_2, eps = c

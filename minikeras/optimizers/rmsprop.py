@@ -51,8 +51,7 @@ class RMSprop(Optimizer):
             self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient")
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        return lr, dt(self.rho), dt(1 - self.rho), dt(self.epsilon), dt(self.momentum)
+        return self._as_dtype(lr, self.rho, 1 - self.rho, self.epsilon, self.momentum)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, rho, one_minus_rho, eps, mu = c

@@ -53,13 +53,12 @@ class ScheduleFreeAdamW(Optimizer):
             z.assign(var.data)
 
     def _constants(self, lr, t):
-        dt = self._dtype.type
-        one, beta_1, beta_2 = dt(1), dt(self.beta_1), dt(self.beta_2)
+        beta_1, beta_2 = self._cast(self.beta_1), self._cast(self.beta_2)
         if self.warmup_steps > 0:
-            lr = lr * min(t / dt(self.warmup_steps), one)
-        weight = one / t
-        return (lr, beta_1, one - beta_1, one - beta_2, one - xp.power(beta_2, t),
-                dt(self.epsilon), weight, one - weight)
+            lr = lr * min(t / self.warmup_steps, 1.0)
+        weight = self._cast(1 / t)
+        return self._as_dtype(lr, beta_1, 1 - beta_1, 1 - beta_2, 1 - beta_2 ** t, self.epsilon,
+                              weight, 1 - weight)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, beta_1, one_minus_b1, one_minus_b2, bias_2, eps, weight, one_minus_w = c

@@ -38,7 +38,7 @@ class SGD(Optimizer):
             self.momentums = self.add_optimizer_variables(var_list, "momentum")
 
     def _constants(self, lr, t):
-        return lr, self._dtype.type(self.momentum)
+        return self._as_dtype(lr, self.momentum)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, mu = c

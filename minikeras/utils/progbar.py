@@ -9,8 +9,6 @@ import math
 import sys
 import time
 
-from tqdm import tqdm
-
 BAR_CHAR = "━"
 
 
@@ -136,6 +134,7 @@ class Progbar:
                 self._write(self._line(current, now, True) + "\n")
             return
         if self._tqdm is None:
+            from tqdm import tqdm  # lazy: only a terminal needs it, and it is slow to import
             self._tqdm = tqdm(total=self.target, bar_format="{desc}", file=self.file,
                               mininterval=self.interval, leave=True, dynamic_ncols=False)
         self._tqdm.set_description_str(self._line(current, now, finalize), refresh=False)
