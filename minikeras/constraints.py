@@ -9,7 +9,7 @@ import numbers
 
 from . import backend
 from .autodiff.tensor import Tensor
-from .registry import CUSTOM_OBJECTS, Registry
+from .registry import Registry
 
 CONSTRAINTS = Registry("constraint")
 _MODULE = "keras.constraints"
@@ -186,25 +186,12 @@ min_max_norm = MinMaxNorm
 
 def serialize(constraint):
     """The Keras config dict of a constraint (None stays None; a function is named)."""
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return CONSTRAINTS.serialize(constraint, _MODULE)
-    if callable(constraint) and hasattr(constraint, "__name__"):
-        name = CUSTOM_OBJECTS.name_of(constraint) or constraint.__name__
-        return {"module": getattr(constraint, "__module__", None), "class_name": "function",
-                "config": constraint.__name__, "registered_name": name}
-    raise ValueError(
-        f"Cannot serialize {constraint!r}: expected a Constraint (with get_config) or a "
-        "named function.")
+    return CONSTRAINTS.serialize(constraint, _MODULE)
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild a constraint from a config dict (or a name)."""
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    obj = CONSTRAINTS.deserialize(config, custom_objects)
-    return obj() if isinstance(obj, type) else obj
+    return CONSTRAINTS.instance(config, custom_objects)
 
 
 def get(identifier):
@@ -216,12 +203,4 @@ def get(identifier):
             (instantiated with defaults); or a callable ``f(array) -> array`` (returned
             as is).
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (dict, str)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}.")
+    return CONSTRAINTS.get_instance(identifier)

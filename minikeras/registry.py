@@ -52,12 +52,25 @@ class Registry:
         raise ValueError(self.unknown_message(name))
 
     def serialize(self, obj, module):
-        """The Keras config dict of an object that has ``get_config``."""
-        cls = type(obj)
-        registered = CUSTOM_OBJECTS.name_of(cls)
-        return {"module": module if registered is None else None,
-                "class_name": cls.__name__, "config": obj.get_config(),
-                "registered_name": registered}
+        """The Keras config dict of ``obj``: an object with ``get_config``, or a named function.
+
+        None stays None.
+        """
+        if obj is None:
+            return None
+        if hasattr(obj, "get_config"):
+            cls = type(obj)
+            registered = CUSTOM_OBJECTS.name_of(cls)
+            return {"module": module if registered is None else None,
+                    "class_name": cls.__name__, "config": obj.get_config(),
+                    "registered_name": registered}
+        if callable(obj) and hasattr(obj, "__name__"):
+            return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                    "config": obj.__name__,
+                    "registered_name": CUSTOM_OBJECTS.name_of(obj) or obj.__name__}
+        raise ValueError(
+            f"Cannot serialize {obj!r}: expected a {self.family} object (with get_config) or "
+            "a named function.")
 
     def deserialize(self, config, custom_objects=None):
         """Rebuild an object from ``{"class_name": ..., "config": {...}}``."""
@@ -83,6 +96,25 @@ class Registry:
         else:
             hint = f" {len(self._entries)} names are known; see the {self.family} docs."
         return f"Could not interpret {self.family} identifier: {name!r}.{hint}"
+
+    def instance(self, config, custom_objects=None):
+        """An object from a config dict or a name; a class found this way is instantiated."""
+        if isinstance(config, str):
+            config = {"class_name": config, "config": {}}
+        obj = self.deserialize(config, custom_objects)
+        return obj() if isinstance(obj, type) else obj
+
+    def get_instance(self, identifier):
+        """Keras's ``get`` for object families: None, a name, a dict, a class or a callable."""
+        if identifier is None:
+            return None
+        if isinstance(identifier, (dict, str)):
+            return self.instance(identifier)
+        if isinstance(identifier, type):
+            return identifier()
+        if callable(identifier):
+            return identifier
+        raise ValueError(f"Could not interpret {self.family} identifier: {identifier!r}.")
 
     def names(self):
         """All registered names, sorted."""

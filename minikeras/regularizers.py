@@ -8,7 +8,7 @@ import math
 import numbers
 
 from . import backend, ops
-from .registry import CUSTOM_OBJECTS, Registry
+from .registry import Registry
 
 REGULARIZERS = Registry("regularizer")
 _MODULE = "keras.regularizers"
@@ -203,25 +203,12 @@ orthogonal_regularizer = OrthogonalRegularizer
 
 def serialize(regularizer):
     """The Keras config dict of a regularizer (None stays None; a function is named)."""
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        return REGULARIZERS.serialize(regularizer, _MODULE)
-    if callable(regularizer) and hasattr(regularizer, "__name__"):
-        name = CUSTOM_OBJECTS.name_of(regularizer) or regularizer.__name__
-        return {"module": getattr(regularizer, "__module__", None), "class_name": "function",
-                "config": regularizer.__name__, "registered_name": name}
-    raise ValueError(
-        f"Cannot serialize {regularizer!r}: expected a Regularizer (with get_config) or a "
-        "named function.")
+    return REGULARIZERS.serialize(regularizer, _MODULE)
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild a regularizer from a config dict (or a name)."""
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    obj = REGULARIZERS.deserialize(config, custom_objects)
-    return obj() if isinstance(obj, type) else obj
+    return REGULARIZERS.instance(config, custom_objects)
 
 
 def get(identifier):
@@ -233,14 +220,8 @@ def get(identifier):
             default arguments; a config dict; a class (instantiated with defaults); or
             a callable ``f(weight) -> scalar`` (returned as is).
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (dict, str)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    hint = (f" To penalize weights by {identifier!r}, use keras.regularizers.L2({identifier!r})."
-            if isinstance(identifier, (int, float)) and not isinstance(identifier, bool) else "")
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}.{hint}")
+    if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
+        raise ValueError(
+            f"Could not interpret regularizer identifier: {identifier!r}. To penalize weights "
+            f"by {identifier!r}, use keras.regularizers.L2({identifier!r}).")
+    return REGULARIZERS.get_instance(identifier)

@@ -7,7 +7,6 @@ array (dtype ``backend.floatx()`` by default). Names are resolved only through
 import numpy as np
 
 from ..autodiff.tensor import Tensor
-from ..registry import CUSTOM_OBJECTS
 from .base import INITIALIZERS, Initializer, RandomInitializer, compute_fans
 from .constant_initializers import Constant, FixedValue, Identity, Ones, Zeros
 from .random_initializers import Orthogonal, RandomNormal, RandomUniform, TruncatedNormal
@@ -46,23 +45,12 @@ def serialize(initializer):
     if isinstance(initializer, FixedValue):
         return {"module": _MODULE, "class_name": "Constant", "config": initializer.get_config(),
                 "registered_name": None}
-    if hasattr(initializer, "get_config"):
-        return INITIALIZERS.serialize(initializer, _MODULE)
-    if callable(initializer) and hasattr(initializer, "__name__"):
-        name = CUSTOM_OBJECTS.name_of(initializer) or initializer.__name__
-        return {"module": getattr(initializer, "__module__", None), "class_name": "function",
-                "config": initializer.__name__, "registered_name": name}
-    raise ValueError(
-        f"Cannot serialize {initializer!r}: expected an Initializer (with get_config) or a "
-        "named function.")
+    return INITIALIZERS.serialize(initializer, _MODULE)
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild an initializer from a config dict (or a name)."""
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    obj = INITIALIZERS.deserialize(config, custom_objects)
-    return obj() if isinstance(obj, type) else obj
+    return INITIALIZERS.instance(config, custom_objects)
 
 
 def get(identifier):
@@ -78,16 +66,10 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name (listing the closest names) or any other input.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (dict, str)):
-        return deserialize(identifier)
     if isinstance(identifier, (np.ndarray, np.generic, Tensor)):
         return FixedValue(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    hint = (f" To fill a weight with {identifier!r}, use keras.initializers.Constant("
-            f"{identifier!r})." if isinstance(identifier, (int, float)) else "")
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}.{hint}")
+    if isinstance(identifier, (int, float)):
+        raise ValueError(
+            f"Could not interpret initializer identifier: {identifier!r}. To fill a weight "
+            f"with {identifier!r}, use keras.initializers.Constant({identifier!r}).")
+    return INITIALIZERS.get_instance(identifier)

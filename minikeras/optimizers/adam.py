@@ -1,6 +1,4 @@
 """The Adam family: Adam, AdamW, Adamax and Nadam."""
-import math
-
 from ..backend import xp
 from ._checks import check_bool, check_float, warn_user
 from .optimizer import OPTIMIZERS, Optimizer
@@ -63,9 +61,11 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
     def _constants(self, lr, t):
-        beta_1, beta_2 = self._cast(self.beta_1), self._cast(self.beta_2)
-        alpha = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-        return self._as_dtype(alpha, 1 - self.beta_1, 1 - self.beta_2, self.epsilon)
+        dt = self._dtype.type
+        beta_1_power = self._pow(dt(self.beta_1), t)
+        beta_2_power = self._pow(dt(self.beta_2), t)
+        alpha = lr * self._sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        return (alpha,) + self._as_dtype(1 - self.beta_1, 1 - self.beta_2, self.epsilon)
 
     def _kernel(self, w, g, tmp, slots, c):
         alpha, c1, c2, eps = c
@@ -141,8 +141,8 @@ class Adamax(Optimizer):
         self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
 
     def _constants(self, lr, t):
-        return self._as_dtype(lr, 1 - self.beta_1, self.beta_2, self.epsilon,
-                              1 - self._cast(self.beta_1) ** t)
+        bias = 1 - self._pow(self._dtype.type(self.beta_1), t)
+        return (lr,) + self._as_dtype(1 - self.beta_1, self.beta_2, self.epsilon) + (bias,)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, c1, beta_2, eps, bias = c
@@ -202,14 +202,16 @@ class Nadam(Optimizer):
                                             name="u_product")
 
     def _constants(self, lr, t):
-        beta_1, beta_2, decay = self._cast(self.beta_1), self._cast(self.beta_2), self._cast(0.96)
-        u_t = beta_1 * (1 - 0.5 * decay ** t)
-        u_next = beta_1 * (1 - 0.5 * decay ** (t + 1))
+        dt = self._dtype.type
+        beta_1, beta_2, decay, half = dt(self.beta_1), dt(self.beta_2), dt(0.96), dt(0.5)
+        decay_t = self._pow(decay, t)
+        u_t = beta_1 * (1 - half * decay_t)
+        u_next = beta_1 * (1 - half * self._pow(decay, t + 1))
         product = self._u_product.data  # updated once per step, before the variables
-        product[()] = product.item() * u_t
-        u_prod = product.item()
-        return self._as_dtype(lr, 1 - beta_1, 1 - beta_2, u_next, 1 - u_prod * u_next, 1 - u_t,
-                              1 - u_prod, 1 - beta_2 ** t, self.epsilon)
+        product[()] = product[()] * beta_1 * (1 - half * decay_t)
+        u_prod = product[()]
+        return (lr, 1 - beta_1, 1 - beta_2, u_next, 1 - u_prod * u_next, 1 - u_t, 1 - u_prod,
+                1 - self._pow(beta_2, t), dt(self.epsilon))
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, c1, c2, u_next, denom_m, one_minus_u, denom_g, bias_2, eps = c

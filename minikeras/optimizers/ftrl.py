@@ -62,10 +62,11 @@ class Ftrl(Optimizer):
             initializer=[self.initial_accumulator_value, "zeros"])
 
     def _constants(self, lr, t):
-        l2 = self._cast(self.l2_regularization_strength) + self._cast(self.beta) / (2.0 * lr)
-        return self._as_dtype(lr, -self.learning_rate_power,
-                              2 * self.l2_shrinkage_regularization_strength, 2 * l2,
-                              self.l1_regularization_strength)
+        dt = self._dtype.type
+        l2 = dt(self.l2_regularization_strength) + dt(self.beta) / (dt(2) * lr)
+        return (lr,) + self._as_dtype(-self.learning_rate_power,
+                                      2 * self.l2_shrinkage_regularization_strength) + (
+            dt(2) * l2, dt(self.l1_regularization_strength))
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, power, shrink, two_l2, l1 = c

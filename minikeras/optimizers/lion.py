@@ -41,8 +41,8 @@ class Lion(Optimizer):
         self._momentums = self.add_optimizer_variables(var_list, "momentum")
 
     def _constants(self, lr, t):
-        beta_1, beta_2 = self._cast(self.beta_1), self._cast(self.beta_2)
-        return self._as_dtype(lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2)
+        beta_1, beta_2 = self._as_dtype(self.beta_1, self.beta_2)
+        return lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, beta_1, one_minus_b1, beta_2, one_minus_b2 = c

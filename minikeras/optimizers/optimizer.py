@@ -305,7 +305,7 @@ class Optimizer(OptimizerState):
             for i in range(len(variables)) if idx is None else idx:
                 self.update_step(self._gviews[i], variables[i], lr)
             return
-        c = self._constants(float(lr), float(self._public_iterations() + 1))
+        c = self._constants(lr, float(self._public_iterations() + 1))
         if idx is None and self._packed:
             self._kernel(self._wflat, g, self._scratch, self._slot_flats, c)
             return
@@ -319,22 +319,22 @@ class Optimizer(OptimizerState):
             f"{type(self).__name__} must implement `update_step(gradient, variable, learning_rate)`.")
 
     def _constants(self, lr, t):
-        """The step's scalars, from python floats ``lr`` and ``t`` (= iterations + 1).
+        """The step's scalars from ``lr`` (a dtype scalar) and ``t`` = iterations + 1 (a float).
 
-        Hyperparameters go through ``_cast`` where Keras casts them to the variable dtype
-        before combining them (e.g. ``beta_1 ** t``); the arithmetic is then done in
-        double and each constant rounded once, which agrees with Keras's float32 chain
-        to about one float32 ulp and avoids slow numpy scalar math in the hot path.
+        They follow Keras's dtype chain: hyperparameters Keras casts to the variable
+        dtype are cast (``self._dtype.type``) and combined in that dtype; Python
+        arithmetic stays Python. Powers and square roots of scalars use ``_pow`` /
+        ``_sqrt`` (double precision, then rounded), which are correctly rounded for
+        float32 and ~10x cheaper than numpy's scalar ufuncs.
         """
         raise NotImplementedError
 
-    def _cast(self, value):
-        """``value`` as the variables' dtype holds it (``ops.cast(value, dtype)``), as a float."""
-        cache = self.__dict__.setdefault("_cast_cache", {})
-        result = cache.get(value)
-        if result is None:
-            result = cache[value] = float(self._dtype.type(value))
-        return result
+    def _pow(self, base, exponent):
+        """``base ** exponent`` for dtype scalars (or floats), in the variables' dtype."""
+        return self._dtype.type(float(base) ** exponent)
+
+    def _sqrt(self, value):
+        return self._dtype.type(math.sqrt(value))
 
     def _as_dtype(self, *values):
         dt = self._dtype.type

@@ -53,12 +53,13 @@ class ScheduleFreeAdamW(Optimizer):
             z.assign(var.data)
 
     def _constants(self, lr, t):
-        beta_1, beta_2 = self._cast(self.beta_1), self._cast(self.beta_2)
+        dt = self._dtype.type
+        beta_1, beta_2, step = dt(self.beta_1), dt(self.beta_2), dt(t)
         if self.warmup_steps > 0:
-            lr = lr * min(t / self.warmup_steps, 1.0)
-        weight = self._cast(1 / t)
-        return self._as_dtype(lr, beta_1, 1 - beta_1, 1 - beta_2, 1 - beta_2 ** t, self.epsilon,
-                              weight, 1 - weight)
+            lr = lr * min(step / dt(self.warmup_steps), dt(1))
+        weight = 1 / step
+        return (lr, beta_1, 1 - beta_1, 1 - beta_2, 1 - self._pow(beta_2, t), dt(self.epsilon),
+                weight, 1 - weight)
 
     def _kernel(self, w, g, tmp, slots, c):
         lr, beta_1, one_minus_b1, one_minus_b2, bias_2, eps, weight, one_minus_w = c
