@@ -26,7 +26,7 @@ ACTIVATIONS = Registry("activation function")
 
 def _tensor(x):
     x = convert_to_tensor(x)
-    return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
+    return x if x.dtype.kind == "f" else cast(x, backend.floatx())
 
 
 def _is_last_axis(axis, ndim):

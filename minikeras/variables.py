@@ -5,6 +5,22 @@ from . import backend
 from .autodiff.tensor import Tensor
 
 
+_structure = [0]
+
+
+def structure_version():
+    """A counter that changes whenever variables are created or change trainability.
+
+    Layers bump it too (``structure_changed``) when their own structure changes, so a
+    trainer can cache its list of trainable variables and check it in O(1) per step.
+    """
+    return _structure[0]
+
+
+def structure_changed():
+    _structure[0] += 1
+
+
 class Variable(Tensor):
     """A mutable array owned by a layer, metric or optimizer.
 
@@ -49,6 +65,7 @@ class Variable(Tensor):
         self.constraint = None
         self.regularizer = None
         self.aggregation = aggregation
+        structure_changed()
 
     @property
     def value(self):
@@ -63,6 +80,7 @@ class Variable(Tensor):
     def trainable(self, value):
         self._trainable = bool(value)
         self.requires_grad = self._trainable
+        structure_changed()
 
     def numpy(self):
         return np.array(self.data)

@@ -19,18 +19,21 @@ class Function:
     def __call__(self, *inputs):
         tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
         out = self.forward(*[t.data for t in tensors])
-        if grad_mode.is_anomaly_enabled():
+        state = grad_mode._state
+        if state["anomaly"]:
             _check_finite(self, out)
         result = Tensor(out)
-        if grad_mode.is_grad_enabled():
+        if state["enabled"]:
+            record, generation = False, 0
             for t in tensors:
-                if t.requires_grad:
-                    self.inputs = tensors
-                    self.generation = max(x.generation for x in tensors)
-                    result.creator = self
-                    result.generation = self.generation + 1
-                    result.requires_grad = True
-                    break
+                record = record or t.requires_grad
+                generation = t.generation if t.generation > generation else generation
+            if record:  # this hot path is kept free of helper calls on purpose
+                self.inputs = tensors
+                self.generation = generation
+                result.creator = self
+                result.generation = generation + 1
+                result.requires_grad = True
         return result
 
     def forward(self, *xs):

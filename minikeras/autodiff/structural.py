@@ -213,18 +213,21 @@ class Dense(Function):
     """x @ W + b on the last axis of x (leading axes kept); one GEMM each way."""
 
     def forward(self, x, w, b=None):
-        x2 = x.reshape(-1, x.shape[-1])
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         y = x2 @ w
         if b is not None:
             y += b
-        return y.reshape(x.shape[:-1] + (w.shape[-1],))
+        return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[-1],))
 
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
-        g2 = gy.reshape(-1, gy.shape[-1])
-        gx = (g2 @ w.data.T).reshape(x.shape) if x.requires_grad else None
-        gw = x.data.reshape(-1, x.shape[-1]).T @ g2 if w.requires_grad else None
+        xd = x.data
+        if gy.ndim != 2:
+            gy, xd = gy.reshape(-1, gy.shape[-1]), xd.reshape(-1, xd.shape[-1])
+        gx = gy @ w.data.T if x.requires_grad else None
+        if gx is not None and gx.shape != x.shape:
+            gx = gx.reshape(x.shape)
+        gw = xd.T @ gy if w.requires_grad else None
         if len(self.inputs) == 2:
             return gx, gw
-        return gx, gw, g2.sum(axis=0)
-
+        return gx, gw, np.add.reduce(gy, axis=0)

@@ -8,7 +8,7 @@ from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
-from ..variables import Variable
+from ..variables import Variable, structure_changed
 
 LAYERS = Registry("layer")
 
@@ -100,6 +100,12 @@ class Layer:
     def _sublayers(self):
         return [v for v in vars(self).values() if isinstance(v, Layer)]
 
+    def _flatten_layers(self):
+        """This layer and every layer inside it, depth first."""
+        yield self
+        for layer in self._sublayers():
+            yield from layer._flatten_layers()
+
     @property
     def trainable(self):
         return self._trainable
@@ -109,6 +115,7 @@ class Layer:
         self._trainable = bool(value)
         for layer in self._sublayers():
             layer.trainable = value
+        structure_changed()
 
     @property
     def weights(self):
@@ -163,13 +170,8 @@ class Layer:
     @property
     def losses(self):
         """Regularization penalties: activity ones from the last call, then weight ones."""
-        penalties = list(self._activity_losses)
-        for v in self.trainable_weights:
-            if v.regularizer is not None:
-                penalties.append(v.regularizer(v))
-        for layer in self._sublayers():
-            penalties.extend(layer._activity_losses)
-        return penalties
+        return activity_penalties(self._flatten_layers()) + weight_penalties(
+            v for v in self.trainable_weights if v.regularizer is not None)
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
@@ -219,6 +221,16 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def activity_penalties(layers):
+    """The activity-regularization penalties the given layers recorded on their last call."""
+    return [penalty for layer in layers for penalty in layer._activity_losses]
+
+
+def weight_penalties(variables):
+    """``regularizer(variable)`` for each variable (they must all have a regularizer)."""
+    return [v.regularizer(v) for v in variables]
 
 
 def _shape_from_kwargs(kwargs):

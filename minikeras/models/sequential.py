@@ -4,6 +4,7 @@ import numpy as np
 from ..autodiff import no_grad
 from ..layers.core import InputLayer, KerasTensor
 from ..layers.layer import LAYERS, Layer
+from ..variables import structure_changed
 from .model import Model
 
 
@@ -46,6 +47,7 @@ class Sequential(Model):
                 f"'{layer.name}' is already the name of a layer in this model. Update the "
                 "`name` argument to pass a unique name.")
         self._layers.append(layer)
+        structure_changed()
         if rebuild:
             self._maybe_rebuild()
 
@@ -53,6 +55,7 @@ class Sequential(Model):
         if not self.layers:
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()
+        structure_changed()
         self.built = False
         if rebuild:
             self._maybe_rebuild()

@@ -9,7 +9,8 @@ from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
-from ..variables import pack, packed_buffer
+from ..layers.layer import activity_penalties, weight_penalties
+from ..variables import pack, packed_buffer, structure_version
 from . import data as D
 from .compile_utils import CompileLoss, CompileMetrics
 
@@ -26,7 +27,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._in_fit = False
-        self._packed_vars = None
+        self._plan = None
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -43,7 +44,7 @@ class Trainer:
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
-        self._packed_vars = None
+        self._plan = None
         self.compiled = True
 
     def _assert_compiled(self):
@@ -67,24 +68,30 @@ class Trainer:
         if self._compile_loss is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
-        for penalty in self.losses:
+        plan = self._training_plan()
+        for penalty in activity_penalties(plan.activity_layers) + weight_penalties(
+                plan.regularized):
             loss = P.add(loss, penalty)
         return loss
 
-    def _packed_trainable_variables(self):
-        variables = self.trainable_weights
-        cached = self._packed_vars
-        if cached is None or len(cached) != len(variables) or any(
-                a is not b for a, b in zip(cached, variables)):
+    def _training_plan(self):
+        """Trainable variables (packed into one buffer), the regularized ones, and the layers
+        with activity regularizers; recomputed only when the model's structure changes."""
+        version = structure_version()
+        if self._plan is None or self._plan.version != version:
+            variables = self.trainable_weights
             if variables and packed_buffer(variables) is None:
                 pack(variables)
-            self._packed_vars = variables
-        return self._packed_vars
+            self._plan = _Plan(version, variables,
+                               [v for v in variables if v.regularizer is not None],
+                               [l for l in self._flatten_layers()
+                                if l.activity_regularizer is not None])
+        return self._plan
 
     def train_step(self, x, y, sample_weight=None):
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        variables = self._packed_trainable_variables()
+        variables = self._training_plan().variables
         grads = grad(loss, variables)
         self.optimizer.apply(grads, variables)
         self._update_metrics(y, y_pred, loss, sample_weight)
@@ -266,6 +273,14 @@ class Trainer:
             D.check_finite(y, "y")
         self._check_can_run()
         return x, y, sample_weight
+
+
+class _Plan:
+    __slots__ = ("version", "variables", "regularized", "activity_layers")
+
+    def __init__(self, version, variables, regularized, activity_layers):
+        self.version, self.variables = version, variables
+        self.regularized, self.activity_layers = regularized, activity_layers
 
 
 def _unpack_validation(validation_data):

@@ -200,7 +200,14 @@ class Optimizer(OptimizerState):
     def learning_rate(self, value):
         self._set_learning_rate(value)
 
-    lr = learning_rate  # Keras 2 attribute name
+    @property
+    def lr(self):
+        """Keras 2 name of ``learning_rate`` (read and set)."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.learning_rate = value
 
     @property
     def iterations(self):
@@ -241,7 +248,7 @@ class Optimizer(OptimizerState):
         if pairs:
             grads, variables = zip(*pairs)
             self.apply(list(grads), list(variables))
-        return self._iterations
+        return self.iterations
 
     def apply(self, grads, trainable_variables=None):
         """Update ``trainable_variables`` (default: the built list) from ``grads``.
@@ -345,7 +352,7 @@ class Optimizer(OptimizerState):
 
     def finalize_variable_values(self, var_list):
         """At the end of ``fit``: copy the EMA of the weights into them when ``use_ema``."""
-        if not self.use_ema:
+        if not self.use_ema or not self.built:
             return
         var_list = list(var_list)
         if len(var_list) != len(self._averages):

@@ -1,0 +1,112 @@
+"""What the monitoring callbacks share: the `mode` rule, the improvement test, argument checks.
+
+EarlyStopping, ModelCheckpoint and ReduceLROnPlateau watch one logs value
+(``monitor``, e.g. ``"val_loss"``) and ask after each epoch whether it improved.
+
+Mode rule (Keras 3): ``"min"`` / ``"max"`` are taken as given. ``"auto"`` strips a
+leading ``val_``; ``loss`` is minimised; any other name is looked up among the
+compiled metrics and follows that metric's ``_direction`` (``"up"``: maximise,
+``"down"``: minimise). A name that cannot be resolved raises a ValueError asking for
+``mode``. The lookup happens at the first epoch end, once the metrics are built.
+
+Improvement, with ``d = |min_delta|``:
+
+    min mode:  current - (-d) < best      i.e.  current < best - d
+    max mode:  current - d    > best      i.e.  current > best + d
+
+and ``best = None`` (nothing seen yet) always counts as an improvement.
+"""
+import math
+import numbers
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from .callback import Callback
+
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODES = ("auto", "min", "max")
+
+
+def warn_user(message, category=UserWarning):
+    """``warnings.warn`` pointing at the first frame outside minikeras (the user's line)."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_ROOT + os.sep):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def check_number(owner, name, value, low=None, allow_none=False):
+    """Return ``value`` if it is a finite real number (not a bool) that is ``>= low``."""
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and \
+        math.isfinite(float(value)) and (low is None or value >= low)
+    if not ok:
+        bound = "" if low is None else f" >= {low}"
+        none = " or None" if allow_none else ""
+        raise ValueError(f"{owner}: argument `{name}` must be a number{bound}{none}. "
+                         f"Received: {name}={value!r} ({type(value).__name__}).")
+    return value
+
+
+def compiled_metrics(model):
+    """The model's compiled metric objects (empty before the first batch built them)."""
+    compiled = getattr(model, "_compile_metrics", None)
+    return [metric for metric, _ in (getattr(compiled, "metrics", None) or ())]
+
+
+class MonitorCallback(Callback):
+    """Base of the callbacks that watch one logs value and test it for improvement.
+
+    Args:
+        monitor: the logs key to watch, e.g. ``"val_loss"``.
+        mode: ``"auto"``, ``"min"`` or ``"max"``; anything else warns and becomes ``"auto"``.
+        baseline: initial ``best`` value (None: the first value seen improves).
+        min_delta: smallest change that counts as an improvement (its sign is ignored).
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+        super().__init__()
+        owner = type(self).__name__
+        if not isinstance(monitor, str):
+            raise TypeError(f"{owner}: `monitor` must be the name of a logs key, such as "
+                            f"'val_loss' or 'accuracy'. Received: monitor={monitor!r}")
+        if mode not in MODES:
+            warn_user(f"{owner} mode '{mode}' is unknown, fallback to auto mode.")
+            mode = "auto"
+        self.monitor = monitor
+        self.mode = mode
+        self.best = check_number(owner, "baseline", baseline, allow_none=True)
+        self.min_delta = abs(check_number(owner, "min_delta", min_delta))
+        self.monitor_op = None
+
+    def _set_monitor_op(self):
+        """Resolve the direction (see the module docstring); make ``min_delta`` signed."""
+        direction = {"min": "down", "max": "up"}.get(self.mode)
+        if direction is None:
+            name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
+            if name == "loss":
+                direction = "down"
+            for metric in compiled_metrics(self.model):
+                if metric.name == name and getattr(metric, "_direction", None) in ("up", "down"):
+                    direction = metric._direction
+        if direction is None:
+            raise ValueError(
+                f"{type(self).__name__} callback received monitor={self.monitor}, but Keras "
+                "isn't able to automatically determine whether that metric should be maximized "
+                "or minimized. Pass `mode='max'` in order to monitor based on the highest "
+                "metric value, or pass `mode='min'` in order to use the lowest value.")
+        self.monitor_op = np.greater if direction == "up" else np.less
+        self.min_delta = abs(self.min_delta) * (1 if direction == "up" else -1)
+
+    def _is_improvement(self, value, reference):
+        if reference is None:
+            return True
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        return bool(self.monitor_op(value - self.min_delta, reference))
