@@ -14,7 +14,7 @@ timers (no profiler, so Python-heavy parts are not inflated), then one epoch is 
 A piece whose hook is missing in the current code is reported as ``None`` and lands in
 "other". The same split is measured for the PyTorch loop (timers between its statements).
 
-Run alone:  python benchmarks/breakdown.py [--epochs 3]
+Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0]
 """
 import argparse
 import functools
@@ -24,7 +24,8 @@ import sys
 import time
 
 import common  # noqa: F401
-from common import classification_data, limit_threads
+from common import (TorchTrainer, classification_data, glorot_dense_weights, import_torch,
+                    keras_dense_stack, limit_threads, torch_dense_stack)
 from mlp import BATCH, CLASSES, FEATURES, build_pair
 
 PHASES = ("forward", "loss", "backward", "optimizer", "metrics")
@@ -77,46 +78,84 @@ def instrument(model):
     return acc, undo
 
 
-def shares(acc, total):
+def shares(acc, total, steps):
+    """Each phase as a share of ``total`` and as µs per step (keys ``<phase>_us``)."""
     known = sum(v for v in acc.values() if v is not None)
     out = {p: (None if v is None else v / total) for p, v in acc.items()}
     out["other"] = (total - known) / total
+    for p, v in list(acc.items()) + [("other", total - known), ("step", total)]:
+        out[p + "_us"] = None if v is None else v / steps * 1e6
     return out
 
 
-def run(epochs=3, samples=10240):
-    x, y = classification_data(samples, FEATURES, CLASSES)
-    kmodel, trainer = build_pair(x, y)
+WORKLOADS = {
+    # name: (samples, features, hidden, classes, dropout, batch)
+    "mlp": (10240, FEATURES, (512, 512), CLASSES, 0.2, BATCH),
+    "overhead": (4096, 32, (32,) * 9, 10, None, 32),
+    "overhead0": (4096, 32, (), 10, None, 32),
+}
+
+
+def _pair(workload, samples=None):
+    n, features, hidden, classes, dropout, batch = WORKLOADS[workload]
+    n = samples or n
+    x, y = classification_data(n, features, classes)
+    if workload == "mlp":
+        kmodel, trainer = build_pair(x, y)
+    else:
+        import minikeras as keras
+        torch = import_torch()
+        weights = glorot_dense_weights((features,) + hidden + (classes,))
+        kmodel = keras_dense_stack(keras, features, hidden, classes, dropout, weights)
+        tmodel, topt = torch_dense_stack(torch, features, hidden, classes, dropout, weights)
+        trainer = TorchTrainer(torch, tmodel, topt, x, y, batch)
+    return kmodel, trainer, x, y, batch
+
+
+def run(epochs=3, samples=None, workload="mlp"):
+    """Median over ``epochs`` instrumented epochs of each phase's share of fit time and of
+    its time per step (µs), for minikeras and for the PyTorch loop."""
+    kmodel, trainer, x, y, batch = _pair(workload, samples)
     limit_threads()
-    kmodel.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)  # warm-up
+    steps = -(-len(x) // batch)
+    kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # warm-up
     trainer.fit_epoch()
 
     k_runs, t_runs = [], []
     for _ in range(epochs):
         acc, undo = instrument(kmodel)
         start = time.perf_counter()
-        kmodel.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+        kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
         total = time.perf_counter() - start
         undo()
-        k_runs.append(shares(acc, total))
+        k_runs.append(shares(acc, total, steps))
 
         start = time.perf_counter()
         trainer.fit_epoch(instrument=True)
         total = time.perf_counter() - start
-        t_runs.append(shares(trainer.phase_times, total))
+        t_runs.append(shares(trainer.phase_times, total, steps))
 
     def med(runs):
         return {k: (None if runs[0][k] is None else statistics.median(r[k] for r in runs))
                 for k in runs[0]}
-    return {"minikeras": med(k_runs), "torch": med(t_runs), "epochs": epochs}
+    return {"minikeras": med(k_runs), "torch": med(t_runs), "epochs": epochs,
+            "workload": workload, "steps": steps}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--samples", type=int, default=10240)
+    parser.add_argument("--samples", type=int, default=None)
+    parser.add_argument("--workload", default="mlp", choices=sorted(WORKLOADS))
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.epochs, args.samples), indent=1))
+    result = run(args.epochs, args.samples, args.workload)
+    print(f"{'phase':<10} {'minikeras %':>12} {'µs/step':>9} {'PyTorch %':>10} {'µs/step':>9}")
+    for phase in PHASES + ("other", "step"):
+        row = [result[fw].get(phase) for fw in ("minikeras", "torch")]
+        us = [result[fw].get(phase + "_us") for fw in ("minikeras", "torch")]
+        pct = ["n/a" if v is None else f"{100 * v:.1f}" for v in row]
+        print(f"{phase:<10} {pct[0]:>12} {us[0] or 0:>9.0f} {pct[1]:>10} {us[1] or 0:>9.0f}")
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,40 @@ def environment():
     return {k: os.environ.get(k, "<unset>") for k in keys}
 
 
+# ---- a quiet machine -------------------------------------------------------------------------
+def _cpu_times():
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return idle, sum(fields[:8])
+
+
+def cpu_busy(interval=1.0):
+    """Fraction of all CPUs busy over ``interval`` seconds (from /proc/stat), or None."""
+    try:
+        idle0, total0 = _cpu_times()
+        time.sleep(interval)
+        idle1, total1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_for_quiet(threshold=0.15, max_wait=300.0, window=2.0):
+    """Wait (up to ``max_wait`` s) until other processes use < ``threshold`` of the CPUs.
+
+    With 2 threads on a small machine, a busy neighbour preempts one worker and every
+    parallel region then waits for it (OpenMP barriers), which can slow PyTorch 10-50x and
+    numpy's BLAS less; timing then measures the neighbour, not the framework. Returns the
+    busy fraction seen last (so the report can state it).
+    """
+    deadline = time.time() + max_wait
+    busy = cpu_busy(window)
+    while busy is not None and busy > threshold and time.time() < deadline:
+        busy = cpu_busy(window)
+    return busy
+
+
 # ---- timing ----------------------------------------------------------------------------------
 def median_time(fn, repeats=5, warmup=1):
     """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup`` untimed calls."""
@@ -77,6 +111,8 @@ def median_time(fn, repeats=5, warmup=1):
         fn()
     times = []
     for _ in range(repeats):
+        if QUIET_GATE:
+            wait_for_quiet(max_wait=60.0, window=0.5)
         gc.collect()
         start = time.perf_counter()
         fn()
@@ -84,16 +120,23 @@ def median_time(fn, repeats=5, warmup=1):
     return statistics.median(times), times
 
 
+QUIET_GATE = os.environ.get("MINIKERAS_BENCH_NO_WAIT") != "1"
+
+
 def interleaved_median(fns, repeats=5, warmup=1):
     """Time several callables alternately (A B A B ...) so drift hits each one equally.
 
-    ``fns`` maps a label to a zero-argument callable; returns ``{label: (median, times)}``.
+    Before each round, wait (up to 60 s) for other processes to leave the CPUs idle, unless
+    MINIKERAS_BENCH_NO_WAIT=1. ``fns`` maps a label to a zero-argument callable; returns
+    ``{label: (median, times)}``.
     """
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times = {label: [] for label in fns}
     for _ in range(repeats):
+        if QUIET_GATE:
+            wait_for_quiet(max_wait=60.0, window=0.5)
         for label, fn in fns.items():
             gc.collect()
             start = time.perf_counter()

@@ -5,6 +5,7 @@ trainer does) with plain separate variables. Run: python benchmarks/optimizer_st
 """
 import time
 
+import common  # noqa: F401  (thread limits and the repo on sys.path, before numpy loads)
 import numpy as np
 
 from minikeras import optimizers

@@ -20,7 +20,8 @@ import sys
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
 from common import (TorchTrainer, classification_data, glorot_dense_weights, import_torch,
-                    interleaved_median, keras_dense_stack, limit_threads, torch_dense_stack)
+                    interleaved_median, keras_dense_stack, limit_threads, median_time,
+                    torch_dense_stack)
 
 FEATURES, WIDTH, CLASSES, BATCH, DEPTH = 32, 32, 10, 32, 9
 
@@ -55,10 +56,16 @@ def run(repeats=5, warmup=1, samples=4096):
             "torch": trainer.fit_epoch,
         }, repeats=repeats, warmup=warmup)
         per_step[depth] = {k: v[0] / steps for k, v in timed.items()}
+        # Reference: PyTorch with one intra-op thread, its best case for 32-wide layers
+        # (no OpenMP barriers to wait on when the machine is busy).
+        torch.set_num_threads(1)
+        one, _ = median_time(trainer.fit_epoch, repeats=repeats, warmup=warmup)
+        torch.set_num_threads(common.THREADS)
+        per_step[depth]["torch_1thread"] = one / steps
         if depth == DEPTH:
-            fit_sps = {k: samples / v[0] for k, v in timed.items()}
+            fit_sps = {k: samples / (v * steps) for k, v in per_step[depth].items()}
     overhead_us = {fw: (per_step[DEPTH][fw] - per_step[0][fw]) / DEPTH * 1e6
-                   for fw in ("minikeras", "torch")}
+                   for fw in ("minikeras", "torch", "torch_1thread")}
     return {
         "samples": samples, "steps": steps,
         "fit_sps": fit_sps,

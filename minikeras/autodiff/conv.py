@@ -4,7 +4,9 @@ Convolution is im2col + one GEMM: the padded input is viewed (no copy) as its
 windows, shape (N, *out, *kernel, C), copied once into a (N*out, kernel*C)
 matrix and multiplied by the kernel reshaped to (kernel*C, filters). Backward
 is one GEMM for the kernel and, for the input, a col2im scatter-add that loops
-over the kernel offsets (kernel-size iterations, each adding a strided slice).
+over the kernel offsets (kernel-size iterations: one small GEMM each, added into
+a strided slice; this never materializes the (N*out, kernel*C) column gradient,
+which measured 2x faster at 32 channels).
 
 Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is
@@ -28,7 +30,10 @@ PADDINGS = ("valid", "same", "causal")
 
 
 def output_length(n, k, stride=1, dilation=1, padding="valid"):
-    """Output size along one axis: valid ``(n - d(k-1) - 1) // s + 1``; same/causal ``ceil(n/s)``."""
+    """Output size along one axis.
+
+    Formula: valid ``(n - d(k-1) - 1) // s + 1``; same and causal ``ceil(n / s)``.
+    """
     if n is None:
         return None
     if padding == "valid":
@@ -45,6 +50,33 @@ def pad_amounts(n, k, stride=1, dilation=1, padding="valid"):
     total = max((output_length(n, k, stride, dilation, "same") - 1) * stride
                 + dilation * (k - 1) + 1 - n, 0)
     return total // 2, total - total // 2
+
+
+def normalize_tuple(value, rank, name, allow_zero=False):
+    """An int or a sequence of ``rank`` ints as a tuple of ints; raises a clear ValueError."""
+    values = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != rank or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise ValueError(
+            f"The `{name}` argument must be an int or a tuple of {rank} ints. "
+            f"Received: {name}={value!r}")
+    if any(v < 0 or (v == 0 and not allow_zero) for v in values):
+        raise ValueError(
+            f"The `{name}` argument must contain only positive integers. "
+            f"Received: {name}={value!r}")
+    return tuple(int(v) for v in values)
+
+
+def normalize_padding(padding, allow_causal=False):
+    """'valid' / 'same' (any case), or 'causal' if allowed; raises a clear ValueError otherwise."""
+    value = padding.lower() if isinstance(padding, str) else padding
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if value not in allowed:
+        raise ValueError(
+            f"The `padding` argument must be one of {list(allowed)}"
+            f"{'' if allow_causal else ' (causal padding is only for 1-D convolution)'}. "
+            f"Received: padding={padding!r}")
+    return value
 
 
 def _geometry(spatial, kernel, strides, dilation, padding):
@@ -94,18 +126,6 @@ def _windows(xp, out, kernel, strides, dilation):
     return as_strided(xp, shape, strides_, writeable=False)
 
 
-def _col2im(gwin, padded_shape, out, kernel, strides, dilation, pads):
-    """Adjoint of _windows: scatter-add gwin (N, *out, *kernel, C) into the unpadded input."""
-    r = len(kernel)
-    gxp = np.zeros(padded_shape, dtype=gwin.dtype)
-    lead = (slice(None),) * (1 + r)
-    for offset in itertools.product(*(range(k) for k in kernel)):
-        gxp[_offset_slices(offset, out, strides, dilation)] += gwin[lead + offset]
-    unpadded = (padded_shape[0],) + tuple(
-        n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
-    return gxp[_interior(unpadded, pads)]
-
-
 # --------------------------------------------------------------------------------------
 # Convolution
 # --------------------------------------------------------------------------------------
@@ -129,49 +149,74 @@ class Conv(Function):
         out, pads = _geometry(x.shape[1:-1], kernel, self.strides, self.dilation, self.padding)
         xp = _pad(x, pads)
         self.padded_shape, self.out, self.pads = xp.shape, out, pads
-        n, kk = x.shape[0], math.prod(kernel)
+        n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
         win = _windows(xp, out, kernel, self.strides, self.dilation)  # (N, *out, *k, C)
         if g == 1:
-            self.cols = win.reshape(m, kk * cg)                      # the one im2col copy
-            y = self.cols @ w.reshape(kk * cg, f)                    # (M, F): the one GEMM
+            # im2col into (M, K*C [+1]); with a bias, a column of ones and a bias row in the
+            # weight matrix fold "+ b" into the same GEMM (and its gradient into the kernel's).
+            dtype = np.result_type(x.dtype, w.dtype)
+            self.cols = np.empty((m, kc + (b is not None)), dtype)
+            np.copyto(self.cols[:, :kc].reshape(win.shape), win)   # the one im2col copy
+            wmat = w.reshape(kc, f)
+            if b is not None:
+                self.cols[:, kc] = 1
+                wmat = np.concatenate([wmat, b.reshape(1, f).astype(dtype, copy=False)])
+            y = self.cols @ wmat                                   # (M, F): the one GEMM
         else:
-            win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, *out, *k, C/G)
-            self.cols = win.reshape(g, m, kk * cg)
-            wg = w.reshape(kk, cg, g, f // g).transpose(2, 0, 1, 3).reshape(g, kk * cg, f // g)
-            y = (self.cols @ wg).transpose(1, 0, 2).reshape(m, f)    # batched GEMM per group
-        if b is not None:
-            y += b
+            win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)
+            self.cols = win.reshape(g, m, kc)
+            y = (self.cols @ self._grouped(w)).transpose(1, 0, 2).reshape(m, f)  # batched GEMM
+            if b is not None:
+                y += b
         return y.reshape((n,) + out + (f,))
+
+    def _grouped(self, w):
+        """w (*k, C/G, F) as (G, K*C/G, F/G): group i's filters are F/G consecutive ones."""
+        g, cg, f = self.groups, w.shape[-2], w.shape[-1]
+        kc = math.prod(w.shape[:-2]) * cg
+        return w.reshape(kc // cg, cg, g, f // g).transpose(2, 0, 1, 3).reshape(g, kc, f // g)
 
     def backward(self, gy):
         x, w = self.inputs[0], self.inputs[1]
-        kernel, g = w.shape[:-2], self.groups
-        cg, f = w.shape[-2], w.shape[-1]
-        kk = math.prod(kernel)
-        g2 = gy.reshape(-1, f)                                       # (M, F)
-        gx = gw = None
+        b = self.inputs[2] if len(self.inputs) == 3 else None
+        g, cg, f = self.groups, w.shape[-2], w.shape[-1]
+        kc = math.prod(w.shape[:-2]) * cg
+        g2 = gy.reshape(-1, f)                                        # (M, F)
+        gw = gb = None
         if g == 1:
-            if w.requires_grad:
-                gw = (self.cols.T @ g2).reshape(w.shape)
-            if x.requires_grad:
-                gcols = g2 @ w.data.reshape(kk * cg, f).T            # (M, K*C)
+            if w.requires_grad or (b is not None and b.requires_grad):
+                gwb = self.cols.T @ g2                                # (K*C [+1], F): one GEMM
+                gw = gwb[:kc].reshape(w.shape)
+                gb = gwb[kc] if b is not None else None
         else:
-            gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)        # (G, M, F/G)
+            gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)         # (G, M, F/G)
             if w.requires_grad:
-                gw = (self.cols.transpose(0, 2, 1) @ gg).reshape(g, kk, cg, f // g)
-                gw = gw.transpose(1, 2, 0, 3).reshape(w.shape)
-            if x.requires_grad:
-                wg = w.data.reshape(kk, cg, g, f // g).transpose(2, 0, 1, 3)
-                gcols = gg @ wg.reshape(g, kk * cg, f // g).transpose(0, 2, 1)  # (G, M, K*C/G)
-                gcols = gcols.reshape(g, -1, kk, cg).transpose(1, 2, 0, 3)
-        if x.requires_grad:
-            gwin = gcols.reshape((x.shape[0],) + self.out + tuple(kernel) + (x.shape[-1],))
-            gx = _col2im(gwin, self.padded_shape, self.out, kernel, self.strides,
-                         self.dilation, self.pads)
-        if len(self.inputs) == 2:
-            return gx, gw
-        return gx, gw, np.ones(len(g2), g2.dtype) @ g2  # column sums, as a BLAS gemv
+                gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
+                gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
+            if b is not None:
+                gb = np.ones(len(g2), g2.dtype) @ g2                  # column sums as a gemv
+        gx = self._input_grad(g2, w.data, x.shape) if x.requires_grad else None
+        return (gx, gw) if b is None else (gx, gw, gb)
+
+    def _input_grad(self, g2, w, x_shape):
+        """col2im: for each kernel offset, gy @ w[offset]^T (one GEMM, (M, C)) is added into
+        the strided slice of the padded input that offset touched; then the pad is cropped."""
+        g, cg, f = self.groups, w.shape[-2], w.shape[-1]
+        gxp = np.zeros(self.padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
+        part_shape = (x_shape[0],) + self.out + (x_shape[-1],)
+        if g > 1:
+            gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)          # (G, M, F/G)
+        for offset in itertools.product(*(range(k) for k in w.shape[:-2])):
+            wk = w[offset]                                             # (C/G, F)
+            if g == 1:
+                part = g2 @ wk.T                                       # (M, C)
+            else:
+                wk = wk.reshape(cg, g, f // g).transpose(1, 2, 0)      # (G, F/G, C/G)
+                part = (gg @ wk).transpose(1, 0, 2)                    # (M, G, C/G)
+            gxp[_offset_slices(offset, self.out, self.strides, self.dilation)] += \
+                part.reshape(part_shape)
+        return gxp[_interior(x_shape, self.pads)]
 
 
 # --------------------------------------------------------------------------------------
@@ -261,3 +306,53 @@ class AvgPool(_Pool):
         share = gy / self.count
         parts = (share for _ in range(math.prod(self.pool_size)))
         return (self._scatter(parts, self.inputs[0].shape),)
+
+
+# --------------------------------------------------------------------------------------
+# Batch normalization (training mode), fused
+# --------------------------------------------------------------------------------------
+
+
+class BatchNormTraining(Function):
+    """Normalize x over every axis but the last with the batch statistics, then scale and shift.
+
+    Formula: ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, mean and biased var
+    over all axes but the last. With xhat = (x - mean) / sqrt(var + eps) and n the count,
+    d/dx = gamma / sqrt(var + eps) * (gy - (sum(gy) + xhat * sum(gy * xhat)) / n),
+    d/dgamma = sum(gy * xhat), d/dbeta = sum(gy). The batch statistics are kept on
+    ``self.mean`` and ``self.var`` (for the moving averages; they carry no gradient).
+    Sums over the batch are BLAS matrix-vector products.
+    """
+
+    def __init__(self, epsilon):
+        self.epsilon = epsilon
+
+    def forward(self, x, gamma, beta):
+        x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
+        weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
+        self.mean = weights @ x2
+        xhat = x2 - self.mean
+        self.var = weights @ np.square(xhat)
+        self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
+        xhat *= self.inv
+        self.xhat = xhat
+        y = xhat * gamma
+        y += beta
+        return y.reshape(x.shape)
+
+    def backward(self, gy):
+        x, gamma = self.inputs[0], self.inputs[1]
+        g2 = gy.reshape(-1, gy.shape[-1])
+        n = len(g2)
+        ones = np.ones(n, gy.dtype)
+        gbeta = ones @ g2
+        t = g2 * self.xhat
+        ggamma = ones @ t
+        gx = None
+        if x.requires_grad:
+            np.multiply(self.xhat, ggamma / n, out=t)                  # reuse t as gx
+            t += gbeta / n
+            np.subtract(g2, t, out=t)
+            t *= gamma.data * self.inv
+            gx = t.reshape(x.shape)
+        return gx, ggamma, gbeta

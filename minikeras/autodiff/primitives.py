@@ -7,6 +7,7 @@ module gives each a functional form and lists them all in ``PRIMITIVES``.
 """
 import numpy as np
 
+from . import conv as C
 from . import elementwise as E
 from . import nn as N
 from . import structural as S
@@ -158,8 +159,10 @@ def take(x, indices, axis=None):
     return S.Take(axis)(x, indices)
 
 
-def dense(x, w, b=None):
-    return S.Dense()(x, w) if b is None else S.Dense()(x, w, b)
+def dense(x, w, b=None, activation=None):
+    """``activation(x @ w + b)``; activation None, "relu" or "tanh" (fused)."""
+    fn = S.Dense(activation)
+    return fn(x, w) if b is None else fn(x, w, b)
 
 
 def softmax(x, axis=-1):
@@ -230,3 +233,70 @@ def _install_operators():
 
 
 _install_operators()
+
+
+# --------------------------------------------------------------------------------------
+# Convolution and pooling (Function classes in conv.py), channels_last
+# --------------------------------------------------------------------------------------
+
+
+def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None):
+    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,).
+
+    ``groups`` defaults to C // kernel.shape[-2]; padding is "valid", "same" or (1-D)
+    "causal"; strides and dilation_rate are ints or one int per spatial axis.
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    rank = kernel.ndim - 2
+    if rank < 1 or x.ndim != rank + 2:
+        raise ValueError(
+            f"conv expects inputs of rank {kernel.ndim} (batch, *spatial, channels) for a kernel "
+            f"of shape {kernel.shape} (*kernel_size, in_channels/groups, filters). Received "
+            f"inputs of shape {x.shape}.")
+    if groups is None:
+        groups = x.shape[-1] // kernel.shape[-2] if kernel.shape[-2] else 0
+    if groups < 1 or x.shape[-1] != groups * kernel.shape[-2] or kernel.shape[-1] % groups:
+        raise ValueError(
+            f"conv: input channels ({x.shape[-1]}) must equal groups ({groups}) x the kernel's "
+            f"input channels ({kernel.shape[-2]}), and filters ({kernel.shape[-1]}) must be "
+            f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
+    fn = C.Conv(C.normalize_tuple(strides, rank, "strides"),
+                C.normalize_padding(padding, allow_causal=rank == 1),
+                C.normalize_tuple(dilation_rate, rank, "dilation_rate"), groups)
+    return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
+def _pool(cls, x, pool_size, strides, padding):
+    x = as_tensor(x)
+    rank = x.ndim - 2
+    if rank < 1:
+        raise ValueError(f"Pooling expects inputs of rank >= 3 (batch, *spatial, channels). "
+                         f"Received inputs of shape {x.shape}.")
+    pool_size = C.normalize_tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else C.normalize_tuple(strides, rank, "strides")
+    padding = C.normalize_padding(padding)
+    return cls(pool_size, strides, padding)(x)
+
+
+def max_pool(x, pool_size, strides=None, padding="valid"):
+    """Max over windows of x (N, *spatial, C); strides default to pool_size."""
+    return _pool(C.MaxPool, x, pool_size, strides, padding)
+
+
+def average_pool(x, pool_size, strides=None, padding="valid"):
+    """Mean over windows of x (N, *spatial, C), counting only unpadded elements."""
+    return _pool(C.AvgPool, x, pool_size, strides, padding)
+
+
+def batch_norm_training(x, gamma, beta, epsilon=1e-3):
+    """Fused training-mode batch normalization over every axis but the last.
+
+    Returns ``(y, mean, variance)``: y is differentiable w.r.t. x, gamma and beta; mean
+    and (biased) variance are the batch statistics, shape (C,), outside the graph.
+    """
+    fn = C.BatchNormTraining(epsilon)
+    y = fn(x, gamma, beta)
+    return y, Tensor(fn.mean), Tensor(fn.var)
+
+
+PRIMITIVES.update({f.__name__: f for f in (conv, max_pool, average_pool, batch_norm_training)})

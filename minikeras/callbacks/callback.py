@@ -92,7 +92,14 @@ class CallbackList:
         if hook not in _HOOKS:
             raise AttributeError(hook)
 
-        def call_all(*args):
+        # Like Keras, always pass `logs` (a dict, {} when there are none), so hooks written
+        # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work.
+        n_args = 2 if hook.startswith("on_epoch") or "_batch_" in hook else 1
+
+        def call_all(*args, logs=None):
+            if len(args) == n_args:
+                args, logs = args[:-1], args[-1]
+            args = args + ({} if logs is None else logs,)
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
         return call_all

@@ -93,6 +93,7 @@ class SwapEMAWeights(Callback):
         super().__init__()
         self.swap_on_epoch = swap_on_epoch
         self._backup = None  # the trained weights while the averages are in the model
+        self._swapped_for_run = False
 
     def _pairs(self):
         optimizer = self.model.optimizer
@@ -134,14 +135,12 @@ class SwapEMAWeights(Callback):
             self._swap_in()
 
     def on_test_begin(self, logs=None):
+        self._swapped_for_run = self._backup is None
         self._swap_in()
 
     def on_test_end(self, logs=None):
-        if not (self.swap_on_epoch and getattr(self.model, "_in_fit", False)) or True:
+        if self._swapped_for_run:
             self._swap_out()
 
-    def on_predict_begin(self, logs=None):
-        self._swap_in()
-
-    def on_predict_end(self, logs=None):
-        self._swap_out()
+    on_predict_begin = on_test_begin
+    on_predict_end = on_test_end

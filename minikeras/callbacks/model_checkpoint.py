@@ -58,6 +58,8 @@ class ModelCheckpoint(MonitorCallback):
         if kwargs:
             raise TypeError("ModelCheckpoint.__init__() got unexpected keyword argument(s): "
                             f"{sorted(kwargs)}")
+        initial_value_threshold = check_number("ModelCheckpoint", "initial_value_threshold",
+                                               initial_value_threshold, allow_none=True)
         super().__init__(monitor, mode, baseline=initial_value_threshold)
         self.verbose = verbose
         self.filepath = _check_filepath(filepath, save_weights_only)

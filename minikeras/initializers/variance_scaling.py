@@ -31,8 +31,11 @@ class VarianceScaling(RandomInitializer):
         seed: None, an integer or a numpy Generator (see ``RandomInitializer``).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         who = type(self).__name__
+        if input_axes is not None or output_axes is not None:  # Keras 3.15 configs carry None
+            raise NotImplementedError(f"{who}: `input_axes`/`output_axes` are not supported yet.")
         self.scale = check_number(scale, "scale", who, minimum=0.0, strict=True)
         if mode not in _MODES:
             raise ValueError(
@@ -75,8 +78,8 @@ class _Preset(VarianceScaling):
 
     _preset = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None):
-        super().__init__(*self._preset, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(*self._preset, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
         return {"seed": RandomInitializer.get_config(self)["seed"]}

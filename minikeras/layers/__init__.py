@@ -1,7 +1,20 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
+                            Convolution3D)
+from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                      SeparableConv2D, SeparableConvolution1D,
+                                      SeparableConvolution2D)
 from .core import Activation, Dense, Input, InputLayer
+from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                      AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                      GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                      GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                      GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                      MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 
@@ -30,3 +43,12 @@ def get(identifier):
 __all__ = ["Activation", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer",
            "InputSpec", "LAYERS", "Layer", "LeakyReLU", "PReLU", "ReLU", "Reshape", "Softmax",
            "deserialize", "get", "serialize"]
+__all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
+            "AvgPool3D", "BatchNormalization", "Conv1D", "Conv2D", "Conv3D", "Convolution1D",
+            "Convolution2D", "Convolution3D", "DepthwiseConv1D", "DepthwiseConv2D", "Embedding",
+            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+            "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
+            "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D", "LayerNormalization", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+            "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
+            "SeparableConvolution1D", "SeparableConvolution2D"]

@@ -57,6 +57,10 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                                   optional=optional, ragged=ragged))
 
 
+# Activations the dense primitive applies itself (same numbers, one graph node fewer).
+_FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
+
+
 @LAYERS.register("Dense")
 class Dense(Layer):
     """A densely connected layer.
@@ -68,7 +72,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, lora_alpha=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
@@ -76,7 +80,7 @@ class Dense(Layer):
                 f"Received: units={units!r}")
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha
+        del lora_alpha, quantization_config  # Keras 3.15 configs carry quantization_config=None
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -101,6 +105,9 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
+        fused = _FUSED_ACTIVATIONS.get(self.activation)
+        if fused is not None:
+            return P.dense(inputs, self.kernel, self.bias, activation=fused)
         return self.activation(P.dense(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):

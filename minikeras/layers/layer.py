@@ -72,6 +72,7 @@ class Layer:
         self._trainable = bool(trainable)
         self.built = False
         self.input_spec = None
+        self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
         self._activity_losses = []
         from .. import regularizers  # lazy: regularizers import ops only, but keep startup small
@@ -187,18 +188,24 @@ class Layer:
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+
     def __call__(self, inputs, training=None, **kwargs):
         x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(_edge_cast(inputs))
         if not self.built:
             self.build_from_shape((None,) + tuple(x.shape[1:]))
-        elif self.input_spec is not None:
+        elif self.input_spec is not None and x.shape != self._checked_shape:
             problem = self.input_spec.problem(x.shape)
             if problem:
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
-        if _accepts_training(type(self)):
-            kwargs["training"] = training
-        out = self.call(x, **kwargs)
+            self._checked_shape = x.shape
+        if self._call_takes_training:
+            out = self.call(x, training=training, **kwargs)
+        else:
+            out = self.call(x, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
         return out
@@ -242,15 +249,6 @@ def _shape_from_kwargs(kwargs):
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
-
-
-_TRAINING_ARG = {}
-
-
-def _accepts_training(cls):
-    if cls not in _TRAINING_ARG:
-        _TRAINING_ARG[cls] = "training" in inspect.signature(cls.call).parameters
-    return _TRAINING_ARG[cls]
 
 
 def _edge_cast(x):

@@ -33,3 +33,25 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"No such layer: {name}. Existing layers are: "
                          f"{[layer.name for layer in layers]}.")
+
+    # ---- saving (see minikeras.saving and docs/saving.md) ----------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the whole model: ``.keras`` (zip) or legacy ``.h5`` / ``.hdf5``."""
+        from ..saving import save_model
+        return save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights (and optimizer state) to a ``.weights.h5`` file."""
+        from ..saving import save_weights
+        return save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from ``.weights.h5`` / ``.keras`` or a legacy ``.h5`` file
+        (``by_name=True`` matches legacy layers by name)."""
+        from ..saving import load_weights
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (``json.dumps`` keyword arguments allowed)."""
+        from ..saving import to_json
+        return to_json(self, **kwargs)

@@ -317,3 +317,126 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if axis != -1:
         out = xp.moveaxis(out, -1, axis)
     return Tensor(out)
+
+
+# ---- convolution, pooling and normalization ----------------------------------------------
+# conv, max_pool and average_pool are fused primitives (im2col + GEMM; see
+# autodiff/conv.py); moments and batch_normalization are composed.
+
+__all__ += ["average_pool", "batch_normalization", "conv", "depthwise_conv", "max_pool",
+            "moments", "separable_conv"]
+
+
+def _data_format(data_format):
+    fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be one of 'channels_first', "
+                         f"'channels_last'. Received: data_format={data_format!r}")
+    return fmt
+
+
+def _channels_last(x, fmt):
+    """(N, C, *spatial) -> (N, *spatial, C) when ``fmt`` is channels_first."""
+    return x if fmt == "channels_last" else P.transpose(x, (0, *range(2, x.ndim), 1))
+
+
+def _channels_back(y, fmt):
+    return y if fmt == "channels_last" else P.transpose(y, (0, y.ndim - 1, *range(1, y.ndim - 1)))
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (cross-correlation, no kernel flip).
+
+    Formula: ``y[n, o, f] = sum_{a, c} x_pad[n, o*strides + a*dilation_rate, c] * kernel[a, c, f]``
+
+    Args:
+        inputs: (batch, *spatial, channels) (or channels first).
+        kernel: (*kernel_size, channels / groups, filters); groups is inferred from the
+            channel counts, as Keras does.
+        strides, dilation_rate: an int or one int per spatial axis.
+        padding: "valid" or "same" (TensorFlow placement: the odd pixel goes after).
+    """
+    fmt = _data_format(data_format)
+    x = _channels_last(_float(inputs), fmt)
+    return _channels_back(P.conv(x, convert_to_tensor(kernel), None, strides, padding,
+                                 dilation_rate), fmt)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Per-channel convolution: kernel (*kernel_size, channels, multiplier).
+
+    Output channel ``c * multiplier + m`` is input channel c convolved with kernel[..., c, m].
+    """
+    kernel = convert_to_tensor(kernel)
+    channels, multiplier = kernel.shape[-2], kernel.shape[-1]
+    fmt = _data_format(data_format)
+    x = _channels_last(_float(inputs), fmt)
+    grouped = P.reshape(kernel, kernel.shape[:-2] + (1, channels * multiplier))
+    return _channels_back(P.conv(x, grouped, None, strides, padding, dilation_rate,
+                                 groups=channels), fmt)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """A depthwise convolution followed by a 1x1 (pointwise) convolution."""
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Maximum over each window; ``strides`` default to ``pool_size``; padding never wins."""
+    fmt = _data_format(data_format)
+    x = _channels_last(convert_to_tensor(inputs), fmt)
+    return _channels_back(P.max_pool(x, pool_size, strides, padding), fmt)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Mean over each window; with "same" only the real (unpadded) elements are averaged,
+    as the TensorFlow, JAX and NumPy backends do."""
+    fmt = _data_format(data_format)
+    x = _channels_last(_float(inputs), fmt)
+    return _channels_back(P.average_pool(x, pool_size, strides, padding), fmt)
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """Mean and biased variance of ``x`` over ``axes``.
+
+    Formula: ``mean = sum(x) / n``, ``variance = sum((x - mean)**2) / n``
+    """
+    del synchronized  # one process: nothing to synchronize
+    x = _float(x)
+    mean = P.mean(x, axes, keepdims=True)
+    variance = P.mean(P.square(P.subtract(x, mean)), axes, keepdims=True)
+    if not keepdims:
+        kept = tuple(n for i, n in enumerate(mean.shape) if i not in _axes(axes, x.ndim))
+        mean, variance = P.reshape(mean, kept), P.reshape(variance, kept)
+    return mean, variance
+
+
+def _axes(axes, ndim):
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    return {a % ndim for a in axes}
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """Normalize ``x`` with the given statistics, then scale and shift, along ``axis``.
+
+    Formula: ``(x - mean) / sqrt(variance + epsilon) * scale + offset``; mean, variance,
+    offset and scale are 1-D of size ``x.shape[axis]`` (or already broadcastable).
+    """
+    x = _float(x)
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+
+    def along_axis(t):
+        t = convert_to_tensor(t)
+        return P.reshape(t, shape) if t.ndim == 1 else t
+
+    inv = P.divide(1.0, P.sqrt(P.add(along_axis(variance), epsilon)))
+    if scale is not None:
+        inv = P.multiply(inv, along_axis(scale))
+    shift = P.negative(P.multiply(along_axis(mean), inv))
+    if offset is not None:
+        shift = P.add(shift, along_axis(offset))
+    return P.add(P.multiply(x, inv), shift)

@@ -7,7 +7,6 @@ itself in. See docs/optimizers.md for the update rule of each optimizer.
 import inspect
 
 from . import legacy, schedules  # noqa: F401
-from ._checks import reset_name_counters  # noqa: F401
 from .adafactor import Adafactor
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
@@ -75,6 +74,7 @@ def get(identifier):
     try:
         return cls()
     except TypeError as error:
-        raise ValueError(f"The optimizer {identifier!r} cannot be made from its name alone ({error}). "
+        raise ValueError(f"The optimizer {identifier!r} cannot be made from its name alone "
+                         f"({error}). "
                          "Create it with its arguments, e.g. keras.optimizers.LossScaleOptimizer("
                          "keras.optimizers.Adam()).") from None

@@ -1,14 +1,14 @@
-"""Argument checks, automatic names and user-facing warnings shared by the optimizers.
+"""Argument checks and user-facing warnings shared by the optimizers.
 
 Every hyperparameter check raises a ValueError that names the argument, the value
 received and what would be accepted, so a typo fails when the optimizer is made
 instead of as NaN weights an epoch later.
 """
 import difflib
+import inspect
 import math
 import numbers
 import os
-import re
 import sys
 import warnings
 
@@ -17,35 +17,10 @@ import numpy as np
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-# ---- automatic names ----------------------------------------------------------------
-_NAME_COUNTS = {}
-
-
-def to_snake_case(name):
-    """Keras's rule: ``RMSprop`` -> ``rm_sprop``, ``AdamW`` -> ``adam_w``, ``SGD`` -> ``sgd``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
-    return name.lower()
-
-
-def auto_name(class_name):
-    """``adam`` for the first Adam made in this process, then ``adam_1``, ``adam_2``, ..."""
-    base = to_snake_case(class_name)
-    count = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def reset_name_counters():
-    """Forget the names handed out so far (what ``keras.backend.clear_session()`` does)."""
-    _NAME_COUNTS.clear()
-
-
 # ---- warnings that point at the user's line --------------------------------------------
 def warn_user(message, category=UserWarning):
     """``warnings.warn`` with the location set to the first caller outside this package."""
-    level = 1
+    level = 2  # stacklevel=2 is warn_user's caller
     frame = sys._getframe(1)
     while frame is not None and os.path.dirname(
             os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
@@ -79,7 +54,8 @@ def check_float(owner, name, value, low=None, high=None, low_open=False, high_op
         return None
     if not is_real_number(value) or not math.isfinite(float(value)):
         raise ValueError(
-            f"{owner}: argument `{name}` must be a finite real number{_range_text(low, high, low_open, high_open)}"
+            f"{owner}: argument `{name}` must be a finite real number"
+            f"{_range_text(low, high, low_open, high_open)}"
             f"{' or None' if allow_none else ''}. Received: {name}={_describe(value)}.")
     value = float(value)
     if (low is not None and (value < low or (low_open and value == low))) or (
@@ -130,3 +106,38 @@ def unknown_arguments_error(owner, kwargs, known):
             hints.append(f"`{key}` -> `{close[0]}`")
     hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
     return ValueError(f"{owner}: argument(s) not recognized: {kwargs}.{hint}")
+
+
+# ---- Keras 2 spellings ---------------------------------------------------------------------
+def default_learning_rate(cls):
+    param = inspect.signature(cls.__init__).parameters.get("learning_rate")
+    return None if param is None or param.default is param.empty else param.default
+
+
+def argument_names(cls):
+    """Every keyword the optimizer class accepts (its own and its bases')."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names.update(inspect.signature(init).parameters)
+    return sorted(names - {"self", "args", "kwargs"})
+
+
+def pop_keras2_arguments(cls, learning_rate, kwargs):
+    """Take Keras 2's ``lr=`` (an alias, with a DeprecationWarning) and ``decay=`` (ignored,
+    as Keras 3 does) out of ``kwargs``; return the learning rate to use."""
+    if "lr" in kwargs:
+        lr = kwargs.pop("lr")
+        if learning_rate != default_learning_rate(cls) and learning_rate != lr:
+            raise ValueError(f"{cls.__name__}: got both `learning_rate={learning_rate}` and its "
+                             f"Keras 2 alias `lr={lr}`; pass only `learning_rate`.")
+        warn_user("The `lr` argument is deprecated (Keras 2); use `learning_rate=` instead.",
+                  DeprecationWarning)
+        learning_rate = lr
+    decay = kwargs.pop("decay", None)
+    if decay is not None and decay != 0:
+        warn_user("Argument `decay` is no longer supported and will be ignored (as in Keras 3). "
+                  "For Keras 2's time decay use learning_rate=keras.optimizers.schedules."
+                  f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay}).")
+    return learning_rate

@@ -116,7 +116,8 @@ class OptimizerState:
                                 f"'{v.path}' has dtype {v.dtype}.")
         dtypes = sorted({v.dtype.name for v in var_list})
         if len(dtypes) > 1:
-            raise ValueError(f"{owner}: all trainable variables must share one dtype; got {dtypes}. "
+            raise ValueError(f"{owner}: all trainable variables must share one dtype; got "
+                             f"{dtypes}. "
                              "Cast them with keras.backend.set_floatx() before building the model.")
         self._dtype = np.dtype(dtypes[0] if dtypes else backend.floatx())
         self._trainable_variables = var_list
@@ -137,6 +138,7 @@ class OptimizerState:
         self._seg_sizes = np.asarray([sizes[i] for i in nonempty], dtype=np.intp)
         self._wflat = packed_buffer(var_list)
         self._packed = self._wflat is not None
+        self._not_packed_base = None
         self._decay_use = self._decay_mult = None
         if self.use_ema:
             flats, (self._averages,) = self._add_flat(["average"], ["zeros"])
@@ -165,11 +167,25 @@ class OptimizerState:
             else:  # the hot path: every gradient present, in order, numpy, right shape
                 xp.concatenate([g.ravel() for g in grads], out=self._gbuf)
                 if not packed:
-                    self._wflat = packed_buffer(known)
-                    packed = self._wflat is not None
+                    packed = self._detect_packing()
                 self._packed = packed
                 return None
         return self._load_gradients_slowly(grads, variables)
+
+    def _detect_packing(self):
+        """Look again for packed weights (e.g. the trainer packed them after ``build``).
+
+        A full check walks every variable, so a failed check is remembered by the buffer
+        the first variable lives in, and only repeated when that buffer changes.
+        """
+        known = self._trainable_variables
+        base = known[0].data.base if known else None
+        if base is None or base is self._not_packed_base:
+            return False
+        self._wflat = packed_buffer(known)
+        if self._wflat is None:
+            self._not_packed_base = base
+        return self._wflat is not None
 
     def _load_gradients_slowly(self, grads, variables):
         present, missing = {}, []
@@ -203,7 +219,8 @@ class OptimizerState:
         return None if len(present) == len(known) else sorted(present)
 
     def _all_finite(self, g):
-        # g.g is NaN/Inf iff some element is, unless huge finite values overflow: check those exactly
+        # g.g is NaN/Inf iff some element is, unless huge finite values overflow; then check
+        # exactly. (g.g never warns for NaN/Inf input, only on such an overflow.)
         return math.isfinite(float(xp.dot(g, g))) or bool(xp.isfinite(g).all())
 
     def _warn_nonfinite(self, idx):

@@ -20,6 +20,10 @@ class Adafactor(Optimizer):
         u = g / sqrt(v);  u_hat = u / max(1, RMS(u) / clip_threshold)
         w <- w - alpha * u_hat
 
+    One deviation from Keras: where ``v`` underflows to 0 in float32 (a weight whose
+    row and column of gradients are all zero, e.g. an always-zero input feature meeting
+    a dead ReLU unit) Keras divides 0 by 0 and the weight becomes NaN; here ``u = 0``.
+
     Args:
         learning_rate: float (default 0.001), schedule or callable.
         beta_2_decay: exponent of the second-moment decay schedule.
@@ -74,7 +78,9 @@ class Adafactor(Optimizer):
             v[...] = (r / r.mean(axis=-1, keepdims=True))[..., None] * c[..., None, :]
         else:
             v[...] = b * v + (one - b) * grad_sq
-        u = g / xp.sqrt(v)
+        # Where the factored v underflows to 0 in float32 (a row and a column whose gradients
+        # are all 0: g is 0 there too), Keras computes 0/0 = NaN; the update is 0 here.
+        u = xp.divide(g, xp.sqrt(v), out=xp.zeros_like(g), where=v > 0)
         u /= max(one, _rms(u) / dt(self.clip_threshold))
         w -= alpha * u
 

@@ -34,7 +34,8 @@ class LossScaleOptimizer(Optimizer):
                 raise ValueError(f"LossScaleOptimizer does not support `{key}`. Instead, set "
                                  f"`{key}` on the `inner_optimizer`.")
         if kwargs:
-            raise ValueError(f"LossScaleOptimizer does not support arguments: `{'`, `'.join(kwargs)}`.")
+            raise ValueError("LossScaleOptimizer does not support arguments: "
+                             f"`{'`, `'.join(kwargs)}`.")
         if not isinstance(inner_optimizer, Optimizer):
             raise TypeError("LossScaleOptimizer expects an optimizer instance as "
                             f"`inner_optimizer`, e.g. keras.optimizers.Adam(). "

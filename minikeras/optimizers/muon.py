@@ -84,7 +84,8 @@ class Muon(Optimizer):
         variables = self._trainable_variables
         for i in range(len(variables)) if idx is None else idx:
             var = variables[i]
-            wd = self.adam_weight_decay if self.adam_velocities[i] is not None else self.weight_decay
+            uses_adam = self.adam_velocities[i] is not None
+            wd = self.adam_weight_decay if uses_adam else self.weight_decay
             if wd is None or not self._use_weight_decay(var):
                 continue
             tmp = self._scratch_views[i][0]

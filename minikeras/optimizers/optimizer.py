@@ -6,8 +6,9 @@ weight decay, EMA of the weights and constraints. A subclass only creates its sl
 variables in ``build`` and writes the update:
 
 * elementwise optimizers (SGD, Adam, RMSprop, ...) set ``elementwise = True`` and
-  implement ``_constants(lr, t)`` (the per-step scalars, float32) and
-  ``_kernel(w, g, tmp, slots, c)`` (in-place numpy on arrays of any shape);
+  implement ``_constants(lr, t)`` (the per-step scalars) and
+  ``_kernel(w, g, tmp, slots, c)`` (in-place numpy on arrays of any shape; it may
+  overwrite ``g``, which is the optimizer's own copy of the gradient);
 * the others implement Keras's ``update_step(gradient, variable, learning_rate)``.
 
 Flat buffers. All per-variable state (gradients, slots, EMA averages, gradient
@@ -23,15 +24,18 @@ RuntimeWarning naming the variables; weights, slots and ``iterations`` stay as t
 were (Keras would write the NaN into the weights and slots).
 """
 import math
+import re
 
 import numpy as np
 
+from .. import backend
 from ..backend import xp
 from ..registry import CUSTOM_OBJECTS, Registry
-from ..variables import Variable, packed_buffer
+from ..variables import Variable
 from . import schedules
-from ._checks import (auto_name, check_bool, check_float, check_int, is_real_number,
-                      unknown_arguments_error, warn_user)
+from ..naming import auto_name, to_snake_case
+from ._checks import (argument_names, check_bool, check_float, check_int, is_real_number,
+                      pop_keras2_arguments, unknown_arguments_error, warn_user)
 from ._state import OptimizerState
 
 OPTIMIZERS = Registry("optimizer", case_sensitive=False)
@@ -53,7 +57,7 @@ class LearningRateValue(float):
         self._optimizer.learning_rate = value
 
     def numpy(self):
-        return np.float32(self)
+        return np.asarray(self, dtype=backend.floatx())
 
 
 @OPTIMIZERS.register("Optimizer")
@@ -84,10 +88,10 @@ class Optimizer(OptimizerState):
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
         owner = type(self).__name__
-        learning_rate = self._pop_keras2_arguments(learning_rate, kwargs)
+        learning_rate = pop_keras2_arguments(type(self), learning_rate, kwargs)
         if kwargs:
-            raise unknown_arguments_error(owner, kwargs, self._argument_names())
-        self.name = auto_name(owner) if name is None else str(name)
+            raise unknown_arguments_error(owner, kwargs, argument_names(type(self)))
+        self.name = auto_name(to_snake_case(owner)) if name is None else str(name)
         self.weight_decay = check_float(owner, "weight_decay", weight_decay, low=0, allow_none=True)
         self.clipnorm = check_float(owner, "clipnorm", clipnorm, low=0, allow_none=True)
         self.clipvalue = check_float(owner, "clipvalue", clipvalue, low=0, allow_none=True)
@@ -119,40 +123,6 @@ class Optimizer(OptimizerState):
         self._learning_rate = None
         self._set_learning_rate(learning_rate)
 
-    # ---- Keras 2 spellings -----------------------------------------------------------
-    def _pop_keras2_arguments(self, learning_rate, kwargs):
-        if "lr" in kwargs:
-            lr = kwargs.pop("lr")
-            default = self._default_learning_rate()
-            if default is not None and learning_rate != default and learning_rate != lr:
-                raise ValueError(f"{type(self).__name__}: got both `learning_rate={learning_rate}` "
-                                 f"and its Keras 2 alias `lr={lr}`; pass only `learning_rate`.")
-            warn_user("The `lr` argument is deprecated (Keras 2); use `learning_rate=` instead.",
-                      DeprecationWarning)
-            learning_rate = lr
-        decay = kwargs.pop("decay", None)
-        if decay is not None and decay != 0:
-            warn_user("Argument `decay` is no longer supported and will be ignored (as in Keras 3). "
-                      "For Keras 2's time decay use learning_rate=keras.optimizers.schedules."
-                      f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay}).")
-        return learning_rate
-
-    @classmethod
-    def _argument_names(cls):
-        import inspect
-        names = set()
-        for klass in cls.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is not None:
-                names.update(p for p in inspect.signature(init).parameters if p != "self")
-        return sorted(names - {"kwargs", "args"})
-
-    @classmethod
-    def _default_learning_rate(cls):
-        import inspect
-        param = inspect.signature(cls.__init__).parameters.get("learning_rate")
-        return None if param is None or param.default is param.empty else param.default
-
     # ---- learning rate and step counter --------------------------------------------------
     def _set_learning_rate(self, value):
         if isinstance(value, schedules.LearningRateSchedule) or (
@@ -174,8 +144,8 @@ class Optimizer(OptimizerState):
                 "keras.optimizers.schedules.LearningRateSchedule, or a zero-argument callable "
                 f"returning the rate. Received: learning_rate={value!r} ({type(value).__name__}).")
         if self._lr_var is None:
-            self._lr_var = Variable(np.array(value, np.float32), trainable=False,
-                                    name="learning_rate")
+            self._lr_var = Variable(np.array(float(value)), trainable=False,
+                                    name="learning_rate")  # in floatx, as in Keras
             self._lr_var.path = f"{self.name}/learning_rate"
             self._variables.insert(1, self._lr_var)  # right after `iteration`, as in Keras
         else:
@@ -183,13 +153,13 @@ class Optimizer(OptimizerState):
         self._learning_rate = self._lr_var
 
     def _current_learning_rate(self):
-        """The rate for this step as a float32 scalar (schedules see the internal count)."""
+        """The rate for this step as a floatx scalar (schedules see the internal count)."""
         lr = self._learning_rate
         if lr is self._lr_var:
             return lr.data[()]
         value = lr(self._iterations.data.item()) if isinstance(
             lr, schedules.LearningRateSchedule) else lr()
-        return np.float32(np.asarray(value))
+        return np.asarray(value, dtype=backend.floatx())[()]
 
     @property
     def learning_rate(self):
@@ -230,7 +200,6 @@ class Optimizer(OptimizerState):
     # ---- weight decay exclusions ----------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exempt variables (by object, or by regex on their name) from weight decay."""
-        import re
         self._exclude_ids = {id(v) for v in var_list or ()}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
         self._decay_use = None  # recomputed at the next step
@@ -323,7 +292,8 @@ class Optimizer(OptimizerState):
     def update_step(self, gradient, variable, learning_rate):
         """Update one variable in place (non-elementwise and custom optimizers)."""
         raise NotImplementedError(
-            f"{type(self).__name__} must implement `update_step(gradient, variable, learning_rate)`.")
+            f"{type(self).__name__} must implement "
+            "`update_step(gradient, variable, learning_rate)`.")
 
     def _constants(self, lr, t):
         """The step's scalars from ``lr`` (a dtype scalar) and ``t`` = iterations + 1 (a float).

@@ -33,7 +33,8 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho = check_float("RMSprop", "rho", rho, low=0, high=1)
         self.momentum = check_float("RMSprop", "momentum", momentum, low=0, high=1)
-        self.epsilon = check_float("RMSprop", "epsilon", 1e-7 if epsilon is None else epsilon, low=0)
+        self.epsilon = check_float("RMSprop", "epsilon", 1e-7 if epsilon is None else epsilon,
+                                   low=0)
         self.centered = check_bool("RMSprop", "centered", centered)
 
     def build(self, var_list):

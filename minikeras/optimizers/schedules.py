@@ -105,7 +105,8 @@ class ExponentialDecay(LearningRateSchedule):
         p = _steps(step, dtype) / dtype.type(self.decay_steps)
         if self.staircase:
             p = xp.floor(p)
-        return _result(dtype.type(self.initial_learning_rate) * xp.power(dtype.type(self.decay_rate), p))
+        rate = xp.power(dtype.type(self.decay_rate), p)
+        return _result(dtype.type(self.initial_learning_rate) * rate)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -277,8 +278,8 @@ class CosineDecay(LearningRateSchedule):
                                  f"Received: warmup_steps={warmup_steps!r}")
 
     def _decay(self, s, start, dtype):
-        decayed = (dtype.type(1) - dtype.type(self.alpha)) * _cosine(s / dtype.type(self.decay_steps),
-                                                                       dtype)
+        cosine = _cosine(s / dtype.type(self.decay_steps), dtype)
+        decayed = dtype.type(1 - self.alpha) * cosine  # Keras: Python's 1 - alpha, then cast
         return start * (decayed + dtype.type(self.alpha))
 
     def __call__(self, step):

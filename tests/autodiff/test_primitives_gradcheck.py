@@ -70,6 +70,13 @@ CASES = {
     "softmax_cross_entropy": (P.softmax_cross_entropy,
                               [rng.dirichlet(np.ones(4), size=3), r(3, 4)]),
     "sigmoid_cross_entropy": (P.sigmoid_cross_entropy, [rng.random((3, 4)), r(3, 4, low=-5, high=5)]),
+    # convolution: strides, dilation, "same" padding and 2 groups at once; bias included
+    "conv": (lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same", dilation_rate=(1, 2)),
+             [r(2, 5, 4, 4), r(3, 2, 2, 6), r(6)]),
+    "max_pool": (lambda x: P.max_pool(x, (2, 3), (2, 1), "same"), [distinct(2, 5, 5, 3)]),
+    "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
+    "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
+                            [r(4, 3, 5), positive(5), r(5)]),
 }
 
 
@@ -106,6 +113,21 @@ def test_fused_sigmoid_cross_entropy_equals_composed_version():
     composed = P.negative(P.add(P.multiply(y, P.log(p)),
                                 P.multiply(P.subtract(1.0, y), P.log(P.subtract(1.0, p))))).data
     np.testing.assert_allclose(fused, composed, rtol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_dense_with_fused_activation_gradient(activation):
+    x = away_from_zero(4, 3)
+    assert gradcheck(lambda x, w, b: P.dense(x, w, b, activation=activation),
+                     x, r(3, 5), r(5))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_dense_with_fused_activation_equals_composed(activation):
+    x, w, b = r(2, 5, 3), r(3, 4), r(4)
+    composed = getattr(P, activation)(P.add(P.matmul(x, w), b)).data
+    np.testing.assert_allclose(P.dense(x, w, b, activation=activation).data, composed,
+                               rtol=1e-12)
 
 
 def test_fused_dense_equals_matmul_plus_bias():

@@ -292,7 +292,8 @@ REFERENCES = {
     "RMSprop centered+momentum": (
         lambda: optimizers.RMSprop(0.01, rho=0.8, momentum=0.5, epsilon=1e-3, centered=True),
         rmsprop_ref(0.01, 0.8, 0.5, 1e-3, True)),
-    "RMSprop": (lambda: optimizers.RMSprop(0.01, rho=0.7), rmsprop_ref(0.01, 0.7, 0.0, 1e-7, False)),
+    "RMSprop": (lambda: optimizers.RMSprop(0.01, rho=0.7),
+                rmsprop_ref(0.01, 0.7, 0.0, 1e-7, False)),
     "Adam": (lambda: optimizers.Adam(0.01, beta_1=0.8, beta_2=0.9),
              adam_ref(0.01, 0.8, 0.9, 1e-7)),
     "Adam amsgrad": (lambda: optimizers.Adam(0.01, beta_2=0.5, amsgrad=True),
@@ -392,3 +393,16 @@ def test_every_registered_optimizer_has_a_rule_test():
     registered = {cls.__name__ for _, cls in optimizers.OPTIMIZERS.items()}
     untested = registered - tested - {"Optimizer", "LossScaleOptimizer"}  # both wrap others
     assert not untested, f"no update-rule test for {sorted(untested)}"
+
+
+def test_adafactor_zero_row_and_column_do_not_make_nan():
+    # row 0 and column 0 of the gradient are exactly 0: Keras's float32 factored
+    # v = (r / mean(r)) * c = (1e-30 / ~1) * 1e-30 underflows to 0 there and 0/0 is NaN
+    g = np.ones((3, 4), np.float32)
+    g[0, :] = 0
+    g[:, 0] = 0
+    w = Variable(np.ones((3, 4), np.float32), name="kernel")
+    optimizers.Adafactor().apply([g], [w])
+    assert np.isfinite(w.numpy()).all()
+    assert w.numpy()[0, 0] == 1.0  # no gradient, no move
+    assert (w.numpy()[1:, 1:] < 1.0).all()

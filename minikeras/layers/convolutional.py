@@ -1,0 +1,251 @@
+"""Convolution layers: Conv1D, Conv2D, Conv3D (depthwise/separable: convolutional_depthwise.py).
+
+The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channels_last);
+``data_format="channels_first"`` transposes to channels_last and back around it.
+"""
+from .. import activations, backend, constraints, initializers, regularizers
+from ..autodiff import conv as C
+from ..autodiff import primitives as P
+from .layer import LAYERS, InputSpec, Layer
+
+
+# ---- helpers shared with pooling.py -------------------------------------------------------
+
+def standardize_data_format(data_format):
+    """None -> ``backend.image_data_format()``; otherwise "channels_last" / "channels_first"."""
+    fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be one of 'channels_first', "
+                         f"'channels_last'. Received: data_format={data_format!r}")
+    return fmt
+
+
+def to_channels_last(x, data_format):
+    """(N, C, *spatial) -> (N, *spatial, C) for channels_first; unchanged otherwise."""
+    if data_format == "channels_last":
+        return x
+    return P.transpose(x, (0, *range(2, x.ndim), 1))
+
+
+def from_channels_last(y, data_format):
+    """Undo :func:`to_channels_last` on an output."""
+    if data_format == "channels_last":
+        return y
+    return P.transpose(y, (0, y.ndim - 1, *range(1, y.ndim - 1)))
+
+
+def spatial_dims(input_shape, data_format):
+    return tuple(input_shape[1:-1] if data_format == "channels_last" else input_shape[2:])
+
+
+def with_spatial(input_shape, spatial, channels, data_format):
+    """An output shape with new spatial sizes and channel count, in ``data_format`` order."""
+    if data_format == "channels_last":
+        return (input_shape[0],) + tuple(spatial) + (channels,)
+    return (input_shape[0], channels) + tuple(spatial)
+
+
+def check_rank(layer, input_shape, rank):
+    """Raise a clear ValueError unless ``input_shape`` has rank + 2 axes."""
+    if len(input_shape) != rank + 2:
+        raise ValueError(
+            f'Input 0 of layer "{layer.name}" ({type(layer).__name__}) is incompatible with the '
+            f"layer: expected ndim={rank + 2} (batch, {rank} spatial axes, channels), found "
+            f"ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}")
+
+
+def check_output(layer, input_shape, out, window, strides, dilation):
+    if any(o is not None and o <= 0 for o in out):
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}): computed output size would be "
+            f"non-positive. Input shape {tuple(input_shape)}, window {tuple(window)}, strides "
+            f"{tuple(strides)}, dilation_rate {tuple(dilation)} and padding '{layer.padding}' "
+            f"give spatial output {tuple(out)}. Use a smaller window or padding='same'.")
+
+
+def _ser(serialize, obj):
+    return None if obj is None else serialize(obj)
+
+
+def _positive_int(cls_name, name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}` of {cls_name}. Expected a "
+                         f"strictly positive integer. Received: {name}={value!r}")
+    return value
+
+
+# ---- the convolution layers ------------------------------------------------------------------
+
+class _Windowed(Layer):
+    """What every convolution layer shares: window arguments, validation, output shape."""
+
+    rank = None
+
+    def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,
+                     activation, use_bias, allow_causal=None):
+        cls, rank = type(self).__name__, self.rank
+        self.kernel_size = C.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = C.normalize_tuple(strides, rank, "strides")
+        self.dilation_rate = C.normalize_tuple(dilation_rate, rank, "dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+        self.padding = C.normalize_padding(
+            padding, allow_causal=rank == 1 if allow_causal is None else allow_causal)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    @property
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _input_channels(self, input_shape):
+        """The (known) channel count of a rank-checked input shape."""
+        check_rank(self, input_shape, self.rank)
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"Layer '{self.name}': the channel dimension of the inputs must be "
+                             f"known. Received input shape {tuple(input_shape)}.")
+        return channels
+
+    def _finish_build(self, channels):
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.built = True
+
+    def _output_shape(self, input_shape, channels):
+        out = tuple(C.output_length(n, k, s, d, self.padding) for n, k, s, d in zip(
+            spatial_dims(input_shape, self.data_format), self.kernel_size, self.strides,
+            self.dilation_rate))
+        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate)
+        return with_spatial(input_shape, out, channels, self.data_format)
+
+    def _add(self, name, shape, initializer, regularizer, constraint):
+        return self.add_weight(shape=shape, initializer=initializer, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
+    def _window_config(self):
+        return {"kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+
+
+class BaseConv(_Windowed):
+    """Shared N-D convolution: ``activation(conv(inputs, kernel) + bias)``.
+
+    Formula: ``y[n, o, f] = sum_{a, c} x_pad[n, o*strides + a*dilation_rate, c] * kernel[a, c, f]
+    + bias[f]`` (cross-correlation, no kernel flip), per group of channels when groups > 1.
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        cls = type(self).__name__
+        self.filters = _positive_int(cls, "filters", filters)
+        self.groups = _positive_int(cls, "groups", groups)
+        if self.filters % self.groups:
+            raise ValueError(
+                f"The number of filters must be evenly divisible by the number of groups. "
+                f"Received: groups={groups}, filters={filters}.")
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
+                          use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(
+                f"The number of input channels must be evenly divisible by the number of "
+                f"groups. Received groups={self.groups}, but the input has {channels} channels "
+                f"(full input shape is {tuple(input_shape)}).")
+        self.compute_output_shape(input_shape)  # raises for a non-positive output size
+        self.kernel = self._add("kernel", self.kernel_size + (channels // self.groups,
+                                                              self.filters),
+                                self.kernel_initializer, self.kernel_regularizer,
+                                self.kernel_constraint)
+        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
+                              self.bias_regularizer, self.bias_constraint) \
+            if self.use_bias else None
+        self._finish_build(channels)
+
+    def call(self, inputs):
+        x = to_channels_last(inputs, self.data_format)
+        y = P.conv(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
+                   self.groups)
+        return self.activation(from_channels_last(y, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        return self._output_shape(input_shape, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, **self._window_config(),
+                "groups": self.groups,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers.serialize, self.kernel_regularizer),
+                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints.serialize, self.kernel_constraint),
+                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+
+
+@LAYERS.register("Conv1D", "Convolution1D")
+class Conv1D(BaseConv):
+    """1-D convolution over (batch, steps, channels); kernel (kernel_size, in/groups, filters).
+
+    Formula: ``activation(conv1d(inputs, kernel) + bias)``. ``padding="causal"`` pads
+    ``dilation_rate * (kernel_size - 1)`` zeros on the left only, so output t sees inputs <= t.
+    """
+
+    rank = 1
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, **kwargs)
+
+
+@LAYERS.register("Conv2D", "Convolution2D")
+class Conv2D(BaseConv):
+    """2-D convolution over (batch, rows, cols, channels); kernel (kh, kw, in/groups, filters).
+
+    Formula: ``activation(conv2d(inputs, kernel) + bias)``.
+    """
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, **kwargs)
+
+
+@LAYERS.register("Conv3D", "Convolution3D")
+class Conv3D(BaseConv):
+    """3-D convolution over (batch, d1, d2, d3, channels); kernel (k1, k2, k3, in/groups, filters).
+
+    Formula: ``activation(conv3d(inputs, kernel) + bias)``.
+    """
+
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, **kwargs)
+
+
+
+
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D

@@ -1,0 +1,169 @@
+"""Depthwise and separable convolutions (1-D and 2-D), as grouped convolutions."""
+from .. import constraints, initializers, regularizers
+from ..autodiff import primitives as P
+from .convolutional import _positive_int, _ser, _Windowed, from_channels_last, to_channels_last
+from .layer import LAYERS
+
+
+class BaseDepthwiseConv(_Windowed):
+    """Each input channel convolved with its own ``depth_multiplier`` filters.
+
+    Formula: ``y[..., c * depth_multiplier + m] = conv(x[..., c], kernel[..., c, m]) + bias``,
+    kernel shape (*kernel_size, channels, depth_multiplier).
+    """
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = _positive_int(type(self).__name__, "depth_multiplier",
+                                              depth_multiplier)
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
+                          use_bias)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self._add("kernel", self.kernel_size + (channels, self.depth_multiplier),
+                                self.depthwise_initializer, self.depthwise_regularizer,
+                                self.depthwise_constraint)
+        self.bias = self._add("bias", (channels * self.depth_multiplier,),
+                              self.bias_initializer, self.bias_regularizer,
+                              self.bias_constraint) if self.use_bias else None
+        self._finish_build(channels)
+
+    def call(self, inputs):
+        x = to_channels_last(inputs, self.data_format)
+        channels = x.shape[-1]
+        # a grouped convolution with one group per input channel
+        kernel = P.reshape(self.kernel, self.kernel_size + (1, channels * self.depth_multiplier))
+        y = P.conv(x, kernel, self.bias, self.strides, self.padding, self.dilation_rate,
+                   groups=channels)
+        return self.activation(from_channels_last(y, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[self._channel_axis]
+        return self._output_shape(input_shape,
+                                  None if channels is None else channels * self.depth_multiplier)
+
+    def get_config(self):
+        return {**super().get_config(), **self._window_config(),
+                "depth_multiplier": self.depth_multiplier,
+                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "depthwise_regularizer": _ser(regularizers.serialize,
+                                              self.depthwise_regularizer),
+                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
+                "depthwise_constraint": _ser(constraints.serialize, self.depthwise_constraint),
+                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+
+
+class BaseSeparableConv(_Windowed):
+    """A depthwise convolution, then a 1x1 (pointwise) convolution to ``filters`` channels.
+
+    Formula: ``y = activation(pointwise(depthwise(x)) + bias)``; weights
+    ``depthwise_kernel`` (*kernel_size, channels, depth_multiplier), ``pointwise_kernel``
+    (1, ..., channels * depth_multiplier, filters), ``bias`` (filters,).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        cls = type(self).__name__
+        self.filters = _positive_int(cls, "filters", filters)
+        self.depth_multiplier = _positive_int(cls, "depth_multiplier", depth_multiplier)
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
+                          use_bias)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        inner = channels * self.depth_multiplier
+        self.depthwise_kernel = self._add(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint)
+        self.pointwise_kernel = self._add(
+            "pointwise_kernel", (1,) * self.rank + (inner, self.filters),
+            self.pointwise_initializer, self.pointwise_regularizer, self.pointwise_constraint)
+        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
+                              self.bias_regularizer, self.bias_constraint) \
+            if self.use_bias else None
+        self._finish_build(channels)
+
+    def call(self, inputs):
+        x = to_channels_last(inputs, self.data_format)
+        channels = x.shape[-1]
+        depthwise = P.reshape(self.depthwise_kernel,
+                              self.kernel_size + (1, channels * self.depth_multiplier))
+        y = P.conv(x, depthwise, None, self.strides, self.padding, self.dilation_rate,
+                   groups=channels)
+        y = P.conv(y, self.pointwise_kernel, self.bias)
+        return self.activation(from_channels_last(y, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        return self._output_shape(input_shape, self.filters)
+
+    def get_config(self):
+        config = {**super().get_config(), "filters": self.filters, **self._window_config(),
+                  "depth_multiplier": self.depth_multiplier}
+        for part in ("depthwise", "pointwise", "bias"):
+            config[f"{part}_initializer"] = initializers.serialize(
+                getattr(self, f"{part}_initializer"))
+            config[f"{part}_regularizer"] = _ser(regularizers.serialize,
+                                                 getattr(self, f"{part}_regularizer"))
+            config[f"{part}_constraint"] = _ser(constraints.serialize,
+                                                getattr(self, f"{part}_constraint"))
+        return config
+
+
+@LAYERS.register("DepthwiseConv1D")
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """Depthwise 1-D convolution over (batch, steps, channels)."""
+
+    rank = 1
+
+
+@LAYERS.register("DepthwiseConv2D")
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """Depthwise 2-D convolution: kernel (kh, kw, channels, depth_multiplier)."""
+
+    rank = 2
+
+
+@LAYERS.register("SeparableConv1D", "SeparableConvolution1D")
+class SeparableConv1D(BaseSeparableConv):
+    """Depthwise then pointwise 1-D convolution."""
+
+    rank = 1
+
+
+@LAYERS.register("SeparableConv2D", "SeparableConvolution2D")
+class SeparableConv2D(BaseSeparableConv):
+    """Depthwise then pointwise 2-D convolution."""
+
+    rank = 2
+
+
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D

@@ -1,0 +1,210 @@
+"""BatchNormalization and LayerNormalization."""
+from .. import constraints, initializers, ops, regularizers
+from ..autodiff import primitives as P
+from .layer import LAYERS, InputSpec, Layer
+
+
+def _ser(serialize, obj):
+    return None if obj is None else serialize(obj)
+
+
+class _ScaleShift(Layer):
+    """Holds the gamma/beta arguments both normalization layers share."""
+
+    def _init_scale_shift(self, epsilon, center, scale, beta_initializer, gamma_initializer,
+                          beta_regularizer, gamma_regularizer, beta_constraint,
+                          gamma_constraint):
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _build_scale_shift(self, shape):
+        """gamma then beta (Keras's creation order), or None for each that is switched off."""
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
+        if self.center:
+            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, name="beta")
+
+    def _scale_shift_config(self):
+        return {"epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": _ser(regularizers.serialize, self.beta_regularizer),
+                "gamma_regularizer": _ser(regularizers.serialize, self.gamma_regularizer),
+                "beta_constraint": _ser(constraints.serialize, self.beta_constraint),
+                "gamma_constraint": _ser(constraints.serialize, self.gamma_constraint)}
+
+
+@LAYERS.register("BatchNormalization")
+class BatchNormalization(_ScaleShift):
+    """Normalize each feature along ``axis`` with batch statistics (training) or moving ones.
+
+    Formula: ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``. With ``training=True``
+    (and a trainable layer), mean and the biased var are taken over every axis but ``axis``,
+    and then ``moving_mean = moving_mean * momentum + mean * (1 - momentum)`` (likewise
+    ``moving_variance``, with no n/(n-1) correction). Otherwise, and always when
+    ``trainable=False``, the moving statistics are used.
+
+    Args:
+        axis: the feature axis (an int; -1 for channels_last, 1 for channels_first).
+        momentum: moving-average momentum (0.99). epsilon: added to the variance (1e-3).
+        center, scale: whether to learn ``beta`` / ``gamma``.
+        renorm, synchronized: accepted; ``renorm=True`` is not supported.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        if renorm:
+            raise NotImplementedError(
+                "BatchNormalization(renorm=True) (batch renormalization) is not supported by "
+                "minikeras yet; use renorm=False.")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"BatchNormalization expects `axis` to be an int. "
+                             f"Received: axis={axis!r}")
+        self.axis, self.momentum = axis, float(momentum)
+        self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
+                               beta_regularizer, gamma_regularizer, beta_constraint,
+                               gamma_constraint)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.renorm, self.renorm_clipping = False, renorm_clipping
+        self.renorm_momentum, self.synchronized = float(renorm_momentum), bool(synchronized)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if not -rank <= self.axis < rank:
+            raise ValueError(f"Layer '{self.name}': axis {self.axis} is out of range for input "
+                             f"shape {tuple(input_shape)}.")
+        channels = input_shape[self.axis]
+        if channels is None:
+            raise ValueError(f"Layer '{self.name}': the size of axis {self.axis} must be known. "
+                             f"Received input shape {tuple(input_shape)}.")
+        shape = (channels,)
+        self._build_scale_shift(shape)
+        self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
+                                           trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(
+            shape=shape, initializer=self.moving_variance_initializer, trainable=False,
+            name="moving_variance")
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
+        self.built = True
+
+    def call(self, inputs, training=None):
+        if training and self.trainable:
+            outputs, mean, variance = self._batch_statistics(inputs)
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean.value * m + mean.data * (1 - m))
+            self.moving_variance.assign(self.moving_variance.value * m + variance.data * (1 - m))
+            return outputs
+        return ops.batch_normalization(inputs, self.moving_mean, self.moving_variance,
+                                       self.axis, offset=self.beta, scale=self.gamma,
+                                       epsilon=self.epsilon)
+
+    def _batch_statistics(self, inputs):
+        """(normalized output, batch mean, batch biased variance), each mean/var of shape (C,)."""
+        if self.axis % inputs.ndim == inputs.ndim - 1:  # the fused primitive (channels_last)
+            channels = inputs.shape[-1]
+            gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
+            beta = self.beta if self.center else ops.zeros((channels,), inputs.dtype)
+            return P.batch_norm_training(inputs, gamma, beta, self.epsilon)
+        axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
+        mean, variance = ops.moments(inputs, axes)
+        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
+                                          scale=self.gamma, epsilon=self.epsilon)
+        return outputs, mean, variance
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                **self._scale_shift_config(),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(
+                    self.moving_variance_initializer),
+                "synchronized": self.synchronized, "renorm": self.renorm,
+                "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
+
+
+@LAYERS.register("LayerNormalization")
+class LayerNormalization(_ScaleShift):
+    """Normalize each sample over ``axis`` (its own mean and biased variance), then scale/shift.
+
+    Formula: ``y = (x - mean) / sqrt(var + epsilon) * gamma + beta``, mean and var over
+    ``axis`` per sample; gamma and beta have the shape of the normalized axes.
+
+    Args:
+        axis: an int or a list of ints (-1: the last axis). epsilon: 1e-3 (not 1e-5).
+        center, scale: whether to learn ``beta`` / ``gamma``.
+    """
+
+    def __init__(self, axis=-1, epsilon=0.001, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 rms_scaling=False, **kwargs):
+        super().__init__(**kwargs)
+        if rms_scaling:
+            raise NotImplementedError(
+                "LayerNormalization(rms_scaling=True) is deprecated in Keras 3 and not "
+                "supported by minikeras; use rms_scaling=False.")
+        if isinstance(axis, (list, tuple)):
+            self.axis = [int(a) for a in axis]
+        elif isinstance(axis, int) and not isinstance(axis, bool):
+            self.axis = axis
+        else:
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', "
+                            f"but received: {axis!r}")
+        self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
+                               beta_regularizer, gamma_regularizer, beta_constraint,
+                               gamma_constraint)
+
+    def _axes(self, ndim):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        return sorted(a % ndim for a in axes)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError(f"Layer '{self.name}': axis {self.axis} is out of range for input "
+                             f"shape {tuple(input_shape)}.")
+        self._build_scale_shift(tuple(input_shape[a] for a in axes))
+        self.built = True
+
+    def call(self, inputs):
+        axes = self._axes(inputs.ndim)
+        mean, variance = ops.moments(inputs, axes, keepdims=True)
+        inv = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
+        if self.gamma is not None:
+            inv = ops.multiply(inv, self._broadcastable(self.gamma, inputs.ndim))
+        shift = ops.negative(ops.multiply(mean, inv))
+        if self.beta is not None:
+            shift = ops.add(shift, self._broadcastable(self.beta, inputs.ndim))
+        return ops.add(ops.multiply(inputs, inv), shift)
+
+    def _broadcastable(self, weight, ndim):
+        """gamma/beta (sizes of the normalized axes, in the given order) as a broadcastable."""
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        order = sorted(range(len(axes)), key=lambda i: axes[i] % ndim)
+        if order != list(range(len(axes))):
+            weight = ops.transpose(weight, order)
+        shape = [1] * ndim
+        for a in self._axes(ndim):
+            shape[a] = None
+        it = iter(weight.shape)
+        return ops.reshape(weight, [next(it) if s is None else 1 for s in shape])
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, **self._scale_shift_config()}

@@ -1,0 +1,167 @@
+"""File plumbing for saving: crash-safe writes, overwrite prompts, h5py, HDF5 string attributes.
+
+Every file is written to a temporary file in the destination folder and renamed
+into place with ``os.replace`` only once it is complete, so a crash (or an
+exception) while saving never leaves a half-written file where a good one was.
+"""
+import contextlib
+import os
+import tempfile
+
+import numpy as np
+
+# Keras splits an HDF5 attribute into ``name0``, ``name1``, ... past this many bytes
+# (the object header limit of HDF5).
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+def import_h5py():
+    """h5py, imported on first use so ``import minikeras`` stays fast."""
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - h5py is a declared dependency
+        raise ImportError("Saving and loading HDF5 files requires h5py: `pip install h5py`.")
+    return h5py
+
+
+class MissingFileError(FileNotFoundError, ValueError):
+    """A file to load does not exist (an OSError, and a ValueError as Keras raises)."""
+
+
+def check_exists(filepath):
+    """Raise :class:`MissingFileError` when ``filepath`` does not exist."""
+    if not os.path.exists(filepath):
+        raise MissingFileError(
+            f"File not found: filepath={filepath}. Check the path (relative paths are taken "
+            f"from the current folder, {os.getcwd()}).")
+
+
+def proceed_with_overwrite(filepath, overwrite):
+    """True if ``filepath`` may be written: it is new, ``overwrite`` is set, or the user agrees."""
+    if overwrite or not os.path.exists(filepath):
+        return True
+    try:
+        answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n]").strip().lower()
+    except EOFError:
+        answer = "n"
+    while answer not in ("y", "n"):
+        try:
+            answer = input('Enter "y" (overwrite) or "n" (cancel).').strip().lower()
+        except EOFError:
+            answer = "n"
+    if answer == "n":
+        print("[TIP] Next time specify overwrite=True!")
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def atomic_write(filepath):
+    """Yield a temporary path beside ``filepath``; rename it to ``filepath`` on success.
+
+    On any exception the temporary file is removed and ``filepath`` is untouched.
+    """
+    filepath = os.fspath(filepath)
+    folder = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"Cannot save to {filepath}: the folder {folder} does not exist. Create it first "
+            "(e.g. `os.makedirs(folder, exist_ok=True)`).")
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
+                               dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, _file_mode(filepath))
+        os.replace(tmp, filepath)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _file_mode(filepath):
+    """Keep an existing file's permissions; new files get the usual 0o666 minus the umask."""
+    try:
+        return os.stat(filepath).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def json_default(obj):
+    """``json.dumps`` fallback: numpy scalars and arrays become plain numbers and lists."""
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"Cannot store {obj!r} (of type {type(obj).__name__}) in a JSON config.")
+
+
+# ---- HDF5 string-list attributes ------------------------------------------------------------
+def write_string_list(group, name, values):
+    """Store a list of strings as Keras 3 does: variable-length UTF-8, split when too large.
+
+    An empty list is stored as an empty float64 array (what h5py makes of ``[]``).
+    """
+    h5py = import_h5py()
+    values = [str(v) for v in values]
+    if not values:
+        group.attrs[name] = np.zeros((0,), np.float64)
+        return
+    too_long = [v for v in values if len(v) > HDF5_OBJECT_HEADER_LIMIT]
+    if too_long:
+        raise ValueError(
+            f"The following attributes cannot be saved to HDF5 file because they are larger "
+            f"than {HDF5_OBJECT_HEADER_LIMIT} bytes: {too_long[:3]}")
+    size = np.asarray(values).nbytes  # Keras measures the fixed-width unicode array
+    chunks = 1
+    while -(-size // chunks) > HDF5_OBJECT_HEADER_LIMIT:
+        chunks += 1
+    string_dtype = h5py.string_dtype("utf-8")
+    if chunks == 1:
+        group.attrs[name] = np.array(values, dtype=string_dtype)
+        return
+    for i, part in enumerate(np.array_split(np.array(values, dtype=object), chunks)):
+        group.attrs[f"{name}{i}"] = np.array(list(part), dtype=string_dtype)
+
+
+def read_string_list(group, name):
+    """A list of str from attribute ``name`` (or ``name0``, ``name1``, ...), or None if absent.
+
+    Reads variable-length strings (Keras 3), fixed-length byte arrays (Keras 2) and
+    a single scalar string alike.
+    """
+    attrs = group.attrs
+    if name in attrs:
+        parts = [attrs[name]]
+    elif f"{name}0" in attrs:
+        parts, i = [], 0
+        while f"{name}{i}" in attrs:
+            parts.append(attrs[f"{name}{i}"])
+            i += 1
+    else:
+        return None
+    out = []
+    for part in parts:
+        items = np.atleast_1d(np.asarray(part, dtype=object) if not isinstance(part, (str, bytes))
+                              else np.array([part], dtype=object))
+        out.extend(_text(item) for item in items.ravel())
+    return out
+
+
+def read_string(attrs, name, default=None):
+    """One string attribute (str or bytes in the file) as str."""
+    if name not in attrs:
+        return default
+    value = attrs[name]
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    return _text(value)
+
+
+def _text(value):
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8")
+    return str(value)

@@ -1,0 +1,234 @@
+"""Model configs: the model and compile configs of ``.keras`` / JSON, and the legacy ``.h5`` ones.
+
+Keras 3 (``config.json``, ``to_json``)::
+
+    {"module": "keras", "class_name": "Sequential", "config": {..., "layers": [...]},
+     "registered_name": None, "build_config": {"input_shape": [None, 3]},
+     "compile_config": {"optimizer": {...}, "loss": ..., "loss_weights": ..., "metrics": [...],
+                        "weighted_metrics": ..., "run_eagerly": False,
+                        "steps_per_execution": 1, "jit_compile": False}}
+
+Legacy ``.h5`` (``model_config`` / ``training_config`` attributes): layer entries are
+``{"class_name", "config"}`` without ``module``; the training config is the compile
+config without ``optimizer`` plus ``optimizer_config`` = ``{"class_name", "config"}``.
+Keras 2 configs (first layer with ``batch_input_shape``, ``Custom>Adam`` optimizers,
+``MeanMetricWrapper`` metrics) are read too.
+"""
+import warnings
+
+import numpy as np
+
+from ..registry import CUSTOM_OBJECTS
+from .serialization import (CustomObjectScope, check_config, from_config, is_object_config,
+                            locate, strip_shared_ids)
+
+
+# ---- writing ----------------------------------------------------------------------------------
+def serialize_model(model, include_compile=True):
+    """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
+    from ..layers.layer import LAYERS
+    cls = type(model)
+    registered = CUSTOM_OBJECTS.name_of(cls)
+    builtin = LAYERS.name_of(cls) is not None and registered is None
+    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
+              "config": model.get_config(), "registered_name": registered}
+    shape = getattr(model, "_build_input_shape", None)
+    if model.built and shape is not None:
+        config["build_config"] = {"input_shape": list(shape)}
+    compile_config = get_compile_config(model) if include_compile else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    return config
+
+
+def get_compile_config(model):
+    """The model's compile arguments, serialized (a new dict: the model is not changed)."""
+    if not getattr(model, "compiled", False):
+        return None
+    from .. import optimizers
+    cc = dict(getattr(model, "_compile_config", None) or {})
+    jit = cc.get("jit_compile", False)
+    return {"optimizer": optimizers.serialize(model.optimizer) if model.optimizer else None,
+            "loss": _serialize_nested(cc.get("loss"), "losses"),
+            "loss_weights": _plain(cc.get("loss_weights")),
+            "metrics": _serialize_nested(cc.get("metrics"), "metrics"),
+            "weighted_metrics": _serialize_nested(cc.get("weighted_metrics"), "metrics"),
+            "run_eagerly": bool(cc.get("run_eagerly", False)),
+            "steps_per_execution": cc.get("steps_per_execution", 1),
+            "jit_compile": False if jit == "auto" else jit}
+
+
+def _serialize_nested(value, family):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_nested(v, family) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_nested(v, family) for k, v in value.items()}
+    from .serialization import _family_module
+    return _family_module(family).serialize(value)
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def legacy_model_config(model):
+    """``model_config`` of a legacy ``.h5`` file: layer entries without ``module``."""
+    cls = type(model)
+    return {"class_name": CUSTOM_OBJECTS.name_of(cls) or cls.__name__,
+            "config": _legacy_layers(model.get_config())}
+
+
+def _legacy_layers(config):
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        return config
+    config = dict(config)
+    config["layers"] = [{"class_name": e.get("registered_name") or e["class_name"],
+                         "config": _legacy_layers(e.get("config"))} for e in config["layers"]]
+    return config
+
+
+def training_config(model):
+    """``training_config`` of a legacy ``.h5`` file, or None for an uncompiled model."""
+    config = get_compile_config(model)
+    if config is None:
+        return None
+    config.pop("optimizer")  # pops from our copy: the model's compile config stays whole
+    optimizer = model.optimizer
+    if optimizer is not None:
+        name = CUSTOM_OBJECTS.name_of(type(optimizer)) or type(optimizer).__name__
+        config["optimizer_config"] = {"class_name": name, "config": optimizer.get_config()}
+    return config
+
+
+# ---- reading ----------------------------------------------------------------------------------
+def model_from_config(config, custom_objects=None, compile=True):
+    """Build (and compile, if the config says how) the model a Keras 3 config describes."""
+    if not is_object_config(config):
+        raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
+                         f"Received: {str(config)[:200]}")
+    config = strip_shared_ids(config)
+    _refuse_functional(config)
+    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
+    with CustomObjectScope(custom_objects):
+        cls = locate(config, custom_objects)
+        if not (isinstance(cls, type) and hasattr(cls, "_init_trainer")):
+            raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
+                             "Use keras.layers.deserialize() for a single layer.")
+        model = from_config(cls, dict(config["config"] or {}), custom_objects)
+        _build(model, (config.get("build_config") or {}).get("input_shape"))
+        if compile and config.get("compile_config"):
+            compile_from_config(model, config["compile_config"], custom_objects)
+    return model
+
+
+def model_from_legacy_config(model_config, custom_objects=None):
+    """Build the model of a legacy ``model_config`` (Keras 3 ``.h5`` or Keras 2)."""
+    if not isinstance(model_config, dict) or "class_name" not in model_config:
+        raise ValueError(f"Unrecognized model config: {str(model_config)[:200]}")
+    inner = model_config.get("config")
+    if isinstance(inner, list):  # Keras <= 2.2: the config is the list of layers
+        inner = {"layers": inner}
+    return model_from_config({"class_name": model_config["class_name"], "config": inner},
+                             custom_objects, compile=False)
+
+
+def _refuse_functional(config):
+    inner = config.get("config") or {}
+    if config.get("class_name") == "Functional" or (
+            isinstance(inner, dict) and "input_layers" in inner):
+        raise NotImplementedError(
+            "This file holds a functional-API model (keras.Model(inputs, outputs)), which "
+            "minikeras cannot build yet. Rebuild the architecture as a keras.Sequential (or a "
+            "subclassed keras.Model) in code and load the weights with model.load_weights().")
+
+
+def _build(model, input_shape):
+    if model.built or input_shape is None:
+        return
+    input_shape = tuple(input_shape)
+    from ..models.sequential import Sequential
+    if isinstance(model, Sequential):
+        model.build(input_shape)
+    elif all(d is not None for d in input_shape[1:]):
+        from .. import backend
+        from ..autodiff import no_grad
+        with no_grad():  # a subclassed model creates its weights on its first call
+            model(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
+        model._build_input_shape = input_shape
+
+
+def compile_from_config(model, config, custom_objects=None):
+    """``model.compile(...)`` from a Keras 3 compile config (optimizer as a config dict)."""
+    from .. import optimizers
+    optimizer = config.get("optimizer") or "rmsprop"  # Keras's default when none was stored
+    try:
+        optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects) \
+            if isinstance(optimizer, dict) else optimizers.get(optimizer)
+        model.compile(optimizer=optimizer,
+                      loss=_deserialize_nested(config.get("loss"), "losses", custom_objects),
+                      loss_weights=config.get("loss_weights"),
+                      metrics=_deserialize_nested(config.get("metrics"), "metrics",
+                                                  custom_objects),
+                      weighted_metrics=_deserialize_nested(config.get("weighted_metrics"),
+                                                           "metrics", custom_objects),
+                      run_eagerly=config.get("run_eagerly", False),
+                      steps_per_execution=config.get("steps_per_execution", 1),
+                      jit_compile=config.get("jit_compile", "auto"))
+    except (ValueError, TypeError) as error:
+        warnings.warn(f"The model was loaded but not compiled: its saved compile config could "
+                      f"not be used ({error}). Call model.compile(...) yourself.", stacklevel=3)
+
+
+def _deserialize_nested(value, family, custom_objects):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_deserialize_nested(v, family, custom_objects) for v in value]
+    if isinstance(value, dict) and not is_object_config(value):
+        return {k: _deserialize_nested(v, family, custom_objects) for k, v in value.items()}
+    from .serialization import _family_module
+    return _family_module(family).deserialize(value, custom_objects=custom_objects)
+
+
+def compile_from_training_config(model, config, custom_objects=None):
+    """Compile from a legacy ``training_config`` (Keras 3 ``.h5`` or Keras 2)."""
+    optimizer_config = config.get("optimizer_config")
+    if isinstance(optimizer_config, dict) and "class_name" in optimizer_config:
+        name = optimizer_config["class_name"]
+        if ">" in name:  # Keras 2.11+ wrote "Custom>Adam"
+            name = name.split(">", 1)[1]
+        optimizer_config = {"class_name": name, "config": optimizer_config.get("config") or {}}
+    compile_from_config(model, {
+        "optimizer": optimizer_config, "loss": config.get("loss"),
+        "loss_weights": config.get("loss_weights"),
+        "metrics": _legacy_metrics(config.get("metrics")),
+        "weighted_metrics": _legacy_metrics(config.get("weighted_metrics")),
+        "run_eagerly": config.get("run_eagerly", False),
+        "steps_per_execution": config.get("steps_per_execution", 1),
+        "jit_compile": config.get("jit_compile", "auto")}, custom_objects)
+
+
+def _legacy_metrics(metrics):
+    """Keras 2 metric lists: nested per output, ``MeanMetricWrapper`` entries naming a function."""
+    if metrics is None:
+        return None
+    if isinstance(metrics, dict) and not is_object_config(metrics):
+        metrics = list(metrics.values())
+    if not isinstance(metrics, list):
+        metrics = [metrics]
+    if metrics and all(isinstance(m, list) for m in metrics):  # one list per output
+        metrics = [m for sub in metrics for m in sub]
+    out = []
+    for entry in metrics:
+        if is_object_config(entry) and entry["class_name"] == "MeanMetricWrapper":
+            inner = entry.get("config") or {}
+            name, fn = inner.get("name"), inner.get("fn")
+            entry = name if name in ("accuracy", "acc") or not isinstance(fn, str) else fn
+        out.append(entry)
+    return out

@@ -1,0 +1,330 @@
+"""``keras.saving`` object (de)serialization, resolved through the registries only.
+
+A serialized object is ``{"module", "class_name", "config", "registered_name"}``. On
+loading, a class is found among the objects registered in minikeras's families, the
+objects registered with ``register_keras_serializable`` and the ``custom_objects``
+given; nothing is ever imported by module name, and no code stored in a file is run
+(a Python ``lambda`` stored by Keras cannot be loaded, whatever ``safe_mode`` says).
+"""
+import importlib
+import inspect
+
+import numpy as np
+
+from ..registry import CUSTOM_OBJECTS, register_keras_serializable  # noqa: F401 (re-exported)
+
+# family -> (module, registry attribute, function registry attribute or None)
+_FAMILIES = {
+    "layers": ("minikeras.layers", "LAYERS", None),
+    "optimizers": ("minikeras.optimizers", "OPTIMIZERS", None),
+    "schedules": ("minikeras.optimizers.schedules", "SCHEDULES", None),
+    "losses": ("minikeras.losses", "LOSSES", "LOSSES"),
+    "metrics": ("minikeras.metrics", "METRICS", "METRIC_FUNCTIONS"),
+    "initializers": ("minikeras.initializers", "INITIALIZERS", None),
+    "regularizers": ("minikeras.regularizers", "REGULARIZERS", None),
+    "constraints": ("minikeras.constraints", "CONSTRAINTS", None),
+    "activations": ("minikeras.activations", "ACTIVATIONS", "ACTIVATIONS"),
+}
+_MODULE_WORDS = (("schedules", "schedules"), ("optimizers", "optimizers"),
+                 ("losses", "losses"), ("metrics", "metrics"),
+                 ("initializers", "initializers"), ("regularizers", "regularizers"),
+                 ("constraints", "constraints"), ("activations", "activations"),
+                 ("layers", "layers"), ("models", "layers"))
+# Configs of these classes are plain data that the layers read themselves.
+DATA_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy", "__numpy__", "__bytes__",
+                "__tensor__")
+LAMBDA_MESSAGE = (
+    "Requested the deserialization of a Python lambda (a `Lambda` layer or a `__lambda__` "
+    "entry). Its code is stored as bytecode, and running code from a file risks arbitrary "
+    "code execution: minikeras files hold data, never code, so this cannot be loaded even "
+    "with safe_mode=False. Rebuild that part of the model in code, or replace the lambda with "
+    "a layer or function registered with @keras.saving.register_keras_serializable().")
+
+
+# ---- custom objects ---------------------------------------------------------------------------
+class CustomObjectScope:
+    """``with CustomObjectScope({"MyLayer": MyLayer}):`` makes the names resolvable inside."""
+
+    def __init__(self, custom_objects=None, *more):
+        self.custom_objects = {}
+        for table in (custom_objects,) + more:
+            self.custom_objects.update(table or {})
+        self._saved, self._added = {}, []
+
+    def __enter__(self):
+        entries = CUSTOM_OBJECTS._entries
+        self._saved = {k: entries[k] for k in self.custom_objects if k in entries}
+        self._added = [k for k in self.custom_objects if k not in entries]
+        entries.update(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc_info):
+        entries = CUSTOM_OBJECTS._entries
+        for key in self._added:
+            entries.pop(key, None)
+        entries.update(self._saved)
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_custom_objects():
+    """The live dict of registered custom objects (``"package>Name"`` and ``"Name"`` keys)."""
+    return CUSTOM_OBJECTS._entries
+
+
+def get_registered_name(obj):
+    """The name ``obj`` is registered under (``"Custom>MyLayer"``), or its ``__name__``."""
+    for name, entry in CUSTOM_OBJECTS._entries.items():
+        if entry is obj and ">" in name:
+            return name
+    return CUSTOM_OBJECTS.name_of(obj) or getattr(obj, "__name__", None)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered as ``name`` (custom objects first), or None."""
+    for table in (custom_objects, CUSTOM_OBJECTS._entries, module_objects):
+        if table and name in table:
+            return table[name]
+    return None
+
+
+# ---- finding classes ------------------------------------------------------------------------
+def _family_module(family):
+    if family == "layers":
+        importlib.import_module("minikeras.models")  # registers Sequential
+    return importlib.import_module(_FAMILIES[family][0])
+
+
+def _registry(family, functions=False):
+    module = _family_module(family)
+    attr = _FAMILIES[family][2 if functions else 1]
+    return getattr(module, attr) if attr else None
+
+
+def family_of_module(module, class_name=None):
+    """The minikeras family a Keras ``module`` string names, or None (custom or unknown)."""
+    if class_name in ("Sequential", "Functional", "Model"):
+        return "layers"
+    if not module:
+        return None
+    parts = module.split(".")
+    if parts[0] not in ("keras", "tf_keras", "minikeras", "tensorflow"):
+        return None
+    for word, family in _MODULE_WORDS:
+        if any(p == word or p.startswith(word + "_") for p in parts):
+            return family
+    return "layers" if module == "keras" else None
+
+
+def _families_in_order(first):
+    return ([first] if first else []) + [f for f in _FAMILIES if f != first]
+
+
+def _lookup(names, families, custom_objects, functions=False):
+    for name in names:
+        found = get_registered_object(name, custom_objects)
+        if found is not None:
+            return found
+    for family in families:
+        registry = _registry(family, functions)
+        if registry is None:
+            continue
+        for name in names:
+            if name in registry:
+                return registry.lookup(name)
+    return None
+
+
+def _not_found(class_name, config):
+    shown = repr(config)
+    shown = shown if len(shown) <= 300 else shown[:300] + "..."
+    return TypeError(
+        f"Could not locate class '{class_name}'. Make sure custom classes and functions are "
+        "decorated with `@keras.saving.register_keras_serializable()`. If they are already "
+        "decorated, make sure they are all imported so that the decorator is run before "
+        "trying to load them, or pass them in `custom_objects`. Full object config: " + shown)
+
+
+def locate(config, custom_objects=None):
+    """The class or function a serialized-object dict names; TypeError if none is known."""
+    class_name = config.get("class_name")
+    registered = config.get("registered_name")
+    family = family_of_module(config.get("module"), class_name)
+    if class_name in ("function", "builtins") or registered == "function":
+        inner = config.get("config")
+        names = [n for n in (registered, inner) if isinstance(n, str) and
+                 n not in ("function", "builtins")]
+        found = _lookup(names, _families_in_order(family), custom_objects, functions=True)
+        if found is None:
+            raise _not_found(inner if isinstance(inner, str) else class_name, config)
+        return found
+    names = [n for n in (registered, class_name) if isinstance(n, str)]
+    names += [n.split(">", 1)[1] for n in names if ">" in n]  # "Custom>Adam" (Keras 2.11+)
+    found = _lookup(names, _families_in_order(family), custom_objects)
+    if found is None:
+        raise _not_found(class_name, config)
+    return found
+
+
+def is_object_config(value):
+    return isinstance(value, dict) and "class_name" in value and "config" in value
+
+
+def check_config(config, custom_objects=None):
+    """Check that every class a config names can be found, before anything is built.
+
+    Raises TypeError for an unknown class, ValueError for a stored lambda.
+    """
+    if isinstance(config, (list, tuple)):
+        for item in config:
+            check_config(item, custom_objects)
+        return
+    if not isinstance(config, dict):
+        return
+    if is_object_config(config):
+        class_name = config["class_name"]
+        if class_name in DATA_CLASSES:
+            return
+        if class_name in ("__lambda__", "Lambda"):
+            raise ValueError(LAMBDA_MESSAGE)
+        locate(config, custom_objects)
+        check_config(config["config"], custom_objects)
+        return
+    for value in config.values():
+        check_config(value, custom_objects)
+
+
+def strip_shared_ids(config):
+    """A copy of ``config`` without Keras's ``shared_object_id`` bookkeeping keys."""
+    if isinstance(config, list):
+        return [strip_shared_ids(v) for v in config]
+    if isinstance(config, dict):
+        return {k: strip_shared_ids(v) for k, v in config.items() if k != "shared_object_id"}
+    return config
+
+
+# ---- serialize / deserialize ------------------------------------------------------------------
+def serialize_keras_object(obj):
+    """A JSON-ready config of ``obj`` (plain values, containers, arrays or Keras objects)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": obj.tolist(),
+                                                      "dtype": obj.dtype.name}}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    from ..layers.layer import Layer
+    if isinstance(obj, Layer):
+        if hasattr(obj, "_init_trainer"):
+            from .model_config import serialize_model
+            return serialize_model(obj)
+        from ..layers import serialize
+        return serialize(obj)
+    family = _family_of_object(obj)
+    if family is not None:
+        return _family_module(family).serialize(obj)
+    if getattr(obj, "__name__", None) == "<lambda>":
+        raise ValueError(
+            "A Python lambda cannot be serialized: minikeras files hold data, never code. "
+            "Define a named function and decorate it with "
+            "@keras.saving.register_keras_serializable().")
+    if hasattr(obj, "get_config"):
+        cls = type(obj)
+        return {"module": cls.__module__, "class_name": cls.__name__,
+                "config": serialize_keras_object(obj.get_config()),
+                "registered_name": get_registered_name(cls)}
+    if callable(obj) and hasattr(obj, "__name__"):
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                "config": get_registered_name(obj), "registered_name": "function"}
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it is not a plain "
+                    "value, an array, or an object with get_config().")
+
+
+def _family_of_object(obj):
+    """The family whose base class ``obj`` (an instance or a class) belongs to, or None."""
+    from ..constraints import Constraint
+    from ..initializers.base import Initializer
+    from ..losses.loss import Loss
+    from ..metrics.metric import Metric
+    from ..optimizers.optimizer import Optimizer
+    from ..optimizers.schedules import LearningRateSchedule
+    from ..regularizers import Regularizer
+    from ..layers.layer import Layer
+    bases = (("layers", Layer), ("optimizers", Optimizer), ("schedules", LearningRateSchedule),
+             ("losses", Loss), ("metrics", Metric), ("initializers", Initializer),
+             ("regularizers", Regularizer), ("constraints", Constraint))
+    cls = obj if isinstance(obj, type) else type(obj)
+    for family, base in bases:
+        if issubclass(cls, base):
+            return family
+    return None
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Rebuild what :func:`serialize_keras_object` produced (classes from the registries only)."""
+    del safe_mode, kwargs  # code is never run, so there is nothing for safe mode to allow
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(v, custom_objects) for v in config]
+    if isinstance(config, str):
+        found = get_registered_object(config, custom_objects)
+        return config if found is None else found
+    if not isinstance(config, dict):
+        return config
+    if not is_object_config(config):
+        return {k: deserialize_keras_object(v, custom_objects) for k, v in config.items()}
+    config = strip_shared_ids(config)
+    class_name, inner = config["class_name"], config["config"]
+    if class_name == "__numpy__":
+        return np.array(inner["value"], dtype=inner.get("dtype"))
+    if class_name == "__bytes__":
+        return inner["value"].encode("utf-8")
+    if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
+        return inner.get("name")
+    check_config(config, custom_objects)
+    with CustomObjectScope(custom_objects):
+        obj = locate(config, custom_objects)
+        if not isinstance(obj, type):
+            return obj  # a function
+        family = _family_of_object(obj)
+        if family == "layers" and hasattr(obj, "_init_trainer"):
+            from .model_config import model_from_config
+            return model_from_config(config, custom_objects)
+        if family is not None:
+            result = _family_module(family).deserialize(config, custom_objects=custom_objects)
+            if family == "layers":
+                build_from_config(result, config.get("build_config"))
+            return result
+        return from_config(obj, inner, custom_objects)
+
+
+def from_config(cls, config, custom_objects=None):
+    """``cls.from_config(config)``; a custom class that cannot take its config gets a hint."""
+    if not hasattr(cls, "from_config"):
+        return cls(**config)
+    if custom_objects is not None and "custom_objects" in inspect.signature(
+            cls.from_config).parameters:
+        return cls.from_config(config, custom_objects=custom_objects)
+    if _family_of_object(cls) is not None and CUSTOM_OBJECTS.name_of(cls) is None:
+        return cls.from_config(config)
+    try:
+        return cls.from_config(config)
+    except TypeError as error:
+        raise TypeError(
+            f"Could not rebuild {cls.__name__} from its saved config: {error}. A custom class "
+            "whose __init__ takes arguments must return them from get_config() (and, if "
+            "needed, override from_config).") from None
+
+
+def build_from_config(layer, build_config):
+    """Build a deserialized layer for the input shape its config recorded."""
+    if layer.built or not build_config or build_config.get("input_shape") is None:
+        return
+    layer.build_from_shape(tuple(build_config["input_shape"]))

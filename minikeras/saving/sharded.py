@@ -1,0 +1,120 @@
+"""Sharded weights (``save_weights(..., max_shard_size=GB)``): ``x.weights.json`` + shard files.
+
+Keras 3.15's layout: ``x.weights.json`` is ``{"metadata": {"total_size": bytes},
+"weight_map": {"/layers/dense/vars": ["x_00000.weights.h5"], ...}}`` and each shard
+``x_00000.weights.h5``, ``x_00001.weights.h5``, ... is a ``.weights.h5`` file holding
+part of the groups. A new shard starts when the next variable would push the current
+one past ``max_shard_size`` GiB; the group then continues in the new shard (without its
+``name`` attribute there). The map lists, per group, the shards holding its datasets.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+
+from .files import atomic_write, check_exists
+from .tree import object_entries
+from .weights_h5 import H5Store, UnreadableFileError, numeric_key, open_h5, stored_value
+
+
+def _kb(n):
+    return f"{n / 1024:.2f} KB"
+
+
+def save_sharded(model, filepath, max_shard_size):
+    """Write the model's variables as ``<base>_NNNNN.weights.h5`` shards and the JSON map."""
+    if filepath.endswith(".weights.h5"):
+        new_path = filepath[:-len(".weights.h5")] + ".weights.json"
+        warnings.warn("Saving sharded weights requires `*.json` as the extension. The original "
+                      f"path: {filepath} will be renamed to {new_path}.", stacklevel=4)
+        filepath = new_path
+    limit = float(max_shard_size) * 1024 ** 3
+    folder = os.path.dirname(os.path.abspath(filepath))
+    base = os.path.basename(filepath)[:-len(".weights.json")]
+    shards = []  # list of [(group path, name attribute or None, [(key, array)])]
+    current, size, total, weight_map = None, 0.0, 0.0, {}
+    for entry in object_entries(model):
+        if current is None:
+            current = []
+            shards.append(current)
+        group = [entry.group, entry.name, []]
+        current.append(group)
+        for i, variable in enumerate(entry.variables):
+            value = stored_value(entry, variable)
+            if value.nbytes > limit:
+                raise ValueError(
+                    f"The size of {i} is {_kb(value.nbytes)} which exceeds the maximum shard "
+                    f"size {_kb(limit)}. You can increase the `max_shard_size` parameter to "
+                    "accommodate the size.")
+            if size + value.nbytes > limit:
+                current, size = [], 0.0
+                shards.append(current)
+                group = [entry.group, None, []]
+                current.append(group)
+            group[2].append((str(i), value))
+            size += value.nbytes
+            total += value.nbytes
+            name = f"{base}_{len(shards) - 1:05d}.weights.h5"
+            files = weight_map.setdefault("/" + entry.group, [])
+            if not files or files[-1] != name:
+                files.append(name)
+    for index, groups in enumerate(shards):
+        with atomic_write(os.path.join(folder, f"{base}_{index:05d}.weights.h5")) as tmp:
+            with open_h5(tmp, "w") as f:
+                for path, name, datasets in groups:
+                    h5group = f.require_group(path)
+                    if name is not None:
+                        h5group.attrs["name"] = str(name)
+                    for key, value in datasets:
+                        h5group.create_dataset(key, data=value)
+    with atomic_write(filepath) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f,
+                      indent=4)
+
+
+class ShardedStore:
+    """Reads the groups of a sharded weights file as one store."""
+
+    def __init__(self, filepath):
+        check_exists(filepath)
+        self.filepath = filepath
+        try:
+            with open(filepath, encoding="utf-8") as f:
+                self.weight_map = json.load(f)["weight_map"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise UnreadableFileError(f"{filepath} is not a sharded weights map (JSON with a "
+                                      f"'weight_map'): {error}") from None
+        self.folder = os.path.dirname(os.path.abspath(filepath))
+        self._files = {}
+
+    def _store(self, name):
+        if name not in self._files:
+            path = os.path.join(self.folder, name)
+            check_exists(path)
+            self._files[name] = H5Store(open_h5(path))
+        return self._files[name]
+
+    def arrays(self, path):
+        merged = {}
+        for name in self.weight_map.get("/" + path, ()):
+            group = self._store(name)._group(path)
+            if group is not None:
+                merged.update((key, group[key]) for key in group.keys())
+        return [np.asarray(merged[k]) for k in sorted(merged, key=numeric_key)]
+
+    def groups_with_data(self):
+        return [key.lstrip("/") for key, files in self.weight_map.items() if files]
+
+    def close(self):
+        for store in self._files.values():
+            store.file.close()
+        self._files = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False

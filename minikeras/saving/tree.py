@@ -1,0 +1,166 @@
+"""Which variables a model saves, and where: Keras 3's object tree and the legacy layer list.
+
+Keras 3 (``.weights.h5`` and inside ``.keras``) stores each object that can own
+variables in a group ``<path>/vars``. The model is the root (``/vars``); the layers of
+a Sequential are the list ``layers``, each named by its snake-cased class name made
+unique in list order (``dense``, ``dense_1``, ...), never by ``layer.name``; other
+attributes holding layers (in subclassed models and layers) are visited in sorted
+attribute order, private ones last; the optimizer is ``optimizer``. An object met a
+second time is not stored again. Within a group the variables are ``"0"``, ``"1"``, ...:
+the object's own trainable variables, then its own non-trainable ones.
+
+The legacy ``.h5`` layout stores one group per layer of ``model.layers`` instead, with
+the weights named by their Keras variable paths (``seq/dense/kernel``).
+"""
+from ..naming import to_snake_case
+
+
+class Entry:
+    """One object's variables in the Keras 3 layout."""
+
+    __slots__ = ("path", "name", "variables", "owner")
+
+    def __init__(self, path, name, variables, owner):
+        self.path, self.name, self.variables, self.owner = path, name, variables, owner
+
+    @property
+    def group(self):
+        """The HDF5 group holding the variables: ``vars`` or ``<path>/vars``."""
+        return f"{self.path}/vars" if self.path else "vars"
+
+    @property
+    def is_optimizer(self):
+        from ..optimizers.optimizer import Optimizer
+        return isinstance(self.owner, Optimizer)
+
+    def __repr__(self):
+        return f"<Entry /{self.group} name={self.name!r} {len(self.variables)} variables>"
+
+
+def object_entries(model, include_optimizer=True):
+    """Every object of ``model`` that owns (or could own) variables, in Keras's save order."""
+    entries = []
+    _walk(model, "", entries, set(), include_optimizer)
+    return entries
+
+
+def own_variables(layer):
+    """A layer's own variables (not its sublayers'): trainable ones first, as Keras saves them."""
+    own = list(getattr(layer, "_own_weights", ()))
+    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
+def _is_saveable(obj):
+    from ..layers.core import InputLayer
+    from ..layers.layer import Layer
+    from ..optimizers.optimizer import Optimizer
+    return (isinstance(obj, Layer) and not isinstance(obj, InputLayer)) or \
+        isinstance(obj, Optimizer)
+
+
+def _walk(obj, path, entries, visited, include_optimizer):
+    from ..optimizers.optimizer import Optimizer
+    if id(obj) in visited:
+        return
+    visited.add(id(obj))
+    if isinstance(obj, Optimizer):
+        entries.append(Entry(path, obj.name, list(obj.variables), obj))
+        return
+    entries.append(Entry(path, obj.name, own_variables(obj), obj))
+    for attr, child in _children(obj, include_optimizer):
+        child_path = f"{path}/{attr}" if path else attr
+        if isinstance(child, (list, tuple)):
+            used = {}
+            for item in child:
+                if not _is_saveable(item):
+                    continue
+                key = to_snake_case(type(item).__name__)
+                if key in used:
+                    used[key] += 1
+                    key = f"{key}_{used[key]}"
+                else:
+                    used[key] = 0
+                _walk(item, f"{child_path}/{key}", entries, visited, include_optimizer)
+        else:
+            _walk(child, child_path, entries, visited, include_optimizer)
+
+
+def _children(obj, include_optimizer):
+    """(attribute name, layer / optimizer / list of them), in the order Keras visits them."""
+    from ..models.model import Model
+    from ..models.sequential import Sequential
+    first, found = [], {}
+    if isinstance(obj, Sequential):
+        first.append(("layers", obj.layers))
+    elif isinstance(obj, Model):
+        found["layers"] = model_layers(obj)  # Keras's `Model.layers` property
+    for attr, value in vars(obj).items():
+        if attr in ("_layers", "layers") or attr.startswith("__"):
+            continue
+        if attr == "optimizer" and not include_optimizer:
+            continue
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, (list, tuple)):
+            if any(_is_saveable(v) for v in value):
+                found[attr] = list(value)
+        elif _is_saveable(value):
+            found[attr] = value
+    ordered = sorted(found, key=lambda name: "~" + name if name.startswith("_") else name)
+    return first + [(name, found[name]) for name in ordered]
+
+
+def model_layers(model):
+    """``model.layers`` (a Sequential's, without the InputLayer) or a subclassed model's layers."""
+    layers = getattr(type(model), "layers", None)
+    if isinstance(layers, property):
+        return list(model.layers)
+    return list(model._sublayers())
+
+
+# ---- legacy (.h5) names -------------------------------------------------------------------
+def layer_weights(layer):
+    """A layer's weights in the legacy files' order: trainable then non-trainable."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def keras_paths(model):
+    """``{id(variable): Keras variable path}``, e.g. ``seq/dense/kernel``, for the model's layers."""
+    paths = {}
+
+    def visit(layer, prefix):
+        for v in own_variables(layer):
+            paths.setdefault(id(v), f"{prefix}/{v.name}")
+        for sub in model_layers(layer) if hasattr(layer, "_init_trainer") else \
+                layer._sublayers():
+            visit(sub, f"{prefix}/{sub.name}")
+
+    for v in own_variables(model):
+        paths.setdefault(id(v), f"{model.name}/{v.name}")
+    for layer in model_layers(model):
+        visit(layer, f"{model.name}/{layer.name}")
+    return paths
+
+
+def optimizer_weight_names(model, optimizer):
+    """Names of the optimizer's variables as Keras writes them (``adam/seq_dense_kernel_momentum``).
+
+    A slot variable is named after the path of the variable it belongs to; minikeras paths
+    lack the model's name, so it is put in front here.
+    """
+    paths = keras_paths(model)
+    renames = []
+    for v in model.trainable_weights:
+        ours = str(v.path).replace("/", "_")
+        theirs = paths.get(id(v), f"{model.name}/{v.path}").replace("/", "_")
+        renames.append((ours + "_", theirs + "_"))
+    renames.sort(key=lambda pair: -len(pair[0]))
+    names = []
+    for v in optimizer.variables:
+        name = str(v.name)
+        for ours, theirs in renames:
+            if name.startswith(ours):
+                name = theirs + name[len(ours):]
+                break
+        names.append(f"{optimizer.name}/{name}")
+    return names
