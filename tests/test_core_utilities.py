@@ -1,0 +1,125 @@
+"""backend settings, seeding, the registry, automatic names, Variables and packing."""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import backend, naming
+from minikeras.registry import Registry, register_keras_serializable
+from minikeras.utils.progbar import format_eta, format_time_per_unit, format_value
+from minikeras.variables import Variable, pack, packed_buffer
+
+
+def test_backend_defaults_and_setters():
+    assert backend.floatx() == "float32" and backend.epsilon() == 1e-7
+    assert backend.image_data_format() == "channels_last"
+    backend.set_floatx("float64")
+    try:
+        assert keras.config.floatx() == "float64"
+        assert keras.layers.Dense(2)(np.ones((1, 3))).dtype == np.float64
+    finally:
+        backend.set_floatx("float32")
+    with pytest.raises(ValueError, match="Unknown floatx"):
+        backend.set_floatx("float8")
+    with pytest.raises(ValueError, match="channels_first"):
+        backend.set_image_data_format("channels_middle")
+
+
+@pytest.mark.parametrize("seed", [1.5, "3", None, True])
+def test_set_random_seed_needs_an_int(seed):
+    with pytest.raises(ValueError, match="integer"):
+        keras.utils.set_random_seed(seed)
+
+
+def test_set_random_seed_repeats_initial_weights():
+    weights = []
+    for _ in range(2):
+        keras.utils.set_random_seed(3)
+        weights.append(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]).get_weights())
+    np.testing.assert_array_equal(weights[0][0], weights[1][0])
+
+
+def test_registry_lookup_errors_name_the_family_and_close_matches():
+    reg = Registry("widget")
+    reg.add(object(), "sparkle", "Sparkle")
+    with pytest.raises(ValueError, match=r"widget identifier: 'sparkel'.*'sparkle'"):
+        reg.lookup("sparkel")
+    with pytest.raises(ValueError, match="Known names: Sparkle, sparkle"):
+        reg.lookup("zzz")
+
+
+def test_registry_refuses_to_rebind_a_name():
+    reg = Registry("widget")
+    reg.add(int, "x")
+    with pytest.raises(ValueError, match="already registered"):
+        reg.add(float, "x")
+
+
+def test_custom_objects_resolve_through_every_family():
+    @register_keras_serializable(package="Tests")
+    def my_doubling_activation(x):
+        return keras.ops.multiply(x, 2.0)
+
+    layer = keras.layers.Dense(2, activation="my_doubling_activation")
+    assert layer.activation is my_doubling_activation
+
+
+@pytest.mark.parametrize("name,snake", [("Dense", "dense"), ("RMSprop", "rm_sprop"),
+                                        ("AdamW", "adam_w"), ("L1L2", "l1l2"), ("IoU", "io_u"),
+                                        ("FBetaScore", "f_beta_score"), ("AUC", "auc"),
+                                        ("ScheduleFreeAdamW", "schedule_free_adam_w")])
+def test_snake_case_follows_keras(name, snake):
+    assert naming.to_snake_case(name) == snake
+
+
+def test_auto_names_count_up_and_clear_session_resets_them():
+    keras.backend.clear_session()
+    names = [keras.layers.Dense(1).name for _ in range(3)]
+    assert names == ["dense", "dense_1", "dense_2"]
+    keras.backend.clear_session()
+    assert keras.layers.Dense(1).name == "dense"
+
+
+def test_variable_api():
+    v = keras.Variable(np.array([1.0, 2.0]), name="w")
+    assert (v.shape, v.dtype, v.name, v.trainable) == ((2,), np.float32, "w", True)
+    v.assign([3.0, 4.0])
+    v.assign_add(np.ones(2))
+    v.assign_sub([0.5, 0.5])
+    np.testing.assert_array_equal(v.numpy(), [3.5, 4.5])
+    copy = v.numpy()
+    copy[0] = 99
+    assert v.value[0] == 3.5  # numpy() is a copy, value is the storage
+    with pytest.raises(ValueError, match=r"shape \(3,\).*'w' of shape \(2,\)"):
+        v.assign(np.zeros(3))
+    v.trainable = False
+    assert not v.requires_grad
+
+
+def test_variable_from_an_initializer_name_needs_a_shape():
+    assert keras.Variable("ones", shape=(2, 2)).numpy().sum() == 4
+    with pytest.raises(ValueError, match="`shape` argument must be specified"):
+        keras.Variable("ones")
+
+
+def test_pack_moves_variables_into_one_buffer_keeping_values():
+    a, b = Variable(np.ones((2, 3))), Variable(np.arange(4.0))
+    flat = pack([a, b])
+    assert flat.shape == (10,) and packed_buffer([a, b]) is flat
+    np.testing.assert_array_equal(b.numpy(), np.arange(4.0))
+    flat[:] = 0
+    assert a.numpy().sum() == 0 and b.numpy().sum() == 0
+    assert packed_buffer([b, a]) is None
+    assert packed_buffer([Variable(np.ones(2))]) is None
+
+
+@pytest.mark.parametrize("value,text", [(0.12345, "0.1235"), (-0.5, "-0.5000"),
+                                        (0.0001234, "1.2340e-04"), (0.0, "0.0000e+00")])
+def test_progress_value_format(value, text):
+    assert format_value(value) == text
+
+
+def test_progress_time_formats():
+    assert format_time_per_unit(0.0042) == "4ms/step"
+    assert format_time_per_unit(0.0000042) == "4us/step"
+    assert format_time_per_unit(2.4) == "2s/step"
+    assert (format_eta(42), format_eta(75), format_eta(3725)) == ("42s", "1:15", "1:02:05")

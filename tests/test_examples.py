@@ -1,0 +1,32 @@
+"""Every script in examples/ runs; the digits MLP (the README's main job) reaches >= 0.95."""
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+def run(script):
+    return subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def digits_mlp_reaches_the_promised_accuracy(stdout):
+    accuracy = float(re.search(r"Test accuracy: ([0-9.]+)", stdout).group(1))
+    assert accuracy >= 0.95
+    assert "Epoch 30/30" in stdout and "━" in stdout
+
+
+# What each example must print, beyond running cleanly.
+OUTPUT_CHECKS = {"digits_mlp.py": digits_mlp_reaches_the_promised_accuracy}
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(script):
+    result = run(script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    OUTPUT_CHECKS.get(script.name, lambda stdout: None)(result.stdout)
