@@ -25,11 +25,12 @@ class Registry:
             return obj
         return decorate
 
-    def add(self, obj, *names):
+    def add(self, obj, *names, replace=False):
+        """Register ``obj`` under ``names``; rebinding a name raises unless ``replace``."""
         for name in names:
             key = self._key(name)
             existing = self._entries.get(key)
-            if existing is not None and existing is not obj:
+            if existing is not None and existing is not obj and not replace:
                 raise ValueError(
                     f"The {self.family} name {name!r} is already registered to {existing!r}.")
             self._entries[key] = obj
@@ -135,8 +136,14 @@ CUSTOM_OBJECTS = Registry("custom object")
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Decorator: make a user's class or function loadable by name from configs and files."""
+    """Decorator: make a user's class or function loadable by name from configs and files.
+
+    It is registered as ``"package>name"`` and as the bare ``name``. Registering again
+    (a redefined class in a notebook, or a second package using the same bare name)
+    replaces the earlier entry, as Keras does, instead of raising.
+    """
     def decorate(obj):
-        CUSTOM_OBJECTS.add(obj, f"{package}>{name or obj.__name__}", name or obj.__name__)
+        short = name or obj.__name__
+        CUSTOM_OBJECTS.add(obj, f"{package}>{short}", short, replace=True)
         return obj
     return decorate

@@ -123,3 +123,16 @@ def test_progress_time_formats():
     assert format_time_per_unit(0.0000042) == "4us/step"
     assert format_time_per_unit(2.4) == "2s/step"
     assert (format_eta(42), format_eta(75), format_eta(3725)) == ("42s", "1:15", "1:02:05")
+
+
+def test_registering_a_custom_object_again_replaces_it():
+    @register_keras_serializable(package="A", name="twice_registered")
+    def first(x):
+        return x
+
+    @register_keras_serializable(package="B", name="twice_registered")
+    def second(x):
+        return x
+
+    assert keras.activations.get("twice_registered") is second
+    assert keras.activations.get("A>twice_registered") is first

@@ -1,4 +1,5 @@
-"""Convolution and pooling primitives (channels_last, any number of spatial dims).
+"""Convolution, transposed convolution, max/average pooling and a fused training-mode
+batch normalization: primitives with their VJPs (channels_last, any number of spatial dims).
 
 Convolution is im2col + one GEMM: the padded input is viewed (no copy) as its
 windows, shape (N, *out, *kernel, C), copied once into a (N*out, kernel*C)
@@ -20,9 +21,6 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .function import Function
-
-PADDINGS = ("valid", "same", "causal")
-
 
 # --------------------------------------------------------------------------------------
 # Shape arithmetic (pure python, also used by the layers' compute_output_shape)
@@ -196,27 +194,98 @@ class Conv(Function):
                 gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
             if b is not None:
                 gb = np.ones(len(g2), g2.dtype) @ g2                  # column sums as a gemv
-        gx = self._input_grad(g2, w.data, x.shape) if x.requires_grad else None
+        gx = None
+        if x.requires_grad:
+            gx = _col2im(g2, w.data, self.out, self.strides, self.dilation, self.padded_shape,
+                         self.pads, g)
         return (gx, gw) if b is None else (gx, gw, gb)
 
-    def _input_grad(self, g2, w, x_shape):
-        """col2im: for each kernel offset, gy @ w[offset]^T (one GEMM, (M, C)) is added into
-        the strided slice of the padded input that offset touched; then the pad is cropped."""
-        g, cg, f = self.groups, w.shape[-2], w.shape[-1]
-        gxp = np.zeros(self.padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
-        part_shape = (x_shape[0],) + self.out + (x_shape[-1],)
-        if g > 1:
-            gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)          # (G, M, F/G)
-        for offset in itertools.product(*(range(k) for k in w.shape[:-2])):
-            wk = w[offset]                                             # (C/G, F)
-            if g == 1:
-                part = g2 @ wk.T                                       # (M, C)
-            else:
-                wk = wk.reshape(cg, g, f // g).transpose(1, 2, 0)      # (G, F/G, C/G)
-                part = (gg @ wk).transpose(1, 0, 2)                    # (M, G, C/G)
-            gxp[_offset_slices(offset, self.out, self.strides, self.dilation)] += \
-                part.reshape(part_shape)
-        return gxp[_interior(x_shape, self.pads)]
+
+def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
+    """Adjoint of im2col @ w: scatter g2 (M, F) back onto the (unpadded) input.
+
+    For each kernel offset, g2 @ w[offset]^T (one GEMM, (M, C)) is added into the strided
+    slice of the padded input that offset touched; the padding is cropped at the end.
+    """
+    cg, f = w.shape[-2], w.shape[-1]
+    gxp = np.zeros(padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
+    part_shape = (padded_shape[0],) + tuple(out) + (padded_shape[-1],)
+    if groups > 1:
+        gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)   # (G, M, F/G)
+    for offset in itertools.product(*(range(k) for k in w.shape[:-2])):
+        wk = w[offset]                                                # (C/G, F)
+        if groups == 1:
+            part = g2 @ wk.T                                          # (M, C)
+        else:
+            wk = wk.reshape(cg, groups, f // groups).transpose(1, 2, 0)  # (G, F/G, C/G)
+            part = (gg @ wk).transpose(1, 0, 2)                       # (M, G, C/G)
+        gxp[_offset_slices(offset, out, strides, dilation)] += part.reshape(part_shape)
+    unpadded = (padded_shape[0],) + tuple(
+        n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
+    return gxp[_interior(unpadded, pads)]
+
+
+def transpose_output_length(n, k, stride=1, dilation=1, padding="valid", output_padding=None):
+    """Output size of a transposed convolution along one axis (Keras's rule).
+
+    Formula: without output_padding, valid ``n*s + max(k_eff - s, 0)``, same ``n*s``;
+    with it, ``(n - 1)*s + k_eff - 2*pad + output_padding`` (pad = k_eff // 2 for same,
+    0 for valid), where ``k_eff = d*(k - 1) + 1``.
+    """
+    if n is None:
+        return None
+    k_eff = dilation * (k - 1) + 1
+    if output_padding is None:
+        return n * stride + (max(k_eff - stride, 0) if padding == "valid" else 0)
+    pad = k_eff // 2 if padding == "same" else 0
+    return (n - 1) * stride + k_eff - 2 * pad + output_padding
+
+
+class ConvTranspose(Function):
+    """N-D transposed convolution: the adjoint, w.r.t. its input, of the convolution that
+    maps the output shape back to the input shape (TensorFlow's conv_transpose).
+
+    Formula: ``y[n, o*s + a*d - pad, f] += x[n, o, c] * w[a, f, c]`` summed over o, a, c,
+    plus ``b[f]``; x (N, *spatial, C), w (*kernel, F, C). Forward is the col2im scatter;
+    backward is im2col of the padded output gradient and one GEMM per gradient.
+    """
+
+    def __init__(self, strides, padding, dilation, output_padding=None):
+        self.strides, self.padding, self.dilation = tuple(strides), padding, tuple(dilation)
+        self.output_padding = output_padding
+
+    def forward(self, x, w, b=None):
+        kernel, n = w.shape[:-2], x.shape[1:-1]
+        extra = self.output_padding or (None,) * len(n)
+        out = tuple(transpose_output_length(*args, self.padding, op) for args, op in zip(
+            zip(n, kernel, self.strides, self.dilation), extra))
+        pads = []
+        for size, length, k, s, d in zip(n, out, kernel, self.strides, self.dilation):
+            covered = (size - 1) * s + d * (k - 1) + 1     # input span the windows touch
+            lo = max(covered - length, 0) // 2 if self.padding == "same" else 0
+            pads.append((lo, max(covered, length + lo) - length - lo))
+        self.pads, self.n = tuple(pads), n
+        padded = (x.shape[0],) + tuple(o + lo + hi for o, (lo, hi) in zip(out, pads)) \
+            + (w.shape[-2],)
+        y = _col2im(x.reshape(-1, x.shape[-1]), w, n, self.strides, self.dilation, padded,
+                    self.pads)
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w = self.inputs[0], self.inputs[1]
+        kernel, f = w.shape[:-2], w.shape[-2]
+        win = _windows(_pad(gy, self.pads), self.n, kernel, self.strides, self.dilation)
+        cols = win.reshape(-1, math.prod(kernel) * f)                 # im2col: (M, K*F)
+        x2 = x.data.reshape(-1, x.shape[-1])
+        gx = (cols @ w.data.reshape(-1, x.shape[-1])).reshape(x.shape) if x.requires_grad \
+            else None
+        gw = (cols.T @ x2).reshape(w.shape) if w.requires_grad else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        g2 = gy.reshape(-1, f)
+        return gx, gw, np.ones(len(g2), g2.dtype) @ g2
 
 
 # --------------------------------------------------------------------------------------
@@ -232,20 +301,16 @@ class _Pool(Function):
     def _offsets(self):
         return itertools.product(*(range(k) for k in self.pool_size))
 
-    def _setup(self, x):
+    def _setup(self, x, fill=0):
+        """Output size and pads; returns x padded with ``fill``."""
         self.out, self.pads = _geometry(x.shape[1:-1], self.pool_size, self.strides,
                                         self.dilation, self.padding)
+        self.padded_shape = (x.shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], self.pads)) + (x.shape[-1],)
+        return _pad(x, self.pads, fill)
 
-    def _scatter(self, contributions, shape):
-        """Sum contributions[i] (N, *out, C) into the input at window offset i; crop padding."""
-        padded = (shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(shape[1:-1], self.pads)) \
-            + (shape[-1],)
-        gxp = None
-        for offset, part in zip(self._offsets(), contributions):
-            if gxp is None:
-                gxp = np.zeros(padded, dtype=part.dtype)
-            gxp[_offset_slices(offset, self.out, self.strides, self.dilation)] += part
-        return gxp[_interior(shape, self.pads)]
+    def _window(self, offset):
+        return _offset_slices(offset, self.out, self.strides, self.dilation)
 
 
 class MaxPool(_Pool):
@@ -253,36 +318,43 @@ class MaxPool(_Pool):
     in each window (row-major window order), as TensorFlow's and PyTorch's max pooling do."""
 
     def forward(self, x):
-        self._setup(x)
         low = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
-        xp = _pad(x, self.pads, low)
-        y = arg = None
-        for i, offset in enumerate(self._offsets()):
-            window = xp[_offset_slices(offset, self.out, self.strides, self.dilation)]
-            if y is None:
-                y, arg = window.copy(), np.zeros(window.shape, np.int32)
-                continue
-            better = window > y
-            np.copyto(y, window, where=better)
-            np.copyto(arg, i, where=better)
-        self.arg = arg
+        self.xp = self._setup(x, low)
+        y = None
+        for offset in self._offsets():
+            window = self.xp[self._window(offset)]
+            y = window.copy() if y is None else np.maximum(y, window, out=y)
+        self.y = y
         return y
 
     def backward(self, gy):
-        zero = np.zeros((), gy.dtype)
-        parts = (np.where(self.arg == i, gy, zero) for i in range(math.prod(self.pool_size)))
-        return (self._scatter(parts, self.inputs[0].shape),)
+        # Walk the offsets in order; an element gets gy where it equals its window's max and
+        # no earlier element of that window did. Non-overlapping windows can assign.
+        overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
+        gxp = np.zeros(self.padded_shape, gy.dtype)
+        remaining = np.ones(gy.shape, bool)
+        hit, part = np.empty(gy.shape, bool), np.empty_like(gy)
+        for offset in self._offsets():
+            index = self._window(offset)
+            np.equal(self.xp[index], self.y, out=hit)
+            np.logical_and(hit, remaining, out=hit)
+            np.logical_xor(remaining, hit, out=remaining)          # remaining &= ~hit
+            np.multiply(gy, hit, out=part)
+            if overlap:
+                gxp[index] += part
+            else:
+                gxp[index] = part
+        return (gxp[_interior(self.inputs[0].shape, self.pads)],)
 
 
 class AvgPool(_Pool):
     """Mean over each window, counting only real (unpadded) elements, as TF/JAX do."""
 
     def forward(self, x):
-        self._setup(x)
-        xp = _pad(x, self.pads)
+        xp = self._setup(x)
         total = None
         for offset in self._offsets():
-            window = xp[_offset_slices(offset, self.out, self.strides, self.dilation)]
+            window = xp[self._window(offset)]
             if total is None:
                 total = window.copy()
             else:
@@ -303,9 +375,11 @@ class AvgPool(_Pool):
         return count
 
     def backward(self, gy):
-        share = gy / self.count
-        parts = (share for _ in range(math.prod(self.pool_size)))
-        return (self._scatter(parts, self.inputs[0].shape),)
+        share = gy / self.count                       # each window element gets its share
+        gxp = np.zeros(self.padded_shape, share.dtype)
+        for offset in self._offsets():
+            gxp[self._window(offset)] += share
+        return (gxp[_interior(self.inputs[0].shape, self.pads)],)
 
 
 # --------------------------------------------------------------------------------------

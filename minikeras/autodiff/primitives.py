@@ -266,6 +266,32 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)
 
 
+def conv_transpose(x, kernel, bias=None, strides=1, padding="valid", output_padding=None,
+                   dilation_rate=1):
+    """N-D transposed convolution of x (N, *spatial, C) with kernel (*k, F, C), plus bias (F,).
+
+    The adjoint of ``conv`` w.r.t. its input; output sizes follow Keras's rule (see
+    ``conv.transpose_output_length``); output_padding (one int per axis) must be < strides.
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    rank = kernel.ndim - 2
+    if rank < 1 or x.ndim != rank + 2 or x.shape[-1] != kernel.shape[-1]:
+        raise ValueError(
+            f"conv_transpose expects inputs (batch, *spatial, channels) of rank {kernel.ndim} "
+            f"whose channels match the kernel's last axis (kernel shape (*kernel_size, filters, "
+            f"in_channels) = {kernel.shape}). Received inputs of shape {x.shape}.")
+    strides = C.normalize_tuple(strides, rank, "strides")
+    if output_padding is not None:
+        output_padding = C.normalize_tuple(output_padding, rank, "output_padding",
+                                           allow_zero=True)
+        if any(p >= s for p, s in zip(output_padding, strides)):
+            raise ValueError(f"Strides {strides} must be greater than output padding "
+                             f"{output_padding}.")
+    fn = C.ConvTranspose(strides, C.normalize_padding(padding),
+                         C.normalize_tuple(dilation_rate, rank, "dilation_rate"), output_padding)
+    return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
 def _pool(cls, x, pool_size, strides, padding):
     x = as_tensor(x)
     rank = x.ndim - 2
@@ -299,4 +325,5 @@ def batch_norm_training(x, gamma, beta, epsilon=1e-3):
     return y, Tensor(fn.mean), Tensor(fn.var)
 
 
-PRIMITIVES.update({f.__name__: f for f in (conv, max_pool, average_pool, batch_norm_training)})
+PRIMITIVES.update({f.__name__: f for f in (conv, conv_transpose, max_pool, average_pool,
+                                            batch_norm_training)})

@@ -2,6 +2,9 @@
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
+from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                                      Convolution1DTranspose, Convolution2DTranspose,
+                                      Convolution3DTranspose)
 from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                                       SeparableConv2D, SeparableConvolution1D,
                                       SeparableConvolution2D)
@@ -17,6 +20,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
+from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
+                              ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
 
 def serialize(layer):
@@ -43,6 +48,10 @@ def get(identifier):
 __all__ = ["Activation", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer",
            "InputSpec", "LAYERS", "Layer", "LeakyReLU", "PReLU", "ReLU", "Reshape", "Softmax",
            "deserialize", "get", "serialize"]
+__all__ += ["Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+            "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"]
+__all__ += ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
+            "Convolution2DTranspose", "Convolution3DTranspose"]
 __all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
             "AvgPool3D", "BatchNormalization", "Conv1D", "Conv2D", "Conv3D", "Convolution1D",
             "Convolution2D", "Convolution3D", "DepthwiseConv1D", "DepthwiseConv2D", "Embedding",

@@ -111,6 +111,12 @@ class _Windowed(Layer):
                              f"known. Received input shape {tuple(input_shape)}.")
         return channels
 
+    def _prepare(self, inputs):
+        """Inputs as floating channels_last (integer images are cast to the layer's dtype)."""
+        if not backend.is_float_dtype(inputs.dtype):
+            inputs = P.cast(inputs, self.dtype)
+        return to_channels_last(inputs, self.data_format)
+
     def _finish_build(self, channels):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
         self.built = True
@@ -180,7 +186,7 @@ class BaseConv(_Windowed):
         self._finish_build(channels)
 
     def call(self, inputs):
-        x = to_channels_last(inputs, self.data_format)
+        x = self._prepare(inputs)
         y = P.conv(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
                    self.groups)
         return self.activation(from_channels_last(y, self.data_format))

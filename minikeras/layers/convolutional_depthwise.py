@@ -1,7 +1,7 @@
 """Depthwise and separable convolutions (1-D and 2-D), as grouped convolutions."""
 from .. import constraints, initializers, regularizers
 from ..autodiff import primitives as P
-from .convolutional import _positive_int, _ser, _Windowed, from_channels_last, to_channels_last
+from .convolutional import _positive_int, _ser, _Windowed, from_channels_last
 from .layer import LAYERS
 
 
@@ -41,7 +41,7 @@ class BaseDepthwiseConv(_Windowed):
         self._finish_build(channels)
 
     def call(self, inputs):
-        x = to_channels_last(inputs, self.data_format)
+        x = self._prepare(inputs)
         channels = x.shape[-1]
         # a grouped convolution with one group per input channel
         kernel = P.reshape(self.kernel, self.kernel_size + (1, channels * self.depth_multiplier))
@@ -113,7 +113,7 @@ class BaseSeparableConv(_Windowed):
         self._finish_build(channels)
 
     def call(self, inputs):
-        x = to_channels_last(inputs, self.data_format)
+        x = self._prepare(inputs)
         channels = x.shape[-1]
         depthwise = P.reshape(self.depthwise_kernel,
                               self.kernel_size + (1, channels * self.depth_multiplier))

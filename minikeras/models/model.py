@@ -53,5 +53,5 @@ class Model(Trainer, Layer):
 
     def to_json(self, **kwargs):
         """The model's config as a JSON string (``json.dumps`` keyword arguments allowed)."""
-        from ..saving import to_json
+        from ..saving.api import to_json
         return to_json(self, **kwargs)

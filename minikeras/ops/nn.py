@@ -323,8 +323,8 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 # conv, max_pool and average_pool are fused primitives (im2col + GEMM; see
 # autodiff/conv.py); moments and batch_normalization are composed.
 
-__all__ += ["average_pool", "batch_normalization", "conv", "depthwise_conv", "max_pool",
-            "moments", "separable_conv"]
+__all__ += ["average_pool", "batch_normalization", "conv", "conv_transpose", "depthwise_conv",
+            "max_pool", "moments", "separable_conv"]
 
 
 def _data_format(data_format):
@@ -360,6 +360,22 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     x = _channels_last(_float(inputs), fmt)
     return _channels_back(P.conv(x, convert_to_tensor(kernel), None, strides, padding,
                                  dilation_rate), fmt)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """Transposed convolution: the adjoint of ``conv`` w.r.t. its input (TensorFlow's rule).
+
+    Formula: ``y[n, o*strides + a*dilation_rate - pad, f] += x[n, o, c] * kernel[a, f, c]``
+
+    Args:
+        kernel: (*kernel_size, filters, in_channels) (note: filters before in_channels).
+        output_padding: None, or one int per spatial axis (< strides) added to the output size.
+    """
+    fmt = _data_format(data_format)
+    x = _channels_last(_float(inputs), fmt)
+    return _channels_back(P.conv_transpose(x, convert_to_tensor(kernel), None, strides, padding,
+                                           output_padding, dilation_rate), fmt)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,

@@ -10,7 +10,7 @@ Files hold data, never code: classes are found through the registries (and
 ``register_keras_serializable`` / ``custom_objects``) only. h5py is imported on first use.
 """
 from ..registry import register_keras_serializable
-from .api import load_model, load_weights, model_from_json, save_model, save_weights, to_json
+from .api import load_model, load_weights, model_from_json, save_model, save_weights
 from .serialization import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
                             get_custom_objects, get_registered_name, get_registered_object,
                             serialize_keras_object)

@@ -13,7 +13,7 @@ import os
 import warnings
 
 from . import keras_file, legacy_h5, model_config, sharded
-from .files import atomic_write, check_exists, proceed_with_overwrite
+from .files import atomic_write, check_exists, json_default, proceed_with_overwrite
 from .weights_h5 import H5Store, load_from_store, open_h5, save_weights_to_h5
 
 _LEGACY = (".h5", ".hdf5")
@@ -172,10 +172,9 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                                           skip_mismatch=skip_mismatch, by_name=bool(by_name))
 
 
-# ---- JSON ------------------------------------------------------------------------------------------
+# ---- JSON ---------------------------------------------------------------------------------
 def to_json(model, **kwargs):
     """The model's config (with its compile config, when compiled) as a JSON string."""
-    from .files import json_default
     kwargs.setdefault("default", json_default)
     return json.dumps(model_config.serialize_model(model), **kwargs)
 

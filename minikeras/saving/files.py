@@ -115,9 +115,10 @@ def write_string_list(group, name, values):
         raise ValueError(
             f"The following attributes cannot be saved to HDF5 file because they are larger "
             f"than {HDF5_OBJECT_HEADER_LIMIT} bytes: {too_long[:3]}")
-    size = np.asarray(values).nbytes  # Keras measures the fixed-width unicode array
+    measured = np.asarray(values)  # Keras sizes the chunks on the fixed-width unicode array
     chunks = 1
-    while -(-size // chunks) > HDF5_OBJECT_HEADER_LIMIT:
+    while any(part.nbytes > HDF5_OBJECT_HEADER_LIMIT
+              for part in np.array_split(measured, chunks)):
         chunks += 1
     string_dtype = h5py.string_dtype("utf-8")
     if chunks == 1:

@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from ..registry import CUSTOM_OBJECTS, register_keras_serializable  # noqa: F401 (re-exported)
+from ..registry import CUSTOM_OBJECTS
 
 # family -> (module, registry attribute, function registry attribute or None)
 _FAMILIES = {

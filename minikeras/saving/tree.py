@@ -125,7 +125,7 @@ def layer_weights(layer):
 
 
 def keras_paths(model):
-    """``{id(variable): Keras variable path}``, e.g. ``seq/dense/kernel``, for the model's layers."""
+    """``{id(variable): Keras variable path}`` (``seq/dense/kernel``) for the model's layers."""
     paths = {}
 
     def visit(layer, prefix):

@@ -73,6 +73,9 @@ CASES = {
     # convolution: strides, dilation, "same" padding and 2 groups at once; bias included
     "conv": (lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same", dilation_rate=(1, 2)),
              [r(2, 5, 4, 4), r(3, 2, 2, 6), r(6)]),
+    "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=(2, 3), padding="same",
+                                                         output_padding=(1, 0)),
+                       [r(2, 3, 2, 3), r(3, 4, 2, 3), r(2)]),
     "max_pool": (lambda x: P.max_pool(x, (2, 3), (2, 1), "same"), [distinct(2, 5, 5, 3)]),
     "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],

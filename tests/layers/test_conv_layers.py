@@ -269,3 +269,10 @@ def test_bad_arguments_raise(kwargs, match):
 def test_input_channels_not_divisible_by_groups():
     with pytest.raises(ValueError, match="input channels"):
         layers.Conv2D(4, 3, groups=2)(np.zeros((1, 5, 5, 3), "float32"))
+
+
+def test_integer_images_are_cast_to_the_layer_dtype():
+    x = np.arange(9, dtype="uint8").reshape(1, 3, 3, 1)
+    out = layers.Conv2D(1, 2, kernel_initializer="ones")(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.numpy()[0, :, :, 0], [[8, 12], [20, 24]])

@@ -142,7 +142,7 @@ def test_batch_normalization_bad_arguments():
         layers.BatchNormalization(axis=3)(np.zeros((2, 3), "float32"))
 
 
-# ---- LayerNormalization ---------------------------------------------------------------------------
+# ---- LayerNormalization --------------------------------------------------------------------------
 
 def test_layer_normalization_by_hand():
     # row [1, 2, 3]: mean 2, biased variance 2/3; epsilon is 1e-3 (not 1e-5)

@@ -67,7 +67,7 @@ def test_max_pooling_same_never_picks_the_padding():
     np.testing.assert_array_equal(out, [-1, -3, -5])
 
 
-# ---- differential tests ---------------------------------------------------------------------------
+# ---- differential tests --------------------------------------------------------------------------
 
 POOL_CASES = [((2, 2), None, "valid"), ((3, 3), (2, 2), "valid"), ((3, 2), (1, 2), "same"),
               ((2, 3), (3, 1), "same"), ((4, 4), (2, 3), "same")]
@@ -112,7 +112,7 @@ def test_channels_first_equals_transposed_channels_last(cls):
     assert first.compute_output_shape((None, 3, 5, 7)) == (None, 3, 3, 4)
 
 
-# ---- gradients --------------------------------------------------------------------------------------
+# ---- gradients -----------------------------------------------------------------------------------
 
 def distinct(*shape):
     """No ties, so each window has a unique maximum."""
@@ -149,7 +149,7 @@ def test_max_pool_tie_gives_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(g[0, :, :, 0], [[0, 1], [0, 0]])
 
 
-# ---- global pooling -----------------------------------------------------------------------------------
+# ---- global pooling ------------------------------------------------------------------------------
 
 def test_global_pooling_values_and_shapes():
     x = np.arange(24, dtype="float32").reshape(2, 3, 2, 2)
@@ -170,7 +170,7 @@ def test_global_average_pooling_1d_honours_a_mask():
     np.testing.assert_allclose(out, [[2.0]])
 
 
-# ---- config, names, errors ---------------------------------------------------------------------------
+# ---- config, names, errors -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("layer", [
     layers.MaxPooling2D((3, 2), strides=1, padding="same"),

@@ -177,3 +177,45 @@ def keras2_weights_file_group(path):
         opt = dst.create_group("optimizer_weights")
         opt.attrs["weight_names"] = np.array([b"Adam/iter:0"])
         opt["Adam/iter:0"] = np.int64(7)
+
+
+def test_keras_2_13_weights_file_with_layer_checkpoint_dependencies(tmp_path):
+    # Keras 2.13-2.15 wrote the new layout with `_layer_checkpoint_dependencies` for `layers`.
+    with h5py.File(tmp_path / "w.weights.h5", "w") as f:
+        f.create_group("vars")
+        for key, kernel, bias in (("dense", KERNEL, BIAS), ("dense_1", KERNEL_1, BIAS_1)):
+            g = f.create_group(f"_layer_checkpoint_dependencies/{key}/vars")
+            g["0"], g["1"] = kernel, bias
+    m = model(("x", "y", "z"))
+    m.load_weights(tmp_path / "w.weights.h5")
+    assert_loaded(m)
+
+
+def test_keras_2_2_model_config_is_a_list_of_layers(tmp_path):
+    layers_config = [{"class_name": "Dense", "config": {
+        "name": "dense", "units": 4, "batch_input_shape": [None, 3], "activation": "linear"}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "units": 2}}]
+    with h5py.File(tmp_path / "old.h5", "w") as f:
+        f.attrs["keras_version"] = b"2.2.4"
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential",
+                                              "config": layers_config}).encode()
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = np.array([b"dense", b"dense_1"])
+        for layer, kernel, bias in (("dense", KERNEL, BIAS), ("dense_1", KERNEL_1, BIAS_1)):
+            g = group.create_group(layer)
+            g.attrs["weight_names"] = np.array([f"{layer}/kernel:0".encode(),
+                                                f"{layer}/bias:0".encode()])
+            g[f"{layer}/kernel:0"], g[f"{layer}/bias:0"] = kernel, bias
+    with pytest.warns(UserWarning, match="No training configuration"):
+        loaded = keras.models.load_model(tmp_path / "old.h5")
+    np.testing.assert_array_equal(loaded.layers[1].kernel.numpy(), KERNEL_1)
+
+
+def test_long_string_lists_are_split_like_keras(tmp_path):
+    # 9.3: attributes larger than 64512 bytes become name0, name1, ...
+    from minikeras.saving.files import read_string_list, write_string_list
+    names = [f"layer_{i:04d}" + "x" * 40 for i in range(400)]  # 400 * 50 chars * 4 bytes
+    with h5py.File(tmp_path / "a.h5", "w") as f:
+        write_string_list(f, "layer_names", names)
+        assert sorted(f.attrs) == ["layer_names0", "layer_names1"]
+        assert read_string_list(f, "layer_names") == names

@@ -150,7 +150,7 @@ def test_model_from_json_reads_keras2_json():
 
 
 @keras.saving.register_keras_serializable(package="SavingTests")
-class Scale(keras.layers.Layer):
+class ScaleBy(keras.layers.Layer):
     """A custom layer with a weight and a config argument."""
 
     def __init__(self, factor=2.0, **kwargs):
@@ -168,15 +168,15 @@ class Scale(keras.layers.Layer):
 
 
 def test_registered_custom_layer_round_trip(tmp_path):
-    model = keras.Sequential([keras.Input((3,)), Scale(3.0, name="scale"), layers.Dense(2)])
+    model = keras.Sequential([keras.Input((3,)), ScaleBy(3.0, name="scale"), layers.Dense(2)])
     model.layers[0].w.assign(np.array([1.0, 2.0, 3.0], np.float32))
     model.save(tmp_path / "c.keras")
     loaded = keras.models.load_model(tmp_path / "c.keras")
-    assert isinstance(loaded.layers[0], Scale) and loaded.layers[0].factor == 3.0
+    assert isinstance(loaded.layers[0], ScaleBy) and loaded.layers[0].factor == 3.0
     np.testing.assert_array_equal(loaded.layers[0].w.numpy(), [1.0, 2.0, 3.0])
     model.save(tmp_path / "c.h5")
     with pytest.warns(UserWarning, match="No training configuration"):
-        assert isinstance(keras.models.load_model(tmp_path / "c.h5").layers[0], Scale)
+        assert isinstance(keras.models.load_model(tmp_path / "c.h5").layers[0], ScaleBy)
 
 
 class Shift(keras.layers.Layer):
@@ -208,8 +208,8 @@ def test_serialize_and_deserialize_keras_object():
     array = de(ser(np.arange(3, dtype=np.float32)))
     np.testing.assert_array_equal(array, [0, 1, 2]) and array.dtype == np.float32
     assert ser([1, "a", None, (2.5,)]) == [1, "a", None, [2.5]]
-    assert keras.saving.get_registered_object("SavingTests>Scale") is Scale
-    assert keras.saving.get_registered_name(Scale) == "SavingTests>Scale"
+    assert keras.saving.get_registered_object("SavingTests>ScaleBy") is ScaleBy
+    assert keras.saving.get_registered_name(ScaleBy) == "SavingTests>ScaleBy"
 
 
 def test_unbuilt_model_saves_with_a_warning_and_loads_unbuilt(tmp_path):
@@ -220,3 +220,19 @@ def test_unbuilt_model_saves_with_a_warning_and_loads_unbuilt(tmp_path):
     assert any("not yet been built" in str(w.message) for w in caught)
     loaded = keras.models.load_model(tmp_path / "u.keras")
     assert not loaded.built and len(loaded.layers) == 1
+
+
+@pytest.mark.parametrize("name", ["c.keras", "c.h5"])
+def test_conv_pooling_and_normalization_layers_round_trip(tmp_path, name):
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)), layers.Conv2D(3, 3, padding="same", activation="relu"),
+        layers.BatchNormalization(), layers.MaxPooling2D(), layers.Flatten(),
+        layers.LayerNormalization(), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x = np.linspace(0, 1, 4 * 6 * 6 * 2, dtype=np.float32).reshape(4, 6, 6, 2)
+    model.fit(x, np.arange(4) % 3, verbose=0)
+    model.save(tmp_path / name)
+    loaded = keras.models.load_model(tmp_path / name)
+    assert [type(l).__name__ for l in loaded.layers] == [type(l).__name__ for l in model.layers]
+    assert_same_weights(model, loaded)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

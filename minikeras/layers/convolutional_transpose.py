@@ -1,0 +1,100 @@
+"""Transposed convolutions: Conv1DTranspose, Conv2DTranspose, Conv3DTranspose."""
+from .. import constraints, initializers, regularizers
+from ..autodiff import conv as C
+from ..autodiff import primitives as P
+from .convolutional import (_positive_int, _ser, _Windowed, check_output, from_channels_last,
+                            spatial_dims, with_spatial)
+from .layer import LAYERS
+
+
+class BaseConvTranspose(_Windowed):
+    """Transposed ("de-") convolution: each input pixel adds a kernel-weighted patch.
+
+    Formula: ``y[n, o*strides + a*dilation_rate - pad, f] += x[n, o, c] * kernel[a, f, c]``,
+    plus bias[f]; kernel shape (*kernel_size, filters, in_channels). Output size per axis:
+    valid ``n*s + max(k_eff - s, 0)``, same ``n*s`` (k_eff = dilation*(k-1) + 1), or with
+    ``output_padding`` ``(n-1)*s + k_eff - 2*pad + output_padding``.
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = _positive_int(type(self).__name__, "filters", filters)
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
+                          use_bias, allow_causal=False)
+        self.output_padding = None
+        if output_padding is not None:
+            self.output_padding = C.normalize_tuple(output_padding, self.rank, "output_padding",
+                                                    allow_zero=True)
+            if any(p >= s for p, s in zip(self.output_padding, self.strides)):
+                raise ValueError(f"Strides {self.strides} must be greater than output padding "
+                                 f"{self.output_padding}.")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self._add("kernel", self.kernel_size + (self.filters, channels),
+                                self.kernel_initializer, self.kernel_regularizer,
+                                self.kernel_constraint)
+        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
+                              self.bias_regularizer, self.bias_constraint) \
+            if self.use_bias else None
+        self._finish_build(channels)
+
+    def call(self, inputs):
+        x = self._prepare(inputs)
+        y = P.conv_transpose(x, self.kernel, self.bias, self.strides, self.padding,
+                             self.output_padding, self.dilation_rate)
+        return self.activation(from_channels_last(y, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        extra = self.output_padding or (None,) * self.rank
+        out = tuple(C.transpose_output_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
+                    zip(spatial_dims(input_shape, self.data_format), self.kernel_size,
+                        self.strides, self.dilation_rate, extra))
+        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate)
+        return with_spatial(input_shape, out, self.filters, self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, **self._window_config(),
+                "output_padding": self.output_padding,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers.serialize, self.kernel_regularizer),
+                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints.serialize, self.kernel_constraint),
+                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+
+
+@LAYERS.register("Conv1DTranspose", "Convolution1DTranspose")
+class Conv1DTranspose(BaseConvTranspose):
+    """Transposed 1-D convolution: kernel (kernel_size, filters, in_channels)."""
+
+    rank = 1
+
+
+@LAYERS.register("Conv2DTranspose", "Convolution2DTranspose")
+class Conv2DTranspose(BaseConvTranspose):
+    """Transposed 2-D convolution (upsampling): kernel (kh, kw, filters, in_channels)."""
+
+    rank = 2
+
+
+@LAYERS.register("Conv3DTranspose", "Convolution3DTranspose")
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution: kernel (k1, k2, k3, filters, in_channels)."""
+
+    rank = 3
+
+
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
