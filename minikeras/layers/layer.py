@@ -1,4 +1,5 @@
 """The Layer base: hyperparameters in __init__, weights in build, math in call."""
+import functools
 import inspect
 
 import numpy as np
@@ -120,8 +121,15 @@ class Layer:
 
     @property
     def weights(self):
-        """Own trainable weights, own non-trainable weights, then sublayers' weights."""
-        return self.trainable_weights + self.non_trainable_weights
+        """Own trainable weights, own non-trainable weights, then each sublayer's weights.
+
+        This is Keras's order, the one ``get_weights`` / ``set_weights`` and files use:
+        a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
+        in its place among the layers.
+        """
+        own = [v for v in self._own_weights if v.trainable] + [
+            v for v in self._own_weights if not v.trainable]
+        return own + [v for layer in self._sublayers() for v in layer.weights]
 
     @property
     def trainable_weights(self):
@@ -191,6 +199,8 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __call__(self, inputs, training=None, **kwargs):
         x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(_edge_cast(inputs))
@@ -228,6 +238,17 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _marks_built(build):
+    """Wrap a subclass's ``build`` so that calling it directly also marks the layer built."""
+    @functools.wraps(build)
+    def wrapper(self, input_shape=None, *args, **kwargs):
+        build(self, input_shape, *args, **kwargs)
+        self.built = True
+        if input_shape is not None and self._build_input_shape is None:
+            self._build_input_shape = tuple(input_shape)
+    return wrapper
 
 
 def activity_penalties(layers):

@@ -34,20 +34,11 @@ def g4_model():
         layers.Dense(2, activation="softmax")])
 
 
-def set_per_layer(model, weights):
-    """Assign G4_WEIGHTS layer by layer (see the xfail test below for why not model-wide)."""
-    start = 0
-    for layer in model.layers:
-        count = len(layer.weights)
-        layer.set_weights(weights[start:start + count])
-        start += count
-
-
 def test_g4_conv_batchnorm_maxpool_sgd_momentum():
     x, y = g4_inputs(), np.array([0, 1])
     assert x[0, 1, :, 0].tolist() == pytest.approx([5 / 9, 6 / 9, 7 / 9, 8 / 9, 0.0])
     model = g4_model()
-    set_per_layer(model, G4_WEIGHTS)
+    model.set_weights(G4_WEIGHTS)
     model.compile(keras.optimizers.SGD(0.05, momentum=0.9), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     history = model.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)
@@ -73,12 +64,9 @@ def test_g4_shapes():
     assert model.count_params() == 20 + 8 + 18
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Layer.weights (layers/layer.py) lists all trainable weights before all non-trainable "
-    "ones across sublayers; Keras lists each sublayer's weights in turn, so BatchNormalization's "
-    "moving statistics sit between gamma/beta and the next layer's kernel."))
 def test_model_weights_follow_keras_per_layer_order():
     model = g4_model()
     assert [w.path.split("/")[-1] for w in model.weights] == [
         "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "kernel", "bias"]
-    model.set_weights(G4_WEIGHTS)
+    assert [w.path.split("/")[-1] for w in model.trainable_weights] == [
+        "kernel", "bias", "gamma", "beta", "kernel", "bias"]

@@ -118,3 +118,12 @@ def test_get_config_round_trip_rebuilds_same_architecture():
     assert [type(l).__name__ for l in clone.layers] == ["Dense", "Dense"]
     assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
     assert clone.layers[0].get_config()["activation"] == "relu"
+
+
+def test_calling_build_directly_marks_the_layer_built():
+    layer = keras.layers.Dense(3)
+    layer.build((None, 4))
+    kernel = layer.kernel
+    assert layer.built
+    layer(np.ones((2, 4), "float32"))
+    assert layer.kernel is kernel
