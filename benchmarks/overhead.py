@@ -40,7 +40,7 @@ def run(repeats=5, warmup=1, samples=4096):
     limit_threads()
     x, y = classification_data(samples, FEATURES, CLASSES, seed=2)
     steps = -(-samples // BATCH)
-    per_step, check, fit_sps = {}, {}, {}
+    per_step, best_step, check, fit_sps, fit_times = {}, {}, {}, {}, {}
     for depth in (DEPTH, 0):
         kmodel, trainer = _pair(keras, torch, x, y, depth)
         # Same weights, no dropout, same batches: the first-epoch losses should agree closely
@@ -62,8 +62,10 @@ def run(repeats=5, warmup=1, samples=4096):
         one, _ = median_time(trainer.fit_epoch, repeats=repeats, warmup=warmup)
         torch.set_num_threads(common.THREADS)
         per_step[depth]["torch_1thread"] = one / steps
+        best_step[depth] = {k: min(v[1]) / steps for k, v in timed.items()}
         if depth == DEPTH:
             fit_sps = {k: samples / (v * steps) for k, v in per_step[depth].items()}
+            fit_times = {k: v[1] for k, v in timed.items()}
     overhead_us = {fw: (per_step[DEPTH][fw] - per_step[0][fw]) / DEPTH * 1e6
                    for fw in ("minikeras", "torch", "torch_1thread")}
     return {
@@ -71,6 +73,10 @@ def run(repeats=5, warmup=1, samples=4096):
         "fit_sps": fit_sps,
         "step_us": {str(d): {k: v * 1e6 for k, v in s.items()} for d, s in per_step.items()},
         "per_layer_us": overhead_us,
+        "fit_times": fit_times,
+        "best_step_us": {str(d): {k: v * 1e6 for k, v in s.items()} for d, s in best_step.items()},
+        "best_per_layer_us": {fw: (best_step[DEPTH][fw] - best_step[0][fw]) / DEPTH * 1e6
+                              for fw in ("minikeras", "torch")},
         "check": check,
     }
 

@@ -117,7 +117,25 @@ def render(results, errors, args):
     for label, tb in errors.items():
         lines.append(f"| {label} | error | | | | NO |")
     lines.append("")
+    best = []
     mlp = results.get("mlp")
+    if mlp:
+        for key, label, n in (("fit_times", "MLP fit", mlp["samples"]),
+                              ("predict_times", "MLP predict", mlp["samples"] * 4)):
+            t = mlp.get(key, {})
+            if "minikeras" in t and "torch" in t:
+                mk, pt = n / min(t["minikeras"]), n / min(t["torch"])
+                best.append(f"{label} {mk:,.0f} vs {pt:,.0f} ({mk / pt:.2f}x)")
+    over = results.get("overhead")
+    if over and over.get("fit_times"):
+        t = over["fit_times"]
+        mk, pt = over["samples"] / min(t["minikeras"]), over["samples"] / min(t["torch"])
+        best.append(f"overhead fit {mk:,.0f} vs {pt:,.0f} ({mk / pt:.2f}x), per layer "
+                    f"{over['best_per_layer_us']['minikeras']:.0f} vs "
+                    f"{over['best_per_layer_us']['torch']:.0f} µs")
+    if best:
+        lines.append("- best of the timed repeats (min time; less sensitive to neighbours), "
+                     "samples/s minikeras vs PyTorch: " + "; ".join(best))
     if mlp:
         if "torch_fused_adam" in mlp["fit_sps"]:
             f = mlp["fit_sps"]["torch_fused_adam"]

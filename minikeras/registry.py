@@ -4,7 +4,6 @@ Objects register themselves where they are defined, under every name Keras (or
 Keras 2) knows them by. Lookups, config loading and the docs all read the
 registry, so there is no second list to drift out of date.
 """
-import difflib
 
 
 class Registry:
@@ -89,6 +88,7 @@ class Registry:
         return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
 
     def unknown_message(self, name):
+        import difflib  # lazy: only an error message needs it
         close = difflib.get_close_matches(self._key(str(name)), list(self._entries), n=3, cutoff=0.5)
         if close:
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?"

@@ -1,6 +1,6 @@
 """Callback base, CallbackList, History and ProgbarLogger."""
 from ..registry import Registry
-from ..utils.progbar import Progbar
+from ..utils.progbar import Progbar, is_interactive
 
 CALLBACKS = Registry("callback")
 
@@ -23,6 +23,13 @@ class Callback:
 
     def set_model(self, model):
         self.model = model
+
+    def wants_batch_logs(self):
+        """Whether this callback reads the running logs after each training batch.
+
+        fit() computes those logs (a result() of every metric) only if some callback does.
+        """
+        return _overrides(self, "on_train_batch_end") or _overrides(self, "on_batch_end")
 
     def on_batch_begin(self, batch, logs=None):
         """Keras 2 name; called by the default ``on_train_batch_begin``."""
@@ -73,6 +80,10 @@ class Callback:
         pass
 
 
+def _overrides(callback, hook):
+    return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
 class CallbackList:
     """Calls each hook on every callback, in order."""
 
@@ -87,6 +98,7 @@ class CallbackList:
                 cb.set_model(model)
             if params is not None:
                 cb.set_params(params)
+        self.wants_batch_logs = any(cb.wants_batch_logs() for cb in self.callbacks)
 
     def __getattr__(self, hook):
         if hook not in _HOOKS:
@@ -102,6 +114,7 @@ class CallbackList:
             args = args + ({} if logs is None else logs,)
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
+        setattr(self, hook, call_all)  # later calls skip __getattr__
         return call_all
 
 
@@ -140,6 +153,9 @@ class ProgbarLogger(Callback):
         self.verbose = params.get("verbose", 1)
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
+
+    def wants_batch_logs(self):
+        return self.verbose == 1 and is_interactive()
 
     def _new_bar(self, target):
         self.progbar = Progbar(target=target, verbose=self.verbose,

@@ -12,7 +12,7 @@ from ..backend import xp
 
 
 def _shape(x):
-    return tuple(int(n) for n in ops.shape(x))
+    return x.shape if isinstance(x, Tensor) else tuple(int(n) for n in ops.shape(x))
 
 
 def check_broadcastable(loss_name, y_true, y_pred):

@@ -59,6 +59,8 @@ def to_float_tensor(x, dtype=None):
     ``.logits`` slot is carried through the cast.
     """
     if isinstance(x, Tensor):
+        if x.dtype == dtype or (dtype is None and x.dtype.kind == "f"):
+            return x  # the common case: nothing to convert
         t = x
     elif hasattr(x, "dtype"):
         t = Tensor(xp.asarray(x))

@@ -89,6 +89,12 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         xp = backend.xp
+        if xp.ndim(values) == 0 and (sample_weight is None or xp.ndim(sample_weight) == 0):
+            # One scalar (the trainer's loss, weighted by the batch size): skip the general path.
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total.assign_add(float(values) * weight)
+            self.count.assign_add(weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(
             values, sample_weight, xp.mean, self.dtype)
         self.total.assign_add(xp.sum(values))

@@ -1,6 +1,14 @@
-"""keras.models."""
-from ..saving import load_model, model_from_json, save_model
+"""keras.models: Model, Sequential, and the file functions (loaded on first use)."""
 from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]
+_FROM_SAVING = ("load_model", "model_from_json", "save_model")
+
+__all__ = ["Model", "Sequential", *_FROM_SAVING]
+
+
+def __getattr__(name):
+    if name in _FROM_SAVING:
+        from .. import saving
+        return getattr(saving, name)
+    raise AttributeError(f"module 'minikeras.models' has no attribute {name!r}")

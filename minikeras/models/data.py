@@ -27,6 +27,8 @@ def check_array(value, name):
 def check_finite(array, name):
     """Refuse to train on NaN or infinite values, naming the first bad sample."""
     if array is not None and np.issubdtype(array.dtype, np.floating):
+        if np.isfinite(array.sum(dtype=np.float64)):  # one cheap pass for the usual case
+            return
         bad = ~np.isfinite(array)
         if bad.any():
             first = int(np.argwhere(bad)[0][0])

@@ -93,8 +93,10 @@ class Trainer:
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self._training_plan().variables
         grads = grad(loss, variables)
-        self.optimizer.apply(grads, variables)
+        # Metrics first: they read y_pred, which the update does not change, while the
+        # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(y, y_pred, loss, sample_weight)
+        self.optimizer.apply(grads, variables)
 
     def test_step(self, x, y, sample_weight=None):
         with no_grad():
@@ -158,8 +160,7 @@ class Trainer:
                     cbs.on_train_batch_begin(step)
                     self.train_step(x[index], y[index],
                                     None if sample_weight is None else sample_weight[index])
-                    logs = self._logs()
-                    cbs.on_train_batch_end(step, logs)
+                    cbs.on_train_batch_end(step, self._logs() if cbs.wants_batch_logs else {})
                     if self.stop_training:
                         break
                 logs = self._logs()

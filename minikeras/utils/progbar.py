@@ -36,6 +36,12 @@ def format_eta(seconds):
     return f"{seconds:.0f}s"
 
 
+def is_interactive(file=None):
+    """Whether ``file`` (default stdout) is a terminal, where the bar is redrawn in place."""
+    file = file or sys.stdout
+    return hasattr(file, "isatty") and file.isatty()
+
+
 class Progbar:
     """A progress line over ``target`` steps (``keras.utils.Progbar``).
 
@@ -55,7 +61,7 @@ class Progbar:
         self.interval, self.unit_name = interval, unit_name
         self.stateful_metrics = set(stateful_metrics or ())
         self.file = file or sys.stdout
-        self.interactive = hasattr(self.file, "isatty") and self.file.isatty()
+        self.interactive = is_interactive(self.file)
         self._values = {}
         self._seen = 0
         self._start = time.time()
