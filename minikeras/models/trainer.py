@@ -130,11 +130,9 @@ class Trainer:
         val = None
         if validation_data is not None:
             val = _unpack_validation(validation_data)
-        elif validation_split:
+        elif validation_split != 0:  # bad values (negative, >= 1, not a number) raise here
             (x, y, sample_weight), val = D.split_validation((x, y, sample_weight),
                                                             validation_split)
-        elif not isinstance(validation_split, (int, float)) or validation_split != 0:
-            D.split_validation((x, y, sample_weight), validation_split)  # raises
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
