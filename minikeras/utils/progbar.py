@@ -10,6 +10,7 @@ import sys
 import time
 
 BAR_CHAR = "━"
+_NO_LIMIT = 10**6
 
 
 def format_value(value, signed_abs=True):
@@ -141,8 +142,11 @@ class Progbar:
             return
         if self._tqdm is None:
             from tqdm import tqdm  # lazy: only a terminal needs it, and it is slow to import
+            # Keras never trims the line to the terminal width; tqdm would (and prints nothing
+            # when a pseudo-terminal reports a 0x0 size), so give it no limits.
             self._tqdm = tqdm(total=self.target, bar_format="{desc}", file=self.file,
-                              mininterval=self.interval, leave=True, dynamic_ncols=False)
+                              mininterval=self.interval, leave=True, ncols=_NO_LIMIT,
+                              nrows=_NO_LIMIT)
         self._tqdm.set_description_str(self._line(current, now, finalize), refresh=False)
         self._tqdm.update(current - self._tqdm.n)
         if finalize:

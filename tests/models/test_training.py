@@ -227,3 +227,23 @@ def test_integer_labels_to_categorical_crossentropy_suggest_the_fix():
 def test_removed_keras2_fit_arguments_raise_type_error():
     with pytest.raises(TypeError, match="workers"):
         binary_model().fit(*data(), workers=2, verbose=0)
+
+
+def test_progbar_on_a_narrow_or_sizeless_terminal_prints_the_whole_line(monkeypatch):
+    import sys
+
+    import tqdm.std
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    term = Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    # A pseudo-terminal that reports 40 columns and 0 rows: tqdm left to itself would trim
+    # the line to 40 characters, or hide it; Keras prints it whole and lets it wrap.
+    monkeypatch.setattr(tqdm.std, "_screen_shape_wrapper", lambda: lambda fp: (40, 0))
+    bar = keras.utils.Progbar(2, interval=0.0)
+    metrics = [(f"metric_{i}", 0.25) for i in range(8)]
+    bar.update(1, metrics)
+    bar.update(2, metrics, finalize=True)
+    assert "metric_7: 0.2500" in term.getvalue()
