@@ -13,10 +13,17 @@ __version__ = "0.1.0"
 _SUBMODULES = ("activations", "backend", "callbacks", "config", "constraints", "datasets",
                "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
                "random", "regularizers", "saving", "utils")
-_NAMES = {"Input": "layers", "Layer": "layers", "Model": "models", "Sequential": "models",
-          "Variable": "variables"}
+_NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
+          "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.core",
+          "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
+          "Initializer": "initializers", "Regularizer": "regularizers"}
 
-__all__ = sorted(_SUBMODULES + tuple(_NAMES))
+__all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
+
+
+def version():
+    """The minikeras version string (``keras.version()``)."""
+    return __version__
 
 
 def __getattr__(name):

@@ -246,6 +246,37 @@ class Erf(Function):
         return (gy * (2 / np.sqrt(np.pi)) * np.exp(-x * x),)
 
 
+class Sin(Function):
+    """sin(x); derivative cos(x)."""
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, gy):
+        return (gy * np.cos(self.inputs[0].data),)
+
+
+class Cos(Function):
+    """cos(x); derivative -sin(x)."""
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, gy):
+        return (-gy * np.sin(self.inputs[0].data),)
+
+
+class Arctan(Function):
+    """arctan(x); derivative 1 / (1 + x^2)."""
+
+    def forward(self, x):
+        return np.arctan(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return (gy / (1 + x * x),)
+
+
 class Cast(Function):
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)

@@ -107,6 +107,18 @@ def erf(x):
     return E.Erf()(x)
 
 
+def sin(x):
+    return E.Sin()(x)
+
+
+def cos(x):
+    return E.Cos()(x)
+
+
+def arctan(x):
+    return E.Arctan()(x)
+
+
 def cast(x, dtype):
     return E.Cast(dtype)(x)
 
@@ -189,7 +201,7 @@ def sigmoid_cross_entropy(labels, logits):
 PRIMITIVES = {f.__name__: f for f in (
     add, subtract, multiply, divide, power, maximum, minimum, matmul, where,
     negative, exp, log, log1p, sqrt, square, abs, sign, clip, tanh, sigmoid, relu,
-    softplus, erf, cast, sum, mean, max, min, reshape, transpose, broadcast_to,
+    softplus, erf, sin, cos, arctan, cast, sum, mean, max, min, reshape, transpose, broadcast_to,
     concatenate, stack, getitem, take, dense, softmax, log_softmax, logsumexp,
     softmax_cross_entropy, sigmoid_cross_entropy)}
 

@@ -5,7 +5,9 @@ from .early_stopping import EarlyStopping
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .misc import LambdaCallback, SwapEMAWeights, TerminateOnNaN
 from .model_checkpoint import ModelCheckpoint
+from .tensorboard import TensorBoard
 
 __all__ = ["CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
-           "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TerminateOnNaN"]
+           "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TensorBoard",
+           "TerminateOnNaN"]

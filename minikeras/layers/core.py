@@ -25,6 +25,11 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.sparse, self.ragged, self.optional = bool(sparse), bool(ragged), optional
         self.built = True
+        if not isinstance(input_tensor, KerasTensor):
+            input_tensor = KerasTensor(self.batch_shape, self.dtype, self.sparse, self.ragged,
+                                       name=name)
+        input_tensor.input_layer = self
+        self._set_symbolic(input_tensor, input_tensor)
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype,
@@ -33,28 +38,38 @@ class InputLayer(Layer):
 
 
 class KerasTensor:
-    """The symbolic tensor returned by ``keras.Input``: a shape, a dtype and its InputLayer."""
+    """A symbolic tensor: a shape (batch axis first, ``None`` where unknown) and a dtype.
 
-    def __init__(self, input_layer):
+    ``keras.Input(...)`` returns one (its ``input_layer`` starts a Sequential model); a built
+    Sequential gives its layers' ``input`` / ``output`` and its ``inputs`` / ``outputs`` as
+    KerasTensors.
+    """
+
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
+                 input_layer=None):
+        from ..naming import auto_name
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.sparse, self.ragged = bool(sparse), bool(ragged)
+        self.name = name or auto_name("keras_tensor")
         self.input_layer = input_layer
-        self.shape = input_layer.batch_shape
-        self.dtype = input_layer.dtype
-        self.name = input_layer.name
 
     @property
     def ndim(self):
         return len(self.shape)
 
     def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"ragged={self.ragged}, name={self.name}>")
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False, ragged=None):
     """A symbolic input of per-sample ``shape``, to start a Sequential model."""
-    return KerasTensor(InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                                  batch_shape=batch_shape, input_tensor=tensor, name=name,
-                                  optional=optional, ragged=ragged))
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, input_tensor=tensor, name=name,
+                       optional=optional, ragged=ragged)
+    return layer.output
 
 
 # Activations the dense primitive applies itself (same numbers, one graph node fewer).

@@ -61,6 +61,13 @@ class Layer:
     first call.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Keras's automatic config: a custom layer that does not override get_config is
+        # saved with the (plain-valued) arguments it was constructed with.
+        obj = super().__new__(cls)
+        obj._auto_config = _auto_config(cls, args, kwargs)
+        return obj
+
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         del autocast
@@ -76,10 +83,12 @@ class Layer:
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
         self._activity_losses = []
+        self._added_losses, self._added_losses_call = [], -1
         from .. import regularizers  # lazy: regularizers import ops only, but keep startup small
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._build_input_shape = None
+        self._first_call_shape = None
 
     # ---- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -100,7 +109,16 @@ class Layer:
         return variable
 
     def _sublayers(self):
-        return [v for v in vars(self).values() if isinstance(v, Layer)]
+        """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
+        found = []
+        for value in vars(self).values():
+            if isinstance(value, Layer):
+                found.append(value)
+            elif isinstance(value, (list, tuple, dict)) and value:
+                items = value.values() if isinstance(value, dict) else value
+                found.extend(v for v in items if isinstance(v, Layer))
+        seen = set()
+        return [layer for layer in found if not (id(layer) in seen or seen.add(id(layer)))]
 
     def _flatten_layers(self):
         """This layer and every layer inside it, depth first."""
@@ -178,9 +196,42 @@ class Layer:
 
     @property
     def losses(self):
-        """Regularization penalties: activity ones from the last call, then weight ones."""
-        return activity_penalties(self._flatten_layers()) + weight_penalties(
+        """Penalties: ``add_loss`` and activity ones from the last call, then weight ones."""
+        layers = list(self._flatten_layers())
+        return added_losses(layers) + activity_penalties(layers) + weight_penalties(
             v for v in self.trainable_weights if v.regularizer is not None)
+
+    def add_loss(self, loss):
+        """Add a scalar penalty (built from ``keras.ops``) to the loss of the current call.
+
+        Call it inside ``call``: the penalty is added to the training loss of that forward
+        pass (and to the logged ``loss``); the next call of the model starts afresh.
+        """
+        if self._added_losses_call != _CALLS.outermost:
+            self._added_losses_call = _CALLS.outermost
+            self._added_losses = []
+        self._added_losses.append(loss if isinstance(loss, Tensor) else convert_to_tensor(loss))
+
+    # ---- symbolic input / output (set when a Sequential model is built) ---------------------
+    def _set_symbolic(self, inputs, outputs):
+        self._symbolic = (inputs, outputs)
+
+    @property
+    def input(self):
+        """The symbolic input (a KerasTensor) of this layer inside a built Sequential model."""
+        return self._symbolic_part(0, "input")
+
+    @property
+    def output(self):
+        """The symbolic output (a KerasTensor) of this layer inside a built Sequential model."""
+        return self._symbolic_part(1, "output")
+
+    def _symbolic_part(self, index, what):
+        symbolic = self.__dict__.get("_symbolic")
+        if symbolic is None:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return symbolic[index]
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
@@ -206,16 +257,24 @@ class Layer:
         x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(_edge_cast(inputs))
         if not self.built:
             self.build_from_shape((None,) + tuple(x.shape[1:]))
+            self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
         elif self.input_spec is not None and x.shape != self._checked_shape:
             problem = self.input_spec.problem(x.shape)
             if problem:
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
             self._checked_shape = x.shape
-        if self._call_takes_training:
-            out = self.call(x, training=training, **kwargs)
-        else:
-            out = self.call(x, **kwargs)
+        outermost = _CALLS.depth == 0
+        if outermost:
+            _CALLS.outermost += 1  # a new forward pass: earlier add_loss penalties expire
+        _CALLS.depth += 1
+        try:
+            if self._call_takes_training:
+                out = self.call(x, training=training, **kwargs)
+            else:
+                out = self.call(x, **kwargs)
+        finally:
+            _CALLS.depth -= 1
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
         return out
@@ -227,6 +286,19 @@ class Layer:
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
+        if type(self).get_config is Layer.get_config and _has_own_init(type(self)):
+            auto = self.__dict__.get("_auto_config")
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} was created with arguments that are not plain "
+                    "values (str, int, float, bool, None, or lists/tuples/dicts of them), so "
+                    "its config cannot be generated automatically. Override `get_config()` "
+                    "(return `{**super().get_config(), 'arg': self.arg, ...}`) to make it "
+                    "serializable.")
+            config = {"name": self.name, **auto, "trainable": self.trainable,
+                      "dtype": dtype_policy_config(self.dtype)}
+            if not _init_accepts_name(type(self)):
+                config.pop("name")
         if self.activity_regularizer is not None:
             from .. import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
@@ -240,6 +312,49 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _is_plain(value):
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return isinstance(value, _PLAIN)
+
+
+def _auto_config(cls, args, kwargs):
+    """The constructor arguments by name when they are all plain values, else None."""
+    if cls.get_config is not Layer.get_config or not _has_own_init(cls):
+        return {}
+    try:
+        names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
+    except (TypeError, ValueError):
+        return None
+    config = dict(kwargs)
+    config.update(zip(names, args))
+    if len(args) > len(names) or not _is_plain(config):
+        return None
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
+
+
+def _has_own_init(cls):
+    """True for classes (user layers and models) that define an ``__init__`` of their own
+    below the built-in ones."""
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("minikeras."):
+            return False
+        if "__init__" in klass.__dict__:
+            return True
+    return False
+
+
+def _init_accepts_name(cls):
+    params = inspect.signature(cls.__init__).parameters
+    return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
 def _marks_built(build):
     """Wrap a subclass's ``build`` so that calling it directly also marks the layer built."""
     @functools.wraps(build)
@@ -249,6 +364,21 @@ def _marks_built(build):
         if input_shape is not None and self._build_input_shape is None:
             self._build_input_shape = tuple(input_shape)
     return wrapper
+
+
+class _CallState:
+    """How deep inside layer calls we are, and a number for the current outermost call."""
+    depth = 0
+    outermost = 0
+
+
+_CALLS = _CallState()
+
+
+def added_losses(layers):
+    """The ``add_loss`` penalties the given layers recorded during the latest forward pass."""
+    return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
+            for loss in layer._added_losses]
 
 
 def activity_penalties(layers):

@@ -27,6 +27,7 @@ from .correlation_metrics import (ConcordanceCorrelation, PearsonCorrelation,  #
                                   concordance_correlation, pearson_correlation)
 from .f_score_metrics import F1Score, FBetaScore  # noqa: F401
 from .hinge_metrics import CategoricalHinge, Hinge, SquaredHinge  # noqa: F401
+from .iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: F401
 from .metric import METRIC_FUNCTIONS, METRICS, Metric  # noqa: F401
 from .probabilistic_metrics import (BinaryCrossentropy, CategoricalCrossentropy,  # noqa: F401
                                     KLDivergence, Poisson, SparseCategoricalCrossentropy)

@@ -105,7 +105,8 @@ class FBetaScore(Metric):
         precision = tp / (tp + self.false_positives.value + eps)
         recall = tp / (tp + self.false_negatives.value + eps)
         beta2 = self.beta ** 2
-        score = (1 + beta2) * (precision * recall) / (beta2 * precision + recall + eps)
+        # Keras's operation order (divide first, then scale) so float32 round-off agrees
+        score = (precision * recall) / (beta2 * precision + recall + eps) * (1 + beta2)
         if self.average == "weighted":
             w = self.intermediate_weights.value
             score = xp.sum(score * (w / (xp.sum(w) + eps)))

@@ -21,6 +21,16 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
 
+    @property
+    def layers(self):
+        """The layers this model holds in its attributes, in assignment order."""
+        return list(self._sublayers())
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. "
+                             "Please use another name.")
+
     def get_layer(self, name=None, index=None):
         layers = self._sublayers()
         if index is not None:

@@ -103,6 +103,21 @@ class Sequential(Model):
         self._output_shape = shape
         self.built = True
         self._build_input_shape = input_shape
+        self._trace_symbolic()
+
+    def _trace_symbolic(self):
+        """Give every layer its symbolic ``input`` / ``output`` (KerasTensors), as Keras's
+        functional tracing of a built Sequential does."""
+        input_layer = self._input_layer()
+        x = input_layer.output
+        try:
+            for layer in self.layers:
+                out = KerasTensor(layer.compute_output_shape(x.shape), x.dtype)
+                layer._set_symbolic(x, out)
+                x = out
+        except Exception:  # a custom layer without compute_output_shape: leave it untraced
+            return
+        self._set_symbolic(input_layer.output, x)
 
     def call(self, inputs, training=None):
         x = inputs
@@ -121,6 +136,32 @@ class Sequential(Model):
             raise ValueError(
                 f"Sequential model '{self.name}' has no layers, so it has no known input or "
                 "output shape. Add layers (starting with `keras.Input(shape)`) before using it.")
+
+    @property
+    def inputs(self):
+        """``[KerasTensor]`` of the model's input, once built."""
+        return [self._symbolic_or_raise(0, "inputs")]
+
+    @property
+    def outputs(self):
+        """``[KerasTensor]`` of the model's output, once built."""
+        return [self._symbolic_or_raise(1, "outputs")]
+
+    @property
+    def input(self):
+        return self._symbolic_or_raise(0, "input")
+
+    @property
+    def output(self):
+        return self._symbolic_or_raise(1, "output")
+
+    def _symbolic_or_raise(self, index, what):
+        symbolic = self.__dict__.get("_symbolic")
+        if not self.built or symbolic is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet. "
+                                 "Build it (start it with `keras.Input(shape)`) or call it on "
+                                 "data first.")
+        return symbolic[index]
 
     @property
     def input_shape(self):

@@ -9,7 +9,7 @@ from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
-from ..layers.layer import activity_penalties, weight_penalties
+from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..variables import pack, packed_buffer, structure_version
 from . import data as D
 from .compile_utils import CompileLoss, CompileMetrics
@@ -69,8 +69,8 @@ class Trainer:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
         plan = self._training_plan()
-        for penalty in activity_penalties(plan.activity_layers) + weight_penalties(
-                plan.regularized):
+        for penalty in added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
+                weight_penalties(plan.regularized):
             loss = P.add(loss, penalty)
         return loss
 
@@ -82,10 +82,11 @@ class Trainer:
             variables = self.trainable_weights
             if variables and packed_buffer(variables) is None:
                 pack(variables)
+            layers = list(self._flatten_layers())
             self._plan = _Plan(version, variables,
                                [v for v in variables if v.regularizer is not None],
-                               [l for l in self._flatten_layers()
-                                if l.activity_regularizer is not None])
+                               [l for l in layers if l.activity_regularizer is not None],
+                               layers)
         return self._plan
 
     def train_step(self, x, y, sample_weight=None):
@@ -275,11 +276,12 @@ class Trainer:
 
 
 class _Plan:
-    __slots__ = ("version", "variables", "regularized", "activity_layers")
+    __slots__ = ("version", "variables", "regularized", "activity_layers", "layers")
 
-    def __init__(self, version, variables, regularized, activity_layers):
+    def __init__(self, version, variables, regularized, activity_layers, layers):
         self.version, self.variables = version, variables
         self.regularized, self.activity_layers = regularized, activity_layers
+        self.layers = layers
 
 
 def _unpack_validation(validation_data):

@@ -1,9 +1,20 @@
-"""keras.utils: data helpers, seeding, progress bars and naming."""
+"""keras.utils: data helpers, seeding, progress bars, serialization and naming."""
+from ..backend import clear_session
 from ..random import set_random_seed
 from ..registry import register_keras_serializable
+from ..saving.serialization import (CustomObjectScope, custom_object_scope,
+                                    deserialize_keras_object, get_custom_objects,
+                                    get_registered_name, get_registered_object,
+                                    serialize_keras_object)
 from . import np_utils
+from .model_utils import (model_to_dot, pack_x_y_sample_weight, pad_sequences, plot_model,
+                          unpack_x_y_sample_weight)
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
 
-__all__ = ["Progbar", "normalize", "np_utils", "register_keras_serializable", "set_random_seed",
-           "to_categorical"]
+__all__ = ["CustomObjectScope", "Progbar", "clear_session", "custom_object_scope",
+           "deserialize_keras_object", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "model_to_dot", "normalize", "np_utils",
+           "pack_x_y_sample_weight", "pad_sequences", "plot_model", "register_keras_serializable",
+           "serialize_keras_object", "set_random_seed", "to_categorical",
+           "unpack_x_y_sample_weight"]

@@ -1,5 +1,12 @@
-"""model.summary(): Keras 3's box-drawn layer table and the parameter totals."""
-import textwrap
+"""model.summary(): Keras 3's box-drawn layer table and the parameter totals.
+
+Keras draws the table with ``rich``; the layout rules reproduced here are rich's: each
+column asks for ``int(position * line_length)`` minus the columns before it, plus one space
+of padding on each side; when that (plus the borders) is wider than the line, the excess is
+taken from the columns in equal shares, rounded as Python rounds; text wraps at spaces and
+a word longer than its cell is cut with an ellipsis.
+"""
+import shutil
 
 import numpy as np
 
@@ -27,12 +34,54 @@ def _shape_text(shape):
 
 
 def _inner_widths(line_length, positions):
-    """Widths between the vertical borders, spreading the line by the column fractions."""
-    available = line_length - (len(positions) + 1)
-    bounds = [0.0] + list(positions)
-    widths = [round((b - a) * available) for a, b in zip(bounds, bounds[1:])]
-    widths[-1] += available - sum(widths)
+    """Widths between the vertical borders (text plus its two padding spaces)."""
+    wanted, current = [], 0
+    for position in positions:
+        width = int(position * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        wanted.append(width + 2)
+        current += width
+    excess = sum(wanted) - (line_length - (len(positions) + 1))
+    if excess <= 0:
+        return wanted
+    widths, remaining, shares = [], excess, len(wanted)
+    for width in wanted:  # equal shares of the excess, as rich's ratio_reduce gives them
+        cut = min(width, round(remaining / shares))
+        widths.append(width - cut)
+        remaining -= cut
+        shares -= 1
     return widths
+
+
+def _console_width():
+    """The terminal's width, or 80 (``COLUMNS`` wins) when output is not a terminal."""
+    return shutil.get_terminal_size().columns
+
+
+def _wrap(text, width):
+    """Greedy word wrap at spaces; a word longer than ``width`` is cut with an ellipsis."""
+    lines, current = [], ""
+    for word in text.split(" "):
+        if len(word) > width:
+            word = word[:width - 1] + "…"
+        if current and len(current) + 1 + len(word) <= width:
+            current += " " + word
+        else:
+            if current:
+                lines.append(current)
+            current = word
+    lines.append(current)
+    return lines
+
+
+def _align(text, width, align):
+    if align == "right":
+        return text.rjust(width)
+    if align == "center":
+        left = (width - len(text)) // 2
+        return " " * left + text + " " * (width - len(text) - left)
+    return text.ljust(width)
 
 
 def _border(chars, widths):
@@ -42,23 +91,26 @@ def _border(chars, widths):
 
 def _row(cells, widths, aligns, bar="│"):
     """One table row, wrapping each cell to its width; returns a list of lines."""
-    wrapped = [textwrap.wrap(c, w - 2, break_long_words=True) or [""] for c, w in zip(cells, widths)]
+    wrapped = [_wrap(c, w - 2) for c, w in zip(cells, widths)]
     lines = []
     for i in range(max(len(c) for c in wrapped)):
         parts = []
         for cell, w, align in zip(wrapped, widths, aligns):
             text = cell[i] if i < len(cell) else ""
-            parts.append(" " + (text.rjust(w - 2) if align == "right" else text.ljust(w - 2)) + " ")
+            parts.append(" " + _align(text, w - 2, align) + " ")
         lines.append(bar + bar.join(parts) + bar)
     return lines
 
 
 def _layer_rows(model, show_trainable):
     rows = []
+    sequential = hasattr(model, "_input_layer")
     for layer in model.layers:
         shape = None
-        if layer.built and model.built:
+        if sequential and layer.built and model.built:
             shape = _output_shape(model, layer)
+        elif not sequential and layer.built:
+            shape = _own_output_shape(layer)
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params]
         if show_trainable:
@@ -76,6 +128,17 @@ def _output_shape(model, layer):
     return None
 
 
+def _own_output_shape(layer):
+    """A subclassed model's layer: the output shape for the input it was first built with."""
+    input_shape = layer._first_call_shape or layer._build_input_shape
+    if input_shape is None:
+        return None
+    try:
+        return tuple(layer.compute_output_shape(input_shape))
+    except Exception:  # a custom layer without a usable compute_output_shape
+        return None
+
+
 def _count(variables):
     return int(sum(np.prod(v.shape, dtype=np.int64) for v in variables))
 
@@ -87,16 +150,18 @@ def _bytes(variables):
 def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
     """Print (or pass to ``print_fn``) the model's summary table."""
     print_fn = print_fn or print
-    line_length = line_length or (100 if show_trainable else 88)
+    console = _console_width()
+    # Keras: 88 (100 with the Trainable column), but at most the terminal width - 4; and the
+    # table never gets wider than the console rich prints to.
+    line_length = min(line_length or min(100 if show_trainable else 88, console - 4), console)
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
-    if positions is None:
-        positions = [0.45, 0.8, 1.0] if not show_trainable else [0.37, 0.65, 0.85, 1.0]
-    elif positions[-1] <= 1:
-        positions = list(positions)
-    else:
-        positions = [p / line_length for p in positions]
+    positions = list(positions or [0.45, 0.8, 1.0])
+    if positions[-1] > 1:  # Keras 2 style absolute positions
+        positions = [p / positions[-1] for p in positions]
+    if show_trainable:
+        positions = [p * 0.9 for p in positions] + [1.0]
     widths = _inner_widths(line_length, positions)
-    aligns = ["left", "left", "right"] + (["left"] if show_trainable else [])
+    aligns = ["left", "left", "right"] + (["center"] if show_trainable else [])
     lines = [f'Model: "{model.name}"', _border(_TOP, widths)]
     lines += _row(headers, widths, aligns, bar="┃")
     lines.append(_border(_HEAD_RULE, widths))

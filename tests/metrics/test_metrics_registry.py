@@ -15,19 +15,23 @@ REQUIRED = {
     "RecallAtPrecision": {"precision": 0.5},
     "SensitivityAtSpecificity": {"specificity": 0.5},
     "SpecificityAtSensitivity": {"sensitivity": 0.5},
+    "IoU": {"num_classes": 3, "target_class_ids": [0, 2]},
+    "MeanIoU": {"num_classes": 3},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [1]},
+    "OneHotMeanIoU": {"num_classes": 3},
 }
 ALIASES = {"bce": "BinaryCrossentropy", "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
            "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError"}
-# Keras's snake keys (KERAS_REFERENCE 3.1) minus the IoU family, which minikeras skips.
-KERAS_SNAKE_KEYS = """accuracy auc binary_accuracy binary_crossentropy categorical_accuracy
-categorical_crossentropy categorical_hinge concordance_correlation cosine_similarity f1_score
+# Keras's snake keys (KERAS_REFERENCE 3.1).
+KERAS_SNAKE_KEYS = """accuracy auc binary_accuracy binary_crossentropy binary_io_u
+categorical_accuracy categorical_crossentropy categorical_hinge concordance_correlation cosine_similarity f1_score
 f_beta_score false_negatives false_positives hinge kl_divergence log_cosh_error mean
 mean_absolute_error mean_absolute_percentage_error mean_metric_wrapper mean_squared_error
 mean_squared_logarithmic_error metric pearson_correlation poisson precision precision_at_recall
 r2_score recall recall_at_precision root_mean_squared_error sensitivity_at_specificity
 sparse_categorical_accuracy sparse_categorical_crossentropy sparse_top_k_categorical_accuracy
 specificity_at_sensitivity squared_hinge sum top_k_categorical_accuracy true_negatives
-true_positives""".split()
+true_positives io_u mean_io_u one_hot_io_u one_hot_mean_io_u""".split()
 EXPORTED_FUNCTIONS = """binary_accuracy categorical_accuracy sparse_categorical_accuracy
 top_k_categorical_accuracy sparse_top_k_categorical_accuracy binary_crossentropy
 binary_focal_crossentropy categorical_crossentropy categorical_focal_crossentropy

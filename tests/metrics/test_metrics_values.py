@@ -39,6 +39,9 @@ F_P = [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]
 H_T, H_P = [[0., 1.], [1., 0.]], [[0.3, 0.8], [0.6, -0.4]]
 # Correlation: sample 0 has y_pred = 0.8·y_true + 0.1 exactly; sample 1 is hand-computed.
 C_T, C_P = [[0., 1., 0.5], [1., 1., 0.2]], [[0.1, 0.9, 0.5], [1., 0.9, 0.2]]
+# One-hot IoU (Keras OneHotIoU docstring inputs).
+ONEHOT_T = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]
+ONEHOT_P = [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]]
 
 # (id, factory, y_true, y_pred, sample_weight, expected unweighted, expected weighted, atol)
 CASES = [
@@ -155,6 +158,23 @@ CASES = [
     # max(neg - pos + 1, 0): sample 0 max(.3-.8+1) = .5; sample 1 neg = max(0, -.4) = 0 -> .4
     ("CategoricalHinge", metrics.CategoricalHinge, H_T, H_P, [1., 3.], 0.45, (0.5 + 1.2) / 4,
      1e-6),
+    # IoU family: Keras docstring examples (keras.metrics.IoU / MeanIoU / BinaryIoU /
+    # OneHotIoU / OneHotMeanIoU). cm[true, pred] = [[1, 1], [1, 1]] -> iou 1/3 per class;
+    # weighted cm = [[.3, .3], [.3, .1]] -> iou [1/3, 1/7].
+    ("IoU", lambda: metrics.IoU(num_classes=2, target_class_ids=[0]), [0, 0, 1, 1],
+     [0, 1, 0, 1], [0.3, 0.3, 0.3, 0.1], 0.33333334, 0.33333334, 1e-6),
+    ("MeanIoU", lambda: metrics.MeanIoU(num_classes=2), [0, 0, 1, 1], [0, 1, 0, 1],
+     [0.3, 0.3, 0.3, 0.1], 0.33333334, 0.23809525, 1e-6),
+    # >= 0.3 gives predictions [0, 0, 1, 1]; weighted cm = [[.2, .4], [.3, .1]]
+    ("BinaryIoU", lambda: metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3),
+     [0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7], [0.2, 0.3, 0.4, 0.1], 0.33333334, 0.17361112, 1e-6),
+    # argmax true [2, 0, 1, 0], pred [2, 2, 0, 2]: cm = [[0, 0, 2], [1, 0, 0], [0, 0, 1]]
+    # -> iou [0, 0, 1/3]; weighted cm = [[0, 0, .6], [.3, 0, 0], [0, 0, .1]] -> iou
+    # [0, 0, 1/7] (Keras prints 0.071 for classes [0, 2] and 0.048 for the mean of 3).
+    ("OneHotIoU", lambda: metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2]),
+     ONEHOT_T, ONEHOT_P, [0.1, 0.2, 0.3, 0.4], 1 / 6, 1 / 14, 1e-6),
+    ("OneHotMeanIoU", lambda: metrics.OneHotMeanIoU(num_classes=3), ONEHOT_T, ONEHOT_P,
+     [0.1, 0.2, 0.3, 0.4], 1 / 9, 1 / 21, 1e-6),
 ]
 CASE_IDS = [case[0] for case in CASES]
 

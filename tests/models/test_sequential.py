@@ -13,6 +13,13 @@ RULE = "├───────────────────────
 BOTTOM = "└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘"
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Keras caps the summary at the terminal width - 4 (80 columns off a terminal); these
+    tests check the 88-column layout a wide terminal gets."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 def row(name, shape, params):
     return f"│ {name:<36} │ {shape:<27} │ {params:>15} │"
 

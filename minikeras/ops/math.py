@@ -1,0 +1,186 @@
+"""Sorting, ranking, quantiles and segment reductions of ``keras.ops``, composed.
+
+Values are gathered with the differentiable ``take_along_axis``/``take``, so
+``sort``, ``top_k`` values, ``median`` and ``quantile`` carry gradients back to
+the elements they picked; indices are int32 and outside the graph, as in Keras.
+"""
+import numpy as np
+
+from .. import backend
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from .core import cast, convert_to_tensor
+from .core import data as _data
+from .numpy import take_along_axis
+
+__all__ = ["extract_sequences", "fft", "fft2", "in_top_k", "irfft", "median", "quantile", "rfft",
+           "segment_max", "segment_sum", "sort", "top_k"]
+
+
+def sort(x, axis=-1):
+    """The values sorted ascending along ``axis`` (``None``: flattened)."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = P.reshape(x, (-1,)), 0
+    order = np.argsort(x.data, axis=axis, kind="stable")
+    return take_along_axis(x, order, axis)
+
+
+def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
+    """The ``k`` largest values along the last axis and their int32 indices.
+
+    Returns:
+        ``(values, indices)``; ties keep the lower index first.
+    """
+    x = convert_to_tensor(x)
+    if not 0 <= k <= x.shape[-1]:
+        raise ValueError(f"top_k: k={k} is out of range for a last axis of size "
+                         f"{x.shape[-1]}.")
+    order = np.argsort(-x.data, axis=-1, kind="stable")[..., :k]
+    del sorted  # always sorted: descending order is what numpy gives here
+    return take_along_axis(x, order, -1), Tensor(order.astype(np.int32))
+
+
+def in_top_k(targets, predictions, k):
+    """Whether each target class is among the ``k`` highest predictions (ties count as in).
+
+    Args:
+        targets: integer class ids, shape ``(batch,)``.
+        predictions: scores, shape ``(batch, num_classes)``.
+        k: how many top classes count as a hit.
+    """
+    t = _data(targets).astype(np.int64).reshape(-1)
+    p = _data(predictions)
+    valid = (t >= 0) & (t < p.shape[-1])                               # out of range: False
+    target_score = np.take_along_axis(p, np.where(valid, t, 0)[:, None], axis=-1)
+    if k <= 0:
+        return Tensor(np.zeros(t.shape, bool))
+    kth = -np.sort(-p, axis=-1)[..., min(k, p.shape[-1]) - 1][:, None]   # (batch, 1)
+    return Tensor(valid & (target_score >= kth)[:, 0])
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th quantiles (q in [0, 1]) along ``axis``; numpy's methods."""
+    x = convert_to_tensor(x)
+    if not backend.is_float_dtype(x.dtype):
+        x = cast(x, backend.floatx())
+    if axis is None:
+        axes, work = tuple(range(x.ndim)), P.reshape(x, (-1,))
+        last = 0
+    else:
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        axes = tuple(a % x.ndim for a in axes)
+        keep = [a for a in range(x.ndim) if a not in axes]
+        work = P.reshape(P.transpose(x, keep + list(axes)),
+                         [x.shape[a] for a in keep] + [-1])
+        last = work.ndim - 1
+    s = sort(work, axis=last)
+    n = s.shape[last]
+    qs = np.asarray(_data(q), dtype=np.float64)
+    pos = qs * (n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    if method == "lower":
+        hi, frac = lo, np.zeros_like(frac)
+    elif method == "higher":
+        lo, frac = np.ceil(pos).astype(int), np.zeros_like(frac)
+        hi = lo
+    elif method == "nearest":
+        lo = hi = np.round(pos).astype(int)
+        frac = np.zeros_like(frac)
+    elif method == "midpoint":
+        frac = np.where(hi > lo, 0.5, 0.0)
+    elif method != "linear":
+        raise ValueError(f"quantile: unknown method {method!r}. Expected 'linear', 'lower', "
+                         "'higher', 'midpoint' or 'nearest'.")
+    a, b = P.take(s, lo, last), P.take(s, hi, last)
+    out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
+    if qs.ndim:  # numpy puts the q axis first
+        out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))
+    if keepdims:
+        shape = list(out.shape[:qs.ndim]) + [1 if i in axes else x.shape[i]
+                                              for i in range(x.ndim)]
+        out = P.reshape(out, shape)
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def _segments(segment_ids, num_segments):
+    ids = _data(segment_ids).astype(np.int64).reshape(-1)
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if ids.size else 0
+    return ids, int(num_segments)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Sum of the rows of ``data`` that share a segment id (ids outside range are dropped)."""
+    x = convert_to_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    members = (np.arange(n)[:, None] == ids[None, :]).astype(x.dtype)   # (segments, rows)
+    flat = P.reshape(x, (x.shape[0], -1))
+    return P.reshape(P.matmul(members, flat), (n,) + x.shape[1:])
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Maximum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
+    x = convert_to_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
+    mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
+    lowest = np.array(np.finfo(x.dtype).min if backend.is_float_dtype(x.dtype)
+                      else np.iinfo(x.dtype).min, x.dtype)
+    best = P.max(P.where(mask, P.reshape(x, (1,) + x.shape), lowest), axis=1)
+    empty = ~members.any(axis=1).reshape((n,) + (1,) * (x.ndim - 1))
+    return P.where(empty, np.zeros((), x.dtype), best)
+
+
+def extract_sequences(x, sequence_length, sequence_stride):
+    """Windows of ``sequence_length`` along the last axis, every ``sequence_stride`` steps.
+
+    Returns:
+        shape ``(..., 1 + (N - sequence_length) // sequence_stride, sequence_length)``.
+    """
+    x = convert_to_tensor(x)
+    n = x.shape[-1]
+    starts = np.arange(0, n - sequence_length + 1, sequence_stride)
+    index = starts[:, None] + np.arange(sequence_length)[None, :]
+    return P.take(x, index, axis=x.ndim - 1)
+
+
+def _complex_pair(x):
+    real, imag = x
+    return np.asarray(_data(real)) + 1j * np.asarray(_data(imag)), np.asarray(_data(real)).dtype
+
+
+def _split(z, dtype):
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(backend.floatx())
+    return Tensor(z.real.astype(dtype)), Tensor(z.imag.astype(dtype))
+
+
+def fft(x):
+    """FFT along the last axis of ``(real, imag)`` (no gradient); returns ``(real, imag)``."""
+    z, dtype = _complex_pair(x)
+    return _split(np.fft.fft(z, axis=-1), dtype)
+
+
+def fft2(x):
+    """2-D FFT over the last two axes of ``(real, imag)`` (no gradient)."""
+    z, dtype = _complex_pair(x)
+    return _split(np.fft.fft2(z, axes=(-2, -1)), dtype)
+
+
+def rfft(x, fft_length=None):
+    """Real-input FFT along the last axis (no gradient); returns ``(real, imag)``."""
+    x = np.asarray(_data(x))
+    return _split(np.fft.rfft(x, n=fft_length, axis=-1), x.dtype)
+
+
+def irfft(x, fft_length=None):
+    """Inverse of ``rfft`` for a ``(real, imag)`` pair (no gradient)."""
+    z, dtype = _complex_pair(x)
+    out = np.fft.irfft(z, n=fft_length, axis=-1)
+    return Tensor(out.astype(dtype if np.issubdtype(dtype, np.floating) else backend.floatx()))

@@ -1,0 +1,101 @@
+"""keras.utils helpers around models and data: plot_model, pad_sequences, x/y/weight packing."""
+import numpy as np
+
+
+def _check_plottable(model):
+    if not getattr(model, "built", False):
+        raise ValueError(
+            "This model has not yet been built. Build the model first by calling `build()` or "
+            "by calling the model on a batch of data.")
+    try:
+        import pydot  # noqa: F401  (optional; only checked, as Keras does)
+    except ImportError:
+        raise ImportError(
+            "You must install pydot (`pip install pydot`) for `plot_model` to work.") from None
+    raise NotImplementedError(
+        "minikeras does not draw model graphs; use `model.summary()` to see the layers.")
+
+
+def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
+                 rankdir="TB", expand_nested=False, dpi=200, subgraph=False,
+                 show_layer_activations=False, show_trainable=False, **kwargs):
+    """Keras's pydot graph of a model. Raises ImportError without pydot, as Keras does."""
+    _check_plottable(model)
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
+               show_layer_names=False, rankdir="TB", expand_nested=False, dpi=200,
+               show_layer_activations=False, show_trainable=False, **kwargs):
+    """Keras's model plot. Raises ImportError without pydot (Keras's message)."""
+    _check_plottable(model)
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
+                  value=0.0):
+    """Pad (or cut) a list of sequences to one length: a ``(len(sequences), maxlen)`` array.
+
+    Args:
+        sequences: list of sequences (lists or arrays; each item may itself be an array).
+        maxlen: final length; default the longest sequence.
+        dtype: output dtype (default ``"int32"``).
+        padding: ``"pre"`` or ``"post"``: where the padding goes.
+        truncating: ``"pre"`` or ``"post"``: which end of a long sequence is dropped.
+        value: the padding value.
+    """
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("`sequences` must be iterable.")
+    if padding not in ("pre", "post"):
+        raise ValueError(f'Padding type "{padding}" not understood')
+    if truncating not in ("pre", "post"):
+        raise ValueError(f'Truncating type "{truncating}" not understood')
+    lengths, sample_shape = [], ()
+    for seq in sequences:
+        if not hasattr(seq, "__len__"):
+            raise ValueError(
+                f"`sequences` must be a list of iterables. Found non-iterable: {seq!r}")
+        lengths.append(len(seq))
+        if len(seq) and not sample_shape:
+            sample_shape = np.asarray(seq).shape[1:]
+    if maxlen is None:
+        maxlen = max(lengths, default=0)
+    is_text = np.issubdtype(np.dtype(dtype), np.str_) or np.issubdtype(np.dtype(dtype),
+                                                                         np.object_)
+    if isinstance(value, str) and not is_text:
+        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: "
+                         f"{type(value)}\nYou should set `dtype=object` for variable length "
+                         "strings.")
+    out = np.full((len(sequences), maxlen) + tuple(sample_shape), value, dtype=dtype)
+    for i, seq in enumerate(sequences):
+        if not len(seq) or maxlen == 0:
+            continue
+        kept = np.asarray(seq[-maxlen:] if truncating == "pre" else seq[:maxlen], dtype=dtype)
+        if padding == "post":
+            out[i, :len(kept)] = kept
+        else:
+            out[i, maxlen - len(kept):] = kept
+    return out
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``, leaving out trailing Nones."""
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a tuple of one to three items (missing ones are None)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) == 1:
+        return (data[0], None, None)
+    if len(data) == 2:
+        return (data[0], data[1], None)
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
+                     f"`(x, y, sample_weight)`, found: {data}")
