@@ -69,3 +69,8 @@ def clear_session(free_memory=True):
     del free_memory
     from .naming import reset_names  # lazy: keeps backend free of imports
     reset_names()
+
+
+def backend():
+    """The name of the array backend minikeras computes with: ``"numpy"``."""
+    return "numpy"

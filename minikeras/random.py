@@ -39,3 +39,66 @@ def make_generator(seed=None):
 def draw_seed():
     """Draw a fresh integer seed from the global generator."""
     return int(global_generator().integers(0, 2**31 - 1))
+
+
+# ---- keras.random: sampling functions ------------------------------------------------------
+
+class SeedGenerator:
+    """A stateful source of seeds: each sampling call that receives it draws fresh values."""
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        del kwargs
+        self.name = name or "seed_generator"
+        self.generator = make_generator(seed)
+
+
+def _generator(seed):
+    if isinstance(seed, SeedGenerator):
+        return seed.generator
+    return make_generator(seed)
+
+
+def _tensor(array, dtype):
+    # keras.random returns tensors; the Tensor class sits above this module, so it is
+    # imported when a sampling function is first used rather than at import time.
+    from .autodiff.tensor import Tensor
+    from .backend import standardize_dtype
+    return Tensor(np.asarray(array, dtype=standardize_dtype(dtype)))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples from N(mean, stddev**2)."""
+    return _tensor(_generator(seed).normal(mean, stddev, size=shape), dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Samples from U[minval, maxval)."""
+    return _tensor(_generator(seed).uniform(minval, maxval, size=shape), dtype)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """N(mean, stddev**2) samples, redrawn until each lies within two standard deviations."""
+    gen = _generator(seed)
+    values = gen.standard_normal(size=shape)
+    while True:
+        outside = np.abs(values) > 2
+        if not outside.any():
+            return _tensor(mean + stddev * values, dtype)
+        values[outside] = gen.standard_normal(size=int(outside.sum()))
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Integers drawn uniformly from [minval, maxval)."""
+    return _tensor(_generator(seed).integers(minval, maxval, size=shape), dtype)
+
+
+def shuffle(x, axis=0, seed=None):
+    """``x`` with its entries permuted along ``axis``."""
+    data = np.asarray(getattr(x, "data", x))
+    return _tensor(_generator(seed).permutation(data, axis=axis), data.dtype)
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zero each entry with probability ``rate`` and scale the rest by 1 / (1 - rate)."""
+    from .layers.regularization import Dropout  # the one implementation of the mask
+    return Dropout(rate, noise_shape=noise_shape, seed=_generator(seed))(inputs, training=True)

@@ -136,3 +136,21 @@ def test_registering_a_custom_object_again_replaces_it():
 
     assert keras.activations.get("twice_registered") is second
     assert keras.activations.get("A>twice_registered") is first
+
+
+def test_keras_random_sampling_functions():
+    r = keras.random
+    a, b = r.normal((500,), seed=4), r.normal((500,), seed=4)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert a.dtype == np.float32 and abs(float(a.numpy().mean())) < 0.2
+    gen = r.SeedGenerator(5)
+    assert not np.array_equal(r.uniform((4,), seed=gen).numpy(), r.uniform((4,), seed=gen).numpy())
+    u = r.uniform((1000,), minval=2.0, maxval=3.0, seed=1).numpy()
+    assert u.min() >= 2.0 and u.max() < 3.0
+    assert np.abs(r.truncated_normal((2000,), stddev=0.5, seed=1).numpy()).max() <= 1.0
+    ints = r.randint((1000,), 3, 7, seed=1).numpy()
+    assert ints.dtype == np.int32 and set(np.unique(ints)) == {3, 4, 5, 6}
+    assert sorted(r.shuffle(np.arange(6), seed=1).numpy()) == list(range(6))
+    dropped = r.dropout(np.ones((100, 100), "float32"), 0.25, seed=1).numpy()
+    assert set(np.unique(dropped)) == {0.0, np.float32(1 / 0.75)}
+    assert keras.backend.backend() == keras.config.backend() == "numpy"
