@@ -117,7 +117,7 @@ class Optimizer(OptimizerState):
         self.built = False
         self._variables = []
         self._exclude_ids, self._exclude_pattern = set(), None
-        self._iterations = self._track(Variable(np.array(0, np.int64), trainable=False,
+        self._iterations = self._track(Variable(np.array(0, np.int32), trainable=False,
                                                 name="iteration"))
         self._lr_var = None
         self._learning_rate = None
@@ -184,7 +184,7 @@ class Optimizer(OptimizerState):
         """Steps applied so far (a Variable; ``internal // k`` with gradient accumulation)."""
         k = self.gradient_accumulation_steps
         if k:
-            return np.int64(self._iterations.data.item() // k)
+            return np.int32(self._iterations.data.item() // k)
         return self._iterations
 
     def _public_iterations(self):

@@ -15,7 +15,7 @@ import numpy as np
 
 from .files import atomic_write, check_exists
 from .tree import object_entries
-from .weights_h5 import H5Store, UnreadableFileError, numeric_key, open_h5, stored_value
+from .weights_h5 import H5Store, UnreadableFileError, numeric_key, open_h5
 
 
 def _kb(n):
@@ -41,7 +41,7 @@ def save_sharded(model, filepath, max_shard_size):
         group = [entry.group, entry.name, []]
         current.append(group)
         for i, variable in enumerate(entry.variables):
-            value = stored_value(entry, variable)
+            value = variable.numpy()
             if value.nbytes > limit:
                 raise ValueError(
                     f"The size of {i} is {_kb(value.nbytes)} which exceeds the maximum shard "

@@ -40,21 +40,13 @@ def open_h5(source, mode="r"):
 
 
 # ---- writing ----------------------------------------------------------------------------
-def stored_value(entry, variable):
-    """The array written for ``variable``: its value, with the step counter as int32 (Keras)."""
-    value = variable.numpy()
-    if entry.is_optimizer and variable.name == "iteration" and value.dtype == np.int64:
-        value = value.astype(np.int32)
-    return value
-
-
 def write_entries(h5file, entries):
     """Write every entry's group (``name`` attribute) and its datasets ``"0"``, ``"1"``, ..."""
     for entry in entries:
         group = h5file.require_group(entry.group)
         group.attrs["name"] = str(entry.name)
         for i, variable in enumerate(entry.variables):
-            group.create_dataset(str(i), data=stored_value(entry, variable))
+            group.create_dataset(str(i), data=variable.numpy())
 
 
 def save_weights_to_h5(model, target):
