@@ -187,7 +187,7 @@ def check_config(config, custom_objects=None):
         class_name = config["class_name"]
         if class_name in DATA_CLASSES:
             return
-        if class_name in ("__lambda__", "Lambda"):
+        if class_name == "__lambda__":
             raise ValueError(LAMBDA_MESSAGE)
         locate(config, custom_objects)
         check_config(config["config"], custom_objects)
