@@ -81,11 +81,12 @@ class Registry:
         name = config.get("registered_name") or config["class_name"]
         if name in ("function", "builtins"):
             name = config["config"]
-        cls = self.lookup(name, custom_objects)
-        inner = config.get("config")
-        if not isinstance(inner, dict):
-            return cls
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+        with CustomObjectScope(custom_objects):  # nested objects resolve them too
+            cls = self.lookup(name)
+            inner = config.get("config")
+            if not isinstance(inner, dict):
+                return cls
+            return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
 
     def unknown_message(self, name):
         import difflib  # lazy: only an error message needs it
@@ -147,3 +148,51 @@ def register_keras_serializable(package="Custom", name=None):
         CUSTOM_OBJECTS.add(obj, f"{package}>{short}", short, replace=True)
         return obj
     return decorate
+
+
+class CustomObjectScope:
+    """``with CustomObjectScope({"MyLayer": MyLayer}):`` makes the names resolvable inside."""
+
+    def __init__(self, custom_objects=None, *more):
+        self.custom_objects = {}
+        for table in (custom_objects,) + more:
+            self.custom_objects.update(table or {})
+        self._saved, self._added = {}, []
+
+    def __enter__(self):
+        entries = CUSTOM_OBJECTS._entries
+        self._saved = {k: entries[k] for k in self.custom_objects if k in entries}
+        self._added = [k for k in self.custom_objects if k not in entries]
+        entries.update(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc_info):
+        entries = CUSTOM_OBJECTS._entries
+        for key in self._added:
+            entries.pop(key, None)
+        entries.update(self._saved)
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_custom_objects():
+    """The live dict of registered custom objects (``"package>Name"`` and ``"Name"`` keys)."""
+    return CUSTOM_OBJECTS._entries
+
+
+def get_registered_name(obj):
+    """The name ``obj`` is registered under (``"Custom>MyLayer"``), or its ``__name__``."""
+    for name, entry in CUSTOM_OBJECTS._entries.items():
+        if entry is obj and ">" in name:
+            return name
+    return CUSTOM_OBJECTS.name_of(obj) or getattr(obj, "__name__", None)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered as ``name`` (custom objects first), or None."""
+    for table in (custom_objects, CUSTOM_OBJECTS._entries, module_objects):
+        if table and name in table:
+            return table[name]
+    return None

@@ -154,3 +154,15 @@ def test_keras_random_sampling_functions():
     dropped = r.dropout(np.ones((100, 100), "float32"), 0.25, seed=1).numpy()
     assert set(np.unique(dropped)) == {0.0, np.float32(1 / 0.75)}
     assert keras.backend.backend() == keras.config.backend() == "numpy"
+
+
+def test_custom_objects_given_to_deserialize_reach_nested_configs():
+    def unregistered_activation(x):
+        return x
+
+    config = keras.layers.serialize(keras.layers.Dense(2, activation=unregistered_activation))
+    with pytest.raises(ValueError, match="unregistered_activation"):
+        keras.layers.deserialize(config)
+    layer = keras.layers.deserialize(
+        config, custom_objects={"unregistered_activation": unregistered_activation})
+    assert layer.activation is unregistered_activation

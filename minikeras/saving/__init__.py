@@ -9,11 +9,10 @@ Formats (see docs/saving.md):
 Files hold data, never code: classes are found through the registries (and
 ``register_keras_serializable`` / ``custom_objects``) only. h5py is imported on first use.
 """
-from ..registry import register_keras_serializable
+from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                        get_registered_name, get_registered_object, register_keras_serializable)
 from .api import load_model, load_weights, model_from_json, save_model, save_weights
-from .serialization import (CustomObjectScope, custom_object_scope, deserialize_keras_object,
-                            get_custom_objects, get_registered_name, get_registered_object,
-                            serialize_keras_object)
+from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",

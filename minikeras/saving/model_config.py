@@ -18,9 +18,9 @@ import warnings
 
 import numpy as np
 
-from ..registry import CUSTOM_OBJECTS
-from .serialization import (CustomObjectScope, check_config, from_config, is_object_config,
-                            locate, strip_shared_ids)
+from ..registry import CUSTOM_OBJECTS, CustomObjectScope
+from .serialization import (check_config, from_config, is_object_config, locate,
+                            strip_shared_ids)
 
 
 # ---- writing ----------------------------------------------------------------------------------
@@ -32,6 +32,8 @@ def serialize_model(model, include_compile=True):
     builtin = LAYERS.name_of(cls) is not None and registered is None
     config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
               "config": model.get_config(), "registered_name": registered}
+    if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
+        config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
     shape = getattr(model, "_build_input_shape", None)
     if model.built and shape is not None:
         config["build_config"] = {"input_shape": list(shape)}
@@ -88,9 +90,18 @@ def _legacy_layers(config):
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         return config
     config = dict(config)
-    config["layers"] = [{"class_name": e.get("registered_name") or e["class_name"],
-                         "config": _legacy_layers(e.get("config"))} for e in config["layers"]]
+    config["layers"] = [_legacy_entry(e) for e in config["layers"]]
     return config
+
+
+def _legacy_entry(entry):
+    """A legacy layer entry: no ``module``; a functional model's ``name`` and calls kept."""
+    legacy = {"class_name": entry.get("registered_name") or entry["class_name"],
+              "config": _legacy_layers(entry.get("config"))}
+    for key in ("name", "inbound_nodes"):
+        if key in entry:
+            legacy[key] = entry[key]
+    return legacy
 
 
 def training_config(model):
@@ -113,7 +124,6 @@ def model_from_config(config, custom_objects=None, compile=True):
         raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
                          f"Received: {str(config)[:200]}")
     config = strip_shared_ids(config)
-    _refuse_functional(config)
     check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
     with CustomObjectScope(custom_objects):
         cls = locate(config, custom_objects)
@@ -136,16 +146,6 @@ def model_from_legacy_config(model_config, custom_objects=None):
         inner = {"layers": inner}
     return model_from_config({"class_name": model_config["class_name"], "config": inner},
                              custom_objects, compile=False)
-
-
-def _refuse_functional(config):
-    inner = config.get("config") or {}
-    if config.get("class_name") == "Functional" or (
-            isinstance(inner, dict) and "input_layers" in inner):
-        raise NotImplementedError(
-            "This file holds a functional-API model (keras.Model(inputs, outputs)), which "
-            "minikeras cannot build yet. Rebuild the architecture as a keras.Sequential (or a "
-            "subclassed keras.Model) in code and load the weights with model.load_weights().")
 
 
 def _build(model, input_shape):

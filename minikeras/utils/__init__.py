@@ -1,11 +1,9 @@
 """keras.utils: data helpers, seeding, progress bars, serialization and naming."""
 from ..backend import clear_session
 from ..random import set_random_seed
-from ..registry import register_keras_serializable
-from ..saving.serialization import (CustomObjectScope, custom_object_scope,
-                                    deserialize_keras_object, get_custom_objects,
-                                    get_registered_name, get_registered_object,
-                                    serialize_keras_object)
+from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                        get_registered_name, get_registered_object, register_keras_serializable)
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
 from .model_utils import (model_to_dot, pack_x_y_sample_weight, pad_sequences, plot_model,
                           unpack_x_y_sample_weight)
