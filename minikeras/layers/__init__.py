@@ -9,8 +9,15 @@ from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separabl
                                       SeparableConv2D, SeparableConvolution1D,
                                       SeparableConvolution2D)
 from .core import Activation, Dense, Input, InputLayer
+from .cropping import Cropping1D, Cropping2D, Cropping3D
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+                      add, average, concatenate, dot, maximum, minimum, multiply, subtract)
+from .misc import (ActivityRegularization, Identity, Lambda, Masking, Rescaling,
+                   UnitNormalization)
+from .noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+                    SpatialDropout2D, SpatialDropout3D)
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -61,3 +68,8 @@ __all__ += ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool
             "GlobalMaxPooling3D", "LayerNormalization", "MaxPool1D", "MaxPool2D", "MaxPool3D",
             "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
             "SeparableConvolution1D", "SeparableConvolution2D"]
+__all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D", "Cropping3D",
+            "GaussianDropout", "GaussianNoise", "Identity", "Lambda", "Masking", "Rescaling",
+            "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
+__all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
+            "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]

@@ -1,7 +1,12 @@
-"""Input, Dense and Activation."""
-from .. import activations, constraints, initializers, regularizers
+"""Input, Dense and Activation; KerasTensor and the symbolic (functional-API) call."""
+import numpy as np
+
+from .. import activations, backend, constraints, initializers, regularizers
+from ..autodiff import no_grad
 from ..autodiff import primitives as P
-from .layer import LAYERS, InputSpec, Layer
+from ..autodiff.tensor import Tensor
+from ..ops.core import convert_to_tensor
+from .layer import _CALLS, LAYERS, InputSpec, Layer, _edge_cast
 
 
 @LAYERS.register("InputLayer")
@@ -29,6 +34,7 @@ class InputLayer(Layer):
             input_tensor = KerasTensor(self.batch_shape, self.dtype, self.sparse, self.ragged,
                                        name=name)
         input_tensor.input_layer = self
+        Node(self, None, {}, [input_tensor])  # node 0: the model input, called on nothing
         self._set_symbolic(input_tensor, input_tensor)
 
     def get_config(self):
@@ -42,8 +48,12 @@ class KerasTensor:
 
     ``keras.Input(...)`` returns one (its ``input_layer`` starts a Sequential model); a built
     Sequential gives its layers' ``input`` / ``output`` and its ``inputs`` / ``outputs`` as
-    KerasTensors.
+    KerasTensors. Calling a layer on KerasTensors returns new ones that remember the call in
+    ``_keras_history`` = ``(layer, node_index, tensor_index)``: the graph a functional
+    ``keras.Model(inputs, outputs)`` is made of.
     """
+
+    _keras_history = None  # set by Node for tensors made by a layer call or keras.Input
 
     def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
                  input_layer=None):
@@ -61,6 +71,126 @@ class KerasTensor:
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
                 f"ragged={self.ragged}, name={self.name}>")
+
+
+class Node:
+    """One call of a layer on KerasTensors: the input structure, call kwargs and outputs.
+
+    Appended to ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
+    ``(layer, index of this node, index of the tensor among the outputs)``. An InputLayer's
+    node 0 has no inputs (``args`` is None).
+    """
+
+    __slots__ = ("layer", "args", "kwargs", "inputs", "outputs", "index")
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
+        self.inputs = [] if args is None else flatten(args)
+        self.outputs = list(outputs)
+        nodes = layer.__dict__.setdefault("_inbound_nodes", [])
+        self.index = len(nodes)
+        nodes.append(self)
+        for i, tensor in enumerate(self.outputs):
+            tensor._keras_history = (layer, self.index, i)
+
+    @property
+    def is_input(self):
+        return not self.inputs
+
+    def __repr__(self):
+        return f"<Node {self.layer.name}[{self.index}]>"
+
+
+def flatten(structure):
+    """The leaves of a tensor, or list / tuple / dict (sorted keys, as Keras) of them."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
+    return [structure]
+
+
+def map_structure(fn, structure):
+    """``structure`` with ``fn`` applied to every leaf (lists stay lists, tuples tuples)."""
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value) for key, value in structure.items()}
+    return fn(structure)
+
+
+def call_structured(layer, inputs, training, kwargs):
+    """``layer(inputs)`` for KerasTensors (a symbolic call) or a list / tuple / dict of arrays.
+
+    Returns NotImplemented when ``inputs`` holds neither (a plain nested list of numbers),
+    so that ``Layer.__call__`` converts it to one array as before.
+    """
+    leaves = flatten(inputs)
+    symbolic = [isinstance(leaf, KerasTensor) for leaf in leaves]
+    if any(symbolic):
+        if not all(symbolic):
+            raise TypeError(
+                f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
+                "arrays. In the functional API every input must come from `keras.Input(...)` "
+                "or from a layer called on one.")
+        return _symbolic_call(layer, inputs, training, kwargs)
+    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
+        return NotImplemented
+    tensors = map_structure(
+        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(_edge_cast(v)), inputs)
+    if not layer.built:
+        layer.build_from_shape(map_structure(lambda t: (None,) + tuple(t.shape[1:]), tensors))
+    outermost = _CALLS.depth == 0
+    if outermost:
+        _CALLS.outermost += 1
+    _CALLS.depth += 1
+    try:
+        if layer._call_takes_training:
+            out = layer.call(tensors, training=training, **kwargs)
+        else:
+            out = layer.call(tensors, **kwargs)
+    finally:
+        _CALLS.depth -= 1
+    if layer.activity_regularizer is not None:
+        layer._activity_losses = [layer.activity_regularizer(out) / max(out.shape[0], 1)]
+    return out
+
+
+def _symbolic_call(layer, inputs, training, kwargs):
+    """Build ``layer`` for the inputs' shapes and return KerasTensors for its outputs."""
+    shapes = map_structure(lambda t: tuple(t.shape), inputs)
+    if not layer.built:
+        layer.build_from_shape(shapes)
+    elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
+        problem = layer.input_spec.problem(inputs.shape)
+        if problem:
+            raise ValueError(
+                f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
+    call_kwargs = dict(kwargs)
+    if training is not None:
+        call_kwargs["training"] = training
+    leaves = flatten(inputs)
+    batch = leaves[0].shape[0] if leaves[0].shape else None
+    if all(d is not None for leaf in leaves for d in leaf.shape[1:]):
+        # Every size is known: run the layer on one sample of zeros (cheap, and exact for
+        # custom layers that have no compute_output_shape).
+        zeros = map_structure(lambda t: convert_to_tensor(
+            np.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype)), inputs)
+        with no_grad():
+            result = layer(zeros, **call_kwargs)
+        outputs = map_structure(lambda out: KerasTensor(
+            (batch,) + tuple(out.shape[1:]), backend.standardize_dtype(out.dtype)), result)
+    else:
+        result = layer.compute_output_shape(shapes)
+        dtype = leaves[0].dtype
+        if result and isinstance(result[0], (list, tuple)):
+            outputs = [KerasTensor(shape, dtype) for shape in result]
+        else:
+            outputs = KerasTensor(result, dtype)
+    Node(layer, inputs, call_kwargs, flatten(outputs))
+    if layer.__dict__.get("_symbolic") is None:
+        layer._set_symbolic(inputs, outputs)
+    return outputs
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

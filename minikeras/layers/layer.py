@@ -14,6 +14,7 @@ from ..variables import Variable, structure_changed
 LAYERS = Registry("layer")
 
 _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+_STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
 
 
 class InputSpec:
@@ -254,7 +255,16 @@ class Layer:
             cls.build = _marks_built(cls.__dict__["build"])
 
     def __call__(self, inputs, training=None, **kwargs):
-        x = inputs if isinstance(inputs, Tensor) else convert_to_tensor(_edge_cast(inputs))
+        if isinstance(inputs, Tensor):
+            x = inputs
+        else:
+            if isinstance(inputs, _STRUCTURES) or getattr(inputs, "_keras_history", 0) != 0:
+                # KerasTensors (the functional API) or a list / dict of arrays
+                from .core import call_structured
+                out = call_structured(self, inputs, training, kwargs)
+                if out is not NotImplemented:
+                    return out
+            x = convert_to_tensor(_edge_cast(inputs))
         if not self.built:
             self.build_from_shape((None,) + tuple(x.shape[1:]))
             self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these

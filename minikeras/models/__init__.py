@@ -1,11 +1,12 @@
 """keras.models: Model, Sequential, and the file functions (loaded on first use)."""
 from .cloning import clone_model
+from .functional import Functional
 from .model import Model
 from .sequential import Sequential
 
 _FROM_SAVING = ("load_model", "model_from_json", "save_model")
 
-__all__ = ["Model", "Sequential", "clone_model", *_FROM_SAVING]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", *_FROM_SAVING]
 
 
 def __getattr__(name):

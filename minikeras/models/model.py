@@ -4,13 +4,21 @@ from .trainer import Trainer
 
 
 class Model(Trainer, Layer):
-    """Base of every trainable model. Subclass it and define ``call``, or use Sequential."""
+    """Base of every trainable model: ``keras.Model(inputs, outputs)`` (the functional API),
+    a subclass that defines ``call``, or Sequential."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional  # Model(inputs, outputs) is a Functional model
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, trainable=True, name=None, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise NotImplementedError(
-                "The functional API `Model(inputs, outputs)` is not supported by minikeras yet; "
-                "use `keras.Sequential([...])` or subclass `keras.Model`.")
+                "A subclass of keras.Model that passes `inputs` / `outputs` to "
+                "`Model.__init__` is not supported by minikeras yet; build the graph with "
+                "`keras.Model(inputs, outputs)` itself, or define `call` in the subclass.")
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
 

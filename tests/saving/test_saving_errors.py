@@ -213,11 +213,11 @@ def test_stored_lambdas_are_refused_even_without_safe_mode(tmp_path):
         keras.models.load_model(tmp_path / "lam.keras", safe_mode=False)
 
 
-def test_functional_configs_are_not_supported_yet():
+def test_functional_config_without_inputs_is_a_clear_error():
     text = json.dumps({"module": "keras", "class_name": "Functional", "registered_name": None,
                        "config": {"name": "f", "layers": [], "input_layers": [],
                                   "output_layers": []}})
-    with pytest.raises(NotImplementedError, match="functional"):
+    with pytest.raises(ValueError, match="`inputs` argument cannot be empty"):
         keras.models.model_from_json(text)
 
 

@@ -1,0 +1,342 @@
+"""Merge layers: combine a list of tensors (Add, Concatenate, Dot, ...) and their functions.
+
+Each layer is called on a list of tensors, ``keras.layers.Add()([a, b])``; the functional
+forms ``keras.layers.add([a, b])`` build the layer and call it in one go.
+"""
+from .. import ops
+from .layer import LAYERS, Layer
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def _shape_list(layer, input_shape, minimum=1):
+    """The list of input shapes a merge layer was built or called with (checked)."""
+    if not isinstance(input_shape, (list, tuple)) or not input_shape or \
+            not all(isinstance(s, (list, tuple)) for s in input_shape):
+        raise ValueError(
+            f"A `{type(layer).__name__}` layer should be called on a list of inputs, e.g. "
+            f"`{type(layer).__name__}()([a, b])`. Received: input_shape={input_shape}")
+    shapes = [tuple(s) for s in input_shape]
+    if len(shapes) < minimum:
+        raise ValueError(
+            f"A `{type(layer).__name__}` layer should be called on a list of at least "
+            f"{minimum} inputs. Received {len(shapes)} input(s) with shapes "
+            f"{[_fmt(s) for s in shapes]}.")
+    return shapes
+
+
+def _broadcast(layer, first, second):
+    """Keras's element-wise output shape: sizes must agree or be 1 (None stays unknown)."""
+    if len(first) < len(second):
+        first, second = second, first
+    pad = len(first) - len(second)
+    # fewer axes: new axes of size 1 go right after the batch axis
+    second = second[:1] + (1,) * pad + second[1:] if second else (1,) * pad
+    out = [first[0] if first[0] is not None else second[0]]
+    for a, b in zip(first[1:], second[1:]):
+        if a is None or b is None:
+            out.append(None)
+        elif a == 1 or b == 1 or a == b:
+            out.append(b if a == 1 else a)
+        else:
+            raise ValueError(
+                f"Layer '{layer.name}' ({type(layer).__name__}): inputs have incompatible "
+                f"shapes. Received shapes {_fmt(first)} and {_fmt(second)}; every axis but "
+                "the batch axis must have the same size (or size 1).")
+    return tuple(out)
+
+
+class Merge(Layer):
+    """Base of the element-wise merge layers: ``call`` folds ``_merge`` over the inputs."""
+
+    _minimum_inputs = 1
+
+    def build(self, input_shape):
+        shapes = _shape_list(self, input_shape, self._minimum_inputs)
+        out = shapes[0]
+        for shape in shapes[1:]:
+            out = _broadcast(self, out, shape)
+
+    def call(self, inputs):
+        inputs = _as_list(self, inputs)
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = self._merge(output, x)
+        return output
+
+    def compute_output_shape(self, input_shape):
+        shapes = _shape_list(self, input_shape, self._minimum_inputs)
+        out = shapes[0]
+        for shape in shapes[1:]:
+            out = _broadcast(self, out, shape)
+        return out
+
+
+def _as_list(layer, inputs):
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"A `{type(layer).__name__}` layer should be called on a list of "
+                         f"inputs. Received: inputs={inputs!r}")
+    if len(inputs) < getattr(layer, "_minimum_inputs", 1):
+        raise ValueError(f"A `{type(layer).__name__}` layer should be called on a list of at "
+                         f"least {layer._minimum_inputs} inputs. Received {len(inputs)}.")
+    inputs = list(inputs)
+    # inputs of lower rank get new axes of size 1 right after the batch axis (as Keras)
+    rank = max(x.ndim for x in inputs)
+    for i, x in enumerate(inputs):
+        while x.ndim < rank:
+            x = ops.expand_dims(x, 1)
+        inputs[i] = x
+    return inputs
+
+
+@LAYERS.register("Add")
+class Add(Merge):
+    """Element-wise sum of its inputs.
+
+    Formula: ``output = x_1 + x_2 + ... + x_n`` (sizes 1 broadcast).
+    """
+
+    def _merge(self, a, b):
+        return ops.add(a, b)
+
+
+@LAYERS.register("Subtract")
+class Subtract(Merge):
+    """Element-wise difference of exactly two inputs.
+
+    Formula: ``output = x_1 - x_2``.
+    """
+
+    _minimum_inputs = 2
+
+    def build(self, input_shape):
+        shapes = _shape_list(self, input_shape)
+        if len(shapes) != 2:
+            raise ValueError("A `Subtract` layer should be called on exactly 2 inputs. "
+                             f"Received {len(shapes)} inputs with shapes "
+                             f"{[_fmt(s) for s in shapes]}.")
+        super().build(shapes)
+
+    def _merge(self, a, b):
+        return ops.subtract(a, b)
+
+
+@LAYERS.register("Multiply")
+class Multiply(Merge):
+    """Element-wise product of its inputs.
+
+    Formula: ``output = x_1 * x_2 * ... * x_n``.
+    """
+
+    def _merge(self, a, b):
+        return ops.multiply(a, b)
+
+
+@LAYERS.register("Average")
+class Average(Merge):
+    """Element-wise mean of its inputs.
+
+    Formula: ``output = (x_1 + ... + x_n) / n``.
+    """
+
+    def call(self, inputs):
+        total = super().call(inputs)
+        return ops.divide(total, float(len(inputs)))
+
+    def _merge(self, a, b):
+        return ops.add(a, b)
+
+
+@LAYERS.register("Maximum")
+class Maximum(Merge):
+    """Element-wise maximum of its inputs.
+
+    Formula: ``output = max(x_1, ..., x_n)``.
+    """
+
+    def _merge(self, a, b):
+        return ops.maximum(a, b)
+
+
+@LAYERS.register("Minimum")
+class Minimum(Merge):
+    """Element-wise minimum of its inputs.
+
+    Formula: ``output = min(x_1, ..., x_n)``.
+    """
+
+    def _merge(self, a, b):
+        return ops.minimum(a, b)
+
+
+@LAYERS.register("Concatenate")
+class Concatenate(Layer):
+    """Joins its inputs along ``axis``; every other axis must have the same size.
+
+    Formula: ``output = concatenate([x_1, ..., x_n], axis)``.
+
+    Args:
+        axis: the axis to join along (default -1, the last).
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def _check(self, input_shape):
+        shapes = _shape_list(self, input_shape)
+        rank = len(shapes[0])
+        axis = self.axis % rank if -rank <= self.axis < rank else None
+        if axis is None or axis == 0 or any(len(s) != rank for s in shapes):
+            raise ValueError(
+                f"A `Concatenate` layer (axis={self.axis}) requires inputs of the same rank, "
+                "joined along an axis other than the batch axis. Received: input_shape="
+                f"{[_fmt(s) for s in shapes]}")
+        for shape in shapes[1:]:
+            for i, (a, b) in enumerate(zip(shapes[0], shape)):
+                if i not in (0, axis) and a is not None and b is not None and a != b:
+                    raise ValueError(
+                        f"A `Concatenate` layer requires inputs with matching shapes except "
+                        f"for the concatenation axis ({self.axis}). Received: input_shape="
+                        f"{[_fmt(s) for s in shapes]} (axis {i}: {a} != {b}).")
+        return shapes, axis
+
+    def build(self, input_shape):
+        self._check(input_shape)
+
+    def call(self, inputs):
+        return ops.concatenate(list(inputs), axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shapes, axis = self._check(input_shape)
+        out = list(shapes[0])
+        sizes = [s[axis] for s in shapes]
+        out[axis] = None if any(d is None for d in sizes) else sum(sizes)
+        return tuple(out)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@LAYERS.register("Dot")
+class Dot(Layer):
+    """Batch-wise dot product of two inputs along ``axes``.
+
+    Formula: ``output[b, ...] = sum_k x_1[b, ..., k, ...] * x_2[b, ..., k, ...]`` over the
+    axes ``axes`` (one per input); with ``normalize=True`` each input is first divided by
+    its L2 norm along that axis, giving the cosine similarity. Two inputs of shape
+    (batch, d) give (batch, 1).
+
+    Args:
+        axes: an int (the same axis of both inputs) or a pair ``(axis_1, axis_2)``.
+        normalize: L2-normalize both inputs along the dot axis first.
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError("Invalid type for argument `axes`: it should be a list or an "
+                                f"int. Received: axes={axes}")
+            if len(axes) != 2 or not all(isinstance(a, int) for a in axes):
+                raise ValueError("Invalid format for argument `axes`: it should contain two "
+                                 f"integers. Received: axes={axes}")
+            axes = list(axes)
+        self.axes = axes
+        self.normalize = normalize
+
+    def _axes(self, shapes):
+        axes = [self.axes, self.axes] if isinstance(self.axes, int) else self.axes
+        return [a % len(s) if a < 0 else a for a, s in zip(axes, shapes)]
+
+    def _shapes(self, input_shape):
+        shapes = _shape_list(self, input_shape)
+        if len(shapes) != 2:
+            raise ValueError("A `Dot` layer should be called on a list of 2 inputs. "
+                             f"Received: input_shape={[_fmt(s) for s in shapes]}")
+        if any(len(s) < 2 for s in shapes):
+            raise ValueError("A `Dot` layer needs inputs of rank >= 2 (a batch axis and at "
+                             f"least one more). Received: {[_fmt(s) for s in shapes]}")
+        axes = self._axes(shapes)
+        if 0 in axes or any(a >= len(s) for a, s in zip(axes, shapes)):
+            raise ValueError(f"A `Dot` layer cannot contract axis {self.axes} of inputs with "
+                             f"shapes {[_fmt(s) for s in shapes]} (axis 0 is the batch axis).")
+        d1, d2 = shapes[0][axes[0]], shapes[1][axes[1]]
+        if d1 is not None and d2 is not None and d1 != d2:
+            raise ValueError(
+                f"Incompatible input shapes: axis values {d1} (at axis {axes[0]}) != {d2} (at "
+                f"axis {axes[1]}). Full input shapes: {_fmt(shapes[0])}, {_fmt(shapes[1])}")
+        return shapes, axes
+
+    def build(self, input_shape):
+        self._shapes(input_shape)
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError("A `Dot` layer should be called on exactly 2 inputs.")
+        x, y = inputs
+        a0, a1 = self._axes([x.shape, y.shape])
+        if self.normalize:
+            x, y = ops.normalize(x, axis=a0), ops.normalize(y, axis=a1)
+        batch = x.shape[0]
+        x_rest = [d for i, d in enumerate(x.shape) if i not in (0, a0)]
+        y_rest = [d for i, d in enumerate(y.shape) if i not in (0, a1)]
+        # (batch, X, k) @ (batch, k, Y) -> (batch, X, Y), X and Y the remaining axes
+        x = ops.reshape(ops.moveaxis(x, a0, -1), (batch, -1, x.shape[a0]))
+        y = ops.reshape(ops.moveaxis(y, a1, 1), (batch, y.shape[a1], -1))
+        out = ops.matmul(x, y)
+        return ops.reshape(out, (batch,) + tuple(x_rest + y_rest or [1]))
+
+    def compute_output_shape(self, input_shape):
+        shapes, axes = self._shapes(input_shape)
+        first = [d for i, d in enumerate(shapes[0]) if i != axes[0]]
+        second = [d for i, d in enumerate(shapes[1]) if i not in (0, axes[1])]
+        out = first + second
+        return tuple(out if len(out) > 1 else out + [1])
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+# ---- functional forms -------------------------------------------------------------------------
+def add(inputs, **kwargs):
+    """``Add(**kwargs)(inputs)``: element-wise sum."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """``Subtract(**kwargs)(inputs)``: the difference of two inputs."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """``Multiply(**kwargs)(inputs)``: element-wise product."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """``Average(**kwargs)(inputs)``: element-wise mean."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """``Maximum(**kwargs)(inputs)``: element-wise maximum."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """``Minimum(**kwargs)(inputs)``: element-wise minimum."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """``Concatenate(axis, **kwargs)(inputs)``: join along ``axis``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """``Dot(axes, **kwargs)(inputs)``: batch-wise dot product of two inputs."""
+    return Dot(axes=axes, **kwargs)(inputs)

@@ -1,0 +1,312 @@
+"""The functional API: ``keras.Model(inputs, outputs)``, a model made of a graph of layer calls.
+
+Calling a layer on KerasTensors records a node (``layer._inbound_nodes``) and returns
+KerasTensors whose ``_keras_history`` points back at it. The model walks those histories
+from its outputs back to its inputs, orders the nodes by depth (as Keras does: deepest
+first, ties in the order a depth-first walk from the outputs meets them) and replays them
+on real tensors in ``call``. A layer called twice is one layer, so its weights are shared.
+"""
+from ..layers.core import InputLayer, KerasTensor, flatten
+from ..layers.layer import LAYERS, Layer, _edge_cast
+from ..autodiff.tensor import Tensor
+from ..ops.core import convert_to_tensor
+from . import functional_config
+from .model import Model
+
+_MULTI_IO = ("fit / evaluate / predict / train_on_batch of a functional model with several "
+             "inputs or outputs (x or y as a list or dict of arrays) are not supported by "
+             "minikeras yet; call the model directly (`model([a, b])`), or use one input and "
+             "one output (merge inputs with keras.layers.concatenate).")
+
+
+@LAYERS.register("Functional", "Model")  # "Model": Keras 2 configs
+class Functional(Model):
+    """A model defined by its input and output KerasTensors.
+
+    Args:
+        inputs: a ``keras.Input(...)`` tensor, or a list / dict of them.
+        outputs: a KerasTensor computed from the inputs, or a list / dict of them.
+        name: model name (default ``functional``, ``functional_1``, ...).
+        trainable: whether the model's weights are trainable.
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Layer.__init__(self, trainable=trainable, name=name, **kwargs)
+        self._init_trainer()
+        self._inputs_struct, self._outputs_struct = inputs, outputs
+        self._inputs, self._outputs = _check_tensors(inputs, "inputs"), \
+            _check_tensors(outputs, "outputs")
+        for x in self._inputs:
+            layer = x._keras_history[0] if x._keras_history else None
+            if not isinstance(layer, InputLayer):
+                raise NotImplementedError(
+                    f"Model inputs must come from `keras.Input(...)`; {x.name} (shape "
+                    f"{x.shape}) was made by layer '{getattr(layer, 'name', None)}'. Using an "
+                    "intermediate tensor as a model input is not supported by minikeras yet.")
+        graph = _map_graph(self._inputs, self._outputs)
+        self._nodes, self._run_order, self._layers = graph
+        self._node_set = set(self._nodes)
+        self.built = True
+        self._single_input = len(self._inputs) == 1
+
+    # ---- structure -------------------------------------------------------------------
+    @property
+    def layers(self):
+        """Every layer of the graph, InputLayers included, in Keras's order (by depth)."""
+        return list(self._layers)
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. "
+                             "Please use another name.")
+
+    def _sublayers(self):
+        return list(self._layers)
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        shapes = [x.shape for x in self._inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [x.shape for x in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_names(self):
+        return [x._keras_history[0].name for x in self._outputs]
+
+    # ---- running ---------------------------------------------------------------------
+    def call(self, inputs, training=None):
+        memo = {}
+        for tensor, value in zip(self._inputs, self._standardize(inputs)):
+            memo[id(tensor)] = value
+        for node in self._run_order:
+            args = node.args
+            args = memo[id(args)] if isinstance(args, KerasTensor) else _fill(args, memo)
+            kwargs = node.kwargs
+            if training is not None and "training" not in kwargs:
+                out = node.layer(args, training=training, **kwargs)
+            else:
+                out = node.layer(args, **kwargs)
+            if len(node.outputs) == 1:
+                memo[id(node.outputs[0])] = out
+            else:
+                for tensor, value in zip(node.outputs, flatten(out)):
+                    memo[id(tensor)] = value
+        return _fill(self._outputs_struct, memo, unpack=True)
+
+    def _standardize(self, inputs):
+        """The inputs as a list aligned with ``self._inputs``, shape-checked and converted."""
+        expected = self._inputs
+        if isinstance(inputs, dict):
+            names = [x._keras_history[0].name for x in expected]
+            struct = self._inputs_struct
+            keys = sorted(struct) if isinstance(struct, dict) else names
+            missing = [k for k in keys if k not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}' expects inputs named {keys}; the dict "
+                                 f"passed lacks {missing}. Received keys: {sorted(inputs)}")
+            values = [inputs[k] for k in keys]
+        elif isinstance(inputs, (list, tuple)):
+            values = list(inputs)
+        else:
+            values = [inputs]
+        if len(values) != len(expected):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(expected)} input(s) "
+                f"{[x.name for x in expected]}, but it was called on {len(values)}.")
+        out = []
+        for i, (value, ref) in enumerate(zip(values, expected)):
+            if not isinstance(value, Tensor):
+                value = convert_to_tensor(_edge_cast(value))
+            shape, ref_shape = value.shape, ref.shape
+            if len(shape) == len(ref_shape) + 1 and shape[-1] == 1:
+                value = value.reshape(shape[:-1])  # Keras squeezes a trailing axis of 1
+            elif len(shape) == len(ref_shape) - 1 and ref_shape[-1] == 1:
+                value = value.reshape(shape + (1,))
+            shape = value.shape
+            if len(shape) != len(ref_shape) or any(
+                    r is not None and d != r for d, r in zip(shape, ref_shape)):
+                raise ValueError(
+                    f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
+                    f"shape={_fmt(ref_shape)}, found shape={_fmt(value.shape)} (input "
+                    f"'{ref._keras_history[0].name}').")
+            out.append(value)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shapes = [x.shape for x in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    # ---- the trainer works with one input and one output -----------------------------
+    def _multi_io(self):
+        return len(self._inputs) > 1 or len(self._outputs) > 1
+
+    def _checked_data(self, x, y, sample_weight, training):
+        if self._multi_io() or isinstance(x, (dict, list, tuple)) or \
+                isinstance(y, (dict, list, tuple)):
+            raise NotImplementedError(_MULTI_IO)
+        return super()._checked_data(x, y, sample_weight, training)
+
+    def predict(self, x, *args, **kwargs):
+        if self._multi_io() or isinstance(x, (dict, list, tuple)):
+            raise NotImplementedError(_MULTI_IO)
+        return super().predict(x, *args, **kwargs)
+
+    def predict_on_batch(self, x):
+        if self._multi_io():
+            raise NotImplementedError(_MULTI_IO)
+        return super().predict_on_batch(x)
+
+    def compile(self, *args, **kwargs):
+        if self._multi_io():
+            raise NotImplementedError(_MULTI_IO)
+        return super().compile(*args, **kwargs)
+
+    # ---- summary and config ----------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras 3's layer table; a branching graph gets a ``Connected to`` column."""
+        from .functional_summary import print_functional_summary
+        print_functional_summary(self, line_length=line_length, positions=positions,
+                                 print_fn=print_fn, show_trainable=show_trainable)
+
+    def get_config(self):
+        return functional_config.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        inputs, outputs, rest = functional_config.rebuild_graph(config, custom_objects)
+        return cls(inputs, outputs, **rest)
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def _check_tensors(structure, argument):
+    flat = flatten(structure)
+    if not flat:
+        raise ValueError(f"`{argument}` argument cannot be empty. Received: {argument}="
+                         f"{structure!r}")
+    for x in flat:
+        if not isinstance(x, KerasTensor):
+            raise ValueError(
+                f"All `{argument}` values must be KerasTensors (from `keras.Input(...)` or a "
+                f"layer called on one). Received: {argument}={structure!r} including {x!r} of "
+                f"type {type(x).__name__}")
+        if x._keras_history is None:
+            raise ValueError(
+                f"The tensor {x.name} (shape {_fmt(x.shape)}) in `{argument}` was not made by "
+                "`keras.Input(...)` or by calling a layer, so the model cannot trace it.")
+    return flat
+
+
+def _fill(structure, memo, unpack=False):
+    """``structure`` with each KerasTensor replaced by its computed value."""
+    if isinstance(structure, KerasTensor):
+        return memo[id(structure)]
+    if isinstance(structure, (list, tuple)):
+        if unpack and len(structure) == 1:
+            return _fill(structure[0], memo)
+        return type(structure)(_fill(item, memo) for item in structure)
+    if isinstance(structure, dict):
+        return {key: _fill(value, memo) for key, value in structure.items()}
+    return structure
+
+
+def _node_of(tensor):
+    layer, node_index, _ = tensor._keras_history
+    return layer._inbound_nodes[node_index]
+
+
+def _map_graph(inputs, outputs):
+    """(nodes, non-input nodes in run order, layers in Keras's order) between the tensors.
+
+    Raises ValueError naming the tensor when an output needs a ``keras.Input`` that is not
+    among ``inputs`` (a disconnected graph), for cycles and for duplicate layer names.
+    """
+    input_ids = {id(x) for x in inputs}
+    order, layer_index = [], {}
+    finished, in_progress = set(), set()
+
+    def enter(tensor):
+        node = _node_of(tensor)
+        if node in finished:
+            return None
+        if node in in_progress:
+            raise ValueError(f"Tensor {tensor.name} from layer '{node.layer.name}' is part of "
+                             "a cycle.")
+        layer_index.setdefault(node.layer, len(layer_index))
+        in_progress.add(node)
+        if node.is_input and id(tensor) not in input_ids:
+            raise ValueError(
+                f"Graph disconnected: the model's outputs need the input tensor "
+                f"{tensor.name} (shape {_fmt(tensor.shape)}, from Input layer "
+                f"'{node.layer.name}'), which is not among the model's `inputs` "
+                f"{[x.name for x in inputs]}. Pass it in `inputs`, or build the outputs from "
+                "the given inputs only.")
+        children = [] if node.is_input else node.inputs
+        return [node, iter(children)]
+
+    for output in outputs:  # iterative depth-first walk: deep graphs need no recursion
+        root = enter(output)
+        stack = [root] if root is not None else []
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is not None:
+                frame = enter(child)
+                if frame is not None:
+                    stack.append(frame)
+                continue
+            stack.pop()
+            in_progress.discard(node)
+            finished.add(node)
+            order.append(node)
+
+    # depth: the longest path to an output (outputs are 0); a layer takes its deepest node's
+    node_depth, layer_depth = {}, {}
+    for node in reversed(order):
+        depth = node_depth.setdefault(node, 0)
+        depth = max(depth, layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = depth
+        node_depth[node] = depth
+        for parent in {id(p): p for p in map(_node_of, node.inputs)}.values():
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for x in inputs:  # inputs that no output uses are still part of the model
+        node = _node_of(x)
+        if node.layer not in layer_depth:
+            layer_depth[node.layer], layer_index[node.layer] = 0, -1
+            node_depth[node] = 0
+    by_depth = {}
+    for node, depth in node_depth.items():
+        by_depth.setdefault(depth, []).append(node)
+    run_order = [n for d in sorted(by_depth, reverse=True) for n in by_depth[d]
+                 if not n.is_input]
+    layers = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], layer_index[layer]))
+    names = [layer.name for layer in layers]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
+                             "model. All layer names should be unique.")
+    return list(node_depth), run_order, layers

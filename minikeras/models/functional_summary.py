@@ -1,0 +1,88 @@
+"""summary() of a functional model: Keras 3's table, with ``Connected to`` for branching graphs.
+
+A graph that is a plain chain (one call per depth, one input per call, no shared layer)
+prints like a Sequential (88 columns: ``Layer (type)``, ``Output Shape``, ``Param #``);
+any other graph gets a fourth column ``Connected to`` listing the inputs of each call as
+``layer_name[node][tensor]`` (108 columns, positions 0.3 / 0.56 / 0.74 / 1.0).
+InputLayers are rows too, as in Keras 3.
+"""
+from ..utils.summary import (_BOTTOM, _HEAD_RULE, _RULE, _TOP, _border, _console_width,
+                             _inner_widths, _row, _shape_text, _totals)
+
+
+def _chain_like(model):
+    """True for a plain chain: one input and output, single-input calls, no shared layer."""
+    by_layer = {}
+    for node in model._nodes:
+        by_layer.setdefault(id(node.layer), []).append(node)
+    if any(len(nodes) > 1 for nodes in by_layer.values()):
+        return False
+    if any(len(node.inputs) > 1 for node in model._nodes):
+        return False
+    # a chain: each tensor feeds at most one call
+    used = {}
+    for node in model._nodes:
+        for tensor in node.inputs:
+            used[id(tensor)] = used.get(id(tensor), 0) + 1
+    return all(count == 1 for count in used.values()) and len(model._inputs) == 1 and \
+        len(model._outputs) == 1
+
+
+def _output_shape(model, layer):
+    for node in layer._inbound_nodes:
+        if node in model._node_set:
+            shapes = [_shape_text(t.shape) for t in node.outputs]
+            return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+    return "?"
+
+
+def _connections(model, layer):
+    parts = []
+    for node in layer._inbound_nodes:
+        if node not in model._node_set:
+            continue
+        for tensor in node.inputs:
+            source, node_index, tensor_index = tensor._keras_history
+            parts.append(f"{source.name}[{node_index}][{tensor_index}]")
+    return ", ".join(parts) or "-"
+
+
+def print_functional_summary(model, line_length=None, positions=None, print_fn=None,
+                             show_trainable=False):
+    """Print (or pass to ``print_fn``) the summary table of a functional model."""
+    print_fn = print_fn or print
+    chain = _chain_like(model)
+    console = _console_width()
+    default = (88 if chain else 108) + (12 if show_trainable else 0)
+    line_length = min(line_length or min(default, console - 4), console)
+    headers = ["Layer (type)", "Output Shape", "Param #"]
+    aligns = ["left", "left", "right"]
+    if not chain:
+        headers.append("Connected to")
+        aligns.append("left")
+    positions = list(positions or ([0.45, 0.8, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]))
+    if positions[-1] > 1:  # Keras 2 style absolute positions
+        positions = [p / positions[-1] for p in positions]
+    if show_trainable:
+        positions = [p * 0.9 for p in positions] + [1.0]
+        headers.append("Trainable")
+        aligns.append("center")
+    widths = _inner_widths(line_length, positions)
+    lines = [f'Model: "{model.name}"', _border(_TOP, widths)]
+    lines += _row(headers, widths, aligns, bar="┃")
+    lines.append(_border(_HEAD_RULE, widths))
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+        row = [f"{layer.name} ({type(layer).__name__})", _output_shape(model, layer), params]
+        if not chain:
+            row.append(_connections(model, layer))
+        if show_trainable:
+            row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        lines += _row(row, widths, aligns)
+        if i < len(layers) - 1:
+            lines.append(_border(_RULE, widths))
+    lines.append(_border(_BOTTOM, widths))
+    lines += _totals(model)
+    for line in lines:
+        print_fn(line)

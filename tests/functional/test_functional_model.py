@@ -1,0 +1,207 @@
+"""keras.Model(inputs, outputs): graph tracing, layer order, running, training, summary, errors."""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers
+from minikeras.models.functional import Functional
+
+
+def residual_model():
+    inp = keras.Input((3,), name="x")
+    h = layers.Dense(3, activation="relu", name="hidden")(inp)
+    out = layers.Add(name="skip")([h, inp])
+    return keras.Model(inp, out, name="res")
+
+
+def test_model_with_inputs_and_outputs_is_functional():
+    model = residual_model()
+    assert isinstance(model, Functional) and isinstance(model, keras.Model)
+    assert isinstance(keras.models.Model(inputs=model.input, outputs=model.output), Functional)
+    assert model.name == "res"
+
+
+def test_residual_block_computes_relu_of_dense_plus_input():
+    model = residual_model()
+    model.get_layer("hidden").set_weights([2 * np.eye(3, dtype="float32"),
+                                           np.array([1, -1, 0], "float32")])
+    x = np.array([[1.0, 2.0, -3.0], [-1.0, 0.25, 0.5]], "float32")
+    expected = np.maximum(2 * x + np.array([1, -1, 0]), 0) + x  # relu(x W + b) + x
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
+    np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6)
+
+
+def test_layers_in_keras_order_include_the_input_layers():
+    a, b = keras.Input((2,), name="a"), keras.Input((3,), name="b")
+    left = layers.Dense(4, name="left")(a)
+    right = layers.Dense(4, name="right")(layers.Dense(5, name="pre")(b))
+    out = layers.Dense(1, name="out")(layers.concatenate([left, right], name="cat"))
+    model = keras.Model([a, b], out)
+    # deepest first; ties in the order a walk from the output meets them
+    assert [layer.name for layer in model.layers] == ["b", "a", "pre", "left", "right", "cat",
+                                                      "out"]
+    assert [w.path for w in model.weights] == [
+        "pre/kernel", "pre/bias", "left/kernel", "left/bias", "right/kernel", "right/bias",
+        "out/kernel", "out/bias"]
+    assert model.get_layer("cat").name == "cat" and model.get_layer(index=0).name == "b"
+    assert model.input_shape == [(None, 2), (None, 3)] and model.output_shape == (None, 1)
+    assert model.inputs == [a, b] and model.outputs == [out] and model.output is out
+
+
+def test_two_branch_concatenate_model_runs_on_a_list_and_a_dict():
+    a, b = keras.Input((2,), name="ina"), keras.Input((1,), name="inb")
+    out = layers.Concatenate(name="joined")([a, layers.Dense(2, name="d")(b)])
+    model = keras.Model([a, b], out)
+    model.get_layer("d").set_weights([np.array([[1.0, -1.0]], "float32"), np.zeros(2, "float32")])
+    xa, xb = np.array([[1.0, 2.0]], "float32"), np.array([[3.0]], "float32")
+    expected = [[1.0, 2.0, 3.0, -3.0]]
+    np.testing.assert_allclose(model([xa, xb]).numpy(), expected)
+    np.testing.assert_allclose(model({"ina": xa, "inb": xb}).numpy(), expected)
+    assert model.output_shape == (None, 4)
+
+
+def test_a_layer_used_twice_shares_its_weights():
+    inp = keras.Input((2,))
+    shared = layers.Dense(2, use_bias=False, name="shared")
+    model = keras.Model(inp, shared(shared(inp)))
+    assert len(model.weights) == 1 and [l.name for l in model.layers][-1] == "shared"
+    shared.set_weights([np.array([[0.0, 1.0], [2.0, 0.0]], "float32")])
+    x = np.array([[1.0, 3.0]], "float32")
+    w = shared.get_weights()[0]
+    np.testing.assert_allclose(model(x).numpy(), x @ w @ w)
+    np.testing.assert_allclose(model(x).numpy(), [[2.0, 6.0]])  # [1, 3] w = [6, 1]; [6, 1] w
+
+
+def test_multiple_outputs_when_called_directly():
+    inp = keras.Input((2,))
+    first = layers.Dense(1, name="first")(inp)
+    second = layers.Dense(3, name="second")(inp)
+    model = keras.Model(inp, [first, second])
+    outs = model(np.ones((4, 2), "float32"))
+    assert [o.shape for o in outs] == [(4, 1), (4, 3)]
+    assert model.output_names == ["first", "second"]
+
+
+def sequential_and_functional():
+    keras.random.set_random_seed(3)
+    seq = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"),
+                            layers.Dense(3, activation="softmax")])
+    inp = keras.Input((4,))
+    out = layers.Dense(3, activation="softmax")(layers.Dense(8, activation="relu")(inp))
+    fun = keras.Model(inp, out)
+    fun.set_weights(seq.get_weights())
+    return seq, fun
+
+
+def test_same_predictions_and_training_trajectory_as_sequential():
+    seq, fun = sequential_and_functional()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 4)).astype("float32")
+    y = rng.integers(0, 3, 40)
+    np.testing.assert_allclose(fun.predict(x, verbose=0), seq.predict(x, verbose=0), rtol=1e-6)
+    histories = []
+    for model in (seq, fun):
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9),
+                      "sparse_categorical_crossentropy", metrics=["accuracy"])
+        histories.append(model.fit(x, y, batch_size=8, epochs=3, shuffle=False,
+                                   verbose=0).history)
+    assert histories[0].keys() == histories[1].keys()
+    for key in histories[0]:
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-6)
+    for a, b in zip(seq.get_weights(), fun.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    assert histories[1]["loss"][-1] < histories[1]["loss"][0]
+
+
+def test_summary_lists_every_layer_with_connections(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    a, b = keras.Input((2,), name="in_a"), keras.Input((2,), name="in_b")
+    out = layers.Dense(1, name="head")(layers.Add(name="plus")([a, b]))
+    model = keras.Model([a, b], out, name="two")
+    lines = []
+    model.summary(print_fn=lines.append, line_length=108)
+    text = "\n".join(lines)
+    assert lines[0] == 'Model: "two"'
+    assert "Connected to" in lines[2]
+    for name in ("in_a (InputLayer)", "in_b (InputLayer)", "plus (Add)", "head (Dense)"):
+        assert name in text
+    assert "in_a[0][0], in_b[0][0]" in text and "plus[0][0]" in text
+    assert all(len(line) == 108 for line in lines[1:-3])  # Keras's 108 columns
+    assert " Total params: 3 (12.00 B)" in lines
+
+
+def test_summary_of_a_chain_has_three_columns():
+    inp = keras.Input((3,), name="inp")
+    model = keras.Model(inp, layers.Dense(2, name="d")(inp))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Connected to" not in "\n".join(lines) and "Param #" in lines[2]
+    assert any("inp (InputLayer)" in line and "(None, 3)" in line for line in lines)
+
+
+def test_output_not_connected_to_inputs_names_the_tensor():
+    a, b = keras.Input((2,), name="a_in"), keras.Input((2,), name="b_in")
+    out = layers.Dense(1)(b)
+    with pytest.raises(ValueError, match="Graph disconnected") as info:
+        keras.Model(a, out)
+    assert b.name in str(info.value) and "b_in" in str(info.value)
+
+
+def test_outputs_must_be_keras_tensors():
+    inp = keras.Input((2,))
+    with pytest.raises(ValueError, match="must be KerasTensors"):
+        keras.Model(inp, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="cannot be empty"):
+        keras.Model([], [])
+
+
+def test_duplicate_layer_names_are_refused():
+    inp = keras.Input((2,))
+    out = layers.Dense(2, name="same")(layers.Dense(2, name="same")(inp))
+    with pytest.raises(ValueError, match='"same" is used 2 times'):
+        keras.Model(inp, out)
+
+
+def test_calling_on_the_wrong_shape_names_both_shapes():
+    model = residual_model()
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(2, 4\)"):
+        model.predict(np.zeros((2, 4), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="expects 1 input"):
+        model([np.zeros((2, 3)), np.zeros((2, 3))])
+
+
+def test_layer_shape_error_is_raised_while_building_the_graph():
+    inp = keras.Input((3,))
+    dense = layers.Dense(2)
+    dense(inp)
+    with pytest.raises(ValueError, match="incompatible"):
+        dense(keras.Input((5,)))
+
+
+def test_several_inputs_or_outputs_cannot_be_trained_yet():
+    a, b = keras.Input((2,)), keras.Input((2,))
+    model = keras.Model([a, b], layers.add([a, b]))
+    with pytest.raises(NotImplementedError, match="several inputs or outputs"):
+        model.compile("sgd", "mse")
+    single = residual_model()
+    single.compile("sgd", "mse")
+    with pytest.raises(NotImplementedError, match="several inputs or outputs"):
+        single.fit([np.zeros((2, 3))], np.zeros((2, 3)), verbose=0)
+
+
+def test_nested_sequential_inside_a_functional_model():
+    block = keras.Sequential([layers.Dense(3, name="inner")], name="block")
+    inp = keras.Input((2,))
+    model = keras.Model(inp, layers.Dense(1, name="top")(block(inp)))
+    assert [l.name for l in model.layers] == [model.layers[0].name, "block", "top"]
+    assert len(model.weights) == 4
+    assert model.predict(np.ones((5, 2), "float32"), verbose=0).shape == (5, 1)
+
+
+def test_training_argument_reaches_dropout():
+    inp = keras.Input((100,))
+    model = keras.Model(inp, layers.Dropout(0.5)(inp))
+    x = np.ones((2, 100), "float32")
+    np.testing.assert_array_equal(model(x).numpy(), x)
+    dropped = model(x, training=True).numpy()
+    assert set(np.unique(dropped)) <= {0.0, 2.0} and (dropped == 0).any()
