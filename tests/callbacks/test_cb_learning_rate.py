@@ -47,7 +47,7 @@ def test_numpy_float_results_are_accepted():
     assert history.history["learning_rate"] == [0.25]
 
 
-def test_verbose_message(capsys):
+def test_scheduler_verbose_message(capsys):
     model = tiny_model()
     cb = keras.callbacks.LearningRateScheduler(lambda e, lr: 0.5, verbose=1)
     model.fit(X, Y, epochs=2, verbose=0, callbacks=[cb])
@@ -134,7 +134,7 @@ def test_accuracy_is_maximised():
     assert rates == f32([0.1, 0.1, 0.1, 0.05])
 
 
-def test_verbose_message(capsys):
+def test_plateau_verbose_message(capsys):
     fit_plateau([1, 1], factor=0.5, patience=1, verbose=1)
     new_lr = float(np.float32(0.1)) * 0.5   # old rate read back as a float, times factor
     assert capsys.readouterr().out == (
