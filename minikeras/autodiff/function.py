@@ -42,9 +42,6 @@ class Function:
     def backward(self, gy):
         raise NotImplementedError
 
-    def input_shapes(self):
-        return [x.shape for x in self.inputs]
-
 
 def _check_finite(fn, out):
     if np.issubdtype(out.dtype, np.inexact) and not np.all(np.isfinite(out)):

@@ -28,10 +28,6 @@ def enable_grad():
     return _set("enabled", True)
 
 
-def is_anomaly_enabled():
-    return _state["anomaly"]
-
-
 def detect_anomaly():
     """Context manager: raise as soon as any primitive produces NaN or Inf, naming it."""
     return _set("anomaly", True)
