@@ -51,6 +51,79 @@ def check_lengths(x, y, sample_weight=None):
             f"samples. Received: {detail}.")
 
 
+def is_structure(value):
+    return isinstance(value, (list, tuple, dict))
+
+
+def check_structure(value, name):
+    """A list / tuple / dict of arrays checked one by one: a list (tuples become lists) or dict."""
+    if isinstance(value, dict):
+        return {key: check_array(item, f"{name}[{key!r}]") for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if value and not any(isinstance(v, (list, tuple, dict)) or hasattr(v, "shape")
+                             for v in value):  # a plain nested list of numbers
+            return check_array(value, name)
+        return [check_array(item, f"{name}[{i}]") for i, item in enumerate(value)]
+    return check_array(value, name)
+
+
+def align_outputs(value, names, name):
+    """Per-output data (targets or sample weights) as a list in output order, None where absent.
+
+    ``value`` is a list in output order or a dict keyed by output name; one array stands for
+    every output only when ``name`` is ``sample_weight``.
+    """
+    if isinstance(value, dict):
+        unknown = [key for key in value if key not in names]
+        if unknown:
+            raise ValueError(f"`{name}` has key(s) {unknown} that are not outputs of the model. "
+                             f"Valid output names: {names}. Received keys: {list(value)}")
+        return [check_array(value.get(n), f"{name}[{n!r}]") for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ValueError(
+                f"The model has {len(names)} outputs {names}, but `{name}` is a list of "
+                f"{len(value)} arrays. Give one per output (None for an output without a "
+                "loss), or a dict keyed by output name.")
+        return [check_array(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return check_array(value, name)
+
+
+def check_cardinality(**structures):
+    """Every array in every structure must hold the same number of samples; returns that number."""
+    sizes = []
+    for name, value in structures.items():
+        if isinstance(value, dict):
+            sizes += [(f"{name}[{k!r}]", len(v)) for k, v in value.items() if v is not None]
+        elif isinstance(value, list):
+            sizes += [(f"{name}[{i}]", len(v)) for i, v in enumerate(value) if v is not None]
+        elif value is not None:
+            sizes.append((name, len(value)))
+    if len({n for _, n in sizes}) > 1:
+        detail = ", ".join(f"{label} sizes: {n}" for label, n in sizes)
+        raise ValueError(
+            "Data cardinality is ambiguous: all arrays must contain the same number of samples. "
+            f"Received: {detail}.")
+    return sizes[0][1] if sizes else 0
+
+
+def take(value, index):
+    """Rows ``index`` (an index array or slice) of an array, or of each array in a list / dict."""
+    if isinstance(value, list):
+        return [None if v is None else v[index] for v in value]
+    if isinstance(value, dict):
+        return {k: None if v is None else v[index] for k, v in value.items()}
+    return None if value is None else value[index]
+
+
+def num_samples(value):
+    if isinstance(value, list):
+        return len(next(v for v in value if v is not None))
+    if isinstance(value, dict):
+        return len(next(v for v in value.values() if v is not None))
+    return len(value)
+
+
 def _preview(value, limit=60):
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -62,15 +135,15 @@ def split_validation(arrays, validation_split):
         raise ValueError(
             "`validation_split` must be a float in the range [0, 1). "
             f"Received: validation_split={validation_split!r}")
-    n = len(arrays[0])
+    n = num_samples(arrays[0])
     index = int(math.floor(n * (1.0 - validation_split)))
     if index == 0 or index == n:
         raise ValueError(
             f"Training data contains {n} samples, which is not sufficient to split it into a "
             f"validation and training set as specified by `validation_split={validation_split}`. "
             "Either provide more data, or a different value for the `validation_split` argument.")
-    train = tuple(None if a is None else a[:index] for a in arrays)
-    val = tuple(None if a is None else a[index:] for a in arrays)
+    train = tuple(take(a, slice(None, index)) for a in arrays)
+    val = tuple(take(a, slice(index, None)) for a in arrays)
     return train, val
 
 

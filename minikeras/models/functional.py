@@ -13,12 +13,6 @@ from ..ops.core import convert_to_tensor
 from . import functional_config
 from .model import Model
 
-_MULTI_IO = ("fit / evaluate / predict / train_on_batch of a functional model with several "
-             "inputs or outputs (x or y as a list or dict of arrays) are not supported by "
-             "minikeras yet; call the model directly (`model([a, b])`), or use one input and "
-             "one output (merge inputs with keras.layers.concatenate).")
-
-
 @LAYERS.register("Functional", "Model")  # "Model": Keras 2 configs
 class Functional(Model):
     """A model defined by its input and output KerasTensors.
@@ -155,31 +149,6 @@ class Functional(Model):
     def compute_output_shape(self, input_shape):
         shapes = [x.shape for x in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
-
-    # ---- the trainer works with one input and one output -----------------------------
-    def _multi_io(self):
-        return len(self._inputs) > 1 or len(self._outputs) > 1
-
-    def _checked_data(self, x, y, sample_weight, training):
-        if self._multi_io() or isinstance(x, (dict, list, tuple)) or \
-                isinstance(y, (dict, list, tuple)):
-            raise NotImplementedError(_MULTI_IO)
-        return super()._checked_data(x, y, sample_weight, training)
-
-    def predict(self, x, *args, **kwargs):
-        if self._multi_io() or isinstance(x, (dict, list, tuple)):
-            raise NotImplementedError(_MULTI_IO)
-        return super().predict(x, *args, **kwargs)
-
-    def predict_on_batch(self, x):
-        if self._multi_io():
-            raise NotImplementedError(_MULTI_IO)
-        return super().predict_on_batch(x)
-
-    def compile(self, *args, **kwargs):
-        if self._multi_io():
-            raise NotImplementedError(_MULTI_IO)
-        return super().compile(*args, **kwargs)
 
     # ---- summary and config ----------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,

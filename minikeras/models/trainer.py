@@ -9,10 +9,11 @@ from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
+from ..layers.core import flatten
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..variables import pack, packed_buffer, structure_version
 from . import data as D
-from .compile_utils import CompileLoss, CompileMetrics
+from .compile_utils import CompileLoss, CompileMetrics, MultiOutputLoss, MultiOutputMetrics
 
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 
@@ -28,6 +29,7 @@ class Trainer:
         self.history = None
         self._in_fit = False
         self._plan = None
+        self._multi_output = None
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -37,8 +39,16 @@ class Trainer:
         ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
-        self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        names = self._output_names()
+        if names:  # several outputs: per-output losses, metrics and log keys
+            self._multi_output = names
+            self._compile_loss = MultiOutputLoss(loss, loss_weights, names) \
+                if loss is not None else None
+            self._compile_metrics = MultiOutputMetrics(metrics, weighted_metrics, names)
+        else:
+            self._multi_output = None
+            self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
@@ -47,19 +57,35 @@ class Trainer:
         self._plan = None
         self.compiled = True
 
+    def _output_names(self):
+        """The output names of a model with several outputs; None for one output."""
+        try:
+            names = self.output_names
+        except (AttributeError, ValueError):
+            return None
+        return list(names) if names is not None and len(names) > 1 else None
+
     def _assert_compiled(self):
         if not getattr(self, "compiled", False):
             raise ValueError("You must call `compile()` before using the model.")
 
     @property
     def metrics_names(self):
-        return ["loss", "compile_metrics"] if getattr(self, "compiled", False) and \
-            self._compile_metrics._specs else ["loss"]
+        if not getattr(self, "compiled", False):
+            return ["loss"]
+        if self._multi_output:
+            return ["loss", "compile_metrics"] + (
+                self._compile_loss.names if self._compile_loss is not None else [])
+        return ["loss", "compile_metrics"] if self._compile_metrics._specs else ["loss"]
 
     @property
     def metrics(self):
         if not getattr(self, "compiled", False):
             return []
+        if self._multi_output:
+            trackers = list(self._compile_loss.trackers.values()) if self._compile_loss else []
+            return [self._loss_tracker] + \
+                [m for _, m, _, _ in self._compile_metrics.metrics or ()] + trackers
         return [self._loss_tracker] + [m for m, _ in self._compile_metrics.metrics or ()]
 
     # ---- one step ---------------------------------------------------------------------------
@@ -67,7 +93,10 @@ class Trainer:
         """The compiled loss of ``y_pred`` against ``y`` plus every regularization penalty."""
         if self._compile_loss is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
+        if self._multi_output:
+            loss = self._compile_loss(y, self._flat_outputs(y_pred), sample_weight=sample_weight)
+        else:
+            loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
         plan = self._training_plan()
         for penalty in added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
                 weight_penalties(plan.regularized):
@@ -107,17 +136,50 @@ class Trainer:
 
     def _update_metrics(self, y, y_pred, loss, sample_weight):
         with no_grad():
+            if self._multi_output:
+                y_pred = [t.data for t in self._flat_outputs(y_pred)]
+                batch_size = len(y_pred[0])
+                self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
+                self._compile_loss.update_trackers(batch_size)
+                self._compile_metrics.update_state(y, y_pred, sample_weight)
+                return
             self._loss_tracker.update_state(loss.data, sample_weight=len(y))
             self._compile_metrics.update_state(y, y_pred.data, sample_weight)
+
+    def _flat_outputs(self, y_pred):
+        """The model's outputs as a list in ``output_names`` order."""
+        if isinstance(y_pred, dict):
+            return flatten(y_pred)
+        if isinstance(y_pred, (list, tuple)) and len(y_pred) == len(self._multi_output):
+            return list(y_pred)
+        raise ValueError(
+            f"The model was compiled for {len(self._multi_output)} outputs "
+            f"{self._multi_output}, but its call returned {type(y_pred).__name__}.")
 
     def reset_metrics(self):
         self._loss_tracker.reset_state()
         self._compile_metrics.reset_state()
+        if self._multi_output and self._compile_loss is not None:
+            self._compile_loss.reset_state()
 
     def _logs(self):
         logs = {"loss": float(np.asarray(self._loss_tracker.result()))}
         logs.update(self._compile_metrics.result())
+        if self._multi_output and self._compile_loss is not None:
+            logs.update(self._compile_loss.result())
         return dict(sorted(logs.items()))
+
+    def _ordered(self, logs):
+        """``evaluate``'s list: Keras orders it by ``model.metrics`` names that are log keys
+        (loss, metrics' own names, per-output losses), then every other key sorted."""
+        if self._multi_output:
+            names = ["loss"] + self._compile_metrics.raw_names + (
+                self._compile_loss.names if self._compile_loss is not None else [])
+            values = [logs[n] for n in names if n in logs]
+            values += [logs[k] for k in sorted(logs) if k not in names]
+        else:
+            values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
+        return values[0] if len(values) == 1 else values
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -137,10 +199,12 @@ class Trainer:
         if class_weight is not None:
             if sample_weight is not None:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-            sample_weight = D.class_weight_to_sample_weight(y, class_weight)
+            sample_weight = self._class_weights(y, class_weight)
+        n = D.num_samples(x)
+        structured = D.is_structure(x) or D.is_structure(y) or D.is_structure(sample_weight)
         if batch_size is None:
-            batch_size = -(-len(x) // steps_per_epoch) if steps_per_epoch else 32
-        plan = D.BatchPlan(len(x), batch_size, shuffle, steps_per_epoch,
+            batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
+        plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
                            generator=random.global_generator())
         verbose = _verbosity(verbose)
         history = History()
@@ -157,8 +221,12 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 for step, index in enumerate(plan.epoch()):
                     cbs.on_train_batch_begin(step)
-                    self.train_step(x[index], y[index],
-                                    None if sample_weight is None else sample_weight[index])
+                    if structured:
+                        self.train_step(D.take(x, index), D.take(y, index),
+                                        D.take(sample_weight, index))
+                    else:
+                        self.train_step(x[index], y[index],
+                                        None if sample_weight is None else sample_weight[index])
                     cbs.on_train_batch_end(step, self._logs() if cbs.wants_batch_logs else {})
                     if self.stop_training:
                         break
@@ -188,7 +256,7 @@ class Trainer:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
-        plan = D.BatchPlan(len(x), batch_size or 32, shuffle=False, steps=steps)
+        plan = D.BatchPlan(D.num_samples(x), batch_size or 32, shuffle=False, steps=steps)
         verbose = _verbosity(verbose)
         cbs = _callbacks or CallbackList(
             list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
@@ -197,23 +265,25 @@ class Trainer:
         cbs.on_test_begin()
         for step, index in enumerate(plan.epoch()):
             cbs.on_test_batch_begin(step)
-            self.test_step(x[index], y[index],
-                           None if sample_weight is None else sample_weight[index])
+            self.test_step(D.take(x, index), D.take(y, index), D.take(sample_weight, index))
             cbs.on_test_batch_end(step, self._logs())
         logs = self._logs()
         cbs.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else self._ordered(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` in batches (default 32), concatenated into one float array."""
-        x = D.check_array(x, "x")
-        if x is None or len(x) == 0:
+        """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
+        dict of them for a model with several outputs."""
+        if D.is_structure(x):
+            x = D.check_structure(x, "x")
+            n = D.check_cardinality(x=x) if D.is_structure(x) else len(x)
+        else:
+            x = D.check_array(x, "x")
+            n = 0 if x is None else len(x)
+        if x is None or n == 0:
             raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
         self._check_can_run()
-        plan = D.BatchPlan(len(x), batch_size or 32, shuffle=False, steps=steps)
+        plan = D.BatchPlan(n, batch_size or 32, shuffle=False, steps=steps)
         verbose = _verbosity(verbose)
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": 1,
@@ -223,16 +293,22 @@ class Trainer:
         with no_grad():
             for step, index in enumerate(plan.epoch()):
                 cbs.on_predict_batch_begin(step)
-                outputs.append(self(x[index], training=False).data)
+                outputs.append(_numpy(self(D.take(x, index), training=False)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
+        first = outputs[0]
+        if isinstance(first, dict):
+            return {k: np.concatenate([o[k] for o in outputs], axis=0) for k in first}
+        if isinstance(first, (list, tuple)):
+            return type(first)(np.concatenate([o[i] for o in outputs], axis=0)
+                               for i in range(len(first)))
         return np.concatenate(outputs, axis=0)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
         if class_weight is not None:
-            sample_weight = D.class_weight_to_sample_weight(y, class_weight)
+            sample_weight = self._class_weights(y, class_weight)
         self.reset_metrics()
         self.train_step(x, y, sample_weight)
         return self._batch_result(return_dict)
@@ -246,15 +322,19 @@ class Trainer:
 
     def predict_on_batch(self, x):
         self._check_can_run()
+        x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
         with no_grad():
-            return self(D.check_array(x, "x"), training=False).data
+            return _numpy(self(x, training=False))
 
     def _batch_result(self, return_dict):
         logs = self._logs()
-        if return_dict:
-            return logs
-        values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else self._ordered(logs)
+
+    def _class_weights(self, y, class_weight):
+        if self._multi_output:
+            raise ValueError("`class_weight` is only supported for models with a single output; "
+                             "pass per-output `sample_weight` arrays instead.")
+        return D.class_weight_to_sample_weight(y, class_weight)
 
     def _check_can_run(self):
         """Hook for models that cannot run yet (an empty Sequential)."""
@@ -265,6 +345,9 @@ class Trainer:
         if y is None:
             raise ValueError("Expected target data `y` (this model has a compiled loss). "
                              "Received: y=None")
+        if self._multi_output or D.is_structure(x) or D.is_structure(y) or \
+                D.is_structure(sample_weight):
+            return self._checked_structures(x, y, sample_weight, training)
         x, y = D.check_array(x, "x"), D.check_array(y, "y")
         sample_weight = D.check_array(sample_weight, "sample_weight")
         D.check_lengths(x, y, sample_weight)
@@ -273,6 +356,55 @@ class Trainer:
             D.check_finite(y, "y")
         self._check_can_run()
         return x, y, sample_weight
+
+    def _checked_structures(self, x, y, sample_weight, training):
+        """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
+        in output order or a dict keyed by output name (one sample_weight array serves all)."""
+        x = D.check_structure(x, "x")
+        names = self._multi_output
+        if names:
+            y = D.align_outputs(y, names, "y")
+            if not isinstance(y, list):
+                raise ValueError(f"The model has {len(names)} outputs {names}; give `y` as a "
+                                 "list in that order or a dict keyed by output name.")
+            sample_weight = D.align_outputs(sample_weight, names, "sample_weight")
+        else:  # one output: a one-entry list / dict of targets is that output's array
+            y = _single(y, "y", self)
+            sample_weight = _single(sample_weight, "sample_weight", self)
+        D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
+        if training:
+            for label, value in (("x", x), ("y", y)):
+                items = value.items() if isinstance(value, dict) else enumerate(value) \
+                    if isinstance(value, list) else [(None, value)]
+                for key, array in items:
+                    D.check_finite(array, label if key is None else f"{label}[{key!r}]")
+        self._check_can_run()
+        return x, y, sample_weight
+
+
+def _numpy(outputs):
+    """A model's output Tensor(s) as numpy: an array, or a list / dict of arrays."""
+    if isinstance(outputs, dict):
+        return {k: v.data for k, v in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(v.data for v in outputs)
+    return outputs.data
+
+
+def _single(value, name, model):
+    if isinstance(value, dict):
+        names = getattr(model, "output_names", None) or []
+        if len(value) != 1 or (names and next(iter(value)) not in names):
+            raise ValueError(f"The model has one output {names}; `{name}` must be an array, "
+                             f"a one-entry list or a dict keyed by that name. Received keys: "
+                             f"{list(value)}")
+        value = next(iter(value.values()))
+    elif isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
+        if len(value) != 1:
+            raise ValueError(f"The model has one output, but `{name}` is a list of "
+                             f"{len(value)} arrays.")
+        value = value[0]
+    return D.check_array(value, name)
 
 
 class _Plan:

@@ -178,15 +178,12 @@ def test_layer_shape_error_is_raised_while_building_the_graph():
         dense(keras.Input((5,)))
 
 
-def test_several_inputs_or_outputs_cannot_be_trained_yet():
+def test_several_inputs_or_outputs_train():
     a, b = keras.Input((2,)), keras.Input((2,))
     model = keras.Model([a, b], layers.add([a, b]))
-    with pytest.raises(NotImplementedError, match="several inputs or outputs"):
-        model.compile("sgd", "mse")
-    single = residual_model()
-    single.compile("sgd", "mse")
-    with pytest.raises(NotImplementedError, match="several inputs or outputs"):
-        single.fit([np.zeros((2, 3))], np.zeros((2, 3)), verbose=0)
+    model.compile("sgd", "mse")
+    assert model.evaluate([np.ones((2, 2)), np.ones((2, 2))], np.full((2, 2), 2.0),
+                          verbose=0) == 0.0
 
 
 def test_nested_sequential_inside_a_functional_model():
