@@ -201,3 +201,38 @@ class BatchPlan:
             blocks = [np.arange(i, min(i + bs, n)) for i in range(0, n, bs)]
             return [self.generator.permutation(b) for b in blocks]
         return [slice(i, min(i + bs, n)) for i in range(0, n, bs)]
+
+
+def outputs_to_numpy(outputs):
+    """A model's output Tensor(s) as numpy: an array, or a list / dict of arrays."""
+    if isinstance(outputs, dict):
+        return {k: v.data for k, v in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(v.data for v in outputs)
+    return outputs.data
+
+
+def single_target(value, name, model):
+    """The array of a single-output model's ``y`` / ``sample_weight`` (one-entry list or dict too)."""
+    if isinstance(value, dict):
+        names = getattr(model, "output_names", None) or []
+        if len(value) != 1 or (names and next(iter(value)) not in names):
+            raise ValueError(f"The model has one output {names}; `{name}` must be an array, "
+                             f"a one-entry list or a dict keyed by that name. Received keys: "
+                             f"{list(value)}")
+        value = next(iter(value.values()))
+    elif isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
+        if len(value) != 1:
+            raise ValueError(f"The model has one output, but `{name}` is a list of "
+                             f"{len(value)} arrays.")
+        value = value[0]
+    return check_array(value, name)
+
+
+def unpack_validation(validation_data):
+    """``(x, y)`` or ``(x, y, sample_weight)`` as a 3-tuple (None for a missing weight)."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "`validation_data` should be a tuple `(x_val, y_val)` or "
+            f"`(x_val, y_val, val_sample_weights)`. Received: {type(validation_data).__name__}")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))

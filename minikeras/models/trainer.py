@@ -192,7 +192,7 @@ class Trainer:
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
         val = None
         if validation_data is not None:
-            val = _unpack_validation(validation_data)
+            val = D.unpack_validation(validation_data)
         elif validation_split != 0:  # bad values (negative, >= 1, not a number) raise here
             (x, y, sample_weight), val = D.split_validation((x, y, sample_weight),
                                                             validation_split)
@@ -293,7 +293,7 @@ class Trainer:
         with no_grad():
             for step, index in enumerate(plan.epoch()):
                 cbs.on_predict_batch_begin(step)
-                outputs.append(_numpy(self(D.take(x, index), training=False)))
+                outputs.append(D.outputs_to_numpy(self(D.take(x, index), training=False)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         first = outputs[0]
@@ -324,7 +324,7 @@ class Trainer:
         self._check_can_run()
         x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
         with no_grad():
-            return _numpy(self(x, training=False))
+            return D.outputs_to_numpy(self(x, training=False))
 
     def _batch_result(self, return_dict):
         logs = self._logs()
@@ -369,8 +369,8 @@ class Trainer:
                                  "list in that order or a dict keyed by output name.")
             sample_weight = D.align_outputs(sample_weight, names, "sample_weight")
         else:  # one output: a one-entry list / dict of targets is that output's array
-            y = _single(y, "y", self)
-            sample_weight = _single(sample_weight, "sample_weight", self)
+            y = D.single_target(y, "y", self)
+            sample_weight = D.single_target(sample_weight, "sample_weight", self)
         D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
             for label, value in (("x", x), ("y", y)):
@@ -382,31 +382,6 @@ class Trainer:
         return x, y, sample_weight
 
 
-def _numpy(outputs):
-    """A model's output Tensor(s) as numpy: an array, or a list / dict of arrays."""
-    if isinstance(outputs, dict):
-        return {k: v.data for k, v in outputs.items()}
-    if isinstance(outputs, (list, tuple)):
-        return type(outputs)(v.data for v in outputs)
-    return outputs.data
-
-
-def _single(value, name, model):
-    if isinstance(value, dict):
-        names = getattr(model, "output_names", None) or []
-        if len(value) != 1 or (names and next(iter(value)) not in names):
-            raise ValueError(f"The model has one output {names}; `{name}` must be an array, "
-                             f"a one-entry list or a dict keyed by that name. Received keys: "
-                             f"{list(value)}")
-        value = next(iter(value.values()))
-    elif isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
-        if len(value) != 1:
-            raise ValueError(f"The model has one output, but `{name}` is a list of "
-                             f"{len(value)} arrays.")
-        value = value[0]
-    return D.check_array(value, name)
-
-
 class _Plan:
     __slots__ = ("version", "variables", "regularized", "activity_layers", "layers")
 
@@ -414,14 +389,6 @@ class _Plan:
         self.version, self.variables = version, variables
         self.regularized, self.activity_layers = regularized, activity_layers
         self.layers = layers
-
-
-def _unpack_validation(validation_data):
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError(
-            "`validation_data` should be a tuple `(x_val, y_val)` or "
-            f"`(x_val, y_val, val_sample_weights)`. Received: {type(validation_data).__name__}")
-    return tuple(validation_data) + (None,) * (3 - len(validation_data))
 
 
 def _should_validate(epoch, freq):
