@@ -1,8 +1,9 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU and Softmax (``Activation`` is in core.py)."""
 import warnings
 
-from .. import activations, constraints, initializers, ops, regularizers
+from .. import activations, ops
 from .layer import LAYERS, InputSpec, Layer
+from .weight_options import set_weight_options, weight_options_config
 
 
 def _non_negative(layer, name, value, allow_none=False):
@@ -93,9 +94,8 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        set_weight_options(self, alpha_initializer=alpha_initializer,
+                           alpha_regularizer=alpha_regularizer, alpha_constraint=alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif isinstance(shared_axes, (list, tuple)):
@@ -130,10 +130,7 @@ class PReLU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(),
-                "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": _maybe(regularizers.serialize, self.alpha_regularizer),
-                "alpha_constraint": _maybe(constraints.serialize, self.alpha_constraint),
+        return {**super().get_config(), **weight_options_config(self, "alpha"),
                 "shared_axes": self.shared_axes}
 
 
@@ -194,7 +191,3 @@ class Softmax(Layer):
     def get_config(self):
         axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis
         return {**super().get_config(), "axis": axis}
-
-
-def _maybe(serialize, obj):
-    return None if obj is None else serialize(obj)

@@ -3,10 +3,11 @@
 The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channels_last);
 ``data_format="channels_first"`` transposes to channels_last and back around it.
 """
-from .. import activations, backend, constraints, initializers, regularizers
+from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
+from .weight_options import set_weight_options, weight_options_config
 
 
 # ---- helpers shared with pooling.py -------------------------------------------------------
@@ -61,10 +62,6 @@ def check_output(layer, input_shape, out, window, strides, dilation):
             f"non-positive. Input shape {tuple(input_shape)}, window {tuple(window)}, strides "
             f"{tuple(strides)}, dilation_rate {tuple(dilation)} and padding '{layer.padding}' "
             f"give spatial output {tuple(out)}. Use a smaller window or padding='same'.")
-
-
-def _ser(serialize, obj):
-    return None if obj is None else serialize(obj)
 
 
 def _positive_int(cls_name, name, value):
@@ -161,12 +158,11 @@ class BaseConv(_Windowed):
                 f"Received: groups={groups}, filters={filters}.")
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(self, kernel_initializer=kernel_initializer,
+                           bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -197,12 +193,7 @@ class BaseConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "groups": self.groups,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _ser(regularizers.serialize, self.kernel_regularizer),
-                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
-                "kernel_constraint": _ser(constraints.serialize, self.kernel_constraint),
-                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+                **weight_options_config(self, "kernel", "bias")}
 
 
 @LAYERS.register("Conv1D", "Convolution1D")

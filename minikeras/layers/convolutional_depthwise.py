@@ -1,8 +1,8 @@
 """Depthwise and separable convolutions (1-D and 2-D), as grouped convolutions."""
-from .. import constraints, initializers, regularizers
 from ..autodiff import primitives as P
-from .convolutional import _positive_int, _ser, _Windowed, from_channels_last
+from .convolutional import _positive_int, _Windowed, from_channels_last
 from .layer import LAYERS
+from .weight_options import set_weight_options, weight_options_config
 
 
 class BaseDepthwiseConv(_Windowed):
@@ -22,12 +22,12 @@ class BaseDepthwiseConv(_Windowed):
                                               depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(self, depthwise_initializer=depthwise_initializer,
+                           bias_initializer=bias_initializer,
+                           depthwise_regularizer=depthwise_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           depthwise_constraint=depthwise_constraint,
+                           bias_constraint=bias_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -57,13 +57,7 @@ class BaseDepthwiseConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), **self._window_config(),
                 "depth_multiplier": self.depth_multiplier,
-                "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "depthwise_regularizer": _ser(regularizers.serialize,
-                                              self.depthwise_regularizer),
-                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
-                "depthwise_constraint": _ser(constraints.serialize, self.depthwise_constraint),
-                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+                **weight_options_config(self, "depthwise", "bias")}
 
 
 class BaseSeparableConv(_Windowed):
@@ -87,15 +81,15 @@ class BaseSeparableConv(_Windowed):
         self.depth_multiplier = _positive_int(cls, "depth_multiplier", depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(self, depthwise_initializer=depthwise_initializer,
+                           pointwise_initializer=pointwise_initializer,
+                           bias_initializer=bias_initializer,
+                           depthwise_regularizer=depthwise_regularizer,
+                           pointwise_regularizer=pointwise_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           depthwise_constraint=depthwise_constraint,
+                           pointwise_constraint=pointwise_constraint,
+                           bias_constraint=bias_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -126,16 +120,9 @@ class BaseSeparableConv(_Windowed):
         return self._output_shape(input_shape, self.filters)
 
     def get_config(self):
-        config = {**super().get_config(), "filters": self.filters, **self._window_config(),
-                  "depth_multiplier": self.depth_multiplier}
-        for part in ("depthwise", "pointwise", "bias"):
-            config[f"{part}_initializer"] = initializers.serialize(
-                getattr(self, f"{part}_initializer"))
-            config[f"{part}_regularizer"] = _ser(regularizers.serialize,
-                                                 getattr(self, f"{part}_regularizer"))
-            config[f"{part}_constraint"] = _ser(constraints.serialize,
-                                                getattr(self, f"{part}_constraint"))
-        return config
+        return {**super().get_config(), "filters": self.filters, **self._window_config(),
+                "depth_multiplier": self.depth_multiplier,
+                **weight_options_config(self, "depthwise", "pointwise", "bias")}
 
 
 @LAYERS.register("DepthwiseConv1D")

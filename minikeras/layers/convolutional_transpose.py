@@ -1,10 +1,10 @@
 """Transposed convolutions: Conv1DTranspose, Conv2DTranspose, Conv3DTranspose."""
-from .. import constraints, initializers, regularizers
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
-from .convolutional import (_positive_int, _ser, _Windowed, check_output, from_channels_last,
+from .convolutional import (_positive_int, _Windowed, check_output, from_channels_last,
                             spatial_dims, with_spatial)
 from .layer import LAYERS
+from .weight_options import set_weight_options, weight_options_config
 
 
 class BaseConvTranspose(_Windowed):
@@ -32,12 +32,11 @@ class BaseConvTranspose(_Windowed):
             if any(p >= s for p, s in zip(self.output_padding, self.strides)):
                 raise ValueError(f"Strides {self.strides} must be greater than output padding "
                                  f"{self.output_padding}.")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(self, kernel_initializer=kernel_initializer,
+                           bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -67,12 +66,7 @@ class BaseConvTranspose(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "output_padding": self.output_padding,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _ser(regularizers.serialize, self.kernel_regularizer),
-                "bias_regularizer": _ser(regularizers.serialize, self.bias_regularizer),
-                "kernel_constraint": _ser(constraints.serialize, self.kernel_constraint),
-                "bias_constraint": _ser(constraints.serialize, self.bias_constraint)}
+                **weight_options_config(self, "kernel", "bias")}
 
 
 @LAYERS.register("Conv1DTranspose", "Convolution1DTranspose")

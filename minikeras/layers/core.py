@@ -1,12 +1,13 @@
 """Input, Dense and Activation; KerasTensor and the symbolic (functional-API) call."""
 import numpy as np
 
-from .. import activations, backend, constraints, initializers, regularizers
+from .. import activations, backend
 from ..autodiff import no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
 from .layer import _CALLS, LAYERS, InputSpec, Layer, _edge_cast
+from .weight_options import set_weight_options, weight_options_config
 
 
 @LAYERS.register("InputLayer")
@@ -229,12 +230,11 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_options(self, kernel_initializer=kernel_initializer,
+                           bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer,
+                           bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -261,12 +261,7 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _maybe(regularizers.serialize, self.kernel_regularizer),
-                "bias_regularizer": _maybe(regularizers.serialize, self.bias_regularizer),
-                "kernel_constraint": _maybe(constraints.serialize, self.kernel_constraint),
-                "bias_constraint": _maybe(constraints.serialize, self.bias_constraint)}
+                **weight_options_config(self, "kernel", "bias")}
 
 
 @LAYERS.register("Activation")
@@ -282,9 +277,5 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
-
-
-def _maybe(serialize, obj):
-    return None if obj is None else serialize(obj)
 
 

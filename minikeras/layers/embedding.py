@@ -3,13 +3,10 @@ import warnings
 
 import numpy as np
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, Layer
-
-
-def _ser(serialize, obj):
-    return None if obj is None else serialize(obj)
+from .weight_options import set_weight_options, weight_options_config
 
 
 @LAYERS.register("Embedding")
@@ -43,9 +40,9 @@ class Embedding(Layer):
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        set_weight_options(self, embeddings_initializer=embeddings_initializer,
+                           embeddings_regularizer=embeddings_regularizer,
+                           embeddings_constraint=embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         if weights is not None:
@@ -84,10 +81,5 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": _ser(regularizers.serialize,
-                                               self.embeddings_regularizer),
-                "embeddings_constraint": _ser(constraints.serialize,
-                                              self.embeddings_constraint),
+                "output_dim": self.output_dim, **weight_options_config(self, "embeddings"),
                 "mask_zero": self.mask_zero}

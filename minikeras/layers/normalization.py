@@ -1,11 +1,8 @@
 """BatchNormalization and LayerNormalization."""
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
-
-
-def _ser(serialize, obj):
-    return None if obj is None else serialize(obj)
+from .weight_options import set_weight_options, weight_options_config
 
 
 class _ScaleShift(Layer):
@@ -16,12 +13,11 @@ class _ScaleShift(Layer):
                           gamma_constraint):
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_options(self, beta_initializer=beta_initializer,
+                           gamma_initializer=gamma_initializer,
+                           beta_regularizer=beta_regularizer,
+                           gamma_regularizer=gamma_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
 
     def _build_scale_shift(self, shape):
         """gamma then beta (Keras's creation order), or None for each that is switched off."""
@@ -37,12 +33,7 @@ class _ScaleShift(Layer):
 
     def _scale_shift_config(self):
         return {"epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": _ser(regularizers.serialize, self.beta_regularizer),
-                "gamma_regularizer": _ser(regularizers.serialize, self.gamma_regularizer),
-                "beta_constraint": _ser(constraints.serialize, self.beta_constraint),
-                "gamma_constraint": _ser(constraints.serialize, self.gamma_constraint)}
+                **weight_options_config(self, "beta", "gamma")}
 
 
 @LAYERS.register("BatchNormalization")
@@ -80,8 +71,8 @@ class BatchNormalization(_ScaleShift):
         self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
                                beta_regularizer, gamma_regularizer, beta_constraint,
                                gamma_constraint)
-        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        set_weight_options(self, moving_mean_initializer=moving_mean_initializer,
+                           moving_variance_initializer=moving_variance_initializer)
         self.renorm, self.renorm_clipping = False, renorm_clipping
         self.renorm_momentum, self.synchronized = float(renorm_momentum), bool(synchronized)
 
@@ -131,9 +122,7 @@ class BatchNormalization(_ScaleShift):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 **self._scale_shift_config(),
-                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-                "moving_variance_initializer": initializers.serialize(
-                    self.moving_variance_initializer),
+                **weight_options_config(self, "moving_mean", "moving_variance"),
                 "synchronized": self.synchronized, "renorm": self.renorm,
                 "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 

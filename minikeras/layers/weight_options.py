@@ -1,0 +1,27 @@
+"""The initializer / regularizer / constraint arguments that weight-owning layers share.
+
+A layer with weights ``kernel`` and ``bias`` takes ``kernel_initializer``,
+``bias_regularizer``, ... : these two functions resolve such arguments and write
+them back into the layer's config, so each layer lists its options once.
+"""
+from .. import constraints, initializers, regularizers
+
+_FAMILIES = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
+
+
+def set_weight_options(layer, **options):
+    """Resolve each ``<weight>_<kind>`` argument into the layer attribute of the same name."""
+    for name, value in options.items():
+        setattr(layer, name, _FAMILIES[name.rsplit("_", 1)[1]].get(value))
+
+
+def weight_options_config(layer, *weights):
+    """Config entries for the weights' options, in Keras's order: every initializer, then
+    every regularizer, then every constraint (options the layer does not have are skipped)."""
+    config = {}
+    for kind, family in _FAMILIES.items():
+        for weight in weights:
+            name = f"{weight}_{kind}"
+            if hasattr(layer, name):
+                config[name] = family.serialize(getattr(layer, name))
+    return config
