@@ -4,7 +4,7 @@ import inspect
 
 import numpy as np
 
-from .. import backend
+from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
 from ..registry import Registry
@@ -85,7 +85,6 @@ class Layer:
         self._own_weights = []
         self._activity_losses = []
         self._added_losses, self._added_losses_call = [], -1
-        from .. import regularizers  # lazy: regularizers import ops only, but keep startup small
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._build_input_shape = None
@@ -97,7 +96,6 @@ class Layer:
                    overwrite_with_gradient=False, name=None):
         """Create a weight of this layer and track it."""
         del autocast, overwrite_with_gradient
-        from .. import constraints, initializers, regularizers
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
@@ -310,7 +308,6 @@ class Layer:
             if not _init_accepts_name(type(self)):
                 config.pop("name")
         if self.activity_regularizer is not None:
-            from .. import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
