@@ -6,34 +6,12 @@ The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channe
 from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
+from ..ops.nn import from_channels_last, standardize_data_format, to_channels_last
 from .layer import LAYERS, InputSpec, Layer
 from .weight_options import set_weight_options, weight_options_config
 
 
 # ---- helpers shared with pooling.py -------------------------------------------------------
-
-def standardize_data_format(data_format):
-    """None -> ``backend.image_data_format()``; otherwise "channels_last" / "channels_first"."""
-    fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
-    if fmt not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'. Received: data_format={data_format!r}")
-    return fmt
-
-
-def to_channels_last(x, data_format):
-    """(N, C, *spatial) -> (N, *spatial, C) for channels_first; unchanged otherwise."""
-    if data_format == "channels_last":
-        return x
-    return P.transpose(x, (0, *range(2, x.ndim), 1))
-
-
-def from_channels_last(y, data_format):
-    """Undo :func:`to_channels_last` on an output."""
-    if data_format == "channels_last":
-        return y
-    return P.transpose(y, (0, y.ndim - 1, *range(1, y.ndim - 1)))
-
 
 def spatial_dims(input_shape, data_format):
     return tuple(input_shape[1:-1] if data_format == "channels_last" else input_shape[2:])

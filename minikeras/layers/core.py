@@ -6,7 +6,7 @@ from ..autodiff import no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
-from .layer import _CALLS, LAYERS, InputSpec, Layer, _edge_cast
+from .layer import LAYERS, InputSpec, Layer, _edge_cast
 from .weight_options import set_weight_options, weight_options_config
 
 
@@ -141,20 +141,7 @@ def call_structured(layer, inputs, training, kwargs):
         lambda v: v if isinstance(v, Tensor) else convert_to_tensor(_edge_cast(v)), inputs)
     if not layer.built:
         layer.build_from_shape(map_structure(lambda t: (None,) + tuple(t.shape[1:]), tensors))
-    outermost = _CALLS.depth == 0
-    if outermost:
-        _CALLS.outermost += 1
-    _CALLS.depth += 1
-    try:
-        if layer._call_takes_training:
-            out = layer.call(tensors, training=training, **kwargs)
-        else:
-            out = layer.call(tensors, **kwargs)
-    finally:
-        _CALLS.depth -= 1
-    if layer.activity_regularizer is not None:
-        layer._activity_losses = [layer.activity_regularizer(out) / max(out.shape[0], 1)]
-    return out
+    return layer._run_call(tensors, training, kwargs)
 
 
 def _symbolic_call(layer, inputs, training, kwargs):

@@ -272,15 +272,18 @@ class Layer:
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
             self._checked_shape = x.shape
-        outermost = _CALLS.depth == 0
-        if outermost:
+        return self._run_call(x, training, kwargs)
+
+    def _run_call(self, inputs, training, kwargs):
+        """``call`` itself, counting forward passes (add_loss) and recording activity penalties."""
+        if _CALLS.depth == 0:
             _CALLS.outermost += 1  # a new forward pass: earlier add_loss penalties expire
         _CALLS.depth += 1
         try:
             if self._call_takes_training:
-                out = self.call(x, training=training, **kwargs)
+                out = self.call(inputs, training=training, **kwargs)
             else:
-                out = self.call(x, **kwargs)
+                out = self.call(inputs, **kwargs)
         finally:
             _CALLS.depth -= 1
         if self.activity_regularizer is not None:

@@ -327,7 +327,8 @@ __all__ += ["average_pool", "batch_normalization", "conv", "conv_transpose", "de
             "max_pool", "moments", "separable_conv"]
 
 
-def _data_format(data_format):
+def standardize_data_format(data_format):
+    """None -> ``backend.image_data_format()``; otherwise "channels_last" / "channels_first"."""
     fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
     if fmt not in ("channels_last", "channels_first"):
         raise ValueError("The `data_format` argument must be one of 'channels_first', "
@@ -335,12 +336,13 @@ def _data_format(data_format):
     return fmt
 
 
-def _channels_last(x, fmt):
+def to_channels_last(x, fmt):
     """(N, C, *spatial) -> (N, *spatial, C) when ``fmt`` is channels_first."""
     return x if fmt == "channels_last" else P.transpose(x, (0, *range(2, x.ndim), 1))
 
 
-def _channels_back(y, fmt):
+def from_channels_last(y, fmt):
+    """Undo :func:`to_channels_last` on an output."""
     return y if fmt == "channels_last" else P.transpose(y, (0, y.ndim - 1, *range(1, y.ndim - 1)))
 
 
@@ -356,9 +358,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         strides, dilation_rate: an int or one int per spatial axis.
         padding: "valid" or "same" (TensorFlow placement: the odd pixel goes after).
     """
-    fmt = _data_format(data_format)
-    x = _channels_last(_float(inputs), fmt)
-    return _channels_back(P.conv(x, convert_to_tensor(kernel), None, strides, padding,
+    fmt = standardize_data_format(data_format)
+    x = to_channels_last(_float(inputs), fmt)
+    return from_channels_last(P.conv(x, convert_to_tensor(kernel), None, strides, padding,
                                  dilation_rate), fmt)
 
 
@@ -372,9 +374,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         kernel: (*kernel_size, filters, in_channels) (note: filters before in_channels).
         output_padding: None, or one int per spatial axis (< strides) added to the output size.
     """
-    fmt = _data_format(data_format)
-    x = _channels_last(_float(inputs), fmt)
-    return _channels_back(P.conv_transpose(x, convert_to_tensor(kernel), None, strides, padding,
+    fmt = standardize_data_format(data_format)
+    x = to_channels_last(_float(inputs), fmt)
+    return from_channels_last(P.conv_transpose(x, convert_to_tensor(kernel), None, strides, padding,
                                            output_padding, dilation_rate), fmt)
 
 
@@ -386,10 +388,10 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     """
     kernel = convert_to_tensor(kernel)
     channels, multiplier = kernel.shape[-2], kernel.shape[-1]
-    fmt = _data_format(data_format)
-    x = _channels_last(_float(inputs), fmt)
+    fmt = standardize_data_format(data_format)
+    x = to_channels_last(_float(inputs), fmt)
     grouped = P.reshape(kernel, kernel.shape[:-2] + (1, channels * multiplier))
-    return _channels_back(P.conv(x, grouped, None, strides, padding, dilation_rate,
+    return from_channels_last(P.conv(x, grouped, None, strides, padding, dilation_rate,
                                  groups=channels), fmt)
 
 
@@ -402,17 +404,17 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Maximum over each window; ``strides`` default to ``pool_size``; padding never wins."""
-    fmt = _data_format(data_format)
-    x = _channels_last(convert_to_tensor(inputs), fmt)
-    return _channels_back(P.max_pool(x, pool_size, strides, padding), fmt)
+    fmt = standardize_data_format(data_format)
+    x = to_channels_last(convert_to_tensor(inputs), fmt)
+    return from_channels_last(P.max_pool(x, pool_size, strides, padding), fmt)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Mean over each window; with "same" only the real (unpadded) elements are averaged,
     as the TensorFlow, JAX and NumPy backends do."""
-    fmt = _data_format(data_format)
-    x = _channels_last(_float(inputs), fmt)
-    return _channels_back(P.average_pool(x, pool_size, strides, padding), fmt)
+    fmt = standardize_data_format(data_format)
+    x = to_channels_last(_float(inputs), fmt)
+    return from_channels_last(P.average_pool(x, pool_size, strides, padding), fmt)
 
 
 def moments(x, axes, keepdims=False, synchronized=False):
