@@ -6,8 +6,7 @@ any other graph gets a fourth column ``Connected to`` listing the inputs of each
 ``layer_name[node][tensor]`` (108 columns, positions 0.3 / 0.56 / 0.74 / 1.0).
 InputLayers are rows too, as in Keras 3.
 """
-from ..utils.summary import (_BOTTOM, _HEAD_RULE, _RULE, _TOP, _border, _console_width,
-                             _inner_widths, _row, _shape_text, _totals)
+from ..utils.summary import _shape_text, print_table, trainable_cell
 
 
 def _chain_like(model):
@@ -50,39 +49,19 @@ def _connections(model, layer):
 def print_functional_summary(model, line_length=None, positions=None, print_fn=None,
                              show_trainable=False):
     """Print (or pass to ``print_fn``) the summary table of a functional model."""
-    print_fn = print_fn or print
     chain = _chain_like(model)
-    console = _console_width()
-    default = (88 if chain else 108) + (12 if show_trainable else 0)
-    line_length = min(line_length or min(default, console - 4), console)
-    headers = ["Layer (type)", "Output Shape", "Param #"]
-    aligns = ["left", "left", "right"]
+    headers, aligns = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
     if not chain:
-        headers.append("Connected to")
-        aligns.append("left")
-    positions = list(positions or ([0.45, 0.8, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]))
-    if positions[-1] > 1:  # Keras 2 style absolute positions
-        positions = [p / positions[-1] for p in positions]
-    if show_trainable:
-        positions = [p * 0.9 for p in positions] + [1.0]
-        headers.append("Trainable")
-        aligns.append("center")
-    widths = _inner_widths(line_length, positions)
-    lines = [f'Model: "{model.name}"', _border(_TOP, widths)]
-    lines += _row(headers, widths, aligns, bar="┃")
-    lines.append(_border(_HEAD_RULE, widths))
-    layers = model.layers
-    for i, layer in enumerate(layers):
+        headers, aligns = headers + ["Connected to"], aligns + ["left"]
+    rows = []
+    for layer in model.layers:
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({type(layer).__name__})", _output_shape(model, layer), params]
         if not chain:
             row.append(_connections(model, layer))
         if show_trainable:
-            row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
-        lines += _row(row, widths, aligns)
-        if i < len(layers) - 1:
-            lines.append(_border(_RULE, widths))
-    lines.append(_border(_BOTTOM, widths))
-    lines += _totals(model)
-    for line in lines:
-        print_fn(line)
+            row.append(trainable_cell(layer))
+        rows.append(row)
+    print_table(model, headers, aligns, rows,
+                positions or ([0.45, 0.8, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]),
+                88 if chain else 108, line_length, print_fn, show_trainable)

@@ -11,9 +11,7 @@ import shutil
 import numpy as np
 
 _TOP = "┏━┳┓"
-_HEAD = "┃┃┃"
 _HEAD_RULE = "┡━╇┩"
-_ROW = "│││"
 _RULE = "├─┼┤"
 _BOTTOM = "└─┴┘"
 
@@ -114,7 +112,7 @@ def _layer_rows(model, show_trainable):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params]
         if show_trainable:
-            row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+            row.append(trainable_cell(layer))
         rows.append(row)
     return rows
 
@@ -149,23 +147,38 @@ def _bytes(variables):
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
     """Print (or pass to ``print_fn``) the model's summary table."""
+    print_table(model, ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"],
+                _layer_rows(model, show_trainable), positions or [0.45, 0.8, 1.0], 88,
+                line_length, print_fn, show_trainable)
+
+
+def trainable_cell(layer):
+    """The ``Trainable`` column: Y / N, or - for a layer without weights."""
+    return ("Y" if layer.trainable else "N") if layer.weights else "-"
+
+
+def print_table(model, headers, aligns, rows, positions, default_length, line_length=None,
+                print_fn=None, show_trainable=False):
+    """Keras 3's box table of ``rows`` (which hold the Trainable cell when ``show_trainable``),
+    then the parameter totals.
+
+    The line is ``default_length`` wide (12 more with the Trainable column), but at most the
+    terminal width - 4, and never wider than the console rich prints to.
+    """
     print_fn = print_fn or print
     console = _console_width()
-    # Keras: 88 (100 with the Trainable column), but at most the terminal width - 4; and the
-    # table never gets wider than the console rich prints to.
-    line_length = min(line_length or min(100 if show_trainable else 88, console - 4), console)
-    headers = ["Layer (type)", "Output Shape", "Param #"] + (["Trainable"] if show_trainable else [])
-    positions = list(positions or [0.45, 0.8, 1.0])
+    default = default_length + (12 if show_trainable else 0)
+    line_length = min(line_length or min(default, console - 4), console)
+    positions = list(positions)
     if positions[-1] > 1:  # Keras 2 style absolute positions
         positions = [p / positions[-1] for p in positions]
     if show_trainable:
         positions = [p * 0.9 for p in positions] + [1.0]
+        headers, aligns = headers + ["Trainable"], aligns + ["center"]
     widths = _inner_widths(line_length, positions)
-    aligns = ["left", "left", "right"] + (["center"] if show_trainable else [])
     lines = [f'Model: "{model.name}"', _border(_TOP, widths)]
     lines += _row(headers, widths, aligns, bar="┃")
     lines.append(_border(_HEAD_RULE, widths))
-    rows = _layer_rows(model, show_trainable)
     for i, row in enumerate(rows):
         lines += _row(row, widths, aligns)
         if i < len(rows) - 1:
