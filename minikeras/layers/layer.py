@@ -101,7 +101,7 @@ class Layer:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
         variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
                             trainable=trainable, aggregation=aggregation, name=name)
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = _variable_path(self, variable.name)
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         self._own_weights.append(variable)
@@ -263,10 +263,15 @@ class Layer:
                 if out is not NotImplemented:
                     return out
             x = convert_to_tensor(_edge_cast(inputs))
-        if not self.built:
-            self.build_from_shape((None,) + tuple(x.shape[1:]))
-            self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
-        elif self.input_spec is not None and x.shape != self._checked_shape:
+        if not self.built:  # the first call builds, and runs inside this layer's name scope
+            _BUILDING.append(self)
+            try:
+                self.build_from_shape((None,) + tuple(x.shape[1:]))
+                self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
+                return self._run_call(x, training, kwargs)
+            finally:
+                _BUILDING.pop()
+        if self.input_spec is not None and x.shape != self._checked_shape:
             problem = self.input_spec.problem(x.shape)
             if problem:
                 raise ValueError(
@@ -365,11 +370,31 @@ def _init_accepts_name(cls):
     return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
+# The layers whose build() is running, outermost first: a weight created inside gets the path
+# "<outer>/<inner>/<name>", as Keras names it (``sequential/dense/kernel``).
+_BUILDING = []
+
+
+def _variable_path(layer, name):
+    names = [each.name for each in _BUILDING]
+    if not _BUILDING or _BUILDING[-1] is not layer:
+        names.append(layer.name)
+    return "/".join(names + [name])
+
+
 def _marks_built(build):
-    """Wrap a subclass's ``build`` so that calling it directly also marks the layer built."""
+    """Wrap a subclass's ``build``: it runs inside the layer's name scope, and calling it
+    directly also marks the layer built."""
     @functools.wraps(build)
     def wrapper(self, input_shape=None, *args, **kwargs):
-        build(self, input_shape, *args, **kwargs)
+        if _BUILDING and _BUILDING[-1] is self:  # a subclass calling super().build()
+            build(self, input_shape, *args, **kwargs)
+        else:
+            _BUILDING.append(self)
+            try:
+                build(self, input_shape, *args, **kwargs)
+            finally:
+                _BUILDING.pop()
         self.built = True
         if input_shape is not None and self._build_input_shape is None:
             self._build_input_shape = tuple(input_shape)

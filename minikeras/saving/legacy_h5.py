@@ -19,7 +19,7 @@ import numpy as np
 
 from .files import json_default, read_string, read_string_list, write_string_list
 from .plan import LoadPlan
-from .tree import keras_paths, layer_weights, model_layers, optimizer_weight_names, own_variables
+from .tree import layer_weights, model_layers, optimizer_weight_names, own_variables
 from .weights_h5 import UnreadableFileError, build_optimizer, optimizer_pairs
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose files minikeras reads and writes
@@ -129,7 +129,6 @@ def _write_weights(group, names, arrays):
 def write_model_weights(model, group):
     """The ``/model_weights`` content of a legacy whole-model file."""
     layers = model_layers(model)
-    paths = keras_paths(model)
     write_string_list(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = BACKEND
     group.attrs["keras_version"] = KERAS_VERSION
@@ -137,24 +136,20 @@ def write_model_weights(model, group):
     for layer in sorted(layers, key=lambda l: l.name):
         weights = layer_weights(layer)
         _write_weights(group.create_group(layer.name),
-                       [paths.get(id(v), f"{model.name}/{v.path}") for v in weights],
+                       [v.path for v in weights],
                        [v.numpy() for v in weights])
     own = own_variables(model)
     _write_weights(group.create_group("top_level_model_weights"),
-                   [paths.get(id(v), f"{model.name}/{v.name}") for v in own],
+                   [v.path for v in own],
                    [v.numpy() for v in own])
 
 
 def write_optimizer_weights(model, h5file):
     optimizer = model.optimizer
-    arrays = []
-    for v in optimizer.variables:
-        value = v.numpy()
-        arrays.append(value.astype(np.int32) if v.name == "iteration" and
-                      value.dtype == np.int64 else value)
+    arrays = [v.numpy() for v in optimizer.variables]
     if arrays:
         _write_weights(h5file.create_group("optimizer_weights"),
-                       optimizer_weight_names(model, optimizer), arrays)
+                       optimizer_weight_names(optimizer), arrays)
 
 
 def write_model_file(model, h5file, model_config, training_config):

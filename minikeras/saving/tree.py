@@ -124,43 +124,7 @@ def layer_weights(layer):
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def keras_paths(model):
-    """``{id(variable): Keras variable path}`` (``seq/dense/kernel``) for the model's layers."""
-    paths = {}
-
-    def visit(layer, prefix):
-        for v in own_variables(layer):
-            paths.setdefault(id(v), f"{prefix}/{v.name}")
-        for sub in model_layers(layer) if hasattr(layer, "_init_trainer") else \
-                layer._sublayers():
-            visit(sub, f"{prefix}/{sub.name}")
-
-    for v in own_variables(model):
-        paths.setdefault(id(v), f"{model.name}/{v.name}")
-    for layer in model_layers(model):
-        visit(layer, f"{model.name}/{layer.name}")
-    return paths
-
-
-def optimizer_weight_names(model, optimizer):
-    """Names of the optimizer's variables as Keras writes them (``adam/seq_dense_kernel_momentum``).
-
-    A slot variable is named after the path of the variable it belongs to; minikeras paths
-    lack the model's name, so it is put in front here.
-    """
-    paths = keras_paths(model)
-    renames = []
-    for v in model.trainable_weights:
-        ours = str(v.path).replace("/", "_")
-        theirs = paths.get(id(v), f"{model.name}/{v.path}").replace("/", "_")
-        renames.append((ours + "_", theirs + "_"))
-    renames.sort(key=lambda pair: -len(pair[0]))
-    names = []
-    for v in optimizer.variables:
-        name = str(v.name)
-        for ours, theirs in renames:
-            if name.startswith(ours):
-                name = theirs + name[len(ours):]
-                break
-        names.append(f"{optimizer.name}/{name}")
-    return names
+def optimizer_weight_names(optimizer):
+    """Names of the optimizer's variables as Keras writes them (``adam/seq_dense_kernel_momentum``):
+    their paths, since a slot is named after the path of the variable it belongs to."""
+    return [v.path for v in optimizer.variables]

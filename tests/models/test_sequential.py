@@ -134,3 +134,30 @@ def test_calling_build_directly_marks_the_layer_built():
     assert layer.built
     layer(np.ones((2, 4), "float32"))
     assert layer.kernel is kernel
+
+
+def test_variable_paths_follow_keras_name_scopes():
+    # Reference 5.1: `<scope>/<layer name>/<name>`, e.g. sequential/dense/kernel inside a model,
+    # dense/kernel when built standalone.
+    model = small_model("seq")
+    assert [v.path for v in model.weights] == ["seq/hidden/kernel", "seq/hidden/bias",
+                                               "seq/out/kernel", "seq/out/bias"]
+    layer = keras.layers.Dense(2, name="alone")
+    layer(np.ones((1, 3), "float32"))
+    assert layer.kernel.path == "alone/kernel"
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.head = keras.layers.Dense(1, name="head")
+
+        def call(self, x):
+            return self.head(x)
+
+    net = Net()
+    net(np.ones((1, 3), "float32"))
+    assert net.head.kernel.path == "net/head/kernel"
+    net.compile("adam", "mse")
+    net.fit(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0)
+    slot = f"{net.optimizer.name}/net_head_kernel_momentum"  # adam, adam_1, ... by creation order
+    assert slot in [v.path for v in net.optimizer.variables]
