@@ -3,7 +3,7 @@ import warnings
 
 from .. import activations, ops
 from .layer import LAYERS, InputSpec, Layer
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 def _non_negative(layer, name, value, allow_none=False):
@@ -115,9 +115,7 @@ class PReLU(Layer):
             raise ValueError(
                 f"PReLU needs every non-shared axis to have a known size to create `alpha`. "
                 f"Received input shape {input_shape}; share the unknown axes with shared_axes.")
-        self.alpha = self.add_weight(shape=tuple(param_shape), initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer,
-                                     constraint=self.alpha_constraint, name="alpha")
+        self.alpha = add_weight_with_options(self, "alpha", tuple(param_shape))
         shared = set(self.shared_axes or ())
         self.input_spec = InputSpec(ndim=len(input_shape), axes={
             i: input_shape[i] for i in range(1, len(input_shape)) if i not in shared})

@@ -8,7 +8,7 @@ from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from ..ops.nn import from_channels_last, standardize_data_format, to_channels_last
 from .layer import LAYERS, InputSpec, Layer
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 # ---- helpers shared with pooling.py -------------------------------------------------------
@@ -103,9 +103,9 @@ class _Windowed(Layer):
         check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate)
         return with_spatial(input_shape, out, channels, self.data_format)
 
-    def _add(self, name, shape, initializer, regularizer, constraint):
-        return self.add_weight(shape=shape, initializer=initializer, regularizer=regularizer,
-                               constraint=constraint, name=name)
+    def _add_bias(self, size):
+        """The ``bias`` weight of ``size`` entries, or None when ``use_bias`` is off."""
+        return add_weight_with_options(self, "bias", (size,)) if self.use_bias else None
 
     def _window_config(self):
         return {"kernel_size": self.kernel_size, "strides": self.strides,
@@ -150,13 +150,9 @@ class BaseConv(_Windowed):
                 f"groups. Received groups={self.groups}, but the input has {channels} channels "
                 f"(full input shape is {tuple(input_shape)}).")
         self.compute_output_shape(input_shape)  # raises for a non-positive output size
-        self.kernel = self._add("kernel", self.kernel_size + (channels // self.groups,
-                                                              self.filters),
-                                self.kernel_initializer, self.kernel_regularizer,
-                                self.kernel_constraint)
-        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
-                              self.bias_regularizer, self.bias_constraint) \
-            if self.use_bias else None
+        self.kernel = add_weight_with_options(
+            self, "kernel", self.kernel_size + (channels // self.groups, self.filters))
+        self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 
     def call(self, inputs):

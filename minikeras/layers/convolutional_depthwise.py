@@ -2,7 +2,7 @@
 from ..autodiff import primitives as P
 from .convolutional import _positive_int, _Windowed, from_channels_last
 from .layer import LAYERS
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 class BaseDepthwiseConv(_Windowed):
@@ -32,12 +32,9 @@ class BaseDepthwiseConv(_Windowed):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self._add("kernel", self.kernel_size + (channels, self.depth_multiplier),
-                                self.depthwise_initializer, self.depthwise_regularizer,
-                                self.depthwise_constraint)
-        self.bias = self._add("bias", (channels * self.depth_multiplier,),
-                              self.bias_initializer, self.bias_regularizer,
-                              self.bias_constraint) if self.use_bias else None
+        self.kernel = add_weight_with_options(
+            self, "kernel", self.kernel_size + (channels, self.depth_multiplier), "depthwise")
+        self.bias = self._add_bias(channels * self.depth_multiplier)
         self._finish_build(channels)
 
     def call(self, inputs):
@@ -95,15 +92,12 @@ class BaseSeparableConv(_Windowed):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         inner = channels * self.depth_multiplier
-        self.depthwise_kernel = self._add(
-            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
-            self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint)
-        self.pointwise_kernel = self._add(
-            "pointwise_kernel", (1,) * self.rank + (inner, self.filters),
-            self.pointwise_initializer, self.pointwise_regularizer, self.pointwise_constraint)
-        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
-                              self.bias_regularizer, self.bias_constraint) \
-            if self.use_bias else None
+        self.depthwise_kernel = add_weight_with_options(
+            self, "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            "depthwise")
+        self.pointwise_kernel = add_weight_with_options(
+            self, "pointwise_kernel", (1,) * self.rank + (inner, self.filters), "pointwise")
+        self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 
     def call(self, inputs):

@@ -4,7 +4,7 @@ from ..autodiff import primitives as P
 from .convolutional import (_positive_int, _Windowed, check_output, from_channels_last,
                             spatial_dims, with_spatial)
 from .layer import LAYERS
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 class BaseConvTranspose(_Windowed):
@@ -41,12 +41,9 @@ class BaseConvTranspose(_Windowed):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self._add("kernel", self.kernel_size + (self.filters, channels),
-                                self.kernel_initializer, self.kernel_regularizer,
-                                self.kernel_constraint)
-        self.bias = self._add("bias", (self.filters,), self.bias_initializer,
-                              self.bias_regularizer, self.bias_constraint) \
-            if self.use_bias else None
+        self.kernel = add_weight_with_options(self, "kernel",
+                                              self.kernel_size + (self.filters, channels))
+        self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 
     def call(self, inputs):

@@ -7,7 +7,7 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
 from .layer import LAYERS, InputSpec, Layer, _edge_cast
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 @LAYERS.register("InputLayer")
@@ -226,14 +226,8 @@ class Dense(Layer):
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
-        self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
+        self.kernel = add_weight_with_options(self, "kernel", (in_dim, self.units))
+        self.bias = add_weight_with_options(self, "bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):

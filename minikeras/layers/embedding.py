@@ -6,7 +6,7 @@ import numpy as np
 from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, Layer
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 @LAYERS.register("Embedding")
@@ -52,10 +52,8 @@ class Embedding(Layer):
             self.set_weights(weights)
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight(
-            shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint,
-            name="embeddings")
+        self.embeddings = add_weight_with_options(self, "embeddings",
+                                                  (self.input_dim, self.output_dim))
         self.built = True
 
     def call(self, inputs):

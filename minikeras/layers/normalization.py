@@ -2,7 +2,7 @@
 from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
-from .weight_options import set_weight_options, weight_options_config
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 class _ScaleShift(Layer):
@@ -23,13 +23,9 @@ class _ScaleShift(Layer):
         """gamma then beta (Keras's creation order), or None for each that is switched off."""
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, name="gamma")
+            self.gamma = add_weight_with_options(self, "gamma", shape)
         if self.center:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, name="beta")
+            self.beta = add_weight_with_options(self, "beta", shape)
 
     def _scale_shift_config(self):
         return {"epsilon": self.epsilon, "center": self.center, "scale": self.scale,

@@ -1,8 +1,9 @@
 """The initializer / regularizer / constraint arguments that weight-owning layers share.
 
 A layer with weights ``kernel`` and ``bias`` takes ``kernel_initializer``,
-``bias_regularizer``, ... : these two functions resolve such arguments and write
-them back into the layer's config, so each layer lists its options once.
+``bias_regularizer``, ... : the functions here resolve such arguments, create
+the weights with them and write them back into the layer's config, so each layer lists
+its options once.
 """
 from .. import constraints, initializers, regularizers
 
@@ -13,6 +14,15 @@ def set_weight_options(layer, **options):
     """Resolve each ``<weight>_<kind>`` argument into the layer attribute of the same name."""
     for name, value in options.items():
         setattr(layer, name, _FAMILIES[name.rsplit("_", 1)[1]].get(value))
+
+
+def add_weight_with_options(layer, name, shape, options=None):
+    """``layer.add_weight`` with the initializer, regularizer and constraint the layer keeps
+    as ``<options>_initializer`` etc. (``options`` defaults to ``name``: ``kernel_*``)."""
+    options = options or name
+    return layer.add_weight(shape=shape, initializer=getattr(layer, f"{options}_initializer"),
+                            regularizer=getattr(layer, f"{options}_regularizer"),
+                            constraint=getattr(layer, f"{options}_constraint"), name=name)
 
 
 def weight_options_config(layer, *weights):
