@@ -1,7 +1,7 @@
 """Cropping1D, Cropping2D and Cropping3D: remove rows/columns at the ends of spatial axes."""
 import numpy as np
 
-from .convolutional import spatial_dims, standardize_data_format, with_spatial
+from .convolutional import check_rank, spatial_dims, standardize_data_format, with_spatial
 from .layer import LAYERS, InputSpec, Layer
 
 
@@ -47,11 +47,7 @@ class BaseCropping(Layer):
         return tuple((int(a), int(b)) for a, b in pairs)
 
     def _check(self, input_shape):
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" ({type(self).__name__}) is incompatible with '
-                f"the layer: expected ndim={self.rank + 2}, found ndim={len(input_shape)}. "
-                f"Full shape received: {tuple(input_shape)}")
+        check_rank(self, input_shape, self.rank)
         for n, (a, b) in zip(spatial_dims(input_shape, self.data_format), self.cropping):
             if n is not None and a + b >= n:
                 raise ValueError(

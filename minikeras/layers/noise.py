@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import random
 from ..autodiff import primitives as P
-from .convolutional import standardize_data_format
+from .convolutional import check_rank, standardize_data_format
 from .layer import LAYERS, InputSpec, Layer
 from .regularization import Dropout
 
@@ -168,11 +168,7 @@ class _SpatialDropout(Dropout):
             self.noise_shape = (None, None) + spatial          # (batch, channels, 1, ..., 1)
 
     def build(self, input_shape):
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" ({type(self).__name__}) is incompatible with '
-                f"the layer: expected ndim={self.rank + 2}, found ndim={len(input_shape)}. "
-                f"Full shape received: {tuple(input_shape)}")
+        check_rank(self, input_shape, self.rank)
 
     def get_config(self):
         # Keras's config for these layers: no trainable and no noise_shape keys.

@@ -268,10 +268,11 @@ def floor_divide(x1, x2):
 
 # ---- no gradient: comparisons, indices, rounding, creation -------------------------
 
-def _raw(fn):
+def _raw(fn, dtype=None):
+    """A numpy function on raw data (no gradient), its result as a Tensor of ``dtype``."""
     def apply(*args, **kwargs):
-        return Tensor(np.asarray(fn(*[data(a) if isinstance(a, Tensor) else a for a in args],
-                                    **kwargs)))
+        out = fn(*[data(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
+        return Tensor(np.asarray(out, dtype=dtype))
     apply.__name__ = fn.__name__
     return apply
 
@@ -303,21 +304,13 @@ full_like = _raw(np.full_like)
 searchsorted = _raw(np.searchsorted)
 
 
-def _int32(fn):
-    """A numpy index function whose result is int32, as in Keras."""
-    def apply(*args, **kwargs):
-        out = fn(*[data(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
-        return Tensor(np.asarray(out).astype(np.int32))
-    apply.__name__ = fn.__name__
-    return apply
-
-
-argmax = _int32(np.argmax)
-argmin = _int32(np.argmin)
-argsort = _int32(np.argsort)
-count_nonzero = _int32(np.count_nonzero)
-digitize = _int32(np.digitize)
-bincount = _int32(np.bincount)
+# Index results are int32, as in Keras.
+argmax = _raw(np.argmax, np.int32)
+argmin = _raw(np.argmin, np.int32)
+argsort = _raw(np.argsort, np.int32)
+count_nonzero = _raw(np.count_nonzero, np.int32)
+digitize = _raw(np.digitize, np.int32)
+bincount = _raw(np.bincount, np.int32)
 
 
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
