@@ -79,8 +79,11 @@ def data(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def as_float(x):
-    """``x`` as a Tensor of a float dtype: ints and bools become floatx, floats keep theirs."""
+def as_float(x, dtype=None):
+    """``x`` as a Tensor of a float dtype: ``dtype`` when given; otherwise ints, bools and
+    python numbers become floatx and floats keep theirs."""
+    if dtype is not None:
+        return convert_to_tensor(x, dtype)
     x = convert_to_tensor(x)
     return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
 

@@ -314,6 +314,12 @@ def _check_same_shape(name, target, output):
             f"Received: target.shape={target.shape}, output.shape={output.shape}")
 
 
+def clip_probabilities(p):
+    """clip(p, eps, 1 - eps): the Keras guard before taking log(p)."""
+    eps = backend.epsilon()
+    return P.clip(p, eps, 1.0 - eps)
+
+
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary crossentropy.
 
@@ -325,8 +331,7 @@ def binary_crossentropy(target, output, from_logits=False):
     _check_same_shape("binary_crossentropy", target, output)
     if from_logits:
         return P.sigmoid_cross_entropy(target, output)
-    eps = backend.epsilon()
-    p = P.clip(output, eps, 1.0 - eps)
+    p = clip_probabilities(output)
     return P.negative(P.add(P.multiply(target, P.log(p)),
                             P.multiply(P.subtract(1.0, target), P.log(P.subtract(1.0, p)))))
 
@@ -336,16 +341,14 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
     Formula: probabilities are renormalised to sum 1 and clipped to
     ``[eps, 1 - eps]``, then ``-sum(t·log(p), axis)``; from logits
-    ``-sum(t·log_softmax(x), axis)``.
+    ``-sum(t·log_softmax(x), axis)`` (the fused, stable primitive).
     """
     output = as_float(output)
     target = cast(convert_to_tensor(target), output.dtype)
     _check_same_shape("categorical_crossentropy", target, output)
     if from_logits:
-        return P.negative(P.sum(P.multiply(target, P.log_softmax(output, axis)), axis))
-    eps = backend.epsilon()
-    p = P.divide(output, P.sum(output, axis, keepdims=True))
-    p = P.clip(p, eps, 1.0 - eps)
+        return P.softmax_cross_entropy(target, output, axis)
+    p = clip_probabilities(P.divide(output, P.sum(output, axis, keepdims=True)))
     return P.negative(P.sum(P.multiply(target, P.log(p)), axis))
 
 
