@@ -5,6 +5,7 @@ sample or per timestep) plus a thin class adding reduction and config. Every
 function and class registers itself in ``LOSSES`` where it is defined.
 """
 from .. import backend, ops
+from ..arguments import plain
 from ..autodiff.tensor import Tensor
 from ..ops.core import as_float
 from ..backend import xp
@@ -240,15 +241,6 @@ class Loss:
         return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
 
 
-def _plain(value):
-    """Config values as plain python (lists, floats), never numpy types."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
-
-
 @LOSSES.register("LossFunctionWrapper")
 class LossFunctionWrapper(Loss):
     """A Loss from a per-sample function ``fn(y_true, y_pred, **kwargs)``.
@@ -288,7 +280,7 @@ class LossFunctionWrapper(Loss):
         config = Loss.get_config(self)
         if type(self) is LossFunctionWrapper:
             config["fn"] = serialize_function(self.fn)
-        config.update({k: _plain(v) for k, v in self._fn_kwargs.items()})
+        config.update({k: plain(v) for k, v in self._fn_kwargs.items()})
         return config
 
     def __repr__(self):

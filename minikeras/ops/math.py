@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import backend
 from ..autodiff import primitives as P
+from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
@@ -76,8 +77,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         axes, work = tuple(range(x.ndim)), P.reshape(x, (-1,))
         last = 0
     else:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        axes = tuple(a % x.ndim for a in axes)
+        axes = normalize_axis(axis, x.ndim)
         keep = [a for a in range(x.ndim) if a not in axes]
         work = P.reshape(P.transpose(x, keep + list(axes)),
                          [x.shape[a] for a in keep] + [-1])
