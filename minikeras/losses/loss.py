@@ -88,19 +88,25 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     The longer one is squeezed, unless the shorter has rank 1 (and
     ``expand_rank_1``): then the shorter is expanded. So labels ``(n,)`` against
     predictions ``(n, 1)`` become ``(n, 1)``/``(n, 1)``, never a broadcast ``(n, n)``.
+    Tensors stay Tensors (keeping their logits); numpy arrays (the metrics') stay arrays.
     """
     r1, r2 = len(x1.shape), len(x2.shape)
     if r1 == r2 + 1 and x1.shape[-1] == 1:
         if r2 == 1 and expand_rank_1:
-            x2 = with_logits(x2, ops.expand_dims, -1)
+            x2 = _last_axis(x2, ops.expand_dims, xp.expand_dims)
         else:
-            x1 = with_logits(x1, ops.squeeze, -1)
+            x1 = _last_axis(x1, ops.squeeze, xp.squeeze)
     elif r2 == r1 + 1 and x2.shape[-1] == 1:
         if r1 == 1 and expand_rank_1:
-            x1 = with_logits(x1, ops.expand_dims, -1)
+            x1 = _last_axis(x1, ops.expand_dims, xp.expand_dims)
         else:
-            x2 = with_logits(x2, ops.squeeze, -1)
+            x2 = _last_axis(x2, ops.squeeze, xp.squeeze)
     return x1, x2
+
+
+def _last_axis(x, tensor_fn, array_fn):
+    """Add or drop the last axis: ``tensor_fn`` on a Tensor (logits alike), else ``array_fn``."""
+    return with_logits(x, tensor_fn, -1) if isinstance(x, Tensor) else array_fn(x, -1)
 
 
 # ---- masks on loss values (``Tensor.mask``, Keras's `_keras_mask`, e.g. from ignore_class) --
