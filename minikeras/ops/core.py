@@ -47,7 +47,7 @@ def _python_numbers(x):
 
 
 def convert_to_numpy(x):
-    """Return the numpy array behind ``x`` (a Tensor, Variable or array-like)."""
+    """Return the numpy array behind ``x`` (a Tensor, Variable or array-like), no copy."""
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -74,9 +74,7 @@ def stop_gradient(x):
     return Tensor(convert_to_numpy(x))
 
 
-def data(x):
-    """Raw numpy data of a tensor or array-like (no copy), for non-differentiable math."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+data = convert_to_numpy  # the short name the ops files use for non-differentiable math
 
 
 def as_float(x, dtype=None):
