@@ -10,6 +10,7 @@ from ..ops.core import convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable, structure_changed
+from .symbolic import call_structured, edge_cast
 
 LAYERS = Registry("layer")
 
@@ -258,11 +259,10 @@ class Layer:
         else:
             if isinstance(inputs, _STRUCTURES) or getattr(inputs, "_keras_history", 0) != 0:
                 # KerasTensors (the functional API) or a list / dict of arrays
-                from .core import call_structured
                 out = call_structured(self, inputs, training, kwargs)
                 if out is not NotImplemented:
                     return out
-            x = convert_to_tensor(_edge_cast(inputs))
+            x = convert_to_tensor(edge_cast(inputs))
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
@@ -435,11 +435,3 @@ def _shape_from_kwargs(kwargs):
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
-
-
-def _edge_cast(x):
-    """Cast user data at the model's edge: floating arrays become floatx, others stay."""
-    x = np.asarray(x)
-    if np.issubdtype(x.dtype, np.floating) and x.dtype != backend.floatx():
-        return x.astype(backend.floatx())
-    return x

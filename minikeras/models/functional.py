@@ -6,10 +6,12 @@ from its outputs back to its inputs, orders the nodes by depth (as Keras does: d
 first, ties in the order a depth-first walk from the outputs meets them) and replays them
 on real tensors in ``call``. A layer called twice is one layer, so its weights are shared.
 """
-from ..layers.core import InputLayer, KerasTensor, flatten
-from ..layers.layer import LAYERS, Layer, _edge_cast
 from ..autodiff.tensor import Tensor
+from ..layers.core import InputLayer
+from ..layers.layer import LAYERS, Layer
+from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
+from ..tree import flatten
 from . import functional_config
 from .model import Model
 
@@ -130,7 +132,7 @@ class Functional(Model):
         out = []
         for i, (value, ref) in enumerate(zip(values, expected)):
             if not isinstance(value, Tensor):
-                value = convert_to_tensor(_edge_cast(value))
+                value = convert_to_tensor(edge_cast(value))
             shape, ref_shape = value.shape, ref.shape
             if len(shape) == len(ref_shape) + 1 and shape[-1] == 1:
                 value = value.reshape(shape[:-1])  # Keras squeezes a trailing axis of 1

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..autodiff import no_grad
-from ..layers.core import InputLayer, KerasTensor
+from ..layers.core import InputLayer
+from ..layers.symbolic import KerasTensor
 from ..layers.layer import LAYERS, Layer
 from ..variables import structure_changed
 from .model import Model
