@@ -11,7 +11,7 @@ from minikeras.autodiff import grad
 from minikeras.autodiff.tensor import Tensor
 
 MODULES = ("convolutional", "convolutional_depthwise", "convolutional_transpose", "pooling",
-           "normalization", "embedding", "reshaping_extra")
+           "normalization", "embedding", "reshaping")
 
 # class name -> (constructor kwargs, per-sample input shape)
 ROWS = {
@@ -48,6 +48,12 @@ ROWS = {
     "UpSampling1D": (dict(), (3, 2)),
     "UpSampling2D": (dict(), (2, 3, 2)),
     "UpSampling3D": (dict(), (1, 2, 2, 1)),
+    "UnitNormalization": (dict(), (4,)),
+    "Flatten": (dict(), (3, 2)),
+    "Reshape": (dict(target_shape=(6,)), (3, 2)),
+    "Cropping1D": (dict(cropping=1), (4, 2)),
+    "Cropping2D": (dict(cropping=1), (4, 4, 2)),
+    "Cropping3D": (dict(cropping=1), (3, 3, 3, 1)),
 }
 
 
