@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .files import import_h5py
-from .plan import LoadPlan
+from .load_plan import LoadPlan
 from .tree import object_entries
 
 
