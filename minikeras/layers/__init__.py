@@ -31,8 +31,9 @@ from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, Re
 def serialize(layer):
     """A layer's Keras config dict (with its build config when built)."""
     config = LAYERS.serialize(layer, "keras.layers")
-    if layer._build_input_shape is not None:
-        config["build_config"] = {"input_shape": list(layer._build_input_shape)}
+    build_config = layer.get_build_config()
+    if build_config is not None:
+        config["build_config"] = build_config
     return config
 
 

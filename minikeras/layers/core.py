@@ -23,6 +23,8 @@ from .weight_options import add_weight_with_options, set_weight_options, weight_
 class InputLayer(Layer):
     """The entry point of a model: fixes the per-sample shape and dtype. Has no weights."""
 
+    _saved_as_child = False
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
         legacy = kwargs.pop("input_shape", None)

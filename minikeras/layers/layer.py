@@ -247,6 +247,8 @@ class Layer:
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
+    _saved_as_child = True  # False for layers that never own variables (InputLayer)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
@@ -322,6 +324,39 @@ class Layer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # ---- saving: how a file records and rebuilds this layer ------------------------------
+    def get_build_config(self):
+        """The input shape the layer was built for, ``{"input_shape": [...]}``, or None."""
+        if self._build_input_shape is None:
+            return None
+        return {"input_shape": list(self._build_input_shape)}
+
+    def build_from_config(self, config):
+        """Build for the input shape a saved build config recorded (nothing when it has none)."""
+        if self.built or not config or config.get("input_shape") is None:
+            return
+        self.build_from_shape(tuple(config["input_shape"]))
+
+    def _saveable_children(self):
+        """(attribute, child) pairs whose variables a file stores inside this layer: every
+        attribute holding a layer, an optimizer, or a list / dict of them, in Keras's order
+        (sorted names, private ones last)."""
+        return _keras_order(self._attribute_children())
+
+    def _attribute_children(self):
+        found = {}
+        for attr, value in vars(self).items():
+            if attr in ("_layers", "layers") or attr.startswith("__"):
+                continue
+            if isinstance(value, dict):
+                value = list(value.values())
+            if isinstance(value, (list, tuple)):
+                if any(is_saved_child(v) for v in value):
+                    found[attr] = list(value)
+            elif is_saved_child(value):
+                found[attr] = value
+        return found
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
@@ -435,3 +470,18 @@ def _shape_from_kwargs(kwargs):
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
+
+
+def is_saved_child(value):
+    """Whether a file stores ``value``'s variables as a child object: a layer that can own
+    variables (not an InputLayer) or an optimizer."""
+    if isinstance(value, Layer):
+        return value._saved_as_child
+    from ..optimizers.optimizer import Optimizer  # optimizers load on first use
+    return isinstance(value, Optimizer)
+
+
+def _keras_order(children):
+    """Children sorted by attribute name, private (``_``) ones last, as Keras visits them."""
+    names = sorted(children, key=lambda name: "~" + name if name.startswith("_") else name)
+    return [(name, children[name]) for name in names]

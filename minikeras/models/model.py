@@ -1,5 +1,9 @@
 """Model: a Layer that can be compiled and trained."""
-from ..layers.layer import Layer
+import numpy as np
+
+from .. import backend
+from ..autodiff import no_grad
+from ..layers.layer import Layer, _keras_order
 from .trainer import Trainer
 
 
@@ -53,6 +57,30 @@ class Model(Trainer, Layer):
                          f"{[layer.name for layer in layers]}.")
 
     # ---- saving (see minikeras.saving and docs/saving.md) ----------------------------------
+    def build_from_config(self, config):
+        """Build for a saved input shape: a subclassed model creates its weights on a first
+        call, made here on one sample of zeros (when every per-sample size is known)."""
+        if self.built or not config or config.get("input_shape") is None:
+            return
+        input_shape = tuple(config["input_shape"])
+        if all(d is not None for d in input_shape[1:]):
+            with no_grad():
+                self(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
+            self._build_input_shape = input_shape
+
+    def get_compile_config(self):
+        """The ``compile()`` arguments, serialized, or None for a model not compiled."""
+        from ..saving.model_config import compile_config
+        return compile_config(self)
+
+    def compile_from_config(self, config):
+        """``compile()`` with the arguments of a saved compile config."""
+        from ..saving.model_config import compile_from_config
+        compile_from_config(self, config)
+
+    def _saveable_children(self):
+        return _keras_order({"layers": list(self.layers), **self._attribute_children()})
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model: ``.keras`` (zip) or legacy ``.h5`` / ``.hdf5``."""
         from ..saving import save_model

@@ -34,16 +34,16 @@ def serialize_model(model, include_compile=True):
               "config": model.get_config(), "registered_name": registered}
     if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
         config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
-    shape = getattr(model, "_build_input_shape", None)
-    if model.built and shape is not None:
-        config["build_config"] = {"input_shape": list(shape)}
-    compile_config = get_compile_config(model) if include_compile else None
+    build_config = model.get_build_config() if model.built else None
+    if build_config is not None:
+        config["build_config"] = build_config
+    compile_config = model.get_compile_config() if include_compile else None
     if compile_config is not None:
         config["compile_config"] = compile_config
     return config
 
 
-def get_compile_config(model):
+def compile_config(model):
     """The model's compile arguments, serialized (a new dict: the model is not changed)."""
     if not getattr(model, "compiled", False):
         return None
@@ -106,7 +106,7 @@ def _legacy_entry(entry):
 
 def training_config(model):
     """``training_config`` of a legacy ``.h5`` file, or None for an uncompiled model."""
-    config = get_compile_config(model)
+    config = model.get_compile_config()
     if config is None:
         return None
     config.pop("optimizer")  # pops from our copy: the model's compile config stays whole
@@ -127,13 +127,13 @@ def model_from_config(config, custom_objects=None, compile=True):
     check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
     with CustomObjectScope(custom_objects):
         cls = locate(config, custom_objects)
-        if not (isinstance(cls, type) and hasattr(cls, "_init_trainer")):
+        if not (isinstance(cls, type) and hasattr(cls, "compile_from_config")):
             raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
                              "Use keras.layers.deserialize() for a single layer.")
         model = from_config(cls, dict(config["config"] or {}), custom_objects)
-        _build(model, (config.get("build_config") or {}).get("input_shape"))
+        model.build_from_config(config.get("build_config"))
         if compile and config.get("compile_config"):
-            compile_from_config(model, config["compile_config"], custom_objects)
+            model.compile_from_config(config["compile_config"])
     return model
 
 
@@ -146,21 +146,6 @@ def model_from_legacy_config(model_config, custom_objects=None):
         inner = {"layers": inner}
     return model_from_config({"class_name": model_config["class_name"], "config": inner},
                              custom_objects, compile=False)
-
-
-def _build(model, input_shape):
-    if model.built or input_shape is None:
-        return
-    input_shape = tuple(input_shape)
-    from ..models.sequential import Sequential
-    if isinstance(model, Sequential):
-        model.build(input_shape)
-    elif all(d is not None for d in input_shape[1:]):
-        from .. import backend
-        from ..autodiff import no_grad
-        with no_grad():  # a subclassed model creates its weights on its first call
-            model(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
-        model._build_input_shape = input_shape
 
 
 def compile_from_config(model, config, custom_objects=None):

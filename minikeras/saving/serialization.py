@@ -175,7 +175,7 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     from ..layers.layer import Layer
     if isinstance(obj, Layer):
-        if hasattr(obj, "_init_trainer"):
+        if hasattr(obj, "get_compile_config"):  # a model: its config holds its compile config
             from .model_config import serialize_model
             return serialize_model(obj)
         from ..layers import serialize
@@ -246,13 +246,13 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         if not isinstance(obj, type):
             return obj  # a function
         family = _family_of_object(obj)
-        if family == "layers" and hasattr(obj, "_init_trainer"):
+        if family == "layers" and hasattr(obj, "compile_from_config"):
             from .model_config import model_from_config
             return model_from_config(config, custom_objects)
         if family is not None:
             result = _family_module(family).deserialize(config, custom_objects=custom_objects)
             if family == "layers":
-                build_from_config(result, config.get("build_config"))
+                result.build_from_config(config.get("build_config"))
             return result
         return from_config(obj, inner, custom_objects)
 
@@ -273,10 +273,3 @@ def from_config(cls, config, custom_objects=None):
             f"Could not rebuild {cls.__name__} from its saved config: {error}. A custom class "
             "whose __init__ takes arguments must return them from get_config() (and, if "
             "needed, override from_config).") from None
-
-
-def build_from_config(layer, build_config):
-    """Build a deserialized layer for the input shape its config recorded."""
-    if layer.built or not build_config or build_config.get("input_shape") is None:
-        return
-    layer.build_from_shape(tuple(build_config["input_shape"]))

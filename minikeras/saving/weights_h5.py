@@ -19,7 +19,7 @@ import numpy as np
 
 from .files import import_h5py
 from .load_plan import LoadPlan
-from .tree import object_entries
+from .object_tree import object_entries
 
 
 class UnreadableFileError(OSError, ValueError):
