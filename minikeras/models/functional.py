@@ -26,6 +26,8 @@ class Functional(Model):
         trainable: whether the model's weights are trainable.
     """
 
+    _counts_own_node = True  # Keras files number a functional model's own node 0
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
@@ -281,3 +283,6 @@ def _map_graph(inputs, outputs):
             raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
                              "model. All layer names should be unique.")
     return list(node_depth), run_order, layers
+
+
+Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes

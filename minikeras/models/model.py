@@ -11,10 +11,14 @@ class Model(Trainer, Layer):
     """Base of every trainable model: ``keras.Model(inputs, outputs)`` (the functional API),
     a subclass that defines ``call``, or Sequential."""
 
+    # The class ``Model(inputs, outputs)`` makes: Functional, set by models/functional.py
+    # (which imports this module), so that Model need not import its own subclass.
+    _built_from_inputs_and_outputs = None
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional  # Model(inputs, outputs) is a Functional model
-            return Functional.__new__(Functional, *args, **kwargs)
+            functional = Model._built_from_inputs_and_outputs
+            return functional.__new__(functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, trainable=True, name=None, **kwargs):

@@ -1,4 +1,4 @@
-"""Model configs: the model and compile configs of ``.keras`` / JSON, and the legacy ``.h5`` ones.
+"""Compile configs of ``.keras`` / JSON, and the legacy ``.h5`` model and training configs.
 
 Keras 3 (``config.json``, ``to_json``)::
 
@@ -18,31 +18,11 @@ import warnings
 
 import numpy as np
 
-from ..registry import CUSTOM_OBJECTS, CustomObjectScope
-from .serialization import (check_config, from_config, is_object_config, locate,
-                            strip_shared_ids)
+from ..registry import CUSTOM_OBJECTS
+from .serialization import is_object_config, model_from_config
 
 
 # ---- writing ----------------------------------------------------------------------------------
-def serialize_model(model, include_compile=True):
-    """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
-    from ..layers.layer import LAYERS
-    cls = type(model)
-    registered = CUSTOM_OBJECTS.name_of(cls)
-    builtin = LAYERS.name_of(cls) is not None and registered is None
-    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
-              "config": model.get_config(), "registered_name": registered}
-    if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
-        config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
-    build_config = model.get_build_config() if model.built else None
-    if build_config is not None:
-        config["build_config"] = build_config
-    compile_config = model.get_compile_config() if include_compile else None
-    if compile_config is not None:
-        config["compile_config"] = compile_config
-    return config
-
-
 def compile_config(model):
     """The model's compile arguments, serialized (a new dict: the model is not changed)."""
     if not getattr(model, "compiled", False):
@@ -118,25 +98,6 @@ def training_config(model):
 
 
 # ---- reading ----------------------------------------------------------------------------------
-def model_from_config(config, custom_objects=None, compile=True):
-    """Build (and compile, if the config says how) the model a Keras 3 config describes."""
-    if not is_object_config(config):
-        raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
-                         f"Received: {str(config)[:200]}")
-    config = strip_shared_ids(config)
-    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
-    with CustomObjectScope(custom_objects):
-        cls = locate(config, custom_objects)
-        if not (isinstance(cls, type) and hasattr(cls, "compile_from_config")):
-            raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
-                             "Use keras.layers.deserialize() for a single layer.")
-        model = from_config(cls, dict(config["config"] or {}), custom_objects)
-        model.build_from_config(config.get("build_config"))
-        if compile and config.get("compile_config"):
-            model.compile_from_config(config["compile_config"])
-    return model
-
-
 def model_from_legacy_config(model_config, custom_objects=None):
     """Build the model of a legacy ``model_config`` (Keras 3 ``.h5`` or Keras 2)."""
     if not isinstance(model_config, dict) or "class_name" not in model_config:

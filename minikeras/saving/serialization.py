@@ -176,7 +176,6 @@ def serialize_keras_object(obj):
     from ..layers.layer import Layer
     if isinstance(obj, Layer):
         if hasattr(obj, "get_compile_config"):  # a model: its config holds its compile config
-            from .model_config import serialize_model
             return serialize_model(obj)
         from ..layers import serialize
         return serialize(obj)
@@ -247,7 +246,6 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             return obj  # a function
         family = _family_of_object(obj)
         if family == "layers" and hasattr(obj, "compile_from_config"):
-            from .model_config import model_from_config
             return model_from_config(config, custom_objects)
         if family is not None:
             result = _family_module(family).deserialize(config, custom_objects=custom_objects)
@@ -273,3 +271,42 @@ def from_config(cls, config, custom_objects=None):
             f"Could not rebuild {cls.__name__} from its saved config: {error}. A custom class "
             "whose __init__ takes arguments must return them from get_config() (and, if "
             "needed, override from_config).") from None
+
+
+# ---- models: the model config of ``.keras`` files and ``to_json`` ------------------------
+def serialize_model(model, include_compile=True):
+    """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
+    from ..layers.layer import LAYERS
+    cls = type(model)
+    registered = CUSTOM_OBJECTS.name_of(cls)
+    builtin = LAYERS.name_of(cls) is not None and registered is None
+    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
+              "config": model.get_config(), "registered_name": registered}
+    if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
+        config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
+    build_config = model.get_build_config() if model.built else None
+    if build_config is not None:
+        config["build_config"] = build_config
+    compile_config = model.get_compile_config() if include_compile else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    return config
+
+
+def model_from_config(config, custom_objects=None, compile=True):
+    """Build (and compile, if the config says how) the model a Keras 3 config describes."""
+    if not is_object_config(config):
+        raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
+                         f"Received: {str(config)[:200]}")
+    config = strip_shared_ids(config)
+    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
+    with CustomObjectScope(custom_objects):
+        cls = locate(config, custom_objects)
+        if not (isinstance(cls, type) and hasattr(cls, "compile_from_config")):
+            raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
+                             "Use keras.layers.deserialize() for a single layer.")
+        model = from_config(cls, dict(config["config"] or {}), custom_objects)
+        model.build_from_config(config.get("build_config"))
+        if compile and config.get("compile_config"):
+            model.compile_from_config(config["compile_config"])
+    return model
