@@ -1,6 +1,7 @@
 """Compile configs of ``.keras`` / JSON, and the legacy ``.h5`` model and training configs.
 
-Keras 3 (``config.json``, ``to_json``)::
+A Keras 3 model config (``config.json``, ``to_json``; written by
+``serialization.serialize_model``, its ``compile_config`` by :func:`compile_config` here)::
 
     {"module": "keras", "class_name": "Sequential", "config": {..., "layers": [...]},
      "registered_name": None, "build_config": {"input_shape": [None, 3]},
