@@ -10,7 +10,10 @@ Each row of ``ROWS`` builds one layer with small arguments and checks:
 * a float64 finite-difference gradient check with respect to the inputs and every
   trainable weight (``Row.gradcheck=False`` skips it, with the reason in ``Row.why``).
 
-Adding a layer: add one ``Row`` under its class name. ``test_every_registered_layer_has_a_row``
+Adding a layer: add one ``Row`` under its class name, e.g. for a preprocessing layer fed
+strings: ``"StringLookup": Row(dict(vocabulary=["a", "b"]), (2,), inputs=lambda rng, batch:
+[rng.choice(np.array(["a", "b", "c"]), (batch, 2))], gradcheck=False, why="a lookup table:
+no gradient")``. ``test_every_registered_layer_has_a_row``
 reads the whole registry (no module filter), so a registered layer without a row fails it.
 Classes that are not single layers (the models, InputLayer) are listed in ``NOT_LAYERS``
 with the reason and where they are tested.
@@ -52,6 +55,8 @@ class Row:
         training: the ``training`` flag of every call (None: the layer's default).
         integer_inputs: draw the inputs as integers in ``[0, integer_inputs)`` (indices);
             the gradient check then covers the weights only.
+        inputs: for other inputs (strings, a fixed vocabulary, ...), a function
+            ``(rng, batch) -> list of arrays`` (one per entry of ``sample``).
         gradcheck: False for a layer that is not differentiable; ``why`` must say why.
         why: the reason a check is skipped or weakened.
     """
@@ -60,6 +65,7 @@ class Row:
     sample: object = (3,)
     training: object = None
     integer_inputs: int = 0
+    inputs: object = None
     gradcheck: bool = True
     why: str = ""
 
@@ -180,6 +186,8 @@ def samples(row):
 
 def make_inputs(row, dtype, batch=2, seed=0):
     rng = np.random.default_rng(seed)
+    if row.inputs is not None:
+        return row.inputs(rng, batch)
     if row.integer_inputs:
         return [rng.integers(0, row.integer_inputs, (batch,) + s) for s in samples(row)]
     return [rng.standard_normal((batch,) + s).astype(dtype) for s in samples(row)]
@@ -198,9 +206,16 @@ def input_shapes(row, batch):
     return shapes if isinstance(row.sample, list) else shapes[0]
 
 
+def input_dtype(array):
+    """The dtype of a keras.Input for arrays like ``array``."""
+    if array.dtype.kind in "iu":
+        return str(array.dtype)
+    return "string" if array.dtype.kind in "OSU" else "float32"
+
+
 def functional_model(layer, row):
-    inputs = [keras.Input(s, dtype="int32" if row.integer_inputs else "float32")
-              for s in samples(row)]
+    inputs = [keras.Input(s, dtype=input_dtype(a))
+              for s, a in zip(samples(row), make_inputs(row, "float32"))]
     outputs = layer(inputs if isinstance(row.sample, list) else inputs[0])
     return keras.Model(inputs, outputs)
 
@@ -211,7 +226,8 @@ def test_output_shape_matches_compute_output_shape(name):
     row = ROWS[name]
     layer = layers.LAYERS.lookup(name)(**row.kwargs)
     out = call(layer, row, make_inputs(row, "float32"), row.training)
-    assert out.dtype == np.float32
+    if row.gradcheck:  # a differentiable layer computes in the float32 default
+        assert out.dtype == np.float32
     assert tuple(out.shape) == tuple(layer.compute_output_shape(input_shapes(row, 2)))
     unknown_batch = tuple(layer.compute_output_shape(input_shapes(row, None)))
     assert unknown_batch == (None,) + tuple(out.shape[1:])
@@ -249,23 +265,23 @@ def test_weights_save_and_load(name, tmp_path):
 def test_float64_gradients_match_finite_differences(name):
     row = ROWS[name]
     layer = layers.LAYERS.lookup(name)(**row.kwargs, dtype="float64")
-    arrays = [a if row.integer_inputs else a.astype("float64")
-              for a in make_inputs(row, "float64", seed=1)]
+    arrays = make_inputs(row, "float64", seed=1)
+    float_inputs = all(a.dtype == np.float64 for a in arrays)  # else indices: weights only
     call(layer, row, arrays, row.training)  # build
     assert layer.built
     weights = list(layer.trainable_weights)
-    tensors = [Tensor(a, requires_grad=not row.integer_inputs) for a in arrays]
+    tensors = [Tensor(a, requires_grad=float_inputs) for a in arrays]
     out = layer(tensors if isinstance(row.sample, list) else tensors[0],
                 **({} if row.training is None else {"training": row.training}))
     assert out.dtype == np.float64
     cotangent = np.random.default_rng(2).standard_normal(out.shape)
-    targets = ([] if row.integer_inputs else tensors) + weights
+    targets = (tensors if float_inputs else []) + weights
     analytic = grad(out, targets, cotangent)
 
     def scalar(*_):
         return float(np.sum(call(layer, row, arrays, row.training).numpy() * cotangent))
 
-    buffers = ([] if row.integer_inputs else arrays) + [w.data for w in weights]
+    buffers = (arrays if float_inputs else []) + [w.data for w in weights]
     assert buffers, f"{name}: nothing to check (no float inputs and no trainable weights)"
     for i, (buffer, expected) in enumerate(zip(buffers, analytic)):
         numeric = numerical_grad(scalar, buffers, i)  # perturbs the buffer in place
