@@ -34,11 +34,13 @@ class InputSpec:
         for axis, size in self.axes.items():
             if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
                 return (f"expected axis {axis} of input shape to have value {size}, "
-                        f"but received input with shape {_fmt_shape(shape)}")
+                        f"but received input with shape {format_shape(shape)}")
         return None
 
 
-def _fmt_shape(shape):
+def format_shape(shape):
+    """A shape as Keras prints it in messages: ``(None, 3)``, ``(4,)``."""
+    shape = tuple(shape)
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
         ",)" if len(shape) == 1 else ")")
 

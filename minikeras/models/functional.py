@@ -8,7 +8,7 @@ on real tensors in ``call``. A layer called twice is one layer, so its weights a
 """
 from ..autodiff.tensor import Tensor
 from ..layers.core import InputLayer
-from ..layers.layer import LAYERS, Layer
+from ..layers.layer import LAYERS, Layer, format_shape
 from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten
@@ -145,7 +145,7 @@ class Functional(Model):
                     r is not None and d != r for d, r in zip(shape, ref_shape)):
                 raise ValueError(
                     f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
-                    f"shape={_fmt(ref_shape)}, found shape={_fmt(value.shape)} (input "
+                    f"shape={format_shape(ref_shape)}, found shape={format_shape(value.shape)} (input "
                     f"'{ref._keras_history[0].name}').")
             out.append(value)
         return out
@@ -171,11 +171,6 @@ class Functional(Model):
         return cls(inputs, outputs, **rest)
 
 
-def _fmt(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")")
-
-
 def _check_tensors(structure, argument):
     flat = flatten(structure)
     if not flat:
@@ -189,7 +184,7 @@ def _check_tensors(structure, argument):
                 f"type {type(x).__name__}")
         if x._keras_history is None:
             raise ValueError(
-                f"The tensor {x.name} (shape {_fmt(x.shape)}) in `{argument}` was not made by "
+                f"The tensor {x.name} (shape {format_shape(x.shape)}) in `{argument}` was not made by "
                 "`keras.Input(...)` or by calling a layer, so the model cannot trace it.")
     return flat
 
@@ -234,7 +229,7 @@ def _map_graph(inputs, outputs):
         if node.is_input and id(tensor) not in input_ids:
             raise ValueError(
                 f"Graph disconnected: the model's outputs need the input tensor "
-                f"{tensor.name} (shape {_fmt(tensor.shape)}, from Input layer "
+                f"{tensor.name} (shape {format_shape(tensor.shape)}, from Input layer "
                 f"'{node.layer.name}'), which is not among the model's `inputs` "
                 f"{[x.name for x in inputs]}. Pass it in `inputs`, or build the outputs from "
                 "the given inputs only.")
