@@ -65,6 +65,8 @@ class Layer:
     first call.
     """
 
+    _saved_as_child = True  # False for layers that never own variables (InputLayer)
+
     def __new__(cls, *args, **kwargs):
         # Keras's automatic config: a custom layer that does not override get_config is
         # saved with the (plain-valued) arguments it was constructed with.
@@ -248,8 +250,6 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    _saved_as_child = True  # False for layers that never own variables (InputLayer)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
