@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.optional_extras import require_module
+from tests.optional_extras import require_module, require_program
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
@@ -21,6 +21,8 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     for extras in EXTRAS.findall(text):
         for extra in extras.split():
             require_module(EXTRA_MODULES[extra], extra)
+            if extra == "plot":  # pydot draws through Graphviz's `dot` program
+                require_program("dot", "install Graphviz: apt-get install graphviz")
     blocks = BLOCK.findall(text)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}

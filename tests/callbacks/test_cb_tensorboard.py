@@ -137,3 +137,14 @@ def test_missing_tensorboard_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboard.compat.proto", None)
     with pytest.raises(ImportError, match=r'minikeras\[tensorboard\]'):
         keras.callbacks.TensorBoard()
+
+
+def test_diagnostics_figures_reach_tensorboard(tmp_path):
+    keras.utils.clear_session()
+    model = tiny_model(learning_rate=0.1)
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), write_graph=False)
+    model.fit(X, Y2, epochs=1, verbose=0,
+              callbacks=[keras.diagnostics.Diagnostics(measure_every=1), board])
+    train = read_run(tmp_path / "train")
+    assert [step for step, _ in train["epoch_grad_norm/dense"]] == [0]
+    assert float(train["epoch_weight_norm/dense"][0][1]) > 0
