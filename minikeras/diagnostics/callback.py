@@ -9,7 +9,6 @@ evaluate / predict). Both are removed at the end of training. Without this callb
 nothing is wrapped and training costs nothing extra.
 """
 import math
-import operator
 
 import numpy as np
 
@@ -82,7 +81,7 @@ class Diagnostics(Callback):
         self.saturation, self.measure_every, self.log = saturation, measure_every, log
         self._step = 0
         self.history = []
-        self._stats = []
+        self._layers, self._stats = [], []
         self._norms = None  # the per-step gradient / update norms (StepNorms)
         self._wrapped = []  # objects with an instance attribute we set
 
@@ -92,18 +91,35 @@ class Diagnostics(Callback):
     # ---- installing the probes -------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._remove_probes()
-        layers = [layer for layer in self.model._flatten_layers()
-                  if layer is not self.model and not layer._sublayers()]
-        self._stats = [LayerStats(layer, self.saturation) for layer in layers]
-        owner = {id(v): i for i, stats in enumerate(self._stats)
-                 for v in stats.layer.trainable_weights}
-        variables = self.model.trainable_weights
-        self._norms = StepNorms(variables, [owner[id(v)] for v in variables], len(self._stats))
+        self._layers = list({id(layer): layer for layer in self.model._flatten_layers()}.values())
+        self._stats = [LayerStats(layer, self.saturation) for layer in self._layers
+                       if layer is not self.model and not layer._sublayers()]
+        self._norms = None  # made at the first step, when the model is surely built
         for stats in self._stats:
             if stats.kind is not None:
                 self._wrap(stats.layer, "call", _recording_call(stats))
         self._wrap(self.model.optimizer, "apply", self._recording_apply(
             self.model.optimizer.apply))
+
+    def _bind(self, variables):
+        """Give each trainable variable to the innermost layer holding it (a model's own
+        weights to the model) and size the per-step buffers."""
+        owner = {}
+        for layer in self._layers:  # parents come before their sublayers: inner ones win
+            for v in layer.trainable_weights:
+                owner[id(v)] = layer
+        held = {id(stats.layer): stats for stats in self._stats}
+        for layer in self._layers:
+            if id(layer) not in held and any(owner.get(id(v)) is layer for v in variables):
+                held[id(layer)] = LayerStats(layer, self.saturation)
+                self._stats.append(held[id(layer)])
+        position = {id(layer): i for i, layer in enumerate(self._layers)}
+        self._stats.sort(key=lambda stats: position[id(stats.layer)])
+        for stats in self._stats:
+            stats.variables = [v for v in variables if owner.get(id(v)) is stats.layer]
+        index = {id(stats.layer): i for i, stats in enumerate(self._stats)}
+        self._norms = StepNorms(variables, [index[id(owner[id(v)])] for v in variables],
+                                len(self._stats))
 
     def _wrap(self, obj, attribute, function):
         setattr(obj, attribute, function)
@@ -115,13 +131,14 @@ class Diagnostics(Callback):
         self._wrapped = []
 
     def _recording_apply(self, apply):
-        expected = self.model.trainable_weights
-
         def recording_apply(grads, trainable_variables=None):
             grads = list(grads)
-            variables = expected if trainable_variables is None else list(trainable_variables)
-            if len(variables) != len(expected) or any(map(operator.is_not, variables,
-                                                          expected)):
+            if trainable_variables is None:  # the optimizer's own list
+                trainable_variables = self.model.optimizer._trainable_variables
+            variables = list(trainable_variables)
+            if self._norms is None:
+                self._bind(self.model.trainable_weights)
+            if not self._norms.is_for(variables):
                 return apply(grads, trainable_variables)  # not the model's own step
             self._step += 1
             if (self._step - 1) % self.measure_every:
@@ -140,12 +157,14 @@ class Diagnostics(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         for stats in self._stats:
             stats.reset()
-        self._norms.reset()
+        if self._norms is not None:
+            self._norms.reset()
         self._step = 0  # steps this epoch; the first is always measured
 
     def on_epoch_end(self, epoch, logs=None):
-        figures = {stats.name: {**stats.results(), **self._norms.results(i)}
-                   for i, stats in enumerate(self._stats) if stats.has_weights or stats.kind}
+        step_figures = self._norms.results if self._norms is not None else lambda i: {}
+        figures = {stats.name: {**stats.results(), **step_figures(i)}
+                   for i, stats in enumerate(self._stats) if stats.variables or stats.kind}
         figures = {name: values for name, values in figures.items() if values}
         figures["flags"] = self._flags(figures)
         self.history.append(figures)

@@ -32,14 +32,18 @@ class LayerStats:
     Args:
         layer: the layer measured.
         saturation: the distance from a sigmoid / tanh bound that counts as saturated.
+
+    Attributes:
+        variables: the trainable variables it holds itself (not through a sublayer); set
+            at the first training step, when the model is built.
     """
 
     def __init__(self, layer, saturation):
         self.layer = layer
+        self.variables = []
         self.name = layer.name
         self.kind = activation_kind(layer)
         self.saturation = saturation
-        self.has_weights = bool(layer.trainable_weights)
         self.reset()
 
     def reset(self):
@@ -61,8 +65,8 @@ class LayerStats:
         """This epoch's activation figures and weight norm: {measure: value} (measures that
         do not apply are left out)."""
         out = {}
-        if self.has_weights:
-            weight = np.sqrt(sum(squared_norm(w) for w in self.layer.trainable_weights))
+        if self.variables:
+            weight = np.sqrt(sum(squared_norm(v.data) for v in self.variables))
             out["weight_norm"] = float(weight)
         if self.kind == "relu" and self._fired is not None:
             out["dead_fraction"] = float(1.0 - np.mean(self._fired))
@@ -88,6 +92,7 @@ class StepNorms:
     """
 
     def __init__(self, variables, owners, n_layers):
+        self._variables = list(variables)
         self._owners = np.asarray(owners, dtype=np.intp)
         self._snapshots = [np.empty_like(v.data) for v in variables]
         self._squares = np.zeros((3, len(variables)))  # grad², update², weight² per variable
@@ -98,6 +103,11 @@ class StepNorms:
         self.steps = 0
         self._grad_norms = np.zeros(self._n)
         self._update_ratios = np.zeros(self._n)
+
+    def is_for(self, variables):
+        """Whether ``variables`` are the ones these buffers were made for, in order."""
+        return len(variables) == len(self._variables) and all(
+            a is b for a, b in zip(variables, self._variables))
 
     def before_update(self, variables):
         for snapshot, v in zip(self._snapshots, variables):

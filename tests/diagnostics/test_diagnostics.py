@@ -186,3 +186,32 @@ def test_summary_before_fit_and_report_with_a_wrong_object():
     x, y = binary_data(8)
     with pytest.raises(TypeError, match="Diagnostics instance"):
         keras.diagnostics.report(deep_net("relu", 1), x, y, diagnostics="loud")
+
+
+def test_nested_models_and_weights_held_by_a_model_itself():
+    class Scaled(keras.Model):
+        """A subclassed model with its own weight and a Dense sublayer."""
+
+        def __init__(self):
+            super().__init__()
+            self.inner = L.Dense(2, activation="relu", name="inner")
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+        def call(self, x):
+            return self.inner(x) * self.scale
+
+    keras.utils.set_random_seed(0)
+    inner = keras.Sequential([keras.Input((3,)), L.Dense(4, activation="tanh", name="deep")],
+                             name="block")
+    model = Scaled()
+    model.inner = inner
+    model.compile(optimizer="sgd", loss="mse")
+    diagnostics = Diagnostics(measure_every=1)
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 4), "float32"), verbose=0,
+              callbacks=[diagnostics])
+    figures = diagnostics.history[0]
+    assert set(figures) == {model.name, "deep", "flags"}
+    assert figures[model.name]["weight_norm"] == pytest.approx(1.0, abs=0.1)  # the scale
+    assert "saturated_fraction" in figures["deep"] and "grad_norm" in figures["deep"]
