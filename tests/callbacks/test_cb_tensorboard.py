@@ -148,3 +148,15 @@ def test_diagnostics_figures_reach_tensorboard(tmp_path):
     train = read_run(tmp_path / "train")
     assert [step for step, _ in train["epoch_grad_norm/dense"]] == [0]
     assert float(train["epoch_weight_norm/dense"][0][1]) > 0
+
+
+def test_the_apps_plugins_find_every_kind_of_summary(tmp_path):
+    # plugin_event_accumulator is what the TensorBoard app's data provider reads with
+    from tensorboard.backend.event_processing.plugin_event_accumulator import EventAccumulator
+    fitted(tmp_path, epochs=1, histogram_freq=1, write_images=True)
+    accumulator = EventAccumulator(str(tmp_path / "train"))
+    accumulator.Reload()
+    assert {"epoch_loss", "epoch_learning_rate"} <= set(accumulator.PluginTagToContent("scalars"))
+    assert "sequential/dense/kernel/histogram" in accumulator.PluginTagToContent("histograms")
+    assert "sequential/dense/kernel/image" in accumulator.PluginTagToContent("images")
+    assert "keras" in accumulator.PluginTagToContent("graph_keras_model")
