@@ -160,3 +160,26 @@ def test_the_apps_plugins_find_every_kind_of_summary(tmp_path):
     assert "sequential/dense/kernel/histogram" in accumulator.PluginTagToContent("histograms")
     assert "sequential/dense/kernel/image" in accumulator.PluginTagToContent("images")
     assert "keras" in accumulator.PluginTagToContent("graph_keras_model")
+
+
+def test_embeddings_checkpoints_and_projector_config(tmp_path):
+    keras.utils.clear_session()
+    model = keras.Sequential([keras.Input((3,), dtype="int32"),
+                              keras.layers.Embedding(5, 2, name="words"),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    board = keras.callbacks.TensorBoard(log_dir=str(tmp_path), embeddings_freq=2,
+                                        embeddings_metadata={"words": "vocab.tsv"})
+    model.fit(np.zeros((4, 3), "int32"), np.zeros((4, 1), "float32"), epochs=3, verbose=0,
+              callbacks=[board])
+    assert sorted(f for f in os.listdir(tmp_path / "train") if f.endswith(".h5")) == [
+        "keras_embedding.ckpt-0.weights.h5", "keras_embedding.ckpt-2.weights.h5"]
+    config = (tmp_path / "projector_config.pbtxt").read_text()
+    assert config == ('embeddings {\n'
+                      '  tensor_name: "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"\n'
+                      '  metadata_path: "vocab.tsv"\n}\n')
+    bad = keras.callbacks.TensorBoard(log_dir=str(tmp_path / "bad"), embeddings_freq=1,
+                                      embeddings_metadata={"nope": "x.tsv"})
+    with pytest.raises(ValueError, match="Unrecognized `Embedding` layer names"):
+        model.fit(np.zeros((4, 3), "int32"), np.zeros((4, 1), "float32"), verbose=0,
+                  callbacks=[bad])

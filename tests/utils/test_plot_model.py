@@ -6,6 +6,7 @@ so the edges can be checked as (layer name -> layer name) pairs.
 import re
 import sys
 
+import numpy as np
 import pytest
 
 import minikeras as keras
@@ -145,3 +146,20 @@ def test_bad_arguments(tmp_path):
         keras.utils.plot_model(sequential(), to_file=tmp_path / "m.png", colour=True)
     with pytest.raises(ValueError, match="layer_range"):
         keras.utils.model_to_dot(sequential(), layer_range=["a", "b"])
+
+
+def test_a_subclassed_model_is_one_box():
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__(name="tiny")
+            self.dense = L.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    model(np.ones((1, 3), "float32"))
+    dot = keras.utils.model_to_dot(model)
+    labels = [n.get("label") for n in dot.get_nodes() if n.get("label")]
+    assert len(labels) == 1 and "<b>tiny</b> (Tiny)" in labels[0]
+    assert dot.get_edges() == []
