@@ -13,7 +13,7 @@ import pytest
 from cb_helpers import X, tiny_model
 
 import minikeras as keras
-from tests.optional_extras import in_ci, require_module
+from tests.optional_extras import require_module
 
 KERNEL = np.array([[0.0], [0.5], [1.0]], "float32")
 Y2 = np.full((4, 1), 2.0, "float32")
