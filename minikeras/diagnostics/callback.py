@@ -144,9 +144,9 @@ class Diagnostics(Callback):
             if (self._step - 1) % self.measure_every:
                 return apply(grads, trainable_variables)
             grads = [np.zeros(v.shape) if g is None else g for g, v in zip(grads, variables)]
-            self._norms.before_update(variables)
+            self._norms.before_update(grads, variables)
             result = apply(grads, trainable_variables)
-            self._norms.after_update(grads, variables)
+            self._norms.after_update(variables)
             return result
         return recording_apply
 

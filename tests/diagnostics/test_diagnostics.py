@@ -215,3 +215,17 @@ def test_nested_models_and_weights_held_by_a_model_itself():
     assert set(figures) == {model.name, "deep", "flags"}
     assert figures[model.name]["weight_norm"] == pytest.approx(1.0, abs=0.1)  # the scale
     assert "saturated_fraction" in figures["deep"] and "grad_norm" in figures["deep"]
+
+
+def test_gradients_are_read_before_the_optimizer_touches_them():
+    # clipnorm rescales the gradient inside the optimizer; the figure is the raw gradient's
+    # norm, sqrt(108) as in the first test, while the update follows the clipped one: Keras
+    # clips each variable's gradient to norm 1, kernel and bias, so |update| = 0.01 sqrt(2).
+    model = fixed([keras.Input((2,)), L.Dense(1, name="out")], [[[1.0], [2.0]], [0.0]])
+    model.compile(optimizer=keras.optimizers.SGD(0.01, clipnorm=1.0), loss="mse")
+    diagnostics = Diagnostics(measure_every=1)
+    model.fit(np.ones((1, 2), "float32"), np.zeros((1, 1), "float32"), verbose=0,
+              callbacks=[diagnostics])
+    figures = diagnostics.history[0]["out"]
+    assert figures["grad_norm"] == pytest.approx(math.sqrt(108), rel=1e-6)
+    assert figures["update_ratio"] == pytest.approx(0.01 * math.sqrt(2) / math.sqrt(5), rel=1e-4)
