@@ -44,6 +44,8 @@ class LayerStats:
         self.name = layer.name
         self.kind = activation_kind(layer)
         self.saturation = saturation
+        # the axis of the units: channels (last, or 1 for channels_first), features for Dense
+        self.unit_axis = 1 if getattr(layer, "data_format", None) == "channels_first" else -1
         self.reset()
 
     def reset(self):
@@ -51,9 +53,11 @@ class LayerStats:
         self._saturated, self._outputs = 0, 0
 
     def record_output(self, output):
-        """One training forward pass: the layer's output (units on the last axis)."""
+        """One training forward pass: the layer's output."""
         if self.kind == "relu":
-            fired = np.max(output, axis=tuple(range(output.ndim - 1))) > 0
+            unit_axis = self.unit_axis % output.ndim
+            others = tuple(a for a in range(output.ndim) if a != unit_axis)
+            fired = np.max(output, axis=others) > 0
             self._fired = fired if self._fired is None else self._fired | fired
         elif self.kind is not None:
             low, high = (0.0, 1.0) if self.kind == "sigmoid" else (-1.0, 1.0)

@@ -229,3 +229,18 @@ def test_gradients_are_read_before_the_optimizer_touches_them():
     figures = diagnostics.history[0]["out"]
     assert figures["grad_norm"] == pytest.approx(math.sqrt(108), rel=1e-6)
     assert figures["update_ratio"] == pytest.approx(0.01 * math.sqrt(2) / math.sqrt(5), rel=1e-4)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_dead_units_of_a_convolution_are_its_channels(data_format):
+    # a 1x1 convolution with kernel [1, -1] and no bias on an all-positive image: channel 0
+    # fires everywhere, channel 1 nowhere
+    shape = (3, 3, 1) if data_format == "channels_last" else (1, 3, 3)
+    model = fixed([keras.Input(shape), L.Conv2D(2, 1, activation="relu", use_bias=False,
+                                                data_format=data_format, name="conv"),
+                   L.Flatten(), L.Dense(1)],
+                  [[[[[1.0, -1.0]]]], np.ones((18, 1)), [0.0]])
+    diagnostics = Diagnostics()
+    model.fit(np.ones((2,) + shape, "float32"), np.zeros((2, 1), "float32"), verbose=0,
+              callbacks=[diagnostics])
+    assert diagnostics.history[0]["conv"]["dead_fraction"] == 0.5
