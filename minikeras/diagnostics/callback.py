@@ -50,7 +50,8 @@ class Diagnostics(Callback):
         saturation: distance from a sigmoid / tanh bound that counts as saturated.
             Default 0.01.
         measure_every: measure gradient norms and update ratios on every this many training
-            steps (default 10, so the cost stays near 1% of a step; 1 measures every step).
+            steps (default 10, which keeps the cost to a few % of a step; 1 measures every
+            step).
             Activations are read on every step.
         log: put the figures into the epoch logs. Default True.
 
