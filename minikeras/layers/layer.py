@@ -10,7 +10,9 @@ from ..ops.core import convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable, structure_changed
-from .symbolic import call_structured, edge_cast
+from ..tree import map_structure
+from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
+                       set_output_mask, symbolic_call)
 
 LAYERS = Registry("layer")
 
@@ -66,6 +68,8 @@ class Layer:
     """
 
     _saved_as_child = True  # False for layers that never own variables (InputLayer)
+    # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
+    _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
     def __new__(cls, *args, **kwargs):
         # Keras's automatic config: a custom layer that does not override get_config is
@@ -253,26 +257,52 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+        params = inspect.signature(cls.call).parameters
+        cls._call_takes_training = "training" in params
+        cls._call_takes_mask = "mask" in params
+        cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, *args, **kwargs):
+        """Call the layer on tensors (eager) or KerasTensors (building a functional graph).
+
+        Keras's rule for the arguments: the first one (``inputs``, positional or by its name
+        in ``call``) is the input the layer is built for and its mask is read from; every
+        other argument, positional or keyword, that holds arrays or tensors is converted to
+        tensors, and plain Python values (numbers, strings, lists of numbers) pass unchanged.
+        ``training`` and ``mask`` reach ``call`` only when its signature accepts them.
+        """
+        if not args:
+            if self._call_first_name not in kwargs:
+                raise TypeError(f"Layer '{self.name}' was called without its first argument "
+                                f"`{self._call_first_name}`. Received only keyword arguments "
+                                f"{sorted(kwargs)}.")
+            args = (kwargs.pop(self._call_first_name),)
+        inputs, rest = args[0], args[1:]
+        if has_symbolic(args) or has_symbolic(kwargs):
+            return symbolic_call(self, inputs, rest, kwargs)
+        if rest or kwargs:
+            rest = tuple(_tensor_argument(a) for a in rest)
+            kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
+                      for k, v in kwargs.items()}
         if isinstance(inputs, Tensor):
             x = inputs
         else:
-            if isinstance(inputs, _STRUCTURES) or getattr(inputs, "_keras_history", 0) != 0:
-                # KerasTensors (the functional API) or a list / dict of arrays
-                out = call_structured(self, inputs, training, kwargs)
-                if out is not NotImplemented:
-                    return out
+            if isinstance(inputs, _STRUCTURES):  # a list / dict of arrays
+                structured = as_tensor_structure(inputs)
+                if structured is not None:
+                    if not self.built:
+                        self.build_from_shape(map_structure(
+                            lambda t: (None,) + tuple(t.shape[1:]), structured))
+                    return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
                 self.build_from_shape((None,) + tuple(x.shape[1:]))
                 self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
-                return self._run_call(x, training, kwargs)
+                return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
         if self.input_spec is not None and x.shape != self._checked_shape:
@@ -281,23 +311,51 @@ class Layer:
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
             self._checked_shape = x.shape
-        return self._run_call(x, training, kwargs)
+        return self._run_call(x, rest, kwargs)
 
-    def _run_call(self, inputs, training, kwargs):
-        """``call`` itself, counting forward passes (add_loss) and recording activity penalties."""
+    def _run_call(self, inputs, args, kwargs):
+        """``call`` itself: counts forward passes (add_loss), hands ``training`` down to the
+        layers called inside (as Keras's call context does), passes the input's mask when
+        ``call`` takes one, records activity penalties and sets the output's mask."""
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _CALLS.training
+        mask = kwargs.pop("mask", None)
+        previous_mask = input_mask(inputs)
+        if self._call_takes_training:
+            kwargs["training"] = training
+        if self._call_takes_mask:
+            kwargs["mask"] = previous_mask if mask is None else mask
         if _CALLS.depth == 0:
             _CALLS.outermost += 1  # a new forward pass: earlier add_loss penalties expire
         _CALLS.depth += 1
+        outer_training, _CALLS.training = _CALLS.training, training
         try:
-            if self._call_takes_training:
-                out = self.call(inputs, training=training, **kwargs)
-            else:
-                out = self.call(inputs, **kwargs)
+            out = self.call(inputs, *args, **kwargs)
         finally:
             _CALLS.depth -= 1
+            _CALLS.training = outer_training
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
+        if self.supports_masking:
+            set_output_mask(out, self.compute_mask(inputs, previous_mask))
         return out
+
+    # ---- masks -------------------------------------------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether the layer sets its output's mask (``compute_mask``). True by default for
+        a layer that overrides ``compute_mask``; a layer may assign it."""
+        own = self.__dict__.get("_supports_masking")
+        return type(self).compute_mask is not Layer.compute_mask if own is None else own
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output (a boolean array, True = keep): the input's by default."""
+        return mask
 
     def call(self, inputs, training=None):
         return inputs
@@ -365,6 +423,18 @@ class Layer:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+
+
+def _tensor_argument(value):
+    """A call argument after Keras's rule: arrays (anything with ``__array__``) and
+    structures of them become tensors; plain Python values stay as they are."""
+    if isinstance(value, Tensor) or isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, _STRUCTURES):
+        return map_structure(_tensor_argument, value)
+    if hasattr(value, "__array__"):
+        return convert_to_tensor(edge_cast(value))
+    return value
 
 
 def _is_plain(value):
@@ -439,9 +509,11 @@ def _marks_built(build):
 
 
 class _CallState:
-    """How deep inside layer calls we are, and a number for the current outermost call."""
+    """How deep inside layer calls we are, a number for the current outermost call, and the
+    ``training`` flag of the calls under way (inner layers called without one inherit it)."""
     depth = 0
     outermost = 0
+    training = None
 
 
 _CALLS = _CallState()

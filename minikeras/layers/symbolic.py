@@ -1,8 +1,9 @@
 """The functional API's symbolic side: KerasTensor, Node, and calling a layer on structures.
 
-``Layer.__call__`` hands every list / tuple / dict input and every KerasTensor here.
-This module knows the Layer only through the methods it calls (``build_from_shape``,
-``_run_call``, ``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
+``Layer.__call__`` hands every call with KerasTensors among its arguments here, and uses
+the helpers below for structures of arrays and for the mask slot. This module knows the
+Layer only through the methods it calls (``build_from_shape``, ``__call__``,
+``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
 """
 import numpy as np
 
@@ -25,6 +26,7 @@ class KerasTensor:
     """
 
     _keras_history = None  # set by Node for tensors made by a layer call or keras.Input
+    _keras_mask = None  # a KerasTensor of the mask's shape when the layer sets a mask
 
     def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
                  input_layer=None):
@@ -44,9 +46,11 @@ class KerasTensor:
 
 
 class Node:
-    """One call of a layer on KerasTensors: the input structure, call kwargs and outputs.
+    """One call of a layer on KerasTensors: its positional ``args`` (a tuple: the first
+    argument, then the others), ``kwargs`` and outputs.
 
-    Appended to ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
+    ``inputs`` lists every KerasTensor among the arguments. Appended to
+    ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
     ``(layer, index of this node, index of the tensor among the outputs)``. An InputLayer's
     node 0 has no inputs (``args`` is None).
     """
@@ -55,7 +59,8 @@ class Node:
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
-        self.inputs = [] if args is None else flatten(args)
+        self.inputs = [] if args is None else [
+            leaf for leaf in flatten([list(args), self.kwargs]) if isinstance(leaf, KerasTensor)]
         self.outputs = list(outputs)
         nodes = layer.__dict__.setdefault("_inbound_nodes", [])
         self.index = len(nodes)
@@ -71,32 +76,67 @@ class Node:
         return f"<Node {self.layer.name}[{self.index}]>"
 
 
-def call_structured(layer, inputs, training, kwargs):
-    """``layer(inputs)`` for KerasTensors (a symbolic call) or a list / tuple / dict of arrays.
+def has_symbolic(values):
+    """Whether ``values`` (call arguments: a tuple, a dict, or one value) hold a KerasTensor."""
+    if isinstance(values, KerasTensor):
+        return True
+    if isinstance(values, dict):
+        values = values.values()
+    elif not isinstance(values, (list, tuple)):
+        return False
+    return any(isinstance(v, KerasTensor) or (isinstance(v, (list, tuple, dict)) and v
+                                                and has_symbolic(v)) for v in values)
 
-    Returns NotImplemented when ``inputs`` holds neither (a plain nested list of numbers),
-    so that ``Layer.__call__`` converts it to one array as before.
-    """
+
+def as_tensor_structure(inputs):
+    """A list / tuple / dict of arrays or tensors as the same structure of tensors, or None
+    when its leaves are not all arrays (a nested list of numbers is one array instead)."""
     leaves = flatten(inputs)
-    symbolic = [isinstance(leaf, KerasTensor) for leaf in leaves]
-    if any(symbolic):
-        if not all(symbolic):
+    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
+        return None
+    return map_structure(
+        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)), inputs)
+
+
+# ---- masks: the one slot on Tensor (``tensor.mask``, Keras's ``tensor._keras_mask``) -------
+def input_mask(inputs):
+    """The mask carried by a call's first argument: one array, a structure of them, or None."""
+    if isinstance(inputs, Tensor):
+        return inputs.mask
+    if isinstance(inputs, (list, tuple, dict)):
+        masks = map_structure(lambda t: getattr(t, "mask", None), inputs)
+        return None if all(m is None for m in flatten(masks)) else masks
+    return None
+
+
+def set_output_mask(outputs, mask):
+    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet."""
+    if mask is None:
+        return
+    outputs, masks = flatten(outputs), flatten(mask)
+    if len(masks) == 1:
+        masks = masks * len(outputs)
+    for tensor, each in zip(outputs, masks):
+        if isinstance(tensor, Tensor) and tensor.mask is None and each is not None:
+            tensor.mask = each
+
+
+# ---- the symbolic call --------------------------------------------------------------------
+def symbolic_call(layer, inputs, rest, kwargs):
+    """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
+    argument's shapes, record a Node holding every argument, return KerasTensors."""
+    args = (inputs,) + tuple(rest)
+    for leaf in flatten([list(args), kwargs]):
+        if isinstance(leaf, (Tensor, np.ndarray)):
             raise TypeError(
                 f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
-                "arrays. In the functional API every input must come from `keras.Input(...)` "
-                "or from a layer called on one.")
-        return _symbolic_call(layer, inputs, training, kwargs)
-    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
-        return NotImplemented
-    tensors = map_structure(
-        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)), inputs)
-    if not layer.built:
-        layer.build_from_shape(map_structure(lambda t: (None,) + tuple(t.shape[1:]), tensors))
-    return layer._run_call(tensors, training, kwargs)
-
-
-def _symbolic_call(layer, inputs, training, kwargs):
-    """Build ``layer`` for the inputs' shapes and return KerasTensors for its outputs."""
+                f"arrays (a {type(leaf).__name__} of shape {tuple(leaf.shape)}). In the "
+                "functional API every tensor argument must come from `keras.Input(...)` or "
+                "from a layer called on one; pass constants as plain Python values.")
+    if not all(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
+        raise TypeError(
+            f"Layer '{layer.name}': its first argument mixes KerasTensors with other values "
+            f"({inputs!r}); the first argument must be KerasTensors only.")
     shapes = map_structure(lambda t: tuple(t.shape), inputs)
     if not layer.built:
         layer.build_from_shape(shapes)
@@ -105,20 +145,20 @@ def _symbolic_call(layer, inputs, training, kwargs):
         if problem:
             raise ValueError(
                 f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
-    call_kwargs = dict(kwargs)
-    if training is not None:
-        call_kwargs["training"] = training
+    kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     leaves = flatten(inputs)
     batch = leaves[0].shape[0] if leaves[0].shape else None
-    if all(d is not None for leaf in leaves for d in leaf.shape[1:]):
+    symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
+    if all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        zeros = map_structure(lambda t: convert_to_tensor(
-            np.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype)), inputs)
+        def zeros(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            return convert_to_tensor(np.zeros((1,) + tuple(value.shape[1:]), dtype=value.dtype))
         with no_grad():
-            result = layer(zeros, **call_kwargs)
-        outputs = map_structure(lambda out: KerasTensor(
-            (batch,) + tuple(out.shape[1:]), backend.standardize_dtype(out.dtype)), result)
+            result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+        outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = leaves[0].dtype
@@ -126,10 +166,21 @@ def _symbolic_call(layer, inputs, training, kwargs):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
             outputs = KerasTensor(result, dtype)
-    Node(layer, inputs, call_kwargs, flatten(outputs))
+    Node(layer, args, kwargs, flatten(outputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _symbolic_like(out, batch):
+    """The KerasTensor for one output of the zero-sample run (its mask too)."""
+    shape = tuple(out.shape)
+    tensor = KerasTensor((batch,) + shape[1:] if shape else (),
+                         backend.standardize_dtype(out.dtype))
+    if getattr(out, "mask", None) is not None:
+        tensor._keras_mask = KerasTensor(
+            (batch,) + tuple(np.shape(out.mask))[1:], "bool")
+    return tensor
 
 
 def edge_cast(x):

@@ -98,12 +98,12 @@ class Functional(Model):
             memo[id(tensor)] = value
         for node in self._run_order:
             args = node.args
-            args = memo[id(args)] if isinstance(args, KerasTensor) else _fill(args, memo)
-            kwargs = node.kwargs
+            args = (memo[id(args[0])],) if len(args) == 1 and isinstance(
+                args[0], KerasTensor) else _fill(args, memo)
+            kwargs = _fill(node.kwargs, memo) if node.kwargs else {}
             if training is not None and "training" not in kwargs:
-                out = node.layer(args, training=training, **kwargs)
-            else:
-                out = node.layer(args, **kwargs)
+                kwargs["training"] = training
+            out = node.layer(*args, **kwargs)
             if len(node.outputs) == 1:
                 memo[id(node.outputs[0])] = out
             else:

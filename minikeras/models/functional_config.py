@@ -65,8 +65,8 @@ def get_config(model):
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": [_plain(map_structure(tensor_config, node.args))],
-             "kwargs": {k: tensor_config(v) for k, v in node.kwargs.items()}}
+            {"args": _plain([map_structure(tensor_config, arg) for arg in node.args]),
+             "kwargs": {k: map_structure(tensor_config, v) for k, v in node.kwargs.items()}}
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,
