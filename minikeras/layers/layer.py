@@ -364,7 +364,7 @@ class Layer:
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
-        if type(self).get_config is Layer.get_config and _has_own_init(type(self)):
+        if not _user_defines(type(self), "get_config") and _has_own_init(type(self)):
             auto = self.__dict__.get("_auto_config")
             if auto is None:
                 raise NotImplementedError(
@@ -447,7 +447,7 @@ def _is_plain(value):
 
 def _auto_config(cls, args, kwargs):
     """The constructor arguments by name when they are all plain values, else None."""
-    if cls.get_config is not Layer.get_config or not _has_own_init(cls):
+    if _user_defines(cls, "get_config") or not _has_own_init(cls):
         return {}
     try:
         names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
@@ -470,6 +470,12 @@ def _has_own_init(cls):
         if "__init__" in klass.__dict__:
             return True
     return False
+
+
+def _user_defines(cls, method):
+    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
+    return any(method in klass.__dict__ for klass in cls.__mro__
+               if not klass.__module__.startswith("minikeras."))
 
 
 def _init_accepts_name(cls):

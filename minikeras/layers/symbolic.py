@@ -7,11 +7,12 @@ Layer only through the methods it calls (``build_from_shape``, ``__call__``,
 """
 import numpy as np
 
-from .. import backend
+from .. import backend, ops
 from ..autodiff import no_grad
 from ..autodiff.tensor import Tensor
 from ..naming import auto_name
 from ..ops.core import convert_to_tensor
+from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
 
 
@@ -39,6 +40,46 @@ class KerasTensor:
     @property
     def ndim(self):
         return len(self.shape)
+
+    # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.divide(other, self)
+
+    def __pow__(self, other):
+        return ops.power(self, other)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __neg__(self):
+        return ops.negative(self)
+
+    def __abs__(self):
+        return ops.absolute(self)
+
+    def __getitem__(self, key):
+        return _symbolic_op("getitem", (self, key), {})
 
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
@@ -133,11 +174,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
                 f"arrays (a {type(leaf).__name__} of shape {tuple(leaf.shape)}). In the "
                 "functional API every tensor argument must come from `keras.Input(...)` or "
                 "from a layer called on one; pass constants as plain Python values.")
-    if not all(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
-        raise TypeError(
-            f"Layer '{layer.name}': its first argument mixes KerasTensors with other values "
-            f"({inputs!r}); the first argument must be KerasTensors only.")
-    shapes = map_structure(lambda t: tuple(t.shape), inputs)
+    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
     if not layer.built:
         layer.build_from_shape(shapes)
     elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
@@ -146,9 +183,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
             raise ValueError(
                 f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
-    leaves = flatten(inputs)
-    batch = leaves[0].shape[0] if leaves[0].shape else None
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
+    batch = symbolic[0].shape[0] if symbolic[0].shape else None
     if all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
@@ -161,7 +197,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
         result = layer.compute_output_shape(shapes)
-        dtype = leaves[0].dtype
+        dtype = symbolic[0].dtype
         if result and isinstance(result[0], (list, tuple)):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
-from ..layers.symbolic import KerasTensor
+from ..layers.symbolic import KerasTensor, Node
 from ..layers.layer import LAYERS, Layer, _keras_order
 from ..variables import structure_changed
 from .model import Model
@@ -114,6 +114,7 @@ class Sequential(Model):
         try:
             for layer in self.layers:
                 out = KerasTensor(layer.compute_output_shape(x.shape), x.dtype)
+                Node(layer, (x,), {}, [out])  # the call's history: feature extraction works
                 layer._set_symbolic(x, out)
                 x = out
         except Exception:  # a custom layer without compute_output_shape: leave it untraced
