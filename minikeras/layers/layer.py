@@ -364,7 +364,7 @@ class Layer:
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
-        if not _user_defines(type(self), "get_config") and _has_own_init(type(self)):
+        if not user_defines(type(self), "get_config") and _has_own_init(type(self)):
             auto = self.__dict__.get("_auto_config")
             if auto is None:
                 raise NotImplementedError(
@@ -397,6 +397,36 @@ class Layer:
         if self.built or not config or config.get("input_shape") is None:
             return
         self.build_from_shape(tuple(config["input_shape"]))
+
+    def save_own_variables(self, store):
+        """Write this layer's own variables (not its sublayers') into ``store``, a dict-like
+        object, as ``store["0"]``, ``store["1"]``, ...: trainable ones first. ``model.save``
+        and ``save_weights`` call it; override it (and :meth:`load_own_variables`) to store
+        more under other keys."""
+        for i, variable in enumerate(self._own_variables_in_file_order()):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from ``store`` (what :meth:`save_own_variables`
+        wrote). Every count and shape is checked before anything is assigned."""
+        variables = self._own_variables_in_file_order()
+        if len(store) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(variables)} variables, but received "
+                f"{len(store)} variables during loading. Expected: "
+                f"{[v.name for v in variables]}")
+        arrays = [np.asarray(store[str(i)]) for i in range(len(variables))]
+        for variable, array in zip(variables, arrays):
+            if tuple(array.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"Layer '{self.name}': variable '{variable.name}' has shape "
+                    f"{format_shape(variable.shape)}, the saved value {format_shape(array.shape)}.")
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)
+
+    def _own_variables_in_file_order(self):
+        own = self._own_weights
+        return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
     def _saveable_children(self):
         """(attribute, child) pairs whose variables a file stores inside this layer: every
@@ -447,7 +477,7 @@ def _is_plain(value):
 
 def _auto_config(cls, args, kwargs):
     """The constructor arguments by name when they are all plain values, else None."""
-    if _user_defines(cls, "get_config") or not _has_own_init(cls):
+    if user_defines(cls, "get_config") or not _has_own_init(cls):
         return {}
     try:
         names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
@@ -472,7 +502,7 @@ def _has_own_init(cls):
     return False
 
 
-def _user_defines(cls, method):
+def user_defines(cls, method):
     """Whether a class outside minikeras (a user's subclass) defines ``method``."""
     return any(method in klass.__dict__ for klass in cls.__mro__
                if not klass.__module__.startswith("minikeras."))

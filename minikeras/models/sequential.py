@@ -198,10 +198,10 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..layers import deserialize
+        from ..saving.serialization import deserialize_keras_object  # honours build configs
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config["layers"]:
-            model.add(deserialize(entry, custom_objects=custom_objects), rebuild=False)
+            model.add(deserialize_keras_object(entry, custom_objects), rebuild=False)
         if model._input_layer() is None and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         else:
