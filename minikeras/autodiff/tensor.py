@@ -93,12 +93,15 @@ def as_tensor(x, dtype=None):
     return Tensor(np.asarray(x, dtype=dtype))
 
 
-def backprop(root, grad=None, retain_graph=False):
+def backprop(root, grad=None, retain_graph=False, destinations=None):
     """Run reverse mode once from ``root``; return {leaf tensor: gradient}.
 
     The walk is iterative and generation-ordered (a Function runs only after
     every consumer of its output has contributed), so deep graphs never touch
     Python's recursion limit. Unless ``retain_graph``, the graph is freed.
+    ``destinations`` maps ``id(leaf)`` to an array the leaf's gradient is written
+    into as soon as it arrives (later contributions are added in place); that
+    array is then the leaf's entry in the result.
     """
     if grad is None:
         grad = np.ones_like(root.data)
@@ -106,7 +109,7 @@ def backprop(root, grad=None, retain_graph=False):
     leaves = {}
     if root.creator is None:
         if root.requires_grad:
-            leaves[root] = grad
+            _collect(leaves, root, grad, destinations)
         return leaves
     counter = itertools.count()
     pending = {root.creator: grad}
@@ -119,7 +122,7 @@ def backprop(root, grad=None, retain_graph=False):
                 continue
             creator = x.creator
             if creator is None:
-                leaves[x] = leaves[x] + gx if x in leaves else gx
+                _collect(leaves, x, gx, destinations)
             elif creator in pending:
                 pending[creator] = pending[creator] + gx
             else:
@@ -132,7 +135,33 @@ def backprop(root, grad=None, retain_graph=False):
     return leaves
 
 
-def grad(output, inputs, output_grad=None, retain_graph=False):
-    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists)."""
-    leaves = backprop(output, output_grad, retain_graph)
-    return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+def _collect(leaves, leaf, gx, destinations):
+    """Add one contribution ``gx`` to the gradient of ``leaf``."""
+    out = destinations.get(id(leaf)) if destinations else None
+    if leaf in leaves:
+        if out is None:
+            leaves[leaf] = leaves[leaf] + gx
+        else:
+            np.add(out, gx, out=out)
+    elif out is None:
+        leaves[leaf] = gx
+    else:
+        np.copyto(out, gx)
+        leaves[leaf] = out
+
+
+def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
+    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists).
+
+    With ``out`` (one array per input, shaped like it), each gradient is written into
+    its array as the backward pass produces it, and ``out`` itself is returned.
+    """
+    if out is None:
+        leaves = backprop(output, output_grad, retain_graph)
+        return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+    leaves = backprop(output, output_grad, retain_graph,
+                      destinations={id(x): o for x, o in zip(inputs, out)})
+    for x, o in zip(inputs, out):
+        if x not in leaves:
+            o.fill(0)
+    return out

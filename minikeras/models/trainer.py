@@ -11,7 +11,7 @@ from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
 from ..layers.core import flatten
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
-from ..variables import pack, packed_buffer, structure_version
+from ..variables import structure_version
 from . import data as D
 from .compile_utils import CompileLoss, CompileMetrics, as_outputs
 
@@ -96,13 +96,11 @@ class Trainer:
         return loss
 
     def _training_plan(self):
-        """Trainable variables (packed into one buffer), the regularized ones, and the layers
-        with activity regularizers; recomputed only when the model's structure changes."""
+        """Trainable variables, the regularized ones, and the layers with activity
+        regularizers; recomputed only when the model's structure changes."""
         version = structure_version()
         if self._plan is None or self._plan.version != version:
             variables = self.trainable_weights
-            if variables and packed_buffer(variables) is None:
-                pack(variables)
             layers = list(self._flatten_layers())
             self._plan = _Plan(version, variables,
                                [v for v in variables if v.regularizer is not None],
@@ -111,13 +109,16 @@ class Trainer:
         return self._plan
 
     def train_step(self, x, y, sample_weight=None):
+        """One batch: forward, loss, metrics, backward into the optimizer's gradient buffer,
+        update."""
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        variables = self._training_plan().variables
-        grads = grad(loss, variables)
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(y, y_pred, loss, sample_weight)
+        variables = self._training_plan().variables
+        grads = grad(self.optimizer.scale_loss(loss), variables,
+                     out=self.optimizer.gradient_buffers(variables))
         self.optimizer.apply(grads, variables)
 
     def test_step(self, x, y, sample_weight=None):

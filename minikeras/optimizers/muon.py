@@ -2,7 +2,7 @@
 import re
 
 from ..backend import xp
-from ._checks import check_bool, check_float, check_int
+from .argument_checks import check_bool, check_float, check_int
 from .adam import _check_betas, _moments
 from .optimizer import OPTIMIZERS, Optimizer
 
