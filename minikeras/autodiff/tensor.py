@@ -109,7 +109,11 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     leaves = {}
     if root.creator is None:
         if root.requires_grad:
-            _collect(leaves, root, grad, destinations)
+            out = destinations.get(id(root)) if destinations else None
+            if out is not None:
+                np.copyto(out, grad)
+                grad = out
+            leaves[root] = grad
         return leaves
     counter = itertools.count()
     pending = {root.creator: grad}
@@ -121,8 +125,15 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
             if gx is None or not x.requires_grad:
                 continue
             creator = x.creator
-            if creator is None:
-                _collect(leaves, x, gx, destinations)
+            if creator is None:  # a leaf: collect its gradient (into its destination, if any)
+                out = destinations.get(id(x)) if destinations else None
+                if out is None:
+                    leaves[x] = leaves[x] + gx if x in leaves else gx
+                elif x in leaves:
+                    np.add(out, gx, out=out)
+                else:
+                    np.copyto(out, gx)
+                    leaves[x] = out
             elif creator in pending:
                 pending[creator] = pending[creator] + gx
             else:
@@ -133,21 +144,6 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     if not retain_graph:
         root.creator = None
     return leaves
-
-
-def _collect(leaves, leaf, gx, destinations):
-    """Add one contribution ``gx`` to the gradient of ``leaf``."""
-    out = destinations.get(id(leaf)) if destinations else None
-    if leaf in leaves:
-        if out is None:
-            leaves[leaf] = leaves[leaf] + gx
-        else:
-            np.add(out, gx, out=out)
-    elif out is None:
-        leaves[leaf] = gx
-    else:
-        np.copyto(out, gx)
-        leaves[leaf] = out
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None):

@@ -27,8 +27,9 @@ def check_array(value, name):
 def check_finite(array, name):
     """Refuse to train on NaN or infinite values, naming the first bad sample."""
     if array is not None and np.issubdtype(array.dtype, np.floating):
-        if np.isfinite(array.sum(dtype=np.float64)):  # one cheap pass for the usual case
-            return
+        flat = array.reshape(-1)
+        if math.isfinite(float(np.dot(flat, flat))):  # one BLAS pass for the usual case:
+            return  # x.x is NaN/Inf iff some element is, unless huge values overflow
         bad = ~np.isfinite(array)
         if bad.any():
             first = int(np.argwhere(bad)[0][0])

@@ -268,7 +268,7 @@ class Optimizer(OptimizerVariables):
         layout = self._layout
         if len(variables) == len(layout.variables) and all(
                 v is k for v, k in zip(variables, layout.variables)):
-            return layout.gradient_views
+            return layout.gradient_views  # `apply` then knows they are in place
         return [layout.gradient_views[self._get_variable_index(v)] for v in variables]
 
     # ---- the step --------------------------------------------------------------------------
@@ -390,7 +390,7 @@ class Optimizer(OptimizerVariables):
 
     def _clip_gradients(self, g):
         """Keras's clipnorm (per tensor), global_clipnorm or clipvalue, in place on ``g``."""
-        if g.size == 0:
+        if g.size == 0 or not (self.clipnorm or self.global_clipnorm or self.clipvalue):
             return
         dt = self._dtype.type
         layout = self._layout
