@@ -175,7 +175,6 @@ class Trainer:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = self._class_weights(y, class_weight)
         n = D.num_samples(x)
-        structured = D.is_structure(x) or D.is_structure(y) or D.is_structure(sample_weight)
         if batch_size is None:
             batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
         plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
@@ -195,12 +194,8 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 for step, index in enumerate(plan.epoch()):
                     cbs.on_train_batch_begin(step)
-                    if structured:
-                        self.train_step(D.take(x, index), D.take(y, index),
-                                        D.take(sample_weight, index))
-                    else:
-                        self.train_step(x[index], y[index],
-                                        None if sample_weight is None else sample_weight[index])
+                    self.train_step(D.take(x, index), D.take(y, index),
+                                    D.take(sample_weight, index))
                     cbs.on_train_batch_end(step, self._logs() if cbs.wants_batch_logs else {})
                     if self.stop_training:
                         break
