@@ -155,6 +155,11 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
     if out is None:
         leaves = backprop(output, output_grad, retain_graph)
         return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+    if len(out) != len(inputs) or any(o.shape != x.shape for x, o in zip(inputs, out)):
+        raise ValueError(
+            "grad(out=...) needs one array per input, shaped like it. Received shapes "
+            f"{[tuple(o.shape) for o in out]} for inputs of shapes "
+            f"{[tuple(x.shape) for x in inputs]}.")
     leaves = backprop(output, output_grad, retain_graph,
                       destinations={id(x): o for x, o in zip(inputs, out)})
     for x, o in zip(inputs, out):

@@ -171,6 +171,14 @@ def test_backward_writes_gradients_into_the_optimizer_buffer():
     assert out[0].base is opt._layout.gradients
 
 
+def test_backward_destinations_must_match_the_inputs():
+    a = Variable(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"one array per input.*\[\(3, 2\)\].*\[\(2, 3\)\]"):
+        grad((a * 2.0).sum(), [a], out=[np.zeros((3, 2), np.float32)])
+    with pytest.raises(ValueError, match="one array per input"):
+        grad((a * 2.0).sum(), [a], out=[])
+
+
 def test_fit_trains_through_the_layout_without_copies():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
