@@ -242,6 +242,7 @@ class Optimizer(OptimizerVariables):
         self._slot_flats = ()
         self._pieces = None  # made at the first step, once every slot exists
         self._decay_factors = None
+        self._buffers_asked_for = self._buffers_given = None
         if self.use_ema:
             flats, (self._averages,) = self._add_flat_slots(["average"], ["zeros"])
             self._avg_flat = flats[0]
@@ -262,14 +263,21 @@ class Optimizer(OptimizerVariables):
 
     def gradient_buffers(self, variables):
         """Where the backward pass writes the gradients of ``variables``: views of the flat
-        gradient buffer (``autodiff.grad(loss, variables, out=...)``). Builds on first use."""
+        gradient buffer (``autodiff.grad(loss, variables, out=...)``). Builds on first use.
+        Asked again with the same list object, it answers as before (do not change the
+        list in place between calls)."""
         if not self.built:
             self.build(variables)
         layout = self._layout
+        if variables is self._buffers_asked_for:  # the trainer asks with one list each step
+            return self._buffers_given
         if len(variables) == len(layout.variables) and all(
                 v is k for v, k in zip(variables, layout.variables)):
-            return layout.gradient_views  # `apply` then knows they are in place
-        return [layout.gradient_views[self._get_variable_index(v)] for v in variables]
+            buffers = layout.gradient_views  # `apply` then knows they are in place
+        else:
+            buffers = [layout.gradient_views[self._get_variable_index(v)] for v in variables]
+        self._buffers_asked_for, self._buffers_given = variables, buffers
+        return buffers
 
     # ---- the step --------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars):
