@@ -131,8 +131,7 @@ class Trainer:
         y_pred = [t.data for t in as_outputs(y_pred, names)]
         batch_size = len(y_pred[0])
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
-        if self._compile_loss is not None:
-            self._compile_loss.update_trackers(batch_size)
+        self._compile_loss.update_trackers(batch_size)
         self._compile_metrics.update_state(as_outputs(y, names), y_pred,
                                            as_outputs(sample_weight, names))
 
