@@ -7,7 +7,6 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..variables import structure_version
