@@ -16,7 +16,9 @@ import hashlib
 import numpy as np
 
 from .mesh import DeviceMesh, TensorLayout, list_devices
-from .world import world
+from ..autodiff import no_grad
+from ..tree import flatten, map_structure
+from .world import SingleProcess, world
 
 _CURRENT = [None]
 
@@ -119,53 +121,85 @@ def distribute_tensor(tensor, layout):
 
 
 class ReplicaGroup:
-    """What the trainer does differently when a distribution spreads it over ranks."""
+    """What ``fit``, ``evaluate`` and ``predict`` do differently on several ranks.
+
+    The trainer holds one for every call; in a single process (no distribution set, or
+    one rank) each method returns its input and the training loop is the same code.
+    """
 
     def __init__(self, group):
         self.world = group
         self.rank, self.size = group.rank, group.size
+        self._share = 1.0
 
     @property
     def is_chief(self):
+        """Rank 0: the one rank that prints progress and writes files."""
         return self.rank == 0
 
-    def check_batch_size(self, batch_size):
+    def start_training(self, model, batch_size, sample):
+        """Check the ranks agree, start them from rank 0's weights, and make the optimizer
+        sum the ranks' gradients before each update. ``sample`` (one input row) builds a
+        model that has no weights yet, so there are weights to broadcast."""
+        if self.size == 1:
+            return
         if batch_size % self.size:
             raise ValueError(f"DataParallel over {self.size} ranks splits each batch evenly: "
                              f"batch_size must be a multiple of {self.size}. Received: "
                              f"batch_size={batch_size}")
+        if not model.weights:
+            with no_grad():
+                model(sample, training=False)
+        self._check_same_model(model)
+        for variable in model.weights:
+            self.world.broadcast(variable.data, root=0)
+        model.optimizer.gradient_reducer = self._reduce_gradients
 
-    def shard(self, index):
-        """This rank's contiguous part of a batch's sample ``index``, and its share of it."""
-        n = len(index)
+    def callbacks_for_this_rank(self, callbacks):
+        """All ``callbacks`` on rank 0; on the others, those that write no files."""
+        if self.is_chief:
+            return callbacks
+        return [cb for cb in callbacks if not getattr(cb, "writes_files", False)]
+
+    def agree(self, flag):
+        """Rank 0's value of a boolean ``flag``, on every rank."""
+        value = np.array([flag], dtype=np.uint8)
+        self.world.broadcast(value, root=0)
+        return bool(value[0])
+
+    def shard(self, batch):
+        """This rank's contiguous rows of every array in ``batch`` (a tuple of structures).
+
+        A batch with fewer rows than ranks is not split: every rank takes all of it with a
+        share of ``1 / size``, so the summed gradient is still the batch's, and metric sums,
+        counted ``size`` times in both numerator and denominator, keep their value.
+        """
+        if self.size == 1:
+            return batch
+        n = len(next(leaf for leaf in flatten(batch) if leaf is not None))
+        if n < self.size:
+            self._share = 1.0 / self.size
+            return batch
         start, stop = n * self.rank // self.size, n * (self.rank + 1) // self.size
-        return index[start:stop], (stop - start) / n
+        self._share = (stop - start) / n
+        return map_structure(lambda a: None if a is None else a[start:stop], batch)
 
-    def reduce_gradients(self, buffer, share):
+    def _reduce_gradients(self, buffer):
         """Weight this rank's gradient by its share of the batch, then sum over ranks."""
-        if share != 1.0:
-            buffer *= buffer.dtype.type(share)
+        if self._share != 1.0:
+            buffer *= buffer.dtype.type(self._share)
         self.world.allreduce_sum(buffer)
 
-    def broadcast_weights(self, variables):
-        """Give every rank rank 0's values of ``variables`` (one message per variable)."""
-        for variable in variables:
-            self.world.broadcast(variable.data, root=0)
-
-    def check_same_model(self, model):
-        """Fail on every rank at once when the ranks built different models."""
-        mine = model_fingerprint(model)
-        fingerprints = self.world.allgather_text(mine)
-        differing = [r for r, f in enumerate(fingerprints) if f != fingerprints[0]]
-        if differing:
-            raise ValueError(f"The ranks built different models: ranks {differing} differ from "
-                             "rank 0 in their layers or weight shapes. Every rank must run the "
-                             "same model-building code.")
+    def gather(self, outputs):
+        """Every rank's rows of ``outputs`` (a structure of arrays), concatenated in order."""
+        if self.size == 1:
+            return outputs
+        return map_structure(self.world.gather_rows, outputs)
 
     @contextlib.contextmanager
-    def global_metric_states(self, metrics):
+    def global_metrics(self, metrics):
         """Inside the block each metric holds the sum of its state over all ranks."""
-        states = [v for metric in metrics for v in metric.variables]
+        states = [v for metric in metrics for v in metric.variables] if self.size > 1 else []
         local = [v.data.copy() for v in states]
         if states:
             flat = np.concatenate([v.data.ravel().astype(np.float64) for v in states])
@@ -180,6 +214,14 @@ class ReplicaGroup:
             for v, value in zip(states, local):
                 v.data[...] = value
 
+    def _check_same_model(self, model):
+        fingerprints = self.world.allgather_text(model_fingerprint(model))
+        differing = [r for r, f in enumerate(fingerprints) if f != fingerprints[0]]
+        if differing:
+            raise ValueError(f"The ranks built different models: ranks {differing} differ from "
+                             "rank 0 in their layers or weight shapes. Every rank must run the "
+                             "same model-building code.")
+
 
 def model_fingerprint(model):
     """A short hash of a model's layer classes and weight shapes."""
@@ -188,8 +230,12 @@ def model_fingerprint(model):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def replica_group():
-    """The ranks a training call spreads over, or None when it runs in one process."""
-    if _CURRENT[0] is None or world().size == 1:
-        return None
+def replica_group(model):
+    """The ranks a training call of ``model`` spreads over (one, without a distribution)."""
+    if _CURRENT[0] is None:
+        return ReplicaGroup(SingleProcess())
+    if getattr(model, "_distribution", None) is not _CURRENT[0]:
+        raise ValueError("The distribution was set after this model was created. Call "
+                         "keras.distribution.set_distribution(...) (or enter its scope) before "
+                         "building the model, so every rank builds it the same way.")
     return ReplicaGroup(world())

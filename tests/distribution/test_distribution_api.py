@@ -152,3 +152,34 @@ def test_distributed_optimizer_is_a_copy_with_the_same_settings():
     assert float(wrapped.learning_rate) == pytest.approx(0.003)
     with pytest.raises(ValueError, match="gradient_accumulation_steps"):
         hvd.DistributedOptimizer(base, backward_passes_per_step=2)
+
+
+def _small_model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_a_distribution_set_after_the_model_is_refused_with_the_fix():
+    model = _small_model()
+    dist.set_distribution(dist.DataParallel())
+    x = np.ones((4, 3), "float32")
+    with pytest.raises(ValueError, match="set after this model was created.*before building"):
+        model.fit(x, x[:, :2], verbose=0)
+
+
+def test_one_process_data_parallel_trains_like_no_distribution():
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype("float32")
+    results = []
+    for strategy in (None, dist.DataParallel()):
+        dist.set_distribution(strategy)
+        keras.utils.set_random_seed(3)
+        model = _small_model()
+        model.fit(x, x[:, :2], batch_size=6, epochs=2, verbose=0)
+        results.append((model.get_weights(), model.evaluate(x, x[:, :2], verbose=0),
+                        model.predict(x, verbose=0)))
+    (w0, e0, p0), (w1, e1, p1) = results
+    for a, b in zip(w0, w1):
+        np.testing.assert_array_equal(a, b)
+    assert e0 == e1
+    np.testing.assert_array_equal(p0, p1)
