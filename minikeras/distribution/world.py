@@ -20,7 +20,10 @@ import numpy as np
 # PMI) set in every process they start.
 _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
                        "MPI_LOCALNRANKS", "HYDI_CONTROL_FD")
-_POLL_SECONDS = 1e-4
+# A collective is polled without pause for its first SPIN_SECONDS (MPI makes progress inside
+# Test(), and a 2.5 MB Allreduce between two ranks takes about a millisecond), then every
+# POLL_SECONDS until the deadline, so a rank waiting on a slow peer does not hold a core.
+SPIN_SECONDS, POLL_SECONDS = 0.05, 1e-3
 
 
 def launched_by_mpi():
@@ -75,14 +78,18 @@ class MPIWorld:
         self.timeout = collective_timeout()
 
     def _wait(self, request, what):
-        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
+        spin_until, deadline = start + SPIN_SECONDS, start + self.timeout
         while not request.Test():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now < spin_until:
+                continue
+            if now > deadline:
                 raise TimeoutError(
                     f"Rank {self.rank}: {what} waited more than {self.timeout:g} s for the other "
                     f"{self.size - 1} rank(s); one of them has failed or stalled "
                     "(MINIKERAS_MPI_TIMEOUT sets the limit).")
-            time.sleep(_POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
 
     def allreduce_sum(self, buffer):
         """Sum ``buffer`` over all ranks, in place (one message for the whole buffer)."""
