@@ -7,7 +7,6 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
 from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
@@ -133,8 +132,7 @@ class Trainer:
         y_pred = [t.data for t in as_outputs(y_pred, names)]
         batch_size = len(y_pred[0])
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
-        if self._compile_loss is not None:
-            self._compile_loss.update_trackers(batch_size)
+        self._compile_loss.update_trackers(batch_size)
         self._compile_metrics.update_state(as_outputs(y, names), y_pred,
                                            as_outputs(sample_weight, names))
 

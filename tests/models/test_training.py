@@ -265,3 +265,22 @@ def test_single_output_takes_the_same_list_and_weight_forms_as_several():
     assert logs[2] == logs[3] and logs[2]["mae"] == logs[0]["mae"]  # but not to metrics
     with pytest.raises(ValueError, match=r"as many entries as the model has outputs \(1"):
         binary_model().compile("sgd", loss=["mse", "mae"])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.SGD(0.1, loss_scale_factor=64.0),
+    lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=64.0),
+], ids=["loss_scale_factor", "LossScaleOptimizer"])
+def test_fit_scales_the_loss_the_optimizer_unscales(make):
+    """The trainer backpropagates ``optimizer.scale_loss(loss)``; the optimizer divides the
+    gradients by the same factor, so training matches the unscaled run (64 is a power of
+    two: scaling is exact in float32)."""
+    x, y = data()
+    weights = []
+    for optimizer in (keras.optimizers.SGD(0.1), make()):
+        model = binary_model()
+        model.compile(optimizer, "binary_crossentropy")
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

@@ -420,3 +420,42 @@ def test_finalize_without_ema_does_nothing():
     opt.apply(f32([1.0]), [w])
     opt.finalize_variable_values([w])
     assert float(w.numpy()[0]) == pytest.approx(0.9)
+
+
+# ---- Keras's hook for custom optimizers ----------------------------------------------------
+class PlainDescent(optimizers.Optimizer):
+    """A user optimizer written against Keras's API only: ``w <- w - lr * g``."""
+
+    def __init__(self, learning_rate=0.1, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.calls = []
+
+    def update_step(self, gradient, variable, learning_rate):
+        self.calls.append(variable.name)
+        self.assign_sub(variable, learning_rate * gradient)
+
+
+def test_custom_update_step_trains_like_sgd_and_skips_missing_gradients():
+    import minikeras as keras
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
+    weights = []
+    for make in (lambda: optimizers.SGD(0.1), lambda: PlainDescent(0.1)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
+                                  keras.layers.Dense(1)])
+        model.compile(make(), "mse")
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # called once per variable with a gradient; a None gradient skips its variable
+    a, b = var([1.0, 2.0], "a"), var([3.0], "b")
+    opt = PlainDescent(0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        opt.apply([np.float32([2.0, 2.0]), None], [a, b])
+    assert opt.calls == ["a"]
+    np.testing.assert_allclose(a.numpy(), [0.0, 1.0])
+    np.testing.assert_allclose(b.numpy(), [3.0])
