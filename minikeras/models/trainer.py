@@ -11,6 +11,7 @@ from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
 from ..autodiff.tensor import Tensor
+from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, user_defines, weight_penalties
 from ..tree import flatten
 from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -33,6 +34,7 @@ class Trainer:
         self._in_fit = False
         self._plan = None
         self._compiled_outputs = None
+        self._distribution = distribution()  # DataParallel needs it set before the model
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -239,7 +241,11 @@ class Trainer:
         for metric in self.metrics:
             metric.reset_state()
 
-    def _logs(self):
+    def _logs(self, group=None):
+        """The running loss and metrics (over every rank of ``group``), sorted by name."""
+        if group is not None:
+            with group.global_metrics(self.metrics):
+                return self._logs()
         logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
                 self._loss_trackers()}
         logs.update(self._compile_metrics.result())
@@ -277,11 +283,15 @@ class Trainer:
             batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
         plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
                            generator=random.global_generator())
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        group.start_training(self, batch_size, D.take(x, [0]))
+        verbose = _verbosity(verbose) if group.is_chief else 0
         history = History()
-        cbs = CallbackList(list(callbacks or []) + [history] + ([ProgbarLogger()] if verbose else []),
+        cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +
+                           ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": epochs,
                                                "steps": plan.steps})
+        batch_logs = group.agree(cbs.wants_batch_logs)
         self.stop_training = False
         self._in_fit = True
         logs = {}
@@ -293,13 +303,13 @@ class Trainer:
                 step_logs = None
                 for step, index in enumerate(plan.epoch()):
                     cbs.on_train_batch_begin(step)
-                    step_logs = self._run_step("train", D.take(x, index), D.take(y, index),
-                                               D.take(sample_weight, index))
+                    step_logs = self._run_step("train", *group.shard((
+                        D.take(x, index), D.take(y, index), D.take(sample_weight, index))))
                     cbs.on_train_batch_end(step, step_logs if step_logs is not None else
-                                           self._logs() if cbs.wants_batch_logs else {})
+                                           self._logs(group) if batch_logs else {})
                     if self.stop_training:
                         break
-                logs = dict(step_logs) if step_logs is not None else self._logs()
+                logs = dict(step_logs) if step_logs is not None else self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                              batch_size=validation_batch_size or batch_size,
@@ -326,7 +336,8 @@ class Trainer:
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
         plan = D.BatchPlan(D.num_samples(x), batch_size or 32, shuffle=False, steps=steps)
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
             list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
             params={"verbose": verbose, "epochs": 1, "steps": plan.steps})
@@ -335,10 +346,11 @@ class Trainer:
         step_logs = None
         for step, index in enumerate(plan.epoch()):
             cbs.on_test_batch_begin(step)
-            step_logs = self._run_step("test", D.take(x, index), D.take(y, index),
-                                       D.take(sample_weight, index))
-            cbs.on_test_batch_end(step, step_logs if step_logs is not None else self._logs())
-        logs = dict(step_logs) if step_logs is not None else self._logs()
+            step_logs = self._run_step("test", *group.shard((
+                D.take(x, index), D.take(y, index), D.take(sample_weight, index))))
+            cbs.on_test_batch_end(step, step_logs if step_logs is not None else
+                                  self._logs(group))
+        logs = dict(step_logs) if step_logs is not None else self._logs(group)
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
@@ -355,7 +367,8 @@ class Trainer:
             raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
         self._check_can_run()
         plan = D.BatchPlan(n, batch_size or 32, shuffle=False, steps=steps)
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": 1,
                                                "steps": plan.steps})
@@ -365,10 +378,10 @@ class Trainer:
         with no_grad():
             for step, index in enumerate(plan.epoch()):
                 cbs.on_predict_batch_begin(step)
-                batch = D.take(x, index)
-                out = self.predict_step((batch,)) if custom_predict else self(
-                    batch, training=False)
-                outputs.append(D.outputs_to_numpy(out))
+                (shard,) = group.shard((D.take(x, index),))
+                out = self.predict_step((shard,)) if custom_predict else self(
+                    shard, training=False)
+                outputs.append(group.gather(D.outputs_to_numpy(out)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         first = outputs[0]

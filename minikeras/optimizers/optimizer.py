@@ -117,6 +117,9 @@ class Optimizer(OptimizerVariables):
                              f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
         self.gradient_accumulation_steps = steps or None
         self.built = False
+        # Set by keras.distribution / minikeras.horovod: sums the flat gradient buffer over
+        # MPI ranks, in place, before anything else reads it.
+        self.gradient_reducer = None
         self._variables = []
         self._exclude_ids, self._exclude_pattern = set(), None
         self._iterations = self._track(Variable(np.array(0, np.int32), trainable=False,
@@ -304,6 +307,8 @@ class Optimizer(OptimizerVariables):
             return
         present = self._load_gradients(grads, self._variables_for(trainable_variables))
         g = self._layout.gradients
+        if self.gradient_reducer is not None:
+            self.gradient_reducer(g)
         if self.loss_scale_factor is not None:
             xp.divide(g, self.loss_scale_factor, out=g)
         if not _all_finite(g):
