@@ -94,10 +94,8 @@ class Trainer:
 
     def get_metrics_result(self):
         """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs)."""
-        logs = self._logs() if getattr(self, "compiled", False) else {}
-        for metric in self._attribute_metrics([]):
-            logs[metric.name] = _as_number(metric.result())
-        return dict(sorted(logs.items()))
+        self._assert_compiled()
+        return self._logs()
 
     def _loss_trackers(self):
         """The per-output loss means (several outputs with a loss only)."""
@@ -249,6 +247,7 @@ class Trainer:
         logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
                 self._loss_trackers()}
         logs.update(self._compile_metrics.result())
+        logs.update((m.name, _as_number(m.result())) for m in self._attribute_metrics([]))
         return dict(sorted(logs.items()))
 
     def _ordered(self, logs):

@@ -164,3 +164,18 @@ def test_an_unknown_op_in_a_config_is_refused():
     entry["class_name"] = "NoSuchOp"
     with pytest.raises(ValueError, match="unknown op 'no_such_op'"):
         keras.Model.from_config(config)
+
+
+def test_a_loss_dict_naming_some_outputs_trains_only_those():
+    inputs = keras.Input((2,))
+    a = fixed_dense(1, 1.0, name="a")(inputs)
+    b = fixed_dense(1, 3.0, name="b")(inputs)
+    model = keras.Model(inputs, {"a": a, "b": b})
+    model.compile(keras.optimizers.SGD(0.1), loss={"a": "mse"})
+    x = np.ones((4, 2), "float32")
+    # output a = 1 + 1 = 2 against 0: mse 4; output b has no loss
+    assert model.evaluate(x, {"a": np.zeros((4, 1))}, verbose=0) == pytest.approx(4.0)
+    b_kernel = model.get_layer("b").kernel.numpy().copy()
+    model.fit(x, {"a": np.zeros((4, 1))}, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("b").kernel.numpy(), b_kernel)
+    assert model.evaluate(x, {"a": np.zeros((4, 1))}, verbose=0) < 4.0
