@@ -14,9 +14,9 @@ from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
 from .layer import Layer
-from .symbolic import KerasTensor
+from .symbolic import KerasTensor, has_symbolic
 
-_OPERATORS = {"getitem": operator.getitem, "get_item": operator.getitem}
+_OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
 
 
@@ -26,7 +26,7 @@ def _op_function(name):
     fn = getattr(ops, name, None) if not name.startswith("_") else None
     if not callable(fn) or isinstance(fn, type):
         raise ValueError(f"OpCall: unknown op '{name}'. Expected the name of a public "
-                         "`keras.ops` function (e.g. 'add', 'concatenate') or 'getitem'.")
+                         "`keras.ops` function (e.g. 'add', 'concatenate') or 'get_item'.")
     return fn
 
 
@@ -44,7 +44,7 @@ class OpCall(Layer):
 
     Args:
         op: the op's name in ``keras.ops`` (``"add"``, ``"concatenate"``, ...), or
-            ``"getitem"`` for indexing (``x[:, 0]``).
+            ``"get_item"`` for indexing (``x[:, 0]``).
         fixed: keyword arguments of every call (a Keras-written op's own config, such as
             ``{"axis": 1}`` of a concatenation).
     """
@@ -69,7 +69,7 @@ class OpCall(Layer):
                 "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
 
     def call(self, *args, **kwargs):
-        if self.op in ("getitem", "get_item") and isinstance(args[1], list):  # via JSON
+        if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
             args = (args[0], tuple(args[1]))
         return self._fn(*args, **self.fixed, **kwargs)
 
@@ -99,8 +99,12 @@ def _is_shape_list(value):
 
 
 def _symbolic_op(name, args, kwargs):
-    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments."""
-    return OpCall(name, name=auto_name(name))(*args, **kwargs)
+    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments. Plain
+    keyword arguments (``axis=1``) become the op's own config, as Keras's op classes take
+    them in their constructor; tensors stay arguments of the node."""
+    plain = {k: v for k, v in kwargs.items() if not has_symbolic(v)}
+    tensors = {k: v for k, v in kwargs.items() if k not in plain}
+    return OpCall(name, fixed=plain, name=auto_name(name))(*args, **tensors)
 
 
 register_symbolic(KerasTensor, _symbolic_op)

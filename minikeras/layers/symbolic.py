@@ -79,7 +79,7 @@ class KerasTensor:
         return ops.absolute(self)
 
     def __getitem__(self, key):
-        return _symbolic_op("getitem", (self, key), {})
+        return _symbolic_op("get_item", (self, key), {})
 
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "

@@ -179,3 +179,16 @@ def test_a_loss_dict_naming_some_outputs_trains_only_those():
     model.fit(x, {"a": np.zeros((4, 1))}, epochs=2, verbose=0)
     np.testing.assert_array_equal(model.get_layer("b").kernel.numpy(), b_kernel)
     assert model.evaluate(x, {"a": np.zeros((4, 1))}, verbose=0) < 4.0
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def test_a_keras_written_model_with_ops_nodes_loads_and_predicts_the_same():
+    # made by Keras 3.15.1 (fixtures/README.md): Dense, x * 2.0, a + b, -b, concatenate,
+    # [:, 0:5], + 1.0, each an op node in the file's config
+    expected = np.load(FIXTURES / "ops_nodes_expected.npz")
+    model = keras.saving.load_model(FIXTURES / "ops_nodes.keras")
+    assert {"concatenate", "get_item", "negative"} <= {layer.name for layer in model.layers}
+    np.testing.assert_allclose(model.predict([expected["xa"], expected["xb"]], verbose=0),
+                               expected["y"], rtol=1e-6, atol=1e-6)
