@@ -18,6 +18,7 @@ LAYERS = Registry("layer")
 
 _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
+_FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one Tensor
 
 
 class InputSpec:
@@ -98,6 +99,10 @@ class Layer:
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._build_input_shape = None
         self._first_call_shape = None
+        if not hasattr(type(self), "supports_masking"):  # unless a class declares it
+            # Whether calls set the output's mask (compute_mask): true by default for a
+            # layer that overrides compute_mask; a layer may assign it.
+            self.supports_masking = type(self).compute_mask is not Layer.compute_mask
 
     # ---- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -280,7 +285,9 @@ class Layer:
                                 f"{sorted(kwargs)}.")
             args = (kwargs.pop(self._call_first_name),)
         inputs, rest = args[0], args[1:]
-        if has_symbolic(args) or has_symbolic(kwargs):
+        plain_call = isinstance(inputs, Tensor) and not rest and (
+            not kwargs or kwargs.keys() <= _FLAGS)  # the common case: no symbolic check
+        if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
             return symbolic_call(self, inputs, rest, kwargs)
         if rest or kwargs:
             rest = tuple(_tensor_argument(a) for a in rest)
@@ -342,17 +349,6 @@ class Layer:
         return out
 
     # ---- masks -------------------------------------------------------------------------
-    @property
-    def supports_masking(self):
-        """Whether the layer sets its output's mask (``compute_mask``). True by default for
-        a layer that overrides ``compute_mask``; a layer may assign it."""
-        own = self.__dict__.get("_supports_masking")
-        return type(self).compute_mask is not Layer.compute_mask if own is None else own
-
-    @supports_masking.setter
-    def supports_masking(self, value):
-        self._supports_masking = bool(value)
-
     def compute_mask(self, inputs, mask=None):
         """The mask of the output (a boolean array, True = keep): the input's by default."""
         return mask

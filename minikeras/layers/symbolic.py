@@ -191,7 +191,10 @@ def symbolic_call(layer, inputs, rest, kwargs):
         def zeros(value):
             if not isinstance(value, KerasTensor):
                 return value
-            return convert_to_tensor(np.zeros((1,) + tuple(value.shape[1:]), dtype=value.dtype))
+            tensor = convert_to_tensor(np.zeros((1,) + tuple(value.shape[1:]), dtype=value.dtype))
+            if value._keras_mask is not None:  # so that layers passing masks on show it
+                tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
+            return tensor
         with no_grad():
             result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)

@@ -140,7 +140,9 @@ def test_mask_propagates_through_sequential_and_functional_models():
     inp = keras.Input((3, 1))
     masked = layers.Masking()(inp)
     assert masked._keras_mask.shape == (None, 3)
-    model = keras.Model(inp, MaskedMean()(Double()(masked)))
+    doubled = Double()(masked)
+    assert doubled._keras_mask.shape == (None, 3)  # passed on through the graph too
+    model = keras.Model(inp, MaskedMean()(doubled))
     np.testing.assert_allclose(model(x).numpy(), [[4.0], [8.0]])
 
 
