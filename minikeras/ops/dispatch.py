@@ -8,29 +8,31 @@ becomes a node of the functional graph, as in Keras 3.
 """
 import functools
 
-_SYMBOLIC = {"types": (), "handler": None}
+_SYMBOLIC = {"type": None, "handler": None}
 
 
 def register_symbolic(tensor_type, handler):
     """``handler(op_name, args, kwargs)`` runs ops called on ``tensor_type`` arguments."""
-    _SYMBOLIC["types"], _SYMBOLIC["handler"] = (tensor_type,), handler
+    _SYMBOLIC["type"], _SYMBOLIC["handler"] = tensor_type, handler
 
 
-def _holds_symbolic(values, types):
+def _holds_symbolic(values, symbolic_type):
     for value in values:
-        if isinstance(value, types):
-            return True
-        if isinstance(value, (list, tuple)) and value and _holds_symbolic(value, types):
+        kind = type(value)
+        if kind is symbolic_type or ((kind is list or kind is tuple) and value
+                                     and _holds_symbolic(value, symbolic_type)):
             return True
     return False
 
 
 def symbolic_aware(name, fn):
-    """``fn`` (the op ``name``), handing calls on symbolic tensors to the registered handler."""
+    """``fn`` (the op ``name``), handing calls on symbolic tensors to the registered handler.
+    The check is one type test per argument (this wraps every op, so it stays cheap)."""
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        types = _SYMBOLIC["types"]
-        if types and (_holds_symbolic(args, types) or _holds_symbolic(kwargs.values(), types)):
+        symbolic_type = _SYMBOLIC["type"]
+        if symbolic_type is not None and (_holds_symbolic(args, symbolic_type) or (
+                kwargs and _holds_symbolic(kwargs.values(), symbolic_type))):
             return _SYMBOLIC["handler"](name, args, kwargs)
         return fn(*args, **kwargs)
     return op
