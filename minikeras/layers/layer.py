@@ -250,12 +250,33 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
-    def build_from_shape(self, input_shape):
-        """Build once for ``input_shape`` (a tuple whose first entry is the batch size)."""
-        if not self.built:
+    def build_from_shape(self, input_shape, call_arguments=None):
+        """Build once for ``input_shape`` (a tuple whose first entry is the batch size).
+
+        ``call_arguments`` (the call's other positional and keyword arguments) serve a
+        ``build`` with several parameters: Keras's rule gives ``build(self, a_shape,
+        b_shape)`` the shapes of ``call``'s arguments ``a`` and ``b``.
+        """
+        if self.built:
+            return
+        names = _build_parameters(self)
+        if len(names) <= 1:
             self.build(tuple(input_shape))
-            self.built = True
             self._build_input_shape = tuple(input_shape)
+        else:
+            rest, kwargs = call_arguments or ((), {})
+            shapes = _call_shapes(self, input_shape, rest, kwargs)
+            for name in names:
+                if not name.endswith("_shape") or name[:-len("_shape")] not in _call_names(self):
+                    raise ValueError(
+                        f"For a `build()` method with more than one argument, all arguments "
+                        f"should have a `_shape` suffix and match an argument from `call()`, "
+                        f"e.g. `build(self, foo_shape, bar_shape)`. Layer "
+                        f"'{type(self).__name__}' has `build()` argument `{name}`; `call()` "
+                        f"takes {list(_call_names(self))}.")
+            self._build_shapes_dict = {k: v for k, v in shapes.items() if k in names}
+            self.build(**self._build_shapes_dict)
+        self.built = True
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -307,7 +328,7 @@ class Layer:
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
-                self.build_from_shape((None,) + tuple(x.shape[1:]))
+                self.build_from_shape((None,) + tuple(x.shape[1:]), (rest, kwargs))
                 self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
                 return self._run_call(x, rest, kwargs)
             finally:
@@ -383,16 +404,27 @@ class Layer:
 
     # ---- saving: how a file records and rebuilds this layer ------------------------------
     def get_build_config(self):
-        """The input shape the layer was built for, ``{"input_shape": [...]}``, or None."""
+        """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
+        ``build`` taking several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
+        None."""
+        shapes = self.__dict__.get("_build_shapes_dict")
+        if shapes is not None:
+            return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
         if self._build_input_shape is None:
             return None
         return {"input_shape": list(self._build_input_shape)}
 
     def build_from_config(self, config):
         """Build for the input shape a saved build config recorded (nothing when it has none)."""
-        if self.built or not config or config.get("input_shape") is None:
+        if self.built or not config:
             return
-        self.build_from_shape(tuple(config["input_shape"]))
+        if config.get("shapes_dict") is not None:
+            shapes = {k: _tuple_shape(v) for k, v in config["shapes_dict"].items()}
+            self.build(**shapes)
+            self._build_shapes_dict = shapes
+            self.built = True
+        elif config.get("input_shape") is not None:
+            self.build_from_shape(tuple(config["input_shape"]))
 
     def save_own_variables(self, store):
         """Write this layer's own variables (not its sublayers') into ``store``, a dict-like
@@ -487,6 +519,47 @@ def _auto_config(cls, args, kwargs):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 
 
+def _build_parameters(layer):
+    """The parameters of ``layer.build`` that take shapes (not *args / **kwargs)."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in inspect.signature(layer.build).parameters.values() if p.kind in kinds]
+
+
+def _call_names(layer):
+    return list(inspect.signature(layer.call).parameters)
+
+
+def _call_shapes(layer, input_shape, rest, kwargs):
+    """``{"<argument>_shape": shape}`` of the call's tensor arguments (the mask left out)."""
+    names = _call_names(layer)
+    shapes = {f"{names[0]}_shape": input_shape} if names else {}
+    values = dict(zip(names[1:], rest))
+    values.update(kwargs)
+    for name, value in values.items():
+        leaves = [v for v in _leaves(value) if hasattr(v, "shape")]
+        if name != "mask" and leaves:
+            shapes[f"{name}_shape"] = map_structure(
+                lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, value)
+    return shapes
+
+
+def _leaves(value):
+    if isinstance(value, _STRUCTURES):
+        return [leaf for item in (value.values() if isinstance(value, dict) else value)
+                for leaf in _leaves(item)]
+    return [value]
+
+
+def _plain_shape(shape):
+    return [_plain_shape(s) for s in shape] if isinstance(shape, (list, tuple)) and shape and \
+        isinstance(shape[0], (list, tuple)) else list(shape)
+
+
+def _tuple_shape(shape):
+    return tuple(_tuple_shape(s) if isinstance(s, list) else s for s in shape)
+
+
 def _has_own_init(cls):
     """True for classes (user layers and models) that define an ``__init__`` of their own
     below the built-in ones."""
@@ -525,16 +598,17 @@ def _marks_built(build):
     """Wrap a subclass's ``build``: it runs inside the layer's name scope, and calling it
     directly also marks the layer built."""
     @functools.wraps(build)
-    def wrapper(self, input_shape=None, *args, **kwargs):
+    def wrapper(self, *args, **kwargs):
         if _BUILDING and _BUILDING[-1] is self:  # a subclass calling super().build()
-            build(self, input_shape, *args, **kwargs)
+            build(self, *args, **kwargs)
         else:
             _BUILDING.append(self)
             try:
-                build(self, input_shape, *args, **kwargs)
+                build(self, *args, **kwargs)
             finally:
                 _BUILDING.pop()
         self.built = True
+        input_shape = args[0] if args else kwargs.get("input_shape")
         if input_shape is not None and self._build_input_shape is None:
             self._build_input_shape = tuple(input_shape)
     return wrapper

@@ -176,7 +176,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
                 "from a layer called on one; pass constants as plain Python values.")
     shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
     if not layer.built:
-        layer.build_from_shape(shapes)
+        layer.build_from_shape(shapes, (rest, kwargs))
     elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
         problem = layer.input_spec.problem(inputs.shape)
         if problem:

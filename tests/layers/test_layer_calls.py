@@ -172,3 +172,40 @@ def test_compute_mask_override_implies_support_and_sets_each_output():
     np.testing.assert_array_equal(np.asarray(first._keras_mask), [[True, True], [True, False]])
     np.testing.assert_array_equal(np.asarray(second._keras_mask), [[False, False],
                                                                    [False, False]])
+
+
+class Bilinear(layers.Layer):
+    """out = sum(a @ W * b): build takes the shapes of both call arguments (Keras's rule)."""
+
+    def build(self, a_shape, b_shape):
+        self.w = self.add_weight(shape=(a_shape[-1], b_shape[-1]), initializer="ones")
+
+    def call(self, a, b):
+        return ops.sum(ops.matmul(a, self.w) * b, axis=-1, keepdims=True)
+
+
+def test_build_with_one_shape_per_call_argument(tmp_path):
+    layer = Bilinear()
+    # W is ones (2, 3): a @ W = (1 + 2) in each of 3 columns; times b [1, 1, 1] summed: 9
+    np.testing.assert_allclose(layer(A, np.ones((1, 3), "float32")).numpy(), [[9.0]])
+    assert layer.w.shape == (2, 3)
+    a, b = keras.Input((2,)), keras.Input((3,))
+    model = keras.Model([a, b], Bilinear(name="bilinear")(a, b))
+    assert model.get_layer("bilinear").get_build_config() == {
+        "shapes_dict": {"a_shape": [None, 2], "b_shape": [None, 3]}}
+    path = tmp_path / "bilinear.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"Bilinear": Bilinear})
+    np.testing.assert_allclose(loaded([A, np.ones((1, 3), "float32")]).numpy(), [[9.0]])
+
+
+def test_a_build_with_parameters_not_named_after_call_is_refused():
+    class Bad(layers.Layer):
+        def build(self, first, second):
+            pass
+
+        def call(self, a, b):
+            return a
+
+    with pytest.raises(ValueError, match=r"`_shape` suffix.*argument `first`"):
+        Bad()(A, B)
