@@ -25,6 +25,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
+                            IntegerLookup, Normalization, StringLookup, TextVectorization)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
@@ -73,3 +75,5 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
             "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
+__all__ += ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
+            "Normalization", "StringLookup", "TextVectorization"]

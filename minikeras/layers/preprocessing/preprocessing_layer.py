@@ -1,0 +1,111 @@
+"""What the preprocessing layers share: adapt data as batches, arrays out of tensors, and
+Keras's categorical encodings (one_hot / multi_hot / count).
+
+Preprocessing layers turn data into numbers before the trainable part of a model: their
+outputs carry no gradient, so index and string work is plain numpy here, while float math
+(normalization, image resampling) goes through ``keras.ops``.
+"""
+import numpy as np
+
+from ... import ops
+from ...autodiff.tensor import Tensor
+from ..layer import Layer
+
+
+class PreprocessingLayer(Layer):
+    """A layer whose state comes from data (``adapt``) instead of training."""
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """Compute this layer's state from ``data`` (an array, or an iterable of batches)."""
+        raise NotImplementedError(f"{type(self).__name__} has no state to adapt.")
+
+
+def as_array(x):
+    """The numpy array inside a Tensor / Variable / list / array."""
+    if isinstance(x, Tensor):
+        return x.data
+    return np.asarray(x)
+
+
+def is_shape_probe(x):
+    """True for the one all-zero (or all-empty-string) sample that model building runs
+    through each layer to infer shapes: a preprocessing layer without its state yet lets
+    it through, and refuses real data."""
+    x = as_array(x)
+    if x.ndim == 0 or x.shape[0] != 1:
+        return False
+    empty = "" if x.dtype.kind in "USO" else 0
+    return bool(np.all(x == empty))
+
+
+def _first(batch):
+    """x of a batch that may be ``(x, y)`` or ``(x, y, sample_weight)``."""
+    return batch[0] if isinstance(batch, tuple) else batch
+
+
+def adapt_batches(data, steps=None, sequence_is_one_batch=False):
+    """The batches of ``data`` for ``adapt``, as numpy arrays.
+
+    An array (or Tensor) is one batch. A generator, ``PyDataset`` or other iterable yields
+    batches (``(x, y)`` tuples give their ``x``). A list or tuple is one batch when
+    ``sequence_is_one_batch`` (the lookup layers: ``adapt(["a", "b"])``), else a list of
+    batches (``Normalization.adapt([x1, x2])``). ``steps`` caps how many batches are read.
+    """
+    if isinstance(data, (np.ndarray, Tensor)) or np.isscalar(data) or (
+            sequence_is_one_batch and isinstance(data, (list, tuple))):
+        yield as_array(data)
+        return
+    if not hasattr(data, "__iter__") and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        data = (data[i] for i in range(len(data)))  # a PyDataset-like object
+    if not hasattr(data, "__iter__"):
+        raise TypeError(
+            f"adapt() expects a numpy array, a list, or an iterable of batches (a generator, "
+            f"a PyDataset). Received: data of type {type(data).__name__}.")
+    for i, batch in enumerate(data):
+        if steps is not None and i >= steps:
+            break
+        yield as_array(_first(batch))
+
+
+def check_output_mode(layer, output_mode, allowed):
+    """Keras's spelling aliases ("binary", "tf-idf"), then a clear error for unknown modes."""
+    output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+    if output_mode not in allowed:
+        raise ValueError(
+            f"Invalid value for argument `output_mode` of {type(layer).__name__}. Expected one "
+            f"of {allowed}. Received: output_mode={output_mode!r}")
+    return output_mode
+
+
+def refuse_sparse(layer, sparse):
+    if sparse:
+        raise ValueError(
+            f"{type(layer).__name__}(sparse=True) needs sparse tensors, which only Keras's "
+            "TensorFlow backend has; minikeras computes dense outputs. Use sparse=False.")
+
+
+def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
+    """Keras's encoding of integer ``indices`` into ``depth`` bins.
+
+    - "int": the indices, cast to ``dtype``.
+    - "one_hot": one row per index; a trailing axis of size 1 (rank > 1) is replaced.
+    - "multi_hot" / "count": 1 / the number of times each bin occurs, reduced over axis 1
+      (axis 0 for rank-1 input), as Keras does: (batch, k) -> (batch, depth).
+    ``count_weights`` (same shape as ``indices``) weight each occurrence for "count".
+    """
+    indices = as_array(indices)
+    if output_mode == "int":
+        return Tensor(indices.astype(dtype))
+    if indices.ndim == 0:
+        indices = indices[None]
+    if output_mode == "one_hot":
+        if indices.ndim > 1 and indices.shape[-1] == 1:
+            indices = indices[..., 0]
+        return ops.one_hot(indices, depth, dtype=dtype)
+    encoded = ops.one_hot(indices, depth, dtype=dtype).data
+    axis = 1 if indices.ndim > 1 else 0
+    if output_mode == "multi_hot":
+        return Tensor(encoded.max(axis=axis))
+    if count_weights is not None:
+        encoded = encoded * as_array(count_weights)[..., None]
+    return Tensor(encoded.sum(axis=axis).astype(encoded.dtype))
