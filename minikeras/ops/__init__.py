@@ -8,3 +8,4 @@ from .numpy_products import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .core_extra import *  # noqa: F401,F403
 from .nn_extra import *  # noqa: F401,F403
+from . import image  # noqa: F401,E402  (keras.ops.image)
