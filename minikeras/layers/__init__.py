@@ -18,15 +18,18 @@ from .misc import (ActivityRegularization, Identity, Lambda, Masking, Rescaling,
                    UnitNormalization)
 from .noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
                     SpatialDropout2D, SpatialDropout3D)
-from .normalization import BatchNormalization, LayerNormalization
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
-                            IntegerLookup, Normalization, StringLookup, TextVectorization)
+from .preprocessing import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing,
+                            Hashing, IntegerLookup, Normalization, RandomBrightness,
+                            RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                            RandomTranslation, RandomZoom, Resizing, StringLookup,
+                            TextVectorization)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
@@ -75,5 +78,8 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
             "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
-__all__ += ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
-            "Normalization", "StringLookup", "TextVectorization"]
+__all__ += ["GroupNormalization"]
+__all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
+            "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+            "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+            "StringLookup", "TextVectorization"]

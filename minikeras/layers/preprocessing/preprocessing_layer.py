@@ -8,6 +8,7 @@ outputs carry no gradient, so index and string work is plain numpy here, while f
 import numpy as np
 
 from ... import ops
+from ...ops.nn import standardize_data_format
 from ...autodiff.tensor import Tensor
 from ..layer import Layer
 
@@ -109,3 +110,41 @@ def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
     if count_weights is not None:
         encoded = encoded * as_array(count_weights)[..., None]
     return Tensor(encoded.sum(axis=axis).astype(encoded.dtype))
+
+
+class ImagePreprocessingLayer(PreprocessingLayer):
+    """Image layers: one image (h, w, c) or a batch (n, h, w, c) (channels first with
+    ``data_format="channels_first"``), computed in the layer's float dtype."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+
+    def _checked_images(self, inputs):
+        """The images as a float tensor, after checking the rank."""
+        images = inputs if isinstance(inputs, Tensor) else Tensor(np.asarray(inputs))
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) expected images of rank 3 (height, "
+                f"width, channels) or rank 4 (batch, height, width, channels). Received: input "
+                f"of shape {images.shape} (rank {images.ndim}).")
+        return ops.cast(images, self.dtype) if images.dtype != self.dtype else images
+
+    def _hw_axes(self, ndim):
+        """The (height, width) axes for a rank-``ndim`` input."""
+        return (ndim - 2, ndim - 1) if self.data_format == "channels_first" else (
+            ndim - 3, ndim - 2)
+
+    def _hw(self, shape):
+        h_axis, w_axis = self._hw_axes(len(shape))
+        return shape[h_axis], shape[w_axis]
+
+    def _with_hw(self, shape, height, width):
+        """``shape`` with its height and width replaced."""
+        shape = list(shape)
+        h_axis, w_axis = self._hw_axes(len(shape))
+        shape[h_axis], shape[w_axis] = height, width
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}

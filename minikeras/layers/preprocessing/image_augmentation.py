@@ -1,0 +1,340 @@
+"""Random image augmentation: active when training (``training=None`` counts as training,
+as in Keras: called directly they augment, inside ``predict``/``evaluate`` they pass images
+through). Each layer draws one set of parameters per image from its own seeded generator
+and transforms the whole batch at once (geometric ones with a single affine_transform).
+"""
+import math
+
+import numpy as np
+
+from ... import ops, random
+from ...autodiff.tensor import Tensor
+from ...ops import image as image_ops
+from ..layer import LAYERS
+from .preprocessing_layer import ImagePreprocessingLayer
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+class RandomImageLayer(ImagePreprocessingLayer):
+    """Holds the seed and the lazily created generator of the augmentation layers."""
+
+    def __init__(self, seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.seed = seed
+        self._generator = None
+
+    def _rng(self):
+        if self._generator is None:
+            self._generator = random.make_generator(self.seed)
+        return self._generator
+
+    def call(self, inputs, training=True):
+        images = self._checked_images(inputs)
+        if training is False:
+            return images
+        batched = images.ndim == 4
+        x = images if batched else ops.expand_dims(images, 0)
+        out = self.augment(x)
+        return out if batched else ops.squeeze(out, 0)
+
+    def augment(self, images):
+        """Transform a batch (rank 4) of images with fresh random parameters."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def _factor_pair(layer, factor, name, low=-1.0, high=1.0, low_open=False):
+    """(lower, upper) from a number f (-> (-|f|, |f|)) or a pair, each inside [low, high]."""
+    message = (f"The `{name}` argument of {type(layer).__name__} should be a number (or a list "
+               f"of two numbers) in the range {'(' if low_open else '['}{low}, {high}]. "
+               f"Received: {name}={factor!r}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(message)
+        pair = sorted(float(f) for f in factor)
+    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+        pair = [-abs(float(factor)), abs(float(factor))]
+    else:
+        raise ValueError(message)
+    if any(f > high or f < low or (low_open and f == low) for f in pair):
+        raise ValueError(message)
+    return tuple(pair)
+
+
+def _check_warp_options(layer, fill_mode, interpolation):
+    if fill_mode not in FILL_MODES:
+        raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one "
+                                  f"{FILL_MODES}.")
+    if interpolation not in INTERPOLATIONS:
+        raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one "
+                                  f"{INTERPOLATIONS}.")
+
+
+class _WarpLayer(RandomImageLayer):
+    """Augmentations that are one affine warp per image (rotation, translation, zoom)."""
+
+    def _init_warp(self, fill_mode, interpolation, fill_value):
+        _check_warp_options(self, fill_mode, interpolation)
+        self.fill_mode, self.interpolation = fill_mode, interpolation
+        self.fill_value = float(fill_value)
+
+    def augment(self, images):
+        height, width = self._hw(images.shape)
+        transforms = self.transforms(images.shape[0], height, width)   # (batch, 8)
+        return image_ops.affine_transform(images, transforms, interpolation=self.interpolation,
+                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                          data_format=self.data_format)
+
+    def transforms(self, batch, height, width):
+        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image."""
+        raise NotImplementedError
+
+    def _warp_config(self):
+        return {"fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "fill_value": self.fill_value}
+
+
+@LAYERS.register("RandomRotation")
+class RandomRotation(_WarpLayer):
+    """Rotate each image by a random angle in ``[lower, upper] * 360`` degrees about its centre.
+
+    A positive angle rotates counter-clockwise. Output pixel (x, y) samples the input at the
+    point rotated by the angle about ``c = ((w - 1) / 2, (h - 1) / 2)``.
+
+    Args:
+        factor: a fraction of a full turn: f -> [-f, f], or a pair (lower, upper).
+        fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
+        interpolation: "bilinear" (default) or "nearest". fill_value: for "constant".
+        seed: integer seed of the layer's generator.
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        degrees = self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0, batch)
+        theta = degrees.astype(np.float32) * np.float32(math.pi / 180.0)
+        cos, sin = np.cos(theta), np.sin(theta)
+        cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
+        zeros = np.zeros(batch, np.float32)
+        return np.stack([cos, -sin, cx - cx * cos + cy * sin,
+                         sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor), **self._warp_config()}
+
+
+@LAYERS.register("RandomTranslation")
+class RandomTranslation(_WarpLayer):
+    """Shift each image by random fractions of its height and width.
+
+    Args:
+        height_factor, width_factor: f -> shifts in [-f, f] * size, or a pair (lower, upper);
+            each in [-1, 1]. A positive shift moves the content down / right.
+        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+    """
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _factor_pair(self, height_factor,
+                                                            "height_factor")
+        self.width_lower, self.width_upper = _factor_pair(self, width_factor, "width_factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        dy = rng.uniform(self.height_lower, self.height_upper, batch) * height
+        dx = rng.uniform(self.width_lower, self.width_upper, batch) * width
+        ones, zeros = np.ones(batch), np.zeros(batch)
+        return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": _plain(self.height_factor),
+                "width_factor": _plain(self.width_factor), **self._warp_config()}
+
+
+@LAYERS.register("RandomZoom")
+class RandomZoom(_WarpLayer):
+    """Zoom each image by a random factor about its centre.
+
+    The sampling step is ``1 + u`` with ``u`` drawn from the factor range, so a positive
+    ``u`` zooms out (the image shrinks) and a negative one zooms in.
+
+    Args:
+        height_factor: f -> [-f, f], or a pair; each in (-1, 1].
+        width_factor: the same for the width; None zooms both axes by the height's factor.
+        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+    """
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _factor_pair(self, height_factor,
+                                                            "height_factor", low_open=True)
+        if width_factor is not None:
+            self.width_lower, self.width_upper = _factor_pair(self, width_factor,
+                                                              "width_factor", low_open=True)
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        zy = rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, batch)
+        zx = zy if self.width_factor is None else rng.uniform(
+            1.0 + self.width_lower, 1.0 + self.width_upper, batch)
+        zeros = np.zeros(batch)
+        return np.stack([zx, zeros, (width - 1) / 2.0 * (1.0 - zx), zeros, zy,
+                         (height - 1) / 2.0 * (1.0 - zy), zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": _plain(self.height_factor),
+                "width_factor": _plain(self.width_factor), **self._warp_config()}
+
+
+def _plain(factor):
+    return list(factor) if isinstance(factor, tuple) else factor
+
+
+@LAYERS.register("RandomFlip")
+class RandomFlip(RandomImageLayer):
+    """Flip each image with probability 1/2 (one draw per image for both axes).
+
+    Args:
+        mode: "horizontal", "vertical" or "horizontal_and_vertical" (default).
+        seed: integer seed.
+    """
+
+    MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if mode not in self.MODES:
+            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument "
+                             f"{mode!r}. Expected one of {self.MODES}.")
+        self.mode = mode
+
+    def augment(self, images):
+        flips = self._rng().uniform(size=images.shape[0]) <= 0.5           # (batch,)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        out = images
+        flip_mask = Tensor(flips.reshape(-1, 1, 1, 1))
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            out = ops.where(flip_mask, ops.flip(out, axis=w_axis), out)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            out = ops.where(flip_mask, ops.flip(out, axis=h_axis), out)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+@LAYERS.register("RandomCrop")
+class RandomCrop(RandomImageLayer):
+    """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
+    when the image is not larger than the box on both axes, crop the centred box of the
+    target aspect ratio and resize it to (height, width)."""
+
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs, training=True):
+        images = self._checked_images(inputs)
+        height, width = self._hw(images.shape)
+        if training is not False and height > self.height and width > self.width:
+            rng = self._rng()
+            top = int(rng.uniform(0, height - self.height + 1))
+            left = int(rng.uniform(0, width - self.width + 1))
+            return image_ops.crop_images(images, top_cropping=top, left_cropping=left,
+                                         target_height=self.height, target_width=self.width,
+                                         data_format=self.data_format)
+        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
+                                data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return self._with_hw(input_shape, self.height, self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+class _IntensityLayer(RandomImageLayer):
+    """Augmentations of pixel values inside ``value_range`` (contrast, brightness)."""
+
+    def _init_range(self, value_range):
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise ValueError(f"The `value_range` argument of {type(self).__name__} should be a "
+                             f"list of two numbers. Received: value_range={value_range!r}")
+        self.value_range = sorted(float(v) for v in value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor),
+                "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomContrast")
+class RandomContrast(_IntensityLayer):
+    """Scale each image's deviation from its per-channel mean by a random factor c:
+    ``clip((x - mean) * c + mean, *value_range)``.
+
+    c is drawn from ``[1 - lower, 1 + upper]``; as in Keras 3, a number ``f`` gives
+    (lower, upper) = (0, f) (contrast only increases) and a pair is used as given, each
+    inside [0, 1].
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _contrast_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        c = self._rng().uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
+                                (images.shape[0], 1, 1, 1)).astype(self.dtype)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        mean = ops.mean(images, axis=(h_axis, w_axis), keepdims=True)
+        out = ops.add(ops.multiply(ops.subtract(images, mean), c), mean)
+        return ops.clip(out, self.value_range[0], self.value_range[1])
+
+
+def _contrast_factor(layer, factor):
+    message = (f"The `factor` argument of RandomContrast should be a number (or a list of two "
+               f"numbers) in the range [0, 1]. Received: factor={factor!r}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > 1 or factor[1] < 0:
+            raise ValueError(message)
+        return tuple(sorted(float(f) for f in factor))
+    if isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 <= factor <= 1:
+        return (0.0, float(factor))
+    raise ValueError(message)
+
+
+@LAYERS.register("RandomBrightness")
+class RandomBrightness(_IntensityLayer):
+    """Add a random offset ``u * (high - low)`` to each image, then clip to ``value_range``.
+
+    Args:
+        factor: f -> u in [-f, f], or a pair (lower, upper); each in [-1, 1].
+        value_range: the images' range, (0, 255) by default.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        span = self.value_range[1] - self.value_range[0]
+        delta = (self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
+                 * span).astype(self.dtype)
+        return ops.clip(ops.add(images, delta), self.value_range[0], self.value_range[1])

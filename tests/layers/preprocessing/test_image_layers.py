@@ -1,0 +1,121 @@
+"""Image preprocessing layers: exact results for fixed factors (derived by hand), seeding,
+training/inference behaviour, configs and bad input."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from minikeras import layers
+
+F = np.load(os.path.join(os.path.dirname(__file__), "..", "..", "fixtures",
+                         "keras_image_preprocessing.npz"))
+RNG = np.random.default_rng(0)
+X = RNG.uniform(0, 255, (4, 6, 6, 3)).astype("float32")
+
+AUGMENTATIONS = {
+    "RandomFlip": dict(seed=1),
+    "RandomRotation": dict(factor=0.2, seed=1),
+    "RandomTranslation": dict(height_factor=0.2, width_factor=(-0.1, 0.3), seed=1),
+    "RandomZoom": dict(height_factor=(-0.3, 0.2), seed=1),
+    "RandomContrast": dict(factor=0.5, seed=1),
+    "RandomBrightness": dict(factor=0.3, seed=1),
+    "RandomCrop": dict(height=4, width=5, seed=1),
+}
+
+
+def test_resizing_matches_keras_and_configs():
+    layer = layers.Resizing(4, 5, interpolation="bicubic", antialias=True)
+    np.testing.assert_allclose(layer(F["img"]).numpy(), F["resize_bicubic_4x5_1"], rtol=1e-5,
+                               atol=2e-3)
+    assert layer.compute_output_shape((None, 7, 9, 3)) == (None, 4, 5, 3)
+    rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
+    assert rebuilt.get_config() == layer.get_config()
+    first = layers.Resizing(4, 5, data_format="channels_first")
+    out = first(np.transpose(F["img"], (0, 3, 1, 2))).numpy()
+    np.testing.assert_allclose(np.transpose(out, (0, 2, 3, 1)), F["resize_bilinear_4x5_0"],
+                               rtol=1e-5, atol=2e-3)
+
+
+def test_center_crop_by_hand():
+    x = np.arange(2 * 5 * 6 * 1, dtype="float32").reshape(2, 5, 6, 1)
+    np.testing.assert_array_equal(layers.CenterCrop(3, 2)(x).numpy(), x[:, 1:4, 2:4])
+    small = layers.CenterCrop(8, 8)(x)  # smaller input: crop to 1:1 then resize up
+    assert small.shape == (2, 8, 8, 1)
+
+
+def test_rotation_by_a_quarter_turn_is_rot90():
+    out = layers.RandomRotation(factor=(0.25, 0.25))(X).numpy()
+    np.testing.assert_allclose(out, np.rot90(X, 1, axes=(1, 2)), atol=1e-3)
+
+
+def test_translation_by_fixed_fraction_shifts_pixels():
+    out = layers.RandomTranslation((0.5, 0.5), (0.0, 0.0), fill_mode="constant")(X).numpy()
+    np.testing.assert_allclose(out[:, 3:], X[:, :3], atol=1e-3)  # 0.5 * 6 rows down
+    np.testing.assert_array_equal(out[:, :3], 0.0)
+
+
+def test_zoom_by_fixed_factor_by_hand():
+    # height zoom 1 + (-0.5): output row y samples row 2.5 + (y - 2.5) * 0.5 (centre 2.5)
+    out = layers.RandomZoom((-0.5, -0.5), interpolation="nearest")(X).numpy()
+    rows = np.round(2.5 + (np.arange(6) - 2.5) * 0.5).astype(int)
+    np.testing.assert_allclose(out, X[:, rows][:, :, rows], atol=1e-3)
+
+
+def test_flip_contrast_brightness_by_hand():
+    flipped = layers.RandomFlip("horizontal", seed=3)(X).numpy()
+    for img, out in zip(X, flipped):  # each image is either itself or its mirror
+        assert np.array_equal(out, img) or np.array_equal(out, img[:, ::-1])
+    contrast = layers.RandomContrast((0.5, 0.5), seed=2)  # c uniform in [1 - 0.5, 1 + 0.5]
+    x = X / 4 + 100  # values in [100, 164]: no clipping to (0, 255)
+    out = contrast(x).numpy()
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    ratio = (out - mean) / (x - mean)  # one c per image, shared by pixels and channels
+    spread = ratio.max(axis=(1, 2, 3)) - ratio.min(axis=(1, 2, 3))
+    assert np.all(spread < 1e-3) and np.all((ratio > 0.5) & (ratio < 1.5))
+    bright = layers.RandomBrightness((0.1, 0.1))(X).numpy()
+    np.testing.assert_allclose(bright, np.clip(X + 25.5, 0, 255), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(AUGMENTATIONS))
+def test_augmentations_seeded_batched_inactive_at_inference(name):
+    cls = getattr(layers, name)
+    first = cls(**AUGMENTATIONS[name])(X).numpy()
+    again = cls(**AUGMENTATIONS[name])(X).numpy()
+    np.testing.assert_array_equal(first, again)  # same seed, same draws
+    assert first.dtype == np.float32
+    layer = cls(**AUGMENTATIONS[name])
+    if name == "RandomCrop":
+        np.testing.assert_allclose(layer(X, training=False).numpy(),
+                                   layers.Resizing(4, 5, crop_to_aspect_ratio=True)(X).numpy())
+    else:
+        np.testing.assert_array_equal(layer(X, training=False).numpy(), X)
+        assert not np.array_equal(first, X)
+        # vectorised over the batch: the images get different parameters
+        changes = [np.abs(first[i] - X[i]).mean() for i in range(len(X))]
+        assert len(set(np.round(changes, 4))) > 1
+    single = cls(**AUGMENTATIONS[name])(X[0])
+    assert single.ndim == 3
+    rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
+    assert rebuilt.get_config() == layer.get_config()
+
+
+def test_augmentation_bad_input():
+    with pytest.raises(ValueError, match=r"expected images of rank 3.*or rank 4.*\(6, 6\)"):
+        layers.RandomFlip()(np.zeros((6, 6)))
+    with pytest.raises(ValueError, match=r"rank 3 \(height, width, channels\).*rank 5"):
+        layers.Resizing(2, 2)(np.zeros((1, 1, 6, 6, 3)))
+    with pytest.raises(ValueError, match=r"range \[-1.0, 1.0\]. Received: factor=2"):
+        layers.RandomRotation(2)
+    with pytest.raises(ValueError, match=r"range \(-1.0, 1.0\]"):
+        layers.RandomZoom((-1.0, 0.5))
+    with pytest.raises(ValueError, match=r"RandomContrast should be a number.*\[0, 1\]"):
+        layers.RandomContrast(1.5)
+    with pytest.raises(ValueError, match="unknown mode"):
+        layers.RandomFlip("diagonal")
+    with pytest.raises(NotImplementedError, match="Unknown `fill_mode` mirror"):
+        layers.RandomTranslation(0.1, 0.1, fill_mode="mirror")
+    with pytest.raises(ValueError, match="`value_range`"):
+        layers.RandomBrightness(0.1, value_range=5)
+    with pytest.raises(ValueError, match="Invalid value for argument `interpolation`"):
+        layers.Resizing(2, 2, interpolation="cubic")

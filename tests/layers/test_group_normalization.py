@@ -1,0 +1,52 @@
+"""GroupNormalization: real-Keras numbers (fixture), a numpy reference, gradients, errors."""
+import os
+
+import numpy as np
+import pytest
+
+from minikeras import layers
+from minikeras.autodiff.gradcheck import gradcheck
+
+F = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
+                         "keras_numeric_preprocessing.npz"))
+
+
+@pytest.mark.parametrize("groups,axis", [(3, -1), (-1, -1), (1, 1)])
+def test_matches_keras(groups, axis):
+    name = f"group_{groups}_{axis}"
+    layer = layers.GroupNormalization(groups=groups, axis=axis)
+    layer.build((None,) + F["group_x"].shape[1:])
+    layer.set_weights([F[name + "_gamma"], F[name + "_beta"]])
+    np.testing.assert_allclose(layer(F["group_x"]).numpy(), F[name + "_out"], rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_matches_a_numpy_reference_channels_first():
+    x = np.random.default_rng(0).normal(size=(2, 6, 4, 3)).astype("float32")
+    out = layers.GroupNormalization(groups=2, axis=1, epsilon=1e-3)(x).numpy()
+    g = x.reshape(2, 2, 3, 4, 3)
+    mean = g.mean(axis=(2, 3, 4), keepdims=True)
+    var = g.var(axis=(2, 3, 4), keepdims=True)
+    np.testing.assert_allclose(out, ((g - mean) / np.sqrt(var + 1e-3)).reshape(x.shape),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_gradients_float64():
+    rng = np.random.default_rng(1)
+    layer = layers.GroupNormalization(groups=2, gamma_initializer="random_normal",
+                                      beta_initializer="random_normal", dtype="float64")
+    x = rng.normal(size=(2, 3, 4))
+    assert gradcheck(lambda t: layer(t), x)  # the input; the weights are ordinary multiplies
+
+
+def test_config_and_bad_input():
+    layer = layers.GroupNormalization(groups=4, epsilon=0.01, center=False)
+    rebuilt = layers.GroupNormalization.from_config(layer.get_config())
+    assert rebuilt.get_config() == layer.get_config()
+    assert layer.get_config()["groups"] == 4 and "beta_initializer" in layer.get_config()
+    with pytest.raises(ValueError, match=r"groups \(4\) must be a multiple.*channels \(6\)"):
+        layers.GroupNormalization(groups=4)(np.zeros((1, 6), "float32"))
+    with pytest.raises(ValueError, match=r"groups \(32\) cannot be more than.*channels \(8\)"):
+        layers.GroupNormalization()(np.zeros((1, 8), "float32"))
+    with pytest.raises(TypeError, match="`axis` to be an int"):
+        layers.GroupNormalization(axis=[1])
