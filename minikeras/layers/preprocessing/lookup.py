@@ -15,7 +15,7 @@ from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
                                   check_output_mode, encode_categorical, is_shape_probe,
-                                  refuse_sparse)
+                                  refuse_sparse, strings_or_probe)
 from .string_hashes import fingerprint64, siphash64
 
 LOOKUP_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -314,7 +314,7 @@ class StringLookup(IndexLookup):
         return value.decode(self.encoding) if isinstance(value, bytes) else value
 
     def _tokens_array(self, values):
-        values = as_array(values)
+        values = strings_or_probe(values)
         if values.dtype.kind == "S":
             return np.char.decode(values, self.encoding)
         if values.dtype.kind == "O" and all(isinstance(v, (str, bytes)) for v in values.flat):

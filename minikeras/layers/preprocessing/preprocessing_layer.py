@@ -39,6 +39,15 @@ def is_shape_probe(x):
     return bool(np.all(x == empty))
 
 
+def strings_or_probe(x):
+    """``x`` as an array; the numeric zero sample of model building (a model whose Input
+    declared no string dtype) becomes empty strings, so string layers can infer shapes."""
+    x = as_array(x)
+    if x.dtype.kind not in "USO" and is_shape_probe(x):
+        return np.full(x.shape, "")
+    return x
+
+
 def _first(batch):
     """x of a batch that may be ``(x, y)`` or ``(x, y, sample_weight)``."""
     return batch[0] if isinstance(batch, tuple) else batch

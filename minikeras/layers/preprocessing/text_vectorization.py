@@ -15,7 +15,8 @@ from ...registry import get_registered_name, get_registered_object
 from ..layer import LAYERS
 from .lookup import LOOKUP_MODES, StringLookup
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
-                                  check_output_mode, is_shape_probe, refuse_sparse)
+                                  check_output_mode, is_shape_probe, refuse_sparse,
+                                  strings_or_probe)
 
 STANDARDIZE_MODES = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 SPLIT_MODES = ("whitespace", "character")
@@ -175,7 +176,7 @@ class TextVectorization(PreprocessingLayer):
             raise ValueError(
                 f"Layer '{self.name}' (TextVectorization) has no vocabulary yet: expected "
                 "`layer.adapt(texts)` or a `vocabulary=` argument before calling it on data.")
-        docs = self.tokenize(inputs)
+        docs = self.tokenize(strings_or_probe(inputs))
         lengths = [len(d) for d in docs]
         width = max(lengths, default=0)
         if self.output_sequence_length is not None:
