@@ -157,7 +157,7 @@ class TextVectorization(PreprocessingLayer):
             docs = self.tokenize(batch)
             counts.update(itertools.chain.from_iterable(docs))
             if tf_idf:
-                doc_counts.update(itertools.chain.from_iterable(set(d) for d in docs))
+                doc_counts.update(itertools.chain.from_iterable(map(set, docs)))
             num_docs += len(docs)
         self._lookup_layer.adapt_counts(counts, doc_counts, num_docs)
 
@@ -183,8 +183,7 @@ class TextVectorization(PreprocessingLayer):
             width = self.output_sequence_length
         pad = 0 if self.output_mode == "int" else -1  # -1 encodes to an all-zero row
         ids = np.full((len(docs), width), pad, dtype=np.int64)
-        flat = self._lookup_layer.lookup(np.array(list(itertools.chain.from_iterable(docs)),
-                                                  dtype=str))
+        flat = self._lookup_layer.lookup(list(itertools.chain.from_iterable(docs)))
         rows = np.repeat(np.arange(len(docs)), lengths)
         cols = np.concatenate([np.arange(n) for n in lengths]) if docs else np.zeros(0, int)
         keep = cols < width
@@ -223,7 +222,7 @@ def _with_ngrams(tokens, widths):
     """The n-grams of each width in ``widths``, in that order, words joined by a space."""
     out = []
     for n in widths:
-        out.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        out.extend(tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n)))))
     return out
 
 
