@@ -276,7 +276,7 @@ class _IntensityLayer(RandomImageLayer):
         if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
             raise ValueError(f"The `value_range` argument of {type(self).__name__} should be a "
                              f"list of two numbers. Received: value_range={value_range!r}")
-        self.value_range = sorted(float(v) for v in value_range)
+        self.value_range = sorted(value_range)
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor),

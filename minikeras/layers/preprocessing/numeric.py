@@ -222,9 +222,10 @@ class Discretization(PreprocessingLayer):
         return encode_categorical(indices, self.output_mode, len(boundaries) + 1, dtype)
 
     def get_config(self):
-        return {**super().get_config(), "bin_boundaries": self.bin_boundaries,
-                "num_bins": self.num_bins, "epsilon": self.epsilon,
-                "output_mode": self.output_mode, "sparse": self.sparse}
+        # exactly Keras's keys: its __init__ takes no `trainable`, so none is written
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
+                "epsilon": self.epsilon, "output_mode": self.output_mode,
+                "sparse": self.sparse, "name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config):
