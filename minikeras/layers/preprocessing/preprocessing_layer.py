@@ -61,12 +61,13 @@ def adapt_batches(data, steps=None, sequence_is_one_batch=False):
     ``sequence_is_one_batch`` (the lookup layers: ``adapt(["a", "b"])``), else a list of
     batches (``Normalization.adapt([x1, x2])``). ``steps`` caps how many batches are read.
     """
-    if isinstance(data, (np.ndarray, Tensor)) or np.isscalar(data) or (
+    if isinstance(data, (np.ndarray, Tensor, str, bytes)) or (
             sequence_is_one_batch and isinstance(data, (list, tuple))):
         yield as_array(data)
         return
     if not hasattr(data, "__iter__") and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
-        data = (data[i] for i in range(len(data)))  # a PyDataset-like object
+        dataset = data  # a PyDataset-like object: batches by index
+        data = (dataset[i] for i in range(len(dataset)))
     if not hasattr(data, "__iter__"):
         raise TypeError(
             f"adapt() expects a numpy array, a list, or an iterable of batches (a generator, "

@@ -122,3 +122,30 @@ def test_discretization_bad_input():
         layers.Discretization(num_bins=2)(np.array([[1.0, 2.0]]))
     with pytest.raises(ValueError, match="sparse=True"):
         layers.Discretization(num_bins=2, output_mode="count", sparse=True)
+
+
+class _Batches:
+    """A PyDataset-like object: __len__ and __getitem__ giving (x, y) batches, no __iter__."""
+
+    def __init__(self, x, size):
+        self.x, self.size = x, size
+
+    def __len__(self):
+        return -(-len(self.x) // self.size)
+
+    def __getitem__(self, i):
+        part = self.x[i * self.size:(i + 1) * self.size]
+        return part, np.zeros(len(part))
+
+
+def test_adapt_on_a_pydataset_like_object_and_steps():
+    x = FIXTURE["norm_x"]
+    layer = layers.Normalization()
+    layer.adapt(_Batches(x, 16))
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), FIXTURE["norm_mean"], rtol=1e-5)
+    first_two = layers.Normalization()
+    first_two.adapt(_Batches(x, 10), steps=2)
+    np.testing.assert_allclose(first_two.adapt_mean.numpy(), x[:20].mean(axis=0), rtol=1e-5)
+    with pytest.raises(TypeError, match="adapt\\(\\) expects a numpy array.*Received: data of "
+                                        "type int"):
+        layers.Normalization().adapt(5)
