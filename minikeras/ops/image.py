@@ -258,34 +258,47 @@ def _corners(coordinate, order):
 
 
 def _interpolate(x, coordinates, order, fill_mode, fill_value):
-    """Sample ``x`` at ``coordinates`` (one array per axis, broadcastable; an integer array
-    is an exact index) with order 0 (nearest) or 1 (linear) interpolation."""
+    """Sample ``x`` at ``coordinates``: one array per leading axis of ``x`` (broadcastable;
+    an integer array is an exact index), order 0 (nearest) or 1 (linear). The axes after
+    those are carried whole: an image's channels are gathered as one row per pixel, so the
+    index arithmetic runs once per pixel, not once per value."""
     x = convert_to_tensor(x)
-    shape = x.shape
-    flat = P.reshape(x, (-1,))
-    strides = np.cumprod((shape[1:] + (1,))[::-1])[::-1]
-    per_axis = [[(c.astype(np.int64), 1.0)] if np.issubdtype(np.asarray(c).dtype, np.integer)
-                else _corners(np.asarray(c, dtype=np.float64), order) for c in coordinates]
+    lead, trail = x.shape[:len(coordinates)], x.shape[len(coordinates):]
+    rows = P.reshape(x, (-1,) + ((int(np.prod(trail)),) if trail else ()))
+    strides = np.cumprod((lead[1:] + (1,))[::-1])[::-1]
+    # per axis: [(offset contribution, weight, in range)] for each neighbour, folded once
+    per_axis = []
+    for c, size, stride in zip(coordinates, lead, strides):
+        if np.issubdtype(np.asarray(c).dtype, np.integer):   # an exact, in-range index
+            per_axis.append([(np.asarray(c) * stride, 1.0, True)])
+            continue
+        corners = []
+        for index, w in _corners(np.asarray(c, dtype=np.float64), order):
+            fixed = _fix_index(index, size, fill_mode)
+            inside = (fixed >= 0) & (fixed < size)
+            corners.append((np.clip(fixed, 0, size - 1) * stride, w, inside))
+        per_axis.append(corners)
+    expand = (1,) * (1 if trail else 0)  # weights broadcast over the carried row
     out = None
     for combo in itertools.product(*per_axis):
         offset, weight, valid = 0, 1.0, True
-        for (index, w), size, stride in zip(combo, shape, strides):
-            fixed = _fix_index(index, size, fill_mode)
-            valid = valid & (fixed >= 0) & (fixed < size)
-            offset = offset + np.clip(fixed, 0, size - 1) * stride
-            weight = weight * w
-        gathered = P.take(flat, np.asarray(offset))
-        weight = np.broadcast_to(weight, gathered.shape)
+        for part, w, inside in combo:
+            offset, weight, valid = offset + part, weight * w, valid & inside
+        offset = np.asarray(offset)
+        gathered = P.take(rows, offset, 0)                        # offset.shape + (row,)
+        weight = np.broadcast_to(weight, offset.shape)
         if fill_mode == "constant":
-            valid = np.broadcast_to(valid, gathered.shape)
-            term = P.multiply(gathered, Tensor((weight * valid).astype(x.dtype)))
+            valid = np.broadcast_to(valid, offset.shape)
+            term = P.multiply(gathered, Tensor((weight * valid).astype(x.dtype).reshape(
+                offset.shape + expand)))
             fill = (weight * ~valid * fill_value).astype(x.dtype)
             if fill.any():
-                term = P.add(term, Tensor(fill))
+                term = P.add(term, Tensor(fill.reshape(offset.shape + expand)))
         else:
-            term = P.multiply(gathered, Tensor(np.asarray(weight, dtype=x.dtype)))
+            term = P.multiply(gathered, Tensor(weight.astype(x.dtype).reshape(
+                offset.shape + expand)))
         out = term if out is None else P.add(out, term)
-    return out
+    return P.reshape(out, out.shape[:out.ndim - len(expand)] + trail) if trail else out
 
 
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0.0):
@@ -336,15 +349,14 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     x = images if batched else P.reshape(images, (1,) + images.shape)
     if channels_first:
         x = P.transpose(x, (0, 2, 3, 1))
-    batch, height, width, channels = x.shape
+    batch, height, width = x.shape[:3]
     transform = np.broadcast_to(transform.reshape(-1, 8), (batch, 8))
     a0, a1, a2, b0, b1, b2, c0, c1 = (transform[:, i, None, None] for i in range(8))
     ys, xs = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype),
                          indexing="ij")
     k = c0 * xs + c1 * ys + dtype(1.0)
     src_x, src_y = (a0 * xs + a1 * ys + a2) / k, (b0 * xs + b1 * ys + b2) / k   # (B, H, W)
-    coords = [np.arange(batch)[:, None, None, None], src_y[..., None], src_x[..., None],
-              np.arange(channels)[None, None, None, :]]
+    coords = [np.arange(batch)[:, None, None], src_y, src_x]       # channels carried whole
     out = _interpolate(_float(x), coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
                        fill_value)
     out = P.cast(out, images.dtype) if out.dtype != images.dtype else out
