@@ -148,7 +148,26 @@ class IndexLookup(PreprocessingLayer):
         if not os.path.exists(path):
             raise ValueError(f"Vocabulary file {path} does not exist.")
         with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+            return self._read_lines(f.read())
+
+    def load_assets(self, read):
+        """Take the vocabulary from a Keras ``.keras`` file's ``vocabulary.txt`` (Keras keeps
+        an adapted vocabulary there, one token per line, special tokens first) when the
+        config did not carry one. ``read(filename)`` gives the file's bytes or None."""
+        data = None if self._tokens is not None else read("vocabulary.txt")
+        if data is None:
+            return
+        if self.output_mode == "tf_idf":
+            raise ValueError(
+                f"Layer '{self.name}': loading a tf_idf lookup adapted in Keras (vocabulary in "
+                "assets/, idf weights as a variable) is not supported; save it with an explicit "
+                "`vocabulary` and `idf_weights`, or adapt it again.")
+        lines = self._read_lines(data.decode("utf-8"))
+        self.set_vocabulary([self._to_token(line) for line in lines])
+
+    @staticmethod
+    def _read_lines(text):
+        lines = text.splitlines()
         while lines and lines[-1] == "":
             lines.pop()
         return lines
@@ -373,7 +392,7 @@ class IntegerLookup(IndexLookup):
         self._vocabulary_given = vocabulary is not None
 
     def _to_token(self, value):
-        return int(value)
+        return int(value)  # also parses the lines of a vocabulary file
 
     def _tokens_array(self, values):
         values = as_array(values)

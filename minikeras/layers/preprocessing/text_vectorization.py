@@ -170,6 +170,10 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
+    def load_assets(self, read):
+        """A Keras ``.keras`` file's ``vocabulary.txt`` (see StringLookup.load_assets)."""
+        self._lookup_layer.load_assets(read)
+
     # ---- call ------------------------------------------------------------------------------
     def call(self, inputs):
         if self._lookup_layer._tokens is None and not is_shape_probe(inputs):
