@@ -18,7 +18,8 @@ from .misc import (ActivityRegularization, Identity, Lambda, Masking, Rescaling,
                    UnitNormalization)
 from .noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
                     SpatialDropout2D, SpatialDropout3D)
-from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                            RMSNormalization)
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
@@ -78,7 +79,7 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
             "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
-__all__ += ["GroupNormalization"]
+__all__ += ["GroupNormalization", "RMSNormalization"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

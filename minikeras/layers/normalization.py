@@ -1,4 +1,4 @@
-"""BatchNormalization, LayerNormalization and GroupNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization and RMSNormalization."""
 from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
@@ -265,3 +265,38 @@ class GroupNormalization(_ScaleShift):
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis,
                 **self._scale_shift_config()}
+
+
+@LAYERS.register("RMSNormalization")
+class RMSNormalization(Layer):
+    """Scale each sample by the inverse root mean square over ``axis``, times a learned scale.
+
+    Formula: ``y = x / sqrt(mean(x², axis) + epsilon) * scale``; ``scale`` (ones at first)
+    has the shape of the normalized axes.
+
+    Args:
+        axis: an int or a list of ints (-1). epsilon: 1e-6.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon = axis, float(epsilon)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
+                             f"{tuple(input_shape)}. Received: axis={self.axis}")
+        self.axis = axes  # Keras keeps the sorted list once built
+        self.scale = self.add_weight(name="scale", shape=tuple(input_shape[a] for a in axes),
+                                     initializer="ones")
+
+    def call(self, inputs):
+        axes = sorted(a % inputs.ndim for a in self.axis)
+        shape = [inputs.shape[a] if a in axes else 1 for a in range(inputs.ndim)]
+        return ops.rms_normalization(inputs, scale=ops.reshape(self.scale, shape),
+                                     axis=tuple(axes), epsilon=self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}

@@ -50,3 +50,21 @@ def test_config_and_bad_input():
         layers.GroupNormalization()(np.zeros((1, 8), "float32"))
     with pytest.raises(TypeError, match="`axis` to be an int"):
         layers.GroupNormalization(axis=[1])
+
+
+@pytest.mark.parametrize("axis,name", [(-1, "rms_last"), ([1, 2], "rms_12")])
+def test_rms_normalization_matches_keras(axis, name):
+    layer = layers.RMSNormalization(axis=axis, epsilon=1e-3)
+    layer.build((None,) + F["rms_x"].shape[1:])
+    layer.set_weights([F[name + "_scale"]])
+    np.testing.assert_allclose(layer(F["rms_x"]).numpy(), F[name + "_out"], rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_rms_normalization_non_trailing_axis_by_hand_and_errors():
+    x = np.random.default_rng(2).normal(size=(2, 3, 4)).astype("float32")
+    out = layers.RMSNormalization(axis=1)(x).numpy()
+    np.testing.assert_allclose(out, x / np.sqrt((x ** 2).mean(axis=1, keepdims=True) + 1e-6),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="out of bounds"):
+        layers.RMSNormalization(axis=3)(x)

@@ -40,6 +40,7 @@ ROWS = {
     "BatchNormalization": (dict(), (4, 3)),
     "LayerNormalization": (dict(), (4, 3)),
     "GroupNormalization": (dict(groups=2), (3, 3, 4)),
+    "RMSNormalization": (dict(axis=[1, 2]), (3, 4)),
     "Embedding": (dict(input_dim=10, output_dim=4), (5,)),
     "Permute": (dict(dims=(2, 1)), (3, 4)),
     "RepeatVector": (dict(n=3), (4,)),
