@@ -26,11 +26,11 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .preprocessing import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing,
-                            Hashing, IntegerLookup, Normalization, RandomBrightness,
-                            RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-                            RandomTranslation, RandomZoom, Resizing, StringLookup,
-                            TextVectorization)
+from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
+                            HashedCrossing, Hashing, IntegerLookup, Normalization,
+                            RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                            RandomGrayscale, RandomInvert, RandomRotation, RandomTranslation,
+                            RandomZoom, Resizing, StringLookup, TextVectorization)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
@@ -80,6 +80,7 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["GroupNormalization", "RMSNormalization"]
+__all__ += ["AutoContrast", "RandomGrayscale", "RandomInvert"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

@@ -338,3 +338,74 @@ class RandomBrightness(_IntensityLayer):
         delta = (self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
                  * span).astype(self.dtype)
         return ops.clip(ops.add(images, delta), self.value_range[0], self.value_range[1])
+
+
+@LAYERS.register("RandomGrayscale")
+class RandomGrayscale(RandomImageLayer):
+    """Turn each image to grayscale (``rgb_to_grayscale``, repeated over the 3 channels) with
+    probability ``factor`` (0.5)."""
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or \
+                not 0 <= factor <= 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor = factor
+
+    def augment(self, images):
+        apply = self._rng().uniform(size=images.shape[0]) < self.factor
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), gray, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@LAYERS.register("RandomInvert")
+class RandomInvert(_IntensityLayer):
+    """Replace each image by ``value_range[1] - x`` with probability p, where p is drawn per
+    image from ``[lower, upper]`` (a number f gives (0, f), as in Keras 3: f = 1 inverts
+    half of the images)."""
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _contrast_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        rng = self._rng()
+        probability = rng.uniform(self.factor[0], self.factor[1], images.shape[0])
+        apply = rng.uniform(0.0, 1.0, images.shape[0]) < probability
+        inverted = ops.subtract(np.asarray(self.value_range[1], self.dtype), images)
+        return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), inverted, images)
+
+
+@LAYERS.register("AutoContrast")
+class AutoContrast(ImagePreprocessingLayer):
+    """Stretch each image's channels to the full ``value_range``: per image and channel,
+    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is)."""
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise ValueError("The `value_range` argument of AutoContrast should be a list of "
+                             f"two numbers. Received: value_range={value_range!r}")
+        self.value_range = sorted(value_range)
+
+    def call(self, inputs):
+        images = self._checked_images(inputs)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        low = ops.min(images, axis=(h_axis, w_axis), keepdims=True)
+        high = ops.max(images, axis=(h_axis, w_axis), keepdims=True)
+        span = ops.subtract(high, low)
+        flat = span.data == 0  # a constant channel: keep it (Keras's NaN fallback)
+        scale = ops.divide(float(self.value_range[1] - self.value_range[0]),
+                           ops.where(Tensor(flat), 1.0, span))
+        stretched = ops.add(ops.multiply(ops.subtract(images, low), scale),
+                            float(self.value_range[0]))
+        stretched = ops.clip(stretched, self.value_range[0], self.value_range[1])
+        return ops.where(Tensor(np.broadcast_to(flat, images.shape)), images, stretched)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": list(self.value_range)}

@@ -21,6 +21,8 @@ AUGMENTATIONS = {
     "RandomContrast": dict(factor=0.5, seed=1),
     "RandomBrightness": dict(factor=0.3, seed=1),
     "RandomCrop": dict(height=4, width=5, seed=1),
+    "RandomGrayscale": dict(seed=4),
+    "RandomInvert": dict(seed=2),
 }
 
 
@@ -100,6 +102,22 @@ def test_augmentations_seeded_batched_inactive_at_inference(name):
     assert rebuilt.get_config() == layer.get_config()
 
 
+def test_auto_contrast_and_grayscale_match_keras():
+    np.testing.assert_allclose(layers.AutoContrast()(F["auto_in"]).numpy(), F["auto_out"],
+                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(layers.AutoContrast(value_range=(0, 1))(F["auto_in"] / 255.0)
+                               .numpy(), F["auto_out_01"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layers.RandomGrayscale(factor=1.0)(F["img"]).numpy(),
+                               F["gray_layer_out"], rtol=1e-6)
+
+
+def test_invert_by_hand():
+    out = layers.RandomInvert(factor=(1.0, 1.0), value_range=(0, 1), seed=0)(X / 255).numpy()
+    flipped = [np.allclose(o, 1 - x, atol=1e-6) for o, x in zip(out, X / 255)]
+    kept = [np.allclose(o, x) for o, x in zip(out, X / 255)]
+    assert all(f or k for f, k in zip(flipped, kept)) and any(flipped)
+
+
 def test_augmentation_bad_input():
     with pytest.raises(ValueError, match=r"expected images of rank 3.*or rank 4.*\(6, 6\)"):
         layers.RandomFlip()(np.zeros((6, 6)))
@@ -119,3 +137,7 @@ def test_augmentation_bad_input():
         layers.RandomBrightness(0.1, value_range=5)
     with pytest.raises(ValueError, match="Invalid value for argument `interpolation`"):
         layers.Resizing(2, 2, interpolation="cubic")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        layers.RandomGrayscale(factor=2)
+    with pytest.raises(ValueError, match="`value_range`"):
+        layers.AutoContrast(value_range=(0, 1, 2))

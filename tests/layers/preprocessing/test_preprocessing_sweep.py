@@ -32,6 +32,9 @@ ROWS = {
     "RandomZoom": (dict(height_factor=0.2, width_factor=0.1, seed=0), IMAGES, None),
     "RandomContrast": (dict(factor=0.3, seed=0), IMAGES, None),
     "RandomBrightness": (dict(factor=0.3, seed=0), IMAGES, None),
+    "RandomGrayscale": (dict(seed=0), IMAGES, None),
+    "RandomInvert": (dict(seed=0), IMAGES, None),
+    "AutoContrast": (dict(), IMAGES, None),
 }
 
 
