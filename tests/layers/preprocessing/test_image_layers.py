@@ -141,3 +141,12 @@ def test_augmentation_bad_input():
         layers.RandomGrayscale(factor=2)
     with pytest.raises(ValueError, match="`value_range`"):
         layers.AutoContrast(value_range=(0, 1, 2))
+
+
+@pytest.mark.parametrize("name", sorted(AUGMENTATIONS) + ["AutoContrast", "CenterCrop"])
+def test_channels_first_is_the_transposed_channels_last(name):
+    kwargs = AUGMENTATIONS.get(name, dict(height=4, width=3) if name == "CenterCrop" else {})
+    last = getattr(layers, name)(**kwargs)(X).numpy()
+    first = getattr(layers, name)(data_format="channels_first", **kwargs)(
+        np.transpose(X, (0, 3, 1, 2))).numpy()
+    np.testing.assert_allclose(np.transpose(first, (0, 2, 3, 1)), last, rtol=1e-5, atol=1e-3)
