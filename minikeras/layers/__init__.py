@@ -27,7 +27,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
-                            HashedCrossing, Hashing, IntegerLookup, Normalization,
+                            HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
                             RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                             RandomGrayscale, RandomInvert, RandomRotation, RandomTranslation,
                             RandomZoom, Resizing, StringLookup, TextVectorization)
@@ -80,7 +80,7 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["GroupNormalization", "RMSNormalization"]
-__all__ += ["AutoContrast", "RandomGrayscale", "RandomInvert"]
+__all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomInvert"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

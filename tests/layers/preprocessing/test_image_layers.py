@@ -150,3 +150,16 @@ def test_channels_first_is_the_transposed_channels_last(name):
     first = getattr(layers, name)(data_format="channels_first", **kwargs)(
         np.transpose(X, (0, 3, 1, 2))).numpy()
     np.testing.assert_allclose(np.transpose(first, (0, 2, 3, 1)), last, rtol=1e-5, atol=1e-3)
+
+
+def test_pipeline_applies_its_layers_in_order_and_passes_training():
+    pipeline = layers.Pipeline([layers.AutoContrast(), layers.RandomFlip("horizontal", seed=1),
+                                layers.CenterCrop(4, 4)])
+    assert [type(l).__name__ for l in pipeline.layers] == ["AutoContrast", "RandomFlip",
+                                                           "CenterCrop"]
+    inference = pipeline(X, training=False).numpy()
+    np.testing.assert_allclose(inference, layers.CenterCrop(4, 4)(layers.AutoContrast()(X)).numpy())
+    assert pipeline(X).shape == (4, 4, 4, 3)
+    assert pipeline.compute_output_shape((None, 6, 6, 3)) == (None, 4, 4, 3)
+    with pytest.raises(ValueError, match="expects a list of layers"):
+        layers.Pipeline(layers.RandomFlip())

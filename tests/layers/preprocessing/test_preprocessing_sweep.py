@@ -35,6 +35,8 @@ ROWS = {
     "RandomGrayscale": (dict(seed=0), IMAGES, None),
     "RandomInvert": (dict(seed=0), IMAGES, None),
     "AutoContrast": (dict(), IMAGES, None),
+    "Pipeline": (dict(layers=[layers.Rescaling(1 / 255), layers.CenterCrop(4, 4)]), IMAGES,
+                 None),
 }
 
 
@@ -48,7 +50,8 @@ def test_every_preprocessing_layer_has_a_row():
 def test_runs_reports_its_shape_and_round_trips_its_config(name):
     kwargs, x, adapt_data = ROWS[name]
     cls = getattr(layers, name)
-    layer = cls(**kwargs)
+    layer = cls(**kwargs) if name != "Pipeline" else cls(
+        layers=[layers.deserialize(layers.serialize(l)) for l in kwargs["layers"]])
     if adapt_data is not None:
         layer.adapt(adapt_data)
     out = layer(x, training=False) if name.startswith("Random") else layer(x)
