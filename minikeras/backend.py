@@ -1,7 +1,12 @@
 """Global numeric settings and the array module.
 
-Every piece of math in minikeras reaches the array library through ``xp`` so
-that a GPU array module can replace numpy in one place later.
+``xp`` is the array module minikeras computes with: numpy. It is a seam, not yet a
+switch. The losses, metrics, optimizers, activations, constraints and regularizers
+reach numpy through ``backend.xp``; the autodiff core (``Tensor.data`` is a
+``numpy.ndarray`` and every primitive's forward and backward call numpy), most of
+``ops``, the layers, saving and the data adapters call numpy directly. Assigning another
+module to ``xp`` would therefore not move training to it: routing the autodiff
+primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
 import numpy as np
 
@@ -49,10 +54,21 @@ def set_image_data_format(data_format):
 
 
 def standardize_dtype(dtype):
-    """Return a dtype name, with ``None`` meaning :func:`floatx`."""
+    """Return a dtype name, with ``None`` meaning :func:`floatx`; text is Keras's "string"."""
     if dtype is None:
         return floatx()
-    return np.dtype(dtype).name
+    if dtype is str or (isinstance(dtype, str) and dtype in ("string", "str")):
+        return "string"
+    dtype = np.dtype(dtype)
+    return "string" if dtype.kind in "US" else dtype.name
+
+
+def placeholder_array(shape, dtype):
+    """Zeros of ``shape`` (empty strings for "string"): the sample that model building runs
+    through the layers to learn their output shapes."""
+    if standardize_dtype(dtype) == "string":
+        return np.full(shape, "", dtype=str)
+    return np.zeros(shape, dtype=dtype)
 
 
 def is_float_dtype(dtype):

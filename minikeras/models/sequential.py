@@ -1,9 +1,9 @@
 """Sequential: a plain stack of layers, each feeding the next."""
-import numpy as np
-
+from .. import backend
 from ..autodiff import no_grad
-from ..layers.core import InputLayer, KerasTensor
-from ..layers.layer import LAYERS, Layer
+from ..layers.core import InputLayer
+from ..layers.symbolic import KerasTensor
+from ..layers.layer import LAYERS, Layer, _keras_order
 from ..variables import structure_changed
 from .model import Model
 
@@ -94,7 +94,8 @@ class Sequential(Model):
         if all(d is not None for d in shape[1:]):
             dtype = self._input_layer().dtype
             with no_grad():
-                out = self.call(np.zeros((1,) + shape[1:], dtype=dtype), training=False)
+                out = self.call(backend.placeholder_array((1,) + shape[1:], dtype),
+                                training=False)
             shape = (shape[0],) + out.shape[1:]
         else:
             for layer in self.layers:
@@ -178,6 +179,13 @@ class Sequential(Model):
         return self._output_shape
 
     # ---- config ------------------------------------------------------------------------
+    def build_from_config(self, config):
+        if not self.built and config and config.get("input_shape") is not None:
+            self.build(tuple(config["input_shape"]))
+
+    def _saveable_children(self):
+        return [("layers", self.layers)] + _keras_order(self._attribute_children())
+
     def get_config(self):
         from ..layers import serialize
         layers = [serialize(layer) for layer in self._layers]

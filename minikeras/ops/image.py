@@ -16,7 +16,7 @@ from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import convert_to_tensor
-from .nn import conv, standardize_data_format
+from .convolution import conv, standardize_data_format
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 AFFINE_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}

@@ -8,7 +8,7 @@ outputs carry no gradient, so index and string work is plain numpy here, while f
 import numpy as np
 
 from ... import ops
-from ...ops.nn import standardize_data_format
+from ...ops.convolution import standardize_data_format
 from ...autodiff.tensor import Tensor
 from ..layer import Layer
 
