@@ -162,3 +162,19 @@ def test_vocabulary_in_keras_assets_folder_loads(tmp_path):
     loaded = keras.models.load_model(path, compile=False)
     assert loaded.layers[0].get_vocabulary() == vectorize.get_vocabulary()
     np.testing.assert_allclose(loaded.predict(REVIEWS[:4], verbose=0), expected)
+
+
+def test_functional_text_model_with_a_string_input_and_object_arrays():
+    keras.utils.set_random_seed(2)
+    vectorize = layers.TextVectorization(max_tokens=30, output_sequence_length=6)
+    vectorize.adapt(REVIEWS)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    assert inputs.dtype == "string"
+    x = layers.GlobalAveragePooling1D()(layers.Embedding(30, 8)(vectorize(inputs)))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
+    texts = REVIEWS.astype(object)[:, None]  # as pandas gives them
+    history = model.fit(texts, LABELS, epochs=10, batch_size=8, verbose=0)
+    assert history.history["accuracy"][-1] == 1.0
+    with pytest.raises(ValueError, match="dtype object; expected numbers or strings"):
+        model.fit(np.array([[1, "a"]], dtype=object), LABELS[:1], verbose=0)
