@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from minikeras import layers
-from minikeras.autodiff.gradcheck import gradcheck
 
 F = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
                          "keras_numeric_preprocessing.npz"))
@@ -29,14 +28,6 @@ def test_matches_a_numpy_reference_channels_first():
     var = g.var(axis=(2, 3, 4), keepdims=True)
     np.testing.assert_allclose(out, ((g - mean) / np.sqrt(var + 1e-3)).reshape(x.shape),
                                rtol=1e-5, atol=1e-5)
-
-
-def test_gradients_float64():
-    rng = np.random.default_rng(1)
-    layer = layers.GroupNormalization(groups=2, gamma_initializer="random_normal",
-                                      beta_initializer="random_normal", dtype="float64")
-    x = rng.normal(size=(2, 3, 4))
-    assert gradcheck(lambda t: layer(t), x)  # the input; the weights are ordinary multiplies
 
 
 def test_config_and_bad_input():

@@ -295,7 +295,7 @@ class RandomContrast(_IntensityLayer):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.factor = _contrast_factor(self, factor)
+        self.factor = _unit_factor(self, factor)
         self._init_range(value_range)
 
     def augment(self, images):
@@ -307,9 +307,10 @@ class RandomContrast(_IntensityLayer):
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
 
-def _contrast_factor(layer, factor):
-    message = (f"The `factor` argument of RandomContrast should be a number (or a list of two "
-               f"numbers) in the range [0, 1]. Received: factor={factor!r}")
+def _unit_factor(layer, factor):
+    """(lower, upper) inside [0, 1]: a number f gives (0, f), as Keras 3's factor rule."""
+    message = (f"The `factor` argument of {type(layer).__name__} should be a number (or a list "
+               f"of two numbers) in the range [0, 1]. Received: factor={factor!r}")
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or factor[0] > 1 or factor[1] < 0:
             raise ValueError(message)
@@ -370,7 +371,7 @@ class RandomInvert(_IntensityLayer):
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.factor = _contrast_factor(self, factor)
+        self.factor = _unit_factor(self, factor)
         self._init_range(value_range)
 
     def augment(self, images):

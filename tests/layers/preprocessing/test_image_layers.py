@@ -141,6 +141,8 @@ def test_augmentation_bad_input():
         layers.RandomGrayscale(factor=2)
     with pytest.raises(ValueError, match="`value_range`"):
         layers.AutoContrast(value_range=(0, 1, 2))
+    with pytest.raises(ValueError, match=r"RandomInvert should be a number.*\[0, 1\]"):
+        layers.RandomInvert(factor=-0.5)
 
 
 @pytest.mark.parametrize("name", sorted(AUGMENTATIONS) + ["AutoContrast", "CenterCrop"])

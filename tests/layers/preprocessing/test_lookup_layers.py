@@ -148,3 +148,7 @@ def test_lookup_bad_input():
         layers.StringLookup(vocabulary=["a"]).adapt(["b"])
     with pytest.raises(ValueError, match="sparse=True"):
         layers.IntegerLookup(output_mode="count", sparse=True)
+    with pytest.raises(ValueError, match="`salt` can only be used with `oov_method='farmhash'`"):
+        layers.IntegerLookup(salt=3)
+    with pytest.raises(ValueError, match="Vocabulary file .* does not exist"):
+        layers.StringLookup(vocabulary="/no/such/vocabulary.txt")
