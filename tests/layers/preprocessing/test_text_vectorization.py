@@ -129,3 +129,6 @@ def test_bad_input():
         layers.TextVectorization(output_mode="count", output_sequence_length=3)
     with pytest.raises(ValueError, match="ragged=True"):
         layers.TextVectorization(ragged=True)
+    given = layers.TextVectorization(vocabulary=["a"], name="tv_given")
+    with pytest.raises(ValueError, match="Cannot adapt layer 'tv_given'"):
+        given.adapt(["a b"])
