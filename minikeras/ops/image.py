@@ -401,3 +401,64 @@ def rgb_to_grayscale(images, data_format=None):
         [3 if a == axis else 1 for a in range(x.ndim)])
     gray = P.sum(P.multiply(x, Tensor(weights)), axis, True)
     return P.cast(gray, images.dtype) if gray.dtype != images.dtype else gray
+
+
+def _channel_planes(images, channels_first, op):
+    """The three colour planes (each without the channel axis) and the channel axis."""
+    axis = images.ndim - 3 if channels_first else images.ndim - 1
+    if images.shape[axis] != 3:
+        raise ValueError(f"{op} expects 3 channels on axis {axis}. Received: "
+                         f"images.shape={images.shape}")
+    if not backend.is_float_dtype(images.dtype):
+        raise ValueError(f"Invalid images dtype for {op}: expected a float dtype. Received: "
+                         f"images.dtype={images.dtype}")
+    index = [slice(None)] * images.ndim
+    planes = []
+    for c in range(3):
+        index[axis] = c
+        planes.append(P.getitem(images, tuple(index)))
+    return planes, axis
+
+
+def rgb_to_hsv(images, data_format=None):
+    """RGB (floats in [0, 1]) to hue, saturation, value, each in [0, 1].
+
+    ``v = max(r, g, b)``, ``s = (v - min) / v``; hue is the sextant position of the largest
+    channel, ``(g - b) / 6c`` (red largest), ``1/3 + (b - r) / 6c`` (green) or
+    ``2/3 + (r - g) / 6c`` (blue), wrapped into [0, 1); grey pixels get hue 0.
+    """
+    images, channels_first, _ = _images(images, data_format, "rgb_to_hsv")
+    tiny = np.finfo(images.dtype).eps if backend.is_float_dtype(images.dtype) else 0
+    if tiny:
+        images = P.where(Tensor(np.abs(images.data) < tiny), Tensor(np.zeros((), images.dtype)),
+                         images)
+    (r, g, b), axis = _channel_planes(images, channels_first, "rgb_to_hsv")
+    one = Tensor(np.ones((), images.dtype))
+    value = P.maximum(P.maximum(r, g), b)
+    spread = P.subtract(value, P.minimum(P.minimum(r, g), b))
+    saturation = P.where(Tensor(value.data > 0),
+                         P.divide(spread, P.where(Tensor(value.data > 0), value, one)),
+                         Tensor(np.zeros((), images.dtype)))
+    norm = P.divide(one, P.multiply(P.where(Tensor(spread.data > 0), spread, one), 6.0))
+    hue = P.where(Tensor(value.data == g.data),
+                  P.add(P.multiply(norm, P.subtract(b, r)), 2.0 / 6.0),
+                  P.add(P.multiply(norm, P.subtract(r, g)), 4.0 / 6.0))
+    hue = P.where(Tensor(value.data == r.data), P.multiply(norm, P.subtract(g, b)), hue)
+    wrap = (hue.data < 0).astype(images.dtype)
+    hue = P.add(P.where(Tensor(spread.data > 0), hue, Tensor(np.zeros((), images.dtype))),
+                Tensor(wrap))
+    return P.stack([hue, saturation, value], axis)
+
+
+def hsv_to_rgb(images, data_format=None):
+    """Hue, saturation, value (in [0, 1]) back to RGB: each channel is
+    ``v * (1 - s + s * ramp(6h))`` with the piecewise-linear ramps of the colour wheel."""
+    images, channels_first, _ = _images(images, data_format, "hsv_to_rgb")
+    (hue, saturation, value), axis = _channel_planes(images, channels_first, "hsv_to_rgb")
+    sextant = P.multiply(P.subtract(hue, Tensor(np.floor(hue.data))), 6.0)   # mod(h, 1) * 6
+    ramps = [P.clip(P.subtract(P.abs(P.subtract(sextant, 3.0)), 1.0), 0.0, 1.0),
+             P.clip(P.subtract(2.0, P.abs(P.subtract(sextant, 2.0))), 0.0, 1.0),
+             P.clip(P.subtract(2.0, P.abs(P.subtract(sextant, 4.0))), 0.0, 1.0)]
+    grey = P.subtract(1.0, saturation)
+    planes = [P.multiply(value, P.add(grey, P.multiply(saturation, ramp))) for ramp in ramps]
+    return P.stack(planes, axis)

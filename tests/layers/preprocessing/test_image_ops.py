@@ -128,3 +128,26 @@ def test_bad_input():
         ops.image.map_coordinates(IMG[0], np.zeros((3, 4)), 3)
     with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):
         ops.image.rgb_to_grayscale(np.zeros((1, 2, 2, 4)))
+
+
+def test_hsv_conversions_match_keras_and_invert_each_other():
+    np.testing.assert_allclose(ops.image.rgb_to_hsv(F["hsv_in"]).numpy(), F["hsv_out"],
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ops.image.hsv_to_rgb(F["hsv_in"]).numpy(), F["rgb_from_hsv"],
+                               rtol=1e-6, atol=1e-7)
+    back = ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(F["hsv_in"])).numpy()
+    np.testing.assert_allclose(back, F["hsv_in"], atol=1e-6)
+    first = ops.image.rgb_to_hsv(np.moveaxis(F["hsv_in"], -1, 1), data_format="channels_first")
+    np.testing.assert_allclose(np.moveaxis(first.numpy(), 1, -1), F["hsv_out"], atol=1e-7)
+    assert ops.image.rgb_to_hsv(F["hsv_in"][0]).shape == (5, 4, 3)
+
+
+def test_hsv_gradients_float64_and_bad_input():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.1, 0.9, (1, 2, 3, 3))  # distinct channels: away from the kinks
+    assert gradcheck(lambda t: ops.image.rgb_to_hsv(t), x)
+    assert gradcheck(lambda t: ops.image.hsv_to_rgb(t), rng.uniform(0.05, 0.95, (1, 2, 2, 3)))
+    with pytest.raises(ValueError, match="expected a float dtype.*uint8"):
+        ops.image.rgb_to_hsv(np.zeros((1, 2, 2, 3), "uint8"))
+    with pytest.raises(ValueError, match="expects 3 channels"):
+        ops.image.hsv_to_rgb(np.zeros((1, 2, 2, 4), "float32"))
