@@ -24,8 +24,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
                             RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
-                            RandomGrayscale, RandomInvert, RandomRotation, RandomTranslation,
-                            RandomZoom, Rescaling, Resizing, StringLookup, TextVectorization)
+                            RandomGrayscale, RandomHue, RandomInvert, RandomRotation,
+                            RandomSaturation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+                            StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
@@ -77,7 +78,8 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["GroupNormalization", "RMSNormalization"]
-__all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomInvert"]
+__all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomHue", "RandomInvert",
+            "RandomSaturation"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

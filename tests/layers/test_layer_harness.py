@@ -200,6 +200,9 @@ ROWS = {
                             why=AUGMENTATION),
     "RandomGrayscale": Row(dict(seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
     "RandomInvert": Row(dict(seed=1), (2, 2, 1), training=False, why=AUGMENTATION),
+    "RandomSaturation": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
+                            why=AUGMENTATION),
+    "RandomHue": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.

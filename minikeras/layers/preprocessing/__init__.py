@@ -2,8 +2,8 @@
 categorical, lookup, text and image)."""
 from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomContrast, RandomCrop,
-                                 RandomFlip, RandomGrayscale, RandomInvert, RandomRotation,
-                                 RandomTranslation, RandomZoom)
+                                 RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
+                                 RandomRotation, RandomSaturation, RandomTranslation, RandomZoom)
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization

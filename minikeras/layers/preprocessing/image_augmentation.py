@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ... import ops, random
+from ... import backend, ops, random
 from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
@@ -410,3 +410,56 @@ class AutoContrast(ImagePreprocessingLayer):
 
     def get_config(self):
         return {**super().get_config(), "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomSaturation")
+class RandomSaturation(_IntensityLayer):
+    """Scale each image's HSV saturation by ``k = u / (1 - u + 1e-7)``, u drawn per image from
+    the factor range (u = 0.5 keeps the image, 0 makes it grey, 1 saturates it fully); the
+    saturation is clipped to ``value_range`` and the image converted back to RGB, as Keras 3
+    does (a number f gives u in [-f, f]; a pair is used as given)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        u = self._rng().uniform(self.factor[0], self.factor[1], images.shape[0])
+        k = (u / (1 - u + backend.epsilon())).astype(self.dtype).reshape(-1, 1, 1)
+        hsv = image_ops.rgb_to_hsv(images, data_format=self.data_format)
+        axis = 1 if self.data_format == "channels_first" else 3
+        hue, saturation, value = ops.unstack(hsv, axis=axis)
+        saturation = ops.clip(ops.multiply(saturation, k), self.value_range[0],
+                              self.value_range[1])
+        return image_ops.hsv_to_rgb(ops.stack([hue, saturation, value], axis=axis),
+                                    data_format=self.data_format)
+
+
+@LAYERS.register("RandomHue")
+class RandomHue(_IntensityLayer):
+    """Rotate each image's hue by ±u/2 turns (sign and u drawn per image, u from the factor
+    range; a number f gives [0, f]); pixels are mapped from ``value_range`` to [0, 1] and
+    back, and the result clipped, as Keras 3 does."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _unit_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        rng = self._rng()
+        sign = np.where(rng.uniform(size=images.shape[0]) > 0.5, -1.0, 1.0)
+        shift = (sign * rng.uniform(self.factor[0], self.factor[1], images.shape[0]) * 0.5)
+        shift = shift.astype(self.dtype).reshape(-1, 1, 1)
+        low, high = self.value_range
+        unit = ops.divide(ops.subtract(images, float(low)), float(high - low))
+        hsv = image_ops.rgb_to_hsv(unit, data_format=self.data_format)
+        axis = 1 if self.data_format == "channels_first" else 3
+        hue, saturation, value = ops.unstack(hsv, axis=axis)
+        hue = ops.add(hue, shift)
+        hue = ops.where(ops.greater(hue, 1.0), ops.subtract(hue, 1.0), hue)
+        hue = ops.where(ops.less(hue, 0.0), ops.add(hue, 1.0), hue)
+        rgb = ops.clip(image_ops.hsv_to_rgb(ops.stack([hue, saturation, value], axis=axis),
+                                            data_format=self.data_format), 0.0, 1.0)
+        return ops.add(ops.multiply(rgb, float(high - low)), float(low))

@@ -23,6 +23,8 @@ AUGMENTATIONS = {
     "RandomCrop": dict(height=4, width=5, seed=1),
     "RandomGrayscale": dict(seed=4),
     "RandomInvert": dict(seed=2),
+    "RandomSaturation": dict(factor=(0.2, 0.8), seed=2),
+    "RandomHue": dict(factor=0.5, seed=2),
 }
 
 
@@ -109,6 +111,26 @@ def test_auto_contrast_and_grayscale_match_keras():
                                .numpy(), F["auto_out_01"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(layers.RandomGrayscale(factor=1.0)(F["img"]).numpy(),
                                F["gray_layer_out"], rtol=1e-6)
+
+
+def test_saturation_matches_keras_for_fixed_factors():
+    for u, key in ((0.75, "saturation_075_out"), (0.0, "saturation_0_out")):
+        out = layers.RandomSaturation((u, u))(F["img"]).numpy()
+        np.testing.assert_allclose(out, F[key], rtol=1e-5, atol=2e-4)
+
+
+def test_hue_rotates_each_image_by_half_the_drawn_factor():
+    from minikeras import ops
+    x = RNG.uniform(0.1, 0.9, (6, 4, 4, 3)).astype("float32")
+    out = layers.RandomHue((0.4, 0.4), value_range=(0, 1), seed=5)(x).numpy()
+    before = ops.image.rgb_to_hsv(x).numpy()
+    after = ops.image.rgb_to_hsv(out).numpy()
+    np.testing.assert_allclose(after[..., 1:], before[..., 1:], atol=1e-4)  # s, v kept
+    shift = np.mod(after[..., 0] - before[..., 0], 1.0)
+    per_image = shift.reshape(6, -1)
+    for row in per_image:  # one rotation per image: +0.2 or -0.2 (0.8) of a turn
+        assert np.allclose(row, 0.2, atol=1e-3) or np.allclose(row, 0.8, atol=1e-3)
+    assert len({round(float(r[0]), 2) for r in per_image}) == 2  # both signs drawn
 
 
 def test_invert_by_hand():
