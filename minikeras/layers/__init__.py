@@ -26,7 +26,7 @@ from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discreti
                             RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                             RandomGrayscale, RandomHue, RandomInvert, RandomRotation,
                             RandomSaturation, RandomTranslation, RandomZoom, Rescaling, Resizing,
-                            StringLookup, TextVectorization)
+                            Solarization, StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
@@ -79,7 +79,7 @@ __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multi
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["GroupNormalization", "RMSNormalization"]
 __all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomHue", "RandomInvert",
-            "RandomSaturation"]
+            "RandomSaturation", "Solarization"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

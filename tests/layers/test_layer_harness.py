@@ -203,6 +203,8 @@ ROWS = {
     "RandomSaturation": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
                             why=AUGMENTATION),
     "RandomHue": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
+    "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
+                        training=False, why=AUGMENTATION),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.

@@ -3,7 +3,8 @@ categorical, lookup, text and image)."""
 from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomContrast, RandomCrop,
                                  RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
-                                 RandomRotation, RandomSaturation, RandomTranslation, RandomZoom)
+                                 RandomRotation, RandomSaturation, RandomTranslation, RandomZoom,
+                                 Solarization)
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization

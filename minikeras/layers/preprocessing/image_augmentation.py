@@ -463,3 +463,36 @@ class RandomHue(_IntensityLayer):
         rgb = ops.clip(image_ops.hsv_to_rgb(ops.stack([hue, saturation, value], axis=axis),
                                             data_format=self.data_format), 0.0, 1.0)
         return ops.add(ops.multiply(rgb, float(high - low)), float(low))
+
+
+@LAYERS.register("Solarization")
+class Solarization(RandomImageLayer):
+    """Add a random amount to each image, then invert the pixels at or above a random
+    threshold: on the 0-255 scale, ``y = clip(x + a, 0, 255)``, ``y if y < t else 255 - y``.
+
+    As in Keras 3, ``a`` is drawn from ``[lower, upper * 255]`` of ``addition_factor`` and
+    ``t`` likewise from ``threshold_factor`` (a number f gives (0, f)); with the defaults
+    (0, 0) every pixel is inverted.
+    """
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
+                 seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.addition_factor = _unit_factor(self, addition_factor)
+        self.threshold_factor = _unit_factor(self, threshold_factor)
+        _IntensityLayer._init_range(self, value_range)
+
+    def augment(self, images):
+        rng, shape = self._rng(), (images.shape[0], 1, 1, 1)
+        add = rng.uniform(self.addition_factor[0], self.addition_factor[1] * 255, shape)
+        threshold = rng.uniform(self.threshold_factor[0], self.threshold_factor[1] * 255, shape)
+        low, high = (float(v) for v in self.value_range)
+        x = ops.multiply(ops.subtract(images, low), 255.0 / (high - low))      # to 0..255
+        y = ops.clip(ops.add(x, add.astype(self.dtype)), 0.0, 255.0)
+        y = ops.where(Tensor(y.data < threshold), y, ops.subtract(255.0, y))
+        return ops.add(ops.multiply(y, (high - low) / 255.0), low)
+
+    def get_config(self):
+        return {**super().get_config(), "addition_factor": list(self.addition_factor),
+                "threshold_factor": list(self.threshold_factor),
+                "value_range": list(self.value_range)}

@@ -25,6 +25,7 @@ AUGMENTATIONS = {
     "RandomInvert": dict(seed=2),
     "RandomSaturation": dict(factor=(0.2, 0.8), seed=2),
     "RandomHue": dict(factor=0.5, seed=2),
+    "Solarization": dict(addition_factor=0.3, threshold_factor=0.8, seed=2),
 }
 
 
@@ -131,6 +132,19 @@ def test_hue_rotates_each_image_by_half_the_drawn_factor():
     for row in per_image:  # one rotation per image: +0.2 or -0.2 (0.8) of a turn
         assert np.allclose(row, 0.2, atol=1e-3) or np.allclose(row, 0.8, atol=1e-3)
     assert len({round(float(r[0]), 2) for r in per_image}) == 2  # both signs drawn
+
+
+def test_solarization_by_hand():
+    everything = layers.Solarization()(X).numpy()  # defaults: threshold 0, every pixel inverted
+    np.testing.assert_allclose(everything, 255 - X, atol=1e-3)
+    x = X / 255
+    out = layers.Solarization(threshold_factor=(0.5, 0.5), value_range=(0, 1), seed=3)(x).numpy()
+    # Keras draws t from [0.5, 0.5 * 255] (only the upper bound is scaled): one t per image;
+    # each pixel is kept (below t) or inverted (at or above it)
+    for img, res in zip(x, out):
+        inverted = ~np.isclose(res, img, atol=1e-5)
+        np.testing.assert_allclose(res[inverted], 1 - img[inverted], atol=1e-5)
+        assert img[~inverted].max(initial=0) <= img[inverted].min(initial=1)
 
 
 def test_invert_by_hand():
