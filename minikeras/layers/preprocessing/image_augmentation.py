@@ -269,14 +269,19 @@ class RandomCrop(RandomImageLayer):
         return {**super().get_config(), "height": self.height, "width": self.width}
 
 
+def _value_range(layer, value_range):
+    """The sorted (low, high) range of the images' values, or a clear error."""
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"The `value_range` argument of {type(layer).__name__} should be a "
+                         f"list of two numbers. Received: value_range={value_range!r}")
+    return sorted(value_range)
+
+
 class _IntensityLayer(RandomImageLayer):
     """Augmentations of pixel values inside ``value_range`` (contrast, brightness)."""
 
     def _init_range(self, value_range):
-        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-            raise ValueError(f"The `value_range` argument of {type(self).__name__} should be a "
-                             f"list of two numbers. Received: value_range={value_range!r}")
-        self.value_range = sorted(value_range)
+        self.value_range = _value_range(self, value_range)
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor),
@@ -389,10 +394,7 @@ class AutoContrast(ImagePreprocessingLayer):
 
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-            raise ValueError("The `value_range` argument of AutoContrast should be a list of "
-                             f"two numbers. Received: value_range={value_range!r}")
-        self.value_range = sorted(value_range)
+        self.value_range = _value_range(self, value_range)
 
     def call(self, inputs):
         images = self._checked_images(inputs)
@@ -480,7 +482,7 @@ class Solarization(RandomImageLayer):
         super().__init__(seed=seed, **kwargs)
         self.addition_factor = _unit_factor(self, addition_factor)
         self.threshold_factor = _unit_factor(self, threshold_factor)
-        _IntensityLayer._init_range(self, value_range)
+        self.value_range = _value_range(self, value_range)
 
     def augment(self, images):
         rng, shape = self._rng(), (images.shape[0], 1, 1, 1)
