@@ -23,10 +23,11 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
-                            RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
-                            RandomGrayscale, RandomHue, RandomInvert, RandomRotation,
-                            RandomSaturation, RandomTranslation, RandomZoom, Rescaling, Resizing,
-                            Solarization, StringLookup, TextVectorization)
+                            RandomBrightness, RandomColorDegeneration, RandomContrast,
+                            RandomCrop, RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
+                            RandomPosterization, RandomRotation, RandomSaturation,
+                            RandomTranslation, RandomZoom, Rescaling, Resizing, Solarization,
+                            StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
@@ -79,7 +80,8 @@ __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multi
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["GroupNormalization", "RMSNormalization"]
 __all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomHue", "RandomInvert",
-            "RandomSaturation", "Solarization"]
+            "RandomSaturation", "Solarization", "RandomColorDegeneration",
+            "RandomPosterization"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

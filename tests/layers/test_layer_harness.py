@@ -203,6 +203,10 @@ ROWS = {
     "RandomSaturation": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
                             why=AUGMENTATION),
     "RandomHue": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
+    "RandomColorDegeneration": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
+                                   why=AUGMENTATION),
+    "RandomPosterization": Row(dict(factor=4, seed=1), (2, 2, 1), training=False,
+                               why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
 }

@@ -1,10 +1,10 @@
 """Preprocessing layers: data transformations that are part of the model (numeric,
 categorical, lookup, text and image)."""
 from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
-from .image_augmentation import (AutoContrast, RandomBrightness, RandomContrast, RandomCrop,
-                                 RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
-                                 RandomRotation, RandomSaturation, RandomTranslation, RandomZoom,
-                                 Solarization)
+from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDegeneration,
+                                 RandomContrast, RandomCrop, RandomFlip, RandomGrayscale,
+                                 RandomHue, RandomInvert, RandomPosterization, RandomRotation,
+                                 RandomSaturation, RandomTranslation, RandomZoom, Solarization)
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization

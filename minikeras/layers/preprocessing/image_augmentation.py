@@ -498,3 +498,49 @@ class Solarization(RandomImageLayer):
         return {**super().get_config(), "addition_factor": list(self.addition_factor),
                 "threshold_factor": list(self.threshold_factor),
                 "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomColorDegeneration")
+class RandomColorDegeneration(_IntensityLayer):
+    """Blend each image towards its grayscale version: ``x + u * (gray(x) - x)``, clipped to
+    ``value_range``; u is drawn per image (a number f gives [-f, f], as in Keras 3)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        u = self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        out = ops.add(images, ops.multiply(u.astype(self.dtype), ops.subtract(gray, images)))
+        return ops.clip(out, self.value_range[0], self.value_range[1])
+
+
+@LAYERS.register("RandomPosterization")
+class RandomPosterization(_IntensityLayer):
+    """Keep only the top ``b`` bits of each 8-bit pixel value (on the 0-255 scale), b drawn
+    per image from ``[lower, upper)`` (b = lower when they are equal; a number f gives
+    [1, f]); bits in 1..8, as in Keras 3."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        pair = list(factor) if isinstance(factor, (tuple, list)) else [1, factor]
+        if len(pair) != 2 or any(isinstance(b, bool) or not isinstance(b, (int, float)) or
+                                 not 1 <= b <= 8 for b in pair):
+            raise ValueError(f"The `factor` argument of RandomPosterization should be a number "
+                             f"of bits (or a list of two) in the range [1, 8]. Received: "
+                             f"factor={factor!r}")
+        self.factor = tuple(sorted(pair))
+        self._init_range(value_range)
+
+    def augment(self, images):
+        lower, upper = (int(f) for f in self.factor)
+        bits = np.full(images.shape[0], lower) if lower == upper else \
+            self._rng().integers(lower, upper, images.shape[0])
+        shift = (8 - bits).astype(np.uint8).reshape(-1, 1, 1, 1)
+        low, high = (float(v) for v in self.value_range)
+        scaled = (images.data - low) * (255.0 / (high - low))
+        kept = (scaled.astype(np.uint8) >> shift) << shift   # drop the low bits
+        out = kept.astype(self.dtype) * ((high - low) / 255.0) + low
+        return Tensor(out.astype(self.dtype))

@@ -26,6 +26,8 @@ AUGMENTATIONS = {
     "RandomSaturation": dict(factor=(0.2, 0.8), seed=2),
     "RandomHue": dict(factor=0.5, seed=2),
     "Solarization": dict(addition_factor=0.3, threshold_factor=0.8, seed=2),
+    "RandomColorDegeneration": dict(factor=0.8, seed=2),
+    "RandomPosterization": dict(factor=(2, 7), seed=2),
 }
 
 
@@ -132,6 +134,18 @@ def test_hue_rotates_each_image_by_half_the_drawn_factor():
     for row in per_image:  # one rotation per image: +0.2 or -0.2 (0.8) of a turn
         assert np.allclose(row, 0.2, atol=1e-3) or np.allclose(row, 0.8, atol=1e-3)
     assert len({round(float(r[0]), 2) for r in per_image}) == 2  # both signs drawn
+
+
+def test_posterization_and_color_degeneration_match_keras():
+    np.testing.assert_allclose(layers.RandomPosterization((3, 3))(F["img"]).numpy(),
+                               F["posterize_3_out"])
+    np.testing.assert_allclose(layers.RandomColorDegeneration((0.5, 0.5))(F["img"]).numpy(),
+                               F["degenerate_05_out"], rtol=1e-6)
+    # 3 bits on the 0-255 scale: multiples of 32
+    out = layers.RandomPosterization((3, 3))(X).numpy()
+    np.testing.assert_array_equal(out % 32, 0)
+    with pytest.raises(ValueError, match=r"number of bits.*\[1, 8\]. Received: factor=9"):
+        layers.RandomPosterization(9)
 
 
 def test_solarization_by_hand():
