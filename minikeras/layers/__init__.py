@@ -25,7 +25,7 @@ from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discreti
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
                             RandomBrightness, RandomColorDegeneration, RandomContrast,
                             RandomCrop, RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
-                            RandomPosterization, RandomRotation, RandomSaturation,
+                            RandomPosterization, RandomRotation, RandomSaturation, RandomShear,
                             RandomTranslation, RandomZoom, Rescaling, Resizing, Solarization,
                             StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
@@ -81,7 +81,7 @@ __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multi
 __all__ += ["GroupNormalization", "RMSNormalization"]
 __all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomHue", "RandomInvert",
             "RandomSaturation", "Solarization", "RandomColorDegeneration",
-            "RandomPosterization"]
+            "RandomPosterization", "RandomShear"]
 __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",

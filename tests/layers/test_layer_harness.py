@@ -207,6 +207,8 @@ ROWS = {
                                    why=AUGMENTATION),
     "RandomPosterization": Row(dict(factor=4, seed=1), (2, 2, 1), training=False,
                                why=AUGMENTATION),
+    "RandomShear": Row(dict(x_factor=0.3, y_factor=0.2, seed=1), (3, 3, 1), training=False,
+                       why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
 }

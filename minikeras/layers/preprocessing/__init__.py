@@ -4,7 +4,8 @@ from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDegeneration,
                                  RandomContrast, RandomCrop, RandomFlip, RandomGrayscale,
                                  RandomHue, RandomInvert, RandomPosterization, RandomRotation,
-                                 RandomSaturation, RandomTranslation, RandomZoom, Solarization)
+                                 RandomSaturation, RandomShear, RandomTranslation, RandomZoom,
+                                 Solarization)
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization

@@ -544,3 +544,44 @@ class RandomPosterization(_IntensityLayer):
         kept = (scaled.astype(np.uint8) >> shift) << shift   # drop the low bits
         out = kept.astype(self.dtype) * ((high - low) / 255.0) + low
         return Tensor(out.astype(self.dtype))
+
+
+@LAYERS.register("RandomShear")
+class RandomShear(_WarpLayer):
+    """Shear each image: output (x, y) samples the input at ``(x + s_x y, s_y x + y)``, with
+    ``s_x`` and ``s_y`` drawn per image from their factor ranges and one random sign for
+    both (as Keras 3). A number f gives [-f, f]; a pair is used as given.
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
+                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.x_factor = self._shear_factor(x_factor, "x_factor")
+        self.y_factor = self._shear_factor(y_factor, "y_factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def _shear_factor(self, factor, name):
+        """A number f in [0, 1] -> (-f, f); a pair -> sorted. Pairs may reach down to -1 so
+        that the (lower, upper) a config stores loads again (Keras itself refuses those)."""
+        def number(f, low):
+            return isinstance(f, (int, float)) and not isinstance(f, bool) and low <= f <= 1
+        pair = isinstance(factor, (tuple, list))
+        if not (len(factor) == 2 and all(number(f, -1) for f in factor) if pair
+                else number(factor, 0)):
+            raise ValueError(f"The `{name}` argument of RandomShear should be a number in "
+                             f"[0, 1] (or a list of two numbers). Received: {name}={factor!r}")
+        if pair:
+            return tuple(sorted(float(f) for f in factor))
+        return (-float(factor), float(factor))
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        sign = np.where(rng.uniform(size=batch) > 0.5, -1.0, 1.0)
+        sy = rng.uniform(self.y_factor[0], self.y_factor[1], batch) * sign
+        sx = rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign
+        ones, zeros = np.ones(batch), np.zeros(batch)
+        return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": list(self.x_factor),
+                "y_factor": list(self.y_factor), **self._warp_config()}

@@ -28,6 +28,7 @@ AUGMENTATIONS = {
     "Solarization": dict(addition_factor=0.3, threshold_factor=0.8, seed=2),
     "RandomColorDegeneration": dict(factor=0.8, seed=2),
     "RandomPosterization": dict(factor=(2, 7), seed=2),
+    "RandomShear": dict(x_factor=0.3, y_factor=0.3, seed=2),
 }
 
 
@@ -146,6 +147,25 @@ def test_posterization_and_color_degeneration_match_keras():
     np.testing.assert_array_equal(out % 32, 0)
     with pytest.raises(ValueError, match=r"number of bits.*\[1, 8\]. Received: factor=9"):
         layers.RandomPosterization(9)
+
+
+def test_shear_by_hand():
+    x = np.arange(6 * 6, dtype="float32").reshape(1, 6, 6, 1).repeat(8, axis=0)
+    out = layers.RandomShear((0.5, 0.5), interpolation="nearest", fill_mode="constant",
+                             seed=4)(x).numpy()[..., 0]
+    signs = set()
+    for img in out:  # row y is shifted by s * y / 2 columns, s = +1 or -1 per image
+        sign = 1 if img[2, 0] == x[0, 2, 1, 0] else -1
+        signs.add(sign)
+        for y in (2, 4):
+            shift = sign * y // 2
+            cols = np.arange(6) + shift
+            inside = (cols >= 0) & (cols < 6)
+            np.testing.assert_array_equal(img[y, inside], x[0, y, cols[inside], 0])
+            np.testing.assert_array_equal(img[y, ~inside], 0)
+    assert signs == {1, -1}
+    with pytest.raises(ValueError, match=r"`x_factor` argument of RandomShear.*\[0, 1\]"):
+        layers.RandomShear(x_factor=1.5)
 
 
 def test_solarization_by_hand():

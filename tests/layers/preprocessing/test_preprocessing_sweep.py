@@ -39,6 +39,7 @@ ROWS = {
     "RandomHue": (dict(factor=0.4, seed=0), IMAGES, None),
     "RandomColorDegeneration": (dict(factor=0.4, seed=0), IMAGES, None),
     "RandomPosterization": (dict(factor=(2, 6), seed=0), IMAGES, None),
+    "RandomShear": (dict(x_factor=0.3, y_factor=(0.1, 0.2), seed=0), IMAGES, None),
     "Solarization": (dict(addition_factor=0.2, threshold_factor=0.6, seed=0), IMAGES, None),
     "Rescaling": (dict(scale=1 / 255, offset=-0.5), IMAGES, None),
     "Pipeline": (dict(layers=[layers.Rescaling(1 / 255), layers.CenterCrop(4, 4)]), IMAGES,
