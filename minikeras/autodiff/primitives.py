@@ -10,6 +10,7 @@ import numpy as np
 from . import conv as C
 from . import elementwise as E
 from . import nn as N
+from . import recurrence as R
 from . import structural as S
 from .tensor import Tensor, as_tensor
 
@@ -339,3 +340,7 @@ def batch_norm_training(x, gamma, beta, epsilon=1e-3):
 
 PRIMITIVES.update({f.__name__: f for f in (conv, conv_transpose, max_pool, average_pool,
                                             batch_norm_training)})
+
+simple_rnn_recurrence, lstm_recurrence, gru_recurrence = (
+    R.simple_rnn_recurrence, R.lstm_recurrence, R.gru_recurrence)
+PRIMITIVES.update({f.__name__: f for f in (simple_rnn_recurrence, lstm_recurrence, gru_recurrence)})
