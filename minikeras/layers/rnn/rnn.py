@@ -92,9 +92,6 @@ class RNN(Layer):
         _check_rank(self, sequences_shape)
         if isinstance(self.cell, Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
-        if self.stateful and sequences_shape[0] is not None and self.states is None:
-            self.states = [np.zeros((sequences_shape[0], n), backend.floatx())
-                           for n in _flat_sizes(self.state_size)]
 
     def __call__(self, inputs, *args, **kwargs):
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
@@ -109,6 +106,7 @@ class RNN(Layer):
                 return super().__call__(inputs, *args, **kwargs)
             finally:
                 self._symbolic_run = False
+        _check_rank(self, np.shape(flatten(inputs)[0]))
         return super().__call__(inputs, *args, **kwargs)
 
     # ---- states --------------------------------------------------------------------------
@@ -148,7 +146,10 @@ class RNN(Layer):
                         f"= {(batch, size)}; received {tuple(state.shape)}.")
             return states
         if self.stateful and not self._symbolic_run:
-            if self.states is None:
+            # The first call fixes the batch size; zero states (fresh or reset) carry
+            # nothing, so they may take another batch size.
+            if self.states is None or (self.states[0].shape[0] != batch and
+                                       not any(s.any() for s in self.states)):
                 self.states = [np.zeros((batch, n), backend.floatx()) for n in sizes]
             elif self.states[0].shape[0] != batch:
                 raise ValueError(
