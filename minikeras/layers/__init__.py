@@ -27,8 +27,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
-from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                  StackedRNNCells)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells, TimeDistributed)
 from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
                               ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
@@ -75,5 +75,5 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
             "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
-__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-            "StackedRNNCells"]
+__all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
+            "StackedRNNCells", "TimeDistributed"]
