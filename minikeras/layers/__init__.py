@@ -1,5 +1,6 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -10,6 +11,7 @@ from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separabl
                                       SeparableConvolution2D)
 from .core import Activation, Dense, Input, InputLayer
 from .cropping import Cropping1D, Cropping2D, Cropping3D
+from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
@@ -77,3 +79,4 @@ __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multi
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 __all__ += ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
             "StackedRNNCells", "TimeDistributed"]
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]
