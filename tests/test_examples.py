@@ -21,8 +21,20 @@ def digits_mlp_reaches_the_promised_accuracy(stdout):
     assert "Epoch 30/30" in stdout and "━" in stdout
 
 
+def text_classifier_reaches_90_percent(stdout):
+    assert float(re.search(r"Test accuracy: ([0-9.]+)", stdout).group(1)) >= 0.9
+
+
+def forecaster_beats_the_naive_forecast(stdout):
+    mae, naive = map(float, re.search(r"Test MAE: ([0-9.]+) \(naive last-value forecast: "
+                                      r"([0-9.]+)\)", stdout).groups())
+    assert mae < 0.8 * naive
+
+
 # What each example must print, beyond running cleanly.
-OUTPUT_CHECKS = {"digits_mlp.py": digits_mlp_reaches_the_promised_accuracy}
+OUTPUT_CHECKS = {"digits_mlp.py": digits_mlp_reaches_the_promised_accuracy,
+                 "text_classifier.py": text_classifier_reaches_90_percent,
+                 "time_series_forecast.py": forecaster_beats_the_naive_forecast}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
