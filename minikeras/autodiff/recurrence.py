@@ -24,7 +24,7 @@ states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it.
 import numpy as np
 
 from . import grad_mode
-from .function import Function
+from .function import Function, primitive
 from .tensor import Tensor
 
 
@@ -377,6 +377,7 @@ def _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, states):
     return fn(*inputs)
 
 
+@primitive
 def simple_rnn_recurrence(x, kernel, recurrent_kernel, bias, h0, activation="tanh",
                           go_backwards=False, mask=None, recurrent_dropout_mask=None):
     """SimpleRNN over all timesteps: (batch, time + 1, units) = outputs, then final h."""
@@ -385,6 +386,7 @@ def simple_rnn_recurrence(x, kernel, recurrent_kernel, bias, h0, activation="tan
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0])
 
 
+@primitive
 def lstm_recurrence(x, kernel, recurrent_kernel, bias, h0, c0, go_backwards=False, mask=None,
                     recurrent_dropout_mask=None):
     """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c."""
@@ -393,6 +395,7 @@ def lstm_recurrence(x, kernel, recurrent_kernel, bias, h0, c0, go_backwards=Fals
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0, c0])
 
 
+@primitive
 def gru_recurrence(x, kernel, recurrent_kernel, bias, recurrent_bias, h0, reset_after=True,
                    go_backwards=False, mask=None, recurrent_dropout_mask=None):
     """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h.

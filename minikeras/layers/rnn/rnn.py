@@ -15,7 +15,8 @@ from ... import backend
 from ...autodiff import primitives as P
 from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
-from ..core import KerasTensor, flatten
+from ...tree import flatten
+from ..symbolic import KerasTensor
 from ..layer import LAYERS, Layer
 from .cell import DropoutRNNCell, RecurrentCell
 

@@ -139,3 +139,17 @@ def test_time_distributed_bad_input():
         layers.TimeDistributed(layers.Dense(2))(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="keras.layers.Layer"):
         layers.TimeDistributed("dense")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.Bidirectional(layers.LSTM(2, return_sequences=True, dtype="float64"),
+                                 merge_mode="mul", dtype="float64"),
+    lambda: layers.TimeDistributed(layers.Dense(2, dtype="float64"), dtype="float64"),
+    lambda: layers.RNN(layers.GRUCell(2, dtype="float64"), return_sequences=True,
+                       dtype="float64")])
+def test_float64_gradient_with_respect_to_the_inputs(make):
+    from minikeras.autodiff.gradcheck import gradcheck
+    layer = make()
+    x = np.random.default_rng(5).normal(size=(2, 3, 2))
+    layer(x)
+    assert gradcheck(lambda t: layer(t), x)
