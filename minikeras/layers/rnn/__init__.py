@@ -7,5 +7,5 @@ from .simple_rnn import SimpleRNN, SimpleRNNCell
 from .stacked_rnn_cells import StackedRNNCells
 from .time_distributed import TimeDistributed
 
-__all__ = ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-           "StackedRNNCells", "TimeDistributed"]
+__all__ = ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
+           "SimpleRNNCell", "StackedRNNCells", "TimeDistributed"]
