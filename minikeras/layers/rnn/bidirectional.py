@@ -55,7 +55,7 @@ class Bidirectional(Layer):
         self._initial_weights = weights
 
     def build(self, sequences_shape, initial_state_shape=None):
-        if isinstance(sequences_shape, list) and isinstance(sequences_shape[0], (list, tuple)):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
             sequences_shape = sequences_shape[0]
         self.forward_layer.build_from_shape(sequences_shape)
         self.backward_layer.build_from_shape(sequences_shape)

@@ -87,14 +87,16 @@ class RNN(Layer):
 
     # ---- building ------------------------------------------------------------------------
     def build(self, sequences_shape, initial_state_shape=None):
-        if isinstance(sequences_shape, list) and sequences_shape and \
-                isinstance(sequences_shape[0], (list, tuple)):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
             sequences_shape = sequences_shape[0]  # [sequences, *initial_states]
         _check_rank(self, sequences_shape)
         if isinstance(self.cell, Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
 
     def __call__(self, inputs, *args, **kwargs):
+        initial_state = kwargs.pop("initial_state", None)
+        if initial_state is not None:  # as inputs, so a functional graph tracks them
+            inputs = [inputs] + flatten(initial_state)
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
             first = flatten(inputs)[0]
             if self.stateful and first.shape and first.shape[0] is None:
@@ -219,8 +221,7 @@ class RNN(Layer):
 
     # ---- shapes, masks, config --------------------------------------------------------------
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        if isinstance(sequences_shape, list) and sequences_shape and \
-                isinstance(sequences_shape[0], (list, tuple)):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
             sequences_shape = sequences_shape[0]
         batch = sequences_shape[0]
         units = getattr(self.cell, "output_size", None) or _flat_sizes(self.state_size)[0]

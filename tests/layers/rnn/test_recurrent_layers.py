@@ -293,3 +293,25 @@ def test_mask_wrong_shape():
 def test_bad_units():
     with pytest.raises(ValueError, match="positive integer"):
         layers.LSTM(0)
+
+
+def test_seq2seq_with_initial_state_from_an_encoder_trains_and_saves(tmp_path):
+    """Keras's seq2seq pattern: the decoder starts from the encoder's states (functional)."""
+    rng = np.random.default_rng(7)
+    enc_in, dec_in = keras.Input((5, 3)), keras.Input((4, 2))
+    _, h, c = layers.LSTM(6, return_state=True)(enc_in)
+    dec = layers.LSTM(6, return_sequences=True)(dec_in, initial_state=[h, c])
+    model = keras.Model([enc_in, dec_in], layers.TimeDistributed(layers.Dense(1))(dec))
+    model.compile("adam", "mse")
+    x1, x2 = rng.random((16, 5, 3), dtype=np.float32), rng.random((16, 4, 2), dtype=np.float32)
+    y = np.repeat(x1.sum(axis=(1, 2))[:, None, None], 4, axis=1) / 5
+    before = model.evaluate([x1, x2], y, verbose=0)
+    model.fit([x1, x2], y, epochs=20, verbose=0)
+    assert model.evaluate([x1, x2], y, verbose=0) < before
+    model.save(tmp_path / "s2s.keras")
+    again = keras.models.load_model(tmp_path / "s2s.keras")
+    np.testing.assert_allclose(again.predict([x1, x2], verbose=0),
+                               model.predict([x1, x2], verbose=0), rtol=1e-6)
+    # the decoder depends on the encoder's states
+    other = model.predict([x1[::-1].copy(), x2], verbose=0)
+    assert not np.allclose(other, model.predict([x1, x2], verbose=0))
