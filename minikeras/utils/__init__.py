@@ -5,13 +5,14 @@ from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objec
                         get_registered_name, get_registered_object, register_keras_serializable)
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
+from .file_utils import DownloadError, get_file
 from .model_utils import (model_to_dot, pack_x_y_sample_weight, pad_sequences, plot_model,
                           unpack_x_y_sample_weight)
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
 
 __all__ = ["CustomObjectScope", "Progbar", "clear_session", "custom_object_scope",
-           "deserialize_keras_object", "get_custom_objects", "get_registered_name",
+           "DownloadError", "deserialize_keras_object", "get_custom_objects", "get_file", "get_registered_name",
            "get_registered_object", "model_to_dot", "normalize", "np_utils",
            "pack_x_y_sample_weight", "pad_sequences", "plot_model", "register_keras_serializable",
            "serialize_keras_object", "set_random_seed", "to_categorical",
