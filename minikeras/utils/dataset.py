@@ -29,6 +29,7 @@ import random
 
 import numpy as np
 
+from ..random import global_generator
 from .worker_pool import AUTOTUNE, ordered_results, prefetched, resolve_workers
 
 INFINITE_CARDINALITY = -1
@@ -164,10 +165,11 @@ class Dataset:
         a buffer at least as large as the dataset gives a full shuffle. With a ``seed`` the
         orders are reproducible: pass ``k`` of the dataset uses the generator
         ``np.random.default_rng([seed, k])`` (or the same order every pass when
-        ``reshuffle_each_iteration=False``).
+        ``reshuffle_each_iteration=False``); without a seed, one is drawn from minikeras's
+        global generator, so ``keras.utils.set_random_seed`` makes the orders repeat.
         """
         buffer_size = _positive_int(buffer_size, "buffer_size")
-        base_seed = np.random.SeedSequence(seed).entropy if seed is None else seed
+        base_seed = global_generator().integers(0, 2**63 - 1) if seed is None else seed
         passes = itertools.count()
 
         def shuffled():

@@ -175,7 +175,7 @@ def _download(origin, target, file_hash, hash_algorithm):
 def _copy_url(origin, out):
     """Stream ``origin`` into the open file ``out`` with a byte progress bar."""
     with urllib.request.urlopen(origin, timeout=DOWNLOAD_TIMEOUT) as response:
-        length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+        length = response.headers.get("Content-Length")
         total = int(length) if length is not None else None
         bar = Progbar(total)
         done = 0
@@ -208,9 +208,10 @@ def _algorithm_name(algorithm, file_hash):
 
 
 def hash_file(fpath, algorithm="sha256", chunk_size=65535):
-    """Hex digest of a file (``"sha256"``, ``"md5"``, or ``"auto"`` meaning sha256)."""
+    """Hex digest of a file: ``"sha256"``, or ``"md5"`` (also what ``"auto"`` means here,
+    with no hash to judge the length of, as in Keras)."""
     _check_hash_algorithm(algorithm)
-    hasher = hashlib.new("md5" if algorithm == "md5" else "sha256")
+    hasher = hashlib.new("sha256" if algorithm == "sha256" else "md5")
     with open(fpath, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             hasher.update(chunk)
@@ -322,7 +323,8 @@ def _unpack_tar(file_path, staging):
             elif not (info.isfile() or info.isdir()):
                 _refuse(file_path, info.name, "is a device or fifo, not a file or folder")
         for info in members:
-            info.mode = (info.mode | 0o600) & 0o755  # no setuid bits, always readable
+            # no setuid or group/world-write bits; always readable (and enterable) by us
+            info.mode = (info.mode | (0o700 if info.isdir() else 0o600)) & 0o755
         archive.extractall(staging, members=members, **_tar_filter_option(archive))
 
 

@@ -204,3 +204,11 @@ def test_timeseries_bad_arguments(kwargs, message):
     args = {"sequence_length": 3, **kwargs}
     with pytest.raises(ValueError, match=message):
         timeseries_dataset_from_array(np.arange(10), None, **args)
+
+
+def test_unseeded_shuffle_follows_set_random_seed():
+    from minikeras.utils import set_random_seed
+    set_random_seed(11)
+    first = _values(Dataset.from_tensor_slices(np.arange(30)).shuffle(30))
+    set_random_seed(11)
+    assert _values(Dataset.from_tensor_slices(np.arange(30)).shuffle(30)) == first

@@ -224,6 +224,6 @@ def test_hash_helpers_match_hashlib(tmp_path):
     path = tmp_path / "p"
     path.write_bytes(PAYLOAD)
     assert hash_file(str(path)) == SHA256
-    assert hash_file(str(path), "md5") == MD5
+    assert hash_file(str(path), "md5") == MD5 == hash_file(str(path), "auto")
     assert validate_file(str(path), SHA256) and validate_file(str(path), MD5)
     assert not validate_file(str(path), "1" * 32)
