@@ -6,6 +6,7 @@ from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objec
                         get_registered_name, get_registered_object, register_keras_serializable)
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
+from .audio_dataset import audio_dataset_from_directory
 from .dataset import split_dataset
 from .file_utils import DownloadError, get_file
 from .image_dataset import image_dataset_from_directory
@@ -19,7 +20,7 @@ from .text_dataset import text_dataset_from_directory
 from .timeseries_dataset import timeseries_dataset_from_array
 
 __all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
-           "array_to_img", "clear_session", "custom_object_scope", "deserialize_keras_object",
+           "array_to_img", "audio_dataset_from_directory", "clear_session", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
            "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot",
            "normalize", "np_utils", "pack_x_y_sample_weight", "pad_sequences", "plot_model",

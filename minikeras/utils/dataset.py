@@ -5,12 +5,13 @@ of ``tf.data`` that Keras scripts call on those results, on numpy arrays:
 
 =======================  ===============================================================
 offered                  ``__iter__`` (numpy batches), ``as_numpy_iterator``,
-                         ``cardinality``, ``len``, ``batch``, ``unbatch``, ``shuffle``,
+                         ``cardinality``, ``len``, ``batch``, ``padded_batch``,
+                         ``unbatch``, ``shuffle``,
                          ``take``, ``skip``, ``map``, ``filter``, ``repeat``, ``cache``,
                          ``prefetch``, ``concatenate``, ``enumerate``, ``zip``,
                          ``from_tensor_slices``, ``from_tensors``, ``class_names`` and
                          ``file_paths`` (on the directory datasets)
-not offered              ``padded_batch``, ``interleave``, ``window``, ``rebatch``,
+not offered              ``interleave``, ``window``, ``rebatch``,
                          ``group_by_window``, ``element_spec``, ``save``/``load``,
                          distribution options (an ``AttributeError`` says so)
 =======================  ===============================================================
@@ -35,7 +36,7 @@ from .worker_pool import AUTOTUNE, ordered_results, prefetched, resolve_workers
 INFINITE_CARDINALITY = -1
 UNKNOWN_CARDINALITY = -2
 _PREFETCH_AUTOTUNE_SIZE = 2  # batches kept ready when prefetch(AUTOTUNE)
-_NOT_OFFERED = ("padded_batch", "interleave", "window", "rebatch", "group_by_window",
+_NOT_OFFERED = ("interleave", "window", "rebatch", "group_by_window",
                 "element_spec", "save", "load", "with_options", "options", "bucket_by_sequence_length",
                 "ragged_batch", "sparse_batch", "snapshot", "scan", "flat_map", "shard")
 
@@ -133,19 +134,41 @@ class Dataset:
         stacking is one numpy call per batch, so they change nothing here.
         """
         batch_size = _positive_int(batch_size, "batch_size")
+        return self._grouped(batch_size, drop_remainder, _stack)
 
+    def _grouped(self, batch_size, drop_remainder, combine):
+        """Consecutive groups of ``batch_size`` elements, each combined into one."""
         def batches():
             source = iter(self)
             while True:
                 chunk = list(itertools.islice(source, batch_size))
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
                     return
-                yield _stack(chunk)
+                yield combine(chunk)
 
         n = self._cardinality
         cardinality = n if n < 0 else (n // batch_size if drop_remainder
                                        else -(-n // batch_size))
         return Dataset(batches, cardinality)
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        """Batch elements of different shapes, padding each array at its end.
+
+        Args:
+            batch_size: Elements per batch.
+            padded_shapes: None (pad every axis to the longest in the batch) or a structure
+                like the elements' of shapes whose None entries mean "longest in the
+                batch" and whose ints fix that axis's length.
+            padding_values: Value to pad with (one for all arrays); default 0.
+            drop_remainder: Drop a last, smaller batch.
+        """
+        batch_size = _positive_int(batch_size, "batch_size")
+        fill = 0 if padding_values is None else padding_values
+
+        def padded(elements):
+            return _pad_stack(elements, padded_shapes, fill)
+        return self._grouped(batch_size, drop_remainder, padded)
 
     def unbatch(self):
         """Split each element along its first axis into single elements."""
@@ -335,6 +358,30 @@ def _stack(elements):
         shapes = sorted({np.shape(e) for e in elements})
         raise ValueError(f"Cannot batch elements of different shapes {shapes}: resize them to "
                          f"one shape first (e.g. with map), or batch with batch_size=1.") from exc
+
+
+def _pad_stack(elements, padded_shapes, fill):
+    """Stack elements after padding each array (at the end of each axis) to a common shape."""
+    first = elements[0]
+    if isinstance(first, (tuple, list)):
+        shapes = padded_shapes if padded_shapes is not None else [None] * len(first)
+        return type(first)(_pad_stack([e[i] for e in elements], shapes[i], fill)
+                           for i in range(len(first)))
+    if isinstance(first, dict):
+        shapes = padded_shapes if padded_shapes is not None else {}
+        return {key: _pad_stack([e[key] for e in elements], shapes.get(key), fill)
+                for key in first}
+    arrays = [np.asarray(e) for e in elements]
+    longest = np.max([a.shape for a in arrays], axis=0) if arrays[0].ndim else ()
+    target = [int(m) if padded_shapes is None or padded_shapes[i] is None
+              else int(padded_shapes[i]) for i, m in enumerate(longest)]
+    out = np.full((len(arrays), *target), fill, dtype=arrays[0].dtype)
+    for i, a in enumerate(arrays):
+        if any(size > limit for size, limit in zip(a.shape, target)):
+            raise ValueError(f"padded_batch: an element of shape {a.shape} does not fit the "
+                             f"padded shape {tuple(target)}.")
+        out[(i, *(slice(0, size) for size in a.shape))] = a
+    return out
 
 
 def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=None,

@@ -152,7 +152,8 @@ def encode_labels(labels, label_mode, num_classes):
 
 
 def split_into_datasets(paths, labels, *, load, label_mode, num_classes, batch_size, shuffle,
-                        seed, validation_split, subset, class_names, directory, what, formats):
+                        seed, validation_split, subset, class_names, directory, what, formats,
+                        padded=False):
     """The ``Dataset`` (or ``[training, validation]`` for ``subset="both"``) of the files.
 
     Args:
@@ -165,6 +166,8 @@ def split_into_datasets(paths, labels, *, load, label_mode, num_classes, batch_s
         validation_split, subset: As given to the public function.
         class_names: Set as the datasets' ``class_names`` attribute.
         directory, what, formats: For the "no files found" message (``what``: "images").
+        padded: Pad each batch's samples to the longest (``Dataset.padded_batch``) instead
+            of stacking samples of one shape.
     """
     def make(part_paths, part_labels, part_shuffle):
         if not part_paths:
@@ -181,7 +184,7 @@ def split_into_datasets(paths, labels, *, load, label_mode, num_classes, batch_s
                                       seed=seed)
         dataset = dataset.map(load if label_mode is None else (lambda path, y: (load(path), y)))
         if batch_size is not None:
-            dataset = dataset.batch(batch_size)
+            dataset = dataset.padded_batch(batch_size) if padded else dataset.batch(batch_size)
         dataset = dataset.prefetch(-1)
         dataset.class_names = class_names
         dataset.file_paths = list(part_paths)

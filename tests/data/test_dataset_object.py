@@ -113,8 +113,8 @@ def test_bad_input_is_named():
     ragged = Dataset(lambda: iter([np.zeros(2), np.zeros(3)]))
     with pytest.raises(ValueError, match=r"different shapes \[\(2,\), \(3,\)\]"):
         list(ragged.batch(2))
-    with pytest.raises(AttributeError, match="does not offer tf.data's 'padded_batch'"):
-        ragged.padded_batch(2)
+    with pytest.raises(AttributeError, match="does not offer tf.data's 'interleave'"):
+        ragged.interleave(len)
 
 
 def test_as_numpy_iterator_and_zip():
@@ -212,3 +212,14 @@ def test_unseeded_shuffle_follows_set_random_seed():
     first = _values(Dataset.from_tensor_slices(np.arange(30)).shuffle(30))
     set_random_seed(11)
     assert _values(Dataset.from_tensor_slices(np.arange(30)).shuffle(30)) == first
+
+
+def test_padded_batch_pads_to_the_longest_or_to_fixed_shapes():
+    elements = [(np.arange(n), np.array(n)) for n in (2, 3, 1)]
+    ds = Dataset(lambda: iter(elements), 3)
+    (x, y), = list(ds.padded_batch(3))
+    assert x.tolist() == [[0, 1, 0], [0, 1, 2], [0, 0, 0]] and y.tolist() == [2, 3, 1]
+    (x, _), = list(ds.padded_batch(3, padded_shapes=([4], []), padding_values=-1))
+    assert x.tolist() == [[0, 1, -1, -1], [0, 1, 2, -1], [0, -1, -1, -1]]
+    with pytest.raises(ValueError, match="does not fit the padded shape"):
+        list(ds.padded_batch(3, padded_shapes=([2], [])))

@@ -221,3 +221,54 @@ def test_text_dataset_split_and_errors(text_tree):
         list(ds)
     with pytest.raises(ValueError, match="max_length"):
         text_dataset_from_directory(str(text_tree), max_length=0)
+
+
+# ---------------------------------------------------------------- audio
+
+
+def _write_wav(path, samples, channels=1, width=2, rate=8000):
+    import wave
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(channels)
+        f.setsampwidth(width)
+        f.setframerate(rate)
+        f.writeframes(np.asarray(samples, dtype=f"<i{width}").tobytes())
+
+
+def test_audio_dataset_scales_pads_and_labels(tmp_path):
+    from minikeras.utils import audio_dataset_from_directory
+    root = tmp_path / "audio"
+    _write_wav(root / "no" / "a.wav", [16384, -32768])          # 0.5, -1.0
+    _write_wav(root / "yes" / "b.wav", [8192, 0, -8192, 32767])  # 0.25, 0, -0.25, ~1
+    ds = audio_dataset_from_directory(str(root), shuffle=False, verbose=False)
+    (audio, labels), = list(ds)
+    assert audio.shape == (2, 4, 1) and audio.dtype == np.float32 and labels.tolist() == [0, 1]
+    np.testing.assert_allclose(audio[0, :, 0], [0.5, -1.0, 0.0, 0.0])  # padded to the longest
+    np.testing.assert_allclose(audio[1, :3, 0], [0.25, 0.0, -0.25])
+    fixed = audio_dataset_from_directory(str(root), shuffle=False, verbose=False,
+                                         output_sequence_length=3)
+    assert next(iter(fixed))[0].shape == (2, 3, 1)
+    with pytest.raises(ValueError, match="resampling is not offered"):
+        audio_dataset_from_directory(str(root), sampling_rate=16000)
+    with pytest.raises(ValueError, match="ragged=True is not offered"):
+        audio_dataset_from_directory(str(root), ragged=True)
+    (root / "no" / "c.wav").write_bytes(b"RIFF....junk")
+    with pytest.raises(ValueError, match="c.wav as a PCM WAV"):
+        list(audio_dataset_from_directory(str(root), shuffle=False, verbose=False))
+
+
+def test_wav_sample_widths_and_channels(tmp_path):
+    from minikeras.utils.audio_dataset import read_wav
+    _write_wav(tmp_path / "s.wav", [[1000, -1000], [2000, -2000]], channels=2)
+    np.testing.assert_allclose(read_wav(tmp_path / "s.wav"),
+                               [[1000 / 32768, -1000 / 32768], [2000 / 32768, -2000 / 32768]])
+    import wave
+    with wave.open(str(tmp_path / "u8.wav"), "wb") as f:  # 8-bit PCM is unsigned, 128 = 0
+        f.setnchannels(1), f.setsampwidth(1), f.setframerate(8000)
+        f.writeframes(bytes([128, 192, 0]))
+    np.testing.assert_allclose(read_wav(tmp_path / "u8.wav")[:, 0], [0.0, 0.5, -1.0])
+    with wave.open(str(tmp_path / "s24.wav"), "wb") as f:  # 24-bit little-endian
+        f.setnchannels(1), f.setsampwidth(3), f.setframerate(8000)
+        f.writeframes((2**22).to_bytes(3, "little") + (-(2**23)).to_bytes(3, "little", signed=True))
+    np.testing.assert_allclose(read_wav(tmp_path / "s24.wav")[:, 0], [0.5, -1.0])
