@@ -1,13 +1,12 @@
-"""Softmax, log-softmax, logsumexp and the fused crossentropies from logits."""
+"""Softmax, log-softmax and the fused, numerically stable crossentropies from logits.
+
+Each Function subclass has its VJP under its forward and its callable right under it,
+registered by ``@primitive``.
+"""
 import numpy as np
 
-from .elementwise import Sigmoid
-from .function import Function, unbroadcast
-from .structural import _normalize_axis, _restore_reduced
-
-# --------------------------------------------------------------------------------------
-# Softmax family and fused, numerically stable crossentropies
-# --------------------------------------------------------------------------------------
+from .elementwise import Sigmoid, operands
+from .function import Function, primitive, unbroadcast
 
 
 def _log_softmax(x, axis):
@@ -31,6 +30,11 @@ class Softmax(Function):
         return (y * (gy - (gy * y).sum(axis=self.axis, keepdims=True)),)
 
 
+@primitive
+def softmax(x, axis=-1):
+    return Softmax(axis)(x)
+
+
 class LogSoftmax(Function):
     def __init__(self, axis=-1):
         self.axis = axis
@@ -43,22 +47,9 @@ class LogSoftmax(Function):
         return (gy - np.exp(self.y) * gy.sum(axis=self.axis, keepdims=True),)
 
 
-class LogSumExp(Function):
-    def __init__(self, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
-
-    def forward(self, x):
-        self.axes = _normalize_axis(self.axis, x.ndim)
-        m = x.max(axis=self.axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        self.y = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
-        return self.y if self.keepdims else self.y.reshape(
-            [n for i, n in enumerate(x.shape) if i not in self.axes])
-
-    def backward(self, gy):
-        x = self.inputs[0]
-        gy = _restore_reduced(gy, x.shape, self.axes, self.keepdims)
-        return (gy * np.exp(x.data - self.y),)
+@primitive
+def log_softmax(x, axis=-1):
+    return LogSoftmax(axis)(x)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -83,6 +74,11 @@ class SoftmaxCrossEntropy(Function):
         return glabels, glogits
 
 
+@primitive
+def softmax_cross_entropy(labels, logits, axis=-1):
+    return SoftmaxCrossEntropy(axis)(labels, logits)
+
+
 class SigmoidCrossEntropy(Function):
     """Elementwise max(x, 0) - x*y + log(1 + exp(-|x|)): binary crossentropy from logits.
 
@@ -100,3 +96,8 @@ class SigmoidCrossEntropy(Function):
         return (None if glabels is None else unbroadcast(glabels, labels.shape),
                 unbroadcast(glogits, logits.shape))
 
+
+@primitive
+def sigmoid_cross_entropy(labels, logits):
+    labels, logits = operands(labels, logits)
+    return SigmoidCrossEntropy()(labels, logits)

@@ -1,4 +1,4 @@
-"""keras.ops functions beyond the core set: Keras docstring values, numpy references, gradients."""
+"""keras.ops functions against references: Keras docstring values, numpy, gradients."""
 import numpy as np
 import pytest
 
@@ -75,6 +75,20 @@ def test_crossentropy_ops_match_reference_golden_values():
                                                            from_logits=True)), [np.log(2)])
     with pytest.raises(ValueError, match="same shape"):
         ops.binary_crossentropy(np.zeros((2, 1)), np.zeros((2,)))
+
+
+def test_crossentropy_ops_from_large_logits_stay_finite():
+    # -log_softmax([0, 200])[0] = logsumexp(0, 200) = 200 + log(1 + e^-200) = 200 in float32;
+    # sigmoid crossentropy of logit -200 with label 1 = log(1 + e^200) = 200 as well
+    logits = np.array([[0.0, 200.0]], "float32")
+    target = np.array([[1.0, 0.0]], "float32")
+    np.testing.assert_allclose(arr(ops.categorical_crossentropy(target, logits, from_logits=True)),
+                               [200.0])
+    np.testing.assert_allclose(arr(ops.sparse_categorical_crossentropy(np.array([0]), logits,
+                                                                       from_logits=True)), [200.0])
+    np.testing.assert_allclose(arr(ops.binary_crossentropy(np.array([1.0], "float32"),
+                                                           np.array([-200.0], "float32"),
+                                                           from_logits=True)), [200.0])
 
 
 # ---- numpy functions against numpy itself --------------------------------------------------

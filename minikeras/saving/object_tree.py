@@ -12,6 +12,7 @@ the object's own trainable variables, then its own non-trainable ones.
 The legacy ``.h5`` layout stores one group per layer of ``model.layers`` instead, with
 the weights named by their Keras variable paths (``seq/dense/kernel``).
 """
+from ..layers.layer import is_saved_child
 from ..naming import to_snake_case
 
 
@@ -50,14 +51,6 @@ def own_variables(layer):
     return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
 
-def _is_saveable(obj):
-    from ..layers.core import InputLayer
-    from ..layers.layer import Layer
-    from ..optimizers.optimizer import Optimizer
-    return (isinstance(obj, Layer) and not isinstance(obj, InputLayer)) or \
-        isinstance(obj, Optimizer)
-
-
 def _walk(obj, path, entries, visited, include_optimizer):
     from ..optimizers.optimizer import Optimizer
     if id(obj) in visited:
@@ -72,7 +65,7 @@ def _walk(obj, path, entries, visited, include_optimizer):
         if isinstance(child, (list, tuple)):
             used = {}
             for item in child:
-                if not _is_saveable(item):
+                if not is_saved_child(item):
                     continue
                 key = to_snake_case(type(item).__name__)
                 if key in used:
@@ -87,27 +80,8 @@ def _walk(obj, path, entries, visited, include_optimizer):
 
 def _children(obj, include_optimizer):
     """(attribute name, layer / optimizer / list of them), in the order Keras visits them."""
-    from ..models.model import Model
-    from ..models.sequential import Sequential
-    first, found = [], {}
-    if isinstance(obj, Sequential):
-        first.append(("layers", obj.layers))
-    elif isinstance(obj, Model):
-        found["layers"] = model_layers(obj)  # Keras's `Model.layers` property
-    for attr, value in vars(obj).items():
-        if attr in ("_layers", "layers") or attr.startswith("__"):
-            continue
-        if attr == "optimizer" and not include_optimizer:
-            continue
-        if isinstance(value, dict):
-            value = list(value.values())
-        if isinstance(value, (list, tuple)):
-            if any(_is_saveable(v) for v in value):
-                found[attr] = list(value)
-        elif _is_saveable(value):
-            found[attr] = value
-    ordered = sorted(found, key=lambda name: "~" + name if name.startswith("_") else name)
-    return first + [(name, found[name]) for name in ordered]
+    return [(attr, child) for attr, child in obj._saveable_children()
+            if include_optimizer or attr != "optimizer"]
 
 
 def model_layers(model):

@@ -8,10 +8,7 @@ import warnings
 
 import numpy as np
 
-
-def _fmt_shape(shape):
-    shape = tuple(shape)
-    return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+from ..layers.layer import format_shape
 
 
 def _plural(n, word):
@@ -45,8 +42,8 @@ class LoadPlan:
             array = np.asarray(array)
             if tuple(array.shape) != tuple(variable.shape):
                 label = weight_names[i] if weight_names else str(variable.name)
-                self.rows.append((layer, label, _fmt_shape(variable.shape),
-                                  _fmt_shape(array.shape)))
+                self.rows.append((layer, label, format_shape(variable.shape),
+                                  format_shape(array.shape)))
                 fits = False
             else:
                 staged.append((variable, array))

@@ -1,11 +1,14 @@
-"""Permute, RepeatVector, ZeroPadding1D/2D/3D and UpSampling1D/2D/3D."""
+"""Permute, RepeatVector, ZeroPadding1D/2D/3D, UpSampling1D/2D/3D and Cropping1D/2D/3D."""
 import json
 
 import numpy as np
 import pytest
 
+import minikeras as keras
 from minikeras import layers
+from minikeras.autodiff import grad
 from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor
 
 X = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)   # [[0, 1], [2, 3]]
 
@@ -69,3 +72,56 @@ def test_gradients(layer, shape):
 def test_config_round_trip(layer):
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
     assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()
+
+
+def test_cropping1d_values_and_defaults():
+    x = np.arange(10.0, dtype="float32").reshape(1, 5, 2)
+    np.testing.assert_array_equal(layers.Cropping1D()(x).numpy(), x[:, 1:4])
+    np.testing.assert_array_equal(layers.Cropping1D((2, 0))(x).numpy(), x[:, 2:])
+    np.testing.assert_array_equal(layers.Cropping1D(2)(x).numpy(), x[:, 2:3])
+    assert layers.Cropping1D((1, 2)).compute_output_shape((None, None, 7)) == (None, None, 7)
+    assert layers.Cropping1D((1, 2)).compute_output_shape((None, 9, 7)) == (None, 6, 7)
+    assert layers.Cropping1D((0, 1)).get_config()["cropping"] == (0, 1)
+
+
+def test_cropping2d_and_3d_values():
+    x = np.arange(16.0, dtype="float32").reshape(1, 4, 4, 1)
+    out = layers.Cropping2D(((1, 0), (0, 2)))(x).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(out, [[4, 5], [8, 9], [12, 13]])
+    first = layers.Cropping2D(1, data_format="channels_first")
+    np.testing.assert_array_equal(first(x.reshape(1, 1, 4, 4)).numpy()[0, 0], [[5, 6], [9, 10]])
+    assert first.compute_output_shape((None, 3, 8, 6)) == (None, 3, 6, 4)
+    assert layers.Cropping2D((1, 2)).cropping == ((1, 1), (2, 2))
+    v = np.arange(64.0, dtype="float32").reshape(1, 4, 4, 4, 1)
+    np.testing.assert_array_equal(layers.Cropping3D()(v).numpy(), v[:, 1:3, 1:3, 1:3])
+    assert layers.Cropping3D().compute_output_shape((None, 5, 6, 7, 2)) == (None, 3, 4, 5, 2)
+
+
+def test_cropping_gradcheck():
+    rng = np.random.default_rng(3)
+    gradcheck(lambda t: layers.Cropping2D(((1, 0), (1, 1)), dtype="float64")(t),
+              rng.standard_normal((2, 3, 4, 2)))
+    # the gradient is one where an element survives the crop, zero where it was cut
+    t = Tensor(np.ones((1, 4, 1), "float32"), requires_grad=True)
+    (g,) = grad(layers.Cropping1D((1, 2))(t), [t], np.ones((1, 1, 1), "float32"))
+    np.testing.assert_array_equal(g[0, :, 0], [0, 1, 0, 0])
+
+
+@pytest.mark.parametrize("cls, bad", [(layers.Cropping1D, (1,)), (layers.Cropping1D, (1, 2, 3)),
+                                      (layers.Cropping1D, "1"), (layers.Cropping1D, -1),
+                                      (layers.Cropping2D, (1, 2, 3)),
+                                      (layers.Cropping2D, ((1, 2, 3), 1)),
+                                      (layers.Cropping2D, ((1, -1), 0)),
+                                      (layers.Cropping3D, 1.5)])
+def test_cropping_bad_argument(cls, bad):
+    with pytest.raises(ValueError, match="cropping"):
+        cls(bad)
+
+
+def test_cropping_more_than_available_and_wrong_rank():
+    with pytest.raises(ValueError, match="must be smaller"):
+        layers.Cropping1D((3, 3))(np.ones((1, 5, 2), "float32"))
+    with pytest.raises(ValueError, match="must be smaller"):
+        keras.Sequential([keras.Input((4, 4, 1)), layers.Cropping2D(2)])
+    with pytest.raises(ValueError, match="expected ndim=4"):
+        layers.Cropping2D(1)(np.ones((1, 5, 2), "float32"))

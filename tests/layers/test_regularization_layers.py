@@ -1,5 +1,6 @@
-"""GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D/2D/3D: training only,
-noise statistics against their formulas, determinism under set_random_seed, configs, errors."""
+"""Regularization layers: ActivityRegularization, and the noise layers GaussianNoise,
+GaussianDropout, AlphaDropout, SpatialDropout1D/2D/3D (training only,
+noise statistics against their formulas, determinism under set_random_seed, configs, errors)."""
 import math
 
 import numpy as np
@@ -153,3 +154,22 @@ def test_spatial_dropout_wrong_rank():
         layers.SpatialDropout2D(0.5)(np.ones((2, 3, 4), "float32"))
     with pytest.raises(ValueError, match="data_format"):
         layers.SpatialDropout2D(0.5, data_format="channels_middle")
+
+
+def test_activity_regularization_penalty_by_hand():
+    x = np.array([[1.0, -2.0], [3.0, 0.0]], "float32")
+    layer = layers.ActivityRegularization(l1=0.5, l2=1.0)
+    np.testing.assert_array_equal(layer(x).numpy(), x)
+    # (0.5·Σ|x| + 1.0·Σx²) / batch = (0.5·6 + 14) / 2
+    assert [float(v) for v in layer.losses] == [pytest.approx(8.5)]
+    model = keras.Sequential([keras.Input((2,)), layers.ActivityRegularization(l1=0.5, l2=1.0)])
+    model.compile(loss="mse", optimizer="sgd")
+    assert model.evaluate(x, x, verbose=0) == pytest.approx(8.5)  # mse 0 + penalty
+
+
+def test_activity_regularization_config_and_errors():
+    config = layers.ActivityRegularization(l1=0.1).get_config()
+    assert config["l1"] == 0.1 and config["l2"] == 0.0 and "activity_regularizer" not in config
+    assert layers.ActivityRegularization.from_config(config).activity_regularizer.l1 == 0.1
+    with pytest.raises(ValueError):
+        layers.ActivityRegularization(l1=-1.0)

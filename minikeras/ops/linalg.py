@@ -1,4 +1,4 @@
-"""Products of ``keras.ops``: prod, cumprod, outer/inner/vdot, tensordot, kron, cross, einsum.
+"""Products and matrix functions of ``keras.ops``: dot, tensordot, einsum, norm, trace, tril...
 
 All composed from multiply, matmul, reshape, transpose, sum and indexing, so every
 gradient is derived.
@@ -7,54 +7,111 @@ import numpy as np
 
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from .core import cast, convert_to_tensor
-from .numpy_extra import _axes, _f, diagonal
+from .core import as_float, convert_to_tensor, data
 
-__all__ = ["cross", "cumprod", "einsum", "inner", "kron", "outer", "prod", "tensordot", "vdot"]
-
-
-# ---- products ------------------------------------------------------------------------
-
-def prod(x, axis=None, keepdims=False, dtype=None):
-    """Product of the elements along ``axis`` (all axes when None), by pairwise halving."""
-    x = convert_to_tensor(x)
-    if dtype is not None:
-        x = cast(x, dtype)
-    axes = _axes(axis, x.ndim)
-    keep = [a for a in range(x.ndim) if a not in axes]
-    moved = P.transpose(x, keep + list(axes)) if x.ndim else x
-    lead = [x.shape[a] for a in keep]
-    flat = P.reshape(moved, lead + [-1])                     # (..., n)
-    while flat.shape[-1] > 1:
-        n = flat.shape[-1]
-        if n % 2:                                           # pad an odd length with a 1
-            flat = P.concatenate([flat, Tensor(np.ones(lead + [1], flat.dtype))], -1)
-        flat = P.multiply(flat[..., 0::2], flat[..., 1::2])
-    if flat.shape[-1] == 0:
-        flat = Tensor(np.ones(lead + [1], flat.dtype))
-    out = P.reshape(flat, lead)
-    if keepdims:
-        out = P.reshape(out, [1 if a in axes else x.shape[a] for a in range(x.ndim)])
-    return out
+__all__ = [
+    "cross", "diag", "diagonal", "dot", "einsum", "inner", "kron", "matmul", "norm", "outer",
+    "tensordot", "trace", "tril", "triu", "vdot",
+]
 
 
-def cumprod(x, axis=None, dtype=None):
-    """Running product along ``axis`` (flattened when None), in log2(n) composed steps."""
-    x = convert_to_tensor(x)
-    if dtype is not None:
-        x = cast(x, dtype)
+matmul = P.matmul
+
+
+def dot(x1, x2):
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return P.multiply(x1, x2)
+    return P.matmul(x1, x2)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's argument name
+    """Vector norms along ``axis`` (any p, 0, ±inf) or matrix norms over two axes.
+
+    Matrix orders: None/"fro" (Frobenius), 1/-1 (max/min column abs sum), inf/-inf
+    (max/min row abs sum). ``axis=None`` means all axes for a vector or matrix input.
+    """
+    x = as_float(x)
     if axis is None:
-        x, axis = P.reshape(x, (-1,)), 0
-    axis %= x.ndim
-    y, n, step = x, x.shape[axis], 1
-    while step < n:                                         # Hillis-Steele scan
-        head = [slice(None)] * x.ndim
-        tail = list(head)
-        prev = list(head)
-        head[axis], tail[axis], prev[axis] = slice(0, step), slice(step, None), slice(0, n - step)
-        y = P.concatenate([y[tuple(head)], P.multiply(y[tuple(tail)], y[tuple(prev)])], axis)
-        step *= 2
-    return y
+        axis = tuple(range(x.ndim)) if (ord is None or x.ndim != 2) else (0, 1)
+        if ord is not None and x.ndim == 1:
+            axis = 0
+    axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    if isinstance(axis, tuple) and len(axis) == 2 and ord not in (None, "fro", "euclidean"):
+        return _matrix_norm(x, ord, axis, keepdims)
+    if ord in (None, 2, "fro", "euclidean"):
+        return P.sqrt(P.sum(P.square(x), axis, keepdims))
+    if ord == 1:
+        return P.sum(P.abs(x), axis, keepdims)
+    if ord in (np.inf, "inf"):
+        return P.max(P.abs(x), axis, keepdims)
+    if ord in (-np.inf, "-inf"):
+        return P.min(P.abs(x), axis, keepdims)
+    if ord == 0:
+        return Tensor(np.sum(data(x) != 0, axis=axis, keepdims=keepdims).astype(x.dtype))
+    if isinstance(ord, (int, float)):
+        return P.power(P.sum(P.power(P.abs(x), float(ord)), axis, keepdims), 1.0 / ord)
+    raise ValueError(f"Unsupported norm order {ord!r}. Expected None, a number, 'fro' or inf.")
+
+
+def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
+    rows, cols = (a % x.ndim for a in axis)
+    if ord in (1, -1):          # column sums (over rows), then max/min over columns
+        sums, other = P.sum(P.abs(x), rows, keepdims=True), cols
+    elif ord in (np.inf, -np.inf):
+        sums, other = P.sum(P.abs(x), cols, keepdims=True), rows
+    else:
+        raise ValueError(f"Unsupported matrix norm order {ord!r}: use None, 'fro', 1, -1, inf "
+                         "or -inf (2, -2 and 'nuc' need an SVD, which minikeras lacks).")
+    pick = P.max if ord in (1, np.inf) else P.min
+    out = pick(sums, other, keepdims=True)
+    return out if keepdims else P.reshape(out, [n for i, n in enumerate(x.shape)
+                                               if i not in (rows, cols)])
+
+
+def tril(x, k=0):
+    x = convert_to_tensor(x)
+    mask = np.tri(x.shape[-2], x.shape[-1], k, dtype=bool)
+    return P.where(mask, x, 0)
+
+
+def triu(x, k=0):
+    x = convert_to_tensor(x)
+    mask = ~np.tri(x.shape[-2], x.shape[-1], k - 1, dtype=bool)
+    return P.where(mask, x, 0)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal of axes (axis1, axis2), moved to the last axis (numpy's layout)."""
+    x = convert_to_tensor(x)
+    a1, a2 = axis1 % x.ndim, axis2 % x.ndim
+    rest = [i for i in range(x.ndim) if i not in (a1, a2)]
+    moved = P.transpose(x, rest + [a1, a2])
+    n1, n2 = x.shape[a1], x.shape[a2]
+    rows = np.arange(max(0, -offset), min(n1, n2 - offset))
+    index = (Ellipsis, rows, rows + offset)
+    return P.getitem(moved, index)
+
+
+def diag(x, k=0):
+    """A 1-D input becomes a square matrix with it on diagonal k; a 2-D input gives diagonal k."""
+    x = convert_to_tensor(x)
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        rows = np.arange(x.shape[0]) + max(0, -k)
+        cols = rows + k
+        gather = np.zeros((n, n), dtype=int)
+        mask = np.zeros((n, n), dtype=bool)
+        gather[rows, cols] = np.arange(x.shape[0])
+        mask[rows, cols] = True
+        return P.where(mask, P.take(x, gather), 0)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    raise ValueError(f"diag expects a 1-D or 2-D input, got shape {x.shape}.")
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return P.sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def outer(x1, x2):
@@ -109,8 +166,8 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (2-vectors get a zero third component)."""
     if axis is not None:
         axisa = axisb = axisc = axis
-    a = P.transpose(_f(x1), _last(convert_to_tensor(x1).ndim, axisa))
-    b = P.transpose(_f(x2), _last(convert_to_tensor(x2).ndim, axisb))
+    a = P.transpose(as_float(x1), _last(convert_to_tensor(x1).ndim, axisa))
+    b = P.transpose(as_float(x2), _last(convert_to_tensor(x2).ndim, axisb))
     a, b = _pad3(a), _pad3(b)
     c = [P.subtract(P.multiply(a[..., i], b[..., j]), P.multiply(a[..., j], b[..., i]))
          for i, j in ((1, 2), (2, 0), (0, 1))]
