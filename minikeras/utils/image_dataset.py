@@ -3,7 +3,7 @@ import functools
 
 import numpy as np
 
-from ..ops.nn import standardize_data_format
+from ..ops.convolution import standardize_data_format
 from .directory_datasets import (check_labels_arg, check_validation_split_arg, index_directory,
                                  split_into_datasets)
 from .image_utils import RESIZE_INTERPOLATIONS, _centre_crop_box, load_img, resize

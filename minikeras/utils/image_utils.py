@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..backend import floatx
-from ..ops.nn import standardize_data_format
+from ..ops.convolution import standardize_data_format
 
 PIL_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 COLOR_MODES = {"rgb": "RGB", "rgba": "RGBA", "grayscale": "L"}
