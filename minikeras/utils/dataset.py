@@ -31,6 +31,7 @@ import random
 import numpy as np
 
 from ..random import global_generator
+from ..tree import flatten, map_structure
 from .worker_pool import AUTOTUNE, ordered_results, prefetched, resolve_workers
 
 INFINITE_CARDINALITY = -1
@@ -63,6 +64,7 @@ class Dataset:
     def __init__(self, make_iterator, cardinality=UNKNOWN_CARDINALITY):
         self._make_iterator = make_iterator
         self._cardinality = int(cardinality)
+        self._rows = None  # from_tensor_slices's arrays, which batch() slices directly
 
     # ------------------------------------------------------------- constructors
 
@@ -70,19 +72,21 @@ class Dataset:
     def from_tensor_slices(cls, tensors):
         """One element per row of ``tensors`` (an array, or a tuple/list/dict of arrays
         of equal length), as ``tf.data.Dataset.from_tensor_slices``."""
-        tensors = _map_structure(np.asarray, tensors)
-        lengths = {len(a) if a.ndim else None for a in _flatten(tensors)}
+        tensors = map_structure(np.asarray, tensors)
+        lengths = {len(a) if a.ndim else None for a in flatten(tensors)}
         if None in lengths or len(lengths) != 1:
             raise ValueError(f"from_tensor_slices needs arrays with the same first dimension; "
-                             f"received shapes {[a.shape for a in _flatten(tensors)]}.")
+                             f"received shapes {[a.shape for a in flatten(tensors)]}.")
         (length,) = lengths
-        return cls(lambda: (_map_structure(lambda a: a[i], tensors) for i in range(length)),
-                   length)
+        dataset = cls(lambda: (map_structure(lambda a: a[i], tensors) for i in range(length)),
+                      length)
+        dataset._rows = tensors
+        return dataset
 
     @classmethod
     def from_tensors(cls, tensors):
         """A dataset of one element, ``tensors`` itself."""
-        tensors = _map_structure(np.asarray, tensors)
+        tensors = map_structure(np.asarray, tensors)
         return cls(lambda: iter([tensors]), 1)
 
     @staticmethod
@@ -134,7 +138,21 @@ class Dataset:
         stacking is one numpy call per batch, so they change nothing here.
         """
         batch_size = _positive_int(batch_size, "batch_size")
+        if self._rows is not None:
+            # Slicing the arrays gives the same batches as stacking single rows, without a
+            # Python step per row: fit from from_tensor_slices(...).batch(64) ran at 0.68x
+            # the speed of fit on the arrays when stacking, 0.9x+ when slicing.
+            return self._sliced(batch_size, drop_remainder)
         return self._grouped(batch_size, drop_remainder, _stack)
+
+    def _sliced(self, batch_size, drop_remainder):
+        rows, n = self._rows, self._cardinality
+        stop = n - n % batch_size if drop_remainder else n
+
+        def batches():
+            for start in range(0, stop, batch_size):
+                yield map_structure(lambda a: a[start:start + batch_size], rows)
+        return Dataset(batches, -(-stop // batch_size))
 
     def _grouped(self, batch_size, drop_remainder, combine):
         """Consecutive groups of ``batch_size`` elements, each combined into one."""
@@ -174,10 +192,10 @@ class Dataset:
         """Split each element along its first axis into single elements."""
         def elements():
             for batch in self:
-                parts = _flatten(batch)
+                parts = flatten(batch)
                 size = len(parts[0])
                 for i in range(size):
-                    yield _map_structure(lambda a: a[i], batch)
+                    yield map_structure(lambda a: a[i], batch)
         return Dataset(elements, UNKNOWN_CARDINALITY if self._cardinality >= 0
                        else self._cardinality)
 
@@ -324,25 +342,6 @@ def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer; received {value!r}.")
     return int(value)
-
-
-def _flatten(structure):
-    """The arrays of an element, in a fixed order (dicts by sorted key)."""
-    if isinstance(structure, (tuple, list)):
-        return [a for item in structure for a in _flatten(item)]
-    if isinstance(structure, dict):
-        return [a for key in sorted(structure) for a in _flatten(structure[key])]
-    return [structure]
-
-
-def _map_structure(fn, structure):
-    if isinstance(structure, tuple):
-        return tuple(_map_structure(fn, item) for item in structure)
-    if isinstance(structure, list):
-        return [_map_structure(fn, item) for item in structure]
-    if isinstance(structure, dict):
-        return {key: _map_structure(fn, value) for key, value in structure.items()}
-    return fn(structure)
 
 
 def _stack(elements):

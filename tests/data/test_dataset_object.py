@@ -223,3 +223,16 @@ def test_padded_batch_pads_to_the_longest_or_to_fixed_shapes():
     assert x.tolist() == [[0, 1, -1, -1], [0, 1, 2, -1], [0, -1, -1, -1]]
     with pytest.raises(ValueError, match="does not fit the padded shape"):
         list(ds.padded_batch(3, padded_shapes=([2], [])))
+
+
+@pytest.mark.parametrize("drop_remainder", [False, True])
+def test_sliced_batches_equal_stacked_batches(drop_remainder):
+    x, y = np.arange(22).reshape(11, 2), {"w": np.arange(11.0)}
+    sliced = Dataset.from_tensor_slices((x, y)).batch(4, drop_remainder=drop_remainder)
+    stacked = Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a, b)).batch(
+        4, drop_remainder=drop_remainder)
+    got, want = list(sliced), list(stacked)
+    assert sliced.cardinality() == len(got) == len(want) == (2 if drop_remainder else 3)
+    for (gx, gy), (wx, wy) in zip(got, want):
+        np.testing.assert_array_equal(gx, wx)
+        np.testing.assert_array_equal(gy["w"], wy["w"])
