@@ -13,6 +13,7 @@ yields batches goes through ``BatchStream``, which follows Keras 3's epoch rules
 - each batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; a batch whose
   structure or per-sample shapes differ from the first one is refused, naming both.
 """
+import types
 import warnings
 
 import numpy as np
@@ -30,6 +31,15 @@ RAN_OUT_WARNING = ("Your input ran out of data; interrupting training. Make sure
 def is_batch_source(data):
     """Whether ``data`` yields batches itself (generator, iterator, PyDataset, Dataset)."""
     return isinstance(data, (PyDataset, Dataset)) or hasattr(data, "__next__")
+
+
+def source_kind(data):
+    """``"PyDataset"``, ``"Dataset"``, ``"generator"`` or ``"iterator"``, for messages."""
+    if isinstance(data, PyDataset):
+        return "PyDataset"
+    if isinstance(data, Dataset):
+        return "Dataset"
+    return "generator" if isinstance(data, types.GeneratorType) else "iterator"
 
 
 class BatchStream:
@@ -55,6 +65,7 @@ class BatchStream:
         self._seen = 0
         self._signature = None
         self.ran_out = False
+        self.needs_checks = True  # batches come from user code: checked one by one
 
     @property
     def num_batches(self):

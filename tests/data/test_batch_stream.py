@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from minikeras.models.data_adapters import BatchStream, is_batch_source
+from minikeras.models.data_adapters import BatchStream, is_batch_source, source_kind
 from minikeras.utils import PyDataset
 from minikeras.utils.dataset import Dataset
 
@@ -38,6 +38,8 @@ def test_what_counts_as_a_batch_source():
     assert is_batch_source(_gen(1)) and is_batch_source(iter([1]))
     assert is_batch_source(Counting(1)) and is_batch_source(Dataset.from_tensor_slices(np.ones(2)))
     assert not is_batch_source(np.ones(3)) and not is_batch_source([np.ones(3)])
+    assert [source_kind(s) for s in (_gen(1), iter([1]), Counting(1), Dataset.from_tensors(1))] \
+        == ["generator", "iterator", "PyDataset", "Dataset"]
 
 
 def test_generator_without_steps_is_one_pass_then_runs_out():
