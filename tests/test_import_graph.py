@@ -27,7 +27,7 @@ LAYERS = [
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
      "optimizers", "variables"},
     {"layers"},
-    {"saving", "callbacks", "utils", "datasets"},
+    {"saving", "callbacks", "utils", "datasets", "diagnostics"},
     {"models", "distribution"},
     {"__init__"},
 ]
