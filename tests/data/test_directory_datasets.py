@@ -272,3 +272,12 @@ def test_wav_sample_widths_and_channels(tmp_path):
         f.setnchannels(1), f.setsampwidth(3), f.setframerate(8000)
         f.writeframes((2**22).to_bytes(3, "little") + (-(2**23)).to_bytes(3, "little", signed=True))
     np.testing.assert_allclose(read_wav(tmp_path / "s24.wav")[:, 0], [0.5, -1.0])
+
+
+def test_explicit_labels_follow_sorted_file_order(image_tree):
+    # files in walk order: cats/c0, cats/c1, cats/c2, dogs/sub/d0, dogs/sub/d1
+    ds = image_dataset_from_directory(str(image_tree), labels=[1, 0, 1, 0, 0], shuffle=False,
+                                      image_size=(4, 6), verbose=False)
+    x, y = next(iter(ds))
+    assert ds.class_names == ["0", "1"] and y.tolist() == [1, 0, 1, 0, 0]
+    assert x[:, 0, 0, 0].tolist() == [10, 11, 12, 200, 201]
