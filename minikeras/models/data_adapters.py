@@ -1,7 +1,6 @@
-"""Batches for fit / evaluate / predict from generators, iterators, PyDatasets and Datasets.
-
-Arrays are batched by the trainer itself (``data.BatchPlan``); everything that already
-yields batches goes through ``BatchStream``, which follows Keras 3's epoch rules:
+"""Batches for fit / evaluate / predict: ``ArrayBatches`` slices in-memory arrays (rows
+chosen by ``data.BatchPlan``); ``BatchStream`` takes the batches of generators, iterators,
+PyDatasets and Datasets, following Keras 3's epoch rules:
 
 - an epoch is ``steps_per_epoch`` batches, or one pass over the data when that is None;
 - with ``steps_per_epoch`` the same iterator continues from epoch to epoch; a source of
@@ -21,6 +20,7 @@ import numpy as np
 from ..utils.dataset import INFINITE_CARDINALITY, Dataset
 from ..utils.model_utils import unpack_x_y_sample_weight
 from ..utils.py_dataset import PyDataset, epoch_batches
+from .data import take
 
 RAN_OUT_WARNING = ("Your input ran out of data; interrupting training. Make sure that your "
                    "dataset or generator can generate at least `steps_per_epoch * epochs` "
@@ -170,3 +170,26 @@ def _describe(signature):
         return f"array of shape (batch, {', '.join(map(str, sig[1]))})" if sig[1] else \
             "array of shape (batch,)"
     return "(" + ", ".join(part(s) for s in signature) + ")"
+
+
+class ArrayBatches:
+    """Epochs of ``(x, y, sample_weight)`` batches sliced from checked in-memory arrays.
+
+    The array counterpart of ``BatchStream``, so that fit / evaluate / predict run one loop
+    over either: ``plan`` (a ``data.BatchPlan``) says which rows make each batch.
+    """
+
+    needs_checks = False  # the arrays were checked once, as a whole
+    ran_out = False
+
+    def __init__(self, x, y, sample_weight, plan):
+        self.x, self.y, self.sample_weight, self.plan = x, y, sample_weight, plan
+
+    @property
+    def num_batches(self):
+        return self.plan.steps
+
+    def epoch(self):
+        """Yield one epoch of batches."""
+        for index in self.plan.epoch():
+            yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
