@@ -178,3 +178,21 @@ def test_image_directory_dataset_trains(tmp_path):
                   metrics=["accuracy"])
     history = model.fit(train, validation_data=val, epochs=15, verbose=0)
     assert history.history["accuracy"][-1] == 1.0 and history.history["val_accuracy"][-1] == 1.0
+
+
+def test_multi_input_batches_by_name_and_by_position():
+    keras.utils.set_random_seed(2)
+    a, b = keras.Input((4,), name="a"), keras.Input((2,), name="b")
+    out = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Concatenate()([a, b]))
+    model = keras.Model([a, b], out)
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    extra = np.ones((64, 2), "float32")
+    by_name = ((({"a": X[i:i + 16], "b": extra[i:i + 16]}, Y[i:i + 16]))
+               for i in range(0, 64, 16))
+    by_position = (([X[i:i + 16], extra[i:i + 16]], Y[i:i + 16]) for i in range(0, 64, 16))
+    arrays_loss = model.evaluate([X, extra], Y, batch_size=16, verbose=0)
+    assert model.evaluate(by_name, verbose=0) == pytest.approx(arrays_loss, rel=1e-6)
+    assert model.evaluate(by_position, verbose=0) == pytest.approx(arrays_loss, rel=1e-6)
+    history = model.fit(Dataset.from_tensor_slices(({"a": X, "b": extra}, Y)).batch(16),
+                        epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
