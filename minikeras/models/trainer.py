@@ -216,6 +216,10 @@ class Trainer:
                     if source.needs_checks:
                         xb, yb, swb = self._checked_data(xb, yb, swb, training=True)
                         if class_weight is not None:
+                            if swb is not None:
+                                raise ValueError("You cannot `class_weight` and `sample_weight` "
+                                                 "at the same time (the batches hold sample "
+                                                 "weights).")
                             swb = self._class_weights(yb, class_weight)
                     self.train_step(*group.shard((xb, yb, swb)))
                     cbs.on_train_batch_end(step, self._logs(group) if batch_logs else {})

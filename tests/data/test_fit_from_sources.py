@@ -196,3 +196,9 @@ def test_multi_input_batches_by_name_and_by_position():
     history = model.fit(Dataset.from_tensor_slices(({"a": X, "b": extra}, Y)).batch(16),
                         epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+def test_class_weight_beside_batches_with_sample_weights_is_refused():
+    weighted = ((X[i:i + 16], Y[i:i + 16], np.ones(16, "float32")) for i in range(0, 64, 16))
+    with pytest.raises(ValueError, match="class_weight` and `sample_weight"):
+        _model().fit(weighted, class_weight={0: 1.0, 1: 2.0}, verbose=0)
