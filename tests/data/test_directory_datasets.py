@@ -281,3 +281,11 @@ def test_explicit_labels_follow_sorted_file_order(image_tree):
     x, y = next(iter(ds))
     assert ds.class_names == ["0", "1"] and y.tolist() == [1, 0, 1, 0, 0]
     assert x[:, 0, 0, 0].tolist() == [10, 11, 12, 200, 201]
+
+
+def test_pillow_is_imported_only_when_an_image_is_read():
+    import subprocess
+    code = ("import sys, minikeras, minikeras.utils, minikeras.datasets\n"
+            "assert 'PIL' not in sys.modules, 'PIL imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
