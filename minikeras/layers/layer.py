@@ -255,19 +255,23 @@ class Layer:
 
         ``call_arguments`` (the call's other positional and keyword arguments) serve a
         ``build`` with several parameters: Keras's rule gives ``build(self, a_shape,
-        b_shape)`` the shapes of ``call``'s arguments ``a`` and ``b``.
+        b_shape)`` the shapes of ``call``'s arguments ``a`` and ``b``; a ``build`` with one
+        required parameter gets the first argument's shape.
         """
         if self.built:
             return
-        names = _build_parameters(self)
-        if len(names) <= 1:
+        names, required = _build_parameters(self)
+        call_names = _call_names(self)
+        named = len(names) > 1 and all(
+            name.endswith("_shape") and name[:-len("_shape")] in call_names for name in names)
+        if not named and len(required) <= 1:
             self.build(tuple(input_shape))
             self._build_input_shape = tuple(input_shape)
         else:
             rest, kwargs = call_arguments or ((), {})
             shapes = _call_shapes(self, input_shape, rest, kwargs)
             for name in names:
-                if not name.endswith("_shape") or name[:-len("_shape")] not in _call_names(self):
+                if not name.endswith("_shape") or name[:-len("_shape")] not in call_names:
                     raise ValueError(
                         f"For a `build()` method with more than one argument, all arguments "
                         f"should have a `_shape` suffix and match an argument from `call()`, "
@@ -520,10 +524,11 @@ def _auto_config(cls, args, kwargs):
 
 
 def _build_parameters(layer):
-    """The parameters of ``layer.build`` that take shapes (not *args / **kwargs)."""
+    """(names, names without a default) of ``layer.build``'s parameters (not *args, **kw)."""
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
              inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in inspect.signature(layer.build).parameters.values() if p.kind in kinds]
+    params = [p for p in inspect.signature(layer.build).parameters.values() if p.kind in kinds]
+    return [p.name for p in params], [p.name for p in params if p.default is p.empty]
 
 
 def _call_names(layer):

@@ -191,7 +191,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
         def zeros(value):
             if not isinstance(value, KerasTensor):
                 return value
-            tensor = convert_to_tensor(np.zeros((1,) + tuple(value.shape[1:]), dtype=value.dtype))
+            tensor = convert_to_tensor(
+                backend.placeholder_array((1,) + tuple(value.shape[1:]), value.dtype))
             if value._keras_mask is not None:  # so that layers passing masks on show it
                 tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
             return tensor
