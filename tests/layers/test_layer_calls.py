@@ -209,3 +209,13 @@ def test_a_build_with_parameters_not_named_after_call_is_refused():
 
     with pytest.raises(ValueError, match=r"`_shape` suffix.*argument `first`"):
         Bad()(A, B)
+
+
+def test_an_embedding_mask_reaches_a_recurrent_layer_in_a_sequential_model():
+    # Keras's masking guide: masked (padding) steps leave the LSTM state unchanged, so the
+    # padded sequence ends in the same state as the unpadded one
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                              layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
+    np.testing.assert_allclose(model(np.array([[5, 2, 7, 0, 0]])).numpy(),
+                               model(np.array([[5, 2, 7]])).numpy(), rtol=1e-6)
