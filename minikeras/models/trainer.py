@@ -248,7 +248,8 @@ class Trainer:
         logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
                 self._loss_trackers()}
         logs.update(self._compile_metrics.result())
-        logs.update((m.name, _as_number(m.result())) for m in self._attribute_metrics([]))
+        logs.update((m.name, _as_number(m.result()))
+                    for m in self._attribute_metrics([self._loss_tracker]))
         return dict(sorted(logs.items()))
 
     def _ordered(self, logs):
