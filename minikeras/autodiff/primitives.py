@@ -252,8 +252,10 @@ _install_operators()
 # --------------------------------------------------------------------------------------
 
 
-def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None):
-    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,).
+def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None,
+         activation=None):
+    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,),
+    then ``activation`` (None, "relu" or "tanh", fused).
 
     ``groups`` defaults to C // kernel.shape[-2]; padding is "valid", "same" or (1-D)
     "causal"; strides and dilation_rate are ints or one int per spatial axis.
@@ -274,7 +276,7 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
             f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
     fn = C.Conv(C.normalize_tuple(strides, rank, "strides"),
                 C.normalize_padding(padding, allow_causal=rank == 1),
-                C.normalize_tuple(dilation_rate, rank, "dilation_rate"), groups)
+                C.normalize_tuple(dilation_rate, rank, "dilation_rate"), groups, activation)
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)
 
 
