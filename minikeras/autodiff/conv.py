@@ -150,23 +150,21 @@ class Conv(Function):
         kernel, g = w.shape[:-2], self.groups
         cg, f = w.shape[-2], w.shape[-1]
         out, pads = _geometry(x.shape[1:-1], kernel, self.strides, self.dilation, self.padding)
-        xp = _pad(x, pads)
-        self.padded_shape, self.out, self.pads = xp.shape, out, pads
+        self.out, self.pads = out, pads
+        self.padded_shape = (x.shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)) + (x.shape[-1],)
         n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
-        win = _windows(xp, out, kernel, self.strides, self.dilation)  # (N, *out, *k, C)
         dtype = np.result_type(x.dtype, w.dtype)
         if g == 1:
             y = np.empty((m, f), dtype)
             wmat = w.reshape(kc, f)
-            self.win = win
             self.cols = None
-            for rows, cols in _im2col_chunks(self, win, dtype):
+            for rows, cols in _im2col_chunks(self, x, kernel, dtype):
                 np.matmul(cols, wmat, out=y[rows])                     # (M, K*C) @ (K*C, F)
                 _bias_activation(y[rows], b, self.activation)
-            if self.cols is not None:
-                self.win = None                       # the kept cols replace the padded input
         else:
+            win = _windows(_pad(x, pads), out, kernel, self.strides, self.dilation)
             win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)
             self.cols = win.reshape(g, m, kc)
             y = (self.cols @ self._grouped(w)).transpose(1, 0, 2).reshape(m, f)  # batched GEMM
@@ -210,7 +208,8 @@ class Conv(Function):
         if self.cols is not None:
             return np.dot(self.cols.T, g2)
         gw = np.zeros((kc, f), g2.dtype)
-        for rows, cols in _im2col_chunks(None, self.win, g2.dtype):
+        x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
+        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, self):
             gw += np.dot(cols.T, g2[rows])
         return gw
 
@@ -218,30 +217,53 @@ class Conv(Function):
 IM2COL_BYTES = 32 * 2 ** 20   # largest im2col matrix built at once (the batch is chunked)
 
 
-def _im2col_chunks(owner, win, dtype):
-    """Yield (row slice, im2col matrix) over batch chunks of ``win`` (N, *out, *k, C).
+def _im2col_chunks(owner, x, kernel, dtype, conv=None):
+    """Yield (row slice, im2col matrix) over batch chunks of x (N, *spatial, C).
 
     Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
-    one). When the whole batch fits and ``owner`` is given, the one matrix is kept as
-    ``owner.cols`` (held until the owner is collected) for the kernel gradient; otherwise
-    one scratch buffer is reused for every chunk and given back at the end.
+    one), built from that chunk alone (padded into a scratch array, viewed as its windows,
+    copied once), so neither the matrix nor the padded input is ever made for a batch
+    larger than that. When the whole batch fits and ``owner`` is given, the one matrix is
+    kept as ``owner.cols`` (held until the owner is collected) for the kernel gradient;
+    otherwise one scratch buffer serves every chunk. ``conv`` (default ``owner``) gives the
+    geometry: out, pads, strides, dilation.
     """
-    n = win.shape[0]
-    per = math.prod(win.shape[1:1 + (win.ndim - 2) // 2])         # output positions/sample
-    kc = math.prod(win.shape[1 + (win.ndim - 2) // 2:])
+    conv = conv or owner
+    n, per = x.shape[0], math.prod(conv.out)
+    kc = math.prod(kernel) * x.shape[-1]
     step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
-    if step >= n and owner is not None:
-        owner.cols = scratch.hold(owner, (n * per, kc), dtype)
-        np.copyto(owner.cols.reshape(win.shape), win)              # the one im2col copy
-        yield slice(0, n * per), owner.cols
-        return
-    buf = scratch.take((min(step, n) * per, kc), dtype)
+    whole = step >= n and owner is not None
+    step = min(step, n)
+    padded = None
+    if any(lo or hi for lo, hi in conv.pads):
+        padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
+    if whole:
+        owner.cols = buf = scratch.hold(owner, (n * per, kc), dtype)
+    else:
+        buf = scratch.take((step * per, kc), dtype)
     for start in range(0, n, step):
         stop = min(start + step, n)
+        part = x[start:stop]
+        if padded is not None:
+            part = _pad_into(part, conv.pads, padded[:stop - start])
+        win = _windows(part, conv.out, kernel, conv.strides, conv.dilation)
         cols = buf[:(stop - start) * per]
-        np.copyto(cols.reshape(win[start:stop].shape), win[start:stop])
+        np.copyto(cols.reshape(win.shape), win)                    # the im2col copy
         yield slice(start * per, stop * per), cols
-    scratch.give_back(buf)
+    if padded is not None:
+        scratch.give_back(padded)
+    if not whole:
+        scratch.give_back(buf)
+
+
+def _pad_into(x, pads, out):
+    """out (N, *padded, C) = x zero-padded on the spatial axes (only the borders are zeroed)."""
+    for axis, (lo, hi) in enumerate(pads, start=1):
+        edge = (slice(None),) * axis
+        out[edge + (slice(0, lo),)] = 0
+        out[edge + (slice(out.shape[axis] - hi, None),)] = 0
+    out[_interior(x.shape, pads)] = x
+    return out
 
 
 def _bias_activation(y, b, activation):
