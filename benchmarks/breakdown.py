@@ -1,4 +1,4 @@
-"""Workload 4: where a minikeras training step goes, on the workload-1 MLP.
+"""Workload 4: where a minikeras training step goes, on the workload-1 MLP (or the CNN).
 
 Method: the pieces ``Trainer.train_step`` is made of are wrapped with ``perf_counter``
 timers (no profiler, so Python-heavy parts are not inflated), then one epoch is fitted
@@ -14,7 +14,8 @@ timers (no profiler, so Python-heavy parts are not inflated), then one epoch is 
 A piece whose hook is missing in the current code is reported as ``None`` and lands in
 "other". The same split is measured for the PyTorch loop (timers between its statements).
 
-Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0]
+Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0|cnn]
+(``cnn`` is cnn.py's mnist_convnet.)
 """
 import argparse
 import functools
@@ -93,10 +94,16 @@ WORKLOADS = {
     "mlp": (10240, FEATURES, (512, 512), CLASSES, 0.2, BATCH),
     "overhead": (4096, 32, (32,) * 9, 10, None, 32),
     "overhead0": (4096, 32, (), 10, None, 32),
+    "cnn": None,  # cnn.py's mnist_convnet
 }
 
 
 def _pair(workload, samples=None):
+    if workload == "cnn":
+        import cnn
+        x, y = cnn.image_data("mnist_convnet", samples or cnn.NETS["mnist_convnet"]["samples"])
+        kmodel, trainer, _ = cnn.build_pair("mnist_convnet", x, y)
+        return kmodel, trainer, x, y, cnn.NETS["mnist_convnet"]["batch"]
     n, features, hidden, classes, dropout, batch = WORKLOADS[workload]
     n = samples or n
     x, y = classification_data(n, features, classes)

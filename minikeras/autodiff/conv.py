@@ -3,11 +3,14 @@ batch normalization: primitives with their VJPs (channels_last, any number of sp
 
 Convolution is im2col + one GEMM: the padded input is viewed (no copy) as its
 windows, shape (N, *out, *kernel, C), copied once into a (N*out, kernel*C)
-matrix and multiplied by the kernel reshaped to (kernel*C, filters). Backward
-is one GEMM for the kernel and, for the input, a col2im scatter-add that loops
-over the kernel offsets (kernel-size iterations: one small GEMM each, added into
-a strided slice; this never materializes the (N*out, kernel*C) column gradient,
-which measured 2x faster at 32 channels).
+matrix and multiplied by the kernel reshaped to (kernel*C, filters). The matrix
+is built per batch chunk of at most ``IM2COL_BYTES`` (each chunk padded on its
+own), so its size never grows with the batch. Backward is one GEMM for the kernel
+(on the kept matrix, or chunk by chunk when it was too large to keep) and, for the
+input, a col2im scatter-add that loops over the kernel offsets (kernel-size
+iterations: one small GEMM each, added into a strided slice; this never
+materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
+32 channels). Large temporaries come from ``scratch`` and are reused across steps.
 
 Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is

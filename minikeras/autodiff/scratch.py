@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-FREE_LIMIT_BYTES = 128 * 2 ** 20
+FREE_LIMIT_BYTES = 64 * 2 ** 20
 
 _free = OrderedDict()    # (shape, dtype) -> list of free arrays, least recently released first
 _free_bytes = [0]
