@@ -1,7 +1,12 @@
 """Global numeric settings and the array module.
 
-Every piece of math in minikeras reaches the array library through ``xp`` so
-that a GPU array module can replace numpy in one place later.
+``xp`` is the array module minikeras computes with: numpy. It is a seam, not yet a
+switch. The losses, metrics, optimizers, activations, constraints and regularizers
+reach numpy through ``backend.xp``; the autodiff core (``Tensor.data`` is a
+``numpy.ndarray`` and every primitive's forward and backward call numpy), most of
+``ops``, the layers, saving and the data adapters call numpy directly. Assigning another
+module to ``xp`` would therefore not move training to it: routing the autodiff
+primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
 import numpy as np
 

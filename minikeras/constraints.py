@@ -4,27 +4,15 @@ The optimizer calls ``new_value = constraint(variable.value)`` on the numpy arra
 and assigns the result; a constraint returns a new array of the same shape and
 dtype and builds no graph. Names are resolved only through ``CONSTRAINTS``.
 """
-import math
 import numbers
 
 from . import backend
+from .arguments import check_number
 from .autodiff.tensor import Tensor
 from .registry import Registry
 
 CONSTRAINTS = Registry("constraint")
 _MODULE = "keras.constraints"
-
-
-def _check_number(value, name, who, minimum=None, maximum=None):
-    """``value`` as a python number, if finite and within [minimum, maximum]."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(float(value))):
-        raise ValueError(f"{who}: argument `{name}` must be a finite number. "
-                         f"Received: {name}={value!r}")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        span = f"in [{minimum}, {maximum}]" if maximum is not None else f">= {minimum}"
-        raise ValueError(f"{who}: argument `{name}` must be {span}. Received: {name}={value!r}")
-    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def _check_axis(axis, who):
@@ -92,7 +80,7 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value=2, axis=0):
-        self.max_value = _check_number(max_value, "max_value", "MaxNorm", minimum=0)
+        self.max_value = check_number("MaxNorm", "max_value", max_value, low=0)
         self.axis = _check_axis(axis, "MaxNorm")
 
     def __call__(self, w):
@@ -159,10 +147,10 @@ class MinMaxNorm(Constraint):
     """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
-        self.min_value = _check_number(min_value, "min_value", "MinMaxNorm", minimum=0)
-        self.max_value = _check_number(max_value, "max_value", "MinMaxNorm",
-                                       minimum=self.min_value)
-        self.rate = _check_number(rate, "rate", "MinMaxNorm", minimum=0, maximum=1)
+        self.min_value = check_number("MinMaxNorm", "min_value", min_value, low=0)
+        self.max_value = check_number("MinMaxNorm", "max_value", max_value,
+                                      low=self.min_value)
+        self.rate = check_number("MinMaxNorm", "rate", rate, low=0, high=1)
         self.axis = _check_axis(axis, "MinMaxNorm")
 
     def __call__(self, w):

@@ -4,24 +4,13 @@ A regularizer is called on a weight (a Variable, Tensor or array) and returns a
 scalar Tensor built from ``minikeras.ops``, so its gradient flows to the weight.
 Names are resolved only through ``REGULARIZERS``.
 """
-import math
-import numbers
 
 from . import backend, ops
+from .arguments import check_number
 from .registry import Registry
 
 REGULARIZERS = Registry("regularizer")
 _MODULE = "keras.regularizers"
-
-
-def _check_factor(value, name):
-    """``value`` as a float, if it is a non-negative finite number (else a ValueError)."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(float(value)) or value < 0):
-        raise ValueError(
-            f"Invalid value for argument {name}: expected a non-negative finite number. "
-            f"Received: {name}={value!r}")
-    return float(value)
 
 
 def _zero_like(x):
@@ -74,7 +63,7 @@ class L1(Regularizer):
     """
 
     def __init__(self, l1=0.01):
-        self.l1 = _check_factor(0.01 if l1 is None else l1, "l1")
+        self.l1 = float(check_number("L1", "l1", 0.01 if l1 is None else l1, low=0))
 
     def __call__(self, x):
         return ops.multiply(self.l1, ops.sum(ops.abs(x)))
@@ -95,7 +84,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, l2=0.01):
-        self.l2 = _check_factor(0.01 if l2 is None else l2, "l2")
+        self.l2 = float(check_number("L2", "l2", 0.01 if l2 is None else l2, low=0))
 
     def __call__(self, x):
         return ops.multiply(self.l2, ops.sum(ops.square(x)))
@@ -120,8 +109,8 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = _check_factor(0.0 if l1 is None else l1, "l1")
-        self.l2 = _check_factor(0.0 if l2 is None else l2, "l2")
+        self.l1 = float(check_number("L1L2", "l1", 0.0 if l1 is None else l1, low=0))
+        self.l2 = float(check_number("L1L2", "l2", 0.0 if l2 is None else l2, low=0))
 
     def __call__(self, x):
         x = ops.convert_to_tensor(x)
@@ -163,7 +152,7 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = _check_factor(factor, "factor")
+        self.factor = float(check_number("OrthogonalRegularizer", "factor", factor, low=0))
         if mode not in ("rows", "columns"):
             raise ValueError(
                 "Invalid value for argument `mode`. Expected one of {'rows', 'columns'}. "

@@ -4,14 +4,26 @@ import re
 
 import pytest
 
+from tests.optional_extras import require_module, require_program
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+# A page whose examples need optional extras says so: <!-- extras: tensorboard plot -->
+EXTRAS = re.compile(r"^<!-- extras: (.*?) -->$", re.M)
+# The module that proves each extra is installed.
+EXTRA_MODULES = {"tensorboard": "tensorboard", "plot": "pydot", "examples": "matplotlib"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_code_blocks_run(page, tmp_path, monkeypatch):
-    blocks = BLOCK.findall(page.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    for extras in EXTRAS.findall(text):
+        for extra in extras.split():
+            require_module(EXTRA_MODULES[extra], extra)
+            if extra == "plot":  # pydot draws through Graphviz's `dot` program
+                require_program("dot", "install Graphviz: apt-get install graphviz")
+    blocks = BLOCK.findall(text)
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs__"}
     for block in blocks:

@@ -1,5 +1,5 @@
-"""Convolution, transposed convolution, max/average pooling and a fused training-mode
-batch normalization: primitives with their VJPs (channels_last, any number of spatial dims).
+"""Convolution, transposed convolution and max/average pooling: primitives with their VJPs
+(channels_last, any number of spatial dims), each callable right under its Function class.
 
 Convolution is im2col + one GEMM: the padded input is viewed (no copy) as its
 windows, shape (N, *out, *kernel, C), copied once into a (N*out, kernel*C)
@@ -24,7 +24,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import scratch
-from .function import Function
+from .function import Function, primitive
+from .tensor import as_tensor
 
 # --------------------------------------------------------------------------------------
 # Shape arithmetic (pure python, also used by the layers' compute_output_shape)
@@ -217,6 +218,35 @@ class Conv(Function):
         return gw
 
 
+@primitive
+def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None,
+         activation=None):
+    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,),
+    then ``activation`` (None, "relu" or "tanh", fused).
+
+    ``groups`` defaults to C // kernel.shape[-2]; padding is "valid", "same" or (1-D)
+    "causal"; strides and dilation_rate are ints or one int per spatial axis.
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    rank = kernel.ndim - 2
+    if rank < 1 or x.ndim != rank + 2:
+        raise ValueError(
+            f"conv expects inputs of rank {kernel.ndim} (batch, *spatial, channels) for a kernel "
+            f"of shape {kernel.shape} (*kernel_size, in_channels/groups, filters). Received "
+            f"inputs of shape {x.shape}.")
+    if groups is None:
+        groups = x.shape[-1] // kernel.shape[-2] if kernel.shape[-2] else 0
+    if groups < 1 or x.shape[-1] != groups * kernel.shape[-2] or kernel.shape[-1] % groups:
+        raise ValueError(
+            f"conv: input channels ({x.shape[-1]}) must equal groups ({groups}) x the kernel's "
+            f"input channels ({kernel.shape[-2]}), and filters ({kernel.shape[-1]}) must be "
+            f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
+    fn = Conv(normalize_tuple(strides, rank, "strides"),
+              normalize_padding(padding, allow_causal=rank == 1),
+              normalize_tuple(dilation_rate, rank, "dilation_rate"), groups, activation)
+    return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
 IM2COL_BYTES = 32 * 2 ** 20   # largest im2col matrix built at once (the batch is chunked)
 
 
@@ -385,6 +415,33 @@ class ConvTranspose(Function):
         return gx, gw, np.ones(len(g2), g2.dtype) @ g2
 
 
+@primitive
+def conv_transpose(x, kernel, bias=None, strides=1, padding="valid", output_padding=None,
+                   dilation_rate=1):
+    """N-D transposed convolution of x (N, *spatial, C) with kernel (*k, F, C), plus bias (F,).
+
+    The adjoint of ``conv`` w.r.t. its input; output sizes follow Keras's rule (see
+    ``conv.transpose_output_length``); output_padding (one int per axis) must be < strides.
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    rank = kernel.ndim - 2
+    if rank < 1 or x.ndim != rank + 2 or x.shape[-1] != kernel.shape[-1]:
+        raise ValueError(
+            f"conv_transpose expects inputs (batch, *spatial, channels) of rank {kernel.ndim} "
+            f"whose channels match the kernel's last axis (kernel shape (*kernel_size, filters, "
+            f"in_channels) = {kernel.shape}). Received inputs of shape {x.shape}.")
+    strides = normalize_tuple(strides, rank, "strides")
+    if output_padding is not None:
+        output_padding = normalize_tuple(output_padding, rank, "output_padding",
+                                         allow_zero=True)
+        if any(p >= s for p, s in zip(output_padding, strides)):
+            raise ValueError(f"Strides {strides} must be greater than output padding "
+                             f"{output_padding}.")
+    fn = ConvTranspose(strides, normalize_padding(padding),
+                       normalize_tuple(dilation_rate, rank, "dilation_rate"), output_padding)
+    return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
 # --------------------------------------------------------------------------------------
 # Pooling
 # --------------------------------------------------------------------------------------
@@ -452,6 +509,24 @@ class MaxPool(_Pool):
         return (gxp[_interior(self.inputs[0].shape, self.pads)],)
 
 
+def _pool(cls, x, pool_size, strides, padding):
+    x = as_tensor(x)
+    rank = x.ndim - 2
+    if rank < 1:
+        raise ValueError(f"Pooling expects inputs of rank >= 3 (batch, *spatial, channels). "
+                         f"Received inputs of shape {x.shape}.")
+    pool_size = normalize_tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else normalize_tuple(strides, rank, "strides")
+    padding = normalize_padding(padding)
+    return cls(pool_size, strides, padding)(x)
+
+
+@primitive
+def max_pool(x, pool_size, strides=None, padding="valid"):
+    """Max over windows of x (N, *spatial, C); strides default to pool_size."""
+    return _pool(MaxPool, x, pool_size, strides, padding)
+
+
 class AvgPool(_Pool):
     """Mean over each window, counting only real (unpadded) elements, as TF/JAX do."""
 
@@ -487,51 +562,7 @@ class AvgPool(_Pool):
         return (gxp[_interior(self.inputs[0].shape, self.pads)],)
 
 
-# --------------------------------------------------------------------------------------
-# Batch normalization (training mode), fused
-# --------------------------------------------------------------------------------------
-
-
-class BatchNormTraining(Function):
-    """Normalize x over every axis but the last with the batch statistics, then scale and shift.
-
-    Formula: ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta``, mean and biased var
-    over all axes but the last. With xhat = (x - mean) / sqrt(var + eps) and n the count,
-    d/dx = gamma / sqrt(var + eps) * (gy - (sum(gy) + xhat * sum(gy * xhat)) / n),
-    d/dgamma = sum(gy * xhat), d/dbeta = sum(gy). The batch statistics are kept on
-    ``self.mean`` and ``self.var`` (for the moving averages; they carry no gradient).
-    Sums over the batch are BLAS matrix-vector products.
-    """
-
-    def __init__(self, epsilon):
-        self.epsilon = epsilon
-
-    def forward(self, x, gamma, beta):
-        x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
-        weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
-        self.mean = weights @ x2
-        xhat = x2 - self.mean
-        self.var = weights @ np.square(xhat)
-        self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        xhat *= self.inv
-        self.xhat = xhat
-        y = xhat * gamma
-        y += beta
-        return y.reshape(x.shape)
-
-    def backward(self, gy):
-        x, gamma = self.inputs[0], self.inputs[1]
-        g2 = gy.reshape(-1, gy.shape[-1])
-        n = len(g2)
-        ones = np.ones(n, gy.dtype)
-        gbeta = ones @ g2
-        t = g2 * self.xhat
-        ggamma = ones @ t
-        gx = None
-        if x.requires_grad:
-            np.multiply(self.xhat, ggamma / n, out=t)                  # reuse t as gx
-            t += gbeta / n
-            np.subtract(g2, t, out=t)
-            t *= gamma.data * self.inv
-            gx = t.reshape(x.shape)
-        return gx, ggamma, gbeta
+@primitive
+def average_pool(x, pool_size, strides=None, padding="valid"):
+    """Mean over windows of x (N, *spatial, C), counting only unpadded elements."""
+    return _pool(AvgPool, x, pool_size, strides, padding)

@@ -1,7 +1,27 @@
-"""Elementwise primitives: broadcasting binary ops and unary math, each VJP under its forward."""
+"""Elementwise primitives: broadcasting binary ops and unary math.
+
+Each Function subclass has its VJP under its forward and its callable right under it,
+registered in ``PRIMITIVES`` by ``@primitive``.
+"""
 import numpy as np
 
-from .function import Function, unbroadcast
+from .function import Function, primitive, unbroadcast
+from .tensor import Tensor, as_tensor
+
+
+def operands(a, b):
+    """Tensors for a binary op; a python number takes the dtype of the other operand."""
+    if not isinstance(a, (Tensor, np.ndarray, np.generic)) and isinstance(b, (Tensor, np.ndarray)):
+        return as_tensor(np.asarray(a, dtype=_float_like(b))), b
+    if not isinstance(b, (Tensor, np.ndarray, np.generic)) and isinstance(a, (Tensor, np.ndarray)):
+        return a, as_tensor(np.asarray(b, dtype=_float_like(a)))
+    return a, b
+
+
+def _float_like(x):
+    dtype = x.dtype
+    return dtype if np.issubdtype(dtype, np.floating) else None
+
 
 # --------------------------------------------------------------------------------------
 # Elementwise binary (broadcasting; gradients are summed back to each input's shape)
@@ -17,6 +37,12 @@ class Add(Function):
         return unbroadcast(gy, a.shape), unbroadcast(gy, b.shape)
 
 
+@primitive
+def add(a, b):
+    a, b = operands(a, b)
+    return Add()(a, b)
+
+
 class Subtract(Function):
     def forward(self, a, b):
         return a - b
@@ -24,6 +50,12 @@ class Subtract(Function):
     def backward(self, gy):
         a, b = self.inputs
         return unbroadcast(gy, a.shape), unbroadcast(-gy, b.shape)
+
+
+@primitive
+def subtract(a, b):
+    a, b = operands(a, b)
+    return Subtract()(a, b)
 
 
 class Multiply(Function):
@@ -36,6 +68,12 @@ class Multiply(Function):
                 unbroadcast(gy * a.data, b.shape) if b.requires_grad else None)
 
 
+@primitive
+def multiply(a, b):
+    a, b = operands(a, b)
+    return Multiply()(a, b)
+
+
 class Divide(Function):
     def forward(self, a, b):
         return a / b
@@ -45,6 +83,12 @@ class Divide(Function):
         ga = gy / b.data
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
                 unbroadcast(-ga * a.data / b.data, b.shape) if b.requires_grad else None)
+
+
+@primitive
+def divide(a, b):
+    a, b = operands(a, b)
+    return Divide()(a, b)
 
 
 class Power(Function):
@@ -64,6 +108,12 @@ class Power(Function):
         return (None if ga is None else unbroadcast(ga, a.shape)), gb
 
 
+@primitive
+def power(a, b):
+    a, b = operands(a, b)
+    return Power()(a, b)
+
+
 class Maximum(Function):
     """max(a, b); the gradient goes to ``a`` where a >= b."""
 
@@ -78,6 +128,12 @@ class Maximum(Function):
                 unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
 
 
+@primitive
+def maximum(a, b):
+    a, b = operands(a, b)
+    return Maximum()(a, b)
+
+
 class Minimum(Function):
     """min(a, b); the gradient goes to ``a`` where a <= b."""
 
@@ -90,6 +146,12 @@ class Minimum(Function):
         zero = np.zeros((), gy.dtype)
         return (unbroadcast(np.where(self.mask, gy, zero), a.shape) if a.requires_grad else None,
                 unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
+
+
+@primitive
+def minimum(a, b):
+    a, b = operands(a, b)
+    return Minimum()(a, b)
 
 
 class Where(Function):
@@ -107,6 +169,12 @@ class Where(Function):
                 unbroadcast(np.where(self.cond, zero, gy), b.shape) if b.requires_grad else None)
 
 
+@primitive
+def where(condition, x1, x2):
+    x1, x2 = operands(x1, x2)
+    return Where()(condition, x1, x2)
+
+
 # --------------------------------------------------------------------------------------
 # Elementwise unary
 # --------------------------------------------------------------------------------------
@@ -120,6 +188,11 @@ class Negative(Function):
         return (-gy,)
 
 
+@primitive
+def negative(x):
+    return Negative()(x)
+
+
 class Exp(Function):
     def forward(self, x):
         self.y = np.exp(x)
@@ -127,6 +200,11 @@ class Exp(Function):
 
     def backward(self, gy):
         return (gy * self.y,)
+
+
+@primitive
+def exp(x):
+    return Exp()(x)
 
 
 class Log(Function):
@@ -137,12 +215,22 @@ class Log(Function):
         return (gy / self.inputs[0].data,)
 
 
+@primitive
+def log(x):
+    return Log()(x)
+
+
 class Log1p(Function):
     def forward(self, x):
         return np.log1p(x)
 
     def backward(self, gy):
         return (gy / (1 + self.inputs[0].data),)
+
+
+@primitive
+def log1p(x):
+    return Log1p()(x)
 
 
 class Sqrt(Function):
@@ -154,12 +242,22 @@ class Sqrt(Function):
         return (gy / (2 * self.y),)
 
 
+@primitive
+def sqrt(x):
+    return Sqrt()(x)
+
+
 class Square(Function):
     def forward(self, x):
         return np.square(x)
 
     def backward(self, gy):
         return (gy * 2 * self.inputs[0].data,)
+
+
+@primitive
+def square(x):
+    return Square()(x)
 
 
 class Abs(Function):
@@ -170,6 +268,11 @@ class Abs(Function):
         return (gy * np.sign(self.inputs[0].data),)
 
 
+@primitive
+def abs(x):  # noqa: A001 - mirrors numpy / keras.ops naming
+    return Abs()(x)
+
+
 class Sign(Function):
     """sign(x); its derivative is zero almost everywhere."""
 
@@ -178,6 +281,11 @@ class Sign(Function):
 
     def backward(self, gy):
         return (np.zeros_like(gy),)
+
+
+@primitive
+def sign(x):
+    return Sign()(x)
 
 
 class Clip(Function):
@@ -195,6 +303,11 @@ class Clip(Function):
         return (np.where(inside, gy, np.zeros((), gy.dtype)),)
 
 
+@primitive
+def clip(x, x_min, x_max):
+    return Clip(x_min, x_max)(x)
+
+
 class Tanh(Function):
     def forward(self, x):
         self.y = np.tanh(x)
@@ -202,6 +315,11 @@ class Tanh(Function):
 
     def backward(self, gy):
         return (gy * (1 - self.y * self.y),)
+
+
+@primitive
+def tanh(x):
+    return Tanh()(x)
 
 
 class Sigmoid(Function):
@@ -216,6 +334,11 @@ class Sigmoid(Function):
         return (gy * self.y * (1 - self.y),)
 
 
+@primitive
+def sigmoid(x):
+    return Sigmoid()(x)
+
+
 class Relu(Function):
     def forward(self, x):
         self.mask = x > 0
@@ -223,6 +346,11 @@ class Relu(Function):
 
     def backward(self, gy):
         return (gy * self.mask,)
+
+
+@primitive
+def relu(x):
+    return Relu()(x)
 
 
 class Softplus(Function):
@@ -235,15 +363,25 @@ class Softplus(Function):
         return (gy * Sigmoid().forward(self.inputs[0].data),)
 
 
+@primitive
+def softplus(x):
+    return Softplus()(x)
+
+
 class Erf(Function):
     """The error function; derivative 2/sqrt(pi) exp(-x^2)."""
 
     def forward(self, x):
-        return erf(x)
+        return erf_values(x)
 
     def backward(self, gy):
         x = self.inputs[0].data
         return (gy * (2 / np.sqrt(np.pi)) * np.exp(-x * x),)
+
+
+@primitive
+def erf(x):
+    return Erf()(x)
 
 
 class Sin(Function):
@@ -256,6 +394,11 @@ class Sin(Function):
         return (gy * np.cos(self.inputs[0].data),)
 
 
+@primitive
+def sin(x):
+    return Sin()(x)
+
+
 class Cos(Function):
     """cos(x); derivative -sin(x)."""
 
@@ -264,6 +407,11 @@ class Cos(Function):
 
     def backward(self, gy):
         return (-gy * np.sin(self.inputs[0].data),)
+
+
+@primitive
+def cos(x):
+    return Cos()(x)
 
 
 class Arctan(Function):
@@ -277,6 +425,11 @@ class Arctan(Function):
         return (gy / (1 + x * x),)
 
 
+@primitive
+def arctan(x):
+    return Arctan()(x)
+
+
 class Cast(Function):
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -288,7 +441,12 @@ class Cast(Function):
         return (gy.astype(self.inputs[0].dtype, copy=False),)
 
 
-def erf(x):
+@primitive
+def cast(x, dtype):
+    return Cast(dtype)(x)
+
+
+def erf_values(x):
     """erf(x) to float64 accuracy using numpy only.
 
     For |x| < 2.5 a Maclaurin series (alternating terms, enough of them for
@@ -321,4 +479,3 @@ def _erfc_continued_fraction(z):
     for k in range(60, 0, -1):
         frac = z + (k / 2) / frac
     return np.exp(-z * z) / np.sqrt(np.pi) / frac
-

@@ -1,13 +1,24 @@
-"""The Function base: one differentiable operation on raw arrays.
+"""The Function base (one differentiable operation on raw arrays) and the primitive table.
 
 A subclass implements ``forward(*arrays) -> array`` and
 ``backward(grad_output) -> tuple of input grads`` (``None`` for an input that
-gets no gradient). It keeps on ``self`` whatever backward needs.
+gets no gradient). It keeps on ``self`` whatever backward needs. Its callable form
+(tensors in, tensor out) is written right under it and decorated with ``@primitive``,
+which lists it in ``PRIMITIVES``: the table the gradient check runs over.
 """
 import numpy as np
 
 from . import grad_mode
 from .tensor import Tensor, as_tensor
+
+
+PRIMITIVES = {}  # name -> callable form of every primitive, filled by @primitive
+
+
+def primitive(fn):
+    """Register ``fn``, the callable form of a Function subclass, in ``PRIMITIVES``."""
+    PRIMITIVES[fn.__name__] = fn
+    return fn
 
 
 class Function:

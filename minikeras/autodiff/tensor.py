@@ -16,12 +16,20 @@ class Tensor:
         creator: the Function that produced this tensor, or None for a leaf.
         generation: depth in the graph; backward runs from high to low.
         requires_grad: whether gradients flow to this tensor.
+
+    Side channels (information that travels with a value but is not part of it) have
+    named slots here, never global tables:
+
         logits: for a probability output (softmax / sigmoid), the tensor of logits it
-            was computed from, so a crossentropy can use the stable logits formula.
+            was computed from, so a crossentropy can use the stable logits formula
+            (set by ``keras.activations``; read by ``losses/crossentropy.py``).
+        mask: a boolean array, True where the value counts: entries of a loss to leave
+            out of its average (``ignore_class``), or the timesteps of a sequence to
+            skip. Keras's spelling ``tensor._keras_mask`` reads and writes the same slot.
     """
 
     __slots__ = ("data", "grad", "creator", "generation", "requires_grad", "name", "logits",
-                 "__weakref__")
+                 "mask", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -32,6 +40,16 @@ class Tensor:
         self.requires_grad = requires_grad
         self.name = name
         self.logits = None
+        self.mask = None
+
+    @property
+    def _keras_mask(self):
+        """Keras's name for :attr:`mask`."""
+        return self.mask
+
+    @_keras_mask.setter
+    def _keras_mask(self, value):
+        self.mask = value
 
     # ---- array-like surface -------------------------------------------------------
     @property

@@ -2,10 +2,12 @@
 from .callback import CALLBACKS, Callback, CallbackList, History, ProgbarLogger
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
+from .lambda_callback import LambdaCallback
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
-from .misc import LambdaCallback, SwapEMAWeights, TerminateOnNaN
 from .model_checkpoint import ModelCheckpoint
+from .swap_ema_weights import SwapEMAWeights
 from .tensorboard import TensorBoard
+from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",

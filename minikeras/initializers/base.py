@@ -53,23 +53,6 @@ def compute_fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-def check_number(value, name, who, minimum=None, strict=False):
-    """Return ``value`` as a python float after checking it is a finite real number.
-
-    ``minimum`` (with ``strict`` for ``>``) adds a lower bound. The ValueError names
-    the class, the argument and the value received.
-    """
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(float(value))):
-        raise ValueError(
-            f"{who}: argument `{name}` must be a finite number. Received: {name}={value!r}")
-    value = float(value)
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        bound = f"> {minimum}" if strict else f">= {minimum}"
-        raise ValueError(f"{who}: argument `{name}` must be {bound}. Received: {name}={value!r}")
-    return value
-
-
 def float_dtype(dtype, who):
     """The dtype name for a random draw: ``floatx()`` by default, and it must be a float."""
     name = backend.standardize_dtype(dtype)
@@ -95,15 +78,6 @@ def truncated_standard_normal(rng, shape):
         z[outside] = rng.standard_normal(int(outside.sum()))
         outside = xp.abs(z) > 2.0
     return z
-
-
-def plain(value):
-    """A python value for a config: numpy scalars become numbers, arrays nested lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 @INITIALIZERS.register("Initializer", "initializer")

@@ -2,8 +2,9 @@
 import numpy as np
 
 from .. import backend
+from ..arguments import check_number, plain
 from ..autodiff.tensor import Tensor
-from .base import INITIALIZERS, Initializer, check_number, plain, standardize_shape
+from .base import INITIALIZERS, Initializer, standardize_shape
 
 
 @INITIALIZERS.register("Zeros", "zeros", "zero")
@@ -88,7 +89,7 @@ class Identity(Initializer):
     """
 
     def __init__(self, gain=1.0):
-        self.gain = check_number(gain, "gain", "Identity")
+        self.gain = float(check_number("Identity", "gain", gain))
 
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "Identity")

@@ -2,7 +2,8 @@
 import math
 
 from .. import backend
-from .base import (INITIALIZERS, RandomInitializer, check_number, float_dtype, standardize_shape,
+from ..arguments import check_number
+from .base import (INITIALIZERS, RandomInitializer, float_dtype, standardize_shape,
                    truncated_standard_normal)
 
 
@@ -20,8 +21,8 @@ class RandomNormal(RandomInitializer):
     """
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = check_number(mean, "mean", "RandomNormal")
-        self.stddev = check_number(stddev, "stddev", "RandomNormal", minimum=0.0)
+        self.mean = float(check_number("RandomNormal", "mean", mean))
+        self.stddev = float(check_number("RandomNormal", "stddev", stddev, low=0.0))
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -48,8 +49,8 @@ class RandomUniform(RandomInitializer):
     """
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
-        self.minval = check_number(minval, "minval", "RandomUniform")
-        self.maxval = check_number(maxval, "maxval", "RandomUniform")
+        self.minval = float(check_number("RandomUniform", "minval", minval))
+        self.maxval = float(check_number("RandomUniform", "maxval", maxval))
         if self.maxval < self.minval:
             raise ValueError(
                 f"RandomUniform: `maxval` must be >= `minval`. Received: minval={minval!r}, "
@@ -83,8 +84,8 @@ class TruncatedNormal(RandomInitializer):
     """
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = check_number(mean, "mean", "TruncatedNormal")
-        self.stddev = check_number(stddev, "stddev", "TruncatedNormal", minimum=0.0)
+        self.mean = float(check_number("TruncatedNormal", "mean", mean))
+        self.stddev = float(check_number("TruncatedNormal", "stddev", stddev, low=0.0))
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -116,7 +117,7 @@ class Orthogonal(RandomInitializer):
     """
 
     def __init__(self, gain=1.0, seed=None):
-        self.gain = check_number(gain, "gain", "Orthogonal")
+        self.gain = float(check_number("Orthogonal", "gain", gain))
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):

@@ -1,8 +1,9 @@
 """VarianceScaling and its named presets: Glorot (Xavier), He and LeCun."""
 import math
 
-from .base import (INITIALIZERS, RandomInitializer, check_number, compute_fans, float_dtype,
-                   standardize_shape, truncated_standard_normal)
+from ..arguments import check_number
+from .base import (INITIALIZERS, RandomInitializer, compute_fans, float_dtype, standardize_shape,
+                   truncated_standard_normal)
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it makes a
 # truncated draw have exactly the requested variance.
@@ -36,7 +37,7 @@ class VarianceScaling(RandomInitializer):
         who = type(self).__name__
         if input_axes is not None or output_axes is not None:  # Keras 3.15 configs carry None
             raise NotImplementedError(f"{who}: `input_axes`/`output_axes` are not supported yet.")
-        self.scale = check_number(scale, "scale", who, minimum=0.0, strict=True)
+        self.scale = float(check_number(who, "scale", scale, low=0.0, low_open=True))
         if mode not in _MODES:
             raise ValueError(
                 f"{who}: invalid `mode` argument: {mode!r}. Expected one of {_MODES}.")

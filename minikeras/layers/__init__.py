@@ -8,34 +8,32 @@ from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTr
 from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                                       SeparableConv2D, SeparableConvolution1D,
                                       SeparableConvolution2D)
-from .core import Activation, Dense, Input, InputLayer
-from .cropping import Cropping1D, Cropping2D, Cropping3D
+from .core import Activation, Dense, Identity, Input, InputLayer, Lambda, Masking
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
-from .misc import (ActivityRegularization, Identity, Lambda, Masking, Rescaling,
-                   UnitNormalization)
-from .noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
-                    SpatialDropout2D, SpatialDropout3D)
-from .normalization import BatchNormalization, LayerNormalization
+from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .regularization import Dropout
-from .reshaping import Flatten, Reshape
-from .reshaping_extra import (Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D,
-                              ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from .preprocessing import Rescaling
+from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                             GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
+                        Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+                        ZeroPadding2D, ZeroPadding3D)
 
 
 def serialize(layer):
     """A layer's Keras config dict (with its build config when built)."""
     config = LAYERS.serialize(layer, "keras.layers")
-    if layer._build_input_shape is not None:
-        config["build_config"] = {"input_shape": list(layer._build_input_shape)}
+    build_config = layer.get_build_config()
+    if build_config is not None:
+        config["build_config"] = build_config
     return config
 
 

@@ -6,7 +6,7 @@ The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channe
 from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
-from ..ops.nn import from_channels_last, standardize_data_format, to_channels_last
+from ..ops.convolution import from_channels_last, standardize_data_format, to_channels_last
 from .core import FUSED_ACTIVATIONS
 from .layer import LAYERS, InputSpec, Layer
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config

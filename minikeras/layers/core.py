@@ -1,18 +1,29 @@
-"""Input, Dense and Activation; KerasTensor and the symbolic (functional-API) call."""
+"""Input, Dense, Activation, Identity, Lambda and Masking.
+
+A ``Lambda`` is saved by the *name* of its function, never by its code: minikeras files
+hold data only. A Python ``lambda`` therefore cannot be saved; wrap a named function
+registered with ``keras.saving.register_keras_serializable()`` instead (or pass the
+function in ``custom_objects`` when loading).
+"""
+import inspect
+
 import numpy as np
 
-from .. import activations, backend
-from ..autodiff import no_grad
+from .. import activations, ops
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from ..ops.core import convert_to_tensor
-from .layer import LAYERS, InputSpec, Layer, _edge_cast
+from ..registry import CUSTOM_OBJECTS
+from .config_data import from_data, to_data
+from .layer import LAYERS, InputSpec, Layer
+from .symbolic import KerasTensor, Node
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 @LAYERS.register("InputLayer")
 class InputLayer(Layer):
     """The entry point of a model: fixes the per-sample shape and dtype. Has no weights."""
+
+    _saved_as_child = False
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
@@ -42,143 +53,6 @@ class InputLayer(Layer):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype,
                 "sparse": self.sparse, "ragged": self.ragged, "name": self.name,
                 "optional": self.optional}
-
-
-class KerasTensor:
-    """A symbolic tensor: a shape (batch axis first, ``None`` where unknown) and a dtype.
-
-    ``keras.Input(...)`` returns one (its ``input_layer`` starts a Sequential model); a built
-    Sequential gives its layers' ``input`` / ``output`` and its ``inputs`` / ``outputs`` as
-    KerasTensors. Calling a layer on KerasTensors returns new ones that remember the call in
-    ``_keras_history`` = ``(layer, node_index, tensor_index)``: the graph a functional
-    ``keras.Model(inputs, outputs)`` is made of.
-    """
-
-    _keras_history = None  # set by Node for tensors made by a layer call or keras.Input
-
-    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
-                 input_layer=None):
-        from ..naming import auto_name
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.sparse, self.ragged = bool(sparse), bool(ragged)
-        self.name = name or auto_name("keras_tensor")
-        self.input_layer = input_layer
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def __repr__(self):
-        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
-                f"ragged={self.ragged}, name={self.name}>")
-
-
-class Node:
-    """One call of a layer on KerasTensors: the input structure, call kwargs and outputs.
-
-    Appended to ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
-    ``(layer, index of this node, index of the tensor among the outputs)``. An InputLayer's
-    node 0 has no inputs (``args`` is None).
-    """
-
-    __slots__ = ("layer", "args", "kwargs", "inputs", "outputs", "index")
-
-    def __init__(self, layer, args, kwargs, outputs):
-        self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
-        self.inputs = [] if args is None else flatten(args)
-        self.outputs = list(outputs)
-        nodes = layer.__dict__.setdefault("_inbound_nodes", [])
-        self.index = len(nodes)
-        nodes.append(self)
-        for i, tensor in enumerate(self.outputs):
-            tensor._keras_history = (layer, self.index, i)
-
-    @property
-    def is_input(self):
-        return not self.inputs
-
-    def __repr__(self):
-        return f"<Node {self.layer.name}[{self.index}]>"
-
-
-def flatten(structure):
-    """The leaves of a tensor, or list / tuple / dict (sorted keys, as Keras) of them."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
-    return [structure]
-
-
-def map_structure(fn, structure):
-    """``structure`` with ``fn`` applied to every leaf (lists stay lists, tuples tuples)."""
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(fn, item) for item in structure)
-    if isinstance(structure, dict):
-        return {key: map_structure(fn, value) for key, value in structure.items()}
-    return fn(structure)
-
-
-def call_structured(layer, inputs, training, kwargs):
-    """``layer(inputs)`` for KerasTensors (a symbolic call) or a list / tuple / dict of arrays.
-
-    Returns NotImplemented when ``inputs`` holds neither (a plain nested list of numbers),
-    so that ``Layer.__call__`` converts it to one array as before.
-    """
-    leaves = flatten(inputs)
-    symbolic = [isinstance(leaf, KerasTensor) for leaf in leaves]
-    if any(symbolic):
-        if not all(symbolic):
-            raise TypeError(
-                f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
-                "arrays. In the functional API every input must come from `keras.Input(...)` "
-                "or from a layer called on one.")
-        return _symbolic_call(layer, inputs, training, kwargs)
-    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
-        return NotImplemented
-    tensors = map_structure(
-        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(_edge_cast(v)), inputs)
-    if not layer.built:
-        layer.build_from_shape(map_structure(lambda t: (None,) + tuple(t.shape[1:]), tensors))
-    return layer._run_call(tensors, training, kwargs)
-
-
-def _symbolic_call(layer, inputs, training, kwargs):
-    """Build ``layer`` for the inputs' shapes and return KerasTensors for its outputs."""
-    shapes = map_structure(lambda t: tuple(t.shape), inputs)
-    if not layer.built:
-        layer.build_from_shape(shapes)
-    elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
-        problem = layer.input_spec.problem(inputs.shape)
-        if problem:
-            raise ValueError(
-                f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
-    call_kwargs = dict(kwargs)
-    if training is not None:
-        call_kwargs["training"] = training
-    leaves = flatten(inputs)
-    batch = leaves[0].shape[0] if leaves[0].shape else None
-    if all(d is not None for leaf in leaves for d in leaf.shape[1:]):
-        # Every size is known: run the layer on one sample of zeros (cheap, and exact for
-        # custom layers that have no compute_output_shape).
-        zeros = map_structure(lambda t: convert_to_tensor(
-            np.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype)), inputs)
-        with no_grad():
-            result = layer(zeros, **call_kwargs)
-        outputs = map_structure(lambda out: KerasTensor(
-            (batch,) + tuple(out.shape[1:]), backend.standardize_dtype(out.dtype)), result)
-    else:
-        result = layer.compute_output_shape(shapes)
-        dtype = leaves[0].dtype
-        if result and isinstance(result[0], (list, tuple)):
-            outputs = [KerasTensor(shape, dtype) for shape in result]
-        else:
-            outputs = KerasTensor(result, dtype)
-    Node(layer, inputs, call_kwargs, flatten(outputs))
-    if layer.__dict__.get("_symbolic") is None:
-        layer._set_symbolic(inputs, outputs)
-    return outputs
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
@@ -260,3 +134,213 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
+@LAYERS.register("Identity")
+class Identity(Layer):
+    """Return the input unchanged (a placeholder layer).
+
+    Formula: ``output = inputs``
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+
+_LAMBDA_SAVE_MESSAGE = (
+    "Lambda layer '{name}': its `{arg}` is a Python lambda, which cannot be saved. Keras "
+    "stores a lambda's bytecode, and loading it would run code from a file; minikeras files "
+    "hold data, never code. Define a named function instead, decorate it with "
+    "@keras.saving.register_keras_serializable(), and pass it to Lambda (an undecorated "
+    "named function also saves, by name, and reloads when passed in `custom_objects`).")
+_LAMBDA_LOAD_MESSAGE = (
+    "Requested the deserialization of a `Lambda` layer whose `{arg}` is a Python lambda. "
+    "Its code is stored as bytecode, and running code from a file risks arbitrary code "
+    "execution: minikeras files hold data, never code, so this cannot be loaded even with "
+    "safe_mode=False. Rebuild the model in code, or save it with a named function registered "
+    "with @keras.saving.register_keras_serializable().")
+
+
+@LAYERS.register("Lambda")
+class Lambda(Layer):
+    """Wrap a function of the input as a layer.
+
+    Formula: ``output = function(inputs, **arguments)``. Write the function with
+    ``keras.ops`` so that gradients flow through it. If it takes a ``training`` or ``mask``
+    argument, the layer passes them on.
+
+    Args:
+        function: the function; its first argument is the input tensor.
+        output_shape: the output shape without the batch axis (a tuple), or a function of
+            the full input shape; None infers it by running the function on zeros.
+        mask: None, a function ``mask(inputs, mask)`` for ``compute_mask``, or a fixed mask.
+        arguments: a dict of extra keyword arguments for ``function``.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(
+                "Lambda expects a callable `function` (a function written with keras.ops). "
+                f"Received: function={function!r} of type {type(function).__name__}")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(f"Lambda `arguments` must be a dict of keyword arguments for the "
+                            f"function. Received: arguments={arguments!r}")
+        if output_shape is not None and not callable(output_shape):
+            output_shape = tuple(output_shape)
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        self.supports_masking = mask is not None
+        self._output_shape = output_shape
+        params = _parameter_names(function)
+        self._fn_takes_training = "training" in params
+        self._fn_takes_mask = "mask" in params
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_takes_mask:
+            kwargs["mask"] = mask
+        if self._fn_takes_training:
+            kwargs["training"] = training
+        out = self.function(inputs, **kwargs)
+        return out if isinstance(out, Tensor) else ops.convert_to_tensor(out)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        if self._output_shape is not None:
+            return (input_shape[0],) + self._output_shape
+        if any(d is None for d in input_shape[1:]):
+            raise NotImplementedError(
+                f"Lambda layer '{self.name}': the output shape cannot be inferred for an input "
+                f"shape with unknown axes {input_shape}. Pass `output_shape=` to the Lambda.")
+        from ..autodiff import no_grad
+        probe = 1 if input_shape[0] is None else input_shape[0]
+        with no_grad():  # run the function once on zeros to see what it gives
+            out = self.call(ops.zeros((probe,) + input_shape[1:], self.dtype))
+        shape = tuple(out.shape)
+        if shape and input_shape[0] is None and shape[0] == probe:
+            shape = (None,) + shape[1:]
+        return shape
+
+    def get_config(self):
+        config = {**super().get_config(),
+                  "function": _function_config(self.function, "function", self.name)}
+        if self._output_shape is not None:
+            config["output_shape"] = (
+                _function_config(self._output_shape, "output_shape", self.name)
+                if callable(self._output_shape) else list(self._output_shape))
+        if self.mask is not None:
+            config["mask"] = (_function_config(self.mask, "mask", self.name)
+                              if callable(self.mask) else to_data(self.mask))
+        config["arguments"] = {k: to_data(v) for k, v in self.arguments.items()}
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("module", "output_shape_module", "output_shape_type"):  # Keras 2 keys
+            config.pop(key, None)
+        if config.pop("function_type", None) == "lambda":
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg="function"))
+        config["function"] = _load_function(config["function"], "function", custom_objects)
+        shape = config.get("output_shape")
+        if isinstance(shape, (dict, str)):
+            config["output_shape"] = _load_function(shape, "output_shape", custom_objects)
+        elif isinstance(shape, list) and shape and isinstance(shape[0], str):  # Keras 2 lambda
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg="output_shape"))
+        mask = config.get("mask")
+        if isinstance(mask, dict) and mask.get("class_name") != "__numpy__":
+            config["mask"] = _load_function(mask, "mask", custom_objects)
+        elif mask is not None:
+            config["mask"] = from_data(mask)
+        config["arguments"] = {k: from_data(v) for k, v in (config.get("arguments") or {}).items()}
+        return cls(**config)
+
+
+def _parameter_names(function):
+    try:
+        return set(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # some builtins have no signature
+        return set()
+
+
+def _function_config(fn, arg, layer_name):
+    """A named function as Keras's ``{"class_name": "function", ...}`` dict (no code)."""
+    name = getattr(fn, "__name__", None)
+    if name == "<lambda>":
+        raise ValueError(_LAMBDA_SAVE_MESSAGE.format(name=layer_name, arg=arg))
+    if name is None:
+        raise ValueError(
+            f"Lambda layer '{layer_name}': its `{arg}` ({fn!r}) has no name, so it cannot be "
+            "saved. Use a named function decorated with "
+            "@keras.saving.register_keras_serializable().")
+    registered = next((key for key, obj in CUSTOM_OBJECTS._entries.items()
+                       if obj is fn and ">" in key), None)
+    return {"module": getattr(fn, "__module__", None), "class_name": "function",
+            "config": registered or name, "registered_name": "function"}
+
+
+def _load_function(config, arg, custom_objects):
+    """The function a saved name refers to: custom objects, registered names, activations."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "__lambda__":
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg=arg))
+        name, module = config.get("config"), config.get("module") or ""
+    else:
+        name, module = config, ""
+    if not isinstance(name, str):
+        raise ValueError(f"Lambda `{arg}`: expected a saved function name. Received: {config!r}")
+    candidates = [name] + ([name.split(">", 1)[1]] if ">" in name else [])
+    for table in (custom_objects or {}, CUSTOM_OBJECTS._entries):
+        for candidate in candidates:
+            if candidate in table:
+                return table[candidate]
+    if "activations" in module.split(".") and candidates[-1] in activations.ACTIVATIONS:
+        return activations.ACTIVATIONS.lookup(candidates[-1])
+    raise TypeError(
+        f"Could not locate function '{name}' (the `{arg}` of a Lambda layer). Decorate it with "
+        "`@keras.saving.register_keras_serializable()` and import it before loading, or pass "
+        f"it in `custom_objects={{'{candidates[-1]}': {candidates[-1]}}}`.")
+
+
+@LAYERS.register("Masking")
+class Masking(Layer):
+    """Mark timesteps whose features all equal ``mask_value`` as masked.
+
+    Formula: ``keep[b, t] = any(inputs[b, t, :] != mask_value)``; ``output = inputs *
+    keep[..., None]`` (masked timesteps become 0); ``compute_mask`` returns ``keep``.
+    Sequential models do not pass the mask on to later layers yet.
+
+    Args:
+        mask_value: the value marking padding.
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, (bool, str)) or not isinstance(
+                mask_value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"Masking `mask_value` must be a number. "
+                            f"Received: mask_value={mask_value!r}")
+        self.mask_value = float(mask_value)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        keep = ops.any(ops.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return ops.multiply(inputs, ops.cast(keep, inputs.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        """A boolean array of the input's shape without its last axis: True = keep."""
+        return ops.convert_to_numpy(ops.any(ops.not_equal(inputs, self.mask_value), axis=-1))
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -10,6 +10,7 @@ from ..ops.core import convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable, structure_changed
+from .symbolic import call_structured, edge_cast
 
 LAYERS = Registry("layer")
 
@@ -33,11 +34,13 @@ class InputSpec:
         for axis, size in self.axes.items():
             if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
                 return (f"expected axis {axis} of input shape to have value {size}, "
-                        f"but received input with shape {_fmt_shape(shape)}")
+                        f"but received input with shape {format_shape(shape)}")
         return None
 
 
-def _fmt_shape(shape):
+def format_shape(shape):
+    """A shape as Keras prints it in messages: ``(None, 3)``, ``(4,)``."""
+    shape = tuple(shape)
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
         ",)" if len(shape) == 1 else ")")
 
@@ -61,6 +64,8 @@ class Layer:
     ``call(inputs, training=None)`` with ``keras.ops``. Building happens on the
     first call.
     """
+
+    _saved_as_child = True  # False for layers that never own variables (InputLayer)
 
     def __new__(cls, *args, **kwargs):
         # Keras's automatic config: a custom layer that does not override get_config is
@@ -258,11 +263,10 @@ class Layer:
         else:
             if isinstance(inputs, _STRUCTURES) or getattr(inputs, "_keras_history", 0) != 0:
                 # KerasTensors (the functional API) or a list / dict of arrays
-                from .core import call_structured
                 out = call_structured(self, inputs, training, kwargs)
                 if out is not NotImplemented:
                     return out
-            x = convert_to_tensor(_edge_cast(inputs))
+            x = convert_to_tensor(edge_cast(inputs))
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
@@ -322,6 +326,39 @@ class Layer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # ---- saving: how a file records and rebuilds this layer ------------------------------
+    def get_build_config(self):
+        """The input shape the layer was built for, ``{"input_shape": [...]}``, or None."""
+        if self._build_input_shape is None:
+            return None
+        return {"input_shape": list(self._build_input_shape)}
+
+    def build_from_config(self, config):
+        """Build for the input shape a saved build config recorded (nothing when it has none)."""
+        if self.built or not config or config.get("input_shape") is None:
+            return
+        self.build_from_shape(tuple(config["input_shape"]))
+
+    def _saveable_children(self):
+        """(attribute, child) pairs whose variables a file stores inside this layer: every
+        attribute holding a layer, an optimizer, or a list / dict of them, in Keras's order
+        (sorted names, private ones last)."""
+        return _keras_order(self._attribute_children())
+
+    def _attribute_children(self):
+        found = {}
+        for attr, value in vars(self).items():
+            if attr in ("_layers", "layers") or attr.startswith("__"):
+                continue
+            if isinstance(value, dict):
+                value = list(value.values())
+            if isinstance(value, (list, tuple)):
+                if any(is_saved_child(v) for v in value):
+                    found[attr] = list(value)
+            elif is_saved_child(value):
+                found[attr] = value
+        return found
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
@@ -437,9 +474,16 @@ def _shape_from_kwargs(kwargs):
     return None
 
 
-def _edge_cast(x):
-    """Cast user data at the model's edge: floating arrays become floatx, others stay."""
-    x = np.asarray(x)
-    if np.issubdtype(x.dtype, np.floating) and x.dtype != backend.floatx():
-        return x.astype(backend.floatx())
-    return x
+def is_saved_child(value):
+    """Whether a file stores ``value``'s variables as a child object: a layer that can own
+    variables (not an InputLayer) or an optimizer."""
+    if isinstance(value, Layer):
+        return value._saved_as_child
+    from ..optimizers.optimizer import Optimizer  # optimizers load on first use
+    return isinstance(value, Optimizer)
+
+
+def _keras_order(children):
+    """Children sorted by attribute name, private (``_``) ones last, as Keras visits them."""
+    names = sorted(children, key=lambda name: "~" + name if name.startswith("_") else name)
+    return [(name, children[name]) for name in names]

@@ -4,12 +4,7 @@ Each layer is called on a list of tensors, ``keras.layers.Add()([a, b])``; the f
 forms ``keras.layers.add([a, b])`` build the layer and call it in one go.
 """
 from .. import ops
-from .layer import LAYERS, Layer
-
-
-def _fmt(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")")
+from .layer import LAYERS, Layer, format_shape
 
 
 def _shape_list(layer, input_shape, minimum=1):
@@ -24,7 +19,7 @@ def _shape_list(layer, input_shape, minimum=1):
         raise ValueError(
             f"A `{type(layer).__name__}` layer should be called on a list of at least "
             f"{minimum} inputs. Received {len(shapes)} input(s) with shapes "
-            f"{[_fmt(s) for s in shapes]}.")
+            f"{[format_shape(s) for s in shapes]}.")
     return shapes
 
 
@@ -44,7 +39,7 @@ def _broadcast(layer, first, second):
         else:
             raise ValueError(
                 f"Layer '{layer.name}' ({type(layer).__name__}): inputs have incompatible "
-                f"shapes. Received shapes {_fmt(first)} and {_fmt(second)}; every axis but "
+                f"shapes. Received shapes {format_shape(first)} and {format_shape(second)}; every axis but "
                 "the batch axis must have the same size (or size 1).")
     return tuple(out)
 
@@ -117,7 +112,7 @@ class Subtract(Merge):
         if len(shapes) != 2:
             raise ValueError("A `Subtract` layer should be called on exactly 2 inputs. "
                              f"Received {len(shapes)} inputs with shapes "
-                             f"{[_fmt(s) for s in shapes]}.")
+                             f"{[format_shape(s) for s in shapes]}.")
         super().build(shapes)
 
     def _merge(self, a, b):
@@ -194,14 +189,14 @@ class Concatenate(Layer):
             raise ValueError(
                 f"A `Concatenate` layer (axis={self.axis}) requires inputs of the same rank, "
                 "joined along an axis other than the batch axis. Received: input_shape="
-                f"{[_fmt(s) for s in shapes]}")
+                f"{[format_shape(s) for s in shapes]}")
         for shape in shapes[1:]:
             for i, (a, b) in enumerate(zip(shapes[0], shape)):
                 if i not in (0, axis) and a is not None and b is not None and a != b:
                     raise ValueError(
                         f"A `Concatenate` layer requires inputs with matching shapes except "
                         f"for the concatenation axis ({self.axis}). Received: input_shape="
-                        f"{[_fmt(s) for s in shapes]} (axis {i}: {a} != {b}).")
+                        f"{[format_shape(s) for s in shapes]} (axis {i}: {a} != {b}).")
         return shapes, axis
 
     def build(self, input_shape):
@@ -256,19 +251,19 @@ class Dot(Layer):
         shapes = _shape_list(self, input_shape)
         if len(shapes) != 2:
             raise ValueError("A `Dot` layer should be called on a list of 2 inputs. "
-                             f"Received: input_shape={[_fmt(s) for s in shapes]}")
+                             f"Received: input_shape={[format_shape(s) for s in shapes]}")
         if any(len(s) < 2 for s in shapes):
             raise ValueError("A `Dot` layer needs inputs of rank >= 2 (a batch axis and at "
-                             f"least one more). Received: {[_fmt(s) for s in shapes]}")
+                             f"least one more). Received: {[format_shape(s) for s in shapes]}")
         axes = self._axes(shapes)
         if 0 in axes or any(a >= len(s) for a, s in zip(axes, shapes)):
             raise ValueError(f"A `Dot` layer cannot contract axis {self.axes} of inputs with "
-                             f"shapes {[_fmt(s) for s in shapes]} (axis 0 is the batch axis).")
+                             f"shapes {[format_shape(s) for s in shapes]} (axis 0 is the batch axis).")
         d1, d2 = shapes[0][axes[0]], shapes[1][axes[1]]
         if d1 is not None and d2 is not None and d1 != d2:
             raise ValueError(
                 f"Incompatible input shapes: axis values {d1} (at axis {axes[0]}) != {d2} (at "
-                f"axis {axes[1]}). Full input shapes: {_fmt(shapes[0])}, {_fmt(shapes[1])}")
+                f"axis {axes[1]}). Full input shapes: {format_shape(shapes[0])}, {format_shape(shapes[1])}")
         return shapes, axes
 
     def build(self, input_shape):

@@ -1,4 +1,6 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization and UnitNormalization."""
+import numpy as np
+
 from .. import ops
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
@@ -193,3 +195,43 @@ class LayerNormalization(_ScaleShift):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, **self._scale_shift_config()}
+
+
+@LAYERS.register("UnitNormalization")
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis``.
+
+    Formula: ``output = x / sqrt(max(sum(x², axis), 1e-12))``
+
+    Args:
+        axis: an int or a list of ints (default -1, the features axis).
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and all(
+                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis):
+            self.axis = [int(a) for a in axis]
+        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            self.axis = int(axis)
+        else:
+            raise TypeError("Invalid value for `axis` argument: expected an int or a "
+                            f"list/tuple of ints. Received: axis={axis!r}")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        for a in self.axis if isinstance(self.axis, list) else [self.axis]:
+            if not -rank <= a < rank:
+                raise ValueError(
+                    f"UnitNormalization '{self.name}': axis {a} is out of range for inputs of "
+                    f"rank {rank} (shape {tuple(input_shape)}).")
+
+    def call(self, inputs):
+        x = ops.cast(inputs, self.dtype)
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
+        return ops.multiply(x, ops.rsqrt(ops.maximum(square_sum, 1e-12)))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

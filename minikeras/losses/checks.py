@@ -1,4 +1,4 @@
-"""Input checks shared by the losses: shapes, label formats, and probability/logit provenance.
+"""Input checks shared by the losses: shapes, label formats, probabilities versus logits.
 
 Each check raises a ValueError that names the loss, what it expected, what it
 got, and the likely fix, before any math runs.
@@ -6,7 +6,6 @@ got, and the likely fix, before any math runs.
 import warnings
 
 from .. import ops
-from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
 from ..backend import xp
 
@@ -128,27 +127,3 @@ def warn_if_not_probabilities(loss_name, y_pred, upper=True):
             f"{loss_name} received y_pred values outside [0, 1] with from_logits=False; they "
             "are clipped as probabilities. If the model outputs logits (no softmax/sigmoid), "
             "pass from_logits=True.", UserWarning, stacklevel=4)
-
-
-def activation_logits(y_pred, kind, axis=-1):
-    """The logits behind ``y_pred`` if it is the output of a ``kind`` activation, else None.
-
-    ``kind`` is ``"sigmoid"`` or ``"softmax"`` (along ``axis``). While recording,
-    the producing primitive tells; without a graph (inference), the logits count
-    only if applying the activation to them reproduces ``y_pred``.
-    """
-    z = getattr(y_pred, "logits", None)
-    if z is None or _shape(z) != _shape(y_pred):
-        return None
-    creator = y_pred.creator
-    made_by = type(creator).__name__.lower() if creator is not None else None
-    if made_by in ("sigmoid", "softmax"):
-        if made_by != kind:
-            return None
-        if kind == "softmax" and getattr(creator, "axis", axis) % y_pred.ndim != axis % y_pred.ndim:
-            return None
-        return z
-    with no_grad():
-        raw = Tensor(z.data)
-        ref = ops.sigmoid(raw) if kind == "sigmoid" else ops.softmax(raw, axis=axis)
-    return z if xp.allclose(ref.data, y_pred.data, rtol=1e-5, atol=1e-7) else None

@@ -1,24 +1,24 @@
 """Crossentropies: binary, categorical (one-hot targets) and sparse categorical (integer labels).
 
-Probabilities are clipped to ``[eps, 1 - eps]`` exactly where Keras clips. From
-logits the fused, stable primitives are used. When ``y_pred`` is the output of a
-sigmoid (binary) or softmax (categorical) activation it carries its logits in
-``y_pred.logits``; with ``from_logits=False`` those logits are used instead of the
-clipped probabilities (as Keras's TensorFlow backend does), so neither the loss
-nor its gradient saturates.
+The math is ``keras.ops``'s (``ops.binary_crossentropy`` and friends: probabilities
+clipped to ``[eps, 1 - eps]`` exactly where Keras clips, the fused stable primitives
+from logits); the losses here add input checks, label smoothing, ``ignore_class``
+and the means, as Keras's losses do.
+
+The logits shortcut lives here, in ``logits_or_none``: when ``y_pred`` is the output of
+a sigmoid (binary) or softmax (categorical) activation it carries its logits in
+``Tensor.logits``; with ``from_logits=False`` those logits are used instead of the
+clipped probabilities (as Keras's TensorFlow backend does), so neither the loss nor
+its gradient saturates.
 """
-from .. import backend, ops
-from ..autodiff import primitives as P
-from .checks import (activation_logits, check_one_hot_targets, check_same_shape,
-                     sparse_labels, warn_if_logits_of_probabilities, warn_if_not_probabilities)
+from .. import ops
+from ..autodiff.grad_mode import no_grad
+from ..autodiff.tensor import Tensor
+from ..backend import xp
+from .checks import (check_one_hot_targets, check_same_shape, sparse_labels,
+                     warn_if_logits_of_probabilities, warn_if_not_probabilities)
 from .loss import (LOSSES, LossFunctionWrapper, prepare, set_loss_mask,
-                   squeeze_or_expand_to_same_rank, to_float_tensor)
-
-
-def clip_probabilities(p):
-    """clip(p, eps, 1 - eps): the Keras guard before taking log(p)."""
-    eps = backend.epsilon()
-    return ops.clip(p, eps, 1.0 - eps)
+                   squeeze_or_expand_to_same_rank, to_float_tensor, with_logits)
 
 
 def logits_or_none(name, y_pred, from_logits, kind, axis=-1):
@@ -32,18 +32,35 @@ def logits_or_none(name, y_pred, from_logits, kind, axis=-1):
     return logits
 
 
-def elementwise_binary_crossentropy(y_true, y_pred, logits=None):
-    """Elementwise BCE: from ``logits`` when given, else from clipped probabilities.
+def activation_logits(y_pred, kind, axis=-1):
+    """The logits behind ``y_pred`` if it is the output of a ``kind`` activation, else None.
 
-    Formula: ``-(y log(clip(p)) + (1 - y) log(1 - clip(p)))``; from logits
-    ``max(x, 0) - x y + log(1 + exp(-|x|))``.
+    ``kind`` is ``"sigmoid"`` or ``"softmax"`` (along ``axis``). While recording,
+    the producing primitive tells; without a graph (inference), the logits count
+    only if applying the activation to them reproduces ``y_pred``.
     """
+    z = getattr(y_pred, "logits", None)
+    if z is None or z.shape != y_pred.shape:
+        return None
+    creator = y_pred.creator
+    made_by = type(creator).__name__.lower() if creator is not None else None
+    if made_by in ("sigmoid", "softmax"):
+        if made_by != kind:
+            return None
+        if kind == "softmax" and getattr(creator, "axis", axis) % y_pred.ndim != axis % y_pred.ndim:
+            return None
+        return z
+    with no_grad():
+        raw = Tensor(z.data)
+        ref = ops.sigmoid(raw) if kind == "sigmoid" else ops.softmax(raw, axis=axis)
+    return z if xp.allclose(ref.data, y_pred.data, rtol=1e-5, atol=1e-7) else None
+
+
+def elementwise_binary_crossentropy(y_true, y_pred, logits=None):
+    """``ops.binary_crossentropy`` from ``logits`` when given, else from the probabilities."""
     if logits is not None:
-        return P.sigmoid_cross_entropy(y_true, logits)
-    p = clip_probabilities(y_pred)
-    positive = ops.multiply(y_true, ops.log(p))
-    negative = ops.multiply(ops.subtract(1.0, y_true), ops.log(ops.subtract(1.0, p)))
-    return ops.negative(ops.add(positive, negative))
+        return ops.binary_crossentropy(y_true, logits, from_logits=True)
+    return ops.binary_crossentropy(y_true, y_pred)
 
 
 @LOSSES.register("binary_crossentropy", "bce", "BCE")
@@ -68,14 +85,6 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         ls = float(label_smoothing)
         y_true = ops.add(ops.multiply(y_true, 1.0 - ls), 0.5 * ls)
     return ops.mean(elementwise_binary_crossentropy(y_true, y_pred, logits), axis=axis)
-
-
-def categorical_log_probabilities(y_pred, logits, axis=-1):
-    """log of the class probabilities: log_softmax of logits, else log(clip(p / sum(p)))."""
-    if logits is not None:
-        return ops.log_softmax(logits, axis=axis)
-    p = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
-    return ops.log(clip_probabilities(p))
 
 
 def smooth_categorical(y_true, label_smoothing):
@@ -113,9 +122,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     logits = logits_or_none("categorical_crossentropy", y_pred, from_logits, "softmax", axis)
     y_true = smooth_categorical(y_true, label_smoothing)
     if logits is not None:
-        return P.softmax_cross_entropy(y_true, logits, axis)
-    log_p = categorical_log_probabilities(y_pred, None, axis)
-    return ops.negative(ops.sum(ops.multiply(y_true, log_p), axis=axis))
+        return ops.categorical_crossentropy(y_true, logits, from_logits=True, axis=axis)
+    return ops.categorical_crossentropy(y_true, y_pred, axis=axis)
 
 
 @LOSSES.register("sparse_categorical_crossentropy")
@@ -138,7 +146,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     _check_axis(axis)
     y_pred = to_float_tensor(y_pred)
     if axis % max(y_pred.ndim, 1) != y_pred.ndim - 1:
-        y_pred = _moved_to_last(y_pred, axis)
+        y_pred = with_logits(y_pred, ops.moveaxis, axis, -1)
     labels = sparse_labels("sparse_categorical_crossentropy", y_true, y_pred, ignore_class)
     valid = None
     if ignore_class is not None:
@@ -146,23 +154,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         labels = labels * valid  # ignored entries get label 0; masked out below
     logits = logits_or_none("sparse_categorical_crossentropy", y_pred, from_logits, "softmax")
     if logits is not None:
-        one_hot = ops.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
-        values = P.softmax_cross_entropy(one_hot, logits, -1)
+        values = ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
     else:
-        p = ops.divide(y_pred, ops.sum(y_pred, axis=-1, keepdims=True))
-        picked = ops.squeeze(ops.take_along_axis(p, labels[..., None], axis=-1), -1)
-        values = ops.negative(ops.log(clip_probabilities(picked)))  # clip, log: only p[label]
+        values = ops.sparse_categorical_crossentropy(labels, y_pred)
     if valid is not None:
         values = ops.where(valid, values, 0.0)
         set_loss_mask(values, valid)
     return values
-
-
-def _moved_to_last(t, axis):
-    moved = ops.moveaxis(t, axis, -1)
-    if getattr(t, "logits", None) is not None:
-        moved.logits = ops.moveaxis(t.logits, axis, -1)
-    return moved
 
 
 # ---- classes --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Crossentropies reweighted for hard examples or noisy labels: focal and generalized CE."""
 from .. import ops
-from .checks import (activation_logits, check_one_hot_targets, check_same_shape,
-                     sparse_labels, warn_if_logits_of_probabilities, warn_if_not_probabilities)
-from .crossentropy import clip_probabilities, elementwise_binary_crossentropy, smooth_categorical
+from ..ops.nn import clip_probabilities
+from .checks import (check_one_hot_targets, check_same_shape, sparse_labels,
+                     warn_if_logits_of_probabilities, warn_if_not_probabilities)
+from .crossentropy import elementwise_binary_crossentropy, logits_or_none, smooth_categorical
 from .loss import (LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank,
                    to_float_tensor)
 
@@ -32,13 +33,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     if label_smoothing:
         ls = float(label_smoothing)
         y_true = ops.add(ops.multiply(y_true, 1.0 - ls), 0.5 * ls)
-    if from_logits:
-        warn_if_logits_of_probabilities("binary_focal_crossentropy", y_pred)
-        logits, p = y_pred, ops.sigmoid(y_pred)
-    else:
-        logits, p = activation_logits(y_pred, "sigmoid"), y_pred
-        if logits is None:
-            warn_if_not_probabilities("binary_focal_crossentropy", y_pred)
+    logits = logits_or_none("binary_focal_crossentropy", y_pred, from_logits, "sigmoid")
+    p = ops.sigmoid(y_pred) if from_logits else y_pred
     bce = elementwise_binary_crossentropy(y_true, p, logits)
     one_minus_y = ops.subtract(1.0, y_true)
     p_t = ops.add(ops.multiply(y_true, p), ops.multiply(one_minus_y, ops.subtract(1.0, p)))

@@ -4,10 +4,10 @@ A loss is a per-sample function (``y_true, y_pred -> values``, one value per
 sample or per timestep) plus a thin class adding reduction and config. Every
 function and class registers itself in ``LOSSES`` where it is defined.
 """
-import weakref
-
 from .. import backend, ops
+from ..arguments import plain
 from ..autodiff.tensor import Tensor
+from ..ops.core import as_float
 from ..backend import xp
 from ..naming import to_snake_case
 from ..registry import CUSTOM_OBJECTS, Registry
@@ -52,25 +52,27 @@ def standardize_reduction(reduction):
 # ---- tensors in, tensors out ---------------------------------------------------------
 
 def to_float_tensor(x, dtype=None):
-    """``x`` (Tensor, array, list, number) as a float Tensor.
+    """``x`` (Tensor, array, list, number) as a float Tensor (``ops.core.as_float``).
 
     ``dtype`` None keeps the dtype of a float Tensor or array and gives ``floatx()``
     otherwise (python lists and numbers, integer data). A probability tensor's
     ``.logits`` slot is carried through the cast.
     """
-    if isinstance(x, Tensor):
-        if x.dtype == dtype or (dtype is None and x.dtype.kind == "f"):
-            return x  # the common case: nothing to convert
-        t = x
-    elif hasattr(x, "dtype"):
-        t = Tensor(xp.asarray(x))
-    else:
-        t = Tensor(xp.asarray(x, dtype=dtype or backend.floatx()))
-    if dtype is None:
-        dtype = t.dtype if backend.is_float_dtype(t.dtype) else backend.floatx()
-    out = ops.cast(t, dtype)
-    if out is not t and getattr(t, "logits", None) is not None:
-        out.logits = ops.cast(t.logits, dtype)
+    if isinstance(x, Tensor) and (x.dtype == dtype or (dtype is None and x.dtype.kind == "f")):
+        return x  # the common case: nothing to convert
+    return with_logits(x, as_float, dtype)
+
+
+def with_logits(t, transform, *args):
+    """``transform(t, *args)``, with ``t``'s logits (``Tensor.logits``) transformed alike.
+
+    A cast, reshape or axis move of a probability output keeps the logits it came
+    from, so a crossentropy downstream can still use them.
+    """
+    out = transform(t, *args)
+    logits = getattr(t, "logits", None)
+    if out is not t and logits is not None:
+        out.logits = transform(logits, *args)
     return out
 
 
@@ -80,49 +82,44 @@ def prepare(y_true, y_pred):
     return to_float_tensor(y_true, y_pred.dtype), y_pred
 
 
-def _reshaped(t, new):
-    """``new`` (a reshape of ``t``) with ``t``'s logits reshaped alike."""
-    if new is not t and getattr(t, "logits", None) is not None:
-        new.logits = ops.reshape(t.logits, new.shape)
-    return new
-
-
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     """Make ranks equal when they differ by one and the longer has a last dim of 1.
 
     The longer one is squeezed, unless the shorter has rank 1 (and
     ``expand_rank_1``): then the shorter is expanded. So labels ``(n,)`` against
     predictions ``(n, 1)`` become ``(n, 1)``/``(n, 1)``, never a broadcast ``(n, n)``.
+    Tensors stay Tensors (keeping their logits); numpy arrays (the metrics') stay arrays.
     """
     r1, r2 = len(x1.shape), len(x2.shape)
     if r1 == r2 + 1 and x1.shape[-1] == 1:
         if r2 == 1 and expand_rank_1:
-            x2 = _reshaped(x2, ops.expand_dims(x2, -1))
+            x2 = _last_axis(x2, ops.expand_dims, xp.expand_dims)
         else:
-            x1 = _reshaped(x1, ops.squeeze(x1, -1))
+            x1 = _last_axis(x1, ops.squeeze, xp.squeeze)
     elif r2 == r1 + 1 and x2.shape[-1] == 1:
         if r1 == 1 and expand_rank_1:
-            x1 = _reshaped(x1, ops.expand_dims(x1, -1))
+            x1 = _last_axis(x1, ops.expand_dims, xp.expand_dims)
         else:
-            x2 = _reshaped(x2, ops.squeeze(x2, -1))
+            x2 = _last_axis(x2, ops.squeeze, xp.squeeze)
     return x1, x2
 
 
-# ---- masks on loss values (Keras's `_keras_mask`, e.g. from ignore_class) -------------
+def _last_axis(x, tensor_fn, array_fn):
+    """Add or drop the last axis: ``tensor_fn`` on a Tensor (logits alike), else ``array_fn``."""
+    return with_logits(x, tensor_fn, -1) if isinstance(x, Tensor) else array_fn(x, -1)
 
-_MASKS = {}
 
+# ---- masks on loss values (``Tensor.mask``, Keras's `_keras_mask`, e.g. from ignore_class) --
 
 def set_loss_mask(tensor, mask):
-    """Attach a boolean mask to ``tensor``: masked-out entries leave the loss average."""
-    key = id(tensor)
-    _MASKS[key] = (weakref.ref(tensor, lambda _, k=key: _MASKS.pop(k, None)), mask)
+    """Attach a boolean mask to ``tensor`` (its ``mask`` slot): masked-out entries leave the
+    loss average."""
+    tensor.mask = mask
 
 
 def get_loss_mask(tensor):
-    """The mask attached by ``set_loss_mask`` (or None)."""
-    entry = _MASKS.get(id(tensor))
-    return entry[1] if entry is not None and entry[0]() is tensor else None
+    """The mask on ``tensor`` (``Tensor.mask``), or None (also for a non-Tensor)."""
+    return getattr(tensor, "mask", None)
 
 
 # ---- reduction ------------------------------------------------------------------------
@@ -250,15 +247,6 @@ class Loss:
         return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
 
 
-def _plain(value):
-    """Config values as plain python (lists, floats), never numpy types."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
-
-
 @LOSSES.register("LossFunctionWrapper")
 class LossFunctionWrapper(Loss):
     """A Loss from a per-sample function ``fn(y_true, y_pred, **kwargs)``.
@@ -298,7 +286,7 @@ class LossFunctionWrapper(Loss):
         config = Loss.get_config(self)
         if type(self) is LossFunctionWrapper:
             config["fn"] = serialize_function(self.fn)
-        config.update({k: _plain(v) for k, v in self._fn_kwargs.items()})
+        config.update({k: plain(v) for k, v in self._fn_kwargs.items()})
         return config
 
     def __repr__(self):

@@ -16,10 +16,6 @@ def _prepared(name, y_true, y_pred):
     return y_true, y_pred
 
 
-def _axis(axis):
-    return tuple(axis) if isinstance(axis, list) else axis
-
-
 @LOSSES.register("dice")
 def dice(y_true, y_pred, axis=None):
     """Dice loss: one minus the soft Dice coefficient (F1 overlap) of mask and prediction.
@@ -30,7 +26,6 @@ def dice(y_true, y_pred, axis=None):
         axis: the axes summed over (None: all axes).
     """
     y_true, y_pred = _prepared("dice", y_true, y_pred)
-    axis = _axis(axis)
     intersection = ops.sum(ops.multiply(y_true, y_pred), axis=axis)
     total = ops.add(ops.add(ops.sum(y_true, axis=axis), ops.sum(y_pred, axis=axis)),
                     backend.epsilon())
@@ -53,7 +48,6 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
         axis: the axes summed over (None: all axes).
     """
     y_true, y_pred = _prepared("tversky", y_true, y_pred)
-    axis = _axis(axis)
     tp = ops.sum(ops.multiply(y_true, y_pred), axis=axis)
     fp = ops.sum(ops.multiply(ops.subtract(1.0, y_pred), y_true), axis=axis)
     fn = ops.sum(ops.multiply(y_pred, ops.subtract(1.0, y_true)), axis=axis)

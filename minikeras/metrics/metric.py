@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..autodiff.tensor import Tensor
+from ..losses.loss import squeeze_or_expand_to_same_rank  # noqa: F401 - shared with the losses
 from ..registry import CUSTOM_OBJECTS, Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable
@@ -51,27 +52,6 @@ def to_float_array(x, dtype=None):
     if plain or not backend.is_float_dtype(x.dtype):
         x = x.astype(dtype or backend.floatx())
     return x
-
-
-def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Keras's rank fix: if the ranks differ by one and the longer has last dim 1, align them.
-
-    The rank-1 partner is expanded (when ``expand_rank_1``); otherwise the longer
-    one loses its trailing axis of size 1. So ``(n,)`` with ``(n, 1)`` gives
-    ``(n, 1)`` with ``(n, 1)``, never a broadcast to ``(n, n)``.
-    """
-    r1, r2 = x1.ndim, x2.ndim
-    if r1 == r2 + 1 and x1.shape[-1] == 1:
-        if r2 == 1 and expand_rank_1:
-            x2 = backend.xp.expand_dims(x2, -1)
-        else:
-            x1 = backend.xp.squeeze(x1, -1)
-    elif r2 == r1 + 1 and x2.shape[-1] == 1:
-        if r1 == 1 and expand_rank_1:
-            x1 = backend.xp.expand_dims(x1, -1)
-        else:
-            x2 = backend.xp.squeeze(x2, -1)
-    return x1, x2
 
 
 def check_broadcastable(y_true, y_pred, where):

@@ -1,5 +1,6 @@
 """keras.models.clone_model: the same architecture with freshly initialized weights."""
-from ..layers.core import InputLayer, KerasTensor
+from ..layers.core import InputLayer
+from ..layers.symbolic import KerasTensor
 from .sequential import Sequential
 
 

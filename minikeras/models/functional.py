@@ -6,10 +6,12 @@ from its outputs back to its inputs, orders the nodes by depth (as Keras does: d
 first, ties in the order a depth-first walk from the outputs meets them) and replays them
 on real tensors in ``call``. A layer called twice is one layer, so its weights are shared.
 """
-from ..layers.core import InputLayer, KerasTensor, flatten
-from ..layers.layer import LAYERS, Layer, _edge_cast
 from ..autodiff.tensor import Tensor
+from ..layers.core import InputLayer
+from ..layers.layer import LAYERS, Layer, format_shape
+from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
+from ..tree import flatten
 from . import functional_config
 from .model import Model
 
@@ -23,6 +25,8 @@ class Functional(Model):
         name: model name (default ``functional``, ``functional_1``, ...).
         trainable: whether the model's weights are trainable.
     """
+
+    _counts_own_node = True  # Keras files number a functional model's own node 0
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
@@ -130,7 +134,7 @@ class Functional(Model):
         out = []
         for i, (value, ref) in enumerate(zip(values, expected)):
             if not isinstance(value, Tensor):
-                value = convert_to_tensor(_edge_cast(value))
+                value = convert_to_tensor(edge_cast(value))
             shape, ref_shape = value.shape, ref.shape
             if len(shape) == len(ref_shape) + 1 and shape[-1] == 1:
                 value = value.reshape(shape[:-1])  # Keras squeezes a trailing axis of 1
@@ -141,7 +145,7 @@ class Functional(Model):
                     r is not None and d != r for d, r in zip(shape, ref_shape)):
                 raise ValueError(
                     f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
-                    f"shape={_fmt(ref_shape)}, found shape={_fmt(value.shape)} (input "
+                    f"shape={format_shape(ref_shape)}, found shape={format_shape(value.shape)} (input "
                     f"'{ref._keras_history[0].name}').")
             out.append(value)
         return out
@@ -167,11 +171,6 @@ class Functional(Model):
         return cls(inputs, outputs, **rest)
 
 
-def _fmt(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")")
-
-
 def _check_tensors(structure, argument):
     flat = flatten(structure)
     if not flat:
@@ -185,7 +184,7 @@ def _check_tensors(structure, argument):
                 f"type {type(x).__name__}")
         if x._keras_history is None:
             raise ValueError(
-                f"The tensor {x.name} (shape {_fmt(x.shape)}) in `{argument}` was not made by "
+                f"The tensor {x.name} (shape {format_shape(x.shape)}) in `{argument}` was not made by "
                 "`keras.Input(...)` or by calling a layer, so the model cannot trace it.")
     return flat
 
@@ -230,7 +229,7 @@ def _map_graph(inputs, outputs):
         if node.is_input and id(tensor) not in input_ids:
             raise ValueError(
                 f"Graph disconnected: the model's outputs need the input tensor "
-                f"{tensor.name} (shape {_fmt(tensor.shape)}, from Input layer "
+                f"{tensor.name} (shape {format_shape(tensor.shape)}, from Input layer "
                 f"'{node.layer.name}'), which is not among the model's `inputs` "
                 f"{[x.name for x in inputs]}. Pass it in `inputs`, or build the outputs from "
                 "the given inputs only.")
@@ -279,3 +278,6 @@ def _map_graph(inputs, outputs):
             raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
                              "model. All layer names should be unique.")
     return list(node_depth), run_order, layers
+
+
+Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes

@@ -20,7 +20,8 @@ layer; node indices count only the calls that belong to this model (a nested fun
 model counts from 1, as in Keras, whose models own a node of their own). Keras 2 configs
 (``inbound_nodes`` as ``[[["dense", 0, 0, {}]]]``) are read too.
 """
-from ..layers.core import KerasTensor, map_structure
+from ..layers.symbolic import KerasTensor
+from ..tree import map_structure
 from ..layers.layer import Layer
 
 _TENSOR = "__keras_tensor__"
@@ -31,8 +32,8 @@ class _NotYet(Exception):
 
 
 def _is_functional(layer):
-    from .functional import Functional
-    return isinstance(layer, Functional)
+    """A functional model: Keras files count a node of its own before its calls."""
+    return getattr(layer, "_counts_own_node", False)
 
 
 # ---- writing ------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Model: a Layer that can be compiled and trained."""
-from ..layers.layer import Layer
+import numpy as np
+
+from .. import backend
+from ..autodiff import no_grad
+from ..layers.layer import Layer, _keras_order
 from .trainer import Trainer
 
 
@@ -7,10 +11,14 @@ class Model(Trainer, Layer):
     """Base of every trainable model: ``keras.Model(inputs, outputs)`` (the functional API),
     a subclass that defines ``call``, or Sequential."""
 
+    # The class ``Model(inputs, outputs)`` makes: Functional, set by models/functional.py
+    # (which imports this module), so that Model need not import its own subclass.
+    _built_from_inputs_and_outputs = None
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional  # Model(inputs, outputs) is a Functional model
-            return Functional.__new__(Functional, *args, **kwargs)
+            functional = Model._built_from_inputs_and_outputs
+            return functional.__new__(functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, trainable=True, name=None, **kwargs):
@@ -53,6 +61,30 @@ class Model(Trainer, Layer):
                          f"{[layer.name for layer in layers]}.")
 
     # ---- saving (see minikeras.saving and docs/saving.md) ----------------------------------
+    def build_from_config(self, config):
+        """Build for a saved input shape: a subclassed model creates its weights on a first
+        call, made here on one sample of zeros (when every per-sample size is known)."""
+        if self.built or not config or config.get("input_shape") is None:
+            return
+        input_shape = tuple(config["input_shape"])
+        if all(d is not None for d in input_shape[1:]):
+            with no_grad():
+                self(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
+            self._build_input_shape = input_shape
+
+    def get_compile_config(self):
+        """The ``compile()`` arguments, serialized, or None for a model not compiled."""
+        from ..saving.model_config import compile_config
+        return compile_config(self)
+
+    def compile_from_config(self, config):
+        """``compile()`` with the arguments of a saved compile config."""
+        from ..saving.model_config import compile_from_config
+        compile_from_config(self, config)
+
+    def _saveable_children(self):
+        return _keras_order({"layers": list(self.layers), **self._attribute_children()})
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model: ``.keras`` (zip) or legacy ``.h5`` / ``.hdf5``."""
         from ..saving import save_model

@@ -2,8 +2,9 @@
 import numpy as np
 
 from ..autodiff import no_grad
-from ..layers.core import InputLayer, KerasTensor
-from ..layers.layer import LAYERS, Layer
+from ..layers.core import InputLayer
+from ..layers.symbolic import KerasTensor
+from ..layers.layer import LAYERS, Layer, _keras_order
 from ..variables import structure_changed
 from .model import Model
 
@@ -178,6 +179,13 @@ class Sequential(Model):
         return self._output_shape
 
     # ---- config ------------------------------------------------------------------------
+    def build_from_config(self, config):
+        if not self.built and config and config.get("input_shape") is not None:
+            self.build(tuple(config["input_shape"]))
+
+    def _saveable_children(self):
+        return [("layers", self.layers)] + _keras_order(self._attribute_children())
+
     def get_config(self):
         from ..layers import serialize
         layers = [serialize(layer) for layer in self._layers]

@@ -9,7 +9,7 @@ from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
-from ..layers.core import flatten
+from ..tree import flatten
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..variables import pack, packed_buffer, structure_version
 from . import data as D

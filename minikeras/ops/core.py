@@ -1,9 +1,19 @@
-"""Conversion between arrays and Tensors, and graph control (keras.ops core functions)."""
+"""Conversion between arrays and Tensors, casting and graph control (keras.ops core functions).
+
+Also the two helpers every ops file shares: ``as_float`` (a Tensor of a float dtype: ints
+and bools become ``floatx()``, floats keep theirs) and ``on_raw_data`` (a numpy function
+run on raw data, outside the graph, its result a Tensor).
+"""
 import numpy as np
 
 from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
+
+__all__ = [
+    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "data", "dtype", "is_tensor",
+    "saturate_cast", "shape", "stop_gradient",
+]
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
@@ -37,7 +47,7 @@ def _python_numbers(x):
 
 
 def convert_to_numpy(x):
-    """Return the numpy array behind ``x`` (a Tensor, Variable or array-like)."""
+    """Return the numpy array behind ``x`` (a Tensor, Variable or array-like), no copy."""
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -64,6 +74,39 @@ def stop_gradient(x):
     return Tensor(convert_to_numpy(x))
 
 
-def data(x):
-    """Raw numpy data of a tensor or array-like (no copy), for non-differentiable math."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+data = convert_to_numpy  # the short name the ops files use for non-differentiable math
+
+
+def as_float(x, dtype=None):
+    """``x`` as a Tensor of a float dtype: ``dtype`` when given; otherwise ints, bools and
+    python numbers become floatx and floats keep theirs."""
+    if dtype is not None:
+        return convert_to_tensor(x, dtype)
+    x = convert_to_tensor(x)
+    return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
+
+
+def axis_tuple(axis):
+    """An axis argument as numpy takes it: Keras also accepts a list of axes."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def on_raw_data(fn, dtype=None):
+    """A numpy function on raw data (no gradient), its result as a Tensor of ``dtype``."""
+    def apply(*args, **kwargs):
+        out = fn(*[data(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
+        return Tensor(np.asarray(out, dtype=dtype))
+    apply.__name__ = fn.__name__
+    return apply
+
+
+def saturate_cast(x, dtype):
+    """Cast to ``dtype``, first clipping to its representable range."""
+    x = convert_to_tensor(x)
+    dtype = np.dtype(backend.standardize_dtype(dtype))
+    info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype) if dtype.kind == "f" \
+        else None
+    if info is not None and backend.is_float_dtype(x.dtype):
+        x = P.clip(x, max(float(info.min), float(np.finfo(x.dtype).min)),
+                   min(float(info.max), float(np.finfo(x.dtype).max)))
+    return cast(x, dtype)

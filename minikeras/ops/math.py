@@ -1,20 +1,31 @@
-"""Sorting, ranking, quantiles and segment reductions of ``keras.ops``, composed.
+"""Sorting, ranking, quantiles, segment reductions and FFTs of ``keras.ops``, composed.
 
 Values are gathered with the differentiable ``take_along_axis``/``take``, so
 ``sort``, ``top_k`` values, ``median`` and ``quantile`` carry gradients back to
-the elements they picked; indices are int32 and outside the graph, as in Keras.
+the elements they picked; indices (``argsort``, ``top_k``'s, ``searchsorted``...)
+are int32 and outside the graph, as in Keras.
 """
 import numpy as np
 
 from .. import backend
 from ..autodiff import primitives as P
+from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import cast, convert_to_tensor
-from .core import data as _data
-from .numpy import take_along_axis
+from .core import as_float, convert_to_tensor, data, on_raw_data
+from .indexing import take_along_axis
 
-__all__ = ["extract_sequences", "fft", "fft2", "in_top_k", "irfft", "median", "quantile", "rfft",
-           "segment_max", "segment_sum", "sort", "top_k"]
+__all__ = [
+    "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2", "in_top_k", "irfft",
+    "median", "quantile", "rfft", "searchsorted", "segment_max", "segment_sum", "sort", "top_k",
+    "unique",
+]
+
+
+unique = on_raw_data(np.unique)
+searchsorted = on_raw_data(np.searchsorted)
+argsort = on_raw_data(np.argsort, np.int32)
+digitize = on_raw_data(np.digitize, np.int32)
+bincount = on_raw_data(np.bincount, np.int32)
 
 
 def sort(x, axis=-1):
@@ -49,8 +60,8 @@ def in_top_k(targets, predictions, k):
         predictions: scores, shape ``(batch, num_classes)``.
         k: how many top classes count as a hit.
     """
-    t = _data(targets).astype(np.int64).reshape(-1)
-    p = _data(predictions)
+    t = data(targets).astype(np.int64).reshape(-1)
+    p = data(predictions)
     valid = (t >= 0) & (t < p.shape[-1])                               # out of range: False
     target_score = np.take_along_axis(p, np.where(valid, t, 0)[:, None], axis=-1)
     if k <= 0:
@@ -61,22 +72,19 @@ def in_top_k(targets, predictions, k):
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (q in [0, 1]) along ``axis``; numpy's methods."""
-    x = convert_to_tensor(x)
-    if not backend.is_float_dtype(x.dtype):
-        x = cast(x, backend.floatx())
+    x = as_float(x)
     if axis is None:
         axes, work = tuple(range(x.ndim)), P.reshape(x, (-1,))
         last = 0
     else:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        axes = tuple(a % x.ndim for a in axes)
+        axes = normalize_axis(axis, x.ndim)
         keep = [a for a in range(x.ndim) if a not in axes]
         work = P.reshape(P.transpose(x, keep + list(axes)),
                          [x.shape[a] for a in keep] + [-1])
         last = work.ndim - 1
     s = sort(work, axis=last)
     n = s.shape[last]
-    qs = np.asarray(_data(q), dtype=np.float64)
+    qs = np.asarray(data(q), dtype=np.float64)
     pos = qs * (n - 1)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, n - 1)
@@ -110,7 +118,7 @@ def median(x, axis=None, keepdims=False):
 
 
 def _segments(segment_ids, num_segments):
-    ids = _data(segment_ids).astype(np.int64).reshape(-1)
+    ids = data(segment_ids).astype(np.int64).reshape(-1)
     if num_segments is None:
         num_segments = int(ids.max()) + 1 if ids.size else 0
     return ids, int(num_segments)
@@ -153,7 +161,7 @@ def extract_sequences(x, sequence_length, sequence_stride):
 
 def _complex_pair(x):
     real, imag = x
-    return np.asarray(_data(real)) + 1j * np.asarray(_data(imag)), np.asarray(_data(real)).dtype
+    return np.asarray(data(real)) + 1j * np.asarray(data(imag)), np.asarray(data(real)).dtype
 
 
 def _split(z, dtype):
@@ -175,7 +183,7 @@ def fft2(x):
 
 def rfft(x, fft_length=None):
     """Real-input FFT along the last axis (no gradient); returns ``(real, imag)``."""
-    x = np.asarray(_data(x))
+    x = np.asarray(data(x))
     return _split(np.fft.rfft(x, n=fft_length, axis=-1), x.dtype)
 
 

@@ -1,4 +1,5 @@
-"""Neural-network functions of ``keras.ops``: activations, softmax family, one_hot.
+"""Neural-network functions of ``keras.ops``: activations, softmax family, encodings,
+crossentropies and attention.
 
 Names and defaults follow ``keras.ops`` (so ``gelu`` defaults to the tanh
 approximation and ``leaky_relu`` to slope 0.2; ``keras.activations`` differs in
@@ -10,36 +11,33 @@ Integer and boolean inputs are cast to ``floatx()`` first (except for the fused
 primitives, which keep what they are given); float inputs keep their dtype.
 Outputs are Tensors. None of these functions sets ``Tensor.logits``: tagging an
 output with its logits is the job of ``keras.activations.softmax`` / ``sigmoid``.
+
+The crossentropies are element- or sample-wise (no reduction), as ``keras.ops``
+defines them; ``keras.losses`` adds label smoothing, means and reductions on top.
 """
 import math
 import warnings
 
+import numpy as np
+
 from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from .core import cast, convert_to_tensor, data
+from .core import as_float, cast, convert_to_tensor, data
 
 __all__ = [
-    "celu", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
-    "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax", "one_hot", "relu", "relu6", "selu",
-    "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
-    "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold",
+    "binary_crossentropy", "categorical_crossentropy", "celu", "dot_product_attention", "elu",
+    "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+    "leaky_relu", "log_sigmoid", "log_softmax", "multi_hot", "one_hot", "psnr", "relu", "relu6",
+    "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+    "swish", "tanh", "tanh_shrink", "threshold",
 ]
 
-xp = backend.xp
 
+xp = backend.xp
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
-
-
-def _float(x):
-    """``x`` as a floating Tensor (ints and bools become floatx)."""
-    x = convert_to_tensor(x)
-    return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
-
-
-# ---- fused primitives ------------------------------------------------------------------
-
 relu = P.relu
 sigmoid = P.sigmoid
 tanh = P.tanh
@@ -68,14 +66,12 @@ def log_softmax(x, axis=-1):
     return P.log_softmax(x, axis)
 
 
-# ---- rectifiers --------------------------------------------------------------------------
-
 def relu6(x):
     """ReLU capped at 6.
 
     Formula: ``min(max(x, 0), 6)``
     """
-    return P.clip(_float(x), 0.0, 6.0)
+    return P.clip(as_float(x), 0.0, 6.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -86,7 +82,7 @@ def leaky_relu(x, negative_slope=0.2):
     Args:
         negative_slope: slope for x < 0 (0.2, as in ``keras.ops``).
     """
-    x = _float(x)
+    x = as_float(x)
     return P.maximum(x, P.multiply(x, negative_slope))
 
 
@@ -99,7 +95,7 @@ def elu(x, alpha=1.0):
     Args:
         alpha: value approached for large negative x is ``-alpha``.
     """
-    x = _float(x)
+    x = as_float(x)
     negative = P.multiply(P.subtract(P.exp(P.minimum(x, 0.0)), 1.0), alpha)
     return P.where(x >= 0, x, negative)
 
@@ -118,7 +114,7 @@ def celu(x, alpha=1.0):
 
     Formula: ``max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)``
     """
-    x = _float(x)
+    x = as_float(x)
     negative = P.multiply(P.subtract(P.exp(P.divide(P.minimum(x, 0.0), alpha)), 1.0), alpha)
     return P.add(P.relu(x), negative)
 
@@ -128,11 +124,9 @@ def threshold(x, threshold, default_value):
 
     Formula: ``x if x > threshold else default_value``
     """
-    x = _float(x)
+    x = as_float(x)
     return P.where(x > threshold, x, default_value)
 
-
-# ---- smooth gates --------------------------------------------------------------------
 
 def gelu(x, approximate=True):
     """Gaussian error linear unit.
@@ -143,7 +137,7 @@ def gelu(x, approximate=True):
     Args:
         approximate: use the tanh form (True, the ``keras.ops`` default).
     """
-    x = _float(x)
+    x = as_float(x)
     if approximate:
         inner = P.multiply(P.add(x, P.multiply(P.power(x, 3.0), 0.044715)),
                            math.sqrt(2.0 / math.pi))
@@ -156,7 +150,7 @@ def silu(x):
 
     Formula: ``x * sigmoid(x)``
     """
-    x = _float(x)
+    x = as_float(x)
     return P.multiply(x, P.sigmoid(x))
 
 
@@ -168,7 +162,7 @@ def hard_sigmoid(x):
 
     Formula: ``clip(x / 6 + 0.5, 0, 1)`` (= ``relu6(x + 3) / 6``)
     """
-    return P.divide(relu6(P.add(_float(x), 3.0)), 6.0)
+    return P.divide(relu6(P.add(as_float(x), 3.0)), 6.0)
 
 
 def hard_silu(x):
@@ -176,7 +170,7 @@ def hard_silu(x):
 
     Formula: ``x * hard_sigmoid(x)``
     """
-    x = _float(x)
+    x = as_float(x)
     return P.multiply(x, hard_sigmoid(x))
 
 
@@ -188,12 +182,12 @@ def log_sigmoid(x):
 
     Formula: ``-softplus(-x)``
     """
-    return P.negative(P.softplus(P.negative(_float(x))))
+    return P.negative(P.softplus(P.negative(as_float(x))))
 
 
 def softsign(x):
     """Formula: ``x / (1 + |x|)``"""
-    x = _float(x)
+    x = as_float(x)
     return P.divide(x, P.add(P.abs(x), 1.0))
 
 
@@ -207,7 +201,7 @@ def squareplus(x, b=4):
     """
     if b < 0:
         raise ValueError(f"squareplus needs b >= 0 (b = 0 is relu). Received: b={b}")
-    x = _float(x)
+    x = as_float(x)
     return P.multiply(P.add(x, P.sqrt(P.add(P.square(x), float(b)))), 0.5)
 
 
@@ -216,7 +210,7 @@ def glu(x, axis=-1):
 
     Formula: ``a * sigmoid(b)``; the output has half the size along ``axis``.
     """
-    x = _float(x)
+    x = as_float(x)
     size = x.shape[axis]
     if size % 2:
         raise ValueError(
@@ -228,16 +222,14 @@ def glu(x, axis=-1):
     return P.multiply(P.getitem(x, tuple(head)), P.sigmoid(P.getitem(x, tuple(tail))))
 
 
-# ---- clipping and shrinking -------------------------------------------------------------
-
 def hard_tanh(x):
     """Formula: ``clip(x, -1, 1)``"""
-    return P.clip(_float(x), -1.0, 1.0)
+    return P.clip(as_float(x), -1.0, 1.0)
 
 
 def tanh_shrink(x):
     """Formula: ``x - tanh(x)``"""
-    x = _float(x)
+    x = as_float(x)
     return P.subtract(x, P.tanh(x))
 
 
@@ -246,7 +238,7 @@ def hard_shrink(x, threshold=0.5):
 
     Formula: ``x if |x| > threshold else 0``
     """
-    x = _float(x)
+    x = as_float(x)
     return P.where(P.abs(x) > threshold, x, 0.0)
 
 
@@ -255,19 +247,17 @@ def soft_shrink(x, threshold=0.5):
 
     Formula: ``x - threshold if x > threshold; x + threshold if x < -threshold; else 0``
     """
-    x = _float(x)
+    x = as_float(x)
     shrunk = P.where(x > threshold, P.subtract(x, threshold), P.add(x, threshold))
     return P.where(P.abs(x) > threshold, shrunk, 0.0)
 
-
-# ---- sparse variants ---------------------------------------------------------------------
 
 def sparse_plus(x):
     """A softplus whose curved part is confined to (-1, 1).
 
     Formula: ``0 if x <= -1; (x + 1)**2 / 4 if -1 < x < 1; x if x >= 1``
     """
-    x = _float(x)
+    x = as_float(x)
     middle = P.multiply(P.square(P.add(x, 1.0)), 0.25)
     return P.where(x <= -1, 0.0, P.where(x >= 1, x, middle))
 
@@ -277,7 +267,7 @@ def sparse_sigmoid(x):
 
     Formula: ``0 if x <= -1; (x + 1) / 2 if -1 < x < 1; 1 if x >= 1``
     """
-    x = _float(x)
+    x = as_float(x)
     return P.where(x <= -1, 0.0, P.where(x >= 1, 1.0, P.multiply(P.add(x, 1.0), 0.5)))
 
 
@@ -289,7 +279,7 @@ def sparsemax(x, axis=-1):
     and tau = (z_1 + ... + z_k - 1) / k. The support is found on the raw values;
     tau is then recomputed from ``x`` so its gradient (diag(s) - s s^T / k) is derived.
     """
-    x = _float(x)
+    x = as_float(x)
     z = data(x)
     ranked = -xp.sort(-z, axis=axis)                          # descending along axis
     cumulative = xp.cumsum(ranked, axis=axis)
@@ -305,8 +295,6 @@ def sparsemax(x, axis=-1):
     return P.where(support, P.subtract(x, tau), 0.0)
 
 
-# ---- encodings (no gradient) -----------------------------------------------------------
-
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """One-hot encode integer labels (no gradient); out-of-range labels give all-zero rows."""
     if sparse:
@@ -319,142 +307,121 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     return Tensor(out)
 
 
-# ---- convolution, pooling and normalization ----------------------------------------------
-# conv, max_pool and average_pool are fused primitives (im2col + GEMM; see
-# autodiff/conv.py); moments and batch_normalization are composed.
-
-__all__ += ["average_pool", "batch_normalization", "conv", "conv_transpose", "depthwise_conv",
-            "max_pool", "moments", "separable_conv"]
-
-
-def standardize_data_format(data_format):
-    """None -> ``backend.image_data_format()``; otherwise "channels_last" / "channels_first"."""
-    fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
-    if fmt not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'. Received: data_format={data_format!r}")
-    return fmt
+def _check_same_shape(name, target, output):
+    if tuple(target.shape) != tuple(output.shape):
+        raise ValueError(
+            f"{name}: arguments `target` and `output` must have the same shape. "
+            f"Received: target.shape={target.shape}, output.shape={output.shape}")
 
 
-def to_channels_last(x, fmt):
-    """(N, C, *spatial) -> (N, *spatial, C) when ``fmt`` is channels_first."""
-    return x if fmt == "channels_last" else P.transpose(x, (0, *range(2, x.ndim), 1))
+def clip_probabilities(p):
+    """clip(p, eps, 1 - eps): the Keras guard before taking log(p)."""
+    eps = backend.epsilon()
+    return P.clip(p, eps, 1.0 - eps)
 
 
-def from_channels_last(y, fmt):
-    """Undo :func:`to_channels_last` on an output."""
-    return y if fmt == "channels_last" else P.transpose(y, (0, y.ndim - 1, *range(1, y.ndim - 1)))
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy.
 
-
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-D convolution (cross-correlation, no kernel flip).
-
-    Formula: ``y[n, o, f] = sum_{a, c} x_pad[n, o*strides + a*dilation_rate, c] * kernel[a, c, f]``
-
-    Args:
-        inputs: (batch, *spatial, channels) (or channels first).
-        kernel: (*kernel_size, channels / groups, filters); groups is inferred from the
-            channel counts, as Keras does.
-        strides, dilation_rate: an int or one int per spatial axis.
-        padding: "valid" or "same" (TensorFlow placement: the odd pixel goes after).
+    Formula: ``-(t·log(p) + (1 - t)·log(1 - p))`` with ``p`` clipped to
+    ``[eps, 1 - eps]``; from logits ``x``: ``max(x, 0) - x·t + log(1 + exp(-|x|))``.
     """
-    fmt = standardize_data_format(data_format)
-    x = to_channels_last(_float(inputs), fmt)
-    return from_channels_last(P.conv(x, convert_to_tensor(kernel), None, strides, padding,
-                                 dilation_rate), fmt)
+    output = as_float(output)
+    target = cast(convert_to_tensor(target), output.dtype)
+    _check_same_shape("binary_crossentropy", target, output)
+    if from_logits:
+        return P.sigmoid_cross_entropy(target, output)
+    p = clip_probabilities(output)
+    return P.negative(P.add(P.multiply(target, P.log(p)),
+                            P.multiply(P.subtract(1.0, target), P.log(P.subtract(1.0, p)))))
 
 
-def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1):
-    """Transposed convolution: the adjoint of ``conv`` w.r.t. its input (TensorFlow's rule).
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Crossentropy between one-hot (or soft) targets and predictions along ``axis``.
 
-    Formula: ``y[n, o*strides + a*dilation_rate - pad, f] += x[n, o, c] * kernel[a, f, c]``
-
-    Args:
-        kernel: (*kernel_size, filters, in_channels) (note: filters before in_channels).
-        output_padding: None, or one int per spatial axis (< strides) added to the output size.
+    Formula: probabilities are renormalised to sum 1 and clipped to
+    ``[eps, 1 - eps]``, then ``-sum(t·log(p), axis)``; from logits
+    ``-sum(t·log_softmax(x), axis)`` (the fused, stable primitive).
     """
-    fmt = standardize_data_format(data_format)
-    x = to_channels_last(_float(inputs), fmt)
-    return from_channels_last(P.conv_transpose(x, convert_to_tensor(kernel), None, strides, padding,
-                                           output_padding, dilation_rate), fmt)
+    output = as_float(output)
+    target = cast(convert_to_tensor(target), output.dtype)
+    _check_same_shape("categorical_crossentropy", target, output)
+    if from_logits:
+        return P.softmax_cross_entropy(target, output, axis)
+    p = clip_probabilities(P.divide(output, P.sum(output, axis, keepdims=True)))
+    return P.negative(P.sum(P.multiply(target, P.log(p)), axis))
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
-                   dilation_rate=1):
-    """Per-channel convolution: kernel (*kernel_size, channels, multiplier).
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Categorical crossentropy with integer class targets (a trailing 1 is squeezed)."""
+    output = as_float(output)
+    labels = np.asarray(data(target))
+    if labels.ndim == output.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != output.shape[:axis % output.ndim] + output.shape[axis % output.ndim + 1:]:
+        raise ValueError(
+            "sparse_categorical_crossentropy: `target` should have the shape of `output` "
+            f"without its class axis. Received: target.shape={np.shape(data(target))}, "
+            f"output.shape={output.shape}")
+    hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
+    return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
 
-    Output channel ``c * multiplier + m`` is input channel c convolved with kernel[..., c, m].
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """Multi-hot encoding: one row per sample with a 1 at each of its integer labels."""
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None:
+        raise ValueError("multi_hot: pass `num_classes`.")
+    labels = np.asarray(data(inputs)).astype(np.int64)
+    hot = data(one_hot(labels, num_classes, axis=axis, dtype=dtype, sparse=sparse))
+    reduce_axis = 1 if labels.ndim > 1 else 0
+    return convert_to_tensor(np.max(hot, axis=reduce_axis))
+
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio: ``20·log10(max_val) - 10·log10(mean((x1 - x2)²))``."""
+    x1, x2 = as_float(x1), as_float(x2)
+    if x1.shape != x2.shape:
+        raise ValueError(f"psnr: x1 and x2 must have the same shape, got {x1.shape} and "
+                         f"{x2.shape}.")
+    mse = P.mean(P.square(P.subtract(x1, x2)))
+    return P.subtract(20.0 * math.log10(max_val),
+                      P.multiply(P.divide(P.log(mse), math.log(10.0)), 10.0))
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
+                          is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention on ``(batch, seq, heads, head_dim)`` tensors.
+
+    Formula: ``softmax(q·kᵀ · scale + bias, masked) · v`` with ``scale = 1/sqrt(head_dim)``;
+    fewer key/value heads than query heads are repeated (grouped-query attention).
     """
-    kernel = convert_to_tensor(kernel)
-    channels, multiplier = kernel.shape[-2], kernel.shape[-1]
-    fmt = standardize_data_format(data_format)
-    x = to_channels_last(_float(inputs), fmt)
-    grouped = P.reshape(kernel, kernel.shape[:-2] + (1, channels * multiplier))
-    return from_channels_last(P.conv(x, grouped, None, strides, padding, dilation_rate,
-                                 groups=channels), fmt)
-
-
-def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   data_format=None, dilation_rate=1):
-    """A depthwise convolution followed by a 1x1 (pointwise) convolution."""
-    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
-
-
-def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Maximum over each window; ``strides`` default to ``pool_size``; padding never wins."""
-    fmt = standardize_data_format(data_format)
-    x = to_channels_last(convert_to_tensor(inputs), fmt)
-    return from_channels_last(P.max_pool(x, pool_size, strides, padding), fmt)
-
-
-def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Mean over each window; with "same" only the real (unpadded) elements are averaged,
-    as the TensorFlow, JAX and NumPy backends do."""
-    fmt = standardize_data_format(data_format)
-    x = to_channels_last(_float(inputs), fmt)
-    return from_channels_last(P.average_pool(x, pool_size, strides, padding), fmt)
-
-
-def moments(x, axes, keepdims=False, synchronized=False):
-    """Mean and biased variance of ``x`` over ``axes``.
-
-    Formula: ``mean = sum(x) / n``, ``variance = sum((x - mean)**2) / n``
-    """
-    del synchronized  # one process: nothing to synchronize
-    x = _float(x)
-    mean = P.mean(x, axes, keepdims=True)
-    variance = P.mean(P.square(P.subtract(x, mean)), axes, keepdims=True)
-    if not keepdims:
-        kept = tuple(n for i, n in enumerate(mean.shape) if i not in _axes(axes, x.ndim))
-        mean, variance = P.reshape(mean, kept), P.reshape(variance, kept)
-    return mean, variance
-
-
-def _axes(axes, ndim):
-    axes = (axes,) if isinstance(axes, int) else tuple(axes)
-    return {a % ndim for a in axes}
-
-
-def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
-    """Normalize ``x`` with the given statistics, then scale and shift, along ``axis``.
-
-    Formula: ``(x - mean) / sqrt(variance + epsilon) * scale + offset``; mean, variance,
-    offset and scale are 1-D of size ``x.shape[axis]`` (or already broadcastable).
-    """
-    x = _float(x)
-    shape = [1] * x.ndim
-    shape[axis] = x.shape[axis]
-
-    def along_axis(t):
-        t = convert_to_tensor(t)
-        return P.reshape(t, shape) if t.ndim == 1 else t
-
-    inv = P.divide(1.0, P.sqrt(P.add(along_axis(variance), epsilon)))
-    if scale is not None:
-        inv = P.multiply(inv, along_axis(scale))
-    shift = P.negative(P.multiply(along_axis(mean), inv))
-    if offset is not None:
-        shift = P.add(shift, along_axis(offset))
-    return P.add(P.multiply(x, inv), shift)
+    del flash_attention
+    q, k, v = as_float(query), as_float(key), as_float(value)
+    n_heads, kv_heads = q.shape[-2], k.shape[-2]
+    if n_heads != kv_heads:
+        reps = np.repeat(np.arange(kv_heads), n_heads // kv_heads)
+        k, v = P.take(k, reps, axis=-2), P.take(v, reps, axis=-2)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    qh = P.transpose(q, (0, 2, 1, 3))                      # (B, N, T, H)
+    kh = P.transpose(k, (0, 2, 3, 1))                      # (B, N, H, S)
+    logits = P.multiply(P.matmul(qh, kh), scale)            # (B, N, T, S)
+    if attn_logits_soft_cap is not None:
+        logits = P.multiply(P.tanh(P.divide(logits, attn_logits_soft_cap)),
+                            attn_logits_soft_cap)
+    if bias is not None:
+        logits = P.add(logits, bias)
+    keep = None
+    if mask is not None:
+        keep = np.asarray(data(mask)).astype(bool)
+    if is_causal:
+        t, s = logits.shape[-2], logits.shape[-1]
+        causal = np.tril(np.ones((t, s), bool), s - t)
+        keep = causal if keep is None else keep & causal
+    if keep is not None:
+        big = np.asarray(np.finfo(logits.dtype).min / 2, logits.dtype)
+        logits = P.where(keep, logits, big)
+    weights = P.softmax(logits, -1)
+    out = P.matmul(weights, P.transpose(v, (0, 2, 1, 3)))    # (B, N, T, H)
+    return P.transpose(out, (0, 2, 1, 3))

@@ -14,6 +14,7 @@ import warnings
 
 from . import keras_file, legacy_h5, model_config, sharded
 from .files import atomic_write, check_exists, json_default, proceed_with_overwrite
+from .serialization import model_from_config, serialize_model
 from .weights_h5 import H5Store, load_from_store, open_h5, save_weights_to_h5
 
 _LEGACY = (".h5", ".hdf5")
@@ -176,7 +177,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
 def to_json(model, **kwargs):
     """The model's config (with its compile config, when compiled) as a JSON string."""
     kwargs.setdefault("default", json_default)
-    return json.dumps(model_config.serialize_model(model), **kwargs)
+    return json.dumps(serialize_model(model), **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):
@@ -189,4 +190,4 @@ def model_from_json(json_string, custom_objects=None):
     if isinstance(config, dict) and "module" not in config and "class_name" in config:
         model = model_config.model_from_legacy_config(config, custom_objects)
         return model
-    return model_config.model_from_config(config, custom_objects, compile=True)
+    return model_from_config(config, custom_objects, compile=True)

@@ -14,7 +14,7 @@ import zipfile
 
 from .files import atomic_write, check_exists, json_default
 from .legacy_h5 import KERAS_VERSION, minikeras_version
-from .model_config import model_from_config, serialize_model
+from .serialization import model_from_config, serialize_model
 from .weights_h5 import H5Store, UnreadableFileError, load_from_store, open_h5, save_weights_to_h5
 
 CONFIG = "config.json"

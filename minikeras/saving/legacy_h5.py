@@ -18,8 +18,8 @@ import warnings
 import numpy as np
 
 from .files import json_default, read_string, read_string_list, write_string_list
-from .plan import LoadPlan
-from .tree import layer_weights, model_layers, optimizer_weight_names, own_variables
+from .load_plan import LoadPlan
+from .object_tree import layer_weights, model_layers, optimizer_weight_names, own_variables
 from .weights_h5 import UnreadableFileError, build_optimizer, optimizer_pairs
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose files minikeras reads and writes

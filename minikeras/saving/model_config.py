@@ -1,6 +1,7 @@
-"""Model configs: the model and compile configs of ``.keras`` / JSON, and the legacy ``.h5`` ones.
+"""Compile configs of ``.keras`` / JSON, and the legacy ``.h5`` model and training configs.
 
-Keras 3 (``config.json``, ``to_json``)::
+A Keras 3 model config (``config.json``, ``to_json``; written by
+``serialization.serialize_model``, its ``compile_config`` by :func:`compile_config` here)::
 
     {"module": "keras", "class_name": "Sequential", "config": {..., "layers": [...]},
      "registered_name": None, "build_config": {"input_shape": [None, 3]},
@@ -18,32 +19,12 @@ import warnings
 
 import numpy as np
 
-from ..registry import CUSTOM_OBJECTS, CustomObjectScope
-from .serialization import (check_config, from_config, is_object_config, locate,
-                            strip_shared_ids)
+from ..registry import CUSTOM_OBJECTS
+from .serialization import is_object_config, model_from_config
 
 
 # ---- writing ----------------------------------------------------------------------------------
-def serialize_model(model, include_compile=True):
-    """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
-    from ..layers.layer import LAYERS
-    cls = type(model)
-    registered = CUSTOM_OBJECTS.name_of(cls)
-    builtin = LAYERS.name_of(cls) is not None and registered is None
-    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
-              "config": model.get_config(), "registered_name": registered}
-    if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
-        config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
-    shape = getattr(model, "_build_input_shape", None)
-    if model.built and shape is not None:
-        config["build_config"] = {"input_shape": list(shape)}
-    compile_config = get_compile_config(model) if include_compile else None
-    if compile_config is not None:
-        config["compile_config"] = compile_config
-    return config
-
-
-def get_compile_config(model):
+def compile_config(model):
     """The model's compile arguments, serialized (a new dict: the model is not changed)."""
     if not getattr(model, "compiled", False):
         return None
@@ -106,7 +87,7 @@ def _legacy_entry(entry):
 
 def training_config(model):
     """``training_config`` of a legacy ``.h5`` file, or None for an uncompiled model."""
-    config = get_compile_config(model)
+    config = model.get_compile_config()
     if config is None:
         return None
     config.pop("optimizer")  # pops from our copy: the model's compile config stays whole
@@ -118,25 +99,6 @@ def training_config(model):
 
 
 # ---- reading ----------------------------------------------------------------------------------
-def model_from_config(config, custom_objects=None, compile=True):
-    """Build (and compile, if the config says how) the model a Keras 3 config describes."""
-    if not is_object_config(config):
-        raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
-                         f"Received: {str(config)[:200]}")
-    config = strip_shared_ids(config)
-    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
-    with CustomObjectScope(custom_objects):
-        cls = locate(config, custom_objects)
-        if not (isinstance(cls, type) and hasattr(cls, "_init_trainer")):
-            raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
-                             "Use keras.layers.deserialize() for a single layer.")
-        model = from_config(cls, dict(config["config"] or {}), custom_objects)
-        _build(model, (config.get("build_config") or {}).get("input_shape"))
-        if compile and config.get("compile_config"):
-            compile_from_config(model, config["compile_config"], custom_objects)
-    return model
-
-
 def model_from_legacy_config(model_config, custom_objects=None):
     """Build the model of a legacy ``model_config`` (Keras 3 ``.h5`` or Keras 2)."""
     if not isinstance(model_config, dict) or "class_name" not in model_config:
@@ -146,21 +108,6 @@ def model_from_legacy_config(model_config, custom_objects=None):
         inner = {"layers": inner}
     return model_from_config({"class_name": model_config["class_name"], "config": inner},
                              custom_objects, compile=False)
-
-
-def _build(model, input_shape):
-    if model.built or input_shape is None:
-        return
-    input_shape = tuple(input_shape)
-    from ..models.sequential import Sequential
-    if isinstance(model, Sequential):
-        model.build(input_shape)
-    elif all(d is not None for d in input_shape[1:]):
-        from .. import backend
-        from ..autodiff import no_grad
-        with no_grad():  # a subclassed model creates its weights on its first call
-            model(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
-        model._build_input_shape = input_shape
 
 
 def compile_from_config(model, config, custom_objects=None):

@@ -175,8 +175,7 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     from ..layers.layer import Layer
     if isinstance(obj, Layer):
-        if hasattr(obj, "_init_trainer"):
-            from .model_config import serialize_model
+        if hasattr(obj, "get_compile_config"):  # a model: its config holds its compile config
             return serialize_model(obj)
         from ..layers import serialize
         return serialize(obj)
@@ -246,13 +245,12 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         if not isinstance(obj, type):
             return obj  # a function
         family = _family_of_object(obj)
-        if family == "layers" and hasattr(obj, "_init_trainer"):
-            from .model_config import model_from_config
+        if family == "layers" and hasattr(obj, "compile_from_config"):
             return model_from_config(config, custom_objects)
         if family is not None:
             result = _family_module(family).deserialize(config, custom_objects=custom_objects)
             if family == "layers":
-                build_from_config(result, config.get("build_config"))
+                result.build_from_config(config.get("build_config"))
             return result
         return from_config(obj, inner, custom_objects)
 
@@ -275,8 +273,40 @@ def from_config(cls, config, custom_objects=None):
             "needed, override from_config).") from None
 
 
-def build_from_config(layer, build_config):
-    """Build a deserialized layer for the input shape its config recorded."""
-    if layer.built or not build_config or build_config.get("input_shape") is None:
-        return
-    layer.build_from_shape(tuple(build_config["input_shape"]))
+# ---- models: the model config of ``.keras`` files and ``to_json`` ------------------------
+def serialize_model(model, include_compile=True):
+    """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
+    from ..layers.layer import LAYERS
+    cls = type(model)
+    registered = CUSTOM_OBJECTS.name_of(cls)
+    builtin = LAYERS.name_of(cls) is not None and registered is None
+    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
+              "config": model.get_config(), "registered_name": registered}
+    if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
+        config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
+    build_config = model.get_build_config() if model.built else None
+    if build_config is not None:
+        config["build_config"] = build_config
+    compile_config = model.get_compile_config() if include_compile else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    return config
+
+
+def model_from_config(config, custom_objects=None, compile=True):
+    """Build (and compile, if the config says how) the model a Keras 3 config describes."""
+    if not is_object_config(config):
+        raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
+                         f"Received: {str(config)[:200]}")
+    config = strip_shared_ids(config)
+    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
+    with CustomObjectScope(custom_objects):
+        cls = locate(config, custom_objects)
+        if not (isinstance(cls, type) and hasattr(cls, "compile_from_config")):
+            raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
+                             "Use keras.layers.deserialize() for a single layer.")
+        model = from_config(cls, dict(config["config"] or {}), custom_objects)
+        model.build_from_config(config.get("build_config"))
+        if compile and config.get("compile_config"):
+            model.compile_from_config(config["compile_config"])
+    return model

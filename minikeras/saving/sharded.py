@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .files import atomic_write, check_exists
-from .tree import object_entries
+from .object_tree import object_entries
 from .weights_h5 import H5Store, UnreadableFileError, numeric_key, open_h5
 
 

@@ -18,8 +18,8 @@ import warnings
 import numpy as np
 
 from .files import import_h5py
-from .plan import LoadPlan
-from .tree import object_entries
+from .load_plan import LoadPlan
+from .object_tree import object_entries
 
 
 class UnreadableFileError(OSError, ValueError):

@@ -5,8 +5,8 @@ from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objec
                         get_registered_name, get_registered_object, register_keras_serializable)
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
-from .model_utils import (model_to_dot, pack_x_y_sample_weight, pad_sequences, plot_model,
-                          unpack_x_y_sample_weight)
+from .model_utils import pack_x_y_sample_weight, pad_sequences, unpack_x_y_sample_weight
+from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
 

@@ -1,33 +1,5 @@
-"""keras.utils helpers around models and data: plot_model, pad_sequences, x/y/weight packing."""
+"""keras.utils helpers around models and data: pad_sequences, x/y/weight packing."""
 import numpy as np
-
-
-def _check_plottable(model):
-    if not getattr(model, "built", False):
-        raise ValueError(
-            "This model has not yet been built. Build the model first by calling `build()` or "
-            "by calling the model on a batch of data.")
-    try:
-        import pydot  # noqa: F401  (optional; only checked, as Keras does)
-    except ImportError:
-        raise ImportError(
-            "You must install pydot (`pip install pydot`) for `plot_model` to work.") from None
-    raise NotImplementedError(
-        "minikeras does not draw model graphs; use `model.summary()` to see the layers.")
-
-
-def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
-                 rankdir="TB", expand_nested=False, dpi=200, subgraph=False,
-                 show_layer_activations=False, show_trainable=False, **kwargs):
-    """Keras's pydot graph of a model. Raises ImportError without pydot, as Keras does."""
-    _check_plottable(model)
-
-
-def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
-               show_layer_names=False, rankdir="TB", expand_nested=False, dpi=200,
-               show_layer_activations=False, show_trainable=False, **kwargs):
-    """Keras's model plot. Raises ImportError without pydot (Keras's message)."""
-    _check_plottable(model)
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",

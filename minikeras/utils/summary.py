@@ -175,8 +175,17 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     if show_trainable:
         positions = [p * 0.9 for p in positions] + [1.0]
         headers, aligns = headers + ["Trainable"], aligns + ["center"]
+    lines = [f'Model: "{model.name}"'] + box_table(headers, aligns, rows, positions, line_length)
+    lines += _totals(model)
+    for line in lines:
+        print_fn(line)
+
+
+def box_table(headers, aligns, rows, positions, line_length):
+    """The lines of a box-drawn table ``line_length`` wide; ``positions`` are the right edges
+    of the columns as fractions of the line."""
     widths = _inner_widths(line_length, positions)
-    lines = [f'Model: "{model.name}"', _border(_TOP, widths)]
+    lines = [_border(_TOP, widths)]
     lines += _row(headers, widths, aligns, bar="┃")
     lines.append(_border(_HEAD_RULE, widths))
     for i, row in enumerate(rows):
@@ -184,9 +193,7 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
         if i < len(rows) - 1:
             lines.append(_border(_RULE, widths))
     lines.append(_border(_BOTTOM, widths))
-    lines += _totals(model)
-    for line in lines:
-        print_fn(line)
+    return lines
 
 
 def _totals(model):

@@ -3,10 +3,15 @@ import numpy as np
 import pytest
 
 from minikeras.autodiff import PRIMITIVES
+from minikeras.autodiff import (conv, elementwise, linear, normalization, reductions, shape,
+                                softmax_crossentropy)
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.elementwise import Square
+from minikeras.autodiff.function import Function
 from minikeras.autodiff.gradcheck import gradcheck
 
 rng = np.random.default_rng(0)
+KIND_MODULES = (conv, elementwise, linear, normalization, reductions, shape, softmax_crossentropy)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -90,6 +95,18 @@ def test_every_primitive_has_a_case():
     assert sorted(CASES) == sorted(PRIMITIVES)
 
 
+def test_every_function_class_has_a_registered_callable_beside_it():
+    # a Function subclass without an @primitive callable would escape the gradient check
+    used_globals = {name: fn.__code__.co_names for name, fn in PRIMITIVES.items()}
+    for module in KIND_MODULES:
+        for name, cls in vars(module).items():
+            if (isinstance(cls, type) and issubclass(cls, Function) and cls.__module__ ==
+                    module.__name__ and not name.startswith("_")):
+                users = [n for n, names in used_globals.items() if name in names]
+                assert users, f"{module.__name__}.{name} has no registered callable"
+                assert all(PRIMITIVES[n].__module__ == module.__name__ for n in users), name
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradient_matches_finite_differences(name):
     fn, inputs = CASES[name]
@@ -97,7 +114,7 @@ def test_gradient_matches_finite_differences(name):
 
 
 def test_gradcheck_detects_a_wrong_gradient():
-    class WrongSquare(P.E.Square):
+    class WrongSquare(Square):
         def backward(self, gy):
             return (gy * 3 * self.inputs[0].data,)  # should be 2x
 

@@ -1,4 +1,5 @@
-"""BatchNormalization and LayerNormalization: hand-derived values, moving statistics, gradients."""
+"""BatchNormalization, LayerNormalization and UnitNormalization: hand-derived values,
+moving statistics, gradients."""
 import json
 import math
 
@@ -199,3 +200,16 @@ def test_layer_normalization_config_and_errors():
 def test_names_are_registered():
     assert layers.LAYERS.lookup("BatchNormalization") is layers.BatchNormalization
     assert layers.LAYERS.lookup("LayerNormalization") is layers.LayerNormalization
+
+
+def test_unit_normalization_values():
+    out = layers.UnitNormalization()(np.array([[3.0, 4.0], [0.0, 0.0]], "float32"))
+    np.testing.assert_allclose(out.numpy(), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    x = np.array([[[1.0, 1.0], [1.0, 1.0]]], "float32")
+    np.testing.assert_allclose(layers.UnitNormalization(axis=[1, 2])(x).numpy(), x / 2)
+    gradcheck(lambda t: layers.UnitNormalization(dtype="float64")(t),
+              np.random.default_rng(2).standard_normal((2, 3)))
+    with pytest.raises(TypeError, match="axis"):
+        layers.UnitNormalization(axis="last")
+    with pytest.raises(ValueError, match="out of range"):
+        layers.UnitNormalization(axis=3)(np.ones((2, 3), "float32"))

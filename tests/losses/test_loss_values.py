@@ -144,6 +144,21 @@ def test_sparse_ignore_class_values_and_void_label():
         [-1, 2], P_CAT), -math.log(0.1))
 
 
+def test_loss_mask_lives_on_the_tensor_under_keras_name():
+    out = losses.sparse_categorical_crossentropy([1, 255], P_CAT, ignore_class=255)
+    assert out.mask is out._keras_mask
+    assert out.mask.tolist() == [True, False]
+
+
+def test_keras_mask_on_y_pred_leaves_entries_out_of_the_average():
+    # squared errors 1 and 9; with the second masked out the mean is over the first only
+    y_pred = Tensor(np.array([[1.0], [3.0]], np.float32))
+    y_pred._keras_mask = np.array([True, False])
+    close(losses.MeanSquaredError()(np.zeros((2, 1), np.float32), y_pred), 1.0)
+    y_pred._keras_mask = None
+    close(losses.MeanSquaredError()(np.zeros((2, 1), np.float32), y_pred), 5.0)
+
+
 def test_sparse_axis_and_segmentation_shapes():
     probs = np.array(P_CAT, np.float32)                   # (2, 3)
     close(losses.sparse_categorical_crossentropy([1, 2], probs.T, axis=0),

@@ -1,0 +1,124 @@
+"""Reductions over axes (sum, mean, max, min, logsumexp), each VJP under its forward.
+
+Each Function subclass has its callable right under it, registered by ``@primitive``.
+"""
+import builtins
+
+import numpy as np
+
+from .function import Function, primitive
+
+
+def normalize_axis(axis, ndim):
+    """The sorted, non-negative axes that ``axis`` (None, an int or a sequence) names."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+
+
+def restore_reduced(gy, shape, axes, keepdims):
+    """Reshape a reduced gradient so it broadcasts back against the input shape."""
+    if not keepdims:
+        gy = gy.reshape([1 if i in axes else n for i, n in enumerate(shape)])
+    return gy
+
+
+class Sum(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = normalize_axis(self.axis, x.ndim)
+        return np.asarray(x.sum(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        shape = self.inputs[0].shape
+        return (np.broadcast_to(restore_reduced(gy, shape, self.axes, self.keepdims), shape),)
+
+
+@primitive
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return Sum(axis, keepdims)(x)
+
+
+class Mean(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = normalize_axis(self.axis, x.ndim)
+        return np.asarray(x.mean(axis=self.axes, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        shape = self.inputs[0].shape
+        count = int(np.prod([shape[a] for a in self.axes]))
+        gy = restore_reduced(gy, shape, self.axes, self.keepdims) / builtins.max(count, 1)
+        return (np.broadcast_to(gy, shape),)
+
+
+@primitive
+def mean(x, axis=None, keepdims=False):
+    return Mean(axis, keepdims)(x)
+
+
+class _Extremum(Function):
+    """max/min over axes; ties share the gradient equally."""
+
+    reduce = None
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = normalize_axis(self.axis, x.ndim)
+        self.y = np.asarray(type(self).reduce(x, axis=self.axes, keepdims=True))
+        return self.y if self.keepdims else self.y.reshape(
+            [n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        hit = x.data == self.y
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        return (restore_reduced(gy, x.shape, self.axes, self.keepdims) * share,)
+
+
+class Max(_Extremum):
+    reduce = np.max
+
+
+@primitive
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return Max(axis, keepdims)(x)
+
+
+class Min(_Extremum):
+    reduce = np.min
+
+
+@primitive
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return Min(axis, keepdims)(x)
+
+
+class LogSumExp(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.axes = normalize_axis(self.axis, x.ndim)
+        m = x.max(axis=self.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        self.y = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        return self.y if self.keepdims else self.y.reshape(
+            [n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        gy = restore_reduced(gy, x.shape, self.axes, self.keepdims)
+        return (gy * np.exp(x.data - self.y),)
+
+
+@primitive
+def logsumexp(x, axis=None, keepdims=False):
+    return LogSumExp(axis, keepdims)(x)

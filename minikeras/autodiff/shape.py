@@ -1,0 +1,144 @@
+"""Shape and indexing primitives (reshape, transpose, broadcast, join, gather), each VJP under
+its forward and its callable right under it, registered by ``@primitive``.
+"""
+import numpy as np
+
+from .function import Function, primitive, unbroadcast
+from .tensor import Tensor
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return (gy.reshape(self.inputs[0].shape),)
+
+
+@primitive
+def reshape(x, shape):
+    return Reshape(tuple(shape) if not isinstance(shape, int) else shape)(x)
+
+
+class Transpose(Function):
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return np.transpose(x, self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return (np.transpose(gy),)
+        return (np.transpose(gy, np.argsort([a % gy.ndim for a in self.axes])),)
+
+
+@primitive
+def transpose(x, axes=None):
+    return Transpose(None if axes is None else tuple(axes))(x)
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return (unbroadcast(gy, self.inputs[0].shape),)
+
+
+@primitive
+def broadcast_to(x, shape):
+    return BroadcastTo(shape)(x)
+
+
+class Concatenate(Function):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        bounds = np.cumsum([x.shape[self.axis] for x in self.inputs])[:-1]
+        return tuple(np.split(gy, bounds, axis=self.axis))
+
+
+@primitive
+def concatenate(xs, axis=0):
+    return Concatenate(axis)(*xs)
+
+
+class Stack(Function):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return np.stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        return tuple(np.moveaxis(gy, self.axis, 0))
+
+
+@primitive
+def stack(xs, axis=0):
+    return Stack(axis)(*xs)
+
+
+class GetItem(Function):
+    """x[index] for any numpy index; the gradient scatters back (repeats accumulate)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, gy):
+        gx = np.zeros(self.inputs[0].shape, gy.dtype)
+        np.add.at(gx, self.index, gy)
+        return (gx,)
+
+
+@primitive
+def getitem(x, index):
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return GetItem(index)(x)
+
+
+class Take(Function):
+    """take(x, indices, axis); ``indices`` is integer data and gets no gradient."""
+
+    def __init__(self, axis=None):
+        self.axis = axis
+
+    def forward(self, x, indices):
+        self.indices = indices.astype(np.intp, copy=False)
+        return np.take(x, self.indices, axis=self.axis)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if self.axis is None:
+            gx = np.zeros(x.size, gy.dtype)
+            np.add.at(gx, self.indices.ravel(), gy.ravel())
+            return gx.reshape(x.shape), None
+        axis = self.axis % x.ndim
+        gx = np.zeros(x.shape, gy.dtype)
+        moved = np.moveaxis(gx, axis, 0)  # a view: scatter along axis 0 of it
+        g = np.moveaxis(gy, tuple(range(axis, axis + self.indices.ndim)),
+                        tuple(range(self.indices.ndim)))
+        np.add.at(moved, self.indices, g)
+        return gx, None
+
+
+@primitive
+def take(x, indices, axis=None):
+    return Take(axis)(x, indices)

@@ -1,0 +1,251 @@
+"""Elementwise math of ``keras.ops``: arithmetic, exponentials, trigonometry, comparisons.
+
+The arithmetic and ``exp``/``log``/``sqrt``/``tanh``/``erf``/``sin``/``cos``/``arctan`` are
+the autodiff primitives themselves; the rest is composed from them, so gradients are
+derived. Comparisons, logical functions and rounding work on raw data and return tensors
+outside the graph ("no gradient"), like Keras's integer and boolean results.
+"""
+import math
+
+import numpy as np
+
+from .. import backend
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from .core import as_float, cast, convert_to_tensor, data, on_raw_data, stop_gradient
+
+__all__ = [
+    "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+    "arctanh", "cbrt", "ceil", "clip", "conj", "conjugate", "cos", "cosh", "deg2rad", "divide",
+    "divide_no_nan", "equal", "erf", "exp", "exp2", "expm1", "floor", "floor_divide", "greater",
+    "greater_equal", "heaviside", "hypot", "imag", "isclose", "isfinite", "isinf", "isnan",
+    "isneginf", "isposinf", "less", "less_equal", "log", "log10", "log1p", "log2", "logaddexp",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
+    "multiply", "nan_to_num", "negative", "not_equal", "power", "rad2deg", "real", "reciprocal",
+    "round", "rsqrt", "sign", "signbit", "sin", "sinh", "sqrt", "square", "subtract", "tan",
+    "true_divide", "trunc",
+]
+
+
+add = P.add
+subtract = P.subtract
+multiply = P.multiply
+divide = P.divide
+true_divide = P.divide
+power = P.power
+maximum = P.maximum
+minimum = P.minimum
+negative = P.negative
+exp = P.exp
+log = P.log
+log1p = P.log1p
+sqrt = P.sqrt
+square = P.square
+absolute = P.abs
+abs = P.abs  # noqa: A001
+sign = P.sign
+erf = P.erf
+
+
+def clip(x, x_min, x_max):
+    return P.clip(x, x_min, x_max)
+
+
+def log2(x):
+    return P.divide(P.log(x), np.log(2.0))
+
+
+def log10(x):
+    return P.divide(P.log(x), np.log(10.0))
+
+
+def expm1(x):
+    return P.subtract(P.exp(x), 1.0)
+
+
+def reciprocal(x):
+    return P.divide(1.0, x)
+
+
+def floor_divide(x1, x2):
+    return Tensor(np.floor_divide(data(x1), data(x2)))
+
+
+equal = on_raw_data(np.equal)
+not_equal = on_raw_data(np.not_equal)
+greater = on_raw_data(np.greater)
+greater_equal = on_raw_data(np.greater_equal)
+less = on_raw_data(np.less)
+less_equal = on_raw_data(np.less_equal)
+logical_and = on_raw_data(np.logical_and)
+logical_or = on_raw_data(np.logical_or)
+logical_not = on_raw_data(np.logical_not)
+logical_xor = on_raw_data(np.logical_xor)
+isnan = on_raw_data(np.isnan)
+isinf = on_raw_data(np.isinf)
+isfinite = on_raw_data(np.isfinite)
+isneginf = on_raw_data(np.isneginf)
+isposinf = on_raw_data(np.isposinf)
+signbit = on_raw_data(np.signbit)
+floor = on_raw_data(np.floor)
+ceil = on_raw_data(np.ceil)
+round = on_raw_data(np.round)  # noqa: A001
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return Tensor(np.isclose(data(x1), data(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    x = convert_to_tensor(x)
+    if not backend.is_float_dtype(x.dtype):
+        return x
+    fixed = np.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
+    return P.where(np.isfinite(x.data), x, fixed)
+
+
+def sin(x):
+    return P.sin(as_float(x))
+
+
+def cos(x):
+    return P.cos(as_float(x))
+
+
+def tan(x):
+    x = as_float(x)
+    return P.divide(P.sin(x), P.cos(x))
+
+
+def arctan(x):
+    return P.arctan(as_float(x))
+
+
+def arcsin(x):
+    """Formula: ``arcsin(x) = arctan(x / sqrt(1 - x^2))`` (±pi/2 at ±1)."""
+    x = as_float(x)
+    root = P.sqrt(P.subtract(1.0, P.square(x)))
+    safe = P.where(data(root) > 0, root, 1.0)
+    return P.where(data(root) > 0, P.arctan(P.divide(x, safe)),
+                   P.multiply(P.sign(x), math.pi / 2))
+
+
+def arccos(x):
+    """Formula: ``arccos(x) = pi/2 - arcsin(x)``."""
+    return P.subtract(math.pi / 2, arcsin(x))
+
+
+def arctan2(x1, x2):
+    """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``."""
+    y, x = as_float(x1), as_float(x2)
+    yd, xd = np.broadcast_arrays(data(y), data(x))
+    # atan2 = 2 * arctan(y / (sqrt(x^2 + y^2) + x)), valid except on the negative x axis
+    r = P.sqrt(P.add(P.square(x), P.square(y)))
+    denom = P.add(r, x)
+    ok = data(denom) > 0
+    half = P.arctan(P.divide(y, P.where(ok, denom, 1.0)))
+    fallback = np.where((xd < 0) & (yd == 0), np.copysign(np.pi, yd), 0.0)
+    return P.where(ok, P.multiply(half, 2.0), fallback.astype(data(half).dtype))
+
+
+def sinh(x):
+    x = as_float(x)
+    return P.multiply(P.subtract(P.exp(x), P.exp(P.negative(x))), 0.5)
+
+
+def cosh(x):
+    x = as_float(x)
+    return P.multiply(P.add(P.exp(x), P.exp(P.negative(x))), 0.5)
+
+
+def arcsinh(x):
+    """Formula: ``sign(x) * log(|x| + sqrt(x^2 + 1))`` (odd, stable for large negative x)."""
+    x = as_float(x)
+    a = P.abs(x)
+    return P.multiply(P.sign(x), P.log(P.add(a, P.sqrt(P.add(P.square(a), 1.0)))))
+
+
+def arccosh(x):
+    x = as_float(x)
+    return P.log(P.add(x, P.sqrt(P.subtract(P.square(x), 1.0))))
+
+
+def arctanh(x):
+    x = as_float(x)
+    return P.multiply(P.subtract(P.log1p(x), P.log1p(P.negative(x))), 0.5)
+
+
+def deg2rad(x):
+    return P.multiply(as_float(x), math.pi / 180)
+
+
+def rad2deg(x):
+    return P.multiply(as_float(x), 180 / math.pi)
+
+
+def hypot(x1, x2):
+    return P.sqrt(P.add(P.square(as_float(x1)), P.square(as_float(x2))))
+
+
+def rsqrt(x):
+    """Formula: ``1 / sqrt(x)``."""
+    return P.divide(1.0, P.sqrt(as_float(x)))
+
+
+def exp2(x):
+    return P.exp(P.multiply(as_float(x), math.log(2.0)))
+
+
+def cbrt(x):
+    x = as_float(x)
+    return P.multiply(P.sign(x), P.power(P.abs(x), 1.0 / 3.0))
+
+
+def logaddexp(x1, x2):
+    """Formula: ``m + log(exp(x1 - m) + exp(x2 - m))`` with ``m = max(x1, x2)`` (no overflow)."""
+    a, b = as_float(x1), as_float(x2)
+    m = stop_gradient(np.maximum(data(a), data(b)))
+    return P.add(m, P.log(P.add(P.exp(P.subtract(a, m)), P.exp(P.subtract(b, m)))))
+
+
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, and 0 wherever ``x2`` is 0."""
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    zero = data(x2) == 0
+    out = P.divide(x1, P.where(zero, 1.0, x2 if backend.is_float_dtype(x2.dtype)
+                               else cast(x2, backend.floatx())))
+    return P.where(zero, 0.0, out)
+
+
+def mod(x1, x2):
+    """Remainder with the sign of the divisor (numpy's ``mod``); the gradient flows to x1.
+
+    Formula: ``x1 - floor(x1 / x2) · x2``.
+    """
+    if not (backend.is_float_dtype(np.asarray(data(x1)).dtype)
+            or backend.is_float_dtype(np.asarray(data(x2)).dtype)):
+        return Tensor(np.mod(data(x1), data(x2)))
+    quotient = stop_gradient(np.floor(np.asarray(data(x1)) / np.asarray(data(x2))))
+    return P.subtract(x1, P.multiply(quotient, x2))
+
+
+def heaviside(x1, x2):
+    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (no gradient)."""
+    return Tensor(np.heaviside(data(x1), data(x2)).astype(as_float(x1).dtype))
+
+
+def trunc(x):
+    """Round toward zero (no gradient)."""
+    return Tensor(np.trunc(data(x)))
+
+
+def real(x):
+    return convert_to_tensor(x)
+
+
+def imag(x):
+    x = convert_to_tensor(x)
+    return Tensor(np.zeros_like(data(x)))
+
+
+conj = conjugate = real

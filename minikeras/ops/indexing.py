@@ -1,0 +1,110 @@
+"""Indexing and selection of ``keras.ops``: take, slicing, scattering, where, select.
+
+Gathers go through the differentiable ``take`` and ``getitem`` primitives; indices are
+raw integer data and carry no gradient.
+"""
+import numpy as np
+
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from .core import cast, convert_to_tensor, data, on_raw_data
+
+__all__ = [
+    "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update", "take",
+    "take_along_axis", "where",
+]
+
+
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` holds, else ``x2``; with only a condition, its nonzero indices."""
+    if x1 is None and x2 is None:   # the indices where condition holds, one array per axis
+        return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(data(condition)))
+    if x1 is None or x2 is None:
+        raise ValueError("where: pass both x1 and x2, or neither.")
+    return P.where(data(condition).astype(bool), x1, x2)
+
+
+def take(x, indices, axis=None):
+    return P.take(x, data(indices), axis)
+
+
+def take_along_axis(x, indices, axis=None):
+    if axis is None:
+        x, axis = P.reshape(x, (-1,)), 0
+    idx = data(indices)
+    grid = list(np.ix_(*[np.arange(n) for n in idx.shape]))
+    grid[axis % idx.ndim] = idx
+    return P.getitem(x, tuple(grid))
+
+
+nonzero = on_raw_data(np.nonzero)
+
+
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, element by element (differentiable choices)."""
+    out = convert_to_tensor(default)
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        out = P.where(data(cond), choice, out)
+    return out
+
+
+def get_item(x, key):
+    return P.getitem(convert_to_tensor(x), key)
+
+
+def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
+    """The block of size ``shape`` starting at ``start_indices``."""
+    starts = [int(s) for s in np.asarray(data(start_indices)).reshape(-1)]
+    index = tuple(np.s_[s:s + int(n)] for s, n in zip(starts, shape))
+    return P.getitem(convert_to_tensor(inputs), index)
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
+    x, u = convert_to_tensor(inputs), convert_to_tensor(updates)
+    if u.dtype != x.dtype:
+        u = cast(u, x.dtype)
+    starts = [int(s) for s in np.asarray(data(start_indices)).reshape(-1)]
+    block = tuple(np.s_[s:s + n] for s, n in zip(starts, u.shape))
+    for axis, (s, n) in enumerate(zip(starts, u.shape)):     # pad u to x's shape with zeros
+        before, after = list(u.shape), list(u.shape)
+        before[axis], after[axis] = s, x.shape[axis] - s - n
+        u = P.concatenate([Tensor(np.zeros(before, x.dtype)), u,
+                           Tensor(np.zeros(after, x.dtype))], axis)
+    mask = np.zeros(x.shape, bool)
+    mask[block] = True
+    return P.where(mask, u, x)
+
+
+def _flat_positions(indices, shape):
+    """Row-major positions of the index tuples in ``indices`` (..., k) for the first k axes."""
+    idx = np.asarray(data(indices)).astype(np.int64)
+    k = idx.shape[-1]
+    block = int(np.prod(shape[k:], dtype=np.int64))
+    lead = np.ravel_multi_index(tuple(np.moveaxis(idx.reshape(-1, k), -1, 0)), shape[:k])
+    return lead, block
+
+
+def scatter(indices, values, shape):
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (repeated indices accumulate)."""
+    shape = tuple(int(n) for n in shape)
+    v = convert_to_tensor(values)
+    lead, block = _flat_positions(indices, shape)
+    rows = P.reshape(v, (lead.size, block))                        # (updates, block)
+    n_lead = int(np.prod(shape, dtype=np.int64)) // max(block, 1)
+    members = (np.arange(n_lead)[:, None] == lead[None, :]).astype(v.dtype)
+    return P.reshape(P.matmul(members, rows), shape)
+
+
+def scatter_update(inputs, indices, updates):
+    """``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+    x = convert_to_tensor(inputs)
+    u = convert_to_tensor(updates)
+    if u.dtype != x.dtype:
+        u = cast(u, x.dtype)
+    lead, block = _flat_positions(indices, x.shape)
+    hit = np.zeros(x.size // max(block, 1), bool)
+    hit[lead] = True
+    placed = scatter(indices, u, x.shape)
+    mask = np.repeat(hit, block).reshape(x.shape)
+    return P.where(mask, placed, x)

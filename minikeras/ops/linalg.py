@@ -1,0 +1,236 @@
+"""Products and matrix functions of ``keras.ops``: dot, tensordot, einsum, norm, trace, tril...
+
+All composed from multiply, matmul, reshape, transpose, sum and indexing, so every
+gradient is derived.
+"""
+import numpy as np
+
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from .core import as_float, convert_to_tensor, data
+
+__all__ = [
+    "cross", "diag", "diagonal", "dot", "einsum", "inner", "kron", "matmul", "norm", "outer",
+    "tensordot", "trace", "tril", "triu", "vdot",
+]
+
+
+matmul = P.matmul
+
+
+def dot(x1, x2):
+    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0:
+        return P.multiply(x1, x2)
+    return P.matmul(x1, x2)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - numpy's argument name
+    """Vector norms along ``axis`` (any p, 0, ±inf) or matrix norms over two axes.
+
+    Matrix orders: None/"fro" (Frobenius), 1/-1 (max/min column abs sum), inf/-inf
+    (max/min row abs sum). ``axis=None`` means all axes for a vector or matrix input.
+    """
+    x = as_float(x)
+    if axis is None:
+        axis = tuple(range(x.ndim)) if (ord is None or x.ndim != 2) else (0, 1)
+        if ord is not None and x.ndim == 1:
+            axis = 0
+    axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    if isinstance(axis, tuple) and len(axis) == 2 and ord not in (None, "fro", "euclidean"):
+        return _matrix_norm(x, ord, axis, keepdims)
+    if ord in (None, 2, "fro", "euclidean"):
+        return P.sqrt(P.sum(P.square(x), axis, keepdims))
+    if ord == 1:
+        return P.sum(P.abs(x), axis, keepdims)
+    if ord in (np.inf, "inf"):
+        return P.max(P.abs(x), axis, keepdims)
+    if ord in (-np.inf, "-inf"):
+        return P.min(P.abs(x), axis, keepdims)
+    if ord == 0:
+        return Tensor(np.sum(data(x) != 0, axis=axis, keepdims=keepdims).astype(x.dtype))
+    if isinstance(ord, (int, float)):
+        return P.power(P.sum(P.power(P.abs(x), float(ord)), axis, keepdims), 1.0 / ord)
+    raise ValueError(f"Unsupported norm order {ord!r}. Expected None, a number, 'fro' or inf.")
+
+
+def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
+    rows, cols = (a % x.ndim for a in axis)
+    if ord in (1, -1):          # column sums (over rows), then max/min over columns
+        sums, other = P.sum(P.abs(x), rows, keepdims=True), cols
+    elif ord in (np.inf, -np.inf):
+        sums, other = P.sum(P.abs(x), cols, keepdims=True), rows
+    else:
+        raise ValueError(f"Unsupported matrix norm order {ord!r}: use None, 'fro', 1, -1, inf "
+                         "or -inf (2, -2 and 'nuc' need an SVD, which minikeras lacks).")
+    pick = P.max if ord in (1, np.inf) else P.min
+    out = pick(sums, other, keepdims=True)
+    return out if keepdims else P.reshape(out, [n for i, n in enumerate(x.shape)
+                                               if i not in (rows, cols)])
+
+
+def tril(x, k=0):
+    x = convert_to_tensor(x)
+    mask = np.tri(x.shape[-2], x.shape[-1], k, dtype=bool)
+    return P.where(mask, x, 0)
+
+
+def triu(x, k=0):
+    x = convert_to_tensor(x)
+    mask = ~np.tri(x.shape[-2], x.shape[-1], k - 1, dtype=bool)
+    return P.where(mask, x, 0)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal of axes (axis1, axis2), moved to the last axis (numpy's layout)."""
+    x = convert_to_tensor(x)
+    a1, a2 = axis1 % x.ndim, axis2 % x.ndim
+    rest = [i for i in range(x.ndim) if i not in (a1, a2)]
+    moved = P.transpose(x, rest + [a1, a2])
+    n1, n2 = x.shape[a1], x.shape[a2]
+    rows = np.arange(max(0, -offset), min(n1, n2 - offset))
+    index = (Ellipsis, rows, rows + offset)
+    return P.getitem(moved, index)
+
+
+def diag(x, k=0):
+    """A 1-D input becomes a square matrix with it on diagonal k; a 2-D input gives diagonal k."""
+    x = convert_to_tensor(x)
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        rows = np.arange(x.shape[0]) + max(0, -k)
+        cols = rows + k
+        gather = np.zeros((n, n), dtype=int)
+        mask = np.zeros((n, n), dtype=bool)
+        gather[rows, cols] = np.arange(x.shape[0])
+        mask[rows, cols] = True
+        return P.where(mask, P.take(x, gather), 0)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    raise ValueError(f"diag expects a 1-D or 2-D input, got shape {x.shape}.")
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    return P.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def outer(x1, x2):
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    return P.multiply(P.reshape(a, (-1, 1)), P.reshape(b, (1, -1)))
+
+
+def inner(x1, x2):
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return P.multiply(a, b)
+    return tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 1]))
+
+
+def vdot(x1, x2):
+    return P.sum(P.multiply(P.reshape(x1, (-1,)), P.reshape(x2, (-1,))))
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum of products over ``axes`` (an int: the last/first n axes; or two lists)."""
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    if isinstance(axes, int):
+        axes_a, axes_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    axes_a = [i % a.ndim for i in axes_a]
+    axes_b = [i % b.ndim for i in axes_b]
+    free_a = [i for i in range(a.ndim) if i not in axes_a]
+    free_b = [i for i in range(b.ndim) if i not in axes_b]
+    k = int(np.prod([a.shape[i] for i in axes_a]))
+    am = P.reshape(P.transpose(a, free_a + axes_a), (-1, k))   # (free_a, k)
+    bm = P.reshape(P.transpose(b, axes_b + free_b), (k, -1))   # (k, free_b)
+    out_shape = [a.shape[i] for i in free_a] + [b.shape[i] for i in free_b]
+    return P.reshape(P.matmul(am, bm), out_shape)
+
+
+def kron(x1, x2):
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    nd = max(a.ndim, b.ndim)
+    a = P.reshape(a, (1,) * (nd - a.ndim) + a.shape)
+    b = P.reshape(b, (1,) * (nd - b.ndim) + b.shape)
+    # interleave: a (..., i, 1, ...) * b (..., 1, j, ...) -> (..., i*j, ...)
+    a_shape = sum(((n, 1) for n in a.shape), ())
+    b_shape = sum(((1, n) for n in b.shape), ())
+    out = P.multiply(P.reshape(a, a_shape), P.reshape(b, b_shape))
+    return P.reshape(out, [m * n for m, n in zip(a.shape, b.shape)])
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (2-vectors get a zero third component)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = P.transpose(as_float(x1), _last(convert_to_tensor(x1).ndim, axisa))
+    b = P.transpose(as_float(x2), _last(convert_to_tensor(x2).ndim, axisb))
+    a, b = _pad3(a), _pad3(b)
+    c = [P.subtract(P.multiply(a[..., i], b[..., j]), P.multiply(a[..., j], b[..., i]))
+         for i, j in ((1, 2), (2, 0), (0, 1))]
+    out = P.stack(c, -1)
+    return P.transpose(out, np.argsort(_last(out.ndim, axisc)))
+
+
+def _last(ndim, axis):
+    perm = list(range(ndim))
+    perm.append(perm.pop(axis % ndim))
+    return perm
+
+
+def _pad3(v):
+    if v.shape[-1] == 3:
+        return v
+    return P.concatenate([v, Tensor(np.zeros(v.shape[:-1] + (1,), v.dtype))], -1)
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation, composed: align, multiply, then sum the contracted indices.
+
+    ``subscripts`` like ``"ij,jk->ik"``; ``...`` stands for leading broadcast axes.
+    """
+    ops_ = [convert_to_tensor(o) for o in operands]
+    spec = subscripts.replace(" ", "")
+    inputs, _, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ops_):
+        raise ValueError(f"einsum: {len(terms)} operand terms in {subscripts!r} but "
+                         f"{len(ops_)} operands were given.")
+    ell_rank = max((o.ndim - len(t.replace("...", "")) for t, o in zip(terms, ops_)
+                    if "..." in t), default=0)
+    ell = "".join(chr(0x100 + i) for i in range(ell_rank))   # private letters for "..."
+    terms = [t.replace("...", ell[len(ell) - (o.ndim - len(t.replace("...", ""))):])
+             for t, o in zip(terms, ops_)]
+    if not _:
+        counts = {c: sum(t.count(c) for t in terms) for c in "".join(terms)}
+        output = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        output = output.replace("...", ell)
+    letters = list(dict.fromkeys(output + "".join(terms)))
+    product = None
+    for term, x in zip(terms, ops_):
+        x = _diagonal_letters(term, x)
+        term = "".join(dict.fromkeys(term))
+        perm = sorted(range(len(term)), key=lambda i: letters.index(term[i]))
+        x = P.transpose(x, perm) if x.ndim else x
+        present = [term[i] for i in perm]
+        sizes = dict(zip(present, x.shape))
+        x = P.reshape(x, [sizes.get(c, 1) for c in letters])
+        product = x if product is None else P.multiply(product, x)
+    summed = tuple(i for i, c in enumerate(letters) if c not in output)
+    out = P.sum(product, axis=summed) if summed else product
+    kept = [c for c in letters if c in output]
+    return P.transpose(out, [kept.index(c) for c in output]) if out.ndim > 1 else out
+
+
+def _diagonal_letters(term, x):
+    """Take the diagonal for a letter repeated within one term (``"ii->i"``)."""
+    while len(set(term)) < len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        i, j = term.index(c), term.index(c, term.index(c) + 1)
+        x = diagonal(x, 0, i, j)                    # removes i, j; appends the diagonal
+        term = term[:i] + term[i + 1:j] + term[j + 1:] + c
+    return x

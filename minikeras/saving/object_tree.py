@@ -1,0 +1,104 @@
+"""Which variables a model saves, and where: Keras 3's object tree and the legacy layer list.
+
+Keras 3 (``.weights.h5`` and inside ``.keras``) stores each object that can own
+variables in a group ``<path>/vars``. The model is the root (``/vars``); the layers of
+a Sequential are the list ``layers``, each named by its snake-cased class name made
+unique in list order (``dense``, ``dense_1``, ...), never by ``layer.name``; other
+attributes holding layers (in subclassed models and layers) are visited in sorted
+attribute order, private ones last; the optimizer is ``optimizer``. An object met a
+second time is not stored again. Within a group the variables are ``"0"``, ``"1"``, ...:
+the object's own trainable variables, then its own non-trainable ones.
+
+The legacy ``.h5`` layout stores one group per layer of ``model.layers`` instead, with
+the weights named by their Keras variable paths (``seq/dense/kernel``).
+"""
+from ..layers.layer import is_saved_child
+from ..naming import to_snake_case
+
+
+class Entry:
+    """One object's variables in the Keras 3 layout."""
+
+    __slots__ = ("path", "name", "variables", "owner")
+
+    def __init__(self, path, name, variables, owner):
+        self.path, self.name, self.variables, self.owner = path, name, variables, owner
+
+    @property
+    def group(self):
+        """The HDF5 group holding the variables: ``vars`` or ``<path>/vars``."""
+        return f"{self.path}/vars" if self.path else "vars"
+
+    @property
+    def is_optimizer(self):
+        from ..optimizers.optimizer import Optimizer
+        return isinstance(self.owner, Optimizer)
+
+    def __repr__(self):
+        return f"<Entry /{self.group} name={self.name!r} {len(self.variables)} variables>"
+
+
+def object_entries(model, include_optimizer=True):
+    """Every object of ``model`` that owns (or could own) variables, in Keras's save order."""
+    entries = []
+    _walk(model, "", entries, set(), include_optimizer)
+    return entries
+
+
+def own_variables(layer):
+    """A layer's own variables (not its sublayers'): trainable ones first, as Keras saves them."""
+    own = list(getattr(layer, "_own_weights", ()))
+    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
+def _walk(obj, path, entries, visited, include_optimizer):
+    from ..optimizers.optimizer import Optimizer
+    if id(obj) in visited:
+        return
+    visited.add(id(obj))
+    if isinstance(obj, Optimizer):
+        entries.append(Entry(path, obj.name, list(obj.variables), obj))
+        return
+    entries.append(Entry(path, obj.name, own_variables(obj), obj))
+    for attr, child in _children(obj, include_optimizer):
+        child_path = f"{path}/{attr}" if path else attr
+        if isinstance(child, (list, tuple)):
+            used = {}
+            for item in child:
+                if not is_saved_child(item):
+                    continue
+                key = to_snake_case(type(item).__name__)
+                if key in used:
+                    used[key] += 1
+                    key = f"{key}_{used[key]}"
+                else:
+                    used[key] = 0
+                _walk(item, f"{child_path}/{key}", entries, visited, include_optimizer)
+        else:
+            _walk(child, child_path, entries, visited, include_optimizer)
+
+
+def _children(obj, include_optimizer):
+    """(attribute name, layer / optimizer / list of them), in the order Keras visits them."""
+    return [(attr, child) for attr, child in obj._saveable_children()
+            if include_optimizer or attr != "optimizer"]
+
+
+def model_layers(model):
+    """``model.layers`` (a Sequential's, without the InputLayer) or a subclassed model's layers."""
+    layers = getattr(type(model), "layers", None)
+    if isinstance(layers, property):
+        return list(model.layers)
+    return list(model._sublayers())
+
+
+# ---- legacy (.h5) names -------------------------------------------------------------------
+def layer_weights(layer):
+    """A layer's weights in the legacy files' order: trainable then non-trainable."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def optimizer_weight_names(optimizer):
+    """Names of the optimizer's variables as Keras writes them (``adam/seq_dense_kernel_momentum``):
+    their paths, since a slot is named after the path of the variable it belongs to."""
+    return [v.path for v in optimizer.variables]

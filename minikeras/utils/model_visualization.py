@@ -1,0 +1,244 @@
+"""keras.utils.plot_model / model_to_dot: a model's layers and connections drawn by Graphviz.
+
+The graph is built with pydot (the optional extra ``minikeras[plot]``) and rendered by
+Graphviz's ``dot`` program, as Keras does. Each layer is one box (an HTML-like table: name
+and class, then optional activation, shapes, dtype and trainable rows); each edge joins
+the layer that made a tensor to the layer that reads it. With ``expand_nested``, a nested
+Sequential or functional model becomes a dashed cluster, and edges enter and leave it at
+its first / last layers.
+"""
+import os
+
+_PYDOT_HINT = ('You must install pydot (`pip install pydot`) for `plot_model` to work. '
+               'It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"')
+_GRAPHVIZ_HINT = ("You must install graphviz (see instructions at "
+                  "https://graphviz.gitlab.io/download/; on Debian or Ubuntu: "
+                  "`apt-get install graphviz`) for `plot_model` to work: its `dot` program "
+                  "draws the picture.")
+_OPTIONS = ("show_shapes", "show_dtype", "show_layer_names", "show_layer_activations",
+            "show_trainable")
+
+
+def _pydot():
+    try:
+        import pydot
+    except ImportError:
+        raise ImportError(_PYDOT_HINT) from None
+    return pydot
+
+
+def _check_graphviz(pydot):
+    try:
+        pydot.Dot().create()  # renders an empty graph: fails when `dot` is missing
+    except (OSError, pydot.PydotException) as error:
+        raise ImportError(f"{_GRAPHVIZ_HINT} ({error})") from None
+
+
+def _check_built(model):
+    if not getattr(model, "built", False):
+        raise ValueError(
+            "This model has not yet been built. Build the model first by calling `build()` or "
+            "by calling the model on a batch of data.")
+
+
+def _check_kwargs(kwargs):
+    if kwargs.pop("layer_range", None) is not None:
+        raise ValueError("Argument `layer_range` is no longer supported.")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+
+
+def _is_model(layer):
+    return type(layer).__name__ in ("Sequential", "Functional")
+
+
+def _shape_text(structure):
+    """A KerasTensor's shape as Keras prints it, ``(None, 3)``; a list of them as a list."""
+    if structure is None:
+        return "?"
+    if isinstance(structure, dict):
+        return ", ".join(f"{k}: {v.shape}" for k, v in structure.items())
+    if isinstance(structure, (list, tuple)):
+        return str([t.shape for t in structure])
+    return str(structure.shape)
+
+
+def _symbolic(layer, attribute):
+    try:
+        return getattr(layer, attribute)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _activation_name(activation):
+    return getattr(activation, "name", None) or getattr(activation, "__name__", None) or \
+        str(activation)
+
+
+def _cell(text, colspan=None, bgcolor="white", color=None, size=14):
+    span = f' colspan="{colspan}"' if colspan else ""
+    font_color = f' color="{color}"' if color else ""
+    return (f'<td bgcolor="{bgcolor}"{span}><font point-size="{size}"{font_color}>'
+            f"{text}</font></td>")
+
+
+def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations,
+                show_trainable):
+    """The HTML-like table that labels one layer's box."""
+    class_name = type(layer).__name__
+    row = []  # the cells of the bottom row
+    if show_shapes:
+        if class_name != "InputLayer":
+            row.append(_cell(f"Input shape: <b>{_shape_text(_symbolic(layer, 'input'))}</b>"))
+        row.append(_cell(f"Output shape: <b>{_shape_text(_symbolic(layer, 'output'))}</b>"))
+    if show_dtype:
+        output = _symbolic(layer, "output")
+        dtype = getattr(output, "dtype", None) if output is not None else None
+        row.append(_cell(f"Output dtype: <b>{dtype or '?'}</b>"))
+    if show_trainable and layer.weights:
+        row.append(_cell("<b>Trainable</b>", bgcolor="forestgreen", color="white")
+                   if layer.trainable else
+                   _cell("<b>Non-trainable</b>", bgcolor="firebrick", color="white"))
+    colspan = max(1, int(show_dtype) + int(show_trainable) + 2 * int(show_shapes))
+    title = f"<b>{layer.name}</b> ({class_name})" if show_layer_names else f"<b>{class_name}</b>"
+    rows = [_cell(title, colspan, bgcolor="black", color="white", size=16)]
+    activation = getattr(layer, "activation", None)
+    if show_layer_activations and activation is not None:
+        rows.append(_cell(f"Activation: <b>{_activation_name(activation)}</b>", colspan))
+    table = "".join(f"<tr>{cell}</tr>" for cell in rows)
+    if row:
+        table += f"<tr>{''.join(row)}</tr>"
+    return f'<<table border="0" cellborder="1" bgcolor="black" cellpadding="10">{table}</table>>'
+
+
+def _first_layer(model, input_index):
+    """Where an edge into an expanded nested model lands: a real layer, not a model."""
+    while _is_model(model):
+        if type(model).__name__ == "Functional":
+            model = model.inputs[input_index]._keras_history[0]
+        else:
+            model = model.layers[0]
+    return model
+
+
+def _last_layer(model, output_index):
+    """Where an edge out of an expanded nested model starts: the layer making the output."""
+    while _is_model(model):
+        if type(model).__name__ == "Functional":
+            model, _, output_index = model.outputs[output_index]._keras_history
+        else:
+            model = model.layers[-1]
+    return model
+
+
+def _edges(model):
+    """``(source layer, output index, destination layer, input index)`` for each connection
+    inside ``model``, in layer order."""
+    layers = model.layers
+    if type(model).__name__ == "Sequential":
+        return [(a, 0, b, 0) for a, b in zip(layers, layers[1:])]
+    edges = []
+    for layer in layers:
+        for node in getattr(layer, "_inbound_nodes", []):
+            if node not in model._node_set:
+                continue
+            for input_index, tensor in enumerate(node.inputs):
+                source, _, output_index = tensor._keras_history
+                edges.append((source, output_index, layer, input_index))
+    return edges
+
+
+def _add_edge(dot, pydot, source, destination):
+    source_id, destination_id = str(id(source)), str(id(destination))
+    if not dot.get_edge(source_id, destination_id):
+        edge = pydot.Edge(source_id, destination_id)
+        edge.set("penwidth", "2")
+        dot.add_edge(edge)
+
+
+def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=True,
+                 rankdir="TB", expand_nested=False, dpi=200, subgraph=False,
+                 show_layer_activations=False, show_trainable=False, splines="ortho",
+                 **kwargs):
+    """The model as a ``pydot.Dot`` graph (a ``pydot.Cluster`` when ``subgraph``).
+
+    Args:
+        model: a built Sequential or functional model (any other model is one box).
+        show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable:
+            what each box shows besides the layer class.
+        rankdir: ``"TB"`` (top to bottom) or ``"LR"`` (left to right).
+        expand_nested: draw nested models' layers inside dashed clusters.
+        dpi: resolution of the rendered image.
+        subgraph: return a ``pydot.Cluster`` (used for nested models).
+        splines: Graphviz's edge style (``"ortho"``, ``"curved"``, ``"polyline"``,
+            ``"spline"``, ``"line"``).
+    """
+    _check_built(model)
+    pydot = _pydot()
+    _check_kwargs(kwargs)
+    if subgraph:
+        dot = pydot.Cluster(style="dashed", graph_name=model.name)
+        dot.set("label", model.name)
+        dot.set("labeljust", "l")
+    else:
+        dot = pydot.Dot()
+        dot.set("rankdir", rankdir)
+        dot.set("concentrate", True)
+        dot.set("dpi", dpi)
+        dot.set("splines", splines)
+        dot.set_node_defaults(shape="record")
+    options = dict(zip(_OPTIONS, (show_shapes, show_dtype, show_layer_names,
+                                  show_layer_activations, show_trainable)))
+    if not _is_model(model):  # a subclassed model: one box
+        dot.add_node(_node(pydot, model, options))
+        return dot
+    for layer in model.layers:
+        if expand_nested and _is_model(layer):
+            dot.add_subgraph(model_to_dot(layer, rankdir=rankdir, expand_nested=True,
+                                          subgraph=True, **options))
+        else:
+            dot.add_node(_node(pydot, layer, options))
+    for source, output_index, destination, input_index in _edges(model):
+        if expand_nested:
+            source = _last_layer(source, output_index)
+            destination = _first_layer(destination, input_index)
+        _add_edge(dot, pydot, source, destination)
+    return dot
+
+
+def _node(pydot, layer, options):
+    node = pydot.Node(str(id(layer)), label=layer_label(layer, **options))
+    node.set("fontname", "Helvetica")
+    node.set("border", "0")
+    node.set("margin", "0")
+    return node
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
+               show_layer_names=False, rankdir="TB", expand_nested=False, dpi=200,
+               show_layer_activations=False, show_trainable=False, splines="ortho", **kwargs):
+    """Draw the model into ``to_file`` (the extension picks the format: ``.png``, ``.svg``,
+    ``.pdf``, ``.dot``...; none means PNG). Needs pydot (``minikeras[plot]``) and Graphviz.
+
+    The arguments are :func:`model_to_dot`'s. Returns an IPython ``Image`` of the file when
+    IPython is installed and the file is not a PDF, else None.
+    """
+    _check_built(model)
+    pydot = _pydot()
+    _check_graphviz(pydot)
+    _check_kwargs(kwargs)
+    dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
+                       show_layer_names=show_layer_names, rankdir=rankdir,
+                       expand_nested=expand_nested, dpi=dpi,
+                       show_layer_activations=show_layer_activations,
+                       show_trainable=show_trainable, splines=splines)
+    to_file = os.fspath(to_file)
+    extension = os.path.splitext(to_file)[1][1:] or "png"
+    dot.write(to_file, format=extension)
+    if extension != "pdf":
+        try:
+            from IPython import display
+        except ImportError:
+            return None
+        return display.Image(filename=to_file)
+    return None

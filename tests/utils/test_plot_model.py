@@ -1,0 +1,165 @@
+"""plot_model / model_to_dot through pydot and Graphviz: real files, every layer and edge.
+
+The DOT file Graphviz writes is parsed back with pydot; each node's label names its layer,
+so the edges can be checked as (layer name -> layer name) pairs.
+"""
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers as L
+from tests.optional_extras import require_module, require_program
+
+
+@pytest.fixture(autouse=True)
+def plotting_installed():
+    require_module("pydot", "plot")
+    require_program("dot", "install Graphviz: apt-get install graphviz")
+
+
+def sequential():
+    return keras.Sequential([keras.Input((4,)), L.Dense(8, activation="relu", name="hidden"),
+                             L.Dropout(0.1, name="drop"), L.Dense(2, name="out")], name="seq")
+
+
+def branching():
+    """x -> a (relu) and b; concat(a, b) -> nested Sequential sub (s1 tanh, s2)."""
+    inp = keras.Input((4,), name="x")
+    a = L.Dense(3, activation="relu", name="a")(inp)
+    b = L.Dense(3, name="b")(inp)
+    c = L.Concatenate(name="c")([a, b])
+    sub = keras.Sequential([keras.Input((6,)), L.Dense(2, activation="tanh", name="s1"),
+                            L.Dense(1, name="s2")], name="sub")
+    return keras.Model(inp, sub(c), name="branchy")
+
+
+def all_nodes(graph):
+    nodes = list(graph.get_nodes())
+    for sub in graph.get_subgraphs():
+        nodes += all_nodes(sub)
+    return nodes
+
+
+def all_edges(graph):
+    edges = list(graph.get_edges())
+    for sub in graph.get_subgraphs():
+        edges += all_edges(sub)
+    return edges
+
+
+def read_dot(path):
+    """{node id: layer name}, {(source name, destination name)} from a written .dot file."""
+    import pydot
+    graph = pydot.graph_from_dot_file(str(path))[0]
+    names = {}
+    for node in all_nodes(graph):
+        label = node.get("label")
+        if label and "<b>" in label:  # skips the default node style (label="\N")
+            names[node.get_name()] = re.search(r"<b>([^<]+)</b>", label).group(1)
+    edges = {(names[e.get_source()], names[e.get_destination()]) for e in all_edges(graph)}
+    return names, edges
+
+
+def test_sequential_png_and_dot(tmp_path):
+    model = sequential()
+    keras.utils.plot_model(model, to_file=tmp_path / "seq.png")
+    assert (tmp_path / "seq.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    keras.utils.plot_model(model, to_file=tmp_path / "seq.dot", show_layer_names=True)
+    names, edges = read_dot(tmp_path / "seq.dot")
+    assert sorted(names.values()) == ["drop", "hidden", "out"]  # no InputLayer box
+    assert edges == {("hidden", "drop"), ("drop", "out")}
+
+
+def test_functional_with_branches_and_a_nested_model(tmp_path):
+    model = branching()
+    keras.utils.plot_model(model, to_file=tmp_path / "m.dot", show_layer_names=True)
+    names, edges = read_dot(tmp_path / "m.dot")
+    assert sorted(names.values()) == ["a", "b", "c", "sub", "x"]
+    assert edges == {("x", "a"), ("x", "b"), ("a", "c"), ("b", "c"), ("c", "sub")}
+
+
+def test_expand_nested_draws_the_inner_layers_in_a_cluster(tmp_path):
+    model = branching()
+    keras.utils.plot_model(model, to_file=tmp_path / "m.dot", show_layer_names=True,
+                           expand_nested=True)
+    names, edges = read_dot(tmp_path / "m.dot")
+    assert sorted(names.values()) == ["a", "b", "c", "s1", "s2", "x"]
+    assert edges == {("x", "a"), ("x", "b"), ("a", "c"), ("b", "c"), ("c", "s1"),
+                     ("s1", "s2")}
+    assert "subgraph cluster_sub" in (tmp_path / "m.dot").read_text()
+
+
+def test_labels_show_what_is_asked(tmp_path):
+    model = branching()
+    model.get_layer("b").trainable = False
+    dot = keras.utils.model_to_dot(model, show_shapes=True, show_dtype=True,
+                                   show_layer_activations=True, show_trainable=True)
+    labels = {re.search(r"<b>([^<]+)</b>", n.get("label")).group(1): n.get("label")
+              for n in dot.get_nodes() if n.get("label")}
+    assert "Activation: <b>relu</b>" in labels["a"]
+    assert "Input shape: <b>(None, 4)</b>" in labels["a"]
+    assert "Output shape: <b>(None, 3)</b>" in labels["a"]
+    assert "Input shape: <b>[(None, 3), (None, 3)]</b>" in labels["c"]
+    assert "Output dtype: <b>float32</b>" in labels["c"]
+    assert "<b>Trainable</b>" in labels["a"] and "<b>Non-trainable</b>" in labels["b"]
+    assert "Trainable" not in labels["c"]  # no weights, no trainable cell
+    assert "Input shape" not in labels["x"]  # an InputLayer shows its output only
+    plain = keras.utils.model_to_dot(model, show_layer_names=False)
+    assert all("Activation" not in n.get("label") and "shape" not in n.get("label")
+               for n in plain.get_nodes() if n.get("label"))
+    assert any("<b>Dense</b>" in n.get("label") for n in plain.get_nodes() if n.get("label"))
+
+
+def test_rankdir_and_dpi_reach_graphviz(tmp_path):
+    keras.utils.plot_model(sequential(), to_file=tmp_path / "m.dot", rankdir="LR", dpi=72)
+    text = (tmp_path / "m.dot").read_text()
+    assert "rankdir=LR" in text and "dpi=72" in text
+
+
+@pytest.mark.parametrize("extension, magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
+def test_other_formats(tmp_path, extension, magic):
+    keras.utils.plot_model(sequential(), to_file=tmp_path / f"m.{extension}")
+    assert (tmp_path / f"m.{extension}").read_bytes().startswith(magic)
+
+
+def test_missing_pydot_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "pydot", None)
+    with pytest.raises(ImportError, match=r"pip install pydot.*minikeras\[plot\]"):
+        keras.utils.plot_model(sequential(), to_file=tmp_path / "m.png")
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_missing_graphviz_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` here
+    with pytest.raises(ImportError, match="You must install graphviz"):
+        keras.utils.plot_model(sequential(), to_file=tmp_path / "m.png")
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="not yet been built"):
+        keras.utils.plot_model(keras.Sequential([L.Dense(2)]), to_file=tmp_path / "m.png")
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        keras.utils.plot_model(sequential(), to_file=tmp_path / "m.png", colour=True)
+    with pytest.raises(ValueError, match="layer_range"):
+        keras.utils.model_to_dot(sequential(), layer_range=["a", "b"])
+
+
+def test_a_subclassed_model_is_one_box():
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__(name="tiny")
+            self.dense = L.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    model(np.ones((1, 3), "float32"))
+    dot = keras.utils.model_to_dot(model)
+    labels = [n.get("label") for n in dot.get_nodes() if n.get("label")]
+    assert len(labels) == 1 and "<b>tiny</b> (Tiny)" in labels[0]
+    assert dot.get_edges() == []
