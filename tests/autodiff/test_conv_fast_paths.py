@@ -96,7 +96,7 @@ def test_chunked_im2col_gives_the_same_numbers(monkeypatch):
 
 def test_chunked_im2col_passes_gradcheck(one_sample_chunks):
     assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
-                                            dilation_rate=1), r(3, 5, 4, 2), r(3, 2, 2, 3), r(3))
+                                            dilation_rate=(1, 2)), r(3, 5, 4, 2), r(3, 2, 2, 3), r(3))
 
 
 def test_im2col_matrix_never_exceeds_its_budget(monkeypatch):
@@ -164,3 +164,18 @@ def test_scratch_keeps_at_most_its_limit(monkeypatch):
     scratch.give_back(new)                                   # over the limit: the older goes
     assert scratch.take((200,), "float32") is new
     assert scratch.take((200,), "float32") is not old
+
+
+def test_conv2d_layer_fuses_relu_in_both_data_formats():
+    from minikeras import layers
+    x = r(2, 6, 5, 3).astype("float32")
+    last = layers.Conv2D(4, 3, padding="same", activation="relu", dilation_rate=2)
+    y_last = last(x).numpy()
+    first = layers.Conv2D(4, 3, padding="same", activation="relu", dilation_rate=2,
+                          data_format="channels_first")
+    first.build((None, 3, 6, 5))
+    first.set_weights(last.get_weights())
+    y_first = first(x.transpose(0, 3, 1, 2)).numpy()
+    np.testing.assert_allclose(y_first, y_last.transpose(0, 3, 1, 2), rtol=1e-6, atol=1e-6)
+    linear = P.conv(x, last.kernel.value, last.bias.value, padding="same", dilation_rate=2).data
+    np.testing.assert_array_equal(y_last, np.maximum(linear, 0))
