@@ -88,17 +88,18 @@ def build_table(results):
         rows.append(("3. reference: `import numpy` [PyTorch col: `-c pass`] wall (s)",
                      f"{imp['numpy']['median_s']:.3f}", f"{imp['pass']['median_s']:.3f}",
                      "—", "—", "—"))
-    brk = results.get("breakdown")
-    if brk:
-        for phase in ("optimizer", "forward", "loss", "backward", "metrics", "other"):
-            _row(rows, f"4. share of MLP fit time: {phase} (%)", _pct(brk["minikeras"][phase]),
-                 _pct(brk["torch"][phase]), None)
+    for key, label in (("breakdown", "MLP"), ("breakdown_cnn", "CNN")):
+        brk = results.get(key)
+        if brk:
+            for phase in ("optimizer", "forward", "loss", "backward", "metrics", "other"):
+                _row(rows, f"4. share of {label} fit time: {phase} (%)",
+                     _pct(brk["minikeras"][phase]), _pct(brk["torch"][phase]), None)
     _cnn_rows(rows, results)
     return rows
 
 
 def _cnn_rows(rows, results):
-    """Workload 5 (cnn.py) and the CNN step breakdown."""
+    """Workload 5 (cnn.py): both conv nets, speed and peak memory."""
     targets = {"mnist_convnet": (1.05, 1.30), "bn_gap": (None, None)}
     for net, res in (results.get("cnn") or {}).items():
         fit_target, predict_target = targets.get(net, (None, None))
@@ -111,11 +112,6 @@ def _cnn_rows(rows, results):
                 _row(rows, f"5. {net} fit + predict peak memory, {what} (MiB)",
                      res["memory"]["minikeras"][key], res["memory"]["torch"][key], 1.0,
                      higher_is_better=False)
-    brk = results.get("breakdown_cnn")
-    if brk:
-        for phase in ("forward", "loss", "backward", "optimizer", "metrics", "other"):
-            _row(rows, f"5. share of CNN fit time: {phase} (%)", _pct(brk["minikeras"][phase]),
-                 _pct(brk["torch"][phase]), None)
 
 
 def render(results, errors, args):
@@ -259,16 +255,15 @@ def main(argv=None):
         import breakdown
         results["breakdown"] = _safe("breakdown", lambda: breakdown.run(
             2 if args.quick else 3, mlp_samples, "mlp"), errors)
+        results["breakdown_cnn"] = _safe("breakdown_cnn", lambda: breakdown.run(
+            2 if args.quick else 3, 512 if args.quick else None, "cnn"), errors)
     if "cnn" in only:
         quiet("cnn")
-        import breakdown
         import cnn
         results["cnn"] = {net: _safe(f"cnn {net}", lambda net=net: cnn.run(
             net, args.repeats, args.warmup, 1024 if args.quick else None), errors)
             for net in sorted(cnn.NETS)}
         results["cnn"] = {k: v for k, v in results["cnn"].items() if v}
-        results["breakdown_cnn"] = _safe("breakdown cnn", lambda: breakdown.run(
-            2 if args.quick else 3, 1024 if args.quick else None, "cnn"), errors)
     results["environment"] = environment()
     results["load_end"] = _load()
     report = render(results, errors, args)

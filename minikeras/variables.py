@@ -54,7 +54,7 @@ class Variable(Tensor):
             value = value.astype(dtype)
         elif np.issubdtype(value.dtype, np.floating):
             value = value.astype(backend.floatx())
-        value = np.array(value)  # own the storage
+        value = np.array(value, order="C")  # own the storage, C-contiguous (views and reshapes)
         if shape is not None and tuple(shape) != value.shape:
             raise ValueError(
                 f"Initial value for variable '{name}' has shape {value.shape}, "
@@ -108,41 +108,3 @@ class Variable(Tensor):
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
                 f"value={self.data}>")
-
-
-def pack(variables):
-    """Move ``variables`` into one contiguous buffer and return it.
-
-    Each variable's storage becomes a view of the returned flat array, so an
-    elementwise optimizer can update all of them with a single numpy call.
-    Values are kept. All variables must share one dtype.
-    """
-    dtypes = {v.dtype for v in variables}
-    if len(dtypes) != 1:
-        raise ValueError(f"Cannot pack variables of different dtypes: {sorted(map(str, dtypes))}")
-    flat = np.empty(sum(v.size for v in variables), dtype=dtypes.pop())
-    offset = 0
-    for v in variables:
-        view = flat[offset:offset + v.size].reshape(v.shape)
-        view[...] = v.data
-        v.data = view
-        offset += v.size
-    return flat
-
-
-def packed_buffer(variables):
-    """The flat buffer ``variables`` were packed into, in order, or None."""
-    if not variables:
-        return None
-    base = variables[0].data.base
-    if base is None or base.ndim != 1:
-        return None
-    offset = 0
-    for v in variables:
-        d = v.data
-        if d.base is not base or not d.flags.c_contiguous or (
-                d.size and d.__array_interface__["data"][0]
-                != base.__array_interface__["data"][0] + offset * base.itemsize):
-            return None
-        offset += v.size
-    return base if offset == base.size else None

@@ -14,6 +14,9 @@ _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
 class Callback:
     """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set by fit."""
 
+    writes_files = False  # True for callbacks that write files: only rank 0 runs them
+    # when keras.distribution trains on several MPI ranks
+
     def __init__(self):
         self.model = None
         self.params = {}
@@ -170,6 +173,8 @@ class ProgbarLogger(Callback):
         self._update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.target is None:  # unknown length (a generator): learned from the first epoch
+            self.target = self.progbar._seen
         self._update(self.progbar._seen, logs, finalize=True)
 
     def on_test_begin(self, logs=None):
@@ -194,6 +199,8 @@ class ProgbarLogger(Callback):
         self._update(self.progbar._seen, None, finalize=True)
 
     def _update(self, step, logs, finalize=False):
+        if finalize and self.progbar.target is None:  # as Keras: the count seen is the total
+            self.progbar.target = step
         values = [(k, float(v)) for k, v in (logs or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)
