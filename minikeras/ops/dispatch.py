@@ -31,9 +31,13 @@ def symbolic_aware(name, fn):
     @functools.wraps(fn)
     def op(*args, **kwargs):
         symbolic_type = _SYMBOLIC["type"]
-        if symbolic_type is not None and (_holds_symbolic(args, symbolic_type) or (
-                kwargs and _holds_symbolic(kwargs.values(), symbolic_type))):
-            return _SYMBOLIC["handler"](name, args, kwargs)
+        for value in (*args, *kwargs.values()):  # inline: the common case calls nothing
+            kind = type(value)
+            if kind is symbolic_type or kind is list or kind is tuple:
+                if _holds_symbolic(args, symbolic_type) or _holds_symbolic(
+                        kwargs.values(), symbolic_type):
+                    return _SYMBOLIC["handler"](name, args, kwargs)
+                break
         return fn(*args, **kwargs)
     return op
 
