@@ -18,7 +18,7 @@ LAYERS = Registry("layer")
 
 _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
-_FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one Tensor
+_FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one array
 
 
 class InputSpec:
@@ -310,11 +310,11 @@ class Layer:
                                 f"{sorted(kwargs)}.")
             args = (kwargs.pop(self._call_first_name),)
         inputs, rest = args[0], args[1:]
-        plain_call = isinstance(inputs, Tensor) and not rest and (
-            not kwargs or kwargs.keys() <= _FLAGS)  # the common case: no symbolic check
+        flags_only = not kwargs or kwargs.keys() <= _FLAGS
+        plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
             return symbolic_call(self, inputs, rest, kwargs)
-        if rest or kwargs:
+        if rest or not flags_only:
             rest = tuple(_tensor_argument(a) for a in rest)
             kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
                       for k, v in kwargs.items()}
@@ -576,6 +576,7 @@ def _has_own_init(cls):
     return False
 
 
+@functools.lru_cache(maxsize=None)
 def user_defines(cls, method):
     """Whether a class outside minikeras (a user's subclass) defines ``method``."""
     return any(method in klass.__dict__ for klass in cls.__mro__
