@@ -20,6 +20,7 @@ import numpy as np
 from .files import import_h5py
 from .load_plan import LoadPlan
 from .object_tree import object_entries
+from .stored_arrays import stored_dataset
 
 
 class UnreadableFileError(OSError, ValueError):
@@ -59,8 +60,9 @@ def save_weights_to_h5(model, target):
 class H5Store:
     """Reads the ``<path>/vars`` groups of one Keras 3 weights file."""
 
-    def __init__(self, h5file):
+    def __init__(self, h5file, source=None):
         self.file = h5file
+        self.source = source if source is not None else h5file.filename
         self._legacy_root = None
         if "layers" not in h5file and "_layer_checkpoint_dependencies" in h5file:
             self._legacy_root = "_layer_checkpoint_dependencies"  # Keras 2.13-2.15 files
@@ -73,11 +75,15 @@ class H5Store:
         return group if isinstance(group, h5py.Group) else None
 
     def arrays(self, path):
-        """The datasets of group ``path`` in numeric order ("0", "1", ..., "10"), or []."""
+        """The datasets of group ``path`` in numeric order ("0", "1", ..., "10"), or [].
+
+        They are :class:`StoredArray` s: checked to be plain datasets, not read yet.
+        """
         group = self._group(path)
         if group is None:
             return []
-        return [np.asarray(group[key]) for key in sorted(group.keys(), key=numeric_key)]
+        return [stored_dataset(group, key, self.source)
+                for key in sorted(group.keys(), key=numeric_key)]
 
     def groups_with_data(self):
         """Paths of every ``.../vars`` group holding at least one dataset."""
@@ -111,14 +117,12 @@ def load_from_store(model, store, source, skip_mismatch=False):
             continue
         label = f"{entry.name} [/{entry.path}]" if entry.path else f"{entry.name} [/]"
         plan.add_group(label, entry.variables, store.arrays(entry.group))
-    if not plan.ok and not skip_mismatch:
-        plan.finish(skip_mismatch=False)  # raises before anything is touched
-    optimizer_pairs = _optimizer_pairs(model, store)
-    plan.finish(skip_mismatch)
-    for variable, array in optimizer_pairs:
-        variable.assign(array.astype(variable.dtype, copy=False))
+    plan.check(skip_mismatch)  # raises before anything is touched
     known = {entry.group for entry in entries} | {"optimizer/vars"}
     extra = [p for p in store.groups_with_data() if p not in known]
+    plan.add_pairs(_optimizer_pairs(model, store))
+    values = plan.read()
+    plan.apply(values)
     if extra:
         warnings.warn(
             f"{source!s} holds weights for {len(extra)} object(s) this model does not have; "
