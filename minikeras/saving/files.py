@@ -221,11 +221,11 @@ def read_string_list(group, name):
     """
     attrs = group.attrs
     if name in attrs:
-        parts = [attrs[name]]
+        parts = [_attribute(attrs, name)]
     elif f"{name}0" in attrs:
         parts, i = [], 0
         while f"{name}{i}" in attrs:
-            parts.append(attrs[f"{name}{i}"])
+            parts.append(_attribute(attrs, f"{name}{i}"))
             i += 1
     else:
         return None
@@ -241,10 +241,27 @@ def read_string(attrs, name, default=None):
     """One string attribute (str or bytes in the file) as str."""
     if name not in attrs:
         return default
-    value = attrs[name]
+    value = _attribute(attrs, name)
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
     return _text(value)
+
+
+# An attribute lives in an HDF5 object header (64 KiB) unless stored densely; Keras splits
+# longer string lists into name0, name1, ... So no real attribute comes near these.
+MAX_ATTRIBUTE_ITEMS = 1_000_000
+MAX_ATTRIBUTE_BYTES = 64 * 2 ** 20
+
+
+def _attribute(attrs, name):
+    """``attrs[name]``, refused when its header declares more than a real attribute holds."""
+    attribute = attrs.get_id(name)
+    shape = attribute.shape or ()
+    items = int(np.prod(shape, dtype=np.float64))
+    if items > MAX_ATTRIBUTE_ITEMS or items * attribute.dtype.itemsize > MAX_ATTRIBUTE_BYTES:
+        raise ValueError(f"{attrs._id.name!r}: attribute '{name}' declares shape {shape} of "
+                         f"{attribute.dtype}, larger than any Keras file holds; the file is damaged.")
+    return attrs[name]
 
 
 def _text(value):

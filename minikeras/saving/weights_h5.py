@@ -13,6 +13,8 @@ Dense(2)], name="seq")`` compiled with Adam::
 Loading is positional inside each group; groups are found by path, never by layer
 name, so a file loads into a model whose layers have other names.
 """
+import io
+import mmap
 import warnings
 
 import numpy as np
@@ -30,6 +32,8 @@ class UnreadableFileError(OSError, ValueError):
 def open_h5(source, mode="r"):
     """``h5py.File`` on a path or a file object, with a clear error for non-HDF5 input."""
     h5py = import_h5py()
+    if mode == "r":
+        check_global_heaps(source)
     try:
         return h5py.File(source, mode)
     except OSError as error:
@@ -38,6 +42,55 @@ def open_h5(source, mode="r"):
         raise UnreadableFileError(
             f"Cannot read {source!s}: it is not an HDF5 file, or it is damaged or truncated "
             f"({error}). Save the weights again, or check that this is the right file.") from None
+
+
+def check_global_heaps(source):
+    """Refuse a file whose HDF5 global heaps (variable-length strings) are damaged.
+
+    libhdf5 loops forever on a heap collection whose free-space object has size 0, so
+    every collection (signature ``GCOL``, version 1) is walked here first: each object
+    must fit in its collection.
+    """
+    if isinstance(source, io.BytesIO):
+        _walk_heaps(source.getbuffer(), source)
+        return
+    try:
+        f = open(source, "rb")
+    except (OSError, TypeError):
+        return  # not a path, or unreadable: h5py reports it
+    with f:
+        try:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return  # an empty file: h5py reports it
+        with data:
+            _walk_heaps(data, source)
+
+
+def _walk_heaps(data, source):
+    with memoryview(data) as view:
+        _walk_heap_view(view, data.find if hasattr(data, "find") else bytes(view).find, source)
+
+
+def _walk_heap_view(view, find, source):
+    at = find(b"GCOL\x01")
+    while at >= 0:
+        if at + 16 <= len(view):
+            size = int.from_bytes(view[at + 8:at + 16], "little")
+            end = min(at + size, len(view))
+            p = at + 16
+            while p + 16 <= end:
+                index = int.from_bytes(view[p:p + 2], "little")
+                object_size = int.from_bytes(view[p + 8:p + 16], "little")
+                step = object_size if index == 0 else 16 + (object_size + 7) // 8 * 8
+                if step < 16 or p + step > end:
+                    raise UnreadableFileError(
+                        f"Cannot read {source!s}: its HDF5 global heap at byte {at} is damaged "
+                        f"(object {index} at byte {p} does not fit). The file is corrupt.")
+                if index == 0:
+                    break
+                p += step
+        at = find(b"GCOL\x01", at + 4)
 
 
 # ---- writing ----------------------------------------------------------------------------
