@@ -28,7 +28,7 @@ LAYERS = [
      "optimizers", "variables"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
-    {"models", "distribution"},
+    {"models", "distribution", "horovod"},
     {"__init__"},
 ]
 
