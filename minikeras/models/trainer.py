@@ -165,6 +165,7 @@ class Trainer:
             validation_batch_size=None, validation_freq=1, **kwargs):
         """Train for ``epochs`` epochs and return the :class:`History`."""
         _reject_kwargs(kwargs, "fit", _REMOVED_FIT_ARGS)
+        D.check_epochs(epochs, initial_epoch)
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
         val = None
@@ -178,6 +179,7 @@ class Trainer:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = self._class_weights(y, class_weight)
         n = D.num_samples(x)
+        D.check_not_empty(n, "fit")
         if batch_size is None:
             batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
         plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
@@ -232,7 +234,9 @@ class Trainer:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
-        plan = D.BatchPlan(D.num_samples(x), batch_size or 32, shuffle=False, steps=steps)
+        D.check_not_empty(D.num_samples(x), "evaluate")
+        plan = D.BatchPlan(D.num_samples(x), D.default_batch_size(batch_size), shuffle=False,
+                           steps=steps)
         group = replica_group(self)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
@@ -261,7 +265,7 @@ class Trainer:
         if x is None or n == 0:
             raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
         self._check_can_run()
-        plan = D.BatchPlan(n, batch_size or 32, shuffle=False, steps=steps)
+        plan = D.BatchPlan(n, D.default_batch_size(batch_size), shuffle=False, steps=steps)
         group = replica_group(self)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
