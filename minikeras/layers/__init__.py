@@ -1,5 +1,6 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -9,6 +10,7 @@ from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separabl
                                       SeparableConv2D, SeparableConvolution1D,
                                       SeparableConvolution2D)
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda, Masking
+from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
@@ -33,6 +35,8 @@ from .regularization import (ActivityRegularization, AlphaDropout, Dropout, Gaus
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells, TimeDistributed)
 
 
 def serialize(layer):
@@ -86,3 +90,6 @@ __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing"
             "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
             "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
             "StringLookup", "TextVectorization"]
+__all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "GRU", "GRUCell",
+            "LSTM", "LSTMCell", "MultiHeadAttention", "RNN", "SimpleRNN", "SimpleRNNCell",
+            "StackedRNNCells", "TimeDistributed"]

@@ -211,6 +211,23 @@ ROWS = {
                        why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
+    # recurrent (more in tests/layers/rnn) and attention (tests/layers/attention)
+    "SimpleRNN": Row(dict(units=2, return_sequences=True), (3, 2)),
+    "LSTM": Row(dict(units=2), (3, 2)),
+    "GRU": Row(dict(units=2, go_backwards=True, return_sequences=True), (3, 2)),
+    # the wrapped layer or cell is made here in float32: the float64 gradient check of the
+    # cell-stepping path and of the wrappers runs in tests/layers/rnn instead
+    "RNN": Row(dict(cell=layers.LSTMCell(2), return_sequences=True), (3, 2), gradcheck=False,
+               why="the cell is built in float32 (float64 check: tests/layers/rnn)"),
+    "Bidirectional": Row(dict(layer=layers.GRU(2, return_sequences=True)), (3, 2),
+                         gradcheck=False, why="the wrapped layer is float32 (see RNN)"),
+    "TimeDistributed": Row(dict(layer=layers.Dense(2)), (3, 2), gradcheck=False,
+                           why="the wrapped layer is float32 (see RNN)"),
+    "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(None, 2, 2),
+                            bias_axes="de"), (3, 2)),
+    "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
+    "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
+    "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.
@@ -218,6 +235,11 @@ NOT_LAYERS = {
     "InputLayer": "a model's entry point, never called on data (tests/functional)",
     "Functional": "a model (tests/functional, tests/saving)",
     "Sequential": "a model (tests/models, tests/saving)",
+    "SimpleRNNCell": "an RNN cell, called one timestep at a time with (inputs, states); runs "
+                     "under RNN (its row) and in tests/layers/rnn",
+    "LSTMCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
+    "GRUCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
+    "StackedRNNCells": "several RNN cells as one cell; tests/layers/rnn",
 }
 
 
