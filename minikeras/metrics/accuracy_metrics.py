@@ -10,29 +10,29 @@ from .metric import (check_broadcastable, register_function, register_metric,
 from .reduction_metrics import MeanMetricWrapper
 
 
-def _per_sample(matches):
-    """Average a match array over its last axis; rank-1 input is one value per sample."""
-    matches = matches.astype(backend.floatx())
-    return backend.xp.mean(matches, axis=-1) if matches.ndim >= 2 else matches
+def _as_float(matches):
+    """The element-wise match array as floatx (Keras 3 returns it unreduced: the metric's
+    mean reduces it per sample, so a per-element ``sample_weight`` weighs each element)."""
+    return matches.astype(backend.floatx())
 
 
 def accuracy(y_true, y_pred):
     """How often ``y_pred`` equals ``y_true`` exactly (the function behind ``Accuracy``).
 
-    Formula: ``mean(y_true == y_pred, axis=-1)`` after the rank fix.
+    Formula: ``y_true == y_pred`` element-wise, after the rank fix.
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "accuracy")
-    return _per_sample(y_true == y_pred)
+    return _as_float(y_true == y_pred)
 
 
 @register_function
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """How often thresholded predictions match binary labels.
 
-    Formula: ``mean(y_true == (y_pred > threshold), axis=-1)`` (strict ``>``).
+    Formula: ``y_true == (y_pred > threshold)`` element-wise (strict ``>``).
 
     Args:
         y_true: labels 0/1, shape ``(n, ...)``.
@@ -43,7 +43,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "binary_accuracy")
     predicted = (y_pred > backend.xp.asarray(threshold, dtype=y_pred.dtype)).astype(y_true.dtype)
-    return _per_sample(y_true == predicted)
+    return _as_float(y_true == predicted)
 
 
 @register_function
