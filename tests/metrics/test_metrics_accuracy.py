@@ -20,6 +20,19 @@ def test_binary_accuracy_rank_fix_never_broadcasts_n_by_n():
     np.testing.assert_array_equal(out, [[1.0], [1.0], [0.0]])
 
 
+@pytest.mark.parametrize("labels, metric, values", [
+    # Keras 3.15.1 (torch) on predictions of shape (1, 3, 3) whose argmax is [1, 0, 2]
+    ([[1], [0], [1]], 1 / 3, [[1, 0, 0], [0, 1, 0], [1, 0, 0]]),  # (3, 1) x (1, 3)
+    ([1, 0, 1], 2 / 3, [[1, 1, 0]]),
+    ([[1, 0, 1]], 2 / 3, [[1, 1, 0]])])
+def test_sparse_categorical_accuracy_follows_keras_shape_rules(labels, metric, values):
+    scores = np.array([[[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]]], np.float32)
+    np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels, scores), values)
+    m = metrics.SparseCategoricalAccuracy()
+    m.update_state(labels, scores)
+    assert float(m.result()) == pytest.approx(metric, rel=1e-6)
+
+
 def test_binary_accuracy_is_element_wise_and_the_metric_averages_per_sample():
     # row 0: [1,0] vs preds [1,1] -> [1, 0]; row 1: [0,0] vs [0,0] -> [1, 1] (Keras 3.15)
     out = metrics.binary_accuracy([[1.0, 0.0], [0.0, 0.0]], [[0.9, 0.8], [0.1, 0.3]])
