@@ -1,8 +1,11 @@
 """keras.Variable: a named, assignable array that autodiff treats as a leaf."""
+import math
+
 import numpy as np
 
 from . import backend
 from .autodiff.tensor import Tensor
+from .config import charge_load_bytes
 
 
 _structure = [0]
@@ -46,6 +49,9 @@ class Variable(Tensor):
                 raise ValueError(
                     "When creating a Variable from an initializer, the `shape` argument "
                     f"must be specified. Received: initializer={initializer} and shape=None")
+            dtype_name = backend.standardize_dtype(dtype)
+            charge_load_bytes(math.prod(int(d) for d in shape) * np.dtype(dtype_name).itemsize,
+                              f"variable '{name}' of shape {tuple(shape)}")
             value = initializer(tuple(shape), dtype=backend.standardize_dtype(dtype))
         else:
             value = initializer

@@ -19,6 +19,24 @@ from .symbolic import KerasTensor, Node
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
+def _checked_shape(shape, argument):
+    """``shape`` as a tuple of non-negative ints and None; ValueError naming the bad entry."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (tuple, list)):
+        raise ValueError(f"Cannot convert {argument}={shape!r} to a shape: expected a tuple of "
+                         "non-negative integers (or None), e.g. (28, 28, 1).")
+    for d in shape:
+        if d is None:
+            continue
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise ValueError(f"Cannot convert {argument}={tuple(shape)!r} to a shape. Found "
+                             f"invalid entry {d!r} of type {type(d).__name__}: expected an "
+                             "integer or None.")
+        if d < 0:
+            raise ValueError(f"Cannot convert {argument}={tuple(shape)!r} to a shape. Negative "
+                             "dimensions are not allowed.")
+    return tuple(None if d is None else int(d) for d in shape)
+
+
 @LAYERS.register("InputLayer")
 class InputLayer(Layer):
     """The entry point of a model: fixes the per-sample shape and dtype. Has no weights."""
@@ -37,9 +55,9 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("You must pass a `shape` argument to InputLayer or Input.")
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
-            batch_shape = (batch_size,) + shape
-        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+            shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+            batch_shape = (batch_size,) + _checked_shape(shape, "shape")
+        self.batch_shape = _checked_shape(batch_shape, "batch_shape")
         self.sparse, self.ragged, self.optional = bool(sparse), bool(ragged), optional
         self.built = True
         if not isinstance(input_tensor, KerasTensor):

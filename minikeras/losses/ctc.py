@@ -66,8 +66,11 @@ def ctc(y_true, y_pred):
     index = xp.broadcast_to(extended[:, None, :], (batch, frames, n_states))
     emit = ops.take_along_axis(log_probs, index, axis=2)              # (B, T, S)
 
+    # A path may skip the blank before a label position when the label differs from the
+    # previous one. As Keras (torch's ctc_loss) decides it by position, a 0 *inside* a
+    # label row (within its first label_length entries) is a label there, not padding.
     can_skip = xp.zeros((batch, n_states), bool)
-    can_skip[:, 2:] = (extended[:, 2:] != _BLANK) & (extended[:, 2:] != extended[:, :-2])
+    can_skip[:, 3::2] = extended[:, 3::2] != extended[:, 1:-2:2]
     skip_penalty = Tensor(xp.where(can_skip, 0.0, _MASKED).astype(dtype))
     start = xp.full((batch, n_states), _MASKED, dtype)
     start[:, :2] = 0.0

@@ -10,29 +10,29 @@ from .metric import (check_broadcastable, register_function, register_metric,
 from .reduction_metrics import MeanMetricWrapper
 
 
-def _per_sample(matches):
-    """Average a match array over its last axis; rank-1 input is one value per sample."""
-    matches = matches.astype(backend.floatx())
-    return backend.xp.mean(matches, axis=-1) if matches.ndim >= 2 else matches
+def _as_float(matches):
+    """The element-wise match array as floatx (Keras 3 returns it unreduced: the metric's
+    mean reduces it per sample, so a per-element ``sample_weight`` weighs each element)."""
+    return matches.astype(backend.floatx())
 
 
 def accuracy(y_true, y_pred):
     """How often ``y_pred`` equals ``y_true`` exactly (the function behind ``Accuracy``).
 
-    Formula: ``mean(y_true == y_pred, axis=-1)`` after the rank fix.
+    Formula: ``y_true == y_pred`` element-wise, after the rank fix.
     """
     y_pred = to_array(y_pred)
     y_true = to_array(y_true, y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "accuracy")
-    return _per_sample(y_true == y_pred)
+    return _as_float(y_true == y_pred)
 
 
 @register_function
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """How often thresholded predictions match binary labels.
 
-    Formula: ``mean(y_true == (y_pred > threshold), axis=-1)`` (strict ``>``).
+    Formula: ``y_true == (y_pred > threshold)`` element-wise (strict ``>``).
 
     Args:
         y_true: labels 0/1, shape ``(n, ...)``.
@@ -43,7 +43,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(y_true, y_pred, "binary_accuracy")
     predicted = (y_pred > backend.xp.asarray(threshold, dtype=y_pred.dtype)).astype(y_true.dtype)
-    return _per_sample(y_true == predicted)
+    return _as_float(y_true == predicted)
 
 
 @register_function
@@ -62,12 +62,28 @@ def categorical_accuracy(y_true, y_pred):
 def sparse_categorical_accuracy(y_true, y_pred):
     """How often the argmax of the prediction equals the integer label.
 
-    Formula: ``y_true == argmax(y_pred, -1)``; labels of shape ``(n,)`` or ``(n, 1)``.
+    Formula: ``y_true == argmax(y_pred, -1)``, Keras's shape rules: labels of the
+    predictions' rank with a trailing 1 lose it; otherwise the two broadcast (labels
+    ``(n, 1)`` against predictions ``(1, n, C)`` compare every pair, as in Keras); a
+    trailing axis of 1 in the result is dropped.
     """
     y_true, y_pred = to_array(y_true), to_array(y_pred)
-    y_true = _squeeze_sparse_labels(y_true, y_pred, "sparse_categorical_accuracy")
+    if y_pred.ndim == 0:
+        raise ValueError("sparse_categorical_accuracy expects predictions with a class axis. "
+                         f"Received: y_pred of shape {tuple(y_pred.shape)}")
+    labels_shape = y_true.shape
+    squeezed = y_true.ndim == y_pred.ndim and y_true.ndim > 0 and y_true.shape[-1] == 1
+    if squeezed:
+        y_true = y_true[..., 0]
     predicted = backend.xp.argmax(y_pred, axis=-1).astype(y_true.dtype)
-    return (y_true == predicted).astype(backend.floatx())
+    try:
+        check_broadcastable(y_true, predicted, "sparse_categorical_accuracy")
+    except ValueError as error:
+        raise ValueError(f"{error} For one-hot labels use categorical_accuracy.") from None
+    matches = (y_true == predicted).astype(backend.floatx())
+    if squeezed:
+        matches = matches.reshape(labels_shape)
+    return matches[..., 0] if matches.ndim > 1 and matches.shape[-1] == 1 else matches
 
 
 @register_function
@@ -149,18 +165,6 @@ def _check_one_hot(y_true, y_pred, where, sparse_name):
             f"{where} expects one-hot `y_true` with the same shape as `y_pred`. Received: "
             f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}. "
             f"For integer labels use {sparse_name}.")
-
-
-def _squeeze_sparse_labels(y_true, y_pred, where):
-    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
-        y_true = backend.xp.squeeze(y_true, -1)
-    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape[:-1]):
-        raise ValueError(
-            f"{where} expects integer labels of shape {tuple(y_pred.shape[:-1])} or "
-            f"{tuple(y_pred.shape[:-1]) + (1,)} for `y_pred` of shape {tuple(y_pred.shape)}. "
-            f"Received: y_true.shape={tuple(y_true.shape)}. For one-hot labels use "
-            f"{where.replace('sparse_', '')}.")
-    return y_true
 
 
 @register_metric()

@@ -78,9 +78,10 @@ class SparseCategoricalCrossentropy(LossMetricWrapper):
         self.axis = axis
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.ignore_class is None:
+        if self.ignore_class is None or sample_weight is None:
+            # As Keras: the loss is 0 at ignored entries, which still count in the mean
             return super().update_state(y_true, y_pred, sample_weight=sample_weight)
-        # Entries labelled ignore_class get weight 0, so they leave the mean entirely.
+        # With a sample weight, Keras masks it: ignored entries leave the mean entirely.
         keep = (to_array(y_true) != self.ignore_class).astype(self.dtype)
         weight = keep if sample_weight is None else _times(keep, sample_weight)
         return super().update_state(y_true, y_pred, sample_weight=weight)

@@ -55,6 +55,29 @@ def check_lengths(x, y, sample_weight=None):
             f"samples. Received: {detail}.")
 
 
+def check_epochs(epochs, initial_epoch):
+    """``epochs`` and ``initial_epoch`` must be integers with 0 <= initial_epoch <= epochs."""
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"`{name}` must be a non-negative integer. Received: "
+                             f"{name}={value!r}")
+    if initial_epoch > epochs:
+        raise ValueError(f"`initial_epoch` ({initial_epoch}) is larger than `epochs` ({epochs}): "
+                         "nothing would be trained. `epochs` is the index of the last epoch, not "
+                         "a count of further epochs.")
+
+
+def check_not_empty(n, call):
+    """Refuse to run ``fit`` / ``evaluate`` on zero samples (a loss of 0.0 would mean nothing)."""
+    if n == 0:
+        raise ValueError(f"`{call}` received empty data: x has 0 samples. Expected at least one.")
+
+
+def default_batch_size(batch_size):
+    """32 when not given; 0 or a negative number is an error (BatchPlan says so)."""
+    return 32 if batch_size is None else batch_size
+
+
 def is_structure(value):
     return isinstance(value, (list, tuple, dict))
 
@@ -167,6 +190,11 @@ def class_weight_to_sample_weight(y, class_weight):
             "`class_weight` is only supported for labels of shape (n,), (n, 1) or one-hot (n, C). "
             f"Received labels of shape {labels.shape}.")
     labels = np.round(labels).astype(np.int64)
+    missing = sorted(int(c) for c in class_weight if not np.any(labels == int(c)))
+    if missing:
+        raise ValueError(
+            f"`class_weight` names class(es) {missing} that never occur in the labels (classes "
+            f"found: {sorted(int(c) for c in np.unique(labels))[:20]}). Check the keys.")
     weights = np.ones(len(labels), dtype=backend.floatx())
     for cls, weight in class_weight.items():
         weights[labels == int(cls)] = weight

@@ -21,6 +21,7 @@ class Sequential(Model):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers = []
+        self._names = None  # [len(self._layers) when taken, set of their names]
         for layer in layers or ():
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -41,15 +42,26 @@ class Sequential(Model):
                     "come first.")
         elif not self._layers and layer._input_shape_arg is not None:
             self._layers.append(InputLayer(shape=layer._input_shape_arg))
-        if any(layer.name == other.name for other in self._layers):
+        if layer.name in self._layer_names():
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names. Name "
                 f"'{layer.name}' is already the name of a layer in this model. Update the "
                 "`name` argument to pass a unique name.")
         self._layers.append(layer)
+        self._names[1].add(layer.name)
+        self._names[0] = len(self._layers)
         structure_changed()
         if rebuild:
             self._maybe_rebuild()
+
+    def _layer_names(self):
+        """The names of the stack's layers as a set, kept up to date by ``add`` (linear time).
+
+        Recomputed when the stack changed another way (``pop``, an inserted Input).
+        """
+        if self._names is None or self._names[0] != len(self._layers):
+            self._names = [len(self._layers), {other.name for other in self._layers}]
+        return self._names[1]
 
     def pop(self, rebuild=True):
         if not self.layers:

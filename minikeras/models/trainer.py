@@ -267,6 +267,7 @@ class Trainer:
             validation_batch_size=None, validation_freq=1, **kwargs):
         """Train for ``epochs`` epochs and return the :class:`History`."""
         _reject_kwargs(kwargs, "fit", _REMOVED_FIT_ARGS)
+        D.check_epochs(epochs, initial_epoch)
         self._assert_compiled()
         group = replica_group(self)
         if is_batch_source(x):  # a generator, iterator, PyDataset or Dataset: it batches
@@ -286,6 +287,7 @@ class Trainer:
                 sample_weight = self._class_weights(y, class_weight)
                 class_weight = None  # applied: the batches carry it
             n = D.num_samples(x)
+            D.check_not_empty(n, "fit")
             if batch_size is None:
                 batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
             source = ArrayBatches(x, y, sample_weight, D.BatchPlan(
@@ -363,8 +365,9 @@ class Trainer:
             source = BatchStream(x, steps, "x")
         else:
             x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+            D.check_not_empty(D.num_samples(x), "evaluate")
             source = ArrayBatches(x, y, sample_weight, D.BatchPlan(
-                D.num_samples(x), batch_size or 32, shuffle=False, steps=steps))
+                D.num_samples(x), D.default_batch_size(batch_size), shuffle=False, steps=steps))
         if source.needs_checks:
             _refuse_sharding(source.data, group)
         verbose = _verbosity(verbose) if group.is_chief else 0
@@ -395,7 +398,7 @@ class Trainer:
         else:
             x = _checked_inputs(x)
             source = ArrayBatches(x, None, None, D.BatchPlan(
-                D.num_samples(x), batch_size or 32, shuffle=False, steps=steps))
+                D.num_samples(x), D.default_batch_size(batch_size), shuffle=False, steps=steps))
         self._check_can_run()
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),

@@ -13,6 +13,7 @@ import os
 import warnings
 
 from . import keras_file, legacy_h5, model_config, sharded
+from .load_guard import check_config_depth, deep_stack, guarded_load
 from .files import atomic_write, check_exists, json_default, proceed_with_overwrite
 from .serialization import model_from_config, serialize_model
 from .weights_h5 import H5Store, load_from_store, open_h5, save_weights_to_h5
@@ -59,6 +60,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
                       "it on some data.", stacklevel=3)
     if not proceed_with_overwrite(filepath, overwrite):
         return
+    with deep_stack():
+        _save_model(model, filepath, zipped, include_optimizer)
+
+
+def _save_model(model, filepath, zipped, include_optimizer):
     if filepath.endswith(".keras"):
         keras_file.save_keras_file(model, filepath, zipped=zipped is not False)
     elif zipped is False:
@@ -89,6 +95,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     del safe_mode
     filepath = _path(filepath)
+    with guarded_load(filepath):
+        return _load_model(filepath, custom_objects, compile)
+
+
+def _load_model(filepath, custom_objects, compile):
     if filepath.endswith(".keras") or (os.path.isdir(filepath) and os.path.exists(
             os.path.join(filepath, keras_file.CONFIG))):
         return keras_file.load_keras_file(filepath, custom_objects, compile)
@@ -159,6 +170,11 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             "`.keras` and `.weights.h5` files, or legacy V1/V2 `.h5` files.")
     check_exists(filepath)
     _require_built(model, "load weights into")
+    with guarded_load(filepath):
+        _load_weights(model, filepath, skip_mismatch, by_name)
+
+
+def _load_weights(model, filepath, skip_mismatch, by_name):
     if filepath.endswith(".keras"):
         keras_file.load_weights_from_keras_file(model, filepath, skip_mismatch)
     elif filepath.endswith(".weights.json"):
@@ -177,17 +193,19 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
 def to_json(model, **kwargs):
     """The model's config (with its compile config, when compiled) as a JSON string."""
     kwargs.setdefault("default", json_default)
-    return json.dumps(serialize_model(model), **kwargs)
+    with deep_stack():
+        return json.dumps(serialize_model(model), **kwargs)
 
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuild a model from ``to_json`` output (Keras 2 JSON without ``module`` keys works too)."""
-    try:
-        config = json.loads(json_string)
-    except (TypeError, json.JSONDecodeError) as error:
-        raise ValueError(f"`model_from_json` expects the JSON string of a model config "
-                         f"(model.to_json()). It could not be parsed: {error}") from None
-    if isinstance(config, dict) and "module" not in config and "class_name" in config:
-        model = model_config.model_from_legacy_config(config, custom_objects)
-        return model
-    return model_from_config(config, custom_objects, compile=True)
+    with guarded_load("the JSON given to model_from_json"):
+        try:
+            config = json.loads(json_string)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"`model_from_json` expects the JSON string of a model config "
+                             f"(model.to_json()). It could not be parsed: {error}") from None
+        check_config_depth(config, "the JSON given to model_from_json")
+        if isinstance(config, dict) and "module" not in config and "class_name" in config:
+            return model_config.model_from_legacy_config(config, custom_objects)
+        return model_from_config(config, custom_objects, compile=True)

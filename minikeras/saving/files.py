@@ -2,10 +2,16 @@
 
 Every file is written to a temporary file in the destination folder and renamed
 into place with ``os.replace`` only once it is complete, so a crash (or an
-exception) while saving never leaves a half-written file where a good one was.
+exception) while saving never leaves a half-written file where a good one was. The
+temporary files of a target are named ``.<name>.<random>.tmp`` (folders:
+``.<name>.<random>.tmpdir``); a save removes those a killed earlier save of the same
+target left behind.
 """
 import contextlib
+import ctypes
+import glob
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -55,29 +61,108 @@ def proceed_with_overwrite(filepath, overwrite):
     return True
 
 
+def _target_folder(filepath):
+    folder = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"Cannot save to {filepath}: the folder {folder} does not exist. Create it first "
+            "(e.g. `os.makedirs(folder, exist_ok=True)`).")
+    return folder
+
+
+def remove_stale_temporaries(filepath):
+    """Delete the temporary files and folders a killed save of ``filepath`` left behind."""
+    folder = os.path.dirname(os.path.abspath(filepath))
+    pattern = os.path.join(glob.escape(folder), f".{glob.escape(os.path.basename(filepath))}.*")
+    for path in glob.glob(pattern):
+        if path.endswith(".tmpdir") and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.endswith(".tmp") and os.path.isfile(path):
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+
+def temporary_file(filepath):
+    """A new empty temporary file beside ``filepath`` (named for it), after removing stale ones."""
+    folder = _target_folder(filepath)
+    remove_stale_temporaries(filepath)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
+                               dir=folder)
+    os.close(fd)
+    return tmp
+
+
 @contextlib.contextmanager
 def atomic_write(filepath):
     """Yield a temporary path beside ``filepath``; rename it to ``filepath`` on success.
 
     On any exception the temporary file is removed and ``filepath`` is untouched.
     """
-    filepath = os.fspath(filepath)
-    folder = os.path.dirname(os.path.abspath(filepath))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(
-            f"Cannot save to {filepath}: the folder {folder} does not exist. Create it first "
-            "(e.g. `os.makedirs(folder, exist_ok=True)`).")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp",
-                               dir=folder)
-    os.close(fd)
-    try:
+    with atomic_write_many([filepath]) as (tmp,):
         yield tmp
-        os.chmod(tmp, _file_mode(filepath))
-        os.replace(tmp, filepath)
+
+
+@contextlib.contextmanager
+def atomic_write_many(filepaths):
+    """Yield one temporary path per target; rename them all into place once all are written.
+
+    On an exception nothing is renamed and every temporary file is removed.
+    """
+    filepaths = [os.fspath(p) for p in filepaths]
+    temporaries = []
+    try:
+        for filepath in filepaths:
+            temporaries.append(temporary_file(filepath))
+        yield temporaries
+        for tmp, filepath in zip(temporaries, filepaths):
+            os.chmod(tmp, _file_mode(filepath))
+        for tmp, filepath in zip(temporaries, filepaths):
+            os.replace(tmp, filepath)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
+        for tmp in temporaries:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
         raise
+
+
+def temporary_folder(path):
+    """A new empty temporary folder beside ``path`` (named for it), after removing stale ones."""
+    parent = _target_folder(path)
+    remove_stale_temporaries(path)
+    return tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".tmpdir", dir=parent)
+
+
+_RENAME_EXCHANGE = 2  # Linux renameat2 flag: swap two paths atomically
+_AT_FDCWD = -100
+
+
+def swap_folder_in(new, path):
+    """Put folder ``new`` at ``path`` so that ``path`` always holds the old or the new folder.
+
+    On Linux the two are exchanged atomically (``renameat2``) and the old one ends at
+    ``new``, which is then removed. Elsewhere the old folder is renamed away first; a
+    kill between the two renames leaves it as ``.<name>.<random>.tmpdir`` beside ``path``.
+    """
+    if os.path.isdir(path) and _exchange(new, path):
+        shutil.rmtree(new, ignore_errors=True)
+        return
+    old = None
+    if os.path.exists(path):
+        old = temporary_folder(path)
+        os.rmdir(old)
+        os.replace(path, old)
+    os.replace(new, path)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a, b):
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b),
+                     _RENAME_EXCHANGE) == 0
 
 
 def _file_mode(filepath):
@@ -136,11 +221,11 @@ def read_string_list(group, name):
     """
     attrs = group.attrs
     if name in attrs:
-        parts = [attrs[name]]
+        parts = [_attribute(attrs, name)]
     elif f"{name}0" in attrs:
         parts, i = [], 0
         while f"{name}{i}" in attrs:
-            parts.append(attrs[f"{name}{i}"])
+            parts.append(_attribute(attrs, f"{name}{i}"))
             i += 1
     else:
         return None
@@ -156,10 +241,27 @@ def read_string(attrs, name, default=None):
     """One string attribute (str or bytes in the file) as str."""
     if name not in attrs:
         return default
-    value = attrs[name]
+    value = _attribute(attrs, name)
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]
     return _text(value)
+
+
+# An attribute lives in an HDF5 object header (64 KiB) unless stored densely; Keras splits
+# longer string lists into name0, name1, ... So no real attribute comes near these.
+MAX_ATTRIBUTE_ITEMS = 1_000_000
+MAX_ATTRIBUTE_BYTES = 64 * 2 ** 20
+
+
+def _attribute(attrs, name):
+    """``attrs[name]``, refused when its header declares more than a real attribute holds."""
+    attribute = attrs.get_id(name)
+    shape = attribute.shape or ()
+    items = int(np.prod(shape, dtype=np.float64))
+    if items > MAX_ATTRIBUTE_ITEMS or items * attribute.dtype.itemsize > MAX_ATTRIBUTE_BYTES:
+        raise ValueError(f"{attrs._id.name!r}: attribute '{name}' declares shape {shape} of "
+                         f"{attribute.dtype}, larger than any Keras file holds; the file is damaged.")
+    return attrs[name]
 
 
 def _text(value):

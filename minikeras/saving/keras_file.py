@@ -13,8 +13,10 @@ import shutil
 import tempfile
 import zipfile
 
-from .files import atomic_write, check_exists, json_default
+from .files import atomic_write, check_exists, json_default, swap_folder_in, temporary_folder
+from .load_guard import check_config_depth
 from .legacy_h5 import KERAS_VERSION, minikeras_version
+from .stored_arrays import check_size
 from .object_tree import object_entries
 from .serialization import model_from_config, serialize_model
 from .weights_h5 import H5Store, UnreadableFileError, load_from_store, open_h5, save_weights_to_h5
@@ -112,21 +114,13 @@ def save_keras_file(model, filepath, zipped=True):
 def _save_folder(path, metadata, config, weights, assets):
     """Write the files into a new folder, then swap it in for any old one."""
     path = os.path.abspath(os.fspath(path))
-    parent = os.path.dirname(path)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
+    tmp = temporary_folder(path)
     try:
         for name, data in [(METADATA, metadata), (CONFIG, config), (WEIGHTS, weights)] + assets:
             os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
             with open(os.path.join(tmp, name), "wb") as f:
                 f.write(data)
-        old = None
-        if os.path.exists(path):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old.", dir=parent)
-            os.rmdir(old)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_folder_in(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -156,10 +150,16 @@ class _Archive:
             raise UnreadableFileError(f"{self.filepath} is not a complete `.keras` file: it "
                                       f"has no {name}.")
         if self.folder:
-            with open(os.path.join(self.filepath, name), "rb") as f:
+            path = os.path.join(self.filepath, name)
+            check_size(os.path.getsize(path), path, text=name != WEIGHTS)
+            with open(path, "rb") as f:
                 return f.read()
+        info = self.zip.getinfo(name)
+        check_size(info.file_size, f"{self.filepath}: zip member {name} (declared size)",
+                   text=name != WEIGHTS)
         try:
-            return self.zip.read(name)
+            with self.zip.open(info) as member:  # zipfile stops at the declared size
+                return member.read()
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             raise UnreadableFileError(f"Cannot read {name} from {self.filepath}: {error}") \
                 from None
@@ -192,7 +192,7 @@ class _Archive:
                     "from Keras with the default weights format (h5).")
             raise UnreadableFileError(f"{self.filepath} has no {WEIGHTS}.")
         with open_h5(io.BytesIO(self.read(WEIGHTS))) as f:
-            load_from_store(model, H5Store(f), self.filepath, skip_mismatch=skip_mismatch)
+            load_from_store(model, H5Store(f, f"{self.filepath}/{WEIGHTS}"), self.filepath, skip_mismatch=skip_mismatch)
 
 
 def read_config(filepath):
@@ -203,10 +203,15 @@ def read_config(filepath):
 
 def _parse(data, filepath):
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        config = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise UnreadableFileError(f"{filepath}: config.json is not valid JSON ({error}).") \
             from None
+    if not isinstance(config, dict):
+        raise UnreadableFileError(f"{filepath}: config.json holds a {type(config).__name__}, "
+                                  "not a model config (a JSON object).")
+    check_config_depth(config, f"{filepath}: config.json")
+    return config
 
 
 def load_keras_file(filepath, custom_objects=None, compile=True):

@@ -17,9 +17,11 @@ import warnings
 
 import numpy as np
 
-from .files import json_default, read_string, read_string_list, write_string_list
+from .files import import_h5py, json_default, read_string, read_string_list, write_string_list
+from .load_guard import check_config_depth
 from .load_plan import LoadPlan
 from .object_tree import layer_weights, model_layers, optimizer_weight_names, own_variables
+from .stored_arrays import stored_dataset
 from .weights_h5 import UnreadableFileError, build_optimizer, optimizer_pairs
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose files minikeras reads and writes
@@ -54,12 +56,11 @@ def _saved_layers(group, source):
             raise UnreadableFileError(f"{source!s} lists layer '{name}' in `layer_names` but has "
                                       "no group for it; the file is damaged.")
         layer_group = group[name]
+        if not isinstance(layer_group, import_h5py().Group):
+            raise UnreadableFileError(f"{source!s}: layer '{name}' is not a group; the file is "
+                                      "damaged.")
         weight_names = read_string_list(layer_group, "weight_names") or []
-        try:
-            arrays = [np.asarray(layer_group[w]) for w in weight_names]
-        except KeyError as error:
-            raise UnreadableFileError(f"{source!s}: layer '{name}' lists weights the file does "
-                                      f"not contain ({error}); the file is damaged.") from None
+        arrays = [stored_dataset(layer_group, w, source) for w in weight_names]
         saved.append((name, weight_names, arrays))
     return saved
 
@@ -94,7 +95,7 @@ def load_legacy_weights(model, group, source, skip_mismatch=False, by_name=False
         names = read_string_list(top, "weight_names") or []
         if names or own_variables(model):
             plan.add_group(f"{model.name} (model)", own_variables(model),
-                           [np.asarray(top[n]) for n in names])
+                           [stored_dataset(top, n, source) for n in names])
     plan.finish(skip_mismatch)
 
 
@@ -176,9 +177,10 @@ def read_model_file(h5file, source):
     try:
         model_config = json.loads(text)
         training_config = json.loads(training) if training else None
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:
         raise UnreadableFileError(f"{source!s}: the model config is not valid JSON ({error}).") \
             from None
+    check_config_depth(model_config, f"{source!s}: model_config")
     return model_config, training_config, read_string(h5file.attrs, "keras_version", "")
 
 
@@ -194,12 +196,8 @@ def load_optimizer_weights(model, h5file, source, keras_version):
         return
     group = h5file["optimizer_weights"]
     names = read_string_list(group, "weight_names") or []
-    try:
-        arrays = [np.asarray(group[n]) for n in names]
-    except KeyError as error:
-        warnings.warn(f"Error in loading the saved optimizer state ({error}); the optimizer "
-                      "starts fresh.", stacklevel=3)
-        return
+    arrays = [stored_dataset(group, n, source) for n in names]
     build_optimizer(model)
-    for variable, array in optimizer_pairs(model.optimizer, arrays):
-        variable.assign(array.astype(variable.dtype, copy=False))
+    plan = LoadPlan(source, model.name)
+    plan.add_pairs(optimizer_pairs(model.optimizer, arrays))
+    plan.finish(skip_mismatch=False)

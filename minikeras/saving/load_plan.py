@@ -1,14 +1,17 @@
 """A load plan: every saved array is checked against its variable before any is assigned.
 
-Loaders collect ``(variable, array)`` pairs and mismatches here; :meth:`LoadPlan.apply`
-raises one error with a table of every mismatch (the model untouched), or, with
-``skip_mismatch=True``, warns with that table and assigns only what matches.
+Loaders collect ``(variable, stored array)`` pairs and mismatches here, from the file's
+headers only (shape, dtype). :meth:`LoadPlan.finish` raises one error with a table of
+every mismatch (the model untouched), or, with ``skip_mismatch=True``, warns with that
+table; then it reads and converts *every* array, and only when all of them are ready
+assigns them. A failure at any step before the last leaves the model as it was.
 """
 import warnings
 
 import numpy as np
 
 from ..layers.layer import format_shape
+from .stored_arrays import cast_for, check_size, dtype_problem, is_lossy
 
 
 def _plural(n, word):
@@ -20,8 +23,9 @@ class LoadPlan:
 
     def __init__(self, source, model_name):
         self.source, self.model_name = source, model_name
-        self.assignments = []  # (variable, numpy array)
+        self.assignments = []  # (variable, StoredArray or numpy array)
         self.rows = []  # (layer, weight, expected, found)
+        self.refused = []  # messages for data that may never load (wrong kind of dtype)
 
     @property
     def ok(self):
@@ -39,14 +43,16 @@ class LoadPlan:
         fits = True
         staged = []
         for i, (variable, array) in enumerate(zip(variables, arrays)):
-            array = np.asarray(array)
+            label = weight_names[i] if weight_names else str(variable.name)
             if tuple(array.shape) != tuple(variable.shape):
-                label = weight_names[i] if weight_names else str(variable.name)
                 self.rows.append((layer, label, format_shape(variable.shape),
                                   format_shape(array.shape)))
                 fits = False
-            else:
-                staged.append((variable, array))
+                continue
+            problem = dtype_problem(variable.dtype, array.dtype)
+            if problem:
+                self.refused.append(f"{layer} / {label} ({variable.path}) needs {problem}")
+            staged.append((variable, array))
         self.assignments.extend(staged)  # with skip_mismatch the fitting ones still load
         return fits
 
@@ -57,8 +63,20 @@ class LoadPlan:
         return "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
                          for r in rows)
 
-    def finish(self, skip_mismatch):
-        """Raise (model untouched) or warn about the mismatches; then assign."""
+    def add_pairs(self, pairs):
+        """Pairs already matched (an optimizer's variables), checked for dtype like the rest."""
+        for variable, array in pairs:
+            problem = dtype_problem(variable.dtype, array.dtype)
+            if problem:
+                self.refused.append(f"{variable.path} needs {problem}")
+            self.assignments.append((variable, array))
+
+    def check(self, skip_mismatch):
+        """Raise (model untouched) or warn about the mismatches."""
+        if self.refused:
+            raise ValueError(f"Cannot load weights from {self.source!s}: "
+                             + "; ".join(self.refused[:10])
+                             + ". Nothing was loaded; the model is unchanged.")
         if self.rows:
             what = (f"{_plural(len(self.rows), 'weight')} in {self.source!s} "
                     f"{'does' if len(self.rows) == 1 else 'do'} not match model "
@@ -71,8 +89,32 @@ class LoadPlan:
                     "only the weights that match.")
             warnings.warn(f"Skipped loading mismatched weights: {what}.\n{self.table()}",
                           stacklevel=4)
-        self.apply()
+        self.rows = []
 
-    def apply(self):
+    def finish(self, skip_mismatch):
+        """Check, read and convert everything, then assign it all."""
+        self.check(skip_mismatch)
+        self.apply(self.read())
+
+    def read(self):
+        """Every staged array read and converted to its variable's dtype (nothing assigned)."""
+        check_size(sum(int(np.asarray(a).nbytes) if isinstance(a, np.ndarray) else a.nbytes
+                       for _, a in self.assignments), f"The weights in {self.source!s}")
+        values, lossy = [], []
         for variable, array in self.assignments:
-            variable.assign(array.astype(variable.dtype, copy=False))
+            where = getattr(array, "where", f"{self.source!s}: {variable.path}")
+            data = array.read() if hasattr(array, "read") else np.asarray(array)
+            if is_lossy(variable.dtype, data.dtype):
+                lossy.append(f"{variable.path} ({data.dtype} -> {np.dtype(variable.dtype).name})")
+            values.append((variable, cast_for(variable.dtype, data, where)))
+        if lossy:
+            warnings.warn(f"Loading {self.source!s} narrows float data, losing precision: "
+                          + ", ".join(lossy[:10]) + (" ..." if len(lossy) > 10 else ""),
+                          stacklevel=4)
+        return values
+
+    @staticmethod
+    def apply(values):
+        """Assign the converted arrays (the only step that changes the model)."""
+        for variable, value in values:
+            variable.assign(value)

@@ -7,13 +7,14 @@ part of the groups. A new shard starts when the next variable would push the cur
 one past ``max_shard_size`` GiB; the group then continues in the new shard (without its
 ``name`` attribute there). The map lists, per group, the shards holding its datasets.
 """
+import hashlib
 import json
 import os
 import warnings
 
-
-from .files import atomic_write, check_exists
+from .files import atomic_write, atomic_write_many, check_exists
 from .object_tree import object_entries
+from .stored_arrays import UnsafeFileError, check_size
 from .weights_h5 import H5Store, UnreadableFileError, numeric_key, open_h5
 
 
@@ -57,19 +58,32 @@ def save_sharded(model, filepath, max_shard_size):
             files = weight_map.setdefault("/" + entry.group, [])
             if not files or files[-1] != name:
                 files.append(name)
-    for index, groups in enumerate(shards):
-        with atomic_write(os.path.join(folder, f"{base}_{index:05d}.weights.h5")) as tmp:
+    names = [f"{base}_{index:05d}.weights.h5" for index in range(len(shards))]
+    hashes = {}
+    # Every shard is complete on disk before any is renamed into place; the map, written
+    # last, records each shard's SHA-256, so a load never mixes shards of two saves.
+    with atomic_write_many([os.path.join(folder, name) for name in names]) as temporaries:
+        for name, tmp, groups in zip(names, temporaries, shards):
             with open_h5(tmp, "w") as f:
-                for path, name, datasets in groups:
+                for path, group_name, datasets in groups:
                     h5group = f.require_group(path)
-                    if name is not None:
-                        h5group.attrs["name"] = str(name)
+                    if group_name is not None:
+                        h5group.attrs["name"] = str(group_name)
                     for key, value in datasets:
                         h5group.create_dataset(key, data=value)
+            hashes[name] = file_sha256(tmp)
     with atomic_write(filepath) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f,
-                      indent=4)
+            json.dump({"metadata": {"total_size": total, "shard_sha256": hashes},
+                       "weight_map": weight_map}, f, indent=4)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class ShardedStore:
@@ -78,19 +92,34 @@ class ShardedStore:
     def __init__(self, filepath):
         check_exists(filepath)
         self.filepath = filepath
+        check_size(os.path.getsize(filepath), filepath, text=True)
         try:
             with open(filepath, encoding="utf-8") as f:
-                self.weight_map = json.load(f)["weight_map"]
-        except (ValueError, KeyError, TypeError) as error:
+                sharding = json.load(f)
+            self.weight_map = sharding["weight_map"]
+            self.hashes = (sharding.get("metadata") or {}).get("shard_sha256") or {}
+            if not isinstance(self.weight_map, dict) or not isinstance(self.hashes, dict) or \
+                    not all(isinstance(v, list) for v in self.weight_map.values()):
+                raise TypeError("'weight_map' must map group paths to lists of shard names")
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise UnreadableFileError(f"{filepath} is not a sharded weights map (JSON with a "
                                       f"'weight_map'): {error}") from None
         self.folder = os.path.dirname(os.path.abspath(filepath))
         self._files = {}
 
     def _store(self, name):
+        if not isinstance(name, str) or os.path.basename(name) != name or name in ("", ".", ".."):
+            raise UnsafeFileError(
+                f"{self.filepath}: the weight map names the shard {name!r}; a shard must be a "
+                "plain file name in the map's own folder.")
         if name not in self._files:
             path = os.path.join(self.folder, name)
             check_exists(path)
+            if name in self.hashes and file_sha256(path) != self.hashes[name]:
+                raise UnreadableFileError(
+                    f"{path} is not the shard that {self.filepath} was saved with (its SHA-256 "
+                    "differs): a later save was interrupted, or the file was changed. Nothing "
+                    "was loaded.")
             self._files[name] = H5Store(open_h5(path))
         return self._files[name]
 

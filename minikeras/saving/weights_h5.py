@@ -13,6 +13,8 @@ Dense(2)], name="seq")`` compiled with Adam::
 Loading is positional inside each group; groups are found by path, never by layer
 name, so a file loads into a model whose layers have other names.
 """
+import io
+import mmap
 import warnings
 
 import numpy as np
@@ -20,6 +22,7 @@ import numpy as np
 from .files import import_h5py
 from .load_plan import LoadPlan
 from .object_tree import object_entries
+from .stored_arrays import stored_dataset
 
 
 class UnreadableFileError(OSError, ValueError):
@@ -29,6 +32,8 @@ class UnreadableFileError(OSError, ValueError):
 def open_h5(source, mode="r"):
     """``h5py.File`` on a path or a file object, with a clear error for non-HDF5 input."""
     h5py = import_h5py()
+    if mode == "r":
+        check_global_heaps(source)
     try:
         return h5py.File(source, mode)
     except OSError as error:
@@ -37,6 +42,55 @@ def open_h5(source, mode="r"):
         raise UnreadableFileError(
             f"Cannot read {source!s}: it is not an HDF5 file, or it is damaged or truncated "
             f"({error}). Save the weights again, or check that this is the right file.") from None
+
+
+def check_global_heaps(source):
+    """Refuse a file whose HDF5 global heaps (variable-length strings) are damaged.
+
+    libhdf5 loops forever on a heap collection whose free-space object has size 0, so
+    every collection (signature ``GCOL``, version 1) is walked here first: each object
+    must fit in its collection.
+    """
+    if isinstance(source, io.BytesIO):
+        _walk_heaps(source.getbuffer(), source)
+        return
+    try:
+        f = open(source, "rb")
+    except (OSError, TypeError):
+        return  # not a path, or unreadable: h5py reports it
+    with f:
+        try:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return  # an empty file: h5py reports it
+        with data:
+            _walk_heaps(data, source)
+
+
+def _walk_heaps(data, source):
+    with memoryview(data) as view:
+        _walk_heap_view(view, data.find if hasattr(data, "find") else bytes(view).find, source)
+
+
+def _walk_heap_view(view, find, source):
+    at = find(b"GCOL\x01")
+    while at >= 0:
+        if at + 16 <= len(view):
+            size = int.from_bytes(view[at + 8:at + 16], "little")
+            end = min(at + size, len(view))
+            p = at + 16
+            while p + 16 <= end:
+                index = int.from_bytes(view[p:p + 2], "little")
+                object_size = int.from_bytes(view[p + 8:p + 16], "little")
+                step = object_size if index == 0 else 16 + (object_size + 7) // 8 * 8
+                if step < 16 or p + step > end:
+                    raise UnreadableFileError(
+                        f"Cannot read {source!s}: its HDF5 global heap at byte {at} is damaged "
+                        f"(object {index} at byte {p} does not fit). The file is corrupt.")
+                if index == 0:
+                    break
+                p += step
+        at = find(b"GCOL\x01", at + 4)
 
 
 # ---- writing ----------------------------------------------------------------------------
@@ -59,8 +113,9 @@ def save_weights_to_h5(model, target):
 class H5Store:
     """Reads the ``<path>/vars`` groups of one Keras 3 weights file."""
 
-    def __init__(self, h5file):
+    def __init__(self, h5file, source=None):
         self.file = h5file
+        self.source = source if source is not None else h5file.filename
         self._legacy_root = None
         if "layers" not in h5file and "_layer_checkpoint_dependencies" in h5file:
             self._legacy_root = "_layer_checkpoint_dependencies"  # Keras 2.13-2.15 files
@@ -73,15 +128,19 @@ class H5Store:
         return group if isinstance(group, h5py.Group) else None
 
     def arrays(self, path):
-        """The datasets of group ``path`` in numeric order ("0", "1", ..., "10"), or []."""
+        """The datasets of group ``path`` in numeric order ("0", "1", ..., "10"), or [].
+
+        They are :class:`StoredArray` s: checked to be plain datasets, not read yet.
+        """
         return list(self.named_arrays(path).values())
 
     def named_arrays(self, path):
-        """``{key: array}`` of group ``path`` in numeric key order, or {}."""
+        """``{key: StoredArray}`` of group ``path`` in numeric key order, or {}."""
         group = self._group(path)
         if group is None:
             return {}
-        return {key: np.asarray(group[key]) for key in sorted(group.keys(), key=numeric_key)}
+        return {key: stored_dataset(group, key, self.source)
+                for key in sorted(group.keys(), key=numeric_key)}
 
     def groups_with_data(self):
         """Paths of every ``.../vars`` group holding at least one dataset."""
@@ -116,16 +175,15 @@ def load_from_store(model, store, source, skip_mismatch=False):
             continue
         label = f"{entry.name} [/{entry.path}]" if entry.path else f"{entry.name} [/]"
         plan.add_group(label, entry.variables, store.arrays(entry.group))
-    if not plan.ok and not skip_mismatch:
-        plan.finish(skip_mismatch=False)  # raises before anything is touched
-    optimizer_pairs = _optimizer_pairs(model, store)
-    plan.finish(skip_mismatch)
-    for variable, array in optimizer_pairs:
-        variable.assign(array.astype(variable.dtype, copy=False))
-    for entry in custom:  # user classes' load_own_variables(store) read their own keys
-        entry.custom_loader(store.named_arrays(entry.group))
+    plan.check(skip_mismatch)  # raises before anything is touched
     known = {entry.group for entry in entries} | {"optimizer/vars"}
     extra = [p for p in store.groups_with_data() if p not in known]
+    plan.add_pairs(_optimizer_pairs(model, store))
+    values = plan.read()
+    plan.apply(values)
+    for entry in custom:  # user classes' load_own_variables(store) read their own keys
+        entry.custom_loader({key: stored.read()
+                             for key, stored in store.named_arrays(entry.group).items()})
     if extra:
         warnings.warn(
             f"{source!s} holds weights for {len(extra)} object(s) this model does not have; "

@@ -299,6 +299,16 @@ def test_ctc_against_enumerated_alignments():
     close(losses.CTC()(labels, logits), np.mean(expected), rtol=1e-5)
 
 
+def test_ctc_matches_keras_on_its_own_correctness_case():
+    # Keras's CTCTest.test_correctness expects 2.448645; per sample (Keras 3.15.1, torch)
+    # [2.4429314, 2.4543595]. Row [1, 2, 0, 2] has label length 3 (non-zero entries), so
+    # its label is its first 3 entries [1, 2, 0]: the 0 there sits at a label position.
+    logits = (np.arange(24).reshape((2, 4, 3)).astype("float32") - 12) / 100
+    labels = np.array([[1, 2, 1, 0], [1, 2, 0, 2]])
+    close(losses.ctc(labels, logits), [2.4429314, 2.4543595], rtol=1e-5)
+    close(losses.CTC()(labels, logits), 2.448645, rtol=1e-5)
+
+
 def test_ctc_hand_case_and_impossible_alignment():
     # uniform frames over 2 classes, one frame, label [1]: P = 1/2
     close(losses.ctc([[1]], np.zeros((1, 1, 2))), [math.log(2)])

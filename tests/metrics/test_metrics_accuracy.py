@@ -8,21 +8,61 @@ from minikeras import metrics
 def test_binary_accuracy_threshold_is_strict():
     # 0.5 is not > 0.5, so it predicts 0: labels [1, 0] -> [miss, hit]
     np.testing.assert_array_equal(
-        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]]), [0.0, 1.0])
+        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]]), [[0.0], [1.0]])
     np.testing.assert_array_equal(
-        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]], threshold=0.4), [1.0, 0.0])
+        metrics.binary_accuracy([[1.0], [0.0]], [[0.5], [0.5]], threshold=0.4), [[1.0], [0.0]])
 
 
 def test_binary_accuracy_rank_fix_never_broadcasts_n_by_n():
     # labels (n,) against predictions (n, 1): one value per sample, 2 of 3 right
+    # (Keras 3.15 returns shape (3, 1), as checked with its torch backend)
     out = metrics.binary_accuracy(np.array([1.0, 0.0, 1.0]), np.array([[0.9], [0.2], [0.1]]))
-    np.testing.assert_array_equal(out, [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(out, [[1.0], [1.0], [0.0]])
 
 
-def test_binary_accuracy_averages_the_last_axis_of_multi_label_targets():
-    # row 0: [1,0] vs preds [1,1] -> 0.5; row 1: [0,0] vs [0,0] -> 1
+@pytest.mark.parametrize("labels, metric, values", [
+    # Keras 3.15.1 (torch) on predictions of shape (1, 3, 3) whose argmax is [1, 0, 2]
+    ([[1], [0], [1]], 1 / 3, [[1, 0, 0], [0, 1, 0], [1, 0, 0]]),  # (3, 1) x (1, 3)
+    ([1, 0, 1], 2 / 3, [[1, 1, 0]]),
+    ([[1, 0, 1]], 2 / 3, [[1, 1, 0]])])
+def test_sparse_categorical_accuracy_follows_keras_shape_rules(labels, metric, values):
+    scores = np.array([[[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]]], np.float32)
+    np.testing.assert_array_equal(metrics.sparse_categorical_accuracy(labels, scores), values)
+    m = metrics.SparseCategoricalAccuracy()
+    m.update_state(labels, scores)
+    assert float(m.result()) == pytest.approx(metric, rel=1e-6)
+
+
+def test_binary_accuracy_is_element_wise_and_the_metric_averages_per_sample():
+    # row 0: [1,0] vs preds [1,1] -> [1, 0]; row 1: [0,0] vs [0,0] -> [1, 1] (Keras 3.15)
     out = metrics.binary_accuracy([[1.0, 0.0], [0.0, 0.0]], [[0.9, 0.8], [0.1, 0.3]])
-    np.testing.assert_allclose(out, [0.5, 1.0])
+    np.testing.assert_array_equal(out, [[1.0, 0.0], [1.0, 1.0]])
+    m = metrics.BinaryAccuracy()
+    m.update_state([[1.0, 0.0], [0.0, 0.0]], [[0.9, 0.8], [0.1, 0.3]])
+    assert float(m.result()) == 0.75
+
+
+# Keras 3.15.1 (torch backend) results for per-element and broadcast sample weights,
+# y = [[1, 0], [0, 1]], scores [[0.9, 0.2], [0.8, 0.7]] (right: [[1, 1], [0, 1]]).
+# Hand check of the first: weighted values per sample mean([1*1, 1*0]) = 0.5,
+# mean([0*2, 1*3]) = 1.5; weights per sample 0.5, 2.5; (0.5 + 1.5) / 3 = 2/3.
+@pytest.mark.parametrize("weight, expected", [([[1, 0], [2, 3]], 2 / 3),
+                                              ([[1, 2]], 0.8333333134651184),
+                                              ([3, 1], 0.875)])
+def test_binary_accuracy_takes_per_element_sample_weights_as_keras(weight, expected):
+    m = metrics.BinaryAccuracy()
+    m.update_state([[1, 0], [0, 1]], [[0.9, 0.2], [0.8, 0.7]],
+                   sample_weight=np.array(weight, np.float32))
+    assert float(m.result()) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("weight, expected", [([[1, 0.5], [1, 1]], 0.7142857313156128),
+                                              ([[0, 1]], 0.5), ([1, 2], 0.6666666865348816)])
+def test_accuracy_takes_per_element_sample_weights_as_keras(weight, expected):
+    # Keras 3.15.1: y [[1, 2], [3, 4]] vs [[1, 2], [3, 3]]
+    m = metrics.Accuracy()
+    m.update_state([[1, 2], [3, 4]], [[1, 2], [3, 3]], sample_weight=np.array(weight, np.float32))
+    assert float(m.result()) == pytest.approx(expected, rel=1e-6)
 
 
 def test_rank_one_inputs_are_one_value_per_sample_and_take_sample_weights():
@@ -35,7 +75,7 @@ def test_rank_one_inputs_are_one_value_per_sample_and_take_sample_weights():
 def test_accuracy_is_exact_equality():
     np.testing.assert_array_equal(metrics.accuracy_metrics.accuracy([[1.0], [2.0]],
                                                                     [[1.0], [2.000001]]),
-                                  [1.0, 0.0])
+                                  [[1.0], [0.0]])
 
 
 def test_argmax_ties_go_to_the_first_maximum():

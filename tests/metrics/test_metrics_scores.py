@@ -117,11 +117,26 @@ def test_crossentropy_options_reach_the_loss():
     assert float(m.result()) == pytest.approx(0.9076059, abs=1e-5)
 
 
-def test_sparse_crossentropy_ignore_class_leaves_the_mean():
-    # labels [1, 2] with ignore_class=2: only sample 0 counts -> 0.0512933 (reference 1.5)
+def test_sparse_crossentropy_metric_ignore_class_counts_ignored_entries_as_zero():
+    # Keras 3.15.1 (torch): the loss is 0 at the ignored label and, without a sample
+    # weight, the metric's mean still counts it: (0.0512933 + 0) / 2 = 0.0256467
     m = metrics.SparseCategoricalCrossentropy(ignore_class=2)
     m.update_state([1, 2], [[0.05, 0.95, 0.], [0.1, 0.8, 0.1]])
-    assert float(m.result()) == pytest.approx(0.0512933, abs=1e-5)
-    assert float(m.count.numpy()) == 1.0
+    assert float(m.result()) == pytest.approx(0.025646653, abs=1e-6)
+    assert float(m.count.numpy()) == 2.0
     assert metrics.SparseCategoricalCrossentropy.from_config(
         m.get_config()).ignore_class == 2
+
+
+def test_sparse_crossentropy_metric_ignore_class_with_sample_weight_matches_keras():
+    # Keras 3.15.1 (torch) on these inputs: 1.3710321 without weights (ignored entries
+    # count as 0: 8.226 / 6) and 2.4152400 with per-entry weights (masked: 31.398 / 13)
+    y = np.array([[0, 1, -1], [2, -1, 1]])
+    p = np.random.default_rng(0).random((2, 3, 3)).astype("float32")
+    p /= p.sum(-1, keepdims=True)
+    m = metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+    m.update_state(y, p)
+    assert float(m.result()) == pytest.approx(1.3710321, rel=1e-5)
+    m = metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+    m.update_state(y, p, sample_weight=np.array([[1., 2., 3.], [4., 5., 6.]]))
+    assert float(m.result()) == pytest.approx(2.4152400, rel=1e-5)

@@ -1,0 +1,100 @@
+"""Issue 10's bad-input table: each input gets a clear error naming what was expected and given."""
+import warnings
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers
+
+X = np.ones((8, 3), np.float32)
+Y = np.ones((8, 2), np.float32)
+
+
+def compiled():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    return model
+
+
+TABLE = {
+    "fit on empty arrays": (lambda: compiled().fit(np.zeros((0, 3), np.float32),
+                                                   np.zeros((0, 2), np.float32), verbose=0),
+                            "empty data: x has 0 samples"),
+    "evaluate on empty arrays": (lambda: compiled().evaluate(np.zeros((0, 3), np.float32),
+                                                             np.zeros((0, 2), np.float32),
+                                                             verbose=0),
+                                 "empty data: x has 0 samples"),
+    "loss_weights for two outputs on one": (
+        lambda: keras.Sequential([keras.Input((3,)), layers.Dense(2)]).compile(
+            "sgd", "mse", loss_weights=[1, 2]), "as many entries as the model has outputs"),
+    "predict(batch_size=0)": (lambda: compiled().predict(X, batch_size=0, verbose=0),
+                              "positive integer. Received: 0"),
+    "evaluate(batch_size=0)": (lambda: compiled().evaluate(X, Y, batch_size=0, verbose=0),
+                               "positive integer. Received: 0"),
+    "fit(epochs=-1)": (lambda: compiled().fit(X, Y, epochs=-1, verbose=0),
+                       r"non-negative integer. Received: epochs=-1"),
+    "fit(epochs=1.5)": (lambda: compiled().fit(X, Y, epochs=1.5, verbose=0),
+                        r"non-negative integer. Received: epochs=1.5"),
+    "initial_epoch > epochs": (lambda: compiled().fit(X, Y, epochs=1, initial_epoch=3,
+                                                      verbose=0),
+                               r"`initial_epoch` \(3\) is larger than `epochs` \(1\)"),
+    "class_weight naming an absent class": (
+        lambda: compiled().fit(X, np.zeros((8, 2), np.float32), class_weight={0: 1.0, 7: 2.0},
+                               verbose=0), r"class\(es\) \[7\] that never occur"),
+    "Input(shape=(-1,))": (lambda: keras.Input(shape=(-1,)), "Negative dimensions"),
+    "Input(shape='a')": (lambda: keras.Input(shape="a"), "Cannot convert shape='a'"),
+    "Input(shape=(1e9,))": (lambda: keras.Input(shape=(1e9,)), "invalid entry 1000000000.0"),
+    "Input(shape=(2.5,))": (lambda: keras.Input(shape=(2.5,)), "invalid entry 2.5"),
+    "Input(batch_shape=(None, True))": (lambda: keras.Input(batch_shape=(None, True)),
+                                        "invalid entry True"),
+    "Dense(units=2e8)": (lambda: layers.Dense(units=2e8), "positive integer"),
+    "Embedding(input_dim=1e10)": (lambda: layers.Embedding(input_dim=1e10, output_dim=4),
+                                  "positive integer"),
+    "model_from_json(bytes)": (lambda: keras.models.model_from_json(b"\xff\xfe"),
+                               "could not be parsed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE))
+def test_bad_input_gets_a_clear_error(case):
+    call, message = TABLE[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_good_neighbours_of_the_table_still_work():
+    assert keras.Input(shape=(0, 3)).shape == (None, 0, 3)
+    assert keras.Input(shape=np.int64(4)).shape == (None, 4)
+    model = compiled()
+    assert len(model.fit(X, Y, epochs=2, initial_epoch=2, verbose=0).history) == 0
+    model.fit(X, np.zeros((8, 2), np.float32), class_weight={0: 2.0}, verbose=0)
+    assert model.predict(X, batch_size=3, verbose=0).shape == (8, 2)
+
+
+class CountingName(layers.ReLU):
+    """A layer that counts how often its name is read."""
+
+    reads = 0
+
+    @property
+    def name(self):
+        CountingName.reads += 1
+        return self.__dict__["_counted_name"]
+
+    @name.setter
+    def name(self, value):
+        self.__dict__["_counted_name"] = value
+
+
+def test_sequential_add_reads_each_name_a_bounded_number_of_times():
+    model = keras.Sequential()
+    stack = [CountingName() for _ in range(400)]
+    CountingName.reads = 0
+    for layer in stack:
+        model.add(layer, rebuild=False)
+    assert CountingName.reads < 10 * len(stack)  # a scan of all names per add reads ~80,000
+    with pytest.raises(ValueError, match="unique names"):
+        model.add(stack[5], rebuild=False)
