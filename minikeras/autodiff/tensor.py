@@ -119,7 +119,9 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     Python's recursion limit. Unless ``retain_graph``, the graph is freed.
     ``destinations`` maps ``id(leaf)`` to an array the leaf's gradient is written
     into as soon as it arrives (later contributions are added in place); that
-    array is then the leaf's entry in the result.
+    array is then the leaf's entry in the result. A Function that ``writes_destinations``
+    is offered the array of each leaf input whose gradient has not arrived yet, and
+    may compute that gradient into it directly.
     """
     if grad is None:
         grad = np.ones_like(root.data)
@@ -138,6 +140,8 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     heap = [(-root.creator.generation, next(counter), root.creator)]
     while heap:
         fn = heapq.heappop(heap)[2]
+        if fn.writes_destinations:
+            fn.destinations = _offered(fn.inputs, destinations, leaves) if destinations else None
         gxs = fn.backward(pending.pop(fn))
         for x, gx in zip(fn.inputs, gxs):
             if gx is None or not x.requires_grad:
@@ -147,6 +151,8 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 out = destinations.get(id(x)) if destinations else None
                 if out is None:
                     leaves[x] = leaves[x] + gx if x in leaves else gx
+                elif gx is out:  # the Function wrote it there itself
+                    leaves[x] = out
                 elif x in leaves:
                     np.add(out, gx, out=out)
                 else:
@@ -159,9 +165,24 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 heapq.heappush(heap, (-creator.generation, next(counter), creator))
         if not retain_graph:
             fn.inputs = ()
+        if fn.destinations is not None:
+            fn.destinations = None
     if not retain_graph:
         root.creator = None
     return leaves
+
+
+def _offered(inputs, destinations, leaves):
+    """Per input, the destination array its gradient may be written into: only a leaf's,
+    only before any contribution to that leaf has arrived, and only to its first use."""
+    offered, seen = [], set()
+    for x in inputs:
+        out = None
+        if x.creator is None and x.requires_grad and x not in leaves and id(x) not in seen:
+            out = destinations.get(id(x))
+            seen.add(id(x))
+        offered.append(out)
+    return offered
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
