@@ -138,17 +138,23 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     counter = itertools.count()
     pending = {root.creator: grad}
     heap = [(-root.creator.generation, next(counter), root.creator)]
+    pop, push = heapq.heappop, heapq.heappush
+    destinations = destinations or None
     while heap:
-        fn = heapq.heappop(heap)[2]
-        if fn.writes_destinations:
-            fn.destinations = _offered(fn.inputs, destinations, leaves) if destinations else None
-        gxs = fn.backward(pending.pop(fn))
-        for x, gx in zip(fn.inputs, gxs):
+        fn = pop(heap)[2]
+        inputs = fn.inputs
+        if destinations is not None and fn.writes_destinations:
+            fn.destinations = _offered(inputs, destinations, leaves)
+            gxs = fn.backward(pending.pop(fn))
+            fn.destinations = None
+        else:
+            gxs = fn.backward(pending.pop(fn))
+        for x, gx in zip(inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
             creator = x.creator
             if creator is None:  # a leaf: collect its gradient (into its destination, if any)
-                out = destinations.get(id(x)) if destinations else None
+                out = None if destinations is None else destinations.get(id(x))
                 if out is None:
                     leaves[x] = leaves[x] + gx if x in leaves else gx
                 elif gx is out:  # the Function wrote it there itself
@@ -162,11 +168,9 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 pending[creator] = pending[creator] + gx
             else:
                 pending[creator] = gx
-                heapq.heappush(heap, (-creator.generation, next(counter), creator))
+                push(heap, (-creator.generation, next(counter), creator))
         if not retain_graph:
             fn.inputs = ()
-        if fn.destinations is not None:
-            fn.destinations = None
     if not retain_graph:
         root.creator = None
     return leaves
@@ -175,12 +179,11 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
 def _offered(inputs, destinations, leaves):
     """Per input, the destination array its gradient may be written into: only a leaf's,
     only before any contribution to that leaf has arrived, and only to its first use."""
-    offered, seen = [], set()
-    for x in inputs:
-        out = None
-        if x.creator is None and x.requires_grad and x not in leaves and id(x) not in seen:
-            out = destinations.get(id(x))
-            seen.add(id(x))
+    offered = []
+    for i, x in enumerate(inputs):
+        out = destinations.get(id(x)) if x.creator is None else None
+        if out is not None and (x in leaves or any(x is y for y in inputs[:i])):
+            out = None
         offered.append(out)
     return offered
 
