@@ -340,12 +340,15 @@ def sigmoid(x):
 
 
 class Relu(Function):
+    """max(x, 0); the backward pass masks through the saved output (y > 0 exactly where
+    x > 0), so the forward pass builds no mask."""
+
     def forward(self, x):
-        self.mask = x > 0
-        return np.maximum(x, 0)
+        self.y = np.maximum(x, 0)
+        return self.y
 
     def backward(self, gy):
-        return (gy * self.mask,)
+        return (np.multiply(gy, np.greater(self.y, 0)),)
 
 
 @primitive

@@ -162,3 +162,10 @@ def test_masked_scale_rounds_exactly_like_multiplying_by_the_float_mask():
     np.testing.assert_array_equal(y.data, x * (keep * scale))
     gy = rng.standard_normal((6, 7), dtype=np.float32)
     np.testing.assert_array_equal(grad(y, [xt], output_grad=gy)[0], gy * (keep * scale))
+
+
+def test_relu_backward_through_its_output_masks_exactly_where_the_input_is_positive():
+    x = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0, np.nan, -np.inf, np.inf], np.float32)
+    xt = Tensor(x, requires_grad=True)
+    gy = np.arange(1, 9, dtype=np.float32)
+    np.testing.assert_array_equal(grad(P.relu(xt), [xt], output_grad=gy)[0], gy * (x > 0))
