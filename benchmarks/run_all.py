@@ -94,7 +94,24 @@ def build_table(results):
             for phase in ("optimizer", "forward", "loss", "backward", "metrics", "other"):
                 _row(rows, f"4. share of {label} fit time: {phase} (%)",
                      _pct(brk["minikeras"][phase]), _pct(brk["torch"][phase]), None)
+    _cnn_rows(rows, results)
     return rows
+
+
+def _cnn_rows(rows, results):
+    """Workload 5 (cnn.py): both conv nets, speed and peak memory."""
+    targets = {"mnist_convnet": (1.05, 1.30), "bn_gap": (None, None)}
+    for net, res in (results.get("cnn") or {}).items():
+        fit_target, predict_target = targets.get(net, (None, None))
+        _row(rows, f"5. {net} fit, batch {res['batch']} (samples/s)",
+             res["fit_sps"]["minikeras"], res["fit_sps"]["torch"], fit_target)
+        _row(rows, f"5. {net} predict, batch 1024 (samples/s)", res["predict_sps"]["minikeras"],
+             res["predict_sps"]["torch"], predict_target)
+        for key, what in (("growth_mib", "above baseline"), ("peak_mib", "whole process")):
+            if res.get("memory"):
+                _row(rows, f"5. {net} fit + predict peak memory, {what} (MiB)",
+                     res["memory"]["minikeras"][key], res["memory"]["torch"][key], 1.0,
+                     higher_is_better=False)
 
 
 def render(results, errors, args):
@@ -187,7 +204,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="2 repeats, smaller data: checks the harness, not the numbers")
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=("mlp", "overhead", "import_time", "breakdown"))
+                        choices=("mlp", "overhead", "import_time", "breakdown", "cnn"))
     parser.add_argument("--no-wait", action="store_true",
                         help="do not wait for other processes to leave the CPUs idle first")
     parser.add_argument("--max-wait", type=float, default=300.0,
@@ -200,7 +217,7 @@ def main(argv=None):
     if args.no_wait:
         common.QUIET_GATE = False
     mlp_samples, over_samples = (2048, 1024) if args.quick else (10240, 4096)
-    only = set(args.only or ("mlp", "overhead", "import_time", "breakdown"))
+    only = set(args.only or ("mlp", "overhead", "import_time", "breakdown", "cnn"))
 
     import numpy
     results, errors = {"versions": {"numpy": numpy.__version__}}, {}
@@ -240,6 +257,13 @@ def main(argv=None):
             2 if args.quick else 3, mlp_samples, "mlp"), errors)
         results["breakdown_cnn"] = _safe("breakdown_cnn", lambda: breakdown.run(
             2 if args.quick else 3, 512 if args.quick else None, "cnn"), errors)
+    if "cnn" in only:
+        quiet("cnn")
+        import cnn
+        results["cnn"] = {net: _safe(f"cnn {net}", lambda net=net: cnn.run(
+            net, args.repeats, args.warmup, 1024 if args.quick else None), errors)
+            for net in sorted(cnn.NETS)}
+        results["cnn"] = {k: v for k, v in results["cnn"].items() if v}
     results["environment"] = environment()
     results["load_end"] = _load()
     report = render(results, errors, args)

@@ -3,11 +3,14 @@
 
 Convolution is im2col + one GEMM: the padded input is viewed (no copy) as its
 windows, shape (N, *out, *kernel, C), copied once into a (N*out, kernel*C)
-matrix and multiplied by the kernel reshaped to (kernel*C, filters). Backward
-is one GEMM for the kernel and, for the input, a col2im scatter-add that loops
-over the kernel offsets (kernel-size iterations: one small GEMM each, added into
-a strided slice; this never materializes the (N*out, kernel*C) column gradient,
-which measured 2x faster at 32 channels).
+matrix and multiplied by the kernel reshaped to (kernel*C, filters). The matrix
+is built per batch chunk of at most ``IM2COL_BYTES`` (each chunk padded on its
+own), so its size never grows with the batch. Backward is one GEMM for the kernel
+(on the kept matrix, or chunk by chunk when it was too large to keep) and, for the
+input, a col2im scatter-add that loops over the kernel offsets (kernel-size
+iterations: one small GEMM each, added into a strided slice; this never
+materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
+32 channels). Large temporaries come from ``scratch`` and are reused across steps.
 
 Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is
@@ -20,6 +23,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import scratch
 from .function import Function, primitive
 from .tensor import as_tensor
 
@@ -131,43 +135,45 @@ def _windows(xp, out, kernel, strides, dilation):
 
 
 class Conv(Function):
-    """N-D cross-correlation, channels_last, with strides, dilation, padding and groups.
+    """N-D cross-correlation, channels_last, with strides, dilation, padding and groups,
+    optionally followed by a fused ``"relu"`` or ``"tanh"``.
 
-    Formula: ``y[n, o, f] = sum_{a, c} xpad[n, o*s + a*d, g(f)*C/G + c] * w[a, c, f] + b[f]``
+    Formula: ``y[n, o, f] = act(sum_{a, c} xpad[n, o*s + a*d, g(f)*C/G + c] * w[a, c, f] + b[f])``
     with ``x`` (N, *spatial, C), ``w`` (*kernel, C/G, F), ``b`` (F,) and ``g(f)`` the
-    group of filter f (filters are split into G consecutive groups).
+    group of filter f (filters are split into G consecutive groups). The two fused
+    activations have a derivative that is a function of the output, so backward needs no
+    pre-activation copy (a separate activation node costs a full pass and an array each way).
     """
 
-    def __init__(self, strides, padding, dilation, groups=1):
+    def __init__(self, strides, padding, dilation, groups=1, activation=None):
         self.strides, self.padding = tuple(strides), padding
         self.dilation, self.groups = tuple(dilation), groups
+        self.activation = activation
 
     def forward(self, x, w, b=None):
         kernel, g = w.shape[:-2], self.groups
         cg, f = w.shape[-2], w.shape[-1]
         out, pads = _geometry(x.shape[1:-1], kernel, self.strides, self.dilation, self.padding)
-        xp = _pad(x, pads)
-        self.padded_shape, self.out, self.pads = xp.shape, out, pads
+        self.out, self.pads = out, pads
+        self.padded_shape = (x.shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)) + (x.shape[-1],)
         n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
-        win = _windows(xp, out, kernel, self.strides, self.dilation)  # (N, *out, *k, C)
+        dtype = np.result_type(x.dtype, w.dtype)
         if g == 1:
-            # im2col into (M, K*C [+1]); with a bias, a column of ones and a bias row in the
-            # weight matrix fold "+ b" into the same GEMM (and its gradient into the kernel's).
-            dtype = np.result_type(x.dtype, w.dtype)
-            self.cols = np.empty((m, kc + (b is not None)), dtype)
-            np.copyto(self.cols[:, :kc].reshape(win.shape), win)   # the one im2col copy
+            y = np.empty((m, f), dtype)
             wmat = w.reshape(kc, f)
-            if b is not None:
-                self.cols[:, kc] = 1
-                wmat = np.concatenate([wmat, b.reshape(1, f).astype(dtype, copy=False)])
-            y = self.cols @ wmat                                   # (M, F): the one GEMM
+            self.cols = None
+            for rows, cols in _im2col_chunks(self, x, kernel, dtype):
+                np.matmul(cols, wmat, out=y[rows])                     # (M, K*C) @ (K*C, F)
+                _bias_activation(y[rows], b, self.activation)
         else:
+            win = _windows(_pad(x, pads), out, kernel, self.strides, self.dilation)
             win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)
             self.cols = win.reshape(g, m, kc)
             y = (self.cols @ self._grouped(w)).transpose(1, 0, 2).reshape(m, f)  # batched GEMM
-            if b is not None:
-                y += b
+            _bias_activation(y, b, self.activation)
+        self.y = y
         return y.reshape((n,) + out + (f,))
 
     def _grouped(self, w):
@@ -181,30 +187,42 @@ class Conv(Function):
         b = self.inputs[2] if len(self.inputs) == 3 else None
         g, cg, f = self.groups, w.shape[-2], w.shape[-1]
         kc = math.prod(w.shape[:-2]) * cg
-        g2 = gy.reshape(-1, f)                                        # (M, F)
+        g2 = _activation_grad(gy.reshape(-1, f), self.y, self.activation)  # (M, F), scratch
         gw = gb = None
-        if g == 1:
-            if w.requires_grad or (b is not None and b.requires_grad):
-                gwb = self.cols.T @ g2                                # (K*C [+1], F): one GEMM
-                gw = gwb[:kc].reshape(w.shape)
-                gb = gwb[kc] if b is not None else None
-        else:
-            gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)         # (G, M, F/G)
-            if w.requires_grad:
+        if b is not None and b.requires_grad:
+            gb = np.ones(len(g2), g2.dtype) @ g2                      # column sums as a gemv
+        if w.requires_grad:
+            if g == 1:
+                gw = self._kernel_grad(g2, kc, f).reshape(w.shape)
+            else:
+                gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)     # (G, M, F/G)
                 gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
                 gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
-            if b is not None:
-                gb = np.ones(len(g2), g2.dtype) @ g2                  # column sums as a gemv
         gx = None
         if x.requires_grad:
             gx = _col2im(g2, w.data, self.out, self.strides, self.dilation, self.padded_shape,
                          self.pads, g)
+        if self.activation is not None:
+            scratch.give_back(g2)
         return (gx, gw) if b is None else (gx, gw, gb)
+
+    def _kernel_grad(self, g2, kc, f):
+        """cols^T @ g2 (K*C, F): one GEMM on the kept im2col matrix, or one per batch chunk
+        (im2col redone) when the matrix was too large to keep."""
+        if self.cols is not None:
+            return np.dot(self.cols.T, g2)
+        gw = np.zeros((kc, f), g2.dtype)
+        x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
+        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, self):
+            gw += np.dot(cols.T, g2[rows])
+        return gw
 
 
 @primitive
-def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None):
-    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,).
+def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=None,
+         activation=None):
+    """N-D convolution of x (N, *spatial, C) with kernel (*k, C/groups, F), plus bias (F,),
+    then ``activation`` (None, "relu" or "tanh", fused).
 
     ``groups`` defaults to C // kernel.shape[-2]; padding is "valid", "same" or (1-D)
     "causal"; strides and dilation_rate are ints or one int per spatial axis.
@@ -225,29 +243,110 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
             f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
     fn = Conv(normalize_tuple(strides, rank, "strides"),
               normalize_padding(padding, allow_causal=rank == 1),
-              normalize_tuple(dilation_rate, rank, "dilation_rate"), groups)
+              normalize_tuple(dilation_rate, rank, "dilation_rate"), groups, activation)
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
+IM2COL_BYTES = 32 * 2 ** 20   # largest im2col matrix built at once (the batch is chunked)
+
+
+def _im2col_chunks(owner, x, kernel, dtype, conv=None):
+    """Yield (row slice, im2col matrix) over batch chunks of x (N, *spatial, C).
+
+    Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
+    one), built from that chunk alone (padded into a scratch array, viewed as its windows,
+    copied once), so neither the matrix nor the padded input is ever made for a batch
+    larger than that. When the whole batch fits and ``owner`` is given, the one matrix is
+    kept as ``owner.cols`` (held until the owner is collected) for the kernel gradient;
+    otherwise one scratch buffer serves every chunk. ``conv`` (default ``owner``) gives the
+    geometry: out, pads, strides, dilation.
+    """
+    conv = conv or owner
+    n, per = x.shape[0], math.prod(conv.out)
+    kc = math.prod(kernel) * x.shape[-1]
+    step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
+    whole = step >= n and owner is not None
+    step = min(step, n)
+    padded = None
+    if any(lo or hi for lo, hi in conv.pads):
+        padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
+    if whole:
+        owner.cols = buf = scratch.hold(owner, (n * per, kc), dtype)
+    else:
+        buf = scratch.take((step * per, kc), dtype)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        part = x[start:stop]
+        if padded is not None:
+            part = _pad_into(part, conv.pads, padded[:stop - start])
+        win = _windows(part, conv.out, kernel, conv.strides, conv.dilation)
+        cols = buf[:(stop - start) * per]
+        np.copyto(cols.reshape(win.shape), win)                    # the im2col copy
+        yield slice(start * per, stop * per), cols
+    if padded is not None:
+        scratch.give_back(padded)
+    if not whole:
+        scratch.give_back(buf)
+
+
+def _pad_into(x, pads, out):
+    """out (N, *padded, C) = x zero-padded on the spatial axes (only the borders are zeroed)."""
+    for axis, (lo, hi) in enumerate(pads, start=1):
+        edge = (slice(None),) * axis
+        out[edge + (slice(0, lo),)] = 0
+        out[edge + (slice(out.shape[axis] - hi, None),)] = 0
+    out[_interior(x.shape, pads)] = x
+    return out
+
+
+def _bias_activation(y, b, activation):
+    """In place on y (M, F): ``y += b``, then the fused activation."""
+    if b is not None:
+        y += b
+    if activation == "relu":
+        np.maximum(y, 0, out=y)
+    elif activation == "tanh":
+        np.tanh(y, out=y)
+
+
+def _activation_grad(g2, y, activation):
+    """The gradient before the fused activation (a scratch array), or g2 itself without one."""
+    if activation is None:
+        return g2
+    out = scratch.take(g2.shape, g2.dtype)
+    if activation == "relu":
+        np.greater(y, 0, out=out)                     # 1.0 where the unit was active
+        out *= g2
+    else:                                             # tanh: g * (1 - y^2)
+        np.multiply(y, y, out=out)
+        np.subtract(1, out, out=out)
+        out *= g2
+    return out
 
 
 def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     """Adjoint of im2col @ w: scatter g2 (M, F) back onto the (unpadded) input.
 
-    For each kernel offset, g2 @ w[offset]^T (one GEMM, (M, C)) is added into the strided
-    slice of the padded input that offset touched; the padding is cropped at the end.
+    For each kernel offset, g2 @ w[offset]^T (one GEMM, (M, C), into one reused buffer) is
+    added into the slice of the padded input that offset touched (with stride 1 each
+    output row is one contiguous run of out_width * C values); the padding is cropped at
+    the end.
     """
     cg, f = w.shape[-2], w.shape[-1]
     gxp = np.zeros(padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
     part_shape = (padded_shape[0],) + tuple(out) + (padded_shape[-1],)
+    part = scratch.take((len(g2), padded_shape[-1]), gxp.dtype)
     if groups > 1:
         gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)   # (G, M, F/G)
     for offset in itertools.product(*(range(k) for k in w.shape[:-2])):
         wk = w[offset]                                                # (C/G, F)
         if groups == 1:
-            part = g2 @ wk.T                                          # (M, C)
+            np.matmul(g2, wk.T, out=part)                             # (M, C)
         else:
             wk = wk.reshape(cg, groups, f // groups).transpose(1, 2, 0)  # (G, F/G, C/G)
-            part = (gg @ wk).transpose(1, 0, 2)                       # (M, G, C/G)
+            np.matmul(gg, wk, out=part.reshape(len(g2), groups, cg).transpose(1, 0, 2))
         gxp[_offset_slices(offset, out, strides, dilation)] += part.reshape(part_shape)
+    scratch.give_back(part)
     unpadded = (padded_shape[0],) + tuple(
         n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
     return gxp[_interior(unpadded, pads)]
@@ -384,21 +483,29 @@ class MaxPool(_Pool):
 
     def backward(self, gy):
         # Walk the offsets in order; an element gets gy where it equals its window's max and
-        # no earlier element of that window did. Non-overlapping windows can assign.
+        # no earlier element of that window did. Non-overlapping windows write their share
+        # straight into the gradient (no temporary); when they also tile the input exactly,
+        # every element is written once and the gradient needs no zero fill.
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
-        gxp = np.zeros(self.padded_shape, gy.dtype)
-        remaining = np.ones(gy.shape, bool)
-        hit, part = np.empty(gy.shape, bool), np.empty_like(gy)
+        tiled = not overlap and all(s == k and o * k == n for s, k, o, n in zip(
+            self.strides, self.pool_size, self.out, self.padded_shape[1:-1]))
+        gxp = (np.empty if tiled else np.zeros)(self.padded_shape, gy.dtype)
+        remaining = scratch.take(gy.shape, bool)
+        remaining.fill(True)
+        hit = scratch.take(gy.shape, bool)
+        part = scratch.take(gy.shape, gy.dtype) if overlap else None
         for offset in self._offsets():
             index = self._window(offset)
             np.equal(self.xp[index], self.y, out=hit)
             np.logical_and(hit, remaining, out=hit)
             np.logical_xor(remaining, hit, out=remaining)          # remaining &= ~hit
-            np.multiply(gy, hit, out=part)
             if overlap:
+                np.multiply(gy, hit, out=part)
                 gxp[index] += part
             else:
-                gxp[index] = part
+                np.multiply(gy, hit, out=gxp[index])
+        for array in (remaining, hit) + ((part,) if overlap else ()):
+            scratch.give_back(array)
         return (gxp[_interior(self.inputs[0].shape, self.pads)],)
 
 

@@ -7,6 +7,7 @@ from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from ..ops.convolution import from_channels_last, standardize_data_format, to_channels_last
+from .core import FUSED_ACTIVATIONS
 from .layer import LAYERS, InputSpec, Layer
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
@@ -157,9 +158,11 @@ class BaseConv(_Windowed):
 
     def call(self, inputs):
         x = self._prepare(inputs)
+        fused = FUSED_ACTIVATIONS.get(self.activation)
         y = P.conv(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
-                   self.groups)
-        return self.activation(from_channels_last(y, self.data_format))
+                   self.groups, activation=fused)
+        y = from_channels_last(y, self.data_format)
+        return y if fused is not None else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

@@ -65,7 +65,7 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 
 # Activations the dense primitive applies itself (same numbers, one graph node fewer).
-_FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
+FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 
 @LAYERS.register("Dense")
@@ -105,7 +105,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
-        fused = _FUSED_ACTIVATIONS.get(self.activation)
+        fused = FUSED_ACTIVATIONS.get(self.activation)
         if fused is not None:
             return P.dense(inputs, self.kernel, self.bias, activation=fused)
         return self.activation(P.dense(inputs, self.kernel, self.bias))

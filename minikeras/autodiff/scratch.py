@@ -1,0 +1,54 @@
+"""Scratch arrays reused across training steps, keyed by shape and dtype.
+
+A primitive that needs a large temporary (an im2col matrix, a masked gradient) takes it with
+``hold(owner, shape, dtype)``: the array comes back to the free list when ``owner`` (the
+Function) is garbage collected, which happens once its graph is freed after the backward pass
+(or right after the call under ``no_grad``). The next step of the same shape then writes into
+memory that is already mapped and cached instead of a fresh allocation: a fresh 10-20 MB
+array costs its page faults and the kernel's zeroing on every step.
+
+Never hand a held array (or a view of it) to the caller: it is reused once its owner is gone.
+Free arrays are kept up to ``FREE_LIMIT_BYTES`` in total, least recently released dropped first.
+"""
+import weakref
+from collections import OrderedDict
+
+import numpy as np
+
+FREE_LIMIT_BYTES = 64 * 2 ** 20
+
+_free = OrderedDict()    # (shape, dtype) -> list of free arrays, least recently released first
+_free_bytes = [0]
+
+
+def take(shape, dtype):
+    """A free array of ``shape`` and ``dtype`` (contents undefined), or a new one."""
+    key = (tuple(shape), np.dtype(dtype))
+    stack = _free.get(key)
+    if stack:
+        array = stack.pop()
+        if not stack:
+            del _free[key]
+        _free_bytes[0] -= array.nbytes
+        return array
+    return np.empty(key[0], key[1])
+
+
+def give_back(array):
+    """Return ``array`` to the free list (its contents are dead)."""
+    key = (array.shape, array.dtype)
+    _free.setdefault(key, []).append(array)
+    _free.move_to_end(key)
+    _free_bytes[0] += array.nbytes
+    while _free_bytes[0] > FREE_LIMIT_BYTES:
+        oldest_key, stack = next(iter(_free.items()))
+        _free_bytes[0] -= stack.pop(0).nbytes
+        if not stack:
+            del _free[oldest_key]
+
+
+def hold(owner, shape, dtype):
+    """``take(shape, dtype)``, given back automatically when ``owner`` is collected."""
+    array = take(shape, dtype)
+    weakref.finalize(owner, give_back, array)
+    return array

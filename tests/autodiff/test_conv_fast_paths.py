@@ -1,0 +1,181 @@
+"""The convolution and pooling fast paths agree with the plain formulas and pass gradcheck:
+fused activations, the batch-chunked im2col (forward and kernel gradient), max pooling over
+tiled / partly covered / overlapping windows, and the scratch arrays they reuse."""
+import gc
+import itertools
+
+import numpy as np
+import pytest
+
+from minikeras.autodiff import conv as C
+from minikeras.autodiff import no_grad, scratch
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor, backprop
+
+rng = np.random.default_rng(11)
+
+
+def r(*shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+def distinct(*shape):
+    """No ties, so every max has one winner."""
+    return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+def loop_conv(x, w, b, stride):
+    """y[n, i, j, f] = sum_{a, b, c} x[n, i*s + a, j*s + b, c] w[a, b, c, f] + b[f] (valid)."""
+    kh, kw, _, f = w.shape
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    y = np.empty((x.shape[0], oh, ow, f))
+    for i, j in itertools.product(range(oh), range(ow)):
+        patch = x[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :]
+        y[:, i, j, :] = np.tensordot(patch, w, axes=3) + b
+    return y
+
+
+def loop_max_pool_grad(x, gy, pool, stride):
+    """Gradient of valid max pooling routed to each window's first maximum (row-major)."""
+    gx = np.zeros_like(x)
+    for n, i, j, c in itertools.product(*(range(s) for s in gy.shape)):
+        window = x[n, i * stride:i * stride + pool, j * stride:j * stride + pool, c]
+        a, b = np.unravel_index(np.argmax(window), window.shape)   # argmax: first maximum
+        gx[n, i * stride + a, j * stride + b, c] += gy[n, i, j, c]
+    return gx
+
+
+# ---- fused activation -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_conv_with_fused_activation_passes_gradcheck(activation):
+    x = distinct(2, 5, 4, 3) / 10   # spread-out pre-activations: none sits on relu's kink
+    assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
+                                            activation=activation), x, r(3, 2, 3, 4), r(4))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_conv_with_fused_activation_equals_composed(activation):
+    x, w, b = r(2, 6, 5, 3), r(3, 3, 3, 4), r(4)
+    composed = getattr(P, activation)(P.conv(x, w, b)).data
+    np.testing.assert_allclose(P.conv(x, w, b, activation=activation).data, composed,
+                               rtol=1e-12)
+
+
+def test_conv_equals_the_loop_formula_with_bias_and_stride():
+    x, w, b = r(2, 7, 6, 3), r(3, 2, 3, 5), r(5)
+    np.testing.assert_allclose(P.conv(x, w, b, strides=2).data, loop_conv(x, w, b, 2),
+                               rtol=1e-12, atol=1e-12)
+
+
+# ---- batch-chunked im2col ----------------------------------------------------------------------
+
+@pytest.fixture
+def one_sample_chunks(monkeypatch):
+    """An im2col budget so small that every chunk holds one sample."""
+    monkeypatch.setattr(C, "IM2COL_BYTES", 1)
+
+
+def _conv_and_grads(x, w, b):
+    tensors = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = P.conv(*tensors, strides=(1, 2), padding="same", dilation_rate=1, activation="relu")
+    cot = np.random.default_rng(0).standard_normal(y.shape)
+    leaves = backprop(y, cot)
+    return [y.data] + [leaves[t] for t in tensors]
+
+
+def test_chunked_im2col_gives_the_same_numbers(monkeypatch):
+    x, w, b = distinct(5, 6, 7, 3) / 10, r(3, 3, 3, 4), r(4)
+    whole = _conv_and_grads(x, w, b)
+    monkeypatch.setattr(C, "IM2COL_BYTES", 1)
+    chunked = _conv_and_grads(x, w, b)
+    for a, c in zip(whole, chunked):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_chunked_im2col_passes_gradcheck(one_sample_chunks):
+    assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
+                                            dilation_rate=(1, 2)), r(3, 5, 4, 2), r(3, 2, 2, 3), r(3))
+
+
+def test_im2col_matrix_never_exceeds_its_budget(monkeypatch):
+    budget = 64 * 1024
+    monkeypatch.setattr(C, "IM2COL_BYTES", budget)
+    taken = []
+    real_take = scratch.take
+
+    def recording_take(shape, dtype):
+        array = real_take(shape, dtype)
+        taken.append(array.nbytes)
+        return array
+
+    monkeypatch.setattr(scratch, "take", recording_take)
+    x, w = r(40, 12, 12, 8).astype("float32"), r(3, 3, 8, 4).astype("float32")
+    with no_grad():
+        y = P.conv(x, w, padding="same").data
+    # the whole-batch matrix would be 40 * 144 * 72 * 4 bytes = 1.6 MB
+    assert taken and max(taken) <= budget
+    monkeypatch.setattr(C, "IM2COL_BYTES", 2 ** 30)
+    with no_grad():
+        np.testing.assert_allclose(P.conv(x, w, padding="same").data, y, rtol=1e-5, atol=1e-5)
+
+
+# ---- max pooling: tiled, partly covered and overlapping windows ---------------------------------
+
+@pytest.mark.parametrize("shape, pool, stride", [
+    ((2, 6, 8, 3), 2, 2),     # windows tile the input exactly (no zero fill)
+    ((2, 7, 5, 3), 2, 2),     # last row / column belong to no window (their gradient is 0)
+    ((2, 7, 7, 3), 3, 2),     # overlapping windows (gradients add)
+])
+def test_max_pool_paths_match_the_loop_reference_with_ties(shape, pool, stride):
+    x = np.maximum(r(*shape), 0)          # relu'd: many windows tie at 0
+    x[0, :2, :2, 0] = 1.5                 # a window whose four values tie at the max
+    xt = Tensor(x, requires_grad=True)
+    y = P.max_pool(xt, pool, stride)
+    gy = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(backprop(y, gy)[xt], loop_max_pool_grad(x, gy, pool, stride))
+
+
+@pytest.mark.parametrize("shape, pool, stride", [((2, 6, 8, 3), 2, 2), ((2, 7, 5, 3), 2, 2),
+                                                 ((2, 7, 7, 3), 3, 2)])
+def test_max_pool_paths_pass_gradcheck(shape, pool, stride):
+    assert gradcheck(lambda x: P.max_pool(x, pool, stride), distinct(*shape))
+
+
+# ---- scratch arrays ------------------------------------------------------------------------------
+
+def test_scratch_array_is_reused_once_its_owner_is_collected():
+    class Owner:
+        pass
+
+    owner = Owner()
+    first = scratch.hold(owner, (3, 5), "float32")
+    assert scratch.take((3, 5), "float32") is not first      # still held
+    del owner
+    gc.collect()
+    assert scratch.take((3, 5), "float32") is first          # given back, then reused
+
+
+def test_scratch_keeps_at_most_its_limit(monkeypatch):
+    monkeypatch.setattr(scratch, "FREE_LIMIT_BYTES", 1000)
+    old, new = np.empty(200, np.float32), np.empty(200, np.float32)   # 800 bytes each
+    scratch.give_back(old)
+    scratch.give_back(new)                                   # over the limit: the older goes
+    assert scratch.take((200,), "float32") is new
+    assert scratch.take((200,), "float32") is not old
+
+
+def test_conv2d_layer_fuses_relu_in_both_data_formats():
+    from minikeras import layers
+    x = r(2, 6, 5, 3).astype("float32")
+    last = layers.Conv2D(4, 3, padding="same", activation="relu", dilation_rate=2)
+    y_last = last(x).numpy()
+    first = layers.Conv2D(4, 3, padding="same", activation="relu", dilation_rate=2,
+                          data_format="channels_first")
+    first.build((None, 3, 6, 5))
+    first.set_weights(last.get_weights())
+    y_first = first(x.transpose(0, 3, 1, 2)).numpy()
+    np.testing.assert_allclose(y_first, y_last.transpose(0, 3, 1, 2), rtol=1e-6, atol=1e-6)
+    linear = P.conv(x, last.kernel.value, last.bias.value, padding="same", dilation_rate=2).data
+    np.testing.assert_array_equal(y_last, np.maximum(linear, 0))
