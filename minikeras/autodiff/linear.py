@@ -8,7 +8,10 @@ from .function import Function, primitive, unbroadcast
 
 
 class MatMul(Function):
-    """a @ b with numpy's broadcasting rules for stacked matrices."""
+    """a @ b with numpy's broadcasting rules for stacked matrices. For two matrices the
+    gradients are computed straight into the destinations the backward pass offers."""
+
+    writes_destinations = True
 
     def forward(self, a, b):
         return a @ b
@@ -16,6 +19,11 @@ class MatMul(Function):
     def backward(self, gy):
         a, b = self.inputs
         av, bv = a.data, b.data
+        if av.ndim == 2 and bv.ndim == 2:  # no broadcasting: each product has its input's shape
+            dtype = np.result_type(av, bv, gy)
+            ga = np.matmul(gy, bv.T, out=self.destination(0, dtype)) if a.requires_grad else None
+            gb = np.matmul(av.T, gy, out=self.destination(1, dtype)) if b.requires_grad else None
+            return ga, gb
         if av.ndim == 1:
             av, gy = av[None, :], gy[..., None, :]
         if bv.ndim == 1:

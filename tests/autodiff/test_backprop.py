@@ -169,3 +169,16 @@ def test_relu_backward_through_its_output_masks_exactly_where_the_input_is_posit
     xt = Tensor(x, requires_grad=True)
     gy = np.arange(1, 9, dtype=np.float32)
     np.testing.assert_array_equal(grad(P.relu(xt), [xt], output_grad=gy)[0], gy * (x > 0))
+
+
+@pytest.mark.parametrize("a_shape", [(4, 3), (2, 4, 3)])
+def test_matmul_gradients_into_destinations_equal_the_plain_ones(a_shape):
+    rng = np.random.default_rng(6)
+    a = Tensor(rng.standard_normal(a_shape, dtype=np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal((3, 5), dtype=np.float32), requires_grad=True)
+    loss = lambda: P.sum(P.multiply(P.matmul(a, b), P.matmul(a, b)))  # noqa: E731  b used twice
+    plain = grad(loss(), [a, b])
+    out = [np.full(a_shape, np.nan, np.float32), np.full((3, 5), np.nan, np.float32)]
+    assert grad(loss(), [a, b], out=out) is out
+    np.testing.assert_allclose(out[0], plain[0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], plain[1], rtol=1e-6)
