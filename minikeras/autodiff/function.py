@@ -2,12 +2,13 @@
 
 A subclass implements ``forward(*arrays) -> array`` and
 ``backward(grad_output) -> tuple of input grads`` (``None`` for an input that
-gets no gradient). It keeps on ``self`` whatever backward needs. A subclass that sets
-``writes_destinations = True`` may write an input's gradient straight into the array
-``self.destination(i, dtype)`` returns (a leaf's gradient buffer, offered by the
-backward pass) and return that very array, which saves a temporary and a copy. Its callable form
+gets no gradient). It keeps on ``self`` whatever backward needs. Its callable form
 (tensors in, tensor out) is written right under it and decorated with ``@primitive``,
 which lists it in ``PRIMITIVES``: the table the gradient check runs over.
+
+A subclass that sets ``writes_destinations = True`` may compute an input's gradient
+straight into the array ``self.destination(i, dtype)`` returns (a leaf's gradient
+buffer, offered by the backward pass) and return that very array: no temporary, no copy.
 """
 import numpy as np
 

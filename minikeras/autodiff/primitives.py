@@ -22,8 +22,8 @@ import numpy as np
 
 from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
-                          masked_scale, maximum, minimum, multiply, negative, power, relu, sigmoid, sign, sin,
-                          softplus, sqrt, square, subtract, tanh, where)
+                          masked_scale, maximum, minimum, multiply, negative, power, relu,
+                          sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .function import PRIMITIVES
 from .linear import dense, matmul
 from .normalization import batch_norm_training
