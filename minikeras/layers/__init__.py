@@ -15,6 +15,7 @@ from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
+from . import op_call  # noqa: F401  (keras.ops calls on KerasTensors become graph nodes)
 from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                             RMSNormalization, UnitNormalization)
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,

@@ -318,8 +318,8 @@ class Masking(Layer):
     """Mark timesteps whose features all equal ``mask_value`` as masked.
 
     Formula: ``keep[b, t] = any(inputs[b, t, :] != mask_value)``; ``output = inputs *
-    keep[..., None]`` (masked timesteps become 0); ``compute_mask`` returns ``keep``.
-    Sequential models do not pass the mask on to later layers yet.
+    keep[..., None]`` (masked timesteps become 0); ``compute_mask`` returns ``keep``, which
+    the output carries (``output._keras_mask``) to the layers after it.
 
     Args:
         mask_value: the value marking padding.

@@ -10,12 +10,15 @@ from ..ops.core import convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable, structure_changed
-from .symbolic import call_structured, edge_cast
+from ..tree import map_structure
+from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
+                       set_output_mask, symbolic_call)
 
 LAYERS = Registry("layer")
 
 _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
+_FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one array
 
 
 class InputSpec:
@@ -66,6 +69,8 @@ class Layer:
     """
 
     _saved_as_child = True  # False for layers that never own variables (InputLayer)
+    # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
+    _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
     def __new__(cls, *args, **kwargs):
         # Keras's automatic config: a custom layer that does not override get_config is
@@ -94,6 +99,10 @@ class Layer:
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._build_input_shape = None
         self._first_call_shape = None
+        if not hasattr(type(self), "supports_masking"):  # unless a class declares it
+            # Whether calls set the output's mask (compute_mask): true by default for a
+            # layer that overrides compute_mask; a layer may assign it.
+            self.supports_masking = type(self).compute_mask is not Layer.compute_mask
 
     # ---- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -241,38 +250,91 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
-    def build_from_shape(self, input_shape):
-        """Build once for ``input_shape`` (a tuple whose first entry is the batch size)."""
-        if not self.built:
+    def build_from_shape(self, input_shape, call_arguments=None):
+        """Build once for ``input_shape`` (a tuple whose first entry is the batch size).
+
+        ``call_arguments`` (the call's other positional and keyword arguments) serve a
+        ``build`` with several parameters: Keras's rule gives ``build(self, a_shape,
+        b_shape)`` the shapes of ``call``'s arguments ``a`` and ``b``; a ``build`` with one
+        required parameter gets the first argument's shape.
+        """
+        if self.built:
+            return
+        names, required = _build_parameters(self)
+        call_names = _call_names(self)
+        named = len(names) > 1 and all(
+            name.endswith("_shape") and name[:-len("_shape")] in call_names for name in names)
+        if not named and len(required) <= 1:
             self.build(tuple(input_shape))
-            self.built = True
             self._build_input_shape = tuple(input_shape)
+        else:
+            rest, kwargs = call_arguments or ((), {})
+            shapes = _call_shapes(self, input_shape, rest, kwargs)
+            for name in names:
+                if not name.endswith("_shape") or name[:-len("_shape")] not in call_names:
+                    raise ValueError(
+                        f"For a `build()` method with more than one argument, all arguments "
+                        f"should have a `_shape` suffix and match an argument from `call()`, "
+                        f"e.g. `build(self, foo_shape, bar_shape)`. Layer "
+                        f"'{type(self).__name__}' has `build()` argument `{name}`; `call()` "
+                        f"takes {list(_call_names(self))}.")
+            self._build_shapes_dict = {k: v for k, v in shapes.items() if k in names}
+            self.build(**self._build_shapes_dict)
+        self.built = True
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._call_takes_training = "training" in inspect.signature(cls.call).parameters
+        params = inspect.signature(cls.call).parameters
+        cls._call_takes_training = "training" in params
+        cls._call_takes_mask = "mask" in params
+        cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
-    def __call__(self, inputs, training=None, **kwargs):
+    def __call__(self, *args, **kwargs):
+        """Call the layer on tensors (eager) or KerasTensors (building a functional graph).
+
+        Keras's rule for the arguments: the first one (``inputs``, positional or by its name
+        in ``call``) is the input the layer is built for and its mask is read from; every
+        other argument, positional or keyword, that holds arrays or tensors is converted to
+        tensors, and plain Python values (numbers, strings, lists of numbers) pass unchanged.
+        ``training`` and ``mask`` reach ``call`` only when its signature accepts them.
+        """
+        if not args:
+            if self._call_first_name not in kwargs:
+                raise TypeError(f"Layer '{self.name}' was called without its first argument "
+                                f"`{self._call_first_name}`. Received only keyword arguments "
+                                f"{sorted(kwargs)}.")
+            args = (kwargs.pop(self._call_first_name),)
+        inputs, rest = args[0], args[1:]
+        flags_only = not kwargs or kwargs.keys() <= _FLAGS
+        plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
+        if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
+            return symbolic_call(self, inputs, rest, kwargs)
+        if rest or not flags_only:
+            rest = tuple(_tensor_argument(a) for a in rest)
+            kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
+                      for k, v in kwargs.items()}
         if isinstance(inputs, Tensor):
             x = inputs
         else:
-            if isinstance(inputs, _STRUCTURES) or getattr(inputs, "_keras_history", 0) != 0:
-                # KerasTensors (the functional API) or a list / dict of arrays
-                out = call_structured(self, inputs, training, kwargs)
-                if out is not NotImplemented:
-                    return out
+            if isinstance(inputs, _STRUCTURES):  # a list / dict of arrays
+                structured = as_tensor_structure(inputs)
+                if structured is not None:
+                    if not self.built:
+                        self.build_from_shape(map_structure(
+                            lambda t: (None,) + tuple(t.shape[1:]), structured))
+                    return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
-                self.build_from_shape((None,) + tuple(x.shape[1:]))
+                self.build_from_shape((None,) + tuple(x.shape[1:]), (rest, kwargs))
                 self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
-                return self._run_call(x, training, kwargs)
+                return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
         if self.input_spec is not None and x.shape != self._checked_shape:
@@ -281,23 +343,40 @@ class Layer:
                 raise ValueError(
                     f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
             self._checked_shape = x.shape
-        return self._run_call(x, training, kwargs)
+        return self._run_call(x, rest, kwargs)
 
-    def _run_call(self, inputs, training, kwargs):
-        """``call`` itself, counting forward passes (add_loss) and recording activity penalties."""
+    def _run_call(self, inputs, args, kwargs):
+        """``call`` itself: counts forward passes (add_loss), hands ``training`` down to the
+        layers called inside (as Keras's call context does), passes the input's mask when
+        ``call`` takes one, records activity penalties and sets the output's mask."""
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _CALLS.training
+        mask = kwargs.pop("mask", None)
+        previous_mask = input_mask(inputs)
+        if self._call_takes_training:
+            kwargs["training"] = training
+        if self._call_takes_mask:
+            kwargs["mask"] = previous_mask if mask is None else mask
         if _CALLS.depth == 0:
             _CALLS.outermost += 1  # a new forward pass: earlier add_loss penalties expire
         _CALLS.depth += 1
+        outer_training, _CALLS.training = _CALLS.training, training
         try:
-            if self._call_takes_training:
-                out = self.call(inputs, training=training, **kwargs)
-            else:
-                out = self.call(inputs, **kwargs)
+            out = self.call(inputs, *args, **kwargs)
         finally:
             _CALLS.depth -= 1
+            _CALLS.training = outer_training
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
+        if self.supports_masking:
+            set_output_mask(out, self.compute_mask(inputs, previous_mask))
         return out
+
+    # ---- masks -------------------------------------------------------------------------
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output (a boolean array, True = keep): the input's by default."""
+        return mask
 
     def call(self, inputs, training=None):
         return inputs
@@ -306,7 +385,7 @@ class Layer:
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
-        if type(self).get_config is Layer.get_config and _has_own_init(type(self)):
+        if not user_defines(type(self), "get_config") and _has_own_init(type(self)):
             auto = self.__dict__.get("_auto_config")
             if auto is None:
                 raise NotImplementedError(
@@ -329,16 +408,57 @@ class Layer:
 
     # ---- saving: how a file records and rebuilds this layer ------------------------------
     def get_build_config(self):
-        """The input shape the layer was built for, ``{"input_shape": [...]}``, or None."""
+        """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
+        ``build`` taking several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
+        None."""
+        shapes = self.__dict__.get("_build_shapes_dict")
+        if shapes is not None:
+            return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
         if self._build_input_shape is None:
             return None
         return {"input_shape": list(self._build_input_shape)}
 
     def build_from_config(self, config):
         """Build for the input shape a saved build config recorded (nothing when it has none)."""
-        if self.built or not config or config.get("input_shape") is None:
+        if self.built or not config:
             return
-        self.build_from_shape(tuple(config["input_shape"]))
+        if config.get("shapes_dict") is not None:
+            shapes = {k: _tuple_shape(v) for k, v in config["shapes_dict"].items()}
+            self.build(**shapes)
+            self._build_shapes_dict = shapes
+            self.built = True
+        elif config.get("input_shape") is not None:
+            self.build_from_shape(tuple(config["input_shape"]))
+
+    def save_own_variables(self, store):
+        """Write this layer's own variables (not its sublayers') into ``store``, a dict-like
+        object, as ``store["0"]``, ``store["1"]``, ...: trainable ones first. ``model.save``
+        and ``save_weights`` call it; override it (and :meth:`load_own_variables`) to store
+        more under other keys."""
+        for i, variable in enumerate(self._own_variables_in_file_order()):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from ``store`` (what :meth:`save_own_variables`
+        wrote). Every count and shape is checked before anything is assigned."""
+        variables = self._own_variables_in_file_order()
+        if len(store) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(variables)} variables, but received "
+                f"{len(store)} variables during loading. Expected: "
+                f"{[v.name for v in variables]}")
+        arrays = [np.asarray(store[str(i)]) for i in range(len(variables))]
+        for variable, array in zip(variables, arrays):
+            if tuple(array.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"Layer '{self.name}': variable '{variable.name}' has shape "
+                    f"{format_shape(variable.shape)}, the saved value {format_shape(array.shape)}.")
+        for variable, array in zip(variables, arrays):
+            variable.assign(array)
+
+    def _own_variables_in_file_order(self):
+        own = self._own_weights
+        return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
     def _saveable_children(self):
         """(attribute, child) pairs whose variables a file stores inside this layer: every
@@ -367,6 +487,18 @@ class Layer:
 _PLAIN = (str, int, float, bool, type(None))
 
 
+def _tensor_argument(value):
+    """A call argument after Keras's rule: arrays (anything with ``__array__``) and
+    structures of them become tensors; plain Python values stay as they are."""
+    if isinstance(value, Tensor) or isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, _STRUCTURES):
+        return map_structure(_tensor_argument, value)
+    if hasattr(value, "__array__"):
+        return convert_to_tensor(edge_cast(value))
+    return value
+
+
 def _is_plain(value):
     if isinstance(value, (list, tuple)):
         return all(_is_plain(v) for v in value)
@@ -377,7 +509,7 @@ def _is_plain(value):
 
 def _auto_config(cls, args, kwargs):
     """The constructor arguments by name when they are all plain values, else None."""
-    if cls.get_config is not Layer.get_config or not _has_own_init(cls):
+    if user_defines(cls, "get_config") or not _has_own_init(cls):
         return {}
     try:
         names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
@@ -391,6 +523,48 @@ def _auto_config(cls, args, kwargs):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 
 
+def _build_parameters(layer):
+    """(names, names without a default) of ``layer.build``'s parameters (not *args, **kw)."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.KEYWORD_ONLY)
+    params = [p for p in inspect.signature(layer.build).parameters.values() if p.kind in kinds]
+    return [p.name for p in params], [p.name for p in params if p.default is p.empty]
+
+
+def _call_names(layer):
+    return list(inspect.signature(layer.call).parameters)
+
+
+def _call_shapes(layer, input_shape, rest, kwargs):
+    """``{"<argument>_shape": shape}`` of the call's tensor arguments (the mask left out)."""
+    names = _call_names(layer)
+    shapes = {f"{names[0]}_shape": input_shape} if names else {}
+    values = dict(zip(names[1:], rest))
+    values.update(kwargs)
+    for name, value in values.items():
+        leaves = [v for v in _leaves(value) if hasattr(v, "shape")]
+        if name != "mask" and leaves:
+            shapes[f"{name}_shape"] = map_structure(
+                lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, value)
+    return shapes
+
+
+def _leaves(value):
+    if isinstance(value, _STRUCTURES):
+        return [leaf for item in (value.values() if isinstance(value, dict) else value)
+                for leaf in _leaves(item)]
+    return [value]
+
+
+def _plain_shape(shape):
+    return [_plain_shape(s) for s in shape] if isinstance(shape, (list, tuple)) and shape and \
+        isinstance(shape[0], (list, tuple)) else list(shape)
+
+
+def _tuple_shape(shape):
+    return tuple(_tuple_shape(s) if isinstance(s, list) else s for s in shape)
+
+
 def _has_own_init(cls):
     """True for classes (user layers and models) that define an ``__init__`` of their own
     below the built-in ones."""
@@ -400,6 +574,13 @@ def _has_own_init(cls):
         if "__init__" in klass.__dict__:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=None)
+def user_defines(cls, method):
+    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
+    return any(method in klass.__dict__ for klass in cls.__mro__
+               if not klass.__module__.startswith("minikeras."))
 
 
 def _init_accepts_name(cls):
@@ -423,25 +604,28 @@ def _marks_built(build):
     """Wrap a subclass's ``build``: it runs inside the layer's name scope, and calling it
     directly also marks the layer built."""
     @functools.wraps(build)
-    def wrapper(self, input_shape=None, *args, **kwargs):
+    def wrapper(self, *args, **kwargs):
         if _BUILDING and _BUILDING[-1] is self:  # a subclass calling super().build()
-            build(self, input_shape, *args, **kwargs)
+            build(self, *args, **kwargs)
         else:
             _BUILDING.append(self)
             try:
-                build(self, input_shape, *args, **kwargs)
+                build(self, *args, **kwargs)
             finally:
                 _BUILDING.pop()
         self.built = True
+        input_shape = args[0] if args else kwargs.get("input_shape")
         if input_shape is not None and self._build_input_shape is None:
             self._build_input_shape = tuple(input_shape)
     return wrapper
 
 
 class _CallState:
-    """How deep inside layer calls we are, and a number for the current outermost call."""
+    """How deep inside layer calls we are, a number for the current outermost call, and the
+    ``training`` flag of the calls under way (inner layers called without one inherit it)."""
     depth = 0
     outermost = 0
+    training = None
 
 
 _CALLS = _CallState()

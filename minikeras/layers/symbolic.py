@@ -1,16 +1,18 @@
 """The functional API's symbolic side: KerasTensor, Node, and calling a layer on structures.
 
-``Layer.__call__`` hands every list / tuple / dict input and every KerasTensor here.
-This module knows the Layer only through the methods it calls (``build_from_shape``,
-``_run_call``, ``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
+``Layer.__call__`` hands every call with KerasTensors among its arguments here, and uses
+the helpers below for structures of arrays and for the mask slot. This module knows the
+Layer only through the methods it calls (``build_from_shape``, ``__call__``,
+``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
 """
 import numpy as np
 
-from .. import backend
+from .. import backend, ops
 from ..autodiff import no_grad
 from ..autodiff.tensor import Tensor
 from ..naming import auto_name
 from ..ops.core import convert_to_tensor
+from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
 
 
@@ -25,6 +27,7 @@ class KerasTensor:
     """
 
     _keras_history = None  # set by Node for tensors made by a layer call or keras.Input
+    _keras_mask = None  # a KerasTensor of the mask's shape when the layer sets a mask
 
     def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
                  input_layer=None):
@@ -38,15 +41,57 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.divide(other, self)
+
+    def __pow__(self, other):
+        return ops.power(self, other)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __neg__(self):
+        return ops.negative(self)
+
+    def __abs__(self):
+        return ops.absolute(self)
+
+    def __getitem__(self, key):
+        return _symbolic_op("get_item", (self, key), {})
+
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
                 f"ragged={self.ragged}, name={self.name}>")
 
 
 class Node:
-    """One call of a layer on KerasTensors: the input structure, call kwargs and outputs.
+    """One call of a layer on KerasTensors: its positional ``args`` (a tuple: the first
+    argument, then the others), ``kwargs`` and outputs.
 
-    Appended to ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
+    ``inputs`` lists every KerasTensor among the arguments. Appended to
+    ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
     ``(layer, index of this node, index of the tensor among the outputs)``. An InputLayer's
     node 0 has no inputs (``args`` is None).
     """
@@ -55,7 +100,8 @@ class Node:
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
-        self.inputs = [] if args is None else flatten(args)
+        self.inputs = [] if args is None else [
+            leaf for leaf in flatten([list(args), self.kwargs]) if isinstance(leaf, KerasTensor)]
         self.outputs = list(outputs)
         nodes = layer.__dict__.setdefault("_inbound_nodes", [])
         self.index = len(nodes)
@@ -71,65 +117,110 @@ class Node:
         return f"<Node {self.layer.name}[{self.index}]>"
 
 
-def call_structured(layer, inputs, training, kwargs):
-    """``layer(inputs)`` for KerasTensors (a symbolic call) or a list / tuple / dict of arrays.
+def has_symbolic(values):
+    """Whether ``values`` (call arguments: a tuple, a dict, or one value) hold a KerasTensor."""
+    if isinstance(values, KerasTensor):
+        return True
+    if isinstance(values, dict):
+        values = values.values()
+    elif not isinstance(values, (list, tuple)):
+        return False
+    return any(isinstance(v, KerasTensor) or (isinstance(v, (list, tuple, dict)) and v
+                                                and has_symbolic(v)) for v in values)
 
-    Returns NotImplemented when ``inputs`` holds neither (a plain nested list of numbers),
-    so that ``Layer.__call__`` converts it to one array as before.
-    """
+
+def as_tensor_structure(inputs):
+    """A list / tuple / dict of arrays or tensors as the same structure of tensors, or None
+    when its leaves are not all arrays (a nested list of numbers is one array instead)."""
     leaves = flatten(inputs)
-    symbolic = [isinstance(leaf, KerasTensor) for leaf in leaves]
-    if any(symbolic):
-        if not all(symbolic):
+    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
+        return None
+    return map_structure(
+        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)), inputs)
+
+
+# ---- masks: the one slot on Tensor (``tensor.mask``, Keras's ``tensor._keras_mask``) -------
+def input_mask(inputs):
+    """The mask carried by a call's first argument: one array, a structure of them, or None."""
+    if isinstance(inputs, Tensor):
+        return inputs.mask
+    if isinstance(inputs, (list, tuple, dict)):
+        masks = map_structure(lambda t: getattr(t, "mask", None), inputs)
+        return None if all(m is None for m in flatten(masks)) else masks
+    return None
+
+
+def set_output_mask(outputs, mask):
+    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet."""
+    if mask is None:
+        return
+    outputs, masks = flatten(outputs), flatten(mask)
+    if len(masks) == 1:
+        masks = masks * len(outputs)
+    for tensor, each in zip(outputs, masks):
+        if isinstance(tensor, Tensor) and tensor.mask is None and each is not None:
+            tensor.mask = each
+
+
+# ---- the symbolic call --------------------------------------------------------------------
+def symbolic_call(layer, inputs, rest, kwargs):
+    """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
+    argument's shapes, record a Node holding every argument, return KerasTensors."""
+    args = (inputs,) + tuple(rest)
+    for leaf in flatten([list(args), kwargs]):
+        if isinstance(leaf, (Tensor, np.ndarray)):
             raise TypeError(
                 f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
-                "arrays. In the functional API every input must come from `keras.Input(...)` "
-                "or from a layer called on one.")
-        return _symbolic_call(layer, inputs, training, kwargs)
-    if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
-        return NotImplemented
-    tensors = map_structure(
-        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)), inputs)
+                f"arrays (a {type(leaf).__name__} of shape {tuple(leaf.shape)}). In the "
+                "functional API every tensor argument must come from `keras.Input(...)` or "
+                "from a layer called on one; pass constants as plain Python values.")
+    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
     if not layer.built:
-        layer.build_from_shape(map_structure(lambda t: (None,) + tuple(t.shape[1:]), tensors))
-    return layer._run_call(tensors, training, kwargs)
-
-
-def _symbolic_call(layer, inputs, training, kwargs):
-    """Build ``layer`` for the inputs' shapes and return KerasTensors for its outputs."""
-    shapes = map_structure(lambda t: tuple(t.shape), inputs)
-    if not layer.built:
-        layer.build_from_shape(shapes)
+        layer.build_from_shape(shapes, (rest, kwargs))
     elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
         problem = layer.input_spec.problem(inputs.shape)
         if problem:
             raise ValueError(
                 f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
-    call_kwargs = dict(kwargs)
-    if training is not None:
-        call_kwargs["training"] = training
-    leaves = flatten(inputs)
-    batch = leaves[0].shape[0] if leaves[0].shape else None
-    if all(d is not None for leaf in leaves for d in leaf.shape[1:]):
+    kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
+    symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
+    batch = symbolic[0].shape[0] if symbolic[0].shape else None
+    if all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        zeros = map_structure(lambda t: convert_to_tensor(
-            backend.placeholder_array((1,) + tuple(t.shape[1:]), t.dtype)), inputs)
+        def zeros(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            tensor = convert_to_tensor(
+                backend.placeholder_array((1,) + tuple(value.shape[1:]), value.dtype))
+            if value._keras_mask is not None:  # so that layers passing masks on show it
+                tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
+            return tensor
         with no_grad():
-            result = layer(zeros, **call_kwargs)
-        outputs = map_structure(lambda out: KerasTensor(
-            (batch,) + tuple(out.shape[1:]), backend.standardize_dtype(out.dtype)), result)
+            result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+        outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
         result = layer.compute_output_shape(shapes)
-        dtype = leaves[0].dtype
+        dtype = symbolic[0].dtype
         if result and isinstance(result[0], (list, tuple)):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
             outputs = KerasTensor(result, dtype)
-    Node(layer, inputs, call_kwargs, flatten(outputs))
+    Node(layer, args, kwargs, flatten(outputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _symbolic_like(out, batch):
+    """The KerasTensor for one output of the zero-sample run (its mask too)."""
+    shape = tuple(out.shape)
+    tensor = KerasTensor((batch,) + shape[1:] if shape else (),
+                         backend.standardize_dtype(out.dtype))
+    if getattr(out, "mask", None) is not None:
+        tensor._keras_mask = KerasTensor(
+            (batch,) + tuple(np.shape(out.mask))[1:], "bool")
+    return tensor
 
 
 def edge_cast(x):

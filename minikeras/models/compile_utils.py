@@ -24,16 +24,15 @@ def _shape_choice(y_true, y_pred, binary, sparse, categorical):
     return categorical
 
 
-def per_output(value, names, argument, require_all_keys=False):
+def per_output(value, names, argument):
     """``value`` spread over the outputs ``names``: one entry for all, a list in output order, or
     a dict keyed by output name (absent keys give None)."""
     if isinstance(value, dict):
         unknown = [key for key in value if key not in names]
-        missing = [name for name in names if name not in value] if require_all_keys else []
-        if unknown or missing:
-            detail = f"unknown key(s) {unknown}" if unknown else f"missing key(s) {missing}"
+        if unknown:
             raise ValueError(
-                f"In the dict argument `{argument}`: {detail}. The keys must be the model's "
+                f"In the dict argument `{argument}`: unknown key(s) {unknown}. The keys must be "
+                f"the model's "
                 f"output names {names} (use None for an output without one). "
                 f"Received: {argument} keys {list(value)}.")
         return [value.get(name) for name in names]
@@ -119,7 +118,7 @@ class CompileLoss:
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = list(output_names)
         _check_loss_weights(loss_weights)
-        losses = per_output(loss, self.output_names, "loss", require_all_keys=True)
+        losses = per_output(loss, self.output_names, "loss")  # absent keys: no loss (Keras)
         weights = per_output(loss_weights, self.output_names, "loss_weights")
         self.losses = [None if l is None else _OutputLoss(l, w, name)
                        for l, w, name in zip(losses, weights, self.output_names)]

@@ -8,10 +8,10 @@ on real tensors in ``call``. A layer called twice is one layer, so its weights a
 """
 from ..autodiff.tensor import Tensor
 from ..layers.core import InputLayer
-from ..layers.layer import LAYERS, Layer, format_shape
-from ..layers.symbolic import KerasTensor, edge_cast
+from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
+from ..layers.symbolic import KerasTensor, Node, edge_cast
 from ..ops.core import convert_to_tensor
-from ..tree import flatten
+from ..tree import flatten, map_structure
 from . import functional_config
 from .model import Model
 
@@ -31,16 +31,11 @@ class Functional(Model):
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
+        _check_tensors(inputs, "inputs")
+        _check_tensors(outputs, "outputs")
+        inputs, outputs = _cut_at_inputs(inputs, outputs)
         self._inputs_struct, self._outputs_struct = inputs, outputs
-        self._inputs, self._outputs = _check_tensors(inputs, "inputs"), \
-            _check_tensors(outputs, "outputs")
-        for x in self._inputs:
-            layer = x._keras_history[0] if x._keras_history else None
-            if not isinstance(layer, InputLayer):
-                raise NotImplementedError(
-                    f"Model inputs must come from `keras.Input(...)`; {x.name} (shape "
-                    f"{x.shape}) was made by layer '{getattr(layer, 'name', None)}'. Using an "
-                    "intermediate tensor as a model input is not supported by minikeras yet.")
+        self._inputs, self._outputs = flatten(inputs), flatten(outputs)
         graph = _map_graph(self._inputs, self._outputs)
         self._nodes, self._run_order, self._layers = graph
         self._node_set = set(self._nodes)
@@ -98,12 +93,12 @@ class Functional(Model):
             memo[id(tensor)] = value
         for node in self._run_order:
             args = node.args
-            args = memo[id(args)] if isinstance(args, KerasTensor) else _fill(args, memo)
-            kwargs = node.kwargs
+            args = (memo[id(args[0])],) if len(args) == 1 and isinstance(
+                args[0], KerasTensor) else _fill(args, memo)
+            kwargs = _fill(node.kwargs, memo) if node.kwargs else {}
             if training is not None and "training" not in kwargs:
-                out = node.layer(args, training=training, **kwargs)
-            else:
-                out = node.layer(args, **kwargs)
+                kwargs["training"] = training
+            out = node.layer(*args, **kwargs)
             if len(node.outputs) == 1:
                 memo[id(node.outputs[0])] = out
             else:
@@ -141,8 +136,8 @@ class Functional(Model):
             elif len(shape) == len(ref_shape) - 1 and ref_shape[-1] == 1:
                 value = value.reshape(shape + (1,))
             shape = value.shape
-            if len(shape) != len(ref_shape) or any(
-                    r is not None and d != r for d, r in zip(shape, ref_shape)):
+            if len(shape) != len(ref_shape) or any(  # the batch axis may differ (last batch)
+                    r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
                 raise ValueError(
                     f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
                     f"shape={format_shape(ref_shape)}, found shape={format_shape(value.shape)} (input "
@@ -163,10 +158,14 @@ class Functional(Model):
                                  print_fn=print_fn, show_trainable=show_trainable)
 
     def get_config(self):
+        if _has_own_init(type(self)):  # a functional subclass: its constructor's arguments
+            return Layer.get_config(self)
         return functional_config.get_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        if _has_own_init(cls):
+            return cls(**config)
         inputs, outputs, rest = functional_config.rebuild_graph(config, custom_objects)
         return cls(inputs, outputs, **rest)
 
@@ -186,7 +185,44 @@ def _check_tensors(structure, argument):
             raise ValueError(
                 f"The tensor {x.name} (shape {format_shape(x.shape)}) in `{argument}` was not made by "
                 "`keras.Input(...)` or by calling a layer, so the model cannot trace it.")
-    return flat
+
+
+def _cut_at_inputs(inputs, outputs):
+    """Inputs that are intermediate tensors of another graph become new ``keras.Input``
+    tensors, and the calls from them to the outputs are recorded again on the new tensors
+    (as Keras's graph cloning does), so the model starts where its inputs are."""
+    replace = {}
+    for x in flatten(inputs):
+        if not isinstance(x._keras_history[0], InputLayer):
+            replace[id(x)] = InputLayer(batch_shape=x.shape, dtype=x.dtype).output
+    if not replace:
+        return inputs, outputs
+    memo = dict(replace)
+    pending = list(flatten(outputs))
+    while pending:  # iterative: deep graphs need no recursion
+        tensor = pending[-1]
+        if id(tensor) in memo:
+            pending.pop()
+            continue
+        node = _node_of(tensor)
+        if node.is_input:
+            memo[id(tensor)] = tensor
+            continue
+        missing = [x for x in node.inputs if id(x) not in memo]
+        if missing:
+            pending.extend(missing)
+            continue
+        new_outputs = [KerasTensor(out.shape, out.dtype) for out in node.outputs]
+        memo.update((id(out), new) for out, new in zip(node.outputs, new_outputs))
+
+        def rewired(value):
+            return memo[id(value)] if isinstance(value, KerasTensor) else value
+        Node(node.layer, map_structure(rewired, node.args), map_structure(rewired, node.kwargs),
+             new_outputs)
+
+    def swap(tensor):
+        return memo[id(tensor)]
+    return map_structure(swap, inputs), map_structure(swap, outputs)
 
 
 def _fill(structure, memo, unpack=False):

@@ -23,8 +23,10 @@ model counts from 1, as in Keras, whose models own a node of their own). Keras 2
 from ..layers.symbolic import KerasTensor
 from ..tree import map_structure
 from ..layers.layer import Layer
+from ..layers.op_call import OpCall, is_op_entry
 
 _TENSOR = "__keras_tensor__"
+_SLICE, _ELLIPSIS = "__slice__", "__ellipsis__"
 
 
 class _NotYet(Exception):
@@ -54,6 +56,11 @@ def get_config(model):
         return [layer.name, new_index[(id(layer), node_index)], tensor_index]
 
     def tensor_config(value):
+        if isinstance(value, slice):  # an index key, as Keras writes it
+            return {"class_name": _SLICE, "config": {"start": value.start, "stop": value.stop,
+                                                      "step": value.step}}
+        if value is Ellipsis:
+            return {"class_name": _ELLIPSIS, "config": {}}
         if not isinstance(value, KerasTensor):
             return serialize_keras_object(value)
         return {"class_name": _TENSOR, "config": {"shape": list(value.shape),
@@ -62,11 +69,11 @@ def get_config(model):
 
     entries = []
     for layer in model._layers:
-        entry = serialize_keras_object(layer)
+        entry = layer.keras_entry() if isinstance(layer, OpCall) else serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": [_plain(map_structure(tensor_config, node.args))],
-             "kwargs": {k: tensor_config(v) for k, v in node.kwargs.items()}}
+            {"args": _plain([map_structure(tensor_config, arg) for arg in node.args]),
+             "kwargs": {k: map_structure(tensor_config, v) for k, v in node.kwargs.items()}}
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,
@@ -99,7 +106,10 @@ def rebuild_graph(config, custom_objects=None):
     for entry in entries:
         name = entry.get("name") or (entry.get("config") or {}).get("name")
         body = {k: v for k, v in entry.items() if k not in ("name", "inbound_nodes")}
-        layer = deserialize_keras_object(body, custom_objects)
+        if is_op_entry(body):  # a keras.ops call
+            layer = OpCall.from_keras_entry(body)
+        else:
+            layer = deserialize_keras_object(body, custom_objects)
         if not isinstance(layer, Layer):
             raise ValueError(f"The functional config entry '{name}' does not describe a layer "
                              f"(it gave {type(layer).__name__}).")
@@ -170,6 +180,10 @@ def _node_arguments(data, created):
     def revive(value):
         if isinstance(value, dict) and value.get("class_name") == _TENSOR:
             return _lookup(created, *value["config"]["keras_history"])
+        if isinstance(value, dict) and value.get("class_name") == _SLICE:
+            return slice(*(value["config"].get(k) for k in ("start", "stop", "step")))
+        if isinstance(value, dict) and value.get("class_name") == _ELLIPSIS:
+            return Ellipsis
         if isinstance(value, list):
             return [revive(v) for v in value]
         if isinstance(value, dict):

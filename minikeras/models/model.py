@@ -1,4 +1,6 @@
 """Model: a Layer that can be compiled and trained."""
+import inspect
+
 import numpy as np
 
 from .. import backend
@@ -23,12 +25,22 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, trainable=True, name=None, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "A subclass of keras.Model that passes `inputs` / `outputs` to "
-                "`Model.__init__` is not supported by minikeras yet; build the graph with "
-                "`keras.Model(inputs, outputs)` itself, or define `call` in the subclass.")
+            # A functional subclass: it becomes a subclass of Functional (as in Keras)
+            functional = Model._built_from_inputs_and_outputs
+            _rebase_on(type(self), functional)
+            functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
+            return
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: ``Model.from_config`` of a functional config rebuilds the
+        graph; a subclass is created from its constructor's arguments."""
+        functional = Model._built_from_inputs_and_outputs
+        if cls is Model and all(k in config for k in ("layers", "input_layers", "output_layers")):
+            return functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
@@ -105,3 +117,24 @@ class Model(Trainer, Layer):
         """The model's config as a JSON string (``json.dumps`` keyword arguments allowed)."""
         from ..saving.api import to_json
         return to_json(self, **kwargs)
+
+
+def _rebase_on(cls, functional):
+    """Make a user subclass of Model a subclass of ``functional`` (Keras does the same when
+    a subclass hands ``inputs`` / ``outputs`` to ``Model.__init__``)."""
+    if issubclass(cls, functional):
+        return
+    own_call = next((klass.__dict__["call"] for klass in cls.__mro__
+                     if klass is not Model and "call" in klass.__dict__), None)
+    if own_call is not None:
+        params = [p for p in inspect.signature(own_call).parameters.values()][1:]
+        if not params or params[0].kind not in (params[0].POSITIONAL_ONLY,
+                                                params[0].POSITIONAL_OR_KEYWORD):
+            raise TypeError(
+                f"{cls.__name__} passes `inputs` / `outputs` to `Model.__init__` (a functional "
+                f"model), so its `call` must take the inputs as its first argument, as "
+                f"`call(self, inputs, training=None)`. Received: call{inspect.signature(own_call)}")
+    for klass in cls.__mro__:
+        if Model in klass.__bases__:
+            klass.__bases__ = tuple(functional if base is Model else base
+                                    for base in klass.__bases__)

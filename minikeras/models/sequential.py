@@ -2,7 +2,7 @@
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
-from ..layers.symbolic import KerasTensor
+from ..layers.symbolic import KerasTensor, Node
 from ..layers.layer import LAYERS, Layer, _keras_order
 from ..variables import structure_changed
 from .model import Model
@@ -114,6 +114,7 @@ class Sequential(Model):
         try:
             for layer in self.layers:
                 out = KerasTensor(layer.compute_output_shape(x.shape), x.dtype)
+                Node(layer, (x,), {}, [out])  # the call's history: feature extraction works
                 layer._set_symbolic(x, out)
                 x = out
         except Exception:  # a custom layer without compute_output_shape: leave it untraced
@@ -197,10 +198,10 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..layers import deserialize
+        from ..saving.serialization import deserialize_keras_object  # honours build configs
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config["layers"]:
-            model.add(deserialize(entry, custom_objects=custom_objects), rebuild=False)
+            model.add(deserialize_keras_object(entry, custom_objects), rebuild=False)
         if model._input_layer() is None and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         else:

@@ -1,4 +1,6 @@
 """compile / fit / evaluate / predict and the batch methods, shared by every Model."""
+import inspect
+import warnings
 
 import numpy as np
 
@@ -8,8 +10,11 @@ from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
+from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
-from ..layers.layer import activity_penalties, added_losses, weight_penalties
+from ..layers.layer import activity_penalties, added_losses, user_defines, weight_penalties
+from ..tree import flatten
+from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ..variables import structure_version
 from . import data as D
 from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
@@ -73,28 +78,99 @@ class Trainer:
 
     @property
     def metrics(self):
-        if not getattr(self, "compiled", False):
-            return []
-        return [self._loss_tracker] + self._compile_metrics.metric_objects + \
-            self._loss_trackers()
+        """The compiled metrics (loss tracker first), then the Metric objects set as
+        attributes of the model (a custom ``train_step`` updates those itself)."""
+        compiled = [] if not getattr(self, "compiled", False) else \
+            [self._loss_tracker] + self._compile_metrics.metric_objects + self._loss_trackers()
+        return compiled + self._attribute_metrics(compiled)
+
+    def _attribute_metrics(self, compiled):
+        from ..metrics.metric import Metric
+        known = {id(m) for m in compiled}
+        found = []
+        for value in vars(self).values():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
+        return list({id(m): m for m in found}.values())
+
+    def get_metrics_result(self):
+        """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs)."""
+        self._assert_compiled()
+        return self._logs()
 
     def _loss_trackers(self):
         """The per-output loss means (several outputs with a loss only)."""
         return [] if self._compile_loss is None else self._compile_loss.metrics
 
-    # ---- one step ---------------------------------------------------------------------------
+    # ---- one step: Keras's overridable hooks ------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss of ``y_pred`` against ``y`` plus every regularization penalty."""
-        if self._compile_loss is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        names = self._compiled_outputs
-        loss = self._compile_loss(as_outputs(y, names), as_outputs(y_pred, names),
-                                  as_outputs(sample_weight, names))
+        """The compiled loss of ``y_pred`` against ``y`` (when ``compile`` got a loss), plus
+        the losses the layers added (``add_loss``) and every regularization penalty.
+
+        Override it (with or without ``training``) to compute the loss another way; the
+        built-in steps call it with ``training`` only when the override accepts it.
+        """
         plan = self._training_plan()
-        for penalty in added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
-                weight_penalties(plan.regularized):
-            loss = P.add(loss, penalty)
+        terms = added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
+            weight_penalties(plan.regularized)
+        if self._compile_loss is not None:
+            names = self._compiled_outputs
+            terms.insert(0, self._compile_loss(as_outputs(y, names), as_outputs(y_pred, names),
+                                               as_outputs(sample_weight, names)))
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, "
+                             "or add losses in the model's layers with `add_loss`.")
+        loss = terms[0]
+        for term in terms[1:]:
+            loss = P.add(loss, term)
         return loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics for one batch and return :meth:`get_metrics_result`."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def train_step(self, data):
+        """One batch of ``fit``: ``data`` is ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``
+        (see ``keras.utils.unpack_x_y_sample_weight``). Returns the logs ``{name: value}``.
+
+        Override it for a custom training step: compute the loss from a forward pass, take
+        its gradients with ``minikeras.autodiff.grad(loss, self.trainable_variables)`` and
+        hand them to ``self.optimizer.apply(grads, self.trainable_variables)``.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_batch(x, y, sample_weight)
+        return self.get_metrics_result()
+
+    def test_step(self, data):
+        """One batch of ``evaluate`` (``data`` as in :meth:`train_step`); returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_batch(x, y, sample_weight)
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        """One batch of ``predict``: the model's outputs for ``x`` (``data`` is ``(x,)``)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated in Keras 3: :meth:`compute_loss` (which this calls)."""
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight, training)`.",
+                      stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    @property
+    def compiled_metrics(self):
+        """Deprecated in Keras 3: ``compiled_metrics.update_state(y, y_pred, sample_weight)``
+        updates the compiled metrics (use ``self.metrics`` or :meth:`compute_metrics`)."""
+        return _CompiledMetricsView(self)
+
+    def _loss_for_step(self, x, y, y_pred, sample_weight, training):
+        """``compute_loss``, given ``training`` only when an override's signature has it."""
+        if _takes_training(type(self).compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _training_plan(self):
         """Trainable variables, the regularized ones, and the layers with activity
@@ -109,35 +185,58 @@ class Trainer:
                                layers)
         return self._plan
 
-    def train_step(self, x, y, sample_weight=None):
-        """One batch: forward, loss, metrics, backward into the optimizer's gradient buffer,
-        update."""
+    def _train_batch(self, x, y, sample_weight):
+        """The built-in training step: forward, loss, metrics, backward into the optimizer's
+        gradient buffer, update."""
         y_pred = self(x, training=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        loss = self._loss_for_step(x, y, y_pred, sample_weight, True)
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
-        self._update_metrics(y, y_pred, loss, sample_weight)
+        self._update_metrics(x, y, y_pred, loss, sample_weight)
         variables = self._training_plan().variables
         grads = grad(self.optimizer.scale_loss(loss), variables,
                      out=self.optimizer.gradient_buffers(variables))
         self.optimizer.apply(grads, variables)
 
-    def test_step(self, x, y, sample_weight=None):
+    def _test_batch(self, x, y, sample_weight):
         with no_grad():
             y_pred = self(x, training=False)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-            self._update_metrics(y, y_pred, loss, sample_weight)
+            loss = self._loss_for_step(x, y, y_pred, sample_weight, False)
+            self._update_metrics(x, y, y_pred, loss, sample_weight)
 
-    def _update_metrics(self, y, y_pred, loss, sample_weight):
-        names = self._compiled_outputs
-        y_pred = [t.data for t in as_outputs(y_pred, names)]
-        batch_size = len(y_pred[0])
+    def _update_metrics(self, x, y, y_pred, loss, sample_weight):
+        batch_size = len(flatten(y_pred)[0])
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
-        self._compile_loss.update_trackers(batch_size)
-        self._compile_metrics.update_state(as_outputs(y, names), y_pred,
-                                           as_outputs(sample_weight, names))
+        if self._compile_loss is not None:
+            self._compile_loss.update_trackers(batch_size)
+        if user_defines(type(self), "compute_metrics"):
+            self.compute_metrics(x, y, y_pred, sample_weight)
+        else:
+            self._update_compiled_metrics(y, y_pred, sample_weight)
+
+    def _update_compiled_metrics(self, y, y_pred, sample_weight):
+        if y is None:  # trained on added losses only: no targets to compare with
+            return
+        names = self._compiled_outputs
+        self._compile_metrics.update_state(
+            as_outputs(y, names), [t.data for t in as_outputs(y_pred, names)],
+            as_outputs(sample_weight, names))
+
+    def _run_step(self, kind, x, y, sample_weight):
+        """One batch of ``fit`` (kind "train") or ``evaluate`` ("test"): the built-in step,
+        or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
+        are then the logs. Returns those logs, or None for the built-in step."""
+        if user_defines(type(self), f"{kind}_step"):
+            data = (x,) if y is None else pack_x_y_sample_weight(x, y, sample_weight)
+            return _as_logs(getattr(self, f"{kind}_step")(data), kind)
+        if kind == "train":
+            self._train_batch(x, y, sample_weight)
+        else:
+            self._test_batch(x, y, sample_weight)
+        return None
 
     def reset_metrics(self):
+        """Reset every metric in :attr:`metrics` (``fit`` does at each epoch's start)."""
         for metric in self.metrics:
             metric.reset_state()
 
@@ -149,6 +248,8 @@ class Trainer:
         logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
                 self._loss_trackers()}
         logs.update(self._compile_metrics.result())
+        logs.update((m.name, _as_number(m.result()))
+                    for m in self._attribute_metrics([self._loss_tracker]))
         return dict(sorted(logs.items()))
 
     def _ordered(self, logs):
@@ -210,7 +311,7 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                step = -1
+                step, step_logs = -1, None
                 for step, (xb, yb, swb) in enumerate(source.epoch()):
                     cbs.on_train_batch_begin(step)
                     if source.needs_checks:
@@ -221,15 +322,16 @@ class Trainer:
                                                  "at the same time (the batches hold sample "
                                                  "weights).")
                             swb = self._class_weights(yb, class_weight)
-                    self.train_step(*group.shard((xb, yb, swb)))
-                    cbs.on_train_batch_end(step, self._logs(group) if batch_logs else {})
+                    step_logs = self._run_step("train", *group.shard((xb, yb, swb)))
+                    cbs.on_train_batch_end(step, step_logs if step_logs is not None else
+                                           self._logs(group) if batch_logs else {})
                     if self.stop_training:
                         break
                 if source.ran_out:
                     self.stop_training = True
                     if step < 0:  # nothing left for this epoch: History ends at the last one
                         break
-                logs = self._logs(group)
+                logs = dict(step_logs) if step_logs is not None else self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                              batch_size=validation_batch_size or batch_size,
@@ -271,13 +373,15 @@ class Trainer:
             params={"verbose": verbose, "epochs": 1, "steps": source.num_batches})
         self.reset_metrics()
         cbs.on_test_begin()
+        step_logs = None
         for step, (xb, yb, swb) in enumerate(source.epoch()):
             cbs.on_test_batch_begin(step)
             if source.needs_checks:
                 xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
-            self.test_step(*group.shard((xb, yb, swb)))
-            cbs.on_test_batch_end(step, self._logs(group))
-        logs = self._logs(group)
+            step_logs = self._run_step("test", *group.shard((xb, yb, swb)))
+            cbs.on_test_batch_end(step, step_logs if step_logs is not None else
+                                  self._logs(group))
+        logs = dict(step_logs) if step_logs is not None else self._logs(group)
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
@@ -298,6 +402,7 @@ class Trainer:
                            model=self, params={"verbose": verbose, "epochs": 1,
                                                "steps": source.num_batches})
         outputs = []
+        custom_predict = user_defines(type(self), "predict_step")
         cbs.on_predict_begin()
         with no_grad():
             for step, (xb, _, _) in enumerate(source.epoch()):
@@ -305,7 +410,9 @@ class Trainer:
                 if source.needs_checks:
                     xb = _checked_inputs(xb)
                 (shard,) = group.shard((xb,))
-                outputs.append(group.gather(D.outputs_to_numpy(self(shard, training=False))))
+                out = self.predict_step((shard,)) if custom_predict else self(
+                    shard, training=False)
+                outputs.append(group.gather(D.outputs_to_numpy(out)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         if not outputs:
@@ -324,15 +431,13 @@ class Trainer:
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
         self.reset_metrics()
-        self.train_step(x, y, sample_weight)
-        return self._batch_result(return_dict)
+        return self._batch_result(self._run_step("train", x, y, sample_weight), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
         self.reset_metrics()
-        self.test_step(x, y, sample_weight)
-        return self._batch_result(return_dict)
+        return self._batch_result(self._run_step("test", x, y, sample_weight), return_dict)
 
     def predict_on_batch(self, x):
         self._check_can_run()
@@ -340,8 +445,8 @@ class Trainer:
         with no_grad():
             return D.outputs_to_numpy(self(x, training=False))
 
-    def _batch_result(self, return_dict):
-        logs = self._logs()
+    def _batch_result(self, step_logs, return_dict):
+        logs = step_logs if step_logs is not None else self._logs()
         return logs if return_dict else self._ordered(logs)
 
     def _class_weights(self, y, class_weight):
@@ -356,9 +461,17 @@ class Trainer:
     def _checked_data(self, x, y, sample_weight, training):
         if x is None:
             raise ValueError("Expected input data `x`. Received: x=None")
-        if y is None:
+        if y is None and self._compile_loss is not None:
             raise ValueError("Expected target data `y` (this model has a compiled loss). "
                              "Received: y=None")
+        if y is None:  # trained on the losses its layers add (the endpoint-layer pattern)
+            x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
+            if training:
+                for key, array in (x.items() if isinstance(x, dict) else enumerate(x)
+                                   if isinstance(x, list) else [(None, x)]):
+                    D.check_finite(array, "x" if key is None else f"x[{key!r}]")
+            self._check_can_run()
+            return x, None, D.check_array(sample_weight, "sample_weight")
         if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
                 D.is_structure(sample_weight):
             return self._checked_structures(x, y, sample_weight, training)
@@ -448,3 +561,43 @@ def _reject_kwargs(kwargs, method, removed):
         raise TypeError(f"{method}() got unexpected keyword arguments: {sorted(kwargs)}")
 
 
+class _CompiledMetricsView:
+    """What Keras 3 still offers as ``model.compiled_metrics`` (deprecated)."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.: "
+                      "`for metric in self.metrics: metric.update_state(y, y_pred)`.",
+                      stacklevel=2)
+        self._model._update_compiled_metrics(y, y_pred, sample_weight)
+
+
+_TAKES_TRAINING = {}
+
+
+def _takes_training(method):
+    """Whether ``method``'s signature has a ``training`` parameter (cached per function)."""
+    if method not in _TAKES_TRAINING:
+        _TAKES_TRAINING[method] = "training" in inspect.signature(method).parameters
+    return _TAKES_TRAINING[method]
+
+
+def _as_number(value):
+    return float(np.asarray(value.data if isinstance(value, Tensor) else value))
+
+
+def _as_logs(logs, kind):
+    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened)."""
+    if not isinstance(logs, dict):
+        raise TypeError(f"`{kind}_step(data)` must return a dict of logs ({{name: value}}), "
+                        f"e.g. `{{m.name: m.result() for m in self.metrics}}`. Received: "
+                        f"{type(logs).__name__}")
+    flat = {}
+    for name, value in logs.items():
+        if isinstance(value, dict):
+            flat.update((k, _as_number(v)) for k, v in value.items())
+        else:
+            flat[name] = _as_number(value)
+    return flat

@@ -17,3 +17,18 @@ from .nn import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from . import image  # noqa: F401,E402  (keras.ops.image)
+
+
+def _wrap_public_ops():
+    """Every public op accepts KerasTensors too (see ``ops/dispatch.py``)."""
+    from .dispatch import symbolic_aware
+    namespace, wrapped = globals(), {}  # an alias (ops.swish is ops.silu) stays one function
+    for name, value in list(namespace.items()):
+        if (not name.startswith("_") and callable(value) and not isinstance(value, type)
+                and getattr(value, "__module__", "").startswith("minikeras.")):
+            if id(value) not in wrapped:
+                wrapped[id(value)] = symbolic_aware(name, value)
+            namespace[name] = wrapped[id(value)]
+
+
+_wrap_public_ops()

@@ -1,4 +1,5 @@
-"""The ``.keras`` format: a zip of ``metadata.json``, ``config.json`` and ``model.weights.h5``.
+"""The ``.keras`` format: a zip of ``metadata.json``, ``config.json``, ``model.weights.h5``
+and an ``assets/`` folder (files written by objects' ``save_assets``).
 
 The entries are stored uncompressed, in that order, as Keras 3 writes them. The
 weights file inside has exactly the ``.weights.h5`` layout (model, layers, optimizer).
@@ -14,13 +15,14 @@ import zipfile
 
 from .files import atomic_write, check_exists, json_default
 from .legacy_h5 import KERAS_VERSION, minikeras_version
-from .serialization import model_from_config, serialize_model
 from .object_tree import object_entries
+from .serialization import model_from_config, serialize_model
 from .weights_h5 import H5Store, UnreadableFileError, load_from_store, open_h5, save_weights_to_h5
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
+ASSETS = "assets"
 
 
 def _payload(model):
@@ -33,11 +35,68 @@ def _payload(model):
     return metadata.encode(), config.encode(), weights.getvalue()
 
 
+# ---- assets: files objects write with save_assets(dir_path), read with load_assets(dir_path) --
+def _saved_assets(model):
+    """[(archive name, bytes)] of what each object's ``save_assets(dir_path)`` writes, stored
+    under ``assets/<object path>/`` as Keras does."""
+    found = []
+    for entry in object_entries(model, include_optimizer=False):
+        saver = getattr(entry.owner, "save_assets", None)
+        if not callable(saver):
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            saver(folder)
+            for root, _, files in os.walk(folder):
+                for filename in sorted(files):
+                    full = os.path.join(root, filename)
+                    inner = os.path.relpath(full, folder).replace(os.sep, "/")
+                    with open(full, "rb") as f:
+                        found.append((f"{ASSETS}/{entry.path}/{inner}", f.read()))
+    return found
+
+
+def _load_assets(archive, model):
+    """Hand each object with ``load_assets`` a temporary folder holding its files from the
+    archive. Files are only copied out, never opened or run here; a name that would leave
+    the folder (``..``, absolute paths) is refused."""
+    names = [n for n in archive.names() if n.startswith(ASSETS + "/")] if not archive.folder \
+        else _folder_names(archive.filepath, ASSETS)
+    for entry in object_entries(model, include_optimizer=False):
+        loader = getattr(entry.owner, "load_assets", None)
+        if not callable(loader):
+            continue
+        prefix = f"{ASSETS}/{entry.path}/"
+        with tempfile.TemporaryDirectory() as folder:
+            for name in names:
+                if not name.startswith(prefix) or name.endswith("/"):
+                    continue
+                parts = name[len(prefix):].split("/")
+                if any(part in ("", "..", ".") for part in parts) or os.path.isabs(name):
+                    raise UnreadableFileError(f"{archive.filepath}: asset '{name}' has a path "
+                                              "that leaves its folder; refusing to load it.")
+                target = os.path.join(folder, *parts)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(archive.read_member(name))
+            loader(folder)
+
+
+def _folder_names(root, top):
+    """Archive-style names (``assets/a/b.txt``) of the files under ``root/top``."""
+    found = []
+    for current, _, files in os.walk(os.path.join(root, top)):
+        for filename in files:
+            rel = os.path.relpath(os.path.join(current, filename), root)
+            found.append(rel.replace(os.sep, "/"))
+    return found
+
+
 def save_keras_file(model, filepath, zipped=True):
     """Write ``model`` to ``filepath`` (a ``.keras`` zip, or a folder when not ``zipped``)."""
     metadata, config, weights = _payload(model)
+    assets = _saved_assets(model)
     if not zipped:
-        _save_folder(filepath, metadata, config, weights)
+        _save_folder(filepath, metadata, config, weights, assets)
         return
     with atomic_write(filepath) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -46,15 +105,18 @@ def save_keras_file(model, filepath, zipped=True):
             with archive.open(CONFIG, "w") as f:
                 f.write(config)
             archive.writestr(WEIGHTS, weights)
+            for name, data in assets:
+                archive.writestr(name, data)
 
 
-def _save_folder(path, metadata, config, weights):
-    """Write the three files into a new folder, then swap it in for any old one."""
+def _save_folder(path, metadata, config, weights, assets):
+    """Write the files into a new folder, then swap it in for any old one."""
     path = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(path)
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
     try:
-        for name, data in ((METADATA, metadata), (CONFIG, config), (WEIGHTS, weights)):
+        for name, data in [(METADATA, metadata), (CONFIG, config), (WEIGHTS, weights)] + assets:
+            os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
             with open(os.path.join(tmp, name), "wb") as f:
                 f.write(data)
         old = None
@@ -102,15 +164,12 @@ class _Archive:
             raise UnreadableFileError(f"Cannot read {name} from {self.filepath}: {error}") \
                 from None
 
-    def read_asset(self, name):
-        """The bytes of ``name`` (a path inside the archive, e.g. under ``assets/``), or None."""
+    def read_member(self, name):
+        """The bytes of ``name``, a path inside the archive (``assets/...``)."""
         if self.folder:
-            path = os.path.join(self.filepath, *name.split("/"))
-            if not os.path.isfile(path):
-                return None
-            with open(path, "rb") as f:
+            with open(os.path.join(self.filepath, *name.split("/")), "rb") as f:
                 return f.read()
-        return self.zip.read(name) if name in self.zip.namelist() else None
+        return self.read(name)
 
     def close(self):
         if not self.folder:
@@ -158,20 +217,10 @@ def load_keras_file(filepath, custom_objects=None, compile=True):
             config["compile_config"] = None
         model = model_from_config(config, custom_objects, compile=compile)
         archive.load_weights_into(model)
-        load_assets(archive, model)
+        _load_assets(archive, model)
     return model
 
 
 def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
     with _Archive(filepath) as archive:
         archive.load_weights_into(model, skip_mismatch=skip_mismatch)
-
-
-def load_assets(archive, model):
-    """Give layers that keep data as files (Keras writes an adapted lookup vocabulary to
-    ``assets/<layer path>/vocabulary.txt``) a reader for their folder of the archive."""
-    for entry in object_entries(model, include_optimizer=False):
-        loader = getattr(entry.owner, "load_assets", None)
-        if callable(loader):
-            loader(lambda filename, path=entry.path: archive.read_asset(
-                f"assets/{path}/{filename}"))

@@ -12,7 +12,9 @@ the object's own trainable variables, then its own non-trainable ones.
 The legacy ``.h5`` layout stores one group per layer of ``model.layers`` instead, with
 the weights named by their Keras variable paths (``seq/dense/kernel``).
 """
-from ..layers.layer import is_saved_child
+import numpy as np
+
+from ..layers.layer import is_saved_child, user_defines
 from ..naming import to_snake_case
 
 
@@ -30,12 +32,33 @@ class Entry:
         return f"{self.path}/vars" if self.path else "vars"
 
     @property
+    def custom_loader(self):
+        """The owner's own ``load_own_variables`` when a user class overrides Keras's default
+        (the file's arrays are then handed to it by key), else None."""
+        return _user_hook(self.owner, "load_own_variables")
+
+    def saved_arrays(self):
+        """[(key, array)] this entry writes: ``"0"``, ``"1"``, ... for its variables, or what
+        a user class's ``save_own_variables(store)`` puts in the store."""
+        hook = _user_hook(self.owner, "save_own_variables")
+        if hook is None:
+            return [(str(i), v.numpy()) for i, v in enumerate(self.variables)]
+        store = {}
+        hook(store)
+        return [(str(key), np.asarray(value)) for key, value in store.items()]
+
+    @property
     def is_optimizer(self):
         from ..optimizers.optimizer import Optimizer
         return isinstance(self.owner, Optimizer)
 
     def __repr__(self):
         return f"<Entry /{self.group} name={self.name!r} {len(self.variables)} variables>"
+
+
+def _user_hook(owner, method):
+    """``owner.<method>`` when a class outside minikeras defines it, else None."""
+    return getattr(owner, method) if user_defines(type(owner), method) else None
 
 
 def object_entries(model, include_optimizer=True):
@@ -47,8 +70,8 @@ def object_entries(model, include_optimizer=True):
 
 def own_variables(layer):
     """A layer's own variables (not its sublayers'): trainable ones first, as Keras saves them."""
-    own = list(getattr(layer, "_own_weights", ()))
-    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+    in_order = getattr(layer, "_own_variables_in_file_order", None)
+    return in_order() if in_order is not None else []
 
 
 def _walk(obj, path, entries, visited, include_optimizer):

@@ -11,6 +11,7 @@ import inspect
 
 import numpy as np
 
+from ..layers.op_call import is_op_entry
 from ..registry import (CUSTOM_OBJECTS, CustomObjectScope, get_registered_name,
                         get_registered_object)
 
@@ -141,6 +142,8 @@ def check_config(config, custom_objects=None):
             return
         if class_name == "__lambda__":
             raise ValueError(LAMBDA_MESSAGE)
+        if is_op_entry(config):  # a keras.ops call inside a functional model
+            return
         locate(config, custom_objects)
         check_config(config["config"], custom_objects)
         return

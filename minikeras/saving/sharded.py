@@ -11,7 +11,6 @@ import json
 import os
 import warnings
 
-import numpy as np
 
 from .files import atomic_write, check_exists
 from .object_tree import object_entries
@@ -40,8 +39,7 @@ def save_sharded(model, filepath, max_shard_size):
             shards.append(current)
         group = [entry.group, entry.name, []]
         current.append(group)
-        for i, variable in enumerate(entry.variables):
-            value = variable.numpy()
+        for i, value in entry.saved_arrays():
             if value.nbytes > limit:
                 raise ValueError(
                     f"The size of {i} is {_kb(value.nbytes)} which exceeds the maximum shard "
@@ -52,7 +50,7 @@ def save_sharded(model, filepath, max_shard_size):
                 shards.append(current)
                 group = [entry.group, None, []]
                 current.append(group)
-            group[2].append((str(i), value))
+            group[2].append((i, value))
             size += value.nbytes
             total += value.nbytes
             name = f"{base}_{len(shards) - 1:05d}.weights.h5"
@@ -97,12 +95,13 @@ class ShardedStore:
         return self._files[name]
 
     def arrays(self, path):
+        return list(self.named_arrays(path).values())
+
+    def named_arrays(self, path):
         merged = {}
         for name in self.weight_map.get("/" + path, ()):
-            group = self._store(name)._group(path)
-            if group is not None:
-                merged.update((key, group[key]) for key in group.keys())
-        return [np.asarray(merged[k]) for k in sorted(merged, key=numeric_key)]
+            merged.update(self._store(name).named_arrays(path))
+        return {k: merged[k] for k in sorted(merged, key=numeric_key)}
 
     def groups_with_data(self):
         return [key.lstrip("/") for key, files in self.weight_map.items() if files]

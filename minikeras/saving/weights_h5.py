@@ -45,8 +45,8 @@ def write_entries(h5file, entries):
     for entry in entries:
         group = h5file.require_group(entry.group)
         group.attrs["name"] = str(entry.name)
-        for i, variable in enumerate(entry.variables):
-            group.create_dataset(str(i), data=variable.numpy())
+        for key, array in entry.saved_arrays():
+            group.create_dataset(key, data=array)
 
 
 def save_weights_to_h5(model, target):
@@ -74,10 +74,14 @@ class H5Store:
 
     def arrays(self, path):
         """The datasets of group ``path`` in numeric order ("0", "1", ..., "10"), or []."""
+        return list(self.named_arrays(path).values())
+
+    def named_arrays(self, path):
+        """``{key: array}`` of group ``path`` in numeric key order, or {}."""
         group = self._group(path)
         if group is None:
-            return []
-        return [np.asarray(group[key]) for key in sorted(group.keys(), key=numeric_key)]
+            return {}
+        return {key: np.asarray(group[key]) for key in sorted(group.keys(), key=numeric_key)}
 
     def groups_with_data(self):
         """Paths of every ``.../vars`` group holding at least one dataset."""
@@ -106,8 +110,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     """
     entries = object_entries(model)
     plan = LoadPlan(source, model.name)
+    custom = [entry for entry in entries if entry.custom_loader is not None]
     for entry in entries:
-        if entry.is_optimizer:
+        if entry.is_optimizer or entry.custom_loader is not None:
             continue
         label = f"{entry.name} [/{entry.path}]" if entry.path else f"{entry.name} [/]"
         plan.add_group(label, entry.variables, store.arrays(entry.group))
@@ -117,6 +122,8 @@ def load_from_store(model, store, source, skip_mismatch=False):
     plan.finish(skip_mismatch)
     for variable, array in optimizer_pairs:
         variable.assign(array.astype(variable.dtype, copy=False))
+    for entry in custom:  # user classes' load_own_variables(store) read their own keys
+        entry.custom_loader(store.named_arrays(entry.group))
     known = {entry.group for entry in entries} | {"optimizer/vars"}
     extra = [p for p in store.groups_with_data() if p not in known]
     if extra:

@@ -78,7 +78,9 @@ def test_pad_sequences_docstring_examples():
 
 
 def test_pack_and_unpack_x_y_sample_weight():
-    assert keras.utils.pack_x_y_sample_weight(1) == (1,)
+    # Keras 3's docstring: a lone x is returned as it is (a tuple x is wrapped)
+    assert keras.utils.pack_x_y_sample_weight(1) == 1
+    assert keras.utils.pack_x_y_sample_weight((1, 2)) == ((1, 2),)
     assert keras.utils.pack_x_y_sample_weight(1, 2) == (1, 2)
     assert keras.utils.unpack_x_y_sample_weight((1, 2)) == (1, 2, None)
     assert keras.utils.unpack_x_y_sample_weight(5) == (5, None, None)

@@ -150,13 +150,15 @@ class IndexLookup(PreprocessingLayer):
         with open(path, encoding="utf-8") as f:
             return self._read_lines(f.read())
 
-    def load_assets(self, read):
+    def load_assets(self, dir_path):
         """Take the vocabulary from a Keras ``.keras`` file's ``vocabulary.txt`` (Keras keeps
         an adapted vocabulary there, one token per line, special tokens first) when the
-        config did not carry one. ``read(filename)`` gives the file's bytes or None."""
-        data = None if self._tokens is not None else read("vocabulary.txt")
-        if data is None:
+        config did not carry one. ``dir_path`` is the folder holding this layer's assets."""
+        path = os.path.join(dir_path, "vocabulary.txt")
+        if self._tokens is not None or not os.path.isfile(path):
             return
+        with open(path, "rb") as f:
+            data = f.read()
         if self.output_mode == "tf_idf":
             raise ValueError(
                 f"Layer '{self.name}': loading a tf_idf lookup adapted in Keras (vocabulary in "

@@ -173,9 +173,9 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
-    def load_assets(self, read):
+    def load_assets(self, dir_path):
         """A Keras ``.keras`` file's ``vocabulary.txt`` (see StringLookup.load_assets)."""
-        self._lookup_layer.load_assets(read)
+        self._lookup_layer.load_assets(dir_path)
 
     # ---- call ------------------------------------------------------------------------------
     def call(self, inputs):

@@ -1,0 +1,110 @@
+"""A ``keras.ops`` call (or an operator such as ``x + y``, ``x[:, 0]``) on KerasTensors,
+recorded as a node of the functional graph.
+
+Keras 3 records such calls as operations of the model; here each becomes an ``OpCall``
+layer that holds the op's *name* (never code). A functional config writes it as Keras
+does (``{"module": "keras.src.ops", "class_name": "Concatenate", "config": {"name": ...}}``,
+the arguments in its node), and loading looks the name up among the public ``keras.ops``
+functions only. It is not a registered layer: it exists only inside functional graphs.
+"""
+import operator
+
+from .. import ops
+from ..autodiff import no_grad
+from ..naming import auto_name, to_snake_case
+from ..ops.dispatch import register_symbolic
+from .layer import Layer
+from .symbolic import KerasTensor, has_symbolic
+
+_OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
+OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
+
+
+def _op_function(name):
+    if name in _OPERATORS:
+        return _OPERATORS[name]
+    fn = getattr(ops, name, None) if not name.startswith("_") else None
+    if not callable(fn) or isinstance(fn, type):
+        raise ValueError(f"OpCall: unknown op '{name}'. Expected the name of a public "
+                         "`keras.ops` function (e.g. 'add', 'concatenate') or 'get_item'.")
+    return fn
+
+
+def is_op_entry(entry):
+    """Whether a functional config entry describes a ``keras.ops`` call (Keras 3's layout);
+    raises ValueError when it names no known op."""
+    if not str(entry.get("module") or "").startswith(OPS_MODULE):
+        return False
+    _op_function(to_snake_case(str(entry.get("class_name"))))
+    return True
+
+
+class OpCall(Layer):
+    """One call of the ``keras.ops`` function ``op`` inside a functional model.
+
+    Args:
+        op: the op's name in ``keras.ops`` (``"add"``, ``"concatenate"``, ...), or
+            ``"get_item"`` for indexing (``x[:, 0]``).
+        fixed: keyword arguments of every call (a Keras-written op's own config, such as
+            ``{"axis": 1}`` of a concatenation).
+    """
+
+    def __init__(self, op, fixed=None, name=None):
+        super().__init__(name=name)
+        self._fn = _op_function(op)
+        self.op, self.fixed = op, dict(fixed or {})
+
+    @classmethod
+    def from_keras_entry(cls, entry):
+        """The op node of a Keras 3 functional config entry (``class_name`` ``"Concatenate"``
+        becomes ``keras.ops.concatenate``, its config's other keys fixed arguments)."""
+        config = dict(entry.get("config") or {})
+        name = config.pop("name", None)
+        return cls(to_snake_case(entry["class_name"]), fixed=config, name=name)
+
+    def keras_entry(self):
+        """How a functional config writes this op (Keras 3's layout)."""
+        class_name = "".join(part.capitalize() for part in self.op.split("_"))
+        return {"module": OPS_MODULE, "class_name": class_name,
+                "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
+
+    def call(self, *args, **kwargs):
+        if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
+            args = (args[0], tuple(args[1]))
+        return self._fn(*args, **self.fixed, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """The shape of the op's result for one argument of ``input_shape`` (found by running
+        the op on zeros; the batch axis may be unknown, no other axis may)."""
+        shapes = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else [
+            tuple(input_shape)]
+        if any(d is None for shape in shapes for d in shape[1:]):
+            raise NotImplementedError(
+                f"OpCall '{self.name}' ({self.op}): the output shape cannot be inferred for "
+                f"input shapes with unknown axes {input_shape}.")
+        zeros = [ops.zeros((1 if s[0] is None else s[0],) + s[1:], self.dtype) for s in shapes]
+        with no_grad():
+            out = self.call(zeros if _is_shape_list(input_shape) else zeros[0])
+        shape = tuple(out.shape)
+        if shape and shapes[0][0] is None:
+            shape = (None,) + shape[1:]
+        return shape
+
+    def get_config(self):
+        return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}
+
+
+def _is_shape_list(value):
+    return isinstance(value, (list, tuple)) and bool(value) and isinstance(value[0], (list, tuple))
+
+
+def _symbolic_op(name, args, kwargs):
+    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments. Plain
+    keyword arguments (``axis=1``) become the op's own config, as Keras's op classes take
+    them in their constructor; tensors stay arguments of the node."""
+    plain = {k: v for k, v in kwargs.items() if not has_symbolic(v)}
+    tensors = {k: v for k, v in kwargs.items() if k not in plain}
+    return OpCall(name, fixed=plain, name=auto_name(name))(*args, **tensors)
+
+
+register_symbolic(KerasTensor, _symbolic_op)

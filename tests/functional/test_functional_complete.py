@@ -1,0 +1,196 @@
+"""Functional models as Keras's functional-API guide uses them: functional subclasses,
+feature extraction from intermediate tensors (of functional and Sequential models),
+from_config, nested models trained and saved, the last smaller batch, and keras.ops calls
+on KerasTensors becoming nodes. Expected numbers are worked out by hand in the comments.
+"""
+import json
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers, ops
+
+
+def fixed_dense(units, value, name=None):
+    """A Dense whose kernel is all ``value`` and bias 0, once built."""
+    return layers.Dense(units, kernel_initializer=keras.initializers.Constant(value),
+                        name=name)
+
+
+class TwoDense(keras.Model):
+    """A functional subclass: it passes inputs / outputs to Model.__init__."""
+
+    def __init__(self, units=2, **kwargs):
+        inputs = keras.Input((3,))
+        hidden = fixed_dense(units, 1.0)(inputs)
+        super().__init__(inputs=inputs, outputs=fixed_dense(1, 0.5)(hidden), **kwargs)
+        self.units = units
+
+
+def test_functional_subclass_calls_trains_and_round_trips_its_config():
+    model = TwoDense(units=2)
+    assert isinstance(model, keras.Model) and len(model.layers) == 3
+    # hidden = [1+2+3]*2 = [6, 6]; output = 0.5 * 12 = 6
+    np.testing.assert_allclose(model(np.array([[1.0, 2.0, 3.0]])).numpy(), [[6.0]])
+    config = model.get_config()
+    assert config["units"] == 2
+    again = TwoDense.from_config(config)
+    assert isinstance(again, TwoDense) and again.units == 2
+    model.compile("sgd", "mse")
+    history = model.fit(np.ones((4, 3)), np.zeros((4, 1)), epochs=2, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+
+
+def test_functional_subclass_with_a_call_without_inputs_is_refused():
+    class Broken(keras.Model):
+        def __init__(self):
+            inputs = keras.Input((2,))
+            super().__init__(inputs=inputs, outputs=layers.Dense(1)(inputs))
+
+        def call(self):
+            return None
+
+    with pytest.raises(TypeError, match=r"must take the inputs as its first argument.*call\(self\)"):
+        Broken()
+
+
+def _block_model():
+    inputs = keras.Input((2,), name="x")
+    x = fixed_dense(2, 1.0, name="block1")(inputs)
+    x = fixed_dense(2, 2.0, name="block2")(x)
+    return keras.Model(inputs, fixed_dense(1, 1.0, name="block3")(x))
+
+
+def test_feature_extraction_from_intermediate_outputs_and_inputs():
+    base = _block_model()
+    x = np.array([[1.0, 2.0]], "float32")
+    # block1: [3, 3]; block2: 2 * 6 = [12, 12]; block3: 24
+    np.testing.assert_allclose(base(x).numpy(), [[24.0]])
+    features = keras.Model(base.input, base.get_layer("block2").output)
+    np.testing.assert_allclose(features(x).numpy(), [[12.0, 12.0]])
+    # a model starting at block1's output: [1, 1] -> block2 [4, 4] -> block3 8
+    head = keras.Model(base.get_layer("block1").output, base.output)
+    assert [type(layer).__name__ for layer in head.layers] == ["InputLayer", "Dense", "Dense"]
+    np.testing.assert_allclose(head(np.ones((1, 2))).numpy(), [[8.0]])
+    rebuilt = keras.Model.from_config(json.loads(json.dumps(head.get_config())))
+    assert [layer.name for layer in rebuilt.layers][1:] == ["block2", "block3"]
+
+
+def test_feature_extraction_from_a_sequential_model():
+    seq = keras.Sequential([keras.Input((2,)), fixed_dense(3, 1.0), fixed_dense(1, 1.0)])
+    features = keras.Model(seq.inputs, seq.layers[-2].output)
+    # [1, 2] -> 3 in each of 3 units
+    np.testing.assert_allclose(features(np.array([[1.0, 2.0]])).numpy(), [[3.0, 3.0, 3.0]])
+    assert features.layers[1] is seq.layers[0]  # the same layer: weights are shared
+
+
+def test_model_and_sequential_from_config_rebuild_the_same_function():
+    base = _block_model()
+    rebuilt = keras.Model.from_config(base.get_config())
+    rebuilt.set_weights(base.get_weights())
+    x = np.array([[1.0, -1.0], [2.0, 0.5]], "float32")
+    np.testing.assert_allclose(rebuilt(x).numpy(), base(x).numpy())
+    seq = keras.Sequential([keras.Input((2,)), layers.Dense(3), layers.Dense(1)])
+    seq2 = keras.Sequential.from_config(seq.get_config())
+    seq2.set_weights(seq.get_weights())
+    np.testing.assert_allclose(seq2(x).numpy(), seq(x).numpy())
+
+
+def test_from_config_with_custom_objects_and_unknown_class():
+    class Scale(layers.Layer):
+        def call(self, inputs):
+            return inputs * 3.0
+
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, Scale()(inputs))
+    config = model.get_config()
+    rebuilt = keras.Model.from_config(config, custom_objects={"Scale": Scale})
+    np.testing.assert_allclose(rebuilt(np.array([[2.0]])).numpy(), [[6.0]])
+    with pytest.raises(TypeError, match="Could not locate class 'Scale'"):
+        keras.Model.from_config(config)
+
+
+def test_nested_models_train_end_to_end_and_save(tmp_path):
+    inner_in = keras.Input((3,))
+    inner = keras.Model(inner_in, layers.Dense(4, activation="relu")(inner_in), name="inner")
+    outer_in = keras.Input((3,))
+    outer = keras.Model(outer_in, layers.Dense(1)(inner(outer_in)))
+    before = [w.copy() for w in inner.get_weights()]
+    outer.compile("sgd", "mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    outer.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert any(not np.allclose(b, a) for b, a in zip(before, inner.get_weights()))
+    path = tmp_path / "nested.keras"
+    outer.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), outer.predict(x, verbose=0),
+                               rtol=1e-6)
+
+
+def test_input_batch_size_accepts_the_last_smaller_batch():
+    inputs = keras.Input((2,), batch_size=4)
+    model = keras.Model(inputs, layers.Dense(1)(inputs))
+    model.compile("sgd", "mse")
+    model.fit(np.ones((10, 2)), np.ones((10, 1)), batch_size=4, verbose=0)  # 4, 4, 2
+    assert model.predict(np.ones((3, 2)), verbose=0).shape == (3, 1)
+    with pytest.raises(ValueError, match=r"expected shape=\(4, 2\), found shape=\(3, 5\)"):
+        model(np.ones((3, 5)))
+
+
+def test_operators_and_ops_on_keras_tensors_become_saved_nodes(tmp_path):
+    a, b = keras.Input((3,)), keras.Input((3,))
+    joined = ops.concatenate([a * 2, a + b, -b], axis=1)  # 9 columns
+    out = joined[:, 0:4] + 1.0
+    model = keras.Model([a, b], out)
+    xa = np.array([[0.0, 1.0, 2.0]], "float32")
+    xb = np.ones((1, 3), "float32")
+    # a*2 = [0, 2, 4]; a+b first = 1; first four columns [0, 2, 4, 1]; + 1
+    expected = [[1.0, 3.0, 5.0, 2.0]]
+    np.testing.assert_allclose(model([xa, xb]).numpy(), expected)
+    assert [getattr(layer, "op", None) for layer in model.layers][2:] == [
+        "multiply", "add", "negative", "concatenate", "get_item", "add"]
+    rebuilt = keras.Model.from_config(json.loads(json.dumps(model.get_config())))
+    np.testing.assert_allclose(rebuilt([xa, xb]).numpy(), expected)
+    path = tmp_path / "ops.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.saving.load_model(path)([xa, xb]).numpy(), expected)
+
+
+def test_an_unknown_op_in_a_config_is_refused():
+    a = keras.Input((2,))
+    config = keras.Model(a, a * 2.0).get_config()
+    entry = next(e for e in config["layers"] if e["class_name"] == "Multiply")
+    entry["class_name"] = "NoSuchOp"
+    with pytest.raises(ValueError, match="unknown op 'no_such_op'"):
+        keras.Model.from_config(config)
+
+
+def test_a_loss_dict_naming_some_outputs_trains_only_those():
+    inputs = keras.Input((2,))
+    a = fixed_dense(1, 1.0, name="a")(inputs)
+    b = fixed_dense(1, 3.0, name="b")(inputs)
+    model = keras.Model(inputs, {"a": a, "b": b})
+    model.compile(keras.optimizers.SGD(0.1), loss={"a": "mse"})
+    x = np.ones((4, 2), "float32")
+    # output a = 1 + 1 = 2 against 0: mse 4; output b has no loss
+    assert model.evaluate(x, {"a": np.zeros((4, 1))}, verbose=0) == pytest.approx(4.0)
+    b_kernel = model.get_layer("b").kernel.numpy().copy()
+    model.fit(x, {"a": np.zeros((4, 1))}, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("b").kernel.numpy(), b_kernel)
+    assert model.evaluate(x, {"a": np.zeros((4, 1))}, verbose=0) < 4.0
+
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def test_a_keras_written_model_with_ops_nodes_loads_and_predicts_the_same():
+    # made by Keras 3.15.1 (fixtures/README.md): Dense, x * 2.0, a + b, -b, concatenate,
+    # [:, 0:5], + 1.0, each an op node in the file's config
+    expected = np.load(FIXTURES / "ops_nodes_expected.npz")
+    model = keras.saving.load_model(FIXTURES / "ops_nodes.keras")
+    assert {"concatenate", "get_item", "negative"} <= {getattr(layer, "op", None)
+                                                        for layer in model.layers}
+    np.testing.assert_allclose(model.predict([expected["xa"], expected["xb"]], verbose=0),
+                               expected["y"], rtol=1e-6, atol=1e-6)

@@ -1,0 +1,221 @@
+"""Layer calls with several tensor arguments, the training flag and masks (Keras 3's rules).
+
+From the Keras guides "Making new layers and models via subclassing" (the endpoint layer
+called as ``layer(logits, targets, sample_weight)``) and "Understanding masking & padding"
+(``output._keras_mask``, ``compute_mask``, ``supports_masking``, a ``mask`` argument of
+``call``). Every expected number is worked out by hand in the comments.
+"""
+import json
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers, ops
+from minikeras.autodiff.tensor import Tensor
+
+
+class ScaledSum(layers.Layer):
+    """out = (a + scale * b) * weights; records what reached call."""
+
+    def call(self, a, b, scale=1.0, weights=None):
+        self.seen = (type(b), type(scale), type(weights))
+        out = a + b * scale
+        return out if weights is None else out * weights
+
+
+A = np.array([[1.0, 2.0]], "float32")
+B = np.array([[3.0, 4.0]], "float32")
+
+
+def test_eager_call_with_positional_and_keyword_tensors():
+    layer = ScaledSum()
+    # a + 2 * b = [1 + 6, 2 + 8] = [7, 10]
+    np.testing.assert_allclose(layer(A, B, 2.0).numpy(), [[7.0, 10.0]])
+    # times weights [1, 0] -> [7, 0]; b and weights arrays became tensors, scale stayed a float
+    out = layer(A, b=B, scale=2.0, weights=np.array([[1.0, 0.0]], "float32"))
+    np.testing.assert_allclose(out.numpy(), [[7.0, 0.0]])
+    assert layer.seen == (Tensor, float, Tensor)
+
+
+def test_first_argument_by_its_name():
+    # a by keyword: 1 + 3 = 4, 2 + 4 = 6
+    np.testing.assert_allclose(ScaledSum()(a=A, b=B).numpy(), [[4.0, 6.0]])
+    with pytest.raises(TypeError, match="without its first argument `a`"):
+        ScaledSum()(b=B)
+
+
+def test_symbolic_call_records_every_tensor_and_the_graph_round_trips(tmp_path):
+    a, b, w = keras.Input((2,)), keras.Input((2,)), keras.Input((2,))
+    layer = ScaledSum(name="scaled_sum")
+    out = layer(a, b, scale=2.0, weights=w)
+    node = layer._inbound_nodes[-1]
+    assert [id(t) for t in node.inputs] == [id(a), id(b), id(w)]
+    assert node.kwargs["scale"] == 2.0
+    model = keras.Model([a, b, w], out)
+    weights = np.array([[0.5, 1.0]], "float32")
+    # (7, 10) * (0.5, 1) = (3.5, 10)
+    np.testing.assert_allclose(model([A, B, weights]).numpy(), [[3.5, 10.0]])
+    config = json.loads(json.dumps(model.get_config()))
+    rebuilt = keras.Model.from_config(config, custom_objects={"ScaledSum": ScaledSum})
+    np.testing.assert_allclose(rebuilt([A, B, weights]).numpy(), [[3.5, 10.0]])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"ScaledSum": ScaledSum})
+    np.testing.assert_allclose(loaded([A, B, weights]).numpy(), [[3.5, 10.0]])
+
+
+def test_mixing_symbolic_and_real_tensors_is_refused():
+    a = keras.Input((2,))
+    with pytest.raises(TypeError, match=r"mix of symbolic KerasTensors and real arrays .*ndarray"):
+        ScaledSum()(a, B)
+
+
+class NoTraining(layers.Layer):
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+class Recorder(layers.Layer):
+    def call(self, inputs, training=None):
+        self.training = training
+        return inputs
+
+
+def test_training_reaches_call_only_when_accepted_and_flows_inward():
+    np.testing.assert_allclose(NoTraining()(A, training=True).numpy(), [[2.0, 4.0]])
+
+    class Outer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.inner = Recorder()
+
+        def call(self, inputs):  # the inner layer is called without `training`
+            return self.inner(inputs)
+
+    model = Outer()
+    model(A, training=True)
+    assert model.inner.training is True
+    model(A, training=False)
+    assert model.inner.training is False
+
+
+# ---- masks -----------------------------------------------------------------------------
+PADDED = np.array([[7, 2, 0, 0], [3, 0, 0, 0]])
+
+
+def test_embedding_and_masking_outputs_carry_their_mask():
+    embedded = layers.Embedding(input_dim=10, output_dim=3, mask_zero=True)(PADDED)
+    np.testing.assert_array_equal(np.asarray(embedded._keras_mask),
+                                  [[True, True, False, False], [True, False, False, False]])
+    # Masking: a timestep is kept when any feature differs from 0
+    x = np.repeat((PADDED != 0)[..., None].astype("float32"), 2, axis=-1)
+    masked = layers.Masking()(x)
+    np.testing.assert_array_equal(np.asarray(masked._keras_mask), PADDED != 0)
+
+
+class MaskedMean(layers.Layer):
+    """Mean over kept timesteps: sum(x * m) / sum(m)."""
+
+    def call(self, inputs, mask=None):
+        self.mask_seen = mask
+        m = ops.expand_dims(ops.cast(mask, "float32"), -1)
+        return ops.sum(inputs * m, axis=1) / ops.sum(m, axis=1)
+
+
+class Double(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True  # passes the mask through unchanged
+
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+def test_mask_propagates_through_sequential_and_functional_models():
+    x = np.array([[[1.0], [3.0], [0.0]], [[4.0], [0.0], [0.0]]], "float32")
+    # kept steps: sample 0 -> 1, 3 (doubled 2, 6: mean 4); sample 1 -> 4 (doubled 8: mean 8)
+    seq = keras.Sequential([keras.Input((3, 1)), layers.Masking(), Double(), MaskedMean()])
+    np.testing.assert_allclose(seq(x).numpy(), [[4.0], [8.0]])
+    inp = keras.Input((3, 1))
+    masked = layers.Masking()(inp)
+    assert masked._keras_mask.shape == (None, 3)
+    doubled = Double()(masked)
+    assert doubled._keras_mask.shape == (None, 3)  # passed on through the graph too
+    model = keras.Model(inp, MaskedMean()(doubled))
+    np.testing.assert_allclose(model(x).numpy(), [[4.0], [8.0]])
+
+
+def test_a_layer_without_masking_support_drops_the_mask():
+    masked = layers.Masking()(np.ones((1, 2, 1), "float32"))
+    assert masked._keras_mask is not None
+    assert NoTraining()(masked)._keras_mask is None
+
+
+class TemporalSplit(layers.Layer):
+    """The masking guide's layer: split along time; compute_mask splits the mask too."""
+
+    def call(self, inputs):
+        return ops.split(inputs, 2, axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None:
+            return None
+        return ops.split(ops.convert_to_tensor(mask), 2, axis=1)
+
+
+def test_compute_mask_override_implies_support_and_sets_each_output():
+    layer = TemporalSplit()
+    assert layer.supports_masking
+    embedded = layers.Embedding(10, 2, mask_zero=True)(PADDED)
+    first, second = layer(embedded)
+    np.testing.assert_array_equal(np.asarray(first._keras_mask), [[True, True], [True, False]])
+    np.testing.assert_array_equal(np.asarray(second._keras_mask), [[False, False],
+                                                                   [False, False]])
+
+
+class Bilinear(layers.Layer):
+    """out = sum(a @ W * b): build takes the shapes of both call arguments (Keras's rule)."""
+
+    def build(self, a_shape, b_shape):
+        self.w = self.add_weight(shape=(a_shape[-1], b_shape[-1]), initializer="ones")
+
+    def call(self, a, b):
+        return ops.sum(ops.matmul(a, self.w) * b, axis=-1, keepdims=True)
+
+
+def test_build_with_one_shape_per_call_argument(tmp_path):
+    layer = Bilinear()
+    # W is ones (2, 3): a @ W = (1 + 2) in each of 3 columns; times b [1, 1, 1] summed: 9
+    np.testing.assert_allclose(layer(A, np.ones((1, 3), "float32")).numpy(), [[9.0]])
+    assert layer.w.shape == (2, 3)
+    a, b = keras.Input((2,)), keras.Input((3,))
+    model = keras.Model([a, b], Bilinear(name="bilinear")(a, b))
+    assert model.get_layer("bilinear").get_build_config() == {
+        "shapes_dict": {"a_shape": [None, 2], "b_shape": [None, 3]}}
+    path = tmp_path / "bilinear.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"Bilinear": Bilinear})
+    np.testing.assert_allclose(loaded([A, np.ones((1, 3), "float32")]).numpy(), [[9.0]])
+
+
+def test_a_build_with_parameters_not_named_after_call_is_refused():
+    class Bad(layers.Layer):
+        def build(self, first, second):
+            pass
+
+        def call(self, a, b):
+            return a
+
+    with pytest.raises(ValueError, match=r"`_shape` suffix.*argument `first`"):
+        Bad()(A, B)
+
+
+def test_an_embedding_mask_reaches_a_recurrent_layer_in_a_sequential_model():
+    # Keras's masking guide: masked (padding) steps leave the LSTM state unchanged, so the
+    # padded sequence ends in the same state as the unpadded one
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                              layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
+    np.testing.assert_allclose(model(np.array([[5, 2, 7, 0, 0]])).numpy(),
+                               model(np.array([[5, 2, 7]])).numpy(), rtol=1e-6)

@@ -1,0 +1,208 @@
+"""Keras's overridable training hooks and losses added by layers, from the guides
+"Customizing what happens in fit()" and the endpoint-layer pattern. Numbers by hand:
+
+One Dense(1) unit, kernel and bias 0, x = 1, y = 2, SGD(0.1), mean squared error:
+step 1: pred 0, loss (0 - 2)^2 = 4, mae 2; dL/dw = dL/db = 2 (0 - 2) = -4, so w = b = 0.4;
+step 2: pred 0.8, loss 1.2^2 = 1.44, mae 1.2.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers, ops
+from minikeras.autodiff import grad
+
+X = np.ones((4, 1), "float32")
+Y = np.full((4, 1), 2.0, "float32")
+
+
+def _zero_dense():
+    return layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros")
+
+
+class CustomStep(keras.Model):
+    """The guide's model: its own train_step, metrics kept as attributes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mae_metric = keras.metrics.MeanAbsoluteError(name="mae")
+        self.loss_fn = keras.losses.MeanSquaredError()
+
+    def train_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.loss_fn(y, y_pred)
+        grads = grad(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        self.loss_tracker.update_state(loss)
+        self.mae_metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def metrics(self):  # as in the guide: these are reset at each epoch's start
+        return [self.loss_tracker, self.mae_metric]
+
+
+def test_custom_train_step_with_attribute_metrics_reset_each_epoch():
+    inputs = keras.Input((1,))
+    model = CustomStep(inputs, _zero_dense()(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    # without the override, Metric attributes are tracked after the compiled ones
+    assert keras.Model.metrics.fget(model)[-2:] == [model.loss_tracker, model.mae_metric]
+    history = model.fit(X, Y, epochs=2, batch_size=4, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [4.0, 1.44], rtol=1e-5)
+    np.testing.assert_allclose(history.history["mae"], [2.0, 1.2], rtol=1e-5)
+
+
+def test_custom_test_and_predict_steps():
+    class Steps(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def test_step(self, data):
+            x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+            return {"gap": ops.mean(ops.abs(self(x) - y))}
+
+        def predict_step(self, data):
+            x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+            return self(x) * 10.0
+
+    model = Steps()
+    model.compile("sgd", "mse")
+    # ones kernel: pred 1 against 2: gap 1
+    assert model.evaluate(X, Y, verbose=0, return_dict=True) == {"gap": pytest.approx(1.0)}
+    np.testing.assert_allclose(model.predict(X, verbose=0), np.full((4, 1), 10.0))
+
+
+def test_compute_loss_override_gets_training_only_when_it_takes_it():
+    seen = []
+
+    class WithTraining(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            seen.append(training)
+            return ops.mean(ops.abs(y_pred - y))  # mae: 2 at the start
+
+    class WithoutTraining(WithTraining):
+        def compute_loss(self, x, y, y_pred, sample_weight):
+            seen.append("no flag")
+            return ops.mean(ops.abs(y_pred - y))
+
+    model = WithTraining()
+    model.compile(keras.optimizers.SGD(0.1))
+    assert model.evaluate(X, Y, verbose=0) == pytest.approx(2.0)
+    model.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+    assert seen == [False, True]
+    other = WithoutTraining()
+    other.compile("sgd")
+    other.fit(X, Y, epochs=1, batch_size=4, verbose=0)
+    assert seen[-1] == "no flag"
+
+
+def test_compute_metrics_override_is_called():
+    class Counting(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+            self.batches = keras.metrics.Sum(name="batches")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            self.batches.update_state(1.0)
+            return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    model = Counting()
+    model.compile("sgd", "mse")
+    history = model.fit(np.ones((8, 1)), np.ones((8, 1)), batch_size=4, epochs=1, verbose=0)
+    assert history.history["batches"] == [2.0]
+
+
+def test_deprecated_compiled_loss_and_metrics_still_work():
+    class Old(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred)
+            self.optimizer.apply(grad(loss, self.trainable_variables), self.trainable_variables)
+            self.compiled_metrics.update_state(y, y_pred)
+            return {"loss": loss, **{m.name: m.result() for m in self.metrics[1:]}}
+
+    model = Old()
+    model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert any("deprecated" in str(w.message) for w in caught)
+    assert history.history["loss"] == [pytest.approx(4.0)]
+    assert history.history["mae"] == [pytest.approx(2.0)]
+
+
+def test_a_train_step_must_return_logs():
+    class NoLogs(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            return None
+
+    model = NoLogs()
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match=r"`train_step\(data\)` must return a dict of logs"):
+        model.fit(X, Y, verbose=0)
+
+
+class SquaredGap(layers.Layer):
+    """An endpoint layer: adds mean((predictions - targets)^2) and returns predictions."""
+
+    def call(self, predictions, targets=None):
+        if targets is not None:
+            self.add_loss(ops.mean(ops.square(predictions - targets)))
+        return predictions
+
+
+def test_added_losses_alone_train_a_model_fit_without_y():
+    inputs, targets = keras.Input((1,), name="inputs"), keras.Input((1,), name="targets")
+    outputs = SquaredGap()(_zero_dense()(inputs), targets)
+    model = keras.Model([inputs, targets], outputs)
+    model.compile(keras.optimizers.SGD(0.1))
+    data = {"inputs": X, "targets": Y}
+    assert model.evaluate(data, verbose=0) == pytest.approx(4.0)
+    history = model.fit(data, epochs=2, batch_size=4, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [4.0, 1.44], rtol=1e-5)
+
+
+def test_without_loss_and_without_added_losses_fit_says_so():
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, _zero_dense()(inputs))
+    model.compile("sgd")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(X, verbose=0)
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="Expected target data `y`"):
+        model.fit(X, verbose=0)
