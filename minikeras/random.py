@@ -117,7 +117,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     if rate == 1:
         return P.multiply(inputs, np.zeros(shape, inputs.dtype))
     keep = _random_uint32(_generator(seed), shape) >= round(rate * 2**32)
-    return P.multiply(inputs, keep * np.asarray(1 / (1 - rate), inputs.dtype))
+    return P.masked_scale(inputs, keep, np.asarray(1 / (1 - rate), inputs.dtype))
 
 
 def _random_uint32(generator, shape):

@@ -340,17 +340,47 @@ def sigmoid(x):
 
 
 class Relu(Function):
+    """max(x, 0); the backward pass masks through the saved output (y > 0 exactly where
+    x > 0), so the forward pass builds no mask."""
+
     def forward(self, x):
-        self.mask = x > 0
-        return np.maximum(x, 0)
+        self.y = np.maximum(x, 0)
+        return self.y
 
     def backward(self, gy):
-        return (gy * self.mask,)
+        return (np.multiply(gy, np.greater(self.y, 0)),)
 
 
 @primitive
 def relu(x):
     return Relu()(x)
+
+
+class MaskedScale(Function):
+    """``x * keep * scale`` for a boolean ``keep`` (broadcast over x): dropout in one node.
+
+    The mask stays boolean (a quarter of a float mask's memory) and is applied as
+    ``(x * keep) * scale``, which rounds exactly like ``x * (keep * scale)``.
+    """
+
+    def __init__(self, keep, scale):
+        self.keep, self.scale = keep, scale
+
+    def forward(self, x):
+        y = np.multiply(x, self.keep)
+        y *= self.scale
+        return y
+
+    def backward(self, gy):
+        gx = np.multiply(gy, self.keep)
+        gx *= self.scale
+        return (unbroadcast(gx, self.inputs[0].shape),)
+
+
+@primitive
+def masked_scale(x, keep, scale):
+    """``x * keep * scale``: ``keep`` a boolean array (no gradient), ``scale`` a scalar."""
+    return MaskedScale(np.asarray(keep, dtype=bool), scale)(x)
 
 
 class Softplus(Function):

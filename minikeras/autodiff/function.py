@@ -5,6 +5,10 @@ A subclass implements ``forward(*arrays) -> array`` and
 gets no gradient). It keeps on ``self`` whatever backward needs. Its callable form
 (tensors in, tensor out) is written right under it and decorated with ``@primitive``,
 which lists it in ``PRIMITIVES``: the table the gradient check runs over.
+
+A subclass that sets ``writes_destinations = True`` may compute an input's gradient
+straight into the array ``self.destination(i, dtype)`` returns (a leaf's gradient
+buffer, offered by the backward pass) and return that very array: no temporary, no copy.
 """
 import numpy as np
 
@@ -26,6 +30,8 @@ class Function:
 
     inputs = ()
     generation = 0
+    writes_destinations = False  # True: backward may fill the arrays in ``destinations``
+    destinations = None  # set by the backward pass: per input, an array or None
 
     def __call__(self, *inputs):
         tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
@@ -52,6 +58,14 @@ class Function:
 
     def backward(self, gy):
         raise NotImplementedError
+
+    def destination(self, index, dtype):
+        """The array input ``index``'s gradient may be written into, if it has ``dtype``."""
+        destinations = self.destinations
+        if destinations is None:
+            return None
+        out = destinations[index]
+        return out if out is not None and out.dtype == dtype else None
 
 
 def _check_finite(fn, out):

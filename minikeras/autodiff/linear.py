@@ -8,7 +8,10 @@ from .function import Function, primitive, unbroadcast
 
 
 class MatMul(Function):
-    """a @ b with numpy's broadcasting rules for stacked matrices."""
+    """a @ b with numpy's broadcasting rules for stacked matrices. For two matrices the
+    gradients are computed straight into the destinations the backward pass offers."""
+
+    writes_destinations = True
 
     def forward(self, a, b):
         return a @ b
@@ -16,6 +19,11 @@ class MatMul(Function):
     def backward(self, gy):
         a, b = self.inputs
         av, bv = a.data, b.data
+        if av.ndim == 2 and bv.ndim == 2:  # no broadcasting: each product has its input's shape
+            dtype = np.result_type(av, bv, gy)
+            ga = np.matmul(gy, bv.T, out=self.destination(0, dtype)) if a.requires_grad else None
+            gb = np.matmul(av.T, gy, out=self.destination(1, dtype)) if b.requires_grad else None
+            return ga, gb
         if av.ndim == 1:
             av, gy = av[None, :], gy[..., None, :]
         if bv.ndim == 1:
@@ -40,8 +48,12 @@ class Dense(Function):
 
     ``activation`` is None, ``"relu"`` or ``"tanh"``: the two whose derivative is a
     function of the output, fused here because a hidden layer's separate activation
-    node costs as much Python time as the layer itself at small sizes.
+    node costs as much Python time as the layer itself at small sizes. The kernel's and
+    the bias's gradients are computed straight into their destination buffers when the
+    backward pass offers them (the optimizer's gradient views during ``fit``).
     """
+
+    writes_destinations = True
 
     def __init__(self, activation=None):
         self.activation = activation
@@ -59,21 +71,26 @@ class Dense(Function):
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[-1],))
 
     def backward(self, gy):
-        x, w = self.inputs[0], self.inputs[1]
+        inputs = self.inputs
+        x, w = inputs[0], inputs[1]
         xd = x.data
         if gy.ndim != 2:
             gy, xd = gy.reshape(-1, gy.shape[-1]), xd.reshape(-1, xd.shape[-1])
         if self.activation == "relu":
-            gy = gy * (self.y > 0)
+            gy = np.multiply(gy, np.greater(self.y, 0))
         elif self.activation == "tanh":
             gy = gy * (1 - self.y * self.y)
-        gx = gy @ w.data.T if x.requires_grad else None
-        if gx is not None and gx.shape != x.shape:
-            gx = gx.reshape(x.shape)
-        gw = xd.T @ gy if w.requires_grad else None
-        if len(self.inputs) == 2:
+        gx = None
+        if x.requires_grad:
+            gx = gy @ w.data.T
+            if gx.shape != x.shape:
+                gx = gx.reshape(x.shape)
+        gw = None
+        if w.requires_grad:
+            gw = np.matmul(xd.T, gy, out=self.destination(1, np.result_type(xd, gy)))
+        if len(inputs) == 2:
             return gx, gw
-        return gx, gw, np.add.reduce(gy, axis=0)
+        return gx, gw, np.add.reduce(gy, axis=0, out=self.destination(2, gy.dtype))
 
 
 @primitive

@@ -5,7 +5,7 @@ gradient is written once and checked once (tests/autodiff/test_primitives_gradch
 runs over ``PRIMITIVES``). Each primitive lives with its kind, its callable right under
 its Function class and registered by ``@primitive``:
 
-    elementwise.py            add ... minimum, where, unary math, clip, cast
+    elementwise.py            add ... minimum, where, unary math, clip, cast, masked_scale
     reductions.py             sum, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
@@ -22,8 +22,8 @@ import numpy as np
 
 from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
-                          maximum, minimum, multiply, negative, power, relu, sigmoid, sign, sin,
-                          softplus, sqrt, square, subtract, tanh, where)
+                          masked_scale, maximum, minimum, multiply, negative, power, relu,
+                          sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .function import PRIMITIVES
 from .linear import dense, matmul
 from .normalization import batch_norm_training

@@ -119,7 +119,9 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     Python's recursion limit. Unless ``retain_graph``, the graph is freed.
     ``destinations`` maps ``id(leaf)`` to an array the leaf's gradient is written
     into as soon as it arrives (later contributions are added in place); that
-    array is then the leaf's entry in the result.
+    array is then the leaf's entry in the result. A Function that ``writes_destinations``
+    is offered the array of each leaf input whose gradient has not arrived yet, and
+    may compute that gradient into it directly.
     """
     if grad is None:
         grad = np.ones_like(root.data)
@@ -136,17 +138,27 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     counter = itertools.count()
     pending = {root.creator: grad}
     heap = [(-root.creator.generation, next(counter), root.creator)]
+    pop, push = heapq.heappop, heapq.heappush
+    destinations = destinations or None
     while heap:
-        fn = heapq.heappop(heap)[2]
-        gxs = fn.backward(pending.pop(fn))
-        for x, gx in zip(fn.inputs, gxs):
+        fn = pop(heap)[2]
+        inputs = fn.inputs
+        if destinations is not None and fn.writes_destinations:
+            fn.destinations = _offered(inputs, destinations, leaves)
+            gxs = fn.backward(pending.pop(fn))
+            fn.destinations = None
+        else:
+            gxs = fn.backward(pending.pop(fn))
+        for x, gx in zip(inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
             creator = x.creator
             if creator is None:  # a leaf: collect its gradient (into its destination, if any)
-                out = destinations.get(id(x)) if destinations else None
+                out = None if destinations is None else destinations.get(id(x))
                 if out is None:
                     leaves[x] = leaves[x] + gx if x in leaves else gx
+                elif gx is out:  # the Function wrote it there itself
+                    leaves[x] = out
                 elif x in leaves:
                     np.add(out, gx, out=out)
                 else:
@@ -156,12 +168,24 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 pending[creator] = pending[creator] + gx
             else:
                 pending[creator] = gx
-                heapq.heappush(heap, (-creator.generation, next(counter), creator))
+                push(heap, (-creator.generation, next(counter), creator))
         if not retain_graph:
             fn.inputs = ()
     if not retain_graph:
         root.creator = None
     return leaves
+
+
+def _offered(inputs, destinations, leaves):
+    """Per input, the destination array its gradient may be written into: only a leaf's,
+    only before any contribution to that leaf has arrived, and only to its first use."""
+    offered = []
+    for i, x in enumerate(inputs):
+        out = destinations.get(id(x)) if x.creator is None else None
+        if out is not None and (x in leaves or any(x is y for y in inputs[:i])):
+            out = None
+        offered.append(out)
+    return offered
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None):

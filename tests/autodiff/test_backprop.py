@@ -99,3 +99,86 @@ def test_max_splits_gradient_between_ties():
     x = leaf([1.0, 3.0, 3.0])
     P.max(x).backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5])
+
+
+def _dense_loss(x, w, b, activation):
+    return P.sum(P.multiply(P.dense(x, w, b, activation=activation), 0.5))
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+def test_gradients_written_into_destinations_equal_the_plain_ones(activation, monkeypatch):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((4, 2, 5), dtype=np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 3), dtype=np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal(3, dtype=np.float32), requires_grad=True)
+    plain = grad(_dense_loss(x, w, b, activation), [x, w, b])
+    out = [np.full(t.shape, np.nan, np.float32) for t in (x, w, b)]
+    # the dense primitive computes the kernel and bias gradients in place: nothing is copied
+    # into those two (x's gradient arrives as a fresh array and is copied)
+    real_copyto, copied = np.copyto, []
+
+    def spy(dst, src, **kwargs):
+        copied.append(dst)
+        real_copyto(dst, src, **kwargs)
+
+    monkeypatch.setattr(np, "copyto", spy)
+    result = grad(_dense_loss(x, w, b, activation), [x, w, b], out=out)
+    assert [r is o for r, o in zip(result, out)] == [True, True, True]
+    assert [c is out[0] for c in copied] == [True]
+    for p, o in zip(plain, out):
+        np.testing.assert_array_equal(p, o)
+
+
+def test_a_leaf_used_twice_gets_both_contributions_in_its_destination():
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.standard_normal((3, 4), dtype=np.float32))
+    w = Tensor(rng.standard_normal((4, 4), dtype=np.float32), requires_grad=True)
+    b = Tensor(np.zeros(4, np.float32), requires_grad=True)
+    loss = lambda: P.sum(P.dense(P.dense(x, w, b, activation="relu"), w, b))  # noqa: E731
+    expected = grad(loss(), [w, b])
+    out = [np.full((4, 4), np.nan, np.float32), np.full(4, np.nan, np.float32)]
+    grad(loss(), [w, b], out=out)
+    np.testing.assert_allclose(out[0], expected[0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], expected[1], rtol=1e-6)
+
+
+def test_a_retained_graph_forgets_the_destinations_of_an_earlier_pass():
+    w = Tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    y = P.sum(P.dense(Tensor(np.ones((1, 2), np.float32)), w))
+    out = np.zeros((2, 2), np.float32)
+    grad(y, [w], out=[out], retain_graph=True)
+    again = grad(y, [w])[0]
+    assert again is not out
+    np.testing.assert_array_equal(again, np.ones((2, 2)))
+
+
+def test_masked_scale_rounds_exactly_like_multiplying_by_the_float_mask():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 7), dtype=np.float32) * 1e3
+    keep = rng.random((6, 7)) > 0.3
+    scale = np.asarray(1 / 0.7, np.float32)
+    xt = Tensor(x, requires_grad=True)
+    y = P.masked_scale(xt, keep, scale)
+    np.testing.assert_array_equal(y.data, x * (keep * scale))
+    gy = rng.standard_normal((6, 7), dtype=np.float32)
+    np.testing.assert_array_equal(grad(y, [xt], output_grad=gy)[0], gy * (keep * scale))
+
+
+def test_relu_backward_through_its_output_masks_exactly_where_the_input_is_positive():
+    x = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0, np.nan, -np.inf, np.inf], np.float32)
+    xt = Tensor(x, requires_grad=True)
+    gy = np.arange(1, 9, dtype=np.float32)
+    np.testing.assert_array_equal(grad(P.relu(xt), [xt], output_grad=gy)[0], gy * (x > 0))
+
+
+@pytest.mark.parametrize("a_shape", [(4, 3), (2, 4, 3)])
+def test_matmul_gradients_into_destinations_equal_the_plain_ones(a_shape):
+    rng = np.random.default_rng(6)
+    a = Tensor(rng.standard_normal(a_shape, dtype=np.float32), requires_grad=True)
+    b = Tensor(rng.standard_normal((3, 5), dtype=np.float32), requires_grad=True)
+    loss = lambda: P.sum(P.multiply(P.matmul(a, b), P.matmul(a, b)))  # noqa: E731  b used twice
+    plain = grad(loss(), [a, b])
+    out = [np.full(a_shape, np.nan, np.float32), np.full((3, 5), np.nan, np.float32)]
+    assert grad(loss(), [a, b], out=out) is out
+    np.testing.assert_allclose(out[0], plain[0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], plain[1], rtol=1e-6)

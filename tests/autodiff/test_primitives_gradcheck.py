@@ -54,6 +54,8 @@ CASES = {
     "tanh": (P.tanh, [r(3, 4)]),
     "sigmoid": (P.sigmoid, [r(3, 4, low=-8, high=8)]),
     "relu": (P.relu, [away_from_zero(3, 4)]),
+    "masked_scale": (lambda x: P.masked_scale(x, np.array([[True], [False], [True]]), 1.25),
+                     [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-3, high=3)]),
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),
