@@ -23,6 +23,9 @@ TOP_INPUT = {
     "ResNet50": (32, 32, 3), "ResNet101": (32, 32, 3), "ResNet152": (32, 32, 3),
     "ResNet50V2": (32, 32, 3), "ResNet101V2": (32, 32, 3), "ResNet152V2": (32, 32, 3),
     "MobileNet": (32, 32, 3), "MobileNetV2": (32, 32, 3),
+    "MobileNetV3Small": (32, 32, 3), "MobileNetV3Large": (32, 32, 3),
+    "DenseNet121": (32, 32, 3), "DenseNet169": (32, 32, 3), "DenseNet201": (32, 32, 3),
+    "Xception": (71, 71, 3), "InceptionV3": (75, 75, 3),
 }
 ARCHITECTURES = sorted(TOP_INPUT)
 
@@ -30,8 +33,9 @@ ARCHITECTURES = sorted(TOP_INPUT)
 # holds (49 - 1) * 512 * 4096 fewer weights at 32x32.
 VGG_FC1_AT_32 = (49 - 1) * 512 * 4096
 AUTO_NAMED = re.compile(r"^(input_layer|global_average_pooling2d|global_max_pooling2d|"
-                        r"max_pooling2d|average_pooling2d|reshape|multiply|add|activation)"
-                        r"(_\d+)?$")
+                        r"max_pooling2d|average_pooling2d|reshape|multiply|add|activation|"
+                        r"re_lu|conv2d|batch_normalization|zero_padding2d|concatenate|"
+                        r"rescaling|dropout|flatten)(_\d+)?$")
 
 
 def _plain_name(name):
@@ -46,7 +50,14 @@ def _layers(model):
 
 
 def _keras_layers(entry):
-    return [[_plain_name(name), cls, shapes] for name, cls, shapes in entry["layers"]]
+    layers = [[_plain_name(name), cls, shapes] for name, cls, shapes in entry["layers"]]
+    for i, (name, _, _) in enumerate(layers):
+        if name.endswith("squeeze_excite_mul"):
+            # MobileNetV3's gate: one Activation("hard_sigmoid") where Keras has ReLU(6)
+            # between two graph operations (mobilenet_v3's docstring).
+            assert layers[i - 1][:2] == ["re_lu", "ReLU"]
+            layers[i - 1][:2] = ["activation", "Activation"]
+    return layers
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
