@@ -25,7 +25,7 @@ TOP_INPUT = {
     "MobileNet": (32, 32, 3), "MobileNetV2": (32, 32, 3),
     "MobileNetV3Small": (32, 32, 3), "MobileNetV3Large": (32, 32, 3),
     "DenseNet121": (32, 32, 3), "DenseNet169": (32, 32, 3), "DenseNet201": (32, 32, 3),
-    "Xception": (71, 71, 3), "InceptionV3": (75, 75, 3),
+    "Xception": (71, 71, 3), "InceptionV3": (75, 75, 3), "InceptionResNetV2": (75, 75, 3),
 }
 ARCHITECTURES = sorted(TOP_INPUT)
 
@@ -35,7 +35,7 @@ VGG_FC1_AT_32 = (49 - 1) * 512 * 4096
 AUTO_NAMED = re.compile(r"^(input_layer|global_average_pooling2d|global_max_pooling2d|"
                         r"max_pooling2d|average_pooling2d|reshape|multiply|add|activation|"
                         r"re_lu|conv2d|batch_normalization|zero_padding2d|concatenate|"
-                        r"rescaling|dropout|flatten)(_\d+)?$")
+                        r"rescaling|dropout|flatten|custom_scale_layer)(_\d+)?$")
 
 
 def _plain_name(name):

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+import minikeras.applications  # noqa: F401  (applications register their own layers)
 import minikeras.models  # noqa: F401  (the models register in the layer registry too)
 from minikeras import layers, ops
 from minikeras.autodiff import grad
@@ -152,6 +153,8 @@ ROWS = {
     "Dot": Row(dict(axes=1), [(3,), (3,)]),
     # preprocessing
     "Rescaling": Row(dict(scale=0.5, offset=1.0)),
+    # applications
+    "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.
