@@ -1,4 +1,5 @@
-"""Workload 4: where a minikeras training step goes, on the workload-1 MLP.
+"""Workload 4: where a minikeras training step goes (the workload-1 MLP, the overhead
+stacks, or Keras's mnist_convnet).
 
 Method: the pieces ``Trainer.train_step`` is made of are wrapped with ``perf_counter``
 timers (no profiler, so Python-heavy parts are not inflated), then one epoch is fitted
@@ -14,7 +15,7 @@ timers (no profiler, so Python-heavy parts are not inflated), then one epoch is 
 A piece whose hook is missing in the current code is reported as ``None`` and lands in
 "other". The same split is measured for the PyTorch loop (timers between its statements).
 
-Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0]
+Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0|cnn]
 """
 import argparse
 import functools
@@ -25,7 +26,8 @@ import time
 
 import common  # noqa: F401
 from common import (TorchTrainer, classification_data, glorot_dense_weights, import_torch,
-                    keras_dense_stack, limit_threads, torch_dense_stack)
+                    keras_dense_stack, keras_mnist_convnet, limit_threads, torch_dense_stack,
+                    torch_mnist_convnet)
 from mlp import BATCH, CLASSES, FEATURES, build_pair
 
 PHASES = ("forward", "loss", "backward", "optimizer", "metrics")
@@ -93,6 +95,7 @@ WORKLOADS = {
     "mlp": (10240, FEATURES, (512, 512), CLASSES, 0.2, BATCH),
     "overhead": (4096, 32, (32,) * 9, 10, None, 32),
     "overhead0": (4096, 32, (), 10, None, 32),
+    "cnn": (3840, 28 * 28, None, 10, 0.5, 128),  # Keras's mnist_convnet on 28x28x1 images
 }
 
 
@@ -102,6 +105,12 @@ def _pair(workload, samples=None):
     x, y = classification_data(n, features, classes)
     if workload == "mlp":
         kmodel, trainer = build_pair(x, y)
+    elif workload == "cnn":
+        import minikeras as keras
+        x = x.reshape(n, 28, 28, 1)
+        kmodel = keras_mnist_convnet(keras)
+        tmodel, topt = torch_mnist_convnet(import_torch(), kmodel.get_weights())
+        trainer = TorchTrainer(import_torch(), tmodel, topt, x, y, batch)
     else:
         import minikeras as keras
         torch = import_torch()

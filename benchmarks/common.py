@@ -244,6 +244,47 @@ def torch_dense_stack(torch, input_dim, hidden, classes, dropout=None, weights=N
     return model, optimizer
 
 
+def keras_mnist_convnet(keras):
+    """Keras's mnist_convnet: Conv2D(32,3)-MaxPool-Conv2D(64,3)-MaxPool-Flatten-Dropout(0.5)-
+    Dense(10, softmax) on 28x28x1 inputs, Adam, categorical crossentropy, accuracy."""
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
+        layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def torch_mnist_convnet(torch, keras_weights):
+    """The same convnet in PyTorch, on NHWC inputs, starting from ``keras_weights``
+    (Keras's conv kernels are (kh, kw, in, out), PyTorch's (out, in, kh, kw))."""
+    nn = torch.nn
+
+    class Permute(nn.Module):
+        def __init__(self, *order):
+            super().__init__()
+            self.order = order
+
+        def forward(self, x):
+            return x.permute(*self.order)
+
+    model = nn.Sequential(
+        Permute(0, 3, 1, 2), nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        Permute(0, 2, 3, 1), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
+    k1, b1, k2, b2, w3, b3 = keras_weights
+    with torch.no_grad():
+        for layer, kernel, bias in ((model[1], k1, b1), (model[4], k2, b2)):
+            layer.weight.copy_(torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()))
+            layer.bias.copy_(torch.from_numpy(bias))
+        model[10].weight.copy_(torch.from_numpy(w3.T.copy()))
+        model[10].bias.copy_(torch.from_numpy(b3))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    return model, optimizer
+
+
 class TorchTrainer:
     """What ``model.fit`` does per step, written the way a PyTorch user would, in eager mode.
 

@@ -88,11 +88,12 @@ def build_table(results):
         rows.append(("3. reference: `import numpy` [PyTorch col: `-c pass`] wall (s)",
                      f"{imp['numpy']['median_s']:.3f}", f"{imp['pass']['median_s']:.3f}",
                      "—", "—", "—"))
-    brk = results.get("breakdown")
-    if brk:
-        for phase in ("optimizer", "forward", "loss", "backward", "metrics", "other"):
-            _row(rows, f"4. share of MLP fit time: {phase} (%)", _pct(brk["minikeras"][phase]),
-                 _pct(brk["torch"][phase]), None)
+    for key, label in (("breakdown", "MLP"), ("breakdown_cnn", "CNN")):
+        brk = results.get(key)
+        if brk:
+            for phase in ("optimizer", "forward", "loss", "backward", "metrics", "other"):
+                _row(rows, f"4. share of {label} fit time: {phase} (%)",
+                     _pct(brk["minikeras"][phase]), _pct(brk["torch"][phase]), None)
     return rows
 
 
@@ -237,6 +238,8 @@ def main(argv=None):
         import breakdown
         results["breakdown"] = _safe("breakdown", lambda: breakdown.run(
             2 if args.quick else 3, mlp_samples, "mlp"), errors)
+        results["breakdown_cnn"] = _safe("breakdown_cnn", lambda: breakdown.run(
+            2 if args.quick else 3, 512 if args.quick else None, "cnn"), errors)
     results["environment"] = environment()
     results["load_end"] = _load()
     report = render(results, errors, args)

@@ -1,4 +1,4 @@
-"""backend settings, seeding, the registry, automatic names, Variables and packing."""
+"""backend settings, seeding, the registry, automatic names and Variables."""
 import numpy as np
 import pytest
 
@@ -6,7 +6,7 @@ import minikeras as keras
 from minikeras import backend, naming
 from minikeras.registry import Registry, register_keras_serializable
 from minikeras.utils.progbar import format_eta, format_time_per_unit, format_value
-from minikeras.variables import Variable, pack, packed_buffer
+from minikeras.variables import Variable
 
 
 def test_backend_defaults_and_setters():
@@ -99,17 +99,6 @@ def test_variable_from_an_initializer_name_needs_a_shape():
     assert keras.Variable("ones", shape=(2, 2)).numpy().sum() == 4
     with pytest.raises(ValueError, match="`shape` argument must be specified"):
         keras.Variable("ones")
-
-
-def test_pack_moves_variables_into_one_buffer_keeping_values():
-    a, b = Variable(np.ones((2, 3))), Variable(np.arange(4.0))
-    flat = pack([a, b])
-    assert flat.shape == (10,) and packed_buffer([a, b]) is flat
-    np.testing.assert_array_equal(b.numpy(), np.arange(4.0))
-    flat[:] = 0
-    assert a.numpy().sum() == 0 and b.numpy().sum() == 0
-    assert packed_buffer([b, a]) is None
-    assert packed_buffer([Variable(np.ones(2))]) is None
 
 
 @pytest.mark.parametrize("value,text", [(0.12345, "0.1235"), (-0.5, "-0.5000"),

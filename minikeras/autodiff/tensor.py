@@ -111,12 +111,15 @@ def as_tensor(x, dtype=None):
     return Tensor(np.asarray(x, dtype=dtype))
 
 
-def backprop(root, grad=None, retain_graph=False):
+def backprop(root, grad=None, retain_graph=False, destinations=None):
     """Run reverse mode once from ``root``; return {leaf tensor: gradient}.
 
     The walk is iterative and generation-ordered (a Function runs only after
     every consumer of its output has contributed), so deep graphs never touch
     Python's recursion limit. Unless ``retain_graph``, the graph is freed.
+    ``destinations`` maps ``id(leaf)`` to an array the leaf's gradient is written
+    into as soon as it arrives (later contributions are added in place); that
+    array is then the leaf's entry in the result.
     """
     if grad is None:
         grad = np.ones_like(root.data)
@@ -124,6 +127,10 @@ def backprop(root, grad=None, retain_graph=False):
     leaves = {}
     if root.creator is None:
         if root.requires_grad:
+            out = destinations.get(id(root)) if destinations else None
+            if out is not None:
+                np.copyto(out, grad)
+                grad = out
             leaves[root] = grad
         return leaves
     counter = itertools.count()
@@ -136,8 +143,15 @@ def backprop(root, grad=None, retain_graph=False):
             if gx is None or not x.requires_grad:
                 continue
             creator = x.creator
-            if creator is None:
-                leaves[x] = leaves[x] + gx if x in leaves else gx
+            if creator is None:  # a leaf: collect its gradient (into its destination, if any)
+                out = destinations.get(id(x)) if destinations else None
+                if out is None:
+                    leaves[x] = leaves[x] + gx if x in leaves else gx
+                elif x in leaves:
+                    np.add(out, gx, out=out)
+                else:
+                    np.copyto(out, gx)
+                    leaves[x] = out
             elif creator in pending:
                 pending[creator] = pending[creator] + gx
             else:
@@ -150,7 +164,23 @@ def backprop(root, grad=None, retain_graph=False):
     return leaves
 
 
-def grad(output, inputs, output_grad=None, retain_graph=False):
-    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists)."""
-    leaves = backprop(output, output_grad, retain_graph)
-    return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
+    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists).
+
+    With ``out`` (one array per input, shaped like it), each gradient is written into
+    its array as the backward pass produces it, and ``out`` itself is returned.
+    """
+    if out is None:
+        leaves = backprop(output, output_grad, retain_graph)
+        return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+    if len(out) != len(inputs) or any(o.shape != x.shape for x, o in zip(inputs, out)):
+        raise ValueError(
+            "grad(out=...) needs one array per input, shaped like it. Received shapes "
+            f"{[tuple(o.shape) for o in out]} for inputs of shapes "
+            f"{[tuple(x.shape) for x in inputs]}.")
+    leaves = backprop(output, output_grad, retain_graph,
+                      destinations={id(x): o for x, o in zip(inputs, out)})
+    for x, o in zip(inputs, out):
+        if x not in leaves:
+            o.fill(0)
+    return out

@@ -14,6 +14,9 @@ _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
 class Callback:
     """Base class: override any ``on_*`` hook; ``self.model`` and ``self.params`` are set by fit."""
 
+    writes_files = False  # True for callbacks that write files: only rank 0 runs them
+    # when keras.distribution trains on several MPI ranks
+
     def __init__(self):
         self.model = None
         self.params = {}

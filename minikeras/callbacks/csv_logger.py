@@ -34,6 +34,8 @@ class CSVLogger(Callback):
             empty or missing) instead of overwriting it.
     """
 
+    writes_files = True  # under keras.distribution only rank 0 runs it
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         if isinstance(filename, os.PathLike):

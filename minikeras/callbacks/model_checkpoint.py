@@ -51,6 +51,8 @@ class ModelCheckpoint(MonitorCallback):
         period: Keras 2 only (deprecated): save at every ``period``-th epoch end.
     """
 
+    writes_files = True  # under keras.distribution only rank 0 runs it
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
                  initial_value_threshold=None, **kwargs):

@@ -57,7 +57,7 @@ def check_number(owner, name, value, low=None, allow_none=False):
 def compiled_metrics(model):
     """The model's compiled metric objects (empty before the first batch built them)."""
     compiled = getattr(model, "_compile_metrics", None)
-    return [metric for metric, _ in (getattr(compiled, "metrics", None) or ())]
+    return compiled.metric_objects if compiled is not None else []
 
 
 class MonitorCallback(Callback):

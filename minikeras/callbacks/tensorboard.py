@@ -152,6 +152,8 @@ class TensorBoard(Callback):
             path.
     """
 
+    writes_files = True  # under keras.distribution only rank 0 runs it
+
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0,
                  embeddings_freq=0, embeddings_metadata=None):

@@ -27,8 +27,9 @@ def check_array(value, name):
 def check_finite(array, name):
     """Refuse to train on NaN or infinite values, naming the first bad sample."""
     if array is not None and np.issubdtype(array.dtype, np.floating):
-        if np.isfinite(array.sum(dtype=np.float64)):  # one cheap pass for the usual case
-            return
+        flat = array.reshape(-1)
+        if math.isfinite(float(np.dot(flat, flat))):  # one BLAS pass for the usual case:
+            return  # x.x is NaN/Inf iff some element is, unless huge values overflow
         bad = ~np.isfinite(array)
         if bad.any():
             first = int(np.argwhere(bad)[0][0])
@@ -212,11 +213,18 @@ def outputs_to_numpy(outputs):
     return outputs.data
 
 
-def single_target(value, name, model):
-    """The array of a single-output model's ``y`` / ``sample_weight`` (one-entry list or dict too)."""
+def align_targets(value, names, name):
+    """``y`` or ``sample_weight`` for a model with outputs ``names``: with several outputs a
+    list in output order (see ``align_outputs``); with one, that output's array (a one-entry
+    list or dict of it is accepted)."""
+    if len(names) > 1:
+        value = align_outputs(value, names, name)
+        if name == "y" and not isinstance(value, list):
+            raise ValueError(f"The model has {len(names)} outputs {names}; give `y` as a "
+                             "list in that order or a dict keyed by output name.")
+        return value
     if isinstance(value, dict):
-        names = getattr(model, "output_names", None) or []
-        if len(value) != 1 or (names and next(iter(value)) not in names):
+        if len(value) != 1 or (names != ["output"] and next(iter(value)) not in names):
             raise ValueError(f"The model has one output {names}; `{name}` must be an array, "
                              f"a one-entry list or a dict keyed by that name. Received keys: "
                              f"{list(value)}")

@@ -7,13 +7,12 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
-from ..tree import flatten
+from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
-from ..variables import pack, packed_buffer, structure_version
+from ..variables import structure_version
 from . import data as D
-from .compile_utils import CompileLoss, CompileMetrics, MultiOutputLoss, MultiOutputMetrics
+from .compile_utils import CompileLoss, CompileMetrics, as_outputs
 
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 
@@ -29,7 +28,8 @@ class Trainer:
         self.history = None
         self._in_fit = False
         self._plan = None
-        self._multi_output = None
+        self._compiled_outputs = None
+        self._distribution = distribution()  # DataParallel needs it set before the model
 
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -40,15 +40,9 @@ class Trainer:
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
         names = self._output_names()
-        if names:  # several outputs: per-output losses, metrics and log keys
-            self._multi_output = names
-            self._compile_loss = MultiOutputLoss(loss, loss_weights, names) \
-                if loss is not None else None
-            self._compile_metrics = MultiOutputMetrics(metrics, weighted_metrics, names)
-        else:
-            self._multi_output = None
-            self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
-            self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._compiled_outputs = names
+        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
@@ -58,12 +52,12 @@ class Trainer:
         self.compiled = True
 
     def _output_names(self):
-        """The output names of a model with several outputs; None for one output."""
+        """The names of the model's outputs (one placeholder name while they are unknown)."""
         try:
             names = self.output_names
         except (AttributeError, ValueError):
-            return None
-        return list(names) if names is not None and len(names) > 1 else None
+            names = None
+        return list(names) if names else ["output"]
 
     def _assert_compiled(self):
         if not getattr(self, "compiled", False):
@@ -73,30 +67,28 @@ class Trainer:
     def metrics_names(self):
         if not getattr(self, "compiled", False):
             return ["loss"]
-        if self._multi_output:
-            return ["loss", "compile_metrics"] + (
-                self._compile_loss.names if self._compile_loss is not None else [])
-        return ["loss", "compile_metrics"] if self._compile_metrics._specs else ["loss"]
+        names = ["loss", "compile_metrics"] if self._compile_metrics.has_specs else ["loss"]
+        return names + [m.name for m in self._loss_trackers()]
 
     @property
     def metrics(self):
         if not getattr(self, "compiled", False):
             return []
-        if self._multi_output:
-            trackers = list(self._compile_loss.trackers.values()) if self._compile_loss else []
-            return [self._loss_tracker] + \
-                [m for _, m, _, _ in self._compile_metrics.metrics or ()] + trackers
-        return [self._loss_tracker] + [m for m, _ in self._compile_metrics.metrics or ()]
+        return [self._loss_tracker] + self._compile_metrics.metric_objects + \
+            self._loss_trackers()
+
+    def _loss_trackers(self):
+        """The per-output loss means (several outputs with a loss only)."""
+        return [] if self._compile_loss is None else self._compile_loss.metrics
 
     # ---- one step ---------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss of ``y_pred`` against ``y`` plus every regularization penalty."""
         if self._compile_loss is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        if self._multi_output:
-            loss = self._compile_loss(y, self._flat_outputs(y_pred), sample_weight=sample_weight)
-        else:
-            loss = self._compile_loss(Tensor(y), y_pred, sample_weight=sample_weight)
+        names = self._compiled_outputs
+        loss = self._compile_loss(as_outputs(y, names), as_outputs(y_pred, names),
+                                  as_outputs(sample_weight, names))
         plan = self._training_plan()
         for penalty in added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
                 weight_penalties(plan.regularized):
@@ -104,13 +96,11 @@ class Trainer:
         return loss
 
     def _training_plan(self):
-        """Trainable variables (packed into one buffer), the regularized ones, and the layers
-        with activity regularizers; recomputed only when the model's structure changes."""
+        """Trainable variables, the regularized ones, and the layers with activity
+        regularizers; recomputed only when the model's structure changes."""
         version = structure_version()
         if self._plan is None or self._plan.version != version:
             variables = self.trainable_weights
-            if variables and packed_buffer(variables) is None:
-                pack(variables)
             layers = list(self._flatten_layers())
             self._plan = _Plan(version, variables,
                                [v for v in variables if v.regularizer is not None],
@@ -119,13 +109,16 @@ class Trainer:
         return self._plan
 
     def train_step(self, x, y, sample_weight=None):
+        """One batch: forward, loss, metrics, backward into the optimizer's gradient buffer,
+        update."""
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        variables = self._training_plan().variables
-        grads = grad(loss, variables)
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(y, y_pred, loss, sample_weight)
+        variables = self._training_plan().variables
+        grads = grad(self.optimizer.scale_loss(loss), variables,
+                     out=self.optimizer.gradient_buffers(variables))
         self.optimizer.apply(grads, variables)
 
     def test_step(self, x, y, sample_weight=None):
@@ -135,50 +128,34 @@ class Trainer:
             self._update_metrics(y, y_pred, loss, sample_weight)
 
     def _update_metrics(self, y, y_pred, loss, sample_weight):
-        with no_grad():
-            if self._multi_output:
-                y_pred = [t.data for t in self._flat_outputs(y_pred)]
-                batch_size = len(y_pred[0])
-                self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
-                self._compile_loss.update_trackers(batch_size)
-                self._compile_metrics.update_state(y, y_pred, sample_weight)
-                return
-            self._loss_tracker.update_state(loss.data, sample_weight=len(y))
-            self._compile_metrics.update_state(y, y_pred.data, sample_weight)
-
-    def _flat_outputs(self, y_pred):
-        """The model's outputs as a list in ``output_names`` order."""
-        if isinstance(y_pred, dict):
-            return flatten(y_pred)
-        if isinstance(y_pred, (list, tuple)) and len(y_pred) == len(self._multi_output):
-            return list(y_pred)
-        raise ValueError(
-            f"The model was compiled for {len(self._multi_output)} outputs "
-            f"{self._multi_output}, but its call returned {type(y_pred).__name__}.")
+        names = self._compiled_outputs
+        y_pred = [t.data for t in as_outputs(y_pred, names)]
+        batch_size = len(y_pred[0])
+        self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
+        self._compile_loss.update_trackers(batch_size)
+        self._compile_metrics.update_state(as_outputs(y, names), y_pred,
+                                           as_outputs(sample_weight, names))
 
     def reset_metrics(self):
-        self._loss_tracker.reset_state()
-        self._compile_metrics.reset_state()
-        if self._multi_output and self._compile_loss is not None:
-            self._compile_loss.reset_state()
+        for metric in self.metrics:
+            metric.reset_state()
 
-    def _logs(self):
-        logs = {"loss": float(np.asarray(self._loss_tracker.result()))}
+    def _logs(self, group=None):
+        """The running loss and metrics (over every rank of ``group``), sorted by name."""
+        if group is not None:
+            with group.global_metrics(self.metrics):
+                return self._logs()
+        logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
+                self._loss_trackers()}
         logs.update(self._compile_metrics.result())
-        if self._multi_output and self._compile_loss is not None:
-            logs.update(self._compile_loss.result())
         return dict(sorted(logs.items()))
 
     def _ordered(self, logs):
         """``evaluate``'s list: Keras orders it by ``model.metrics`` names that are log keys
         (loss, metrics' own names, per-output losses), then every other key sorted."""
-        if self._multi_output:
-            names = ["loss"] + self._compile_metrics.raw_names + (
-                self._compile_loss.names if self._compile_loss is not None else [])
-            values = [logs[n] for n in names if n in logs]
-            values += [logs[k] for k in sorted(logs) if k not in names]
-        else:
-            values = [logs["loss"]] + [logs[name] for name in self._compile_metrics.names]
+        names = [m.name for m in self.metrics]
+        values = [logs[n] for n in names if n in logs]
+        values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     # ---- fit -------------------------------------------------------------------------------
@@ -201,16 +178,19 @@ class Trainer:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
             sample_weight = self._class_weights(y, class_weight)
         n = D.num_samples(x)
-        structured = D.is_structure(x) or D.is_structure(y) or D.is_structure(sample_weight)
         if batch_size is None:
             batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
         plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
                            generator=random.global_generator())
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        group.start_training(self, batch_size, D.take(x, [0]))
+        verbose = _verbosity(verbose) if group.is_chief else 0
         history = History()
-        cbs = CallbackList(list(callbacks or []) + [history] + ([ProgbarLogger()] if verbose else []),
+        cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +
+                           ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": epochs,
                                                "steps": plan.steps})
+        batch_logs = group.agree(cbs.wants_batch_logs)
         self.stop_training = False
         self._in_fit = True
         logs = {}
@@ -221,16 +201,12 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 for step, index in enumerate(plan.epoch()):
                     cbs.on_train_batch_begin(step)
-                    if structured:
-                        self.train_step(D.take(x, index), D.take(y, index),
-                                        D.take(sample_weight, index))
-                    else:
-                        self.train_step(x[index], y[index],
-                                        None if sample_weight is None else sample_weight[index])
-                    cbs.on_train_batch_end(step, self._logs() if cbs.wants_batch_logs else {})
+                    self.train_step(*group.shard((D.take(x, index), D.take(y, index),
+                                                  D.take(sample_weight, index))))
+                    cbs.on_train_batch_end(step, self._logs(group) if batch_logs else {})
                     if self.stop_training:
                         break
-                logs = self._logs()
+                logs = self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                              batch_size=validation_batch_size or batch_size,
@@ -257,7 +233,8 @@ class Trainer:
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
         plan = D.BatchPlan(D.num_samples(x), batch_size or 32, shuffle=False, steps=steps)
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
             list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
             params={"verbose": verbose, "epochs": 1, "steps": plan.steps})
@@ -265,9 +242,10 @@ class Trainer:
         cbs.on_test_begin()
         for step, index in enumerate(plan.epoch()):
             cbs.on_test_batch_begin(step)
-            self.test_step(D.take(x, index), D.take(y, index), D.take(sample_weight, index))
-            cbs.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+            self.test_step(*group.shard((D.take(x, index), D.take(y, index),
+                                         D.take(sample_weight, index))))
+            cbs.on_test_batch_end(step, self._logs(group))
+        logs = self._logs(group)
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
@@ -284,7 +262,8 @@ class Trainer:
             raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
         self._check_can_run()
         plan = D.BatchPlan(n, batch_size or 32, shuffle=False, steps=steps)
-        verbose = _verbosity(verbose)
+        group = replica_group(self)
+        verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": 1,
                                                "steps": plan.steps})
@@ -293,7 +272,8 @@ class Trainer:
         with no_grad():
             for step, index in enumerate(plan.epoch()):
                 cbs.on_predict_batch_begin(step)
-                outputs.append(D.outputs_to_numpy(self(D.take(x, index), training=False)))
+                (shard,) = group.shard((D.take(x, index),))
+                outputs.append(group.gather(D.outputs_to_numpy(self(shard, training=False))))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
         first = outputs[0]
@@ -331,7 +311,7 @@ class Trainer:
         return logs if return_dict else self._ordered(logs)
 
     def _class_weights(self, y, class_weight):
-        if self._multi_output:
+        if len(self._compiled_outputs) > 1:
             raise ValueError("`class_weight` is only supported for models with a single output; "
                              "pass per-output `sample_weight` arrays instead.")
         return D.class_weight_to_sample_weight(y, class_weight)
@@ -345,7 +325,7 @@ class Trainer:
         if y is None:
             raise ValueError("Expected target data `y` (this model has a compiled loss). "
                              "Received: y=None")
-        if self._multi_output or D.is_structure(x) or D.is_structure(y) or \
+        if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
                 D.is_structure(sample_weight):
             return self._checked_structures(x, y, sample_weight, training)
         x, y = D.check_array(x, "x"), D.check_array(y, "y")
@@ -361,16 +341,9 @@ class Trainer:
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
-        names = self._multi_output
-        if names:
-            y = D.align_outputs(y, names, "y")
-            if not isinstance(y, list):
-                raise ValueError(f"The model has {len(names)} outputs {names}; give `y` as a "
-                                 "list in that order or a dict keyed by output name.")
-            sample_weight = D.align_outputs(sample_weight, names, "sample_weight")
-        else:  # one output: a one-entry list / dict of targets is that output's array
-            y = D.single_target(y, "y", self)
-            sample_weight = D.single_target(sample_weight, "sample_weight", self)
+        names = self._compiled_outputs
+        y = D.align_targets(y, names, "y")
+        sample_weight = D.align_targets(sample_weight, names, "sample_weight")
         D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
             for label, value in (("x", x), ("y", y)):

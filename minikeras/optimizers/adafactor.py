@@ -1,6 +1,6 @@
 """Adafactor (Shazeer & Stern, 2018): Adam-like steps with factored second moments."""
 from ..backend import xp
-from ._checks import check_bool, check_float
+from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 

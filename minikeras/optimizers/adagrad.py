@@ -1,6 +1,6 @@
 """Adagrad and Adadelta: step sizes from the history of squared gradients."""
 from ..backend import xp
-from ._checks import check_float
+from .argument_checks import check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -38,18 +38,18 @@ class Adagrad(Optimizer):
         self._accumulators = self.add_optimizer_variables(
             var_list, "accumulator", initializer=self.initial_accumulator_value)
 
-    def _constants(self, lr, t):
-        return self._as_dtype(lr, self.epsilon)
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        return {"lr": dt(lr), "epsilon": dt(self.epsilon)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, eps = c
-        t = tmp[0]
+    def _elementwise_step(self, w, g, scratch, slots, lr, epsilon):
+        t = scratch[0]
         (a,) = slots
         a += xp.multiply(g, g, out=t)
-        xp.add(a, eps, out=t)
+        xp.add(a, epsilon, out=t)
         xp.sqrt(t, out=t)
         xp.multiply(g, lr, out=g)
-        g /= t
+        g /= t  # lr * g / sqrt(a + epsilon)
         w -= g
 
     def get_config(self):
@@ -95,20 +95,21 @@ class Adadelta(Optimizer):
         self._accumulated_grads, self._accumulated_delta_vars = self.add_optimizer_variables(
             var_list, ["accumulated_grad", "accumulated_delta_var"])
 
-    def _constants(self, lr, t):
-        return self._as_dtype(lr, self.rho, 1 - self.rho, self.epsilon)
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        return {"lr": dt(lr), "rho": dt(self.rho), "one_minus_rho": dt(1 - self.rho),
+                "epsilon": dt(self.epsilon)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, rho, one_minus_rho, eps = c
-        t = tmp[0]
-        acc_g, acc_d = slots
+    def _elementwise_step(self, w, g, scratch, slots, lr, rho, one_minus_rho, epsilon):
+        t = scratch[0]
+        acc_g, acc_d = slots  # A and D of the formula
         acc_g *= rho
         xp.multiply(g, g, out=t)
         acc_g += xp.multiply(t, one_minus_rho, out=t)
-        xp.add(acc_d, eps, out=t)
+        xp.add(acc_d, epsilon, out=t)
         xp.sqrt(t, out=t)
         t *= g
-        xp.add(acc_g, eps, out=g)
+        xp.add(acc_g, epsilon, out=g)
         xp.sqrt(g, out=g)
         t /= g
         xp.negative(t, out=t)  # t is delta

@@ -1,6 +1,6 @@
 """The Adam family: Adam, AdamW, Adamax and Nadam."""
 from ..backend import xp
-from ._checks import check_bool, check_float, warn_user
+from .argument_checks import check_bool, check_float, warn_user
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -60,24 +60,25 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
-    def _constants(self, lr, t):
+    def _step_constants(self, lr, t):
         dt = self._dtype.type
         beta_1_power = self._pow(dt(self.beta_1), t)
         beta_2_power = self._pow(dt(self.beta_2), t)
-        alpha = lr * self._sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        return (alpha,) + self._as_dtype(1 - self.beta_1, 1 - self.beta_2, self.epsilon)
+        return {"alpha": lr * self._sqrt(1 - beta_2_power) / (1 - beta_1_power),
+                "one_minus_beta_1": dt(1 - self.beta_1), "one_minus_beta_2": dt(1 - self.beta_2),
+                "epsilon": dt(self.epsilon)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        alpha, c1, c2, eps = c
-        t = tmp[0]
+    def _elementwise_step(self, w, g, scratch, slots, alpha, one_minus_beta_1, one_minus_beta_2,
+                          epsilon):
+        t = scratch[0]
         m, v = slots[0], slots[1]
-        _moments(g, m, v, c1, c2, t)
+        _moments(g, m, v, one_minus_beta_1, one_minus_beta_2, t)
         if self.amsgrad:
-            v = xp.maximum(slots[2], v, out=slots[2])
+            v = xp.maximum(slots[2], v, out=slots[2])  # v_hat
         xp.sqrt(v, out=t)
-        t += eps
+        t += epsilon
         xp.multiply(m, alpha, out=g)
-        g /= t
+        g /= t  # alpha * m / (sqrt(v) + epsilon)
         w -= g
 
     def get_config(self):
@@ -140,21 +141,23 @@ class Adamax(Optimizer):
         super().build(var_list)
         self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
 
-    def _constants(self, lr, t):
-        bias = 1 - self._pow(self._dtype.type(self.beta_1), t)
-        return (lr,) + self._as_dtype(1 - self.beta_1, self.beta_2, self.epsilon) + (bias,)
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        return {"lr": lr, "one_minus_beta_1": dt(1 - self.beta_1), "beta_2": dt(self.beta_2),
+                "epsilon": dt(self.epsilon),
+                "bias_correction": 1 - self._pow(dt(self.beta_1), t)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, c1, beta_2, eps, bias = c
-        t = tmp[0]
+    def _elementwise_step(self, w, g, scratch, slots, lr, one_minus_beta_1, beta_2, epsilon,
+                          bias_correction):
+        t = scratch[0]
         m, u = slots
-        m += xp.multiply(xp.subtract(g, m, out=t), c1, out=t)
+        m += xp.multiply(xp.subtract(g, m, out=t), one_minus_beta_1, out=t)
         u *= beta_2
         xp.maximum(u, xp.abs(g, out=g), out=u)
-        xp.add(u, eps, out=t)
-        t *= bias
+        xp.add(u, epsilon, out=t)
+        t *= bias_correction
         xp.multiply(m, lr, out=g)
-        g /= t
+        g /= t  # lr * m / ((1 - beta_1**t) * (u + epsilon))
         w -= g
 
     def get_config(self):
@@ -173,6 +176,7 @@ class Nadam(Optimizer):
         P <- P * mu_t                                   # product of all mu so far (slot u_product)
         m, v updated as in Adam
         m_hat = mu_{t+1} * m / (1 - P * mu_{t+1}) + (1 - mu_t) * g / (1 - P)
+                (the two denominators: m_denominator, g_denominator)
         v_hat = v / (1 - beta_2**t)
         w <- w - lr * m_hat / (sqrt(v_hat) + epsilon)
 
@@ -201,31 +205,34 @@ class Nadam(Optimizer):
         self._u_product = self.add_variable((), initializer="ones", dtype=self._dtype,
                                             name="u_product")
 
-    def _constants(self, lr, t):
+    def _step_constants(self, lr, t):
         dt = self._dtype.type
         beta_1, beta_2, decay, half = dt(self.beta_1), dt(self.beta_2), dt(0.96), dt(0.5)
         decay_t = self._pow(decay, t)
-        u_t = beta_1 * (1 - half * decay_t)
-        u_next = beta_1 * (1 - half * self._pow(decay, t + 1))
+        mu_t = beta_1 * (1 - half * decay_t)
+        mu_next = beta_1 * (1 - half * self._pow(decay, t + 1))
         product = self._u_product.data  # updated once per step, before the variables
         product[()] = product[()] * beta_1 * (1 - half * decay_t)
-        u_prod = product[()]
-        return (lr, 1 - beta_1, 1 - beta_2, u_next, 1 - u_prod * u_next, 1 - u_t, 1 - u_prod,
-                1 - self._pow(beta_2, t), dt(self.epsilon))
+        mu_product = product[()]
+        return {"lr": lr, "one_minus_beta_1": 1 - beta_1, "one_minus_beta_2": 1 - beta_2,
+                "mu_next": mu_next, "m_denominator": 1 - mu_product * mu_next,
+                "one_minus_mu_t": 1 - mu_t, "g_denominator": 1 - mu_product,
+                "v_denominator": 1 - self._pow(beta_2, t), "epsilon": dt(self.epsilon)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, c1, c2, u_next, denom_m, one_minus_u, denom_g, bias_2, eps = c
-        t = tmp[0]
+    def _elementwise_step(self, w, g, scratch, slots, lr, one_minus_beta_1, one_minus_beta_2,
+                          mu_next, m_denominator, one_minus_mu_t, g_denominator, v_denominator,
+                          epsilon):
+        t = scratch[0]
         m, v = slots
-        _moments(g, m, v, c1, c2, t)
-        xp.multiply(m, u_next, out=t)
-        t /= denom_m
-        g *= one_minus_u
-        g /= denom_g
+        _moments(g, m, v, one_minus_beta_1, one_minus_beta_2, t)
+        xp.multiply(m, mu_next, out=t)
+        t /= m_denominator
+        g *= one_minus_mu_t
+        g /= g_denominator
         t += g  # t is m_hat
-        xp.divide(v, bias_2, out=g)
+        xp.divide(v, v_denominator, out=g)  # v_hat
         xp.sqrt(g, out=g)
-        g += eps
+        g += epsilon
         t *= lr
         t /= g
         w -= t

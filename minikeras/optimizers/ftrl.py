@@ -1,6 +1,6 @@
 """FTRL-Proximal (McMahan et al., 2013): per-coordinate rates with L1/L2 regularization."""
 from ..backend import xp
-from ._checks import check_float
+from .argument_checks import check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -61,18 +61,17 @@ class Ftrl(Optimizer):
             var_list, ["accumulator", "linear"],
             initializer=[self.initial_accumulator_value, "zeros"])
 
-    def _constants(self, lr, t):
+    def _step_constants(self, lr, t):
         dt = self._dtype.type
         l2 = dt(self.l2_regularization_strength) + dt(self.beta) / (dt(2) * lr)
-        return (lr,) + self._as_dtype(-self.learning_rate_power,
-                                      2 * self.l2_shrinkage_regularization_strength) + (
-            dt(2) * l2, dt(self.l1_regularization_strength))
+        return {"lr": lr, "power": dt(-self.learning_rate_power),
+                "two_shrinkage": dt(2 * self.l2_shrinkage_regularization_strength),
+                "two_l2": dt(2) * l2, "l1": dt(self.l1_regularization_strength)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, power, shrink, two_l2, l1 = c
-        grad, new_acc = tmp
+    def _elementwise_step(self, w, g, scratch, slots, lr, power, two_shrinkage, two_l2, l1):
+        grad, new_acc = scratch
         acc, linear = slots
-        xp.multiply(w, shrink, out=grad)
+        xp.multiply(w, two_shrinkage, out=grad)
         grad += g  # g' = g + 2 * l2_shrinkage * w
         xp.multiply(g, g, out=new_acc)
         new_acc += acc  # a' = a + g**2
@@ -82,7 +81,7 @@ class Ftrl(Optimizer):
         acc /= lr
         acc *= w
         grad -= acc
-        linear += grad
+        linear += grad  # z <- z + g' - (a'**p - a**p) / lr * w
         g /= lr
         g += two_l2  # g is the quadratic term q
         xp.clip(linear, -l1, l1, out=grad)

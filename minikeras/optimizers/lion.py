@@ -1,6 +1,6 @@
 """Lion (Chen et al., 2023): the sign of an interpolated momentum."""
 from ..backend import xp
-from ._checks import check_float
+from .argument_checks import check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -40,21 +40,23 @@ class Lion(Optimizer):
         super().build(var_list)
         self._momentums = self.add_optimizer_variables(var_list, "momentum")
 
-    def _constants(self, lr, t):
-        beta_1, beta_2 = self._as_dtype(self.beta_1, self.beta_2)
-        return lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        beta_1, beta_2 = dt(self.beta_1), dt(self.beta_2)
+        return {"lr": lr, "beta_1": beta_1, "one_minus_beta_1": 1 - beta_1, "beta_2": beta_2,
+                "one_minus_beta_2": 1 - beta_2}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, beta_1, one_minus_b1, beta_2, one_minus_b2 = c
-        t, u = tmp
+    def _elementwise_step(self, w, g, scratch, slots, lr, beta_1, one_minus_beta_1, beta_2,
+                          one_minus_beta_2):
+        t, u = scratch
         (m,) = slots
         xp.multiply(m, beta_1, out=t)
-        t += xp.multiply(g, one_minus_b1, out=u)
+        t += xp.multiply(g, one_minus_beta_1, out=u)
         xp.sign(t, out=t)
         t *= lr
         w -= t
         m *= beta_2
-        m += xp.multiply(g, one_minus_b2, out=u)
+        m += xp.multiply(g, one_minus_beta_2, out=u)
 
     def get_config(self):
         config = super().get_config()

@@ -1,6 +1,6 @@
 """LossScaleOptimizer: dynamic loss scaling around another optimizer (for float16 training)."""
 from ..backend import xp
-from ._checks import check_float, check_int
+from .argument_checks import check_float, check_int
 from .optimizer import OPTIMIZERS, Optimizer
 
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
@@ -61,6 +61,9 @@ class LossScaleOptimizer(Optimizer):
     @property
     def variables(self):
         return self._variables + self.inner_optimizer.variables
+
+    def gradient_buffers(self, variables):
+        return self.inner_optimizer.gradient_buffers(variables)
 
     def apply(self, grads, trainable_variables=None):
         grads = list(grads)

@@ -2,7 +2,7 @@
 import re
 
 from ..backend import xp
-from ._checks import check_bool, check_float, check_int
+from .argument_checks import check_bool, check_float, check_int
 from .adam import _check_betas, _moments
 from .optimizer import OPTIMIZERS, Optimizer
 
@@ -80,9 +80,10 @@ class Muon(Optimizer):
             self.adam_velocities.append(self.add_variable_from_reference(var, "velocity")
                                         if self._should_use_adamw(var) else None)
 
-    def _apply_weight_decay(self, lr, idx):
+    def _apply_weight_decay(self, lr, present):
+        """Per variable: ``w <- w - w * wd * lr`` with Muon's or AdamW's decay rate."""
         variables = self._trainable_variables
-        for i in range(len(variables)) if idx is None else idx:
+        for i in range(len(variables)) if present is None else present:
             var = variables[i]
             uses_adam = self.adam_velocities[i] is not None
             wd = self.adam_weight_decay if uses_adam else self.weight_decay

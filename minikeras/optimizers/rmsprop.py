@@ -1,6 +1,6 @@
 """RMSprop: divide the step by a running root-mean-square of recent gradients."""
 from ..backend import xp
-from ._checks import check_bool, check_float
+from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -51,12 +51,13 @@ class RMSprop(Optimizer):
         if self.centered:
             self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient")
 
-    def _constants(self, lr, t):
-        return self._as_dtype(lr, self.rho, 1 - self.rho, self.epsilon, self.momentum)
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        return {"lr": dt(lr), "rho": dt(self.rho), "one_minus_rho": dt(1 - self.rho),
+                "epsilon": dt(self.epsilon), "mu": dt(self.momentum)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, rho, one_minus_rho, eps, mu = c
-        t = tmp[0]
+    def _elementwise_step(self, w, g, scratch, slots, lr, rho, one_minus_rho, epsilon, mu):
+        t = scratch[0]
         v = slots[0]
         v *= rho
         v += xp.multiply(xp.multiply(g, g, out=t), one_minus_rho, out=t)
@@ -66,9 +67,9 @@ class RMSprop(Optimizer):
             a += xp.multiply(g, one_minus_rho, out=t)
             xp.multiply(a, a, out=t)
             xp.subtract(v, t, out=t)
-            t += eps
+            t += epsilon  # denom = v - a**2 + eps
         else:
-            xp.add(v, eps, out=t)
+            xp.add(v, epsilon, out=t)  # denom = v + eps
         xp.sqrt(t, out=t)
         xp.multiply(g, lr, out=g)
         g /= t  # g is now the increment lr * g / sqrt(denom)

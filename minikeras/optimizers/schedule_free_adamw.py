@@ -1,6 +1,6 @@
 """Schedule-Free AdamW (Defazio et al., 2024): no learning-rate schedule needed."""
 from ..backend import xp
-from ._checks import check_float, check_int
+from .argument_checks import check_float, check_int
 from .adam import _check_betas
 from .optimizer import OPTIMIZERS, Optimizer
 
@@ -52,34 +52,35 @@ class ScheduleFreeAdamW(Optimizer):
         for z, var in zip(self._momentums, var_list):
             z.assign(var.data)
 
-    def _constants(self, lr, t):
+    def _step_constants(self, lr, t):
         dt = self._dtype.type
         beta_1, beta_2, step = dt(self.beta_1), dt(self.beta_2), dt(t)
         if self.warmup_steps > 0:
             lr = lr * min(step / dt(self.warmup_steps), dt(1))
         weight = 1 / step
-        return (lr, beta_1, 1 - beta_1, 1 - beta_2, 1 - self._pow(beta_2, t), dt(self.epsilon),
-                weight, 1 - weight)
+        return {"lr": lr, "beta_1": beta_1, "one_minus_beta_1": 1 - beta_1,
+                "one_minus_beta_2": 1 - beta_2, "bias_correction": 1 - self._pow(beta_2, t),
+                "epsilon": dt(self.epsilon), "weight": weight, "one_minus_weight": 1 - weight}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, beta_1, one_minus_b1, one_minus_b2, bias_2, eps, weight, one_minus_w = c
-        t, u = tmp
+    def _elementwise_step(self, w, g, scratch, slots, lr, beta_1, one_minus_beta_1,
+                          one_minus_beta_2, bias_correction, epsilon, weight, one_minus_weight):
+        t, u = scratch
         z, v = slots
-        xp.multiply(z, one_minus_b1, out=t)  # (1 - beta_1) * z_old
+        xp.multiply(z, one_minus_beta_1, out=t)  # (1 - beta_1) * z_old
         xp.multiply(g, g, out=u)
         u -= v
-        v += xp.multiply(u, one_minus_b2, out=u)
-        xp.divide(v, bias_2, out=u)
+        v += xp.multiply(u, one_minus_beta_2, out=u)
+        xp.divide(v, bias_correction, out=u)
         xp.sqrt(u, out=u)
-        u += eps
+        u += epsilon
         xp.multiply(g, lr, out=g)
         g /= u
         z -= g
         xp.subtract(w, t, out=t)
         t /= beta_1  # x_old
-        t *= one_minus_w
+        t *= one_minus_weight
         t += xp.multiply(z, weight, out=u)  # x_new
-        xp.multiply(z, one_minus_b1, out=u)
+        xp.multiply(z, one_minus_beta_1, out=u)
         t *= beta_1
         xp.add(u, t, out=w)
 

@@ -10,7 +10,7 @@ import math
 
 from ..backend import xp
 from ..registry import Registry
-from ._checks import check_float, is_real_number
+from .argument_checks import check_float, is_real_number
 
 SCHEDULES = Registry("learning rate schedule", case_sensitive=True)
 _MODULE = "keras.optimizers.schedules"

@@ -1,6 +1,6 @@
 """SGD: gradient descent, optionally with (Nesterov) momentum."""
 from ..backend import xp
-from ._checks import check_bool, check_float
+from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -37,22 +37,22 @@ class SGD(Optimizer):
         if self.momentum != 0:
             self.momentums = self.add_optimizer_variables(var_list, "momentum")
 
-    def _constants(self, lr, t):
-        return self._as_dtype(lr, self.momentum)
+    def _step_constants(self, lr, t):
+        dt = self._dtype.type
+        return {"lr": dt(lr), "mu": dt(self.momentum)}
 
-    def _kernel(self, w, g, tmp, slots, c):
-        lr, mu = c
+    def _elementwise_step(self, w, g, scratch, slots, lr, mu):
         xp.multiply(g, lr, out=g)  # g is now lr * g
         if not slots:
             xp.subtract(w, g, out=w)
             return
         (m,) = slots
         m *= mu
-        m -= g
+        m -= g  # m <- mu * m - lr * g
         if self.nesterov:
-            t = xp.multiply(m, mu, out=tmp[0])
+            t = xp.multiply(m, mu, out=scratch[0])
             t -= g
-            w += t
+            w += t  # w + mu * m - lr * g
         else:
             w += m
 

@@ -247,3 +247,40 @@ def test_progbar_on_a_narrow_or_sizeless_terminal_prints_the_whole_line(monkeypa
     bar.update(1, metrics)
     bar.update(2, metrics, finalize=True)
     assert "metric_7: 0.2500" in term.getvalue()
+
+
+def test_single_output_takes_the_same_list_and_weight_forms_as_several():
+    """One output is a list of one: a one-entry loss list, a float or one-entry list of
+    loss_weights, unprefixed metric keys, and a clear error for a second loss."""
+    x, y = data()
+    logs = []
+    for loss, weights in (("mse", None), (["mse"], None), ("mse", 2.0), (["mse"], [2.0])):
+        model = binary_model()
+        model.compile(keras.optimizers.SGD(0.0), loss=loss, loss_weights=weights,
+                      metrics=["mae", "mae"], weighted_metrics=["mae"])
+        logs.append(model.evaluate(x, y, verbose=0, return_dict=True))
+    assert list(logs[0]) == ["loss", "mae", "mae_1", "weighted_mae"]
+    assert logs[0] == logs[1]
+    assert logs[2]["loss"] == pytest.approx(2 * logs[0]["loss"])  # weight applies to the loss
+    assert logs[2] == logs[3] and logs[2]["mae"] == logs[0]["mae"]  # but not to metrics
+    with pytest.raises(ValueError, match=r"as many entries as the model has outputs \(1"):
+        binary_model().compile("sgd", loss=["mse", "mae"])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.optimizers.SGD(0.1, loss_scale_factor=64.0),
+    lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=64.0),
+], ids=["loss_scale_factor", "LossScaleOptimizer"])
+def test_fit_scales_the_loss_the_optimizer_unscales(make):
+    """The trainer backpropagates ``optimizer.scale_loss(loss)``; the optimizer divides the
+    gradients by the same factor, so training matches the unscaled run (64 is a power of
+    two: scaling is exact in float32)."""
+    x, y = data()
+    weights = []
+    for optimizer in (keras.optimizers.SGD(0.1), make()):
+        model = binary_model()
+        model.compile(optimizer, "binary_crossentropy")
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

@@ -46,16 +46,20 @@ def test_clipvalue_and_zero_gradient_clipnorm():
 
 
 # ---- weight decay ----------------------------------------------------------------------------
-@pytest.mark.parametrize("packed", [False, True])
-def test_weight_decay_exclusions(packed):
-    from minikeras.variables import pack
+@pytest.mark.parametrize("per_variable", [False, True], ids=["flat", "per-variable"])
+def test_weight_decay_exclusions(per_variable):
     kernel, bias, other = var([1.0, 2.0], "kernel"), var([1.0], "bias"), var([4.0], "other")
-    if packed:
-        pack([kernel, bias, other])
+    # a variable without a gradient sends the step down the per-variable path
+    extra = [var([9.0], "no_gradient")] if per_variable else []
     opt = optimizers.SGD(0.1, weight_decay=0.5)
     opt.exclude_from_weight_decay(var_list=[other], var_names=["bias"])
     for _ in range(2):
-        opt.apply(f32([1.0, 1.0], [1.0], [1.0]), [kernel, bias, other])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            opt.apply(f32([1.0, 1.0], [1.0], [1.0]) + [None] * len(extra),
+                      [kernel, bias, other] + extra)
+    if extra:
+        np.testing.assert_array_equal(extra[0].numpy(), [9.0])  # no gradient: no decay
     # kernel: w <- w * (1 - 0.05) - 0.1 twice; bias and other: w <- w - 0.1 twice
     k = np.array([1.0, 2.0])
     for _ in range(2):
@@ -113,14 +117,14 @@ def test_loss_scale_factor():
     assert optimizers.SGD().scale_loss(3.0) == 3.0
 
 
-@pytest.mark.parametrize("packed", [False, True])
-def test_constraints_after_the_step(packed):
-    from minikeras.variables import pack
+@pytest.mark.parametrize("per_variable", [False, True], ids=["flat", "per-variable"])
+def test_constraints_after_the_step(per_variable):
     a, b = var([0.0, 0.3]), var([0.0])
-    if packed:
-        pack([a, b])
+    extra = [var([9.0], "no_gradient")] if per_variable else []
     a.constraint = lambda v: np.clip(v.numpy(), 0.0, 0.5)
-    optimizers.SGD(1.0).apply(f32([1.0, -1.0], [1.0]), [a, b])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        optimizers.SGD(1.0).apply(f32([1.0, -1.0], [1.0]) + [None] * len(extra), [a, b] + extra)
     np.testing.assert_allclose(a.numpy(), [0.0, 0.5])
     np.testing.assert_allclose(b.numpy(), [-1.0])
 
@@ -416,3 +420,42 @@ def test_finalize_without_ema_does_nothing():
     opt.apply(f32([1.0]), [w])
     opt.finalize_variable_values([w])
     assert float(w.numpy()[0]) == pytest.approx(0.9)
+
+
+# ---- Keras's hook for custom optimizers ----------------------------------------------------
+class PlainDescent(optimizers.Optimizer):
+    """A user optimizer written against Keras's API only: ``w <- w - lr * g``."""
+
+    def __init__(self, learning_rate=0.1, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.calls = []
+
+    def update_step(self, gradient, variable, learning_rate):
+        self.calls.append(variable.name)
+        self.assign_sub(variable, learning_rate * gradient)
+
+
+def test_custom_update_step_trains_like_sgd_and_skips_missing_gradients():
+    import minikeras as keras
+    rng = np.random.default_rng(0)
+    x = rng.random((32, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
+    weights = []
+    for make in (lambda: optimizers.SGD(0.1), lambda: PlainDescent(0.1)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
+                                  keras.layers.Dense(1)])
+        model.compile(make(), "mse")
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # called once per variable with a gradient; a None gradient skips its variable
+    a, b = var([1.0, 2.0], "a"), var([3.0], "b")
+    opt = PlainDescent(0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        opt.apply([np.float32([2.0, 2.0]), None], [a, b])
+    assert opt.calls == ["a"]
+    np.testing.assert_allclose(a.numpy(), [0.0, 1.0])
+    np.testing.assert_allclose(b.numpy(), [3.0])

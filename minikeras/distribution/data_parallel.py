@@ -1,0 +1,241 @@
+"""keras.distribution.DataParallel over MPI, and the distribution the trainer consults.
+
+With a ``DataParallel`` distribution set, ``fit`` splits every global batch into one
+contiguous shard per rank, each rank runs forward and backward on its shard, and one
+in-place Allreduce of the flat gradient buffer gives every rank the gradient of the
+whole batch. Each rank then applies the same update to the same weights, so the
+weights stay bit-identical across ranks without ever being sent again.
+
+Shard gradients are weighted by their share of the batch (``n_rank / n_batch``), so a
+last batch that does not split evenly gives exactly the gradient one process would
+compute on it.
+"""
+import contextlib
+import hashlib
+
+import numpy as np
+
+from .mesh import DeviceMesh, TensorLayout, list_devices
+from ..autodiff import no_grad
+from ..tree import flatten, map_structure
+from .world import SingleProcess, world
+
+_CURRENT = [None]
+
+
+class DataParallel:
+    """Replicate the model on every device (MPI rank) and split each batch among them.
+
+    Args:
+        device_mesh: a one-dimensional ``DeviceMesh`` over all ranks; its axis names the
+            batch dimension.
+        devices: device names (default: every rank, ``list_devices()``).
+        auto_shard_dataset: accepted with Keras's meaning: each rank reads its own shard
+            of every batch.
+    """
+
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
+        if device_mesh is None:
+            devices = list_devices() if devices is None else list(devices)
+            device_mesh = DeviceMesh((len(devices),), ["batch"], devices)
+        elif len(device_mesh.shape) != 1:
+            raise ValueError("DataParallel needs a one-dimensional DeviceMesh. Received a mesh "
+                             f"of shape {device_mesh.shape}.")
+        ranks = list_devices()
+        if sorted(device_mesh.devices.ravel().tolist()) != ranks:
+            raise ValueError(f"DataParallel over MPI trains on every rank: expected the devices "
+                             f"{ranks}, received {device_mesh.devices.ravel().tolist()}. Start "
+                             "as many processes as devices (`mpiexec -n N`).")
+        self._device_mesh = device_mesh
+        self._auto_shard_dataset = bool(auto_shard_dataset)
+
+    @property
+    def device_mesh(self):
+        return self._device_mesh
+
+    @property
+    def batch_dim_name(self):
+        return self._device_mesh.axis_names[0]
+
+    @property
+    def auto_shard_dataset(self):
+        return self._auto_shard_dataset
+
+    @property
+    def num_processes(self):
+        return world().size
+
+    def get_data_layout(self, data_shape):
+        """Inputs are split along their first (batch) axis."""
+        return TensorLayout([self.batch_dim_name] + [None] * (len(data_shape) - 1),
+                            self._device_mesh)
+
+    def get_variable_layout(self, variable):
+        """Every weight is whole on every rank."""
+        return TensorLayout([None] * len(variable.shape), self._device_mesh)
+
+    def get_tensor_layout(self, path):
+        return None
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Make this the distribution inside a ``with`` block."""
+        previous = _CURRENT[0]
+        _CURRENT[0] = self
+        try:
+            yield
+        finally:
+            _CURRENT[0] = previous
+
+    def __repr__(self):
+        return f"<DataParallel device_mesh={self._device_mesh}>"
+
+
+class ModelParallel:
+    """Not offered: minikeras keeps every weight whole on each rank."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            "minikeras distributes training by data parallelism only (every rank holds the "
+            "whole model); ModelParallel, which splits weights across devices, is not "
+            "supported. Use keras.distribution.DataParallel().")
+
+
+def set_distribution(value):
+    """Make ``value`` (a ``DataParallel`` or None) the distribution of later models."""
+    if value is not None and not isinstance(value, DataParallel):
+        raise ValueError("set_distribution() takes a keras.distribution.DataParallel or None. "
+                         f"Received: {value!r}")
+    _CURRENT[0] = value
+
+
+def distribution():
+    """The distribution set by ``set_distribution`` or a ``scope()``, or None."""
+    return _CURRENT[0]
+
+
+def distribute_tensor(tensor, layout):
+    """Each rank already holds whole tensors under data parallelism: ``tensor`` unchanged."""
+    del layout
+    return tensor
+
+
+class ReplicaGroup:
+    """What ``fit``, ``evaluate`` and ``predict`` do differently on several ranks.
+
+    The trainer holds one for every call; in a single process (no distribution set, or
+    one rank) each method returns its input and the training loop is the same code.
+    """
+
+    def __init__(self, group):
+        self.world = group
+        self.rank, self.size = group.rank, group.size
+        self._share = 1.0
+
+    @property
+    def is_chief(self):
+        """Rank 0: the one rank that prints progress and writes files."""
+        return self.rank == 0
+
+    def start_training(self, model, batch_size, sample):
+        """Check the ranks agree, start them from rank 0's weights, and make the optimizer
+        sum the ranks' gradients before each update. ``sample`` (one input row) builds a
+        model that has no weights yet, so there are weights to broadcast."""
+        if self.size == 1:
+            return
+        if batch_size % self.size:
+            raise ValueError(f"DataParallel over {self.size} ranks splits each batch evenly: "
+                             f"batch_size must be a multiple of {self.size}. Received: "
+                             f"batch_size={batch_size}")
+        if not model.weights:
+            with no_grad():
+                model(sample, training=False)
+        self._check_same_model(model)
+        for variable in model.weights:
+            self.world.broadcast(variable.data, root=0)
+        model.optimizer.gradient_reducer = self._reduce_gradients
+
+    def callbacks_for_this_rank(self, callbacks):
+        """All ``callbacks`` on rank 0; on the others, those that write no files."""
+        if self.is_chief:
+            return callbacks
+        return [cb for cb in callbacks if not getattr(cb, "writes_files", False)]
+
+    def agree(self, flag):
+        """Rank 0's value of a boolean ``flag``, on every rank."""
+        value = np.array([flag], dtype=np.uint8)
+        self.world.broadcast(value, root=0)
+        return bool(value[0])
+
+    def shard(self, batch):
+        """This rank's contiguous rows of every array in ``batch`` (a tuple of structures).
+
+        A batch with fewer rows than ranks is not split: every rank takes all of it with a
+        share of ``1 / size``, so the summed gradient is still the batch's, and metric sums,
+        counted ``size`` times in both numerator and denominator, keep their value.
+        """
+        if self.size == 1:
+            return batch
+        n = len(next(leaf for leaf in flatten(batch) if leaf is not None))
+        if n < self.size:
+            self._share = 1.0 / self.size
+            return batch
+        start, stop = n * self.rank // self.size, n * (self.rank + 1) // self.size
+        self._share = (stop - start) / n
+        return map_structure(lambda a: None if a is None else a[start:stop], batch)
+
+    def _reduce_gradients(self, buffer):
+        """Weight this rank's gradient by its share of the batch, then sum over ranks."""
+        if self._share != 1.0:
+            buffer *= buffer.dtype.type(self._share)
+        self.world.allreduce_sum(buffer)
+
+    def gather(self, outputs):
+        """Every rank's rows of ``outputs`` (a structure of arrays), concatenated in order."""
+        if self.size == 1:
+            return outputs
+        return map_structure(self.world.gather_rows, outputs)
+
+    @contextlib.contextmanager
+    def global_metrics(self, metrics):
+        """Inside the block each metric holds the sum of its state over all ranks."""
+        states = [v for metric in metrics for v in metric.variables] if self.size > 1 else []
+        local = [v.data.copy() for v in states]
+        if states:
+            flat = np.concatenate([v.data.ravel().astype(np.float64) for v in states])
+            self.world.allreduce_sum(flat)
+            offset = 0
+            for v in states:
+                v.data[...] = flat[offset:offset + v.data.size].reshape(v.data.shape)
+                offset += v.data.size
+        try:
+            yield
+        finally:
+            for v, value in zip(states, local):
+                v.data[...] = value
+
+    def _check_same_model(self, model):
+        fingerprints = self.world.allgather_text(model_fingerprint(model))
+        differing = [r for r, f in enumerate(fingerprints) if f != fingerprints[0]]
+        if differing:
+            raise ValueError(f"The ranks built different models: ranks {differing} differ from "
+                             "rank 0 in their layers or weight shapes. Every rank must run the "
+                             "same model-building code.")
+
+
+def model_fingerprint(model):
+    """A short hash of a model's layer classes and weight shapes."""
+    text = ";".join(f"{type(layer).__name__}:" + ",".join(str(tuple(w.shape)) for w in layer.weights)
+                    for layer in model._flatten_layers())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def replica_group(model):
+    """The ranks a training call of ``model`` spreads over (one, without a distribution)."""
+    if _CURRENT[0] is None:
+        return ReplicaGroup(SingleProcess())
+    if getattr(model, "_distribution", None) is not _CURRENT[0]:
+        raise ValueError("The distribution was set after this model was created. Call "
+                         "keras.distribution.set_distribution(...) (or enter its scope) before "
+                         "building the model, so every rank builds it the same way.")
+    return ReplicaGroup(world())

@@ -1,0 +1,18 @@
+"""Under `mpiexec -n 2`: a setup mistake (argv[1]) must fail on every rank with its message."""
+import sys
+
+import numpy as np
+
+import minikeras as keras
+from minikeras.distribution.world import world
+
+mistake = sys.argv[1]
+keras.distribution.set_distribution(keras.distribution.DataParallel())
+units = 5 if mistake == "different_models" and world().rank == 1 else 4
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units), keras.layers.Dense(1)])
+model.compile("sgd", "mse")
+x = np.ones((40, 3), "float32")
+try:
+    model.fit(x, x[:, :1], batch_size=9 if mistake == "odd_batch" else 8, verbose=0)
+except ValueError as error:
+    print(f"rank {world().rank}: ValueError: {error}")

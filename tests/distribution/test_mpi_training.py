@@ -1,0 +1,119 @@
+"""Data-parallel training on two real MPI ranks (``mpiexec -n 2``), against one process.
+
+The scripts in mpi_scripts/ run under mpiexec; these tests read what they wrote. Without
+mpi4py and mpiexec the tests skip, except in CI (CI=true), where .ci/run installs them.
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+SCRIPTS = pathlib.Path(__file__).parent / "mpi_scripts"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _mpiexec():
+    beside_python = pathlib.Path(sys.executable).parent / "mpiexec"
+    found = str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        found = None
+    if found is None and os.environ.get("CI") == "true":
+        pytest.fail("CI must install the mpi extra (mpi4py and mpich): see .ci/run")
+    if found is None:
+        pytest.skip("mpi4py / mpiexec not installed (pip install 'minikeras[mpi]')")
+    return found
+
+
+def run(script, *args, ranks=2, timeout=120, env=None):
+    command = [_mpiexec(), "-n", str(ranks), sys.executable, str(SCRIPTS / script), *args]
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1",
+                       **(env or {}))
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env=environment, cwd=ROOT)
+
+
+def run_single(script, *args):
+    return subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          cwd=ROOT, check=True)
+
+
+@pytest.fixture(scope="module")
+def data_parallel_run(tmp_path_factory):
+    distributed = tmp_path_factory.mktemp("distributed")
+    single = tmp_path_factory.mktemp("single")
+    result = run("data_parallel_fit.py", str(distributed), "distributed")
+    assert result.returncode == 0, result.stderr
+    run_single("data_parallel_fit.py", str(single), "single")
+    return distributed, single, result.stdout
+
+
+def _arrays(folder, rank):
+    with np.load(folder / f"rank{rank}.npz") as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_both_ranks_hold_bit_identical_weights_and_outputs(data_parallel_run):
+    distributed, _, _ = data_parallel_run
+    rank0, rank1 = _arrays(distributed, 0), _arrays(distributed, 1)
+    assert rank0.keys() == rank1.keys()
+    for key in rank0:
+        np.testing.assert_array_equal(rank0[key], rank1[key], err_msg=key)
+
+
+def test_two_ranks_train_like_one_process_on_the_same_global_batches(data_parallel_run):
+    distributed, single, _ = data_parallel_run
+    two, one = _arrays(distributed, 0), _arrays(single, 0)
+    for key in one:  # weights, evaluate() and predict(): equal to float32 round-off
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    h2 = json.loads((distributed / "history0.json").read_text())
+    h1 = json.loads((single / "history0.json").read_text())
+    assert h2.keys() == h1.keys() == {"accuracy", "loss", "val_accuracy", "val_loss"}
+    for key in h1:  # the logs are global: sums over both ranks
+        np.testing.assert_allclose(h2[key], h1[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    assert json.loads((distributed / "history1.json").read_text()) == h2
+
+
+def test_only_rank_zero_prints_and_writes_files(data_parallel_run):
+    distributed, _, stdout = data_parallel_run
+    assert stdout.count("Epoch 1/3") == 1 and stdout.count("Epoch 3/3") == 1
+    assert (distributed / "checkpoint.weights.h5").exists()
+    lines = (distributed / "log.csv").read_text().splitlines()
+    assert lines[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(lines) == 4
+
+
+def test_a_failing_rank_stops_every_rank_with_its_error():
+    result = run("failing_rank.py", timeout=90, env={"MINIKERAS_MPI_TIMEOUT": "30"})
+    assert result.returncode != 0
+    assert "rank 1 fails on purpose" in result.stderr
+    assert "aborting all 2 ranks" in result.stderr
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("odd_batch", "batch_size must be a multiple of 2. Received: batch_size=9"),
+    ("different_models", "ranks [1] differ from rank 0"),
+])
+def test_setup_mistakes_fail_on_every_rank(mistake, message):
+    result = run("bad_setup.py", mistake)
+    assert result.returncode == 0, result.stderr
+    for rank in (0, 1):
+        assert f"rank {rank}: ValueError:" in result.stdout and message in result.stdout
+
+
+def test_horovod_script_averages_gradients_and_warms_up_the_rate(tmp_path):
+    result = run("horovod_fit.py", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    with np.load(tmp_path / "hvd0.npz") as a, np.load(tmp_path / "hvd1.npz") as b:
+        for key in a.files:  # different seeds, yet identical: broadcast + averaged updates
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        # warmup from 0.1 / 2 to 0.1 over 2 epochs of 4 steps: 0.075 after the first epoch
+        np.testing.assert_allclose(a["lr"], [0.075, 0.1, 0.1], rtol=1e-6)
+        assert a["loss"][-1] < a["loss"][0] / 5
+    assert result.stdout.count("Epoch 1/3") == 1
