@@ -54,10 +54,21 @@ def set_image_data_format(data_format):
 
 
 def standardize_dtype(dtype):
-    """Return a dtype name, with ``None`` meaning :func:`floatx`."""
+    """Return a dtype name, with ``None`` meaning :func:`floatx`; text is Keras's "string"."""
     if dtype is None:
         return floatx()
-    return np.dtype(dtype).name
+    if dtype is str or (isinstance(dtype, str) and dtype in ("string", "str")):
+        return "string"
+    dtype = np.dtype(dtype)
+    return "string" if dtype.kind in "US" else dtype.name
+
+
+def placeholder_array(shape, dtype):
+    """Zeros of ``shape`` (empty strings for "string"): the sample that model building runs
+    through the layers to learn their output shapes."""
+    if standardize_dtype(dtype) == "string":
+        return np.full(shape, "", dtype=str)
+    return np.zeros(shape, dtype=dtype)
 
 
 def is_float_dtype(dtype):

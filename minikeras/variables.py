@@ -54,7 +54,7 @@ class Variable(Tensor):
             value = value.astype(dtype)
         elif np.issubdtype(value.dtype, np.floating):
             value = value.astype(backend.floatx())
-        value = np.array(value)  # own the storage
+        value = np.array(value, order="C")  # own the storage, C-contiguous (views and reshapes)
         if shape is not None and tuple(shape) != value.shape:
             raise ValueError(
                 f"Initial value for variable '{name}' has shape {value.shape}, "

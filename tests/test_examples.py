@@ -114,13 +114,22 @@ def class_weighted_crossentropy(stdout, folder):
     assert "PyTorch's weighted mean:    0.9318" in stdout
 
 
+def text_classifier(stdout, folder):
+    assert number(r"Test accuracy: ([0-9.]+)", stdout) >= 0.9
+
+
+def time_series_forecast(stdout, folder):
+    mae = number(r"Test MAE: ([0-9.]+)", stdout)
+    assert mae < 0.8 * number(r"naive last-value forecast: ([0-9.]+)", stdout)
+
+
 # What each example must print (or write), beyond running cleanly.
 OUTPUT_CHECKS = {f.__name__ + ".py": f for f in (
     digits_mlp, digits_convnet, regression_early_stopping, binary_classification,
     imbalanced_class_weight, custom_layer, custom_loss, checkpoint_resume,
     softmax_crossentropy, chain_rule, two_layer_numpy_vs_minikeras,
     batchnorm_train_vs_inference, vanishing_gradients, dead_relus,
-    class_weighted_crossentropy)}
+    class_weighted_crossentropy, text_classifier, time_series_forecast)}
 
 
 def test_every_example_has_a_check():

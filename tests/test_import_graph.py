@@ -170,26 +170,9 @@ def test_no_import_cycle_among_module_level_imports():
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
-# A cycle through a function-level import is still a cycle: two modules that need each
-# other. Ones outside this branch's files, left for the merge:
-KNOWN_LAZY_CYCLES = {
-    ("minikeras.optimizers", "minikeras.optimizers.loss_scale_optimizer"):
-        "loss_scale_optimizer.py imports its package (optimizers/__init__) inside a function",
-}
-
-
-def lazy_cycles():
-    return cycles({name: top | lazy for name, (top, lazy) in GRAPH.items()})
-
-
-def test_no_new_import_cycle_counting_function_level_imports():
-    new = [c for c in lazy_cycles() if tuple(c) not in KNOWN_LAZY_CYCLES]
-    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in new)
-
-
-@pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_LAZY_CYCLES.values()))
 def test_no_import_cycle_counting_function_level_imports():
-    found = lazy_cycles()
+    # a cycle through a function-level import is still two modules that need each other
+    found = cycles({name: top | lazy for name, (top, lazy) in GRAPH.items()})
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 

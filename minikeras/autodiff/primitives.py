@@ -12,6 +12,7 @@ its Function class and registered by ``@primitive``:
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
     normalization.py          batch_norm_training
+    recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
 
 This module re-exports every callable (``primitives.add`` ...) and installs the
 operators (``a + b``, ``a @ b``, ``a[i]``, ``a.T`` ...) on Tensor. Why each fused
@@ -26,6 +27,7 @@ from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, l
 from .function import PRIMITIVES
 from .linear import dense, matmul
 from .normalization import batch_norm_training
+from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
 from .reductions import logsumexp, max, mean, min, sum
 from .shape import broadcast_to, concatenate, getitem, reshape, stack, take, transpose
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,

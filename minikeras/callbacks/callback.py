@@ -173,6 +173,8 @@ class ProgbarLogger(Callback):
         self._update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.target is None:  # unknown length (a generator): learned from the first epoch
+            self.target = self.progbar._seen
         self._update(self.progbar._seen, logs, finalize=True)
 
     def on_test_begin(self, logs=None):
@@ -197,6 +199,8 @@ class ProgbarLogger(Callback):
         self._update(self.progbar._seen, None, finalize=True)
 
     def _update(self, step, logs, finalize=False):
+        if finalize and self.progbar.target is None:  # as Keras: the count seen is the total
+            self.progbar.target = step
         values = [(k, float(v)) for k, v in (logs or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)

@@ -1,12 +1,15 @@
-"""Small datasets with Keras's ``load_data()`` interface.
+"""``keras.datasets``: the Keras datasets with Keras's ``load_data()`` interface.
 
-``digits`` ships with minikeras; ``mnist`` and ``fashion_mnist`` are read from
-the Keras dataset cache and downloaded there when missing. When a file can be
-neither found nor downloaded they raise ``DatasetUnavailableError`` (an
-``OSError``) naming the path to put the file at and the URL to get it from.
+``digits`` ships with minikeras. The others are downloaded from Keras's origins, with
+Keras's file names and hashes, into the Keras cache (``$KERAS_HOME`` or ``~/.keras``) by
+``keras.utils.get_file``, and read without unpickling. When a file can be neither found
+nor downloaded, ``minikeras.utils.DownloadError`` (an ``OSError``) names the URL and the
+path to put the file at. ``MINIKERAS_DATASETS_MIRROR`` points every download at a mirror
+folder (see ``origins``).
 """
 
-from minikeras.datasets import digits, fashion_mnist, mnist
-from minikeras.datasets._cache import DatasetUnavailableError
+from minikeras.datasets import (boston_housing, california_housing, cifar10, cifar100, digits,
+                                fashion_mnist, imdb, mnist, reuters)
 
-__all__ = ["DatasetUnavailableError", "digits", "fashion_mnist", "mnist"]
+__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "digits",
+           "fashion_mnist", "imdb", "mnist", "reuters"]

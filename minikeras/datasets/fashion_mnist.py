@@ -3,19 +3,21 @@
 Labels: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal,
 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot.
 
-The four gzipped IDX files Keras uses are read from the Keras dataset cache
-(``$KERAS_HOME/datasets/fashion-mnist`` or ``~/.keras/datasets/fashion-mnist``)
-and downloaded there from Keras's origin when missing.
+The four gzipped IDX files Keras uses, downloaded from Keras's origin into the Keras cache
+(``$KERAS_HOME/datasets/fashion-mnist`` or ``~/.keras/datasets/fashion-mnist``) by
+``keras.utils.get_file``. Keras publishes no hashes for them; the IDX headers are checked.
 """
 
 import gzip
+import os
 import zlib
 
 import numpy as np
 
-from minikeras.datasets import _cache
+from minikeras.datasets import origins
+from minikeras.utils.file_utils import get_file
 
-SUBDIR = "fashion-mnist"
+SUBDIR = os.path.join("datasets", "fashion-mnist")
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
@@ -38,15 +40,14 @@ def load_data():
         labels 0..9 of shape (60000,) and (10000,).
 
     Raises:
-        minikeras.datasets.DatasetUnavailableError: (an ``OSError``)
-            a file is not cached and cannot be downloaded; the message says
-            where to put it and where to get it.
+        minikeras.utils.DownloadError: (an ``OSError``) a file is not cached and
+            cannot be downloaded; the message says where to put it and where to get it.
         ValueError: a cached file is not a valid gzipped IDX file.
 
     Example:
 
-    >>> (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
-    >>> x_test.shape
+    >>> (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()  # doctest: +SKIP
+    >>> x_test.shape  # doctest: +SKIP
     (10000, 28, 28)
     """
     y_train = _read_labels(_fetch(TRAIN_LABELS))
@@ -58,7 +59,8 @@ def load_data():
 
 def _fetch(fname):
     """Return the cached path of one Fashion-MNIST file, downloading it if absent."""
-    return _cache.fetch(fname, _cache.ORIGIN + fname, subdir=SUBDIR)
+    return get_file(fname, origin=origins.origin(origins.KERAS_DATASETS, fname),
+                    cache_subdir=SUBDIR)
 
 
 def _read_labels(path):

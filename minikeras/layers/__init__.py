@@ -1,5 +1,6 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -9,23 +10,33 @@ from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separabl
                                       SeparableConv2D, SeparableConvolution1D,
                                       SeparableConvolution2D)
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda, Masking
+from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
-from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                            RMSNormalization, UnitNormalization)
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .preprocessing import Rescaling
+from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
+                            HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
+                            RandomBrightness, RandomColorDegeneration, RandomContrast,
+                            RandomCrop, RandomFlip, RandomGrayscale, RandomHue, RandomInvert,
+                            RandomPosterization, RandomRotation, RandomSaturation, RandomShear,
+                            RandomTranslation, RandomZoom, Rescaling, Resizing, Solarization,
+                            StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells, TimeDistributed)
 
 
 def serialize(layer):
@@ -71,3 +82,14 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "Cropping1D", "Cropping2D"
             "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization"]
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
             "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
+__all__ += ["GroupNormalization", "RMSNormalization"]
+__all__ += ["AutoContrast", "Pipeline", "RandomGrayscale", "RandomHue", "RandomInvert",
+            "RandomSaturation", "Solarization", "RandomColorDegeneration",
+            "RandomPosterization", "RandomShear"]
+__all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing",
+            "IntegerLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+            "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+            "StringLookup", "TextVectorization"]
+__all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "GRU", "GRUCell",
+            "LSTM", "LSTMCell", "MultiHeadAttention", "RNN", "SimpleRNN", "SimpleRNNCell",
+            "StackedRNNCells", "TimeDistributed"]

@@ -1,4 +1,5 @@
-"""BatchNormalization, LayerNormalization and UnitNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization and
+UnitNormalization."""
 import numpy as np
 
 from .. import ops
@@ -195,6 +196,113 @@ class LayerNormalization(_ScaleShift):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, **self._scale_shift_config()}
+
+
+@LAYERS.register("GroupNormalization")
+class GroupNormalization(_ScaleShift):
+    """Normalize each sample over groups of channels (and every other non-batch axis).
+
+    Formula: channels along ``axis`` are split into ``groups`` equal groups; for each sample
+    and group, ``y = (x - mean) / sqrt(var + epsilon) * gamma + beta`` with mean and biased
+    var over the group's channels and all other non-batch axes; gamma and beta are per
+    channel. ``groups=1`` is layer normalization over everything, ``groups=-1`` (one channel
+    per group) is instance normalization.
+
+    Args:
+        groups: number of groups (32); must divide the channel count.
+        axis: the channel axis (-1). epsilon: 1e-3. center, scale: learn beta / gamma.
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"GroupNormalization expects `axis` to be an int. "
+                            f"Received: axis={axis!r}")
+        self.groups, self.axis = int(groups), axis
+        self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
+                               beta_regularizer, gamma_regularizer, beta_constraint,
+                               gamma_constraint)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if not -rank < self.axis < rank or self.axis % rank == 0:
+            raise ValueError(f"Layer '{self.name}': axis {self.axis} is not a channel axis of "
+                             f"input shape {tuple(input_shape)}.")
+        channels = input_shape[self.axis]
+        if channels is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension "
+                             f"but the layer received an input with shape {tuple(input_shape)}.")
+        if self.groups == -1:
+            self.groups = channels
+        if channels < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number "
+                             f"of channels ({channels}).")
+        if channels % self.groups != 0:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number "
+                             f"of channels ({channels}).")
+        self._build_scale_shift((channels,))
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
+
+    def call(self, inputs):
+        axis = self.axis % inputs.ndim
+        channels = inputs.shape[axis]
+        # (batch, ..., C, ...) -> (batch, ..., groups, C / groups, ...)
+        group_shape = list(inputs.shape[:axis]) + [self.groups, channels // self.groups] + \
+            list(inputs.shape[axis + 1:])
+        grouped = ops.reshape(inputs, group_shape)
+        reduce = [a for a in range(1, grouped.ndim) if a != axis]
+        mean, variance = ops.moments(grouped, reduce, keepdims=True)
+        inv = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
+        per_channel = [1] * grouped.ndim
+        per_channel[axis], per_channel[axis + 1] = self.groups, channels // self.groups
+        if self.gamma is not None:
+            inv = ops.multiply(inv, ops.reshape(self.gamma, per_channel))
+        shift = ops.negative(ops.multiply(mean, inv))
+        if self.beta is not None:
+            shift = ops.add(shift, ops.reshape(self.beta, per_channel))
+        return ops.reshape(ops.add(ops.multiply(grouped, inv), shift), inputs.shape)
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis,
+                **self._scale_shift_config()}
+
+
+@LAYERS.register("RMSNormalization")
+class RMSNormalization(Layer):
+    """Scale each sample by the inverse root mean square over ``axis``, times a learned scale.
+
+    Formula: ``y = x / sqrt(mean(x², axis) + epsilon) * scale``; ``scale`` (ones at first)
+    has the shape of the normalized axes.
+
+    Args:
+        axis: an int or a list of ints (-1). epsilon: 1e-6.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis, self.epsilon = axis, float(epsilon)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        if any(not -rank <= a < rank for a in axes):
+            raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
+                             f"{tuple(input_shape)}. Received: axis={self.axis}")
+        self.axis = axes  # Keras keeps the sorted list once built
+        self.scale = self.add_weight(name="scale", shape=tuple(input_shape[a] for a in axes),
+                                     initializer="ones")
+
+    def call(self, inputs):
+        axes = sorted(a % inputs.ndim for a in self.axis)
+        shape = [inputs.shape[a] if a in axes else 1 for a in range(inputs.ndim)]
+        return ops.rms_normalization(inputs, scale=ops.reshape(self.scale, shape),
+                                     axis=tuple(axes), epsilon=self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
 
 
 @LAYERS.register("UnitNormalization")

@@ -5,6 +5,7 @@ import numpy as np
 from .. import ops
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
+from ..ops.image import RESIZE_INTERPOLATIONS
 from .convolutional import check_rank, spatial_dims, standardize_data_format, with_spatial
 from .layer import LAYERS, InputSpec, Layer
 
@@ -183,10 +184,12 @@ class BaseUpSampling(Layer):
         super().__init__(**kwargs)
         self.size = C.normalize_tuple(size, self.rank, "size")
         self.data_format = standardize_data_format(data_format)
-        if interpolation != "nearest":
-            raise NotImplementedError(
-                f"UpSampling interpolation={interpolation!r} is not supported by minikeras yet; "
-                "use interpolation='nearest'.")
+        interpolation = str(interpolation).lower()
+        allowed = ("nearest",) + (RESIZE_INTERPOLATIONS if self.rank == 2 else ())
+        if interpolation not in allowed:
+            raise ValueError(f"Invalid value for argument `interpolation` of "
+                             f"{type(self).__name__}. Expected one of {sorted(set(allowed))}. "
+                             f"Received: interpolation={interpolation!r}")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -195,6 +198,11 @@ class BaseUpSampling(Layer):
         self.built = True
 
     def call(self, inputs):
+        if self.interpolation != "nearest":  # UpSampling2D: Keras resizes the images
+            height, width = spatial_dims(inputs.shape, self.data_format)
+            return ops.image.resize(inputs, (height * self.size[0], width * self.size[1]),
+                                    interpolation=self.interpolation,
+                                    data_format=self.data_format)
         first = 1 if self.data_format == "channels_last" else 2
         shape = list(inputs.shape)
         # (..., n, ...) -> (..., n, 1, ...) -> broadcast (..., n, size, ...) -> (..., n*size, ...)
@@ -223,9 +231,21 @@ class BaseUpSampling(Layer):
 
 @LAYERS.register("ZeroPadding1D")
 class ZeroPadding1D(BaseZeroPadding):
-    """(batch, steps, channels) -> (batch, before + steps + after, channels)."""
+    """(batch, steps, channels) -> (batch, before + steps + after, channels).
+
+    ``padding``: an int (both ends) or a ``(before, after)`` pair, as Keras.
+    """
 
     rank = 1
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        if isinstance(padding, (list, tuple)) and len(padding) == 2 and all(
+                _is_int(p) for p in padding):
+            padding = (tuple(padding),)  # (before, after) of the one axis
+        super().__init__(padding=padding, data_format=data_format, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding[0]}  # Keras's flat pair
 
 
 @LAYERS.register("ZeroPadding2D")
@@ -259,7 +279,11 @@ class UpSampling1D(BaseUpSampling):
 
 @LAYERS.register("UpSampling2D")
 class UpSampling2D(BaseUpSampling):
-    """(batch, rows, cols, channels) -> (batch, rows*sh, cols*sw, channels), nearest only."""
+    """(batch, rows, cols, channels) -> (batch, rows*sh, cols*sw, channels).
+
+    ``interpolation="nearest"`` repeats pixels; "bilinear", "bicubic", "lanczos3",
+    "lanczos5" and "area" resize with ``keras.ops.image.resize``, as Keras does.
+    """
 
     rank = 2
 

@@ -114,7 +114,7 @@ def _symbolic_call(layer, inputs, training, kwargs):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
         zeros = map_structure(lambda t: convert_to_tensor(
-            np.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype)), inputs)
+            backend.placeholder_array((1,) + tuple(t.shape[1:]), t.dtype)), inputs)
         with no_grad():
             result = layer(zeros, **call_kwargs)
         outputs = map_structure(lambda out: KerasTensor(

@@ -18,7 +18,10 @@ def check_array(value, name):
             f"Expected a numpy array; convert it with `np.asarray({name})`.")
     array = np.asarray(value)
     if array.dtype == object:
-        raise ValueError(f"`{name}` has dtype object; expected numbers. Received: {_preview(value)}")
+        if array.size and all(isinstance(v, (str, bytes)) for v in array.flat):
+            return array.astype(str)  # text for a TextVectorization / StringLookup input
+        raise ValueError(f"`{name}` has dtype object; expected numbers or strings. Received: "
+                         f"{_preview(value)}")
     if np.issubdtype(array.dtype, np.floating) and array.dtype != backend.floatx():
         array = array.astype(backend.floatx())
     return array

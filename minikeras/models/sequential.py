@@ -1,6 +1,5 @@
 """Sequential: a plain stack of layers, each feeding the next."""
-import numpy as np
-
+from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor
@@ -95,7 +94,8 @@ class Sequential(Model):
         if all(d is not None for d in shape[1:]):
             dtype = self._input_layer().dtype
             with no_grad():
-                out = self.call(np.zeros((1,) + shape[1:], dtype=dtype), training=False)
+                out = self.call(backend.placeholder_array((1,) + shape[1:], dtype),
+                                training=False)
             shape = (shape[0],) + out.shape[1:]
         else:
             for layer in self.layers:

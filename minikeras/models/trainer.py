@@ -12,6 +12,7 @@ from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..variables import structure_version
 from . import data as D
+from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
 from .compile_utils import CompileLoss, CompileMetrics, as_outputs
 
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
@@ -166,30 +167,40 @@ class Trainer:
         """Train for ``epochs`` epochs and return the :class:`History`."""
         _reject_kwargs(kwargs, "fit", _REMOVED_FIT_ARGS)
         self._assert_compiled()
-        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
-        val = None
-        if validation_data is not None:
-            val = D.unpack_validation(validation_data)
-        elif validation_split != 0:  # bad values (negative, >= 1, not a number) raise here
-            (x, y, sample_weight), val = D.split_validation((x, y, sample_weight),
-                                                            validation_split)
-        if class_weight is not None:
-            if sample_weight is not None:
-                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-            sample_weight = self._class_weights(y, class_weight)
-        n = D.num_samples(x)
-        if batch_size is None:
-            batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
-        plan = D.BatchPlan(n, batch_size, shuffle, steps_per_epoch,
-                           generator=random.global_generator())
         group = replica_group(self)
-        group.start_training(self, batch_size, D.take(x, [0]))
+        if is_batch_source(x):  # a generator, iterator, PyDataset or Dataset: it batches
+            _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight,
+                                  validation_split=validation_split)
+            _refuse_sharding(x, group)
+            source = BatchStream(x, steps_per_epoch, "x")
+        else:
+            x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
+            if validation_data is None and validation_split != 0:  # bad values raise here
+                (x, y, sample_weight), validation_data = D.split_validation(
+                    (x, y, sample_weight), validation_split)
+            if class_weight is not None:
+                if sample_weight is not None:
+                    raise ValueError("You cannot `class_weight` and `sample_weight` at the "
+                                     "same time.")
+                sample_weight = self._class_weights(y, class_weight)
+                class_weight = None  # applied: the batches carry it
+            n = D.num_samples(x)
+            if batch_size is None:
+                batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
+            source = ArrayBatches(x, y, sample_weight, D.BatchPlan(
+                n, batch_size, shuffle, steps_per_epoch, generator=random.global_generator()))
+            group.start_training(self, batch_size, D.take(x, [0]))
+        val = None
+        if is_batch_source(validation_data):  # one stream, continued epoch after epoch
+            val = (BatchStream(validation_data, validation_steps, "validation_data"), None, None)
+        elif validation_data is not None:
+            val = D.unpack_validation(validation_data)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        history = History()
+        history = self.history = History()  # as Keras: set now, so a failed fit keeps it
         cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +
                            ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": epochs,
-                                               "steps": plan.steps})
+                                               "steps": source.num_batches})
         batch_logs = group.agree(cbs.wants_batch_logs)
         self.stop_training = False
         self._in_fit = True
@@ -199,12 +210,24 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, index in enumerate(plan.epoch()):
+                step = -1
+                for step, (xb, yb, swb) in enumerate(source.epoch()):
                     cbs.on_train_batch_begin(step)
-                    self.train_step(*group.shard((D.take(x, index), D.take(y, index),
-                                                  D.take(sample_weight, index))))
+                    if source.needs_checks:
+                        xb, yb, swb = self._checked_data(xb, yb, swb, training=True)
+                        if class_weight is not None:
+                            if swb is not None:
+                                raise ValueError("You cannot `class_weight` and `sample_weight` "
+                                                 "at the same time (the batches hold sample "
+                                                 "weights).")
+                            swb = self._class_weights(yb, class_weight)
+                    self.train_step(*group.shard((xb, yb, swb)))
                     cbs.on_train_batch_end(step, self._logs(group) if batch_logs else {})
                     if self.stop_training:
+                        break
+                if source.ran_out:
+                    self.stop_training = True
+                    if step < 0:  # nothing left for this epoch: History ends at the last one
                         break
                 logs = self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):
@@ -221,7 +244,6 @@ class Trainer:
             cbs.on_train_end(logs)
         finally:
             self._in_fit = False
-        self.history = history
         return history
 
     # ---- evaluate / predict ----------------------------------------------------------------------
@@ -231,19 +253,29 @@ class Trainer:
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compiled()
-        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
-        plan = D.BatchPlan(D.num_samples(x), batch_size or 32, shuffle=False, steps=steps)
         group = replica_group(self)
+        if isinstance(x, BatchStream):  # fit's validation stream, kept across epochs
+            source = x
+        elif is_batch_source(x):
+            _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight)
+            source = BatchStream(x, steps, "x")
+        else:
+            x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+            source = ArrayBatches(x, y, sample_weight, D.BatchPlan(
+                D.num_samples(x), batch_size or 32, shuffle=False, steps=steps))
+        if source.needs_checks:
+            _refuse_sharding(source.data, group)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
             list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
-            params={"verbose": verbose, "epochs": 1, "steps": plan.steps})
+            params={"verbose": verbose, "epochs": 1, "steps": source.num_batches})
         self.reset_metrics()
         cbs.on_test_begin()
-        for step, index in enumerate(plan.epoch()):
+        for step, (xb, yb, swb) in enumerate(source.epoch()):
             cbs.on_test_batch_begin(step)
-            self.test_step(*group.shard((D.take(x, index), D.take(y, index),
-                                         D.take(sample_weight, index))))
+            if source.needs_checks:
+                xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
+            self.test_step(*group.shard((xb, yb, swb)))
             cbs.on_test_batch_end(step, self._logs(group))
         logs = self._logs(group)
         cbs.on_test_end(logs)
@@ -252,30 +284,32 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
         dict of them for a model with several outputs."""
-        if D.is_structure(x):
-            x = D.check_structure(x, "x")
-            n = D.check_cardinality(x=x) if D.is_structure(x) else len(x)
-        else:
-            x = D.check_array(x, "x")
-            n = 0 if x is None else len(x)
-        if x is None or n == 0:
-            raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
-        self._check_can_run()
-        plan = D.BatchPlan(n, batch_size or 32, shuffle=False, steps=steps)
         group = replica_group(self)
+        if is_batch_source(x):  # batches are x, or (x, y, ...) whose x is used
+            _refuse_sharding(x, group)
+            source = BatchStream(x, steps, "x")
+        else:
+            x = _checked_inputs(x)
+            source = ArrayBatches(x, None, None, D.BatchPlan(
+                D.num_samples(x), batch_size or 32, shuffle=False, steps=steps))
+        self._check_can_run()
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": 1,
-                                               "steps": plan.steps})
+                                               "steps": source.num_batches})
         outputs = []
         cbs.on_predict_begin()
         with no_grad():
-            for step, index in enumerate(plan.epoch()):
+            for step, (xb, _, _) in enumerate(source.epoch()):
                 cbs.on_predict_batch_begin(step)
-                (shard,) = group.shard((D.take(x, index),))
+                if source.needs_checks:
+                    xb = _checked_inputs(xb)
+                (shard,) = group.shard((xb,))
                 outputs.append(group.gather(D.outputs_to_numpy(self(shard, training=False))))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("predict received no batches: `x` yielded nothing.")
         first = outputs[0]
         if isinstance(first, dict):
             return {k: np.concatenate([o[k] for o in outputs], axis=0) for k in first}
@@ -362,6 +396,33 @@ class _Plan:
         self.version, self.variables = version, variables
         self.regularized, self.activity_layers = regularized, activity_layers
         self.layers = layers
+
+
+def _checked_inputs(x):
+    """``x`` for predict: a non-empty array, or a list / dict of arrays."""
+    x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
+    n = D.check_cardinality(x=x) if D.is_structure(x) else (0 if x is None else len(x))
+    if x is None or n == 0:
+        raise ValueError(f"Expected a non-empty input array `x` for predict. Received: {x!r}")
+    return x
+
+
+def _refuse_beside_source(data, what, **given):
+    """Keras refuses y, sample_weight and validation_split next to a batch source."""
+    passed = [name for name, value in given.items()
+              if value is not None and not (isinstance(value, (int, float)) and value == 0)]
+    if passed:
+        raise ValueError(f"{', '.join(passed)} cannot be given when `{what}` is a "
+                         f"{source_kind(data)}: its batches already hold the data; yield "
+                         f"(x, y) or (x, y, sample_weight) instead.")
+
+
+def _refuse_sharding(data, group):
+    """Data parallelism splits in-memory arrays; a batch source on several ranks is refused."""
+    if group.size > 1:
+        raise ValueError(f"Training over {group.size} ranks takes numpy arrays, which each "
+                         f"rank slices; a {source_kind(data)} as input is not supported there "
+                         f"yet. Pass the arrays.")
 
 
 def _should_validate(epoch, freq):

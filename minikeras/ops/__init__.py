@@ -16,3 +16,4 @@ from .control_flow import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from . import image  # noqa: F401,E402  (keras.ops.image)

@@ -1,6 +1,7 @@
 """LossScaleOptimizer: dynamic loss scaling around another optimizer (for float16 training)."""
 from ..backend import xp
 from .argument_checks import check_float, check_int
+from .identifiers import deserialize
 from .optimizer import OPTIMIZERS, Optimizer
 
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None,
@@ -113,7 +114,6 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize
         config = dict(config)
         inner = deserialize(config.pop("inner_optimizer"), custom_objects=custom_objects)
         return cls(inner, **config)

@@ -15,6 +15,7 @@ import zipfile
 from .files import atomic_write, check_exists, json_default
 from .legacy_h5 import KERAS_VERSION, minikeras_version
 from .serialization import model_from_config, serialize_model
+from .object_tree import object_entries
 from .weights_h5 import H5Store, UnreadableFileError, load_from_store, open_h5, save_weights_to_h5
 
 CONFIG = "config.json"
@@ -101,6 +102,16 @@ class _Archive:
             raise UnreadableFileError(f"Cannot read {name} from {self.filepath}: {error}") \
                 from None
 
+    def read_asset(self, name):
+        """The bytes of ``name`` (a path inside the archive, e.g. under ``assets/``), or None."""
+        if self.folder:
+            path = os.path.join(self.filepath, *name.split("/"))
+            if not os.path.isfile(path):
+                return None
+            with open(path, "rb") as f:
+                return f.read()
+        return self.zip.read(name) if name in self.zip.namelist() else None
+
     def close(self):
         if not self.folder:
             self.zip.close()
@@ -147,9 +158,20 @@ def load_keras_file(filepath, custom_objects=None, compile=True):
             config["compile_config"] = None
         model = model_from_config(config, custom_objects, compile=compile)
         archive.load_weights_into(model)
+        load_assets(archive, model)
     return model
 
 
 def load_weights_from_keras_file(model, filepath, skip_mismatch=False):
     with _Archive(filepath) as archive:
         archive.load_weights_into(model, skip_mismatch=skip_mismatch)
+
+
+def load_assets(archive, model):
+    """Give layers that keep data as files (Keras writes an adapted lookup vocabulary to
+    ``assets/<layer path>/vocabulary.txt``) a reader for their folder of the archive."""
+    for entry in object_entries(model, include_optimizer=False):
+        loader = getattr(entry.owner, "load_assets", None)
+        if callable(loader):
+            loader(lambda filename, path=entry.path: archive.read_asset(
+                f"assets/{path}/{filename}"))

@@ -1,18 +1,29 @@
-"""keras.utils: data helpers, seeding, progress bars, serialization and naming."""
+"""keras.utils: data input (downloads, datasets, PyDataset), seeding, progress bars,
+serialization and naming."""
 from ..backend import clear_session
 from ..random import set_random_seed
 from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
                         get_registered_name, get_registered_object, register_keras_serializable)
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
+from .audio_dataset import audio_dataset_from_directory
+from .dataset import split_dataset
+from .file_utils import DownloadError, get_file
+from .image_dataset import image_dataset_from_directory
+from .image_utils import array_to_img, img_to_array, load_img, save_img
 from .model_utils import pack_x_y_sample_weight, pad_sequences, unpack_x_y_sample_weight
 from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
+from .py_dataset import PyDataset, Sequence
+from .text_dataset import text_dataset_from_directory
+from .timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["CustomObjectScope", "Progbar", "clear_session", "custom_object_scope",
-           "deserialize_keras_object", "get_custom_objects", "get_registered_name",
-           "get_registered_object", "model_to_dot", "normalize", "np_utils",
-           "pack_x_y_sample_weight", "pad_sequences", "plot_model", "register_keras_serializable",
-           "serialize_keras_object", "set_random_seed", "to_categorical",
-           "unpack_x_y_sample_weight"]
+__all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
+           "array_to_img", "audio_dataset_from_directory", "clear_session",
+           "custom_object_scope", "deserialize_keras_object", "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
+           "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot",
+           "normalize", "np_utils", "pack_x_y_sample_weight", "pad_sequences", "plot_model",
+           "register_keras_serializable", "save_img", "serialize_keras_object",
+           "set_random_seed", "split_dataset", "text_dataset_from_directory",
+           "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]

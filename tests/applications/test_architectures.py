@@ -4,6 +4,7 @@ order Keras's weight files are read in). Built with ``weights=None``; headless m
 the default (unknown) size, models with their top at a small size where Keras allows it."""
 import gzip
 import json
+import os
 import pathlib
 import re
 
@@ -17,10 +18,15 @@ with gzip.open(FIXTURES / "keras_architectures.json.gz", "rt") as f:
     KERAS = json.load(f)
 
 # Every architecture Keras's fixture lists and minikeras builds.
-ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201", "InceptionResNetV2",
+ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201"] + [
+    f"EfficientNetB{i}" for i in range(4)] + ["InceptionResNetV2",
                  "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large",
                  "MobileNetV3Small", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2",
                  "ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception"]
+# The largest ones take 10-25 s each to initialise their weights on a loaded 2-core
+# machine: run them with MINIKERAS_ALL_APPLICATIONS=1 (they passed when added).
+if os.environ.get("MINIKERAS_ALL_APPLICATIONS"):
+    ARCHITECTURES += [f"EfficientNetB{i}" for i in range(4, 8)]
 
 # VGG's top flattens the last feature map: 7x7x512 at 224 pixels, 1x1x512 at 32, so fc1
 # holds (49 - 1) * 512 * 4096 fewer weights at 32x32.
@@ -28,7 +34,7 @@ VGG_FC1_AT_32 = (49 - 1) * 512 * 4096
 AUTO_NAMED = re.compile(r"^(input_layer|global_average_pooling2d|global_max_pooling2d|"
                         r"max_pooling2d|average_pooling2d|reshape|multiply|add|activation|"
                         r"re_lu|conv2d|batch_normalization|zero_padding2d|concatenate|"
-                        r"rescaling|dropout|flatten|custom_scale_layer)(_\d+)?$")
+                        r"rescaling|dropout|flatten|custom_scale_layer|normalization)(_\d+)?$")
 
 
 def _plain_name(name):

@@ -88,6 +88,11 @@ CASES = {
     "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
                             [r(4, 3, 5), positive(5), r(5)]),
+    # whole recurrent layers (more cases, with masks and go_backwards, in test_recurrence.py)
+    "simple_rnn_recurrence": (P.simple_rnn_recurrence, [r(2, 3, 4), r(4, 2), r(2, 2), r(2),
+                                                        r(2, 2)]),
+    "lstm_recurrence": (P.lstm_recurrence, [r(2, 3, 4), r(4, 8), r(2, 8), r(8), r(2, 2), r(2, 2)]),
+    "gru_recurrence": (P.gru_recurrence, [r(2, 3, 4), r(4, 6), r(2, 6), r(6), r(6), r(2, 2)]),
 }
 
 

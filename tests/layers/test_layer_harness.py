@@ -75,6 +75,15 @@ RANDOM_IN_TRAINING = ("random in training, so finite differences need the determ
                       "inference path; the training masks are tested in "
                       "test_regularization_layers.py")
 
+NO_GRADIENT = "maps values to indices or bins: piecewise constant, no gradient (as in Keras)"
+AUGMENTATION = ("random when training, so the harness runs the deterministic inference path; "
+                "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py")
+
+
+def words(rng, shape):
+    return rng.choice(np.array(["a", "b", "c"]), shape)
+
+
 ROWS = {
     # core
     "Dense": Row(dict(units=3, activation="tanh"), (4,)),
@@ -151,8 +160,75 @@ ROWS = {
     "Minimum": Row(sample=[(3,), (3,)]),
     "Concatenate": Row(dict(axis=-1), [(3,), (2,)]),
     "Dot": Row(dict(axes=1), [(3,), (3,)]),
+    "GroupNormalization": Row(dict(groups=2), (3, 4)),
+    "RMSNormalization": Row(dict(axis=[1, 2]), (2, 3)),
     # preprocessing
     "Rescaling": Row(dict(scale=0.5, offset=1.0)),
+    "Normalization": Row(dict(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 0.25])),
+    "Discretization": Row(dict(bin_boundaries=[-0.5, 0.0, 0.5]), gradcheck=False,
+                          why=NO_GRADIENT),
+    "CategoryEncoding": Row(dict(num_tokens=4, output_mode="count"), integer_inputs=4,
+                            gradcheck=False, why=NO_GRADIENT),
+    "Hashing": Row(dict(num_bins=5), (2,), inputs=lambda rng, batch: [words(rng, (batch, 2))],
+                   gradcheck=False, why=NO_GRADIENT),
+    "HashedCrossing": Row(dict(num_bins=5), [(1,), (1,)], inputs=lambda rng, batch: [
+        words(rng, (batch, 1)), rng.integers(0, 9, (batch, 1))], gradcheck=False,
+        why=NO_GRADIENT),
+    "StringLookup": Row(dict(vocabulary=["a", "b"], output_mode="count"), (3,),
+                        inputs=lambda rng, batch: [words(rng, (batch, 3))], gradcheck=False,
+                        why=NO_GRADIENT),
+    "IntegerLookup": Row(dict(vocabulary=[3, 5], num_oov_indices=2), (3,), integer_inputs=7,
+                         gradcheck=False, why=NO_GRADIENT),
+    "TextVectorization": Row(dict(vocabulary=["a", "b"], output_sequence_length=4), (),
+                             inputs=lambda rng, batch: [np.array(["a b c", "b", "c a a b a"])[
+                                 rng.integers(0, 3, batch)]], gradcheck=False, why=NO_GRADIENT),
+    "Resizing": Row(dict(height=3, width=2, interpolation="bicubic"), (4, 4, 2)),
+    "CenterCrop": Row(dict(height=2, width=3), (4, 4, 1)),
+    "AutoContrast": Row(dict(), (3, 3, 2)),
+    "Pipeline": Row(dict(layers=[layers.Rescaling(0.5), layers.CenterCrop(2, 2)]), (3, 3, 1),
+                    gradcheck=False, why="its layers keep their own (float32) dtype; each one "
+                    "is gradient-checked on its own row"),
+    "RandomCrop": Row(dict(height=2, width=2, seed=1), (3, 4, 1), training=False,
+                      why=AUGMENTATION),
+    "RandomFlip": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomRotation": Row(dict(factor=0.2, seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomTranslation": Row(dict(height_factor=0.2, width_factor=0.2, seed=1), (3, 3, 1),
+                             training=False, why=AUGMENTATION),
+    "RandomZoom": Row(dict(height_factor=0.2, seed=1), (3, 3, 1), training=False,
+                      why=AUGMENTATION),
+    "RandomContrast": Row(dict(factor=0.2, seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomBrightness": Row(dict(factor=0.2, seed=1), (3, 3, 1), training=False,
+                            why=AUGMENTATION),
+    "RandomGrayscale": Row(dict(seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
+    "RandomInvert": Row(dict(seed=1), (2, 2, 1), training=False, why=AUGMENTATION),
+    "RandomSaturation": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
+                            why=AUGMENTATION),
+    "RandomHue": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False, why=AUGMENTATION),
+    "RandomColorDegeneration": Row(dict(factor=0.3, seed=1), (2, 2, 3), training=False,
+                                   why=AUGMENTATION),
+    "RandomPosterization": Row(dict(factor=4, seed=1), (2, 2, 1), training=False,
+                               why=AUGMENTATION),
+    "RandomShear": Row(dict(x_factor=0.3, y_factor=0.2, seed=1), (3, 3, 1), training=False,
+                       why=AUGMENTATION),
+    "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
+                        training=False, why=AUGMENTATION),
+    # recurrent (more in tests/layers/rnn) and attention (tests/layers/attention)
+    "SimpleRNN": Row(dict(units=2, return_sequences=True), (3, 2)),
+    "LSTM": Row(dict(units=2), (3, 2)),
+    "GRU": Row(dict(units=2, go_backwards=True, return_sequences=True), (3, 2)),
+    # the wrapped layer or cell is made here in float32: the float64 gradient check of the
+    # cell-stepping path and of the wrappers runs in tests/layers/rnn instead
+    "RNN": Row(dict(cell=layers.LSTMCell(2), return_sequences=True), (3, 2), gradcheck=False,
+               why="the cell is built in float32 (float64 check: tests/layers/rnn)"),
+    "Bidirectional": Row(dict(layer=layers.GRU(2, return_sequences=True)), (3, 2),
+                         gradcheck=False, why="the wrapped layer is float32 (see RNN)"),
+    "TimeDistributed": Row(dict(layer=layers.Dense(2)), (3, 2), gradcheck=False,
+                           why="the wrapped layer is float32 (see RNN)"),
+    "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(None, 2, 2),
+                            bias_axes="de"), (3, 2)),
+    "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
+    "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
+    "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
     # applications
     "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
 }
@@ -162,6 +238,11 @@ NOT_LAYERS = {
     "InputLayer": "a model's entry point, never called on data (tests/functional)",
     "Functional": "a model (tests/functional, tests/saving)",
     "Sequential": "a model (tests/models, tests/saving)",
+    "SimpleRNNCell": "an RNN cell, called one timestep at a time with (inputs, states); runs "
+                     "under RNN (its row) and in tests/layers/rnn",
+    "LSTMCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
+    "GRUCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
+    "StackedRNNCells": "several RNN cells as one cell; tests/layers/rnn",
 }
 
 

@@ -37,8 +37,8 @@ def test_up_sampling_repeats_nearest_neighbours():
         layers.UpSampling1D(3)(np.array([[[1.0], [2.0]]], "float32")).numpy().ravel(),
         [1, 1, 1, 2, 2, 2])
     assert layers.UpSampling3D()(np.ones((1, 1, 2, 3, 2), "float32")).shape == (1, 2, 4, 6, 2)
-    with pytest.raises(NotImplementedError, match="nearest"):
-        layers.UpSampling2D(interpolation="bilinear")
+    with pytest.raises(ValueError, match=r"Expected one of \['nearest'\]"):
+        layers.UpSampling3D(interpolation="bilinear")  # only UpSampling2D resizes
 
 
 def test_permute_and_repeat_vector():
@@ -125,3 +125,37 @@ def test_cropping_more_than_available_and_wrong_rank():
         keras.Sequential([keras.Input((4, 4, 1)), layers.Cropping2D(2)])
     with pytest.raises(ValueError, match="expected ndim=4"):
         layers.Cropping2D(1)(np.ones((1, 5, 2), "float32"))
+
+
+def test_upsampling2d_interpolations_match_keras():
+    import os
+    fixture = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
+                                   "keras_image_preprocessing.npz"))
+    img = fixture["img"]
+    for method in ("bilinear", "bicubic"):
+        out = layers.UpSampling2D((2, 3), interpolation=method)(img)
+        np.testing.assert_allclose(out.numpy(), fixture[f"upsample_{method}"], rtol=1e-5,
+                                   atol=2e-3)
+    first = layers.UpSampling2D(2, data_format="channels_first", interpolation="bilinear")
+    np.testing.assert_allclose(
+        np.transpose(first(np.transpose(img, (0, 3, 1, 2))).numpy(), (0, 2, 3, 1)),
+        layers.UpSampling2D(2, interpolation="bilinear")(img).numpy(), rtol=1e-6)
+    layer = layers.UpSampling2D(interpolation="Bilinear")
+    assert layer.get_config()["interpolation"] == "bilinear"
+    with pytest.raises(ValueError, match="Expected one of.*Received: interpolation='cubic'"):
+        layers.UpSampling2D(interpolation="cubic")
+
+
+def test_zero_padding1d_before_after_pair_matches_keras():
+    import os
+    fixture = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
+                                   "keras_image_preprocessing.npz"))
+    x = fixture["img"][..., 0]
+    layer = layers.ZeroPadding1D((1, 2))
+    np.testing.assert_array_equal(layer(x).numpy(), fixture["zeropad1d_out"])
+    assert layer.compute_output_shape((None, 7, 9)) == (None, 10, 9)
+    assert layer.get_config()["padding"] == (1, 2)
+    rebuilt = layers.ZeroPadding1D.from_config(layer.get_config())
+    assert rebuilt.padding == ((1, 2),)
+    with pytest.raises(ValueError, match="non-negative"):
+        layers.ZeroPadding1D((1, -2))

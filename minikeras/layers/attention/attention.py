@@ -1,0 +1,128 @@
+"""Attention (Luong-style dot product) and AdditiveAttention (Bahdanau-style)."""
+import numpy as np
+
+from ... import random
+from ...autodiff import primitives as P
+from ..layer import LAYERS, Layer
+
+
+@LAYERS.register("Attention")
+class Attention(Layer):
+    """Dot-product attention over ``[query, value]`` or ``[query, value, key]``.
+
+    Formula (query (B, Tq, dim), key = value unless given (B, Tv, dim))::
+
+        scores = scale * query @ keyᵀ                          score_mode="dot"
+        scores = w * sum(tanh(scale * (q_i + k_j)), -1)        score_mode="concat"
+        weights = softmax(scores - 1e9 * (1 - value_mask))     # over Tv
+        output = (weights @ value) * query_mask
+
+    ``scale`` (a scalar weight, ones) exists with ``use_scale``; ``w``
+    (``concat_score_weight``) with score_mode "concat". ``mask=[query_mask, value_mask]``,
+    ``use_causal_mask`` (query i sees values j <= i) and ``return_attention_scores``
+    (the weights) at call time; ``dropout`` applies to the weights in training.
+    """
+
+    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if score_mode not in ("dot", "concat"):
+            raise ValueError("Invalid value for argument score_mode. Expected one of "
+                             f"{{'dot', 'concat'}}. Received: score_mode={score_mode}")
+        self.use_scale, self.score_mode = bool(use_scale), score_mode
+        self.dropout, self.seed = float(dropout), seed
+        self.supports_masking = True
+        self._generator = None
+
+    def build(self, input_shape):
+        _check_inputs(self, input_shape)
+        self.scale = self.concat_score_weight = None
+        if self.use_scale:
+            self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+        if self.score_mode == "concat":
+            self.concat_score_weight = self.add_weight(shape=(), initializer="ones",
+                                                       name="concat_score_weight")
+
+    def scores(self, query, key):
+        """(B, Tq, Tv) attention scores before masking and softmax."""
+        if self.score_mode == "dot":
+            s = P.matmul(query, P.transpose(key, (0, 2, 1)))
+            return s if self.scale is None else P.multiply(s, self.scale)
+        pairs = P.add(P.reshape(query, query.shape[:2] + (1, query.shape[2])),
+                      P.reshape(key, (key.shape[0], 1) + key.shape[1:]))  # (B, Tq, Tv, dim)
+        if self.scale is not None:
+            pairs = P.multiply(self.scale, pairs)
+        return P.multiply(self.concat_score_weight, P.sum(P.tanh(pairs), axis=-1))
+
+    def call(self, inputs, mask=None, training=None, return_attention_scores=False,
+             use_causal_mask=False):
+        _check_inputs(self, [tuple(x.shape) for x in inputs])
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        query_mask, value_mask = (list(mask) + [None, None])[:2] if mask is not None else (
+            None, None)
+        scores = self.scores(query, key)
+        keep = None if value_mask is None else np.asarray(
+            getattr(value_mask, "data", value_mask), bool)[:, None, :]
+        if use_causal_mask:
+            causal = np.tril(np.ones((1,) + tuple(scores.shape[1:]), bool))
+            keep = causal if keep is None else keep & causal
+        if keep is not None:
+            scores = P.subtract(scores, (~keep) * np.asarray(1e9, scores.dtype))
+        weights = P.softmax(scores, axis=-1)
+        if training and self.dropout > 0:
+            if self._generator is None:
+                self._generator = random.make_generator(self.seed)
+            kept = self._generator.random(weights.shape) >= self.dropout
+            weights = P.multiply(weights, (kept / (1 - self.dropout)).astype(weights.dtype))
+        output = P.matmul(weights, value)
+        if query_mask is not None:
+            q = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., None]
+            output = P.multiply(output, q.astype(output.dtype))
+        return [output, weights] if return_attention_scores else output
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else mask[0]
+
+    def get_config(self):
+        return {**super().get_config(), "use_scale": self.use_scale,
+                "score_mode": self.score_mode, "dropout": self.dropout, "seed": self.seed}
+
+
+@LAYERS.register("AdditiveAttention")
+class AdditiveAttention(Attention):
+    """Additive attention: ``scores = sum(scale * tanh(q_i + k_j), -1)`` (``scale`` a
+    (dim,) weight, glorot_uniform, with ``use_scale=True``, the default); then as Attention.
+    """
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        _check_inputs(self, input_shape)
+        self.scale = None
+        if self.use_scale:
+            self.scale = self.add_weight(shape=(input_shape[1][-1],),
+                                         initializer="glorot_uniform", name="scale")
+
+    def scores(self, query, key):
+        pairs = P.tanh(P.add(P.reshape(query, query.shape[:2] + (1, query.shape[2])),
+                             P.reshape(key, (key.shape[0], 1) + key.shape[1:])))
+        if self.scale is not None:
+            pairs = P.multiply(self.scale, pairs)
+        return P.sum(pairs, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["score_mode"]
+        return config
+
+
+def _check_inputs(layer, shapes):
+    if not isinstance(shapes, (list, tuple)) or not shapes or \
+            not isinstance(shapes[0], (list, tuple)) or len(shapes) not in (2, 3):
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}' must be called on a list "
+                         f"of inputs, namely [query, value] or [query, value, key]. Received: "
+                         f"{shapes}.")

@@ -1,0 +1,221 @@
+"""MultiHeadAttention (Vaswani et al., 2017) with Keras's EinsumDense projections."""
+import string
+
+import numpy as np
+
+from ... import initializers, regularizers, constraints
+from ...autodiff import primitives as P
+from ...ops.tensor_contraction import contract
+from ..activations import Softmax
+from ..einsum_dense import EinsumDense
+from ..layer import LAYERS, Layer
+from ..regularization import Dropout
+
+_LETTERS = string.ascii_lowercase
+
+
+def projection_equation(free_dims, bound_dims, output_dims):
+    """Keras's projection einsum: free input axes kept, bound ones contracted, new ones
+    appended (``(2, 1, 2) -> "abc,cde->abde"``, bias axes ``"de"``)."""
+    free = _LETTERS[:free_dims]
+    bound = _LETTERS[free_dims:free_dims + bound_dims]
+    new = _LETTERS[free_dims + bound_dims:free_dims + bound_dims + output_dims]
+    return f"{free}{bound},{bound}{new}->{free}{new}", new, len(free + new)
+
+
+def attention_equations(rank, attention_axes):
+    """(scores equation key,query->scores; combine equation scores,value->output; scores rank)
+    for projected tensors of ``rank`` attending over ``attention_axes``."""
+    target = _LETTERS[:rank]
+    batch_dims = [i for i in range(rank) if i not in attention_axes and i != rank - 1]
+    source, offset = "", rank
+    for i in range(rank):
+        if i in batch_dims or i == rank - 1:
+            source += target[i]
+        else:
+            source += _LETTERS[offset]
+            offset += 1
+    product = "".join([target[i] for i in batch_dims] + [target[i] for i in attention_axes] +
+                      [source[i] for i in attention_axes])
+    return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
+
+
+@LAYERS.register("MultiHeadAttention")
+class MultiHeadAttention(Layer):
+    """Multi-head attention: ``num_heads`` scaled dot-product attentions in parallel.
+
+    Formula, per head h (projections are EinsumDense layers in Keras's layout)::
+
+        q = query @ Wq[:, h] + bq[h]     k = key @ Wk[:, h] + bk[h]    v = value @ Wv[:, h] + bv[h]
+        A = softmax(q kᵀ / sqrt(key_dim), masked)      # (batch, heads, T, S) attention scores
+        output = sum_h (A v)[h] @ Wo[h] + bo
+
+    Weights: ``query``/``key`` kernels (dim, heads, key_dim), ``value`` (dim, heads,
+    value_dim), biases (heads, key_dim / value_dim), ``attention_output`` kernel (heads,
+    value_dim, output_dim) and bias (output_dim,) — saved as Keras saves them.
+
+    Call: ``layer(query, value, key=None, attention_mask=None, return_attention_scores=False,
+    training=None, use_causal_mask=False)``; ``attention_mask`` (batch, T, S) is True where a
+    query position may attend to a key position.
+    """
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
+                 output_shape=None, attention_axes=None, sliding_window=None,
+                 flash_attention=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 use_gate=False, seed=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        for name, value in (("num_heads", num_heads), ("key_dim", key_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Received an invalid value for argument `{name}`, expected a "
+                                 f"positive integer. Received: {name}={value!r}")
+        if sliding_window is not None or use_gate:
+            raise NotImplementedError(
+                "MultiHeadAttention: `sliding_window` and `use_gate` are not supported by "
+                "minikeras yet.")
+        del flash_attention  # one implementation
+        self.num_heads, self.key_dim = num_heads, key_dim
+        self.value_dim = value_dim if value_dim else key_dim
+        self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
+        self._output_shape = output_shape
+        self._attention_axes = None if attention_axes is None else (
+            (attention_axes,) if isinstance(attention_axes, int) else tuple(attention_axes))
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def _sublayer_options(self):
+        # each projection gets its own copy of the initializers (fresh seeds), as in Keras
+        return dict(
+            kernel_initializer=initializers.deserialize(
+                initializers.serialize(self.kernel_initializer)),
+            bias_initializer=initializers.deserialize(
+                initializers.serialize(self.bias_initializer)),
+            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
+            dtype=self.dtype)
+
+    def _projection(self, input_shape, last_dims, name):
+        equation, bias_axes, rank = projection_equation(len(input_shape) - 1, 1, 2)
+        layer = EinsumDense(equation, output_shape=[None] * (rank - 3) + list(last_dims),
+                            bias_axes=bias_axes if self.use_bias else None, name=name,
+                            **self._sublayer_options())
+        layer.build_from_shape(input_shape)
+        return layer
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None and isinstance(query_shape[0], (list, tuple)):
+            query_shape, value_shape, key_shape = (list(query_shape) + [None])[:3]
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be "
+                             f"equal. Received: value_shape={value_shape} and "
+                             f"key_shape={key_shape}")
+        self.query_dense = self._projection(query_shape, (self.num_heads, self.key_dim),
+                                            "query")
+        self.key_dense = self._projection(key_shape, (self.num_heads, self.key_dim), "key")
+        self.value_dense = self._projection(value_shape, (self.num_heads, self.value_dim),
+                                            "value")
+        rank = len(query_shape) + 1  # the projected tensors: (batch, ..., heads, dim)
+        if self._attention_axes is None:
+            self._attention_axes = tuple(range(1, rank - 2))
+        self._attention_axes = tuple(a % (rank - 1) for a in self._attention_axes)
+        self._dot_product_equation, self._combine_equation, scores_rank = attention_equations(
+            rank, self._attention_axes)
+        norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
+        self._softmax = Softmax(axis=norm_axes, dtype=self.dtype)
+        self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self.dtype)
+        out = self._output_shape
+        out = [query_shape[-1]] if not out else ([out] if isinstance(out, int) else list(out))
+        equation, bias_axes, out_rank = projection_equation(len(query_shape) - 1, 2, len(out))
+        self.output_dense = EinsumDense(equation, output_shape=[None] * (out_rank - 1 - len(out))
+                                        + out, bias_axes=bias_axes if self.use_bias else None,
+                                        name="attention_output", **self._sublayer_options())
+        self.output_dense.build_from_shape(tuple(query_shape[:-1]) + (self.num_heads,
+                                                                       self.value_dim))
+
+    def __call__(self, query, value=None, key=None, **kwargs):
+        if value is None and isinstance(query, (list, tuple)) and len(query) in (2, 3):
+            query, value, key = (list(query) + [None])[:3]  # layer([query, value, key])
+        if value is None:
+            raise ValueError("MultiHeadAttention needs `query` and `value` (and optionally "
+                             "`key`): call it as layer(query, value).")
+        return super().__call__([query, value] + ([] if key is None else [key]), **kwargs)
+
+    def call(self, inputs, attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None):
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        keep = self._attention_mask(query, value, attention_mask, use_causal_mask, query_mask,
+                                    value_mask, key_mask)
+        q = self.query_dense(query)                    # (B, T, N, key_dim)
+        k = self.key_dense(key)                        # (B, S, N, key_dim)
+        v = self.value_dense(value)                    # (B, S, N, value_dim)
+        q = P.multiply(q, np.asarray(1.0 / np.sqrt(self.key_dim), q.dtype))
+        scores = contract(self._dot_product_equation, k, q)      # (B, N, T, S)
+        if keep is not None:
+            for _ in range(scores.ndim - keep.ndim):
+                keep = np.expand_dims(keep, -len(self._attention_axes) * 2 - 1)
+        scores = self._softmax(scores, mask=keep)
+        dropped = self._dropout_layer(scores, training=training)
+        out = self.output_dense(contract(self._combine_equation, dropped, v))
+        return [out, scores] if return_attention_scores else out
+
+    def _attention_mask(self, query, value, attention_mask, use_causal_mask, query_mask,
+                        value_mask, key_mask):
+        """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks."""
+        keep = None
+        if query_mask is not None:
+            keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
+        for mask in (value_mask, key_mask):
+            if mask is not None:
+                m = np.asarray(getattr(mask, "data", mask), bool)[..., None, :]
+                keep = m if keep is None else keep & m
+        if use_causal_mask:
+            t, s = query.shape[1], value.shape[1]
+            causal = np.tril(np.ones((1, t, s), bool))
+            keep = causal if keep is None else keep & causal
+        if attention_mask is not None:
+            given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
+            expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
+            if given.ndim != len(expected) or any(
+                    g not in (1, e) for g, e in zip(given.shape, expected)):
+                raise ValueError(
+                    f"Layer '{self.name}': `attention_mask` must have shape (batch, T, S) = "
+                    f"{expected} (or broadcast to it); received {given.shape}.")
+            keep = given if keep is None else given & keep
+        return keep
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None and isinstance(query_shape[0], (list, tuple)):
+            query_shape = query_shape[0]
+        out = self._output_shape
+        if not out:
+            return tuple(query_shape)
+        out = [out] if isinstance(out, int) else list(out)
+        return tuple(query_shape[:-1]) + tuple(out)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
+
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
+                "use_gate": False, "output_shape": self._output_shape,
+                "attention_axes": None if self._attention_axes is None else list(
+                    self._attention_axes),
+                "sliding_window": None,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "seed": self.seed}

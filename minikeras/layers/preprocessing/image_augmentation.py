@@ -1,0 +1,587 @@
+"""Random image augmentation: active when training (``training=None`` counts as training,
+as in Keras: called directly they augment, inside ``predict``/``evaluate`` they pass images
+through). Each layer draws one set of parameters per image from its own seeded generator
+and transforms the whole batch at once (geometric ones with a single affine_transform).
+"""
+import math
+
+import numpy as np
+
+from ... import backend, ops, random
+from ...autodiff.tensor import Tensor
+from ...ops import image as image_ops
+from ..layer import LAYERS
+from .preprocessing_layer import ImagePreprocessingLayer
+
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+class RandomImageLayer(ImagePreprocessingLayer):
+    """Holds the seed and the lazily created generator of the augmentation layers."""
+
+    def __init__(self, seed=None, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.seed = seed
+        self._generator = None
+
+    def _rng(self):
+        if self._generator is None:
+            self._generator = random.make_generator(self.seed)
+        return self._generator
+
+    def call(self, inputs, training=True):
+        images = self._checked_images(inputs)
+        if training is False:
+            return images
+        batched = images.ndim == 4
+        x = images if batched else ops.expand_dims(images, 0)
+        out = self.augment(x)
+        return out if batched else ops.squeeze(out, 0)
+
+    def augment(self, images):
+        """Transform a batch (rank 4) of images with fresh random parameters."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def _factor_pair(layer, factor, name, low=-1.0, high=1.0, low_open=False):
+    """(lower, upper) from a number f (-> (-|f|, |f|)) or a pair, each inside [low, high]."""
+    message = (f"The `{name}` argument of {type(layer).__name__} should be a number (or a list "
+               f"of two numbers) in the range {'(' if low_open else '['}{low}, {high}]. "
+               f"Received: {name}={factor!r}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(message)
+        pair = sorted(float(f) for f in factor)
+    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
+        pair = [-abs(float(factor)), abs(float(factor))]
+    else:
+        raise ValueError(message)
+    if any(f > high or f < low or (low_open and f == low) for f in pair):
+        raise ValueError(message)
+    return tuple(pair)
+
+
+def _check_warp_options(layer, fill_mode, interpolation):
+    if fill_mode not in FILL_MODES:
+        raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Expected of one "
+                                  f"{FILL_MODES}.")
+    if interpolation not in INTERPOLATIONS:
+        raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Expected of one "
+                                  f"{INTERPOLATIONS}.")
+
+
+class _WarpLayer(RandomImageLayer):
+    """Augmentations that are one affine warp per image (rotation, translation, zoom)."""
+
+    def _init_warp(self, fill_mode, interpolation, fill_value):
+        _check_warp_options(self, fill_mode, interpolation)
+        self.fill_mode, self.interpolation = fill_mode, interpolation
+        self.fill_value = float(fill_value)
+
+    def augment(self, images):
+        height, width = self._hw(images.shape)
+        transforms = self.transforms(images.shape[0], height, width)   # (batch, 8)
+        return image_ops.affine_transform(images, transforms, interpolation=self.interpolation,
+                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
+                                          data_format=self.data_format)
+
+    def transforms(self, batch, height, width):
+        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image."""
+        raise NotImplementedError
+
+    def _warp_config(self):
+        return {"fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "fill_value": self.fill_value}
+
+
+@LAYERS.register("RandomRotation")
+class RandomRotation(_WarpLayer):
+    """Rotate each image by a random angle in ``[lower, upper] * 360`` degrees about its centre.
+
+    A positive angle rotates counter-clockwise. Output pixel (x, y) samples the input at the
+    point rotated by the angle about ``c = ((w - 1) / 2, (h - 1) / 2)``.
+
+    Args:
+        factor: a fraction of a full turn: f -> [-f, f], or a pair (lower, upper).
+        fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
+        interpolation: "bilinear" (default) or "nearest". fill_value: for "constant".
+        seed: integer seed of the layer's generator.
+    """
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        degrees = self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0, batch)
+        theta = degrees.astype(np.float32) * np.float32(math.pi / 180.0)
+        cos, sin = np.cos(theta), np.sin(theta)
+        cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
+        zeros = np.zeros(batch, np.float32)
+        return np.stack([cos, -sin, cx - cx * cos + cy * sin,
+                         sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor), **self._warp_config()}
+
+
+@LAYERS.register("RandomTranslation")
+class RandomTranslation(_WarpLayer):
+    """Shift each image by random fractions of its height and width.
+
+    Args:
+        height_factor, width_factor: f -> shifts in [-f, f] * size, or a pair (lower, upper);
+            each in [-1, 1]. A positive shift moves the content down / right.
+        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+    """
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _factor_pair(self, height_factor,
+                                                            "height_factor")
+        self.width_lower, self.width_upper = _factor_pair(self, width_factor, "width_factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        dy = rng.uniform(self.height_lower, self.height_upper, batch) * height
+        dx = rng.uniform(self.width_lower, self.width_upper, batch) * width
+        ones, zeros = np.ones(batch), np.zeros(batch)
+        return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": _plain(self.height_factor),
+                "width_factor": _plain(self.width_factor), **self._warp_config()}
+
+
+@LAYERS.register("RandomZoom")
+class RandomZoom(_WarpLayer):
+    """Zoom each image by a random factor about its centre.
+
+    The sampling step is ``1 + u`` with ``u`` drawn from the factor range, so a positive
+    ``u`` zooms out (the image shrinks) and a negative one zooms in.
+
+    Args:
+        height_factor: f -> [-f, f], or a pair; each in (-1, 1].
+        width_factor: the same for the width; None zooms both axes by the height's factor.
+        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+    """
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_lower, self.height_upper = _factor_pair(self, height_factor,
+                                                            "height_factor", low_open=True)
+        if width_factor is not None:
+            self.width_lower, self.width_upper = _factor_pair(self, width_factor,
+                                                              "width_factor", low_open=True)
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        zy = rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, batch)
+        zx = zy if self.width_factor is None else rng.uniform(
+            1.0 + self.width_lower, 1.0 + self.width_upper, batch)
+        zeros = np.zeros(batch)
+        return np.stack([zx, zeros, (width - 1) / 2.0 * (1.0 - zx), zeros, zy,
+                         (height - 1) / 2.0 * (1.0 - zy), zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": _plain(self.height_factor),
+                "width_factor": _plain(self.width_factor), **self._warp_config()}
+
+
+def _plain(factor):
+    return list(factor) if isinstance(factor, tuple) else factor
+
+
+@LAYERS.register("RandomFlip")
+class RandomFlip(RandomImageLayer):
+    """Flip each image with probability 1/2 (one draw per image for both axes).
+
+    Args:
+        mode: "horizontal", "vertical" or "horizontal_and_vertical" (default).
+        seed: integer seed.
+    """
+
+    MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if mode not in self.MODES:
+            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument "
+                             f"{mode!r}. Expected one of {self.MODES}.")
+        self.mode = mode
+
+    def augment(self, images):
+        flips = self._rng().uniform(size=images.shape[0]) <= 0.5           # (batch,)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        out = images
+        flip_mask = Tensor(flips.reshape(-1, 1, 1, 1))
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            out = ops.where(flip_mask, ops.flip(out, axis=w_axis), out)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            out = ops.where(flip_mask, ops.flip(out, axis=h_axis), out)
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+@LAYERS.register("RandomCrop")
+class RandomCrop(RandomImageLayer):
+    """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
+    when the image is not larger than the box on both axes, crop the centred box of the
+    target aspect ratio and resize it to (height, width)."""
+
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs, training=True):
+        images = self._checked_images(inputs)
+        height, width = self._hw(images.shape)
+        if training is not False and height > self.height and width > self.width:
+            rng = self._rng()
+            top = int(rng.uniform(0, height - self.height + 1))
+            left = int(rng.uniform(0, width - self.width + 1))
+            return image_ops.crop_images(images, top_cropping=top, left_cropping=left,
+                                         target_height=self.height, target_width=self.width,
+                                         data_format=self.data_format)
+        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
+                                data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return self._with_hw(input_shape, self.height, self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+def _value_range(layer, value_range):
+    """The sorted (low, high) range of the images' values, or a clear error."""
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"The `value_range` argument of {type(layer).__name__} should be a "
+                         f"list of two numbers. Received: value_range={value_range!r}")
+    return sorted(value_range)
+
+
+class _IntensityLayer(RandomImageLayer):
+    """Augmentations of pixel values inside ``value_range`` (contrast, brightness)."""
+
+    def _init_range(self, value_range):
+        self.value_range = _value_range(self, value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor),
+                "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomContrast")
+class RandomContrast(_IntensityLayer):
+    """Scale each image's deviation from its per-channel mean by a random factor c:
+    ``clip((x - mean) * c + mean, *value_range)``.
+
+    c is drawn from ``[1 - lower, 1 + upper]``; as in Keras 3, a number ``f`` gives
+    (lower, upper) = (0, f) (contrast only increases) and a pair is used as given, each
+    inside [0, 1].
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _unit_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        c = self._rng().uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
+                                (images.shape[0], 1, 1, 1)).astype(self.dtype)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        mean = ops.mean(images, axis=(h_axis, w_axis), keepdims=True)
+        out = ops.add(ops.multiply(ops.subtract(images, mean), c), mean)
+        return ops.clip(out, self.value_range[0], self.value_range[1])
+
+
+def _unit_factor(layer, factor):
+    """(lower, upper) inside [0, 1]: a number f gives (0, f), as Keras 3's factor rule."""
+    message = (f"The `factor` argument of {type(layer).__name__} should be a number (or a list "
+               f"of two numbers) in the range [0, 1]. Received: factor={factor!r}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > 1 or factor[1] < 0:
+            raise ValueError(message)
+        return tuple(sorted(float(f) for f in factor))
+    if isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 <= factor <= 1:
+        return (0.0, float(factor))
+    raise ValueError(message)
+
+
+@LAYERS.register("RandomBrightness")
+class RandomBrightness(_IntensityLayer):
+    """Add a random offset ``u * (high - low)`` to each image, then clip to ``value_range``.
+
+    Args:
+        factor: f -> u in [-f, f], or a pair (lower, upper); each in [-1, 1].
+        value_range: the images' range, (0, 255) by default.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        span = self.value_range[1] - self.value_range[0]
+        delta = (self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
+                 * span).astype(self.dtype)
+        return ops.clip(ops.add(images, delta), self.value_range[0], self.value_range[1])
+
+
+@LAYERS.register("RandomGrayscale")
+class RandomGrayscale(RandomImageLayer):
+    """Turn each image to grayscale (``rgb_to_grayscale``, repeated over the 3 channels) with
+    probability ``factor`` (0.5)."""
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or \
+                not 0 <= factor <= 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor = factor
+
+    def augment(self, images):
+        apply = self._rng().uniform(size=images.shape[0]) < self.factor
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), gray, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+@LAYERS.register("RandomInvert")
+class RandomInvert(_IntensityLayer):
+    """Replace each image by ``value_range[1] - x`` with probability p, where p is drawn per
+    image from ``[lower, upper]`` (a number f gives (0, f), as in Keras 3: f = 1 inverts
+    half of the images)."""
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None,
+                 **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _unit_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        rng = self._rng()
+        probability = rng.uniform(self.factor[0], self.factor[1], images.shape[0])
+        apply = rng.uniform(0.0, 1.0, images.shape[0]) < probability
+        inverted = ops.subtract(np.asarray(self.value_range[1], self.dtype), images)
+        return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), inverted, images)
+
+
+@LAYERS.register("AutoContrast")
+class AutoContrast(ImagePreprocessingLayer):
+    """Stretch each image's channels to the full ``value_range``: per image and channel,
+    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is)."""
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(**kwargs)
+        self.value_range = _value_range(self, value_range)
+
+    def call(self, inputs):
+        images = self._checked_images(inputs)
+        h_axis, w_axis = self._hw_axes(images.ndim)
+        low = ops.min(images, axis=(h_axis, w_axis), keepdims=True)
+        high = ops.max(images, axis=(h_axis, w_axis), keepdims=True)
+        span = ops.subtract(high, low)
+        flat = span.data == 0  # a constant channel: keep it (Keras's NaN fallback)
+        scale = ops.divide(float(self.value_range[1] - self.value_range[0]),
+                           ops.where(Tensor(flat), 1.0, span))
+        stretched = ops.add(ops.multiply(ops.subtract(images, low), scale),
+                            float(self.value_range[0]))
+        stretched = ops.clip(stretched, self.value_range[0], self.value_range[1])
+        return ops.where(Tensor(np.broadcast_to(flat, images.shape)), images, stretched)
+
+    def get_config(self):
+        return {**super().get_config(), "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomSaturation")
+class RandomSaturation(_IntensityLayer):
+    """Scale each image's HSV saturation by ``k = u / (1 - u + 1e-7)``, u drawn per image from
+    the factor range (u = 0.5 keeps the image, 0 makes it grey, 1 saturates it fully); the
+    saturation is clipped to ``value_range`` and the image converted back to RGB, as Keras 3
+    does (a number f gives u in [-f, f]; a pair is used as given)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        u = self._rng().uniform(self.factor[0], self.factor[1], images.shape[0])
+        k = (u / (1 - u + backend.epsilon())).astype(self.dtype).reshape(-1, 1, 1)
+        hsv = image_ops.rgb_to_hsv(images, data_format=self.data_format)
+        axis = 1 if self.data_format == "channels_first" else 3
+        hue, saturation, value = ops.unstack(hsv, axis=axis)
+        saturation = ops.clip(ops.multiply(saturation, k), self.value_range[0],
+                              self.value_range[1])
+        return image_ops.hsv_to_rgb(ops.stack([hue, saturation, value], axis=axis),
+                                    data_format=self.data_format)
+
+
+@LAYERS.register("RandomHue")
+class RandomHue(_IntensityLayer):
+    """Rotate each image's hue by ±u/2 turns (sign and u drawn per image, u from the factor
+    range; a number f gives [0, f]); pixels are mapped from ``value_range`` to [0, 1] and
+    back, and the result clipped, as Keras 3 does."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _unit_factor(self, factor)
+        self._init_range(value_range)
+
+    def augment(self, images):
+        rng = self._rng()
+        sign = np.where(rng.uniform(size=images.shape[0]) > 0.5, -1.0, 1.0)
+        shift = (sign * rng.uniform(self.factor[0], self.factor[1], images.shape[0]) * 0.5)
+        shift = shift.astype(self.dtype).reshape(-1, 1, 1)
+        low, high = self.value_range
+        unit = ops.divide(ops.subtract(images, float(low)), float(high - low))
+        hsv = image_ops.rgb_to_hsv(unit, data_format=self.data_format)
+        axis = 1 if self.data_format == "channels_first" else 3
+        hue, saturation, value = ops.unstack(hsv, axis=axis)
+        hue = ops.add(hue, shift)
+        hue = ops.where(ops.greater(hue, 1.0), ops.subtract(hue, 1.0), hue)
+        hue = ops.where(ops.less(hue, 0.0), ops.add(hue, 1.0), hue)
+        rgb = ops.clip(image_ops.hsv_to_rgb(ops.stack([hue, saturation, value], axis=axis),
+                                            data_format=self.data_format), 0.0, 1.0)
+        return ops.add(ops.multiply(rgb, float(high - low)), float(low))
+
+
+@LAYERS.register("Solarization")
+class Solarization(RandomImageLayer):
+    """Add a random amount to each image, then invert the pixels at or above a random
+    threshold: on the 0-255 scale, ``y = clip(x + a, 0, 255)``, ``y if y < t else 255 - y``.
+
+    As in Keras 3, ``a`` is drawn from ``[lower, upper * 255]`` of ``addition_factor`` and
+    ``t`` likewise from ``threshold_factor`` (a number f gives (0, f)); with the defaults
+    (0, 0) every pixel is inverted.
+    """
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
+                 seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.addition_factor = _unit_factor(self, addition_factor)
+        self.threshold_factor = _unit_factor(self, threshold_factor)
+        self.value_range = _value_range(self, value_range)
+
+    def augment(self, images):
+        rng, shape = self._rng(), (images.shape[0], 1, 1, 1)
+        add = rng.uniform(self.addition_factor[0], self.addition_factor[1] * 255, shape)
+        threshold = rng.uniform(self.threshold_factor[0], self.threshold_factor[1] * 255, shape)
+        low, high = (float(v) for v in self.value_range)
+        x = ops.multiply(ops.subtract(images, low), 255.0 / (high - low))      # to 0..255
+        y = ops.clip(ops.add(x, add.astype(self.dtype)), 0.0, 255.0)
+        y = ops.where(Tensor(y.data < threshold), y, ops.subtract(255.0, y))
+        return ops.add(ops.multiply(y, (high - low) / 255.0), low)
+
+    def get_config(self):
+        return {**super().get_config(), "addition_factor": list(self.addition_factor),
+                "threshold_factor": list(self.threshold_factor),
+                "value_range": list(self.value_range)}
+
+
+@LAYERS.register("RandomColorDegeneration")
+class RandomColorDegeneration(_IntensityLayer):
+    """Blend each image towards its grayscale version: ``x + u * (gray(x) - x)``, clipped to
+    ``value_range``; u is drawn per image (a number f gives [-f, f], as in Keras 3)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(self, factor, "factor")
+        self._init_range(value_range)
+
+    def augment(self, images):
+        u = self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
+        gray = image_ops.rgb_to_grayscale(images, data_format=self.data_format)
+        out = ops.add(images, ops.multiply(u.astype(self.dtype), ops.subtract(gray, images)))
+        return ops.clip(out, self.value_range[0], self.value_range[1])
+
+
+@LAYERS.register("RandomPosterization")
+class RandomPosterization(_IntensityLayer):
+    """Keep only the top ``b`` bits of each 8-bit pixel value (on the 0-255 scale), b drawn
+    per image from ``[lower, upper)`` (b = lower when they are equal; a number f gives
+    [1, f]); bits in 1..8, as in Keras 3."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        pair = list(factor) if isinstance(factor, (tuple, list)) else [1, factor]
+        if len(pair) != 2 or any(isinstance(b, bool) or not isinstance(b, (int, float)) or
+                                 not 1 <= b <= 8 for b in pair):
+            raise ValueError(f"The `factor` argument of RandomPosterization should be a number "
+                             f"of bits (or a list of two) in the range [1, 8]. Received: "
+                             f"factor={factor!r}")
+        self.factor = tuple(sorted(pair))
+        self._init_range(value_range)
+
+    def augment(self, images):
+        lower, upper = (int(f) for f in self.factor)
+        bits = np.full(images.shape[0], lower) if lower == upper else \
+            self._rng().integers(lower, upper, images.shape[0])
+        shift = (8 - bits).astype(np.uint8).reshape(-1, 1, 1, 1)
+        low, high = (float(v) for v in self.value_range)
+        scaled = (images.data - low) * (255.0 / (high - low))
+        kept = (scaled.astype(np.uint8) >> shift) << shift   # drop the low bits
+        out = kept.astype(self.dtype) * ((high - low) / 255.0) + low
+        return Tensor(out.astype(self.dtype))
+
+
+@LAYERS.register("RandomShear")
+class RandomShear(_WarpLayer):
+    """Shear each image: output (x, y) samples the input at ``(x + s_x y, s_y x + y)``, with
+    ``s_x`` and ``s_y`` drawn per image from their factor ranges and one random sign for
+    both (as Keras 3). A number f gives [-f, f]; a pair is used as given.
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
+                 fill_mode="reflect", fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.x_factor = self._shear_factor(x_factor, "x_factor")
+        self.y_factor = self._shear_factor(y_factor, "y_factor")
+        self._init_warp(fill_mode, interpolation, fill_value)
+
+    def _shear_factor(self, factor, name):
+        """A number f in [0, 1] -> (-f, f); a pair -> sorted. Pairs may reach down to -1 so
+        that the (lower, upper) a config stores loads again (Keras itself refuses those)."""
+        def number(f, low):
+            return isinstance(f, (int, float)) and not isinstance(f, bool) and low <= f <= 1
+        pair = isinstance(factor, (tuple, list))
+        if not (len(factor) == 2 and all(number(f, -1) for f in factor) if pair
+                else number(factor, 0)):
+            raise ValueError(f"The `{name}` argument of RandomShear should be a number in "
+                             f"[0, 1] (or a list of two numbers). Received: {name}={factor!r}")
+        if pair:
+            return tuple(sorted(float(f) for f in factor))
+        return (-float(factor), float(factor))
+
+    def transforms(self, batch, height, width):
+        rng = self._rng()
+        sign = np.where(rng.uniform(size=batch) > 0.5, -1.0, 1.0)
+        sy = rng.uniform(self.y_factor[0], self.y_factor[1], batch) * sign
+        sx = rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign
+        ones, zeros = np.ones(batch), np.zeros(batch)
+        return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], 1).astype("float32")
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": list(self.x_factor),
+                "y_factor": list(self.y_factor), **self._warp_config()}

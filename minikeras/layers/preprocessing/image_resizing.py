@@ -1,0 +1,83 @@
+"""Deterministic image geometry: Resizing and CenterCrop."""
+from ...ops import image as image_ops
+from ..layer import LAYERS
+from .preprocessing_layer import ImagePreprocessingLayer
+
+
+@LAYERS.register("Resizing")
+class Resizing(ImagePreprocessingLayer):
+    """Resize images to (height, width) with ``keras.ops.image.resize``.
+
+    Args:
+        height, width: the output size.
+        interpolation: "bilinear" (default), "nearest", "bicubic", "lanczos3", "lanczos5",
+            "area".
+        crop_to_aspect_ratio / pad_to_aspect_ratio: keep the aspect ratio by first cropping
+            the centred box / padding with ``fill_value``.
+        antialias: widen the kernel when shrinking.
+    """
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+                 antialias=False, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        if interpolation not in image_ops.RESIZE_INTERPOLATIONS:
+            raise ValueError(f"Invalid value for argument `interpolation`. Expected one of "
+                             f"{image_ops.RESIZE_INTERPOLATIONS}. Received: "
+                             f"interpolation={interpolation!r}")
+        if crop_to_aspect_ratio and pad_to_aspect_ratio:
+            raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
+                             "`True`.")
+        self.height, self.width = int(height), int(width)
+        self.interpolation, self.antialias = interpolation, bool(antialias)
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.fill_mode, self.fill_value = fill_mode, float(fill_value)
+
+    def call(self, inputs):
+        return image_ops.resize(
+            self._checked_images(inputs), (self.height, self.width),
+            interpolation=self.interpolation, antialias=self.antialias,
+            crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+            pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
+            fill_value=self.fill_value, data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return self._with_hw(input_shape, self.height, self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation,
+                "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+@LAYERS.register("CenterCrop")
+class CenterCrop(ImagePreprocessingLayer):
+    """Crop the centre (height, width) box; a smaller image is first cropped to the target
+    aspect ratio and resized up (bilinear), as Keras does.
+
+    The box starts at ``(input - target) // 2`` on each axis.
+    """
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs):
+        images = self._checked_images(inputs)
+        height, width = self._hw(images.shape)
+        if height >= self.height and width >= self.width:
+            return image_ops.crop_images(
+                images, top_cropping=(height - self.height) // 2,
+                left_cropping=(width - self.width) // 2, target_height=self.height,
+                target_width=self.width, data_format=self.data_format)
+        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
+                                data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        return self._with_hw(input_shape, self.height, self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}

@@ -1,0 +1,45 @@
+"""Pipeline: a plain layer that applies a list of (preprocessing) layers in order."""
+from ..layer import LAYERS, Layer
+
+
+@LAYERS.register("Pipeline")
+class Pipeline(Layer):
+    """Apply ``layers`` one after the other, passing ``training`` to those that take it.
+
+    Unlike a Sequential it is a layer, not a model (no compile / fit); Keras uses it for
+    augmentation chains such as ``Pipeline([AutoContrast(), RandomZoom(0.2)])``.
+    """
+
+    def __init__(self, layers, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer)
+                                                           for l in layers):
+            raise ValueError(f"`Pipeline` expects a list of layers. Received: layers={layers!r}")
+        self._pipeline_layers = list(layers)
+
+    @property
+    def layers(self):
+        return self._pipeline_layers
+
+    def call(self, inputs, training=True):
+        for layer in self._pipeline_layers:
+            inputs = layer(inputs, training=training) if layer._call_takes_training else \
+                layer(inputs)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        for layer in self._pipeline_layers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
+    def get_config(self):
+        return {"layers": [LAYERS.serialize(l, "keras.layers") for l in self._pipeline_layers],
+                "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        layers = config.get("layers")
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError("`Pipeline` config must contain a `layers` key mapping to a list of "
+                             f"serialized layers. Received config with layers={layers}.")
+        return cls(**{**config, "layers": [LAYERS.deserialize(l) for l in layers]})

@@ -1,0 +1,260 @@
+"""TextVectorization: raw strings to token ids or bag-of-words vectors.
+
+Pipeline (Keras's): standardize each string (ASCII lowercasing and/or removing
+``string.punctuation``, or a registered callable), split it (on whitespace, into
+characters, or by a registered callable), add n-grams (joined by one space), then look the
+tokens up in a StringLookup with ``mask_token=""`` (so index 0 is padding and 1 is OOV).
+"""
+import collections
+import itertools
+import string
+
+import numpy as np
+
+from ...registry import get_registered_name, get_registered_object
+from ..layer import LAYERS
+from .lookup import LOOKUP_MODES, StringLookup
+from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
+                                  check_output_mode, is_shape_probe, refuse_sparse,
+                                  strings_or_probe)
+
+STANDARDIZE_MODES = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
+SPLIT_MODES = ("whitespace", "character")
+
+# TensorFlow's strings.lower (Keras's "lower") changes ASCII letters only.
+_LOWER = {ord(c): ord(c.lower()) for c in string.ascii_uppercase}
+_STRIP = {ord(c): None for c in string.punctuation}
+_TABLES = {"lower": _LOWER, "strip_punctuation": _STRIP,
+           "lower_and_strip_punctuation": {**_LOWER, **_STRIP}}
+
+
+@LAYERS.register("TextVectorization")
+class TextVectorization(PreprocessingLayer):
+    """Turn a batch of strings into token indices (``output_mode="int"``) or vectors.
+
+    Args:
+        max_tokens: maximum vocabulary size, including the padding (0) and OOV (1) tokens.
+        standardize: "lower_and_strip_punctuation" (default), "lower", "strip_punctuation",
+            None, or a callable on a numpy array of str (saved by its registered name).
+        split: "whitespace" (default), "character", None (the whole string is one token),
+            or a callable returning one list of tokens per string (saved by registered name).
+        ngrams: None, an int n (1..n-grams) or a tuple of n-gram widths.
+        output_mode: "int" (default), "multi_hot", "count", "tf_idf" or "one_hot".
+        output_sequence_length: with "int", pad or truncate each row to this length
+            (otherwise rows are padded to the longest in the batch).
+        pad_to_max_tokens: vector modes give ``max_tokens`` entries.
+        vocabulary, idf_weights: a given vocabulary (and idf weights for tf_idf); or adapt.
+        encoding: text encoding of bytes inputs ("utf-8").
+    """
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
+                 split="whitespace", ngrams=None, output_mode="int",
+                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
+                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
+                 **kwargs):
+        kwargs.pop("vocabulary_size", None)
+        kwargs.pop("has_input_vocabulary", None)
+        super().__init__(name=name, **kwargs)
+        refuse_sparse(self, sparse)
+        if ragged:
+            raise ValueError("TextVectorization(ragged=True) needs ragged tensors, which only "
+                             "Keras's TensorFlow backend has. Use ragged=False (rows are "
+                             "padded with 0) and `output_sequence_length` if needed.")
+        if not (standardize is None or callable(standardize) or
+                standardize in STANDARDIZE_MODES):
+            raise ValueError(f"Invalid value for argument `standardize`. Expected one of "
+                             f"{STANDARDIZE_MODES}, None or a callable. Received: "
+                             f"standardize={standardize!r}")
+        if not (split is None or callable(split) or split in SPLIT_MODES):
+            raise ValueError(f"Invalid value for argument `split`. Expected one of "
+                             f"{SPLIT_MODES}, None or a callable. Received: split={split!r}")
+        output_mode = check_output_mode(self, output_mode, LOOKUP_MODES)
+        if not (ngrams is None or isinstance(ngrams, int) or isinstance(ngrams, (tuple, list))
+                and all(isinstance(n, int) for n in ngrams)):
+            raise ValueError("`ngrams` must be None, an integer, or a tuple of integers. "
+                             f"Received: ngrams={ngrams}")
+        if output_mode == "int" and not (output_sequence_length is None or
+                                         isinstance(output_sequence_length, int)):
+            raise ValueError("`output_sequence_length` must be either None or an integer when "
+                             "`output_mode` is 'int'. Received: "
+                             f"output_sequence_length={output_sequence_length}")
+        if output_mode != "int" and output_sequence_length is not None:
+            raise ValueError("`output_sequence_length` must not be set if `output_mode` is not "
+                             f"'int'. Received output_sequence_length={output_sequence_length}.")
+        self.standardize, self.split = standardize, split
+        self.ngrams = list(ngrams) if isinstance(ngrams, (tuple, list)) else ngrams
+        self._widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else (
+            tuple(ngrams) if ngrams else None)
+        self.output_mode, self.output_sequence_length = output_mode, output_sequence_length
+        self.encoding, self.sparse, self.ragged = encoding, False, False
+        self._lookup_layer = StringLookup(
+            max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
+            pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
+            encoding=encoding, name=f"{self.name}_string_lookup")
+
+    # ---- text to tokens --------------------------------------------------------------------
+    def _strings(self, inputs):
+        """The batch as a 1-D numpy array of str, or a clear error."""
+        texts = as_array(inputs)
+        if texts.dtype.kind == "S":
+            texts = np.char.decode(texts, self.encoding)
+        elif texts.dtype.kind == "O":
+            if not all(isinstance(v, (str, bytes)) for v in texts.flat):
+                raise ValueError(self._not_strings(texts))
+            texts = np.array([v.decode(self.encoding) if isinstance(v, bytes) else v
+                              for v in texts.flat], dtype=str).reshape(texts.shape)
+        elif texts.dtype.kind != "U":
+            raise ValueError(self._not_strings(texts))
+        if texts.ndim == 0:
+            texts = texts[None]
+        if texts.ndim > 1:
+            if texts.shape[-1] != 1 or texts.ndim > 2:
+                raise ValueError(
+                    f"Layer '{self.name}' (TextVectorization) expected a batch of strings of "
+                    f"shape (batch,) or (batch, 1) when splitting. Received: shape "
+                    f"{texts.shape}")
+            texts = texts[:, 0]
+        return texts
+
+    def _not_strings(self, texts):
+        return (f"Layer '{self.name}' (TextVectorization) expected string inputs: a numpy "
+                f"array of str / bytes / object strings of shape (batch,) or (batch, 1). "
+                f"Received: dtype {texts.dtype}, shape {texts.shape}.")
+
+    def _standardize(self, texts):
+        if self.standardize is None:
+            return texts
+        if callable(self.standardize):
+            return np.asarray(self.standardize(texts)).astype(str)
+        table = _TABLES[self.standardize]
+        return np.array([t.translate(table) for t in texts.tolist()], dtype=str)
+
+    def _split(self, texts):
+        """One list of tokens per string, n-grams appended."""
+        if self.split is None:
+            docs = [[t] for t in texts.tolist()]
+        elif self.split == "whitespace":
+            docs = [t.split() for t in texts.tolist()]
+        elif self.split == "character":
+            docs = [list(t) for t in texts.tolist()]
+        else:
+            docs = [[str(tok) for tok in doc] for doc in self.split(texts)]
+        if self._widths:
+            docs = [_with_ngrams(doc, self._widths) for doc in docs]
+        return docs
+
+    def tokenize(self, inputs):
+        """The token lists (after standardize, split and n-grams) of a batch of strings."""
+        return self._split(self._standardize(self._strings(inputs)))
+
+    # ---- vocabulary ------------------------------------------------------------------------
+    def adapt(self, data, batch_size=None, steps=None):
+        """Learn the vocabulary (and idf weights for tf_idf) from a batch or batches of text."""
+        del batch_size
+        if self._lookup_layer._vocabulary_given:
+            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static "
+                             "vocabulary via the `vocabulary` argument.")
+        counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
+        tf_idf = self.output_mode == "tf_idf"
+        for batch in adapt_batches(data, steps, sequence_is_one_batch=True):
+            docs = self.tokenize(batch)
+            counts.update(itertools.chain.from_iterable(docs))
+            if tf_idf:
+                doc_counts.update(itertools.chain.from_iterable(map(set, docs)))
+            num_docs += len(docs)
+        self._lookup_layer.adapt_counts(counts, doc_counts, num_docs)
+
+    def get_vocabulary(self, include_special_tokens=True):
+        return self._lookup_layer.get_vocabulary(include_special_tokens)
+
+    def vocabulary_size(self):
+        return self._lookup_layer.vocabulary_size()
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
+
+    def load_assets(self, read):
+        """A Keras ``.keras`` file's ``vocabulary.txt`` (see StringLookup.load_assets)."""
+        self._lookup_layer.load_assets(read)
+
+    # ---- call ------------------------------------------------------------------------------
+    def call(self, inputs):
+        if self._lookup_layer._tokens is None and not is_shape_probe(inputs):
+            raise ValueError(
+                f"Layer '{self.name}' (TextVectorization) has no vocabulary yet: expected "
+                "`layer.adapt(texts)` or a `vocabulary=` argument before calling it on data.")
+        docs = self.tokenize(strings_or_probe(inputs))
+        lengths = [len(d) for d in docs]
+        width = max(lengths, default=0)
+        if self.output_sequence_length is not None:
+            width = self.output_sequence_length
+        pad = 0 if self.output_mode == "int" else -1  # -1 encodes to an all-zero row
+        ids = np.full((len(docs), width), pad, dtype=np.int64)
+        flat = self._lookup_layer.lookup(list(itertools.chain.from_iterable(docs)))
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        cols = np.concatenate([np.arange(n) for n in lengths]) if docs else np.zeros(0, int)
+        keep = cols < width
+        ids[rows[keep], cols[keep]] = flat[keep]
+        return self._lookup_layer.encode(ids)
+
+    def compute_output_shape(self, input_shape):
+        batch = tuple(input_shape)[:1]
+        if self.output_mode == "int":
+            return batch + (self.output_sequence_length,)
+        depth = (self._lookup_layer.max_tokens if self._lookup_layer.pad_to_max_tokens
+                 else self.vocabulary_size())
+        return batch + (depth,)
+
+    def get_config(self):
+        lookup = self._lookup_layer.get_config()
+        return {**super().get_config(), "max_tokens": lookup["max_tokens"],
+                "standardize": _callable_config(self.standardize, "standardize"),
+                "split": _callable_config(self.split, "split"), "ngrams": self.ngrams,
+                "output_mode": self.output_mode,
+                "output_sequence_length": self.output_sequence_length,
+                "pad_to_max_tokens": lookup["pad_to_max_tokens"], "sparse": False,
+                "ragged": False, "vocabulary": lookup["vocabulary"],
+                "idf_weights": lookup["idf_weights"], "encoding": self.encoding,
+                "vocabulary_size": self.vocabulary_size()}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for arg in ("standardize", "split"):
+            config[arg] = _load_callable(config.get(arg), arg)
+        return cls(**config)
+
+
+def _with_ngrams(tokens, widths):
+    """The n-grams of each width in ``widths``, in that order, words joined by a space."""
+    out = []
+    for n in widths:
+        out.extend(tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n)))))
+    return out
+
+
+def _callable_config(value, arg):
+    """A mode string as is; a callable as Keras's function dict naming its registered name."""
+    if not callable(value):
+        return value
+    name = get_registered_name(value)
+    if name is None or get_registered_object(name) is not value:
+        raise ValueError(
+            f"TextVectorization's `{arg}` callable {value!r} is not registered, so it cannot be "
+            "saved (files hold names, never code). Decorate it with "
+            "@keras.saving.register_keras_serializable().")
+    return {"module": getattr(value, "__module__", None), "class_name": "function",
+            "config": name, "registered_name": "function"}
+
+
+def _load_callable(value, arg):
+    if not isinstance(value, dict):
+        return value
+    name = value.get("config")
+    found = get_registered_object(name) if isinstance(name, str) else None
+    if found is None:
+        raise ValueError(
+            f"TextVectorization's `{arg}` names the function {name!r}, which is not "
+            "registered. Import the module that registers it with "
+            "@keras.saving.register_keras_serializable() before loading.")
+    return found

@@ -1,0 +1,11 @@
+"""Recurrent layers: the RNN wrapper, the built-in cells and their layers, and wrappers."""
+from .bidirectional import Bidirectional
+from .gru import GRU, GRUCell
+from .lstm import LSTM, LSTMCell
+from .rnn import RNN
+from .simple_rnn import SimpleRNN, SimpleRNNCell
+from .stacked_rnn_cells import StackedRNNCells
+from .time_distributed import TimeDistributed
+
+__all__ = ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
+           "SimpleRNNCell", "StackedRNNCells", "TimeDistributed"]

@@ -1,0 +1,91 @@
+"""GRUCell and GRU (Keras's gate order z, r, h; bias (2, 3u) with reset_after)."""
+from ...autodiff import primitives as P
+from ..layer import LAYERS
+from .cell import RecurrentCell
+from .rnn import CellOptionsRNN
+
+
+@LAYERS.register("GRUCell")
+class GRUCell(RecurrentCell):
+    """One step of a gated recurrent unit.
+
+    Formula (σ = recurrent_activation, default sigmoid; tanh = activation), with
+    ``x = x_t @ kernel + input_bias`` split into x_z, x_r, x_h::
+
+        reset_after=True (default):  m = h_{t-1} @ recurrent_kernel + recurrent_bias
+            z, r = σ(x_z + m_z), σ(x_r + m_r);  ĥ = tanh(x_h + r * m_h)
+        reset_after=False:
+            z, r = σ(x_z + h_{t-1} U_z), σ(x_r + h_{t-1} U_r);  ĥ = tanh(x_h + (r * h_{t-1}) U_h)
+        h_t = z * h_{t-1} + (1 - z) * ĥ
+
+    Weights: ``kernel`` (input_dim, 3u), ``recurrent_kernel`` (u, 3u), gates z, r, h;
+    ``bias`` (2, 3u) with reset_after (row 0 the input bias, row 1 the recurrent bias),
+    else (3u,). State: ``h``.
+    """
+
+    OPTIONS = {"reset_after": True}
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.state_size = self.units
+
+    def build(self, input_shape):
+        shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+        self.build_kernels(input_shape[-1], 3, bias_shape=shape)
+
+    def _biases(self):
+        if self.bias is None:
+            return None, None
+        if not self.reset_after:
+            return self.bias, None
+        return P.getitem(self.bias, 0), P.getitem(self.bias, 1)
+
+    def call(self, inputs, states, training=None):
+        h = states[0]
+        dp, rdp = self.step_dropout_masks(inputs, h, training)
+        if dp is not None:
+            inputs = P.multiply(inputs, dp)
+        hd = h if rdp is None else P.multiply(h, rdp)
+        input_bias, recurrent_bias = self._biases()
+        u, U = self.units, self.recurrent_kernel
+        x = P.dense(inputs, self.kernel, input_bias)
+        x_z, x_r, x_h = (P.getitem(x, (slice(None), slice(k * u, (k + 1) * u))) for k in range(3))
+        if self.reset_after:
+            m = P.dense(hd, U, recurrent_bias)
+        else:
+            m = P.matmul(hd, P.getitem(U, (slice(None), slice(0, 2 * u))))
+        z = self.recurrent_activation(P.add(x_z, P.getitem(m, (slice(None), slice(0, u)))))
+        r = self.recurrent_activation(P.add(x_r, P.getitem(m, (slice(None), slice(u, 2 * u)))))
+        if self.reset_after:
+            rec_h = P.multiply(r, P.getitem(m, (slice(None), slice(2 * u, 3 * u))))
+        else:
+            rec_h = P.matmul(P.multiply(r, hd), P.getitem(U, (slice(None), slice(2 * u, 3 * u))))
+        hh = self.activation(P.add(x_h, rec_h))
+        h = P.add(P.multiply(z, h), P.multiply(P.subtract(1.0, z), hh))
+        return h, [h]
+
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
+        """The whole sequence in one fused primitive, or None for other activations."""
+        if not self.fused_activations():
+            return None
+        dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
+        if dp is not None:
+            sequences = P.multiply(sequences, dp[:, None, :])
+        input_bias, recurrent_bias = self._biases()
+        return P.gru_recurrence(sequences, self.kernel, self.recurrent_kernel, input_bias,
+                                recurrent_bias, *states, reset_after=self.reset_after,
+                                go_backwards=go_backwards, mask=mask, recurrent_dropout_mask=rdp)
+
+
+@LAYERS.register("GRU")
+class GRU(CellOptionsRNN):
+    """Gated recurrent unit layer (Cho et al., 2014) over (batch, time, features).
+
+    Takes GRUCell's options (``reset_after=True`` and the LSTM's, without
+    ``unit_forget_bias``) and RNN's. With the default activations the whole sequence runs
+    in one fused primitive; the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
+    bias}``.
+    """
+
+    cell_class = GRUCell
+    cell_name = "gru_cell"

@@ -1,0 +1,93 @@
+"""LSTMCell and LSTM (Keras's gate order i, f, c, o)."""
+import numpy as np
+
+from ... import initializers
+from ...autodiff import primitives as P
+from ..layer import LAYERS
+from .cell import RecurrentCell
+from .rnn import CellOptionsRNN
+
+
+@LAYERS.register("LSTMCell")
+class LSTMCell(RecurrentCell):
+    """One step of a long short-term memory layer.
+
+    Formula (σ = recurrent_activation, default sigmoid; tanh = activation)::
+
+        a = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias      # (batch, 4 * units)
+        i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_c)
+        c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
+
+    Weights (Keras's layout): ``kernel`` (input_dim, 4u), ``recurrent_kernel`` (u, 4u),
+    ``bias`` (4u,), each with the gates in the order i, f, c, o. ``unit_forget_bias``
+    initializes the forget gate's bias to ones. States: ``[h, c]``.
+    """
+
+    OPTIONS = {"unit_forget_bias": True}
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.state_size = [self.units, self.units]
+
+    def build(self, input_shape):
+        bias_initializer = None
+        if self.use_bias and self.unit_forget_bias:
+            bias_initializer = _ForgetBiasOnes(self.bias_initializer, self.units)
+        self.build_kernels(input_shape[-1], 4, bias_initializer=bias_initializer)
+
+    def call(self, inputs, states, training=None):
+        h, c = states[0], states[1]
+        dp, rdp = self.step_dropout_masks(inputs, h, training)
+        if dp is not None:
+            inputs = P.multiply(inputs, dp)
+        if rdp is not None:
+            h = P.multiply(h, rdp)
+        a = P.add(P.dense(inputs, self.kernel, self.bias), P.matmul(h, self.recurrent_kernel))
+        u = self.units
+        i, f, g, o = (P.getitem(a, (slice(None), slice(k * u, (k + 1) * u))) for k in range(4))
+        i, f, o = self.recurrent_activation(i), self.recurrent_activation(f), \
+            self.recurrent_activation(o)
+        c = P.add(P.multiply(f, c), P.multiply(i, self.activation(g)))
+        h = P.multiply(o, self.activation(c))
+        return h, [h, c]
+
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
+        """The whole sequence in one fused primitive, or None for other activations."""
+        if not self.fused_activations():
+            return None
+        dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
+        if dp is not None:
+            sequences = P.multiply(sequences, dp[:, None, :])
+        return P.lstm_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
+                                 *states, go_backwards=go_backwards, mask=mask,
+                                 recurrent_dropout_mask=rdp)
+
+
+class _ForgetBiasOnes:
+    """The LSTM bias initializer with ``unit_forget_bias``: ones for the forget gate."""
+
+    def __init__(self, initializer, units):
+        self.initializer, self.units = initializer, units
+
+    def __call__(self, shape, dtype=None):
+        u = self.units
+        parts = [self.initializer((u,), dtype=dtype), initializers.get("ones")((u,), dtype=dtype),
+                 self.initializer((2 * u,), dtype=dtype)]
+        return np.concatenate([np.asarray(getattr(p, "data", p)) for p in parts])
+
+
+@LAYERS.register("LSTM")
+class LSTM(CellOptionsRNN):
+    """Long short-term memory layer (Hochreiter & Schmidhuber, 1997) over (batch, time, features).
+
+    Takes LSTMCell's options (``units``, ``activation="tanh"``,
+    ``recurrent_activation="sigmoid"``, ``use_bias``, ``kernel_initializer="glorot_uniform"``,
+    ``recurrent_initializer="orthogonal"``, ``bias_initializer="zeros"``,
+    ``unit_forget_bias=True``, regularizers, constraints, ``dropout``, ``recurrent_dropout``,
+    ``seed``) and RNN's (``return_sequences``, ``return_state``, ``go_backwards``,
+    ``stateful``, ``unroll``). With the default activations the whole sequence runs in one
+    fused primitive; the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel, bias}``.
+    """
+
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"

@@ -1,0 +1,329 @@
+"""RNN: runs a cell over the time axis; the base of SimpleRNN, LSTM and GRU.
+
+A cell is a Layer with ``state_size`` (an int, or a list of ints, one per state) and
+``call(inputs, states) -> (output, new_states)`` for one timestep. The built-in cells
+also offer ``recurrence(...)``: the whole sequence in one fused primitive
+(autodiff/recurrence.py); any other cell (a user's own, StackedRNNCells, a built-in cell
+with an activation the fused step does not know) is stepped with ``keras.ops`` and
+differentiated by autodiff.
+"""
+import inspect
+
+import numpy as np
+
+from ... import backend
+from ...autodiff import primitives as P
+from ...autodiff.tensor import Tensor
+from ...ops.core import convert_to_tensor
+from ...tree import flatten
+from ..symbolic import KerasTensor
+from ..layer import LAYERS, Layer
+from .cell import DropoutRNNCell, RecurrentCell
+
+
+def _flat_sizes(state_size):
+    """The state sizes of a cell as a flat list of ints (StackedRNNCells nests them)."""
+    if isinstance(state_size, (list, tuple)):
+        return [n for item in state_size for n in _flat_sizes(item)]
+    return [int(state_size)]
+
+
+def _pack(structure, flat):
+    """``flat`` (a list) arranged like ``structure`` (ints nested in lists)."""
+    items = iter(flat)
+
+    def build(node):
+        if isinstance(node, (list, tuple)):
+            return [build(n) for n in node]
+        return next(items)
+    return build(structure)
+
+
+@LAYERS.register("RNN")
+class RNN(Layer):
+    """Runs ``cell`` over the time axis of (batch, time, features) inputs.
+
+    For each timestep ``t`` (from the last one with ``go_backwards``):
+    ``output_t, states = cell(inputs[:, t], states)``. Returns the last output
+    (batch, units), or every output (batch, time, units) with ``return_sequences`` (in
+    processing order), followed by the final states with ``return_state``.
+
+    A ``mask`` (batch, time) of booleans skips timesteps: a masked step keeps the states
+    and repeats the previous output (zeros with ``zero_output_for_mask``). ``stateful``
+    carries the final states of one call into the next (``reset_states()`` zeroes them;
+    the batch size must stay fixed). ``unroll`` is accepted; the loop is the same.
+
+    Args:
+        cell: an RNN cell (a Layer with ``state_size`` and ``call(inputs, states)``), or a
+            list of cells (stacked with StackedRNNCells).
+    """
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, time_major=False,
+                 **kwargs):
+        if isinstance(cell, (list, tuple)):
+            from .stacked_rnn_cells import StackedRNNCells
+            cell = StackedRNNCells(cell)
+        if not callable(getattr(cell, "call", None)):
+            raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
+        state_size = getattr(cell, "state_size", None)
+        if state_size is None or not isinstance(state_size, (int, list, tuple)):
+            raise ValueError(
+                "The RNN cell should have a `state_size` attribute (a single integer or a list "
+                f"of integers, one per RNN state). Received: cell={cell} with "
+                f"state_size={state_size!r}")
+        if time_major:
+            raise NotImplementedError(
+                "time_major=True is not supported: pass inputs as (batch, time, features).")
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards, self.stateful = bool(go_backwards), bool(stateful)
+        self.unroll, self.zero_output_for_mask = bool(unroll), bool(zero_output_for_mask)
+        self.state_size = state_size if isinstance(state_size, (list, tuple)) else [state_size]
+        self.supports_masking = True
+        self.states = None
+        self._symbolic_run = False
+
+    # ---- building ------------------------------------------------------------------------
+    def build(self, sequences_shape, initial_state_shape=None):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
+            sequences_shape = sequences_shape[0]  # [sequences, *initial_states]
+        _check_rank(self, sequences_shape)
+        if isinstance(self.cell, Layer):
+            self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
+
+    def __call__(self, inputs, *args, **kwargs):
+        initial_state = kwargs.pop("initial_state", None)
+        if initial_state is not None:  # as inputs, so a functional graph tracks them
+            inputs = [inputs] + flatten(initial_state)
+        if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
+            first = flatten(inputs)[0]
+            if self.stateful and first.shape and first.shape[0] is None:
+                raise ValueError(
+                    f"Layer '{self.name}': when using `stateful=True` in an RNN, the batch size "
+                    f"must be static. Found dynamic batch size: sequence.shape={first.shape}. "
+                    "Pass `batch_size=` (or `batch_shape=`) to `keras.Input`.")
+            self._symbolic_run = True  # the shape inference run must not touch the states
+            try:
+                return super().__call__(inputs, *args, **kwargs)
+            finally:
+                self._symbolic_run = False
+        _check_rank(self, np.shape(flatten(inputs)[0]))
+        return super().__call__(inputs, *args, **kwargs)
+
+    # ---- states --------------------------------------------------------------------------
+    def get_initial_state(self, batch_size):
+        get = getattr(self.cell, "get_initial_state", None)
+        if get is not None:
+            states = get(batch_size=batch_size)
+            states = states if isinstance(states, (list, tuple)) else [states]
+            return [s if isinstance(s, Tensor) else convert_to_tensor(s)
+                    for s in flatten(states)]
+        return [convert_to_tensor(np.zeros((batch_size, n), backend.floatx()))
+                for n in _flat_sizes(self.state_size)]
+
+    def reset_state(self):
+        """Zero the states a ``stateful`` layer carries between calls."""
+        if self.states is not None:
+            for state in self.states:
+                state[...] = 0
+
+    reset_states = reset_state
+
+    def _initial_states(self, sequences, initial_state):
+        batch = sequences.shape[0]
+        sizes = _flat_sizes(self.state_size)
+        if initial_state is not None:
+            states = flatten(list(initial_state) if isinstance(initial_state, (list, tuple))
+                             else [initial_state])
+            if len(states) != len(sizes):
+                raise ValueError(
+                    f"Layer '{self.name}' expects {len(sizes)} initial state tensor(s) (state "
+                    f"sizes {sizes}), but received {len(states)}.")
+            states = [_as_state(s, sequences.dtype) for s in states]
+            for state, size in zip(states, sizes):
+                if tuple(state.shape) != (batch, size):
+                    raise ValueError(
+                        f"Layer '{self.name}': an initial state must have shape (batch, units) "
+                        f"= {(batch, size)}; received {tuple(state.shape)}.")
+            return states
+        if self.stateful and not self._symbolic_run:
+            # The first call fixes the batch size; zero states (fresh or reset) carry
+            # nothing, so they may take another batch size.
+            if self.states is None or (self.states[0].shape[0] != batch and
+                                       not any(s.any() for s in self.states)):
+                self.states = [np.zeros((batch, n), backend.floatx()) for n in sizes]
+            elif self.states[0].shape[0] != batch:
+                raise ValueError(
+                    f"Layer '{self.name}': if an RNN is stateful, the batch size of the input "
+                    f"sequences must be the same as the batch size of its states.\n"
+                    f"- Expected batch size: {self.states[0].shape[0]}\n"
+                    f"- Received batch size: {batch}")
+            return [convert_to_tensor(s.copy()) for s in self.states]
+        return self.get_initial_state(batch)
+
+    # ---- the call --------------------------------------------------------------------------
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if isinstance(sequences, (list, tuple)):  # layer([sequences, *initial_states])
+            sequences, initial_state = sequences[0], list(sequences[1:]) or initial_state
+        _check_rank(self, sequences.shape)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        mask = _check_mask(self, mask, sequences.shape)
+        states = self._initial_states(sequences, initial_state)
+        try:
+            fused = getattr(self.cell, "recurrence", None)
+            result = None if fused is None else fused(
+                sequences, states, mask=mask, go_backwards=self.go_backwards, training=training)
+            if result is not None:
+                steps = sequences.shape[1]
+                outputs = P.getitem(result, (slice(None), slice(0, steps)))
+                states = [P.getitem(result, (slice(None), steps + k))
+                          for k in range(len(states))]
+            else:
+                outputs, states = self._step_loop(sequences, states, mask, training)
+        finally:
+            _reset_dropout_masks(self.cell)
+        if self.zero_output_for_mask and mask is not None:
+            keep = (mask[:, ::-1] if self.go_backwards else mask)[:, :, None]
+            outputs = P.multiply(outputs, keep.astype(outputs.dtype))
+        if self.stateful and not self._symbolic_run:
+            self.states = [np.array(s.data) for s in states]
+        output = outputs if self.return_sequences else P.getitem(
+            outputs, (slice(None), outputs.shape[1] - 1))
+        if self.return_state:
+            return [output] + list(_pack(self.state_size, states))
+        return output
+
+    def _step_loop(self, sequences, states, mask, training):
+        """Any cell, one timestep at a time with differentiable ops."""
+        steps = sequences.shape[1]
+        out, outputs = None, []
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        structure = self.cell.state_size
+        structure = list(structure) if isinstance(structure, (list, tuple)) else [structure]
+        for t in order:
+            x_t = P.getitem(sequences, (slice(None), t))
+            output, new_states = self.cell(x_t, states=_pack(structure, states),
+                                           training=training)
+            new_states = flatten(new_states if isinstance(new_states, (list, tuple))
+                                 else [new_states])
+            if mask is not None:
+                keep = mask[:, t:t + 1]
+                new_states = [P.where(keep, n, s) for n, s in zip(new_states, states)]
+                if out is None:
+                    out = convert_to_tensor(np.zeros(output.shape, output.dtype))
+                output = P.where(keep, output, out)
+            states, out = new_states, output
+            outputs.append(output)
+        return P.stack(outputs, axis=1), states
+
+    # ---- shapes, masks, config --------------------------------------------------------------
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
+            sequences_shape = sequences_shape[0]
+        batch = sequences_shape[0]
+        units = getattr(self.cell, "output_size", None) or _flat_sizes(self.state_size)[0]
+        output = (batch, sequences_shape[1], units) if self.return_sequences else (batch, units)
+        if self.return_state:
+            return [output] + [(batch, n) for n in _flat_sizes(self.state_size)]
+        return output
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(_flat_sizes(self.state_size))
+        return output_mask
+
+    def get_config(self):
+        config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
+                  "go_backwards": self.go_backwards, "stateful": self.stateful,
+                  "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
+                  "cell": LAYERS.serialize(self.cell, "keras.layers")}
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        cell = LAYERS.deserialize(config.pop("cell"), custom_objects)
+        return cls(cell, **config)
+
+
+def _as_state(state, dtype):
+    if not isinstance(state, Tensor):
+        return convert_to_tensor(np.asarray(state, dtype=dtype))
+    return state if state.dtype == dtype else P.cast(state, dtype)
+
+
+def _check_rank(layer, shape):
+    if len(shape) != 3:
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of rank 3 (batch, "
+            f"timesteps, features); received inputs of shape {tuple(shape)}.")
+
+
+def _check_mask(layer, mask, shape):
+    if mask is None:
+        return None
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.ndim == 3 and mask.shape[-1] == 1:
+        mask = mask[..., 0]
+    if mask.shape != tuple(shape[:2]):
+        raise ValueError(
+            f"Layer '{layer.name}': the mask must have shape (batch, timesteps) = "
+            f"{tuple(shape[:2])}; received a mask of shape {mask.shape}.")
+    return mask.astype(bool)
+
+
+def _reset_dropout_masks(cell):
+    if isinstance(cell, DropoutRNNCell):
+        cell.reset_dropout_mask()
+        cell.reset_recurrent_dropout_mask()
+    for inner in getattr(cell, "cells", ()):
+        _reset_dropout_masks(inner)
+
+
+_CELL_ARGS = tuple(inspect.signature(RecurrentCell.__init__).parameters)[2:-1]
+
+
+class CellOptionsRNN(RNN):
+    """An RNN over a built-in cell, taking the cell's options itself: SimpleRNN, LSTM, GRU.
+
+    The cell (``cell_class``, named ``cell_name`` as Keras names it) holds the weights, so
+    they are saved under the layer as ``<layer>/cell``; the layer reads its options back
+    from the cell (``layer.units``, ``layer.dropout``, ...) and lists them in its config.
+    """
+
+    cell_class = None
+    cell_name = None
+
+    def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+        del use_cudnn  # there is one implementation
+        names = set(_CELL_ARGS) | set(self.cell_class.OPTIONS)
+        cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        cell = self.cell_class(units, name=self.cell_name, dtype=kwargs.get("dtype"),
+                               trainable=kwargs.get("trainable", True), **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+
+    def __getattr__(self, name):
+        cell = self.__dict__.get("cell")
+        if cell is not None and (name in _CELL_ARGS or name in cell.OPTIONS or name == "units"):
+            return getattr(cell, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        return {**config, **cell_config}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)

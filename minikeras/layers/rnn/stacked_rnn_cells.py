@@ -1,0 +1,79 @@
+"""StackedRNNCells: several cells run as one, each feeding the next within a timestep."""
+import numpy as np
+
+from ..layer import LAYERS, Layer
+
+
+@LAYERS.register("StackedRNNCells")
+class StackedRNNCells(Layer):
+    """Wraps a list of RNN cells so an RNN runs them as one cell.
+
+    At each timestep ``x = cells[0](x, states[0])``, then ``cells[1]``, ...; the output is
+    the last cell's. ``state_size`` is the list of the cells' state sizes, and the states
+    are nested per cell.
+    """
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size",
+                                                                    None) is None:
+                raise ValueError(
+                    "All cells must have a `call` method and a `state_size` attribute. "
+                    f"Received cells={cells}")
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [cell.state_size for cell in self.cells]
+
+    @property
+    def output_size(self):
+        last = self.cells[-1]
+        size = getattr(last, "output_size", None)
+        if size is not None:
+            return size
+        state = last.state_size
+        return state[0] if isinstance(state, (list, tuple)) else state
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for cell in self.cells:
+            if isinstance(cell, Layer):
+                cell.build_from_shape(shape)
+            size = getattr(cell, "output_size", None)
+            if size is None:
+                size = cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) \
+                    else cell.state_size
+            shape = shape[:-1] + (size,)
+
+    def get_initial_state(self, batch_size=None):
+        states = []
+        for cell in self.cells:
+            get = getattr(cell, "get_initial_state", None)
+            if get is not None:
+                states.append(get(batch_size=batch_size))
+            else:
+                sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [
+                    cell.state_size]
+                states.append([np.zeros((batch_size, n), self.dtype) for n in sizes])
+        return states
+
+    def call(self, inputs, states, training=None):
+        new_states = []
+        for cell, cell_states in zip(self.cells, states):
+            cell_states = cell_states if isinstance(cell_states, (list, tuple)) else [
+                cell_states]
+            inputs, cell_new = cell(inputs, states=list(cell_states), training=training)
+            new_states.append(cell_new if isinstance(cell_new, (list, tuple)) else [cell_new])
+        return inputs, new_states
+
+    def get_config(self):
+        return {**super().get_config(),
+                "cells": [LAYERS.serialize(cell, "keras.layers") for cell in self.cells]}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        cells = [LAYERS.deserialize(c) for c in config.pop("cells")]
+        return cls(cells, **config)

@@ -1,0 +1,129 @@
+"""The fused recurrences: forward against a per-step numpy reference, float64 gradient checks
+with masks, go_backwards, recurrent dropout and the final states."""
+import numpy as np
+import pytest
+
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+
+rng = np.random.default_rng(3)
+B, T, F, U = 3, 5, 4, 2
+
+
+def r(*shape, scale=1.0):
+    return rng.uniform(-scale, scale, shape)
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def reference(kind, x, W, Ur, b, rb, states, mask=None, backwards=False, rd=None,
+              reset_after=True):
+    """The textbook step loop (Keras's cell formulas), in plain numpy."""
+    states = [s.copy() for s in states]
+    out, outs = np.zeros_like(states[0]), []
+    order = range(T - 1, -1, -1) if backwards else range(T)
+    u = Ur.shape[0]
+    for t in order:
+        h = states[0]
+        hd = h if rd is None else h * rd
+        xp = x[:, t] @ W + (0 if b is None else b)
+        if kind == "simple":
+            new = [np.tanh(xp + hd @ Ur)]
+        elif kind == "lstm":
+            a = xp + hd @ Ur
+            i, f, g, o = (sigmoid(a[:, :u]), sigmoid(a[:, u:2 * u]), np.tanh(a[:, 2 * u:3 * u]),
+                          sigmoid(a[:, 3 * u:]))
+            c = f * states[1] + i * g
+            new = [o * np.tanh(c), c]
+        else:
+            if reset_after:
+                m = hd @ Ur + (0 if rb is None else rb)
+                z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:2 * u])
+                hh = np.tanh(xp[:, 2 * u:] + rr * m[:, 2 * u:])
+            else:
+                m = hd @ Ur[:, :2 * u]
+                z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:])
+                hh = np.tanh(xp[:, 2 * u:] + (rr * hd) @ Ur[:, 2 * u:])
+            new = [z * h + (1 - z) * hh]
+        keep = np.ones((B, 1), bool) if mask is None else mask[:, t:t + 1]
+        states = [np.where(keep, n, s) for n, s in zip(new, states)]
+        out = np.where(keep, new[0], out)
+        outs.append(out)
+    return np.concatenate([np.stack(outs, 1)] + [s[:, None] for s in states], axis=1)
+
+
+MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 1, 1, 0], [1, 1, 1, 1, 1]], bool)
+GATES = {"simple": 1, "lstm": 4, "gru": 3}
+
+
+def call(kind, x, W, Ur, b, rb, states, reset_after=True, **options):
+    if kind == "simple":
+        return P.simple_rnn_recurrence(x, W, Ur, b, *states, **options)
+    if kind == "lstm":
+        return P.lstm_recurrence(x, W, Ur, b, *states, **options)
+    return P.gru_recurrence(x, W, Ur, b, rb, *states, reset_after=reset_after, **options)
+
+
+def weights(kind, reset_after=True):
+    g = GATES[kind]
+    rb = r(g * U) if kind == "gru" and reset_after else None
+    states = [r(B, U) for _ in range(2 if kind == "lstm" else 1)]
+    return r(B, T, F), r(F, g * U), r(U, g * U), r(g * U), rb, states
+
+
+CONFIGS = [dict(), dict(mask=MASK), dict(go_backwards=True), dict(mask=MASK, go_backwards=True),
+           dict(rd=True)]
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_forward_matches_step_reference(kind, reset_after, config):
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    got = call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
+               recurrent_dropout_mask=rd, **options).data
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_gradient_matches_finite_differences(kind, reset_after, config):
+    """Every input (x, kernels, biases, initial states) against central differences; the
+    cotangent covers every output step and the final states (return_state)."""
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    if rb is None:
+        def fn(x, W, Ur, b, *states):
+            return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
+                        recurrent_dropout_mask=rd, **options)
+        assert gradcheck(fn, x, W, Ur, b, *states)
+    else:
+        def fn(x, W, Ur, b, rb, *states):
+            return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
+        assert gradcheck(fn, x, W, Ur, b, rb, *states)
+
+
+def test_without_bias():
+    x, W, Ur, _, _, states = weights("lstm")
+    got = P.lstm_recurrence(x, W, Ur, None, *states).data
+    np.testing.assert_allclose(got, reference("lstm", x, W, Ur, None, None, states), rtol=1e-10)
+    assert gradcheck(lambda x, W, Ur, h, c: P.lstm_recurrence(x, W, Ur, None, h, c),
+                     x, W, Ur, *states)
+
+
+def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
+    """Keras's rnn: before the first unmasked step the output is zeros; states carry over."""
+    x, W, Ur, b, _, states = weights("lstm")
+    mask = np.zeros((B, T), bool)
+    y = P.lstm_recurrence(x, W, Ur, b, *states, mask=mask).data
+    np.testing.assert_array_equal(y[:, :T], 0)
+    np.testing.assert_array_equal(y[:, T], states[0])
+    np.testing.assert_array_equal(y[:, T + 1], states[1])
