@@ -11,6 +11,7 @@ from .. import layers
 from ..backend import image_data_format
 from ..layers.symbolic import KerasTensor
 from ..models.functional import Functional
+from ..utils import get_file
 from .imagenet_utils import obtain_input_shape, validate_activation, weights_exist
 
 WeightFile = namedtuple("WeightFile", ["fname", "file_hash"])
@@ -88,7 +89,6 @@ def finish(img_input, input_tensor, outputs, name, weights, weight_file=None,
     if weights == "imagenet":
         if weight_file is None:
             raise ValueError(f"{name}: there are no ImageNet weights for this configuration.")
-        from ..utils import get_file
         path = get_file(weight_file.fname, base_path + weight_file.fname,
                         cache_subdir="models", file_hash=weight_file.file_hash)
         model.load_weights(path)

@@ -20,6 +20,7 @@ import numpy as np
 from .. import activations, backend, ops
 from ..autodiff.tensor import Tensor
 from ..layers.symbolic import KerasTensor
+from ..utils import get_file
 
 CLASS_INDEX = None
 CLASS_INDEX_PATH = ("https://storage.googleapis.com/download.tensorflow.org/"
@@ -124,7 +125,6 @@ def decode_predictions(preds, top=5):
         raise ValueError("`decode_predictions` expects a batch of predictions (i.e. a 2D array "
                          f"of shape (samples, 1000)). Received array with shape: {preds.shape}")
     if CLASS_INDEX is None:
-        from ..utils import get_file
         path = get_file("imagenet_class_index.json", CLASS_INDEX_PATH, cache_subdir="models",
                         file_hash=CLASS_INDEX_HASH)
         with open(path) as f:

@@ -12,14 +12,12 @@ import threading
 import numpy as np
 import pytest
 
-from minikeras import applications, utils
+from minikeras import applications
 from minikeras.applications import imagenet_utils, mobilenet, mobilenet_v3
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 WEIGHTS = FIXTURES / "mobilenet_2_5_128_tf_no_top.h5"
 KWARGS = dict(alpha=0.25, input_shape=(128, 128, 3), include_top=False, pooling="avg")
-needs_get_file = pytest.mark.skipif(not hasattr(utils, "get_file"),
-                                    reason="keras.utils.get_file arrives with the data branch")
 
 
 def _images():
@@ -62,7 +60,6 @@ def test_weights_path_must_fit_the_architecture():
         applications.MobileNet(weights=str(WEIGHTS), alpha=0.5, include_top=False)
 
 
-@needs_get_file
 def test_imagenet_weights_download_through_get_file(server, tmp_path, monkeypatch):
     site, url = server
     shutil.copy(WEIGHTS, site / WEIGHTS.name)
@@ -80,7 +77,6 @@ def test_imagenet_weights_download_through_get_file(server, tmp_path, monkeypatc
     np.testing.assert_array_equal(_predict(cached), _predict(direct))
 
 
-@needs_get_file
 def test_downloaded_file_with_the_wrong_hash_is_refused(server, tmp_path, monkeypatch):
     site, url = server
     name = "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"
@@ -95,7 +91,6 @@ def test_downloaded_file_with_the_wrong_hash_is_refused(server, tmp_path, monkey
     assert not models.exists() or not any(models.iterdir())
 
 
-@needs_get_file
 def test_decode_predictions_fetches_the_class_index_once(server, tmp_path, monkeypatch):
     site, url = server
     payload = json.dumps({str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}).encode()
