@@ -10,7 +10,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("activations", "backend", "callbacks", "config", "constraints", "datasets", "diagnostics",
+_SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "diagnostics",
                "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
                "random", "regularizers", "saving", "utils")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",

@@ -28,7 +28,7 @@ LAYERS = [
      "optimizers", "variables"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
-    {"models", "distribution", "horovod"},
+    {"models", "distribution", "horovod", "applications"},
     {"__init__"},
 ]
 

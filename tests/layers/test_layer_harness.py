@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+import minikeras.applications  # noqa: F401  (applications register their own layers)
 import minikeras.models  # noqa: F401  (the models register in the layer registry too)
 from minikeras import layers, ops
 from minikeras.autodiff import grad
@@ -228,6 +229,8 @@ ROWS = {
     "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
+    # applications
+    "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.
