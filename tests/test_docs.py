@@ -12,7 +12,8 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 # A page whose examples need optional extras says so: <!-- extras: tensorboard plot -->
 EXTRAS = re.compile(r"^<!-- extras: (.*?) -->$", re.M)
 # The module that proves each extra is installed.
-EXTRA_MODULES = {"tensorboard": "tensorboard", "plot": "pydot", "examples": "matplotlib"}
+EXTRA_MODULES = {"tensorboard": "tensorboard", "plot": "pydot", "examples": "matplotlib",
+                 "images": "PIL"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
