@@ -10,9 +10,10 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "diagnostics",
-               "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-               "random", "regularizers", "saving", "utils")
+_SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
+               "datasets", "diagnostics", "distribution", "initializers", "layers", "losses",
+               "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
+               "utils")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",

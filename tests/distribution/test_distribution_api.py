@@ -118,6 +118,14 @@ def test_missing_mpi4py_under_a_launcher_names_the_extra(monkeypatch):
         world_module.world()
 
 
+def test_keras_distribution_resolves_on_first_use():
+    import subprocess
+    code = "import minikeras as keras; print(keras.distribution.list_devices())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."}, check=True)
+    assert out.stdout.strip() == "['cpu:0']"
+
+
 def test_import_minikeras_does_not_import_mpi4py():
     import subprocess
     code = ("import sys, minikeras, minikeras.distribution, minikeras.horovod; "
