@@ -61,9 +61,6 @@ class SingleProcess:
     def gather_rows(self, array):
         return array
 
-    def abort(self, code=1):
-        raise SystemExit(code)
-
 
 class MPIWorld:
     """``MPI.COMM_WORLD`` with in-place, deadline-bound collectives on numpy buffers."""
