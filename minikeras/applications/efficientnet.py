@@ -12,7 +12,7 @@ import math
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, classifier, finish, image_input,
+from .construction import (WeightFile, check_arguments, finish, image_input,
                            pooled)
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"

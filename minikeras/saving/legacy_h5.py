@@ -15,8 +15,6 @@ above plus ``top_level_model_weights``; ``/optimizer_weights`` with ``weight_nam
 import json
 import warnings
 
-import numpy as np
-
 from .files import import_h5py, json_default, read_string, read_string_list, write_string_list
 from .load_guard import check_config_depth
 from .load_plan import LoadPlan

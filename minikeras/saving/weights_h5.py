@@ -17,8 +17,6 @@ import io
 import mmap
 import warnings
 
-import numpy as np
-
 from .files import import_h5py
 from .load_plan import LoadPlan
 from .object_tree import object_entries
