@@ -141,6 +141,9 @@ class ReplicaGroup:
         """Check the ranks agree, start them from rank 0's weights, and make the optimizer
         sum the ranks' gradients before each update. ``sample`` (one input row) builds a
         model that has no weights yet, so there are weights to broadcast."""
+        for layer in model._flatten_layers():  # BatchNormalization(synchronized=True)
+            if getattr(layer, "synchronized", False):
+                layer.replica_group = self if self.size > 1 else None
         if self.size == 1:
             return
         if batch_size % self.size:
@@ -183,6 +186,17 @@ class ReplicaGroup:
         start, stop = n * self.rank // self.size, n * (self.rank + 1) // self.size
         self._share = (stop - start) / n
         return map_structure(lambda a: None if a is None else a[start:stop], batch)
+
+    def sum_values(self, array):
+        """Every rank's ``array`` summed (a new array): synchronized batch statistics."""
+        return self.world.allreduce_sum(np.array(array, copy=True))
+
+    def sum_gradients(self, gradient):
+        """The backward of ``sum_values``: every rank's upstream gradient weighted by its share
+        of the batch, divided by this rank's share (``_reduce_gradients`` multiplies it back)."""
+        total = self.world.allreduce_sum(gradient * gradient.dtype.type(self._share))
+        total /= total.dtype.type(self._share)
+        return total
 
     def _reduce_gradients(self, buffer):
         """Weight this rank's gradient by its share of the batch, then sum over ranks."""

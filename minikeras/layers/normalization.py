@@ -49,8 +49,13 @@ class BatchNormalization(_ScaleShift):
         axis: the feature axis (an int; -1 for channels_last, 1 for channels_first).
         momentum: moving-average momentum (0.99). epsilon: added to the variance (1e-3).
         center, scale: whether to learn ``beta`` / ``gamma``.
-        renorm, synchronized: accepted; ``renorm=True`` is not supported.
+        synchronized: under ``keras.distribution.DataParallel`` on several MPI ranks, take
+            the batch statistics over every rank's shard (one Allreduce of the sums per
+            call, and one of their gradients); otherwise each rank's own batch.
+        renorm: ``renorm=True`` is not supported.
     """
+
+    replica_group = None  # set by fit under a distribution when ``synchronized``
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -107,6 +112,8 @@ class BatchNormalization(_ScaleShift):
 
     def _batch_statistics(self, inputs):
         """(normalized output, batch mean, batch biased variance), each mean/var of shape (C,)."""
+        if self.replica_group is not None:
+            return self._synchronized_statistics(inputs)
         if self.axis % inputs.ndim == inputs.ndim - 1:  # the fused primitive (channels_last)
             channels = inputs.shape[-1]
             gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
@@ -114,6 +121,21 @@ class BatchNormalization(_ScaleShift):
             return P.batch_norm_training(inputs, gamma, beta, self.epsilon)
         axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
         mean, variance = ops.moments(inputs, axes)
+        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
+                                          scale=self.gamma, epsilon=self.epsilon)
+        return outputs, mean, variance
+
+    def _synchronized_statistics(self, inputs):
+        """Batch statistics over every rank's shard (``synchronized=True`` under
+        keras.distribution): mean = sum(x) / n and var = sum(x^2) / n - mean^2, with the sums
+        and n added up across ranks."""
+        axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
+        group = self.replica_group
+        count = float(group.sum_values(np.array(
+            np.prod([inputs.shape[a] for a in axes]), dtype=inputs.dtype)))
+        mean = P.cross_replica_sum(ops.sum(inputs, axes), group) / count
+        mean_square = P.cross_replica_sum(ops.sum(ops.square(inputs), axes), group) / count
+        variance = mean_square - ops.square(mean)
         outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
                                           scale=self.gamma, epsilon=self.epsilon)
         return outputs, mean, variance

@@ -32,6 +32,16 @@ def distinct(*shape):
 
 
 # name -> (function of tensors, list of input arrays). Broadcasting is exercised where it applies.
+class TwoIdenticalReplicas:
+    """A group of two replicas holding the same x, each with half of the batch."""
+
+    def sum_values(self, x):
+        return 2 * x
+
+    def sum_gradients(self, g):
+        return (0.5 * g + 0.5 * g) / 0.5
+
+
 CASES = {
     "add": (P.add, [r(3, 4), r(4)]),
     "subtract": (P.subtract, [r(3, 1), r(1, 4)]),
@@ -90,6 +100,7 @@ CASES = {
     "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
                             [r(4, 3, 5), positive(5), r(5)]),
+    "cross_replica_sum": (lambda x: P.cross_replica_sum(x, TwoIdenticalReplicas()), [r(2, 3)]),
     # whole recurrent layers (more cases, with masks and go_backwards, in test_recurrence.py)
     "simple_rnn_recurrence": (P.simple_rnn_recurrence, [r(2, 3, 4), r(4, 2), r(2, 2), r(2),
                                                         r(2, 2)]),

@@ -117,3 +117,17 @@ def test_horovod_script_averages_gradients_and_warms_up_the_rate(tmp_path):
         np.testing.assert_allclose(a["lr"], [0.075, 0.1, 0.1], rtol=1e-6)
         assert a["loss"][-1] < a["loss"][0] / 5
     assert result.stdout.count("Epoch 1/3") == 1
+
+
+def test_synchronized_batchnorm_on_two_ranks_equals_one_process(tmp_path):
+    distributed, single = tmp_path / "two", tmp_path / "one"
+    distributed.mkdir()
+    single.mkdir()
+    result = run("synchronized_batchnorm.py", str(distributed), "distributed")
+    assert result.returncode == 0, result.stderr
+    run_single("synchronized_batchnorm.py", str(single), "single")
+    with np.load(distributed / "sync0.npz") as a, np.load(distributed / "sync1.npz") as b, \
+            np.load(single / "sync0.npz") as one:
+        for key in one.files:  # every weight, moving mean and variance included
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+            np.testing.assert_allclose(a[key], one[key], rtol=1e-4, atol=1e-5, err_msg=key)
