@@ -24,6 +24,7 @@ _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZ
 # Test(), and a 2.5 MB Allreduce between two ranks takes about a millisecond), then every
 # POLL_SECONDS until the deadline, so a rank waiting on a slow peer does not hold a core.
 SPIN_SECONDS, POLL_SECONDS = 0.05, 1e-3
+ABORT_GRACE_SECONDS = 0.5
 
 
 def launched_by_mpi():
@@ -133,6 +134,7 @@ class MPIWorld:
     def abort(self, code=1):
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(ABORT_GRACE_SECONDS)  # let the launcher forward what was just written
         self.comm.Abort(code)
 
 
@@ -164,9 +166,9 @@ def _abort_on_uncaught_exception(mpi_world):
     previous = sys.excepthook
 
     def hook(kind, value, traceback):
-        previous(kind, value, traceback)
         sys.stderr.write(f"minikeras: rank {mpi_world.rank} failed; aborting all "
                          f"{mpi_world.size} ranks.\n")
+        previous(kind, value, traceback)
         mpi_world.abort(1)
 
     sys.excepthook = hook
