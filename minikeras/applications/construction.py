@@ -80,6 +80,16 @@ def pooled(x, pooling, avg_name=None, max_name=None):
     return x
 
 
+def classifier_head(x, include_top, classes, classifier_activation, pooling,
+                    top_pool_name="avg_pool", avg_name=None, max_name=None):
+    """The usual end of a network: with ``include_top`` a global average pool (named
+    ``top_pool_name``) and the classifier, otherwise ``pooled``."""
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+        return classifier(x, classes, classifier_activation)
+    return pooled(x, pooling, avg_name, max_name)
+
+
 def finish(img_input, input_tensor, outputs, name, weights, weight_file=None,
            base_path=None):
     """The Functional model, with ``weights`` loaded: "imagenet" downloads ``weight_file``

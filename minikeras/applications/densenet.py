@@ -9,8 +9,7 @@ in "torch" mode. Default size 224, minimum 32; channels_last only (as Keras).
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, classifier, finish, image_input,
-                           pooled)
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
 # blocks per dense block -> (weights name, hash with top, hash without top)
@@ -79,11 +78,8 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
             x = transition_block(x, 0.5, name=f"pool{stage}")
     x = layers.BatchNormalization(axis=_bn_axis(), epsilon=BN_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling,
+                        avg_name="avg_pool", max_name="max_pool")
     weight_file = None
     if weights == "imagenet":
         if tuple(blocks) not in WEIGHTS:

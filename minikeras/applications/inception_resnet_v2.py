@@ -11,8 +11,7 @@ from .. import layers
 from ..backend import image_data_format
 from ..layers.layer import LAYERS, Layer
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, classifier, finish, image_input,
-                           pooled)
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 
 BASE_WEIGHT_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                    "inception_resnet_v2/")
@@ -128,11 +127,7 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8",
                                block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling)
     return finish(img_input, input_tensor, x, name, weights,
                   WEIGHT_FILES[0 if include_top else 1], BASE_WEIGHT_URL)
 

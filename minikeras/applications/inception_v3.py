@@ -10,8 +10,7 @@ Default size 299, minimum 75.
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, classifier, finish, image_input,
-                           pooled)
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 
 BASE_WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                      "inception_v3/")
@@ -105,11 +104,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
                  layers.MaxPooling2D((3, 3), strides=(2, 2))(x)], "mixed8")
     x = _module_expanded(x, 0)
     x = _module_expanded(x, 1)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling)
     return finish(img_input, input_tensor, x, name, weights,
                   WEIGHT_FILES[0 if include_top else 1], BASE_WEIGHTS_PATH)
 

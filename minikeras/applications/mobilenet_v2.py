@@ -12,7 +12,7 @@ import warnings
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import WeightFile, check_arguments, classifier, finish, image_input, pooled
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 from .mobilenet import imagenet_default_size, spatial_size
 
 BASE_WEIGHT_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -107,11 +107,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     last_filters = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = layers.Conv2D(last_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.ReLU(6.0, name="out_relu")(_bn(x, "Conv_1_bn"))
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling,
+                        top_pool_name=None)
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
     weight_file = None

@@ -9,7 +9,7 @@ end with a ``post_bn``. Inputs are preprocessed in "caffe" mode. Default size 22
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import WeightFile, check_arguments, classifier, finish, image_input, pooled
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
 # weights name -> (hash with top, hash without top)
@@ -107,11 +107,8 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet",
     x = stack_fn(x)
     if preact:
         x = layers.Activation("relu", name="post_relu")(_bn(x, "post_bn"))
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling,
+                        avg_name="avg_pool", max_name="max_pool")
     files = weight_file(weights_name, include_top) if weights_name in WEIGHTS_HASHES else None
     return finish(img_input, input_tensor, x, name, weights, files, BASE_WEIGHTS_PATH)
 

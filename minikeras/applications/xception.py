@@ -9,8 +9,7 @@ convolutions). Inputs are preprocessed in "tf" mode. Default size 299, minimum 7
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, classifier, finish, image_input,
-                           pooled)
+from .construction import WeightFile, check_arguments, classifier_head, finish, image_input
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
 WEIGHT_FILES = (WeightFile("xception_weights_tf_dim_ordering_tf_kernels.h5",
@@ -79,11 +78,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = _downsampling_block(x, 728, 1024, 13)
     x = _relu(_sepconv_bn(x, 1536, "block14_sepconv1"), "block14_sepconv1_act")
     x = _relu(_sepconv_bn(x, 2048, "block14_sepconv2"), "block14_sepconv2_act")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = classifier(x, classes, classifier_activation)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_head(x, include_top, classes, classifier_activation, pooling)
     return finish(img_input, input_tensor, x, name, weights,
                   WEIGHT_FILES[0 if include_top else 1], BASE_WEIGHTS_PATH)
 
