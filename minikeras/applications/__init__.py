@@ -30,3 +30,8 @@ __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "Effic
            "VGG19", "Xception", "densenet", "efficientnet", "imagenet_utils", "inception_resnet_v2",
            "inception_v3", "mobilenet", "mobilenet_v2", "mobilenet_v3", "resnet", "resnet50",
            "resnet_v2", "vgg16", "vgg19", "xception"]
+
+from . import nasnet
+from .nasnet import NASNetLarge, NASNetMobile
+
+__all__ += ["NASNetLarge", "NASNetMobile", "nasnet"]

@@ -1,9 +1,11 @@
 """The steps every application builder shares: checking ``weights`` / ``classes``, making
 the image input, the classifier or pooling head, and loading Keras's weight files.
 
-A weight file is named by a ``WeightFile(fname, file_hash)``; its origin is the module's
-``BASE_WEIGHTS_PATH`` (read at call time, so a mirror can be set by assigning it) followed
-by ``fname``, fetched through ``keras.utils.get_file`` into ``~/.keras/models``.
+A weight file is named by a ``WeightFile(fname, file_hash, origin_name=None)``; its origin is
+the module's ``BASE_WEIGHTS_PATH`` (read at call time, so a mirror can be set by assigning
+it) followed by ``origin_name`` (by default ``fname``: only NASNet's files are stored under
+another name than Keras caches them as), fetched through ``keras.utils.get_file`` into
+``~/.keras/models/<fname>``.
 """
 from collections import namedtuple
 
@@ -14,7 +16,7 @@ from ..models.functional import Functional
 from ..utils import get_file
 from .imagenet_utils import obtain_input_shape, validate_activation, weights_exist
 
-WeightFile = namedtuple("WeightFile", ["fname", "file_hash"])
+WeightFile = namedtuple("WeightFile", ["fname", "file_hash", "origin_name"], defaults=(None,))
 
 
 def check_arguments(weights, include_top, classes, classifier_activation="softmax",
@@ -99,8 +101,9 @@ def finish(img_input, input_tensor, outputs, name, weights, weight_file=None,
     if weights == "imagenet":
         if weight_file is None:
             raise ValueError(f"{name}: there are no ImageNet weights for this configuration.")
-        path = get_file(weight_file.fname, base_path + weight_file.fname,
-                        cache_subdir="models", file_hash=weight_file.file_hash)
+        origin = base_path + (weight_file.origin_name or weight_file.fname)
+        path = get_file(weight_file.fname, origin, cache_subdir="models",
+                        file_hash=weight_file.file_hash)
         model.load_weights(path)
     elif weights is not None:
         model.load_weights(weights)
