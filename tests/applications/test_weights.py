@@ -1,13 +1,10 @@
 """Keras's weight files load: a file Keras wrote in the layout of its published application
 weights (fixtures/README.md) gives Keras's predictions, from a path and through the
-``weights="imagenet"`` download path served by a local HTTP server (offline)."""
-import functools
+``weights="imagenet"`` download path served by a local HTTP server (conftest.py, offline)."""
 import hashlib
-import http.server
 import json
 import pathlib
 import shutil
-import threading
 
 import numpy as np
 import pytest
@@ -33,21 +30,6 @@ def _keras_predictions():
 
 def _predict(model):
     return model.predict(mobilenet.preprocess_input(_images()), verbose=0)
-
-
-@pytest.fixture
-def server(tmp_path):
-    """An HTTP server on 127.0.0.1 serving ``tmp_path / "site"``; yields (folder, base URL)."""
-    site = tmp_path / "site"
-    site.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield site, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_weights_path_gives_keras_predictions():
