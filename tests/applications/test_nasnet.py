@@ -121,19 +121,26 @@ def test_weights_path_gives_keras_predictions():
     np.testing.assert_allclose(_predict(model), _keras_predictions(), rtol=1e-4, atol=1e-4)
 
 
-def test_imagenet_download_uses_keras_origin_and_cache_names(server, tmp_path, monkeypatch):
+@pytest.mark.parametrize("default_size, origin_name, cache_name", [
+    (224, "NASNet-mobile-no-top.h5", "nasnet_mobile_no_top.h5"),
+    (331, "NASNet-large-no-top.h5", "nasnet_large_no_top.h5"),
+])
+def test_imagenet_download_uses_keras_origin_and_cache_names(default_size, origin_name,
+                                                             cache_name, server, tmp_path,
+                                                             monkeypatch):
     """Keras downloads ``NASNet-mobile-no-top.h5`` and caches it as
-    ``nasnet_mobile_no_top.h5``. The served file is the small fixture, so the hash checked
-    is the fixture's."""
+    ``nasnet_mobile_no_top.h5`` (NASNetLarge's likewise), chosen by ``default_size``. The
+    served file is the small fixture, so the hash checked is the fixture's."""
     site, url = server
-    shutil.copy(TINY_WEIGHTS, site / "NASNet-mobile-no-top.h5")
-    top, no_top = nasnet.WEIGHT_FILES[224]
+    shutil.copy(TINY_WEIGHTS, site / origin_name)
+    top, no_top = nasnet.WEIGHT_FILES[default_size]
     digest = hashlib.md5(TINY_WEIGHTS.read_bytes()).hexdigest()
-    monkeypatch.setitem(nasnet.WEIGHT_FILES, 224, (top, no_top._replace(file_hash=digest)))
+    monkeypatch.setitem(nasnet.WEIGHT_FILES, default_size,
+                        (top, no_top._replace(file_hash=digest)))
     monkeypatch.setattr(nasnet, "BASE_WEIGHTS_PATH", url)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
-    model = nasnet.NASNet(**TINY, weights="imagenet")
-    cached = tmp_path / "home" / "models" / "nasnet_mobile_no_top.h5"
+    model = nasnet.NASNet(**{**TINY, "default_size": default_size}, weights="imagenet")
+    cached = tmp_path / "home" / "models" / cache_name
     assert cached.read_bytes() == TINY_WEIGHTS.read_bytes()
     np.testing.assert_allclose(_predict(model), _keras_predictions(), rtol=1e-4, atol=1e-4)
 
