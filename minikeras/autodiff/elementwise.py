@@ -10,12 +10,27 @@ from .tensor import Tensor, as_tensor
 
 
 def operands(a, b):
-    """Tensors for a binary op; a python number takes the dtype of the other operand."""
+    """Tensors for a binary op, in the dtypes Keras computes it in.
+
+    A python number takes the dtype of the other operand; an integer or bool array
+    meeting a float one takes that float dtype (Keras's promotion: int64 + float32 is
+    float32, where numpy would widen to float64).
+    """
     if not isinstance(a, (Tensor, np.ndarray, np.generic)) and isinstance(b, (Tensor, np.ndarray)):
         return as_tensor(np.asarray(a, dtype=_float_like(b))), b
     if not isinstance(b, (Tensor, np.ndarray, np.generic)) and isinstance(a, (Tensor, np.ndarray)):
         return a, as_tensor(np.asarray(b, dtype=_float_like(a)))
+    a_dtype, b_dtype = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    if a_dtype != b_dtype and a_dtype is not None and b_dtype is not None:
+        return float_promoted(a, b_dtype), float_promoted(b, a_dtype)
     return a, b
+
+
+def float_promoted(x, other_dtype):
+    """``x`` cast to ``other_dtype`` when ``x`` holds integers or bools and that is a float."""
+    if x.dtype.kind in "biu" and other_dtype.kind == "f":
+        return cast(x, other_dtype)
+    return x
 
 
 def _float_like(x):
