@@ -7,6 +7,8 @@ from . import backend
 from .autodiff.tensor import Tensor
 from .config import charge_load_bytes
 
+_NUMERIC_KINDS = "biuf"  # numpy dtype kinds a variable takes: bool, signed, unsigned, float
+
 
 _structure = [0]
 
@@ -94,12 +96,21 @@ class Variable(Tensor):
     def assign(self, value):
         """Copy ``value`` into the variable in place (shape must match)."""
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
-        if value.shape != self.data.shape:
-            raise ValueError(
-                f"Cannot assign a value of shape {value.shape} to variable '{self.path}' "
-                f"of shape {self.data.shape}.")
+        problem = self.assignment_problem(value)
+        if problem:
+            raise ValueError(problem)
         self.data[...] = value
         return self
+
+    def assignment_problem(self, value):
+        """Why the array ``value`` cannot be assigned to this variable, or None if it can."""
+        if value.shape != self.data.shape:
+            return (f"Cannot assign a value of shape {value.shape} to variable '{self.path}' "
+                    f"of shape {self.data.shape}.")
+        if value.dtype.kind not in _NUMERIC_KINDS:
+            return (f"Cannot assign a value of dtype {value.dtype} to variable '{self.path}' "
+                    f"of dtype {self.data.dtype}: expected numbers (bool, int or float).")
+        return None
 
     def assign_add(self, value):
         self.data += np.asarray(value.data if isinstance(value, Tensor) else value,

@@ -53,7 +53,29 @@ TABLE = {
                                   "positive integer"),
     "model_from_json(bytes)": (lambda: keras.models.model_from_json(b"\xff\xfe"),
                                "could not be parsed"),
+    "strings as x in fit": (lambda: compiled().fit(TEXT, Y, verbose=0),
+                            r"'dense.*' \(Dense\) computes on numbers, but received an array of "
+                            r"strings \(dtype <U1, shape \(8, 3\)\)"),
+    "strings as x in predict": (lambda: compiled().predict(TEXT, verbose=0),
+                                r"\(Dense\) computes on numbers.*dtype <U1"),
+    "strings as x of a functional model": (
+        lambda: keras.Model(*_functional()).predict(TEXT, verbose=0),
+        r"\(Dense\) computes on numbers.*dtype <U1"),
+    "strings as y": (lambda: compiled().fit(X, TEXT[:, :2], verbose=0),
+                     r"compare numbers, but received an array of strings \(dtype <U1, shape "
+                     r"\(8, 2\)\)"),
+    "strings in Model.set_weights": (
+        lambda: compiled().set_weights([TEXT[:3, :2], np.zeros(2)]),
+        r"dtype <U1 to variable '.*dense.*/kernel' of dtype float32: expected numbers"),
 }
+
+
+TEXT = np.array([["a", "b", "c"]] * 8)
+
+
+def _functional():
+    inputs = keras.Input((3,))
+    return inputs, layers.Dense(1)(inputs)
 
 
 @pytest.mark.parametrize("case", sorted(TABLE))
@@ -72,6 +94,28 @@ def test_good_neighbours_of_the_table_still_work():
     assert len(model.fit(X, Y, epochs=2, initial_epoch=2, verbose=0).history) == 0
     model.fit(X, np.zeros((8, 2), np.float32), class_weight={0: 2.0}, verbose=0)
     assert model.predict(X, batch_size=3, verbose=0).shape == (8, 2)
+    text = keras.Input((3,), dtype="string")  # strings are fine where a text layer takes them
+    ids = layers.StringLookup(vocabulary=["a", "b"])(text)
+    reader = keras.Model(text, layers.Dense(1)(layers.Flatten()(ids)))
+    assert reader.predict(TEXT, verbose=0).shape == (8, 1)
+
+
+def test_set_weights_with_strings_changes_nothing():
+    model = compiled()
+    model.fit(X, Y, verbose=0)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="expected numbers"):
+        model.set_weights([np.zeros((3, 2)), np.array(["a", "b"])])  # the bias is the bad one
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    optimizer = model.optimizer
+    moments = [w.copy() for w in optimizer.get_weights()]
+    bad = [np.full(w.shape, "x") if i == len(moments) - 1 else w + 1
+           for i, w in enumerate(moments)]
+    with pytest.raises(ValueError, match="expected numbers"):
+        optimizer.set_weights(bad)
+    for old, new in zip(moments, optimizer.get_weights()):
+        np.testing.assert_array_equal(old, new)
 
 
 class CountingName(layers.ReLU):

@@ -5,22 +5,49 @@ registered in ``PRIMITIVES`` by ``@primitive``.
 """
 import numpy as np
 
+from .. import backend
 from .function import Function, primitive, unbroadcast
 from .tensor import Tensor, as_tensor
 
 
 def operands(a, b):
-    """Tensors for a binary op; a python number takes the dtype of the other operand."""
-    if not isinstance(a, (Tensor, np.ndarray, np.generic)) and isinstance(b, (Tensor, np.ndarray)):
-        return as_tensor(np.asarray(a, dtype=_float_like(b))), b
-    if not isinstance(b, (Tensor, np.ndarray, np.generic)) and isinstance(a, (Tensor, np.ndarray)):
-        return a, as_tensor(np.asarray(b, dtype=_float_like(a)))
+    """Tensors for a binary op, in the dtypes Keras computes it in.
+
+    Keras's promotion, where it differs from numpy's: a python number is "weak" and takes
+    the other operand's dtype (a python float with an integer or bool array makes both
+    floatx); an integer or bool array meeting a float one takes that float dtype
+    (int64 + float32 is float32, where numpy would widen to float64).
+    """
+    if isinstance(b, (Tensor, np.ndarray)) and not isinstance(a, (Tensor, np.ndarray, np.generic)):
+        b, a = _with_python_number(b, a)
+        return a, b
+    if isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray, np.generic)):
+        return _with_python_number(a, b)
+    a_dtype, b_dtype = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    if a_dtype != b_dtype and a_dtype is not None and b_dtype is not None:
+        return float_promoted(a, b_dtype), float_promoted(b, a_dtype)
     return a, b
 
 
-def _float_like(x):
-    dtype = x.dtype
-    return dtype if np.issubdtype(dtype, np.floating) else None
+def float_promoted(x, other_dtype):
+    """``x`` cast to ``other_dtype`` when ``x`` holds integers or bools and that is a float."""
+    if x.dtype.kind in "biu" and other_dtype.kind == "f":
+        return cast(x, other_dtype)
+    return x
+
+
+def _with_python_number(array, number):
+    """``(array, number as a tensor)`` in the dtype Keras gives a python number beside an array."""
+    if array.dtype.kind == "f":
+        return array, as_tensor(np.asarray(number, dtype=array.dtype))
+    if isinstance(number, float):
+        array = cast(array, backend.floatx())
+        return array, as_tensor(np.asarray(number, dtype=array.dtype))
+    if isinstance(number, int) and not isinstance(number, bool):
+        if array.dtype.kind == "b":
+            array = cast(array, "int32")
+        return array, as_tensor(np.asarray(number).astype(array.dtype))
+    return array, as_tensor(np.asarray(number))
 
 
 # --------------------------------------------------------------------------------------

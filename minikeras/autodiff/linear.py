@@ -3,7 +3,7 @@ callable right under it, registered by ``@primitive``.
 """
 import numpy as np
 
-from .elementwise import operands
+from .elementwise import float_promoted, operands
 from .function import Function, primitive, unbroadcast
 
 
@@ -97,4 +97,5 @@ class Dense(Function):
 def dense(x, w, b=None, activation=None):
     """``activation(x @ w + b)``; activation None, "relu" or "tanh" (fused)."""
     fn = Dense(activation)
+    x = float_promoted(x, w.dtype)
     return fn(x, w) if b is None else fn(x, w, b)

@@ -63,21 +63,57 @@ def float_dtype(dtype, who):
     return name
 
 
-def truncated_standard_normal(rng, shape):
-    """Standard normal samples restricted to [-2, 2], in float64.
+def _draw_dtype(dtype):
+    """The dtype numpy's Generator draws in for a variable of ``dtype``.
+
+    Generators draw float32 and float64 natively; half-precision variables get a
+    float32 draw cast down, so no draw ever takes more memory than float32 needs
+    (a float64 draw would double it for every float32 weight).
+    """
+    return np.float64 if backend.standardize_dtype(dtype) == "float64" else np.float32
+
+
+def standard_normal(rng, shape, dtype):
+    """N(0, 1) samples of ``shape``, drawn in the variable's precision."""
+    return rng.standard_normal(shape, dtype=_draw_dtype(dtype))
+
+
+def uniform(rng, low, high, shape, dtype):
+    """U(low, high) samples of ``shape``, drawn in the variable's precision, scaled in place."""
+    u = rng.random(shape, dtype=_draw_dtype(dtype))  # in [0, 1)
+    u *= high - low
+    u += low
+    return u
+
+
+def truncated_standard_normal(rng, shape, dtype):
+    """Standard normal samples restricted to [-2, 2], drawn in the variable's precision.
 
     Samples outside the interval are drawn again (rejection sampling) until none
     remain: each round rejects about 4.6% of what it draws, so a handful of rounds
     suffice even for millions of values. The result has standard deviation
     0.87962566 (that of a unit normal truncated at two sigma).
     """
-    xp = backend.xp
-    z = rng.standard_normal(shape)
-    outside = xp.abs(z) > 2.0
+    z = standard_normal(rng, shape, dtype)
+    outside = _outside_two(z)
     while outside.any():
-        z[outside] = rng.standard_normal(int(outside.sum()))
-        outside = xp.abs(z) > 2.0
+        z[outside] = standard_normal(rng, int(outside.sum()), dtype)
+        outside = _outside_two(z)
     return z
+
+
+def _outside_two(z):
+    """Boolean mask of |z| > 2, built without a float temporary the size of ``z``."""
+    outside = z > 2.0
+    outside |= z < -2.0
+    return outside
+
+
+def affine(values, scale, shift, dtype):
+    """``values * scale + shift`` computed in place, returned in ``dtype``."""
+    values *= scale
+    values += shift
+    return values.astype(dtype, copy=False)
 
 
 @INITIALIZERS.register("Initializer", "initializer")

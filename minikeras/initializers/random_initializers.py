@@ -3,8 +3,8 @@ import math
 
 from .. import backend
 from ..arguments import check_number
-from .base import (INITIALIZERS, RandomInitializer, float_dtype, standardize_shape,
-                   truncated_standard_normal)
+from .base import (INITIALIZERS, RandomInitializer, affine, float_dtype, standard_normal,
+                   standardize_shape, truncated_standard_normal, uniform)
 
 
 @INITIALIZERS.register("RandomNormal", "random_normal", "normal")
@@ -28,8 +28,8 @@ class RandomNormal(RandomInitializer):
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "RandomNormal")
         dtype = float_dtype(dtype, "RandomNormal")
-        z = self._generator().standard_normal(shape)
-        return (self.mean + self.stddev * z).astype(dtype)
+        z = standard_normal(self._generator(), shape, dtype)
+        return affine(z, self.stddev, self.mean, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -60,8 +60,8 @@ class RandomUniform(RandomInitializer):
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "RandomUniform")
         dtype = float_dtype(dtype, "RandomUniform")
-        u = self._generator().random(shape)  # in [0, 1)
-        return (self.minval + (self.maxval - self.minval) * u).astype(dtype)
+        return uniform(self._generator(), self.minval, self.maxval, shape, dtype
+                       ).astype(dtype, copy=False)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -91,8 +91,8 @@ class TruncatedNormal(RandomInitializer):
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "TruncatedNormal")
         dtype = float_dtype(dtype, "TruncatedNormal")
-        z = truncated_standard_normal(self._generator(), shape)
-        return (self.mean + self.stddev * z).astype(dtype)
+        z = truncated_standard_normal(self._generator(), shape, dtype)
+        return affine(z, self.stddev, self.mean, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -130,12 +130,12 @@ class Orthogonal(RandomInitializer):
         dtype = float_dtype(dtype, "Orthogonal")
         xp = backend.xp
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = self._generator().standard_normal((max(rows, cols), min(rows, cols)))
+        a = standard_normal(self._generator(), (max(rows, cols), min(rows, cols)), dtype)
         q, r = xp.linalg.qr(a)  # q: (max, min) with orthonormal columns
-        q = q * xp.where(xp.diag(r) < 0, -1.0, 1.0)  # sign fix; a 0 on the diagonal counts as +
+        q = q * xp.where(xp.diag(r) < 0, -1, 1).astype(q.dtype)  # sign fix; a 0 counts as +
         if rows < cols:
             q = q.T  # (rows, cols) with orthonormal rows
-        return (self.gain * q.reshape(shape)).astype(dtype)
+        return affine(q.reshape(shape), self.gain, 0.0, dtype)
 
     def get_config(self):
         return {"gain": self.gain, **super().get_config()}

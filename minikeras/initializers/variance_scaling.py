@@ -2,8 +2,8 @@
 import math
 
 from ..arguments import check_number
-from .base import (INITIALIZERS, RandomInitializer, compute_fans, float_dtype, standardize_shape,
-                   truncated_standard_normal)
+from .base import (INITIALIZERS, RandomInitializer, compute_fans, float_dtype, standard_normal,
+                   standardize_shape, truncated_standard_normal, uniform)
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it makes a
 # truncated draw have exactly the requested variance.
@@ -61,13 +61,15 @@ class VarianceScaling(RandomInitializer):
         rng = self._generator()
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(variance) / TRUNCATION_STDDEV
-            values = stddev * truncated_standard_normal(rng, shape)
+            values = truncated_standard_normal(rng, shape, dtype)
+            values *= stddev
         elif self.distribution == "untruncated_normal":
-            values = math.sqrt(variance) * rng.standard_normal(shape)
+            values = standard_normal(rng, shape, dtype)
+            values *= math.sqrt(variance)
         else:
             limit = math.sqrt(3.0 * variance)
-            values = rng.uniform(-limit, limit, shape)
-        return values.astype(dtype)
+            values = uniform(rng, -limit, limit, shape, dtype)
+        return values.astype(dtype, copy=False)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,

@@ -41,6 +41,7 @@ def _checked_shape(shape, argument):
 class InputLayer(Layer):
     """The entry point of a model: fixes the per-sample shape and dtype. Has no weights."""
 
+    _accepts_strings = True
     _saved_as_child = False
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
@@ -159,6 +160,8 @@ class Identity(Layer):
     Formula: ``output = inputs``
     """
 
+    _accepts_strings = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -196,6 +199,8 @@ class Lambda(Layer):
         mask: None, a function ``mask(inputs, mask)`` for ``compute_mask``, or a fixed mask.
         arguments: a dict of extra keyword arguments for ``function``.
     """
+
+    _accepts_strings = True
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)

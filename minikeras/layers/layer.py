@@ -69,6 +69,9 @@ class Layer:
     """
 
     _saved_as_child = True  # False for layers that never own variables (InputLayer)
+    # minikeras's layers compute on numbers unless they say otherwise (text and lookup
+    # layers, wrappers that only forward); a user's own layer takes whatever it is given
+    _accepts_strings = False
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
@@ -197,6 +200,9 @@ class Layer:
                 raise ValueError(
                     f"Layer {self.name} weight shape {v.shape} is not compatible with provided "
                     f"weight shape {w.shape} (weight '{v.path}').")
+            problem = v.assignment_problem(w)
+            if problem:
+                raise ValueError(f"Layer {self.name}: {problem}")
         for v, w in zip(params, arrays):
             v.assign(w)
 
@@ -291,6 +297,8 @@ class Layer:
         cls._call_takes_training = "training" in params
         cls._call_takes_mask = "mask" in params
         cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
+        if "_accepts_strings" not in cls.__dict__ and not cls.__module__.startswith("minikeras."):
+            cls._accepts_strings = True
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
@@ -329,6 +337,8 @@ class Layer:
                             lambda t: (None,) + tuple(t.shape[1:]), structured))
                     return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
+        if x.dtype.kind in "US" and not self._accepts_strings:
+            raise _strings_refused(self, x)
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
@@ -485,6 +495,13 @@ class Layer:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+
+
+def _strings_refused(layer, x):
+    return ValueError(
+        f"Layer '{layer.name}' ({type(layer).__name__}) computes on numbers, but received an "
+        f"array of strings (dtype {x.dtype}, shape {tuple(x.shape)}). Turn text into numbers "
+        "first, e.g. with a TextVectorization, StringLookup or Hashing layer.")
 
 
 def _tensor_argument(value):

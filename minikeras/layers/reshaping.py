@@ -14,6 +14,8 @@ from .layer import LAYERS, InputSpec, Layer
 class Flatten(Layer):
     """(batch, d1, d2, ...) -> (batch, d1*d2*...); a rank-1 input gives (batch, 1)."""
 
+    _accepts_strings = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
@@ -35,6 +37,8 @@ class Flatten(Layer):
 @LAYERS.register("Reshape")
 class Reshape(Layer):
     """Reshape each sample to ``target_shape`` (batch axis excluded; one -1 allowed)."""
+
+    _accepts_strings = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

@@ -60,6 +60,11 @@ def to_float_tensor(x, dtype=None):
     """
     if isinstance(x, Tensor) and (x.dtype == dtype or (dtype is None and x.dtype.kind == "f")):
         return x  # the common case: nothing to convert
+    if xp.dtype(getattr(x, "dtype", float)).kind in "US":
+        raise ValueError(
+            f"Losses and metrics compare numbers, but received an array of strings (dtype "
+            f"{x.dtype}, shape {tuple(x.shape)}). Map text labels to integers first, e.g. with "
+            "a StringLookup layer or `np.unique(labels, return_inverse=True)`.")
     return with_logits(x, as_float, dtype)
 
 

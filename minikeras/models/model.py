@@ -13,6 +13,8 @@ class Model(Trainer, Layer):
     """Base of every trainable model: ``keras.Model(inputs, outputs)`` (the functional API),
     a subclass that defines ``call``, or Sequential."""
 
+    _accepts_strings = True
+
     # The class ``Model(inputs, outputs)`` makes: Functional, set by models/functional.py
     # (which imports this module), so that Model need not import its own subclass.
     _built_from_inputs_and_outputs = None

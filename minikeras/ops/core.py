@@ -4,6 +4,8 @@ Also the two helpers every ops file shares: ``as_float`` (a Tensor of a float dt
 and bools become ``floatx()``, floats keep theirs) and ``on_raw_data`` (a numpy function
 run on raw data, outside the graph, its result a Tensor).
 """
+import functools
+
 import numpy as np
 
 from .. import backend
@@ -82,8 +84,30 @@ def as_float(x, dtype=None):
     python numbers become floatx and floats keep theirs."""
     if dtype is not None:
         return convert_to_tensor(x, dtype)
+    if isinstance(x, Tensor) and x.dtype.kind == "f":
+        return x  # the common case, kept cheap
     x = convert_to_tensor(x)
     return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
+
+
+def on_float(fn):
+    """``fn`` with its first argument made a float Tensor first (``as_float``).
+
+    Keras computes exp, log, sqrt, tanh ... of integers and bools in floatx; numpy
+    would pick float64 (or float16 for uint8).
+    """
+    @functools.wraps(fn)
+    def float_fn(x, *args, **kwargs):
+        return fn(as_float(x), *args, **kwargs)
+    return float_fn
+
+
+def is_integer_like(x):
+    """True for python ints and bools and for integer or bool arrays and tensors."""
+    if isinstance(x, (bool, int)):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "biu"
 
 
 def axis_tuple(axis):

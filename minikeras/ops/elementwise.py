@@ -11,8 +11,10 @@ import numpy as np
 
 from .. import backend
 from ..autodiff import primitives as P
+from ..autodiff.elementwise import operands
 from ..autodiff.tensor import Tensor
-from .core import as_float, cast, convert_to_tensor, data, on_raw_data, stop_gradient
+from .core import (as_float, cast, convert_to_tensor, data, is_integer_like, on_float,
+                   on_raw_data, stop_gradient)
 
 __all__ = [
     "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
@@ -30,44 +32,60 @@ __all__ = [
 add = P.add
 subtract = P.subtract
 multiply = P.multiply
-divide = P.divide
-true_divide = P.divide
 power = P.power
 maximum = P.maximum
 minimum = P.minimum
 negative = P.negative
-exp = P.exp
-log = P.log
-log1p = P.log1p
-sqrt = P.sqrt
+exp = on_float(P.exp)
+log = on_float(P.log)
+log1p = on_float(P.log1p)
+sqrt = on_float(P.sqrt)
 square = P.square
 absolute = P.abs
 abs = P.abs  # noqa: A001
 sign = P.sign
-erf = P.erf
+erf = on_float(P.erf)
+
+
+def divide(x1, x2):
+    """True division; two integer operands divide in floatx, as in Keras."""
+    if is_integer_like(x1) and is_integer_like(x2):
+        x1, x2 = as_float(x1), as_float(x2)
+    return P.divide(x1, x2)
+
+
+true_divide = divide
 
 
 def clip(x, x_min, x_max):
+    """``x`` limited to [x_min, x_max]; integers with float bounds are clipped in floatx."""
+    if is_integer_like(x) and not (is_integer_like(x_min) and is_integer_like(x_max)):
+        x = as_float(x)
     return P.clip(x, x_min, x_max)
 
 
+@on_float
 def log2(x):
     return P.divide(P.log(x), np.log(2.0))
 
 
+@on_float
 def log10(x):
     return P.divide(P.log(x), np.log(10.0))
 
 
+@on_float
 def expm1(x):
     return P.subtract(P.exp(x), 1.0)
 
 
+@on_float
 def reciprocal(x):
     return P.divide(1.0, x)
 
 
 def floor_divide(x1, x2):
+    x1, x2 = operands(x1, x2)
     return Tensor(np.floor_divide(data(x1), data(x2)))
 
 
@@ -87,8 +105,8 @@ isfinite = on_raw_data(np.isfinite)
 isneginf = on_raw_data(np.isneginf)
 isposinf = on_raw_data(np.isposinf)
 signbit = on_raw_data(np.signbit)
-floor = on_raw_data(np.floor)
-ceil = on_raw_data(np.ceil)
+floor = on_float(on_raw_data(np.floor))  # Keras floors and ceils integers in floatx
+ceil = on_float(on_raw_data(np.ceil))
 round = on_raw_data(np.round)  # noqa: A001
 
 
@@ -222,6 +240,7 @@ def mod(x1, x2):
 
     Formula: ``x1 - floor(x1 / x2) · x2``.
     """
+    x1, x2 = operands(x1, x2)
     if not (backend.is_float_dtype(np.asarray(data(x1)).dtype)
             or backend.is_float_dtype(np.asarray(data(x2)).dtype)):
         return Tensor(np.mod(data(x1), data(x2)))

@@ -23,7 +23,7 @@ import numpy as np
 from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from .core import as_float, cast, convert_to_tensor, data
+from .core import as_float, cast, convert_to_tensor, data, on_float
 
 __all__ = [
     "binary_crossentropy", "categorical_crossentropy", "celu", "dot_product_attention", "elu",
@@ -39,9 +39,9 @@ xp = backend.xp
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
 relu = P.relu
-sigmoid = P.sigmoid
-tanh = P.tanh
-softplus = P.softplus
+sigmoid = on_float(P.sigmoid)
+tanh = on_float(P.tanh)
+softplus = on_float(P.softplus)
 
 
 def softmax(x, axis=-1):
@@ -49,7 +49,7 @@ def softmax(x, axis=-1):
 
     Formula: ``exp(x - max(x)) / sum(exp(x - max(x)))``
     """
-    x = convert_to_tensor(x)
+    x = as_float(x)
     if isinstance(axis, int) and x.ndim and x.shape[axis] == 1:
         warnings.warn(
             f"softmax over axis {axis} of a tensor of shape {x.shape}: that axis has size 1, "
@@ -63,7 +63,7 @@ def log_softmax(x, axis=-1):
 
     Formula: ``x - max(x) - log(sum(exp(x - max(x))))``
     """
-    return P.log_softmax(x, axis)
+    return P.log_softmax(as_float(x), axis)
 
 
 def relu6(x):

@@ -8,7 +8,7 @@ import numpy as np
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import as_float, axis_tuple, cast, convert_to_tensor, on_raw_data
+from .core import as_float, axis_tuple, cast, convert_to_tensor, on_float, on_raw_data
 from .reshaping import moveaxis
 
 __all__ = [
@@ -18,7 +18,7 @@ __all__ = [
 
 
 sum = P.sum  # noqa: A001
-logsumexp = P.logsumexp
+logsumexp = on_float(P.logsumexp)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -54,7 +54,8 @@ def square_sum(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, keepdims=False):
-    """Biased variance (divide by N), as Keras computes it."""
+    """Biased variance (divide by N), as Keras computes it (integers and bools in floatx)."""
+    x = as_float(x)
     m = P.mean(x, axis, keepdims=True)
     return P.mean(P.square(P.subtract(x, m)), axis, keepdims)
 
@@ -74,6 +75,7 @@ def cumsum(x, axis=None):
 
 
 def average(x, axis=None, weights=None):
+    x = as_float(x)
     if weights is None:
         return P.mean(x, axis)
     w = convert_to_tensor(weights)

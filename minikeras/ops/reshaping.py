@@ -23,11 +23,22 @@ broadcast_to = P.broadcast_to
 
 
 def concatenate(xs, axis=0):
-    return P.concatenate([convert_to_tensor(x) for x in xs], axis)
+    return P.concatenate(common_dtype(xs), axis)
 
 
 def stack(x, axis=0):
-    return P.stack([convert_to_tensor(t) for t in x], axis)
+    return P.stack(common_dtype(x), axis)
+
+
+def common_dtype(values):
+    """``values`` as tensors; with any float among them, integer and bool ones take the
+    floats' dtype (Keras's promotion; numpy would give float64 for int64 with float32)."""
+    tensors = [convert_to_tensor(v) for v in values]
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if not floats or len(floats) == len(tensors):
+        return tensors
+    dtype = np.result_type(*floats)
+    return [t if t.dtype.kind == "f" else P.cast(t, dtype) for t in tensors]
 
 
 def expand_dims(x, axis):

@@ -114,10 +114,15 @@ class OptimizerVariables:
         if len(weights) != len(variables):
             raise ValueError(f"Optimizer '{self.name}' has {len(variables)} variables, "
                              f"received {len(weights)} weights.")
-        for variable, weight in zip(variables, weights):
-            if tuple(np.shape(weight)) != variable.shape:
+        arrays = [np.asarray(w) for w in weights]
+        for variable, weight in zip(variables, arrays):  # every check before any assignment
+            if weight.shape != variable.shape:
                 raise ValueError(f"Optimizer variable {variable.path} has shape {variable.shape} "
-                                 f"not compatible with provided weight shape {np.shape(weight)}.")
+                                 f"not compatible with provided weight shape {weight.shape}.")
+            problem = variable.assignment_problem(weight)
+            if problem:
+                raise ValueError(f"Optimizer '{self.name}': {problem}")
+        for variable, weight in zip(variables, arrays):
             variable.assign(weight)
 
 

@@ -75,6 +75,23 @@ def test_hand_derived_first_step(label):
     assert trajectory(make(), grads=(0.5,))[0] == pytest.approx(expected, abs=1e-6)
 
 
+def test_schedule_free_adamw_matches_keras_on_jax():
+    # Made once with Keras 3.15 (JAX backend) outside the project: ScheduleFreeAdamW(0.5)
+    # on w = [1, 2, 3, 4] with three gradients. Keras on PyTorch gives 0.34186 ... in the
+    # second row: its `ops.copy(momentum)` aliases the variable (see docs/optimizers.md).
+    opt = optimizers.ScheduleFreeAdamW(learning_rate=0.5)
+    w = Variable(np.array([1.0, 2.0, 3.0, 4.0], np.float32), name="w")
+    keras_rows = [[0.5, 1.5, 2.5, 3.5],
+                  [0.32604920864105225, 1.6230080127716064, 2.4449868202209473,
+                   3.176440715789795],
+                  [0.5095489025115967, 1.6510765552520752, 2.420184373855591,
+                   3.059468984603882]]
+    for g, want in zip(([1.0, 6.0, 7.0, 2.0], [0.5, -2.0, 1.0, 3.0], [-1.0, 0.1, 0.2, 0.3]),
+                       keras_rows):
+        opt.apply([np.array(g, np.float32)], [w])
+        np.testing.assert_allclose(w.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
 def test_schedule_golden_in_optimizer():
     opt = optimizers.SGD(schedules.ExponentialDecay(0.1, 1, 0.5))
     np.testing.assert_allclose(trajectory(opt, grads=(1.0, 1.0, 1.0)), [0.9, 0.85, 0.825],

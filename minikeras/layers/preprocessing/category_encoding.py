@@ -109,6 +109,8 @@ class Hashing(PreprocessingLayer):
         sparse: refused.
     """
 
+    _accepts_strings = True
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False,
                  **kwargs):
         if kwargs.get("dtype") is None:
@@ -163,6 +165,8 @@ class HashedCrossing(PreprocessingLayer):
         num_bins: number of bins. output_mode: "int" (default) or "one_hot".
         sparse: refused.
     """
+
+    _accepts_strings = True
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None,
                  **kwargs):

@@ -25,6 +25,8 @@ LOOKUP_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 class IndexLookup(PreprocessingLayer):
     """The shared machinery of StringLookup and IntegerLookup (not a Keras public name)."""
 
+    _accepts_strings = True
+
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False,
                  pad_to_max_tokens=False, oov_method="floormod", salt=None, **kwargs):

@@ -10,6 +10,8 @@ class Pipeline(Layer):
     augmentation chains such as ``Pipeline([AutoContrast(), RandomZoom(0.2)])``.
     """
 
+    _accepts_strings = True
+
     def __init__(self, layers, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer)

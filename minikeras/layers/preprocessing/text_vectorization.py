@@ -47,6 +47,8 @@ class TextVectorization(PreprocessingLayer):
         encoding: text encoding of bytes inputs ("utf-8").
     """
 
+    _accepts_strings = True
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
