@@ -55,6 +55,8 @@ def _positive_int(cls_name, name, value):
 class _Windowed(Layer):
     """What every convolution layer shares: window arguments, validation, output shape."""
 
+    _exact_output_shape = True  # see Layer; no zero-sample run to build
+
     rank = None
 
     def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,

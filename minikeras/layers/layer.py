@@ -72,6 +72,10 @@ class Layer:
     # minikeras's layers compute on numbers unless they say otherwise (text and lookup
     # layers, wrappers that only forward); a user's own layer takes whatever it is given
     _accepts_strings = False
+    # True where compute_output_shape is exact and the output, for one unmasked input of
+    # the layer's dtype, has that dtype and no mask: the functional API then infers the
+    # output from the shape alone instead of running the layer on a sample of zeros
+    _exact_output_shape = False
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 

@@ -14,6 +14,8 @@ class BasePooling(Layer):
     ``ceil(n / strides)`` (TensorFlow padding placement: the odd element goes after).
     """
 
+    _exact_output_shape = True  # see Layer; no zero-sample run to build
+
     rank = None
     pool = None
 
@@ -149,6 +151,8 @@ class AveragePooling3D(BasePooling):
 
 class BaseGlobalPooling(Layer):
     """Reduce every spatial axis (mean or max); ``keepdims`` keeps them with size 1."""
+
+    _exact_output_shape = True  # see Layer; no zero-sample run
 
     rank = None
 

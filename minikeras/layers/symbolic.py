@@ -185,7 +185,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
     batch = symbolic[0].shape[0] if symbolic[0].shape else None
-    if all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
+    if _shape_is_enough(layer, args, kwargs):
+        outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
+    elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
         def zeros(value):
@@ -210,6 +212,14 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _shape_is_enough(layer, args, kwargs):
+    """Whether the layer's output follows from ``compute_output_shape`` alone (see
+    ``Layer._exact_output_shape``): one unmasked KerasTensor of the layer's dtype."""
+    x = args[0]
+    return (layer._exact_output_shape and len(args) == 1 and not kwargs
+            and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
 def _symbolic_like(out, batch):
