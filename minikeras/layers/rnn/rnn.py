@@ -289,6 +289,11 @@ def _reset_dropout_masks(cell):
 _CELL_ARGS = tuple(inspect.signature(RecurrentCell.__init__).parameters)[2:-1]
 
 
+def _own_args(cell_class):
+    """Arguments a cell class adds in its own signature (LSTM and GRU: ``implementation``)."""
+    return set(inspect.signature(cell_class.__init__).parameters) - {"self", "units", "kwargs"}
+
+
 class CellOptionsRNN(RNN):
     """An RNN over a built-in cell, taking the cell's options itself: SimpleRNN, LSTM, GRU.
 
@@ -303,7 +308,7 @@ class CellOptionsRNN(RNN):
     def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, use_cudnn="auto", **kwargs):
         del use_cudnn  # there is one implementation
-        names = set(_CELL_ARGS) | set(self.cell_class.OPTIONS)
+        names = set(_CELL_ARGS) | set(self.cell_class.OPTIONS) | _own_args(self.cell_class)
         cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
         cell = self.cell_class(units, name=self.cell_name, dtype=kwargs.get("dtype"),
                                trainable=kwargs.get("trainable", True), **cell_kwargs)
