@@ -137,3 +137,17 @@ def test_time_major_true_in_a_keras2_config_is_refused(tmp_path):
         f.attrs["model_config"] = json.dumps(config).encode()
     with pytest.raises(ValueError, match="'cu_dnngru'.*time_major=True.*\\(batch, time, featu"):
         keras.models.load_model(path, compile=False)
+
+
+def test_keras2_lstm_config_with_implementation_and_time_major():
+    # Keras 2.15's LSTM.get_config() carries "implementation" and "time_major"
+    from minikeras.saving.legacy_rnn import translate_legacy_rnn_configs
+    entry = {"class_name": "LSTM", "config": {
+        "name": "lstm", "units": 2, "return_sequences": False, "time_major": False,
+        "implementation": 1, "unroll": False, "activation": "tanh",
+        "recurrent_activation": "sigmoid", "dropout": 0.2, "recurrent_dropout": 0.0}}
+    with pytest.warns(UserWarning, match="time_major=False.*dropped for: lstm"):
+        translated = translate_legacy_rnn_configs({"layers": [entry]})["layers"][0]
+    assert "time_major" not in translated["config"] and "time_major" in entry["config"]
+    layer = layers.deserialize(translated)
+    assert layer.cell.implementation == 1 and layer.cell.dropout_mask_count == 4

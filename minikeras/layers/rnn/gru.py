@@ -2,7 +2,7 @@
 from ...autodiff import primitives as P
 from ..layer import LAYERS
 from .cell import RecurrentCell
-from .rnn import CellOptionsRNN
+from .rnn import GatedCellRNN
 
 
 @LAYERS.register("GRUCell")
@@ -78,7 +78,7 @@ class GRUCell(RecurrentCell):
 
 
 @LAYERS.register("GRU")
-class GRU(CellOptionsRNN):
+class GRU(GatedCellRNN):
     """Gated recurrent unit layer (Cho et al., 2014) over (batch, time, features).
 
     Takes GRUCell's options (``reset_after=True`` and the LSTM's, without

@@ -5,7 +5,7 @@ from ... import initializers
 from ...autodiff import primitives as P
 from ..layer import LAYERS
 from .cell import RecurrentCell
-from .rnn import CellOptionsRNN
+from .rnn import GatedCellRNN
 
 
 @LAYERS.register("LSTMCell")
@@ -76,7 +76,7 @@ class _ForgetBiasOnes:
 
 
 @LAYERS.register("LSTM")
-class LSTM(CellOptionsRNN):
+class LSTM(GatedCellRNN):
     """Long short-term memory layer (Hochreiter & Schmidhuber, 1997) over (batch, time, features).
 
     Takes LSTMCell's options (``units``, ``activation="tanh"``,
