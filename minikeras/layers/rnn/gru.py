@@ -82,8 +82,9 @@ class GRU(GatedCellRNN):
     """Gated recurrent unit layer (Cho et al., 2014) over (batch, time, features).
 
     Takes GRUCell's options (``reset_after=True`` and the LSTM's, without
-    ``unit_forget_bias``) and RNN's. With the default activations the whole sequence runs
-    in one fused primitive; the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
+    ``unit_forget_bias``), ``use_cudnn`` and RNN's. With the default activations the whole
+    sequence runs in one fused primitive (except in training with per-gate dropout masks);
+    the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
     bias}``.
     """
 

@@ -83,9 +83,11 @@ class LSTM(GatedCellRNN):
     ``recurrent_activation="sigmoid"``, ``use_bias``, ``kernel_initializer="glorot_uniform"``,
     ``recurrent_initializer="orthogonal"``, ``bias_initializer="zeros"``,
     ``unit_forget_bias=True``, regularizers, constraints, ``dropout``, ``recurrent_dropout``,
-    ``seed``) and RNN's (``return_sequences``, ``return_state``, ``go_backwards``,
-    ``stateful``, ``unroll``). With the default activations the whole sequence runs in one
-    fused primitive; the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel, bias}``.
+    ``seed``, ``implementation``), ``use_cudnn`` and RNN's (``return_sequences``,
+    ``return_state``, ``go_backwards``, ``stateful``, ``unroll``). With the default
+    activations the whole sequence runs in one fused primitive (except in training with
+    per-gate dropout masks); the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel,
+    bias}``.
     """
 
     cell_class = LSTMCell
