@@ -10,6 +10,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers
+from minikeras.autodiff.gradcheck import gradcheck
 from tests.saving.saving_helpers import listing
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "rnn"
@@ -55,6 +56,31 @@ def test_gated_model_file_from_keras_loads_and_saves_in_its_layout(tmp_path):
     ours, theirs = listing(tmp_path / "w.weights.h5"), listing(FIXTURES / "mha_gate.weights.h5")
     datasets = [k for k in theirs if k.startswith("/layers/") and theirs[k][0] == "dataset"]
     assert len(datasets) == 10 and all(ours.get(k) == theirs[k] for k in datasets)
+
+
+def test_gated_windowed_gradient_in_float64():
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=2, use_gate=True, sliding_window=2,
+                                    dtype="float64")
+    rng = np.random.default_rng(4)
+    q, v = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))
+    mha(q, v)
+    assert gradcheck(lambda q, v: mha(q, v, use_causal_mask=True), q, v)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5", ".h5"])
+def test_gated_model_round_trip_in_three_formats(suffix, tmp_path):
+    inp = keras.Input((5, 6))
+    model = keras.Model(inp, layers.MultiHeadAttention(
+        num_heads=2, key_dim=3, use_gate=True, sliding_window=2)(inp, inp))
+    path = tmp_path / f"m{suffix}"
+    if suffix == ".weights.h5":
+        model.save_weights(path)
+        again = keras.Model.from_config(model.get_config())
+        again.load_weights(path)
+    else:
+        model.save(path)
+        again = keras.models.load_model(path, compile=False)
+    np.testing.assert_array_equal(again.predict(Q, verbose=0), model.predict(Q, verbose=0))
 
 
 def test_config_round_trip_keeps_the_options():
