@@ -151,3 +151,24 @@ def test_keras2_lstm_config_with_implementation_and_time_major():
     assert "time_major" not in translated["config"] and "time_major" in entry["config"]
     layer = layers.deserialize(translated)
     assert layer.cell.implementation == 1 and layer.cell.dropout_mask_count == 4
+
+
+def test_cudnn_weights_inside_time_distributed(tmp_path):
+    # a Keras 2 weights file whose TimeDistributed layer wraps a CuDNNLSTM (as Keras 2's
+    # loader allowed): the datasets of the fixture's cu_dnnlstm group, renamed
+    path = tmp_path / "td.h5"
+    with h5py.File(FIXTURES / "keras2_cudnn_stack.h5", "r") as src, h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([b"time_distributed"])
+        f.attrs["keras_version"], f.attrs["backend"] = b"2.15.0", b"tensorflow"
+        group = f.create_group("time_distributed")
+        names = [n.decode().replace("cu_dnnlstm/", "time_distributed/cu_dnnlstm/")
+                 for n in src["model_weights/cu_dnnlstm"].attrs["weight_names"]]
+        group.attrs["weight_names"] = np.array([n.encode() for n in names])
+        for name, old in zip(names, src["model_weights/cu_dnnlstm"].attrs["weight_names"]):
+            group[name] = src["model_weights/cu_dnnlstm"][old.decode()][()]
+    model = keras.Sequential([keras.Input((2, 5, 3)), layers.TimeDistributed(layers.LSTM(4))])
+    model.load_weights(path)
+    x = np.stack([PARAMS["x"], PARAMS["x"][::-1]], axis=1)  # (4, 2, 5, 3)
+    expected = np.stack([cudnn_lstm(x[:, k].astype(np.float64), "stack_lstm")[:, -1]
+                         for k in range(2)], axis=1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=2e-6)
