@@ -12,14 +12,13 @@ Whole model (Keras 3 ``model.save("m.h5")``): root attributes ``backend``,
 ``keras_version``, ``model_config`` (JSON, legacy layer entries without ``module``)
 and ``training_config`` (JSON, with ``optimizer_config``); ``/model_weights`` as
 above plus ``top_level_model_weights``; ``/optimizer_weights`` with ``weight_names``.
-A Keras 2 ``model_config`` has its recurrent layers translated (legacy_rnn.py).
 """
 import json
 import warnings
 
 from .files import import_h5py, json_default, read_string, read_string_list, write_string_list
 from .load_guard import check_config_depth
-from .legacy_rnn import convert_cudnn_weights, translate_legacy_rnn_configs
+from .legacy_rnn import convert_cudnn_weights
 from .load_plan import LoadPlan
 from .object_tree import layer_weights, model_layers, optimizer_weight_names, own_variables
 from .stored_arrays import stored_dataset
@@ -187,7 +186,6 @@ def read_model_file(h5file, source):
         raise UnreadableFileError(f"{source!s}: the model config is not valid JSON ({error}).") \
             from None
     check_config_depth(model_config, f"{source!s}: model_config")
-    model_config = translate_legacy_rnn_configs(model_config)
     return model_config, training_config, read_string(h5file.attrs, "keras_version", "")
 
 

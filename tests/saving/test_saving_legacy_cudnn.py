@@ -172,3 +172,11 @@ def test_cudnn_weights_inside_time_distributed(tmp_path):
     expected = np.stack([cudnn_lstm(x[:, k].astype(np.float64), "stack_lstm")[:, -1]
                          for k in range(2)], axis=1)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=2e-6)
+
+
+def test_keras2_json_with_cudnn_and_time_major():
+    with h5py.File(FIXTURES / "keras2_cudnn_stack.h5", "r") as f:
+        text = f.attrs["model_config"]
+    with pytest.warns(UserWarning, match="time_major"):
+        model = keras.models.model_from_json(text)
+    assert [type(l).__name__ for l in model.layers] == ["LSTM", "GRU"]
