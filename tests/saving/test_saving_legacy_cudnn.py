@@ -177,6 +177,8 @@ def test_cudnn_weights_inside_time_distributed(tmp_path):
 def test_keras2_json_with_cudnn_and_time_major():
     with h5py.File(FIXTURES / "keras2_cudnn_stack.h5", "r") as f:
         text = f.attrs["model_config"]
-    with pytest.warns(UserWarning, match="time_major"):
+    with pytest.warns(UserWarning) as record:
         model = keras.models.model_from_json(text)
+    messages = " ".join(str(w.message) for w in record)
+    assert "cu_dnngru (CuDNNGRU -> GRU)" in messages and "time_major=False" in messages
     assert [type(l).__name__ for l in model.layers] == ["LSTM", "GRU"]
