@@ -104,6 +104,7 @@ class Layer:
         self._added_losses, self._added_losses_call = [], -1
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
+        self._input_batch_arg = _batch_from_kwargs(shape_kwargs)  # Keras 2: a fixed batch
         self._build_input_shape = None
         self._first_call_shape = None
         if not hasattr(type(self), "supports_masking"):  # unless a class declares it
@@ -677,6 +678,13 @@ def _shape_from_kwargs(kwargs):
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
+
+
+def _batch_from_kwargs(kwargs):
+    """The batch size fixed through Keras 2's ``batch_input_shape`` or ``batch_size``."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[0]
+    return kwargs.get("batch_size")
 
 
 def is_saved_child(value):

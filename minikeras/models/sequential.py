@@ -4,6 +4,7 @@ from ..autodiff import no_grad
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, Node
 from ..layers.layer import LAYERS, Layer, _keras_order
+from ..layers.rnn.rnn import RNN
 from ..variables import structure_changed
 from .model import Model
 
@@ -41,7 +42,8 @@ class Sequential(Model):
                     f"Sequential model '{self.name}' already has layers; an Input can only "
                     "come first.")
         elif not self._layers and layer._input_shape_arg is not None:
-            self._layers.append(InputLayer(shape=layer._input_shape_arg))
+            self._layers.append(InputLayer(shape=layer._input_shape_arg,
+                                           batch_size=layer._input_batch_arg))
         if layer.name in self._layer_names():
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names. Name "
@@ -100,8 +102,10 @@ class Sequential(Model):
                 raise ValueError("You must provide an `input_shape` argument.")
             input_shape = self._input_layer().batch_shape
         input_shape = tuple(input_shape)
-        if self._input_layer() is None:
+        if self._input_layer() is None:  # built from the first data: its batches may vary
             self._layers.insert(0, InputLayer(batch_shape=input_shape))
+        elif input_shape[0] is None:  # a declared input without a batch size
+            _check_no_stateful_rnn(self.layers, input_shape)
         shape = input_shape
         if all(d is not None for d in shape[1:]):
             dtype = self._input_layer().dtype
@@ -219,3 +223,12 @@ class Sequential(Model):
         else:
             model._maybe_rebuild()
         return model
+
+
+def _check_no_stateful_rnn(layers, input_shape):
+    """A stateful RNN needs a fixed batch size: the error the functional path gives (Keras's
+    Sequential traces its layers on the declared input, so it raises there too)."""
+    for layer in layers:
+        for inner in layer._flatten_layers():
+            if isinstance(inner, RNN):
+                inner.check_static_batch(input_shape)

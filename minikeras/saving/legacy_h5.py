@@ -5,7 +5,8 @@ whole-model file): attribute ``layer_names`` lists the layers in model order; ea
 layer has a group named ``layer.name`` whose attribute ``weight_names`` lists its
 weights, each stored as a dataset at that name (``dense/kernel:0`` in Keras 2,
 ``seq/dense/kernel`` in Keras 3; the ``/`` make nested groups). Loading is positional
-over the layers that have weights, or by layer name with ``by_name=True``.
+over the layers that have weights, or by layer name with ``by_name=True``. Keras 2
+CuDNNLSTM / CuDNNGRU weights are converted on the way in (legacy_rnn.py).
 
 Whole model (Keras 3 ``model.save("m.h5")``): root attributes ``backend``,
 ``keras_version``, ``model_config`` (JSON, legacy layer entries without ``module``)
@@ -17,6 +18,7 @@ import warnings
 
 from .files import import_h5py, json_default, read_string, read_string_list, write_string_list
 from .load_guard import check_config_depth
+from .legacy_rnn import convert_cudnn_weights
 from .load_plan import LoadPlan
 from .object_tree import layer_weights, model_layers, optimizer_weight_names, own_variables
 from .stored_arrays import stored_dataset
@@ -74,7 +76,7 @@ def load_legacy_weights(model, group, source, skip_mismatch=False, by_name=False
             index.setdefault(layer.name, []).append(layer)
         for name, _, arrays in saved:
             for layer in index.get(name, ()):
-                plan.add_group(layer.name, layer_weights(layer), arrays)
+                _add_layer(plan, layer.name, layer, arrays)
     else:
         model_side = [layer for layer in layers if layer_weights(layer)]
         file_side = [entry for entry in saved if entry[1]]
@@ -87,7 +89,7 @@ def load_legacy_weights(model, group, source, skip_mismatch=False, by_name=False
                 "name instead, pass by_name=True.")
         for layer, (name, _, arrays) in zip(model_side, file_side):
             label = layer.name if layer.name == name else f"{layer.name} (file: {name})"
-            plan.add_group(label, layer_weights(layer), arrays)
+            _add_layer(plan, label, layer, arrays)
     if "top_level_model_weights" in group:
         top = group["top_level_model_weights"]
         names = read_string_list(top, "weight_names") or []
@@ -95,6 +97,11 @@ def load_legacy_weights(model, group, source, skip_mismatch=False, by_name=False
             plan.add_group(f"{model.name} (model)", own_variables(model),
                            [stored_dataset(top, n, source) for n in names])
     plan.finish(skip_mismatch)
+
+
+def _add_layer(plan, label, layer, arrays):
+    weights = layer_weights(layer)
+    plan.add_group(label, weights, convert_cudnn_weights(layer, weights, arrays))
 
 
 def _pairing_table(model_side, file_side):

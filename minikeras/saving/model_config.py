@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from ..registry import CUSTOM_OBJECTS
+from .legacy_rnn import translate_legacy_rnn_configs
 from .serialization import is_object_config, model_from_config
 
 
@@ -106,6 +107,7 @@ def model_from_legacy_config(model_config, custom_objects=None):
     inner = model_config.get("config")
     if isinstance(inner, list):  # Keras <= 2.2: the config is the list of layers
         inner = {"layers": inner}
+    inner = translate_legacy_rnn_configs(inner)  # Keras 2 CuDNN layers, time_major
     return model_from_config({"class_name": model_config["class_name"], "config": inner},
                              custom_objects, compile=False)
 

@@ -54,6 +54,13 @@ class MultiHeadAttention(Layer):
     value_dim), biases (heads, key_dim / value_dim), ``attention_output`` kernel (heads,
     value_dim, output_dim) and bias (output_dim,) — saved as Keras saves them.
 
+    ``use_gate=True`` adds a ``gate`` projection of the query, sigmoid-activated, of shape
+    (heads, value_dim), multiplying the attended values before the output projection.
+    ``sliding_window=w`` lets query position i attend to key position j only when
+    |i - j| < w (with ``use_causal_mask``, the w - 1 previous positions and itself).
+    ``flash_attention``: only None / False; minikeras has no flash kernel (Keras's numpy
+    backend has none either) and says so rather than ignore True.
+
     Call: ``layer(query, value, key=None, attention_mask=None, return_attention_scores=False,
     training=None, use_causal_mask=False)``; ``attention_mask`` (batch, T, S) is True where a
     query position may attend to a key position.
@@ -70,12 +77,21 @@ class MultiHeadAttention(Layer):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"Received an invalid value for argument `{name}`, expected a "
                                  f"positive integer. Received: {name}={value!r}")
-        if sliding_window is not None or use_gate:
+        if value_dim is not None and (isinstance(value_dim, bool) or not isinstance(
+                value_dim, int) or value_dim <= 0):
+            raise ValueError("Received an invalid value for argument `value_dim`, expected a "
+                             f"positive integer or `None`. Received: value_dim={value_dim!r}")
+        if sliding_window is not None and (isinstance(sliding_window, bool) or not isinstance(
+                sliding_window, int) or sliding_window <= 0):
+            raise ValueError("`sliding_window` must be `None` or a positive integer. "
+                             f"Received: sliding_window={sliding_window!r}")
+        if flash_attention:
             raise NotImplementedError(
-                "MultiHeadAttention: `sliding_window` and `use_gate` are not supported by "
-                "minikeras yet.")
-        del flash_attention  # one implementation
+                f"MultiHeadAttention(flash_attention={flash_attention!r}): minikeras has no "
+                "flash-attention kernel (Keras's numpy backend has none either). Pass "
+                "flash_attention=None or False; the results are the same.")
         self.num_heads, self.key_dim = num_heads, key_dim
+        self.use_gate, self.sliding_window = bool(use_gate), sliding_window
         self.value_dim = value_dim if value_dim else key_dim
         self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
         self._output_shape = output_shape
@@ -100,11 +116,11 @@ class MultiHeadAttention(Layer):
             kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
             dtype=self.dtype)
 
-    def _projection(self, input_shape, last_dims, name):
+    def _projection(self, input_shape, last_dims, name, activation=None):
         equation, bias_axes, rank = projection_equation(len(input_shape) - 1, 1, 2)
         layer = EinsumDense(equation, output_shape=[None] * (rank - 3) + list(last_dims),
                             bias_axes=bias_axes if self.use_bias else None, name=name,
-                            **self._sublayer_options())
+                            activation=activation, **self._sublayer_options())
         layer.build_from_shape(input_shape)
         return layer
 
@@ -113,6 +129,11 @@ class MultiHeadAttention(Layer):
             query_shape, value_shape, key_shape = (list(query_shape) + [None])[:3]
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if len(query_shape) != len(value_shape):
+            raise ValueError(
+                f"Layer '{self.name}': `query` and `value` must have the same rank (batch, "
+                "positions..., features); received query_shape="
+                f"{query_shape} and value_shape={value_shape}.")
         if value_shape[1:-1] != key_shape[1:-1]:
             raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be "
                              f"equal. Received: value_shape={value_shape} and "
@@ -120,6 +141,10 @@ class MultiHeadAttention(Layer):
         self.query_dense = self._projection(query_shape, (self.num_heads, self.key_dim),
                                             "query")
         self.key_dense = self._projection(key_shape, (self.num_heads, self.key_dim), "key")
+        self._gate_dense = None  # saved as Keras saves it, between key and value
+        if self.use_gate:
+            self._gate_dense = self._projection(query_shape, (self.num_heads, self.value_dim),
+                                                "gate", activation="sigmoid")
         self.value_dense = self._projection(value_shape, (self.num_heads, self.value_dim),
                                             "value")
         rank = len(query_shape) + 1  # the projected tensors: (batch, ..., heads, dim)
@@ -164,7 +189,10 @@ class MultiHeadAttention(Layer):
                 keep = np.expand_dims(keep, -len(self._attention_axes) * 2 - 1)
         scores = self._softmax(scores, mask=keep)
         dropped = self._dropout_layer(scores, training=training)
-        out = self.output_dense(contract(self._combine_equation, dropped, v))
+        attended = contract(self._combine_equation, dropped, v)   # (B, T, N, value_dim)
+        if self._gate_dense is not None:
+            attended = P.multiply(attended, self._gate_dense(query))
+        out = self.output_dense(attended)
         return [out, scores] if return_attention_scores else out
 
     def _attention_mask(self, query, value, attention_mask, use_causal_mask, query_mask,
@@ -181,6 +209,10 @@ class MultiHeadAttention(Layer):
             t, s = query.shape[1], value.shape[1]
             causal = np.tril(np.ones((1, t, s), bool))
             keep = causal if keep is None else keep & causal
+        if self.sliding_window is not None:
+            t, s = query.shape[1], value.shape[1]
+            band = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :]) < self.sliding_window
+            keep = band[None] if keep is None else keep & band[None]
         if attention_mask is not None:
             given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
             expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
@@ -207,10 +239,10 @@ class MultiHeadAttention(Layer):
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
-                "use_gate": False, "output_shape": self._output_shape,
+                "use_gate": self.use_gate, "output_shape": self._output_shape,
                 "attention_axes": None if self._attention_axes is None else list(
                     self._attention_axes),
-                "sliding_window": None,
+                "sliding_window": self.sliding_window,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ... import activations, random
+from ...autodiff import primitives as P
 from ..layer import Layer
 from ..weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
@@ -11,34 +12,45 @@ _WEIGHTS = ("kernel", "recurrent", "bias")
 class DropoutRNNCell:
     """Dropout masks of a cell, drawn once per sequence and reused at every timestep.
 
-    A cell using it has ``dropout``, ``recurrent_dropout`` and ``seed``. The RNN layer
-    clears the masks after each call (``reset_dropout_mask``). One mask is shared by all
-    gates (Keras draws one per gate when ``recurrent_dropout`` is set; the random draws
-    differ from Keras's anyway).
+    As in Keras 3: a cell using it has ``dropout``, ``recurrent_dropout`` and ``seed``; the
+    RNN layer clears the masks after each call (``reset_dropout_mask``). With
+    ``dropout_mask_count`` None there is one mask, shared by all gates; with a count (LSTM:
+    4, GRU: 3, set when ``implementation=1``, which ``recurrent_dropout > 0`` forces) each
+    gate gets its own input mask and its own recurrent mask, drawn one after the other. A
+    mask keeps a value with probability 1 - rate and scales it by 1 / (1 - rate); at rate 1
+    it is all zeros. (Keras's random stream differs, so the kept positions differ.)
     """
 
     _dropout_mask = None
     _recurrent_dropout_mask = None
     _dropout_generator = None
+    dropout_mask_count = None
 
-    def _keep_mask(self, shape, rate, dtype):
+    def _create_dropout_mask(self, step_input, rate):
         if self._dropout_generator is None:
             self._dropout_generator = random.make_generator(self.seed)
+        count = self.dropout_mask_count
+        masks = [self._keep_mask(step_input.shape, rate, step_input.dtype)
+                 for _ in range(count or 1)]
+        return masks if count else masks[0]
+
+    def _keep_mask(self, shape, rate, dtype):
         keep = self._dropout_generator.random(shape) >= rate
+        if rate >= 1:
+            return keep.astype(dtype)
         return (keep / (1 - rate)).astype(dtype)
 
     def get_dropout_mask(self, step_input):
-        """(batch, features) keep mask scaled by 1/(1 - dropout), or None without dropout."""
-        if self._dropout_mask is None and 0 < self.dropout < 1:
-            self._dropout_mask = self._keep_mask(step_input.shape, self.dropout,
-                                                 step_input.dtype)
+        """The input keep mask(s) for this sequence, or None without dropout."""
+        if self._dropout_mask is None and self.dropout > 0:
+            self._dropout_mask = self._create_dropout_mask(step_input, self.dropout)
         return self._dropout_mask
 
-    def get_recurrent_dropout_mask(self, state):
-        """(batch, units) keep mask for the previous hidden state, or None."""
-        if self._recurrent_dropout_mask is None and 0 < self.recurrent_dropout < 1:
-            self._recurrent_dropout_mask = self._keep_mask(state.shape, self.recurrent_dropout,
-                                                           state.dtype)
+    def get_recurrent_dropout_mask(self, step_input):
+        """The keep mask(s) of the previous hidden state for this sequence, or None."""
+        if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
+            self._recurrent_dropout_mask = self._create_dropout_mask(step_input,
+                                                                     self.recurrent_dropout)
         return self._recurrent_dropout_mask
 
     def reset_dropout_mask(self):
@@ -48,10 +60,18 @@ class DropoutRNNCell:
         self._recurrent_dropout_mask = None
 
     def step_dropout_masks(self, step_input, state, training):
-        """(input mask, recurrent mask) for this sequence in training, else (None, None)."""
+        """(input mask, recurrent mask) applied in this call: each None when not training
+        or when its rate is outside the range the cell applies (``applies_dropout``)."""
         if not training:
             return None, None
-        return self.get_dropout_mask(step_input), self.get_recurrent_dropout_mask(state)
+        dp = self.get_dropout_mask(step_input) if self.applies_dropout(self.dropout) else None
+        rdp = self.get_recurrent_dropout_mask(state) \
+            if self.applies_dropout(self.recurrent_dropout) else None
+        return dp, rdp
+
+    def applies_dropout(self, rate):
+        """Keras's LSTM and GRU cells apply a rate only when 0 < rate < 1."""
+        return 0 < rate < 1
 
 
 class RecurrentCell(DropoutRNNCell, Layer):
@@ -71,7 +91,6 @@ class RecurrentCell(DropoutRNNCell, Layer):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         options = {name: kwargs.pop(name, default) for name, default in self.OPTIONS.items()}
-        kwargs.pop("implementation", None)  # Keras 2's kernel-layout switch; one layout here
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a "
@@ -114,6 +133,40 @@ class RecurrentCell(DropoutRNNCell, Layer):
                 shape=bias_shape or (gates * self.units,), name="bias",
                 initializer=bias_initializer or self.bias_initializer,
                 regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def use_implementation(self, implementation, gates):
+        """Keras's ``implementation`` of LSTM and GRU: 1 (forced by ``recurrent_dropout``)
+        draws one dropout mask per gate; anything else shares one mask across the gates."""
+        self.implementation = 1 if self.recurrent_dropout != 0 else implementation
+        if self.implementation == 1:
+            self.dropout_mask_count = gates
+
+    def _gate_block(self, weight, first, count=1):
+        """Gates ``first`` .. ``first + count - 1`` of a weight whose last axis holds them."""
+        if first == 0 and count * self.units == weight.shape[-1]:
+            return weight
+        index = slice(first * self.units, (first + count) * self.units)
+        return P.getitem(weight, index if len(weight.shape) == 1 else (slice(None), index))
+
+    def gate_inputs(self, inputs, bias, dp, gates):
+        """Per gate: ``inputs`` (times its dropout mask) @ kernel_g + bias_g."""
+        if isinstance(dp, list):
+            return [P.dense(P.multiply(inputs, dp[k]), self._gate_block(self.kernel, k),
+                            None if bias is None else self._gate_block(bias, k))
+                    for k in range(gates)]
+        x = P.dense(inputs if dp is None else P.multiply(inputs, dp), self.kernel, bias)
+        return [self._gate_block(x, k) for k in range(gates)]
+
+    def gate_recurrents(self, h, rdp, gates, bias=None):
+        """For the first ``gates`` gates: ``h`` (times its dropout mask) @ U_g (+ bias_g)."""
+        if isinstance(rdp, list):
+            return [P.dense(P.multiply(h, rdp[k]), self._gate_block(self.recurrent_kernel, k),
+                            None if bias is None else self._gate_block(bias, k))
+                    for k in range(gates)]
+        kernel = self._gate_block(self.recurrent_kernel, 0, gates)
+        bias = None if bias is None else self._gate_block(bias, 0, gates)
+        m = P.dense(h if rdp is None else P.multiply(h, rdp), kernel, bias)
+        return [self._gate_block(m, k) for k in range(gates)]
 
     def fused_activations(self, activation="tanh", recurrent_activation="sigmoid"):
         """Whether the cell uses the activations its fused recurrence is written for."""

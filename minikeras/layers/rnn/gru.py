@@ -2,7 +2,7 @@
 from ...autodiff import primitives as P
 from ..layer import LAYERS
 from .cell import RecurrentCell
-from .rnn import CellOptionsRNN
+from .rnn import GatedCellRNN
 
 
 @LAYERS.register("GRUCell")
@@ -25,8 +25,9 @@ class GRUCell(RecurrentCell):
 
     OPTIONS = {"reset_after": True}
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, units, implementation=2, **kwargs):
         super().__init__(units, **kwargs)
+        self.use_implementation(implementation, 3)
         self.state_size = self.units
 
     def build(self, input_shape):
@@ -43,47 +44,47 @@ class GRUCell(RecurrentCell):
     def call(self, inputs, states, training=None):
         h = states[0]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
-        if dp is not None:
-            inputs = P.multiply(inputs, dp)
-        hd = h if rdp is None else P.multiply(h, rdp)
         input_bias, recurrent_bias = self._biases()
-        u, U = self.units, self.recurrent_kernel
-        x = P.dense(inputs, self.kernel, input_bias)
-        x_z, x_r, x_h = (P.getitem(x, (slice(None), slice(k * u, (k + 1) * u))) for k in range(3))
+        x_z, x_r, x_h = self.gate_inputs(inputs, input_bias, dp, 3)
         if self.reset_after:
-            m = P.dense(hd, U, recurrent_bias)
+            m_z, m_r, m_h = self.gate_recurrents(h, rdp, 3, recurrent_bias)
         else:
-            m = P.matmul(hd, P.getitem(U, (slice(None), slice(0, 2 * u))))
-        z = self.recurrent_activation(P.add(x_z, P.getitem(m, (slice(None), slice(0, u)))))
-        r = self.recurrent_activation(P.add(x_r, P.getitem(m, (slice(None), slice(u, 2 * u)))))
+            m_z, m_r = self.gate_recurrents(h, rdp, 2)
+        z = self.recurrent_activation(P.add(x_z, m_z))
+        r = self.recurrent_activation(P.add(x_r, m_r))
         if self.reset_after:
-            rec_h = P.multiply(r, P.getitem(m, (slice(None), slice(2 * u, 3 * u))))
+            rec_h = P.multiply(r, m_h)
         else:
-            rec_h = P.matmul(P.multiply(r, hd), P.getitem(U, (slice(None), slice(2 * u, 3 * u))))
+            h_h = h if rdp is None else P.multiply(h, rdp[2] if isinstance(rdp, list) else rdp)
+            rec_h = P.matmul(P.multiply(r, h_h), self._gate_block(self.recurrent_kernel, 2))
         hh = self.activation(P.add(x_h, rec_h))
         h = P.add(P.multiply(z, h), P.multiply(P.subtract(1.0, z), hh))
         return h, [h]
 
     def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
-        """The whole sequence in one fused primitive, or None for other activations."""
+        """The whole sequence in one fused primitive; None (step by step) for other
+        activations and for per-gate dropout masks (``implementation=1``)."""
         if not self.fused_activations():
             return None
         dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
+        if isinstance(dp, list) or rdp is not None:
+            return None
         if dp is not None:
             sequences = P.multiply(sequences, dp[:, None, :])
         input_bias, recurrent_bias = self._biases()
         return P.gru_recurrence(sequences, self.kernel, self.recurrent_kernel, input_bias,
                                 recurrent_bias, *states, reset_after=self.reset_after,
-                                go_backwards=go_backwards, mask=mask, recurrent_dropout_mask=rdp)
+                                go_backwards=go_backwards, mask=mask)
 
 
 @LAYERS.register("GRU")
-class GRU(CellOptionsRNN):
+class GRU(GatedCellRNN):
     """Gated recurrent unit layer (Cho et al., 2014) over (batch, time, features).
 
     Takes GRUCell's options (``reset_after=True`` and the LSTM's, without
-    ``unit_forget_bias``) and RNN's. With the default activations the whole sequence runs
-    in one fused primitive; the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
+    ``unit_forget_bias``), ``use_cudnn`` and RNN's. With the default activations the whole
+    sequence runs in one fused primitive (except in training with per-gate dropout masks);
+    the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
     bias}``.
     """
 

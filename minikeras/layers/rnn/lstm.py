@@ -5,7 +5,7 @@ from ... import initializers
 from ...autodiff import primitives as P
 from ..layer import LAYERS
 from .cell import RecurrentCell
-from .rnn import CellOptionsRNN
+from .rnn import GatedCellRNN
 
 
 @LAYERS.register("LSTMCell")
@@ -25,8 +25,9 @@ class LSTMCell(RecurrentCell):
 
     OPTIONS = {"unit_forget_bias": True}
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, units, implementation=2, **kwargs):
         super().__init__(units, **kwargs)
+        self.use_implementation(implementation, 4)
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape):
@@ -38,13 +39,9 @@ class LSTMCell(RecurrentCell):
     def call(self, inputs, states, training=None):
         h, c = states[0], states[1]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
-        if dp is not None:
-            inputs = P.multiply(inputs, dp)
-        if rdp is not None:
-            h = P.multiply(h, rdp)
-        a = P.add(P.dense(inputs, self.kernel, self.bias), P.matmul(h, self.recurrent_kernel))
-        u = self.units
-        i, f, g, o = (P.getitem(a, (slice(None), slice(k * u, (k + 1) * u))) for k in range(4))
+        x = self.gate_inputs(inputs, self.bias, dp, 4)
+        m = self.gate_recurrents(h, rdp, 4)
+        i, f, g, o = (P.add(x_k, m_k) for x_k, m_k in zip(x, m))
         i, f, o = self.recurrent_activation(i), self.recurrent_activation(f), \
             self.recurrent_activation(o)
         c = P.add(P.multiply(f, c), P.multiply(i, self.activation(g)))
@@ -52,15 +49,17 @@ class LSTMCell(RecurrentCell):
         return h, [h, c]
 
     def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
-        """The whole sequence in one fused primitive, or None for other activations."""
+        """The whole sequence in one fused primitive; None (step by step) for other
+        activations and for per-gate dropout masks (``implementation=1``)."""
         if not self.fused_activations():
             return None
         dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
+        if isinstance(dp, list) or rdp is not None:
+            return None
         if dp is not None:
             sequences = P.multiply(sequences, dp[:, None, :])
         return P.lstm_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
-                                 *states, go_backwards=go_backwards, mask=mask,
-                                 recurrent_dropout_mask=rdp)
+                                 *states, go_backwards=go_backwards, mask=mask)
 
 
 class _ForgetBiasOnes:
@@ -77,16 +76,18 @@ class _ForgetBiasOnes:
 
 
 @LAYERS.register("LSTM")
-class LSTM(CellOptionsRNN):
+class LSTM(GatedCellRNN):
     """Long short-term memory layer (Hochreiter & Schmidhuber, 1997) over (batch, time, features).
 
     Takes LSTMCell's options (``units``, ``activation="tanh"``,
     ``recurrent_activation="sigmoid"``, ``use_bias``, ``kernel_initializer="glorot_uniform"``,
     ``recurrent_initializer="orthogonal"``, ``bias_initializer="zeros"``,
     ``unit_forget_bias=True``, regularizers, constraints, ``dropout``, ``recurrent_dropout``,
-    ``seed``) and RNN's (``return_sequences``, ``return_state``, ``go_backwards``,
-    ``stateful``, ``unroll``). With the default activations the whole sequence runs in one
-    fused primitive; the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel, bias}``.
+    ``seed``, ``implementation``), ``use_cudnn`` and RNN's (``return_sequences``,
+    ``return_state``, ``go_backwards``, ``stateful``, ``unroll``). With the default
+    activations the whole sequence runs in one fused primitive (except in training with
+    per-gate dropout masks); the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel,
+    bias}``.
     """
 
     cell_class = LSTMCell

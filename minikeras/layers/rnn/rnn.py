@@ -59,8 +59,7 @@ class RNN(Layer):
     """
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, time_major=False,
-                 **kwargs):
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
             from .stacked_rnn_cells import StackedRNNCells
             cell = StackedRNNCells(cell)
@@ -72,9 +71,6 @@ class RNN(Layer):
                 "The RNN cell should have a `state_size` attribute (a single integer or a list "
                 f"of integers, one per RNN state). Received: cell={cell} with "
                 f"state_size={state_size!r}")
-        if time_major:
-            raise NotImplementedError(
-                "time_major=True is not supported: pass inputs as (batch, time, features).")
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
@@ -98,12 +94,7 @@ class RNN(Layer):
         if initial_state is not None:  # as inputs, so a functional graph tracks them
             inputs = [inputs] + flatten(initial_state)
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
-            first = flatten(inputs)[0]
-            if self.stateful and first.shape and first.shape[0] is None:
-                raise ValueError(
-                    f"Layer '{self.name}': when using `stateful=True` in an RNN, the batch size "
-                    f"must be static. Found dynamic batch size: sequence.shape={first.shape}. "
-                    "Pass `batch_size=` (or `batch_shape=`) to `keras.Input`.")
+            self.check_static_batch(flatten(inputs)[0].shape)
             self._symbolic_run = True  # the shape inference run must not touch the states
             try:
                 return super().__call__(inputs, *args, **kwargs)
@@ -111,6 +102,33 @@ class RNN(Layer):
                 self._symbolic_run = False
         _check_rank(self, np.shape(flatten(inputs)[0]))
         return super().__call__(inputs, *args, **kwargs)
+
+    def check_static_batch(self, sequences_shape):
+        """A stateful layer keeps one state per sample, so it needs a fixed batch size."""
+        if self.stateful and sequences_shape and sequences_shape[0] is None:
+            raise ValueError(
+                f"Layer '{self.name}': when using `stateful=True` in a RNN, the batch size must "
+                f"be static. Expected a fixed batch size (keras.Input(batch_size=...) or "
+                f"batch_shape=...; Keras 2's batch_input_shape=... or batch_size=... on the "
+                f"first layer); found a dynamic batch size: sequence.shape="
+                f"{tuple(sequences_shape)}.")
+
+    def _shown(self, shape):
+        """``shape`` for a message: the batch axis is None while a model is being traced
+        (the run then uses a one-sample placeholder)."""
+        return (None,) + tuple(shape[1:]) if self._symbolic_run else tuple(shape)
+
+    def _check_mask(self, mask, shape):
+        if mask is None:
+            return None
+        mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        if mask.ndim == 3 and mask.shape[-1] == 1:
+            mask = mask[..., 0]
+        if mask.shape != tuple(shape[:2]):
+            raise ValueError(
+                f"Layer '{self.name}': the mask must have shape (batch, timesteps) = "
+                f"{self._shown(shape[:2])}; received a mask of shape {self._shown(mask.shape)}.")
+        return mask.astype(bool)
 
     # ---- states --------------------------------------------------------------------------
     def get_initial_state(self, batch_size):
@@ -142,11 +160,12 @@ class RNN(Layer):
                     f"Layer '{self.name}' expects {len(sizes)} initial state tensor(s) (state "
                     f"sizes {sizes}), but received {len(states)}.")
             states = [_as_state(s, sequences.dtype) for s in states]
-            for state, size in zip(states, sizes):
+            for k, (state, size) in enumerate(zip(states, sizes)):
                 if tuple(state.shape) != (batch, size):
                     raise ValueError(
-                        f"Layer '{self.name}': an initial state must have shape (batch, units) "
-                        f"= {(batch, size)}; received {tuple(state.shape)}.")
+                        f"Layer '{self.name}': initial state {k} must have shape (batch, units) "
+                        f"= {self._shown((batch, size))}; received "
+                        f"{self._shown(tuple(state.shape))}.")
             return states
         if self.stateful and not self._symbolic_run:
             # The first call fixes the batch size; zero states (fresh or reset) carry
@@ -170,7 +189,7 @@ class RNN(Layer):
         _check_rank(self, sequences.shape)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        mask = _check_mask(self, mask, sequences.shape)
+        mask = self._check_mask(mask, sequences.shape)
         states = self._initial_states(sequences, initial_state)
         try:
             fused = getattr(self.cell, "recurrence", None)
@@ -209,6 +228,8 @@ class RNN(Layer):
                                            training=training)
             new_states = flatten(new_states if isinstance(new_states, (list, tuple))
                                  else [new_states])
+            if t == order[0]:
+                self._check_cell_states(new_states, states)
             if mask is not None:
                 keep = mask[:, t:t + 1]
                 new_states = [P.where(keep, n, s) for n, s in zip(new_states, states)]
@@ -218,6 +239,21 @@ class RNN(Layer):
             states, out = new_states, output
             outputs.append(output)
         return P.stack(outputs, axis=1), states
+
+    def _check_cell_states(self, new_states, states):
+        """The states a cell returns must match its ``state_size`` in count and shape."""
+        if len(new_states) != len(states):
+            raise ValueError(
+                f"Layer '{self.name}': cell '{getattr(self.cell, 'name', self.cell)}' returned "
+                f"{len(new_states)} state(s), but its state_size {self.cell.state_size!r} "
+                f"expects {len(states)}.")
+        for k, (new, old) in enumerate(zip(new_states, states)):
+            if tuple(new.shape) != tuple(old.shape):
+                raise ValueError(
+                    f"Layer '{self.name}': cell '{getattr(self.cell, 'name', self.cell)}' "
+                    f"returned state {k} of shape {self._shown(tuple(new.shape))}, but its "
+                    f"state_size {self.cell.state_size!r} expects (batch, units) = "
+                    f"{self._shown(tuple(old.shape))}.")
 
     # ---- shapes, masks, config --------------------------------------------------------------
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
@@ -265,19 +301,6 @@ def _check_rank(layer, shape):
             f"timesteps, features); received inputs of shape {tuple(shape)}.")
 
 
-def _check_mask(layer, mask, shape):
-    if mask is None:
-        return None
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-    if mask.ndim == 3 and mask.shape[-1] == 1:
-        mask = mask[..., 0]
-    if mask.shape != tuple(shape[:2]):
-        raise ValueError(
-            f"Layer '{layer.name}': the mask must have shape (batch, timesteps) = "
-            f"{tuple(shape[:2])}; received a mask of shape {mask.shape}.")
-    return mask.astype(bool)
-
-
 def _reset_dropout_masks(cell):
     if isinstance(cell, DropoutRNNCell):
         cell.reset_dropout_mask()
@@ -287,6 +310,11 @@ def _reset_dropout_masks(cell):
 
 
 _CELL_ARGS = tuple(inspect.signature(RecurrentCell.__init__).parameters)[2:-1]
+
+
+def _own_args(cell_class):
+    """Arguments a cell class adds in its own signature (LSTM and GRU: ``implementation``)."""
+    return set(inspect.signature(cell_class.__init__).parameters) - {"self", "units", "kwargs"}
 
 
 class CellOptionsRNN(RNN):
@@ -301,9 +329,8 @@ class CellOptionsRNN(RNN):
     cell_name = None
 
     def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, use_cudnn="auto", **kwargs):
-        del use_cudnn  # there is one implementation
-        names = set(_CELL_ARGS) | set(self.cell_class.OPTIONS)
+                 stateful=False, unroll=False, **kwargs):
+        names = set(_CELL_ARGS) | set(self.cell_class.OPTIONS) | _own_args(self.cell_class)
         cell_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
         cell = self.cell_class(units, name=self.cell_name, dtype=kwargs.get("dtype"),
                                trainable=kwargs.get("trainable", True), **cell_kwargs)
@@ -327,3 +354,27 @@ class CellOptionsRNN(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
+
+
+class GatedCellRNN(CellOptionsRNN):
+    """LSTM and GRU, which Keras gives ``use_cudnn`` ("auto", True or False).
+
+    minikeras has no cuDNN kernel: "auto" and False run the numpy recurrence, and True
+    fails when the layer runs, as it does on Keras's own numpy backend.
+    """
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
+                             f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}")
+        super().__init__(units, **kwargs)
+        self.use_cudnn = use_cudnn
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if self.use_cudnn is True:
+            raise ValueError(
+                f"Layer '{self.name}': use_cudnn=True was specified, but cuDNN is not supported "
+                "for this layer configuration with this backend (minikeras runs on numpy). "
+                "Pass use_cudnn='auto' to fallback to a non-cuDNN implementation.")
+        return super().call(sequences, initial_state=initial_state, mask=mask,
+                            training=training)

@@ -26,6 +26,10 @@ class SimpleRNNCell(RecurrentCell):
     def build(self, input_shape):
         self.build_kernels(input_shape[-1], 1)
 
+    def applies_dropout(self, rate):
+        """Keras's SimpleRNNCell applies any rate > 0 (rate 1 drops everything)."""
+        return rate > 0
+
     def call(self, inputs, states, training=None):
         h = states[0]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
