@@ -8,6 +8,7 @@ import pytest
 import minikeras as keras
 import minikeras.horovod as hvd
 from minikeras.distribution import world as world_module
+from minikeras.distribution.sharded_update import shard_bounds
 
 dist = keras.distribution
 
@@ -191,3 +192,23 @@ def test_one_process_data_parallel_trains_like_no_distribution():
         np.testing.assert_array_equal(a, b)
     assert e0 == e1
     np.testing.assert_array_equal(p0, p1)
+
+
+def test_shard_bounds_split_evenly_on_aligned_boundaries():
+    # 100 elements over 2 ranks: ceil(100 / 32) * 16 = 64 per rank, the last one shorter
+    assert shard_bounds(100, 2) == [(0, 64), (64, 100)]
+    assert shard_bounds(64, 4) == [(0, 16), (16, 32), (32, 48), (48, 64)]
+    assert shard_bounds(20, 4) == [(0, 16), (16, 20), (20, 20), (20, 20)]  # some get nothing
+    assert shard_bounds(0, 2) == [(0, 0), (0, 0)]
+
+
+def test_an_optimizer_that_is_not_elementwise_refuses_a_shard():
+    class Shard:  # the update_shard protocol; refused before any of it is used
+        def bounds(self, size):
+            raise AssertionError("not reached")
+
+    variable = keras.Variable(np.ones(3, "float32"))
+    optimizer = keras.optimizers.Lamb(0.1)
+    optimizer.update_shard = Shard()
+    with pytest.raises(ValueError, match="Lamb is not elementwise.*cannot update a shard"):
+        optimizer.apply([np.ones(3, "float32")], [variable])

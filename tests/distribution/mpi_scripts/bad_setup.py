@@ -10,7 +10,9 @@ mistake = sys.argv[1]
 keras.distribution.set_distribution(keras.distribution.DataParallel())
 units = 5 if mistake == "different_models" and world().rank == 1 else 4
 model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units), keras.layers.Dense(1)])
-model.compile("sgd", "mse")
+optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD()) \
+    if mistake == "loss_scale" else "sgd"
+model.compile(optimizer, "mse")
 x = np.ones((40, 3), "float32")
 try:
     model.fit(x, x[:, :1], batch_size=9 if mistake == "odd_batch" else 8, verbose=0)
