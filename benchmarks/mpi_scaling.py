@@ -11,11 +11,11 @@ Runs, each in fresh processes, interleaved over --repeats rounds (medians report
 * 1 process, 1 BLAS thread, batch 64: one rank's share of the work, alone on the machine
   (with the 2-process compute: does the forward/backward itself scale?)
 
-Each run reports a per-phase profile of the training step (rank 0; wall clock): the
-optimizer's ``apply`` split into communication (every collective inside it) and the update
-itself, and the rest of the step (forward, loss, metrics, backward: "compute"). The
-communication share and the bytes each step sends give the projection to 8 and 64 ranks
-printed at the end (see ``project``).
+Each run reports a per-phase profile of the training step (rank 0; wall clock and CPU
+time): the optimizer's ``apply`` split into communication (every collective inside it)
+and the update itself, and the rest of the step (forward, loss, metrics, backward:
+"compute"). The CPU times and the bytes each step sends give the projection to 8 and 64
+ranks printed at the end (see ``project``).
 
 Needs the mpi extra (pip install "minikeras[mpi]").
 Run:  python benchmarks/mpi_scaling.py [--repeats 3] [--samples 6144] [--epochs 2]
@@ -151,16 +151,18 @@ def launch(kind, samples, epochs):
 
 def project(one, two, ranks, bandwidth, latency):
     """Step time (ms) and communication share of ``ranks`` processes, 64 rows each, with the
-    sharded update, from the 1-process and 2-process profiles.
+    sharded update, from CPU times (which the machine's load inflates far less than wall
+    clock) of the 1-process and 2-process profiles.
 
-    Per rank and step: the forward/backward of 64 rows (``two["compute_ms"]``), 1/N of the
-    whole update (``one["update_ms"]``, measured on all the weights), and a ring
-    Reduce-scatter + Allgather of the gradient / weight buffer of B bytes: each rank sends
-    and receives ``2 (N-1)/N * B`` bytes in ``2 (N-1)`` messages.
+    Per rank and step: the forward/backward of 64 rows beside other ranks
+    (``two["compute_cpu_ms"]``), 1/N of the whole update (``one["update_cpu_ms"]``,
+    measured on all the weights), and a ring Reduce-scatter + Allgather of the gradient /
+    weight buffer of B bytes: each rank sends and receives ``2 (N-1)/N * B`` bytes in
+    ``2 (N-1)`` messages.
     """
     data = two["gradient_bytes"]
     comm_ms = 1e3 * (2 * (ranks - 1) / ranks * data / bandwidth + 2 * (ranks - 1) * latency)
-    step_ms = two["compute_ms"] + one["update_ms"] / ranks + comm_ms
+    step_ms = two["compute_cpu_ms"] + one["update_cpu_ms"] / ranks + comm_ms
     return step_ms, comm_ms / step_ms
 
 
@@ -180,27 +182,32 @@ def report(median):
               f"{m['step_ms']:.2f} | {m['compute_ms']:.2f} | {m['update_ms']:.2f} | {comm} | "
               f"{m['cpu_ms']:.2f} | {m['compute_cpu_ms']:.2f} | {m['update_cpu_ms']:.2f} |")
     one, two, half = median[BASELINE], median[SHARDED], median[HALF_BATCH]
+    replicated = median["2 processes, replicated update"]
     print(f"\nCompute (CPU time of the forward/backward per step): {one['compute_cpu_ms']:.2f} ms "
           f"for 128 rows, {half['compute_cpu_ms']:.2f} ms for 64 rows alone, "
           f"{two['compute_cpu_ms']:.2f} ms for 64 rows on each of 2 concurrent ranks: halving "
           f"the batch keeps {100 * half['compute_cpu_ms'] / one['compute_cpu_ms']:.0f}% of "
-          f"the work (per-step costs that do not depend on the batch), and running beside "
-          f"another rank costs {100 * (two['compute_cpu_ms'] / half['compute_cpu_ms'] - 1):+.0f}%.")
+          f"the work, and running beside another rank costs "
+          f"{100 * (two['compute_cpu_ms'] / half['compute_cpu_ms'] - 1):+.0f}%.")
+    for name, m in (("sharded", two), ("replicated", replicated)):
+        bound = one["cpu_ms"] / (m["compute_cpu_ms"] + m["update_cpu_ms"])
+        print(f"Upper bound for 2 ranks, {name} update, from CPU times with no time at all "
+              f"for communication: {bound:.2f}x one process.")
     data = two["gradient_bytes"]
     print(f"\nPer step: {data / 2**20:.2f} MiB reduce-scattered (gradient) and the same "
           "allgathered (weights); a ring sends 2 (N-1)/N of it per rank: "
           + ", ".join(f"{2 * (n - 1) / n * data / 2**20:.2f} MiB at N={n}" for n in (2, 8, 64)))
-    measured = data / (two["comm_ms"] / 1e3)  # each of the 2 ranks moved B bytes per step
-    print(f"\nProjection, 64 rows per rank, sharded update (``project``); the 2 ranks here "
-          f"moved {measured / 1e9:.2f} GB/s including waits for each other:\n")
-    print("| interconnect | N | step (ms) | samples/s | vs 1 process 1 thread | "
+    print("\nProjection, 64 rows per rank, sharded update, from the CPU times above "
+          "(``project``):\n")
+    print("| interconnect | N | step (ms) | samples/s | vs 1 process 1 thread (CPU) | "
           "communication share |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, bandwidth, latency in (("as measured here", measured, 0.0),) + NETWORKS:
+    base_cpu = BATCH / one["cpu_ms"] * 1e3
+    for name, bandwidth, latency in NETWORKS:
         for ranks in (8, 64):
             step_ms, share = project(one, two, ranks, bandwidth, latency)
             rate = BATCH // 2 * ranks / step_ms * 1e3
-            print(f"| {name} | {ranks} | {step_ms:.2f} | {rate:,.0f} | {rate / base:.1f}x | "
+            print(f"| {name} | {ranks} | {step_ms:.2f} | {rate:,.0f} | {rate / base_cpu:.1f}x | "
                   f"{100 * share:.0f}% |")
 
 
