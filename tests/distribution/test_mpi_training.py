@@ -47,14 +47,20 @@ def run_single(script, *args):
                           cwd=ROOT, check=True)
 
 
+def run_both(script, distributed, single):
+    """``script`` on 2 ranks writing into ``distributed`` and alone into ``single``; the
+    2-rank run's stdout."""
+    result = run(script, str(distributed), "distributed")
+    assert result.returncode == 0, result.stderr
+    run_single(script, str(single), "single")
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def data_parallel_run(tmp_path_factory):
     distributed = tmp_path_factory.mktemp("distributed")
     single = tmp_path_factory.mktemp("single")
-    result = run("data_parallel_fit.py", str(distributed), "distributed")
-    assert result.returncode == 0, result.stderr
-    run_single("data_parallel_fit.py", str(single), "single")
-    return distributed, single, result.stdout
+    return distributed, single, run_both("data_parallel_fit.py", distributed, single)
 
 
 def _arrays(folder, rank):
@@ -126,9 +132,7 @@ def test_synchronized_batchnorm_on_two_ranks_equals_one_process(tmp_path):
     distributed, single = tmp_path / "two", tmp_path / "one"
     distributed.mkdir()
     single.mkdir()
-    result = run("synchronized_batchnorm.py", str(distributed), "distributed")
-    assert result.returncode == 0, result.stderr
-    run_single("synchronized_batchnorm.py", str(single), "single")
+    run_both("synchronized_batchnorm.py", distributed, single)
     with np.load(distributed / "sync0.npz") as a, np.load(distributed / "sync1.npz") as b, \
             np.load(single / "sync0.npz") as one:
         for key in one.files:  # every weight, moving mean and variance included
@@ -145,9 +149,7 @@ REPLICATED_CONFIGS = ("lamb_replicated",)
 def sharded_run(tmp_path_factory):
     distributed = tmp_path_factory.mktemp("sharded")
     single = tmp_path_factory.mktemp("sharded_single")
-    result = run("sharded_update.py", str(distributed), "distributed")
-    assert result.returncode == 0, result.stderr
-    run_single("sharded_update.py", str(single), "single")
+    run_both("sharded_update.py", distributed, single)
     return distributed, single
 
 
