@@ -7,7 +7,7 @@ state the optimizer keeps (slots, EMA averages, accumulators, scratch). An eleme
 update is then a few numpy calls on long arrays instead of a few per variable.
 
 A *part* is a slice ``[lo, hi)`` of the layout: all of it, or the shard one MPI rank
-updates (keras.distribution); ``blocks``, ``pieces`` and ``segments`` cut a part.
+updates (keras.distribution); ``block_ranges``, ``pieces`` and ``segments`` cut a part.
 """
 import numpy as np
 
@@ -50,10 +50,17 @@ class FlatLayout:
     def new_buffer(self):
         return np.zeros(self.size, self.dtype)
 
-    def blocks(self, part):
-        """Consecutive slices of at most ``BLOCK_SIZE`` elements covering ``part``."""
-        return [slice(i, min(i + BLOCK_SIZE, part.stop))
-                for i in range(part.start, part.stop, BLOCK_SIZE)]
+    def block_ranges(self, present=None, part=None):
+        """``(lo, hi)`` ranges of at most ``BLOCK_SIZE`` elements covering the whole layout
+        (``present`` None) or only the variables whose indices are in ``present``; only
+        inside ``part`` when given."""
+        off = self.offsets
+        spans = [(0, self.size)] if present is None else \
+            [(int(off[i]), int(off[i + 1])) for i in present]
+        if part is not None:
+            spans = [(max(lo, part.start), min(hi, part.stop)) for lo, hi in spans]
+        return [(lo, min(lo + BLOCK_SIZE, hi)) for start, hi in spans
+                for lo in range(start, hi, BLOCK_SIZE)]
 
     def pieces(self, part):
         """Per variable, the slice of the flat layout where it overlaps ``part`` (maybe empty)."""

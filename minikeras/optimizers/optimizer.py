@@ -530,21 +530,21 @@ class Optimizer(OptimizerVariables):
             self._elementwise_step(w, g, scratch, slots, **constants)
 
     def _elementwise_pieces(self, present):
-        """``(weights, gradient, scratch, slots)`` pieces for the elementwise step: blocks of
-        the flat buffers, or one piece per variable in ``present``."""
-        if self._pieces is None:
-            layout, part = self._layout, self._part
-            flats = (layout.weights, layout.gradients) + self._scratch + self._slot_flats
-            n = len(self._scratch)
-
-            def piece(where):
-                arrays = [f[where] for f in flats]
-                return arrays[0], arrays[1], arrays[2:2 + n], arrays[2 + n:]
-
-            self._pieces = ([piece(b) for b in layout.blocks(part)],
-                            [piece(p) for p in layout.pieces(part)])
-        blocks, per_variable = self._pieces
-        return blocks if present is None else [per_variable[i] for i in present]
+        """``(weights, gradient, scratch, slots)`` pieces for the elementwise step: 1-D
+        slices of at most ``BLOCK_SIZE`` elements of the flat buffers, over the whole layout
+        or over the variables in ``present``, inside ``self._part``. Every piece computes in
+        the first block of the scratch buffers, so the scratch stays in cache from one piece
+        to the next."""
+        if present is None and self._pieces is not None:
+            return self._pieces
+        flats = (self._layout.weights, self._layout.gradients) + self._slot_flats
+        pieces = []
+        for lo, hi in self._layout.block_ranges(present, self._part):
+            w, g, *slots = [f[lo:hi] for f in flats]
+            pieces.append((w, g, tuple(s[:hi - lo] for s in self._scratch), tuple(slots)))
+        if present is None:
+            self._pieces = pieces
+        return pieces
 
     def update_step(self, gradient, variable, learning_rate):
         """Update one variable in place (non-elementwise and custom optimizers)."""

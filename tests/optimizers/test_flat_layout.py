@@ -207,6 +207,7 @@ def test_a_part_cuts_variables_into_pieces_and_reduceat_segments():
     starts, sizes, owners = layout.segments(part)
     assert starts.tolist() == [0, 2, 6] and sizes.tolist() == [2, 4, 2]
     assert owners.tolist() == [0, 1, 2]  # indices among the non-empty variables 0, 2, 3
-    assert layout.blocks(part) == [slice(4, 12)]
+    assert layout.block_ranges(None, part) == [(4, 12)]
+    assert layout.block_ranges([0, 3], part) == [(4, 6), (10, 12)]
     empty = layout.segments(slice(15, 15))
     assert [a.size for a in empty] == [0, 0, 0]
