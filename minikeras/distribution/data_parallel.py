@@ -138,6 +138,7 @@ class ReplicaGroup:
         self.rank, self.size = group.rank, group.size
         self._share, self._uniform = 1.0, True
         self._rows = 0  # rows this rank has stepped on since the epoch began
+        self._log_names = None  # the names of custom step logs, once checked on every rank
         self._optimizer = self._sharded = None  # and its ShardedUpdate, if it has one
 
     @property
@@ -233,6 +234,8 @@ class ReplicaGroup:
         if self.size == 1 or not logs:
             return dict(logs)
         names = list(logs)
+        if names != self._log_names:
+            self._check_same_names(names)
         values = np.array([logs[name] for name in names] + [1.0], dtype=np.float64)
         total = self.world.allreduce_sum(values * self._rows)
         return {name: float(value / total[-1]) for name, value in zip(names, total[:-1])}
@@ -277,6 +280,16 @@ class ReplicaGroup:
         finally:
             for v, value in zip(states, local):
                 v.data[...] = value
+
+    def _check_same_names(self, names):
+        everyone = [text.split("\n") for text in self.world.allgather_text("\n".join(names))]
+        differing = [r for r, theirs in enumerate(everyone) if theirs != everyone[0]]
+        if differing:
+            raise ValueError(f"The ranks' train_step / test_step returned different logs: rank "
+                             f"0 returned {everyone[0]}, rank {differing[0]} returned "
+                             f"{everyone[differing[0]]}. Every rank must return the same "
+                             "names, so that their values can be averaged.")
+        self._log_names = names
 
     def _check_same_model(self, model):
         fingerprints = self.world.allgather_text(model_fingerprint(model))

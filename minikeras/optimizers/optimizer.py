@@ -19,6 +19,10 @@ slot Variable in ``optimizer.variables`` is a view into it). An elementwise step
 runs on cache-sized blocks of whole buffers; only when some variables have no gradient
 does it run per variable, on views, giving the same numbers.
 
+Shards. Under keras.distribution's DataParallel an elementwise optimizer gets an
+``update_shard`` (see ``apply``): each MPI rank then runs the pipeline on its range
+``self._part`` of the flat buffers only, and the weights are allgathered after the step.
+
 Non-finite gradients: a step whose gradients contain NaN or Inf is skipped with a
 RuntimeWarning naming the variables; weights, slots and ``iterations`` stay as they
 were (Keras would write the NaN into the weights and slots).
