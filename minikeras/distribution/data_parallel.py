@@ -155,6 +155,7 @@ class ReplicaGroup:
             if getattr(layer, "synchronized", False):
                 layer.replica_group = self if self.size > 1 else None
         if self.size == 1:
+            model.optimizer.update_shard = None  # left by an earlier fit on several ranks
             return
         if batch_size % self.size:
             raise ValueError(f"DataParallel over {self.size} ranks splits each batch evenly: "

@@ -212,3 +212,11 @@ def test_an_optimizer_that_is_not_elementwise_refuses_a_shard():
     optimizer.update_shard = Shard()
     with pytest.raises(ValueError, match="Lamb is not elementwise.*cannot update a shard"):
         optimizer.apply([np.ones(3, "float32")], [variable])
+
+
+def test_a_one_process_fit_drops_the_shard_an_earlier_distributed_fit_left():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    model.optimizer.update_shard = object()  # what a fit on several ranks leaves behind
+    model.fit(np.ones((4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+    assert model.optimizer.update_shard is None and int(model.optimizer.iterations) == 1
