@@ -142,8 +142,10 @@ def test_synchronized_batchnorm_on_two_ranks_equals_one_process(tmp_path):
 
 
 SHARDED_CONFIGS = ("adamw_mask_global_clipnorm_ema", "sgd_nesterov_clipnorm_accumulation",
-                   "nadam_clipvalue_constraint", "custom_steps")
-REPLICATED_CONFIGS = ("lamb_replicated",)
+                   "nadam_clipvalue_constraint", "adam_amsgrad", "adamax",
+                   "rmsprop_centered_momentum", "adagrad", "adadelta", "ftrl_l1_l2", "lion",
+                   "schedule_free_adamw_warmup", "custom_steps")
+REPLICATED_CONFIGS = ("lamb_replicated", "adafactor_replicated", "muon_replicated")
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,20 @@ CONFIGS = {
     "sgd_nesterov_clipnorm_accumulation": lambda: keras.optimizers.SGD(
         0.05, momentum=0.9, nesterov=True, clipnorm=0.2, gradient_accumulation_steps=2),
     "nadam_clipvalue_constraint": lambda: keras.optimizers.Nadam(0.02, clipvalue=0.05),
+    "adam_amsgrad": lambda: keras.optimizers.Adam(0.02, amsgrad=True),
+    "adamax": lambda: keras.optimizers.Adamax(0.02),
+    "rmsprop_centered_momentum": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5,
+                                                                  centered=True),
+    "adagrad": lambda: keras.optimizers.Adagrad(0.05),
+    "adadelta": lambda: keras.optimizers.Adadelta(1.0),
+    "ftrl_l1_l2": lambda: keras.optimizers.Ftrl(0.05, l1_regularization_strength=0.01,
+                                               l2_regularization_strength=0.01),
+    "lion": lambda: keras.optimizers.Lion(0.002),
+    "schedule_free_adamw_warmup": lambda: keras.optimizers.ScheduleFreeAdamW(0.02,
+                                                                           warmup_steps=3),
     "lamb_replicated": lambda: keras.optimizers.Lamb(0.02),
+    "adafactor_replicated": lambda: keras.optimizers.Adafactor(0.02),
+    "muon_replicated": lambda: keras.optimizers.Muon(0.02),
 }
 
 
