@@ -21,7 +21,8 @@ allgather), the step's work is divided by N.
 Optimizer state (slots, EMA averages, accumulators) is current on each rank only in its
 own range. ``ReplicaGroup`` allgathers it (``gather_state``) whenever user code may read
 it: before validation, at every epoch end (hence before ``ModelCheckpoint`` saves and
-before ``fit`` ends) and, when a callback writes files every N batches, after every batch.
+before ``fit`` ends) and, when a callback may save the optimizer every N batches, after
+every batch.
 """
 import numpy as np
 
@@ -82,6 +83,7 @@ class ShardedUpdate:
 
 
 def saves_mid_epoch(callbacks):
-    """Whether a callback among ``callbacks`` writes files every N batches."""
+    """Whether a callback among ``callbacks`` may save the optimizer every N batches (a
+    ``ModelCheckpoint`` with an integer ``save_freq`` that saves more than the weights)."""
     return any(getattr(cb, "writes_files", False) and getattr(cb, "save_freq", "epoch") != "epoch"
-               for cb in callbacks)
+               and not getattr(cb, "save_weights_only", False) for cb in callbacks)

@@ -10,6 +10,7 @@ that stops answering makes the others raise instead of hanging. An exception tha
 on one rank aborts the whole job (``MPI_Abort``), so the other ranks do not wait forever
 in the next collective.
 """
+import itertools
 import os
 import sys
 import time
@@ -114,7 +115,7 @@ class MPIWorld:
     def allgather_ranges(self, buffer, counts):
         """Fill the flat, contiguous ``buffer`` on every rank with each rank's own range
         (as in ``reduce_scatter_sum``), in place."""
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).tolist()
+        offsets = [0, *itertools.accumulate(counts[:-1])]
         self._wait(self.comm.Iallgatherv(self._mpi.IN_PLACE, [buffer, (list(counts), offsets)]),
                    f"allgather of {buffer.size} values")
         return buffer

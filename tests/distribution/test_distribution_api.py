@@ -8,7 +8,7 @@ import pytest
 import minikeras as keras
 import minikeras.horovod as hvd
 from minikeras.distribution import world as world_module
-from minikeras.distribution.sharded_update import shard_bounds
+from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds
 
 dist = keras.distribution
 
@@ -220,3 +220,14 @@ def test_a_one_process_fit_drops_the_shard_an_earlier_distributed_fit_left():
     model.optimizer.update_shard = object()  # what a fit on several ranks leaves behind
     model.fit(np.ones((4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0)
     assert model.optimizer.update_shard is None and int(model.optimizer.iterations) == 1
+
+
+def test_only_a_checkpoint_of_the_whole_model_every_n_batches_needs_the_state_each_batch(
+        tmp_path):
+    checkpoint = keras.callbacks.ModelCheckpoint
+    path = str(tmp_path / "m.keras")
+    assert saves_mid_epoch([keras.callbacks.History(), checkpoint(path, save_freq=3)])
+    assert not saves_mid_epoch([checkpoint(path)])  # at epoch ends: gathered then anyway
+    assert not saves_mid_epoch([checkpoint(str(tmp_path / "m.weights.h5"), save_freq=3,
+                                           save_weights_only=True)])
+    assert not saves_mid_epoch([keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
