@@ -1,10 +1,14 @@
 """keras.distribution.DataParallel over MPI, and the distribution the trainer consults.
 
 With a ``DataParallel`` distribution set, ``fit`` splits every global batch into one
-contiguous shard per rank, each rank runs forward and backward on its shard, and one
-in-place Allreduce of the flat gradient buffer gives every rank the gradient of the
-whole batch. Each rank then applies the same update to the same weights, so the
-weights stay bit-identical across ranks without ever being sent again.
+contiguous shard per rank and each rank runs forward and backward on its shard. Then,
+for an elementwise optimizer (SGD, Adam, RMSprop, ...: ``optimizer.elementwise``), a
+sharded update: a Reduce-scatter of the flat gradient buffer, each rank updates its
+1/N of the weights, an Allgather gives every rank all of them (sharded_update.py). For
+the others (Adafactor, Lamb, Muon, custom ``update_step`` optimizers), whose update
+needs whole variables, one in-place Allreduce gives every rank the gradient of the
+whole batch and each rank applies the same update to the same weights. Either way the
+weights stay bit-identical across ranks.
 
 Shard gradients are weighted by their share of the batch (``n_rank / n_batch``), so a
 last batch that does not split evenly gives exactly the gradient one process would
@@ -17,7 +21,9 @@ import numpy as np
 
 from .mesh import DeviceMesh, TensorLayout, list_devices
 from ..autodiff import no_grad
+from ..callbacks.callback import Callback
 from ..tree import flatten, map_structure
+from .sharded_update import ShardedUpdate, saves_mid_epoch
 from .world import SingleProcess, world
 
 _CURRENT = [None]
@@ -130,7 +136,10 @@ class ReplicaGroup:
     def __init__(self, group):
         self.world = group
         self.rank, self.size = group.rank, group.size
-        self._share = 1.0
+        self._share, self._uniform = 1.0, True
+        self._rows = 0  # rows this rank has stepped on since the epoch began
+        self._log_names = None  # the names of custom step logs, once checked on every rank
+        self._optimizer = self._sharded = None  # and its ShardedUpdate, if it has one
 
     @property
     def is_chief(self):
@@ -139,12 +148,14 @@ class ReplicaGroup:
 
     def start_training(self, model, batch_size, sample):
         """Check the ranks agree, start them from rank 0's weights, and make the optimizer
-        sum the ranks' gradients before each update. ``sample`` (one input row) builds a
-        model that has no weights yet, so there are weights to broadcast."""
+        sum the ranks' gradients: a sharded update for an elementwise optimizer, else an
+        Allreduce before each update. ``sample`` (one input row) builds a model that has
+        no weights yet, so there are weights to broadcast."""
         for layer in model._flatten_layers():  # BatchNormalization(synchronized=True)
             if getattr(layer, "synchronized", False):
                 layer.replica_group = self if self.size > 1 else None
         if self.size == 1:
+            model.optimizer.update_shard = None  # left by an earlier fit on several ranks
             return
         if batch_size % self.size:
             raise ValueError(f"DataParallel over {self.size} ranks splits each batch evenly: "
@@ -156,13 +167,36 @@ class ReplicaGroup:
         self._check_same_model(model)
         for variable in model.weights:
             self.world.broadcast(variable.data, root=0)
-        model.optimizer.gradient_reducer = self._reduce_gradients
+        optimizer = model.optimizer
+        if hasattr(optimizer, "inner_optimizer"):
+            raise ValueError("DataParallel does not train with a LossScaleOptimizer: it decides "
+                             "to skip a step from each rank's own gradients, so the ranks could "
+                             "disagree. Compile with its inner optimizer (float32 training does "
+                             "not need loss scaling).")
+        if optimizer.elementwise:
+            self._sharded = ShardedUpdate(self)
+            optimizer.gradient_reducer, optimizer.update_shard = None, self._sharded
+        else:
+            optimizer.gradient_reducer, optimizer.update_shard = self._reduce_gradients, None
+        self._optimizer = optimizer
 
     def callbacks_for_this_rank(self, callbacks):
-        """All ``callbacks`` on rank 0; on the others, those that write no files."""
-        if self.is_chief:
+        """All ``callbacks`` on rank 0; on the others, those that write no files. On several
+        ranks, first the group's own ``ReplicaCallback``."""
+        if self.size == 1:
             return callbacks
-        return [cb for cb in callbacks if not getattr(cb, "writes_files", False)]
+        own = [ReplicaCallback(self, every_batch=saves_mid_epoch(callbacks))]
+        if self.is_chief:
+            return own + callbacks
+        return own + [cb for cb in callbacks if not getattr(cb, "writes_files", False)]
+
+    def start_epoch(self):
+        self._rows = 0
+
+    def gather_state(self):
+        """Give every rank the whole state of a sharded optimizer (see sharded_update.py)."""
+        if self._sharded is not None:
+            self._sharded.gather_state(self._optimizer)
 
     def agree(self, flag):
         """Rank 0's value of a boolean ``flag``, on every rank."""
@@ -181,11 +215,31 @@ class ReplicaGroup:
             return batch
         n = len(next(leaf for leaf in flatten(batch) if leaf is not None))
         if n < self.size:
-            self._share = 1.0 / self.size
+            self._share, self._uniform = 1.0 / self.size, True
+            self._rows += n
             return batch
         start, stop = n * self.rank // self.size, n * (self.rank + 1) // self.size
-        self._share = (stop - start) / n
+        self._share, self._uniform = (stop - start) / n, n % self.size == 0
+        self._rows += stop - start
         return map_structure(lambda a: None if a is None else a[start:stop], batch)
+
+    def batch_share(self):
+        """This rank's share of the current batch, and whether every rank has that share."""
+        return self._share, self._uniform
+
+    def mean_logs(self, logs):
+        """A custom ``train_step`` / ``test_step``'s ``logs`` ({name: float}, the same names
+        on every rank) averaged over the ranks, each weighted by the rows it has stepped on
+        since the epoch (or evaluation) began: a running mean over every rank's rows, as the
+        built-in logs are."""
+        if self.size == 1 or not logs:
+            return dict(logs)
+        names = list(logs)
+        if names != self._log_names:
+            self._check_same_names(names)
+        values = np.array([logs[name] for name in names] + [1.0], dtype=np.float64)
+        total = self.world.allreduce_sum(values * self._rows)
+        return {name: float(value / total[-1]) for name, value in zip(names, total[:-1])}
 
     def sum_values(self, array):
         """Every rank's ``array`` summed (a new array): synchronized batch statistics."""
@@ -228,6 +282,16 @@ class ReplicaGroup:
             for v, value in zip(states, local):
                 v.data[...] = value
 
+    def _check_same_names(self, names):
+        everyone = [text.split("\n") for text in self.world.allgather_text("\n".join(names))]
+        differing = [r for r, theirs in enumerate(everyone) if theirs != everyone[0]]
+        if differing:
+            raise ValueError(f"The ranks' train_step / test_step returned different logs: rank "
+                             f"0 returned {everyone[0]}, rank {differing[0]} returned "
+                             f"{everyone[differing[0]]}. Every rank must return the same "
+                             "names, so that their values can be averaged.")
+        self._log_names = names
+
     def _check_same_model(self, model):
         fingerprints = self.world.allgather_text(model_fingerprint(model))
         differing = [r for r, f in enumerate(fingerprints) if f != fingerprints[0]]
@@ -235,6 +299,33 @@ class ReplicaGroup:
             raise ValueError(f"The ranks built different models: ranks {differing} differ from "
                              "rank 0 in their layers or weight shapes. Every rank must run the "
                              "same model-building code.")
+
+
+class ReplicaCallback(Callback):
+    """What a ``ReplicaGroup`` does at ``fit``'s callback points, before the user's callbacks:
+    restart the epoch's row count, and give every rank the whole state of a sharded
+    optimizer before anything may read it: before validation, at each epoch end (so before
+    ``ModelCheckpoint`` and the end of ``fit``) and, with ``every_batch``, after each batch."""
+
+    def __init__(self, group, every_batch):
+        super().__init__()
+        self._group, self._every_batch = group, every_batch
+
+    def wants_batch_logs(self):
+        return False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._group.start_epoch()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._every_batch:
+            self._group.gather_state()
+
+    def on_test_begin(self, logs=None):
+        self._group.gather_state()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._group.gather_state()
 
 
 def model_fingerprint(model):

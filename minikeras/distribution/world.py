@@ -10,6 +10,7 @@ that stops answering makes the others raise instead of hanging. An exception tha
 on one rank aborts the whole job (``MPI_Abort``), so the other ranks do not wait forever
 in the next collective.
 """
+import itertools
 import os
 import sys
 import time
@@ -96,6 +97,27 @@ class MPIWorld:
                    f"allreduce of {contiguous.size} values")
         if contiguous is not buffer:
             buffer[...] = contiguous
+        return buffer
+
+    def reduce_scatter_sum(self, buffer, counts):
+        """Sum the flat, contiguous ``buffer`` over all ranks, keeping only this rank's
+        range: rank r owns ``counts[r]`` elements after those of the ranks before it, and
+        afterwards holds their sum there; the rest of ``buffer`` is left unspecified."""
+        mine = counts[self.rank]
+        self._wait(self.comm.Ireduce_scatter(self._mpi.IN_PLACE, buffer, list(counts),
+                                             op=self._mpi.SUM),
+                   f"reduce-scatter of {buffer.size} values")
+        start = sum(counts[:self.rank])
+        if start:  # MPI leaves an in-place result at the front of the buffer
+            buffer[start:start + mine] = buffer[:mine]
+        return buffer
+
+    def allgather_ranges(self, buffer, counts):
+        """Fill the flat, contiguous ``buffer`` on every rank with each rank's own range
+        (as in ``reduce_scatter_sum``), in place."""
+        offsets = [0, *itertools.accumulate(counts[:-1])]
+        self._wait(self.comm.Iallgatherv(self._mpi.IN_PLACE, [buffer, (list(counts), offsets)]),
+                   f"allgather of {buffer.size} values")
         return buffer
 
     def broadcast(self, buffer, root=0):

@@ -325,15 +325,15 @@ class Trainer:
                                                  "weights).")
                             swb = self._class_weights(yb, class_weight)
                     step_logs = self._run_step("train", *group.shard((xb, yb, swb)))
-                    cbs.on_train_batch_end(step, step_logs if step_logs is not None else
-                                           self._logs(group) if batch_logs else {})
+                    cbs.on_train_batch_end(step, _batch_end_logs(self, group, step_logs,
+                                                                 batch_logs))
                     if self.stop_training:
                         break
                 if source.ran_out:
                     self.stop_training = True
                     if step < 0:  # nothing left for this epoch: History ends at the last one
                         break
-                logs = dict(step_logs) if step_logs is not None else self._logs(group)
+                logs = group.mean_logs(step_logs) if step_logs is not None else self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                              batch_size=validation_batch_size or batch_size,
@@ -382,9 +382,8 @@ class Trainer:
             if source.needs_checks:
                 xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
             step_logs = self._run_step("test", *group.shard((xb, yb, swb)))
-            cbs.on_test_batch_end(step, step_logs if step_logs is not None else
-                                  self._logs(group))
-        logs = dict(step_logs) if step_logs is not None else self._logs(group)
+            cbs.on_test_batch_end(step, _batch_end_logs(self, group, step_logs, True))
+        logs = group.mean_logs(step_logs) if step_logs is not None else self._logs(group)
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
@@ -589,6 +588,14 @@ def _takes_training(method):
 
 def _as_number(value):
     return float(np.asarray(value.data if isinstance(value, Tensor) else value))
+
+
+def _batch_end_logs(model, group, step_logs, wanted):
+    """The logs passed to ``on_*_batch_end``: a custom step's own (over every rank when
+    ``wanted``), else the running built-in ones when ``wanted``, else none."""
+    if step_logs is not None:
+        return group.mean_logs(step_logs) if wanted else step_logs
+    return model._logs(group) if wanted else {}
 
 
 def _as_logs(logs, kind):

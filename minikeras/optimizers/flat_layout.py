@@ -5,6 +5,9 @@ the weights themselves (each variable's storage is a view of ``weights``), the g
 (the backward pass writes each gradient straight into its view), and every per-variable
 state the optimizer keeps (slots, EMA averages, accumulators, scratch). An elementwise
 update is then a few numpy calls on long arrays instead of a few per variable.
+
+A *part* is a slice ``[lo, hi)`` of the layout: all of it, or the shard one MPI rank
+updates (keras.distribution); ``block_ranges``, ``pieces`` and ``segments`` cut a part.
 """
 import numpy as np
 
@@ -28,9 +31,8 @@ class FlatLayout:
         sizes = [v.size for v in self.variables]
         self.offsets = np.concatenate([[0], np.cumsum(sizes, dtype=np.intp)]).astype(np.intp)
         self.size = int(self.offsets[-1])
-        nonempty = [i for i, n in enumerate(sizes) if n]
-        self.segment_starts = self.offsets[nonempty]  # for np.add.reduceat (per-variable sums)
-        self.segment_sizes = np.asarray([sizes[i] for i in nonempty], dtype=np.intp)
+        self.nonempty = [i for i, n in enumerate(sizes) if n]
+        self._cuts = {}
         self.index = {id(v): i for i, v in enumerate(self.variables)}
         self.weights = np.empty(self.size, self.dtype)
         self.weight_views = self.views(self.weights)
@@ -48,9 +50,40 @@ class FlatLayout:
     def new_buffer(self):
         return np.zeros(self.size, self.dtype)
 
-    def blocks(self, flat):
-        """Consecutive ``BLOCK_SIZE`` pieces of a flat array of this layout."""
-        return [flat[i:i + BLOCK_SIZE] for i in range(0, self.size, BLOCK_SIZE)]
+    def block_ranges(self, present=None, part=None):
+        """``(lo, hi)`` ranges of at most ``BLOCK_SIZE`` elements covering the whole layout
+        (``present`` None) or only the variables whose indices are in ``present``; only
+        inside ``part`` when given."""
+        off = self.offsets
+        spans = [(0, self.size)] if present is None else \
+            [(int(off[i]), int(off[i + 1])) for i in present]
+        if part is not None:
+            spans = [(max(lo, part.start), min(hi, part.stop)) for lo, hi in spans]
+        return [(lo, min(lo + BLOCK_SIZE, hi)) for start, hi in spans
+                for lo in range(start, hi, BLOCK_SIZE)]
+
+    def pieces(self, part):
+        """Per variable, the slice of the flat layout where it overlaps ``part`` (maybe empty)."""
+        return self._cut(part)[0]
+
+    def segments(self, part):
+        """For per-variable sums over ``part`` with ``np.add.reduceat``: the start of each
+        non-empty overlap relative to ``part.start``, its size, and the index of its
+        variable among the non-empty variables (whose number is ``len(self.nonempty)``)."""
+        return self._cut(part)[1]
+
+    def _cut(self, part):
+        lo, hi = part.start, part.stop
+        if (lo, hi) not in self._cuts:
+            pieces = []
+            for i in range(len(self.variables)):
+                start = min(max(int(self.offsets[i]), lo), hi)
+                pieces.append(slice(start, max(min(int(self.offsets[i + 1]), hi), start)))
+            overlaps = [(pieces[i].start - lo, pieces[i].stop - pieces[i].start, k)
+                        for k, i in enumerate(self.nonempty) if pieces[i].stop > pieces[i].start]
+            starts, sizes, owners = np.array(overlaps, dtype=np.intp).reshape(-1, 3).T
+            self._cuts = {(lo, hi): (pieces, (starts, sizes, owners))}  # one part at a time
+        return self._cuts[(lo, hi)]
 
     def repack(self):
         """Put back into the weight buffer any variable whose storage was replaced since the

@@ -19,6 +19,10 @@ slot Variable in ``optimizer.variables`` is a view into it). An elementwise step
 runs on cache-sized blocks of whole buffers; only when some variables have no gradient
 does it run per variable, on views, giving the same numbers.
 
+Shards. Under keras.distribution's DataParallel an elementwise optimizer gets an
+``update_shard`` (see ``apply``): each MPI rank then runs the pipeline on its range
+``self._part`` of the flat buffers only, and the weights are allgathered after the step.
+
 Non-finite gradients: a step whose gradients contain NaN or Inf is skipped with a
 RuntimeWarning naming the variables; weights, slots and ``iterations`` stay as they
 were (Keras would write the NaN into the weights and slots).
@@ -120,6 +124,9 @@ class Optimizer(OptimizerVariables):
         # Set by keras.distribution / minikeras.horovod: sums the flat gradient buffer over
         # MPI ranks, in place, before anything else reads it.
         self.gradient_reducer = None
+        # Set by keras.distribution for elementwise optimizers instead: this process updates
+        # only its shard of the flat layout (see `apply`).
+        self.update_shard = None
         self._variables = []
         self._exclude_ids, self._exclude_pattern = set(), None
         self._iterations = self._track(Variable(np.array(0, np.int32), trainable=False,
@@ -244,6 +251,7 @@ class Optimizer(OptimizerVariables):
         self._scratch_views = [tuple(v) for v in zip(*(layout.views(s) for s in self._scratch))]
         self._slot_flats = ()
         self._pieces = None  # made at the first step, once every slot exists
+        self._part, self._part_shard = slice(0, layout.size), None
         self._decay_factors = None
         self._buffers_asked_for = self._buffers_given = None
         if self.use_ema:
@@ -300,18 +308,29 @@ class Optimizer(OptimizerVariables):
         constraints, ``iterations += 1``. Every stage runs on whole flat buffers unless
         some variables have no gradient: then decay, step and constraints run per
         variable on the others.
+
+        Sharded (``update_shard`` set, elementwise optimizers only): the gradient is
+        reduce-scattered instead, every stage up to EMA runs on this process's range
+        ``self._part`` of the flat buffers only (norms and the finite check add up the
+        ranks' partial sums), then the updated weights are allgathered and the
+        constraints run on whole variables. Slots, EMA averages and accumulators are
+        then current only in that range (``flat_state`` lists them for gathering).
         """
         if not isinstance(grads, (list, tuple)):
             grads = list(grads)
         if len(grads) == 0:
             return
         present = self._load_gradients(grads, self._variables_for(trainable_variables))
+        shard = self._refresh_part()
         g = self._layout.gradients
-        if self.gradient_reducer is not None:
+        if shard is not None:
+            shard.reduce_scatter(g)
+        elif self.gradient_reducer is not None:
             self.gradient_reducer(g)
+        g = g[self._part]
         if self.loss_scale_factor is not None:
             xp.divide(g, self.loss_scale_factor, out=g)
-        if not _all_finite(g):
+        if not self._all_ranks_finite(g):
             self._warn_nonfinite(present)
             return
         if self._gradient_ready(g):
@@ -321,9 +340,45 @@ class Optimizer(OptimizerVariables):
             self._update_step(lr, present)
         if self.use_ema:
             self._update_ema()
+        if shard is not None:
+            shard.allgather(self._layout.weights)
         self._apply_constraints(present)
         it = self._iterations.data
         it[()] = it[()] + 1  # ~10x faster than `+=` on a 0-d array
+
+    def _refresh_part(self):
+        """Point ``self._part`` at the range this process updates (all of the layout, or the
+        range ``update_shard`` gives it); return ``update_shard``."""
+        shard = self.update_shard
+        if shard is not self._part_shard:
+            if shard is not None and not self.elementwise:
+                raise ValueError(f"{type(self).__name__} is not elementwise: its update needs "
+                                 "whole variables, so it cannot update a shard of them. Reduce "
+                                 "its gradients with `gradient_reducer` instead.")
+            size = self._layout.size
+            lo, hi = (0, size) if shard is None else shard.bounds(size)
+            self._part, self._part_shard, self._pieces = slice(lo, hi), shard, None
+        return shard
+
+    def flat_state(self):
+        """The flat buffers of per-weight state (slots, EMA averages, gradient accumulators),
+        in the layout's order: a sharded update keeps them current only in ``self._part``."""
+        extra = (self._avg_flat,) if self.use_ema else ()
+        if self.gradient_accumulation_steps:
+            extra += (self._acc_flat,)
+        return self._slot_flats + extra
+
+    def _sum_over_ranks(self, values):
+        """``values`` (a few float64 numbers) summed over the ranks of ``update_shard``."""
+        values = np.asarray(values, dtype=np.float64)
+        return values if self._part_shard is None else self._part_shard.sum(values)
+
+    def _all_ranks_finite(self, g):
+        """Whether every rank's part ``g`` of the gradient is finite (one agreed answer)."""
+        finite = _all_finite(g)
+        if self._part_shard is None:
+            return finite
+        return self._sum_over_ranks([0.0 if finite else 1.0])[0] == 0
 
     def _variables_for(self, trainable_variables):
         if trainable_variables is None:
@@ -378,9 +433,10 @@ class Optimizer(OptimizerVariables):
         return sorted(present)
 
     def _warn_nonfinite(self, present):
-        bad = [v.path for i, (v, g) in enumerate(zip(self._trainable_variables,
-                                                     self._layout.gradient_views))
-               if (present is None or i in present) and not xp.isfinite(g).all()]
+        g, layout = self._layout.gradients, self._layout
+        flags = [float((present is None or i in present) and not xp.isfinite(g[piece]).all())
+                 for i, piece in enumerate(layout.pieces(self._part))]
+        bad = [v.path for v, flag in zip(layout.variables, self._sum_over_ranks(flags)) if flag]
         warn_user(f"{type(self).__name__} skipped a step: the gradients of {bad} contain NaN or "
                   "Inf. Weights, optimizer slots and `iterations` are unchanged. The loss probably "
                   "overflowed: lower the learning rate, clip gradients (e.g. clipnorm=1.0) or "
@@ -392,7 +448,7 @@ class Optimizer(OptimizerVariables):
         k = self.gradient_accumulation_steps
         if not k:
             return True
-        acc = self._acc_flat
+        acc = self._acc_flat[self._part]
         if (self._iterations.data.item() + 1) % k:
             xp.add(acc, g, out=acc)
             return False
@@ -403,27 +459,36 @@ class Optimizer(OptimizerVariables):
 
     def _clip_gradients(self, g):
         """Keras's clipnorm (per tensor), global_clipnorm or clipvalue, in place on ``g``."""
-        if g.size == 0 or not (self.clipnorm or self.global_clipnorm or self.clipvalue):
+        if not (self.clipnorm or self.global_clipnorm or self.clipvalue):
             return
         dt = self._dtype.type
-        layout = self._layout
         if self.clipnorm:
             c = dt(self.clipnorm)
-            norms = xp.sqrt(xp.add.reduceat(xp.multiply(g, g, out=self._scratch[0]),
-                                            layout.segment_starts))
+            starts, sizes, owners = self._layout.segments(self._part)
+            norms = xp.sqrt(self._squared_norms(g, starts, owners)[owners])
             xp.multiply(g, c, out=g)  # g * c / max(||g||, c), as Keras orders it
             # np.repeat allocates, but is ~5x faster here than np.take(..., out=)
-            xp.divide(g, xp.repeat(xp.maximum(norms, c), layout.segment_sizes), out=g)
+            xp.divide(g, xp.repeat(xp.maximum(norms, c), sizes), out=g)
         elif self.global_clipnorm:
             c = dt(self.global_clipnorm)
-            sums = xp.add.reduceat(xp.multiply(g, g, out=self._scratch[0]),
-                                   layout.segment_starts)
-            norm = xp.sqrt(sums.sum(dtype=self._dtype))
+            starts, _, owners = self._layout.segments(self._part)
+            norm = xp.sqrt(self._squared_norms(g, starts, owners).sum(dtype=self._dtype))
             with np.errstate(divide="ignore"):
                 scale = c * xp.minimum(dt(1) / norm, dt(1) / c)
             xp.multiply(g, scale, out=g)
         elif self.clipvalue:
             xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
+
+    def _squared_norms(self, g, starts, owners):
+        """Per non-empty variable, the sum of squares of its gradient over every rank's part,
+        from ``g`` (this part), its segments' ``starts`` in ``g`` and their ``owners``."""
+        sums = np.zeros(len(self._layout.nonempty), self._dtype)
+        if g.size:
+            sums[owners] = xp.add.reduceat(xp.multiply(g, g, out=self._scratch[0][:g.size]),
+                                           starts)
+        if self._part_shard is not None:
+            sums = self._sum_over_ranks(sums).astype(self._dtype)
+        return sums
 
     def _apply_weight_decay(self, lr, present):
         """Decoupled decay before the step: ``w <- w * (1 - weight_decay * lr)``."""
@@ -431,17 +496,20 @@ class Optimizer(OptimizerVariables):
             return
         factor = self._dtype.type(1) - self._dtype.type(self.weight_decay) * lr
         decayed = self._decayed()
+        layout, part = self._layout, self._part
         if present is not None:
+            pieces = layout.pieces(part)
             for i in present:
                 if decayed[i]:
-                    self._layout.weight_views[i] *= factor
+                    layout.weights[pieces[i]] *= factor
             return
-        weights = self._layout.weights
+        weights = layout.weights[part]
         if all(decayed):
             weights *= factor
             return
         mask, factors, _ = self._decay_factors  # `factor` where decayed, else 1
-        xp.copyto(factors, factor, where=mask)
+        factors = factors[part]
+        xp.copyto(factors, factor, where=mask[part])
         weights *= factors
 
     def _decayed(self):
@@ -466,20 +534,21 @@ class Optimizer(OptimizerVariables):
             self._elementwise_step(w, g, scratch, slots, **constants)
 
     def _elementwise_pieces(self, present):
-        """``(weights, gradient, scratch, slots)`` pieces for the elementwise step: blocks of
-        the flat buffers, or one piece per variable in ``present``."""
-        if self._pieces is None:
-            layout = self._layout
-            flats = (layout.weights, layout.gradients) + self._scratch + self._slot_flats
-            n = len(self._scratch)
-
-            def piece(arrays):
-                return arrays[0], arrays[1], arrays[2:2 + n], arrays[2 + n:]
-
-            self._pieces = ([piece(p) for p in zip(*(layout.blocks(f) for f in flats))],
-                            [piece(p) for p in zip(*(layout.views(f) for f in flats))])
-        blocks, per_variable = self._pieces
-        return blocks if present is None else [per_variable[i] for i in present]
+        """``(weights, gradient, scratch, slots)`` pieces for the elementwise step: 1-D
+        slices of at most ``BLOCK_SIZE`` elements of the flat buffers, over the whole layout
+        or over the variables in ``present``, inside ``self._part``. Every piece computes in
+        the first block of the scratch buffers, so the scratch stays in cache from one piece
+        to the next."""
+        if present is None and self._pieces is not None:
+            return self._pieces
+        flats = (self._layout.weights, self._layout.gradients) + self._slot_flats
+        pieces = []
+        for lo, hi in self._layout.block_ranges(present, self._part):
+            w, g, *slots = [f[lo:hi] for f in flats]
+            pieces.append((w, g, tuple(s[:hi - lo] for s in self._scratch), tuple(slots)))
+        if present is None:
+            self._pieces = pieces
+        return pieces
 
     def update_step(self, gradient, variable, learning_rate):
         """Update one variable in place (non-elementwise and custom optimizers)."""
@@ -514,9 +583,10 @@ class Optimizer(OptimizerVariables):
         """``avg <- m * avg + (1 - m) * w`` with ``m = 0`` on the first step; maybe overwrite."""
         dt = self._dtype.type
         m = dt(0) if self._public_iterations() == 0 else dt(self.ema_momentum)
-        w, avg = self._layout.weights, self._avg_flat
+        part = self._part
+        w, avg = self._layout.weights[part], self._avg_flat[part]
         avg *= m
-        avg += xp.multiply(w, dt(1) - m, out=self._scratch[0])
+        avg += xp.multiply(w, dt(1) - m, out=self._scratch[0][part])
         freq = self.ema_overwrite_frequency
         if freq and (self._public_iterations() + 1) % freq == 0:
             xp.copyto(w, avg)

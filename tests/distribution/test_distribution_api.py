@@ -8,6 +8,7 @@ import pytest
 import minikeras as keras
 import minikeras.horovod as hvd
 from minikeras.distribution import world as world_module
+from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds
 
 dist = keras.distribution
 
@@ -191,3 +192,42 @@ def test_one_process_data_parallel_trains_like_no_distribution():
         np.testing.assert_array_equal(a, b)
     assert e0 == e1
     np.testing.assert_array_equal(p0, p1)
+
+
+def test_shard_bounds_split_evenly_on_aligned_boundaries():
+    # 100 elements over 2 ranks: ceil(100 / 32) * 16 = 64 per rank, the last one shorter
+    assert shard_bounds(100, 2) == [(0, 64), (64, 100)]
+    assert shard_bounds(64, 4) == [(0, 16), (16, 32), (32, 48), (48, 64)]
+    assert shard_bounds(20, 4) == [(0, 16), (16, 20), (20, 20), (20, 20)]  # some get nothing
+    assert shard_bounds(0, 2) == [(0, 0), (0, 0)]
+
+
+def test_an_optimizer_that_is_not_elementwise_refuses_a_shard():
+    class Shard:  # the update_shard protocol; refused before any of it is used
+        def bounds(self, size):
+            raise AssertionError("not reached")
+
+    variable = keras.Variable(np.ones(3, "float32"))
+    optimizer = keras.optimizers.Lamb(0.1)
+    optimizer.update_shard = Shard()
+    with pytest.raises(ValueError, match="Lamb is not elementwise.*cannot update a shard"):
+        optimizer.apply([np.ones(3, "float32")], [variable])
+
+
+def test_a_one_process_fit_drops_the_shard_an_earlier_distributed_fit_left():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    model.optimizer.update_shard = object()  # what a fit on several ranks leaves behind
+    model.fit(np.ones((4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+    assert model.optimizer.update_shard is None and int(model.optimizer.iterations) == 1
+
+
+def test_only_a_checkpoint_of_the_whole_model_every_n_batches_needs_the_state_each_batch(
+        tmp_path):
+    checkpoint = keras.callbacks.ModelCheckpoint
+    path = str(tmp_path / "m.keras")
+    assert saves_mid_epoch([keras.callbacks.History(), checkpoint(path, save_freq=3)])
+    assert not saves_mid_epoch([checkpoint(path)])  # at epoch ends: gathered then anyway
+    assert not saves_mid_epoch([checkpoint(str(tmp_path / "m.weights.h5"), save_freq=3,
+                                           save_weights_only=True)])
+    assert not saves_mid_epoch([keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])

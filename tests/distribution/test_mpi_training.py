@@ -13,6 +13,8 @@ import sys
 import numpy as np
 import pytest
 
+import minikeras as keras
+
 SCRIPTS = pathlib.Path(__file__).parent / "mpi_scripts"
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -45,14 +47,20 @@ def run_single(script, *args):
                           cwd=ROOT, check=True)
 
 
+def run_both(script, distributed, single):
+    """``script`` on 2 ranks writing into ``distributed`` and alone into ``single``; the
+    2-rank run's stdout."""
+    result = run(script, str(distributed), "distributed")
+    assert result.returncode == 0, result.stderr
+    run_single(script, str(single), "single")
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def data_parallel_run(tmp_path_factory):
     distributed = tmp_path_factory.mktemp("distributed")
     single = tmp_path_factory.mktemp("single")
-    result = run("data_parallel_fit.py", str(distributed), "distributed")
-    assert result.returncode == 0, result.stderr
-    run_single("data_parallel_fit.py", str(single), "single")
-    return distributed, single, result.stdout
+    return distributed, single, run_both("data_parallel_fit.py", distributed, single)
 
 
 def _arrays(folder, rank):
@@ -99,6 +107,8 @@ def test_a_failing_rank_stops_every_rank_with_its_error():
 @pytest.mark.parametrize("mistake, message", [
     ("odd_batch", "batch_size must be a multiple of 2. Received: batch_size=9"),
     ("different_models", "ranks [1] differ from rank 0"),
+    ("loss_scale", "DataParallel does not train with a LossScaleOptimizer"),
+    ("different_logs", "rank 0 returned ['loss'], rank 1 returned ['loss', 'extra']"),
 ])
 def test_setup_mistakes_fail_on_every_rank(mistake, message):
     result = run("bad_setup.py", mistake)
@@ -123,11 +133,56 @@ def test_synchronized_batchnorm_on_two_ranks_equals_one_process(tmp_path):
     distributed, single = tmp_path / "two", tmp_path / "one"
     distributed.mkdir()
     single.mkdir()
-    result = run("synchronized_batchnorm.py", str(distributed), "distributed")
-    assert result.returncode == 0, result.stderr
-    run_single("synchronized_batchnorm.py", str(single), "single")
+    run_both("synchronized_batchnorm.py", distributed, single)
     with np.load(distributed / "sync0.npz") as a, np.load(distributed / "sync1.npz") as b, \
             np.load(single / "sync0.npz") as one:
         for key in one.files:  # every weight, moving mean and variance included
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
             np.testing.assert_allclose(a[key], one[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+SHARDED_CONFIGS = ("adamw_mask_global_clipnorm_ema", "sgd_nesterov_clipnorm_accumulation",
+                   "nadam_clipvalue_constraint", "adam_amsgrad", "adamax",
+                   "rmsprop_centered_momentum", "adagrad", "adadelta", "ftrl_l1_l2", "lion",
+                   "schedule_free_adamw_warmup", "custom_steps")
+REPLICATED_CONFIGS = ("lamb_replicated", "adafactor_replicated", "muon_replicated")
+
+
+@pytest.fixture(scope="module")
+def sharded_run(tmp_path_factory):
+    distributed = tmp_path_factory.mktemp("sharded")
+    single = tmp_path_factory.mktemp("sharded_single")
+    run_both("sharded_update.py", distributed, single)
+    return distributed, single
+
+
+def _config(folder, name, rank):
+    with np.load(folder / f"{name}_rank{rank}.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    return arrays, json.loads((folder / f"{name}_history{rank}.json").read_text())
+
+
+@pytest.mark.parametrize("name", SHARDED_CONFIGS + REPLICATED_CONFIGS)
+def test_sharded_and_replicated_updates_train_like_one_process(sharded_run, name):
+    distributed, single = sharded_run
+    (rank0, logs0), (rank1, logs1) = _config(distributed, name, 0), _config(distributed, name, 1)
+    one, logs_one = _config(single, name, 0)
+    assert bool(rank0["sharded"]) == (name in SHARDED_CONFIGS)  # the rule: elementwise or not
+    for key in ("weights", "optimizer"):  # optimizer: every slot and EMA average, gathered
+        np.testing.assert_array_equal(rank0[key], rank1[key], err_msg=key)
+        np.testing.assert_allclose(rank0[key], one[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    assert logs0 == logs1
+    for part in ("history", "evaluation"):  # custom_steps: its own logs, over both ranks
+        assert logs0[part].keys() == logs_one[part].keys()
+        for key, value in logs_one[part].items():
+            np.testing.assert_allclose(logs0[part][key], value, rtol=1e-5, err_msg=key)
+
+
+def test_a_checkpoint_saved_mid_epoch_holds_the_whole_sharded_optimizer_state(sharded_run):
+    distributed, single = sharded_run
+    name = "adamw_mask_global_clipnorm_ema.keras"  # saved every 5 batches: mid-epoch 2
+    two = keras.saving.load_model(distributed / name).optimizer.variables
+    one = keras.saving.load_model(single / name).optimizer.variables
+    assert int(two[0].numpy()) == int(one[0].numpy()) == 10  # the iteration saved
+    for a, b in zip(two, one):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=a.path)

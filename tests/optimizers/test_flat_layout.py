@@ -197,3 +197,17 @@ def test_unknown_variable_is_refused():
     opt.build([Variable(np.zeros(2, np.float32))])
     with pytest.raises(ValueError, match="Unknown variable.*recreate a new optimizer"):
         opt.gradient_buffers([Variable(np.zeros(2, np.float32), name="stranger")])
+
+
+def test_a_part_cuts_variables_into_pieces_and_reduceat_segments():
+    variables = [keras.Variable(np.zeros(s, "float32")) for s in [(2, 3), (0,), (4,), (5,)]]
+    layout = flat_layout.FlatLayout(variables, "float32")  # offsets 0, 6, 6, 10, 15
+    part = slice(4, 12)
+    assert layout.pieces(part) == [slice(4, 6), slice(6, 6), slice(6, 10), slice(10, 12)]
+    starts, sizes, owners = layout.segments(part)
+    assert starts.tolist() == [0, 2, 6] and sizes.tolist() == [2, 4, 2]
+    assert owners.tolist() == [0, 1, 2]  # indices among the non-empty variables 0, 2, 3
+    assert layout.block_ranges(None, part) == [(4, 12)]
+    assert layout.block_ranges([0, 3], part) == [(4, 6), (10, 12)]
+    empty = layout.segments(slice(15, 15))
+    assert [a.size for a in empty] == [0, 0, 0]

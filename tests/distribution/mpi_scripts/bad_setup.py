@@ -9,8 +9,23 @@ from minikeras.distribution.world import world
 mistake = sys.argv[1]
 keras.distribution.set_distribution(keras.distribution.DataParallel())
 units = 5 if mistake == "different_models" and world().rank == 1 else 4
-model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units), keras.layers.Dense(1)])
-model.compile("sgd", "mse")
+
+
+class RankLogs(keras.Sequential):
+    """A train_step whose logs have a name only rank 1 returns."""
+
+    def train_step(self, data):
+        logs = {"loss": 1.0}
+        if world().rank == 1:
+            logs["extra"] = 2.0
+        return logs
+
+
+kind = RankLogs if mistake == "different_logs" else keras.Sequential
+model = kind([keras.Input((3,)), keras.layers.Dense(units), keras.layers.Dense(1)])
+optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD()) \
+    if mistake == "loss_scale" else "sgd"
+model.compile(optimizer, "mse")
 x = np.ones((40, 3), "float32")
 try:
     model.fit(x, x[:, :1], batch_size=9 if mistake == "odd_batch" else 8, verbose=0)
