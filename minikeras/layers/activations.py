@@ -30,6 +30,8 @@ class ReLU(Layer):
         threshold: inputs at or below it are zeroed (>= 0).
     """
 
+    supports_masking = True  # passes its input's mask on, as in Keras
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _non_negative("ReLU", "max_value", max_value, allow_none=True)
@@ -59,6 +61,8 @@ class LeakyReLU(Layer):
             function ``activations.leaky_relu`` (0.2), as in Keras. The Keras 2
             name ``alpha=`` is accepted with a deprecation warning.
     """
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -90,6 +94,8 @@ class PReLU(Layer):
         shared_axes: axes (counting the batch axis as 0) along which one alpha is
             shared, e.g. ``[1, 2]`` for one slope per channel of an image.
     """
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
@@ -142,6 +148,8 @@ class ELU(Layer):
         alpha: the value approached for large negative inputs is ``-alpha``.
     """
 
+    supports_masking = True  # passes its input's mask on, as in Keras
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -164,6 +172,8 @@ class Softmax(Layer):
     input gets -1e9 added (-3e4 for float16) before the softmax, and the output
     is multiplied by the mask, so masked positions come out exactly 0.
     """
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

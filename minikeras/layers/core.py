@@ -95,6 +95,8 @@ class Dense(Layer):
     leading axes are kept, so (batch, 7, in) gives (batch, 7, units).
     """
 
+    supports_masking = True  # passes its input's mask on, as in Keras
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -141,6 +143,8 @@ class Dense(Layer):
 @LAYERS.register("Activation")
 class Activation(Layer):
     """Applies an activation function (a name like ``"relu"`` or a callable)."""
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

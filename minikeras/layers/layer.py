@@ -1,6 +1,7 @@
 """The Layer base: hyperparameters in __init__, weights in build, math in call."""
 import functools
 import inspect
+import warnings
 
 import numpy as np
 
@@ -386,6 +387,12 @@ class Layer:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
         if self.supports_masking:
             set_output_mask(out, self.compute_mask(inputs, previous_mask))
+        elif previous_mask is not None:
+            warnings.warn(
+                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
+                "mask attached to it. However, this layer does not support masking and will "
+                "therefore destroy the mask information. Downstream layers will not see the "
+                "mask.", stacklevel=3)
         return out
 
     # ---- masks -------------------------------------------------------------------------

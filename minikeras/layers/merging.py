@@ -3,6 +3,8 @@
 Each layer is called on a list of tensors, ``keras.layers.Add()([a, b])``; the functional
 forms ``keras.layers.add([a, b])`` build the layer and call it in one go.
 """
+import numpy as np
+
 from .. import ops
 from .layer import LAYERS, Layer, format_shape
 
@@ -68,6 +70,12 @@ class Merge(Layer):
         for shape in shapes[1:]:
             out = _broadcast(self, out, shape)
         return out
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: no mask unless every input has one; then keep where any input does."""
+        if mask is None or any(m is None for m in mask):
+            return None
+        return np.logical_or.reduce([np.asarray(m, bool) for m in mask])
 
 
 def _as_list(layer, inputs):
@@ -204,6 +212,21 @@ class Concatenate(Layer):
 
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Each input's mask widened to its full shape (all True where it has none),
+        joined along ``axis``, then kept where any entry of the last axis is (Keras's rule)."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            shape = tuple(x.shape)
+            if m is None:
+                full.append(np.ones(shape, bool))
+            else:
+                m = np.asarray(m, bool)
+                full.append(np.broadcast_to(m[..., None] if m.ndim < len(shape) else m, shape))
+        return np.concatenate(full, axis=self.axis).any(axis=-1)
 
     def compute_output_shape(self, input_shape):
         shapes, axis = self._check(input_shape)

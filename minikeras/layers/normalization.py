@@ -3,6 +3,7 @@ UnitNormalization."""
 import numpy as np
 
 from .. import ops
+from ..backend import epsilon
 from ..autodiff import primitives as P
 from .layer import LAYERS, InputSpec, Layer
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
@@ -99,9 +100,15 @@ class BatchNormalization(_ScaleShift):
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
         self.built = True
 
-    def call(self, inputs, training=None):
+    supports_masking = True
+
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None and len(mask.shape) != inputs.ndim - 1:
+            raise ValueError(
+                f"Layer '{self.name}': the mask must have one dimension less than the inputs. "
+                f"Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
         if training and self.trainable:
-            outputs, mean, variance = self._batch_statistics(inputs)
+            outputs, mean, variance = self._batch_statistics(inputs, mask)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean.value * m + mean.data * (1 - m))
             self.moving_variance.assign(self.moving_variance.value * m + variance.data * (1 - m))
@@ -110,8 +117,10 @@ class BatchNormalization(_ScaleShift):
                                        self.axis, offset=self.beta, scale=self.gamma,
                                        epsilon=self.epsilon)
 
-    def _batch_statistics(self, inputs):
+    def _batch_statistics(self, inputs, mask=None):
         """(normalized output, batch mean, batch biased variance), each mean/var of shape (C,)."""
+        if mask is not None:
+            return self._masked_statistics(inputs, mask)
         if self.replica_group is not None:
             return self._synchronized_statistics(inputs)
         if self.axis % inputs.ndim == inputs.ndim - 1:  # the fused primitive (channels_last)
@@ -121,6 +130,24 @@ class BatchNormalization(_ScaleShift):
             return P.batch_norm_training(inputs, gamma, beta, self.epsilon)
         axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
         mean, variance = ops.moments(inputs, axes)
+        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
+                                          scale=self.gamma, epsilon=self.epsilon)
+        return outputs, mean, variance
+
+    def _masked_statistics(self, inputs, mask):
+        """Batch statistics over the unmasked positions only (Keras's formula)::
+
+            mean = sum(m * x) / (sum(m) + eps),  var = sum(m * (x - mean)**2) / (sum(m) + eps)
+
+        with ``m`` the mask (one axis fewer than ``inputs``) broadcast over the last axis and
+        ``eps`` = ``keras.config.epsilon()``; masked positions are normalized all the same."""
+        axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
+        keep = ops.broadcast_to(ops.expand_dims(ops.cast(mask, "bool"), -1), inputs.shape)
+        weights = ops.sum(ops.cast(keep, inputs.dtype), axes, keepdims=True) + epsilon()
+        mean = ops.sum(ops.where(keep, inputs, 0.0), axes, keepdims=True) / weights
+        spread = ops.square(ops.where(keep, inputs - mean, 0.0))
+        variance = ops.sum(spread, axes, keepdims=True) / weights
+        mean, variance = ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
         outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
                                           scale=self.gamma, epsilon=self.epsilon)
         return outputs, mean, variance
@@ -159,6 +186,8 @@ class LayerNormalization(_ScaleShift):
         axis: an int or a list of ints (-1: the last axis). epsilon: 1e-3 (not 1e-5).
         center, scale: whether to learn ``beta`` / ``gamma``.
     """
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, axis=-1, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -234,6 +263,8 @@ class GroupNormalization(_ScaleShift):
         groups: number of groups (32); must divide the channel count.
         axis: the channel axis (-1). epsilon: 1e-3. center, scale: learn beta / gamma.
     """
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

@@ -205,6 +205,10 @@ class GlobalAveragePooling1D(_GlobalAverage):
     """(batch, steps, channels) -> (batch, channels): mean over steps (masked steps skipped)."""
 
     rank = 1
+    supports_masking = True  # it uses the mask, and its output has none (Keras's rule)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 @LAYERS.register("GlobalAveragePooling2D", "GlobalAvgPool2D")

@@ -23,6 +23,8 @@ class Dropout(Layer):
     broadcast along axes where ``noise_shape`` is 1. Identity at inference.
     """
 
+    supports_masking = True  # passes its input's mask on, as in Keras
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
@@ -92,6 +94,8 @@ def _check_fraction(value, arg):
 
 class _NoiseLayer(Layer):
     """Holds the lazily created generator shared by the noise layers."""
+
+    supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -4,6 +4,7 @@ import inspect
 from .. import backend
 from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
+from ..losses.loss import apply_mask, get_loss_mask
 from ..registry import CUSTOM_OBJECTS
 from .metric import (Metric, as_result, divide_no_nan, lookup_function, register_metric,
                      squeeze_or_expand_to_same_rank, to_array, to_float_array)
@@ -159,6 +160,8 @@ class MeanMetricWrapper(Mean):
         return y_true, y_pred
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        # entries masked out in the prediction (its Keras mask) do not count, as in Keras
+        sample_weight = apply_mask(sample_weight, get_loss_mask(y_pred), self.dtype, "sum")
         y_true, y_pred = self._convert_inputs(y_true, y_pred)
         with no_grad():
             values = self._fn(y_true, y_pred, **self._fn_kwargs)

@@ -219,7 +219,8 @@ class Trainer:
             return
         names = self._compiled_outputs
         self._compile_metrics.update_state(
-            as_outputs(y, names), [t.data for t in as_outputs(y_pred, names)],
+            as_outputs(y, names),
+            [t.data if t.mask is None else t for t in as_outputs(y_pred, names)],  # keep masks
             as_outputs(sample_weight, names))
 
     def _run_step(self, kind, x, y, sample_weight):

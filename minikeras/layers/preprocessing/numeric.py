@@ -27,6 +27,8 @@ class Normalization(PreprocessingLayer):
         invert: apply the inverse transformation.
     """
 
+    supports_masking = True  # passes its input's mask on, as in Keras
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         if axis is None:
