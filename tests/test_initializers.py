@@ -313,11 +313,14 @@ def test_seeded_round_trip_reproduces_values(cls):
 
 
 def test_keras_serialization_format():
+    # Keras 3.15's configs of the VarianceScaling family carry input_axes / output_axes
     assert initializers.serialize(GlorotUniform(seed=42)) == {
         "module": "keras.initializers", "class_name": "GlorotUniform",
-        "config": {"seed": 42}, "registered_name": None}
+        "config": {"seed": 42, "input_axes": None, "output_axes": None},
+        "registered_name": None}
     assert VarianceScaling(2.0, "fan_out", "normal", seed=5).get_config() == {
-        "scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal", "seed": 5}
+        "scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal", "seed": 5,
+        "input_axes": None, "output_axes": None}
     assert RandomUniform().get_config() == {"minval": -0.05, "maxval": 0.05, "seed": None}
     assert Constant(2).get_config() == {"value": 2}
     assert Identity().get_config() == {"gain": 1.0}
@@ -431,3 +434,24 @@ def test_a_draw_needs_no_more_memory_than_the_weight(init):
         tracemalloc.stop()
     assert w.dtype == np.float32
     assert peak < 2 * w.nbytes, f"peak {peak} bytes for a {w.nbytes}-byte weight"
+
+
+@pytest.mark.parametrize("shape, input_axes, output_axes, fans", [
+    ((64, 4, 8), [0], [1, 2], (64, 32)),
+    ((4, 8, 64), [0, 1], [2], (32, 64)),
+    ((3, 3, 16, 32), [0, 1, 2], [3], (144, 32)),  # the same as the default for a conv kernel
+])
+def test_compute_fans_over_given_axes(shape, input_axes, output_axes, fans):
+    assert compute_fans(shape, input_axes, output_axes) == fans
+
+
+def test_variance_scaling_counts_fans_over_its_axes():
+    # fan_avg over (in 64, out 4 * 8): Var = 1 / 48 for Glorot uniform; without axes the
+    # kernel would count as a convolution (fans 256 and 512: Var = 1 / 384)
+    init = GlorotUniform(seed=3, input_axes=[0], output_axes=[1, 2])
+    w = init((64, 4, 8))
+    assert abs(w.var() * 48 - 1) < 0.1
+    again = initializers.deserialize(json.loads(json.dumps(initializers.serialize(init))))
+    np.testing.assert_array_equal(again((64, 4, 8)), w)
+    with pytest.raises(ValueError, match=r"`input_axes` must be None or a list of integers"):
+        GlorotUniform(input_axes="0")

@@ -33,18 +33,25 @@ def standardize_shape(shape, who="initializer"):
     return tuple(int(d) for d in dims)
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """Return ``(fan_in, fan_out)`` of a weight shape, as Keras counts them.
 
     Formula:
+        with both axis lists: fan_in = prod(shape[input_axes]),
+        fan_out = prod(shape[output_axes]); otherwise
         rank 0: (1, 1); rank 1: (n, n); rank 2 (in, out): (in, out);
         rank >= 3: receptive = prod(shape[:-2]),
         fan_in = shape[-2] * receptive, fan_out = shape[-1] * receptive.
 
     Args:
         shape: the weight shape, e.g. ``(3, 3, 16, 32)`` for a Conv2D kernel.
+        input_axes, output_axes: the axes holding input and output units, e.g. ``[0]`` and
+            ``[1, 2]`` for an EinsumDense kernel of shape (features, heads, key_dim).
     """
     shape = standardize_shape(shape, "compute_fans")
+    if input_axes is not None and output_axes is not None:
+        return (math.prod(shape[a] for a in input_axes),
+                math.prod(shape[a] for a in output_axes))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:

@@ -30,13 +30,15 @@ class VarianceScaling(RandomInitializer):
         distribution: "truncated_normal" (default; "normal" is an alias),
             "untruncated_normal" or "uniform" (case-insensitive).
         seed: None, an integer or a numpy Generator (see ``RandomInitializer``).
+        input_axes, output_axes: lists of the weight axes that hold input and output units
+            (both or neither; ``compute_fans``). EinsumDense sets them from its equation.
     """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
                  input_axes=None, output_axes=None):
         who = type(self).__name__
-        if input_axes is not None or output_axes is not None:  # Keras 3.15 configs carry None
-            raise NotImplementedError(f"{who}: `input_axes`/`output_axes` are not supported yet.")
+        self.input_axes = _axis_list(who, "input_axes", input_axes)
+        self.output_axes = _axis_list(who, "output_axes", output_axes)
         self.scale = float(check_number(who, "scale", scale, low=0.0, low_open=True))
         if mode not in _MODES:
             raise ValueError(
@@ -55,7 +57,7 @@ class VarianceScaling(RandomInitializer):
         who = type(self).__name__
         shape = standardize_shape(shape, who)
         dtype = float_dtype(dtype, who)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
         rng = self._generator()
@@ -73,7 +75,21 @@ class VarianceScaling(RandomInitializer):
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+                **super().get_config(), **self._axes_config()}
+
+    def _axes_config(self):
+        return {"input_axes": self.input_axes, "output_axes": self.output_axes}
+
+
+def _axis_list(who, name, axes):
+    """``axes`` as a list of ints, or None."""
+    if axes is None:
+        return None
+    if isinstance(axes, (list, tuple)) and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        return list(axes)
+    raise ValueError(f"{who}: `{name}` must be None or a list of integers (weight axes). "
+                     f"Received: {name}={axes!r}")
 
 
 class _Preset(VarianceScaling):
@@ -85,7 +101,7 @@ class _Preset(VarianceScaling):
         super().__init__(*self._preset, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": RandomInitializer.get_config(self)["seed"]}
+        return {"seed": RandomInitializer.get_config(self)["seed"], **self._axes_config()}
 
 
 @INITIALIZERS.register("GlorotUniform", "glorot_uniform")

@@ -1,7 +1,7 @@
 """EinsumDense: a dense layer whose kernel contraction is an einsum equation."""
 import re
 
-from .. import activations
+from .. import activations, initializers
 from ..autodiff import primitives as P
 from ..ops.tensor_contraction import contract
 from .layer import LAYERS, Layer
@@ -34,10 +34,7 @@ class EinsumDense(Layer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha, gptq_unpacked_column_size, quantization_config
-        if not any(p.match(equation) for p in (_PLAIN, _LEFT, _RIGHT)):
-            raise ValueError(
-                f"Invalid einsum equation '{equation}'. Equations must be in the form "
-                "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+        _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
             output_shape)
@@ -52,8 +49,24 @@ class EinsumDense(Layer):
     def build(self, input_shape):
         kernel_shape, bias_shape, self.full_output_shape = analyze_einsum(
             self.equation, self.bias_axes, tuple(input_shape), self.partial_output_shape)
-        self.kernel = add_weight_with_options(self, "kernel", kernel_shape)
+        self.kernel = self.add_weight(
+            shape=kernel_shape, initializer=self._kernel_initializer_with_fans(),
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
         self.bias = add_weight_with_options(self, "bias", bias_shape) if bias_shape else None
+
+    def _kernel_initializer_with_fans(self):
+        """Keras 3.15's rule: a VarianceScaling kernel initializer without axes counts its
+        fans over the kernel axes that the equation shares with the input and the output
+        (a copy with the same seed; the layer's own initializer and config stay as given)."""
+        init = self.kernel_initializer
+        if not isinstance(init, initializers.VarianceScaling) or (
+                init.input_axes is not None and init.output_axes is not None):
+            return init
+        _, weight_spec, output_spec = einsum_specs(self.equation)
+        output_axes = [i for i, c in enumerate(weight_spec) if c in output_spec]
+        input_axes = [i for i, c in enumerate(weight_spec) if c not in output_spec]
+        return type(init).from_config({**init.get_config(), "seed": init.seed,
+                                       "input_axes": input_axes, "output_axes": output_axes})
 
     def call(self, inputs, training=None):
         x = contract(self.equation, inputs, self.kernel)
@@ -71,13 +84,25 @@ class EinsumDense(Layer):
                 "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias")}
 
 
-def analyze_einsum(equation, bias_axes, input_shape, output_shape):
-    """(kernel shape, bias shape or None, full output shape) for an EinsumDense equation."""
+def _parse(equation):
+    """(input spec, weight spec, output spec, elided side: None, "left" or "right")."""
     for pattern, elided_side in ((_PLAIN, None), (_LEFT, "left"), (_RIGHT, "right")):
         match = pattern.match(equation)
         if match:
-            break
-    input_spec, weight_spec, output_spec = match.groups()
+            return (*match.groups(), elided_side)
+    raise ValueError(
+        f"Invalid einsum equation '{equation}'. Equations must be in the form "
+        "[X],[Y]->[Z], ...[X],[Y]->...[Z], or [X]...,[Y]->[Z]....")
+
+
+def einsum_specs(equation):
+    """The (input, weight, output) index letters of an EinsumDense equation."""
+    return _parse(equation)[:3]
+
+
+def analyze_einsum(equation, bias_axes, input_shape, output_shape):
+    """(kernel shape, bias shape or None, full output shape) for an EinsumDense equation."""
+    input_spec, weight_spec, output_spec, elided_side = _parse(equation)
     elided = len(input_shape) - len(input_spec)
     if elided < 0 or (elided and elided_side is None):
         raise ValueError(f"Input shape {input_shape} does not fit the equation '{equation}': "

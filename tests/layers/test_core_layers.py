@@ -194,3 +194,15 @@ def test_sequential_of_these_layers_saves_and_loads(tmp_path):
     x = np.random.default_rng(4).uniform(0, 4, (3, 6, 6, 2)).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def test_einsum_dense_kernel_fans_follow_the_equation():
+    # Keras 3.15: a VarianceScaling kernel initializer counts fan_in over the kernel axes
+    # taken from the input and fan_out over those of the output. For 'abc,cde->abde' with
+    # 256 features into (8, 16): Glorot uniform Var = 2 / (256 + 128).
+    layer = keras.layers.EinsumDense("abc,cde->abde", (None, 8, 16),
+                                     kernel_initializer=keras.initializers.GlorotUniform(seed=2))
+    layer.build((None, 5, 256))
+    assert abs(layer.kernel.numpy().var() * (256 + 128) / 2 - 1) < 0.05
+    config = layer.get_config()["kernel_initializer"]["config"]
+    assert config["input_axes"] is None and config["output_axes"] is None  # as given
