@@ -20,6 +20,9 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
+from . import convnext
+from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+
 resnet50 = resnet
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
@@ -35,3 +38,5 @@ from . import nasnet
 from .nasnet import NASNetLarge, NASNetMobile
 
 __all__ += ["NASNetLarge", "NASNetMobile", "nasnet"]
+__all__ += ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+            "convnext"]
