@@ -20,8 +20,10 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-from . import convnext
+from . import convnext, efficientnet_v2
 from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
+                              EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
 
 resnet50 = resnet
 
@@ -39,4 +41,5 @@ from .nasnet import NASNetLarge, NASNetMobile
 
 __all__ += ["NASNetLarge", "NASNetMobile", "nasnet"]
 __all__ += ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
-            "convnext"]
+            "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+            "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S", "convnext", "efficientnet_v2"]

@@ -231,7 +231,7 @@ def _builder(variant):
     def build(include_top=True, include_preprocessing=True, weights="imagenet",
               input_tensor=None, input_shape=None, pooling=None, classes=1000,
               classifier_activation="softmax", name=f"convnext_{variant}"):
-        return ConvNeXt(depths, dims, default_size=DEFAULT_SIZE, name=name,
+        return ConvNeXt(*MODEL_CONFIGS[variant], default_size=DEFAULT_SIZE, name=name,
                         include_preprocessing=include_preprocessing, include_top=include_top,
                         weights=weights, input_tensor=input_tensor, input_shape=input_shape,
                         pooling=pooling, classes=classes,
