@@ -19,7 +19,9 @@ configurations are too large to ship):
   named as B0 (Rescaling + Normalization preprocessing) and as S (Rescaling with offset),
   ``include_top=False, pooling="avg"``, 32x32 inputs, legacy layout.
 - ``convnext_efficientnet_v2_predictions.npz``: Keras's ``predict`` of each model on
-  ``images`` (two 32x32 sine-pattern images in [0, 255], stored too).
+  ``images`` (two 32x32 sine-pattern images in [0, 255], stored too), and ``configs``:
+  the JSON of the small configurations (``convnext``: ConvNeXt's arguments,
+  ``v2_blocks``: EfficientNetV2's ``blocks_args``), so the tests build the same models.
 - ``keras_architectures_efficientnet_v2_sml.json.gz``: the fields of
   ``keras_architectures.json.gz`` for EfficientNetV2S/M/L (missing from that file).
 
@@ -89,7 +91,8 @@ def save_legacy(model, name):
 def main():
     rng = np.random.default_rng(15)
     x = images()
-    predictions = {"images": x}
+    predictions = {"images": x,
+                   "configs": np.array(json.dumps({"convnext": TINY, "v2_blocks": V2_BLOCKS}))}
     notop = dict(include_top=False, pooling="avg", input_shape=(32, 32, 3), weights=None)
     model = ConvNeXt(**TINY, name="convnext_tiny", **notop)
     redraw(model, rng)

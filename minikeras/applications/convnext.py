@@ -20,8 +20,9 @@ from .. import initializers, layers, ops, random
 from ..backend import image_data_format
 from ..layers.layer import LAYERS, Layer
 from ..models.sequential import Sequential
-from . import imagenet_utils
-from .construction import WeightFile, check_arguments, finish, image_input, pooled
+# the module's decode_predictions, as in Keras
+from .imagenet_utils import decode_predictions  # noqa: F401
+from .construction import check_arguments, finish, image_input, pooled, top_or_notop_file
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"
 # weights name -> (sha256 with top, sha256 without top)
@@ -163,6 +164,9 @@ def _downsampling_blocks(projection_dims, name):
 
 
 def _check_imagenet_variant(depths, projection_dims, name, weights_name):
+    if weights_name not in WEIGHTS_HASHES:
+        raise ValueError(f"Keras publishes ImageNet weights for {sorted(WEIGHTS_HASHES)} "
+                         f"only. Received: weights_name={weights_name!r}")
     variant = weights_name.split("convnext_")[-1]
     expected_depths, expected_dims = MODEL_CONFIGS[variant]
     if tuple(depths) != expected_depths or tuple(projection_dims) != expected_dims:
@@ -216,11 +220,8 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0,
                          name=f"{name}_head_dense")(x)
     else:
         x = layers.LayerNormalization(epsilon=EPSILON)(pooled(x, pooling))
-    weight_file = None
-    if weights == "imagenet":
-        suffix = ".h5" if include_top else "_notop.h5"
-        weight_file = WeightFile(name + suffix,
-                                 WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    weight_file = top_or_notop_file(weights, name, WEIGHTS_HASHES.get(weights_name),
+                                    include_top)
     return finish(img_input, input_tensor, x, name, weights, weight_file, BASE_WEIGHTS_PATH)
 
 
@@ -255,7 +256,3 @@ def preprocess_input(x, data_format=None):
     """The identity: ConvNeXt models normalise their inputs themselves."""
     return x
 
-
-def decode_predictions(preds, top=5):
-    """ImageNet class names of the ``top`` best scores of each row of ``preds``."""
-    return imagenet_utils.decode_predictions(preds, top=top)

@@ -12,8 +12,7 @@ import math
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, finish, image_input,
-                           pooled)
+from .construction import check_arguments, finish, image_input, pooled, top_or_notop_file
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 # weights name -> (hash with top, hash without top)
@@ -164,11 +163,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
             b += 1
     x = top_layers(x, round_filters(1280), activation, include_top, dropout_rate, classes,
                    classifier_activation, pooling)
-    weight_file = None
-    if weights == "imagenet":
-        top = ".h5" if include_top else "_notop.h5"
-        weight_file = WeightFile(name + top, WEIGHTS_HASHES[weights_name][0 if include_top
-                                                                          else 1])
+    weight_file = top_or_notop_file(weights, name, WEIGHTS_HASHES.get(weights_name),
+                                    include_top)
     return finish(img_input, input_tensor, x, name, weights, weight_file, BASE_WEIGHTS_PATH)
 
 

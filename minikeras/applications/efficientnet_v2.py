@@ -16,10 +16,12 @@ identity.
 import math
 
 from .. import layers
-from . import imagenet_utils
-from .construction import WeightFile, check_arguments, finish, image_input
+from .construction import check_arguments, finish, image_input, top_or_notop_file
 from .efficientnet import (CONV_KERNEL_INITIALIZER, channel_axis, conv, drop_and_add,
                            squeeze_excite, top_layers)
+# the module's preprocess_input (the identity: the model normalises its inputs) and
+# decode_predictions, as in Keras
+from .efficientnet import decode_predictions, preprocess_input  # noqa: F401
 
 BASE_WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                      "efficientnet_v2/")
@@ -189,11 +191,8 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
             b += 1
     x = top_layers(x, rounded(1280), activation, include_top, dropout_rate, classes,
                    classifier_activation, pooling, bn_momentum)
-    weight_file = None
-    if weights == "imagenet":
-        suffix = ".h5" if include_top else "_notop.h5"
-        weight_file = WeightFile(name + suffix,
-                                 WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    weight_file = top_or_notop_file(weights, name, WEIGHTS_HASHES.get(weights_name),
+                                    include_top)
     return finish(img_input, input_tensor, x, name, weights, weight_file, BASE_WEIGHTS_PATH)
 
 
@@ -223,12 +222,3 @@ EfficientNetV2S = _builder("S")
 EfficientNetV2M = _builder("M")
 EfficientNetV2L = _builder("L")
 
-
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNetV2 models normalise their inputs themselves."""
-    return x
-
-
-def decode_predictions(preds, top=5):
-    """ImageNet class names of the ``top`` best scores of each row of ``preds``."""
-    return imagenet_utils.decode_predictions(preds, top=top)

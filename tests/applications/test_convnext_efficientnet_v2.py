@@ -4,6 +4,7 @@ by tools/make_convnext_efficientnet_v2_fixtures.py); ``LayerScale`` and ``Stocha
 by their formulas; the builders' own arguments and checks. Architectures (parameter
 counts, layer names, weight shapes) are checked in test_architectures.py."""
 import hashlib
+import json
 import pathlib
 import shutil
 
@@ -21,19 +22,11 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 KERAS = np.load(FIXTURES / "convnext_efficientnet_v2_predictions.npz")
 IMAGES = KERAS["images"]  # two 32x32 sine-pattern images in [0, 255]
 NOTOP = dict(include_top=False, pooling="avg", input_shape=(32, 32, 3))
-# the small configurations of the fixture script
-TINY = dict(depths=[1, 1, 1, 1], projection_dims=[8, 8, 16, 16], default_size=32)
-TINY_CONFIG = ((1, 1, 1, 1), (8, 8, 16, 16))
-V2_BLOCKS = [
-    dict(kernel_size=3, num_repeat=2, input_filters=16, output_filters=16, expand_ratio=1,
-         se_ratio=0.0, strides=1, conv_type=1),
-    dict(kernel_size=3, num_repeat=1, input_filters=16, output_filters=24, expand_ratio=4,
-         se_ratio=0.25, strides=2, conv_type=1),
-    dict(kernel_size=3, num_repeat=2, input_filters=24, output_filters=32, expand_ratio=4,
-         se_ratio=0.25, strides=2, conv_type=0),
-    dict(kernel_size=5, num_repeat=1, input_filters=32, output_filters=40, expand_ratio=6,
-         se_ratio=0.0, strides=1, conv_type=0),
-]
+# the small configurations the fixture script built
+CONFIGS = json.loads(str(KERAS["configs"]))
+TINY = CONFIGS["convnext"]
+TINY_CONFIG = (tuple(TINY["depths"]), tuple(TINY["projection_dims"]))
+V2_BLOCKS = CONFIGS["v2_blocks"]
 
 
 def _assert_keras_predictions(model, key):
