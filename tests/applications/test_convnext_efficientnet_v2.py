@@ -231,6 +231,11 @@ def test_efficientnet_v2_s_m_l_scale_pixels_to_minus_one_one():
      ValueError, "`input_shape` should be (240, 240, 3)"),
     (lambda: applications.EfficientNetV2L(weights=None, input_tensor=np.ones((1, 3))),
      TypeError, "keras.Input"),
+    (lambda: convnext.ConvNeXt(**TINY, weights="imagenet", name="convnext_tiny"), ValueError,
+     "Keras publishes ImageNet weights for ['convnext_base'"),
+    (lambda: efficientnet_v2.EfficientNetV2(1.0, 1.0, 32, blocks_args=V2_BLOCKS,
+                                            weights="imagenet", **NOTOP), ValueError,
+     "efficientnetv2: Keras publishes no ImageNet weights for this configuration"),
 ])
 def test_bad_arguments_say_what_was_expected(call, error, message, monkeypatch):
     monkeypatch.setattr("minikeras.applications.construction.get_file",
