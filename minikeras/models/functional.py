@@ -51,6 +51,11 @@ class Functional(Model):
         Keras."""
         return [layer for layer in self._layers if not isinstance(layer, OpCall)]
 
+    @property
+    def _operations(self):
+        """The layers and the op nodes (Keras's name): what summary() and plot_model() show."""
+        return list(self._layers)
+
     @layers.setter
     def layers(self, _):
         raise AttributeError("`Model.layers` attribute is reserved and should not be used. "

@@ -208,4 +208,9 @@ def test_op_nodes_on_tensors_with_unknown_axes_infer_their_shape():
     assert ops.mean(x, axis=(1, 2)).shape == (None, 4)
     model = keras.Model(x, x + y)
     assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    # summary() and plot_model() still show the op node, as Keras's (model._operations)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any(line.startswith("│ add ") for line in lines)
+    assert [layer.name for layer in model._operations][1:] == ["dense", "add"]
     assert model.predict(np.ones((1, 3, 5, 4), "float32"), verbose=0).shape == (1, 3, 5, 4)
