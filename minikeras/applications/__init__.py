@@ -20,6 +20,11 @@ from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
+from . import convnext, efficientnet_v2
+from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
+                              EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
+
 resnet50 = resnet
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
@@ -35,3 +40,6 @@ from . import nasnet
 from .nasnet import NASNetLarge, NASNetMobile
 
 __all__ += ["NASNetLarge", "NASNetMobile", "nasnet"]
+__all__ += ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+            "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3",
+            "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S", "convnext", "efficientnet_v2"]

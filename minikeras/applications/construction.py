@@ -108,3 +108,16 @@ def finish(img_input, input_tensor, outputs, name, weights, weight_file=None,
     elif weights is not None:
         model.load_weights(weights)
     return model
+
+
+def top_or_notop_file(weights, name, hashes, include_top):
+    """With ``weights="imagenet"`` Keras's file named after the model, ``{name}.h5`` with
+    the top or ``{name}_notop.h5`` without, and its hash from ``hashes`` (the pair (with
+    top, without top)); None for other ``weights``."""
+    if weights != "imagenet":
+        return None
+    if hashes is None:
+        raise ValueError(f"{name}: Keras publishes no ImageNet weights for this "
+                         "configuration; pass weights=None or the path of a weights file.")
+    return WeightFile(name + (".h5" if include_top else "_notop.h5"),
+                      hashes[0 if include_top else 1])

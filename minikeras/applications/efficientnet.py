@@ -12,8 +12,7 @@ import math
 from .. import layers
 from ..backend import image_data_format
 from . import imagenet_utils
-from .construction import (WeightFile, check_arguments, finish, image_input,
-                           pooled)
+from .construction import check_arguments, finish, image_input, pooled, top_or_notop_file
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 # weights name -> (hash with top, hash without top)
@@ -46,11 +45,13 @@ SCALING = {"b0": (1.0, 1.0, 224, 0.2), "b1": (1.0, 1.1, 240, 0.2), "b2": (1.1, 1
            "b6": (1.8, 2.6, 528, 0.5), "b7": (2.0, 3.1, 600, 0.5)}
 
 
-def _bn_axis():
+def channel_axis():
+    """The channel axis of a 4D image batch in the configured data format."""
     return 3 if image_data_format() == "channels_last" else 1
 
 
-def _conv(filters, kernel, name, **kwargs):
+def conv(filters, kernel, name, **kwargs):
+    """A "same"-padded Conv2D with EfficientNet's kernel initializer."""
     return layers.Conv2D(filters, kernel, padding="same",
                          kernel_initializer=CONV_KERNEL_INITIALIZER, name=name, **kwargs)
 
@@ -58,11 +59,11 @@ def _conv(filters, kernel, name, **kwargs):
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,
           kernel_size=3, strides=1, expand_ratio=1, se_ratio=0.0, id_skip=True):
     """One MBConv block (module docstring); ``drop_rate`` drops the whole residual branch."""
-    bn_axis = _bn_axis()
+    bn_axis = channel_axis()
     filters = filters_in * expand_ratio
     x = inputs
     if expand_ratio != 1:
-        x = _conv(filters, 1, f"{name}expand_conv", use_bias=False)(x)
+        x = conv(filters, 1, f"{name}expand_conv", use_bias=False)(x)
         x = layers.BatchNormalization(axis=bn_axis, name=f"{name}expand_bn")(x)
         x = layers.Activation(activation, name=f"{name}expand_activation")(x)
     conv_pad = "same"
@@ -76,20 +77,47 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     x = layers.BatchNormalization(axis=bn_axis, name=f"{name}bn")(x)
     x = layers.Activation(activation, name=f"{name}activation")(x)
     if 0 < se_ratio <= 1:
-        se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-        se_shape = (filters, 1, 1) if bn_axis == 1 else (1, 1, filters)
-        se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
-        se = _conv(max(1, int(filters_in * se_ratio)), 1, f"{name}se_reduce",
-                   activation=activation)(se)
-        se = _conv(filters, 1, f"{name}se_expand", activation="sigmoid")(se)
-        x = layers.multiply([x, se], name=f"{name}se_excite")
-    x = _conv(filters_out, 1, f"{name}project_conv", use_bias=False)(x)
+        x = squeeze_excite(x, filters, max(1, int(filters_in * se_ratio)), activation, name)
+    x = conv(filters_out, 1, f"{name}project_conv", use_bias=False)(x)
     x = layers.BatchNormalization(axis=bn_axis, name=f"{name}project_bn")(x)
     if id_skip and strides == 1 and filters_in == filters_out:
-        if drop_rate > 0:
-            x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
-        x = layers.add([x, inputs], name=f"{name}add")
+        x = drop_and_add(x, inputs, drop_rate, name)
     return x
+
+
+def squeeze_excite(x, filters, filters_se, activation, name):
+    """``x`` times a per-channel gate: global average, 1x1 convolution to ``filters_se``
+    (``activation``), 1x1 convolution back to ``filters`` (sigmoid)."""
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se_shape = (filters, 1, 1) if channel_axis() == 1 else (1, 1, filters)
+    se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
+    se = conv(filters_se, 1, f"{name}se_reduce", activation=activation)(se)
+    se = conv(filters, 1, f"{name}se_expand", activation="sigmoid")(se)
+    return layers.multiply([x, se], name=f"{name}se_excite")
+
+
+def drop_and_add(x, inputs, drop_rate, name):
+    """The residual sum ``inputs + x``, ``x`` first dropped for whole samples with rate
+    ``drop_rate`` in training (when it is above 0)."""
+    if drop_rate > 0:
+        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+    return layers.add([x, inputs], name=f"{name}add")
+
+
+def top_layers(x, filters, activation, include_top, dropout_rate, classes,
+               classifier_activation, pooling, bn_momentum=0.99):
+    """The 1x1 ``top_conv`` to ``filters`` channels (BatchNormalization, activation), then
+    the classifier (global average, dropout, Dense) or the headless pooling."""
+    x = conv(filters, 1, "top_conv", use_bias=False)(x)
+    x = layers.BatchNormalization(axis=channel_axis(), momentum=bn_momentum, name="top_bn")(x)
+    x = layers.Activation(activation, name="top_activation")(x)
+    if not include_top:
+        return pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    return layers.Dense(classes, activation=classifier_activation,
+                        kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
@@ -101,7 +129,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     check_arguments(weights, include_top, classes, classifier_activation, input_tensor)
     img_input, _ = image_input(input_tensor, input_shape, default_size, 32, include_top,
                                weights)
-    bn_axis = _bn_axis()
+    bn_axis = channel_axis()
     stages = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
 
     def round_filters(filters):
@@ -133,22 +161,10 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       kernel_size=kernel, strides=strides if j == 0 else 1,
                       expand_ratio=expand, se_ratio=SE_RATIO)
             b += 1
-    x = _conv(round_filters(1280), 1, "top_conv", use_bias=False)(x)
-    x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
-    x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
-    weight_file = None
-    if weights == "imagenet":
-        top = ".h5" if include_top else "_notop.h5"
-        weight_file = WeightFile(name + top, WEIGHTS_HASHES[weights_name][0 if include_top
-                                                                          else 1])
+    x = top_layers(x, round_filters(1280), activation, include_top, dropout_rate, classes,
+                   classifier_activation, pooling)
+    weight_file = top_or_notop_file(weights, name, WEIGHTS_HASHES.get(weights_name),
+                                    include_top)
     return finish(img_input, input_tensor, x, name, weights, weight_file, BASE_WEIGHTS_PATH)
 
 

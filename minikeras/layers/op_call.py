@@ -14,10 +14,12 @@ from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
 from .layer import Layer
+from ..tree import flatten, map_structure
 from .symbolic import KerasTensor, has_symbolic
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
+PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
 
 
 def _op_function(name):
@@ -53,6 +55,7 @@ class OpCall(Layer):
         super().__init__(name=name)
         self._fn = _op_function(op)
         self.op, self.fixed = op, dict(fixed or {})
+        self._other_arguments = ((), {})
 
     @classmethod
     def from_keras_entry(cls, entry):
@@ -73,22 +76,53 @@ class OpCall(Layer):
             args = (args[0], tuple(args[1]))
         return self._fn(*args, **self.fixed, **kwargs)
 
+    def build_from_shape(self, input_shape, call_arguments=None):
+        # compute_output_shape sees only the first argument's shape; the op needs the others
+        self._other_arguments = call_arguments or ((), {})
+        super().build_from_shape(input_shape, call_arguments)
+
     def compute_output_shape(self, input_shape):
-        """The shape of the op's result for one argument of ``input_shape`` (found by running
-        the op on zeros; the batch axis may be unknown, no other axis may)."""
+        """The shape of the op's result (the first argument of ``input_shape``, the others
+        as in the call being built), found by running the op on zeros. Unknown non-batch
+        axes are filled with two probe sizes in two runs: an output axis whose size differs
+        between the runs is unknown."""
+        rest, kwargs = self._other_arguments
         shapes = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else [
             tuple(input_shape)]
-        if any(d is None for shape in shapes for d in shape[1:]):
-            raise NotImplementedError(
-                f"OpCall '{self.name}' ({self.op}): the output shape cannot be inferred for "
-                f"input shapes with unknown axes {input_shape}.")
-        zeros = [ops.zeros((1 if s[0] is None else s[0],) + s[1:], self.dtype) for s in shapes]
-        with no_grad():
-            out = self.call(zeros if _is_shape_list(input_shape) else zeros[0])
-        shape = tuple(out.shape)
+        shapes += [tuple(leaf.shape) for leaf in flatten([list(rest), kwargs])
+                   if isinstance(leaf, KerasTensor)]
+        if not any(d is None for shape in shapes for d in shape[1:]):
+            shape = self._probe(input_shape, None)
+        else:
+            try:
+                first, second = (self._probe(input_shape, size) for size in PROBES)
+            except (ValueError, TypeError, IndexError) as error:
+                raise NotImplementedError(
+                    f"OpCall '{self.name}' ({self.op}): the output shape cannot be inferred "
+                    f"for input shapes with unknown axes {shapes} ({error}).") from error
+            if len(first) != len(second):
+                raise NotImplementedError(
+                    f"OpCall '{self.name}' ({self.op}): the output rank depends on the unknown "
+                    f"axes of {shapes}.")
+            shape = tuple(a if a == b else None for a, b in zip(first, second))
         if shape and shapes[0][0] is None:
             shape = (None,) + shape[1:]
         return shape
+
+    def _probe(self, input_shape, size):
+        """The op's output shape on zeros, unknown non-batch axes of size ``size``."""
+        def zeros(shape):
+            shape = tuple(shape)
+            return ops.zeros((1 if shape[0] is None else shape[0],) + tuple(
+                size if d is None else d for d in shape[1:]), self.dtype)
+
+        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(
+            input_shape)
+        rest, kwargs = map_structure(
+            lambda v: zeros(v.shape) if isinstance(v, KerasTensor) else v,
+            self._other_arguments)
+        with no_grad():
+            return tuple(self.call(first, *rest, **kwargs).shape)
 
     def get_config(self):
         return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}

@@ -9,6 +9,7 @@ on real tensors in ``call``. A layer called twice is one layer, so its weights a
 from ..autodiff.tensor import Tensor
 from ..layers.core import InputLayer
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
+from ..layers.op_call import OpCall
 from ..layers.symbolic import KerasTensor, Node, edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, map_structure
@@ -45,7 +46,14 @@ class Functional(Model):
     # ---- structure -------------------------------------------------------------------
     @property
     def layers(self):
-        """Every layer of the graph, InputLayers included, in Keras's order (by depth)."""
+        """Every layer of the graph, InputLayers included, in Keras's order (by depth).
+        ``keras.ops`` calls on KerasTensors (``x + y``) are nodes but not layers, as in
+        Keras."""
+        return [layer for layer in self._layers if not isinstance(layer, OpCall)]
+
+    @property
+    def _operations(self):
+        """The layers and the op nodes (Keras's name): what summary() and plot_model() show."""
         return list(self._layers)
 
     @layers.setter

@@ -54,7 +54,7 @@ def print_functional_summary(model, line_length=None, positions=None, print_fn=N
     if not chain:
         headers, aligns = headers + ["Connected to"], aligns + ["left"]
     rows = []
-    for layer in model.layers:
+    for layer in model._operations:
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         row = [f"{layer.name} ({type(layer).__name__})", _output_shape(model, layer), params]
         if not chain:

@@ -131,10 +131,16 @@ def _last_layer(model, output_index):
     return model
 
 
+def _graph_layers(model):
+    """What the graph of ``model`` draws: a functional model's layers and op nodes (its
+    ``_operations``, as Keras draws), other models' layers."""
+    return model._operations if hasattr(model, "_operations") else model.layers
+
+
 def _edges(model):
     """``(source layer, output index, destination layer, input index)`` for each connection
     inside ``model``, in layer order."""
-    layers = model.layers
+    layers = _graph_layers(model)
     if type(model).__name__ == "Sequential":
         return [(a, 0, b, 0) for a, b in zip(layers, layers[1:])]
     edges = []
@@ -192,7 +198,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
     if not _is_model(model):  # a subclassed model: one box
         dot.add_node(_node(pydot, model, options))
         return dot
-    for layer in model.layers:
+    for layer in _graph_layers(model):
         if expand_nested and _is_model(layer):
             dot.add_subgraph(model_to_dot(layer, rankdir=rankdir, expand_nested=True,
                                           subgraph=True, **options))

@@ -16,6 +16,8 @@ from minikeras import applications
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 with gzip.open(FIXTURES / "keras_architectures.json.gz", "rt") as f:
     KERAS = json.load(f)
+with gzip.open(FIXTURES / "keras_architectures_efficientnet_v2_sml.json.gz", "rt") as f:
+    KERAS.update(json.load(f))  # same fields (fixtures/README.md)
 
 # Every architecture Keras's fixture lists and minikeras builds.
 ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201"] + [
@@ -27,6 +29,12 @@ ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201"] + [
 # machine: run them with MINIKERAS_ALL_APPLICATIONS=1 (they passed when added).
 if os.environ.get("MINIKERAS_ALL_APPLICATIONS"):
     ARCHITECTURES += [f"EfficientNetB{i}" for i in range(4, 8)]
+# ConvNeXt and EfficientNetV2: one of each size class by default (B1/B2 scale B0 as B3
+# does, ConvNeXtSmall deepens Tiny as the larger ones do); 1-6 s each for the rest.
+ARCHITECTURES += ["ConvNeXtTiny", "EfficientNetV2B0", "EfficientNetV2B3", "EfficientNetV2S"]
+if os.environ.get("MINIKERAS_ALL_APPLICATIONS"):
+    ARCHITECTURES += ["ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
+                      "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2M", "EfficientNetV2L"]
 
 # VGG's top flattens the last feature map: 7x7x512 at 224 pixels, 1x1x512 at 32, so fc1
 # holds (49 - 1) * 512 * 4096 fewer weights at 32x32.
@@ -34,7 +42,8 @@ VGG_FC1_AT_32 = (49 - 1) * 512 * 4096
 AUTO_NAMED = re.compile(r"^(input_layer|global_average_pooling2d|global_max_pooling2d|"
                         r"max_pooling2d|average_pooling2d|reshape|multiply|add|activation|"
                         r"re_lu|conv2d|batch_normalization|zero_padding2d|concatenate|"
-                        r"rescaling|dropout|flatten|custom_scale_layer|normalization)(_\d+)?$")
+                        r"rescaling|dropout|flatten|custom_scale_layer|normalization|"
+                        r"layer_normalization)(_\d+)?$")
 
 
 def _plain_name(name):

@@ -231,6 +231,11 @@ ROWS = {
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
     # applications
     "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
+    "LayerScale": Row(dict(init_values=0.5, projection_dim=3), (2, 3)),
+    "StochasticDepth": Row(dict(drop_path_rate=0.3, seed=1), (2, 3),
+                           why="random in training: the harness runs the inference path; the "
+                               "training path (with a float64 gradient check) is tested in "
+                               "tests/applications/test_convnext_efficientnet_v2.py"),
 }
 
 # Registered classes that are not one layer with a call: what they are and where tested.
