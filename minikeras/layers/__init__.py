@@ -38,6 +38,7 @@ from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, Re
                         ZeroPadding2D, ZeroPadding3D)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells, TimeDistributed)
+from .rnn import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 
 
 def serialize(layer):
@@ -94,3 +95,4 @@ __all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing"
 __all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "GRU", "GRUCell",
             "LSTM", "LSTMCell", "MultiHeadAttention", "RNN", "SimpleRNN", "SimpleRNNCell",
             "StackedRNNCells", "TimeDistributed"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -1,5 +1,6 @@
 """Recurrent layers: the RNN wrapper, the built-in cells and their layers, and wrappers."""
 from .bidirectional import Bidirectional
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .gru import GRU, GRUCell
 from .lstm import LSTM, LSTMCell
 from .rnn import RNN
@@ -9,3 +10,4 @@ from .time_distributed import TimeDistributed
 
 __all__ = ["Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
            "SimpleRNNCell", "StackedRNNCells", "TimeDistributed"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

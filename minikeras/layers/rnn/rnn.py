@@ -58,6 +58,11 @@ class RNN(Layer):
             list of cells (stacked with StackedRNNCells).
     """
 
+    # The axes of the inputs (their count is the rank every call checks) and of each state.
+    # A layer whose steps are images (ConvLSTM2D) has more, and overrides ``state_shapes``.
+    input_axes = ("batch", "timesteps", "features")
+    state_axes = "(batch, units)"
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
@@ -149,22 +154,26 @@ class RNN(Layer):
 
     reset_states = reset_state
 
+    def state_shapes(self, sequences_shape):
+        """The shape of each (flat) state for inputs of ``sequences_shape``: (batch, size)."""
+        return [(sequences_shape[0], n) for n in _flat_sizes(self.state_size)]
+
     def _initial_states(self, sequences, initial_state):
         batch = sequences.shape[0]
-        sizes = _flat_sizes(self.state_size)
+        shapes = self.state_shapes(sequences.shape)
         if initial_state is not None:
             states = flatten(list(initial_state) if isinstance(initial_state, (list, tuple))
                              else [initial_state])
-            if len(states) != len(sizes):
+            if len(states) != len(shapes):
                 raise ValueError(
-                    f"Layer '{self.name}' expects {len(sizes)} initial state tensor(s) (state "
-                    f"sizes {sizes}), but received {len(states)}.")
+                    f"Layer '{self.name}' expects {len(shapes)} initial state tensor(s) (state "
+                    f"sizes {_flat_sizes(self.state_size)}), but received {len(states)}.")
             states = [_as_state(s, sequences.dtype) for s in states]
-            for k, (state, size) in enumerate(zip(states, sizes)):
-                if tuple(state.shape) != (batch, size):
+            for k, (state, shape) in enumerate(zip(states, shapes)):
+                if tuple(state.shape) != shape:
                     raise ValueError(
-                        f"Layer '{self.name}': initial state {k} must have shape (batch, units) "
-                        f"= {self._shown((batch, size))}; received "
+                        f"Layer '{self.name}': initial state {k} must have shape "
+                        f"{self.state_axes} = {self._shown(shape)}; received "
                         f"{self._shown(tuple(state.shape))}.")
             return states
         if self.stateful and not self._symbolic_run:
@@ -172,7 +181,7 @@ class RNN(Layer):
             # nothing, so they may take another batch size.
             if self.states is None or (self.states[0].shape[0] != batch and
                                        not any(s.any() for s in self.states)):
-                self.states = [np.zeros((batch, n), backend.floatx()) for n in sizes]
+                self.states = [np.zeros(shape, backend.floatx()) for shape in shapes]
             elif self.states[0].shape[0] != batch:
                 raise ValueError(
                     f"Layer '{self.name}': if an RNN is stateful, the batch size of the input "
@@ -205,7 +214,8 @@ class RNN(Layer):
         finally:
             _reset_dropout_masks(self.cell)
         if self.zero_output_for_mask and mask is not None:
-            keep = (mask[:, ::-1] if self.go_backwards else mask)[:, :, None]
+            keep = mask[:, ::-1] if self.go_backwards else mask
+            keep = keep.reshape(keep.shape + (1,) * (outputs.ndim - 2))
             outputs = P.multiply(outputs, keep.astype(outputs.dtype))
         if self.stateful and not self._symbolic_run:
             self.states = [np.array(s.data) for s in states]
@@ -215,8 +225,14 @@ class RNN(Layer):
             return [output] + list(_pack(self.state_size, states))
         return output
 
-    def _step_loop(self, sequences, states, mask, training):
-        """Any cell, one timestep at a time with differentiable ops."""
+    def _step_loop(self, sequences, states, mask, training, step=None):
+        """Any cell, one timestep at a time with differentiable ops.
+
+        ``step(inputs_t, states=..., training=...) -> (output, new_states)`` defaults to
+        calling the cell; a layer that transforms the inputs of every timestep at once first
+        (ConvLSTM) passes the rest of its step.
+        """
+        step = step or self.cell
         steps = sequences.shape[1]
         out, outputs = None, []
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
@@ -224,18 +240,17 @@ class RNN(Layer):
         structure = list(structure) if isinstance(structure, (list, tuple)) else [structure]
         for t in order:
             x_t = P.getitem(sequences, (slice(None), t))
-            output, new_states = self.cell(x_t, states=_pack(structure, states),
-                                           training=training)
+            output, new_states = step(x_t, states=_pack(structure, states), training=training)
             new_states = flatten(new_states if isinstance(new_states, (list, tuple))
                                  else [new_states])
             if t == order[0]:
                 self._check_cell_states(new_states, states)
             if mask is not None:
-                keep = mask[:, t:t + 1]
-                new_states = [P.where(keep, n, s) for n, s in zip(new_states, states)]
+                keep = mask[:, t]
+                new_states = [_kept(keep, n, s) for n, s in zip(new_states, states)]
                 if out is None:
                     out = convert_to_tensor(np.zeros(output.shape, output.dtype))
-                output = P.where(keep, output, out)
+                output = _kept(keep, output, out)
             states, out = new_states, output
             outputs.append(output)
         return P.stack(outputs, axis=1), states
@@ -263,7 +278,7 @@ class RNN(Layer):
         units = getattr(self.cell, "output_size", None) or _flat_sizes(self.state_size)[0]
         output = (batch, sequences_shape[1], units) if self.return_sequences else (batch, units)
         if self.return_state:
-            return [output] + [(batch, n) for n in _flat_sizes(self.state_size)]
+            return [output] + self.state_shapes(sequences_shape)
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -294,11 +309,17 @@ def _as_state(state, dtype):
     return state if state.dtype == dtype else P.cast(state, dtype)
 
 
+def _kept(keep, new, old):
+    """``new`` where ``keep`` (batch,) is True, else ``old`` (keep spans new's other axes)."""
+    return P.where(keep.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+
+
 def _check_rank(layer, shape):
-    if len(shape) != 3:
+    axes = layer.input_axes
+    if len(shape) != len(axes):
         raise ValueError(
-            f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of rank 3 (batch, "
-            f"timesteps, features); received inputs of shape {tuple(shape)}.")
+            f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of rank {len(axes)} "
+            f"({', '.join(axes)}); received inputs of shape {tuple(shape)}.")
 
 
 def _reset_dropout_masks(cell):
