@@ -216,6 +216,10 @@ ROWS = {
     "SimpleRNN": Row(dict(units=2, return_sequences=True), (3, 2)),
     "LSTM": Row(dict(units=2), (3, 2)),
     "GRU": Row(dict(units=2, go_backwards=True, return_sequences=True), (3, 2)),
+    "ConvLSTM1D": Row(dict(filters=2, kernel_size=2, strides=2), (3, 5, 2)),
+    "ConvLSTM2D": Row(dict(filters=2, kernel_size=2, padding="same", return_sequences=True),
+                      (2, 3, 3, 1)),
+    "ConvLSTM3D": Row(dict(filters=1, kernel_size=2, go_backwards=True), (2, 2, 2, 3, 1)),
     # the wrapped layer or cell is made here in float32: the float64 gradient check of the
     # cell-stepping path and of the wrappers runs in tests/layers/rnn instead
     "RNN": Row(dict(cell=layers.LSTMCell(2), return_sequences=True), (3, 2), gradcheck=False,
