@@ -22,7 +22,7 @@ from .rnn import RNN
 
 _GATES = 4  # i, f, c, o: the gate blocks of the kernels' last axis, in Keras's order
 _WEIGHTS = ("kernel", "recurrent", "bias")
-_RANKS = {1: ("cols",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
+_RANKS = {1: ("rows",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}  # spatial axes
 
 
 class ConvLSTMCell(DropoutRNNCell, _Windowed):
@@ -249,13 +249,14 @@ class ConvLSTM(RNN):
         axes = {k + 1: n for k, n in self.cell.input_spec.axes.items()}
         self.input_spec = InputSpec(ndim=self.rank + 3, axes=axes)
 
-    def _step_loop(self, sequences, states, mask, training, step=None):
+    def _step_loop(self, sequences, states, mask, training):
         """The input convolution of every timestep at once, then RNN's loop over the rest."""
         cell, fmt = self.cell, self.cell.data_format
         b, t = sequences.shape[:2]
         frames = to_channels_last(P.reshape(sequences, (b * t,) + sequences.shape[2:]), fmt)
         sequences = P.reshape(frames, (b, t) + frames.shape[1:])
         states = [to_channels_last(s, fmt) for s in states]
+        # the dropout masks take the shape and dtype of one timestep: a zero-stride stand-in
         step_input = np.broadcast_to(np.zeros((), sequences.dtype), (b,) + frames.shape[1:])
         dp, rdp = cell.step_dropout_masks(step_input, states[0], training)
 
@@ -298,10 +299,10 @@ class ConvLSTM(RNN):
 
 @LAYERS.register("ConvLSTM1D")
 class ConvLSTM1D(ConvLSTM):
-    """1-D convolutional LSTM over (batch, time, steps, channels) (see ConvLSTM for options).
+    """1-D convolutional LSTM over (batch, time, rows, channels) (see ConvLSTM for options).
 
     Kernels: ``kernel`` (kernel_size, channels, 4F), ``recurrent_kernel``
-    (kernel_size, F, 4F). Output (batch, out_steps, F), or (batch, time, out_steps, F)
+    (kernel_size, F, 4F). Output (batch, out_rows, F), or (batch, time, out_rows, F)
     with ``return_sequences``.
     """
 

@@ -267,10 +267,10 @@ def test_float64_gradients_go_backwards_return_state_and_mask():
 
 def test_float64_gradients_strided_channels_first_1d_from_an_initial_state():
     rng = np.random.default_rng(4)
-    x = rng.normal(size=(2, 3, 2, 5))                      # (batch, time, channels, steps)
+    x = rng.normal(size=(2, 3, 2, 5))                      # (batch, time, channels, rows)
     layer = small_weights(layers.ConvLSTM1D(2, 3, strides=2, data_format="channels_first",
                                             return_state=True, dtype="float64"), x)
-    h0, c0 = rng.normal(size=(2, 2, 2, 2))                 # (batch, filters, out steps)
+    h0, c0 = rng.normal(size=(2, 2, 2, 2))                 # (batch, filters, out rows)
     check_gradients(layer, x, initial_state=[h0, c0])
 
 
@@ -366,7 +366,7 @@ def test_wrong_input_rank_names_the_expected_axes():
     with pytest.raises(ValueError, match=r"rank 5 \(batch, time, rows, cols, channels\); "
                                          r"received inputs of shape \(2, 4, 4, 1\)"):
         layers.ConvLSTM2D(2, 2)(np.zeros((2, 4, 4, 1), "float32"))
-    with pytest.raises(ValueError, match=r"rank 4 \(batch, time, channels, cols\)"):
+    with pytest.raises(ValueError, match=r"rank 4 \(batch, time, channels, rows\)"):
         layers.ConvLSTM1D(2, 2, data_format="channels_first")(np.zeros((2, 4, 4), "float32"))
     with pytest.raises(ValueError, match="expects inputs of rank 6"):
         layers.ConvLSTM3D(2, 2)(keras.Input((3, 4, 4, 1)))
