@@ -18,8 +18,8 @@ import json
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import TorchTrainer, classification_data, import_torch, interleaved_median, \
-    limit_threads
+from common import (TorchTrainer, classification_data, fit_predict_throughput, import_torch,
+                    limit_threads)
 
 FRAMES, SIZE, CHANNELS, FILTERS, CLASSES = 10, 16, 1, 16, 10
 BATCH, PREDICT_BATCH = 32, 128
@@ -84,19 +84,9 @@ def run(repeats=3, warmup=1, samples=512):
     trainer = TorchTrainer(torch, tmodel, topt, x, y, BATCH)
     limit_threads()
     same = np.abs(kmodel.predict(x[:32], verbose=0) - trainer.predict(x[:32], 32)).max()
-    fit = interleaved_median({
-        "minikeras": lambda: kmodel.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
-                                        shuffle=False),
-        "torch": trainer.fit_epoch}, repeats=repeats, warmup=warmup)
-    pred = interleaved_median({
-        "minikeras": lambda: kmodel.predict(x, batch_size=PREDICT_BATCH, verbose=0),
-        "torch": lambda: trainer.predict(x, PREDICT_BATCH)}, repeats=repeats, warmup=warmup)
-    fit_sps = {k: samples / v[0] for k, v in fit.items()}
-    pred_sps = {k: samples / v[0] for k, v in pred.items()}
     return {"samples": samples, "initial_predictions_max_abs_diff": float(same),
-            "fit_sps": fit_sps, "fit_ratio": fit_sps["minikeras"] / fit_sps["torch"],
-            "predict_sps": pred_sps,
-            "predict_ratio": pred_sps["minikeras"] / pred_sps["torch"]}
+            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
+                                     warmup)}
 
 
 def main():

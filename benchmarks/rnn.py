@@ -16,8 +16,8 @@ import json
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import TorchTrainer, classification_data, import_torch, interleaved_median, \
-    limit_threads
+from common import (TorchTrainer, classification_data, fit_predict_throughput, import_torch,
+                    limit_threads)
 
 STEPS, FEATURES, UNITS, CLASSES = 100, 32, 128, 10
 BATCH, PREDICT_BATCH = 64, 256
@@ -79,20 +79,10 @@ def run(cell="lstm", repeats=3, warmup=1, samples=2048):
     limit_threads()
     same = np.abs(kmodel.predict(x[:64], verbose=0) -
                   trainer.predict(x[:64], 64)).max()
-    fit = interleaved_median({
-        "minikeras": lambda: kmodel.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
-                                        shuffle=False),
-        "torch": trainer.fit_epoch}, repeats=repeats, warmup=warmup)
-    pred = interleaved_median({
-        "minikeras": lambda: kmodel.predict(x, batch_size=PREDICT_BATCH, verbose=0),
-        "torch": lambda: trainer.predict(x, PREDICT_BATCH)}, repeats=repeats, warmup=warmup)
-    fit_sps = {k: samples / v[0] for k, v in fit.items()}
-    pred_sps = {k: samples / v[0] for k, v in pred.items()}
     return {"cell": cell, "samples": samples,
             "initial_predictions_max_abs_diff": float(same),
-            "fit_sps": fit_sps, "fit_ratio": fit_sps["minikeras"] / fit_sps["torch"],
-            "predict_sps": pred_sps,
-            "predict_ratio": pred_sps["minikeras"] / pred_sps["torch"]}
+            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
+                                     warmup)}
 
 
 def main():

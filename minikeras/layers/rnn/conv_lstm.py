@@ -18,7 +18,7 @@ from ..layer import LAYERS, InputSpec
 from ..weight_options import add_weight_with_options, set_weight_options, weight_options_config
 from .cell import DropoutRNNCell
 from .lstm import _ForgetBiasOnes
-from .rnn import RNN
+from .rnn import RNN, config_with_cell_options
 
 _GATES = 4  # i, f, c, o: the gate blocks of the kernels' last axis, in Keras's order
 _WEIGHTS = ("kernel", "recurrent", "bias")
@@ -61,14 +61,9 @@ class ConvLSTMCell(DropoutRNNCell, _Windowed):
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias, allow_causal=False)
         self.recurrent_activation = activations.get(recurrent_activation)
-        set_weight_options(self, kernel_initializer=kernel_initializer,
-                           recurrent_initializer=recurrent_initializer,
-                           bias_initializer=bias_initializer,
-                           kernel_regularizer=kernel_regularizer,
-                           recurrent_regularizer=recurrent_regularizer,
-                           bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                           recurrent_constraint=recurrent_constraint,
-                           bias_constraint=bias_constraint)
+        arguments = locals()  # the nine <weight>_<kind> options, resolved by their family
+        set_weight_options(self, **{f"{w}_{kind}": arguments[f"{w}_{kind}"] for w in _WEIGHTS
+                                    for kind in ("initializer", "regularizer", "constraint")})
         self.unit_forget_bias = bool(unit_forget_bias)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
@@ -284,13 +279,8 @@ class ConvLSTM(RNN):
         return [output] + states if self.return_state else output
 
     def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        return {**config, **cell_config,
-                "activity_regularizer": config.get("activity_regularizer")}
+        config = config_with_cell_options(super().get_config(), self.cell)
+        return {**config, "activity_regularizer": config.get("activity_regularizer")}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -365,12 +365,7 @@ class CellOptionsRNN(RNN):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        return {**config, **cell_config}
+        return config_with_cell_options(super().get_config(), self.cell)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -399,3 +394,12 @@ class GatedCellRNN(CellOptionsRNN):
                 "Pass use_cudnn='auto' to fallback to a non-cuDNN implementation.")
         return super().call(sequences, initial_state=initial_state, mask=mask,
                             training=training)
+
+
+def config_with_cell_options(config, cell):
+    """An RNN layer's ``config`` with its cell's options in place of the cell: the config
+    of a layer that makes its own cell (LSTM, ConvLSTM2D, ...), as Keras writes it."""
+    options = cell.get_config()
+    for key in ("name", "trainable", "dtype"):
+        options.pop(key, None)
+    return {**{k: v for k, v in config.items() if k != "cell"}, **options}
