@@ -225,14 +225,8 @@ class RNN(Layer):
             return [output] + list(_pack(self.state_size, states))
         return output
 
-    def _step_loop(self, sequences, states, mask, training, step=None):
-        """Any cell, one timestep at a time with differentiable ops.
-
-        ``step(inputs_t, states=..., training=...) -> (output, new_states)`` defaults to
-        calling the cell; a layer that transforms the inputs of every timestep at once first
-        (ConvLSTM) passes the rest of its step.
-        """
-        step = step or self.cell
+    def _step_loop(self, sequences, states, mask, training):
+        """Any cell, one timestep at a time with differentiable ops."""
         steps = sequences.shape[1]
         out, outputs = None, []
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
@@ -240,7 +234,8 @@ class RNN(Layer):
         structure = list(structure) if isinstance(structure, (list, tuple)) else [structure]
         for t in order:
             x_t = P.getitem(sequences, (slice(None), t))
-            output, new_states = step(x_t, states=_pack(structure, states), training=training)
+            output, new_states = self.cell(x_t, states=_pack(structure, states),
+                                           training=training)
             new_states = flatten(new_states if isinstance(new_states, (list, tuple))
                                  else [new_states])
             if t == order[0]:
