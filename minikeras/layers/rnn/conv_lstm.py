@@ -137,12 +137,9 @@ class ConvLSTMCell(DropoutRNNCell, _Windowed):
         return [np.zeros(shape, self.dtype), np.zeros(shape, self.dtype)]
 
     def get_config(self):
-        window = self._window_config()
-        config = {"filters": self.filters, **{k: window[k] for k in (
-                      "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-                      "activation")},
+        config = {"filters": self.filters, **self._window_config(),
                   "recurrent_activation": activations.serialize(self.recurrent_activation),
-                  "use_bias": self.use_bias, "unit_forget_bias": self.unit_forget_bias,
+                  "unit_forget_bias": self.unit_forget_bias,
                   **weight_options_config(self, *_WEIGHTS), "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
         return {**super().get_config(), **config}
