@@ -221,6 +221,13 @@ class ConvLSTM(RNN):
             return ("batch", "time", "channels") + spatial
         return ("batch", "time") + spatial + ("channels",)
 
+    @property
+    def state_axes(self):
+        spatial = ", ".join(_RANKS[self.rank])
+        if self.cell.data_format == "channels_first":
+            return f"(batch, filters, {spatial})"
+        return f"(batch, {spatial}, filters)"
+
     def build(self, sequences_shape, initial_state_shape=None):
         super().build(sequences_shape, initial_state_shape)
         # the cell fixed the spatial sizes and channels of a timestep: check them per call

@@ -262,7 +262,7 @@ class RNN(Layer):
                 raise ValueError(
                     f"Layer '{self.name}': cell '{getattr(self.cell, 'name', self.cell)}' "
                     f"returned state {k} of shape {self._shown(tuple(new.shape))}, but its "
-                    f"state_size {self.cell.state_size!r} expects (batch, units) = "
+                    f"state_size {self.cell.state_size!r} expects {self.state_axes} = "
                     f"{self._shown(tuple(old.shape))}.")
 
     # ---- shapes, masks, config --------------------------------------------------------------

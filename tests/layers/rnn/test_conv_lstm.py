@@ -376,13 +376,16 @@ def test_initial_state_count_and_shape_are_checked():
     x = np.zeros((2, 3, 5, 5, 1), "float32")
     layer = layers.ConvLSTM2D(4, 3)
     h = np.zeros((2, 3, 3, 4), "float32")
-    with pytest.raises(ValueError, match=r"expects 2 initial state tensor\(s\) \(of shapes "
-                                         r"\[\(2, 3, 3, 4\), \(2, 3, 3, 4\)\]\), but "
-                                         r"received 1"):
+    with pytest.raises(ValueError, match=r"expects 2 initial state tensor\(s\) \(state sizes "
+                                         r"\[4, 4\]\), but received 1"):
         layer(x, initial_state=[h])
-    with pytest.raises(ValueError, match=r"must have shape \(2, 3, 3, 4\); received "
-                                         r"\(2, 5, 5, 4\)"):
+    with pytest.raises(ValueError, match=r"initial state 1 must have shape \(batch, rows, cols, "
+                                         r"filters\) = \(2, 3, 3, 4\); received \(2, 5, 5, 4\)"):
         layer(x, initial_state=[h, np.zeros((2, 5, 5, 4), "float32")])
+    with pytest.raises(ValueError, match=r"initial state 0 must have shape \(batch, filters, "
+                                         r"rows\) = \(None, 4, 3\); received \(None, 3, 4\)"):
+        layers.ConvLSTM1D(4, 3, data_format="channels_first")(
+            keras.Input((3, 1, 5)), initial_state=[keras.Input((3, 4)), keras.Input((4, 3))])
 
 
 def test_bad_arguments_are_named():
