@@ -167,8 +167,8 @@ def test_config_has_keras_keys_and_values():
 def keras_layer(cls, prefix, x, **kwargs):
     layer = cls(**kwargs)
     layer.build(x.shape)
-    layer.set_weights([EXPECTED[f"{prefix}/w{k}"] for k in range(3) if
-                       f"{prefix}/w{k}" in EXPECTED])
+    count = len([k for k in EXPECTED if k.startswith(f"{prefix}/w")])
+    layer.set_weights([EXPECTED[f"{prefix}/w{k}"] for k in range(count)])
     return layer
 
 
@@ -215,6 +215,14 @@ def test_channels_first_without_bias_matches_keras():
                         data_format="channels_first", use_bias=False, return_sequences=True)
     assert [w.shape for w in layer.get_weights()] == [(2, 2, 2, 8), (2, 2, 2, 8)]
     assert_like_keras(layer(x), "channels_first2d")
+
+
+def test_bidirectional_with_a_mask_matches_keras():
+    """Bidirectional zeroes the masked outputs of both directions before summing them."""
+    layer = keras_layer(layers.Bidirectional, "bidirectional2d", EXPECTED["x"],
+                        layer=layers.ConvLSTM2D(2, 2, return_sequences=True), merge_mode="sum")
+    assert_like_keras(layer(EXPECTED["x"], mask=EXPECTED["mask"]), "bidirectional2d")
+    assert not layer(EXPECTED["x"], mask=EXPECTED["mask"]).numpy()[~EXPECTED["mask"]].any()
 
 
 # ---- float64 gradients --------------------------------------------------------------------
