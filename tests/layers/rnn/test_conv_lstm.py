@@ -358,6 +358,18 @@ def test_stateful_layer_continues_from_its_last_states():
     np.testing.assert_allclose(parts(x[:, :2]).numpy(), whole(x[:, :2]).numpy(), atol=1e-6)
 
 
+def test_stateful_layer_in_a_model_needs_and_keeps_a_fixed_batch():
+    model = keras.Sequential([keras.Input((3, 4, 4, 1), batch_size=2),
+                              layers.ConvLSTM2D(2, 2, stateful=True)])
+    x = np.ones((2, 3, 4, 4, 1), "float32")
+    first = model.predict(x, verbose=0)
+    assert not np.allclose(model.predict(x, verbose=0), first)  # the states carried over
+    model.layers[0].reset_states()
+    np.testing.assert_allclose(model.predict(x, verbose=0), first, rtol=1e-6)
+    with pytest.raises(ValueError, match="batch size must be static"):
+        keras.Sequential([keras.Input((3, 4, 4, 1)), layers.ConvLSTM2D(2, 2, stateful=True)])
+
+
 def test_the_cell_steps_one_timestep_like_the_layer():
     x = np.random.default_rng(9).normal(size=(2, 2, 3, 5, 4)).astype("float32")
     layer = layers.ConvLSTM2D(2, 3, data_format="channels_first", return_state=True)
