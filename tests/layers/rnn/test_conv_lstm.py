@@ -115,6 +115,19 @@ def test_weights_have_keras_shapes_and_forget_bias_ones():
         1, 3, 2)
 
 
+def test_regularizers_and_constraints_reach_the_cell_weights():
+    model = keras.Sequential([keras.Input((3, 4, 4, 1)),
+                              layers.ConvLSTM2D(2, 2, kernel_regularizer="l2",
+                                                recurrent_constraint="non_neg")])
+    layer = model.layers[0]
+    assert layer.recurrent_constraint is layer.cell.recurrent_constraint
+    kernel = layer.cell.kernel.numpy()
+    assert float(model.losses[0].numpy()) == pytest.approx(0.01 * np.sum(kernel ** 2), rel=1e-5)
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 3, 4, 4, 1)), np.ones((4, 3, 3, 2)), verbose=0)
+    assert layer.cell.recurrent_kernel.numpy().min() >= 0
+
+
 # ---- real Keras: files and numbers --------------------------------------------------------
 def keras_model():
     """The fixture's architecture, with the names the fresh Keras session gave its layers."""
