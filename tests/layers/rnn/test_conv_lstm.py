@@ -437,6 +437,15 @@ def test_bad_arguments_are_named():
         layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)
 
 
+def test_a_per_pixel_mask_is_rejected_with_the_shape_it_needs():
+    """Masking on image sequences masks pixels, (batch, time, rows, cols); Keras 3.15 fails on
+    it too (a broadcasting error inside its loop)."""
+    x = np.ones((2, 3, 4, 4, 1), "float32")
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\) = "
+                                         r"\(2, 3\); received a mask of shape \(2, 3, 4, 4\)"):
+        layers.ConvLSTM2D(2, 2)(x, mask=np.ones((2, 3, 4, 4), bool))
+
+
 def test_inputs_that_do_not_fit_the_built_layer_are_rejected():
     layer = layers.ConvLSTM2D(2, 3)
     layer(np.zeros((1, 2, 5, 5, 1), "float32"))
