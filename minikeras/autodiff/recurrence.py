@@ -277,8 +277,9 @@ class LSTMRecurrence(_Recurrence):
         i, f, o, g = z
         h, c = self.states
         c_new = np.multiply(f, c[k], out=c[k1])
-        c_new += i * g
-        tc = np.tanh(c_new, out=self.tanh_c[k])
+        tc = np.multiply(i, g, out=self.tanh_c[k])
+        c_new += tc
+        np.tanh(c_new, out=tc)
         return np.multiply(o, tc, out=h[k1])
 
     def step_backward(self, s, d_new, dz):
