@@ -360,3 +360,20 @@ def fmt(value, digits=3):
             return f"{value:,.0f}"
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def fit_predict_throughput(kmodel, trainer, x, y, batch, predict_batch, repeats=3, warmup=1):
+    """Samples/s of one epoch of ``fit`` and of ``predict`` over ``x``, minikeras against a
+    TorchTrainer (interleaved medians), and the minikeras / PyTorch ratios."""
+    fit = interleaved_median({
+        "minikeras": lambda: kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0,
+                                        shuffle=False),
+        "torch": trainer.fit_epoch}, repeats=repeats, warmup=warmup)
+    pred = interleaved_median({
+        "minikeras": lambda: kmodel.predict(x, batch_size=predict_batch, verbose=0),
+        "torch": lambda: trainer.predict(x, predict_batch)}, repeats=repeats, warmup=warmup)
+    fit_sps = {k: len(x) / v[0] for k, v in fit.items()}
+    pred_sps = {k: len(x) / v[0] for k, v in pred.items()}
+    return {"fit_sps": fit_sps, "fit_ratio": fit_sps["minikeras"] / fit_sps["torch"],
+            "predict_sps": pred_sps,
+            "predict_ratio": pred_sps["minikeras"] / pred_sps["torch"]}

@@ -9,23 +9,15 @@ PyTorch run side by side in one process with the same data, the same initial wei
 * predict throughput (samples/s) at batch 256.
 
 Run alone:  python benchmarks/rnn.py [--repeats 3] [--samples 2048] [--cell lstm|gru|both]
-
-``--clock cpu`` times the CPU seconds of the running thread instead (best of the interleaved
-repeats; run it with MINIKERAS_BENCH_THREADS=1 so both frameworks compute in that thread):
-on a loaded machine wall time mostly measures the neighbours. ``--root CHECKOUT`` imports
-minikeras from another checkout (before/after comparisons: alternate the two).
 """
 import argparse
-import gc
 import json
-import sys
-import time
 
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import THREADS, TorchTrainer, classification_data, import_torch, \
-    interleaved_median, limit_threads
+from common import (TorchTrainer, classification_data, fit_predict_throughput, import_torch,
+                    limit_threads)
 
 STEPS, FEATURES, UNITS, CLASSES = 100, 32, 128, 10
 BATCH, PREDICT_BATCH = 64, 256
@@ -78,23 +70,7 @@ def torch_model(torch, cell, kmodel):
     return model, optimizer
 
 
-def interleaved_best_cpu(fns, repeats=3, warmup=1):
-    """Each callable's least CPU time of the running thread, callables alternating."""
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times = {label: [] for label in fns}
-    for _ in range(repeats):
-        for label, fn in fns.items():
-            gc.collect()
-            start = time.thread_time()
-            fn()
-            times[label].append(time.thread_time() - start)
-    return {label: (min(t), t) for label, t in times.items()}
-
-
-def run(cell="lstm", repeats=3, warmup=1, samples=2048, clock="wall"):
-    timer = interleaved_best_cpu if clock == "cpu" else interleaved_median
+def run(cell="lstm", repeats=3, warmup=1, samples=2048):
     x, y = sequence_data(samples)
     torch = import_torch()
     kmodel = keras_model(cell)
@@ -103,20 +79,10 @@ def run(cell="lstm", repeats=3, warmup=1, samples=2048, clock="wall"):
     limit_threads()
     same = np.abs(kmodel.predict(x[:64], verbose=0) -
                   trainer.predict(x[:64], 64)).max()
-    fit = timer({
-        "minikeras": lambda: kmodel.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
-                                        shuffle=False),
-        "torch": trainer.fit_epoch}, repeats=repeats, warmup=warmup)
-    pred = timer({
-        "minikeras": lambda: kmodel.predict(x, batch_size=PREDICT_BATCH, verbose=0),
-        "torch": lambda: trainer.predict(x, PREDICT_BATCH)}, repeats=repeats, warmup=warmup)
-    fit_sps = {k: samples / v[0] for k, v in fit.items()}
-    pred_sps = {k: samples / v[0] for k, v in pred.items()}
-    return {"cell": cell, "samples": samples, "clock": clock, "threads": THREADS,
+    return {"cell": cell, "samples": samples,
             "initial_predictions_max_abs_diff": float(same),
-            "fit_sps": fit_sps, "fit_ratio": fit_sps["minikeras"] / fit_sps["torch"],
-            "predict_sps": pred_sps,
-            "predict_ratio": pred_sps["minikeras"] / pred_sps["torch"]}
+            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
+                                     warmup)}
 
 
 def main():
@@ -124,17 +90,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=2048)
     parser.add_argument("--cell", choices=("lstm", "gru", "both"), default="both")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
-    parser.add_argument("--root", help="checkout whose minikeras to import")
     args = parser.parse_args()
-    if args.clock == "cpu" and THREADS != 1:
-        parser.error("--clock cpu needs MINIKERAS_BENCH_THREADS=1 (CPU time of one thread)")
-    if args.root:
-        sys.path.insert(0, args.root)
     cells = ("lstm", "gru") if args.cell == "both" else (args.cell,)
     for cell in cells:
-        print(json.dumps(run(cell, args.repeats, samples=args.samples, clock=args.clock),
-                         indent=1))
+        print(json.dumps(run(cell, args.repeats, samples=args.samples), indent=1))
 
 
 if __name__ == "__main__":
