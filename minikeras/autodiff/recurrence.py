@@ -83,8 +83,7 @@ class _Recurrence(Function):
         dtype = x.dtype
         self.m = self.stack(kernel, bias, recurrent_kernel, recurrent_bias).astype(dtype)
         width = features + 1 + units
-        m_fwd = self.m.reshape(width, self.blocks, units).transpose(1, 0, 2) \
-            .astype(dtype, copy=True)
+        m_fwd = np.ascontiguousarray(self.m.reshape(width, self.blocks, units).transpose(1, 0, 2))
         m_fwd[:self.sigmoid_blocks] *= 0.5
         # Without a backward pass two alternating slots per buffer suffice.
         slots = steps if self.record else 2
