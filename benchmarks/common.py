@@ -130,19 +130,32 @@ def interleaved_median(fns, repeats=5, warmup=1):
     MINIKERAS_BENCH_NO_WAIT=1. ``fns`` maps a label to a zero-argument callable; returns
     ``{label: (median, times)}``.
     """
+    times = _interleaved_times(fns, repeats, warmup, time.perf_counter, QUIET_GATE)
+    return {label: (statistics.median(t), t) for label, t in times.items()}
+
+
+def interleaved_best_cpu(fns, repeats=5, warmup=1):
+    """Like ``interleaved_median``, but each callable's least CPU time of the running thread
+    (``time.thread_time``): with 1 BLAS thread, a loaded machine's preemption does not count.
+    Returns ``{label: (least, times)}``."""
+    times = _interleaved_times(fns, repeats, warmup, time.thread_time, False)
+    return {label: (min(t), t) for label, t in times.items()}
+
+
+def _interleaved_times(fns, repeats, warmup, clock, quiet_gate):
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times = {label: [] for label in fns}
     for _ in range(repeats):
-        if QUIET_GATE:
+        if quiet_gate:
             wait_for_quiet(max_wait=60.0, window=0.5)
         for label, fn in fns.items():
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             fn()
-            times[label].append(time.perf_counter() - start)
-    return {label: (statistics.median(t), t) for label, t in times.items()}
+            times[label].append(clock() - start)
+    return times
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -362,14 +375,16 @@ def fmt(value, digits=3):
     return str(value)
 
 
-def fit_predict_throughput(kmodel, trainer, x, y, batch, predict_batch, repeats=3, warmup=1):
+def fit_predict_throughput(kmodel, trainer, x, y, batch, predict_batch, repeats=3, warmup=1,
+                           timer=interleaved_median):
     """Samples/s of one epoch of ``fit`` and of ``predict`` over ``x``, minikeras against a
-    TorchTrainer (interleaved medians), and the minikeras / PyTorch ratios."""
-    fit = interleaved_median({
+    TorchTrainer (interleaved medians, or another ``timer`` such as
+    ``interleaved_best_cpu``), and the minikeras / PyTorch ratios."""
+    fit = timer({
         "minikeras": lambda: kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0,
                                         shuffle=False),
         "torch": trainer.fit_epoch}, repeats=repeats, warmup=warmup)
-    pred = interleaved_median({
+    pred = timer({
         "minikeras": lambda: kmodel.predict(x, batch_size=predict_batch, verbose=0),
         "torch": lambda: trainer.predict(x, predict_batch)}, repeats=repeats, warmup=warmup)
     fit_sps = {k: len(x) / v[0] for k, v in fit.items()}

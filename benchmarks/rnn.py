@@ -9,15 +9,21 @@ PyTorch run side by side in one process with the same data, the same initial wei
 * predict throughput (samples/s) at batch 256.
 
 Run alone:  python benchmarks/rnn.py [--repeats 3] [--samples 2048] [--cell lstm|gru|both]
+
+``--clock cpu`` times the CPU seconds of the running thread instead (least of the interleaved
+repeats; run it with MINIKERAS_BENCH_THREADS=1 so both frameworks compute in that thread): on
+a loaded machine wall time mostly measures the neighbours. ``--root CHECKOUT`` imports
+minikeras from another checkout (before/after comparisons: alternate the two).
 """
 import argparse
 import json
+import sys
 
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import (TorchTrainer, classification_data, fit_predict_throughput, import_torch,
-                    limit_threads)
+from common import (THREADS, TorchTrainer, classification_data, fit_predict_throughput,
+                    import_torch, interleaved_best_cpu, interleaved_median, limit_threads)
 
 STEPS, FEATURES, UNITS, CLASSES = 100, 32, 128, 10
 BATCH, PREDICT_BATCH = 64, 256
@@ -70,7 +76,7 @@ def torch_model(torch, cell, kmodel):
     return model, optimizer
 
 
-def run(cell="lstm", repeats=3, warmup=1, samples=2048):
+def run(cell="lstm", repeats=3, warmup=1, samples=2048, clock="wall"):
     x, y = sequence_data(samples)
     torch = import_torch()
     kmodel = keras_model(cell)
@@ -79,10 +85,11 @@ def run(cell="lstm", repeats=3, warmup=1, samples=2048):
     limit_threads()
     same = np.abs(kmodel.predict(x[:64], verbose=0) -
                   trainer.predict(x[:64], 64)).max()
-    return {"cell": cell, "samples": samples,
+    timer = interleaved_best_cpu if clock == "cpu" else interleaved_median
+    return {"cell": cell, "samples": samples, "clock": clock, "threads": THREADS,
             "initial_predictions_max_abs_diff": float(same),
             **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
-                                     warmup)}
+                                     warmup, timer)}
 
 
 def main():
@@ -90,10 +97,17 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=2048)
     parser.add_argument("--cell", choices=("lstm", "gru", "both"), default="both")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    parser.add_argument("--root", help="checkout whose minikeras to import")
     args = parser.parse_args()
+    if args.clock == "cpu" and THREADS != 1:
+        parser.error("--clock cpu needs MINIKERAS_BENCH_THREADS=1 (CPU time of one thread)")
+    if args.root:
+        sys.path.insert(0, args.root)
     cells = ("lstm", "gru") if args.cell == "both" else (args.cell,)
     for cell in cells:
-        print(json.dumps(run(cell, args.repeats, samples=args.samples), indent=1))
+        print(json.dumps(run(cell, args.repeats, samples=args.samples, clock=args.clock),
+                         indent=1))
 
 
 if __name__ == "__main__":

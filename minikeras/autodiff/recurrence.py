@@ -2,8 +2,9 @@
 
 Why fused: a recurrence composed of per-step primitives records ~15 graph nodes per
 timestep and pays Python overhead for each in forward and backward. Here each step is
-one GEMM into preallocated numpy buffers updated in place, and backpropagation through
-time is one loop with one GEMM per step plus one GEMM for the weights at the end.
+one matrix product into preallocated numpy buffers updated in place, and backpropagation
+through time is one loop with one product per step plus one product for the weights at
+the end.
 
 Inputs, in order: ``x`` (batch, time, features), ``kernel`` (features, G*units),
 ``recurrent_kernel`` (units, G*units), then ``bias`` (G*units,) when ``has_bias``, then
@@ -23,27 +24,43 @@ states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it.
 """
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, scratch
 from .function import Function, primitive
 from .tensor import Tensor
 
 
 class _Recurrence(Function):
-    """The loop, masking, packing and weight gradients shared by the three cells.
+    """The loop, masking, buffers and weight gradients shared by the three cells.
 
-    Each step is one GEMM ``[x_t, h_{t-1}] @ M`` (+ bias) where M stacks the kernel on
-    the recurrent kernel, so one product gives every gate's pre-activation; its backward
-    is one GEMM ``dz @ Mᵀ`` giving the gradients of x_t and h_{t-1} together, and the
-    weights' gradient is one GEMM over all steps at the end. (Measured with LSTM(128),
-    batch 256: 1.4x faster than projecting all timesteps' inputs first, whose (time, batch,
-    4u) result does not stay in cache.)
+    Each step is one product ``[x_t, 1, h_{t-1}] @ M`` where M stacks the kernel, the bias
+    (as a row, so the product adds it) and the recurrent kernel. The product is written
+    gate-blocked, (blocks, batch, units), so every gate's elementwise work runs on one
+    contiguous array: numpy's loops over a (batch, units) column slice of a (batch,
+    4*units) row-major array ran 2-3x slower per element (the gate-blocked product is one
+    BLAS call per block, ~6% slower than one (batch, 4*units) product at batch 64, ~12% at
+    256: the contiguous elementwise work more than pays for it). A subclass orders its blocks
+    with the sigmoid gates first (LSTM i, f, o, c), so one tanh call and one multiply and
+    one add finish every sigmoid (σ(a) = (1 + tanh(a/2)) / 2, with those gates' columns
+    of M halved beforehand).
 
-    A subclass sets ``gates`` and ``n_states``, builds M (``combine``), and writes one
-    step forward (``step``: pre-activations -> new states) and one step backward
-    (``step_backward``: gradients of the new states -> pre-activation gradients).
+    Backward: per step, the pre-activation gradients are written into one (batch,
+    blocks*units) row and ``dz @ Mᵀ`` gives the gradients of x_t and h_{t-1} together
+    (only of h_{t-1}, ``dz @ Uᵀ``, when x needs no gradient); the weights' gradient (bias
+    included) is one product over all steps at the end. (Measured with LSTM(128), batch
+    64 and 256: projecting all timesteps' inputs first was slower, the (time, batch, 4u)
+    result does not stay in cache and a 32-deep product runs at half the speed.)
+
+    Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
+    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice.
+
+    A subclass sets ``blocks``, ``sigmoid_blocks`` and ``n_states``, builds M
+    (``stack``: columns in block order) and splits its gradient (``weight_grads``), and
+    writes one step forward (``step``: pre-activations -> new states) and one step
+    backward (``step_backward``: gradients of the new states -> pre-activation gradients).
     """
 
-    gates = 1
+    blocks = 1          # gate blocks in the step's product
+    sigmoid_blocks = 0  # how many leading blocks take the sigmoid
     n_states = 1
     record = True  # whether backward will run (the functional forms set it)
 
@@ -62,56 +79,70 @@ class _Recurrence(Function):
         batch, steps, features = x.shape
         units = recurrent_kernel.shape[0]
         self.features, self.units = features, units
-        self.kernel, self.recurrent_kernel = kernel, recurrent_kernel
-        self.combine(kernel, recurrent_kernel, bias, recurrent_bias)
-        # Without a backward pass (predict, evaluate) two alternating step buffers suffice.
+        self.recurrent_kernel = recurrent_kernel
+        dtype = x.dtype
+        self.m = self.stack(kernel, bias, recurrent_kernel, recurrent_bias).astype(dtype)
+        width = features + 1 + units
+        m_fwd = np.ascontiguousarray(self.m.reshape(width, self.blocks, units).transpose(1, 0, 2))
+        m_fwd[:self.sigmoid_blocks] *= 0.5
+        # Without a backward pass two alternating slots per buffer suffice.
         slots = steps if self.record else 2
-        xh = np.empty((slots, batch, features + units), dtype=x.dtype)  # [x_t, h_{t-1}]
+        xh = self.take((slots, batch, width), dtype)  # [x_t, 1, h_{t-1} (* dropout)]
+        xh[:, :, features] = 1
         if self.record:
             xh[:, :, :features] = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
         self.xh = xh
-        self.pre = np.empty((slots, batch, self.m_fwd.shape[1]), dtype=x.dtype)
-        self.allocate(slots, batch, units, x.dtype)
-        if self.rd is not None:  # h_{t-1} before dropout (xh holds it after)
-            self.h_undropped = np.empty((slots, batch, units), dtype=x.dtype)
-        states = [s.copy() for s in rest]
-        out = np.zeros((batch, units), dtype=x.dtype) if self.mask is not None else None
-        y = np.empty((steps + self.n_states, batch, units), dtype=x.dtype)  # time-major
+        self.z = self.take((self.blocks, slots, batch, units), dtype)
+        self.states = [self.take((slots + 1 if self.record else 2, batch, units), dtype)
+                       for _ in range(self.n_states)]
+        for buffer, initial in zip(self.states, rest):
+            buffer[0] = initial
+        self.allocate(slots, batch, units, dtype)
+        masked = self.mask is not None
+        if masked:
+            out = np.zeros((batch, units), dtype=dtype)
+            skip = ~self.mask
+        y = np.empty((steps + self.n_states, batch, units), dtype=dtype)  # time-major
         for s in range(steps):
             t = steps - 1 - s if self.go_backwards else s
-            k = s if self.record else s % 2
+            k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
             if not self.record:
                 xh[k, :, :features] = x[:, t]
-            hd = xh[k, :, features:]
+            hd = xh[k, :, features + 1:]
+            h = self.states[0][k]
             if self.rd is None:
-                np.copyto(hd, states[0])
+                np.copyto(hd, h)
             else:
-                self.h_undropped[k] = states[0]
-                np.multiply(states[0], self.rd, out=hd)
-            z = np.matmul(xh[k], self.m_fwd, out=self.pre[k])
-            if self.b_fwd is not None:
-                z += self.b_fwd
-            new = self.step(k, z, hd, states)
-            if self.mask is None:
-                states = new
-                y[s] = new[0]
-            else:
-                keep = self.mask[:, t:t + 1]
-                for old, value in zip(states, new):
-                    np.copyto(old, value, where=keep)
-                np.copyto(out, new[0], where=keep)
+                np.multiply(h, self.rd, out=hd)
+            z = np.matmul(xh[k], m_fwd, out=self.z[:, k])
+            new_h = self.step(k, k1, z, hd)
+            if masked:
+                drop = skip[:, t:t + 1]
+                for buffer in self.states:
+                    np.copyto(buffer[k1], buffer[k], where=drop)
+                np.copyto(out, new_h, where=~drop)
                 y[s] = out
-        for k, state in enumerate(states):
-            y[steps + k] = state
+            else:
+                y[s] = new_h
+        last = steps if self.record else steps & 1
+        for j, buffer in enumerate(self.states):
+            y[steps + j] = buffer[last]
         return y.transpose(1, 0, 2)  # (batch, time + n_states, units), a view
+
+    def take(self, shape, dtype):
+        """A scratch array held until this primitive is freed."""
+        return scratch.hold(self, shape, dtype)
 
     def backward(self, gy):
         batch, steps, features = self.inputs[0].shape
-        units = self.units
+        units, blocks = self.units, self.blocks
+        with_dx = self.inputs[0].requires_grad
+        m_t = self.m.T if with_dx else self.m[features + 1:].T
+        m_t = np.ascontiguousarray(m_t)  # (blocks*units, width or units)
         d_states = [gy[:, steps + k].copy() for k in range(self.n_states)]
         d_out = np.zeros((batch, units), gy.dtype) if self.mask is not None else None
-        dz = np.empty_like(self.pre)
-        dx = np.empty((steps, batch, features), dtype=gy.dtype)
+        dz = self.take((steps, batch, blocks * units), gy.dtype)
+        dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if self.go_backwards else s
             if self.mask is None:
@@ -124,10 +155,12 @@ class _Recurrence(Function):
                 d_new[0] += np.where(keep, d_out, 0)
                 d_out = np.where(keep, 0, d_out)
                 carried = [np.where(keep, 0, d) for d in d_states]
-            dhd_extra, dh_direct, d_others = self.step_backward(s, d_new, dz[s])
-            dxh = dz[s] @ self.m.T                      # (batch, features + units)
-            dx[s] = dxh[:, :features]
-            dhd = dxh[:, features:]
+            dz_blocks = dz[s].reshape(batch, blocks, units).transpose(1, 0, 2)
+            dhd_extra, dh_direct, d_others = self.step_backward(s, d_new, dz_blocks)
+            dhd = dz[s] @ m_t
+            if with_dx:
+                dx[s] = dhd[:, :features]
+                dhd = dhd[:, features + 1:]
             if dhd_extra is not None:
                 dhd += dhd_extra
             if self.rd is not None:
@@ -138,53 +171,45 @@ class _Recurrence(Function):
             if carried is not None:
                 d_states = [d + c for d, c in zip(d_states, carried)]
         dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
-        dkernel, drecurrent = self.weight_grads(dm, dz)
-        grads = [(dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2), dkernel, drecurrent]
-        dz_sum = dz.sum(axis=(0, 1))
-        if self.has_bias:
-            grads.append(self.bias_grad(dz_sum))
-        if self.has_recurrent_bias:
-            grads.append(self.recurrent_bias_grad(dz_sum))
+        grads = [None if dx is None else
+                 (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
+        grads += self.weight_grads(dm, dz)
         return tuple(grads) + tuple(d_states)
 
     def h_prev(self, s):
         """h_{t-1} of step ``s`` (before recurrent dropout)."""
-        return self.xh[s, :, self.features:] if self.rd is None else self.h_undropped[s]
+        return self.states[0][s]
 
     # ---- per cell ------------------------------------------------------------------------
-    def combine(self, kernel, recurrent_kernel, bias, recurrent_bias):
-        """Set ``m`` ([kernel; recurrent_kernel]), its forward form ``m_fwd`` and ``b_fwd``."""
-        self.m = self.m_fwd = np.concatenate([kernel, recurrent_kernel])
-        self.b_fwd = bias
+    def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
+        """M = [kernel; bias; recurrent_kernel] (features + 1 + units, blocks*units), its
+        columns in block order."""
+        row = np.zeros((1, kernel.shape[1]), kernel.dtype) if bias is None else bias[None]
+        return np.concatenate([kernel, row, recurrent_kernel])
 
     def weight_grads(self, dm, dz):
-        return dm[:self.features], dm[self.features:]
-
-    def bias_grad(self, dz_sum):
-        return dz_sum
+        """[d kernel, d recurrent_kernel] (+ [d bias]) from d M, as Keras lays them out."""
+        f = self.features
+        grads = [dm[:f], dm[f + 1:]]
+        return grads + [dm[f]] if self.has_bias else grads
 
     def allocate(self, slots, batch, units, dtype):
         pass
 
-    def step(self, k, z, hd, states):
+    def step(self, k, k1, z, hd):
+        """From the gate-blocked pre-activations ``z`` (blocks, batch, units) of slot ``k``,
+        write the new states into slot ``k1`` of ``self.states``; return the output."""
         raise NotImplementedError
 
     def step_backward(self, s, d_new, dz):
-        """Write d(pre-activations) into ``dz``; return (extra gradient of h*rd, direct
-        gradient of h_{t-1}, gradients of the other previous states)."""
+        """Write d(pre-activations) into ``dz`` (blocks, batch, units); return (extra
+        gradient of h*rd, direct gradient of h_{t-1}, gradients of the other states)."""
         raise NotImplementedError
 
 
-# σ(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' columns of the weights halved
-# beforehand, one tanh call over all gates gives every activation of an LSTM step; a
-# multiply and an add by per-column constants then finish the sigmoid ones.
-def _gate_scales(units, sigmoid_gates, gates, dtype):
-    scale = np.ones(gates * units, dtype=dtype)
-    shift = np.zeros(gates * units, dtype=dtype)
-    for g in sigmoid_gates:
-        scale[g * units:(g + 1) * units] = 0.5
-        shift[g * units:(g + 1) * units] = 0.5
-    return scale, shift
+def _reorder(a, order, units):
+    """The column blocks of ``a`` (units wide each) in ``order``."""
+    return np.concatenate([a[..., g * units:(g + 1) * units] for g in order], axis=-1)
 
 
 class SimpleRNNRecurrence(_Recurrence):
@@ -200,21 +225,23 @@ class SimpleRNNRecurrence(_Recurrence):
                              f"'linear'. Received: activation={activation!r}")
         self.activation = activation
 
-    def step(self, k, z, hd, states):
+    def step(self, k, k1, z, hd):
+        y = z[0]
         if self.activation == "tanh":
-            np.tanh(z, out=z)
+            np.tanh(y, out=y)
         elif self.activation == "relu":
-            np.maximum(z, 0, out=z)
-        return [z]
+            np.maximum(y, 0, out=y)
+        np.copyto(self.states[0][k1], y)
+        return y
 
     def step_backward(self, s, d_new, dz):
-        y = self.pre[s]
+        y = self.z[0, s]
         if self.activation == "tanh":
-            np.multiply(d_new[0], 1 - y * y, out=dz)
+            np.multiply(d_new[0], 1 - y * y, out=dz[0])
         elif self.activation == "relu":
-            np.multiply(d_new[0], y > 0, out=dz)
+            np.multiply(d_new[0], y > 0, out=dz[0])
         else:
-            dz[...] = d_new[0]
+            dz[0] = d_new[0]
         return None, None, []
 
 
@@ -223,45 +250,60 @@ class LSTMRecurrence(_Recurrence):
 
         i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_c)
         c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
-    with ``a = x_t @ kernel + bias + h_{t-1} @ recurrent_kernel``.
+    with ``a = x_t @ kernel + bias + h_{t-1} @ recurrent_kernel``. Blocks: i, f, o, c.
     """
 
-    gates = 4
+    blocks = 4
+    sigmoid_blocks = 3
     n_states = 2
+    order = (0, 1, 3, 2)  # Keras's gate of each block
 
-    def combine(self, kernel, recurrent_kernel, bias, recurrent_bias):
-        super().combine(kernel, recurrent_kernel, bias, recurrent_bias)
-        self.scale, self.shift = _gate_scales(self.units, (0, 1, 3), 4, kernel.dtype)
-        self.m_fwd = self.m * self.scale
-        self.b_fwd = None if bias is None else bias * self.scale
+    def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
+        m = super().stack(kernel, bias, recurrent_kernel, recurrent_bias)
+        return _reorder(m, self.order, recurrent_kernel.shape[0])
+
+    def weight_grads(self, dm, dz):
+        return super().weight_grads(_reorder(dm, self.order, self.units), dz)
 
     def allocate(self, slots, batch, units, dtype):
-        self.c_prev = np.empty((slots, batch, units), dtype=dtype)
-        self.tanh_c = np.empty((slots, batch, units), dtype=dtype)
+        self.tanh_c = self.take((slots, batch, units), dtype)
+        if self.record:  # per block: the activation's derivative, d(activation)
+            self.slope, self.upstream = self.take((2, 4, batch, units), dtype)
 
-    def step(self, k, z, hd, states):
-        u = self.units
+    def step(self, k, k1, z, hd):
         np.tanh(z, out=z)
-        z *= self.scale
-        z += self.shift
-        i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
-        self.c_prev[k] = states[1]
-        c = f * states[1]
-        c += i * g
-        tc = np.tanh(c, out=self.tanh_c[k])
-        return [o * tc, c]
+        sigmoids = z[:3]
+        sigmoids *= 0.5
+        sigmoids += 0.5
+        i, f, o, g = z
+        h, c = self.states
+        c_new = np.multiply(f, c[k], out=c[k1])
+        tc = np.multiply(i, g, out=self.tanh_c[k])
+        c_new += tc
+        np.tanh(c_new, out=tc)
+        return np.multiply(o, tc, out=h[k1])
 
     def step_backward(self, s, d_new, dz):
         dh, dc = d_new
-        z, tc, c_prev = self.pre[s], self.tanh_c[s], self.c_prev[s]
-        u = self.units
-        i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
-        dc = dc + dh * o * (1 - tc * tc)
-        np.multiply(dc * g, i * (1 - i), out=dz[:, :u])
-        np.multiply(dc * c_prev, f * (1 - f), out=dz[:, u:2 * u])
-        np.multiply(dc * i, 1 - g * g, out=dz[:, 2 * u:3 * u])
-        np.multiply(dh * tc, o * (1 - o), out=dz[:, 3 * u:])
-        return None, None, [dc * f]
+        z = self.z[:, s]
+        i, f, o, g = z
+        tc, c_prev = self.tanh_c[s], self.states[1][s]
+        slope, upstream = self.slope, self.upstream
+        np.subtract(1, z[:3], out=slope[:3])  # σ' = σ (1 - σ)
+        slope[:3] *= z[:3]
+        np.multiply(g, g, out=slope[3])  # tanh' = 1 - tanh²
+        np.subtract(1, slope[3], out=slope[3])
+        dc_total = dh * o
+        dtc = tc * tc
+        np.subtract(1, dtc, out=dtc)
+        dc_total *= dtc
+        dc_total += dc
+        np.multiply(dc_total, g, out=upstream[0])
+        np.multiply(dc_total, c_prev, out=upstream[1])
+        np.multiply(dh, tc, out=upstream[2])
+        np.multiply(dc_total, i, out=upstream[3])
+        np.multiply(upstream, slope, out=dz)
+        return None, None, [np.multiply(dc_total, f, out=dc_total)]
 
 
 class GRURecurrence(_Recurrence):
@@ -275,96 +317,97 @@ class GRURecurrence(_Recurrence):
     ``reset_after=False``: ``z, r = σ(x_z + h U_z), σ(x_r + h U_r)``; ``ĥ = tanh(x_h +
     (r * h) U_h)``. Then ``h_t = z * h_{t-1} + (1 - z) * ĥ``; ``x = x_t @ kernel + bias``.
 
-    The step's GEMM gives [z, r pre-activations, x_h, m_h] (reset_after: M has zero
-    blocks so x_h and m_h stay apart) or [z, r, x_h] (reset_after=False; then a second
-    GEMM (r * h) @ U_h).
+    The step's product gives the blocks [z, r pre-activations, x_h, m_h] (reset_after: M
+    has zero blocks so x_h and m_h stay apart) or [z, r, x_h] (reset_after=False; then a
+    second product (r * h) @ U_h).
     """
 
-    gates = 3
+    sigmoid_blocks = 2
 
     def __init__(self, reset_after=True, **kwargs):
         super().__init__(**kwargs)
         self.reset_after = reset_after
+        self.blocks = 4 if reset_after else 3
 
-    def combine(self, kernel, recurrent_kernel, bias, recurrent_bias):
-        f, u = kernel.shape[0], self.units
-        cols = 4 * u if self.reset_after else 3 * u
-        m = np.zeros((f + u, cols), dtype=kernel.dtype)
+    def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
+        f, u = kernel.shape[0], recurrent_kernel.shape[0]
+        m = np.zeros((f + 1 + u, self.blocks * u), dtype=kernel.dtype)
         m[:f, :3 * u] = kernel
-        m[f:, :2 * u] = recurrent_kernel[:, :2 * u]
+        m[f + 1:, :2 * u] = recurrent_kernel[:, :2 * u]
+        if bias is not None:
+            m[f, :3 * u] = bias
         if self.reset_after:
-            m[f:, 3 * u:] = recurrent_kernel[:, 2 * u:]
-        self.m = m
-        self.scale, self.shift = _gate_scales(u, (0, 1), cols // u, kernel.dtype)
-        self.m_fwd = m * self.scale
-        b = None
-        if bias is not None or recurrent_bias is not None:
-            b = np.zeros(cols, dtype=kernel.dtype)
-            if bias is not None:
-                b[:3 * u] = bias
+            m[f + 1:, 3 * u:] = recurrent_kernel[:, 2 * u:]
             if recurrent_bias is not None:
-                b[:2 * u] += recurrent_bias[:2 * u]
-                b[3 * u:] = recurrent_bias[2 * u:]
-        self.b_fwd = None if b is None else b * self.scale
+                m[f, :2 * u] += recurrent_bias[:2 * u]
+                m[f, 3 * u:] = recurrent_bias[2 * u:]
+        return m
 
     def allocate(self, slots, batch, units, dtype):
-        self.hh = np.empty((slots, batch, units), dtype=dtype)
+        self.hh = self.take((slots, batch, units), dtype)
         if not self.reset_after:
-            self.rh = np.empty((slots, batch, units), dtype=dtype)
+            self.rh = self.take((slots, batch, units), dtype)
+            self.u_h = np.ascontiguousarray(self.recurrent_kernel[:, 2 * units:], dtype=dtype)
 
-    def step(self, k, z, hd, states):
-        u = self.units
-        zr = z[:, :2 * u]
+    def step(self, k, k1, z, hd):
+        zr = z[:2]
         np.tanh(zr, out=zr)
         zr *= 0.5
         zr += 0.5
-        gate, r = z[:, :u], z[:, u:2 * u]
+        gate, r, x_h = z[0], z[1], z[2]
         if self.reset_after:
-            hh = np.multiply(r, z[:, 3 * u:], out=self.hh[k])
+            hh = np.multiply(r, z[3], out=self.hh[k])
         else:
             rh = np.multiply(r, hd, out=self.rh[k])
-            hh = np.matmul(rh, self.recurrent_kernel[:, 2 * u:], out=self.hh[k])
-        hh += z[:, 2 * u:3 * u]
+            hh = np.matmul(rh, self.u_h, out=self.hh[k])
+        hh += x_h
         np.tanh(hh, out=hh)
-        h = states[0] - hh
-        h *= gate
-        h += hh
-        return [h]
+        h = self.states[0]
+        h_new = np.subtract(h[k], hh, out=h[k1])
+        h_new *= gate
+        h_new += hh
+        return h_new
 
     def step_backward(self, s, d_new, dz):
         dh = d_new[0]
-        z, hh = self.pre[s], self.hh[s]
+        z, hh = self.z[:, s], self.hh[s]
+        gate, r = z[0], z[1]
         h_prev = self.h_prev(s)
-        u = self.units
-        gate, r = z[:, :u], z[:, u:2 * u]
-        np.multiply(dh * (1 - gate), 1 - hh * hh, out=dz[:, 2 * u:3 * u])  # through ĥ's tanh
-        dah = dz[:, 2 * u:3 * u]
-        np.multiply(dh * (h_prev - hh), gate * (1 - gate), out=dz[:, :u])
+        d_hh = np.subtract(1, gate)
+        d_hh *= dh
+        slope = hh * hh
+        np.subtract(1, slope, out=slope)
+        dah = np.multiply(d_hh, slope, out=dz[2])  # through ĥ's tanh
+        d_gate = h_prev - hh
+        d_gate *= d_hh
+        np.multiply(d_gate, gate, out=dz[0])
+        r_slope = np.subtract(1, r)
+        r_slope *= r
         if self.reset_after:
-            m_h = z[:, 3 * u:]
-            np.multiply(dah * m_h, r * (1 - r), out=dz[:, u:2 * u])
-            np.multiply(dah, r, out=dz[:, 3 * u:])
+            m_h = z[3]
+            r_slope *= m_h
+            np.multiply(dah, r_slope, out=dz[1])
+            np.multiply(dah, r, out=dz[3])
             return None, dh * gate, []
-        d_rh = dah @ self.recurrent_kernel[:, 2 * u:].T
-        hd = self.xh[s, :, self.features:]
-        np.multiply(d_rh * hd, r * (1 - r), out=dz[:, u:2 * u])
+        d_rh = dah @ self.u_h.T
+        r_slope *= self.xh[s, :, self.features + 1:]
+        np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
 
     def weight_grads(self, dm, dz):
         f, u = self.features, self.units
-        dkernel = dm[:f, :3 * u]
+        grads = [dm[:f, :3 * u]]
         if self.reset_after:
-            return dkernel, np.concatenate([dm[f:, :2 * u], dm[f:, 3 * u:]], axis=1)
-        steps, batch = dz.shape[:2]
-        du_h = self.rh.reshape(steps * batch, u).T @ dz[:, :, 2 * u:].reshape(steps * batch, u)
-        return dkernel, np.concatenate([dm[f:, :2 * u], du_h], axis=1)
-
-    def bias_grad(self, dz_sum):
-        return dz_sum[:3 * self.units]
-
-    def recurrent_bias_grad(self, dz_sum):
-        u = self.units
-        return np.concatenate([dz_sum[:2 * u], dz_sum[3 * u:]])
+            grads.append(np.concatenate([dm[f + 1:, :2 * u], dm[f + 1:, 3 * u:]], axis=1))
+        else:
+            steps, batch = dz.shape[:2]
+            du_h = self.rh.reshape(steps * batch, u).T @ dz[:, :, 2 * u:].reshape(steps * batch, u)
+            grads.append(np.concatenate([dm[f + 1:, :2 * u], du_h], axis=1))
+        if self.has_bias:
+            grads.append(dm[f, :3 * u])
+        if self.has_recurrent_bias:
+            grads.append(np.concatenate([dm[f, :2 * u], dm[f, 3 * u:]]))
+        return grads
 
 
 # ---- functional forms (listed in primitives.PRIMITIVES) ----------------------------------------

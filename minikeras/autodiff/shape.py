@@ -101,8 +101,18 @@ class GetItem(Function):
 
     def backward(self, gy):
         gx = np.zeros(self.inputs[0].shape, gy.dtype)
-        np.add.at(gx, self.index, gy)
+        if _selects_once(self.index):  # plain assignment: np.add.at is ~50x slower
+            gx[self.index] = gy
+        else:
+            np.add.at(gx, self.index, gy)
         return (gx,)
+
+
+def _selects_once(index):
+    """Whether a numpy index is basic (ints, slices, None, Ellipsis): no element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, slice) or
+               (isinstance(p, (int, np.integer)) and not isinstance(p, bool)) for p in parts)
 
 
 @primitive

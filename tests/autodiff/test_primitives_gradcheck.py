@@ -174,3 +174,12 @@ def test_dense_with_fused_activation_equals_composed(activation):
 def test_fused_dense_equals_matmul_plus_bias():
     x, w, b = r(2, 5, 3), r(3, 4), r(4)
     np.testing.assert_allclose(P.dense(x, w, b).data, P.add(P.matmul(x, w), b).data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("index", [(slice(None), 1), (Ellipsis, slice(1, 3)), (None, 0, -1),
+                                   2, (slice(None), [1, 1, 3]), (np.array([0, 0, 2]),),
+                                   (slice(None), np.array([True, False, True, True]))])
+def test_getitem_gradient_scatters_each_selected_element(index):
+    """Basic indices take a plain assignment, others np.add.at (repeats accumulate): both
+    against finite differences."""
+    assert gradcheck(lambda x: P.getitem(x, index), r(3, 4))

@@ -5,6 +5,7 @@ import pytest
 
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor
 
 rng = np.random.default_rng(3)
 B, T, F, U = 3, 5, 4, 2
@@ -127,3 +128,49 @@ def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
     np.testing.assert_array_equal(y[:, :T], 0)
     np.testing.assert_array_equal(y[:, T], states[0])
     np.testing.assert_array_equal(y[:, T + 1], states[1])
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", [0, 1, 4])
+def test_gradient_when_the_sequence_needs_none(kind, reset_after, config):
+    """The backward skips the input's gradient when x does not require one (a model's first
+    layer): the weights' and states' gradients against central differences on that path."""
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    if rb is None:
+        def fn(W, Ur, b, *states):
+            return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
+                        recurrent_dropout_mask=rd, **options)
+        assert gradcheck(fn, W, Ur, b, *states)
+    else:
+        def fn(W, Ur, b, rb, *states):
+            return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
+        assert gradcheck(fn, W, Ur, b, rb, *states)
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_forward_while_recording_matches_step_reference(kind, reset_after, config):
+    """With weights that require gradients the forward keeps every step's buffers (the
+    other tests' plain arrays run it with two alternating slots)."""
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    tW = Tensor(W, requires_grad=True)
+    got = call(kind, x, tW, Ur, b, rb, states, reset_after=reset_after,
+               recurrent_dropout_mask=rd, **options).data
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_reused_scratch_buffers_carry_nothing_between_calls():
+    """The step buffers come back from ``scratch`` on the next call of the same shape."""
+    first, second = weights("lstm"), weights("lstm")
+    want = P.lstm_recurrence(*first[:4], *first[5]).data.copy()
+    for _ in range(2):
+        P.lstm_recurrence(*second[:4], *second[5])
+        np.testing.assert_array_equal(P.lstm_recurrence(*first[:4], *first[5]).data, want)
