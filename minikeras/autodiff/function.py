@@ -30,8 +30,8 @@ class Function:
 
     inputs = ()
     generation = 0
-    writes_destinations = False  # True: backward may fill the arrays in ``destinations``
-    destinations = None  # set by the backward pass: per input, an array or None
+    writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
+    destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):
         tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
@@ -64,7 +64,7 @@ class Function:
         destinations = self.destinations
         if destinations is None:
             return None
-        out = destinations[index]
+        out = destinations.get(self.inputs, index)
         return out if out is not None and out.dtype == dtype else None
 
 
