@@ -30,22 +30,26 @@ class Function:
 
     inputs = ()
     generation = 0
-    writes_destinations = False  # True: backward may fill the arrays in ``destinations``
-    destinations = None  # set by the backward pass: per input, an array or None
+    writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
+    destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):
-        tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+                break
         out = self.forward(*[t.data for t in tensors])
         state = grad_mode._state
         if state["anomaly"]:
             _check_finite(self, out)
         result = Tensor(out)
-        if state["enabled"]:
-            record, generation = False, 0
+        if state["enabled"]:  # this hot path is kept free of helper calls on purpose
+            generation = -1
             for t in tensors:
-                record = record or t.requires_grad
-                generation = t.generation if t.generation > generation else generation
-            if record:  # this hot path is kept free of helper calls on purpose
+                if t.requires_grad and t.generation > generation:
+                    generation = t.generation
+            if generation >= 0:  # some input requires grad: record
                 self.inputs = tensors
                 self.generation = generation
                 result.creator = self
@@ -64,7 +68,7 @@ class Function:
         destinations = self.destinations
         if destinations is None:
             return None
-        out = destinations[index]
+        out = destinations.get(self.inputs, index)
         return out if out is not None and out.dtype == dtype else None
 
 

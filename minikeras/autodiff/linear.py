@@ -7,6 +7,21 @@ from .elementwise import float_promoted, operands
 from .function import Function, primitive, unbroadcast
 
 
+_ONES = {}  # (length, dtype) -> read-only vector of ones
+
+
+def ones(n, dtype):
+    """A cached read-only vector of ``n`` ones (the left operand of a column-sum GEMV)."""
+    key = (n, dtype)
+    vector = _ONES.get(key)
+    if vector is None:
+        if len(_ONES) >= 64:  # many batch shapes (e.g. varying sequence lengths): start over
+            _ONES.clear()
+        vector = _ONES[key] = np.ones(n, dtype)
+        vector.flags.writeable = False
+    return vector
+
+
 class MatMul(Function):
     """a @ b with numpy's broadcasting rules for stacked matrices. For two matrices the
     gradients are computed straight into the destinations the backward pass offers."""
@@ -60,7 +75,7 @@ class Dense(Function):
 
     def forward(self, x, w, b=None):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        y = x2 @ w
+        y = np.dot(x2, w)  # np.dot: ~1.5 us less than `@` per call at small sizes
         if b is not None:
             y += b
         if self.activation == "relu":
@@ -82,15 +97,17 @@ class Dense(Function):
             gy = gy * (1 - self.y * self.y)
         gx = None
         if x.requires_grad:
-            gx = gy @ w.data.T
+            gx = np.dot(gy, w.data.T)
             if gx.shape != x.shape:
                 gx = gx.reshape(x.shape)
         gw = None
         if w.requires_grad:
-            gw = np.matmul(xd.T, gy, out=self.destination(1, np.result_type(xd, gy)))
+            dtype = gy.dtype if xd.dtype == gy.dtype else np.result_type(xd, gy)
+            gw = np.dot(xd.T, gy, out=self.destination(1, dtype))
         if len(inputs) == 2:
             return gx, gw
-        return gx, gw, np.add.reduce(gy, axis=0, out=self.destination(2, gy.dtype))
+        # the bias gradient as a GEMV with ones: 2-4x faster than np.add.reduce(axis=0)
+        return gx, gw, np.dot(ones(len(gy), gy.dtype), gy, out=self.destination(2, gy.dtype))
 
 
 @primitive

@@ -67,7 +67,9 @@ class SoftmaxCrossEntropy(Function):
 
     def backward(self, gy):
         labels, logits = self.inputs
-        gy = np.expand_dims(gy, self.axis)
+        shape = list(self.log_p.shape)
+        shape[self.axis] = 1
+        gy = gy.reshape(shape)  # as np.expand_dims(gy, axis), without its argument checks
         glabels = -gy * self.log_p if labels.requires_grad else None
         p = np.exp(self.log_p)
         glogits = gy * (p * labels.data.sum(axis=self.axis, keepdims=True) - labels.data)

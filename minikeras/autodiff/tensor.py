@@ -140,11 +140,12 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     heap = [(-root.creator.generation, next(counter), root.creator)]
     pop, push = heapq.heappop, heapq.heappush
     destinations = destinations or None
+    offers = None if destinations is None else Offers(destinations, leaves)
     while heap:
         fn = pop(heap)[2]
         inputs = fn.inputs
-        if destinations is not None and fn.writes_destinations:
-            fn.destinations = _offered(inputs, destinations, leaves)
+        if offers is not None and fn.writes_destinations:
+            fn.destinations = offers
             gxs = fn.backward(pending.pop(fn))
             fn.destinations = None
         else:
@@ -176,16 +177,31 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     return leaves
 
 
-def _offered(inputs, destinations, leaves):
-    """Per input, the destination array its gradient may be written into: only a leaf's,
-    only before any contribution to that leaf has arrived, and only to its first use."""
-    offered = []
-    for i, x in enumerate(inputs):
-        out = destinations.get(id(x)) if x.creator is None else None
-        if out is not None and (x in leaves or any(x is y for y in inputs[:i])):
-            out = None
-        offered.append(out)
-    return offered
+class Offers:
+    """The destination arrays one backward pass offers to the Functions it runs.
+
+    ``destinations`` maps ``id(leaf)`` to its array; ``arrived`` holds the leaves whose
+    gradient has arrived. A leaf's array is offered only before any contribution to it
+    has arrived, and only to its first use among a Function's inputs.
+    """
+
+    __slots__ = ("destinations", "arrived")
+
+    def __init__(self, destinations, arrived):
+        self.destinations, self.arrived = destinations, arrived
+
+    def get(self, inputs, index):
+        """The array input ``index`` of ``inputs`` may have its gradient written into, or None."""
+        x = inputs[index]
+        if x.creator is not None:
+            return None
+        out = self.destinations.get(id(x))
+        if out is None or x in self.arrived:
+            return None
+        for i in range(index):
+            if inputs[i] is x:
+                return None
+        return out
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None):

@@ -142,6 +142,29 @@ def test_a_leaf_used_twice_gets_both_contributions_in_its_destination():
     np.testing.assert_allclose(out[1], expected[1], rtol=1e-6)
 
 
+def test_a_leaf_twice_among_one_functions_inputs_is_offered_only_its_first_use():
+    rng = np.random.default_rng(7)
+    w = Tensor(rng.standard_normal((3, 3), dtype=np.float32), requires_grad=True)
+    wd = w.data.astype(np.float64)
+    out = np.full((3, 3), np.nan, np.float32)
+    grad(P.sum(P.matmul(w, w)), [w], out=[out])
+    ones = np.ones((3, 3))  # d sum(W W) / dW = 1 W^T + W^T 1
+    np.testing.assert_allclose(out, ones @ wd.T + wd.T @ ones, rtol=1e-5)
+
+
+def test_dense_bias_gradient_is_the_column_sum_of_the_output_gradient():
+    rng = np.random.default_rng(8)
+    x = Tensor(rng.standard_normal((37, 6), dtype=np.float32))
+    w = Tensor(rng.standard_normal((6, 4), dtype=np.float32), requires_grad=True)
+    b = Tensor(np.zeros(4, np.float32), requires_grad=True)
+    gy = rng.standard_normal((37, 4), dtype=np.float32)
+    expected = gy.astype(np.float64).sum(axis=0)
+    for out in (None, [np.empty((6, 4), np.float32), np.empty(4, np.float32)]):
+        gb = grad(P.dense(x, w, b), [w, b], output_grad=gy, out=out)[1]
+        assert gb.dtype == np.float32
+        np.testing.assert_allclose(gb, expected, rtol=1e-5)
+
+
 def test_a_retained_graph_forgets_the_destinations_of_an_earlier_pass():
     w = Tensor(np.ones((2, 2), np.float32), requires_grad=True)
     y = P.sum(P.dense(Tensor(np.ones((1, 2), np.float32)), w))

@@ -109,6 +109,21 @@ def test_blocks_smaller_than_a_variable_give_the_same_numbers(cls, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("cls", [optimizers.Adam, optimizers.RMSprop], ids=lambda c: c.__name__)
+def test_per_variable_blocks_give_the_same_numbers_and_share_one_scratch_block(cls, monkeypatch):
+    w0, grads = problem()
+    whole, _, _ = train(lambda: cls(0.01, weight_decay=0.05), grads, w0, per_variable=True)
+    monkeypatch.setattr(flat_layout, "BLOCK_SIZE", 5)  # the (4, 3) kernel spans 3 blocks
+    blocked, _, opt = train(lambda: cls(0.01, weight_decay=0.05), grads, w0, per_variable=True)
+    for a, b in zip(whole, blocked):
+        np.testing.assert_array_equal(a, b)
+    pieces = opt._elementwise_pieces(list(range(len(SHAPES))))
+    assert [p[0].size for p in pieces] == [5, 5, 2, 3, 5, 1, 2, 4, 1]  # cut per variable
+    # every piece computes in the first block of the scratch buffer (kept in cache)
+    start = opt._scratch[0].__array_interface__["data"][0]
+    assert all(p[2][0].__array_interface__["data"][0] == start for p in pieces)
+
+
 def test_build_packs_weights_and_slots_into_flat_buffers():
     w0, grads = problem(steps=2)
     variables = make_variables(w0)
