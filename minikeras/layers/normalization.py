@@ -57,6 +57,7 @@ class BatchNormalization(_ScaleShift):
     """
 
     replica_group = None  # set by fit under a distribution when ``synchronized``
+    mixes_batch_in_training = True  # batch statistics: TimeDistributed steps it one by one
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",

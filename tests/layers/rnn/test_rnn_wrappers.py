@@ -153,3 +153,33 @@ def test_float64_gradient_with_respect_to_the_inputs(make):
     x = np.random.default_rng(5).normal(size=(2, 3, 2))
     layer(x)
     assert gradcheck(lambda t: layer(t), x)
+
+
+def test_time_distributed_batch_normalization_steps_one_timestep_at_a_time():
+    # Keras calls the wrapped layer once per timestep: in training each step is normalized
+    # over its own samples and the moving statistics move once per step (momentum 0.99).
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32)
+    td = layers.TimeDistributed(layers.BatchNormalization())
+    out = td(x, training=True).numpy()
+    mean = x.mean(axis=0)  # (time, features): each step's own batch mean
+    var = x.var(axis=0)
+    np.testing.assert_allclose(out, (x - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-6)
+    moving = np.zeros(4)
+    for t in range(3):
+        moving = 0.99 * moving + 0.01 * mean[t]
+    np.testing.assert_allclose(td.layer.moving_mean.numpy(), moving, rtol=1e-5, atol=1e-7)
+    inference = td(x, training=False).numpy()  # one call on the (batch * time) reshape
+    np.testing.assert_allclose(inference, td.layer(x.reshape(6, 4)).numpy().reshape(2, 3, 4),
+                               rtol=1e-6)
+
+
+def test_time_distributed_model_with_batch_normalization_trains():
+    inner = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.BatchNormalization()])
+    model = keras.Sequential([keras.Input((5, 4)), layers.TimeDistributed(inner),
+                              layers.GlobalAveragePooling1D(), layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.02), "mse")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 5, 4)).astype(np.float32)
+    y = x.mean(axis=(1, 2))[:, None] * 4
+    history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history["loss"]
+    assert history[-1] < 0.2 * history[0]
