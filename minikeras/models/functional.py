@@ -94,6 +94,15 @@ class Functional(Model):
     def output_names(self):
         return [x._keras_history[0].name for x in self._outputs]
 
+    def _output_names(self):
+        """The names compile() gives the outputs: a dict of outputs is named by its keys
+        unless they are the output layers' names (Keras prefers the keys; sorted, the order
+        in which a dict flattens)."""
+        names = self.output_names
+        if isinstance(self._outputs_struct, dict) and set(self._outputs_struct) != set(names):
+            return sorted(self._outputs_struct)
+        return names
+
     # ---- running ---------------------------------------------------------------------
     def call(self, inputs, training=None):
         memo = {}
