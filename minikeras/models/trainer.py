@@ -31,6 +31,7 @@ class Trainer:
         self.optimizer = None
         self.loss = None
         self.stop_training = False
+        self._initial_epoch = None  # set by BackupAndRestore when it restores a backup
         self.history = None
         self._in_fit = False
         self._plan = None
@@ -311,7 +312,7 @@ class Trainer:
         logs = {}
         try:
             cbs.on_train_begin()
-            for epoch in range(initial_epoch, epochs):
+            for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
                 step, step_logs = -1, None
