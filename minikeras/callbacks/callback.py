@@ -199,8 +199,10 @@ class ProgbarLogger(Callback):
         self._update(self.progbar._seen, None, finalize=True)
 
     def _update(self, step, logs, finalize=False):
-        if finalize and self.progbar.target is None:  # as Keras: the count seen is the total
-            self.progbar.target = step
+        if finalize:
+            if self.progbar.target is None:  # as Keras: the count seen is the total
+                self.progbar.target = step
+            step = self.progbar.target  # Keras ends at the target, also after an epoch cut short
         values = [(k, float(v)) for k, v in (logs or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)
