@@ -91,11 +91,15 @@ def _border(chars, widths):
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _row(cells, widths, aligns, bar="│"):
-    """One table row, wrapping each cell to its width; returns a list of lines."""
+def _row(cells, widths, aligns, bar="│", bottom=False):
+    """One table row, wrapping each cell to its width; returns a list of lines. Short cells
+    are padded below, or above with ``bottom`` (rich's header cells sit on the rule)."""
     wrapped = [_wrap(c, w - 2) for c, w in zip(cells, widths)]
+    height = max(len(c) for c in wrapped)
+    if bottom:
+        wrapped = [[""] * (height - len(c)) + c for c in wrapped]
     lines = []
-    for i in range(max(len(c) for c in wrapped)):
+    for i in range(height):
         parts = []
         for cell, w, align in zip(wrapped, widths, aligns):
             text = cell[i] if i < len(cell) else ""
@@ -139,7 +143,7 @@ def layer_rows(model, layers, show_trainable, expand_nested=False, layer_range=N
 
 def _rows_of(model, layer, level, show_trainable, expand_nested, connections):
     prefix = "   " * level + "└ " if level else ""
-    row = [f"{prefix}{layer.name} ({type(layer).__name__})", shape_cell(model, layer),
+    row = [f"{prefix}{layer.name} ({keras_class_name(layer)})", shape_cell(model, layer),
            params_cell(layer)]
     if connections is not None:
         row.append(connections(layer) if level == 0 else "-")
@@ -151,6 +155,13 @@ def _rows_of(model, layer, level, show_trainable, expand_nested, connections):
             rows += _rows_of(layer, inner, level + 1, show_trainable, expand_nested,
                              connections)
     return rows
+
+
+def keras_class_name(layer):
+    """The class name Keras shows for ``layer``: a ``keras.ops`` node shows its op's class
+    (``add`` -> ``Add``), as in Keras's functional config."""
+    keras_entry = getattr(layer, "keras_entry", None)
+    return keras_entry()["class_name"] if keras_entry else type(layer).__name__
 
 
 def params_cell(layer):
@@ -243,7 +254,7 @@ def box_table(headers, aligns, rows, positions, line_length):
     of the columns as fractions of the line."""
     widths = _inner_widths(line_length, positions)
     lines = [_border(_TOP, widths)]
-    lines += _row(headers, widths, aligns, bar="┃")
+    lines += _row(headers, widths, aligns, bar="┃", bottom=True)
     lines.append(_border(_HEAD_RULE, widths))
     for i, row in enumerate(rows):
         lines += _row(row, widths, aligns)
