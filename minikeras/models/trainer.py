@@ -45,11 +45,14 @@ class Trainer:
         """Configure training. ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
         ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
         names = self._output_names()
         self._compiled_outputs = names
-        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
+        first = not getattr(self, "compiled", False)  # Keras 3: compiling again without a
+        if loss is not None or first:                   # loss / metrics keeps the old ones
+            self.loss = loss
+            self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        if metrics is not None or weighted_metrics is not None or first:
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
