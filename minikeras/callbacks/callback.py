@@ -108,13 +108,15 @@ class CallbackList:
             raise AttributeError(hook)
 
         # Like Keras, always pass `logs` (a dict, {} when there are none), so hooks written
-        # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work.
+        # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work. The
+        # callbacks share one copy with the keys sorted (Keras's pythonify_logs): what one adds
+        # (ReduceLROnPlateau's learning_rate) the next ones see, the caller's dict is unchanged.
         n_args = 2 if hook.startswith("on_epoch") or "_batch_" in hook else 1
 
         def call_all(*args, logs=None):
             if len(args) == n_args:
                 args, logs = args[:-1], args[-1]
-            args = args + ({} if logs is None else logs,)
+            args = args + (dict(sorted(logs.items())) if logs else {},)
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
         setattr(self, hook, call_all)  # later calls skip __getattr__

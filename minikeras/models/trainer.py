@@ -604,7 +604,8 @@ def _batch_end_logs(model, group, step_logs, wanted):
 
 
 def _as_logs(logs, kind):
-    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened)."""
+    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened, keys
+    sorted)."""
     if not isinstance(logs, dict):
         raise TypeError(f"`{kind}_step(data)` must return a dict of logs ({{name: value}}), "
                         f"e.g. `{{m.name: m.result() for m in self.metrics}}`. Received: "
@@ -615,4 +616,4 @@ def _as_logs(logs, kind):
             flat.update((k, _as_number(v)) for k, v in value.items())
         else:
             flat[name] = _as_number(value)
-    return flat
+    return dict(sorted(flat.items()))  # Keras sorts every logs dict (pythonify_logs)
