@@ -1,4 +1,5 @@
 """keras.callbacks: objects whose hooks fit / evaluate / predict call as they run."""
+from .backup_and_restore import BackupAndRestore
 from .callback import CALLBACKS, Callback, CallbackList, History, ProgbarLogger
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
@@ -9,7 +10,7 @@ from .swap_ema_weights import SwapEMAWeights
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+__all__ = ["BackupAndRestore", "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
            "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TensorBoard",
            "TerminateOnNaN"]

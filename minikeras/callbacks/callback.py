@@ -108,13 +108,15 @@ class CallbackList:
             raise AttributeError(hook)
 
         # Like Keras, always pass `logs` (a dict, {} when there are none), so hooks written
-        # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work.
+        # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work. The
+        # callbacks share one copy with the keys sorted (Keras's pythonify_logs): what one adds
+        # (ReduceLROnPlateau's learning_rate) the next ones see, the caller's dict is unchanged.
         n_args = 2 if hook.startswith("on_epoch") or "_batch_" in hook else 1
 
         def call_all(*args, logs=None):
             if len(args) == n_args:
                 args, logs = args[:-1], args[-1]
-            args = args + ({} if logs is None else logs,)
+            args = args + (dict(sorted(logs.items())) if logs else {},)
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
         setattr(self, hook, call_all)  # later calls skip __getattr__
@@ -199,8 +201,10 @@ class ProgbarLogger(Callback):
         self._update(self.progbar._seen, None, finalize=True)
 
     def _update(self, step, logs, finalize=False):
-        if finalize and self.progbar.target is None:  # as Keras: the count seen is the total
-            self.progbar.target = step
+        if finalize:
+            if self.progbar.target is None:  # as Keras: the count seen is the total
+                self.progbar.target = step
+            step = self.progbar.target  # Keras ends at the target, also after an epoch cut short
         values = [(k, float(v)) for k, v in (logs or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)

@@ -214,14 +214,13 @@ class BatchPlan:
         self._pending = []
 
     def epoch(self):
-        """The list of index arrays (or slices) for the next epoch's ``steps`` batches."""
-        batches = []
-        while len(batches) < self.steps:
-            if not self._pending:
-                self._pending = self._one_pass()
-                if not self._pending:
-                    break
-            batches.append(self._pending.pop(0))
+        """The index arrays (or slices) of the next epoch's batches: the next ``steps``
+        batches of the current pass over the data (a new pass, shuffled anew, once the last
+        one is used up). As in Keras, an epoch never runs into the next pass: when fewer than
+        ``steps`` batches are left it gets only those (the caller warns)."""
+        if not self._pending:
+            self._pending = self._one_pass()
+        batches, self._pending = self._pending[:self.steps], self._pending[self.steps:]
         return batches
 
     def _one_pass(self):

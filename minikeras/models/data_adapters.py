@@ -9,6 +9,7 @@ PyDatasets and Datasets, following Keras 3's epoch rules:
 - a source of unknown length (a generator) that runs out with ``steps_per_epoch`` given
   ends the epoch and training, with Keras's "ran out of data" warning (``ran_out``);
 - a PyDataset or Dataset known to be infinite needs ``steps_per_epoch`` (an error says so);
+- arrays follow the same rules as a source of known length (``ArrayBatches``);
 - each batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; a batch whose
   structure or per-sample shapes differ from the first one is refused, naming both.
 """
@@ -190,6 +191,10 @@ class ArrayBatches:
         return self.plan.steps
 
     def epoch(self):
-        """Yield one epoch of batches."""
-        for index in self.plan.epoch():
+        """Yield one epoch of batches (fewer than ``steps``, with Keras's warning, when the
+        current pass over the arrays ends first)."""
+        indices = self.plan.epoch()
+        for index in indices:
             yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
+        if len(indices) < self.plan.steps:
+            warnings.warn(RAN_OUT_WARNING, stacklevel=2)

@@ -94,6 +94,15 @@ class Functional(Model):
     def output_names(self):
         return [x._keras_history[0].name for x in self._outputs]
 
+    def _output_names(self):
+        """The names compile() gives the outputs: a dict of outputs is named by its keys
+        unless they are the output layers' names (Keras prefers the keys; sorted, the order
+        in which a dict flattens)."""
+        names = self.output_names
+        if isinstance(self._outputs_struct, dict) and set(self._outputs_struct) != set(names):
+            return sorted(self._outputs_struct)
+        return names
+
     # ---- running ---------------------------------------------------------------------
     def call(self, inputs, training=None):
         memo = {}
@@ -157,14 +166,7 @@ class Functional(Model):
         shapes = [x.shape for x in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    # ---- summary and config ----------------------------------------------------------
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
-        """Print Keras 3's layer table; a branching graph gets a ``Connected to`` column."""
-        from .functional_summary import print_functional_summary
-        print_functional_summary(self, line_length=line_length, positions=positions,
-                                 print_fn=print_fn, show_trainable=show_trainable)
-
+    # ---- config ---------------------------------------------------------------------
     def get_config(self):
         if _has_own_init(type(self)):  # a functional subclass: its constructor's arguments
             return Layer.get_config(self)

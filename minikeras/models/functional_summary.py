@@ -6,7 +6,7 @@ any other graph gets a fourth column ``Connected to`` listing the inputs of each
 ``layer_name[node][tensor]`` (108 columns, positions 0.3 / 0.56 / 0.74 / 1.0).
 InputLayers are rows too, as in Keras 3.
 """
-from ..utils.summary import _shape_text, print_table, trainable_cell
+from ..utils.summary import layer_rows, print_table
 
 
 def _chain_like(model):
@@ -27,14 +27,6 @@ def _chain_like(model):
         len(model._outputs) == 1
 
 
-def _output_shape(model, layer):
-    for node in layer._inbound_nodes:
-        if node in model._node_set:
-            shapes = [_shape_text(t.shape) for t in node.outputs]
-            return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
-    return "?"
-
-
 def _connections(model, layer):
     parts = []
     for node in layer._inbound_nodes:
@@ -47,21 +39,15 @@ def _connections(model, layer):
 
 
 def print_functional_summary(model, line_length=None, positions=None, print_fn=None,
-                             show_trainable=False):
+                             expand_nested=False, show_trainable=False, layer_range=None):
     """Print (or pass to ``print_fn``) the summary table of a functional model."""
     chain = _chain_like(model)
     headers, aligns = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
     if not chain:
         headers, aligns = headers + ["Connected to"], aligns + ["left"]
-    rows = []
-    for layer in model._operations:
-        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        row = [f"{layer.name} ({type(layer).__name__})", _output_shape(model, layer), params]
-        if not chain:
-            row.append(_connections(model, layer))
-        if show_trainable:
-            row.append(trainable_cell(layer))
-        rows.append(row)
+    connections = None if chain else (lambda layer: _connections(model, layer))
+    rows = layer_rows(model, model._operations, show_trainable, expand_nested, layer_range,
+                      connections)
     print_table(model, headers, aligns, rows,
                 positions or ([0.45, 0.8, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]),
                 88 if chain else 108, line_length, print_fn, show_trainable)

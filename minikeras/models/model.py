@@ -46,10 +46,16 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Print the layer table in Keras 3's format, with parameter totals."""
-        from ..utils.summary import print_summary
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable)
+        """Print the layer table in Keras 3's format, with parameter totals; a branching
+        functional graph gets a ``Connected to`` column. ``print_fn`` receives the whole
+        text in one call."""
+        if hasattr(self, "_operations"):
+            from .functional_summary import print_functional_summary as print_table
+        else:
+            from ..utils.summary import print_summary as print_table
+        print_table(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                    expand_nested=expand_nested, show_trainable=show_trainable,
+                    layer_range=layer_range)
 
     @property
     def layers(self):

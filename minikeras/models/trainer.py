@@ -31,6 +31,7 @@ class Trainer:
         self.optimizer = None
         self.loss = None
         self.stop_training = False
+        self._initial_epoch = None  # set by BackupAndRestore when it restores a backup
         self.history = None
         self._in_fit = False
         self._plan = None
@@ -44,11 +45,14 @@ class Trainer:
         """Configure training. ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
         ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
         names = self._output_names()
         self._compiled_outputs = names
-        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
+        first = not getattr(self, "compiled", False)  # Keras 3: compiling again without a
+        if loss is not None or first:                   # loss / metrics keeps the old ones
+            self.loss = loss
+            self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        if metrics is not None or weighted_metrics is not None or first:
+            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
@@ -311,7 +315,7 @@ class Trainer:
         logs = {}
         try:
             cbs.on_train_begin()
-            for epoch in range(initial_epoch, epochs):
+            for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
                 step, step_logs = -1, None
@@ -600,7 +604,8 @@ def _batch_end_logs(model, group, step_logs, wanted):
 
 
 def _as_logs(logs, kind):
-    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened)."""
+    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened, keys
+    sorted)."""
     if not isinstance(logs, dict):
         raise TypeError(f"`{kind}_step(data)` must return a dict of logs ({{name: value}}), "
                         f"e.g. `{{m.name: m.result() for m in self.metrics}}`. Received: "
@@ -611,4 +616,4 @@ def _as_logs(logs, kind):
             flat.update((k, _as_number(v)) for k, v in value.items())
         else:
             flat[name] = _as_number(value)
-    return flat
+    return dict(sorted(flat.items()))  # Keras sorts every logs dict (pythonify_logs)

@@ -9,6 +9,8 @@ its first / last layers.
 """
 import os
 
+from .summary import keras_class_name
+
 _PYDOT_HINT = ('You must install pydot (`pip install pydot`) for `plot_model` to work. '
                'It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"')
 _GRAPHVIZ_HINT = ("You must install graphviz (see instructions at "
@@ -85,7 +87,7 @@ def _cell(text, colspan=None, bgcolor="white", color=None, size=14):
 def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations,
                 show_trainable):
     """The HTML-like table that labels one layer's box."""
-    class_name = type(layer).__name__
+    class_name = keras_class_name(layer)
     row = []  # the cells of the bottom row
     if show_shapes:
         if class_name != "InputLayer":

@@ -52,7 +52,8 @@ class Progbar:
         verbose: 1 (redrawn line), 2 (one final line) or 0 (silent).
         interval: minimum seconds between redraws.
         stateful_metrics: names whose values are shown as given; others are
-            averaged over the steps seen so far.
+            averaged over the steps seen so far, except at the final update (``finalize``,
+            by default when ``current`` reaches ``target``), which shows the values given.
         unit_name: ``"step"`` or ``"sample"``.
     """
 
@@ -76,6 +77,8 @@ class Progbar:
         for name, value in values or ():
             if name in self.stateful_metrics:
                 self._values[name] = value
+            elif finalize:  # Keras: the final update shows the value given, not the average
+                self._values[name] = (value, 1)
             else:
                 step = max(current - self._seen, 1)
                 total, count = self._values.get(name, (0.0, 0))
@@ -86,7 +89,7 @@ class Progbar:
             self._first_step_end = (now, current)
         if self.verbose == 1:
             self._draw(current, now, finalize)
-        elif self.verbose == 2 and finalize:
+        elif self.verbose == 2 and finalize and self.target:  # Keras: no line without a target
             self._write(self._epoch_line(current, now) + "\n")
 
     def add(self, n, values=None):

@@ -6,6 +6,7 @@ of padding on each side; when that (plus the borders) is wider than the line, th
 taken from the columns in equal shares, rounded as Python rounds; text wraps at spaces and
 a word longer than its cell is cut with an ellipsis.
 """
+import re
 import shutil
 
 import numpy as np
@@ -58,9 +59,12 @@ def _console_width():
 
 
 def _wrap(text, width):
-    """Greedy word wrap at spaces; a word longer than ``width`` is cut with an ellipsis."""
+    """Greedy word wrap at spaces; a word longer than ``width`` is cut with an ellipsis.
+    Leading spaces stay with the first word (the indent of a nested summary row)."""
     lines, current = [], ""
-    for word in text.split(" "):
+    words = text.lstrip(" ").split(" ")
+    words[0] = " " * (len(text) - len(text.lstrip(" "))) + words[0]
+    for word in words:
         if len(word) > width:
             word = word[:width - 1] + "…"
         if current and len(current) + 1 + len(word) <= width:
@@ -87,11 +91,15 @@ def _border(chars, widths):
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _row(cells, widths, aligns, bar="│"):
-    """One table row, wrapping each cell to its width; returns a list of lines."""
+def _row(cells, widths, aligns, bar="│", bottom=False):
+    """One table row, wrapping each cell to its width; returns a list of lines. Short cells
+    are padded below, or above with ``bottom`` (rich's header cells sit on the rule)."""
     wrapped = [_wrap(c, w - 2) for c, w in zip(cells, widths)]
+    height = max(len(c) for c in wrapped)
+    if bottom:
+        wrapped = [[""] * (height - len(c)) + c for c in wrapped]
     lines = []
-    for i in range(max(len(c) for c in wrapped)):
+    for i in range(height):
         parts = []
         for cell, w, align in zip(wrapped, widths, aligns):
             text = cell[i] if i < len(cell) else ""
@@ -100,21 +108,77 @@ def _row(cells, widths, aligns, bar="│"):
     return lines
 
 
-def _layer_rows(model, show_trainable):
+def layer_range_bounds(layers, layer_range):
+    """``[start, stop)`` of the layers ``layer_range`` selects (Keras's rule: the first layer
+    whose name matches the first pattern to the last one matching the second, ``re.match``)."""
+    if layer_range is None:
+        return 0, len(layers)
+    if not isinstance(layer_range, (list, tuple)) or len(layer_range) != 2:
+        length = len(layer_range) if hasattr(layer_range, "__len__") else "?"
+        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
+                         f"layer_range = {layer_range} of length {length}")
+    if not all(isinstance(pattern, str) for pattern in layer_range):
+        raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
+    starts = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    ends = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not starts or not ends:
+        raise ValueError("Passed layer_names do not match the layer names in the model. "
+                         f"Received: {layer_range}")
+    if min(starts) > max(ends):
+        return min(ends), max(starts) + 1
+    return min(starts), max(ends) + 1
+
+
+def layer_rows(model, layers, show_trainable, expand_nested=False, layer_range=None,
+               connections=None):
+    """The table rows of ``layers`` (those ``layer_range`` selects), each followed, with
+    ``expand_nested``, by the rows of the layers inside it (names prefixed ``   └ ``).
+    ``connections(layer)`` fills a ``Connected to`` column (``-`` on nested rows)."""
+    start, stop = layer_range_bounds(layers, layer_range)
     rows = []
-    sequential = hasattr(model, "_input_layer")
-    for layer in model.layers:
-        shape = None
-        if sequential and layer.built and model.built:
-            shape = _output_shape(model, layer)
-        elif not sequential and layer.built:
-            shape = _own_output_shape(layer)
-        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        row = [f"{layer.name} ({type(layer).__name__})", _shape_text(shape), params]
-        if show_trainable:
-            row.append(trainable_cell(layer))
-        rows.append(row)
+    for layer in layers[start:stop]:
+        rows += _rows_of(model, layer, 0, show_trainable, expand_nested, connections)
     return rows
+
+
+def _rows_of(model, layer, level, show_trainable, expand_nested, connections):
+    prefix = "   " * level + "└ " if level else ""
+    row = [f"{prefix}{layer.name} ({keras_class_name(layer)})", shape_cell(model, layer),
+           params_cell(layer)]
+    if connections is not None:
+        row.append(connections(layer) if level == 0 else "-")
+    if show_trainable:
+        row.append(trainable_cell(layer))
+    rows = [row]
+    if expand_nested and getattr(layer, "layers", None):
+        for inner in layer.layers:
+            rows += _rows_of(layer, inner, level + 1, show_trainable, expand_nested,
+                             connections)
+    return rows
+
+
+def keras_class_name(layer):
+    """The class name Keras shows for ``layer``: a ``keras.ops`` node shows its op's class
+    (``add`` -> ``Add``), as in Keras's functional config."""
+    keras_entry = getattr(layer, "keras_entry", None)
+    return keras_entry()["class_name"] if keras_entry else type(layer).__name__
+
+
+def params_cell(layer):
+    return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+
+
+def shape_cell(model, layer):
+    """The ``Output Shape`` cell of ``layer`` inside ``model``."""
+    if hasattr(model, "_node_set"):  # functional: the outputs of the layer's call in the graph
+        for node in layer._inbound_nodes:
+            if node in model._node_set:
+                shapes = [_shape_text(t.shape) for t in node.outputs]
+                return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+        return "?"
+    if hasattr(model, "_input_layer"):  # sequential: the shapes chained from the input
+        return _shape_text(_output_shape(model, layer) if layer.built and model.built else None)
+    return _shape_text(_own_output_shape(layer) if layer.built else None)
 
 
 def _output_shape(model, layer):
@@ -145,11 +209,12 @@ def _bytes(variables):
     return int(sum(np.prod(v.shape, dtype=np.int64) * v.dtype.itemsize for v in variables))
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, show_trainable=False):
-    """Print (or pass to ``print_fn``) the model's summary table."""
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None):
+    """Print (or pass to ``print_fn``) the summary table of a Sequential or subclassed model."""
+    rows = layer_rows(model, model.layers, show_trainable, expand_nested, layer_range)
     print_table(model, ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"],
-                _layer_rows(model, show_trainable), positions or [0.45, 0.8, 1.0], 88,
-                line_length, print_fn, show_trainable)
+                rows, positions or [0.45, 0.8, 1.0], 88, line_length, print_fn, show_trainable)
 
 
 def trainable_cell(layer):
@@ -162,23 +227,26 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     """Keras 3's box table of ``rows`` (which hold the Trainable cell when ``show_trainable``),
     then the parameter totals.
 
-    The line is ``default_length`` wide (12 more with the Trainable column), but at most the
-    terminal width - 4, and never wider than the console rich prints to.
+    The line is ``line_length`` wide, by default ``default_length`` (12 more with the Trainable
+    column) but at most the terminal width - 4; a table wider than the console is cut at the
+    console's edge, as rich prints it. ``print_fn`` receives the whole text in one call,
+    ending with a newline (Keras hands it rich's captured output).
     """
-    print_fn = print_fn or print
     console = _console_width()
     default = default_length + (12 if show_trainable else 0)
-    line_length = min(line_length or min(default, console - 4), console)
+    line_length = line_length or min(default, console - 4)
     positions = list(positions)
     if positions[-1] > 1:  # Keras 2 style absolute positions
         positions = [p / positions[-1] for p in positions]
     if show_trainable:
         positions = [p * 0.9 for p in positions] + [1.0]
         headers, aligns = headers + ["Trainable"], aligns + ["center"]
-    lines = [f'Model: "{model.name}"'] + box_table(headers, aligns, rows, positions, line_length)
-    lines += _totals(model)
-    for line in lines:
-        print_fn(line)
+    table = [line[:console] for line in box_table(headers, aligns, rows, positions, line_length)]
+    text = "\n".join([f'Model: "{model.name}"'] + table + _totals(model))
+    if print_fn is None:
+        print(text)
+    else:
+        print_fn(text + "\n")
 
 
 def box_table(headers, aligns, rows, positions, line_length):
@@ -186,7 +254,7 @@ def box_table(headers, aligns, rows, positions, line_length):
     of the columns as fractions of the line."""
     widths = _inner_widths(line_length, positions)
     lines = [_border(_TOP, widths)]
-    lines += _row(headers, widths, aligns, bar="┃")
+    lines += _row(headers, widths, aligns, bar="┃", bottom=True)
     lines.append(_border(_HEAD_RULE, widths))
     for i, row in enumerate(rows):
         lines += _row(row, widths, aligns)
@@ -197,9 +265,6 @@ def box_table(headers, aligns, rows, positions, line_length):
 
 
 def _totals(model):
-    if not model.built:
-        return [" Total params: 0 (unbuilt)", " Trainable params: 0 (unbuilt)",
-                " Non-trainable params: 0 (unbuilt)"]
     trainable, frozen = model.trainable_weights, model.non_trainable_weights
     optimizer = getattr(model, "optimizer", None)
     opt_vars = list(optimizer.variables) if optimizer is not None and getattr(

@@ -20,7 +20,7 @@ def wide_terminal(monkeypatch):
 
 def summary_lines(model, **kwargs):
     lines = []
-    model.summary(print_fn=lines.append, **kwargs)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()), **kwargs)
     return lines
 
 

@@ -108,7 +108,7 @@ def test_a_failing_rank_stops_every_rank_with_its_error():
     ("odd_batch", "batch_size must be a multiple of 2. Received: batch_size=9"),
     ("different_models", "ranks [1] differ from rank 0"),
     ("loss_scale", "DataParallel does not train with a LossScaleOptimizer"),
-    ("different_logs", "rank 0 returned ['loss'], rank 1 returned ['loss', 'extra']"),
+    ("different_logs", "rank 0 returned ['loss'], rank 1 returned ['extra', 'loss']"),
 ])
 def test_setup_mistakes_fail_on_every_rank(mistake, message):
     result = run("bad_setup.py", mistake)

@@ -210,7 +210,7 @@ def test_op_nodes_on_tensors_with_unknown_axes_infer_their_shape():
     assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
     # summary() and plot_model() still show the op node, as Keras's (model._operations)
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     op = model._operations[-1]
     assert op.op == "add" and op not in model.layers
     assert any(line.startswith(f"│ {op.name} ") for line in lines)

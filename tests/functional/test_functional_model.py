@@ -119,7 +119,7 @@ def test_summary_lists_every_layer_with_connections(monkeypatch):
     out = layers.Dense(1, name="head")(layers.Add(name="plus")([a, b]))
     model = keras.Model([a, b], out, name="two")
     lines = []
-    model.summary(print_fn=lines.append, line_length=108)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()), line_length=108)
     text = "\n".join(lines)
     assert lines[0] == 'Model: "two"'
     assert "Connected to" in lines[2]
@@ -134,7 +134,7 @@ def test_summary_of_a_chain_has_three_columns():
     inp = keras.Input((3,), name="inp")
     model = keras.Model(inp, layers.Dense(2, name="d")(inp))
     lines = []
-    model.summary(print_fn=lines.append)
+    model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
     assert "Connected to" not in "\n".join(lines) and "Param #" in lines[2]
     assert any("inp (InputLayer)" in line and "(None, 3)" in line for line in lines)
 

@@ -78,8 +78,25 @@ def test_evaluate_return_forms_and_metric_order():
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert list(logs) == ["acc", "accuracy", "loss", "mse"]
     assert values == [logs["loss"], logs["accuracy"], logs["mse"], logs["acc"]]
-    model.compile("sgd", "binary_crossentropy")
+    model.compile("sgd", "binary_crossentropy", metrics=[])
     assert isinstance(model.evaluate(x, y, verbose=0), float)
+
+
+def test_compiling_again_without_loss_or_metrics_keeps_them():
+    """Keras 3 replaces the compiled loss / metrics only when new ones are given (checked
+    side by side with Keras 3.15: the logs keep ``accuracy`` after ``compile("adam")``)."""
+    x, y = data()
+    model = binary_model()
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    model.compile("adam")
+    assert model.loss == "binary_crossentropy"
+    assert type(model.optimizer).__name__ == "Adam"
+    assert list(model.evaluate(x, y, verbose=0, return_dict=True)) == ["accuracy", "loss"]
+    model.compile("sgd", "mse")
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["accuracy", "loss"]
+    assert logs["loss"] == pytest.approx(float(np.mean((model.predict(x, verbose=0)[:, 0] - y) ** 2)),
+                                         rel=1e-5)
 
 
 def test_batch_methods():
