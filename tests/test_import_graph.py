@@ -28,7 +28,7 @@ LAYERS = [
      "optimizers", "variables"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
-    {"models", "distribution", "horovod", "applications"},
+    {"models", "distribution", "horovod", "applications", "preprocessing"},
     {"__init__"},
 ]
 

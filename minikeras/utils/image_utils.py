@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ..backend import floatx
+from ..ops import image as image_ops
 from ..ops.convolution import standardize_data_format
 
 PIL_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
@@ -168,6 +169,36 @@ def _open(Image, path):
         raise ValueError(f"Could not decode {name} as an image ({exc}). Remove or replace the "
                          f"file.") from exc
     return img
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
+    """Resize an image (or a batch of them) to ``size`` without distorting it.
+
+    The largest centred box with the target's aspect ratio is cropped first, then resized
+    with ``keras.ops.image.resize``; a numpy array in gives a numpy array out.
+
+    Args:
+        x: Array (height, width, channels) or (batch, height, width, channels), or the
+            channels-first forms with ``data_format="channels_first"``.
+        size: ``(height, width)``.
+        interpolation: as ``keras.ops.image.resize`` takes it.
+        data_format: ``"channels_last"`` or ``"channels_first"``.
+    """
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    image = np.asarray(x)
+    if image.ndim not in (3, 4):
+        raise ValueError(
+            "Expected an image array with shape `(height, width, channels)`, or "
+            "`(batch_size, height, width, channels)`, but got input with incorrect rank, of "
+            f"shape {image.shape}.")
+    rows = image.ndim - 3 if data_format == "channels_last" else image.ndim - 2
+    top, left, height, width = _centre_crop_box(image.shape[rows], image.shape[rows + 1], *size)
+    index = [slice(None)] * image.ndim
+    index[rows], index[rows + 1] = slice(top, top + height), slice(left, left + width)
+    resized = image_ops.resize(image[tuple(index)], size, interpolation=interpolation,
+                               data_format=data_format)
+    return np.asarray(resized)
 
 
 def _centre_crop_box(height, width, target_height, target_width):
