@@ -5,9 +5,9 @@ calling thread alone; in a convolutional network those passes (im2col copies, bi
 activation, the col2im scatter-add, pooling) are half the step. numpy releases the GIL
 inside such loops, so running the same call on disjoint batch slices from several Python
 threads divides their wall time. ``for_slices(fn, n, work)`` calls ``fn(start, stop)`` on
-contiguous pieces of ``range(n)``: one piece on the calling thread, the others on a
-persistent pool; it splits only when each piece gets at least ``MIN_PIECE`` elements of
-work (below that, waking a thread costs more than it saves). Pieces must write disjoint
+contiguous pieces of ``range(n)``, taken in turn by the calling thread and a persistent
+pool; it splits only when each piece gets at least ``MIN_PIECE`` elements of work (below
+that, waking a thread costs more than it saves). Pieces must write disjoint
 memory; results are then bit-identical to one call on the whole range.
 
 Thread count: ``set_threads(n)``, else the first of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
@@ -18,6 +18,7 @@ import concurrent.futures
 import os
 
 MIN_PIECE = 1 << 16        # elements of work per piece below which no split is made
+PIECES_PER_THREAD = 4      # finer pieces let a late thread still take a share
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _state = {"threads": None, "pool": None}
 
@@ -51,14 +52,23 @@ def set_threads(count):
 
 
 def pieces(n, work):
-    """Contiguous (start, stop) pieces of range(n) for ``work`` elements in all."""
-    count = max(1, min(threads(), n, work // MIN_PIECE))
+    """Contiguous (start, stop) pieces of range(n) for ``work`` elements in all: up to
+    ``PIECES_PER_THREAD`` per thread, each at least ``MIN_PIECE`` elements of work."""
+    count = max(1, min(threads() * PIECES_PER_THREAD if threads() > 1 else 1, n,
+                       work // MIN_PIECE))
     bounds = [n * i // count for i in range(count + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
 
 def for_slices(fn, n, work):
-    """``fn(start, stop)`` over pieces of range(n), in parallel when ``work`` is large."""
+    """``fn(start, stop)`` over pieces of range(n), in parallel when ``work`` is large.
+
+    Every thread, the caller included, takes the next untaken piece until none is left
+    (taking one is a single ``next`` on a shared iterator, atomic under the GIL), and a
+    worker that has not started when the caller runs out is cancelled: on a busy machine,
+    where a woken worker may wait for a core, the caller simply does the pieces itself
+    instead of waiting for it.
+    """
     parts = pieces(n, work)
     if len(parts) == 1:
         fn(0, n)
@@ -66,7 +76,16 @@ def for_slices(fn, n, work):
     if _state["pool"] is None:
         _state["pool"] = concurrent.futures.ThreadPoolExecutor(
             max_workers=threads() - 1, thread_name_prefix="minikeras-numpy")
-    futures = [_state["pool"].submit(fn, *part) for part in parts[1:]]
-    fn(*parts[0])
-    for future in futures:
-        future.result()
+    queue = iter(parts)
+
+    def drain():
+        for start, stop in queue:
+            fn(start, stop)
+
+    helpers = [_state["pool"].submit(drain) for _ in range(min(threads(), len(parts)) - 1)]
+    try:
+        drain()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()

@@ -3,6 +3,8 @@ the convolution, transposed convolution and pooling kernels run with every split
 (tiny pieces, 3 threads, uneven pieces) and are compared bit for bit with the one-thread
 run, and pass gradcheck while split. Also: the 1x1-kernel convolution that uses its input
 as the im2col matrix against the copying path, and the allocator policy of scratch.py."""
+import concurrent.futures
+
 import numpy as np
 import pytest
 
@@ -94,16 +96,32 @@ def test_one_by_one_conv_without_a_copy_equals_the_copying_path():
 
 
 def test_pieces_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
-    parallel.set_threads(3)
+    parallel.set_threads(2)
     try:
         monkeypatch.setattr(parallel, "MIN_PIECE", 10)
-        assert parallel.pieces(7, 100) == [(0, 2), (2, 4), (4, 7)]
-        assert parallel.pieces(7, 25) == [(0, 3), (3, 7)]        # 2 pieces of >= 10 work
-        assert parallel.pieces(7, 9) == [(0, 7)]
-        assert parallel.pieces(2, 100) == [(0, 1), (1, 2)]        # never more than n
-    finally:
+        monkeypatch.setattr(parallel, "PIECES_PER_THREAD", 2)
+        assert parallel.pieces(9, 100) == [(0, 2), (2, 4), (4, 6), (6, 9)]   # 2 per thread
+        assert parallel.pieces(9, 25) == [(0, 4), (4, 9)]         # 2 pieces of >= 10 work
+        assert parallel.pieces(9, 9) == [(0, 9)]
+        assert parallel.pieces(3, 100) == [(0, 1), (1, 2), (2, 3)]   # never more than n
         parallel.set_threads(1)
+        assert parallel.pieces(9, 100) == [(0, 9)]
+    finally:
         parallel._state["threads"] = None
+
+
+def test_caller_does_every_piece_when_no_worker_gets_to_run(split, monkeypatch):
+    class StalledPool:                           # a worker that never starts
+        def submit(self, fn, *args):
+            return concurrent.futures.Future()   # pending: cancel() succeeds
+
+        def shutdown(self, wait):
+            pass
+
+    monkeypatch.setitem(parallel._state, "pool", StalledPool())
+    done = []
+    parallel.for_slices(lambda a, b: done.append((a, b)), 6, 6)
+    assert sorted(done) == parallel.pieces(6, 6) and len(done) == 6
 
 
 def test_for_slices_raises_what_a_piece_raised(split):
