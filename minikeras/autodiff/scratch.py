@@ -14,8 +14,9 @@ The arrays a step hands on (layer outputs, gradients) cannot be reused that way,
 allocator is asked to keep freed memory instead (``keep_freed_memory``, on at import, glibc
 only): by default glibc gives every freed block over a few MB back to the kernel, and the
 next step's array of the same size page-faults on each 4 kB page again (about 5,000 faults,
-8-10% of a Keras mnist_convnet training step). Blocks up to 32 MB now come from the heap and
-stay mapped; the peak stays the peak, only the memory is not returned between steps. A user
+8-10% of a Keras mnist_convnet training step). Blocks under 16 MB now come from the heap and
+stay mapped, so memory is not returned between steps; heap fragmentation raises the peak a
+little (bn_gap in benchmarks/cnn.py: growth 538 MiB against 535 at 16 MB, 636 at 32 MB). A user
 who sets ``MALLOC_TRIM_THRESHOLD_`` or ``MALLOC_MMAP_THRESHOLD_`` keeps their own policy.
 """
 import ctypes
@@ -66,7 +67,7 @@ def hold(owner, shape, dtype):
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's mallopt parameter numbers
-MMAP_THRESHOLD_BYTES = 32 * 2 ** 20                # glibc's ceiling for this setting
+MMAP_THRESHOLD_BYTES = 16 * 2 ** 20                # 32 MB (glibc's ceiling) fragmented more
 
 
 def keep_freed_memory():
