@@ -23,6 +23,15 @@ _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _state = {"threads": None, "pool": None}
 
 
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a new pool when needed."""
+    _state["pool"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _default_threads():
     for name in _ENV:
         value = os.environ.get(name, "").strip()

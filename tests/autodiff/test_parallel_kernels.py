@@ -4,6 +4,7 @@ the convolution, transposed convolution and pooling kernels run with every split
 run, and pass gradcheck while split. Also: the 1x1-kernel convolution that uses its input
 as the im2col matrix against the copying path, and the allocator policy of scratch.py."""
 import concurrent.futures
+import os
 
 import numpy as np
 import pytest
@@ -131,6 +132,23 @@ def test_for_slices_raises_what_a_piece_raised(split):
 
     with pytest.raises(RuntimeError, match="piece failed"):
         parallel.for_slices(fail_on_the_last, 9, 9)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_splits_work_on_a_pool_of_its_own(split):
+    parallel.for_slices(lambda a, b: None, 4, 4)         # the parent's pool now exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                         # child: must not wait on dead threads
+        out = np.zeros(8)
+        parallel.for_slices(lambda a, b: out.__setitem__(slice(a, b), 1.0), 8, 8)
+        os.write(write, b"ok" if out.sum() == 8 and parallel._state["pool"] is not None
+                 else b"no")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 2)
+    os.waitpid(pid, 0)
+    assert answer == b"ok"
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
