@@ -40,14 +40,14 @@ from mlp import BATCH, CLASSES, FEATURES, build_pair
 PHASES = ("forward", "loss", "backward", "optimizer", "metrics")
 
 
-def _timed(fn, acc, phase):
+def _timed(fn, acc, phase, clock=time.perf_counter):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start = clock()
         try:
             return fn(*args, **kwargs)
         finally:
-            acc[phase] += time.perf_counter() - start
+            acc[phase] += clock() - start
     return wrapper
 
 
@@ -168,17 +168,6 @@ def _function_classes():
     return found
 
 
-def _cpu_timed(fn, acc, key):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            acc[key] += time.process_time() - start
-    return wrapper
-
-
 def primitive_times(samples=None, workload="cnn"):
     """CPU µs per step of each primitive's forward and backward (minikeras, one epoch after
     a warm-up epoch), plus "step" (the whole fit) and "page_faults" per step."""
@@ -191,7 +180,8 @@ def primitive_times(samples=None, workload="cnn"):
         for name in ("forward", "backward"):
             if name in cls.__dict__:
                 restore.append((cls, name, cls.__dict__[name]))
-                setattr(cls, name, _cpu_timed(cls.__dict__[name], acc, f"{cls.__name__}.{name}"))
+                setattr(cls, name, _timed(cls.__dict__[name], acc, f"{cls.__name__}.{name}",
+                                          time.process_time))
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.process_time()
     try:
