@@ -15,11 +15,18 @@ timers (no profiler, so Python-heavy parts are not inflated), then one epoch is 
 A piece whose hook is missing in the current code is reported as ``None`` and lands in
 "other". The same split is measured for the PyTorch loop (timers between its statements).
 
+``--primitives`` instead reports, for minikeras alone, the CPU time (``process_time``: all
+threads, so run it with MINIKERAS_BENCH_THREADS=1 on a loaded machine) of each autodiff
+primitive's forward and backward per step over one epoch, and the step's minor page faults.
+
 Run alone:  python benchmarks/breakdown.py [--epochs 3] [--workload mlp|overhead|overhead0|cnn]
+            python benchmarks/breakdown.py --workload cnn --primitives
 """
 import argparse
+import collections
 import functools
 import json
+import resource
 import statistics
 import sys
 import time
@@ -33,14 +40,14 @@ from mlp import BATCH, CLASSES, FEATURES, build_pair
 PHASES = ("forward", "loss", "backward", "optimizer", "metrics")
 
 
-def _timed(fn, acc, phase):
+def _timed(fn, acc, phase, clock=time.perf_counter):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start = clock()
         try:
             return fn(*args, **kwargs)
         finally:
-            acc[phase] += time.perf_counter() - start
+            acc[phase] += clock() - start
     return wrapper
 
 
@@ -151,12 +158,57 @@ def run(epochs=3, samples=None, workload="mlp"):
             "workload": workload, "steps": steps}
 
 
+def _function_classes():
+    from minikeras.autodiff.function import Function
+    found, todo = [], [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def primitive_times(samples=None, workload="cnn"):
+    """CPU µs per step of each primitive's forward and backward (minikeras, one epoch after
+    a warm-up epoch), plus "step" (the whole fit) and "page_faults" per step."""
+    kmodel, _, x, y, batch = _pair(workload, samples)
+    limit_threads()
+    steps = -(-len(x) // batch)
+    kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # warm-up
+    acc, restore = collections.defaultdict(float), []
+    for cls in _function_classes():
+        for name in ("forward", "backward"):
+            if name in cls.__dict__:
+                restore.append((cls, name, cls.__dict__[name]))
+                setattr(cls, name, _timed(cls.__dict__[name], acc, f"{cls.__name__}.{name}",
+                                          time.process_time))
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    start = time.process_time()
+    try:
+        kmodel.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    finally:
+        total = time.process_time() - start
+        for cls, name, fn in restore:
+            setattr(cls, name, fn)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    out = {k: v / steps * 1e6 for k, v in sorted(acc.items(), key=lambda kv: -kv[1])}
+    return {"step": total / steps * 1e6, "page_faults": faults / steps, **out}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--workload", default="mlp", choices=sorted(WORKLOADS))
+    parser.add_argument("--primitives", action="store_true",
+                        help="CPU time per primitive (minikeras only) instead of the phases")
     args = parser.parse_args(argv)
+    if args.primitives:
+        times = primitive_times(args.samples, args.workload)
+        for key, value in times.items():
+            print(f"{key:<32} {value:>10.0f}")
+        print(json.dumps(times))
+        return
     result = run(args.epochs, args.samples, args.workload)
     print(f"{'phase':<10} {'minikeras %':>12} {'µs/step':>9} {'PyTorch %':>10} {'µs/step':>9}")
     for phase in PHASES + ("other", "step"):

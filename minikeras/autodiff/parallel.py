@@ -1,0 +1,100 @@
+"""Split large numpy work (elementwise passes, copies, scatter-adds) over worker threads.
+
+OpenBLAS runs every GEMM on all its threads, but numpy's ufuncs and copies run on the
+calling thread alone; in a convolutional network those passes (im2col copies, bias +
+activation, the col2im scatter-add, pooling) are half the step. numpy releases the GIL
+inside such loops, so running the same call on disjoint batch slices from several Python
+threads divides their wall time. ``for_slices(fn, n, work)`` calls ``fn(start, stop)`` on
+contiguous pieces of ``range(n)``, taken in turn by the calling thread and a persistent
+pool; it splits only when each piece gets at least ``MIN_PIECE`` elements of work (below
+that, waking a thread costs more than it saves). Pieces must write disjoint
+memory; results are then bit-identical to one call on the whole range.
+
+Thread count: ``set_threads(n)``, else the first of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
+MKL_NUM_THREADS that is set (the BLAS budget the user gave), else the CPUs this process
+may run on. Never call BLAS from ``fn``: the GEMMs already use every thread.
+"""
+import concurrent.futures
+import os
+
+MIN_PIECE = 1 << 16        # elements of work per piece below which no split is made
+PIECES_PER_THREAD = 4      # finer pieces let a late thread still take a share
+_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_state = {"threads": None, "pool": None}
+
+
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a new pool when needed."""
+    _state["pool"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _default_threads():
+    for name in _ENV:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:        # not Linux
+        return os.cpu_count() or 1
+
+
+def threads():
+    """How many threads ``for_slices`` uses (``set_threads`` or the environment)."""
+    if _state["threads"] is None:
+        _state["threads"] = _default_threads()
+    return _state["threads"]
+
+
+def set_threads(count):
+    """Use ``count`` threads (>= 1) for split numpy work from now on."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"set_threads expects a positive int. Received: {count!r}")
+    if _state["pool"] is not None:
+        _state["pool"].shutdown(wait=True)
+        _state["pool"] = None
+    _state["threads"] = count
+
+
+def pieces(n, work):
+    """Contiguous (start, stop) pieces of range(n) for ``work`` elements in all: up to
+    ``PIECES_PER_THREAD`` per thread, each at least ``MIN_PIECE`` elements of work."""
+    count = max(1, min(threads() * PIECES_PER_THREAD if threads() > 1 else 1, n,
+                       work // MIN_PIECE))
+    bounds = [n * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def for_slices(fn, n, work):
+    """``fn(start, stop)`` over pieces of range(n), in parallel when ``work`` is large.
+
+    Every thread, the caller included, takes the next untaken piece until none is left
+    (taking one is a single ``next`` on a shared iterator, atomic under the GIL), and a
+    worker that has not started when the caller runs out is cancelled: on a busy machine,
+    where a woken worker may wait for a core, the caller simply does the pieces itself
+    instead of waiting for it.
+    """
+    parts = pieces(n, work)
+    if len(parts) == 1:
+        fn(0, n)
+        return
+    if _state["pool"] is None:
+        _state["pool"] = concurrent.futures.ThreadPoolExecutor(
+            max_workers=threads() - 1, thread_name_prefix="minikeras-numpy")
+    queue = iter(parts)
+
+    def drain():
+        for start, stop in queue:
+            fn(start, stop)
+
+    helpers = [_state["pool"].submit(drain) for _ in range(min(threads(), len(parts)) - 1)]
+    try:
+        drain()
+    finally:
+        for helper in helpers:
+            if not helper.cancel():
+                helper.result()

@@ -1,0 +1,171 @@
+"""Numpy work split over threads (autodiff/parallel.py) gives the same numbers as one thread:
+the convolution, transposed convolution and pooling kernels run with every split forced
+(tiny pieces, 3 threads, uneven pieces) and are compared bit for bit with the one-thread
+run, and pass gradcheck while split. Also: the 1x1-kernel convolution that uses its input
+as the im2col matrix against the copying path, and the allocator policy of scratch.py."""
+import concurrent.futures
+import os
+
+import numpy as np
+import pytest
+
+from minikeras.autodiff import parallel, scratch
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor, backprop
+
+rng = np.random.default_rng(5)
+
+
+def r(*shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every for_slices call is split into as many pieces as it can, on 3 threads."""
+    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
+    parallel.set_threads(3)
+    yield
+    parallel.set_threads(1)
+    parallel._state["threads"] = None     # back to the environment's count
+
+
+def run_and_grads(fn, *arrays):
+    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*tensors)
+    leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+    return [y.data] + [leaves[t] for t in tensors]
+
+
+CASES = {
+    "conv relu, same, strided": (
+        lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same", activation="relu"),
+        [(5, 7, 6, 3), (3, 3, 3, 4), (4,)]),
+    "conv tanh, dilated": (
+        lambda x, w, b: P.conv(x, w, b, dilation_rate=(1, 2), activation="tanh"),
+        [(4, 6, 7, 2), (2, 2, 2, 3), (3,)]),
+    "conv 2 groups": (lambda x, w: P.conv(x, w, padding="same"), [(5, 5, 4, 4), (3, 2, 2, 6)]),
+    "conv 1x1": (lambda x, w, b: P.conv(x, w, b), [(5, 4, 3, 6), (1, 1, 6, 4), (4,)]),
+    "conv 1-D causal": (lambda x, w: P.conv(x, w, padding="causal"), [(5, 9, 3), (3, 3, 2)]),
+    "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
+                       [(5, 4, 3, 2), (3, 3, 4, 2), (4,)]),
+    "max_pool tiled": (lambda x: P.max_pool(P.relu(x), 2), [(5, 6, 8, 3)]),
+    "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
+    "average_pool": (lambda x: P.average_pool(x, 2, 1), [(5, 5, 6, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_split_kernels_give_the_one_thread_numbers(name, monkeypatch):
+    fn, shapes = CASES[name]
+    arrays = [r(*s).astype("float32") for s in shapes]
+    arrays[0] = np.round(arrays[0], 1)           # ties in max pooling, zeros in relu
+    parallel.set_threads(1)
+    whole = run_and_grads(fn, *arrays)
+    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
+    parallel.set_threads(3)
+    try:
+        pieces = run_and_grads(fn, *arrays)
+    finally:
+        parallel.set_threads(1)
+        parallel._state["threads"] = None
+    for a, b in zip(whole, pieces):
+        np.testing.assert_array_equal(b, a)
+
+
+@pytest.mark.parametrize("name", ["conv relu, same, strided", "conv 2 groups", "conv 1x1",
+                                  "max_pool overlapping", "conv_transpose"])
+def test_split_kernels_pass_gradcheck(name, split):
+    fn, shapes = CASES[name]
+    arrays = [r(*s) for s in shapes]
+    x = arrays[0][:2, :4, :4]                    # 2 samples: one per piece, few differences
+    arrays[0] = rng.permutation(x.size).reshape(x.shape) / x.size - 0.4     # no ties, no kinks
+    assert gradcheck(fn, *arrays)
+
+
+def test_one_by_one_conv_without_a_copy_equals_the_copying_path():
+    x, w, b = r(3, 5, 4, 12), r(1, 1, 6, 5), r(5)
+    strided = x[..., ::2]                    # not contiguous: im2col copies it
+    contiguous = np.ascontiguousarray(strided)
+    copied = run_and_grads(lambda x, w, b: P.conv(x, w, b, padding="same"), strided, w, b)
+    viewed = run_and_grads(lambda x, w, b: P.conv(x, w, b, padding="same"), contiguous, w, b)
+    for a, c in zip(copied, viewed):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+    expected = np.einsum("nhwc,cf->nhwf", contiguous, w[0, 0]) + b
+    np.testing.assert_allclose(viewed[0], expected, rtol=1e-12)
+
+
+def test_pieces_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
+    parallel.set_threads(2)
+    try:
+        monkeypatch.setattr(parallel, "MIN_PIECE", 10)
+        monkeypatch.setattr(parallel, "PIECES_PER_THREAD", 2)
+        assert parallel.pieces(9, 100) == [(0, 2), (2, 4), (4, 6), (6, 9)]   # 2 per thread
+        assert parallel.pieces(9, 25) == [(0, 4), (4, 9)]         # 2 pieces of >= 10 work
+        assert parallel.pieces(9, 9) == [(0, 9)]
+        assert parallel.pieces(3, 100) == [(0, 1), (1, 2), (2, 3)]   # never more than n
+        parallel.set_threads(1)
+        assert parallel.pieces(9, 100) == [(0, 9)]
+    finally:
+        parallel._state["threads"] = None
+
+
+def test_caller_does_every_piece_when_no_worker_gets_to_run(split, monkeypatch):
+    class StalledPool:                           # a worker that never starts
+        def submit(self, fn, *args):
+            return concurrent.futures.Future()   # pending: cancel() succeeds
+
+        def shutdown(self, wait):
+            pass
+
+    monkeypatch.setitem(parallel._state, "pool", StalledPool())
+    done = []
+    parallel.for_slices(lambda a, b: done.append((a, b)), 6, 6)
+    assert sorted(done) == parallel.pieces(6, 6) and len(done) == 6
+
+
+def test_for_slices_raises_what_a_piece_raised(split):
+    def fail_on_the_last(start, stop):
+        if stop == 9:
+            raise RuntimeError("piece failed")
+
+    with pytest.raises(RuntimeError, match="piece failed"):
+        parallel.for_slices(fail_on_the_last, 9, 9)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_splits_work_on_a_pool_of_its_own(split):
+    parallel.for_slices(lambda a, b: None, 4, 4)         # the parent's pool now exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                         # child: must not wait on dead threads
+        out = np.zeros(8)
+        parallel.for_slices(lambda a, b: out.__setitem__(slice(a, b), 1.0), 8, 8)
+        os.write(write, b"ok" if out.sum() == 8 and parallel._state["pool"] is not None
+                 else b"no")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 2)
+    os.waitpid(pid, 0)
+    assert answer == b"ok"
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_set_threads_rejects_what_is_not_a_positive_int(bad):
+    with pytest.raises(ValueError, match="positive int"):
+        parallel.set_threads(bad)
+
+
+def test_thread_count_comes_from_the_blas_environment(monkeypatch):
+    monkeypatch.setattr(parallel, "_state", {"threads": None, "pool": None})
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert parallel.threads() == 3
+
+
+def test_allocator_policy_is_applied_unless_the_user_set_one(monkeypatch):
+    assert scratch.keep_freed_memory()            # glibc on Linux, as in this test machine
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    assert not scratch.keep_freed_memory()
