@@ -245,13 +245,14 @@ class Loss:
     def _plain_call(self, y_true, y_pred):
         """``__call__`` on a non-empty batch of Tensors in the loss dtype without a mask or
         sample weight (the usual training step): no conversion, and the default reduction's
-        sum / size is taken directly when the values carry no mask either."""
+        sum / size is one graph node when the values are floats without a mask."""
         values = self.call(y_true, y_pred)
         if not isinstance(values, Tensor):
             return reduce_weighted_values(values, None, None, self.reduction, self.dtype)
         if (values.mask is None and self.reduction == "sum_over_batch_size" and values.ndim
-                and values.size and values.data.dtype == y_pred.data.dtype):
-            return P.divide(P.sum(values), float(values.size))
+                and values.size and values.data.dtype == y_pred.data.dtype
+                and values.data.dtype.kind == "f"):
+            return P.sum_over_count(values, values.size)  # one node: sum / size
         return reduce_weighted_values(values, None, values.mask, self.reduction, self.dtype)
 
     def call(self, y_true, y_pred):
