@@ -10,8 +10,12 @@ imported, and their one-epoch fits alternate round by round in the same process,
 hits both alike. Prints, per version, the min and median CPU us per step (``time.thread_time``,
 1 BLAS thread) and the paired median of after / before. Swap the two checkouts to see the
 placement bias of the run (the model built first got ~2% lower minimums in MLP runs).
+With ``--torch``, a PyTorch eager epoch of the same stack (one intra-op thread, same weights
+and batches, ``common.TorchTrainer``) joins the alternation, and the CPU-time ratio
+PyTorch / after is printed: a ratio to PyTorch that machine load does not move much.
 """
 import argparse
+import functools
 import gc
 import importlib
 import os
@@ -39,11 +43,12 @@ def copy_renamed(root, name, into):
                     f.write(text.replace("minikeras", name))
 
 
-def epoch_step_us(model, x, y, batch):
+def epoch_step_us(epoch, steps):
+    """Thread CPU us per step of ``epoch()`` (one training epoch of ``steps`` batches)."""
     gc.collect()
     start = time.thread_time()
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-    return (time.thread_time() - start) / (len(x) // batch) * 1e6
+    epoch()
+    return (time.thread_time() - start) / steps * 1e6
 
 
 def main(argv=None):
@@ -53,9 +58,11 @@ def main(argv=None):
                         help="checkout whose minikeras is 'after' (default: this one)")
     parser.add_argument("--workload", choices=("tiny", "mlp"), default="tiny")
     parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--torch", action="store_true",
+                        help="also time PyTorch eager (1 thread) and print its ratio to after")
     args = parser.parse_args(argv)
-    from common import (classification_data, glorot_dense_weights, keras_dense_stack,
-                        limit_threads)
+    from common import (TorchTrainer, classification_data, glorot_dense_weights, import_torch,
+                        keras_dense_stack, limit_threads, torch_dense_stack)
     from step_cpu_time import WORKLOADS
     limit_threads(1)
     samples, features, hidden, classes, dropout, batch = WORKLOADS[args.workload]
@@ -70,16 +77,29 @@ def main(argv=None):
             model = keras_dense_stack(keras, features, hidden, classes, dropout, weights)
             model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # warm-up
             models[label] = model
-        times = {label: [] for label in models}
+        epochs = {label: functools.partial(model.fit, x, y, batch_size=batch, epochs=1,
+                                           verbose=0, shuffle=False)
+                  for label, model in models.items()}
+        if args.torch:
+            torch = import_torch(1)
+            trainer = TorchTrainer(torch, *torch_dense_stack(torch, features, hidden, classes,
+                                                             dropout, weights), x, y, batch)
+            trainer.fit_epoch()  # warm-up
+            epochs["torch"] = trainer.fit_epoch
+        times = {label: [] for label in epochs}
         for _ in range(args.rounds):
-            for label, model in models.items():
-                times[label].append(epoch_step_us(model, x, y, batch))
+            for label, epoch in epochs.items():
+                times[label].append(epoch_step_us(epoch, len(x) // batch))
     for label, values in times.items():
         print(f"{args.workload} {label}: us per step min {min(values):.0f}, "
               f"median {statistics.median(values):.0f}")
     paired = statistics.median(a / b for a, b in zip(times["after"], times["before"]))
     print(f"after / before: paired median {paired:.3f}, "
           f"of mins {min(times['after']) / min(times['before']):.3f}")
+    if args.torch:
+        vs_torch = statistics.median(t / a for t, a in zip(times["torch"], times["after"]))
+        print(f"PyTorch / after (CPU time; >1: minikeras faster): paired median "
+              f"{vs_torch:.2f}, of mins {min(times['torch']) / min(times['after']):.2f}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ runs over ``PRIMITIVES``). Each primitive lives with its kind, its callable righ
 its Function class and registered by ``@primitive``:
 
     elementwise.py            add ... minimum, where, unary math, clip, cast, masked_scale
-    reductions.py             sum, mean, max, min, logsumexp
+    reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
@@ -30,7 +30,7 @@ from .function import PRIMITIVES
 from .linear import dense, matmul
 from .normalization import batch_norm_training
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
-from .reductions import logsumexp, max, mean, min, sum
+from .reductions import logsumexp, max, mean, min, sum, sum_over_count
 from .shape import broadcast_to, concatenate, getitem, reshape, stack, take, transpose
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)

@@ -1,4 +1,5 @@
-"""Reductions over axes (sum, mean, max, min, logsumexp), each VJP under its forward.
+"""Reductions over axes (sum, sum_over_count, mean, max, min, logsumexp), each VJP under
+its forward.
 
 Each Function subclass has its callable right under it, registered by ``@primitive``.
 """
@@ -40,6 +41,27 @@ class Sum(Function):
 @primitive
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     return Sum(axis, keepdims)(x)
+
+
+class SumOverCount(Function):
+    """``sum(x) / count`` over every entry, as one node: a loss's "sum over batch size".
+    The same numbers as a Sum node followed by a Divide by ``count`` in ``x``'s dtype."""
+
+    def __init__(self, count):
+        self.count = count
+
+    def forward(self, x):
+        self.divisor = np.asarray(self.count, dtype=x.dtype)
+        return np.asarray(x.sum(axis=normalize_axis(None, x.ndim))) / self.divisor
+
+    def backward(self, gy):
+        shape = self.inputs[0].shape
+        return (np.broadcast_to(np.reshape(gy / self.divisor, (1,) * len(shape)), shape),)
+
+
+@primitive
+def sum_over_count(x, count):
+    return SumOverCount(float(count))(x)
 
 
 class Mean(Function):

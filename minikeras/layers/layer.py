@@ -20,6 +20,7 @@ LAYERS = Registry("layer")
 _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
 _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
 _FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one array
+_TRAINING_ONLY = {"training": None}.keys()  # the keywords of the fast eager call
 
 
 class InputSpec:
@@ -317,6 +318,16 @@ class Layer:
         tensors, and plain Python values (numbers, strings, lists of numbers) pass unchanged.
         ``training`` and ``mask`` reach ``call`` only when its signature accepts them.
         """
+        if len(args) == 1 and (not kwargs or kwargs.keys() == _TRAINING_ONLY):
+            x = args[0]  # the common eager call: one array or tensor, at most `training`
+            if type(x) is np.ndarray:
+                x = convert_to_tensor(edge_cast(x))
+                args = (x,)
+            if (type(x) is Tensor and x.mask is None and self.built
+                    and (self.input_spec is None or x.shape == self._checked_shape)
+                    and (self._accepts_strings or x.data.dtype.kind not in "US")):
+                return self._call_in_context(x, (), {"mask": None} if self._call_takes_mask
+                                             else {}, kwargs.get("training"), None)
         if not args:
             if self._call_first_name not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without its first argument "
@@ -362,37 +373,45 @@ class Layer:
         return self._run_call(x, rest, kwargs)
 
     def _run_call(self, inputs, args, kwargs):
-        """``call`` itself: counts forward passes (add_loss), hands ``training`` down to the
-        layers called inside (as Keras's call context does), passes the input's mask when
-        ``call`` takes one, records activity penalties and sets the output's mask."""
+        """``call`` itself, given the arguments: passes the input's mask when ``call`` takes
+        one (see :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
-        if training is None:
-            training = _CALLS.training
         mask = kwargs.pop("mask", None)
         previous_mask = input_mask(inputs)
-        if self._call_takes_training:
-            kwargs["training"] = training
         if self._call_takes_mask:
             kwargs["mask"] = previous_mask if mask is None else mask
-        if _CALLS.depth == 0:
-            _CALLS.outermost += 1  # a new forward pass: earlier add_loss penalties expire
-        _CALLS.depth += 1
-        outer_training, _CALLS.training = _CALLS.training, training
+        return self._call_in_context(inputs, args, kwargs, training, previous_mask)
+
+    def _call_in_context(self, inputs, args, kwargs, training, previous_mask):
+        """Run ``call``: counts forward passes (add_loss), hands ``training`` down to the
+        layers called inside (as Keras's call context does), records activity penalties and
+        sets the output's mask. ``kwargs`` already holds ``mask`` when ``call`` takes it."""
+        calls = _CALLS
+        if training is None:
+            training = calls.training
+        if self._call_takes_training:
+            kwargs["training"] = training
+        if calls.depth == 0:
+            calls.outermost += 1  # a new forward pass: earlier add_loss penalties expire
+        calls.depth += 1
+        outer_training, calls.training = calls.training, training
         try:
             out = self.call(inputs, *args, **kwargs)
         finally:
-            _CALLS.depth -= 1
-            _CALLS.training = outer_training
+            calls.depth -= 1
+            calls.training = outer_training
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
         if self.supports_masking:
-            set_output_mask(out, self.compute_mask(inputs, previous_mask))
+            # the base compute_mask hands back the input's mask: nothing to set without one
+            if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+                set_output_mask(out, self.compute_mask(inputs, previous_mask))
         elif previous_mask is not None:
             warnings.warn(
                 f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
                 "mask attached to it. However, this layer does not support masking and will "
                 "therefore destroy the mask information. Downstream layers will not see the "
-                "mask.", stacklevel=3)
+                "mask.", stacklevel=4)
         return out
 
     # ---- masks -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ function and class registers itself in ``LOSSES`` where it is defined.
 """
 from .. import backend, ops
 from ..arguments import plain
+from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import as_float
 from ..backend import xp
@@ -223,6 +224,11 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        dtype = self.dtype
+        if (sample_weight is None and type(y_pred) is Tensor and type(y_true) is Tensor
+                and y_pred.mask is None and y_pred.data.dtype == dtype
+                and y_true.data.dtype == dtype and y_pred.ndim and y_pred.shape[0]):
+            return self._plain_call(y_true, y_pred)
         y_pred = to_float_tensor(y_pred, self.dtype)
         y_true = to_float_tensor(y_true, self.dtype)
         if self.reduction not in (None, "none") and y_pred.ndim and y_pred.shape[0] == 0:
@@ -235,6 +241,19 @@ class Loss:
         else:
             mask = xp.logical_and(ops.convert_to_numpy(mask), ops.convert_to_numpy(out_mask))
         return reduce_weighted_values(values, sample_weight, mask, self.reduction, self.dtype)
+
+    def _plain_call(self, y_true, y_pred):
+        """``__call__`` on a non-empty batch of Tensors in the loss dtype without a mask or
+        sample weight (the usual training step): no conversion, and the default reduction's
+        sum / size is one graph node when the values are floats without a mask."""
+        values = self.call(y_true, y_pred)
+        if not isinstance(values, Tensor):
+            return reduce_weighted_values(values, None, None, self.reduction, self.dtype)
+        if (values.mask is None and self.reduction == "sum_over_batch_size" and values.ndim
+                and values.size and values.data.dtype == y_pred.data.dtype
+                and values.data.dtype.kind == "f"):
+            return P.sum_over_count(values, values.size)  # one node: sum / size
+        return reduce_weighted_values(values, None, values.mask, self.reduction, self.dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(

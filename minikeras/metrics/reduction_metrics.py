@@ -1,6 +1,8 @@
 """Reducers: Sum, Mean, and MeanMetricWrapper (the running mean of a per-sample function)."""
 import inspect
 
+import numpy as np
+
 from .. import backend
 from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
@@ -90,7 +92,13 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         xp = backend.xp
-        if xp.ndim(values) == 0 and (sample_weight is None or xp.ndim(sample_weight) == 0):
+        if sample_weight is None and type(values) is np.ndarray and values.ndim == 1:
+            # one value per sample, unweighted (a MeanMetricWrapper's batch): what the general
+            # path below computes, without its checks
+            self.total.assign_add(values.astype(self.dtype, copy=False).sum())
+            self.count.assign_add(values.shape[0])
+            return
+        if _is_scalar(values) and (sample_weight is None or _is_scalar(sample_weight)):
             # One scalar (the trainer's loss, weighted by the batch size): skip the general path.
             weight = 1.0 if sample_weight is None else float(sample_weight)
             self.total.assign_add(float(values) * weight)
@@ -107,6 +115,15 @@ class Mean(Metric):
 
     def result(self):
         return as_result(divide_no_nan(self.total.value, self.count.value), self.dtype)
+
+
+def _is_scalar(x):
+    """Whether ``x`` (a number or an array-like) has no axes; numbers and arrays answer
+    without ``np.ndim``'s generic dispatch."""
+    kind = type(x)
+    if kind is int or kind is float:
+        return True
+    return x.ndim == 0 if kind is np.ndarray else backend.xp.ndim(x) == 0
 
 
 def serialize_function(fn):

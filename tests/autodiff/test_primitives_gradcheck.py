@@ -9,6 +9,7 @@ from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
 from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
 KIND_MODULES = (conv, elementwise, linear, normalization, reductions, shape, softmax_crossentropy)
@@ -73,6 +74,7 @@ CASES = {
     "arctan": (P.arctan, [r(3, 4, low=-3, high=3)]),
     "cast": (lambda x: P.cast(x, "float64"), [r(3, 4)]),
     "sum": (lambda x: P.sum(x, axis=(0, 2), keepdims=False), [r(2, 3, 4)]),
+    "sum_over_count": (lambda x: P.sum_over_count(x, 24), [r(2, 3, 4)]),
     "mean": (lambda x: P.mean(x, axis=1, keepdims=True), [r(2, 3, 4)]),
     "max": (lambda x: P.max(x, axis=-1), [distinct(3, 4)]),
     "min": (lambda x: P.min(x, axis=0, keepdims=True), [distinct(3, 4)]),
@@ -145,6 +147,15 @@ def test_fused_softmax_cross_entropy_equals_composed_version():
     fused = P.softmax_cross_entropy(labels, logits).data
     composed = P.negative(P.sum(P.multiply(labels, P.log(P.softmax(logits))), axis=-1)).data
     np.testing.assert_allclose(fused, composed, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sum_over_count_equals_sum_then_divide_bit_for_bit(dtype):
+    x = Tensor(rng.standard_normal((7, 3)).astype(dtype), requires_grad=True)
+    fused, composed = P.sum_over_count(x, 7), P.divide(P.sum(x), 7.0)
+    assert fused.dtype == composed.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(fused.data, composed.data)
+    np.testing.assert_array_equal(grad(fused, [x])[0], grad(composed, [x])[0])
 
 
 def test_fused_sigmoid_cross_entropy_equals_composed_version():

@@ -172,3 +172,13 @@ def test_base_config():
     assert m.get_config() == {"name": "running", "dtype": "float64"}
     assert metrics.Mean.from_config(m.get_config()).dtype == "float64"
     assert repr(m) == "<Mean name=running>"
+
+
+def test_mean_of_per_sample_arrays_and_weighted_scalars():
+    mean = metrics.Mean()
+    mean.update_state(np.array([1.0, 2.0, 3.0], "float32"))  # total 6, count 3
+    assert float(mean.result()) == 2.0
+    mean.update_state(4.0, sample_weight=3)  # total 6 + 12 = 18, count 6
+    assert float(mean.result()) == 3.0
+    mean.update_state(np.array(0.0, "float32"))  # total 18, count 7
+    np.testing.assert_allclose(float(mean.result()), 18 / 7, rtol=1e-6)

@@ -1,0 +1,90 @@
+"""Repeated eager calls of a built layer (the path every training step takes) keep every
+rule of the first call: input_spec checks when the shape changes, masks made by the layer,
+the training flag, add_loss and activity penalties of the latest pass only, strings refused.
+
+Every expected number is worked out by hand in the comments.
+"""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers, ops
+from minikeras.autodiff.tensor import Tensor
+
+X3 = np.array([[1.0, 2.0, 3.0]], "float32")
+
+
+def ones_dense(units, **kwargs):
+    return layers.Dense(units, kernel_initializer="ones", bias_initializer="zeros", **kwargs)
+
+
+def test_a_new_input_shape_is_checked_again():
+    dense = ones_dense(2)
+    dense(X3)
+    np.testing.assert_allclose(dense(Tensor(X3)).numpy(), [[6.0, 6.0]])  # 1 + 2 + 3
+    with pytest.raises(ValueError, match='Input 0 of layer "dense.*" is incompatible'):
+        dense(np.ones((1, 4), "float32"))
+    np.testing.assert_allclose(dense(2 * X3).numpy(), [[12.0, 12.0]])
+
+
+def test_masks_made_by_the_layer_on_every_call():
+    embedding = layers.Embedding(input_dim=5, output_dim=2, mask_zero=True)
+    for ids, kept in (([[1, 0]], [[True, False]]), ([[0, 3]], [[False, True]])):
+        np.testing.assert_array_equal(np.asarray(embedding(np.array(ids))._keras_mask), kept)
+    masking = layers.Masking()
+    masking(np.zeros((1, 2, 1), "float32"))
+    out = masking(np.array([[[0.0], [5.0]]], "float32"))
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), [[False, True]])
+
+
+def test_an_input_mask_still_reaches_a_built_layer():
+    dense = ones_dense(1)
+    dense(X3)
+    x = Tensor(X3)
+    x.mask = np.array([True])
+    assert dense(x)._keras_mask is not None  # Dense passes its input's mask on
+    assert dense(X3)._keras_mask is None
+
+
+class Recorder(layers.Layer):
+    def call(self, inputs, training=None):
+        self.training = training
+        return inputs
+
+
+def test_training_flag_on_repeated_calls():
+    inner = Recorder()
+    inner(X3)
+    assert inner.training is None
+    inner(X3, training=True)
+    assert inner.training is True
+
+    model = keras.Sequential([keras.Input((3,)), inner])
+    for flag in (True, False, True):
+        model(X3, training=flag)
+        assert inner.training is flag
+
+
+class Penalized(layers.Layer):
+    """add_loss(sum(inputs)) on every call."""
+
+    def call(self, inputs):
+        self.add_loss(ops.sum(inputs))
+        return inputs
+
+
+def test_added_and_activity_losses_are_those_of_the_latest_call():
+    model = keras.Sequential([keras.Input((3,)), Penalized(),
+                              ones_dense(2, activity_regularizer=keras.regularizers.L1(0.5))])
+    for scale in (1.0, 2.0):
+        model(scale * X3)
+        # add_loss: sum(x) = 6 * scale; activity: 0.5 * |6 s| * 2 units / batch 1 = 6 * scale
+        np.testing.assert_allclose([float(l.numpy()) for l in model.losses],
+                                   [6.0 * scale, 6.0 * scale])
+
+
+def test_a_built_layer_still_refuses_strings():
+    dense = ones_dense(1)
+    dense(X3)
+    with pytest.raises(ValueError, match="string"):
+        dense(Tensor(np.array([["a", "b", "c"]])))
