@@ -345,6 +345,8 @@ class Layer:
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
             raise _strings_refused(self, x)
+        if self.input_spec is not None and x.shape != self._checked_shape:
+            self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
@@ -353,13 +355,16 @@ class Layer:
                 return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
-        if self.input_spec is not None and x.shape != self._checked_shape:
-            problem = self.input_spec.problem(x.shape)
-            if problem:
-                raise ValueError(
-                    f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
-            self._checked_shape = x.shape
         return self._run_call(x, rest, kwargs)
+
+    def _check_input_spec(self, shape):
+        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec``."""
+        problem = self.input_spec.problem(shape)
+        if problem:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}. '
+                f'Full shape received: {format_shape(shape)}')
+        self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
         """``call`` itself: counts forward passes (add_loss), hands ``training`` down to the

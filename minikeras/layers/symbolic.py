@@ -175,13 +175,10 @@ def symbolic_call(layer, inputs, rest, kwargs):
                 "functional API every tensor argument must come from `keras.Input(...)` or "
                 "from a layer called on one; pass constants as plain Python values.")
     shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
+    if isinstance(inputs, KerasTensor) and layer.input_spec is not None:
+        layer._check_input_spec(inputs.shape)
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))
-    elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
-        problem = layer.input_spec.problem(inputs.shape)
-        if problem:
-            raise ValueError(
-                f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
     batch = symbolic[0].shape[0] if symbolic[0].shape else None

@@ -219,3 +219,20 @@ def test_an_embedding_mask_reaches_a_recurrent_layer_in_a_sequential_model():
                               layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
     np.testing.assert_allclose(model(np.array([[5, 2, 7, 0, 0]])).numpy(),
                                model(np.array([[5, 2, 7]])).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, x, expected", [
+    (lambda: layers.Dense(3), np.zeros(8, "float32"),
+     r"expected min_ndim=2, found ndim=1. Full shape received: \(8,\)"),
+    (lambda: layers.RepeatVector(3), np.zeros(8, "float32"),
+     r"expected ndim=2, found ndim=1. Full shape received: \(8,\)"),
+    (lambda: layers.RepeatVector(3), keras.Input((2, 3)),
+     r"expected ndim=2, found ndim=3. Full shape received: \(None, 2, 3\)"),
+])
+def test_input_spec_is_checked_before_the_first_build(make, x, expected):
+    # Keras 3.15 checks an __init__ input_spec before building (messages as Keras prints
+    # them), instead of failing inside build or call with an unrelated error.
+    layer = make()
+    with pytest.raises(ValueError, match=f'layer "{layer.name}" is incompatible.*{expected}'):
+        layer(x)
+    assert not layer.built
