@@ -200,7 +200,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
         result = layer.compute_output_shape(shapes)
-        dtype = symbolic[0].dtype
+        dtype = _output_dtype_guess(layer, symbolic[0].dtype)
         if result and isinstance(result[0], (list, tuple)):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
@@ -209,6 +209,17 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _output_dtype_guess(layer, input_dtype):
+    """The output dtype when no sample can run (unknown sizes): the layer's float dtype for
+    a floating input (autocast) or for a layer with weights (an Embedding or Dense given
+    integers computes in floats); otherwise the input's dtype."""
+    floating = layer.dtype.startswith(("float", "bfloat"))
+    if floating and (layer.weights or (
+            layer.autocast and layer._autocasts_inputs and input_dtype.startswith("float"))):
+        return layer.dtype
+    return input_dtype
 
 
 def _shape_is_enough(layer, args, kwargs):
