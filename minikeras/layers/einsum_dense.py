@@ -1,11 +1,12 @@
 """EinsumDense: a dense layer whose kernel contraction is an einsum equation."""
 import re
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..autodiff import primitives as P
 from ..ops.tensor_contraction import contract
 from .layer import LAYERS, Layer
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
+                             weight_options_config)
 
 _PLAIN = re.compile(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
 _LEFT = re.compile(r"^\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)$")
@@ -36,7 +37,8 @@ class EinsumDense(Layer):
         super().__init__(**kwargs)
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha, gptq_unpacked_column_size, quantization_config
+        del lora_alpha, gptq_unpacked_column_size
+        refuse_quantization(self, quantization_config)
         _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
@@ -84,7 +86,9 @@ class EinsumDense(Layer):
     def get_config(self):
         return {**super().get_config(), "output_shape": list(self.partial_output_shape),
                 "equation": self.equation, "activation": activations.serialize(self.activation),
-                "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias")}
+                "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias"),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}
 
 
 def _parse(equation):
