@@ -125,7 +125,13 @@ class Layer:
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
-        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
+        shape = tuple(shape or ())
+        if any(d is None for d in shape):  # e.g. a Dense built on (None, None): Keras's error
+            raise ValueError(
+                "Shapes used to initialize variables must be fully-defined (no `None` "
+                f"dimensions). Received: shape={shape} for variable path="
+                f"'{_variable_path(self, name or 'variable')}'")
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
                             trainable=trainable, aggregation=aggregation, name=name)
         variable.path = _variable_path(self, variable.name)
         variable.regularizer = regularizers.get(regularizer)

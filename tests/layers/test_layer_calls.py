@@ -265,3 +265,16 @@ def test_symbolic_dtype_with_unknown_sizes_follows_the_layer():
     assert layers.Dense(2)(keras.Input((None, 4), dtype="float64")).dtype == "float32"
     assert layers.Dense(2, dtype="float64")(keras.Input((None, 4))).dtype == "float64"
     assert layers.Reshape((-1,))(ids).dtype == "int32"
+
+
+@pytest.mark.parametrize("make, shape, expected", [
+    (lambda: layers.EinsumDense("abc,bcd->ad", 2, name="ed"), (None, 4),
+     r"shape=\(None, 4, 2\) for variable path='ed/kernel'"),
+    (lambda: layers.LayerNormalization(axis=1, name="ln"), (None, 4),
+     r"shape=\(None,\) for variable path='ln/gamma'"),
+])
+def test_a_weight_sized_by_an_unknown_axis_is_refused_as_in_keras(make, shape, expected):
+    # Keras 3.15's message (from the scratch install), instead of a TypeError from int(None)
+    with pytest.raises(ValueError, match="Shapes used to initialize variables must be fully-"
+                                         r"defined \(no `None` dimensions\). Received: " + expected):
+        make()(keras.Input(shape))
