@@ -16,7 +16,8 @@ from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
 from .layer import LAYERS, InputSpec, Layer
 from .symbolic import KerasTensor, Node
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
+                             weight_options_config)
 
 
 def _checked_shape(shape, argument):
@@ -108,7 +109,8 @@ class Dense(Layer):
                 f"Received: units={units!r}")
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha, quantization_config  # Keras 3.15 configs carry quantization_config=None
+        del lora_alpha
+        refuse_quantization(self, quantization_config)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -137,7 +139,7 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                **weight_options_config(self, "kernel", "bias")}
+                **weight_options_config(self, "kernel", "bias"), "quantization_config": None}
 
 
 @LAYERS.register("Activation")

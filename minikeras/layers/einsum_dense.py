@@ -1,11 +1,12 @@
 """EinsumDense: a dense layer whose kernel contraction is an einsum equation."""
 import re
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..autodiff import primitives as P
 from ..ops.tensor_contraction import contract
 from .layer import LAYERS, Layer
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
+                             weight_options_config)
 
 _PLAIN = re.compile(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
 _LEFT = re.compile(r"^\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)$")
@@ -25,6 +26,9 @@ class EinsumDense(Layer):
     (``"...b,bc->...c"``) or trailing (``"ab...,bc->ac..."``) axes.
     """
 
+    # see Layer: the symbolic output is compute_output_shape's, None axes included (Keras)
+    _exact_output_shape = True
+
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
@@ -33,7 +37,8 @@ class EinsumDense(Layer):
         super().__init__(**kwargs)
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha, gptq_unpacked_column_size, quantization_config
+        del lora_alpha, gptq_unpacked_column_size
+        refuse_quantization(self, quantization_config)
         _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
@@ -81,7 +86,9 @@ class EinsumDense(Layer):
     def get_config(self):
         return {**super().get_config(), "output_shape": list(self.partial_output_shape),
                 "equation": self.equation, "activation": activations.serialize(self.activation),
-                "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias")}
+                "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias"),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}
 
 
 def _parse(equation):
@@ -101,7 +108,12 @@ def einsum_specs(equation):
 
 
 def analyze_einsum(equation, bias_axes, input_shape, output_shape):
-    """(kernel shape, bias shape or None, full output shape) for an EinsumDense equation."""
+    """(kernel shape, bias shape or None, full output shape) for an EinsumDense equation.
+
+    An output axis shared with the input and given as None in ``output_shape`` stays None in
+    the full output shape (as Keras 3.15 reports it); the kernel and bias take its size from
+    the input.
+    """
     input_spec, weight_spec, output_spec, elided_side = _parse(equation)
     elided = len(input_shape) - len(input_spec)
     if elided < 0 or (elided and elided_side is None):
@@ -120,6 +132,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
     else:
         in_index = {c: i for i, c in enumerate(input_spec)}
         out_index = {c: i for i, c in enumerate(output_spec)}
+    resolved = list(output_shape)  # the shared axes' sizes filled in from the input
     for c in input_spec:
         size = input_shape[in_index[c]]
         if c in out_index:
@@ -128,7 +141,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
                 raise ValueError(
                     f"Input shape and output shape do not match at shared dimension '{c}'. "
                     f"Input shape is {size}, and output shape is {given}.")
-            output_shape[out_index[c]] = size
+            resolved[out_index[c]] = size
     for c in output_spec:
         if c not in input_spec and c not in weight_spec:
             raise ValueError(f"Dimension '{c}' was specified in the output '{output_spec}' but "
@@ -139,7 +152,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
         if c in in_index:
             kernel_shape.append(input_shape[in_index[c]])
         elif c in out_index:
-            kernel_shape.append(output_shape[out_index[c]])
+            kernel_shape.append(resolved[out_index[c]])
         else:
             raise ValueError(f"Weight dimension '{c}' did not have a match in either the input "
                              f"spec '{input_spec}' or the output spec '{output_spec}'.")
@@ -150,7 +163,7 @@ def analyze_einsum(equation, bias_axes, input_shape, output_shape):
                 raise ValueError(f"Bias dimension '{c}' was requested, but is not part of the "
                                  f"output spec '{output_spec}'")
         first = min(output_spec.find(c) for c in bias_axes)
-        bias_shape = [output_shape[out_index[c]] if c in bias_axes else 1
+        bias_shape = [resolved[out_index[c]] if c in bias_axes else 1
                       for c in output_spec[first:]]
         if not left:
             bias_shape += [1] * elided

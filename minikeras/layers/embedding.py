@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 
-from .. import ops
+from .. import ops, regularizers
 from ..autodiff import primitives as P
 from .layer import LAYERS, Layer
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
+                             weight_options_config)
 
 
 @LAYERS.register("Embedding")
@@ -26,7 +27,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         if "input_length" in kwargs:
             kwargs.pop("input_length")
             warnings.warn("Argument `input_length` is deprecated. Just remove it.",
@@ -39,6 +41,7 @@ class Embedding(Layer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
+        refuse_quantization(self, quantization_config)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         set_weight_options(self, embeddings_initializer=embeddings_initializer,
                            embeddings_regularizer=embeddings_regularizer,
@@ -80,4 +83,6 @@ class Embedding(Layer):
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim, **weight_options_config(self, "embeddings"),
-                "mask_zero": self.mask_zero}
+                "mask_zero": self.mask_zero,
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "quantization_config": None}

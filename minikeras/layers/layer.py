@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
-from ..ops.core import convert_to_tensor
+from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
 from ..variables import Variable, structure_changed
@@ -78,6 +78,9 @@ class Layer:
     # the layer's dtype, has that dtype and no mask: the functional API then infers the
     # output from the shape alone instead of running the layer on a sample of zeros
     _exact_output_shape = False
+    # Keras's autocast of floating inputs to the layer's dtype (see _autocast_input); off
+    # for functional and sequential models, whose inputs keep their Input's dtype
+    _autocasts_inputs = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
@@ -90,7 +93,7 @@ class Layer:
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
-        del autocast
+        self.autocast = bool(autocast)
         shape_kwargs = {k: kwargs.pop(k) for k in _DEPRECATED_SHAPE_KWARGS if k in kwargs}
         if kwargs:
             raise ValueError(
@@ -123,7 +126,13 @@ class Layer:
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
-        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
+        shape = tuple(shape or ())
+        if any(d is None for d in shape):  # e.g. a Dense built on (None, None): Keras's error
+            raise ValueError(
+                "Shapes used to initialize variables must be fully-defined (no `None` "
+                f"dimensions). Received: shape={shape} for variable path="
+                f"'{_variable_path(self, name or 'variable')}'")
+        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
                             trainable=trainable, aggregation=aggregation, name=name)
         variable.path = _variable_path(self, variable.name)
         variable.regularizer = regularizers.get(regularizer)
@@ -349,6 +358,7 @@ class Layer:
             if isinstance(inputs, _STRUCTURES):  # a list / dict of arrays
                 structured = as_tensor_structure(inputs)
                 if structured is not None:
+                    structured = map_structure(self._autocast_input, structured)
                     if not self.built:
                         self.build_from_shape(map_structure(
                             lambda t: (None,) + tuple(t.shape[1:]), structured))
@@ -356,6 +366,9 @@ class Layer:
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
             raise _strings_refused(self, x)
+        x = self._autocast_input(x)
+        if self.input_spec is not None and x.shape != self._checked_shape:
+            self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
@@ -364,13 +377,28 @@ class Layer:
                 return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
-        if self.input_spec is not None and x.shape != self._checked_shape:
-            problem = self.input_spec.problem(x.shape)
-            if problem:
-                raise ValueError(
-                    f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}')
-            self._checked_shape = x.shape
         return self._run_call(x, rest, kwargs)
+
+    def _autocast_input(self, x):
+        """Keras's autocast: a floating input of another float dtype is cast to the layer's
+        dtype (a Dense given float64 computes and returns float32); integers pass as they
+        are. The mask goes with the cast tensor."""
+        if not (self.autocast and self._autocasts_inputs and isinstance(x, Tensor)
+                and x.dtype.kind == "f"
+                and self.dtype.startswith(("float", "bfloat")) and x.dtype != self.dtype):
+            return x
+        out = cast(x, self.dtype)
+        out.mask = x.mask
+        return out
+
+    def _check_input_spec(self, shape):
+        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec``."""
+        problem = self.input_spec.problem(shape)
+        if problem:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}. '
+                f'Full shape received: {format_shape(shape)}')
+        self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
         """``call`` itself, given the arguments: passes the input's mask when ``call`` takes

@@ -71,8 +71,8 @@ class Reshape(Layer):
             f"({int(np.prod(sample_shape))}) does not match target_shape {self.target_shape}.")
 
     def compute_output_shape(self, input_shape):
-        if any(d is None for d in input_shape[1:]):
-            return (input_shape[0],) + self.target_shape
+        if any(d is None for d in input_shape[1:]):  # the -1 axis is unknown too
+            return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
         return (input_shape[0],) + self._resolved(input_shape[1:])
 
     def get_config(self):

@@ -175,13 +175,10 @@ def symbolic_call(layer, inputs, rest, kwargs):
                 "functional API every tensor argument must come from `keras.Input(...)` or "
                 "from a layer called on one; pass constants as plain Python values.")
     shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
+    if isinstance(inputs, KerasTensor) and layer.input_spec is not None:
+        layer._check_input_spec(inputs.shape)
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))
-    elif isinstance(inputs, KerasTensor) and layer.input_spec is not None:
-        problem = layer.input_spec.problem(inputs.shape)
-        if problem:
-            raise ValueError(
-                f'Input 0 of layer "{layer.name}" is incompatible with the layer: {problem}')
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
     batch = symbolic[0].shape[0] if symbolic[0].shape else None
@@ -203,7 +200,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
         result = layer.compute_output_shape(shapes)
-        dtype = symbolic[0].dtype
+        dtype = _output_dtype_guess(layer, symbolic[0].dtype)
         if result and isinstance(result[0], (list, tuple)):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
@@ -212,6 +209,17 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _output_dtype_guess(layer, input_dtype):
+    """The output dtype when no sample can run (unknown sizes): the layer's float dtype for
+    a floating input (autocast) or for a layer with weights (an Embedding or Dense given
+    integers computes in floats); otherwise the input's dtype."""
+    floating = layer.dtype.startswith(("float", "bfloat"))
+    if floating and (layer.weights or (
+            layer.autocast and layer._autocasts_inputs and input_dtype.startswith("float"))):
+        return layer.dtype
+    return input_dtype
 
 
 def _shape_is_enough(layer, args, kwargs):

@@ -19,6 +19,8 @@ class Sequential(Model):
         name: model name (default ``sequential``, ``sequential_1``, ...).
     """
 
+    _autocasts_inputs = False  # an Input layer's dtype rules, as in a functional model
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers = []

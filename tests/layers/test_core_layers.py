@@ -1,5 +1,7 @@
-"""Identity, Lambda and Masking: hand-derived values, gradients, configs, files and bad input."""
+"""Identity, Lambda and Masking: hand-derived values, gradients, configs, files and bad input;
+Keras-written configs of Dense, EinsumDense and Embedding."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,9 +67,10 @@ def test_lambda_mask_argument():
 
 
 def test_lambda_gradcheck():
-    layer = layers.Lambda(scaled_square, arguments={"factor": 3.0})
+    layer = layers.Lambda(scaled_square, arguments={"factor": 3.0}, dtype="float64")
     x = np.random.default_rng(0).standard_normal((2, 3))
     gradcheck(lambda t: layer(t), x)
+    layer = layers.Lambda(scaled_square, arguments={"factor": 3.0})
     # d/dx 3x² = 6x
     t = Tensor(np.array([[1.0, -2.0]], "float32"), requires_grad=True)
     (g,) = grad(layer(t), [t], np.ones((1, 2), "float32"))
@@ -162,8 +165,10 @@ def test_sequential_with_registered_lambda_saves_and_loads(tmp_path):
 
 
 def test_identity_returns_its_input():
-    x = Tensor(np.arange(6.0).reshape(2, 3))
+    x = Tensor(np.arange(6.0, dtype="float32").reshape(2, 3))
     assert layers.Identity()(x) is x
+    # Keras 3.15 autocasts a float64 input to the layer's float32, even in Identity
+    assert layers.Identity()(Tensor(np.arange(6.0).reshape(2, 3))).dtype == np.float32
     assert layers.Identity().compute_output_shape((None, 3)) == (None, 3)
 
 
@@ -206,3 +211,25 @@ def test_einsum_dense_kernel_fans_follow_the_equation():
     assert abs(layer.kernel.numpy().var() * (256 + 128) / 2 - 1) < 0.05
     config = layer.get_config()["kernel_initializer"]["config"]
     assert config["input_axes"] is None and config["output_axes"] is None  # as given
+
+
+KERAS_CONFIGS = json.loads((Path(__file__).parent.parent / "fixtures" /
+                            "keras_layer_configs.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["Dense", "EinsumDense", "Embedding"])
+def test_keras_written_configs_load_and_are_written_back_the_same(name):
+    # fixture: tools/make_keras_layer_configs_fixture.py, once with Keras 3.15 (which
+    # writes quantization_config: None, and activity_regularizer: None for EinsumDense and
+    # Embedding); an Embedding config used to fail with "Unrecognized keyword arguments"
+    config = KERAS_CONFIGS[name]
+    layer = getattr(layers, name).from_config(config)
+    assert json.loads(json.dumps(layer.get_config())) == config
+
+
+def test_quantized_weights_are_refused_with_a_clear_error():
+    for make in (lambda q: layers.Dense(2, quantization_config=q),
+                 lambda q: layers.Embedding(3, 2, quantization_config=q),
+                 lambda q: layers.EinsumDense("ab,bc->ac", 2, quantization_config=q)):
+        with pytest.raises(NotImplementedError, match="quantization_config=None"):
+            make({"mode": "int8"})

@@ -219,3 +219,62 @@ def test_an_embedding_mask_reaches_a_recurrent_layer_in_a_sequential_model():
                               layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
     np.testing.assert_allclose(model(np.array([[5, 2, 7, 0, 0]])).numpy(),
                                model(np.array([[5, 2, 7]])).numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, x, expected", [
+    (lambda: layers.Dense(3), np.zeros(8, "float32"),
+     r"expected min_ndim=2, found ndim=1. Full shape received: \(8,\)"),
+    (lambda: layers.RepeatVector(3), np.zeros(8, "float32"),
+     r"expected ndim=2, found ndim=1. Full shape received: \(8,\)"),
+    (lambda: layers.RepeatVector(3), keras.Input((2, 3)),
+     r"expected ndim=2, found ndim=3. Full shape received: \(None, 2, 3\)"),
+])
+def test_input_spec_is_checked_before_the_first_build(make, x, expected):
+    # Keras 3.15 checks an __init__ input_spec before building (messages as Keras prints
+    # them), instead of failing inside build or call with an unrelated error.
+    layer = make()
+    with pytest.raises(ValueError, match=f'layer "{layer.name}" is incompatible.*{expected}'):
+        layer(x)
+    assert not layer.built
+
+
+def test_floating_inputs_are_autocast_to_the_layer_dtype():
+    # Keras 3.15 (checked once with the scratch install): a float32 layer given float64
+    # computes and returns float32, autocast=False keeps float64, a float64 layer casts up,
+    # integers pass as they are, and a functional model leaves inputs to its Input layers.
+    x64 = Tensor(np.ones((2, 3)))
+    assert layers.Dense(2)(x64).dtype == np.float32
+    assert layers.Identity()(x64).dtype == np.float32
+    assert layers.Add()([x64, x64]).dtype == np.float32
+    assert layers.Dense(2, autocast=False)(x64).dtype == np.float64
+    assert layers.Dense(2, dtype="float64")(np.ones((2, 3), "float32")).dtype == np.float64
+    assert layers.Identity()(np.arange(3, dtype="int32")[None]).dtype == np.int32
+    masked = Tensor(np.ones((1, 2, 3)))
+    masked.mask = np.array([[True, False]])
+    np.testing.assert_array_equal(layers.Dense(2)(masked).mask, [[True, False]])
+    inp = keras.Input((3,), dtype="float64")
+    model = keras.Model(inp, layers.Activation("linear", dtype="float64")(inp))
+    assert model(x64).dtype == np.float64
+
+
+def test_symbolic_dtype_with_unknown_sizes_follows_the_layer():
+    # sizes unknown, so no sample runs: Keras gives float32 for an Embedding of int32 ids
+    # and for a Dense of a float64 input (autocast)
+    ids = keras.Input((None,), dtype="int32")
+    assert layers.Embedding(10, 3)(ids).dtype == "float32"
+    assert layers.Dense(2)(keras.Input((None, 4), dtype="float64")).dtype == "float32"
+    assert layers.Dense(2, dtype="float64")(keras.Input((None, 4))).dtype == "float64"
+    assert layers.Reshape((-1,))(ids).dtype == "int32"
+
+
+@pytest.mark.parametrize("make, shape, expected", [
+    (lambda: layers.EinsumDense("abc,bcd->ad", 2, name="ed"), (None, 4),
+     r"shape=\(None, 4, 2\) for variable path='ed/kernel'"),
+    (lambda: layers.LayerNormalization(axis=1, name="ln"), (None, 4),
+     r"shape=\(None,\) for variable path='ln/gamma'"),
+])
+def test_a_weight_sized_by_an_unknown_axis_is_refused_as_in_keras(make, shape, expected):
+    # Keras 3.15's message (from the scratch install), instead of a TypeError from int(None)
+    with pytest.raises(ValueError, match="Shapes used to initialize variables must be fully-"
+                                         r"defined \(no `None` dimensions\). Received: " + expected):
+        make()(keras.Input(shape))

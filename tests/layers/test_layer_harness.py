@@ -228,7 +228,7 @@ ROWS = {
                          gradcheck=False, why="the wrapped layer is float32 (see RNN)"),
     "TimeDistributed": Row(dict(layer=layers.Dense(2)), (3, 2), gradcheck=False,
                            why="the wrapped layer is float32 (see RNN)"),
-    "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(None, 2, 2),
+    "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(3, 2, 2),
                             bias_axes="de"), (3, 2)),
     "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),

@@ -99,9 +99,13 @@ def test_dot_axes_normalize_and_errors():
 
 
 def test_gradcheck_through_a_functional_graph_of_merges():
-    a, b = keras.Input((3,)), keras.Input((3,))
-    mixed = layers.multiply([layers.add([a, b]), layers.subtract([a, b])])  # a² - b²
-    out = layers.Dot(axes=1, normalize=True)([layers.concatenate([mixed, a]),
-                                              layers.concatenate([b, layers.average([a, b])])])
+    # float64 layers: a float32 layer would autocast the float64 check to float32 (Keras)
+    a, b = keras.Input((3,), dtype="float64"), keras.Input((3,), dtype="float64")
+    f64 = dict(dtype="float64")
+    mixed = layers.multiply([layers.add([a, b], **f64), layers.subtract([a, b], **f64)],
+                            **f64)  # a² - b²
+    out = layers.Dot(axes=1, normalize=True, **f64)([
+        layers.concatenate([mixed, a], **f64),
+        layers.concatenate([b, layers.average([a, b], **f64)], **f64)])
     model = keras.Model([a, b], out)
     gradcheck(lambda x, y: model([x, y]), A, B)

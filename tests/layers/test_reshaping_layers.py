@@ -159,3 +159,13 @@ def test_zero_padding1d_before_after_pair_matches_keras():
     assert rebuilt.padding == ((1, 2),)
     with pytest.raises(ValueError, match="non-negative"):
         layers.ZeroPadding1D((1, -2))
+
+
+def test_reshape_with_an_unknown_input_axis_leaves_the_minus_one_axis_unknown():
+    # (None, None, 4) -> target (-1, 2): the -1 axis is only known per batch, so Keras
+    # 3.15 reports None there (never the literal -1)
+    layer = layers.Reshape((-1, 2))
+    assert layer.compute_output_shape((None, None, 4)) == (None, None, 2)
+    assert layer(keras.Input((None, 4))).shape == (None, None, 2)
+    assert layer(np.zeros((1, 3, 4), "float32")).shape == (1, 6, 2)
+    assert layers.Reshape((-1, 2)).compute_output_shape((None, 3, 4)) == (None, 6, 2)

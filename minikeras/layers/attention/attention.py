@@ -10,7 +10,8 @@ from ..layer import LAYERS, Layer
 class Attention(Layer):
     """Dot-product attention over ``[query, value]`` or ``[query, value, key]``.
 
-    Formula (query (B, Tq, dim), key = value unless given (B, Tv, dim))::
+    Formula (query (B, Tq, dim), key = value unless given (B, Tv, dim); more leading
+    axes than B batch the same way, as in Keras)::
 
         scores = scale * query @ keyᵀ                          score_mode="dot"
         scores = w * sum(tanh(scale * (q_i + k_j)), -1)        score_mode="concat"
@@ -45,10 +46,9 @@ class Attention(Layer):
     def scores(self, query, key):
         """(B, Tq, Tv) attention scores before masking and softmax."""
         if self.score_mode == "dot":
-            s = P.matmul(query, P.transpose(key, (0, 2, 1)))
+            s = P.matmul(query, P.transpose(key, _last_two_swapped(key.ndim)))
             return s if self.scale is None else P.multiply(s, self.scale)
-        pairs = P.add(P.reshape(query, query.shape[:2] + (1, query.shape[2])),
-                      P.reshape(key, (key.shape[0], 1) + key.shape[1:]))  # (B, Tq, Tv, dim)
+        pairs = _pairs(query, key)  # (B, Tq, Tv, dim)
         if self.scale is not None:
             pairs = P.multiply(self.scale, pairs)
         return P.multiply(self.concat_score_weight, P.sum(P.tanh(pairs), axis=-1))
@@ -62,9 +62,9 @@ class Attention(Layer):
             None, None)
         scores = self.scores(query, key)
         keep = None if value_mask is None else np.asarray(
-            getattr(value_mask, "data", value_mask), bool)[:, None, :]
+            getattr(value_mask, "data", value_mask), bool)[..., None, :]
         if use_causal_mask:
-            causal = np.tril(np.ones((1,) + tuple(scores.shape[1:]), bool))
+            causal = np.tril(np.ones(tuple(scores.shape[-2:]), bool))
             keep = causal if keep is None else keep & causal
         if keep is not None:
             scores = P.subtract(scores, (~keep) * np.asarray(1e9, scores.dtype))
@@ -108,8 +108,7 @@ class AdditiveAttention(Attention):
                                          initializer="glorot_uniform", name="scale")
 
     def scores(self, query, key):
-        pairs = P.tanh(P.add(P.reshape(query, query.shape[:2] + (1, query.shape[2])),
-                             P.reshape(key, (key.shape[0], 1) + key.shape[1:])))
+        pairs = P.tanh(_pairs(query, key))
         if self.scale is not None:
             pairs = P.multiply(self.scale, pairs)
         return P.sum(pairs, axis=-1)
@@ -118,6 +117,16 @@ class AdditiveAttention(Attention):
         config = super().get_config()
         del config["score_mode"]
         return config
+
+
+def _last_two_swapped(ndim):
+    return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+
+
+def _pairs(query, key):
+    """query_i + key_j for every pair: (..., Tq, 1, dim) + (..., 1, Tv, dim)."""
+    return P.add(P.reshape(query, query.shape[:-1] + (1, query.shape[-1])),
+                 P.reshape(key, key.shape[:-2] + (1,) + key.shape[-2:]))
 
 
 def _check_inputs(layer, shapes):

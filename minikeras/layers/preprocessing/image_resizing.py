@@ -1,4 +1,7 @@
 """Deterministic image geometry: Resizing and CenterCrop."""
+import numpy as np
+
+from ... import backend, ops
 from ...ops import image as image_ops
 from ..layer import LAYERS
 from .preprocessing_layer import ImagePreprocessingLayer
@@ -12,6 +15,7 @@ class Resizing(ImagePreprocessingLayer):
         height, width: the output size.
         interpolation: "bilinear" (default), "nearest", "bicubic", "lanczos3", "lanczos5",
             "area".
+        Integer images are resized in float and returned rounded in their own dtype.
         crop_to_aspect_ratio / pad_to_aspect_ratio: keep the aspect ratio by first cropping
             the centred box / padding with ``fill_value``.
         antialias: widen the kernel when shrinking.
@@ -35,12 +39,13 @@ class Resizing(ImagePreprocessingLayer):
         self.fill_mode, self.fill_value = fill_mode, float(fill_value)
 
     def call(self, inputs):
-        return image_ops.resize(
+        resized = image_ops.resize(
             self._checked_images(inputs), (self.height, self.width),
             interpolation=self.interpolation, antialias=self.antialias,
             crop_to_aspect_ratio=self.crop_to_aspect_ratio,
             pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
             fill_value=self.fill_value, data_format=self.data_format)
+        return _in_input_dtype(resized, inputs)
 
     def compute_output_shape(self, input_shape):
         return self._with_hw(input_shape, self.height, self.width)
@@ -51,6 +56,16 @@ class Resizing(ImagePreprocessingLayer):
                 "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
                 "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+def _in_input_dtype(resized, inputs):
+    """Integer images come back in their own dtype, as in Keras: rounded to the nearest
+    integer (ties to even) and clipped to the dtype's range (uint8 bicubic overshoot
+    becomes 0 / 255)."""
+    dtype = getattr(inputs, "dtype", None) or np.asarray(inputs).dtype
+    if np.dtype(backend.standardize_dtype(dtype)).kind not in "iu":
+        return resized
+    return ops.saturate_cast(ops.round(resized), dtype)
 
 
 @LAYERS.register("CenterCrop")

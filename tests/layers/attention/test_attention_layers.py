@@ -95,7 +95,12 @@ def test_einsum_dense_matches_keras():
     ed.build((None, 5, 6))
     ed.set_weights([E["ed_kernel"], E["ed_bias"]])
     np.testing.assert_allclose(ed(Q).numpy(), E["ed_out"], atol=1e-5)
-    assert ed.compute_output_shape((None, 5, 6)) == (None, 5, 2, 4)
+    # Keras 3.15 keeps the None given for the shared axis 'b' (its summary shows
+    # (None, None, 2, 4)); the eager output has the input's 5 there
+    assert ed.compute_output_shape((None, 5, 6)) == (None, None, 2, 4)
+    assert ed(keras.Input((5, 6))).shape == (None, None, 2, 4)
+    assert layers.EinsumDense("abc,cde->abde", output_shape=(5, 2, 4)).compute_output_shape(
+        (None, 5, 6)) == (None, 5, 2, 4)
     again = layers.EinsumDense.from_config(ed.get_config())
     assert again.get_config() == ed.get_config()
 
@@ -196,3 +201,22 @@ def test_bad_input():
         layers.EinsumDense("ab->b", 3)
     with pytest.raises(ValueError, match="Bias dimension 'x'"):
         layers.EinsumDense("ab,bc->ac", 3, bias_axes="x")(np.ones((2, 4), "float32"))
+
+
+@pytest.mark.parametrize("make", [lambda: layers.Attention(use_scale=True),
+                                  lambda: layers.Attention(score_mode="concat"),
+                                  lambda: layers.AdditiveAttention()])
+def test_attention_batches_extra_leading_axes(make):
+    # Keras 3.15 runs (B, H, T, dim) inputs as B*H independent (T, dim) attentions (its
+    # matmul / broadcasting batches the leading axes): each slice must equal a rank-3 call
+    q, v = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 3, 6, 5))
+    value_mask = rng.uniform(size=(2, 3, 6)) > 0.3
+    value_mask[..., 0] = True
+    four, three = make(), make()
+    out = four([q, v], mask=[None, value_mask], use_causal_mask=True).numpy()
+    three([q[:, 0], v[:, 0]])
+    three.set_weights(four.get_weights())
+    for h in range(3):
+        expected = three([q[:, h], v[:, h]], mask=[None, value_mask[:, h]],
+                         use_causal_mask=True).numpy()
+        np.testing.assert_allclose(out[:, h], expected, rtol=1e-6)

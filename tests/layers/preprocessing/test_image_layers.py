@@ -45,6 +45,24 @@ def test_resizing_matches_keras_and_configs():
                                rtol=1e-5, atol=2e-3)
 
 
+
+def test_resizing_returns_integer_images_rounded_in_their_dtype():
+    # Keras 3.15 resizes in float and casts back: round (ties to even), clip to the range.
+    column = np.array([0, 255], "uint8").reshape(2, 1, 1)  # (height 2, width 1, 1 channel)
+    up = layers.Resizing(4, 1)(column)  # samples rows 0, .25, .75, 1: 0, 63.75, 191.25, 255
+    assert up.dtype == np.uint8
+    np.testing.assert_array_equal(up.numpy().ravel(), [0, 64, 191, 255])
+    pairs = np.array([[1, 2], [2, 3]], "int32").reshape(2, 2, 1, 1)  # two 2x1 images
+    ties = layers.Resizing(1, 1)(pairs)  # half-way between the rows: 1.5 -> 2, 2.5 -> 2
+    assert ties.dtype == np.int32
+    np.testing.assert_array_equal(ties.numpy().ravel(), [2, 2])
+    step = np.array([0, 0, 255, 255], "uint8").reshape(1, 4, 1)
+    cubic = layers.Resizing(1, 9, interpolation="bicubic")(step)
+    floats = layers.Resizing(1, 9, interpolation="bicubic")(step.astype("float32")).numpy()
+    assert floats.min() < 0 and floats.max() > 255  # bicubic overshoots the step ...
+    np.testing.assert_array_equal(cubic.numpy(), np.clip(np.round(floats), 0, 255))  # clipped
+
+
 def test_center_crop_by_hand():
     x = np.arange(2 * 5 * 6 * 1, dtype="float32").reshape(2, 5, 6, 1)
     np.testing.assert_array_equal(layers.CenterCrop(3, 2)(x).numpy(), x[:, 1:4, 2:4])

@@ -151,7 +151,7 @@ def test_user_cell_matches_a_linear_simple_rnn_and_trains():
 
 def test_user_cell_gradient_through_autodiff_in_float64():
     cell = MinimalRNNCell(2, dtype="float64")
-    rnn = layers.RNN(cell, return_sequences=True)
+    rnn = layers.RNN(cell, return_sequences=True, dtype="float64")  # else autocast to float32
     x0 = np.random.default_rng(3).normal(size=(2, 3, 2))
     rnn.build((None, 3, 2))
     kernel = cell.kernel
