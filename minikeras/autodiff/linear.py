@@ -75,7 +75,7 @@ class Dense(Function):
 
     def forward(self, x, w, b=None):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        y = np.dot(x2, w)  # np.dot: ~1.5 us less than `@` per call at small sizes
+        y = np.matmul(x2, w)  # not np.dot: 2x slower at (1024, 32) @ (32, 32), 8% at MLP sizes
         if b is not None:
             y += b
         if self.activation == "relu":
@@ -97,13 +97,13 @@ class Dense(Function):
             gy = gy * (1 - self.y * self.y)
         gx = None
         if x.requires_grad:
-            gx = np.dot(gy, w.data.T)
+            gx = np.matmul(gy, w.data.T)
             if gx.shape != x.shape:
                 gx = gx.reshape(x.shape)
         gw = None
         if w.requires_grad:
             dtype = gy.dtype if xd.dtype == gy.dtype else np.result_type(xd, gy)
-            gw = np.dot(xd.T, gy, out=self.destination(1, dtype))
+            gw = np.matmul(xd.T, gy, out=self.destination(1, dtype))
         if len(inputs) == 2:
             return gx, gw
         # the bias gradient as a GEMV with ones: 2-4x faster than np.add.reduce(axis=0)
