@@ -112,11 +112,11 @@ class TorchReplay:
         with torch.inference_mode():
             memo = {id(model.inputs[0]): torch.from_numpy(x).permute(0, 3, 1, 2)}
             for node in model._run_order:
-                args = node.args
-                if isinstance(args, (list, tuple)):  # Add
-                    out = memo[id(args[0])] + memo[id(args[1])]
+                first = node.args[0]  # the call's first argument: a tensor, or Add's list
+                if isinstance(first, (list, tuple)):  # Add
+                    out = memo[id(first[0])] + memo[id(first[1])]
                 else:
-                    out = self._apply(node.layer, memo[id(args)])
+                    out = self._apply(node.layer, memo[id(first)])
                 memo[id(node.outputs[0])] = out
             return memo[id(model.outputs[0])].numpy()
 

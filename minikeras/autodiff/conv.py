@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from . import parallel, scratch
+from . import grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import as_tensor
 
@@ -129,6 +129,22 @@ def _windows(xp, out, kernel, strides, dilation):
     return as_strided(xp, shape, strides_, writeable=False)
 
 
+def _depthwise_sum(x, w, pads, out, kernel, strides, dilation, dtype):
+    """A depthwise convolution (one input channel per group) as a sum over kernel offsets
+    of the shifted input times that offset's per-channel weights: no im2col matrix and no
+    batched GEMM with an inner size of K. Returns (N, *out, C, multiplier)."""
+    win = _windows(_pad(x, pads), out, kernel, strides, dilation)  # (N, *out, *kernel, C)
+    channels = x.shape[-1]
+    weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
+    y = np.zeros((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
+    term = np.empty_like(y)
+    lead = (slice(None),) * (1 + len(out))
+    for k, offset in enumerate(itertools.product(*map(range, kernel))):
+        np.multiply(win[lead + offset][..., None], weights[k], out=term)
+        y += term
+    return y
+
+
 # --------------------------------------------------------------------------------------
 # Convolution
 # --------------------------------------------------------------------------------------
@@ -167,6 +183,11 @@ class Conv(Function):
             for rows, cols in _im2col_chunks(self, x, kernel, dtype):
                 np.matmul(cols, wmat, out=y[rows])                     # (M, K*C) @ (K*C, F)
                 _bias_activation(y[rows], b, self.activation)
+        elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
+            self.cols = None
+            y = _depthwise_sum(x, w, pads, out, kernel, self.strides, self.dilation,
+                               dtype).reshape(m, f)
+            _bias_activation(y, b, self.activation)
         else:
             win = _windows(_pad(x, pads), out, kernel, self.strides, self.dilation)
             win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)

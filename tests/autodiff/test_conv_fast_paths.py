@@ -179,3 +179,26 @@ def test_conv2d_layer_fuses_relu_in_both_data_formats():
     np.testing.assert_allclose(y_first, y_last.transpose(0, 3, 1, 2), rtol=1e-6, atol=1e-6)
     linear = P.conv(x, last.kernel.value, last.bias.value, padding="same", dilation_rate=2).data
     np.testing.assert_array_equal(y_last, np.maximum(linear, 0))
+
+
+@pytest.mark.parametrize("shape, kernel, mult, strides, padding, dilation", [
+    ((2, 9, 8, 3), (3, 3), 1, (1, 1), "same", (1, 1)),
+    ((2, 9, 8, 3), (3, 3), 2, (2, 2), "valid", (1, 1)),
+    ((1, 7, 5, 4), (2, 3), 3, (1, 1), "same", (2, 1)),
+    ((2, 11, 3), (3,), 2, (2,), "valid", (1,)),
+])
+def test_depthwise_without_gradient_sums_over_kernel_offsets(shape, kernel, mult, strides,
+                                                             padding, dilation):
+    # with no gradient to come, a depthwise convolution (groups = channels) is computed as
+    # a sum of shifted inputs times per-channel weights; it must equal the im2col path
+    rng = np.random.default_rng(0)
+    channels = shape[-1]
+    x = rng.normal(size=shape).astype(np.float32)
+    w = rng.normal(size=kernel + (1, channels * mult)).astype(np.float32)
+    b = rng.normal(size=channels * mult).astype(np.float32)
+    recorded = P.conv(Tensor(x, requires_grad=True), Tensor(w), Tensor(b), strides, padding,
+                      dilation, groups=channels, activation="relu")
+    with no_grad():
+        summed = P.conv(x, w, b, strides, padding, dilation, groups=channels,
+                        activation="relu")
+    np.testing.assert_allclose(summed.numpy(), recorded.numpy(), rtol=1e-5, atol=1e-5)
