@@ -77,7 +77,7 @@ class TorchReplay:
         raise NotImplementedError(f"no torch equivalent for activation {name}")
 
     def _apply(self, layer, x):
-        torch, F = self.torch, self.torch.nn.functional
+        F = self.torch.nn.functional
         kind, p = type(layer).__name__, self.params[layer.name]
         if kind in ("Conv2D", "DepthwiseConv2D"):
             groups = x.shape[1] if kind == "DepthwiseConv2D" else 1
