@@ -64,6 +64,9 @@ TABLE = {
     "strings as y": (lambda: compiled().fit(X, TEXT[:, :2], verbose=0),
                      r"compare numbers, but received an array of strings \(dtype <U1, shape "
                      r"\(8, 2\)\)"),
+    "a list of two arrays into a Sequential model": (
+        lambda: compiled().predict([X, X], verbose=0),
+        r"Sequential model '.*' expects 1 input, but it received 2 input tensors"),
     "strings in Model.set_weights": (
         lambda: compiled().set_weights([TEXT[:3, :2], np.zeros(2)]),
         r"dtype <U1 to variable '.*dense.*/kernel' of dtype float32: expected numbers"),

@@ -140,7 +140,7 @@ class Sequential(Model):
         self._set_symbolic(input_layer.output, x)
 
     def call(self, inputs, training=None):
-        x = inputs
+        x = _one_input(self, inputs)
         for layer in self.layers:
             x = layer(x, training=training)
         return x
@@ -234,3 +234,15 @@ def _check_no_stateful_rnn(layers, input_shape):
         for inner in layer._flatten_layers():
             if isinstance(inner, RNN):
                 inner.check_static_batch(input_shape)
+
+
+def _one_input(model, inputs):
+    """The single input of a Sequential model (a one-element list is unwrapped)."""
+    if not isinstance(inputs, (list, tuple)):
+        return inputs
+    if len(inputs) != 1:
+        raise ValueError(
+            f"Sequential model '{model.name}' expects 1 input, but it received {len(inputs)} "
+            "input tensors. A Sequential model has one input; use the functional API "
+            "(`keras.Model(inputs=[...], outputs=...)`) for several.")
+    return inputs[0]
