@@ -196,6 +196,8 @@ class RNN(Layer):
         if isinstance(sequences, (list, tuple)):  # layer([sequences, *initial_states])
             sequences, initial_state = sequences[0], list(sequences[1:]) or initial_state
         _check_rank(self, sequences.shape)
+        if sequences.dtype.kind in "biu":  # integer steps compute in the layer's float dtype,
+            sequences = P.cast(sequences, self.dtype)  # as Keras's promotion makes them
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         mask = self._check_mask(mask, sequences.shape)

@@ -299,3 +299,14 @@ def test_seq2seq_with_initial_state_from_an_encoder_trains_and_saves(tmp_path):
     # the decoder depends on the encoder's states
     other = model.predict([x1[::-1].copy(), x2], verbose=0)
     assert not np.allclose(other, model.predict([x1, x2], verbose=0))
+
+
+@pytest.mark.parametrize("make", [lambda: layers.SimpleRNN(3, seed=1), lambda: layers.LSTM(3),
+                                  lambda: layers.GRU(3)])
+def test_integer_sequences_compute_in_the_layers_float_dtype(make):
+    # Keras promotes integer steps to the kernel's float dtype (int64 @ float32 is float32)
+    layer = make()
+    ints = np.arange(24).reshape(2, 3, 4) % 5
+    out = layer(ints)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.numpy(), layer(ints.astype(np.float32)).numpy())
