@@ -125,3 +125,21 @@ class Variable(Tensor):
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
                 f"value={self.data}>")
+
+
+def assign_all_or_none(variables, values, owner, shape_message):
+    """Assign ``values[i]`` to ``variables[i]`` only after every pair has passed the checks
+    (shape, then ``Variable.assignment_problem``): a bad entry changes nothing.
+
+    ``shape_message(variable, array)`` words the shape error as the caller's API does;
+    other problems are prefixed with ``owner``.
+    """
+    arrays = [np.asarray(v) for v in values]
+    for variable, array in zip(variables, arrays):
+        if array.shape != variable.shape:
+            raise ValueError(shape_message(variable, array))
+        problem = variable.assignment_problem(array)
+        if problem:
+            raise ValueError(f"{owner}: {problem}")
+    for variable, array in zip(variables, arrays):
+        variable.assign(array)

@@ -10,7 +10,7 @@ from ..autodiff.tensor import Tensor
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
-from ..variables import Variable, structure_changed
+from ..variables import Variable, assign_all_or_none, structure_changed
 from ..tree import map_structure
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
@@ -210,17 +210,10 @@ class Layer:
             raise ValueError(
                 f"You called `set_weights(weights)` on layer '{self.name}' with a weight list "
                 f"of length {len(weights)}, but the layer was expecting {len(params)} weights.")
-        arrays = [np.asarray(w) for w in weights]
-        for v, w in zip(params, arrays):
-            if v.shape != w.shape:
-                raise ValueError(
-                    f"Layer {self.name} weight shape {v.shape} is not compatible with provided "
-                    f"weight shape {w.shape} (weight '{v.path}').")
-            problem = v.assignment_problem(w)
-            if problem:
-                raise ValueError(f"Layer {self.name}: {problem}")
-        for v, w in zip(params, arrays):
-            v.assign(w)
+        assign_all_or_none(
+            params, weights, f"Layer {self.name}",
+            lambda v, w: f"Layer {self.name} weight shape {v.shape} is not compatible with "
+                         f"provided weight shape {w.shape} (weight '{v.path}').")
 
     def count_params(self):
         if not self.built:
@@ -516,14 +509,10 @@ class Layer:
                 f"Layer '{self.name}' expected {len(variables)} variables, but received "
                 f"{len(store)} variables during loading. Expected: "
                 f"{[v.name for v in variables]}")
-        arrays = [np.asarray(store[str(i)]) for i in range(len(variables))]
-        for variable, array in zip(variables, arrays):
-            if tuple(array.shape) != tuple(variable.shape):
-                raise ValueError(
-                    f"Layer '{self.name}': variable '{variable.name}' has shape "
-                    f"{format_shape(variable.shape)}, the saved value {format_shape(array.shape)}.")
-        for variable, array in zip(variables, arrays):
-            variable.assign(array)
+        assign_all_or_none(
+            variables, [store[str(i)] for i in range(len(variables))], f"Layer '{self.name}'",
+            lambda v, a: f"Layer '{self.name}': variable '{v.name}' has shape "
+                         f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
     def _own_variables_in_file_order(self):
         own = self._own_weights

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..backend import xp
-from ..variables import Variable
+from ..variables import Variable, assign_all_or_none
 from .argument_checks import is_real_number, warn_user
 
 
@@ -114,17 +114,10 @@ class OptimizerVariables:
         if len(weights) != len(variables):
             raise ValueError(f"Optimizer '{self.name}' has {len(variables)} variables, "
                              f"received {len(weights)} weights.")
-        arrays = [np.asarray(w) for w in weights]
-        for variable, weight in zip(variables, arrays):  # every check before any assignment
-            if weight.shape != variable.shape:
-                raise ValueError(f"Optimizer variable {variable.path} has shape {variable.shape} "
-                                 f"not compatible with provided weight shape {weight.shape}.")
-            problem = variable.assignment_problem(weight)
-            if problem:
-                raise ValueError(f"Optimizer '{self.name}': {problem}")
-        for variable, weight in zip(variables, arrays):
-            variable.assign(weight)
-
+        assign_all_or_none(
+            variables, weights, f"Optimizer '{self.name}'",
+            lambda v, w: f"Optimizer variable {v.path} has shape {v.shape} not compatible with "
+                         f"provided weight shape {w.shape}.")
 
 
 def _fill(array, initializer, dtype):

@@ -174,6 +174,17 @@ class RecurrentCell(DropoutRNNCell, Layer):
             recurrent_activation is None
             or self.recurrent_activation is activations.get(recurrent_activation))
 
+    def gated_fused_sequences(self, sequences, states, training):
+        """For the gated cells' fused recurrence: ``sequences`` times this call's input
+        dropout mask, or None when the call must step the cell instead (activations the
+        fused form is not written for, per-gate masks, or a recurrent dropout mask)."""
+        if not self.fused_activations():
+            return None
+        dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
+        if isinstance(dp, list) or rdp is not None:
+            return None
+        return sequences if dp is None else P.multiply(sequences, dp[:, None, :])
+
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [
             self.state_size]

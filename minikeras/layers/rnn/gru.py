@@ -64,13 +64,9 @@ class GRUCell(RecurrentCell):
     def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
         """The whole sequence in one fused primitive; None (step by step) for other
         activations and for per-gate dropout masks (``implementation=1``)."""
-        if not self.fused_activations():
+        sequences = self.gated_fused_sequences(sequences, states, training)
+        if sequences is None:
             return None
-        dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
-        if isinstance(dp, list) or rdp is not None:
-            return None
-        if dp is not None:
-            sequences = P.multiply(sequences, dp[:, None, :])
         input_bias, recurrent_bias = self._biases()
         return P.gru_recurrence(sequences, self.kernel, self.recurrent_kernel, input_bias,
                                 recurrent_bias, *states, reset_after=self.reset_after,

@@ -51,13 +51,9 @@ class LSTMCell(RecurrentCell):
     def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
         """The whole sequence in one fused primitive; None (step by step) for other
         activations and for per-gate dropout masks (``implementation=1``)."""
-        if not self.fused_activations():
+        sequences = self.gated_fused_sequences(sequences, states, training)
+        if sequences is None:
             return None
-        dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
-        if isinstance(dp, list) or rdp is not None:
-            return None
-        if dp is not None:
-            sequences = P.multiply(sequences, dp[:, None, :])
         return P.lstm_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
                                  *states, go_backwards=go_backwards, mask=mask)
 
