@@ -36,6 +36,22 @@ def make_generator(seed=None):
     return np.random.default_rng(int(seed))
 
 
+class LazyGenerator:
+    """A layer's source of randomness: ``make_generator(seed)`` made at the first call,
+    not at construction, so a layer built before ``keras.utils.set_random_seed`` still
+    draws from the seeded global stream. Call it for the Generator."""
+
+    __slots__ = ("seed", "_generator")
+
+    def __init__(self, seed=None):
+        self.seed, self._generator = seed, None
+
+    def __call__(self):
+        if self._generator is None:
+            self._generator = make_generator(self.seed)
+        return self._generator
+
+
 def draw_seed():
     """Draw a fresh integer seed from the global generator."""
     return int(global_generator().integers(0, 2**31 - 1))

@@ -109,16 +109,14 @@ class StochasticDepth(Layer):
                              f"Received: drop_path_rate={drop_path_rate!r}")
         self.drop_path_rate = drop_path_rate
         self.seed = seed
-        self._generator = None
+        self._rng = random.LazyGenerator(seed)
 
     def call(self, x, training=None):
         if not training or self.drop_path_rate == 0:
             return x
-        if self._generator is None:
-            self._generator = random.make_generator(self.seed)
         keep = 1.0 - self.drop_path_rate
         shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
-        kept = ops.floor(keep + random.uniform(shape, dtype=x.dtype, seed=self._generator))
+        kept = ops.floor(keep + random.uniform(shape, dtype=x.dtype, seed=self._rng()))
         return ops.multiply(ops.divide(x, keep), kept)
 
     def compute_output_shape(self, input_shape):

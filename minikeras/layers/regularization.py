@@ -34,15 +34,13 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._generator = None
+        self._rng = random.LazyGenerator(seed)
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        if self._generator is None:
-            self._generator = random.make_generator(self.seed)
         return random.dropout(inputs, self.rate, noise_shape=self.noise_shape,
-                              seed=self._generator)
+                              seed=self._rng())
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
@@ -100,12 +98,7 @@ class _NoiseLayer(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        self._generator = None
-
-    def _rng(self):
-        if self._generator is None:
-            self._generator = random.make_generator(self.seed)
-        return self._generator
+        self._rng = random.LazyGenerator(seed)
 
 
 @LAYERS.register("GaussianNoise")

@@ -32,7 +32,7 @@ class Attention(Layer):
         self.use_scale, self.score_mode = bool(use_scale), score_mode
         self.dropout, self.seed = float(dropout), seed
         self.supports_masking = True
-        self._generator = None
+        self._rng = random.LazyGenerator(seed)
 
     def build(self, input_shape):
         _check_inputs(self, input_shape)
@@ -70,9 +70,7 @@ class Attention(Layer):
             scores = P.subtract(scores, (~keep) * np.asarray(1e9, scores.dtype))
         weights = P.softmax(scores, axis=-1)
         if training and self.dropout > 0:
-            if self._generator is None:
-                self._generator = random.make_generator(self.seed)
-            kept = self._generator.random(weights.shape) >= self.dropout
+            kept = self._rng().random(weights.shape) >= self.dropout
             weights = P.multiply(weights, (kept / (1 - self.dropout)).astype(weights.dtype))
         output = P.matmul(weights, value)
         if query_mask is not None:

@@ -23,12 +23,7 @@ class RandomImageLayer(ImagePreprocessingLayer):
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.seed = seed
-        self._generator = None
-
-    def _rng(self):
-        if self._generator is None:
-            self._generator = random.make_generator(self.seed)
-        return self._generator
+        self._rng = random.LazyGenerator(seed)
 
     def call(self, inputs, training=True):
         images = self._checked_images(inputs)
