@@ -11,6 +11,7 @@ from ... import backend, ops, random
 from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
+from .image_resizing import TargetBox
 from .preprocessing_layer import ImagePreprocessingLayer
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -235,14 +236,14 @@ class RandomFlip(RandomImageLayer):
 
 
 @LAYERS.register("RandomCrop")
-class RandomCrop(RandomImageLayer):
+class RandomCrop(TargetBox, RandomImageLayer):
     """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
     when the image is not larger than the box on both axes, crop the centred box of the
     target aspect ratio and resize it to (height, width)."""
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
-        self.height, self.width = int(height), int(width)
+        self._init_box(height, width)
 
     def call(self, inputs, training=True):
         images = self._checked_images(inputs)
@@ -251,17 +252,8 @@ class RandomCrop(RandomImageLayer):
             rng = self._rng()
             top = int(rng.uniform(0, height - self.height + 1))
             left = int(rng.uniform(0, width - self.width + 1))
-            return image_ops.crop_images(images, top_cropping=top, left_cropping=left,
-                                         target_height=self.height, target_width=self.width,
-                                         data_format=self.data_format)
-        return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
-                                data_format=self.data_format)
-
-    def compute_output_shape(self, input_shape):
-        return self._with_hw(input_shape, self.height, self.width)
-
-    def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}
+            return self._crop_box(images, top, left)
+        return self._resize_to_box(images)
 
 
 def _value_range(layer, value_range):

@@ -68,26 +68,20 @@ def _in_input_dtype(resized, inputs):
     return ops.saturate_cast(ops.round(resized), dtype)
 
 
-@LAYERS.register("CenterCrop")
-class CenterCrop(ImagePreprocessingLayer):
-    """Crop the centre (height, width) box; a smaller image is first cropped to the target
-    aspect ratio and resized up (bilinear), as Keras does.
+class TargetBox:
+    """What the layers whose output is a fixed (height, width) box share (CenterCrop,
+    RandomCrop): the size, the crop at an offset, the resize of the centred box of the
+    target's aspect ratio (for an image too small to crop), the output shape, the config."""
 
-    The box starts at ``(input - target) // 2`` on each axis.
-    """
-
-    def __init__(self, height, width, data_format=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
+    def _init_box(self, height, width):
         self.height, self.width = int(height), int(width)
 
-    def call(self, inputs):
-        images = self._checked_images(inputs)
-        height, width = self._hw(images.shape)
-        if height >= self.height and width >= self.width:
-            return image_ops.crop_images(
-                images, top_cropping=(height - self.height) // 2,
-                left_cropping=(width - self.width) // 2, target_height=self.height,
-                target_width=self.width, data_format=self.data_format)
+    def _crop_box(self, images, top, left):
+        return image_ops.crop_images(images, top_cropping=top, left_cropping=left,
+                                     target_height=self.height, target_width=self.width,
+                                     data_format=self.data_format)
+
+    def _resize_to_box(self, images):
         return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
                                 data_format=self.data_format)
 
@@ -96,3 +90,24 @@ class CenterCrop(ImagePreprocessingLayer):
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+@LAYERS.register("CenterCrop")
+class CenterCrop(TargetBox, ImagePreprocessingLayer):
+    """Crop the centre (height, width) box; a smaller image is first cropped to the target
+    aspect ratio and resized up (bilinear), as Keras does.
+
+    The box starts at ``(input - target) // 2`` on each axis.
+    """
+
+    def __init__(self, height, width, data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self._init_box(height, width)
+
+    def call(self, inputs):
+        images = self._checked_images(inputs)
+        height, width = self._hw(images.shape)
+        if height >= self.height and width >= self.width:
+            return self._crop_box(images, (height - self.height) // 2,
+                                  (width - self.width) // 2)
+        return self._resize_to_box(images)
