@@ -111,7 +111,6 @@ class Layer:
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._input_batch_arg = _batch_from_kwargs(shape_kwargs)  # Keras 2: a fixed batch
         self._build_input_shape = None
-        self._first_call_shape = None
         if not hasattr(type(self), "supports_masking"):  # unless a class declares it
             # Whether calls set the output's mask (compute_mask): true by default for a
             # layer that overrides compute_mask; a layer may assign it.
@@ -353,8 +352,8 @@ class Layer:
                 if structured is not None:
                     structured = map_structure(self._autocast_input, structured)
                     if not self.built:
-                        self.build_from_shape(map_structure(
-                            lambda t: (None,) + tuple(t.shape[1:]), structured))
+                        self.build_from_shape(map_structure(lambda t: tuple(t.shape),
+                                                            structured))
                     return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
@@ -365,8 +364,7 @@ class Layer:
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
-                self.build_from_shape((None,) + tuple(x.shape[1:]), (rest, kwargs))
-                self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
+                self.build_from_shape(tuple(x.shape), (rest, kwargs))
                 return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
@@ -610,7 +608,7 @@ def _call_shapes(layer, input_shape, rest, kwargs):
         leaves = [v for v in _leaves(value) if hasattr(v, "shape")]
         if name != "mask" and leaves:
             shapes[f"{name}_shape"] = map_structure(
-                lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, value)
+                lambda t: tuple(t.shape) if hasattr(t, "shape") else t, value)
     return shapes
 
 

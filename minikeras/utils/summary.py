@@ -192,7 +192,7 @@ def _output_shape(model, layer):
 
 def _own_output_shape(layer):
     """A subclassed model's layer: the output shape for the input it was first built with."""
-    input_shape = layer._first_call_shape or layer._build_input_shape
+    input_shape = layer._build_input_shape
     if input_shape is None:
         return None
     try:
