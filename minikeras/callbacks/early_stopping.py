@@ -1,6 +1,7 @@
 """keras.callbacks.EarlyStopping: stop training when a monitored value stops improving."""
 from .callback import CALLBACKS
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
 
 
 @CALLBACKS.register("EarlyStopping")

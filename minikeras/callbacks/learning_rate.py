@@ -2,7 +2,8 @@
 import numpy as np
 
 from .callback import CALLBACKS, Callback
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
 
 
 def _current_lr(model):

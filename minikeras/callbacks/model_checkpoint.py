@@ -4,7 +4,8 @@ import os
 import numpy as np
 
 from .callback import CALLBACKS
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
 
 
 def _check_filepath(filepath, save_weights_only):
