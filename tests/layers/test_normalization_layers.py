@@ -247,7 +247,7 @@ def test_unit_normalization_values():
 
 
 # GroupNormalization and RMSNormalization against real Keras 3.15.1
-# (tests/fixtures/make_numeric_fixture.py)
+# (tools/make_numeric_fixture.py)
 KERAS_NUMBERS = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
                                      "keras_numeric_preprocessing.npz"))
 
