@@ -4,6 +4,7 @@ import contextvars
 
 from .backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
                       set_image_data_format)
+from .dtype_policies import dtype_policy, set_dtype_policy
 
 
 def enable_unsafe_deserialization():
@@ -52,6 +53,6 @@ def charge_load_bytes(nbytes, what):
             "keras.config.set_max_load_bytes(n).")
 
 
-__all__ = ["backend", "enable_unsafe_deserialization", "epsilon", "floatx", "image_data_format",
-           "max_load_bytes", "set_epsilon", "set_floatx", "set_image_data_format",
-           "set_max_load_bytes"]
+__all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon", "floatx",
+           "image_data_format", "max_load_bytes", "set_dtype_policy", "set_epsilon",
+           "set_floatx", "set_image_data_format", "set_max_load_bytes"]

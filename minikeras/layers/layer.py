@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
+from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
@@ -55,12 +56,6 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
-def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # a serialized DTypePolicy
-        dtype = dtype.get("config", {}).get("name")
-    return backend.standardize_dtype(dtype)
-
-
 class Layer:
     """Base class of every layer.
 
@@ -99,7 +94,7 @@ class Layer:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
-        self.dtype = _dtype_name(dtype)
+        self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
         self.built = False
         self.input_spec = None
@@ -179,6 +174,18 @@ class Layer:
         own = [v for v in self._own_weights if v.trainable] + [
             v for v in self._own_weights if not v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.weights]
+
+    @property
+    def dtype_policy(self):
+        return DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
 
     @property
     def trainable_weights(self):
