@@ -55,6 +55,24 @@ def charge_load_bytes(nbytes, what):
             "keras.config.set_max_load_bytes(n).")
 
 
+_INTERACTIVE_LOGGING = [True]
+
+
+def enable_interactive_logging():
+    """Print progress bars and messages to stdout (the default)."""
+    _INTERACTIVE_LOGGING[0] = True
+
+
+def disable_interactive_logging():
+    """Send progress lines and messages to Python's ``logging`` (logger "minikeras", level
+    INFO) instead of stdout, e.g. for a service whose output goes to a log."""
+    _INTERACTIVE_LOGGING[0] = False
+
+
+def is_interactive_logging_enabled():
+    return _INTERACTIVE_LOGGING[0]
+
+
 # Debugging caps on every fit (epochs) and every epoch of fit/evaluate/predict (steps), as
 # Keras's; also read from KERAS_MAX_EPOCHS / KERAS_MAX_STEPS_PER_EPOCH at import.
 _CAPS = {"epochs": os.environ.get("KERAS_MAX_EPOCHS"),
@@ -96,7 +114,8 @@ def capped(kind, requested):
     return requested
 
 
-__all__ = ["backend", "dtype_policy", "enable_unsafe_deserialization", "epsilon", "floatx",
-           "image_data_format", "max_epochs", "max_load_bytes", "max_steps_per_epoch",
+__all__ = ["backend", "disable_interactive_logging", "dtype_policy",
+           "enable_interactive_logging", "enable_unsafe_deserialization", "epsilon", "floatx",
+           "image_data_format", "is_interactive_logging_enabled", "max_epochs", "max_load_bytes", "max_steps_per_epoch",
            "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format",
            "set_max_epochs", "set_max_load_bytes", "set_max_steps_per_epoch"]

@@ -6,6 +6,7 @@ import numpy as np
 from .callback import CALLBACKS
 from ..arguments import check_number, warn_user
 from .monitor import MonitorCallback
+from ..io_utils import print_msg
 
 
 def _check_filepath(filepath, save_weights_only):
@@ -165,4 +166,4 @@ class ModelCheckpoint(MonitorCallback):
 
     def _say(self, message):
         if self.verbose > 0:
-            print(message, flush=True)
+            print_msg(message)

@@ -11,6 +11,8 @@ import shutil
 
 import numpy as np
 
+from ..io_utils import print_msg
+
 _TOP = "┏━┳┓"
 _HEAD_RULE = "┡━╇┩"
 _RULE = "├─┼┤"
@@ -244,7 +246,7 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     table = [line[:console] for line in box_table(headers, aligns, rows, positions, line_length)]
     text = "\n".join([f'Model: "{model.name}"'] + table + _totals(model))
     if print_fn is None:
-        print(text)
+        print_msg(text)
     else:
         print_fn(text + "\n")
 
