@@ -11,13 +11,14 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
-               "datasets", "diagnostics", "distribution", "initializers", "layers", "losses",
-               "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-               "regularizers", "saving", "utils")
+               "datasets", "diagnostics", "distribution", "dtype_policies", "initializers",
+               "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
+               "preprocessing", "random", "regularizers", "saving", "utils")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
-          "Initializer": "initializers", "Regularizer": "regularizers"}
+          "Initializer": "initializers", "Regularizer": "regularizers",
+          "DTypePolicy": "dtype_policies"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
 

@@ -1,9 +1,12 @@
 """keras.config: the global numeric settings, under Keras 3's names, and the load size cap."""
 import contextlib
 import contextvars
+import os
 
+from .arguments import warn_user
 from .backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
                       set_image_data_format)
+from .dtype_policies import dtype_policy, set_dtype_policy
 
 
 def enable_unsafe_deserialization():
@@ -52,6 +55,67 @@ def charge_load_bytes(nbytes, what):
             "keras.config.set_max_load_bytes(n).")
 
 
-__all__ = ["backend", "enable_unsafe_deserialization", "epsilon", "floatx", "image_data_format",
-           "max_load_bytes", "set_epsilon", "set_floatx", "set_image_data_format",
-           "set_max_load_bytes"]
+_INTERACTIVE_LOGGING = [True]
+
+
+def enable_interactive_logging():
+    """Print progress bars and messages to stdout (the default)."""
+    _INTERACTIVE_LOGGING[0] = True
+
+
+def disable_interactive_logging():
+    """Send progress lines and messages to Python's ``logging`` (logger "minikeras", level
+    INFO) instead of stdout, e.g. for a service whose output goes to a log."""
+    _INTERACTIVE_LOGGING[0] = False
+
+
+def is_interactive_logging_enabled():
+    return _INTERACTIVE_LOGGING[0]
+
+
+# Debugging caps on every fit (epochs) and every epoch of fit/evaluate/predict (steps), as
+# Keras's; also read from KERAS_MAX_EPOCHS / KERAS_MAX_STEPS_PER_EPOCH at import.
+_CAPS = {"epochs": os.environ.get("KERAS_MAX_EPOCHS"),
+         "steps_per_epoch": os.environ.get("KERAS_MAX_STEPS_PER_EPOCH")}
+_CAPS = {key: None if value is None else int(value) for key, value in _CAPS.items()}
+
+
+def set_max_epochs(max_epochs):
+    """Cap the epochs of every ``fit`` at ``max_epochs`` (None: no cap); for debugging."""
+    _CAPS["epochs"] = _checked_cap("max_epochs", max_epochs)
+
+
+def max_epochs():
+    return _CAPS["epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Cap the steps of every epoch of fit/evaluate/predict (None: no cap); for debugging."""
+    _CAPS["steps_per_epoch"] = _checked_cap("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def max_steps_per_epoch():
+    return _CAPS["steps_per_epoch"]
+
+
+def _checked_cap(name, value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"`{name}` must be an int or None. Received: {name}={value!r}")
+    return value
+
+
+def capped(kind, requested):
+    """``requested`` epochs or steps (None: all) under the debugging cap, warning as Keras
+    does ("Limiting epochs to 2") when the cap lowers it."""
+    cap = _CAPS[kind]
+    if cap and (requested is None or cap < requested):
+        warn_user(f"Limiting {kind} to {cap}")
+        return cap
+    return requested
+
+
+__all__ = ["backend", "disable_interactive_logging", "dtype_policy",
+           "enable_interactive_logging", "enable_unsafe_deserialization", "epsilon", "floatx",
+           "image_data_format", "is_interactive_logging_enabled", "max_epochs", "max_load_bytes", "max_steps_per_epoch",
+           "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format",
+           "set_max_epochs", "set_max_load_bytes", "set_max_steps_per_epoch"]

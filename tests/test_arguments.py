@@ -13,7 +13,7 @@ def test_check_number_keeps_ints_and_makes_other_reals_floats():
 
 
 @pytest.mark.parametrize("value, kwargs, match", [
-    (True, {}, r"C: argument `x` must be a finite number\. Received: x=True"),
+    (True, {}, r"C: argument `x` must be a finite real number\. Received: x=True \(bool\)"),
     ("1", {}, "x='1'"),
     (float("nan"), {}, "x=nan"),
     (float("inf"), {}, "x=inf"),

@@ -21,11 +21,12 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "minikeras"
 # The layers of the package, lowest first (docs/architecture.md). A module may import its
 # own layer and the layers below it.
 LAYERS = [
-    {"arguments", "backend", "config", "random", "registry", "naming", "tree"},
+    {"arguments", "backend", "config", "dtype_policies", "io_utils", "random", "registry", "naming",
+     "tree"},
     {"autodiff"},
     {"ops"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
-     "optimizers", "variables"},
+     "optimizers", "variables", "mixed_precision"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
     {"models", "distribution", "horovod", "applications", "preprocessing"},

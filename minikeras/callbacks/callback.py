@@ -1,6 +1,7 @@
 """Callback base, CallbackList, History and ProgbarLogger."""
 from ..registry import Registry
 from ..utils.progbar import Progbar, is_interactive
+from ..io_utils import print_msg
 
 CALLBACKS = Registry("callback")
 
@@ -168,7 +169,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
         self._new_bar(self.target)
 
     def on_train_batch_end(self, batch, logs=None):

@@ -1,6 +1,8 @@
 """keras.callbacks.EarlyStopping: stop training when a monitored value stops improving."""
 from .callback import CALLBACKS
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
+from ..io_utils import print_msg
 
 
 @CALLBACKS.register("EarlyStopping")
@@ -71,11 +73,11 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping", flush=True)
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print("Restoring model weights from the end of the best epoch: "
-                      f"{self.best_epoch + 1}.", flush=True)
+                print_msg("Restoring model weights from the end of the best epoch: "
+                          f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs):

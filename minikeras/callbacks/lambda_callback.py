@@ -2,7 +2,7 @@
 import difflib
 
 from .callback import _HOOKS, CALLBACKS, Callback
-from .monitor import warn_user
+from ..arguments import warn_user
 
 _LAMBDA_HOOKS = _HOOKS + ("on_batch_begin", "on_batch_end")
 

@@ -2,7 +2,9 @@
 import numpy as np
 
 from .callback import CALLBACKS, Callback
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
+from ..io_utils import print_msg
 
 
 def _current_lr(model):
@@ -50,8 +52,8 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {lr}")
         self.model.optimizer.learning_rate = lr
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.",
-                  flush=True)
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                      f"{lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
@@ -138,7 +140,7 @@ class ReduceLROnPlateau(MonitorCallback):
                     new_lr = max(old_lr * self.factor, self.min_lr)
                     self.model.optimizer.learning_rate = new_lr
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
-                              f"to {new_lr}.", flush=True)
+                        print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                                  f"rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0

@@ -4,7 +4,9 @@ import os
 import numpy as np
 
 from .callback import CALLBACKS
-from .monitor import MonitorCallback, check_number, warn_user
+from ..arguments import check_number, warn_user
+from .monitor import MonitorCallback
+from ..io_utils import print_msg
 
 
 def _check_filepath(filepath, save_weights_only):
@@ -164,4 +166,4 @@ class ModelCheckpoint(MonitorCallback):
 
     def _say(self, message):
         if self.verbose > 0:
-            print(message, flush=True)
+            print_msg(message)

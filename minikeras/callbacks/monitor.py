@@ -16,42 +16,13 @@ Improvement, with ``d = |min_delta|``:
 
 and ``best = None`` (nothing seen yet) always counts as an improvement.
 """
-import math
-import numbers
-import os
-import sys
-import warnings
 
 import numpy as np
 
+from ..arguments import check_number, warn_user
 from .callback import Callback
 
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODES = ("auto", "min", "max")
-
-
-def warn_user(message, category=UserWarning):
-    """``warnings.warn`` pointing at the first frame outside minikeras (the user's line)."""
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-            _PACKAGE_ROOT + os.sep):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, category, stacklevel=level)
-
-
-def check_number(owner, name, value, low=None, allow_none=False):
-    """Return ``value`` if it is a finite real number (not a bool) that is ``>= low``."""
-    if value is None and allow_none:
-        return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and \
-        math.isfinite(float(value)) and (low is None or value >= low)
-    if not ok:
-        bound = "" if low is None else f" >= {low}"
-        none = " or None" if allow_none else ""
-        raise ValueError(f"{owner}: argument `{name}` must be a number{bound}{none}. "
-                         f"Received: {name}={value!r} ({type(value).__name__}).")
-    return value
 
 
 def compiled_metrics(model):

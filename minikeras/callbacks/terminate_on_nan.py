@@ -2,6 +2,7 @@
 import math
 
 from .callback import CALLBACKS, Callback
+from ..io_utils import print_msg
 
 
 @CALLBACKS.register("TerminateOnNaN")
@@ -27,5 +28,5 @@ class TerminateOnNaN(Callback):
         if self.raise_error:
             raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. "
                                f"Loss value: {loss}. Terminating training immediately.")
-        print(f"Batch {batch}: Invalid loss, terminating training", flush=True)
+        print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True

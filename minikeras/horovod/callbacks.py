@@ -3,6 +3,7 @@ import numpy as np
 
 from ..callbacks.callback import Callback
 from ..distribution.world import world
+from ..io_utils import print_msg
 
 
 class BroadcastGlobalVariablesCallback(Callback):
@@ -117,5 +118,5 @@ class LearningRateWarmupCallback(LearningRateScheduleCallback):
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
         if epoch == self.end_epoch - 1 and self.verbose and world().rank == 0:
-            print(f"\nEpoch {epoch + 1}: finished gradual learning rate warmup to "
-                  f"{float(self.model.optimizer.learning_rate):g}.")
+            print_msg(f"\nEpoch {epoch + 1}: finished gradual learning rate warmup to "
+                      f"{float(self.model.optimizer.learning_rate):g}.")

@@ -9,7 +9,7 @@ import inspect
 
 import numpy as np
 
-from .. import activations, ops
+from .. import activations, backend, ops
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..registry import CUSTOM_OBJECTS
@@ -49,7 +49,7 @@ class InputLayer(Layer):
                  input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
         legacy = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)  # not the policy
         shape = shape if shape is not None else legacy
         batch_shape = batch_shape if batch_shape is not None else legacy_batch
         if shape is not None and batch_shape is not None:

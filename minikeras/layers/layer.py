@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
+from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, to_snake_case
@@ -55,12 +56,6 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
-def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # a serialized DTypePolicy
-        dtype = dtype.get("config", {}).get("name")
-    return backend.standardize_dtype(dtype)
-
-
 class Layer:
     """Base class of every layer.
 
@@ -99,7 +94,7 @@ class Layer:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
-        self.dtype = _dtype_name(dtype)
+        self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
         self.built = False
         self.input_spec = None
@@ -111,7 +106,6 @@ class Layer:
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         self._input_batch_arg = _batch_from_kwargs(shape_kwargs)  # Keras 2: a fixed batch
         self._build_input_shape = None
-        self._first_call_shape = None
         if not hasattr(type(self), "supports_masking"):  # unless a class declares it
             # Whether calls set the output's mask (compute_mask): true by default for a
             # layer that overrides compute_mask; a layer may assign it.
@@ -180,6 +174,18 @@ class Layer:
         own = [v for v in self._own_weights if v.trainable] + [
             v for v in self._own_weights if not v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.weights]
+
+    @property
+    def dtype_policy(self):
+        return DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self):
+        return self.dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype
 
     @property
     def trainable_weights(self):
@@ -353,8 +359,8 @@ class Layer:
                 if structured is not None:
                     structured = map_structure(self._autocast_input, structured)
                     if not self.built:
-                        self.build_from_shape(map_structure(
-                            lambda t: (None,) + tuple(t.shape[1:]), structured))
+                        self.build_from_shape(map_structure(lambda t: tuple(t.shape),
+                                                            structured))
                     return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
@@ -365,8 +371,7 @@ class Layer:
         if not self.built:  # the first call builds, and runs inside this layer's name scope
             _BUILDING.append(self)
             try:
-                self.build_from_shape((None,) + tuple(x.shape[1:]), (rest, kwargs))
-                self._first_call_shape = tuple(x.shape)  # what Keras's summary shows for these
+                self.build_from_shape(tuple(x.shape), (rest, kwargs))
                 return self._run_call(x, rest, kwargs)
             finally:
                 _BUILDING.pop()
@@ -610,7 +615,7 @@ def _call_shapes(layer, input_shape, rest, kwargs):
         leaves = [v for v in _leaves(value) if hasattr(v, "shape")]
         if name != "mask" and leaves:
             shapes[f"{name}_shape"] = map_structure(
-                lambda t: (None,) + tuple(t.shape[1:]) if hasattr(t, "shape") else t, value)
+                lambda t: tuple(t.shape) if hasattr(t, "shape") else t, value)
     return shapes
 
 

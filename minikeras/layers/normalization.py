@@ -1,5 +1,7 @@
 """BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization and
 UnitNormalization."""
+import warnings
+
 import numpy as np
 
 from .. import ops
@@ -23,12 +25,13 @@ class _ScaleShift(Layer):
                            gamma_regularizer=gamma_regularizer,
                            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
 
-    def _build_scale_shift(self, shape):
-        """gamma then beta (Keras's creation order), or None for each that is switched off."""
+    def _build_scale_shift(self, shape, scale=None, center=None):
+        """gamma then beta (Keras's creation order), or None for each that is switched off
+        (``scale`` / ``center`` override the layer's own flags)."""
         self.gamma = self.beta = None
-        if self.scale:
+        if self.scale if scale is None else scale:
             self.gamma = add_weight_with_options(self, "gamma", shape)
-        if self.center:
+        if self.center if center is None else center:
             self.beta = add_weight_with_options(self, "beta", shape)
 
     def _scale_shift_config(self):
@@ -186,6 +189,9 @@ class LayerNormalization(_ScaleShift):
     Args:
         axis: an int or a list of ints (-1: the last axis). epsilon: 1e-3 (not 1e-5).
         center, scale: whether to learn ``beta`` / ``gamma``.
+        rms_scaling: deprecated in Keras 3 (warns) and kept for its files: then
+            ``y = x / sqrt(var + epsilon) * gamma`` (no centring, no beta, gamma always made;
+            the variance, not the mean square, as Keras computes it). Use RMSNormalization.
     """
 
     supports_masking = True  # passes its input's mask on, as in Keras
@@ -194,11 +200,13 @@ class LayerNormalization(_ScaleShift):
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  rms_scaling=False, **kwargs):
-        super().__init__(**kwargs)
         if rms_scaling:
-            raise NotImplementedError(
-                "LayerNormalization(rms_scaling=True) is deprecated in Keras 3 and not "
-                "supported by minikeras; use rms_scaling=False.")
+            warnings.warn(
+                "You passed `rms_scaling=True`, which is deprecated. This argument scales the "
+                "input by the variance, not the root mean square. For RMS normalization use "
+                "`keras.layers.RMSNormalization` instead.", stacklevel=2)
+        super().__init__(**kwargs)
+        self.rms_scaling = bool(rms_scaling)
         if isinstance(axis, (list, tuple)):
             self.axis = [int(a) for a in axis]
         elif isinstance(axis, int) and not isinstance(axis, bool):
@@ -210,44 +218,39 @@ class LayerNormalization(_ScaleShift):
                                beta_regularizer, gamma_regularizer, beta_constraint,
                                gamma_constraint)
 
-    def _axes(self, ndim):
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        return sorted(a % ndim for a in axes)
-
     def build(self, input_shape):
         rank = len(input_shape)
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        if any(not -rank <= a < rank for a in axes):
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        if any(not -rank <= a < rank for a in self.axis):
             raise ValueError(f"Layer '{self.name}': axis {self.axis} is out of range for input "
                              f"shape {tuple(input_shape)}.")
-        self._build_scale_shift(tuple(input_shape[a] for a in axes))
+        self._build_scale_shift(tuple(input_shape[a] for a in self.axis),
+                                scale=self.scale or self.rms_scaling,
+                                center=self.center and not self.rms_scaling)
         self.built = True
 
     def call(self, inputs):
-        axes = self._axes(inputs.ndim)
+        axes = sorted(a % inputs.ndim for a in self.axis)
         mean, variance = ops.moments(inputs, axes, keepdims=True)
         inv = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
         if self.gamma is not None:
-            inv = ops.multiply(inv, self._broadcastable(self.gamma, inputs.ndim))
+            inv = ops.multiply(inv, self._broadcastable(self.gamma, inputs.shape, axes))
+        if self.rms_scaling:
+            return ops.multiply(inputs, inv)
         shift = ops.negative(ops.multiply(mean, inv))
         if self.beta is not None:
-            shift = ops.add(shift, self._broadcastable(self.beta, inputs.ndim))
+            shift = ops.add(shift, self._broadcastable(self.beta, inputs.shape, axes))
         return ops.add(ops.multiply(inputs, inv), shift)
 
-    def _broadcastable(self, weight, ndim):
-        """gamma/beta (sizes of the normalized axes, in the given order) as a broadcastable."""
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        order = sorted(range(len(axes)), key=lambda i: axes[i] % ndim)
-        if order != list(range(len(axes))):
-            weight = ops.transpose(weight, order)
-        shape = [1] * ndim
-        for a in self._axes(ndim):
-            shape[a] = None
-        it = iter(weight.shape)
-        return ops.reshape(weight, [next(it) if s is None else 1 for s in shape])
+    @staticmethod
+    def _broadcastable(weight, shape, axes):
+        """gamma/beta reshaped so that it broadcasts against inputs of ``shape``: the
+        normalized axes keep their sizes, every other axis is 1 (as Keras reshapes)."""
+        return ops.reshape(weight, [n if a in axes else 1 for a, n in enumerate(shape)])
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis, **self._scale_shift_config()}
+        return {**super().get_config(), "axis": self.axis, **self._scale_shift_config(),
+                "rms_scaling": self.rms_scaling}
 
 
 @LAYERS.register("GroupNormalization")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..autodiff.tensor import Tensor
+from ..dtype_policies import effective_dtype
 from ..losses.loss import squeeze_or_expand_to_same_rank  # noqa: F401 - shared with the losses
 from ..registry import CUSTOM_OBJECTS, Registry
 from ..naming import auto_name, to_snake_case
@@ -83,12 +84,6 @@ def as_result(value, dtype):
     return value[()] if value.ndim == 0 else value
 
 
-def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # a serialized DTypePolicy
-        dtype = dtype.get("config", {}).get("name")
-    return backend.standardize_dtype(dtype)
-
-
 # ---- the base class ---------------------------------------------------------------------------
 
 @register_metric()
@@ -114,7 +109,7 @@ class Metric:
         self._variables = []
         self._metrics = []
         self.name = name or auto_name(to_snake_case(type(self).__name__))
-        self._dtype = _dtype_name(dtype)
+        self._dtype = effective_dtype(dtype or backend.floatx())  # floatx, not the policy
 
     def __setattr__(self, attr, value):
         # Track Variables and sub-metrics assigned as attributes, like Keras does.
@@ -153,7 +148,7 @@ class Metric:
             raise RuntimeError(
                 f"{type(self).__name__}.add_variable() was called before Metric.__init__(). "
                 "Call `super().__init__(name=name, dtype=dtype)` first in your __init__().")
-        dtype = _dtype_name(dtype or self._dtype)
+        dtype = effective_dtype(dtype or self._dtype)
         shape = tuple(int(d) for d in shape)
         if initializer is None or (isinstance(initializer, str)
                                    and initializer.lower() == "zeros"):

@@ -110,11 +110,7 @@ class Sequential(Model):
             _check_no_stateful_rnn(self.layers, input_shape)
         shape = input_shape
         if all(d is not None for d in shape[1:]):
-            dtype = self._input_layer().dtype
-            with no_grad():
-                out = self.call(backend.placeholder_array((1,) + shape[1:], dtype),
-                                training=False)
-            shape = (shape[0],) + out.shape[1:]
+            shape = (shape[0],) + self._run_sample(shape)[1:]
         else:
             for layer in self.layers:
                 layer.build_from_shape(shape)
@@ -123,6 +119,17 @@ class Sequential(Model):
         self.built = True
         self._build_input_shape = input_shape
         self._trace_symbolic()
+
+    def _run_sample(self, input_shape):
+        """The output shape of one sample of zeros run through the stack; each unbuilt layer
+        is first built for its input with the declared batch size, not the sample's 1."""
+        x = backend.placeholder_array((1,) + tuple(input_shape[1:]), self._input_layer().dtype)
+        with no_grad():
+            for layer in self.layers:
+                if not layer.built:
+                    layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
+                x = layer(x, training=False)
+        return tuple(x.shape)
 
     def _trace_symbolic(self):
         """Give every layer its symbolic ``input`` / ``output`` (KerasTensors), as Keras's

@@ -10,6 +10,7 @@ from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
+from ..config import capped
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, user_defines, weight_penalties
@@ -273,6 +274,8 @@ class Trainer:
         """Train for ``epochs`` epochs and return the :class:`History`."""
         _reject_kwargs(kwargs, "fit", _REMOVED_FIT_ARGS)
         D.check_epochs(epochs, initial_epoch)
+        epochs, steps_per_epoch = capped("epochs", epochs), capped("steps_per_epoch",
+                                                                   steps_per_epoch)
         self._assert_compiled()
         group = replica_group(self)
         if is_batch_source(x):  # a generator, iterator, PyDataset or Dataset: it batches
@@ -363,6 +366,7 @@ class Trainer:
             raise ValueError(f"Arguments not recognized: {kwargs}")
         self._assert_compiled()
         group = replica_group(self)
+        steps = capped("steps_per_epoch", steps)
         if isinstance(x, BatchStream):  # fit's validation stream, kept across epochs
             source = x
         elif is_batch_source(x):
@@ -396,6 +400,7 @@ class Trainer:
         """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
         dict of them for a model with several outputs."""
         group = replica_group(self)
+        steps = capped("steps_per_epoch", steps)
         if is_batch_source(x):  # batches are x, or (x, y, ...) whose x is used
             _refuse_sharding(x, group)
             source = BatchStream(x, steps, "x")

@@ -1,6 +1,7 @@
 """The Adam family: Adam, AdamW, Adamax and Nadam."""
 from ..backend import xp
-from .argument_checks import check_bool, check_float, warn_user
+from ..arguments import warn_user
+from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 

@@ -7,26 +7,10 @@ instead of as NaN weights an epoch later.
 import difflib
 import inspect
 import math
-import numbers
-import os
-import sys
-import warnings
 
 import numpy as np
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-# ---- warnings that point at the user's line --------------------------------------------
-def warn_user(message, category=UserWarning):
-    """``warnings.warn`` with the location set to the first caller outside this package."""
-    level = 2  # stacklevel=2 is warn_user's caller
-    frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-            os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, category, stacklevel=level)
+from ..arguments import check_number, is_real_number, warn_user
 
 
 # ---- hyperparameter checks -------------------------------------------------------------
@@ -34,46 +18,11 @@ def _describe(value):
     return f"{value!r} ({type(value).__name__})"
 
 
-def is_real_number(value):
-    """True for ints, floats and numpy real scalars (0-d arrays too), False for bools."""
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    if isinstance(value, np.ndarray):
-        return value.ndim == 0 and value.dtype.kind in "iuf"
-    return isinstance(value, numbers.Real)
-
-
 def check_float(owner, name, value, low=None, high=None, low_open=False, high_open=False,
                 allow_none=False):
-    """Return ``value`` as a python float after checking its type and range.
-
-    Ints and numpy scalars are accepted (they are unambiguous); bools, strings,
-    None (unless ``allow_none``), NaN and infinities are rejected.
-    """
-    if value is None and allow_none:
-        return None
-    if not is_real_number(value) or not math.isfinite(float(value)):
-        raise ValueError(
-            f"{owner}: argument `{name}` must be a finite real number"
-            f"{_range_text(low, high, low_open, high_open)}"
-            f"{' or None' if allow_none else ''}. Received: {name}={_describe(value)}.")
-    value = float(value)
-    if (low is not None and (value < low or (low_open and value == low))) or (
-            high is not None and (value > high or (high_open and value == high))):
-        raise ValueError(
-            f"{owner}: argument `{name}` must be{_range_text(low, high, low_open, high_open)}. "
-            f"Received: {name}={value!r}.")
-    return value
-
-
-def _range_text(low, high, low_open, high_open):
-    if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    if low is not None:
-        return f" {'>' if low_open else '>='} {low:g}"
-    if high is not None:
-        return f" {'<' if high_open else '<='} {high:g}"
-    return ""
+    """``value`` as a python float after ``check_number``'s checks (ints are accepted)."""
+    value = check_number(owner, name, value, low, high, low_open, high_open, allow_none)
+    return None if value is None else float(value)
 
 
 def check_int(owner, name, value, low=None, allow_none=False):

@@ -11,7 +11,7 @@ import numpy as np
 from .. import backend
 from ..backend import xp
 from ..variables import Variable, assign_all_or_none
-from .argument_checks import is_real_number, warn_user
+from ..arguments import is_real_number, warn_user
 
 
 class OptimizerVariables:

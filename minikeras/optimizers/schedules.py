@@ -10,7 +10,8 @@ import math
 
 from ..backend import xp
 from ..registry import Registry
-from .argument_checks import check_float, is_real_number
+from ..arguments import is_real_number
+from .argument_checks import check_float
 
 SCHEDULES = Registry("learning rate schedule", case_sensitive=True)
 _MODULE = "keras.optimizers.schedules"

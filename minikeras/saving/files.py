@@ -16,6 +16,8 @@ import tempfile
 
 import numpy as np
 
+from ..io_utils import print_msg
+
 # Keras splits an HDF5 attribute into ``name0``, ``name1``, ... past this many bytes
 # (the object header limit of HDF5).
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -56,7 +58,7 @@ def proceed_with_overwrite(filepath, overwrite):
         except EOFError:
             answer = "n"
     if answer == "n":
-        print("[TIP] Next time specify overwrite=True!")
+        print_msg("[TIP] Next time specify overwrite=True!")
         return False
     return True
 

@@ -1,6 +1,8 @@
 """keras.utils: data input (downloads, datasets, PyDataset), seeding, progress bars,
 serialization and naming."""
 from ..backend import clear_session
+from ..config import (disable_interactive_logging, enable_interactive_logging,
+                      is_interactive_logging_enabled)
 from ..random import set_random_seed
 from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
                         get_registered_name, get_registered_object, register_keras_serializable)
@@ -21,8 +23,10 @@ from .timeseries_dataset import timeseries_dataset_from_array
 
 __all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
            "array_to_img", "audio_dataset_from_directory", "clear_session",
-           "custom_object_scope", "deserialize_keras_object", "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
-           "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot",
+           "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
+           "enable_interactive_logging", "get_custom_objects", "get_file",
+           "get_registered_name", "get_registered_object", "image_dataset_from_directory",
+           "img_to_array", "is_interactive_logging_enabled", "load_img", "model_to_dot",
            "normalize", "np_utils", "pack_x_y_sample_weight", "pad_sequences", "plot_model",
            "register_keras_serializable", "save_img", "serialize_keras_object",
            "set_random_seed", "split_dataset", "text_dataset_from_directory",

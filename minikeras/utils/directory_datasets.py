@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from .dataset import Dataset
+from ..io_utils import print_msg
 
 SUBSETS = ("training", "validation", "both")
 LABEL_MODES = ("int", "categorical", "binary", None)
@@ -107,8 +108,8 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         class_names = [str(label) for label in sorted(set(labels))]
         labels = np.asarray(labels)
     if verbose:
-        print(f"Found {len(paths)} files." if labels is None else
-              f"Found {len(paths)} files belonging to {len(class_names)} classes.")
+        print_msg(f"Found {len(paths)} files." if labels is None else
+                  f"Found {len(paths)} files belonging to {len(class_names)} classes.")
     if shuffle:
         seed = np.random.randint(1e6) if seed is None else seed
         np.random.RandomState(seed).shuffle(paths)
@@ -132,10 +133,10 @@ def training_or_validation_split(samples, labels, validation_split, subset):
     num_val = int(validation_split * len(samples))
     num_train = len(samples) - num_val
     if subset == "training":
-        print(f"Using {num_train} files for training.")
+        print_msg(f"Using {num_train} files for training.")
         part = slice(0, num_train)
     elif subset == "validation":
-        print(f"Using {num_val} files for validation.")
+        print_msg(f"Using {num_val} files for validation.")
         part = slice(num_train, None)
     else:
         raise ValueError(f'subset must be either "training" or "validation", received: {subset}')

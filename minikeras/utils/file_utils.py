@@ -25,6 +25,7 @@ import urllib.request
 import zipfile
 
 from .progbar import Progbar
+from ..io_utils import print_msg
 
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
 CHUNK_SIZE = 1 << 16
@@ -98,12 +99,12 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     fresh = force_download or not os.path.exists(download_target)
     if not fresh and file_hash is not None and not validate_file(
             download_target, file_hash, hash_algorithm):
-        print(f"A local file was found, but it seems to be incomplete or outdated because "
-              f"the {_algorithm_name(hash_algorithm, file_hash)} file hash does not match "
-              f"the original value of {file_hash} so we will re-download the data.")
+        print_msg(f"A local file was found, but it seems to be incomplete or outdated because "
+                  f"the {_algorithm_name(hash_algorithm, file_hash)} file hash does not match "
+                  f"the original value of {file_hash} so we will re-download the data.")
         fresh = True
     if fresh:
-        print(f"Downloading data from {origin}")
+        print_msg(f"Downloading data from {origin}")
         _download(origin, download_target, file_hash, hash_algorithm)
     if not extract:
         return download_target

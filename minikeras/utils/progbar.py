@@ -2,12 +2,16 @@
 
 verbose=1 redraws one line per step (``12/45 ━━━━━━━━━━━━━━━━━━━━ 1s 9ms/step -
 accuracy: 0.9 - loss: 0.3``) on a terminal; when output is not a terminal it
-prints only the finished line, with no control characters. verbose=2 prints
+prints only the finished line, with no control characters (and logs it instead after
+``keras.config.disable_interactive_logging()``). verbose=2 prints
 ``45/45 - 1s - 9ms/step - accuracy: ...`` once at the end.
 """
 import math
 import sys
 import time
+
+from ..config import is_interactive_logging_enabled
+from ..io_utils import LOGGER
 
 BAR_CHAR = "━"
 _NO_LIMIT = 10**6
@@ -38,9 +42,10 @@ def format_eta(seconds):
 
 
 def is_interactive(file=None):
-    """Whether ``file`` (default stdout) is a terminal, where the bar is redrawn in place."""
+    """Whether ``file`` (default stdout) is a terminal, where the bar is redrawn in place
+    (never while interactive logging is off: then finished lines go to the log)."""
     file = file or sys.stdout
-    return hasattr(file, "isatty") and file.isatty()
+    return is_interactive_logging_enabled() and hasattr(file, "isatty") and file.isatty()
 
 
 class Progbar:
@@ -158,5 +163,8 @@ class Progbar:
             self._tqdm = None
 
     def _write(self, text):
+        if not is_interactive_logging_enabled():
+            LOGGER.info(text)  # with its line break, as Keras logs it
+            return
         self.file.write(text)
         self.file.flush()

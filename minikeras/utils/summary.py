@@ -11,6 +11,8 @@ import shutil
 
 import numpy as np
 
+from ..io_utils import print_msg
+
 _TOP = "┏━┳┓"
 _HEAD_RULE = "┡━╇┩"
 _RULE = "├─┼┤"
@@ -192,7 +194,7 @@ def _output_shape(model, layer):
 
 def _own_output_shape(layer):
     """A subclassed model's layer: the output shape for the input it was first built with."""
-    input_shape = layer._first_call_shape or layer._build_input_shape
+    input_shape = layer._build_input_shape
     if input_shape is None:
         return None
     try:
@@ -244,7 +246,7 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     table = [line[:console] for line in box_table(headers, aligns, rows, positions, line_length)]
     text = "\n".join([f'Model: "{model.name}"'] + table + _totals(model))
     if print_fn is None:
-        print(text)
+        print_msg(text)
     else:
         print_fn(text + "\n")
 

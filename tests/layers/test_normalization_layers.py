@@ -167,15 +167,46 @@ def test_layer_normalization_multiple_axes_and_scale_shift():
     assert [w.shape for w in ln.weights] == [(3, 4), (3, 4)]
 
 
-def test_layer_normalization_axis_order_of_gamma_follows_the_axis_list():
+def test_layer_normalization_sorts_its_axes_and_gamma_follows_them():
+    # Keras 3.15 (probed): axis=[2, 1] builds gamma of shape (3, 4) and reports axis [1, 2]
     x = rng.standard_normal((2, 3, 4)).astype("float32")
     ln = layers.LayerNormalization(axis=[2, 1], center=False)
     ln.build(x.shape)
-    gamma = rng.uniform(0.5, 2, (4, 3))
+    assert ln.gamma.shape == (3, 4) and ln.get_config()["axis"] == [1, 2]
+    gamma = rng.uniform(0.5, 2, (3, 4))
     ln.set_weights([gamma])
     normed = (x - x.mean(axis=(1, 2), keepdims=True)) / np.sqrt(
         x.var(axis=(1, 2), keepdims=True) + 1e-3)
-    np.testing.assert_allclose(ln(x).numpy(), normed * gamma.T, atol=1e-5)
+    np.testing.assert_allclose(ln(x).numpy(), normed * gamma, atol=1e-5)
+
+
+def test_layer_normalization_rms_scaling_divides_by_the_variance_without_centring():
+    # Keras 3 keeps the deprecated flag: y = x / sqrt(var + eps) * gamma, gamma always made,
+    # no beta (probed: weights ['gamma'] even with scale=False, center=True ignored)
+    x = rng.standard_normal((3, 5)).astype("float32")
+    with pytest.warns(UserWarning, match="rms_scaling=True.*deprecated.*RMSNormalization"):
+        ln = layers.LayerNormalization(rms_scaling=True, scale=False)
+    ln.build(x.shape)
+    assert [w.path.split("/")[-1] for w in ln.weights] == ["gamma"]
+    gamma = rng.uniform(0.5, 2, (5,))
+    ln.set_weights([gamma])
+    expected = x / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-3) * gamma
+    np.testing.assert_allclose(ln(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    config = ln.get_config()
+    assert config["rms_scaling"] is True
+    assert layers.LayerNormalization.from_config(config).rms_scaling
+
+
+def test_normalization_of_a_one_dimensional_input():
+    # a rank-1 input is built on its whole shape (Keras 3.15 probed): LayerNormalization
+    # normalizes the vector; BatchNormalization's feature axis is the only axis
+    x = np.arange(4, dtype="float32")
+    ln = layers.LayerNormalization()
+    np.testing.assert_allclose(ln(x).numpy(), (x - 1.5) / np.sqrt(1.25 + 1e-3), rtol=1e-6)
+    assert ln.gamma.shape == (4,)
+    bn = layers.BatchNormalization()
+    np.testing.assert_allclose(bn(x).numpy(), x / np.sqrt(1 + 1e-3), rtol=1e-6)
+    np.testing.assert_allclose(bn(x, training=True).numpy(), np.zeros(4), atol=1e-6)
 
 
 @pytest.mark.parametrize("axis", [-1, [1, 2]])
@@ -193,8 +224,6 @@ def test_layer_normalization_config_and_errors():
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(ln))))
     assert rebuilt.get_config() == ln.get_config() and rebuilt.axis == [1, 2]
     assert layers.LayerNormalization().get_config()["epsilon"] == 1e-3
-    with pytest.raises(NotImplementedError, match="rms_scaling"):
-        layers.LayerNormalization(rms_scaling=True)
     with pytest.raises(TypeError, match="axis"):
         layers.LayerNormalization(axis="last")
 
@@ -218,7 +247,7 @@ def test_unit_normalization_values():
 
 
 # GroupNormalization and RMSNormalization against real Keras 3.15.1
-# (tests/fixtures/make_numeric_fixture.py)
+# (tools/make_numeric_fixture.py)
 KERAS_NUMBERS = np.load(os.path.join(os.path.dirname(__file__), "..", "fixtures",
                                      "keras_numeric_preprocessing.npz"))
 

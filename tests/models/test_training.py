@@ -301,3 +301,14 @@ def test_fit_scales_the_loss_the_optimizer_unscales(make):
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("metrics, names", [(None, ["loss"]), ([], ["loss", "compile_metrics"]),
+                                            (["mae"], ["loss", "compile_metrics"])])
+def test_metrics_names_count_an_empty_metrics_list(metrics, names):
+    # Keras 3.15 (probed): compile(metrics=[]) still makes the compile_metrics container
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse", metrics=metrics)
+    assert model.metrics_names == names
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert model.metrics_names == names

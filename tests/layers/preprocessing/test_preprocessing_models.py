@@ -121,7 +121,7 @@ def test_image_layers_round_trip_through_a_keras_file(tmp_path):
 
 @pytest.mark.parametrize("name", ["image", "numeric"])
 def test_keras_written_files_with_preprocessing_layers_load(name):
-    """Files saved by real Keras 3.15.1 (tests/fixtures/make_preprocessing_models.py)."""
+    """Files saved by real Keras 3.15.1 (tools/make_preprocessing_models.py)."""
     fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
     io = np.load(os.path.join(fixtures, "keras_preprocessing_models_io.npz"))
     model = keras.models.load_model(os.path.join(fixtures, f"keras_preprocessing_{name}.keras"))

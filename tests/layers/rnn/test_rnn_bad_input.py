@@ -106,8 +106,8 @@ def test_a_cell_must_return_the_states_its_state_size_declares():
 
 def test_multi_head_attention_shapes():
     with pytest.raises(ValueError, match=r"`query` and `value` must have the same rank.*"
-                                         r"query_shape=\(None, 4, 5\) and value_shape="
-                                         r"\(None, 5\)"):
+                                         r"query_shape=\(2, 4, 5\) and value_shape="
+                                         r"\(2, 5\)"):
         layers.MultiHeadAttention(2, 3)(np.zeros((2, 4, 5), "float32"),
                                         np.zeros((2, 5), "float32"))
     # 3 heads over 5 features: no divisibility rule in Keras, key_dim is the size per head
