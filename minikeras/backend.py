@@ -75,13 +75,25 @@ def is_float_dtype(dtype):
     return np.issubdtype(np.dtype(dtype), np.floating)
 
 
+def is_int_dtype(dtype):
+    """True for signed and unsigned integer dtypes (not bool)."""
+    return np.issubdtype(np.dtype(dtype), np.integer)
+
+
+def get_uid(prefix=""):
+    """A count per ``prefix``: 1 on the first call, then 2, 3, ... (reset by clear_session)."""
+    from .naming import get_uid as next_uid  # lazy, as clear_session: backend imports nothing
+    return next_uid(prefix)
+
+
 def cast_to_floatx(x):
     """Return ``x`` as an array of the default float dtype (no copy when it already is)."""
     return np.asarray(x, dtype=floatx())
 
 
 def clear_session(free_memory=True):
-    """Reset automatic names (``dense``, ``dense_1``, ...) as if the process had just started."""
+    """Reset automatic names (``dense``, ``dense_1``, ...) and ``get_uid`` counts as if the
+    process had just started."""
     del free_memory
     from .naming import reset_names  # lazy: keeps backend free of imports
     reset_names()

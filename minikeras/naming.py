@@ -2,7 +2,8 @@
 import collections
 import re
 
-_counts = collections.Counter()
+_counts = collections.Counter()   # auto_name's
+_uids = collections.Counter()     # get_uid's (its own count, as in Keras)
 
 
 def to_snake_case(name):
@@ -20,6 +21,14 @@ def auto_name(prefix):
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+def get_uid(prefix=""):
+    """``keras.backend.get_uid``: 1, 2, 3, ... per ``prefix``, counted since the last
+    ``clear_session``."""
+    _uids[prefix] += 1
+    return _uids[prefix]
+
+
 def reset_names():
-    """Forget every auto name (``keras.backend.clear_session()``)."""
+    """Forget every auto name and uid (``keras.backend.clear_session()``)."""
     _counts.clear()
+    _uids.clear()

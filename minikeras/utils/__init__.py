@@ -13,7 +13,8 @@ from .dataset import split_dataset
 from .file_utils import DownloadError, get_file
 from .image_dataset import image_dataset_from_directory
 from .image_utils import array_to_img, img_to_array, load_img, save_img
-from .model_utils import pack_x_y_sample_weight, pad_sequences, unpack_x_y_sample_weight
+from .model_utils import (get_source_inputs, is_keras_tensor, pack_x_y_sample_weight,
+                          pad_sequences, unpack_x_y_sample_weight)
 from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
@@ -25,8 +26,8 @@ __all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequen
            "array_to_img", "audio_dataset_from_directory", "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file",
-           "get_registered_name", "get_registered_object", "image_dataset_from_directory",
-           "img_to_array", "is_interactive_logging_enabled", "load_img", "model_to_dot",
+           "get_registered_name", "get_registered_object", "get_source_inputs", "image_dataset_from_directory",
+           "img_to_array", "is_interactive_logging_enabled", "is_keras_tensor", "load_img", "model_to_dot",
            "normalize", "np_utils", "pack_x_y_sample_weight", "pad_sequences", "plot_model",
            "register_keras_serializable", "save_img", "serialize_keras_object",
            "set_random_seed", "split_dataset", "text_dataset_from_directory",

@@ -1,5 +1,8 @@
-"""keras.utils helpers around models and data: pad_sequences, x/y/weight packing."""
+"""keras.utils helpers around models and data: pad_sequences, x/y/weight packing, the
+symbolic-tensor queries is_keras_tensor and get_source_inputs."""
 import numpy as np
+
+from ..layers.symbolic import KerasTensor
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
@@ -72,3 +75,26 @@ def unpack_x_y_sample_weight(data):
         return data
     raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
                      f"`(x, y, sample_weight)`, found: {data}")
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic KerasTensor (from ``keras.Input`` or a layer call on one)."""
+    return isinstance(x, KerasTensor)
+
+
+def get_source_inputs(tensor):
+    """The ``keras.Input`` tensors ``tensor`` was computed from, in the order a depth-first
+    walk of its layer calls meets them (``[tensor]`` for an input or a non-symbolic value)."""
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return [tensor]
+    layer, node_index, _ = history
+    node = layer._inbound_nodes[node_index]
+    if node.is_input:
+        return [tensor]
+    found = []
+    for parent in node.inputs:
+        for source in get_source_inputs(parent):
+            if all(source is not seen for seen in found):
+                found.append(source)
+    return found
