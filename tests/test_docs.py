@@ -13,7 +13,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 EXTRAS = re.compile(r"^<!-- extras: (.*?) -->$", re.M)
 # The module that proves each extra is installed.
 EXTRA_MODULES = {"tensorboard": "tensorboard", "plot": "pydot", "examples": "matplotlib",
-                 "images": "PIL"}
+                 "images": "PIL", "sklearn": "sklearn"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

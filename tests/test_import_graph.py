@@ -29,7 +29,7 @@ LAYERS = [
      "optimizers", "variables", "mixed_precision"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
-    {"models", "distribution", "horovod", "applications", "preprocessing"},
+    {"models", "distribution", "horovod", "applications", "preprocessing", "wrappers"},
     {"__init__"},
 ]
 

@@ -1,4 +1,5 @@
-"""keras.models.clone_model: the same architecture with freshly initialized weights."""
+"""keras.models.clone_model: the same architecture with freshly initialized weights (compiled
+the same way when the original is compiled, as in Keras)."""
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor
 from .sequential import Sequential
@@ -17,14 +18,14 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         input_tensors: optional ``keras.Input(...)`` to start the cloned Sequential with.
         clone_function: ``fn(layer) -> new layer`` applied to each layer (default: rebuild the
             layer from its config, so weights are new, not copied).
-        call_function: not supported (it needs the functional API).
+        call_function: not supported.
         recursive: also clone the layers of nested Sequential models with ``clone_function``.
     """
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s): {sorted(kwargs)}")
     if call_function is not None:
-        raise NotImplementedError("`call_function` needs the functional API, which minikeras "
-                                  "does not support yet.")
+        raise NotImplementedError("clone_model(call_function=...) is not supported by minikeras; "
+                                  "use clone_function to change the layers.")
     clone_function = clone_function or _clone_layer
     if isinstance(model, Sequential):
         def clone(layer):
@@ -47,8 +48,15 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         elif first is not None:
             layers.insert(0, InputLayer(batch_shape=first.batch_shape, dtype=first.dtype,
                                         name=first.name))
-        return Sequential(layers, name=model.name, trainable=model.trainable)
+        return _compiled_like(model, Sequential(layers, name=model.name,
+                                                trainable=model.trainable))
     if input_tensors is not None:
         raise ValueError("`input_tensors` can only be given for a Sequential model here.")
-    clone = type(model).from_config(model.get_config())
+    return _compiled_like(model, type(model).from_config(model.get_config()))
+
+
+def _compiled_like(model, clone):
+    """``clone`` compiled from ``model``'s compile config (a fresh optimizer), if it is."""
+    if getattr(model, "compiled", False):
+        clone.compile_from_config(model.get_compile_config())
     return clone
