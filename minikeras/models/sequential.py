@@ -5,6 +5,7 @@ from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, Node
 from ..layers.layer import LAYERS, Layer, _keras_order
 from ..layers.rnn.rnn import RNN
+from ..naming import auto_name
 from ..variables import structure_changed
 from .model import Model
 
@@ -119,6 +120,7 @@ class Sequential(Model):
         self.built = True
         self._build_input_shape = input_shape
         self._trace_symbolic()
+        auto_name("functional")  # Keras builds (and names) a Functional inside: same next names
 
     def _run_sample(self, input_shape):
         """The output shape of one sample of zeros run through the stack; each unbuilt layer
