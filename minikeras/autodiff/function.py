@@ -64,12 +64,21 @@ class Function:
         raise NotImplementedError
 
     def destination(self, index, dtype):
-        """The array input ``index``'s gradient may be written into, if it has ``dtype``."""
-        destinations = self.destinations
-        if destinations is None:
+        """The array input ``index``'s gradient may be written into, if it has ``dtype``:
+        offered only for a leaf whose gradient has not arrived yet, at its first place
+        among the inputs (see ``tensor.Offers``)."""
+        offers = self.destinations
+        if offers is None:
             return None
-        out = destinations.get(self.inputs, index)
-        return out if out is not None and out.dtype == dtype else None
+        inputs = self.inputs
+        x = inputs[index]
+        out = offers.destinations.get(id(x))
+        if out is None or out.dtype != dtype or x.creator is not None or x in offers.arrived:
+            return None
+        for i in range(index):
+            if inputs[i] is x:
+                return None
+        return out
 
 
 def _check_finite(fn, out):

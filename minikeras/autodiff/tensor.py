@@ -181,27 +181,15 @@ class Offers:
     """The destination arrays one backward pass offers to the Functions it runs.
 
     ``destinations`` maps ``id(leaf)`` to its array; ``arrived`` holds the leaves whose
-    gradient has arrived. A leaf's array is offered only before any contribution to it
-    has arrived, and only to its first use among a Function's inputs.
+    gradient has arrived. ``Function.destination`` reads them: a leaf's array is offered
+    only before any contribution to it has arrived, and only to its first use among a
+    Function's inputs.
     """
 
     __slots__ = ("destinations", "arrived")
 
     def __init__(self, destinations, arrived):
         self.destinations, self.arrived = destinations, arrived
-
-    def get(self, inputs, index):
-        """The array input ``index`` of ``inputs`` may have its gradient written into, or None."""
-        x = inputs[index]
-        if x.creator is not None:
-            return None
-        out = self.destinations.get(id(x))
-        if out is None or x in self.arrived:
-            return None
-        for i in range(index):
-            if inputs[i] is x:
-                return None
-        return out
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None):

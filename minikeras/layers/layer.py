@@ -325,11 +325,15 @@ class Layer:
             if type(x) is np.ndarray:
                 x = convert_to_tensor(edge_cast(x))
                 args = (x,)
-            if (type(x) is Tensor and x.mask is None and self.built
-                    and (self.input_spec is None or x.shape == self._checked_shape)
-                    and (self._accepts_strings or x.data.dtype.kind not in "US")):
-                return self._call_in_context(x, (), {"mask": None} if self._call_takes_mask
-                                             else {}, kwargs.get("training"), None)
+            if type(x) is Tensor and x.mask is None and self.built:
+                data = x.data
+                kind = data.dtype.kind
+                if ((self.input_spec is None or data.shape == self._checked_shape)
+                        and (kind != "f" or data.dtype.name == self.dtype  # nothing to autocast
+                             or not (self.autocast and self._autocasts_inputs))
+                        and (kind not in "US" or self._accepts_strings)):
+                    return self._call_in_context(x, (), {"mask": None} if self._call_takes_mask
+                                                 else {}, kwargs.get("training"), None)
         if not args:
             if self._call_first_name not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without its first argument "
