@@ -21,6 +21,7 @@ _DEPRECATED_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "ba
 _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or KerasTensors)
 _FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one array
 _TRAINING_ONLY = {"training": None}.keys()  # the keywords of the fast eager call
+_NO_KWARGS, _MASK_NONE = {}, {"mask": None}  # its call's keywords (read, never modified)
 
 
 class InputSpec:
@@ -329,11 +330,11 @@ class Layer:
                 data = x.data
                 kind = data.dtype.kind
                 if ((self.input_spec is None or data.shape == self._checked_shape)
-                        and (kind != "f" or data.dtype.name == self.dtype  # nothing to autocast
+                        and (kind != "f" or data.dtype.type.__name__ == self.dtype  # no autocast
                              or not (self.autocast and self._autocasts_inputs))
                         and (kind not in "US" or self._accepts_strings)):
-                    return self._call_in_context(x, (), {"mask": None} if self._call_takes_mask
-                                                 else {}, kwargs.get("training"), None)
+                    return self._call_in_context(x, (), _MASK_NONE if self._call_takes_mask
+                                                 else _NO_KWARGS, kwargs.get("training"), None)
         if not args:
             if self._call_first_name not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without its first argument "
@@ -410,18 +411,20 @@ class Layer:
     def _call_in_context(self, inputs, args, kwargs, training, previous_mask):
         """Run ``call``: counts forward passes (add_loss), hands ``training`` down to the
         layers called inside (as Keras's call context does), records activity penalties and
-        sets the output's mask. ``kwargs`` already holds ``mask`` when ``call`` takes it."""
+        sets the output's mask. ``kwargs`` (not modified) already holds ``mask`` when ``call``
+        takes it."""
         calls = _CALLS
         if training is None:
             training = calls.training
-        if self._call_takes_training:
-            kwargs["training"] = training
         if calls.depth == 0:
             calls.outermost += 1  # a new forward pass: earlier add_loss penalties expire
         calls.depth += 1
         outer_training, calls.training = calls.training, training
         try:
-            out = self.call(inputs, *args, **kwargs)
+            if self._call_takes_training:
+                out = self.call(inputs, *args, training=training, **kwargs)
+            else:
+                out = self.call(inputs, *args, **kwargs)
         finally:
             calls.depth -= 1
             calls.training = outer_training
