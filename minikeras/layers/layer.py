@@ -239,6 +239,7 @@ class Layer:
         if self._added_losses_call != _CALLS.outermost:
             self._added_losses_call = _CALLS.outermost
             self._added_losses = []
+        _CALLS.loss_added = _CALLS.outermost
         self._added_losses.append(loss if isinstance(loss, Tensor) else convert_to_tensor(loss))
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
@@ -698,6 +699,7 @@ class _CallState:
     depth = 0
     outermost = 0
     training = None
+    loss_added = -1  # the outermost call in which add_loss last ran
 
 
 _CALLS = _CallState()
@@ -705,6 +707,8 @@ _CALLS = _CallState()
 
 def added_losses(layers):
     """The ``add_loss`` penalties the given layers recorded during the latest forward pass."""
+    if _CALLS.loss_added != _CALLS.outermost:  # none in that pass: no layer to look at
+        return []
     return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
             for loss in layer._added_losses]
 
