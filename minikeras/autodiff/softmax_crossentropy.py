@@ -22,8 +22,8 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
+        self.y = e / np.add.reduce(e, axis=self.axis, keepdims=True)
         return self.y
 
     def backward(self, gy):
