@@ -34,27 +34,30 @@ class Function:
     destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):
-        tensors = inputs
+        # this hot path is kept free of helper calls on purpose; one pass over the inputs
+        # finds the arrays and the deepest input that requires grad
+        tensors, arrays, generation = inputs, [], -1
         for x in inputs:
             if not isinstance(x, Tensor):
                 tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+                arrays = [t.data for t in tensors]
+                generation = max([t.generation for t in tensors if t.requires_grad],
+                                 default=-1)
                 break
-        out = self.forward(*[t.data for t in tensors])
+            arrays.append(x.data)
+            if x.requires_grad and x.generation > generation:
+                generation = x.generation
+        out = self.forward(*arrays)
         state = grad_mode._state
         if state["anomaly"]:
             _check_finite(self, out)
         result = Tensor(out)
-        if state["enabled"]:  # this hot path is kept free of helper calls on purpose
-            generation = -1
-            for t in tensors:
-                if t.requires_grad and t.generation > generation:
-                    generation = t.generation
-            if generation >= 0:  # some input requires grad: record
-                self.inputs = tensors
-                self.generation = generation
-                result.creator = self
-                result.generation = generation + 1
-                result.requires_grad = True
+        if generation >= 0 and state["enabled"]:  # some input requires grad: record
+            self.inputs = tensors
+            self.generation = generation
+            result.creator = self
+            result.generation = generation + 1
+            result.requires_grad = True
         return result
 
     def forward(self, *xs):
@@ -64,12 +67,21 @@ class Function:
         raise NotImplementedError
 
     def destination(self, index, dtype):
-        """The array input ``index``'s gradient may be written into, if it has ``dtype``."""
-        destinations = self.destinations
-        if destinations is None:
+        """The array input ``index``'s gradient may be written into, if it has ``dtype``:
+        offered only for a leaf whose gradient has not arrived yet, at its first place
+        among the inputs (see ``tensor.Offers``)."""
+        offers = self.destinations
+        if offers is None:
             return None
-        out = destinations.get(self.inputs, index)
-        return out if out is not None and out.dtype == dtype else None
+        inputs = self.inputs
+        x = inputs[index]
+        out = offers.destinations.get(id(x))
+        if out is None or out.dtype != dtype or x.creator is not None or x in offers.arrived:
+            return None
+        for i in range(index):
+            if inputs[i] is x:
+                return None
+        return out
 
 
 def _check_finite(fn, out):

@@ -10,8 +10,9 @@ from .function import Function, primitive, unbroadcast
 
 
 def _log_softmax(x, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    # the reductions as ufunc reduces: ndarray.max / .sum add a Python wrapper call each
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class Softmax(Function):
@@ -21,8 +22,8 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
+        self.y = e / np.add.reduce(e, axis=self.axis, keepdims=True)
         return self.y
 
     def backward(self, gy):
@@ -63,7 +64,8 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, labels, logits):
         self.log_p = _log_softmax(logits, self.axis)
-        return -(labels * self.log_p).sum(axis=self.axis)
+        loss = np.add.reduce(labels * self.log_p, axis=self.axis)
+        return np.negative(loss, out=loss) if isinstance(loss, np.ndarray) else -loss
 
     def backward(self, gy):
         labels, logits = self.inputs
@@ -71,9 +73,9 @@ class SoftmaxCrossEntropy(Function):
         shape[self.axis] = 1
         gy = gy.reshape(shape)  # as np.expand_dims(gy, axis), without its argument checks
         glabels = -gy * self.log_p if labels.requires_grad else None
+        y = labels.data
         p = np.exp(self.log_p)
-        glogits = gy * (p * labels.data.sum(axis=self.axis, keepdims=True) - labels.data)
-        return glabels, glogits
+        return glabels, gy * (p * np.add.reduce(y, axis=self.axis, keepdims=True) - y)
 
 
 @primitive

@@ -35,6 +35,12 @@ class Callback:
         """
         return _overrides(self, "on_train_batch_end") or _overrides(self, "on_batch_end")
 
+    def runs_on_train_batches(self):
+        """Whether a hook of this callback runs before or after each training batch (fit
+        does not call the batch hooks of a list where none does)."""
+        return any(_overrides(self, hook) for hook in (
+            "on_train_batch_begin", "on_batch_begin", "on_train_batch_end", "on_batch_end"))
+
     def on_batch_begin(self, batch, logs=None):
         """Keras 2 name; called by the default ``on_train_batch_begin``."""
 
@@ -103,6 +109,7 @@ class CallbackList:
             if params is not None:
                 cb.set_params(params)
         self.wants_batch_logs = any(cb.wants_batch_logs() for cb in self.callbacks)
+        self.runs_on_train_batches = any(cb.runs_on_train_batches() for cb in self.callbacks)
 
     def __getattr__(self, hook):
         if hook not in _HOOKS:

@@ -95,14 +95,12 @@ class Mean(Metric):
         if sample_weight is None and type(values) is np.ndarray and values.ndim == 1:
             # one value per sample, unweighted (a MeanMetricWrapper's batch): what the general
             # path below computes, without its checks
-            self.total.assign_add(values.astype(self.dtype, copy=False).sum())
-            self.count.assign_add(values.shape[0])
+            self._add(values.astype(self.dtype, copy=False).sum(), values.shape[0])
             return
         if _is_scalar(values) and (sample_weight is None or _is_scalar(sample_weight)):
             # One scalar (the trainer's loss, weighted by the batch size): skip the general path.
             weight = 1.0 if sample_weight is None else float(sample_weight)
-            self.total.assign_add(float(values) * weight)
-            self.count.assign_add(weight)
+            self._add(float(values) * weight, weight)
             return
         values, sample_weight = reduce_to_samplewise_values(
             values, sample_weight, xp.mean, self.dtype)
@@ -112,6 +110,14 @@ class Mean(Metric):
         else:
             count = values.shape[0] if values.ndim >= 1 else 1
         self.count.assign_add(count)
+
+    def _add(self, total, count):
+        """Add to the running sums in place, each number cast to its buffer's dtype first
+        (as ``Variable.assign_add``; the per-batch fast paths skip its conversions)."""
+        buffer = self.total.data
+        buffer += buffer.dtype.type(total)
+        buffer = self.count.data
+        buffer += buffer.dtype.type(count)
 
     def result(self):
         return as_result(divide_no_nan(self.total.value, self.count.value), self.dtype)

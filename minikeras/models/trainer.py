@@ -312,7 +312,8 @@ class Trainer:
                            ([ProgbarLogger()] if verbose else []),
                            model=self, params={"verbose": verbose, "epochs": epochs,
                                                "steps": source.num_batches})
-        batch_logs = group.agree(cbs.wants_batch_logs)
+        batch_logs = group.agree(cbs.wants_batch_logs)  # the same on every rank
+        batch_hooks = batch_logs or cbs.runs_on_train_batches
         self.stop_training = False
         self._in_fit = True
         logs = {}
@@ -323,7 +324,8 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 step, step_logs = -1, None
                 for step, (xb, yb, swb) in enumerate(source.epoch()):
-                    cbs.on_train_batch_begin(step)
+                    if batch_hooks:
+                        cbs.on_train_batch_begin(step)
                     if source.needs_checks:
                         xb, yb, swb = self._checked_data(xb, yb, swb, training=True)
                         if class_weight is not None:
@@ -333,8 +335,9 @@ class Trainer:
                                                  "weights).")
                             swb = self._class_weights(yb, class_weight)
                     step_logs = self._run_step("train", *group.shard((xb, yb, swb)))
-                    cbs.on_train_batch_end(step, _batch_end_logs(self, group, step_logs,
-                                                                 batch_logs))
+                    if batch_hooks:
+                        cbs.on_train_batch_end(step, _batch_end_logs(self, group, step_logs,
+                                                                     batch_logs))
                     if self.stop_training:
                         break
                 if source.ran_out:

@@ -205,3 +205,28 @@ def test_matmul_gradients_into_destinations_equal_the_plain_ones(a_shape):
     assert grad(loss(), [a, b], out=out) is out
     np.testing.assert_allclose(out[0], plain[0], rtol=1e-6)
     np.testing.assert_allclose(out[1], plain[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("batch", [8, 300])  # 8 x 6 x 4 and 300 x 600 x 40 multiply-adds
+def test_dense_kernel_gradient_reaches_a_strided_destination_at_every_size(batch):
+    # np.dot (small products) writes only C-contiguous outputs: a strided destination
+    # (a column slice) must still receive x.T @ gy
+    rng = np.random.default_rng(9)
+    features, units = (6, 4) if batch == 8 else (600, 40)
+    x = Tensor(rng.standard_normal((batch, features), dtype=np.float32))
+    w = Tensor(rng.standard_normal((features, units), dtype=np.float32), requires_grad=True)
+    gy = rng.standard_normal((batch, units), dtype=np.float32)
+    wide = np.full((features, 2 * units), np.nan, np.float32)
+    out = grad(P.dense(x, w), [w], output_grad=gy, out=[wide[:, ::2]])[0]
+    expected = x.data.astype(np.float64).T @ gy.astype(np.float64)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    assert np.isnan(wide[:, 1::2]).all()
+
+
+def test_a_primitive_given_a_raw_array_records_the_tensor_inputs():
+    # a numpy array among a primitive's inputs is wrapped; the graph still reaches the
+    # tensor that requires grad: d/dw sum(x @ w) = column sums of x, here [[4], [6]]
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    w = leaf([[1.0], [1.0]])
+    y = P.sum(P.matmul(x, w))
+    np.testing.assert_array_equal(grad(y, [w])[0], [[4.0], [6.0]])

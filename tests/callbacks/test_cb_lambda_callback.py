@@ -56,3 +56,26 @@ def test_lambda_callback_bad_arguments():
     with pytest.warns(UserWarning, match="Did you mean 'on_epoch_end'"):
         cb = keras.callbacks.LambdaCallback(on_epoch_ends=print)
     assert cb.on_epoch_ends is print      # still set as an attribute, as in Keras
+
+
+def test_fit_runs_batch_hooks_only_of_callbacks_that_have_them():
+    # fit skips the per-batch hooks when no callback overrides one (nor wants batch logs);
+    # a Keras 2 `on_batch_begin` override still counts as one
+    class Epochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            pass
+
+    class OldBatches(keras.callbacks.Callback):
+        seen = []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.seen.append(batch)
+
+    assert not Epochs().runs_on_train_batches()
+    assert not keras.callbacks.History().runs_on_train_batches()
+    assert not keras.callbacks.LambdaCallback(on_epoch_end=print).runs_on_train_batches()
+    assert keras.callbacks.LambdaCallback(on_train_batch_begin=print).runs_on_train_batches()
+    old = OldBatches()
+    assert old.runs_on_train_batches()
+    tiny_model().fit(X, Y, epochs=1, batch_size=2, verbose=0, callbacks=[Epochs(), old])
+    assert old.seen == [0, 1]

@@ -88,3 +88,34 @@ def test_a_built_layer_still_refuses_strings():
     dense(X3)
     with pytest.raises(ValueError, match="string"):
         dense(Tensor(np.array([["a", "b", "c"]])))
+
+
+def test_a_built_layer_autocasts_a_float64_tensor_on_every_call():
+    # Keras autocasts a floating input of another dtype to the layer's: a float32 Dense
+    # given float64 computes and returns float32 (the first call and every later one)
+    dense = ones_dense(2)
+    for _ in range(2):
+        out = dense(Tensor(X3.astype("float64")))
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out.numpy(), [[6.0, 6.0]])  # 1 + 2 + 3
+
+
+class PenalizedWhenAsked(layers.Layer):
+    """add_loss(sum(inputs)) while ``penalize`` is set."""
+
+    penalize = True
+
+    def call(self, inputs):
+        if self.penalize:
+            self.add_loss(ops.sum(inputs))
+        return inputs
+
+
+def test_a_pass_without_add_loss_drops_the_previous_pass_penalty():
+    layer = PenalizedWhenAsked()
+    model = keras.Sequential([keras.Input((3,)), layer])
+    model(X3)
+    np.testing.assert_allclose([float(l.numpy()) for l in model.losses], [6.0])  # 1 + 2 + 3
+    layer.penalize = False
+    model(X3)
+    assert model.losses == []
