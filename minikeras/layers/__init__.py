@@ -1,6 +1,10 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                               AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                               AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+from .attention import (AdditiveAttention, Attention, GroupedQueryAttention,
+                        GroupQueryAttention, MultiHeadAttention)
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -33,12 +37,15 @@ from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discreti
                             StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from .reversible_embedding import ReversibleEmbedding
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells, TimeDistributed)
 from .rnn import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from .spectral_normalization import SpectralNormalization
+from .wrapper import Wrapper
 
 
 def serialize(layer):
@@ -96,3 +103,7 @@ __all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "G
             "LSTM", "LSTMCell", "MultiHeadAttention", "RNN", "SimpleRNN", "SimpleRNNCell",
             "StackedRNNCells", "TimeDistributed"]
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+__all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+            "GroupQueryAttention", "GroupedQueryAttention", "ReversibleEmbedding",
+            "SpectralNormalization", "Wrapper"]

@@ -92,6 +92,11 @@ ROWS = {
     "Lambda": Row(dict(function=scaled_square, arguments={"factor": 0.5})),
     "Masking": Row(dict(mask_value=0.0), (4, 3)),
     "Embedding": Row(dict(input_dim=6, output_dim=3), (4,), integer_inputs=6),
+    "ReversibleEmbedding": Row(dict(input_dim=6, output_dim=3, tie_weights=False), (4,),
+                               integer_inputs=6),
+    "SpectralNormalization": Row(dict(layer=layers.Dense(2)), (3,), gradcheck=False,
+                                 why="the wrapped layer is float32 (see RNN); float64 training "
+                                     "is tested in tests/layers/test_wrapper_layers.py"),
     # activations
     "ELU": Row(dict(alpha=0.7)),
     "LeakyReLU": Row(dict(negative_slope=0.2)),
@@ -231,8 +236,18 @@ ROWS = {
     "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(3, 2, 2),
                             bias_axes="de"), (3, 2)),
     "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
+    "GroupedQueryAttention": Row(dict(head_dim=2, num_query_heads=4, num_key_value_heads=2,
+                                      use_gate=True), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
+    # adaptive pooling
+    "AdaptiveAveragePooling1D": Row(dict(output_size=2), (5, 2)),
+    "AdaptiveAveragePooling2D": Row(dict(output_size=(2, 3)), (3, 4, 1)),
+    "AdaptiveAveragePooling3D": Row(dict(output_size=2, data_format="channels_first"),
+                                    (1, 3, 3, 2)),
+    "AdaptiveMaxPooling1D": Row(dict(output_size=2), (5, 2)),
+    "AdaptiveMaxPooling2D": Row(dict(output_size=(2, 3)), (3, 4, 1)),
+    "AdaptiveMaxPooling3D": Row(dict(output_size=2), (3, 3, 2, 1)),
     # applications
     "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
     "LayerScale": Row(dict(init_values=0.5, projection_dim=3), (2, 3)),
@@ -252,6 +267,8 @@ NOT_LAYERS = {
     "LSTMCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
     "GRUCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
     "StackedRNNCells": "several RNN cells as one cell; tests/layers/rnn",
+    "Wrapper": "the abstract base of wrappers (no call of its own); a subclass is built, "
+               "saved and reloaded in tests/layers/test_wrapper_layers.py",
 }
 
 

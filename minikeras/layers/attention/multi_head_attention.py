@@ -177,8 +177,8 @@ class MultiHeadAttention(Layer):
              use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
-        keep = self._attention_mask(query, value, attention_mask, use_causal_mask, query_mask,
-                                    value_mask, key_mask)
+        keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
+                                   query_mask, value_mask, key_mask)
         q = self.query_dense(query)                    # (B, T, N, key_dim)
         k = self.key_dense(key)                        # (B, S, N, key_dim)
         v = self.value_dense(value)                    # (B, S, N, value_dim)
@@ -194,35 +194,6 @@ class MultiHeadAttention(Layer):
             attended = P.multiply(attended, self._gate_dense(query))
         out = self.output_dense(attended)
         return [out, scores] if return_attention_scores else out
-
-    def _attention_mask(self, query, value, attention_mask, use_causal_mask, query_mask,
-                        value_mask, key_mask):
-        """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks."""
-        keep = None
-        if query_mask is not None:
-            keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
-        for mask in (value_mask, key_mask):
-            if mask is not None:
-                m = np.asarray(getattr(mask, "data", mask), bool)[..., None, :]
-                keep = m if keep is None else keep & m
-        if use_causal_mask:
-            t, s = query.shape[1], value.shape[1]
-            causal = np.tril(np.ones((1, t, s), bool))
-            keep = causal if keep is None else keep & causal
-        if self.sliding_window is not None:
-            t, s = query.shape[1], value.shape[1]
-            band = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :]) < self.sliding_window
-            keep = band[None] if keep is None else keep & band[None]
-        if attention_mask is not None:
-            given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
-            expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
-            if given.ndim != len(expected) or any(
-                    g not in (1, e) for g, e in zip(given.shape, expected)):
-                raise ValueError(
-                    f"Layer '{self.name}': `attention_mask` must have shape (batch, T, S) = "
-                    f"{expected} (or broadcast to it); received {given.shape}.")
-            keep = given if keep is None else given & keep
-        return keep
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):
@@ -251,3 +222,34 @@ class MultiHeadAttention(Layer):
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
                 "seed": self.seed}
+
+
+def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, query_mask,
+                        value_mask, key_mask):
+    """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks of an
+    attention ``layer`` (its ``sliding_window`` band included), or None."""
+    keep = None
+    if query_mask is not None:
+        keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
+    for mask in (value_mask, key_mask):
+        if mask is not None:
+            m = np.asarray(getattr(mask, "data", mask), bool)[..., None, :]
+            keep = m if keep is None else keep & m
+    if use_causal_mask:
+        t, s = query.shape[1], value.shape[1]
+        causal = np.tril(np.ones((1, t, s), bool))
+        keep = causal if keep is None else keep & causal
+    if layer.sliding_window is not None:
+        t, s = query.shape[1], value.shape[1]
+        band = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :]) < layer.sliding_window
+        keep = band[None] if keep is None else keep & band[None]
+    if attention_mask is not None:
+        given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
+        expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
+        if given.ndim != len(expected) or any(
+                g not in (1, e) for g, e in zip(given.shape, expected)):
+            raise ValueError(
+                f"Layer '{layer.name}': `attention_mask` must have shape (batch, T, S) = "
+                f"{expected} (or broadcast to it); received {given.shape}.")
+        keep = given if keep is None else given & keep
+    return keep
