@@ -77,7 +77,8 @@ RANDOM_IN_TRAINING = ("random in training, so finite differences need the determ
 
 NO_GRADIENT = "maps values to indices or bins: piecewise constant, no gradient (as in Keras)"
 AUGMENTATION = ("random when training, so the harness runs the deterministic inference path; "
-                "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py")
+                "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py, "
+                "test_image_mixing.py and test_image_filtering.py")
 
 
 def words(rng, shape):
@@ -215,6 +216,13 @@ ROWS = {
                                why=AUGMENTATION),
     "RandomShear": Row(dict(x_factor=0.3, y_factor=0.2, seed=1), (3, 3, 1), training=False,
                        why=AUGMENTATION),
+    "MixUp": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "CutMix": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomErasing": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomGaussianBlur": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomSharpness": Row(dict(factor=0.3, seed=1), (3, 3, 1), training=False,
+                           why=AUGMENTATION),
+    "Equalization": Row(dict(), (3, 3, 1), training=False, why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
     # recurrent (more in tests/layers/rnn) and attention (tests/layers/attention)

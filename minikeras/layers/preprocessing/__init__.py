@@ -1,11 +1,14 @@
 """Preprocessing layers: data transformations that are part of the model (numeric,
 categorical, lookup, text and image)."""
 from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
+from .histogram_equalization import Equalization
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDegeneration,
                                  RandomContrast, RandomCrop, RandomFlip, RandomGrayscale,
                                  RandomHue, RandomInvert, RandomPosterization, RandomRotation,
                                  RandomSaturation, RandomShear, RandomTranslation, RandomZoom,
                                  Solarization)
+from .image_filtering import RandomGaussianBlur, RandomSharpness
+from .image_mixing import CutMix, MixUp, RandomErasing
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization

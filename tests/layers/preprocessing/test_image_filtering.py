@@ -1,0 +1,115 @@
+"""RandomGaussianBlur, RandomSharpness and Equalization: Keras's numbers and configs
+(fixture made by tools/make_image_filters_fixture.py), hand derivations, seeds, bad input."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minikeras import layers
+from minikeras.layers.preprocessing.histogram_equalization import equalize_channel
+from minikeras.layers.preprocessing.image_filtering import gaussian_kernel1d
+
+E = np.load(Path(__file__).parents[2] / "fixtures" / "keras_image_filters.npz")
+X = E["images"]
+
+
+def keras_config(name):
+    return json.loads(str(E[f"{name}_config"]))
+
+
+def assert_config(layer, name):
+    config = layer.get_config()
+    assert {k: config[k] for k in keras_config(name)} == keras_config(name)
+    assert set(config) - set(keras_config(name)) == {"name", "dtype"}
+
+
+def test_gaussian_blur_matches_keras_both_layouts():
+    blur = layers.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=(3, 5), sigma=(0.7, 0.7),
+                                     seed=1)
+    np.testing.assert_allclose(blur(X).numpy(), E["blur"], rtol=1e-5, atol=1e-4)
+    first = layers.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=5, sigma=(0.4, 0.4),
+                                      data_format="channels_first", seed=1)
+    np.testing.assert_allclose(first(X.transpose(0, 3, 1, 2)).numpy(), E["blur_first"],
+                               rtol=1e-5, atol=1e-4)
+    assert_config(layers.RandomGaussianBlur(factor=0.5, kernel_size=(3, 5), sigma=0.3), "blur")
+
+
+def test_gaussian_blur_by_hand():
+    # a single bright pixel spreads into the outer product of the two 1-D kernels
+    image = np.zeros((1, 5, 5, 1), "float32")
+    image[0, 2, 2, 0] = 100.0
+    blur = layers.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=3, sigma=(0.5, 0.5))
+    k = np.exp(-0.5 * (np.array([-1.0, 0.0, 1.0]) / (0.5 + 1e-6)) ** 2)
+    k /= k.sum()
+    np.testing.assert_allclose(gaussian_kernel1d(3, 0.5 + 1e-6), k)
+    np.testing.assert_allclose(blur(image).numpy()[0, 1:4, 1:4, 0], 100 * np.outer(k, k),
+                               rtol=1e-5)
+    # with probability 0 nothing is blurred, but the images are still clipped
+    none = layers.RandomGaussianBlur(factor=0.0, value_range=(0, 50))
+    np.testing.assert_array_equal(none(image).numpy(), np.minimum(image, 50))
+
+
+def test_sharpness_matches_keras_and_hand_derivation():
+    sharp = layers.RandomSharpness(factor=(0.2, 0.2), seed=1)
+    np.testing.assert_allclose(sharp(X).numpy(), E["sharp"], rtol=1e-5, atol=1e-4)
+    unit = layers.RandomSharpness(factor=(0.9, 0.9), value_range=(0, 1), seed=1)
+    np.testing.assert_allclose(unit(E["unit_images"]).numpy(), E["sharp_unit"], atol=1e-6)
+    # u = 0.5 keeps the image; u = 0 gives the smoothed one: interior pixel (1,1) of a
+    # 3x3 image is (sum of the 8 neighbours + 5 * centre) / 13
+    image = np.arange(9, dtype="float32").reshape(1, 3, 3, 1)
+    np.testing.assert_allclose(layers.RandomSharpness((0.5, 0.5))(image).numpy(), image)
+    smooth = layers.RandomSharpness((0.0, 0.0))(image).numpy()
+    assert smooth[0, 1, 1, 0] == pytest.approx((36 - 4 + 5 * 4) / 13)
+    assert_config(layers.RandomSharpness(0.3, value_range=(0, 1)), "sharp")
+
+
+def test_equalization_matches_keras():
+    np.testing.assert_array_equal(layers.Equalization()(E["int_images"]).numpy(),
+                                  E["equalized"])
+    np.testing.assert_array_equal(layers.Equalization(bins=64)(X).numpy(), E["equalized_64"])
+    np.testing.assert_allclose(layers.Equalization(value_range=(0, 1))(
+        E["unit_images"]).numpy(), E["equalized_unit"], atol=1e-6)
+    first = layers.Equalization(data_format="channels_first")
+    np.testing.assert_array_equal(first(E["int_images"].transpose(0, 3, 1, 2)).numpy(),
+                                  E["equalized_first"])
+    assert_config(layers.Equalization(bins=64), "equalization")
+
+
+def test_equalization_by_hand():
+    # values 0, 100, 200 (one third each): cdf = n/3, 2n/3, n; min = n/3
+    channel = np.repeat(np.array([0.0, 100.0, 200.0], "float32"), 4).reshape(2, 2, 3)
+    np.testing.assert_array_equal(np.unique(equalize_channel(channel, 256)), [0, 128, 255])
+    constant = np.full((1, 2, 2), 7.0, "float32")         # one bin: left alone
+    np.testing.assert_array_equal(equalize_channel(constant, 256), constant)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.RandomGaussianBlur(seed=3), lambda: layers.RandomSharpness(0.8, seed=3),
+    lambda: layers.Equalization()])
+def test_identity_at_inference_and_seeded_draws(make):
+    np.testing.assert_array_equal(make()(X, training=False).numpy(), X)
+    np.testing.assert_array_equal(make()(X).numpy(), make()(X).numpy())
+    assert make()(X[0]).shape == X[0].shape
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"`kernel_size` must be an odd.*Received: "
+                                         r"kernel_size=4"):
+        layers.RandomGaussianBlur(kernel_size=4)
+    with pytest.raises(ValueError, match=r"kernel_size=\(3, 5, 7\)"):
+        layers.RandomGaussianBlur(kernel_size=(3, 5, 7))
+    with pytest.raises(ValueError, match=r"`sigma` argument .* \[0, 1\]. Received: sigma=2"):
+        layers.RandomGaussianBlur(sigma=2)
+    with pytest.raises(ValueError, match=r"`factor` argument of RandomGaussianBlur"):
+        layers.RandomGaussianBlur(factor=1.5)
+    with pytest.raises(ValueError, match=r"`factor` argument of RandomSharpness"):
+        layers.RandomSharpness(factor=-0.5)
+    with pytest.raises(ValueError, match=r"`value_range` argument of RandomSharpness"):
+        layers.RandomSharpness(0.5, value_range=255)
+    with pytest.raises(ValueError, match=r"`bins` must be an integer of at least 2"):
+        layers.Equalization(bins=1)
+    with pytest.raises(ValueError, match=r"`value_range` argument of Equalization"):
+        layers.Equalization(value_range=(0, 1, 2))
+    with pytest.raises(ValueError, match="expected images of rank 3"):
+        layers.Equalization()(np.ones((2, 3), "float32"))
