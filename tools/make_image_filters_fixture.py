@@ -46,7 +46,11 @@ for name, layer in {
         "mix_up": keras.layers.MixUp(alpha=0.4, seed=3),
         "cut_mix": keras.layers.CutMix(0.5),
         "erasing": keras.layers.RandomErasing(fill_value=[1, 2, 3]),
-        "erasing_default": keras.layers.RandomErasing(scale=0.4)}.items():
+        "erasing_default": keras.layers.RandomErasing(scale=0.4),
+        "rand_augment": keras.layers.RandAugment(num_ops=3, factor=0.4, seed=2),
+        "aug_mix": keras.layers.AugMix(value_range=(0, 1), all_ops=False, alpha=0.5),
+        "color_jitter": keras.layers.RandomColorJitter(brightness_factor=0.2,
+                                                       hue_factor=(0.1, 0.3))}.items():
     config = layer.get_config()
     config.pop("name"), config.pop("dtype")
     E[f"{name}_config"] = np.array(json.dumps(config))

@@ -28,7 +28,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from .preprocessing import (CutMix, Equalization, MixUp, RandomErasing, RandomGaussianBlur,
+from .preprocessing import (AugMix, CutMix, Equalization, MixUp, RandAugment,
+                            RandomColorJitter, RandomErasing, RandomGaussianBlur,
                             RandomSharpness)
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
@@ -109,5 +110,5 @@ __all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAve
             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
             "GroupQueryAttention", "GroupedQueryAttention", "ReversibleEmbedding",
             "SpectralNormalization", "Wrapper"]
-__all__ += ["CutMix", "Equalization", "MixUp", "RandomErasing", "RandomGaussianBlur",
-            "RandomSharpness"]
+__all__ += ["AugMix", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorJitter",
+            "RandomErasing", "RandomGaussianBlur", "RandomSharpness"]

@@ -7,6 +7,7 @@ from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDege
                                  RandomHue, RandomInvert, RandomPosterization, RandomRotation,
                                  RandomSaturation, RandomShear, RandomTranslation, RandomZoom,
                                  Solarization)
+from .image_composite import AugMix, RandAugment, RandomColorJitter
 from .image_filtering import RandomGaussianBlur, RandomSharpness
 from .image_mixing import CutMix, MixUp, RandomErasing
 from .image_resizing import CenterCrop, Resizing
