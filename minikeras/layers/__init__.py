@@ -29,8 +29,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .preprocessing import (AugMix, CutMix, Equalization, MixUp, RandAugment,
-                            RandomColorJitter, RandomErasing, RandomGaussianBlur,
-                            RandomSharpness)
+                            RandomColorJitter, RandomElasticTransform, RandomErasing,
+                            RandomGaussianBlur, RandomPerspective, RandomSharpness)
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
                             RandomBrightness, RandomColorDegeneration, RandomContrast,
@@ -111,4 +111,5 @@ __all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAve
             "GroupQueryAttention", "GroupedQueryAttention", "ReversibleEmbedding",
             "SpectralNormalization", "Wrapper"]
 __all__ += ["AugMix", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorJitter",
-            "RandomErasing", "RandomGaussianBlur", "RandomSharpness"]
+            "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
+            "RandomPerspective", "RandomSharpness"]

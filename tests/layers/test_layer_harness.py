@@ -78,7 +78,8 @@ RANDOM_IN_TRAINING = ("random in training, so finite differences need the determ
 NO_GRADIENT = "maps values to indices or bins: piecewise constant, no gradient (as in Keras)"
 AUGMENTATION = ("random when training, so the harness runs the deterministic inference path; "
                 "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py, "
-                "test_image_mixing.py, test_image_filtering.py and test_image_composite.py")
+                "test_image_mixing.py, test_image_filtering.py, test_image_composite.py and "
+                "test_image_warping.py")
 
 
 def words(rng, shape):
@@ -227,6 +228,8 @@ ROWS = {
                              training=False, why=AUGMENTATION),
     "RandAugment": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
     "AugMix": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
+    "RandomPerspective": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomElasticTransform": Row(dict(seed=1), (4, 4, 1), training=False, why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
     # recurrent (more in tests/layers/rnn) and attention (tests/layers/attention)

@@ -10,6 +10,7 @@ from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDege
 from .image_composite import AugMix, RandAugment, RandomColorJitter
 from .image_filtering import RandomGaussianBlur, RandomSharpness
 from .image_mixing import CutMix, MixUp, RandomErasing
+from .image_warping import RandomElasticTransform, RandomPerspective
 from .image_resizing import CenterCrop, Resizing
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization
