@@ -255,6 +255,12 @@ ROWS = {
                                       use_gate=True), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
+    # audio
+    "STFTSpectrogram": Row(dict(mode="magnitude", frame_length=4, frame_step=2), (9, 2)),
+    "MelSpectrogram": Row(dict(fft_length=8, sequence_stride=4, num_mel_bins=3,
+                               sampling_rate=800), (16,), gradcheck=False,
+                          why="a fixed log-mel front end computed on numpy arrays, no "
+                              "gradient (as Keras's data layer)"),
     # adaptive pooling
     "AdaptiveAveragePooling1D": Row(dict(output_size=2), (5, 2)),
     "AdaptiveAveragePooling2D": Row(dict(output_size=(2, 3)), (3, 4, 1)),

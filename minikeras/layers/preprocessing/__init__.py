@@ -16,4 +16,5 @@ from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization
 from .pipeline import Pipeline
 from .rescaling import Rescaling
+from .spectrograms import MelSpectrogram, STFTSpectrogram
 from .text_vectorization import TextVectorization
