@@ -1,6 +1,7 @@
 """Make tests/fixtures/keras_image_filters.npz with real Keras 3: the deterministic parts of
 RandomGaussianBlur and RandomSharpness (factor and sigma ranges of zero width, so every image
-is transformed with known parameters) and Equalization.
+is transformed with known parameters), Equalization and
+ContrastLimitedAdaptiveHistogramEqualization, and the configs of these and other image layers.
 
 Run once, outside the project's environment:
     KERAS_BACKEND=numpy /work/scratch-keras/bin/python tools/make_image_filters_fixture.py
@@ -38,6 +39,15 @@ E["equalized_64"] = run(keras.layers.Equalization(bins=64), E["images"])
 E["equalized_unit"] = run(keras.layers.Equalization(value_range=(0, 1)), E["unit_images"])
 E["equalized_first"] = run(keras.layers.Equalization(data_format="channels_first"),
                            E["int_images"].transpose(0, 3, 1, 2))
+CLAHE = keras.layers.ContrastLimitedAdaptiveHistogramEqualization
+E["clahe"] = run(CLAHE(tile_grid_size=(2, 3)), E["int_images"])
+E["clahe_unclipped"] = run(CLAHE(clip_limit=0, tile_grid_size=(3, 2)), E["images"])
+E["clahe_unit"] = run(CLAHE(value_range=(0, 1), clip_limit=1.5, tile_grid_size=(2, 2)),
+                      E["unit_images"])
+E["clahe_first"] = run(CLAHE(tile_grid_size=(2, 4), data_format="channels_first"),
+                       E["int_images"].transpose(0, 3, 1, 2))
+E["clahe_single"] = run(CLAHE(tile_grid_size=(4, 4)), E["images"][0])
+
 # configs (without name and dtype), to compare keys and values
 for name, layer in {
         "blur": keras.layers.RandomGaussianBlur(factor=0.5, kernel_size=(3, 5), sigma=0.3),
@@ -50,7 +60,9 @@ for name, layer in {
         "rand_augment": keras.layers.RandAugment(num_ops=3, factor=0.4, seed=2),
         "aug_mix": keras.layers.AugMix(value_range=(0, 1), all_ops=False, alpha=0.5),
         "color_jitter": keras.layers.RandomColorJitter(brightness_factor=0.2,
-                                                       hue_factor=(0.1, 0.3))}.items():
+                                                       hue_factor=(0.1, 0.3)),
+        "clahe": CLAHE(value_range=(0, 1), clip_limit=2.5, tile_grid_size=(4, 2)),
+        "max_boxes": keras.layers.MaxNumBoundingBoxes(3, fill_value=-2)}.items():
     config = layer.get_config()
     config.pop("name"), config.pop("dtype")
     E[f"{name}_config"] = np.array(json.dumps(config))

@@ -28,6 +28,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .preprocessing import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
 from .preprocessing import (AugMix, CutMix, Equalization, MelSpectrogram, MixUp, RandAugment,
                             RandomColorJitter, RandomElasticTransform, RandomErasing,
                             RandomGaussianBlur, RandomPerspective, RandomSharpness,
@@ -113,4 +114,5 @@ __all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAve
             "SpectralNormalization", "Wrapper"]
 __all__ += ["AugMix", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorJitter",
             "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
-            "RandomPerspective", "RandomSharpness", "MelSpectrogram", "STFTSpectrogram"]
+            "RandomPerspective", "RandomSharpness", "MelSpectrogram", "STFTSpectrogram",
+            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]

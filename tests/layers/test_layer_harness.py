@@ -228,6 +228,12 @@ ROWS = {
                              training=False, why=AUGMENTATION),
     "RandAugment": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
     "AugMix": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
+    "ContrastLimitedAdaptiveHistogramEqualization": Row(
+        dict(tile_grid_size=(2, 2)), (4, 4, 1), gradcheck=False,
+        why="histogram lookups computed on numpy arrays: piecewise constant, no gradient"),
+    "MaxNumBoundingBoxes": Row(dict(max_number=2), (3, 3, 1),
+                               why="images pass unchanged; the boxes are tested in "
+                                   "tests/layers/preprocessing/test_bounding_boxes.py"),
     "RandomPerspective": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
     "RandomElasticTransform": Row(dict(seed=1), (4, 4, 1), training=False, why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),

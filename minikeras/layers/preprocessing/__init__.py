@@ -1,7 +1,8 @@
 """Preprocessing layers: data transformations that are part of the model (numeric,
 categorical, lookup, text and image)."""
 from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
-from .histogram_equalization import Equalization
+from .bounding_boxes import MaxNumBoundingBoxes
+from .histogram_equalization import ContrastLimitedAdaptiveHistogramEqualization, Equalization
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDegeneration,
                                  RandomContrast, RandomCrop, RandomFlip, RandomGrayscale,
                                  RandomHue, RandomInvert, RandomPosterization, RandomRotation,

@@ -113,3 +113,44 @@ def test_bad_arguments():
         layers.Equalization(value_range=(0, 1, 2))
     with pytest.raises(ValueError, match="expected images of rank 3"):
         layers.Equalization()(np.ones((2, 3), "float32"))
+
+
+CLAHE = layers.ContrastLimitedAdaptiveHistogramEqualization
+
+
+def test_clahe_matches_keras():
+    cases = {"clahe": (CLAHE(tile_grid_size=(2, 3)), E["int_images"]),
+             "clahe_unclipped": (CLAHE(clip_limit=0, tile_grid_size=(3, 2)), X),
+             "clahe_unit": (CLAHE(value_range=(0, 1), clip_limit=1.5, tile_grid_size=(2, 2)),
+                            E["unit_images"]),
+             "clahe_first": (CLAHE(tile_grid_size=(2, 4), data_format="channels_first"),
+                             E["int_images"].transpose(0, 3, 1, 2)),
+             "clahe_single": (CLAHE(tile_grid_size=(4, 4)), X[0])}
+    for name, (layer, images) in cases.items():
+        np.testing.assert_allclose(layer(images).numpy(), E[name], atol=1e-4, err_msg=name)
+    assert_config(CLAHE(value_range=(0, 1), clip_limit=2.5, tile_grid_size=(4, 2)), "clahe")
+
+
+def test_clahe_by_hand_one_tile_is_plain_equalization():
+    # one tile, no clipping: every pixel maps through the tile's equalization table
+    image = np.array([[0, 0], [100, 200]], "float32").reshape(1, 2, 2, 1)
+    out = CLAHE(clip_limit=0, tile_grid_size=(1, 1))(image).numpy().ravel()
+    # cdf at 0, 100, 200 = 2, 3, 4; min 2 -> (cdf - 2) * 255 / (4 - 2)
+    np.testing.assert_allclose(out, [0, 0, 127.5, 255])
+    # a clip of 1 mean bin count: each bin keeps at most 4/256 = 1/64, the excess
+    # e = (4 - 3/64) / 256 is added to every bin, so cdf[v] - cdf[0] counts the occupied
+    # bins in (0, v] times 1/64 plus v e: the map is close to the identity (no contrast gain)
+    e = (4 - 3 / 64) / 256
+    denominator = 4 - (1 / 64 + e)
+    flat = CLAHE(clip_limit=1.0, tile_grid_size=(1, 1))(image).numpy().ravel()
+    np.testing.assert_allclose(flat, [0, 0, (1 / 64 + 100 * e) * 255 / denominator,
+                                      (2 / 64 + 200 * e) * 255 / denominator], rtol=1e-5)
+
+
+def test_clahe_bad_arguments():
+    with pytest.raises(ValueError, match=r"`tile_grid_size` must be two positive integers"):
+        CLAHE(tile_grid_size=(0, 2))
+    with pytest.raises(ValueError, match=r"`clip_limit` must be a number"):
+        CLAHE(clip_limit="4")
+    with pytest.raises(ValueError, match=r"`value_range` argument of Contrast"):
+        CLAHE(value_range=(0,))

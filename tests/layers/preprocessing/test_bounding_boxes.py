@@ -1,0 +1,50 @@
+"""MaxNumBoundingBoxes: boxes and labels cut or padded to one count (by hand), the config
+against Keras's (fixture made by tools/make_image_filters_fixture.py), bad input."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from minikeras import layers
+
+E = np.load(Path(__file__).parents[2] / "fixtures" / "keras_image_filters.npz")
+
+
+def test_boxes_and_labels_are_cut_or_padded():
+    images = np.zeros((2, 4, 4, 3), "float32")
+    boxes = np.arange(2 * 4 * 4, dtype="float32").reshape(2, 4, 4)
+    labels = np.array([[1, 2, 3, 4], [5, 6, 7, 8]], "float32")
+    data = {"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels}}
+    cut = layers.MaxNumBoundingBoxes(2)(data)
+    np.testing.assert_array_equal(cut["bounding_boxes"]["boxes"].numpy(), boxes[:, :2])
+    np.testing.assert_array_equal(cut["bounding_boxes"]["labels"].numpy(), labels[:, :2])
+    np.testing.assert_array_equal(cut["images"].numpy(), images)
+    padded = layers.MaxNumBoundingBoxes(6, fill_value=-2)(data)["bounding_boxes"]
+    assert padded["boxes"].shape == (2, 6, 4)
+    np.testing.assert_array_equal(padded["boxes"].numpy()[:, 4:], -2)
+    np.testing.assert_array_equal(padded["labels"].numpy(), [[1, 2, 3, 4, -2, -2],
+                                                             [5, 6, 7, 8, -2, -2]])
+    shape = layers.MaxNumBoundingBoxes(6).compute_output_shape(
+        {"images": (2, 4, 4, 3), "bounding_boxes": {"boxes": (2, 4, 4), "labels": (2, 4)}})
+    assert shape["bounding_boxes"] == {"boxes": (2, 6, 4), "labels": (2, 6)}
+    np.testing.assert_array_equal(layers.MaxNumBoundingBoxes(3)(images).numpy(), images)
+
+
+def test_config_has_keras_keys_and_keeps_the_fill():
+    expected = json.loads(str(E["max_boxes_config"]))
+    config = layers.MaxNumBoundingBoxes(3, fill_value=-2).get_config()
+    assert {k: config[k] for k in expected} == expected
+    assert set(config) - set(expected) == {"name", "dtype", "fill_value"}
+    assert layers.MaxNumBoundingBoxes.from_config(config).fill_value == -2
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"`max_number` must be an integer.*'3'"):
+        layers.MaxNumBoundingBoxes("3")
+    with pytest.raises(ValueError, match=r"`max_number` must be at least 0"):
+        layers.MaxNumBoundingBoxes(-1)
+    with pytest.raises(KeyError, match=r"unsupported keys in `bounding_boxes`: \['scores'\]"):
+        layers.MaxNumBoundingBoxes(2)({"images": np.zeros((1, 2, 2, 1)), "bounding_boxes": {
+            "boxes": np.zeros((1, 1, 4)), "labels": np.zeros((1, 1)),
+            "scores": np.zeros((1, 1))}})
