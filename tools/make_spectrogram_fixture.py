@@ -1,5 +1,6 @@
 """Make tests/fixtures/keras_spectrograms.npz with real Keras 3: STFTSpectrogram in every
-mode and layout (kernels, outputs, configs) and MelSpectrogram (outputs, config).
+mode and layout (kernels, outputs, configs) and MelSpectrogram (outputs, config); each
+case's constructor arguments are stored with it (``<case>_kwargs``) for the tests.
 
 Run once, outside the project's environment:
     KERAS_BACKEND=numpy /work/scratch-keras/bin/python tools/make_spectrogram_fixture.py
@@ -35,6 +36,7 @@ CASES = {
     "first": dict(frame_length=8, frame_step=3, data_format="channels_first"),
 }
 for name, kwargs in CASES.items():
+    E[f"stft_{name}_kwargs"] = np.array(json.dumps(kwargs))
     layer = keras.layers.STFTSpectrogram(**kwargs)
     x = E["signal"].transpose(0, 2, 1) if name == "first" else E["signal"]
     E[f"stft_{name}"] = keras.ops.convert_to_numpy(layer(x))
@@ -50,6 +52,7 @@ MEL = {"db": dict(fft_length=64, sequence_stride=16, num_mel_bins=10, sampling_r
        "ref": dict(fft_length=32, sequence_stride=8, num_mel_bins=5, top_db=20.0,
                    ref_power=2.0, min_power=1e-3)}
 for name, kwargs in MEL.items():
+    E[f"mel_{name}_kwargs"] = np.array(json.dumps(kwargs))
     layer = keras.layers.MelSpectrogram(**kwargs)
     E[f"mel_{name}"] = keras.ops.convert_to_numpy(layer(E["audio"]))
     config(f"mel_{name}", layer)

@@ -86,55 +86,20 @@ class BaseAdaptiveMaxPooling(BaseAdaptivePooling):
         return ops.max(windows, axis=axis + 1)
 
 
-@LAYERS.register("AdaptiveAveragePooling1D")
-class AdaptiveAveragePooling1D(BaseAdaptiveAveragePooling):
-    """Average pooling of (batch, steps, channels)
-    to ``output_size`` (an integer);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 1
-
-
-@LAYERS.register("AdaptiveAveragePooling2D")
-class AdaptiveAveragePooling2D(BaseAdaptiveAveragePooling):
-    """Average pooling of (batch, height, width, channels)
-    to ``output_size`` (an integer or 2 integers);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 2
+def _adaptive_layer(kind, base, rank, layout):
+    """The registered class ``Adaptive<kind>Pooling<rank>D``."""
+    name = f"Adaptive{kind}Pooling{rank}D"
+    doc = (f"{kind} pooling of {layout} to ``output_size`` (an integer, or {rank} integers) on "
+           "the spatial axes;\n    channels first with ``data_format=\"channels_first\"``.")
+    return LAYERS.register(name)(type(name, (base,), {
+        "rank": rank, "__doc__": doc, "__module__": __name__, "__qualname__": name}))
 
 
-@LAYERS.register("AdaptiveAveragePooling3D")
-class AdaptiveAveragePooling3D(BaseAdaptiveAveragePooling):
-    """Average pooling of (batch, depth, height, width, channels)
-    to ``output_size`` (an integer or 3 integers);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 3
-
-
-@LAYERS.register("AdaptiveMaxPooling1D")
-class AdaptiveMaxPooling1D(BaseAdaptiveMaxPooling):
-    """Max pooling of (batch, steps, channels)
-    to ``output_size`` (an integer);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 1
-
-
-@LAYERS.register("AdaptiveMaxPooling2D")
-class AdaptiveMaxPooling2D(BaseAdaptiveMaxPooling):
-    """Max pooling of (batch, height, width, channels)
-    to ``output_size`` (an integer or 2 integers);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 2
-
-
-@LAYERS.register("AdaptiveMaxPooling3D")
-class AdaptiveMaxPooling3D(BaseAdaptiveMaxPooling):
-    """Max pooling of (batch, depth, height, width, channels)
-    to ``output_size`` (an integer or 3 integers);
-    channels first with ``data_format="channels_first"``."""
-
-    rank = 3
+_LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
+            3: "(batch, depth, height, width, channels)"}
+AdaptiveAveragePooling1D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 1, _LAYOUTS[1])
+AdaptiveAveragePooling2D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 2, _LAYOUTS[2])
+AdaptiveAveragePooling3D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 3, _LAYOUTS[3])
+AdaptiveMaxPooling1D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 1, _LAYOUTS[1])
+AdaptiveMaxPooling2D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 2, _LAYOUTS[2])
+AdaptiveMaxPooling3D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 3, _LAYOUTS[3])

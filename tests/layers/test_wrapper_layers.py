@@ -103,20 +103,22 @@ def test_spectral_normalization_weights_config_and_keras_file(tmp_path):
 
 
 def test_spectral_normalization_trains_a_conv_and_an_embedding():
+    keras.utils.set_random_seed(0)
     model = keras.Sequential([
-        keras.Input((6, 6, 1)), layers.SpectralNormalization(layers.Conv2D(2, 3)),
+        keras.Input((6, 6, 1)),
+        layers.SpectralNormalization(layers.Conv2D(2, 3), power_iterations=10),
         layers.Flatten(), layers.Dense(1)])
     model.compile("adam", "mse")
     x = np.random.default_rng(0).standard_normal((8, 6, 6, 1)).astype("float32")
     history = model.fit(x, x.sum(axis=(1, 2, 3))[:, None], epochs=5, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    sn = model.layers[0]
-    kernel = sn.kernel.numpy().reshape(-1, 2)
-    # after the last normalization and a few small Adam steps, sigma stays close to 1
-    assert abs(np.linalg.svd(kernel, compute_uv=False)[0] - 1.0) < 0.2
-    emb = layers.SpectralNormalization(layers.Embedding(5, 3))
+    kernel = model.layers[0].kernel.numpy().reshape(-1, 2)
+    # normalized at the start of the last step, then one Adam step of 1e-3 per entry
+    assert abs(np.linalg.svd(kernel, compute_uv=False)[0] - 1.0) < 0.05
+    emb = layers.SpectralNormalization(layers.Embedding(5, 3), power_iterations=30)
     emb(np.array([[1, 2]]), training=True)
-    assert np.linalg.svd(emb.kernel.numpy(), compute_uv=False)[0] == pytest.approx(1.0, abs=0.3)
+    assert np.linalg.svd(emb.kernel.numpy(), compute_uv=False)[0] == pytest.approx(1.0,
+                                                                                  abs=1e-3)
 
 
 def test_spectral_normalization_bad_arguments():

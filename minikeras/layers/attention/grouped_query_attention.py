@@ -1,15 +1,14 @@
 """GroupedQueryAttention (Ainslie et al., 2023): query heads share fewer key / value heads."""
 import numpy as np
 
-from ... import constraints, initializers, regularizers
 from ...autodiff import primitives as P
 from ...ops import repeat
 from ...ops.tensor_contraction import contract
 from ..activations import Softmax
 from ..einsum_dense import EinsumDense
-from ..layer import LAYERS, Layer
+from ..layer import LAYERS
 from ..regularization import Dropout
-from .multi_head_attention import attention_keep_mask
+from .multi_head_attention import ProjectedAttention, attention_keep_mask
 
 
 def _positive_int(value):
@@ -17,7 +16,7 @@ def _positive_int(value):
 
 
 @LAYERS.register("GroupedQueryAttention", "GroupQueryAttention")
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(ProjectedAttention):
     """Attention with ``num_query_heads`` query heads in ``num_key_value_heads`` groups, each
     group sharing one key and one value head (1 group: multi-query attention; as many
     groups as heads: multi-head attention). Exported as ``keras.layers.GroupQueryAttention``.
@@ -74,26 +73,14 @@ class GroupedQueryAttention(Layer):
         self.dropout, self.use_bias, self.use_gate = float(dropout), bool(use_bias), bool(
             use_gate)
         self.sliding_window, self.seed = sliding_window, seed
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_projection_options(kernel_initializer, bias_initializer, kernel_regularizer,
+                                      bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
 
     def _dense(self, equation, output_shape, bias_axes, name, input_shape, activation=None):
-        # each projection gets its own copy of the initializers (fresh seeds), as in Keras
         layer = EinsumDense(
             equation, output_shape=output_shape, bias_axes=bias_axes if self.use_bias else None,
-            activation=activation, name=name,
-            kernel_initializer=initializers.deserialize(
-                initializers.serialize(self.kernel_initializer)),
-            bias_initializer=initializers.deserialize(
-                initializers.serialize(self.bias_initializer)),
-            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
-            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
-            dtype=self.dtype)
+            activation=activation, name=name, **self._sublayer_options())
         layer.build_from_shape(tuple(input_shape))
         return layer
 
@@ -122,14 +109,6 @@ class GroupedQueryAttention(Layer):
         self._output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m",
                                          "attention_output", (None, None, heads, d))
 
-    def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None and isinstance(query, (list, tuple)) and len(query) in (2, 3):
-            query, value, key = (list(query) + [None])[:3]  # layer([query, value, key])
-        if value is None:
-            raise ValueError("GroupedQueryAttention needs `query` and `value` (and optionally "
-                             "`key`): call it as layer(query, value).")
-        return super().__call__([query, value] + ([] if key is None else [key]), **kwargs)
-
     def call(self, inputs, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
@@ -144,11 +123,8 @@ class GroupedQueryAttention(Layer):
         scores = contract("bquh,bkuh->buqk", q, k)                     # (B, Nq, T, S)
         if keep is not None:
             keep = np.expand_dims(keep, -3)                            # (B, 1, T, S)
-        scores = self._softmax(scores, mask=keep)
-        attended = contract("buqk,bkuh->bquh", self._dropout_layer(scores, training=training),
-                            v)                                         # (B, T, Nq, d)
-        if self._gate_dense is not None:
-            attended = P.multiply(attended, self._gate_dense(query))
+        scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query,
+                                        training)                      # (B, T, Nq, d)
         out = self._output_dense(attended)
         return [out, scores] if return_attention_scores else out
 
@@ -167,23 +143,12 @@ class GroupedQueryAttention(Layer):
                              f"key_shape={key_shape}")
         return tuple(query_shape)
 
-    def compute_mask(self, inputs, mask=None):
-        return mask[0] if isinstance(mask, (list, tuple)) else mask
-
     def get_config(self):
         return {**super().get_config(), "head_dim": self.head_dim,
                 "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window,
-                "dropout": self.dropout,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "seed": self.seed}
+                "dropout": self.dropout, **self._projection_config(), "seed": self.seed}
 
 
 GroupQueryAttention = GroupedQueryAttention

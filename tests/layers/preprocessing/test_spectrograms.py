@@ -9,34 +9,23 @@ import pytest
 import minikeras as keras
 from minikeras import layers
 from minikeras.layers.preprocessing.spectrograms import window_values
+from tests.layers.keras_configs import assert_keras_config
 
 E = np.load(Path(__file__).parents[2] / "fixtures" / "keras_spectrograms.npz")
-STFT_CASES = {
-    "log": dict(frame_length=8, frame_step=3, fft_length=16),
-    "magnitude_same": dict(mode="magnitude", frame_length=8, frame_step=3, padding="same"),
-    "psd": dict(mode="psd", frame_length=8, window="hamming", periodic=True,
-                scaling="spectrum"),
-    "real": dict(mode="real", frame_length=6, frame_step=2, expand_dims=True),
-    "imag": dict(mode="imag", frame_length=6, frame_step=2, window=None, scaling=None),
-    "angle": dict(mode="angle", frame_length=8, window="blackman"),
-    "stft": dict(mode="stft", frame_length=8, frame_step=4, fft_length=8, window="bartlett",
-                 expand_dims=True),
-    "first": dict(frame_length=8, frame_step=3, data_format="channels_first"),
-}
-MEL_CASES = {
-    "db": dict(fft_length=64, sequence_stride=16, num_mel_bins=10, sampling_rate=8000),
-    "power": dict(fft_length=64, sequence_stride=20, sequence_length=48, window="hamming",
-                  num_mel_bins=6, sampling_rate=4000, min_freq=100.0, max_freq=1500,
-                  power_to_db=False, mag_exp=1.0),
-    "ref": dict(fft_length=32, sequence_stride=8, num_mel_bins=5, top_db=20.0, ref_power=2.0,
-                min_power=1e-3)}
+
+
+def cases(prefix):
+    """{case: constructor arguments}, as the fixture stored them."""
+    names = [k[len(prefix) + 1:-len("_kwargs")] for k in E.files
+             if k.startswith(prefix + "_") and k.endswith("_kwargs")]
+    return {name: json.loads(str(E[f"{prefix}_{name}_kwargs"])) for name in names}
+
+
+STFT_CASES, MEL_CASES = cases("stft"), cases("mel")
 
 
 def assert_config(layer, name):
-    expected = json.loads(str(E[f"{name}_config"]))
-    config = layer.get_config()
-    assert {k: config[k] for k in expected} == expected
-    assert set(config) - set(expected) == {"name", "dtype"}
+    assert_keras_config(layer, E[f"{name}_config"])
 
 
 @pytest.mark.parametrize("name", sorted(STFT_CASES))

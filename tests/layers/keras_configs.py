@@ -1,0 +1,11 @@
+"""A layer's config against the one Keras 3 wrote for the same arguments (a fixture entry)."""
+import json
+
+
+def assert_keras_config(layer, keras_json, ours_only=("name", "dtype")):
+    """Every key of Keras's config (stored without name and dtype) has Keras's value, and
+    minikeras adds no key beyond ``ours_only``."""
+    expected = json.loads(str(keras_json))
+    config = layer.get_config()
+    assert {k: config.get(k, "<missing>") for k in expected} == expected
+    assert set(config) - set(expected) == set(ours_only)
