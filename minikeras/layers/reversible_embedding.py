@@ -40,7 +40,9 @@ class ReversibleEmbedding(Embedding):
         self.reverse_dtype = None if reverse_dtype is None else backend.standardize_dtype(
             reverse_dtype)
         self.logit_soft_cap = logit_soft_cap
-        self.supports_masking = False  # the forward call sets its mask itself (see call)
+        # takes masked inputs quietly (a masked sequence fed back through reverse=True); the
+        # lookup sets its own mask in call, the logits get none (compute_mask)
+        self.supports_masking = True
 
     def build(self, input_shape=None):
         super().build(input_shape)

@@ -42,6 +42,23 @@ def test_tied_reverse_is_the_transposed_table():
     assert tied.compute_output_shape((None, 3)) == (None, 3, 4)
 
 
+def test_masks_in_a_functional_model(tmp_path, recwarn):
+    ids = keras.Input((4,), dtype="int32")
+    emb = layers.ReversibleEmbedding(10, 3, mask_zero=True)
+    sequence = layers.LSTM(3, return_sequences=True)(emb(ids))      # masked by the lookup
+    model = keras.Model(ids, emb(sequence, reverse=True))
+    x = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    out = model.predict(x, verbose=0)
+    assert out.shape == (2, 4, 10)
+    # the LSTM saw the mask: a masked step repeats the last kept output
+    hidden = keras.Model(ids, sequence).predict(x, verbose=0)
+    np.testing.assert_array_equal(hidden[0, 2], hidden[0, 1])
+    assert not [w for w in recwarn if "mask" in str(w.message)]
+    model.save(tmp_path / "lm.keras")
+    np.testing.assert_array_equal(keras.saving.load_model(tmp_path / "lm.keras").predict(
+        x, verbose=0), out)
+
+
 def test_a_tied_language_model_head_trains_and_gradients_check():
     ids = keras.Input((5,), dtype="int32")
     emb = layers.ReversibleEmbedding(7, 4)
