@@ -3,8 +3,7 @@ from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
                                AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
-from .attention import (AdditiveAttention, Attention, GroupedQueryAttention,
-                        GroupQueryAttention, MultiHeadAttention)
+from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -110,7 +109,7 @@ __all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "G
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 __all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
             "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
-            "GroupQueryAttention", "GroupedQueryAttention", "ReversibleEmbedding",
+            "GroupQueryAttention", "ReversibleEmbedding",
             "SpectralNormalization", "Wrapper"]
 __all__ += ["AugMix", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorJitter",
             "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",

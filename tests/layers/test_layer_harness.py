@@ -257,8 +257,8 @@ ROWS = {
     "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(3, 2, 2),
                             bias_axes="de"), (3, 2)),
     "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
-    "GroupedQueryAttention": Row(dict(head_dim=2, num_query_heads=4, num_key_value_heads=2,
-                                      use_gate=True), [(3, 4), (2, 4)]),
+    "GroupQueryAttention": Row(dict(head_dim=2, num_query_heads=4, num_key_value_heads=2,
+                                    use_gate=True), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
     # audio

@@ -1,7 +1,6 @@
 """Attention layers."""
 from .attention import AdditiveAttention, Attention
-from .grouped_query_attention import GroupedQueryAttention, GroupQueryAttention
+from .grouped_query_attention import GroupQueryAttention
 from .multi_head_attention import MultiHeadAttention
 
-__all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "GroupedQueryAttention",
-           "MultiHeadAttention"]
+__all__ = ["AdditiveAttention", "Attention", "GroupQueryAttention", "MultiHeadAttention"]

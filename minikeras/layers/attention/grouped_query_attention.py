@@ -1,7 +1,8 @@
-"""GroupedQueryAttention (Ainslie et al., 2023): query heads share fewer key / value heads."""
+"""GroupQueryAttention (Ainslie et al., 2023): query heads share fewer key / value heads."""
 import numpy as np
 
 from ...autodiff import primitives as P
+from ...naming import auto_name, to_snake_case
 from ...ops import repeat
 from ...ops.tensor_contraction import contract
 from ..activations import Softmax
@@ -15,11 +16,13 @@ def _positive_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
 
 
-@LAYERS.register("GroupedQueryAttention", "GroupQueryAttention")
-class GroupedQueryAttention(ProjectedAttention):
+@LAYERS.register("GroupQueryAttention")
+class GroupQueryAttention(ProjectedAttention):
     """Attention with ``num_query_heads`` query heads in ``num_key_value_heads`` groups, each
     group sharing one key and one value head (1 group: multi-query attention; as many
-    groups as heads: multi-head attention). Exported as ``keras.layers.GroupQueryAttention``.
+    groups as heads: multi-head attention). Keras's class is ``GroupedQueryAttention``,
+    exported and saved as ``GroupQueryAttention``; as in Keras, its layers are named
+    ``grouped_query_attention``.
 
     Formula, with r = num_query_heads / num_key_value_heads and query head h using key /
     value head ``h // r``::
@@ -41,13 +44,16 @@ class GroupedQueryAttention(ProjectedAttention):
     use_causal_mask=False)`` on rank-3 inputs (batch, positions, features).
     """
 
+    _keras_class_name = "GroupedQueryAttention"  # where files keep its weights
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
                  use_bias=True, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
-                 **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+                 name=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer,
+                         name=name or auto_name(to_snake_case(self._keras_class_name)), **kwargs)
         for name, value in (("head_dim", head_dim), ("num_query_heads", num_query_heads),
                             ("num_key_value_heads", num_key_value_heads)):
             if not _positive_int(value):
@@ -64,7 +70,7 @@ class GroupedQueryAttention(ProjectedAttention):
             raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout!r}")
         if flash_attention:
             raise NotImplementedError(
-                f"GroupedQueryAttention(flash_attention={flash_attention!r}): minikeras has no "
+                f"GroupQueryAttention(flash_attention={flash_attention!r}): minikeras has no "
                 "flash-attention kernel. Pass flash_attention=None or False; the results are "
                 "the same.")
         self.head_dim, self.num_query_heads = int(head_dim), int(num_query_heads)
@@ -109,11 +115,10 @@ class GroupedQueryAttention(ProjectedAttention):
         self._output_dense = self._dense("bquh,uhm->bqm", (None, self.feature_dim), "m",
                                          "attention_output", (None, None, heads, d))
 
-    def call(self, inputs, query_mask=None, value_mask=None, key_mask=None,
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
+        key = value if key is None else key
         keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
                                    query_mask, value_mask, key_mask)
         q = self._query_dense(query)                                   # (B, T, Nq, d)
@@ -131,6 +136,8 @@ class GroupedQueryAttention(ProjectedAttention):
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):
             query_shape, value_shape, key_shape = (list(query_shape) + [None])[:3]
+        if value_shape is None:          # the query's shape alone decides the output's
+            return tuple(query_shape)
         key_shape = value_shape if key_shape is None else key_shape
         if query_shape[-1] != value_shape[-1]:
             raise ValueError(
@@ -150,5 +157,3 @@ class GroupedQueryAttention(ProjectedAttention):
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window,
                 "dropout": self.dropout, **self._projection_config(), "seed": self.seed}
 
-
-GroupQueryAttention = GroupedQueryAttention

@@ -41,7 +41,7 @@ def attention_equations(rank, attention_axes):
 
 
 class ProjectedAttention(Layer):
-    """What MultiHeadAttention and GroupedQueryAttention share: EinsumDense projections made
+    """What MultiHeadAttention and GroupQueryAttention share: EinsumDense projections made
     with one set of weight options, the ``layer(query, value, key=None)`` call, and those
     options in the config."""
 
@@ -66,13 +66,15 @@ class ProjectedAttention(Layer):
             kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
             dtype=self.dtype)
 
-    def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None and isinstance(query, (list, tuple)) and len(query) in (2, 3):
-            query, value, key = (list(query) + [None])[:3]  # layer([query, value, key])
-        if value is None:
+    def __call__(self, *args, **kwargs):
+        # query, value and key are call's own arguments, as in Keras (a functional node
+        # records them as such, so files load in Keras); layer([query, value, key]) also works
+        if len(args) == 1 and isinstance(args[0], (list, tuple)) and len(args[0]) in (2, 3):
+            args = tuple(args[0])
+        if len(args) + ("query" in kwargs) + ("value" in kwargs) < 2:
             raise ValueError(f"{type(self).__name__} needs `query` and `value` (and "
                              "optionally `key`): call it as layer(query, value).")
-        return super().__call__([query, value] + ([] if key is None else [key]), **kwargs)
+        return super().__call__(*args, **kwargs)
 
     def _attend(self, scores, keep, values, combine_equation, query, training):
         """(attention scores, attended values): the masked softmax of ``scores``, dropout,
@@ -208,10 +210,10 @@ class MultiHeadAttention(ProjectedAttention):
         self.output_dense.build_from_shape(tuple(query_shape[:-1]) + (self.num_heads,
                                                                        self.value_dim))
 
-    def call(self, inputs, attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None):
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
+    def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False,
+             training=None, use_causal_mask=False, query_mask=None, value_mask=None,
+             key_mask=None):
+        key = value if key is None else key
         keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
                                    query_mask, value_mask, key_mask)
         q = self.query_dense(query)                    # (B, T, N, key_dim)

@@ -95,3 +95,9 @@ def test_bad_arguments():
         gqa(np.ones((1, 2, 3)))
     with pytest.raises(ValueError, match="must have rank 3"):
         gqa(np.ones((1, 2, 2, 3)), np.ones((1, 2, 2, 3)))
+
+
+def test_default_name_and_saved_class_name_are_keras_ones():
+    gqa = layers.GroupQueryAttention(2, 2, 1)
+    assert gqa.name.startswith("grouped_query_attention")
+    assert layers.serialize(gqa)["class_name"] == "GroupQueryAttention"
