@@ -1,9 +1,9 @@
 """MaxNumBoundingBoxes: boxes and labels cut or padded to one count (by hand), the config
-against Keras's (fixture made by tools/make_image_filters_fixture.py), bad input."""
+against Keras's (fixture made by tools/make_image_filters_fixture.py).
+Bad arguments: test_augmentation_bad_arguments.py."""
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from minikeras import layers
 from tests.layers.keras_configs import assert_keras_config
@@ -35,14 +35,3 @@ def test_config_has_keras_keys_and_keeps_the_fill():
     layer = layers.MaxNumBoundingBoxes(3, fill_value=-2)
     assert_keras_config(layer, E["max_boxes_config"], ours_only=("name", "dtype", "fill_value"))
     assert layers.MaxNumBoundingBoxes.from_config(layer.get_config()).fill_value == -2
-
-
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`max_number` must be an integer.*'3'"):
-        layers.MaxNumBoundingBoxes("3")
-    with pytest.raises(ValueError, match=r"`max_number` must be at least 0"):
-        layers.MaxNumBoundingBoxes(-1)
-    with pytest.raises(KeyError, match=r"unsupported keys in `bounding_boxes`: \['scores'\]"):
-        layers.MaxNumBoundingBoxes(2)({"images": np.zeros((1, 2, 2, 1)), "bounding_boxes": {
-            "boxes": np.zeros((1, 1, 4)), "labels": np.zeros((1, 1)),
-            "scores": np.zeros((1, 1))}})

@@ -1,11 +1,11 @@
 """RandomColorJitter, RandAugment, AugMix: each output replayed from the layer's generator
 with the sublayers (each checked on its own against Keras) and the composition formula;
-configs against Keras's (fixture made by tools/make_image_filters_fixture.py); bad input."""
+configs against Keras's (fixture made by tools/make_image_filters_fixture.py).
+Bad arguments: test_augmentation_bad_arguments.py."""
 import copy
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from minikeras import layers
 from minikeras.autodiff.tensor import Tensor
@@ -91,20 +91,3 @@ def test_aug_mix_blends_the_image_with_its_chains():
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-3)
     assert not hasattr(aug, "random_brightness")                  # all_ops=False
     assert_config(layers.AugMix(value_range=(0, 1), all_ops=False, alpha=0.5), "aug_mix")
-
-
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`num_ops` argument of RandAugment .*num_ops=0"):
-        layers.RandAugment(num_ops=0)
-    with pytest.raises(ValueError, match=r"`factor` argument of RandAugment"):
-        layers.RandAugment(factor=2)
-    with pytest.raises(ValueError, match=r"`interpolation` of RandAugment.*'cubic'"):
-        layers.RandAugment(interpolation="cubic")
-    with pytest.raises(ValueError, match=r"`chain_depth` argument of AugMix"):
-        layers.AugMix(chain_depth=1.5)
-    with pytest.raises(ValueError, match=r"`alpha` argument of AugMix .*alpha=-1"):
-        layers.AugMix(alpha=-1)
-    with pytest.raises(ValueError, match=r"`value_range` argument of RandomColorJitter"):
-        layers.RandomColorJitter(value_range=255)
-    with pytest.raises(ValueError, match=r"`factor` argument of RandomHue"):
-        layers.RandomColorJitter(hue_factor=3.0)

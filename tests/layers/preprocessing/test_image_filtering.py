@@ -1,5 +1,6 @@
 """RandomGaussianBlur, RandomSharpness and Equalization: Keras's numbers and configs
-(fixture made by tools/make_image_filters_fixture.py), hand derivations, seeds, bad input."""
+(fixture made by tools/make_image_filters_fixture.py), hand derivations, seeds.
+Bad arguments: test_augmentation_bad_arguments.py."""
 from pathlib import Path
 
 import numpy as np
@@ -78,28 +79,6 @@ def test_equalization_by_hand():
     np.testing.assert_array_equal(equalize_channel(constant, 256), constant)
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`kernel_size` must be an odd.*Received: "
-                                         r"kernel_size=4"):
-        layers.RandomGaussianBlur(kernel_size=4)
-    with pytest.raises(ValueError, match=r"kernel_size=\(3, 5, 7\)"):
-        layers.RandomGaussianBlur(kernel_size=(3, 5, 7))
-    with pytest.raises(ValueError, match=r"`sigma` argument .* \[0, 1\]. Received: sigma=2"):
-        layers.RandomGaussianBlur(sigma=2)
-    with pytest.raises(ValueError, match=r"`factor` argument of RandomGaussianBlur"):
-        layers.RandomGaussianBlur(factor=1.5)
-    with pytest.raises(ValueError, match=r"`factor` argument of RandomSharpness"):
-        layers.RandomSharpness(factor=-0.5)
-    with pytest.raises(ValueError, match=r"`value_range` argument of RandomSharpness"):
-        layers.RandomSharpness(0.5, value_range=255)
-    with pytest.raises(ValueError, match=r"`bins` must be an integer of at least 2"):
-        layers.Equalization(bins=1)
-    with pytest.raises(ValueError, match=r"`value_range` argument of Equalization"):
-        layers.Equalization(value_range=(0, 1, 2))
-    with pytest.raises(ValueError, match="expected images of rank 3"):
-        layers.Equalization()(np.ones((2, 3), "float32"))
-
-
 CLAHE = layers.ContrastLimitedAdaptiveHistogramEqualization
 
 
@@ -130,12 +109,3 @@ def test_clahe_by_hand_one_tile_is_plain_equalization():
     flat = CLAHE(clip_limit=1.0, tile_grid_size=(1, 1))(image).numpy().ravel()
     np.testing.assert_allclose(flat, [0, 0, (1 / 64 + 100 * e) * 255 / denominator,
                                       (2 / 64 + 200 * e) * 255 / denominator], rtol=1e-5)
-
-
-def test_clahe_bad_arguments():
-    with pytest.raises(ValueError, match=r"`tile_grid_size` must be two positive integers"):
-        CLAHE(tile_grid_size=(0, 2))
-    with pytest.raises(ValueError, match=r"`clip_limit` must be a number"):
-        CLAHE(clip_limit="4")
-    with pytest.raises(ValueError, match=r"`value_range` argument of Contrast"):
-        CLAHE(value_range=(0,))

@@ -1,6 +1,7 @@
 """MixUp, CutMix and RandomErasing: the mixing formulas checked on each draw (the labels
 reveal the weights the images must be mixed with), statistics of the draws, configs against
-Keras's (fixture made by tools/make_image_filters_fixture.py), bad input."""
+Keras's (fixture made by tools/make_image_filters_fixture.py).
+Bad arguments: test_augmentation_bad_arguments.py."""
 from pathlib import Path
 
 import numpy as np
@@ -101,18 +102,3 @@ def test_labels_pass_unchanged_at_inference(layer):
     out = layer({"images": X, "labels": Y}, training=False)
     np.testing.assert_array_equal(out["images"].numpy(), X)
     np.testing.assert_array_equal(out["labels"].numpy(), Y)
-
-
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`alpha` argument of MixUp .* positive.*alpha=0"):
-        layers.MixUp(alpha=0)
-    with pytest.raises(ValueError, match=r"`factor` argument of CutMix"):
-        layers.CutMix(factor=2.0)
-    with pytest.raises(ValueError, match=r"`scale` argument of RandomErasing"):
-        layers.RandomErasing(scale=(0.2, 0.3, 0.4))
-    with pytest.raises(ValueError, match=r"`fill_value` argument .*fill_value=\[1, 2\]"):
-        layers.RandomErasing(fill_value=[1, 2])
-    with pytest.raises(ValueError, match=r"`value_range` argument of RandomErasing"):
-        layers.RandomErasing(value_range=1)
-    with pytest.raises(ValueError, match=r"keys 'images' and optionally 'labels'.*bounding"):
-        layers.MixUp()({"images": X, "bounding_boxes": X})

@@ -1,7 +1,8 @@
 """RandomPerspective and RandomElasticTransform: the warp against Keras's
 perspective_transform and configs against Keras's (fixture made by
 tools/make_image_warps_fixture.py); the elastic field replayed from the layer's generator
-and checked on a linear ramp, where bilinear sampling is exact; bad input."""
+and checked on a linear ramp, where bilinear sampling is exact.
+Bad arguments: test_augmentation_bad_arguments.py."""
 import copy
 from pathlib import Path
 
@@ -81,19 +82,3 @@ def test_elastic_displacement_on_a_linear_ramp():
     np.testing.assert_allclose(out[..., 1][inside], (50 - sx)[inside], atol=1e-3)
     assert_config(layers.RandomElasticTransform(scale=0.5, fill_mode="mirror",
                                                 value_range=(0, 1), seed=3), "elastic")
-
-
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"`scale` argument should be a number in the range "
-                                         r"\[0,1\]. Received: scale=2"):
-        layers.RandomPerspective(scale=2)
-    with pytest.raises(NotImplementedError, match=r"Unknown `interpolation` 'bicubic'"):
-        layers.RandomPerspective(interpolation="bicubic")
-    with pytest.raises(ValueError, match=r"`factor` argument of RandomPerspective"):
-        layers.RandomPerspective(factor=(0.1, 0.2, 0.3))
-    with pytest.raises(NotImplementedError, match=r"Unknown `fill_mode` 'edge'"):
-        layers.RandomElasticTransform(fill_mode="edge")
-    with pytest.raises(ValueError, match=r"`scale` argument of RandomElasticTransform"):
-        layers.RandomElasticTransform(scale=1.5)
-    with pytest.raises(ValueError, match=r"`value_range` argument of RandomElasticTransform"):
-        layers.RandomElasticTransform(value_range=[0])
