@@ -106,7 +106,7 @@ class RandAugment(_OperationSetLayer):
 
     Every operation's strength is drawn from ``factor`` (a number f gives [0, f]): e.g. a
     rotation of up to f * 360 degrees, posterization to max(1, int(8 f)) bits. An operation
-    picked twice draws fresh parameters the second time (Keras reuses the first draw).
+    picked twice in one call applies the same parameters twice, as in Keras.
 
     Args:
         value_range: the images' range ((0, 255)). num_ops: operations per batch (2).
@@ -122,9 +122,21 @@ class RandAugment(_OperationSetLayer):
         self._init_operations(RAND_AUGMENT_OPERATIONS, value_range, factor, interpolation)
 
     def augment(self, images):
-        picks = self._rng().integers(0, len(self._operations), self.num_ops)
+        generator = self._rng()
+        picks = generator.integers(0, len(self._operations), self.num_ops)
+        draws = {}   # operation -> generator state before its first draw in this call
         for pick in picks:
-            images = self.run(getattr(self, self._operations[pick]), images)
+            layer = getattr(self, self._operations[pick])
+            if pick not in draws:
+                draws[pick] = generator.bit_generator.state
+                images = self.run(layer, images)
+                continue
+            # picked again: the same parameters (the same draws), as Keras draws each
+            # operation's transformation once per call
+            resume = generator.bit_generator.state
+            generator.bit_generator.state = draws[pick]
+            images = self.run(layer, images)
+            generator.bit_generator.state = resume
         return images
 
     def get_config(self):
@@ -138,7 +150,7 @@ class AugMix(_OperationSetLayer):
 
         w ~ Dirichlet(alpha, ..., alpha)  (num_chains weights),  m ~ Beta(alpha, alpha)
         chain c: up to ``chain_depth`` operations, each picked among the operations and
-                 "none" at random
+                 "none" at random, each with its own draw of parameters
         output = clip(m x + (1 - m) sum_c w_c chain_c(x), *value_range)
 
     The operations are shear, translation, rotation, posterization, solarization,

@@ -57,16 +57,42 @@ def test_rand_augment_applies_num_ops_picked_operations():
 
     def reference(generator):
         images = Tensor(X)
+        first_draw = {}
         for pick in generator.integers(0, 11, 3):
+            resume = None
+            if pick in first_draw:        # picked again: replay the same draws
+                resume = generator.bit_generator.state
+                generator.bit_generator.state = first_draw[pick]
+            else:
+                first_draw[pick] = generator.bit_generator.state
             images = rand.run(getattr(rand, RAND_AUGMENT_OPERATIONS[pick]), images)
+            if resume is not None:
+                generator.bit_generator.state = resume
         return images.numpy()
 
-    for _ in range(3):
+    for _ in range(6):
         out, expected = replayed(rand, reference)
         np.testing.assert_array_equal(out, expected)
     assert rand.random_rotation.factor == (0.0, 0.4)
     assert rand.random_posterization.factor == (1, 3)             # max(1, int(8 * 0.4))
     assert_config(layers.RandAugment(num_ops=3, factor=0.4, seed=2), "rand_augment")
+
+
+def test_rand_augment_repeats_an_operation_picked_twice_with_the_same_parameters():
+    # only brightness: num_ops=2 adds one offset twice, the other operations never run
+    rand = layers.RandAugment(num_ops=2, factor=(0.1, 0.2), seed=5)
+    rand._operations = ("random_brightness",)
+    image = np.full((1, 2, 2, 3), 100.0, "float32")
+    shift = rand(image).numpy() - 100.0
+    assert np.allclose(shift, shift.flat[0]) and 2 * 25.5 <= shift.flat[0] <= 2 * 51.0 + 1e-4
+    generator = rand._rng()
+    offset = layers.RandomBrightness((0.1, 0.2))
+    offset._rng = rand._rng
+    state = generator.bit_generator.state
+    single = offset(image).numpy() - 100.0     # picking among 1 operation draws no bits, so
+    # RandAugment's brightness draw starts from this same state
+    generator.bit_generator.state = state
+    np.testing.assert_allclose(rand(image).numpy() - 100.0, 2 * single, rtol=1e-5)
 
 
 def test_aug_mix_blends_the_image_with_its_chains():
