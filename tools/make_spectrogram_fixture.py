@@ -1,6 +1,7 @@
 """Make tests/fixtures/keras_spectrograms.npz with real Keras 3: STFTSpectrogram in every
 mode and layout (kernels, outputs, configs) and MelSpectrogram (outputs, config); each
-case's constructor arguments are stored with it (``<case>_kwargs``) for the tests.
+case's constructor arguments are stored with it (``<case>_kwargs``) for the tests; and
+scipy.signal's windows by name (``window_<name>_<length>_<periodic>``).
 
 Run once, outside the project's environment:
     KERAS_BACKEND=numpy /work/scratch-keras/bin/python tools/make_spectrogram_fixture.py
@@ -10,6 +11,7 @@ import os
 
 import keras
 import numpy as np
+import scipy.signal
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures")
 rng = np.random.default_rng(0)
@@ -58,5 +60,12 @@ for name, kwargs in MEL.items():
     config(f"mel_{name}", layer)
 E["mel_single"] = keras.ops.convert_to_numpy(keras.layers.MelSpectrogram(**MEL["db"])(
     E["audio"][0]))
+# scipy's windows, as Keras's STFT initializer reads them
+for name in ("hann", "hamming", "blackman", "nuttall", "blackmanharris", "flattop", "boxcar",
+             "triang", "bohman", "barthann", "bartlett", "cosine"):
+    for length in (1, 6, 7):
+        for periodic in (False, True):
+            E[f"window_{name}_{length}_{int(periodic)}"] = scipy.signal.get_window(
+                name, length, fftbins=periodic)
 np.savez(os.path.join(OUT, "keras_spectrograms.npz"), **E)
 print("wrote", len(E), "arrays")

@@ -1,7 +1,7 @@
 """Preprocessing layers: data transformations that are part of the model (numeric,
-categorical, lookup, text and image)."""
-from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
+categorical, lookup, text, image and audio)."""
 from .bounding_boxes import MaxNumBoundingBoxes
+from .category_encoding import CategoryEncoding, HashedCrossing, Hashing
 from .histogram_equalization import ContrastLimitedAdaptiveHistogramEqualization, Equalization
 from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDegeneration,
                                  RandomContrast, RandomCrop, RandomFlip, RandomGrayscale,
@@ -11,8 +11,8 @@ from .image_augmentation import (AutoContrast, RandomBrightness, RandomColorDege
 from .image_composite import AugMix, RandAugment, RandomColorJitter
 from .image_filtering import RandomGaussianBlur, RandomSharpness
 from .image_mixing import CutMix, MixUp, RandomErasing
-from .image_warping import RandomElasticTransform, RandomPerspective
 from .image_resizing import CenterCrop, Resizing
+from .image_warping import RandomElasticTransform, RandomPerspective
 from .lookup import IntegerLookup, StringLookup
 from .numeric import Discretization, Normalization
 from .pipeline import Pipeline

@@ -8,7 +8,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers
-from minikeras.layers.preprocessing.spectrograms import window_values
+from minikeras.layers.preprocessing.spectrograms import WINDOWS, window_values
 from tests.layers.keras_configs import assert_keras_config
 
 E = np.load(Path(__file__).parents[2] / "fixtures" / "keras_spectrograms.npz")
@@ -53,13 +53,19 @@ def test_stft_by_hand_is_the_windowed_dft():
                                    atol=1e-5)
 
 
-def test_windows_match_their_formulas():
+def test_windows_match_their_formulas_and_scipy():
     np.testing.assert_allclose(window_values("hann", 5, False), [0, 0.5, 1, 0.5, 0],
                                atol=1e-12)
     np.testing.assert_allclose(window_values("hann", 4, True), [0, 0.5, 1, 0.5], atol=1e-12)
     np.testing.assert_allclose(window_values("bartlett", 5, False), [0, 0.5, 1, 0.5, 0])
     np.testing.assert_allclose(window_values("hamming", 3, False), [0.08, 1, 0.08])
     np.testing.assert_allclose(window_values("boxcar", 3, True), [1, 1, 1])
+    stored = [k for k in E.files if k.startswith("window_")]
+    assert len(stored) == len(WINDOWS) * 6
+    for key in stored:     # window_<name>_<length>_<periodic>, from scipy.signal.get_window
+        name, length, periodic = key[len("window_"):].rsplit("_", 2)
+        np.testing.assert_allclose(window_values(name, int(length), periodic == "1"), E[key],
+                                   atol=1e-12, err_msg=key)
 
 
 def test_stft_kernels_train_and_gradients_flow():
