@@ -112,6 +112,9 @@ def test_binary_and_reducing_functions_match_numpy():
     x = rng.uniform(-2, 2, (3, 4))
     x[0, 0], x[1, 2] = -1.0, 0.0
     np.testing.assert_allclose(arr(ops.arctan2(y, x)), np.arctan2(y, x), atol=1e-12)
+    near_axis = np.array([8.2e-8, -8.2e-8], "float32")   # x + r cancels to 0 in float32
+    np.testing.assert_allclose(arr(ops.arctan2(near_axis, np.float32(-1.42))),
+                               np.arctan2(near_axis, np.float32(-1.42)), rtol=1e-6)
     np.testing.assert_allclose(arr(ops.logaddexp(x, y)), np.logaddexp(x, y), atol=1e-12)
     np.testing.assert_allclose(arr(ops.hypot(x, y)), np.hypot(x, y), atol=1e-12)
     np.testing.assert_allclose(arr(ops.mod(x, 0.7)), np.mod(x, 0.7), atol=1e-12)

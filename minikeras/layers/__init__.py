@@ -1,6 +1,9 @@
 """keras.layers: every layer, registered by class name."""
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                               AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                               AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
 from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
@@ -24,6 +27,11 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .preprocessing import ContrastLimitedAdaptiveHistogramEqualization, MaxNumBoundingBoxes
+from .preprocessing import (AugMix, CutMix, Equalization, MelSpectrogram, MixUp, RandAugment,
+                            RandomColorJitter, RandomElasticTransform, RandomErasing,
+                            RandomGaussianBlur, RandomPerspective, RandomSharpness,
+                            STFTSpectrogram)
 from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discretization,
                             HashedCrossing, Hashing, IntegerLookup, Normalization, Pipeline,
                             RandomBrightness, RandomColorDegeneration, RandomContrast,
@@ -33,12 +41,15 @@ from .preprocessing import (AutoContrast, CategoryEncoding, CenterCrop, Discreti
                             StringLookup, TextVectorization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from .reversible_embedding import ReversibleEmbedding
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells, TimeDistributed)
 from .rnn import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from .spectral_normalization import SpectralNormalization
+from .wrapper import Wrapper
 
 
 def serialize(layer):
@@ -96,3 +107,11 @@ __all__ += ["AdditiveAttention", "Attention", "Bidirectional", "EinsumDense", "G
             "LSTM", "LSTMCell", "MultiHeadAttention", "RNN", "SimpleRNN", "SimpleRNNCell",
             "StackedRNNCells", "TimeDistributed"]
 __all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+__all__ += ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+            "GroupQueryAttention", "ReversibleEmbedding",
+            "SpectralNormalization", "Wrapper"]
+__all__ += ["AugMix", "CutMix", "Equalization", "MixUp", "RandAugment", "RandomColorJitter",
+            "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur",
+            "RandomPerspective", "RandomSharpness", "MelSpectrogram", "STFTSpectrogram",
+            "ContrastLimitedAdaptiveHistogramEqualization", "MaxNumBoundingBoxes"]

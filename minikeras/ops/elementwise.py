@@ -162,7 +162,8 @@ def arctan2(x1, x2):
     denom = P.add(r, x)
     ok = data(denom) > 0
     half = P.arctan(P.divide(y, P.where(ok, denom, 1.0)))
-    fallback = np.where((xd < 0) & (yd == 0), np.copysign(np.pi, yd), 0.0)
+    # r + x is 0 on the negative x axis, and also (float cancellation) next to it
+    fallback = np.where(xd < 0, np.copysign(np.pi, yd), 0.0)
     return P.where(ok, P.multiply(half, 2.0), fallback.astype(data(half).dtype))
 
 

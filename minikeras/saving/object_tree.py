@@ -90,7 +90,10 @@ def _walk(obj, path, entries, visited, include_optimizer):
             for item in child:
                 if not is_saved_child(item):
                     continue
-                key = to_snake_case(type(item).__name__)
+                # Keras names the entry after its Python class, which a class exported under
+                # another name declares as _keras_class_name (GroupQueryAttention's)
+                key = to_snake_case(type(item).__dict__.get("_keras_class_name",
+                                                            type(item).__name__))
                 if key in used:
                     used[key] += 1
                     key = f"{key}_{used[key]}"

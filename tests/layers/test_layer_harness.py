@@ -77,7 +77,9 @@ RANDOM_IN_TRAINING = ("random in training, so finite differences need the determ
 
 NO_GRADIENT = "maps values to indices or bins: piecewise constant, no gradient (as in Keras)"
 AUGMENTATION = ("random when training, so the harness runs the deterministic inference path; "
-                "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py")
+                "the augmentations are tested in tests/layers/preprocessing/test_image_layers.py, "
+                "test_image_mixing.py, test_image_filtering.py, test_image_composite.py and "
+                "test_image_warping.py")
 
 
 def words(rng, shape):
@@ -92,6 +94,11 @@ ROWS = {
     "Lambda": Row(dict(function=scaled_square, arguments={"factor": 0.5})),
     "Masking": Row(dict(mask_value=0.0), (4, 3)),
     "Embedding": Row(dict(input_dim=6, output_dim=3), (4,), integer_inputs=6),
+    "ReversibleEmbedding": Row(dict(input_dim=6, output_dim=3, tie_weights=False), (4,),
+                               integer_inputs=6),
+    "SpectralNormalization": Row(dict(layer=layers.Dense(2)), (3,), gradcheck=False,
+                                 why="the wrapped layer is float32 (see RNN); float64 training "
+                                     "is tested in tests/layers/test_wrapper_layers.py"),
     # activations
     "ELU": Row(dict(alpha=0.7)),
     "LeakyReLU": Row(dict(negative_slope=0.2)),
@@ -210,6 +217,25 @@ ROWS = {
                                why=AUGMENTATION),
     "RandomShear": Row(dict(x_factor=0.3, y_factor=0.2, seed=1), (3, 3, 1), training=False,
                        why=AUGMENTATION),
+    "MixUp": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "CutMix": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomErasing": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomGaussianBlur": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomSharpness": Row(dict(factor=0.3, seed=1), (3, 3, 1), training=False,
+                           why=AUGMENTATION),
+    "Equalization": Row(dict(), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomColorJitter": Row(dict(brightness_factor=0.2, hue_factor=0.1, seed=1), (3, 3, 3),
+                             training=False, why=AUGMENTATION),
+    "RandAugment": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
+    "AugMix": Row(dict(seed=1), (4, 4, 3), training=False, why=AUGMENTATION),
+    "ContrastLimitedAdaptiveHistogramEqualization": Row(
+        dict(tile_grid_size=(2, 2)), (4, 4, 1), gradcheck=False,
+        why="histogram lookups computed on numpy arrays: piecewise constant, no gradient"),
+    "MaxNumBoundingBoxes": Row(dict(max_number=2), (3, 3, 1),
+                               why="images pass unchanged; the boxes are tested in "
+                                   "tests/layers/preprocessing/test_bounding_boxes.py"),
+    "RandomPerspective": Row(dict(seed=1), (3, 3, 1), training=False, why=AUGMENTATION),
+    "RandomElasticTransform": Row(dict(seed=1), (4, 4, 1), training=False, why=AUGMENTATION),
     "Solarization": Row(dict(addition_factor=0.2, threshold_factor=0.5, seed=1), (2, 2, 1),
                         training=False, why=AUGMENTATION),
     # recurrent (more in tests/layers/rnn) and attention (tests/layers/attention)
@@ -231,8 +257,24 @@ ROWS = {
     "EinsumDense": Row(dict(equation="abc,cde->abde", output_shape=(3, 2, 2),
                             bias_axes="de"), (3, 2)),
     "MultiHeadAttention": Row(dict(num_heads=2, key_dim=2), [(3, 4), (2, 4)]),
+    "GroupQueryAttention": Row(dict(head_dim=2, num_query_heads=4, num_key_value_heads=2,
+                                    use_gate=True), [(3, 4), (2, 4)]),
     "Attention": Row(dict(use_scale=True, score_mode="concat"), [(3, 2), (4, 2)]),
     "AdditiveAttention": Row(dict(), [(3, 2), (4, 2)]),
+    # audio
+    "STFTSpectrogram": Row(dict(mode="magnitude", frame_length=4, frame_step=2), (9, 2)),
+    "MelSpectrogram": Row(dict(fft_length=8, sequence_stride=4, num_mel_bins=3,
+                               sampling_rate=800), (16,), gradcheck=False,
+                          why="a fixed log-mel front end computed on numpy arrays, no "
+                              "gradient (as Keras's data layer)"),
+    # adaptive pooling
+    "AdaptiveAveragePooling1D": Row(dict(output_size=2), (5, 2)),
+    "AdaptiveAveragePooling2D": Row(dict(output_size=(2, 3)), (3, 4, 1)),
+    "AdaptiveAveragePooling3D": Row(dict(output_size=2, data_format="channels_first"),
+                                    (1, 3, 3, 2)),
+    "AdaptiveMaxPooling1D": Row(dict(output_size=2), (5, 2)),
+    "AdaptiveMaxPooling2D": Row(dict(output_size=(2, 3)), (3, 4, 1)),
+    "AdaptiveMaxPooling3D": Row(dict(output_size=2), (3, 3, 2, 1)),
     # applications
     "CustomScaleLayer": Row(dict(scale=0.17), [(2, 3), (2, 3)]),
     "LayerScale": Row(dict(init_values=0.5, projection_dim=3), (2, 3)),
@@ -252,6 +294,8 @@ NOT_LAYERS = {
     "LSTMCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
     "GRUCell": "an RNN cell (see SimpleRNNCell); tests/layers/rnn",
     "StackedRNNCells": "several RNN cells as one cell; tests/layers/rnn",
+    "Wrapper": "the abstract base of wrappers (no call of its own); a subclass is built, "
+               "saved and reloaded in tests/layers/test_wrapper_layers.py",
 }
 
 

@@ -40,8 +40,68 @@ def attention_equations(rank, attention_axes):
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
+class ProjectedAttention(Layer):
+    """What MultiHeadAttention and GroupQueryAttention share: EinsumDense projections made
+    with one set of weight options, the ``layer(query, value, key=None)`` call, and those
+    options in the config."""
+
+    def _init_projection_options(self, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer, kernel_constraint,
+                                 bias_constraint):
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _sublayer_options(self):
+        # each projection gets its own copy of the initializers (fresh seeds), as in Keras
+        return dict(
+            kernel_initializer=initializers.deserialize(
+                initializers.serialize(self.kernel_initializer)),
+            bias_initializer=initializers.deserialize(
+                initializers.serialize(self.bias_initializer)),
+            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
+            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
+            dtype=self.dtype)
+
+    def __call__(self, *args, **kwargs):
+        # query, value and key are call's own arguments, as in Keras (a functional node
+        # records them as such, so files load in Keras); layer([query, value, key]) also works
+        if len(args) == 1 and isinstance(args[0], (list, tuple)) and len(args[0]) in (2, 3):
+            args = tuple(args[0])
+        if len(args) + ("query" in kwargs) + ("value" in kwargs) < 2:
+            raise ValueError(f"{type(self).__name__} needs `query` and `value` (and "
+                             "optionally `key`): call it as layer(query, value).")
+        return super().__call__(*args, **kwargs)
+
+    def _attend(self, scores, keep, values, combine_equation, query, training):
+        """(attention scores, attended values): the masked softmax of ``scores``, dropout,
+        the weighted sum of ``values``, then the sigmoid gate of the query when there is
+        one (its sublayer ``_gate_dense``)."""
+        scores = self._softmax(scores, mask=keep)
+        attended = contract(combine_equation, self._dropout_layer(scores, training=training),
+                            values)
+        if self._gate_dense is not None:
+            attended = P.multiply(attended, self._gate_dense(query))
+        return scores, attended
+
+    def compute_mask(self, inputs, mask=None):
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
+
+    def _projection_config(self):
+        return {"kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
 @LAYERS.register("MultiHeadAttention")
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(ProjectedAttention):
     """Multi-head attention: ``num_heads`` scaled dot-product attentions in parallel.
 
     Formula, per head h (projections are EinsumDense layers in Keras's layout)::
@@ -97,24 +157,9 @@ class MultiHeadAttention(Layer):
         self._output_shape = output_shape
         self._attention_axes = None if attention_axes is None else (
             (attention_axes,) if isinstance(attention_axes, int) else tuple(attention_axes))
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_projection_options(kernel_initializer, bias_initializer, kernel_regularizer,
+                                      bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
-
-    def _sublayer_options(self):
-        # each projection gets its own copy of the initializers (fresh seeds), as in Keras
-        return dict(
-            kernel_initializer=initializers.deserialize(
-                initializers.serialize(self.kernel_initializer)),
-            bias_initializer=initializers.deserialize(
-                initializers.serialize(self.bias_initializer)),
-            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
-            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
-            dtype=self.dtype)
 
     def _projection(self, input_shape, last_dims, name, activation=None):
         equation, bias_axes, rank = projection_equation(len(input_shape) - 1, 1, 2)
@@ -165,20 +210,12 @@ class MultiHeadAttention(Layer):
         self.output_dense.build_from_shape(tuple(query_shape[:-1]) + (self.num_heads,
                                                                        self.value_dim))
 
-    def __call__(self, query, value=None, key=None, **kwargs):
-        if value is None and isinstance(query, (list, tuple)) and len(query) in (2, 3):
-            query, value, key = (list(query) + [None])[:3]  # layer([query, value, key])
-        if value is None:
-            raise ValueError("MultiHeadAttention needs `query` and `value` (and optionally "
-                             "`key`): call it as layer(query, value).")
-        return super().__call__([query, value] + ([] if key is None else [key]), **kwargs)
-
-    def call(self, inputs, attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None):
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
-        keep = self._attention_mask(query, value, attention_mask, use_causal_mask, query_mask,
-                                    value_mask, key_mask)
+    def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False,
+             training=None, use_causal_mask=False, query_mask=None, value_mask=None,
+             key_mask=None):
+        key = value if key is None else key
+        keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
+                                   query_mask, value_mask, key_mask)
         q = self.query_dense(query)                    # (B, T, N, key_dim)
         k = self.key_dense(key)                        # (B, S, N, key_dim)
         v = self.value_dense(value)                    # (B, S, N, value_dim)
@@ -187,42 +224,10 @@ class MultiHeadAttention(Layer):
         if keep is not None:
             for _ in range(scores.ndim - keep.ndim):
                 keep = np.expand_dims(keep, -len(self._attention_axes) * 2 - 1)
-        scores = self._softmax(scores, mask=keep)
-        dropped = self._dropout_layer(scores, training=training)
-        attended = contract(self._combine_equation, dropped, v)   # (B, T, N, value_dim)
-        if self._gate_dense is not None:
-            attended = P.multiply(attended, self._gate_dense(query))
+        scores, attended = self._attend(scores, keep, v, self._combine_equation, query,
+                                        training)                # (B, T, N, value_dim)
         out = self.output_dense(attended)
         return [out, scores] if return_attention_scores else out
-
-    def _attention_mask(self, query, value, attention_mask, use_causal_mask, query_mask,
-                        value_mask, key_mask):
-        """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks."""
-        keep = None
-        if query_mask is not None:
-            keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
-        for mask in (value_mask, key_mask):
-            if mask is not None:
-                m = np.asarray(getattr(mask, "data", mask), bool)[..., None, :]
-                keep = m if keep is None else keep & m
-        if use_causal_mask:
-            t, s = query.shape[1], value.shape[1]
-            causal = np.tril(np.ones((1, t, s), bool))
-            keep = causal if keep is None else keep & causal
-        if self.sliding_window is not None:
-            t, s = query.shape[1], value.shape[1]
-            band = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :]) < self.sliding_window
-            keep = band[None] if keep is None else keep & band[None]
-        if attention_mask is not None:
-            given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
-            expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
-            if given.ndim != len(expected) or any(
-                    g not in (1, e) for g, e in zip(given.shape, expected)):
-                raise ValueError(
-                    f"Layer '{self.name}': `attention_mask` must have shape (batch, T, S) = "
-                    f"{expected} (or broadcast to it); received {given.shape}.")
-            keep = given if keep is None else given & keep
-        return keep
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):
@@ -233,21 +238,42 @@ class MultiHeadAttention(Layer):
         out = [out] if isinstance(out, int) else list(out)
         return tuple(query_shape[:-1]) + tuple(out)
 
-    def compute_mask(self, inputs, mask=None):
-        return mask[0] if isinstance(mask, (list, tuple)) else mask
-
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "output_shape": self._output_shape,
                 "attention_axes": None if self._attention_axes is None else list(
                     self._attention_axes),
-                "sliding_window": self.sliding_window,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "sliding_window": self.sliding_window, **self._projection_config(),
                 "seed": self.seed}
+
+
+def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, query_mask,
+                        value_mask, key_mask):
+    """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks of an
+    attention ``layer`` (its ``sliding_window`` band included), or None."""
+    keep = None
+    if query_mask is not None:
+        keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
+    for mask in (value_mask, key_mask):
+        if mask is not None:
+            m = np.asarray(getattr(mask, "data", mask), bool)[..., None, :]
+            keep = m if keep is None else keep & m
+    if use_causal_mask:
+        t, s = query.shape[1], value.shape[1]
+        causal = np.tril(np.ones((1, t, s), bool))
+        keep = causal if keep is None else keep & causal
+    if layer.sliding_window is not None:
+        t, s = query.shape[1], value.shape[1]
+        band = np.abs(np.arange(t)[:, None] - np.arange(s)[None, :]) < layer.sliding_window
+        keep = band[None] if keep is None else keep & band[None]
+    if attention_mask is not None:
+        given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
+        expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
+        if given.ndim != len(expected) or any(
+                g not in (1, e) for g, e in zip(given.shape, expected)):
+            raise ValueError(
+                f"Layer '{layer.name}': `attention_mask` must have shape (batch, T, S) = "
+                f"{expected} (or broadcast to it); received {given.shape}.")
+        keep = given if keep is None else given & keep
+    return keep

@@ -299,10 +299,10 @@ class RandomContrast(_IntensityLayer):
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
 
-def _unit_factor(layer, factor):
+def _unit_factor(layer, factor, name="factor"):
     """(lower, upper) inside [0, 1]: a number f gives (0, f), as Keras 3's factor rule."""
-    message = (f"The `factor` argument of {type(layer).__name__} should be a number (or a list "
-               f"of two numbers) in the range [0, 1]. Received: factor={factor!r}")
+    message = (f"The `{name}` argument of {type(layer).__name__} should be a number (or a list "
+               f"of two numbers) in the range [0, 1]. Received: {name}={factor!r}")
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or factor[0] > 1 or factor[1] < 0:
             raise ValueError(message)
