@@ -1,0 +1,227 @@
+"""Inference-time fusion for functional models: the plan ``Functional.call`` follows when
+training is off and no gradient is recorded (``predict``, ``predict_on_batch``, a call
+under ``no_grad``).
+
+The plan is the model's run order with three rewrites, each made only where the
+intermediate tensor has no other consumer and is not a model output, and each layer is
+of the exact kind (channels_last, float32, no mask, called with no extra arguments):
+
+- a convolution (``Conv1D/2D/3D``, ``DepthwiseConv1D/2D``, linear activation) followed by
+  a ``BatchNormalization`` over the channel axis runs as one convolution with a folded
+  kernel and bias. At inference the normalization is, per channel f,
+  ``y = x * inv + shift`` with ``inv = gamma / sqrt(moving_variance + epsilon)`` and
+  ``shift = beta - moving_mean * inv``; after ``x = conv(u, w) + b`` that is
+  ``conv(u, w * inv) + (b * inv + shift)``.
+- a convolution (folded or not) followed by a ReLU (``ReLU`` layer with no slope and no
+  threshold, ``Activation("relu")`` / ``("relu6")``) runs the ReLU inside the
+  convolution's bias pass; a ``max_value`` cap is one in-place ``minimum`` on the output.
+- an ``Add`` followed by such a ReLU is one sum and one in-place ReLU on its result.
+
+The folded kernel and bias are recomputed on every call from the variables' current
+values: variables change in place (``assign``, optimizers writing a flat buffer the
+variables view, ``load_weights``) with no signal a cache could check, and one pass over
+the kernels is small next to the activation passes it removes. Every intermediate
+tensor is dropped as soon as its last consumer has run, so peak memory is the live
+activations, not all of them. A fused step whose input turns out not to qualify at run
+time (another dtype, a mask, shapes that broadcast) runs its layers one by one, as the unfused model does.
+"""
+import weakref
+
+import numpy as np
+
+from .. import activations
+from .. import variables as V
+from ..autodiff import primitives as P
+from ..autodiff.tensor import Tensor
+from ..layers.convolutional import BaseConv
+from ..layers.convolutional_depthwise import BaseDepthwiseConv
+from ..layers.core import Activation
+from ..layers.activations import ReLU
+from ..layers.merging import Add
+from ..layers.normalization import BatchNormalization
+from ..layers.symbolic import KerasTensor
+
+_PLANS = weakref.WeakKeyDictionary()   # model -> (variables.structure_version(), plan)
+
+# ReLU-family activation functions: their cap (None for none)
+_RELU_CAPS = {activations.relu: None, activations.relu6: 6.0}
+
+
+def plan_for(model):
+    """The model's fused inference plan, rebuilt when variables were created since."""
+    version = V.structure_version()
+    cached = _PLANS.get(model)
+    if cached is None or cached[0] != version:
+        cached = (version, InferencePlan(model._run_order, model._outputs))
+        _PLANS[model] = cached
+    return cached[1]
+
+
+class InferencePlan:
+    """Steps (fused steps or plain graph nodes) and, per step, the tensors to drop after it.
+
+    ``run(memo, run_node)``: ``memo`` maps ``id(KerasTensor)`` to its value and holds the
+    inputs; ``run_node(node, memo)`` runs one plain node as the unfused model does.
+    """
+
+    def __init__(self, run_order, outputs):
+        consumers = {}
+        for node in run_order:
+            for tensor in node.inputs:
+                consumers.setdefault(id(tensor), []).append(node)
+        kept = {id(t) for t in outputs}
+        absorbed, self.steps = set(), []
+        for node in run_order:
+            if node in absorbed:
+                continue
+            step = _fuse(node, consumers, kept)
+            absorbed.update(getattr(step, "nodes", ()))
+            self.steps.append(step)
+        last_use = {}
+        for i, step in enumerate(self.steps):
+            for key in _input_ids(step):
+                last_use[key] = i
+        self.release = [[] for _ in self.steps]
+        for key, i in last_use.items():
+            if key not in kept:
+                self.release[i].append(key)
+
+    def run(self, memo, run_node):
+        for step, release in zip(self.steps, self.release):
+            if isinstance(step, _Fused):
+                step.run(memo, run_node)
+            else:
+                run_node(step, memo)
+            for key in release:
+                memo.pop(key, None)
+
+
+def _input_ids(step):
+    nodes = step.nodes if isinstance(step, _Fused) else (step,)
+    inner = {id(t) for node in nodes for t in node.outputs}
+    return {id(t) for node in nodes for t in node.inputs} - inner
+
+
+def _fuse(node, consumers, kept):
+    """A fused step starting at ``node``, or ``node`` itself when nothing fuses."""
+    if _conv_kind(node):
+        chain = [node]
+        following = _sole_consumer(node, consumers, kept)
+        if following is not None and _normalizes_channels(following):
+            chain.append(following)
+            following = _sole_consumer(following, consumers, kept)
+        if _relu_cap(following) is not False:
+            chain.append(following)
+        return ConvStep(chain) if len(chain) > 1 else node
+    if type(node.layer) is Add and _plain_call(node, list):
+        following = _sole_consumer(node, consumers, kept)
+        if _relu_cap(following) is not False:
+            return AddReluStep([node, following])
+    return node
+
+
+def _plain_call(node, first=KerasTensor):
+    """Called on one argument of type ``first`` (a list: of KerasTensors only), with no
+    other argument and no activity regularizer."""
+    if (node.kwargs or len(node.args) != 1 or not isinstance(node.args[0], first)
+            or node.layer.activity_regularizer is not None):
+        return False
+    return first is KerasTensor or all(isinstance(x, KerasTensor) for x in node.args[0])
+
+
+def _float32(layer):
+    return layer.built and layer.dtype == "float32"
+
+
+def _conv_kind(node):
+    layer = node.layer
+    return (isinstance(layer, (BaseConv, BaseDepthwiseConv)) and _plain_call(node)
+            and _float32(layer) and layer.data_format == "channels_last"
+            and layer.activation is activations.linear)
+
+
+def _normalizes_channels(node):
+    layer = node.layer
+    return (type(layer) is BatchNormalization and _plain_call(node) and _float32(layer)
+            and layer.axis in (-1, len(node.outputs[0].shape) - 1))
+
+
+def _relu_cap(node):
+    """The ReLU cap of a plain ReLU node (None: no cap), or False when it is none."""
+    if node is None or not _plain_call(node):
+        return False
+    layer = node.layer
+    if type(layer) is ReLU and layer.negative_slope == 0 and layer.threshold == 0:
+        return None if layer.max_value is None else float(layer.max_value)
+    if type(layer) is Activation and layer.activation in _RELU_CAPS:
+        return _RELU_CAPS[layer.activation]
+    return False
+
+
+def _sole_consumer(node, consumers, kept):
+    """The one node that uses ``node``'s single output, if the output is used nowhere else."""
+    if len(node.outputs) != 1 or id(node.outputs[0]) in kept:
+        return None
+    users = consumers.get(id(node.outputs[0]), [])
+    return users[0] if len(users) == 1 else None
+
+
+class _Fused:
+    """A run of graph nodes computed as one step; ``nodes`` in run order."""
+
+    def __init__(self, nodes):
+        self.nodes = nodes
+        cap = _relu_cap(nodes[-1])
+        self.relu, self.cap = cap is not False, None if cap is False else cap
+
+    def run(self, memo, run_node):
+        values = [memo[id(t)] for t in self.nodes[0].inputs]
+        if not all(type(v) is Tensor and v.mask is None and v.dtype == np.float32
+                   and v.shape == values[0].shape for v in values):
+            for node in self.nodes:
+                run_node(node, memo)
+            return
+        y = self.compute(values)
+        if self.cap is not None:
+            np.minimum(y.data, self.cap, out=y.data)
+        memo[id(self.nodes[-1].outputs[0])] = y
+
+
+class ConvStep(_Fused):
+    """Convolution [+ BatchNormalization folded into it] [+ ReLU in its bias pass]."""
+
+    def compute(self, values):
+        conv = self.nodes[0].layer
+        kernel = conv.kernel.data
+        bias = None if conv.bias is None else conv.bias.data
+        groups = getattr(conv, "groups", 1)
+        if isinstance(conv, BaseDepthwiseConv):  # (*k, C, M) as C groups of one channel
+            groups = values[0].shape[-1]
+            kernel = kernel.reshape(kernel.shape[:-2] + (1, -1))
+        if type(self.nodes[1].layer) is BatchNormalization:
+            kernel, bias = fold_batch_norm(kernel, bias, self.nodes[1].layer)
+        return P.conv(values[0], kernel, bias, conv.strides, conv.padding, conv.dilation_rate,
+                      groups, activation="relu" if self.relu else None)
+
+
+class AddReluStep(_Fused):
+    """Add (of equal shapes) then ReLU: one sum into a new array, the ReLU in place on it."""
+
+    def compute(self, values):
+        out = np.add(values[0].data, values[1].data)
+        for v in values[2:]:
+            out += v.data
+        np.maximum(out, 0, out=out)
+        return Tensor(out)
+
+
+def fold_batch_norm(kernel, bias, norm):
+    """(kernel * inv, bias * inv + shift): the convolution ``kernel`` (*k, C, F) and ``bias``
+    (F,) or None, with the inference-mode BatchNormalization ``norm`` over F folded in."""
+    inv = np.float32(1) / np.sqrt(norm.moving_variance.data + np.float32(norm.epsilon))
+    if norm.gamma is not None:
+        inv = inv * norm.gamma.data
+    shift = -(norm.moving_mean.data * inv)
+    if norm.beta is not None:
+        shift = shift + norm.beta.data
+    return kernel * inv, shift if bias is None else bias * inv + shift
