@@ -129,19 +129,43 @@ def _windows(xp, out, kernel, strides, dilation):
     return as_strided(xp, shape, strides_, writeable=False)
 
 
-def _depthwise_sum(x, w, pads, out, kernel, strides, dilation, dtype):
+DEPTHWISE_BLOCK_BYTES = 256 * 2 ** 10   # output rows summed at once (stays in L2 cache)
+
+
+def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dtype):
     """A depthwise convolution (one input channel per group) as a sum over kernel offsets
-    of the shifted input times that offset's per-channel weights: no im2col matrix and no
-    batched GEMM with an inner size of K. Returns (N, *out, C, multiplier)."""
+    of the shifted input times that offset's per-channel weights, then ``+ b`` and the
+    fused activation: no im2col matrix and no batched GEMM with an inner size of K.
+
+    The output is made in blocks of rows of one sample (``DEPTHWISE_BLOCK_BYTES`` each,
+    so the running sum stays in cache through the K offsets), the blocks split over
+    threads. Returns (N, *out, C, multiplier)."""
     win = _windows(_pad(x, pads), out, kernel, strides, dilation)  # (N, *out, *kernel, C)
     channels = x.shape[-1]
     weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
-    y = np.zeros((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
-    term = np.empty_like(y)
-    lead = (slice(None),) * (1 + len(out))
-    for k, offset in enumerate(itertools.product(*map(range, kernel))):
-        np.multiply(win[lead + offset][..., None], weights[k], out=term)
-        y += term
+    y = np.empty((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
+    row_bytes = y[0, 0].nbytes
+    rows = max(1, min(out[0], DEPTHWISE_BLOCK_BYTES // row_bytes))
+    per_sample = -(-out[0] // rows)
+    offsets = list(itertools.product(*map(range, kernel)))
+    tail = (slice(None), None)                      # (..., C) -> (..., C, 1)
+
+    def blocks(start, stop):
+        term = np.empty((rows,) + y.shape[2:], dtype)
+        for unit in range(start, stop):
+            n, first = divmod(unit, per_sample)
+            part = slice(first * rows, min(first * rows + rows, out[0]))
+            dest, source = y[n, part], win[n, part]
+            scratch_term = term[:len(dest)]
+            np.multiply(source[(Ellipsis,) + offsets[0] + tail], weights[0], out=dest)
+            for k in range(1, len(offsets)):
+                np.multiply(source[(Ellipsis,) + offsets[k] + tail], weights[k],
+                            out=scratch_term)
+                dest += scratch_term
+            _add_bias_activate(dest.reshape(-1, weights.shape[1] * weights.shape[2]), b,
+                               activation)
+
+    parallel.for_slices(blocks, x.shape[0] * per_sample, y.size * len(offsets))
     return y
 
 
@@ -185,9 +209,8 @@ class Conv(Function):
                 _bias_activation(y[rows], b, self.activation)
         elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
             self.cols = None
-            y = _depthwise_sum(x, w, pads, out, kernel, self.strides, self.dilation,
-                               dtype).reshape(m, f)
-            _bias_activation(y, b, self.activation)
+            y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
+                               self.dilation, dtype).reshape(m, f)
         else:
             win = _windows(_pad(x, pads), out, kernel, self.strides, self.dilation)
             win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)
@@ -335,16 +358,20 @@ def _pad_into(x, pads, out):
 def _bias_activation(y, b, activation):
     """In place on y (M, F): ``y += b``, then the fused activation (split over threads)."""
     def apply(start, stop):
-        part = y[start:stop]
-        if b is not None:
-            part += b
-        if activation == "relu":
-            np.maximum(part, 0, out=part)
-        elif activation == "tanh":
-            np.tanh(part, out=part)
+        _add_bias_activate(y[start:stop], b, activation)
 
     if b is not None or activation is not None:
         parallel.for_slices(apply, len(y), y.size)
+
+
+def _add_bias_activate(part, b, activation):
+    """In place on part (rows, F), on the calling thread: ``part += b``, then the activation."""
+    if b is not None:
+        part += b
+    if activation == "relu":
+        np.maximum(part, 0, out=part)
+    elif activation == "tanh":
+        np.tanh(part, out=part)
 
 
 def _activation_grad(g2, y, activation):
