@@ -15,7 +15,12 @@ of the exact kind (channels_last, float32, no mask, called with no extra argumen
 - a convolution (folded or not) followed by a ReLU (``ReLU`` layer with no slope and no
   threshold, ``Activation("relu")`` / ``("relu6")``) runs the ReLU inside the
   convolution's bias pass; a ``max_value`` cap is one in-place ``minimum`` on the output.
-- an ``Add`` followed by such a ReLU is one sum and one in-place ReLU on its result.
+- a ``ZeroPadding`` before a ``padding="valid"`` convolution, when its pads are exactly
+  the ones ``padding="same"`` gives at that input size (TensorFlow's rule, as Keras's
+  ``correct_pad`` makes them for strided MobileNet blocks), is that convolution with
+  ``padding="same"``: the padded copy of the input is never made.
+- an ``Add`` followed by such a ReLU is one sum and one in-place ReLU, written into the
+  storage of an operand that a fused convolution made and nothing else reads.
 
 The folded kernel and bias are recomputed on every call from the variables' current
 values: variables change in place (``assign``, optimizers writing a flat buffer the
@@ -31,7 +36,9 @@ import numpy as np
 
 from .. import activations
 from .. import variables as V
+from ..autodiff import parallel
 from ..autodiff import primitives as P
+from ..autodiff.conv import pad_amounts
 from ..autodiff.tensor import Tensor
 from ..layers.convolutional import BaseConv
 from ..layers.convolutional_depthwise import BaseDepthwiseConv
@@ -39,6 +46,7 @@ from ..layers.core import Activation
 from ..layers.activations import ReLU
 from ..layers.merging import Add
 from ..layers.normalization import BatchNormalization
+from ..layers.reshaping import BaseZeroPadding
 from ..layers.symbolic import KerasTensor
 
 _PLANS = weakref.WeakKeyDictionary()   # model -> (variables.structure_version(), plan)
@@ -70,13 +78,18 @@ class InferencePlan:
             for tensor in node.inputs:
                 consumers.setdefault(id(tensor), []).append(node)
         kept = {id(t) for t in outputs}
-        absorbed, self.steps = set(), []
+        absorbed, self.steps, made_by_conv = set(), [], set()
         for node in run_order:
             if node in absorbed:
                 continue
             step = _fuse(node, consumers, kept)
             absorbed.update(getattr(step, "nodes", ()))
             self.steps.append(step)
+            if isinstance(step, ConvStep):
+                made_by_conv.add(id(step.nodes[-1].outputs[0]))
+            elif isinstance(step, AddReluStep):   # an operand only this Add reads: its storage
+                step.into = next((i for i, t in enumerate(node.inputs[:2])
+                                  if id(t) in made_by_conv and len(consumers[id(t)]) == 1), None)
         last_use = {}
         for i, step in enumerate(self.steps):
             for key in _input_ids(step):
@@ -104,8 +117,14 @@ def _input_ids(step):
 
 def _fuse(node, consumers, kept):
     """A fused step starting at ``node``, or ``node`` itself when nothing fuses."""
+    chain = []
+    if _zero_pads(node):
+        following = _sole_consumer(node, consumers, kept)
+        if following is None or not _conv_kind(following) or following.layer.padding != "valid":
+            return node
+        chain, node = [node], following
     if _conv_kind(node):
-        chain = [node]
+        chain.append(node)
         following = _sole_consumer(node, consumers, kept)
         if following is not None and _normalizes_channels(following):
             chain.append(following)
@@ -138,6 +157,12 @@ def _conv_kind(node):
     return (isinstance(layer, (BaseConv, BaseDepthwiseConv)) and _plain_call(node)
             and _float32(layer) and layer.data_format == "channels_last"
             and layer.activation is activations.linear)
+
+
+def _zero_pads(node):
+    layer = node.layer
+    return (isinstance(layer, BaseZeroPadding) and _plain_call(node)
+            and layer.data_format == "channels_last")
 
 
 def _normalizes_channels(node):
@@ -176,43 +201,80 @@ class _Fused:
 
     def run(self, memo, run_node):
         values = [memo[id(t)] for t in self.nodes[0].inputs]
-        if not all(type(v) is Tensor and v.mask is None and v.dtype == np.float32
-                   and v.shape == values[0].shape for v in values):
+        if not (all(type(v) is Tensor and v.mask is None and v.dtype == np.float32
+                    and v.shape == values[0].shape for v in values) and self.applies(values)):
             for node in self.nodes:
                 run_node(node, memo)
             return
-        y = self.compute(values)
+        memo[id(self.nodes[-1].outputs[0])] = Tensor(self.compute(values))
+
+    def applies(self, values):
+        return True
+
+    def capped(self, part):
+        """In place on a slice of the result: the ReLU's cap, if it has one."""
         if self.cap is not None:
-            np.minimum(y.data, self.cap, out=y.data)
-        memo[id(self.nodes[-1].outputs[0])] = y
+            np.minimum(part, self.cap, out=part)
 
 
 class ConvStep(_Fused):
-    """Convolution [+ BatchNormalization folded into it] [+ ReLU in its bias pass]."""
+    """[ZeroPadding as padding="same"] + convolution [+ BatchNormalization folded into it]
+    [+ ReLU in its bias pass]."""
+
+    def __init__(self, nodes):
+        super().__init__(nodes)
+        self.pad = nodes[0].layer if isinstance(nodes[0].layer, BaseZeroPadding) else None
+        self.conv = nodes[1 if self.pad else 0].layer
+        self.norm = next((n.layer for n in nodes if type(n.layer) is BatchNormalization), None)
+
+    def applies(self, values):
+        """Without a ZeroPadding, always; with one, when its pads are the "same" pads."""
+        if self.pad is None:
+            return True
+        conv = self.conv
+        return self.pad.padding == tuple(
+            pad_amounts(n, k, s, d, "same") for n, k, s, d in zip(
+                values[0].shape[1:-1], conv.kernel_size, conv.strides, conv.dilation_rate))
 
     def compute(self, values):
-        conv = self.nodes[0].layer
+        conv = self.conv
         kernel = conv.kernel.data
         bias = None if conv.bias is None else conv.bias.data
         groups = getattr(conv, "groups", 1)
         if isinstance(conv, BaseDepthwiseConv):  # (*k, C, M) as C groups of one channel
             groups = values[0].shape[-1]
             kernel = kernel.reshape(kernel.shape[:-2] + (1, -1))
-        if type(self.nodes[1].layer) is BatchNormalization:
-            kernel, bias = fold_batch_norm(kernel, bias, self.nodes[1].layer)
-        return P.conv(values[0], kernel, bias, conv.strides, conv.padding, conv.dilation_rate,
-                      groups, activation="relu" if self.relu else None)
+        if self.norm is not None:
+            kernel, bias = fold_batch_norm(kernel, bias, self.norm)
+        y = P.conv(values[0], kernel, bias, conv.strides, "same" if self.pad else conv.padding,
+                   conv.dilation_rate, groups, activation="relu" if self.relu else None).data
+        if self.cap is not None:
+            rows = y.reshape(-1, y.shape[-1])
+            parallel.for_slices(lambda a, b: self.capped(rows[a:b]), len(rows), rows.size)
+        return y
 
 
 class AddReluStep(_Fused):
-    """Add (of equal shapes) then ReLU: one sum into a new array, the ReLU in place on it."""
+    """Add (of equal shapes) then ReLU as one pass split over threads, into the storage of
+    operand ``into`` (0 or 1: made by a fused convolution, read by nothing else) or a new
+    array when ``into`` is None. Summed left to right, as Add does."""
+
+    into = None
 
     def compute(self, values):
-        out = np.add(values[0].data, values[1].data)
-        for v in values[2:]:
-            out += v.data
-        np.maximum(out, 0, out=out)
-        return Tensor(out)
+        flat = [v.data.reshape(-1) for v in values]
+        out = np.empty_like(flat[0]) if self.into is None else flat[self.into]
+
+        def apply(a, b):
+            part = out[a:b]
+            np.add(flat[0][a:b], flat[1][a:b], out=part)
+            for other in flat[2:]:
+                part += other[a:b]
+            np.maximum(part, 0, out=part)
+            self.capped(part)
+
+        parallel.for_slices(apply, len(out), len(out))
+        return out.reshape(values[0].shape)
 
 
 def fold_batch_norm(kernel, bias, norm):

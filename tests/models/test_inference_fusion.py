@@ -9,7 +9,8 @@ import pytest
 import minikeras as keras
 from minikeras.autodiff import no_grad
 from minikeras.models import inference_fusion
-from minikeras.models.inference_fusion import ConvStep, fold_batch_norm
+from minikeras.autodiff.tensor import Tensor
+from minikeras.models.inference_fusion import AddReluStep, ConvStep, fold_batch_norm
 
 L = keras.layers
 
@@ -47,7 +48,8 @@ def resnet_style():
 
 def mobilenet_style():
     """Convolutions without bias, a depthwise convolution (multiplier 2) with ReLU(6.),
-    a linear bottleneck and a residual Add without ReLU after it."""
+    a linear bottleneck, a residual Add without ReLU after it, and a strided depthwise
+    convolution after a ZeroPadding of exactly its "same" pads."""
     keras.utils.set_random_seed(0)
     inputs = keras.Input((12, 12, 3))
     x = L.ReLU(6.0)(L.BatchNormalization()(L.Conv2D(8, 3, strides=2, padding="same",
@@ -56,7 +58,8 @@ def mobilenet_style():
     y = L.Activation("relu6")(L.BatchNormalization()(y))
     y = L.BatchNormalization()(L.Conv2D(8, 1, use_bias=False)(y))
     x = L.Add()([x, y])
-    y = L.DepthwiseConv2D(3, strides=2, padding="same")(x)
+    y = L.ZeroPadding2D(((0, 1), (0, 1)))(x)            # the "same" pads of 6x6, stride 2
+    y = L.DepthwiseConv2D(3, strides=2)(y)
     y = L.ReLU(max_value=6.0)(L.BatchNormalization()(y))
     outputs = L.GlobalAveragePooling2D()(y)
     return randomize_batch_norms(keras.Model(inputs, outputs))
@@ -200,3 +203,33 @@ def test_inputs_that_do_not_qualify_run_the_layers_one_by_one():
     fused = model.predict(x, verbose=0)
     assert fused.dtype == np.float32
     assert_close(fused, model(x).numpy())
+
+
+def test_zero_padding_folds_into_a_valid_convolution_only_when_it_is_the_same_padding():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, None, 2))
+    x = L.ZeroPadding2D(((0, 1), (0, 1)))(inputs)
+    outputs = L.ReLU()(L.BatchNormalization()(L.Conv2D(3, 3, strides=2)(x)))
+    model = randomize_batch_norms(keras.Model(inputs, outputs))
+    step = inference_fusion.plan_for(model).steps[0]
+    assert isinstance(step, ConvStep) and step.pad is model.layers[1]
+    even, odd = images((2, 8, 6, 2)), images((2, 7, 7, 2))
+    # "same" for 8 (and 6), kernel 3, stride 2 pads (0, 1); for 7 it pads (1, 1)
+    assert step.applies([Tensor(even)]) and not step.applies([Tensor(odd)])
+    for x in (even, odd):   # folded for the even size, layer by layer for the odd one
+        assert_close(model.predict(x, verbose=0), unfused(model, x))
+
+
+def test_add_relu_writes_only_into_an_operand_nothing_else_reads():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((5, 5, 3))
+    a = L.BatchNormalization()(L.Conv2D(4, 1)(inputs))        # read again after the Add
+    b = L.BatchNormalization()(L.Conv2D(4, 3, padding="same")(inputs))
+    c = L.Conv2D(4, 1)(inputs)
+    summed = L.ReLU()(L.Add()([a, b, c]))
+    outputs = L.Add()([summed, a])
+    model = randomize_batch_norms(keras.Model(inputs, outputs))
+    steps = [s for s in inference_fusion.plan_for(model).steps if isinstance(s, AddReluStep)]
+    assert len(steps) == 1 and steps[0].into == 1               # b's storage, never a's
+    x = images((3, 5, 5, 3))
+    assert_close(model.predict(x, verbose=0), unfused(model, x))
