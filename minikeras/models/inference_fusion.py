@@ -19,8 +19,8 @@ of the exact kind (channels_last, float32, no mask, called with no extra argumen
   the ones ``padding="same"`` gives at that input size (TensorFlow's rule, as Keras's
   ``correct_pad`` makes them for strided MobileNet blocks), is that convolution with
   ``padding="same"``: the padded copy of the input is never made.
-- an ``Add`` followed by such a ReLU is one sum and one in-place ReLU, written into the
-  storage of an operand that a fused convolution made and nothing else reads.
+- an ``Add`` of equal shapes [followed by such a ReLU] is one pass (sum, ReLU), written
+  into the storage of an operand that a fused step made and nothing else reads.
 
 The folded kernel and bias are recomputed on every call from the variables' current
 values: variables change in place (``assign``, optimizers writing a flat buffer the
@@ -28,7 +28,7 @@ variables view, ``load_weights``) with no signal a cache could check, and one pa
 the kernels is small next to the activation passes it removes. Every intermediate
 tensor is dropped as soon as its last consumer has run, so peak memory is the live
 activations, not all of them. A fused step whose input turns out not to qualify at run
-time (another dtype, a mask, shapes that broadcast) runs its layers one by one, as the unfused model does.
+time (another dtype, a mask, an Add's broadcasting shapes) runs its layers one by one, as the unfused model does.
 """
 import weakref
 
@@ -78,18 +78,18 @@ class InferencePlan:
             for tensor in node.inputs:
                 consumers.setdefault(id(tensor), []).append(node)
         kept = {id(t) for t in outputs}
-        absorbed, self.steps, made_by_conv = set(), [], set()
+        absorbed, self.steps, owned = set(), [], set()   # owned: arrays a fused step made
         for node in run_order:
             if node in absorbed:
                 continue
             step = _fuse(node, consumers, kept)
             absorbed.update(getattr(step, "nodes", ()))
             self.steps.append(step)
-            if isinstance(step, ConvStep):
-                made_by_conv.add(id(step.nodes[-1].outputs[0]))
-            elif isinstance(step, AddReluStep):   # an operand only this Add reads: its storage
+            if isinstance(step, AddStep):   # an owned operand only this Add reads: its storage
                 step.into = next((i for i, t in enumerate(node.inputs[:2])
-                                  if id(t) in made_by_conv and len(consumers[id(t)]) == 1), None)
+                                  if id(t) in owned and len(consumers[id(t)]) == 1), None)
+            if isinstance(step, _Fused):
+                owned.add(id(step.nodes[-1].outputs[0]))
         last_use = {}
         for i, step in enumerate(self.steps):
             for key in _input_ids(step):
@@ -134,8 +134,7 @@ def _fuse(node, consumers, kept):
         return ConvStep(chain) if len(chain) > 1 else node
     if type(node.layer) is Add and _plain_call(node, list):
         following = _sole_consumer(node, consumers, kept)
-        if _relu_cap(following) is not False:
-            return AddReluStep([node, following])
+        return AddStep([node] + ([following] if _relu_cap(following) is not False else []))
     return node
 
 
@@ -201,15 +200,12 @@ class _Fused:
 
     def run(self, memo, run_node):
         values = [memo[id(t)] for t in self.nodes[0].inputs]
-        if not (all(type(v) is Tensor and v.mask is None and v.dtype == np.float32
-                    and v.shape == values[0].shape for v in values) and self.applies(values)):
+        if not all(type(v) is Tensor and v.mask is None and v.dtype == np.float32
+                   and v.shape == values[0].shape for v in values):
             for node in self.nodes:
                 run_node(node, memo)
             return
         memo[id(self.nodes[-1].outputs[0])] = Tensor(self.compute(values))
-
-    def applies(self, values):
-        return True
 
     def capped(self, part):
         """In place on a slice of the result: the ReLU's cap, if it has one."""
@@ -227,17 +223,20 @@ class ConvStep(_Fused):
         self.conv = nodes[1 if self.pad else 0].layer
         self.norm = next((n.layer for n in nodes if type(n.layer) is BatchNormalization), None)
 
-    def applies(self, values):
-        """Without a ZeroPadding, always; with one, when its pads are the "same" pads."""
-        if self.pad is None:
-            return True
+    def same_padding(self, shape):
+        """Whether the ZeroPadding's pads are the "same" pads of the convolution at ``shape``."""
         conv = self.conv
         return self.pad.padding == tuple(
             pad_amounts(n, k, s, d, "same") for n, k, s, d in zip(
-                values[0].shape[1:-1], conv.kernel_size, conv.strides, conv.dilation_rate))
+                shape[1:-1], conv.kernel_size, conv.strides, conv.dilation_rate))
 
     def compute(self, values):
-        conv = self.conv
+        conv, x, padding = self.conv, values[0], self.conv.padding
+        if self.pad is not None:
+            if self.same_padding(x.shape):
+                padding = "same"
+            else:      # other pads: made as the ZeroPadding layer makes them
+                x = P.pad_constant(x, ((0, 0),) + self.pad.padding + ((0, 0),))
         kernel = conv.kernel.data
         bias = None if conv.bias is None else conv.bias.data
         groups = getattr(conv, "groups", 1)
@@ -246,17 +245,17 @@ class ConvStep(_Fused):
             kernel = kernel.reshape(kernel.shape[:-2] + (1, -1))
         if self.norm is not None:
             kernel, bias = fold_batch_norm(kernel, bias, self.norm)
-        y = P.conv(values[0], kernel, bias, conv.strides, "same" if self.pad else conv.padding,
-                   conv.dilation_rate, groups, activation="relu" if self.relu else None).data
+        y = P.conv(x, kernel, bias, conv.strides, padding, conv.dilation_rate, groups,
+                   activation="relu" if self.relu else None).data
         if self.cap is not None:
             rows = y.reshape(-1, y.shape[-1])
             parallel.for_slices(lambda a, b: self.capped(rows[a:b]), len(rows), rows.size)
         return y
 
 
-class AddReluStep(_Fused):
-    """Add (of equal shapes) then ReLU as one pass split over threads, into the storage of
-    operand ``into`` (0 or 1: made by a fused convolution, read by nothing else) or a new
+class AddStep(_Fused):
+    """Add (of equal shapes) [then ReLU] as one pass split over threads, into the storage
+    of operand ``into`` (0 or 1: made by a fused step, read by nothing else) or a new
     array when ``into`` is None. Summed left to right, as Add does."""
 
     into = None
@@ -270,8 +269,9 @@ class AddReluStep(_Fused):
             np.add(flat[0][a:b], flat[1][a:b], out=part)
             for other in flat[2:]:
                 part += other[a:b]
-            np.maximum(part, 0, out=part)
-            self.capped(part)
+            if self.relu:
+                np.maximum(part, 0, out=part)
+                self.capped(part)
 
         parallel.for_slices(apply, len(out), len(out))
         return out.reshape(values[0].shape)
