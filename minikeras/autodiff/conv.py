@@ -139,23 +139,29 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
 
     The output is made in blocks of rows of one sample (``DEPTHWISE_BLOCK_BYTES`` each,
     so the running sum stays in cache through the K offsets), the blocks split over
-    threads. Returns (N, *out, C, multiplier)."""
-    win = _windows(_pad(x, pads), out, kernel, strides, dilation)  # (N, *out, *kernel, C)
+    threads; with padding, each block pads only the input rows it reads (the padded batch
+    is never made). Returns (N, *out, C, multiplier)."""
     channels = x.shape[-1]
     weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
     y = np.empty((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
-    row_bytes = y[0, 0].nbytes
-    rows = max(1, min(out[0], DEPTHWISE_BLOCK_BYTES // row_bytes))
+    rows = max(1, min(out[0], DEPTHWISE_BLOCK_BYTES // y[0, 0].nbytes))
     per_sample = -(-out[0] // rows)
     offsets = list(itertools.product(*map(range, kernel)))
     tail = (slice(None), None)                      # (..., C) -> (..., C, 1)
+    reach = dilation[0] * (kernel[0] - 1) + 1       # input rows one output row reads
+    padded = any(lo or hi for lo, hi in pads)
 
     def blocks(start, stop):
         term = np.empty((rows,) + y.shape[2:], dtype)
+        span = (rows - 1) * strides[0] + reach
+        rest = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:-1], pads[1:]))
+        block_in = np.empty((1, span) + rest + (channels,), x.dtype) if padded else None
         for unit in range(start, stop):
             n, first = divmod(unit, per_sample)
             part = slice(first * rows, min(first * rows + rows, out[0]))
-            dest, source = y[n, part], win[n, part]
+            dest = y[n, part]
+            source = _block_windows(x, n, part, block_in, pads, out, kernel, strides,
+                                    dilation, reach)
             scratch_term = term[:len(dest)]
             np.multiply(source[(Ellipsis,) + offsets[0] + tail], weights[0], out=dest)
             for k in range(1, len(offsets)):
@@ -167,6 +173,23 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
 
     parallel.for_slices(blocks, x.shape[0] * per_sample, y.size * len(offsets))
     return y
+
+
+def _block_windows(x, n, part, block_in, pads, out, kernel, strides, dilation, reach):
+    """The windows (rows, *out[1:], *kernel, C) of output rows ``part`` of sample n: a view
+    of x, or of ``block_in`` filled with just the padded input rows they read."""
+    first, stop = part.start * strides[0], (part.stop - 1) * strides[0] + reach  # padded rows
+    if block_in is None:
+        sample = x[n:n + 1, first:stop]
+    else:
+        lo = pads[0][0]
+        top = min(max(first - lo, 0), x.shape[1])             # the real rows among them
+        bottom = max(min(stop - lo, x.shape[1]), top)
+        row_pads = ((top + lo - first, stop - lo - bottom),)
+        sample = _pad_into(x[n:n + 1, top:bottom], row_pads + tuple(pads[1:]),
+                           block_in[:, :stop - first])
+    return _windows(sample, (part.stop - part.start,) + tuple(out[1:]), kernel, strides,
+                    dilation)[0]
 
 
 # --------------------------------------------------------------------------------------
