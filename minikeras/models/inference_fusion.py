@@ -12,9 +12,11 @@ of the exact kind (channels_last, float32, no mask, called with no extra argumen
   ``y = x * inv + shift`` with ``inv = gamma / sqrt(moving_variance + epsilon)`` and
   ``shift = beta - moving_mean * inv``; after ``x = conv(u, w) + b`` that is
   ``conv(u, w * inv) + (b * inv + shift)``.
+  When the output has fewer rows than the kernel has (deep layers at batch 1), scaling
+  the output by ``inv`` costs less than scaling the kernel, and is done instead.
 - a convolution (folded or not) followed by a ReLU (``ReLU`` layer with no slope and no
-  threshold, ``Activation("relu")`` / ``("relu6")``) runs the ReLU inside the
-  convolution's bias pass; a ``max_value`` cap is one in-place ``minimum`` on the output.
+  threshold, ``Activation("relu")`` / ``("relu6")``) runs the ReLU, and its
+  ``max_value`` cap, in the one pass over the output that adds the bias.
 - a ``ZeroPadding`` before a ``padding="valid"`` convolution, when its pads are exactly
   the ones ``padding="same"`` gives at that input size (TensorFlow's rule, as Keras's
   ``correct_pad`` makes them for strided MobileNet blocks), is that convolution with
@@ -30,6 +32,7 @@ tensor is dropped as soon as its last consumer has run, so peak memory is the li
 activations, not all of them. A fused step whose input turns out not to qualify at run
 time (another dtype, a mask, an Add's broadcasting shapes) runs its layers one by one, as the unfused model does.
 """
+import math
 import weakref
 
 import numpy as np
@@ -38,7 +41,7 @@ from .. import activations
 from .. import variables as V
 from ..autodiff import parallel
 from ..autodiff import primitives as P
-from ..autodiff.conv import pad_amounts
+from ..autodiff.conv import output_length, pad_amounts
 from ..autodiff.tensor import Tensor
 from ..layers.convolutional import BaseConv
 from ..layers.convolutional_depthwise import BaseDepthwiseConv
@@ -243,14 +246,40 @@ class ConvStep(_Fused):
         if isinstance(conv, BaseDepthwiseConv):  # (*k, C, M) as C groups of one channel
             groups = values[0].shape[-1]
             kernel = kernel.reshape(kernel.shape[:-2] + (1, -1))
+        scale = None
         if self.norm is not None:
-            kernel, bias = fold_batch_norm(kernel, bias, self.norm)
-        y = P.conv(x, kernel, bias, conv.strides, padding, conv.dilation_rate, groups,
-                   activation="relu" if self.relu else None).data
-        if self.cap is not None:
-            rows = y.reshape(-1, y.shape[-1])
-            parallel.for_slices(lambda a, b: self.capped(rows[a:b]), len(rows), rows.size)
+            scale, shift = batch_norm_scale_shift(self.norm)
+            bias = shift if bias is None else bias * scale + shift
+            if self.folds_into_kernel(x.shape, padding, kernel):
+                kernel, scale = kernel * scale, None
+        relu = "relu" if self.relu else None
+        if scale is None and self.cap is None:     # the convolution's own bias pass does all
+            return P.conv(x, kernel, bias, conv.strides, padding, conv.dilation_rate, groups,
+                          activation=relu).data
+        y = P.conv(x, kernel, None, conv.strides, padding, conv.dilation_rate, groups).data
+        rows = y.reshape(-1, y.shape[-1])
+        parallel.for_slices(lambda a, b: self.finish(rows[a:b], scale, bias), len(rows),
+                            rows.size)
         return y
+
+    def folds_into_kernel(self, shape, padding, kernel):
+        """Whether scaling the kernel costs no more than scaling the output: kernel
+        (*k, C, F) against output rows x F (batch 32 folds; batch 1's deep layers, whose
+        output has fewer rows than the kernel, scale the output)."""
+        conv = self.conv
+        rows = shape[0] * math.prod(output_length(n, k, s, d, padding) for n, k, s, d in zip(
+            shape[1:-1], conv.kernel_size, conv.strides, conv.dilation_rate))
+        return rows * kernel.shape[-1] >= kernel.size
+
+    def finish(self, part, scale, bias):
+        """In place on rows of the output: ``* scale``, ``+ bias``, the ReLU and its cap."""
+        if scale is not None:
+            part *= scale
+        if bias is not None:
+            part += bias
+        if self.relu:
+            np.maximum(part, 0, out=part)
+            self.capped(part)
 
 
 class AddStep(_Fused):
@@ -277,13 +306,14 @@ class AddStep(_Fused):
         return out.reshape(values[0].shape)
 
 
-def fold_batch_norm(kernel, bias, norm):
-    """(kernel * inv, bias * inv + shift): the convolution ``kernel`` (*k, C, F) and ``bias``
-    (F,) or None, with the inference-mode BatchNormalization ``norm`` over F folded in."""
+def batch_norm_scale_shift(norm):
+    """(inv, shift), each (F,): the inference-mode BatchNormalization ``norm`` as
+    ``x * inv + shift``, with ``inv = gamma / sqrt(moving_variance + epsilon)`` and
+    ``shift = beta - moving_mean * inv``."""
     inv = np.float32(1) / np.sqrt(norm.moving_variance.data + np.float32(norm.epsilon))
     if norm.gamma is not None:
         inv = inv * norm.gamma.data
     shift = -(norm.moving_mean.data * inv)
     if norm.beta is not None:
         shift = shift + norm.beta.data
-    return kernel * inv, shift if bias is None else bias * inv + shift
+    return inv, shift

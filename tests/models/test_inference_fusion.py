@@ -9,7 +9,7 @@ import pytest
 import minikeras as keras
 from minikeras.autodiff import no_grad
 from minikeras.models import inference_fusion
-from minikeras.models.inference_fusion import AddStep, ConvStep, fold_batch_norm
+from minikeras.models.inference_fusion import AddStep, ConvStep, batch_norm_scale_shift
 
 L = keras.layers
 
@@ -84,22 +84,37 @@ def fused_kinds(model):
             if not hasattr(step, "layer")]
 
 
-def test_fold_batch_norm_matches_hand_derivation():
+def hand_checked_norm():
     # var + eps = (4, 0.25): 1/sqrt = (0.5, 2); times gamma (2, 3): inv = (1, 6);
-    # shift = beta - mean * inv = (0.5 - 1, -1 - 12) = (-0.5, -13);
-    # kernel * inv = (1, 6) * (3, 1) = (3, 6); bias * inv + shift = (0.5, -7)
+    # shift = beta - mean * inv = (0.5 - 1, -1 - 12) = (-0.5, -13)
     norm = L.BatchNormalization(epsilon=0.25)
-    norm.build((None, 2))
-    norm.moving_variance.assign([3.75, 0.0])
-    norm.gamma.assign([2.0, 3.0])
-    norm.moving_mean.assign([1.0, 2.0])
-    norm.beta.assign([0.5, -1.0])
-    kernel = np.array([[[[3.0, 1.0]]]], "float32")
-    folded_kernel, folded_bias = fold_batch_norm(kernel, np.array([1.0, 1.0], "float32"), norm)
-    np.testing.assert_array_equal(folded_kernel, [[[[3.0, 6.0]]]])
-    np.testing.assert_array_equal(folded_bias, [0.5, -7.0])
-    _, shift_only = fold_batch_norm(kernel, None, norm)
-    np.testing.assert_array_equal(shift_only, [-0.5, -13.0])
+    norm.build((None, 1, 1, 2))
+    norm.set_weights([np.array(v, "float32") for v in
+                      ([2.0, 3.0], [0.5, -1.0], [1.0, 2.0], [3.75, 0.0])])  # gamma beta mean var
+    return norm
+
+
+def test_batch_norm_scale_shift_matches_hand_derivation():
+    inv, shift = batch_norm_scale_shift(hand_checked_norm())
+    np.testing.assert_array_equal(inv, [1.0, 6.0])
+    np.testing.assert_array_equal(shift, [-0.5, -13.0])
+
+
+@pytest.mark.parametrize("batch", [1, 4])   # 1: the output is scaled; 4: the kernel
+def test_fused_conv_batch_norm_relu_matches_hand_derivation(batch):
+    # conv of (1, 1): 1 * (3, 1) + 1 * (0, 0) + (1, 1) = (4, 2);
+    # BN: 4 * 1 - 0.5 = 3.5, 2 * 6 - 13 = -1; ReLU: (3.5, 0)
+    inputs = keras.Input((1, 1, 2))
+    conv = L.Conv2D(2, 1)
+    outputs = L.ReLU()(hand_checked_norm()(conv(inputs)))
+    model = keras.Model(inputs, outputs)
+    conv.set_weights([np.array([[[[3.0, 1.0], [0.0, 0.0]]]], "float32"), np.ones(2, "float32")])
+    step = inference_fusion.plan_for(model).steps[0]
+    # kernel 1 x 2 x 2 = 4 values; output rows x 2 filters = 2 at batch 1, 8 at batch 4
+    assert step.folds_into_kernel((batch, 1, 1, 2), "valid", conv.kernel.data) == (batch == 4)
+    np.testing.assert_array_equal(model.predict(np.ones((batch, 1, 1, 2), "float32"),
+                                                verbose=0),
+                                  np.tile([[[[3.5, 0.0]]]], (batch, 1, 1, 1)))
 
 
 @pytest.mark.parametrize("build, shape, kinds", [
