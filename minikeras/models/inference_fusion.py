@@ -179,7 +179,7 @@ def _normalizes_channels(node):
 
 
 def _relu_cap(node):
-    """The ReLU cap of a plain ReLU node (None: no cap), or False when it is none."""
+    """The cap of a plain ReLU node (None: no cap), or False when the node is no such ReLU."""
     if node is None or not _plain_call(node):
         return False
     layer = node.layer

@@ -248,3 +248,15 @@ def test_add_relu_writes_only_into_an_operand_nothing_else_reads():
     assert [step.into for step in steps] == [1, 0]
     x = images((3, 5, 5, 3))
     assert_close(model.predict(x, verbose=0), unfused(model, x))
+
+
+def test_a_functional_model_used_as_a_layer_is_fused_inside():
+    base = resnet_style()
+    inputs = keras.Input((16, 16, 3))
+    outputs = L.Dense(2)(base(inputs, training=False))
+    model = keras.Model(inputs, outputs)
+    x = images((2, 16, 16, 3))
+    assert base not in inference_fusion._PLANS
+    assert_close(model.predict(x, verbose=0), unfused(model, x))
+    assert base in inference_fusion._PLANS          # predict ran the inner model's plan
+    assert "ConvStep" in fused_kinds(base)
