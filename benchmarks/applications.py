@@ -111,14 +111,28 @@ class TorchReplay:
         model = self.model
         with torch.inference_mode():
             memo = {id(model.inputs[0]): torch.from_numpy(x).permute(0, 3, 1, 2)}
-            for node in model._run_order:
+            for node, done in zip(model._run_order, self.last_uses):
                 first = node.args[0]  # the call's first argument: a tensor, or Add's list
                 if isinstance(first, (list, tuple)):  # Add
                     out = memo[id(first[0])] + memo[id(first[1])]
                 else:
                     out = self._apply(node.layer, memo[id(first)])
                 memo[id(node.outputs[0])] = out
+                for key in done:  # as torchvision's forward, drop a tensor after its last use
+                    del memo[key]
             return memo[id(model.outputs[0])].numpy()
+
+    @property
+    def last_uses(self):
+        """Per node of the run order, the tensors (ids) no later node reads."""
+        last = {}
+        for i, node in enumerate(self.model._run_order):
+            for tensor in node.inputs:
+                last[id(tensor)] = i
+        done = [[] for _ in self.model._run_order]
+        for key, i in last.items():
+            done[i].append(key)
+        return done
 
 
 def throughput(name, repeats):

@@ -129,20 +129,67 @@ def _windows(xp, out, kernel, strides, dilation):
     return as_strided(xp, shape, strides_, writeable=False)
 
 
-def _depthwise_sum(x, w, pads, out, kernel, strides, dilation, dtype):
+DEPTHWISE_BLOCK_BYTES = 256 * 2 ** 10   # output rows summed at once (stays in L2 cache)
+
+
+def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dtype):
     """A depthwise convolution (one input channel per group) as a sum over kernel offsets
-    of the shifted input times that offset's per-channel weights: no im2col matrix and no
-    batched GEMM with an inner size of K. Returns (N, *out, C, multiplier)."""
-    win = _windows(_pad(x, pads), out, kernel, strides, dilation)  # (N, *out, *kernel, C)
+    of the shifted input times that offset's per-channel weights, then ``+ b`` and the
+    fused activation: no im2col matrix and no batched GEMM with an inner size of K.
+
+    The output is made in blocks of rows of one sample (``DEPTHWISE_BLOCK_BYTES`` each,
+    so the running sum stays in cache through the K offsets), the blocks split over
+    threads; with padding, each block pads only the input rows it reads (the padded batch
+    is never made). Returns (N, *out, C, multiplier)."""
     channels = x.shape[-1]
     weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
-    y = np.zeros((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
-    term = np.empty_like(y)
-    lead = (slice(None),) * (1 + len(out))
-    for k, offset in enumerate(itertools.product(*map(range, kernel))):
-        np.multiply(win[lead + offset][..., None], weights[k], out=term)
-        y += term
+    y = np.empty((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
+    rows = max(1, min(out[0], DEPTHWISE_BLOCK_BYTES // y[0, 0].nbytes))
+    per_sample = -(-out[0] // rows)
+    offsets = list(itertools.product(*map(range, kernel)))
+    tail = (slice(None), None)                      # (..., C) -> (..., C, 1)
+    reach = dilation[0] * (kernel[0] - 1) + 1       # input rows one output row reads
+    padded = any(lo or hi for lo, hi in pads)
+
+    def blocks(start, stop):
+        term = np.empty((rows,) + y.shape[2:], dtype)
+        span = (rows - 1) * strides[0] + reach
+        rest = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:-1], pads[1:]))
+        block_in = np.empty((1, span) + rest + (channels,), x.dtype) if padded else None
+        for unit in range(start, stop):
+            n, first = divmod(unit, per_sample)
+            part = slice(first * rows, min(first * rows + rows, out[0]))
+            dest = y[n, part]
+            source = _block_windows(x, n, part, block_in, pads, out, kernel, strides,
+                                    dilation, reach)
+            scratch_term = term[:len(dest)]
+            np.multiply(source[(Ellipsis,) + offsets[0] + tail], weights[0], out=dest)
+            for k in range(1, len(offsets)):
+                np.multiply(source[(Ellipsis,) + offsets[k] + tail], weights[k],
+                            out=scratch_term)
+                dest += scratch_term
+            _add_bias_activate(dest.reshape(-1, weights.shape[1] * weights.shape[2]), b,
+                               activation)
+
+    parallel.for_slices(blocks, x.shape[0] * per_sample, y.size * len(offsets))
     return y
+
+
+def _block_windows(x, n, part, block_in, pads, out, kernel, strides, dilation, reach):
+    """The windows (rows, *out[1:], *kernel, C) of output rows ``part`` of sample n: a view
+    of x, or of ``block_in`` filled with just the padded input rows they read."""
+    first, stop = part.start * strides[0], (part.stop - 1) * strides[0] + reach  # padded rows
+    if block_in is None:
+        sample = x[n:n + 1, first:stop]
+    else:
+        lo = pads[0][0]
+        top = min(max(first - lo, 0), x.shape[1])             # the real rows among them
+        bottom = max(min(stop - lo, x.shape[1]), top)
+        row_pads = ((top + lo - first, stop - lo - bottom),)
+        sample = _pad_into(x[n:n + 1, top:bottom], row_pads + tuple(pads[1:]),
+                           block_in[:, :stop - first])
+    return _windows(sample, (part.stop - part.start,) + tuple(out[1:]), kernel, strides,
+                    dilation)[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -185,9 +232,8 @@ class Conv(Function):
                 _bias_activation(y[rows], b, self.activation)
         elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
             self.cols = None
-            y = _depthwise_sum(x, w, pads, out, kernel, self.strides, self.dilation,
-                               dtype).reshape(m, f)
-            _bias_activation(y, b, self.activation)
+            y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
+                               self.dilation, dtype).reshape(m, f)
         else:
             win = _windows(_pad(x, pads), out, kernel, self.strides, self.dilation)
             win = np.moveaxis(win.reshape(win.shape[:-1] + (g, cg)), -2, 0)  # (G, N, .., C/G)
@@ -335,16 +381,20 @@ def _pad_into(x, pads, out):
 def _bias_activation(y, b, activation):
     """In place on y (M, F): ``y += b``, then the fused activation (split over threads)."""
     def apply(start, stop):
-        part = y[start:stop]
-        if b is not None:
-            part += b
-        if activation == "relu":
-            np.maximum(part, 0, out=part)
-        elif activation == "tanh":
-            np.tanh(part, out=part)
+        _add_bias_activate(y[start:stop], b, activation)
 
     if b is not None or activation is not None:
         parallel.for_slices(apply, len(y), y.size)
+
+
+def _add_bias_activate(part, b, activation):
+    """In place on part (rows, F), on the calling thread: ``part += b``, then the activation."""
+    if b is not None:
+        part += b
+    if activation == "relu":
+        np.maximum(part, 0, out=part)
+    elif activation == "tanh":
+        np.tanh(part, out=part)
 
 
 def _activation_grad(g2, y, activation):

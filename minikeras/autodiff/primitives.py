@@ -31,7 +31,8 @@ from .linear import dense, matmul
 from .normalization import batch_norm_training
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
 from .reductions import logsumexp, max, mean, min, sum, sum_over_count
-from .shape import broadcast_to, concatenate, getitem, reshape, stack, take, transpose
+from .shape import (broadcast_to, concatenate, getitem, pad_constant, reshape, stack, take,
+                    transpose)
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)
 from .tensor import Tensor

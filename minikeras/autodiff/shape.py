@@ -4,7 +4,7 @@ its forward and its callable right under it, registered by ``@primitive``.
 import numpy as np
 
 from .function import Function, primitive, unbroadcast
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 
 
 class Reshape(Function):
@@ -88,6 +88,41 @@ class Stack(Function):
 @primitive
 def stack(xs, axis=0):
     return Stack(axis)(*xs)
+
+
+class PadConstant(Function):
+    """x with ``widths[a] = (before, after)`` elements of ``value`` added along each axis a.
+
+    Forward fills only the borders and copies x once into the interior; the gradient is
+    the interior of gy.
+    """
+
+    def __init__(self, widths, value):
+        self.widths, self.value = tuple(widths), value
+
+    def forward(self, x):
+        out = np.empty(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, self.widths)),
+                       x.dtype)
+        for axis, (lo, hi) in enumerate(self.widths):
+            lead = (slice(None),) * axis
+            out[lead + (slice(0, lo),)] = self.value
+            out[lead + (slice(out.shape[axis] - hi, None),)] = self.value
+        self.interior = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape, self.widths))
+        out[self.interior] = x
+        return out
+
+    def backward(self, gy):
+        return (gy[self.interior],)
+
+
+@primitive
+def pad_constant(x, widths, value=0):
+    """x padded with ``value``: ``widths`` holds one (before, after) pair per axis."""
+    x = as_tensor(x)
+    if len(widths) != x.ndim or any(len(w) != 2 or min(w) < 0 for w in widths):
+        raise ValueError(f"pad_constant expects one (before, after) pair of non-negative ints "
+                         f"per axis of x (shape {x.shape}). Received: widths={widths!r}")
+    return PadConstant(tuple((int(lo), int(hi)) for lo, hi in widths), value)(x)
 
 
 class GetItem(Function):

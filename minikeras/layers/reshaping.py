@@ -156,18 +156,10 @@ class BaseZeroPadding(Layer):
         self.built = True
 
     def call(self, inputs):
-        first = 1 if self.data_format == "channels_last" else 2
-        x = inputs
-        for i, (before, after) in enumerate(self.padding):
-            axis = first + i
-            parts = [x]
-            for size, where in ((before, 0), (after, 1)):
-                if size:
-                    shape = list(x.shape)
-                    shape[axis] = size
-                    parts.insert(where * len(parts), ops.zeros(shape, x.dtype))
-            x = ops.concatenate(parts, axis=axis) if len(parts) > 1 else x
-        return x
+        no_pad = ((0, 0),)
+        if self.data_format == "channels_last":
+            return P.pad_constant(inputs, no_pad + self.padding + no_pad)
+        return P.pad_constant(inputs, no_pad * 2 + self.padding)
 
     def compute_output_shape(self, input_shape):
         spatial = tuple(None if n is None else n + a + b for n, (a, b) in

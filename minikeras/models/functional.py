@@ -6,6 +6,7 @@ from its outputs back to its inputs, orders the nodes by depth (as Keras does: d
 first, ties in the order a depth-first walk from the outputs meets them) and replays them
 on real tensors in ``call``. A layer called twice is one layer, so its weights are shared.
 """
+from ..autodiff.grad_mode import is_grad_enabled
 from ..autodiff.tensor import Tensor
 from ..layers.core import InputLayer
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
@@ -13,7 +14,7 @@ from ..layers.op_call import OpCall
 from ..layers.symbolic import KerasTensor, Node, edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, map_structure
-from . import functional_config
+from . import functional_config, inference_fusion
 from .model import Model
 
 @LAYERS.register("Functional", "Model")  # "Model": Keras 2 configs
@@ -109,7 +110,8 @@ class Functional(Model):
         memo = {}
         for tensor, value in zip(self._inputs, self._standardize(inputs)):
             memo[id(tensor)] = value
-        for node in self._run_order:
+
+        def run_node(node, memo):
             args = node.args
             args = (memo[id(args[0])],) if len(args) == 1 and isinstance(
                 args[0], KerasTensor) else _fill(args, memo)
@@ -122,6 +124,12 @@ class Functional(Model):
             else:
                 for tensor, value in zip(node.outputs, flatten(out)):
                     memo[id(tensor)] = value
+
+        if training or is_grad_enabled():
+            for node in self._run_order:
+                run_node(node, memo)
+        else:  # inference: convolution + batch norm + ReLU fused, tensors freed early
+            inference_fusion.plan_for(self).run(memo, run_node)
         return _fill(self._outputs_struct, memo, unpack=True)
 
     def _standardize(self, inputs):

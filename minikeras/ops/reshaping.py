@@ -7,7 +7,6 @@ import numpy as np
 
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
-from ..autodiff.tensor import Tensor
 from .core import axis_tuple, convert_to_tensor, data
 
 __all__ = [
@@ -129,21 +128,14 @@ def roll(x, shift, axis=None):
 
 def pad(x, pad_width, mode="constant", constant_values=None):
     """Pad with a constant (default 0), or by ``"reflect"``, ``"symmetric"``, ``"edge"``,
-    ``"wrap"`` indexing; composed from take, so gradients flow to the kept values."""
+    ``"wrap"`` indexing (composed from take, so gradients flow to the kept values)."""
     x = convert_to_tensor(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2)
                              if np.ndim(pad_width) else np.full((1, 2), pad_width),
                              (x.ndim, 2))
     if mode == "constant":
-        value = 0 if constant_values is None else constant_values
-        for a, (lo, hi) in enumerate(widths):
-            parts = []
-            for n in (lo, hi):
-                shape = list(x.shape)
-                shape[a] = int(n)
-                parts.append(Tensor(np.full(shape, value, x.dtype)))
-            x = P.concatenate([parts[0], x, parts[1]], a)
-        return x
+        return P.pad_constant(x, widths.tolist(), 0 if constant_values is None else
+                              constant_values)
     if constant_values is not None:
         raise ValueError(f"pad: constant_values only applies to mode='constant', not {mode!r}.")
     for a, (lo, hi) in enumerate(widths):

@@ -169,3 +169,42 @@ def test_allocator_policy_is_applied_unless_the_user_set_one(monkeypatch):
     assert scratch.keep_freed_memory()            # glibc on Linux, as in this test machine
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
     assert not scratch.keep_freed_memory()
+
+
+@pytest.mark.parametrize("shape, strides, mult, padding, dilation", [
+    ((2, 9, 8, 3), (1, 1), 1, "same", 1),
+    ((1, 9, 7, 2), (2, 2), 2, "same", 1),
+    ((1, 10, 7, 2), (1, 1), 1, "same", (2, 1)),
+    ((2, 9, 8, 3), (2, 1), 1, "valid", 1),
+    ((2, 11, 3), (1,), 2, "same", 1)])
+def test_depthwise_sum_in_blocks_over_threads_equals_one_block(monkeypatch, shape, strides,
+                                                                mult, padding, dilation):
+    # no gradient to come: the depthwise sum runs in blocks of output rows, each padding
+    # only the input rows it reads; every element sees the same operations in the same
+    # order whatever the blocks and threads, and equals the im2col path
+    from minikeras.autodiff import conv as C
+    from minikeras.autodiff import no_grad
+    x = r(*shape).astype(np.float32)
+    channels, kernel = shape[-1], (3,) * (len(shape) - 2)
+    w = r(*kernel, 1, channels * mult).astype(np.float32)
+    b = r(channels * mult).astype(np.float32)
+
+    def run():
+        with no_grad():
+            return P.conv(x, w, b, strides, padding, dilation, groups=channels,
+                          activation="relu").data
+
+    parallel.set_threads(1)
+    whole = run()
+    recorded = P.conv(Tensor(x, requires_grad=True), w, b, strides, padding, dilation,
+                      groups=channels, activation="relu").data
+    np.testing.assert_allclose(whole, recorded, rtol=1e-5, atol=1e-5)
+    monkeypatch.setattr(C, "DEPTHWISE_BLOCK_BYTES", 2 * whole[0, 0].nbytes + 1)  # 2 rows
+    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
+    parallel.set_threads(3)
+    try:
+        blocks = run()
+    finally:
+        parallel.set_threads(1)
+        parallel._state["threads"] = None
+    np.testing.assert_array_equal(blocks, whole)

@@ -83,6 +83,7 @@ CASES = {
     "broadcast_to": (lambda x: P.broadcast_to(x, (2, 3, 4)), [r(3, 1)]),
     "concatenate": (lambda a, b: P.concatenate([a, b], axis=1), [r(2, 3), r(2, 2)]),
     "stack": (lambda a, b: P.stack([a, b], axis=1), [r(2, 3), r(2, 3)]),
+    "pad_constant": (lambda x: P.pad_constant(x, [(1, 0), (0, 0), (2, 1)], 0.5), [r(2, 3, 2)]),
     "getitem": (lambda x: P.getitem(x, (slice(None), [0, 2, 2])), [r(3, 4)]),
     "take": (lambda x: P.take(x, np.array([[0, 2], [1, 1]]), axis=1), [r(3, 4)]),
     "dense": (P.dense, [r(2, 5, 3), r(3, 4), r(4)]),
