@@ -71,10 +71,14 @@ class MPIWorld:
         self._mpi = mpi
         self.comm = mpi.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        node = self.comm.Split_type(mpi.COMM_TYPE_SHARED, key=self.rank)
-        self.local_rank, self.local_size = node.Get_rank(), node.Get_size()
-        node.Free()
+        self._node = self.comm.Split_type(mpi.COMM_TYPE_SHARED, key=self.rank)
+        self.local_rank, self.local_size = self._node.Get_rank(), self._node.Get_size()
         self.timeout = collective_timeout()
+
+    @property
+    def on_one_node(self):
+        """Whether every rank runs on this machine (so they can share memory)."""
+        return self.local_size == self.size
 
     def _wait(self, request, what):
         start = time.monotonic()
@@ -120,6 +124,26 @@ class MPIWorld:
                    f"allgather of {buffer.size} values")
         return buffer
 
+    def barrier(self, what):
+        """Wait until every rank has called ``barrier`` (``what`` names the wait in errors)."""
+        self._wait(self.comm.Ibarrier(), what)
+
+    def shared_arrays(self, count, dtype):
+        """One flat array of ``count`` elements of ``dtype`` per rank, in rank order, in
+        memory every rank can read and write: a ``SharedArrays``. Only for ranks on one
+        node (``on_one_node``); the memory stays allocated for the life of the process."""
+        itemsize = np.dtype(dtype).itemsize
+        info = self._mpi.Info.Create()
+        info.Set("alloc_shared_noncontig", "true")  # each rank's array on its own pages
+        window = self._mpi.Win.Allocate_shared(count * itemsize, itemsize, info=info,
+                                               comm=self._node)
+        info.Free()
+        window.Lock_all(self._mpi.MODE_NOCHECK)  # one passive epoch, for Sync (MPI's memory model)
+        _WINDOWS.append(window)
+        arrays = [np.frombuffer(window.Shared_query(rank)[0], dtype, count=count)
+                  for rank in range(self.size)]
+        return SharedArrays(self, window, arrays)
+
     def broadcast(self, buffer, root=0):
         """Overwrite ``buffer`` on every rank with rank ``root``'s, in place."""
         contiguous = np.ascontiguousarray(buffer)
@@ -160,7 +184,26 @@ class MPIWorld:
         self.comm.Abort(code)
 
 
+class SharedArrays:
+    """Per-rank flat arrays that every rank of a one-node world reads and writes directly
+    (``MPIWorld.shared_arrays``).
+
+    Attributes:
+        arrays: one array per rank, in rank order; ``arrays[world.rank]`` is this rank's.
+    """
+
+    def __init__(self, group, window, arrays):
+        self._world, self._window, self.arrays = group, window, arrays
+
+    def synchronize(self, what):
+        """A barrier after which every rank sees what every rank wrote before it."""
+        self._window.Sync()
+        self._world.barrier(what)
+        self._window.Sync()
+
+
 _WORLD = []
+_WINDOWS = []  # shared-memory windows: arrays view them until the process ends
 
 
 def world():

@@ -85,6 +85,19 @@ class FlatLayout:
             self._cuts = {(lo, hi): (pieces, (starts, sizes, owners))}  # one part at a time
         return self._cuts[(lo, hi)]
 
+    def move_to(self, weights, gradients):
+        """Keep the weights and gradients in ``weights`` and ``gradients`` (flat arrays of
+        this layout, e.g. memory other processes can read) from now on: their current
+        values are copied over and every variable and view re-pointed. The lists of views
+        stay the same objects, so a list handed out earlier follows the move."""
+        weights[...] = self.weights
+        gradients[...] = self.gradients
+        self.weights, self.gradients = weights, gradients
+        self.weight_views[:] = self.views(weights)
+        self.gradient_views[:] = self.views(gradients)
+        for view, variable in zip(self.weight_views, self.variables):
+            variable.data = view
+
     def repack(self):
         """Put back into the weight buffer any variable whose storage was replaced since the
         layout was made (e.g. another optimizer packed it into its own buffer)."""

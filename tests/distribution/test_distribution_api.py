@@ -8,7 +8,7 @@ import pytest
 import minikeras as keras
 import minikeras.horovod as hvd
 from minikeras.distribution import world as world_module
-from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds
+from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds, shares_memory
 
 dist = keras.distribution
 
@@ -204,7 +204,7 @@ def test_shard_bounds_split_evenly_on_aligned_boundaries():
 
 def test_an_optimizer_that_is_not_elementwise_refuses_a_shard():
     class Shard:  # the update_shard protocol; refused before any of it is used
-        def bounds(self, size):
+        def bounds(self, layout):
             raise AssertionError("not reached")
 
     variable = keras.Variable(np.ones(3, "float32"))
@@ -231,3 +231,18 @@ def test_only_a_checkpoint_of_the_whole_model_every_n_batches_needs_the_state_ea
     assert not saves_mid_epoch([checkpoint(str(tmp_path / "m.weights.h5"), save_freq=3,
                                            save_weights_only=True)])
     assert not saves_mid_epoch([keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
+
+
+def test_shared_memory_is_used_on_one_node_unless_switched_off(monkeypatch):
+    class Group:
+        on_one_node = True
+
+    assert shares_memory(Group())
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "0")
+    assert not shares_memory(Group())
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "1")
+    Group.on_one_node = False
+    assert not shares_memory(Group())
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "yes")
+    with pytest.raises(ValueError, match=r"must be 1 .* or 0 .*Received: 'yes'"):
+        shares_memory(Group())
