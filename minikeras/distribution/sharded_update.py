@@ -20,7 +20,8 @@ allgather), the step's work is divided by N.
 
 How steps 1 and 3 move the data depends on where the ranks run. Across nodes, MPI's
 collectives (``CollectiveExchange``). On one node (the default there; set
-``MINIKERAS_MPI_SHARED_MEMORY=0`` for the collectives), ``NodeExchange``: the optimizer's
+``MINIKERAS_MPI_SHARED_MEMORY=0`` for the collectives; they are also used when the node's
+shared memory, /dev/shm, has no room for the buffers), ``NodeExchange``: the optimizer's
 weight and gradient buffers move into memory every rank of the node can read, so the
 backward pass writes each rank's gradient where the others read it; rank r sums its range
 of every rank's gradient after a barrier, updates that range of its weights, and after a
@@ -69,7 +70,7 @@ class ShardedUpdate:
         weights and gradients move into shared memory (once per layout)."""
         ranges = shard_bounds(layout.size, self._world.size)
         self._counts = [hi - lo for lo, hi in ranges]
-        if shares_memory(self._world):
+        if shares_memory(self._world, 2 * layout.size * layout.dtype.itemsize):
             self.exchange = NodeExchange.of(layout, self._world, ranges)
         else:
             self.exchange = CollectiveExchange(self._world, self._counts)
@@ -103,14 +104,15 @@ class ShardedUpdate:
                 self._world.allgather_ranges(flat, self._counts)
 
 
-def shares_memory(group):
-    """Whether a sharded update over ``group`` (an ``MPIWorld``) exchanges through shared
-    memory: when every rank is on one node, unless ``MINIKERAS_MPI_SHARED_MEMORY`` is 0."""
+def shares_memory(group, nbytes):
+    """Whether a sharded update over ``group`` (an ``MPIWorld``) that needs ``nbytes`` per
+    rank exchanges through shared memory: when every rank is on one node and the node's
+    shared memory has room, unless ``MINIKERAS_MPI_SHARED_MEMORY`` is 0."""
     value = os.environ.get("MINIKERAS_MPI_SHARED_MEMORY", "1")
     if value not in ("0", "1"):
         raise ValueError("MINIKERAS_MPI_SHARED_MEMORY must be 1 (share memory between the "
                          f"ranks of one node) or 0 (use MPI collectives). Received: {value!r}")
-    return value == "1" and group.on_one_node
+    return value == "1" and group.on_one_node and group.shared_memory_fits(nbytes)
 
 
 class CollectiveExchange:

@@ -26,6 +26,9 @@ _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZ
 # POLL_SECONDS until the deadline, so a rank waiting on a slow peer does not hold a core.
 SPIN_SECONDS, POLL_SECONDS = 0.05, 1e-3
 ABORT_GRACE_SECONDS = 0.5
+# Where MPICH and Open MPI put shared-memory windows on Linux: a tmpfs, only 64 MB by default
+# in a Docker container, and touching window memory beyond its room kills with SIGBUS.
+SHARED_MEMORY_DIR = "/dev/shm"
 
 
 def launched_by_mpi():
@@ -44,6 +47,14 @@ def collective_timeout():
     if seconds <= 0:
         raise ValueError(f"MINIKERAS_MPI_TIMEOUT must be positive. Received: {value!r}")
     return seconds
+
+
+def shared_memory_room():
+    """Bytes free in ``SHARED_MEMORY_DIR``, or None where there is no such directory."""
+    if not os.path.isdir(SHARED_MEMORY_DIR):
+        return None
+    stat = os.statvfs(SHARED_MEMORY_DIR)
+    return stat.f_bavail * stat.f_frsize
 
 
 class SingleProcess:
@@ -127,6 +138,13 @@ class MPIWorld:
     def barrier(self, what):
         """Wait until every rank has called ``barrier`` (``what`` names the wait in errors)."""
         self._wait(self.comm.Ibarrier(), what)
+
+    def shared_memory_fits(self, nbytes):
+        """Whether shared memory has room for ``nbytes`` per rank, as every rank sees it
+        (``shared_memory_room``; one agreed answer)."""
+        room = shared_memory_room()
+        short = np.array([room is not None and room < self.size * nbytes], dtype=np.int64)
+        return self.allreduce_sum(short)[0] == 0
 
     def shared_arrays(self, count, dtype):
         """One flat array of ``count`` elements of ``dtype`` per rank, in rank order, in

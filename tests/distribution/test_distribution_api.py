@@ -1,5 +1,6 @@
 """keras.distribution and minikeras.horovod in one process (no mpiexec): Keras's names,
 their checks, and a one-process world whose collectives change nothing."""
+import os
 import sys
 
 import numpy as np
@@ -233,16 +234,28 @@ def test_only_a_checkpoint_of_the_whole_model_every_n_batches_needs_the_state_ea
     assert not saves_mid_epoch([keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
 
 
-def test_shared_memory_is_used_on_one_node_unless_switched_off(monkeypatch):
+def test_shared_memory_is_used_on_one_node_with_room_unless_switched_off(monkeypatch):
     class Group:
-        on_one_node = True
+        on_one_node, room = True, 100
 
-    assert shares_memory(Group())
+        def shared_memory_fits(self, nbytes):
+            return nbytes <= self.room
+
+    assert shares_memory(Group(), 100)
+    assert not shares_memory(Group(), 101)
     monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "0")
-    assert not shares_memory(Group())
+    assert not shares_memory(Group(), 10)
     monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "1")
     Group.on_one_node = False
-    assert not shares_memory(Group())
+    assert not shares_memory(Group(), 10)
     monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "yes")
     with pytest.raises(ValueError, match=r"must be 1 .* or 0 .*Received: 'yes'"):
-        shares_memory(Group())
+        shares_memory(Group(), 10)
+
+
+def test_shared_memory_room_is_the_free_space_of_its_directory(monkeypatch, tmp_path):
+    monkeypatch.setattr(world_module, "SHARED_MEMORY_DIR", str(tmp_path))
+    stat = os.statvfs(tmp_path)  # other processes may write meanwhile: within the disk size
+    assert 0 < world_module.shared_memory_room() <= stat.f_blocks * stat.f_frsize
+    monkeypatch.setattr(world_module, "SHARED_MEMORY_DIR", str(tmp_path / "absent"))
+    assert world_module.shared_memory_room() is None
