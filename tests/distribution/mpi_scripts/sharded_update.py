@@ -2,9 +2,9 @@
 optimizer configuration with keras.distribution.DataParallel and write, per configuration,
 this rank's weights, optimizer variables, history and update path to OUT/<config>_rank<r>.npz.
 
-The update's exchange is MPI shared memory, or MPI collectives with
-MINIKERAS_MPI_SHARED_MEMORY=0. The configurations cover the sharded update (elementwise optimizers, with every base option
-that needs the whole gradient) and the replicated fallback (Lamb, not elementwise), plus a
+The configurations cover the sharded update (elementwise optimizers, with every base option
+that needs the whole gradient; its exchange is MPI shared memory, or MPI collectives with
+MINIKERAS_MPI_SHARED_MEMORY=0) and the replicated fallback (Lamb, not elementwise), plus a
 Model whose own train_step / test_step leave a variable without gradient, skip a step on a
 non-finite gradient and return their own logs.
 """
