@@ -88,8 +88,11 @@ class FlatLayout:
     def move_to(self, weights, gradients):
         """Keep the weights and gradients in ``weights`` and ``gradients`` (flat arrays of
         this layout, e.g. memory other processes can read) from now on: their current
-        values are copied over and every variable and view re-pointed. The lists of views
-        stay the same objects, so a list handed out earlier follows the move."""
+        values are copied over and every variable and view re-pointed. The lists
+        ``weight_views`` and ``gradient_views`` stay the same objects (their items change),
+        so the gradient buffers handed to the trainer follow the move. The optimizer
+        re-derives its step's pieces only when its ``update_shard`` changes: move in the
+        shard's ``bounds(layout)``."""
         weights[...] = self.weights
         gradients[...] = self.gradients
         self.weights, self.gradients = weights, gradients

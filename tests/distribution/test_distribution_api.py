@@ -259,3 +259,39 @@ def test_shared_memory_room_is_the_free_space_of_its_directory(monkeypatch, tmp_
     assert 0 < world_module.shared_memory_room() <= stat.f_blocks * stat.f_frsize
     monkeypatch.setattr(world_module, "SHARED_MEMORY_DIR", str(tmp_path / "absent"))
     assert world_module.shared_memory_room() is None
+
+
+def test_an_update_shard_may_move_the_optimizer_buffers_in_bounds():
+    class MovingShard:  # the update_shard protocol on one rank, moving like NodeExchange.of
+        def bounds(self, layout):
+            before = [w.copy() for w in layout.weight_views]
+            self.weights, self.gradients = layout.new_buffer(), layout.new_buffer()
+            layout.move_to(self.weights, self.gradients)
+            for view, value in zip(layout.weight_views, before):  # values kept
+                np.testing.assert_array_equal(view, value)
+            return 0, layout.size
+
+        def reduce_scatter(self, flat):
+            assert flat is self.gradients  # the backward pass wrote into the moved buffer
+
+        def allgather(self, flat):
+            assert flat is self.weights
+
+        def sum(self, values):
+            return np.asarray(values)
+
+    def trained(shard):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(keras.optimizers.Adam(0.1), "mse")
+        x, y = np.arange(12, dtype="float32").reshape(4, 3), np.ones((4, 2), "float32")
+        model.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False)
+        model.optimizer.update_shard = shard  # the next fit would drop it: train by hand
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        if shard is not None:
+            assert all(np.shares_memory(v.data, shard.weights) for v in model.trainable_weights)
+        return model.get_weights()
+
+    for a, b in zip(trained(MovingShard()), trained(None)):
+        np.testing.assert_array_equal(a, b)

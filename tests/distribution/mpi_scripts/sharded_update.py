@@ -6,7 +6,8 @@ The configurations cover the sharded update (elementwise optimizers, with every 
 that needs the whole gradient; its exchange is MPI shared memory, or MPI collectives with
 MINIKERAS_MPI_SHARED_MEMORY=0) and the replicated fallback (Lamb, not elementwise), plus a
 Model whose own train_step / test_step leave a variable without gradient, skip a step on a
-non-finite gradient and return their own logs.
+non-finite gradient and return their own logs. Last, on several ranks, a check that each
+rank's weights stay its own after a fit (private_rank<r>.npz).
 """
 import json
 import sys
