@@ -41,6 +41,7 @@ KINDS = {"1 process, 1 thread": (1, 1, BATCH, None),
          "1 process, 1 thread, batch 64": (1, 1, BATCH // 2, None)}
 BASELINE, SHARDED, HALF_BATCH = "1 process, 1 thread", "2 processes, sharded update", \
     "1 process, 1 thread, batch 64"
+PROBE_SIZES = (16, 4096, 65536)  # float32 buffers: 64 B, 16 KiB, 256 KiB
 # Interconnects for the projection: (name, bytes/s, latency per message in seconds).
 NETWORKS = (("10 Gb/s Ethernet", 1.25e9, 20e-6), ("100 Gb/s InfiniBand", 12.5e9, 3e-6))
 
@@ -156,6 +157,9 @@ def worker(samples, epochs, batch, update):
     steps = epochs * -(-samples // batch)
     gradient_floats = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     best_comm_ms = best_collective_ms(group, gradient_floats, update) if distributed else 0.0
+    # latency or bandwidth? the same exchange on buffers from 64 bytes to the whole gradient
+    by_size = {n: best_collective_ms(group, n, update) for n in PROBE_SIZES} \
+        if distributed else {}
     if group.rank == 0:
         print(json.dumps({"samples_per_s": epochs * samples / seconds,
                           "step_ms": 1e3 * seconds / steps,
@@ -165,6 +169,7 @@ def worker(samples, epochs, batch, update):
                           "comm_ms": 1e3 * clock.comm[0] / steps,
                           "comm_share": clock.comm[0] / seconds,
                           "comm_best_ms": best_comm_ms,
+                          **{f"comm_best_ms_{n}": ms for n, ms in by_size.items()},
                           "compute_cpu_ms": 1e3 * (cpu_seconds - clock.apply[1]) / steps,
                           "update_cpu_ms": 1e3 * (clock.apply[1] - clock.comm[1]) / steps,
                           "gradient_bytes": 4 * gradient_floats}))
@@ -233,7 +238,10 @@ def report(median):
         work = m["compute_cpu_ms"] + m["update_cpu_ms"]
         print(f"2 ranks, {name}, from CPU times: {one['cpu_ms'] / work:.2f}x one process "
               f"if communication took no time; {one['cpu_ms'] / (work + m['comm_best_ms']):.2f}x "
-              f"with its best-of-30 time alone ({m['comm_best_ms']:.2f} ms per step).")
+              f"with its best-of-30 time alone ({m['comm_best_ms']:.2f} ms per step); "
+              "the same exchange on " + ", ".join(
+                  f"{4 * n} bytes: {m[f'comm_best_ms_{n}'] * 1e3:.0f} us"
+                  for n in PROBE_SIZES) + ".")
     data = two["gradient_bytes"]
     print(f"\nPer step: {data / 2**20:.2f} MiB reduce-scattered (gradient) and the same "
           "allgathered (weights); a ring sends 2 (N-1)/N of it per rank: "
