@@ -9,6 +9,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -101,6 +102,16 @@ def test_a_failing_rank_stops_every_rank_with_its_error():
     result = run("failing_rank.py", timeout=90, env={"MINIKERAS_MPI_TIMEOUT": "30"})
     assert result.returncode != 0
     assert "rank 1 fails on purpose" in result.stderr
+    assert "aborting all 2 ranks" in result.stderr
+
+
+def test_a_rank_stalled_mid_step_stops_every_rank_at_the_deadline():
+    started = time.monotonic()
+    result = run("stalled_rank.py", timeout=60, env={"MINIKERAS_MPI_TIMEOUT": "2"})
+    assert result.returncode != 0
+    assert time.monotonic() - started < 30  # not the 60 s the stalled rank sleeps
+    assert "TimeoutError: Rank 0: the gradient sum of a sharded update waited more than 2 s" \
+        in result.stderr
     assert "aborting all 2 ranks" in result.stderr
 
 
