@@ -6,7 +6,8 @@ Runs, each in fresh processes, interleaved over --repeats rounds (medians report
 * 1 process, 1 BLAS thread      (the baseline for the scaling target)
 * 1 process, 2 BLAS threads     (what one process gets from this 2-core machine)
 * 2 processes (mpiexec -n 2), 1 BLAS thread each, 64 rows per rank: the sharded update
-  (Reduce-scatter, each rank steps half of the weights, Allgather; the default for Adam)
+  (Reduce-scatter, each rank steps half of the weights, Allgather; the default for Adam),
+  through shared memory (the default on one node) and through MPI's collectives
 * the same with the replicated update (Allreduce, every rank steps all the weights)
 * 1 process, 1 BLAS thread, batch 64: one rank's share of the work, alone on the machine
   (with the 2-process compute: does the forward/backward itself scale?)
@@ -35,10 +36,12 @@ BATCH, HIDDEN, FEATURES, CLASSES = 128, (512, 512), 784, 10
 KINDS = {"1 process, 1 thread": (1, 1, BATCH, None),
          "1 process, 2 threads": (1, 2, BATCH, None),
          "2 processes, sharded update": (2, 1, BATCH, "sharded"),
+         "2 processes, sharded update, MPI collectives": (2, 1, BATCH, "collectives"),
          "2 processes, replicated update": (2, 1, BATCH, "replicated"),
          "1 process, 1 thread, batch 64": (1, 1, BATCH // 2, None)}
 BASELINE, SHARDED, HALF_BATCH = "1 process, 1 thread", "2 processes, sharded update", \
     "1 process, 1 thread, batch 64"
+PROBE_SIZES = (16, 4096, 65536)  # float32 buffers: 64 B, 16 KiB, 256 KiB
 # Interconnects for the projection: (name, bytes/s, latency per message in seconds).
 NETWORKS = (("10 Gb/s Ethernet", 1.25e9, 20e-6), ("100 Gb/s InfiniBand", 12.5e9, 3e-6))
 
@@ -75,28 +78,40 @@ class PhaseClock:
         optimizer.apply = self._timed(apply, self.apply)
 
     def wrap_collectives(self, group):
-        for name in ("reduce_scatter_sum", "allgather_ranges", "allreduce_sum"):
-            setattr(group, name, self._timed(getattr(group, name), self.comm,
-                                             lambda: self._inside))
+        """Time the Allreduce of ``group`` (the replicated update, the sharded update's few
+        sums) and both exchanges of the sharded update."""
+        from minikeras.distribution import sharded_update
+        group.allreduce_sum = self._timed(group.allreduce_sum, self.comm, lambda: self._inside)
+        for exchange in (sharded_update.CollectiveExchange, sharded_update.NodeExchange):
+            for name in ("reduce_scatter", "allgather"):
+                setattr(exchange, name, self._timed(getattr(exchange, name), self.comm,
+                                                    lambda: self._inside))
 
 
-def best_collective_ms(group, size, sharded, rounds=30):
-    """Best-of-``rounds`` wall time of one step's gradient/weight collectives on a buffer of
-    ``size`` float32 (a Reduce-scatter and an Allgather, or one Allreduce): the transfer
-    itself, without the waits for a slower rank that the in-step timing includes."""
+def best_collective_ms(group, size, update, rounds=30):
+    """Best-of-``rounds`` wall time of one step's gradient/weight exchange on a buffer of
+    ``size`` float32 (a Reduce-scatter and an Allgather, through shared memory or MPI's
+    collectives, or one Allreduce): the transfer itself, without the waits for a slower
+    rank that the in-step timing includes."""
     import numpy as np
-    from minikeras.distribution.sharded_update import shard_bounds
-    buffer = np.ones(size, np.float32)
-    counts = [hi - lo for lo, hi in shard_bounds(size, group.size)]
+    from minikeras.distribution.sharded_update import (CollectiveExchange, NodeExchange,
+                                                       shard_bounds)
+    ranges = shard_bounds(size, group.size)
+    if update == "sharded":
+        exchange = NodeExchange(group, size, np.float32, ranges)
+        gradient, weights = exchange.gradients[group.rank], exchange.weights[group.rank]
+    else:
+        exchange = CollectiveExchange(group, [hi - lo for lo, hi in ranges])
+        gradient, weights = np.ones(size, np.float32), np.ones(size, np.float32)
     best = float("inf")
     for _ in range(rounds):
         group.allreduce_sum(np.zeros(1))  # start together
         start = time.perf_counter()
-        if sharded:
-            group.reduce_scatter_sum(buffer, counts)
-            group.allgather_ranges(buffer, counts)
+        if update == "replicated":
+            group.allreduce_sum(gradient)
         else:
-            group.allreduce_sum(buffer)
+            exchange.reduce_scatter(gradient)
+            exchange.allgather(weights)
         best = min(best, time.perf_counter() - start)
     return 1e3 * best
 
@@ -113,7 +128,7 @@ def force_replicated_update():
     data_parallel.ReplicaGroup.start_training = start_training
 
 
-def worker(samples, epochs, batch, distributed, replicated):
+def worker(samples, epochs, batch, update):
     sys.path.insert(0, str(HERE))
     import common  # noqa: F401  (thread limits before numpy)
     import numpy as np
@@ -121,9 +136,10 @@ def worker(samples, epochs, batch, distributed, replicated):
     from common import classification_data, keras_dense_stack
     from minikeras.distribution import world as world_module
 
+    distributed = update is not None
     if distributed:
         keras.distribution.set_distribution(keras.distribution.DataParallel())
-    if replicated:
+    if update == "replicated":
         force_replicated_update()
     group = world_module.world()
     keras.utils.set_random_seed(0)
@@ -140,8 +156,10 @@ def worker(samples, epochs, batch, distributed, replicated):
     seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
     steps = epochs * -(-samples // batch)
     gradient_floats = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    best_comm_ms = best_collective_ms(group, gradient_floats, not replicated) \
-        if distributed else 0.0
+    best_comm_ms = best_collective_ms(group, gradient_floats, update) if distributed else 0.0
+    # latency or bandwidth? the same exchange on buffers from 64 bytes to the whole gradient
+    by_size = {n: best_collective_ms(group, n, update) for n in PROBE_SIZES} \
+        if distributed else {}
     if group.rank == 0:
         print(json.dumps({"samples_per_s": epochs * samples / seconds,
                           "step_ms": 1e3 * seconds / steps,
@@ -151,6 +169,7 @@ def worker(samples, epochs, batch, distributed, replicated):
                           "comm_ms": 1e3 * clock.comm[0] / steps,
                           "comm_share": clock.comm[0] / seconds,
                           "comm_best_ms": best_comm_ms,
+                          **{f"comm_best_ms_{n}": ms for n, ms in by_size.items()},
                           "compute_cpu_ms": 1e3 * (cpu_seconds - clock.apply[1]) / steps,
                           "update_cpu_ms": 1e3 * (clock.apply[1] - clock.comm[1]) / steps,
                           "gradient_bytes": 4 * gradient_floats}))
@@ -166,9 +185,8 @@ def launch(kind, samples, epochs):
                "--epochs", str(epochs), "--batch", str(batch)]
     if processes > 1:
         mpiexec = pathlib.Path(sys.executable).parent / "mpiexec"
-        command = [str(mpiexec), "-n", str(processes)] + command + ["--distributed"]
-        if update == "replicated":
-            command.append("--replicated")
+        command = [str(mpiexec), "-n", str(processes)] + command + ["--update", update]
+        env["MINIKERAS_MPI_SHARED_MEMORY"] = "0" if update == "collectives" else "1"
     out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -213,11 +231,17 @@ def report(median):
           f"the batch keeps {100 * half['compute_cpu_ms'] / one['compute_cpu_ms']:.0f}% of "
           f"the work, and running beside another rank costs "
           f"{100 * (two['compute_cpu_ms'] / half['compute_cpu_ms'] - 1):+.0f}%.")
-    for name, m in (("sharded", two), ("replicated", replicated)):
+    for name, m in (("sharded update through shared memory", two),
+                    ("sharded update through MPI collectives",
+                     median["2 processes, sharded update, MPI collectives"]),
+                    ("replicated update", replicated)):
         work = m["compute_cpu_ms"] + m["update_cpu_ms"]
-        print(f"2 ranks, {name} update, from CPU times: {one['cpu_ms'] / work:.2f}x one process "
+        print(f"2 ranks, {name}, from CPU times: {one['cpu_ms'] / work:.2f}x one process "
               f"if communication took no time; {one['cpu_ms'] / (work + m['comm_best_ms']):.2f}x "
-              f"with its best-of-30 time alone ({m['comm_best_ms']:.2f} ms per step).")
+              f"with its best-of-30 time alone ({m['comm_best_ms']:.2f} ms per step); "
+              "the same exchange on " + ", ".join(
+                  f"{4 * n} bytes: {m[f'comm_best_ms_{n}'] * 1e3:.0f} us"
+                  for n in PROBE_SIZES) + ".")
     data = two["gradient_bytes"]
     print(f"\nPer step: {data / 2**20:.2f} MiB reduce-scattered (gradient) and the same "
           "allgathered (weights); a ring sends 2 (N-1)/N of it per rank: "
@@ -243,11 +267,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=BATCH, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--distributed", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--replicated", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--update", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.samples, args.epochs, args.batch, args.distributed, args.replicated)
+        return worker(args.samples, args.epochs, args.batch, args.update)
     load_before = os.getloadavg()
     runs = {kind: [] for kind in KINDS}
     for _ in range(args.repeats):

@@ -25,7 +25,13 @@ _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZ
 # Test(), and a 2.5 MB Allreduce between two ranks takes about a millisecond), then every
 # POLL_SECONDS until the deadline, so a rank waiting on a slow peer does not hold a core.
 SPIN_SECONDS, POLL_SECONDS = 0.05, 1e-3
+# While spinning, a waiting rank lets any other runnable process have its core: on a loaded
+# machine that is often the rank it waits for (2 ranks on 2 busy cores: +50% steps/s).
+_yield_cpu = getattr(os, "sched_yield", lambda: time.sleep(0))
 ABORT_GRACE_SECONDS = 0.5
+# Where MPICH and Open MPI put shared-memory windows on Linux: a tmpfs, only 64 MB by default
+# in a Docker container, and touching window memory beyond its room kills with SIGBUS.
+SHARED_MEMORY_DIR = "/dev/shm"
 
 
 def launched_by_mpi():
@@ -44,6 +50,14 @@ def collective_timeout():
     if seconds <= 0:
         raise ValueError(f"MINIKERAS_MPI_TIMEOUT must be positive. Received: {value!r}")
     return seconds
+
+
+def shared_memory_room():
+    """Bytes free in ``SHARED_MEMORY_DIR``, or None where there is no such directory."""
+    if not os.path.isdir(SHARED_MEMORY_DIR):
+        return None
+    stat = os.statvfs(SHARED_MEMORY_DIR)
+    return stat.f_bavail * stat.f_frsize
 
 
 class SingleProcess:
@@ -71,10 +85,14 @@ class MPIWorld:
         self._mpi = mpi
         self.comm = mpi.COMM_WORLD
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        node = self.comm.Split_type(mpi.COMM_TYPE_SHARED, key=self.rank)
-        self.local_rank, self.local_size = node.Get_rank(), node.Get_size()
-        node.Free()
+        self._node = self.comm.Split_type(mpi.COMM_TYPE_SHARED, key=self.rank)
+        self.local_rank, self.local_size = self._node.Get_rank(), self._node.Get_size()
         self.timeout = collective_timeout()
+
+    @property
+    def on_one_node(self):
+        """Whether every rank runs on this machine (so they can share memory)."""
+        return self.local_size == self.size
 
     def _wait(self, request, what):
         start = time.monotonic()
@@ -82,6 +100,7 @@ class MPIWorld:
         while not request.Test():
             now = time.monotonic()
             if now < spin_until:
+                _yield_cpu()
                 continue
             if now > deadline:
                 raise TimeoutError(
@@ -119,6 +138,33 @@ class MPIWorld:
         self._wait(self.comm.Iallgatherv(self._mpi.IN_PLACE, [buffer, (list(counts), offsets)]),
                    f"allgather of {buffer.size} values")
         return buffer
+
+    def barrier(self, what):
+        """Wait until every rank has called ``barrier`` (``what`` names the wait in errors)."""
+        self._wait(self.comm.Ibarrier(), what)
+
+    def shared_memory_fits(self, nbytes):
+        """Whether shared memory has room for ``nbytes`` per rank, as every rank sees it
+        (``shared_memory_room``; one agreed answer)."""
+        room = shared_memory_room()
+        short = np.array([room is not None and room < self.size * nbytes], dtype=np.int64)
+        return self.allreduce_sum(short)[0] == 0
+
+    def shared_arrays(self, count, dtype):
+        """One flat array of ``count`` elements of ``dtype`` per rank, in rank order, in
+        memory every rank can read and write: a ``SharedArrays``. Only for ranks on one
+        node (``on_one_node``); the memory stays allocated for the life of the process."""
+        itemsize = np.dtype(dtype).itemsize
+        info = self._mpi.Info.Create()
+        info.Set("alloc_shared_noncontig", "true")  # each rank's array on its own pages
+        window = self._mpi.Win.Allocate_shared(count * itemsize, itemsize, info=info,
+                                               comm=self._node)
+        info.Free()
+        window.Lock_all(self._mpi.MODE_NOCHECK)  # one passive epoch, for Sync (MPI's memory model)
+        _WINDOWS.append(window)
+        arrays = [np.frombuffer(window.Shared_query(rank)[0], dtype, count=count)
+                  for rank in range(self.size)]
+        return SharedArrays(self, window, arrays)
 
     def broadcast(self, buffer, root=0):
         """Overwrite ``buffer`` on every rank with rank ``root``'s, in place."""
@@ -160,7 +206,26 @@ class MPIWorld:
         self.comm.Abort(code)
 
 
+class SharedArrays:
+    """Per-rank flat arrays that every rank of a one-node world reads and writes directly
+    (``MPIWorld.shared_arrays``).
+
+    Attributes:
+        arrays: one array per rank, in rank order; ``arrays[world.rank]`` is this rank's.
+    """
+
+    def __init__(self, group, window, arrays):
+        self._world, self._window, self.arrays = group, window, arrays
+
+    def synchronize(self, what):
+        """A barrier after which every rank sees what every rank wrote before it."""
+        self._window.Sync()
+        self._world.barrier(what)
+        self._window.Sync()
+
+
 _WORLD = []
+_WINDOWS = []  # shared-memory windows: arrays view them until the process ends
 
 
 def world():

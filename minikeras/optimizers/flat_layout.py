@@ -85,6 +85,22 @@ class FlatLayout:
             self._cuts = {(lo, hi): (pieces, (starts, sizes, owners))}  # one part at a time
         return self._cuts[(lo, hi)]
 
+    def move_to(self, weights, gradients):
+        """Keep the weights and gradients in ``weights`` and ``gradients`` (flat arrays of
+        this layout, e.g. memory other processes can read) from now on: their current
+        values are copied over and every variable and view re-pointed. The lists
+        ``weight_views`` and ``gradient_views`` stay the same objects (their items change),
+        so the gradient buffers handed to the trainer follow the move. The optimizer
+        re-derives its step's pieces only when its ``update_shard`` changes: move in the
+        shard's ``bounds(layout)``."""
+        weights[...] = self.weights
+        gradients[...] = self.gradients
+        self.weights, self.gradients = weights, gradients
+        self.weight_views[:] = self.views(weights)
+        self.gradient_views[:] = self.views(gradients)
+        for view, variable in zip(self.weight_views, self.variables):
+            variable.data = view
+
     def repack(self):
         """Put back into the weight buffer any variable whose storage was replaced since the
         layout was made (e.g. another optimizer packed it into its own buffer)."""

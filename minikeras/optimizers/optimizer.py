@@ -356,7 +356,7 @@ class Optimizer(OptimizerVariables):
                                  "whole variables, so it cannot update a shard of them. Reduce "
                                  "its gradients with `gradient_reducer` instead.")
             size = self._layout.size
-            lo, hi = (0, size) if shard is None else shard.bounds(size)
+            lo, hi = (0, size) if shard is None else shard.bounds(self._layout)
             self._part, self._part_shard, self._pieces = slice(lo, hi), shard, None
         return shard
 

@@ -1,5 +1,6 @@
 """keras.distribution and minikeras.horovod in one process (no mpiexec): Keras's names,
 their checks, and a one-process world whose collectives change nothing."""
+import os
 import sys
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 import minikeras as keras
 import minikeras.horovod as hvd
 from minikeras.distribution import world as world_module
-from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds
+from minikeras.distribution.sharded_update import saves_mid_epoch, shard_bounds, shares_memory
 
 dist = keras.distribution
 
@@ -204,7 +205,7 @@ def test_shard_bounds_split_evenly_on_aligned_boundaries():
 
 def test_an_optimizer_that_is_not_elementwise_refuses_a_shard():
     class Shard:  # the update_shard protocol; refused before any of it is used
-        def bounds(self, size):
+        def bounds(self, layout):
             raise AssertionError("not reached")
 
     variable = keras.Variable(np.ones(3, "float32"))
@@ -231,3 +232,66 @@ def test_only_a_checkpoint_of_the_whole_model_every_n_batches_needs_the_state_ea
     assert not saves_mid_epoch([checkpoint(str(tmp_path / "m.weights.h5"), save_freq=3,
                                            save_weights_only=True)])
     assert not saves_mid_epoch([keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
+
+
+def test_shared_memory_is_used_on_one_node_with_room_unless_switched_off(monkeypatch):
+    class Group:
+        on_one_node, room = True, 100
+
+        def shared_memory_fits(self, nbytes):
+            return nbytes <= self.room
+
+    assert shares_memory(Group(), 100)
+    assert not shares_memory(Group(), 101)
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "0")
+    assert not shares_memory(Group(), 10)
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "1")
+    Group.on_one_node = False
+    assert not shares_memory(Group(), 10)
+    monkeypatch.setenv("MINIKERAS_MPI_SHARED_MEMORY", "yes")
+    with pytest.raises(ValueError, match=r"must be 1 .* or 0 .*Received: 'yes'"):
+        shares_memory(Group(), 10)
+
+
+def test_shared_memory_room_is_the_free_space_of_its_directory(monkeypatch, tmp_path):
+    monkeypatch.setattr(world_module, "SHARED_MEMORY_DIR", str(tmp_path))
+    stat = os.statvfs(tmp_path)  # other processes may write meanwhile: within the disk size
+    assert 0 < world_module.shared_memory_room() <= stat.f_blocks * stat.f_frsize
+    monkeypatch.setattr(world_module, "SHARED_MEMORY_DIR", str(tmp_path / "absent"))
+    assert world_module.shared_memory_room() is None
+
+
+def test_an_update_shard_may_move_the_optimizer_buffers_in_bounds():
+    class MovingShard:  # the update_shard protocol on one rank, moving like NodeExchange.of
+        def bounds(self, layout):
+            before = [w.copy() for w in layout.weight_views]
+            self.weights, self.gradients = layout.new_buffer(), layout.new_buffer()
+            layout.move_to(self.weights, self.gradients)
+            for view, value in zip(layout.weight_views, before):  # values kept
+                np.testing.assert_array_equal(view, value)
+            return 0, layout.size
+
+        def reduce_scatter(self, flat):
+            assert flat is self.gradients  # the backward pass wrote into the moved buffer
+
+        def allgather(self, flat):
+            assert flat is self.weights
+
+        def sum(self, values):
+            return np.asarray(values)
+
+    def trained(shard):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(keras.optimizers.Adam(0.1), "mse")
+        x, y = np.arange(12, dtype="float32").reshape(4, 3), np.ones((4, 2), "float32")
+        model.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False)
+        model.optimizer.update_shard = shard  # the next fit would drop it: train by hand
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        if shard is not None:
+            assert all(np.shares_memory(v.data, shard.weights) for v in model.trainable_weights)
+        return model.get_weights()
+
+    for a, b in zip(trained(MovingShard()), trained(None)):
+        np.testing.assert_array_equal(a, b)

@@ -9,6 +9,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -104,6 +105,17 @@ def test_a_failing_rank_stops_every_rank_with_its_error():
     assert "aborting all 2 ranks" in result.stderr
 
 
+def test_a_rank_stalled_mid_step_stops_every_rank_at_the_deadline():
+    started = time.monotonic()
+    # 4 s: long enough for a loaded machine's skew between the ranks before the stall
+    result = run("stalled_rank.py", timeout=60, env={"MINIKERAS_MPI_TIMEOUT": "4"})
+    assert result.returncode != 0
+    assert time.monotonic() - started < 30  # not the 60 s the stalled rank sleeps
+    assert "TimeoutError: Rank 0: the gradient sum of a sharded update waited more than 4 s" \
+        in result.stderr
+    assert "aborting all 2 ranks" in result.stderr
+
+
 @pytest.mark.parametrize("mistake, message", [
     ("odd_batch", "batch_size must be a multiple of 2. Received: batch_size=9"),
     ("different_models", "ranks [1] differ from rank 0"),
@@ -148,12 +160,19 @@ SHARDED_CONFIGS = ("adamw_mask_global_clipnorm_ema", "sgd_nesterov_clipnorm_accu
 REPLICATED_CONFIGS = ("lamb_replicated", "adafactor_replicated", "muon_replicated")
 
 
-@pytest.fixture(scope="module")
-def sharded_run(tmp_path_factory):
+EXCHANGES = {"NodeExchange": "1", "CollectiveExchange": "0"}  # MINIKERAS_MPI_SHARED_MEMORY
+
+
+@pytest.fixture(scope="module", params=list(EXCHANGES))
+def sharded_run(tmp_path_factory, request):
+    """The sharded_update.py script on 2 ranks with one exchange, and alone."""
     distributed = tmp_path_factory.mktemp("sharded")
     single = tmp_path_factory.mktemp("sharded_single")
-    run_both("sharded_update.py", distributed, single)
-    return distributed, single
+    result = run("sharded_update.py", str(distributed), "distributed",
+                 env={"MINIKERAS_MPI_SHARED_MEMORY": EXCHANGES[request.param]})
+    assert result.returncode == 0, result.stderr
+    run_single("sharded_update.py", str(single), "single")
+    return distributed, single, request.param
 
 
 def _config(folder, name, rank):
@@ -164,10 +183,12 @@ def _config(folder, name, rank):
 
 @pytest.mark.parametrize("name", SHARDED_CONFIGS + REPLICATED_CONFIGS)
 def test_sharded_and_replicated_updates_train_like_one_process(sharded_run, name):
-    distributed, single = sharded_run
+    distributed, single, exchange = sharded_run
     (rank0, logs0), (rank1, logs1) = _config(distributed, name, 0), _config(distributed, name, 1)
     one, logs_one = _config(single, name, 0)
     assert bool(rank0["sharded"]) == (name in SHARDED_CONFIGS)  # the rule: elementwise or not
+    if name in SHARDED_CONFIGS:
+        assert str(rank0["exchange"]) == exchange
     for key in ("weights", "optimizer"):  # optimizer: every slot and EMA average, gathered
         np.testing.assert_array_equal(rank0[key], rank1[key], err_msg=key)
         np.testing.assert_allclose(rank0[key], one[key], rtol=1e-5, atol=1e-6, err_msg=key)
@@ -178,8 +199,17 @@ def test_sharded_and_replicated_updates_train_like_one_process(sharded_run, name
             np.testing.assert_allclose(logs0[part][key], value, rtol=1e-5, err_msg=key)
 
 
+def test_each_rank_keeps_its_own_weights_after_a_sharded_fit(sharded_run):
+    distributed = sharded_run[0]
+    with np.load(distributed / "private_rank0.npz") as a, \
+            np.load(distributed / "private_rank1.npz") as b:
+        assert bool(a["untouched"])  # rank 1 zeroed its weights after the first fit
+        np.testing.assert_array_equal(a["weights"], b["weights"])  # equal after the second
+        assert np.abs(a["weights"]).sum() > 0
+
+
 def test_a_checkpoint_saved_mid_epoch_holds_the_whole_sharded_optimizer_state(sharded_run):
-    distributed, single = sharded_run
+    distributed, single, _ = sharded_run
     name = "adamw_mask_global_clipnorm_ema.keras"  # saved every 5 batches: mid-epoch 2
     two = keras.saving.load_model(distributed / name).optimizer.variables
     one = keras.saving.load_model(single / name).optimizer.variables

@@ -3,9 +3,11 @@ optimizer configuration with keras.distribution.DataParallel and write, per conf
 this rank's weights, optimizer variables, history and update path to OUT/<config>_rank<r>.npz.
 
 The configurations cover the sharded update (elementwise optimizers, with every base option
-that needs the whole gradient) and the replicated fallback (Lamb, not elementwise), plus a
+that needs the whole gradient; its exchange is MPI shared memory, or MPI collectives with
+MINIKERAS_MPI_SHARED_MEMORY=0) and the replicated fallback (Lamb, not elementwise), plus a
 Model whose own train_step / test_step leave a variable without gradient, skip a step on a
-non-finite gradient and return their own logs.
+non-finite gradient and return their own logs. Last, on several ranks, a check that each
+rank's weights stay its own after a fit (private_rank<r>.npz).
 """
 import json
 import sys
@@ -118,6 +120,8 @@ def train(name, make_optimizer):
     rank = world().rank
     np.savez(f"{out}/{name}_rank{rank}.npz",
              sharded=np.array(model.optimizer.update_shard is not None),
+             exchange=np.array(type(getattr(model.optimizer.update_shard, "exchange", None))
+                               .__name__),
              weights=np.concatenate([w.ravel() for w in model.get_weights()]),
              optimizer=np.concatenate([np.ravel(v.numpy()) for v in model.optimizer.variables]))
     with open(f"{out}/{name}_history{rank}.json", "w") as f:
@@ -127,3 +131,26 @@ def train(name, make_optimizer):
 for config_name, factory in CONFIGS.items():
     train(config_name, factory)
 train("custom_steps", lambda: keras.optimizers.AdamW(0.02, weight_decay=0.1))
+
+
+def weights_stay_private():
+    """After a fit each rank's weights are its own, though they live in shared memory:
+    rank 1 zeroes its weights, rank 0's do not change. A second fit reuses the buffers,
+    starting again from rank 0's weights."""
+    keras.utils.set_random_seed(3)
+    model = dense_model()
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
+    model.fit(X, Y, batch_size=32, epochs=1, verbose=0)
+    before = model.get_weights()
+    if world().rank == 1:
+        model.set_weights([np.zeros_like(w) for w in before])
+    world().barrier("the privacy check")
+    untouched = all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    world().barrier("the privacy check")
+    model.fit(X, Y, batch_size=32, epochs=1, verbose=0)
+    np.savez(f"{out}/private_rank{world().rank}.npz", untouched=np.array(untouched),
+             weights=np.concatenate([w.ravel() for w in model.get_weights()]))
+
+
+if mode == "distributed":
+    weights_stay_private()
