@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
                "datasets", "diagnostics", "distribution", "initializers", "layers", "losses",
                "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-               "regularizers", "saving", "utils")
+               "regularizers", "saving", "tree", "utils")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
