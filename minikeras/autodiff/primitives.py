@@ -9,6 +9,8 @@ its Function class and registered by ``@primitive``:
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
+    linalg.py                 inv, log_abs_det, solve, cholesky, eigh, qr, singular_values
+    special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
     normalization.py          batch_norm_training
@@ -27,6 +29,7 @@ from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, l
                           masked_scale, maximum, minimum, multiply, negative, power, relu,
                           sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .function import PRIMITIVES
+from .linalg import cholesky, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
 from .normalization import batch_norm_training
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
@@ -34,6 +37,7 @@ from .reductions import logsumexp, max, mean, min, sum, sum_over_count
 from .shape import broadcast_to, concatenate, getitem, reshape, stack, take, transpose
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)
+from .special import erfc, erfinv
 from .tensor import Tensor
 
 __all__ = ["PRIMITIVES", *sorted(PRIMITIVES)]

@@ -15,9 +15,9 @@ from .core import as_float, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
 
 __all__ = [
-    "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2", "in_top_k", "irfft",
-    "median", "quantile", "rfft", "searchsorted", "segment_max", "segment_sum", "sort", "top_k",
-    "unique",
+    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
+    "in_top_k", "irfft", "median", "nanmedian", "nanpercentile", "nanquantile", "percentile",
+    "quantile", "rfft", "searchsorted", "segment_max", "segment_sum", "sort", "top_k", "unique",
 ]
 
 
@@ -72,49 +72,93 @@ def in_top_k(targets, predictions, k):
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (q in [0, 1]) along ``axis``; numpy's methods."""
-    x = as_float(x)
-    if axis is None:
-        axes, work = tuple(range(x.ndim)), P.reshape(x, (-1,))
-        last = 0
-    else:
-        axes = normalize_axis(axis, x.ndim)
-        keep = [a for a in range(x.ndim) if a not in axes]
-        work = P.reshape(P.transpose(x, keep + list(axes)),
-                         [x.shape[a] for a in keep] + [-1])
-        last = work.ndim - 1
-    s = sort(work, axis=last)
-    n = s.shape[last]
-    qs = np.asarray(data(q), dtype=np.float64)
-    pos = qs * (n - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    if method == "lower":
-        hi, frac = lo, np.zeros_like(frac)
-    elif method == "higher":
-        lo, frac = np.ceil(pos).astype(int), np.zeros_like(frac)
-        hi = lo
-    elif method == "nearest":
-        lo = hi = np.round(pos).astype(int)
-        frac = np.zeros_like(frac)
-    elif method == "midpoint":
-        frac = np.where(hi > lo, 0.5, 0.0)
-    elif method != "linear":
-        raise ValueError(f"quantile: unknown method {method!r}. Expected 'linear', 'lower', "
-                         "'higher', 'midpoint' or 'nearest'.")
-    a, b = P.take(s, lo, last), P.take(s, hi, last)
-    out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
-    if qs.ndim:  # numpy puts the q axis first
-        out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))
-    if keepdims:
-        shape = list(out.shape[:qs.ndim]) + [1 if i in axes else x.shape[i]
-                                              for i in range(x.ndim)]
-        out = P.reshape(out, shape)
-    return out
+    return _quantile(x, q, axis, method, keepdims, ignore_nan=False)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """``quantile`` of the non-NaN elements (NaN for a slice that has none)."""
+    return _quantile(x, q, axis, method, keepdims, ignore_nan=True)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th percentiles (q in [0, 100]) along ``axis``: ``quantile(x, q / 100)``."""
+    return _quantile(x, _percent(q), axis, method, keepdims, ignore_nan=False)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return _quantile(x, _percent(q), axis, method, keepdims, ignore_nan=True)
+
+
+def _percent(q):
+    return np.asarray(data(q), dtype=np.float64) / 100
 
 
 def median(x, axis=None, keepdims=False):
     return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def _quantile(x, q, axis, method, keepdims, ignore_nan):
+    """Quantiles by sorting (NaNs sort last) and interpolating between the two neighbours of
+    position ``q (n - 1)``, n the slice's count of (non-NaN) elements."""
+    x = as_float(x)
+    axes = tuple(range(x.ndim)) if axis is None else normalize_axis(axis, x.ndim)
+    keep = [a for a in range(x.ndim) if a not in axes]
+    lead = [x.shape[a] for a in keep]
+    work = P.reshape(P.transpose(x, keep + list(axes)), lead + [-1])    # (*lead, n)
+    s = sort(work, axis=-1)
+    qs = np.asarray(data(q), dtype=np.float64)
+    if np.any((qs < 0) | (qs > 1)):
+        raise ValueError(f"Quantiles must be in the range [0, 1]. Received: q={qs.tolist()}")
+    counts = (np.sum(~np.isnan(s.data), axis=-1, keepdims=True) if ignore_nan
+              else np.full(lead + [1], s.shape[-1]))                    # (*lead, 1)
+    pos = np.reshape(qs, (-1,)) * (counts - 1)                          # (*lead, nq)
+    lo, hi, frac = _neighbours(pos, method)
+    last = max(s.shape[-1] - 1, 0)
+    lo, hi = np.clip(lo, 0, last), np.clip(hi, 0, last)
+    a, b = take_along_axis(s, lo, -1), take_along_axis(s, hi, -1)
+    out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
+    if ignore_nan:
+        out = P.where(np.broadcast_to(counts == 0, out.shape), np.nan, out)
+    out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))  # (nq, *lead)
+    kept = [1 if i in axes else n for i, n in enumerate(x.shape)] if keepdims else lead
+    return P.reshape(out, list(qs.shape) + kept)
+
+
+def _neighbours(pos, method):
+    """Indices below and above each position and the interpolation weight of the upper."""
+    lo = np.floor(pos).astype(int)
+    hi = lo + 1
+    frac = pos - lo
+    if method == "lower":
+        return lo, lo, np.zeros_like(frac)
+    if method == "higher":
+        hi = np.ceil(pos).astype(int)
+        return hi, hi, np.zeros_like(frac)
+    if method == "nearest":
+        nearest = np.round(pos).astype(int)
+        return nearest, nearest, np.zeros_like(frac)
+    if method == "midpoint":
+        return lo, hi, np.where(frac > 0, 0.5, 0.0)
+    if method == "linear":
+        return lo, hi, frac
+    raise ValueError(f"quantile: unknown method {method!r}. Expected 'linear', 'lower', "
+                     "'higher', 'midpoint' or 'nearest'.")
+
+
+def argpartition(x, kth, axis=-1):
+    """Indices that partition ``x`` along ``axis`` around its ``kth`` smallest element (int32).
+
+    The element at position ``kth`` is the one a full sort would put there; smaller ones
+    come before it, the others after (each side in no particular order)."""
+    x = convert_to_tensor(x)
+    if not -x.shape[axis] <= kth < x.shape[axis]:
+        raise ValueError(f"argpartition: kth={kth} is out of bounds for an axis of size "
+                         f"{x.shape[axis]}.")
+    return Tensor(np.argpartition(data(x), kth, axis=axis).astype(np.int32))
 
 
 def _segments(segment_ids, num_segments):

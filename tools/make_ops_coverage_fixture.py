@@ -1,0 +1,194 @@
+"""Run once with real Keras 3 (jax backend): the keras.ops / keras.tree names minikeras added.
+
+    KERAS_BACKEND=jax /work/scratch-keras/bin/python tools/make_ops_coverage_fixture.py
+
+Writes tests/fixtures/ops_coverage.npz: for each case its input arrays, Keras's outputs and
+their dtypes, and a JSON table of the calls (op path, arguments, keyword arguments).
+tests/ops/test_ops_coverage_fixture.py replays every call on minikeras; it never imports
+Keras. Inputs are float32 / int32 (the dtypes a Keras user has by default).
+"""
+import json
+import pathlib
+
+import keras
+import numpy as np
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ops_coverage.npz"
+rng = np.random.default_rng(2026)
+
+
+def f32(*shape, low=-2.0, high=2.0):
+    return rng.uniform(low, high, shape).astype("float32")
+
+
+def i32(*values):
+    return np.array(values, dtype="int32")
+
+
+with_nan = f32(3, 4)
+with_nan[0, 1] = with_nan[2, 3] = with_nan[1, 0] = np.nan
+spd = f32(4, 4)
+spd = (spd @ spd.T + 4 * np.eye(4)).astype("float32")
+square = (f32(3, 3) + 3 * np.eye(3)).astype("float32")
+batch_square = (f32(2, 3, 3) + 3 * np.eye(3)).astype("float32")
+tall = f32(5, 3)
+ints = i32(3, -7, 12, 0, 5, 18)
+
+# (case id, op path under keras.ops, positional args, keyword args)
+CASES = [
+    ("erfc", "erfc", [f32(7, low=-3, high=3)], {}),
+    ("erfc_int", "erfc", [i32(-1, 0, 2)], {}),
+    ("erfinv", "erfinv", [f32(9, low=-0.99, high=0.99)], {}),
+    ("fabs", "fabs", [f32(5)], {}),
+    ("fabs_int", "fabs", [i32(-3, 2)], {}),
+    ("fmax", "fmax", [with_nan, f32(4)], {}),
+    ("fmin", "fmin", [with_nan, f32(4)], {}),
+    ("fmod", "fmod", [f32(6, low=-5, high=5), np.array([1.5, -2.0, 0.7, 3.0, -1.1, 2.2], "float32")], {}),
+    ("fmod_int", "fmod", [i32(7, -7, 9, -9), i32(3, 3, -4, -4)], {}),
+    ("logaddexp2", "logaddexp2", [f32(6, low=-5, high=5), f32(6, low=-5, high=5)], {}),
+    ("sinc", "sinc", [np.array([0.0, 0.5, -1.5, 2.25, 1e-3], "float32")], {}),
+    ("sinc_int", "sinc", [i32(0, 1, 2)], {}),
+    ("ldexp", "ldexp", [f32(5), i32(0, 1, -2, 3, 5)], {}),
+    ("ptp", "ptp", [f32(3, 4)], {"axis": 1}),
+    ("ptp_all", "ptp", [f32(3, 4)], {"keepdims": True}),
+    ("ptp_int", "ptp", [ints], {}),
+    ("nansum", "nansum", [with_nan], {"axis": 0}),
+    ("nansum_all", "nansum", [with_nan], {}),
+    ("nanmean", "nanmean", [with_nan], {"axis": 1, "keepdims": True}),
+    ("nanmean_int", "nanmean", [ints], {}),
+    ("nanmax", "nanmax", [with_nan], {"axis": 0}),
+    ("nanmin", "nanmin", [with_nan], {"axis": 1}),
+    ("nanprod", "nanprod", [with_nan], {"axis": 1}),
+    ("nanvar", "nanvar", [with_nan], {"axis": 1}),
+    ("nanstd", "nanstd", [with_nan], {}),
+    ("nanmedian", "nanmedian", [with_nan], {"axis": 1}),
+    ("nanargmax", "nanargmax", [with_nan], {"axis": 1}),
+    ("nanargmin", "nanargmin", [with_nan], {}),
+    ("nancumsum", "nancumsum", [with_nan], {"axis": 1}),
+    ("nancumprod", "nancumprod", [with_nan], {"axis": 0}),
+    ("nanquantile", "nanquantile", [with_nan, 0.3], {"axis": 1}),
+    ("nanpercentile", "nanpercentile", [with_nan, [25.0, 80.0]], {"axis": 0}),
+    ("percentile", "percentile", [f32(3, 5), 40.0], {"axis": 1}),
+    ("percentile_q", "percentile", [f32(7), [10.0, 50.0, 95.0]], {}),
+    ("percentile_nearest", "percentile", [f32(6), 35.0], {"method": "nearest"}),
+    ("trapezoid", "trapezoid", [f32(3, 5)], {}),
+    ("trapezoid_x", "trapezoid", [f32(5), np.array([0.0, 0.5, 1.5, 1.75, 3.0], "float32")], {}),
+    ("trapezoid_dx", "trapezoid", [f32(4, 2)], {"dx": 0.25, "axis": 0}),
+    ("isin", "isin", [i32(1, 2, 3, 4, 5), i32(2, 5, 9)], {}),
+    ("isin_invert", "isin", [i32(1, 2, 3, 4, 5), i32(2, 5, 9)], {"invert": True}),
+    ("allclose_true", "allclose", [np.array([1.0, 2.0], "float32"),
+                                   np.array([1.0, 2.000001], "float32")], {}),
+    ("allclose_false", "allclose", [np.array([1.0, 2.0], "float32"),
+                                    np.array([1.0, 2.1], "float32")], {}),
+    ("fliplr", "fliplr", [f32(2, 3, 2)], {}),
+    ("flipud", "flipud", [f32(3, 2)], {}),
+    ("rot90", "rot90", [f32(2, 3)], {}),
+    ("rot90_k3", "rot90", [f32(2, 3, 4)], {"k": 3, "axes": (1, 2)}),
+    ("rot90_k2", "rot90", [f32(2, 3)], {"k": -2}),
+    ("dstack", "dstack", [[f32(2, 3), f32(2, 3)]], {}),
+    ("dstack_1d", "dstack", [[f32(3), f32(3)]], {}),
+    ("array_split", "array_split", [f32(7, 2), 3], {}),
+    ("array_split_axis", "array_split", [f32(2, 5), 2], {"axis": 1}),
+    ("hsplit", "hsplit", [f32(2, 4), 2], {}),
+    ("hsplit_1d", "hsplit", [f32(6), [1, 4]], {}),
+    ("vsplit", "vsplit", [f32(4, 3), [1, 3]], {}),
+    ("dsplit", "dsplit", [f32(2, 2, 4), 2], {}),
+    ("diagflat", "diagflat", [f32(2, 2)], {}),
+    ("diagflat_k", "diagflat", [f32(3)], {"k": -1}),
+    ("vander", "vander", [np.array([1.0, 2.0, 3.0, 5.0], "float32")], {}),
+    ("vander_n", "vander", [np.array([1.0, 2.0, -1.5], "float32")], {"N": 2, "increasing": True}),
+    ("vander_int", "vander", [i32(1, 2, 3)], {}),
+    ("hamming", "hamming", [7], {}),
+    ("hanning", "hanning", [6], {}),
+    ("bartlett", "bartlett", [7], {}),
+    ("blackman", "blackman", [8], {}),
+    ("kaiser", "kaiser", [6, 4.5], {}),
+    ("hamming_1", "hamming", [1], {}),
+    ("i0", "i0", [f32(6, low=-4, high=4)], {}),
+    ("bitwise_and", "bitwise_and", [i32(12, 10, -3), i32(10, 6, 5)], {}),
+    ("bitwise_or", "bitwise_or", [i32(12, 10, -3), i32(10, 6, 5)], {}),
+    ("bitwise_xor", "bitwise_xor", [i32(12, 10, -3), i32(10, 6, 5)], {}),
+    ("bitwise_not", "bitwise_not", [i32(12, 0, -3)], {}),
+    ("bitwise_invert", "bitwise_invert", [np.array([True, False])], {}),
+    ("bitwise_left_shift", "bitwise_left_shift", [i32(1, 3, -4), i32(2, 1, 3)], {}),
+    ("left_shift", "left_shift", [i32(5, 7), 2], {}),
+    ("bitwise_right_shift", "bitwise_right_shift", [i32(16, 7, -8), i32(2, 1, 2)], {}),
+    ("right_shift", "right_shift", [i32(16, 9), 3], {}),
+    ("gcd", "gcd", [i32(12, -18, 7, 0), i32(8, 24, 5, 6)], {}),
+    ("lcm", "lcm", [i32(4, -6, 7, 0), i32(6, 4, 5, 3)], {}),
+    ("corrcoef", "corrcoef", [f32(3, 6)], {}),
+    ("correlate_valid", "correlate", [f32(6), f32(3)], {}),
+    ("correlate_same", "correlate", [f32(5), f32(3)], {"mode": "same"}),
+    ("correlate_full", "correlate", [f32(4), f32(3)], {"mode": "full"}),
+    ("histogram", "histogram", [np.array([0.1, 0.4, 0.45, 0.9, 1.0, 0.0, 0.55], "float32")],
+     {"bins": 4}),
+    ("histogram_range", "histogram", [f32(9)], {"bins": 3, "range": (-1.0, 1.0)}),
+    ("unravel_index", "unravel_index", [i32(0, 5, 11, 7)], {"shape": (3, 4)}),
+    ("geomspace", "geomspace", [1.0, 1000.0], {"num": 4}),
+    ("geomspace_open", "geomspace", [2.0, 32.0], {"num": 4, "endpoint": False}),
+    ("isreal", "isreal", [f32(3)], {}),
+    ("angle", "angle", [np.array([-1.0, 0.0, 2.0], "float32")], {}),
+    ("nextafter", "nextafter", [np.array([1.0, -1.0, 0.0], "float32"),
+                                np.array([2.0, -2.0, -1.0], "float32")], {}),
+    # linear algebra (keras.ops.linalg, also in keras.ops)
+    ("inv", "inv", [square], {}),
+    ("inv_batch", "inv", [batch_square], {}),
+    ("det", "det", [square], {}),
+    ("det_batch", "det", [batch_square], {}),
+    ("slogdet", "slogdet", [square], {}),
+    ("logdet", "logdet", [spd], {}),
+    ("solve", "solve", [square, f32(3, 2)], {}),
+    ("solve_batch", "solve", [batch_square, f32(2, 3, 1)], {}),
+    ("solve_triangular", "solve_triangular", [np.tril(square), f32(3, 2)], {"lower": True}),
+    ("solve_triangular_upper", "solve_triangular", [np.triu(square), f32(3, 2)], {}),
+    ("cholesky", "cholesky", [spd], {}),
+    ("cholesky_upper", "cholesky", [spd], {"upper": True}),
+    ("cholesky_inverse", "cholesky_inverse", [np.linalg.cholesky(spd).astype("float32")], {}),
+    ("eigh_values", "linalg.eigh", [spd], {}),
+    ("svd_values", "svd", [tall], {"compute_uv": False}),
+    ("matrix_rank", "matrix_rank", [np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]], "float32")], {}),
+    ("pinv", "pinv", [tall], {}),
+    ("lstsq", "lstsq", [tall, f32(5, 2)], {}),
+    ("norm_2", "norm", [tall], {"ord": 2}),
+]
+
+
+def to_json(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def main():
+    arrays, table = {}, []
+    for case_id, op, args, kwargs in CASES:
+        fn = keras.ops
+        for part in op.split("."):
+            fn = getattr(fn, part)
+        spec = []
+        for i, arg in enumerate(args):
+            if isinstance(arg, list) and arg and isinstance(arg[0], np.ndarray):
+                keys = [f"{case_id}/arg{i}_{j}" for j in range(len(arg))]
+                arrays.update(zip(keys, arg))
+                spec.append({"arrays": keys})
+            elif isinstance(arg, np.ndarray):
+                arrays[f"{case_id}/arg{i}"] = arg
+                spec.append({"array": f"{case_id}/arg{i}"})
+            else:
+                spec.append({"value": to_json(arg)})
+        out = fn(*args, **kwargs)
+        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        dtypes = []
+        for j, o in enumerate(outs):
+            o = keras.ops.convert_to_numpy(o)
+            arrays[f"{case_id}/out{j}"] = np.asarray(o)
+            dtypes.append(keras.backend.standardize_dtype(np.asarray(o).dtype))
+        table.append({"id": case_id, "op": op, "args": spec,
+                      "kwargs": {k: to_json(v) for k, v in kwargs.items()},
+                      "tuple": isinstance(out, (tuple, list)), "dtypes": dtypes})
+    arrays["cases"] = np.array(json.dumps(table))
+    arrays["made_with"] = np.array(f"keras {keras.__version__}, {keras.backend.backend()} backend")
+    np.savez(OUT, **arrays)
+    print(f"{len(table)} cases -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
