@@ -47,7 +47,7 @@ def erfinv_values(x):
     y = np.where(w < 5, p_central, p_tail) * s
     for _ in range(2):
         y = y - (erf_values(y) - s) / (TWO_OVER_SQRT_PI * np.exp(-y * y))
-    y = np.where(inside, y, np.where(np.abs(z) == 1, np.sign(z) * np.inf, np.nan))
+    y = np.where(inside, y, np.where(np.abs(z) == 1, np.copysign(np.inf, z), np.nan))
     return y.astype(x.dtype)
 
 

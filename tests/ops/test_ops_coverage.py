@@ -1,0 +1,231 @@
+"""The keras.ops names added for Keras 3.15 coverage: gradients (float64 finite differences),
+facts derived by hand, and the errors Keras raises for bad inputs.
+
+Values against Keras itself are in test_ops_coverage_fixture.py.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from minikeras import ops
+from minikeras.autodiff.gradcheck import gradcheck
+
+rng = np.random.default_rng(11)
+
+
+def r(*shape, low=-2.0, high=2.0):
+    return rng.uniform(low, high, shape)
+
+
+def well_conditioned(*shape):
+    return r(*shape, low=-1, high=1) + 3 * np.eye(shape[-1])
+
+
+def arr(t):
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def with_nans(*shape):
+    x = r(*shape)
+    x.reshape(-1)[::4] = np.nan
+    return x
+
+
+# op name -> (function of float64 tensors, inputs): each composed op carries gradients
+GRADIENT_CASES = {
+    "erfc": (ops.erfc, [r(6)]),
+    "erfinv": (ops.erfinv, [r(6, low=-0.9, high=0.9)]),
+    "fabs": (ops.fabs, [r(6) + np.sign(r(6)) * 0.1]),
+    "fmax": (ops.fmax, [with_nans(3, 4), r(4) + 0.05]),
+    "fmin": (ops.fmin, [with_nans(3, 4), r(4) + 0.05]),
+    "fmod": (ops.fmod, [np.array([2.3, -2.3, 5.1, -0.4]), np.array([0.7, 0.7, -1.9, 0.3])]),
+    "logaddexp2": (ops.logaddexp2, [r(5), r(5)]),
+    "sinc": (ops.sinc, [np.array([0.0, 0.3, -1.2, 2.7])]),
+    "ldexp": (lambda x: ops.ldexp(x, np.array([0, 2, -1], np.int32)), [r(3)]),
+    "ptp": (lambda x: ops.ptp(x, axis=1), [r(3, 4)]),
+    "nansum": (lambda x: ops.nansum(x, axis=0), [with_nans(3, 4)]),
+    "nanmean": (lambda x: ops.nanmean(x, axis=1), [with_nans(3, 4)]),
+    "nanvar": (ops.nanvar, [with_nans(3, 4)]),
+    "nanstd": (lambda x: ops.nanstd(x, axis=0), [with_nans(4, 3)]),
+    "nanmax": (lambda x: ops.nanmax(x, axis=1), [with_nans(3, 4)]),
+    "nanmin": (ops.nanmin, [with_nans(3, 4)]),
+    "nanprod": (lambda x: ops.nanprod(x, axis=1), [with_nans(3, 4)]),
+    "nancumsum": (lambda x: ops.nancumsum(x, axis=1), [with_nans(3, 4)]),
+    "nancumprod": (lambda x: ops.nancumprod(x, axis=0), [with_nans(3, 4)]),
+    "nanquantile": (lambda x: ops.nanquantile(x, [0.3, 0.8], axis=1), [with_nans(3, 5)]),
+    "nanmedian": (ops.nanmedian, [with_nans(3, 5)]),
+    "percentile": (lambda x: ops.percentile(x, 35.0, axis=0, keepdims=True), [r(5, 2)]),
+    "nanpercentile": (lambda x: ops.nanpercentile(x, 60.0), [with_nans(7)]),
+    "trapezoid": (lambda y, x: ops.trapezoid(y, x), [r(2, 5), np.cumsum(r(5, low=0.1, high=1))]),
+    "trapezoid_dx": (lambda y: ops.trapezoid(y, dx=0.3, axis=0), [r(4, 2)]),
+    "fliplr": (ops.fliplr, [r(2, 3)]),
+    "flipud": (ops.flipud, [r(3, 2)]),
+    "rot90": (lambda x: ops.rot90(x, k=3, axes=(2, 0)), [r(2, 3, 4)]),
+    "dstack": (lambda a, b: ops.dstack([a, b]), [r(2, 3), r(2, 3)]),
+    "array_split": (lambda x: ops.array_split(x, 3)[1], [r(7, 2)]),
+    "hsplit": (lambda x: ops.hsplit(x, [1])[1], [r(2, 3)]),
+    "vsplit": (lambda x: ops.vsplit(x, 2)[0], [r(4, 3)]),
+    "dsplit": (lambda x: ops.dsplit(x, 2)[1], [r(2, 2, 4)]),
+    "diagflat": (lambda x: ops.diagflat(x, k=1), [r(2, 2)]),
+    "vander": (lambda x: ops.vander(x, N=4), [r(3)]),
+    "corrcoef": (ops.corrcoef, [r(3, 6)]),
+    "correlate": (lambda a, b: ops.correlate(a, b, mode="full"), [r(5), r(3)]),
+    "inv": (ops.inv, [well_conditioned(3, 3)]),
+    "det": (ops.det, [well_conditioned(2, 3, 3)]),
+    "slogdet": (lambda x: ops.slogdet(x)[1], [well_conditioned(3, 3)]),
+    "logdet": (ops.logdet, [well_conditioned(3, 3)]),
+    "solve_vector": (ops.solve, [well_conditioned(3, 3), r(3)]),
+    "solve_triangular": (lambda a, b: ops.solve_triangular(a, b, lower=True),
+                         [well_conditioned(3, 3), r(3, 2)]),
+    "cholesky_upper": (lambda m: ops.cholesky(ops.matmul(m, ops.transpose(m)), upper=True),
+                       [well_conditioned(3, 3)]),
+    "cholesky_inverse": (lambda m: ops.cholesky_inverse(ops.tril(m)), [well_conditioned(3, 3)]),
+    "qr_r": (lambda m: ops.qr(m)[1], [r(4, 3) + 2 * np.eye(4, 3)]),
+    "svd_values": (lambda m: ops.svd(m, compute_uv=False), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
+    "norm_2": (lambda m: ops.norm(m, ord=2), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
+    "norm_nuc": (lambda m: ops.norm(m, ord="nuc"), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENT_CASES))
+def test_gradient_matches_finite_differences(name):
+    fn, inputs = GRADIENT_CASES[name]
+    assert gradcheck(fn, *inputs)
+
+
+# ---- facts derived by hand -----------------------------------------------------------------
+
+def test_erfinv_inverts_erf_and_has_the_known_ends():
+    x = np.linspace(-0.999, 0.999, 41)
+    np.testing.assert_allclose(arr(ops.erf(ops.erfinv(x))), x, atol=1e-14)
+    np.testing.assert_array_equal(arr(ops.erfinv(np.array([-1.0, 1.0]))), [-np.inf, np.inf])
+    assert np.isnan(arr(ops.erfinv(np.array([1.5])))).all()
+
+
+def test_erfc_keeps_relative_precision_in_the_tail():
+    # erfc(5) = 1.5374597944280348e-12 (Abramowitz & Stegun table 7.1)
+    np.testing.assert_allclose(arr(ops.erfc(np.array([5.0]))), [1.5374597944280348e-12],
+                               rtol=1e-9)
+    np.testing.assert_allclose(arr(ops.erfc(np.array([-5.0]))), [2 - 1.5374597944280348e-12])
+
+
+def test_windows_by_their_formulas():
+    n = np.arange(5)
+    np.testing.assert_allclose(arr(ops.hamming(5)), 0.54 - 0.46 * np.cos(2 * np.pi * n / 4),
+                               rtol=1e-6)
+    np.testing.assert_allclose(arr(ops.hanning(5)), [0, 0.5, 1, 0.5, 0], atol=1e-7)
+    np.testing.assert_allclose(arr(ops.bartlett(5)), [0, 0.5, 1, 0.5, 0], atol=1e-7)
+    assert ops.hamming(5).dtype == np.float32
+
+
+def test_linalg_by_hand():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])              # det 5, inverse [[3, -1], [-1, 2]] / 5
+    np.testing.assert_allclose(arr(ops.det(a)), 5.0)
+    np.testing.assert_allclose(arr(ops.inv(a)), np.array([[3, -1], [-1, 2]]) / 5)
+    np.testing.assert_allclose(arr(ops.solve(a, np.array([3.0, 4.0]))), [1.0, 1.0])
+    sign, log_abs = ops.slogdet(np.array([[0.0, 2.0], [1.0, 0.0]]))      # det -2
+    assert arr(sign) == -1 and np.isclose(arr(log_abs), math.log(2))
+    chol = arr(ops.cholesky(np.array([[4.0, 2.0], [2.0, 5.0]])))           # [[2, 0], [1, 2]]
+    np.testing.assert_allclose(chol, [[2, 0], [1, 2]])
+    w, v = ops.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))                     # eigenvalues 1, 3
+    np.testing.assert_allclose(arr(w), [1.0, 3.0])
+    np.testing.assert_allclose(np.abs(arr(v)), np.full((2, 2), 0.5 ** 0.5))
+    lu, piv = ops.lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    # pivot row 1 first: U = [[3, 4], [0, 2 - 4/3]], L's entry 1/3
+    np.testing.assert_allclose(arr(lu), [[3, 4], [1 / 3, 2 / 3]])
+    np.testing.assert_array_equal(arr(piv), [1, 1])
+
+
+def test_lu_factor_reconstructs_a_batch():
+    x = r(2, 4, 4)
+    lu, piv = (arr(t) for t in ops.lu_factor(x))
+    for b in range(2):
+        lower, upper = np.tril(lu[b], -1) + np.eye(4), np.triu(lu[b])
+        permuted = x[b].copy()
+        for k, p in enumerate(piv[b]):
+            permuted[[k, p]] = permuted[[p, k]]
+        np.testing.assert_allclose(lower @ upper, permuted, atol=1e-12)
+
+
+def test_argpartition_puts_the_kth_smallest_in_place():
+    x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
+    index = arr(ops.argpartition(x, 2))
+    assert index.dtype == np.int32
+    picked = np.take_along_axis(x, index, -1)
+    np.testing.assert_array_equal(picked[:, 2], [5, 4])
+    assert (picked[:, :2] <= picked[:, 2:3]).all() and (picked[:, 3:] >= picked[:, 2:3]).all()
+
+
+def test_nan_reductions_of_an_all_nan_slice():
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]], np.float32)
+    np.testing.assert_array_equal(arr(ops.nanmax(x, axis=1)), [np.nan, 1.0])
+    np.testing.assert_array_equal(arr(ops.nansum(x, axis=1)), [0.0, 1.0])
+    np.testing.assert_array_equal(arr(ops.nanargmax(x, axis=1)), [-1, 0])
+
+
+# ---- bad inputs: a clear error naming what was expected and what was given -----------------
+
+BAD_INPUTS = {
+    "ldexp with a float exponent": (lambda: ops.ldexp(np.ones(2), np.ones(2)), TypeError,
+                                    "exponent must be an integer type. Received: x2 dtype="
+                                    "float64"),
+    "bitwise_and of floats": (lambda: ops.bitwise_and(np.ones(2), np.ones(2)), TypeError,
+                              "bitwise_and expects integer or bool inputs. Received: dtype="
+                              "float64"),
+    "gcd of bools": (lambda: ops.gcd(np.array([True]), np.array([False])), TypeError,
+                     "gcd expects integer inputs. Received: dtype=bool"),
+    "rot90 of a vector": (lambda: ops.rot90(np.ones(3)), ValueError,
+                          "at least 2 dimensions. Received: array.ndim=1"),
+    "rot90 on one axis twice": (lambda: ops.rot90(np.ones((2, 2)), axes=(1, 1)), ValueError,
+                                "Axes must be a tuple of two different dimensions"),
+    "vsplit of a vector": (lambda: ops.vsplit(np.ones(4), 2), ValueError,
+                           r"2 or more dimensions. Received: x.shape=\(4,\)"),
+    "dsplit of a matrix": (lambda: ops.dsplit(np.ones((2, 2)), 2), ValueError,
+                           "3 or more dimensions"),
+    "fliplr of a vector": (lambda: ops.fliplr(np.ones(3)), ValueError, "2 or more dimensions"),
+    "vander of a matrix": (lambda: ops.vander(np.ones((2, 2))), ValueError,
+                           r"one-dimensional array. Received: x.shape=\(2, 2\)"),
+    "histogram of a matrix": (lambda: ops.histogram(np.ones((2, 2))), ValueError,
+                              "must be 1-dimensional"),
+    "histogram with 0 bins": (lambda: ops.histogram(np.ones(3), bins=0), ValueError,
+                              "positive integer. Received: bins=0"),
+    "correlate of matrices": (lambda: ops.correlate(np.ones((2, 2)), np.ones(2)), ValueError,
+                              r"two 1-D tensors. Received: x1.shape=\(2, 2\)"),
+    "correlate mode": (lambda: ops.correlate(np.ones(3), np.ones(2), mode="wide"), ValueError,
+                       "'valid', 'same' or 'full'. Received: mode='wide'"),
+    "window of a float length": (lambda: ops.hamming(2.5), ValueError,
+                                 "non-negative integer. Received: x=array"),
+    "percentile above 100": (lambda: ops.percentile(np.ones(3), 150.0), ValueError,
+                             r"range \[0, 1\]. Received: q=1.5"),
+    "quantile method": (lambda: ops.quantile(np.ones(3), 0.5, method="cubic"), ValueError,
+                        "unknown method 'cubic'"),
+    "argpartition kth": (lambda: ops.argpartition(np.ones(3), 5), ValueError,
+                         "kth=5 is out of bounds for an axis of size 3"),
+    "unravel_index out of range": (lambda: ops.unravel_index(np.array([12]), (3, 4)),
+                                   ValueError, r"\[0, 12\) for shape \(3, 4\)"),
+    "inv of a vector": (lambda: ops.inv(np.ones(3)), ValueError,
+                        r"rank >= 2. Received input with shape \(3,\)"),
+    "det of a non-square matrix": (lambda: ops.det(np.ones((2, 3))), ValueError,
+                                   r"square matrix. Received non-square input with shape "
+                                   r"\(2, 3\)"),
+    "solve with mismatched rows": (lambda: ops.solve(np.eye(3), np.ones((2, 1))), ValueError,
+                                   r"b must have 3 rows .* Received: b.shape=\(2, 1\)"),
+    "cholesky of an indefinite matrix": (lambda: ops.cholesky(-np.eye(2)), ValueError,
+                                         "symmetric positive-definite"),
+    "qr mode": (lambda: ops.qr(np.eye(2), mode="full"), ValueError,
+                "Expected one of {'reduced', 'complete'}. Received: mode=full"),
+    "lstsq of a vector a": (lambda: ops.lstsq(np.ones(3), np.ones(3)), ValueError,
+                            r"a to have rank 2. Received: a.shape=\(3,\)"),
+    "lstsq row mismatch": (lambda: ops.lstsq(np.ones((3, 2)), np.ones(4)), ValueError,
+                           "b.shape\\[0\\] to be equal to a.shape\\[0\\]"),
+    "norm order": (lambda: ops.norm(np.eye(2), ord=3, axis=(0, 1)), ValueError,
+                   "Unsupported matrix norm order 3"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_raises_a_clear_error(name):
+    fn, error, message = BAD_INPUTS[name]
+    with pytest.raises(error, match=message):
+        fn()
