@@ -3,7 +3,8 @@
 One file per concept: core (conversion, casting), creation, reshaping, indexing, elementwise
 math, bitwise (integer functions), reductions, linalg, math (sorting, quantiles, segments,
 FFT), signal (windows, correlation), control_flow, nn (activations, crossentropies,
-attention), convolution (with pooling) and normalization.
+attention), convolution (with pooling) and normalization. Keras's sub-namespaces
+``ops.nn``, ``ops.linalg`` and ``ops.numpy`` hold the same functions (ops/namespaces.py).
 """
 from .core import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
@@ -35,3 +36,8 @@ def _wrap_public_ops():
 
 
 _wrap_public_ops()
+
+from . import numpy  # noqa: E402  (keras.ops.numpy)
+from .namespaces import install as _install_namespaces  # noqa: E402
+
+_install_namespaces(globals(), {"nn": nn, "linalg": linalg, "numpy": numpy})  # noqa: F405
