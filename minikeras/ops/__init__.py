@@ -3,7 +3,8 @@
 One file per concept: core (conversion, casting), creation, reshaping, indexing, elementwise
 math, bitwise (integer functions), reductions, linalg, math (sorting, quantiles, segments,
 FFT), signal (windows, correlation), control_flow, nn (activations, crossentropies,
-attention), convolution (with pooling) and normalization. Keras's sub-namespaces
+attention), convolution (with pooling), patches (pixel shuffle, fold / unfold), ctc
+(loss and greedy decoding) and normalization. Keras's sub-namespaces
 ``ops.nn``, ``ops.linalg`` and ``ops.numpy`` hold the same functions (ops/namespaces.py).
 """
 from .core import *  # noqa: F401,F403
@@ -19,6 +20,8 @@ from .signal import *  # noqa: F401,F403
 from .control_flow import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
+from .patches import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from . import image  # noqa: F401,E402  (keras.ops.image)
 

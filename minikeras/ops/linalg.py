@@ -13,7 +13,7 @@ from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data
 
 __all__ = [
-    "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal", "dot",
+    "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal", "dot",
     "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor", "matmul",
     "matrix_rank", "norm", "outer", "pinv", "qr", "slogdet", "solve", "solve_triangular",
     "svd", "tensordot", "trace", "tril", "triu", "vander", "vdot",
@@ -269,6 +269,18 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - numpy's argument name
     powers = np.arange(n) if increasing else np.arange(n)[::-1]
     columns = P.broadcast_to(P.reshape(x, (-1, 1)), (x.shape[0], n))
     return P.power(columns, powers.astype(x.dtype))
+
+
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x`` (..., m, d) and of ``y`` (..., n, d):
+    shape (..., m, n). Formula: ``sqrt(sum_k (x_ik - y_jk)^2)``."""
+    x, y = as_float(x), as_float(y)
+    if x.ndim < 2 or y.ndim < 2 or x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"cdist expects x of shape (..., m, d) and y of shape (..., n, d) "
+                         f"with the same d. Received: x.shape={x.shape}, y.shape={y.shape}")
+    differences = P.subtract(P.reshape(x, x.shape[:-1] + (1, x.shape[-1])),
+                             P.reshape(y, y.shape[:-2] + (1,) + y.shape[-2:]))
+    return P.sqrt(P.sum(P.square(differences), -1))
 
 
 # ---- keras.ops.linalg: square-matrix functions and decompositions --------------------------

@@ -13,11 +13,13 @@ from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
+from .reductions import prod
 
 __all__ = [
     "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
     "in_top_k", "irfft", "median", "nanmedian", "nanpercentile", "nanquantile", "percentile",
-    "quantile", "rfft", "searchsorted", "segment_max", "segment_sum", "sort", "top_k", "unique",
+    "quantile", "rfft", "searchsorted", "segment_max", "segment_min", "segment_prod",
+    "segment_sum", "sort", "top_k", "unique",
 ]
 
 
@@ -179,15 +181,33 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
     """Maximum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
+    return _segment_extremum(P.max, "min", data, segment_ids, num_segments)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Minimum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
+    return _segment_extremum(P.min, "max", data, segment_ids, num_segments)
+
+
+def _segment_extremum(reduce, bound, data, segment_ids, num_segments):
     x = convert_to_tensor(data)
     ids, n = _segments(segment_ids, num_segments)
     members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
     mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
-    lowest = np.array(np.finfo(x.dtype).min if backend.is_float_dtype(x.dtype)
-                      else np.iinfo(x.dtype).min, x.dtype)
-    best = P.max(P.where(mask, P.reshape(x, (1,) + x.shape), lowest), axis=1)
+    info = np.finfo(x.dtype) if backend.is_float_dtype(x.dtype) else np.iinfo(x.dtype)
+    neutral = np.array(getattr(info, bound), x.dtype)   # never wins: the other end's bound
+    best = reduce(P.where(mask, P.reshape(x, (1,) + x.shape), neutral), axis=1)
     empty = ~members.any(axis=1).reshape((n,) + (1,) * (x.ndim - 1))
     return P.where(empty, np.zeros((), x.dtype), best)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Product of the rows of ``data`` that share a segment id; an empty segment gives 1."""
+    x = convert_to_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
+    mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
+    return prod(P.where(mask, P.reshape(x, (1,) + x.shape), np.ones((), x.dtype)), axis=1)
 
 
 def extract_sequences(x, sequence_length, sequence_stride):
