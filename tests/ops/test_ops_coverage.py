@@ -85,6 +85,19 @@ GRADIENT_CASES = {
     "svd_values": (lambda m: ops.svd(m, compute_uv=False), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
     "norm_2": (lambda m: ops.norm(m, ord=2), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
     "norm_nuc": (lambda m: ops.norm(m, ord="nuc"), [r(3, 3) + np.diag([3.0, 1.5, 0.5])]),
+    "cdist": (ops.cdist, [r(2, 3, 4), r(2, 2, 4)]),
+    "segment_min": (lambda x: ops.segment_min(x, np.array([0, 0, 2, 2]), 3), [r(4, 2)]),
+    "segment_prod": (lambda x: ops.segment_prod(x, np.array([0, 1, 1, 1]), 2), [r(4)]),
+    "depth_to_space": (lambda x: ops.depth_to_space(x, 2), [r(1, 2, 3, 8)]),
+    "space_to_depth_cf": (lambda x: ops.space_to_depth(x, 2, data_format="channels_first"),
+                          [r(1, 2, 4, 2)]),
+    "adaptive_average_pool": (lambda x: ops.adaptive_average_pool(x, (2, 3)), [r(2, 5, 4, 2)]),
+    "adaptive_max_pool": (lambda x: ops.adaptive_max_pool(x, 3, data_format="channels_first"),
+                          [r(1, 2, 7)]),
+    "unfold": (lambda x: ops.unfold(x, 2, padding=1, stride=2), [r(1, 2, 4, 3)]),
+    "fold": (lambda x: ops.fold(x, (3, 4), 2, dilation=(1, 2)), [r(1, 8, 4)]),
+    "ctc_loss": (lambda y: ops.ctc_loss(np.array([[1, 2], [2, 0]]), y, np.array([2, 1]),
+                                        np.array([4, 3])), [r(2, 4, 3)]),
 }
 
 
@@ -146,6 +159,45 @@ def test_lu_factor_reconstructs_a_batch():
         for k, p in enumerate(piv[b]):
             permuted[[k, p]] = permuted[[p, k]]
         np.testing.assert_allclose(lower @ upper, permuted, atol=1e-12)
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    # <unfold(x), y> = <x, fold(y)> for any x, y: fold sums back what unfold copied out
+    x, y = r(2, 3, 5, 4), r(2, 3 * 6, 5)
+    options = dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 0), stride=(1, 2))
+    left = np.sum(arr(ops.unfold(x, **options)) * y)
+    right = np.sum(x * arr(ops.fold(y, (5, 4), **options)))
+    np.testing.assert_allclose(left, right)
+
+
+def test_depth_to_space_inverts_space_to_depth():
+    x = r(2, 4, 6, 4)
+    for fmt in ("channels_last", "channels_first"):
+        np.testing.assert_array_equal(
+            arr(ops.depth_to_space(ops.space_to_depth(x, 2, fmt), 2, fmt)), x)
+
+
+def test_adaptive_pools_by_hand():
+    x = np.arange(5.0).reshape(1, 5, 1)     # windows for 3 outputs: [0, 2), [1, 4), [3, 5)
+    np.testing.assert_allclose(arr(ops.adaptive_average_pool(x, 3))[0, :, 0], [0.5, 2, 3.5])
+    np.testing.assert_allclose(arr(ops.adaptive_max_pool(x, 3))[0, :, 0], [1, 3, 4])
+
+
+def test_ctc_loss_of_one_label_by_hand():
+    # one frame, label [1]: the only path emits 1, so the loss is -log softmax(logits)[1]
+    logits = np.array([[[0.3, 1.2, -0.4]]])
+    expected = -(1.2 - np.log(np.exp(logits).sum()))
+    np.testing.assert_allclose(arr(ops.ctc_loss(np.array([[1]]), logits, [1], [1])),
+                               [expected])
+
+
+def test_ctc_decode_greedy_by_hand():
+    # frames' best classes 1 1 0 2 2 1 (blank 0): merged -> 1 2 1; scores -sum(max)
+    logits = np.full((1, 6, 3), -1.0)
+    logits[0, np.arange(6), [1, 1, 0, 2, 2, 1]] = [1.0, 2.0, 0.5, 1.0, 1.0, 3.0]
+    decoded, scores = ops.ctc_decode(logits, [6])
+    np.testing.assert_array_equal(arr(decoded), [[[1, 2, 1, -1, -1, -1]]])
+    np.testing.assert_allclose(arr(scores), [[-8.5]])
 
 
 def test_argpartition_puts_the_kth_smallest_in_place():
@@ -221,6 +273,34 @@ BAD_INPUTS = {
                            "b.shape\\[0\\] to be equal to a.shape\\[0\\]"),
     "norm order": (lambda: ops.norm(np.eye(2), ord=3, axis=(0, 1)), ValueError,
                    "Unsupported matrix norm order 3"),
+    "cdist with different d": (lambda: ops.cdist(np.ones((2, 3)), np.ones((2, 4))), ValueError,
+                               r"same d. Received: x.shape=\(2, 3\), y.shape=\(2, 4\)"),
+    "depth_to_space block 1": (lambda: ops.depth_to_space(np.ones((1, 2, 2, 4)), 1),
+                               ValueError, "at least 2. Received: block_size=1"),
+    "depth_to_space channels": (lambda: ops.depth_to_space(np.ones((1, 2, 2, 6)), 2),
+                                ValueError, r"channels \(6\) must be divisible by"),
+    "space_to_depth of a 3-D input": (lambda: ops.space_to_depth(np.ones((2, 2, 4)), 2),
+                                      ValueError, r"4-D input .* x.shape=\(2, 2, 4\)"),
+    "space_to_depth size": (lambda: ops.space_to_depth(np.ones((1, 3, 4, 1)), 2), ValueError,
+                            "divisible by block_size=2"),
+    "adaptive pool rank": (lambda: ops.adaptive_average_pool(np.ones((2, 3)), 2), ValueError,
+                           r"1D/2D/3D inputs .* inputs.shape=\(2, 3\)"),
+    "adaptive pool size": (lambda: ops.adaptive_max_pool(np.ones((1, 4, 4, 1)), (2, 0)),
+                           ValueError, r"Received: output_size=\(2, 0\)"),
+    "unfold of a 3-D input": (lambda: ops.unfold(np.ones((1, 4, 4)), 2), ValueError,
+                              "4-D input"),
+    "fold block count": (lambda: ops.fold(np.ones((1, 4, 5)), (3, 3), 2), ValueError,
+                         r"expected 4 blocks .* Received: x.shape\[2\]=5"),
+    "ctc_loss output length": (lambda: ops.ctc_loss(np.ones((1, 2)), np.ones((1, 3, 4)), [2],
+                                                    [4]), ValueError,
+                               r"output_length must lie in \[1, 3\]. Received"),
+    "ctc_loss labels": (lambda: ops.ctc_loss(np.array([[5]]), np.ones((1, 3, 4)), [1], [3]),
+                        ValueError, r"integers in \[0, 4\). Received values from 5"),
+    "ctc_decode strategy": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3], strategy="best"),
+                            ValueError, "Invalid strategy best"),
+    "ctc_decode beam search": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3],
+                                                      strategy="beam_search"),
+                               NotImplementedError, "use strategy='greedy'"),
 }
 
 
