@@ -13,6 +13,7 @@ its Function class and registered by ``@primitive``:
     special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
+    custom_gradient.py        custom_gradient_call (a user's function and its gradient)
     normalization.py          batch_norm_training
     collective.py             cross_replica_sum (synchronized batch norm over MPI ranks)
     recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
@@ -24,6 +25,7 @@ primitive exists is written in docs/gradients.md.
 import numpy as np
 
 from .collective import cross_replica_sum
+from .custom_gradient import custom_gradient_call
 from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
                           masked_scale, maximum, minimum, multiply, negative, power, relu,

@@ -13,8 +13,8 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 
 __all__ = [
-    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "data", "dtype", "is_tensor",
-    "saturate_cast", "shape", "stop_gradient",
+    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data", "dtype",
+    "is_tensor", "saturate_cast", "shape", "stop_gradient",
 ]
 
 
@@ -74,6 +74,28 @@ def cast(x, dtype):
 def stop_gradient(x):
     """The same values, cut from the graph: no gradient flows back through it."""
     return Tensor(convert_to_numpy(x))
+
+
+def custom_gradient(f):
+    """Decorator: ``f(*tensors)`` returns ``(y, grad_fn)`` and the decorated function returns
+    ``y`` with the gradient ``grad_fn(upstream)`` gives (one per input), as in Keras.
+
+    Example: a log(1 + e^x) whose gradient stays finite for large x::
+
+        @keras.ops.custom_gradient
+        def log1pexp(x):
+            e = keras.ops.exp(x)
+            def grad(upstream):
+                return upstream * (1.0 - 1.0 / (1.0 + e))
+            return keras.ops.log(1.0 + e), grad
+    """
+    if not callable(f):
+        raise TypeError(f"custom_gradient expects a function. Received: {f!r}")
+
+    @functools.wraps(f)
+    def with_custom_gradient(*args, **kwargs):
+        return P.custom_gradient_call(lambda *tensors: f(*tensors, **kwargs), *args)
+    return with_custom_gradient
 
 
 data = convert_to_numpy  # the short name the ops files use for non-differentiable math

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from minikeras.autodiff import PRIMITIVES
-from minikeras.autodiff import (conv, elementwise, linalg, linear, normalization, reductions,
-                                shape, softmax_crossentropy, special)
+from minikeras.autodiff import (conv, custom_gradient, elementwise, linalg, linear,
+                                normalization, reductions, shape, softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
@@ -12,7 +12,7 @@ from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
-KIND_MODULES = (conv, elementwise, linalg, linear, normalization, reductions, shape,
+KIND_MODULES = (conv, custom_gradient, elementwise, linalg, linear, normalization, reductions, shape,
                 softmax_crossentropy, special)
 
 
@@ -38,6 +38,11 @@ def symmetric(m):
     finite differences must move both entries of a pair together)."""
     return P.multiply(P.add(m, P.transpose(m, tuple(range(m.ndim - 2)) + (m.ndim - 1,
                                                                           m.ndim - 2))), 0.5)
+
+
+def scaled_product_with_its_gradient(x, w):
+    """x * w, with the gradients (upstream * w, upstream * x) written by hand."""
+    return P.multiply(x, w), lambda upstream: (P.multiply(upstream, w), P.multiply(upstream, x))
 
 
 def distinct(*shape):
@@ -87,6 +92,8 @@ CASES = {
     "arctan": (P.arctan, [r(3, 4, low=-3, high=3)]),
     "erfc": (P.erfc, [np.array([-3.1, -1.0, -0.2, 0.0, 0.7, 2.4, 2.6, 4.0])]),
     "erfinv": (P.erfinv, [r(3, 4, low=-0.95, high=0.95)]),
+    "custom_gradient_call": (lambda x, w: P.custom_gradient_call(
+        scaled_product_with_its_gradient, x, w), [r(3, 4), r(4)]),
     # linear algebra, batched over a leading axis
     "inv": (P.inv, [well_conditioned(2, 3, 3)]),
     "log_abs_det": (P.log_abs_det, [well_conditioned(2, 3, 3) * np.array([[[1]], [[-1]]])]),

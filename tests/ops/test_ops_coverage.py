@@ -10,6 +10,7 @@ import pytest
 
 from minikeras import ops
 from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(11)
 
@@ -309,3 +310,45 @@ def test_bad_input_raises_a_clear_error(name):
     fn, error, message = BAD_INPUTS[name]
     with pytest.raises(error, match=message):
         fn()
+
+
+# ---- custom_gradient ------------------------------------------------------------------------
+
+def test_custom_gradient_keras_docstring_example_stays_finite():
+    @ops.custom_gradient
+    def log1pexp(x):
+        e = ops.exp(x)
+
+        def grad(upstream):
+            return ops.multiply(upstream, 1.0 - 1.0 / ops.add(1.0, e))
+        return ops.log(1.0 + e), grad
+
+    x = Tensor(np.array([0.0, 2.0, 50.0], np.float32), requires_grad=True)
+    (gx,) = grad(ops.sum(log1pexp(x)), [x])
+    # d/dx log(1 + e^x) = sigmoid(x): 0.5, 0.8807971, 1.0 (finite at x = 50)
+    np.testing.assert_allclose(gx, [0.5, 1 / (1 + np.exp(-2.0)), 1.0], rtol=1e-6)
+
+
+def test_custom_gradient_replaces_the_true_gradient():
+    @ops.custom_gradient
+    def clip_gradient(x):
+        return ops.multiply(x, 1.0), lambda upstream: ops.clip(upstream, -0.5, 0.5)
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    (gx,) = grad(ops.sum(ops.multiply(clip_gradient(x), np.array([0.1, 2.0, -3.0]))), [x])
+    np.testing.assert_allclose(gx, [0.1, 0.5, -0.5])
+
+
+@pytest.mark.parametrize("fn, message", [
+    (lambda x: x, "must return \\(output, grad_fn\\)"),
+    (lambda x: (x, lambda g: (g, g)), "returned 2 gradients for 1 inputs"),
+])
+def test_custom_gradient_bad_functions(fn, message):
+    x = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=message):
+        grad(ops.sum(ops.custom_gradient(fn)(x)), [x])
+
+
+def test_custom_gradient_of_a_non_function():
+    with pytest.raises(TypeError, match="expects a function. Received: 3"):
+        ops.custom_gradient(3)
