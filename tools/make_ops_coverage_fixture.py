@@ -152,6 +152,8 @@ CASES = [
     ("norm_2", "norm", [tall], {"ord": 2}),
     ("cdist", "cdist", [f32(2, 3, 4), f32(2, 5, 4)], {}),
     ("segment_min", "segment_min", [f32(6, 2), i32(0, 0, 1, 2, 2, 2)], {"num_segments": 3}),
+    ("segment_max_empty", "segment_max", [f32(4), i32(0, 0, 2, 2)], {"num_segments": 4}),
+    ("segment_min_empty_int", "segment_min", [i32(5, -3, 8), i32(1, 1, 3)], {"num_segments": 4}),
     ("segment_prod", "segment_prod", [f32(5), i32(0, 1, 1, 2, 2)], {"num_segments": 3}),
     # keras.ops.nn
     ("depth_to_space", "nn.depth_to_space", [f32(2, 2, 3, 12)], {"block_size": 2}),

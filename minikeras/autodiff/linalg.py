@@ -1,4 +1,4 @@
-"""Linear-algebra primitives: inverse, log |det|, linear solves, Cholesky, and the
+"""Linear-algebra primitives: inverse, determinant, log |det|, linear solves, Cholesky, and the
 symmetric eigen- and singular-value decompositions.
 
 Each works on the last two axes (leading axes are a batch) through numpy.linalg, and its
@@ -35,6 +35,22 @@ class Inv(Function):
 @primitive
 def inv(a):
     return Inv()(a)
+
+
+class Det(Function):
+    """det A; backward g · det A · A^-T."""
+
+    def forward(self, a):
+        self.a, self.det = a, np.linalg.det(a)
+        return self.det
+
+    def backward(self, gy):
+        return (np.asarray(gy * self.det)[..., None, None] * _mT(np.linalg.inv(self.a)),)
+
+
+@primitive
+def det(a):
+    return Det()(a)
 
 
 class LogAbsDet(Function):

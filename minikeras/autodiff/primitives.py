@@ -9,7 +9,7 @@ its Function class and registered by ``@primitive``:
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
-    linalg.py                 inv, log_abs_det, solve, cholesky, eigh, qr, singular_values
+    linalg.py                 inv, det, log_abs_det, solve, cholesky, eigh, qr, singular_values
     special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
@@ -31,7 +31,7 @@ from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, l
                           masked_scale, maximum, minimum, multiply, negative, power, relu,
                           sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .function import PRIMITIVES
-from .linalg import cholesky, eigh, inv, log_abs_det, qr, singular_values, solve
+from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
 from .normalization import batch_norm_training
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence

@@ -2,7 +2,7 @@
 and the ``keras.ops.linalg`` functions: inverse, determinants, solves, decompositions.
 
 Products are composed from multiply, matmul, reshape, transpose, sum and indexing; the
-matrix functions rest on the primitives of ``autodiff/linalg.py`` (inv, log |det|, solve,
+matrix functions rest on the primitives of ``autodiff/linalg.py`` (inv, det, log |det|, solve,
 cholesky, eigh, qr, singular values), so every gradient is derived or checked.
 """
 import numpy as np
@@ -311,9 +311,8 @@ def slogdet(x):
 
 
 def det(x):
-    """The determinant of each square matrix: ``sign · exp(log|det|)``."""
-    sign, log_abs = slogdet(x)
-    return P.multiply(sign, P.exp(log_abs))
+    """The determinant of each square matrix (gradient ``det · x^-T``)."""
+    return L.det(_matrices(x, "det"))
 
 
 def logdet(x):

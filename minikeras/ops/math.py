@@ -180,25 +180,25 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    """Maximum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
-    return _segment_extremum(P.max, "min", data, segment_ids, num_segments)
+    """Maximum of the rows of ``data`` that share a segment id; an empty segment gives -inf
+    (the dtype's lowest integer), as in Keras."""
+    return _segment_extremum(P.max, -np.inf, "min", data, segment_ids, num_segments)
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    """Minimum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
-    return _segment_extremum(P.min, "max", data, segment_ids, num_segments)
+    """Minimum of the rows of ``data`` that share a segment id; an empty segment gives inf
+    (the dtype's highest integer), as in Keras."""
+    return _segment_extremum(P.min, np.inf, "max", data, segment_ids, num_segments)
 
 
-def _segment_extremum(reduce, bound, data, segment_ids, num_segments):
+def _segment_extremum(reduce, float_neutral, integer_bound, data, segment_ids, num_segments):
     x = convert_to_tensor(data)
     ids, n = _segments(segment_ids, num_segments)
     members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
     mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
-    info = np.finfo(x.dtype) if backend.is_float_dtype(x.dtype) else np.iinfo(x.dtype)
-    neutral = np.array(getattr(info, bound), x.dtype)   # never wins: the other end's bound
-    best = reduce(P.where(mask, P.reshape(x, (1,) + x.shape), neutral), axis=1)
-    empty = ~members.any(axis=1).reshape((n,) + (1,) * (x.ndim - 1))
-    return P.where(empty, np.zeros((), x.dtype), best)
+    neutral = np.array(float_neutral if backend.is_float_dtype(x.dtype)
+                       else getattr(np.iinfo(x.dtype), integer_bound), x.dtype)
+    return reduce(P.where(mask, P.reshape(x, (1,) + x.shape), neutral), axis=1)
 
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002

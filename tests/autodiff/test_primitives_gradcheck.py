@@ -96,6 +96,7 @@ CASES = {
         scaled_product_with_its_gradient, x, w), [r(3, 4), r(4)]),
     # linear algebra, batched over a leading axis
     "inv": (P.inv, [well_conditioned(2, 3, 3)]),
+    "det": (P.det, [well_conditioned(2, 3, 3)]),
     "log_abs_det": (P.log_abs_det, [well_conditioned(2, 3, 3) * np.array([[[1]], [[-1]]])]),
     "solve": (P.solve, [well_conditioned(2, 3, 3), r(2, 3, 2)]),
     "cholesky": (lambda m: P.cholesky(P.add(P.matmul(symmetric(m), symmetric(m)), 3 * np.eye(3))),
