@@ -155,6 +155,21 @@ CASES = [
     ("segment_max_empty", "segment_max", [f32(4), i32(0, 0, 2, 2)], {"num_segments": 4}),
     ("segment_min_empty_int", "segment_min", [i32(5, -3, 8), i32(1, 1, 3)], {"num_segments": 4}),
     ("segment_prod", "segment_prod", [f32(5), i32(0, 1, 1, 2, 2)], {"num_segments": 3}),
+    ("ifft2", "ifft2", [(f32(2, 3, 4), f32(2, 3, 4))], {}),
+    ("stft", "stft", [f32(2, 20)], {"sequence_length": 6, "sequence_stride": 3,
+                                    "fft_length": 8}),
+    ("stft_hamming", "stft", [f32(17)], {"sequence_length": 8, "sequence_stride": 4,
+                                         "fft_length": 8, "window": "hamming",
+                                         "center": False}),
+    ("stft_none", "stft", [f32(12)], {"sequence_length": 4, "sequence_stride": 2,
+                                      "fft_length": 5, "window": None}),
+    ("istft", "istft", [(f32(2, 5, 5), f32(2, 5, 5))],
+     {"sequence_length": 8, "sequence_stride": 4, "fft_length": 8}),
+    ("istft_length", "istft", [(f32(6, 4), f32(6, 4))],
+     {"sequence_length": 5, "sequence_stride": 2, "fft_length": 6, "length": 9,
+      "window": "hamming", "center": False}),
+    ("istft_none", "istft", [(f32(4, 3), f32(4, 3))],
+     {"sequence_length": 4, "sequence_stride": 2, "fft_length": 4, "window": None}),
     # keras.ops.nn
     ("depth_to_space", "nn.depth_to_space", [f32(2, 2, 3, 12)], {"block_size": 2}),
     ("depth_to_space_cf", "depth_to_space", [f32(1, 8, 2, 3)],
@@ -200,10 +215,10 @@ def main():
             fn = getattr(fn, part)
         spec = []
         for i, arg in enumerate(args):
-            if isinstance(arg, list) and arg and isinstance(arg[0], np.ndarray):
+            if isinstance(arg, (list, tuple)) and arg and isinstance(arg[0], np.ndarray):
                 keys = [f"{case_id}/arg{i}_{j}" for j in range(len(arg))]
                 arrays.update(zip(keys, arg))
-                spec.append({"arrays": keys})
+                spec.append({"arrays": keys, "tuple": isinstance(arg, tuple)})
             elif isinstance(arg, np.ndarray):
                 arrays[f"{case_id}/arg{i}"] = arg
                 spec.append({"array": f"{case_id}/arg{i}"})

@@ -16,10 +16,10 @@ from .indexing import take_along_axis
 from .reductions import prod
 
 __all__ = [
-    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
-    "in_top_k", "irfft", "median", "nanmedian", "nanpercentile", "nanquantile", "percentile",
+    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2", "ifft2",
+    "in_top_k", "irfft", "istft", "median", "nanmedian", "nanpercentile", "nanquantile", "percentile",
     "quantile", "rfft", "searchsorted", "segment_max", "segment_min", "segment_prod",
-    "segment_sum", "sort", "top_k", "unique",
+    "segment_sum", "sort", "stft", "top_k", "unique",
 ]
 
 
@@ -245,6 +245,12 @@ def fft2(x):
     return _split(np.fft.fft2(z, axes=(-2, -1)), dtype)
 
 
+def ifft2(x):
+    """Inverse 2-D FFT over the last two axes of ``(real, imag)`` (no gradient)."""
+    z, dtype = _complex_pair(x)
+    return _split(np.fft.ifft2(z, axes=(-2, -1)), dtype)
+
+
 def rfft(x, fft_length=None):
     """Real-input FFT along the last axis (no gradient); returns ``(real, imag)``."""
     x = np.asarray(data(x))
@@ -256,3 +262,76 @@ def irfft(x, fft_length=None):
     z, dtype = _complex_pair(x)
     out = np.fft.irfft(z, n=fft_length, axis=-1)
     return Tensor(out.astype(dtype if np.issubdtype(dtype, np.floating) else backend.floatx()))
+
+
+def _stft_window(window, sequence_length, fft_length, dtype):
+    """The analysis window, zero-padded on both sides to ``fft_length`` (None: all ones).
+    "hann" and "hamming" are the periodic windows, as scipy's get_window gives them."""
+    if window is None:
+        return np.ones(fft_length, dtype)
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
+                             f'`"hamming"`. Received: window={window}')
+        window = (np.hanning if window == "hann" else np.hamming)(sequence_length + 1)[:-1]
+    window = np.asarray(data(window), dtype)
+    if window.shape != (sequence_length,):
+        raise ValueError("The shape of `window` must be equal to [sequence_length]. "
+                         f"Received: window shape={window.shape}")
+    left = (fft_length - sequence_length) // 2
+    return np.pad(window, (left, fft_length - sequence_length - left))
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform along the last axis (no gradient).
+
+    Frames of ``fft_length`` samples every ``sequence_stride`` (after reflect-padding
+    ``fft_length // 2`` on both sides when ``center``), times the window (of
+    ``sequence_length`` samples, centred), then ``rfft``.
+
+    Returns:
+        ``(real, imag)`` of shape ``(..., frames, fft_length // 2 + 1)``.
+    """
+    values = np.asarray(data(x))
+    if values.dtype not in (np.float32, np.float64):
+        raise TypeError("Invalid input type. Expected `float32` or `float64`. Received: "
+                        f"input type={values.dtype}")
+    if fft_length < sequence_length:
+        raise ValueError("`fft_length` must equal or larger than `sequence_length`. Received: "
+                         f"sequence_length={sequence_length}, fft_length={fft_length}")
+    win = _stft_window(window, sequence_length, fft_length, values.dtype)
+    if center:
+        pad = [(0, 0)] * (values.ndim - 1) + [(fft_length // 2, fft_length // 2)]
+        values = np.pad(values, pad, mode="reflect")
+    starts = np.arange(0, values.shape[-1] - fft_length + 1, sequence_stride)
+    frames = values[..., starts[:, None] + np.arange(fft_length)]      # (..., frames, fft)
+    return _split(np.fft.rfft(frames * win, n=fft_length, axis=-1), values.dtype)
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """Inverse of ``stft`` (no gradient): ``irfft`` of each frame, times the window,
+    overlap-added and divided by the overlap-added squared window (where it is not ~0).
+
+    ``length`` trims the output (after removing the ``center`` padding).
+    """
+    z, dtype = _complex_pair(x)
+    if z.ndim < 2:
+        raise ValueError(f"Input `x` must have at least 2 dimensions. Received shape: "
+                         f"{z.shape}")
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(backend.floatx())
+    win = _stft_window(window, sequence_length, fft_length, dtype)
+    frames = np.fft.irfft(z, n=fft_length, axis=-1)[..., :fft_length] * win  # (..., F, fft)
+    total = fft_length + sequence_stride * (z.shape[-2] - 1)
+    signal = np.zeros(z.shape[:-2] + (total,))
+    norm = np.zeros(total)
+    for i in range(z.shape[-2]):
+        signal[..., i * sequence_stride:i * sequence_stride + fft_length] += frames[..., i, :]
+        norm[i * sequence_stride:i * sequence_stride + fft_length] += win * win
+    signal /= np.where(norm > 1e-10, norm, 1.0)
+    if window is None:  # no window: Keras scales the overlap-add by fft_length / stride
+        signal *= fft_length / sequence_stride
+    start = fft_length // 2 if center else 0
+    end = start + length if length is not None else (total - fft_length // 2 if center
+                                                     else total)
+    return Tensor(signal[..., start:end].astype(dtype))

@@ -201,6 +201,20 @@ def test_ctc_decode_greedy_by_hand():
     np.testing.assert_allclose(arr(scores), [[-8.5]])
 
 
+def test_istft_inverts_stft():
+    signal = r(2, 40)
+    spectrum = ops.stft(signal, 16, 4, 16)
+    np.testing.assert_allclose(arr(ops.istft(spectrum, 16, 4, 16, length=40)), signal,
+                               atol=1e-12)
+
+
+def test_ifft2_inverts_fft2():
+    real, imag = r(3, 4), r(3, 4)
+    back = ops.ifft2(ops.fft2((real, imag)))
+    np.testing.assert_allclose(arr(back[0]), real, atol=1e-12)
+    np.testing.assert_allclose(arr(back[1]), imag, atol=1e-12)
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -297,6 +311,16 @@ BAD_INPUTS = {
                                r"output_length must lie in \[1, 3\]. Received"),
     "ctc_loss labels": (lambda: ops.ctc_loss(np.array([[5]]), np.ones((1, 3, 4)), [1], [3]),
                         ValueError, r"integers in \[0, 4\). Received values from 5"),
+    "stft of integers": (lambda: ops.stft(np.arange(8), 4, 2, 4), TypeError,
+                         "Expected `float32` or `float64`. Received: input type=int64"),
+    "stft fft_length": (lambda: ops.stft(np.ones(8), 4, 2, 3), ValueError,
+                        "sequence_length=4, fft_length=3"),
+    "stft window name": (lambda: ops.stft(np.ones(8), 4, 2, 4, window="bartlett"), ValueError,
+                         "Received: window=bartlett"),
+    "stft window shape": (lambda: ops.stft(np.ones(8), 4, 2, 4, window=np.ones(3)), ValueError,
+                          r"\[sequence_length\]. Received: window shape=\(3,\)"),
+    "istft of a 1-D input": (lambda: ops.istft((np.ones(3), np.ones(3)), 2, 1, 4), ValueError,
+                             r"at least 2 dimensions. Received shape: \(3,\)"),
     "ctc_decode strategy": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3], strategy="best"),
                             ValueError, "Invalid strategy best"),
     "ctc_decode beam search": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3],

@@ -22,7 +22,8 @@ def argument(spec):
     if "array" in spec:
         return FIXTURE[spec["array"]]
     if "arrays" in spec:
-        return [FIXTURE[key] for key in spec["arrays"]]
+        arrays = [FIXTURE[key] for key in spec["arrays"]]
+        return tuple(arrays) if spec.get("tuple") else arrays
     return spec["value"]
 
 
