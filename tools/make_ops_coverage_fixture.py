@@ -170,6 +170,13 @@ CASES = [
       "window": "hamming", "center": False}),
     ("istft_none", "istft", [(f32(4, 3), f32(4, 3))],
      {"sequence_length": 4, "sequence_stride": 2, "fft_length": 4, "window": None}),
+    ("rearrange", "rearrange", [f32(2, 3, 4, 2), "b h w c -> b c h w"], {}),
+    ("rearrange_merge", "rearrange", [f32(2, 3, 4, 2), "b h w c -> h (b w) c"], {}),
+    ("rearrange_split", "rearrange", [f32(2, 4, 6, 3), "b (h1 h) (w w1) c -> (b h1) h w (c w1)"],
+     {"h1": 2, "w1": 3}),
+    ("view_f32_i32", "view", [np.array([1.0, -2.5], "float32")], {"dtype": "int32"}),
+    ("view_i16_i32", "view", [np.array([[1, 2, 3, 4]], "int16")], {"dtype": "int32"}),
+    ("view_i32_u8", "view", [i32(258, -1)], {"dtype": "uint8"}),
     # keras.ops.nn
     ("depth_to_space", "nn.depth_to_space", [f32(2, 2, 3, 12)], {"block_size": 2}),
     ("depth_to_space_cf", "depth_to_space", [f32(1, 8, 2, 3)],

@@ -3,6 +3,8 @@
 Composed from the reshape, transpose, concatenate, stack and getitem primitives, so every
 gradient is derived.
 """
+import re
+
 import numpy as np
 
 from ..autodiff import primitives as P
@@ -13,7 +15,7 @@ from .core import axis_tuple, convert_to_tensor, data
 __all__ = [
     "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",
     "flatten", "flip", "fliplr", "flipud", "hsplit", "hstack", "moveaxis", "ndim", "pad",
-    "ravel", "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze", "stack",
+    "ravel", "rearrange", "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze", "stack",
     "swapaxes", "tile", "transpose", "unstack", "vsplit", "vstack",
 ]
 
@@ -262,3 +264,55 @@ def unstack(x, num=None, axis=0):
         index[axis] = i
         out.append(P.getitem(x, tuple(index)))
     return out
+
+
+_AXIS_GROUP = re.compile(r"\(([^()]*)\)|(\w+)|(\S)")
+
+
+def _pattern_groups(side, pattern):
+    """The axis groups of one side of an einops pattern: ``"b (h w) c"`` ->
+    ``[["b"], ["h", "w"], ["c"]]``."""
+    groups = []
+    for match in _AXIS_GROUP.finditer(side):
+        inner, name, other = match.groups()
+        if other is not None:
+            raise ValueError(f"rearrange: unexpected {other!r} in pattern {pattern!r}. Expected "
+                             "axis names and parenthesized groups of them.")
+        groups.append(inner.split() if inner is not None else [name])
+    return groups
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """Reorder, merge and split axes as an einops pattern says (``"b h w c -> b (h w) c"``).
+
+    A parenthesized group on the left splits an axis (all of the group's lengths but one
+    given in ``axes_lengths``); on the right it merges axes, in order.
+
+    Raises:
+        ValueError: for a malformed pattern, axes that do not match the input's rank, an
+            output axis absent from the input, or lengths that do not divide an axis.
+    """
+    x = convert_to_tensor(tensor)
+    if pattern.count("->") != 1:
+        raise ValueError(f"rearrange: the pattern must have one '->'. Received: {pattern!r}")
+    left, right = (_pattern_groups(side, pattern) for side in pattern.split("->"))
+    if len(left) != x.ndim:
+        raise ValueError(f"rearrange: the pattern's input has {len(left)} axes but the tensor "
+                         f"has rank {x.ndim} (shape {x.shape}). Received: {pattern!r}")
+    sizes = {}
+    for group, size in zip(left, x.shape):
+        unknown = [name for name in group if name not in axes_lengths]
+        known = int(np.prod([axes_lengths[name] for name in group if name in axes_lengths]))
+        if len(unknown) > 1 or (unknown and size % known) or (not unknown and known != size):
+            raise ValueError(f"rearrange: cannot split an axis of size {size} into {group} "
+                             f"with axes_lengths={axes_lengths}.")
+        sizes.update({name: axes_lengths[name] for name in group if name in axes_lengths})
+        sizes.update({name: size // known for name in unknown})
+    names = [name for group in left for name in group]
+    wanted = [name for group in right for name in group]
+    if sorted(wanted) != sorted(names):
+        raise ValueError(f"rearrange: the output axes {sorted(wanted)} must be the input axes "
+                         f"{sorted(names)}, each once. Received: {pattern!r}")
+    split = P.reshape(x, [sizes[name] for name in names])
+    moved = P.transpose(split, [names.index(name) for name in wanted])
+    return P.reshape(moved, [int(np.prod([sizes[name] for name in group])) for group in right])

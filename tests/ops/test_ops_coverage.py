@@ -97,6 +97,9 @@ GRADIENT_CASES = {
                           [r(1, 2, 7)]),
     "unfold": (lambda x: ops.unfold(x, 2, padding=1, stride=2), [r(1, 2, 4, 3)]),
     "fold": (lambda x: ops.fold(x, (3, 4), 2, dilation=(1, 2)), [r(1, 8, 4)]),
+    "rearrange": (lambda x: ops.rearrange(x, "b (h h1) w -> h (b w h1)", h1=2), [r(2, 4, 3)]),
+    "vectorize": (ops.vectorize(lambda a, b: ops.sum(ops.multiply(a, b)),
+                                signature="(n),(n)->()"), [r(3, 4), r(4)]),
     "ctc_loss": (lambda y: ops.ctc_loss(np.array([[1, 2], [2, 0]]), y, np.array([2, 1]),
                                         np.array([4, 3])), [r(2, 4, 3)]),
 }
@@ -215,6 +218,43 @@ def test_ifft2_inverts_fft2():
     np.testing.assert_allclose(arr(back[1]), imag, atol=1e-12)
 
 
+def test_jvp_keras_docstring_and_a_matrix_function():
+    primals, tangents = ops.jvp(ops.sin, (ops.convert_to_tensor(0.1),),
+                                (ops.convert_to_tensor(0.2),))
+    np.testing.assert_allclose(arr(primals), 0.09983342, rtol=1e-6)
+    np.testing.assert_allclose(arr(tangents), 0.2 * math.cos(0.1), rtol=1e-6)
+    # d(x @ w) = dx @ w + x @ dw, with a dict output and an aux value passed through
+    x, w, dx, dw = r(2, 3), r(3, 2), r(2, 3), r(3, 2)
+    out, tangent, aux = ops.jvp(lambda a, b: ({"y": ops.matmul(a, b)}, "aux"), (x, w),
+                                (dx, dw), has_aux=True)
+    np.testing.assert_allclose(arr(out["y"]), x @ w)
+    np.testing.assert_allclose(arr(tangent["y"]), dx @ w + x @ dw)
+    assert aux == "aux"
+
+
+def test_vectorize_elementwise_broadcasts_and_excludes():
+    f = ops.vectorize(lambda x, scale: ops.multiply(x, scale) if float(arr(x)) > 0 else x,
+                      excluded={1})
+    np.testing.assert_array_equal(arr(f(np.array([[1.0, -1.0], [2.0, 3.0]]), 10.0)),
+                                  [[10, -1], [20, 30]])
+    pairs = ops.vectorize(lambda a, b: (ops.add(a, b), ops.subtract(a, b)))
+    total, difference = pairs(np.array([[1.0], [2.0]]), np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_array_equal(arr(total), [[11, 21, 31], [12, 22, 32]])
+    assert arr(difference).shape == (2, 3)
+
+
+def test_rearrange_keras_docstring_shapes():
+    images = np.zeros((32, 30, 40, 3))
+    cases = [("b h w c -> b c h w", {}, (32, 3, 30, 40)),
+             ("b h w c -> (b h) w c", {}, (960, 40, 3)),
+             ("b h w c -> h (b w) c", {}, (30, 1280, 3)),
+             ("b h w c -> b (c h w)", {}, (32, 3600)),
+             ("b (h1 h) (w1 w) c -> (b h1 w1) h w c", {"h1": 2, "w1": 2}, (128, 15, 20, 3)),
+             ("b (h h1) (w w1) c -> b h w (c h1 w1)", {"h1": 2, "w1": 2}, (32, 15, 20, 12))]
+    for pattern, lengths, shape in cases:
+        assert ops.rearrange(images, pattern, **lengths).shape == shape
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -311,6 +351,26 @@ BAD_INPUTS = {
                                r"output_length must lie in \[1, 3\]. Received"),
     "ctc_loss labels": (lambda: ops.ctc_loss(np.array([[5]]), np.ones((1, 3, 4)), [1], [3]),
                         ValueError, r"integers in \[0, 4\). Received values from 5"),
+    "rearrange arrow": (lambda: ops.rearrange(np.ones((2, 3)), "a b"), ValueError,
+                        "one '->'. Received: 'a b'"),
+    "rearrange rank": (lambda: ops.rearrange(np.ones((2, 3)), "a b c -> c b a"), ValueError,
+                       r"3 axes but the tensor has rank 2 \(shape \(2, 3\)\)"),
+    "rearrange new axis": (lambda: ops.rearrange(np.ones((2, 3)), "a b -> a c"), ValueError,
+                           r"output axes \['a', 'c'\] must be the input axes"),
+    "rearrange split": (lambda: ops.rearrange(np.ones((2, 5)), "a (b c) -> a b c", c=2),
+                        ValueError, "cannot split an axis of size 5"),
+    "rearrange symbol": (lambda: ops.rearrange(np.ones((2, 3)), "a ... -> a"), ValueError,
+                         "unexpected '.'"),
+    "view item size": (lambda: ops.view(np.ones(3, np.int16), "int32"), ValueError,
+                       "not a multiple of int32's 4 bytes"),
+    "jvp tangent count": (lambda: ops.jvp(ops.sin, (np.ones(2),), ()), ValueError,
+                          "1 primals and 0 tangents"),
+    "jvp tangent shape": (lambda: ops.jvp(ops.sin, (np.ones(2),), (np.ones(3),)), ValueError,
+                          r"tangent of shape \(3,\) for a primal of shape \(2,\)"),
+    "vectorize signature": (lambda: ops.vectorize(len, signature="(n)")(np.ones(2)),
+                            ValueError, "looks like"),
+    "vectorize input count": (lambda: ops.vectorize(ops.add, signature="(n)->(n)")(
+        np.ones(2), np.ones(2)), ValueError, "has 1 inputs but 2 arguments"),
     "stft of integers": (lambda: ops.stft(np.arange(8), 4, 2, 4), TypeError,
                          "Expected `float32` or `float64`. Received: input type=int64"),
     "stft fft_length": (lambda: ops.stft(np.ones(8), 4, 2, 3), ValueError,
