@@ -177,6 +177,23 @@ CASES = [
     ("view_f32_i32", "view", [np.array([1.0, -2.5], "float32")], {"dtype": "int32"}),
     ("view_i16_i32", "view", [np.array([[1, 2, 3, 4]], "int16")], {"dtype": "int32"}),
     ("view_i32_u8", "view", [i32(258, -1)], {"dtype": "uint8"}),
+    # keras.ops.image
+    # data_format given: Keras 3.15's eager jax gaussian_blur reads data_format=None as
+    # channels_first (the documented default is image_data_format(), which minikeras uses)
+    ("gaussian_blur", "image.gaussian_blur", [f32(2, 6, 7, 3)],
+     {"kernel_size": (3, 5), "sigma": (1.0, 2.0), "data_format": "channels_last"}),
+    ("gaussian_blur_cf", "image.gaussian_blur", [f32(2, 5, 6)],
+     {"kernel_size": (5, 3), "sigma": (0.7, 1.3), "data_format": "channels_first"}),
+    ("sobel_edges", "image.sobel_edges", [f32(2, 5, 6, 2)], {}),
+    ("sobel_edges_cf", "image.sobel_edges", [f32(1, 2, 4, 5)], {"data_format": "channels_first"}),
+    ("ssim", "image.ssim", [f32(2, 12, 13, 3, low=0, high=1), f32(2, 12, 13, 3, low=0, high=1)],
+     {"filter_size": 5}),
+    ("ssim_unbatched", "image.ssim", [f32(11, 11, 1, low=0, high=255),
+                                      f32(11, 11, 1, low=0, high=255)],
+     {"max_val": 255.0, "filter_size": 7, "filter_sigma": 2.0}),
+    ("extract_patches_3d", "image.extract_patches_3d", [f32(2, 6, 6, 6, 2)], {"size": 3}),
+    ("extract_patches_3d_cf", "image.extract_patches_3d", [f32(2, 5, 6, 4)],
+     {"size": (2, 3, 2), "strides": 1, "padding": "same", "data_format": "channels_first"}),
     # keras.ops.nn
     ("depth_to_space", "nn.depth_to_space", [f32(2, 2, 3, 12)], {"block_size": 2}),
     ("depth_to_space_cf", "depth_to_space", [f32(1, 8, 2, 3)],

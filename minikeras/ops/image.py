@@ -1,4 +1,5 @@
-"""keras.ops.image: resizing, affine warps, crops, pads, patches and colour conversion.
+"""keras.ops.image: resizing, affine warps, crops, pads, patches (2-D and 3-D), filters
+(Gaussian blur, Sobel edges, SSIM) and colour conversion.
 
 Everything is composed from differentiable primitives (a resize is one matrix product per
 resized axis with a constant interpolation matrix; a warp gathers the 2**d neighbours
@@ -16,7 +17,7 @@ from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import convert_to_tensor
-from .convolution import conv, standardize_data_format
+from .convolution import conv, depthwise_conv, standardize_data_format
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 AFFINE_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
@@ -371,22 +372,143 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     """Patches of ``size`` as vectors: (..., rows, cols, size_h * size_w * channels),
     each vector ordered (row in patch, column in patch, channel)."""
     images, channels_first, batched = _images(images, data_format, "extract_patches")
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    if len(size) != 2:
-        raise ValueError("Invalid `size` argument. Expected an int or a tuple of length 2. "
-                         f"Received: size={size}")
+    return _patches(images, size, strides, dilation_rate, padding, channels_first, batched, 2)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    """Patches of ``size`` (depth, height, width) of volumes (rank 4, or 5 with a batch) as
+    vectors: (..., d, h, w, size_d * size_h * size_w * channels)."""
+    volumes = convert_to_tensor(volumes)
+    if volumes.ndim not in (4, 5):
+        raise ValueError("Invalid volumes rank for extract_patches_3d: expected rank 4 (single "
+                         "volume) or rank 5 (batch of volumes). Received input with shape: "
+                         f"volumes.shape={volumes.shape}")
+    channels_first = standardize_data_format(data_format) == "channels_first"
+    return _patches(volumes, size, strides, dilation_rate, padding, channels_first,
+                    volumes.ndim == 5, 3)
+
+
+def _patches(images, size, strides, dilation_rate, padding, channels_first, batched, rank):
+    """Patch extraction over ``rank`` spatial axes: a convolution with an identity kernel."""
+    size = (size,) * rank if isinstance(size, int) else tuple(size)
+    if len(size) != rank:
+        raise ValueError(f"Invalid `size` argument. Expected an int or a tuple of length "
+                         f"{rank}. Received: size={size}")
     x = images if batched else P.reshape(images, (1,) + images.shape)
     if channels_first:
-        x = P.transpose(x, (0, 2, 3, 1))
+        x = P.transpose(x, (0, *range(2, x.ndim), 1))
     channels = x.shape[-1]
-    depth = size[0] * size[1] * channels
+    depth = int(np.prod(size)) * channels
     kernel = np.eye(depth, dtype=backend.floatx() if not backend.is_float_dtype(x.dtype)
-                    else x.dtype).reshape(size[0], size[1], channels, depth)
+                    else x.dtype).reshape(size + (channels, depth))
     out = conv(_float(x), kernel, strides=size if strides is None else strides,
                padding=padding, data_format="channels_last", dilation_rate=dilation_rate)
     if channels_first:
-        out = P.transpose(out, (0, 3, 1, 2))
+        out = P.transpose(out, (0, out.ndim - 1, *range(1, out.ndim - 1)))
     return out if batched else P.reshape(out, out.shape[1:])
+
+
+# ---- filters: Gaussian blur, Sobel edges, SSIM ---------------------------------------------
+
+def _gaussian_1d(size, sigma, dtype):
+    """A normalized Gaussian of ``size`` taps: ``exp(-x^2 / (2 sigma^2))``, x centred."""
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2
+    taps = np.exp(-0.5 * (x / float(sigma)) ** 2)
+    return (taps / taps.sum()).astype(dtype)
+
+
+def _per_channel_filter(images, kernel_hw, channels_first):
+    """Each channel of a batch of images convolved ("same", zero padding) with one 2-D
+    kernel; images (N, H, W, C) or (N, C, H, W)."""
+    fmt = "channels_first" if channels_first else "channels_last"
+    channels = images.shape[1] if channels_first else images.shape[-1]
+    kernel = np.repeat(kernel_hw[:, :, None, None], channels, axis=2)      # (kh, kw, C, 1)
+    return depthwise_conv(images, kernel, 1, "same", fmt)
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Each channel convolved ("same", zero padding) with a normalized Gaussian kernel.
+
+    As Keras builds it, the kernel is ``outer(g(kernel_size[1], sigma[1]),
+    g(kernel_size[0], sigma[0]))``: rows (height) from the second entries, columns (width)
+    from the first.
+    """
+    images, channels_first, batched = _images(images, data_format, "gaussian_blur")
+    x = _float(images)
+    sizes = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    sigmas = (sigma,) * 2 if np.ndim(sigma) == 0 else tuple(np.asarray(sigma, float))
+    if len(sizes) != 2 or len(sigmas) != 2 or min(sizes) < 1 or min(sigmas) <= 0:
+        raise ValueError("gaussian_blur expects kernel_size as two positive ints and sigma as "
+                         f"two positive numbers. Received: kernel_size={kernel_size}, "
+                         f"sigma={sigma}")
+    kernel = np.outer(_gaussian_1d(sizes[1], sigmas[1], x.dtype),
+                      _gaussian_1d(sizes[0], sigmas[0], x.dtype))
+    x = x if batched else P.reshape(x, (1,) + x.shape)
+    out = _per_channel_filter(x, kernel, channels_first)
+    return out if batched else P.reshape(out, out.shape[1:])
+
+
+SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])   # d/dx (along width)
+
+
+def sobel_edges(images, data_format=None):
+    """The Sobel derivatives of each channel ("same", zero padding), stacked on a new last
+    axis as ``[dy, dx]``: shape ``(batch, height, width, channels, 2)`` (channels first:
+    ``(batch, channels, height, width, 2)``)."""
+    images = convert_to_tensor(images)
+    if images.ndim != 4:
+        raise ValueError("sobel_edges expects a batch of images of rank 4. Received input "
+                         f"with shape: images.shape={images.shape}")
+    channels_first = standardize_data_format(data_format) == "channels_first"
+    x = _float(images)
+    dy = _per_channel_filter(x, SOBEL_X.T.astype(x.dtype), channels_first)
+    dx = _per_channel_filter(x, SOBEL_X.astype(x.dtype), channels_first)
+    return P.stack([dy, dx], axis=-1)
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         data_format=None):
+    """Structural similarity (Wang et al., 2004) of two images, averaged over the valid
+    positions of a Gaussian window and over channels: one value per image.
+
+    Formula: with Gaussian-weighted means mu, variances s^2 and covariance s12,
+    ``((2 mu1 mu2 + c1)(2 s12 + c2)) / ((mu1^2 + mu2^2 + c1)(s1^2 + s2^2 + c2))``,
+    ``c1 = (k1 max_val)^2``, ``c2 = (k2 max_val)^2``.
+    """
+    a, channels_first, batched = _images(image1, data_format, "ssim")
+    b, _, _ = _images(image2, data_format, "ssim")
+    if a.shape != b.shape:
+        raise ValueError(f"ssim expects two images of the same shape. Received: "
+                         f"image1.shape={a.shape}, image2.shape={b.shape}")
+    a, b = _float(a), P.cast(_float(b), _float(a).dtype)
+    if not batched:
+        a, b = P.reshape(a, (1,) + a.shape), P.reshape(b, (1,) + b.shape)
+    if channels_first:
+        a, b = P.transpose(a, (0, 2, 3, 1)), P.transpose(b, (0, 2, 3, 1))
+    n, h, w, c = a.shape
+    if filter_size > min(h, w):
+        raise ValueError(f"ssim: filter_size={filter_size} is larger than the images "
+                         f"({h} x {w}).")
+    taps = _gaussian_1d(filter_size, filter_sigma, a.dtype)
+    kernel = np.outer(taps, taps)[:, :, None, None]                   # (k, k, 1, 1)
+    planes = [P.reshape(P.transpose(x, (0, 3, 1, 2)), (n * c, h, w, 1)) for x in (a, b)]
+
+    def local_mean(x):
+        return conv(x, kernel, 1, "valid", "channels_last")
+
+    mu1, mu2 = (local_mean(x) for x in planes)
+    var1 = P.subtract(local_mean(P.square(planes[0])), P.square(mu1))
+    var2 = P.subtract(local_mean(P.square(planes[1])), P.square(mu2))
+    cov = P.subtract(local_mean(P.multiply(planes[0], planes[1])), P.multiply(mu1, mu2))
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    numerator = P.multiply(P.add(P.multiply(P.multiply(mu1, mu2), 2.0), c1),
+                           P.add(P.multiply(cov, 2.0), c2))
+    denominator = P.multiply(P.add(P.add(P.square(mu1), P.square(mu2)), c1),
+                             P.add(P.add(var1, var2), c2))
+    per_plane = P.mean(P.divide(numerator, denominator), (1, 2, 3))   # (n * c,)
+    out = P.mean(P.reshape(per_plane, (n, c)), -1)
+    return out if batched else P.reshape(out, ())
 
 
 def rgb_to_grayscale(images, data_format=None):

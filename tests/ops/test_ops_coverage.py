@@ -100,6 +100,11 @@ GRADIENT_CASES = {
     "rearrange": (lambda x: ops.rearrange(x, "b (h h1) w -> h (b w h1)", h1=2), [r(2, 4, 3)]),
     "vectorize": (ops.vectorize(lambda a, b: ops.sum(ops.multiply(a, b)),
                                 signature="(n),(n)->()"), [r(3, 4), r(4)]),
+    "gaussian_blur": (lambda x: ops.image.gaussian_blur(x, (3, 5), (1.0, 0.5)), [r(1, 4, 5, 2)]),
+    "sobel_edges": (ops.image.sobel_edges, [r(1, 4, 4, 2)]),
+    "ssim": (lambda a, b: ops.image.ssim(a, b, filter_size=3),
+             [r(2, 5, 5, 1, low=0, high=1), r(2, 5, 5, 1, low=0, high=1)]),
+    "extract_patches_3d": (lambda x: ops.image.extract_patches_3d(x, 2), [r(1, 4, 4, 2, 1)]),
     "ctc_loss": (lambda y: ops.ctc_loss(np.array([[1, 2], [2, 0]]), y, np.array([2, 1]),
                                         np.array([4, 3])), [r(2, 4, 3)]),
 }
@@ -255,6 +260,29 @@ def test_rearrange_keras_docstring_shapes():
         assert ops.rearrange(images, pattern, **lengths).shape == shape
 
 
+def test_ssim_of_identical_images_is_one_and_of_a_shift_less():
+    image = rng.uniform(0, 1, (16, 16, 3))
+    assert np.isclose(arr(ops.image.ssim(image, image)), 1.0)
+    assert arr(ops.image.ssim(image, np.roll(image, 3, axis=0))) < 0.5
+
+
+def test_gaussian_blur_keeps_a_constant_interior_and_sums_a_delta_to_one():
+    delta = np.zeros((1, 7, 7, 1))
+    delta[0, 3, 3, 0] = 1.0
+    blurred = arr(ops.image.gaussian_blur(delta, (5, 3), (1.5, 0.8)))
+    assert np.isclose(blurred.sum(), 1.0) and blurred.shape == (1, 7, 7, 1)
+    # the kernel is outer(g(3, 0.8) rows, g(5, 1.5) columns): 3 rows, 5 columns wide
+    assert np.count_nonzero(blurred[0, :, 3, 0]) == 3
+    assert np.count_nonzero(blurred[0, 3, :, 0]) == 5
+
+
+def test_sobel_edges_of_a_ramp():
+    ramp = np.tile(np.arange(5.0), (5, 1))[None, :, :, None]     # value = column index
+    edges = arr(ops.image.sobel_edges(ramp))
+    np.testing.assert_allclose(edges[0, 1:-1, 1:-1, 0, 1], 8.0)  # dx: (1 + 2 + 1) * 2
+    np.testing.assert_allclose(edges[0, 1:-1, 1:-1, 0, 0], 0.0)  # dy
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -371,6 +399,21 @@ BAD_INPUTS = {
                             ValueError, "looks like"),
     "vectorize input count": (lambda: ops.vectorize(ops.add, signature="(n)->(n)")(
         np.ones(2), np.ones(2)), ValueError, "has 1 inputs but 2 arguments"),
+    "gaussian_blur sigma": (lambda: ops.image.gaussian_blur(np.ones((4, 4, 1)), sigma=(1.0, 0.0)),
+                            ValueError, r"sigma as two positive numbers. .*sigma=\(1.0, 0.0\)"),
+    "gaussian_blur rank": (lambda: ops.image.gaussian_blur(np.ones((4, 4))), ValueError,
+                           r"expected rank 3 .* images.shape=\(4, 4\)"),
+    "sobel_edges unbatched": (lambda: ops.image.sobel_edges(np.ones((4, 4, 1))), ValueError,
+                              r"rank 4. Received input with shape: images.shape=\(4, 4, 1\)"),
+    "ssim shapes": (lambda: ops.image.ssim(np.ones((8, 8, 1)), np.ones((8, 9, 1))), ValueError,
+                    r"same shape. Received: image1.shape=\(8, 8, 1\), image2.shape=\(8, 9, 1\)"),
+    "ssim filter": (lambda: ops.image.ssim(np.ones((4, 4, 1)), np.ones((4, 4, 1))), ValueError,
+                    r"filter_size=11 is larger than the images \(4 x 4\)"),
+    "extract_patches_3d rank": (lambda: ops.image.extract_patches_3d(np.ones((4, 4, 4)), 2),
+                                ValueError, "expected rank 4 .* or rank 5"),
+    "extract_patches_3d size": (lambda: ops.image.extract_patches_3d(np.ones((4, 4, 4, 1)),
+                                                                     (2, 2)),
+                                ValueError, r"tuple of length 3. Received: size=\(2, 2\)"),
     "stft of integers": (lambda: ops.stft(np.arange(8), 4, 2, 4), TypeError,
                          "Expected `float32` or `float64`. Received: input type=int64"),
     "stft fft_length": (lambda: ops.stft(np.ones(8), 4, 2, 3), ValueError,
