@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from .. import backend
+from .. import backend, random
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import convert_to_tensor
@@ -67,21 +67,23 @@ _KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(
             "lanczos5": _lanczos(5.0)}
 
 
-def interpolation_matrix(in_size, out_size, interpolation, antialias=False):
+def interpolation_matrix(in_size, out_size, interpolation, antialias=False, scale=None,
+                         translation=0.0):
     """The (in_size, out_size) matrix W with ``resized = x @ W`` along one axis.
 
-    Output sample ``i`` sits at input coordinate ``(i + 0.5) * in/out - 0.5``; each column
-    holds the kernel at the distances to the input pixels, normalized to sum to 1.
+    Output sample ``i`` sits at input coordinate ``(i + 0.5 - translation) / scale - 0.5``
+    (``scale`` defaults to ``out / in``); each column holds the kernel at the distances to
+    the input pixels, normalized to sum to 1, and is zero for a sample outside the input.
     "area" gives each input pixel the fraction of the output pixel's span it covers.
     """
-    scale = out_size / in_size
+    scale = out_size / in_size if scale is None else float(scale)
     if interpolation == "area":
         edges = np.arange(out_size + 1) / scale                     # output pixel spans
         lo = np.maximum(edges[:-1][None, :], np.arange(in_size)[:, None])
         hi = np.minimum(edges[1:][None, :], np.arange(in_size)[:, None] + 1)
         return np.maximum(hi - lo, 0.0) * scale
     kernel_scale = max(1.0 / scale, 1.0) if antialias else 1.0
-    sample = (np.arange(out_size) + 0.5) / scale - 0.5               # (out,)
+    sample = (np.arange(out_size) + 0.5 - translation) / scale - 0.5  # (out,)
     weights = _KERNELS[interpolation](
         np.abs(sample[None, :] - np.arange(in_size)[:, None]) / kernel_scale)
     total = weights.sum(axis=0, keepdims=True)
@@ -98,12 +100,53 @@ def _resize_axis(x, axis, out_size, interpolation, antialias):
     if interpolation == "nearest":
         offsets = np.floor((np.arange(out_size, dtype=np.float32) + 0.5) * in_size / out_size)
         return P.take(x, offsets.astype(np.int64), axis)
-    matrix = interpolation_matrix(in_size, out_size, interpolation, antialias)
+    return _apply_on_axis(x, axis, interpolation_matrix(in_size, out_size, interpolation,
+                                                        antialias))
+
+
+def _apply_on_axis(x, axis, matrix):
+    """``x`` with its axis ``axis`` (of size in) replaced by ``x @ matrix`` (in, out)."""
     perm = [a for a in range(x.ndim) if a != axis] + [axis]
     inverse = list(np.argsort(perm))
     moved = P.transpose(x, perm)                                      # (..., in)
     out = P.matmul(moved, Tensor(matrix.astype(x.dtype)))             # (..., out)
     return P.transpose(out, inverse)
+
+
+SCALE_AND_TRANSLATE_METHODS = {
+    "linear": "bilinear", "bilinear": "bilinear", "trilinear": "bilinear",
+    "triangle": "bilinear", "cubic": "bicubic", "bicubic": "bicubic", "tricubic": "bicubic",
+    "keyscubic": "bicubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
+
+
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
+                        antialias=True):
+    """Resample ``images`` to ``output_shape``: along each axis of ``spatial_dims``, output
+    sample i reads input coordinate ``(i + 0.5 - translation) / scale - 0.5`` with the
+    ``method``'s kernel (widened by 1 / scale when shrinking and ``antialias``), as JAX's
+    ``scale_and_translate``; samples outside the input give 0.
+    """
+    if method not in SCALE_AND_TRANSLATE_METHODS:
+        raise ValueError(f"Invalid value for argument `method`. Expected one of "
+                         f"{sorted(SCALE_AND_TRANSLATE_METHODS)}. Received: method={method}")
+    x = _float(convert_to_tensor(images))
+    spatial_dims = [int(d) % x.ndim for d in spatial_dims]
+    scale = np.broadcast_to(np.asarray(scale.data if isinstance(scale, Tensor) else scale,
+                                       np.float64), (len(spatial_dims),))
+    translation = np.broadcast_to(np.asarray(
+        translation.data if isinstance(translation, Tensor) else translation, np.float64),
+        (len(spatial_dims),))
+    output_shape = tuple(int(n) for n in output_shape)
+    if len(output_shape) != x.ndim or any(
+            output_shape[a] != x.shape[a] for a in range(x.ndim) if a not in spatial_dims):
+        raise ValueError(f"scale_and_translate: output_shape must have the input's rank and "
+                         f"keep its non-spatial sizes. Received: output_shape={output_shape} "
+                         f"for images.shape={x.shape}, spatial_dims={spatial_dims}")
+    for axis, s, t in zip(spatial_dims, scale, translation):
+        matrix = interpolation_matrix(x.shape[axis], output_shape[axis],
+                                      SCALE_AND_TRANSLATE_METHODS[method], antialias, s, t)
+        x = _apply_on_axis(x, axis, matrix)
+    return x
 
 
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
@@ -364,6 +407,76 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     if channels_first:
         out = P.transpose(out, (0, 3, 1, 2))
     return out if batched else P.reshape(out, out.shape[1:])
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
+                      fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
+    """Elastic deformation: each output pixel reads the input at its own position plus
+    ``alpha`` times a random displacement field, the field being N(0, sigma^2) noise per
+    pixel and axis smoothed by a Gaussian blur of ``sigma`` (kernel ``int(6 sigma) | 1``).
+
+    The draws come from minikeras's generator (``seed``, or the global seeded stream), so
+    the fields differ from Keras's for the same seed; Keras's jax backend also uses one
+    field for both axes, where minikeras draws two.
+    """
+    if interpolation not in AFFINE_INTERPOLATIONS:
+        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
+                         f"{set(AFFINE_INTERPOLATIONS)}. Received: interpolation={interpolation}")
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one "
+                         f"{set(FILL_MODES)}. Received: fill_mode={fill_mode}")
+    images, channels_first, batched = _images(images, data_format, "elastic_transform")
+    x = images if batched else P.reshape(images, (1,) + images.shape)
+    if channels_first:
+        x = P.transpose(x, (0, 2, 3, 1))
+    batch, height, width = x.shape[:3]
+    x = _float(x)
+    sigma = float(sigma)
+    size = int(6 * sigma) | 1
+    kernel = np.outer(_gaussian_1d(size, sigma, np.float64), _gaussian_1d(size, sigma,
+                                                                           np.float64))
+    noise = random.make_generator(seed).normal(0.0, sigma, (2, batch, height, width, 1))
+    fields = [_per_channel_filter(Tensor(n), kernel, False).data[..., 0] for n in noise]
+    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+    coords = [np.arange(batch)[:, None, None], rows + float(alpha) * fields[0],
+              cols + float(alpha) * fields[1]]
+    out = _interpolate(x, coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode, fill_value)
+    out = P.cast(out, images.dtype) if out.dtype != images.dtype else out
+    if channels_first:
+        out = P.transpose(out, (0, 3, 1, 2))
+    return out if batched else P.reshape(out, out.shape[1:])
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear",
+                          fill_value=0, data_format=None):
+    """Warp images so that the four ``start_points`` (x, y) land on the ``end_points``
+    (each ``(4, 2)``, or ``(N, 4, 2)`` per image); outside pixels take ``fill_value``.
+
+    The homography maps each output pixel back to the input: the projective transform of
+    ``affine_transform`` solved from the eight equations the four point pairs give.
+    """
+    start, end = (np.asarray(p.data if isinstance(p, Tensor) else p, np.float64)
+                  for p in (start_points, end_points))
+    for name, points in (("start_points", start), ("end_points", end)):
+        if points.shape[-2:] != (4, 2) or points.ndim not in (2, 3):
+            raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or "
+                             f"(N,4,2) for a batch. Received shape: {points.shape}")
+    if start.shape != end.shape:
+        raise ValueError("start_points and end_points must have the same shape. Received "
+                         f"start_points.shape={start.shape}, end_points.shape={end.shape}")
+    return affine_transform(images, _homography(start, end), interpolation, "constant",
+                            fill_value, data_format)
+
+
+def _homography(start, end):
+    """The 8 coefficients taking each end point (x, y) to its start point:
+    ``x_s = (a0 x + a1 y + a2) / (c0 x + c1 y + 1)``, ``y_s`` likewise with b0, b1, b2."""
+    (sx, sy), (ex, ey) = np.moveaxis(start, -1, 0), np.moveaxis(end, -1, 0)
+    zeros, ones = np.zeros_like(ex), np.ones_like(ex)
+    x_rows = np.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], -1)
+    y_rows = np.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], -1)
+    system = np.concatenate([x_rows, y_rows], -2)                       # (..., 8, 8)
+    return np.linalg.solve(system, np.concatenate([sx, sy], -1)[..., None])[..., 0]
 
 
 # ---- patches and colour -------------------------------------------------------------------

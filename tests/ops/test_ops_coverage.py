@@ -105,6 +105,13 @@ GRADIENT_CASES = {
     "ssim": (lambda a, b: ops.image.ssim(a, b, filter_size=3),
              [r(2, 5, 5, 1, low=0, high=1), r(2, 5, 5, 1, low=0, high=1)]),
     "extract_patches_3d": (lambda x: ops.image.extract_patches_3d(x, 2), [r(1, 4, 4, 2, 1)]),
+    "scale_and_translate": (lambda x: ops.image.scale_and_translate(
+        x, (1, 7, 3, 1), [1.4, 0.7], [0.3, -0.2], (1, 2), "bicubic"), [r(1, 5, 4, 1)]),
+    "perspective_transform": (lambda x: ops.image.perspective_transform(
+        x, np.array([[0, 0], [4, 0], [0, 4], [4, 4]]),
+        np.array([[0.3, 0.2], [4, 0], [0, 3.6], [3.7, 4]])), [r(1, 5, 5, 2)]),
+    "elastic_transform": (lambda x: ops.image.elastic_transform(x, 2.0, 1.0, seed=5),
+                          [r(1, 5, 5, 1)]),
     "ctc_loss": (lambda y: ops.ctc_loss(np.array([[1, 2], [2, 0]]), y, np.array([2, 1]),
                                         np.array([4, 3])), [r(2, 4, 3)]),
 }
@@ -283,6 +290,22 @@ def test_sobel_edges_of_a_ramp():
     np.testing.assert_allclose(edges[0, 1:-1, 1:-1, 0, 0], 0.0)  # dy
 
 
+def test_elastic_transform_identity_seeding_and_dtype():
+    images = rng.uniform(0, 1, (2, 9, 8, 3)).astype(np.float32)
+    unmoved = ops.image.elastic_transform(images, alpha=0.0, seed=1)
+    np.testing.assert_allclose(arr(unmoved), images, atol=1e-6)
+    first, again = (arr(ops.image.elastic_transform(images, seed=3)) for _ in range(2))
+    np.testing.assert_array_equal(first, again)
+    assert first.dtype == np.float32 and not np.allclose(first, images)
+
+
+def test_perspective_transform_with_equal_points_is_the_identity():
+    images = r(1, 6, 7, 2)
+    corners = np.array([[0, 0], [6, 0], [0, 5], [6, 5]], np.float64)
+    np.testing.assert_allclose(arr(ops.image.perspective_transform(images, corners, corners)),
+                               images, atol=1e-9)
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -414,6 +437,23 @@ BAD_INPUTS = {
     "extract_patches_3d size": (lambda: ops.image.extract_patches_3d(np.ones((4, 4, 4, 1)),
                                                                      (2, 2)),
                                 ValueError, r"tuple of length 3. Received: size=\(2, 2\)"),
+    "scale_and_translate method": (lambda: ops.image.scale_and_translate(
+        np.ones((4, 4)), (4, 4), [1, 1], [0, 0], (0, 1), "area"), ValueError,
+        "Received: method=area"),
+    "scale_and_translate shape": (lambda: ops.image.scale_and_translate(
+        np.ones((2, 4, 4)), (3, 4, 4), [1, 1], [0, 0], (1, 2), "linear"), ValueError,
+        r"keep its non-spatial sizes. Received: output_shape=\(3, 4, 4\)"),
+    "perspective points": (lambda: ops.image.perspective_transform(
+        np.ones((4, 4, 1)), np.ones((3, 2)), np.ones((3, 2))), ValueError,
+        r"Invalid start_points shape: expected \(4,2\) .* Received shape: \(3, 2\)"),
+    "perspective shapes": (lambda: ops.image.perspective_transform(
+        np.ones((4, 4, 1)), np.ones((4, 2)), np.ones((1, 4, 2))), ValueError,
+        "must have the same shape"),
+    "elastic interpolation": (lambda: ops.image.elastic_transform(
+        np.ones((4, 4, 1)), interpolation="bicubic"), ValueError,
+        "Received: interpolation=bicubic"),
+    "elastic fill_mode": (lambda: ops.image.elastic_transform(
+        np.ones((4, 4, 1)), fill_mode="edge"), ValueError, "Received: fill_mode=edge"),
     "stft of integers": (lambda: ops.stft(np.arange(8), 4, 2, 4), TypeError,
                          "Expected `float32` or `float64`. Received: input type=int64"),
     "stft fft_length": (lambda: ops.stft(np.ones(8), 4, 2, 3), ValueError,
