@@ -15,7 +15,8 @@ from ..autodiff.tensor import Tensor, grad
 
 __all__ = [
     "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data", "dtype",
-    "is_tensor", "jvp", "saturate_cast", "shape", "stop_gradient", "view",
+    "is_tensor", "jvp", "polar", "saturate_cast", "shape", "stop_gradient", "view",
+    "view_as_complex", "view_as_real",
 ]
 
 
@@ -158,6 +159,37 @@ def view(x, dtype=None):
         raise ValueError(f"view: the last axis ({values.shape[-1]} x {values.dtype.itemsize} "
                          f"bytes) is not a multiple of {dtype.name}'s {dtype.itemsize} bytes.")
     return Tensor(values.view(dtype).copy())
+
+
+# ---- complex tensors: minikeras computes in real dtypes; these convert at the edges ----------
+
+def _complex_dtype(real_dtype):
+    return np.complex128 if np.dtype(real_dtype) == np.float64 else np.complex64
+
+
+def view_as_complex(x):
+    """A real tensor ``(..., 2)`` of (real, imaginary) pairs as a complex tensor ``(...)``
+    (complex64; complex128 from float64). No gradient."""
+    values = np.asarray(data(as_float(x)))
+    if values.ndim == 0 or values.shape[-1] != 2:
+        raise ValueError("Last dimension of input must be size 2 (real and imaginary). "
+                         f"Received shape: {values.shape}")
+    return Tensor((values[..., 0] + 1j * values[..., 1]).astype(_complex_dtype(values.dtype)))
+
+
+def view_as_real(x):
+    """A complex tensor ``(...)`` as a real one ``(..., 2)`` of (real, imaginary) pairs."""
+    values = np.asarray(data(x))
+    if values.dtype.kind != "c":
+        raise ValueError(f"view_as_real expects a complex tensor. Received: dtype="
+                         f"{values.dtype.name}")
+    return Tensor(np.stack([values.real, values.imag], axis=-1))
+
+
+def polar(abs_, angle):
+    """The complex tensor ``abs_ · (cos(angle) + i sin(angle))`` (no gradient)."""
+    magnitude, phase = np.broadcast_arrays(data(as_float(abs_)), data(as_float(angle)))
+    return Tensor((magnitude * np.exp(1j * phase)).astype(_complex_dtype(magnitude.dtype)))
 
 
 data = convert_to_numpy  # the short name the ops files use for non-differentiable math

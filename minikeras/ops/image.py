@@ -455,7 +455,8 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     The homography maps each output pixel back to the input: the projective transform of
     ``affine_transform`` solved from the eight equations the four point pairs give.
     """
-    start, end = (np.asarray(p.data if isinstance(p, Tensor) else p, np.float64)
+    # the homography is solved in float32, as Keras does (it decides the sample positions)
+    start, end = (np.asarray(p.data if isinstance(p, Tensor) else p, np.float32)
                   for p in (start_points, end_points))
     for name, points in (("start_points", start), ("end_points", end)):
         if points.shape[-2:] != (4, 2) or points.ndim not in (2, 3):

@@ -14,7 +14,7 @@ from .core import as_float, convert_to_tensor, data
 
 __all__ = [
     "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal", "dot",
-    "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor", "matmul",
+    "eig", "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor", "matmul",
     "matrix_rank", "norm", "outer", "pinv", "qr", "slogdet", "solve", "solve_triangular",
     "svd", "tensordot", "trace", "tril", "triu", "vander", "vdot",
 ]
@@ -365,6 +365,15 @@ def cholesky_inverse(x, upper=False):
 
 def _swap_last(ndim):
     return list(range(ndim - 2)) + [ndim - 1, ndim - 2]
+
+
+def eig(x):
+    """Eigenvalues and eigenvectors (columns) of square matrices, as complex tensors
+    (complex64; complex128 from float64), in LAPACK's order. No gradient."""
+    x = _matrices(x, "eig")
+    w, v = np.linalg.eig(x.data)
+    dtype = np.complex128 if x.dtype == np.float64 else np.complex64
+    return Tensor(w.astype(dtype)), Tensor(v.astype(dtype))
 
 
 def eigh(x):

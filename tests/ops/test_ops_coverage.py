@@ -306,6 +306,14 @@ def test_perspective_transform_with_equal_points_is_the_identity():
                                images, atol=1e-9)
 
 
+def test_complex_round_trip_and_eig_by_hand():
+    pairs = r(4, 2)
+    np.testing.assert_array_equal(arr(ops.view_as_real(ops.view_as_complex(pairs))), pairs)
+    w, v = ops.eig(np.array([[0.0, -1.0], [1.0, 0.0]]))        # a rotation: eigenvalues +-i
+    np.testing.assert_allclose(np.sort_complex(arr(w)), [-1j, 1j])
+    np.testing.assert_allclose(arr(ops.polar(2.0, math.pi / 2)), 2j, atol=1e-6)
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -454,6 +462,12 @@ BAD_INPUTS = {
         "Received: interpolation=bicubic"),
     "elastic fill_mode": (lambda: ops.image.elastic_transform(
         np.ones((4, 4, 1)), fill_mode="edge"), ValueError, "Received: fill_mode=edge"),
+    "view_as_complex last axis": (lambda: ops.view_as_complex(np.ones((3, 3))), ValueError,
+                                  r"size 2 \(real and imaginary\). Received shape: \(3, 3\)"),
+    "view_as_real of reals": (lambda: ops.view_as_real(np.ones(3)), ValueError,
+                              "complex tensor. Received: dtype=float64"),
+    "eig of a non-square matrix": (lambda: ops.eig(np.ones((2, 3))), ValueError,
+                                   "square matrix"),
     "stft of integers": (lambda: ops.stft(np.arange(8), 4, 2, 4), TypeError,
                          "Expected `float32` or `float64`. Received: input type=int64"),
     "stft fft_length": (lambda: ops.stft(np.ones(8), 4, 2, 3), ValueError,
