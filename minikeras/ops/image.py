@@ -374,39 +374,25 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     The output pixel (x, y) takes the input value at ``((a0 x + a1 y + a2) / k,
     (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1`` (one transform, or one per image).
     """
-    if interpolation not in AFFINE_INTERPOLATIONS:
-        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
-                         f"{set(AFFINE_INTERPOLATIONS)}. Received: interpolation={interpolation}")
-    if fill_mode not in FILL_MODES:
-        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one "
-                         f"{set(FILL_MODES)}. Received: fill_mode={fill_mode}")
-    images, channels_first, batched = _images(images, data_format, "affine_transform")
     # coordinates are computed in the images' float precision, as Keras does (this decides
     # which way "nearest" rounds a coordinate that lands on a half pixel)
-    dtype = np.float64 if images.dtype == np.float64 else np.float32
+    dtype = np.float64 if convert_to_tensor(images).dtype == np.float64 else np.float32
     transform = np.asarray(transform.data if isinstance(transform, Tensor) else transform,
                            dtype=dtype)
     if transform.ndim not in (1, 2):
         raise ValueError("Invalid transform rank: expected rank 1 (single transform) or rank 2 "
                          f"(batch of transforms). Received input with shape: "
                          f"transform.shape={transform.shape}")
-    x = images if batched else P.reshape(images, (1,) + images.shape)
-    if channels_first:
-        x = P.transpose(x, (0, 2, 3, 1))
-    batch, height, width = x.shape[:3]
-    transform = np.broadcast_to(transform.reshape(-1, 8), (batch, 8))
-    a0, a1, a2, b0, b1, b2, c0, c1 = (transform[:, i, None, None] for i in range(8))
-    ys, xs = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype),
-                         indexing="ij")
-    k = c0 * xs + c1 * ys + dtype(1.0)
-    src_x, src_y = (a0 * xs + a1 * ys + a2) / k, (b0 * xs + b1 * ys + b2) / k   # (B, H, W)
-    coords = [np.arange(batch)[:, None, None], src_y, src_x]       # channels carried whole
-    out = _interpolate(_float(x), coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
-                       fill_value)
-    out = P.cast(out, images.dtype) if out.dtype != images.dtype else out
-    if channels_first:
-        out = P.transpose(out, (0, 3, 1, 2))
-    return out if batched else P.reshape(out, out.shape[1:])
+
+    def sources(batch, height, width):
+        coefficients = np.broadcast_to(transform.reshape(-1, 8), (batch, 8))
+        a0, a1, a2, b0, b1, b2, c0, c1 = (coefficients[:, i, None, None] for i in range(8))
+        ys, xs = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype),
+                             indexing="ij")
+        k = c0 * xs + c1 * ys + dtype(1.0)
+        return (b0 * xs + b1 * ys + b2) / k, (a0 * xs + a1 * ys + a2) / k   # (B, H, W)
+    return _warp(images, sources, interpolation, fill_mode, fill_value, data_format,
+                 "affine_transform")
 
 
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
@@ -419,28 +405,38 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
     the fields differ from Keras's for the same seed; Keras's jax backend also uses one
     field for both axes, where minikeras draws two.
     """
+    sigma = float(sigma)
+    size = int(6 * sigma) | 1
+    kernel = np.outer(_gaussian_1d(size, sigma, np.float64), _gaussian_1d(size, sigma,
+                                                                           np.float64))
+
+    def sources(batch, height, width):
+        noise = random.make_generator(seed).normal(0.0, sigma, (2, batch, height, width, 1))
+        dy, dx = (_per_channel_filter(Tensor(n), kernel, False).data[..., 0] for n in noise)
+        rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+        return rows + float(alpha) * dy, cols + float(alpha) * dx
+    return _warp(images, sources, interpolation, fill_mode, fill_value, data_format,
+                 "elastic_transform")
+
+
+def _warp(images, sources, interpolation, fill_mode, fill_value, data_format, op):
+    """Each output pixel of ``images`` sampled at the input position ``sources(batch,
+    height, width)`` gives, as ``(rows, cols)`` arrays of shape (batch, height, width)."""
     if interpolation not in AFFINE_INTERPOLATIONS:
         raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
                          f"{set(AFFINE_INTERPOLATIONS)}. Received: interpolation={interpolation}")
     if fill_mode not in FILL_MODES:
         raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one "
                          f"{set(FILL_MODES)}. Received: fill_mode={fill_mode}")
-    images, channels_first, batched = _images(images, data_format, "elastic_transform")
+    images, channels_first, batched = _images(images, data_format, op)
     x = images if batched else P.reshape(images, (1,) + images.shape)
     if channels_first:
         x = P.transpose(x, (0, 2, 3, 1))
     batch, height, width = x.shape[:3]
-    x = _float(x)
-    sigma = float(sigma)
-    size = int(6 * sigma) | 1
-    kernel = np.outer(_gaussian_1d(size, sigma, np.float64), _gaussian_1d(size, sigma,
-                                                                           np.float64))
-    noise = random.make_generator(seed).normal(0.0, sigma, (2, batch, height, width, 1))
-    fields = [_per_channel_filter(Tensor(n), kernel, False).data[..., 0] for n in noise]
-    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    coords = [np.arange(batch)[:, None, None], rows + float(alpha) * fields[0],
-              cols + float(alpha) * fields[1]]
-    out = _interpolate(x, coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode, fill_value)
+    rows, cols = sources(batch, height, width)
+    coords = [np.arange(batch)[:, None, None], rows, cols]         # channels carried whole
+    out = _interpolate(_float(x), coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
+                       fill_value)
     out = P.cast(out, images.dtype) if out.dtype != images.dtype else out
     if channels_first:
         out = P.transpose(out, (0, 3, 1, 2))
