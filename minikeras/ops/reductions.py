@@ -19,7 +19,21 @@ __all__ = [
 ]
 
 
-sum = P.sum  # noqa: A001
+# the dtype of an integer or bool sum, as Keras's sum gives it (numpy would widen to int64)
+_SUM_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "int32": np.int32,
+               "uint8": np.uint32, "uint16": np.uint32, "uint32": np.uint32}
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum along ``axis``; small integers and bools sum to int32 (unsigned: uint32), as in
+    Keras."""
+    out = P.sum(x, axis_tuple(axis), keepdims)
+    if out.dtype.kind == "f":  # the common case, kept cheap
+        return out
+    integer = _SUM_DTYPES.get(np.asarray(data(x)).dtype.name)
+    return cast(out, integer) if integer is not None and out.dtype != integer else out
+
+
 logsumexp = on_float(P.logsumexp)
 
 
@@ -178,7 +192,7 @@ def _nan_filled(x, fill):
 
 
 def nansum(x, axis=None, keepdims=False):
-    return P.sum(_nan_filled(x, 0)[0], axis_tuple(axis), keepdims)
+    return sum(_nan_filled(x, 0)[0], axis, keepdims)
 
 
 def nanprod(x, axis=None, keepdims=False):
