@@ -2,7 +2,7 @@
 
 One file per concept: core (conversion, casting), creation, reshaping, indexing, elementwise
 math, bitwise (integer functions), reductions, linalg, math (sorting, quantiles, segments,
-FFT), signal (windows, correlation), control_flow, nn (activations, crossentropies,
+FFT), signal (windows, correlation), control_flow, neural_network (activations, crossentropies,
 attention), convolution (with pooling), patches (pixel shuffle, fold / unfold), ctc
 (loss and greedy decoding) and normalization. Keras's sub-namespaces
 ``ops.nn``, ``ops.linalg`` and ``ops.numpy`` hold the same functions (ops/namespaces.py).
@@ -18,7 +18,7 @@ from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .signal import *  # noqa: F401,F403
 from .control_flow import *  # noqa: F401,F403
-from .nn import *  # noqa: F401,F403
+from .neural_network import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .patches import *  # noqa: F401,F403
 from .ctc import *  # noqa: F401,F403
@@ -40,7 +40,7 @@ def _wrap_public_ops():
 
 _wrap_public_ops()
 
-from . import numpy  # noqa: E402  (keras.ops.numpy)
+from . import nn, numpy  # noqa: E402  (keras.ops.nn, keras.ops.numpy)
 from .namespaces import install as _install_namespaces  # noqa: E402
 
-_install_namespaces(globals(), {"nn": nn, "linalg": linalg, "numpy": numpy})  # noqa: F405
+_install_namespaces(globals(), {"nn": nn, "linalg": linalg, "numpy": numpy})

@@ -8,7 +8,7 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import as_float, data
 from .indexing import take_along_axis
-from .nn import log_softmax
+from .neural_network import log_softmax
 from .reductions import logsumexp
 
 __all__ = ["ctc_decode", "ctc_loss"]
