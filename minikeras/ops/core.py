@@ -14,8 +14,8 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor, grad
 
 __all__ = [
-    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data", "dtype",
-    "is_tensor", "jvp", "polar", "saturate_cast", "shape", "stop_gradient", "view",
+    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data",
+    "dtype", "is_tensor", "jvp", "polar", "saturate_cast", "shape", "stop_gradient", "view",
     "view_as_complex", "view_as_real",
 ]
 

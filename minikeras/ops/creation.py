@@ -14,7 +14,8 @@ from .core import convert_to_tensor, data, on_raw_data
 
 __all__ = [
     "arange", "array", "copy", "empty", "empty_like", "eye", "full", "full_like", "geomspace",
-    "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros", "zeros_like",
+    "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros",
+    "zeros_like",
 ]
 
 

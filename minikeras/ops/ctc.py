@@ -1,6 +1,7 @@
 """Connectionist Temporal Classification (Graves et al., 2006) in ``keras.ops.nn``:
 ``ctc_loss`` (the forward recursion, composed from ops so its gradient is derived) and
-greedy ``ctc_decode``. ``keras.losses.CTC`` is ``ctc_loss`` with full-length outputs.
+``ctc_decode`` (greedy, or a prefix beam search; no gradient). ``keras.losses.CTC`` is
+``ctc_loss`` with full-length outputs.
 """
 import numpy as np
 
@@ -95,41 +96,82 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
                merge_repeated=True, mask_index=0):
-    """Greedy CTC decoding: the best class per frame, repeats merged (``merge_repeated``),
-    blanks (``mask_index``) dropped and the labels moved to the front.
+    """Decode per-frame class scores into label sequences (blank = ``mask_index``).
+
+    "greedy": the best class per frame, repeats merged (``merge_repeated``), blanks dropped;
+    scores are minus the sum over the used frames of each frame's largest input.
+    "beam_search": a prefix beam search of ``beam_width`` prefixes over
+    ``log_softmax(inputs)`` (each prefix's probability summed over its alignments), the
+    ``top_paths`` best kept; scores are their log-probabilities.
 
     Returns:
-        ``(decoded, scores)``: decoded int32 ``(1, batch, frames)`` padded with -1, and
-        scores ``(batch, 1)``: minus the sum over the used frames of each frame's largest
-        input.
-
-    Raises:
-        ValueError: for an unknown strategy; NotImplementedError for "beam_search", which
-            minikeras does not have (docs/ops.md).
+        ``(decoded, scores)``: decoded int32 ``(top_paths, batch, frames)`` (one path for
+        greedy), labels first and padded with -1; scores ``(batch, top_paths)``.
     """
-    if strategy == "beam_search":
-        raise NotImplementedError("ctc_decode(strategy='beam_search') is not implemented in "
-                                  "minikeras; use strategy='greedy'.")
-    if strategy != "greedy":
+    if strategy not in ("greedy", "beam_search"):
         raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and "
                          "'beam_search'.")
-    del beam_width, top_paths  # beam search only
     x = as_float(inputs).data
     if x.ndim != 3:
         raise ValueError(f"ctc_decode expects inputs of shape (batch, frames, num_classes). "
                          f"Received: inputs.shape={x.shape}")
     batch, frames, _ = x.shape
-    used = np.arange(frames)[None, :] < _lengths(sequence_lengths, batch, frames,
-                                                 "sequence_lengths")[:, None]
+    lengths = _lengths(sequence_lengths, batch, frames, "sequence_lengths")
+    if strategy == "beam_search":
+        return _beam_search(x, lengths, int(beam_width), int(top_paths), mask_index)
+    used = np.arange(frames)[None, :] < lengths[:, None]
     best = np.where(used, np.argmax(x, axis=-1), mask_index)
     scores = np.where(used, np.max(x, axis=-1), 0.0)
     if merge_repeated:
         repeated = np.zeros_like(used)
         repeated[:, 1:] = best[:, 1:] == best[:, :-1]
         best = np.where(repeated, mask_index, best)
-    blank = best == mask_index
-    order = np.argsort(np.where(blank, frames, np.arange(frames)[None, :]), axis=-1,
-                       kind="stable")
-    decoded = np.take_along_axis(np.where(blank, -1, best), order, axis=-1)
-    return (Tensor(decoded[None].astype(np.int32)),
+    decoded = _labels_first([[int(c) for c in row if c != mask_index] for row in best], frames)
+    return (Tensor(decoded[None]),
             Tensor((-scores.sum(axis=1, keepdims=True)).astype(x.dtype)))
+
+
+def _labels_first(sequences, frames):
+    """Label sequences as one int32 array (len(sequences), frames), padded with -1."""
+    out = np.full((len(sequences), frames), -1, np.int32)
+    for i, labels in enumerate(sequences):
+        out[i, :len(labels)] = labels
+    return out
+
+
+def _beam_search(x, lengths, beam_width, top_paths, blank):
+    """Prefix beam search per sample: each prefix keeps the log-probability of its
+    alignments ending in a blank and ending in its last label."""
+    shifted = x - x.max(-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))   # log_softmax
+    batch, frames, classes = x.shape
+    paths = np.full((top_paths, batch, frames), -1, np.int32)
+    scores = np.full((batch, top_paths), -np.inf)
+    for b in range(batch):
+        steps = log_probs[b, :max(int(lengths[b]), 1)]
+        beams = {}                      # prefix -> [log p(ends in blank), log p(ends in label)]
+        for c in np.argsort(steps[0], kind="stable")[::-1][:min(classes, beam_width)]:
+            ends = [steps[0, c], -np.inf] if c == blank else [-np.inf, steps[0, c]]
+            beams[() if c == blank else (int(c),)] = ends
+        for step in steps[1:]:
+            extended = {}
+            for prefix, (p_blank, p_label) in beams.items():
+                for c, p in enumerate(step):
+                    if c == blank:
+                        _add(extended, prefix, 0, np.logaddexp(p_blank, p_label) + p)
+                    elif prefix and prefix[-1] == c:  # a repeat merges unless a blank parted
+                        _add(extended, prefix, 1, p_label + p)
+                        _add(extended, prefix + (c,), 1, p_blank + p)
+                    else:
+                        _add(extended, prefix + (c,), 1, np.logaddexp(p_blank, p_label) + p)
+            ranked = sorted(extended.items(), key=lambda item: -np.logaddexp(*item[1]))
+            beams = dict(ranked[:beam_width])
+        best = sorted(beams.items(), key=lambda item: -np.logaddexp(*item[1]))[:top_paths]
+        paths[:len(best), b] = _labels_first([prefix for prefix, _ in best], frames)
+        scores[b, :len(best)] = [np.logaddexp(*ends) for _, ends in best]
+    return Tensor(paths), Tensor(scores.astype(x.dtype))
+
+
+def _add(beams, prefix, end, log_p):
+    ends = beams.setdefault(prefix, [-np.inf, -np.inf])
+    ends[end] = np.logaddexp(ends[end], log_p)

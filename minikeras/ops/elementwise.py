@@ -18,15 +18,16 @@ from .core import (as_float, cast, convert_to_tensor, data, is_integer_like, on_
                    on_raw_data, stop_gradient)
 
 __all__ = [
-    "abs", "absolute", "add", "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
-    "arctanh", "cbrt", "ceil", "clip", "conj", "conjugate", "cos", "cosh", "deg2rad", "divide",
-    "divide_no_nan", "equal", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "fabs", "floor",
-    "floor_divide", "fmax", "fmin", "fmod", "greater", "greater_equal", "heaviside", "hypot", "i0",
-    "imag", "isclose", "isfinite", "isin", "isinf", "isnan", "isneginf", "isposinf", "isreal",
-    "ldexp", "less", "less_equal", "log", "log10", "log1p", "log2", "logaddexp", "logaddexp2",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
-    "multiply", "nan_to_num", "negative", "nextafter", "not_equal", "power", "rad2deg", "real", "reciprocal",
-    "round", "rsqrt", "sign", "signbit", "sin", "sinc", "sinh", "sqrt", "square", "subtract", "tan",
+    "abs", "absolute", "add", "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
+    "arctan", "arctan2", "arctanh", "cbrt", "ceil", "clip", "conj", "conjugate", "cos", "cosh",
+    "deg2rad", "divide", "divide_no_nan", "equal", "erf", "erfc", "erfinv", "exp", "exp2",
+    "expm1", "fabs", "floor", "floor_divide", "fmax", "fmin", "fmod", "greater",
+    "greater_equal", "heaviside", "hypot", "i0", "imag", "isclose", "isfinite", "isin", "isinf",
+    "isnan", "isneginf", "isposinf", "isreal", "ldexp", "less", "less_equal", "log", "log10",
+    "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "maximum", "minimum", "mod", "multiply", "nan_to_num", "negative",
+    "nextafter", "not_equal", "power", "rad2deg", "real", "reciprocal", "round", "rsqrt",
+    "sign", "signbit", "sin", "sinc", "sinh", "sqrt", "square", "subtract", "tan",
     "true_divide", "trunc",
 ]
 

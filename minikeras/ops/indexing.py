@@ -10,8 +10,8 @@ from ..autodiff.tensor import Tensor
 from .core import cast, convert_to_tensor, data, on_raw_data
 
 __all__ = [
-    "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update", "take",
-    "take_along_axis", "unravel_index", "where",
+    "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update",
+    "take", "take_along_axis", "unravel_index", "where",
 ]
 
 

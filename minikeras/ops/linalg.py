@@ -13,10 +13,10 @@ from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data
 
 __all__ = [
-    "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal", "dot",
-    "eig", "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor", "matmul",
-    "matrix_rank", "norm", "outer", "pinv", "qr", "slogdet", "solve", "solve_triangular",
-    "svd", "tensordot", "trace", "tril", "triu", "vander", "vdot",
+    "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal",
+    "dot", "eig", "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor",
+    "matmul", "matrix_rank", "norm", "outer", "pinv", "qr", "slogdet", "solve",
+    "solve_triangular", "svd", "tensordot", "trace", "tril", "triu", "vander", "vdot",
 ]
 
 

@@ -16,10 +16,10 @@ from .indexing import take_along_axis
 from .reductions import prod
 
 __all__ = [
-    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2", "ifft2",
-    "in_top_k", "irfft", "istft", "median", "nanmedian", "nanpercentile", "nanquantile", "percentile",
-    "quantile", "rfft", "searchsorted", "segment_max", "segment_min", "segment_prod",
-    "segment_sum", "sort", "stft", "top_k", "unique",
+    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
+    "ifft2", "in_top_k", "irfft", "istft", "median", "nanmedian", "nanpercentile",
+    "nanquantile", "percentile", "quantile", "rfft", "searchsorted", "segment_max",
+    "segment_min", "segment_prod", "segment_sum", "sort", "stft", "top_k", "unique",
 ]
 
 

@@ -15,8 +15,8 @@ from .core import axis_tuple, convert_to_tensor, data
 __all__ = [
     "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",
     "flatten", "flip", "fliplr", "flipud", "hsplit", "hstack", "moveaxis", "ndim", "pad",
-    "ravel", "rearrange", "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze", "stack",
-    "swapaxes", "tile", "transpose", "unstack", "vsplit", "vstack",
+    "ravel", "rearrange", "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze",
+    "stack", "swapaxes", "tile", "transpose", "unstack", "vsplit", "vstack",
 ]
 
 

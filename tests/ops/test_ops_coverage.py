@@ -314,6 +314,18 @@ def test_complex_round_trip_and_eig_by_hand():
     np.testing.assert_allclose(arr(ops.polar(2.0, math.pi / 2)), 2j, atol=1e-6)
 
 
+def test_ctc_beam_search_sums_alignments_where_greedy_picks_one_path():
+    # two frames, P(blank) = 0.6, P(a) = 0.4 each: greedy reads blank blank -> "" (0.36);
+    # "a" has three alignments (a a, a -, - a): 0.16 + 0.24 + 0.24 = 0.64
+    log_p = np.log(np.array([[[0.6, 0.4], [0.6, 0.4]]]))
+    paths, scores = ops.ctc_decode(log_p, [2], strategy="beam_search", beam_width=4,
+                                   top_paths=2)
+    np.testing.assert_array_equal(arr(paths)[:, 0], [[1, -1], [-1, -1]])
+    np.testing.assert_allclose(arr(scores), [[math.log(0.64), math.log(0.36)]])
+    greedy, _ = ops.ctc_decode(log_p, [2])
+    np.testing.assert_array_equal(arr(greedy), [[[-1, -1]]])
+
+
 def test_argpartition_puts_the_kth_smallest_in_place():
     x = np.array([[7, 1, 5, 3, 9], [2, 8, 6, 4, 0]], np.int32)
     index = arr(ops.argpartition(x, 2))
@@ -480,9 +492,8 @@ BAD_INPUTS = {
                              r"at least 2 dimensions. Received shape: \(3,\)"),
     "ctc_decode strategy": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3], strategy="best"),
                             ValueError, "Invalid strategy best"),
-    "ctc_decode beam search": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [3],
-                                                      strategy="beam_search"),
-                               NotImplementedError, "use strategy='greedy'"),
+    "ctc_decode lengths": (lambda: ops.ctc_decode(np.ones((1, 3, 4)), [4]), ValueError,
+                           r"sequence_lengths must lie in \[0, 3\]. Received"),
 }
 
 
