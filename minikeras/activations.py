@@ -17,7 +17,7 @@ function; ``serialize`` gives the plain name (``"relu"``); ``deserialize`` rever
 import types
 
 from . import backend, ops
-from .ops import nn
+from .ops import neural_network as nn
 from .ops.core import cast, convert_to_tensor
 from .registry import CUSTOM_OBJECTS, Registry
 

@@ -141,3 +141,50 @@ def _random_uint32(generator, shape):
     n = int(np.prod(shape))
     raw = generator.bit_generator.random_raw((n + 1) // 2)
     return raw.view(np.uint32)[:n].reshape(shape)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """Class ids drawn from each row of ``logits`` (unnormalized log-probabilities,
+    shape ``(batch, classes)``): shape ``(batch, num_samples)``, by the Gumbel-max rule
+    (``argmax(logits + Gumbel noise)`` is distributed as ``softmax(logits)``)."""
+    logits = np.asarray(getattr(logits, "data", logits), dtype=np.float64)
+    if logits.ndim != 2:
+        raise ValueError("`logits` should be a 2-D tensor with shape [batch_size, "
+                         f"num_classes]. Received: logits.shape={logits.shape}")
+    batch, classes = logits.shape
+    gumbel = _generator(seed).gumbel(size=(batch, num_samples, classes))
+    return _tensor(np.argmax(logits[:, None, :] + gumbel, axis=-1), dtype)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Samples from the Gamma distribution of shape ``alpha`` and scale 1."""
+    return _tensor(_generator(seed).gamma(_positive(alpha, "alpha"), size=shape), dtype)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):  # noqa: F811 - Keras's argument name
+    """Samples from the Beta(alpha, beta) distribution (alpha and beta broadcast with
+    ``shape``)."""
+    return _tensor(_generator(seed).beta(_positive(alpha, "alpha"), _positive(beta, "beta"),
+                                         size=shape), dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Numbers of successes in ``counts`` trials of success probability ``probabilities``
+    (both broadcast with ``shape``); floatx unless ``dtype`` says otherwise, as in Keras."""
+    counts = np.asarray(getattr(counts, "data", counts))
+    probabilities = np.asarray(getattr(probabilities, "data", probabilities), dtype=np.float64)
+    if np.any((probabilities < 0) | (probabilities > 1)):
+        raise ValueError("`probabilities` must lie in [0, 1]. Received: "
+                         f"probabilities={probabilities.tolist()}")
+    if np.any(counts < 0) or np.any(counts != np.round(counts)):
+        raise ValueError(f"`counts` must be non-negative whole numbers. Received: "
+                         f"counts={counts.tolist()}")
+    return _tensor(_generator(seed).binomial(counts.astype(np.int64), probabilities,
+                                             size=shape), dtype)
+
+
+def _positive(value, name):
+    value = np.asarray(getattr(value, "data", value), dtype=np.float64)
+    if np.any(value <= 0):
+        raise ValueError(f"`{name}` must be positive. Received: {name}={value.tolist()}")
+    return value

@@ -34,6 +34,13 @@ FAMILIES = {
     "activations": ("activations.md", ["minikeras.activations:ACTIVATIONS"]),
     "callbacks": ("callbacks.md", ["minikeras.callbacks.callback:CALLBACKS"]),
     "utils": ("porting.md", []),
+    "ops": ("ops.md", []),
+    "ops.nn": ("ops.md", []),
+    "ops.linalg": ("ops.md", []),
+    "ops.numpy": ("ops.md", []),
+    "ops.image": ("ops.md", []),
+    "random": ("ops.md", []),
+    "tree": ("ops.md", []),
 }
 NOTE_SECTIONS = re.compile(r"^## .*(Differ|Not supported|differs).*$", re.M)
 MAX_NOTE = 160
@@ -98,7 +105,7 @@ def deviations(name, page, notes):
 def family_rows(family, keras_names):
     import minikeras
     page, specs = FAMILIES[family]
-    module = getattr(minikeras, family)
+    module = resolve(minikeras, family)
     registries = [load(spec) for spec in specs]
     notes = notes_of(page)
     rows, present = [], 0
@@ -138,7 +145,8 @@ def render():
     sections = []
     for family, keras_names in data["families"].items():
         rows, present, extra = family_rows(family, keras_names)
-        lines.append(f"| [{family}](#{family}) | {len(keras_names)} | {present} |")
+        lines.append(f"| [{family}](#{family.replace('.', '')}) | {len(keras_names)} | "
+                     f"{present} |")
         sections += ["", f"## {family}", "",
                      f"`keras.{family}`: {present} of {len(keras_names)} names "
                      f"(details: [{FAMILIES[family][0]}]({FAMILIES[family][0]})).", "",

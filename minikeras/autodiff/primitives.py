@@ -9,8 +9,11 @@ its Function class and registered by ``@primitive``:
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
+    linalg.py                 inv, det, log_abs_det, solve, cholesky, eigh, qr, singular_values
+    special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
+    custom_gradient.py        custom_gradient_call (a user's function and its gradient)
     normalization.py          batch_norm_training
     collective.py             cross_replica_sum (synchronized batch norm over MPI ranks)
     recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
@@ -22,11 +25,13 @@ primitive exists is written in docs/gradients.md.
 import numpy as np
 
 from .collective import cross_replica_sum
+from .custom_gradient import custom_gradient_call
 from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
                           masked_scale, maximum, minimum, multiply, negative, power, relu,
                           sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .function import PRIMITIVES
+from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
 from .normalization import batch_norm_training
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
@@ -35,6 +40,7 @@ from .shape import (broadcast_to, concatenate, getitem, pad_constant, reshape, s
                     transpose)
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)
+from .special import erfc, erfinv
 from .tensor import Tensor
 
 __all__ = ["PRIMITIVES", *sorted(PRIMITIVES)]

@@ -1,15 +1,12 @@
 """Connectionist Temporal Classification loss (Graves et al., 2006), from logits.
 
-The forward (alpha) recursion runs in log space over the label sequence with
-blanks interleaved, batched over samples; it is composed from ``ops`` so its
-gradient is derived like every other loss's.
+The forward (alpha) recursion is ``keras.ops.ctc_loss`` (minikeras/ops/ctc.py); this
+file checks the padded integer labels and adds the loss class.
 """
 from .. import ops
-from ..autodiff.tensor import Tensor
 from ..backend import xp
 from .loss import LOSSES, LossFunctionWrapper, to_float_tensor
 
-_MASKED = -1e30  # log(0) stand-in: finite, so the gradient never sees inf - inf
 _BLANK = 0
 
 
@@ -30,14 +27,9 @@ def _integer_labels(y_true, num_classes):
 
 @LOSSES.register("ctc")
 def ctc(y_true, y_pred):
-    """CTC loss: -log P(label sequence | per-frame logits), summed over all alignments.
-
-    Formula: with ``l'`` the labels with blanks (class 0) between and around them and
-    ``e[t, s] = log_softmax(y_pred)[t, l'_s]``:
-    ``alpha_0 = e[0, :2]``; ``alpha_t[s] = logsumexp(alpha_{t-1}[s], alpha_{t-1}[s-1],
-    alpha_{t-1}[s-2] if l'_s is not blank and differs from l'_{s-2}) + e[t, s]``;
-    ``loss = -logsumexp(alpha_{T-1}[|l'|-1], alpha_{T-1}[|l'|-2])``. An impossible
-    alignment (too few frames) gives inf.
+    """CTC loss: -log P(label sequence | per-frame logits), summed over all alignments
+    (``keras.ops.ctc_loss`` with blank 0, every frame used and the label length the number
+    of non-zero labels, as Keras computes it).
 
     Args:
         y_true: ``(batch, max_length)`` integer labels in ``[1, num_classes)``, padded
@@ -54,44 +46,8 @@ def ctc(y_true, y_pred):
     labels = _integer_labels(y_true, num_classes)
     if labels.shape[0] != batch:
         raise ValueError(f"ctc: y_true has {labels.shape[0]} rows but y_pred has {batch}.")
-    if batch == 0 or frames == 0:
-        return ops.sum(y_pred, axis=(1, 2))
     lengths = (labels != _BLANK).sum(axis=-1)
-    n_states = 2 * labels.shape[1] + 1
-    extended = xp.zeros((batch, n_states), xp.int64)  # blank, l1, blank, l2, ..., blank
-    extended[:, 1::2] = labels
-    dtype = y_pred.dtype
-
-    log_probs = ops.log_softmax(y_pred, axis=-1)                      # (B, T, K)
-    index = xp.broadcast_to(extended[:, None, :], (batch, frames, n_states))
-    emit = ops.take_along_axis(log_probs, index, axis=2)              # (B, T, S)
-
-    # A path may skip the blank before a label position when the label differs from the
-    # previous one. As Keras (torch's ctc_loss) decides it by position, a 0 *inside* a
-    # label row (within its first label_length entries) is a label there, not padding.
-    can_skip = xp.zeros((batch, n_states), bool)
-    can_skip[:, 3::2] = extended[:, 3::2] != extended[:, 1:-2:2]
-    skip_penalty = Tensor(xp.where(can_skip, 0.0, _MASKED).astype(dtype))
-    start = xp.full((batch, n_states), _MASKED, dtype)
-    start[:, :2] = 0.0
-    pad1 = Tensor(xp.full((batch, 1), _MASKED, dtype))
-    pad2 = Tensor(xp.full((batch, min(2, n_states)), _MASKED, dtype))
-
-    alpha = ops.add(emit[:, 0, :], Tensor(start))                     # (B, S)
-    for t in range(1, frames):
-        step = ops.concatenate([pad1, alpha[:, :-1]], axis=1)
-        skip = ops.add(ops.concatenate([pad2, alpha[:, :-2]], axis=1)[:, :n_states],
-                       skip_penalty)
-        paths = ops.stack([alpha, step, skip], axis=-1)               # (B, S, 3)
-        alpha = ops.add(ops.logsumexp(paths, axis=-1), emit[:, t, :])
-
-    ends = xp.stack([2 * lengths, xp.maximum(2 * lengths - 1, 0)], axis=1)  # (B, 2)
-    end_penalty = Tensor(xp.where(xp.stack([lengths >= 0, lengths > 0], axis=1), 0.0,
-                                  _MASKED).astype(dtype))
-    final = ops.add(ops.take_along_axis(alpha, ends, axis=1), end_penalty)
-    loss = ops.negative(ops.logsumexp(final, axis=1))                 # (B,)
-    impossible = ops.convert_to_numpy(loss) > -0.5 * _MASKED
-    return ops.where(impossible, xp.inf, loss) if impossible.any() else loss
+    return ops.ctc_loss(labels, y_pred, lengths, xp.full((batch,), frames), mask_index=_BLANK)
 
 
 @LOSSES.register("CTC")

@@ -1,6 +1,6 @@
 """Crossentropies reweighted for hard examples or noisy labels: focal and generalized CE."""
 from .. import ops
-from ..ops.nn import clip_probabilities
+from ..ops.neural_network import clip_probabilities
 from .checks import (check_one_hot_targets, check_same_shape, sparse_labels,
                      warn_if_logits_of_probabilities, warn_if_not_probabilities)
 from .crossentropy import elementwise_binary_crossentropy, logits_or_none, smooth_categorical

@@ -1,9 +1,11 @@
-"""Control flow of ``keras.ops``: cond, switch, loops, scan and map, composed.
+"""Control flow of ``keras.ops``: cond, switch, loops, scan, map and vectorize, composed.
 
 Control flow is plain python run eagerly (minikeras has no graph compiler), so
 ``cond``, ``while_loop``, ``fori_loop``, ``scan`` and ``map`` record the ops
 their functions call and gradients flow through them as usual.
 """
+import re
+
 import numpy as np
 
 from ..autodiff import primitives as P
@@ -11,8 +13,8 @@ from .core import convert_to_tensor, data
 from .reshaping import unstack
 
 __all__ = [
-    "associative_scan", "cond", "fori_loop", "map", "scan", "switch", "vectorized_map",
-    "while_loop",
+    "associative_scan", "cond", "fori_loop", "map", "scan", "switch", "vectorize",
+    "vectorized_map", "while_loop",
 ]
 
 
@@ -115,3 +117,63 @@ def associative_scan(f, elems, reverse=False, axis=0):
     if reverse:
         out = out[::-1]
     return P.stack(out, axis)
+
+
+_CORE = re.compile(r"\(([^()]*)\)")
+
+
+def _core_ranks(signature):
+    """The number of core axes of each input and output of a numpy gufunc signature
+    (``"(m,n),(n)->(m)"`` gives ``[2, 1]`` and ``[1]``)."""
+    if signature is None:
+        return None, None
+    inputs, arrow, outputs = signature.replace(" ", "").partition("->")
+    if not arrow:
+        raise ValueError(f"vectorize: a signature looks like '(m,n),(n)->(m)'. Received: "
+                         f"signature={signature!r}")
+    ranks = [[len([d for d in group.split(",") if d]) for group in _CORE.findall(side)]
+             for side in (inputs, outputs)]
+    return ranks[0], ranks[1]
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``pyfunc`` made to map over leading ("loop") axes, like ``numpy.vectorize``: without a
+    signature it gets one element at a time; with one (``"(n),(n)->()"``) it gets the core
+    axes the signature names. Inputs broadcast over their loop axes; the results are
+    stacked. Positional arguments whose index is in ``excluded``, and keyword arguments,
+    are passed through as is.
+    """
+    excluded = set(excluded or ())
+    in_ranks, out_ranks = _core_ranks(signature)
+
+    def vectorized(*args, **kwargs):
+        mapped = [i for i in range(len(args)) if i not in excluded]
+        tensors = {i: convert_to_tensor(args[i]) for i in mapped}
+        ranks = in_ranks or [0] * len(mapped)
+        if len(ranks) != len(mapped):
+            raise ValueError(f"vectorize: the signature {signature!r} has {len(ranks)} inputs "
+                             f"but {len(mapped)} arguments were given.")
+        core = dict(zip(mapped, ranks))
+        loops = {i: tensors[i].shape[:tensors[i].ndim - core[i]] for i in mapped}
+        loop_shape = np.broadcast_shapes(*loops.values()) if loops else ()
+        results = []
+        for index in np.ndindex(*loop_shape):
+            call = list(args)
+            for i in mapped:
+                own = index[len(index) - len(loops[i]):]
+                key = tuple(0 if n == 1 else k for k, n in zip(own, loops[i]))
+                call[i] = tensors[i][key] if key else tensors[i]
+            results.append(pyfunc(*call, **kwargs))
+        if not results:
+            raise ValueError("vectorize: the inputs' loop axes are empty; there is no element "
+                             "to call the function on.")
+        single = not isinstance(results[0], (tuple, list))
+        columns = [results] if single else list(zip(*results))
+        outs = [P.reshape(P.stack([convert_to_tensor(r) for r in column], 0),
+                          loop_shape + convert_to_tensor(column[0]).shape)
+                for column in columns]
+        if out_ranks is not None and len(out_ranks) != len(outs):
+            raise ValueError(f"vectorize: the signature {signature!r} has {len(out_ranks)} "
+                             f"outputs but the function returned {len(outs)}.")
+        return outs[0] if single else tuple(outs)
+    return vectorized

@@ -8,13 +8,15 @@ import functools
 
 import numpy as np
 
-from .. import backend
+from .. import backend, tree
+from ..autodiff import grad_mode
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor
+from ..autodiff.tensor import Tensor, grad
 
 __all__ = [
-    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "data", "dtype", "is_tensor",
-    "saturate_cast", "shape", "stop_gradient",
+    "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data",
+    "dtype", "is_tensor", "jvp", "polar", "saturate_cast", "shape", "stop_gradient", "view",
+    "view_as_complex", "view_as_real",
 ]
 
 
@@ -74,6 +76,120 @@ def cast(x, dtype):
 def stop_gradient(x):
     """The same values, cut from the graph: no gradient flows back through it."""
     return Tensor(convert_to_numpy(x))
+
+
+def custom_gradient(f):
+    """Decorator: ``f(*tensors)`` returns ``(y, grad_fn)`` and the decorated function returns
+    ``y`` with the gradient ``grad_fn(upstream)`` gives (one per input), as in Keras.
+
+    Example: a log(1 + e^x) whose gradient stays finite for large x::
+
+        @keras.ops.custom_gradient
+        def log1pexp(x):
+            e = keras.ops.exp(x)
+            def grad(upstream):
+                return upstream * (1.0 - 1.0 / (1.0 + e))
+            return keras.ops.log(1.0 + e), grad
+    """
+    if not callable(f):
+        raise TypeError(f"custom_gradient expects a function. Received: {f!r}")
+
+    @functools.wraps(f)
+    def with_custom_gradient(*args, **kwargs):
+        return P.custom_gradient_call(lambda *tensors: f(*tensors, **kwargs), *args)
+    return with_custom_gradient
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """The Jacobian-vector product of ``fun`` at ``primals`` along ``tangents``.
+
+    minikeras differentiates in reverse mode only, so the product is assembled from one
+    backward pass per output element (exact, but its cost grows with the output's size).
+
+    Returns:
+        ``(primals_out, tangents_out)`` (and ``aux`` when ``has_aux``: ``fun`` then returns
+        ``(output, aux)``); ``tangents_out`` has the structure and shapes of ``primals_out``.
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: got {len(primals)} primals and {len(tangents)} tangents. "
+                         "Expected one tangent per primal.")
+    leaves = [Tensor(np.asarray(convert_to_tensor(p).data), requires_grad=True) for p in primals]
+    directions = [np.asarray(data(t)) for t in tangents]
+    for leaf, direction in zip(leaves, directions):
+        if direction.shape != leaf.shape:
+            raise ValueError(f"jvp: a tangent of shape {direction.shape} for a primal of "
+                             f"shape {leaf.shape}. Expected the same shapes.")
+    with grad_mode.enable_grad():
+        result = fun(*leaves)
+    out, aux = result if has_aux else (result, None)
+    outputs = [convert_to_tensor(y) for y in tree.flatten(out)]
+    products = [_jacobian_times(y, leaves, directions) for y in outputs]
+    pack = functools.partial(tree.pack_sequence_as, out)
+    primals_out = pack([Tensor(y.data) for y in outputs])
+    return (primals_out, pack(products)) + ((aux,) if has_aux else ())
+
+
+def _jacobian_times(y, leaves, directions):
+    """``J t`` for one output ``y`` of ``leaves``, t the ``directions``: for each element i,
+    the backward pass of the one-hot cotangent e_i gives row i of J."""
+    product = np.zeros(y.shape, dtype=y.dtype)
+    if not y.requires_grad:
+        return Tensor(product)
+    flat = product.reshape(-1)
+    for i in range(y.size):
+        onehot = np.zeros(y.shape, y.dtype)
+        onehot.reshape(-1)[i] = 1
+        rows = grad(y, leaves, output_grad=onehot, retain_graph=True)
+        flat[i] = sum(float(np.sum(row * direction)) for row, direction in zip(rows, directions))
+    return Tensor(product)
+
+
+def view(x, dtype=None):
+    """The same bytes read as ``dtype`` (the last axis scales by the ratio of item sizes);
+    no gradient."""
+    values = np.ascontiguousarray(data(x))
+    if dtype is None:
+        return Tensor(values.copy())
+    dtype = np.dtype(backend.standardize_dtype(dtype))
+    if values.ndim == 0 and dtype.itemsize != values.dtype.itemsize:
+        raise ValueError(f"view: a scalar of {values.dtype.name} cannot be read as "
+                         f"{dtype.name} (different item sizes).")
+    if values.ndim and (values.shape[-1] * values.dtype.itemsize) % dtype.itemsize:
+        raise ValueError(f"view: the last axis ({values.shape[-1]} x {values.dtype.itemsize} "
+                         f"bytes) is not a multiple of {dtype.name}'s {dtype.itemsize} bytes.")
+    return Tensor(values.view(dtype).copy())
+
+
+# ---- complex tensors: minikeras computes in real dtypes; these convert at the edges ----------
+
+def _complex_dtype(real_dtype):
+    return np.complex128 if np.dtype(real_dtype) == np.float64 else np.complex64
+
+
+def view_as_complex(x):
+    """A real tensor ``(..., 2)`` of (real, imaginary) pairs as a complex tensor ``(...)``
+    (complex64; complex128 from float64). No gradient."""
+    values = np.asarray(data(as_float(x)))
+    if values.ndim == 0 or values.shape[-1] != 2:
+        raise ValueError("Last dimension of input must be size 2 (real and imaginary). "
+                         f"Received shape: {values.shape}")
+    return Tensor((values[..., 0] + 1j * values[..., 1]).astype(_complex_dtype(values.dtype)))
+
+
+def view_as_real(x):
+    """A complex tensor ``(...)`` as a real one ``(..., 2)`` of (real, imaginary) pairs."""
+    values = np.asarray(data(x))
+    if values.dtype.kind != "c":
+        raise ValueError(f"view_as_real expects a complex tensor. Received: dtype="
+                         f"{values.dtype.name}")
+    return Tensor(np.stack([values.real, values.imag], axis=-1))
+
+
+def polar(abs_, angle):
+    """The complex tensor ``abs_ · (cos(angle) + i sin(angle))`` (no gradient)."""
+    magnitude, phase = np.broadcast_arrays(data(as_float(abs_)), data(as_float(angle)))
+    return Tensor((magnitude * np.exp(1j * phase)).astype(_complex_dtype(magnitude.dtype)))
 
 
 data = convert_to_numpy  # the short name the ops files use for non-differentiable math

@@ -13,8 +13,9 @@ from ..autodiff.tensor import Tensor
 from .core import convert_to_tensor, data, on_raw_data
 
 __all__ = [
-    "arange", "array", "copy", "empty", "empty_like", "eye", "full", "full_like", "identity",
-    "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros", "zeros_like",
+    "arange", "array", "copy", "empty", "empty_like", "eye", "full", "full_like", "geomspace",
+    "identity", "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "zeros",
+    "zeros_like",
 ]
 
 
@@ -55,6 +56,13 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     dt = _number_dtype(start, stop, dtype=dtype, float_only=True)
     return Tensor(np.logspace(data(start), data(stop), num, endpoint=endpoint, base=base,
                               axis=axis).astype(dt))
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` numbers from ``start`` to ``stop`` evenly spaced on a log scale."""
+    dt = _number_dtype(start, stop, dtype=dtype, float_only=True)
+    return Tensor(np.geomspace(data(start), data(stop), num, endpoint=endpoint,
+                               axis=axis).astype(dt))
 
 
 def eye(N, M=None, k=0, dtype=None):  # noqa: N803 - numpy's argument names

@@ -11,20 +11,23 @@ import numpy as np
 
 from .. import backend
 from ..autodiff import primitives as P
+from ..autodiff import special
 from ..autodiff.elementwise import operands
 from ..autodiff.tensor import Tensor
 from .core import (as_float, cast, convert_to_tensor, data, is_integer_like, on_float,
                    on_raw_data, stop_gradient)
 
 __all__ = [
-    "abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
-    "arctanh", "cbrt", "ceil", "clip", "conj", "conjugate", "cos", "cosh", "deg2rad", "divide",
-    "divide_no_nan", "equal", "erf", "exp", "exp2", "expm1", "floor", "floor_divide", "greater",
-    "greater_equal", "heaviside", "hypot", "imag", "isclose", "isfinite", "isinf", "isnan",
-    "isneginf", "isposinf", "less", "less_equal", "log", "log10", "log1p", "log2", "logaddexp",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
-    "multiply", "nan_to_num", "negative", "not_equal", "power", "rad2deg", "real", "reciprocal",
-    "round", "rsqrt", "sign", "signbit", "sin", "sinh", "sqrt", "square", "subtract", "tan",
+    "abs", "absolute", "add", "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
+    "arctan", "arctan2", "arctanh", "cbrt", "ceil", "clip", "conj", "conjugate", "cos", "cosh",
+    "deg2rad", "divide", "divide_no_nan", "equal", "erf", "erfc", "erfinv", "exp", "exp2",
+    "expm1", "fabs", "floor", "floor_divide", "fmax", "fmin", "fmod", "greater",
+    "greater_equal", "heaviside", "hypot", "i0", "imag", "isclose", "isfinite", "isin", "isinf",
+    "isnan", "isneginf", "isposinf", "isreal", "ldexp", "less", "less_equal", "log", "log10",
+    "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "maximum", "minimum", "mod", "multiply", "nan_to_num", "negative",
+    "nextafter", "not_equal", "power", "rad2deg", "real", "reciprocal", "round", "rsqrt",
+    "sign", "signbit", "sin", "sinc", "sinh", "sqrt", "square", "subtract", "tan",
     "true_divide", "trunc",
 ]
 
@@ -45,6 +48,9 @@ absolute = P.abs
 abs = P.abs  # noqa: A001
 sign = P.sign
 erf = on_float(P.erf)
+erfc = on_float(special.erfc)
+erfinv = on_float(special.erfinv)
+fabs = on_float(P.abs)  # Keras's fabs gives floatx for integers (abs keeps them)
 
 
 def divide(x1, x2):
@@ -112,6 +118,39 @@ round = on_raw_data(np.round)  # noqa: A001
 
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     return Tensor(np.isclose(data(x1), data(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """One boolean: whether every ``|x1 - x2| <= atol + rtol * |x2|``."""
+    return Tensor(np.allclose(data(x1), data(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each element of ``x1`` occurs in ``x2`` (``invert``: does not occur)."""
+    return Tensor(np.isin(data(x1), data(x2), assume_unique=assume_unique, invert=invert))
+
+
+def isreal(x):
+    """True everywhere: minikeras tensors are real."""
+    return Tensor(np.isreal(data(x)))
+
+
+def angle(x):
+    """The argument of each element: pi for negative reals, 0 otherwise (floatx for ints)."""
+    x = as_float(x)
+    return Tensor(np.angle(data(x)).astype(x.dtype))
+
+
+def nextafter(x1, x2):
+    """The next representable float after ``x1`` towards ``x2`` (no gradient)."""
+    x1, x2 = as_float(x1), as_float(x2)
+    return Tensor(np.nextafter(data(x1), data(x2).astype(x1.dtype)))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind, order 0 (no gradient)."""
+    x = as_float(x)
+    return Tensor(np.i0(data(x)).astype(x.dtype))
 
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
@@ -218,6 +257,63 @@ def exp2(x):
 def cbrt(x):
     x = as_float(x)
     return P.multiply(P.sign(x), P.power(P.abs(x), 1.0 / 3.0))
+
+
+def fmax(x1, x2):
+    """Elementwise maximum where a NaN loses to a number (NaN only if both are NaN)."""
+    return _nan_ignoring(P.maximum, x1, x2)
+
+
+def fmin(x1, x2):
+    """Elementwise minimum where a NaN loses to a number (NaN only if both are NaN)."""
+    return _nan_ignoring(P.minimum, x1, x2)
+
+
+def _nan_ignoring(pairwise, x1, x2):
+    x1, x2 = operands(x1, x2)
+    a, b = np.asarray(data(x1)), np.asarray(data(x2))
+    return pairwise(P.where(np.isnan(a), x2, x1), P.where(np.isnan(b), x1, x2))
+
+
+def fmod(x1, x2):
+    """Remainder with the sign of the dividend (C's fmod); the gradient flows to x1.
+
+    Formula: ``x1 - trunc(x1 / x2) · x2``.
+    """
+    x1, x2 = operands(x1, x2)
+    if not (backend.is_float_dtype(x1.dtype) or backend.is_float_dtype(x2.dtype)):
+        return Tensor(np.fmod(data(x1), data(x2)))
+    quotient = stop_gradient(np.trunc(np.asarray(data(x1)) / np.asarray(data(x2))))
+    return P.subtract(x1, P.multiply(quotient, x2))
+
+
+def sinc(x):
+    """Normalized sinc: ``sin(pi x) / (pi x)``, 1 at 0."""
+    x = as_float(x)
+    zero = data(x) == 0
+    pix = P.multiply(P.where(zero, 1.0, x), math.pi)
+    return P.where(zero, 1.0, P.divide(P.sin(pix), pix))
+
+
+def ldexp(x1, x2):
+    """``x1 · 2**x2`` for an integer exponent ``x2``.
+
+    Raises:
+        TypeError: if ``x2`` is not of an integer dtype.
+    """
+    x2 = convert_to_tensor(x2)
+    if x2.dtype.kind not in "iu":
+        raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype="
+                        f"{x2.dtype.name}")
+    x1 = as_float(x1)
+    return P.multiply(x1, np.ldexp(np.ones((), x1.dtype), data(x2)))
+
+
+def logaddexp2(x1, x2):
+    """Formula: ``log2(2**x1 + 2**x2) = logaddexp(x1 ln2, x2 ln2) / ln2``."""
+    ln2 = math.log(2.0)
+    return P.divide(logaddexp(P.multiply(as_float(x1), ln2), P.multiply(as_float(x2), ln2)),
+                    ln2)
 
 
 def logaddexp(x1, x2):

@@ -1,4 +1,5 @@
-"""keras.ops.image: resizing, affine warps, crops, pads, patches and colour conversion.
+"""keras.ops.image: resizing, affine warps, crops, pads, patches (2-D and 3-D), filters
+(Gaussian blur, Sobel edges, SSIM) and colour conversion.
 
 Everything is composed from differentiable primitives (a resize is one matrix product per
 resized axis with a constant interpolation matrix; a warp gathers the 2**d neighbours
@@ -12,11 +13,11 @@ import itertools
 
 import numpy as np
 
-from .. import backend
+from .. import backend, random
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import convert_to_tensor
-from .convolution import conv, standardize_data_format
+from .convolution import conv, depthwise_conv, standardize_data_format
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 AFFINE_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
@@ -66,21 +67,23 @@ _KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(
             "lanczos5": _lanczos(5.0)}
 
 
-def interpolation_matrix(in_size, out_size, interpolation, antialias=False):
+def interpolation_matrix(in_size, out_size, interpolation, antialias=False, scale=None,
+                         translation=0.0):
     """The (in_size, out_size) matrix W with ``resized = x @ W`` along one axis.
 
-    Output sample ``i`` sits at input coordinate ``(i + 0.5) * in/out - 0.5``; each column
-    holds the kernel at the distances to the input pixels, normalized to sum to 1.
+    Output sample ``i`` sits at input coordinate ``(i + 0.5 - translation) / scale - 0.5``
+    (``scale`` defaults to ``out / in``); each column holds the kernel at the distances to
+    the input pixels, normalized to sum to 1, and is zero for a sample outside the input.
     "area" gives each input pixel the fraction of the output pixel's span it covers.
     """
-    scale = out_size / in_size
+    scale = out_size / in_size if scale is None else float(scale)
     if interpolation == "area":
         edges = np.arange(out_size + 1) / scale                     # output pixel spans
         lo = np.maximum(edges[:-1][None, :], np.arange(in_size)[:, None])
         hi = np.minimum(edges[1:][None, :], np.arange(in_size)[:, None] + 1)
         return np.maximum(hi - lo, 0.0) * scale
     kernel_scale = max(1.0 / scale, 1.0) if antialias else 1.0
-    sample = (np.arange(out_size) + 0.5) / scale - 0.5               # (out,)
+    sample = (np.arange(out_size) + 0.5 - translation) / scale - 0.5  # (out,)
     weights = _KERNELS[interpolation](
         np.abs(sample[None, :] - np.arange(in_size)[:, None]) / kernel_scale)
     total = weights.sum(axis=0, keepdims=True)
@@ -97,12 +100,53 @@ def _resize_axis(x, axis, out_size, interpolation, antialias):
     if interpolation == "nearest":
         offsets = np.floor((np.arange(out_size, dtype=np.float32) + 0.5) * in_size / out_size)
         return P.take(x, offsets.astype(np.int64), axis)
-    matrix = interpolation_matrix(in_size, out_size, interpolation, antialias)
+    return _apply_on_axis(x, axis, interpolation_matrix(in_size, out_size, interpolation,
+                                                        antialias))
+
+
+def _apply_on_axis(x, axis, matrix):
+    """``x`` with its axis ``axis`` (of size in) replaced by ``x @ matrix`` (in, out)."""
     perm = [a for a in range(x.ndim) if a != axis] + [axis]
     inverse = list(np.argsort(perm))
     moved = P.transpose(x, perm)                                      # (..., in)
     out = P.matmul(moved, Tensor(matrix.astype(x.dtype)))             # (..., out)
     return P.transpose(out, inverse)
+
+
+SCALE_AND_TRANSLATE_METHODS = {
+    "linear": "bilinear", "bilinear": "bilinear", "trilinear": "bilinear",
+    "triangle": "bilinear", "cubic": "bicubic", "bicubic": "bicubic", "tricubic": "bicubic",
+    "keyscubic": "bicubic", "lanczos3": "lanczos3", "lanczos5": "lanczos5"}
+
+
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
+                        antialias=True):
+    """Resample ``images`` to ``output_shape``: along each axis of ``spatial_dims``, output
+    sample i reads input coordinate ``(i + 0.5 - translation) / scale - 0.5`` with the
+    ``method``'s kernel (widened by 1 / scale when shrinking and ``antialias``), as JAX's
+    ``scale_and_translate``; samples outside the input give 0.
+    """
+    if method not in SCALE_AND_TRANSLATE_METHODS:
+        raise ValueError(f"Invalid value for argument `method`. Expected one of "
+                         f"{sorted(SCALE_AND_TRANSLATE_METHODS)}. Received: method={method}")
+    x = _float(convert_to_tensor(images))
+    spatial_dims = [int(d) % x.ndim for d in spatial_dims]
+    scale = np.broadcast_to(np.asarray(scale.data if isinstance(scale, Tensor) else scale,
+                                       np.float64), (len(spatial_dims),))
+    translation = np.broadcast_to(np.asarray(
+        translation.data if isinstance(translation, Tensor) else translation, np.float64),
+        (len(spatial_dims),))
+    output_shape = tuple(int(n) for n in output_shape)
+    if len(output_shape) != x.ndim or any(
+            output_shape[a] != x.shape[a] for a in range(x.ndim) if a not in spatial_dims):
+        raise ValueError(f"scale_and_translate: output_shape must have the input's rank and "
+                         f"keep its non-spatial sizes. Received: output_shape={output_shape} "
+                         f"for images.shape={x.shape}, spatial_dims={spatial_dims}")
+    for axis, s, t in zip(spatial_dims, scale, translation):
+        matrix = interpolation_matrix(x.shape[axis], output_shape[axis],
+                                      SCALE_AND_TRANSLATE_METHODS[method], antialias, s, t)
+        x = _apply_on_axis(x, axis, matrix)
+    return x
 
 
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
@@ -330,33 +374,67 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     The output pixel (x, y) takes the input value at ``((a0 x + a1 y + a2) / k,
     (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1`` (one transform, or one per image).
     """
-    if interpolation not in AFFINE_INTERPOLATIONS:
-        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
-                         f"{set(AFFINE_INTERPOLATIONS)}. Received: interpolation={interpolation}")
-    if fill_mode not in FILL_MODES:
-        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one "
-                         f"{set(FILL_MODES)}. Received: fill_mode={fill_mode}")
-    images, channels_first, batched = _images(images, data_format, "affine_transform")
     # coordinates are computed in the images' float precision, as Keras does (this decides
     # which way "nearest" rounds a coordinate that lands on a half pixel)
-    dtype = np.float64 if images.dtype == np.float64 else np.float32
+    dtype = np.float64 if convert_to_tensor(images).dtype == np.float64 else np.float32
     transform = np.asarray(transform.data if isinstance(transform, Tensor) else transform,
                            dtype=dtype)
     if transform.ndim not in (1, 2):
         raise ValueError("Invalid transform rank: expected rank 1 (single transform) or rank 2 "
                          f"(batch of transforms). Received input with shape: "
                          f"transform.shape={transform.shape}")
+
+    def sources(batch, height, width):
+        coefficients = np.broadcast_to(transform.reshape(-1, 8), (batch, 8))
+        a0, a1, a2, b0, b1, b2, c0, c1 = (coefficients[:, i, None, None] for i in range(8))
+        ys, xs = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype),
+                             indexing="ij")
+        k = c0 * xs + c1 * ys + dtype(1.0)
+        return (b0 * xs + b1 * ys + b2) / k, (a0 * xs + a1 * ys + a2) / k   # (B, H, W)
+    return _warp(images, sources, interpolation, fill_mode, fill_value, data_format,
+                 "affine_transform")
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
+                      fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
+    """Elastic deformation: each output pixel reads the input at its own position plus
+    ``alpha`` times a random displacement field, the field being N(0, sigma^2) noise per
+    pixel and axis smoothed by a Gaussian blur of ``sigma`` (kernel ``int(6 sigma) | 1``).
+
+    The draws come from minikeras's generator (``seed``, or the global seeded stream), so
+    the fields differ from Keras's for the same seed; Keras's jax backend also uses one
+    field for both axes, where minikeras draws two.
+    """
+    sigma = float(sigma)
+    size = int(6 * sigma) | 1
+    kernel = np.outer(_gaussian_1d(size, sigma, np.float64), _gaussian_1d(size, sigma,
+                                                                           np.float64))
+
+    def sources(batch, height, width):
+        noise = random.make_generator(seed).normal(0.0, sigma, (2, batch, height, width, 1))
+        dy, dx = (_per_channel_filter(Tensor(n), kernel, False).data[..., 0] for n in noise)
+        rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
+        return rows + float(alpha) * dy, cols + float(alpha) * dx
+    return _warp(images, sources, interpolation, fill_mode, fill_value, data_format,
+                 "elastic_transform")
+
+
+def _warp(images, sources, interpolation, fill_mode, fill_value, data_format, op):
+    """Each output pixel of ``images`` sampled at the input position ``sources(batch,
+    height, width)`` gives, as ``(rows, cols)`` arrays of shape (batch, height, width)."""
+    if interpolation not in AFFINE_INTERPOLATIONS:
+        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
+                         f"{set(AFFINE_INTERPOLATIONS)}. Received: interpolation={interpolation}")
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one "
+                         f"{set(FILL_MODES)}. Received: fill_mode={fill_mode}")
+    images, channels_first, batched = _images(images, data_format, op)
     x = images if batched else P.reshape(images, (1,) + images.shape)
     if channels_first:
         x = P.transpose(x, (0, 2, 3, 1))
     batch, height, width = x.shape[:3]
-    transform = np.broadcast_to(transform.reshape(-1, 8), (batch, 8))
-    a0, a1, a2, b0, b1, b2, c0, c1 = (transform[:, i, None, None] for i in range(8))
-    ys, xs = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype),
-                         indexing="ij")
-    k = c0 * xs + c1 * ys + dtype(1.0)
-    src_x, src_y = (a0 * xs + a1 * ys + a2) / k, (b0 * xs + b1 * ys + b2) / k   # (B, H, W)
-    coords = [np.arange(batch)[:, None, None], src_y, src_x]       # channels carried whole
+    rows, cols = sources(batch, height, width)
+    coords = [np.arange(batch)[:, None, None], rows, cols]         # channels carried whole
     out = _interpolate(_float(x), coords, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
                        fill_value)
     out = P.cast(out, images.dtype) if out.dtype != images.dtype else out
@@ -365,28 +443,182 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     return out if batched else P.reshape(out, out.shape[1:])
 
 
+def perspective_transform(images, start_points, end_points, interpolation="bilinear",
+                          fill_value=0, data_format=None):
+    """Warp images so that the four ``start_points`` (x, y) land on the ``end_points``
+    (each ``(4, 2)``, or ``(N, 4, 2)`` per image); outside pixels take ``fill_value``.
+
+    The homography maps each output pixel back to the input: the projective transform of
+    ``affine_transform`` solved from the eight equations the four point pairs give.
+    """
+    # the homography is solved in float32, as Keras does (it decides the sample positions)
+    start, end = (np.asarray(p.data if isinstance(p, Tensor) else p, np.float32)
+                  for p in (start_points, end_points))
+    for name, points in (("start_points", start), ("end_points", end)):
+        if points.shape[-2:] != (4, 2) or points.ndim not in (2, 3):
+            raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or "
+                             f"(N,4,2) for a batch. Received shape: {points.shape}")
+    if start.shape != end.shape:
+        raise ValueError("start_points and end_points must have the same shape. Received "
+                         f"start_points.shape={start.shape}, end_points.shape={end.shape}")
+    return affine_transform(images, _homography(start, end), interpolation, "constant",
+                            fill_value, data_format)
+
+
+def _homography(start, end):
+    """The 8 coefficients taking each end point (x, y) to its start point:
+    ``x_s = (a0 x + a1 y + a2) / (c0 x + c1 y + 1)``, ``y_s`` likewise with b0, b1, b2."""
+    (sx, sy), (ex, ey) = np.moveaxis(start, -1, 0), np.moveaxis(end, -1, 0)
+    zeros, ones = np.zeros_like(ex), np.ones_like(ex)
+    x_rows = np.stack([ex, ey, ones, zeros, zeros, zeros, -sx * ex, -sx * ey], -1)
+    y_rows = np.stack([zeros, zeros, zeros, ex, ey, ones, -sy * ex, -sy * ey], -1)
+    system = np.concatenate([x_rows, y_rows], -2)                       # (..., 8, 8)
+    return np.linalg.solve(system, np.concatenate([sx, sy], -1)[..., None])[..., 0]
+
+
 # ---- patches and colour -------------------------------------------------------------------
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
                     data_format=None):
     """Patches of ``size`` as vectors: (..., rows, cols, size_h * size_w * channels),
     each vector ordered (row in patch, column in patch, channel)."""
     images, channels_first, batched = _images(images, data_format, "extract_patches")
-    size = (size, size) if isinstance(size, int) else tuple(size)
-    if len(size) != 2:
-        raise ValueError("Invalid `size` argument. Expected an int or a tuple of length 2. "
-                         f"Received: size={size}")
+    return _patches(images, size, strides, dilation_rate, padding, channels_first, batched, 2)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    """Patches of ``size`` (depth, height, width) of volumes (rank 4, or 5 with a batch) as
+    vectors: (..., d, h, w, size_d * size_h * size_w * channels)."""
+    volumes = convert_to_tensor(volumes)
+    if volumes.ndim not in (4, 5):
+        raise ValueError("Invalid volumes rank for extract_patches_3d: expected rank 4 (single "
+                         "volume) or rank 5 (batch of volumes). Received input with shape: "
+                         f"volumes.shape={volumes.shape}")
+    channels_first = standardize_data_format(data_format) == "channels_first"
+    return _patches(volumes, size, strides, dilation_rate, padding, channels_first,
+                    volumes.ndim == 5, 3)
+
+
+def _patches(images, size, strides, dilation_rate, padding, channels_first, batched, rank):
+    """Patch extraction over ``rank`` spatial axes: a convolution with an identity kernel."""
+    size = (size,) * rank if isinstance(size, int) else tuple(size)
+    if len(size) != rank:
+        raise ValueError(f"Invalid `size` argument. Expected an int or a tuple of length "
+                         f"{rank}. Received: size={size}")
     x = images if batched else P.reshape(images, (1,) + images.shape)
     if channels_first:
-        x = P.transpose(x, (0, 2, 3, 1))
+        x = P.transpose(x, (0, *range(2, x.ndim), 1))
     channels = x.shape[-1]
-    depth = size[0] * size[1] * channels
+    depth = int(np.prod(size)) * channels
     kernel = np.eye(depth, dtype=backend.floatx() if not backend.is_float_dtype(x.dtype)
-                    else x.dtype).reshape(size[0], size[1], channels, depth)
+                    else x.dtype).reshape(size + (channels, depth))
     out = conv(_float(x), kernel, strides=size if strides is None else strides,
                padding=padding, data_format="channels_last", dilation_rate=dilation_rate)
     if channels_first:
-        out = P.transpose(out, (0, 3, 1, 2))
+        out = P.transpose(out, (0, out.ndim - 1, *range(1, out.ndim - 1)))
     return out if batched else P.reshape(out, out.shape[1:])
+
+
+# ---- filters: Gaussian blur, Sobel edges, SSIM ---------------------------------------------
+
+def _gaussian_1d(size, sigma, dtype):
+    """A normalized Gaussian of ``size`` taps: ``exp(-x^2 / (2 sigma^2))``, x centred."""
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2
+    taps = np.exp(-0.5 * (x / float(sigma)) ** 2)
+    return (taps / taps.sum()).astype(dtype)
+
+
+def _per_channel_filter(images, kernel_hw, channels_first):
+    """Each channel of a batch of images convolved ("same", zero padding) with one 2-D
+    kernel; images (N, H, W, C) or (N, C, H, W)."""
+    fmt = "channels_first" if channels_first else "channels_last"
+    channels = images.shape[1] if channels_first else images.shape[-1]
+    kernel = np.repeat(kernel_hw[:, :, None, None], channels, axis=2)      # (kh, kw, C, 1)
+    return depthwise_conv(images, kernel, 1, "same", fmt)
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Each channel convolved ("same", zero padding) with a normalized Gaussian kernel.
+
+    As Keras builds it, the kernel is ``outer(g(kernel_size[1], sigma[1]),
+    g(kernel_size[0], sigma[0]))``: rows (height) from the second entries, columns (width)
+    from the first.
+    """
+    images, channels_first, batched = _images(images, data_format, "gaussian_blur")
+    x = _float(images)
+    sizes = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    sigmas = (sigma,) * 2 if np.ndim(sigma) == 0 else tuple(np.asarray(sigma, float))
+    if len(sizes) != 2 or len(sigmas) != 2 or min(sizes) < 1 or min(sigmas) <= 0:
+        raise ValueError("gaussian_blur expects kernel_size as two positive ints and sigma as "
+                         f"two positive numbers. Received: kernel_size={kernel_size}, "
+                         f"sigma={sigma}")
+    kernel = np.outer(_gaussian_1d(sizes[1], sigmas[1], x.dtype),
+                      _gaussian_1d(sizes[0], sigmas[0], x.dtype))
+    x = x if batched else P.reshape(x, (1,) + x.shape)
+    out = _per_channel_filter(x, kernel, channels_first)
+    return out if batched else P.reshape(out, out.shape[1:])
+
+
+SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])   # d/dx (along width)
+
+
+def sobel_edges(images, data_format=None):
+    """The Sobel derivatives of each channel ("same", zero padding), stacked on a new last
+    axis as ``[dy, dx]``: shape ``(batch, height, width, channels, 2)`` (channels first:
+    ``(batch, channels, height, width, 2)``)."""
+    images = convert_to_tensor(images)
+    if images.ndim != 4:
+        raise ValueError("sobel_edges expects a batch of images of rank 4. Received input "
+                         f"with shape: images.shape={images.shape}")
+    channels_first = standardize_data_format(data_format) == "channels_first"
+    x = _float(images)
+    dy = _per_channel_filter(x, SOBEL_X.T.astype(x.dtype), channels_first)
+    dx = _per_channel_filter(x, SOBEL_X.astype(x.dtype), channels_first)
+    return P.stack([dy, dx], axis=-1)
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         data_format=None):
+    """Structural similarity (Wang et al., 2004) of two images, averaged over the valid
+    positions of a Gaussian window and over channels: one value per image.
+
+    Formula: with Gaussian-weighted means mu, variances s^2 and covariance s12,
+    ``((2 mu1 mu2 + c1)(2 s12 + c2)) / ((mu1^2 + mu2^2 + c1)(s1^2 + s2^2 + c2))``,
+    ``c1 = (k1 max_val)^2``, ``c2 = (k2 max_val)^2``.
+    """
+    a, channels_first, batched = _images(image1, data_format, "ssim")
+    b, _, _ = _images(image2, data_format, "ssim")
+    if a.shape != b.shape:
+        raise ValueError(f"ssim expects two images of the same shape. Received: "
+                         f"image1.shape={a.shape}, image2.shape={b.shape}")
+    a, b = _float(a), P.cast(_float(b), _float(a).dtype)
+    if not batched:
+        a, b = P.reshape(a, (1,) + a.shape), P.reshape(b, (1,) + b.shape)
+    if channels_first:
+        a, b = P.transpose(a, (0, 2, 3, 1)), P.transpose(b, (0, 2, 3, 1))
+    n, h, w, c = a.shape
+    if filter_size > min(h, w):
+        raise ValueError(f"ssim: filter_size={filter_size} is larger than the images "
+                         f"({h} x {w}).")
+    taps = _gaussian_1d(filter_size, filter_sigma, a.dtype)
+    kernel = np.outer(taps, taps)[:, :, None, None]                   # (k, k, 1, 1)
+    planes = [P.reshape(P.transpose(x, (0, 3, 1, 2)), (n * c, h, w, 1)) for x in (a, b)]
+
+    def local_mean(x):
+        return conv(x, kernel, 1, "valid", "channels_last")
+
+    mu1, mu2 = (local_mean(x) for x in planes)
+    var1 = P.subtract(local_mean(P.square(planes[0])), P.square(mu1))
+    var2 = P.subtract(local_mean(P.square(planes[1])), P.square(mu2))
+    cov = P.subtract(local_mean(P.multiply(planes[0], planes[1])), P.multiply(mu1, mu2))
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    numerator = P.multiply(P.add(P.multiply(P.multiply(mu1, mu2), 2.0), c1),
+                           P.add(P.multiply(cov, 2.0), c2))
+    denominator = P.multiply(P.add(P.add(P.square(mu1), P.square(mu2)), c1),
+                             P.add(P.add(var1, var2), c2))
+    per_plane = P.mean(P.divide(numerator, denominator), (1, 2, 3))   # (n * c,)
+    out = P.mean(P.reshape(per_plane, (n, c)), -1)
+    return out if batched else P.reshape(out, ())
 
 
 def rgb_to_grayscale(images, data_format=None):

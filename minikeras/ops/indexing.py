@@ -10,8 +10,8 @@ from ..autodiff.tensor import Tensor
 from .core import cast, convert_to_tensor, data, on_raw_data
 
 __all__ = [
-    "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update", "take",
-    "take_along_axis", "where",
+    "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update",
+    "take", "take_along_axis", "unravel_index", "where",
 ]
 
 
@@ -108,3 +108,18 @@ def scatter_update(inputs, indices, updates):
     placed = scatter(indices, u, x.shape)
     mask = np.repeat(hit, block).reshape(x.shape)
     return P.where(mask, placed, x)
+
+
+def unravel_index(indices, shape):
+    """The coordinates in an array of ``shape`` of flat (C-order) ``indices``: a tuple of
+    int32 tensors, one per axis.
+
+    Raises:
+        ValueError: if an index is outside the array.
+    """
+    flat = np.asarray(data(indices))
+    size = int(np.prod(shape))
+    if flat.size and (flat.min() < 0 or flat.max() >= size):
+        raise ValueError(f"unravel_index: indices must be in [0, {size}) for shape "
+                         f"{tuple(shape)}. Received: min {flat.min()}, max {flat.max()}")
+    return tuple(Tensor(c.astype(np.int32)) for c in np.unravel_index(flat, shape))

@@ -1,17 +1,22 @@
-"""Products and matrix functions of ``keras.ops``: dot, tensordot, einsum, norm, trace, tril...
+"""Products and matrix functions of ``keras.ops``: dot, tensordot, einsum, norm, trace, tril,
+and the ``keras.ops.linalg`` functions: inverse, determinants, solves, decompositions.
 
-All composed from multiply, matmul, reshape, transpose, sum and indexing, so every
-gradient is derived.
+Products are composed from multiply, matmul, reshape, transpose, sum and indexing; the
+matrix functions rest on the primitives of ``autodiff/linalg.py`` (inv, det, log |det|, solve,
+cholesky, eigh, qr, singular values), so every gradient is derived or checked.
 """
 import numpy as np
 
+from ..autodiff import linalg as L
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data
 
 __all__ = [
-    "cross", "diag", "diagonal", "dot", "einsum", "inner", "kron", "matmul", "norm", "outer",
-    "tensordot", "trace", "tril", "triu", "vdot",
+    "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal",
+    "dot", "eig", "eigh", "einsum", "inner", "inv", "kron", "logdet", "lstsq", "lu_factor",
+    "matmul", "matrix_rank", "norm", "outer", "pinv", "qr", "slogdet", "solve",
+    "solve_triangular", "svd", "tensordot", "trace", "tril", "triu", "vander", "vdot",
 ]
 
 
@@ -60,9 +65,17 @@ def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
         sums, other = P.sum(P.abs(x), rows, keepdims=True), cols
     elif ord in (np.inf, -np.inf):
         sums, other = P.sum(P.abs(x), cols, keepdims=True), rows
+    elif ord in (2, -2, "nuc"):
+        moved = P.transpose(x, [i for i in range(x.ndim) if i not in (rows, cols)] +
+                            [rows, cols])
+        s = L.singular_values(moved)
+        out = P.sum(s, -1) if ord == "nuc" else (P.max if ord == 2 else P.min)(s, -1)
+        if keepdims:
+            out = P.reshape(out, [1 if i in (rows, cols) else n for i, n in enumerate(x.shape)])
+        return out
     else:
-        raise ValueError(f"Unsupported matrix norm order {ord!r}: use None, 'fro', 1, -1, inf "
-                         "or -inf (2, -2 and 'nuc' need an SVD, which minikeras lacks).")
+        raise ValueError(f"Unsupported matrix norm order {ord!r}: use None, 'fro', 'nuc', 1, "
+                         "-1, 2, -2, inf or -inf.")
     pick = P.max if ord in (1, np.inf) else P.min
     out = pick(sums, other, keepdims=True)
     return out if keepdims else P.reshape(out, [n for i, n in enumerate(x.shape)
@@ -234,3 +247,222 @@ def _diagonal_letters(term, x):
         x = diagonal(x, 0, i, j)                    # removes i, j; appends the diagonal
         term = term[:i] + term[i + 1:j] + term[j + 1:] + c
     return x
+
+
+def diagflat(x, k=0):
+    """A square matrix with the flattened ``x`` on diagonal ``k``."""
+    return diag(P.reshape(convert_to_tensor(x), (-1,)), k)
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803 - numpy's argument name
+    """The Vandermonde matrix of 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (or increasing).
+
+    Raises:
+        ValueError: if ``x`` is not 1-D or ``N`` is negative.
+    """
+    x = convert_to_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"x must be a one-dimensional array. Received: x.shape={x.shape}")
+    n = x.shape[0] if N is None else int(N)
+    if n < 0:
+        raise ValueError(f"N must be non-negative. Received: N={N}")
+    powers = np.arange(n) if increasing else np.arange(n)[::-1]
+    columns = P.broadcast_to(P.reshape(x, (-1, 1)), (x.shape[0], n))
+    return P.power(columns, powers.astype(x.dtype))
+
+
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x`` (..., m, d) and of ``y`` (..., n, d):
+    shape (..., m, n). Formula: ``sqrt(sum_k (x_ik - y_jk)^2)``."""
+    x, y = as_float(x), as_float(y)
+    if x.ndim < 2 or y.ndim < 2 or x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"cdist expects x of shape (..., m, d) and y of shape (..., n, d) "
+                         f"with the same d. Received: x.shape={x.shape}, y.shape={y.shape}")
+    differences = P.subtract(P.reshape(x, x.shape[:-1] + (1, x.shape[-1])),
+                             P.reshape(y, y.shape[:-2] + (1,) + y.shape[-2:]))
+    return P.sqrt(P.sum(P.square(differences), -1))
+
+
+# ---- keras.ops.linalg: square-matrix functions and decompositions --------------------------
+
+def _matrices(x, name, square=True):
+    """``x`` as a float Tensor of rank >= 2 (square in its last two axes when ``square``)."""
+    x = as_float(x)
+    if x.ndim < 2:
+        raise ValueError(f"{name}: Expected input to have rank >= 2. Received input with "
+                         f"shape {x.shape}.")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name}: Expected a square matrix. Received non-square input with "
+                         f"shape {x.shape}")
+    return x
+
+
+def inv(x):
+    """The inverse of each square matrix in the last two axes."""
+    return L.inv(_matrices(x, "inv"))
+
+
+def slogdet(x):
+    """``(sign, log|det|)`` of each square matrix: det = sign · exp(log|det|). The sign has
+    no gradient; log|det| has A^-T."""
+    x = _matrices(x, "slogdet")
+    sign = Tensor(np.linalg.slogdet(x.data)[0].astype(x.dtype))
+    return sign, L.log_abs_det(x)
+
+
+def det(x):
+    """The determinant of each square matrix (gradient ``det · x^-T``)."""
+    return L.det(_matrices(x, "det"))
+
+
+def logdet(x):
+    """``log(det(x))`` of matrices with a positive determinant (Hermitian positive-definite
+    in Keras's use); NaN where the determinant is negative."""
+    sign, log_abs = slogdet(x)
+    return P.where(sign.data > 0, log_abs, np.asarray(np.nan, log_abs.dtype))
+
+
+def solve(a, b):
+    """``x`` with ``a @ x = b``; ``b`` of shape ``(..., n, k)`` or a vector ``(..., n)``."""
+    return _solve(a, b, None, "solve")
+
+
+def solve_triangular(a, b, lower=False):
+    """``solve`` reading only the lower (``lower=True``) or upper triangle of ``a``."""
+    return _solve(a, b, bool(lower), "solve_triangular")
+
+
+def _solve(a, b, lower, name):
+    a, b = _matrices(a, name), as_float(b)
+    vector = b.ndim == a.ndim - 1
+    if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-1]:
+        raise ValueError(f"{name}: b must have {a.shape[-1]} rows to match a of shape "
+                         f"{a.shape}. Received: b.shape={b.shape}")
+    x = L.solve(a, P.reshape(b, b.shape + (1,)) if vector else b, lower)
+    return P.reshape(x, b.shape) if vector else x
+
+
+def cholesky(x, upper=False):
+    """The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with
+    ``x = L L^T`` (or upper ``U = L^T`` with ``x = U^T U``).
+
+    Raises:
+        ValueError: if a matrix is not positive definite.
+    """
+    factor = L.cholesky(_matrices(x, "cholesky"))
+    return P.transpose(factor, _swap_last(factor.ndim)) if upper else factor
+
+
+def cholesky_inverse(x, upper=False):
+    """The inverse of ``L L^T`` from its lower Cholesky factor ``x`` (``U^T U`` from an upper
+    one): ``L^-T L^-1``."""
+    factor = _matrices(x, "cholesky_inverse")
+    eye = np.broadcast_to(np.eye(factor.shape[-1], dtype=factor.dtype), factor.shape)
+    inverse = solve_triangular(factor, eye, lower=not upper)      # L^-1 (or U^-1)
+    inverse_t = P.transpose(inverse, _swap_last(inverse.ndim))
+    return P.matmul(inverse, inverse_t) if upper else P.matmul(inverse_t, inverse)
+
+
+def _swap_last(ndim):
+    return list(range(ndim - 2)) + [ndim - 1, ndim - 2]
+
+
+def eig(x):
+    """Eigenvalues and eigenvectors (columns) of square matrices, as complex tensors
+    (complex64; complex128 from float64), in LAPACK's order. No gradient."""
+    x = _matrices(x, "eig")
+    w, v = np.linalg.eig(x.data)
+    dtype = np.complex128 if x.dtype == np.float64 else np.complex64
+    return Tensor(w.astype(dtype)), Tensor(v.astype(dtype))
+
+
+def eigh(x):
+    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices, reading
+    their lower triangle: ``(w, v)`` with ``x = v diag(w) v^T``."""
+    x = _matrices(x, "eigh")
+    packed = L.eigh(x)                                     # (..., n + 1, n)
+    return P.getitem(packed, (Ellipsis, 0, slice(None))), \
+        P.getitem(packed, (Ellipsis, slice(1, None), slice(None)))
+
+
+def qr(x, mode="reduced"):
+    """``(q, r)`` with ``x = q r``, q with orthonormal columns, r upper triangular.
+
+    "reduced" (m >= n: q is m x n, r n x n) carries gradients; "complete" (q m x m, r m x n)
+    and wide inputs (m < n) are computed without a gradient.
+    """
+    if mode not in ("reduced", "complete"):
+        raise ValueError("`mode` argument value not supported. Expected one of "
+                         f"{{'reduced', 'complete'}}. Received: mode={mode}")
+    x = _matrices(x, "qr", square=False)
+    m, n = x.shape[-2:]
+    if mode == "complete" or m < n:
+        q, r = np.linalg.qr(x.data, mode=mode)
+        return Tensor(q.astype(x.dtype)), Tensor(r.astype(x.dtype))
+    packed = L.qr(x)                                       # (..., m + n, n)
+    return P.getitem(packed, (Ellipsis, slice(0, m), slice(None))), \
+        P.getitem(packed, (Ellipsis, slice(m, None), slice(None)))
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    """Singular value decomposition ``x = u diag(s) vh``: ``(u, s, vh)``, or only ``s``
+    (descending) when ``compute_uv=False``. The singular values carry gradients; u and vh
+    are computed without one."""
+    x = _matrices(x, "svd", square=False)
+    s = L.singular_values(x)
+    if not compute_uv:
+        return s
+    u, _, vh = np.linalg.svd(x.data, full_matrices=full_matrices)
+    return Tensor(u.astype(x.dtype)), s, Tensor(vh.astype(x.dtype))
+
+
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse (singular values below ``rcond · max(s)`` count as
+    zero; default ``rcond`` is ``max(m, n) · eps``), no gradient."""
+    x = _matrices(x, "pinv", square=False)
+    if rcond is None:
+        rcond = max(x.shape[-2:]) * np.finfo(x.dtype).eps
+    return Tensor(np.linalg.pinv(x.data, rcond=rcond).astype(x.dtype))
+
+
+def lstsq(a, b, rcond=None):
+    """The least-squares solution ``x`` minimizing ``|a x - b|`` (a of rank 2, b of rank
+    1 or 2), no gradient."""
+    a, b = as_float(a), as_float(b)
+    if a.ndim != 2:
+        raise ValueError(f"Expected a to have rank 2. Received: a.shape={a.shape}")
+    if b.ndim not in (1, 2):
+        raise ValueError(f"Expected b to have rank 1 or 2. Received: b.shape={b.shape}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"Expected b.shape[0] to be equal to a.shape[0]. Received: "
+                         f"a.shape={a.shape}, b.shape={b.shape}")
+    if rcond is None:
+        rcond = max(a.shape) * np.finfo(a.dtype).eps
+    return Tensor(np.linalg.lstsq(a.data, b.data, rcond=rcond)[0].astype(a.dtype))
+
+
+def matrix_rank(x, tol=None):
+    """The number of singular values above ``tol`` (default ``max(s) · max(m, n) · eps``),
+    int32."""
+    x = _matrices(x, "matrix_rank", square=False)
+    return Tensor(np.asarray(np.linalg.matrix_rank(x.data, tol=tol)).astype(np.int32))
+
+
+def lu_factor(x):
+    """LU decomposition with partial pivoting, packed as scipy and Keras give it: ``(lu,
+    pivots)``, lu holding L (unit diagonal, below) and U (on and above), pivots the int32 row
+    swapped with each row in turn. No gradient."""
+    x = _matrices(x, "lu_factor")
+    lu = np.array(x.data, dtype=x.dtype)
+    n = lu.shape[-1]
+    pivots = np.zeros(lu.shape[:-1], np.int32)
+    rows = np.indices(lu.shape[:-2])
+    for k in range(n):
+        p = k + np.argmax(np.abs(lu[..., k:, k]), axis=-1)           # (...,)
+        pivots[..., k] = p
+        row_k, row_p = lu[(*rows, k)].copy(), lu[(*rows, p)].copy()
+        lu[(*rows, k)], lu[(*rows, p)] = row_p, row_k
+        pivot = lu[..., k, k][..., None]
+        lu[..., k + 1:, k] /= np.where(pivot == 0, 1, pivot)
+        lu[..., k + 1:, k + 1:] -= lu[..., k + 1:, k, None] * lu[..., k, None, k + 1:]
+    return Tensor(lu), Tensor(pivots)

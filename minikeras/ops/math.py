@@ -13,11 +13,13 @@ from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
+from .reductions import prod
 
 __all__ = [
-    "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2", "in_top_k", "irfft",
-    "median", "quantile", "rfft", "searchsorted", "segment_max", "segment_sum", "sort", "top_k",
-    "unique",
+    "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
+    "ifft2", "in_top_k", "irfft", "istft", "median", "nanmedian", "nanpercentile",
+    "nanquantile", "percentile", "quantile", "rfft", "searchsorted", "segment_max",
+    "segment_min", "segment_prod", "segment_sum", "sort", "stft", "top_k", "unique",
 ]
 
 
@@ -72,49 +74,93 @@ def in_top_k(targets, predictions, k):
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (q in [0, 1]) along ``axis``; numpy's methods."""
-    x = as_float(x)
-    if axis is None:
-        axes, work = tuple(range(x.ndim)), P.reshape(x, (-1,))
-        last = 0
-    else:
-        axes = normalize_axis(axis, x.ndim)
-        keep = [a for a in range(x.ndim) if a not in axes]
-        work = P.reshape(P.transpose(x, keep + list(axes)),
-                         [x.shape[a] for a in keep] + [-1])
-        last = work.ndim - 1
-    s = sort(work, axis=last)
-    n = s.shape[last]
-    qs = np.asarray(data(q), dtype=np.float64)
-    pos = qs * (n - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    if method == "lower":
-        hi, frac = lo, np.zeros_like(frac)
-    elif method == "higher":
-        lo, frac = np.ceil(pos).astype(int), np.zeros_like(frac)
-        hi = lo
-    elif method == "nearest":
-        lo = hi = np.round(pos).astype(int)
-        frac = np.zeros_like(frac)
-    elif method == "midpoint":
-        frac = np.where(hi > lo, 0.5, 0.0)
-    elif method != "linear":
-        raise ValueError(f"quantile: unknown method {method!r}. Expected 'linear', 'lower', "
-                         "'higher', 'midpoint' or 'nearest'.")
-    a, b = P.take(s, lo, last), P.take(s, hi, last)
-    out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
-    if qs.ndim:  # numpy puts the q axis first
-        out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))
-    if keepdims:
-        shape = list(out.shape[:qs.ndim]) + [1 if i in axes else x.shape[i]
-                                              for i in range(x.ndim)]
-        out = P.reshape(out, shape)
-    return out
+    return _quantile(x, q, axis, method, keepdims, ignore_nan=False)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """``quantile`` of the non-NaN elements (NaN for a slice that has none)."""
+    return _quantile(x, q, axis, method, keepdims, ignore_nan=True)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th percentiles (q in [0, 100]) along ``axis``: ``quantile(x, q / 100)``."""
+    return _quantile(x, _percent(q), axis, method, keepdims, ignore_nan=False)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return _quantile(x, _percent(q), axis, method, keepdims, ignore_nan=True)
+
+
+def _percent(q):
+    return np.asarray(data(q), dtype=np.float64) / 100
 
 
 def median(x, axis=None, keepdims=False):
     return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def _quantile(x, q, axis, method, keepdims, ignore_nan):
+    """Quantiles by sorting (NaNs sort last) and interpolating between the two neighbours of
+    position ``q (n - 1)``, n the slice's count of (non-NaN) elements."""
+    x = as_float(x)
+    axes = tuple(range(x.ndim)) if axis is None else normalize_axis(axis, x.ndim)
+    keep = [a for a in range(x.ndim) if a not in axes]
+    lead = [x.shape[a] for a in keep]
+    work = P.reshape(P.transpose(x, keep + list(axes)), lead + [-1])    # (*lead, n)
+    s = sort(work, axis=-1)
+    qs = np.asarray(data(q), dtype=np.float64)
+    if np.any((qs < 0) | (qs > 1)):
+        raise ValueError(f"Quantiles must be in the range [0, 1]. Received: q={qs.tolist()}")
+    counts = (np.sum(~np.isnan(s.data), axis=-1, keepdims=True) if ignore_nan
+              else np.full(lead + [1], s.shape[-1]))                    # (*lead, 1)
+    pos = np.reshape(qs, (-1,)) * (counts - 1)                          # (*lead, nq)
+    lo, hi, frac = _neighbours(pos, method)
+    last = max(s.shape[-1] - 1, 0)
+    lo, hi = np.clip(lo, 0, last), np.clip(hi, 0, last)
+    a, b = take_along_axis(s, lo, -1), take_along_axis(s, hi, -1)
+    out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
+    if ignore_nan:
+        out = P.where(np.broadcast_to(counts == 0, out.shape), np.nan, out)
+    out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))  # (nq, *lead)
+    kept = [1 if i in axes else n for i, n in enumerate(x.shape)] if keepdims else lead
+    return P.reshape(out, list(qs.shape) + kept)
+
+
+def _neighbours(pos, method):
+    """Indices below and above each position and the interpolation weight of the upper."""
+    lo = np.floor(pos).astype(int)
+    hi = lo + 1
+    frac = pos - lo
+    if method == "lower":
+        return lo, lo, np.zeros_like(frac)
+    if method == "higher":
+        hi = np.ceil(pos).astype(int)
+        return hi, hi, np.zeros_like(frac)
+    if method == "nearest":
+        nearest = np.round(pos).astype(int)
+        return nearest, nearest, np.zeros_like(frac)
+    if method == "midpoint":
+        return lo, hi, np.where(frac > 0, 0.5, 0.0)
+    if method == "linear":
+        return lo, hi, frac
+    raise ValueError(f"quantile: unknown method {method!r}. Expected 'linear', 'lower', "
+                     "'higher', 'midpoint' or 'nearest'.")
+
+
+def argpartition(x, kth, axis=-1):
+    """Indices that partition ``x`` along ``axis`` around its ``kth`` smallest element (int32).
+
+    The element at position ``kth`` is the one a full sort would put there; smaller ones
+    come before it, the others after (each side in no particular order)."""
+    x = convert_to_tensor(x)
+    if not -x.shape[axis] <= kth < x.shape[axis]:
+        raise ValueError(f"argpartition: kth={kth} is out of bounds for an axis of size "
+                         f"{x.shape[axis]}.")
+    return Tensor(np.argpartition(data(x), kth, axis=axis).astype(np.int32))
 
 
 def _segments(segment_ids, num_segments):
@@ -134,16 +180,34 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    """Maximum of the rows of ``data`` that share a segment id; an empty segment gives 0."""
+    """Maximum of the rows of ``data`` that share a segment id; an empty segment gives -inf
+    (the dtype's lowest integer), as in Keras."""
+    return _segment_extremum(P.max, -np.inf, "min", data, segment_ids, num_segments)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Minimum of the rows of ``data`` that share a segment id; an empty segment gives inf
+    (the dtype's highest integer), as in Keras."""
+    return _segment_extremum(P.min, np.inf, "max", data, segment_ids, num_segments)
+
+
+def _segment_extremum(reduce, float_neutral, integer_bound, data, segment_ids, num_segments):
     x = convert_to_tensor(data)
     ids, n = _segments(segment_ids, num_segments)
     members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
     mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
-    lowest = np.array(np.finfo(x.dtype).min if backend.is_float_dtype(x.dtype)
-                      else np.iinfo(x.dtype).min, x.dtype)
-    best = P.max(P.where(mask, P.reshape(x, (1,) + x.shape), lowest), axis=1)
-    empty = ~members.any(axis=1).reshape((n,) + (1,) * (x.ndim - 1))
-    return P.where(empty, np.zeros((), x.dtype), best)
+    neutral = np.array(float_neutral if backend.is_float_dtype(x.dtype)
+                       else getattr(np.iinfo(x.dtype), integer_bound), x.dtype)
+    return reduce(P.where(mask, P.reshape(x, (1,) + x.shape), neutral), axis=1)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """Product of the rows of ``data`` that share a segment id; an empty segment gives 1."""
+    x = convert_to_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    members = np.arange(n)[:, None] == ids[None, :]                     # (segments, rows)
+    mask = members.reshape(members.shape + (1,) * (x.ndim - 1))
+    return prod(P.where(mask, P.reshape(x, (1,) + x.shape), np.ones((), x.dtype)), axis=1)
 
 
 def extract_sequences(x, sequence_length, sequence_stride):
@@ -181,6 +245,12 @@ def fft2(x):
     return _split(np.fft.fft2(z, axes=(-2, -1)), dtype)
 
 
+def ifft2(x):
+    """Inverse 2-D FFT over the last two axes of ``(real, imag)`` (no gradient)."""
+    z, dtype = _complex_pair(x)
+    return _split(np.fft.ifft2(z, axes=(-2, -1)), dtype)
+
+
 def rfft(x, fft_length=None):
     """Real-input FFT along the last axis (no gradient); returns ``(real, imag)``."""
     x = np.asarray(data(x))
@@ -192,3 +262,76 @@ def irfft(x, fft_length=None):
     z, dtype = _complex_pair(x)
     out = np.fft.irfft(z, n=fft_length, axis=-1)
     return Tensor(out.astype(dtype if np.issubdtype(dtype, np.floating) else backend.floatx()))
+
+
+def _stft_window(window, sequence_length, fft_length, dtype):
+    """The analysis window, zero-padded on both sides to ``fft_length`` (None: all ones).
+    "hann" and "hamming" are the periodic windows, as scipy's get_window gives them."""
+    if window is None:
+        return np.ones(fft_length, dtype)
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
+                             f'`"hamming"`. Received: window={window}')
+        window = (np.hanning if window == "hann" else np.hamming)(sequence_length + 1)[:-1]
+    window = np.asarray(data(window), dtype)
+    if window.shape != (sequence_length,):
+        raise ValueError("The shape of `window` must be equal to [sequence_length]. "
+                         f"Received: window shape={window.shape}")
+    left = (fft_length - sequence_length) // 2
+    return np.pad(window, (left, fft_length - sequence_length - left))
+
+
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform along the last axis (no gradient).
+
+    Frames of ``fft_length`` samples every ``sequence_stride`` (after reflect-padding
+    ``fft_length // 2`` on both sides when ``center``), times the window (of
+    ``sequence_length`` samples, centred), then ``rfft``.
+
+    Returns:
+        ``(real, imag)`` of shape ``(..., frames, fft_length // 2 + 1)``.
+    """
+    values = np.asarray(data(x))
+    if values.dtype not in (np.float32, np.float64):
+        raise TypeError("Invalid input type. Expected `float32` or `float64`. Received: "
+                        f"input type={values.dtype}")
+    if fft_length < sequence_length:
+        raise ValueError("`fft_length` must equal or larger than `sequence_length`. Received: "
+                         f"sequence_length={sequence_length}, fft_length={fft_length}")
+    win = _stft_window(window, sequence_length, fft_length, values.dtype)
+    if center:
+        pad = [(0, 0)] * (values.ndim - 1) + [(fft_length // 2, fft_length // 2)]
+        values = np.pad(values, pad, mode="reflect")
+    starts = np.arange(0, values.shape[-1] - fft_length + 1, sequence_stride)
+    frames = values[..., starts[:, None] + np.arange(fft_length)]      # (..., frames, fft)
+    return _split(np.fft.rfft(frames * win, n=fft_length, axis=-1), values.dtype)
+
+
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann",
+          center=True):
+    """Inverse of ``stft`` (no gradient): ``irfft`` of each frame, times the window,
+    overlap-added and divided by the overlap-added squared window (where it is not ~0).
+
+    ``length`` trims the output (after removing the ``center`` padding).
+    """
+    z, dtype = _complex_pair(x)
+    if z.ndim < 2:
+        raise ValueError(f"Input `x` must have at least 2 dimensions. Received shape: "
+                         f"{z.shape}")
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(backend.floatx())
+    win = _stft_window(window, sequence_length, fft_length, dtype)
+    frames = np.fft.irfft(z, n=fft_length, axis=-1)[..., :fft_length] * win  # (..., F, fft)
+    total = fft_length + sequence_stride * (z.shape[-2] - 1)
+    signal = np.zeros(z.shape[:-2] + (total,))
+    norm = np.zeros(total)
+    for i in range(z.shape[-2]):
+        signal[..., i * sequence_stride:i * sequence_stride + fft_length] += frames[..., i, :]
+        norm[i * sequence_stride:i * sequence_stride + fft_length] += win * win
+    signal /= np.where(norm > 1e-10, norm, 1.0)
+    if window is None:  # no window: Keras scales the overlap-add by fft_length / stride
+        signal *= fft_length / sequence_stride
+    start = fft_length // 2 if center else 0
+    end = start + length if length is not None else (total - fft_length // 2 if center
+                                                     else total)
+    return Tensor(signal[..., start:end].astype(dtype))

@@ -8,16 +8,32 @@ import numpy as np
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import as_float, axis_tuple, cast, convert_to_tensor, on_float, on_raw_data
+from .core import as_float, axis_tuple, cast, convert_to_tensor, data, on_float, on_raw_data
 from .reshaping import moveaxis
 
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "average", "count_nonzero", "cumprod",
-    "cumsum", "diff", "logsumexp", "max", "mean", "min", "prod", "square_sum", "std", "sum", "var",
+    "all", "amax", "amin", "any", "argmax", "argmin", "average", "corrcoef", "count_nonzero",
+    "cumprod", "cumsum", "diff", "histogram", "logsumexp", "max", "mean", "min", "nanargmax",
+    "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd",
+    "nansum", "nanvar", "prod", "ptp", "square_sum", "std", "sum", "trapezoid", "var",
 ]
 
 
-sum = P.sum  # noqa: A001
+# the dtype of an integer or bool sum, as Keras's sum gives it (numpy would widen to int64)
+_SUM_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "int32": np.int32,
+               "uint8": np.uint32, "uint16": np.uint32, "uint32": np.uint32}
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    """Sum along ``axis``; small integers and bools sum to int32 (unsigned: uint32), as in
+    Keras."""
+    out = P.sum(x, axis_tuple(axis), keepdims)
+    if out.dtype.kind == "f":  # the common case, kept cheap
+        return out
+    integer = _SUM_DTYPES.get(np.asarray(data(x)).dtype.name)
+    return cast(out, integer) if integer is not None and out.dtype != integer else out
+
+
 logsumexp = on_float(P.logsumexp)
 
 
@@ -143,3 +159,140 @@ def cumprod(x, axis=None, dtype=None):
         y = P.concatenate([y[tuple(head)], P.multiply(y[tuple(tail)], y[tuple(prev)])], axis)
         step *= 2
     return y
+
+
+def ptp(x, axis=None, keepdims=False):
+    """Peak to peak: ``max - min`` along ``axis``."""
+    x = convert_to_tensor(x)
+    return P.subtract(max(x, axis, keepdims), min(x, axis, keepdims))
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of ``y`` along ``axis`` by the trapezoidal rule, at sample points ``x``
+    (or spacing ``dx``). Formula: ``sum((y[1:] + y[:-1]) / 2 · diff(x))``."""
+    y = as_float(y)
+    axis %= y.ndim
+    spacing = as_float(dx) if x is None else diff(as_float(x), axis=-1 if
+                                                    np.ndim(data(x)) == 1 else axis)
+    if x is not None and np.ndim(data(x)) == 1:  # 1-D sample points lie along ``axis``
+        spacing = P.reshape(spacing, [-1] + [1] * (y.ndim - 1 - axis))
+    hi = [slice(None)] * y.ndim
+    lo = list(hi)
+    hi[axis], lo[axis] = slice(1, None), slice(None, -1)
+    mean_heights = P.multiply(P.add(y[tuple(hi)], y[tuple(lo)]), 0.5)
+    return P.sum(P.multiply(mean_heights, spacing), axis)
+
+
+# ---- NaN-ignoring reductions: NaNs are replaced by the reduction's neutral element ----------
+
+def _nan_filled(x, fill):
+    x = convert_to_tensor(x)
+    missing = np.isnan(x.data) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+    return (P.where(missing, np.asarray(fill, x.dtype), x) if missing.any() else x), missing
+
+
+def nansum(x, axis=None, keepdims=False):
+    return sum(_nan_filled(x, 0)[0], axis, keepdims)
+
+
+def nanprod(x, axis=None, keepdims=False):
+    return prod(_nan_filled(x, 1)[0], axis, keepdims)
+
+
+def nancumsum(x, axis=None, dtype=None):
+    x = _nan_filled(x, 0)[0]
+    return cumsum(x if dtype is None else cast(x, dtype), axis)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    return cumprod(_nan_filled(x, 1)[0], axis, dtype)
+
+
+def nanmean(x, axis=None, keepdims=False):
+    """Mean of the non-NaN elements (NaN for a slice that has none)."""
+    filled, missing = _nan_filled(as_float(x), 0)
+    return _mean_of_present(filled, missing, axis, keepdims)
+
+
+def _mean_of_present(filled, missing, axis, keepdims):
+    count = np.sum(~missing, axis=axis_tuple(axis), keepdims=keepdims)
+    return P.divide(P.sum(filled, axis_tuple(axis), keepdims), count.astype(filled.dtype))
+
+
+def nanvar(x, axis=None, keepdims=False):
+    """Biased variance of the non-NaN elements."""
+    filled, missing = _nan_filled(as_float(x), 0)
+    centre = _mean_of_present(filled, missing, axis, keepdims=True)
+    deviation = P.where(missing, 0.0, P.subtract(filled, centre))
+    return _mean_of_present(P.square(deviation), missing, axis, keepdims)
+
+
+def nanstd(x, axis=None, keepdims=False):
+    return P.sqrt(nanvar(x, axis, keepdims))
+
+
+def nanmax(x, axis=None, keepdims=False):
+    """Largest non-NaN element (NaN for a slice that has none)."""
+    return _nan_extremum(P.max, -np.inf, x, axis, keepdims)
+
+
+def nanmin(x, axis=None, keepdims=False):
+    return _nan_extremum(P.min, np.inf, x, axis, keepdims)
+
+
+def _nan_extremum(reduce, fill, x, axis, keepdims):
+    x = convert_to_tensor(x)
+    if x.dtype.kind != "f":
+        return reduce(x, axis_tuple(axis), keepdims)
+    filled, missing = _nan_filled(x, fill)
+    out = reduce(filled, axis_tuple(axis), keepdims)
+    empty = np.all(missing, axis=axis_tuple(axis), keepdims=keepdims)
+    return P.where(empty, np.asarray(np.nan, x.dtype), out) if empty.any() else out
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """Index (int32) of the largest non-NaN element; -1 for a slice of NaNs only."""
+    return _nan_arg(np.argmax, -np.inf, x, axis, keepdims)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    return _nan_arg(np.argmin, np.inf, x, axis, keepdims)
+
+
+def _nan_arg(arg, fill, x, axis, keepdims):
+    values = np.asarray(data(x))
+    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
+    index = arg(np.where(missing, fill, values), axis=axis, keepdims=keepdims)
+    empty = np.all(missing, axis=axis, keepdims=keepdims)
+    return Tensor(np.where(empty, -1, index).astype(np.int32))
+
+
+def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
+    """Counts of the elements of 1-D ``x`` in ``bins`` equal bins over ``range`` (default:
+    the data's min and max), and the bin edges; both floatx, as in Keras (no gradient).
+
+    Raises:
+        ValueError: if ``x`` is not 1-D or ``bins`` is not a positive integer.
+    """
+    x = as_float(x)
+    if x.ndim != 1:
+        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape={x.shape}")
+    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool) or bins < 1:
+        raise ValueError(f"Argument `bins` should be a positive integer. Received: bins={bins}")
+    counts, edges = np.histogram(x.data, bins=int(bins), range=range)
+    return Tensor(counts.astype(x.dtype)), Tensor(edges.astype(x.dtype))
+
+
+def corrcoef(x):
+    """Pearson correlation matrix of the rows of ``x`` (variables in rows, samples in columns).
+
+    Formula: ``C / sqrt(diag(C) diag(C)^T)`` with ``C`` the covariance of the rows.
+    """
+    x = as_float(x)
+    if x.ndim == 1:
+        x = P.reshape(x, (1, -1))
+    centred = P.subtract(x, P.mean(x, -1, keepdims=True))
+    cov = P.matmul(centred, P.transpose(centred, (1, 0)))       # (vars, vars), unscaled
+    scale = P.sqrt(P.sum(P.square(centred), -1, keepdims=True))  # (vars, 1)
+    out = P.divide(cov, P.multiply(scale, P.transpose(scale, (1, 0))))
+    return P.clip(out, -1.0, 1.0) if out.size > 1 else P.reshape(out, ())

@@ -3,6 +3,8 @@
 Composed from the reshape, transpose, concatenate, stack and getitem primitives, so every
 gradient is derived.
 """
+import re
+
 import numpy as np
 
 from ..autodiff import primitives as P
@@ -10,9 +12,10 @@ from ..autodiff.reductions import normalize_axis
 from .core import axis_tuple, convert_to_tensor, data
 
 __all__ = [
-    "append", "broadcast_to", "concatenate", "expand_dims", "flatten", "flip", "hstack",
-    "moveaxis", "ndim", "pad", "ravel", "repeat", "reshape", "roll", "size", "split", "squeeze",
-    "stack", "swapaxes", "tile", "transpose", "unstack", "vstack",
+    "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",
+    "flatten", "flip", "fliplr", "flipud", "hsplit", "hstack", "moveaxis", "ndim", "pad",
+    "ravel", "rearrange", "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze",
+    "stack", "swapaxes", "tile", "transpose", "unstack", "vsplit", "vstack",
 ]
 
 
@@ -68,10 +71,48 @@ def moveaxis(x, source, destination):
 
 
 def split(x, indices_or_sections, axis=0):
+    """Equal pieces (``indices_or_sections`` an int that divides the axis) or pieces cut at
+    the given indices, along ``axis``."""
+    return _pieces(x, indices_or_sections, axis, np.split)
+
+
+def array_split(x, indices_or_sections, axis=0):
+    """Like ``split``, but n sections need not divide the axis: the first ``size % n``
+    pieces get one element more."""
+    return _pieces(x, indices_or_sections, axis, np.array_split)
+
+
+def hsplit(x, indices_or_sections):
+    """``split`` along axis 1 (axis 0 for a 1-D input)."""
     x = convert_to_tensor(x)
-    pieces = np.split(np.arange(x.shape[axis]), indices_or_sections)
+    return _pieces(x, indices_or_sections, 0 if x.ndim == 1 else 1, np.split)
+
+
+def vsplit(x, indices_or_sections):
+    """``split`` along axis 0 of an input of rank 2 or more."""
+    return _pieces(_at_least_rank(x, 2, "vsplit"), indices_or_sections, 0, np.split)
+
+
+def dsplit(x, indices_or_sections):
+    """``split`` along axis 2 of an input of rank 3 or more."""
+    return _pieces(_at_least_rank(x, 3, "dsplit"), indices_or_sections, 2, np.split)
+
+
+def _at_least_rank(x, rank, name):
+    x = convert_to_tensor(x)
+    if x.ndim < rank:
+        raise ValueError(f"{name} only works on arrays of {rank} or more dimensions. "
+                         f"Received: x.shape={x.shape}")
+    return x
+
+
+def _pieces(x, indices_or_sections, axis, splitter):
+    """The slices of ``x`` along ``axis`` that ``splitter`` (np.split or np.array_split)
+    makes of its positions."""
+    x = convert_to_tensor(x)
+    axis %= x.ndim
     out = []
-    for idx in pieces:
+    for idx in splitter(np.arange(x.shape[axis]), indices_or_sections):
         index = [slice(None)] * x.ndim
         index[axis] = slice(int(idx[0]), int(idx[-1]) + 1) if idx.size else slice(0, 0)
         out.append(P.getitem(x, tuple(index)))
@@ -110,6 +151,38 @@ def flip(x, axis=None):
     for a in normalize_axis(axis, x.ndim):
         index[a] = slice(None, None, -1)
     return P.getitem(x, tuple(index))
+
+
+def flipud(x):
+    """``x`` reversed along axis 0."""
+    return flip(_at_least_rank(x, 1, "flipud"), 0)
+
+
+def fliplr(x):
+    """``x`` reversed along axis 1."""
+    return flip(_at_least_rank(x, 2, "fliplr"), 1)
+
+
+def rot90(array, k=1, axes=(0, 1)):
+    """``array`` rotated by ``k`` quarter turns in the plane of ``axes``, from the first axis
+    towards the second (counterclockwise for a matrix)."""
+    x = convert_to_tensor(array)
+    if x.ndim < 2:
+        raise ValueError(f"Input array must have at least 2 dimensions. "
+                         f"Received: array.ndim={x.ndim}")
+    if len(axes) != 2 or axes[0] % x.ndim == axes[1] % x.ndim:
+        raise ValueError(f"Invalid axes: {axes}. Axes must be a tuple of two different "
+                         "dimensions.")
+    a, b = axes[0] % x.ndim, axes[1] % x.ndim
+    k %= 4
+    if k == 2:
+        return flip(x, (a, b))
+    if k == 0:
+        return x
+    perm = list(range(x.ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    # a quarter turn: reverse the second axis, then swap the two; three: swap, then reverse it
+    return P.transpose(flip(x, b), perm) if k == 1 else flip(P.transpose(x, perm), b)
 
 
 def roll(x, shift, axis=None):
@@ -155,6 +228,14 @@ def vstack(xs):
     return P.concatenate(xs, 0)
 
 
+def dstack(xs):
+    """Join along axis 2; 1-D inputs become ``(1, n, 1)`` and 2-D ones ``(m, n, 1)`` first."""
+    xs = [convert_to_tensor(x) for x in xs]
+    xs = [P.reshape(x, (1, -1, 1)) if x.ndim < 2 else
+          P.reshape(x, x.shape + (1,)) if x.ndim == 2 else x for x in xs]
+    return P.concatenate(xs, 2)
+
+
 def append(x1, x2, axis=None):
     x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
     if axis is None:
@@ -175,3 +256,55 @@ def unstack(x, num=None, axis=0):
         index[axis] = i
         out.append(P.getitem(x, tuple(index)))
     return out
+
+
+_AXIS_GROUP = re.compile(r"\(([^()]*)\)|(\w+)|(\S)")
+
+
+def _pattern_groups(side, pattern):
+    """The axis groups of one side of an einops pattern: ``"b (h w) c"`` ->
+    ``[["b"], ["h", "w"], ["c"]]``."""
+    groups = []
+    for match in _AXIS_GROUP.finditer(side):
+        inner, name, other = match.groups()
+        if other is not None:
+            raise ValueError(f"rearrange: unexpected {other!r} in pattern {pattern!r}. Expected "
+                             "axis names and parenthesized groups of them.")
+        groups.append(inner.split() if inner is not None else [name])
+    return groups
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """Reorder, merge and split axes as an einops pattern says (``"b h w c -> b (h w) c"``).
+
+    A parenthesized group on the left splits an axis (all of the group's lengths but one
+    given in ``axes_lengths``); on the right it merges axes, in order.
+
+    Raises:
+        ValueError: for a malformed pattern, axes that do not match the input's rank, an
+            output axis absent from the input, or lengths that do not divide an axis.
+    """
+    x = convert_to_tensor(tensor)
+    if pattern.count("->") != 1:
+        raise ValueError(f"rearrange: the pattern must have one '->'. Received: {pattern!r}")
+    left, right = (_pattern_groups(side, pattern) for side in pattern.split("->"))
+    if len(left) != x.ndim:
+        raise ValueError(f"rearrange: the pattern's input has {len(left)} axes but the tensor "
+                         f"has rank {x.ndim} (shape {x.shape}). Received: {pattern!r}")
+    sizes = {}
+    for group, size in zip(left, x.shape):
+        unknown = [name for name in group if name not in axes_lengths]
+        known = int(np.prod([axes_lengths[name] for name in group if name in axes_lengths]))
+        if len(unknown) > 1 or (unknown and size % known) or (not unknown and known != size):
+            raise ValueError(f"rearrange: cannot split an axis of size {size} into {group} "
+                             f"with axes_lengths={axes_lengths}.")
+        sizes.update({name: axes_lengths[name] for name in group if name in axes_lengths})
+        sizes.update({name: size // known for name in unknown})
+    names = [name for group in left for name in group]
+    wanted = [name for group in right for name in group]
+    if sorted(wanted) != sorted(names):
+        raise ValueError(f"rearrange: the output axes {sorted(wanted)} must be the input axes "
+                         f"{sorted(names)}, each once. Received: {pattern!r}")
+    split = P.reshape(x, [sizes[name] for name in names])
+    moved = P.transpose(split, [names.index(name) for name in wanted])
+    return P.reshape(moved, [int(np.prod([sizes[name] for name in group])) for group in right])

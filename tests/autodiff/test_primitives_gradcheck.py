@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from minikeras.autodiff import PRIMITIVES
-from minikeras.autodiff import (conv, elementwise, linear, normalization, reductions, shape,
-                                softmax_crossentropy)
+from minikeras.autodiff import (conv, custom_gradient, elementwise, linalg, linear,
+                                normalization, reductions, shape, softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
@@ -12,7 +12,8 @@ from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
-KIND_MODULES = (conv, elementwise, linear, normalization, reductions, shape, softmax_crossentropy)
+KIND_MODULES = (conv, custom_gradient, elementwise, linalg, linear, normalization, reductions, shape,
+                softmax_crossentropy, special)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -25,6 +26,23 @@ def positive(*shape):
 
 def away_from_zero(*shape):
     return rng.choice([-1, 1], shape) * rng.uniform(0.3, 2.0, shape)
+
+
+def well_conditioned(*shape):
+    """Square matrices near 3 I: far from singular."""
+    return r(*shape, low=-1, high=1) + 3 * np.eye(shape[-1])
+
+
+def symmetric(m):
+    """The symmetric part of ``m`` (the symmetric decompositions read one triangle only, so
+    finite differences must move both entries of a pair together)."""
+    return P.multiply(P.add(m, P.transpose(m, tuple(range(m.ndim - 2)) + (m.ndim - 1,
+                                                                          m.ndim - 2))), 0.5)
+
+
+def scaled_product_with_its_gradient(x, w):
+    """x * w, with the gradients (upstream * w, upstream * x) written by hand."""
+    return P.multiply(x, w), lambda upstream: (P.multiply(upstream, w), P.multiply(upstream, x))
 
 
 def distinct(*shape):
@@ -72,6 +90,21 @@ CASES = {
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),
     "cos": (P.cos, [r(3, 4, low=-4, high=4)]),
     "arctan": (P.arctan, [r(3, 4, low=-3, high=3)]),
+    "erfc": (P.erfc, [np.array([-3.1, -1.0, -0.2, 0.0, 0.7, 2.4, 2.6, 4.0])]),
+    "erfinv": (P.erfinv, [r(3, 4, low=-0.95, high=0.95)]),
+    "custom_gradient_call": (lambda x, w: P.custom_gradient_call(
+        scaled_product_with_its_gradient, x, w), [r(3, 4), r(4)]),
+    # linear algebra, batched over a leading axis
+    "inv": (P.inv, [well_conditioned(2, 3, 3)]),
+    "det": (P.det, [well_conditioned(2, 3, 3)]),
+    "log_abs_det": (P.log_abs_det, [well_conditioned(2, 3, 3) * np.array([[[1]], [[-1]]])]),
+    "solve": (P.solve, [well_conditioned(2, 3, 3), r(2, 3, 2)]),
+    "cholesky": (lambda m: P.cholesky(P.add(P.matmul(symmetric(m), symmetric(m)), 3 * np.eye(3))),
+                 [r(2, 3, 3)]),
+    "eigh": (lambda m: P.eigh(symmetric(m)),
+             [np.diag([1.0, 2.5, 4.0]) + r(3, 3, low=-0.3, high=0.3)]),
+    "qr": (P.qr, [r(2, 4, 3) + np.eye(4, 3) * 3]),
+    "singular_values": (P.singular_values, [r(4, 3) + np.eye(4, 3) * np.array([4.0, 2.0, 1.0])]),
     "cast": (lambda x: P.cast(x, "float64"), [r(3, 4)]),
     "sum": (lambda x: P.sum(x, axis=(0, 2), keepdims=False), [r(2, 3, 4)]),
     "sum_over_count": (lambda x: P.sum_over_count(x, 24), [r(2, 3, 4)]),
@@ -132,6 +165,11 @@ def test_every_function_class_has_a_registered_callable_beside_it():
 def test_gradient_matches_finite_differences(name):
     fn, inputs = CASES[name]
     assert gradcheck(fn, *inputs)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_triangular_solve_gradient_keeps_to_the_triangle(lower):
+    assert gradcheck(lambda a, b: P.solve(a, b, lower), well_conditioned(3, 3), r(3, 2))
 
 
 def test_gradcheck_detects_a_wrong_gradient():

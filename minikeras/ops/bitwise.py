@@ -1,0 +1,43 @@
+"""Integer functions of ``keras.ops``: bitwise logic, shifts, gcd and lcm.
+
+They take integer or boolean inputs (a clear TypeError otherwise, as Keras's backends raise)
+and return tensors outside the graph (integers carry no gradient).
+"""
+import numpy as np
+
+from ..autodiff.elementwise import operands
+from ..autodiff.tensor import Tensor
+from .core import convert_to_tensor, data
+
+__all__ = [
+    "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "gcd", "lcm", "left_shift", "right_shift",
+]
+
+
+def _integer_op(name, ufunc, kinds="biu"):
+    """The op ``name``: ``ufunc`` on integer (and, where ``kinds`` has "b", bool) operands."""
+    def apply(*args):
+        tensors = operands(*args) if len(args) == 2 else (convert_to_tensor(args[0]),)
+        for tensor in tensors:
+            if np.dtype(tensor.dtype).kind not in kinds:
+                expected = "integer or bool" if "b" in kinds else "integer"
+                raise TypeError(f"{name} expects {expected} inputs. Received: dtype="
+                                f"{np.dtype(tensor.dtype).name}")
+        return Tensor(np.asarray(ufunc(*[data(t) for t in tensors])))
+    apply.__name__ = name
+    apply.__doc__ = f"Elementwise ``numpy.{ufunc.__name__}`` of integer inputs (no gradient)."
+    return apply
+
+
+bitwise_and = _integer_op("bitwise_and", np.bitwise_and)
+bitwise_or = _integer_op("bitwise_or", np.bitwise_or)
+bitwise_xor = _integer_op("bitwise_xor", np.bitwise_xor)
+bitwise_invert = _integer_op("bitwise_invert", np.invert)
+bitwise_not = bitwise_invert
+bitwise_left_shift = _integer_op("bitwise_left_shift", np.left_shift, "iu")
+left_shift = bitwise_left_shift
+bitwise_right_shift = _integer_op("bitwise_right_shift", np.right_shift, "iu")
+right_shift = bitwise_right_shift
+gcd = _integer_op("gcd", np.gcd, "iu")
+lcm = _integer_op("lcm", np.lcm, "iu")
