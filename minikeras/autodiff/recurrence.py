@@ -24,9 +24,26 @@ states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it.
 """
 import numpy as np
 
-from . import grad_mode, scratch
+from . import blas_threads, grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import Tensor
+
+MIN_ROWS = 16  # batch rows per thread below which a recurrence runs on one Python thread
+
+
+def by_rows(fn, batch):
+    """``fn(start, stop)`` over the batch rows: one part per thread (each at least
+    ``MIN_ROWS``) with BLAS on one thread per part when this process can set BLAS's thread
+    count, else ``fn(0, batch)`` with BLAS's own threading.
+
+    A batch row's recurrence never reads another row, so parts run independently, each with
+    its own small products; their numpy passes and products release the GIL."""
+    if parallel.threads() > 1 and batch >= 2 * MIN_ROWS:
+        with blas_threads.single_threaded() as pinned:
+            if pinned:
+                parallel.for_thread_parts(fn, batch, MIN_ROWS)
+                return
+    fn(0, batch)
 
 
 class _Recurrence(Function):
@@ -98,36 +115,43 @@ class _Recurrence(Function):
         for buffer, initial in zip(self.states, rest):
             buffer[0] = initial
         self.allocate(slots, batch, units, dtype)
-        masked = self.mask is not None
-        if masked:
-            out = np.zeros((batch, units), dtype=dtype)
-            skip = ~self.mask
         y = np.empty((steps + self.n_states, batch, units), dtype=dtype)  # time-major
-        for s in range(steps):
-            t = steps - 1 - s if self.go_backwards else s
-            k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
-            if not self.record:
-                xh[k, :, :features] = x[:, t]
-            hd = xh[k, :, features + 1:]
-            h = self.states[0][k]
-            if self.rd is None:
-                np.copyto(hd, h)
-            else:
-                np.multiply(h, self.rd, out=hd)
-            z = np.matmul(xh[k], m_fwd, out=self.z[:, k])
-            new_h = self.step(k, k1, z, hd)
-            if masked:
-                drop = skip[:, t:t + 1]
-                for buffer in self.states:
-                    np.copyto(buffer[k1], buffer[k], where=drop)
-                np.copyto(out, new_h, where=~drop)
-                y[s] = out
-            else:
-                y[s] = new_h
+        masked_out = None if self.mask is None else np.zeros((batch, units), dtype=dtype)
+        by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out),
+                batch)
         last = steps if self.record else steps & 1
         for j, buffer in enumerate(self.states):
             y[steps + j] = buffer[last]
         return y.transpose(1, 0, 2)  # (batch, time + n_states, units), a view
+
+    def forward_rows(self, rows, x, m_fwd, y, masked_out):
+        """The time loop for the batch rows ``rows`` (a slice): ``y``'s steps for them."""
+        steps, features = x.shape[1], self.features
+        xh, z_all, states = self.xh, self.z, self.states
+        rd = None if self.rd is None else self.rd[rows]
+        if masked_out is not None:
+            out, skip = masked_out[rows], ~self.mask[rows]
+        for s in range(steps):
+            t = steps - 1 - s if self.go_backwards else s
+            k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
+            if not self.record:
+                xh[k, rows, :features] = x[rows, t]
+            hd = xh[k, rows, features + 1:]
+            h = states[0][k, rows]
+            if rd is None:
+                np.copyto(hd, h)
+            else:
+                np.multiply(h, rd, out=hd)
+            z = np.matmul(xh[k, rows], m_fwd, out=z_all[:, k, rows])
+            new_h = self.step(k, k1, rows, z, hd)
+            if masked_out is not None:
+                drop = skip[:, t:t + 1]
+                for buffer in states:
+                    np.copyto(buffer[k1, rows], buffer[k, rows], where=drop)
+                np.copyto(out, new_h, where=~drop)
+                y[s, rows] = out
+            else:
+                y[s, rows] = new_h
 
     def take(self, shape, dtype):
         """A scratch array held until this primitive is freed."""
@@ -139,46 +163,61 @@ class _Recurrence(Function):
         with_dx = self.inputs[0].requires_grad
         m_t = self.m.T if with_dx else self.m[features + 1:].T
         m_t = np.ascontiguousarray(m_t)  # (blocks*units, width or units)
-        d_states = [gy[:, steps + k].copy() for k in range(self.n_states)]
-        d_out = np.zeros((batch, units), gy.dtype) if self.mask is not None else None
         dz = self.take((steps, batch, blocks * units), gy.dtype)
         dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
+        d_initial = [np.empty((batch, units), gy.dtype) for _ in range(self.n_states)]
+        by_rows(lambda lo, hi: self.backward_rows(slice(lo, hi), gy, m_t, dz, dx, d_initial),
+                batch)
+        dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
+        grads = [None if dx is None else
+                 (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
+        grads += self.weight_grads(dm, dz)
+        return tuple(grads) + tuple(d_initial)
+
+    def backward_rows(self, rows, gy, m_t, dz, dx, d_initial):
+        """Backpropagation through time for the batch rows ``rows``: their rows of ``dz``,
+        ``dx`` and ``d_initial`` (the initial states' gradients)."""
+        steps, features, units, blocks = dz.shape[0], self.features, self.units, self.blocks
+        gy = gy[rows]
+        n = len(gy)
+        rd = None if self.rd is None else self.rd[rows]
+        d_states = [gy[:, steps + k].copy() for k in range(self.n_states)]
+        if self.mask is not None:
+            mask, d_out = self.mask[rows], np.zeros((n, units), gy.dtype)
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if self.go_backwards else s
             if self.mask is None:
                 d_states[0] += gy[:, s]
                 d_new, carried = d_states, None
             else:
-                keep = self.mask[:, t:t + 1]
+                keep = mask[:, t:t + 1]
                 d_out += gy[:, s]
                 d_new = [np.where(keep, d, 0) for d in d_states]
                 d_new[0] += np.where(keep, d_out, 0)
                 d_out = np.where(keep, 0, d_out)
                 carried = [np.where(keep, 0, d) for d in d_states]
-            dz_blocks = dz[s].reshape(batch, blocks, units).transpose(1, 0, 2)
-            dhd_extra, dh_direct, d_others = self.step_backward(s, d_new, dz_blocks)
-            dhd = dz[s] @ m_t
-            if with_dx:
-                dx[s] = dhd[:, :features]
+            dz_s = dz[s, rows]
+            dz_blocks = dz_s.reshape(n, blocks, units).transpose(1, 0, 2)
+            dhd_extra, dh_direct, d_others = self.step_backward(s, rows, d_new, dz_blocks)
+            dhd = dz_s @ m_t
+            if dx is not None:
+                dx[s, rows] = dhd[:, :features]
                 dhd = dhd[:, features + 1:]
             if dhd_extra is not None:
                 dhd += dhd_extra
-            if self.rd is not None:
-                dhd *= self.rd
+            if rd is not None:
+                dhd *= rd
             if dh_direct is not None:
                 dhd += dh_direct
             d_states = [dhd] + d_others
             if carried is not None:
                 d_states = [d + c for d, c in zip(d_states, carried)]
-        dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
-        grads = [None if dx is None else
-                 (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
-        grads += self.weight_grads(dm, dz)
-        return tuple(grads) + tuple(d_states)
+        for target, d in zip(d_initial, d_states):
+            target[rows] = d
 
-    def h_prev(self, s):
-        """h_{t-1} of step ``s`` (before recurrent dropout)."""
-        return self.states[0][s]
+    def h_prev(self, s, rows):
+        """h_{t-1} of step ``s`` (before recurrent dropout) for the batch rows ``rows``."""
+        return self.states[0][s, rows]
 
     # ---- per cell ------------------------------------------------------------------------
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
@@ -196,14 +235,16 @@ class _Recurrence(Function):
     def allocate(self, slots, batch, units, dtype):
         pass
 
-    def step(self, k, k1, z, hd):
-        """From the gate-blocked pre-activations ``z`` (blocks, batch, units) of slot ``k``,
-        write the new states into slot ``k1`` of ``self.states``; return the output."""
+    def step(self, k, k1, rows, z, hd):
+        """From the gate-blocked pre-activations ``z`` (blocks, rows, units) of slot ``k``
+        and batch rows ``rows`` (a slice), write those rows of the new states into slot
+        ``k1`` of ``self.states``; return the output."""
         raise NotImplementedError
 
-    def step_backward(self, s, d_new, dz):
-        """Write d(pre-activations) into ``dz`` (blocks, batch, units); return (extra
-        gradient of h*rd, direct gradient of h_{t-1}, gradients of the other states)."""
+    def step_backward(self, s, rows, d_new, dz):
+        """Write d(pre-activations) of step ``s``, batch rows ``rows``, into ``dz`` (blocks,
+        rows, units); return (extra gradient of h*rd, direct gradient of h_{t-1}, gradients
+        of the other states)."""
         raise NotImplementedError
 
 
@@ -225,17 +266,17 @@ class SimpleRNNRecurrence(_Recurrence):
                              f"'linear'. Received: activation={activation!r}")
         self.activation = activation
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         y = z[0]
         if self.activation == "tanh":
             np.tanh(y, out=y)
         elif self.activation == "relu":
             np.maximum(y, 0, out=y)
-        np.copyto(self.states[0][k1], y)
+        np.copyto(self.states[0][k1, rows], y)
         return y
 
-    def step_backward(self, s, d_new, dz):
-        y = self.z[0, s]
+    def step_backward(self, s, rows, d_new, dz):
+        y = self.z[0, s, rows]
         if self.activation == "tanh":
             np.multiply(d_new[0], 1 - y * y, out=dz[0])
         elif self.activation == "relu":
@@ -270,25 +311,25 @@ class LSTMRecurrence(_Recurrence):
         if self.record:  # per block: the activation's derivative, d(activation)
             self.slope, self.upstream = self.take((2, 4, batch, units), dtype)
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         np.tanh(z, out=z)
         sigmoids = z[:3]
         sigmoids *= 0.5
         sigmoids += 0.5
         i, f, o, g = z
         h, c = self.states
-        c_new = np.multiply(f, c[k], out=c[k1])
-        tc = np.multiply(i, g, out=self.tanh_c[k])
+        c_new = np.multiply(f, c[k, rows], out=c[k1, rows])
+        tc = np.multiply(i, g, out=self.tanh_c[k, rows])
         c_new += tc
         np.tanh(c_new, out=tc)
-        return np.multiply(o, tc, out=h[k1])
+        return np.multiply(o, tc, out=h[k1, rows])
 
-    def step_backward(self, s, d_new, dz):
+    def step_backward(self, s, rows, d_new, dz):
         dh, dc = d_new
-        z = self.z[:, s]
+        z = self.z[:, s, rows]
         i, f, o, g = z
-        tc, c_prev = self.tanh_c[s], self.states[1][s]
-        slope, upstream = self.slope, self.upstream
+        tc, c_prev = self.tanh_c[s, rows], self.states[1][s, rows]
+        slope, upstream = self.slope[:, rows], self.upstream[:, rows]
         np.subtract(1, z[:3], out=slope[:3])  # σ' = σ (1 - σ)
         slope[:3] *= z[:3]
         np.multiply(g, g, out=slope[3])  # tanh' = 1 - tanh²
@@ -349,30 +390,30 @@ class GRURecurrence(_Recurrence):
             self.rh = self.take((slots, batch, units), dtype)
             self.u_h = np.ascontiguousarray(self.recurrent_kernel[:, 2 * units:], dtype=dtype)
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         zr = z[:2]
         np.tanh(zr, out=zr)
         zr *= 0.5
         zr += 0.5
         gate, r, x_h = z[0], z[1], z[2]
         if self.reset_after:
-            hh = np.multiply(r, z[3], out=self.hh[k])
+            hh = np.multiply(r, z[3], out=self.hh[k, rows])
         else:
-            rh = np.multiply(r, hd, out=self.rh[k])
-            hh = np.matmul(rh, self.u_h, out=self.hh[k])
+            rh = np.multiply(r, hd, out=self.rh[k, rows])
+            hh = np.matmul(rh, self.u_h, out=self.hh[k, rows])
         hh += x_h
         np.tanh(hh, out=hh)
         h = self.states[0]
-        h_new = np.subtract(h[k], hh, out=h[k1])
+        h_new = np.subtract(h[k, rows], hh, out=h[k1, rows])
         h_new *= gate
         h_new += hh
         return h_new
 
-    def step_backward(self, s, d_new, dz):
+    def step_backward(self, s, rows, d_new, dz):
         dh = d_new[0]
-        z, hh = self.z[:, s], self.hh[s]
+        z, hh = self.z[:, s, rows], self.hh[s, rows]
         gate, r = z[0], z[1]
-        h_prev = self.h_prev(s)
+        h_prev = self.h_prev(s, rows)
         d_hh = np.subtract(1, gate)
         d_hh *= dh
         slope = hh * hh
@@ -390,7 +431,7 @@ class GRURecurrence(_Recurrence):
             np.multiply(dah, r, out=dz[3])
             return None, dh * gate, []
         d_rh = dah @ self.u_h.T
-        r_slope *= self.xh[s, :, self.features + 1:]
+        r_slope *= self.xh[s, rows, self.features + 1:]
         np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
 

@@ -1,8 +1,10 @@
 """The fused recurrences: forward against a per-step numpy reference, float64 gradient checks
-with masks, go_backwards, recurrent dropout and the final states."""
+with masks, go_backwards, recurrent dropout and the final states; each also with the batch
+rows split over threads (one part per thread, BLAS on one thread)."""
 import numpy as np
 import pytest
 
+from minikeras.autodiff import blas_threads, parallel, recurrence
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
@@ -55,6 +57,29 @@ def reference(kind, x, W, Ur, b, rb, states, mask=None, backwards=False, rd=None
     return np.concatenate([np.stack(outs, 1)] + [s[:, None] for s in states], axis=1)
 
 
+@pytest.fixture(params=["one part", "row parts"])
+def parts(request, monkeypatch):
+    """"row parts": every recurrence runs its batch rows in parts on 2 threads (B=3 rows:
+    parts 0:1 and 1:3), checked to have happened by the recorded parts."""
+    if request.param == "one part":
+        yield
+        return
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    seen = []
+    split = parallel.for_thread_parts
+
+    def recording(fn, n, min_part):
+        split(lambda lo, hi: (seen.append((lo, hi)), fn(lo, hi)), n, min_part)
+
+    monkeypatch.setattr(recurrence, "MIN_ROWS", 1)
+    monkeypatch.setattr(parallel, "for_thread_parts", recording)
+    parallel.set_threads(2)
+    yield
+    parallel._state["threads"] = None     # back to the environment's count
+    assert sorted(set(seen)) == [(0, 1), (1, 3)]
+
+
 MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 1, 1, 0], [1, 1, 1, 1, 1]], bool)
 GATES = {"simple": 1, "lstm": 4, "gru": 3}
 
@@ -81,7 +106,7 @@ CONFIGS = [dict(), dict(mask=MASK), dict(go_backwards=True), dict(mask=MASK, go_
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_forward_matches_step_reference(kind, reset_after, config):
+def test_forward_matches_step_reference(kind, reset_after, config, parts):
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -95,7 +120,7 @@ def test_forward_matches_step_reference(kind, reset_after, config):
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_gradient_matches_finite_differences(kind, reset_after, config):
+def test_gradient_matches_finite_differences(kind, reset_after, config, parts):
     """Every input (x, kernels, biases, initial states) against central differences; the
     cotangent covers every output step and the final states (return_state)."""
     options = dict(CONFIGS[config])
@@ -133,7 +158,7 @@ def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", [0, 1, 4])
-def test_gradient_when_the_sequence_needs_none(kind, reset_after, config):
+def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts):
     """The backward skips the input's gradient when x does not require one (a model's first
     layer): the weights' and states' gradients against central differences on that path."""
     options = dict(CONFIGS[config])
@@ -153,7 +178,7 @@ def test_gradient_when_the_sequence_needs_none(kind, reset_after, config):
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_forward_while_recording_matches_step_reference(kind, reset_after, config):
+def test_forward_while_recording_matches_step_reference(kind, reset_after, config, parts):
     """With weights that require gradients the forward keeps every step's buffers (the
     other tests' plain arrays run it with two alternating slots)."""
     options = dict(CONFIGS[config])
@@ -174,3 +199,27 @@ def test_reused_scratch_buffers_carry_nothing_between_calls():
     for _ in range(2):
         P.lstm_recurrence(*second[:4], *second[5])
         np.testing.assert_array_equal(P.lstm_recurrence(*first[:4], *first[5]).data, want)
+
+
+def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
+    """A batch split over 2 threads (uneven parts) gives exactly the one-thread outputs and
+    gradients: each row's recurrence reads only that row."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    x, W, Ur, b, _, states = weights("lstm")
+    x, W, Ur, b, *states = (a.astype(np.float32) for a in (x, W, Ur, b, *states))
+
+    def run():
+        tensors = [Tensor(a, requires_grad=True) for a in (x, W, Ur, b, *states)]
+        y = P.lstm_recurrence(*tensors, mask=MASK)
+        y.backward(np.arange(y.size, dtype=np.float32).reshape(y.shape) / y.size)
+        return [y.data] + [t.grad for t in tensors]
+
+    one = run()
+    monkeypatch.setattr(recurrence, "MIN_ROWS", 1)
+    parallel.set_threads(2)
+    try:
+        for want, got in zip(one, run()):
+            np.testing.assert_array_equal(got, want)
+    finally:
+        parallel._state["threads"] = None
