@@ -20,7 +20,9 @@ its recurrent product.
 
 Output: one array (batch, time + n_states, units): the outputs of the steps in processing
 order (reversed input order with ``go_backwards``, as Keras returns them), then the final
-states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it.
+states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it. With
+``return_sequences=False`` only the last step's output is kept: (batch, 1 + n_states,
+units), and no step writes an output it would not keep.
 """
 import numpy as np
 
@@ -82,8 +84,9 @@ class _Recurrence(Function):
     record = True  # whether backward will run (the functional forms set it)
 
     def __init__(self, go_backwards=False, mask=None, recurrent_dropout_mask=None,
-                 has_bias=True, has_recurrent_bias=False):
+                 has_bias=True, has_recurrent_bias=False, return_sequences=True):
         self.go_backwards = go_backwards
+        self.return_sequences = return_sequences
         self.mask = None if mask is None else np.asarray(mask, dtype=bool)
         self.rd = recurrent_dropout_mask
         self.has_bias, self.has_recurrent_bias = has_bias, has_recurrent_bias
@@ -115,18 +118,20 @@ class _Recurrence(Function):
         for buffer, initial in zip(self.states, rest):
             buffer[0] = initial
         self.allocate(slots, batch, units, dtype)
-        y = np.empty((steps + self.n_states, batch, units), dtype=dtype)  # time-major
+        outputs = steps if self.return_sequences else 1
+        y = np.empty((outputs + self.n_states, batch, units), dtype=dtype)  # time-major
         masked_out = None if self.mask is None else np.zeros((batch, units), dtype=dtype)
         by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out),
                 batch)
         last = steps if self.record else steps & 1
         for j, buffer in enumerate(self.states):
-            y[steps + j] = buffer[last]
-        return y.transpose(1, 0, 2)  # (batch, time + n_states, units), a view
+            y[outputs + j] = buffer[last]
+        return y.transpose(1, 0, 2)  # (batch, outputs + n_states, units), a view
 
     def forward_rows(self, rows, x, m_fwd, y, masked_out):
-        """The time loop for the batch rows ``rows`` (a slice): ``y``'s steps for them."""
+        """The time loop for the batch rows ``rows`` (a slice): their outputs in ``y``."""
         steps, features = x.shape[1], self.features
+        every = self.return_sequences
         xh, z_all, states = self.xh, self.z, self.states
         rd = None if self.rd is None else self.rd[rows]
         if masked_out is not None:
@@ -149,9 +154,11 @@ class _Recurrence(Function):
                 for buffer in states:
                     np.copyto(buffer[k1, rows], buffer[k, rows], where=drop)
                 np.copyto(out, new_h, where=~drop)
-                y[s, rows] = out
-            else:
+                new_h = out
+            if every:
                 y[s, rows] = new_h
+            elif s == steps - 1:
+                y[0, rows] = new_h
 
     def take(self, shape, dtype):
         """A scratch array held until this primitive is freed."""
@@ -181,17 +188,24 @@ class _Recurrence(Function):
         gy = gy[rows]
         n = len(gy)
         rd = None if self.rd is None else self.rd[rows]
-        d_states = [gy[:, steps + k].copy() for k in range(self.n_states)]
+        outputs = steps if self.return_sequences else 1
+        d_states = [gy[:, outputs + k].copy() for k in range(self.n_states)]
+        # the output gradient of step s, or None (return_sequences=False: only the last)
+        gy_step = (lambda s: gy[:, s]) if self.return_sequences else (
+            lambda s: gy[:, 0] if s == steps - 1 else None)
         if self.mask is not None:
             mask, d_out = self.mask[rows], np.zeros((n, units), gy.dtype)
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if self.go_backwards else s
+            g_s = gy_step(s)
             if self.mask is None:
-                d_states[0] += gy[:, s]
+                if g_s is not None:
+                    d_states[0] += g_s
                 d_new, carried = d_states, None
             else:
                 keep = mask[:, t:t + 1]
-                d_out += gy[:, s]
+                if g_s is not None:
+                    d_out += g_s
                 d_new = [np.where(keep, d, 0) for d in d_states]
                 d_new[0] += np.where(keep, d_out, 0)
                 d_out = np.where(keep, 0, d_out)
@@ -463,28 +477,36 @@ def _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, states):
 
 @primitive
 def simple_rnn_recurrence(x, kernel, recurrent_kernel, bias, h0, activation="tanh",
-                          go_backwards=False, mask=None, recurrent_dropout_mask=None):
-    """SimpleRNN over all timesteps: (batch, time + 1, units) = outputs, then final h."""
+                          go_backwards=False, mask=None, recurrent_dropout_mask=None,
+                          return_sequences=True):
+    """SimpleRNN over all timesteps: (batch, time + 1, units) = outputs, then final h
+    (only the last output with ``return_sequences=False``)."""
     fn = SimpleRNNRecurrence(activation, go_backwards=go_backwards, mask=mask,
-                             recurrent_dropout_mask=recurrent_dropout_mask)
+                             recurrent_dropout_mask=recurrent_dropout_mask,
+                             return_sequences=return_sequences)
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0])
 
 
 @primitive
 def lstm_recurrence(x, kernel, recurrent_kernel, bias, h0, c0, go_backwards=False, mask=None,
-                    recurrent_dropout_mask=None):
-    """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c."""
+                    recurrent_dropout_mask=None, return_sequences=True):
+    """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c
+    (only the last output with ``return_sequences=False``)."""
     fn = LSTMRecurrence(go_backwards=go_backwards, mask=mask,
-                        recurrent_dropout_mask=recurrent_dropout_mask)
+                        recurrent_dropout_mask=recurrent_dropout_mask,
+                        return_sequences=return_sequences)
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0, c0])
 
 
 @primitive
 def gru_recurrence(x, kernel, recurrent_kernel, bias, recurrent_bias, h0, reset_after=True,
-                   go_backwards=False, mask=None, recurrent_dropout_mask=None):
-    """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h.
+                   go_backwards=False, mask=None, recurrent_dropout_mask=None,
+                   return_sequences=True):
+    """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h (only the
+    last output with ``return_sequences=False``).
 
     ``recurrent_bias`` is used only with ``reset_after`` (pass None otherwise)."""
     fn = GRURecurrence(reset_after, go_backwards=go_backwards, mask=mask,
-                       recurrent_dropout_mask=recurrent_dropout_mask)
+                       recurrent_dropout_mask=recurrent_dropout_mask,
+                       return_sequences=return_sequences)
     return _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, [h0])

@@ -223,3 +223,22 @@ def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
             np.testing.assert_array_equal(got, want)
     finally:
         parallel._state["threads"] = None
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_last_output_only(kind, reset_after, config, parts):
+    """return_sequences=False keeps the last step's output and the final states: the step
+    reference's columns T-1, T, ...; its gradient against central differences."""
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after)[:, T - 1:]
+
+    def fn(x, W, Ur, b, *states):
+        return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
+                    recurrent_dropout_mask=rd, return_sequences=False, **options)
+    np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, x, W, Ur, b, *states)

@@ -61,7 +61,8 @@ class GRUCell(RecurrentCell):
         h = P.add(P.multiply(z, h), P.multiply(P.subtract(1.0, z), hh))
         return h, [h]
 
-    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None,
+                   return_sequences=True):
         """The whole sequence in one fused primitive; None (step by step) for other
         activations and for per-gate dropout masks (``implementation=1``)."""
         sequences = self.gated_fused_sequences(sequences, states, training)
@@ -70,7 +71,8 @@ class GRUCell(RecurrentCell):
         input_bias, recurrent_bias = self._biases()
         return P.gru_recurrence(sequences, self.kernel, self.recurrent_kernel, input_bias,
                                 recurrent_bias, *states, reset_after=self.reset_after,
-                                go_backwards=go_backwards, mask=mask)
+                                go_backwards=go_backwards, mask=mask,
+                                return_sequences=return_sequences)
 
 
 @LAYERS.register("GRU")

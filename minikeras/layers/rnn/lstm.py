@@ -48,14 +48,16 @@ class LSTMCell(RecurrentCell):
         h = P.multiply(o, self.activation(c))
         return h, [h, c]
 
-    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None,
+                   return_sequences=True):
         """The whole sequence in one fused primitive; None (step by step) for other
         activations and for per-gate dropout masks (``implementation=1``)."""
         sequences = self.gated_fused_sequences(sequences, states, training)
         if sequences is None:
             return None
         return P.lstm_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
-                                 *states, go_backwards=go_backwards, mask=mask)
+                                 *states, go_backwards=go_backwards, mask=mask,
+                                 return_sequences=return_sequences)
 
 
 class _ForgetBiasOnes:
