@@ -30,20 +30,25 @@ from . import blas_threads, grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import Tensor
 
-MIN_ROWS = 16  # batch rows per thread below which a recurrence runs on one Python thread
+# Gate pre-activations per timestep in each thread's part of the batch below which a
+# recurrence stays on one Python thread: smaller steps are mostly numpy's per-call overhead,
+# which holds the GIL, so parts would only take turns.
+MIN_PART_WORK = 1 << 13
 
 
-def by_rows(fn, batch):
-    """``fn(start, stop)`` over the batch rows: one part per thread (each at least
-    ``MIN_ROWS``) with BLAS on one thread per part when this process can set BLAS's thread
-    count, else ``fn(0, batch)`` with BLAS's own threading.
+def by_rows(fn, batch, width):
+    """``fn(start, stop)`` over the batch rows: one part per thread (each with at least
+    ``MIN_PART_WORK`` of the step's ``width`` pre-activations per row) with BLAS on one
+    thread per part when this process can set BLAS's thread count, else ``fn(0, batch)``
+    with BLAS's own threading.
 
     A batch row's recurrence never reads another row, so parts run independently, each with
     its own small products; their numpy passes and products release the GIL."""
-    if parallel.threads() > 1 and batch >= 2 * MIN_ROWS:
+    min_rows = -(-MIN_PART_WORK // width)
+    if parallel.threads() > 1 and batch >= 2 * min_rows:
         with blas_threads.single_threaded() as pinned:
             if pinned:
-                parallel.for_thread_parts(fn, batch, MIN_ROWS)
+                parallel.for_thread_parts(fn, batch, min_rows)
                 return
     fn(0, batch)
 
@@ -122,7 +127,7 @@ class _Recurrence(Function):
         y = np.empty((outputs + self.n_states, batch, units), dtype=dtype)  # time-major
         masked_out = None if self.mask is None else np.zeros((batch, units), dtype=dtype)
         by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out),
-                batch)
+                batch, self.blocks * units)
         last = steps if self.record else steps & 1
         for j, buffer in enumerate(self.states):
             y[outputs + j] = buffer[last]
@@ -174,7 +179,7 @@ class _Recurrence(Function):
         dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
         d_initial = [np.empty((batch, units), gy.dtype) for _ in range(self.n_states)]
         by_rows(lambda lo, hi: self.backward_rows(slice(lo, hi), gy, m_t, dz, dx, d_initial),
-                batch)
+                batch, blocks * units)
         dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
         grads = [None if dx is None else
                  (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]

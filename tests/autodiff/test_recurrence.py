@@ -72,7 +72,7 @@ def parts(request, monkeypatch):
     def recording(fn, n, min_part):
         split(lambda lo, hi: (seen.append((lo, hi)), fn(lo, hi)), n, min_part)
 
-    monkeypatch.setattr(recurrence, "MIN_ROWS", 1)
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1)
     monkeypatch.setattr(parallel, "for_thread_parts", recording)
     parallel.set_threads(2)
     yield
@@ -216,7 +216,7 @@ def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
         return [y.data] + [t.grad for t in tensors]
 
     one = run()
-    monkeypatch.setattr(recurrence, "MIN_ROWS", 1)
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1)
     parallel.set_threads(2)
     try:
         for want, got in zip(one, run()):
@@ -242,3 +242,20 @@ def test_last_output_only(kind, reset_after, config, parts):
                     recurrent_dropout_mask=rd, return_sequences=False, **options)
     np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
     assert gradcheck(fn, x, W, Ur, b, *states)
+
+
+def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
+    """by_rows: parts of at least MIN_PART_WORK pre-activations per step, one per thread."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1024)
+    parallel.set_threads(2)
+    try:
+        for batch, width, want in ((64, 512, [(0, 32), (32, 64)]), (4, 512, [(0, 2), (2, 4)]), (3, 512, [(0, 3)]),
+                                   (64, 32, [(0, 32), (32, 64)]), (63, 32, [(0, 63)]),
+                                   (1, 4096, [(0, 1)])):
+            seen = []
+            recurrence.by_rows(lambda lo, hi: seen.append((lo, hi)), batch, width)
+            assert sorted(seen) == want, (batch, width)
+    finally:
+        parallel._state["threads"] = None
