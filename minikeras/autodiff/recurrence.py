@@ -16,7 +16,7 @@ Options (not differentiated): ``go_backwards`` runs the steps from the last time
 the first; ``mask`` (batch, time) of booleans: a masked step keeps the previous states and
 repeats the previous output (zeros before the first unmasked step), as Keras's ``rnn``
 does; ``recurrent_dropout_mask`` (batch, units) multiplies the previous hidden state before
-its recurrent product.
+its recurrent product; ``return_sequences=False`` keeps only the last step's output.
 
 Output: one array (batch, time + n_states, units): the outputs of the steps in processing
 order (reversed input order with ``go_backwards``, as Keras returns them), then the final
@@ -75,7 +75,9 @@ class _Recurrence(Function):
     result does not stay in cache and a 32-deep product runs at half the speed.)
 
     Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
-    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice.
+    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice. The
+    time loops (``forward_rows``, ``backward_rows``) run on a slice of the batch rows:
+    ``by_rows`` gives each thread its own part of the same buffers.
 
     A subclass sets ``blocks``, ``sigmoid_blocks`` and ``n_states``, builds M
     (``stack``: columns in block order) and splits its gradient (``weight_grads``), and
