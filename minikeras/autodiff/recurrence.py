@@ -16,7 +16,9 @@ Options (not differentiated): ``go_backwards`` runs the steps from the last time
 the first; ``mask`` (batch, time) of booleans: a masked step keeps the previous states and
 repeats the previous output (zeros before the first unmasked step), as Keras's ``rnn``
 does; ``recurrent_dropout_mask`` (batch, units) multiplies the previous hidden state before
-its recurrent product; ``return_sequences=False`` keeps only the last step's output.
+its recurrent product, or (gates, batch, units): one mask per gate (Keras's gate order,
+``implementation=1``), as ``dropout_masks`` (gates, batch, features) multiplies the input
+of each gate (LSTM, GRU); ``return_sequences=False`` keeps only the last step's output.
 
 Output: one array (batch, time + n_states, units): the outputs of the steps in processing
 order (reversed input order with ``go_backwards``, as Keras returns them), then the final
@@ -87,15 +89,19 @@ class _Recurrence(Function):
 
     blocks = 1          # gate blocks in the step's product
     sigmoid_blocks = 0  # how many leading blocks take the sigmoid
+    gate_of_block = (0,)  # the Keras gate whose dropout masks each block takes
     n_states = 1
     record = True  # whether backward will run (the functional forms set it)
 
     def __init__(self, go_backwards=False, mask=None, recurrent_dropout_mask=None,
-                 has_bias=True, has_recurrent_bias=False, return_sequences=True):
+                 has_bias=True, has_recurrent_bias=False, return_sequences=True,
+                 dropout_masks=None):
         self.go_backwards = go_backwards
         self.return_sequences = return_sequences
         self.mask = None if mask is None else np.asarray(mask, dtype=bool)
         self.rd = recurrent_dropout_mask
+        self.dp = dropout_masks
+        self.per_block = dropout_masks is not None or np.ndim(recurrent_dropout_mask) == 3
         self.has_bias, self.has_recurrent_bias = has_bias, has_recurrent_bias
 
     # ---- the driver ---------------------------------------------------------------------
@@ -114,10 +120,17 @@ class _Recurrence(Function):
         m_fwd[:self.sigmoid_blocks] *= 0.5
         # Without a backward pass two alternating slots per buffer suffice.
         slots = steps if self.record else 2
-        xh = self.take((slots, batch, width), dtype)  # [x_t, 1, h_{t-1} (* dropout)]
-        xh[:, :, features] = 1
+        if self.per_block:
+            self.block_masks(batch, dtype)
+        # [x_t, 1, h_{t-1}] (times the dropout masks), one per block with per-gate masks
+        xh = self.take(((self.blocks,) if self.per_block else ()) + (slots, batch, width), dtype)
+        xh[..., features] = 1
         if self.record:
-            xh[:, :, :features] = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
+            xs = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
+            if self.per_block:
+                np.multiply(xs, self.dp[:, None], out=xh[..., :features])
+            else:
+                xh[..., :features] = xs
         self.xh = xh
         self.z = self.take((self.blocks, slots, batch, units), dtype)
         self.states = [self.take((slots + 1 if self.record else 2, batch, units), dtype)
@@ -140,22 +153,26 @@ class _Recurrence(Function):
         steps, features = x.shape[1], self.features
         every = self.return_sequences
         xh, z_all, states = self.xh, self.z, self.states
-        rd = None if self.rd is None else self.rd[rows]
+        rd = None if self.rd is None else self.rd[..., rows, :]
+        dp = self.dp[:, rows] if self.per_block else None
         if masked_out is not None:
             out, skip = masked_out[rows], ~self.mask[rows]
         for s in range(steps):
             t = steps - 1 - s if self.go_backwards else s
             k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
             if not self.record:
-                xh[k, rows, :features] = x[rows, t]
-            hd = xh[k, rows, features + 1:]
+                if dp is None:
+                    xh[k, rows, :features] = x[rows, t]
+                else:
+                    np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
+            hd = xh[..., k, rows, features + 1:]
             h = states[0][k, rows]
             if rd is None:
                 np.copyto(hd, h)
             else:
                 np.multiply(h, rd, out=hd)
-            z = np.matmul(xh[k, rows], m_fwd, out=z_all[:, k, rows])
-            new_h = self.step(k, k1, rows, z, hd)
+            z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[:, k, rows])
+            new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
             if masked_out is not None:
                 drop = skip[:, t:t + 1]
                 for buffer in states:
@@ -175,14 +192,16 @@ class _Recurrence(Function):
         batch, steps, features = self.inputs[0].shape
         units, blocks = self.units, self.blocks
         with_dx = self.inputs[0].requires_grad
-        m_t = self.m.T if with_dx else self.m[features + 1:].T
-        m_t = np.ascontiguousarray(m_t)  # (blocks*units, width or units)
+        m_t = self.m if with_dx else self.m[features + 1:]
+        if self.per_block:  # (blocks, units, width or units)
+            m_t = m_t.reshape(len(m_t), blocks, units).transpose(1, 2, 0)
+        m_t = np.ascontiguousarray(m_t.T if m_t.ndim == 2 else m_t)  # (blocks*units, ...)
         dz = self.take((steps, batch, blocks * units), gy.dtype)
         dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
         d_initial = [np.empty((batch, units), gy.dtype) for _ in range(self.n_states)]
         by_rows(lambda lo, hi: self.backward_rows(slice(lo, hi), gy, m_t, dz, dx, d_initial),
                 batch, blocks * units)
-        dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
+        dm = self.weights_gradient(dz)
         grads = [None if dx is None else
                  (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
         grads += self.weight_grads(dm, dz)
@@ -194,7 +213,8 @@ class _Recurrence(Function):
         steps, features, units, blocks = dz.shape[0], self.features, self.units, self.blocks
         gy = gy[rows]
         n = len(gy)
-        rd = None if self.rd is None else self.rd[rows]
+        rd = None if self.rd is None else self.rd[..., rows, :]
+        dp = self.dp[:, rows] if self.per_block else None
         outputs = steps if self.return_sequences else 1
         d_states = [gy[:, outputs + k].copy() for k in range(self.n_states)]
         # the output gradient of step s, or None (return_sequences=False: only the last)
@@ -220,14 +240,17 @@ class _Recurrence(Function):
             dz_s = dz[s, rows]
             dz_blocks = dz_s.reshape(n, blocks, units).transpose(1, 0, 2)
             dhd_extra, dh_direct, d_others = self.step_backward(s, rows, d_new, dz_blocks)
-            dhd = dz_s @ m_t
-            if dx is not None:
-                dx[s, rows] = dhd[:, :features]
-                dhd = dhd[:, features + 1:]
-            if dhd_extra is not None:
-                dhd += dhd_extra
-            if rd is not None:
-                dhd *= rd
+            if self.per_block:
+                dhd = self.masked_input_gradients(s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx)
+            else:
+                dhd = dz_s @ m_t
+                if dx is not None:
+                    dx[s, rows] = dhd[:, :features]
+                    dhd = dhd[:, features + 1:]
+                if dhd_extra is not None:
+                    dhd += dhd_extra
+                if rd is not None:
+                    dhd *= rd
             if dh_direct is not None:
                 dhd += dh_direct
             d_states = [dhd] + d_others
@@ -235,6 +258,40 @@ class _Recurrence(Function):
                 d_states = [d + c for d, c in zip(d_states, carried)]
         for target, d in zip(d_initial, d_states):
             target[rows] = d
+
+    def block_masks(self, batch, dtype):
+        """Per-gate masks (Keras's gate order) -> one per block (``gate_of_block``), ones
+        where a gate has none; a shared recurrent mask is every block's."""
+        gates = list(self.gate_of_block)
+        self.dp = (np.ones((self.blocks, batch, self.features), dtype) if self.dp is None
+                   else np.asarray(self.dp, dtype)[gates])
+        rd = np.ones((batch, self.units), dtype) if self.rd is None else np.asarray(self.rd, dtype)
+        self.rd = rd[gates] if rd.ndim == 3 else np.repeat(rd[None], self.blocks, axis=0)
+
+    def masked_input_gradients(self, s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx):
+        """Per-gate masks: each block's gradient of its own masked [x_t, 1, h_{t-1}], masked
+        and summed over the blocks; writes dx's step and returns d h_{t-1}."""
+        features = self.features
+        dxh = np.matmul(dz_blocks, m_t)
+        if dx is not None:
+            dx[s, rows] = np.multiply(dxh[:, :, :features], dp).sum(axis=0)
+            dxh = dxh[:, :, features + 1:]
+        dxh *= rd
+        dhd = dxh.sum(axis=0)
+        if dhd_extra is not None:  # through the last block's masked h (GRU, reset_after=False)
+            dhd += dhd_extra * rd[-1]
+        return dhd
+
+    def weights_gradient(self, dz):
+        """d M over all steps: one product, or one per block with per-gate masks."""
+        steps, batch, width = dz.shape
+        dz = dz.reshape(steps * batch, width)
+        if not self.per_block:
+            return self.xh.reshape(steps * batch, -1).T @ dz
+        units = self.units
+        return np.concatenate([self.xh[b].reshape(steps * batch, -1).T
+                               @ dz[:, b * units:(b + 1) * units]
+                               for b in range(self.blocks)], axis=1)
 
     def h_prev(self, s, rows):
         """h_{t-1} of step ``s`` (before recurrent dropout) for the batch rows ``rows``."""
@@ -318,7 +375,7 @@ class LSTMRecurrence(_Recurrence):
     blocks = 4
     sigmoid_blocks = 3
     n_states = 2
-    order = (0, 1, 3, 2)  # Keras's gate of each block
+    order = gate_of_block = (0, 1, 3, 2)  # Keras's gate of each block
 
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         m = super().stack(kernel, bias, recurrent_kernel, recurrent_bias)
@@ -390,6 +447,8 @@ class GRURecurrence(_Recurrence):
         super().__init__(**kwargs)
         self.reset_after = reset_after
         self.blocks = 4 if reset_after else 3
+        # x_h and m_h (reset_after): the candidate gate's masks (M is zero where unused)
+        self.gate_of_block = (0, 1, 2, 2) if reset_after else (0, 1, 2)
 
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         f, u = kernel.shape[0], recurrent_kernel.shape[0]
@@ -452,7 +511,7 @@ class GRURecurrence(_Recurrence):
             np.multiply(dah, r, out=dz[3])
             return None, dh * gate, []
         d_rh = dah @ self.u_h.T
-        r_slope *= self.xh[s, rows, self.features + 1:]
+        r_slope *= self.xh[..., s, rows, self.features + 1:].reshape(-1, *r_slope.shape)[-1]
         np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
 
@@ -496,24 +555,24 @@ def simple_rnn_recurrence(x, kernel, recurrent_kernel, bias, h0, activation="tan
 
 @primitive
 def lstm_recurrence(x, kernel, recurrent_kernel, bias, h0, c0, go_backwards=False, mask=None,
-                    recurrent_dropout_mask=None, return_sequences=True):
+                    recurrent_dropout_mask=None, return_sequences=True, dropout_masks=None):
     """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c
     (only the last output with ``return_sequences=False``)."""
     fn = LSTMRecurrence(go_backwards=go_backwards, mask=mask,
                         recurrent_dropout_mask=recurrent_dropout_mask,
-                        return_sequences=return_sequences)
+                        return_sequences=return_sequences, dropout_masks=dropout_masks)
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0, c0])
 
 
 @primitive
 def gru_recurrence(x, kernel, recurrent_kernel, bias, recurrent_bias, h0, reset_after=True,
                    go_backwards=False, mask=None, recurrent_dropout_mask=None,
-                   return_sequences=True):
+                   return_sequences=True, dropout_masks=None):
     """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h (only the
     last output with ``return_sequences=False``).
 
     ``recurrent_bias`` is used only with ``reset_after`` (pass None otherwise)."""
     fn = GRURecurrence(reset_after, go_backwards=go_backwards, mask=mask,
                        recurrent_dropout_mask=recurrent_dropout_mask,
-                       return_sequences=return_sequences)
+                       return_sequences=return_sequences, dropout_masks=dropout_masks)
     return _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, [h0])

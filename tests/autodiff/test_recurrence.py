@@ -21,33 +21,44 @@ def sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
+def masked_product(v, masks, weight):
+    """``v @ weight`` with ``v`` times a mask: none, one shared (batch, n), or one per gate
+    (gates, batch, n) for the gate's columns of ``weight``."""
+    if masks is None or masks.ndim == 2:
+        return (v if masks is None else v * masks) @ weight
+    u = weight.shape[1] // len(masks)
+    return np.concatenate([(v * m) @ weight[:, g * u:(g + 1) * u] for g, m in enumerate(masks)],
+                          axis=1)
+
+
 def reference(kind, x, W, Ur, b, rb, states, mask=None, backwards=False, rd=None,
-              reset_after=True):
-    """The textbook step loop (Keras's cell formulas), in plain numpy."""
+              reset_after=True, dp=None):
+    """The textbook step loop (Keras's cell formulas), in plain numpy; ``dp`` are per-gate
+    input masks, ``rd`` one recurrent mask or one per gate."""
     states = [s.copy() for s in states]
     out, outs = np.zeros_like(states[0]), []
     order = range(T - 1, -1, -1) if backwards else range(T)
     u = Ur.shape[0]
     for t in order:
         h = states[0]
-        hd = h if rd is None else h * rd
-        xp = x[:, t] @ W + (0 if b is None else b)
+        xp = masked_product(x[:, t], dp, W) + (0 if b is None else b)
         if kind == "simple":
-            new = [np.tanh(xp + hd @ Ur)]
+            new = [np.tanh(xp + masked_product(h, rd, Ur))]
         elif kind == "lstm":
-            a = xp + hd @ Ur
+            a = xp + masked_product(h, rd, Ur)
             i, f, g, o = (sigmoid(a[:, :u]), sigmoid(a[:, u:2 * u]), np.tanh(a[:, 2 * u:3 * u]),
                           sigmoid(a[:, 3 * u:]))
             c = f * states[1] + i * g
             new = [o * np.tanh(c), c]
         else:
             if reset_after:
-                m = hd @ Ur + (0 if rb is None else rb)
+                m = masked_product(h, rd, Ur) + (0 if rb is None else rb)
                 z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:2 * u])
                 hh = np.tanh(xp[:, 2 * u:] + rr * m[:, 2 * u:])
             else:
-                m = hd @ Ur[:, :2 * u]
+                m = masked_product(h, rd if rd is None or rd.ndim == 2 else rd[:2], Ur[:, :2 * u])
                 z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:])
+                hd = h if rd is None else h * rd[-1] if rd.ndim == 3 else h * rd
                 hh = np.tanh(xp[:, 2 * u:] + (rr * hd) @ Ur[:, 2 * u:])
             new = [z * h + (1 - z) * hh]
         keep = np.ones((B, 1), bool) if mask is None else mask[:, t:t + 1]
@@ -259,3 +270,37 @@ def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
             assert sorted(seen) == want, (batch, width)
     finally:
         parallel._state["threads"] = None
+
+
+def gate_masks(kind, dropout, recurrent):
+    """Keras's implementation=1 masks: one input and one recurrent mask per gate."""
+    g = GATES[kind]
+    dp = (rng.random((g, B, F)) > 0.3) / 0.7 if dropout else None
+    rd = (rng.random((g, B, U)) > 0.4) / 0.6 if recurrent else None
+    return dp, rd
+
+
+PER_GATE = [("lstm", True), ("gru", True), ("gru", False)]
+MASK_OPTIONS = [dict(), dict(mask=MASK, go_backwards=True)]
+
+
+@pytest.mark.parametrize("kind,reset_after", PER_GATE)
+@pytest.mark.parametrize("dropout,recurrent", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("config", range(len(MASK_OPTIONS)))
+def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, parts):
+    """One input and one recurrent mask per gate (recurrent_dropout's implementation=1):
+    forward with and without recording against the step reference, gradient against
+    central differences (x, weights, states)."""
+    options = MASK_OPTIONS[config]
+    dp, rd = gate_masks(kind, dropout, recurrent)
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after, dp)
+
+    def fn(x, W, Ur, b, *states):
+        return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after, dropout_masks=dp,
+                    recurrent_dropout_mask=rd, **options)
+    np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
+    recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
+    np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, x, W, Ur, b, *states)
