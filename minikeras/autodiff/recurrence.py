@@ -293,6 +293,12 @@ class _Recurrence(Function):
                                @ dz[:, b * units:(b + 1) * units]
                                for b in range(self.blocks)], axis=1)
 
+    def masked_h(self, s, rows):
+        """h_{t-1} of step ``s`` as the last block's product took it (times that block's
+        recurrent dropout mask), for the batch rows ``rows``."""
+        xh = self.xh[-1] if self.per_block else self.xh
+        return xh[s, rows, self.features + 1:]
+
     def h_prev(self, s, rows):
         """h_{t-1} of step ``s`` (before recurrent dropout) for the batch rows ``rows``."""
         return self.states[0][s, rows]
@@ -511,7 +517,7 @@ class GRURecurrence(_Recurrence):
             np.multiply(dah, r, out=dz[3])
             return None, dh * gate, []
         d_rh = dah @ self.u_h.T
-        r_slope *= self.xh[..., s, rows, self.features + 1:].reshape(-1, *r_slope.shape)[-1]
+        r_slope *= self.masked_h(s, rows)
         np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
 
