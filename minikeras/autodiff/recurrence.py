@@ -79,7 +79,10 @@ class _Recurrence(Function):
     Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
     backward pass (predict, evaluate) two slots per buffer, used alternately, suffice. The
     time loops (``forward_rows``, ``backward_rows``) run on a slice of the batch rows:
-    ``by_rows`` gives each thread its own part of the same buffers.
+    ``by_rows`` gives each thread its own part of the same buffers. With per-gate dropout
+    masks every block has its own ``[x_t * dp_g, 1, h_{t-1} * rd_g]`` (``xh`` gains a
+    leading block axis; the step's product is then one batched product per block) and the
+    gradients of x_t and h_{t-1} are the masked sums over the blocks.
 
     A subclass sets ``blocks``, ``sigmoid_blocks`` and ``n_states``, builds M
     (``stack``: columns in block order) and splits its gradient (``weight_grads``), and
