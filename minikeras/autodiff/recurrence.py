@@ -266,9 +266,19 @@ class _Recurrence(Function):
         """Per-gate masks (Keras's gate order) -> one per block (``gate_of_block``), ones
         where a gate has none; a shared recurrent mask is every block's."""
         gates = list(self.gate_of_block)
-        self.dp = (np.ones((self.blocks, batch, self.features), dtype) if self.dp is None
-                   else np.asarray(self.dp, dtype)[gates])
-        rd = np.ones((batch, self.units), dtype) if self.rd is None else np.asarray(self.rd, dtype)
+        count = max(gates) + 1
+        dp = None if self.dp is None else np.asarray(self.dp, dtype)
+        rd = None if self.rd is None else np.asarray(self.rd, dtype)
+        for name, mask, shapes in (
+                ("dropout_masks", dp, [(count, batch, self.features)]),
+                ("recurrent_dropout_mask", rd, [(count, batch, self.units), (batch, self.units)])):
+            if mask is not None and mask.shape not in shapes:
+                raise ValueError(f"{type(self).__name__}: {name} must have shape "
+                                 f"{' or '.join(map(str, shapes))} (one mask per gate, or one "
+                                 f"for every gate). Received: shape={mask.shape}")
+        self.dp = np.ones((self.blocks, batch, self.features), dtype) if dp is None else dp[gates]
+        if rd is None:
+            rd = np.ones((batch, self.units), dtype)
         self.rd = rd[gates] if rd.ndim == 3 else np.repeat(rd[None], self.blocks, axis=0)
 
     def masked_input_gradients(self, s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx):

@@ -304,3 +304,14 @@ def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, p
     recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
     np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
     assert gradcheck(fn, x, W, Ur, b, *states)
+
+
+@pytest.mark.parametrize("option,shape", [("dropout_masks", (3, B, F)),
+                                          ("dropout_masks", (4, B, F + 1)),
+                                          ("recurrent_dropout_mask", (2, B, U)),
+                                          ("recurrent_dropout_mask", (4, B + 1, U))])
+def test_per_gate_masks_of_the_wrong_shape(option, shape):
+    x, W, Ur, b, _, states = weights("lstm")
+    with pytest.raises(ValueError, match=rf"{option} must have shape \(4, {B}, .*Received: "
+                                         rf"shape=\({shape[0]}, {shape[1]}, {shape[2]}\)"):
+        P.lstm_recurrence(x, W, Ur, b, *states, **{option: np.ones(shape)})
