@@ -65,6 +65,10 @@ def pieces(n, work):
     ``PIECES_PER_THREAD`` per thread, each at least ``MIN_PIECE`` elements of work."""
     count = max(1, min(threads() * PIECES_PER_THREAD if threads() > 1 else 1, n,
                        work // MIN_PIECE))
+    return _even_parts(n, count)
+
+
+def _even_parts(n, count):
     bounds = [n * i // count for i in range(count + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 
@@ -78,9 +82,22 @@ def for_slices(fn, n, work):
     where a woken worker may wait for a core, the caller simply does the pieces itself
     instead of waiting for it.
     """
-    parts = pieces(n, work)
+    _run(fn, pieces(n, work))
+
+
+def for_thread_parts(fn, n, min_part):
+    """``fn(start, stop)`` on one contiguous part of range(n) per thread (each part at least
+    ``min_part`` long; fewer parts when n is short), for work that is one long sequential
+    computation per part (a recurrence over time) rather than many small passes. Taken the
+    same way as ``for_slices``'s pieces. ``fn`` may call BLAS only where BLAS runs on one
+    thread (``blas_threads.single_threaded``)."""
+    _run(fn, _even_parts(n, max(1, min(threads(), n // max(min_part, 1)))))
+
+
+def _run(fn, parts):
+    """``fn(start, stop)`` for every part: the caller and the pool's threads take them in turn."""
     if len(parts) == 1:
-        fn(0, n)
+        fn(*parts[0])
         return
     if _state["pool"] is None:
         _state["pool"] = concurrent.futures.ThreadPoolExecutor(

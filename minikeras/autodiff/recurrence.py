@@ -16,17 +16,43 @@ Options (not differentiated): ``go_backwards`` runs the steps from the last time
 the first; ``mask`` (batch, time) of booleans: a masked step keeps the previous states and
 repeats the previous output (zeros before the first unmasked step), as Keras's ``rnn``
 does; ``recurrent_dropout_mask`` (batch, units) multiplies the previous hidden state before
-its recurrent product.
+its recurrent product, or (gates, batch, units): one mask per gate (Keras's gate order,
+``implementation=1``), as ``dropout_masks`` (gates, batch, features) multiplies the input
+of each gate (LSTM, GRU); ``return_sequences=False`` keeps only the last step's output.
 
 Output: one array (batch, time + n_states, units): the outputs of the steps in processing
 order (reversed input order with ``go_backwards``, as Keras returns them), then the final
-states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it.
+states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it. With
+``return_sequences=False`` only the last step's output is kept: (batch, 1 + n_states,
+units), and no step writes an output it would not keep.
 """
 import numpy as np
 
-from . import grad_mode, scratch
+from . import blas_threads, grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import Tensor
+
+# Gate pre-activations per timestep in each thread's part of the batch below which a
+# recurrence stays on one Python thread: smaller steps are mostly numpy's per-call overhead,
+# which holds the GIL, so parts would only take turns.
+MIN_PART_WORK = 1 << 13
+
+
+def by_rows(fn, batch, width):
+    """``fn(start, stop)`` over the batch rows: one part per thread (each with at least
+    ``MIN_PART_WORK`` of the step's ``width`` pre-activations per row) with BLAS on one
+    thread per part when this process can set BLAS's thread count, else ``fn(0, batch)``
+    with BLAS's own threading.
+
+    A batch row's recurrence never reads another row, so parts run independently, each with
+    its own small products; their numpy passes and products release the GIL."""
+    min_rows = -(-MIN_PART_WORK // width)
+    if parallel.threads() > 1 and batch >= 2 * min_rows:
+        with blas_threads.single_threaded() as pinned:
+            if pinned:
+                parallel.for_thread_parts(fn, batch, min_rows)
+                return
+    fn(0, batch)
 
 
 class _Recurrence(Function):
@@ -51,7 +77,12 @@ class _Recurrence(Function):
     result does not stay in cache and a 32-deep product runs at half the speed.)
 
     Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
-    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice.
+    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice. The
+    time loops (``forward_rows``, ``backward_rows``) run on a slice of the batch rows:
+    ``by_rows`` gives each thread its own part of the same buffers. With per-gate dropout
+    masks every block has its own ``[x_t * dp_g, 1, h_{t-1} * rd_g]`` (``xh`` gains a
+    leading block axis; the step's product is then one batched product per block) and the
+    gradients of x_t and h_{t-1} are the masked sums over the blocks.
 
     A subclass sets ``blocks``, ``sigmoid_blocks`` and ``n_states``, builds M
     (``stack``: columns in block order) and splits its gradient (``weight_grads``), and
@@ -61,14 +92,19 @@ class _Recurrence(Function):
 
     blocks = 1          # gate blocks in the step's product
     sigmoid_blocks = 0  # how many leading blocks take the sigmoid
+    gate_of_block = (0,)  # the Keras gate whose dropout masks each block takes
     n_states = 1
     record = True  # whether backward will run (the functional forms set it)
 
     def __init__(self, go_backwards=False, mask=None, recurrent_dropout_mask=None,
-                 has_bias=True, has_recurrent_bias=False):
+                 has_bias=True, has_recurrent_bias=False, return_sequences=True,
+                 dropout_masks=None):
         self.go_backwards = go_backwards
+        self.return_sequences = return_sequences
         self.mask = None if mask is None else np.asarray(mask, dtype=bool)
         self.rd = recurrent_dropout_mask
+        self.dp = dropout_masks
+        self.per_block = dropout_masks is not None or np.ndim(recurrent_dropout_mask) == 3
         self.has_bias, self.has_recurrent_bias = has_bias, has_recurrent_bias
 
     # ---- the driver ---------------------------------------------------------------------
@@ -87,10 +123,17 @@ class _Recurrence(Function):
         m_fwd[:self.sigmoid_blocks] *= 0.5
         # Without a backward pass two alternating slots per buffer suffice.
         slots = steps if self.record else 2
-        xh = self.take((slots, batch, width), dtype)  # [x_t, 1, h_{t-1} (* dropout)]
-        xh[:, :, features] = 1
+        if self.per_block:
+            self.block_masks(batch, dtype)
+        # [x_t, 1, h_{t-1}] (times the dropout masks), one per block with per-gate masks
+        xh = self.take(((self.blocks,) if self.per_block else ()) + (slots, batch, width), dtype)
+        xh[..., features] = 1
         if self.record:
-            xh[:, :, :features] = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
+            xs = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
+            if self.per_block:
+                np.multiply(xs, self.dp[:, None], out=xh[..., :features])
+            else:
+                xh[..., :features] = xs
         self.xh = xh
         self.z = self.take((self.blocks, slots, batch, units), dtype)
         self.states = [self.take((slots + 1 if self.record else 2, batch, units), dtype)
@@ -98,36 +141,51 @@ class _Recurrence(Function):
         for buffer, initial in zip(self.states, rest):
             buffer[0] = initial
         self.allocate(slots, batch, units, dtype)
-        masked = self.mask is not None
-        if masked:
-            out = np.zeros((batch, units), dtype=dtype)
-            skip = ~self.mask
-        y = np.empty((steps + self.n_states, batch, units), dtype=dtype)  # time-major
+        outputs = steps if self.return_sequences else 1
+        y = np.empty((outputs + self.n_states, batch, units), dtype=dtype)  # time-major
+        masked_out = None if self.mask is None else np.zeros((batch, units), dtype=dtype)
+        by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out),
+                batch, self.blocks * units)
+        last = steps if self.record else steps & 1
+        for j, buffer in enumerate(self.states):
+            y[outputs + j] = buffer[last]
+        return y.transpose(1, 0, 2)  # (batch, outputs + n_states, units), a view
+
+    def forward_rows(self, rows, x, m_fwd, y, masked_out):
+        """The time loop for the batch rows ``rows`` (a slice): their outputs in ``y``."""
+        steps, features = x.shape[1], self.features
+        every = self.return_sequences
+        xh, z_all, states = self.xh, self.z, self.states
+        rd = None if self.rd is None else self.rd[..., rows, :]
+        dp = self.dp[:, rows] if self.per_block else None
+        if masked_out is not None:
+            out, skip = masked_out[rows], ~self.mask[rows]
         for s in range(steps):
             t = steps - 1 - s if self.go_backwards else s
             k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
             if not self.record:
-                xh[k, :, :features] = x[:, t]
-            hd = xh[k, :, features + 1:]
-            h = self.states[0][k]
-            if self.rd is None:
+                if dp is None:
+                    xh[k, rows, :features] = x[rows, t]
+                else:
+                    np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
+            hd = xh[..., k, rows, features + 1:]
+            h = states[0][k, rows]
+            if rd is None:
                 np.copyto(hd, h)
             else:
-                np.multiply(h, self.rd, out=hd)
-            z = np.matmul(xh[k], m_fwd, out=self.z[:, k])
-            new_h = self.step(k, k1, z, hd)
-            if masked:
+                np.multiply(h, rd, out=hd)
+            z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[:, k, rows])
+            new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
+            if masked_out is not None:
                 drop = skip[:, t:t + 1]
-                for buffer in self.states:
-                    np.copyto(buffer[k1], buffer[k], where=drop)
+                for buffer in states:
+                    np.copyto(buffer[k1, rows], buffer[k, rows], where=drop)
                 np.copyto(out, new_h, where=~drop)
-                y[s] = out
-            else:
-                y[s] = new_h
-        last = steps if self.record else steps & 1
-        for j, buffer in enumerate(self.states):
-            y[steps + j] = buffer[last]
-        return y.transpose(1, 0, 2)  # (batch, time + n_states, units), a view
+                new_h = out
+            if every:
+                y[s, rows] = new_h
+            elif s == steps - 1:
+                y[0, rows] = new_h
 
     def take(self, shape, dtype):
         """A scratch array held until this primitive is freed."""
@@ -137,48 +195,126 @@ class _Recurrence(Function):
         batch, steps, features = self.inputs[0].shape
         units, blocks = self.units, self.blocks
         with_dx = self.inputs[0].requires_grad
-        m_t = self.m.T if with_dx else self.m[features + 1:].T
-        m_t = np.ascontiguousarray(m_t)  # (blocks*units, width or units)
-        d_states = [gy[:, steps + k].copy() for k in range(self.n_states)]
-        d_out = np.zeros((batch, units), gy.dtype) if self.mask is not None else None
+        m_t = self.m if with_dx else self.m[features + 1:]
+        if self.per_block:  # (blocks, units, width or units)
+            m_t = m_t.reshape(len(m_t), blocks, units).transpose(1, 2, 0)
+        m_t = np.ascontiguousarray(m_t.T if m_t.ndim == 2 else m_t)  # (blocks*units, ...)
         dz = self.take((steps, batch, blocks * units), gy.dtype)
         dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
+        d_initial = [np.empty((batch, units), gy.dtype) for _ in range(self.n_states)]
+        by_rows(lambda lo, hi: self.backward_rows(slice(lo, hi), gy, m_t, dz, dx, d_initial),
+                batch, blocks * units)
+        dm = self.weights_gradient(dz)
+        grads = [None if dx is None else
+                 (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
+        grads += self.weight_grads(dm, dz)
+        return tuple(grads) + tuple(d_initial)
+
+    def backward_rows(self, rows, gy, m_t, dz, dx, d_initial):
+        """Backpropagation through time for the batch rows ``rows``: their rows of ``dz``,
+        ``dx`` and ``d_initial`` (the initial states' gradients)."""
+        steps, features, units, blocks = dz.shape[0], self.features, self.units, self.blocks
+        gy = gy[rows]
+        n = len(gy)
+        rd = None if self.rd is None else self.rd[..., rows, :]
+        dp = self.dp[:, rows] if self.per_block else None
+        outputs = steps if self.return_sequences else 1
+        d_states = [gy[:, outputs + k].copy() for k in range(self.n_states)]
+        # the output gradient of step s, or None (return_sequences=False: only the last)
+        gy_step = (lambda s: gy[:, s]) if self.return_sequences else (
+            lambda s: gy[:, 0] if s == steps - 1 else None)
+        if self.mask is not None:
+            mask, d_out = self.mask[rows], np.zeros((n, units), gy.dtype)
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if self.go_backwards else s
+            g_s = gy_step(s)
             if self.mask is None:
-                d_states[0] += gy[:, s]
+                if g_s is not None:
+                    d_states[0] += g_s
                 d_new, carried = d_states, None
             else:
-                keep = self.mask[:, t:t + 1]
-                d_out += gy[:, s]
+                keep = mask[:, t:t + 1]
+                if g_s is not None:
+                    d_out += g_s
                 d_new = [np.where(keep, d, 0) for d in d_states]
                 d_new[0] += np.where(keep, d_out, 0)
                 d_out = np.where(keep, 0, d_out)
                 carried = [np.where(keep, 0, d) for d in d_states]
-            dz_blocks = dz[s].reshape(batch, blocks, units).transpose(1, 0, 2)
-            dhd_extra, dh_direct, d_others = self.step_backward(s, d_new, dz_blocks)
-            dhd = dz[s] @ m_t
-            if with_dx:
-                dx[s] = dhd[:, :features]
-                dhd = dhd[:, features + 1:]
-            if dhd_extra is not None:
-                dhd += dhd_extra
-            if self.rd is not None:
-                dhd *= self.rd
+            dz_s = dz[s, rows]
+            dz_blocks = dz_s.reshape(n, blocks, units).transpose(1, 0, 2)
+            dhd_extra, dh_direct, d_others = self.step_backward(s, rows, d_new, dz_blocks)
+            if self.per_block:
+                dhd = self.masked_input_gradients(s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx)
+            else:
+                dhd = dz_s @ m_t
+                if dx is not None:
+                    dx[s, rows] = dhd[:, :features]
+                    dhd = dhd[:, features + 1:]
+                if dhd_extra is not None:
+                    dhd += dhd_extra
+                if rd is not None:
+                    dhd *= rd
             if dh_direct is not None:
                 dhd += dh_direct
             d_states = [dhd] + d_others
             if carried is not None:
                 d_states = [d + c for d, c in zip(d_states, carried)]
-        dm = self.xh.reshape(steps * batch, -1).T @ dz.reshape(steps * batch, -1)
-        grads = [None if dx is None else
-                 (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
-        grads += self.weight_grads(dm, dz)
-        return tuple(grads) + tuple(d_states)
+        for target, d in zip(d_initial, d_states):
+            target[rows] = d
 
-    def h_prev(self, s):
-        """h_{t-1} of step ``s`` (before recurrent dropout)."""
-        return self.states[0][s]
+    def block_masks(self, batch, dtype):
+        """Per-gate masks (Keras's gate order) -> one per block (``gate_of_block``), ones
+        where a gate has none; a shared recurrent mask is every block's."""
+        gates = list(self.gate_of_block)
+        count = max(gates) + 1
+        dp = None if self.dp is None else np.asarray(self.dp, dtype)
+        rd = None if self.rd is None else np.asarray(self.rd, dtype)
+        for name, mask, shapes in (
+                ("dropout_masks", dp, [(count, batch, self.features)]),
+                ("recurrent_dropout_mask", rd, [(count, batch, self.units), (batch, self.units)])):
+            if mask is not None and mask.shape not in shapes:
+                raise ValueError(f"{type(self).__name__}: {name} must have shape "
+                                 f"{' or '.join(map(str, shapes))} (one mask per gate, or one "
+                                 f"for every gate). Received: shape={mask.shape}")
+        self.dp = np.ones((self.blocks, batch, self.features), dtype) if dp is None else dp[gates]
+        if rd is None:
+            rd = np.ones((batch, self.units), dtype)
+        self.rd = rd[gates] if rd.ndim == 3 else np.repeat(rd[None], self.blocks, axis=0)
+
+    def masked_input_gradients(self, s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx):
+        """Per-gate masks: each block's gradient of its own masked [x_t, 1, h_{t-1}], masked
+        and summed over the blocks; writes dx's step and returns d h_{t-1}."""
+        features = self.features
+        dxh = np.matmul(dz_blocks, m_t)
+        if dx is not None:
+            dx[s, rows] = np.multiply(dxh[:, :, :features], dp).sum(axis=0)
+            dxh = dxh[:, :, features + 1:]
+        dxh *= rd
+        dhd = dxh.sum(axis=0)
+        if dhd_extra is not None:  # through the last block's masked h (GRU, reset_after=False)
+            dhd += dhd_extra * rd[-1]
+        return dhd
+
+    def weights_gradient(self, dz):
+        """d M over all steps: one product, or one per block with per-gate masks."""
+        steps, batch, width = dz.shape
+        dz = dz.reshape(steps * batch, width)
+        if not self.per_block:
+            return self.xh.reshape(steps * batch, -1).T @ dz
+        units = self.units
+        return np.concatenate([self.xh[b].reshape(steps * batch, -1).T
+                               @ dz[:, b * units:(b + 1) * units]
+                               for b in range(self.blocks)], axis=1)
+
+    def masked_h(self, s, rows):
+        """h_{t-1} of step ``s`` as the last block's product took it (times that block's
+        recurrent dropout mask), for the batch rows ``rows``."""
+        xh = self.xh[-1] if self.per_block else self.xh
+        return xh[s, rows, self.features + 1:]
+
+    def h_prev(self, s, rows):
+        """h_{t-1} of step ``s`` (before recurrent dropout) for the batch rows ``rows``."""
+        return self.states[0][s, rows]
 
     # ---- per cell ------------------------------------------------------------------------
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
@@ -196,14 +332,16 @@ class _Recurrence(Function):
     def allocate(self, slots, batch, units, dtype):
         pass
 
-    def step(self, k, k1, z, hd):
-        """From the gate-blocked pre-activations ``z`` (blocks, batch, units) of slot ``k``,
-        write the new states into slot ``k1`` of ``self.states``; return the output."""
+    def step(self, k, k1, rows, z, hd):
+        """From the gate-blocked pre-activations ``z`` (blocks, rows, units) of slot ``k``
+        and batch rows ``rows`` (a slice), write those rows of the new states into slot
+        ``k1`` of ``self.states``; return the output."""
         raise NotImplementedError
 
-    def step_backward(self, s, d_new, dz):
-        """Write d(pre-activations) into ``dz`` (blocks, batch, units); return (extra
-        gradient of h*rd, direct gradient of h_{t-1}, gradients of the other states)."""
+    def step_backward(self, s, rows, d_new, dz):
+        """Write d(pre-activations) of step ``s``, batch rows ``rows``, into ``dz`` (blocks,
+        rows, units); return (extra gradient of h*rd, direct gradient of h_{t-1}, gradients
+        of the other states)."""
         raise NotImplementedError
 
 
@@ -225,17 +363,17 @@ class SimpleRNNRecurrence(_Recurrence):
                              f"'linear'. Received: activation={activation!r}")
         self.activation = activation
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         y = z[0]
         if self.activation == "tanh":
             np.tanh(y, out=y)
         elif self.activation == "relu":
             np.maximum(y, 0, out=y)
-        np.copyto(self.states[0][k1], y)
+        np.copyto(self.states[0][k1, rows], y)
         return y
 
-    def step_backward(self, s, d_new, dz):
-        y = self.z[0, s]
+    def step_backward(self, s, rows, d_new, dz):
+        y = self.z[0, s, rows]
         if self.activation == "tanh":
             np.multiply(d_new[0], 1 - y * y, out=dz[0])
         elif self.activation == "relu":
@@ -256,7 +394,7 @@ class LSTMRecurrence(_Recurrence):
     blocks = 4
     sigmoid_blocks = 3
     n_states = 2
-    order = (0, 1, 3, 2)  # Keras's gate of each block
+    order = gate_of_block = (0, 1, 3, 2)  # Keras's gate of each block
 
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         m = super().stack(kernel, bias, recurrent_kernel, recurrent_bias)
@@ -270,25 +408,25 @@ class LSTMRecurrence(_Recurrence):
         if self.record:  # per block: the activation's derivative, d(activation)
             self.slope, self.upstream = self.take((2, 4, batch, units), dtype)
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         np.tanh(z, out=z)
         sigmoids = z[:3]
         sigmoids *= 0.5
         sigmoids += 0.5
         i, f, o, g = z
         h, c = self.states
-        c_new = np.multiply(f, c[k], out=c[k1])
-        tc = np.multiply(i, g, out=self.tanh_c[k])
+        c_new = np.multiply(f, c[k, rows], out=c[k1, rows])
+        tc = np.multiply(i, g, out=self.tanh_c[k, rows])
         c_new += tc
         np.tanh(c_new, out=tc)
-        return np.multiply(o, tc, out=h[k1])
+        return np.multiply(o, tc, out=h[k1, rows])
 
-    def step_backward(self, s, d_new, dz):
+    def step_backward(self, s, rows, d_new, dz):
         dh, dc = d_new
-        z = self.z[:, s]
+        z = self.z[:, s, rows]
         i, f, o, g = z
-        tc, c_prev = self.tanh_c[s], self.states[1][s]
-        slope, upstream = self.slope, self.upstream
+        tc, c_prev = self.tanh_c[s, rows], self.states[1][s, rows]
+        slope, upstream = self.slope[:, rows], self.upstream[:, rows]
         np.subtract(1, z[:3], out=slope[:3])  # σ' = σ (1 - σ)
         slope[:3] *= z[:3]
         np.multiply(g, g, out=slope[3])  # tanh' = 1 - tanh²
@@ -328,6 +466,8 @@ class GRURecurrence(_Recurrence):
         super().__init__(**kwargs)
         self.reset_after = reset_after
         self.blocks = 4 if reset_after else 3
+        # x_h and m_h (reset_after): the candidate gate's masks (M is zero where unused)
+        self.gate_of_block = (0, 1, 2, 2) if reset_after else (0, 1, 2)
 
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         f, u = kernel.shape[0], recurrent_kernel.shape[0]
@@ -349,30 +489,30 @@ class GRURecurrence(_Recurrence):
             self.rh = self.take((slots, batch, units), dtype)
             self.u_h = np.ascontiguousarray(self.recurrent_kernel[:, 2 * units:], dtype=dtype)
 
-    def step(self, k, k1, z, hd):
+    def step(self, k, k1, rows, z, hd):
         zr = z[:2]
         np.tanh(zr, out=zr)
         zr *= 0.5
         zr += 0.5
         gate, r, x_h = z[0], z[1], z[2]
         if self.reset_after:
-            hh = np.multiply(r, z[3], out=self.hh[k])
+            hh = np.multiply(r, z[3], out=self.hh[k, rows])
         else:
-            rh = np.multiply(r, hd, out=self.rh[k])
-            hh = np.matmul(rh, self.u_h, out=self.hh[k])
+            rh = np.multiply(r, hd, out=self.rh[k, rows])
+            hh = np.matmul(rh, self.u_h, out=self.hh[k, rows])
         hh += x_h
         np.tanh(hh, out=hh)
         h = self.states[0]
-        h_new = np.subtract(h[k], hh, out=h[k1])
+        h_new = np.subtract(h[k, rows], hh, out=h[k1, rows])
         h_new *= gate
         h_new += hh
         return h_new
 
-    def step_backward(self, s, d_new, dz):
+    def step_backward(self, s, rows, d_new, dz):
         dh = d_new[0]
-        z, hh = self.z[:, s], self.hh[s]
+        z, hh = self.z[:, s, rows], self.hh[s, rows]
         gate, r = z[0], z[1]
-        h_prev = self.h_prev(s)
+        h_prev = self.h_prev(s, rows)
         d_hh = np.subtract(1, gate)
         d_hh *= dh
         slope = hh * hh
@@ -390,7 +530,7 @@ class GRURecurrence(_Recurrence):
             np.multiply(dah, r, out=dz[3])
             return None, dh * gate, []
         d_rh = dah @ self.u_h.T
-        r_slope *= self.xh[s, :, self.features + 1:]
+        r_slope *= self.masked_h(s, rows)
         np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
 
@@ -422,28 +562,36 @@ def _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, states):
 
 @primitive
 def simple_rnn_recurrence(x, kernel, recurrent_kernel, bias, h0, activation="tanh",
-                          go_backwards=False, mask=None, recurrent_dropout_mask=None):
-    """SimpleRNN over all timesteps: (batch, time + 1, units) = outputs, then final h."""
+                          go_backwards=False, mask=None, recurrent_dropout_mask=None,
+                          return_sequences=True):
+    """SimpleRNN over all timesteps: (batch, time + 1, units) = outputs, then final h
+    (only the last output with ``return_sequences=False``)."""
     fn = SimpleRNNRecurrence(activation, go_backwards=go_backwards, mask=mask,
-                             recurrent_dropout_mask=recurrent_dropout_mask)
+                             recurrent_dropout_mask=recurrent_dropout_mask,
+                             return_sequences=return_sequences)
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0])
 
 
 @primitive
 def lstm_recurrence(x, kernel, recurrent_kernel, bias, h0, c0, go_backwards=False, mask=None,
-                    recurrent_dropout_mask=None):
-    """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c."""
+                    recurrent_dropout_mask=None, return_sequences=True, dropout_masks=None):
+    """LSTM over all timesteps: (batch, time + 2, units) = outputs, then final h and c
+    (only the last output with ``return_sequences=False``)."""
     fn = LSTMRecurrence(go_backwards=go_backwards, mask=mask,
-                        recurrent_dropout_mask=recurrent_dropout_mask)
+                        recurrent_dropout_mask=recurrent_dropout_mask,
+                        return_sequences=return_sequences, dropout_masks=dropout_masks)
     return _apply(fn, x, kernel, recurrent_kernel, bias, None, [h0, c0])
 
 
 @primitive
 def gru_recurrence(x, kernel, recurrent_kernel, bias, recurrent_bias, h0, reset_after=True,
-                   go_backwards=False, mask=None, recurrent_dropout_mask=None):
-    """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h.
+                   go_backwards=False, mask=None, recurrent_dropout_mask=None,
+                   return_sequences=True, dropout_masks=None):
+    """GRU over all timesteps: (batch, time + 1, units) = outputs, then final h (only the
+    last output with ``return_sequences=False``).
 
     ``recurrent_bias`` is used only with ``reset_after`` (pass None otherwise)."""
     fn = GRURecurrence(reset_after, go_backwards=go_backwards, mask=mask,
-                       recurrent_dropout_mask=recurrent_dropout_mask)
+                       recurrent_dropout_mask=recurrent_dropout_mask,
+                       return_sequences=return_sequences, dropout_masks=dropout_masks)
     return _apply(fn, x, kernel, recurrent_kernel, bias, recurrent_bias, [h0])

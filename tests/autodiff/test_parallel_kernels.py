@@ -111,6 +111,22 @@ def test_pieces_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
         parallel._state["threads"] = None
 
 
+def test_thread_parts_are_one_per_thread_and_respect_the_minimum():
+    parallel.set_threads(2)
+    try:
+        for n, min_part, want in ((64, 16, [(0, 32), (32, 64)]), (31, 16, [(0, 31)]),
+                                  (5, 1, [(0, 2), (2, 5)])):
+            done = []
+            parallel.for_thread_parts(lambda a, b: done.append((a, b)), n, min_part)
+            assert sorted(done) == want
+        parallel.set_threads(1)
+        done = []
+        parallel.for_thread_parts(lambda a, b: done.append((a, b)), 64, 16)
+        assert done == [(0, 64)]
+    finally:
+        parallel._state["threads"] = None
+
+
 def test_caller_does_every_piece_when_no_worker_gets_to_run(split, monkeypatch):
     class StalledPool:                           # a worker that never starts
         def submit(self, fn, *args):

@@ -1,8 +1,10 @@
 """The fused recurrences: forward against a per-step numpy reference, float64 gradient checks
-with masks, go_backwards, recurrent dropout and the final states."""
+with masks, go_backwards, recurrent dropout and the final states; each also with the batch
+rows split over threads (one part per thread, BLAS on one thread)."""
 import numpy as np
 import pytest
 
+from minikeras.autodiff import blas_threads, parallel, recurrence
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
@@ -19,33 +21,44 @@ def sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
+def masked_product(v, masks, weight):
+    """``v @ weight`` with ``v`` times a mask: none, one shared (batch, n), or one per gate
+    (gates, batch, n) for the gate's columns of ``weight``."""
+    if masks is None or masks.ndim == 2:
+        return (v if masks is None else v * masks) @ weight
+    u = weight.shape[1] // len(masks)
+    return np.concatenate([(v * m) @ weight[:, g * u:(g + 1) * u] for g, m in enumerate(masks)],
+                          axis=1)
+
+
 def reference(kind, x, W, Ur, b, rb, states, mask=None, backwards=False, rd=None,
-              reset_after=True):
-    """The textbook step loop (Keras's cell formulas), in plain numpy."""
+              reset_after=True, dp=None):
+    """The textbook step loop (Keras's cell formulas), in plain numpy; ``dp`` are per-gate
+    input masks, ``rd`` one recurrent mask or one per gate."""
     states = [s.copy() for s in states]
     out, outs = np.zeros_like(states[0]), []
     order = range(T - 1, -1, -1) if backwards else range(T)
     u = Ur.shape[0]
     for t in order:
         h = states[0]
-        hd = h if rd is None else h * rd
-        xp = x[:, t] @ W + (0 if b is None else b)
+        xp = masked_product(x[:, t], dp, W) + (0 if b is None else b)
         if kind == "simple":
-            new = [np.tanh(xp + hd @ Ur)]
+            new = [np.tanh(xp + masked_product(h, rd, Ur))]
         elif kind == "lstm":
-            a = xp + hd @ Ur
+            a = xp + masked_product(h, rd, Ur)
             i, f, g, o = (sigmoid(a[:, :u]), sigmoid(a[:, u:2 * u]), np.tanh(a[:, 2 * u:3 * u]),
                           sigmoid(a[:, 3 * u:]))
             c = f * states[1] + i * g
             new = [o * np.tanh(c), c]
         else:
             if reset_after:
-                m = hd @ Ur + (0 if rb is None else rb)
+                m = masked_product(h, rd, Ur) + (0 if rb is None else rb)
                 z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:2 * u])
                 hh = np.tanh(xp[:, 2 * u:] + rr * m[:, 2 * u:])
             else:
-                m = hd @ Ur[:, :2 * u]
+                m = masked_product(h, rd if rd is None or rd.ndim == 2 else rd[:2], Ur[:, :2 * u])
                 z, rr = sigmoid(xp[:, :u] + m[:, :u]), sigmoid(xp[:, u:2 * u] + m[:, u:])
+                hd = h if rd is None else h * rd[-1] if rd.ndim == 3 else h * rd
                 hh = np.tanh(xp[:, 2 * u:] + (rr * hd) @ Ur[:, 2 * u:])
             new = [z * h + (1 - z) * hh]
         keep = np.ones((B, 1), bool) if mask is None else mask[:, t:t + 1]
@@ -53,6 +66,29 @@ def reference(kind, x, W, Ur, b, rb, states, mask=None, backwards=False, rd=None
         out = np.where(keep, new[0], out)
         outs.append(out)
     return np.concatenate([np.stack(outs, 1)] + [s[:, None] for s in states], axis=1)
+
+
+@pytest.fixture(params=["one part", "row parts"])
+def parts(request, monkeypatch):
+    """"row parts": every recurrence runs its batch rows in parts on 2 threads (B=3 rows:
+    parts 0:1 and 1:3), checked to have happened by the recorded parts."""
+    if request.param == "one part":
+        yield
+        return
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    seen = []
+    split = parallel.for_thread_parts
+
+    def recording(fn, n, min_part):
+        split(lambda lo, hi: (seen.append((lo, hi)), fn(lo, hi)), n, min_part)
+
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1)
+    monkeypatch.setattr(parallel, "for_thread_parts", recording)
+    parallel.set_threads(2)
+    yield
+    parallel._state["threads"] = None     # back to the environment's count
+    assert sorted(set(seen)) == [(0, 1), (1, 3)]
 
 
 MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 1, 1, 0], [1, 1, 1, 1, 1]], bool)
@@ -81,7 +117,7 @@ CONFIGS = [dict(), dict(mask=MASK), dict(go_backwards=True), dict(mask=MASK, go_
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_forward_matches_step_reference(kind, reset_after, config):
+def test_forward_matches_step_reference(kind, reset_after, config, parts):
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -95,7 +131,7 @@ def test_forward_matches_step_reference(kind, reset_after, config):
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_gradient_matches_finite_differences(kind, reset_after, config):
+def test_gradient_matches_finite_differences(kind, reset_after, config, parts):
     """Every input (x, kernels, biases, initial states) against central differences; the
     cotangent covers every output step and the final states (return_state)."""
     options = dict(CONFIGS[config])
@@ -133,7 +169,7 @@ def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", [0, 1, 4])
-def test_gradient_when_the_sequence_needs_none(kind, reset_after, config):
+def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts):
     """The backward skips the input's gradient when x does not require one (a model's first
     layer): the weights' and states' gradients against central differences on that path."""
     options = dict(CONFIGS[config])
@@ -153,7 +189,7 @@ def test_gradient_when_the_sequence_needs_none(kind, reset_after, config):
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
                                               ("gru", False)])
 @pytest.mark.parametrize("config", range(len(CONFIGS)))
-def test_forward_while_recording_matches_step_reference(kind, reset_after, config):
+def test_forward_while_recording_matches_step_reference(kind, reset_after, config, parts):
     """With weights that require gradients the forward keeps every step's buffers (the
     other tests' plain arrays run it with two alternating slots)."""
     options = dict(CONFIGS[config])
@@ -174,3 +210,108 @@ def test_reused_scratch_buffers_carry_nothing_between_calls():
     for _ in range(2):
         P.lstm_recurrence(*second[:4], *second[5])
         np.testing.assert_array_equal(P.lstm_recurrence(*first[:4], *first[5]).data, want)
+
+
+def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
+    """A batch split over 2 threads (uneven parts) gives exactly the one-thread outputs and
+    gradients: each row's recurrence reads only that row."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    x, W, Ur, b, _, states = weights("lstm")
+    x, W, Ur, b, *states = (a.astype(np.float32) for a in (x, W, Ur, b, *states))
+
+    def run():
+        tensors = [Tensor(a, requires_grad=True) for a in (x, W, Ur, b, *states)]
+        y = P.lstm_recurrence(*tensors, mask=MASK)
+        y.backward(np.arange(y.size, dtype=np.float32).reshape(y.shape) / y.size)
+        return [y.data] + [t.grad for t in tensors]
+
+    one = run()
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1)
+    parallel.set_threads(2)
+    try:
+        for want, got in zip(one, run()):
+            np.testing.assert_array_equal(got, want)
+    finally:
+        parallel._state["threads"] = None
+
+
+@pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
+                                              ("gru", False)])
+@pytest.mark.parametrize("config", range(len(CONFIGS)))
+def test_last_output_only(kind, reset_after, config, parts):
+    """return_sequences=False keeps the last step's output and the final states: the step
+    reference's columns T-1, T, ...; its gradient against central differences."""
+    options = dict(CONFIGS[config])
+    rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after)[:, T - 1:]
+
+    def fn(x, W, Ur, b, *states):
+        return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
+                    recurrent_dropout_mask=rd, return_sequences=False, **options)
+    np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, x, W, Ur, b, *states)
+
+
+def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
+    """by_rows: parts of at least MIN_PART_WORK pre-activations per step, one per thread."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
+    monkeypatch.setattr(recurrence, "MIN_PART_WORK", 1024)
+    parallel.set_threads(2)
+    try:
+        for batch, width, want in ((64, 512, [(0, 32), (32, 64)]), (4, 512, [(0, 2), (2, 4)]), (3, 512, [(0, 3)]),
+                                   (64, 32, [(0, 32), (32, 64)]), (63, 32, [(0, 63)]),
+                                   (1, 4096, [(0, 1)])):
+            seen = []
+            recurrence.by_rows(lambda lo, hi: seen.append((lo, hi)), batch, width)
+            assert sorted(seen) == want, (batch, width)
+    finally:
+        parallel._state["threads"] = None
+
+
+def gate_masks(kind, dropout, recurrent):
+    """Keras's implementation=1 masks: one input and one recurrent mask per gate."""
+    g = GATES[kind]
+    dp = (rng.random((g, B, F)) > 0.3) / 0.7 if dropout else None
+    rd = (rng.random((g, B, U)) > 0.4) / 0.6 if recurrent else None
+    return dp, rd
+
+
+PER_GATE = [("lstm", True), ("gru", True), ("gru", False)]
+MASK_OPTIONS = [dict(), dict(mask=MASK, go_backwards=True)]
+
+
+@pytest.mark.parametrize("kind,reset_after", PER_GATE)
+@pytest.mark.parametrize("dropout,recurrent", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("config", range(len(MASK_OPTIONS)))
+def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, parts):
+    """One input and one recurrent mask per gate (recurrent_dropout's implementation=1):
+    forward with and without recording against the step reference, gradient against
+    central differences (x, weights, states)."""
+    options = MASK_OPTIONS[config]
+    dp, rd = gate_masks(kind, dropout, recurrent)
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after, dp)
+
+    def fn(x, W, Ur, b, *states):
+        return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after, dropout_masks=dp,
+                    recurrent_dropout_mask=rd, **options)
+    np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
+    recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
+    np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, x, W, Ur, b, *states)
+
+
+@pytest.mark.parametrize("option,shape", [("dropout_masks", (3, B, F)),
+                                          ("dropout_masks", (4, B, F + 1)),
+                                          ("recurrent_dropout_mask", (2, B, U)),
+                                          ("recurrent_dropout_mask", (4, B + 1, U))])
+def test_per_gate_masks_of_the_wrong_shape(option, shape):
+    x, W, Ur, b, _, states = weights("lstm")
+    with pytest.raises(ValueError, match=rf"{option} must have shape \(4, {B}, .*Received: "
+                                         rf"shape=\({shape[0]}, {shape[1]}, {shape[2]}\)"):
+        P.lstm_recurrence(x, W, Ur, b, *states, **{option: np.ones(shape)})

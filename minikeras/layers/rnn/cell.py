@@ -174,16 +174,22 @@ class RecurrentCell(DropoutRNNCell, Layer):
             recurrent_activation is None
             or self.recurrent_activation is activations.get(recurrent_activation))
 
-    def gated_fused_sequences(self, sequences, states, training):
-        """For the gated cells' fused recurrence: ``sequences`` times this call's input
-        dropout mask, or None when the call must step the cell instead (activations the
-        fused form is not written for, per-gate masks, or a recurrent dropout mask)."""
+    def gated_fused_inputs(self, sequences, states, training):
+        """For the gated cells' fused recurrence: (``sequences`` times this call's shared
+        input dropout mask, the primitive's dropout options: per-gate input masks as
+        ``dropout_masks``, the recurrent mask(s) as ``recurrent_dropout_mask``), or None
+        when the cell's activations have no fused form (the call steps the cell)."""
         if not self.fused_activations():
             return None
         dp, rdp = self.step_dropout_masks(sequences[:, 0], states[0], training)
-        if isinstance(dp, list) or rdp is not None:
-            return None
-        return sequences if dp is None else P.multiply(sequences, dp[:, None, :])
+        options = {}
+        if isinstance(dp, list):
+            options["dropout_masks"] = np.stack(dp)
+        elif dp is not None:
+            sequences = P.multiply(sequences, dp[:, None, :])
+        if rdp is not None:
+            options["recurrent_dropout_mask"] = np.stack(rdp) if isinstance(rdp, list) else rdp
+        return sequences, options
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [

@@ -61,16 +61,19 @@ class GRUCell(RecurrentCell):
         h = P.add(P.multiply(z, h), P.multiply(P.subtract(1.0, z), hh))
         return h, [h]
 
-    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
-        """The whole sequence in one fused primitive; None (step by step) for other
-        activations and for per-gate dropout masks (``implementation=1``)."""
-        sequences = self.gated_fused_sequences(sequences, states, training)
-        if sequences is None:
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None,
+                   return_sequences=True):
+        """The whole sequence in one fused primitive (dropout masks shared or per gate);
+        None (step by step) for other activations."""
+        fused = self.gated_fused_inputs(sequences, states, training)
+        if fused is None:
             return None
+        sequences, dropout = fused
         input_bias, recurrent_bias = self._biases()
         return P.gru_recurrence(sequences, self.kernel, self.recurrent_kernel, input_bias,
                                 recurrent_bias, *states, reset_after=self.reset_after,
-                                go_backwards=go_backwards, mask=mask)
+                                go_backwards=go_backwards, mask=mask,
+                                return_sequences=return_sequences, **dropout)
 
 
 @LAYERS.register("GRU")
@@ -79,7 +82,7 @@ class GRU(GatedCellRNN):
 
     Takes GRUCell's options (``reset_after=True`` and the LSTM's, without
     ``unit_forget_bias``), ``use_cudnn`` and RNN's. With the default activations the whole
-    sequence runs in one fused primitive (except in training with per-gate dropout masks);
+    sequence runs in one fused primitive (dropout and ``recurrent_dropout`` included);
     the weights are ``<name>/gru_cell/{kernel, recurrent_kernel,
     bias}``.
     """

@@ -48,14 +48,17 @@ class LSTMCell(RecurrentCell):
         h = P.multiply(o, self.activation(c))
         return h, [h, c]
 
-    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
-        """The whole sequence in one fused primitive; None (step by step) for other
-        activations and for per-gate dropout masks (``implementation=1``)."""
-        sequences = self.gated_fused_sequences(sequences, states, training)
-        if sequences is None:
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None,
+                   return_sequences=True):
+        """The whole sequence in one fused primitive (dropout masks shared or per gate);
+        None (step by step) for other activations."""
+        fused = self.gated_fused_inputs(sequences, states, training)
+        if fused is None:
             return None
+        sequences, dropout = fused
         return P.lstm_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
-                                 *states, go_backwards=go_backwards, mask=mask)
+                                 *states, go_backwards=go_backwards, mask=mask,
+                                 return_sequences=return_sequences, **dropout)
 
 
 class _ForgetBiasOnes:
@@ -81,8 +84,8 @@ class LSTM(GatedCellRNN):
     ``unit_forget_bias=True``, regularizers, constraints, ``dropout``, ``recurrent_dropout``,
     ``seed``, ``implementation``), ``use_cudnn`` and RNN's (``return_sequences``,
     ``return_state``, ``go_backwards``, ``stateful``, ``unroll``). With the default
-    activations the whole sequence runs in one fused primitive (except in training with
-    per-gate dropout masks); the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel,
+    activations the whole sequence runs in one fused primitive (dropout and
+    ``recurrent_dropout`` included); the weights are ``<name>/lstm_cell/{kernel, recurrent_kernel,
     bias}``.
     """
 

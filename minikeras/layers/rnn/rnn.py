@@ -205,18 +205,19 @@ class RNN(Layer):
         try:
             fused = getattr(self.cell, "recurrence", None)
             result = None if fused is None else fused(
-                sequences, states, mask=mask, go_backwards=self.go_backwards, training=training)
-            if result is not None:
-                steps = sequences.shape[1]
-                outputs = P.getitem(result, (slice(None), slice(0, steps)))
-                states = [P.getitem(result, (slice(None), steps + k))
+                sequences, states, mask=mask, go_backwards=self.go_backwards, training=training,
+                return_sequences=self.return_sequences)
+            if result is not None:  # every step's output, or only the last one's
+                kept = sequences.shape[1] if self.return_sequences else 1
+                outputs = P.getitem(result, (slice(None), slice(0, kept)))
+                states = [P.getitem(result, (slice(None), kept + k))
                           for k in range(len(states))]
             else:
                 outputs, states = self._step_loop(sequences, states, mask, training)
         finally:
             _reset_dropout_masks(self.cell)
         if self.zero_output_for_mask and mask is not None:
-            keep = mask[:, ::-1] if self.go_backwards else mask
+            keep = (mask[:, ::-1] if self.go_backwards else mask)[:, -outputs.shape[1]:]
             keep = keep.reshape(keep.shape + (1,) * (outputs.ndim - 2))
             outputs = P.multiply(outputs, keep.astype(outputs.dtype))
         if self.stateful and not self._symbolic_run:

@@ -41,7 +41,8 @@ class SimpleRNNCell(RecurrentCell):
                                   P.matmul(h, self.recurrent_kernel)))
         return h, [h]
 
-    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None):
+    def recurrence(self, sequences, states, mask=None, go_backwards=False, training=None,
+                   return_sequences=True):
         """The whole sequence in one fused primitive, or None for other activations."""
         name = next((k for k, f in _FUSED.items() if self.activation is f), None)
         if name is None:
@@ -51,7 +52,8 @@ class SimpleRNNCell(RecurrentCell):
             sequences = P.multiply(sequences, dp[:, None, :])
         return P.simple_rnn_recurrence(sequences, self.kernel, self.recurrent_kernel, self.bias,
                                        *states, activation=name, go_backwards=go_backwards,
-                                       mask=mask, recurrent_dropout_mask=rdp)
+                                       mask=mask, recurrent_dropout_mask=rdp,
+                                       return_sequences=return_sequences)
 
     def get_config(self):
         config = super().get_config()

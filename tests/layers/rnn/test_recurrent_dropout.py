@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from minikeras import layers
+from minikeras.autodiff.tensor import grad
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(3, 4, 5)).astype(np.float32)
@@ -175,3 +176,21 @@ def test_rate_one():
     rnn = built(layers.SimpleRNN, dropout=1.0)
     np.testing.assert_allclose(rnn(X, training=True).numpy(), rnn(np.zeros_like(X)).numpy(),
                                atol=1e-7)
+
+
+@pytest.mark.parametrize("cls, options", [(layers.LSTM, {"recurrent_dropout": 0.3}),
+                                          (layers.LSTM, {"implementation": 1, "dropout": 0.4}),
+                                          (layers.GRU, {"recurrent_dropout": 0.3}),
+                                          (layers.GRU, {"recurrent_dropout": 0.3,
+                                                        "reset_after": False})])
+def test_per_gate_masks_run_the_fused_recurrence_and_train(cls, options, monkeypatch):
+    """Per-gate masks go into the fused primitive (the cell is never stepped), and the
+    training step's gradients reach every weight."""
+    def stepped(*args, **kwargs):
+        raise AssertionError("the layer stepped its cell")
+    monkeypatch.setattr(layers.RNN, "_step_loop", stepped)
+    layer = built(cls, **options)
+    out = layer(X, training=True)
+    grads = grad(out, layer.trainable_weights, np.ones(out.shape, np.float32))
+    assert len(grads) == len(layer.trainable_weights)
+    assert all(np.abs(g).sum() > 0 for g in grads)

@@ -92,11 +92,16 @@ LAYER_CLASSES = [layers.SimpleRNN, layers.LSTM, layers.GRU]
 
 
 @pytest.mark.parametrize("cls", LAYER_CLASSES)
-def test_fused_path_equals_stepping_the_cell(cls):
-    """The layer's fused recurrence against RNN(cell) stepping the same cell with ops."""
+@pytest.mark.parametrize("sequences,zero_output", [(True, False), (False, False), (False, True),
+                                                   (True, True)])
+def test_fused_path_equals_stepping_the_cell(cls, sequences, zero_output):
+    """The layer's fused recurrence against RNN(cell) stepping the same cell with ops (the
+    fused form keeps only the last output without return_sequences)."""
     x = np.random.default_rng(1).normal(size=(3, 4, 2)).astype("float32")
     mask = np.array([[1, 0, 1, 1], [1, 1, 1, 1], [0, 0, 1, 0]], bool)
-    layer = cls(3, return_sequences=True, return_state=True, go_backwards=True)
+    options = dict(return_sequences=sequences, return_state=True, go_backwards=True,
+                   zero_output_for_mask=zero_output)
+    layer = cls(3, **options)
     fused = layer(x, mask=mask)
 
     class Plain(keras.layers.Layer):  # hides `recurrence`, so RNN steps the cell
@@ -107,8 +112,7 @@ def test_fused_path_equals_stepping_the_cell(cls):
         def call(self, inputs, states):
             return self.inner(inputs, states)
 
-    stepped = layers.RNN(Plain(layer.cell), return_sequences=True, return_state=True,
-                         go_backwards=True)(x, mask=mask)
+    stepped = layers.RNN(Plain(layer.cell), **options)(x, mask=mask)
     for a, b in zip(fused, stepped):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
 
