@@ -20,6 +20,7 @@ the rest after; ``"causal"`` pads ``d * (k - 1)`` before only.
 """
 import itertools
 import math
+import types
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -209,35 +210,71 @@ class Conv(Function):
         b = self.inputs[2] if len(self.inputs) == 3 else None
         g, cg, f = self.groups, w.shape[-2], w.shape[-1]
         kc = math.prod(w.shape[:-2]) * cg
-        g2 = _activation_grad(gy.reshape(-1, f), self.y, self.activation)  # (M, F), scratch
+        # an ungrouped conv whose output's last rows / columns got no gradient (a valid
+        # pooling that drops them) computes its gradients on the rest alone
+        geometry = self._nonzero_part(gy) if g == 1 else self
+        part = gy[geometry.index]
+        g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], self.activation)
+        scratch_g2 = g2 is not part
+        g2 = g2.reshape(-1, f)                                        # (M, F)
         gw = gb = None
         if b is not None and b.requires_grad:
             gb = np.ones(len(g2), g2.dtype) @ g2                      # column sums as a gemv
         if w.requires_grad:
             if g == 1:
-                gw = self._kernel_grad(g2, kc, f).reshape(w.shape)
+                gw = self._kernel_grad(g2, geometry).reshape(w.shape)
             else:
                 gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)     # (G, M, F/G)
                 gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
                 gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
         gx = None
         if x.requires_grad:
-            gx = _col2im(g2, w.data, self.out, self.strides, self.dilation, self.padded_shape,
-                         self.pads, g)
-        if self.activation is not None:
+            gx = _col2im(g2, w.data, geometry.out, self.strides, self.dilation,
+                         self.padded_shape, self.pads, g)
+        if scratch_g2:
             scratch.give_back(g2)
         return (gx, gw) if b is None else (gx, gw, gb)
 
-    def _kernel_grad(self, g2, kc, f):
+    @property
+    def index(self):
+        """Indexes the whole output (see ``_nonzero_part``)."""
+        return (slice(None),) * (len(self.out) + 2)
+
+    def _nonzero_part(self, gy):
+        """self, or when gy (N, *out, F) is zero on its last rows along some spatial axes,
+        the geometry of the leading part that is not (``out``, the ``index`` of that part,
+        pads and strides as self's). Checking one row is a small fraction of the step;
+        each dropped row saves its share of the gradient GEMMs and col2im."""
+        out = list(self.out)
+        for axis in range(len(out)):
+            while out[axis] > 1:
+                last = [slice(None)] + [slice(0, o) for o in out] + [slice(None)]
+                last[axis + 1] = out[axis] - 1
+                if gy[tuple(last)].any():
+                    break
+                out[axis] -= 1
+        if tuple(out) == self.out:
+            return self
+        return types.SimpleNamespace(
+            out=tuple(out), index=(slice(None),) + tuple(slice(0, o) for o in out)
+            + (slice(None),), pads=self.pads, padded_shape=self.padded_shape,
+            strides=self.strides, dilation=self.dilation)
+
+    def _kernel_grad(self, g2, geometry):
         """cols^T @ g2 (K*C, F): one GEMM on the kept im2col matrix, or one per batch chunk
-        (im2col redone) when the matrix was too large to keep."""
-        if self.cols is not None:
+        (im2col redone, for ``geometry``'s output positions) when it was not kept."""
+        if self.cols is not None and geometry is self:
             return np.dot(self.cols.T, g2)
-        gw = np.zeros((kc, f), g2.dtype)
+        gw = np.zeros((self.cols_width, g2.shape[1]), g2.dtype)
         x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
-        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, self):
+        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, geometry):
             gw += np.dot(cols.T, g2[rows])
         return gw
+
+    @property
+    def cols_width(self):
+        """K*C: the im2col matrix's width."""
+        return math.prod(self.inputs[1].shape[:-1])
 
 
 @primitive
@@ -375,11 +412,13 @@ def _bias_activation(y, b, activation):
 
 
 def _activation_grad(g2, y, activation):
-    """The gradient before the fused activation (a scratch array), or g2 itself without one.
+    """The gradient before the fused activation (g2 times the activation's derivative at
+    its output y, both (N, ...)), as a contiguous scratch array; without an activation, g2
+    itself when contiguous, else a scratch copy.
 
     relu multiplies by a boolean mask of the output (a float 0/1 mask costs a conversion
     pass more; ``g * True`` is ``g`` exactly)."""
-    if activation is None:
+    if activation is None and g2.flags.c_contiguous:
         return g2
     out = scratch.take(g2.shape, g2.dtype)
     mask = scratch.take(g2.shape, bool) if activation == "relu" else None
@@ -389,10 +428,12 @@ def _activation_grad(g2, y, activation):
         if activation == "relu":
             np.greater(y[rows], 0, out=mask[rows])    # True where the unit was active
             np.multiply(g2[rows], mask[rows], out=out[rows])
-        else:                                         # tanh: g * (1 - y^2)
+        elif activation == "tanh":                    # g * (1 - y^2)
             np.multiply(y[rows], y[rows], out=out[rows])
             np.subtract(1, out[rows], out=out[rows])
             out[rows] *= g2[rows]
+        else:
+            np.copyto(out[rows], g2[rows])
 
     parallel.for_slices(apply, len(g2), g2.size)
     if mask is not None:

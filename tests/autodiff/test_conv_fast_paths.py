@@ -313,3 +313,44 @@ def test_row_major_and_channel_plane_im2col_give_the_same_numbers(monkeypatch):
     planes = _conv_and_grads(x, w, b)
     for a, c in zip(rows, planes):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+# ---- a gradient that is zero on the output's last rows -------------------------------------
+
+@pytest.mark.parametrize("shape, kernel, strides, padding", [
+    ((3, 8, 8, 2), (3, 3), 1, "valid"),      # 6x6 -> pool 4: last 2 rows / columns dropped
+    ((2, 9, 7, 5), (2, 3), (2, 1), "same"),   # 5x7 -> pool 4: 1 row, 3 columns dropped
+])
+def test_conv_under_a_pooling_that_drops_rows_equals_the_full_computation(
+        monkeypatch, shape, kernel, strides, padding):
+    x, w, b = distinct(*shape) / 10, r(*kernel, shape[-1], 4), r(4)
+
+    def grads():
+        tensors = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = P.max_pool(P.conv(*tensors, strides=strides, padding=padding, activation="relu"),
+                       4, 4)
+        leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+        return [leaves[t] for t in tensors]
+
+    seen, find = [], C.Conv._nonzero_part
+    monkeypatch.setattr(C.Conv, "_nonzero_part",
+                        lambda self, gy: seen.append(find(self, gy).out) or find(self, gy))
+    cropped = grads()
+    # at most the 4x4 part pooled (fewer where no window's winner sits in the last row)
+    assert len(seen) == 1 and all(o <= 4 for o in seen[0])
+    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)   # never crop
+    for a, c in zip(grads(), cropped):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_under_a_pooling_that_drops_rows_passes_gradcheck():
+    assert gradcheck(lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="tanh"), 2),
+                     distinct(2, 6, 7, 3) / 10, r(2, 2, 3, 4), r(4))   # 5x6 -> 2x3
+
+
+def test_conv_with_an_all_zero_gradient_gives_zero_gradients():
+    tensors = [Tensor(a, requires_grad=True) for a in (r(2, 6, 6, 3), r(3, 3, 3, 4), r(4))]
+    y = P.conv(*tensors, padding="same")
+    leaves = backprop(y, np.zeros(y.shape))
+    for t in tensors:
+        np.testing.assert_array_equal(leaves[t], np.zeros(t.shape))
