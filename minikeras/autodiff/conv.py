@@ -178,13 +178,16 @@ class Conv(Function):
         n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
         dtype = np.result_type(x.dtype, w.dtype)
+        # with channel planes, the bias is one more matrix row of ones times b: the GEMM
+        # adds it (no pass over y) and the kernel-gradient GEMM gives its gradient
+        self.fold = g == 1 and b is not None and x.shape[-1] < PLANE_CHANNELS
         if g == 1:
             y = np.empty((m, f), dtype)
-            wmat = w.reshape(kc, f)
+            wmat = np.concatenate([w.reshape(kc, f), b[None]]) if self.fold else w.reshape(kc, f)
             self.cols = None
-            for rows, cols in _im2col_chunks(self, x, kernel, dtype):
+            for rows, cols in _im2col_chunks(self, x, kernel, dtype, ones=self.fold):
                 np.matmul(cols, wmat, out=y[rows])                     # (M, K*C) @ (K*C, F)
-                _bias_activation(y[rows], b, self.activation)
+                _bias_activation(y[rows], None if self.fold else b, self.activation)
         elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
             self.cols = None
             y = _depthwise_sum(x, w, pads, out, kernel, self.strides, self.dilation,
@@ -218,11 +221,15 @@ class Conv(Function):
         scratch_g2 = g2 is not part
         g2 = g2.reshape(-1, f)                                        # (M, F)
         gw = gb = None
-        if b is not None and b.requires_grad:
+        folded = self.fold and w.requires_grad        # the kernel gradient's last row is gb
+        if b is not None and b.requires_grad and not folded:
             gb = np.ones(len(g2), g2.dtype) @ g2                      # column sums as a gemv
         if w.requires_grad:
             if g == 1:
-                gw = self._kernel_grad(g2, geometry).reshape(w.shape)
+                gw = self._kernel_grad(g2, geometry)
+                if folded and b.requires_grad:
+                    gb = gw[kc]
+                gw = gw[:kc].reshape(w.shape)
             else:
                 gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)     # (G, M, F/G)
                 gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
@@ -265,16 +272,12 @@ class Conv(Function):
         (im2col redone, for ``geometry``'s output positions) when it was not kept."""
         if self.cols is not None and geometry is self:
             return np.dot(self.cols.T, g2)
-        gw = np.zeros((self.cols_width, g2.shape[1]), g2.dtype)
+        gw = np.zeros((math.prod(self.inputs[1].shape[:-1]) + self.fold, g2.shape[1]),
+                      g2.dtype)
         x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
-        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, geometry):
+        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, geometry, self.fold):
             gw += np.dot(cols.T, g2[rows])
         return gw
-
-    @property
-    def cols_width(self):
-        """K*C: the im2col matrix's width."""
-        return math.prod(self.inputs[1].shape[:-1])
 
 
 @primitive
@@ -315,7 +318,7 @@ IM2COL_BYTES = 2 ** 20
 PLANE_CHANNELS = 4   # below this many input channels, im2col is built as channel planes
 
 
-def _im2col_chunks(owner, x, kernel, dtype, conv=None):
+def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     """Yield (row slice, im2col matrix) over batch chunks of x (N, *spatial, C).
 
     Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
@@ -332,13 +335,14 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None):
     With fewer channels those runs are a few floats long and that copy is slow (7x at
     C = 1), so the matrix is stored transposed, (K*C, rows), one row per kernel offset
     and channel: each row is a plain shifted copy of one channel plane, and the GEMMs
-    read the transposed view without a copy.
+    read the transposed view without a copy. ``ones`` (channel planes only) adds a last
+    row of ones to the matrix, for a bias folded into the GEMM.
     """
     conv = conv or owner
     n, per = x.shape[0], math.prod(conv.out)
     kc = math.prod(kernel) * x.shape[-1]
     if math.prod(kernel) == 1 and per == math.prod(x.shape[1:-1]) \
-            and x.dtype == dtype and x.flags.c_contiguous:
+            and x.dtype == dtype and x.flags.c_contiguous and not ones:
         if owner is not None:
             owner.cols = x.reshape(n * per, kc)
         yield slice(0, n * per), x.reshape(n * per, kc)
@@ -350,7 +354,7 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None):
     padded = None
     if any(lo or hi for lo, hi in conv.pads):
         padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
-    shape = (kc, step * per) if planes else (step * per, kc)
+    shape = (kc + ones, step * per) if planes else (step * per, kc)
     buf = scratch.hold(owner, shape, dtype) if whole else scratch.take(shape, dtype)
     for start in range(0, n, step):
         count = min(start + step, n) - start
@@ -361,12 +365,14 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None):
             if padded is not None:
                 part = _pad_into(part, conv.pads, padded[a:b])
             if planes:
-                _copy_planes(part, cols.T, a, b, kernel, conv)
+                _copy_planes(part, cols.T[:kc], a, b, kernel, conv)
             else:
                 win = _windows(part, conv.out, kernel, conv.strides, conv.dilation)
                 np.copyto(cols[a * per:b * per].reshape(win.shape), win)   # the im2col copy
 
         parallel.for_slices(copy, count, cols.size)
+        if ones:
+            cols[:, kc] = 1
         if whole:
             owner.cols = cols
         yield slice(start * per, (start + count) * per), cols
