@@ -354,3 +354,20 @@ def test_conv_with_an_all_zero_gradient_gives_zero_gradients():
     leaves = backprop(y, np.zeros(y.shape))
     for t in tensors:
         np.testing.assert_array_equal(leaves[t], np.zeros(t.shape))
+
+
+@pytest.mark.parametrize("needs", [(True, False, True), (True, True, False), (False, True, True)])
+def test_bias_folded_into_the_channel_plane_gemm_for_every_gradient_subset(monkeypatch, needs):
+    # the bias gradient comes from the kernel-gradient GEMM only when that one is computed
+    arrays = (distinct(2, 7, 6, 1) / 10, r(3, 3, 1, 4), r(4))
+
+    def grads():
+        tensors = [Tensor(a, requires_grad=need) for a, need in zip(arrays, needs)]
+        y = P.conv(*tensors, padding="same", activation="relu")
+        leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+        return [y.data] + [leaves.get(t) for t, need in zip(tensors, needs) if need]
+
+    folded = grads()
+    monkeypatch.setattr(C, "PLANE_CHANNELS", 0)         # row-major, bias added separately
+    for a, c in zip(grads(), folded):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
