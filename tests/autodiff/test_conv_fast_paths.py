@@ -85,8 +85,9 @@ def _conv_and_grads(x, w, b):
     return [y.data] + [leaves[t] for t in tensors]
 
 
-def test_chunked_im2col_gives_the_same_numbers(monkeypatch):
-    x, w, b = distinct(5, 6, 7, 3) / 10, r(3, 3, 3, 4), r(4)
+@pytest.mark.parametrize("channels", [5, 1])       # row-major and channel-plane matrices
+def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels):
+    x, w, b = distinct(5, 6, 7, channels) / 10, r(3, 3, channels, 4), r(4)
     whole = _conv_and_grads(x, w, b)
     monkeypatch.setattr(C, "IM2COL_BYTES", 1)
     chunked = _conv_and_grads(x, w, b)
@@ -134,7 +135,9 @@ def test_max_pool_paths_match_the_loop_reference_with_ties(shape, pool, stride):
     xt = Tensor(x, requires_grad=True)
     y = P.max_pool(xt, pool, stride)
     gy = rng.standard_normal(y.shape)
-    np.testing.assert_array_equal(backprop(y, gy)[xt], loop_max_pool_grad(x, gy, pool, stride))
+    # exact where windows do not overlap; overlapping ones add in another order than the loop
+    np.testing.assert_allclose(backprop(y, gy)[xt], loop_max_pool_grad(x, gy, pool, stride),
+                               rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("shape, pool, stride", [((2, 6, 8, 3), 2, 2), ((2, 7, 5, 3), 2, 2),
@@ -222,15 +225,6 @@ def test_channel_plane_im2col_passes_gradcheck(channels, strides, padding, dilat
     assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=strides, padding=padding,
                                             dilation_rate=dilation, activation="relu"),
                      distinct(2, 7, 6, channels) / 10, r(3, 2, channels, 4), r(4))
-
-
-def test_channel_plane_im2col_in_one_sample_chunks_gives_the_same_numbers(monkeypatch):
-    x, w, b = distinct(3, 6, 7, 1) / 10, r(3, 3, 1, 4), r(4)
-    whole = _conv_and_grads(x, w, b)
-    monkeypatch.setattr(C, "IM2COL_BYTES", 1)
-    chunked = _conv_and_grads(x, w, b)
-    for a, c in zip(whole, chunked):
-        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
 
 
 def test_channel_plane_im2col_of_a_1d_convolution():
