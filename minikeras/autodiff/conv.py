@@ -614,7 +614,7 @@ class MaxPool(_Pool):
     in each window (row-major window order), as TensorFlow's and PyTorch's max pooling do.
 
     While gradients are recorded, forward also keeps which window offset won, as one small
-    integer per output (uint8 up to 255 offsets): backward then routes the gradient with a
+    integer per output (uint8 up to 256 offsets): backward then routes the gradient with a
     one-byte comparison per offset instead of comparing the input with the output again
     (half the passes over float data; measured 2x faster on 2x2 windows), and neither the
     input nor its padded copy is held for it.
@@ -627,7 +627,7 @@ class MaxPool(_Pool):
         count = math.prod(self.pool_size)
         self.winner = None
         if grad_mode._state["enabled"] and count > 1:
-            self.winner = np.zeros(y.shape, np.uint8 if count < 256 else np.uint16)
+            self.winner = np.zeros(y.shape, np.min_scalar_type(count - 1))
             won, code = scratch.take(y.shape, bool), scratch.take(y.shape, self.winner.dtype)
 
         def window_max(a, b):

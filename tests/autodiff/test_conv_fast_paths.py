@@ -264,7 +264,7 @@ def test_max_pool_same_padding_matches_the_loop_reference_with_ties(shape, pool,
 
 
 def test_max_pool_with_more_than_255_window_offsets_routes_to_the_first_maximum():
-    # 16 x 17 = 272 offsets: the winner index no longer fits one byte
+    # 16 x 17 = 272 offsets: the winner index no longer fits one byte (uint16)
     x = np.maximum(r(2, 16, 17, 2), 0)
     x[0, 3, 5, 1] = x[0, 9, 2, 1] = 9.0   # a tie: (3, 5) comes first in row-major order
     xt = Tensor(x, requires_grad=True)
