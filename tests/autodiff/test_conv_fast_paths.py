@@ -85,8 +85,9 @@ def _conv_and_grads(x, w, b):
     return [y.data] + [leaves[t] for t in tensors]
 
 
-def test_chunked_im2col_gives_the_same_numbers(monkeypatch):
-    x, w, b = distinct(5, 6, 7, 3) / 10, r(3, 3, 3, 4), r(4)
+@pytest.mark.parametrize("channels", [5, 1])       # row-major and channel-plane matrices
+def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels):
+    x, w, b = distinct(5, 6, 7, channels) / 10, r(3, 3, channels, 4), r(4)
     whole = _conv_and_grads(x, w, b)
     monkeypatch.setattr(C, "IM2COL_BYTES", 1)
     chunked = _conv_and_grads(x, w, b)
@@ -134,7 +135,9 @@ def test_max_pool_paths_match_the_loop_reference_with_ties(shape, pool, stride):
     xt = Tensor(x, requires_grad=True)
     y = P.max_pool(xt, pool, stride)
     gy = rng.standard_normal(y.shape)
-    np.testing.assert_array_equal(backprop(y, gy)[xt], loop_max_pool_grad(x, gy, pool, stride))
+    # exact where windows do not overlap; overlapping ones add in another order than the loop
+    np.testing.assert_allclose(backprop(y, gy)[xt], loop_max_pool_grad(x, gy, pool, stride),
+                               rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("shape, pool, stride", [((2, 6, 8, 3), 2, 2), ((2, 7, 5, 3), 2, 2),
@@ -202,3 +205,163 @@ def test_depthwise_without_gradient_sums_over_kernel_offsets(shape, kernel, mult
         summed = P.conv(x, w, b, strides, padding, dilation, groups=channels,
                         activation="relu")
     np.testing.assert_allclose(summed.numpy(), recorded.numpy(), rtol=1e-5, atol=1e-5)
+
+
+# ---- few input channels: im2col as channel planes ------------------------------------------------
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_channel_plane_im2col_equals_the_loop_formula_with_same_padding(channels):
+    # 7x6 input, 3x3 kernel, stride 2, "same": out 4x3; total pad (4-1)*2+3-7 = 2 rows
+    # (1 before, 1 after) and (3-1)*2+3-6 = 1 column (0 before, 1 after)
+    x, w, b = r(2, 7, 6, channels), r(3, 3, channels, 5), r(5)
+    padded = np.pad(x, ((0, 0), (1, 1), (0, 1), (0, 0)))
+    np.testing.assert_allclose(P.conv(x, w, b, strides=2, padding="same").data,
+                               loop_conv(padded, w, b, 2), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels, strides, padding, dilation", [
+    (1, 1, "valid", 1), (1, (2, 1), "same", (1, 2)), (3, 2, "same", 1), (2, 1, "valid", 2)])
+def test_channel_plane_im2col_passes_gradcheck(channels, strides, padding, dilation):
+    assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=strides, padding=padding,
+                                            dilation_rate=dilation, activation="relu"),
+                     distinct(2, 7, 6, channels) / 10, r(3, 2, channels, 4), r(4))
+
+
+def test_channel_plane_im2col_of_a_1d_convolution():
+    # y[n, i, f] = sum_a x[n, i + a, 0] w[a, 0, f] (valid, stride 1), written out
+    x, w = r(2, 9, 1), r(4, 1, 3)
+    expected = sum(x[:, a:a + 6, :1] * w[a, 0] for a in range(4))
+    np.testing.assert_allclose(P.conv(x, w).data, expected, rtol=1e-12, atol=1e-12)
+
+
+# ---- max pooling: the winning offset kept from forward ---------------------------------------
+
+def loop_max_pool_grad_padded(x, gy, pool, stride, pads):
+    """The loop reference on x padded with -inf by ``pads`` ((top, bottom), (left, right))."""
+    padded = np.pad(x, ((0, 0),) + pads + ((0, 0),), constant_values=-np.inf)
+    gx = loop_max_pool_grad(padded, gy, pool, stride)
+    return gx[:, pads[0][0]:pads[0][0] + x.shape[1], pads[1][0]:pads[1][0] + x.shape[2]]
+
+
+@pytest.mark.parametrize("shape, pool, stride, pads", [
+    # 5x6 input, 2x2 windows, stride 2, "same": out 3x3; total pad (3-1)*2+2-5 = 1 row
+    # (0 before, 1 after), (3-1)*2+2-6 = 0 columns
+    ((2, 5, 6, 3), 2, 2, ((0, 1), (0, 0))),
+    # 6x7 input, 3x3 windows, stride 2, "same": out 3x4; pad (3-1)*2+3-6 = 1 row (0, 1),
+    # (4-1)*2+3-7 = 2 columns (1, 1); windows overlap
+    ((2, 6, 7, 2), 3, 2, ((0, 1), (1, 1))),
+])
+def test_max_pool_same_padding_matches_the_loop_reference_with_ties(shape, pool, stride, pads):
+    x = np.maximum(r(*shape), 0)          # relu'd: many windows tie at 0
+    x[1, -2:, -2:, 0] = 0.75              # a tie at the max in the bottom-right window
+    xt = Tensor(x, requires_grad=True)
+    y = P.max_pool(xt, pool, stride, "same")
+    gy = rng.standard_normal(y.shape)
+    # overlapping windows add their shares in another order than the loop: round-off only
+    np.testing.assert_allclose(backprop(y, gy)[xt],
+                               loop_max_pool_grad_padded(x, gy, pool, stride, pads),
+                               rtol=1e-14, atol=1e-15)
+
+
+def test_max_pool_with_more_than_255_window_offsets_routes_to_the_first_maximum():
+    # 16 x 17 = 272 offsets: the winner index no longer fits one byte (uint16)
+    x = np.maximum(r(2, 16, 17, 2), 0)
+    x[0, 3, 5, 1] = x[0, 9, 2, 1] = 9.0   # a tie: (3, 5) comes first in row-major order
+    xt = Tensor(x, requires_grad=True)
+    y = P.max_pool(xt, (16, 17))
+    gy = rng.standard_normal(y.shape)
+    gx = backprop(y, gy)[xt]
+    assert gx[0, 3, 5, 1] == gy[0, 0, 0, 1] and gx[0, 9, 2, 1] == 0
+    np.testing.assert_array_equal(gx, _first_max_grad(x, gy))
+
+
+def _first_max_grad(x, gy):
+    """One window covering the whole 2-D input: gy goes to the first row-major maximum."""
+    gx = np.zeros_like(x)
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        a, b = np.unravel_index(np.argmax(x[n, :, :, c]), x.shape[1:3])
+        gx[n, a, b, c] = gy[n, 0, 0, c]
+    return gx
+
+
+@pytest.mark.parametrize("pool, stride, padding", [(2, 2, "valid"), (3, 1, "same"), (1, 2, "valid")])
+def test_max_pool_without_gradient_gives_the_same_output(pool, stride, padding):
+    x = r(2, 7, 6, 3)
+    recorded = P.max_pool(Tensor(x, requires_grad=True), pool, stride, padding).data
+    with no_grad():
+        np.testing.assert_array_equal(P.max_pool(x, pool, stride, padding).data, recorded)
+
+
+@pytest.mark.parametrize("shape, pool, stride, padding", [
+    ((2, 9, 3), 3, 2, "same"), ((1, 4, 5, 3, 2), 2, (2, 1, 2), "valid"),
+    ((2, 5, 4, 2), 1, 2, "valid"), ((2, 5, 5, 2), (3, 2), 1, "same")])
+def test_max_pool_1d_3d_unit_and_overlapping_windows_pass_gradcheck(shape, pool, stride, padding):
+    assert gradcheck(lambda x: P.max_pool(x, pool, stride, padding), distinct(*shape))
+
+
+def test_row_major_and_channel_plane_im2col_give_the_same_numbers(monkeypatch):
+    x, w, b = distinct(2, 6, 7, 5) / 10, r(3, 3, 5, 4), r(4)
+    monkeypatch.setattr(C, "PLANE_CHANNELS", 0)         # every conv row-major
+    rows = _conv_and_grads(x, w, b)
+    monkeypatch.setattr(C, "PLANE_CHANNELS", 100)       # every conv as channel planes
+    planes = _conv_and_grads(x, w, b)
+    for a, c in zip(rows, planes):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+# ---- a gradient that is zero on the output's last rows -------------------------------------
+
+@pytest.mark.parametrize("shape, kernel, strides, padding", [
+    ((3, 8, 8, 2), (3, 3), 1, "valid"),      # 6x6 -> pool 4: last 2 rows / columns dropped
+    ((2, 9, 7, 5), (2, 3), (2, 1), "same"),   # 5x7 -> pool 4: 1 row, 3 columns dropped
+])
+def test_conv_under_a_pooling_that_drops_rows_equals_the_full_computation(
+        monkeypatch, shape, kernel, strides, padding):
+    x, w, b = distinct(*shape) / 10, r(*kernel, shape[-1], 4), r(4)
+
+    def grads():
+        tensors = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = P.max_pool(P.conv(*tensors, strides=strides, padding=padding, activation="relu"),
+                       4, 4)
+        leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+        return [leaves[t] for t in tensors]
+
+    seen, find = [], C.Conv._nonzero_part
+    monkeypatch.setattr(C.Conv, "_nonzero_part",
+                        lambda self, gy: seen.append(find(self, gy).out) or find(self, gy))
+    cropped = grads()
+    # at most the 4x4 part pooled (fewer where no window's winner sits in the last row)
+    assert len(seen) == 1 and all(o <= 4 for o in seen[0])
+    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)   # never crop
+    for a, c in zip(grads(), cropped):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_under_a_pooling_that_drops_rows_passes_gradcheck():
+    assert gradcheck(lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="tanh"), 2),
+                     distinct(2, 6, 7, 3) / 10, r(2, 2, 3, 4), r(4))   # 5x6 -> 2x3
+
+
+def test_conv_with_an_all_zero_gradient_gives_zero_gradients():
+    tensors = [Tensor(a, requires_grad=True) for a in (r(2, 6, 6, 3), r(3, 3, 3, 4), r(4))]
+    y = P.conv(*tensors, padding="same")
+    leaves = backprop(y, np.zeros(y.shape))
+    for t in tensors:
+        np.testing.assert_array_equal(leaves[t], np.zeros(t.shape))
+
+
+@pytest.mark.parametrize("needs", [(True, False, True), (True, True, False), (False, True, True)])
+def test_bias_folded_into_the_channel_plane_gemm_for_every_gradient_subset(monkeypatch, needs):
+    # the bias gradient comes from the kernel-gradient GEMM only when that one is computed
+    arrays = (distinct(2, 7, 6, 1) / 10, r(3, 3, 1, 4), r(4))
+
+    def grads():
+        tensors = [Tensor(a, requires_grad=need) for a, need in zip(arrays, needs)]
+        y = P.conv(*tensors, padding="same", activation="relu")
+        leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+        return [y.data] + [leaves.get(t) for t, need in zip(tensors, needs) if need]
+
+    folded = grads()
+    monkeypatch.setattr(C, "PLANE_CHANNELS", 0)         # row-major, bias added separately
+    for a, c in zip(grads(), folded):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
