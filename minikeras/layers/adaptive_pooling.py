@@ -6,19 +6,14 @@ from ..ops.convolution import standardize_data_format
 from .layer import LAYERS, InputSpec, Layer
 
 
-def adaptive_windows(length, size):
-    """PyTorch's (and Keras's) windows: output i pools input positions
-    ``[floor(i L / n), ceil((i + 1) L / n))`` of an axis of length L into n outputs."""
-    i = np.arange(size)
-    return (i * length) // size, -((-(i + 1) * length) // size)
-
-
 class BaseAdaptivePooling(Layer):
-    """Pools each spatial axis of a (batch, *spatial, channels) input (channels first with
-    ``data_format="channels_first"``) into ``output_size`` windows, one axis at a time (a
-    box average or maximum is the same taken axis by axis)."""
+    """Pools the spatial axes of a (batch, *spatial, channels) input (channels first with
+    ``data_format="channels_first"``) into ``output_size`` windows with ``pool``
+    (``ops.adaptive_average_pool`` or ``ops.adaptive_max_pool``: PyTorch's and Keras's
+    windows, ``[floor(i L / n), ceil((i + 1) L / n))``)."""
 
     rank = None
+    pool = None
 
     def __init__(self, output_size, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -44,16 +39,11 @@ class BaseAdaptivePooling(Layer):
         return range(first, first + self.rank)
 
     def call(self, inputs):
-        out = inputs
-        for axis, size in zip(self._spatial_axes(), self.output_size):
-            if out.shape[axis] < 1:
+        for axis in self._spatial_axes():
+            if inputs.shape[axis] < 1:
                 raise ValueError(f"Layer '{self.name}': cannot pool an empty axis {axis} of "
                                  f"input shape {tuple(inputs.shape)}.")
-            out = self.pool_axis(out, axis, size)
-        return out
-
-    def pool_axis(self, x, axis, size):
-        raise NotImplementedError
+        return type(self).pool(inputs, self.output_size, self.data_format)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
@@ -66,40 +56,24 @@ class BaseAdaptivePooling(Layer):
                 "data_format": self.data_format}
 
 
-class BaseAdaptiveAveragePooling(BaseAdaptivePooling):
-    def pool_axis(self, x, axis, size):
-        start, end = adaptive_windows(x.shape[axis], size)
-        positions = np.arange(x.shape[axis])
-        inside = (positions >= start[:, None]) & (positions < end[:, None])   # (size, L)
-        weights = (inside / (end - start)[:, None]).astype(x.dtype)
-        moved = ops.moveaxis(x, axis, -1)                                      # (..., L)
-        return ops.moveaxis(ops.matmul(moved, weights.T), -1, axis)           # (..., size)
-
-
-class BaseAdaptiveMaxPooling(BaseAdaptivePooling):
-    def pool_axis(self, x, axis, size):
-        start, end = adaptive_windows(x.shape[axis], size)
-        width = int((end - start).max())
-        # each window's positions, its last one repeated to the widest window's width
-        index = np.minimum(start[:, None] + np.arange(width), end[:, None] - 1)
-        windows = ops.take(x, index, axis=axis)          # axis -> (size, width)
-        return ops.max(windows, axis=axis + 1)
-
-
-def _adaptive_layer(kind, base, rank, layout):
+def _adaptive_layer(kind, pool, rank, layout):
     """The registered class ``Adaptive<kind>Pooling<rank>D``."""
     name = f"Adaptive{kind}Pooling{rank}D"
     doc = (f"{kind} pooling of {layout} to ``output_size`` (an integer, or {rank} integers) on "
            "the spatial axes;\n    channels first with ``data_format=\"channels_first\"``.")
-    return LAYERS.register(name)(type(name, (base,), {
-        "rank": rank, "__doc__": doc, "__module__": __name__, "__qualname__": name}))
+    return LAYERS.register(name)(type(name, (BaseAdaptivePooling,), {
+        "rank": rank, "pool": staticmethod(pool), "__doc__": doc, "__module__": __name__,
+        "__qualname__": name}))
 
 
 _LAYOUTS = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
             3: "(batch, depth, height, width, channels)"}
-AdaptiveAveragePooling1D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 1, _LAYOUTS[1])
-AdaptiveAveragePooling2D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 2, _LAYOUTS[2])
-AdaptiveAveragePooling3D = _adaptive_layer("Average", BaseAdaptiveAveragePooling, 3, _LAYOUTS[3])
-AdaptiveMaxPooling1D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 1, _LAYOUTS[1])
-AdaptiveMaxPooling2D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 2, _LAYOUTS[2])
-AdaptiveMaxPooling3D = _adaptive_layer("Max", BaseAdaptiveMaxPooling, 3, _LAYOUTS[3])
+AdaptiveAveragePooling1D = _adaptive_layer("Average", ops.adaptive_average_pool, 1,
+                                           _LAYOUTS[1])
+AdaptiveAveragePooling2D = _adaptive_layer("Average", ops.adaptive_average_pool, 2,
+                                           _LAYOUTS[2])
+AdaptiveAveragePooling3D = _adaptive_layer("Average", ops.adaptive_average_pool, 3,
+                                           _LAYOUTS[3])
+AdaptiveMaxPooling1D = _adaptive_layer("Max", ops.adaptive_max_pool, 1, _LAYOUTS[1])
+AdaptiveMaxPooling2D = _adaptive_layer("Max", ops.adaptive_max_pool, 2, _LAYOUTS[2])
+AdaptiveMaxPooling3D = _adaptive_layer("Max", ops.adaptive_max_pool, 3, _LAYOUTS[3])

@@ -27,8 +27,7 @@ def split(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PIECE", 1)
     parallel.set_threads(3)
     yield
-    parallel.set_threads(1)
-    parallel._state["threads"] = None     # back to the environment's count
+    parallel.reset_threads()
 
 
 def run_and_grads(fn, *arrays):
@@ -69,7 +68,7 @@ def test_split_kernels_give_the_one_thread_numbers(name, monkeypatch):
         pieces = run_and_grads(fn, *arrays)
     finally:
         parallel.set_threads(1)
-        parallel._state["threads"] = None
+        parallel.reset_threads()
     for a, b in zip(whole, pieces):
         np.testing.assert_array_equal(b, a)
 
@@ -108,7 +107,7 @@ def test_pieces_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
         parallel.set_threads(1)
         assert parallel.pieces(9, 100) == [(0, 9)]
     finally:
-        parallel._state["threads"] = None
+        parallel.reset_threads()
 
 
 def test_thread_parts_are_one_per_thread_and_respect_the_minimum():
@@ -124,7 +123,7 @@ def test_thread_parts_are_one_per_thread_and_respect_the_minimum():
         parallel.for_thread_parts(lambda a, b: done.append((a, b)), 64, 16)
         assert done == [(0, 64)]
     finally:
-        parallel._state["threads"] = None
+        parallel.reset_threads()
 
 
 def test_caller_does_every_piece_when_no_worker_gets_to_run(split, monkeypatch):
@@ -222,5 +221,15 @@ def test_depthwise_sum_in_blocks_over_threads_equals_one_block(monkeypatch, shap
         blocks = run()
     finally:
         parallel.set_threads(1)
-        parallel._state["threads"] = None
+        parallel.reset_threads()
     np.testing.assert_array_equal(blocks, whole)
+
+
+def test_passes_stay_on_the_calling_thread_unless_set_threads_asks():
+    parallel.reset_threads()
+    assert parallel.pieces(1000, 1 << 24) == [(0, 1000)]
+    parallel.set_threads(2)
+    try:
+        assert len(parallel.pieces(1000, 1 << 24)) == 2 * parallel.PIECES_PER_THREAD
+    finally:
+        parallel.reset_threads()

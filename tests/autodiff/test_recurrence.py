@@ -87,7 +87,7 @@ def parts(request, monkeypatch):
     monkeypatch.setattr(parallel, "for_thread_parts", recording)
     parallel.set_threads(2)
     yield
-    parallel._state["threads"] = None     # back to the environment's count
+    parallel.reset_threads()
     assert sorted(set(seen)) == [(0, 1), (1, 3)]
 
 
@@ -233,7 +233,7 @@ def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
         for want, got in zip(one, run()):
             np.testing.assert_array_equal(got, want)
     finally:
-        parallel._state["threads"] = None
+        parallel.reset_threads()
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
@@ -269,7 +269,7 @@ def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
             recurrence.by_rows(lambda lo, hi: seen.append((lo, hi)), batch, width)
             assert sorted(seen) == want, (batch, width)
     finally:
-        parallel._state["threads"] = None
+        parallel.reset_threads()
 
 
 def gate_masks(kind, dropout, recurrent):

@@ -317,17 +317,13 @@ class MelSpectrogram(Layer):
 
     def _spectrogram(self, audio):
         """|STFT| ** mag_exp, (batch, frames, fft_length // 2 + 1), from numpy audio."""
-        half = self.fft_length // 2
-        padded = np.pad(audio, [(0, 0), (half, half)], mode="reflect")
-        frames = (padded.shape[1] - self.fft_length) // self.sequence_stride + 1
-        starts = np.arange(frames)[:, None] * self.sequence_stride
-        segments = padded[:, starts + np.arange(self.fft_length)]   # (batch, frames, fft)
-        left = (self.fft_length - self.sequence_length) // 2
-        window = np.zeros(self.fft_length)
-        window[left:left + self.sequence_length] = 1.0 if self.window is None else \
-            _window_array(self.window, self.sequence_length, True, "sequence_length")
-        spectrum = np.fft.rfft(segments * window.astype(audio.dtype), axis=-1)
-        return np.abs(spectrum).astype(audio.dtype) ** self.mag_exp
+        window = None if self.window is None else np.asarray(
+            self.window if not isinstance(self.window, str)
+            else _window_array(self.window, self.sequence_length, True, "sequence_length"),
+            audio.dtype)
+        real, imag = ops.stft(audio, self.sequence_length, self.sequence_stride,
+                              self.fft_length, window=window, center=True)
+        return np.hypot(real.numpy(), imag.numpy()) ** self.mag_exp
 
     def call(self, inputs):
         dtype = self.dtype if self.dtype in ("float32", "float64") else "float32"

@@ -5,10 +5,11 @@ import numpy as np
 
 from ...autodiff import primitives as P
 from ..layer import LAYERS, Layer
+from ..wrapper import Wrapper
 
 
 @LAYERS.register("TimeDistributed")
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every timestep: (batch, time, *shape) -> (batch, time, *out).
 
     Formula: ``output[:, t] = layer(inputs[:, t])``, computed as one call on the
@@ -24,8 +25,7 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `TimeDistributed` layer with a "
                              f"`keras.layers.Layer` instance. Received: {layer}")
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _step_shape(self, input_shape):
@@ -81,11 +81,3 @@ class TimeDistributed(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask
-
-    def get_config(self):
-        return {**super().get_config(), "layer": LAYERS.serialize(self.layer, "keras.layers")}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        return cls(LAYERS.deserialize(config.pop("layer"), custom_objects), **config)
