@@ -18,7 +18,8 @@ def require_module(name, extra):
     except ImportError:
         if in_ci():
             raise
-        pytest.skip(f'{name} is not installed (pip install "minikeras[{extra}]")')
+        pytest.skip(f'{name} is not installed (pip install "minikeras[{extra}]")',
+                    allow_module_level=True)  # also when a test module asks at import
 
 
 def require_program(name, how):
