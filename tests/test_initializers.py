@@ -192,8 +192,9 @@ CALLABLE_NAMES = [n for n in INITIALIZERS.names() if INITIALIZERS.lookup(n) is n
 @pytest.mark.parametrize("dtype, expected", [(None, np.float32), ("float64", np.float64),
                                              ("float16", np.float16)])
 def test_every_initializer_dtype_and_shape(name, dtype, expected):
-    w = initializers.get(name)((4, 3), dtype=dtype)
-    assert isinstance(w, np.ndarray) and w.shape == (4, 3) and w.dtype == expected
+    shape = (4, 1, 3) if INITIALIZERS.lookup(name) is initializers.STFT else (4, 3)  # a kernel
+    w = initializers.get(name)(shape, dtype=dtype)
+    assert isinstance(w, np.ndarray) and w.shape == shape and w.dtype == expected
     assert np.all(np.isfinite(w))
 
 
@@ -216,7 +217,7 @@ def test_base_initializer_is_abstract():
 
 def test_every_registered_class_has_a_test_row():
     covered = {type(c[1]()) for c in DIST_CASES} | {Zeros, Ones, Constant, Identity, Orthogonal,
-                                                    Initializer}
+                                                    Initializer, initializers.STFT}
     registered = {INITIALIZERS.lookup(n) for n in INITIALIZERS.names()}
     assert registered - covered == set()
 
@@ -455,3 +456,25 @@ def test_variance_scaling_counts_fans_over_its_axes():
     np.testing.assert_array_equal(again((64, 4, 8)), w)
     with pytest.raises(ValueError, match=r"`input_axes` must be None or a list of integers"):
         GlorotUniform(input_axes="0")
+
+
+@pytest.mark.parametrize("kwargs, config, first_rows", [
+    # Keras 3.15 (probed): kernel[:3, 0, :3] of STFT(**kwargs)((8, 1, 5)) and its config
+    ({}, {"side": "real", "window": "hann", "periodic": False, "scaling": "density"},
+     [[0.0, 0.0, 0.0], [0.116194, 0.082161, 0.0], [0.377278, 0.0, -0.377278]]),
+    (dict(side="imag", window="hamming", scaling="spectrum", periodic=True),
+     {"side": "imag", "window": "hamming", "periodic": True, "scaling": "spectrum"},
+     [[0.0, 0.0, 0.0], [0.0, -0.035148, -0.049706], [0.0, -0.125, 0.0]]),
+    (dict(window=None, scaling=None),
+     {"side": "real", "window": None, "periodic": False, "scaling": None},
+     [[1.0, 1.0, 1.0], [1.0, 0.707107, 0.0], [1.0, 0.0, -1.0]]),
+])
+def test_stft_initializer_matches_keras(kwargs, config, first_rows):
+    init = initializers.STFT(**kwargs)
+    assert init.get_config() == config
+    np.testing.assert_allclose(init((8, 1, 5))[:3, 0, :3], first_rows, atol=1e-6)
+    assert initializers.get("STFTInitializer").__class__ is initializers.STFT
+    with pytest.raises(ValueError, match="side should be 'real' or 'imag'"):
+        initializers.STFT(side="both")
+    with pytest.raises(ValueError, match="Scaling is invalid"):
+        initializers.STFT(scaling="power")

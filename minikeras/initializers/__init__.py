@@ -10,6 +10,7 @@ from ..autodiff.tensor import Tensor
 from .base import INITIALIZERS, Initializer, RandomInitializer, compute_fans
 from .constant_initializers import Constant, FixedValue, Identity, Ones, Zeros
 from .random_initializers import Orthogonal, RandomNormal, RandomUniform, TruncatedNormal
+from .stft import STFT
 from .variance_scaling import (GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal,
                                LecunUniform, VarianceScaling)
 
@@ -29,6 +30,7 @@ he_uniform = HeUniform
 he_normal = HeNormal
 lecun_uniform = LecunUniform
 lecun_normal = LecunNormal
+STFTInitializer = stft = STFT
 
 _MODULE = "keras.initializers"
 

@@ -9,98 +9,8 @@ import numpy as np
 from ... import backend, ops
 from ...autodiff.tensor import Tensor
 from ...ops.convolution import standardize_data_format
+from ...initializers.stft import STFT, window_array
 from ..layer import LAYERS, InputSpec, Layer
-
-# scipy.signal's cosine-sum windows: w[n] = sum_k (-1)^k a_k cos(2 pi k n / (M - 1))
-_COSINE_SUMS = {"hann": (0.5, 0.5), "hamming": (0.54, 0.46), "blackman": (0.42, 0.5, 0.08),
-                "nuttall": (0.3635819, 0.4891775, 0.1365995, 0.0106411),
-                "blackmanharris": (0.35875, 0.48829, 0.14128, 0.01168),
-                "flattop": (0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368)}
-
-
-def _cosine_sum(coefficients, m):
-    n = np.arange(m)
-    return sum((-1) ** k * a * np.cos(2 * np.pi * k * n / (m - 1))
-               for k, a in enumerate(coefficients))
-
-
-def _triang(m):
-    n = np.arange(1, (m + 1) // 2 + 1)
-    if m % 2 == 0:
-        half = (2 * n - 1.0) / m
-        return np.concatenate([half, half[::-1]])
-    half = 2 * n / (m + 1.0)
-    return np.concatenate([half, half[-2::-1]])
-
-
-def _bohman(m):
-    x = np.abs(np.linspace(-1, 1, m)[1:-1])
-    return np.concatenate([[0.0], (1 - x) * np.cos(np.pi * x) + np.sin(np.pi * x) / np.pi,
-                           [0.0]])
-
-
-def _barthann(m):
-    x = np.abs(np.arange(m) / (m - 1.0) - 0.5)
-    return 0.62 - 0.48 * x + 0.38 * np.cos(2 * np.pi * x)
-
-
-# symmetric windows of m >= 2 points, by scipy.signal's names
-_WINDOWS = {**{name: (lambda m, a=a: _cosine_sum(a, m)) for name, a in _COSINE_SUMS.items()},
-            "boxcar": np.ones, "triang": _triang, "bohman": _bohman, "barthann": _barthann,
-            "bartlett": lambda m: 1 - np.abs(2.0 * np.arange(m) / (m - 1) - 1),
-            "cosine": lambda m: np.sin(np.pi / m * (np.arange(m) + 0.5))}
-WINDOWS = tuple(sorted(_WINDOWS))
-
-
-def window_values(window, length, periodic):
-    """The named window of ``length`` points, as ``scipy.signal.get_window(window, length,
-    fftbins=periodic)`` gives it (periodic: the symmetric window of length + 1, its last
-    point dropped; one point: [1])."""
-    if window not in _WINDOWS:
-        raise ValueError(f"Unknown window {window!r}: minikeras knows {WINDOWS} (or pass the "
-                         "window's values as an array).")
-    if length == 1:
-        return np.ones(1)
-    return _WINDOWS[window](length + 1 if periodic else length)[:length]
-
-
-def _window_array(window, length, periodic, name):
-    values = window_values(window, length, periodic) if isinstance(window, str) else \
-        np.asarray(window, np.float64)
-    if values.shape != (length,):
-        raise ValueError(f"The shape of `window` must be equal to [{name}]={length}. "
-                         f"Received: window shape={values.shape}")
-    return values
-
-
-def stft_kernel(side, window, scaling, periodic, shape, dtype="float32"):
-    """Keras's STFT initializer: the (frame_length, 1, bins) kernel whose convolution with a
-    signal gives the real (cos) or imaginary (-sin) part of its windowed DFT, divided by
-    ``sqrt(sum w²)`` ("density") or ``sum |w|`` ("spectrum")."""
-    frame_length, _, bins = shape
-    t = np.arange(frame_length, dtype=dtype).reshape(-1, 1, 1)
-    k = np.arange(bins, dtype=dtype).reshape(1, 1, -1)
-    angle = -2 * t * (k / np.asarray((bins - 1) * 2, dtype)) * np.asarray(np.pi, dtype)
-    kernel = np.cos(angle) if side == "real" else np.sin(angle)
-    if window is not None:
-        w = _window_array(window, frame_length, periodic, "frame_length").astype(dtype)
-        w = w.reshape(-1, 1, 1)
-        scale = {"density": np.sqrt(np.sum(w * w)), "spectrum": np.sum(np.abs(w)),
-                 None: 1}[scaling]
-        kernel = kernel * w / scale
-    return kernel.astype(dtype)
-
-
-class _STFTInitializer:
-    """A weight initializer calling ``stft_kernel`` for one side."""
-
-    def __init__(self, side, window, scaling, periodic):
-        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
-
-    def __call__(self, shape, dtype=None):
-        return stft_kernel(self.side, self.window, self.scaling, self.periodic, shape,
-                           backend.standardize_dtype(dtype or backend.floatx()))
-
 
 STFT_MODES = ("log", "magnitude", "psd", "real", "imag", "angle", "stft")
 
@@ -110,7 +20,7 @@ class STFTSpectrogram(Layer):
     """The short-time Fourier transform of each channel of (batch, time, channels) signals
     ((batch, channels, time) with ``data_format="channels_first"``), as a strided 1-D
     convolution with the trainable kernels ``real_kernel`` / ``imag_kernel`` (frame_length,
-    1, fft_length // 2 + 1), initialized to the windowed DFT basis (``stft_kernel``).
+    1, fft_length // 2 + 1), initialized to the windowed DFT basis (``keras.initializers.STFT``).
 
     With re, im the two convolutions and p = re² + im²: mode "real" / "imag" gives re / im,
     "angle" atan2(im, re), "stft" both (concatenated on the frequency axis), "psd" p with the
@@ -122,7 +32,7 @@ class STFTSpectrogram(Layer):
         mode: one of STFT_MODES. frame_length: the window's length (256).
         frame_step: the hop (frame_length // 2). fft_length: the DFT size, at least
             frame_length (the next power of two).
-        window: "hann" (default) or another name in WINDOWS (scipy's parameterless
+        window: "hann" (default) or another name in ``keras.initializers.stft.WINDOWS`` (scipy's parameterless
             windows), an array of frame_length values, or None. periodic: the DFT-even
             window (False).
         scaling: "density" (default), "spectrum" or None. padding: "valid" or "same".
@@ -158,7 +68,7 @@ class STFTSpectrogram(Layer):
             raise ValueError(f"Padding is invalid, it should be 'valid', 'same'. Received: "
                              f"padding={padding!r}")
         if window is not None:
-            _window_array(window, frame_length, periodic, "frame_length")
+            window_array(window, frame_length, periodic, "frame_length")
         super().__init__(**kwargs)
         self.mode, self.frame_length, self.frame_step = mode, frame_length, frame_step
         self._frame_step = frame_step or frame_length // 2
@@ -175,7 +85,7 @@ class STFTSpectrogram(Layer):
         for side in ("real", "imag"):
             if self.mode != {"real": "imag", "imag": "real"}[side]:
                 setattr(self, f"{side}_kernel", self.add_weight(
-                    shape=shape, name=f"{side}_kernel", initializer=_STFTInitializer(
+                    shape=shape, name=f"{side}_kernel", initializer=STFT(
                         side, self.window, self.scaling, self.periodic)))
 
     def _convolve(self, signals, kernel):
@@ -307,7 +217,7 @@ class MelSpectrogram(Layer):
             raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
                              f'`"hamming"`. Received: window={window!r}')
         if window is not None:
-            _window_array(window, self.sequence_length, True, "sequence_length")
+            window_array(window, self.sequence_length, True, "sequence_length")
         super().__init__(**kwargs)
         self.window = list(window) if isinstance(window, (tuple, np.ndarray)) else window
         self.sampling_rate, self.num_mel_bins = sampling_rate, num_mel_bins
@@ -319,7 +229,7 @@ class MelSpectrogram(Layer):
         """|STFT| ** mag_exp, (batch, frames, fft_length // 2 + 1), from numpy audio."""
         window = None if self.window is None else np.asarray(
             self.window if not isinstance(self.window, str)
-            else _window_array(self.window, self.sequence_length, True, "sequence_length"),
+            else window_array(self.window, self.sequence_length, True, "sequence_length"),
             audio.dtype)
         real, imag = ops.stft(audio, self.sequence_length, self.sequence_stride,
                               self.fft_length, window=window, center=True)
