@@ -25,7 +25,9 @@ PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
 def _op_function(name):
     if name in _OPERATORS:
         return _OPERATORS[name]
-    fn = getattr(ops, name, None) if not name.startswith("_") else None
+    namespace, _, short = name.rpartition(".")
+    module = ops.image if namespace == "image" else ops if not namespace else None
+    fn = getattr(module, short, None) if module and not short.startswith("_") else None
     if not callable(fn) or isinstance(fn, type):
         raise ValueError(f"OpCall: unknown op '{name}'. Expected the name of a public "
                          "`keras.ops` function (e.g. 'add', 'concatenate') or 'get_item'.")
@@ -37,8 +39,15 @@ def is_op_entry(entry):
     raises ValueError when it names no known op."""
     if not str(entry.get("module") or "").startswith(OPS_MODULE):
         return False
-    _op_function(to_snake_case(str(entry.get("class_name"))))
+    _op_function(_entry_op(entry))
     return True
+
+
+def _entry_op(entry):
+    """The op name of a config entry: ``"concatenate"``, or ``"image.resize"`` for an entry
+    of module ``keras.src.ops.image``."""
+    op = to_snake_case(str(entry.get("class_name")))
+    return "image." + op if entry.get("module") == OPS_MODULE + ".image" else op
 
 
 class OpCall(Layer):
@@ -63,12 +72,14 @@ class OpCall(Layer):
         becomes ``keras.ops.concatenate``, its config's other keys fixed arguments)."""
         config = dict(entry.get("config") or {})
         name = config.pop("name", None)
-        return cls(to_snake_case(entry["class_name"]), fixed=config, name=name)
+        return cls(_entry_op(entry), fixed=config, name=name)
 
     def keras_entry(self):
         """How a functional config writes this op (Keras 3's layout)."""
-        class_name = "".join(part.capitalize() for part in self.op.split("_"))
-        return {"module": OPS_MODULE, "class_name": class_name,
+        namespace, _, op = self.op.rpartition(".")
+        class_name = "".join(part.capitalize() for part in op.split("_"))
+        return {"module": OPS_MODULE + ("." + namespace if namespace else ""),
+                "class_name": class_name,
                 "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
 
     def call(self, *args, **kwargs):
@@ -138,7 +149,7 @@ def _symbolic_op(name, args, kwargs):
     them in their constructor; tensors stay arguments of the node."""
     plain = {k: v for k, v in kwargs.items() if not has_symbolic(v)}
     tensors = {k: v for k, v in kwargs.items() if k not in plain}
-    return OpCall(name, fixed=plain, name=auto_name(name))(*args, **tensors)
+    return OpCall(name, fixed=plain, name=auto_name(name.rpartition(".")[2]))(*args, **tensors)
 
 
 register_symbolic(KerasTensor, _symbolic_op)

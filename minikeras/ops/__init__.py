@@ -26,19 +26,21 @@ from .normalization import *  # noqa: F401,F403
 from . import image  # noqa: F401,E402  (keras.ops.image)
 
 
-def _wrap_public_ops():
-    """Every public op accepts KerasTensors too (see ``ops/dispatch.py``)."""
+def _wrap_public_ops(namespace, prefix=""):
+    """Every public op accepts KerasTensors too (see ``ops/dispatch.py``); ``prefix`` names
+    a sub-namespace's ops (``"image."``: ``keras.ops.image.resize`` is ``"image.resize"``)."""
     from .dispatch import symbolic_aware
-    namespace, wrapped = globals(), {}  # an alias (ops.swish is ops.silu) stays one function
+    wrapped = {}  # an alias (ops.swish is ops.silu) stays one function
     for name, value in list(namespace.items()):
         if (not name.startswith("_") and callable(value) and not isinstance(value, type)
                 and getattr(value, "__module__", "").startswith("minikeras.")):
             if id(value) not in wrapped:
-                wrapped[id(value)] = symbolic_aware(name, value)
+                wrapped[id(value)] = symbolic_aware(prefix + name, value)
             namespace[name] = wrapped[id(value)]
 
 
-_wrap_public_ops()
+_wrap_public_ops(globals())
+_wrap_public_ops(vars(image), "image.")
 
 from . import nn, numpy  # noqa: E402  (keras.ops.nn, keras.ops.numpy)
 from .namespaces import install as _install_namespaces  # noqa: E402
