@@ -116,6 +116,7 @@ def capped(kind, requested):
 
 __all__ = ["backend", "disable_interactive_logging", "dtype_policy",
            "enable_interactive_logging", "enable_unsafe_deserialization", "epsilon", "floatx",
-           "image_data_format", "is_interactive_logging_enabled", "max_epochs", "max_load_bytes", "max_steps_per_epoch",
-           "set_dtype_policy", "set_epsilon", "set_floatx", "set_image_data_format",
-           "set_max_epochs", "set_max_load_bytes", "set_max_steps_per_epoch"]
+           "image_data_format", "is_interactive_logging_enabled", "max_epochs",
+           "max_load_bytes", "max_steps_per_epoch", "set_dtype_policy", "set_epsilon",
+           "set_floatx", "set_image_data_format", "set_max_epochs", "set_max_load_bytes",
+           "set_max_steps_per_epoch"]

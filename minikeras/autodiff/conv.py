@@ -140,9 +140,9 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
     fused activation: no im2col matrix and no batched GEMM with an inner size of K.
 
     The output is made in blocks of rows of one sample (``DEPTHWISE_BLOCK_BYTES`` each,
-    so the running sum stays in cache through the K offsets), the blocks split over
-    threads; with padding, each block pads only the input rows it reads (the padded batch
-    is never made). Returns (N, *out, C, multiplier)."""
+    so the running sum stays in cache through the K offsets), the blocks taken by
+    ``parallel.for_slices``; with padding, each block pads only the input rows it reads
+    (the padded batch is never made). Returns (N, *out, C, multiplier)."""
     channels = x.shape[-1]
     weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
     y = np.empty((x.shape[0],) + tuple(out) + weights.shape[1:], dtype)
@@ -369,7 +369,7 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
 
     Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
     one), built from that chunk alone (padded into a scratch array, copied once, the copy
-    split over threads by samples), so neither the matrix nor the padded input is ever
+    by samples through ``parallel.for_slices``), so neither the matrix nor the padded input is ever
     made for a batch larger than that. When the whole batch fits and ``owner`` is given,
     the one matrix is kept as ``owner.cols`` (held until the owner is collected) for the
     kernel gradient; otherwise one scratch buffer serves every chunk. A 1x1 kernel with
@@ -449,7 +449,7 @@ def _pad_into(x, pads, out):
 
 
 def _bias_activation(y, b, activation):
-    """In place on y (M, F): ``y += b``, then the fused activation (split over threads)."""
+    """In place on y (M, F): ``y += b``, then the fused activation (through ``for_slices``)."""
     def apply(start, stop):
         _add_bias_activate(y[start:stop], b, activation)
 
@@ -501,10 +501,10 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     """Adjoint of im2col @ w: scatter g2 (M, F) back onto the (unpadded) input.
 
     For each kernel offset, g2 @ w[offset]^T (one GEMM per group, (M, C), into one reused
-    buffer) is added into the slice of the padded input that offset touched, the add split
-    over threads by samples; the padding is cropped at the end. This never materializes
-    the (M, K*C) column gradient: that matrix and one scatter from it measured 15% slower
-    at 32 channels (the adds then read memory instead of a cache-resident buffer).
+    buffer) is added into the slice of the padded input that offset touched, the add by
+    samples through ``parallel.for_slices``; the padding is cropped at the end. This never
+    materializes the (M, K*C) column gradient: that matrix and one scatter from it measured
+    15% slower at 32 channels (the adds then read memory instead of a cache-resident buffer).
     """
     cg, f = w.shape[-2], w.shape[-1]
     gxp = np.zeros(padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
@@ -702,7 +702,7 @@ class MaxPool(_Pool):
         # Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
         # their share straight into the gradient (no temporary); when they also tile the
         # input exactly, every element is written once and the gradient needs no zero fill.
-        # The work is split over threads by samples.
+        # The work goes by samples through parallel.for_slices.
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
         tiled = not overlap and all(s == k and o * k == n for s, k, o, n in zip(
             self.strides, self.pool_size, self.out, self.padded_shape[1:-1]))

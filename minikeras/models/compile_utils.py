@@ -162,7 +162,8 @@ class CompileMetrics:
 
     def __init__(self, metrics, weighted_metrics, output_names):
         self.output_names = list(output_names)
-        self.has_specs = metrics is not None or weighted_metrics is not None  # [] counts, as in Keras
+        # an empty list counts, as in Keras (compile_metrics appears in metrics_names)
+        self.has_specs = metrics is not None or weighted_metrics is not None
         self._specs = [self._spread(metrics, "metrics"),
                        self._spread(weighted_metrics, "weighted_metrics")]
         self.metrics = None  # [(output index, metric, weighted, logged name)] once built
