@@ -75,9 +75,9 @@ def is_interactive_logging_enabled():
 
 # Debugging caps on every fit (epochs) and every epoch of fit/evaluate/predict (steps), as
 # Keras's; also read from KERAS_MAX_EPOCHS / KERAS_MAX_STEPS_PER_EPOCH at import.
-_CAPS = {"epochs": os.environ.get("KERAS_MAX_EPOCHS"),
-         "steps_per_epoch": os.environ.get("KERAS_MAX_STEPS_PER_EPOCH")}
-_CAPS = {key: None if value is None else int(value) for key, value in _CAPS.items()}
+_CAPS = {kind: int(os.environ[name]) if name in os.environ else None
+         for kind, name in (("epochs", "KERAS_MAX_EPOCHS"),
+                            ("steps_per_epoch", "KERAS_MAX_STEPS_PER_EPOCH"))}
 
 
 def set_max_epochs(max_epochs):

@@ -8,10 +8,10 @@ from .config import is_interactive_logging_enabled
 LOGGER = logging.getLogger("minikeras")
 
 
-def print_msg(message, line_break=True):
-    """Show ``message`` to the user: written (and flushed) to stdout, or logged at INFO."""
+def print_msg(message):
+    """Show ``message`` to the user: a line written (and flushed) to stdout, or logged at INFO."""
     if is_interactive_logging_enabled():
-        sys.stdout.write(message + ("\n" if line_break else ""))
+        sys.stdout.write(message + "\n")
         sys.stdout.flush()
     else:
         LOGGER.info(message)

@@ -58,7 +58,8 @@ class _SKLearnWrapper(BaseEstimator):
         """Train on X (n_samples, n_features) and y; ``kwargs`` go to ``Model.fit``."""
         from sklearn.utils.validation import validate_data
         X, y = validate_data(self, X, y, multi_output=True)
-        y = self._encode_target(y, reset=True)
+        self._target_ndim = y.ndim
+        y = self._encode_target(y)
         model = self._model_for(X, y)
         self.history_ = model.fit(X, y, **{**(self.fit_kwargs or {}), **kwargs})
         self.model_ = model
@@ -85,10 +86,8 @@ class _SKLearnWrapper(BaseEstimator):
         check_is_fitted(self)
         return self.model_.predict(validate_data(self, X, reset=False), verbose=0)
 
-    def _encode_target(self, y, reset):
+    def _encode_target(self, y):
         """y as the model trains on it: 2-D (a 1-D y becomes one column)."""
-        if reset:
-            self._target_ndim = y.ndim
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def _decode_target(self, outputs):
@@ -109,17 +108,16 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnWrapper):
         fit_kwargs: keyword arguments for ``Model.fit`` (``fit``'s own take precedence).
     """
 
-    def _encode_target(self, y, reset):
+    def _encode_target(self, y):
+        """y one-hot over ``classes_`` (the sorted labels seen)."""
         from sklearn.utils.multiclass import type_of_target
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Only binary and multiclass target types are supported. Target "
                              f"type: {kind}")
-        if reset:
-            self._target_ndim = y.ndim
-            self.classes_ = np.unique(y)
-            if len(self.classes_) == 1:
-                raise ValueError("Classifier can't train when only one class is present.")
+        self.classes_ = np.unique(y)
+        if len(self.classes_) == 1:
+            raise ValueError("Classifier can't train when only one class is present.")
         labels = np.asarray(y).reshape(-1)
         return (labels[:, None] == self.classes_[None, :]).astype("float32")
 

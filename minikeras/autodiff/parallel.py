@@ -51,7 +51,8 @@ def _default_threads():
 
 
 def threads():
-    """How many threads ``for_slices`` uses (``set_threads`` or the environment)."""
+    """The thread budget (``set_threads`` or the environment): ``for_thread_parts``'s parts,
+    and ``for_slices``'s pieces once ``set_threads`` asked for them."""
     if _state["threads"] is None:
         _state["threads"] = _default_threads()
     return _state["threads"]
@@ -62,16 +63,21 @@ def set_threads(count):
     passes included."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"set_threads expects a positive int. Received: {count!r}")
-    if _state["pool"] is not None:
-        _state["pool"].shutdown(wait=True)
-        _state["pool"] = None
+    _shutdown_pool()
     _state["threads"], _state["split_passes"] = count, True
 
 
 def reset_threads():
     """Back to the default: the environment's thread count, ``for_slices`` unsplit."""
-    set_threads(1)
+    _shutdown_pool()
     _state["threads"], _state["split_passes"] = None, False
+
+
+def _shutdown_pool():
+    """Stop the pool (its size follows the thread count); the next split starts a new one."""
+    if _state["pool"] is not None:
+        _state["pool"].shutdown(wait=True)
+        _state["pool"] = None
 
 
 def pieces(n, work):
