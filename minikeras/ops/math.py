@@ -14,6 +14,7 @@ from ..autodiff.tensor import Tensor
 from .core import as_float, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
 from .reductions import prod
+from .signal import window_values
 
 __all__ = [
     "argpartition", "argsort", "bincount", "digitize", "extract_sequences", "fft", "fft2",
@@ -273,7 +274,7 @@ def _stft_window(window, sequence_length, fft_length, dtype):
         if window not in ("hann", "hamming"):
             raise ValueError('If a string is passed to `window`, it must be one of `"hann"`, '
                              f'`"hamming"`. Received: window={window}')
-        window = (np.hanning if window == "hann" else np.hamming)(sequence_length + 1)[:-1]
+        window = window_values(window, sequence_length, periodic=True)
     window = np.asarray(data(window), dtype)
     if window.shape != (sequence_length,):
         raise ValueError("The shape of `window` must be equal to [sequence_length]. "

@@ -32,9 +32,9 @@ class STFTSpectrogram(Layer):
         mode: one of STFT_MODES. frame_length: the window's length (256).
         frame_step: the hop (frame_length // 2). fft_length: the DFT size, at least
             frame_length (the next power of two).
-        window: "hann" (default) or another name in ``initializers.stft.WINDOWS`` (scipy's
-            parameterless windows), an array of frame_length values, or None. periodic: the DFT-even
-            window (False).
+        window: "hann" (default) or another name in ``ops.signal.WINDOWS`` (scipy's
+            parameterless windows), an array of frame_length values, or None. periodic:
+            the DFT-even window (False).
         scaling: "density" (default), "spectrum" or None. padding: "valid" or "same".
         expand_dims: keep channels on their own axis (False).
     """

@@ -8,7 +8,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers
-from minikeras.initializers.stft import WINDOWS, window_values
+from minikeras.ops.signal import WINDOWS, window_values
 from tests.layers.keras_configs import assert_keras_config
 
 E = np.load(Path(__file__).parents[2] / "fixtures" / "keras_spectrograms.npz")
