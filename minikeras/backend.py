@@ -53,14 +53,33 @@ def set_image_data_format(data_format):
     _config["image_data_format"] = data_format
 
 
+# Python's types (and the name "int") as Keras names them on its jax and torch backends
+_PYTHON_DTYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32",
+                  complex: "complex64", str: "string", "str": "string", "string": "string"}
+
+
 def standardize_dtype(dtype):
-    """Return a dtype name, with ``None`` meaning :func:`floatx`; text is Keras's "string"."""
+    """Keras's name of ``dtype`` (a name, numpy dtype or Python type): ``None`` means
+    :func:`floatx`, Python's ``int`` / ``float`` are "int32" / "float32", text is "string".
+
+    Raises:
+        ValueError: for anything numpy has no such dtype for ("Invalid dtype: ...").
+    """
     if dtype is None:
         return floatx()
-    if dtype is str or (isinstance(dtype, str) and dtype in ("string", "str")):
+    if isinstance(dtype, str) or dtype in _PYTHON_DTYPES:
+        named = _PYTHON_DTYPES.get(dtype)
+        if named is not None:
+            return named
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype}") from None
+    if dtype.kind in "US":
         return "string"
-    dtype = np.dtype(dtype)
-    return "string" if dtype.kind in "US" else dtype.name
+    if dtype.kind not in "biufc":
+        raise ValueError(f"Invalid dtype: {dtype}")
+    return dtype.name
 
 
 def placeholder_array(shape, dtype):

@@ -71,10 +71,9 @@ FloatDTypePolicy = DTypePolicy  # Keras 3's older name for the same class
 
 def _dtype_or_none(name):
     try:
-        dtype = backend.standardize_dtype(name)
-    except TypeError:
+        return backend.standardize_dtype(name)
+    except ValueError:
         return None
-    return None if dtype == "bfloat16" else dtype
 
 
 def get(identifier):

@@ -155,3 +155,63 @@ def test_custom_objects_given_to_deserialize_reach_nested_configs():
     layer = keras.layers.deserialize(
         config, custom_objects={"unregistered_activation": unregistered_activation})
     assert layer.activation is unregistered_activation
+
+
+# Keras 3.15 (jax and torch backends) gives these names; read off a scratch install.
+@pytest.mark.parametrize("given, name", [
+    (None, "float32"), ("float32", "float32"), (np.float64, "float64"), ("int", "int32"),
+    (int, "int32"), (float, "float32"), (bool, "bool"), (complex, "complex64"),
+    (str, "string"), ("string", "string"), (np.dtype("int64"), "int64"), ("uint8", "uint8")])
+def test_standardize_dtype_names_as_keras_does(given, name):
+    assert keras.utils.standardize_dtype(given) == name
+    assert keras.backend.standardize_dtype(given) == name
+
+
+@pytest.mark.parametrize("given", ["foo", "object", object, "bfloat16"])
+def test_standardize_dtype_refuses_what_numpy_cannot_hold(given):
+    with pytest.raises(ValueError, match="Invalid dtype: "):
+        keras.utils.standardize_dtype(given)
+
+
+def test_config_reads_and_writes_values_as_attributes_and_keys():
+    config = keras.utils.Config(learning_rate=0.1, momentum=0.9)
+    config.seed = 123
+    config["use_ema"] = True
+    assert config.seed == config["seed"] == 123
+    assert config.learning_rate == 0.1 and config.get("missing", 7) == 7
+    assert list(config) == ["learning_rate", "momentum", "seed", "use_ema"]
+    assert len(config) == 4 and "seed" in config
+    assert config.to_json() == ('{"learning_rate": 0.1, "momentum": 0.9, "seed": 123, '
+                                '"use_ema": true}')
+    assert config.pop("use_ema") is True
+    config.update({"a": 1}, b=2)
+    exported = config.as_dict()
+    exported["a"] = 99  # a copy: the config keeps its own value
+    assert config.a == 1 and config.b == 2
+    assert repr(keras.utils.Config(x=1)) == "<Config {'x': 1}>"
+
+
+def test_config_names_a_close_match_for_an_unknown_attribute():
+    config = keras.utils.Config(learning_rate=0.1)
+    with pytest.raises(AttributeError, match="Unknown attribute: 'learning_rat'. "
+                                             "Did you mean 'learning_rate'?"):
+        config.learning_rat
+    with pytest.raises(AttributeError, match="Unknown attribute: 'seed'.$"):
+        config.seed
+    with pytest.raises(AttributeError, match="read-only"):
+        config.frozen = True
+
+
+def test_frozen_config_refuses_every_change_until_unfrozen():
+    config = keras.utils.Config(a=1)
+    config.freeze()
+    assert config.frozen
+    for change in (lambda: setattr(config, "b", 2), lambda: config.__setitem__("a", 2),
+                   lambda: config.pop("a"), lambda: config.update(a=3),
+                   lambda: config.__delitem__("a")):
+        with pytest.raises(ValueError, match="frozen"):
+            change()
+    assert config.as_dict() == {"a": 1}
+    config.unfreeze()
+    config.b = 2
+    assert config.as_dict() == {"a": 1, "b": 2}

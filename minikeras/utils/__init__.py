@@ -1,6 +1,6 @@
 """keras.utils: data input (downloads, datasets, PyDataset), seeding, progress bars,
 serialization and naming."""
-from ..backend import clear_session
+from ..backend import clear_session, standardize_dtype
 from ..config import (disable_interactive_logging, enable_interactive_logging,
                       is_interactive_logging_enabled)
 from ..random import set_random_seed
@@ -9,6 +9,7 @@ from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objec
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 from . import np_utils
 from .audio_dataset import audio_dataset_from_directory
+from .config import Config
 from .dataset import split_dataset
 from .file_utils import DownloadError, get_file
 from .image_dataset import image_dataset_from_directory
@@ -22,7 +23,7 @@ from .py_dataset import PyDataset, Sequence
 from .text_dataset import text_dataset_from_directory
 from .timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
+__all__ = ["Config", "CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
            "array_to_img", "audio_dataset_from_directory", "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file",
@@ -30,5 +31,5 @@ __all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequen
            "img_to_array", "is_interactive_logging_enabled", "is_keras_tensor", "load_img", "model_to_dot",
            "normalize", "np_utils", "pack_x_y_sample_weight", "pad_sequences", "plot_model",
            "register_keras_serializable", "save_img", "serialize_keras_object",
-           "set_random_seed", "split_dataset", "text_dataset_from_directory",
+           "set_random_seed", "split_dataset", "standardize_dtype", "text_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical", "unpack_x_y_sample_weight"]
