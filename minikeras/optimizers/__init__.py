@@ -12,6 +12,7 @@ from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
 from .loss_scale_optimizer import LossScaleOptimizer
+from .multi_optimizer import MultiOptimizer, OptimizerMap
 from .muon import Muon
 from .identifiers import deserialize, get, serialize
 from .optimizer import OPTIMIZERS, LearningRateValue, Optimizer
@@ -20,5 +21,6 @@ from .schedule_free_adamw import ScheduleFreeAdamW
 from .sgd import SGD
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion",
-           "LossScaleOptimizer", "Muon", "Nadam", "Optimizer", "RMSprop", "SGD",
-           "ScheduleFreeAdamW", "deserialize", "get", "legacy", "schedules", "serialize"]
+           "LossScaleOptimizer", "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap",
+           "RMSprop", "SGD", "ScheduleFreeAdamW", "deserialize", "get", "legacy", "schedules",
+           "serialize"]

@@ -17,7 +17,8 @@ from minikeras.variables import Variable
 
 SHAPES = ((4, 3), (3,), (3, 2), (2,), (2, 1, 2), ())
 OPTIMIZER_CLASSES = sorted({cls for _, cls in optimizers.OPTIMIZERS.items()
-                            if cls not in (optimizers.Optimizer, optimizers.LossScaleOptimizer)},
+                            if cls not in (optimizers.Optimizer, optimizers.LossScaleOptimizer,
+                                           optimizers.MultiOptimizer)},
                            key=lambda c: c.__name__)
 OPTIONS = {
     "defaults": {},

@@ -10,7 +10,7 @@ from minikeras.optimizers import OPTIMIZERS, schedules
 from minikeras.registry import register_keras_serializable
 from minikeras.variables import Variable
 
-NEEDS_ARGUMENTS = {optimizers.Optimizer, optimizers.LossScaleOptimizer}
+NEEDS_ARGUMENTS = {optimizers.Optimizer, optimizers.LossScaleOptimizer, optimizers.MultiOptimizer}
 NAMES = OPTIMIZERS.names()
 CLASSES = sorted({cls for _, cls in OPTIMIZERS.items()}, key=lambda c: c.__name__)
 KERAS_NAMES = ["sgd", "rmsprop", "adam", "adamw", "adadelta", "adagrad", "adamax", "adafactor",
@@ -36,10 +36,10 @@ def test_keras_names_any_casing(name):
     assert type(optimizers.get(name)).__name__.lower() == name
 
 
-def test_every_exported_class_is_registered():
+def test_every_exported_optimizer_class_is_registered():
     for name in optimizers.__all__:
         obj = getattr(optimizers, name)
-        if isinstance(obj, type):
+        if isinstance(obj, type) and issubclass(obj, optimizers.Optimizer):
             assert OPTIMIZERS.lookup(name) is obj
 
 
@@ -68,6 +68,10 @@ def make_non_default(cls):
                    dynamic_growth_steps=10)
     if cls is optimizers.Optimizer:
         return cls(0.5)
+    if cls is optimizers.MultiOptimizer:
+        return cls(optimizers.OptimizerMap(optimizers.SGD(0.5, momentum=0.9),
+                                           {"dense/.*": optimizers.Adam(0.01, clipnorm=1.0)}),
+                   loss_scale_factor=4.0, name="custom_name")
     return cls(learning_rate=schedules.CosineDecay(0.01, 100, warmup_target=0.1, warmup_steps=5),
                use_ema=True, ema_momentum=0.9, clipvalue=2.0, gradient_accumulation_steps=3,
                name="custom_name")
