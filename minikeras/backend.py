@@ -8,6 +8,8 @@ reach numpy through ``backend.xp``; the autodiff core (``Tensor.data`` is a
 module to ``xp`` would therefore not move training to it: routing the autodiff
 primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
+import functools
+
 import numpy as np
 
 xp = np  # the array module
@@ -121,3 +123,73 @@ def clear_session(free_memory=True):
 def backend():
     """The name of the array backend minikeras computes with: ``"numpy"``."""
     return "numpy"
+
+
+# ---- keras.backend.result_type ------------------------------------------------------------
+# Keras's promotion lattice (JAX's) orders the dtypes by "can hold without loss"; a result is
+# the least upper bound of the operands. Python's int and float are *weak*: they take the
+# other operand's kind and width, and a weak result takes floatx's width. Last, as on Keras's
+# jax and torch backends, a 64-bit result is named by its 32-bit type (int64 + int64 ->
+# "int32"). minikeras's own ops keep numpy's int64 where Keras's torch backend does.
+_WEAK_INT, _WEAK_FLOAT = "int", "float"
+
+# each dtype -> the dtypes right above it
+_ABOVE = {
+    "bool": (_WEAK_INT,),
+    _WEAK_INT: ("uint8", "int8", "complex64"),
+    "uint8": ("int16", "uint16"), "uint16": ("int32", "uint32"),
+    "uint32": ("int64", "uint64"), "uint64": (_WEAK_FLOAT,),
+    "int8": ("int16",), "int16": ("int32",), "int32": ("int64",), "int64": (_WEAK_FLOAT,),
+    _WEAK_FLOAT: ("bfloat16", "float16"),
+    "bfloat16": ("float32",), "float16": ("float32",),
+    "float32": ("float64", "complex64"), "float64": ("complex128",),
+    "complex64": ("complex128",), "complex128": (),
+}
+_AS_32_BIT = {"int64": "int32", "uint64": "uint32", "float64": "float32",
+              "complex128": "complex64"}
+
+
+def _upper_bounds():
+    """dtype -> every dtype at or above it."""
+    bounds = {}
+
+    def above(node):
+        if node not in bounds:
+            bounds[node] = {node}.union(*(above(up) for up in _ABOVE[node]))
+        return bounds[node]
+
+    for node in _ABOVE:
+        above(node)
+    return bounds
+
+
+_BOUNDS = _upper_bounds()
+
+
+@functools.lru_cache(maxsize=512)
+def _least_upper_bound(nodes):
+    common = set.intersection(*(_BOUNDS[n] for n in nodes))
+    (least,) = [c for c in common if common <= _BOUNDS[c]]  # one: the lattice has joins
+    return least
+
+
+def _node(dtype):
+    """The lattice node of one operand: Python's int and float are the weak nodes."""
+    if dtype is int or dtype is float:
+        return _WEAK_INT if dtype is int else _WEAK_FLOAT
+    name = dtype if isinstance(dtype, str) and dtype == "bfloat16" else standardize_dtype(dtype)
+    if name not in _ABOVE:
+        raise ValueError(f"dtype={name!r} is not a valid dtype for Keras type promotion.")
+    return name
+
+
+def result_type(*dtypes):
+    """The dtype of combining ``dtypes`` by Keras's promotion rules (``None``: floatx; no
+    argument: floatx)."""
+    if not dtypes:
+        return floatx()
+    nodes = frozenset(_node(floatx() if d is None else d) for d in dtypes)
+    out = next(iter(nodes)) if len(nodes) == 1 else _least_upper_bound(nodes)
+    if out in (_WEAK_INT, _WEAK_FLOAT):  # a weak result takes floatx's width
+        out = ("int" if out == _WEAK_INT else "float") + floatx()[-2:]
+    return _AS_32_BIT.get(out, out)

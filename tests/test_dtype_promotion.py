@@ -9,7 +9,7 @@ which keeps int64) outside the project.
 import numpy as np
 import pytest
 
-from minikeras import layers, ops
+from minikeras import backend, layers, ops
 from minikeras.autodiff import Tensor, grad
 
 INTS = [np.array([[1, 2], [3, 4]], dtype=d) for d in ("int64", "int32", "uint8", "bool")]
@@ -106,3 +106,32 @@ def test_promoted_values_are_the_float_computation():
     np.testing.assert_array_equal(ops.divide(I32, 2), I32.astype(np.float32) / 2)
     np.testing.assert_array_equal(ops.concatenate([I64, F32]),
                                   np.concatenate([I64.astype(np.float32), F32]))
+
+
+# keras.backend.result_type, read off Keras 3.15 (torch backend; jax gives the same):
+# the lattice's least upper bound, Python int/float weak, 64-bit results named 32-bit.
+@pytest.mark.parametrize("dtypes, expected", [
+    ((), "float32"), (("int64", "int64"), "int32"), (("int32", "float32"), "float32"),
+    (("int8", "uint8"), "int16"), (("uint8", int), "uint8"), (("float16", float), "float16"),
+    (("int32", float), "float32"), (("bool", int), "int32"), ((int, float), "float32"),
+    ((int,), "int32"), ((float,), "float32"), (("float64", "float32"), "float32"),
+    (("uint32", "int32"), "int32"), (("uint64", "int64"), "float32"),
+    (("complex64", int), "complex64"), (("bfloat16", "float16"), "float32"),
+    ((None,), "float32"), (("bool", "bool"), "bool"), (("int16", "float16"), "float16"),
+    ((bool, int), "int32")])
+def test_result_type_follows_keras_promotion_lattice(dtypes, expected):
+    assert backend.result_type(*dtypes) == expected
+
+
+def test_result_type_weak_results_take_floatx_width():
+    backend.set_floatx("float16")
+    try:
+        assert backend.result_type(int, float) == "float16"
+        assert backend.result_type("int8", float) == "float16"
+    finally:
+        backend.set_floatx("float32")
+
+
+def test_result_type_refuses_what_has_no_place_on_the_lattice():
+    with pytest.raises(ValueError, match="Invalid dtype: object"):
+        backend.result_type("float32", object)
