@@ -18,7 +18,8 @@ _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": 
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
           "Initializer": "initializers", "Regularizer": "regularizers",
-          "DTypePolicy": "dtype_policies"}
+          "DTypePolicy": "dtype_policies", "name_scope": "naming", "device": "backend",
+          "FloatDTypePolicy": "dtype_policies"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
 

@@ -8,7 +8,9 @@ reach numpy through ``backend.xp``; the autodiff core (``Tensor.data`` is a
 module to ``xp`` would therefore not move training to it: routing the autodiff
 primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
+import contextlib
 import functools
+import warnings
 
 import numpy as np
 
@@ -105,6 +107,28 @@ def get_uid(prefix=""):
     """A count per ``prefix``: 1 on the first call, then 2, 3, ... (reset by clear_session)."""
     from .naming import get_uid as next_uid  # lazy, as clear_session: backend imports nothing
     return next_uid(prefix)
+
+
+@contextlib.contextmanager
+def device(device_name):
+    """``with keras.device("cpu:0"):`` places the computations inside on that device.
+
+    minikeras computes with numpy on the CPU, so "cpu" / "cpu:N" is where everything runs
+    already; an accelerator ("gpu:0", "cuda", "tpu", "mps", ...) runs on the CPU too, with a
+    warning saying so.
+    """
+    kind, _, index = str(device_name).lower().partition(":")
+    if not isinstance(device_name, str) or kind not in _DEVICE_KINDS or (
+            index and not index.isdigit()):
+        raise ValueError("Invalid value for argument `device_name`: expected a device such as "
+                         f"'cpu', 'cpu:0' or 'gpu:0'. Received: device_name={device_name!r}")
+    if kind != "cpu":
+        warnings.warn(f"minikeras computes on the CPU only: the computations placed on "
+                      f"{device_name!r} run on the CPU.", stacklevel=3)
+    yield
+
+
+_DEVICE_KINDS = ("cpu", "gpu", "cuda", "tpu", "mps", "xpu")
 
 
 def cast_to_floatx(x):

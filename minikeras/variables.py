@@ -6,6 +6,7 @@ import numpy as np
 from . import backend
 from .autodiff.tensor import Tensor
 from .config import charge_load_bytes
+from .naming import scoped
 
 _NUMERIC_KINDS = "biuf"  # numpy dtype kinds a variable takes: bool, signed, unsigned, float
 
@@ -69,7 +70,7 @@ class Variable(Tensor):
                 f"but `shape` is {tuple(shape)}.")
         super().__init__(value, requires_grad=trainable, name=name or "variable")
         self._trainable = trainable
-        self.path = self.name
+        self.path = scoped(self.name)
         self.constraint = None
         self.regularizer = None
         self.aggregation = aggregation

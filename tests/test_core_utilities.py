@@ -215,3 +215,42 @@ def test_frozen_config_refuses_every_change_until_unfrozen():
     config.unfreeze()
     config.b = 2
     assert config.as_dict() == {"a": 1, "b": 2}
+
+
+def test_name_scope_prefixes_the_paths_of_variables_made_inside():
+    # the paths Keras 3.15 gives the same code
+    with keras.name_scope("outer"):
+        dense = keras.layers.Dense(2, name="d")
+        dense.build((None, 3))
+        v = keras.Variable(np.ones(2), name="v")
+        with keras.name_scope("inner"):
+            v2 = keras.Variable(np.ones(2), name="v2")
+    assert [w.path for w in dense.weights] == ["outer/d/kernel", "outer/d/bias"]
+    assert (v.path, v2.path, dense.name) == ("outer/v", "outer/inner/v2", "d")
+    after = keras.layers.Dense(2, name="e")
+    after.build((None, 3))
+    assert [w.path for w in after.weights] == ["e/kernel", "e/bias"]
+
+
+def test_name_scope_override_parent_and_deduplicated_reentry():
+    owner = object()
+    with keras.name_scope("a"):
+        with keras.name_scope("b", override_parent="x/y"):
+            assert keras.Variable(1.0, name="v").path == "x/y/b/v"
+        with keras.name_scope("c", caller=owner):
+            with keras.name_scope("c", caller=owner):  # the same caller's scope: not twice
+                assert keras.Variable(1.0, name="v").path == "a/c/v"
+    with pytest.raises(ValueError, match="cannot contain character `/`. Received: name='a/b'"):
+        keras.name_scope("a/b")
+
+
+def test_device_runs_on_the_cpu_and_says_so_for_accelerators():
+    with keras.device("cpu:0"):
+        assert keras.ops.ones((2,)).shape == (2,)
+    with pytest.warns(UserWarning, match="computes on the CPU only.*'gpu:0'"):
+        with keras.device("gpu:0"):
+            pass
+    for bad in ("foo", "gpu:x", 3):
+        with pytest.raises(ValueError, match="expected a device such as 'cpu'"):
+            with keras.device(bad):
+                pass

@@ -10,7 +10,7 @@ from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
-from ..naming import auto_name, to_snake_case
+from ..naming import auto_name, scoped, to_snake_case
 from ..variables import Variable, assign_all_or_none, structure_changed
 from ..tree import map_structure
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
@@ -677,7 +677,7 @@ def _variable_path(layer, name):
     names = [each.name for each in _BUILDING]
     if not _BUILDING or _BUILDING[-1] is not layer:
         names.append(layer.name)
-    return "/".join(names + [name])
+    return scoped("/".join(names + [name]))
 
 
 def _marks_built(build):
