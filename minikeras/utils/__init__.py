@@ -10,6 +10,7 @@ from ..saving.serialization import deserialize_keras_object, serialize_keras_obj
 from . import np_utils
 from .audio_dataset import audio_dataset_from_directory
 from .dataset import split_dataset
+from .feature_space import FeatureSpace
 from .file_utils import DownloadError, get_file
 from .image_dataset import image_dataset_from_directory
 from .image_utils import array_to_img, img_to_array, load_img, save_img
@@ -22,7 +23,7 @@ from .py_dataset import PyDataset, Sequence
 from .text_dataset import text_dataset_from_directory
 from .timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["CustomObjectScope", "DownloadError", "Progbar", "PyDataset", "Sequence",
+__all__ = ["CustomObjectScope", "DownloadError", "FeatureSpace", "Progbar", "PyDataset", "Sequence",
            "array_to_img", "audio_dataset_from_directory", "clear_session",
            "custom_object_scope", "deserialize_keras_object", "disable_interactive_logging",
            "enable_interactive_logging", "get_custom_objects", "get_file",
