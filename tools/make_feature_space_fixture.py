@@ -21,7 +21,7 @@ import numpy as np
 
 FS = keras.utils.FeatureSpace
 rng = np.random.default_rng(7)
-n = 50  # two adapt batches: 32 + 18 rows
+n = 300  # ten adapt batches (32 * 9 + 12): the quantile summary is compressed as it merges
 train = {"a": rng.normal(0.0, 1.0, n), "b": rng.uniform(0.0, 4.0, n),
          "c": rng.normal(5.0, 3.0, n), "d": rng.gamma(2.0, 2.0, n)}
 train = {k: v.astype("float32") for k, v in train.items()}
