@@ -94,6 +94,13 @@ class Feature:
                 f"output_mode={self.output_mode}>")
 
 
+def _feature(kind, name, dtype, output_mode, layer_class, **layer_args):
+    """A Feature whose preprocessor is ``layer_class(**layer_args)``, named
+    ``<name>_preprocessor``; ``name`` defaults to a unique ``kind`` (as Keras names them)."""
+    name = name or auto_name(kind)
+    return Feature(dtype, layer_class(name=f"{name}_preprocessor", **layer_args), output_mode)
+
+
 @FEATURE_SPACE_OBJECTS.register()
 class Cross:
     """Features hashed together into ``crossing_dim`` bins (``output_mode`` "one_hot" or
@@ -170,64 +177,53 @@ class FeatureSpace(Layer):
     @classmethod
     def float(cls, name=None):
         """Float values, passed through unchanged."""
-        name = name or auto_name("float")
-        return Feature("float32", layers.Identity(name=f"{name}_preprocessor"), "float")
+        return _feature("float", name, "float32", "float", layers.Identity)
 
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
         """Float values times ``scale`` plus ``offset`` (a Rescaling layer)."""
-        name = name or auto_name("float_rescaled")
-        preprocessor = layers.Rescaling(scale=scale, offset=offset,
-                                        name=f"{name}_preprocessor")
-        return Feature("float32", preprocessor, "float")
+        return _feature("float_rescaled", name, "float32", "float", layers.Rescaling,
+                        scale=scale, offset=offset)
 
     @classmethod
     def float_normalized(cls, name=None):
         """Float values standardized with the adapted mean and variance (Normalization)."""
-        name = name or auto_name("float_normalized")
-        preprocessor = layers.Normalization(axis=-1, name=f"{name}_preprocessor")
-        return Feature("float32", preprocessor, "float")
+        return _feature("float_normalized", name, "float32", "float", layers.Normalization,
+                        axis=-1)
 
     @classmethod
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot",
                           name=None):
         """Float values bucketed into ``num_bins`` adapted quantile bins (Discretization)."""
-        name = name or auto_name("float_discretized")
-        preprocessor = layers.Discretization(num_bins=num_bins, bin_boundaries=bin_boundaries,
-                                             name=f"{name}_preprocessor")
-        return Feature("float32", preprocessor, output_mode)
+        return _feature("float_discretized", name, "float32", output_mode,
+                        layers.Discretization, num_bins=num_bins, bin_boundaries=bin_boundaries)
 
     @classmethod
     def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                             name=None):
         """Integer ids indexed by an adapted vocabulary (IntegerLookup)."""
-        name = name or auto_name("integer_categorical")
-        preprocessor = layers.IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                            num_oov_indices=num_oov_indices)
-        return Feature("int32", preprocessor, output_mode)
+        return _feature("integer_categorical", name, "int32", output_mode,
+                        layers.IntegerLookup, max_tokens=max_tokens,
+                        num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot",
                            name=None):
         """Strings indexed by an adapted vocabulary (StringLookup)."""
-        name = name or auto_name("string_categorical")
-        preprocessor = layers.StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                           num_oov_indices=num_oov_indices)
-        return Feature("string", preprocessor, output_mode)
+        return _feature("string_categorical", name, "string", output_mode, layers.StringLookup,
+                        max_tokens=max_tokens, num_oov_indices=num_oov_indices)
 
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
         """Strings hashed into ``num_bins`` bins (Hashing)."""
-        name = name or auto_name("string_hashed")
-        preprocessor = layers.Hashing(name=f"{name}_preprocessor", num_bins=num_bins)
-        return Feature("string", preprocessor, output_mode)
+        return _feature("string_hashed", name, "string", output_mode, layers.Hashing,
+                        num_bins=num_bins)
 
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
         """Integers hashed into ``num_bins`` bins (Hashing)."""
-        name = name or auto_name("integer_hashed")
-        preprocessor = layers.Hashing(name=f"{name}_preprocessor", num_bins=num_bins)
-        return Feature("int32", preprocessor, output_mode)
+        return _feature("integer_hashed", name, "int32", output_mode, layers.Hashing,
+                        num_bins=num_bins)
 
     # ---- construction -------------------------------------------------------------------------
     def __init__(self, features, output_mode="concat", crosses=None, crossing_dim=32,
@@ -506,7 +502,7 @@ def _needs_adapt(preprocessor):
     if isinstance(preprocessor, (layers.IntegerLookup, layers.StringLookup)):
         return not preprocessor._vocabulary_given
     if isinstance(preprocessor, layers.TextVectorization):
-        return not preprocessor._has_input_vocabulary
+        return not preprocessor._lookup_layer._vocabulary_given
     return True
 
 

@@ -216,6 +216,24 @@ def test_preprocessors_given_their_state_are_not_adapted():
                                [[1.0, 1.0, 0, 0, 1]])  # m, n, s: (3-1)/2, (2-1)/1
 
 
+def test_custom_text_feature_from_keras_docstring():
+    # Keras's docstring: a TextVectorization(output_mode="tf_idf") feature, adapted by adapt
+    data = {"text": np.array(["1st string", "2nd string", "3rd string"])}
+    fs = FeatureSpace({"text": FeatureSpace.feature(
+        preprocessor=keras.layers.TextVectorization(output_mode="tf_idf"), dtype="string",
+        output_mode="float")})
+    fs.adapt(data, verbose=0)
+    # vocabulary [UNK], string (3 documents), then 3rd, 2nd, 1st; idf = log(1 + 3 / (1 + df))
+    assert fs.preprocessors["text"].get_vocabulary() == ["[UNK]", "string", "3rd", "2nd", "1st"]
+    idf_string, idf_once = np.log(1 + 3 / 4), np.log(1 + 3 / 2)
+    np.testing.assert_allclose(fs(data).numpy()[0], [0, idf_string, 0, 0, idf_once],
+                               rtol=1e-6)
+    given = keras.layers.TextVectorization(vocabulary=["a", "b"], output_mode="multi_hot")
+    fs = FeatureSpace({"text": FeatureSpace.feature("string", given, "float")})
+    fs.adapt(data, verbose=0)  # given its vocabulary: not adapted
+    assert given.get_vocabulary() == ["[UNK]", "a", "b"]
+
+
 def test_adapt_again_rebuilds_the_encoding_for_the_new_vocabulary():
     fs = FeatureSpace({"s": "string_categorical"})
     fs.adapt({"s": ["a", "b"]}, verbose=0)
