@@ -177,6 +177,18 @@ def test_encoding_by_hand():
     np.testing.assert_allclose(out.numpy(), expected, atol=1e-6)
 
 
+def test_categories_without_oov_index():
+    # keras-io's second FeatureSpace: num_oov_indices=0, so indices start at 0 -
+    # i: 5, 7, 9 -> 0, 1, 2 and s: b, a, c -> 0, 1, 2; widths 3 + 3 + a cross of 64
+    fs = FeatureSpace({"s": FeatureSpace.string_categorical(num_oov_indices=0),
+                       "i": FeatureSpace.integer_categorical(num_oov_indices=0)},
+                      crosses=[FeatureSpace.cross(feature_names=("s", "i"), crossing_dim=64)])
+    fs.adapt({"s": SMALL["s"], "i": SMALL["i"]}, verbose=0)
+    out = fs({"s": ["c"], "i": [5]}).numpy()
+    assert out.shape == (1, 70)
+    np.testing.assert_array_equal(out[0, :6], [1, 0, 0, 0, 0, 1])
+
+
 def test_cross_is_hashed_crossing_of_the_indices():
     fs = small_space(crosses=[("s", "i")], crossing_dim=8)
     fs.adapt(SMALL, verbose=0)
