@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import layers
 from ..autodiff.tensor import Tensor
-from ..layers.layer import LAYERS, Layer
+from ..layers.layer import Layer
 from ..layers.preprocessing.preprocessing_layer import PreprocessingLayer
 from ..naming import auto_name
 from ..registry import Registry
@@ -45,10 +45,6 @@ _KERAS_MODULE = "keras.src.layers.preprocessing.feature_space"  # where Keras fi
 # The classes a FeatureSpace's config names (a serialization family of their own: Feature and
 # Cross are not layers, and FeatureSpace is keras.utils's, not keras.layers').
 FEATURE_SPACE_OBJECTS = Registry("feature space object")
-
-# A Keras file names the preprocessor of a "float" feature TFDIdentity (Keras's internal
-# identity layer); here it is keras.layers.Identity.
-LAYERS.add(layers.Identity, "TFDIdentity")
 
 
 def _config_of(obj):
