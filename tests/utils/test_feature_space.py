@@ -317,6 +317,11 @@ def test_bad_modes():
         FeatureSpace.cross("ab", 4)
     with pytest.raises(TypeError, match="must be a dict"):
         FeatureSpace(["a"])
+    with pytest.raises(ValueError, match="Both `num_bins` and `bin_boundaries` should not be set"):
+        FeatureSpace.float_discretized(num_bins=3, bin_boundaries=[0.0, 1.0])  # as in Keras
+    with pytest.raises(ValueError, match="`crossing_dim` .* should be specified"):
+        FeatureSpace({"a": "integer_hashed", "b": "integer_hashed"}, crosses=[("a", "b")],
+                     crossing_dim=None)
 
 
 def test_use_before_adapt():
