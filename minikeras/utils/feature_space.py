@@ -396,7 +396,7 @@ class FeatureSpace(Layer):
 
     def _cardinality(self, name):
         """The number of distinct indices the preprocessor of ``name`` can output."""
-        layer = self.preprocessors.get(name) or self.crossers[name]
+        layer = self.preprocessors[name] if name in self.preprocessors else self.crossers[name]
         if isinstance(layer, (layers.IntegerLookup, layers.StringLookup)):
             return layer.vocabulary_size()
         if isinstance(layer, layers.CategoryEncoding):
