@@ -413,6 +413,18 @@ def test_unadapted_file_still_needs_adapt(tmp_path):
 
 
 # ---- models and pipelines --------------------------------------------------------------------
+def test_parallel_map_encodes_as_the_serial_one():
+    # keras-io maps the space over the batches with num_parallel_calls (threads here)
+    fs = small_space(crosses=[("s", "i")])
+    fs.adapt(SMALL, verbose=0)
+    ds = Dataset.from_tensor_slices(SMALL).repeat(20).batch(4)
+    serial = [x.numpy() for x in ds.map(fs)]
+    parallel = [x.numpy() for x in ds.map(fs, num_parallel_calls=4)]
+    assert len(serial) == 30
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
 def tabular(n, seed):
     """x: a number, city: one of 4 strings, level: 0..4; y = [x + effect(city) + level/2 > 1]."""
     rng = np.random.default_rng(seed)
