@@ -58,7 +58,7 @@ feature_space = FeatureSpace(
     crossing_dim=32,
     output_mode="concat",
 )
-feature_space.adapt(train_ds.map(lambda x, _: x), verbose=0)
+feature_space.adapt(train_ds.map(lambda x, _: x))
 
 preprocessed_train_ds = train_ds.map(lambda x, y: (feature_space(x), y))
 preprocessed_val_ds = val_ds.map(lambda x, y: (feature_space(x), y))

@@ -292,14 +292,15 @@ class FeatureSpace(Layer):
         """The features whose preprocessor has state still to learn from data."""
         return [name for name, p in self.preprocessors.items() if _needs_adapt(p)]
 
-    def adapt(self, dataset, verbose=1):
+    def adapt(self, dataset, verbose=0):
         """Learn each preprocessor's state (vocabularies, mean/variance, bin boundaries).
 
         ``dataset``: a dict of columns (arrays or lists, one row per sample); or a
         ``keras.utils`` ``Dataset``, a ``PyDataset``, a generator or any iterable whose
         elements are dicts of feature columns or ``(features, labels)`` tuples, batched or
         one sample per element (then grouped by 32, as Keras batches an unbatched
-        ``tf.data.Dataset``). ``verbose=1`` shows a progress bar over the batches.
+        ``tf.data.Dataset``). Silent, as in Keras 3.15; ``verbose=1`` shows the progress bar
+        over the batches that Keras 3.16 adds (and shows by default).
         """
         names = self._adaptable_names()
         if names:
