@@ -123,13 +123,22 @@ def time_series_forecast(stdout, folder):
     assert mae < 0.8 * number(r"naive last-value forecast: ([0-9.]+)", stdout)
 
 
+def feature_space_tabular(stdout, folder):
+    # one-hot widths (vocabulary + OOV): sex 3, cp 5, fbs 3, restecg 4, exang 3, ca 5, thal 4;
+    # age 32 bins, 5 normalized numbers, 2 crosses of 32: 128
+    assert "Encoded features: (None, 128)" in stdout
+    assert number(r"Validation accuracy: ([0-9.]+)", stdout) >= 0.85
+    assert re.search(r"had a [0-9.]+ percent probability", stdout)
+    assert "encodes the sample identically: True" in stdout
+
+
 # What each example must print (or write), beyond running cleanly.
 OUTPUT_CHECKS = {f.__name__ + ".py": f for f in (
     digits_mlp, digits_convnet, regression_early_stopping, binary_classification,
     imbalanced_class_weight, custom_layer, custom_loss, checkpoint_resume,
     softmax_crossentropy, chain_rule, two_layer_numpy_vs_minikeras,
     batchnorm_train_vs_inference, vanishing_gradients, dead_relus,
-    class_weighted_crossentropy, text_classifier, time_series_forecast)}
+    class_weighted_crossentropy, text_classifier, time_series_forecast, feature_space_tabular)}
 
 
 def test_every_example_has_a_check():

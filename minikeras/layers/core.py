@@ -159,7 +159,9 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
-@LAYERS.register("Identity")
+# "TFDIdentity": the name Keras files give the identity preprocessor of a FeatureSpace's
+# "float" feature (keras.utils.FeatureSpace).
+@LAYERS.register("Identity", "TFDIdentity")
 class Identity(Layer):
     """Return the input unchanged (a placeholder layer).
 

@@ -26,8 +26,9 @@ _FAMILIES = {
     "regularizers": ("minikeras.regularizers", "REGULARIZERS", None),
     "constraints": ("minikeras.constraints", "CONSTRAINTS", None),
     "activations": ("minikeras.activations", "ACTIVATIONS", "ACTIVATIONS"),
+    "feature_space": ("minikeras.utils.feature_space", "FEATURE_SPACE_OBJECTS", None),
 }
-_MODULE_WORDS = (("schedules", "schedules"), ("optimizers", "optimizers"),
+_MODULE_WORDS = (("feature_space", "feature_space"), ("schedules", "schedules"), ("optimizers", "optimizers"),
                  ("losses", "losses"), ("metrics", "metrics"),
                  ("initializers", "initializers"), ("regularizers", "regularizers"),
                  ("constraints", "constraints"), ("activations", "activations"),
@@ -178,7 +179,7 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     from ..layers.layer import Layer
     if isinstance(obj, Layer):
-        if hasattr(obj, "get_compile_config"):  # a model: its config holds its compile config
+        if saved_whole(obj):  # a model (its config holds its compile config), a FeatureSpace
             return serialize_model(obj)
         from ..layers import serialize
         return serialize(obj)
@@ -248,7 +249,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         if not isinstance(obj, type):
             return obj  # a function
         family = _family_of_object(obj)
-        if family == "layers" and hasattr(obj, "compile_from_config"):
+        if family == "layers" and saved_whole(obj):
             return model_from_config(config, custom_objects)
         if family is not None:
             result = _family_module(family).deserialize(config, custom_objects=custom_objects)
@@ -277,20 +278,28 @@ def from_config(cls, config, custom_objects=None):
 
 
 # ---- models: the model config of ``.keras`` files and ``to_json`` ------------------------
+def saved_whole(obj):
+    """Whether ``obj`` (a layer or its class) is saved as a whole file with its own top-level
+    config: a model, or another layer with ``save`` (``keras.utils.FeatureSpace``)."""
+    return hasattr(obj, "compile_from_config") or hasattr(obj, "save")
+
+
 def serialize_model(model, include_compile=True):
     """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
     from ..layers.layer import LAYERS
     cls = type(model)
     registered = CUSTOM_OBJECTS.name_of(cls)
     builtin = LAYERS.name_of(cls) is not None and registered is None
-    config = {"module": "keras" if builtin else cls.__module__, "class_name": cls.__name__,
+    module = getattr(cls, "_keras_module", None) or ("keras" if builtin else cls.__module__)
+    config = {"module": module, "class_name": cls.__name__,
               "config": model.get_config(), "registered_name": registered}
     if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
         config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
     build_config = model.get_build_config() if model.built else None
     if build_config is not None:
         config["build_config"] = build_config
-    compile_config = model.get_compile_config() if include_compile else None
+    compile_config = model.get_compile_config() if include_compile and hasattr(
+        model, "get_compile_config") else None
     if compile_config is not None:
         config["compile_config"] = compile_config
     return config
@@ -305,7 +314,7 @@ def model_from_config(config, custom_objects=None, compile=True):
     check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
     with CustomObjectScope(custom_objects):
         cls = locate(config, custom_objects)
-        if not (isinstance(cls, type) and hasattr(cls, "compile_from_config")):
+        if not (isinstance(cls, type) and saved_whole(cls)):
             raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
                              "Use keras.layers.deserialize() for a single layer.")
         model = from_config(cls, dict(config["config"] or {}), custom_objects)

@@ -222,14 +222,18 @@ class IndexLookup(PreprocessingLayer):
 
     # ---- call ----------------------------------------------------------------------------
     def call(self, inputs):
-        if self._tokens is None and not is_shape_probe(inputs):
+        probe = is_shape_probe(inputs)
+        if self._tokens is None and not probe:
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) has no vocabulary yet: expected "
                 "`layer.adapt(data)`, a `vocabulary=` argument or `set_vocabulary()` before "
                 "calling it on data.")
         if self.invert:
             return self._invert(as_array(inputs))
-        return self.encode(self.lookup(self._tokens_array(as_array(inputs))))
+        tokens = self._tokens_array(as_array(inputs))
+        if probe and self.num_oov_indices == 0:  # model building's sample only shows shapes;
+            return self.encode(np.zeros(tokens.shape, np.int64))  # it need not be in the vocab
+        return self.encode(self.lookup(tokens))
 
     def encode(self, indices):
         """Indices in this layer's ``output_mode`` (tf_idf: counts times the idf weights)."""

@@ -115,8 +115,8 @@ def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
         return ops.one_hot(indices, depth, dtype=dtype)
     encoded = ops.one_hot(indices, depth, dtype=dtype).data
     axis = 1 if indices.ndim > 1 else 0
-    if output_mode == "multi_hot":
-        return Tensor(encoded.max(axis=axis))
+    if output_mode == "multi_hot":  # initial=0: a sample without tokens is all zeros
+        return Tensor(encoded.max(axis=axis, initial=0))
     if count_weights is not None:
         encoded = encoded * as_array(count_weights)[..., None]
     return Tensor(encoded.sum(axis=axis).astype(encoded.dtype))

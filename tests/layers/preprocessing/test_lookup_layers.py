@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+import minikeras as keras
 from minikeras import layers
 
 VOCAB = ["a", "b", "c", "d"]
@@ -109,6 +110,21 @@ def test_integer_lookup_vocabulary_oov_mask_and_invert():
     adapted = layers.IntegerLookup()
     adapted.adapt(np.array([12, 36, 36, 1138, 1138, 1138]))
     assert adapted.get_vocabulary() == [-1, 1138, 36, 12]
+
+
+def test_lookups_without_oov_indices_on_symbolic_inputs():
+    # num_oov_indices=0: indices start at 0 ("a" -> 0, "b" -> 1; 7 -> 0, 9 -> 1); building a
+    # functional model on keras.Input must not look its shape sample up in the vocabulary
+    for lookup, dtype, value, index in [
+            (layers.StringLookup(vocabulary=["a", "b"], num_oov_indices=0), "string", "b", 1),
+            (layers.IntegerLookup(vocabulary=[7, 9], num_oov_indices=0), "int32", 9, 1)]:
+        x = layers.Input(shape=(1,), dtype=dtype)
+        model = keras.Model(x, lookup(x))
+        np.testing.assert_array_equal(model.predict(np.array([[value]]), verbose=0), [[index]])
+    one_hot = layers.StringLookup(vocabulary=["a", "b"], num_oov_indices=0, output_mode="one_hot")
+    assert one_hot(layers.Input(shape=(1,), dtype="string")).shape == (None, 2)
+    with pytest.raises(ValueError, match="all inputs should be in the vocabulary"):
+        one_hot(np.array([["z"]]))
 
 
 def test_lookup_get_config_round_trip_keeps_adapted_vocabulary():

@@ -92,6 +92,16 @@ def split_on_dash(texts):
     return [t.split("-") for t in texts]
 
 
+def test_documents_without_tokens_encode_to_zeros():
+    # an empty document has no token to mark: all zeros in every vector mode, and a string
+    # keras.Input (whose shape probe is an empty string) can be encoded symbolically
+    for mode in ("multi_hot", "count"):
+        layer = layers.TextVectorization(vocabulary=["a", "b"], output_mode=mode)
+        np.testing.assert_array_equal(layer(np.array([[""], ["b"]])).numpy(),
+                                      [[0, 0, 0], [0, 0, 1]])
+        assert layer(keras.Input(shape=(1,), dtype="string")).shape == (None, 3)
+
+
 def test_registered_callables_are_saved_by_name():
     layer = layers.TextVectorization(standardize=keep_vowels, split=split_on_dash,
                                      vocabulary=["a", "ei"])
