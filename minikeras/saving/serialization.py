@@ -28,8 +28,8 @@ _FAMILIES = {
     "activations": ("minikeras.activations", "ACTIVATIONS", "ACTIVATIONS"),
     "feature_space": ("minikeras.utils.feature_space", "FEATURE_SPACE_OBJECTS", None),
 }
-_MODULE_WORDS = (("feature_space", "feature_space"), ("schedules", "schedules"), ("optimizers", "optimizers"),
-                 ("losses", "losses"), ("metrics", "metrics"),
+_MODULE_WORDS = (("feature_space", "feature_space"), ("schedules", "schedules"),
+                 ("optimizers", "optimizers"), ("losses", "losses"), ("metrics", "metrics"),
                  ("initializers", "initializers"), ("regularizers", "regularizers"),
                  ("constraints", "constraints"), ("activations", "activations"),
                  ("layers", "layers"), ("models", "layers"))

@@ -127,7 +127,8 @@ class Cross:
         return cls(**config)
 
     def __repr__(self):
-        return f"<Cross {self.name} crossing_dim={self.crossing_dim} output_mode={self.output_mode}>"
+        return (f"<Cross {self.name} crossing_dim={self.crossing_dim} "
+                f"output_mode={self.output_mode}>")
 
 
 @FEATURE_SPACE_OBJECTS.register()
