@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import ops
 from ..ops.convolution import standardize_data_format
 from .drawing import (batched_images, channels_last, draw_bounding_boxes,
                       draw_segmentation_masks)
@@ -118,9 +119,9 @@ def plot_bounding_box_gallery(images, bounding_box_format, y_true=None, y_pred=N
                          "true and predicted colours) or `legend_handles`, not both.")
     data_format = standardize_data_format(data_format)
     images = channels_last(batched_images(images, "plot_bounding_box_gallery"), data_format)
-    # Boxes are drawn on the images in [0, 255] (Keras draws first, which breaks any other
-    # value_range), so the gallery shows them from (0, 255).
-    plotted = _to_pixel_range(images, value_range)
+    # Boxes are drawn on the images brought to [0, 255] as uint8 (Keras draws first, which
+    # breaks any other value_range), so the gallery shows them from (0, 255).
+    plotted = np.clip(_to_pixel_range(images, value_range), 0, 255).astype("uint8")
     for boxes, color, mapping in ((y_true, true_color, ground_truth_mapping or class_mapping),
                                   (y_pred, pred_color, prediction_mapping or class_mapping)):
         if boxes is not None:
@@ -152,7 +153,7 @@ def plot_segmentation_mask_gallery(images, num_classes, value_range=(0, 255), y_
     columns = [images]
     for masks in (y_true, y_pred):
         if masks is not None:
-            masks = np.asarray(masks)
+            masks = ops.convert_to_numpy(masks)
             masks = masks.astype("int32") if masks.dtype.kind == "f" else masks
             columns.append(draw_segmentation_masks(
                 images, channels_last(masks, data_format) if masks.ndim == 4 else masks,
