@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
                "datasets", "diagnostics", "distribution", "dtype_policies", "initializers",
                "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
-               "preprocessing", "random", "regularizers", "saving", "tree", "utils", "wrappers")
+               "preprocessing", "random", "regularizers", "saving", "tree", "utils",
+               "visualization", "wrappers")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",

@@ -29,7 +29,8 @@ LAYERS = [
      "optimizers", "variables", "mixed_precision"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics"},
-    {"models", "distribution", "horovod", "applications", "preprocessing", "wrappers"},
+    {"models", "distribution", "horovod", "applications", "preprocessing", "wrappers",
+     "visualization"},
     {"__init__"},
 ]
 

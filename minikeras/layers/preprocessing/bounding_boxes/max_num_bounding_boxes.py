@@ -1,9 +1,9 @@
 """Bounding-box batches: MaxNumBoundingBoxes pads or cuts each image's boxes to one count."""
 import numpy as np
 
-from ...autodiff.tensor import Tensor
-from ..layer import LAYERS
-from .preprocessing_layer import ImagePreprocessingLayer, as_array
+from ....autodiff.tensor import Tensor
+from ...layer import LAYERS
+from ..preprocessing_layer import ImagePreprocessingLayer, as_array
 
 
 @LAYERS.register("MaxNumBoundingBoxes")
