@@ -229,6 +229,10 @@ def test_dot_product_attention_matches_a_slow_reference():
     w /= w.sum(-1, keepdims=True)
     expected = np.einsum("bnts,bsnh->btnh", w, v)
     np.testing.assert_allclose(arr(ops.dot_product_attention(q, k, v)), expected, atol=1e-12)
+    np.testing.assert_allclose(arr(ops.dot_product_attention(q, k, v, flash_attention=False)),
+                               expected, atol=1e-12)
+    with pytest.raises(ValueError, match="Flash attention is not supported in minikeras"):
+        ops.dot_product_attention(q, k, v, flash_attention=True)
 
 
 def test_keras_dtype_rules_for_created_and_index_tensors():

@@ -397,8 +397,13 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
 
     Formula: ``softmax(q·kᵀ · scale + bias, masked) · v`` with ``scale = 1/sqrt(head_dim)``;
     fewer key/value heads than query heads are repeated (grouped-query attention).
+    ``flash_attention`` may only be None or False: minikeras has no flash-attention kernel
+    (Keras's numpy backend has none either and raises the same way).
     """
-    del flash_attention
+    if flash_attention:
+        raise ValueError("Flash attention is not supported in minikeras (it computes with "
+                         "numpy on the CPU): pass flash_attention=None or False; the numbers "
+                         "are the same.")
     q, k, v = as_float(query), as_float(key), as_float(value)
     n_heads, kv_heads = q.shape[-2], k.shape[-2]
     if n_heads != kv_heads:
