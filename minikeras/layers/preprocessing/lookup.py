@@ -179,9 +179,8 @@ class IndexLookup(PreprocessingLayer):
     # ---- adapt ---------------------------------------------------------------------------
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary (and document frequencies for tf_idf) from ``data``."""
-        del batch_size
         counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
-        for batch in adapt_batches(data, steps, sequence_is_one_batch=True):
+        for batch in adapt_batches(data, steps, sequence_is_one_batch=True, batch_size=batch_size):
             if batch.ndim <= 1 and not isinstance(data, (list, tuple, np.ndarray)):
                 batch = batch.reshape(1, -1)  # a yielded 1-D batch is one document
             counts, docs = self._count(batch, counts, doc_counts)

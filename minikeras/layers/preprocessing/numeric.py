@@ -104,13 +104,12 @@ class Normalization(PreprocessingLayer):
         ``data`` is an array (statistics in one pass) or an iterable of batches: the
         per-batch statistics are then merged, weighting each by its number of values.
         """
-        del batch_size
         if self.input_mean is not None:
             raise ValueError(f"Layer '{self.name}' was given `mean` and `variance`; it cannot "
                              "also be adapted. Create it without them to use adapt().")
         total_mean = total_var = None
         total_count = 0
-        for batch in adapt_batches(data, steps):
+        for batch in adapt_batches(data, steps, batch_size=batch_size):
             batch = batch.astype(self.dtype)
             if not self.built:
                 self.build_from_shape((None,) + batch.shape[1:])
@@ -201,12 +200,11 @@ class Discretization(PreprocessingLayer):
 
     def adapt(self, data, batch_size=None, steps=None):
         """Estimate ``num_bins`` quantile boundaries from ``data`` (array or batches)."""
-        del batch_size
         if self.num_bins is None:
             raise ValueError("Cannot adapt a Discretization layer that has been initialized "
                              "with `bin_boundaries`, use `num_bins` instead.")
         self.summary = np.zeros((2, 0), dtype="float32")
-        for batch in adapt_batches(data, steps):
+        for batch in adapt_batches(data, steps, batch_size=batch_size):
             merged = np.concatenate([_summarize(batch.astype("float32"), self.epsilon),
                                      self.summary], axis=1)
             merged = merged[:, np.argsort(merged[0])]

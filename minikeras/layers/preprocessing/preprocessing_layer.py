@@ -5,6 +5,8 @@ Preprocessing layers turn data into numbers before the trainable part of a model
 outputs carry no gradient, so index and string work is plain numpy here, while float math
 (normalization, image resampling) goes through ``keras.ops``.
 """
+import numbers
+
 import numpy as np
 
 from ... import ops
@@ -53,18 +55,27 @@ def _first(batch):
     return batch[0] if isinstance(batch, tuple) else batch
 
 
-def adapt_batches(data, steps=None, sequence_is_one_batch=False):
+def adapt_batches(data, steps=None, sequence_is_one_batch=False, batch_size=None):
     """The batches of ``data`` for ``adapt``, as numpy arrays.
 
-    An array (or Tensor) is one batch. A generator, ``PyDataset`` or other iterable yields
-    batches (``(x, y)`` tuples give their ``x``). A list or tuple is one batch when
-    ``sequence_is_one_batch`` (the lookup layers: ``adapt(["a", "b"])``), else a list of
-    batches (``Normalization.adapt([x1, x2])``). ``steps`` caps how many batches are read.
+    An array (or Tensor) is one batch, or batches of ``batch_size`` rows (Keras 2's
+    ``adapt(data, batch_size)``: the state is updated once per batch). A generator,
+    ``PyDataset`` or other iterable yields batches (``(x, y)`` tuples give their ``x``). A
+    list or tuple is one batch when ``sequence_is_one_batch`` (the lookup layers:
+    ``adapt(["a", "b"])``), else a list of batches (``Normalization.adapt([x1, x2])``).
+    ``steps`` caps how many batches are read.
     """
+    if batch_size is not None and (isinstance(batch_size, bool) or
+                                   not isinstance(batch_size, numbers.Integral) or batch_size < 1):
+        raise ValueError("adapt() expects `batch_size` to be a positive integer or None. "
+                         f"Received: batch_size={batch_size!r}")
     if isinstance(data, (np.ndarray, Tensor, str, bytes)) or (
             sequence_is_one_batch and isinstance(data, (list, tuple))):
-        yield as_array(data)
-        return
+        array = as_array(data)
+        if batch_size is None or array.ndim == 0:
+            yield array
+            return
+        data = (array[i:i + batch_size] for i in range(0, len(array), batch_size))
     if not hasattr(data, "__iter__") and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
         dataset = data  # a PyDataset-like object: batches by index
         data = (dataset[i] for i in range(len(dataset)))

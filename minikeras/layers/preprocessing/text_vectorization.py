@@ -152,13 +152,12 @@ class TextVectorization(PreprocessingLayer):
     # ---- vocabulary ------------------------------------------------------------------------
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary (and idf weights for tf_idf) from a batch or batches of text."""
-        del batch_size
         if self._lookup_layer._vocabulary_given:
             raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static "
                              "vocabulary via the `vocabulary` argument.")
         counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
         tf_idf = self.output_mode == "tf_idf"
-        for batch in adapt_batches(data, steps, sequence_is_one_batch=True):
+        for batch in adapt_batches(data, steps, sequence_is_one_batch=True, batch_size=batch_size):
             docs = self.tokenize(batch)
             counts.update(itertools.chain.from_iterable(docs))
             if tf_idf:

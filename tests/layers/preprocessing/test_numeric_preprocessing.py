@@ -149,3 +149,24 @@ def test_adapt_on_a_pydataset_like_object_and_steps():
     with pytest.raises(TypeError, match="adapt\\(\\) expects a numpy array.*Received: data of "
                                         "type int"):
         layers.Normalization().adapt(5)
+
+
+def test_adapt_batch_size_splits_an_array_into_state_updates():
+    x = FIXTURE["norm_x"]
+    by_tens = layers.Normalization()
+    by_tens.adapt(x, batch_size=10)  # merged batch statistics equal the whole array's
+    np.testing.assert_allclose(by_tens.adapt_mean.numpy(), FIXTURE["norm_mean"], rtol=1e-5)
+    np.testing.assert_allclose(by_tens.adapt_variance.numpy(), FIXTURE["norm_var"], rtol=1e-5)
+    first_two = layers.Normalization()
+    first_two.adapt(x, batch_size=10, steps=2)
+    np.testing.assert_allclose(first_two.adapt_mean.numpy(), x[:20].mean(axis=0), rtol=1e-5)
+    # the same batches, given as a list of arrays, give the same quantile boundaries
+    values = np.arange(100, dtype="float32").reshape(-1, 1)
+    whole_batches, split = layers.Discretization(num_bins=4), layers.Discretization(num_bins=4)
+    whole_batches.adapt([values[i:i + 30] for i in range(0, 100, 30)])
+    split.adapt(values, batch_size=30)
+    assert split.bin_boundaries == whole_batches.bin_boundaries
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match=f"positive integer or None. Received: "
+                                             f"batch_size={bad!r}"):
+            layers.Normalization().adapt(x, batch_size=bad)
