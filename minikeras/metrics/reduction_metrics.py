@@ -95,7 +95,8 @@ class Mean(Metric):
         if sample_weight is None and type(values) is np.ndarray and values.ndim == 1:
             # one value per sample, unweighted (a MeanMetricWrapper's batch): what the general
             # path below computes, without its checks
-            self._add(values.astype(self.dtype, copy=False).sum(), values.shape[0])
+            # (np.add.reduce: the sum ndarray.sum computes, without its Python wrapper)
+            self._add(np.add.reduce(values.astype(self.dtype, copy=False)), values.shape[0])
             return
         if _is_scalar(values) and (sample_weight is None or _is_scalar(sample_weight)):
             # One scalar (the trainer's loss, weighted by the batch size): skip the general path.
