@@ -12,15 +12,16 @@ _ONES = {}  # (length, dtype) -> read-only vector of ones
 # (0.2-0.3 us less per call at 32 x 32 x 32, 1 BLAS thread); above it np.matmul is as fast
 # or faster (13% at 1024 x 32 x 32).
 SMALL_GEMM = 1 << 17
+# relu's threshold: a numpy scalar is converted faster than the Python 0 (0.1 us per ufunc
+# call); max(y, 0) and y > 0 are exact in every float dtype
+_ZERO = np.float32(0)
 
 
-def gemm(a, b, out=None):
-    """``a @ b`` of two matrices (either may be a transposed view), into ``out`` if given
-    (``out`` has the product's dtype: np.dot casts no output)."""
-    if a.shape[0] * a.shape[1] * b.shape[1] <= SMALL_GEMM and (
-            out is None or out.flags.c_contiguous):  # np.dot writes only C-contiguous outputs
-        return np.dot(a, b, out=out)
-    return np.matmul(a, b, out=out)
+def gemm_for(m, k, n):
+    """The routine for an ``(m, k) @ (k, n)`` product: np.dot up to ``SMALL_GEMM``
+    multiply-adds, else np.matmul. Chosen once per Dense call, for its three products
+    (forward, input gradient, kernel gradient: each m * k * n multiply-adds)."""
+    return np.dot if m * k * n <= SMALL_GEMM else np.matmul
 
 
 def ones(n, dtype):
@@ -88,35 +89,40 @@ class Dense(Function):
 
     def forward(self, x, w, b=None):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        y = gemm(x2, w)
+        self.product = product = gemm_for(x2.shape[0], x2.shape[1], w.shape[1])
+        y = product(x2, w)
         if b is not None:
             y += b
         if self.activation == "relu":
-            np.maximum(y, 0, out=y)
+            np.maximum(y, _ZERO, out=y)
         elif self.activation == "tanh":
             np.tanh(y, out=y)
         self.y = y
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[-1],))
 
     def backward(self, gy):
-        inputs = self.inputs
+        inputs, product = self.inputs, self.product
         x, w = inputs[0], inputs[1]
         xd = x.data
-        if gy.ndim != 2:
+        leading = xd.ndim != 2
+        if leading:
             gy, xd = gy.reshape(-1, gy.shape[-1]), xd.reshape(-1, xd.shape[-1])
         if self.activation == "relu":
-            gy = np.multiply(gy, np.greater(self.y, 0))
+            gy = np.multiply(gy, np.greater(self.y, _ZERO))
         elif self.activation == "tanh":
             gy = gy * (1 - self.y * self.y)
         gx = None
         if x.requires_grad:
-            gx = gemm(gy, w.data.T)
-            if gx.shape != x.shape:
-                gx = gx.reshape(x.shape)
+            gx = product(gy, w.data.T)
+            if leading:
+                gx = gx.reshape(x.data.shape)
         gw = None
         if w.requires_grad:
             dtype = gy.dtype if xd.dtype == gy.dtype else np.result_type(xd, gy)
-            gw = gemm(xd.T, gy, out=self.destination(1, dtype))
+            out = self.destination(1, dtype)
+            if out is not None and product is np.dot and not out.flags.c_contiguous:
+                product = np.matmul  # np.dot writes only C-contiguous outputs
+            gw = product(xd.T, gy, out=out)
         if len(inputs) == 2:
             return gx, gw
         # the bias gradient as a GEMV with ones: 2-4x faster than np.add.reduce(axis=0)

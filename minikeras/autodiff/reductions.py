@@ -51,8 +51,10 @@ class SumOverCount(Function):
         self.count = count
 
     def forward(self, x):
-        self.divisor = np.asarray(self.count, dtype=x.dtype)
-        return np.asarray(x.sum(axis=normalize_axis(None, x.ndim))) / self.divisor
+        # dtype scalars and the ufunc reduce: 0-d arrays and ndarray.sum's Python wrapper
+        # cost ~2 us more for the same float operations
+        self.divisor = x.dtype.type(self.count)
+        return np.asarray(np.add.reduce(x, axis=normalize_axis(None, x.ndim)) / self.divisor)
 
     def backward(self, gy):
         # gy / count at every entry: a read-only zero-stride view of one value, what

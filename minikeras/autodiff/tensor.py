@@ -203,14 +203,22 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
     if out is None:
         leaves = backprop(output, output_grad, retain_graph)
         return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
-    if [o.shape for o in out] != [x.data.shape for x in inputs]:
-        raise ValueError(
-            "grad(out=...) needs one array per input, shaped like it. Received shapes "
-            f"{[tuple(o.shape) for o in out]} for inputs of shapes "
-            f"{[tuple(x.shape) for x in inputs]}.")
-    leaves = backprop(output, output_grad, retain_graph,
-                      destinations={id(x): o for x, o in zip(inputs, out)})
+    if len(out) != len(inputs):
+        raise _out_mismatch(inputs, out)
+    destinations = {}  # one pass checks the shapes and maps each input to its array
+    for x, o in zip(inputs, out):
+        if o.shape != x.data.shape:
+            raise _out_mismatch(inputs, out)
+        destinations[id(x)] = o
+    leaves = backprop(output, output_grad, retain_graph, destinations=destinations)
     for x, o in zip(inputs, out):
         if x not in leaves:
             o.fill(0)
     return out
+
+
+def _out_mismatch(inputs, out):
+    return ValueError(
+        "grad(out=...) needs one array per input, shaped like it. Received shapes "
+        f"{[tuple(o.shape) for o in out]} for inputs of shapes "
+        f"{[tuple(x.shape) for x in inputs]}.")

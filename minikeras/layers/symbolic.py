@@ -244,6 +244,8 @@ def _symbolic_like(out, batch):
 def edge_cast(x):
     """Cast user data at the model's edge: floating arrays become floatx, others stay."""
     x = np.asarray(x)
-    if np.issubdtype(x.dtype, np.floating) and x.dtype != backend.floatx():
+    # dtype.kind and the type's name: np.issubdtype and comparing a dtype with a string
+    # cost ~1 us per batch
+    if x.dtype.kind == "f" and x.dtype.type.__name__ != backend.floatx():
         return x.astype(backend.floatx())
     return x

@@ -95,7 +95,8 @@ class Mean(Metric):
         if sample_weight is None and type(values) is np.ndarray and values.ndim == 1:
             # one value per sample, unweighted (a MeanMetricWrapper's batch): what the general
             # path below computes, without its checks
-            self._add(values.astype(self.dtype, copy=False).sum(), values.shape[0])
+            # (np.add.reduce: the sum ndarray.sum computes, without its Python wrapper)
+            self._add(np.add.reduce(values.astype(self.dtype, copy=False)), values.shape[0])
             return
         if _is_scalar(values) and (sample_weight is None or _is_scalar(sample_weight)):
             # One scalar (the trainer's loss, weighted by the batch size): skip the general path.
@@ -114,10 +115,11 @@ class Mean(Metric):
     def _add(self, total, count):
         """Add to the running sums in place, each number cast to its buffer's dtype first
         (as ``Variable.assign_add``; the per-batch fast paths skip its conversions)."""
+        # scalar arithmetic in the buffers' dtype: `+=` on a 0-d array costs ~3x as much
         buffer = self.total.data
-        buffer += buffer.dtype.type(total)
+        buffer[()] = buffer[()] + buffer.dtype.type(total)
         buffer = self.count.data
-        buffer += buffer.dtype.type(count)
+        buffer[()] = buffer[()] + buffer.dtype.type(count)
 
     def result(self):
         return as_result(divide_no_nan(self.total.value, self.count.value), self.dtype)

@@ -80,7 +80,8 @@ class Sequential(Model):
 
     @property
     def layers(self):
-        return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+        layers = self._layers  # an InputLayer can only come first (see add)
+        return layers[1:] if layers and isinstance(layers[0], InputLayer) else list(layers)
 
     @layers.setter
     def layers(self, _):

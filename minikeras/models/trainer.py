@@ -13,7 +13,7 @@ from ..callbacks.callback import CallbackList, History, ProgbarLogger
 from ..config import capped
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
-from ..layers.layer import activity_penalties, added_losses, user_defines, weight_penalties
+from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..tree import flatten
 from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ..variables import structure_version
@@ -214,7 +214,7 @@ class Trainer:
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
         if self._compile_loss is not None:
             self._compile_loss.update_trackers(batch_size)
-        if user_defines(type(self), "compute_metrics"):
+        if _overrides(self, "compute_metrics"):
             self.compute_metrics(x, y, y_pred, sample_weight)
         else:
             self._update_compiled_metrics(y, y_pred, sample_weight)
@@ -232,9 +232,10 @@ class Trainer:
         """One batch of ``fit`` (kind "train") or ``evaluate`` ("test"): the built-in step,
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
         are then the logs. Returns those logs, or None for the built-in step."""
-        if user_defines(type(self), f"{kind}_step"):
+        step = "train_step" if kind == "train" else "test_step"
+        if _overrides(self, step):
             data = (x,) if y is None else pack_x_y_sample_weight(x, y, sample_weight)
-            return _as_logs(getattr(self, f"{kind}_step")(data), kind)
+            return _as_logs(getattr(self, step)(data), kind)
         if kind == "train":
             self._train_batch(x, y, sample_weight)
         else:
@@ -417,7 +418,7 @@ class Trainer:
                            model=self, params={"verbose": verbose, "epochs": 1,
                                                "steps": source.num_batches})
         outputs = []
-        custom_predict = user_defines(type(self), "predict_step")
+        custom_predict = _overrides(self, "predict_step")
         cbs.on_predict_begin()
         with no_grad():
             for step, (xb, _, _) in enumerate(source.epoch()):
@@ -587,6 +588,12 @@ class _CompiledMetricsView:
                       "`for metric in self.metrics: metric.update_state(y, y_pred)`.",
                       stacklevel=2)
         self._model._update_compiled_metrics(y, y_pred, sample_weight)
+
+
+def _overrides(model, method):
+    """Whether ``model``'s class replaces the Trainer's own ``method`` (a step hook: asked
+    every batch, so one attribute test, not a walk over the class's bases)."""
+    return getattr(type(model), method) is not getattr(Trainer, method)
 
 
 _TAKES_TRAINING = {}
