@@ -18,6 +18,7 @@ Padding follows TensorFlow (used by every Keras backend for conv): for
 ``P = max((out - 1) * s + d * (k - 1) + 1 - n, 0)``, ``floor(P / 2)`` before and
 the rest after; ``"causal"`` pads ``d * (k - 1)`` before only.
 """
+import collections
 import itertools
 import math
 import types
@@ -210,6 +211,8 @@ class Conv(Function):
     pre-activation copy (a separate activation node costs a full pass and an array each way).
     """
 
+    pooled_grad = None   # a PooledGrad left by the max pooling of this output (backward)
+
     def __init__(self, strides, padding, dilation, groups=1, activation=None):
         self.strides, self.padding = tuple(strides), padding
         self.dilation, self.groups = tuple(dilation), groups
@@ -259,11 +262,9 @@ class Conv(Function):
         b = self.inputs[2] if len(self.inputs) == 3 else None
         g, cg, f = self.groups, w.shape[-2], w.shape[-1]
         kc = math.prod(w.shape[:-2]) * cg
-        # an ungrouped conv whose output's last rows / columns got no gradient (a valid
-        # pooling that drops them) computes its gradients on the rest alone
-        geometry = self._nonzero_part(gy) if g == 1 else self
+        geometry, activation = self._gradient_part(gy)
         part = gy[geometry.index]
-        g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], self.activation)
+        g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], activation)
         scratch_g2 = g2 is not part
         g2 = g2.reshape(-1, f)                                        # (M, F)
         gw = gb = None
@@ -293,11 +294,26 @@ class Conv(Function):
         """Indexes the whole output (see ``_nonzero_part``)."""
         return (slice(None),) * (len(self.out) + 2)
 
+    def _gradient_part(self, gy):
+        """(geometry, activation) for the backward pass of gy (N, *out, F).
+
+        An ungrouped conv whose output's last rows / columns got no gradient (a valid
+        pooling that drops them) computes its gradients on the rest alone: ``geometry`` is
+        then that leading part (see ``_nonzero_part``), else self. ``activation`` is the
+        fused activation whose derivative gy still needs: None when gy is the very array a
+        max pooling handed on with that derivative applied (``pooled_grad``), whose
+        covered part also gives the geometry without a scan."""
+        handed, self.pooled_grad = self.pooled_grad, None
+        if handed is not None and handed.grad is gy:
+            if self.groups != 1:
+                return self, None
+            return self._leading_part(tuple(map(min, self.out, handed.covered))), None
+        return (self._nonzero_part(gy) if self.groups == 1 else self), self.activation
+
     def _nonzero_part(self, gy):
         """self, or when gy (N, *out, F) is zero on its last rows along some spatial axes,
-        the geometry of the leading part that is not (``out``, the ``index`` of that part,
-        pads and strides as self's). Checking one row is a small fraction of the step;
-        each dropped row saves its share of the gradient GEMMs and col2im."""
+        the geometry of the leading part that is not. Checking one row is a small fraction
+        of the step; each dropped row saves its share of the gradient GEMMs and col2im."""
         out = list(self.out)
         for axis in range(len(out)):
             while out[axis] > 1:
@@ -306,7 +322,12 @@ class Conv(Function):
                 if gy[tuple(last)].any():
                     break
                 out[axis] -= 1
-        if tuple(out) == self.out:
+        return self._leading_part(tuple(out))
+
+    def _leading_part(self, out):
+        """self when ``out`` is the whole output, else the geometry of its leading ``out``
+        part (``out``, the ``index`` of that part, pads and strides as self's)."""
+        if out == self.out:
             return self
         return types.SimpleNamespace(
             out=tuple(out), index=(slice(None),) + tuple(slice(0, o) for o in out)
@@ -696,13 +717,45 @@ class MaxPool(_Pool):
         if self.winner is not None:
             scratch.give_back(won)
             scratch.give_back(code)
+            self.y = y
         return y
 
     def backward(self, gy):
-        # Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
-        # their share straight into the gradient (no temporary); when they also tile the
-        # input exactly, every element is written once and the gradient needs no zero fill.
-        # The work goes by samples through parallel.for_slices.
+        conv = self._activated_conv()
+        if conv is not None:
+            gy = _activation_grad(gy, self.y, conv.activation)
+        (gx,) = grads = self._route(gy)
+        if conv is not None:
+            scratch.give_back(gy)
+            conv.pooled_grad = PooledGrad(gx, self._covered())
+        return grads
+
+    def _activated_conv(self):
+        """The Conv with a fused relu whose output this pooling read, else None.
+
+        Only a window's winner gets gradient, and relu's derivative there, ``output > 0``,
+        is this pooling's output ``> 0`` (the winner's value is the window's max). So the
+        0/1 mask is applied here, on 1/window of the elements, and the Conv, handed the
+        result (``Conv.pooled_grad``), skips its own pass. When the conv's output has other
+        consumers too, the Conv masks the summed gradient itself: masking this share twice
+        gives the same numbers as once (a tanh derivative would not allow that)."""
+        conv = self.inputs[0].creator
+        if self.winner is None or not isinstance(conv, Conv) or conv.activation != "relu":
+            return None
+        return conv
+
+    def _covered(self):
+        """Per spatial axis, how many leading input rows some window reads."""
+        return tuple(min(n, (o - 1) * s + k - lo) for n, o, s, k, (lo, _) in zip(
+            self.inputs[0].shape[1:-1], self.out, self.strides, self.pool_size, self.pads))
+
+    def _route(self, gy):
+        """(gradient of the input,): gy routed to each window's winner.
+
+        Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
+        their share straight into the gradient (no temporary); when they also tile the
+        input exactly, every element is written once and the gradient needs no zero fill.
+        The work goes by samples through parallel.for_slices."""
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
         tiled = not overlap and all(s == k and o * k == n for s, k, o, n in zip(
             self.strides, self.pool_size, self.out, self.padded_shape[1:-1]))
@@ -729,6 +782,12 @@ class MaxPool(_Pool):
         if overlap:
             scratch.give_back(part)
         return (gxp[_interior(self.inputs[0].shape, self.pads)],)
+
+
+PooledGrad = collections.namedtuple("PooledGrad", "grad covered")
+PooledGrad.__doc__ = """A max pooling's input gradient with the fused relu derivative of the
+Conv that made its input already applied (``grad``), and the leading extent along each
+spatial axis that got gradient (``covered``); see ``MaxPool._activated_conv``."""
 
 
 def _pool(cls, x, pool_size, strides, padding):

@@ -326,15 +326,82 @@ def test_conv_under_a_pooling_that_drops_rows_equals_the_full_computation(
         leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
         return [leaves[t] for t in tensors]
 
-    seen, find = [], C.Conv._nonzero_part
-    monkeypatch.setattr(C.Conv, "_nonzero_part",
-                        lambda self, gy: seen.append(find(self, gy).out) or find(self, gy))
+    seen, leading = [], C.Conv._leading_part
+    monkeypatch.setattr(C.Conv, "_leading_part",
+                        lambda self, out: seen.append(out) or leading(self, out))
     cropped = grads()
-    # at most the 4x4 part pooled (fewer where no window's winner sits in the last row)
-    assert len(seen) == 1 and all(o <= 4 for o in seen[0])
-    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)   # never crop
+    assert seen == [(4, 4)]               # the 4x4 part the one 4x4 window reads
+    _never_crop_nor_hand_on(monkeypatch)
     for a, c in zip(grads(), cropped):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def _never_crop_nor_hand_on(monkeypatch):
+    """The plain computation: no pooling hands its gradient on, no conv crops."""
+    monkeypatch.setattr(C.MaxPool, "_activated_conv", lambda self: None)
+    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)
+
+
+def _pooled_conv_grads(arrays, pool, stride, activation, also=None):
+    """Gradients of sum(cot * max_pool(conv(x, w, b))) [+ sum(also(conv output))]."""
+    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    y = P.conv(*tensors, activation=activation)
+    out = P.max_pool(y, pool, stride)
+    cot = np.random.default_rng(1).standard_normal(out.shape)
+    total = P.sum(P.multiply(out, cot))
+    if also is not None:
+        total = P.add(total, P.sum(also(y)))
+    leaves = backprop(total)
+    return [leaves[t] for t in tensors]
+
+
+@pytest.mark.parametrize("activation, pool, stride, left", [
+    ("relu", 2, 2, None), ("relu", 3, 2, None), ("relu", 3, 3, None), ("tanh", 2, 2, "tanh")])
+def test_pooling_applies_the_conv_relu_derivative_with_the_same_numbers(
+        monkeypatch, activation, pool, stride, left):
+    # relu: many windows tie at 0 (all inactive); their gradient is 0 either way. tanh's
+    # derivative is left to the conv (see MaxPool._activated_conv)
+    arrays = (r(3, 9, 8, 2), r(2, 2, 2, 4), r(4))
+    applied = _record_activation_left_to_the_conv(monkeypatch)
+    handed = _pooled_conv_grads(arrays, pool, stride, activation)
+    assert applied == [left]
+    _never_crop_nor_hand_on(monkeypatch)
+    for a, c in zip(_pooled_conv_grads(arrays, pool, stride, activation), handed):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_a_conv_output_with_a_second_consumer_applies_its_own_derivative(monkeypatch):
+    # the conv's gradient is the pooling's plus another: not the array the pooling handed on
+    arrays = (r(2, 7, 6, 3), r(3, 3, 3, 4), r(4))
+    applied = _record_activation_left_to_the_conv(monkeypatch)
+    both = _pooled_conv_grads(arrays, 2, 2, "relu", also=P.square)
+    assert applied == ["relu"]
+    _never_crop_nor_hand_on(monkeypatch)
+    for a, c in zip(_pooled_conv_grads(arrays, 2, 2, "relu", also=P.square), both):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def _record_activation_left_to_the_conv(monkeypatch):
+    """A list that gets, per Conv backward, the activation its own pass still applies."""
+    applied, part = [], C.Conv._gradient_part
+
+    def recording(self, gy):
+        geometry, activation = part(self, gy)
+        applied.append(activation)
+        return geometry, activation
+
+    monkeypatch.setattr(C.Conv, "_gradient_part", recording)
+    return applied
+
+
+def _pooled_and_squared(y):
+    return P.add(P.sum(P.max_pool(y, 2)), P.sum(P.square(y)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_conv_output_pooled_and_used_again_passes_gradcheck(activation):
+    assert gradcheck(lambda x, w, b: _pooled_and_squared(P.conv(x, w, b, activation=activation)),
+                     distinct(2, 6, 7, 3) / 10, r(2, 2, 3, 4), r(4))
 
 
 def test_conv_under_a_pooling_that_drops_rows_passes_gradcheck():
