@@ -722,12 +722,13 @@ class MaxPool(_Pool):
 
     def backward(self, gy):
         conv = self._activated_conv()
-        if conv is not None:
-            gy = _activation_grad(gy, self.y, conv.activation)
-        (gx,) = grads = self._route(gy)
-        if conv is not None:
-            scratch.give_back(gy)
-            conv.pooled_grad = PooledGrad(gx, self._covered())
+        if conv is None:
+            return self._route(gy)
+        active = scratch.take(gy.shape, bool)
+        np.greater(self.y, 0, out=active)              # relu's derivative at each winner
+        (gx,) = grads = self._route(gy, active)
+        scratch.give_back(active)
+        conv.pooled_grad = PooledGrad(gx, self._covered())
         return grads
 
     def _activated_conv(self):
@@ -749,8 +750,9 @@ class MaxPool(_Pool):
         return tuple(min(n, (o - 1) * s + k - lo) for n, o, s, k, (lo, _) in zip(
             self.inputs[0].shape[1:-1], self.out, self.strides, self.pool_size, self.pads))
 
-    def _route(self, gy):
-        """(gradient of the input,): gy routed to each window's winner.
+    def _route(self, gy, active=None):
+        """(gradient of the input,): gy routed to each window's winner (only where the
+        boolean ``active``, shaped like gy, is True, when given).
 
         Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
         their share straight into the gradient (no temporary); when they also tile the
@@ -771,6 +773,8 @@ class MaxPool(_Pool):
             for k, offset in enumerate(self._offsets()):
                 index = self._window(offset)
                 np.equal(winner, k, out=now)
+                if active is not None:
+                    now &= active[a:b]
                 if overlap:
                     np.multiply(g, now, out=part[a:b])
                     gxp[a:b][index] += part[a:b]
