@@ -380,6 +380,9 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
 # between its copy and its GEMM: 1 MB chunks, rebuilt for the kernel gradient, measured 5%
 # less CPU per mnist_convnet step than keeping the whole 18 MB matrix (and hold no memory).
 IM2COL_BYTES = 2 ** 20
+# A whole-batch matrix up to this size is still built chunk by chunk, but into one held
+# buffer kept for the kernel gradient (no rebuild): the few-channel first layers.
+IM2COL_KEEP_BYTES = 8 * 2 ** 20
 
 
 PLANE_CHANNELS = 4   # below this many input channels, im2col is built as channel planes
@@ -391,9 +394,10 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
     one), built from that chunk alone (padded into a scratch array, copied once, the copy
     by samples through ``parallel.for_slices``), so neither the matrix nor the padded input is ever
-    made for a batch larger than that. When the whole batch fits and ``owner`` is given,
-    the one matrix is kept as ``owner.cols`` (held until the owner is collected) for the
-    kernel gradient; otherwise one scratch buffer serves every chunk. A 1x1 kernel with
+    made for a batch larger than that. When ``owner`` is given and the whole batch fits (or,
+    while gradients are recorded, its matrix is at most ``IM2COL_KEEP_BYTES``), the chunks
+    are built into one whole-batch buffer kept as ``owner.cols`` (held until the owner is
+    collected) for the kernel gradient; otherwise one scratch buffer serves every chunk. A 1x1 kernel with
     stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C), is the matrix.
     ``conv`` (default ``owner``) gives the geometry: out, pads, strides, dilation.
 
@@ -415,17 +419,21 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
         yield slice(0, n * per), x.reshape(n * per, kc)
         return
     step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
-    whole = step >= n and owner is not None
+    keep = owner is not None and (step >= n or grad_mode._state["enabled"] and (
+        n * per * (kc + ones) * np.dtype(dtype).itemsize <= IM2COL_KEEP_BYTES))
     step = min(step, n)
     planes = x.shape[-1] < PLANE_CHANNELS
     padded = None
     if any(lo or hi for lo, hi in conv.pads):
         padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
-    shape = (kc + ones, step * per) if planes else (step * per, kc)
-    buf = scratch.hold(owner, shape, dtype) if whole else scratch.take(shape, dtype)
+    held = n if keep else step                     # samples the buffer holds
+    shape = (kc + ones, held * per) if planes else (held * per, kc)
+    buf = scratch.hold(owner, shape, dtype) if keep else scratch.take(shape, dtype)
     for start in range(0, n, step):
         count = min(start + step, n) - start
-        cols = buf[:, :count * per].T if planes else buf[:count * per]
+        first = start if keep else 0               # where the chunk goes in the buffer
+        span = slice(first * per, (first + count) * per)
+        cols = buf[:, span].T if planes else buf[span]
 
         def copy(a, b, part=x[start:start + count], cols=cols):
             part = part[a:b]
@@ -440,12 +448,12 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
         parallel.for_slices(copy, count, cols.size)
         if ones:
             cols[:, kc] = 1
-        if whole:
-            owner.cols = cols
         yield slice(start * per, (start + count) * per), cols
     if padded is not None:
         scratch.give_back(padded)
-    if not whole:
+    if keep:
+        owner.cols = buf.T if planes else buf
+    else:
         scratch.give_back(buf)
 
 

@@ -86,16 +86,25 @@ def _conv_and_grads(x, w, b):
 
 
 @pytest.mark.parametrize("channels", [5, 1])       # row-major and channel-plane matrices
-def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels):
+@pytest.mark.parametrize("keep_bytes", [2 ** 30, 0])  # chunks kept in one buffer / rebuilt
+def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels, keep_bytes):
     x, w, b = distinct(5, 6, 7, channels) / 10, r(3, 3, channels, 4), r(4)
     whole = _conv_and_grads(x, w, b)
     monkeypatch.setattr(C, "IM2COL_BYTES", 1)
+    monkeypatch.setattr(C, "IM2COL_KEEP_BYTES", keep_bytes)
+    kept = []
+    kernel_grad = C.Conv._kernel_grad
+    monkeypatch.setattr(C.Conv, "_kernel_grad", lambda self, g2, geometry: kept.append(
+        self.cols is not None) or kernel_grad(self, g2, geometry))
     chunked = _conv_and_grads(x, w, b)
+    assert kept == [keep_bytes > 0]
     for a, c in zip(whole, chunked):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
 
 
-def test_chunked_im2col_passes_gradcheck(one_sample_chunks):
+@pytest.mark.parametrize("keep_bytes", [2 ** 30, 0])
+def test_chunked_im2col_passes_gradcheck(one_sample_chunks, monkeypatch, keep_bytes):
+    monkeypatch.setattr(C, "IM2COL_KEEP_BYTES", keep_bytes)
     assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
                                             dilation_rate=(1, 2)), r(3, 5, 4, 2), r(3, 2, 2, 3), r(3))
 
