@@ -777,13 +777,15 @@ class MaxPool(_Pool):
         boolean ``active``, shaped like gy, is True, when given).
 
         Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
-        their share straight into the gradient (no temporary); when they also tile the
-        input exactly, every element is written once and the gradient needs no zero fill.
-        The work goes by samples through parallel.for_slices."""
+        their share straight into the gradient (no temporary); when they also tile a
+        leading box of the input (strides equal to the window), every element there is
+        written once and only the rows and columns beyond it are zeroed. The work goes
+        by samples through parallel.for_slices."""
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
-        tiled = not overlap and all(s == k and o * k == n for s, k, o, n in zip(
-            self.strides, self.pool_size, self.out, self.padded_shape[1:-1]))
+        tiled = all(s == k for s, k in zip(self.strides, self.pool_size))
         gxp = (np.empty if tiled else np.zeros)(self.padded_shape, gy.dtype)
+        if tiled:
+            _zero_beyond(gxp, tuple(o * k for o, k in zip(self.out, self.pool_size)))
         if self.winner is None:                 # a 1-element window: the identity
             gxp[self._window(next(self._offsets()))] = gy
             return (gxp[_interior(self.inputs[0].shape, self.pads)],)
