@@ -7,11 +7,13 @@ windows, shape (N, *out, *kernel, C), copied into a (N*out, kernel*C) matrix
 the kernel reshaped to (kernel*C, filters). The matrix is built per batch chunk of
 at most ``IM2COL_BYTES`` (each chunk padded on its own), so its size never grows
 with the batch. Backward is one GEMM for the kernel (on the kept matrix when the
-batch fit in one chunk, else chunk by chunk, the matrix rebuilt) and, for the
-input, a col2im scatter-add that loops over the kernel offsets (kernel-size
-iterations: one small GEMM each, added into a strided slice; this never
+whole-batch one is small, ``IM2COL_KEEP_BYTES``, else chunk by chunk, the matrix
+rebuilt) and, for the input, a col2im scatter-add that loops over the kernel offsets
+(kernel-size iterations: one small GEMM each, added into a strided slice; this never
 materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
-32 channels). Large temporaries come from ``scratch`` and are reused across steps.
+32 channels). A max pooling of a fused-relu conv's output applies relu's derivative
+at the pooled size and hands the conv its gradient (``PooledGrad``). Large
+temporaries come from ``scratch`` and are reused across steps.
 
 Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is
