@@ -5,7 +5,7 @@
 
 The networks are those of ``cnn.py`` (Keras's mnist_convnet, and bn_gap: padding "same",
 BatchNormalization, a stride-2 conv, global average pooling). Each checkout's ``minikeras``
-is imported under its own name (``ab_cpu_time.copy_renamed``), both models start from the
+is imported under its own name (``ab_cpu_time.import_checkouts``), both models start from the
 same seed, and their one-epoch fits alternate round by round, so machine drift hits both
 alike. Prints per version the min and median CPU us per step (``time.thread_time``, 1 BLAS
 thread) and the paired median of after / before; with ``--torch``, PyTorch eager (one
@@ -14,13 +14,11 @@ printed.
 """
 import argparse
 import functools
-import importlib
 import os
-import statistics
 import sys
 import tempfile
 
-from ab_cpu_time import copy_renamed, epoch_step_us
+from ab_cpu_time import alternate, import_checkouts, report
 from cnn import NETS, image_data, keras_net, torch_net
 from common import TorchTrainer, import_torch, limit_threads
 
@@ -43,10 +41,7 @@ def main(argv=None):
     x, y = image_data(args.net, samples)
     epochs = {}
     with tempfile.TemporaryDirectory() as packages:
-        sys.path.insert(0, packages)
-        for label, root in (("before", args.before), ("after", args.after)):
-            copy_renamed(os.path.abspath(root), f"mk_{label}", packages)
-            keras = importlib.import_module(f"mk_{label}")
+        for label, keras in import_checkouts(args.before, args.after, packages):
             keras.utils.set_random_seed(0)
             model = keras_net(keras, args.net)
             epochs[label] = functools.partial(model.fit, x, y, batch_size=batch, epochs=1,
@@ -58,20 +53,8 @@ def main(argv=None):
                                    x.transpose(0, 3, 1, 2).copy(), y, batch)
             trainer.fit_epoch()                                              # warm-up
             epochs["torch"] = trainer.fit_epoch
-        times = {label: [] for label in epochs}
-        for _ in range(args.rounds):
-            for label, epoch in epochs.items():
-                times[label].append(epoch_step_us(epoch, samples // batch))
-    for label, values in times.items():
-        print(f"{args.net} {label}: us per step min {min(values):.0f}, "
-              f"median {statistics.median(values):.0f}")
-    paired = statistics.median(a / b for a, b in zip(times["after"], times["before"]))
-    print(f"after / before: paired median {paired:.3f}, "
-          f"of mins {min(times['after']) / min(times['before']):.3f}")
-    if args.torch:
-        vs_torch = statistics.median(t / a for t, a in zip(times["torch"], times["after"]))
-        print(f"PyTorch / after (CPU time; >1: minikeras faster): paired median "
-              f"{vs_torch:.2f}, of mins {min(times['torch']) / min(times['after']):.2f}")
+        times = alternate(epochs, args.rounds, samples // batch)
+    report(args.net, times)
 
 
 if __name__ == "__main__":
