@@ -364,13 +364,15 @@ def _pooled_conv_grads(arrays, pool, stride, activation, also=None):
     return [leaves[t] for t in tensors]
 
 
-@pytest.mark.parametrize("activation, pool, stride, left", [
-    ("relu", 2, 2, None), ("relu", 3, 2, None), ("relu", 3, 3, None), ("tanh", 2, 2, "tanh")])
+@pytest.mark.parametrize("activation, pool, stride, left, kernel_channels", [
+    ("relu", 2, 2, None, 2), ("relu", 3, 2, None, 2), ("relu", 3, 3, None, 2),
+    ("relu", 2, 2, None, 1),              # groups = 2
+    ("tanh", 2, 2, "tanh", 2)])
 def test_pooling_applies_the_conv_relu_derivative_with_the_same_numbers(
-        monkeypatch, activation, pool, stride, left):
+        monkeypatch, activation, pool, stride, left, kernel_channels):
     # relu: many windows tie at 0 (all inactive); their gradient is 0 either way. tanh's
     # derivative is left to the conv (see MaxPool._activated_conv)
-    arrays = (r(3, 9, 8, 2), r(2, 2, 2, 4), r(4))
+    arrays = (r(3, 9, 8, 2), r(2, 2, kernel_channels, 4), r(4))
     applied = _record_activation_left_to_the_conv(monkeypatch)
     handed = _pooled_conv_grads(arrays, pool, stride, activation)
     assert applied == [left]
