@@ -399,8 +399,9 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     made for a batch larger than that. When ``owner`` is given and the whole batch fits (or,
     while gradients are recorded, its matrix is at most ``IM2COL_KEEP_BYTES``), the chunks
     are built into one whole-batch buffer kept as ``owner.cols`` (held until the owner is
-    collected) for the kernel gradient; otherwise one scratch buffer serves every chunk. A 1x1 kernel with
-    stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C), is the matrix.
+    collected) for the kernel gradient; otherwise one scratch buffer serves every chunk.
+    A 1x1 kernel with stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C),
+    is the matrix.
     ``conv`` (default ``owner``) gives the geometry: out, pads, strides, dilation.
 
     With C >= ``PLANE_CHANNELS`` the matrix is row-major: x viewed as its windows
@@ -549,7 +550,7 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     # the share viewed as the input slice: (N, *out, G, C/G), group-major channels
     share = np.moveaxis(part.reshape((groups, n) + tuple(out) + (cg,)), 0, -2)
     gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)     # (G, M, F/G)
-    for k, offset in enumerate(itertools.product(*(range(k) for k in w.shape[:-2]))):
+    for k, offset in enumerate(itertools.product(*map(range, w.shape[:-2]))):
         wk = w[offset].reshape(cg, groups, f // groups).transpose(1, 2, 0)  # (G, F/G, C/G)
         np.matmul(gg, wk, out=part)                                 # (G, M, C/G)
         dest = gxp[_offset_slices(offset, out, strides, dilation)]
