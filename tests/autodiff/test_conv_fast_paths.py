@@ -443,3 +443,16 @@ def test_bias_folded_into_the_channel_plane_gemm_for_every_gradient_subset(monke
     monkeypatch.setattr(C, "PLANE_CHANNELS", 0)         # row-major, bias added separately
     for a, c in zip(grads(), folded):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_a_conv_whose_input_needs_no_gradient_never_scatters_one(monkeypatch):
+    # the first layer of a network: its images need no gradient, so no col2im runs
+    calls, col2im = [], C._col2im
+    monkeypatch.setattr(C, "_col2im", lambda *args: calls.append(1) or col2im(*args))
+    x, w, b = Tensor(r(2, 6, 6, 1)), Tensor(r(3, 3, 1, 4), requires_grad=True), \
+        Tensor(r(4), requires_grad=True)
+    y = P.max_pool(P.conv(x, w, b, activation="relu"), 2)
+    leaves = backprop(y, np.ones(y.shape))
+    assert calls == [] and set(leaves) == {w, b}
+    P.conv(Tensor(r(2, 6, 6, 1), requires_grad=True), w).backward(np.ones((2, 4, 4, 4)))
+    assert calls == [1]
