@@ -384,7 +384,7 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
 IM2COL_BYTES = 2 ** 20
 # A whole-batch matrix up to this size is still built chunk by chunk, but into one held
 # buffer kept for the kernel gradient (no rebuild): the few-channel first layers.
-IM2COL_KEEP_BYTES = 8 * 2 ** 20
+IM2COL_KEEP_BYTES = 4 * 2 ** 20
 
 
 PLANE_CHANNELS = 4   # below this many input channels, im2col is built as channel planes
