@@ -70,10 +70,7 @@ def main(argv=None):
     weights = glorot_dense_weights((features,) + hidden + (classes,))
     models = {}
     with tempfile.TemporaryDirectory() as packages:
-        sys.path.insert(0, packages)
-        for label, root in (("before", args.before), ("after", args.after)):
-            copy_renamed(os.path.abspath(root), f"mk_{label}", packages)
-            keras = importlib.import_module(f"mk_{label}")
+        for label, keras in import_checkouts(args.before, args.after, packages):
             model = keras_dense_stack(keras, features, hidden, classes, dropout, weights)
             model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)  # warm-up
             models[label] = model
@@ -86,17 +83,38 @@ def main(argv=None):
                                                              dropout, weights), x, y, batch)
             trainer.fit_epoch()  # warm-up
             epochs["torch"] = trainer.fit_epoch
-        times = {label: [] for label in epochs}
-        for _ in range(args.rounds):
-            for label, epoch in epochs.items():
-                times[label].append(epoch_step_us(epoch, len(x) // batch))
+        times = alternate(epochs, args.rounds, len(x) // batch)
+    report(args.workload, times)
+
+
+def import_checkouts(before, after, packages):
+    """Yield ("before", module), ("after", module): each checkout's minikeras copied into
+    the directory ``packages`` (put on sys.path) under its own name, then imported."""
+    sys.path.insert(0, packages)
+    for label, root in (("before", before), ("after", after)):
+        copy_renamed(os.path.abspath(root), f"mk_{label}", packages)
+        yield label, importlib.import_module(f"mk_{label}")
+
+
+def alternate(epochs, rounds, steps):
+    """{label: [CPU us per step of each round]}: the ``epochs`` (label -> one-epoch callable)
+    run in turn, ``rounds`` times."""
+    times = {label: [] for label in epochs}
+    for _ in range(rounds):
+        for label, epoch in epochs.items():
+            times[label].append(epoch_step_us(epoch, steps))
+    return times
+
+
+def report(workload, times):
+    """Print each label's min and median, after / before, and PyTorch / after when timed."""
     for label, values in times.items():
-        print(f"{args.workload} {label}: us per step min {min(values):.0f}, "
+        print(f"{workload} {label}: us per step min {min(values):.0f}, "
               f"median {statistics.median(values):.0f}")
     paired = statistics.median(a / b for a, b in zip(times["after"], times["before"]))
     print(f"after / before: paired median {paired:.3f}, "
           f"of mins {min(times['after']) / min(times['before']):.3f}")
-    if args.torch:
+    if "torch" in times:
         vs_torch = statistics.median(t / a for t, a in zip(times["torch"], times["after"]))
         print(f"PyTorch / after (CPU time; >1: minikeras faster): paired median "
               f"{vs_torch:.2f}, of mins {min(times['torch']) / min(times['after']):.2f}")

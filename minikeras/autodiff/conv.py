@@ -7,17 +7,20 @@ windows, shape (N, *out, *kernel, C), copied into a (N*out, kernel*C) matrix
 the kernel reshaped to (kernel*C, filters). The matrix is built per batch chunk of
 at most ``IM2COL_BYTES`` (each chunk padded on its own), so its size never grows
 with the batch. Backward is one GEMM for the kernel (on the kept matrix when the
-batch fit in one chunk, else chunk by chunk, the matrix rebuilt) and, for the
-input, a col2im scatter-add that loops over the kernel offsets (kernel-size
-iterations: one small GEMM each, added into a strided slice; this never
+whole-batch one is small, ``IM2COL_KEEP_BYTES``, else chunk by chunk, the matrix
+rebuilt) and, for the input, a col2im scatter-add that loops over the kernel offsets
+(kernel-size iterations: one small GEMM each, added into a strided slice; this never
 materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
-32 channels). Large temporaries come from ``scratch`` and are reused across steps.
+32 channels). A max pooling of a fused-relu conv's output applies relu's derivative
+at the pooled size and hands the conv its gradient (``PooledGrad``). Large
+temporaries come from ``scratch`` and are reused across steps.
 
 Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is
 ``P = max((out - 1) * s + d * (k - 1) + 1 - n, 0)``, ``floor(P / 2)`` before and
 the rest after; ``"causal"`` pads ``d * (k - 1)`` before only.
 """
+import collections
 import itertools
 import math
 import types
@@ -210,6 +213,8 @@ class Conv(Function):
     pre-activation copy (a separate activation node costs a full pass and an array each way).
     """
 
+    pooled_grad = None   # a PooledGrad left by the max pooling of this output (backward)
+
     def __init__(self, strides, padding, dilation, groups=1, activation=None):
         self.strides, self.padding = tuple(strides), padding
         self.dilation, self.groups = tuple(dilation), groups
@@ -259,11 +264,9 @@ class Conv(Function):
         b = self.inputs[2] if len(self.inputs) == 3 else None
         g, cg, f = self.groups, w.shape[-2], w.shape[-1]
         kc = math.prod(w.shape[:-2]) * cg
-        # an ungrouped conv whose output's last rows / columns got no gradient (a valid
-        # pooling that drops them) computes its gradients on the rest alone
-        geometry = self._nonzero_part(gy) if g == 1 else self
+        geometry, activation = self._gradient_part(gy)
         part = gy[geometry.index]
-        g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], self.activation)
+        g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], activation)
         scratch_g2 = g2 is not part
         g2 = g2.reshape(-1, f)                                        # (M, F)
         gw = gb = None
@@ -293,11 +296,26 @@ class Conv(Function):
         """Indexes the whole output (see ``_nonzero_part``)."""
         return (slice(None),) * (len(self.out) + 2)
 
+    def _gradient_part(self, gy):
+        """(geometry, activation) for the backward pass of gy (N, *out, F).
+
+        An ungrouped conv whose output's last rows / columns got no gradient (a valid
+        pooling that drops them) computes its gradients on the rest alone: ``geometry`` is
+        then that leading part (see ``_nonzero_part``), else self. ``activation`` is the
+        fused activation whose derivative gy still needs: None when gy is the very array a
+        max pooling handed on with that derivative applied (``pooled_grad``), whose
+        covered part also gives the geometry without a scan."""
+        handed, self.pooled_grad = self.pooled_grad, None
+        if handed is not None and handed.grad is gy:
+            if self.groups != 1:
+                return self, None
+            return self._leading_part(tuple(map(min, self.out, handed.covered))), None
+        return (self._nonzero_part(gy) if self.groups == 1 else self), self.activation
+
     def _nonzero_part(self, gy):
         """self, or when gy (N, *out, F) is zero on its last rows along some spatial axes,
-        the geometry of the leading part that is not (``out``, the ``index`` of that part,
-        pads and strides as self's). Checking one row is a small fraction of the step;
-        each dropped row saves its share of the gradient GEMMs and col2im."""
+        the geometry of the leading part that is not. Checking one row is a small fraction
+        of the step; each dropped row saves its share of the gradient GEMMs and col2im."""
         out = list(self.out)
         for axis in range(len(out)):
             while out[axis] > 1:
@@ -306,7 +324,12 @@ class Conv(Function):
                 if gy[tuple(last)].any():
                     break
                 out[axis] -= 1
-        if tuple(out) == self.out:
+        return self._leading_part(tuple(out))
+
+    def _leading_part(self, out):
+        """self when ``out`` is the whole output, else the geometry of its leading ``out``
+        part (``out``, the ``index`` of that part, pads and strides as self's)."""
+        if out == self.out:
             return self
         return types.SimpleNamespace(
             out=tuple(out), index=(slice(None),) + tuple(slice(0, o) for o in out)
@@ -359,6 +382,9 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
 # between its copy and its GEMM: 1 MB chunks, rebuilt for the kernel gradient, measured 5%
 # less CPU per mnist_convnet step than keeping the whole 18 MB matrix (and hold no memory).
 IM2COL_BYTES = 2 ** 20
+# A whole-batch matrix up to this size is still built chunk by chunk, but into one held
+# buffer kept for the kernel gradient (no rebuild): the few-channel first layers.
+IM2COL_KEEP_BYTES = 4 * 2 ** 20
 
 
 PLANE_CHANNELS = 4   # below this many input channels, im2col is built as channel planes
@@ -370,10 +396,12 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
     one), built from that chunk alone (padded into a scratch array, copied once, the copy
     by samples through ``parallel.for_slices``), so neither the matrix nor the padded input is ever
-    made for a batch larger than that. When the whole batch fits and ``owner`` is given,
-    the one matrix is kept as ``owner.cols`` (held until the owner is collected) for the
-    kernel gradient; otherwise one scratch buffer serves every chunk. A 1x1 kernel with
-    stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C), is the matrix.
+    made for a batch larger than that. When ``owner`` is given and the whole batch fits (or,
+    while gradients are recorded, its matrix is at most ``IM2COL_KEEP_BYTES``), the chunks
+    are built into one whole-batch buffer kept as ``owner.cols`` (held until the owner is
+    collected) for the kernel gradient; otherwise one scratch buffer serves every chunk.
+    A 1x1 kernel with stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C),
+    is the matrix.
     ``conv`` (default ``owner``) gives the geometry: out, pads, strides, dilation.
 
     With C >= ``PLANE_CHANNELS`` the matrix is row-major: x viewed as its windows
@@ -394,17 +422,21 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
         yield slice(0, n * per), x.reshape(n * per, kc)
         return
     step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
-    whole = step >= n and owner is not None
+    keep = owner is not None and (step >= n or grad_mode._state["enabled"] and (
+        n * per * (kc + ones) * np.dtype(dtype).itemsize <= IM2COL_KEEP_BYTES))
     step = min(step, n)
     planes = x.shape[-1] < PLANE_CHANNELS
     padded = None
     if any(lo or hi for lo, hi in conv.pads):
         padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
-    shape = (kc + ones, step * per) if planes else (step * per, kc)
-    buf = scratch.hold(owner, shape, dtype) if whole else scratch.take(shape, dtype)
+    held = n if keep else step                     # samples the buffer holds
+    shape = (kc + ones, held * per) if planes else (held * per, kc)
+    buf = scratch.hold(owner, shape, dtype) if keep else scratch.take(shape, dtype)
     for start in range(0, n, step):
         count = min(start + step, n) - start
-        cols = buf[:, :count * per].T if planes else buf[:count * per]
+        first = start if keep else 0               # where the chunk goes in the buffer
+        span = slice(first * per, (first + count) * per)
+        cols = buf[:, span].T if planes else buf[span]
 
         def copy(a, b, part=x[start:start + count], cols=cols):
             part = part[a:b]
@@ -419,12 +451,12 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
         parallel.for_slices(copy, count, cols.size)
         if ones:
             cols[:, kc] = 1
-        if whole:
-            owner.cols = cols
         yield slice(start * per, (start + count) * per), cols
     if padded is not None:
         scratch.give_back(padded)
-    if not whole:
+    if keep:
+        owner.cols = buf.T if planes else buf
+    else:
         scratch.give_back(buf)
 
 
@@ -505,28 +537,42 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     samples through ``parallel.for_slices``; the padding is cropped at the end. This never
     materializes the (M, K*C) column gradient: that matrix and one scatter from it measured
     15% slower at 32 channels (the adds then read memory instead of a cache-resident buffer).
+    With unit strides the first offset's slice is the leading box of the input: its share
+    is copied there and only the rest is zeroed (one pass less than zeros + add).
     """
     cg, f = w.shape[-2], w.shape[-1]
-    gxp = np.zeros(padded_shape, dtype=np.result_type(g2.dtype, w.dtype))
+    boxed = all(s == 1 for s in strides)
+    gxp = (np.empty if boxed else np.zeros)(padded_shape, np.result_type(g2.dtype, w.dtype))
+    if boxed:
+        _zero_beyond(gxp, out)
     n = padded_shape[0]
     part = scratch.take((groups, len(g2), cg), gxp.dtype)
     # the share viewed as the input slice: (N, *out, G, C/G), group-major channels
     share = np.moveaxis(part.reshape((groups, n) + tuple(out) + (cg,)), 0, -2)
     gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)     # (G, M, F/G)
-    for offset in itertools.product(*(range(k) for k in w.shape[:-2])):
+    for k, offset in enumerate(itertools.product(*map(range, w.shape[:-2]))):
         wk = w[offset].reshape(cg, groups, f // groups).transpose(1, 2, 0)  # (G, F/G, C/G)
         np.matmul(gg, wk, out=part)                                 # (G, M, C/G)
         dest = gxp[_offset_slices(offset, out, strides, dilation)]
         dest = dest.reshape(dest.shape[:-1] + (groups, cg))
 
-        def add(a, b, dest=dest):
-            dest[a:b] += share[a:b]
+        def add(a, b, dest=dest, first=boxed and k == 0):
+            if first:
+                np.copyto(dest[a:b], share[a:b])
+            else:
+                dest[a:b] += share[a:b]
 
         parallel.for_slices(add, n, part.size)
     scratch.give_back(part)
     unpadded = (padded_shape[0],) + tuple(
         n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
     return gxp[_interior(unpadded, pads)]
+
+
+def _zero_beyond(array, box):
+    """Zero array (N, *spatial, C) outside its leading ``box`` (one size per spatial axis)."""
+    for axis, size in enumerate(box, start=1):
+        array[(slice(None),) * axis + (slice(size, None),)] = 0
 
 
 def transpose_output_length(n, k, stride=1, dilation=1, padding="valid", output_padding=None):
@@ -696,17 +742,53 @@ class MaxPool(_Pool):
         if self.winner is not None:
             scratch.give_back(won)
             scratch.give_back(code)
+            self.y = y
         return y
 
     def backward(self, gy):
-        # Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
-        # their share straight into the gradient (no temporary); when they also tile the
-        # input exactly, every element is written once and the gradient needs no zero fill.
-        # The work goes by samples through parallel.for_slices.
+        conv = self._activated_conv()
+        if conv is None:
+            return self._route(gy)
+        active = scratch.take(gy.shape, bool)
+        np.greater(self.y, 0, out=active)              # relu's derivative at each winner
+        (gx,) = grads = self._route(gy, active)
+        scratch.give_back(active)
+        conv.pooled_grad = PooledGrad(gx, self._covered())
+        return grads
+
+    def _activated_conv(self):
+        """The Conv with a fused relu whose output this pooling read, else None.
+
+        Only a window's winner gets gradient, and relu's derivative there, ``output > 0``,
+        is this pooling's output ``> 0`` (the winner's value is the window's max). So the
+        0/1 mask is applied here, on 1/window of the elements, and the Conv, handed the
+        result (``Conv.pooled_grad``), skips its own pass. When the conv's output has other
+        consumers too, the Conv masks the summed gradient itself: masking this share twice
+        gives the same numbers as once (a tanh derivative would not allow that)."""
+        conv = self.inputs[0].creator
+        if self.winner is None or not isinstance(conv, Conv) or conv.activation != "relu":
+            return None
+        return conv
+
+    def _covered(self):
+        """Per spatial axis, how many leading input rows some window reads."""
+        return tuple(min(n, (o - 1) * s + k - lo) for n, o, s, k, (lo, _) in zip(
+            self.inputs[0].shape[1:-1], self.out, self.strides, self.pool_size, self.pads))
+
+    def _route(self, gy, active=None):
+        """(gradient of the input,): gy routed to each window's winner (only where the
+        boolean ``active``, shaped like gy, is True, when given).
+
+        Offset k's share of gy is gy where the winner is k. Non-overlapping windows write
+        their share straight into the gradient (no temporary); when they also tile a
+        leading box of the input (strides equal to the window), every element there is
+        written once and only the rows and columns beyond it are zeroed. The work goes
+        by samples through parallel.for_slices."""
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
-        tiled = not overlap and all(s == k and o * k == n for s, k, o, n in zip(
-            self.strides, self.pool_size, self.out, self.padded_shape[1:-1]))
+        tiled = all(s == k for s, k in zip(self.strides, self.pool_size))
         gxp = (np.empty if tiled else np.zeros)(self.padded_shape, gy.dtype)
+        if tiled:
+            _zero_beyond(gxp, tuple(o * k for o, k in zip(self.out, self.pool_size)))
         if self.winner is None:                 # a 1-element window: the identity
             gxp[self._window(next(self._offsets()))] = gy
             return (gxp[_interior(self.inputs[0].shape, self.pads)],)
@@ -718,6 +800,8 @@ class MaxPool(_Pool):
             for k, offset in enumerate(self._offsets()):
                 index = self._window(offset)
                 np.equal(winner, k, out=now)
+                if active is not None:
+                    now &= active[a:b]
                 if overlap:
                     np.multiply(g, now, out=part[a:b])
                     gxp[a:b][index] += part[a:b]
@@ -729,6 +813,12 @@ class MaxPool(_Pool):
         if overlap:
             scratch.give_back(part)
         return (gxp[_interior(self.inputs[0].shape, self.pads)],)
+
+
+PooledGrad = collections.namedtuple("PooledGrad", "grad covered")
+PooledGrad.__doc__ = """A max pooling's input gradient with the fused relu derivative of the
+Conv that made its input already applied (``grad``), and the leading extent along each
+spatial axis that got gradient (``covered``); see ``MaxPool._activated_conv``."""
 
 
 def _pool(cls, x, pool_size, strides, padding):

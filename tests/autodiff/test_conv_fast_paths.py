@@ -86,16 +86,25 @@ def _conv_and_grads(x, w, b):
 
 
 @pytest.mark.parametrize("channels", [5, 1])       # row-major and channel-plane matrices
-def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels):
+@pytest.mark.parametrize("keep_bytes", [2 ** 30, 0])  # chunks kept in one buffer / rebuilt
+def test_chunked_im2col_gives_the_same_numbers(monkeypatch, channels, keep_bytes):
     x, w, b = distinct(5, 6, 7, channels) / 10, r(3, 3, channels, 4), r(4)
     whole = _conv_and_grads(x, w, b)
     monkeypatch.setattr(C, "IM2COL_BYTES", 1)
+    monkeypatch.setattr(C, "IM2COL_KEEP_BYTES", keep_bytes)
+    kept = []
+    kernel_grad = C.Conv._kernel_grad
+    monkeypatch.setattr(C.Conv, "_kernel_grad", lambda self, g2, geometry: kept.append(
+        self.cols is not None) or kernel_grad(self, g2, geometry))
     chunked = _conv_and_grads(x, w, b)
+    assert kept == [keep_bytes > 0]
     for a, c in zip(whole, chunked):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
 
 
-def test_chunked_im2col_passes_gradcheck(one_sample_chunks):
+@pytest.mark.parametrize("keep_bytes", [2 ** 30, 0])
+def test_chunked_im2col_passes_gradcheck(one_sample_chunks, monkeypatch, keep_bytes):
+    monkeypatch.setattr(C, "IM2COL_KEEP_BYTES", keep_bytes)
     assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
                                             dilation_rate=(1, 2)), r(3, 5, 4, 2), r(3, 2, 2, 3), r(3))
 
@@ -326,15 +335,84 @@ def test_conv_under_a_pooling_that_drops_rows_equals_the_full_computation(
         leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
         return [leaves[t] for t in tensors]
 
-    seen, find = [], C.Conv._nonzero_part
-    monkeypatch.setattr(C.Conv, "_nonzero_part",
-                        lambda self, gy: seen.append(find(self, gy).out) or find(self, gy))
+    seen, leading = [], C.Conv._leading_part
+    monkeypatch.setattr(C.Conv, "_leading_part",
+                        lambda self, out: seen.append(out) or leading(self, out))
     cropped = grads()
-    # at most the 4x4 part pooled (fewer where no window's winner sits in the last row)
-    assert len(seen) == 1 and all(o <= 4 for o in seen[0])
-    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)   # never crop
+    assert seen == [(4, 4)]               # the 4x4 part the one 4x4 window reads
+    _never_crop_nor_hand_on(monkeypatch)
     for a, c in zip(grads(), cropped):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def _never_crop_nor_hand_on(monkeypatch):
+    """The plain computation: no pooling hands its gradient on, no conv crops."""
+    monkeypatch.setattr(C.MaxPool, "_activated_conv", lambda self: None)
+    monkeypatch.setattr(C.Conv, "_nonzero_part", lambda self, gy: self)
+
+
+def _pooled_conv_grads(arrays, pool, stride, activation, also=None):
+    """Gradients of sum(cot * max_pool(conv(x, w, b))) [+ sum(also(conv output))]."""
+    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    y = P.conv(*tensors, activation=activation)
+    out = P.max_pool(y, pool, stride)
+    cot = np.random.default_rng(1).standard_normal(out.shape)
+    total = P.sum(P.multiply(out, cot))
+    if also is not None:
+        total = P.add(total, P.sum(also(y)))
+    leaves = backprop(total)
+    return [leaves[t] for t in tensors]
+
+
+@pytest.mark.parametrize("activation, pool, stride, left, kernel_channels", [
+    ("relu", 2, 2, None, 2), ("relu", 3, 2, None, 2), ("relu", 3, 3, None, 2),
+    ("relu", 2, 2, None, 1),              # groups = 2
+    ("tanh", 2, 2, "tanh", 2)])
+def test_pooling_applies_the_conv_relu_derivative_with_the_same_numbers(
+        monkeypatch, activation, pool, stride, left, kernel_channels):
+    # relu: many windows tie at 0 (all inactive); their gradient is 0 either way. tanh's
+    # derivative is left to the conv (see MaxPool._activated_conv)
+    arrays = (r(3, 9, 8, 2), r(2, 2, kernel_channels, 4), r(4))
+    applied = _record_activation_left_to_the_conv(monkeypatch)
+    handed = _pooled_conv_grads(arrays, pool, stride, activation)
+    assert applied == [left]
+    _never_crop_nor_hand_on(monkeypatch)
+    for a, c in zip(_pooled_conv_grads(arrays, pool, stride, activation), handed):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_a_conv_output_with_a_second_consumer_applies_its_own_derivative(monkeypatch):
+    # the conv's gradient is the pooling's plus another: not the array the pooling handed on
+    arrays = (r(2, 7, 6, 3), r(3, 3, 3, 4), r(4))
+    applied = _record_activation_left_to_the_conv(monkeypatch)
+    both = _pooled_conv_grads(arrays, 2, 2, "relu", also=P.square)
+    assert applied == ["relu"]
+    _never_crop_nor_hand_on(monkeypatch)
+    for a, c in zip(_pooled_conv_grads(arrays, 2, 2, "relu", also=P.square), both):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def _record_activation_left_to_the_conv(monkeypatch):
+    """A list that gets, per Conv backward, the activation its own pass still applies."""
+    applied, part = [], C.Conv._gradient_part
+
+    def recording(self, gy):
+        geometry, activation = part(self, gy)
+        applied.append(activation)
+        return geometry, activation
+
+    monkeypatch.setattr(C.Conv, "_gradient_part", recording)
+    return applied
+
+
+def _pooled_and_squared(y):
+    return P.add(P.sum(P.max_pool(y, 2)), P.sum(P.square(y)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_conv_output_pooled_and_used_again_passes_gradcheck(activation):
+    assert gradcheck(lambda x, w, b: _pooled_and_squared(P.conv(x, w, b, activation=activation)),
+                     distinct(2, 6, 7, 3) / 10, r(2, 2, 3, 4), r(4))
 
 
 def test_conv_under_a_pooling_that_drops_rows_passes_gradcheck():
@@ -365,3 +443,16 @@ def test_bias_folded_into_the_channel_plane_gemm_for_every_gradient_subset(monke
     monkeypatch.setattr(C, "PLANE_CHANNELS", 0)         # row-major, bias added separately
     for a, c in zip(grads(), folded):
         np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_a_conv_whose_input_needs_no_gradient_never_scatters_one(monkeypatch):
+    # the first layer of a network: its images need no gradient, so no col2im runs
+    calls, col2im = [], C._col2im
+    monkeypatch.setattr(C, "_col2im", lambda *args: calls.append(1) or col2im(*args))
+    x, w, b = Tensor(r(2, 6, 6, 1)), Tensor(r(3, 3, 1, 4), requires_grad=True), \
+        Tensor(r(4), requires_grad=True)
+    y = P.max_pool(P.conv(x, w, b, activation="relu"), 2)
+    leaves = backprop(y, np.ones(y.shape))
+    assert calls == [] and set(leaves) == {w, b}
+    P.conv(Tensor(r(2, 6, 6, 1), requires_grad=True), w).backward(np.ones((2, 4, 4, 4)))
+    assert calls == [1]
