@@ -9,7 +9,7 @@ softmax-and-``T**2`` treatment of :class:`LogitsDistillation` (as in Keras 3.15)
 """
 from .. import losses, ops, tree
 from ..registry import Registry
-from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from ..saving.serialization import deserialize_keras_object
 
 # The classes of keras.distillation, by name, for configs and files.
 DISTILLATION_OBJECTS = Registry("distillation object")
@@ -31,6 +31,11 @@ def _loss_structure(loss, owner):
         raise ValueError(f"The `loss` argument of {owner} must contain at least one loss that "
                          f"is not None. Received: loss={loss!r}")
     return resolved
+
+
+def _serialized(loss):
+    """A loss structure's config: each loss as ``keras.losses.serialize`` writes it."""
+    return tree.map_structure(losses.serialize, loss)
 
 
 def _summed(loss_values):
@@ -117,7 +122,7 @@ class FeatureDistillation(DistillationLoss):
         return _summed(tree.map_structure(one, self.loss, teacher_outputs, student_outputs))
 
     def get_config(self):
-        return {"loss": serialize_keras_object(self.loss),
+        return {"loss": _serialized(self.loss),
                 "teacher_layer_name": self.teacher_layer_name,
                 "student_layer_name": self.student_layer_name}
 
@@ -174,7 +179,7 @@ class LogitsDistillation(DistillationLoss):
         return _summed(tree.map_structure(one, self.loss, teacher_outputs, student_outputs))
 
     def get_config(self):
-        return {"temperature": self.temperature, "loss": serialize_keras_object(self.loss)}
+        return {"temperature": self.temperature, "loss": _serialized(self.loss)}
 
     @classmethod
     def from_config(cls, config):

@@ -70,6 +70,24 @@ class Distiller(Model):
         self.total_loss_tracker = metrics.Mean(name="total_loss")
         self._student_loss = None
 
+    # The feature extractors share the teacher's and student's layers: list each weight once
+    # (Keras dedupes every model's weights; minikeras's Layer does not yet).
+    @property
+    def weights(self):
+        return _unique(super().weights)
+
+    @property
+    def trainable_weights(self):
+        return _unique(super().trainable_weights)
+
+    @property
+    def non_trainable_weights(self):
+        return _unique(super().non_trainable_weights)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
     def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
         """``loss`` (required) is the student's supervised loss, a loss or a structure of them
         matching the student's outputs; ``metrics`` a list or tuple."""
@@ -143,6 +161,10 @@ class Distiller(Model):
         config["distillation_losses"] = [deserialize_keras_object(loss, custom_objects)
                                          for loss in config["distillation_losses"]]
         return cls(**config)
+
+
+def _unique(variables):
+    return list({id(v): v for v in variables}.values())
 
 
 def _check_models(teacher, student):
