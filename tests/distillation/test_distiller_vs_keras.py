@@ -3,7 +3,6 @@
 and predictions; a Distiller saved by Keras loads here, and the other way round the saved
 config is Keras's (expected numbers made once with real Keras by
 tools/make_distillation_fixture.py)."""
-import importlib.util
 import json
 import os
 import warnings
@@ -13,15 +12,10 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.fixture_cases import FIXTURES, load_cases
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
-with open(os.path.join(FIXTURES, "keras_distillation.json"), encoding="utf-8") as f:
-    KERAS = json.load(f)
+cases, KERAS = load_cases("distillation_cases", "keras_distillation.json")
 KERAS_FILE = os.path.join(FIXTURES, "keras_distiller.keras")
-_spec = importlib.util.spec_from_file_location(
-    "distillation_cases", os.path.join(FIXTURES, "distillation_cases.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
 
 
 def run(name):

@@ -1,22 +1,15 @@
 """keras.legacy.saving (= keras.utils.legacy) serialize/deserialize_keras_object: Keras 2's
 config format. The configs and rebuilt objects of tests/fixtures/legacy_serialization_cases.py
 are compared with Keras 3.15's (made once by tools/make_legacy_serialization_fixture.py)."""
-import importlib.util
 import json
-import os
 
 import pytest
 
 import minikeras as keras
 from minikeras.legacy.saving import deserialize_keras_object, serialize_keras_object
+from tests.fixture_cases import load_cases
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
-with open(os.path.join(FIXTURES, "keras_legacy_serialization.json"), encoding="utf-8") as f:
-    KERAS = json.load(f)
-_spec = importlib.util.spec_from_file_location(
-    "legacy_serialization_cases", os.path.join(FIXTURES, "legacy_serialization_cases.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases, KERAS = load_cases("legacy_serialization_cases", "keras_legacy_serialization.json")
 SERIALIZED = cases.serialize_cases(keras)
 DESERIALIZED = cases.deserialize_cases(keras)
 
