@@ -62,6 +62,12 @@ def test_metrics_are_keras_trackers(results, name):
     assert got[-3:] == ["student_loss", "distillation_loss", "total_loss"]
 
 
+@pytest.mark.parametrize("name", sorted(cases.CASES))
+def test_summary_matches_keras(results, name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the width the fixture was made at
+    assert cases.summary_text(results[name][1]) == KERAS["summaries"][name]
+
+
 def keras_config():
     with zipfile.ZipFile(KERAS_FILE) as archive:
         config = json.loads(archive.read("config.json"))
