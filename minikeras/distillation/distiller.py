@@ -100,6 +100,10 @@ class Distiller(Model):
         self._student_loss = tree.map_structure(losses.get, loss)
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
 
+    def _output_names(self):
+        """The student's outputs: targets and metrics are matched to them."""
+        return self.student._output_names()
+
     def call(self, inputs, training=None, **kwargs):
         """The student's outputs."""
         return self.student(inputs, training=training, **kwargs)
@@ -120,10 +124,14 @@ class Distiller(Model):
         return total
 
     def _student_term(self, y, y_pred):
-        values = tree.flatten(tree.map_structure(lambda fn, target, output: fn(target, output),
-                                                 self._student_loss, y, y_pred))
-        loss = ops.sum(ops.stack(values)) if len(values) > 1 else values[0]
-        return ops.mean(loss) if len(loss.shape) > 0 else loss
+        """The mean of each output's compiled loss, summed over the outputs. (Keras 3.15
+        stacks the unreduced losses, which fails for a loss function beside a loss instance
+        and sums a per-sample function's losses over the batch; its multi-output students
+        do not train at all, so only the one-output case can be compared.)"""
+        values = tree.flatten(tree.map_structure(
+            lambda fn, target, output: ops.mean(fn(target, output)), self._student_loss, y,
+            y_pred))
+        return ops.sum(ops.stack(values)) if len(values) > 1 else values[0]
 
     def _distillation_term(self, x, y_pred):
         with no_grad():  # the teacher is frozen: nothing flows back through it

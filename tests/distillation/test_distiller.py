@@ -90,6 +90,34 @@ def test_compute_loss_is_the_weighted_sum_of_student_and_distillation_losses():
     np.testing.assert_allclose(logs["distillation_loss"], distillation, rtol=1e-5)
 
 
+def test_multi_output_students_match_losses_to_outputs():
+    """Per output: the mean compiled loss (summed) and the listed distillation loss, by hand.
+    (Keras 3.15 cannot train a multi-output student: its list of losses is a TrackedList
+    that tree.map_structure refuses beside the list of targets.)"""
+    def two_outputs(name):
+        inputs = keras.Input((4,))
+        h = layers.Dense(5, activation="tanh")(inputs)
+        return keras.Model(inputs, [layers.Dense(3, name=f"{name}_a")(h),
+                                    layers.Dense(2, name=f"{name}_b")(h)], name=name)
+    d = Distiller(two_outputs("t"), two_outputs("s"), LogitsDistillation(
+        temperature=2.0, loss=[keras.losses.KLDivergence(), "mse"]), student_loss_weight=0.25)
+    d.compile(loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True), "mse"])
+    ya, yb = Y, RNG.uniform(size=(6, 2)).astype("float32")
+    (ta, tb), (sa, sb) = d.teacher.predict(X, verbose=0), d.student.predict(X, verbose=0)
+    log_p = np.log(np.exp(sa) / np.exp(sa).sum(axis=-1, keepdims=True))
+    student_loss = -log_p[np.arange(6), ya].mean() + ((yb - sb) ** 2).mean()
+
+    def soft(z):
+        return np.exp(z / 2) / np.exp(z / 2).sum(axis=-1, keepdims=True)
+    kl = (soft(ta) * np.log(soft(ta) / soft(sa))).sum(axis=-1).mean()
+    distillation = 4 * kl + (((tb - sb) / 2) ** 2).mean()
+    total = d.compute_loss(X, [ya, yb], d(X, training=False), training=False)
+    np.testing.assert_allclose(float(np.asarray(total.data)),
+                               0.25 * student_loss + 0.75 * distillation, rtol=1e-5)
+    history = d.fit(X, [ya, yb], epochs=2, batch_size=3, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+
+
 def test_student_loss_weight_one_skips_distillation_and_zero_skips_labels():
     only_labels = distiller(student_loss_weight=1.0)
     only_labels.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
