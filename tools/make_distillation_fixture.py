@@ -29,6 +29,7 @@ def main():
         out["summaries"][name] = cases.summary_text(distiller)
         if name == "logits_and_features":
             distiller.save(os.path.join(FIXTURES, "keras_distiller.keras"))
+    out["validation_run"] = cases.validation_run(keras)
     with open(os.path.join(FIXTURES, "keras_distillation.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -62,6 +62,19 @@ def test_metrics_are_keras_trackers(results, name):
     assert got[-3:] == ["student_loss", "distillation_loss", "total_loss"]
 
 
+def test_validation_sample_weights_and_batch_methods_match_keras():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = cases.validation_run(keras)
+    expected = KERAS["validation_run"]
+    assert sorted(got["history"]) == sorted(expected["history"])
+    for key in expected["history"]:
+        np.testing.assert_allclose(got["history"][key], expected["history"][key], rtol=2e-6,
+                                   atol=1e-7, err_msg=key)
+    for key in ("train_on_batch", "test_on_batch"):
+        np.testing.assert_allclose(got[key], expected[key], rtol=2e-6, atol=1e-7, err_msg=key)
+
+
 @pytest.mark.parametrize("name", sorted(cases.CASES))
 def test_summary_matches_keras(results, name, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")  # the width the fixture was made at
