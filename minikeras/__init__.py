@@ -11,8 +11,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
-               "datasets", "diagnostics", "distribution", "dtype_policies", "initializers",
-               "layers", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
+               "datasets", "diagnostics", "distillation", "distribution", "dtype_policies",
+               "initializers", "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
                "preprocessing", "random", "regularizers", "saving", "tree", "utils",
                "visualization", "wrappers")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",

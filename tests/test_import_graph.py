@@ -28,9 +28,9 @@ LAYERS = [
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
      "optimizers", "variables", "mixed_precision"},
     {"layers"},
-    {"saving", "callbacks", "utils", "datasets", "diagnostics"},
+    {"saving", "callbacks", "utils", "datasets", "diagnostics", "legacy"},
     {"models", "distribution", "horovod", "applications", "preprocessing", "wrappers",
-     "visualization"},
+     "visualization", "distillation"},
     {"__init__"},
 ]
 

@@ -27,12 +27,13 @@ _FAMILIES = {
     "constraints": ("minikeras.constraints", "CONSTRAINTS", None),
     "activations": ("minikeras.activations", "ACTIVATIONS", "ACTIVATIONS"),
     "feature_space": ("minikeras.utils.feature_space", "FEATURE_SPACE_OBJECTS", None),
+    "distillation": ("minikeras.distillation", "DISTILLATION_OBJECTS", None),
 }
 _MODULE_WORDS = (("feature_space", "feature_space"), ("schedules", "schedules"),
                  ("optimizers", "optimizers"), ("losses", "losses"), ("metrics", "metrics"),
                  ("initializers", "initializers"), ("regularizers", "regularizers"),
                  ("constraints", "constraints"), ("activations", "activations"),
-                 ("layers", "layers"), ("models", "layers"))
+                 ("layers", "layers"), ("models", "layers"), ("distillation", "distillation"))
 # Configs of these classes are plain data that the layers read themselves.
 DATA_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy", "__numpy__", "__bytes__",
                 "__tensor__")
@@ -192,10 +193,11 @@ def serialize_keras_object(obj):
             "Define a named function and decorate it with "
             "@keras.saving.register_keras_serializable().")
     if hasattr(obj, "get_config"):
-        cls = type(obj)
-        return {"module": cls.__module__, "class_name": cls.__name__,
+        cls = type(obj)  # a public Keras class names its Keras module (its own, not a base's)
+        public = vars(cls).get("_keras_module")
+        return {"module": public or cls.__module__, "class_name": cls.__name__,
                 "config": serialize_keras_object(obj.get_config()),
-                "registered_name": get_registered_name(cls)}
+                "registered_name": None if public else get_registered_name(cls)}
     if callable(obj) and hasattr(obj, "__name__"):
         return {"module": getattr(obj, "__module__", None), "class_name": "function",
                 "config": get_registered_name(obj), "registered_name": "function"}

@@ -7,7 +7,7 @@ from ..random import set_random_seed
 from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
                         get_registered_name, get_registered_object, register_keras_serializable)
 from ..saving.serialization import deserialize_keras_object, serialize_keras_object
-from . import bounding_boxes, np_utils
+from . import bounding_boxes, legacy, np_utils
 from .audio_dataset import audio_dataset_from_directory
 from .config import Config
 from .dataset import split_dataset
@@ -30,7 +30,7 @@ __all__ = ["Config", "CustomObjectScope", "DownloadError", "FeatureSpace", "Prog
            "disable_interactive_logging", "enable_interactive_logging", "get_custom_objects",
            "get_file", "get_registered_name", "get_registered_object", "get_source_inputs",
            "image_dataset_from_directory", "img_to_array", "is_interactive_logging_enabled",
-           "is_keras_tensor", "load_img", "model_to_dot", "normalize", "np_utils",
+           "is_keras_tensor", "legacy", "load_img", "model_to_dot", "normalize", "np_utils",
            "pack_x_y_sample_weight", "pad_sequences", "plot_model", "register_keras_serializable",
            "save_img", "serialize_keras_object", "set_random_seed", "split_dataset",
            "standardize_dtype", "text_dataset_from_directory", "timeseries_dataset_from_array",

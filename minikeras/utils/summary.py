@@ -180,6 +180,9 @@ def shape_cell(model, layer):
         return "?"
     if hasattr(model, "_input_layer"):  # sequential: the shapes chained from the input
         return _shape_text(_output_shape(model, layer) if layer.built and model.built else None)
+    if getattr(layer, "outputs", None):  # a functional model held by a subclassed one
+        shapes = [_shape_text(t.shape) for t in layer.outputs]
+        return shapes[0] if len(shapes) == 1 else "(" + ", ".join(shapes) + ")"
     return _shape_text(_own_output_shape(layer) if layer.built else None)
 
 
