@@ -124,8 +124,10 @@ class Variable(Tensor):
         return self
 
     def __repr__(self):
+        # a scalar shows as a Python number, as Keras prints it (0.0010000000474974513)
+        value = self.data.item() if self.data.ndim == 0 else self.data
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
-                f"value={self.data}>")
+                f"value={value}>")
 
 
 def assign_all_or_none(variables, values, owner, shape_message):
