@@ -3,8 +3,8 @@ recorded as a node of the functional graph.
 
 Keras 3 records such calls as operations of the model; here each becomes an ``OpCall``
 layer that holds the op's *name* (never code). A functional config writes it as Keras
-does (``{"module": "keras.src.ops", "class_name": "Concatenate", "config": {"name": ...}}``,
-the arguments in its node), and loading looks the name up among the public ``keras.ops``
+does (``{"module": "keras.src.ops.numpy", "class_name": "Concatenate", "config":
+{"name": ...}}``, the arguments in its node), and loading looks the name up among the public ``keras.ops``
 functions only. It is not a registered layer: it exists only inside functional graphs.
 """
 import operator
@@ -13,12 +13,36 @@ from .. import ops
 from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
+from ..ops.namespaces import LINALG, NN
 from .layer import Layer
 from ..tree import flatten, map_structure
 from .symbolic import KerasTensor, has_symbolic
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
+# Keras 3.15 defines each op class in one of keras.src.ops.{numpy, nn, linalg, math, core,
+# einops, image}; a config names that module. nn and linalg are the public namespaces'
+# lists; these are the math, core and einops ones (any other op is numpy).
+_MATH_OPS = frozenset((
+    "cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",
+    "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
+    "segment_prod", "segment_sum", "stft", "top_k", "view_as_complex", "view_as_real"))
+_CORE_OPS = frozenset((
+    "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
+    "custom_gradient", "dtype", "fori_loop", "is_tensor", "map", "saturate_cast", "scan",
+    "scatter", "scatter_update", "shape", "slice", "slice_update", "stop_gradient", "switch",
+    "unstack", "vectorized_map", "while_loop"))
+
+
+def _keras_module(op):
+    """The module of the Keras class of ``op``: ``keras.src.ops.nn`` for ``"relu"``."""
+    namespace, _, short = op.rpartition(".")
+    if namespace:  # "image.resize"
+        return f"{OPS_MODULE}.{namespace}"
+    family = ("nn" if short in NN else "linalg" if short in LINALG else "math"
+              if short in _MATH_OPS else "core" if short in _CORE_OPS else "einops"
+              if short == "rearrange" else "numpy")
+    return f"{OPS_MODULE}.{family}"
 PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
 
 
@@ -76,9 +100,9 @@ class OpCall(Layer):
 
     def keras_entry(self):
         """How a functional config writes this op (Keras 3's layout)."""
-        namespace, _, op = self.op.rpartition(".")
+        op = self.op.rpartition(".")[2]
         class_name = "".join(part.capitalize() for part in op.split("_"))
-        return {"module": OPS_MODULE + ("." + namespace if namespace else ""),
+        return {"module": _keras_module(self.op),
                 "class_name": class_name,
                 "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
 
@@ -90,6 +114,9 @@ class OpCall(Layer):
     def build_from_shape(self, input_shape, call_arguments=None):
         # compute_output_shape sees only the first argument's shape; the op needs the others
         self._other_arguments = call_arguments or ((), {})
+        if _is_constant(input_shape):  # `2.0 - x`: the first argument is a plain number
+            self.built = True
+            return
         super().build_from_shape(input_shape, call_arguments)
 
     def compute_output_shape(self, input_shape):
@@ -99,7 +126,7 @@ class OpCall(Layer):
         between the runs is unknown."""
         rest, kwargs = self._other_arguments
         shapes = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else [
-            tuple(input_shape)]
+            ] if _is_constant(input_shape) else [tuple(input_shape)]
         shapes += [tuple(leaf.shape) for leaf in flatten([list(rest), kwargs])
                    if isinstance(leaf, KerasTensor)]
         if not any(d is None for shape in shapes for d in shape[1:]):
@@ -116,7 +143,7 @@ class OpCall(Layer):
                     f"OpCall '{self.name}' ({self.op}): the output rank depends on the unknown "
                     f"axes of {shapes}.")
             shape = tuple(a if a == b else None for a, b in zip(first, second))
-        if shape and shapes[0][0] is None:
+        if shape and shapes and shapes[0][0] is None:
             shape = (None,) + shape[1:]
         return shape
 
@@ -127,8 +154,8 @@ class OpCall(Layer):
             return ops.zeros((1 if shape[0] is None else shape[0],) + tuple(
                 size if d is None else d for d in shape[1:]), self.dtype)
 
-        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(
-            input_shape)
+        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else (
+            input_shape if _is_constant(input_shape) else zeros(input_shape))
         rest, kwargs = map_structure(
             lambda v: zeros(v.shape) if isinstance(v, KerasTensor) else v,
             self._other_arguments)
@@ -137,6 +164,12 @@ class OpCall(Layer):
 
     def get_config(self):
         return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}
+
+
+def _is_constant(first_argument):
+    """Whether an op's first argument (as symbolic_call passes it: a KerasTensor's shape,
+    a list of shapes, or the value itself) is a plain number such as the 2.0 of `2.0 - x`."""
+    return not isinstance(first_argument, (list, tuple))
 
 
 def _is_shape_list(value):

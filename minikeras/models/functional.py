@@ -263,7 +263,8 @@ def _node_of(tensor):
 
 
 def _map_graph(inputs, outputs):
-    """(nodes, non-input nodes in run order, layers in Keras's order) between the tensors.
+    """({node: depth}, non-input nodes in run order, layers in Keras's order) between the
+    tensors (a node's depth: the longest path from it to an output).
 
     Raises ValueError naming the tensor when an output needs a ``keras.Input`` that is not
     among ``inputs`` (a disconnected graph), for cycles and for duplicate layer names.
@@ -332,7 +333,7 @@ def _map_graph(inputs, outputs):
         if names.count(name) > 1:
             raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
                              "model. All layer names should be unique.")
-    return list(node_depth), run_order, layers
+    return node_depth, run_order, layers
 
 
 Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes
