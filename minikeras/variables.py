@@ -6,7 +6,7 @@ import numpy as np
 from . import backend
 from .autodiff.tensor import Tensor
 from .config import charge_load_bytes
-from .naming import scoped
+from .naming import auto_name, scoped
 
 _NUMERIC_KINDS = "biuf"  # numpy dtype kinds a variable takes: bool, signed, unsigned, float
 
@@ -68,7 +68,8 @@ class Variable(Tensor):
             raise ValueError(
                 f"Initial value for variable '{name}' has shape {value.shape}, "
                 f"but `shape` is {tuple(shape)}.")
-        super().__init__(value, requires_grad=trainable, name=name or "variable")
+        # unnamed: "variable", "variable_1", ... counted over the process, as Keras does
+        super().__init__(value, requires_grad=trainable, name=name or auto_name("variable"))
         self._trainable = trainable
         self.path = scoped(self.name)
         self.constraint = None

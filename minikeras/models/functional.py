@@ -45,6 +45,10 @@ class Functional(Model):
         self.built = True
         self._single_input = len(self._inputs) == 1
 
+    def get_build_config(self):
+        """``{"input_shape": None}``: Keras builds a functional model with ``build(None)``."""
+        return {"input_shape": None}
+
     # ---- structure -------------------------------------------------------------------
     @property
     def layers(self):
@@ -116,7 +120,7 @@ class Functional(Model):
             args = (memo[id(args[0])],) if len(args) == 1 and isinstance(
                 args[0], KerasTensor) else _fill(args, memo)
             kwargs = _fill(node.kwargs, memo) if node.kwargs else {}
-            if training is not None and "training" not in kwargs:
+            if training is not None:  # as Keras: it overrides a call's recorded training
                 kwargs["training"] = training
             out = node.layer(*args, **kwargs)
             if len(node.outputs) == 1:

@@ -3,6 +3,9 @@
 Each expected string or number below was read off the same lines run under Keras 3.15
 (torch and jax backends gave the same output).
 """
+import json
+import os
+
 import numpy as np
 
 import minikeras as keras
@@ -78,3 +81,80 @@ def test_summary_of_a_chain_with_outputs_along_it_has_no_connected_to_column():
     assert "┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃" in text
     rows = [line for line in text.splitlines() if line.startswith("│")]
     assert len(rows) == 5 and all(row.count("│") == 4 for row in rows)
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
+
+
+def _siamese():
+    """Keras 3.15's siamese model (tools/make_shared_submodel_fixture.py) and its numbers."""
+    model = keras.models.load_model(os.path.join(FIXTURES, "keras_shared_submodel.keras"))
+    return model, np.load(os.path.join(FIXTURES, "keras_shared_submodel_io.npz"))
+
+
+def test_keras_file_with_a_submodel_called_twice_loads_each_call_in_place():
+    model, io = _siamese()
+    distance, left, right = model.predict([io["left"], io["right"]], verbose=0)
+    np.testing.assert_allclose(left, io["code_left"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(right, io["code_right"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(distance, io["distance"], rtol=1e-6, atol=1e-6)
+
+
+def test_submodel_calls_are_numbered_as_keras_writes_them():
+    config = _siamese()[0].get_config()
+    # As in the Keras file: the calls' arguments count the encoder's calls from 0,
+    # output_layers count its own node first.
+    assert config["output_layers"][1:] == [["encoder", 1, 0], ["encoder", 2, 0]]
+    subtract = next(e for e in config["layers"] if e["class_name"] == "Subtract")
+    histories = [a["config"]["keras_history"] for a in subtract["inbound_nodes"][0]["args"]]
+    assert histories == [["encoder", 0, 0], ["encoder", 1, 0]]
+
+
+def test_recorded_training_false_does_not_switch_dropout_off_in_training():
+    # The Keras file records training=False on the encoder's Dropout call; Keras's
+    # functional call overrides it with the outer training flag.
+    encoder = _siamese()[0].get_layer("encoder")
+    codes = keras.ops.convert_to_numpy(encoder(np.ones((64, 3), "float32"), training=True))
+    assert 0.3 < np.mean(codes == 0) < 0.7
+    codes = keras.ops.convert_to_numpy(encoder(np.ones((64, 3), "float32")))
+    assert np.mean(codes == 0) < 0.1
+
+
+def test_layers_keras_builds_in_init_write_no_build_config():
+    layers = keras.layers
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3),
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dropout(0.5),
+                              layers.Activation("relu"), layers.ReLU(),
+                              layers.GaussianNoise(0.1), layers.UnitNormalization(),
+                              layers.Dense(3)])
+    build = {e["class_name"]: e.get("build_config") for e in model.get_config()["layers"]}
+    # Keras 3.15: only the layers with their own build() record one (as a tuple)
+    assert build == {"InputLayer": None, "Conv2D": {"input_shape": (None, 6, 6, 1)},
+                     "MaxPooling2D": None, "Flatten": {"input_shape": (None, 2, 2, 2)},
+                     "Dropout": None, "Activation": None, "ReLU": None, "GaussianNoise": None,
+                     "UnitNormalization": None, "Dense": {"input_shape": (None, 8)}}
+
+    class OwnBuild(layers.Dropout):
+        def build(self, input_shape):
+            pass
+
+    class Plain(layers.Dropout):
+        pass
+
+    x = keras.Input((8, 3))
+    own, plain = OwnBuild(0.1), Plain(0.1)
+    own(x)
+    plain(x)
+    # Keras 3.15: a subclass with its own build() records it, one without does not
+    assert own.get_build_config() == {"input_shape": (None, 8, 3)}
+    assert plain.get_build_config() is None
+
+
+def test_model_files_always_hold_compile_config_and_functional_build_config():
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(2)(x))
+    config = json.loads(model.to_json())
+    # Keras 3.15: an uncompiled model writes compile_config {}; a functional model is
+    # built with build(None)
+    assert config["compile_config"] == {}
+    assert config["build_config"] == {"input_shape": None}
