@@ -158,3 +158,17 @@ def test_model_files_always_hold_compile_config_and_functional_build_config():
     # built with build(None)
     assert config["compile_config"] == {}
     assert config["build_config"] == {"input_shape": None}
+
+
+def test_unnamed_weights_are_numbered_over_the_process():
+    # The subclassing guide's Linear layer; Keras 3.15 prints these paths for it
+    class Linear(keras.layers.Layer):
+        def __init__(self, units=4, input_dim=2):
+            super().__init__()
+            self.w = self.add_weight(shape=(input_dim, units), initializer="random_normal")
+            self.b = self.add_weight(shape=(units,), initializer="zeros")
+
+    keras.backend.clear_session()
+    first, second = Linear(), Linear()
+    assert [w.path for w in first.weights] == ["linear/variable", "linear/variable_1"]
+    assert [w.path for w in second.weights] == ["linear_1/variable_2", "linear_1/variable_3"]
