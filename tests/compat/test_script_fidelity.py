@@ -172,3 +172,71 @@ def test_unnamed_weights_are_numbered_over_the_process():
     first, second = Linear(), Linear()
     assert [w.path for w in first.weights] == ["linear/variable", "linear/variable_1"]
     assert [w.path for w in second.weights] == ["linear_1/variable_2", "linear_1/variable_3"]
+
+
+def test_functions_serialize_as_keras_writes_them():
+    @keras.saving.register_keras_serializable(package="fidelity")
+    def registered(x):
+        return x
+
+    def plain(x):
+        return x
+
+    serialize = keras.saving.serialize_keras_object
+    # Keras 3.15 writes every function so, built-in or custom, registered or not
+    for fn, name in [(registered, "fidelity>registered"), (plain, "plain"),
+                     (keras.activations.relu, "relu"),
+                     (keras.losses.mean_squared_error, "mean_squared_error")]:
+        assert serialize(fn) == {"module": "builtins", "class_name": "function",
+                                 "config": name, "registered_name": "function"}
+    expected = serialize(registered)
+    assert keras.layers.Dense(2, activation=registered).get_config()["activation"] == expected
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("adam", loss=registered, metrics=[registered])
+    assert model.get_compile_config()["metrics"] == [expected]
+
+
+class _Unregistered(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+
+def test_user_classes_serialize_as_keras_writes_them():
+    @keras.saving.register_keras_serializable(package="fidelity")
+    class Registered(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    class Child(Registered):
+        pass
+
+    class MyLoss(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return y_true
+
+    def identity(obj):
+        config = keras.saving.serialize_keras_object(obj)
+        return config["module"], config["registered_name"]
+
+    # Keras 3.15: registered -> (None, "package>Name"); unregistered -> (its module, "Name"),
+    # the module None for __main__; built in -> (its public module, None)
+    assert identity(Registered()) == (None, "fidelity>Registered")
+    assert identity(Child()) == (__name__, "Child")
+    assert identity(_Unregistered()) == (__name__, "_Unregistered")
+    assert identity(MyLoss()) == (__name__, "MyLoss")
+    assert identity(keras.layers.Dense(1)) == ("keras.layers", None)
+
+
+def test_functional_weights_file_has_empty_input_layer_groups(tmp_path):
+    import h5py
+    a, b = keras.Input((3,)), keras.Input((2,))
+    model = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.concatenate([a, b])))
+    model.save_weights(tmp_path / "m.weights.h5")
+    with h5py.File(tmp_path / "m.weights.h5") as f:
+        groups = []
+        f.visit(groups.append)
+        # Keras 3.15 writes layers/input_layer(_1)/vars, empty, named after the layer
+        assert [g for g in groups if g.startswith("layers/input")] == [
+            "layers/input_layer", "layers/input_layer/vars", "layers/input_layer_1",
+            "layers/input_layer_1/vars"]
+        assert f["layers/input_layer/vars"].attrs["name"] == a._keras_history[0].name
