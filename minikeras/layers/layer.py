@@ -105,6 +105,10 @@ class Layer:
         self._added_losses, self._added_losses_call = [], -1
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
+        if any(shape_kwargs.get(k) is not None for k in ("input_shape", "input_dim")):
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                          "using Sequential models, prefer using an `Input(shape)` object as "
+                          "the first layer in the model instead.", stacklevel=2)  # as Keras
         self._input_batch_arg = _batch_from_kwargs(shape_kwargs)  # Keras 2: a fixed batch
         self._build_input_shape = None
         if not hasattr(type(self), "supports_masking"):  # unless a class declares it

@@ -7,6 +7,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 
 import minikeras as keras
 
@@ -240,3 +241,13 @@ def test_functional_weights_file_has_empty_input_layer_groups(tmp_path):
             "layers/input_layer", "layers/input_layer/vars", "layers/input_layer_1",
             "layers/input_layer_1/vars"]
         assert f["layers/input_layer/vars"].attrs["name"] == a._keras_history[0].name
+
+
+def test_input_shape_on_a_layer_warns_as_keras_does():
+    # Keras 3.15's UserWarning (the Sequential guide's `Dense(2, input_shape=(4,))`)
+    with pytest.warns(UserWarning, match=r"Do not pass an `input_shape`/`input_dim` argument "
+                                         r"to a layer\. When using Sequential models, prefer "
+                                         r"using an `Input\(shape\)` object"):
+        keras.layers.Dense(2, input_shape=(4,))
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`"):
+        keras.layers.Dense(2, input_dim=4)
