@@ -251,3 +251,14 @@ def test_input_shape_on_a_layer_warns_as_keras_does():
         keras.layers.Dense(2, input_shape=(4,))
     with pytest.warns(UserWarning, match="Do not pass an `input_shape`"):
         keras.layers.Dense(2, input_dim=4)
+
+
+def test_outer_training_flag_overrides_a_recorded_training_argument():
+    # Keras 3.15: Dropout(0.5)(x, training=True) in a functional model drops in a plain
+    # call but not in predict() nor with training=False (the outer flag wins)
+    x = keras.Input((100,))
+    model = keras.Model(x, keras.layers.Dropout(0.5)(x, training=True))
+    ones = np.ones((1, 100), "float32")
+    assert np.mean(model.predict(ones, verbose=0) == 0) < 0.1
+    assert np.mean(keras.ops.convert_to_numpy(model(ones)) == 0) > 0.1
+    assert np.mean(keras.ops.convert_to_numpy(model(ones, training=False)) == 0) < 0.1
