@@ -262,3 +262,45 @@ def test_outer_training_flag_overrides_a_recorded_training_argument():
     assert np.mean(model.predict(ones, verbose=0) == 0) < 0.1
     assert np.mean(keras.ops.convert_to_numpy(model(ones)) == 0) > 0.1
     assert np.mean(keras.ops.convert_to_numpy(model(ones, training=False)) == 0) < 0.1
+
+
+def test_softmax_over_a_size_one_axis_warns_in_keras_words():
+    # Keras 3.15 (jax backend prints the shape as a tuple)
+    with pytest.warns(UserWarning) as record:
+        keras.ops.softmax(np.ones((4, 1), "float32"))
+    assert str(record[0].message) == (
+        "You are using a softmax over axis -1 of a tensor of shape (4, 1). This axis has size "
+        "1. The softmax operation will always return the value 1, which is likely not what you "
+        "intended. Did you mean to use a sigmoid instead?")
+
+
+def test_subclassed_model_summary_shows_unknown_shape_for_layers_without_one():
+    class Endpoint(keras.layers.Layer):  # no compute_output_shape, as in Keras's recipe
+        def call(self, x):
+            return keras.ops.softmax(x, axis=0)
+
+    class WithShape(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+            self.endpoint = Endpoint()
+            self.same = WithShape()
+
+        def call(self, x):
+            return self.same(self.endpoint(self.dense(x)))
+
+    net = Net()
+    net(np.ones((3, 4), "float32"))
+    lines = []
+    net.summary(print_fn=lines.append)
+    cells = {row.split("│")[1].split("(")[1].strip(" )"): row.split("│")[2].strip()
+             for row in "\n".join(lines).splitlines() if row.startswith("│")}
+    # Keras 3.15 prints this model's rows as (3, 2), ?, (3, 2)
+    assert cells == {"Dense": "(3, 2)", "Endpoint": "?", "WithShape": "(3, 2)"}
