@@ -283,7 +283,7 @@ class Trainer:
             _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight,
                                   validation_split=validation_split)
             _refuse_sharding(x, group)
-            source = BatchStream(x, steps_per_epoch, "x")
+            source = BatchStream(x, steps_per_epoch, "x", shuffle=shuffle)
         else:
             x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
             if validation_data is None and validation_split != 0:  # bad values raise here

@@ -5,6 +5,7 @@ Each expected string or number below was read off the same lines run under Keras
 """
 import json
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -304,3 +305,21 @@ def test_subclassed_model_summary_shows_unknown_shape_for_layers_without_one():
              for row in "\n".join(lines).splitlines() if row.startswith("│")}
     # Keras 3.15 prints this model's rows as (3, 2), ?, (3, 2)
     assert cells == {"Dense": "(3, 2)", "Endpoint": "?", "WithShape": "(3, 2)"}
+
+
+def test_fit_on_a_generator_with_shuffle_warns_as_keras_does():
+    def batches():
+        while True:
+            yield np.ones((2, 3), "float32"), np.ones((2, 1), "float32")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    # Keras 3.15's UserWarning, for the default shuffle=True
+    with pytest.warns(UserWarning, match=r"^`shuffle=True` was passed, but will be ignored "
+                                         r"since the data `x` was provided as a generator\. "
+                                         r"The generator is expected to yield already-shuffled "
+                                         r"data\.$"):
+        model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
