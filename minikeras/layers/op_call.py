@@ -7,43 +7,25 @@ does (``{"module": "keras.src.ops.numpy", "class_name": "Concatenate", "config":
 {"name": ...}}``, the arguments in its node), and loading looks the name up among the public ``keras.ops``
 functions only. It is not a registered layer: it exists only inside functional graphs.
 """
+import inspect
 import operator
+
+import numpy as np
 
 from .. import ops
 from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
-from ..ops.namespaces import LINALG, NN
 from .layer import Layer
+from .op_classes import OP_CLASSES, REQUIRED
 from ..tree import flatten, map_structure
 from .symbolic import KerasTensor, has_symbolic
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
-# Keras 3.15 defines each op class in one of keras.src.ops.{numpy, nn, linalg, math, core,
-# einops, image}; a config names that module. nn and linalg are the public namespaces'
-# lists; these are the math, core and einops ones (any other op is numpy).
-_MATH_OPS = frozenset((
-    "cdist", "erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k",
-    "irfft", "istft", "logdet", "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min",
-    "segment_prod", "segment_sum", "stft", "top_k", "view_as_complex", "view_as_real"))
-_CORE_OPS = frozenset((
-    "associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
-    "custom_gradient", "dtype", "fori_loop", "is_tensor", "map", "saturate_cast", "scan",
-    "scatter", "scatter_update", "shape", "slice", "slice_update", "stop_gradient", "switch",
-    "unstack", "vectorized_map", "while_loop"))
-
-
-def _keras_module(op):
-    """The module of the Keras class of ``op``: ``keras.src.ops.nn`` for ``"relu"``."""
-    namespace, _, short = op.rpartition(".")
-    if namespace:  # "image.resize"
-        return f"{OPS_MODULE}.{namespace}"
-    family = ("nn" if short in NN else "linalg" if short in LINALG else "math"
-              if short in _MATH_OPS else "core" if short in _CORE_OPS else "einops"
-              if short == "rearrange" else "numpy")
-    return f"{OPS_MODULE}.{family}"
 PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
+# Keras's name of an op's argument -> minikeras's, where they differ
+_RENAMED = {"reshape": {"newshape": "shape"}}
 
 
 def _op_function(name):
@@ -96,15 +78,21 @@ class OpCall(Layer):
         becomes ``keras.ops.concatenate``, its config's other keys fixed arguments)."""
         config = dict(entry.get("config") or {})
         name = config.pop("name", None)
-        return cls(_entry_op(entry), fixed=config, name=name)
+        op = _entry_op(entry)
+        renamed = _RENAMED.get(op, {})
+        return cls(op, fixed={renamed.get(k, k): v for k, v in config.items()}, name=name)
 
     def keras_entry(self):
-        """How a functional config writes this op (Keras 3's layout)."""
-        op = self.op.rpartition(".")[2]
-        class_name = "".join(part.capitalize() for part in op.split("_"))
-        return {"module": _keras_module(self.op),
+        """How a functional config writes this op (Keras 3's layout: its class, e.g.
+        ``Absolute`` of module ``keras.src.ops.numpy`` for ``abs``)."""
+        namespace, _, op = self.op.rpartition(".")
+        class_name, family, _ = OP_CLASSES.get(self.op) or (
+            "".join(part.capitalize() for part in op.split("_")), namespace or "numpy", ())
+        keras_name = {v: k for k, v in _RENAMED.get(self.op, {}).items()}
+        config = {keras_name.get(k, k): v for k, v in self.fixed.items()}
+        return {"module": f"{OPS_MODULE}.{family}",
                 "class_name": class_name,
-                "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
+                "config": {"name": self.name, **config}, "registered_name": class_name}
 
     def call(self, *args, **kwargs):
         if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
@@ -159,7 +147,7 @@ class OpCall(Layer):
         rest, kwargs = map_structure(
             lambda v: zeros(v.shape) if isinstance(v, KerasTensor) else v,
             self._other_arguments)
-        with no_grad():
+        with no_grad(), np.errstate(all="ignore"):  # zeros: 1 / 0 here warns of nothing
             return tuple(self.call(first, *rest, **kwargs).shape)
 
     def get_config(self):
@@ -177,12 +165,62 @@ def _is_shape_list(value):
 
 
 def _symbolic_op(name, args, kwargs):
-    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments. Plain
-    keyword arguments (``axis=1``) become the op's own config, as Keras's op classes take
-    them in their constructor; tensors stay arguments of the node."""
+    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments, recorded
+    as Keras records it: the arguments its op class takes in ``__init__`` (``axis``,
+    ``keepdims``, the ``dtype`` of ``cast``; given or, when not, Keras's defaults) become
+    the op's config, the others (tensors, and numbers such as the 2.0 of ``x + 2.0``) stay
+    arguments of the node."""
+    fixed, args, kwargs = _split_arguments(name, args, kwargs)
+    # named as Keras names an operation: after its class (ops.abs makes "absolute")
+    keras_class = OP_CLASSES.get(name, (None,))[0]
+    node_name = to_snake_case(keras_class) if keras_class else name.rpartition(".")[2]
+    return OpCall(name, fixed=fixed, name=auto_name(node_name))(*args, **kwargs)
+
+
+def _split_arguments(name, args, kwargs):
+    """(config, call args, call kwargs) of an op call. An op Keras does not have (or a call
+    that does not fit the function's signature) keeps its plain keyword arguments as config."""
+    entry = OP_CLASSES.get(name)
+    if entry is None:
+        return _plain_keywords_as_config(args, kwargs)
+    try:
+        signature = inspect.signature(_op_function(name))
+        bound = signature.bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return _plain_keywords_as_config(args, kwargs)
+    renamed = _RENAMED.get(name, {})
+    init = {renamed.get(k, k): default for k, default in entry[2]}
+    fixed, call_args, call_kwargs, gap = {}, [], {}, False
+    for param in signature.parameters.values():
+        given = param.name in bound.arguments
+        value = bound.arguments.get(param.name)
+        if param.name in init and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            if given and not has_symbolic(value):
+                fixed[param.name] = value
+                gap = True
+                continue
+            if not given and init[param.name] != REQUIRED:
+                fixed[param.name] = init[param.name]
+        if not given:
+            gap = True
+        elif param.kind == param.VAR_POSITIONAL:
+            call_args.extend(value)
+        elif param.kind == param.VAR_KEYWORD:  # a wrapped function: split by name
+            for key, item in value.items():
+                if key in init and not has_symbolic(item):
+                    fixed[key] = item
+                else:
+                    call_kwargs[key] = item
+        elif gap or param.kind == param.KEYWORD_ONLY:
+            call_kwargs[param.name] = value
+        else:
+            call_args.append(value)
+    return fixed, call_args, call_kwargs
+
+
+def _plain_keywords_as_config(args, kwargs):
     plain = {k: v for k, v in kwargs.items() if not has_symbolic(v)}
-    tensors = {k: v for k, v in kwargs.items() if k not in plain}
-    return OpCall(name, fixed=plain, name=auto_name(name.rpartition(".")[2]))(*args, **tensors)
+    return plain, list(args), {k: v for k, v in kwargs.items() if k not in plain}
 
 
 register_symbolic(KerasTensor, _symbolic_op)

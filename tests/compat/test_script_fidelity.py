@@ -323,3 +323,42 @@ def test_fit_on_a_generator_with_shuffle_warns_as_keras_does():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
+
+
+def _keras_ops_model_file():
+    return os.path.join(FIXTURES, "keras_ops_model.keras")
+
+
+def test_keras_file_of_ops_with_positional_arguments_loads_and_predicts():
+    io = np.load(os.path.join(FIXTURES, "keras_ops_model_io.npz"))
+    outputs = keras.models.load_model(_keras_ops_model_file()).predict(io["x"], verbose=0)
+    for i, output in enumerate(outputs):
+        np.testing.assert_allclose(output, io[f"out{i}"], rtol=1e-6, atol=1e-6)
+
+
+def test_ops_model_config_is_the_one_keras_writes():
+    import zipfile
+
+    from tools.make_keras_ops_model_fixture import ops_model
+
+    keras.backend.clear_session()  # the names Keras gave in a fresh process
+    with zipfile.ZipFile(_keras_ops_model_file()) as archive:
+        expected = json.loads(archive.read("config.json"))["config"]
+    assert json.loads(json.dumps(ops_model(keras).get_config())) == expected
+
+
+def test_keras_tensor_comparisons_and_reflected_operators():
+    x = keras.Input((3,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # building the graph divides no user's number by 0
+        outputs = [x > 0.5, x <= 0.0, x != 1.0, ~(x > 0.5), (x > 0) & (x < 1), 2.0 ** x,
+                   7.0 // x, x % 2.0, 1.0 / x, keras.ops.log(x)]
+    model = keras.Model(x, outputs)
+    got = model.predict(np.array([[0.25, 1.0, 2.5]], "float32"), verbose=0)
+    assert [v.tolist() for v in got[:5]] == [
+        [[False, True, True]], [[False, False, False]], [[True, False, True]],
+        [[True, False, False]], [[True, False, False]]]
+    expected = [[2 ** 0.25, 2.0, 2 ** 2.5], [28.0, 7.0, 2.0], [0.25, 1.0, 0.5], [4.0, 1.0, 0.4],
+                np.log([0.25, 1.0, 2.5])]
+    for value, want in zip(got[5:], expected):
+        np.testing.assert_allclose(value[0], want, rtol=1e-6)
