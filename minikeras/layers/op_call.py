@@ -71,6 +71,7 @@ class OpCall(Layer):
         self._fn = _op_function(op)
         self.op, self.fixed = op, dict(fixed or {})
         self._other_arguments = ((), {})
+        self._leading = _leading_arguments(self._fn, self.fixed)
 
     @classmethod
     def from_keras_entry(cls, entry):
@@ -97,7 +98,9 @@ class OpCall(Layer):
     def call(self, *args, **kwargs):
         if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
             args = (args[0], tuple(args[1]))
-        return self._fn(*args, **self.fixed, **kwargs)
+        lead = [self.fixed[name] for name in self._leading]
+        rest = {k: v for k, v in self.fixed.items() if k not in self._leading}
+        return self._fn(*lead, *args, **rest, **kwargs)
 
     def build_from_shape(self, input_shape, call_arguments=None):
         # compute_output_shape sees only the first argument's shape; the op needs the others
@@ -216,6 +219,23 @@ def _split_arguments(name, args, kwargs):
         else:
             call_args.append(value)
     return fixed, call_args, call_kwargs
+
+
+def _leading_arguments(fn, fixed):
+    """The config entries ``fn`` takes by position before its ``*args`` (the subscripts of
+    ``einsum(subscripts, *operands)``), which a call passes first."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    if not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return []
+    leading = []
+    for param in params:
+        if param.kind == param.VAR_POSITIONAL or param.name not in fixed:
+            break
+        leading.append(param.name)
+    return leading
 
 
 def _plain_keywords_as_config(args, kwargs):

@@ -362,3 +362,17 @@ def test_keras_tensor_comparisons_and_reflected_operators():
                 np.log([0.25, 1.0, 2.5])]
     for value, want in zip(got[5:], expected):
         np.testing.assert_allclose(value[0], want, rtol=1e-6)
+
+
+def test_einsum_on_keras_tensors_records_its_subscripts_as_config():
+    x = keras.Input((2, 3), name="x")
+    model = keras.Model(x, keras.ops.einsum("bij,bkj->bik", x, x))
+    entry = model.get_config()["layers"][1]
+    # Keras 3.15's entry for this call, and its prediction
+    assert (entry["class_name"], entry["module"]) == ("Einsum", "keras.src.ops.numpy")
+    assert entry["config"]["subscripts"] == "bij,bkj->bik"
+    assert len(entry["inbound_nodes"][0]["args"]) == 2
+    loaded = keras.Model.from_config(model.get_config())
+    for each in (model, loaded):
+        got = each.predict(np.arange(6, dtype="float32").reshape(1, 2, 3), verbose=0)
+        np.testing.assert_array_equal(got, [[[5.0, 14.0], [14.0, 50.0]]])
