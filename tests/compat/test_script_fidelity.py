@@ -376,3 +376,15 @@ def test_einsum_on_keras_tensors_records_its_subscripts_as_config():
     for each in (model, loaded):
         got = each.predict(np.arange(6, dtype="float32").reshape(1, 2, 3), verbose=0)
         np.testing.assert_array_equal(got, [[[5.0, 14.0], [14.0, 50.0]]])
+
+
+def test_sequential_starting_with_a_model_builds_from_its_input_as_keras_does():
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name="inner")
+    outer = keras.Sequential([inner, keras.layers.Dense(1)])
+    # Keras 3.15: built at once, an InputLayer first, the nested model written as a model
+    assert outer.built and outer.input_shape == (None, 4)
+    config = outer.get_config()
+    assert [e["class_name"] for e in config["layers"]] == ["InputLayer", "Sequential", "Dense"]
+    assert config["build_input_shape"] == (None, 4)
+    nested = config["layers"][1]
+    assert (nested["module"], nested["compile_config"]) == ("keras", {})
