@@ -388,3 +388,25 @@ def test_sequential_starting_with_a_model_builds_from_its_input_as_keras_does():
     assert config["build_input_shape"] == (None, 4)
     nested = config["layers"][1]
     assert (nested["module"], nested["compile_config"]) == ("keras", {})
+
+
+def test_callbacks_params_hold_verbose_as_given():
+    seen = []
+
+    class Params(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(dict(self.params))
+
+        def on_test_begin(self, logs=None):
+            seen.append(dict(self.params))
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    history = model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[Params()])
+    model.fit(x, y, epochs=1, batch_size=4, callbacks=[Params()], verbose="auto")
+    model.evaluate(x, y, verbose="auto", callbacks=[Params()])
+    # Keras 3.15's params ("auto" is kept; the bar still shows as verbose=1)
+    assert history.params == {"verbose": 0, "epochs": 2, "steps": 2}
+    assert seen[1:] == [{"verbose": "auto", "epochs": 1, "steps": 2},
+                        {"verbose": "auto", "epochs": 1, "steps": 1}]
