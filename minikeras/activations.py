@@ -19,7 +19,7 @@ import types
 from . import backend, ops
 from .ops import neural_network as nn
 from .ops.core import cast, convert_to_tensor
-from .registry import CUSTOM_OBJECTS, Registry
+from .registry import Registry, function_config
 
 ACTIVATIONS = Registry("activation function")
 
@@ -316,8 +316,8 @@ def get(identifier):
 def serialize(activation):
     """The config of an activation: its name for built-ins (``"relu"``), else a dict.
 
-    A function registered with ``register_keras_serializable`` gives
-    ``{"module", "class_name": "function", "config": "<package>name", "registered_name"}``;
+    A function registered with ``register_keras_serializable`` gives Keras's function dict
+    (``registry.function_config``: ``"config": "<package>name"``);
     a callable object with ``get_config`` gives its class config dict.
     """
     name = ACTIVATIONS.name_of(activation)
@@ -329,9 +329,7 @@ def serialize(activation):
                 "A lambda activation cannot be serialized (files hold data, never code). "
                 "Define a named function and decorate it with "
                 "@keras.saving.register_keras_serializable().")
-        registered = CUSTOM_OBJECTS.name_of(activation) or activation.__name__
-        return {"module": activation.__module__, "class_name": "function",
-                "config": registered, "registered_name": registered}
+        return function_config(activation)
     if hasattr(activation, "get_config"):
         return ACTIVATIONS.serialize(activation, type(activation).__module__)
     raise ValueError(

@@ -6,6 +6,14 @@ registry, so there is no second list to drift out of date.
 """
 
 
+def function_config(fn):
+    """Keras 3's config of a named function: ``{"module": "builtins", "class_name":
+    "function", "config": <its registered name, else __name__>, "registered_name":
+    "function"}`` (Keras writes every function so, built-in or custom)."""
+    return {"module": "builtins", "class_name": "function",
+            "config": CUSTOM_OBJECTS.name_of(fn) or fn.__name__, "registered_name": "function"}
+
+
 class Registry:
     """A name -> object table for one family, e.g. ``Registry("loss")``."""
 
@@ -60,17 +68,25 @@ class Registry:
             return None
         if hasattr(obj, "get_config"):
             cls = type(obj)
-            registered = CUSTOM_OBJECTS.name_of(cls)
-            return {"module": module if registered is None else None,
-                    "class_name": cls.__name__, "config": obj.get_config(),
+            module, registered = self.class_identity(cls, module)
+            return {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
                     "registered_name": registered}
         if callable(obj) and hasattr(obj, "__name__"):
-            return {"module": getattr(obj, "__module__", None), "class_name": "function",
-                    "config": obj.__name__,
-                    "registered_name": CUSTOM_OBJECTS.name_of(obj) or obj.__name__}
+            return function_config(obj)
         raise ValueError(
             f"Cannot serialize {obj!r}: expected a {self.family} object (with get_config) or "
             "a named function.")
+
+    def class_identity(self, cls, module):
+        """``(module, registered_name)`` of a config, as Keras 3 writes them: ``(module,
+        None)`` for a class of this family (``module`` its public one, e.g. "keras.layers");
+        for a user's class ``(None, "package>Name")`` if registered, else ``(its module,
+        "Name")``, the module None when it is ``__main__``."""
+        if CUSTOM_OBJECTS.name_of(cls) is not None:
+            return None, get_registered_name(cls)
+        if self.name_of(cls) is not None:
+            return module, None
+        return (None if cls.__module__ == "__main__" else cls.__module__), cls.__name__
 
     def deserialize(self, config, custom_objects=None):
         """Rebuild an object from ``{"class_name": ..., "config": {...}}``."""

@@ -6,7 +6,7 @@ import numpy as np
 from . import backend
 from .autodiff.tensor import Tensor
 from .config import charge_load_bytes
-from .naming import scoped
+from .naming import auto_name, scoped
 
 _NUMERIC_KINDS = "biuf"  # numpy dtype kinds a variable takes: bool, signed, unsigned, float
 
@@ -68,7 +68,8 @@ class Variable(Tensor):
             raise ValueError(
                 f"Initial value for variable '{name}' has shape {value.shape}, "
                 f"but `shape` is {tuple(shape)}.")
-        super().__init__(value, requires_grad=trainable, name=name or "variable")
+        # unnamed: "variable", "variable_1", ... counted over the process, as Keras does
+        super().__init__(value, requires_grad=trainable, name=name or auto_name("variable"))
         self._trainable = trainable
         self.path = scoped(self.name)
         self.constraint = None
@@ -124,8 +125,10 @@ class Variable(Tensor):
         return self
 
     def __repr__(self):
+        # a scalar shows as a Python number, as Keras prints it (0.0010000000474974513)
+        value = self.data.item() if self.data.ndim == 0 else self.data
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
-                f"value={self.data}>")
+                f"value={value}>")
 
 
 def assign_all_or_none(variables, values, owner, shape_message):

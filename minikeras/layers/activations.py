@@ -30,6 +30,7 @@ class ReLU(Layer):
         threshold: inputs at or below it are zeroed (>= 0).
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -62,6 +63,7 @@ class LeakyReLU(Layer):
             name ``alpha=`` is accepted with a deprecation warning.
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -148,6 +150,7 @@ class ELU(Layer):
         alpha: the value approached for large negative inputs is ``-alpha``.
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, alpha=1.0, **kwargs):
@@ -173,6 +176,7 @@ class Softmax(Layer):
     is multiplied by the mask, so masked positions come out exactly 0.
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, axis=-1, **kwargs):

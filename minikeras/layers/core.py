@@ -146,6 +146,7 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function (a name like ``"relu"`` or a callable)."""
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, activation, **kwargs):
@@ -168,6 +169,7 @@ class Identity(Layer):
     Formula: ``output = inputs``
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     _accepts_strings = True
 
     def __init__(self, **kwargs):
@@ -355,6 +357,8 @@ class Masking(Layer):
     Args:
         mask_value: the value marking padding.
     """
+
+    _keras_builds_at_init = True  # see Layer.get_build_config
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)

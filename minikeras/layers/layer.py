@@ -105,6 +105,10 @@ class Layer:
         self._added_losses, self._added_losses_call = [], -1
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
+        if any(shape_kwargs.get(k) is not None for k in ("input_shape", "input_dim")):
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                          "using Sequential models, prefer using an `Input(shape)` object as "
+                          "the first layer in the model instead.", stacklevel=2)  # as Keras
         self._input_batch_arg = _batch_from_kwargs(shape_kwargs)  # Keras 2: a fixed batch
         self._build_input_shape = None
         if not hasattr(type(self), "supports_masking"):  # unless a class declares it
@@ -487,13 +491,14 @@ class Layer:
     def get_build_config(self):
         """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
         ``build`` taking several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
-        None."""
+        None. None too for the layers Keras marks built in ``__init__`` (Dropout, pooling,
+        activation layers: ``_keras_builds_at_init``) unless a subclass defines ``build``."""
         shapes = self.__dict__.get("_build_shapes_dict")
         if shapes is not None:
             return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
-        if self._build_input_shape is None:
+        if self._build_input_shape is None or _built_at_init(type(self)):
             return None
-        return {"input_shape": list(self._build_input_shape)}
+        return {"input_shape": tuple(self._build_input_shape)}
 
     def build_from_config(self, config):
         """Build for the input shape a saved build config recorded (nothing when it has none)."""
@@ -634,6 +639,17 @@ def _leaves(value):
         return [leaf for item in (value.values() if isinstance(value, dict) else value)
                 for leaf in _leaves(item)]
     return [value]
+
+
+def _built_at_init(cls):
+    """Whether Keras builds ``cls`` in ``__init__``: the nearest class defining either flag
+    or ``build`` decides (a user subclass with its own ``build`` is built as usual)."""
+    for klass in cls.__mro__:
+        if "_keras_builds_at_init" in vars(klass):
+            return True
+        if "build" in vars(klass):
+            return False
+    return False
 
 
 def _plain_shape(shape):

@@ -372,6 +372,8 @@ class UnitNormalization(Layer):
         axis: an int or a list of ints (default -1, the features axis).
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)) and all(

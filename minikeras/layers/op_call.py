@@ -3,23 +3,29 @@ recorded as a node of the functional graph.
 
 Keras 3 records such calls as operations of the model; here each becomes an ``OpCall``
 layer that holds the op's *name* (never code). A functional config writes it as Keras
-does (``{"module": "keras.src.ops", "class_name": "Concatenate", "config": {"name": ...}}``,
-the arguments in its node), and loading looks the name up among the public ``keras.ops``
+does (``{"module": "keras.src.ops.numpy", "class_name": "Concatenate", "config":
+{"name": ...}}``, the arguments in its node), and loading looks the name up among the public ``keras.ops``
 functions only. It is not a registered layer: it exists only inside functional graphs.
 """
+import inspect
 import operator
+
+import numpy as np
 
 from .. import ops
 from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
 from .layer import Layer
+from .op_classes import OP_CLASSES, REQUIRED
 from ..tree import flatten, map_structure
 from .symbolic import KerasTensor, has_symbolic
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
 PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
+# Keras's name of an op's argument -> minikeras's, where they differ
+_RENAMED = {"reshape": {"newshape": "shape"}}
 
 
 def _op_function(name):
@@ -65,6 +71,7 @@ class OpCall(Layer):
         self._fn = _op_function(op)
         self.op, self.fixed = op, dict(fixed or {})
         self._other_arguments = ((), {})
+        self._leading = _leading_arguments(self._fn, self.fixed)
 
     @classmethod
     def from_keras_entry(cls, entry):
@@ -72,24 +79,35 @@ class OpCall(Layer):
         becomes ``keras.ops.concatenate``, its config's other keys fixed arguments)."""
         config = dict(entry.get("config") or {})
         name = config.pop("name", None)
-        return cls(_entry_op(entry), fixed=config, name=name)
+        op = _entry_op(entry)
+        renamed = _RENAMED.get(op, {})
+        return cls(op, fixed={renamed.get(k, k): v for k, v in config.items()}, name=name)
 
     def keras_entry(self):
-        """How a functional config writes this op (Keras 3's layout)."""
+        """How a functional config writes this op (Keras 3's layout: its class, e.g.
+        ``Absolute`` of module ``keras.src.ops.numpy`` for ``abs``)."""
         namespace, _, op = self.op.rpartition(".")
-        class_name = "".join(part.capitalize() for part in op.split("_"))
-        return {"module": OPS_MODULE + ("." + namespace if namespace else ""),
+        class_name, family, _ = OP_CLASSES.get(self.op) or (
+            "".join(part.capitalize() for part in op.split("_")), namespace or "numpy", ())
+        keras_name = {v: k for k, v in _RENAMED.get(self.op, {}).items()}
+        config = {keras_name.get(k, k): v for k, v in self.fixed.items()}
+        return {"module": f"{OPS_MODULE}.{family}",
                 "class_name": class_name,
-                "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
+                "config": {"name": self.name, **config}, "registered_name": class_name}
 
     def call(self, *args, **kwargs):
         if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
             args = (args[0], tuple(args[1]))
-        return self._fn(*args, **self.fixed, **kwargs)
+        lead = [self.fixed[name] for name in self._leading]
+        rest = {k: v for k, v in self.fixed.items() if k not in self._leading}
+        return self._fn(*lead, *args, **rest, **kwargs)
 
     def build_from_shape(self, input_shape, call_arguments=None):
         # compute_output_shape sees only the first argument's shape; the op needs the others
         self._other_arguments = call_arguments or ((), {})
+        if _is_constant(input_shape):  # `2.0 - x`: the first argument is a plain number
+            self.built = True
+            return
         super().build_from_shape(input_shape, call_arguments)
 
     def compute_output_shape(self, input_shape):
@@ -99,7 +117,7 @@ class OpCall(Layer):
         between the runs is unknown."""
         rest, kwargs = self._other_arguments
         shapes = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else [
-            tuple(input_shape)]
+            ] if _is_constant(input_shape) else [tuple(input_shape)]
         shapes += [tuple(leaf.shape) for leaf in flatten([list(rest), kwargs])
                    if isinstance(leaf, KerasTensor)]
         if not any(d is None for shape in shapes for d in shape[1:]):
@@ -116,7 +134,7 @@ class OpCall(Layer):
                     f"OpCall '{self.name}' ({self.op}): the output rank depends on the unknown "
                     f"axes of {shapes}.")
             shape = tuple(a if a == b else None for a, b in zip(first, second))
-        if shape and shapes[0][0] is None:
+        if shape and shapes and shapes[0][0] is None:
             shape = (None,) + shape[1:]
         return shape
 
@@ -127,16 +145,22 @@ class OpCall(Layer):
             return ops.zeros((1 if shape[0] is None else shape[0],) + tuple(
                 size if d is None else d for d in shape[1:]), self.dtype)
 
-        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(
-            input_shape)
+        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else (
+            input_shape if _is_constant(input_shape) else zeros(input_shape))
         rest, kwargs = map_structure(
             lambda v: zeros(v.shape) if isinstance(v, KerasTensor) else v,
             self._other_arguments)
-        with no_grad():
+        with no_grad(), np.errstate(all="ignore"):  # zeros: 1 / 0 here warns of nothing
             return tuple(self.call(first, *rest, **kwargs).shape)
 
     def get_config(self):
         return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}
+
+
+def _is_constant(first_argument):
+    """Whether an op's first argument (as symbolic_call passes it: a KerasTensor's shape,
+    a list of shapes, or the value itself) is a plain number such as the 2.0 of `2.0 - x`."""
+    return not isinstance(first_argument, (list, tuple))
 
 
 def _is_shape_list(value):
@@ -144,12 +168,79 @@ def _is_shape_list(value):
 
 
 def _symbolic_op(name, args, kwargs):
-    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments. Plain
-    keyword arguments (``axis=1``) become the op's own config, as Keras's op classes take
-    them in their constructor; tensors stay arguments of the node."""
+    """``keras.ops.<name>(*args, **kwargs)`` with KerasTensors among the arguments, recorded
+    as Keras records it: the arguments its op class takes in ``__init__`` (``axis``,
+    ``keepdims``, the ``dtype`` of ``cast``; given or, when not, Keras's defaults) become
+    the op's config, the others (tensors, and numbers such as the 2.0 of ``x + 2.0``) stay
+    arguments of the node."""
+    fixed, args, kwargs = _split_arguments(name, args, kwargs)
+    # named as Keras names an operation: after its class (ops.abs makes "absolute")
+    keras_class = OP_CLASSES.get(name, (None,))[0]
+    node_name = to_snake_case(keras_class) if keras_class else name.rpartition(".")[2]
+    return OpCall(name, fixed=fixed, name=auto_name(node_name))(*args, **kwargs)
+
+
+def _split_arguments(name, args, kwargs):
+    """(config, call args, call kwargs) of an op call. An op Keras does not have (or a call
+    that does not fit the function's signature) keeps its plain keyword arguments as config."""
+    entry = OP_CLASSES.get(name)
+    if entry is None:
+        return _plain_keywords_as_config(args, kwargs)
+    try:
+        signature = inspect.signature(_op_function(name))
+        bound = signature.bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return _plain_keywords_as_config(args, kwargs)
+    renamed = _RENAMED.get(name, {})
+    init = {renamed.get(k, k): default for k, default in entry[2]}
+    fixed, call_args, call_kwargs, gap = {}, [], {}, False
+    for param in signature.parameters.values():
+        given = param.name in bound.arguments
+        value = bound.arguments.get(param.name)
+        if param.name in init and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            if given and not has_symbolic(value):
+                fixed[param.name] = value
+                gap = True
+                continue
+            if not given and init[param.name] != REQUIRED:
+                fixed[param.name] = init[param.name]
+        if not given:
+            gap = True
+        elif param.kind == param.VAR_POSITIONAL:
+            call_args.extend(value)
+        elif param.kind == param.VAR_KEYWORD:  # a wrapped function: split by name
+            for key, item in value.items():
+                if key in init and not has_symbolic(item):
+                    fixed[key] = item
+                else:
+                    call_kwargs[key] = item
+        elif gap or param.kind == param.KEYWORD_ONLY:
+            call_kwargs[param.name] = value
+        else:
+            call_args.append(value)
+    return fixed, call_args, call_kwargs
+
+
+def _leading_arguments(fn, fixed):
+    """The config entries ``fn`` takes by position before its ``*args`` (the subscripts of
+    ``einsum(subscripts, *operands)``), which a call passes first."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    if not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return []
+    leading = []
+    for param in params:
+        if param.kind == param.VAR_POSITIONAL or param.name not in fixed:
+            break
+        leading.append(param.name)
+    return leading
+
+
+def _plain_keywords_as_config(args, kwargs):
     plain = {k: v for k, v in kwargs.items() if not has_symbolic(v)}
-    tensors = {k: v for k, v in kwargs.items() if k not in plain}
-    return OpCall(name, fixed=plain, name=auto_name(name.rpartition(".")[2]))(*args, **tensors)
+    return plain, list(args), {k: v for k, v in kwargs.items() if k not in plain}
 
 
 register_symbolic(KerasTensor, _symbolic_op)

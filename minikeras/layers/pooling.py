@@ -14,6 +14,7 @@ class BasePooling(Layer):
     ``ceil(n / strides)`` (TensorFlow padding placement: the odd element goes after).
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     _exact_output_shape = True  # see Layer; no zero-sample run to build
 
     rank = None
@@ -152,6 +153,7 @@ class AveragePooling3D(BasePooling):
 class BaseGlobalPooling(Layer):
     """Reduce every spatial axis (mean or max); ``keepdims`` keeps them with size 1."""
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     _exact_output_shape = True  # see Layer; no zero-sample run
 
     rank = None

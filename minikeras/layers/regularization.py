@@ -23,6 +23,7 @@ class Dropout(Layer):
     broadcast along axes where ``noise_shape`` is 1. Identity at inference.
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -59,6 +60,8 @@ class ActivityRegularization(Layer):
         l2: non-negative L2 factor.
     """
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)  # ours comes from l1 and l2
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
@@ -93,6 +96,7 @@ def _check_fraction(value, arg):
 class _NoiseLayer(Layer):
     """Holds the lazily created generator shared by the noise layers."""
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
 
     def __init__(self, seed=None, **kwargs):
@@ -212,6 +216,7 @@ def _noise_shape(noise_shape, input_shape):
 class _SpatialDropout(Dropout):
     """Dropout of whole channels: the mask is shared over the spatial axes."""
 
+    _keras_builds_at_init = True  # see Layer.get_build_config
     rank = None
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):

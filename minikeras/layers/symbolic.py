@@ -66,11 +66,69 @@ class KerasTensor:
     def __rtruediv__(self, other):
         return ops.divide(other, self)
 
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return ops.mod(other, self)
+
     def __pow__(self, other):
         return ops.power(self, other)
 
+    def __rpow__(self, other):
+        return ops.power(other, self)
+
     def __matmul__(self, other):
         return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    # comparisons and logic, as Keras's KerasTensor has them (no __eq__: `==` stays identity)
+    def __lt__(self, other):
+        return ops.less(self, other)
+
+    def __le__(self, other):
+        return ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return ops.greater(self, other)
+
+    def __ge__(self, other):
+        return ops.greater_equal(self, other)
+
+    def __ne__(self, other):
+        return ops.not_equal(self, other)
+
+    def __and__(self, other):
+        return ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        return ops.logical_and(other, self)
+
+    def __or__(self, other):
+        return ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        return ops.logical_or(other, self)
+
+    def __xor__(self, other):
+        return ops.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return ops.logical_xor(other, self)
+
+    def __invert__(self):
+        return ops.logical_not(self)
+
+    def __round__(self, ndigits=None):
+        return ops.round(self, decimals=ndigits or 0)
 
     def __neg__(self):
         return ops.negative(self)
@@ -195,7 +253,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
             if value._keras_mask is not None:  # so that layers passing masks on show it
                 tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
             return tensor
-        with no_grad():
+        # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
+        with no_grad(), np.errstate(all="ignore"):
             result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:

@@ -7,7 +7,7 @@ from .. import backend
 from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
 from ..losses.loss import apply_mask, get_loss_mask
-from ..registry import CUSTOM_OBJECTS
+from ..registry import function_config
 from .metric import (Metric, as_result, divide_no_nan, lookup_function, register_metric,
                      squeeze_or_expand_to_same_rank, to_array, to_float_array)
 
@@ -136,10 +136,7 @@ def _is_scalar(x):
 
 def serialize_function(fn):
     """The Keras config of a plain function: its registered name, or its ``__name__``."""
-    registered = CUSTOM_OBJECTS.name_of(fn)
-    return {"module": "builtins", "class_name": "function",
-            "config": getattr(fn, "__name__", str(fn)),
-            "registered_name": registered or "function"}
+    return function_config(fn)
 
 
 def deserialize_function(config, custom_objects=None):

@@ -50,9 +50,11 @@ class BatchStream:
         data: A generator or iterator, a ``PyDataset`` or a ``Dataset``.
         steps: ``steps_per_epoch`` / ``validation_steps`` / ``steps``, or None.
         what: The argument name, for messages (``"x"``, ``"validation_data"``).
+        shuffle: ``fit``'s flag. A generator or an infinite PyDataset keeps its own order;
+            True then warns, as Keras does.
     """
 
-    def __init__(self, data, steps=None, what="x"):
+    def __init__(self, data, steps=None, what="x", shuffle=False):
         if steps is not None and (isinstance(steps, bool) or not isinstance(
                 steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"steps must be a positive integer or None; received {steps!r}.")
@@ -62,6 +64,8 @@ class BatchStream:
             raise ValueError(f"{what} is an infinite {type(data).__name__}; pass steps_per_epoch "
                              f"(or steps / validation_steps) to say how many batches make an "
                              f"epoch.")
+        if shuffle:
+            _warn_unshuffled(data, self._length)
         self._iterator = None
         self._seen = 0
         self._signature = None
@@ -134,6 +138,18 @@ class BatchStream:
 
 
 INFINITE = object()  # a length marker: the source never ends
+
+
+def _warn_unshuffled(data, length):
+    """Keras's warning when fit's shuffle=True meets data that keeps its own order."""
+    if isinstance(data, types.GeneratorType):
+        kind = "a generator. The generator is expected to yield already-shuffled data."
+    elif isinstance(data, PyDataset) and length is INFINITE:
+        kind = "an infinite PyDataset. The PyDataset is expected to already be shuffled."
+    else:
+        return
+    warnings.warn(f"`shuffle=True` was passed, but will be ignored since the data `x` was "
+                  f"provided as {kind}", stacklevel=4)
 
 
 def _known_length(data):

@@ -45,6 +45,10 @@ class Functional(Model):
         self.built = True
         self._single_input = len(self._inputs) == 1
 
+    def get_build_config(self):
+        """``{"input_shape": None}``: Keras builds a functional model with ``build(None)``."""
+        return {"input_shape": None}
+
     # ---- structure -------------------------------------------------------------------
     @property
     def layers(self):
@@ -116,7 +120,7 @@ class Functional(Model):
             args = (memo[id(args[0])],) if len(args) == 1 and isinstance(
                 args[0], KerasTensor) else _fill(args, memo)
             kwargs = _fill(node.kwargs, memo) if node.kwargs else {}
-            if training is not None and "training" not in kwargs:
+            if training is not None:  # as Keras: it overrides a call's recorded training
                 kwargs["training"] = training
             out = node.layer(*args, **kwargs)
             if len(node.outputs) == 1:
@@ -263,7 +267,8 @@ def _node_of(tensor):
 
 
 def _map_graph(inputs, outputs):
-    """(nodes, non-input nodes in run order, layers in Keras's order) between the tensors.
+    """({node: depth}, non-input nodes in run order, layers in Keras's order) between the
+    tensors (a node's depth: the longest path from it to an output).
 
     Raises ValueError naming the tensor when an output needs a ``keras.Input`` that is not
     among ``inputs`` (a disconnected graph), for cycles and for duplicate layer names.
@@ -332,7 +337,7 @@ def _map_graph(inputs, outputs):
         if names.count(name) > 1:
             raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
                              "model. All layer names should be unique.")
-    return list(node_depth), run_order, layers
+    return node_depth, run_order, layers
 
 
 Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes

@@ -34,7 +34,8 @@ class _NotYet(Exception):
 
 
 def _is_functional(layer):
-    """A functional model: Keras files count a node of its own before its calls."""
+    """A functional model: Keras files count a node of its own before its calls in
+    ``input_layers`` / ``output_layers`` (not in the calls' arguments)."""
     return getattr(layer, "_counts_own_node", False)
 
 
@@ -45,15 +46,19 @@ def get_config(model):
     own = model._node_set
     new_index = {}  # (id(layer), index among all its calls) -> index among this model's
     for layer in model._layers:
-        kept = 1 if _is_functional(layer) else 0
+        kept = 0
         for i, node in enumerate(layer._inbound_nodes):
             if node in own:
                 new_index[(id(layer), i)] = kept
                 kept += 1
 
-    def history(tensor):
+    def history(tensor, own_node_first=False):
         layer, node_index, tensor_index = tensor._keras_history
-        return [layer.name, new_index[(id(layer), node_index)], tensor_index]
+        index = new_index[(id(layer), node_index)]
+        return [layer.name, index + (own_node_first and _is_functional(layer)), tensor_index]
+
+    def end_history(tensor):
+        return history(tensor, own_node_first=True)
 
     def tensor_config(value):
         if isinstance(value, slice):  # an index key, as Keras writes it
@@ -77,8 +82,8 @@ def get_config(model):
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,
-            "input_layers": _plain(map_structure(history, model._inputs_struct)),
-            "output_layers": _plain(map_structure(history, model._outputs_struct))}
+            "input_layers": _plain(map_structure(end_history, model._inputs_struct)),
+            "output_layers": _plain(map_structure(end_history, model._outputs_struct))}
 
 
 def _plain(value):
@@ -142,13 +147,13 @@ def rebuild_graph(config, custom_objects=None):
                              "trainable": config.get("trainable", True)}
 
 
-def _lookup(created, name, node_index, tensor_index):
+def _lookup(created, name, node_index, tensor_index, own_node_first=False):
     layer = created.get(name)
     if layer is None:
         raise ValueError(f"The functional config refers to an unknown layer '{name}'. Known "
                          f"layers: {sorted(created)}")
-    if _is_functional(layer):
-        node_index -= 1  # Keras counts a model's own node first
+    if own_node_first and _is_functional(layer):
+        node_index -= 1  # input_layers / output_layers count a model's own node first
     nodes = layer.__dict__.get("_inbound_nodes", [])
     if node_index >= len(nodes):
         raise _NotYet()
@@ -161,7 +166,7 @@ def _is_triple(value):
 
 def _tensors(structure, created):
     if _is_triple(structure):
-        return _lookup(created, *structure)
+        return _lookup(created, *structure, own_node_first=True)
     if isinstance(structure, dict):
         return {k: _tensors(v, created) for k, v in structure.items()}
     return [_tensors(v, created) for v in structure]
@@ -172,7 +177,7 @@ def _node_arguments(data, created):
     if isinstance(data, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
         tensors, kwargs = [], {}
         for item in data:
-            tensors.append(_lookup(created, item[0], item[1], item[2]))
+            tensors.append(_lookup(created, item[0], item[1], item[2], own_node_first=True))
             if len(item) > 3 and item[3]:
                 kwargs = dict(item[3])
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs

@@ -1,6 +1,7 @@
 """summary() of a functional model: Keras 3's table, with ``Connected to`` for branching graphs.
 
-A graph that is a plain chain (one call per depth, one input per call, no shared layer)
+A graph that is a chain (one call per depth, one input per call, no shared layer; it may
+have several outputs along the chain)
 prints like a Sequential (88 columns: ``Layer (type)``, ``Output Shape``, ``Param #``);
 any other graph gets a fourth column ``Connected to`` listing the inputs of each call as
 ``layer_name[node][tensor]`` (108 columns, positions 0.3 / 0.56 / 0.74 / 1.0).
@@ -10,21 +11,12 @@ from ..utils.summary import layer_rows, print_table
 
 
 def _chain_like(model):
-    """True for a plain chain: one input and output, single-input calls, no shared layer."""
-    by_layer = {}
-    for node in model._nodes:
-        by_layer.setdefault(id(node.layer), []).append(node)
-    if any(len(nodes) > 1 for nodes in by_layer.values()):
+    """Keras's test: one call per depth, each call on one tensor, no layer called twice."""
+    depths = list(model._nodes.values())
+    if len(set(depths)) < len(depths) or any(len(node.inputs) > 1 for node in model._nodes):
         return False
-    if any(len(node.inputs) > 1 for node in model._nodes):
-        return False
-    # a chain: each tensor feeds at most one call
-    used = {}
-    for node in model._nodes:
-        for tensor in node.inputs:
-            used[id(tensor)] = used.get(id(tensor), 0) + 1
-    return all(count == 1 for count in used.values()) and len(model._inputs) == 1 and \
-        len(model._outputs) == 1
+    layers = [id(node.layer) for node in model._nodes]
+    return len(set(layers)) == len(layers)
 
 
 def _connections(model, layer):

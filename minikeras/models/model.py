@@ -93,7 +93,7 @@ class Model(Trainer, Layer):
             self._build_input_shape = input_shape
 
     def get_compile_config(self):
-        """The ``compile()`` arguments, serialized, or None for a model not compiled."""
+        """The ``compile()`` arguments, serialized, or ``{}`` for a model not compiled."""
         from ..saving.model_config import compile_config
         return compile_config(self)
 

@@ -97,6 +97,8 @@ class Sequential(Model):
         input_layer = self._input_layer()
         if input_layer is not None and self.layers:
             self.build(input_layer.batch_shape)
+        elif len(self.layers) > 1 and _declared_input_shape(self.layers[0]) is not None:
+            self.build(_declared_input_shape(self.layers[0]))  # as Keras: a first model's
 
     # ---- building and calling ---------------------------------------------------------------
     def build(self, input_shape=None):
@@ -216,12 +218,12 @@ class Sequential(Model):
         return [("layers", self.layers)] + _keras_order(self._attribute_children())
 
     def get_config(self):
-        from ..layers import serialize
-        layers = [serialize(layer) for layer in self._layers]
+        from ..saving.serialization import serialize_keras_object  # a nested model as Keras
+        layers = [serialize_keras_object(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": super().get_config()["dtype"], "layers": layers}
         if self._build_input_shape is not None:
-            config["build_input_shape"] = list(self._build_input_shape)
+            config["build_input_shape"] = tuple(self._build_input_shape)
         return config
 
     @classmethod
@@ -235,6 +237,15 @@ class Sequential(Model):
         else:
             model._maybe_rebuild()
         return model
+
+
+def _declared_input_shape(layer):
+    """The input shape of a model with a declared input (``input_shape``, which only models
+    have, raises AttributeError without one), else None."""
+    try:
+        return getattr(layer, "input_shape", None)
+    except (AttributeError, ValueError):
+        return None
 
 
 def _check_no_stateful_rnn(layers, input_shape):

@@ -283,7 +283,7 @@ class Trainer:
             _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight,
                                   validation_split=validation_split)
             _refuse_sharding(x, group)
-            source = BatchStream(x, steps_per_epoch, "x")
+            source = BatchStream(x, steps_per_epoch, "x", shuffle=shuffle)
         else:
             x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
             if validation_data is None and validation_split != 0:  # bad values raise here
@@ -307,11 +307,12 @@ class Trainer:
             val = (BatchStream(validation_data, validation_steps, "validation_data"), None, None)
         elif validation_data is not None:
             val = D.unpack_validation(validation_data)
+        given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         history = self.history = History()  # as Keras: set now, so a failed fit keeps it
         cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +
                            ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": verbose, "epochs": epochs,
+                           model=self, params={"verbose": given, "epochs": epochs,
                                                "steps": source.num_batches})
         batch_logs = group.agree(cbs.wants_batch_logs)  # the same on every rank
         batch_hooks = batch_logs or cbs.runs_on_train_batches
@@ -383,10 +384,11 @@ class Trainer:
                 D.num_samples(x), D.default_batch_size(batch_size), shuffle=False, steps=steps))
         if source.needs_checks:
             _refuse_sharding(source.data, group)
+        given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
             list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
-            params={"verbose": verbose, "epochs": 1, "steps": source.num_batches})
+            params={"verbose": given, "epochs": 1, "steps": source.num_batches})
         self.reset_metrics()
         cbs.on_test_begin()
         step_logs = None
@@ -413,9 +415,10 @@ class Trainer:
             source = ArrayBatches(x, None, None, D.BatchPlan(
                 D.num_samples(x), D.default_batch_size(batch_size), shuffle=False, steps=steps))
         self._check_can_run()
+        given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": verbose, "epochs": 1,
+                           model=self, params={"verbose": given, "epochs": 1,
                                                "steps": source.num_batches})
         outputs = []
         custom_predict = _overrides(self, "predict_step")

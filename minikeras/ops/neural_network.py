@@ -53,8 +53,9 @@ def softmax(x, axis=-1):
     x = as_float(x)
     if isinstance(axis, int) and x.ndim and x.shape[axis] == 1:
         warnings.warn(
-            f"softmax over axis {axis} of a tensor of shape {x.shape}: that axis has size 1, "
-            "so every output is 1. For a single-unit binary output use sigmoid instead.",
+            f"You are using a softmax over axis {axis} of a tensor of shape {x.shape}. This "
+            "axis has size 1. The softmax operation will always return the value 1, which is "
+            "likely not what you intended. Did you mean to use a sigmoid instead?",  # Keras's
             stacklevel=2)
     return P.softmax(x, axis)
 

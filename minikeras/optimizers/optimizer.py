@@ -65,6 +65,13 @@ class LearningRateValue(float):
     def numpy(self):
         return np.asarray(self, dtype=backend.floatx())
 
+    def __repr__(self):
+        """A settable rate prints as the Variable holding it, as in Keras."""
+        variable = self._optimizer._lr_var
+        return float.__repr__(self) if variable is None else repr(variable)
+
+    __str__ = __repr__
+
 
 @OPTIMIZERS.register("Optimizer")
 class Optimizer(OptimizerVariables):

@@ -26,9 +26,10 @@ from .serialization import is_object_config, model_from_config
 
 # ---- writing ----------------------------------------------------------------------------------
 def compile_config(model):
-    """The model's compile arguments, serialized (a new dict: the model is not changed)."""
+    """The model's compile arguments, serialized (a new dict: the model is not changed);
+    ``{}`` for a model not compiled, as Keras writes it."""
     if not getattr(model, "compiled", False):
-        return None
+        return {}
     from .. import optimizers
     cc = dict(getattr(model, "_compile_config", None) or {})
     jit = cc.get("jit_compile", False)
@@ -89,7 +90,7 @@ def _legacy_entry(entry):
 def training_config(model):
     """``training_config`` of a legacy ``.h5`` file, or None for an uncompiled model."""
     config = model.get_compile_config()
-    if config is None:
+    if not config:
         return None
     config.pop("optimizer")  # pops from our copy: the model's compile config stays whole
     optimizer = model.optimizer

@@ -14,7 +14,7 @@ the weights named by their Keras variable paths (``seq/dense/kernel``).
 """
 import numpy as np
 
-from ..layers.layer import is_saved_child, user_defines
+from ..layers.layer import Layer, is_saved_child, user_defines
 from ..naming import to_snake_case
 
 
@@ -88,7 +88,8 @@ def _walk(obj, path, entries, visited, include_optimizer):
         if isinstance(child, (list, tuple)):
             used = {}
             for item in child:
-                if not is_saved_child(item):
+                # a functional model's InputLayers too: Keras writes them empty groups
+                if not (is_saved_child(item) or isinstance(item, Layer)):
                     continue
                 # Keras names the entry after its Python class, which a class exported under
                 # another name declares as _keras_class_name (GroupQueryAttention's)

@@ -12,8 +12,8 @@ import inspect
 import numpy as np
 
 from ..layers.op_call import is_op_entry
-from ..registry import (CUSTOM_OBJECTS, CustomObjectScope, get_registered_name,
-                        get_registered_object)
+from ..registry import (CUSTOM_OBJECTS, CustomObjectScope, function_config,
+                        get_registered_name, get_registered_object)
 
 # family -> (module, registry attribute, function registry attribute or None)
 _FAMILIES = {
@@ -199,8 +199,7 @@ def serialize_keras_object(obj):
                 "config": serialize_keras_object(obj.get_config()),
                 "registered_name": None if public else get_registered_name(cls)}
     if callable(obj) and hasattr(obj, "__name__"):
-        return {"module": getattr(obj, "__module__", None), "class_name": "function",
-                "config": get_registered_name(obj), "registered_name": "function"}
+        return function_config(obj)
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it is not a plain "
                     "value, an array, or an object with get_config().")
 
@@ -290,11 +289,14 @@ def serialize_model(model, include_compile=True):
     """The Keras 3 config dict of a model (``to_json`` and ``config.json``)."""
     from ..layers.layer import LAYERS
     cls = type(model)
-    registered = CUSTOM_OBJECTS.name_of(cls)
-    builtin = LAYERS.name_of(cls) is not None and registered is None
-    module = getattr(cls, "_keras_module", None) or ("keras" if builtin else cls.__module__)
-    config = {"module": module, "class_name": cls.__name__,
-              "config": model.get_config(), "registered_name": registered}
+    keras_module = getattr(cls, "_keras_module", None)
+    if keras_module is not None:  # a class Keras exports outside keras.layers (FeatureSpace)
+        module, registered = keras_module, CUSTOM_OBJECTS.name_of(cls)
+    else:
+        module, registered = LAYERS.class_identity(cls, "keras")
+    config = {"module": module, "class_name": cls.__name__, "config": model.get_config(),
+              "registered_name": registered}
+    builtin = module == "keras" and registered is None
     if builtin and cls.__name__ == "Functional":  # what Keras 3 writes for its functional models
         config["module"], config["registered_name"] = "keras.src.models.functional", "Functional"
     build_config = model.get_build_config() if model.built else None

@@ -196,14 +196,22 @@ def _output_shape(model, layer):
 
 
 def _own_output_shape(layer):
-    """A subclassed model's layer: the output shape for the input it was first built with."""
+    """A subclassed model's layer: the output shape for the input it was first built with;
+    unknown (None) for a user's layer without ``compute_output_shape``, which Keras's base
+    class does not provide."""
     input_shape = layer._build_input_shape
-    if input_shape is None:
+    if input_shape is None or _lacks_output_shape(type(layer)):
         return None
     try:
         return tuple(layer.compute_output_shape(input_shape))
     except Exception:  # a custom layer without a usable compute_output_shape
         return None
+
+
+def _lacks_output_shape(cls):
+    from ..layers.layer import Layer
+    defining = next(k for k in cls.__mro__ if "compute_output_shape" in vars(k))
+    return defining is Layer and not cls.__module__.startswith("minikeras.")
 
 
 def _count(variables):

@@ -36,7 +36,7 @@ def test_config_has_keras_3_layout():
     assert [a["config"]["keras_history"] for a in cat_args] == [["shared", 0, 0],
                                                                 ["shared", 1, 0]]
     assert by_name["head"]["module"] == "keras.layers"
-    assert by_name["head"]["build_config"] == {"input_shape": [None, 6]}
+    assert by_name["head"]["build_config"] == {"input_shape": (None, 6)}  # a tuple, as in Keras 3
 
 
 def test_from_config_rebuilds_the_same_graph():
