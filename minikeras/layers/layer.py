@@ -10,7 +10,7 @@ from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
-from ..naming import auto_name, scoped, to_snake_case
+from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import Variable, assign_all_or_none, structure_changed
 from ..tree import map_structure
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
@@ -94,6 +94,13 @@ class Layer:
         if kwargs:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name} (of type {type(name)})")
+        if "input_shape" in shape_kwargs or "input_dim" in shape_kwargs:
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
+                          "using Sequential models, prefer using an `Input(shape)` object as "
+                          "the first layer in the model instead.", stacklevel=2)
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
@@ -375,12 +382,9 @@ class Layer:
         if self.input_spec is not None and x.shape != self._checked_shape:
             self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
         if not self.built:  # the first call builds, and runs inside this layer's name scope
-            _BUILDING.append(self)
-            try:
+            with name_scope(self.name, caller=self):
                 self.build_from_shape(tuple(x.shape), (rest, kwargs))
                 return self._run_call(x, rest, kwargs)
-            finally:
-                _BUILDING.pop()
         return self._run_call(x, rest, kwargs)
 
     def _autocast_input(self, x):
@@ -668,16 +672,12 @@ def _init_accepts_name(cls):
     return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
-# The layers whose build() is running, outermost first: a weight created inside gets the path
-# "<outer>/<inner>/<name>", as Keras names it (``sequential/dense/kernel``).
-_BUILDING = []
-
-
 def _variable_path(layer, name):
-    names = [each.name for each in _BUILDING]
-    if not _BUILDING or _BUILDING[-1] is not layer:
-        names.append(layer.name)
-    return scoped("/".join(names + [name]))
+    """The path of ``layer``'s weight ``name``: under the layer's own name scope, which
+    nests in the scopes of the layers whose build or call is running
+    (``sequential/dense/kernel``), as Keras names it."""
+    with name_scope(layer.name, caller=layer):
+        return scoped(name)
 
 
 def _marks_built(build):
@@ -685,14 +685,8 @@ def _marks_built(build):
     directly also marks the layer built."""
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
-        if _BUILDING and _BUILDING[-1] is self:  # a subclass calling super().build()
+        with name_scope(self.name, caller=self):  # re-entered by super().build(): no-op
             build(self, *args, **kwargs)
-        else:
-            _BUILDING.append(self)
-            try:
-                build(self, *args, **kwargs)
-            finally:
-                _BUILDING.pop()
         self.built = True
         input_shape = args[0] if args else kwargs.get("input_shape")
         if input_shape is not None and self._build_input_shape is None:

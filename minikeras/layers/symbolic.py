@@ -10,7 +10,7 @@ import numpy as np
 from .. import backend, ops
 from ..autodiff import no_grad
 from ..autodiff.tensor import Tensor
-from ..naming import auto_name
+from ..naming import auto_name, name_scope
 from ..ops.core import convert_to_tensor
 from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
@@ -195,7 +195,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
             if value._keras_mask is not None:  # so that layers passing masks on show it
                 tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
             return tensor
-        with no_grad():
+        with no_grad(), name_scope(layer.name, caller=layer):  # as the call that builds
             result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
     else:
