@@ -187,17 +187,13 @@ def symbolic_call(layer, inputs, rest, kwargs):
     elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        def zeros(value):
-            if not isinstance(value, KerasTensor):
-                return value
-            tensor = convert_to_tensor(
-                backend.placeholder_array((1,) + tuple(value.shape[1:]), value.dtype))
-            if value._keras_mask is not None:  # so that layers passing masks on show it
-                tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
-            return tensor
-        with no_grad(), name_scope(layer.name, caller=layer):  # as the call that builds
-            result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+        result = _sample_call(layer, args, kwargs)
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
+    elif not _defines_output_shape(layer):
+        # Keras traces such a layer's call with the unknown sizes set to 83, then to 89:
+        # an output size that differs between the two runs is unknown (None).
+        first, second = (_sample_call(layer, args, kwargs, fill) for fill in (83, 89))
+        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), first, second)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = _output_dtype_guess(layer, symbolic[0].dtype)
@@ -230,14 +226,50 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _symbolic_like(out, batch):
-    """The KerasTensor for one output of the zero-sample run (its mask too)."""
-    shape = tuple(out.shape)
-    tensor = KerasTensor((batch,) + shape[1:] if shape else (),
+def _sample_call(layer, args, kwargs, fill=None):
+    """The layer's outputs for one sample of zeros shaped like its KerasTensor arguments
+    (an unknown size other than the batch set to ``fill``), run in the layer's name scope
+    as the call that builds it."""
+    def sample_shape(shape):
+        return (1,) + tuple(fill if d is None else d for d in shape[1:])
+
+    def zeros(value):
+        if not isinstance(value, KerasTensor):
+            return value
+        tensor = convert_to_tensor(
+            backend.placeholder_array(sample_shape(value.shape), value.dtype))
+        if value._keras_mask is not None:  # so that layers passing masks on show it
+            tensor.mask = np.ones(sample_shape(value._keras_mask.shape), dtype=bool)
+        return tensor
+    with no_grad(), name_scope(layer.name, caller=layer):
+        return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+
+
+def _defines_output_shape(layer):
+    """Whether the layer's class (or a parent below ``Layer``) defines its own
+    ``compute_output_shape``; ``Layer``'s own one just repeats the input shape."""
+    for klass in type(layer).__mro__:
+        if "compute_output_shape" in klass.__dict__:
+            return klass.__module__ != "minikeras.layers.layer"
+    return False
+
+
+def _symbolic_like(out, batch, other=None):
+    """The KerasTensor for one output of the sample run (its mask too); with ``other``, the
+    same output of a run with other unknown sizes, the sizes that differ are None."""
+    def merged(shape, other_shape):
+        shape = tuple(shape)
+        if other is not None:
+            shape = tuple(a if a == b else None for a, b in zip(shape, other_shape))
+        return (batch,) + shape[1:] if shape else ()
+
+    tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))
     if getattr(out, "mask", None) is not None:
+        other_mask = getattr(other, "mask", None)
         tensor._keras_mask = KerasTensor(
-            (batch,) + tuple(np.shape(out.mask))[1:], "bool")
+            merged(np.shape(out.mask), np.shape(other_mask) if other_mask is not None
+                   else None), "bool")
     return tensor
 
 

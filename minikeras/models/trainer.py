@@ -305,7 +305,7 @@ class Trainer:
         if is_batch_source(validation_data):  # one stream, continued epoch after epoch
             val = (BatchStream(validation_data, validation_steps, "validation_data"), None, None)
         elif validation_data is not None:
-            val = D.unpack_validation(validation_data)
+            val = unpack_x_y_sample_weight(validation_data)  # Keras: a dict or array is x
         verbose = _verbosity(verbose) if group.is_chief else 0
         history = self.history = History()  # as Keras: set now, so a failed fit keeps it
         cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +

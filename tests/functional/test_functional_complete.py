@@ -215,3 +215,51 @@ def test_op_nodes_on_tensors_with_unknown_axes_infer_their_shape():
     assert op.op == "add" and op not in model.layers
     assert any(line.startswith(f"│ {op.name} ") for line in lines)
     assert model.predict(np.ones((1, 3, 5, 4), "float32"), verbose=0).shape == (1, 3, 5, 4)
+
+
+class _PassSecond(layers.Layer):  # captcha_ocr's CTCLayer: returns its second argument
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
+class _ConcatenateSteps(layers.Layer):
+    def call(self, a, b):
+        return ops.concatenate([a, b], axis=1)
+
+
+class _SumSteps(layers.Layer):
+    def call(self, a):
+        return ops.sum(a, axis=1)
+
+
+def test_a_custom_layer_on_unknown_sizes_gets_the_traced_output_shape():
+    # Shapes printed by Keras 3.15 (torch), which traces call() with the unknown sizes set
+    # to 83 and then 89: (None, 10, 21) (None, None, 4) (None, 4).
+    labels, features = keras.Input((None,)), keras.Input((10, 21))
+    steps, fixed = keras.Input((None, 4)), keras.Input((3, 4))
+    assert _PassSecond()(labels, features).shape == (None, 10, 21)
+    assert _ConcatenateSteps()(steps, fixed).shape == (None, None, 4)
+    assert _SumSteps()(steps).shape == (None, 4)
+
+
+class _SquaredErrorLoss(layers.Layer):
+    def call(self, y, prediction):
+        self.add_loss(ops.mean(ops.square(ops.expand_dims(y, -1) - prediction)))
+        return prediction
+
+
+def test_validation_data_given_as_a_dict_of_inputs_only():
+    # Keras unpacks validation_data as it unpacks a batch: a dict alone is x (captcha_ocr's
+    # add_loss model). History printed by Keras 3.15 (torch) for the same run.
+    x_in, y_in = keras.Input((3,), name="x"), keras.Input((), name="y")
+    out = layers.Dense(1, kernel_initializer="ones", name="d")(x_in)
+    model = keras.Model([x_in, y_in], _SquaredErrorLoss()(y_in, out))
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    xs = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    ys = np.array([1, 0, 1, 0], "float32")
+    history = model.fit({"x": xs, "y": ys}, validation_data={"x": xs[:2], "y": ys[:2]},
+                        epochs=2, batch_size=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["loss"], [2.7108631134033203, 0.9710358381271362],
+                               rtol=1e-6)
+    np.testing.assert_allclose(history["val_loss"], [0.8302429914474487, 0.908366322517395],
+                               rtol=1e-6)
