@@ -315,7 +315,7 @@ def _function_config(fn, arg, layer_name):
             "@keras.saving.register_keras_serializable().")
     registered = next((key for key, obj in CUSTOM_OBJECTS._entries.items()
                        if obj is fn and ">" in key), None)
-    return {"module": "builtins", "class_name": "function",  # as Keras writes any function
+    return {"module": getattr(fn, "__module__", None), "class_name": "function",
             "config": registered or name, "registered_name": "function"}
 
 

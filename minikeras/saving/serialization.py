@@ -196,8 +196,7 @@ def serialize_keras_object(obj):
                 "config": serialize_keras_object(obj.get_config()),
                 "registered_name": get_registered_name(cls)}
     if callable(obj) and hasattr(obj, "__name__"):
-        # Keras names the class of the object, Python's function: module "builtins"
-        return {"module": "builtins", "class_name": "function",
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
                 "config": get_registered_name(obj), "registered_name": "function"}
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it is not a plain "
                     "value, an array, or an object with get_config().")

@@ -82,8 +82,7 @@ def test_lambda_registered_function_config_round_trip():
     config = layers.serialize(layer)
     assert config["class_name"] == "Lambda"
     assert config["config"]["function"] == {
-        # as Keras 3.15 writes it: "builtins" for every function, registered or not
-        "module": "builtins", "class_name": "function", "config": "core_layers_test>scaled_square",
+        "module": __name__, "class_name": "function", "config": "core_layers_test>scaled_square",
         "registered_name": "function"}
     assert config["config"]["output_shape"] == [3]
     assert config["config"]["arguments"] == {"factor": 2.0}
