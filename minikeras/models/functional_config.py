@@ -45,21 +45,15 @@ def get_config(model):
     own = model._node_set
     new_index = {}  # (id(layer), index among all its calls) -> index among this model's
     for layer in model._layers:
-        kept = 0
+        kept = 1 if _is_functional(layer) else 0
         for i, node in enumerate(layer._inbound_nodes):
             if node in own:
                 new_index[(id(layer), i)] = kept
                 kept += 1
 
-    def history(tensor, edge=False):
-        # At the model's edge (input_layers / output_layers) Keras counts a functional
-        # model's own node first; inside a call's arguments it does not.
+    def history(tensor):
         layer, node_index, tensor_index = tensor._keras_history
-        first = 1 if edge and _is_functional(layer) else 0
-        return [layer.name, new_index[(id(layer), node_index)] + first, tensor_index]
-
-    def edge_history(tensor):
-        return history(tensor, edge=True)
+        return [layer.name, new_index[(id(layer), node_index)], tensor_index]
 
     def tensor_config(value):
         if isinstance(value, slice):  # an index key, as Keras writes it
@@ -83,8 +77,8 @@ def get_config(model):
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,
-            "input_layers": _plain(map_structure(edge_history, model._inputs_struct)),
-            "output_layers": _plain(map_structure(edge_history, model._outputs_struct))}
+            "input_layers": _plain(map_structure(history, model._inputs_struct)),
+            "output_layers": _plain(map_structure(history, model._outputs_struct))}
 
 
 def _plain(value):
@@ -148,16 +142,13 @@ def rebuild_graph(config, custom_objects=None):
                              "trainable": config.get("trainable", True)}
 
 
-def _lookup(created, name, node_index, tensor_index, own_node_first=True):
-    """The output ``tensor_index`` of call ``node_index`` of layer ``name``; Keras counts
-    a functional model's own node first at a model's edge and in Keras 2 calls
-    (``own_node_first``), not in a Keras 3 call's arguments."""
+def _lookup(created, name, node_index, tensor_index):
     layer = created.get(name)
     if layer is None:
         raise ValueError(f"The functional config refers to an unknown layer '{name}'. Known "
                          f"layers: {sorted(created)}")
-    if own_node_first and _is_functional(layer):
-        node_index -= 1
+    if _is_functional(layer):
+        node_index -= 1  # Keras counts a model's own node first
     nodes = layer.__dict__.get("_inbound_nodes", [])
     if node_index >= len(nodes):
         raise _NotYet()
@@ -188,7 +179,7 @@ def _node_arguments(data, created):
 
     def revive(value):
         if isinstance(value, dict) and value.get("class_name") == _TENSOR:
-            return _lookup(created, *value["config"]["keras_history"], own_node_first=False)
+            return _lookup(created, *value["config"]["keras_history"])
         if isinstance(value, dict) and value.get("class_name") == _SLICE:
             return slice(*(value["config"].get(k) for k in ("start", "stop", "step")))
         if isinstance(value, dict) and value.get("class_name") == _ELLIPSIS:

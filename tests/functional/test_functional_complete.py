@@ -4,7 +4,6 @@ from_config, nested models trained and saved, the last smaller batch, and keras.
 on KerasTensors becoming nodes. Expected numbers are worked out by hand in the comments.
 """
 import json
-import zipfile
 
 import numpy as np
 import pytest
@@ -264,36 +263,3 @@ def test_validation_data_given_as_a_dict_of_inputs_only():
                                rtol=1e-6)
     np.testing.assert_allclose(history["val_loss"], [0.8302429914474487, 0.908366322517395],
                                rtol=1e-6)
-
-
-def _shared_submodel():
-    x = keras.Input((3,), name="tower_in")
-    tower = keras.Model(x, layers.Dense(2, name="proj")(x), name="tower")
-    a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
-    ta, tb = tower(a), tower(b)
-    return keras.Model([a, b], [layers.Subtract(name="diff")([ta, tb]), tb], name="shared")
-
-
-def _keras_histories(config):
-    """input_layers, output_layers and the histories in the diff layer's call."""
-    diff = next(entry for entry in config["layers"] if entry["name"] == "diff")
-    calls = [t["config"]["keras_history"] for t in diff["inbound_nodes"][0]["args"][0]]
-    return config["input_layers"], config["output_layers"], calls
-
-
-def test_a_nested_model_called_twice_is_written_with_kerass_node_indices():
-    # Keras counts the nested model's own node first only at the model's edge: the file
-    # written by Keras 3.15.1 (tools/make_shared_submodel_fixture.py) has ['tower', 0, 0]
-    # and ['tower', 1, 0] in diff's call and ['tower', 2, 0] among the outputs.
-    with zipfile.ZipFile(FIXTURES / "shared_submodel.keras") as archive:
-        written_by_keras = json.loads(archive.read("config.json"))["config"]
-    ours = json.loads(json.dumps(_shared_submodel().get_config()))
-    assert _keras_histories(ours) == _keras_histories(written_by_keras)
-
-
-def test_a_keras_file_with_a_nested_model_called_twice_loads_each_call():
-    expected = np.load(FIXTURES / "shared_submodel_expected.npz")
-    model = keras.saving.load_model(FIXTURES / "shared_submodel.keras")
-    diff, second = model.predict([expected["xa"], expected["xb"]], verbose=0)
-    np.testing.assert_allclose(diff, expected["diff"], rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(second, expected["tb"], rtol=1e-6, atol=1e-6)
