@@ -97,10 +97,6 @@ class Layer:
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError("Argument `name` must be a string and cannot contain character "
                              f"`/`. Received: name={name} (of type {type(name)})")
-        if "input_shape" in shape_kwargs or "input_dim" in shape_kwargs:
-            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When "
-                          "using Sequential models, prefer using an `Input(shape)` object as "
-                          "the first layer in the model instead.", stacklevel=2)
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)

@@ -175,12 +175,6 @@ def test_a_layer_name_must_be_a_string_without_a_slash(name):
         keras.layers.Dense(2, name=name)
 
 
-@pytest.mark.parametrize("kwargs", [{"input_dim": 3}, {"input_shape": (3,)}])
-def test_an_input_shape_argument_warns_as_keras_does(kwargs):
-    with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim` argument"):
-        keras.layers.Dense(2, **kwargs)
-
-
 def test_calling_build_directly_marks_the_layer_built():
     layer = keras.layers.Dense(3)
     layer.build((None, 4))
