@@ -233,7 +233,7 @@ class Trainer:
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
         are then the logs. Returns those logs, or None for the built-in step."""
         if user_defines(type(self), f"{kind}_step"):
-            data = (x,) if y is None else pack_x_y_sample_weight(x, y, sample_weight)
+            data = _step_data(x, y, sample_weight)
             return _as_logs(getattr(self, f"{kind}_step")(data), kind)
         if kind == "train":
             self._train_batch(x, y, sample_weight)
@@ -425,7 +425,7 @@ class Trainer:
                 if source.needs_checks:
                     xb = _checked_inputs(xb)
                 (shard,) = group.shard((xb,))
-                out = self.predict_step((shard,)) if custom_predict else self(
+                out = self.predict_step(_step_data(shard)) if custom_predict else self(
                     shard, training=False)
                 outputs.append(group.gather(D.outputs_to_numpy(out)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
@@ -609,6 +609,13 @@ def _batch_end_logs(model, group, step_logs, wanted):
     if step_logs is not None:
         return group.mean_logs(step_logs) if wanted else step_logs
     return model._logs(group) if wanted else {}
+
+
+def _step_data(x, y=None, sample_weight=None):
+    """The ``data`` a user's train/test/predict step receives, as Keras packs it: a lone
+    array or dict as it is, several inputs as a one-tuple holding their tuple, else
+    ``(x, y)`` or ``(x, y, sample_weight)``."""
+    return pack_x_y_sample_weight(tuple(x) if isinstance(x, list) else x, y, sample_weight)
 
 
 def _as_logs(logs, kind):

@@ -206,3 +206,43 @@ def test_without_loss_and_without_added_losses_fit_says_so():
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match="Expected target data `y`"):
         model.fit(X, verbose=0)
+
+
+def test_a_step_given_x_alone_receives_it_as_keras_packs_it():
+    # Keras 3.15 (torch) hands a step the lone batch itself for fit(x) / evaluate(x) /
+    # predict(x) and a dict as a dict (a GAN's train_step(real_images) reads its shape),
+    # a tuple of inputs as a one-tuple, and (x, y) when there are targets.
+    seen = []
+
+    class Recorder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            seen.append(("train", type(data).__name__, len(data) if isinstance(data, tuple)
+                         else np.shape(data)))
+            return {}
+
+        def test_step(self, data):
+            seen.append(("test", type(data).__name__, np.shape(data)))
+            return {}
+
+        def predict_step(self, data):
+            seen.append(("predict", type(data).__name__, np.shape(data)))
+            return self(data)
+
+    model = Recorder()
+    model.compile()
+    model.fit(X, batch_size=4, verbose=0)
+    model.fit(X, Y, batch_size=4, verbose=0)
+    model.fit((X, X), batch_size=4, verbose=0)
+    model.fit({"a": X}, batch_size=4, verbose=0)
+    model.evaluate(X, batch_size=4, verbose=0)
+    model.predict(X, batch_size=4, verbose=0)
+    assert seen == [("train", "ndarray", (4, 1)), ("train", "tuple", 2), ("train", "tuple", 1),
+                    ("train", "dict", ()), ("test", "ndarray", (4, 1)),
+                    ("predict", "ndarray", (4, 1))]
