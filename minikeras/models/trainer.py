@@ -76,10 +76,18 @@ class Trainer:
 
     @property
     def metrics_names(self):
+        """Keras's: the names of ``metrics`` (a subclass may override that property), the
+        compiled metrics counted as one entry, "compile_metrics", after the loss."""
+        metrics = self.metrics
         if not getattr(self, "compiled", False):
-            return ["loss"]
-        names = ["loss", "compile_metrics"] if self._compile_metrics.has_specs else ["loss"]
-        return names + [m.name for m in self._loss_trackers()]
+            return [m.name for m in metrics]
+        grouped = {id(m) for m in self._compile_metrics.metric_objects}
+        names = [m.name for m in metrics if id(m) not in grouped]
+        if self._compile_metrics.has_specs:
+            after_loss = next((i + 1 for i, m in enumerate(metrics)
+                               if m is self._loss_tracker), 0)
+            names.insert(after_loss, "compile_metrics")
+        return names
 
     @property
     def metrics(self):
