@@ -189,11 +189,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
         # custom layers that have no compute_output_shape).
         result = _sample_call(layer, args, kwargs)
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
-    elif not _defines_output_shape(layer):
-        # Keras traces such a layer's call with the unknown sizes set to 83, then to 89:
-        # an output size that differs between the two runs is unknown (None).
-        first, second = (_sample_call(layer, args, kwargs, fill) for fill in (83, 89))
-        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), first, second)
+    elif not _defines_output_shape(layer) and (traced := _traced_outputs(layer, args, kwargs)):
+        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = _output_dtype_guess(layer, symbolic[0].dtype)
@@ -243,6 +240,20 @@ def _sample_call(layer, args, kwargs, fill=None):
         return tensor
     with no_grad(), name_scope(layer.name, caller=layer):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+
+
+def _traced_outputs(layer, args, kwargs):
+    """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
+    run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
+    differs between the two runs is unknown); on its meta device nothing is computed, so a
+    call that fails on them for real (a position Embedding of 8 rows given arange(83))
+    still traces there: here it is retried with the sizes 2 and 3."""
+    for sizes in ((83, 89), (2, 3)):
+        try:
+            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
+        except Exception:  # noqa: BLE001 - any failure: try the next sizes
+            continue
+    return None
 
 
 def _defines_output_shape(layer):

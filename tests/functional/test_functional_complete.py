@@ -263,3 +263,21 @@ def test_validation_data_given_as_a_dict_of_inputs_only():
                                rtol=1e-6)
     np.testing.assert_allclose(history["val_loss"], [0.8302429914474487, 0.908366322517395],
                                rtol=1e-6)
+
+
+class _PositionalEmbedding(layers.Layer):  # keras-io's NMT transformer
+    def __init__(self, sequence_length, vocab_size, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_embeddings = layers.Embedding(vocab_size, embed_dim)
+        self.position_embeddings = layers.Embedding(sequence_length, embed_dim)
+
+    def call(self, inputs):
+        positions = ops.arange(0, ops.shape(inputs)[-1], 1)
+        return self.token_embeddings(inputs) + self.position_embeddings(positions)
+
+
+def test_a_custom_layer_that_cannot_run_on_the_trace_sizes_still_gets_its_shape():
+    # Keras traces at sizes 83 and 89 on a meta device, where the 8-row position table is
+    # never indexed; Keras 3.15 prints (None, None, 4) for this call
+    tokens = keras.Input((None,), dtype="int64")
+    assert _PositionalEmbedding(8, 30, 4)(tokens).shape == (None, None, 4)

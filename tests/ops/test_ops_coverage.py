@@ -230,6 +230,17 @@ def test_ifft2_inverts_fft2():
     np.testing.assert_allclose(arr(back[1]), imag, atol=1e-12)
 
 
+def test_sizes_given_as_integer_tensors():
+    # keras-io's causal attention mask: ops.tile(mask, ops.concatenate([batch, [1, 1]])),
+    # ops.reshape(mask, (1, n, n)) with n from ops; Keras's backends accept such sizes
+    n = ops.convert_to_tensor(3)
+    mask = ops.reshape(ops.ones((3, 3)), (1, n, n))
+    repeats = ops.concatenate([ops.expand_dims(2, -1), ops.convert_to_tensor([1, 1])], axis=0)
+    assert ops.tile(mask, repeats).shape == (2, 3, 3)
+    with pytest.raises(TypeError, match="integer"):
+        ops.reshape(mask, (ops.convert_to_tensor(1.5), 6))
+
+
 def test_a_weight_before_fft2_trains_as_in_keras():
     # keras-io's FNet puts ops.fft2 between trainable layers. One SGD(0.01) step of this
     # model (mse to ones) on Keras 3.15 (torch) moved the weight to these values.

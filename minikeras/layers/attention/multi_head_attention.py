@@ -5,6 +5,7 @@ import numpy as np
 
 from ... import initializers, regularizers, constraints
 from ...autodiff import primitives as P
+from ...autodiff.tensor import Tensor
 from ...ops.tensor_contraction import contract
 from ..activations import Softmax
 from ..einsum_dense import EinsumDense
@@ -216,6 +217,9 @@ class MultiHeadAttention(ProjectedAttention):
         key = value if key is None else key
         keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
                                    query_mask, value_mask, key_mask)
+        for tensor in (query, value, key):  # as Keras: the masks are handled here, so they
+            if isinstance(tensor, Tensor):  # are taken off the inputs (no projection warns)
+                tensor.mask = None
         q = self.query_dense(query)                    # (B, T, N, key_dim)
         k = self.key_dense(key)                        # (B, S, N, key_dim)
         v = self.value_dense(value)                    # (B, S, N, value_dim)

@@ -1,5 +1,6 @@
 """EinsumDense, MultiHeadAttention, Attention, AdditiveAttention: Keras's numbers and files,
 numpy references, gradients, a Transformer block that trains, and bad input."""
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -220,3 +221,15 @@ def test_attention_batches_extra_leading_axes(make):
         expected = three([q[:, h], v[:, h]], mask=[None, value_mask[:, h]],
                          use_causal_mask=True).numpy()
         np.testing.assert_allclose(out[:, h], expected, rtol=1e-6)
+
+
+def test_multi_head_attention_takes_the_masks_off_its_inputs_as_keras_does():
+    # Keras 3.15 (torch): no warning from the projections, the query's mask taken off
+    # the input (None afterwards) and set on the output: [[True, True, False]].
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(np.array([[1, 2, 0]]))
+    mha = keras.layers.MultiHeadAttention(num_heads=1, key_dim=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mha(x, x)
+    assert x._keras_mask is None
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), [[True, True, False]])
