@@ -257,8 +257,11 @@ def _traced_outputs(layer, args, kwargs):
 
 
 def _defines_output_shape(layer):
-    """Whether the layer's class (or a parent below ``Layer``) defines its own
-    ``compute_output_shape``; ``Layer``'s own one just repeats the input shape."""
+    """Whether the layer's output shape comes from ``compute_output_shape``: a minikeras
+    layer's always does (those that keep ``Layer``'s keep their input's shape); a user's
+    class must define its own (or inherit one from a parent below ``Layer``)."""
+    if type(layer).__module__.startswith("minikeras."):
+        return True
     for klass in type(layer).__mro__:
         if "compute_output_shape" in klass.__dict__:
             return klass.__module__ != "minikeras.layers.layer"
