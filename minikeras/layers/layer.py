@@ -175,9 +175,8 @@ class Layer:
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        own = [v for v in self._own_weights if v.trainable] + [
-            v for v in self._own_weights if not v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.weights]
+        return self._own_variables_in_file_order() + [
+            v for layer in self._sublayers() for v in layer.weights]
 
     @property
     def dtype_policy(self):
@@ -195,15 +194,15 @@ class Layer:
     def trainable_weights(self):
         if not self._trainable:
             return []
-        own = [v for v in self._own_weights if v.trainable]
+        own = [v for v in self._own_variables() if v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
-            own = list(self._own_weights)
+            own = list(self._own_variables())
             return own + [v for layer in self._sublayers() for v in layer.weights]
-        own = [v for v in self._own_weights if not v.trainable]
+        own = [v for v in self._own_variables() if not v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.non_trainable_weights]
 
     variables = weights
@@ -529,8 +528,21 @@ class Layer:
             lambda v, a: f"Layer '{self.name}': variable '{v.name}' has shape "
                          f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
-    def _own_variables_in_file_order(self):
+    def _own_variables(self):
+        """The weights ``add_weight`` made, then Variables made outside any layer and set
+        as attributes, which Keras tracks too (keras-io's trainable temperature
+        ``self.tau = keras.Variable(...)``); another layer's weight held as an attribute
+        (a wrapper's ``self.kernel``) stays that layer's."""
         own = self._own_weights
+        extra = [v for v in vars(self).values()
+                 if isinstance(v, Variable) and all(v is not w for w in own)]
+        if extra:  # rare: only then look for those that belong to a sublayer
+            inner = {id(w) for layer in self._sublayers() for w in layer.weights}
+            extra = [v for v in extra if id(v) not in inner]
+        return own + extra if extra else own
+
+    def _own_variables_in_file_order(self):
+        own = self._own_variables()
         return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
     def _saveable_children(self):

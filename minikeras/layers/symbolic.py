@@ -165,16 +165,11 @@ def set_output_mask(outputs, mask):
 # ---- the symbolic call --------------------------------------------------------------------
 def symbolic_call(layer, inputs, rest, kwargs):
     """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
-    argument's shapes, record a Node holding every argument, return KerasTensors."""
+    argument's shapes, record a Node holding every argument, return KerasTensors. Other
+    arguments may be constants (arrays, tensors), kept in the node as Keras keeps them."""
     args = (inputs,) + tuple(rest)
-    for leaf in flatten([list(args), kwargs]):
-        if isinstance(leaf, (Tensor, np.ndarray)):
-            raise TypeError(
-                f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
-                f"arrays (a {type(leaf).__name__} of shape {tuple(leaf.shape)}). In the "
-                "functional API every tensor argument must come from `keras.Input(...)` or "
-                "from a layer called on one; pass constants as plain Python values.")
-    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
+    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (KerasTensor, Tensor, np.ndarray))
+                           else t, inputs)
     if isinstance(inputs, KerasTensor) and layer.input_spec is not None:
         layer._check_input_spec(inputs.shape)
     if not layer.built:
