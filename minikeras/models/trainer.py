@@ -507,12 +507,21 @@ class Trainer:
         self._check_can_run()
         return x, y, sample_weight
 
+    def _spread_lone_target(self, y, names):
+        """One target array for a model with several outputs of which one has a loss
+        (``compile(loss=[fn, None])``): it is that output's, as in Keras."""
+        losses = getattr(self._compile_loss, "losses", None) or []
+        with_loss = [i for i, loss in enumerate(losses) if loss is not None]
+        if len(names) < 2 or len(with_loss) != 1 or y is None or D.is_structure(y):
+            return y
+        return [y if i == with_loss[0] else None for i in range(len(names))]
+
     def _checked_structures(self, x, y, sample_weight, training):
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
         names = self._compiled_outputs
-        y = D.align_targets(y, names, "y")
+        y = D.align_targets(self._spread_lone_target(y, names), names, "y")
         sample_weight = D.align_targets(sample_weight, names, "sample_weight")
         D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
