@@ -484,7 +484,8 @@ class Trainer:
     def _checked_data(self, x, y, sample_weight, training):
         if x is None:
             raise ValueError("Expected input data `x`. Received: x=None")
-        if y is None and self._compile_loss is not None:
+        own_step = user_defines(type(self), "train_step" if training else "test_step")
+        if y is None and self._compile_loss is not None and not own_step:
             raise ValueError("Expected target data `y` (this model has a compiled loss). "
                              "Received: y=None")
         if y is None:  # trained on the losses its layers add (the endpoint-layer pattern)

@@ -246,3 +246,27 @@ def test_a_step_given_x_alone_receives_it_as_keras_packs_it():
     assert seen == [("train", "ndarray", (4, 1)), ("train", "tuple", 2), ("train", "tuple", 1),
                     ("train", "dict", ()), ("test", "ndarray", (4, 1)),
                     ("predict", "ndarray", (4, 1))]
+
+
+def test_a_custom_train_step_may_take_no_targets_even_with_a_compiled_loss():
+    # keras-io's metric_learning: compile(loss=...) and fit(pairs) with no y; its own
+    # train_step makes the labels. Keras runs it; the loss here is mse(pred, 2) on the
+    # zero Dense of the module docstring: 4.
+    class OwnTargets(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+            self.tracker = keras.metrics.Mean(name="loss")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            loss = self.compute_loss(y=Y, y_pred=self(data, training=True))
+            self.tracker.update_state(loss)
+            return {"loss": self.tracker.result()}
+
+    model = OwnTargets()
+    model.compile("sgd", "mse")
+    history = model.fit(X, batch_size=4, epochs=1, verbose=0)
+    assert history.history["loss"] == [pytest.approx(4.0)]
