@@ -219,11 +219,12 @@ def _shape_is_enough(layer, args, kwargs):
 
 
 def _sample_call(layer, args, kwargs, fill=None):
-    """The layer's outputs for one sample of zeros shaped like its KerasTensor arguments
-    (an unknown size other than the batch set to ``fill``), run in the layer's name scope
-    as the call that builds it."""
+    """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
+    other than the batch set to ``fill``), run in the layer's name scope as the call that
+    builds it. One sample, unless the batch size is declared: a layer may reshape to it
+    (keras-io's Switch transformer on ``Input(..., batch_size=8)``)."""
     def sample_shape(shape):
-        return (1,) + tuple(fill if d is None else d for d in shape[1:])
+        return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
 
     def zeros(value):
         if not isinstance(value, KerasTensor):

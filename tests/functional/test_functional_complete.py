@@ -281,3 +281,18 @@ def test_a_custom_layer_that_cannot_run_on_the_trace_sizes_still_gets_its_shape(
     # never indexed; Keras 3.15 prints (None, None, 4) for this call
     tokens = keras.Input((None,), dtype="int64")
     assert _PositionalEmbedding(8, 30, 4)(tokens).shape == (None, None, 4)
+
+
+class _FlattenTheBatch(layers.Layer):  # keras-io's Switch: reshapes to the batch's tokens
+    def call(self, x):
+        return ops.reshape(ops.reshape(x, [12]) * 2.0, [4, 3])
+
+
+def test_a_custom_layer_runs_on_the_declared_batch_size():
+    # Keras 3.15 runs such a call on the declared batch (4): (4, 3); one sample of 1
+    # cannot be reshaped to 12 values
+    inputs = keras.Input((3,), batch_size=4)
+    model = keras.Model(inputs, _FlattenTheBatch()(inputs))
+    assert model.output.shape == (4, 3)
+    np.testing.assert_allclose(model.predict(np.ones((4, 3), "float32"), verbose=0),
+                               np.full((4, 3), 2.0))
