@@ -22,6 +22,17 @@ def _zero_dense():
     return layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros")
 
 
+class _ZeroDenseModel(keras.Model):
+    """A subclassed model around one zero Dense; tests add their own steps."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = _zero_dense()
+
+    def call(self, x):
+        return self.dense(x)
+
+
 class CustomStep(keras.Model):
     """The guide's model: its own train_step, metrics kept as attributes."""
 
@@ -84,14 +95,7 @@ def test_custom_test_and_predict_steps():
 def test_compute_loss_override_gets_training_only_when_it_takes_it():
     seen = []
 
-    class WithTraining(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class WithTraining(_ZeroDenseModel):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
             seen.append(training)
             return ops.mean(ops.abs(y_pred - y))  # mae: 2 at the start
@@ -133,14 +137,7 @@ def test_compute_metrics_override_is_called():
 
 
 def test_deprecated_compiled_loss_and_metrics_still_work():
-    class Old(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class Old(_ZeroDenseModel):
         def train_step(self, data):
             x, y = data
             y_pred = self(x, training=True)
@@ -160,14 +157,7 @@ def test_deprecated_compiled_loss_and_metrics_still_work():
 
 
 def test_a_train_step_must_return_logs():
-    class NoLogs(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class NoLogs(_ZeroDenseModel):
         def train_step(self, data):
             return None
 
@@ -214,14 +204,7 @@ def test_a_step_given_x_alone_receives_it_as_keras_packs_it():
     # a tuple of inputs as a one-tuple, and (x, y) when there are targets.
     seen = []
 
-    class Recorder(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class Recorder(_ZeroDenseModel):
         def train_step(self, data):
             seen.append(("train", type(data).__name__, len(data) if isinstance(data, tuple)
                          else np.shape(data)))
@@ -252,14 +235,10 @@ def test_a_custom_train_step_may_take_no_targets_even_with_a_compiled_loss():
     # keras-io's metric_learning: compile(loss=...) and fit(pairs) with no y; its own
     # train_step makes the labels. Keras runs it; the loss here is mse(pred, 2) on the
     # zero Dense of the module docstring: 4.
-    class OwnTargets(keras.Model):
+    class OwnTargets(_ZeroDenseModel):
         def __init__(self):
             super().__init__()
-            self.dense = _zero_dense()
             self.tracker = keras.metrics.Mean(name="loss")
-
-        def call(self, x):
-            return self.dense(x)
 
         def train_step(self, data):
             loss = self.compute_loss(y=Y, y_pred=self(data, training=True))
