@@ -241,6 +241,7 @@ class Trainer:
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
         are then the logs. Returns those logs, or None for the built-in step."""
         if user_defines(type(self), f"{kind}_step"):
+            self._build_compiled_metrics(x, y)
             data = _step_data(x, y, sample_weight)
             return _as_logs(getattr(self, f"{kind}_step")(data), kind)
         if kind == "train":
@@ -248,6 +249,21 @@ class Trainer:
         else:
             self._test_batch(x, y, sample_weight)
         return None
+
+    def _build_compiled_metrics(self, x, y):
+        """Build the compiled metrics before a user's first step, as Keras's symbolic build
+        does, so that the step's loop over ``self.metrics`` updates them too (the Keras
+        guide's ``for metric in self.metrics: metric.update_state(y, y_pred)``). A
+        functional model's outputs give the shapes; another model runs once on ``x``."""
+        compiled = getattr(self, "_compile_metrics", None)
+        if compiled is None or compiled.metrics is not None or y is None:
+            return
+        names = self._compiled_outputs
+        outputs = getattr(self, "outputs", None)
+        if not outputs:
+            with no_grad():
+                outputs = as_outputs(self(x, training=False), names)
+        compiled.build(as_outputs(y, names), list(outputs))
 
     def reset_metrics(self):
         """Reset every metric in :attr:`metrics` (``fit`` does at each epoch's start)."""

@@ -249,3 +249,30 @@ def test_a_custom_train_step_may_take_no_targets_even_with_a_compiled_loss():
     model.compile("sgd", "mse")
     history = model.fit(X, batch_size=4, epochs=1, verbose=0)
     assert history.history["loss"] == [pytest.approx(4.0)]
+
+
+def test_the_guides_train_step_updates_the_compiled_metrics_from_the_first_step():
+    # Keras's "Customizing fit()" loop: for metric in self.metrics: update_state(y, y_pred).
+    # Keras builds the compiled metrics before the first step; Keras 3.15 (torch) logged
+    # mae 15.620672225952148 and loss 244.5314483642578 for this run.
+    class GuideModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            self.optimizer.apply(grad(loss, self.trainable_weights), self.trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = keras.Input(shape=(32,))
+    model = GuideModel(inputs, layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x = np.random.RandomState(0).random((100, 32)).astype("float32")
+    y = np.random.RandomState(1).random((100, 1)).astype("float32")
+    history = model.fit(x, y, epochs=1, verbose=0, shuffle=False).history
+    np.testing.assert_allclose(history["mae"], [15.620672225952148], rtol=1e-6)
+    np.testing.assert_allclose(history["loss"], [244.5314483642578], rtol=1e-6)
