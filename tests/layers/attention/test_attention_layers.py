@@ -254,7 +254,9 @@ class _LocalitySelfAttention(keras.layers.MultiHeadAttention):
 
 def test_a_subclass_overriding_compute_attention_with_a_variable_attribute():
     # Keras 3.15 (torch), same weights: the attribute Variable is tracked first, the
-    # constant mask is a node argument, outputs and the trained temperature as printed.
+    # constant mask is a node argument, outputs and the trained temperature as printed
+    # (in a fresh session: unnamed variables are numbered variable, variable_1, ...).
+    keras.backend.clear_session()
     x = np.arange(12, dtype="float32").reshape(1, 3, 4) / 10
     mask = keras.ops.cast([1 - keras.ops.eye(3)], "int8")
     inputs = keras.Input((3, 4))
