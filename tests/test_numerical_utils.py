@@ -133,3 +133,16 @@ def test_normalize_does_not_modify_input():
 def test_np_utils_reexports_the_same_functions():
     assert np_utils.to_categorical is to_categorical
     assert np_utils.normalize is normalize
+
+
+def test_normalize_of_a_tensor_is_ops_normalize_and_carries_gradients():
+    # keras.utils.normalize sends anything but a numpy array to ops.normalize (Keras 3.15
+    # returns a tensor for a tensor or a list); keras-io's supervised contrastive loss
+    # normalizes its features so and must train through it
+    from minikeras.autodiff.tensor import Tensor, grad
+    x = Tensor(np.array([[3.0, 4.0]], "float32"), requires_grad=True)
+    out = normalize(x)
+    assert isinstance(out, Tensor)
+    np.testing.assert_allclose(np.asarray(out), [[0.6, 0.8]], rtol=1e-6)
+    (g,) = grad(out[0, 0], [x])  # d(x0/|x|)/dx = (1/|x|)(e0 - x0 x/|x|²) = [0.128, -0.096]
+    np.testing.assert_allclose(g, [[0.128, -0.096]], rtol=1e-5)

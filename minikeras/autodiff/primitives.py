@@ -14,6 +14,7 @@ its Function class and registered by ``@primitive``:
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_transpose, max_pool, average_pool
     custom_gradient.py        custom_gradient_call (a user's function and its gradient)
+    fourier.py                fft_pair, rfft_pair, irfft (FFTs of (real, imag) pairs)
     normalization.py          batch_norm_training
     collective.py             cross_replica_sum (synchronized batch norm over MPI ranks)
     recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
@@ -30,6 +31,7 @@ from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
                           masked_scale, maximum, minimum, multiply, negative, power, relu,
                           sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
+from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul

@@ -83,6 +83,9 @@ class Tensor:
     def __int__(self):
         return int(self.data)
 
+    def __index__(self):  # a scalar integer Tensor as a size or index (torch's tensors too)
+        return self.data.__index__()
+
     def __bool__(self):
         return bool(self.data)
 

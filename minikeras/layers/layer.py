@@ -10,7 +10,7 @@ from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
-from ..naming import auto_name, scoped, to_snake_case
+from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import Variable, assign_all_or_none, structure_changed
 from ..tree import map_structure
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
@@ -94,6 +94,9 @@ class Layer:
         if kwargs:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name} (of type {type(name)})")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
@@ -176,9 +179,8 @@ class Layer:
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        own = [v for v in self._own_weights if v.trainable] + [
-            v for v in self._own_weights if not v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.weights]
+        return self._own_variables_in_file_order() + [
+            v for layer in self._sublayers() for v in layer.weights]
 
     @property
     def dtype_policy(self):
@@ -196,15 +198,15 @@ class Layer:
     def trainable_weights(self):
         if not self._trainable:
             return []
-        own = [v for v in self._own_weights if v.trainable]
+        own = [v for v in self._own_variables() if v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
-            own = list(self._own_weights)
+            own = list(self._own_variables())
             return own + [v for layer in self._sublayers() for v in layer.weights]
-        own = [v for v in self._own_weights if not v.trainable]
+        own = [v for v in self._own_variables() if not v.trainable]
         return own + [v for layer in self._sublayers() for v in layer.non_trainable_weights]
 
     variables = weights
@@ -379,12 +381,9 @@ class Layer:
         if self.input_spec is not None and x.shape != self._checked_shape:
             self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
         if not self.built:  # the first call builds, and runs inside this layer's name scope
-            _BUILDING.append(self)
-            try:
+            with name_scope(self.name, caller=self):
                 self.build_from_shape(tuple(x.shape), (rest, kwargs))
                 return self._run_call(x, rest, kwargs)
-            finally:
-                _BUILDING.pop()
         return self._run_call(x, rest, kwargs)
 
     def _autocast_input(self, x):
@@ -534,8 +533,21 @@ class Layer:
             lambda v, a: f"Layer '{self.name}': variable '{v.name}' has shape "
                          f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
-    def _own_variables_in_file_order(self):
+    def _own_variables(self):
+        """The weights ``add_weight`` made, then Variables made outside any layer and set
+        as attributes, which Keras tracks too (keras-io's trainable temperature
+        ``self.tau = keras.Variable(...)``); another layer's weight held as an attribute
+        (a wrapper's ``self.kernel``) stays that layer's."""
         own = self._own_weights
+        extra = [v for v in vars(self).values()
+                 if isinstance(v, Variable) and all(v is not w for w in own)]
+        if extra:  # rare: only then look for those that belong to a sublayer
+            inner = {id(w) for layer in self._sublayers() for w in layer.weights}
+            extra = [v for v in extra if id(v) not in inner]
+        return own + extra if extra else own
+
+    def _own_variables_in_file_order(self):
+        own = self._own_variables()
         return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
     def _saveable_children(self):
@@ -684,16 +696,12 @@ def _init_accepts_name(cls):
     return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
-# The layers whose build() is running, outermost first: a weight created inside gets the path
-# "<outer>/<inner>/<name>", as Keras names it (``sequential/dense/kernel``).
-_BUILDING = []
-
-
 def _variable_path(layer, name):
-    names = [each.name for each in _BUILDING]
-    if not _BUILDING or _BUILDING[-1] is not layer:
-        names.append(layer.name)
-    return scoped("/".join(names + [name]))
+    """The path of ``layer``'s weight ``name``: under the layer's own name scope, which
+    nests in the scopes of the layers whose build or call is running
+    (``sequential/dense/kernel``), as Keras names it."""
+    with name_scope(layer.name, caller=layer):
+        return scoped(name)
 
 
 def _marks_built(build):
@@ -701,14 +709,8 @@ def _marks_built(build):
     directly also marks the layer built."""
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
-        if _BUILDING and _BUILDING[-1] is self:  # a subclass calling super().build()
+        with name_scope(self.name, caller=self):  # re-entered by super().build(): no-op
             build(self, *args, **kwargs)
-        else:
-            _BUILDING.append(self)
-            try:
-                build(self, *args, **kwargs)
-            finally:
-                _BUILDING.pop()
         self.built = True
         input_shape = args[0] if args else kwargs.get("input_shape")
         if input_shape is not None and self._build_input_shape is None:

@@ -10,7 +10,7 @@ import numpy as np
 from .. import backend, ops
 from ..autodiff import no_grad
 from ..autodiff.tensor import Tensor
-from ..naming import auto_name
+from ..naming import auto_name, name_scope
 from ..ops.core import convert_to_tensor
 from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
@@ -223,16 +223,11 @@ def set_output_mask(outputs, mask):
 # ---- the symbolic call --------------------------------------------------------------------
 def symbolic_call(layer, inputs, rest, kwargs):
     """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
-    argument's shapes, record a Node holding every argument, return KerasTensors."""
+    argument's shapes, record a Node holding every argument, return KerasTensors. Other
+    arguments may be constants (arrays, tensors), kept in the node as Keras keeps them."""
     args = (inputs,) + tuple(rest)
-    for leaf in flatten([list(args), kwargs]):
-        if isinstance(leaf, (Tensor, np.ndarray)):
-            raise TypeError(
-                f"Layer '{layer.name}' was called on a mix of symbolic KerasTensors and real "
-                f"arrays (a {type(leaf).__name__} of shape {tuple(leaf.shape)}). In the "
-                "functional API every tensor argument must come from `keras.Input(...)` or "
-                "from a layer called on one; pass constants as plain Python values.")
-    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, KerasTensor) else t, inputs)
+    shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (KerasTensor, Tensor, np.ndarray))
+                           else t, inputs)
     if isinstance(inputs, KerasTensor) and layer.input_spec is not None:
         layer._check_input_spec(inputs.shape)
     if not layer.built:
@@ -245,18 +240,10 @@ def symbolic_call(layer, inputs, rest, kwargs):
     elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        def zeros(value):
-            if not isinstance(value, KerasTensor):
-                return value
-            tensor = convert_to_tensor(
-                backend.placeholder_array((1,) + tuple(value.shape[1:]), value.dtype))
-            if value._keras_mask is not None:  # so that layers passing masks on show it
-                tensor.mask = np.ones((1,) + tuple(value._keras_mask.shape[1:]), dtype=bool)
-            return tensor
-        # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
-        with no_grad(), np.errstate(all="ignore"):
-            result = layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+        result = _sample_call(layer, args, kwargs)
         outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
+    elif not _defines_output_shape(layer) and (traced := _traced_outputs(layer, args, kwargs)):
+        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = _output_dtype_guess(layer, symbolic[0].dtype)
@@ -289,14 +276,69 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _symbolic_like(out, batch):
-    """The KerasTensor for one output of the zero-sample run (its mask too)."""
-    shape = tuple(out.shape)
-    tensor = KerasTensor((batch,) + shape[1:] if shape else (),
+def _sample_call(layer, args, kwargs, fill=None):
+    """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
+    other than the batch set to ``fill``), run in the layer's name scope as the call that
+    builds it. One sample, unless the batch size is declared: a layer may reshape to it
+    (keras-io's Switch transformer on ``Input(..., batch_size=8)``)."""
+    def sample_shape(shape):
+        return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
+
+    def zeros(value):
+        if not isinstance(value, KerasTensor):
+            return value
+        tensor = convert_to_tensor(
+            backend.placeholder_array(sample_shape(value.shape), value.dtype))
+        if value._keras_mask is not None:  # so that layers passing masks on show it
+            tensor.mask = np.ones(sample_shape(value._keras_mask.shape), dtype=bool)
+        return tensor
+    # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
+    with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
+        return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+
+
+def _traced_outputs(layer, args, kwargs):
+    """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
+    run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
+    differs between the two runs is unknown); on its meta device nothing is computed, so a
+    call that fails on them for real (a position Embedding of 8 rows given arange(83))
+    still traces there: here it is retried with the sizes 2 and 3."""
+    for sizes in ((83, 89), (2, 3)):
+        try:
+            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
+        except Exception:  # noqa: BLE001 - any failure: try the next sizes
+            continue
+    return None
+
+
+def _defines_output_shape(layer):
+    """Whether the layer's output shape comes from ``compute_output_shape``: a minikeras
+    layer's always does (those that keep ``Layer``'s keep their input's shape); a user's
+    class must define its own (or inherit one from a parent below ``Layer``)."""
+    if type(layer).__module__.startswith("minikeras."):
+        return True
+    for klass in type(layer).__mro__:
+        if "compute_output_shape" in klass.__dict__:
+            return klass.__module__ != "minikeras.layers.layer"
+    return False
+
+
+def _symbolic_like(out, batch, other=None):
+    """The KerasTensor for one output of the sample run (its mask too); with ``other``, the
+    same output of a run with other unknown sizes, the sizes that differ are None."""
+    def merged(shape, other_shape):
+        shape = tuple(shape)
+        if other is not None:
+            shape = tuple(a if a == b else None for a, b in zip(shape, other_shape))
+        return (batch,) + shape[1:] if shape else ()
+
+    tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))
     if getattr(out, "mask", None) is not None:
+        other_mask = getattr(other, "mask", None)
         tensor._keras_mask = KerasTensor(
-            (batch,) + tuple(np.shape(out.mask))[1:], "bool")
+            merged(np.shape(out.mask), np.shape(other_mask) if other_mask is not None
+                   else None), "bool")
     return tensor
 
 

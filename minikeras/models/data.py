@@ -265,12 +265,3 @@ def align_targets(value, names, name):
                              f"{len(value)} arrays.")
         value = value[0]
     return check_array(value, name)
-
-
-def unpack_validation(validation_data):
-    """``(x, y)`` or ``(x, y, sample_weight)`` as a 3-tuple (None for a missing weight)."""
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError(
-            "`validation_data` should be a tuple `(x_val, y_val)` or "
-            f"`(x_val, y_val, val_sample_weights)`. Received: {type(validation_data).__name__}")
-    return tuple(validation_data) + (None,) * (3 - len(validation_data))

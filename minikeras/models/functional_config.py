@@ -182,9 +182,13 @@ def _node_arguments(data, created):
                 kwargs = dict(item[3])
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
 
+    from ..saving.serialization import deserialize_keras_object
+
     def revive(value):
         if isinstance(value, dict) and value.get("class_name") == _TENSOR:
             return _lookup(created, *value["config"]["keras_history"])
+        if isinstance(value, dict) and value.get("class_name") in ("__numpy__", "__tensor__"):
+            return deserialize_keras_object(value)  # a constant argument
         if isinstance(value, dict) and value.get("class_name") == _SLICE:
             return slice(*(value["config"].get(k) for k in ("start", "stop", "step")))
         if isinstance(value, dict) and value.get("class_name") == _ELLIPSIS:

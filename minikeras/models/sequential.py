@@ -5,7 +5,7 @@ from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, Node
 from ..layers.layer import LAYERS, Layer, _keras_order
 from ..layers.rnn.rnn import RNN
-from ..naming import auto_name
+from ..naming import auto_name, name_scope
 from ..variables import structure_changed
 from .model import Model
 
@@ -133,7 +133,8 @@ class Sequential(Model):
             for layer in self.layers:
                 if not layer.built:
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
-                x = layer(x, training=False)
+                with name_scope(layer.name, caller=layer):  # as the call that builds
+                    x = layer(x, training=False)
         return tuple(x.shape)
 
     def _trace_symbolic(self):

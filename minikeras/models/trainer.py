@@ -76,10 +76,18 @@ class Trainer:
 
     @property
     def metrics_names(self):
+        """Keras's: the names of ``metrics`` (a subclass may override that property), the
+        compiled metrics counted as one entry, "compile_metrics", after the loss."""
+        metrics = self.metrics
         if not getattr(self, "compiled", False):
-            return ["loss"]
-        names = ["loss", "compile_metrics"] if self._compile_metrics.has_specs else ["loss"]
-        return names + [m.name for m in self._loss_trackers()]
+            return [m.name for m in metrics]
+        grouped = {id(m) for m in self._compile_metrics.metric_objects}
+        names = [m.name for m in metrics if id(m) not in grouped]
+        if self._compile_metrics.has_specs:
+            after_loss = next((i + 1 for i, m in enumerate(metrics)
+                               if m is self._loss_tracker), 0)
+            names.insert(after_loss, "compile_metrics")
+        return names
 
     @property
     def metrics(self):
@@ -234,13 +242,29 @@ class Trainer:
         are then the logs. Returns those logs, or None for the built-in step."""
         step = "train_step" if kind == "train" else "test_step"
         if _overrides(self, step):
-            data = (x,) if y is None else pack_x_y_sample_weight(x, y, sample_weight)
+            self._build_compiled_metrics(x, y)
+            data = _step_data(x, y, sample_weight)
             return _as_logs(getattr(self, step)(data), kind)
         if kind == "train":
             self._train_batch(x, y, sample_weight)
         else:
             self._test_batch(x, y, sample_weight)
         return None
+
+    def _build_compiled_metrics(self, x, y):
+        """Build the compiled metrics before a user's first step, as Keras's symbolic build
+        does, so that the step's loop over ``self.metrics`` updates them too (the Keras
+        guide's ``for metric in self.metrics: metric.update_state(y, y_pred)``). A
+        functional model's outputs give the shapes; another model runs once on ``x``."""
+        compiled = getattr(self, "_compile_metrics", None)
+        if compiled is None or compiled.metrics is not None or y is None:
+            return
+        names = self._compiled_outputs
+        outputs = getattr(self, "outputs", None)
+        if not outputs:
+            with no_grad():
+                outputs = as_outputs(self(x, training=False), names)
+        compiled.build(as_outputs(y, names), list(outputs))
 
     def reset_metrics(self):
         """Reset every metric in :attr:`metrics` (``fit`` does at each epoch's start)."""
@@ -306,7 +330,7 @@ class Trainer:
         if is_batch_source(validation_data):  # one stream, continued epoch after epoch
             val = (BatchStream(validation_data, validation_steps, "validation_data"), None, None)
         elif validation_data is not None:
-            val = D.unpack_validation(validation_data)
+            val = unpack_x_y_sample_weight(validation_data)  # Keras: a dict or array is x
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         history = self.history = History()  # as Keras: set now, so a failed fit keeps it
@@ -429,7 +453,7 @@ class Trainer:
                 if source.needs_checks:
                     xb = _checked_inputs(xb)
                 (shard,) = group.shard((xb,))
-                out = self.predict_step((shard,)) if custom_predict else self(
+                out = self.predict_step(_step_data(shard)) if custom_predict else self(
                     shard, training=False)
                 outputs.append(group.gather(D.outputs_to_numpy(out)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
@@ -480,7 +504,8 @@ class Trainer:
     def _checked_data(self, x, y, sample_weight, training):
         if x is None:
             raise ValueError("Expected input data `x`. Received: x=None")
-        if y is None and self._compile_loss is not None:
+        own_step = _overrides(self, "train_step" if training else "test_step")
+        if y is None and self._compile_loss is not None and not own_step:
             raise ValueError("Expected target data `y` (this model has a compiled loss). "
                              "Received: y=None")
         if y is None:  # trained on the losses its layers add (the endpoint-layer pattern)
@@ -503,12 +528,21 @@ class Trainer:
         self._check_can_run()
         return x, y, sample_weight
 
+    def _spread_lone_target(self, y, names):
+        """One target array for a model with several outputs of which one has a loss
+        (``compile(loss=[fn, None])``): it is that output's, as in Keras."""
+        losses = getattr(self._compile_loss, "losses", None) or []
+        with_loss = [i for i, loss in enumerate(losses) if loss is not None]
+        if len(names) < 2 or len(with_loss) != 1 or y is None or D.is_structure(y):
+            return y
+        return [y if i == with_loss[0] else None for i in range(len(names))]
+
     def _checked_structures(self, x, y, sample_weight, training):
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
         names = self._compiled_outputs
-        y = D.align_targets(y, names, "y")
+        y = D.align_targets(self._spread_lone_target(y, names), names, "y")
         sample_weight = D.align_targets(sample_weight, names, "sample_weight")
         D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
@@ -619,6 +653,13 @@ def _batch_end_logs(model, group, step_logs, wanted):
     if step_logs is not None:
         return group.mean_logs(step_logs) if wanted else step_logs
     return model._logs(group) if wanted else {}
+
+
+def _step_data(x, y=None, sample_weight=None):
+    """The ``data`` a user's train/test/predict step receives, as Keras packs it: a lone
+    array or dict as it is, several inputs as a one-tuple holding their tuple, else
+    ``(x, y)`` or ``(x, y, sample_weight)``."""
+    return pack_x_y_sample_weight(tuple(x) if isinstance(x, list) else x, y, sample_weight)
 
 
 def _as_logs(logs, kind):

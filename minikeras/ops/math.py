@@ -224,6 +224,41 @@ def extract_sequences(x, sequence_length, sequence_stride):
     return P.take(x, index, axis=x.ndim - 1)
 
 
+def _pair(x):
+    """The (real, imag) tensors of a complex pair; integers become floatx."""
+    real, imag = (as_float(convert_to_tensor(part)) for part in x)
+    return real, imag
+
+
+def _unstack(pair):
+    return P.getitem(pair, 0), P.getitem(pair, 1)
+
+
+def fft(x):
+    """FFT along the last axis of ``(real, imag)``; returns ``(real, imag)``."""
+    return _unstack(P.fft_pair(*_pair(x), axes=(-1,)))
+
+
+def fft2(x):
+    """2-D FFT over the last two axes of ``(real, imag)``."""
+    return _unstack(P.fft_pair(*_pair(x), axes=(-2, -1)))
+
+
+def ifft2(x):
+    """Inverse 2-D FFT over the last two axes of ``(real, imag)``."""
+    return _unstack(P.fft_pair(*_pair(x), axes=(-2, -1), inverse=True))
+
+
+def rfft(x, fft_length=None):
+    """Real-input FFT along the last axis; returns ``(real, imag)``."""
+    return _unstack(P.rfft_pair(as_float(convert_to_tensor(x)), n=fft_length))
+
+
+def irfft(x, fft_length=None):
+    """Inverse of ``rfft`` for a ``(real, imag)`` pair."""
+    return P.irfft(*_pair(x), n=fft_length)
+
+
 def _complex_pair(x):
     real, imag = x
     return np.asarray(data(real)) + 1j * np.asarray(data(imag)), np.asarray(data(real)).dtype
@@ -232,37 +267,6 @@ def _complex_pair(x):
 def _split(z, dtype):
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(backend.floatx())
     return Tensor(z.real.astype(dtype)), Tensor(z.imag.astype(dtype))
-
-
-def fft(x):
-    """FFT along the last axis of ``(real, imag)`` (no gradient); returns ``(real, imag)``."""
-    z, dtype = _complex_pair(x)
-    return _split(np.fft.fft(z, axis=-1), dtype)
-
-
-def fft2(x):
-    """2-D FFT over the last two axes of ``(real, imag)`` (no gradient)."""
-    z, dtype = _complex_pair(x)
-    return _split(np.fft.fft2(z, axes=(-2, -1)), dtype)
-
-
-def ifft2(x):
-    """Inverse 2-D FFT over the last two axes of ``(real, imag)`` (no gradient)."""
-    z, dtype = _complex_pair(x)
-    return _split(np.fft.ifft2(z, axes=(-2, -1)), dtype)
-
-
-def rfft(x, fft_length=None):
-    """Real-input FFT along the last axis (no gradient); returns ``(real, imag)``."""
-    x = np.asarray(data(x))
-    return _split(np.fft.rfft(x, n=fft_length, axis=-1), x.dtype)
-
-
-def irfft(x, fft_length=None):
-    """Inverse of ``rfft`` for a ``(real, imag)`` pair (no gradient)."""
-    z, dtype = _complex_pair(x)
-    out = np.fft.irfft(z, n=fft_length, axis=-1)
-    return Tensor(out.astype(dtype if np.issubdtype(dtype, np.floating) else backend.floatx()))
 
 
 def _stft_window(window, sequence_length, fft_length, dtype):

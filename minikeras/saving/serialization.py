@@ -11,6 +11,7 @@ import inspect
 
 import numpy as np
 
+from ..autodiff.tensor import Tensor
 from ..layers.op_call import is_op_entry
 from ..registry import (CUSTOM_OBJECTS, CustomObjectScope, function_config,
                         get_registered_name, get_registered_object)
@@ -170,6 +171,9 @@ def serialize_keras_object(obj):
     if isinstance(obj, np.ndarray):
         return {"class_name": "__numpy__", "config": {"value": obj.tolist(),
                                                       "dtype": obj.dtype.name}}
+    if isinstance(obj, Tensor):  # a constant argument of a functional call, as Keras
+        return {"class_name": "__tensor__", "config": {"value": obj.data.tolist(),
+                                                       "dtype": obj.data.dtype.name}}
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, bytes):
@@ -240,6 +244,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     class_name, inner = config["class_name"], config["config"]
     if class_name == "__numpy__":
         return np.array(inner["value"], dtype=inner.get("dtype"))
+    if class_name == "__tensor__":
+        return Tensor(np.array(inner["value"], dtype=inner.get("dtype")))
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
     if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):

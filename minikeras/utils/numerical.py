@@ -4,6 +4,8 @@ import operator
 
 import numpy as np
 
+from ..ops.normalization import normalize as ops_normalize
+
 
 def to_categorical(x, num_classes=None):
     """Convert integer class labels to one-hot rows.
@@ -137,15 +139,18 @@ def normalize(x, axis=-1, order=2):
             1 = sum of absolute values, ``np.inf`` = max absolute value).
 
     Returns:
-        Array of the same shape as ``x`` (float64 for integer input).
+        For a numpy array, an array of the same shape (float64 for integer input);
+        otherwise (a tensor, a list) ``keras.ops.normalize(x, axis, order)``, a tensor
+        that carries gradients (a contrastive loss normalizes its features with it).
 
     Example:
 
-    >>> normalize([[3.0, 4.0], [0.0, 0.0]])
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([[0.6, 0.8],
            [0. , 0. ]])
     """
-    x = np.asarray(x)
+    if not isinstance(x, np.ndarray):  # a tensor (or list), as Keras: ops.normalize,
+        return ops_normalize(x, axis=axis, order=order)  # which carries gradients
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     norm[norm == 0] = 1
     return x / norm

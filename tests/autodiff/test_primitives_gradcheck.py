@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from minikeras.autodiff import PRIMITIVES
-from minikeras.autodiff import (conv, custom_gradient, elementwise, linalg, linear,
+from minikeras.autodiff import (conv, custom_gradient, elementwise, fourier, linalg, linear,
                                 normalization, reductions, shape, softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
@@ -12,8 +12,8 @@ from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
-KIND_MODULES = (conv, custom_gradient, elementwise, linalg, linear, normalization, reductions, shape,
-                softmax_crossentropy, special)
+KIND_MODULES = (conv, custom_gradient, elementwise, fourier, linalg, linear, normalization,
+                reductions, shape, softmax_crossentropy, special)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -94,6 +94,10 @@ CASES = {
     "erfinv": (P.erfinv, [r(3, 4, low=-0.95, high=0.95)]),
     "custom_gradient_call": (lambda x, w: P.custom_gradient_call(
         scaled_product_with_its_gradient, x, w), [r(3, 4), r(4)]),
+    # Fourier transforms of (real, imag) pairs (more sizes in test_fourier_gradients_*)
+    "fft_pair": (lambda re, im: P.fft_pair(re, im, axes=(-2, -1)), [r(2, 3, 4), r(2, 3, 4)]),
+    "rfft_pair": (lambda x: P.rfft_pair(x, n=6), [r(2, 5)]),
+    "irfft": (lambda re, im: P.irfft(re, im, n=6), [r(2, 4), r(2, 4)]),
     # linear algebra, batched over a leading axis
     "inv": (P.inv, [well_conditioned(2, 3, 3)]),
     "det": (P.det, [well_conditioned(2, 3, 3)]),
@@ -233,3 +237,20 @@ def test_getitem_gradient_scatters_each_selected_element(index):
     """Basic indices take a plain assignment, others np.add.at (repeats accumulate): both
     against finite differences."""
     assert gradcheck(lambda x: P.getitem(x, index), r(3, 4))
+
+
+@pytest.mark.parametrize("axes, inverse", [((-1,), False), ((-1,), True), ((-2, -1), True),
+                                           ((0, 2), False)])
+def test_fourier_gradients_fft_pair(axes, inverse):
+    assert gradcheck(lambda re, im: P.fft_pair(re, im, axes=axes, inverse=inverse),
+                     r(2, 3, 5), r(2, 3, 5))
+
+
+@pytest.mark.parametrize("n", [None, 3, 4, 8, 9])
+def test_fourier_gradients_rfft_pair_cut_or_padded(n):
+    assert gradcheck(lambda x: P.rfft_pair(x, n=n), r(2, 6))
+
+
+@pytest.mark.parametrize("bins, n", [(4, None), (4, 7), (4, 4), (3, 10), (5, 5)])
+def test_fourier_gradients_irfft_odd_even_cut_or_padded(bins, n):
+    assert gradcheck(lambda re, im: P.irfft(re, im, n=n), r(2, bins), r(2, bins))

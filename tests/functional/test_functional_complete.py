@@ -215,3 +215,84 @@ def test_op_nodes_on_tensors_with_unknown_axes_infer_their_shape():
     assert op.op == "add" and op not in model.layers
     assert any(line.startswith(f"│ {op.name} ") for line in lines)
     assert model.predict(np.ones((1, 3, 5, 4), "float32"), verbose=0).shape == (1, 3, 5, 4)
+
+
+class _PassSecond(layers.Layer):  # captcha_ocr's CTCLayer: returns its second argument
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
+class _ConcatenateSteps(layers.Layer):
+    def call(self, a, b):
+        return ops.concatenate([a, b], axis=1)
+
+
+class _SumSteps(layers.Layer):
+    def call(self, a):
+        return ops.sum(a, axis=1)
+
+
+def test_a_custom_layer_on_unknown_sizes_gets_the_traced_output_shape():
+    # Shapes printed by Keras 3.15 (torch), which traces call() with the unknown sizes set
+    # to 83 and then 89: (None, 10, 21) (None, None, 4) (None, 4).
+    labels, features = keras.Input((None,)), keras.Input((10, 21))
+    steps, fixed = keras.Input((None, 4)), keras.Input((3, 4))
+    assert _PassSecond()(labels, features).shape == (None, 10, 21)
+    assert _ConcatenateSteps()(steps, fixed).shape == (None, None, 4)
+    assert _SumSteps()(steps).shape == (None, 4)
+
+
+class _SquaredErrorLoss(layers.Layer):
+    def call(self, y, prediction):
+        self.add_loss(ops.mean(ops.square(ops.expand_dims(y, -1) - prediction)))
+        return prediction
+
+
+def test_validation_data_given_as_a_dict_of_inputs_only():
+    # Keras unpacks validation_data as it unpacks a batch: a dict alone is x (captcha_ocr's
+    # add_loss model). History printed by Keras 3.15 (torch) for the same run.
+    x_in, y_in = keras.Input((3,), name="x"), keras.Input((), name="y")
+    out = layers.Dense(1, kernel_initializer="ones", name="d")(x_in)
+    model = keras.Model([x_in, y_in], _SquaredErrorLoss()(y_in, out))
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    xs = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    ys = np.array([1, 0, 1, 0], "float32")
+    history = model.fit({"x": xs, "y": ys}, validation_data={"x": xs[:2], "y": ys[:2]},
+                        epochs=2, batch_size=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["loss"], [2.7108631134033203, 0.9710358381271362],
+                               rtol=1e-6)
+    np.testing.assert_allclose(history["val_loss"], [0.8302429914474487, 0.908366322517395],
+                               rtol=1e-6)
+
+
+class _PositionalEmbedding(layers.Layer):  # keras-io's NMT transformer
+    def __init__(self, sequence_length, vocab_size, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.token_embeddings = layers.Embedding(vocab_size, embed_dim)
+        self.position_embeddings = layers.Embedding(sequence_length, embed_dim)
+
+    def call(self, inputs):
+        positions = ops.arange(0, ops.shape(inputs)[-1], 1)
+        return self.token_embeddings(inputs) + self.position_embeddings(positions)
+
+
+def test_a_custom_layer_that_cannot_run_on_the_trace_sizes_still_gets_its_shape():
+    # Keras traces at sizes 83 and 89 on a meta device, where the 8-row position table is
+    # never indexed; Keras 3.15 prints (None, None, 4) for this call
+    tokens = keras.Input((None,), dtype="int64")
+    assert _PositionalEmbedding(8, 30, 4)(tokens).shape == (None, None, 4)
+
+
+class _FlattenTheBatch(layers.Layer):  # keras-io's Switch: reshapes to the batch's tokens
+    def call(self, x):
+        return ops.reshape(ops.reshape(x, [12]) * 2.0, [4, 3])
+
+
+def test_a_custom_layer_runs_on_the_declared_batch_size():
+    # Keras 3.15 runs such a call on the declared batch (4): (4, 3); one sample of 1
+    # cannot be reshaped to 12 values
+    inputs = keras.Input((3,), batch_size=4)
+    model = keras.Model(inputs, _FlattenTheBatch()(inputs))
+    assert model.output.shape == (4, 3)
+    np.testing.assert_allclose(model.predict(np.ones((4, 3), "float32"), verbose=0),
+                               np.full((4, 3), 2.0))

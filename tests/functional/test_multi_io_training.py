@@ -180,3 +180,18 @@ def test_mismatched_sample_counts_name_every_array():
         model.fit([XA, XB], {"nope": Y_REG}, verbose=0)
     with pytest.raises(ValueError, match="only supported for models with a single output"):
         model.fit([XA, XB], [Y_REG, np.zeros((2, 2))], class_weight={0: 1.0}, verbose=0)
+
+
+def test_one_target_array_goes_to_the_only_output_with_a_loss():
+    # keras-io's miniature GPT: outputs [logits, features], loss=[fn, None], fit(x, y).
+    # By hand (SGD 0.01, ones): b = 2, loss (2 - 4)^2 = 4; after one step w1 = 1.04,
+    # b1 = 0.04, a = 2.12, w2 = 1.08, b2 = 0.04, b = 2.3296, loss 2.79023616 (Keras 3.15
+    # prints 2.790236711502075).
+    inputs = keras.Input((2,))
+    a = keras.layers.Dense(1, kernel_initializer="ones", name="a")(inputs)
+    b = keras.layers.Dense(1, kernel_initializer="ones", name="b")(a)
+    model = keras.Model(inputs, [b, a])
+    model.compile(keras.optimizers.SGD(0.01), loss=["mse", None])
+    history = model.fit(np.ones((4, 2), "float32"), np.full((4, 1), 4.0, "float32"), epochs=2,
+                        batch_size=4, verbose=0).history
+    np.testing.assert_allclose(history["loss"], [4.0, 2.79023616], rtol=1e-6)

@@ -65,10 +65,21 @@ def test_symbolic_call_records_every_tensor_and_the_graph_round_trips(tmp_path):
     np.testing.assert_allclose(loaded([A, B, weights]).numpy(), [[3.5, 10.0]])
 
 
-def test_mixing_symbolic_and_real_tensors_is_refused():
-    a = keras.Input((2,))
-    with pytest.raises(TypeError, match=r"mix of symbolic KerasTensors and real arrays .*ndarray"):
-        ScaledSum()(a, B)
+@pytest.mark.parametrize("constant, written_as", [
+    (np.array([[1.0, 2.0, 3.0]], "float32"), "__numpy__"),
+    (keras.ops.convert_to_tensor(np.array([[1.0, 2.0, 3.0]], "float32")), "__tensor__")])
+def test_a_constant_argument_of_a_functional_call_is_kept_and_saved(constant, written_as,
+                                                                     tmp_path):
+    # Keras 3.15 (torch) keeps the constant in the node, writes it as written_as and
+    # predicts [[2, 3, 4]] for ones, before and after a .keras round trip
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layers.Add()([inputs, constant]))
+    node = model.get_config()["layers"][1]["inbound_nodes"][0]
+    assert node["args"][0][1]["class_name"] == written_as
+    np.testing.assert_allclose(model.predict(np.ones((1, 3)), verbose=0), [[2.0, 3.0, 4.0]])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 3)), verbose=0), [[2.0, 3.0, 4.0]])
 
 
 class NoTraining(layers.Layer):

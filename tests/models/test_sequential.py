@@ -127,6 +127,54 @@ def test_get_config_round_trip_rebuilds_same_architecture():
     assert clone.layers[0].get_config()["activation"] == "relu"
 
 
+class _Block(keras.layers.Layer):
+    """Sublayers built lazily inside call (keras-io's TransformerBlock pattern)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = keras.layers.Dense(3, name="inner")
+        self.seq = keras.Sequential([keras.layers.Dense(2, name="d")], name="ffn")
+
+    def call(self, x):
+        return self.seq(self.inner(x))
+
+
+class _Outer(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.block = _Block(name="blk")
+
+    def build(self, shape):
+        self.w = self.add_weight(shape=(1,), name="w")
+
+    def call(self, x):
+        return self.block(x) * self.w
+
+
+def test_sublayers_built_inside_a_call_get_the_callers_path():
+    # Expected paths printed by Keras 3.15 (torch) for the same three models.
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, _Outer(name="outer")(inputs))
+    assert [w.path for w in model.weights] == [
+        "outer/w", "outer/blk/inner/kernel", "outer/blk/inner/bias",
+        "outer/blk/ffn/d/kernel", "outer/blk/ffn/d/bias"]
+    declared = keras.Sequential([keras.Input((4,)), _Block(name="b2")], name="seqm")
+    assert [w.path for w in declared.weights] == [
+        "seqm/b2/inner/kernel", "seqm/b2/inner/bias", "seqm/b2/ffn/d/kernel",
+        "seqm/b2/ffn/d/bias"]
+    lazy = keras.Sequential([_Block(name="b3")], name="lazy")
+    lazy(np.ones((1, 4), "float32"))
+    assert [w.path for w in lazy.weights] == [
+        "lazy/b3/inner/kernel", "lazy/b3/inner/bias", "lazy/b3/ffn/d/kernel",
+        "lazy/b3/ffn/d/bias"]
+
+
+@pytest.mark.parametrize("name", ["a/b", 3])
+def test_a_layer_name_must_be_a_string_without_a_slash(name):
+    with pytest.raises(ValueError, match="cannot contain character `/`. Received: name="):
+        keras.layers.Dense(2, name=name)
+
+
 def test_calling_build_directly_marks_the_layer_built():
     layer = keras.layers.Dense(3)
     layer.build((None, 4))

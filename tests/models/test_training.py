@@ -303,6 +303,36 @@ def test_fit_scales_the_loss_the_optimizer_unscales(make):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
+def test_metrics_names_are_the_names_of_metrics_as_in_keras():
+    # Keras 3.15 (torch) printed: [] uncompiled; ['my_loss'] for an uncompiled model holding
+    # a Mean; ['loss', 'compile_metrics', 'my_loss'] once compiled with metrics; a GAN that
+    # overrides the metrics property: ['d_loss', 'g_loss'].
+    assert keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).metrics_names == []
+
+    class Tracked(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.tracker = keras.metrics.Mean(name="my_loss")
+
+        def call(self, x):
+            return self.dense(x)
+
+    tracked = Tracked()
+    assert tracked.metrics_names == ["my_loss"]
+    tracked.compile("sgd", "mse", metrics=["mae"])
+    assert tracked.metrics_names == ["loss", "compile_metrics", "my_loss"]
+
+    class GAN(Tracked):
+        @property
+        def metrics(self):
+            return [keras.metrics.Mean(name="d_loss"), keras.metrics.Mean(name="g_loss")]
+
+    gan = GAN()
+    gan.compile()
+    assert gan.metrics_names == ["d_loss", "g_loss"]
+
+
 @pytest.mark.parametrize("metrics, names", [(None, ["loss"]), ([], ["loss", "compile_metrics"]),
                                             (["mae"], ["loss", "compile_metrics"])])
 def test_metrics_names_count_an_empty_metrics_list(metrics, names):

@@ -22,6 +22,17 @@ def _zero_dense():
     return layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros")
 
 
+class _ZeroDenseModel(keras.Model):
+    """A subclassed model around one zero Dense; tests add their own steps."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = _zero_dense()
+
+    def call(self, x):
+        return self.dense(x)
+
+
 class CustomStep(keras.Model):
     """The guide's model: its own train_step, metrics kept as attributes."""
 
@@ -84,14 +95,7 @@ def test_custom_test_and_predict_steps():
 def test_compute_loss_override_gets_training_only_when_it_takes_it():
     seen = []
 
-    class WithTraining(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class WithTraining(_ZeroDenseModel):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
             seen.append(training)
             return ops.mean(ops.abs(y_pred - y))  # mae: 2 at the start
@@ -133,14 +137,7 @@ def test_compute_metrics_override_is_called():
 
 
 def test_deprecated_compiled_loss_and_metrics_still_work():
-    class Old(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class Old(_ZeroDenseModel):
         def train_step(self, data):
             x, y = data
             y_pred = self(x, training=True)
@@ -160,14 +157,7 @@ def test_deprecated_compiled_loss_and_metrics_still_work():
 
 
 def test_a_train_step_must_return_logs():
-    class NoLogs(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = _zero_dense()
-
-        def call(self, x):
-            return self.dense(x)
-
+    class NoLogs(_ZeroDenseModel):
         def train_step(self, data):
             return None
 
@@ -206,3 +196,83 @@ def test_without_loss_and_without_added_losses_fit_says_so():
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match="Expected target data `y`"):
         model.fit(X, verbose=0)
+
+
+def test_a_step_given_x_alone_receives_it_as_keras_packs_it():
+    # Keras 3.15 (torch) hands a step the lone batch itself for fit(x) / evaluate(x) /
+    # predict(x) and a dict as a dict (a GAN's train_step(real_images) reads its shape),
+    # a tuple of inputs as a one-tuple, and (x, y) when there are targets.
+    seen = []
+
+    class Recorder(_ZeroDenseModel):
+        def train_step(self, data):
+            seen.append(("train", type(data).__name__, len(data) if isinstance(data, tuple)
+                         else np.shape(data)))
+            return {}
+
+        def test_step(self, data):
+            seen.append(("test", type(data).__name__, np.shape(data)))
+            return {}
+
+        def predict_step(self, data):
+            seen.append(("predict", type(data).__name__, np.shape(data)))
+            return self(data)
+
+    model = Recorder()
+    model.compile()
+    model.fit(X, batch_size=4, verbose=0)
+    model.fit(X, Y, batch_size=4, verbose=0)
+    model.fit((X, X), batch_size=4, verbose=0)
+    model.fit({"a": X}, batch_size=4, verbose=0)
+    model.evaluate(X, batch_size=4, verbose=0)
+    model.predict(X, batch_size=4, verbose=0)
+    assert seen == [("train", "ndarray", (4, 1)), ("train", "tuple", 2), ("train", "tuple", 1),
+                    ("train", "dict", ()), ("test", "ndarray", (4, 1)),
+                    ("predict", "ndarray", (4, 1))]
+
+
+def test_a_custom_train_step_may_take_no_targets_even_with_a_compiled_loss():
+    # keras-io's metric_learning: compile(loss=...) and fit(pairs) with no y; its own
+    # train_step makes the labels. Keras runs it; the loss here is mse(pred, 2) on the
+    # zero Dense of the module docstring: 4.
+    class OwnTargets(_ZeroDenseModel):
+        def __init__(self):
+            super().__init__()
+            self.tracker = keras.metrics.Mean(name="loss")
+
+        def train_step(self, data):
+            loss = self.compute_loss(y=Y, y_pred=self(data, training=True))
+            self.tracker.update_state(loss)
+            return {"loss": self.tracker.result()}
+
+    model = OwnTargets()
+    model.compile("sgd", "mse")
+    history = model.fit(X, batch_size=4, epochs=1, verbose=0)
+    assert history.history["loss"] == [pytest.approx(4.0)]
+
+
+def test_the_guides_train_step_updates_the_compiled_metrics_from_the_first_step():
+    # Keras's "Customizing fit()" loop: for metric in self.metrics: update_state(y, y_pred).
+    # Keras builds the compiled metrics before the first step; Keras 3.15 (torch) logged
+    # mae 15.620672225952148 and loss 244.5314483642578 for this run.
+    class GuideModel(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            self.optimizer.apply(grad(loss, self.trainable_weights), self.trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = keras.Input(shape=(32,))
+    model = GuideModel(inputs, layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x = np.random.RandomState(0).random((100, 32)).astype("float32")
+    y = np.random.RandomState(1).random((100, 1)).astype("float32")
+    history = model.fit(x, y, epochs=1, verbose=0, shuffle=False).history
+    np.testing.assert_allclose(history["mae"], [15.620672225952148], rtol=1e-6)
+    np.testing.assert_allclose(history["loss"], [244.5314483642578], rtol=1e-6)

@@ -230,6 +230,39 @@ def test_ifft2_inverts_fft2():
     np.testing.assert_allclose(arr(back[1]), imag, atol=1e-12)
 
 
+def test_sizes_given_as_integer_tensors():
+    # keras-io's causal attention mask: ops.tile(mask, ops.concatenate([batch, [1, 1]])),
+    # ops.reshape(mask, (1, n, n)) with n from ops; Keras's backends accept such sizes
+    n = ops.convert_to_tensor(3)
+    mask = ops.reshape(ops.ones((3, 3)), (1, n, n))
+    repeats = ops.concatenate([ops.expand_dims(2, -1), ops.convert_to_tensor([1, 1])], axis=0)
+    assert ops.tile(mask, repeats).shape == (2, 3, 3)
+    with pytest.raises(TypeError, match="integer"):
+        ops.reshape(mask, (ops.convert_to_tensor(1.5), 6))
+
+
+def test_a_weight_before_fft2_trains_as_in_keras():
+    # keras-io's FNet puts ops.fft2 between trainable layers. One SGD(0.01) step of this
+    # model (mse to ones) on Keras 3.15 (torch) moved the weight to these values.
+    import minikeras as keras
+
+    class Spectrum(keras.layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight(shape=(4, 3), initializer="ones")
+
+        def call(self, a):
+            real, imag = ops.fft2((a * self.w, a * 0.5 * self.w))
+            return ops.sum(real * 0.3 + imag * 0.7, axis=-1)
+
+    x = np.random.RandomState(0).randn(2, 4, 3).astype("float32")
+    model = keras.Sequential([keras.Input((4, 3)), Spectrum()])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    model.train_on_batch(x, np.ones((2, 4), "float32"))
+    expected = np.ones((4, 3))
+    expected[:, 0] = [0.90888673, 0.8263915, 0.96194917, 0.9744155]
+    np.testing.assert_allclose(arr(model.weights[0]), expected, rtol=1e-5)
+
+
 def test_jvp_keras_docstring_and_a_matrix_function():
     primals, tangents = ops.jvp(ops.sin, (ops.convert_to_tensor(0.1),),
                                 (ops.convert_to_tensor(0.2),))

@@ -5,6 +5,7 @@ import numpy as np
 
 from ... import initializers, regularizers, constraints
 from ...autodiff import primitives as P
+from ...autodiff.tensor import Tensor
 from ...ops.tensor_contraction import contract
 from ..activations import Softmax
 from ..einsum_dense import EinsumDense
@@ -216,18 +217,51 @@ class MultiHeadAttention(ProjectedAttention):
         key = value if key is None else key
         keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
                                    query_mask, value_mask, key_mask)
+        for tensor in (query, value, key):  # as Keras: the masks are handled here, so they
+            if isinstance(tensor, Tensor):  # are taken off the inputs (no projection warns)
+                tensor.mask = None
         q = self.query_dense(query)                    # (B, T, N, key_dim)
         k = self.key_dense(key)                        # (B, S, N, key_dim)
         v = self.value_dense(value)                    # (B, S, N, value_dim)
-        q = P.multiply(q, np.asarray(1.0 / np.sqrt(self.key_dim), q.dtype))
-        scores = contract(self._dot_product_equation, k, q)      # (B, N, T, S)
-        if keep is not None:
-            for _ in range(scores.ndim - keep.ndim):
-                keep = np.expand_dims(keep, -len(self._attention_axes) * 2 - 1)
-        scores, attended = self._attend(scores, keep, v, self._combine_equation, query,
-                                        training)                # (B, T, N, value_dim)
+        attended, scores = self._compute_attention(q, k, v, keep, training,
+                                                   return_attention_scores)
+        if self._gate_dense is not None:
+            attended = P.multiply(attended, self._gate_dense(query))
         out = self.output_dense(attended)
         return [out, scores] if return_attention_scores else out
+
+    # Keras's hooks, which subclasses override (keras-io's locality self-attention divides
+    # the query by a trainable temperature in its own _compute_attention), and the
+    # attributes they read: _dot_product_equation, _combine_equation, _dropout_layer,
+    # _softmax, _attention_axes, _num_heads, _key_dim, _value_dim.
+    _num_heads = property(lambda self: self.num_heads)
+    _key_dim = property(lambda self: self.key_dim)
+    _value_dim = property(lambda self: self.value_dim)
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None,
+                           return_attention_scores=False):
+        """(attended values (B, T, N, value_dim), attention scores (B, N, T, S)) of the
+        projected query, key and value: softmax(q kᵀ / sqrt(key_dim)) where
+        ``attention_mask`` (B, T, S) is True, dropout, times v. The scores are computed
+        whatever ``return_attention_scores`` says (Keras skips them only in its flash path,
+        which minikeras does not have); the argument is there for Keras's signature."""
+        query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
+        scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
+                                      attention_mask)
+        attended = contract(self._combine_equation,
+                            self._dropout_layer(scores, training=training), value)
+        return attended, scores
+
+    def _masked_softmax(self, attention_scores, attention_mask=None):
+        """Softmax over the key axes, 0 where ``attention_mask`` (broadcast over the heads)
+        is False."""
+        if attention_mask is not None:
+            attention_mask = np.asarray(getattr(attention_mask, "data", attention_mask),
+                                        bool)
+            for _ in range(attention_scores.ndim - attention_mask.ndim):
+                attention_mask = np.expand_dims(attention_mask,
+                                                -len(self._attention_axes) * 2 - 1)
+        return self._softmax(attention_scores, mask=attention_mask)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):

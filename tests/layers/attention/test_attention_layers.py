@@ -1,5 +1,6 @@
 """EinsumDense, MultiHeadAttention, Attention, AdditiveAttention: Keras's numbers and files,
 numpy references, gradients, a Transformer block that trains, and bad input."""
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -220,3 +221,58 @@ def test_attention_batches_extra_leading_axes(make):
         expected = three([q[:, h], v[:, h]], mask=[None, value_mask[:, h]],
                          use_causal_mask=True).numpy()
         np.testing.assert_allclose(out[:, h], expected, rtol=1e-6)
+
+
+def test_multi_head_attention_takes_the_masks_off_its_inputs_as_keras_does():
+    # Keras 3.15 (torch): no warning from the projections, the query's mask taken off
+    # the input (None afterwards) and set on the output: [[True, True, False]].
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(np.array([[1, 2, 0]]))
+    mha = keras.layers.MultiHeadAttention(num_heads=1, key_dim=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mha(x, x)
+    assert x._keras_mask is None
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), [[True, True, False]])
+
+
+class _LocalitySelfAttention(keras.layers.MultiHeadAttention):
+    """keras-io's vit_small_ds: a trainable temperature in Keras's _compute_attention hook."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.tau = keras.Variable(np.sqrt(float(self._key_dim)), trainable=True)
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None,
+                           return_attention_scores=False):
+        query = keras.ops.multiply(query, 1.0 / self.tau)
+        scores = keras.ops.einsum(self._dot_product_equation, key, query)
+        scores = self._masked_softmax(scores, attention_mask)
+        out = keras.ops.einsum(self._combine_equation,
+                               self._dropout_layer(scores, training=training), value)
+        return out, scores
+
+
+def test_a_subclass_overriding_compute_attention_with_a_variable_attribute():
+    # Keras 3.15 (torch), same weights: the attribute Variable is tracked first, the
+    # constant mask is a node argument, outputs and the trained temperature as printed
+    # (in a fresh session: unnamed variables are numbered variable, variable_1, ...).
+    keras.backend.clear_session()
+    x = np.arange(12, dtype="float32").reshape(1, 3, 4) / 10
+    mask = keras.ops.cast([1 - keras.ops.eye(3)], "int8")
+    inputs = keras.Input((3, 4))
+    model = keras.Model(inputs, _LocalitySelfAttention(num_heads=1, key_dim=2, name="lsa")(
+        inputs, inputs, attention_mask=mask))
+    assert [w.path for w in model.weights] == [
+        "variable", "lsa/query/kernel", "lsa/query/bias", "lsa/key/kernel", "lsa/key/bias",
+        "lsa/value/kernel", "lsa/value/bias", "lsa/attention_output/kernel",
+        "lsa/attention_output/bias"]
+    rng = np.random.RandomState(0)
+    model.set_weights([rng.uniform(-1, 1, w.shape).astype("float32") if w.shape
+                       else np.float32(1.5) for w in model.get_weights()])
+    np.testing.assert_allclose(model.predict(x, verbose=0), [[
+        [-0.285696, 0.358293, 0.125375, 0.14402],
+        [0.151967, 0.309025, -0.002868, 0.040658],
+        [0.449836, 0.275494, -0.09015, -0.02969]]], atol=2e-6)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.train_on_batch(x, np.zeros((1, 3, 4), "float32"))
+    np.testing.assert_allclose(float(model.layers[1].tau), 1.4998987913131714, rtol=1e-6)
