@@ -144,6 +144,23 @@ def clear_session(free_memory=True):
     reset_names()
 
 
+# ---- symbolic tensors -------------------------------------------------------------------
+# KerasTensor is defined by the layers, above this module: they register its class here.
+_KERAS_TENSOR_TYPES = [()]
+
+
+def register_keras_tensor_type(cls):
+    """Make ``is_keras_tensor`` recognise instances of ``cls`` (called where it is defined)."""
+    _KERAS_TENSOR_TYPES[0] += (cls,)
+    return cls
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic KerasTensor (from ``keras.Input`` or a layer call on one),
+    not a concrete tensor or array."""
+    return isinstance(x, _KERAS_TENSOR_TYPES[0])
+
+
 def backend():
     """The name of the array backend minikeras computes with: ``"numpy"``."""
     return "numpy"

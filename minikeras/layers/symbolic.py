@@ -16,6 +16,7 @@ from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
 
 
+@backend.register_keras_tensor_type
 class KerasTensor:
     """A symbolic tensor: a shape (batch axis first, ``None`` where unknown) and a dtype.
 
