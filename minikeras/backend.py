@@ -161,6 +161,32 @@ def is_keras_tensor(x):
     return isinstance(x, _KERAS_TENSOR_TYPES[0])
 
 
+# ---- keras.SymbolicScope ------------------------------------------------------------------
+_SYMBOLIC_SCOPES = []  # the open scopes, innermost last
+
+
+class SymbolicScope:
+    """Marks the symbolic stage: inside it, computations only find output shapes and dtypes
+    (an operation's ``compute_output_spec`` runs its call on placeholder values in one).
+    :func:`in_symbolic_scope` tells code whether it is in that stage."""
+
+    def __enter__(self):
+        _SYMBOLIC_SCOPES.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        _SYMBOLIC_SCOPES.remove(self)
+
+
+def in_symbolic_scope():
+    return bool(_SYMBOLIC_SCOPES)
+
+
+def get_symbolic_scope():
+    """The innermost open SymbolicScope, or None."""
+    return _SYMBOLIC_SCOPES[-1] if _SYMBOLIC_SCOPES else None
+
+
 def backend():
     """The name of the array backend minikeras computes with: ``"numpy"``."""
     return "numpy"

@@ -13,6 +13,7 @@ from ..registry import Registry
 from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import Variable, assign_all_or_none, structure_changed
 from ..tree import map_structure
+from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
 
@@ -57,7 +58,7 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
-class Layer:
+class Layer(Operation):
     """Base class of every layer.
 
     Subclasses set hyperparameters in ``__init__``, create weights in
@@ -79,13 +80,6 @@ class Layer:
     _autocasts_inputs = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
-
-    def __new__(cls, *args, **kwargs):
-        # Keras's automatic config: a custom layer that does not override get_config is
-        # saved with the (plain-valued) arguments it was constructed with.
-        obj = super().__new__(cls)
-        obj._auto_config = _auto_config(cls, args, kwargs)
-        return obj
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -386,6 +380,10 @@ class Layer:
                 return self._run_call(x, rest, kwargs)
         return self._run_call(x, rest, kwargs)
 
+    def symbolic_call(self, *args, **kwargs):
+        """The call on KerasTensors (builds the layer for them; see ``symbolic.py``)."""
+        return symbolic_call(self, args[0], args[1:], kwargs)
+
     def _autocast_input(self, x):
         """Keras's autocast: a floating input of another float dtype is cast to the layer's
         dtype (a Dense given float64 computes and returns float32); integers pass as they
@@ -574,7 +572,6 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_PLAIN = (str, int, float, bool, type(None))
 
 
 def _strings_refused(layer, x):
@@ -594,30 +591,6 @@ def _tensor_argument(value):
     if hasattr(value, "__array__"):
         return convert_to_tensor(edge_cast(value))
     return value
-
-
-def _is_plain(value):
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return isinstance(value, _PLAIN)
-
-
-def _auto_config(cls, args, kwargs):
-    """The constructor arguments by name when they are all plain values, else None."""
-    if user_defines(cls, "get_config") or not _has_own_init(cls):
-        return {}
-    try:
-        names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
-    except (TypeError, ValueError):
-        return None
-    config = dict(kwargs)
-    config.update(zip(names, args))
-    if len(args) > len(names) or not _is_plain(config):
-        return None
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 
 
 def _build_parameters(layer):
@@ -671,29 +644,6 @@ def _plain_shape(shape):
 
 def _tuple_shape(shape):
     return tuple(_tuple_shape(s) if isinstance(s, list) else s for s in shape)
-
-
-def _has_own_init(cls):
-    """True for classes (user layers and models) that define an ``__init__`` of their own
-    below the built-in ones."""
-    for klass in cls.__mro__:
-        if klass.__module__.startswith("minikeras."):
-            return False
-        if "__init__" in klass.__dict__:
-            return True
-    return False
-
-
-@functools.lru_cache(maxsize=None)
-def user_defines(cls, method):
-    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
-    return any(method in klass.__dict__ for klass in cls.__mro__
-               if not klass.__module__.startswith("minikeras."))
-
-
-def _init_accepts_name(cls):
-    params = inspect.signature(cls.__init__).parameters
-    return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
 def _variable_path(layer, name):
