@@ -235,7 +235,10 @@ class StatelessScope:
 
     def __exit__(self, *exc_info):
         _STATELESS_SCOPES.remove(self)
-        for variable, original in self._saved.values():
+        for key, (variable, original) in self._saved.items():
+            # what the scope's code left in the array (assigned, or written in place as an
+            # optimizer's flat update does) is the variable's value in the scope
+            self.state_mapping[key] = variable.data.copy()
             variable.data[...] = original
         self._saved.clear()
 
@@ -260,6 +263,8 @@ class StatelessScope:
     def get_current_value(self, variable):
         """The variable's value in this scope (a Tensor), or None when the scope was given no
         value for it and nothing was assigned to it."""
+        if id(variable) in self._saved:  # open: the value is in the variable's array
+            return Tensor(variable.data.copy())
         value = self.state_mapping.get(id(variable))
         return None if value is None else Tensor(np.array(value))
 
@@ -285,3 +290,22 @@ def in_stateless_scope():
 def get_stateless_scope():
     """The innermost open StatelessScope, or None."""
     return _STATELESS_SCOPES[-1] if _STATELESS_SCOPES else None
+
+
+def check_one_to_one(values, variables, argument, expected):
+    """ValueError (Keras's wording) unless ``values`` has one entry per variable."""
+    if len(values) != len(variables):
+        raise ValueError(f"Argument `{argument}` must be a list of tensors corresponding 1:1 "
+                         f"to {expected}. Received list with length {len(values)}, but "
+                         f"expected {len(variables)} variables.")
+
+
+def run_statelessly(fn, variables, values, collect_losses=False):
+    """``fn()`` run in a StatelessScope where each of ``variables`` reads the matching entry
+    of ``values`` (one per variable); returns (its result, the variables' values after it,
+    as Tensors)."""
+    variables, values = list(variables), list(values)
+    check_one_to_one(values, variables, "values", "the variables")
+    with StatelessScope(list(zip(variables, values)), collect_losses=collect_losses) as scope:
+        result = fn()
+    return result, [scope.get_current_value(v) for v in variables]

@@ -11,7 +11,8 @@ from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..naming import auto_name, name_scope, scoped, to_snake_case
-from ..variables import Variable, assign_all_or_none, structure_changed
+from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
+                         run_statelessly, structure_changed)
 from ..tree import map_structure
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
@@ -246,7 +247,42 @@ class Layer(Operation):
             self._added_losses_call = _CALLS.outermost
             self._added_losses = []
         _CALLS.loss_added = _CALLS.outermost
-        self._added_losses.append(loss if isinstance(loss, Tensor) else convert_to_tensor(loss))
+        loss = loss if isinstance(loss, Tensor) else convert_to_tensor(loss)
+        self._added_losses.append(loss)
+        _collect_in_scope(loss)
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Call the layer with its variables reading the given values, changing none of them.
+
+        Returns ``(outputs, non_trainable_variables)``: the new values of the
+        non-trainable variables (a BatchNormalization's moving statistics after a training
+        call), in ``self.non_trainable_variables``' order; with ``return_losses``, also the
+        call's losses (``add_loss``, activity and weight penalties, computed from the given
+        values). The call runs through ``__call__`` (Keras's runs ``call`` directly).
+        """
+        if not self.built:
+            raise ValueError(
+                f"To call stateless_call, {type(self).__name__} must be built (i.e. its "
+                "variables must have been already created). You can build it by calling it "
+                "on some data.")
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        name = type(self).__name__
+        check_one_to_one(trainable_variables, trainable, "trainable_variables",
+                         f"{name}().trainable_variables")
+        check_one_to_one(non_trainable_variables, non_trainable, "non_trainable_variables",
+                         f"{name}().non_trainable_variables")
+
+        def run():
+            outputs = self(*args, **kwargs)
+            return outputs, (self.losses if return_losses else None)
+        (outputs, losses), values = run_statelessly(
+            run, trainable + non_trainable,
+            list(trainable_variables) + list(non_trainable_variables), return_losses)
+        non_trainable_values = values[len(trainable):]
+        if return_losses:
+            return outputs, non_trainable_values, losses
+        return outputs, non_trainable_values
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
     def _set_symbolic(self, inputs, outputs):
@@ -439,6 +475,7 @@ class Layer(Operation):
             calls.training = outer_training
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
+            _collect_in_scope(self._activity_losses[0])
         if self.supports_masking:
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
@@ -686,6 +723,13 @@ def added_losses(layers):
         return []
     return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
             for loss in layer._added_losses]
+
+
+def _collect_in_scope(loss):
+    """Add ``loss`` to the open StatelessScope's losses when it collects them."""
+    scope = get_stateless_scope()
+    if scope is not None and scope.collect_losses:
+        scope.add_loss(loss)
 
 
 def activity_penalties(layers):
