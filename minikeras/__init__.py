@@ -23,6 +23,8 @@ _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": 
           "FloatDTypePolicy": "dtype_policies",
           "Function": "layers.graph",
           "Operation": "layers.operation",
+          "remat": "rematerialization",
+          "RematScope": "rematerialization",
           "StatelessScope": "variables",
           "SymbolicScope": "backend"}
 

@@ -260,6 +260,12 @@ class StatelessScope:
     def add_loss(self, loss):
         self.losses.append(loss)
 
+    def recorded_updates(self):
+        """``[(variable, value)]`` for every variable given or assigned in this scope, the
+        value its latest (after the scope: final) one."""
+        return [(self._variables[key], self.get_current_value(self._variables[key]))
+                for key in self.state_mapping]
+
     def get_current_value(self, variable):
         """The variable's value in this scope (a Tensor), or None when the scope was given no
         value for it and nothing was assigned to it."""

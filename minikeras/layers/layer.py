@@ -10,6 +10,7 @@ from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
+from ..rematerialization import apply_remat_scope
 from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
@@ -113,6 +114,7 @@ class Layer(Operation):
             # Whether calls set the output's mask (compute_mask): true by default for a
             # layer that overrides compute_mask; a layer may assign it.
             self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        apply_remat_scope(self)  # inside a keras.RematScope: a rematerialized call
 
     # ---- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,

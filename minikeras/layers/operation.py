@@ -10,6 +10,7 @@ import inspect
 
 from ..backend import SymbolicScope
 from ..naming import auto_name, to_snake_case
+from ..rematerialization import apply_remat_scope
 from ..tree import flatten, map_structure
 from ..variables import StatelessScope
 from .symbolic import KerasTensor, Node, _sample_call, _symbolic_like, _traced_outputs, \
@@ -44,6 +45,7 @@ class Operation:
                              f"`/`. Received: name={name} (of type {type(name)})")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._inbound_nodes = []
+        apply_remat_scope(self)
 
     def __call__(self, *args, **kwargs):
         if has_symbolic(args) or has_symbolic(kwargs):
