@@ -37,15 +37,9 @@ model.save(os.path.join(OUT, "keras_file_editor.keras"))
 model.save_weights(os.path.join(OUT, "keras_file_editor.weights.h5"))
 
 
-def shapes(tree, prefix=""):
-    found = {}
-    for key, value in tree.items():
-        path = f"{prefix}/{key}" if prefix else key
-        if isinstance(value, dict):
-            found.update(shapes(value, path))
-        else:
-            found[path] = list(value.shape)
-    return found
+def shapes(tree):
+    return {"/".join(path): list(value.shape)
+            for path, value in keras.tree.flatten_with_path(tree)}
 
 
 editor = keras.saving.KerasFileEditor(os.path.join(OUT, "keras_file_editor.keras"))

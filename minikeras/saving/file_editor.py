@@ -12,7 +12,6 @@ Reading refuses what every minikeras load refuses (links, external or virtual da
 more bytes than ``keras.config.max_load_bytes()``).
 """
 import io
-import json
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from .files import atomic_write, check_exists, import_h5py
 from .keras_file import CONFIG, METADATA, WEIGHTS, _Archive, _parse
 from .object_tree import object_entries
 from .stored_arrays import UnsafeFileError, check_size, stored_dataset
-from .weights_h5 import UnreadableFileError, numeric_key, open_h5
+from .weights_h5 import numeric_key, open_h5
 
 
 class KerasFileEditor:
@@ -46,7 +45,7 @@ class KerasFileEditor:
         if filepath.endswith(".keras"):
             with _Archive(filepath) as archive:
                 self.config = _parse(archive.read(CONFIG), filepath)
-                self.metadata = _parse_metadata(archive.read(METADATA), filepath)
+                self.metadata = _parse(archive.read(METADATA), filepath, METADATA)
                 source, where = io.BytesIO(archive.read(WEIGHTS)), f"{filepath}/{WEIGHTS}"
         elif filepath.endswith(".weights.h5"):
             check_exists(filepath)
@@ -194,18 +193,6 @@ class KerasFileEditor:
 
 
 # ---- reading the file ------------------------------------------------------------------------
-def _parse_metadata(data, filepath):
-    try:
-        metadata = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise UnreadableFileError(f"{filepath}: metadata.json is not valid JSON ({error}).") \
-            from None
-    if not isinstance(metadata, dict):
-        raise UnreadableFileError(f"{filepath}: metadata.json holds a "
-                                  f"{type(metadata).__name__}, not a JSON object.")
-    return metadata
-
-
 def _read_level(group, where, path, metadata, budget):
     """The weights under ``group`` as a dict (datasets by key, subgroups as dicts; a
     ``vars`` subgroup merged into this level), its attributes recorded in ``metadata``."""

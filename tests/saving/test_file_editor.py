@@ -22,15 +22,9 @@ WEIGHTS_FILE = FIXTURES / "keras_file_editor.weights.h5"
 EXPECTED = json.loads((FIXTURES / "keras_file_editor.json").read_text())
 
 
-def _shapes(tree, prefix=""):
-    found = {}
-    for key, value in tree.items():
-        path = f"{prefix}/{key}" if prefix else key
-        if isinstance(value, dict):
-            found.update(_shapes(value, path))
-        else:
-            found[path] = list(value.shape)
-    return found
+def _shapes(tree):
+    return {"/".join(path): list(value.shape)
+            for path, value in keras.tree.flatten_with_path(tree)}
 
 
 def _datasets(path):
