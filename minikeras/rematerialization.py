@@ -26,7 +26,7 @@ from .autodiff import grad_mode
 from .autodiff import primitives as P
 from .autodiff.function import Function
 from .autodiff.tensor import Tensor, backprop
-from .tree import flatten, pack_sequence_as
+from .tree import flatten, map_structure, pack_sequence_as
 from .variables import StatelessScope
 
 
@@ -165,6 +165,19 @@ def _unpacked(packed, shapes):
             for a, b, shape in zip(bounds[:-1], bounds[1:], shapes)]
 
 
+def _output_size(layer, call, args, kwargs):
+    """How many entries ``call``'s outputs hold (unknown axes counted as 1): from a layer's
+    ``compute_output_shape`` of its first argument's shape, else (an operation, which has no
+    such method) by running ``call`` once without recording and changing no variable."""
+    if hasattr(layer, "compute_output_shape"):
+        result = layer.compute_output_shape(map_structure(lambda t: tuple(t.shape), args[0]))
+        shapes = result if result and isinstance(result[0], (list, tuple)) else [result]
+    else:
+        with grad_mode.no_grad(), StatelessScope():
+            shapes = [t.shape for t in flatten(call(*args, **kwargs))]
+    return sum(math.prod(d or 1 for d in shape) for shape in shapes)
+
+
 def _apply(updates):
     for variable, value in updates:
         variable.assign(value)
@@ -236,10 +249,9 @@ def rematerialized_call(layer, scope):
         threshold = scope.output_size_threshold
 
         @functools.wraps(call)
-        def call_if_large(inputs, *args, **kwargs):
-            shapes = flatten(layer.compute_output_shape(tuple(inputs.shape)))
-            size = math.prod(d or 1 for d in shapes if isinstance(d, int) or d is None)
-            return (remat(call) if size > threshold else call)(inputs, *args, **kwargs)
+        def call_if_large(*args, **kwargs):
+            large = _output_size(layer, call, args, kwargs) > threshold
+            return (remat(call) if large else call)(*args, **kwargs)
         return call_if_large
     if scope.mode == "activations":
         @functools.wraps(call)

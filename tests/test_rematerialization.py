@@ -192,3 +192,23 @@ def test_bad_input():
     mixed = keras.remat(lambda x: [x * 2.0, ops.cast(x, "float32") * 2.0])
     with pytest.raises(TypeError, match="must share one dtype"):
         mixed(Tensor(np.ones(2), requires_grad=True))
+
+
+def test_remat_scope_covers_operations():
+    class Twice(keras.Operation):
+        def call(self, x):
+            runs.append(1)
+            return ops.exp(x) * 2.0
+
+    runs = []
+    with keras.RematScope(mode="larger_than", output_size_threshold=3):
+        big = Twice()
+    x = Tensor(np.zeros((1, 4)), requires_grad=True)
+    out = big(x)  # 4 entries > 3: the output size is found by one run, then one remat run
+    (gx,) = grad(ops.sum(out), [x])
+    np.testing.assert_allclose(gx, np.full((1, 4), 2.0))
+    assert len(runs) == 3  # size, forward, recomputation
+    runs.clear()
+    small = Twice()
+    grad(ops.sum(small(x)), [x])
+    assert len(runs) == 1
