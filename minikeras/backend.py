@@ -10,6 +10,7 @@ primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
 import contextlib
 import functools
+import threading
 import warnings
 
 import numpy as np
@@ -161,30 +162,47 @@ def is_keras_tensor(x):
     return isinstance(x, _KERAS_TENSOR_TYPES[0])
 
 
-# ---- keras.SymbolicScope ------------------------------------------------------------------
-_SYMBOLIC_SCOPES = []  # the open scopes, innermost last
+# ---- scopes: SymbolicScope here, StatelessScope and RematScope built the same way ----------
+class ScopeStack(threading.local):
+    """The scopes of one kind open in the current thread (``open``, innermost last); each
+    thread has its own, as Keras keeps its scopes in per-thread state."""
+
+    def __init__(self):
+        self.open = []
+
+    def innermost(self):
+        return self.open[-1] if self.open else None
 
 
-class SymbolicScope:
+class Scope:
+    """A context manager that is open while its block runs; a subclass names its
+    ``ScopeStack`` in ``_stack``."""
+
+    _stack = None
+
+    def __enter__(self):
+        self._stack.open.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.open.remove(self)
+
+
+class SymbolicScope(Scope):
     """Marks the symbolic stage: inside it, computations only find output shapes and dtypes
     (an operation's ``compute_output_spec`` runs its call on placeholder values in one).
     :func:`in_symbolic_scope` tells code whether it is in that stage."""
 
-    def __enter__(self):
-        _SYMBOLIC_SCOPES.append(self)
-        return self
-
-    def __exit__(self, *exc_info):
-        _SYMBOLIC_SCOPES.remove(self)
+    _stack = ScopeStack()
 
 
 def in_symbolic_scope():
-    return bool(_SYMBOLIC_SCOPES)
+    return bool(SymbolicScope._stack.open)
 
 
 def get_symbolic_scope():
     """The innermost open SymbolicScope, or None."""
-    return _SYMBOLIC_SCOPES[-1] if _SYMBOLIC_SCOPES else None
+    return SymbolicScope._stack.innermost()
 
 
 def backend():

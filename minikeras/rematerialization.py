@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from . import random
+from .backend import Scope, ScopeStack
 from .autodiff import grad_mode
 from .autodiff import primitives as P
 from .autodiff.function import Function
@@ -185,10 +186,7 @@ def _apply(updates):
 
 # ---- keras.RematScope ------------------------------------------------------------------------
 _MODES = ("full", "activations", "larger_than", "list_of_layers", None)
-_SCOPES = []  # the open scopes, innermost last
-
-
-class RematScope:
+class RematScope(Scope):
     """Within this scope, layers that are created rematerialize their calls (see the module
     doc).
 
@@ -199,6 +197,8 @@ class RematScope:
             axes counted as 1) above which a call is rematerialized.
         layer_names: for ``"list_of_layers"``: the names of the layers to rematerialize.
     """
+
+    _stack = ScopeStack()
 
     def __init__(self, mode="full", output_size_threshold=1024, layer_names=None):
         if mode not in _MODES:
@@ -215,17 +215,10 @@ class RematScope:
         self.output_size_threshold = output_size_threshold
         self.layer_names = list(layer_names or [])
 
-    def __enter__(self):
-        _SCOPES.append(self)
-        return self
-
-    def __exit__(self, *exc_info):
-        _SCOPES.remove(self)
-
 
 def current_remat_scope():
     """The innermost open RematScope whose mode is not None, or None."""
-    scope = _SCOPES[-1] if _SCOPES else None
+    scope = RematScope._stack.innermost()
     return scope if scope is not None and scope.mode is not None else None
 
 

@@ -46,8 +46,8 @@ class Variable(Tensor):
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None):
         del autocast, synchronization  # accepted for Keras compatibility; nothing to do
-        if _STATELESS_SCOPES:
-            _STATELESS_SCOPES[-1].check_creation(name, initializer)
+        if _STATELESS.open:
+            _STATELESS.open[-1].check_creation(name, initializer)
         if isinstance(initializer, str):
             from . import initializers  # lazy: initializers sit above this module
             initializer = initializers.get(initializer)
@@ -105,8 +105,8 @@ class Variable(Tensor):
         problem = self.assignment_problem(value)
         if problem:
             raise ValueError(problem)
-        if _STATELESS_SCOPES:
-            _STATELESS_SCOPES[-1].add_update((self, value))
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, value))
         else:
             self.data[...] = value
         return self
@@ -124,8 +124,8 @@ class Variable(Tensor):
     def assign_add(self, value):
         value = np.asarray(value.data if isinstance(value, Tensor) else value,
                            dtype=self.data.dtype)
-        if _STATELESS_SCOPES:
-            _STATELESS_SCOPES[-1].add_update((self, self.data + value))
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, self.data + value))
         else:
             self.data += value
         return self
@@ -133,8 +133,8 @@ class Variable(Tensor):
     def assign_sub(self, value):
         value = np.asarray(value.data if isinstance(value, Tensor) else value,
                            dtype=self.data.dtype)
-        if _STATELESS_SCOPES:
-            _STATELESS_SCOPES[-1].add_update((self, self.data - value))
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, self.data - value))
         else:
             self.data -= value
         return self
@@ -165,10 +165,7 @@ def assign_all_or_none(variables, values, owner, shape_message):
 
 
 # ---- keras.StatelessScope --------------------------------------------------------------------
-_STATELESS_SCOPES = []  # the open scopes, innermost last
-
-
-class StatelessScope:
+class StatelessScope(backend.Scope):
     """A scope in which no variable changes.
 
     Inside it, each variable of ``state_mapping`` reads the value given for it, and every
@@ -227,14 +224,15 @@ class StatelessScope:
             self._variables[id(variable)] = variable
             self.state_mapping[id(variable)] = np.array(value)
 
+    _stack = backend.ScopeStack()
+
     def __enter__(self):
         for key, value in self.state_mapping.items():
             self._write(self._variables[key], value)
-        _STATELESS_SCOPES.append(self)
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc_info):
-        _STATELESS_SCOPES.remove(self)
+        super().__exit__(*exc_info)
         for key, (variable, original) in self._saved.items():
             # what the scope's code left in the array (assigned, or written in place as an
             # optimizer's flat update does) is the variable's value in the scope
@@ -289,13 +287,16 @@ class StatelessScope:
                 "initialize_variables=True.")
 
 
+_STATELESS = StatelessScope._stack
+
+
 def in_stateless_scope():
-    return bool(_STATELESS_SCOPES)
+    return bool(_STATELESS.open)
 
 
 def get_stateless_scope():
     """The innermost open StatelessScope, or None."""
-    return _STATELESS_SCOPES[-1] if _STATELESS_SCOPES else None
+    return _STATELESS.innermost()
 
 
 def check_one_to_one(values, variables, argument, expected):

@@ -211,3 +211,15 @@ def test_metric_stateless_bad_input():
         metric.stateless_update_state([0.0], np.ones(2))
     with pytest.raises(ValueError, match="`metric_variables`"):
         metric.stateless_result([])
+
+
+def test_scopes_are_per_thread():
+    import threading
+
+    v = keras.Variable(np.array(1.0, "float32"))
+    with keras.StatelessScope():
+        worker = threading.Thread(target=lambda: v.assign(5.0))  # outside any scope there
+        worker.start()
+        worker.join()
+        assert not keras.backend.in_symbolic_scope()
+    assert float(v.numpy()) == 5.0
