@@ -169,11 +169,11 @@ def filter_traceback(fn):
         try:
             return fn(*args, **kwargs)
         except Exception as error:
-            raise error.with_traceback(without_internal_frames(error.__traceback__)) from None
+            raise error.with_traceback(_without_internal_frames(error.__traceback__)) from None
     return filtered
 
 
-def without_internal_frames(tb):
+def _without_internal_frames(tb):
     """A copy of the traceback ``tb`` keeping only frames outside the minikeras package."""
     frames = []
     while tb is not None:
