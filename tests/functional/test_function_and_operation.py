@@ -164,3 +164,22 @@ def test_operation_unknown_shape_that_cannot_run():
         Broken()(keras.Input((3,)))
     with pytest.raises(ValueError, match="Could not infer the output shape"):
         Broken()(keras.Input((None,)))
+
+
+def test_a_layers_own_compute_output_spec_gives_its_symbolic_output():
+    class FirstRows(keras.layers.Layer):
+        """Keeps the rows whose first entry is positive: a data-dependent output size, so
+        only compute_output_spec can say the shape."""
+
+        def call(self, x):
+            return x[np.asarray(x)[:, 0] > 0]
+
+        def compute_output_spec(self, x):
+            return keras.KerasTensor((None, x.shape[1]), dtype=x.dtype)
+
+    x = keras.Input((3,), batch_size=4)
+    y = FirstRows()(x)
+    assert y.shape == (None, 3)
+    model = keras.Model(x, y)
+    out = model(np.array([[1, 0, 0], [-1, 0, 0], [2, 0, 0], [0, 0, 0]], "float32"))
+    np.testing.assert_array_equal(np.asarray(out), [[1, 0, 0], [2, 0, 0]])
