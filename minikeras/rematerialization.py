@@ -77,13 +77,16 @@ def _call_rematerialized(f, args, kwargs):
         result = call(fresh)
     updates = scope.recorded_updates()
     before = [(variable, variable.data.copy()) for variable, _ in updates]
-    outputs = flatten(result)
+    originals = {id(copy): tensor for copy, tensor in zip(fresh, call.tensors)}
+    # an argument handed back unchanged is the caller's own tensor
+    outputs = [originals.get(id(out), out) for out in flatten(result)]
     template = pack_sequence_as(result, list(range(len(outputs))))  # no tensors: no graph
     differentiable = [i for i, out in enumerate(outputs)
-                      if isinstance(out, Tensor) and out.creator is not None]
+                      if isinstance(out, Tensor) and out.creator is not None
+                      and all(out is not t for t in call.tensors)]
     if not differentiable:  # nothing to differentiate: f's result is the answer
         _apply(updates)
-        return result
+        return pack_sequence_as(template, outputs)
     captured = _captured_leaves([outputs[i] for i in differentiable], fresh)
     shapes = [outputs[i].shape for i in differentiable]
     node = Rematerialized(call, differentiable, shapes, generators, before, len(fresh))

@@ -212,3 +212,16 @@ def test_remat_scope_covers_operations():
     small = Twice()
     grad(ops.sum(small(x)), [x])
     assert len(runs) == 1
+
+
+def test_an_argument_returned_unchanged_keeps_its_gradient():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    h = x * 1.0  # a non-leaf argument
+    same, product = keras.remat(lambda a, b: (a, a * b))(h, y)
+    assert same is h
+    gx, gy = grad(ops.sum(same) + ops.sum(product), [x, y])
+    np.testing.assert_allclose(gx, 1.0 + y.data)  # d/dx [x + x*y]
+    np.testing.assert_allclose(gy, x.data)
+    leaf_back, = [keras.remat(lambda a: [a])(x)]
+    assert leaf_back[0] is x
