@@ -20,7 +20,13 @@ _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": 
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
           "Initializer": "initializers", "Regularizer": "regularizers",
           "DTypePolicy": "dtype_policies", "name_scope": "naming", "device": "backend",
-          "FloatDTypePolicy": "dtype_policies"}
+          "FloatDTypePolicy": "dtype_policies",
+          "Function": "layers.graph",
+          "Operation": "layers.operation",
+          "remat": "rematerialization",
+          "RematScope": "rematerialization",
+          "StatelessScope": "variables",
+          "SymbolicScope": "backend"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
 

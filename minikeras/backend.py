@@ -10,6 +10,7 @@ primitives through ``xp`` is the first step on that road (to CuPy, say).
 """
 import contextlib
 import functools
+import threading
 import warnings
 
 import numpy as np
@@ -142,6 +143,66 @@ def clear_session(free_memory=True):
     del free_memory
     from .naming import reset_names  # lazy: keeps backend free of imports
     reset_names()
+
+
+# ---- symbolic tensors -------------------------------------------------------------------
+# KerasTensor is defined by the layers, above this module: they register its class here.
+_KERAS_TENSOR_TYPES = [()]
+
+
+def register_keras_tensor_type(cls):
+    """Make ``is_keras_tensor`` recognise instances of ``cls`` (called where it is defined)."""
+    _KERAS_TENSOR_TYPES[0] += (cls,)
+    return cls
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic KerasTensor (from ``keras.Input`` or a layer call on one),
+    not a concrete tensor or array."""
+    return isinstance(x, _KERAS_TENSOR_TYPES[0])
+
+
+# ---- scopes: SymbolicScope here, StatelessScope and RematScope built the same way ----------
+class ScopeStack(threading.local):
+    """The scopes of one kind open in the current thread (``open``, innermost last); each
+    thread has its own, as Keras keeps its scopes in per-thread state."""
+
+    def __init__(self):
+        self.open = []
+
+    def innermost(self):
+        return self.open[-1] if self.open else None
+
+
+class Scope:
+    """A context manager that is open while its block runs; a subclass names its
+    ``ScopeStack`` in ``_stack``."""
+
+    _stack = None
+
+    def __enter__(self):
+        self._stack.open.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.open.remove(self)
+
+
+class SymbolicScope(Scope):
+    """Marks the symbolic stage: inside it, computations only find output shapes and dtypes
+    (an operation's ``compute_output_spec`` runs its call on placeholder values in one).
+    :func:`in_symbolic_scope` tells code whether it is in that stage."""
+
+    _stack = ScopeStack()
+
+
+def in_symbolic_scope():
+    return bool(SymbolicScope._stack.open)
+
+
+def get_symbolic_scope():
+    """The innermost open SymbolicScope, or None."""
+    return SymbolicScope._stack.innermost()
 
 
 def backend():

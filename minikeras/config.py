@@ -1,7 +1,9 @@
 """keras.config: the global numeric settings, under Keras 3's names, and the load size cap."""
 import contextlib
 import contextvars
+import functools
 import os
+import types
 
 from .arguments import warn_user
 from .backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
@@ -114,9 +116,111 @@ def capped(kind, requested):
     return requested
 
 
-__all__ = ["backend", "disable_interactive_logging", "dtype_policy",
-           "enable_interactive_logging", "enable_unsafe_deserialization", "epsilon", "floatx",
-           "image_data_format", "is_interactive_logging_enabled", "max_epochs",
-           "max_load_bytes", "max_steps_per_epoch", "set_dtype_policy", "set_epsilon",
+# ---- flash attention (Keras's three states: None = use when possible, False = never) ----
+_FLASH_ATTENTION = [None]
+
+
+def enable_flash_attention():
+    """Let attention layers use flash attention where the device supports it (the default).
+    On minikeras's CPU there is no flash kernel, so an attention computes as without it; only
+    an explicit ``flash_attention=True`` raises."""
+    _FLASH_ATTENTION[0] = None
+
+
+def disable_flash_attention():
+    """Never use flash attention in attention layers."""
+    _FLASH_ATTENTION[0] = False
+
+
+def is_flash_attention_enabled():
+    """``None`` when flash attention is enabled (used where possible), ``False`` when disabled:
+    the values Keras returns."""
+    return _FLASH_ATTENTION[0]
+
+
+# ---- traceback filtering ------------------------------------------------------------------
+_TRACEBACK_FILTERING = [True]
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def enable_traceback_filtering():
+    """Hide minikeras's own frames from the tracebacks of errors raised by ``fit``,
+    ``evaluate`` and ``predict`` (the default), so a traceback ends in the user's code."""
+    _TRACEBACK_FILTERING[0] = True
+
+
+def disable_traceback_filtering():
+    """Show full tracebacks, minikeras's internal frames included (for debugging)."""
+    _TRACEBACK_FILTERING[0] = False
+
+
+def is_traceback_filtering_enabled():
+    return _TRACEBACK_FILTERING[0]
+
+
+def filter_traceback(fn):
+    """``fn``, re-raising its errors with minikeras's internal frames removed from the
+    traceback while :func:`is_traceback_filtering_enabled` (the outermost frame is kept when
+    every frame is internal)."""
+    @functools.wraps(fn)
+    def filtered(*args, **kwargs):
+        if not _TRACEBACK_FILTERING[0]:
+            return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            raise error.with_traceback(_without_internal_frames(error.__traceback__)) from None
+    return filtered
+
+
+def _without_internal_frames(tb):
+    """A copy of the traceback ``tb`` keeping only frames outside the minikeras package."""
+    frames = []
+    while tb is not None:
+        frames.append((tb.tb_frame, tb.tb_lasti, tb.tb_lineno))
+        tb = tb.tb_next
+    kept = [f for f in frames if not f[0].f_code.co_filename.startswith(_PACKAGE_DIR)]
+    kept = kept or frames[:1]
+    result = None
+    for frame, lasti, lineno in reversed(kept):
+        result = types.TracebackType(result, frame, lasti, lineno)
+    return result
+
+
+# ---- backends -----------------------------------------------------------------------------
+_KERAS_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
+
+
+def is_nnx_enabled():
+    """Whether Flax NNX features of Keras's JAX backend are on: always ``False``, as minikeras
+    has no JAX backend."""
+    return False
+
+
+def set_backend(backend):
+    """Select the backend by name, as Keras's ``keras.config.set_backend``.
+
+    minikeras has one backend, ``"numpy"``: selecting it sets ``KERAS_BACKEND`` and keeps
+    every object usable (Keras reloads its package; here nothing changes, so nothing needs
+    reloading). Another Keras backend raises ValueError saying it is not available.
+    """
+    if backend not in _KERAS_BACKENDS:
+        raise ValueError(f"Available backends are {_KERAS_BACKENDS}. Received: "
+                         f"backend={backend!r}")
+    if backend != "numpy":
+        raise ValueError(
+            f"minikeras computes with numpy only; the {backend!r} backend is not available. "
+            f"Use keras.config.set_backend('numpy'), or install Keras with {backend} to "
+            "run on it.")
+    os.environ["KERAS_BACKEND"] = backend
+
+
+__all__ = ["backend", "disable_flash_attention", "disable_interactive_logging",
+           "disable_traceback_filtering", "dtype_policy", "enable_flash_attention",
+           "enable_interactive_logging", "enable_traceback_filtering",
+           "enable_unsafe_deserialization", "epsilon", "floatx", "image_data_format",
+           "is_flash_attention_enabled", "is_interactive_logging_enabled", "is_nnx_enabled",
+           "is_traceback_filtering_enabled", "max_epochs", "max_load_bytes",
+           "max_steps_per_epoch", "set_backend", "set_dtype_policy", "set_epsilon",
            "set_floatx", "set_image_data_format", "set_max_epochs", "set_max_load_bytes",
            "set_max_steps_per_epoch"]

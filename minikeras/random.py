@@ -4,6 +4,7 @@
 dropout, shuffling) repeatable bit for bit.
 """
 import random as _py_random
+import weakref
 
 import numpy as np
 
@@ -41,10 +42,17 @@ class LazyGenerator:
     not at construction, so a layer built before ``keras.utils.set_random_seed`` still
     draws from the seeded global stream. Call it for the Generator."""
 
-    __slots__ = ("seed", "_generator")
+    __slots__ = ("seed", "_generator", "__weakref__")
 
     def __init__(self, seed=None):
         self.seed, self._generator = seed, None
+        _SOURCES.add(self)
+
+    def _get(self):
+        return self._generator
+
+    def _set(self, generator):
+        self._generator = generator
 
     def __call__(self):
         if self._generator is None:
@@ -66,6 +74,49 @@ class SeedGenerator:
         del kwargs
         self.name = name or "seed_generator"
         self.generator = make_generator(seed)
+        _SOURCES.add(self)
+
+    def _get(self):
+        return self.generator
+
+    def _set(self, generator):
+        self.generator = generator
+
+
+class _GlobalSource:
+    """The process-wide generator, as a source of the snapshot below."""
+
+    @staticmethod
+    def _get():
+        return _state["generator"]
+
+    @staticmethod
+    def _set(generator):
+        _state["generator"] = generator
+
+
+# ---- snapshots of the generators' states (a rematerialized call draws the same numbers
+# again when it is recomputed for the backward pass) -------------------------------------
+_SOURCES = weakref.WeakSet()  # every live LazyGenerator and SeedGenerator
+
+
+def generator_states():
+    """The current generator of the global stream, of every LazyGenerator and of every
+    SeedGenerator, with its state: what :func:`restore_generator_states` puts back."""
+    snapshot = []
+    for source in [_GlobalSource, *_SOURCES]:
+        generator = source._get()
+        state = None if generator is None else generator.bit_generator.state
+        snapshot.append((source, generator, state))
+    return snapshot
+
+
+def restore_generator_states(snapshot):
+    """Give each source of ``snapshot`` back its generator, in the state it had then."""
+    for source, generator, state in snapshot:
+        if generator is not None:
+            generator.bit_generator.state = state
+        source._set(generator)
 
 
 def _generator(seed):

@@ -1,4 +1,6 @@
-"""keras.Variable: a named, assignable array that autodiff treats as a leaf."""
+"""keras.Variable: a named, assignable array that autodiff treats as a leaf; and
+keras.StatelessScope, inside which variables read given values and assignments to them are
+recorded instead of applied."""
 import math
 
 import numpy as np
@@ -44,6 +46,8 @@ class Variable(Tensor):
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None):
         del autocast, synchronization  # accepted for Keras compatibility; nothing to do
+        if _STATELESS.open:
+            _STATELESS.open[-1].check_creation(name, initializer)
         if isinstance(initializer, str):
             from . import initializers  # lazy: initializers sit above this module
             initializer = initializers.get(initializer)
@@ -101,7 +105,10 @@ class Variable(Tensor):
         problem = self.assignment_problem(value)
         if problem:
             raise ValueError(problem)
-        self.data[...] = value
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, value))
+        else:
+            self.data[...] = value
         return self
 
     def assignment_problem(self, value):
@@ -115,13 +122,21 @@ class Variable(Tensor):
         return None
 
     def assign_add(self, value):
-        self.data += np.asarray(value.data if isinstance(value, Tensor) else value,
-                                dtype=self.data.dtype)
+        value = np.asarray(value.data if isinstance(value, Tensor) else value,
+                           dtype=self.data.dtype)
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, self.data + value))
+        else:
+            self.data += value
         return self
 
     def assign_sub(self, value):
-        self.data -= np.asarray(value.data if isinstance(value, Tensor) else value,
-                                dtype=self.data.dtype)
+        value = np.asarray(value.data if isinstance(value, Tensor) else value,
+                           dtype=self.data.dtype)
+        if _STATELESS.open:
+            _STATELESS.open[-1].add_update((self, self.data - value))
+        else:
+            self.data -= value
         return self
 
     def __repr__(self):
@@ -147,3 +162,157 @@ def assign_all_or_none(variables, values, owner, shape_message):
             raise ValueError(f"{owner}: {problem}")
     for variable, array in zip(variables, arrays):
         variable.assign(array)
+
+
+# ---- keras.StatelessScope --------------------------------------------------------------------
+class StatelessScope(backend.Scope):
+    """A scope in which no variable changes.
+
+    Inside it, each variable of ``state_mapping`` reads the value given for it, and every
+    assignment (``assign``, ``assign_add``, ``assign_sub``) is recorded in the scope instead
+    of kept: later reads inside the scope see it, :meth:`get_current_value` returns it, and
+    on exit every variable has the value it had before the scope.
+
+    Args:
+        state_mapping: pairs ``(variable, value)``; each value must have its variable's
+            shape and is cast to its dtype.
+        collect_losses: whether the losses layers add (``add_loss``, activity regularizers)
+            inside the scope are also collected in ``scope.losses``.
+        initialize_variables: Keras defers the initialization of variables created inside a
+            scope until it exits when this is True, and leaves them uninitialized when
+            False. minikeras initializes a variable when it is created, so with True a
+            variable created from an initializer inside the scope is usable at once, and
+            with False creating one raises ValueError instead of leaving it uninitialized.
+
+    The values live in the variables' own arrays while the scope is open (they are copied in
+    on entry and the saved values copied back on exit), so code that reads a variable's
+    array directly sees the scope's values too.
+    """
+
+    def __init__(self, state_mapping=None, collect_losses=False, initialize_variables=True):
+        for flag, value in (("collect_losses", collect_losses),
+                            ("initialize_variables", initialize_variables)):
+            if not isinstance(value, bool):
+                raise ValueError(f"`{flag}` must be a bool. Received: {flag}={value!r}")
+        self.collect_losses = collect_losses
+        self.initialize_variables = initialize_variables
+        self.losses = []
+        self.state_mapping = {}
+        self._variables, self._saved = {}, {}
+        try:
+            pairs = list(state_mapping or ())
+        except TypeError:
+            raise ValueError("`state_mapping` must be a list of (variable, value) pairs. "
+                             f"Received: state_mapping={state_mapping!r}") from None
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise ValueError("`state_mapping` must be a list of (variable, value) pairs. "
+                                 f"Received the entry {pair!r}")
+            variable, value = pair
+            if not isinstance(variable, Variable):
+                raise ValueError("Invalid reference variable in StatelessScope: all keys in "
+                                 "argument `mapping` must be Variable instances. Received "
+                                 f"instead: {variable!r}")
+            value = np.asarray(value.data if isinstance(value, Tensor) else value,
+                               dtype=variable.data.dtype)
+            if value.shape != variable.data.shape:
+                raise ValueError(
+                    "Invalid variable value in StatelessScope: all values in argument "
+                    "`mapping` must be tensors with a shape that matches the corresponding "
+                    f"variable shape. For variable '{variable.path}' of shape "
+                    f"{variable.data.shape}, received a value of shape {value.shape}.")
+            self._variables[id(variable)] = variable
+            self.state_mapping[id(variable)] = np.array(value)
+
+    _stack = backend.ScopeStack()
+
+    def __enter__(self):
+        for key, value in self.state_mapping.items():
+            self._write(self._variables[key], value)
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        super().__exit__(*exc_info)
+        for key, (variable, original) in self._saved.items():
+            # what the scope's code left in the array (assigned, or written in place as an
+            # optimizer's flat update does) is the variable's value in the scope
+            self.state_mapping[key] = variable.data.copy()
+            variable.data[...] = original
+        self._saved.clear()
+
+    def _write(self, variable, value):
+        """Put ``value`` in the variable's array, first saving what it held before."""
+        if id(variable) not in self._saved:
+            self._saved[id(variable)] = (variable, variable.data.copy())
+        variable.data[...] = value
+
+    def add_update(self, update):
+        """Record ``(variable, value)``: the variable's value inside this scope from now on."""
+        variable, value = update
+        value = np.array(value.data if isinstance(value, Tensor) else value,
+                         dtype=variable.data.dtype)
+        self._variables[id(variable)] = variable
+        self.state_mapping[id(variable)] = value
+        self._write(variable, value)
+
+    def add_loss(self, loss):
+        self.losses.append(loss)
+
+    def recorded_updates(self):
+        """``[(variable, value)]`` for every variable given or assigned in this scope, the
+        value its latest (after the scope: final) one."""
+        return [(self._variables[key], self.get_current_value(self._variables[key]))
+                for key in self.state_mapping]
+
+    def get_current_value(self, variable):
+        """The variable's value in this scope (a Tensor), or None when the scope was given no
+        value for it and nothing was assigned to it."""
+        if id(variable) in self._saved:  # open: the value is in the variable's array
+            return Tensor(variable.data.copy())
+        value = self.state_mapping.get(id(variable))
+        return None if value is None else Tensor(np.array(value))
+
+    def check_creation(self, name, initializer):
+        """Raise when a variable may not be created in this scope (see the class doc)."""
+        if not callable(initializer) and not isinstance(initializer, str):
+            raise ValueError(
+                f"You are attempting to create a variable ('{name}') from a value while in a "
+                "stateless scope. This is disallowed. Make sure that all variables are created "
+                "before you start using your layer/model objects.")
+        if not self.initialize_variables:
+            raise ValueError(
+                f"Variable '{name}' was created inside a StatelessScope(initialize_variables="
+                "False): minikeras initializes every variable when it is created, so it cannot "
+                "leave it uninitialized. Create the variable before the scope, or use "
+                "initialize_variables=True.")
+
+
+_STATELESS = StatelessScope._stack
+
+
+def in_stateless_scope():
+    return bool(_STATELESS.open)
+
+
+def get_stateless_scope():
+    """The innermost open StatelessScope, or None."""
+    return _STATELESS.innermost()
+
+
+def check_one_to_one(values, variables, argument, expected):
+    """ValueError (Keras's wording) unless ``values`` has one entry per variable."""
+    if len(values) != len(variables):
+        raise ValueError(f"Argument `{argument}` must be a list of tensors corresponding 1:1 "
+                         f"to {expected}. Received list with length {len(values)}, but "
+                         f"expected {len(variables)} variables.")
+
+
+def run_statelessly(fn, variables, values, collect_losses=False):
+    """``fn()`` run in a StatelessScope where each of ``variables`` reads the matching entry
+    of ``values`` (one per variable); returns (its result, the variables' values after it,
+    as Tensors)."""
+    variables, values = list(variables), list(values)
+    check_one_to_one(values, variables, "values", "the variables")
+    with StatelessScope(list(zip(variables, values)), collect_losses=collect_losses) as scope:
+        result = fn()
+    return result, [scope.get_current_value(v) for v in variables]

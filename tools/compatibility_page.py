@@ -41,7 +41,12 @@ FAMILIES = {
     "ops.image": ("ops.md", []),
     "random": ("ops.md", []),
     "tree": ("ops.md", []),
+    "keras": ("custom_models.md", []),  # the top level: keras.Model, keras.Function, ...
+    "config": ("config.md", []),
+    "saving": ("saving.md", []),
+    "backend": ("config.md", []),
 }
+TOP_LEVEL = "keras"
 NOTE_SECTIONS = re.compile(r"^## .*(Differ|Not supported|differs).*$", re.M)
 MAX_NOTE = 160
 
@@ -105,7 +110,7 @@ def deviations(name, page, notes):
 def family_rows(family, keras_names):
     import minikeras
     page, specs = FAMILIES[family]
-    module = resolve(minikeras, family)
+    module = minikeras if family == TOP_LEVEL else resolve(minikeras, family)
     registries = [load(spec) for spec in specs]
     notes = notes_of(page)
     rows, present = [], 0
@@ -116,9 +121,9 @@ def family_rows(family, keras_names):
             if obj is not None else ""
         rows.append(f"| `{name}` | {'yes' if obj is not None else '**no**'} | {aliases} | "
                     f"{' / '.join(deviations(name, page, notes))} |")
-    extra = sorted(n for n in dir(module)
-                   if not n.startswith("_") and n not in keras_names
-                   and _defined_in(getattr(module, n), family))
+    extra = [] if family == TOP_LEVEL else sorted(
+        n for n in dir(module) if not n.startswith("_") and n not in keras_names
+        and _defined_in(getattr(module, n), family))
     return rows, present, extra
 
 
@@ -148,7 +153,8 @@ def render():
         lines.append(f"| [{family}](#{family.replace('.', '')}) | {len(keras_names)} | "
                      f"{present} |")
         sections += ["", f"## {family}", "",
-                     f"`keras.{family}`: {present} of {len(keras_names)} names "
+                     f"`{'keras' if family == TOP_LEVEL else 'keras.' + family}`: {present} of "
+                     f"{len(keras_names)} names "
                      f"(details: [{FAMILIES[family][0]}]({FAMILIES[family][0]})).", "",
                      "| name | minikeras | string names | deviations |", "|---|---|---|---|"]
         sections += rows

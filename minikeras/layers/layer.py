@@ -10,9 +10,12 @@ from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
+from ..rematerialization import apply_remat_scope
 from ..naming import auto_name, name_scope, scoped, to_snake_case
-from ..variables import Variable, assign_all_or_none, structure_changed
+from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
+                         run_statelessly, structure_changed)
 from ..tree import map_structure
+from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
 
@@ -57,7 +60,7 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
-class Layer:
+class Layer(Operation):
     """Base class of every layer.
 
     Subclasses set hyperparameters in ``__init__``, create weights in
@@ -79,13 +82,6 @@ class Layer:
     _autocasts_inputs = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
-
-    def __new__(cls, *args, **kwargs):
-        # Keras's automatic config: a custom layer that does not override get_config is
-        # saved with the (plain-valued) arguments it was constructed with.
-        obj = super().__new__(cls)
-        obj._auto_config = _auto_config(cls, args, kwargs)
-        return obj
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -118,6 +114,7 @@ class Layer:
             # Whether calls set the output's mask (compute_mask): true by default for a
             # layer that overrides compute_mask; a layer may assign it.
             self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        apply_remat_scope(self)  # inside a keras.RematScope: a rematerialized call
 
     # ---- weights ---------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -252,7 +249,42 @@ class Layer:
             self._added_losses_call = _CALLS.outermost
             self._added_losses = []
         _CALLS.loss_added = _CALLS.outermost
-        self._added_losses.append(loss if isinstance(loss, Tensor) else convert_to_tensor(loss))
+        loss = loss if isinstance(loss, Tensor) else convert_to_tensor(loss)
+        self._added_losses.append(loss)
+        _collect_in_scope(loss)
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Call the layer with its variables reading the given values, changing none of them.
+
+        Returns ``(outputs, non_trainable_variables)``: the new values of the
+        non-trainable variables (a BatchNormalization's moving statistics after a training
+        call), in ``self.non_trainable_variables``' order; with ``return_losses``, also the
+        call's losses (``add_loss``, activity and weight penalties, computed from the given
+        values). The call runs through ``__call__`` (Keras's runs ``call`` directly).
+        """
+        if not self.built:
+            raise ValueError(
+                f"To call stateless_call, {type(self).__name__} must be built (i.e. its "
+                "variables must have been already created). You can build it by calling it "
+                "on some data.")
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        name = type(self).__name__
+        check_one_to_one(trainable_variables, trainable, "trainable_variables",
+                         f"{name}().trainable_variables")
+        check_one_to_one(non_trainable_variables, non_trainable, "non_trainable_variables",
+                         f"{name}().non_trainable_variables")
+
+        def run():
+            outputs = self(*args, **kwargs)
+            return outputs, (self.losses if return_losses else None)
+        (outputs, losses), values = run_statelessly(
+            run, trainable + non_trainable,
+            list(trainable_variables) + list(non_trainable_variables), return_losses)
+        non_trainable_values = values[len(trainable):]
+        if return_losses:
+            return outputs, non_trainable_values, losses
+        return outputs, non_trainable_values
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
     def _set_symbolic(self, inputs, outputs):
@@ -386,6 +418,10 @@ class Layer:
                 return self._run_call(x, rest, kwargs)
         return self._run_call(x, rest, kwargs)
 
+    def symbolic_call(self, *args, **kwargs):
+        """The call on KerasTensors (builds the layer for them; see ``symbolic.py``)."""
+        return symbolic_call(self, args[0], args[1:], kwargs)
+
     def _autocast_input(self, x):
         """Keras's autocast: a floating input of another float dtype is cast to the layer's
         dtype (a Dense given float64 computes and returns float32); integers pass as they
@@ -441,6 +477,7 @@ class Layer:
             calls.training = outer_training
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
+            _collect_in_scope(self._activity_losses[0])
         if self.supports_masking:
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
@@ -574,7 +611,6 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_PLAIN = (str, int, float, bool, type(None))
 
 
 def _strings_refused(layer, x):
@@ -594,30 +630,6 @@ def _tensor_argument(value):
     if hasattr(value, "__array__"):
         return convert_to_tensor(edge_cast(value))
     return value
-
-
-def _is_plain(value):
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return isinstance(value, _PLAIN)
-
-
-def _auto_config(cls, args, kwargs):
-    """The constructor arguments by name when they are all plain values, else None."""
-    if user_defines(cls, "get_config") or not _has_own_init(cls):
-        return {}
-    try:
-        names = [p.name for p in inspect.signature(cls.__init__).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
-    except (TypeError, ValueError):
-        return None
-    config = dict(kwargs)
-    config.update(zip(names, args))
-    if len(args) > len(names) or not _is_plain(config):
-        return None
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 
 
 def _build_parameters(layer):
@@ -673,29 +685,6 @@ def _tuple_shape(shape):
     return tuple(_tuple_shape(s) if isinstance(s, list) else s for s in shape)
 
 
-def _has_own_init(cls):
-    """True for classes (user layers and models) that define an ``__init__`` of their own
-    below the built-in ones."""
-    for klass in cls.__mro__:
-        if klass.__module__.startswith("minikeras."):
-            return False
-        if "__init__" in klass.__dict__:
-            return True
-    return False
-
-
-@functools.lru_cache(maxsize=None)
-def user_defines(cls, method):
-    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
-    return any(method in klass.__dict__ for klass in cls.__mro__
-               if not klass.__module__.startswith("minikeras."))
-
-
-def _init_accepts_name(cls):
-    params = inspect.signature(cls.__init__).parameters
-    return "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
-
-
 def _variable_path(layer, name):
     """The path of ``layer``'s weight ``name``: under the layer's own name scope, which
     nests in the scopes of the layers whose build or call is running
@@ -736,6 +725,13 @@ def added_losses(layers):
         return []
     return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
             for loss in layer._added_losses]
+
+
+def _collect_in_scope(loss):
+    """Add ``loss`` to the open StatelessScope's losses when it collects them."""
+    scope = get_stateless_scope()
+    if scope is not None and scope.collect_losses:
+        scope.add_loss(loss)
 
 
 def activity_penalties(layers):

@@ -16,6 +16,7 @@ from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
 
 
+@backend.register_keras_tensor_type
 class KerasTensor:
     """A symbolic tensor: a shape (batch axis first, ``None`` where unknown) and a dtype.
 
@@ -235,7 +236,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
     batch = symbolic[0].shape[0] if symbolic[0].shape else None
-    if _shape_is_enough(layer, args, kwargs):
+    if _user_defines_output_spec(layer):  # as Keras: a layer's own compute_output_spec rules
+        outputs = layer.compute_output_spec(*args, **kwargs)
+    elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
     elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
@@ -255,6 +258,12 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _user_defines_output_spec(layer):
+    """Whether a class outside minikeras (a user's layer) defines ``compute_output_spec``."""
+    return any("compute_output_spec" in klass.__dict__ for klass in type(layer).__mro__
+               if not klass.__module__.startswith("minikeras."))
 
 
 def _output_dtype_guess(layer, input_dtype):

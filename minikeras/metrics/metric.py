@@ -12,7 +12,8 @@ from ..dtype_policies import effective_dtype
 from ..losses.loss import squeeze_or_expand_to_same_rank  # noqa: F401 - shared with the losses
 from ..registry import CUSTOM_OBJECTS, Registry
 from ..naming import auto_name, to_snake_case
-from ..variables import Variable
+from ..tree import map_structure
+from ..variables import Variable, check_one_to_one, run_statelessly
 
 # Class names, their snake-case forms and the Keras aliases; get() instantiates what it finds.
 METRICS = Registry("metric")
@@ -178,6 +179,29 @@ class Metric:
         for v in self.variables:
             v.assign(backend.xp.zeros(v.shape, dtype=v.dtype))
 
+    # ---- stateless versions: the state passed in and returned, no variable changed -------
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """``update_state(*args, **kwargs)`` from the state ``metric_variables`` (one value
+        per ``self.variables``); returns the new state."""
+        self._check_state(metric_variables)
+        return run_statelessly(lambda: self.update_state(*args, **kwargs), self.variables,
+                               metric_variables)[1]
+
+    def stateless_result(self, metric_variables):
+        """``result()`` of the state ``metric_variables``."""
+        self._check_state(metric_variables)
+        return run_statelessly(lambda: map_structure(_copied, self.result()), self.variables,
+                               metric_variables)[0]
+
+    def stateless_reset_state(self):
+        """The state ``reset_state()`` would leave (the variables keep theirs)."""
+        variables = self.variables
+        return run_statelessly(self.reset_state, variables, variables)[1]
+
+    def _check_state(self, metric_variables):
+        check_one_to_one(metric_variables, self.variables, "metric_variables",
+                         f"{type(self).__name__}().variables")
+
     def __call__(self, *args, **kwargs):
         """Update the state with one batch, then return the (running) result."""
         self.update_state(*args, **kwargs)
@@ -194,6 +218,14 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
     __str__ = __repr__
+
+
+def _copied(value):
+    """A result value that outlives the scope: tensors (which may share a state variable's
+    memory) copied."""
+    if isinstance(value, Tensor):
+        return Tensor(np.array(value.data))
+    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def lookup_function(name, custom_objects=None):

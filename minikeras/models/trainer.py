@@ -10,7 +10,7 @@ from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, History, ProgbarLogger
-from ..config import capped
+from ..config import capped, filter_traceback
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
@@ -292,6 +292,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # ---- fit -------------------------------------------------------------------------------
+    @filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -388,6 +389,7 @@ class Trainer:
         return history
 
     # ---- evaluate / predict ----------------------------------------------------------------------
+    @filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, _callbacks=None, **kwargs):
         """Loss and metrics on ``x, y``: a scalar, a list in compile order, or a sorted dict."""
@@ -426,6 +428,7 @@ class Trainer:
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
+    @filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
         dict of them for a model with several outputs."""

@@ -35,7 +35,7 @@ import numpy as np
 from .. import backend
 from ..backend import xp
 from ..registry import CUSTOM_OBJECTS, Registry
-from ..variables import Variable
+from ..variables import Variable, check_one_to_one, run_statelessly
 from . import schedules
 from ..naming import auto_name, to_snake_case
 from .argument_checks import (argument_names, check_bool, check_float, check_int,
@@ -352,6 +352,24 @@ class Optimizer(OptimizerVariables):
         self._apply_constraints(present)
         it = self._iterations.data
         it[()] = it[()] + 1  # ~10x faster than `+=` on a 0-d array
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables):
+        """One ``apply`` step from the given state, changing no variable: returns
+        ``(new trainable variable values, new optimizer variable values)``, in the orders of
+        the built trainable variables and of ``self.variables``."""
+        if not self.built:
+            raise ValueError(
+                f"To call `stateless_apply`, {type(self).__name__} must be built (i.e. its "
+                "variables must have been created). You can build it via "
+                "`optimizer.build(trainable_variables)`.")
+        own, built = self.variables, list(self._trainable_variables)
+        check_one_to_one(optimizer_variables, own, "optimizer_variables",
+                         f"{type(self).__name__}().variables")
+        check_one_to_one(trainable_variables, built, "trainable_variables",
+                         "the trainable variables list that the optimizer was built with")
+        _, values = run_statelessly(lambda: self.apply(grads), built + own,
+                                    list(trainable_variables) + list(optimizer_variables))
+        return values[:len(built)], values[len(built):]
 
     def _refresh_part(self):
         """Point ``self._part`` at the range this process updates (all of the layout, or the

@@ -11,10 +11,11 @@ Files hold data, never code: classes are found through the registries (and
 """
 from ..registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
                         get_registered_name, get_registered_object, register_keras_serializable)
+from .file_editor import KerasFileEditor
 from .api import load_model, load_weights, model_from_json, save_model, save_weights
 from .serialization import deserialize_keras_object, serialize_keras_object
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+__all__ = ["CustomObjectScope", "KerasFileEditor", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",
            "load_weights", "model_from_json", "register_keras_serializable", "save_model",
            "save_weights", "serialize_keras_object"]

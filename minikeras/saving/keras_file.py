@@ -201,16 +201,17 @@ def read_config(filepath):
         return _parse(archive.read(CONFIG), filepath)
 
 
-def _parse(data, filepath):
+def _parse(data, filepath, member=CONFIG):
+    """The JSON object stored as ``member`` (config.json, metadata.json) of the archive."""
     try:
         config = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise UnreadableFileError(f"{filepath}: config.json is not valid JSON ({error}).") \
+        raise UnreadableFileError(f"{filepath}: {member} is not valid JSON ({error}).") \
             from None
     if not isinstance(config, dict):
-        raise UnreadableFileError(f"{filepath}: config.json holds a {type(config).__name__}, "
-                                  "not a model config (a JSON object).")
-    check_config_depth(config, f"{filepath}: config.json")
+        raise UnreadableFileError(f"{filepath}: {member} holds a {type(config).__name__}, "
+                                  "not a JSON object.")
+    check_config_depth(config, f"{filepath}: {member}")
     return config
 
 

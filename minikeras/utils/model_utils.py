@@ -2,7 +2,7 @@
 symbolic-tensor queries is_keras_tensor and get_source_inputs."""
 import numpy as np
 
-from ..layers.symbolic import KerasTensor
+from ..backend import is_keras_tensor  # keras.utils re-exports it
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
@@ -75,11 +75,6 @@ def unpack_x_y_sample_weight(data):
         return data
     raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
                      f"`(x, y, sample_weight)`, found: {data}")
-
-
-def is_keras_tensor(x):
-    """Whether ``x`` is a symbolic KerasTensor (from ``keras.Input`` or a layer call on one)."""
-    return isinstance(x, KerasTensor)
 
 
 def get_source_inputs(tensor):
