@@ -14,10 +14,13 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
+from ..quantizers import quantizers as Q
 from .layer import LAYERS, InputSpec, Layer
+from .quantizable import (QuantizableLayer, integer_contraction, quantizable, quantize_2d,
+                          straight_through_contraction)
+from ..quantizers.quantization_config import block_size_for_layer
 from .symbolic import KerasTensor, Node
-from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
-                             weight_options_config)
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 def _checked_shape(shape, argument):
@@ -88,12 +91,16 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 
+@quantizable
 @LAYERS.register("Dense")
-class Dense(Layer):
+class Dense(QuantizableLayer):
     """A densely connected layer.
 
     Formula: ``output = activation(inputs @ kernel + bias)`` on the last axis;
     leading axes are kept, so (batch, 7, in) gives (batch, 7, units).
+
+    ``quantize("int8")`` / ``quantize("int4")`` (docs/quantization.md) replace ``kernel`` by
+    integers with ``kernel_scale`` (and, for grouped int4, ``kernel_zero`` and ``g_idx``).
     """
 
     supports_masking = True  # passes its input's mask on, as in Keras
@@ -110,7 +117,7 @@ class Dense(Layer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
-        refuse_quantization(self, quantization_config)
+        self.quantization_config = quantization_config
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -123,11 +130,17 @@ class Dense(Layer):
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
-        self.kernel = add_weight_with_options(self, "kernel", (in_dim, self.units))
+        self._kernel_shape = (in_dim, self.units)
+        if self.quantization_mode is None:
+            self.kernel = add_weight_with_options(self, "kernel", self._kernel_shape)
+        else:
+            self._quantized_build(self.quantization_mode, self.quantization_config)
         self.bias = add_weight_with_options(self, "bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return self.quantized_call(inputs)
         fused = FUSED_ACTIVATIONS.get(self.activation)
         if fused is not None:
             return P.dense(inputs, self.kernel, self.bias, activation=fused)
@@ -139,7 +152,56 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                **weight_options_config(self, "kernel", "bias"), "quantization_config": None}
+                **weight_options_config(self, "kernel", "bias"),
+                "quantization_config": self.quantization_config_entry()}
+
+    # ---- quantized form (see layers/quantizable.py) ----------------------------------
+    def _quantized_build(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        in_dim = self._kernel_shape[0]
+        scale_shape = (self.units,) if block_size is None else (-(-in_dim // block_size),
+                                                                self.units)
+        self._add_quantized_weights("kernel", self._kernel_shape, scale_shape, mode,
+                                    block_size, in_dim)
+        self.inputs_quantizer = config.activation_quantizer_or_default(
+            config, Q.AbsMaxQuantizer() if mode == "int8" else None)
+
+    def _quantized_values(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        values, scale, zero = quantize_2d(self.kernel, mode, config, 0, block_size)
+        if zero is None:
+            scale = ops.squeeze(scale, axis=0)  # one scale per unit
+        if mode == "int4":
+            values = Q.pack_int4(values, axis=-1)[0]
+        return {"kernel": values, "kernel_scale": scale,
+                **({} if zero is None else {"kernel_zero": zero})}
+
+    def _quantized_call(self, inputs):
+        kernel, scale = self.kernel.numpy(), self.kernel_scale.numpy()
+        if self.quantization_mode == "int4":
+            kernel = ops.convert_to_numpy(Q.unpack_int4(kernel, self.units, axis=-1))
+        if self.kernel_zero is not None:  # grouped int4: a float kernel, plain matmul
+            x = ops.matmul(inputs, Q.dequantize_grouped(
+                kernel, scale, self.kernel_zero.numpy(), self.g_idx.numpy(), 0).astype(
+                    self.dtype))
+        else:
+            x = straight_through_contraction(
+                inputs, lambda a: _scaled_matmul(a, kernel, scale, self.inputs_quantizer),
+                lambda g: g @ (kernel.astype(self.dtype) / scale).T)
+        if self.bias is not None:
+            x = P.add(x, self.bias)
+        return self.activation(x)
+
+
+def _scaled_matmul(x, integer_kernel, kernel_scale, inputs_quantizer):
+    """``x @ kernel`` dequantized: with an inputs quantizer, the integer product of the
+    quantized inputs and kernel divided by both scales; else the float product divided by
+    the kernel's scale."""
+    if inputs_quantizer is None:
+        return (x @ integer_kernel.astype(x.dtype)) / kernel_scale
+    q, inputs_scale = (ops.convert_to_numpy(t) for t in inputs_quantizer(x, axis=-1))
+    return integer_contraction("...i,io->...o", q, integer_kernel, x.dtype) / (
+        kernel_scale * inputs_scale)
 
 
 @LAYERS.register("Activation")

@@ -1,0 +1,42 @@
+"""keras.quantizers: quantizers, quantization configs and the int8 / int4 functions.
+
+See docs/quantization.md. ``model.quantize("int8")`` (or ``"int4"``) uses them to turn a
+trained model's Dense, EinsumDense and Embedding weights into integers.
+"""
+from .quantization_config import (Int4QuantizationConfig, Int8QuantizationConfig,
+                                  QuantizationConfig)
+from .quantizers import (QUANTIZERS, AbsMaxQuantizer, Quantizer, abs_max_quantize,
+                         abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
+
+__all__ = ["AbsMaxQuantizer", "Int4QuantizationConfig", "Int8QuantizationConfig",
+           "QuantizationConfig", "Quantizer", "abs_max_quantize",
+           "abs_max_quantize_grouped_with_zero_point", "deserialize", "get", "pack_int4",
+           "serialize", "unpack_int4"]
+
+
+def serialize(quantizer):
+    """The Keras config dict of a quantizer or quantization config (None stays None)."""
+    return QUANTIZERS.serialize(quantizer, "keras.quantizers")
+
+
+def deserialize(config, custom_objects=None):
+    """A quantizer or quantization config from its ``serialize`` dict."""
+    return QUANTIZERS.deserialize(config, custom_objects)
+
+
+def get(identifier, **kwargs):
+    """A quantizer from None, its class name (instantiated with ``kwargs``), its config
+    dict, or a quantizer / callable (returned as is)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = QUANTIZERS.lookup(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        return obj(**kwargs)
+    if callable(obj):
+        return obj
+    raise ValueError(f"Could not interpret quantizer identifier: {identifier}")
