@@ -15,8 +15,8 @@ from .. import dtype_policies, ops
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import (block_size_for_layer, deserialize_quantizer,
                                               serialize_quantizer, validate_and_resolve_config)
-from ..variables import assign_all_or_none, structure_changed
-from .layer import Layer, format_shape
+from ..variables import structure_changed
+from .layer import Layer
 
 
 class QuantizableLayer(Layer):
@@ -104,30 +104,19 @@ class QuantizableLayer(Layer):
             config["quantization_config"] = deserialize_quantizer(config["quantization_config"])
         return cls(**config)
 
-    def _variables_in_file(self):
-        """The variables a quantized layer saves, in Keras's order for its mode."""
+    def _own_variables_in_file_order(self):
+        """Once quantized, Keras's file order for the mode (e.g. kernel, bias, kernel_scale),
+        which differs from the order of ``weights``."""
+        if self._quantized_policy is None:
+            return super()._own_variables_in_file_order()
         names = self._VARIABLES_IN_FILE[self.quantization_mode]
         return [getattr(self, n) for n in names if getattr(self, n, None) is not None]
 
-    def save_own_variables(self, store):
-        if self._quantized_policy is None:
-            return super().save_own_variables(store)
-        for i, variable in enumerate(self._variables_in_file()):
-            store[str(i)] = variable.numpy()
-
-    def load_own_variables(self, store):
-        if self._quantized_policy is None:
-            return super().load_own_variables(store)
-        variables = self._variables_in_file()
-        if len(store) != len(variables):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(variables)} variables, but received "
-                f"{len(store)} variables during loading. Expected: "
-                f"{[v.name for v in variables]}")
-        assign_all_or_none(
-            variables, [store[str(i)] for i in range(len(variables))], f"Layer '{self.name}'",
-            lambda v, a: f"Layer '{self.name}': variable '{v.name}' has shape "
-                         f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
+    @property
+    def weights(self):
+        """Keras's order: trainable weights first (bias, then kernel and its scales once
+        quantized)."""
+        return Layer._own_variables_in_file_order(self)
 
     # ---- building the quantized variables ------------------------------------------------
     def _add_quantized_weights(self, prefix, weight_shape, scale_shape, mode, block_size,
