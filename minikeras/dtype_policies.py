@@ -222,7 +222,8 @@ def effective_dtype(dtype):
     keeps its variables in and computes in: a mixed policy's variable dtype, with a warning."""
     if dtype is None:
         policy = dtype_policy()
-    elif isinstance(dtype, (DTypePolicy, dict)) or dtype in _MIXED:
+    elif isinstance(dtype, (DTypePolicy, dict)) or dtype in _MIXED or (
+            isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES)):
         policy = get(dtype)
     else:
         return backend.standardize_dtype(dtype)
