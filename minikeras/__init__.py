@@ -13,14 +13,15 @@ __version__ = "0.1.0"
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
                "datasets", "diagnostics", "distillation", "distribution", "dtype_policies",
                "initializers", "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
-               "preprocessing", "random", "regularizers", "saving", "tree", "utils",
+               "preprocessing", "quantizers", "random", "regularizers", "saving", "tree", "utils",
                "visualization", "wrappers")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
           "Initializer": "initializers", "Regularizer": "regularizers",
           "DTypePolicy": "dtype_policies", "name_scope": "naming", "device": "backend",
-          "FloatDTypePolicy": "dtype_policies"}
+          "FloatDTypePolicy": "dtype_policies",
+          "Quantizer": "quantizers"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
 

@@ -12,13 +12,13 @@ import numpy as np
 from .. import activations, backend, ops
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
+from ..quantizers import quantizers as Q
+from ..quantizers.quantization_config import block_size_for_layer
 from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
-from ..quantizers import quantizers as Q
 from .layer import LAYERS, InputSpec, Layer
-from .quantizable import (QuantizableLayer, integer_contraction, quantizable, quantize_2d,
-                          straight_through_contraction)
-from ..quantizers.quantization_config import block_size_for_layer
+from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
+                          quantize_2d, straight_through_contraction)
 from .symbolic import KerasTensor, Node
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
@@ -109,7 +109,8 @@ class Dense(QuantizableLayer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(activity_regularizer=activity_regularizer,
+                         quantization_config=quantization_config, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "
@@ -117,7 +118,6 @@ class Dense(QuantizableLayer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
-        self.quantization_config = quantization_config
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -163,8 +163,7 @@ class Dense(QuantizableLayer):
                                                                 self.units)
         self._add_quantized_weights("kernel", self._kernel_shape, scale_shape, mode,
                                     block_size, in_dim)
-        self.inputs_quantizer = config.activation_quantizer_or_default(
-            config, Q.AbsMaxQuantizer() if mode == "int8" else None)
+        self.inputs_quantizer = inputs_quantizer(mode, config)
 
     def _quantized_values(self, mode, config):
         block_size = block_size_for_layer(self, config) if mode == "int4" else None

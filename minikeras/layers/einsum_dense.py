@@ -1,7 +1,6 @@
 """EinsumDense: a dense layer whose kernel contraction is an einsum equation."""
-import re
-
 import math
+import re
 
 import numpy as np
 
@@ -11,8 +10,8 @@ from ..ops.tensor_contraction import contract
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from .layer import LAYERS
-from .quantizable import (QuantizableLayer, integer_contraction, quantizable, quantize_2d,
-                          relayout, straight_through_contraction)
+from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
+                          quantize_2d, relayout, straight_through_contraction)
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 _PLAIN = re.compile(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
@@ -47,11 +46,10 @@ class EinsumDense(QuantizableLayer):
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
                  gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(quantization_config=quantization_config, **kwargs)
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha, gptq_unpacked_column_size
-        self.quantization_config = quantization_config
         _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
@@ -142,8 +140,7 @@ class EinsumDense(QuantizableLayer):
                                                                  columns)
             self._add_quantized_weights("kernel", (rows, columns), scale_shape, mode,
                                         block_size, rows)
-        self.inputs_quantizer = config.activation_quantizer_or_default(
-            config, Q.AbsMaxQuantizer() if mode == "int8" else None)
+        self.inputs_quantizer = inputs_quantizer(mode, config)
 
     def _quantized_values(self, mode, config):
         _, weight_spec, output_spec = self._quantization_specs()

@@ -44,7 +44,7 @@ class Embedding(QuantizableLayer):
             kwargs.pop("input_length")
             warnings.warn("Argument `input_length` is deprecated. Just remove it.",
                           stacklevel=2)
-        super().__init__(**kwargs)
+        super().__init__(quantization_config=quantization_config, **kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Embedding expects `{name}` to be a positive integer. "
@@ -52,7 +52,6 @@ class Embedding(QuantizableLayer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
-        self.quantization_config = quantization_config
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         set_weight_options(self, embeddings_initializer=embeddings_initializer,
                            embeddings_regularizer=embeddings_regularizer,

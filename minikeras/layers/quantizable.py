@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import dtype_policies, ops
 from ..quantizers import quantizers as Q
-from ..quantizers.quantization_config import (block_size_for_layer, deserialize_quantizer,
-                                              serialize_quantizer, validate_and_resolve_config)
+from ..quantizers.quantization_config import (QuantizationConfig, block_size_for_layer,
+                                              deserialize_quantizer, serialize_quantizer,
+                                              validate_and_resolve_config)
 from ..variables import structure_changed
 from .layer import Layer
 
@@ -32,9 +33,16 @@ class QuantizableLayer(Layer):
     _VARIABLES_IN_FILE = {"int8": ("kernel", "bias", "kernel_scale"),
                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
 
-    def __init__(self, dtype=None, **kwargs):
+    def __init__(self, quantization_config=None, dtype=None, **kwargs):
         policy = _quantized_policy_or_none(dtype)
         super().__init__(dtype=dtype, **kwargs)
+        if quantization_config is not None and not isinstance(quantization_config,
+                                                              QuantizationConfig):
+            raise ValueError(
+                f"{type(self).__name__}: `quantization_config` must be None or a "
+                "keras.quantizers.QuantizationConfig (e.g. Int8QuantizationConfig()). "
+                f"Received: quantization_config={quantization_config!r}")
+        self.quantization_config = quantization_config
         self._quantized_policy = policy
 
     # ---- policy and mode -----------------------------------------------------------
@@ -159,6 +167,13 @@ def _quantized_policy_or_none(dtype):
 
 
 # ---- the math the layers share ----------------------------------------------------------
+def inputs_quantizer(mode, config):
+    """The quantizer of a dense layer's inputs: the config's activation quantizer; without a
+    config, abs-max per position for int8 and none (float inputs) for int4."""
+    return QuantizationConfig.activation_quantizer_or_default(
+        config, Q.AbsMaxQuantizer() if mode == "int8" else None)
+
+
 def quantize_2d(weight, mode, config, axis, block_size):
     """``(integers, scale, zero or None)`` of a float weight: int8 or per-channel int4 with
     the config's weight quantizer (default abs-max along ``axis``), grouped int4 with a
@@ -168,7 +183,7 @@ def quantize_2d(weight, mode, config, axis, block_size):
                                                           to_numpy=True)
     default = (Q.AbsMaxQuantizer(axis=axis) if mode == "int8" else
                Q.AbsMaxQuantizer(axis=axis, value_range=(-8, 7), output_dtype="int8"))
-    quantizer = config.weight_quantizer_or_default(config, default)
+    quantizer = QuantizationConfig.weight_quantizer_or_default(config, default)
     values, scale = quantizer(weight, to_numpy=True)
     return values, scale, None
 
