@@ -143,7 +143,7 @@ def _check_quantization_mode(mode, compute_dtype):
                          "compute_dtype='float16'.")
 
 
-def quantized_policy(name):
+def _quantized_policy(name):
     """The policy a ``"<mode>_from_<source>"`` name describes."""
     parts = name.split("_from_")
     if len(parts) != 2:
@@ -176,7 +176,7 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, str):
         if identifier.startswith(QUANTIZATION_MODES):
-            return quantized_policy(identifier)
+            return _quantized_policy(identifier)
         return DTypePolicy(identifier)
     raise ValueError(f"Cannot interpret `dtype` argument. Expected a string, a dict or an "
                      f"instance of DTypePolicy. Received: dtype={identifier!r}")

@@ -41,6 +41,8 @@ FAMILIES = {
     "ops.image": ("ops.md", []),
     "random": ("ops.md", []),
     "tree": ("ops.md", []),
+    "quantizers": ("quantization.md", ["minikeras.quantizers.quantizers:QUANTIZERS"]),
+    "dtype_policies": ("quantization.md", []),
 }
 NOTE_SECTIONS = re.compile(r"^## .*(Differ|Not supported|differs).*$", re.M)
 MAX_NOTE = 160
