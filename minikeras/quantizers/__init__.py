@@ -3,15 +3,18 @@
 See docs/quantization.md. ``model.quantize("int8")`` (or ``"int4"``) uses them to turn a
 trained model's Dense, EinsumDense and Embedding weights into integers.
 """
+from .float8 import compute_float8_amax_history, compute_float8_scale, quantize_and_dequantize
 from .quantization_config import (Int4QuantizationConfig, Int8QuantizationConfig,
                                   QuantizationConfig)
 from .quantizers import (QUANTIZERS, AbsMaxQuantizer, Quantizer, abs_max_quantize,
-                         abs_max_quantize_grouped_with_zero_point, pack_int4, unpack_int4)
+                         abs_max_quantize_grouped_with_zero_point, fake_quant_with_min_max_vars,
+                         pack_int4, unpack_int4)
 
 __all__ = ["AbsMaxQuantizer", "Int4QuantizationConfig", "Int8QuantizationConfig",
            "QuantizationConfig", "Quantizer", "abs_max_quantize",
-           "abs_max_quantize_grouped_with_zero_point", "deserialize", "get", "pack_int4",
-           "serialize", "unpack_int4"]
+           "abs_max_quantize_grouped_with_zero_point", "compute_float8_amax_history",
+           "compute_float8_scale", "deserialize", "fake_quant_with_min_max_vars", "get",
+           "pack_int4", "quantize_and_dequantize", "serialize", "unpack_int4"]
 
 
 def serialize(quantizer):

@@ -206,3 +206,54 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
         low, high = (low.astype(np.int8) ^ 8) - 8, (high.astype(np.int8) ^ 8) - 8
     unpacked = np.stack([low, high], axis=1).reshape((-1,) + rows.shape[1:])[:orig_len]
     return ops.convert_to_tensor(np.moveaxis(unpacked.astype(dtype), 0, axis))
+
+
+def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_range=False,
+                                 axis=None):
+    """Quantize ``inputs`` onto ``2**num_bits`` levels (``[1, 2**num_bits - 1]`` with
+    ``narrow_range``) spanning ``[min_vals, max_vals]``, and return the dequantized floats.
+
+    The range is first nudged so that 0 is a level (TensorFlow's rule): ``scale = (max -
+    min) / (q_max - q_min)``, zero point ``round(clip(q_min - min / scale, q_min, q_max))``,
+    ``[min, max]`` moved to ``[(q_min - zp) * scale, (q_max - zp) * scale]``. Per channel
+    along ``axis`` when ``min_vals`` / ``max_vals`` are vectors (broadcast against inputs).
+
+    Gradients (Keras's straight-through rule, not the derivative of the staircase): the
+    input's passes where it lies inside the nudged range; ``min_vals`` gets the sum of the
+    upstream below it, ``max_vals`` the sum above it (per channel with ``axis``).
+    """
+    num_bits = int(num_bits)
+    x_ndim = np.ndim(ops.convert_to_numpy(inputs))
+    axis = None if axis is None else int(axis) % x_ndim
+
+    @ops.custom_gradient
+    def fake_quant(x, low, high):
+        x_array = ops.convert_to_numpy(x)
+        low_array, high_array = ops.convert_to_numpy(low), ops.convert_to_numpy(high)
+        nudged_low, nudged_high, scale = _nudged_range(low_array, high_array, num_bits,
+                                                       narrow_range)
+        levels = np.floor((np.clip(x_array, nudged_low, nudged_high) - nudged_low) / scale
+                          + 0.5)
+        y = (levels * scale + nudged_low).astype(x_array.dtype)
+        other_axes = tuple(i for i in range(x_ndim) if i != axis)
+
+        def gradient(upstream):
+            g = ops.convert_to_numpy(upstream)
+            inside = (x_array >= nudged_low) & (x_array <= nudged_high)
+            below = np.where(x_array <= nudged_low, g, 0).sum(axis=other_axes)
+            above = np.where(x_array >= nudged_high, g, 0).sum(axis=other_axes)
+            return (ops.convert_to_tensor(np.where(inside, g, 0).astype(g.dtype)),
+                    ops.convert_to_tensor(below.reshape(np.shape(low_array))),
+                    ops.convert_to_tensor(above.reshape(np.shape(high_array))))
+        return ops.convert_to_tensor(y), gradient
+
+    return fake_quant(inputs, min_vals, max_vals)
+
+
+def _nudged_range(low, high, num_bits, narrow_range):
+    """(nudged min, nudged max, scale) in float32: the range moved so that 0 is a level."""
+    low, high = np.asarray(low, np.float32), np.asarray(high, np.float32)
+    q_min, q_max = (1 if narrow_range else 0), (1 << num_bits) - 1
+    scale = (high - low) / np.float32(q_max - q_min)
+    zero_point = np.round(np.clip(q_min - low / scale, q_min, q_max))
+    return (q_min - zero_point) * scale, (q_max - zero_point) * scale, scale
