@@ -72,6 +72,10 @@ class QuantizableLayer(Layer):
         if type_check and type(self) not in _QUANTIZABLE_TYPES:
             raise NotImplementedError(
                 f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+        policy_mode = mode
+        if mode == "int4":
+            policy_mode = f"int4/{block_size_for_layer(self, config) or -1}"
+        policy = dtype_policies.get(f"{policy_mode}_from_{self.dtype}")  # checks the dtype
         values = self._quantized_values(mode, config)
         float_weight = getattr(self, self._quantized_weight)
         self._own_weights = [w for w in self._own_weights if w is not float_weight]
@@ -84,10 +88,7 @@ class QuantizableLayer(Layer):
                 variable.path = f"{scope}/{variable.name}"
         for name, value in values.items():
             getattr(self, name).assign(np.asarray(ops.convert_to_numpy(value)))
-        policy_mode = mode
-        if mode == "int4":
-            policy_mode = f"int4/{block_size_for_layer(self, config) or -1}"
-        self._quantized_policy = dtype_policies.get(f"{policy_mode}_from_{self.dtype}")
+        self._quantized_policy = policy
         structure_changed()
 
     def quantized_call(self, inputs):

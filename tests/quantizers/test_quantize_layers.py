@@ -157,6 +157,14 @@ def test_quantize_twice_and_unbuilt_errors():
         keras.layers.Dense(2).quantize("int8")
 
 
+def test_int8_of_a_float16_layer_is_refused_before_anything_changes():
+    layer = built_dense(dtype="float16")
+    with pytest.raises(ValueError, match="mode='int8' doesn't work well with "
+                                         "compute_dtype='float16'"):
+        layer.quantize("int8")
+    assert layer.kernel.dtype == "float16" and layer.quantization_mode is None
+
+
 def test_layers_without_a_quantized_form_refuse():
     conv = keras.layers.Conv2D(2, 3)
     with pytest.raises(NotImplementedError, match="Layer Conv2D does not have a `quantize` "
