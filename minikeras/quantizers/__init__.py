@@ -28,18 +28,8 @@ def deserialize(config, custom_objects=None):
 
 
 def get(identifier, **kwargs):
-    """A quantizer from None, its class name (instantiated with ``kwargs``), its config
-    dict, or a quantizer / callable (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = QUANTIZERS.lookup(identifier)
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        return obj(**kwargs)
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret quantizer identifier: {identifier}")
+    """A quantizer from None, its class name (instantiated, with ``kwargs`` as its
+    arguments), its config dict, or a quantizer / callable (returned as is)."""
+    if isinstance(identifier, str) and kwargs:
+        return QUANTIZERS.lookup(identifier)(**kwargs)
+    return QUANTIZERS.get_instance(identifier)
