@@ -17,8 +17,8 @@ from ..quantizers.quantization_config import block_size_for_layer
 from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
 from .layer import LAYERS, InputSpec, Layer
-from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
-                          quantize_2d, straight_through_contraction)
+from .quantizable import (QuantizableLayer, dequantized_matmul, inputs_quantizer, quantizable,
+                          quantize_2d)
 from .symbolic import KerasTensor, Node
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
@@ -176,31 +176,16 @@ class Dense(QuantizableLayer):
                 **({} if zero is None else {"kernel_zero": zero})}
 
     def _quantized_call(self, inputs):
-        kernel, scale = self.kernel.numpy(), self.kernel_scale.numpy()
+        kernel = self.kernel.numpy()
         if self.quantization_mode == "int4":
             kernel = ops.convert_to_numpy(Q.unpack_int4(kernel, self.units, axis=-1))
-        if self.kernel_zero is not None:  # grouped int4: a float kernel, plain matmul
-            x = ops.matmul(inputs, Q.dequantize_grouped(
-                kernel, scale, self.kernel_zero.numpy(), self.g_idx.numpy(), 0).astype(
-                    self.dtype))
-        else:
-            x = straight_through_contraction(
-                inputs, lambda a: _scaled_matmul(a, kernel, scale, self.inputs_quantizer),
-                lambda g: g @ (kernel.astype(self.dtype) / scale).T)
+        zero = None if self.kernel_zero is None else self.kernel_zero.numpy()
+        g_idx = None if self.g_idx is None else self.g_idx.numpy()
+        x = dequantized_matmul(inputs, kernel, self.kernel_scale.numpy(), zero, g_idx,
+                               self.inputs_quantizer, self.dtype)
         if self.bias is not None:
             x = P.add(x, self.bias)
         return self.activation(x)
-
-
-def _scaled_matmul(x, integer_kernel, kernel_scale, inputs_quantizer):
-    """``x @ kernel`` dequantized: with an inputs quantizer, the integer product of the
-    quantized inputs and kernel divided by both scales; else the float product divided by
-    the kernel's scale."""
-    if inputs_quantizer is None:
-        return (x @ integer_kernel.astype(x.dtype)) / kernel_scale
-    q, inputs_scale = (ops.convert_to_numpy(t) for t in inputs_quantizer(x, axis=-1))
-    return integer_contraction("...i,io->...o", q, integer_kernel, x.dtype) / (
-        kernel_scale * inputs_scale)
 
 
 @LAYERS.register("Activation")

@@ -462,7 +462,8 @@ class Layer:
         return inputs
 
     def quantize(self, mode=None, type_check=True, config=None):
-        """Only Dense, EinsumDense and Embedding have a quantized form (docs/quantization.md)."""
+        """Only Dense, EinsumDense, Embedding and ReversibleEmbedding have a quantized form
+        (docs/quantization.md)."""
         raise NotImplementedError(
             f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
 

@@ -23,7 +23,8 @@ from .layer import Layer
 class QuantizableLayer(Layer):
     """A layer with a float weight that ``quantize(mode)`` can turn into integers.
 
-    Subclasses name their weight (``_quantized_weight``: "kernel" or "embeddings"), list
+    Subclasses name their weight (``_quantized_weight``: "kernel" or "embeddings"; more in
+    ``_float_weights()``), list
     the variables each mode saves in Keras's file order (``_VARIABLES_IN_FILE``), and define
     ``_quantized_build(mode, config)`` (make the integer variables), ``_quantized_values(mode,
     config)`` (quantize the float weight) and ``_quantized_call(inputs)``.
@@ -77,12 +78,12 @@ class QuantizableLayer(Layer):
             policy_mode = f"int4/{block_size_for_layer(self, config) or -1}"
         policy = dtype_policies.get(f"{policy_mode}_from_{self.dtype}")  # checks the dtype
         values = self._quantized_values(mode, config)
-        float_weight = getattr(self, self._quantized_weight)
-        self._own_weights = [w for w in self._own_weights if w is not float_weight]
+        replaced = self._float_weights()
+        self._own_weights = [w for w in self._own_weights if all(w is not f for f in replaced)]
         self.quantization_config = config
         before = {id(w) for w in self._own_weights}
         self._quantized_build(mode, config)
-        scope = float_weight.path.rsplit("/", 1)[0]  # the quantized weights take its place
+        scope = replaced[0].path.rsplit("/", 1)[0]  # the quantized weights take their place
         for variable in self._own_weights:
             if id(variable) not in before:
                 variable.path = f"{scope}/{variable.name}"
@@ -90,6 +91,10 @@ class QuantizableLayer(Layer):
             getattr(self, name).assign(np.asarray(ops.convert_to_numpy(value)))
         self._quantized_policy = policy
         structure_changed()
+
+    def _float_weights(self):
+        """The float weights quantize() replaces."""
+        return [getattr(self, self._quantized_weight)]
 
     def quantized_call(self, inputs):
         """The layer's output computed with its quantized weights."""
@@ -216,3 +221,31 @@ def relayout(array, source_spec, target_spec):
     kept = "".join(c for c in target_spec if c in source_spec)
     moved = np.einsum(f"{source_spec}->{kept}", array)
     return moved.reshape([moved.shape[kept.index(c)] if c in kept else 1 for c in target_spec])
+
+
+def dequantized_matmul(inputs, kernel, scale, zero, g_idx, quantizer, dtype):
+    """``inputs @ W`` for the float ``W`` an integer ``kernel`` (in, out) stands for.
+
+    Per channel (``zero`` None, ``W = kernel / scale``): with an inputs ``quantizer``, the
+    integer product of the quantized inputs and the kernel divided by both scales, else
+    ``(inputs @ kernel) / scale``. Grouped (``W = (kernel - zero) * scale`` by the group
+    ``g_idx`` of each row): ``inputs @ W``, divided by the inputs' scale when they are
+    quantized. The gradient of ``inputs`` is always that of ``inputs @ W``.
+    """
+    if zero is None:
+        float_kernel = kernel.astype(dtype) / scale
+    else:
+        float_kernel = Q.dequantize_grouped(kernel, scale, zero, g_idx, 0).astype(dtype)
+        if quantizer is None:
+            return ops.matmul(inputs, float_kernel)
+
+    def quantized_output(x):
+        if quantizer is None:
+            return (x @ kernel.astype(x.dtype)) / scale
+        q, inputs_scale = (ops.convert_to_numpy(t) for t in quantizer(x, axis=-1))
+        if zero is not None:
+            return (q.astype(x.dtype) @ float_kernel) / inputs_scale
+        return integer_contraction("...i,io->...o", q, kernel, x.dtype) / (scale * inputs_scale)
+
+    return straight_through_contraction(inputs, quantized_output,
+                                        lambda g: g @ float_kernel.T)

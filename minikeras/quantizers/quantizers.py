@@ -57,19 +57,21 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
     ``outputs = clip(round(inputs * scale), *value_range)`` cast to ``dtype``.
 
     Returns ``(outputs, scale)``; ``scale`` keeps the reduced axes (size 1) and the input's
-    float dtype. ``to_numpy`` is accepted for Keras's signature: minikeras always computes
-    on the host, which is what it asks for.
+    float dtype. As in Keras, the integer ``outputs`` carry no gradient and ``scale`` does
+    (it is made of differentiable ops: through the max of ``|inputs|``). ``to_numpy`` is
+    accepted for Keras's signature: minikeras always computes on the host, which is what it
+    asks for.
     """
     del to_numpy  # Keras: compute on the host instead of the device; minikeras is host-only
-    x = _array(inputs)
-    float_dtype = x.dtype if x.dtype.kind == "f" else np.dtype(backend.floatx())
-    x = x.astype(float_dtype, copy=False)
+    x = ops.convert_to_tensor(inputs)
+    if x.dtype.kind != "f":
+        x = ops.cast(x, backend.floatx())
     axes = _positive_axes(axis, x.ndim)
-    scale = (np.asarray(value_range[1], float_dtype)
-             / (np.max(np.abs(x), axis=axes, keepdims=True) + float_dtype.type(epsilon)))
-    scale = scale.astype(float_dtype, copy=False)
-    outputs = np.clip(np.round(x * scale), value_range[0], value_range[1]).astype(dtype)
-    return ops.convert_to_tensor(outputs), ops.convert_to_tensor(scale)
+    scale = ops.divide(value_range[1], ops.add(ops.max(ops.abs(x), axis=axes, keepdims=True),
+                                               epsilon))
+    scale = ops.cast(scale, x.dtype)
+    outputs = np.clip(np.round(_array(x) * _array(scale)), value_range[0], value_range[1])
+    return ops.convert_to_tensor(outputs.astype(dtype)), scale
 
 
 def abs_max_quantize_grouped_with_zero_point(inputs, block_size, value_range=(-8, 7),

@@ -194,3 +194,17 @@ def test_quantize_warnings_leave_the_model_usable():
         warnings.simplefilter("ignore")
         model.quantize("int4")
     assert model.predict(np.ones((2, 4), "float32"), verbose=0).shape == (2, 3)
+
+
+def test_int8_reversible_embedding_reverse_projection_by_hand():
+    layer = keras.layers.ReversibleEmbedding(5, 3, tie_weights=False)
+    layer.build()
+    layer.quantize("int8")
+    assert [v.name for v in layer.non_trainable_weights] == [
+        "embeddings", "embeddings_scale", "reverse_embeddings", "reverse_embeddings_scale"]
+    h = np.random.default_rng(7).normal(size=(2, 3)).astype("float32")
+    h_scale = 127 / (np.abs(h).max(axis=-1, keepdims=True) + 1e-7)
+    # Keras: per-vector int8 inputs times the int8 reverse matrix, over both scales
+    expected = (np.round(h * h_scale) @ layer.reverse_embeddings.numpy()) / (
+        h_scale * layer.reverse_embeddings_scale.numpy())
+    np.testing.assert_allclose(layer(h, reverse=True), expected, rtol=1e-5, atol=1e-6)

@@ -5,6 +5,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import dtype_policies, quantizers
+from minikeras.autodiff.gradcheck import gradcheck
 
 EPS = 1e-7  # keras.config.epsilon(), added to the abs max
 
@@ -183,3 +184,10 @@ def test_quantized_dtype_policies_from_names():
 def test_quantized_policy_bad_input(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_abs_max_scale_is_differentiable_and_its_gradient_checks():
+    # Keras: the integers carry no gradient, the scale does (through max |x|)
+    x = np.array([[0.3, -1.7, 0.9], [2.2, 0.4, -0.1]])
+    assert gradcheck(lambda t: quantizers.abs_max_quantize(t, axis=-1)[1], x)
+    assert gradcheck(lambda t: quantizers.abs_max_quantize(t, axis=(0, 1))[1], x)
