@@ -9,6 +9,8 @@ Training after quantization follows Keras: the integer weights and their scales 
 trainable; the bias still trains, and the layer's input gets the gradient of the
 dequantized layer (a straight-through estimator across the input quantization).
 """
+import math
+
 import numpy as np
 
 from .. import dtype_policies, ops
@@ -207,10 +209,16 @@ def straight_through_contraction(inputs, quantized_output, input_gradient):
 
 
 def integer_contraction(subscripts, quantized_inputs, integer_weight, dtype):
-    """``einsum(subscripts, q, w)`` of two integer arrays, exact (in float64, where every
-    product sum of int8 values below 2**53 is exact), cast to ``dtype``."""
-    return np.einsum(subscripts, quantized_inputs.astype("float64"),
-                     integer_weight.astype("float64"), optimize=True).astype(dtype)
+    """``einsum(subscripts, q, w)`` of two int8 arrays, exact, cast to ``dtype``: in float32
+    when every partial sum stays below 2**24 (contracted size * 128 * 128), else in float64
+    (exact below 2**53); numpy has no int8 matrix product."""
+    operands, output = subscripts.split("->")
+    left, right = (spec.replace("...", "") for spec in operands.split(","))
+    sizes = quantized_inputs.shape[quantized_inputs.ndim - len(left):]
+    contracted = math.prod(n for c, n in zip(left, sizes) if c in right and c not in output)
+    work = "float32" if contracted * 128 * 128 < 2 ** 24 else "float64"
+    return np.einsum(subscripts, quantized_inputs.astype(work), integer_weight.astype(work),
+                     optimize=True).astype(dtype)
 
 
 def relayout(array, source_spec, target_spec):
