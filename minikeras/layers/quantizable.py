@@ -1,4 +1,5 @@
-"""What Dense, EinsumDense and Embedding share to be quantized (docs/quantization.md).
+"""What Dense, EinsumDense, Embedding and ReversibleEmbedding share to be quantized
+(docs/quantization.md).
 
 ``layer.quantize(mode)`` turns a built layer's float weight (``kernel`` / ``embeddings``)
 into integers plus float scales, sets its dtype policy to ``"<mode>_from_<policy>"``, and
@@ -6,7 +7,7 @@ from then on the layer computes with the integer weight. A layer made from a con
 dtype is such a policy builds the integer variables directly, so quantized files load.
 
 Training after quantization follows Keras: the integer weights and their scales are not
-trainable; the bias still trains, and the layer's input gets the gradient of the
+trainable; the bias still trains, and a dense layer's input gets the gradient of the
 dequantized layer (a straight-through estimator across the input quantization).
 """
 import math
@@ -26,10 +27,10 @@ class QuantizableLayer(Layer):
     """A layer with a float weight that ``quantize(mode)`` can turn into integers.
 
     Subclasses name their weight (``_quantized_weight``: "kernel" or "embeddings"; more in
-    ``_float_weights()``), list
-    the variables each mode saves in Keras's file order (``_VARIABLES_IN_FILE``), and define
-    ``_quantized_build(mode, config)`` (make the integer variables), ``_quantized_values(mode,
-    config)`` (quantize the float weight) and ``_quantized_call(inputs)``.
+    ``_float_weights()``), list the variables each mode saves in Keras's file order
+    (``_VARIABLES_IN_FILE``), and define ``_quantized_build(mode, config)`` (make the
+    integer variables), ``_quantized_values(mode, config)`` (quantize the float weights)
+    and ``_quantized_call(inputs)``.
     """
 
     _quantized_weight = "kernel"
@@ -130,9 +131,13 @@ class QuantizableLayer(Layer):
 
     @property
     def weights(self):
-        """Keras's order: trainable weights first (bias, then kernel and its scales once
-        quantized)."""
-        return Layer._own_variables_in_file_order(self)
+        """Keras's order: own trainable weights first (bias, then kernel and its scales once
+        quantized), then the sublayers'."""
+        every = super().weights  # own weights in file order, then the sublayers'
+        if self._quantized_policy is None:
+            return every
+        own = Layer._own_variables_in_file_order(self)
+        return own + every[len(own):]
 
     # ---- building the quantized variables ------------------------------------------------
     def _add_quantized_weights(self, prefix, weight_shape, scale_shape, mode, block_size,
@@ -232,27 +237,24 @@ def relayout(array, source_spec, target_spec):
 
 
 def dequantized_matmul(inputs, kernel, scale, zero, g_idx, quantizer, dtype):
-    """``inputs @ W`` for the float ``W`` an integer ``kernel`` (in, out) stands for.
+    """``inputs @ W`` for the float ``W`` an integer ``kernel`` (in, out) stands for, as
+    Keras's Dense computes it.
 
     Per channel (``zero`` None, ``W = kernel / scale``): with an inputs ``quantizer``, the
     integer product of the quantized inputs and the kernel divided by both scales, else
-    ``(inputs @ kernel) / scale``. Grouped (``W = (kernel - zero) * scale`` by the group
-    ``g_idx`` of each row): ``inputs @ W``, divided by the inputs' scale when they are
-    quantized. The gradient of ``inputs`` is always that of ``inputs @ W``.
+    ``(inputs @ kernel) / scale``; the gradient of ``inputs`` is that of ``inputs @ W``.
+    Grouped (``W = (kernel - zero) * scale`` by the group ``g_idx`` of each row): plain
+    ``inputs @ W`` (float inputs, whatever the quantizer).
     """
-    if zero is None:
-        float_kernel = kernel.astype(dtype) / scale
-    else:
-        float_kernel = Q.dequantize_grouped(kernel, scale, zero, g_idx, 0).astype(dtype)
-        if quantizer is None:
-            return ops.matmul(inputs, float_kernel)
+    if zero is not None:
+        return ops.matmul(inputs, Q.dequantize_grouped(kernel, scale, zero, g_idx, 0).astype(
+            dtype))
+    float_kernel = kernel.astype(dtype) / scale
 
     def quantized_output(x):
         if quantizer is None:
             return (x @ kernel.astype(x.dtype)) / scale
         q, inputs_scale = (ops.convert_to_numpy(t) for t in quantizer(x, axis=-1))
-        if zero is not None:
-            return (q.astype(x.dtype) @ float_kernel) / inputs_scale
         return integer_contraction("...i,io->...o", q, kernel, x.dtype) / (scale * inputs_scale)
 
     return straight_through_contraction(inputs, quantized_output,
