@@ -123,7 +123,8 @@ class EinsumDense(QuantizableLayer):
         """int4 flattens the kernel to (product of the contracted axes, the rest), by a
         plain reshape, as Keras does."""
         _, weight_spec, output_spec = self._quantization_specs()
-        rows = math.prod(d for d, c in zip(self._kernel_shape, weight_spec) if c not in output_spec)
+        rows = math.prod(d for d, c in zip(self._kernel_shape, weight_spec)
+                         if c not in output_spec)
         return rows, math.prod(self._kernel_shape) // rows
 
     def _quantized_build(self, mode, config):
@@ -181,14 +182,13 @@ class EinsumDense(QuantizableLayer):
         if self.inputs_quantizer is None:  # float inputs: autodiff sees a constant kernel
             return contract(self.equation, inputs, float_kernel)
         reduced = tuple(i for i, c in enumerate(input_spec) if c not in output_spec)
-        kernel = self.kernel.numpy()
-        if self.quantization_mode == "int4":
-            kernel = float_kernel  # Keras: int4 contracts quantized inputs with the float kernel
-        kernel_scale = self.kernel_scale.numpy() if self.quantization_mode == "int8" else 1
+        kernel, kernel_scale = self.kernel.numpy(), self.kernel_scale.numpy()
 
         def quantized_output(x):
             q, scale = (ops.convert_to_numpy(t) for t in self.inputs_quantizer(x, axis=reduced))
             scale = relayout(scale, input_spec, output_spec)
+            if self.quantization_mode == "int4":  # Keras: quantized inputs, float kernel
+                return np.einsum(self.equation, q.astype(x.dtype), float_kernel) / scale
             return integer_contraction(self.equation, q, kernel, x.dtype) / (scale * kernel_scale)
 
         gradient = f"{output_spec},{weight_spec}->{input_spec}"

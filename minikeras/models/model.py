@@ -87,8 +87,9 @@ class Model(Trainer, Layer):
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantize the Dense, EinsumDense, Embedding and ReversibleEmbedding weights of this
         built model: ``mode`` "int8" or "int4", or a ``config``
-        (``keras.quantizers.Int8QuantizationConfig`` ...). ``filters`` (a regex on layer names, a list of them, or a callable taking the
-        layer) picks the layers. Other layers are left as they are, with a warning."""
+        (``keras.quantizers.Int8QuantizationConfig`` ...). ``filters`` (a regex on layer
+        names, a list of them, or a callable taking the layer) picks the layers. Other
+        layers are left as they are, with a warning."""
         type_check = kwargs.pop("type_check", True)
         config = validate_and_resolve_config(mode, config)
         if not self.built:
