@@ -208,3 +208,22 @@ def test_int8_reversible_embedding_reverse_projection_by_hand():
     expected = (np.round(h * h_scale) @ layer.reverse_embeddings.numpy()) / (
         h_scale * layer.reverse_embeddings_scale.numpy())
     np.testing.assert_allclose(layer(h, reverse=True), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_quantizing_a_model_twice_names_the_quantized_layer():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="only")])
+    model.quantize("int8")
+    with pytest.raises(ValueError, match="Layer 'only' is already quantized with "
+                                         "dtype_policy='int8_from_float32'. Received: mode=int8"):
+        model.quantize("int8")
+
+
+def test_embedding_quantize_bad_mode_and_quantizer_get_bad_identifier():
+    layer = keras.layers.Embedding(4, 2)
+    layer.build()
+    with pytest.raises(NotImplementedError, match="'gptq' is not supported by minikeras yet. "
+                                                  r"Supported modes: \('int8', 'int4'\)"):
+        layer.quantize("gptq")
+    assert layer.quantization_mode is None and layer.embeddings.dtype == "float32"
+    with pytest.raises(ValueError, match="Could not interpret quantizer identifier: 3"):
+        keras.quantizers.get(3)
