@@ -38,7 +38,8 @@ class QuantizableLayer(Layer):
                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
 
     def __init__(self, quantization_config=None, dtype=None, **kwargs):
-        policy = _quantized_policy_or_none(dtype)
+        policy = _quantized_policy_or_none(dtype_policies.dtype_policy() if dtype is None
+                                           else dtype)  # the global policy may be quantized
         super().__init__(dtype=dtype, **kwargs)
         if quantization_config is not None and not isinstance(quantization_config,
                                                               QuantizationConfig):

@@ -227,3 +227,15 @@ def test_embedding_quantize_bad_mode_and_quantizer_get_bad_identifier():
     assert layer.quantization_mode is None and layer.embeddings.dtype == "float32"
     with pytest.raises(ValueError, match="Could not interpret quantizer identifier: 3"):
         keras.quantizers.get(3)
+
+
+def test_a_quantized_global_policy_makes_quantized_layers():
+    keras.config.set_dtype_policy("int8_from_float32")
+    try:
+        dense, conv = keras.layers.Dense(2), keras.layers.Conv1D(2, 1)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    dense.build((None, 3))
+    conv.build((None, 4, 3))
+    assert dense.kernel.dtype == "int8" and dense.dtype_policy.name == "int8_from_float32"
+    assert conv.kernel.dtype == "float32"  # only the quantizable layers take it
