@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from minikeras import dtype_policies
 from minikeras.autodiff import Tensor
 from minikeras.autodiff import primitives as P
 
@@ -234,7 +235,7 @@ def test_a_quantized_global_policy_makes_quantized_layers():
     try:
         dense, conv = keras.layers.Dense(2), keras.layers.Conv1D(2, 1)
     finally:
-        keras.config.set_dtype_policy("float32")
+        dtype_policies._GLOBAL[0] = None  # back to the floatx policy
     dense.build((None, 3))
     conv.build((None, 4, 3))
     assert dense.kernel.dtype == "int8" and dense.dtype_policy.name == "int8_from_float32"
