@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
                "datasets", "diagnostics", "distillation", "distribution", "dtype_policies",
                "initializers", "layers", "legacy", "losses", "metrics", "mixed_precision", "models", "ops", "optimizers",
-               "preprocessing", "random", "regularizers", "saving", "tree", "utils",
+               "preprocessing", "quantizers", "random", "regularizers", "saving", "tree", "utils",
                "visualization", "wrappers")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
@@ -26,7 +26,8 @@ _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": 
           "remat": "rematerialization",
           "RematScope": "rematerialization",
           "StatelessScope": "variables",
-          "SymbolicScope": "backend"}
+          "SymbolicScope": "backend",
+          "Quantizer": "quantizers"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
 

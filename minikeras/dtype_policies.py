@@ -11,8 +11,12 @@ not exist in numpy and is refused.
 from . import backend
 from .arguments import warn_user
 
-__all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "dtype_policy", "get",
-           "serialize", "set_dtype_policy"]
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
+           "deserialize", "dtype_policy", "get", "serialize", "set_dtype_policy"]
+
+# Keras 3.15's quantization modes, and those minikeras implements.
+QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
+SUPPORTED_QUANTIZATION_MODES = ("int8", "int4")
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _GLOBAL = [None]  # set by set_dtype_policy; None: the floatx policy
@@ -69,6 +73,92 @@ class DTypePolicy:
 FloatDTypePolicy = DTypePolicy  # Keras 3's older name for the same class
 
 
+class QuantizedDTypePolicy(DTypePolicy):
+    """The policy of a quantized layer: ``mode`` ("int8" or "int4") over ``source_name``, the
+    float policy it computes in (default: the global policy). Its name is
+    ``"<mode>_from_<source_name>"``, e.g. ``"int8_from_float32"``."""
+
+    def __init__(self, mode, source_name=None):
+        if source_name is None:
+            source_name = dtype_policy().name
+        source = DTypePolicy(source_name)
+        _check_quantization_mode(mode, source.compute_dtype)
+        self._compute, self._variable = source.compute_dtype, source.variable_dtype
+        self._name = f"{mode}_from_{source_name}"
+        self._source_name = source_name
+        self._quantization_mode = mode
+
+    quantization_mode = property(lambda self: self._quantization_mode)
+
+    def __repr__(self):
+        return f'<{type(self).__name__} "{self._name}">'
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._name))
+
+    def get_config(self):
+        return {"mode": self._quantization_mode, "source_name": self._source_name}
+
+
+class Int4DTypePolicy(QuantizedDTypePolicy):
+    """int4 with its group size: mode ``"int4/<block_size>"`` (-1: one scale per output
+    channel; a positive size: a scale and zero point per ``block_size`` input rows)."""
+
+    def __init__(self, mode, source_name=None):
+        expected = "'int4/<block_size>'"
+        parts = mode.split("/") if isinstance(mode, str) else []
+        if len(parts) != 2 or parts[0] != "int4":
+            raise ValueError(f"Invalid mode for Int4DTypePolicy. Expected format {expected}, "
+                             f"but got '{mode}'.")
+        try:
+            block_size = int(parts[1])
+        except ValueError:
+            raise ValueError("Invalid mode for Int4DTypePolicy. <block_size> must be an "
+                             f"integer. Expected format {expected}, but got '{mode}'.") from None
+        if block_size < -1 or block_size == 0:
+            raise ValueError("Invalid block_size in mode. Supported values are -1 "
+                             "(per-channel) or a positive integer (sub-channel), but got "
+                             f"{block_size} from '{mode}'.")
+        super().__init__("int4", source_name)
+        self._name = f"{mode}_from_{self._source_name}"
+        self.block_size = block_size
+
+    def get_config(self):
+        return {"mode": f"int4/{self.block_size}", "source_name": self._source_name}
+
+
+def _check_quantization_mode(mode, compute_dtype):
+    if mode not in QUANTIZATION_MODES:
+        raise ValueError(f"Invalid quantization mode. Expected one of {QUANTIZATION_MODES}. "
+                         f"Received: mode={mode}")
+    if mode not in SUPPORTED_QUANTIZATION_MODES:
+        raise NotImplementedError(
+            f"Quantization mode '{mode}' is not supported by minikeras yet. Supported modes: "
+            f"{SUPPORTED_QUANTIZATION_MODES}.")
+    if compute_dtype == "float16" and mode == "int8":
+        raise ValueError(f"Quantization mode='{mode}' doesn't work well with "
+                         "compute_dtype='float16'.")
+
+
+def _quantized_policy(name):
+    """The policy a ``"<mode>_from_<source>"`` name describes."""
+    parts = name.split("_from_")
+    if len(parts) != 2:
+        raise ValueError("Cannot convert `policy` into a valid pair (`mode`, `source_name`) "
+                         f"to instantiate `QuantizedDTypePolicy`. Received: policy={name}")
+    mode, source_name = parts
+    if mode.startswith("int4/"):
+        return Int4DTypePolicy(mode, source_name)
+    return QuantizedDTypePolicy(mode, source_name)
+
+
+_CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": DTypePolicy, "Policy": DTypePolicy,
+            "QuantizedDTypePolicy": QuantizedDTypePolicy, "Int4DTypePolicy": Int4DTypePolicy}
+
+
 def _dtype_or_none(name):
     try:
         return backend.standardize_dtype(name)
@@ -85,31 +175,35 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
+        if identifier.startswith(QUANTIZATION_MODES):
+            return _quantized_policy(identifier)
         return DTypePolicy(identifier)
     raise ValueError(f"Cannot interpret `dtype` argument. Expected a string, a dict or an "
                      f"instance of DTypePolicy. Received: dtype={identifier!r}")
 
 
 def serialize(policy):
-    return {"module": "keras", "class_name": "DTypePolicy", "config": policy.get_config(),
+    """A policy's config dict, as Keras writes it into a layer's config."""
+    quantized = isinstance(policy, QuantizedDTypePolicy)
+    return {"module": "keras.dtype_policies" if quantized else "keras",
+            "class_name": type(policy).__name__, "config": policy.get_config(),
             "registered_name": None}
 
 
 def deserialize(config):
     """The policy a ``serialize`` dict describes (class names DTypePolicy,
-    FloatDTypePolicy and Keras 2's Policy)."""
-    if not isinstance(config, dict) or config.get("class_name") not in (
-            "DTypePolicy", "FloatDTypePolicy", "Policy") \
+    FloatDTypePolicy, Keras 2's Policy, QuantizedDTypePolicy and Int4DTypePolicy)."""
+    if not isinstance(config, dict) or config.get("class_name") not in _CLASSES \
             or not isinstance(config.get("config"), dict):
-        raise ValueError(f"Expected a serialized DTypePolicy (a dict with class_name "
-                         f"'DTypePolicy' and a config). Received: {config!r}")
-    return DTypePolicy.from_config(config["config"])
+        raise ValueError(f"Expected a serialized DTypePolicy (a dict with a class_name among "
+                         f"{sorted(_CLASSES)} and a config). Received: {config!r}")
+    return _CLASSES[config["class_name"]].from_config(config["config"])
 
 
 def set_dtype_policy(policy):
     """Make ``policy`` (a DTypePolicy or its name) the default of layers made from now on."""
     if isinstance(policy, str):
-        policy = DTypePolicy(policy)
+        policy = get(policy)
     if not isinstance(policy, DTypePolicy):
         raise ValueError(
             "Invalid `policy` argument. Expected the string name of a policy (such as "
@@ -128,7 +222,8 @@ def effective_dtype(dtype):
     keeps its variables in and computes in: a mixed policy's variable dtype, with a warning."""
     if dtype is None:
         policy = dtype_policy()
-    elif isinstance(dtype, (DTypePolicy, dict)) or dtype in _MIXED:
+    elif isinstance(dtype, (DTypePolicy, dict)) or dtype in _MIXED or (
+            isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES)):
         policy = get(dtype)
     else:
         return backend.standardize_dtype(dtype)

@@ -26,7 +26,7 @@ LAYERS = [
     {"autodiff"},
     {"ops"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
-     "optimizers", "variables", "mixed_precision", "rematerialization"},
+     "optimizers", "variables", "mixed_precision", "rematerialization", "quantizers"},
     {"layers"},
     {"saving", "callbacks", "utils", "datasets", "diagnostics", "legacy"},
     {"models", "distribution", "horovod", "applications", "preprocessing", "wrappers",

@@ -45,6 +45,8 @@ FAMILIES = {
     "config": ("config.md", []),
     "saving": ("saving.md", []),
     "backend": ("config.md", []),
+    "quantizers": ("quantization.md", ["minikeras.quantizers.quantizers:QUANTIZERS"]),
+    "dtype_policies": ("quantization.md", []),
 }
 TOP_LEVEL = "keras"
 NOTE_SECTIONS = re.compile(r"^## .*(Differ|Not supported|differs).*$", re.M)

@@ -21,11 +21,18 @@ def public_names(module):
                   and not isinstance(getattr(module, name), types.ModuleType))
 
 
-data = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
-for family, module in FAMILIES.items():
-    data["families"][family] = public_names(module)
-data["made_with"] += (" The ops, ops.nn, ops.linalg, ops.numpy, ops.image, random and tree "
-                      "families: tools/make_keras3_ops_names.py (jax backend), modules "
-                      "left out.")
-NAMES_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-print({family: len(names) for family, names in data["families"].items()})
+def add_families(families, note):
+    """Write the public names of each ``{family: module}`` into keras3_names.json, and
+    ``note`` (how they were made) into its made_with field."""
+    data = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    for family, module in families.items():
+        data["families"][family] = public_names(module)
+    data["made_with"] += " " + note
+    NAMES_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print({family: len(names) for family, names in data["families"].items()})
+
+
+if __name__ == "__main__":
+    add_families(FAMILIES, "The ops, ops.nn, ops.linalg, ops.numpy, ops.image, random and "
+                           "tree families: tools/make_keras3_ops_names.py (jax backend), "
+                           "modules left out.")

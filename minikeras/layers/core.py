@@ -12,12 +12,15 @@ import numpy as np
 from .. import activations, backend, ops
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
+from ..quantizers import quantizers as Q
+from ..quantizers.quantization_config import block_size_for_layer
 from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
 from .layer import LAYERS, InputSpec, Layer
+from .quantizable import (QuantizableLayer, dequantized_matmul, inputs_quantizer, quantizable,
+                          quantize_2d)
 from .symbolic import KerasTensor, Node
-from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
-                             weight_options_config)
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 def _checked_shape(shape, argument):
@@ -88,12 +91,16 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 
+@quantizable
 @LAYERS.register("Dense")
-class Dense(Layer):
+class Dense(QuantizableLayer):
     """A densely connected layer.
 
     Formula: ``output = activation(inputs @ kernel + bias)`` on the last axis;
     leading axes are kept, so (batch, 7, in) gives (batch, 7, units).
+
+    ``quantize("int8")`` / ``quantize("int4")`` (docs/quantization.md) replace ``kernel`` by
+    integers with ``kernel_scale`` (and, for grouped int4, ``kernel_zero`` and ``g_idx``).
     """
 
     supports_masking = True  # passes its input's mask on, as in Keras
@@ -102,7 +109,8 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(activity_regularizer=activity_regularizer,
+                         quantization_config=quantization_config, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "
@@ -110,7 +118,6 @@ class Dense(Layer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
-        refuse_quantization(self, quantization_config)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -123,11 +130,17 @@ class Dense(Layer):
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
-        self.kernel = add_weight_with_options(self, "kernel", (in_dim, self.units))
+        self._kernel_shape = (in_dim, self.units)
+        if self.quantization_mode is None:
+            self.kernel = add_weight_with_options(self, "kernel", self._kernel_shape)
+        else:
+            self._quantized_build(self.quantization_mode, self.quantization_config)
         self.bias = add_weight_with_options(self, "bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return self.quantized_call(inputs)
         fused = FUSED_ACTIVATIONS.get(self.activation)
         if fused is not None:
             return P.dense(inputs, self.kernel, self.bias, activation=fused)
@@ -139,7 +152,40 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                **weight_options_config(self, "kernel", "bias"), "quantization_config": None}
+                **weight_options_config(self, "kernel", "bias"),
+                "quantization_config": self.quantization_config_entry()}
+
+    # ---- quantized form (see layers/quantizable.py) ----------------------------------
+    def _quantized_build(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        in_dim = self._kernel_shape[0]
+        scale_shape = (self.units,) if block_size is None else (-(-in_dim // block_size),
+                                                                self.units)
+        self._add_quantized_weights("kernel", self._kernel_shape, scale_shape, mode,
+                                    block_size, in_dim)
+        self.inputs_quantizer = inputs_quantizer(mode, config)
+
+    def _quantized_values(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        values, scale, zero = quantize_2d(self.kernel, mode, config, 0, block_size)
+        if zero is None:
+            scale = ops.squeeze(scale, axis=0)  # one scale per unit
+        if mode == "int4":
+            values = Q.pack_int4(values, axis=-1)[0]
+        return {"kernel": values, "kernel_scale": scale,
+                **({} if zero is None else {"kernel_zero": zero})}
+
+    def _quantized_call(self, inputs):
+        kernel = self.kernel.numpy()
+        if self.quantization_mode == "int4":
+            kernel = ops.convert_to_numpy(Q.unpack_int4(kernel, self.units, axis=-1))
+        zero = None if self.kernel_zero is None else self.kernel_zero.numpy()
+        g_idx = None if self.g_idx is None else self.g_idx.numpy()
+        x = dequantized_matmul(inputs, kernel, self.kernel_scale.numpy(), zero, g_idx,
+                               self.inputs_quantizer, self.dtype)
+        if self.bias is not None:
+            x = P.add(x, self.bias)
+        return self.activation(x)
 
 
 @LAYERS.register("Activation")

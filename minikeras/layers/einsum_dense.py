@@ -1,20 +1,27 @@
 """EinsumDense: a dense layer whose kernel contraction is an einsum equation."""
+import math
 import re
 
-from .. import activations, initializers, regularizers
+import numpy as np
+
+from .. import activations, initializers, ops, regularizers
 from ..autodiff import primitives as P
 from ..ops.tensor_contraction import contract
-from .layer import LAYERS, Layer
-from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
-                             weight_options_config)
+from ..quantizers import quantizers as Q
+from ..quantizers.quantization_config import block_size_for_layer
+from .layer import LAYERS
+from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
+                          quantize_2d, relayout, straight_through_contraction)
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 _PLAIN = re.compile(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
 _LEFT = re.compile(r"^\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)$")
 _RIGHT = re.compile(r"^([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]{2,})\.\.\.$")
 
 
+@quantizable
 @LAYERS.register("EinsumDense")
-class EinsumDense(Layer):
+class EinsumDense(QuantizableLayer):
     """A dense layer of any rank: ``output = activation(einsum(equation, inputs, kernel) + bias)``.
 
     Example: ``EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de")``
@@ -24,6 +31,11 @@ class EinsumDense(Layer):
     taken from the input). ``bias_axes`` names the output letters the bias spans; the bias
     broadcasts over the output axes after the first of them. ``...`` may stand for leading
     (``"...b,bc->...c"``) or trailing (``"ab...,bc->ac..."``) axes.
+
+    ``quantize("int8")`` keeps an int8 kernel and a ``kernel_scale`` laid out like the
+    output (size 1 on the axes the kernel lacks), and quantizes the inputs per position
+    over the contracted axes; ``quantize("int4")`` packs the kernel flattened to (contracted
+    size, the rest). Equations without ``...`` only (docs/quantization.md).
     """
 
     # see Layer: the symbolic output is compute_output_shape's, None axes included (Keras)
@@ -34,11 +46,10 @@ class EinsumDense(Layer):
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
                  gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(quantization_config=quantization_config, **kwargs)
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha, gptq_unpacked_column_size
-        refuse_quantization(self, quantization_config)
         _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
@@ -54,9 +65,14 @@ class EinsumDense(Layer):
     def build(self, input_shape):
         kernel_shape, bias_shape, self.full_output_shape = analyze_einsum(
             self.equation, self.bias_axes, tuple(input_shape), self.partial_output_shape)
-        self.kernel = self.add_weight(
-            shape=kernel_shape, initializer=self._kernel_initializer_with_fans(),
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel")
+        self._kernel_shape = kernel_shape
+        if self.quantization_mode is None:
+            self.kernel = self.add_weight(
+                shape=kernel_shape, initializer=self._kernel_initializer_with_fans(),
+                regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                name="kernel")
+        else:
+            self._quantized_build(self.quantization_mode, self.quantization_config)
         self.bias = add_weight_with_options(self, "bias", bias_shape) if bias_shape else None
 
     def _kernel_initializer_with_fans(self):
@@ -74,7 +90,10 @@ class EinsumDense(Layer):
                                        "input_axes": input_axes, "output_axes": output_axes})
 
     def call(self, inputs, training=None):
-        x = contract(self.equation, inputs, self.kernel)
+        if self.quantization_mode is not None:
+            x = self.quantized_call(inputs)
+        else:
+            x = contract(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = P.add(x, self.bias)
         return self.activation(x) if self.activation is not None else x
@@ -88,7 +107,93 @@ class EinsumDense(Layer):
                 "equation": self.equation, "activation": activations.serialize(self.activation),
                 "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias"),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": None}
+                "quantization_config": self.quantization_config_entry()}
+
+    # ---- quantized form (see layers/quantizable.py) ----------------------------------
+    def _quantization_specs(self):
+        """(input, kernel, output) letters; quantization needs an equation without ``...``."""
+        input_spec, weight_spec, output_spec, elided_side = _parse(self.equation)
+        if elided_side is not None:
+            raise NotImplementedError(
+                f"EinsumDense '{self.name}': minikeras quantizes equations without '...' only. "
+                f"Received: equation='{self.equation}'")
+        return input_spec, weight_spec, output_spec
+
+    def _flat_kernel_shape(self):
+        """int4 flattens the kernel to (product of the contracted axes, the rest), by a
+        plain reshape, as Keras does."""
+        _, weight_spec, output_spec = self._quantization_specs()
+        rows = math.prod(d for d, c in zip(self._kernel_shape, weight_spec)
+                         if c not in output_spec)
+        return rows, math.prod(self._kernel_shape) // rows
+
+    def _quantized_build(self, mode, config):
+        input_spec, weight_spec, output_spec = self._quantization_specs()
+        if mode == "int8":
+            scale_shape = tuple(self._kernel_shape[weight_spec.index(c)] if c in weight_spec
+                                else 1 for c in output_spec)
+            self._add_quantized_weights("kernel", self._kernel_shape, scale_shape, mode, None,
+                                        0)
+        else:
+            block_size = block_size_for_layer(self, config)
+            rows, columns = self._flat_kernel_shape()
+            scale_shape = (columns,) if block_size is None else (-(-rows // block_size),
+                                                                 columns)
+            self._add_quantized_weights("kernel", (rows, columns), scale_shape, mode,
+                                        block_size, rows)
+        self.inputs_quantizer = inputs_quantizer(mode, config)
+
+    def _quantized_values(self, mode, config):
+        _, weight_spec, output_spec = self._quantization_specs()
+        if mode == "int8":
+            reduced = tuple(i for i, c in enumerate(weight_spec) if c not in output_spec)
+            values, scale, _ = quantize_2d(self.kernel, mode, config, reduced, None)
+            return {"kernel": values, "kernel_scale": relayout(
+                ops.convert_to_numpy(scale), weight_spec, output_spec)}
+        block_size = block_size_for_layer(self, config)
+        flat = self.kernel.numpy().reshape(self._flat_kernel_shape())
+        if block_size is None:  # Keras: abs-max per column here, whatever the config
+            values, scale = Q.abs_max_quantize(flat, axis=0, value_range=(-8, 7))
+            scale, zero = ops.squeeze(scale, axis=0), None
+        else:
+            values, scale, zero = Q.abs_max_quantize_grouped_with_zero_point(
+                flat, block_size=block_size, to_numpy=True)
+        return {"kernel": Q.pack_int4(values, axis=-1)[0], "kernel_scale": scale,
+                **({} if zero is None else {"kernel_zero": zero})}
+
+    def _dequantized_kernel(self):
+        """The float kernel the quantized variables stand for, in the kernel's shape."""
+        kernel, scale = self.kernel.numpy(), self.kernel_scale.numpy()
+        _, weight_spec, output_spec = self._quantization_specs()
+        if self.quantization_mode == "int8":
+            return kernel.astype(self.dtype) / relayout(scale, output_spec, weight_spec)
+        unpacked = ops.convert_to_numpy(Q.unpack_int4(kernel, self._flat_kernel_shape()[1],
+                                                      axis=-1))
+        if self.kernel_zero is None:
+            flat = unpacked.astype(self.dtype) / scale
+        else:
+            flat = Q.dequantize_grouped(unpacked, scale, self.kernel_zero.numpy(),
+                                        self.g_idx.numpy(), 0).astype(self.dtype)
+        return flat.reshape(self._kernel_shape)
+
+    def _quantized_call(self, inputs):
+        input_spec, weight_spec, output_spec = self._quantization_specs()
+        float_kernel = self._dequantized_kernel()
+        if self.inputs_quantizer is None:  # float inputs: autodiff sees a constant kernel
+            return contract(self.equation, inputs, float_kernel)
+        reduced = tuple(i for i, c in enumerate(input_spec) if c not in output_spec)
+        kernel, kernel_scale = self.kernel.numpy(), self.kernel_scale.numpy()
+
+        def quantized_output(x):
+            q, scale = (ops.convert_to_numpy(t) for t in self.inputs_quantizer(x, axis=reduced))
+            scale = relayout(scale, input_spec, output_spec)
+            if self.quantization_mode == "int4":  # Keras: quantized inputs, float kernel
+                return np.einsum(self.equation, q.astype(x.dtype), float_kernel) / scale
+            return integer_contraction(self.equation, q, kernel, x.dtype) / (scale * kernel_scale)
+
+        gradient = f"{output_spec},{weight_spec}->{input_spec}"
+        return straight_through_contraction(
+            inputs, quantized_output, lambda g: np.einsum(gradient, g, float_kernel))
 
 
 def _parse(equation):

@@ -5,13 +5,16 @@ import numpy as np
 
 from .. import ops, regularizers
 from ..autodiff import primitives as P
-from .layer import LAYERS, Layer
-from .weight_options import (add_weight_with_options, refuse_quantization, set_weight_options,
-                             weight_options_config)
+from ..quantizers import quantizers as Q
+from ..quantizers.quantization_config import block_size_for_layer
+from .layer import LAYERS
+from .quantizable import QuantizableLayer, quantizable, quantize_2d
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
+@quantizable
 @LAYERS.register("Embedding")
-class Embedding(Layer):
+class Embedding(QuantizableLayer):
     """Turn integer indices into dense vectors by looking up rows of ``embeddings``.
 
     Formula: ``output[..., :] = embeddings[inputs[...], :]``; (batch, ...) ->
@@ -23,7 +26,15 @@ class Embedding(Layer):
         mask_zero: index 0 is padding; ``compute_mask`` returns ``inputs != 0``.
         weights: optional initial table (an array, or a list holding one).
         input_length: Keras 2 argument, accepted with a deprecation warning and ignored.
+
+    ``quantize("int8")`` keeps int8 rows with one ``embeddings_scale`` per row;
+    ``quantize("int4")`` packs each row two values to a byte, with a scale per row (and,
+    grouped, a scale and zero point per ``block_size`` columns). See docs/quantization.md.
     """
+
+    _quantized_weight = "embeddings"
+    _VARIABLES_IN_FILE = {"int8": ("embeddings", "embeddings_scale"),
+                          "int4": ("embeddings", "embeddings_scale", "embeddings_zero", "g_idx")}
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
@@ -33,7 +44,7 @@ class Embedding(Layer):
             kwargs.pop("input_length")
             warnings.warn("Argument `input_length` is deprecated. Just remove it.",
                           stacklevel=2)
-        super().__init__(**kwargs)
+        super().__init__(quantization_config=quantization_config, **kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Embedding expects `{name}` to be a positive integer. "
@@ -41,7 +52,6 @@ class Embedding(Layer):
         if lora_rank is not None:
             raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
         del lora_alpha
-        refuse_quantization(self, quantization_config)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         set_weight_options(self, embeddings_initializer=embeddings_initializer,
                            embeddings_regularizer=embeddings_regularizer,
@@ -55,8 +65,11 @@ class Embedding(Layer):
             self.set_weights(weights)
 
     def build(self, input_shape=None):
-        self.embeddings = add_weight_with_options(self, "embeddings",
-                                                  (self.input_dim, self.output_dim))
+        if self.quantization_mode is None:
+            self.embeddings = add_weight_with_options(self, "embeddings",
+                                                      (self.input_dim, self.output_dim))
+        else:
+            self._quantized_build(self.quantization_mode, self.quantization_config)
         self.built = True
 
     def call(self, inputs):
@@ -69,6 +82,8 @@ class Embedding(Layer):
                 f"Layer '{self.name}' (Embedding): input index {int(bad)} is out of range "
                 f"[0, {self.input_dim}). Increase `input_dim` to the vocabulary size (largest "
                 "index + 1) or fix the inputs.")
+        if self.quantization_mode is not None:
+            return self.quantized_call(indices)
         return P.take(self.embeddings, indices, axis=0)
 
     def compute_mask(self, inputs, mask=None):
@@ -85,4 +100,38 @@ class Embedding(Layer):
                 "output_dim": self.output_dim, **weight_options_config(self, "embeddings"),
                 "mask_zero": self.mask_zero,
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": None}
+                "quantization_config": self.quantization_config_entry()}
+
+    # ---- quantized form (see layers/quantizable.py) ----------------------------------
+    def _quantized_build(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        scale_shape = (self.input_dim,) if block_size is None else (
+            self.input_dim, -(-self.output_dim // block_size))
+        self._add_quantized_weights("embeddings", (self.input_dim, self.output_dim),
+                                    scale_shape, mode, block_size, self.output_dim)
+
+    def _quantized_values(self, mode, config):
+        block_size = block_size_for_layer(self, config) if mode == "int4" else None
+        table = self.embeddings.numpy()
+        if block_size is None:
+            values, scale, zero = quantize_2d(table, mode, config, -1, None)
+            scale = ops.squeeze(scale, axis=-1)  # one scale per row
+        else:  # groups of columns: quantize the transposed table in groups of rows
+            values, scale, zero = (ops.convert_to_numpy(t).T for t in quantize_2d(
+                table.T, mode, config, 0, block_size))
+        if mode == "int4":
+            values = Q.pack_int4(ops.convert_to_numpy(values), axis=-1)[0]
+        return {"embeddings": values, "embeddings_scale": scale,
+                **({} if zero is None else {"embeddings_zero": zero})}
+
+    def _quantized_call(self, indices):
+        """The looked-up rows, dequantized (a constant: quantized rows do not train)."""
+        rows = self.embeddings.numpy()[indices]
+        scale = self.embeddings_scale.numpy()[indices]
+        if self.quantization_mode == "int4":
+            rows = ops.convert_to_numpy(Q.unpack_int4(rows, self.output_dim, axis=-1))
+        if self.embeddings_zero is None:
+            return ops.convert_to_tensor(rows.astype(self.dtype) / scale[..., None])
+        return ops.convert_to_tensor(Q.dequantize_grouped(
+            rows, scale, self.embeddings_zero.numpy()[indices], self.g_idx.numpy(), -1).astype(
+                self.dtype))

@@ -498,6 +498,12 @@ class Layer(Operation):
     def call(self, inputs, training=None):
         return inputs
 
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Only Dense, EinsumDense, Embedding and ReversibleEmbedding have a quantized form
+        (docs/quantization.md)."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+
     # ---- config ------------------------------------------------------------------------
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,

@@ -10,16 +10,6 @@ from .. import constraints, initializers, regularizers
 _FAMILIES = {"initializer": initializers, "regularizer": regularizers, "constraint": constraints}
 
 
-def refuse_quantization(layer, quantization_config):
-    """Keras 3.15 writes ``quantization_config: None`` into Dense, EinsumDense and Embedding
-    configs; minikeras keeps float weights, so only None is accepted."""
-    if quantization_config is not None:
-        raise NotImplementedError(
-            f"{type(layer).__name__}: quantized weights (`quantization_config`) are not "
-            f"supported by minikeras. Received: quantization_config={quantization_config!r}; "
-            "pass quantization_config=None.")
-
-
 def set_weight_options(layer, **options):
     """Resolve each ``<weight>_<kind>`` argument into the layer attribute of the same name."""
     for name, value in options.items():

@@ -1,11 +1,14 @@
 """Model: a Layer that can be compiled and trained."""
 import inspect
+import re
+import warnings
 
 import numpy as np
 
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.layer import Layer, _keras_order
+from ..quantizers.quantization_config import validate_and_resolve_config
 from .trainer import Trainer
 
 
@@ -80,6 +83,34 @@ class Model(Trainer, Layer):
         raise ValueError(f"No such layer: {name}. Existing layers are: "
                          f"{[layer.name for layer in layers]}.")
 
+    # ---- quantization (see docs/quantization.md) -----------------------------------------
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the Dense, EinsumDense, Embedding and ReversibleEmbedding weights of this
+        built model: ``mode`` "int8" or "int4", or a ``config``
+        (``keras.quantizers.Int8QuantizationConfig`` ...). ``filters`` (a regex on layer
+        names, a list of them, or a callable taking the layer) picks the layers. Other
+        layers are left as they are, with a warning."""
+        type_check = kwargs.pop("type_check", True)
+        config = validate_and_resolve_config(mode, config)
+        if not self.built:
+            raise ValueError(
+                "Cannot quantize a layer that isn't yet built. Layer "
+                f"'{self.name}' (of type '{type(self).__name__}') is not built yet.")
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{kwargs}")
+        if filters is not None and not (isinstance(filters, (str, list, tuple))
+                                        or callable(filters)):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex "
+                             f"strings, or a callable. Received: {type(filters)}")
+        for layer in _leaf_layers(self):
+            if not _selected(layer, filters):
+                continue
+            try:
+                layer.quantize(config.mode, type_check=type_check, config=config)
+            except NotImplementedError as error:
+                warnings.warn(str(error), stacklevel=2)
+
     # ---- saving (see minikeras.saving and docs/saving.md) ----------------------------------
     def build_from_config(self, config):
         """Build for a saved input shape: a subclassed model creates its weights on a first
@@ -125,6 +156,34 @@ class Model(Trainer, Layer):
         """The model's config as a JSON string (``json.dumps`` keyword arguments allowed)."""
         from ..saving.api import to_json
         return to_json(self, **kwargs)
+
+
+def _leaf_layers(model):
+    """The layers inside ``model`` (at any depth) that hold no layers themselves."""
+    leaves, pending, seen = [], list(model._sublayers()), set()
+    while pending:
+        layer = pending.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        inner = layer._sublayers()
+        if inner:
+            pending[:0] = inner
+        else:
+            leaves.append(layer)
+    return leaves
+
+
+def _selected(layer, filters):
+    """Keras's layer filter of ``quantize``: a regex searched in the layer's name, a list of
+    them (any), or a callable."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return re.search(filters, layer.name) is not None
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    return bool(filters(layer))
 
 
 def _rebase_on(cls, functional):

@@ -29,15 +29,17 @@ _FAMILIES = {
     "activations": ("minikeras.activations", "ACTIVATIONS", "ACTIVATIONS"),
     "feature_space": ("minikeras.utils.feature_space", "FEATURE_SPACE_OBJECTS", None),
     "distillation": ("minikeras.distillation", "DISTILLATION_OBJECTS", None),
+    "quantizers": ("minikeras.quantizers", "QUANTIZERS", None),
 }
 _MODULE_WORDS = (("feature_space", "feature_space"), ("schedules", "schedules"),
                  ("optimizers", "optimizers"), ("losses", "losses"), ("metrics", "metrics"),
                  ("initializers", "initializers"), ("regularizers", "regularizers"),
                  ("constraints", "constraints"), ("activations", "activations"),
-                 ("layers", "layers"), ("models", "layers"), ("distillation", "distillation"))
+                 ("layers", "layers"), ("models", "layers"), ("distillation", "distillation"),
+                 ("quantizers", "quantizers"))
 # Configs of these classes are plain data that the layers read themselves.
-DATA_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy", "__numpy__", "__bytes__",
-                "__tensor__")
+DATA_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy", "QuantizedDTypePolicy",
+                "Int4DTypePolicy", "__numpy__", "__bytes__", "__tensor__")
 LAMBDA_MESSAGE = (
     "Requested the deserialization of a Python lambda (a `Lambda` layer or a `__lambda__` "
     "entry). Its code is stored as bytecode, and running code from a file risks arbitrary "

@@ -227,9 +227,11 @@ def test_keras_written_configs_load_and_are_written_back_the_same(name):
     assert json.loads(json.dumps(layer.get_config())) == config
 
 
-def test_quantized_weights_are_refused_with_a_clear_error():
+def test_a_quantization_config_must_be_a_quantization_config():
+    # quantized layers: tests/quantizers/
     for make in (lambda q: layers.Dense(2, quantization_config=q),
                  lambda q: layers.Embedding(3, 2, quantization_config=q),
                  lambda q: layers.EinsumDense("ab,bc->ac", 2, quantization_config=q)):
-        with pytest.raises(NotImplementedError, match="quantization_config=None"):
+        with pytest.raises(ValueError, match="must be None or a keras.quantizers."
+                                             "QuantizationConfig"):
             make({"mode": "int8"})
