@@ -410,3 +410,51 @@ def test_callbacks_params_hold_verbose_as_given():
     assert history.params == {"verbose": 0, "epochs": 2, "steps": 2}
     assert seen[1:] == [{"verbose": "auto", "epochs": 1, "steps": 2},
                         {"verbose": "auto", "epochs": 1, "steps": 1}]
+
+
+class _Wrap(keras.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, x):
+        return self.inner(x)
+
+
+class _TwoWrapsOfOneDense(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        dense = keras.layers.Dense(3, kernel_initializer="ones", activity_regularizer="l2",
+                                   kernel_regularizer="l1", name="dense")
+        self.a, self.b = _Wrap(dense, name="wrap"), _Wrap(dense, name="wrap_1")
+        self.norm = keras.layers.BatchNormalization(name="batch_normalization")
+
+    def call(self, x):
+        return self.norm(self.b(self.a(x)))
+
+
+def test_a_layer_reached_through_two_sublayers_lists_its_weights_once():
+    layer = _TwoWrapsOfOneDense(name="outer")
+    layer(np.ones((1, 3), "float32"))
+    # Keras 3.15: the Dense is listed once, at its first place
+    assert [w.path for w in layer.weights] == [
+        "outer/wrap/dense/kernel", "outer/wrap/dense/bias", "outer/batch_normalization/gamma",
+        "outer/batch_normalization/beta", "outer/batch_normalization/moving_mean",
+        "outer/batch_normalization/moving_variance"]
+    assert (len(layer.trainable_weights), len(layer.non_trainable_weights)) == (4, 2)
+    # both calls' activity penalties, then the kernel's l1 (Keras 3.15's losses)
+    np.testing.assert_allclose([float(v) for v in layer.losses], [0.27, 2.43, 0.09], rtol=1e-6)
+    layer.trainable = False
+    assert (len(layer.trainable_weights), len(layer.non_trainable_weights)) == (0, 6)
+    x = keras.Input((3,))
+    assert keras.Model(x, layer(x)).count_params() == 24
+
+
+def test_a_layer_inside_a_submodel_and_the_model_lists_its_weights_once():
+    dense = keras.layers.Dense(2, name="d2")
+    x = keras.Input((3,))
+    inner = keras.Sequential([keras.Input((3,)), dense], name="seq")
+    model = keras.Model(x, dense(keras.layers.Dense(3, name="d3")(inner(x))))
+    # Keras 3.15
+    assert [w.path for w in model.weights] == ["seq/d2/kernel", "seq/d2/bias", "d3/kernel",
+                                               "d3/bias"]
