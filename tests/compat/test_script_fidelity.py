@@ -458,3 +458,58 @@ def test_a_layer_inside_a_submodel_and_the_model_lists_its_weights_once():
     # Keras 3.15
     assert [w.path for w in model.weights] == ["seq/d2/kernel", "seq/d2/bias", "d3/kernel",
                                                "d3/bias"]
+
+
+class _StepsOverSelfMetrics(keras.Model):
+    """The 'Customizing what happens in fit()' guide's steps, without the gradient update."""
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    train_step = test_step
+
+
+class _LogKeys(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append(("batch", list(logs)))
+
+    def on_test_end(self, logs=None):
+        self.seen.append(("test_end", list(logs)))
+
+
+def test_compiled_metrics_are_one_entry_and_logs_are_laid_out_as_keras_does(capsys):
+    x = np.linspace(0, 1, 64 * 32, dtype="float32").reshape(64, 32)
+    y = np.linspace(0, 1, 64, dtype="float32").reshape(64, 1)
+    inputs = keras.Input((32,))
+    model = _StepsOverSelfMetrics(inputs, keras.layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(loss="mse", metrics=["mse", "mae"])
+    # Keras 3.15 (torch): model.metrics is [Mean "loss", CompileMetrics "compile_metrics"]
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]
+    logged = _LogKeys()
+    # the step returns {"loss": ..., "compile_metrics": {...}}: Keras sorts the keys and puts
+    # the nested ones in place, once for fit's logs, twice for the callbacks of evaluate
+    history = model.fit(x, y, epochs=1, verbose=2, validation_split=0.5, callbacks=[logged])
+    assert list(history.history) == ["mae", "mse", "loss", "val_loss", "val_mae", "val_mse"]
+    assert logged.seen[0] == ("batch", ["mae", "mse", "loss"])
+    line = capsys.readouterr().out.strip().split(" - ", 3)[-1]
+    assert line == ("mae: 7.7501 - mse: 80.0644 - loss: 80.0644 - val_loss: 560.5606 - "
+                    "val_mae: 23.2499 - val_mse: 560.5606") or line.endswith("val_mse: 560.5607")
+    logs = model.evaluate(x, y, verbose=2, return_dict=True, callbacks=[logged])
+    assert list(logs) == ["mae", "mse", "loss"]
+    assert logged.seen[-1] == ("test_end", ["loss", "mae", "mse"])
+    assert capsys.readouterr().out.strip().split(" - ", 3)[-1] == (
+        "loss: 320.3125 - mae: 15.5000 - mse: 320.3125")
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [320.3125, 320.3125, 15.5],
+                               rtol=1e-6)
