@@ -513,3 +513,23 @@ def test_compiled_metrics_are_one_entry_and_logs_are_laid_out_as_keras_does(caps
         "loss: 320.3125 - mae: 15.5000 - mse: 320.3125")
     np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [320.3125, 320.3125, 15.5],
                                rtol=1e-6)
+
+
+def test_mask_ops_on_keras_tensors_are_graph_nodes():
+    ops, layers = keras.ops, keras.layers
+    inp = keras.Input((5,), dtype="int32")
+    embedded = layers.Embedding(10, 4, embeddings_initializer="ones")(inp)
+    out = layers.LSTM(3, kernel_initializer="ones", recurrent_initializer="ones")(
+        embedded, mask=ops.not_equal(inp, 0))
+    pooled = layers.GlobalAveragePooling1D()(
+        embedded, mask=ops.any(ops.not_equal(embedded, 0), axis=-1))
+    model = keras.Model(inp, [out, pooled])
+    # Keras 3.15: the op nodes in its layer order, and the same numbers after a config trip
+    assert [e["class_name"] for e in model.get_config()["layers"]] == [
+        "InputLayer", "Embedding", "NotEqual", "NotEqual", "Any", "LSTM",
+        "GlobalAveragePooling1D"]
+    x = np.array([[1, 2, 0, 0, 0], [3, 0, 0, 0, 0]])
+    for m in (model, keras.Model.from_config(model.get_config())):
+        lstm, avg = m.predict(x, verbose=0)
+        np.testing.assert_allclose(lstm, [[0.9606] * 3, [0.7401] * 3], atol=1e-4)
+        np.testing.assert_allclose(avg, np.ones((2, 4)))
