@@ -254,6 +254,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
             outputs = KerasTensor(result, dtype)
+            outputs._keras_mask = _mask_from_samples(layer, inputs, batch)
     Node(layer, args, kwargs, flatten(outputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
@@ -318,6 +319,34 @@ def _traced_outputs(layer, args, kwargs):
         except Exception:  # noqa: BLE001 - any failure: try the next sizes
             continue
     return None
+
+
+def _mask_from_samples(layer, inputs, batch):
+    """The output's mask (a KerasTensor) of a layer whose output shape came from
+    ``compute_output_shape`` (unknown sizes), as Keras sets it: ``compute_mask`` run on two
+    placeholder samples whose unknown sizes differ (83 and 89, as the traces), a size that
+    differs is unknown. None when the layer sets no mask."""
+    leaves = flatten(inputs)
+    if not (layer.supports_masking and leaves and
+            all(isinstance(t, KerasTensor) for t in leaves)):
+        return None
+    shapes = []
+    for fill in (83, 89):
+        def sample(shape):
+            return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
+
+        def mask_of(t):
+            return None if t._keras_mask is None else np.ones(sample(t._keras_mask.shape), bool)
+        previous = map_structure(mask_of, inputs)
+        mask = layer.compute_mask(
+            map_structure(lambda t: convert_to_tensor(
+                backend.placeholder_array(sample(t.shape), t.dtype)), inputs),
+            None if all(m is None for m in flatten(previous)) else previous)
+        if mask is None or isinstance(mask, (list, tuple, dict)):
+            return None
+        shapes.append(np.shape(mask))
+    merged = tuple(a if a == b else None for a, b in zip(*shapes))
+    return KerasTensor((batch,) + merged[1:], "bool")
 
 
 def _defines_output_shape(layer):

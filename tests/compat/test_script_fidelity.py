@@ -533,3 +533,24 @@ def test_mask_ops_on_keras_tensors_are_graph_nodes():
         lstm, avg = m.predict(x, verbose=0)
         np.testing.assert_allclose(lstm, [[0.9606] * 3, [0.7401] * 3], atol=1e-4)
         np.testing.assert_allclose(avg, np.ones((2, 4)))
+
+
+def test_masks_of_keras_tensors_with_unknown_lengths():
+    # The masking & padding guide's `print("Mask found:", x._keras_mask)` on Input((None,)):
+    # Keras 3.15 shows the mask's KerasTensor, of shape (None, None) where the layer passes or
+    # makes one, none where it drops it
+    layers = keras.layers
+    embedded = layers.Embedding(50, 4, mask_zero=True)(keras.Input((None,), dtype="int32"))
+    assert embedded._keras_mask.shape == (None, None)
+    assert embedded._keras_mask.dtype == "bool"
+    cases = [(layers.LSTM(3, return_sequences=True), (None, None)), (layers.LSTM(3), None),
+             (layers.Dense(2), (None, None)), (layers.GlobalAveragePooling1D(), None),
+             (layers.Bidirectional(layers.LSTM(2, return_sequences=True)), (None, None)),
+             (layers.TimeDistributed(layers.Dense(2)), (None, None))]
+    for layer, expected in cases:
+        mask = layer(embedded)._keras_mask
+        assert (None if mask is None else tuple(mask.shape)) == expected, layer
+    for merged in (layers.Concatenate(axis=1)([embedded, embedded]),
+                   layers.Add()([embedded, embedded])):
+        assert tuple(merged._keras_mask.shape) == (None, None)
+    assert tuple(layers.Masking()(keras.Input((None, 3)))._keras_mask.shape) == (None, None)
