@@ -243,10 +243,12 @@ def symbolic_call(layer, inputs, rest, kwargs):
     elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        result = _sample_call(layer, args, kwargs)
-        outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
-    elif not _defines_output_shape(layer) and (traced := _traced_outputs(layer, args, kwargs)):
-        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
+        passed = {}
+        result = _sample_call(layer, args, kwargs, passed=passed)
+        outputs = map_structure(lambda out: _symbolic_like(out, batch, passed=passed), result)
+    elif not _defines_output_shape(layer) and (
+            traced := _traced_outputs(layer, args, kwargs, passed := {})):
+        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b, passed), *traced)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = _output_dtype_guess(layer, symbolic[0].dtype)
@@ -286,11 +288,13 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _sample_call(layer, args, kwargs, fill=None):
+def _sample_call(layer, args, kwargs, fill=None, passed=None):
     """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
     other than the batch set to ``fill``), run in the layer's name scope as the call that
     builds it. One sample, unless the batch size is declared: a layer may reshape to it
-    (keras-io's Switch transformer on ``Input(..., batch_size=8)``)."""
+    (keras-io's Switch transformer on ``Input(..., batch_size=8)``). ``passed`` (a dict)
+    gets ``id(sample mask): (sample mask, the KerasTensor's mask)`` for each masked
+    argument, so that an output carrying one of those masks on shares its KerasTensor."""
     def sample_shape(shape):
         return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
 
@@ -301,13 +305,15 @@ def _sample_call(layer, args, kwargs, fill=None):
             backend.placeholder_array(sample_shape(value.shape), value.dtype))
         if value._keras_mask is not None:  # so that layers passing masks on show it
             tensor.mask = np.ones(sample_shape(value._keras_mask.shape), dtype=bool)
+            if passed is not None:
+                passed[id(tensor.mask)] = (tensor.mask, value._keras_mask)
         return tensor
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
     with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
 
 
-def _traced_outputs(layer, args, kwargs):
+def _traced_outputs(layer, args, kwargs, passed):
     """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
     run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
     differs between the two runs is unknown); on its meta device nothing is computed, so a
@@ -315,7 +321,7 @@ def _traced_outputs(layer, args, kwargs):
     still traces there: here it is retried with the sizes 2 and 3."""
     for sizes in ((83, 89), (2, 3)):
         try:
-            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
+            return [_sample_call(layer, args, kwargs, fill, passed) for fill in sizes]
         except Exception:  # noqa: BLE001 - any failure: try the next sizes
             continue
     return None
@@ -344,6 +350,8 @@ def _mask_from_samples(layer, inputs, batch):
             None if all(m is None for m in flatten(previous)) else previous)
         if mask is None or isinstance(mask, (list, tuple, dict)):
             return None
+        if mask is previous:  # passed on: the input's own mask, as in Keras
+            return inputs._keras_mask
         shapes.append(np.shape(mask))
     merged = tuple(a if a == b else None for a, b in zip(*shapes))
     return KerasTensor((batch,) + merged[1:], "bool")
@@ -361,9 +369,11 @@ def _defines_output_shape(layer):
     return False
 
 
-def _symbolic_like(out, batch, other=None):
-    """The KerasTensor for one output of the sample run (its mask too); with ``other``, the
-    same output of a run with other unknown sizes, the sizes that differ are None."""
+def _symbolic_like(out, batch, other=None, passed=None):
+    """The KerasTensor for one output of the sample run (its mask too: the input's own
+    KerasTensor when the layer passed an input's mask on, as in Keras; see
+    ``_sample_call``'s ``passed``); with ``other``, the same output of a run with other
+    unknown sizes, the sizes that differ are None."""
     def merged(shape, other_shape):
         shape = tuple(shape)
         if other is not None:
@@ -372,7 +382,9 @@ def _symbolic_like(out, batch, other=None):
 
     tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))
-    if getattr(out, "mask", None) is not None:
+    if passed and id(getattr(out, "mask", None)) in passed:
+        tensor._keras_mask = passed[id(out.mask)][1]
+    elif getattr(out, "mask", None) is not None:
         other_mask = getattr(other, "mask", None)
         tensor._keras_mask = KerasTensor(
             merged(np.shape(out.mask), np.shape(other_mask) if other_mask is not None

@@ -554,3 +554,20 @@ def test_masks_of_keras_tensors_with_unknown_lengths():
                    layers.Add()([embedded, embedded])):
         assert tuple(merged._keras_mask.shape) == (None, None)
     assert tuple(layers.Masking()(keras.Input((None, 3)))._keras_mask.shape) == (None, None)
+
+
+def test_a_layer_passing_a_mask_on_shares_the_masks_keras_tensor():
+    class PassesMask(keras.layers.Layer):  # the masking guide's MyActivation
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs):
+            return keras.ops.relu(inputs)
+
+    # Keras 3.15: the Embedding's mask KerasTensor is the one every later output carries
+    for length in (None, 3):
+        embedded = keras.layers.Embedding(50, 4, mask_zero=True)(
+            keras.Input((length,), dtype="int32"))
+        for layer in (PassesMask(), PassesMask(), keras.layers.Dense(3)):
+            assert layer(embedded)._keras_mask is embedded._keras_mask
