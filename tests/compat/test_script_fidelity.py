@@ -571,3 +571,16 @@ def test_a_layer_passing_a_mask_on_shares_the_masks_keras_tensor():
             keras.Input((length,), dtype="int32"))
         for layer in (PassesMask(), PassesMask(), keras.layers.Dense(3)):
             assert layer(embedded)._keras_mask is embedded._keras_mask
+
+
+def test_normalization_adapts_on_a_float64_array_in_its_own_precision():
+    # The preprocessing layers guide's first lines ("Features mean: 0.00"; minikeras printed
+    # -0.00): Keras 3.15 takes np.mean / np.var of the float64 array, then stores float32
+    data = np.array([[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]])
+    layer = keras.layers.Normalization()
+    layer.adapt(data)
+    assert np.asarray(layer.mean).ravel().tolist() == [0.800000011920929, 0.8999999761581421, 1.0]
+    assert np.asarray(layer.variance).ravel().tolist() == [0.3266666531562805] * 3
+    out = keras.ops.convert_to_numpy(layer(data))
+    assert float(out.mean()) == 2.6490953430879927e-08
+    assert "Features mean: %.2f" % out.mean() == "Features mean: 0.00"
