@@ -295,22 +295,27 @@ def _sample_call(layer, args, kwargs, fill=None, passed=None):
     (keras-io's Switch transformer on ``Input(..., batch_size=8)``). ``passed`` (a dict)
     gets ``id(sample mask): (sample mask, the KerasTensor's mask)`` for each masked
     argument, so that an output carrying one of those masks on shares its KerasTensor."""
-    def sample_shape(shape):
-        return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
-
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
         tensor = convert_to_tensor(
-            backend.placeholder_array(sample_shape(value.shape), value.dtype))
+            backend.placeholder_array(_sample_shape(value.shape, fill), value.dtype))
         if value._keras_mask is not None:  # so that layers passing masks on show it
-            tensor.mask = np.ones(sample_shape(value._keras_mask.shape), dtype=bool)
+            tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill), dtype=bool)
             if passed is not None:
                 passed[id(tensor.mask)] = (tensor.mask, value._keras_mask)
         return tensor
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
     with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+
+
+def _sample_shape(shape, fill):
+    """A KerasTensor's shape for a sample run: the batch size 1 unless declared, the other
+    unknown sizes ``fill`` (a scalar stays a scalar)."""
+    if not shape:
+        return ()
+    return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
 
 
 def _traced_outputs(layer, args, kwargs, passed):
@@ -338,15 +343,13 @@ def _mask_from_samples(layer, inputs, batch):
         return None
     shapes = []
     for fill in (83, 89):
-        def sample(shape):
-            return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
-
         def mask_of(t):
-            return None if t._keras_mask is None else np.ones(sample(t._keras_mask.shape), bool)
+            return None if t._keras_mask is None else \
+                np.ones(_sample_shape(t._keras_mask.shape, fill), bool)
         previous = map_structure(mask_of, inputs)
         mask = layer.compute_mask(
             map_structure(lambda t: convert_to_tensor(
-                backend.placeholder_array(sample(t.shape), t.dtype)), inputs),
+                backend.placeholder_array(_sample_shape(t.shape, fill), t.dtype)), inputs),
             None if all(m is None for m in flatten(previous)) else previous)
         if mask is None or isinstance(mask, (list, tuple, dict)):
             return None

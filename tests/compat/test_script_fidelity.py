@@ -581,3 +581,18 @@ def test_normalization_adapts_on_a_float64_array_in_its_own_precision():
     out = keras.ops.convert_to_numpy(layer(data))
     assert float(out.mean()) == 2.6490953430879927e-08
     assert "Features mean: %.2f" % out.mean() == "Features mean: 0.00"
+
+
+def test_subclassing_guide_symbolic_kl_loss_and_functional_add_loss():
+    # The subclassing guide's functional VAE: `-0.5 * ops.mean(...)` of KerasTensors is a
+    # scalar KerasTensor (minikeras crashed on it); Keras 3.15's Functional.add_loss then
+    # raises NotImplementedError (minikeras kept the KerasTensor as a loss)
+    ops = keras.ops
+    inputs = keras.Input((6,))
+    z_mean = keras.layers.Dense(2)(inputs)
+    z_log_var = keras.layers.Dense(2)(inputs)
+    kl_loss = -0.5 * ops.mean(z_log_var - ops.square(z_mean) - ops.exp(z_log_var) + 1)
+    assert tuple(kl_loss.shape) == ()
+    model = keras.Model(inputs, z_mean, name="vae")
+    with pytest.raises(NotImplementedError, match="add_loss"):
+        model.add_loss(kl_loss)
