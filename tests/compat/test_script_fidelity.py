@@ -596,3 +596,9 @@ def test_subclassing_guide_symbolic_kl_loss_and_functional_add_loss():
     model = keras.Model(inputs, z_mean, name="vae")
     with pytest.raises(NotImplementedError, match="add_loss"):
         model.add_loss(kl_loss)
+
+
+def test_ops_shape_of_a_keras_tensor_is_its_static_shape():
+    # Keras 3.15: keras.ops.shape(keras.Input((4, 3))) == (None, 4, 3), a tuple (no node)
+    shape = keras.ops.shape(keras.Input((4, 3)))
+    assert shape == (None, 4, 3) and type(shape) is tuple
