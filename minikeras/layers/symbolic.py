@@ -221,6 +221,9 @@ def set_output_mask(outputs, mask):
             tensor.mask = each
 
 
+_UNBATCHED = object()  # the "batch size" of a call whose KerasTensors are all scalars
+
+
 # ---- the symbolic call --------------------------------------------------------------------
 def symbolic_call(layer, inputs, rest, kwargs):
     """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
@@ -235,7 +238,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
-    batch = symbolic[0].shape[0] if symbolic[0].shape else None
+    batched = [leaf for leaf in symbolic if leaf.shape]
+    # a sample's first size is the batch's, unless every argument is a scalar
+    batch = batched[0].shape[0] if batched else _UNBATCHED
     if _user_defines_output_spec(layer):  # as Keras: a layer's own compute_output_spec rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
@@ -357,7 +362,7 @@ def _mask_from_samples(layer, inputs, batch):
             return inputs._keras_mask
         shapes.append(np.shape(mask))
     merged = tuple(a if a == b else None for a, b in zip(*shapes))
-    return KerasTensor((batch,) + merged[1:], "bool")
+    return KerasTensor(merged if batch is _UNBATCHED else (batch,) + merged[1:], "bool")
 
 
 def _defines_output_shape(layer):
@@ -381,7 +386,7 @@ def _symbolic_like(out, batch, other=None, passed=None):
         shape = tuple(shape)
         if other is not None:
             shape = tuple(a if a == b else None for a, b in zip(shape, other_shape))
-        return (batch,) + shape[1:] if shape else ()
+        return (batch,) + shape[1:] if shape and batch is not _UNBATCHED else shape
 
     tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))

@@ -602,3 +602,10 @@ def test_ops_shape_of_a_keras_tensor_is_its_static_shape():
     # Keras 3.15: keras.ops.shape(keras.Input((4, 3))) == (None, 4, 3), a tuple (no node)
     shape = keras.ops.shape(keras.Input((4, 3)))
     assert shape == (None, 4, 3) and type(shape) is tuple
+
+
+def test_op_on_a_scalar_keras_tensor_keeps_its_sizes():
+    # Keras 3.15: ops.expand_dims(ops.sum(x), 0) has shape (1,); the 1 is no batch size
+    x = keras.Input((4, 3))
+    assert tuple(keras.ops.expand_dims(keras.ops.sum(x), 0).shape) == (1,)
+    assert tuple((keras.ops.sum(x) * x).shape) == (None, 4, 3)
