@@ -34,6 +34,11 @@ class InputSpec:
     def __init__(self, ndim=None, min_ndim=None, axes=None):
         self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
 
+    def __repr__(self):  # as Keras prints it: InputSpec(min_ndim=2, axes={-1: 3})
+        fields = [f"{name}={value}" for name, value in (
+            ("ndim", self.ndim), ("min_ndim", self.min_ndim), ("axes", self.axes)) if value]
+        return f"InputSpec({', '.join(fields)})"
+
     def problem(self, shape):
         """A description of why ``shape`` does not fit, or None when it does."""
         rank = len(shape)

@@ -42,6 +42,12 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    def __bool__(self):  # Keras's words: a graph value has no truth value yet
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
+
+    def __iter__(self):  # Keras's words (iterating by __getitem__ would record nodes)
+        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported.")
+
     # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
     def __add__(self, other):
         return ops.add(self, other)

@@ -609,3 +609,16 @@ def test_op_on_a_scalar_keras_tensor_keeps_its_sizes():
     x = keras.Input((4, 3))
     assert tuple(keras.ops.expand_dims(keras.ops.sum(x), 0).shape) == (1,)
     assert tuple((keras.ops.sum(x) * x).shape) == (None, 4, 3)
+
+
+def test_keras_tensor_truth_and_iteration_fail_and_input_spec_prints_as_keras():
+    x = keras.Input((4, 3))
+    # Keras 3.15's errors, word for word
+    with pytest.raises(TypeError, match="A symbolic KerasTensor cannot be used as a boolean."):
+        bool(x)
+    with pytest.raises(NotImplementedError,
+                       match="Iterating over a symbolic KerasTensor is not supported."):
+        list(x)
+    dense = keras.layers.Dense(2)
+    dense(x)
+    assert repr(dense.input_spec) == "InputSpec(min_ndim=2, axes={-1: 3})"
