@@ -203,8 +203,11 @@ class Trainer:
         # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(x, y, y_pred, loss, sample_weight)
         variables = self._training_plan().variables
+        unreached = []
         grads = grad(self.optimizer.scale_loss(loss), variables,
-                     out=self.optimizer.gradient_buffers(variables))
+                     out=self.optimizer.gradient_buffers(variables), unreached=unreached)
+        if unreached:  # as in Keras: no gradient, no update (the optimizer warns of them)
+            grads = [None if i in unreached else g for i, g in enumerate(grads)]
         self.optimizer.apply(grads, variables)
 
     def _test_batch(self, x, y, sample_weight):

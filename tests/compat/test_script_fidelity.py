@@ -622,3 +622,28 @@ def test_keras_tensor_truth_and_iteration_fail_and_input_spec_prints_as_keras():
     dense = keras.layers.Dense(2)
     dense(x)
     assert repr(dense.input_spec) == "InputSpec(min_ndim=2, axes={-1: 3})"
+
+
+def test_fit_leaves_weights_without_a_gradient_alone_and_warns_as_keras_does():
+    # The training guide's compile(loss=[None, ...]): Keras 3.15 warns (each step) and does
+    # not touch the output without a loss, even under AdamW's weight decay (minikeras
+    # decayed it to 0.9025)
+    layers = keras.layers
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, [
+        layers.Dense(1, name="score_output", kernel_initializer="ones")(inputs),
+        layers.Dense(3, name="class_output", kernel_initializer="ones")(inputs)])
+    model.compile(optimizer=keras.optimizers.AdamW(0.1, weight_decay=0.5), loss=[None, "mse"])
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(8, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, [np.zeros((8, 1)), np.ones((8, 3))], batch_size=4, verbose=0,
+                            shuffle=False)
+    messages = [str(w.message) for w in caught if "Gradients" in str(w.message)]
+    assert messages == ["Gradients do not exist for variables ['score_output/kernel', "
+                        "'score_output/bias'] when minimizing the loss. If using "
+                        "`model.compile()`, did you forget to provide a `loss` argument?"] * 2
+    np.testing.assert_array_equal(model.get_layer("score_output").get_weights()[0], 1.0)
+    np.testing.assert_allclose(model.get_layer("class_output").get_weights()[0][0],
+                               [0.7291505336761475] * 3, rtol=1e-6)
+    np.testing.assert_allclose(history.history["loss"], [1.6941841840744019], rtol=1e-6)
