@@ -329,7 +329,7 @@ def _sample_shape(shape, fill):
     return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
 
 
-def _traced_outputs(layer, args, kwargs, passed):
+def _traced_outputs(layer, args, kwargs, passed=None):
     """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
     run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
     differs between the two runs is unknown); on its meta device nothing is computed, so a
