@@ -197,11 +197,12 @@ class Offers:
         self.destinations, self.arrived = destinations, arrived
 
 
-def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
+def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreached=None):
     """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists).
 
     With ``out`` (one array per input, shaped like it), each gradient is written into
-    its array as the backward pass produces it, and ``out`` itself is returned.
+    its array as the backward pass produces it, and ``out`` itself is returned; with
+    ``unreached`` (a list) too, the positions of the inputs no path reaches are appended.
     """
     if out is None:
         leaves = backprop(output, output_grad, retain_graph)
@@ -214,9 +215,11 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None):
             raise _out_mismatch(inputs, out)
         destinations[id(x)] = o
     leaves = backprop(output, output_grad, retain_graph, destinations=destinations)
-    for x, o in zip(inputs, out):
+    for i, (x, o) in enumerate(zip(inputs, out)):
         if x not in leaves:
             o.fill(0)
+            if unreached is not None:
+                unreached.append(i)
     return out
 
 

@@ -90,6 +90,20 @@ class Callback:
         pass
 
 
+def flat_logs(logs):
+    """Logs as Keras's ``pythonify_logs`` lays them out: keys sorted, and a nested dict (a
+    custom step's ``{m.name: m.result() for m in self.metrics}`` holds "compile_metrics")
+    spread in its place, sorted the same way. Keras applies it once to fit's logs (a custom
+    step's "compile_metrics" entries come before "loss") and twice to evaluate's."""
+    flat = {}
+    for key, value in sorted(logs.items()):
+        if isinstance(value, dict):
+            flat.update(flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
 def _overrides(callback, hook):
     return hook in vars(callback) or getattr(type(callback), hook) is not getattr(Callback, hook)
 
@@ -117,14 +131,14 @@ class CallbackList:
 
         # Like Keras, always pass `logs` (a dict, {} when there are none), so hooks written
         # as `def on_epoch_begin(self, epoch, logs)` or `lambda epoch, logs: ...` work. The
-        # callbacks share one copy with the keys sorted (Keras's pythonify_logs): what one adds
+        # callbacks share one copy laid out by flat_logs (Keras's pythonify_logs): what one adds
         # (ReduceLROnPlateau's learning_rate) the next ones see, the caller's dict is unchanged.
         n_args = 2 if hook.startswith("on_epoch") or "_batch_" in hook else 1
 
         def call_all(*args, logs=None):
             if len(args) == n_args:
                 args, logs = args[:-1], args[-1]
-            args = args + (dict(sorted(logs.items())) if logs else {},)
+            args = args + (flat_logs(logs) if logs else {},)
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
         setattr(self, hook, call_all)  # later calls skip __getattr__
@@ -214,6 +228,9 @@ class ProgbarLogger(Callback):
             if self.progbar.target is None:  # as Keras: the count seen is the total
                 self.progbar.target = step
             step = self.progbar.target  # Keras ends at the target, also after an epoch cut short
-        values = [(k, float(v)) for k, v in (logs or {}).items()]
+        # as Keras: the bar takes batch logs at verbose 1 only (the first ones set its key
+        # order); at verbose 2 the final logs do
+        shown = logs if finalize or self.verbose == 1 else None
+        values = [(k, float(v)) for k, v in (shown or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)

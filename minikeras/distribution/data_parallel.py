@@ -21,7 +21,7 @@ import numpy as np
 
 from .mesh import DeviceMesh, TensorLayout, list_devices
 from ..autodiff import no_grad
-from ..callbacks.callback import Callback
+from ..callbacks.callback import Callback, flat_logs
 from ..tree import flatten, map_structure
 from .sharded_update import ShardedUpdate, saves_mid_epoch
 from .world import SingleProcess, world
@@ -234,6 +234,7 @@ class ReplicaGroup:
         built-in logs are."""
         if self.size == 1 or not logs:
             return dict(logs)
+        logs = flat_logs(logs)  # a custom step's nested "compile_metrics" entries
         names = list(logs)
         if names != self._log_names:
             self._check_same_names(names)

@@ -9,7 +9,8 @@ from ..autodiff import primitives as P
 from ..ops.convolution import from_channels_last, standardize_data_format, to_channels_last
 from .core import FUSED_ACTIVATIONS
 from .layer import LAYERS, InputSpec, Layer
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
+                             with_activity_regularizer)
 
 
 # ---- helpers shared with pooling.py -------------------------------------------------------
@@ -172,7 +173,7 @@ class BaseConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "groups": self.groups,
-                **weight_options_config(self, "kernel", "bias")}
+                **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self)}
 
 
 @LAYERS.register("Conv1D", "Convolution1D")

@@ -2,7 +2,8 @@
 from ..autodiff import primitives as P
 from .convolutional import _positive_int, _Windowed, from_channels_last
 from .layer import LAYERS
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
+                             with_activity_regularizer)
 
 
 class BaseDepthwiseConv(_Windowed):
@@ -54,7 +55,8 @@ class BaseDepthwiseConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), **self._window_config(),
                 "depth_multiplier": self.depth_multiplier,
-                **weight_options_config(self, "depthwise", "bias")}
+                **with_activity_regularizer(
+                    weight_options_config(self, "depthwise", "bias"), self)}
 
 
 class BaseSeparableConv(_Windowed):
@@ -116,7 +118,8 @@ class BaseSeparableConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "depth_multiplier": self.depth_multiplier,
-                **weight_options_config(self, "depthwise", "pointwise", "bias")}
+                **with_activity_regularizer(
+                    weight_options_config(self, "depthwise", "pointwise", "bias"), self)}
 
 
 @LAYERS.register("DepthwiseConv1D")

@@ -4,7 +4,8 @@ from ..autodiff import primitives as P
 from .convolutional import (_positive_int, _Windowed, check_output, from_channels_last,
                             spatial_dims, with_spatial)
 from .layer import LAYERS
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
+                             with_activity_regularizer)
 
 
 class BaseConvTranspose(_Windowed):
@@ -63,7 +64,7 @@ class BaseConvTranspose(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "output_padding": self.output_padding,
-                **weight_options_config(self, "kernel", "bias")}
+                **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self)}
 
 
 @LAYERS.register("Conv1DTranspose", "Convolution1DTranspose")

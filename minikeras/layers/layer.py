@@ -34,6 +34,11 @@ class InputSpec:
     def __init__(self, ndim=None, min_ndim=None, axes=None):
         self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
 
+    def __repr__(self):  # as Keras prints it: InputSpec(min_ndim=2, axes={-1: 3})
+        fields = [f"{name}={value}" for name, value in (
+            ("ndim", self.ndim), ("min_ndim", self.min_ndim), ("axes", self.axes)) if value]
+        return f"InputSpec({', '.join(fields)})"
+
     def problem(self, shape):
         """A description of why ``shape`` does not fit, or None when it does."""
         rank = len(shape)
@@ -100,7 +105,7 @@ class Layer(Operation):
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
-        self._activity_losses = []
+        self._activity_losses, self._activity_losses_call = [], -1
         self._added_losses, self._added_losses_call = [], -1
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
@@ -151,11 +156,16 @@ class Layer(Operation):
         seen = set()
         return [layer for layer in found if not (id(layer) in seen or seen.add(id(layer)))]
 
-    def _flatten_layers(self):
-        """This layer and every layer inside it, depth first."""
+    def _flatten_layers(self, _seen=None):
+        """This layer and every layer inside it, depth first, each once (a layer shared by
+        two sublayers is reached once, as in Keras)."""
+        seen = set() if _seen is None else _seen
+        if id(self) in seen:
+            return
+        seen.add(id(self))
         yield self
         for layer in self._sublayers():
-            yield from layer._flatten_layers()
+            yield from layer._flatten_layers(seen)
 
     @property
     def trainable(self):
@@ -176,8 +186,8 @@ class Layer(Operation):
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        return self._own_variables_in_file_order() + [
-            v for layer in self._sublayers() for v in layer.weights]
+        return _first_of_each(self._own_variables_in_file_order() + [
+            v for layer in self._sublayers() for v in layer.weights])
 
     @property
     def dtype_policy(self):
@@ -196,15 +206,17 @@ class Layer(Operation):
         if not self._trainable:
             return []
         own = [v for v in self._own_variables() if v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.trainable_weights]
+        return _first_of_each(
+            own + [v for layer in self._sublayers() for v in layer.trainable_weights])
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
             own = list(self._own_variables())
-            return own + [v for layer in self._sublayers() for v in layer.weights]
+            return _first_of_each(own + [v for layer in self._sublayers() for v in layer.weights])
         own = [v for v in self._own_variables() if not v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.non_trainable_weights]
+        return _first_of_each(
+            own + [v for layer in self._sublayers() for v in layer.non_trainable_weights])
 
     variables = weights
     trainable_variables = trainable_weights
@@ -285,6 +297,16 @@ class Layer(Operation):
         if return_losses:
             return outputs, non_trainable_values, losses
         return outputs, non_trainable_values
+
+    def _record_activity_penalty(self, out):
+        """The activity penalty of this call, beside those of earlier calls in the same
+        forward pass (a layer called twice in one pass counts twice, as in Keras)."""
+        penalty = self.activity_regularizer(out) / max(out.shape[0], 1)
+        if self._activity_losses_call != _CALLS.outermost:
+            self._activity_losses_call = _CALLS.outermost
+            self._activity_losses = []
+        self._activity_losses.append(penalty)
+        _collect_in_scope(penalty)
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
     def _set_symbolic(self, inputs, outputs):
@@ -476,8 +498,7 @@ class Layer(Operation):
             calls.depth -= 1
             calls.training = outer_training
         if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(out) / max(out.shape[0], 1)]
-            _collect_in_scope(self._activity_losses[0])
+            self._record_activity_penalty(out)
         if self.supports_masking:
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
@@ -781,3 +802,10 @@ def _keras_order(children):
     """Children sorted by attribute name, private (``_``) ones last, as Keras visits them."""
     names = sorted(children, key=lambda name: "~" + name if name.startswith("_") else name)
     return [(name, children[name]) for name in names]
+
+
+def _first_of_each(variables):
+    """``variables`` with each one kept at its first place: a layer reached twice (shared by
+    two sublayers) lists its weights once, as Keras's ``weights`` do."""
+    seen = set()
+    return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]

@@ -172,7 +172,10 @@ def _symbolic_op(name, args, kwargs):
     as Keras records it: the arguments its op class takes in ``__init__`` (``axis``,
     ``keepdims``, the ``dtype`` of ``cast``; given or, when not, Keras's defaults) become
     the op's config, the others (tensors, and numbers such as the 2.0 of ``x + 2.0``) stay
-    arguments of the node."""
+    arguments of the node. ``ops.shape`` of a KerasTensor is its static shape (None where
+    unknown), as in Keras: no node."""
+    if name == "shape" and len(args) == 1 and not kwargs:
+        return tuple(args[0].shape)
     fixed, args, kwargs = _split_arguments(name, args, kwargs)
     # named as Keras names an operation: after its class (ops.abs makes "absolute")
     keras_class = OP_CLASSES.get(name, (None,))[0]

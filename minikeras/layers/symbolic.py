@@ -42,6 +42,12 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    def __bool__(self):  # Keras's words: a graph value has no truth value yet
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
+
+    def __iter__(self):  # Keras's words (iterating by __getitem__ would record nodes)
+        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported.")
+
     # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
     def __add__(self, other):
         return ops.add(self, other)
@@ -221,6 +227,9 @@ def set_output_mask(outputs, mask):
             tensor.mask = each
 
 
+_UNBATCHED = object()  # the "batch size" of a call whose KerasTensors are all scalars
+
+
 # ---- the symbolic call --------------------------------------------------------------------
 def symbolic_call(layer, inputs, rest, kwargs):
     """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
@@ -235,7 +244,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
-    batch = symbolic[0].shape[0] if symbolic[0].shape else None
+    batched = [leaf for leaf in symbolic if leaf.shape]
+    # a sample's first size is the batch's, unless every argument is a scalar
+    batch = batched[0].shape[0] if batched else _UNBATCHED
     if _user_defines_output_spec(layer):  # as Keras: a layer's own compute_output_spec rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
@@ -243,10 +254,12 @@ def symbolic_call(layer, inputs, rest, kwargs):
     elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
         # Every size is known: run the layer on one sample of zeros (cheap, and exact for
         # custom layers that have no compute_output_shape).
-        result = _sample_call(layer, args, kwargs)
-        outputs = map_structure(lambda out: _symbolic_like(out, batch), result)
-    elif not _defines_output_shape(layer) and (traced := _traced_outputs(layer, args, kwargs)):
-        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
+        passed = {}
+        result = _sample_call(layer, args, kwargs, passed=passed)
+        outputs = map_structure(lambda out: _symbolic_like(out, batch, passed=passed), result)
+    elif not _defines_output_shape(layer) and (
+            traced := _traced_outputs(layer, args, kwargs, passed := {})):
+        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b, passed), *traced)
     else:
         result = layer.compute_output_shape(shapes)
         dtype = _output_dtype_guess(layer, symbolic[0].dtype)
@@ -254,6 +267,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
             outputs = [KerasTensor(shape, dtype) for shape in result]
         else:
             outputs = KerasTensor(result, dtype)
+            outputs._keras_mask = _mask_from_samples(layer, inputs, batch)
     Node(layer, args, kwargs, flatten(outputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
@@ -285,28 +299,37 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _sample_call(layer, args, kwargs, fill=None):
+def _sample_call(layer, args, kwargs, fill=None, passed=None):
     """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
     other than the batch set to ``fill``), run in the layer's name scope as the call that
     builds it. One sample, unless the batch size is declared: a layer may reshape to it
-    (keras-io's Switch transformer on ``Input(..., batch_size=8)``)."""
-    def sample_shape(shape):
-        return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
-
+    (keras-io's Switch transformer on ``Input(..., batch_size=8)``). ``passed`` (a dict)
+    gets ``id(sample mask): (sample mask, the KerasTensor's mask)`` for each masked
+    argument, so that an output carrying one of those masks on shares its KerasTensor."""
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
         tensor = convert_to_tensor(
-            backend.placeholder_array(sample_shape(value.shape), value.dtype))
+            backend.placeholder_array(_sample_shape(value.shape, fill), value.dtype))
         if value._keras_mask is not None:  # so that layers passing masks on show it
-            tensor.mask = np.ones(sample_shape(value._keras_mask.shape), dtype=bool)
+            tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill), dtype=bool)
+            if passed is not None:
+                passed[id(tensor.mask)] = (tensor.mask, value._keras_mask)
         return tensor
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
     with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
 
 
-def _traced_outputs(layer, args, kwargs):
+def _sample_shape(shape, fill):
+    """A KerasTensor's shape for a sample run: the batch size 1 unless declared, the other
+    unknown sizes ``fill`` (a scalar stays a scalar)."""
+    if not shape:
+        return ()
+    return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
+
+
+def _traced_outputs(layer, args, kwargs, passed=None):
     """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
     run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
     differs between the two runs is unknown); on its meta device nothing is computed, so a
@@ -314,10 +337,38 @@ def _traced_outputs(layer, args, kwargs):
     still traces there: here it is retried with the sizes 2 and 3."""
     for sizes in ((83, 89), (2, 3)):
         try:
-            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
+            return [_sample_call(layer, args, kwargs, fill, passed) for fill in sizes]
         except Exception:  # noqa: BLE001 - any failure: try the next sizes
             continue
     return None
+
+
+def _mask_from_samples(layer, inputs, batch):
+    """The output's mask (a KerasTensor) of a layer whose output shape came from
+    ``compute_output_shape`` (unknown sizes), as Keras sets it: ``compute_mask`` run on two
+    placeholder samples whose unknown sizes differ (83 and 89, as the traces), a size that
+    differs is unknown. None when the layer sets no mask."""
+    leaves = flatten(inputs)
+    if not (layer.supports_masking and leaves and
+            all(isinstance(t, KerasTensor) for t in leaves)):
+        return None
+    shapes = []
+    for fill in (83, 89):
+        def mask_of(t):
+            return None if t._keras_mask is None else \
+                np.ones(_sample_shape(t._keras_mask.shape, fill), bool)
+        previous = map_structure(mask_of, inputs)
+        mask = layer.compute_mask(
+            map_structure(lambda t: convert_to_tensor(
+                backend.placeholder_array(_sample_shape(t.shape, fill), t.dtype)), inputs),
+            None if all(m is None for m in flatten(previous)) else previous)
+        if mask is None or isinstance(mask, (list, tuple, dict)):
+            return None
+        if mask is previous:  # passed on: the input's own mask, as in Keras
+            return inputs._keras_mask
+        shapes.append(np.shape(mask))
+    merged = tuple(a if a == b else None for a, b in zip(*shapes))
+    return KerasTensor(merged if batch is _UNBATCHED else (batch,) + merged[1:], "bool")
 
 
 def _defines_output_shape(layer):
@@ -332,18 +383,22 @@ def _defines_output_shape(layer):
     return False
 
 
-def _symbolic_like(out, batch, other=None):
-    """The KerasTensor for one output of the sample run (its mask too); with ``other``, the
-    same output of a run with other unknown sizes, the sizes that differ are None."""
+def _symbolic_like(out, batch, other=None, passed=None):
+    """The KerasTensor for one output of the sample run (its mask too: the input's own
+    KerasTensor when the layer passed an input's mask on, as in Keras; see
+    ``_sample_call``'s ``passed``); with ``other``, the same output of a run with other
+    unknown sizes, the sizes that differ are None."""
     def merged(shape, other_shape):
         shape = tuple(shape)
         if other is not None:
             shape = tuple(a if a == b else None for a, b in zip(shape, other_shape))
-        return (batch,) + shape[1:] if shape else ()
+        return (batch,) + shape[1:] if shape and batch is not _UNBATCHED else shape
 
     tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))
-    if getattr(out, "mask", None) is not None:
+    if passed and id(getattr(out, "mask", None)) in passed:
+        tensor._keras_mask = passed[id(out.mask)][1]
+    elif getattr(out, "mask", None) is not None:
         other_mask = getattr(other, "mask", None)
         tensor._keras_mask = KerasTensor(
             merged(np.shape(out.mask), np.shape(other_mask) if other_mask is not None

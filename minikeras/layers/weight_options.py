@@ -35,3 +35,12 @@ def weight_options_config(layer, *weights):
             if hasattr(layer, name):
                 config[name] = family.serialize(getattr(layer, name))
     return config
+
+
+def with_activity_regularizer(config, layer):
+    """``config`` with ``layer``'s ``activity_regularizer`` right after the weight
+    regularizers, where Keras's convolutions and recurrent layers write it (None too)."""
+    items = list(config.items())
+    at = 1 + max(i for i, (key, _) in enumerate(items) if key.endswith("_regularizer"))
+    entry = ("activity_regularizer", regularizers.serialize(layer.activity_regularizer))
+    return dict(items[:at] + [entry] + items[at:])

@@ -159,6 +159,13 @@ class Functional(Model):
             out.append(value)
         return out
 
+    def add_loss(self, loss):
+        """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""
+        raise NotImplementedError(
+            f"Functional model '{self.name}' has no add_loss() (as in Keras 3): a symbolic "
+            "penalty cannot be attached to the model. Compute it in a layer's call() and "
+            "call self.add_loss(...) there, with that layer placed in the graph.")
+
     def compute_output_shape(self, input_shape):
         shapes = [x.shape for x in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes

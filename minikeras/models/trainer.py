@@ -9,7 +9,7 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad
 from ..autodiff import primitives as P
-from ..callbacks.callback import CallbackList, History, ProgbarLogger
+from ..callbacks.callback import CallbackList, History, ProgbarLogger, flat_logs
 from ..config import capped, filter_traceback
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
@@ -55,6 +55,7 @@ class Trainer:
         if metrics is not None or weighted_metrics is not None or first:
             self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_metrics_entry = _CompileMetricsEntry(self)
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
                                 "steps_per_execution": steps_per_execution,
@@ -76,25 +77,20 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        """Keras's: the names of ``metrics`` (a subclass may override that property), the
-        compiled metrics counted as one entry, "compile_metrics", after the loss."""
-        metrics = self.metrics
-        if not getattr(self, "compiled", False):
-            return [m.name for m in metrics]
-        grouped = {id(m) for m in self._compile_metrics.metric_objects}
-        names = [m.name for m in metrics if id(m) not in grouped]
-        if self._compile_metrics.has_specs:
-            after_loss = next((i + 1 for i, m in enumerate(metrics)
-                               if m is self._loss_tracker), 0)
-            names.insert(after_loss, "compile_metrics")
-        return names
+        """Keras's: the names of ``metrics`` (a subclass may override that property)."""
+        return [m.name for m in self.metrics]
 
     @property
     def metrics(self):
-        """The compiled metrics (loss tracker first), then the Metric objects set as
-        attributes of the model (a custom ``train_step`` updates those itself)."""
-        compiled = [] if not getattr(self, "compiled", False) else \
-            [self._loss_tracker] + self._compile_metrics.metric_objects + self._loss_trackers()
+        """As in Keras: the loss tracker, the compiled metrics as one entry named
+        "compile_metrics" (when compile got ``metrics`` or ``weighted_metrics``), the
+        per-output loss trackers, then the Metric objects set as attributes of the model (a
+        custom ``train_step`` updates those itself)."""
+        if not getattr(self, "compiled", False):
+            return self._attribute_metrics([])
+        compiled = [self._loss_tracker] + (
+            [self._compile_metrics_entry] if self._compile_metrics.has_specs else []) + \
+            self._loss_trackers()
         return compiled + self._attribute_metrics(compiled)
 
     def _attribute_metrics(self, compiled):
@@ -207,8 +203,11 @@ class Trainer:
         # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(x, y, y_pred, loss, sample_weight)
         variables = self._training_plan().variables
+        unreached = []
         grads = grad(self.optimizer.scale_loss(loss), variables,
-                     out=self.optimizer.gradient_buffers(variables))
+                     out=self.optimizer.gradient_buffers(variables), unreached=unreached)
+        if unreached:  # as in Keras: no gradient, no update (the optimizer warns of them)
+            grads = [None if i in unreached else g for i, g in enumerate(grads)]
         self.optimizer.apply(grads, variables)
 
     def _test_batch(self, x, y, sample_weight):
@@ -286,7 +285,8 @@ class Trainer:
     def _ordered(self, logs):
         """``evaluate``'s list: Keras orders it by ``model.metrics`` names that are log keys
         (loss, metrics' own names, per-output losses), then every other key sorted."""
-        names = [m.name for m in self.metrics]
+        names = [metric.name for m in self.metrics for metric in (
+            m.metrics if m is self._compile_metrics_entry else [m])]  # Keras: their own names
         values = [logs[n] for n in names if n in logs]
         values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
@@ -378,7 +378,6 @@ class Trainer:
                                              steps=validation_steps, verbose=0,
                                              return_dict=True, _callbacks=cbs)
                     logs.update({"val_" + k: v for k, v in val_logs.items()})
-                    logs = dict(sorted(logs.items()))
                 cbs.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
@@ -424,7 +423,10 @@ class Trainer:
                 xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
             step_logs = self._run_step("test", *group.shard((xb, yb, swb)))
             cbs.on_test_batch_end(step, _batch_end_logs(self, group, step_logs, True))
-        logs = group.mean_logs(step_logs) if step_logs is not None else self._logs(group)
+        # flat here and again in the callbacks, as in Keras: return_dict keeps a custom
+        # step's "compile_metrics" entries before "loss", the callbacks see them sorted
+        logs = flat_logs(group.mean_logs(step_logs)) if step_logs is not None else \
+            self._logs(group)
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 
@@ -492,7 +494,7 @@ class Trainer:
             return D.outputs_to_numpy(self(x, training=False))
 
     def _batch_result(self, step_logs, return_dict):
-        logs = step_logs if step_logs is not None else self._logs()
+        logs = flat_logs(step_logs) if step_logs is not None else self._logs()
         return logs if return_dict else self._ordered(logs)
 
     def _class_weights(self, y, class_weight):
@@ -617,6 +619,34 @@ def _reject_kwargs(kwargs, method, removed):
         raise TypeError(f"{method}() got unexpected keyword arguments: {sorted(kwargs)}")
 
 
+class _CompileMetricsEntry:
+    """The compiled metrics as the one entry of ``model.metrics`` Keras 3 makes of them
+    (its CompileMetrics): named "compile_metrics"; ``update_state(y, y_pred)`` updates each
+    of them, ``result()`` is their ``{logged name: value}``."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._model._update_compiled_metrics(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return self._model._compile_metrics.result()
+
+    def reset_state(self):
+        self._model._compile_metrics.reset_state()
+
+    @property
+    def metrics(self):
+        return self._model._compile_metrics.metric_objects
+
+    @property
+    def variables(self):
+        return [v for metric in self.metrics for v in metric.variables]
+
+
 class _CompiledMetricsView:
     """What Keras 3 still offers as ``model.compiled_metrics`` (deprecated)."""
 
@@ -666,16 +696,11 @@ def _step_data(x, y=None, sample_weight=None):
 
 
 def _as_logs(logs, kind):
-    """A custom step's returned logs as ``{name: float}`` (nested dicts flattened, keys
-    sorted)."""
+    """A custom step's returned logs with numbers for values, nested dicts kept (Keras lays
+    them out later: :func:`flat_logs`)."""
     if not isinstance(logs, dict):
         raise TypeError(f"`{kind}_step(data)` must return a dict of logs ({{name: value}}), "
                         f"e.g. `{{m.name: m.result() for m in self.metrics}}`. Received: "
                         f"{type(logs).__name__}")
-    flat = {}
-    for name, value in logs.items():
-        if isinstance(value, dict):
-            flat.update((k, _as_number(v)) for k, v in value.items())
-        else:
-            flat[name] = _as_number(value)
-    return dict(sorted(flat.items()))  # Keras sorts every logs dict (pythonify_logs)
+    return {name: _as_logs(value, kind) if isinstance(value, dict) else _as_number(value)
+            for name, value in logs.items()}

@@ -410,3 +410,240 @@ def test_callbacks_params_hold_verbose_as_given():
     assert history.params == {"verbose": 0, "epochs": 2, "steps": 2}
     assert seen[1:] == [{"verbose": "auto", "epochs": 1, "steps": 2},
                         {"verbose": "auto", "epochs": 1, "steps": 1}]
+
+
+class _Wrap(keras.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, x):
+        return self.inner(x)
+
+
+class _TwoWrapsOfOneDense(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        dense = keras.layers.Dense(3, kernel_initializer="ones", activity_regularizer="l2",
+                                   kernel_regularizer="l1", name="dense")
+        self.a, self.b = _Wrap(dense, name="wrap"), _Wrap(dense, name="wrap_1")
+        self.norm = keras.layers.BatchNormalization(name="batch_normalization")
+
+    def call(self, x):
+        return self.norm(self.b(self.a(x)))
+
+
+def test_a_layer_reached_through_two_sublayers_lists_its_weights_once():
+    layer = _TwoWrapsOfOneDense(name="outer")
+    layer(np.ones((1, 3), "float32"))
+    # Keras 3.15: the Dense is listed once, at its first place
+    assert [w.path for w in layer.weights] == [
+        "outer/wrap/dense/kernel", "outer/wrap/dense/bias", "outer/batch_normalization/gamma",
+        "outer/batch_normalization/beta", "outer/batch_normalization/moving_mean",
+        "outer/batch_normalization/moving_variance"]
+    assert (len(layer.trainable_weights), len(layer.non_trainable_weights)) == (4, 2)
+    # both calls' activity penalties, then the kernel's l1 (Keras 3.15's losses)
+    np.testing.assert_allclose([float(v) for v in layer.losses], [0.27, 2.43, 0.09], rtol=1e-6)
+    layer.trainable = False
+    assert (len(layer.trainable_weights), len(layer.non_trainable_weights)) == (0, 6)
+    x = keras.Input((3,))
+    assert keras.Model(x, layer(x)).count_params() == 24
+
+
+def test_a_layer_inside_a_submodel_and_the_model_lists_its_weights_once():
+    dense = keras.layers.Dense(2, name="d2")
+    x = keras.Input((3,))
+    inner = keras.Sequential([keras.Input((3,)), dense], name="seq")
+    model = keras.Model(x, dense(keras.layers.Dense(3, name="d3")(inner(x))))
+    # Keras 3.15
+    assert [w.path for w in model.weights] == ["seq/d2/kernel", "seq/d2/bias", "d3/kernel",
+                                               "d3/bias"]
+
+
+class _StepsOverSelfMetrics(keras.Model):
+    """The 'Customizing what happens in fit()' guide's steps, without the gradient update."""
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        for metric in self.metrics:  # the guide's loop, in one line per metric
+            metric.update_state(*((loss,) if metric.name == "loss" else (y, y_pred)))
+        return {m.name: m.result() for m in self.metrics}
+
+    train_step = test_step
+
+
+class _LogKeys(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append(("batch", list(logs)))
+
+    def on_test_end(self, logs=None):
+        self.seen.append(("test_end", list(logs)))
+
+
+def test_compiled_metrics_are_one_entry_and_logs_are_laid_out_as_keras_does(capsys):
+    x = np.linspace(0, 1, 64 * 32, dtype="float32").reshape(64, 32)
+    y = np.linspace(0, 1, 64, dtype="float32").reshape(64, 1)
+    inputs = keras.Input((32,))
+    model = _StepsOverSelfMetrics(inputs, keras.layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(loss="mse", metrics=["mse", "mae"])
+    # Keras 3.15 (torch): model.metrics is [Mean "loss", CompileMetrics "compile_metrics"]
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]
+    logged = _LogKeys()
+    # the step returns {"loss": ..., "compile_metrics": {...}}: Keras sorts the keys and puts
+    # the nested ones in place, once for fit's logs, twice for the callbacks of evaluate
+    history = model.fit(x, y, epochs=1, verbose=2, validation_split=0.5, callbacks=[logged])
+    assert list(history.history) == ["mae", "mse", "loss", "val_loss", "val_mae", "val_mse"]
+    assert logged.seen[0] == ("batch", ["mae", "mse", "loss"])
+    line = capsys.readouterr().out.strip().split(" - ", 3)[-1]
+    assert line == ("mae: 7.7501 - mse: 80.0644 - loss: 80.0644 - val_loss: 560.5606 - "
+                    "val_mae: 23.2499 - val_mse: 560.5606") or line.endswith("val_mse: 560.5607")
+    logs = model.evaluate(x, y, verbose=2, return_dict=True, callbacks=[logged])
+    assert list(logs) == ["mae", "mse", "loss"]
+    assert logged.seen[-1] == ("test_end", ["loss", "mae", "mse"])
+    assert capsys.readouterr().out.strip().split(" - ", 3)[-1] == (
+        "loss: 320.3125 - mae: 15.5000 - mse: 320.3125")
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [320.3125, 320.3125, 15.5],
+                               rtol=1e-6)
+
+
+def test_mask_ops_on_keras_tensors_are_graph_nodes():
+    ops, layers = keras.ops, keras.layers
+    inp = keras.Input((5,), dtype="int32")
+    embedded = layers.Embedding(10, 4, embeddings_initializer="ones")(inp)
+    out = layers.LSTM(3, kernel_initializer="ones", recurrent_initializer="ones")(
+        embedded, mask=ops.not_equal(inp, 0))
+    pooled = layers.GlobalAveragePooling1D()(
+        embedded, mask=ops.any(ops.not_equal(embedded, 0), axis=-1))
+    model = keras.Model(inp, [out, pooled])
+    # Keras 3.15: the op nodes in its layer order, and the same numbers after a config trip
+    assert [e["class_name"] for e in model.get_config()["layers"]] == [
+        "InputLayer", "Embedding", "NotEqual", "NotEqual", "Any", "LSTM",
+        "GlobalAveragePooling1D"]
+    x = np.array([[1, 2, 0, 0, 0], [3, 0, 0, 0, 0]])
+    for m in (model, keras.Model.from_config(model.get_config())):
+        lstm, avg = m.predict(x, verbose=0)
+        np.testing.assert_allclose(lstm, [[0.9606] * 3, [0.7401] * 3], atol=1e-4)
+        np.testing.assert_allclose(avg, np.ones((2, 4)))
+
+
+def test_masks_of_keras_tensors_with_unknown_lengths():
+    # The masking & padding guide's `print("Mask found:", x._keras_mask)` on Input((None,)):
+    # Keras 3.15 shows the mask's KerasTensor, of shape (None, None) where the layer passes or
+    # makes one, none where it drops it
+    layers = keras.layers
+    embedded = layers.Embedding(50, 4, mask_zero=True)(keras.Input((None,), dtype="int32"))
+    assert embedded._keras_mask.shape == (None, None)
+    assert embedded._keras_mask.dtype == "bool"
+    cases = [(layers.LSTM(3, return_sequences=True), (None, None)), (layers.LSTM(3), None),
+             (layers.Dense(2), (None, None)), (layers.GlobalAveragePooling1D(), None),
+             (layers.Bidirectional(layers.LSTM(2, return_sequences=True)), (None, None)),
+             (layers.TimeDistributed(layers.Dense(2)), (None, None))]
+    for layer, expected in cases:
+        mask = layer(embedded)._keras_mask
+        assert (None if mask is None else tuple(mask.shape)) == expected, layer
+    for merged in (layers.Concatenate(axis=1)([embedded, embedded]),
+                   layers.Add()([embedded, embedded])):
+        assert tuple(merged._keras_mask.shape) == (None, None)
+    assert tuple(layers.Masking()(keras.Input((None, 3)))._keras_mask.shape) == (None, None)
+
+
+def test_a_layer_passing_a_mask_on_shares_the_masks_keras_tensor():
+    class PassesMask(keras.layers.Layer):  # the masking guide's MyActivation
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs):
+            return keras.ops.relu(inputs)
+
+    # Keras 3.15: the Embedding's mask KerasTensor is the one every later output carries
+    for length in (None, 3):
+        embedded = keras.layers.Embedding(50, 4, mask_zero=True)(
+            keras.Input((length,), dtype="int32"))
+        for layer in (PassesMask(), PassesMask(), keras.layers.Dense(3)):
+            assert layer(embedded)._keras_mask is embedded._keras_mask
+
+
+def test_normalization_adapts_on_a_float64_array_in_its_own_precision():
+    # The preprocessing layers guide's first lines ("Features mean: 0.00"; minikeras printed
+    # -0.00): Keras 3.15 takes np.mean / np.var of the float64 array, then stores float32
+    data = np.array([[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]])
+    layer = keras.layers.Normalization()
+    layer.adapt(data)
+    assert np.asarray(layer.mean).ravel().tolist() == [0.800000011920929, 0.8999999761581421, 1.0]
+    assert np.asarray(layer.variance).ravel().tolist() == [0.3266666531562805] * 3
+    out = keras.ops.convert_to_numpy(layer(data))
+    assert float(out.mean()) == 2.6490953430879927e-08
+    assert "Features mean: %.2f" % out.mean() == "Features mean: 0.00"
+
+
+def test_subclassing_guide_symbolic_kl_loss_and_functional_add_loss():
+    # The subclassing guide's functional VAE: `-0.5 * ops.mean(...)` of KerasTensors is a
+    # scalar KerasTensor (minikeras crashed on it); Keras 3.15's Functional.add_loss then
+    # raises NotImplementedError (minikeras kept the KerasTensor as a loss)
+    ops = keras.ops
+    inputs = keras.Input((6,))
+    z_mean = keras.layers.Dense(2)(inputs)
+    z_log_var = keras.layers.Dense(2)(inputs)
+    kl_loss = -0.5 * ops.mean(z_log_var - ops.square(z_mean) - ops.exp(z_log_var) + 1)
+    assert tuple(kl_loss.shape) == ()
+    model = keras.Model(inputs, z_mean, name="vae")
+    with pytest.raises(NotImplementedError, match="add_loss"):
+        model.add_loss(kl_loss)
+
+
+def test_ops_shape_of_a_keras_tensor_is_its_static_shape():
+    # Keras 3.15: keras.ops.shape(keras.Input((4, 3))) == (None, 4, 3), a tuple (no node)
+    shape = keras.ops.shape(keras.Input((4, 3)))
+    assert shape == (None, 4, 3) and type(shape) is tuple
+
+
+def test_op_on_a_scalar_keras_tensor_keeps_its_sizes():
+    # Keras 3.15: ops.expand_dims(ops.sum(x), 0) has shape (1,); the 1 is no batch size
+    x = keras.Input((4, 3))
+    assert tuple(keras.ops.expand_dims(keras.ops.sum(x), 0).shape) == (1,)
+    assert tuple((keras.ops.sum(x) * x).shape) == (None, 4, 3)
+
+
+def test_keras_tensor_truth_and_iteration_fail_and_input_spec_prints_as_keras():
+    x = keras.Input((4, 3))
+    # Keras 3.15's errors, word for word
+    with pytest.raises(TypeError, match="A symbolic KerasTensor cannot be used as a boolean."):
+        bool(x)
+    with pytest.raises(NotImplementedError,
+                       match="Iterating over a symbolic KerasTensor is not supported."):
+        list(x)
+    dense = keras.layers.Dense(2)
+    dense(x)
+    assert repr(dense.input_spec) == "InputSpec(min_ndim=2, axes={-1: 3})"
+
+
+def test_fit_leaves_weights_without_a_gradient_alone_and_warns_as_keras_does():
+    # The training guide's compile(loss=[None, ...]): Keras 3.15 warns (each step) and does
+    # not touch the output without a loss, even under AdamW's weight decay (minikeras
+    # decayed it to 0.9025)
+    layers = keras.layers
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, [
+        layers.Dense(1, name="score_output", kernel_initializer="ones")(inputs),
+        layers.Dense(3, name="class_output", kernel_initializer="ones")(inputs)])
+    model.compile(optimizer=keras.optimizers.AdamW(0.1, weight_decay=0.5), loss=[None, "mse"])
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(8, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, [np.zeros((8, 1)), np.ones((8, 3))], batch_size=4, verbose=0,
+                            shuffle=False)
+    messages = [str(w.message) for w in caught if "Gradients" in str(w.message)]
+    assert messages == ["Gradients do not exist for variables ['score_output/kernel', "
+                        "'score_output/bias'] when minimizing the loss. If using "
+                        "`model.compile()`, did you forget to provide a `loss` argument?"] * 2
+    np.testing.assert_array_equal(model.get_layer("score_output").get_weights()[0], 1.0)
+    np.testing.assert_allclose(model.get_layer("class_output").get_weights()[0][0],
+                               [0.7291505336761475] * 3, rtol=1e-6)
+    np.testing.assert_allclose(history.history["loss"], [1.6941841840744019], rtol=1e-6)

@@ -109,8 +109,11 @@ class Normalization(PreprocessingLayer):
                              "also be adapted. Create it without them to use adapt().")
         total_mean = total_var = None
         total_count = 0
+        # Keras takes a NumPy array's statistics in the array's own precision (np.mean of
+        # float64 data, then stored as float32); batches it converts to the layer's dtype
+        whole = isinstance(data, np.ndarray) and batch_size is None and steps is None
         for batch in adapt_batches(data, steps, batch_size=batch_size):
-            batch = batch.astype(self.dtype)
+            batch = batch if whole else batch.astype(self.dtype)
             if not self.built:
                 self.build_from_shape((None,) + batch.shape[1:])
             self._check_adapt_shape(batch.shape)

@@ -242,8 +242,7 @@ class ConvLSTM(RNN):
         return [output] + states if self.return_state else output
 
     def get_config(self):
-        config = config_with_cell_options(super().get_config(), self.cell)
-        return {**config, "activity_regularizer": config.get("activity_regularizer")}
+        return config_with_cell_options(super().get_config(), self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -18,6 +18,7 @@ from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ..symbolic import KerasTensor
 from ..layer import LAYERS, Layer
+from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
 
 
@@ -363,7 +364,7 @@ class CellOptionsRNN(RNN):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def get_config(self):
-        return config_with_cell_options(super().get_config(), self.cell)
+        return config_with_cell_options(super().get_config(), self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -394,10 +395,12 @@ class GatedCellRNN(CellOptionsRNN):
                             training=training)
 
 
-def config_with_cell_options(config, cell):
+def config_with_cell_options(config, layer):
     """An RNN layer's ``config`` with its cell's options in place of the cell: the config
-    of a layer that makes its own cell (LSTM, ConvLSTM2D, ...), as Keras writes it."""
-    options = cell.get_config()
+    of a layer that makes its own cell (LSTM, ConvLSTM2D, ...), as Keras writes it (the
+    layer's activity_regularizer among the cell's regularizers)."""
+    options = layer.cell.get_config()
     for key in ("name", "trainable", "dtype"):
         options.pop(key, None)
-    return {**{k: v for k, v in config.items() if k != "cell"}, **options}
+    return {**{k: v for k, v in config.items() if k != "cell"},
+            **with_activity_regularizer(options, layer)}

@@ -71,3 +71,8 @@ class SimpleRNN(CellOptionsRNN):
 
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"
+
+    def get_config(self):
+        config = super().get_config()
+        del config["seed"]  # Keras's SimpleRNN does not write its cell's seed (SimpleRNNCell does)
+        return config
