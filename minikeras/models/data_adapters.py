@@ -149,7 +149,7 @@ def _warn_unshuffled(data, length):
     else:
         return
     warnings.warn(f"`shuffle=True` was passed, but will be ignored since the data `x` was "
-                  f"provided as {kind}", stacklevel=4)
+                  f"provided as {kind}", stacklevel=5)  # the caller of fit (past its traceback filter)
 
 
 def _known_length(data):
