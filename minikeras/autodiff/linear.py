@@ -17,13 +17,6 @@ SMALL_GEMM = 1 << 17
 _ZERO = np.float32(0)
 
 
-def gemm_for(m, k, n):
-    """The routine for an ``(m, k) @ (k, n)`` product: np.dot up to ``SMALL_GEMM``
-    multiply-adds, else np.matmul. Chosen once per Dense call, for its three products
-    (forward, input gradient, kernel gradient: each m * k * n multiply-adds)."""
-    return np.dot if m * k * n <= SMALL_GEMM else np.matmul
-
-
 def ones(n, dtype):
     """A cached read-only vector of ``n`` ones (the left operand of a column-sum GEMV)."""
     key = (n, dtype)
@@ -89,7 +82,10 @@ class Dense(Function):
 
     def forward(self, x, w, b=None):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        self.product = product = gemm_for(x2.shape[0], x2.shape[1], w.shape[1])
+        m, k = x2.shape
+        # the routine for the three products (forward, input gradient, kernel gradient: each
+        # m * k * n multiply-adds), chosen once here: np.dot up to SMALL_GEMM, else np.matmul
+        self.product = product = np.dot if m * k * w.shape[1] <= SMALL_GEMM else np.matmul
         y = product(x2, w)
         if b is not None:
             y += b
