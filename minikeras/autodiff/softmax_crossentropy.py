@@ -30,7 +30,7 @@ class Softmax(Function):
         self.max = np.maximum.reduce(x, axis=self.axis, keepdims=True)
         e = np.exp(x - self.max)
         self.total = np.add.reduce(e, axis=self.axis, keepdims=True)
-        self.y = e / self.total
+        self.y = np.divide(e, self.total, out=e)
         return self.y
 
     def backward(self, gy):
