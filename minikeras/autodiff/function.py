@@ -9,7 +9,8 @@ which lists it in ``PRIMITIVES``: the table the gradient check runs over.
 A subclass that sets ``writes_destinations = True`` may compute an input's gradient
 straight into the array ``self.destination(i, dtype)`` returns (a leaf's gradient
 buffer, offered by the backward pass): no temporary, no copy. Taking the array hands
-that gradient over: the Function fills it and returns None in that input's place.
+that gradient over: the Function fills it and returns None in that input's place (the
+array itself is accepted too; the walk then skips it all the same).
 """
 import numpy as np
 

@@ -164,11 +164,12 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 out = None if destinations is None else destinations.get(id(x))
                 if out is None:
                     leaves[x] = leaves[x] + gx if x in leaves else gx
-                elif x in leaves:
-                    np.add(out, gx, out=out)
-                else:
-                    np.copyto(out, gx)
-                    leaves[x] = out
+                elif gx is not out:  # (handed back, the array arrived when it was taken)
+                    if x in leaves:
+                        np.add(out, gx, out=out)
+                    else:
+                        np.copyto(out, gx)
+                        leaves[x] = out
             elif creator in pending:
                 pending[creator] = pending[creator] + gx
             else:
