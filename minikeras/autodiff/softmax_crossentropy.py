@@ -102,6 +102,7 @@ def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None):
     ``Softmax`` node that took ``logits``), that node's max and sum are reused."""
     made_by = getattr(probabilities, "creator", None)
     if not (isinstance(made_by, Softmax) and made_by.inputs and made_by.inputs[0] is logits
+            and isinstance(made_by.axis, int)  # (a softmax over several axes: not this one)
             and made_by.axis % logits.ndim == axis % logits.ndim):
         made_by = None
     return SoftmaxCrossEntropy(axis, made_by)(labels, logits)

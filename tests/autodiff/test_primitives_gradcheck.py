@@ -227,7 +227,8 @@ def test_softmax_cross_entropy_reuses_the_softmax_node_bit_for_bit(dtype, monkey
 def test_softmax_cross_entropy_ignores_probabilities_of_other_logits():
     labels = rng.dirichlet(np.ones(3), size=2)
     logits, other = Tensor(r(2, 3), requires_grad=True), Tensor(r(2, 3), requires_grad=True)
-    for probabilities in (P.softmax(other), P.softmax(logits, axis=0), P.sigmoid(logits)):
+    for probabilities in (P.softmax(other), P.softmax(logits, axis=0), P.sigmoid(logits),
+                          P.softmax(logits, axis=(0, 1))):
         np.testing.assert_array_equal(
             P.softmax_cross_entropy(labels, logits, -1, probabilities).data,
             P.softmax_cross_entropy(labels, logits).data)
