@@ -8,7 +8,9 @@ which lists it in ``PRIMITIVES``: the table the gradient check runs over.
 
 A subclass that sets ``writes_destinations = True`` may compute an input's gradient
 straight into the array ``self.destination(i, dtype)`` returns (a leaf's gradient
-buffer, offered by the backward pass) and return that very array: no temporary, no copy.
+buffer, offered by the backward pass): no temporary, no copy. Taking the array hands
+that gradient over: the Function fills it and returns None in that input's place (the
+array itself is accepted too; the walk then skips it all the same).
 """
 import numpy as np
 
@@ -67,20 +69,23 @@ class Function:
         raise NotImplementedError
 
     def destination(self, index, dtype):
-        """The array input ``index``'s gradient may be written into, if it has ``dtype``:
+        """The array input ``index``'s gradient is to be written into, if it has ``dtype``:
         offered only for a leaf whose gradient has not arrived yet, at its first place
-        among the inputs (see ``tensor.Offers``)."""
+        among the inputs (see ``tensor.Offers``). An array returned counts as that
+        gradient from now on: fill it, and return None for the input from ``backward``."""
         offers = self.destinations
         if offers is None:
             return None
         inputs = self.inputs
         x = inputs[index]
         out = offers.destinations.get(id(x))
-        if out is None or out.dtype != dtype or x.creator is not None or x in offers.arrived:
+        arrived = offers.arrived
+        if out is None or out.dtype != dtype or x.creator is not None or x in arrived:
             return None
         for i in range(index):
             if inputs[i] is x:
                 return None
+        arrived[x] = out
         return out
 
 

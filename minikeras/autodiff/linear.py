@@ -17,13 +17,6 @@ SMALL_GEMM = 1 << 17
 _ZERO = np.float32(0)
 
 
-def gemm_for(m, k, n):
-    """The routine for an ``(m, k) @ (k, n)`` product: np.dot up to ``SMALL_GEMM``
-    multiply-adds, else np.matmul. Chosen once per Dense call, for its three products
-    (forward, input gradient, kernel gradient: each m * k * n multiply-adds)."""
-    return np.dot if m * k * n <= SMALL_GEMM else np.matmul
-
-
 def ones(n, dtype):
     """A cached read-only vector of ``n`` ones (the left operand of a column-sum GEMV)."""
     key = (n, dtype)
@@ -50,8 +43,8 @@ class MatMul(Function):
         av, bv = a.data, b.data
         if av.ndim == 2 and bv.ndim == 2:  # no broadcasting: each product has its input's shape
             dtype = np.result_type(av, bv, gy)
-            ga = np.matmul(gy, bv.T, out=self.destination(0, dtype)) if a.requires_grad else None
-            gb = np.matmul(av.T, gy, out=self.destination(1, dtype)) if b.requires_grad else None
+            ga = self._product(0, dtype, gy, bv.T) if a.requires_grad else None
+            gb = self._product(1, dtype, av.T, gy) if b.requires_grad else None
             return ga, gb
         if av.ndim == 1:
             av, gy = av[None, :], gy[..., None, :]
@@ -64,6 +57,13 @@ class MatMul(Function):
         if gb is not None:
             gb = unbroadcast(gb, bv.shape).reshape(b.shape)
         return ga, gb
+
+    def _product(self, index, dtype, left, right):
+        """Input ``index``'s gradient ``left @ right``: into its destination (then None, the
+        gradient delivered) or a new array."""
+        out = self.destination(index, dtype)
+        product = np.matmul(left, right, out=out)
+        return product if out is None else None
 
 
 @primitive
@@ -89,7 +89,10 @@ class Dense(Function):
 
     def forward(self, x, w, b=None):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        self.product = product = gemm_for(x2.shape[0], x2.shape[1], w.shape[1])
+        m, k = x2.shape
+        # the routine for the three products (forward, input gradient, kernel gradient: each
+        # m * k * n multiply-adds), chosen once here: np.dot up to SMALL_GEMM, else np.matmul
+        self.product = product = np.dot if m * k * w.shape[1] <= SMALL_GEMM else np.matmul
         y = product(x2, w)
         if b is not None:
             y += b
@@ -123,10 +126,14 @@ class Dense(Function):
             if out is not None and product is np.dot and not out.flags.c_contiguous:
                 product = np.matmul  # np.dot writes only C-contiguous outputs
             gw = product(xd.T, gy, out=out)
+            if out is not None:  # delivered into the destination
+                gw = None
         if len(inputs) == 2:
             return gx, gw
         # the bias gradient as a GEMV with ones: 2-4x faster than np.add.reduce(axis=0)
-        return gx, gw, np.dot(ones(len(gy), gy.dtype), gy, out=self.destination(2, gy.dtype))
+        out = self.destination(2, gy.dtype)
+        gb = np.dot(ones(len(gy), gy.dtype), gy, out=out)
+        return gx, gw, gb if out is None else None
 
 
 @primitive

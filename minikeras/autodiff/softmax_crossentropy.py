@@ -16,14 +16,21 @@ def _log_softmax(x, axis):
 
 
 class Softmax(Function):
-    """exp(x - max) / sum(exp(x - max)) along ``axis``."""
+    """exp(x - max) / sum(exp(x - max)) along ``axis``.
+
+    Keeps the max and the sum (one value per row each): a crossentropy of the same logits
+    derives its log-softmax from them (``SoftmaxCrossEntropy``'s ``softmax``) instead of
+    reducing the logits twice more.
+    """
 
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
-        self.y = e / np.add.reduce(e, axis=self.axis, keepdims=True)
+        self.max = np.maximum.reduce(x, axis=self.axis, keepdims=True)
+        e = np.exp(x - self.max)
+        self.total = np.add.reduce(e, axis=self.axis, keepdims=True)
+        self.y = np.divide(e, self.total, out=e)
         return self.y
 
     def backward(self, gy):
@@ -57,13 +64,23 @@ class SoftmaxCrossEntropy(Function):
     """-sum(labels * log_softmax(logits)) along ``axis``: one value per sample.
 
     d/dlogits = softmax(logits) * sum(labels) - labels; d/dlabels = -log_softmax(logits).
+
+    ``softmax``: the ``Softmax`` node that took these very logits along the same axis, or
+    None. Its max and sum give log_softmax = (logits - max) - log(sum) with the operations
+    ``_log_softmax`` does, so the same numbers, without its two reductions and exp.
     """
 
-    def __init__(self, axis=-1):
+    def __init__(self, axis=-1, softmax=None):
         self.axis = axis
+        self.softmax = softmax
 
     def forward(self, labels, logits):
-        self.log_p = _log_softmax(logits, self.axis)
+        softmax = self.softmax
+        if softmax is None:
+            self.log_p = _log_softmax(logits, self.axis)
+        else:
+            self.log_p = (logits - softmax.max) - np.log(softmax.total)
+            self.softmax = None  # only its two small arrays were needed
         loss = np.add.reduce(labels * self.log_p, axis=self.axis)
         return np.negative(loss, out=loss) if isinstance(loss, np.ndarray) else -loss
 
@@ -79,8 +96,16 @@ class SoftmaxCrossEntropy(Function):
 
 
 @primitive
-def softmax_cross_entropy(labels, logits, axis=-1):
-    return SoftmaxCrossEntropy(axis)(labels, logits)
+def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None):
+    """``-sum(labels * log_softmax(logits), axis)``. ``probabilities``, when given, may be
+    the softmax of ``logits`` along ``axis``: if the graph shows it is (its creator is the
+    ``Softmax`` node that took ``logits``), that node's max and sum are reused."""
+    made_by = getattr(probabilities, "creator", None)
+    if not (isinstance(made_by, Softmax) and made_by.inputs and made_by.inputs[0] is logits
+            and isinstance(made_by.axis, int)  # (a softmax over several axes: not this one)
+            and made_by.axis % logits.ndim == axis % logits.ndim):
+        made_by = None
+    return SoftmaxCrossEntropy(axis, made_by)(labels, logits)
 
 
 class SigmoidCrossEntropy(Function):

@@ -124,7 +124,8 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     into as soon as it arrives (later contributions are added in place); that
     array is then the leaf's entry in the result. A Function that ``writes_destinations``
     is offered the array of each leaf input whose gradient has not arrived yet, and
-    may compute that gradient into it directly.
+    may compute that gradient into it directly (the offer taken records the arrival,
+    and the Function returns None for that input).
     """
     if grad is None:
         grad = np.empty_like(root.data)  # not np.ones_like: its Python wrapper costs ~1 us
@@ -163,13 +164,12 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                 out = None if destinations is None else destinations.get(id(x))
                 if out is None:
                     leaves[x] = leaves[x] + gx if x in leaves else gx
-                elif gx is out:  # the Function wrote it there itself
-                    leaves[x] = out
-                elif x in leaves:
-                    np.add(out, gx, out=out)
-                else:
-                    np.copyto(out, gx)
-                    leaves[x] = out
+                elif gx is not out:  # (handed back, the array arrived when it was taken)
+                    if x in leaves:
+                        np.add(out, gx, out=out)
+                    else:
+                        np.copyto(out, gx)
+                        leaves[x] = out
             elif creator in pending:
                 pending[creator] = pending[creator] + gx
             else:
@@ -188,7 +188,7 @@ class Offers:
     ``destinations`` maps ``id(leaf)`` to its array; ``arrived`` holds the leaves whose
     gradient has arrived. ``Function.destination`` reads them: a leaf's array is offered
     only before any contribution to it has arrived, and only to its first use among a
-    Function's inputs.
+    Function's inputs; the offer taken is the arrival (it adds the leaf to ``arrived``).
     """
 
     __slots__ = ("destinations", "arrived")

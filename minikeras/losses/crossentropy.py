@@ -12,6 +12,7 @@ clipped probabilities (as Keras's TensorFlow backend does), so neither the loss 
 its gradient saturates.
 """
 from .. import ops
+from ..autodiff import primitives as P
 from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
 from ..backend import xp
@@ -122,7 +123,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     logits = logits_or_none("categorical_crossentropy", y_pred, from_logits, "softmax", axis)
     y_true = smooth_categorical(y_true, label_smoothing)
     if logits is not None:
-        return ops.categorical_crossentropy(y_true, logits, from_logits=True, axis=axis)
+        # ops.categorical_crossentropy(from_logits=True) without its checks, done above;
+        # a softmax output lends the primitive its max and sum (see softmax_cross_entropy)
+        return P.softmax_cross_entropy(to_float_tensor(y_true, logits.dtype), logits, axis,
+                                       None if logits is y_pred else y_pred)
     return ops.categorical_crossentropy(y_true, y_pred, axis=axis)
 
 

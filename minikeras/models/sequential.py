@@ -155,7 +155,9 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = _one_input(self, inputs)
         for layer in self.layers:
-            x = layer(x, training=training)
+            # as Keras: `training` is passed to the layers whose `call` takes it; the others
+            # run inside this call's context, which holds it (and skip the keyword's cost)
+            x = layer(x, training=training) if layer._call_takes_training else layer(x)
         return x
 
     def compute_output_shape(self, input_shape):

@@ -381,7 +381,8 @@ class Trainer:
                 cbs.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            self.optimizer.finalize_variable_values(self.trainable_weights)
+            # the step's variables (cached per model structure): the weights again
+            self.optimizer.finalize_variable_values(self._training_plan().variables)
             cbs.on_train_end(logs)
         finally:
             self._in_fit = False

@@ -4,6 +4,7 @@ import pytest
 
 from minikeras.autodiff import Tensor, detect_anomaly, enable_grad, grad, no_grad
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.function import Function
 
 
 def leaf(value):
@@ -163,6 +164,26 @@ def test_dense_bias_gradient_is_the_column_sum_of_the_output_gradient():
         gb = grad(P.dense(x, w, b), [w, b], output_grad=gy, out=out)[1]
         assert gb.dtype == np.float32
         np.testing.assert_allclose(gb, expected, rtol=1e-5)
+
+
+class _Double(Function):
+    """2 x, its gradient written into the offered destination, which it also hands back."""
+
+    writes_destinations = True
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, gy):
+        out = self.destination(0, gy.dtype)
+        return (np.multiply(gy, 2, out=out),)
+
+
+def test_a_destination_handed_back_counts_once():
+    w = Tensor(np.ones(3, np.float32), requires_grad=True)
+    out = np.full(3, np.nan, np.float32)
+    grad(P.sum(_Double()(w)), [w], out=[out])
+    np.testing.assert_array_equal(out, [2.0, 2.0, 2.0])  # d sum(2 w) / dw
 
 
 def test_a_retained_graph_forgets_the_destinations_of_an_earlier_pass():

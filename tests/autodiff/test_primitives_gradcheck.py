@@ -201,6 +201,39 @@ def test_sum_over_count_equals_sum_then_divide_bit_for_bit(dtype):
     np.testing.assert_array_equal(grad(fused, [x])[0], grad(composed, [x])[0])
 
 
+def test_softmax_cross_entropy_from_a_softmax_output_by_hand():
+    # logits (0, ln 3): softmax (1/4, 3/4); label class 1: loss -ln(3/4), and the logits'
+    # gradient softmax - label = (1/4, -1/4)
+    logits = Tensor(np.array([[0.0, np.log(3.0)]]), requires_grad=True)
+    loss = P.softmax_cross_entropy(np.array([[0.0, 1.0]]), logits, -1, P.softmax(logits))
+    np.testing.assert_allclose(loss.data, [-np.log(0.75)], rtol=1e-15)
+    np.testing.assert_allclose(grad(loss, [logits])[0], [[0.25, -0.25]], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_cross_entropy_reuses_the_softmax_node_bit_for_bit(dtype, monkeypatch):
+    labels = rng.dirichlet(np.ones(5), size=4).astype(dtype)
+    logits = Tensor(r(4, 5).astype(dtype), requires_grad=True)
+    plain = P.softmax_cross_entropy(labels, logits)
+    expected = plain.data, grad(plain, [logits])[0]
+    probabilities = P.softmax(logits)
+    from minikeras.autodiff import softmax_crossentropy
+    monkeypatch.setattr(softmax_crossentropy, "_log_softmax", None)  # reuse, or TypeError
+    reused = P.softmax_cross_entropy(labels, logits, -1, probabilities)
+    np.testing.assert_array_equal(reused.data, expected[0])
+    np.testing.assert_array_equal(grad(reused, [logits])[0], expected[1])
+
+
+def test_softmax_cross_entropy_ignores_probabilities_of_other_logits():
+    labels = rng.dirichlet(np.ones(3), size=2)
+    logits, other = Tensor(r(2, 3), requires_grad=True), Tensor(r(2, 3), requires_grad=True)
+    for probabilities in (P.softmax(other), P.softmax(logits, axis=0), P.sigmoid(logits),
+                          P.softmax(logits, axis=(0, 1))):
+        np.testing.assert_array_equal(
+            P.softmax_cross_entropy(labels, logits, -1, probabilities).data,
+            P.softmax_cross_entropy(labels, logits).data)
+
+
 def test_fused_sigmoid_cross_entropy_equals_composed_version():
     y, x = rng.random((3, 4)), r(3, 4, low=-5, high=5)
     fused = P.sigmoid_cross_entropy(y, x).data

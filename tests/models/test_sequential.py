@@ -209,3 +209,32 @@ def test_variable_paths_follow_keras_name_scopes():
     net.fit(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0)
     slot = f"{net.optimizer.name}/net_head_kernel_momentum"  # adam, adam_1, ... by creation order
     assert slot in [v.path for v in net.optimizer.variables]
+
+
+class _DropoutInside(keras.layers.Layer):
+    """A layer whose call takes no `training` but calls a Dropout: it must inherit the flag."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dropout = keras.layers.Dropout(0.5, seed=1)
+
+    def call(self, inputs):
+        return self.dropout(inputs)
+
+
+class _RecordsTraining(keras.layers.Layer):
+    def call(self, inputs, training=None):
+        self.seen = training
+        return inputs
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_sequential_hands_training_to_layers_with_and_without_the_argument(training):
+    recorder = _RecordsTraining()
+    model = keras.Sequential([keras.Input((200,)), _DropoutInside(), recorder])
+    out = keras.ops.convert_to_numpy(model(np.ones((2, 200), "float32"), training=training))
+    assert recorder.seen is training
+    if training:  # Dropout(0.5): every entry is 0 or 1 / (1 - 0.5)
+        assert set(np.unique(out)) == {0.0, 2.0}
+    else:
+        np.testing.assert_array_equal(out, np.ones((2, 200)))

@@ -132,7 +132,7 @@ def test_build_packs_weights_and_slots_into_flat_buffers():
     opt.build(variables)
     layout = opt._layout
     for v, w in zip(variables, w0):
-        assert v.data.base is layout.weights  # the weights are views of one buffer
+        assert np.shares_memory(v.data, layout.weights)  # the weights are views of one buffer
         np.testing.assert_array_equal(v.numpy(), w)  # with their values kept
     for g in grads:
         opt.apply(g, variables)
@@ -151,10 +151,10 @@ def test_variables_moved_by_another_optimizer_are_packed_back():
     for step, g in enumerate(grads):
         if step == 2:  # a second optimizer packs the same variables into its own buffer
             optimizers.SGD(0.0).build(variables[::-1])
-            assert variables[0].data.base is not opt._layout.weights
+            assert not np.shares_memory(variables[0].data, opt._layout.weights)
         ref_opt.apply(g, reference)
         opt.apply(g, variables)
-        assert variables[0].data.base is opt._layout.weights
+        assert np.shares_memory(variables[0].data, opt._layout.weights)
     for a, b in zip(variables, reference):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
@@ -184,7 +184,7 @@ def test_backward_writes_gradients_into_the_optimizer_buffer():
     np.testing.assert_allclose(out[0], 2 * w0[0] + 3.0, rtol=1e-6)
     np.testing.assert_array_equal(out[1], np.ones(3))
     np.testing.assert_array_equal(out[-1], np.zeros(2))  # no path: zero
-    assert out[0].base is opt._layout.gradients
+    assert np.shares_memory(out[0], opt._layout.gradients)
 
 
 def test_backward_destinations_must_match_the_inputs():
@@ -204,7 +204,7 @@ def test_fit_trains_through_the_layout_without_copies():
     y = x.sum(axis=1, keepdims=True)
     history = model.fit(x, y, epochs=5, batch_size=4, verbose=0)
     layout = model.optimizer._layout
-    assert all(v.data.base is layout.weights for v in model.trainable_weights)
+    assert all(np.shares_memory(v.data, layout.weights) for v in model.trainable_weights)
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
@@ -227,3 +227,25 @@ def test_a_part_cuts_variables_into_pieces_and_reduceat_segments():
     assert layout.block_ranges([0, 3], part) == [(4, 6), (10, 12)]
     empty = layout.segments(slice(15, 15))
     assert [a.size for a in empty] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_every_flat_buffer_starts_on_a_cache_line(dtype):
+    w0, grads = problem(steps=1)
+    variables = [Variable(w.astype(dtype), dtype=dtype, name=f"v{i}") for i, w in enumerate(w0)]
+    opt = optimizers.Adam(0.01, use_ema=True)
+    opt.apply([g.astype(dtype) for g in grads[0]], variables)
+    layout = opt._layout
+    flats = (layout.weights, layout.gradients) + opt._scratch + opt.flat_state()
+    assert len(flats) == 6  # weights, gradients, scratch, momentum, velocity, EMA
+    for flat in flats:
+        assert flat.ctypes.data % flat_layout.ALIGNMENT == 0
+        assert flat.dtype == np.dtype(dtype) and flat.shape == (layout.size,)
+
+
+def test_aligned_zeros():
+    assert flat_layout.aligned_zeros(0, np.float32).shape == (0,)  # (no data to align)
+    for size in (1, 7, 1000):
+        a = flat_layout.aligned_zeros(size, np.float32)
+        assert a.shape == (size,) and a.dtype == np.float32 and not a.any()
+        assert a.ctypes.data % flat_layout.ALIGNMENT == 0 and a.flags.writeable
