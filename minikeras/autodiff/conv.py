@@ -238,8 +238,8 @@ class Conv(Function):
             wmat = np.concatenate([w.reshape(kc, f), b[None]]) if self.fold else w.reshape(kc, f)
             self.cols = None
             for rows, cols in _im2col_chunks(self, x, kernel, dtype, ones=self.fold):
-                np.matmul(cols, wmat, out=y[rows])                     # (M, K*C) @ (K*C, F)
-                _bias_activation(y[rows], None if self.fold else b, self.activation)
+                _product_activated(cols, wmat, y[rows], None if self.fold else b,
+                                   self.activation)
         elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
             self.cols = None
             y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
@@ -480,6 +480,25 @@ def _pad_into(x, pads, out):
     return out
 
 
+# Rows of a conv's output made by one GEMM before their bias and activation pass: about
+# half an L2 cache, so that pass reads what the GEMM just wrote from cache.
+OUTPUT_BLOCK_BYTES = 2 ** 18
+
+
+def _product_activated(cols, wmat, y, b, activation):
+    """y (M, F) = cols (M, K*C) @ wmat, then ``+ b`` and the fused activation, in blocks of
+    rows of at most ``OUTPUT_BLOCK_BYTES`` of y, each block's pass right after its GEMM (a
+    32-filter first layer whose 1 MB im2col chunk gives 3.7 MB of output: 27% less CPU)."""
+    if b is None and activation is None:
+        np.matmul(cols, wmat, out=y)
+        return
+    step = max(1, OUTPUT_BLOCK_BYTES // max(y[:1].nbytes, 1))
+    for start in range(0, len(y), step):
+        rows = slice(start, start + step)
+        np.matmul(cols[rows], wmat, out=y[rows])                    # (M, K*C) @ (K*C, F)
+        _bias_activation(y[rows], b, activation)
+
+
 def _bias_activation(y, b, activation):
     """In place on y (M, F): ``y += b``, then the fused activation (through ``for_slices``)."""
     def apply(start, stop):
@@ -529,6 +548,12 @@ def _activation_grad(g2, y, activation):
     return out
 
 
+# Samples whose input gradient col2im completes at once (all kernel offsets): about this
+# many bytes of one offset's share, so the share and that part of the gradient stay in cache
+# between the offsets' GEMMs and adds.
+COL2IM_BLOCK_BYTES = 2 ** 19
+
+
 def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     """Adjoint of im2col @ w: scatter g2 (M, F) back onto the (unpadded) input.
 
@@ -537,33 +562,43 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     samples through ``parallel.for_slices``; the padding is cropped at the end. This never
     materializes the (M, K*C) column gradient: that matrix and one scatter from it measured
     15% slower at 32 channels (the adds then read memory instead of a cache-resident buffer).
-    With unit strides the first offset's slice is the leading box of the input: its share
-    is copied there and only the rest is zeroed (one pass less than zeros + add).
+    The batch goes in blocks of samples (``COL2IM_BLOCK_BYTES`` of share), each block through
+    every offset before the next: 13% less CPU than whole-batch passes on mnist_convnet's
+    second conv. With unit strides the first offset's slice is the leading box of the input:
+    its share is copied there and only the rest is zeroed (one pass less than zeros + add).
     """
     cg, f = w.shape[-2], w.shape[-1]
     boxed = all(s == 1 for s in strides)
-    gxp = (np.empty if boxed else np.zeros)(padded_shape, np.result_type(g2.dtype, w.dtype))
+    dtype = np.result_type(g2.dtype, w.dtype)
+    gxp = (np.empty if boxed else np.zeros)(padded_shape, dtype)
     if boxed:
         _zero_beyond(gxp, out)
-    n = padded_shape[0]
-    part = scratch.take((groups, len(g2), cg), gxp.dtype)
-    # the share viewed as the input slice: (N, *out, G, C/G), group-major channels
-    share = np.moveaxis(part.reshape((groups, n) + tuple(out) + (cg,)), 0, -2)
+    n, per = padded_shape[0], math.prod(out)
+    blocks = -(-n // max(1, COL2IM_BLOCK_BYTES // (per * groups * cg * dtype.itemsize)))
+    step = -(-n // blocks)                                          # even blocks
+    buffer = scratch.take((groups * step * per * cg,), dtype)
     gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)     # (G, M, F/G)
-    for k, offset in enumerate(itertools.product(*map(range, w.shape[:-2]))):
-        wk = w[offset].reshape(cg, groups, f // groups).transpose(1, 2, 0)  # (G, F/G, C/G)
-        np.matmul(gg, wk, out=part)                                 # (G, M, C/G)
-        dest = gxp[_offset_slices(offset, out, strides, dilation)]
-        dest = dest.reshape(dest.shape[:-1] + (groups, cg))
+    offsets = list(itertools.product(*map(range, w.shape[:-2])))
+    wks = [w[o].reshape(cg, groups, f // groups).transpose(1, 2, 0) for o in offsets]
+    dests = [gxp[_offset_slices(o, out, strides, dilation)] for o in offsets]
+    for start in range(0, n, step):
+        count = min(step, n - start)
+        part = buffer[:groups * count * per * cg].reshape(groups, count * per, cg)
+        # the share viewed as the input slice: (count, *out, G, C/G), group-major channels
+        share = np.moveaxis(part.reshape((groups, count) + tuple(out) + (cg,)), 0, -2)
+        for k, (wk, dest) in enumerate(zip(wks, dests)):
+            np.matmul(gg[:, start * per:(start + count) * per], wk, out=part)  # (G, m, C/G)
+            dest = dest[start:start + count]
+            dest = dest.reshape(dest.shape[:-1] + (groups, cg))
 
-        def add(a, b, dest=dest, first=boxed and k == 0):
-            if first:
-                np.copyto(dest[a:b], share[a:b])
-            else:
-                dest[a:b] += share[a:b]
+            def add(a, b, dest=dest, first=boxed and k == 0):
+                if first:
+                    np.copyto(dest[a:b], share[a:b])
+                else:
+                    dest[a:b] += share[a:b]
 
-        parallel.for_slices(add, n, part.size)
-    scratch.give_back(part)
+            parallel.for_slices(add, count, part.size)
+    scratch.give_back(buffer)
     unpadded = (padded_shape[0],) + tuple(
         n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
     return gxp[_interior(unpadded, pads)]
