@@ -724,6 +724,11 @@ class _Pool(Function):
     def _window(self, offset):
         return _offset_slices(offset, self.out, self.strides, self.dilation)
 
+    def _window_views(self, array):
+        """array (N, *padded, C) seen at each window offset, row-major: one (N, *out, C) view
+        per offset (made once per call, then sliced by samples)."""
+        return [array[self._window(offset)] for offset in self._offsets()]
+
 
 CACHE_BLOCK_BYTES = 2 ** 19   # samples per pooling pass: about this much input (half an L2)
 
@@ -756,22 +761,24 @@ class MaxPool(_Pool):
         xp = self._setup(x, low)
         y = np.empty((x.shape[0],) + self.out + (x.shape[-1],), x.dtype)
         count = math.prod(self.pool_size)
-        self.winner = None
+        self.winner = winner = None
         if grad_mode._state["enabled"] and count > 1:
-            self.winner = np.zeros(y.shape, np.min_scalar_type(count - 1))
-            won, code = scratch.take(y.shape, bool), scratch.take(y.shape, self.winner.dtype)
+            self.winner = winner = np.empty(y.shape, np.min_scalar_type(count - 1))
+            won, code = scratch.take(y.shape, bool), scratch.take(y.shape, winner.dtype)
+        windows = self._window_views(xp)
 
         def window_max(a, b):
-            for k, offset in enumerate(self._offsets()):
-                window = xp[a:b][self._window(offset)]
-                if k == 0:
-                    np.copyto(y[a:b], window)
-                    continue
-                if self.winner is not None:     # offsets rise, so the max code is the first win
-                    np.greater(window, y[a:b], out=won[a:b])
+            top = y[a:b]
+            np.copyto(top, windows[0][a:b])
+            for k in range(1, count):
+                window = windows[k][a:b]
+                if winner is not None and k == 1:   # code 1 where offset 1 beats offset 0
+                    np.greater(window, top, out=winner[a:b])
+                elif winner is not None:        # offsets rise, so the max code is the first win
+                    np.greater(window, top, out=won[a:b])
                     np.multiply(won[a:b].view(np.uint8), k, out=code[a:b], dtype=code.dtype)
-                    np.maximum(self.winner[a:b], code[a:b], out=self.winner[a:b])
-                np.maximum(y[a:b], window, out=y[a:b])
+                    np.maximum(winner[a:b], code[a:b], out=winner[a:b])
+                np.maximum(top, window, out=top)
 
         parallel.for_slices(_in_cache_blocks(window_max, xp[:1].nbytes), len(y), xp.size)
         if self.winner is not None:
@@ -824,24 +831,24 @@ class MaxPool(_Pool):
         gxp = (np.empty if tiled else np.zeros)(self.padded_shape, gy.dtype)
         if tiled:
             _zero_beyond(gxp, tuple(o * k for o, k in zip(self.out, self.pool_size)))
+        dests = self._window_views(gxp)
         if self.winner is None:                 # a 1-element window: the identity
-            gxp[self._window(next(self._offsets()))] = gy
+            dests[0][...] = gy
             return (gxp[_interior(self.inputs[0].shape, self.pads)],)
         hit = scratch.take(gy.shape, bool)
         part = scratch.take(gy.shape, gy.dtype) if overlap else None
 
         def route(a, b):
             now, g, winner = hit[a:b], gy[a:b], self.winner[a:b]
-            for k, offset in enumerate(self._offsets()):
-                index = self._window(offset)
+            for k, dest in enumerate(dests):
                 np.equal(winner, k, out=now)
                 if active is not None:
                     now &= active[a:b]
                 if overlap:
                     np.multiply(g, now, out=part[a:b])
-                    gxp[a:b][index] += part[a:b]
+                    dest[a:b] += part[a:b]
                 else:
-                    np.multiply(g, now, out=gxp[a:b][index])
+                    np.multiply(g, now, out=dest[a:b])
 
         parallel.for_slices(_in_cache_blocks(route, gxp[:1].nbytes), len(gy), gxp.size)
         scratch.give_back(hit)
