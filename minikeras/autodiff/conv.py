@@ -9,8 +9,8 @@ at most ``IM2COL_BYTES`` (each chunk padded on its own), so its size never grows
 with the batch. Backward is one GEMM for the kernel (on the kept matrix when the
 whole-batch one is small, ``IM2COL_KEEP_BYTES``, else chunk by chunk, the matrix
 rebuilt) and, for the input, a col2im scatter-add that loops over the kernel offsets
-(kernel-size iterations: one small GEMM each, added into a strided slice; this never
-materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
+for each block of samples (one small GEMM per offset, added into a strided slice; this
+never materializes the (N*out, kernel*C) column gradient, which measured 2x faster at
 32 channels). A max pooling of a fused-relu conv's output applies relu's derivative
 at the pooled size and hands the conv its gradient (``PooledGrad``). Large
 temporaries come from ``scratch`` and are reused across steps.
@@ -557,7 +557,7 @@ COL2IM_BLOCK_BYTES = 2 ** 19
 def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     """Adjoint of im2col @ w: scatter g2 (M, F) back onto the (unpadded) input.
 
-    For each kernel offset, g2 @ w[offset]^T (one GEMM per group, (M, C), into one reused
+    For each kernel offset, g2 @ w[offset]^T (one GEMM per group, (rows, C), into one reused
     buffer) is added into the slice of the padded input that offset touched, the add by
     samples through ``parallel.for_slices``; the padding is cropped at the end. This never
     materializes the (M, K*C) column gradient: that matrix and one scatter from it measured
