@@ -424,7 +424,7 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
     keep = owner is not None and (step >= n or grad_mode._state["enabled"] and (
         n * per * (kc + ones) * np.dtype(dtype).itemsize <= IM2COL_KEEP_BYTES))
-    step = min(step, n)
+    step = max(1, min(step, n))
     planes = x.shape[-1] < PLANE_CHANNELS
     padded = None
     if any(lo or hi for lo, hi in conv.pads):
@@ -574,8 +574,9 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     if boxed:
         _zero_beyond(gxp, out)
     n, per = padded_shape[0], math.prod(out)
-    blocks = -(-n // max(1, COL2IM_BLOCK_BYTES // (per * groups * cg * dtype.itemsize)))
-    step = -(-n // blocks)                                          # even blocks
+    blocks = max(1, -(-n // max(1, COL2IM_BLOCK_BYTES // max(per * groups * cg
+                                                             * dtype.itemsize, 1))))
+    step = max(1, -(-n // blocks))                                  # even blocks
     buffer = scratch.take((groups * step * per * cg,), dtype)
     gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)     # (G, M, F/G)
     offsets = list(itertools.product(*map(range, w.shape[:-2])))

@@ -188,6 +188,14 @@ def test_blocked_conv_and_conv_transpose_pass_gradcheck(one_row_blocks):
                      r(3, 3, 4, 2), r(3, 3, 4, 2), r(4))
 
 
+def test_an_empty_batch_gives_empty_outputs_and_gradients():
+    x = Tensor(np.zeros((0, 5, 5, 3)), requires_grad=True)
+    y = P.conv(x, r(3, 3, 3, 4), r(4), activation="relu")
+    assert y.shape == (0, 3, 3, 4)
+    assert backprop(y, np.ones(y.shape))[x].shape == (0, 5, 5, 3)
+    assert P.conv_transpose(np.zeros((0, 4, 4, 2)), r(3, 3, 5, 2)).shape == (0, 6, 6, 5)
+
+
 # ---- max pooling: tiled, partly covered and overlapping windows ---------------------------------
 
 @pytest.mark.parametrize("shape, pool, stride", [
