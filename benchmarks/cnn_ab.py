@@ -10,15 +10,19 @@ same seed, and their one-epoch fits alternate round by round, so machine drift h
 alike. Prints per version the min and median CPU us per step (``time.thread_time``, 1 BLAS
 thread) and the paired median of after / before; with ``--torch``, PyTorch eager (one
 intra-op thread, same weights and batches) joins the alternation and PyTorch / after is
-printed.
+printed. ``--threads 2 --wall`` times wall clock with 2 BLAS threads instead (the setting
+of ``cnn.py`` and of the PyTorch comparison; noisier on a loaded machine, so alternate more
+rounds).
 """
 import argparse
 import functools
 import os
 import sys
+import gc
 import tempfile
+import time
 
-from ab_cpu_time import alternate, import_checkouts, report
+from ab_cpu_time import import_checkouts, report
 from cnn import NETS, image_data, keras_net, torch_net
 from common import TorchTrainer, import_torch, limit_threads
 
@@ -34,9 +38,12 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--samples", type=int)
     parser.add_argument("--torch", action="store_true",
-                        help="also time PyTorch eager (1 thread) and print its ratio to after")
+                        help="also time PyTorch eager (same threads) and print its ratio to after")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS (and PyTorch) threads")
+    parser.add_argument("--wall", action="store_true",
+                        help="time wall clock (perf_counter) instead of thread CPU time")
     args = parser.parse_args(argv)
-    limit_threads(1)
+    limit_threads(args.threads)
     samples, batch = args.samples or NETS[args.net]["samples"], NETS[args.net]["batch"]
     x, y = image_data(args.net, samples)
     epochs = {}
@@ -48,12 +55,19 @@ def main(argv=None):
                                               verbose=0, shuffle=False)
             epochs[label]()                                                  # warm-up
         if args.torch:
-            torch = import_torch(1)
+            torch = import_torch(args.threads)
             trainer = TorchTrainer(torch, *torch_net(torch, args.net, model.get_weights()),
                                    x.transpose(0, 3, 1, 2).copy(), y, batch)
             trainer.fit_epoch()                                              # warm-up
             epochs["torch"] = trainer.fit_epoch
-        times = alternate(epochs, args.rounds, samples // batch)
+        clock = time.perf_counter if args.wall else time.thread_time
+        times = {label: [] for label in epochs}
+        for _ in range(args.rounds):
+            for label, epoch in epochs.items():
+                gc.collect()
+                start = clock()
+                epoch()
+                times[label].append((clock() - start) / (samples // batch) * 1e6)
     report(args.net, times)
 
 

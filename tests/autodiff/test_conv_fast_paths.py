@@ -131,6 +131,71 @@ def test_im2col_matrix_never_exceeds_its_budget(monkeypatch):
         np.testing.assert_allclose(P.conv(x, w, padding="same").data, y, rtol=1e-5, atol=1e-5)
 
 
+# ---- blocked GEMMs: output rows activated per block, col2im per block of samples ---------------
+
+def loop_conv_input_grad(gy, w, x_shape, stride):
+    """gx[n, i*s + a, j*s + b, c] = sum over (i, j, f) of gy[n, i, j, f] * w[a, b, c, f]
+    (the adjoint of ``loop_conv``, valid padding), written out."""
+    kh, kw = w.shape[:2]
+    gx = np.zeros(x_shape)
+    for i, j in itertools.product(range(gy.shape[1]), range(gy.shape[2])):
+        gx[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :] += np.tensordot(
+            gy[:, i, j, :], w, axes=([1], [3]))
+    return gx
+
+
+@pytest.fixture
+def one_row_blocks(monkeypatch):
+    """Block budgets so small that each output GEMM makes one row and col2im one sample."""
+    monkeypatch.setattr(C, "OUTPUT_BLOCK_BYTES", 1)
+    monkeypatch.setattr(C, "COL2IM_BLOCK_BYTES", 1)
+
+
+@pytest.mark.parametrize("channels, stride", [(5, 1), (1, 1), (3, 2)])
+def test_blocked_conv_equals_the_loop_formulas(one_row_blocks, channels, stride):
+    x, w, b = r(3, 7, 6, channels), r(3, 2, channels, 4), r(4)
+    xt = Tensor(x, requires_grad=True)
+    y = P.conv(xt, w, b, strides=stride)
+    np.testing.assert_allclose(y.data, loop_conv(x, w, b, stride), rtol=1e-12, atol=1e-12)
+    gy = r(*y.shape)
+    np.testing.assert_allclose(backprop(y, gy)[xt], loop_conv_input_grad(gy, w, x.shape, stride),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_blocked_conv_gives_the_same_numbers_as_whole_batch_blocks(monkeypatch, groups):
+    x, w, b = distinct(5, 6, 7, 4) / 10, r(3, 3, 4 // groups, 6), r(6)
+
+    def run():
+        tensors = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = P.conv(*tensors, strides=(1, 2), padding="same", groups=groups, activation="relu")
+        leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape))
+        return [y.data] + [leaves[t] for t in tensors]
+
+    whole = run()
+    monkeypatch.setattr(C, "OUTPUT_BLOCK_BYTES", 1)
+    # two samples a block: a 6x4 output of 4 channels of float64 per sample
+    monkeypatch.setattr(C, "COL2IM_BLOCK_BYTES", 2 * 6 * 4 * 4 * 8)
+    for a, c in zip(whole, run()):
+        np.testing.assert_allclose(c, a, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_conv_and_conv_transpose_pass_gradcheck(one_row_blocks):
+    assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same",
+                                            activation="relu"),
+                     distinct(3, 5, 4, 2) / 10, r(3, 2, 2, 3), r(3))
+    assert gradcheck(lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
+                     r(3, 3, 4, 2), r(3, 3, 4, 2), r(4))
+
+
+def test_an_empty_batch_gives_empty_outputs_and_gradients():
+    x = Tensor(np.zeros((0, 5, 5, 3)), requires_grad=True)
+    y = P.conv(x, r(3, 3, 3, 4), r(4), activation="relu")
+    assert y.shape == (0, 3, 3, 4)
+    assert backprop(y, np.ones(y.shape))[x].shape == (0, 5, 5, 3)
+    assert P.conv_transpose(np.zeros((0, 4, 4, 2)), r(3, 3, 5, 2)).shape == (0, 6, 6, 5)
+
+
 # ---- max pooling: tiled, partly covered and overlapping windows ---------------------------------
 
 @pytest.mark.parametrize("shape, pool, stride", [
