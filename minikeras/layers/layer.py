@@ -14,7 +14,7 @@ from ..rematerialization import apply_remat_scope
 from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
-from ..tree import map_structure
+from ..tree import flatten, map_structure
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
@@ -305,7 +305,8 @@ class Layer(Operation):
         if symbolic is None:
             raise AttributeError(
                 f"The layer {self.name} has never been called and thus has no defined {what}.")
-        return symbolic[index]
+        flat = flatten(symbolic[index])  # Keras: one tensor, else the flat list of them
+        return flat[0] if len(flat) == 1 else flat
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):

@@ -463,13 +463,7 @@ class Trainer:
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict received no batches: `x` yielded nothing.")
-        first = outputs[0]
-        if isinstance(first, dict):
-            return {k: np.concatenate([o[k] for o in outputs], axis=0) for k in first}
-        if isinstance(first, (list, tuple)):
-            return type(first)(np.concatenate([o[i] for o in outputs], axis=0)
-                               for i in range(len(first)))
-        return np.concatenate(outputs, axis=0)
+        return D.concatenate_outputs(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()

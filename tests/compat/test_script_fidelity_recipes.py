@@ -84,3 +84,57 @@ def test_a_convolution_op_override_keeps_bias_and_activation_channels_first():
     through.set_weights(plain.get_weights())
     np.testing.assert_allclose(ops.convert_to_numpy(through(x)), ops.convert_to_numpy(plain(x)),
                                rtol=1e-6, atol=1e-6)
+
+
+class PairOutput(layers.Layer):
+    """Returns a tuple, like keras-io involution's Involution layer (output, kernel)."""
+
+    def call(self, x):
+        return x, x * 2.0
+
+
+class DictOutput(layers.Layer):
+    def call(self, x):
+        return {"b": x, "a": x * 2.0}
+
+
+def test_predict_of_a_model_with_a_tuple_among_its_outputs():
+    """keras-io involution: vis_model.predict with outputs [inv_1.output, inv_2.output] raised
+    AttributeError ('tuple' has no 'data'). Keras 3.15 returns the nested structure: here a
+    list holding a tuple of arrays, batches concatenated leaf by leaf."""
+    inp = keras.Input((3,))
+    a, b = PairOutput()(inp)
+    model = keras.Model(inp, [(a, b), a + 1.0])
+    x = np.arange(15, dtype="float32").reshape(5, 3)
+    out = model.predict(x, batch_size=2, verbose=0)
+    assert type(out) is list and type(out[0]) is tuple and len(out[0]) == 2
+    np.testing.assert_array_equal(out[0][0], x)
+    np.testing.assert_array_equal(out[0][1], 2 * x)
+    np.testing.assert_array_equal(out[1], x + 1)
+    by_name = keras.Model(inp, {"x": (a, b)}).predict(x, batch_size=2, verbose=0)
+    assert type(by_name) is dict and type(by_name["x"]) is tuple
+    np.testing.assert_array_equal(by_name["x"][1], 2 * x)
+    on_batch = model.predict_on_batch(x)
+    assert type(on_batch) is list and type(on_batch[0]) is tuple
+
+
+def test_layer_output_of_several_tensors_is_their_flat_list():
+    """Keras 3.15: layer.output / layer.input are one KerasTensor, or the flat list of them
+    (a tuple or dict result becomes a list, dict values by sorted key; a list of one, the
+    tensor). involution builds its visualisation model from these."""
+    inp, other = keras.Input((3,)), keras.Input((3,))
+    pair = PairOutput()
+    pair(inp)
+    assert type(pair.output) is list and len(pair.output) == 2
+    named = DictOutput()
+    named(inp)
+    assert type(named.output) is list
+    assert [t.shape for t in named.output] == [(None, 3), (None, 3)]
+    add = layers.Add()
+    add([inp, other])
+    assert type(add.input) is list and len(add.input) == 2
+    dense = layers.Dense(2)
+    dense(inp)
+    assert dense.input is inp
+    vis = keras.Model(inp, [pair.output])
+    assert type(vis.predict(np.ones((2, 3), "float32"), verbose=0)) is list
