@@ -3,7 +3,10 @@
 Expected numbers come from tests/fixtures/keras_recipes_fidelity.npz, written once with real
 Keras 3.15 (torch backend) by tools/make_recipes_fidelity_fixture.py.
 """
+import json
+import math
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -138,3 +141,38 @@ def test_layer_output_of_several_tensors_is_their_flat_list():
     assert dense.input is inp
     vis = keras.Model(inp, [pair.output])
     assert type(vis.predict(np.ones((2, 3), "float32"), verbose=0)) is list
+
+
+def _erf(v):
+    return np.vectorize(math.erf)(v)
+
+
+def test_activations_called_on_keras_tensors_record_ops_nodes(tmp_path):
+    """keras-io memory_efficient_embeddings: ``keras.activations.sigmoid(logits) * 5`` on a
+    KerasTensor raised ValueError (every activation but linear did; linear returned a wrong
+    Tensor). Keras 3.15 records the keras.ops op: the file holds Sigmoid / Gelu nodes
+    (module keras.src.ops.nn) and the model predicts the activations' formulas."""
+    inp = keras.Input((3,), name="x")
+    h = layers.Dense(4, name="d")(inp)
+    model = keras.Model(inp, [keras.activations.sigmoid(h) * 5, keras.activations.gelu(h),
+                              keras.activations.linear(h), keras.activations.get("tanh")(h)])
+    kernel = np.arange(12, dtype="float32").reshape(3, 4) / 10 - 0.5
+    bias = np.array([0.1, -0.2, 0.3, -1.0], "float32")
+    model.set_weights([kernel, bias])
+    x = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -0.1]], "float32")
+    z = x.astype(np.float64) @ kernel + bias
+    expected = [5 / (1 + np.exp(-z)), 0.5 * z * (1 + _erf(z / np.sqrt(2))), z, np.tanh(z)]
+    out = model.predict(x, verbose=0)
+    for got, want in zip(out, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    path = str(tmp_path / "activations.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        entries = json.loads(archive.read("config.json"))["config"]["layers"]
+    nodes = [(e["class_name"], e.get("module")) for e in entries[2:]]
+    assert nodes[:3] == [("Sigmoid", "keras.src.ops.nn"), ("Multiply", "keras.src.ops.numpy"),
+                         ("Gelu", "keras.src.ops.nn")]
+    loaded = keras.saving.load_model(path)
+    for got, want in zip(loaded.predict(x, verbose=0), out):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
