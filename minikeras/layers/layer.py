@@ -60,6 +60,13 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
+
+def _unique(variables):
+    """``variables`` in order without repeats: a variable reached along two paths (a layer
+    shared by two sublayers) is listed once, as Keras lists it."""
+    seen = set()
+    return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]
+
 class Layer(Operation):
     """Base class of every layer.
 
@@ -176,8 +183,8 @@ class Layer(Operation):
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        return self._own_variables_in_file_order() + [
-            v for layer in self._sublayers() for v in layer.weights]
+        return _unique(self._own_variables_in_file_order() + [
+            v for layer in self._sublayers() for v in layer.weights])
 
     @property
     def dtype_policy(self):
@@ -196,15 +203,15 @@ class Layer(Operation):
         if not self._trainable:
             return []
         own = [v for v in self._own_variables() if v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.trainable_weights]
+        return _unique(own + [v for layer in self._sublayers() for v in layer.trainable_weights])
 
     @property
     def non_trainable_weights(self):
         if not self._trainable:
             own = list(self._own_variables())
-            return own + [v for layer in self._sublayers() for v in layer.weights]
+            return _unique(own + [v for layer in self._sublayers() for v in layer.weights])
         own = [v for v in self._own_variables() if not v.trainable]
-        return own + [v for layer in self._sublayers() for v in layer.non_trainable_weights]
+        return _unique(own + [v for layer in self._sublayers() for v in layer.non_trainable_weights])
 
     variables = weights
     trainable_variables = trainable_weights

@@ -176,3 +176,37 @@ def test_activations_called_on_keras_tensors_record_ops_nodes(tmp_path):
     loaded = keras.saving.load_model(path)
     for got, want in zip(loaded.predict(x, verbose=0), out):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+class SharedBlocksTwice(layers.Layer):
+    """keras-io patch_convnet's Trunk: one list of layers wrapped in two Sequentials."""
+
+    def build(self, input_shape):
+        shared = [layers.Dense(4, name="shared"), layers.BatchNormalization(name="bn")]
+        self.blocks = [keras.Sequential(shared) for _ in range(2)]
+
+    def call(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def test_weights_reached_through_two_sublayers_are_listed_once():
+    """keras-io patch_convnet: the Trunk counted 6,048 params where Keras 3.15 shows 3,024 and
+    the model had 45 weights for Keras's 35. Keras lists each variable once (facts from a
+    Keras 3.15 run: 6 weights, 4 trainable, 2 non-trainable, 36 params; frozen 0 / 6)."""
+    layer = SharedBlocksTwice()
+    layer(np.ones((2, 4), "float32"))
+    assert (len(layer.weights), len(layer.trainable_weights),
+            len(layer.non_trainable_weights), layer.count_params()) == (6, 4, 2, 36)
+    # one path each, through the first Sequential (names are numbered over the process)
+    assert ["/".join(w.path.split("/")[-2:]) for w in layer.weights] == [
+        "shared/kernel", "shared/bias", "bn/gamma", "bn/beta", "bn/moving_mean",
+        "bn/moving_variance"]
+    assert len({w.path.split("/")[1] for w in layer.weights}) == 1
+    layer.trainable = False
+    assert (len(layer.weights), len(layer.trainable_weights),
+            len(layer.non_trainable_weights)) == (6, 0, 6)
+    inp = keras.Input((4,))
+    model = keras.Model(inp, SharedBlocksTwice()(inp))
+    assert (len(model.weights), model.count_params(), len(model.get_weights())) == (6, 36, 6)
