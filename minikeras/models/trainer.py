@@ -98,12 +98,18 @@ class Trainer:
         return compiled + self._attribute_metrics(compiled)
 
     def _attribute_metrics(self, compiled):
+        """Metric objects set as attributes of the model, then of its layers at any depth
+        (Keras: a layer's metrics count among the model's, e.g. an endpoint layer's
+        accuracy; a nested model's own metrics do not)."""
         from ..metrics.metric import Metric
         known = {id(m) for m in compiled}
         found = []
-        for value in vars(self).values():
-            values = value if isinstance(value, (list, tuple)) else [value]
-            found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
+        for layer in self._flatten_layers():
+            if layer is not self and isinstance(layer, Trainer):
+                continue
+            for value in vars(layer).values():
+                values = value if isinstance(value, (list, tuple)) else [value]
+                found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
         return list({id(m): m for m in found}.values())
 
     def get_metrics_result(self):

@@ -210,3 +210,38 @@ def test_weights_reached_through_two_sublayers_are_listed_once():
     inp = keras.Input((4,))
     model = keras.Model(inp, SharedBlocksTwice()(inp))
     assert (len(model.weights), model.count_params(), len(model.get_weights())) == (6, 36, 6)
+
+
+class LogisticEndpoint(layers.Layer):
+    """keras-io endpoint_layer_pattern: the layer adds the loss and updates its own metric."""
+
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.accuracy_fn = keras.metrics.BinaryAccuracy(name="accuracy")
+
+    def call(self, logits, targets=None, sample_weight=None):
+        if targets is not None:
+            self.add_loss(self.loss_fn(targets, logits, sample_weight))
+            self.accuracy_fn.update_state(targets, logits, sample_weight)
+        return ops.sigmoid(logits)
+
+
+def test_a_layers_metric_is_among_the_models_metrics_and_logs():
+    """keras-io endpoint_layer_pattern: Keras 3.15 lists a metric held by a layer in
+    model.metrics (['loss', 'accuracy']) and logs it; here only 'loss' was shown."""
+    rng = np.random.default_rng(3)
+    inputs, targets = keras.Input((4,), name="inputs"), keras.Input((1,), name="targets")
+    logits = layers.Dense(1)(inputs)
+    model = keras.Model([inputs, targets], LogisticEndpoint()(logits, targets))
+    kernel = rng.normal(size=(4, 1)).astype("float32")
+    model.set_weights([kernel, np.zeros(1, "float32")])
+    data = {"inputs": rng.normal(size=(32, 4)).astype("float32"),
+            "targets": (rng.random((32, 1)) > 0.5).astype("float32")}
+    model.compile(keras.optimizers.SGD(0.0))
+    history = model.fit(data, epochs=2, batch_size=8, verbose=0)
+    assert [m.name for m in model.metrics] == ["loss", "accuracy"]
+    z = data["inputs"] @ kernel  # BinaryAccuracy thresholds the logits at 0.5
+    accuracy = np.mean((z > 0.5) == (data["targets"] > 0.5))
+    np.testing.assert_allclose(history.history["accuracy"], [accuracy] * 2, rtol=1e-6)
+    assert sorted(history.history) == ["accuracy", "loss"]
