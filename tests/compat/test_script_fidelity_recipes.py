@@ -45,13 +45,11 @@ class ConvCallingItsOp(layers.Conv2D):
 def test_conv_convolution_op_is_the_hook_of_subclassing_conv_layers(expected):
     """keras-io subclassing_conv_layers: Conv2D.convolution_op existed nowhere (AttributeError);
     overriding it changes what call convolves, bias and activation still applied."""
-    model = keras.Sequential([
-        keras.Input((8, 8, 2)),
-        ConvCallingItsOp(3, 3, activation="relu"),
-        ConvOverridingItsOp(4, 3, strides=2, activation="tanh"),
-        layers.Flatten(),
-        layers.Dense(3),
-    ])
+    # the generator's Sequential, built functionally (same weights, same order)
+    inputs = keras.Input((8, 8, 2))
+    hidden = ConvCallingItsOp(3, 3, activation="relu")(inputs)
+    hidden = ConvOverridingItsOp(4, 3, strides=2, activation="tanh")(hidden)
+    model = keras.Model(inputs, layers.Dense(3)(layers.Flatten()(hidden)))
     model.set_weights([expected[f"conv_w{i}"] for i in range(6)])
     x, y = expected["conv_x"], expected["conv_y"]
     np.testing.assert_allclose(model.predict(x, verbose=0), expected["conv_out"],
