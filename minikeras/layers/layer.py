@@ -398,7 +398,9 @@ class Layer(Operation):
         flags_only = not kwargs or kwargs.keys() <= _FLAGS
         plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
-            return symbolic_call(self, inputs, rest, kwargs)
+            outputs = symbolic_call(self, inputs, rest, kwargs)
+            expire_added_losses()
+            return outputs
         if rest or not flags_only:
             rest = tuple(_tensor_argument(a) for a in rest)
             kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
@@ -731,6 +733,12 @@ class _CallState:
 
 
 _CALLS = _CallState()
+
+
+def expire_added_losses():
+    """Drop the ``add_loss`` penalties of the pass just run: a building run (a symbolic
+    call's sample, a Sequential's shape run) leaves a model no losses, as in Keras."""
+    _CALLS.outermost += 1
 
 
 def added_losses(layers):

@@ -243,3 +243,20 @@ def test_a_layers_metric_is_among_the_models_metrics_and_logs():
     accuracy = np.mean((z > 0.5) == (data["targets"] > 0.5))
     np.testing.assert_allclose(history.history["accuracy"], [accuracy] * 2, rtol=1e-6)
     assert sorted(history.history) == ["accuracy", "loss"]
+
+
+class AddsItsSum(layers.Layer):
+    def call(self, x):
+        self.add_loss(ops.sum(x))
+        return x
+
+
+def test_building_a_model_leaves_it_no_add_loss_penalties():
+    """keras-io endpoint_layer_pattern: right after building, Keras 3.15's model.losses is
+    empty (here the building run's penalty stayed: 1); a call then holds that call's."""
+    inp = keras.Input((2,))
+    model = keras.Model(inp, AddsItsSum()(inp))
+    assert model.losses == []
+    model(np.ones((1, 2), "float32"))
+    assert [float(ops.convert_to_numpy(v)) for v in model.losses] == [2.0]
+    assert keras.Sequential([keras.Input((2,)), AddsItsSum()]).losses == []
