@@ -14,19 +14,42 @@ The ``keras.ops`` functions never tag.
 ``get(identifier)`` turns None, a name, a config dict or a callable into a
 function; ``serialize`` gives the plain name (``"relu"``); ``deserialize`` reverses it.
 """
+import functools
+import inspect
 import types
 
 from . import backend, ops
 from .ops import neural_network as nn
 from .ops.core import cast, convert_to_tensor
+from .ops.dispatch import is_symbolic
 from .registry import Registry, function_config
 
 ACTIVATIONS = Registry("activation function")
 
 
 def _tensor(x):
+    if is_symbolic(x):
+        return x
     x = convert_to_tensor(x)
     return x if x.dtype.kind == "f" else cast(x, backend.floatx())
+
+
+def _symbolic_as(op_name):
+    """On a KerasTensor the activation records the ``keras.ops`` op ``op_name`` with its
+    arguments (defaults included), as Keras's activations call ``keras.ops``: the call
+    becomes an op node of the functional graph (``keras.activations.sigmoid(x) * 5``)."""
+    def wrap(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def activation(x, *args, **kwargs):
+            if is_symbolic(x):
+                bound = signature.bind(x, *args, **kwargs)
+                bound.apply_defaults()
+                return getattr(ops, op_name)(*bound.args, **bound.kwargs)
+            return fn(x, *args, **kwargs)
+        return activation
+    return wrap
 
 
 def _is_last_axis(axis, ndim):
@@ -57,7 +80,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """
     x = _tensor(x)
     if negative_slope != 0 and max_value is None and threshold == 0:
-        return nn.leaky_relu(x, negative_slope)
+        return ops.leaky_relu(x, negative_slope)
     if threshold != 0:
         y = ops.where(x > threshold, x, 0.0)
     else:
@@ -70,6 +93,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 @ACTIVATIONS.register("leaky_relu")
+@_symbolic_as("leaky_relu")
 def leaky_relu(x, negative_slope=0.2):
     """Leaky ReLU. Formula: ``max(x, negative_slope * x)``
 
@@ -80,24 +104,28 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 @ACTIVATIONS.register("relu6")
+@_symbolic_as("relu6")
 def relu6(x):
     """ReLU capped at 6. Formula: ``min(max(x, 0), 6)``"""
     return nn.relu6(x)
 
 
 @ACTIVATIONS.register("elu")
+@_symbolic_as("elu")
 def elu(x, alpha=1.0):
     """Exponential linear unit. Formula: ``x if x >= 0 else alpha * (exp(x) - 1)``"""
     return nn.elu(x, alpha)
 
 
 @ACTIVATIONS.register("selu")
+@_symbolic_as("selu")
 def selu(x):
     """Scaled ELU. Formula: ``1.0507009873554805 * elu(x, 1.6732632423543772)``"""
     return nn.selu(x)
 
 
 @ACTIVATIONS.register("celu")
+@_symbolic_as("celu")
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU.
 
@@ -107,6 +135,7 @@ def celu(x, alpha=1.0):
 
 
 @ACTIVATIONS.register("threshold")
+@_symbolic_as("threshold")
 def threshold(x, threshold, default_value):
     """Formula: ``x if x > threshold else default_value`` (both arguments required)."""
     return nn.threshold(x, threshold, default_value)
@@ -115,6 +144,7 @@ def threshold(x, threshold, default_value):
 # ---- smooth gates --------------------------------------------------------------------
 
 @ACTIVATIONS.register("gelu")
+@_symbolic_as("gelu")
 def gelu(x, approximate=False):
     """Gaussian error linear unit.
 
@@ -128,6 +158,7 @@ def gelu(x, approximate=False):
 
 
 @ACTIVATIONS.register("silu", "swish")
+@_symbolic_as("silu")
 def silu(x):
     """Sigmoid linear unit (swish). Formula: ``x * sigmoid(x)``"""
     return nn.silu(x)
@@ -144,18 +175,21 @@ def mish(x):
 
 
 @ACTIVATIONS.register("softplus")
+@_symbolic_as("softplus")
 def softplus(x):
     """Formula: ``log(1 + exp(x))``, computed as logaddexp(x, 0)."""
     return ops.softplus(_tensor(x))
 
 
 @ACTIVATIONS.register("softsign")
+@_symbolic_as("softsign")
 def softsign(x):
     """Formula: ``x / (1 + |x|)``"""
     return nn.softsign(x)
 
 
 @ACTIVATIONS.register("squareplus")
+@_symbolic_as("squareplus")
 def squareplus(x, b=4):
     """Formula: ``(x + sqrt(x**2 + b)) / 2``
 
@@ -166,6 +200,7 @@ def squareplus(x, b=4):
 
 
 @ACTIVATIONS.register("glu")
+@_symbolic_as("glu")
 def glu(x, axis=-1):
     """Gated linear unit: halves a, b of ``x`` along ``axis``. Formula: ``a * sigmoid(b)``"""
     return nn.glu(x, axis)
@@ -174,6 +209,7 @@ def glu(x, axis=-1):
 # ---- sigmoid family ------------------------------------------------------------------
 
 @ACTIVATIONS.register("sigmoid")
+@_symbolic_as("sigmoid")
 def sigmoid(x):
     """Formula: ``1 / (1 + exp(-x))``. The output's ``.logits`` is the input Tensor."""
     x = _tensor(x)
@@ -183,12 +219,14 @@ def sigmoid(x):
 
 
 @ACTIVATIONS.register("hard_sigmoid")
+@_symbolic_as("hard_sigmoid")
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid. Formula: ``clip(x / 6 + 0.5, 0, 1)`` (Keras 2: 0.2x + 0.5)."""
     return nn.hard_sigmoid(x)
 
 
 @ACTIVATIONS.register("hard_silu", "hard_swish")
+@_symbolic_as("hard_silu")
 def hard_silu(x):
     """Hard swish. Formula: ``x * clip(x / 6 + 0.5, 0, 1)``"""
     return nn.hard_silu(x)
@@ -198,18 +236,21 @@ hard_swish = hard_silu
 
 
 @ACTIVATIONS.register("log_sigmoid")
+@_symbolic_as("log_sigmoid")
 def log_sigmoid(x):
     """Formula: ``log(sigmoid(x)) = -softplus(-x)``"""
     return nn.log_sigmoid(x)
 
 
 @ACTIVATIONS.register("sparse_sigmoid")
+@_symbolic_as("sparse_sigmoid")
 def sparse_sigmoid(x):
     """Formula: ``0 if x <= -1; (x + 1) / 2 if -1 < x < 1; 1 if x >= 1``"""
     return nn.sparse_sigmoid(x)
 
 
 @ACTIVATIONS.register("sparse_plus")
+@_symbolic_as("sparse_plus")
 def sparse_plus(x):
     """Formula: ``0 if x <= -1; (x + 1)**2 / 4 if -1 < x < 1; x if x >= 1``"""
     return nn.sparse_plus(x)
@@ -218,30 +259,35 @@ def sparse_plus(x):
 # ---- tanh family ---------------------------------------------------------------------
 
 @ACTIVATIONS.register("tanh")
+@_symbolic_as("tanh")
 def tanh(x):
     """Hyperbolic tangent. Formula: ``(exp(x) - exp(-x)) / (exp(x) + exp(-x))``"""
     return ops.tanh(_tensor(x))
 
 
 @ACTIVATIONS.register("hard_tanh")
+@_symbolic_as("hard_tanh")
 def hard_tanh(x):
     """Formula: ``clip(x, -1, 1)``"""
     return nn.hard_tanh(x)
 
 
 @ACTIVATIONS.register("tanh_shrink")
+@_symbolic_as("tanh_shrink")
 def tanh_shrink(x):
     """Formula: ``x - tanh(x)``"""
     return nn.tanh_shrink(x)
 
 
 @ACTIVATIONS.register("soft_shrink")
+@_symbolic_as("soft_shrink")
 def soft_shrink(x, threshold=0.5):
     """Formula: ``x - t if x > t; x + t if x < -t; else 0`` with t = ``threshold``."""
     return nn.soft_shrink(x, threshold)
 
 
 @ACTIVATIONS.register("hard_shrink")
+@_symbolic_as("hard_shrink")
 def hard_shrink(x, threshold=0.5):
     """Formula: ``x if |x| > threshold else 0``"""
     return nn.hard_shrink(x, threshold)
@@ -250,6 +296,7 @@ def hard_shrink(x, threshold=0.5):
 # ---- distributions over an axis -------------------------------------------------------
 
 @ACTIVATIONS.register("softmax")
+@_symbolic_as("softmax")
 def softmax(x, axis=-1):
     """Softmax: turns scores into probabilities that sum to 1 along ``axis``.
 
@@ -266,12 +313,14 @@ def softmax(x, axis=-1):
 
 
 @ACTIVATIONS.register("log_softmax")
+@_symbolic_as("log_softmax")
 def log_softmax(x, axis=-1):
     """Formula: ``x - max(x) - log(sum(exp(x - max(x))))`` along ``axis``."""
     return ops.log_softmax(_tensor(x), axis)
 
 
 @ACTIVATIONS.register("sparsemax")
+@_symbolic_as("sparsemax")
 def sparsemax(x, axis=-1):
     """Euclidean projection onto the probability simplex: ``max(x - tau, 0)``, sum 1."""
     return nn.sparsemax(x, axis)
@@ -280,6 +329,7 @@ def sparsemax(x, axis=-1):
 # ---- the rest --------------------------------------------------------------------------
 
 @ACTIVATIONS.register("exponential")
+@_symbolic_as("exp")
 def exponential(x):
     """Formula: ``exp(x)``"""
     return ops.exp(_tensor(x))
@@ -287,8 +337,8 @@ def exponential(x):
 
 @ACTIVATIONS.register("linear")
 def linear(x):
-    """The identity (as a Tensor). Formula: ``x``"""
-    return convert_to_tensor(x)
+    """The identity (as a Tensor, a KerasTensor stays itself). Formula: ``x``"""
+    return x if is_symbolic(x) else convert_to_tensor(x)
 
 
 # ---- lookup and serialization ----------------------------------------------------------

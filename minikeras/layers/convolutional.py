@@ -6,7 +6,8 @@ The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channe
 from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
-from ..ops.convolution import from_channels_last, standardize_data_format, to_channels_last
+from ..ops.convolution import (conv, from_channels_last, standardize_data_format,
+                               to_channels_last)
 from .core import FUSED_ACTIVATIONS
 from .layer import LAYERS, InputSpec, Layer
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
@@ -159,13 +160,30 @@ class BaseConv(_Windowed):
         self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 
+    def convolution_op(self, inputs, kernel):
+        """The convolution ``call`` runs, without bias or activation (Keras's hook: a subclass
+        overriding it, e.g. to standardize the kernel, keeps the rest of ``call``)."""
+        return conv(inputs, kernel, self.strides, self.padding, self.data_format,
+                    self.dilation_rate)
+
     def call(self, inputs):
+        if type(self).convolution_op is not BaseConv.convolution_op:
+            return self._call_through_convolution_op(inputs)
         x = self._prepare(inputs)
         fused = FUSED_ACTIVATIONS.get(self.activation)
         y = P.conv(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
                    self.groups, activation=fused)
         y = from_channels_last(y, self.data_format)
         return y if fused is not None else self.activation(y)
+
+    def _call_through_convolution_op(self, inputs):
+        y = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            bias = self.bias
+            if self.data_format == "channels_first":
+                bias = P.reshape(bias, (self.filters,) + (1,) * self.rank)
+            y = y + bias
+        return self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

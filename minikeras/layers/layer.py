@@ -14,7 +14,7 @@ from ..rematerialization import apply_remat_scope
 from ..naming import auto_name, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
-from ..tree import map_structure
+from ..tree import flatten, map_structure
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
@@ -327,7 +327,8 @@ class Layer(Operation):
         if symbolic is None:
             raise AttributeError(
                 f"The layer {self.name} has never been called and thus has no defined {what}.")
-        return symbolic[index]
+        flat = flatten(symbolic[index])  # Keras: one tensor, else the flat list of them
+        return flat[0] if len(flat) == 1 else flat
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
@@ -412,7 +413,9 @@ class Layer(Operation):
         flags_only = not kwargs or kwargs.keys() <= _FLAGS
         plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
-            return symbolic_call(self, inputs, rest, kwargs)
+            outputs = symbolic_call(self, inputs, rest, kwargs)
+            expire_added_losses()
+            return outputs
         if rest or not flags_only:
             rest = tuple(_tensor_argument(a) for a in rest)
             kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
@@ -744,6 +747,12 @@ class _CallState:
 
 
 _CALLS = _CallState()
+
+
+def expire_added_losses():
+    """Drop the ``add_loss`` penalties of the pass just run: a building run (a symbolic
+    call's sample, a Sequential's shape run) leaves a model no losses, as in Keras."""
+    _CALLS.outermost += 1
 
 
 def added_losses(layers):

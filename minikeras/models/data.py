@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import backend
+from ..tree import map_structure
 
 
 def check_array(value, name):
@@ -235,12 +236,15 @@ class BatchPlan:
 
 
 def outputs_to_numpy(outputs):
-    """A model's output Tensor(s) as numpy: an array, or a list / dict of arrays."""
-    if isinstance(outputs, dict):
-        return {k: v.data for k, v in outputs.items()}
-    if isinstance(outputs, (list, tuple)):
-        return type(outputs)(v.data for v in outputs)
-    return outputs.data
+    """A model's output Tensor(s) as numpy: an array, or the same (nested) list / tuple / dict
+    of arrays (a layer returning a tuple among a model's outputs stays a tuple, as in Keras)."""
+    return map_structure(lambda v: v.data, outputs)
+
+
+def concatenate_outputs(batches):
+    """``predict``'s result: the per-batch outputs (one structure each) joined along the
+    batch axis, leaf by leaf."""
+    return map_structure(lambda *parts: np.concatenate(parts, axis=0), *batches)
 
 
 def align_targets(value, names, name):

@@ -3,7 +3,7 @@ from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
 from ..layers.symbolic import KerasTensor, Node
-from ..layers.layer import LAYERS, Layer, _keras_order
+from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
 from ..layers.rnn.rnn import RNN
 from ..naming import auto_name, name_scope
 from ..variables import structure_changed
@@ -135,6 +135,7 @@ class Sequential(Model):
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
                     x = layer(x, training=False)
+        expire_added_losses()
         return tuple(x.shape)
 
     def _trace_symbolic(self):

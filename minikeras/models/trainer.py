@@ -94,12 +94,18 @@ class Trainer:
         return compiled + self._attribute_metrics(compiled)
 
     def _attribute_metrics(self, compiled):
+        """Metric objects set as attributes of the model, then of its layers at any depth
+        (Keras: a layer's metrics count among the model's, e.g. an endpoint layer's
+        accuracy; a nested model's own metrics do not)."""
         from ..metrics.metric import Metric
         known = {id(m) for m in compiled}
         found = []
-        for value in vars(self).values():
-            values = value if isinstance(value, (list, tuple)) else [value]
-            found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
+        for layer in self._flatten_layers():
+            if layer is not self and isinstance(layer, Trainer):
+                continue
+            for value in vars(layer).values():
+                values = value if isinstance(value, (list, tuple)) else [value]
+                found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
         return list({id(m): m for m in found}.values())
 
     def get_metrics_result(self):
@@ -182,8 +188,10 @@ class Trainer:
         return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _training_plan(self):
-        """Trainable variables, the regularized ones, and the layers with activity
-        regularizers; recomputed only when the model's structure changes."""
+        """Trainable variables, the regularized ones, the layers with activity
+        regularizers and the metrics held as attributes (logged every batch: walking the
+        layers for them costs ~200 us); recomputed only when the model's structure changes
+        (creating a metric creates its variables, which counts)."""
         version = structure_version()
         if self._plan is None or self._plan.version != version:
             variables = self.trainable_weights
@@ -191,7 +199,7 @@ class Trainer:
             self._plan = _Plan(version, variables,
                                [v for v in variables if v.regularizer is not None],
                                [l for l in layers if l.activity_regularizer is not None],
-                               layers)
+                               layers, self._attribute_metrics([]))
         return self._plan
 
     def _train_batch(self, x, y, sample_weight):
@@ -278,8 +286,8 @@ class Trainer:
         logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
                 self._loss_trackers()}
         logs.update(self._compile_metrics.result())
-        logs.update((m.name, _as_number(m.result()))
-                    for m in self._attribute_metrics([self._loss_tracker]))
+        logs.update((m.name, _as_number(m.result())) for m in self._training_plan().held_metrics
+                    if m is not self._loss_tracker)
         return dict(sorted(logs.items()))
 
     def _ordered(self, logs):
@@ -466,13 +474,7 @@ class Trainer:
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict received no batches: `x` yielded nothing.")
-        first = outputs[0]
-        if isinstance(first, dict):
-            return {k: np.concatenate([o[k] for o in outputs], axis=0) for k in first}
-        if isinstance(first, (list, tuple)):
-            return type(first)(np.concatenate([o[i] for o in outputs], axis=0)
-                               for i in range(len(first)))
-        return np.concatenate(outputs, axis=0)
+        return D.concatenate_outputs(outputs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
@@ -562,12 +564,13 @@ class Trainer:
 
 
 class _Plan:
-    __slots__ = ("version", "variables", "regularized", "activity_layers", "layers")
+    __slots__ = ("version", "variables", "regularized", "activity_layers", "layers",
+                 "held_metrics")
 
-    def __init__(self, version, variables, regularized, activity_layers, layers):
+    def __init__(self, version, variables, regularized, activity_layers, layers, held_metrics):
         self.version, self.variables = version, variables
         self.regularized, self.activity_layers = regularized, activity_layers
-        self.layers = layers
+        self.layers, self.held_metrics = layers, held_metrics
 
 
 def _checked_inputs(x):

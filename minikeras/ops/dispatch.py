@@ -16,6 +16,11 @@ def register_symbolic(tensor_type, handler):
     _SYMBOLIC["type"], _SYMBOLIC["handler"] = tensor_type, handler
 
 
+def is_symbolic(value):
+    """Whether ``value`` is a symbolic tensor (a ``keras.Input`` or a functional node's output)."""
+    return _SYMBOLIC["type"] is not None and type(value) is _SYMBOLIC["type"]
+
+
 def _holds_symbolic(values, symbolic_type):
     for value in values:
         kind = type(value)
