@@ -3,8 +3,9 @@
 Why fused: a recurrence composed of per-step primitives records ~15 graph nodes per
 timestep and pays Python overhead for each in forward and backward. Here each step is
 one matrix product into preallocated numpy buffers updated in place, and backpropagation
-through time is one loop with one product per step plus one product for the weights at
-the end.
+through time is one loop with one product per step (``dz @ Uᵀ``) plus, per chunk of
+timesteps, one product for the weights and one for the input gradient, computed on a
+helper thread while the loop goes on when another thread is free.
 
 Inputs, in order: ``x`` (batch, time, features), ``kernel`` (features, G*units),
 ``recurrent_kernel`` (units, G*units), then ``bias`` (G*units,) when ``has_bias``, then
@@ -26,6 +27,8 @@ states (``h`` for SimpleRNN and GRU; ``h, c`` for LSTM). The layer slices it. Wi
 ``return_sequences=False`` only the last step's output is kept: (batch, 1 + n_states,
 units), and no step writes an output it would not keep.
 """
+import contextlib
+
 import numpy as np
 
 from . import blas_threads, grad_mode, parallel, scratch
@@ -42,19 +45,61 @@ MIN_PART_WORK = 1 << 15
 
 def by_rows(fn, batch, width):
     """``fn(start, stop)`` over the batch rows: one part per thread (each with at least
-    ``MIN_PART_WORK`` of the step's ``width`` pre-activations per row) with BLAS on one
-    thread per part when this process can set BLAS's thread count, else ``fn(0, batch)``
-    with BLAS's own threading.
+    ``MIN_PART_WORK`` of the step's ``width`` pre-activations per row), else ``fn(0,
+    batch)``; BLAS on one thread when this process can set BLAS's thread count (without
+    that, one part, with BLAS's own threading).
 
     A batch row's recurrence never reads another row, so parts run independently, each with
-    its own small products; their numpy passes and products release the GIL."""
-    min_rows = -(-MIN_PART_WORK // width)
-    if parallel.threads() > 1 and batch >= 2 * min_rows:
-        with blas_threads.single_threaded() as pinned:
-            if pinned:
-                parallel.for_thread_parts(fn, batch, min_rows)
-                return
-    fn(0, batch)
+    its own small products; their numpy passes and products release the GIL. One part
+    too runs its products on one BLAS thread: the step's product per gate block is too
+    small to share (LSTM(128), batch 64: 87 us per step on 2 OpenBLAS threads, 69 on one),
+    and a loaded machine's preemption of OpenBLAS's second thread stalls the first."""
+    with blas_threads.single_threaded() as pinned:
+        if pinned and splits(batch, width):
+            parallel.for_thread_parts(fn, batch, _min_rows(width))
+        else:
+            fn(0, batch)
+
+
+# Rows (timesteps x batch) per product of the weight and input gradients when a helper
+# thread computes them while the loop goes on: products over 512 rows ran at 95% of the
+# speed of one product over all timesteps (LSTM(128), batch 64, 1 thread), and the last
+# chunk's product, after the loop, stays short.
+CHUNK_ROWS = 512
+# Gate pre-activations per timestep from which a recurrence that runs as one part hands its
+# chunks' products to another thread (below, a thread hand-off costs more than it saves).
+MIN_SIDE_WORK = 1 << 13
+
+
+def time_chunks(steps, batch):
+    """(start, stop) of consecutive timestep chunks of about ``CHUNK_ROWS`` rows each."""
+    size = max(1, CHUNK_ROWS // batch)
+    return [(s, min(s + size, steps)) for s in range(0, steps, size)]
+
+
+def splits(batch, width):
+    """Whether ``by_rows`` runs the batch in more than one part."""
+    return parallel.threads() > 1 and batch >= 2 * _min_rows(width)
+
+
+def _min_rows(width):
+    return -(-MIN_PART_WORK // width)
+
+
+@contextlib.contextmanager
+def side_tasks(batch, width):
+    """A ``parallel.SideTasks`` (BLAS on one thread inside the block) for a recurrence that
+    runs as one part, when another thread is free, BLAS's thread count can be set and a
+    step has at least ``MIN_SIDE_WORK`` pre-activations; else None."""
+    if parallel.threads() == 1 or splits(batch, width) or batch * width < MIN_SIDE_WORK:
+        yield None
+        return
+    with blas_threads.single_threaded() as pinned:
+        if not pinned:
+            yield None
+            return
+        with parallel.SideTasks() as side:
+            yield side
 
 
 class _Recurrence(Function):
@@ -72,11 +117,17 @@ class _Recurrence(Function):
     of M halved beforehand).
 
     Backward: per step, the pre-activation gradients are written into one (batch,
-    blocks*units) row and ``dz @ Mᵀ`` gives the gradients of x_t and h_{t-1} together
-    (only of h_{t-1}, ``dz @ Uᵀ``, when x needs no gradient); the weights' gradient (bias
-    included) is one product over all steps at the end. (Measured with LSTM(128), batch
-    64 and 256: projecting all timesteps' inputs first was slower, the (time, batch, 4u)
-    result does not stay in cache and a 32-deep product runs at half the speed.)
+    blocks*units) row and ``dz @ Uᵀ`` gives the gradient of h_{t-1}. The weights' gradient
+    (bias included) and the input gradient do not feed the loop: with a helper thread
+    (``side_tasks``: the batch runs as one part and another thread is free) they are
+    products over time chunks of ``CHUNK_ROWS`` rows (``chunk_gradients``), handed to it
+    as soon as the loop has passed a chunk, the weights' gradient the sum of the chunks'
+    products in chunk order; else one product each over all steps after the loop.
+    (Measured with LSTM(128),
+    batch 64 and 256: projecting all timesteps' inputs first was slower, the (time,
+    batch, 4u) result does not stay in cache and a 32-deep product runs at half the speed;
+    computed ahead of the loop on the helper thread, with ``h @ U`` in the loop, fit ran no
+    faster on a quiet machine: 2,436 and 2,383 samples/s against 2,465 and 2,479 without.)
 
     Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
     backward pass (predict, evaluate) two slots per buffer, used alternately, suffice. The
@@ -195,31 +246,49 @@ class _Recurrence(Function):
 
     def backward(self, gy):
         batch, steps, features = self.inputs[0].shape
-        units, blocks = self.units, self.blocks
-        with_dx = self.inputs[0].requires_grad
-        m_t = self.m if with_dx else self.m[features + 1:]
-        if self.per_block:  # (blocks, units, width or units)
-            m_t = m_t.reshape(len(m_t), blocks, units).transpose(1, 2, 0)
-        m_t = np.ascontiguousarray(m_t.T if m_t.ndim == 2 else m_t)  # (blocks*units, ...)
+        units, blocks, width = self.units, self.blocks, self.m.shape[0]
+        recurrent = self.m[features + 1:]  # (units, blocks*units) -> its transpose per step
+        if self.per_block:
+            u_t = np.ascontiguousarray(recurrent.reshape(units, blocks, units).transpose(1, 2, 0))
+        else:
+            u_t = np.ascontiguousarray(recurrent.T)
         dz = self.take((steps, batch, blocks * units), gy.dtype)
-        dx = np.empty((steps, batch, features), dtype=gy.dtype) if with_dx else None
+        dx = np.empty((steps, batch, features), dtype=gy.dtype) \
+            if self.inputs[0].requires_grad else None
         d_initial = [np.empty((batch, units), gy.dtype) for _ in range(self.n_states)]
-        by_rows(lambda lo, hi: self.backward_rows(slice(lo, hi), gy, m_t, dz, dx, d_initial),
+        with side_tasks(batch, blocks * units) as side:
+            # chunks for a helper thread; one product over every step on the caller
+            chunks = [(0, steps)] if side is None else time_chunks(steps, batch)
+            dm_parts = self.take((len(chunks), width, blocks * units), gy.dtype)
+
+            def chunk_gradients(j):
+                self.chunk_gradients(*chunks[j], dz, dx, dm_parts[j])
+            chunk_of_first_step = {s0: j for j, (s0, _) in enumerate(chunks)}
+
+            def passed(s):  # the loop is past step s: its chunk is done if it starts there
+                if s == 0:  # the last: the caller would only wait for it
+                    chunk_gradients(chunk_of_first_step[0])
+                elif s in chunk_of_first_step:
+                    side.add(lambda j=chunk_of_first_step[s]: chunk_gradients(j))
+            by_rows(lambda lo, hi: self.backward_rows(
+                slice(lo, hi), gy, u_t, dz, d_initial, None if side is None else passed),
                 batch, blocks * units)
-        dm = self.weights_gradient(dz)
+        if side is None:
+            chunk_gradients(0)
+        dm = np.add.reduce(dm_parts, axis=0)
         grads = [None if dx is None else
                  (dx[::-1] if self.go_backwards else dx).transpose(1, 0, 2)]
         grads += self.weight_grads(dm, dz)
         return tuple(grads) + tuple(d_initial)
 
-    def backward_rows(self, rows, gy, m_t, dz, dx, d_initial):
-        """Backpropagation through time for the batch rows ``rows``: their rows of ``dz``,
-        ``dx`` and ``d_initial`` (the initial states' gradients)."""
-        steps, features, units, blocks = dz.shape[0], self.features, self.units, self.blocks
+    def backward_rows(self, rows, gy, u_t, dz, d_initial, passed):
+        """Backpropagation through time for the batch rows ``rows``: their rows of ``dz``
+        and ``d_initial`` (the initial states' gradients); ``passed(s)`` (unless None) after
+        each step ``s``."""
+        steps, units, blocks = dz.shape[0], self.units, self.blocks
         gy = gy[rows]
         n = len(gy)
         rd = None if self.rd is None else self.rd[..., rows, :]
-        dp = self.dp[:, rows] if self.per_block else None
         outputs = steps if self.return_sequences else 1
         d_states = [gy[:, outputs + k].copy() for k in range(self.n_states)]
         # the output gradient of step s, or None (return_sequences=False: only the last)
@@ -245,13 +314,14 @@ class _Recurrence(Function):
             dz_s = dz[s, rows]
             dz_blocks = dz_s.reshape(n, blocks, units).transpose(1, 0, 2)
             dhd_extra, dh_direct, d_others = self.step_backward(s, rows, d_new, dz_blocks)
-            if self.per_block:
-                dhd = self.masked_input_gradients(s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx)
+            if self.per_block:  # each block's own masked h: the masked sum of their gradients
+                dhd = np.matmul(dz_blocks, u_t)
+                dhd *= rd
+                dhd = dhd.sum(axis=0)
+                if dhd_extra is not None:  # through the last block's masked h (GRU)
+                    dhd += dhd_extra * rd[-1]
             else:
-                dhd = dz_s @ m_t
-                if dx is not None:
-                    dx[s, rows] = dhd[:, :features]
-                    dhd = dhd[:, features + 1:]
+                dhd = dz_s @ u_t
                 if dhd_extra is not None:
                     dhd += dhd_extra
                 if rd is not None:
@@ -261,6 +331,8 @@ class _Recurrence(Function):
             d_states = [dhd] + d_others
             if carried is not None:
                 d_states = [d + c for d, c in zip(d_states, carried)]
+            if passed is not None:
+                passed(s)
         for target, d in zip(d_initial, d_states):
             target[rows] = d
 
@@ -283,30 +355,29 @@ class _Recurrence(Function):
             rd = np.ones((batch, self.units), dtype)
         self.rd = rd[gates] if rd.ndim == 3 else np.repeat(rd[None], self.blocks, axis=0)
 
-    def masked_input_gradients(self, s, rows, dz_blocks, m_t, dp, rd, dhd_extra, dx):
-        """Per-gate masks: each block's gradient of its own masked [x_t, 1, h_{t-1}], masked
-        and summed over the blocks; writes dx's step and returns d h_{t-1}."""
-        features = self.features
-        dxh = np.matmul(dz_blocks, m_t)
-        if dx is not None:
-            dx[s, rows] = np.multiply(dxh[:, :, :features], dp).sum(axis=0)
-            dxh = dxh[:, :, features + 1:]
-        dxh *= rd
-        dhd = dxh.sum(axis=0)
-        if dhd_extra is not None:  # through the last block's masked h (GRU, reset_after=False)
-            dhd += dhd_extra * rd[-1]
-        return dhd
-
-    def weights_gradient(self, dz):
-        """d M over all steps: one product, or one per block with per-gate masks."""
-        steps, batch, width = dz.shape
-        dz = dz.reshape(steps * batch, width)
+    def chunk_gradients(self, s0, s1, dz, dx, dm):
+        """The products of the steps s0..s1-1 once their pre-activation gradients are known:
+        their part of d M (into ``dm``) and their rows of ``dx`` (if not None), each one
+        product over the whole chunk (one per block with per-gate masks)."""
+        rows = (s1 - s0) * dz.shape[1]
+        features, width = self.features, dz.shape[2]
+        dz = dz[s0:s1].reshape(rows, width)
+        kernel_t = self.m[:features].T  # (blocks*units, features)
         if not self.per_block:
-            return self.xh.reshape(steps * batch, -1).T @ dz
-        units = self.units
-        return np.concatenate([self.xh[b].reshape(steps * batch, -1).T
-                               @ dz[:, b * units:(b + 1) * units]
-                               for b in range(self.blocks)], axis=1)
+            np.matmul(self.xh[s0:s1].reshape(rows, -1).T, dz, out=dm)
+            if dx is not None:
+                np.matmul(dz, kernel_t, out=dx[s0:s1].reshape(rows, features))
+            return
+        dx_part = None if dx is None else dx[s0:s1]
+        for b, cols in enumerate(_block_columns(self.blocks, self.units)):
+            np.matmul(self.xh[b, s0:s1].reshape(rows, -1).T, dz[:, cols], out=dm[:, cols])
+            if dx is not None:  # each block's own masked x_t
+                dx_b = (dz[:, cols] @ kernel_t[cols]).reshape(dx_part.shape)
+                dx_b *= self.dp[b]
+                if b == 0:
+                    dx_part[...] = dx_b
+                else:
+                    dx_part += dx_b
 
     def masked_h(self, s, rows):
         """h_{t-1} of step ``s`` as the last block's product took it (times that block's
@@ -345,6 +416,11 @@ class _Recurrence(Function):
         rows, units); return (extra gradient of h*rd, direct gradient of h_{t-1}, gradients
         of the other states)."""
         raise NotImplementedError
+
+
+def _block_columns(blocks, units):
+    """The column slice of each block in a (..., blocks*units) array."""
+    return [slice(b * units, (b + 1) * units) for b in range(blocks)]
 
 
 def _reorder(a, order, units):
