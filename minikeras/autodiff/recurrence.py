@@ -144,6 +144,7 @@ class _Recurrence(Function):
     """
 
     blocks = 1          # gate blocks in the step's product
+    prepares = False    # whether the cell has per-chunk work for the backward loop
     sigmoid_blocks = 0  # how many leading blocks take the sigmoid
     gate_of_block = (0,)  # the Keras gate whose dropout masks each block takes
     n_states = 1
@@ -167,6 +168,7 @@ class _Recurrence(Function):
         recurrent_bias = rest.pop(0) if self.has_recurrent_bias else None
         batch, steps, features = x.shape
         units = recurrent_kernel.shape[0]
+        self.batch_size = batch
         self.features, self.units = features, units
         self.recurrent_kernel = recurrent_kernel
         dtype = x.dtype
@@ -197,15 +199,23 @@ class _Recurrence(Function):
         outputs = steps if self.return_sequences else 1
         y = np.empty((outputs + self.n_states, batch, units), dtype=dtype)  # time-major
         masked_out = None if self.mask is None else np.zeros((batch, units), dtype=dtype)
-        by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out),
-                batch, self.blocks * units)
+        ahead = self.record and self.prepares
+        with side_tasks(batch, self.blocks * units) if ahead else contextlib.nullcontext() as side:
+            # with a helper thread, the backward loop's per-chunk work is done as the forward
+            # passes each chunk
+            self.prepared = side is not None
+            ends = {s1: s0 for s0, s1 in time_chunks(steps, batch)} if self.prepared else {}
+            by_rows(lambda lo, hi: self.forward_rows(slice(lo, hi), x, m_fwd, y, masked_out,
+                                                     side, ends), batch, self.blocks * units)
         last = steps if self.record else steps & 1
         for j, buffer in enumerate(self.states):
             y[outputs + j] = buffer[last]
         return y.transpose(1, 0, 2)  # (batch, outputs + n_states, units), a view
 
-    def forward_rows(self, rows, x, m_fwd, y, masked_out):
-        """The time loop for the batch rows ``rows`` (a slice): their outputs in ``y``."""
+    def forward_rows(self, rows, x, m_fwd, y, masked_out, side, ends):
+        """The time loop for the batch rows ``rows`` (a slice): their outputs in ``y``; once
+        past a chunk's last step (``ends``: chunk stop -> start), its ``prepare_chunk`` goes
+        to ``side``."""
         steps, features = x.shape[1], self.features
         every = self.return_sequences
         xh, z_all, states = self.xh, self.z, self.states
@@ -239,6 +249,8 @@ class _Recurrence(Function):
                 y[s, rows] = new_h
             elif s == steps - 1:
                 y[0, rows] = new_h
+            if s + 1 in ends:
+                side.add(lambda s0=ends[s + 1], s1=s + 1: self.prepare_chunk(s0, s1, rows))
 
     def take(self, shape, dtype):
         """A scratch array held until this primitive is freed."""
@@ -296,7 +308,12 @@ class _Recurrence(Function):
             lambda s: gy[:, 0] if s == steps - 1 else None)
         if self.mask is not None:
             mask, d_out = self.mask[rows], np.zeros((n, units), gy.dtype)
+        # the per-chunk work the forward did not hand to a helper: chunk stop -> start
+        ends = {} if self.prepared or not self.prepares else {
+            s1: s0 for s0, s1 in time_chunks(steps, self.batch_size)}
         for s in range(steps - 1, -1, -1):
+            if s + 1 in ends:
+                self.prepare_chunk(ends[s + 1], s + 1, rows)
             t = steps - 1 - s if self.go_backwards else s
             g_s = gy_step(s)
             if self.mask is None:
@@ -405,6 +422,12 @@ class _Recurrence(Function):
     def allocate(self, slots, batch, units, dtype):
         pass
 
+    def prepare_chunk(self, s0, s1, rows):
+        """For the backward loop, before it reaches the steps s1-1 down to s0 (batch rows
+        ``rows``; the forward has passed them): work of those steps that does not depend on
+        the state gradients, in a few numpy calls over the whole chunk (``prepares``)."""
+        raise NotImplementedError
+
     def step(self, k, k1, rows, z, hd):
         """From the gate-blocked pre-activations ``z`` (blocks, rows, units) of slot ``k``
         and batch rows ``rows`` (a slice), write those rows of the new states into slot
@@ -466,32 +489,40 @@ class LSTMRecurrence(_Recurrence):
 
         i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_c)
         c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
-    with ``a = x_t @ kernel + bias + h_{t-1} @ recurrent_kernel``. Blocks: i, f, o, c.
+    with ``a = x_t @ kernel + bias + h_{t-1} @ recurrent_kernel``. Blocks: o, i, f, c (the
+    three whose gradients scale d c_t adjacent).
+
+    Backward: per chunk of steps (``prepare_chunk``, on a helper thread during the forward
+    when one is free), the factors that do not depend on the state gradients: ``a = o (1 -
+    tanh²(c_t))`` and, per block, d(pre-activation) / d(its upstream gradient) ``P = [tanh(c_t)
+    σ'_o, g σ'_i, c_{t-1} σ'_f, i tanh'_c]``; then a step is ``dc_t = dh a + dc``, ``dz_o =
+    dh P_o``, ``dz_{i,f,c} = dc_t P_{i,f,c}``, ``dc_{t-1} = dc_t f``.
     """
 
     blocks = 4
     sigmoid_blocks = 3
     n_states = 2
-    order = gate_of_block = (0, 1, 3, 2)  # Keras's gate of each block
+    prepares = True
+    order = gate_of_block = (3, 0, 1, 2)  # Keras's gate of each block
 
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         m = super().stack(kernel, bias, recurrent_kernel, recurrent_bias)
         return _reorder(m, self.order, recurrent_kernel.shape[0])
 
     def weight_grads(self, dm, dz):
-        return super().weight_grads(_reorder(dm, self.order, self.units), dz)
+        return super().weight_grads(_reorder(dm, np.argsort(self.order), self.units), dz)
 
     def allocate(self, slots, batch, units, dtype):
         self.tanh_c = self.take((slots, batch, units), dtype)
-        if self.record:  # per block: the activation's derivative, d(activation)
-            self.slope, self.upstream = self.take((2, 4, batch, units), dtype)
+        if self.record:  # per step: the blocks' factors P, then a (see the class)
+            self.factors = self.take((5, slots, batch, units), dtype)
 
     def step(self, k, k1, rows, z, hd):
         np.tanh(z, out=z)
         sigmoids = z[:3]
         sigmoids *= 0.5
         sigmoids += 0.5
-        i, f, o, g = z
+        o, i, f, g = z
         h, c = self.states
         c_new = np.multiply(f, c[k, rows], out=c[k1, rows])
         tc = np.multiply(i, g, out=self.tanh_c[k, rows])
@@ -499,27 +530,32 @@ class LSTMRecurrence(_Recurrence):
         np.tanh(c_new, out=tc)
         return np.multiply(o, tc, out=h[k1, rows])
 
+    def prepare_chunk(self, s0, s1, rows):
+        z = self.z[:, s0:s1, rows]
+        o, i, f, g = z
+        tc, c_prev = self.tanh_c[s0:s1, rows], self.states[1][s0:s1, rows]
+        factors = self.factors[:, s0:s1, rows]
+        p, a = factors[:4], factors[4]
+        np.subtract(1, z[:3], out=p[:3])  # σ' = σ (1 - σ)
+        p[:3] *= z[:3]
+        p[0] *= tc
+        p[1] *= g
+        p[2] *= c_prev
+        np.multiply(g, g, out=p[3])  # tanh' = 1 - tanh²
+        np.subtract(1, p[3], out=p[3])
+        p[3] *= i
+        np.multiply(tc, tc, out=a)
+        np.subtract(1, a, out=a)
+        a *= o
+
     def step_backward(self, s, rows, d_new, dz):
         dh, dc = d_new
-        z = self.z[:, s, rows]
-        i, f, o, g = z
-        tc, c_prev = self.tanh_c[s, rows], self.states[1][s, rows]
-        slope, upstream = self.slope[:, rows], self.upstream[:, rows]
-        np.subtract(1, z[:3], out=slope[:3])  # σ' = σ (1 - σ)
-        slope[:3] *= z[:3]
-        np.multiply(g, g, out=slope[3])  # tanh' = 1 - tanh²
-        np.subtract(1, slope[3], out=slope[3])
-        dc_total = dh * o
-        dtc = tc * tc
-        np.subtract(1, dtc, out=dtc)
-        dc_total *= dtc
+        factors = self.factors[:, s, rows]
+        dc_total = np.multiply(dh, factors[4])
         dc_total += dc
-        np.multiply(dc_total, g, out=upstream[0])
-        np.multiply(dc_total, c_prev, out=upstream[1])
-        np.multiply(dh, tc, out=upstream[2])
-        np.multiply(dc_total, i, out=upstream[3])
-        np.multiply(upstream, slope, out=dz)
-        return None, None, [np.multiply(dc_total, f, out=dc_total)]
+        np.multiply(dh, factors[0], out=dz[0])
+        np.multiply(dc_total, factors[1:4], out=dz[1:])
+        return None, None, [np.multiply(dc_total, self.z[2, s, rows], out=dc_total)]
 
 
 class GRURecurrence(_Recurrence):
