@@ -180,19 +180,25 @@ class _Recurrence(Function):
         slots = steps if self.record else 2
         if self.per_block:
             self.block_masks(batch, dtype)
-        # [x_t, 1, h_{t-1}] (times the dropout masks), one per block with per-gate masks
-        xh = self.take(((self.blocks,) if self.per_block else ()) + (slots, batch, width), dtype)
+        # [x_t, 1, h_{t-1}] (times the dropout masks), one per block with per-gate masks;
+        # without masks on h, its h part is the h state's buffer (one more slot for the last)
+        self.h_in_xh = self.rd is None and not self.per_block
+        state_slots = slots + 1 if self.record else 2
+        xh = self.take(((self.blocks,) if self.per_block else ()) +
+                       (state_slots if self.h_in_xh else slots, batch, width), dtype)
         xh[..., features] = 1
         if self.record:
             xs = x.transpose(1, 0, 2)[::-1 if self.go_backwards else 1]
             if self.per_block:
                 np.multiply(xs, self.dp[:, None], out=xh[..., :features])
             else:
-                xh[..., :features] = xs
+                xh[:slots, :, :features] = xs
         self.xh = xh
         self.z = self.take((self.blocks, slots, batch, units), dtype)
-        self.states = [self.take((slots + 1 if self.record else 2, batch, units), dtype)
-                       for _ in range(self.n_states)]
+        self.states = [self.take((state_slots, batch, units), dtype)
+                       for _ in range(self.n_states - self.h_in_xh)]
+        if self.h_in_xh:
+            self.states.insert(0, xh[:, :, features + 1:])
         for buffer, initial in zip(self.states, rest):
             buffer[0] = initial
         self.allocate(slots, batch, units, dtype)
@@ -232,11 +238,8 @@ class _Recurrence(Function):
                 else:
                     np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
             hd = xh[..., k, rows, features + 1:]
-            h = states[0][k, rows]
-            if rd is None:
-                np.copyto(hd, h)
-            else:
-                np.multiply(h, rd, out=hd)
+            if rd is not None:  # else hd is h's own buffer
+                np.multiply(states[0][k, rows], rd, out=hd)
             z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[:, k, rows])
             new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
             if masked_out is not None:
