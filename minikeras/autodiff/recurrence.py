@@ -145,6 +145,7 @@ class _Recurrence(Function):
 
     blocks = 1          # gate blocks in the step's product
     prepares = False    # whether the cell has per-chunk work for the backward loop
+    h_into_xh = True    # whether h may live in [x_t, 1, h_{t-1}] (rows strided by its width)
     sigmoid_blocks = 0  # how many leading blocks take the sigmoid
     gate_of_block = (0,)  # the Keras gate whose dropout masks each block takes
     n_states = 1
@@ -182,7 +183,7 @@ class _Recurrence(Function):
             self.block_masks(batch, dtype)
         # [x_t, 1, h_{t-1}] (times the dropout masks), one per block with per-gate masks;
         # without masks on h, its h part is the h state's buffer (one more slot for the last)
-        self.h_in_xh = self.rd is None and not self.per_block
+        self.h_in_xh = self.h_into_xh and self.rd is None and not self.per_block
         state_slots = slots + 1 if self.record else 2
         xh = self.take(((self.blocks,) if self.per_block else ()) +
                        (state_slots if self.h_in_xh else slots, batch, width), dtype)
@@ -238,8 +239,10 @@ class _Recurrence(Function):
                 else:
                     np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
             hd = xh[..., k, rows, features + 1:]
-            if rd is not None:  # else hd is h's own buffer
+            if rd is not None:
                 np.multiply(states[0][k, rows], rd, out=hd)
+            elif not self.h_in_xh:
+                np.copyto(hd, states[0][k, rows])
             z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[:, k, rows])
             new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
             if masked_out is not None:
@@ -578,6 +581,9 @@ class GRURecurrence(_Recurrence):
     """
 
     sigmoid_blocks = 2
+    # its step reads and writes h in 3 passes: on rows strided by xh's width they ran slower
+    # than the copy they save (predict, GRU(128), batch 256: +6% CPU time)
+    h_into_xh = False
 
     def __init__(self, reset_after=True, **kwargs):
         super().__init__(**kwargs)
