@@ -112,7 +112,7 @@ class _Recurrence(Function):
     4*units) row-major array ran 2-3x slower per element (the gate-blocked product is one
     BLAS call per block, ~6% slower than one (batch, 4*units) product at batch 64, ~12% at
     256: the contiguous elementwise work more than pays for it). A subclass orders its blocks
-    with the sigmoid gates first (LSTM i, f, o, c), so one tanh call and one multiply and
+    with the sigmoid gates first (LSTM o, i, f, c), so one tanh call and one multiply and
     one add finish every sigmoid (σ(a) = (1 + tanh(a/2)) / 2, with those gates' columns
     of M halved beforehand).
 
@@ -128,9 +128,14 @@ class _Recurrence(Function):
     batch, 4u) result does not stay in cache and a 32-deep product runs at half the speed;
     computed ahead of the loop on the helper thread, with ``h @ U`` in the loop, fit ran no
     faster on a quiet machine: 2,436 and 2,383 samples/s against 2,465 and 2,479 without.)
+    A cell with work per step that does not depend on the state gradients (``prepares``:
+    the LSTM's factors) does it per time chunk (``prepare_chunk``): on the helper thread
+    as the forward passes each chunk, else in the backward loop before the chunk's steps.
 
     Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
-    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice. The
+    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice.
+    Without recurrent dropout, h's buffer is the h part of ``xh`` (``h_into_xh``: a step
+    writes h_t where the next step's product reads it, no copy). The
     time loops (``forward_rows``, ``backward_rows``) run on a slice of the batch rows:
     ``by_rows`` gives each thread its own part of the same buffers. With per-gate dropout
     masks every block has its own ``[x_t * dp_g, 1, h_{t-1} * rd_g]`` (``xh`` gains a
