@@ -364,3 +364,38 @@ def test_products_on_a_helper_thread(kind, reset_after, case, side_tasks):
     np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
     assert gradcheck(fn, x, W, Ur, b, *states)
     assert gradcheck(lambda W, *rest: fn(x, W, *rest), W, Ur, b, *states)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(mask=MASK, go_backwards=True)])
+def test_lstm_factors_per_chunk(options, monkeypatch):
+    """The LSTM's backward factors are computed once per time chunk (T=5, chunks of 2 steps:
+    0:2, 2:4, 4:5): by the backward loop on one thread, on the helper thread as the forward
+    passes each chunk with two; the results are the same (the weights' gradient up to
+    round-off: with a helper it is summed over the chunks' products)."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: no side tasks")
+    monkeypatch.setattr(recurrence, "MIN_SIDE_WORK", 1)
+    monkeypatch.setattr(recurrence, "CHUNK_ROWS", 2 * B)
+    prepare, chunks = recurrence.LSTMRecurrence.prepare_chunk, []
+    monkeypatch.setattr(recurrence.LSTMRecurrence, "prepare_chunk",
+                        lambda self, s0, s1, rows: (chunks.append((s0, s1)),
+                                                    prepare(self, s0, s1, rows)))
+    x, W, Ur, b, _, states = weights("lstm", True)
+
+    def run(threads):
+        parallel.set_threads(threads)
+        try:
+            tensors = [Tensor(a, requires_grad=True) for a in (x, W, Ur, b, *states)]
+            y = P.lstm_recurrence(*tensors, **options)
+            in_forward = len(chunks)
+            y.backward(np.arange(y.size, dtype=np.float64).reshape(y.shape) / y.size)
+            return in_forward, [y.data] + [t.grad for t in tensors]
+        finally:
+            parallel.reset_threads()
+    in_forward, one = run(1)
+    assert in_forward == 0 and sorted(chunks) == [(0, 2), (2, 4), (4, 5)]
+    chunks.clear()
+    in_forward, two = run(2)
+    assert in_forward == 3 and sorted(chunks) == [(0, 2), (2, 4), (4, 5)]
+    for want, got in zip(one, two):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
