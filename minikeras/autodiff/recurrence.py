@@ -506,7 +506,8 @@ class LSTMRecurrence(_Recurrence):
     Backward: per chunk of steps (``prepare_chunk``, on a helper thread during the forward
     when one is free), the factors that do not depend on the state gradients: ``a = o (1 -
     tanh²(c_t))`` and, per block, d(pre-activation) / d(its upstream gradient) ``P = [tanh(c_t)
-    σ'_o, g σ'_i, c_{t-1} σ'_f, i tanh'_c]``; then a step is ``dc_t = dh a + dc``, ``dz_o =
+    σ'_o, g σ'_i, c_{t-1} σ'_f, i tanh'_c]`` (in place of the gates' values; f is kept
+    beside a); then a step is ``dc_t = dh a + dc``, ``dz_o =
     dh P_o``, ``dz_{i,f,c} = dc_t P_{i,f,c}``, ``dc_{t-1} = dc_t f``.
     """
 
@@ -525,8 +526,8 @@ class LSTMRecurrence(_Recurrence):
 
     def allocate(self, slots, batch, units, dtype):
         self.tanh_c = self.take((slots, batch, units), dtype)
-        if self.record:  # per step: the blocks' factors P, then a (see the class)
-            self.factors = self.take((5, slots, batch, units), dtype)
+        if self.record:  # per step: f and a (see the class)
+            self.kept = self.take((2, slots, batch, units), dtype)
 
     def step(self, k, k1, rows, z, hd):
         np.tanh(z, out=z)
@@ -542,31 +543,36 @@ class LSTMRecurrence(_Recurrence):
         return np.multiply(o, tc, out=h[k1, rows])
 
     def prepare_chunk(self, s0, s1, rows):
+        """P replaces the gates' values in ``z``; f and a go to ``kept``."""
         z = self.z[:, s0:s1, rows]
         o, i, f, g = z
         tc, c_prev = self.tanh_c[s0:s1, rows], self.states[1][s0:s1, rows]
-        factors = self.factors[:, s0:s1, rows]
-        p, a = factors[:4], factors[4]
-        np.subtract(1, z[:3], out=p[:3])  # σ' = σ (1 - σ)
-        p[:3] *= z[:3]
-        p[0] *= tc
-        p[1] *= g
-        p[2] *= c_prev
-        np.multiply(g, g, out=p[3])  # tanh' = 1 - tanh²
-        np.subtract(1, p[3], out=p[3])
-        p[3] *= i
+        f_kept, a = self.kept[:, s0:s1, rows]
         np.multiply(tc, tc, out=a)
         np.subtract(1, a, out=a)
         a *= o
+        np.copyto(f_kept, f)
+        p_i = np.subtract(1, i)  # σ' = σ (1 - σ)
+        p_i *= i
+        p_i *= g
+        np.multiply(g, g, out=g)  # tanh' = 1 - tanh², times i
+        np.subtract(1, g, out=g)
+        g *= i
+        np.copyto(i, p_i)
+        sigmoid_slope = np.subtract(1, z[:3:2])  # o and f
+        z[:3:2] *= sigmoid_slope
+        o *= tc
+        f *= c_prev
 
     def step_backward(self, s, rows, d_new, dz):
         dh, dc = d_new
-        factors = self.factors[:, s, rows]
-        dc_total = np.multiply(dh, factors[4])
+        p = self.z[:, s, rows]
+        f, a = self.kept[:, s, rows]
+        dc_total = np.multiply(dh, a)
         dc_total += dc
-        np.multiply(dh, factors[0], out=dz[0])
-        np.multiply(dc_total, factors[1:4], out=dz[1:])
-        return None, None, [np.multiply(dc_total, self.z[2, s, rows], out=dc_total)]
+        np.multiply(dh, p[0], out=dz[0])
+        np.multiply(dc_total, p[1:], out=dz[1:])
+        return None, None, [np.multiply(dc_total, f, out=dc_total)]
 
 
 class GRURecurrence(_Recurrence):
