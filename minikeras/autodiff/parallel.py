@@ -115,21 +115,64 @@ def for_thread_parts(fn, n, min_part):
     _run(fn, _even_parts(n, max(1, min(threads(), n // max(min_part, 1)))))
 
 
+class SideTasks:
+    """Work handed to the pool while the caller goes on with a long sequential computation
+    (a recurrence hands off the products of the timesteps it has finished, or will need).
+
+    Used as ``with SideTasks() as side:``. ``side.add(fn)`` queues ``fn()`` (the pool takes
+    tasks in order); ``side.wait(i)`` returns once task ``i`` has run: a task no thread has
+    started yet runs on the caller (on a busy machine the pool's thread may wait for a
+    core), so waiting never idles. Leaving the block waits for every task (cancels those
+    not started when the block ends by an exception). Tasks must write disjoint memory and
+    call BLAS only where it runs on one thread (``blas_threads.single_threaded``)."""
+
+    def __enter__(self):
+        self.tasks, self.futures = [], []
+        return self
+
+    def add(self, fn):
+        self.tasks.append(fn)
+        self.futures.append(_pool().submit(fn))
+
+    def wait(self, i):
+        if self.tasks[i] is None:  # waited for before
+            return
+        if self.futures[i].cancel():  # not started: run it here
+            self.tasks[i]()
+        else:
+            self.futures[i].result()
+        self.tasks[i] = None
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            for i in range(len(self.futures)):
+                self.wait(i)
+            return
+        for future in self.futures:  # first cancel every task not started, then wait
+            future.cancel()
+        concurrent.futures.wait(self.futures)
+
+
+def _pool():
+    if _state["pool"] is None:
+        _state["pool"] = concurrent.futures.ThreadPoolExecutor(
+            max_workers=threads() - 1, thread_name_prefix="minikeras-numpy")
+    return _state["pool"]
+
+
 def _run(fn, parts):
     """``fn(start, stop)`` for every part: the caller and the pool's threads take them in turn."""
     if len(parts) == 1:
         fn(*parts[0])
         return
-    if _state["pool"] is None:
-        _state["pool"] = concurrent.futures.ThreadPoolExecutor(
-            max_workers=threads() - 1, thread_name_prefix="minikeras-numpy")
+    pool = _pool()
     queue = iter(parts)
 
     def drain():
         for start, stop in queue:
             fn(start, stop)
 
-    helpers = [_state["pool"].submit(drain) for _ in range(min(threads(), len(parts)) - 1)]
+    helpers = [pool.submit(drain) for _ in range(min(threads(), len(parts)) - 1)]
     try:
         drain()
     finally:

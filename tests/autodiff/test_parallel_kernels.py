@@ -5,6 +5,7 @@ run, and pass gradcheck while split. Also: the 1x1-kernel convolution that uses 
 as the im2col matrix against the copying path, and the allocator policy of scratch.py."""
 import concurrent.futures
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -233,3 +234,46 @@ def test_passes_stay_on_the_calling_thread_unless_set_threads_asks():
         assert len(parallel.pieces(1000, 1 << 24)) == 2 * parallel.PIECES_PER_THREAD
     finally:
         parallel.reset_threads()
+
+
+@pytest.fixture
+def two_threads():
+    parallel.set_threads(2)
+    yield
+    parallel.reset_threads()
+
+
+def test_side_tasks_run_each_task_once_and_wait_for_them(two_threads):
+    ran = []
+    with parallel.SideTasks() as side:
+        for i in range(5):
+            side.add(lambda i=i: ran.append(i))
+        side.wait(3)
+        assert 3 in ran
+        side.wait(3)  # done already: not run again
+    assert sorted(ran) == [0, 1, 2, 3, 4]
+
+
+def test_a_side_task_no_thread_has_started_runs_on_the_caller(two_threads):
+    """The pool's one thread is held by the first task: waiting for the second runs it here."""
+    release, ran_on = threading.Event(), []
+    with parallel.SideTasks() as side:
+        side.add(lambda: release.wait(10))
+        side.add(lambda: ran_on.append(threading.get_ident()))
+        side.wait(1)
+        assert ran_on == [threading.get_ident()]
+        release.set()
+    assert len(ran_on) == 1
+
+
+def test_side_tasks_not_started_when_the_block_fails_never_run(two_threads):
+    """The pool's thread is held by the first task until 0.2 s after the block fails: the
+    second, not started, is cancelled; leaving the block waits for the first."""
+    release, ran = threading.Event(), []
+    threading.Timer(0.2, release.set).start()
+    with pytest.raises(RuntimeError, match="stop"):
+        with parallel.SideTasks() as side:
+            side.add(lambda: (release.wait(10), ran.append("first")))
+            side.add(lambda: ran.append("second"))
+            raise RuntimeError("stop")
+    assert ran == ["first"]

@@ -315,3 +315,87 @@ def test_per_gate_masks_of_the_wrong_shape(option, shape):
     with pytest.raises(ValueError, match=rf"{option} must have shape \(4, {B}, .*Received: "
                                          rf"shape=\({shape[0]}, {shape[1]}, {shape[2]}\)"):
         P.lstm_recurrence(x, W, Ur, b, *states, **{option: np.ones(shape)})
+
+
+@pytest.fixture
+def side_tasks(monkeypatch):
+    """Every recording recurrence hands its time chunks' products to a helper thread
+    (chunks of 2 steps: T=5 gives 0:2, 2:4, 4:5), checked to have happened."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: no side tasks")
+    handed = []
+    add = parallel.SideTasks.add
+    monkeypatch.setattr(parallel.SideTasks, "add",
+                        lambda self, fn: (handed.append(fn), add(self, fn))[-1])
+    monkeypatch.setattr(recurrence, "MIN_SIDE_WORK", 1)
+    monkeypatch.setattr(recurrence, "CHUNK_ROWS", 2 * B)
+    parallel.set_threads(2)
+    yield
+    parallel.reset_threads()
+    assert handed
+
+
+SIDE_CASES = [dict(), dict(mask=MASK, go_backwards=True), dict(rd=True), dict(per_gate=True)]
+
+
+@pytest.mark.parametrize("kind,reset_after,case", [
+    (kind, reset_after, case) for kind, reset_after in [("simple", True), ("lstm", True),
+                                                        ("gru", True), ("gru", False)]
+    for case in range(len(SIDE_CASES)) if kind != "simple" or "per_gate" not in SIDE_CASES[case]])
+def test_products_on_a_helper_thread(kind, reset_after, case, side_tasks):
+    """With the weight and input gradients computed chunk by chunk
+    on a helper thread: the recorded forward against the step reference, every gradient
+    against central differences."""
+    options = dict(SIDE_CASES[case])
+    dp = rd = None
+    if options.pop("per_gate", False):  # one input and one recurrent mask per gate
+        dp, rd = gate_masks(kind, True, True)
+        options["dropout_masks"] = dp
+    elif options.pop("rd", False):
+        rd = (rng.random((B, U)) > 0.4) / 0.6
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    want = reference(kind, x, W, Ur, b, rb, states, options.get("mask"),
+                     options.get("go_backwards", False), rd, reset_after, dp)
+
+    def fn(x, W, Ur, b, *states):
+        return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
+                    recurrent_dropout_mask=rd, **options)
+    recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
+    np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, x, W, Ur, b, *states)
+    assert gradcheck(lambda W, *rest: fn(x, W, *rest), W, Ur, b, *states)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(mask=MASK, go_backwards=True)])
+def test_lstm_factors_per_chunk(options, monkeypatch):
+    """The LSTM's backward factors are computed once per time chunk (T=5, chunks of 2 steps:
+    0:2, 2:4, 4:5): by the backward loop on one thread, on the helper thread as the forward
+    passes each chunk with two; the results are the same (the weights' gradient up to
+    round-off: with a helper it is summed over the chunks' products)."""
+    if not blas_threads.available():
+        pytest.skip("this BLAS's thread count cannot be set: no side tasks")
+    monkeypatch.setattr(recurrence, "MIN_SIDE_WORK", 1)
+    monkeypatch.setattr(recurrence, "CHUNK_ROWS", 2 * B)
+    prepare, chunks = recurrence.LSTMRecurrence.prepare_chunk, []
+    monkeypatch.setattr(recurrence.LSTMRecurrence, "prepare_chunk",
+                        lambda self, s0, s1, rows: (chunks.append((s0, s1)),
+                                                    prepare(self, s0, s1, rows)))
+    x, W, Ur, b, _, states = weights("lstm", True)
+
+    def run(threads):
+        parallel.set_threads(threads)
+        try:
+            tensors = [Tensor(a, requires_grad=True) for a in (x, W, Ur, b, *states)]
+            y = P.lstm_recurrence(*tensors, **options)
+            in_forward = len(chunks)
+            y.backward(np.arange(y.size, dtype=np.float64).reshape(y.shape) / y.size)
+            return in_forward, [y.data] + [t.grad for t in tensors]
+        finally:
+            parallel.reset_threads()
+    in_forward, one = run(1)
+    assert in_forward == 0 and sorted(chunks) == [(0, 2), (2, 4), (4, 5)]
+    chunks.clear()
+    in_forward, two = run(2)
+    assert in_forward == 3 and sorted(chunks) == [(0, 2), (2, 4), (4, 5)]
+    for want, got in zip(one, two):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
