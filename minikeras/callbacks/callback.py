@@ -1,6 +1,7 @@
 """Callback base, CallbackList, History and ProgbarLogger."""
+from ..config import is_interactive_logging_enabled
 from ..registry import Registry
-from ..utils.progbar import Progbar, is_interactive
+from ..utils.progbar import Progbar
 from ..io_utils import print_msg
 
 CALLBACKS = Registry("callback")
@@ -183,7 +184,7 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def wants_batch_logs(self):
-        return self.verbose == 1 and is_interactive()
+        return self.verbose == 1 and is_interactive_logging_enabled()
 
     def _new_bar(self, target):
         self.progbar = Progbar(target=target, verbose=self.verbose,

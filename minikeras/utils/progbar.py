@@ -1,12 +1,16 @@
 """Keras 3's progress display, drawn with tqdm.
 
 verbose=1 redraws one line per step (``12/45 ━━━━━━━━━━━━━━━━━━━━ 1s 9ms/step -
-accuracy: 0.9 - loss: 0.3``) on a terminal; when output is not a terminal it
-prints only the finished line, with no control characters (and logs it instead after
-``keras.config.disable_interactive_logging()``). verbose=2 prints
+accuracy: 0.9 - loss: 0.3``): through tqdm on a terminal; into a pipe or file as Keras
+writes it there (on POSIX each redraw, at most every ``interval`` seconds, backspaces over
+the previous one and starts with a carriage return, ANSI colours kept; elsewhere each
+redraw starts a new line); to the log, finished lines only, after
+``keras.config.disable_interactive_logging()``. verbose=2 prints
 ``45/45 - 1s - 9ms/step - accuracy: ...`` once at the end.
 """
 import math
+import os
+import re
 import sys
 import time
 
@@ -15,6 +19,7 @@ from ..io_utils import LOGGER
 
 BAR_CHAR = "━"
 _NO_LIMIT = 10**6
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def format_value(value, signed_abs=True):
@@ -69,6 +74,9 @@ class Progbar:
         self.stateful_metrics = set(stateful_metrics or ())
         self.file = file or sys.stdout
         self.interactive = is_interactive(self.file)
+        self.styled = is_interactive_logging_enabled()  # ANSI styles, except in the log
+        self._drawn_width = 0  # characters shown by the last redraw into a pipe or file
+        self._last_draw = 0.0
         self._values = {}
         self._seen = 0
         self._start = time.time()
@@ -121,10 +129,11 @@ class Progbar:
         digits = int(math.log10(self.target)) + 1 if self.target > 0 else 1
         done = int(self.width * current / self.target) if self.target else self.width
         count = f"{current:>{digits}d}/{self.target}"
-        if self.interactive:
-            return (f"\x1b[1m{count}\x1b[0m \x1b[32m{BAR_CHAR * done}\x1b[0m"
-                    f"\x1b[37m{BAR_CHAR * (self.width - done)}\x1b[0m")
-        return f"{count} {BAR_CHAR * self.width}"
+        if not self.styled:
+            return f"{count} {BAR_CHAR * self.width}"
+        done_part = f"\x1b[32m{BAR_CHAR * done}\x1b[0m" if done else ""  # Keras: none at 0
+        return (f"\x1b[1m{count}\x1b[0m {done_part}"
+                f"\x1b[37m{BAR_CHAR * (self.width - done)}\x1b[0m")
 
     def _line(self, current, now, finalize):
         per_unit = self._time_per_unit(current, now)
@@ -132,7 +141,7 @@ class Progbar:
             when = f"{now - self._start:.0f}s"
         else:
             when = format_eta(per_unit * (self.target - current))
-        if self.interactive:
+        if self.styled:
             when = f"\x1b[1m{when}\x1b[0m"
         return (f"{self._bar(current)} {when} {format_time_per_unit(per_unit, self.unit_name)}"
                 f"{self._metrics_text()}")
@@ -145,8 +154,12 @@ class Progbar:
 
     def _draw(self, current, now, finalize):
         if not self.interactive:
-            if finalize:
-                self._write(self._line(current, now, True) + "\n")
+            if not self.styled:  # the log takes finished lines
+                if finalize:
+                    self._write(self._line(current, now, True) + "\n")
+            elif finalize or now - self._last_draw >= self.interval:
+                self._last_draw = now
+                self._write(self._redraw_text(self._line(current, now, finalize), finalize))
             return
         if self._tqdm is None:
             from tqdm import tqdm  # lazy: only a terminal needs it, and it is slow to import
@@ -161,6 +174,16 @@ class Progbar:
             self._tqdm.refresh()
             self._tqdm.close()
             self._tqdm = None
+
+    def _redraw_text(self, line, finalize):
+        """``line`` as Keras redraws it into a pipe or file: on POSIX backspaces over the
+        previous line's characters and a carriage return, else a line break, before it;
+        spaces after it to cover a longer previous line; a line break when finished."""
+        width = len(_ANSI.sub("", line))
+        start = "\b" * self._drawn_width + "\r" if os.name == "posix" else "\n"
+        pad = " " * max(self._drawn_width - width, 0)
+        self._drawn_width = width
+        return start + line + pad + ("\n" if finalize else "")
 
     def _write(self, text):
         if not is_interactive_logging_enabled():
