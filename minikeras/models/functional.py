@@ -98,6 +98,9 @@ class Functional(Model):
     def output_names(self):
         return [x._keras_history[0].name for x in self._outputs]
 
+    def _has_unknown_outputs(self):
+        return False  # the graph names them
+
     def _output_names(self):
         """The names compile() gives the outputs: a dict of outputs is named by its keys
         unless they are the output layers' names (Keras prefers the keys; sorted, the order

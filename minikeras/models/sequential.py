@@ -90,6 +90,9 @@ class Sequential(Model):
     def _sublayers(self):
         return self.layers
 
+    def _has_unknown_outputs(self):
+        return False  # one output, as its last layer's
+
     def _input_layer(self):
         return self._layers[0] if self._layers and isinstance(self._layers[0], InputLayer) else None
 

@@ -47,6 +47,9 @@ class Trainer:
         ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
         self.optimizer = optimizers_module.get(optimizer)
         names = self._output_names()
+        if isinstance(loss, (list, tuple)) and self._has_unknown_outputs():
+            # a subclassed model: Keras matches the list with its outputs at the first batch
+            names = [f"output_{i + 1}" for i in range(len(loss))] if len(loss) > 1 else names
         self._compiled_outputs = names
         first = not getattr(self, "compiled", False)  # Keras 3: compiling again without a
         if loss is not None or first:                   # loss / metrics keeps the old ones
@@ -70,6 +73,11 @@ class Trainer:
         except (AttributeError, ValueError):
             names = None
         return list(names) if names else ["output"]
+
+    def _has_unknown_outputs(self):
+        """Whether the number of outputs is unknown until the model runs: a subclassed
+        model's (Sequential has one, a functional model's graph names them)."""
+        return self._output_names() == ["output"]
 
     def _assert_compiled(self):
         if not getattr(self, "compiled", False):

@@ -260,3 +260,33 @@ def test_building_a_model_leaves_it_no_add_loss_penalties():
     model(np.ones((1, 2), "float32"))
     assert [float(ops.convert_to_numpy(v)) for v in model.losses] == [2.0]
     assert keras.Sequential([keras.Input((2,)), AddsItsSum()]).losses == []
+
+
+class _TwoHeads(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = layers.Dense(2), layers.Dense(3)
+
+    def call(self, x):
+        return self.a(x), self.b(x)
+
+
+def test_a_loss_list_matches_a_subclassed_models_outputs_at_the_first_batch():
+    # keras-io patch_convnet: compile(loss=[fn, None]) on a subclassed model with a tuple
+    # output; Keras 3.15 trains the first head only and warns about the second's weights
+    x, y = np.random.rand(8, 4).astype("float32"), np.random.rand(8, 2).astype("float32")
+    model = _TwoHeads()
+    model.compile("sgd", loss=["mse", None])
+    first, _ = model.predict(x, verbose=0)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(np.mean((first - y) ** 2), rel=1e-5)
+    b_kernel = model.b.kernel.numpy().copy()
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.b.kernel.numpy(), b_kernel)
+
+    model.compile("sgd", loss=["mse", "mse"])
+    z = np.random.rand(8, 3).astype("float32")
+    first, second = model.predict(x, verbose=0)
+    logs = model.evaluate(x, (y, z), verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(
+        np.mean((first - y) ** 2) + np.mean((second - z) ** 2), rel=1e-5)
