@@ -241,6 +241,4 @@ class Conv3D(BaseConv):
                          groups, activation, use_bias, **kwargs)
 
 
-
-
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D

@@ -641,8 +641,6 @@ class Layer(Operation):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-
-
 def _strings_refused(layer, x):
     return ValueError(
         f"Layer '{layer.name}' ({type(layer).__name__}) computes on numbers, but received an "

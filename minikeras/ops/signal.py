@@ -96,8 +96,6 @@ def window_values(window, length, periodic):
     return _WINDOWS[window](length + 1 if periodic else length)[:length]
 
 
-
-
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D tensors: ``out[k] = sum_n x1[n + k] · x2[n]`` over the
     overlaps that ``mode`` keeps ("valid": full overlap, "same": ``max(n1, n2)`` centred
