@@ -11,7 +11,7 @@ from ..dtype_policies import DTypePolicy, effective_dtype
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..rematerialization import apply_remat_scope
-from ..naming import auto_name, name_scope, scoped, to_snake_case
+from ..naming import auto_name, current_path, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
 from ..tree import flatten, map_structure
@@ -332,7 +332,20 @@ class Layer(Operation):
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
+        if not _built_at_init(type(self)):  # Keras builds those before any name scope: no path
+            self._set_path()
         self.built = True
+
+    def _set_path(self):
+        """Record the layer's path, its name under the name scopes open around its build."""
+        with name_scope(self.name, caller=self):
+            self._path = current_path()
+
+    @property
+    def path(self):
+        """Keras's: the layer's name-scope path once it is built (``"outer/inner"`` for a
+        layer built inside another's build or call), None before."""
+        return getattr(self, "_path", None)
 
     def build_from_shape(self, input_shape, call_arguments=None):
         """Build once for ``input_shape`` (a tuple whose first entry is the batch size).
@@ -728,6 +741,7 @@ def _marks_built(build):
     def wrapper(self, *args, **kwargs):
         with name_scope(self.name, caller=self):  # re-entered by super().build(): no-op
             build(self, *args, **kwargs)
+            self._path = current_path()
         self.built = True
         input_shape = args[0] if args else kwargs.get("input_shape")
         if input_shape is not None and self._build_input_shape is None:

@@ -40,6 +40,7 @@ class Functional(Model):
         graph = map_graph(self._inputs, self._outputs)
         self._nodes, self._run_order, self._layers = graph
         self._node_set = set(self._nodes)
+        self._set_path()
         self.built = True
         self._single_input = len(self._inputs) == 1
 

@@ -647,3 +647,34 @@ def test_fit_leaves_weights_without_a_gradient_alone_and_warns_as_keras_does():
     np.testing.assert_allclose(model.get_layer("class_output").get_weights()[0][0],
                                [0.7291505336761475] * 3, rtol=1e-6)
     np.testing.assert_allclose(history.history["loss"], [1.6941841840744019], rtol=1e-6)
+
+
+def test_layer_path_is_set_when_built_as_keras_sets_it():
+    # Keras 3.15 (torch backend) printed these paths for the same objects
+    dense = keras.layers.Dense(2, name="d0")
+    assert dense.path is None
+    dense.build((None, 3))
+    assert dense.path == "d0"
+
+    class Outer(keras.layers.Layer):
+        def __init__(self):
+            super().__init__(name="outer")
+            self.inner = keras.layers.Dense(2, name="inner")
+
+        def build(self, shape):
+            self.inner.build(shape)
+
+        def call(self, x):
+            return self.inner(x)
+
+    outer = Outer()
+    outer(np.ones((1, 3), "float32"))
+    assert (outer.path, outer.inner.path) == ("outer", "outer/inner")
+    seq = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dd")], name="seq")
+    assert (seq.path, seq.layers[0].path) == ("seq", "seq/dd")
+    activation = keras.layers.Activation("relu")  # Keras builds it in __init__: no path
+    activation(np.ones((1, 3), "float32"))
+    assert activation.path is None
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="fd")(inputs), name="fm")
+    assert (model.path, model.layers[1].path) == ("fm", "fd")
