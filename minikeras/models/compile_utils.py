@@ -13,6 +13,7 @@ from .. import metrics as metrics_module
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..naming import to_snake_case
+from ..tree import flatten
 
 
 def _shape_choice(y_true, y_pred, binary, sparse, categorical):
@@ -59,6 +60,8 @@ def as_outputs(value, names):
             return [value.get(name) for name in names]
         value = [value[key] for key in sorted(value)]
     if isinstance(value, (list, tuple)):
+        if len(value) != len(names) and any(isinstance(v, (list, tuple)) for v in value):
+            value = flatten(value)  # nested outputs or targets, flattened as Keras does
         if len(value) != len(names):
             raise ValueError(
                 f"The model was compiled for {len(names)} output(s) {names}, but received a "

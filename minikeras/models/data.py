@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import backend
-from ..tree import map_structure
+from ..tree import flatten, map_structure
 
 
 def check_array(value, name):
@@ -108,6 +108,8 @@ def align_outputs(value, names, name):
                              f"Valid output names: {names}. Received keys: {list(value)}")
         return [check_array(value.get(n), f"{name}[{n!r}]") for n in names]
     if isinstance(value, (list, tuple)):
+        if len(value) != len(names) and any(isinstance(v, (list, tuple)) for v in value):
+            value = flatten(value)  # nested like the model's outputs: flattened as Keras does
         if len(value) != len(names):
             raise ValueError(
                 f"The model has {len(names)} outputs {names}, but `{name}` is a list of "

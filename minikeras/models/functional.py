@@ -11,7 +11,7 @@ from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
-from ..tree import flatten
+from ..tree import flatten, flatten_with_path
 from . import functional_config, inference_fusion
 from .model import Model
 
@@ -105,10 +105,16 @@ class Functional(Model):
     def _output_names(self):
         """The names compile() gives the outputs: a dict of outputs is named by its keys
         unless they are the output layers' names (Keras prefers the keys; sorted, the order
-        in which a dict flattens)."""
+        in which a dict flattens); nested outputs are named by their place."""
         names = self.output_names
-        if isinstance(self._outputs_struct, dict) and set(self._outputs_struct) != set(names):
-            return sorted(self._outputs_struct)
+        struct = self._outputs_struct
+        if isinstance(struct, dict) and set(struct) != set(names):
+            return sorted(struct)
+        if isinstance(struct, (list, tuple)) and any(isinstance(o, (list, tuple, dict))
+                                                     for o in struct):
+            # nested outputs ([(a, b), a]): Keras prefixes a name with its place, "0/dense"
+            return ["".join(f"{key}/" for key in path[:-1]) + name
+                    for (path, _), name in zip(flatten_with_path(struct), names)]
         return names
 
     # ---- running ---------------------------------------------------------------------

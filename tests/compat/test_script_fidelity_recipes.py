@@ -290,3 +290,19 @@ def test_a_loss_list_matches_a_subclassed_models_outputs_at_the_first_batch():
     logs = model.evaluate(x, (y, z), verbose=0, return_dict=True)
     assert logs["loss"] == pytest.approx(
         np.mean((first - y) ** 2) + np.mean((second - z) ** 2), rel=1e-5)
+
+
+def test_nested_outputs_take_a_loss_each_as_keras_flattens_them():
+    # keras-io involution's [(a, b), a] outputs with a loss each; Keras 3.15 printed
+    # [13.0, 6.25, 0.5, 6.25] for both target forms, and these history keys
+    inputs = keras.Input((3,))
+    a = layers.Dense(2, kernel_initializer="ones", name="dense")(inputs)
+    b = layers.Dense(2, kernel_initializer="zeros", name="dense_1")(inputs)
+    model = keras.Model(inputs, [(a, b), a])
+    model.compile("sgd", ["mse", "mae", "mse"])
+    x, y = np.ones((4, 3), "float32"), np.full((4, 2), 0.5, "float32")
+    # a = 3 everywhere, b = 0: mse (3 - 0.5)^2 = 6.25, mae 0.5
+    assert model.evaluate(x, [y, y, y], verbose=0) == pytest.approx([13.0, 6.25, 0.5, 6.25])
+    assert model.evaluate(x, [(y, y), y], verbose=0) == pytest.approx([13.0, 6.25, 0.5, 6.25])
+    history = model.fit(x, [y, y, y], epochs=1, verbose=0).history
+    assert sorted(history) == ["0/dense_1_loss", "0/dense_loss", "dense_loss", "loss"]
