@@ -15,9 +15,9 @@ from ..naming import auto_name, current_path, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
 from ..tree import flatten, map_structure
-from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name, user_defines
+from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
-                       set_output_mask, symbolic_call)
+                       set_output_mask, symbolic_call, user_defines)
 
 LAYERS = Registry("layer")
 

@@ -5,16 +5,14 @@ given KerasTensors, finds the output's shape and dtype (``compute_output_spec``)
 the call as a node of the functional graph. Its config is, by default, the plain-valued
 arguments it was constructed with (Keras's automatic config).
 """
-import functools
 import inspect
 
 from ..backend import SymbolicScope
 from ..naming import auto_name, to_snake_case
 from ..rematerialization import apply_remat_scope
-from ..tree import flatten, map_structure
+from ..tree import flatten
 from ..variables import StatelessScope
-from .symbolic import KerasTensor, Node, _sample_call, _symbolic_like, _traced_outputs, \
-    has_symbolic
+from .symbolic import KerasTensor, Node, has_symbolic, outputs_by_running, user_defines
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -64,22 +62,17 @@ class Operation:
     def compute_output_spec(self, *args, **kwargs):
         """KerasTensors with the shapes and dtypes the call would return. An axis unknown in
         the inputs is tried with two sizes; an output axis that differs is unknown."""
-        symbolic = [leaf for leaf in flatten([list(args), kwargs])
-                    if isinstance(leaf, KerasTensor)]
-        batch = symbolic[0].shape[0] if symbolic and symbolic[0].shape else None
-        known = all(d is not None for leaf in symbolic for d in leaf.shape[1:])
         with StatelessScope(), SymbolicScope():
-            if known:
-                result = _sample_call(self, args, kwargs)
-                return map_structure(lambda out: _symbolic_like(out, batch), result)
-            traced = _traced_outputs(self, args, kwargs)
-        if traced is None:
+            outputs = outputs_by_running(self, args, kwargs)
+        if outputs is None:
+            symbolic = [leaf for leaf in flatten([list(args), kwargs])
+                        if isinstance(leaf, KerasTensor)]
             raise ValueError(
                 f"Could not infer the output shape / dtype of '{self.name}' (of type "
                 f"{type(self).__name__}) for inputs {symbolic}: its call fails on them. Either "
                 f"`{type(self).__name__}.call()` is incorrect, or implement "
                 "`compute_output_spec()`.")
-        return map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
+        return outputs
 
     # ---- config ------------------------------------------------------------------------
     def get_config(self):
@@ -163,13 +156,6 @@ def _has_own_init(cls):
         if "__init__" in klass.__dict__:
             return True
     return False
-
-
-@functools.lru_cache(maxsize=None)
-def user_defines(cls, method):
-    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
-    return any(method in klass.__dict__ for klass in cls.__mro__
-               if not klass.__module__.startswith("minikeras."))
 
 
 def _init_accepts_name(cls):

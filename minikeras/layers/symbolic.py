@@ -5,6 +5,8 @@ the helpers below for structures of arrays and for the mask slot. This module kn
 Layer only through the methods it calls (``build_from_shape``, ``__call__``,
 ``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
 """
+import functools
+
 import numpy as np
 
 from .. import backend, ops
@@ -243,40 +245,72 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
-    symbolic = [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
-    batched = [leaf for leaf in symbolic if leaf.shape]
-    # a sample's first size is the batch's, unless every argument is a scalar
-    batch = batched[0].shape[0] if batched else _UNBATCHED
-    if _user_defines_output_spec(layer):  # as Keras: a layer's own compute_output_spec rules
+    symbolic = _symbolic_leaves(args, kwargs)
+    if user_defines(type(layer), "compute_output_spec"):  # as Keras: a layer's own rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
-    elif all(d is not None for leaf in symbolic for d in leaf.shape[1:]):
-        # Every size is known: run the layer on one sample of zeros (cheap, and exact for
-        # custom layers that have no compute_output_shape).
-        passed = {}
-        result = _sample_call(layer, args, kwargs, passed=passed)
-        outputs = map_structure(lambda out: _symbolic_like(out, batch, passed=passed), result)
-    elif not _defines_output_shape(layer) and (
-            traced := _traced_outputs(layer, args, kwargs, passed := {})):
-        outputs = map_structure(lambda a, b: _symbolic_like(a, batch, b, passed), *traced)
+    elif _sizes_known(symbolic) or not _defines_output_shape(layer):
+        # Run the layer on zeros: exact for custom layers that have no compute_output_shape
+        outputs = outputs_by_running(layer, args, kwargs)
+        if outputs is None:
+            outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
-        result = layer.compute_output_shape(shapes)
-        dtype = _output_dtype_guess(layer, symbolic[0].dtype)
-        if result and isinstance(result[0], (list, tuple)):
-            outputs = [KerasTensor(shape, dtype) for shape in result]
-        else:
-            outputs = KerasTensor(result, dtype)
-            outputs._keras_mask = _mask_from_samples(layer, inputs, batch)
+        outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     Node(layer, args, kwargs, flatten(outputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
 
 
-def _user_defines_output_spec(layer):
-    """Whether a class outside minikeras (a user's layer) defines ``compute_output_spec``."""
-    return any("compute_output_spec" in klass.__dict__ for klass in type(layer).__mro__
+def outputs_by_running(op, args, kwargs):
+    """The output KerasTensors of ``op`` called on ``args`` / ``kwargs`` (KerasTensors among
+    them), found by running it on zeros: one sample when every size but the batch is known
+    (its errors propagate), else two traces whose differing sizes are unknown (None when
+    the traces fail)."""
+    symbolic = _symbolic_leaves(args, kwargs)
+    batch, passed = _batch_of(symbolic), {}
+    if _sizes_known(symbolic):
+        result = _sample_call(op, args, kwargs, passed=passed)
+        return map_structure(lambda out: _symbolic_like(out, batch, passed=passed), result)
+    traced = _traced_outputs(op, args, kwargs, passed)
+    if traced is None:
+        return None
+    return map_structure(lambda a, b: _symbolic_like(a, batch, b, passed), *traced)
+
+
+def _outputs_from_shape(layer, inputs, shapes, symbolic):
+    """The output KerasTensors of ``compute_output_shape`` (unknown sizes, no sample run),
+    with the dtype guessed and a single output's mask from ``compute_mask``."""
+    result = layer.compute_output_shape(shapes)
+    dtype = _output_dtype_guess(layer, symbolic[0].dtype)
+    if result and isinstance(result[0], (list, tuple)):
+        return [KerasTensor(shape, dtype) for shape in result]
+    outputs = KerasTensor(result, dtype)
+    outputs._keras_mask = _mask_from_samples(layer, inputs, _batch_of(symbolic))
+    return outputs
+
+
+def _symbolic_leaves(args, kwargs):
+    return [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
+
+
+def _sizes_known(symbolic):
+    """Whether every size but the batch's is known."""
+    return all(d is not None for leaf in symbolic for d in leaf.shape[1:])
+
+
+def _batch_of(symbolic):
+    """A call's batch size: the first size of its first non-scalar KerasTensor
+    (``_UNBATCHED`` when all are scalars)."""
+    batched = [leaf for leaf in symbolic if leaf.shape]
+    return batched[0].shape[0] if batched else _UNBATCHED
+
+
+@functools.lru_cache(maxsize=None)
+def user_defines(cls, method):
+    """Whether a class outside minikeras (a user's subclass) defines ``method``."""
+    return any(method in klass.__dict__ for klass in cls.__mro__
                if not klass.__module__.startswith("minikeras."))
 
 
@@ -309,8 +343,7 @@ def _sample_call(layer, args, kwargs, fill=None, passed=None):
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
-        tensor = convert_to_tensor(
-            backend.placeholder_array(_sample_shape(value.shape, fill), value.dtype))
+        tensor = _placeholder(value, fill)
         if value._keras_mask is not None:  # so that layers passing masks on show it
             tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill), dtype=bool)
             if passed is not None:
@@ -319,6 +352,23 @@ def _sample_call(layer, args, kwargs, fill=None, passed=None):
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
     with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+
+
+def _placeholder(value, fill):
+    """Placeholder values for the KerasTensor ``value`` at its sample shape."""
+    return convert_to_tensor(
+        backend.placeholder_array(_sample_shape(value.shape, fill), value.dtype))
+
+
+def _merged_shape(shape, other):
+    """The sizes two runs' shapes agree on; None where they differ (an unknown size)."""
+    return tuple(a if a == b else None for a, b in zip(shape, other))
+
+
+def _with_batch(shape, batch):
+    """A sample run's output shape with the call's batch size first (a scalar, or a call on
+    scalars only, keeps its shape)."""
+    return (batch,) + shape[1:] if shape and batch is not _UNBATCHED else shape
 
 
 def _sample_shape(shape, fill):
@@ -359,16 +409,14 @@ def _mask_from_samples(layer, inputs, batch):
                 np.ones(_sample_shape(t._keras_mask.shape, fill), bool)
         previous = map_structure(mask_of, inputs)
         mask = layer.compute_mask(
-            map_structure(lambda t: convert_to_tensor(
-                backend.placeholder_array(_sample_shape(t.shape, fill), t.dtype)), inputs),
+            map_structure(lambda t: _placeholder(t, fill), inputs),
             None if all(m is None for m in flatten(previous)) else previous)
         if mask is None or isinstance(mask, (list, tuple, dict)):
             return None
         if mask is previous:  # passed on: the input's own mask, as in Keras
             return inputs._keras_mask
         shapes.append(np.shape(mask))
-    merged = tuple(a if a == b else None for a, b in zip(*shapes))
-    return KerasTensor(merged if batch is _UNBATCHED else (batch,) + merged[1:], "bool")
+    return KerasTensor(_with_batch(_merged_shape(*shapes), batch), "bool")
 
 
 def _defines_output_shape(layer):
@@ -390,9 +438,8 @@ def _symbolic_like(out, batch, other=None, passed=None):
     unknown sizes, the sizes that differ are None."""
     def merged(shape, other_shape):
         shape = tuple(shape)
-        if other is not None:
-            shape = tuple(a if a == b else None for a, b in zip(shape, other_shape))
-        return (batch,) + shape[1:] if shape and batch is not _UNBATCHED else shape
+        return _with_batch(shape if other is None else _merged_shape(shape, other_shape),
+                           batch)
 
     tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
                          backend.standardize_dtype(out.dtype))

@@ -14,7 +14,8 @@ the weights named by their Keras variable paths (``seq/dense/kernel``).
 """
 import numpy as np
 
-from ..layers.layer import Layer, is_saved_child, user_defines
+from ..layers.layer import Layer, is_saved_child
+from ..layers.symbolic import user_defines
 from ..naming import to_snake_case
 
 
