@@ -122,21 +122,20 @@ class Variable(Tensor):
         return None
 
     def assign_add(self, value):
-        value = np.asarray(value.data if isinstance(value, Tensor) else value,
-                           dtype=self.data.dtype)
-        if _STATELESS.open:
-            _STATELESS.open[-1].add_update((self, self.data + value))
-        else:
-            self.data += value
-        return self
+        return self._assign_combined(np.add, value)
 
     def assign_sub(self, value):
+        return self._assign_combined(np.subtract, value)
+
+    def _assign_combined(self, ufunc, value):
+        """``ufunc(value now, value)`` as the new value: in place, or recorded in an open
+        StatelessScope."""
         value = np.asarray(value.data if isinstance(value, Tensor) else value,
                            dtype=self.data.dtype)
         if _STATELESS.open:
-            _STATELESS.open[-1].add_update((self, self.data - value))
+            _STATELESS.open[-1].add_update((self, ufunc(self.data, value)))
         else:
-            self.data -= value
+            ufunc(self.data, value, out=self.data)
         return self
 
     def __repr__(self):

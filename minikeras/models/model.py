@@ -159,19 +159,9 @@ class Model(Trainer, Layer):
 
 
 def _leaf_layers(model):
-    """The layers inside ``model`` (at any depth) that hold no layers themselves."""
-    leaves, pending, seen = [], list(model._sublayers()), set()
-    while pending:
-        layer = pending.pop(0)
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        inner = layer._sublayers()
-        if inner:
-            pending[:0] = inner
-        else:
-            leaves.append(layer)
-    return leaves
+    """The layers inside ``model`` (at any depth, each once) that hold no layers themselves."""
+    return [layer for layer in model._flatten_layers()
+            if layer is not model and not layer._sublayers()]
 
 
 def _selected(layer, filters):
