@@ -8,7 +8,7 @@ does: deepest first, ties in the order a depth-first walk from the outputs meets
 :func:`run_node` replays one node. The functional model (``models/functional.py``) and
 :class:`Function` both run their graphs with these.
 """
-from ..tree import flatten, map_structure
+from ..tree import assert_same_paths, flatten, map_structure
 from .core import InputLayer
 from .layer import Layer, format_shape
 from .operation import Operation
@@ -64,10 +64,13 @@ class Function(Operation):
 
     def _check_inputs(self, inputs):
         flat = flatten(inputs)
-        if _structure_of(inputs) != _structure_of(self._inputs_struct):
+        try:
+            assert_same_paths(inputs, self._inputs_struct)
+        except ValueError:
             raise ValueError(
                 f"Function '{self.name}' was called with an invalid input structure. Expected "
-                f"input structure: {self._inputs_struct}. Received input structure: {inputs!r:.200}")
+                f"input structure: {self._inputs_struct}. Received input structure: "
+                f"{inputs!r:.200}") from None
         for value, ref in zip(flat, self._inputs):
             shape = tuple(getattr(value, "shape", ()))
             if len(shape) != len(ref.shape) or any(
@@ -77,15 +80,6 @@ class Function(Operation):
                     f"'{ref.name}', expected shape {format_shape(ref.shape)}, but received "
                     f"instead a tensor with shape {format_shape(shape)}.")
         return flat
-
-
-def _structure_of(structure):
-    """The nesting of ``structure`` with its leaves dropped (dict keys kept)."""
-    if isinstance(structure, dict):
-        return {key: _structure_of(value) for key, value in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return [_structure_of(item) for item in structure]
-    return None
 
 
 def run_node(node, memo, training=None):
