@@ -63,6 +63,11 @@ def available():
     return bool(_funcs())
 
 
+def pinned():
+    """Whether BLAS runs on one thread now (inside a ``single_threaded`` block)."""
+    return _state["depth"] > 0
+
+
 @contextlib.contextmanager
 def single_threaded():
     """BLAS on one thread inside the block (nested blocks and threads share one setting:

@@ -236,10 +236,14 @@ class Conv(Function):
         if g == 1:
             y = np.empty((m, f), dtype)
             wmat = np.concatenate([w.reshape(kc, f), b[None]]) if self.fold else w.reshape(kc, f)
-            self.cols = None
-            for rows, cols in _im2col_chunks(self, x, kernel, dtype, ones=self.fold):
-                _product_activated(cols, wmat, y[rows], None if self.fold else b,
-                                   self.activation)
+            im2col = _Im2col(self, x, kernel, dtype, ones=self.fold)
+
+            def fill(start, stop):
+                for rows, cols in im2col.chunks(start, stop):
+                    _product_activated(cols, wmat, y[rows], None if self.fold else b,
+                                       self.activation)
+
+            parallel.for_parts(fill, n, im2col.matrix_bytes(n) // dtype.itemsize)
         elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
             self.cols = None
             y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
@@ -337,16 +341,31 @@ class Conv(Function):
             strides=self.strides, dilation=self.dilation)
 
     def _kernel_grad(self, g2, geometry):
-        """cols^T @ g2 (K*C, F): one GEMM on the kept im2col matrix, or one per batch chunk
-        (im2col redone, for ``geometry``'s output positions) when it was not kept."""
-        if self.cols is not None and geometry is self:
-            return np.dot(self.cols.T, g2)
-        gw = np.zeros((math.prod(self.inputs[1].shape[:-1]) + self.fold, g2.shape[1]),
-                      g2.dtype)
+        """cols^T @ g2 (K*C, F): GEMMs on the kept im2col matrix, or one per batch chunk
+        (im2col redone, for ``geometry``'s output positions) when it was not kept; each
+        thread part of the batch sums its own, and the parts' sums are added in order."""
         x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
-        for rows, cols in _im2col_chunks(None, x, kernel, g2.dtype, geometry, self.fold):
-            gw += np.dot(cols.T, g2[rows])
-        return gw
+        kept = self.cols is not None and geometry is self
+        im2col = None if kept else _Im2col(None, x, kernel, g2.dtype, geometry, self.fold)
+        per, sums = math.prod(geometry.out), {}
+        gw_rows = math.prod(self.inputs[1].shape[:-1]) + self.fold
+
+        def accumulate(start, stop):
+            if kept:
+                rows = slice(start * per, stop * per)
+                sums[start] = np.dot(self.cols[rows].T, g2[rows])
+                return
+            total = None
+            for rows, cols in im2col.chunks(start, stop):
+                product = np.dot(cols.T, g2[rows])
+                total = product if total is None else np.add(total, product, out=total)
+            sums[start] = total
+
+        parallel.for_parts(accumulate, len(x), len(g2) * gw_rows)
+        parts = [sums[start] for start in sorted(sums)]
+        for part in parts[1:]:
+            parts[0] += part
+        return parts[0]
 
 
 @primitive
@@ -390,18 +409,19 @@ IM2COL_KEEP_BYTES = 4 * 2 ** 20
 PLANE_CHANNELS = 4   # below this many input channels, im2col is built as channel planes
 
 
-def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
-    """Yield (row slice, im2col matrix) over batch chunks of x (N, *spatial, C).
+class _Im2col:
+    """The im2col matrix of x (N, *spatial, C) for a conv's geometry, built by batch chunks.
 
-    Each matrix is (rows, K*C) for as many samples as fit in ``IM2COL_BYTES`` (at least
-    one), built from that chunk alone (padded into a scratch array, copied once, the copy
-    by samples through ``parallel.for_slices``), so neither the matrix nor the padded input is ever
-    made for a batch larger than that. When ``owner`` is given and the whole batch fits (or,
-    while gradients are recorded, its matrix is at most ``IM2COL_KEEP_BYTES``), the chunks
-    are built into one whole-batch buffer kept as ``owner.cols`` (held until the owner is
-    collected) for the kernel gradient; otherwise one scratch buffer serves every chunk.
-    A 1x1 kernel with stride 1 and no padding needs no copy: x itself, seen as (N*H*W, C),
-    is the matrix.
+    ``chunks(a, b)`` yields (row slice, matrix) over samples a..b, each matrix (rows, K*C)
+    for as many samples as fit in ``IM2COL_BYTES`` (at least one), built from that chunk
+    alone (padded into a scratch array, copied once), so neither the matrix nor the padded
+    input is ever made for a batch larger than that. Parts of the batch may be built on
+    several threads at once (``parallel.for_parts``): each call takes its own scratch.
+    When ``owner`` is given and the whole batch fits (or, while gradients are recorded, its
+    matrix is at most ``IM2COL_KEEP_BYTES``), the chunks are built into one whole-batch
+    buffer kept as ``owner.cols`` (held until the owner is collected) for the kernel
+    gradient; else ``owner.cols`` is None. A 1x1 kernel with stride 1 and no padding needs
+    no copy: x itself, seen as (N*H*W, C), is the matrix.
     ``conv`` (default ``owner``) gives the geometry: out, pads, strides, dilation.
 
     With C >= ``PLANE_CHANNELS`` the matrix is row-major: x viewed as its windows
@@ -412,62 +432,76 @@ def _im2col_chunks(owner, x, kernel, dtype, conv=None, ones=False):
     read the transposed view without a copy. ``ones`` (channel planes only) adds a last
     row of ones to the matrix, for a bias folded into the GEMM.
     """
-    conv = conv or owner
-    n, per = x.shape[0], math.prod(conv.out)
-    kc = math.prod(kernel) * x.shape[-1]
-    if math.prod(kernel) == 1 and per == math.prod(x.shape[1:-1]) \
-            and x.dtype == dtype and x.flags.c_contiguous and not ones:
+
+    def __init__(self, owner, x, kernel, dtype, conv=None, ones=False):
+        self.x, self.kernel, self.dtype, self.ones = x, kernel, np.dtype(dtype), ones
+        self.conv = conv = conv or owner
+        n, self.per = x.shape[0], math.prod(conv.out)
+        self.kc = math.prod(kernel) * x.shape[-1]
+        self.direct = (math.prod(kernel) == 1 and self.per == math.prod(x.shape[1:-1])
+                       and x.dtype == self.dtype and x.flags.c_contiguous and not ones)
+        step = max(1, IM2COL_BYTES // max(self.per * self.kc * self.dtype.itemsize, 1))
+        keep = owner is not None and (self.direct or step >= n or grad_mode._state["enabled"]
+                                      and self.matrix_bytes(n) <= IM2COL_KEEP_BYTES)
+        self.step = max(1, min(step, n))
+        self.planes = x.shape[-1] < PLANE_CHANNELS
+        self.kept = None
+        if keep and not self.direct:
+            self.kept = scratch.hold(owner, self._shape(n), dtype)
         if owner is not None:
-            owner.cols = x.reshape(n * per, kc)
-        yield slice(0, n * per), x.reshape(n * per, kc)
-        return
-    step = max(1, IM2COL_BYTES // max(per * kc * np.dtype(dtype).itemsize, 1))
-    keep = owner is not None and (step >= n or grad_mode._state["enabled"] and (
-        n * per * (kc + ones) * np.dtype(dtype).itemsize <= IM2COL_KEEP_BYTES))
-    step = max(1, min(step, n))
-    planes = x.shape[-1] < PLANE_CHANNELS
-    padded = None
-    if any(lo or hi for lo, hi in conv.pads):
-        padded = scratch.take((step,) + conv.padded_shape[1:], x.dtype)
-    held = n if keep else step                     # samples the buffer holds
-    shape = (kc + ones, held * per) if planes else (held * per, kc)
-    buf = scratch.hold(owner, shape, dtype) if keep else scratch.take(shape, dtype)
-    for start in range(0, n, step):
-        count = min(start + step, n) - start
-        first = start if keep else 0               # where the chunk goes in the buffer
-        span = slice(first * per, (first + count) * per)
-        cols = buf[:, span].T if planes else buf[span]
+            owner.cols = None if not keep else (
+                x.reshape(n * self.per, self.kc) if self.direct
+                else self.kept.T if self.planes else self.kept)
 
-        def copy(a, b, part=x[start:start + count], cols=cols):
-            part = part[a:b]
+    def matrix_bytes(self, samples):
+        return samples * self.per * (self.kc + self.ones) * self.dtype.itemsize
+
+    def _shape(self, samples):
+        rows, kc = samples * self.per, self.kc + self.ones
+        return (kc, rows) if self.planes else (rows, kc)
+
+    def chunks(self, a, b):
+        x, per, conv = self.x, self.per, self.conv
+        if self.direct:
+            yield slice(a * per, b * per), x[a:b].reshape(-1, self.kc)
+            return
+        padded = buf = None
+        if any(lo or hi for lo, hi in conv.pads):
+            padded = scratch.take((self.step,) + conv.padded_shape[1:], x.dtype)
+        buf = self.kept if self.kept is not None else scratch.take(
+            self._shape(self.step), self.dtype)
+        try:
+            for start in range(a, b, self.step):
+                count = min(start + self.step, b) - start
+                first = start if self.kept is not None else 0   # where it goes in buf
+                span = slice(first * per, (first + count) * per)
+                cols = buf[:, span].T if self.planes else buf[span]
+                part = x[start:start + count]
+                if padded is not None:
+                    part = _pad_into(part, conv.pads, padded[:count])
+                if self.planes:
+                    _copy_planes(part, cols.T[:self.kc], self.kernel, conv)
+                else:
+                    win = _windows(part, conv.out, self.kernel, conv.strides, conv.dilation)
+                    np.copyto(cols.reshape(win.shape), win)            # the im2col copy
+                if self.ones:
+                    cols[:, self.kc] = 1
+                yield slice(start * per, (start + count) * per), cols
+        finally:
             if padded is not None:
-                part = _pad_into(part, conv.pads, padded[a:b])
-            if planes:
-                _copy_planes(part, cols.T[:kc], a, b, kernel, conv)
-            else:
-                win = _windows(part, conv.out, kernel, conv.strides, conv.dilation)
-                np.copyto(cols[a * per:b * per].reshape(win.shape), win)   # the im2col copy
-
-        parallel.for_slices(copy, count, cols.size)
-        if ones:
-            cols[:, kc] = 1
-        yield slice(start * per, (start + count) * per), cols
-    if padded is not None:
-        scratch.give_back(padded)
-    if keep:
-        owner.cols = buf.T if planes else buf
-    else:
-        scratch.give_back(buf)
+                scratch.give_back(padded)
+            if self.kept is None:
+                scratch.give_back(buf)
 
 
-def _copy_planes(part, rows, a, b, kernel, conv):
-    """rows (K*C, count * per) [:, samples a:b] = part's channel planes at each kernel offset
-    (the transposed im2col matrix of samples a..b, part being those samples, padded)."""
+def _copy_planes(part, rows, kernel, conv):
+    """rows (K*C, count * per) = part's channel planes at each kernel offset (the transposed
+    im2col matrix of the padded samples ``part``)."""
     channels = part.shape[-1]
     dest = rows.reshape((math.prod(kernel), channels, -1) + tuple(conv.out))
     for k, offset in enumerate(itertools.product(*map(range, kernel))):
         window = part[_offset_slices(offset, conv.out, conv.strides, conv.dilation)]
-        np.copyto(dest[k, :, a:b], np.moveaxis(window, -1, 0))
+        np.copyto(dest[k], np.moveaxis(window, -1, 0))
 
 
 def _pad_into(x, pads, out):
@@ -542,7 +576,7 @@ def _activation_grad(g2, y, activation):
         else:
             np.copyto(out[rows], g2[rows])
 
-    parallel.for_slices(apply, len(g2), g2.size)
+    parallel.for_parts(apply, len(g2), g2.size)
     if mask is not None:
         scratch.give_back(mask)
     return out
@@ -577,29 +611,29 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
     blocks = max(1, -(-n // max(1, COL2IM_BLOCK_BYTES // max(per * groups * cg
                                                              * dtype.itemsize, 1))))
     step = max(1, -(-n // blocks))                                  # even blocks
-    buffer = scratch.take((groups * step * per * cg,), dtype)
     gg = g2.reshape(-1, groups, f // groups).transpose(1, 0, 2)     # (G, M, F/G)
     offsets = list(itertools.product(*map(range, w.shape[:-2])))
     wks = [w[o].reshape(cg, groups, f // groups).transpose(1, 2, 0) for o in offsets]
     dests = [gxp[_offset_slices(o, out, strides, dilation)] for o in offsets]
-    for start in range(0, n, step):
-        count = min(step, n - start)
-        part = buffer[:groups * count * per * cg].reshape(groups, count * per, cg)
-        # the share viewed as the input slice: (count, *out, G, C/G), group-major channels
-        share = np.moveaxis(part.reshape((groups, count) + tuple(out) + (cg,)), 0, -2)
-        for k, (wk, dest) in enumerate(zip(wks, dests)):
-            np.matmul(gg[:, start * per:(start + count) * per], wk, out=part)  # (G, m, C/G)
-            dest = dest[start:start + count]
-            dest = dest.reshape(dest.shape[:-1] + (groups, cg))
 
-            def add(a, b, dest=dest, first=boxed and k == 0):
-                if first:
-                    np.copyto(dest[a:b], share[a:b])
+    def scatter(first, stop):
+        buffer = scratch.take((groups * step * per * cg,), dtype)
+        for start in range(first, stop, step):
+            count = min(step, stop - start)
+            part = buffer[:groups * count * per * cg].reshape(groups, count * per, cg)
+            # the share viewed as the input slice: (count, *out, G, C/G), group-major channels
+            share = np.moveaxis(part.reshape((groups, count) + tuple(out) + (cg,)), 0, -2)
+            for k, (wk, dest) in enumerate(zip(wks, dests)):
+                np.matmul(gg[:, start * per:(start + count) * per], wk, out=part)  # (G, m, C/G)
+                dest = dest[start:start + count]
+                dest = dest.reshape(dest.shape[:-1] + (groups, cg))
+                if boxed and k == 0:
+                    np.copyto(dest, share)
                 else:
-                    dest[a:b] += share[a:b]
+                    dest += share
+        scratch.give_back(buffer)
 
-            parallel.for_slices(add, count, part.size)
-    scratch.give_back(buffer)
+    parallel.for_parts(scatter, n, g2.size // f * groups * cg * len(offsets))
     unpadded = (padded_shape[0],) + tuple(
         n - lo - hi for n, (lo, hi) in zip(padded_shape[1:-1], pads)) + (padded_shape[-1],)
     return gxp[_interior(unpadded, pads)]
@@ -781,7 +815,7 @@ class MaxPool(_Pool):
                     np.maximum(winner[a:b], code[a:b], out=winner[a:b])
                 np.maximum(top, window, out=top)
 
-        parallel.for_slices(_in_cache_blocks(window_max, xp[:1].nbytes), len(y), xp.size)
+        parallel.for_parts(_in_cache_blocks(window_max, xp[:1].nbytes), len(y), xp.size)
         if self.winner is not None:
             scratch.give_back(won)
             scratch.give_back(code)
@@ -851,7 +885,7 @@ class MaxPool(_Pool):
                 else:
                     np.multiply(g, now, out=dest[a:b])
 
-        parallel.for_slices(_in_cache_blocks(route, gxp[:1].nbytes), len(gy), gxp.size)
+        parallel.for_parts(_in_cache_blocks(route, gxp[:1].nbytes), len(gy), gxp.size)
         scratch.give_back(hit)
         if overlap:
             scratch.give_back(part)

@@ -1,33 +1,45 @@
-"""Split large numpy work (elementwise passes, copies, scatter-adds) over worker threads.
+"""Spread large numpy work over threads: parts of a batch, slices of a pass, recurrences.
 
 OpenBLAS runs every GEMM on all its threads, but numpy's ufuncs and copies run on the
 calling thread alone; in a convolutional network those passes (im2col copies, bias +
 activation, the col2im scatter-add, pooling) are half the step. numpy releases the GIL
-inside such loops, so running the same call on disjoint batch slices from several Python
-threads divides their wall time. ``for_slices(fn, n, work)`` calls ``fn(start, stop)`` on
-contiguous pieces of ``range(n)``, taken in turn by the calling thread and a persistent
-pool; it splits only when each piece gets at least ``MIN_PIECE`` elements of work (below
-that, waking a thread costs more than it saves). Pieces must write disjoint
-memory; results are then bit-identical to one call on the whole range.
+inside its loops and BLAS calls, so the same call on disjoint batch slices from several
+Python threads divides their wall time. Three ways, all on one persistent pool, the caller
+taking parts too (parts and pieces must write disjoint memory):
+
+* ``for_parts(fn, n, work)``: one part of ``range(n)`` per thread for a primitive whose
+  whole computation, GEMMs included, splits by samples (convolution, pooling). Its parts
+  run at once only while BLAS is pinned to one thread, which ``StepThreading`` decides per
+  training / evaluation / prediction loop by timing its first steps both ways.
+* ``for_slices(fn, n, work)``: many pieces of one numpy pass (never BLAS), split only after
+  an explicit ``set_threads(n)``: between GEMMs on OpenBLAS's threads its workers still
+  spin on the other cores, and on 2 cores (quiet machine) splitting made mnist_convnet
+  training 22% slower and ResNet50 / MobileNetV2 inference 5-13% slower. Inside a part it
+  never splits. Its users: the conv's bias + activation, depthwise sums, inference fusion.
+* ``for_thread_parts(fn, n, min_part)``: a recurrence per part, BLAS pinned by the
+  caller; uses every thread by default.
+
+Each splits only when each piece or part gets enough work (``MIN_PIECE``, ``MIN_PART``
+elements): below that, waking a thread costs more than it saves.
 
 Thread count: ``set_threads(n)``, else the first of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 MKL_NUM_THREADS that is set (the BLAS budget the user gave), else the CPUs this process
-may run on. Never call BLAS from ``fn``: the GEMMs already use every thread.
-
-``for_slices`` splits only after an explicit ``set_threads(n)``: by default its passes run
-on the calling thread. Its users (convolution, pooling, the inference fusion) run those
-passes between GEMMs, while OpenBLAS's workers still spin on the other cores; measured on
-2 cores (quiet machine), splitting made mnist_convnet training 22% slower and ResNet50 /
-MobileNetV2 inference 5-13% slower. ``for_thread_parts`` (a recurrence per part, with BLAS
-pinned to one thread) uses every thread by default.
+may run on.
 """
 import concurrent.futures
+import math
 import os
+import threading
+import time
+
+from . import blas_threads
 
 MIN_PIECE = 1 << 16        # elements of work per piece below which no split is made
+MIN_PART = 1 << 17         # elements of work per thread part below which a primitive runs whole
 PIECES_PER_THREAD = 4      # finer pieces let a late thread still take a share
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _state = {"threads": None, "pool": None, "split_passes": False}
+_in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
 def _forget_pool():
@@ -83,8 +95,9 @@ def _shutdown_pool():
 def pieces(n, work):
     """Contiguous (start, stop) pieces of range(n) for ``work`` elements in all: up to
     ``PIECES_PER_THREAD`` per thread, each at least ``MIN_PIECE`` elements of work (one
-    piece unless ``set_threads`` asked for passes to be split)."""
-    split = _state["split_passes"] and threads() > 1
+    piece unless ``set_threads`` asked for passes to be split, and never inside a part of
+    ``for_parts``)."""
+    split = _state["split_passes"] and threads() > 1 and not getattr(_in_part, "active", False)
     count = max(1, min(threads() * PIECES_PER_THREAD if split else 1, n, work // MIN_PIECE))
     return _even_parts(n, count)
 
@@ -104,6 +117,98 @@ def for_slices(fn, n, work):
     instead of waiting for it.
     """
     _run(fn, pieces(n, work))
+
+
+class StepThreading:
+    """How one loop's steps (a model's train, test or predict steps) use the cores: with
+    minikeras owning the threads (BLAS pinned to one thread, the primitives that split by
+    samples through ``for_parts`` running one part per thread, their GEMMs and numpy passes
+    alike), or with BLAS's own threads for the GEMMs and everything else on the caller.
+
+    Which is faster depends on the model: a convolutional network's step is half numpy
+    passes (im2col copies, col2im adds, pooling) that only the parts spread over the cores
+    (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against 4,600), while an MLP's
+    large GEMMs run best on OpenBLAS's spinning workers (36,000 against 27,000: a handoff to
+    a Python thread costs ~100 us). So ``run`` times the first steps both ways (``TRIAL``;
+    the first step, which may build the model, is not timed) and keeps the faster, owned
+    only when faster by ``MARGIN``.
+
+    Why a whole step and not each primitive, and why the owned steps come first: after a
+    multithreaded GEMM, OpenBLAS's workers spin on the other cores for about 0.1 s, and a
+    part started then shares its core with a spinning worker (measured: split convolutions
+    made the mnist_convnet step 1.3-2.6x slower when they followed GEMMs on OpenBLAS's
+    threads). Owned steps leave no worker spinning behind them."""
+
+    TRIAL = (True, True, True, True, False, False, False)   # the ways of the first steps
+    MARGIN = 0.97
+
+    def __init__(self):
+        self.owned = None             # undecided; then True or False
+        self._best = {False: math.inf, True: math.inf}
+        self._tried = 0
+
+    def run(self, step, *args):
+        """``step(*args)`` in the chosen way (while undecided, the trial's next way)."""
+        owned = self.owned
+        if owned is None:
+            if threads() < 2 or not blas_threads.available():
+                self.owned = owned = False
+            else:
+                return self._timed(step, args)
+        if not owned:
+            return step(*args)
+        with blas_threads.single_threaded():
+            return step(*args)
+
+    def _timed(self, step, args):
+        owned = self.TRIAL[self._tried]
+        start = time.perf_counter()
+        if owned:
+            with blas_threads.single_threaded():
+                result = step(*args)
+        else:
+            result = step(*args)
+        if self._tried:
+            self._best[owned] = min(self._best[owned], time.perf_counter() - start)
+        self._tried += 1
+        if self._tried == len(self.TRIAL):
+            self.owned = self._best[True] < self.MARGIN * self._best[False]
+        return result
+
+
+def for_parts(fn, n, work, min_part=None):
+    """``fn(start, stop)`` on contiguous parts of range(n), one per thread, for a primitive
+    whose whole computation, its GEMMs and its numpy passes alike, splits by samples (a
+    convolution, a pooling). Each part gets at least ``min_part`` (default ``MIN_PART``)
+    of ``work``.
+
+    The parts run on the threads at once only while BLAS is pinned to one thread
+    (``StepThreading``'s owned steps) and not inside another part; else one after another
+    on the caller. The parts are the same either way (they depend on n, work and the thread
+    budget alone), so a primitive that sums over parts (a kernel gradient) gives the same
+    bits whether its steps ran owned or not.
+
+    One part per thread, not many small pieces: a handoff costs tens of microseconds
+    (measured on 2 cores, mnist_convnet's second conv forward and backward: 10.4 ms in two
+    parts against 15.2 ms on the whole batch with OpenBLAS's own 2 threads)."""
+    parts = _even_parts(n, max(1, min(threads(), n, work // (min_part or MIN_PART))))
+    if len(parts) == 1 or not _may_split():
+        for start, stop in parts:
+            fn(start, stop)
+        return
+
+    def part(start, stop):
+        _in_part.active = True
+        try:
+            fn(start, stop)
+        finally:
+            _in_part.active = False
+
+    _run(part, parts)
+
+
+def _may_split():
+    return blas_threads.pinned() and not getattr(_in_part, "active", False)
 
 
 def for_thread_parts(fn, n, min_part):

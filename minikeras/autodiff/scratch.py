@@ -22,6 +22,7 @@ who sets ``MALLOC_TRIM_THRESHOLD_`` or ``MALLOC_MMAP_THRESHOLD_`` keeps their ow
 import ctypes
 import os
 import sys
+import threading
 import weakref
 from collections import OrderedDict
 
@@ -31,32 +32,35 @@ FREE_LIMIT_BYTES = 64 * 2 ** 20
 
 _free = OrderedDict()    # (shape, dtype) -> list of free arrays, least recently released first
 _free_bytes = [0]
+_lock = threading.Lock()   # primitives split by batch parts take and give from several threads
 
 
 def take(shape, dtype):
     """A free array of ``shape`` and ``dtype`` (contents undefined), or a new one."""
     key = (tuple(shape), np.dtype(dtype))
-    stack = _free.get(key)
-    if stack:
-        array = stack.pop()
-        if not stack:
-            del _free[key]
-        _free_bytes[0] -= array.nbytes
-        return array
+    with _lock:
+        stack = _free.get(key)
+        if stack:
+            array = stack.pop()
+            if not stack:
+                del _free[key]
+            _free_bytes[0] -= array.nbytes
+            return array
     return np.empty(key[0], key[1])
 
 
 def give_back(array):
     """Return ``array`` to the free list (its contents are dead)."""
     key = (array.shape, array.dtype)
-    _free.setdefault(key, []).append(array)
-    _free.move_to_end(key)
-    _free_bytes[0] += array.nbytes
-    while _free_bytes[0] > FREE_LIMIT_BYTES:
-        oldest_key, stack = next(iter(_free.items()))
-        _free_bytes[0] -= stack.pop(0).nbytes
-        if not stack:
-            del _free[oldest_key]
+    with _lock:
+        _free.setdefault(key, []).append(array)
+        _free.move_to_end(key)
+        _free_bytes[0] += array.nbytes
+        while _free_bytes[0] > FREE_LIMIT_BYTES:
+            oldest_key, stack = next(iter(_free.items()))
+            _free_bytes[0] -= stack.pop(0).nbytes
+            if not stack:
+                del _free[oldest_key]
 
 
 def hold(owner, shape, dtype):

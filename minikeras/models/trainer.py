@@ -7,7 +7,7 @@ import numpy as np
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .. import random
-from ..autodiff import grad, no_grad
+from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, History, ProgbarLogger, flat_logs
 from ..config import capped, filter_traceback
@@ -37,6 +37,7 @@ class Trainer:
         self._in_fit = False
         self._plan = None
         self._compiled_outputs = None
+        self._threading = {kind: parallel.StepThreading() for kind in ("train", "test", "predict")}
         self._distribution = distribution()  # DataParallel needs it set before the model
 
     # ---- compile ---------------------------------------------------------------------------
@@ -377,7 +378,8 @@ class Trainer:
                                                  "at the same time (the batches hold sample "
                                                  "weights).")
                             swb = self._class_weights(yb, class_weight)
-                    step_logs = self._run_step("train", *group.shard((xb, yb, swb)))
+                    step_logs = self._threading["train"].run(
+                        self._run_step, "train", *group.shard((xb, yb, swb)))
                     if batch_hooks:
                         cbs.on_train_batch_end(step, _batch_end_logs(self, group, step_logs,
                                                                      batch_logs))
@@ -438,7 +440,8 @@ class Trainer:
             cbs.on_test_batch_begin(step)
             if source.needs_checks:
                 xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
-            step_logs = self._run_step("test", *group.shard((xb, yb, swb)))
+            step_logs = self._threading["test"].run(
+                self._run_step, "test", *group.shard((xb, yb, swb)))
             cbs.on_test_batch_end(step, _batch_end_logs(self, group, step_logs, True))
         # flat here and again in the callbacks, as in Keras: return_dict keeps a custom
         # step's "compile_metrics" entries before "loss", the callbacks see them sorted
@@ -475,8 +478,7 @@ class Trainer:
                 if source.needs_checks:
                     xb = _checked_inputs(xb)
                 (shard,) = group.shard((xb,))
-                out = self.predict_step(_step_data(shard)) if custom_predict else self(
-                    shard, training=False)
+                out = self._threading["predict"].run(self._predict_batch, shard, custom_predict)
                 outputs.append(group.gather(D.outputs_to_numpy(out)))
                 cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
@@ -497,6 +499,10 @@ class Trainer:
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
         self.reset_metrics()
         return self._batch_result(self._run_step("test", x, y, sample_weight), return_dict)
+
+    def _predict_batch(self, x, custom):
+        """One batch of ``predict``: the model's own ``predict_step(data)``, else its call."""
+        return self.predict_step(_step_data(x)) if custom else self(x, training=False)
 
     def predict_on_batch(self, x):
         self._check_can_run()

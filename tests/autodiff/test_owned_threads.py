@@ -1,0 +1,193 @@
+"""Primitives split into thread parts (parallel.for_parts) while BLAS is
+pinned to one thread, and the choice of that way per loop (parallel.StepThreading).
+
+The parts depend only on the sizes and the thread budget, so the kernels are compared bit
+for bit: run with their parts on the threads at once (BLAS pinned) against the same parts
+one after another on the caller. A small convolutional network trained both ways ends with
+the same weights. The timing choice is checked on a fake clock."""
+import threading
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras.autodiff import blas_threads, parallel
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor, backprop
+
+needs_openblas = pytest.mark.skipif(not blas_threads.available(),
+                                    reason="no OpenBLAS loaded in this process")
+rng = np.random.default_rng(11)
+
+
+@pytest.fixture
+def three_parts(monkeypatch):
+    """Every for_parts call splits into up to 3 parts, whatever its size."""
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    parallel.set_threads(3)
+    yield
+    parallel.reset_threads()
+
+
+def run_and_grads(fn, arrays):
+    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*tensors)
+    leaves = backprop(y, np.random.default_rng(0).standard_normal(y.shape).astype(y.dtype))
+    return [y.data] + [leaves[t] for t in tensors]
+
+
+KERNELS = {
+    "conv relu then max pool": (
+        lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="relu"), 2),
+        [(7, 9, 9, 5), (3, 3, 5, 4), (4,)]),
+    "conv few channels, kept im2col": (
+        lambda x, w, b: P.conv(x, w, b, activation="tanh"), [(7, 8, 8, 1), (3, 3, 1, 6), (6,)]),
+    "conv same, strided, dilated": (
+        lambda x, w: P.conv(x, w, strides=2, padding="same", dilation_rate=1),
+        [(8, 9, 7, 6), (3, 2, 6, 5)]),
+    "conv 1x1": (lambda x, w, b: P.conv(x, w, b), [(5, 4, 3, 6), (1, 1, 6, 4), (4,)]),
+    "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
+                       [(5, 4, 3, 2), (3, 3, 4, 2), (4,)]),
+    "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
+}
+
+
+@needs_openblas
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_parts):
+    fn, shapes = KERNELS[name]
+    arrays = [np.round(rng.uniform(-2, 2, s), 1).astype("float32") for s in shapes]
+    in_turn = run_and_grads(fn, arrays)
+    with blas_threads.single_threaded():
+        at_once = run_and_grads(fn, arrays)
+    for a, b in zip(in_turn, at_once):
+        np.testing.assert_array_equal(b, a)
+
+
+@needs_openblas
+@pytest.mark.parametrize("name", ["conv relu then max pool", "conv few channels, kept im2col",
+                                  "conv_transpose"])
+def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
+    fn, shapes = KERNELS[name]
+    arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
+    with blas_threads.single_threaded():
+        assert gradcheck(fn, *arrays)
+
+
+@needs_openblas
+def test_parts_cover_the_range_once_on_pinned_blas(three_parts):
+    seen, getter = [], blas_threads._funcs()[1]
+    with blas_threads.single_threaded():
+        parallel.for_parts(lambda a, b: seen.append((a, b, getter())), 10, 10)
+    assert sorted(seen) == [(0, 3, 1), (3, 6, 1), (6, 10, 1)]
+
+
+def test_parts_depend_on_work_and_threads_not_on_pinning(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 10)
+    parallel.set_threads(2)
+    try:
+        for n, work, want in ((9, 100, [(0, 4), (4, 9)]), (9, 19, [(0, 9)]), (1, 100, [(0, 1)])):
+            seen = []
+            parallel.for_parts(lambda a, b: seen.append((a, b)), n, work)   # not pinned
+            assert seen == want                                        # in turn, in order
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+def test_a_part_inside_a_part_runs_in_turn(three_parts):
+    threads = []
+
+    def outer(a, b):
+        me = threading.get_ident()
+        parallel.for_parts(lambda c, d: threads.append(threading.get_ident() == me), 6, 6)
+
+    with blas_threads.single_threaded():
+        parallel.for_parts(outer, 6, 6)
+    assert threads and all(threads)
+
+
+class FakeClock:
+    """perf_counter for parallel: each step advances it by its cost."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def decide(monkeypatch, cost):
+    """Run steps costing cost(owned, first) on the fake clock until StepThreading decides."""
+    clock = FakeClock()
+    monkeypatch.setattr(parallel.time, "perf_counter", clock)
+    choice, ways = parallel.StepThreading(), []
+
+    def step(value):
+        owned = blas_threads.pinned()
+        ways.append(owned)
+        clock.now += cost(owned, len(ways) == 1)
+        return value * 2
+
+    while choice.owned is None:
+        assert choice.run(step, 21) == 42
+    return choice, ways
+
+
+@needs_openblas
+def test_owned_steps_are_kept_when_faster(monkeypatch):
+    parallel.set_threads(2)
+    try:
+        # the untimed first step is slow; owned steps are 20% faster
+        choice, ways = decide(monkeypatch, lambda owned, first: 9.0 if first else
+                              (0.8 if owned else 1.0))
+        assert choice.owned and ways == list(parallel.StepThreading.TRIAL)
+        choice.run(lambda: ways.append(blas_threads.pinned()))
+        assert ways[-1] is True
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+@pytest.mark.parametrize("owned_cost", [1.5, 0.99])        # slower, or not faster by MARGIN
+def test_blas_threads_are_kept_otherwise(monkeypatch, owned_cost):
+    parallel.set_threads(2)
+    try:
+        choice, _ = decide(monkeypatch, lambda owned, first: owned_cost if owned else 1.0)
+        assert choice.owned is False
+        ways = []
+        choice.run(lambda: ways.append(blas_threads.pinned()))
+        assert ways == [False]
+    finally:
+        parallel.reset_threads()
+
+
+def test_one_thread_means_no_trial():
+    parallel.set_threads(1)
+    try:
+        choice, ways = parallel.StepThreading(), []
+        choice.run(lambda: ways.append(blas_threads.pinned()))
+        assert choice.owned is False and ways == [False]
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+def test_a_convnet_trains_to_the_same_weights_owned_or_not(three_parts):
+    x = rng.uniform(0, 1, (24, 10, 10, 2)).astype("float32")
+    y = rng.integers(0, 3, 24)
+    weights = []
+    for owned in (False, True):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([
+            keras.Input((10, 10, 2)), keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.MaxPooling2D(), keras.layers.Conv2D(5, 2, padding="same"),
+            keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        for kind in model._threading.values():
+            kind.owned = owned
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(b, a)
