@@ -144,7 +144,7 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
 
     The output is made in blocks of rows of one sample (``DEPTHWISE_BLOCK_BYTES`` each,
     so the running sum stays in cache through the K offsets), the blocks taken by
-    ``parallel.for_slices``; with padding, each block pads only the input rows it reads
+    ``parallel.for_parts``; with padding, each block pads only the input rows it reads
     (the padded batch is never made). Returns (N, *out, C, multiplier)."""
     channels = x.shape[-1]
     weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
@@ -176,7 +176,7 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
             _add_bias_activate(dest.reshape(-1, weights.shape[1] * weights.shape[2]), b,
                                activation)
 
-    parallel.for_slices(blocks, x.shape[0] * per_sample, y.size * len(offsets))
+    parallel.for_parts(blocks, x.shape[0] * per_sample, y.size * len(offsets))
     return y
 
 
@@ -534,12 +534,12 @@ def _product_activated(cols, wmat, y, b, activation):
 
 
 def _bias_activation(y, b, activation):
-    """In place on y (M, F): ``y += b``, then the fused activation (through ``for_slices``)."""
+    """In place on y (M, F): ``y += b``, then the fused activation (through ``for_parts``)."""
     def apply(start, stop):
         _add_bias_activate(y[start:stop], b, activation)
 
     if b is not None or activation is not None:
-        parallel.for_slices(apply, len(y), y.size)
+        parallel.for_parts(apply, len(y), y.size)
 
 
 def _add_bias_activate(part, b, activation):
@@ -593,7 +593,7 @@ def _col2im(g2, w, out, strides, dilation, padded_shape, pads, groups=1):
 
     For each kernel offset, g2 @ w[offset]^T (one GEMM per group, (rows, C), into one reused
     buffer) is added into the slice of the padded input that offset touched, the add by
-    samples through ``parallel.for_slices``; the padding is cropped at the end. This never
+    samples through ``parallel.for_parts``; the padding is cropped at the end. This never
     materializes the (M, K*C) column gradient: that matrix and one scatter from it measured
     15% slower at 32 channels (the adds then read memory instead of a cache-resident buffer).
     The batch goes in blocks of samples (``COL2IM_BLOCK_BYTES`` of share), each block through
@@ -860,7 +860,7 @@ class MaxPool(_Pool):
         their share straight into the gradient (no temporary); when they also tile a
         leading box of the input (strides equal to the window), every element there is
         written once and only the rows and columns beyond it are zeroed. The work goes
-        by samples through parallel.for_slices."""
+        by samples through parallel.for_parts."""
         overlap = any(s < k for s, k in zip(self.strides, self.pool_size))
         tiled = all(s == k for s, k in zip(self.strides, self.pool_size))
         gxp = (np.empty if tiled else np.zeros)(self.padded_shape, gy.dtype)

@@ -1,26 +1,24 @@
-"""Spread large numpy work over threads: parts of a batch, slices of a pass, recurrences.
+"""Spread large numpy work over threads: parts of a batch, and recurrences.
 
 OpenBLAS runs every GEMM on all its threads, but numpy's ufuncs and copies run on the
 calling thread alone; in a convolutional network those passes (im2col copies, bias +
 activation, the col2im scatter-add, pooling) are half the step. numpy releases the GIL
 inside its loops and BLAS calls, so the same call on disjoint batch slices from several
-Python threads divides their wall time. Three ways, all on one persistent pool, the caller
-taking parts too (parts and pieces must write disjoint memory):
+Python threads divides their wall time. Two ways, on one persistent pool, the caller
+taking parts too (parts must write disjoint memory):
 
 * ``for_parts(fn, n, work)``: one part of ``range(n)`` per thread for a primitive whose
-  whole computation, GEMMs included, splits by samples (convolution, pooling). Its parts
-  run at once only while BLAS is pinned to one thread, which ``StepThreading`` decides per
-  training / evaluation / prediction loop by timing its first steps both ways.
-* ``for_slices(fn, n, work)``: many pieces of one numpy pass (never BLAS), split only after
-  an explicit ``set_threads(n)``: between GEMMs on OpenBLAS's threads its workers still
-  spin on the other cores, and on 2 cores (quiet machine) splitting made mnist_convnet
-  training 22% slower and ResNet50 / MobileNetV2 inference 5-13% slower. Inside a part it
-  never splits. Its users: the conv's bias + activation, depthwise sums, inference fusion.
+  computation, GEMMs included, splits by samples (convolution, pooling, the inference
+  fusion's passes). Its parts run at once only while BLAS is pinned to one thread, which
+  ``StepThreading`` decides per training / evaluation / prediction loop by timing its
+  first steps both ways: between GEMMs on OpenBLAS's threads its workers spin on the other
+  cores, and passes split there ran slower (2 cores, quiet machine: mnist_convnet training
+  22% slower, ResNet50 / MobileNetV2 inference 5-13% slower).
 * ``for_thread_parts(fn, n, min_part)``: a recurrence per part, BLAS pinned by the
   caller; uses every thread by default.
 
-Each splits only when each piece or part gets enough work (``MIN_PIECE``, ``MIN_PART``
-elements): below that, waking a thread costs more than it saves.
+Each splits only when each part gets enough work (``MIN_PART`` elements, ``min_part``
+rows): below that, waking a thread costs more than it saves.
 
 Thread count: ``set_threads(n)``, else the first of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 MKL_NUM_THREADS that is set (the BLAS budget the user gave), else the CPUs this process
@@ -34,11 +32,9 @@ import time
 
 from . import blas_threads
 
-MIN_PIECE = 1 << 16        # elements of work per piece below which no split is made
 MIN_PART = 1 << 17         # elements of work per thread part below which a primitive runs whole
-PIECES_PER_THREAD = 4      # finer pieces let a late thread still take a share
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_state = {"threads": None, "pool": None, "split_passes": False}
+_state = {"threads": None, "pool": None}
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
@@ -63,26 +59,25 @@ def _default_threads():
 
 
 def threads():
-    """The thread budget (``set_threads`` or the environment): ``for_thread_parts``'s parts,
-    and ``for_slices``'s pieces once ``set_threads`` asked for them."""
+    """The thread budget (``set_threads`` or the environment): how many parts
+    ``for_parts`` and ``for_thread_parts`` make at most."""
     if _state["threads"] is None:
         _state["threads"] = _default_threads()
     return _state["threads"]
 
 
 def set_threads(count):
-    """Use ``count`` threads (>= 1) for split numpy work from now on, ``for_slices``'s
-    passes included."""
+    """Use ``count`` threads (>= 1) for split numpy work from now on."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"set_threads expects a positive int. Received: {count!r}")
     _shutdown_pool()
-    _state["threads"], _state["split_passes"] = count, True
+    _state["threads"] = count
 
 
 def reset_threads():
-    """Back to the default: the environment's thread count, ``for_slices`` unsplit."""
+    """Back to the default: the environment's thread count."""
     _shutdown_pool()
-    _state["threads"], _state["split_passes"] = None, False
+    _state["threads"] = None
 
 
 def _shutdown_pool():
@@ -90,33 +85,6 @@ def _shutdown_pool():
     if _state["pool"] is not None:
         _state["pool"].shutdown(wait=True)
         _state["pool"] = None
-
-
-def pieces(n, work):
-    """Contiguous (start, stop) pieces of range(n) for ``work`` elements in all: up to
-    ``PIECES_PER_THREAD`` per thread, each at least ``MIN_PIECE`` elements of work (one
-    piece unless ``set_threads`` asked for passes to be split, and never inside a part of
-    ``for_parts``)."""
-    split = _state["split_passes"] and threads() > 1 and not getattr(_in_part, "active", False)
-    count = max(1, min(threads() * PIECES_PER_THREAD if split else 1, n, work // MIN_PIECE))
-    return _even_parts(n, count)
-
-
-def _even_parts(n, count):
-    bounds = [n * i // count for i in range(count + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
-
-
-def for_slices(fn, n, work):
-    """``fn(start, stop)`` over pieces of range(n), in parallel when ``work`` is large.
-
-    Every thread, the caller included, takes the next untaken piece until none is left
-    (taking one is a single ``next`` on a shared iterator, atomic under the GIL), and a
-    worker that has not started when the caller runs out is cancelled: on a busy machine,
-    where a woken worker may wait for a core, the caller simply does the pieces itself
-    instead of waiting for it.
-    """
-    _run(fn, pieces(n, work))
 
 
 class StepThreading:
@@ -130,16 +98,20 @@ class StepThreading:
     (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against 4,600), while an MLP's
     large GEMMs run best on OpenBLAS's spinning workers (36,000 against 27,000: a handoff to
     a Python thread costs ~100 us). So ``run`` times the first steps both ways (``TRIAL``;
-    the first step, which may build the model, is not timed) and keeps the faster, owned
-    only when faster by ``MARGIN``.
+    the first ``WARM_UP`` steps, which build the model and fill the scratch buffers, are
+    not timed) and keeps the faster by the least time of each way, owned only when faster
+    by ``MARGIN``. Each way is timed in two blocks of steps, so that a neighbour's burst
+    of work on the machine during one block does not decide.
 
     Why a whole step and not each primitive, and why the owned steps come first: after a
     multithreaded GEMM, OpenBLAS's workers spin on the other cores for about 0.1 s, and a
     part started then shares its core with a spinning worker (measured: split convolutions
     made the mnist_convnet step 1.3-2.6x slower when they followed GEMMs on OpenBLAS's
-    threads). Owned steps leave no worker spinning behind them."""
+    threads). Owned steps leave no worker spinning behind them; the second owned block,
+    after OpenBLAS's steps, is one step longer for that reason."""
 
-    TRIAL = (True, True, True, True, False, False, False)   # the ways of the first steps
+    TRIAL = ((True,) * 5 + (False,) * 3) + ((True,) * 4 + (False,) * 3)   # True: owned
+    WARM_UP = 2
     MARGIN = 0.97
 
     def __init__(self):
@@ -168,7 +140,7 @@ class StepThreading:
                 result = step(*args)
         else:
             result = step(*args)
-        if self._tried:
+        if self._tried >= self.WARM_UP:
             self._best[owned] = min(self._best[owned], time.perf_counter() - start)
         self._tried += 1
         if self._tried == len(self.TRIAL):
@@ -207,6 +179,11 @@ def for_parts(fn, n, work, min_part=None):
     _run(part, parts)
 
 
+def _even_parts(n, count):
+    bounds = [n * i // count for i in range(count + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 def _may_split():
     return blas_threads.pinned() and not getattr(_in_part, "active", False)
 
@@ -215,7 +192,7 @@ def for_thread_parts(fn, n, min_part):
     """``fn(start, stop)`` on one contiguous part of range(n) per thread (each part at least
     ``min_part`` long; fewer parts when n is short), for work that is one long sequential
     computation per part (a recurrence over time) rather than many small passes. Taken the
-    same way as ``for_slices``'s pieces. ``fn`` may call BLAS only where BLAS runs on one
+    same way as ``for_parts``'s parts. ``fn`` may call BLAS only where BLAS runs on one
     thread (``blas_threads.single_threaded``)."""
     _run(fn, _even_parts(n, max(1, min(threads(), n // max(min_part, 1)))))
 

@@ -263,8 +263,8 @@ class ConvStep(_Fused):
                           activation=relu).data
         y = P.conv(x, kernel, None, conv.strides, padding, conv.dilation_rate, groups).data
         rows = y.reshape(-1, y.shape[-1])
-        parallel.for_slices(lambda a, b: self.finish(rows[a:b], scale, bias), len(rows),
-                            rows.size)
+        parallel.for_parts(lambda a, b: self.finish(rows[a:b], scale, bias), len(rows),
+                           rows.size)
         return y
 
     def folds_into_kernel(self, shape, padding, kernel):
@@ -307,7 +307,7 @@ class AddStep(_Fused):
                 np.maximum(part, 0, out=part)
                 self.capped(part)
 
-        parallel.for_slices(apply, len(out), len(out))
+        parallel.for_parts(apply, len(out), len(out))
         return out.reshape(values[0].shape)
 
 

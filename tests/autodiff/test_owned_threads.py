@@ -119,7 +119,8 @@ class FakeClock:
 
 
 def decide(monkeypatch, cost):
-    """Run steps costing cost(owned, first) on the fake clock until StepThreading decides."""
+    """Run steps costing cost(owned, warming) on the fake clock until StepThreading decides
+    (warming: one of the untimed warm-up steps)."""
     clock = FakeClock()
     monkeypatch.setattr(parallel.time, "perf_counter", clock)
     choice, ways = parallel.StepThreading(), []
@@ -127,7 +128,7 @@ def decide(monkeypatch, cost):
     def step(value):
         owned = blas_threads.pinned()
         ways.append(owned)
-        clock.now += cost(owned, len(ways) == 1)
+        clock.now += cost(owned, len(ways) <= parallel.StepThreading.WARM_UP)
         return value * 2
 
     while choice.owned is None:
@@ -139,8 +140,8 @@ def decide(monkeypatch, cost):
 def test_owned_steps_are_kept_when_faster(monkeypatch):
     parallel.set_threads(2)
     try:
-        # the untimed first step is slow; owned steps are 20% faster
-        choice, ways = decide(monkeypatch, lambda owned, first: 9.0 if first else
+        # the untimed warm-up steps are slow; owned steps are 20% faster
+        choice, ways = decide(monkeypatch, lambda owned, warming: 9.0 if warming else
                               (0.8 if owned else 1.0))
         assert choice.owned and ways == list(parallel.StepThreading.TRIAL)
         choice.run(lambda: ways.append(blas_threads.pinned()))
@@ -154,7 +155,7 @@ def test_owned_steps_are_kept_when_faster(monkeypatch):
 def test_blas_threads_are_kept_otherwise(monkeypatch, owned_cost):
     parallel.set_threads(2)
     try:
-        choice, _ = decide(monkeypatch, lambda owned, first: owned_cost if owned else 1.0)
+        choice, _ = decide(monkeypatch, lambda owned, warming: owned_cost if owned else 1.0)
         assert choice.owned is False
         ways = []
         choice.run(lambda: ways.append(blas_threads.pinned()))

@@ -1,8 +1,9 @@
-"""Numpy work split over threads (autodiff/parallel.py) gives the same numbers as one thread:
-the convolution, transposed convolution and pooling kernels run with every split forced
-(tiny pieces, 3 threads, uneven pieces) and are compared bit for bit with the one-thread
-run, and pass gradcheck while split. Also: the 1x1-kernel convolution that uses its input
-as the im2col matrix against the copying path, and the allocator policy of scratch.py."""
+"""Numpy work split over threads (autodiff/parallel.py): the kernels split into parts of
+their batch (``for_parts``) give the one-thread numbers and pass gradcheck with every part
+forced (3 threads, any size, BLAS pinned); parts cover the range, the caller takes the
+parts no worker started, errors reach the caller, a forked child gets its own pool. Also:
+the 1x1-kernel convolution that uses its input as the im2col matrix against the copying
+path, depthwise blocks, side tasks, and the allocator policy of scratch.py."""
 import concurrent.futures
 import os
 import threading
@@ -10,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from minikeras.autodiff import parallel, scratch
+from minikeras.autodiff import blas_threads, parallel, scratch
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, backprop
@@ -22,12 +23,17 @@ def r(*shape):
     return rng.uniform(-2.0, 2.0, shape)
 
 
+
+
 @pytest.fixture
 def split(monkeypatch):
-    """Every for_slices call is split into as many pieces as it can, on 3 threads."""
-    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
+    """Every for_parts call is split into as many parts as it can (3 threads), at once."""
+    if not blas_threads.available():
+        pytest.skip("no OpenBLAS loaded in this process: parts never run at once")
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
     parallel.set_threads(3)
-    yield
+    with blas_threads.single_threaded():
+        yield
     parallel.reset_threads()
 
 
@@ -57,21 +63,15 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_split_kernels_give_the_one_thread_numbers(name, monkeypatch):
+def test_split_kernels_give_the_one_thread_numbers(name, split):
     fn, shapes = CASES[name]
     arrays = [r(*s).astype("float32") for s in shapes]
     arrays[0] = np.round(arrays[0], 1)           # ties in max pooling, zeros in relu
+    pieces = run_and_grads(fn, *arrays)
     parallel.set_threads(1)
     whole = run_and_grads(fn, *arrays)
-    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
-    parallel.set_threads(3)
-    try:
-        pieces = run_and_grads(fn, *arrays)
-    finally:
-        parallel.set_threads(1)
-        parallel.reset_threads()
-    for a, b in zip(whole, pieces):
-        np.testing.assert_array_equal(b, a)
+    for a, b in zip(whole, pieces):              # a kernel gradient sums its parts last
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["conv relu, same, strided", "conv 2 groups", "conv 1x1",
@@ -96,17 +96,19 @@ def test_one_by_one_conv_without_a_copy_equals_the_copying_path():
     np.testing.assert_allclose(viewed[0], expected, rtol=1e-12)
 
 
-def test_pieces_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
-    parallel.set_threads(2)
+def test_parts_cover_the_range_in_order_and_respect_the_minimum(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 10)
+    parallel.set_threads(3)
     try:
-        monkeypatch.setattr(parallel, "MIN_PIECE", 10)
-        monkeypatch.setattr(parallel, "PIECES_PER_THREAD", 2)
-        assert parallel.pieces(9, 100) == [(0, 2), (2, 4), (4, 6), (6, 9)]   # 2 per thread
-        assert parallel.pieces(9, 25) == [(0, 4), (4, 9)]         # 2 pieces of >= 10 work
-        assert parallel.pieces(9, 9) == [(0, 9)]
-        assert parallel.pieces(3, 100) == [(0, 1), (1, 2), (2, 3)]   # never more than n
+        for n, work, want in ((9, 100, [(0, 3), (3, 6), (6, 9)]), (9, 25, [(0, 4), (4, 9)]),
+                              (9, 9, [(0, 9)]), (2, 100, [(0, 1), (1, 2)])):
+            done = []
+            parallel.for_parts(lambda a, b: done.append((a, b)), n, work)   # in turn
+            assert done == want
         parallel.set_threads(1)
-        assert parallel.pieces(9, 100) == [(0, 9)]
+        done = []
+        parallel.for_parts(lambda a, b: done.append((a, b)), 9, 100)
+        assert done == [(0, 9)]
     finally:
         parallel.reset_threads()
 
@@ -137,27 +139,27 @@ def test_caller_does_every_piece_when_no_worker_gets_to_run(split, monkeypatch):
 
     monkeypatch.setitem(parallel._state, "pool", StalledPool())
     done = []
-    parallel.for_slices(lambda a, b: done.append((a, b)), 6, 6)
-    assert sorted(done) == parallel.pieces(6, 6) and len(done) == 6
+    parallel.for_parts(lambda a, b: done.append((a, b)), 6, 6)
+    assert done == [(0, 2), (2, 4), (4, 6)]
 
 
-def test_for_slices_raises_what_a_piece_raised(split):
+def test_for_parts_raises_what_a_part_raised(split):
     def fail_on_the_last(start, stop):
         if stop == 9:
-            raise RuntimeError("piece failed")
+            raise RuntimeError("part failed")
 
-    with pytest.raises(RuntimeError, match="piece failed"):
-        parallel.for_slices(fail_on_the_last, 9, 9)
+    with pytest.raises(RuntimeError, match="part failed"):
+        parallel.for_parts(fail_on_the_last, 9, 9)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_splits_work_on_a_pool_of_its_own(split):
-    parallel.for_slices(lambda a, b: None, 4, 4)         # the parent's pool now exists
+    parallel.for_parts(lambda a, b: None, 4, 4)          # the parent's pool now exists
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:                                         # child: must not wait on dead threads
         out = np.zeros(8)
-        parallel.for_slices(lambda a, b: out.__setitem__(slice(a, b), 1.0), 8, 8)
+        parallel.for_parts(lambda a, b: out.__setitem__(slice(a, b), 1.0), 8, 8)
         os.write(write, b"ok" if out.sum() == 8 and parallel._state["pool"] is not None
                  else b"no")
         os._exit(0)
@@ -216,24 +218,14 @@ def test_depthwise_sum_in_blocks_over_threads_equals_one_block(monkeypatch, shap
                       groups=channels, activation="relu").data
     np.testing.assert_allclose(whole, recorded, rtol=1e-5, atol=1e-5)
     monkeypatch.setattr(C, "DEPTHWISE_BLOCK_BYTES", 2 * whole[0, 0].nbytes + 1)  # 2 rows
-    monkeypatch.setattr(parallel, "MIN_PIECE", 1)
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
     parallel.set_threads(3)
     try:
-        blocks = run()
+        with blas_threads.single_threaded():
+            blocks = run()
     finally:
-        parallel.set_threads(1)
         parallel.reset_threads()
     np.testing.assert_array_equal(blocks, whole)
-
-
-def test_passes_stay_on_the_calling_thread_unless_set_threads_asks():
-    parallel.reset_threads()
-    assert parallel.pieces(1000, 1 << 24) == [(0, 1000)]
-    parallel.set_threads(2)
-    try:
-        assert len(parallel.pieces(1000, 1 << 24)) == 2 * parallel.PIECES_PER_THREAD
-    finally:
-        parallel.reset_threads()
 
 
 @pytest.fixture
