@@ -492,13 +492,15 @@ class Trainer:
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
         self.reset_metrics()
-        return self._batch_result(self._run_step("train", x, y, sample_weight), return_dict)
+        return self._batch_result(self._threading["train"].run(
+            self._run_step, "train", x, y, sample_weight), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
         self.reset_metrics()
-        return self._batch_result(self._run_step("test", x, y, sample_weight), return_dict)
+        return self._batch_result(self._threading["test"].run(
+            self._run_step, "test", x, y, sample_weight), return_dict)
 
     def _predict_batch(self, x, custom):
         """One batch of ``predict``: the model's own ``predict_step(data)``, else its call."""
@@ -508,7 +510,8 @@ class Trainer:
         self._check_can_run()
         x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
         with no_grad():
-            return D.outputs_to_numpy(self(x, training=False))
+            return D.outputs_to_numpy(self._threading["predict"].run(
+                self._predict_batch, x, _overrides(self, "predict_step")))
 
     def _batch_result(self, step_logs, return_dict):
         logs = flat_logs(step_logs) if step_logs is not None else self._logs()

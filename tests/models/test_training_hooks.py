@@ -90,6 +90,8 @@ def test_custom_test_and_predict_steps():
     # ones kernel: pred 1 against 2: gap 1
     assert model.evaluate(X, Y, verbose=0, return_dict=True) == {"gap": pytest.approx(1.0)}
     np.testing.assert_allclose(model.predict(X, verbose=0), np.full((4, 1), 10.0))
+    # Keras 3's predict_on_batch runs the predict step too
+    np.testing.assert_allclose(model.predict_on_batch(X), np.full((4, 1), 10.0))
 
 
 def test_compute_loss_override_gets_training_only_when_it_takes_it():
