@@ -27,6 +27,7 @@ may run on.
 import concurrent.futures
 import math
 import os
+import statistics
 import threading
 import time
 
@@ -34,7 +35,8 @@ from . import blas_threads
 
 MIN_PART = 1 << 17         # elements of work per thread part below which a primitive runs whole
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_state = {"threads": None, "pool": None}
+_state = {"threads": None, "pool": None,
+          "blas_step_end": -math.inf}   # when the last step on BLAS's threads ended
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
@@ -97,26 +99,27 @@ class StepThreading:
     passes (im2col copies, col2im adds, pooling) that only the parts spread over the cores
     (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against 4,600), while an MLP's
     large GEMMs run best on OpenBLAS's spinning workers (36,000 against 27,000: a handoff to
-    a Python thread costs ~100 us). So ``run`` times the first steps both ways (``TRIAL``;
-    the first ``WARM_UP`` steps, which build the model and fill the scratch buffers, are
-    not timed) and keeps the faster by the least time of each way, owned only when faster
-    by ``MARGIN``. Each way is timed in two blocks of steps, so that a neighbour's burst
-    of work on the machine during one block does not decide.
+    a Python thread costs ~100 us). So ``run`` runs the first steps as ``TRIAL`` spells
+    them ("o" owned, "b" on BLAS's threads; capitals are timed) and keeps the faster way by
+    the median time of its timed steps (an epoch's short last batch or a neighbour's burst
+    of work is one step among several), owned only when faster by ``MARGIN``. The first two
+    steps, which build the model and fill the scratch buffers, are not timed.
 
-    Why a whole step and not each primitive, and why the owned steps come first: after a
-    multithreaded GEMM, OpenBLAS's workers spin on the other cores for about 0.1 s, and a
-    part started then shares its core with a spinning worker (measured: split convolutions
-    made the mnist_convnet step 1.3-2.6x slower when they followed GEMMs on OpenBLAS's
-    threads). Owned steps leave no worker spinning behind them; the second owned block,
-    after OpenBLAS's steps, is one step longer for that reason."""
+    Why a whole step and not each primitive, and why no owned step is timed within
+    ``SPIN_SECONDS`` of a step on BLAS's threads (such steps run untimed until then): after
+    a multithreaded GEMM, OpenBLAS's workers spin on the other cores for about 0.11 s
+    (measured: its default timeout of 2^28 cycles), and a part started then shares its
+    core with a spinning worker (split convolutions made the mnist_convnet step 1.3-2.6x
+    slower when they followed GEMMs on OpenBLAS's threads). Owned steps leave no worker
+    spinning behind them."""
 
-    TRIAL = ((True,) * 5 + (False,) * 3) + ((True,) * 4 + (False,) * 3)   # True: owned
-    WARM_UP = 2
+    TRIAL = "ooOOOBBBOOOBBB"
     MARGIN = 0.97
+    SPIN_SECONDS = 0.15
 
     def __init__(self):
         self.owned = None             # undecided; then True or False
-        self._best = {False: math.inf, True: math.inf}
+        self._times = {False: [], True: []}
         self._tried = 0
 
     def run(self, step, *args):
@@ -127,24 +130,35 @@ class StepThreading:
                 self.owned = owned = False
             else:
                 return self._timed(step, args)
-        if not owned:
+        if owned:
+            with blas_threads.single_threaded():
+                return step(*args)
+        try:
             return step(*args)
-        with blas_threads.single_threaded():
-            return step(*args)
+        finally:
+            _state["blas_step_end"] = time.perf_counter()
 
     def _timed(self, step, args):
-        owned = self.TRIAL[self._tried]
+        way = self.TRIAL[self._tried]
+        owned = way in "oO"
         start = time.perf_counter()
+        settled = not owned or start - _state["blas_step_end"] >= self.SPIN_SECONDS
         if owned:
             with blas_threads.single_threaded():
                 result = step(*args)
         else:
             result = step(*args)
-        if self._tried >= self.WARM_UP:
-            self._best[owned] = min(self._best[owned], time.perf_counter() - start)
+        end = time.perf_counter()
+        if not owned:
+            _state["blas_step_end"] = end
+        if not settled:            # BLAS's workers may still spin: run owned, untimed
+            return result
+        if way.isupper():
+            self._times[owned].append(end - start)
         self._tried += 1
         if self._tried == len(self.TRIAL):
-            self.owned = self._best[True] < self.MARGIN * self._best[False]
+            owned, blas = (statistics.median(self._times[way]) for way in (True, False))
+            self.owned = owned < self.MARGIN * blas
         return result
 
 

@@ -120,15 +120,16 @@ class FakeClock:
 
 def decide(monkeypatch, cost):
     """Run steps costing cost(owned, warming) on the fake clock until StepThreading decides
-    (warming: one of the untimed warm-up steps)."""
+    (warming: one of the trial's first, untimed steps)."""
     clock = FakeClock()
     monkeypatch.setattr(parallel.time, "perf_counter", clock)
+    monkeypatch.setitem(parallel._state, "blas_step_end", -float("inf"))
     choice, ways = parallel.StepThreading(), []
 
     def step(value):
         owned = blas_threads.pinned()
         ways.append(owned)
-        clock.now += cost(owned, len(ways) <= parallel.StepThreading.WARM_UP)
+        clock.now += cost(owned, len(ways) <= 2)
         return value * 2
 
     while choice.owned is None:
@@ -140,10 +141,13 @@ def decide(monkeypatch, cost):
 def test_owned_steps_are_kept_when_faster(monkeypatch):
     parallel.set_threads(2)
     try:
-        # the untimed warm-up steps are slow; owned steps are 20% faster
+        # the untimed steps are slow; owned steps are 20% faster
         choice, ways = decide(monkeypatch, lambda owned, warming: 9.0 if warming else
                               (0.8 if owned else 1.0))
-        assert choice.owned and ways == list(parallel.StepThreading.TRIAL)
+        # the first owned step after BLAS's steps starts before SPIN_SECONDS have passed
+        # (each step takes 0.8 s or more here): it runs owned, untimed, one more
+        trial = parallel.StepThreading.TRIAL.replace("BO", "BoO")
+        assert choice.owned and ways == [way in "oO" for way in trial]
         choice.run(lambda: ways.append(blas_threads.pinned()))
         assert ways[-1] is True
     finally:
@@ -160,6 +164,48 @@ def test_blas_threads_are_kept_otherwise(monkeypatch, owned_cost):
         ways = []
         choice.run(lambda: ways.append(blas_threads.pinned()))
         assert ways == [False]
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+def test_one_short_step_does_not_decide(monkeypatch):
+    parallel.set_threads(2)
+    try:
+        timed_blas = iter(range(100))
+
+        def cost(owned, warming):         # the first timed BLAS step is a short last batch
+            if owned or warming:
+                return 1.0
+            return 0.1 if next(timed_blas) == 0 else 1.2
+
+        choice, _ = decide(monkeypatch, cost)
+        assert choice.owned is True
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+def test_owned_steps_are_not_timed_while_blas_workers_may_spin(monkeypatch):
+    # short steps (10 ms owned, 12 ms on BLAS's threads); an owned step that starts within
+    # 0.11 s of a step on BLAS's threads shares its core with a spinning worker (50 ms)
+    parallel.set_threads(2)
+    try:
+        clock, last_blas = FakeClock(), [-1.0]
+        monkeypatch.setattr(parallel.time, "perf_counter", clock)
+        monkeypatch.setitem(parallel._state, "blas_step_end", -float("inf"))
+        choice = parallel.StepThreading()
+
+        def step():
+            if not blas_threads.pinned():
+                clock.now += 0.012
+                last_blas[0] = clock.now
+            else:
+                clock.now += 0.05 if clock.now - last_blas[0] < 0.11 else 0.01
+
+        while choice.owned is None:
+            choice.run(step)
+        assert choice.owned is True
     finally:
         parallel.reset_threads()
 
