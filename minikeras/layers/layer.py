@@ -85,6 +85,9 @@ class Layer(Operation):
     # Keras's autocast of floating inputs to the layer's dtype (see _autocast_input); off
     # for functional and sequential models, whose inputs keep their Input's dtype
     _autocasts_inputs = True
+    # a layer that cannot pass a mask on warns that it drops it; an op node (a Keras
+    # Operation, not a Layer) drops it silently, as in Keras
+    _warns_on_dropped_mask = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
@@ -519,7 +522,7 @@ class Layer(Operation):
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
-        elif previous_mask is not None:
+        elif previous_mask is not None and self._warns_on_dropped_mask:
             warnings.warn(
                 f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
                 "mask attached to it. However, this layer does not support masking and will "
