@@ -96,9 +96,6 @@ class RNN(Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.pop("initial_state", None)
-        if initial_state is not None:  # as inputs, so a functional graph tracks them
-            inputs = [inputs] + flatten(initial_state)
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
             self.check_static_batch(flatten(inputs)[0].shape)
             self._symbolic_run = True  # the shape inference run must not touch the states
