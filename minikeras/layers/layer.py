@@ -189,7 +189,7 @@ class Layer(Operation):
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        return _first_of_each(self._own_variables_in_file_order() + [
+        return _first_of_each(self._own_variables_in_keras_order() + [
             v for layer in self._sublayers() for v in layer.weights])
 
     @property
@@ -599,13 +599,13 @@ class Layer(Operation):
         object, as ``store["0"]``, ``store["1"]``, ...: trainable ones first. ``model.save``
         and ``save_weights`` call it; override it (and :meth:`load_own_variables`) to store
         more under other keys."""
-        for i, variable in enumerate(self._own_variables_in_file_order()):
+        for i, variable in enumerate(self._saved_own_variables()):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store):
         """Assign this layer's own variables from ``store`` (what :meth:`save_own_variables`
         wrote). Every count and shape is checked before anything is assigned."""
-        variables = self._own_variables_in_file_order()
+        variables = self._saved_own_variables()
         if len(store) != len(variables):
             raise ValueError(
                 f"Layer '{self.name}' expected {len(variables)} variables, but received "
@@ -617,21 +617,27 @@ class Layer(Operation):
                          f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
     def _own_variables(self):
-        """The weights ``add_weight`` made, then Variables made outside any layer and set
+        """The weights ``add_weight`` made and Variables made outside any layer and set
         as attributes, which Keras tracks too (keras-io's trainable temperature
-        ``self.tau = keras.Variable(...)``); another layer's weight held as an attribute
-        (a wrapper's ``self.kernel``) stays that layer's."""
+        ``self.tau = keras.Variable(...)``), in the order they were created, as Keras
+        tracks them; another layer's weight held as an attribute (a wrapper's
+        ``self.kernel``) stays that layer's."""
         own = self._own_weights
         extra = [v for v in vars(self).values()
                  if isinstance(v, Variable) and all(v is not w for w in own)]
         if extra:  # rare: only then look for those that belong to a sublayer
             inner = {id(w) for layer in self._sublayers() for w in layer.weights}
             extra = [v for v in extra if id(v) not in inner]
-        return own + extra if extra else own
+        return sorted(own + extra, key=lambda v: v._created) if extra else own
 
-    def _own_variables_in_file_order(self):
+    def _own_variables_in_keras_order(self):
         own = self._own_variables()
         return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+    def _saved_own_variables(self):
+        """The own variables a file stores for this layer, in its order: all of them here;
+        Keras's Dense, EinsumDense and Embedding store only their named weights."""
+        return self._own_variables_in_keras_order()
 
     def _saveable_children(self):
         """(attribute, child) pairs whose variables a file stores inside this layer: every

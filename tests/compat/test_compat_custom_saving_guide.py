@@ -1,0 +1,74 @@
+"""Keras guide "Customizing saving and serialization", run side by side with Keras 3.15
+(torch backend). The fixture comes from tools/make_attribute_variables_fixture.py."""
+import os
+
+import numpy as np
+
+import minikeras as keras
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures")
+
+
+class OffsetLinear(keras.layers.Layer):
+    """A Variable set as an attribute in __init__, before build adds the kernel."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.offset = keras.Variable(np.zeros(units), name="offset", dtype="float32")
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.kernel) + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class DenseWithOffset(keras.layers.Dense):
+    """The guide's LayerWithCustomVariables pattern: a Dense subclass with its own Variable."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.offset = keras.Variable(np.full(units, 0.5), name="offset", dtype="float32")
+
+    def call(self, x):
+        return super().call(x) + self.offset
+
+
+CUSTOM = {"guide>OffsetLinear": OffsetLinear, "guide>DenseWithOffset": DenseWithOffset}
+
+
+def test_weights_are_in_creation_order_as_keras_tracks_them():
+    # Keras 3.15: ['offset', 'linear/kernel'] (the attribute Variable was made first);
+    # minikeras listed add_weight's weights first.
+    layer = OffsetLinear(2, name="linear")
+    layer.build((None, 3))
+    assert [w.path for w in layer.weights] == ["offset", "linear/kernel"]
+    store = {}
+    layer.save_own_variables(store)
+    assert [store[k].shape for k in sorted(store)] == [(2,), (3, 2)]
+
+
+def test_dense_saves_only_its_kernel_and_bias():
+    # Keras's Dense stores its named weights only: store keys ["0", "1"]; the subclass's
+    # own Variable is in `weights` (first) but not in the file.
+    layer = DenseWithOffset(2)
+    layer.build((None, 3))
+    assert [w.name for w in layer.weights] == ["offset", "kernel", "bias"]
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "1"]
+    assert [store["0"].shape, store["1"].shape] == [(3, 2), (2,)]
+
+
+def test_a_keras_file_with_attribute_variables_loads_with_its_numbers():
+    # Before: the plain layer's file entries went to the wrong weights (shape error), and
+    # the Dense subclass expected 3 entries where Keras wrote 2.
+    model = keras.saving.load_model(os.path.join(FIXTURES, "keras_attribute_variables.keras"),
+                                    custom_objects=CUSTOM)
+    io = np.load(os.path.join(FIXTURES, "keras_attribute_variables_io.npz"))
+    np.testing.assert_allclose(model.predict(io["x"], verbose=0), io["y"], rtol=1e-6)
+    np.testing.assert_array_equal(model.layers[0].offset.numpy(), [1.0, 2.0])
