@@ -72,3 +72,58 @@ def test_a_keras_file_with_attribute_variables_loads_with_its_numbers():
     io = np.load(os.path.join(FIXTURES, "keras_attribute_variables_io.npz"))
     np.testing.assert_allclose(model.predict(io["x"], verbose=0), io["y"], rtol=1e-6)
     np.testing.assert_array_equal(model.layers[0].offset.numpy(), [1.0, 2.0])
+
+
+@keras.saving.register_keras_serializable(package="guide_test")
+def small_square_sum_loss(y_true, y_pred):
+    return keras.ops.sum(keras.ops.square(y_pred - y_true) / 10.0, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="guide_test")
+def mean_pred(y_true, y_pred):
+    return keras.ops.mean(y_pred)
+
+
+@keras.saving.register_keras_serializable(package="guide_test")
+class ModelWithCustomCompile(keras.Model):
+    """The guide's model whose get_compile_config returns the objects compile was given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(4, activation="softmax")
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def compile(self, optimizer, loss_fn, metrics):
+        super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+        self.model_optimizer, self.loss_fn, self.loss_metrics = optimizer, loss_fn, metrics
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn,
+                "metric": self.loss_metrics}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=keras.utils.deserialize_keras_object(config["loss_fn"]),
+                     metrics=keras.utils.deserialize_keras_object(config["metric"]))
+
+
+def test_an_overridden_compile_config_is_serialized_as_keras_does(tmp_path):
+    # Keras 3.15 serializes what get_compile_config returns (minikeras stored it as it was,
+    # and a function in it could not be written: "Cannot store <function ...> in a JSON
+    # config"). Keras's compile_config for the guide's model:
+    function = {"module": "builtins", "class_name": "function", "registered_name": "function"}
+    expected = {"model_optimizer": "SGD",
+                "loss_fn": {**function, "config": "guide_test>small_square_sum_loss"},
+                "metric": ["accuracy", {**function, "config": "guide_test>mean_pred"}]}
+    model = ModelWithCustomCompile()
+    model.compile(optimizer="SGD", loss_fn=small_square_sum_loss, metrics=["accuracy", mean_pred])
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(4, 8)
+    model(x)
+    assert keras.saving.serialize_keras_object(model)["compile_config"] == expected
+    path = str(tmp_path / "custom_compile_model.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    assert restored.model_optimizer == "SGD" and restored.loss_fn is small_square_sum_loss
+    assert restored.loss_metrics == ["accuracy", mean_pred]
