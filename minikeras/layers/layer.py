@@ -548,7 +548,9 @@ class Layer(Operation):
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
-        if not user_defines(type(self), "get_config") and _has_own_init(type(self)):
+        # Keras's automatic config: only when this method is the class's get_config (a
+        # subclass of Dense inherits Dense's, which lists Dense's arguments only)
+        if type(self).get_config is Layer.get_config and _has_own_init(type(self)):
             auto = self.__dict__.get("_auto_config")
             if auto is None:
                 raise NotImplementedError(
