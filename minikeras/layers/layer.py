@@ -2,6 +2,7 @@
 import functools
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
@@ -108,8 +109,7 @@ class Layer(Operation):
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
-        self._activity_losses, self._activity_losses_call = [], -1
-        self._added_losses, self._added_losses_call = [], -1
+        self._activity_losses, self._added_losses = [], []
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         if any(shape_kwargs.get(k) is not None for k in ("input_shape", "input_dim")):
@@ -168,7 +168,8 @@ class Layer(Operation):
         seen.add(id(self))
         yield self
         for layer in self._sublayers():
-            yield from layer._flatten_layers(seen)
+            if isinstance(layer, Layer):  # a functional model's ops (keras.Function) are not
+                yield from layer._flatten_layers(seen)
 
     @property
     def trainable(self):
@@ -260,12 +261,9 @@ class Layer(Operation):
         Call it inside ``call``: the penalty is added to the training loss of that forward
         pass (and to the logged ``loss``); the next call of the model starts afresh.
         """
-        if self._added_losses_call != _CALLS.outermost:
-            self._added_losses_call = _CALLS.outermost
-            self._added_losses = []
-        _CALLS.loss_added = _CALLS.outermost
         loss = loss if isinstance(loss, Tensor) else convert_to_tensor(loss)
         self._added_losses.append(loss)
+        _LOSS_HOLDERS.add(self)
         _collect_in_scope(loss)
 
     def stateless_call(self, trainable_variables, non_trainable_variables, *args,
@@ -305,10 +303,8 @@ class Layer(Operation):
         """The activity penalty of this call, beside those of earlier calls in the same
         forward pass (a layer called twice in one pass counts twice, as in Keras)."""
         penalty = self.activity_regularizer(out) / max(out.shape[0], 1)
-        if self._activity_losses_call != _CALLS.outermost:
-            self._activity_losses_call = _CALLS.outermost
-            self._activity_losses = []
         self._activity_losses.append(penalty)
+        _LOSS_HOLDERS.add(self)
         _collect_in_scope(penalty)
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
@@ -430,7 +426,7 @@ class Layer(Operation):
         plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
             outputs = symbolic_call(self, inputs, rest, kwargs)
-            expire_added_losses()
+            expire_added_losses(self)
             return outputs
         if rest or not flags_only:
             rest = tuple(_tensor_argument(a) for a in rest)
@@ -502,8 +498,8 @@ class Layer(Operation):
         calls = _CALLS
         if training is None:
             training = calls.training
-        if calls.depth == 0:
-            calls.outermost += 1  # a new forward pass: earlier add_loss penalties expire
+        if calls.depth == 0 and _LOSS_HOLDERS:
+            expire_added_losses(self)  # a new forward pass of this layer starts afresh
         calls.depth += 1
         outer_training, calls.training = calls.training, training
         try:
@@ -761,29 +757,34 @@ def _marks_built(build):
 
 
 class _CallState:
-    """How deep inside layer calls we are, a number for the current outermost call, and the
-    ``training`` flag of the calls under way (inner layers called without one inherit it)."""
+    """How deep inside layer calls we are, and the ``training`` flag of the calls under
+    way (inner layers called without one inherit it)."""
     depth = 0
-    outermost = 0
     training = None
-    loss_added = -1  # the outermost call in which add_loss last ran
 
 
 _CALLS = _CallState()
+# The layers holding add_loss or activity penalties from their latest pass (none, for most
+# models: then a call has nothing to clear)
+_LOSS_HOLDERS = weakref.WeakSet()
 
 
-def expire_added_losses():
-    """Drop the ``add_loss`` penalties of the pass just run: a building run (a symbolic
-    call's sample, a Sequential's shape run) leaves a model no losses, as in Keras."""
-    _CALLS.outermost += 1
+def expire_added_losses(layer):
+    """Drop the penalties ``layer`` and the layers inside it hold, as Keras does when a
+    layer is called from outside any layer call (a new forward pass); also after a building
+    run (a symbolic call's sample, a Sequential's shape run), which leaves no losses.
+    Other layers keep theirs."""
+    inside = {id(l) for l in layer._flatten_layers()}
+    for holder in [h for h in _LOSS_HOLDERS if id(h) in inside]:
+        holder._added_losses, holder._activity_losses = [], []
+        _LOSS_HOLDERS.discard(holder)
 
 
 def added_losses(layers):
-    """The ``add_loss`` penalties the given layers recorded during the latest forward pass."""
-    if _CALLS.loss_added != _CALLS.outermost:  # none in that pass: no layer to look at
+    """The ``add_loss`` penalties the given layers recorded during their latest pass."""
+    if not _LOSS_HOLDERS:
         return []
-    return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
-            for loss in layer._added_losses]
+    return [loss for layer in layers for loss in layer._added_losses]
 
 
 def _collect_in_scope(loss):
