@@ -43,3 +43,23 @@ def test_the_encoder_decoder_round_trips_through_a_file(tmp_path):
     model.save(path)
     np.testing.assert_allclose(keras.saving.load_model(path).predict(x, verbose=0),
                                model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
+
+
+def test_stateful_states_are_variables_outside_the_weights():
+    # The guide reuses `lstm_layer.states` as another layer's initial_state. In Keras 3.15
+    # they are Variables (path "lstm/rnn_state", not among `weights`); minikeras held numpy
+    # arrays.
+    lstm = layers.LSTM(3, stateful=True, name="lstm")
+    x = np.linspace(-1, 1, 40, dtype="float32").reshape(2, 4, 5)
+    out = lstm(x)
+    assert [type(s) for s in lstm.states] == [keras.Variable, keras.Variable]
+    assert [s.path for s in lstm.states] == ["lstm/rnn_state", "lstm/rnn_state"]
+    assert [w.name for w in lstm.weights] == ["kernel", "recurrent_kernel", "bias"]
+    np.testing.assert_array_equal(lstm.states[0].numpy(), np.asarray(out))  # h = output
+    follow = layers.LSTM(3, name="follow")
+    follow(x, initial_state=lstm.states)
+    follow.set_weights(lstm.get_weights())
+    np.testing.assert_allclose(np.asarray(follow(x, initial_state=lstm.states)),
+                               np.asarray(lstm(x)), rtol=1e-6)
+    lstm.reset_states()
+    assert not lstm.states[0].numpy().any() and not lstm.states[1].numpy().any()
