@@ -145,3 +145,16 @@ def test_a_dense_subclass_without_get_config_has_dense_s_config():
     config = layer.get_config()
     assert list(config) == list(keras.layers.Dense(5, name="assets").get_config())
     assert config["units"] == 5
+
+
+def test_layers_keras_builds_at_init_save_no_build_config():
+    # Keras 3.15 builds Reshape (like Dropout, pooling and activation layers) in __init__,
+    # so its entry in a functional config has no "build_config"; minikeras wrote one for
+    # Reshape.
+    inputs = keras.Input((4, 4, 2))
+    x = keras.layers.Dropout(0.3)(keras.layers.MaxPooling2D()(inputs))
+    outputs = keras.layers.Dense(2)(keras.layers.Reshape((8,))(x))
+    entries = keras.Model(inputs, outputs).get_config()["layers"]
+    assert {e["class_name"]: e.get("build_config") for e in entries} == {
+        "InputLayer": None, "MaxPooling2D": None, "Dropout": None, "Reshape": None,
+        "Dense": {"input_shape": (None, 8)}}
