@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 
 from ..io_utils import print_msg
+from ..layers.layer import _built_at_init
 
 _TOP = "┏━┳┓"
 _HEAD_RULE = "┡━╇┩"
@@ -167,7 +168,10 @@ def keras_class_name(layer):
 
 
 def params_cell(layer):
-    return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    if layer.built:
+        return f"{layer.count_params():,}"
+    # a weightless layer Keras builds in __init__ (Dropout, pooling) shows a plain 0 there
+    return "0" if _built_at_init(type(layer)) else "0 (unbuilt)"
 
 
 def shape_cell(model, layer):
