@@ -242,7 +242,7 @@ class Layer(Operation):
                          f"provided weight shape {w.shape} (weight '{v.path}').")
 
     def count_params(self):
-        if not self.built:
+        if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. You can build it manually via: `layer.build(input_shape)`.")

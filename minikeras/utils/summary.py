@@ -168,10 +168,10 @@ def keras_class_name(layer):
 
 
 def params_cell(layer):
-    if layer.built:
+    # a weightless layer Keras builds in __init__ (Dropout, pooling) counts 0 before a call
+    if layer.built or _built_at_init(type(layer)):
         return f"{layer.count_params():,}"
-    # a weightless layer Keras builds in __init__ (Dropout, pooling) shows a plain 0 there
-    return "0" if _built_at_init(type(layer)) else "0 (unbuilt)"
+    return "0 (unbuilt)"
 
 
 def shape_cell(model, layer):

@@ -1,5 +1,7 @@
 """Keras guide "Introduction to Keras for engineers" patterns, run side by side with Keras
 3.15 (torch backend): the summary of a Sequential model before it is built."""
+import pytest
+
 import minikeras as keras
 from minikeras import layers
 
@@ -17,3 +19,10 @@ def test_unbuilt_summary_shows_layers_keras_builds_at_init_with_0_params(monkeyp
         "│ dense (Dense)                   │ ?                      │   0 (unbuilt) │",
         "│ dropout (Dropout)               │ ?                      │             0 │",
         "│ dense_1 (Dense)                 │ ?                      │   0 (unbuilt) │"]
+
+
+def test_count_params_of_a_layer_keras_builds_at_init_is_0_before_any_call():
+    assert layers.Dropout(0.5).count_params() == 0
+    assert layers.MaxPooling2D().count_params() == 0
+    with pytest.raises(ValueError, match="isn't built"):  # as Keras: Dense is not built yet
+        layers.Dense(2).count_params()
