@@ -41,7 +41,7 @@ class Variable(Tensor):
         name: short name (``"kernel"``); ``path`` adds the owner's scope.
     """
 
-    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation")
+    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation", "_created")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None):
@@ -80,6 +80,7 @@ class Variable(Tensor):
         self.regularizer = None
         self.aggregation = aggregation
         structure_changed()
+        self._created = _structure[0]  # creation order: Keras orders a layer's weights by it
 
     @property
     def value(self):

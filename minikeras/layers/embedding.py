@@ -33,7 +33,8 @@ class Embedding(QuantizableLayer):
     """
 
     _quantized_weight = "embeddings"
-    _VARIABLES_IN_FILE = {"int8": ("embeddings", "embeddings_scale"),
+    _VARIABLES_IN_FILE = {None: ("embeddings",),
+                          "int8": ("embeddings", "embeddings_scale"),
                           "int4": ("embeddings", "embeddings_scale", "embeddings_zero", "g_idx")}
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",

@@ -2,6 +2,7 @@
 import functools
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
@@ -85,6 +86,9 @@ class Layer(Operation):
     # Keras's autocast of floating inputs to the layer's dtype (see _autocast_input); off
     # for functional and sequential models, whose inputs keep their Input's dtype
     _autocasts_inputs = True
+    # a layer that cannot pass a mask on warns that it drops it; an op node (a Keras
+    # Operation, not a Layer) drops it silently, as in Keras
+    _warns_on_dropped_mask = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
 
@@ -105,8 +109,7 @@ class Layer(Operation):
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
-        self._activity_losses, self._activity_losses_call = [], -1
-        self._added_losses, self._added_losses_call = [], -1
+        self._activity_losses, self._added_losses = [], []
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
         if any(shape_kwargs.get(k) is not None for k in ("input_shape", "input_dim")):
@@ -165,7 +168,8 @@ class Layer(Operation):
         seen.add(id(self))
         yield self
         for layer in self._sublayers():
-            yield from layer._flatten_layers(seen)
+            if isinstance(layer, Layer):  # a functional model's ops (keras.Function) are not
+                yield from layer._flatten_layers(seen)
 
     @property
     def trainable(self):
@@ -186,7 +190,7 @@ class Layer(Operation):
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
         in its place among the layers.
         """
-        return _first_of_each(self._own_variables_in_file_order() + [
+        return _first_of_each(self._own_variables_in_keras_order() + [
             v for layer in self._sublayers() for v in layer.weights])
 
     @property
@@ -238,7 +242,7 @@ class Layer(Operation):
                          f"provided weight shape {w.shape} (weight '{v.path}').")
 
     def count_params(self):
-        if not self.built:
+        if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. You can build it manually via: `layer.build(input_shape)`.")
@@ -257,12 +261,9 @@ class Layer(Operation):
         Call it inside ``call``: the penalty is added to the training loss of that forward
         pass (and to the logged ``loss``); the next call of the model starts afresh.
         """
-        if self._added_losses_call != _CALLS.outermost:
-            self._added_losses_call = _CALLS.outermost
-            self._added_losses = []
-        _CALLS.loss_added = _CALLS.outermost
         loss = loss if isinstance(loss, Tensor) else convert_to_tensor(loss)
         self._added_losses.append(loss)
+        _LOSS_HOLDERS.add(self)
         _collect_in_scope(loss)
 
     def stateless_call(self, trainable_variables, non_trainable_variables, *args,
@@ -302,10 +303,8 @@ class Layer(Operation):
         """The activity penalty of this call, beside those of earlier calls in the same
         forward pass (a layer called twice in one pass counts twice, as in Keras)."""
         penalty = self.activity_regularizer(out) / max(out.shape[0], 1)
-        if self._activity_losses_call != _CALLS.outermost:
-            self._activity_losses_call = _CALLS.outermost
-            self._activity_losses = []
         self._activity_losses.append(penalty)
+        _LOSS_HOLDERS.add(self)
         _collect_in_scope(penalty)
 
     # ---- symbolic input / output (set when a Sequential model is built) ---------------------
@@ -427,7 +426,7 @@ class Layer(Operation):
         plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):
             outputs = symbolic_call(self, inputs, rest, kwargs)
-            expire_added_losses()
+            expire_added_losses(self)
             return outputs
         if rest or not flags_only:
             rest = tuple(_tensor_argument(a) for a in rest)
@@ -499,8 +498,8 @@ class Layer(Operation):
         calls = _CALLS
         if training is None:
             training = calls.training
-        if calls.depth == 0:
-            calls.outermost += 1  # a new forward pass: earlier add_loss penalties expire
+        if calls.depth == 0 and _LOSS_HOLDERS:
+            expire_added_losses(self)  # a new forward pass of this layer starts afresh
         calls.depth += 1
         outer_training, calls.training = calls.training, training
         try:
@@ -519,7 +518,7 @@ class Layer(Operation):
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
-        elif previous_mask is not None:
+        elif previous_mask is not None and self._warns_on_dropped_mask:
             warnings.warn(
                 f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
                 "mask attached to it. However, this layer does not support masking and will "
@@ -545,7 +544,9 @@ class Layer(Operation):
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
-        if not user_defines(type(self), "get_config") and _has_own_init(type(self)):
+        # Keras's automatic config: only when this method is the class's get_config (a
+        # subclass of Dense inherits Dense's, which lists Dense's arguments only)
+        if type(self).get_config is Layer.get_config and _has_own_init(type(self)):
             auto = self.__dict__.get("_auto_config")
             if auto is None:
                 raise NotImplementedError(
@@ -596,13 +597,13 @@ class Layer(Operation):
         object, as ``store["0"]``, ``store["1"]``, ...: trainable ones first. ``model.save``
         and ``save_weights`` call it; override it (and :meth:`load_own_variables`) to store
         more under other keys."""
-        for i, variable in enumerate(self._own_variables_in_file_order()):
+        for i, variable in enumerate(self._saved_own_variables()):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store):
         """Assign this layer's own variables from ``store`` (what :meth:`save_own_variables`
         wrote). Every count and shape is checked before anything is assigned."""
-        variables = self._own_variables_in_file_order()
+        variables = self._saved_own_variables()
         if len(store) != len(variables):
             raise ValueError(
                 f"Layer '{self.name}' expected {len(variables)} variables, but received "
@@ -614,21 +615,27 @@ class Layer(Operation):
                          f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
     def _own_variables(self):
-        """The weights ``add_weight`` made, then Variables made outside any layer and set
+        """The weights ``add_weight`` made and Variables made outside any layer and set
         as attributes, which Keras tracks too (keras-io's trainable temperature
-        ``self.tau = keras.Variable(...)``); another layer's weight held as an attribute
-        (a wrapper's ``self.kernel``) stays that layer's."""
+        ``self.tau = keras.Variable(...)``), in the order they were created, as Keras
+        tracks them; another layer's weight held as an attribute (a wrapper's
+        ``self.kernel``) stays that layer's."""
         own = self._own_weights
         extra = [v for v in vars(self).values()
                  if isinstance(v, Variable) and all(v is not w for w in own)]
         if extra:  # rare: only then look for those that belong to a sublayer
             inner = {id(w) for layer in self._sublayers() for w in layer.weights}
             extra = [v for v in extra if id(v) not in inner]
-        return own + extra if extra else own
+        return sorted(own + extra, key=lambda v: v._created) if extra else own
 
-    def _own_variables_in_file_order(self):
+    def _own_variables_in_keras_order(self):
         own = self._own_variables()
         return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+    def _saved_own_variables(self):
+        """The own variables a file stores for this layer, in its order: all of them here;
+        Keras's Dense, EinsumDense and Embedding store only their named weights."""
+        return self._own_variables_in_keras_order()
 
     def _saveable_children(self):
         """(attribute, child) pairs whose variables a file stores inside this layer: every
@@ -750,29 +757,34 @@ def _marks_built(build):
 
 
 class _CallState:
-    """How deep inside layer calls we are, a number for the current outermost call, and the
-    ``training`` flag of the calls under way (inner layers called without one inherit it)."""
+    """How deep inside layer calls we are, and the ``training`` flag of the calls under
+    way (inner layers called without one inherit it)."""
     depth = 0
-    outermost = 0
     training = None
-    loss_added = -1  # the outermost call in which add_loss last ran
 
 
 _CALLS = _CallState()
+# The layers holding add_loss or activity penalties from their latest pass (none, for most
+# models: then a call has nothing to clear)
+_LOSS_HOLDERS = weakref.WeakSet()
 
 
-def expire_added_losses():
-    """Drop the ``add_loss`` penalties of the pass just run: a building run (a symbolic
-    call's sample, a Sequential's shape run) leaves a model no losses, as in Keras."""
-    _CALLS.outermost += 1
+def expire_added_losses(layer):
+    """Drop the penalties ``layer`` and the layers inside it hold, as Keras does when a
+    layer is called from outside any layer call (a new forward pass); also after a building
+    run (a symbolic call's sample, a Sequential's shape run), which leaves no losses.
+    Other layers keep theirs."""
+    inside = {id(l) for l in layer._flatten_layers()}
+    for holder in [h for h in _LOSS_HOLDERS if id(h) in inside]:
+        holder._added_losses, holder._activity_losses = [], []
+        _LOSS_HOLDERS.discard(holder)
 
 
 def added_losses(layers):
-    """The ``add_loss`` penalties the given layers recorded during the latest forward pass."""
-    if _CALLS.loss_added != _CALLS.outermost:  # none in that pass: no layer to look at
+    """The ``add_loss`` penalties the given layers recorded during their latest pass."""
+    if not _LOSS_HOLDERS:
         return []
-    return [loss for layer in layers if layer._added_losses_call == _CALLS.outermost
-            for loss in layer._added_losses]
+    return [loss for layer in layers for loss in layer._added_losses]
 
 
 def _collect_in_scope(loss):

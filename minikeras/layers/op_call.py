@@ -66,6 +66,8 @@ class OpCall(Layer):
             ``{"axis": 1}`` of a concatenation).
     """
 
+    _warns_on_dropped_mask = False
+
     def __init__(self, op, fixed=None, name=None):
         super().__init__(name=name)
         self._fn = _op_function(op)

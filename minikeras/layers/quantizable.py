@@ -34,7 +34,8 @@ class QuantizableLayer(Layer):
     """
 
     _quantized_weight = "kernel"
-    _VARIABLES_IN_FILE = {"int8": ("kernel", "bias", "kernel_scale"),
+    _VARIABLES_IN_FILE = {None: ("kernel", "bias"),
+                          "int8": ("kernel", "bias", "kernel_scale"),
                           "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx")}
 
     def __init__(self, quantization_config=None, dtype=None, **kwargs):
@@ -122,23 +123,12 @@ class QuantizableLayer(Layer):
             config["quantization_config"] = deserialize_quantizer(config["quantization_config"])
         return cls(**config)
 
-    def _own_variables_in_file_order(self):
-        """Once quantized, Keras's file order for the mode (e.g. kernel, bias, kernel_scale),
-        which differs from the order of ``weights``."""
-        if self._quantized_policy is None:
-            return super()._own_variables_in_file_order()
+    def _saved_own_variables(self):
+        """Keras's file entries for the mode (e.g. kernel, bias, kernel_scale once quantized,
+        which differs from the order of ``weights``): only these named weights, so a
+        Variable a subclass adds as an attribute is not saved, as in Keras."""
         names = self._VARIABLES_IN_FILE[self.quantization_mode]
         return [getattr(self, n) for n in names if getattr(self, n, None) is not None]
-
-    @property
-    def weights(self):
-        """Keras's order: own trainable weights first (bias, then kernel and its scales once
-        quantized), then the sublayers'."""
-        every = super().weights  # own weights in file order, then the sublayers'
-        if self._quantized_policy is None:
-            return every
-        own = Layer._own_variables_in_file_order(self)
-        return own + every[len(own):]
 
     # ---- building the quantized variables ------------------------------------------------
     def _add_quantized_weights(self, prefix, weight_shape, scale_shape, mode, block_size,

@@ -39,6 +39,7 @@ class Reshape(Layer):
     """Reshape each sample to ``target_shape`` (batch axis excluded; one -1 allowed)."""
 
     _accepts_strings = True
+    _keras_builds_at_init = True  # see Layer.get_build_config
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

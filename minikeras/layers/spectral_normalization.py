@@ -63,7 +63,7 @@ class SpectralNormalization(Wrapper):
 
     variables = weights
 
-    def _own_variables_in_file_order(self):
+    def _saved_own_variables(self):
         # Keras files store the tracked kernel among the wrapper's own variables too
         return [self.kernel, self.vector_u]
 

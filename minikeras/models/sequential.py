@@ -138,7 +138,7 @@ class Sequential(Model):
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
                     x = layer(x, training=False)
-        expire_added_losses()
+        expire_added_losses(self)
         return tuple(x.shape)
 
     def _trace_symbolic(self):

@@ -220,6 +220,10 @@ class Trainer:
         # caches still hold it (after the optimizer streams every weight they are cold).
         self._update_metrics(x, y, y_pred, loss, sample_weight)
         variables = self._training_plan().variables
+        if not variables:  # Keras warns on every such step and updates nothing
+            warnings.warn("The model does not have any trainable weights.")
+            self.optimizer.build(variables)  # as Keras's, built when fit starts
+            return
         unreached = []
         grads = grad(self.optimizer.scale_loss(loss), variables,
                      out=self.optimizer.gradient_buffers(variables), unreached=unreached)

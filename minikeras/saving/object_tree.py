@@ -71,7 +71,7 @@ def object_entries(model, include_optimizer=True):
 
 def own_variables(layer):
     """A layer's own variables (not its sublayers'): trainable ones first, as Keras saves them."""
-    in_order = getattr(layer, "_own_variables_in_file_order", None)
+    in_order = getattr(layer, "_saved_own_variables", None)
     return in_order() if in_order is not None else []
 
 

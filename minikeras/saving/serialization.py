@@ -312,8 +312,8 @@ def serialize_model(model, include_compile=True):
         config["build_config"] = build_config
     compile_config = model.get_compile_config() if include_compile and hasattr(
         model, "get_compile_config") else None
-    if compile_config is not None:
-        config["compile_config"] = compile_config
+    if compile_config is not None:  # serialized as Keras does: an override may hold objects
+        config["compile_config"] = serialize_keras_object(compile_config)
     return config
 
 

@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 
 from ..io_utils import print_msg
+from ..layers.layer import _built_at_init
 
 _TOP = "┏━┳┓"
 _HEAD_RULE = "┡━╇┩"
@@ -167,7 +168,10 @@ def keras_class_name(layer):
 
 
 def params_cell(layer):
-    return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    # a weightless layer Keras builds in __init__ (Dropout, pooling) counts 0 before a call
+    if layer.built or _built_at_init(type(layer)):
+        return f"{layer.count_params():,}"
+    return "0 (unbuilt)"
 
 
 def shape_cell(model, layer):

@@ -33,10 +33,12 @@ def test_functional_subclass_calls_trains_and_round_trips_its_config():
     assert isinstance(model, keras.Model) and len(model.layers) == 3
     # hidden = [1+2+3]*2 = [6, 6]; output = 0.5 * 12 = 6
     np.testing.assert_allclose(model(np.array([[1.0, 2.0, 3.0]])).numpy(), [[6.0]])
+    # Keras 3.15 gives such a subclass the base config (its get_config is Functional's,
+    # not the default one, so no automatic config): name, trainable and dtype, no units.
     config = model.get_config()
-    assert config["units"] == 2
+    assert sorted(config) == ["dtype", "name", "trainable"]
     again = TwoDense.from_config(config)
-    assert isinstance(again, TwoDense) and again.units == 2
+    assert isinstance(again, TwoDense) and again.units == 2 and again.name == model.name
     model.compile("sgd", "mse")
     history = model.fit(np.ones((4, 3)), np.zeros((4, 1)), epochs=2, verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]

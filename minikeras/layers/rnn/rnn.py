@@ -16,6 +16,7 @@ from ...autodiff import primitives as P
 from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
 from ...tree import flatten
+from ...variables import Variable
 from ..symbolic import KerasTensor
 from ..layer import LAYERS, Layer
 from ..weight_options import with_activity_regularizer
@@ -96,9 +97,6 @@ class RNN(Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.pop("initial_state", None)
-        if initial_state is not None:  # as inputs, so a functional graph tracks them
-            inputs = [inputs] + flatten(initial_state)
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
             self.check_static_batch(flatten(inputs)[0].shape)
             self._symbolic_run = True  # the shape inference run must not touch the states
@@ -151,7 +149,7 @@ class RNN(Layer):
         """Zero the states a ``stateful`` layer carries between calls."""
         if self.states is not None:
             for state in self.states:
-                state[...] = 0
+                state.data[...] = 0
 
     reset_states = reset_state
 
@@ -181,15 +179,19 @@ class RNN(Layer):
             # The first call fixes the batch size; zero states (fresh or reset) carry
             # nothing, so they may take another batch size.
             if self.states is None or (self.states[0].shape[0] != batch and
-                                       not any(s.any() for s in self.states)):
-                self.states = [np.zeros(shape, backend.floatx()) for shape in shapes]
+                                       not any(s.data.any() for s in self.states)):
+                # Variables outside `weights` (as in Keras), named and placed as Keras's
+                self.states = [Variable(np.zeros(shape, backend.floatx()), trainable=False,
+                                        name="rnn_state") for shape in shapes]
+                for state in self.states:
+                    state.path = f"{self.path}/rnn_state"
             elif self.states[0].shape[0] != batch:
                 raise ValueError(
                     f"Layer '{self.name}': if an RNN is stateful, the batch size of the input "
                     f"sequences must be the same as the batch size of its states.\n"
                     f"- Expected batch size: {self.states[0].shape[0]}\n"
                     f"- Received batch size: {batch}")
-            return [convert_to_tensor(s.copy()) for s in self.states]
+            return [convert_to_tensor(s.data.copy()) for s in self.states]
         return self.get_initial_state(batch)
 
     # ---- the call --------------------------------------------------------------------------
@@ -222,7 +224,8 @@ class RNN(Layer):
             keep = keep.reshape(keep.shape + (1,) * (outputs.ndim - 2))
             outputs = P.multiply(outputs, keep.astype(outputs.dtype))
         if self.stateful and not self._symbolic_run:
-            self.states = [np.array(s.data) for s in states]
+            for variable, state in zip(self.states, states):
+                variable.data[...] = state.data
         output = outputs if self.return_sequences else P.getitem(
             outputs, (slice(None), outputs.shape[1] - 1))
         if self.return_state:
