@@ -6,6 +6,7 @@ registered in ``PRIMITIVES`` by ``@primitive``.
 import numpy as np
 
 from .. import backend
+from . import parallel
 from .function import Function, primitive, unbroadcast
 from .tensor import Tensor, as_tensor
 
@@ -368,14 +369,25 @@ def sigmoid(x):
 
 class Relu(Function):
     """max(x, 0); the backward pass masks through the saved output (y > 0 exactly where
-    x > 0), so the forward pass builds no mask."""
+    x > 0), so the forward pass builds no mask. Both run by parts of the batch
+    (``parallel.for_parts``)."""
 
     def forward(self, x):
-        self.y = np.maximum(x, 0)
-        return self.y
+        if x.ndim == 0:
+            self.y = np.maximum(x, 0)
+            return self.y
+        y = self.y = np.empty(x.shape, np.result_type(x, 0))
+        parallel.for_parts(lambda a, b: np.maximum(x[a:b], 0, out=y[a:b]), len(x), x.size)
+        return y
 
     def backward(self, gy):
-        return (np.multiply(gy, np.greater(self.y, 0)),)
+        y = self.y
+        if y.ndim == 0:
+            return (np.multiply(gy, y > 0),)
+        gx = np.empty(gy.shape, gy.dtype)
+        parallel.for_parts(lambda a, b: np.multiply(gy[a:b], np.greater(y[a:b], 0),
+                                                    out=gx[a:b]), len(gy), gy.size)
+        return (gx,)
 
 
 @primitive

@@ -3,6 +3,7 @@ right under it, registered by ``@primitive``.
 """
 import numpy as np
 
+from . import parallel
 from .function import Function, primitive
 from .tensor import Tensor
 
@@ -15,7 +16,8 @@ class BatchNormTraining(Function):
     d/dx = gamma / sqrt(var + eps) * (gy - (sum(gy) + xhat * sum(gy * xhat)) / n),
     d/dgamma = sum(gy * xhat), d/dbeta = sum(gy). The batch statistics are kept on
     ``self.mean`` and ``self.var`` (for the moving averages; they carry no gradient).
-    Sums over the batch are BLAS matrix-vector products.
+    Sums over the batch are BLAS matrix-vector products, one per part of the rows
+    (``parallel.for_parts``), the parts' sums added in order; each pass runs by parts too.
     """
 
     def __init__(self, epsilon):
@@ -24,14 +26,24 @@ class BatchNormTraining(Function):
     def forward(self, x, gamma, beta):
         x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
         weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
-        self.mean = weights @ x2
-        xhat = x2 - self.mean
-        self.var = weights @ np.square(xhat)
+        self.mean = _row_sums(weights, x2)
+        xhat = np.empty_like(x2)
+
+        def center(a, b):
+            np.subtract(x2[a:b], self.mean, out=xhat[a:b])
+            return weights[a:b] @ np.square(xhat[a:b])
+
+        self.var = _summed_parts(center, len(x2), x2.size)
         self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        xhat *= self.inv
+        y = np.empty_like(xhat)
+
+        def scale(a, b):
+            xhat[a:b] *= self.inv
+            np.multiply(xhat[a:b], gamma, out=y[a:b])
+            y[a:b] += beta
+
+        parallel.for_parts(scale, len(x2), x2.size)
         self.xhat = xhat
-        y = xhat * gamma
-        y += beta
         return y.reshape(x.shape)
 
     def backward(self, gy):
@@ -39,17 +51,44 @@ class BatchNormTraining(Function):
         g2 = gy.reshape(-1, gy.shape[-1])
         n = len(g2)
         ones = np.ones(n, gy.dtype)
-        gbeta = ones @ g2
-        t = g2 * self.xhat
-        ggamma = ones @ t
+        t = np.empty_like(g2)
+
+        def sums(a, b):
+            np.multiply(g2[a:b], self.xhat[a:b], out=t[a:b])
+            return np.stack([ones[a:b] @ g2[a:b], ones[a:b] @ t[a:b]])
+
+        gbeta, ggamma = _summed_parts(sums, n, g2.size)
         gx = None
         if x.requires_grad:
-            np.multiply(self.xhat, ggamma / n, out=t)                  # reuse t as gx
-            t += gbeta / n
-            np.subtract(g2, t, out=t)
-            t *= gamma.data * self.inv
+            factor = gamma.data * self.inv
+
+            def input_grad(a, b):
+                part = t[a:b]                                          # reuse t as gx
+                np.multiply(self.xhat[a:b], ggamma / n, out=part)
+                part += gbeta / n
+                np.subtract(g2[a:b], part, out=part)
+                part *= factor
+
+            parallel.for_parts(input_grad, n, g2.size)
             gx = t.reshape(x.shape)
         return gx, ggamma, gbeta
+
+
+def _row_sums(weights, x2):
+    """weights @ x2 (a weighted sum of the rows), by parts of the rows."""
+    return _summed_parts(lambda a, b: weights[a:b] @ x2[a:b], len(x2), x2.size)
+
+
+def _summed_parts(fn, n, work):
+    """The sum of ``fn(start, stop)`` over ``parallel.for_parts``'s parts of range(n), added
+    in part order (the same parts, and so the same bits, whether they ran at once or not)."""
+    sums = {}
+    parallel.for_parts(lambda a, b: sums.__setitem__(a, fn(a, b)), n, work)
+    parts = [sums[start] for start in sorted(sums)]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 @primitive

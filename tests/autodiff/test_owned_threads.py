@@ -50,6 +50,8 @@ KERNELS = {
     "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
                        [(5, 4, 3, 2), (3, 3, 4, 2), (4,)]),
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
+    "batch norm then relu": (
+        lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
 }
 
 
@@ -67,7 +69,7 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
 
 @needs_openblas
 @pytest.mark.parametrize("name", ["conv relu then max pool", "conv few channels, kept im2col",
-                                  "conv_transpose"])
+                                  "conv_transpose", "batch norm then relu"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
