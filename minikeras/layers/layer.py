@@ -65,6 +65,25 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
+def serialize_layer(layer):
+    """A layer's Keras config dict, with its build config when built: what ``keras.layers.
+    serialize`` returns and what wrappers, RNNs and stacked cells nest for their sublayers."""
+    config = LAYERS.serialize(layer, "keras.layers")
+    build_config = layer.get_build_config()
+    if build_config is not None:
+        config["build_config"] = build_config
+    return config
+
+
+
+def deserialize_layer(config, custom_objects=None):
+    """The layer a config from :func:`serialize_layer` describes, built from its build config
+    when it has one (as Keras rebuilds a wrapper's, an RNN's or stacked cells' sublayers)."""
+    layer = LAYERS.deserialize(config, custom_objects)
+    layer.build_from_config(config.get("build_config"))
+    return layer
+
+
 class Layer(Operation):
     """Base class of every layer.
 
@@ -569,12 +588,14 @@ class Layer(Operation):
     # ---- saving: how a file records and rebuilds this layer ------------------------------
     def get_build_config(self):
         """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
-        ``build`` taking several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
+        ``build`` given several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
         None. None too for the layers Keras marks built in ``__init__`` (Dropout, pooling,
         activation layers: ``_keras_builds_at_init``) unless a subclass defines ``build``."""
         shapes = self.__dict__.get("_build_shapes_dict")
-        if shapes is not None:
+        if shapes is not None and len(shapes) > 1:
             return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
+        if shapes is not None:  # one shape: Keras writes it as the input shape
+            return {"input_shape": next(iter(shapes.values()))}
         if self._build_input_shape is None or _built_at_init(type(self)):
             return None
         return {"input_shape": tuple(self._build_input_shape)}

@@ -17,7 +17,7 @@ from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ..symbolic import KerasTensor
-from ..layer import LAYERS, Layer
+from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
 
@@ -292,13 +292,13 @@ class RNN(Layer):
         config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
                   "go_backwards": self.go_backwards, "stateful": self.stateful,
                   "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
-                  "cell": LAYERS.serialize(self.cell, "keras.layers")}
+                  "cell": serialize_layer(self.cell)}
         return {**super().get_config(), **config}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cell = LAYERS.deserialize(config.pop("cell"), custom_objects)
+        cell = deserialize_layer(config.pop("cell"), custom_objects)
         return cls(cell, **config)
 
 
