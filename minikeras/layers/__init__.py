@@ -15,7 +15,8 @@ from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separabl
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda, Masking
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
-from .layer import LAYERS, InputSpec, Layer, serialize_layer
+from .layer import LAYERS, InputSpec, Layer
+from .layer import serialize_layer as _serialize_layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
 from . import op_call  # noqa: F401  (keras.ops calls on KerasTensors become graph nodes)
@@ -54,7 +55,7 @@ from .wrapper import Wrapper
 
 def serialize(layer):
     """A layer's Keras config dict (with its build config when built)."""
-    return serialize_layer(layer)
+    return _serialize_layer(layer)
 
 
 def deserialize(config, custom_objects=None):
