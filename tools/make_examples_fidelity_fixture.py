@@ -1,52 +1,56 @@
-"""Run once with real Keras 3 (torch backend): configs from keras-io examples (nlp, timeseries,
-generative, vision) run side by side with minikeras.
+"""Run once with real Keras 3 (torch backend): what Keras records for pieces of keras-io
+examples (nlp, timeseries, generative, vision) run side by side with minikeras.
 
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples_fidelity_fixture.py
 
-Writes tests/fixtures/keras_examples_fidelity.json, read by
-tests/compat/test_script_fidelity_examples.py (which never imports Keras). Each case is a
-small piece of an example's model.
+The pieces are in tests/fixtures/examples_fidelity_cases.py; this writes
+tests/fixtures/keras_examples_fidelity.json, which tests/compat/test_script_fidelity_examples.py
+compares with minikeras (it never imports Keras).
 """
 import json
 import os
+import sys
 
-import keras
-import numpy as np
-from keras import layers
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
+sys.path.insert(0, FIXTURES)
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures",
-                   "keras_examples_fidelity.json")
-cases = {}
+import keras  # noqa: E402
+import examples_fidelity_cases as cases  # noqa: E402
+
+
+def plain(value):
+    return json.loads(json.dumps(value))
 
 
 def nested_build_configs():
-    """bidirectional_lstm_imdb (and wrappers like it): the build configs Keras writes for a
-    wrapper and for the sublayers nested in its config, and after from_config."""
-    x = keras.Input((5, 3))
-    wrappers = {
-        "Bidirectional": layers.Bidirectional(layers.LSTM(2, return_sequences=True)),
-        "TimeDistributed": layers.TimeDistributed(layers.Dense(2)),
-        "RNN": layers.RNN(layers.LSTMCell(2)),
-        "StackedRNNCells": layers.RNN(layers.StackedRNNCells([layers.LSTMCell(2),
-                                                              layers.GRUCell(2)])),
-    }
+    """The build configs Keras writes for wrappers and the sublayers in their configs, and
+    whether from_config gives the same config back."""
     out = {}
-    for name, layer in wrappers.items():
-        layer(x)
-        written = json.loads(json.dumps(layer.get_config()))  # from_config pops from its dict
+    for name, layer in cases.wrapper_layers(keras).items():
+        layer(keras.Input((5, 3)))
+        written = plain(layer.get_config())  # from_config pops from the dict it is given
         again = type(layer).from_config(layer.get_config())
-        out[name] = {"build_config": layer.get_build_config(), "config": written,
+        out[name] = {"build_config": plain(layer.get_build_config()), "config": written,
                      "again_config_equal": again.get_config() == layer.get_config()}
-    # Bidirectional given initial states: two shapes, written as a shapes dict
-    states = [keras.Input((2,)) for _ in range(4)]
-    both = layers.Bidirectional(layers.LSTM(2))
-    both(keras.Input((5, 4)), initial_state=states)
-    out["Bidirectional_with_states"] = {"build_config": both.get_build_config()}
+    both = cases.bidirectional_given_states(keras)
+    out["Bidirectional_with_states"] = {"build_config": plain(both.get_build_config())}
     return out
 
 
-cases["nested_build_configs"] = nested_build_configs()
+def recorded_call_arguments():
+    model, names = cases.recorded_call_arguments(keras)
+    return cases.node_kwargs(plain(model.get_config()), names)
 
-with open(OUT, "w") as f:
-    json.dump(cases, f, indent=1, sort_keys=True)
-print("wrote", OUT)
+
+def main():
+    fixture = {"nested_build_configs": nested_build_configs(),
+               "recorded_call_arguments": recorded_call_arguments()}
+    out = os.path.join(FIXTURES, "keras_examples_fidelity.json")
+    with open(out, "w") as f:
+        json.dump(fixture, f, indent=1, sort_keys=True)
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -96,9 +96,6 @@ class RNN(Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.pop("initial_state", None)
-        if initial_state is not None:  # as inputs, so a functional graph tracks them
-            inputs = [inputs] + flatten(initial_state)
         if any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
             self.check_static_batch(flatten(inputs)[0].shape)
             self._symbolic_run = True  # the shape inference run must not touch the states
@@ -193,7 +190,7 @@ class RNN(Layer):
         return self.get_initial_state(batch)
 
     # ---- the call --------------------------------------------------------------------------
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences, initial_state=None, mask=None, training=False):
         if isinstance(sequences, (list, tuple)):  # layer([sequences, *initial_states])
             sequences, initial_state = sequences[0], list(sequences[1:]) or initial_state
         _check_rank(self, sequences.shape)
@@ -385,7 +382,7 @@ class GatedCellRNN(CellOptionsRNN):
         super().__init__(units, **kwargs)
         self.use_cudnn = use_cudnn
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences, initial_state=None, mask=None, training=False):
         if self.use_cudnn is True:
             raise ValueError(
                 f"Layer '{self.name}': use_cudnn=True was specified, but cuDNN is not supported "

@@ -59,7 +59,7 @@ class StackedRNNCells(Layer):
                 states.append([np.zeros((batch_size, n), self.dtype) for n in sizes])
         return states
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, training=False):
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             cell_states = cell_states if isinstance(cell_states, (list, tuple)) else [
