@@ -168,7 +168,9 @@ class Node:
     __slots__ = ("layer", "args", "kwargs", "filled", "inputs", "outputs", "index")
 
     def __init__(self, layer, args, kwargs, outputs, filled=None):
-        self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
+        self.layer = layer
+        self.args = None if args is None else map_structure(_constant, args)
+        self.kwargs = {k: map_structure(_constant, v) for k, v in kwargs.items()}
         self.filled = filled or {}
         self.inputs = [] if args is None else [
             leaf for leaf in flatten([list(args), self.kwargs]) if isinstance(leaf, KerasTensor)]
@@ -185,6 +187,15 @@ class Node:
 
     def __repr__(self):
         return f"<Node {self.layer.name}[{self.index}]>"
+
+
+def _constant(value):
+    """A call argument as a node keeps it: a tensor computed while the graph was built (say
+    ``Embedding(...)(ops.arange(n))``) as its values alone, a constant of the graph that no
+    gradient reaches, as in Keras; KerasTensors and everything else as they are."""
+    if type(value) is Tensor and value.creator is not None:
+        return Tensor(value.data)
+    return value
 
 
 def has_symbolic(values):
