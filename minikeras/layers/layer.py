@@ -504,13 +504,14 @@ class Layer(Operation):
         self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
-        """``call`` itself, given the arguments: passes the input's mask when ``call`` takes
-        one (see :meth:`_call_in_context` for the rest)."""
+        """``call`` itself, given the arguments: passes the mask (the one given, else the
+        input's) when ``call`` takes one; as in Keras, that mask is also the one the output's
+        mask is computed from (see :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
-        previous_mask = input_mask(inputs)
+        previous_mask = input_mask(inputs) if mask is None else mask
         if self._call_takes_mask:
-            kwargs["mask"] = previous_mask if mask is None else mask
+            kwargs["mask"] = previous_mask
         return self._call_in_context(inputs, args, kwargs, training, previous_mask)
 
     def _call_in_context(self, inputs, args, kwargs, training, previous_mask):

@@ -7,9 +7,11 @@ backend) by tools/make_examples_fidelity_fixture.py.
 """
 import json
 
+import numpy as np
 import pytest
 
 import minikeras as keras
+from minikeras import layers
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples_fidelity_cases", "keras_examples_fidelity.json")
@@ -65,3 +67,59 @@ def test_nodes_record_the_call_arguments_keras_fills_in():
     assert _plain(again.get_config())["layers"] == config["layers"]
     node = model.get_layer("batch_norm")._inbound_nodes[0]
     assert node.kwargs == {} and node.filled == {"mask": None}
+
+
+def _input_rows(lines):
+    """The summary's InputLayer rows as their cells."""
+    return [[cell.strip() for cell in line.split("│")[1:4]] for line in lines
+            if "(InputLayer)" in line]
+
+
+def test_summary_prints_a_one_dimension_shape_without_a_comma():
+    """keras-io tabtransformer: inputs of shape () show as ``(None)`` in Keras 3.15's
+    summary; minikeras printed ``(None,)``."""
+    lines = cases.summary_lines(cases.scalar_inputs_model(keras))
+    assert _input_rows(lines) == _input_rows(KERAS["scalar_inputs_summary"])
+    assert _input_rows(lines)[0] == ["age (InputLayer)", "(None)", "0"]
+
+
+def test_a_model_called_with_a_mask_sets_it_on_its_input():
+    """keras-io tabtransformer's blocks are models called as layers: Keras 3.15 records
+    ``mask: None`` for them, their ``call`` takes a mask and sets it on the input. Hand
+    check: the masked mean of (1, 2, 3, 10) without the last step is 2."""
+    x = np.array([[[1.0], [2.0], [3.0], [10.0]]], "float32")
+    mask = np.array([[True, True, True, False]])
+    sequential = keras.Sequential([keras.Input((4, 1)), layers.GlobalAveragePooling1D()])
+    inputs = keras.Input((4, 1))
+    functional = keras.Model(inputs, layers.GlobalAveragePooling1D()(inputs))
+    for model in (sequential, functional):
+        with pytest.warns(UserWarning, match="does not support masking"):  # as Keras warns
+            out = model(x, mask=mask)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(out), [[2.0]])
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), [[4.0]])
+
+
+def test_a_given_mask_is_the_one_the_output_mask_comes_from():
+    # as Keras 3.15: LSTM(return_sequences=True)(x, mask=m) carries m on its output
+    mask = np.array([[True, True, False, True]])
+    out = layers.LSTM(2, return_sequences=True)(np.ones((1, 4, 1), "float32"), mask=mask)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(out.mask), mask)
+
+
+def test_a_tensor_computed_while_building_is_a_constant_of_the_graph():
+    """keras-io tabtransformer's column embedding: ``Embedding(...)(ops.arange(n))`` added to
+    a KerasTensor. minikeras kept the lookup's autodiff history in the graph and the second
+    training step failed (IndexError in Take.backward); in Keras (jax, tensorflow) it is a
+    constant: the embedding is not among the model's weights and stays as it is."""
+    inputs = keras.Input((3, 2))
+    columns = layers.Embedding(3, 2)(keras.ops.arange(3))
+    model = keras.Model(inputs, layers.Dense(1)(layers.Flatten()(inputs + columns)))
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 3, 2), dtype=np.float32), rng.random((8, 1), dtype=np.float32)
+    before = keras.ops.convert_to_numpy(columns).copy()
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and len(model.weights) == 2
+    constant = next(a for node in model.get_layer(index=1)._inbound_nodes for a in node.args
+                    if not isinstance(a, keras.KerasTensor))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(constant), before)
