@@ -107,6 +107,7 @@ class Layer(Operation):
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
     _call_training_default = None  # the default of call's `training`, when not None
+    _converts_inputs = True  # False where Keras leaves a call's inputs as given (no casting)
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -407,8 +408,12 @@ class Layer(Operation):
         params = inspect.signature(cls.call).parameters
         cls._call_takes_training = "training" in params
         cls._call_takes_mask = "mask" in params
-        default = params["training"].default if "training" in params else None
-        cls._call_training_default = None if default is inspect.Parameter.empty else default
+        stated = "_call_training_default" in cls.__dict__  # a class may state it
+        if not stated and "training" in params:
+            default = params["training"].default
+            cls._call_training_default = None if default is inspect.Parameter.empty else default
+        elif not stated and "call" in cls.__dict__ and not cls.__module__.startswith("minikeras."):
+            cls._call_training_default = None  # a user's call without `training`
         cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
         if "_accepts_strings" not in cls.__dict__ and not cls.__module__.startswith("minikeras."):
             cls._accepts_strings = True

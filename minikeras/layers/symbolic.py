@@ -282,9 +282,11 @@ def _filled_in_arguments(layer, inputs):
     """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
     ``call``'s default for it is not None, and ``mask`` (None) when ``call`` takes one and
     the input carries none. Keras records them only when it did not convert the input (one
-    of the layer's compute dtype). An input's mask is a KerasTensor of no graph node here,
-    so a masked input records nothing (docs/porting.md)."""
-    if not isinstance(inputs, KerasTensor) or inputs.dtype != layer.compute_dtype:
+    of the layer's compute dtype, or any input of a layer that casts none). An input's mask
+    is a KerasTensor of no graph node here, so a masked input records nothing
+    (docs/porting.md)."""
+    if not isinstance(inputs, KerasTensor) or (
+            layer._converts_inputs and inputs.dtype != layer.compute_dtype):
         return {}
     filled = {}
     if layer._call_training_default is not None:
