@@ -46,7 +46,9 @@ def recorded_call_arguments():
 def main():
     fixture = {"nested_build_configs": nested_build_configs(),
                "recorded_call_arguments": recorded_call_arguments(),
-               "scalar_inputs_summary": cases.summary_lines(cases.scalar_inputs_model(keras))}
+               "scalar_inputs_summary": cases.summary_lines(cases.scalar_inputs_model(keras)),
+               "constant_configs": {name: plain(init.get_config()) for name, init
+                                    in cases.constant_initializers(keras).items()}}
     out = os.path.join(FIXTURES, "keras_examples_fidelity.json")
     with open(out, "w") as f:
         json.dump(fixture, f, indent=1, sort_keys=True)

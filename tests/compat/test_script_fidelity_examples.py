@@ -123,3 +123,15 @@ def test_a_tensor_computed_while_building_is_a_constant_of_the_graph():
     constant = next(a for node in model.get_layer(index=1)._inbound_nodes for a in node.args
                     if not isinstance(a, keras.KerasTensor))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(constant), before)
+
+
+@pytest.mark.parametrize("name", ["array", "list", "number"])
+def test_constant_initializer_configs_are_the_ones_keras_writes(name):
+    """keras-io pretrained_word_embeddings: ``Constant(embedding_matrix)`` wrote the matrix
+    as a plain list; Keras 3.15 writes an array as its "__numpy__" config (values and
+    dtype) and reads it back as the array."""
+    init = cases.constant_initializers(keras)[name]
+    config = init.get_config()
+    assert _plain(config) == KERAS["constant_configs"][name]
+    again = type(init).from_config(_plain(config))
+    np.testing.assert_array_equal(again((3, 2), "float32"), init((3, 2), "float32"))
