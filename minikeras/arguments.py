@@ -81,6 +81,18 @@ def plain(value):
     return value
 
 
+def numpy_config(array):
+    """A numpy array as Keras's configs hold one (``serialize_keras_object`` of an array):
+    ``{"class_name": "__numpy__", "config": {"value": [...], "dtype": "float32"}}``."""
+    return {"class_name": "__numpy__", "config": {"value": array.tolist(),
+                                                  "dtype": array.dtype.name}}
+
+
+def array_of_numpy_config(config):
+    """The array a :func:`numpy_config` dict describes."""
+    return np.array(config["config"]["value"], dtype=config["config"].get("dtype"))
+
+
 def format_shape(shape):
     """A shape as python prints a tuple, ``(None, 3)`` or ``(5,)``, for messages."""
     shape = tuple(shape)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import backend
-from ..arguments import check_number, plain
+from ..arguments import array_of_numpy_config, check_number, numpy_config, plain
 from ..autodiff.tensor import Tensor
 from .base import INITIALIZERS, Initializer, standardize_shape
 
@@ -56,7 +56,7 @@ class Constant(Initializer):
             value = array.item()  # a python number, also for numpy / 0-d inputs
             if not isinstance(value, (bool, int)):
                 value = float(value)  # complex values were refused above by the dtype check
-        else:
+        elif not isinstance(value, (list, tuple)):  # a list stays as given, as in Keras
             value = array
         self.value = value
 
@@ -72,7 +72,18 @@ class Constant(Initializer):
                 f"shape {shape}. Give a scalar or an array broadcastable to {shape}.") from None
 
     def get_config(self):
+        # as Keras: an array is written as its "__numpy__" config (values and dtype)
+        if isinstance(self.value, np.ndarray):
+            return {"value": numpy_config(self.value)}
         return {"value": plain(self.value)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        value = config.get("value")
+        if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+            config["value"] = array_of_numpy_config(value)
+        return cls(**config)
 
 
 @INITIALIZERS.register("Identity", "identity", "IdentityInitializer")

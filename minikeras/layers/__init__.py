@@ -16,6 +16,7 @@ from .core import Activation, Dense, Identity, Input, InputLayer, Lambda, Maskin
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer import LAYERS, InputSpec, Layer
+from .layer import serialize_layer as _serialize_layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
 from . import op_call  # noqa: F401  (keras.ops calls on KerasTensors become graph nodes)
@@ -54,11 +55,7 @@ from .wrapper import Wrapper
 
 def serialize(layer):
     """A layer's Keras config dict (with its build config when built)."""
-    config = LAYERS.serialize(layer, "keras.layers")
-    build_config = layer.get_build_config()
-    if build_config is not None:
-        config["build_config"] = build_config
-    return config
+    return _serialize_layer(layer)
 
 
 def deserialize(config, custom_objects=None):

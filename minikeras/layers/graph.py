@@ -150,7 +150,7 @@ def cut_at_inputs(inputs, outputs):
         def rewired(value):
             return memo[id(value)] if isinstance(value, KerasTensor) else value
         Node(node.layer, map_structure(rewired, node.args), map_structure(rewired, node.kwargs),
-             new_outputs)
+             new_outputs, node.filled)
 
     def swap(tensor):
         return memo[id(tensor)]

@@ -66,6 +66,25 @@ def dtype_policy_config(dtype):
             "registered_name": None}
 
 
+def serialize_layer(layer):
+    """A layer's Keras config dict, with its build config when built: what ``keras.layers.
+    serialize`` returns and what wrappers, RNNs and stacked cells nest for their sublayers."""
+    config = LAYERS.serialize(layer, "keras.layers")
+    build_config = layer.get_build_config()
+    if build_config is not None:
+        config["build_config"] = build_config
+    return config
+
+
+
+def deserialize_layer(config, custom_objects=None):
+    """The layer a config from :func:`serialize_layer` describes, built from its build config
+    when it has one (as Keras rebuilds a wrapper's, an RNN's or stacked cells' sublayers)."""
+    layer = LAYERS.deserialize(config, custom_objects)
+    layer.build_from_config(config.get("build_config"))
+    return layer
+
+
 class Layer(Operation):
     """Base class of every layer.
 
@@ -91,6 +110,8 @@ class Layer(Operation):
     _warns_on_dropped_mask = True
     # what ``call``'s signature accepts (set for every subclass by __init_subclass__)
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
+    _call_training_default = None  # the default of call's `training`, when not None
+    _converts_inputs = True  # False where Keras leaves a call's inputs as given (no casting)
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -386,6 +407,12 @@ class Layer(Operation):
         params = inspect.signature(cls.call).parameters
         cls._call_takes_training = "training" in params
         cls._call_takes_mask = "mask" in params
+        stated = "_call_training_default" in cls.__dict__  # a class may state it
+        if not stated and "training" in params:
+            default = params["training"].default
+            cls._call_training_default = None if default is inspect.Parameter.empty else default
+        elif not stated and "call" in cls.__dict__ and not cls.__module__.startswith("minikeras."):
+            cls._call_training_default = None  # a user's call without `training`
         cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
         if "_accepts_strings" not in cls.__dict__ and not cls.__module__.startswith("minikeras."):
             cls._accepts_strings = True
@@ -481,13 +508,14 @@ class Layer(Operation):
         self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
-        """``call`` itself, given the arguments: passes the input's mask when ``call`` takes
-        one (see :meth:`_call_in_context` for the rest)."""
+        """``call`` itself, given the arguments: passes the mask (the one given, else the
+        input's) when ``call`` takes one; as in Keras, that mask is also the one the output's
+        mask is computed from (see :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
-        previous_mask = input_mask(inputs)
+        previous_mask = input_mask(inputs) if mask is None else mask
         if self._call_takes_mask:
-            kwargs["mask"] = previous_mask if mask is None else mask
+            kwargs["mask"] = previous_mask
         return self._call_in_context(inputs, args, kwargs, training, previous_mask)
 
     def _call_in_context(self, inputs, args, kwargs, training, previous_mask):
@@ -570,12 +598,14 @@ class Layer(Operation):
     # ---- saving: how a file records and rebuilds this layer ------------------------------
     def get_build_config(self):
         """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
-        ``build`` taking several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
+        ``build`` given several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
         None. None too for the layers Keras marks built in ``__init__`` (Dropout, pooling,
         activation layers: ``_keras_builds_at_init``) unless a subclass defines ``build``."""
         shapes = self.__dict__.get("_build_shapes_dict")
-        if shapes is not None:
+        if shapes is not None and len(shapes) > 1:
             return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
+        if shapes is not None:  # one shape: Keras writes it as the input shape
+            return {"input_shape": next(iter(shapes.values()))}
         if self._build_input_shape is None or _built_at_init(type(self)):
             return None
         return {"input_shape": tuple(self._build_input_shape)}

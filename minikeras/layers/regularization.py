@@ -37,7 +37,7 @@ class Dropout(Layer):
         self.seed = seed
         self._rng = random.LazyGenerator(seed)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
         return random.dropout(inputs, self.rate, noise_shape=self.noise_shape,
@@ -120,7 +120,7 @@ class GaussianNoise(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.stddev = _check_fraction(stddev, "stddev")
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
         noise = self._rng().normal(0.0, self.stddev, size=inputs.shape).astype(inputs.dtype)
@@ -146,7 +146,7 @@ class GaussianDropout(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
@@ -182,7 +182,7 @@ class AlphaDropout(_NoiseLayer):
         self.rate = _check_fraction(rate, "rate")
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:

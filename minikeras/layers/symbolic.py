@@ -155,7 +155,9 @@ class KerasTensor:
 
 class Node:
     """One call of a layer on KerasTensors: its positional ``args`` (a tuple: the first
-    argument, then the others), ``kwargs`` and outputs.
+    argument, then the others), ``kwargs`` and outputs. ``filled`` holds the keywords Keras
+    records besides the given ones (``training``/``mask`` defaults, see
+    ``_filled_in_arguments``): files hold them, runs need not pass them.
 
     ``inputs`` lists every KerasTensor among the arguments. Appended to
     ``layer._inbound_nodes``; each output tensor gets ``_keras_history``
@@ -163,10 +165,13 @@ class Node:
     node 0 has no inputs (``args`` is None).
     """
 
-    __slots__ = ("layer", "args", "kwargs", "inputs", "outputs", "index")
+    __slots__ = ("layer", "args", "kwargs", "filled", "inputs", "outputs", "index")
 
-    def __init__(self, layer, args, kwargs, outputs):
-        self.layer, self.args, self.kwargs = layer, args, dict(kwargs)
+    def __init__(self, layer, args, kwargs, outputs, filled=None):
+        self.layer = layer
+        self.args = None if args is None else map_structure(_constant, args)
+        self.kwargs = {k: map_structure(_constant, v) for k, v in kwargs.items()}
+        self.filled = filled or {}
         self.inputs = [] if args is None else [
             leaf for leaf in flatten([list(args), self.kwargs]) if isinstance(leaf, KerasTensor)]
         self.outputs = list(outputs)
@@ -182,6 +187,15 @@ class Node:
 
     def __repr__(self):
         return f"<Node {self.layer.name}[{self.index}]>"
+
+
+def _constant(value):
+    """A call argument as a node keeps it: a tensor computed while the graph was built (say
+    ``Embedding(...)(ops.arange(n))``) as its values alone, a constant of the graph that no
+    gradient reaches, as in Keras; KerasTensors and everything else as they are."""
+    if type(value) is Tensor and value.creator is not None:
+        return Tensor(value.data)
+    return value
 
 
 def has_symbolic(values):
@@ -257,10 +271,29 @@ def symbolic_call(layer, inputs, rest, kwargs):
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
         outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
-    Node(layer, args, kwargs, flatten(outputs))
+    Node(layer, args, kwargs, flatten(outputs),
+         filled=None if rest or kwargs else _filled_in_arguments(layer, inputs))
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
+
+
+def _filled_in_arguments(layer, inputs):
+    """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
+    ``call``'s default for it is not None, and ``mask`` (None) when ``call`` takes one and
+    the input carries none. Keras records them only when it did not convert the input (one
+    of the layer's compute dtype, or any input of a layer that casts none). An input's mask
+    is a KerasTensor of no graph node here, so a masked input records nothing
+    (docs/porting.md)."""
+    if not isinstance(inputs, KerasTensor) or (
+            layer._converts_inputs and inputs.dtype != layer.compute_dtype):
+        return {}
+    filled = {}
+    if layer._call_training_default is not None:
+        filled["training"] = layer._call_training_default
+    if layer._call_takes_mask and inputs._keras_mask is None:
+        filled["mask"] = None
+    return filled
 
 
 def outputs_by_running(op, args, kwargs):

@@ -1,5 +1,5 @@
 """Wrapper: the public base class of layers that hold another layer and change how it runs."""
-from .layer import LAYERS, Layer
+from .layer import LAYERS, Layer, deserialize_layer, serialize_layer
 
 
 @LAYERS.register("Wrapper")
@@ -34,9 +34,9 @@ class Wrapper(Layer):
             "wrapper adds).")
 
     def get_config(self):
-        return {**super().get_config(), "layer": LAYERS.serialize(self.layer, "keras.layers")}
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        return cls(LAYERS.deserialize(config.pop("layer"), custom_objects), **config)
+        return cls(deserialize_layer(config.pop("layer"), custom_objects), **config)

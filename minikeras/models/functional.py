@@ -118,9 +118,14 @@ class Functional(Model):
         return names
 
     # ---- running ---------------------------------------------------------------------
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         memo = {}
-        for tensor, value in zip(self._inputs, self._standardize(inputs)):
+        values = self._standardize(inputs)
+        if mask is not None:  # as Keras: each mask is set on its input
+            for value, each in zip(values, flatten(mask)):
+                if each is not None:
+                    value.mask = each
+        for tensor, value in zip(self._inputs, values):
             memo[id(tensor)] = value
         if training or is_grad_enabled():
             for node in self._run_order:

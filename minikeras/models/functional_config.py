@@ -78,7 +78,8 @@ def get_config(model):
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
             {"args": _plain([map_structure(tensor_config, arg) for arg in node.args]),
-             "kwargs": {k: map_structure(tensor_config, v) for k, v in node.kwargs.items()}}
+             "kwargs": {k: map_structure(tensor_config, v)
+                        for k, v in {**node.filled, **node.kwargs}.items()}}
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,

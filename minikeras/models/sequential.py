@@ -156,8 +156,10 @@ class Sequential(Model):
             return
         self._set_symbolic(input_layer.output, x)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = _one_input(self, inputs)
+        if mask is not None:  # as Keras: the mask is set on the input, for the first layer
+            x.mask = mask
         for layer in self.layers:
             # as Keras: `training` is passed to the layers whose `call` takes it; the others
             # run inside this call's context, which holds it (and skip the keyword's cost)

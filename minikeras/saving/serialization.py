@@ -11,6 +11,7 @@ import inspect
 
 import numpy as np
 
+from ..arguments import array_of_numpy_config, numpy_config
 from ..autodiff.tensor import Tensor
 from ..layers.op_call import is_op_entry
 from ..registry import (CUSTOM_OBJECTS, CustomObjectScope, function_config,
@@ -171,8 +172,7 @@ def serialize_keras_object(obj):
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, np.ndarray):
-        return {"class_name": "__numpy__", "config": {"value": obj.tolist(),
-                                                      "dtype": obj.dtype.name}}
+        return numpy_config(obj)
     if isinstance(obj, Tensor):  # a constant argument of a functional call, as Keras
         return {"class_name": "__tensor__", "config": {"value": obj.data.tolist(),
                                                        "dtype": obj.data.dtype.name}}
@@ -245,7 +245,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     config = strip_shared_ids(config)
     class_name, inner = config["class_name"], config["config"]
     if class_name == "__numpy__":
-        return np.array(inner["value"], dtype=inner.get("dtype"))
+        return array_of_numpy_config(config)
     if class_name == "__tensor__":
         return Tensor(np.array(inner["value"], dtype=inner.get("dtype")))
     if class_name == "__bytes__":

@@ -29,10 +29,11 @@ def readable_size(n_bytes):
 
 
 def _shape_text(shape):
+    """A shape as Keras's summary prints it: its sizes joined in parentheses, ``(None)`` for
+    one of one dimension (no trailing comma)."""
     if shape is None:
         return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")")
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
 def _inner_widths(line_length, positions):

@@ -53,7 +53,7 @@ class Attention(Layer):
             pairs = P.multiply(self.scale, pairs)
         return P.multiply(self.concat_score_weight, P.sum(P.tanh(pairs), axis=-1))
 
-    def call(self, inputs, mask=None, training=None, return_attention_scores=False,
+    def call(self, inputs, mask=None, training=False, return_attention_scores=False,
              use_causal_mask=False):
         _check_inputs(self, [tuple(x.shape) for x in inputs])
         query, value = inputs[0], inputs[1]

@@ -211,6 +211,8 @@ class RandomFlip(RandomImageLayer):
         seed: integer seed.
     """
 
+    _converts_inputs = False  # as Keras: the images are taken as given
+
     MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
@@ -240,6 +242,8 @@ class RandomCrop(TargetBox, RandomImageLayer):
     """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
     when the image is not larger than the box on both axes, crop the centred box of the
     target aspect ratio and resize it to (height, width)."""
+
+    _converts_inputs = False  # as Keras: the images are taken as given
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)

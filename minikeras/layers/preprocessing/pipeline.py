@@ -10,6 +10,8 @@ class Pipeline(Layer):
     augmentation chains such as ``Pipeline([AutoContrast(), RandomZoom(0.2)])``.
     """
 
+    _converts_inputs = False  # as Keras: the inputs reach the layers as given
+
     _accepts_strings = True
 
     def __init__(self, layers, name=None, **kwargs):

@@ -137,6 +137,10 @@ class ImagePreprocessingLayer(PreprocessingLayer):
     """Image layers: one image (h, w, c) or a batch (n, h, w, c) (channels first with
     ``data_format="channels_first"``), computed in the layer's float dtype."""
 
+    # Keras's image layers all take `training=True` (those that do not augment ignore it),
+    # so its files record it on their calls
+    _call_training_default = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)

@@ -1,15 +1,15 @@
 """Bidirectional: a recurrent layer run forwards and backwards, outputs merged."""
 from ...autodiff import primitives as P
-from ..layer import LAYERS, Layer
+from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
 def _renamed_copy(layer, prefix, **changes):
-    config = LAYERS.serialize(layer, "keras.layers")
+    config = serialize_layer(layer)
     name = layer.name[len(prefix):] if layer.name.startswith(prefix) else layer.name
     config["config"].update(name=f"{prefix}{name}", **changes)
-    return LAYERS.deserialize(config)
+    return deserialize_layer(config)
 
 
 @LAYERS.register("Bidirectional")
@@ -117,16 +117,16 @@ class Bidirectional(Layer):
 
     def get_config(self):
         return {**super().get_config(), "merge_mode": self.merge_mode,
-                "layer": LAYERS.serialize(self.forward_layer, "keras.layers"),
-                "backward_layer": LAYERS.serialize(self.backward_layer, "keras.layers")}
+                "layer": serialize_layer(self.forward_layer),
+                "backward_layer": serialize_layer(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layer"] = LAYERS.deserialize(config["layer"], custom_objects)
+        config["layer"] = deserialize_layer(config["layer"], custom_objects)
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = LAYERS.deserialize(config["backward_layer"],
-                                                          custom_objects)
+            config["backward_layer"] = deserialize_layer(config["backward_layer"],
+                                                         custom_objects)
         return cls(**config)
 
 

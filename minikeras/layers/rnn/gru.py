@@ -41,7 +41,7 @@ class GRUCell(RecurrentCell):
             return self.bias, None
         return P.getitem(self.bias, 0), P.getitem(self.bias, 1)
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, training=False):
         h = states[0]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
         input_bias, recurrent_bias = self._biases()

@@ -36,7 +36,7 @@ class LSTMCell(RecurrentCell):
             bias_initializer = _ForgetBiasOnes(self.bias_initializer, self.units)
         self.build_kernels(input_shape[-1], 4, bias_initializer=bias_initializer)
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, training=False):
         h, c = states[0], states[1]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
         x = self.gate_inputs(inputs, self.bias, dp, 4)

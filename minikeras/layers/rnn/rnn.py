@@ -18,7 +18,7 @@ from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ...variables import Variable
 from ..symbolic import KerasTensor
-from ..layer import LAYERS, Layer
+from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
 
@@ -195,7 +195,7 @@ class RNN(Layer):
         return self.get_initial_state(batch)
 
     # ---- the call --------------------------------------------------------------------------
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences, initial_state=None, mask=None, training=False):
         if isinstance(sequences, (list, tuple)):  # layer([sequences, *initial_states])
             sequences, initial_state = sequences[0], list(sequences[1:]) or initial_state
         _check_rank(self, sequences.shape)
@@ -295,13 +295,13 @@ class RNN(Layer):
         config = {"return_sequences": self.return_sequences, "return_state": self.return_state,
                   "go_backwards": self.go_backwards, "stateful": self.stateful,
                   "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
-                  "cell": LAYERS.serialize(self.cell, "keras.layers")}
+                  "cell": serialize_layer(self.cell)}
         return {**super().get_config(), **config}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cell = LAYERS.deserialize(config.pop("cell"), custom_objects)
+        cell = deserialize_layer(config.pop("cell"), custom_objects)
         return cls(cell, **config)
 
 
@@ -388,7 +388,7 @@ class GatedCellRNN(CellOptionsRNN):
         super().__init__(units, **kwargs)
         self.use_cudnn = use_cudnn
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences, initial_state=None, mask=None, training=False):
         if self.use_cudnn is True:
             raise ValueError(
                 f"Layer '{self.name}': use_cudnn=True was specified, but cuDNN is not supported "

@@ -30,7 +30,7 @@ class SimpleRNNCell(RecurrentCell):
         """Keras's SimpleRNNCell applies any rate > 0 (rate 1 drops everything)."""
         return rate > 0
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, training=False):
         h = states[0]
         dp, rdp = self.step_dropout_masks(inputs, h, training)
         if dp is not None:

@@ -1,7 +1,7 @@
 """StackedRNNCells: several cells run as one, each feeding the next within a timestep."""
 import numpy as np
 
-from ..layer import LAYERS, Layer
+from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 
 
 @LAYERS.register("StackedRNNCells")
@@ -59,7 +59,7 @@ class StackedRNNCells(Layer):
                 states.append([np.zeros((batch_size, n), self.dtype) for n in sizes])
         return states
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs, states, training=False):
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             cell_states = cell_states if isinstance(cell_states, (list, tuple)) else [
@@ -70,10 +70,10 @@ class StackedRNNCells(Layer):
 
     def get_config(self):
         return {**super().get_config(),
-                "cells": [LAYERS.serialize(cell, "keras.layers") for cell in self.cells]}
+                "cells": [serialize_layer(cell) for cell in self.cells]}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        cells = [LAYERS.deserialize(c) for c in config.pop("cells")]
+        cells = [deserialize_layer(c) for c in config.pop("cells")]
         return cls(cells, **config)

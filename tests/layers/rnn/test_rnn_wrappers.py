@@ -48,8 +48,10 @@ def test_keras_weights_load_and_are_written_back_in_the_same_layout(name, build,
 def test_legacy_weight_names_follow_keras():
     model = keras.models.load_model(FIXTURES / "bidi.h5", compile=False)
     names = [w.path for w in model.layers[0].weights]
-    assert names[0].endswith("bidirectional/forward_lstm_2/lstm_cell/kernel")
-    assert names[3].endswith("bidirectional/backward_lstm_2/lstm_cell/kernel")
+    # Keras 3.15 loading this file: the sublayers are built from their build configs when
+    # the Bidirectional is rebuilt, outside its name scope
+    assert names[0] == "forward_lstm_2/lstm_cell/kernel"
+    assert names[3] == "backward_lstm_2/lstm_cell/kernel"
 
 
 def directions(layer):
