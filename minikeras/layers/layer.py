@@ -76,7 +76,6 @@ def serialize_layer(layer):
     return config
 
 
-
 def deserialize_layer(config, custom_objects=None):
     """The layer a config from :func:`serialize_layer` describes, built from its build config
     when it has one (as Keras rebuilds a wrapper's, an RNN's or stacked cells' sublayers)."""
