@@ -347,25 +347,20 @@ class Conv(Function):
         x, kernel = self.inputs[0].data, self.inputs[1].shape[:-2]
         kept = self.cols is not None and geometry is self
         im2col = None if kept else _Im2col(None, x, kernel, g2.dtype, geometry, self.fold)
-        per, sums = math.prod(geometry.out), {}
+        per = math.prod(geometry.out)
         gw_rows = math.prod(self.inputs[1].shape[:-1]) + self.fold
 
-        def accumulate(start, stop):
+        def part_sum(start, stop):
             if kept:
                 rows = slice(start * per, stop * per)
-                sums[start] = np.dot(self.cols[rows].T, g2[rows])
-                return
+                return np.dot(self.cols[rows].T, g2[rows])
             total = None
             for rows, cols in im2col.chunks(start, stop):
                 product = np.dot(cols.T, g2[rows])
                 total = product if total is None else np.add(total, product, out=total)
-            sums[start] = total
+            return total
 
-        parallel.for_parts(accumulate, len(x), len(g2) * gw_rows)
-        parts = [sums[start] for start in sorted(sums)]
-        for part in parts[1:]:
-            parts[0] += part
-        return parts[0]
+        return parallel.summed_parts(part_sum, len(x), len(g2) * gw_rows)
 
 
 @primitive

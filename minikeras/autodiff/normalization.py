@@ -26,14 +26,15 @@ class BatchNormTraining(Function):
     def forward(self, x, gamma, beta):
         x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
         weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
-        self.mean = _row_sums(weights, x2)
+        self.mean = parallel.summed_parts(lambda a, b: weights[a:b] @ x2[a:b], len(x2),
+                                          x2.size)
         xhat = np.empty_like(x2)
 
         def center(a, b):
             np.subtract(x2[a:b], self.mean, out=xhat[a:b])
             return weights[a:b] @ np.square(xhat[a:b])
 
-        self.var = _summed_parts(center, len(x2), x2.size)
+        self.var = parallel.summed_parts(center, len(x2), x2.size)
         self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
         y = np.empty_like(xhat)
 
@@ -57,7 +58,7 @@ class BatchNormTraining(Function):
             np.multiply(g2[a:b], self.xhat[a:b], out=t[a:b])
             return np.stack([ones[a:b] @ g2[a:b], ones[a:b] @ t[a:b]])
 
-        gbeta, ggamma = _summed_parts(sums, n, g2.size)
+        gbeta, ggamma = parallel.summed_parts(sums, n, g2.size)
         gx = None
         if x.requires_grad:
             factor = gamma.data * self.inv
@@ -72,23 +73,6 @@ class BatchNormTraining(Function):
             parallel.for_parts(input_grad, n, g2.size)
             gx = t.reshape(x.shape)
         return gx, ggamma, gbeta
-
-
-def _row_sums(weights, x2):
-    """weights @ x2 (a weighted sum of the rows), by parts of the rows."""
-    return _summed_parts(lambda a, b: weights[a:b] @ x2[a:b], len(x2), x2.size)
-
-
-def _summed_parts(fn, n, work):
-    """The sum of ``fn(start, stop)`` over ``parallel.for_parts``'s parts of range(n), added
-    in part order (the same parts, and so the same bits, whether they ran at once or not)."""
-    sums = {}
-    parallel.for_parts(lambda a, b: sums.__setitem__(a, fn(a, b)), n, work)
-    parts = [sums[start] for start in sorted(sums)]
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total
 
 
 @primitive
