@@ -25,6 +25,7 @@ MKL_NUM_THREADS that is set (the BLAS budget the user gave), else the CPUs this 
 may run on.
 """
 import concurrent.futures
+import contextvars
 import math
 import os
 import statistics
@@ -279,7 +280,10 @@ def _run(fn, parts):
         for start, stop in queue:
             fn(start, stop)
 
-    helpers = [pool.submit(drain) for _ in range(min(threads(), len(parts)) - 1)]
+    # each helper runs in a copy of the caller's context (numpy's errstate, minikeras's
+    # scoped settings), as the caller's own parts do
+    helpers = [pool.submit(contextvars.copy_context().run, drain)
+               for _ in range(min(threads(), len(parts)) - 1)]
     try:
         drain()
     finally:

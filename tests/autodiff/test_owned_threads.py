@@ -85,6 +85,24 @@ def test_parts_cover_the_range_once_on_pinned_blas(three_parts):
     assert sorted(seen) == [(0, 3, 1), (3, 6, 1), (6, 10, 1)]
 
 
+@needs_openblas
+def test_a_helper_part_runs_in_the_callers_context(three_parts):
+    # numpy's error state is a context variable: a part on another thread must see the
+    # caller's. The first part waits until another thread has taken a part.
+    seen, other_started, caller = [], threading.Event(), threading.get_ident()
+
+    def part(a, b):
+        if threading.get_ident() != caller:
+            other_started.set()
+        elif a == 0:
+            assert other_started.wait(10)
+        seen.append((threading.get_ident() != caller, np.geterr()["divide"]))
+
+    with np.errstate(divide="raise"), blas_threads.single_threaded():
+        parallel.for_parts(part, 3, 3)
+    assert (True, "raise") in seen and all(state == "raise" for _, state in seen)
+
+
 def test_parts_depend_on_work_and_threads_not_on_pinning(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 10)
     parallel.set_threads(2)
