@@ -180,6 +180,59 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
     return y
 
 
+def _depthwise_grads(x, g2, w, geometry, need_x, need_w):
+    """(gx, gw) of a depthwise convolution (``_depthwise_sum``) for g2 (M, C*multiplier),
+    the gradient at its output (activation derivative applied); None for what is not
+    needed. Per kernel offset k, with x's windows at k (N, *out, C):
+    gw[k] = sum over samples and positions of windows_k * g2 (a gemv of ones),
+    gx += g2 * w[k] summed over the multiplier, added into the slice of the padded input
+    that offset read. Samples go in blocks of ``COL2IM_BLOCK_BYTES`` of g2 (the block's
+    temporaries stay in cache through the offsets), the blocks by ``parallel.for_parts``;
+    each part sums its own kernel gradient, the parts' sums added in order."""
+    kernel, channels = w.shape[:-2], x.shape[-1]
+    out, pads, strides, dilation = geometry.out, geometry.pads, geometry.strides, \
+        geometry.dilation
+    dtype = np.result_type(g2.dtype, w.dtype)
+    weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
+    grads = g2.reshape((len(x),) + tuple(out) + weights.shape[1:])     # (N, *out, C, m)
+    per = math.prod(out)
+    step = max(1, COL2IM_BLOCK_BYTES // max(per * g2.shape[-1] * dtype.itemsize, 1))
+    offsets = list(itertools.product(*map(range, kernel)))
+    gx = np.empty(x.shape, dtype) if need_x else None
+    sums = {}
+
+    def blocks(first, stop):
+        total = np.zeros(weights.shape, dtype) if need_w else None
+        for start in range(first, stop, step):
+            g = grads[start:min(start + step, stop)]
+            xp = _pad(x[start:start + len(g)], pads)
+            win = _windows(xp, out, kernel, strides, dilation)   # (n, *out, *kernel, C)
+            gxp = np.zeros(xp.shape, dtype) if need_x else None
+            term = np.empty(g.shape, dtype)
+            ones = np.ones(len(g) * per, dtype)
+            for k, offset in enumerate(offsets):
+                if need_w:
+                    at_k = win[(Ellipsis,) + offset + (slice(None), None)]
+                    np.multiply(at_k, g, out=term)
+                    total[k] += (ones @ term.reshape(len(ones), -1)).reshape(total[k].shape)
+                if need_x:
+                    np.multiply(g, weights[k], out=term)
+                    gxp[_offset_slices(offset, out, strides, dilation)] += (
+                        term[..., 0] if term.shape[-1] == 1 else term.sum(axis=-1))
+            if need_x:
+                gx[start:start + len(g)] = gxp[_interior(gx.shape, pads)]
+        sums[first] = total
+
+    parallel.for_parts(blocks, len(x), g2.size * len(offsets))
+    gw = None
+    if need_w:
+        parts = [sums[first] for first in sorted(sums)]
+        for part in parts[1:]:
+            parts[0] += part
+        gw = parts[0].reshape(w.shape)
+    return gx, gw
+
+
 def _block_windows(x, n, part, block_in, pads, out, kernel, strides, dilation, reach):
     """The windows (rows, *out[1:], *kernel, C) of output rows ``part`` of sample n: a view
     of x, or of ``block_in`` filled with just the padded input rows they read."""
@@ -244,7 +297,7 @@ class Conv(Function):
                                        self.activation)
 
             parallel.for_parts(fill, n, im2col.matrix_bytes(n) // dtype.itemsize)
-        elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
+        elif cg == 1:                                  # depthwise: no im2col matrix
             self.cols = None
             y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
                                self.dilation, dtype).reshape(m, f)
@@ -273,11 +326,14 @@ class Conv(Function):
         g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], activation)
         scratch_g2 = g2 is not part
         g2 = g2.reshape(-1, f)                                        # (M, F)
-        gw = gb = None
+        gx = gw = gb = None
         folded = self.fold and w.requires_grad        # the kernel gradient's last row is gb
         if b is not None and b.requires_grad and not folded:
             gb = np.ones(len(g2), g2.dtype) @ g2                      # column sums as a gemv
-        if w.requires_grad:
+        if cg == 1 and g > 1:
+            gx, gw = _depthwise_grads(x.data, g2, w.data, self, x.requires_grad,
+                                      w.requires_grad)
+        elif w.requires_grad:
             if g == 1:
                 gw = self._kernel_grad(g2, geometry)
                 if folded and b.requires_grad:
@@ -287,8 +343,7 @@ class Conv(Function):
                 gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)     # (G, M, F/G)
                 gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
                 gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
-        gx = None
-        if x.requires_grad:
+        if x.requires_grad and not (cg == 1 and g > 1):
             gx = _col2im(g2, w.data, geometry.out, self.strides, self.dilation,
                          self.padded_shape, self.pads, g)
         if scratch_g2:

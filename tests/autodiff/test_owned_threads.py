@@ -49,6 +49,11 @@ KERNELS = {
     "conv 1x1": (lambda x, w, b: P.conv(x, w, b), [(5, 4, 3, 6), (1, 1, 6, 4), (4,)]),
     "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
                        [(5, 4, 3, 2), (3, 3, 4, 2), (4,)]),
+    "depthwise conv relu, multiplier 2, strided same": (
+        lambda x, w, b: P.conv(x, w, b, strides=2, padding="same", groups=4, activation="relu"),
+        [(7, 9, 8, 4), (3, 3, 1, 8), (8,)]),
+    "depthwise conv dilated valid": (
+        lambda x, w: P.conv(x, w, dilation_rate=2, groups=3), [(5, 8, 7, 3), (2, 3, 1, 3)]),
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
     "batch norm then relu": (
         lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
@@ -69,7 +74,9 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
 
 @needs_openblas
 @pytest.mark.parametrize("name", ["conv relu then max pool", "conv few channels, kept im2col",
-                                  "conv_transpose", "batch norm then relu"])
+                                  "conv_transpose", "batch norm then relu",
+                                  "depthwise conv relu, multiplier 2, strided same",
+                                  "depthwise conv dilated valid"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]

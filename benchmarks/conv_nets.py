@@ -1,0 +1,206 @@
+"""Convolutional networks that no other benchmark tunes for: fit and predict samples/s of
+one checkout (``--root``, default this one), and where an owned step's time goes.
+
+Networks (random float32 data, Adam, shuffle off, 2 threads):
+
+* ``resnet`` - 32x32x3, batch 64: Conv(32)-BN-ReLU, a residual block (Conv-BN-ReLU-Conv-BN,
+  Add, ReLU), a stride-2 block to 64 channels with a 1x1 stride-2 projection,
+  GlobalAveragePooling2D, Dense(10, softmax).
+* ``mobilenet`` - 32x32x3, batch 64: Conv(32, stride 2)-BN-ReLU6, then two MobileNetV2
+  inverted residual blocks (1x1 expand x4 - BN - ReLU6 - DepthwiseConv2D 3x3 - BN - ReLU6 -
+  1x1 project - BN, Add), GlobalAveragePooling2D, Dense(10, softmax).
+* ``unet`` - a small UNet autoencoder, 32x32x3, batch 32, mean squared error:
+  Conv(16)-MaxPool-Conv(32)-MaxPool-Conv(64), Conv2DTranspose(32, 2, stride 2),
+  Concatenate with the 16x16 skip, Conv(32), UpSampling2D, Concatenate with the 32x32 skip,
+  Conv(16), Conv(3, sigmoid).
+* ``conv1d`` - a time-series / text net, (128 steps, 32 features), batch 64:
+  Conv1D(64, 5, relu)-Dropout(0.3)-MaxPooling1D-Conv1D(64, 5, relu)-Dropout(0.3)-
+  GlobalAveragePooling1D-Dense(10, softmax).
+
+Modes:
+
+* default: median fit samples/s (one epoch a call, after a warm-up epoch; the loops choose
+  their threading as in any fit) and predict samples/s at batch 256, over ``--repeats``.
+* ``--primitives``: wall ms per step of each autodiff primitive's forward and backward
+  on owned steps (BLAS pinned, parts at once), with the step's total: the unsplit
+  passes show up as the large entries.
+
+Compare checkouts by running it twice, alternately:
+    python benchmarks/conv_nets.py --root /work/main --net resnet
+    python benchmarks/conv_nets.py --net resnet
+"""
+import argparse
+import collections
+import functools
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import common  # noqa: F401  (sets thread limits before numpy's BLAS starts)
+
+NETS = {"resnet": dict(shape=(32, 32, 3), batch=64, samples=1024),
+        "mobilenet": dict(shape=(32, 32, 3), batch=64, samples=1024),
+        "unet": dict(shape=(32, 32, 3), batch=32, samples=512),
+        "conv1d": dict(shape=(128, 32), batch=64, samples=2048)}
+CLASSES, PREDICT_BATCH = 10, 256
+
+
+def _conv_bn(L, x, filters, kernel=3, strides=1, activation="relu"):
+    x = L.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False)(x)
+    x = L.BatchNormalization()(x)
+    return L.Activation(activation)(x) if activation else x
+
+
+def resnet(keras):
+    L = keras.layers
+    inputs = keras.Input(NETS["resnet"]["shape"])
+    x = _conv_bn(L, inputs, 32)
+    y = _conv_bn(L, _conv_bn(L, x, 32), 32, activation=None)
+    x = L.Activation("relu")(L.Add()([x, y]))
+    y = _conv_bn(L, _conv_bn(L, x, 64, strides=2), 64, activation=None)
+    shortcut = _conv_bn(L, x, 64, kernel=1, strides=2, activation=None)
+    x = L.Activation("relu")(L.Add()([shortcut, y]))
+    x = L.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, L.Dense(CLASSES, activation="softmax")(x))
+
+
+def mobilenet(keras):
+    L = keras.layers
+    inputs = keras.Input(NETS["mobilenet"]["shape"])
+    x = _conv_bn(L, inputs, 32, strides=2, activation="relu6")
+    for _ in range(2):
+        y = _conv_bn(L, x, 128, kernel=1, activation="relu6")
+        y = L.DepthwiseConv2D(3, padding="same", use_bias=False)(y)
+        y = L.Activation("relu6")(L.BatchNormalization()(y))
+        y = _conv_bn(L, y, 32, kernel=1, activation=None)
+        x = L.Add()([x, y])
+    x = L.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, L.Dense(CLASSES, activation="softmax")(x))
+
+
+def unet(keras):
+    L = keras.layers
+    inputs = keras.Input(NETS["unet"]["shape"])
+    s1 = L.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+    s2 = L.Conv2D(32, 3, padding="same", activation="relu")(L.MaxPooling2D()(s1))
+    x = L.Conv2D(64, 3, padding="same", activation="relu")(L.MaxPooling2D()(s2))
+    x = L.Conv2DTranspose(32, 2, strides=2, padding="same")(x)
+    x = L.Conv2D(32, 3, padding="same", activation="relu")(L.Concatenate()([x, s2]))
+    x = L.Concatenate()([L.UpSampling2D()(x), s1])
+    x = L.Conv2D(16, 3, padding="same", activation="relu")(x)
+    return keras.Model(inputs, L.Conv2D(3, 3, padding="same", activation="sigmoid")(x))
+
+
+def conv1d(keras):
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(NETS["conv1d"]["shape"]), L.Conv1D(64, 5, activation="relu"),
+        L.Dropout(0.3), L.MaxPooling1D(), L.Conv1D(64, 5, activation="relu"), L.Dropout(0.3),
+        L.GlobalAveragePooling1D(), L.Dense(CLASSES, activation="softmax")])
+
+
+def build(keras, net):
+    """The compiled model and its data (random, seeded)."""
+    keras.utils.set_random_seed(0)
+    model = globals()[net](keras)
+    spec = NETS[net]
+    rng = np.random.default_rng(0)
+    x = rng.random((spec["samples"],) + spec["shape"], dtype=np.float32)
+    if net == "unet":
+        y, loss = x, "mse"
+    else:
+        y, loss = np.eye(CLASSES, dtype=np.float32)[rng.integers(0, CLASSES, len(x))], \
+            "categorical_crossentropy"
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
+    return model, x, y, spec["batch"]
+
+
+def speed(keras, net, repeats):
+    model, x, y, batch = build(keras, net)
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
+    fits, predicts = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+        fits.append(len(x) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
+        predicts.append(len(x) / (time.perf_counter() - start))
+    owned = {kind: way.owned for kind, way in getattr(model, "_threading", {}).items()}
+    return {"fit": statistics.median(fits), "predict": statistics.median(predicts),
+            "owned": owned}
+
+
+def _function_classes(Function):
+    found, todo = [], [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def primitive_times(keras, net):
+    """Wall ms per step of each primitive's forward / backward, every step owned."""
+    from minikeras.autodiff.function import Function
+    model, x, y, batch = build(keras, net)
+    for way in model._threading.values():
+        way.owned = True
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)   # warm-up
+    acc, restore = collections.defaultdict(float), []
+    for cls in _function_classes(Function):
+        for name in ("forward", "backward"):
+            if name in cls.__dict__:
+                fn = cls.__dict__[name]
+                restore.append((cls, name, fn))
+
+                def timed(*args, _fn=fn, _key=f"{cls.__name__}.{name}", **kwargs):
+                    start = time.perf_counter()
+                    try:
+                        return _fn(*args, **kwargs)
+                    finally:
+                        acc[_key] += time.perf_counter() - start
+                setattr(cls, name, functools.wraps(fn)(timed))
+    start = time.perf_counter()
+    try:
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    finally:
+        total = time.perf_counter() - start
+        for cls, name, fn in restore:
+            setattr(cls, name, fn)
+    steps = -(-len(x) // batch)
+    return {"step": total / steps * 1e3,
+            **{k: v / steps * 1e3 for k, v in sorted(acc.items(), key=lambda kv: -kv[1])}}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=None, help="checkout whose minikeras to time")
+    parser.add_argument("--net", nargs="+", choices=sorted(NETS), default=sorted(NETS))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--primitives", action="store_true")
+    args = parser.parse_args(argv)
+    if args.root:
+        sys.path.insert(0, os.path.abspath(args.root))
+    import minikeras as keras
+    common.limit_threads()
+    label = os.path.basename(os.path.dirname(os.path.abspath(keras.__file__)))
+    for net in args.net:
+        if args.primitives:
+            times = primitive_times(keras, net)
+            print(f"{net} ({label}): ms per owned step")
+            for key, ms in times.items():
+                if ms >= 0.1:
+                    print(f"  {key:32s} {ms:8.2f}")
+        else:
+            r = speed(keras, net, args.repeats)
+            print(f"{net:10s} {label:14s} fit {r['fit']:8.0f}/s  predict {r['predict']:8.0f}/s"
+                  f"  owned {r['owned']}")
+
+
+if __name__ == "__main__":
+    main()
