@@ -56,9 +56,30 @@ def _with_python_number(array, number):
 # --------------------------------------------------------------------------------------
 
 
+def by_parts(op, out, *arrays):
+    """``op(*arrays, out=out)`` run by parts of the leading axis (``parallel.for_parts``);
+    every array has out's shape. Returns out."""
+    parallel.for_parts(lambda a, b: op(*(x[a:b] for x in arrays), out=out[a:b]), len(out),
+                       out.size)
+    return out
+
+
+def _same_shapes(*arrays):
+    """True when the arrays have one shape with a leading axis (an elementwise pass over
+    them can go by parts of that axis)."""
+    return arrays[0].ndim > 0 and all(x.shape == arrays[0].shape for x in arrays[1:])
+
+
+def _binary(op, a, b):
+    """op(a, b) of two arrays, by parts when they have the same shape."""
+    if not _same_shapes(a, b):
+        return op(a, b)
+    return by_parts(op, np.empty(a.shape, np.result_type(a, b)), a, b)
+
+
 class Add(Function):
     def forward(self, a, b):
-        return a + b
+        return _binary(np.add, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -88,12 +109,14 @@ def subtract(a, b):
 
 class Multiply(Function):
     def forward(self, a, b):
-        return a * b
+        return _binary(np.multiply, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
-        return (unbroadcast(gy * b.data, a.shape) if a.requires_grad else None,
-                unbroadcast(gy * a.data, b.shape) if b.requires_grad else None)
+        return (unbroadcast(_binary(np.multiply, gy, b.data), a.shape) if a.requires_grad
+                else None,
+                unbroadcast(_binary(np.multiply, gy, a.data), b.shape) if b.requires_grad
+                else None)
 
 
 @primitive
@@ -317,18 +340,44 @@ def sign(x):
 
 
 class Clip(Function):
-    """clip(x, lo, hi); the gradient passes where lo <= x <= hi."""
+    """clip(x, lo, hi); the gradient passes where lo <= x <= hi (elsewhere it is 0, even
+    for an inf or nan gy). With scalar bounds both passes go by parts of the batch
+    (``parallel.for_parts``), the gradient as gy times the boolean mask: about 4x faster
+    than ``np.where``, and a part whose result sums to nan (a non-finite gy somewhere,
+    which the product would turn into nan outside) is redone with ``np.where``."""
 
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
+    def _split(self, x):
+        return x.ndim > 0 and np.ndim(self.lo) == 0 and np.ndim(self.hi) == 0
+
     def forward(self, x):
-        return np.clip(x, self.lo, self.hi)
+        if not self._split(x):
+            return np.clip(x, self.lo, self.hi)
+        dtype = np.clip(x.reshape(-1)[:1], self.lo, self.hi).dtype
+        return by_parts(lambda x, out: np.clip(x, self.lo, self.hi, out=out),
+                        np.empty(x.shape, dtype), x)
 
     def backward(self, gy):
         x = self.inputs[0].data
-        inside = (x >= self.lo) & (x <= self.hi)
-        return (np.where(inside, gy, np.zeros((), gy.dtype)),)
+        if not self._split(x) or gy.shape != x.shape:
+            return (self._masked(x, gy),)
+        return (by_parts(self._masked_into, np.empty(gy.shape, gy.dtype), x, gy),)
+
+    def _inside(self, x):
+        inside = np.greater_equal(x, self.lo)
+        inside &= np.less_equal(x, self.hi)
+        return inside
+
+    def _masked(self, x, gy):
+        return np.where(self._inside(x), gy, np.zeros((), gy.dtype))
+
+    def _masked_into(self, x, gy, out):
+        with np.errstate(invalid="ignore"):        # inf * 0: redone below
+            np.multiply(gy, self._inside(x), out=out)
+        if np.isnan(np.sum(out)):
+            out[...] = self._masked(x, gy)
 
 
 @primitive
@@ -376,18 +425,16 @@ class Relu(Function):
         if x.ndim == 0:
             self.y = np.maximum(x, 0)
             return self.y
-        y = self.y = np.empty(x.shape, np.result_type(x, 0))
-        parallel.for_parts(lambda a, b: np.maximum(x[a:b], 0, out=y[a:b]), len(x), x.size)
-        return y
+        self.y = by_parts(lambda x, out: np.maximum(x, 0, out=out),
+                          np.empty(x.shape, np.result_type(x, 0)), x)
+        return self.y
 
     def backward(self, gy):
         y = self.y
         if y.ndim == 0:
             return (np.multiply(gy, y > 0),)
-        gx = np.empty(gy.shape, gy.dtype)
-        parallel.for_parts(lambda a, b: np.multiply(gy[a:b], np.greater(y[a:b], 0),
-                                                    out=gx[a:b]), len(gy), gy.size)
-        return (gx,)
+        return (by_parts(lambda gy, y, out: np.multiply(gy, np.greater(y, 0), out=out),
+                         np.empty(gy.shape, gy.dtype), gy, y),)
 
 
 @primitive
@@ -406,14 +453,22 @@ class MaskedScale(Function):
         self.keep, self.scale = keep, scale
 
     def forward(self, x):
-        y = np.multiply(x, self.keep)
-        y *= self.scale
-        return y
+        return self._scaled(x)
 
     def backward(self, gy):
-        gx = np.multiply(gy, self.keep)
-        gx *= self.scale
-        return (unbroadcast(gx, self.inputs[0].shape),)
+        return (unbroadcast(self._scaled(gy), self.inputs[0].shape),)
+
+    def _scaled(self, x):
+        """x * keep * scale, by parts of the batch when keep has x's shape."""
+        if not _same_shapes(x, self.keep):
+            return self._scaled_into(x, self.keep, None)
+        return by_parts(self._scaled_into, np.empty(x.shape, np.result_type(x, self.keep)),
+                        x, self.keep)
+
+    def _scaled_into(self, x, keep, out):
+        out = np.multiply(x, keep, out=out)
+        out *= self.scale
+        return out
 
 
 @primitive
