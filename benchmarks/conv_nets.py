@@ -22,7 +22,7 @@ Modes:
 * default: median fit samples/s (one epoch a call, after a warm-up epoch; the loops choose
   their threading as in any fit) and predict samples/s at batch 256, over ``--repeats``.
 * ``--primitives``: wall ms per step of each autodiff primitive's forward and backward
-  on owned steps (BLAS pinned, parts at once), with the step's total: the unsplit
+  on owned fit and predict steps (BLAS pinned, parts at once), with the step's total: the unsplit
   passes show up as the large entries.
 
 Compare checkouts by running it twice, alternately:
@@ -145,12 +145,21 @@ def _function_classes(Function):
 
 
 def primitive_times(keras, net):
-    """Wall ms per step of each primitive's forward / backward, every step owned."""
-    from minikeras.autodiff.function import Function
+    """Wall ms per step of each primitive's forward / backward, every step owned: for fit
+    and for predict (batch ``PREDICT_BATCH``)."""
     model, x, y, batch = build(keras, net)
     for way in model._threading.values():
         way.owned = True
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)   # warm-up
+    fit = functools.partial(model.fit, x, y, batch_size=batch, epochs=1, verbose=0,
+                            shuffle=False)
+    predict = functools.partial(model.predict, x, batch_size=PREDICT_BATCH, verbose=0)
+    return {"fit": _timed_primitives(fit, -(-len(x) // batch)),
+            "predict": _timed_primitives(predict, -(-len(x) // PREDICT_BATCH))}
+
+
+def _timed_primitives(run, steps):
+    from minikeras.autodiff.function import Function
+    run()                                                   # warm-up
     acc, restore = collections.defaultdict(float), []
     for cls in _function_classes(Function):
         for name in ("forward", "backward"):
@@ -167,12 +176,11 @@ def primitive_times(keras, net):
                 setattr(cls, name, functools.wraps(fn)(timed))
     start = time.perf_counter()
     try:
-        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+        run()
     finally:
         total = time.perf_counter() - start
         for cls, name, fn in restore:
             setattr(cls, name, fn)
-    steps = -(-len(x) // batch)
     return {"step": total / steps * 1e3,
             **{k: v / steps * 1e3 for k, v in sorted(acc.items(), key=lambda kv: -kv[1])}}
 
@@ -191,11 +199,11 @@ def main(argv=None):
     label = os.path.basename(os.path.dirname(os.path.abspath(keras.__file__)))
     for net in args.net:
         if args.primitives:
-            times = primitive_times(keras, net)
-            print(f"{net} ({label}): ms per owned step")
-            for key, ms in times.items():
-                if ms >= 0.1:
-                    print(f"  {key:32s} {ms:8.2f}")
+            for loop, times in primitive_times(keras, net).items():
+                print(f"{net} {loop} ({label}): ms per owned step")
+                for key, ms in times.items():
+                    if ms >= 0.1:
+                        print(f"  {key:32s} {ms:8.2f}")
         else:
             r = speed(keras, net, args.repeats)
             print(f"{net:10s} {label:14s} fit {r['fit']:8.0f}/s  predict {r['predict']:8.0f}/s"

@@ -70,6 +70,21 @@ def _same_shapes(*arrays):
     return arrays[0].ndim > 0 and all(x.shape == arrays[0].shape for x in arrays[1:])
 
 
+def map_parts(fn, *arrays):
+    """``fn(*arrays)`` for an elementwise ``fn``, by parts of the leading axis when the
+    arrays have one shape (the result's dtype is fn's on a one-element corner)."""
+    if not _same_shapes(*arrays):
+        return fn(*arrays)
+    corner = (slice(0, 1),) * arrays[0].ndim
+    out = np.empty(arrays[0].shape, fn(*(x[corner] for x in arrays)).dtype)
+
+    def part(a, b):
+        out[a:b] = fn(*(x[a:b] for x in arrays))
+
+    parallel.for_parts(part, len(out), out.size)
+    return out
+
+
 def _binary(op, a, b):
     """op(a, b) of two arrays, by parts when they have the same shape."""
     if not _same_shapes(a, b):
@@ -355,9 +370,7 @@ class Clip(Function):
     def forward(self, x):
         if not self._split(x):
             return np.clip(x, self.lo, self.hi)
-        dtype = np.clip(x.reshape(-1)[:1], self.lo, self.hi).dtype
-        return by_parts(lambda x, out: np.clip(x, self.lo, self.hi, out=out),
-                        np.empty(x.shape, dtype), x)
+        return map_parts(lambda x: np.clip(x, self.lo, self.hi), x)
 
     def backward(self, gy):
         x = self.inputs[0].data
@@ -387,11 +400,11 @@ def clip(x, x_min, x_max):
 
 class Tanh(Function):
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = map_parts(np.tanh, x)
         return self.y
 
     def backward(self, gy):
-        return (gy * (1 - self.y * self.y),)
+        return (map_parts(lambda gy, y: gy * (1 - y * y), gy, self.y),)
 
 
 @primitive
@@ -403,12 +416,16 @@ class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.y = map_parts(_sigmoid, x)
         return self.y
 
     def backward(self, gy):
-        return (gy * self.y * (1 - self.y),)
+        return (map_parts(lambda gy, y: gy * y * (1 - y), gy, self.y),)
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 @primitive
