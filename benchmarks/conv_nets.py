@@ -196,7 +196,7 @@ def main(argv=None):
         sys.path.insert(0, os.path.abspath(args.root))
     import minikeras as keras
     common.limit_threads()
-    label = os.path.basename(os.path.dirname(os.path.abspath(keras.__file__)))
+    label = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(keras.__file__))))
     for net in args.net:
         if args.primitives:
             for loop, times in primitive_times(keras, net).items():
