@@ -21,6 +21,9 @@ Modes:
 
 * default: median fit samples/s (one epoch a call, after a warm-up epoch; the loops choose
   their threading as in any fit) and predict samples/s at batch 256, over ``--repeats``.
+  ``--torch``: the same nets in eager PyTorch too (channels first, 2 intra-op threads,
+  cross-entropy on logits via ``common.TorchTrainer``; not the UNet), alternating with
+  minikeras epoch by epoch in one process.
 * ``--primitives``: wall ms per step of each autodiff primitive's forward and backward
   on owned fit and predict steps (BLAS pinned, parts at once), with the step's total: the unsplit
   passes show up as the large entries.
@@ -118,21 +121,80 @@ def build(keras, net):
     return model, x, y, spec["batch"]
 
 
-def speed(keras, net, repeats):
+def torch_net(torch, net):
+    """The same network in PyTorch (channels first, logits out; Keras's BatchNormalization
+    epsilon and momentum), or None for the UNet (trained on mean squared error)."""
+    nn = torch.nn
+
+    def conv_bn(cin, cout, kernel=3, stride=1, act=nn.ReLU):
+        layers = [nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2, bias=False),
+                  nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)]
+        return nn.Sequential(*layers, act()) if act else nn.Sequential(*layers)
+
+    class Residual(nn.Module):
+        def __init__(self, body, shortcut=None, act=None):
+            super().__init__()
+            self.body, self.shortcut, self.act = body, shortcut or nn.Identity(), act
+        def forward(self, x):  # noqa: E301
+            y = self.shortcut(x) + self.body(x)
+            return self.act(y) if self.act else y
+
+    gap = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    if net == "resnet":
+        return nn.Sequential(
+            conv_bn(3, 32), Residual(nn.Sequential(conv_bn(32, 32), conv_bn(32, 32, act=None)),
+                                     act=nn.ReLU()),
+            Residual(nn.Sequential(conv_bn(32, 64, stride=2), conv_bn(64, 64, act=None)),
+                     conv_bn(32, 64, 1, 2, act=None), nn.ReLU()),
+            gap, nn.Linear(64, CLASSES))
+    if net == "mobilenet":
+        def block():
+            depthwise = nn.Conv2d(128, 128, 3, padding=1, groups=128, bias=False)
+            return Residual(nn.Sequential(
+                conv_bn(32, 128, 1, act=nn.ReLU6), depthwise,
+                nn.BatchNorm2d(128, eps=1e-3, momentum=0.01), nn.ReLU6(),
+                conv_bn(128, 32, 1, act=None)))
+        return nn.Sequential(conv_bn(3, 32, stride=2, act=nn.ReLU6), block(), block(), gap,
+                             nn.Linear(32, CLASSES))
+    if net == "conv1d":
+        return nn.Sequential(nn.Conv1d(32, 64, 5), nn.ReLU(), nn.Dropout(0.3), nn.MaxPool1d(2),
+                             nn.Conv1d(64, 64, 5), nn.ReLU(), nn.Dropout(0.3),
+                             nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(64, CLASSES))
+    return None
+
+
+def speed(keras, net, repeats, torch=None):
+    """Median fit and predict samples/s; with ``torch``, the PyTorch net's too, its
+    epochs and predictions alternating with minikeras's."""
     model, x, y, batch = build(keras, net)
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-    model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
-    fits, predicts = [], []
+    runs = {"fit": lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0,
+                                     shuffle=False),
+            "predict": lambda: model.predict(x, batch_size=PREDICT_BATCH, verbose=0)}
+    tmodel = torch_net(torch, net) if torch is not None else None
+    if tmodel is not None:
+        tx = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+        trainer = common.TorchTrainer(torch, tmodel, torch.optim.Adam(tmodel.parameters(),
+                                                                      1e-3), tx, y, batch)
+        runs["torch fit"] = trainer.fit_epoch
+        runs["torch predict"] = functools.partial(_torch_predict, torch, tmodel, tx)
+    for run in runs.values():
+        run()
+    rates = {name: [] for name in runs}
     for _ in range(repeats):
-        start = time.perf_counter()
-        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
-        fits.append(len(x) / (time.perf_counter() - start))
-        start = time.perf_counter()
-        model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
-        predicts.append(len(x) / (time.perf_counter() - start))
-    owned = {kind: way.owned for kind, way in getattr(model, "_threading", {}).items()}
-    return {"fit": statistics.median(fits), "predict": statistics.median(predicts),
-            "owned": owned}
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            rates[name].append(len(x) / (time.perf_counter() - start))
+    out = {name: statistics.median(r) for name, r in rates.items()}
+    out["owned"] = {kind: way.owned for kind, way in getattr(model, "_threading", {}).items()}
+    return out
+
+
+def _torch_predict(torch, model, x):
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(x), PREDICT_BATCH):
+            model(torch.from_numpy(x[start:start + PREDICT_BATCH]))
 
 
 def _function_classes(Function):
@@ -191,10 +253,13 @@ def main(argv=None):
     parser.add_argument("--net", nargs="+", choices=sorted(NETS), default=sorted(NETS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--primitives", action="store_true")
+    parser.add_argument("--torch", action="store_true",
+                        help="time the same nets in PyTorch too, alternating")
     args = parser.parse_args(argv)
     if args.root:
         sys.path.insert(0, os.path.abspath(args.root))
     import minikeras as keras
+    torch = common.import_torch() if args.torch else None
     common.limit_threads()
     label = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(keras.__file__))))
     for net in args.net:
@@ -205,9 +270,12 @@ def main(argv=None):
                     if ms >= 0.1:
                         print(f"  {key:32s} {ms:8.2f}")
         else:
-            r = speed(keras, net, args.repeats)
+            r = speed(keras, net, args.repeats, torch)
             print(f"{net:10s} {label:14s} fit {r['fit']:8.0f}/s  predict {r['predict']:8.0f}/s"
                   f"  owned {r['owned']}")
+            if "torch fit" in r:
+                print(f"{net:10s} {'PyTorch':14s} fit {r['torch fit']:8.0f}/s  predict "
+                      f"{r['torch predict']:8.0f}/s")
 
 
 if __name__ == "__main__":
