@@ -43,6 +43,7 @@ import time
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy's BLAS starts)
+from breakdown import _function_classes
 
 NETS = {"resnet": dict(shape=(32, 32, 3), batch=64, samples=1024),
         "mobilenet": dict(shape=(32, 32, 3), batch=64, samples=1024),
@@ -197,15 +198,6 @@ def _torch_predict(torch, model, x):
             model(torch.from_numpy(x[start:start + PREDICT_BATCH]))
 
 
-def _function_classes(Function):
-    found, todo = [], [Function]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            found.append(sub)
-            todo.append(sub)
-    return found
-
-
 def primitive_times(keras, net):
     """Wall ms per step of each primitive's forward / backward, every step owned: for fit
     and for predict (batch ``PREDICT_BATCH``)."""
@@ -220,10 +212,9 @@ def primitive_times(keras, net):
 
 
 def _timed_primitives(run, steps):
-    from minikeras.autodiff.function import Function
     run()                                                   # warm-up
     acc, restore = collections.defaultdict(float), []
-    for cls in _function_classes(Function):
+    for cls in _function_classes():
         for name in ("forward", "backward"):
             if name in cls.__dict__:
                 fn = cls.__dict__[name]
