@@ -65,6 +65,8 @@ KERNELS = {
         lambda x: P.reshape(P.broadcast_to(P.reshape(x, (5, 3, 1, 2, 1, 4)), (5, 3, 2, 2, 3, 4)),
                             (5, 6, 6, 4)), [(5, 3, 2, 4)]),
     "sigmoid, tanh": (lambda x: P.tanh(P.sigmoid(x)), [(6, 4, 3)]),
+    "global average and sum pooling": (
+        lambda x: P.add(P.mean(x, axis=(1, 2)), P.sum(x, axis=(1, 2))), [(7, 5, 3, 4)]),
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
     "batch norm then relu": (
         lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
@@ -90,7 +92,8 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
                                   "depthwise conv dilated valid",
                                   "clip, residual add, multiply",
                                   "dropout (masked scale), concatenate on channels",
-                                  "upsampling (broadcast_to of a reshape)", "sigmoid, tanh"])
+                                  "upsampling (broadcast_to of a reshape)", "sigmoid, tanh",
+                                  "global average and sum pooling"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
