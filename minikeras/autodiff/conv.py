@@ -806,11 +806,14 @@ class _Pool(Function):
 
     def _setup(self, x, fill=0):
         """Output size and pads; returns x padded with ``fill``."""
+        self._set_geometry(x)
+        return _pad(x, self.pads, fill)
+
+    def _set_geometry(self, x):
         self.out, self.pads = _geometry(x.shape[1:-1], self.pool_size, self.strides,
                                         self.dilation, self.padding)
         self.padded_shape = (x.shape[0],) + tuple(
             n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], self.pads)) + (x.shape[-1],)
-        return _pad(x, self.pads, fill)
 
     def _window(self, offset):
         return _offset_slices(offset, self.out, self.strides, self.dilation)
@@ -973,19 +976,28 @@ def max_pool(x, pool_size, strides=None, padding="valid"):
 
 
 class AvgPool(_Pool):
-    """Mean over each window, counting only real (unpadded) elements, as TF/JAX do."""
+    """Mean over each window, counting only real (unpadded) elements, as TF/JAX do. Both
+    passes run by parts of the batch (``parallel.for_parts``), each part padded on its own."""
 
     def forward(self, x):
-        xp = self._setup(x)
-        total = None
-        for offset in self._offsets():
-            window = xp[self._window(offset)]
-            if total is None:
-                total = window.copy()
-            else:
-                total += window
+        self._set_geometry(x)
         self.count = self._counts(x.shape[1:-1]).astype(x.dtype)
-        return total / self.count
+        y = np.empty((len(x),) + tuple(self.out) + (x.shape[-1],),
+                     np.result_type(x.dtype, self.count.dtype, 1.0))
+
+        def part(a, b):
+            xp = _pad(x[a:b], self.pads)
+            total = None
+            for offset in self._offsets():
+                window = xp[self._window(offset)]
+                if total is None:
+                    total = window.copy()
+                else:
+                    total += window
+            np.divide(total, self.count, out=y[a:b])
+
+        parallel.for_parts(part, len(x), y.size * math.prod(self.pool_size))
+        return y
 
     def _counts(self, spatial):
         """Real elements per window: a product of per-axis counts, shaped (1, *out, 1)."""
@@ -1000,11 +1012,18 @@ class AvgPool(_Pool):
         return count
 
     def backward(self, gy):
-        share = gy / self.count                       # each window element gets its share
-        gxp = np.zeros(self.padded_shape, share.dtype)
-        for offset in self._offsets():
-            gxp[self._window(offset)] += share
-        return (gxp[_interior(self.inputs[0].shape, self.pads)],)
+        shape = self.inputs[0].shape
+        gx = np.empty(shape, np.result_type(gy.dtype, self.count.dtype, 1.0))
+
+        def part(a, b):
+            share = gy[a:b] / self.count              # each window element gets its share
+            gxp = np.zeros((b - a,) + self.padded_shape[1:], share.dtype)
+            for offset in self._offsets():
+                gxp[self._window(offset)] += share
+            gx[a:b] = gxp[_interior(shape, self.pads)]
+
+        parallel.for_parts(part, len(gy), gx.size * math.prod(self.pool_size))
+        return (gx,)
 
 
 @primitive

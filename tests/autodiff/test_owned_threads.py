@@ -67,6 +67,7 @@ KERNELS = {
     "sigmoid, tanh": (lambda x: P.tanh(P.sigmoid(x)), [(6, 4, 3)]),
     "global average and sum pooling": (
         lambda x: P.add(P.mean(x, axis=(1, 2)), P.sum(x, axis=(1, 2))), [(7, 5, 3, 4)]),
+    "average pool same, overlapping": (lambda x: P.average_pool(x, 3, 2, "same"), [(5, 7, 6, 3)]),
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
     "batch norm then relu": (
         lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
@@ -93,7 +94,8 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
                                   "clip, residual add, multiply",
                                   "dropout (masked scale), concatenate on channels",
                                   "upsampling (broadcast_to of a reshape)", "sigmoid, tanh",
-                                  "global average and sum pooling"])
+                                  "global average and sum pooling",
+                                  "average pool same, overlapping"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
