@@ -56,11 +56,11 @@ def _with_python_number(array, number):
 # --------------------------------------------------------------------------------------
 
 
-def by_parts(op, out, *arrays):
-    """``op(*arrays, out=out)`` run by parts of the leading axis (``parallel.for_parts``);
-    every array has out's shape. Returns out."""
-    parallel.for_parts(lambda a, b: op(*(x[a:b] for x in arrays), out=out[a:b]), len(out),
-                       out.size)
+def by_parts(op, out, *arrays, passes=1):
+    """``op(*arrays, out=out)`` run by parts of the leading axis (``parallel.for_passes``,
+    ``passes`` numpy passes an element); every array has out's shape. Returns out."""
+    parallel.for_passes(lambda a, b: op(*(x[a:b] for x in arrays), out=out[a:b]), len(out),
+                        out.size, passes)
     return out
 
 
@@ -70,7 +70,7 @@ def _same_shapes(*arrays):
     return arrays[0].ndim > 0 and all(x.shape == arrays[0].shape for x in arrays[1:])
 
 
-def map_parts(fn, *arrays):
+def map_parts(fn, *arrays, passes=1):
     """``fn(*arrays)`` for an elementwise ``fn``, by parts of the leading axis when the
     arrays have one shape (the result's dtype is fn's on a one-element corner)."""
     if not _same_shapes(*arrays):
@@ -81,7 +81,7 @@ def map_parts(fn, *arrays):
     def part(a, b):
         out[a:b] = fn(*(x[a:b] for x in arrays))
 
-    parallel.for_parts(part, len(out), out.size)
+    parallel.for_passes(part, len(out), out.size, passes)
     return out
 
 
@@ -357,7 +357,7 @@ def sign(x):
 class Clip(Function):
     """clip(x, lo, hi); the gradient passes where lo <= x <= hi (elsewhere it is 0, even
     for an inf or nan gy). With scalar bounds both passes go by parts of the batch
-    (``parallel.for_parts``), the gradient as gy times the boolean mask: about 4x faster
+    (``parallel.for_passes``), the gradient as gy times the boolean mask: about 4x faster
     than ``np.where``, and a part whose result sums to nan (a non-finite gy somewhere,
     which the product would turn into nan outside) is redone with ``np.where``."""
 
@@ -376,7 +376,7 @@ class Clip(Function):
         x = self.inputs[0].data
         if not self._split(x) or gy.shape != x.shape:
             return (self._masked(x, gy),)
-        return (by_parts(self._masked_into, np.empty(gy.shape, gy.dtype), x, gy),)
+        return (by_parts(self._masked_into, np.empty(gy.shape, gy.dtype), x, gy, passes=4),)
 
     def _inside(self, x):
         inside = np.greater_equal(x, self.lo)
@@ -400,11 +400,11 @@ def clip(x, x_min, x_max):
 
 class Tanh(Function):
     def forward(self, x):
-        self.y = map_parts(np.tanh, x)
+        self.y = map_parts(np.tanh, x, passes=4)
         return self.y
 
     def backward(self, gy):
-        return (map_parts(lambda gy, y: gy * (1 - y * y), gy, self.y),)
+        return (map_parts(lambda gy, y: gy * (1 - y * y), gy, self.y, passes=3),)
 
 
 @primitive
@@ -416,11 +416,11 @@ class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
 
     def forward(self, x):
-        self.y = map_parts(_sigmoid, x)
+        self.y = map_parts(_sigmoid, x, passes=6)
         return self.y
 
     def backward(self, gy):
-        return (map_parts(lambda gy, y: gy * y * (1 - y), gy, self.y),)
+        return (map_parts(lambda gy, y: gy * y * (1 - y), gy, self.y, passes=4),)
 
 
 def _sigmoid(x):
@@ -436,7 +436,7 @@ def sigmoid(x):
 class Relu(Function):
     """max(x, 0); the backward pass masks through the saved output (y > 0 exactly where
     x > 0), so the forward pass builds no mask. Both run by parts of the batch
-    (``parallel.for_parts``)."""
+    (``parallel.for_passes``)."""
 
     def forward(self, x):
         if x.ndim == 0:
@@ -451,7 +451,7 @@ class Relu(Function):
         if y.ndim == 0:
             return (np.multiply(gy, y > 0),)
         return (by_parts(lambda gy, y, out: np.multiply(gy, np.greater(y, 0), out=out),
-                         np.empty(gy.shape, gy.dtype), gy, y),)
+                         np.empty(gy.shape, gy.dtype), gy, y, passes=2),)
 
 
 @primitive
@@ -480,7 +480,7 @@ class MaskedScale(Function):
         if not _same_shapes(x, self.keep):
             return self._scaled_into(x, self.keep, None)
         return by_parts(self._scaled_into, np.empty(x.shape, np.result_type(x, self.keep)),
-                        x, self.keep)
+                        x, self.keep, passes=2)
 
     def _scaled_into(self, x, keep, out):
         out = np.multiply(x, keep, out=out)

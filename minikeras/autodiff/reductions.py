@@ -28,7 +28,7 @@ def restore_reduced(gy, shape, axes, keepdims):
 
 def per_sample(reduce, x, axes, keepdims):
     """``reduce(x, axis=axes, keepdims=keepdims)`` as an array; by parts of the batch
-    (``parallel.for_parts``) when the batch axis is not reduced (a global pooling)."""
+    (``parallel.for_passes``) when the batch axis is not reduced (a global pooling)."""
     if not axes or 0 in axes:
         return np.asarray(reduce(x, axis=axes, keepdims=keepdims))
     corner = reduce(x[tuple(slice(0, 1) if i == 0 or i in axes else slice(None)  # one sample
@@ -38,7 +38,7 @@ def per_sample(reduce, x, axes, keepdims):
     def part(a, b):
         out[a:b] = reduce(x[a:b], axis=axes, keepdims=keepdims)
 
-    parallel.for_parts(part, len(x), x.size)
+    parallel.for_passes(part, len(x), x.size)
     return out
 
 

@@ -50,7 +50,7 @@ class BroadcastTo(Function):
         return np.broadcast_to(x, self.shape)
 
     def backward(self, gy):
-        """The sum over the broadcast axes; by parts of the batch (``parallel.for_parts``)
+        """The sum over the broadcast axes; by parts of the batch (``parallel.for_passes``)
         when the leading axis was not broadcast (an upsampling's repeats)."""
         shape = self.inputs[0].shape
         if len(shape) != gy.ndim or not shape or shape[0] != len(gy) or shape == gy.shape:
@@ -60,7 +60,7 @@ class BroadcastTo(Function):
         def part(a, b):
             gx[a:b] = unbroadcast(gy[a:b], gx[a:b].shape)
 
-        parallel.for_parts(part, len(gy), gy.size)
+        parallel.for_passes(part, len(gy), gy.size)
         return (gx,)
 
 
@@ -74,7 +74,7 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        """Along an axis after the first, by parts of the batch (``parallel.for_parts``)."""
+        """Along an axis after the first, by parts of the batch (``parallel.for_passes``)."""
         nd = xs[0].ndim
         if not (0 < self.axis < nd or -nd < self.axis < 0) or any(
                 x.ndim != nd or len(x) != len(xs[0]) for x in xs):
@@ -82,8 +82,8 @@ class Concatenate(Function):
         shape = list(xs[0].shape)
         shape[self.axis] = sum(x.shape[self.axis] for x in xs)
         out = np.empty(shape, np.result_type(*xs))
-        parallel.for_parts(lambda a, b: np.concatenate([x[a:b] for x in xs], self.axis,
-                                                       out=out[a:b]), len(out), out.size)
+        parallel.for_passes(lambda a, b: np.concatenate([x[a:b] for x in xs], self.axis,
+                                                        out=out[a:b]), len(out), out.size)
         return out
 
     def backward(self, gy):

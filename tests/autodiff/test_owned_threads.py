@@ -135,6 +135,20 @@ def test_parts_depend_on_work_and_threads_not_on_pinning(monkeypatch):
         parallel.reset_threads()
 
 
+def test_plain_passes_split_only_with_pass_parts_min_parts_each(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 10)
+    monkeypatch.setattr(parallel, "PASS_PARTS", 4)          # 40 element passes a part
+    parallel.set_threads(2)
+    try:
+        for elements, passes, want in ((79, 1, [(0, 9)]), (80, 1, [(0, 4), (4, 9)]),
+                                       (40, 2, [(0, 4), (4, 9)])):
+            seen = []
+            parallel.for_passes(lambda a, b: seen.append((a, b)), 9, elements, passes)
+            assert seen == want
+    finally:
+        parallel.reset_threads()
+
+
 @needs_openblas
 def test_a_part_inside_a_part_runs_in_turn(three_parts):
     threads = []
