@@ -180,6 +180,60 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
     return y
 
 
+def _depthwise_grads(x, g2, w, geometry, need_x, need_w):
+    """(gx, gw) of a depthwise convolution (``_depthwise_sum``) for g2 (M, C*multiplier),
+    the gradient at its output (activation derivative applied); None for what is not
+    needed. Per kernel offset k, with x's windows at k (N, *out, C):
+    gw[k] = sum over samples and positions of windows_k * g2 (one einsum: half the time of
+    a product pass and a gemv of ones),
+    gx += g2 * w[k] summed over the multiplier, added into the slice of the padded input
+    that offset read. Samples go in blocks of ``COL2IM_BLOCK_BYTES`` of g2 (the block's
+    temporaries stay in cache through the offsets), the blocks by ``parallel.for_parts``;
+    each part sums its own kernel gradient, the parts' sums added in order."""
+    kernel, channels = w.shape[:-2], x.shape[-1]
+    out, pads, strides, dilation = geometry.out, geometry.pads, geometry.strides, \
+        geometry.dilation
+    dtype = np.result_type(g2.dtype, w.dtype)
+    weights = w.reshape(math.prod(kernel), channels, -1).astype(dtype, copy=False)
+    grads = g2.reshape((len(x),) + tuple(out) + weights.shape[1:])     # (N, *out, C, m)
+    per = math.prod(out)
+    step = max(1, COL2IM_BLOCK_BYTES // max(per * g2.shape[-1] * dtype.itemsize, 1))
+    offsets = list(itertools.product(*map(range, kernel)))
+    axes = "abcdefghijklmnopqrstuvw"[:x.ndim - 1]                  # sample and spatial axes
+    products = f"{axes}y,{axes}yz->yz"                              # y channel, z multiplier
+    gx = np.empty(x.shape, dtype) if need_x else None
+    sums = {}
+
+    def blocks(first, stop):
+        total = np.zeros(weights.shape, dtype) if need_w else None
+        for start in range(first, stop, step):
+            g = grads[start:min(start + step, stop)]
+            xp = _pad(x[start:start + len(g)], pads)
+            win = _windows(xp, out, kernel, strides, dilation)   # (n, *out, *kernel, C)
+            gxp = np.zeros(xp.shape, dtype) if need_x else None
+            term = np.empty(g.shape, dtype)
+            for k, offset in enumerate(offsets):
+                if need_w:
+                    total[k] += np.einsum(products, win[(Ellipsis,) + offset + (slice(None),)],
+                                          g)
+                if need_x:
+                    np.multiply(g, weights[k], out=term)
+                    gxp[_offset_slices(offset, out, strides, dilation)] += (
+                        term[..., 0] if term.shape[-1] == 1 else term.sum(axis=-1))
+            if need_x:
+                gx[start:start + len(g)] = gxp[_interior(gx.shape, pads)]
+        sums[first] = total
+
+    parallel.for_parts(blocks, len(x), g2.size * len(offsets))
+    gw = None
+    if need_w:
+        parts = [sums[first] for first in sorted(sums)]
+        for part in parts[1:]:
+            parts[0] += part
+        gw = parts[0].reshape(w.shape)
+    return gx, gw
+
+
 def _block_windows(x, n, part, block_in, pads, out, kernel, strides, dilation, reach):
     """The windows (rows, *out[1:], *kernel, C) of output rows ``part`` of sample n: a view
     of x, or of ``block_in`` filled with just the padded input rows they read."""
@@ -211,6 +265,9 @@ class Conv(Function):
     group of filter f (filters are split into G consecutive groups). The two fused
     activations have a derivative that is a function of the output, so backward needs no
     pre-activation copy (a separate activation node costs a full pass and an array each way).
+    A depthwise convolution (one input channel per group) is a sum over kernel offsets both
+    ways (``_depthwise_sum``, ``_depthwise_grads``): as a grouped GEMM it is one output
+    column per group, and its window copy and batched products took 3-5x longer.
     """
 
     pooled_grad = None   # a PooledGrad left by the max pooling of this output (backward)
@@ -244,7 +301,7 @@ class Conv(Function):
                                        self.activation)
 
             parallel.for_parts(fill, n, im2col.matrix_bytes(n) // dtype.itemsize)
-        elif cg == 1 and not grad_mode._state["enabled"]:  # depthwise, no gradient to come
+        elif cg == 1:                                  # depthwise: no im2col matrix
             self.cols = None
             y = _depthwise_sum(x, w, b, self.activation, pads, out, kernel, self.strides,
                                self.dilation, dtype).reshape(m, f)
@@ -273,11 +330,14 @@ class Conv(Function):
         g2 = _activation_grad(part, self.y.reshape(gy.shape)[geometry.index], activation)
         scratch_g2 = g2 is not part
         g2 = g2.reshape(-1, f)                                        # (M, F)
-        gw = gb = None
+        gx = gw = gb = None
         folded = self.fold and w.requires_grad        # the kernel gradient's last row is gb
         if b is not None and b.requires_grad and not folded:
             gb = np.ones(len(g2), g2.dtype) @ g2                      # column sums as a gemv
-        if w.requires_grad:
+        if cg == 1 and g > 1:
+            gx, gw = _depthwise_grads(x.data, g2, w.data, self, x.requires_grad,
+                                      w.requires_grad)
+        elif w.requires_grad:
             if g == 1:
                 gw = self._kernel_grad(g2, geometry)
                 if folded and b.requires_grad:
@@ -287,8 +347,7 @@ class Conv(Function):
                 gg = g2.reshape(-1, g, f // g).transpose(1, 0, 2)     # (G, M, F/G)
                 gw = (self.cols.transpose(0, 2, 1) @ gg)              # (G, K*C/G, F/G)
                 gw = gw.reshape(g, kc // cg, cg, f // g).transpose(1, 2, 0, 3).reshape(w.shape)
-        gx = None
-        if x.requires_grad:
+        if x.requires_grad and not (cg == 1 and g > 1):
             gx = _col2im(g2, w.data, geometry.out, self.strides, self.dilation,
                          self.padded_shape, self.pads, g)
         if scratch_g2:
@@ -745,11 +804,14 @@ class _Pool(Function):
 
     def _setup(self, x, fill=0):
         """Output size and pads; returns x padded with ``fill``."""
+        self._set_geometry(x)
+        return _pad(x, self.pads, fill)
+
+    def _set_geometry(self, x):
         self.out, self.pads = _geometry(x.shape[1:-1], self.pool_size, self.strides,
                                         self.dilation, self.padding)
         self.padded_shape = (x.shape[0],) + tuple(
             n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], self.pads)) + (x.shape[-1],)
-        return _pad(x, self.pads, fill)
 
     def _window(self, offset):
         return _offset_slices(offset, self.out, self.strides, self.dilation)
@@ -912,19 +974,28 @@ def max_pool(x, pool_size, strides=None, padding="valid"):
 
 
 class AvgPool(_Pool):
-    """Mean over each window, counting only real (unpadded) elements, as TF/JAX do."""
+    """Mean over each window, counting only real (unpadded) elements, as TF/JAX do. Both
+    passes run by parts of the batch (``parallel.for_parts``), each part padded on its own."""
 
     def forward(self, x):
-        xp = self._setup(x)
-        total = None
-        for offset in self._offsets():
-            window = xp[self._window(offset)]
-            if total is None:
-                total = window.copy()
-            else:
-                total += window
+        self._set_geometry(x)
         self.count = self._counts(x.shape[1:-1]).astype(x.dtype)
-        return total / self.count
+        y = np.empty((len(x),) + tuple(self.out) + (x.shape[-1],),
+                     np.result_type(x.dtype, self.count.dtype, 1.0))
+
+        def part(a, b):
+            xp = _pad(x[a:b], self.pads)
+            total = None
+            for offset in self._offsets():
+                window = xp[self._window(offset)]
+                if total is None:
+                    total = window.copy()
+                else:
+                    total += window
+            np.divide(total, self.count, out=y[a:b])
+
+        parallel.for_parts(part, len(x), y.size * math.prod(self.pool_size))
+        return y
 
     def _counts(self, spatial):
         """Real elements per window: a product of per-axis counts, shaped (1, *out, 1)."""
@@ -939,11 +1010,18 @@ class AvgPool(_Pool):
         return count
 
     def backward(self, gy):
-        share = gy / self.count                       # each window element gets its share
-        gxp = np.zeros(self.padded_shape, share.dtype)
-        for offset in self._offsets():
-            gxp[self._window(offset)] += share
-        return (gxp[_interior(self.inputs[0].shape, self.pads)],)
+        shape = self.inputs[0].shape
+        gx = np.empty(shape, np.result_type(gy.dtype, self.count.dtype, 1.0))
+
+        def part(a, b):
+            share = gy[a:b] / self.count              # each window element gets its share
+            gxp = np.zeros((b - a,) + self.padded_shape[1:], share.dtype)
+            for offset in self._offsets():
+                gxp[self._window(offset)] += share
+            gx[a:b] = gxp[_interior(shape, self.pads)]
+
+        parallel.for_parts(part, len(gy), gx.size * math.prod(self.pool_size))
+        return (gx,)
 
 
 @primitive

@@ -56,9 +56,45 @@ def _with_python_number(array, number):
 # --------------------------------------------------------------------------------------
 
 
+def by_parts(op, out, *arrays, passes=1):
+    """``op(*arrays, out=out)`` run by parts of the leading axis (``parallel.for_passes``,
+    ``passes`` numpy passes an element); every array has out's shape. Returns out."""
+    parallel.for_passes(lambda a, b: op(*(x[a:b] for x in arrays), out=out[a:b]), len(out),
+                        out.size, passes)
+    return out
+
+
+def _same_shapes(*arrays):
+    """True when the arrays have one shape with a leading axis (an elementwise pass over
+    them can go by parts of that axis)."""
+    return arrays[0].ndim > 0 and all(x.shape == arrays[0].shape for x in arrays[1:])
+
+
+def map_parts(fn, *arrays, passes=1):
+    """``fn(*arrays)`` for an elementwise ``fn``, by parts of the leading axis when the
+    arrays have one shape (the result's dtype is fn's on a one-element corner)."""
+    if not _same_shapes(*arrays):
+        return fn(*arrays)
+    corner = (slice(0, 1),) * arrays[0].ndim
+    out = np.empty(arrays[0].shape, fn(*(x[corner] for x in arrays)).dtype)
+
+    def part(a, b):
+        out[a:b] = fn(*(x[a:b] for x in arrays))
+
+    parallel.for_passes(part, len(out), out.size, passes)
+    return out
+
+
+def _binary(op, a, b):
+    """op(a, b) of two arrays, by parts when they have the same shape."""
+    if not _same_shapes(a, b):
+        return op(a, b)
+    return by_parts(op, np.empty(a.shape, np.result_type(a, b)), a, b)
+
+
 class Add(Function):
     def forward(self, a, b):
-        return a + b
+        return _binary(np.add, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -88,12 +124,14 @@ def subtract(a, b):
 
 class Multiply(Function):
     def forward(self, a, b):
-        return a * b
+        return _binary(np.multiply, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
-        return (unbroadcast(gy * b.data, a.shape) if a.requires_grad else None,
-                unbroadcast(gy * a.data, b.shape) if b.requires_grad else None)
+        return (unbroadcast(_binary(np.multiply, gy, b.data), a.shape) if a.requires_grad
+                else None,
+                unbroadcast(_binary(np.multiply, gy, a.data), b.shape) if b.requires_grad
+                else None)
 
 
 @primitive
@@ -317,18 +355,42 @@ def sign(x):
 
 
 class Clip(Function):
-    """clip(x, lo, hi); the gradient passes where lo <= x <= hi."""
+    """clip(x, lo, hi); the gradient passes where lo <= x <= hi (elsewhere it is 0, even
+    for an inf or nan gy). With scalar bounds both passes go by parts of the batch
+    (``parallel.for_passes``), the gradient as gy times the boolean mask: about 4x faster
+    than ``np.where``, and a part whose result sums to nan (a non-finite gy somewhere,
+    which the product would turn into nan outside) is redone with ``np.where``."""
 
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
+    def _split(self, x):
+        return x.ndim > 0 and np.ndim(self.lo) == 0 and np.ndim(self.hi) == 0
+
     def forward(self, x):
-        return np.clip(x, self.lo, self.hi)
+        if not self._split(x):
+            return np.clip(x, self.lo, self.hi)
+        return map_parts(lambda x: np.clip(x, self.lo, self.hi), x)
 
     def backward(self, gy):
         x = self.inputs[0].data
-        inside = (x >= self.lo) & (x <= self.hi)
-        return (np.where(inside, gy, np.zeros((), gy.dtype)),)
+        if not self._split(x) or gy.shape != x.shape:
+            return (self._masked(x, gy),)
+        return (by_parts(self._masked_into, np.empty(gy.shape, gy.dtype), x, gy, passes=4),)
+
+    def _inside(self, x):
+        inside = np.greater_equal(x, self.lo)
+        inside &= np.less_equal(x, self.hi)
+        return inside
+
+    def _masked(self, x, gy):
+        return np.where(self._inside(x), gy, np.zeros((), gy.dtype))
+
+    def _masked_into(self, x, gy, out):
+        with np.errstate(invalid="ignore"):        # inf * 0: redone below
+            np.multiply(gy, self._inside(x), out=out)
+        if np.isnan(np.sum(out)):
+            out[...] = self._masked(x, gy)
 
 
 @primitive
@@ -338,11 +400,11 @@ def clip(x, x_min, x_max):
 
 class Tanh(Function):
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = map_parts(np.tanh, x, passes=4)
         return self.y
 
     def backward(self, gy):
-        return (gy * (1 - self.y * self.y),)
+        return (map_parts(lambda gy, y: gy * (1 - y * y), gy, self.y, passes=3),)
 
 
 @primitive
@@ -354,12 +416,16 @@ class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.y = map_parts(_sigmoid, x, passes=6)
         return self.y
 
     def backward(self, gy):
-        return (gy * self.y * (1 - self.y),)
+        return (map_parts(lambda gy, y: gy * y * (1 - y), gy, self.y, passes=4),)
+
+
+def _sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 @primitive
@@ -370,24 +436,22 @@ def sigmoid(x):
 class Relu(Function):
     """max(x, 0); the backward pass masks through the saved output (y > 0 exactly where
     x > 0), so the forward pass builds no mask. Both run by parts of the batch
-    (``parallel.for_parts``)."""
+    (``parallel.for_passes``)."""
 
     def forward(self, x):
         if x.ndim == 0:
             self.y = np.maximum(x, 0)
             return self.y
-        y = self.y = np.empty(x.shape, np.result_type(x, 0))
-        parallel.for_parts(lambda a, b: np.maximum(x[a:b], 0, out=y[a:b]), len(x), x.size)
-        return y
+        self.y = by_parts(lambda x, out: np.maximum(x, 0, out=out),
+                          np.empty(x.shape, np.result_type(x, 0)), x)
+        return self.y
 
     def backward(self, gy):
         y = self.y
         if y.ndim == 0:
             return (np.multiply(gy, y > 0),)
-        gx = np.empty(gy.shape, gy.dtype)
-        parallel.for_parts(lambda a, b: np.multiply(gy[a:b], np.greater(y[a:b], 0),
-                                                    out=gx[a:b]), len(gy), gy.size)
-        return (gx,)
+        return (by_parts(lambda gy, y, out: np.multiply(gy, np.greater(y, 0), out=out),
+                         np.empty(gy.shape, gy.dtype), gy, y, passes=2),)
 
 
 @primitive
@@ -406,14 +470,22 @@ class MaskedScale(Function):
         self.keep, self.scale = keep, scale
 
     def forward(self, x):
-        y = np.multiply(x, self.keep)
-        y *= self.scale
-        return y
+        return self._scaled(x)
 
     def backward(self, gy):
-        gx = np.multiply(gy, self.keep)
-        gx *= self.scale
-        return (unbroadcast(gx, self.inputs[0].shape),)
+        return (unbroadcast(self._scaled(gy), self.inputs[0].shape),)
+
+    def _scaled(self, x):
+        """x * keep * scale, by parts of the batch when keep has x's shape."""
+        if not _same_shapes(x, self.keep):
+            return self._scaled_into(x, self.keep, None)
+        return by_parts(self._scaled_into, np.empty(x.shape, np.result_type(x, self.keep)),
+                        x, self.keep, passes=2)
+
+    def _scaled_into(self, x, keep, out):
+        out = np.multiply(x, keep, out=out)
+        out *= self.scale
+        return out
 
 
 @primitive

@@ -7,6 +7,7 @@ import builtins
 
 import numpy as np
 
+from . import parallel
 from .function import Function, primitive
 
 
@@ -25,13 +26,29 @@ def restore_reduced(gy, shape, axes, keepdims):
     return gy
 
 
+def per_sample(reduce, x, axes, keepdims):
+    """``reduce(x, axis=axes, keepdims=keepdims)`` as an array; by parts of the batch
+    (``parallel.for_passes``) when the batch axis is not reduced (a global pooling)."""
+    if not axes or 0 in axes:
+        return np.asarray(reduce(x, axis=axes, keepdims=keepdims))
+    corner = reduce(x[tuple(slice(0, 1) if i == 0 or i in axes else slice(None)  # one sample
+                            for i in range(x.ndim))], axis=axes, keepdims=keepdims)
+    out = np.empty((len(x),) + corner.shape[1:], corner.dtype)
+
+    def part(a, b):
+        out[a:b] = reduce(x[a:b], axis=axes, keepdims=keepdims)
+
+    parallel.for_passes(part, len(x), x.size)
+    return out
+
+
 class Sum(Function):
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
         self.axes = normalize_axis(self.axis, x.ndim)
-        return np.asarray(x.sum(axis=self.axes, keepdims=self.keepdims))
+        return per_sample(np.sum, x, self.axes, self.keepdims)
 
     def backward(self, gy):
         shape = self.inputs[0].shape
@@ -77,7 +94,7 @@ class Mean(Function):
 
     def forward(self, x):
         self.axes = normalize_axis(self.axis, x.ndim)
-        return np.asarray(x.mean(axis=self.axes, keepdims=self.keepdims))
+        return per_sample(np.mean, x, self.axes, self.keepdims)
 
     def backward(self, gy):
         shape = self.inputs[0].shape

@@ -3,6 +3,7 @@ its forward and its callable right under it, registered by ``@primitive``.
 """
 import numpy as np
 
+from . import parallel
 from .function import Function, primitive, unbroadcast
 from .tensor import Tensor, as_tensor
 
@@ -49,7 +50,18 @@ class BroadcastTo(Function):
         return np.broadcast_to(x, self.shape)
 
     def backward(self, gy):
-        return (unbroadcast(gy, self.inputs[0].shape),)
+        """The sum over the broadcast axes; by parts of the batch (``parallel.for_passes``)
+        when the leading axis was not broadcast (an upsampling's repeats)."""
+        shape = self.inputs[0].shape
+        if len(shape) != gy.ndim or not shape or shape[0] != len(gy) or shape == gy.shape:
+            return (unbroadcast(gy, shape),)
+        gx = np.empty(shape, gy.dtype)
+
+        def part(a, b):
+            gx[a:b] = unbroadcast(gy[a:b], gx[a:b].shape)
+
+        parallel.for_passes(part, len(gy), gy.size)
+        return (gx,)
 
 
 @primitive
@@ -62,7 +74,17 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        return np.concatenate(xs, axis=self.axis)
+        """Along an axis after the first, by parts of the batch (``parallel.for_passes``)."""
+        nd = xs[0].ndim
+        if not (0 < self.axis < nd or -nd < self.axis < 0) or any(
+                x.ndim != nd or len(x) != len(xs[0]) for x in xs):
+            return np.concatenate(xs, axis=self.axis)
+        shape = list(xs[0].shape)
+        shape[self.axis] = sum(x.shape[self.axis] for x in xs)
+        out = np.empty(shape, np.result_type(*xs))
+        parallel.for_passes(lambda a, b: np.concatenate([x[a:b] for x in xs], self.axis,
+                                                        out=out[a:b]), len(out), out.size)
+        return out
 
     def backward(self, gy):
         bounds = np.cumsum([x.shape[self.axis] for x in self.inputs])[:-1]

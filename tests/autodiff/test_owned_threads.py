@@ -37,6 +37,7 @@ def run_and_grads(fn, arrays):
     return [y.data] + [leaves[t] for t in tensors]
 
 
+KEEP = np.random.default_rng(5).random((7, 5, 3)) < 0.6     # a dropout mask
 KERNELS = {
     "conv relu then max pool": (
         lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="relu"), 2),
@@ -49,6 +50,24 @@ KERNELS = {
     "conv 1x1": (lambda x, w, b: P.conv(x, w, b), [(5, 4, 3, 6), (1, 1, 6, 4), (4,)]),
     "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=2, padding="same"),
                        [(5, 4, 3, 2), (3, 3, 4, 2), (4,)]),
+    "depthwise conv relu, multiplier 2, strided same": (
+        lambda x, w, b: P.conv(x, w, b, strides=2, padding="same", groups=4, activation="relu"),
+        [(7, 9, 8, 4), (3, 3, 1, 8), (8,)]),
+    "depthwise conv dilated valid": (
+        lambda x, w: P.conv(x, w, dilation_rate=2, groups=3), [(5, 8, 7, 3), (2, 3, 1, 3)]),
+    "clip, residual add, multiply": (
+        lambda x, y: P.multiply(P.add(P.clip(x, -0.2513, 0.4507), y), y),
+        [(6, 5, 4, 3), (6, 5, 4, 3)]),
+    "dropout (masked scale), concatenate on channels": (
+        lambda x, y: P.concatenate([P.masked_scale(x, KEEP, 2.5), y], -1),
+        [(7, 5, 3), (7, 5, 2)]),
+    "upsampling (broadcast_to of a reshape)": (
+        lambda x: P.reshape(P.broadcast_to(P.reshape(x, (5, 3, 1, 2, 1, 4)), (5, 3, 2, 2, 3, 4)),
+                            (5, 6, 6, 4)), [(5, 3, 2, 4)]),
+    "sigmoid, tanh": (lambda x: P.tanh(P.sigmoid(x)), [(6, 4, 3)]),
+    "global average and sum pooling": (
+        lambda x: P.add(P.mean(x, axis=(1, 2)), P.sum(x, axis=(1, 2))), [(7, 5, 3, 4)]),
+    "average pool same, overlapping": (lambda x: P.average_pool(x, 3, 2, "same"), [(5, 7, 6, 3)]),
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
     "batch norm then relu": (
         lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
@@ -69,12 +88,31 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
 
 @needs_openblas
 @pytest.mark.parametrize("name", ["conv relu then max pool", "conv few channels, kept im2col",
-                                  "conv_transpose", "batch norm then relu"])
+                                  "conv_transpose", "batch norm then relu",
+                                  "depthwise conv relu, multiplier 2, strided same",
+                                  "depthwise conv dilated valid",
+                                  "clip, residual add, multiply",
+                                  "dropout (masked scale), concatenate on channels",
+                                  "upsampling (broadcast_to of a reshape)", "sigmoid, tanh",
+                                  "global average and sum pooling",
+                                  "average pool same, overlapping"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
     with blas_threads.single_threaded():
         assert gradcheck(fn, *arrays)
+
+
+@needs_openblas
+def test_clip_by_parts_gives_zero_gradient_outside_even_for_inf(three_parts):
+    # by hand: d clip(x, 0, 6)/dx is 1 inside [0, 6], else 0; 0 * inf must stay 0 there
+    x = Tensor(np.array([[-1.0, 0.0], [3.0, 7.0], [6.0, 9.0]], "float32"), requires_grad=True)
+    gy = np.array([[np.inf, 2.0], [np.inf, -np.inf], [5.0, np.nan]], "float32")
+    with blas_threads.single_threaded():
+        y = P.clip(x, 0.0, 6.0)
+        grads = backprop(y, gy)
+    np.testing.assert_array_equal(y.data, [[0, 0], [3, 6], [6, 6]])
+    np.testing.assert_array_equal(grads[x], [[0, 2], [np.inf, 0], [5, 0]])
 
 
 @needs_openblas
@@ -111,6 +149,20 @@ def test_parts_depend_on_work_and_threads_not_on_pinning(monkeypatch):
             seen = []
             parallel.for_parts(lambda a, b: seen.append((a, b)), n, work)   # not pinned
             assert seen == want                                        # in turn, in order
+    finally:
+        parallel.reset_threads()
+
+
+def test_plain_passes_split_only_with_pass_parts_min_parts_each(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 10)
+    monkeypatch.setattr(parallel, "PASS_PARTS", 4)          # 40 element passes a part
+    parallel.set_threads(2)
+    try:
+        for elements, passes, want in ((79, 1, [(0, 9)]), (80, 1, [(0, 4), (4, 9)]),
+                                       (40, 2, [(0, 4), (4, 9)])):
+            seen = []
+            parallel.for_passes(lambda a, b: seen.append((a, b)), 9, elements, passes)
+            assert seen == want
     finally:
         parallel.reset_threads()
 
