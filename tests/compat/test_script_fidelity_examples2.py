@@ -1,0 +1,49 @@
+"""Differences found by running more keras-io examples (vision, audio, rl, generative)
+beside Keras 3.15.
+
+The pieces are in tests/fixtures/examples2_fidelity_cases.py; the expected values in
+tests/fixtures/keras_examples2_fidelity.json and tests/fixtures/keras_pipeline_model.keras,
+written once with real Keras 3.15 (torch backend) by tools/make_examples2_fidelity_fixture.py.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from tests.fixture_cases import FIXTURES, load_cases
+
+cases, KERAS = load_cases("examples2_fidelity_cases", "keras_examples2_fidelity.json")
+
+
+def test_pipeline_call_records_the_mask_keras_writes():
+    """keras-io vision examples chain augmentation layers: Keras 3.15's Pipeline.call takes
+    ``mask`` (passed on to the layers that take one), so its node in a file holds
+    ``mask: None`` beside ``training: True``; minikeras wrote ``training`` alone."""
+    model = cases.pipeline_model(keras)
+    written = cases.node_kwargs(model.get_config())
+    assert written["pipeline"] == KERAS["pipeline_node_kwargs"]["pipeline"]
+
+
+def test_pipeline_passes_a_mask_on_to_the_layers_that_take_one():
+    """Keras's Pipeline hands its mask to a layer whose call takes one, and the next layer
+    gets the mask the previous one's output carries (checked against Keras 3.15, which
+    also warns that the Pipeline itself drops the mask)."""
+    seen = []
+
+    class MaskReader(keras.layers.Layer):
+        def call(self, inputs, mask=None):
+            seen.append(None if mask is None else keras.ops.convert_to_numpy(mask).tolist())
+            return inputs
+
+    pipeline = keras.layers.Pipeline([MaskReader(), keras.layers.Masking(0.0), MaskReader()])
+    x = np.array([[[1.0], [0.0], [2.0]]], "float32")
+    with pytest.warns(UserWarning, match="'pipeline.*' \\(of type Pipeline\\).*does not support"):
+        pipeline(x, mask=np.array([[True, True, False]]))  # Keras warns so too
+    assert seen == [[[True, True, False]], [[True, False, True]]]
+
+
+def test_keras_file_with_a_pipeline_loads_and_predicts_as_keras():
+    model = keras.saving.load_model(os.path.join(FIXTURES, "keras_pipeline_model.keras"))
+    got = model.predict(cases.pipeline_images(), verbose=0)
+    np.testing.assert_allclose(got, KERAS["pipeline_predictions"], rtol=1e-6, atol=1e-6)
