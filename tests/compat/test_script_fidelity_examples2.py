@@ -59,3 +59,16 @@ def test_global_average_pooling_2d_records_no_mask_so_keras_loads_the_file():
     written = cases.node_kwargs(cases.pipeline_model(keras).get_config())
     want = KERAS["pipeline_node_kwargs"]["global_average_pooling2d"]
     assert written["global_average_pooling2d"] == want
+
+
+def test_a_scheduled_learning_rate_prints_as_a_float32_scalar():
+    """keras-io 3D_image_classification prints an ExponentialDecay optimizer's
+    ``learning_rate``: Keras 3.15 returns the schedule's value as a backend scalar, on its
+    numpy backend ``np.float32(1e-04)`` (str ``1e-04``); minikeras printed the float64
+    digits of the float32 value, ``9.999999747378752e-05``."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        0.0001, decay_steps=100000, decay_rate=0.96, staircase=True)
+    rate = keras.optimizers.Adam(learning_rate=schedule).learning_rate
+    assert repr(rate) == repr(np.float32(1e-4))
+    assert str(rate) == "1e-04"
+    assert f"{rate:.6f}" == "0.000100"
