@@ -26,6 +26,9 @@ def main():
     images = cases.pipeline_images()
     fixture = {"pipeline_node_kwargs": cases.node_kwargs(model.get_config()),
                "pipeline_predictions": model.predict(images, verbose=0).tolist()}
+    rnn = cases.masked_rnn_model(keras)
+    fixture["masked_rnn_node_kwargs"] = cases.node_kwargs(json.loads(json.dumps(rnn.get_config())))
+    fixture["masked_rnn_summary"] = cases.summary_lines(rnn)
     out = os.path.join(FIXTURES, "keras_examples2_fidelity.json")
     with open(out, "w") as f:
         json.dump(fixture, f, indent=1, sort_keys=True)

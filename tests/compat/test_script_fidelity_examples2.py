@@ -72,3 +72,13 @@ def test_a_scheduled_learning_rate_prints_as_a_float32_scalar():
     assert repr(rate) == repr(np.float32(1e-4))
     assert str(rate) == "1e-04"
     assert f"{rate:.6f}" == "0.000100"
+
+
+def test_a_mask_input_passed_on_is_the_next_layers_recorded_mask():
+    """keras-io video_classification: ``GRU(return_sequences=True)(x, mask=mask_input)``
+    passes the mask input on, and Keras 3.15 fills it in as the next GRU's ``mask``: that
+    node lists the mask input (summary's "Connected to", the file's node kwargs); minikeras
+    left it out of the node."""
+    model = cases.masked_rnn_model(keras)
+    assert cases.node_kwargs(model.get_config()) == KERAS["masked_rnn_node_kwargs"]
+    assert cases.summary_lines(model) == KERAS["masked_rnn_summary"]
