@@ -188,7 +188,9 @@ def shape_cell(model, layer):
     if getattr(layer, "outputs", None):  # a functional model held by a subclassed one
         shapes = [_shape_text(t.shape) for t in layer.outputs]
         return shapes[0] if len(shapes) == 1 else "(" + ", ".join(shapes) + ")"
-    return _shape_text(_own_output_shape(layer) if layer.built else None)
+    # as Keras: "?" for a layer that recorded no build shapes (one Keras builds in __init__)
+    return _shape_text(_own_output_shape(layer) if layer.built
+                       and not _built_at_init(type(layer)) else None)
 
 
 def _output_shape(model, layer):

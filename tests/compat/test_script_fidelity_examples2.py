@@ -82,3 +82,11 @@ def test_a_mask_input_passed_on_is_the_next_layers_recorded_mask():
     model = cases.masked_rnn_model(keras)
     assert cases.node_kwargs(model.get_config()) == KERAS["masked_rnn_node_kwargs"]
     assert cases.summary_lines(model) == KERAS["masked_rnn_summary"]
+
+
+def test_subclassed_model_summary_shows_unknown_shape_for_layers_built_in_init():
+    """keras-io ner_transformers: in a subclassed model's summary Keras 3.15 prints "?" as
+    the output shape of the layers it builds in ``__init__`` (Dropout, Activation,
+    pooling): they record no build shapes; minikeras printed their shapes."""
+    model = cases.subclassed_tagger(keras)
+    assert cases.summary_lines(model) == KERAS["subclassed_tagger_summary"]
