@@ -90,3 +90,10 @@ def test_subclassed_model_summary_shows_unknown_shape_for_layers_built_in_init()
     pooling): they record no build shapes; minikeras printed their shapes."""
     model = cases.subclassed_tagger(keras)
     assert cases.summary_lines(model) == KERAS["subclassed_tagger_summary"]
+
+
+def test_a_subclassed_model_first_called_on_a_list_names_its_weights_under_it():
+    """keras-io transformer_asr: ``model([source, target])`` builds a subclassed model
+    inside its name scope in Keras 3.15 (``pair/source/kernel``); minikeras built it
+    outside when the input was a list of arrays (``source/kernel``)."""
+    assert cases.two_input_subclassed_paths(keras) == KERAS["two_input_subclassed_paths"]
