@@ -30,6 +30,8 @@ def main():
     fixture["masked_rnn_node_kwargs"] = cases.node_kwargs(json.loads(json.dumps(rnn.get_config())))
     fixture["masked_rnn_summary"] = cases.summary_lines(rnn)
     fixture["two_input_subclassed_paths"] = cases.two_input_subclassed_paths(keras)
+    fixture["subclassed_with_sequential_summary"] = \
+        cases.subclassed_with_sequential_summary(keras)
     fixture["subclassed_tagger_summary"] = cases.summary_lines(cases.subclassed_tagger(keras))
     out = os.path.join(FIXTURES, "keras_examples2_fidelity.json")
     with open(out, "w") as f:

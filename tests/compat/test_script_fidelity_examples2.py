@@ -97,3 +97,12 @@ def test_a_subclassed_model_first_called_on_a_list_names_its_weights_under_it():
     inside its name scope in Keras 3.15 (``pair/source/kernel``); minikeras built it
     outside when the input was a list of arrays (``source/kernel``)."""
     assert cases.two_input_subclassed_paths(keras) == KERAS["two_input_subclassed_paths"]
+
+
+def test_summary_of_a_sequential_in_a_subclassed_model_shows_its_traced_shapes():
+    """keras-io transformer_asr: Keras 3.15 traces a Sequential built by an eager call by
+    running its layers, so a user's layer without ``compute_output_shape`` gets its real
+    output shape, shown (from its graph node) on its own row of the outer model's summary
+    and as the Sequential's; minikeras showed "?" and the Sequential's input shape."""
+    got = cases.subclassed_with_sequential_summary(keras)
+    assert got == KERAS["subclassed_with_sequential_summary"]
