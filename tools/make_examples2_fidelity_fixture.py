@@ -20,24 +20,24 @@ import keras  # noqa: E402
 import examples2_fidelity_cases as cases  # noqa: E402
 
 
-def main():
+def recorded():
+    """What Keras records for each piece, by the key the tests read."""
     model = cases.pipeline_model(keras)
     model.save(os.path.join(FIXTURES, "keras_pipeline_model.keras"))
-    images = cases.pipeline_images()
-    fixture = {"pipeline_node_kwargs": cases.node_kwargs(model.get_config()),
-               "pipeline_predictions": model.predict(images, verbose=0).tolist()}
     rnn = cases.masked_rnn_model(keras)
-    fixture["masked_rnn_node_kwargs"] = cases.node_kwargs(json.loads(json.dumps(rnn.get_config())))
-    fixture["masked_rnn_summary"] = cases.summary_lines(rnn)
-    fixture["two_input_subclassed_paths"] = cases.two_input_subclassed_paths(keras)
-    fixture["subclassed_with_sequential_summary"] = \
-        cases.subclassed_with_sequential_summary(keras)
-    fixture["subclassed_tagger_summary"] = cases.summary_lines(cases.subclassed_tagger(keras))
-    out = os.path.join(FIXTURES, "keras_examples2_fidelity.json")
-    with open(out, "w") as f:
-        json.dump(fixture, f, indent=1, sort_keys=True)
-    print("wrote", out)
+    return {
+        "pipeline_node_kwargs": cases.node_kwargs(model.get_config()),
+        "pipeline_predictions": model.predict(cases.pipeline_images(), verbose=0).tolist(),
+        "masked_rnn_node_kwargs": cases.node_kwargs(json.loads(json.dumps(rnn.get_config()))),
+        "masked_rnn_summary": cases.summary_lines(rnn),
+        "two_input_subclassed_paths": cases.two_input_subclassed_paths(keras),
+        "subclassed_with_sequential_summary": cases.subclassed_with_sequential_summary(keras),
+        "subclassed_tagger_summary": cases.summary_lines(cases.subclassed_tagger(keras)),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    out = os.path.join(FIXTURES, "keras_examples2_fidelity.json")
+    with open(out, "w") as f:
+        json.dump(recorded(), f, indent=1, sort_keys=True)
+    print("wrote", out)
