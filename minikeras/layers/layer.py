@@ -466,8 +466,9 @@ class Layer(Operation):
                 if structured is not None:
                     structured = map_structure(self._autocast_input, structured)
                     if not self.built:
-                        self.build_from_shape(map_structure(lambda t: tuple(t.shape),
-                                                            structured))
+                        return self._build_and_run(
+                            structured, map_structure(lambda t: tuple(t.shape), structured),
+                            rest, kwargs)
                     return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
@@ -475,11 +476,17 @@ class Layer(Operation):
         x = self._autocast_input(x)
         if self.input_spec is not None and x.shape != self._checked_shape:
             self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
-        if not self.built:  # the first call builds, and runs inside this layer's name scope
-            with name_scope(self.name, caller=self):
-                self.build_from_shape(tuple(x.shape), (rest, kwargs))
-                return self._run_call(x, rest, kwargs)
+        if not self.built:
+            return self._build_and_run(x, tuple(x.shape), rest, kwargs)
         return self._run_call(x, rest, kwargs)
+
+    def _build_and_run(self, inputs, shapes, rest, kwargs):
+        """The first call on arrays: builds for ``shapes`` and runs, inside this layer's name
+        scope (so a subclassed model's weights are paths under its name, as in Keras, be
+        its input one array or a list of them)."""
+        with name_scope(self.name, caller=self):
+            self.build_from_shape(shapes, (rest, kwargs))
+            return self._run_call(inputs, rest, kwargs)
 
     def symbolic_call(self, *args, **kwargs):
         """The call on KerasTensors (builds the layer for them; see ``symbolic.py``)."""

@@ -271,8 +271,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
         outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
-    Node(layer, args, kwargs, flatten(outputs),
-         filled=None if rest or kwargs else _filled_in_arguments(layer, inputs))
+    filled = None if rest or kwargs else _filled_in_arguments(layer, inputs)
+    Node(layer, args, {**kwargs, **_graph_mask(layer, inputs, rest, kwargs)},
+         flatten(outputs), filled=filled)
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
@@ -294,6 +295,19 @@ def _filled_in_arguments(layer, inputs):
     if layer._call_takes_mask and inputs._keras_mask is None:
         filled["mask"] = None
     return filled
+
+
+def _graph_mask(layer, inputs, rest, kwargs):
+    """``{"mask": m}`` when a call on one KerasTensor alone that takes a mask gets none and
+    the input carries ``m``, a KerasTensor of the graph (a model input given as ``mask=`` to
+    an earlier layer, which passed it on): Keras fills it in as the call's ``mask``, so the
+    node lists it among its inputs and files record it. Else ``{}``."""
+    mask = getattr(inputs, "_keras_mask", None)
+    if (rest or "mask" in kwargs or not layer._call_takes_mask
+            or not isinstance(inputs, KerasTensor) or not isinstance(mask, KerasTensor)
+            or mask._keras_history is None):
+        return {}
+    return {"mask": mask}
 
 
 def outputs_by_running(op, args, kwargs):
@@ -372,7 +386,8 @@ def _sample_call(layer, args, kwargs, fill=None, passed=None):
     builds it. One sample, unless the batch size is declared: a layer may reshape to it
     (keras-io's Switch transformer on ``Input(..., batch_size=8)``). ``passed`` (a dict)
     gets ``id(sample mask): (sample mask, the KerasTensor's mask)`` for each masked
-    argument, so that an output carrying one of those masks on shares its KerasTensor."""
+    argument and for a KerasTensor given as ``mask=``, so that an output carrying one of
+    those masks on shares its KerasTensor."""
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
@@ -382,9 +397,13 @@ def _sample_call(layer, args, kwargs, fill=None, passed=None):
             if passed is not None:
                 passed[id(tensor.mask)] = (tensor.mask, value._keras_mask)
         return tensor
+    sample_kwargs = map_structure(zeros, kwargs)
+    given = kwargs.get("mask")
+    if passed is not None and isinstance(given, KerasTensor):  # a mask given as mask=
+        passed[id(sample_kwargs["mask"])] = (sample_kwargs["mask"], given)
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
     with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
-        return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
+        return layer(*map_structure(zeros, args), **sample_kwargs)
 
 
 def _placeholder(value, fill):

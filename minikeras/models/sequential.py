@@ -115,9 +115,10 @@ class Sequential(Model):
             self._layers.insert(0, InputLayer(batch_shape=input_shape))
         elif input_shape[0] is None:  # a declared input without a batch size
             _check_no_stateful_rnn(self.layers, input_shape)
-        shape = input_shape
+        shape, sampled = input_shape, None
         if all(d is not None for d in shape[1:]):
-            shape = (shape[0],) + self._run_sample(shape)[1:]
+            sampled = [(shape[0],) + s[1:] for s in self._run_sample(shape)]
+            shape = sampled[-1]
         else:
             for layer in self.layers:
                 layer.build_from_shape(shape)
@@ -125,30 +126,36 @@ class Sequential(Model):
         self._output_shape = shape
         self.built = True
         self._build_input_shape = input_shape
-        self._trace_symbolic()
+        self._trace_symbolic(sampled)
         auto_name("functional")  # Keras builds (and names) a Functional inside: same next names
 
     def _run_sample(self, input_shape):
-        """The output shape of one sample of zeros run through the stack; each unbuilt layer
-        is first built for its input with the declared batch size, not the sample's 1."""
+        """The output shape of each layer for one sample of zeros
+        run through the stack; each unbuilt layer is first built for its input with the
+        declared batch size, not the sample's 1."""
         x = backend.placeholder_array((1,) + tuple(input_shape[1:]), self._input_layer().dtype)
+        shapes = []
         with no_grad():
             for layer in self.layers:
                 if not layer.built:
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
                     x = layer(x, training=False)
+                shapes.append(tuple(x.shape))
         expire_added_losses(self)
-        return tuple(x.shape)
+        return shapes
 
-    def _trace_symbolic(self):
+    def _trace_symbolic(self, sampled=None):
         """Give every layer its symbolic ``input`` / ``output`` (KerasTensors), as Keras's
-        functional tracing of a built Sequential does."""
+        functional tracing of a built Sequential does: the shapes of the sample run when
+        there was one (a user's layer without ``compute_output_shape`` traces too, as Keras
+        runs its call), else each layer's ``compute_output_shape``."""
         input_layer = self._input_layer()
         x = input_layer.output
         try:
-            for layer in self.layers:
-                out = KerasTensor(layer.compute_output_shape(x.shape), x.dtype)
+            for i, layer in enumerate(self.layers):
+                shape = layer.compute_output_shape(x.shape) if sampled is None else sampled[i]
+                out = KerasTensor(shape, x.dtype)
                 Node(layer, (x,), {}, [out])  # the call's history: feature extraction works
                 layer._set_symbolic(x, out)
                 x = out

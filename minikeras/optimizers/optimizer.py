@@ -66,11 +66,14 @@ class LearningRateValue(float):
         return np.asarray(self, dtype=backend.floatx())
 
     def __repr__(self):
-        """A settable rate prints as the Variable holding it, as in Keras."""
+        """A settable rate prints as the Variable holding it, as in Keras; a schedule's or
+        callable's rate as the float32 scalar Keras's numpy backend returns for it."""
         variable = self._optimizer._lr_var
-        return float.__repr__(self) if variable is None else repr(variable)
+        return repr(np.float32(self)) if variable is None else repr(variable)
 
-    __str__ = __repr__
+    def __str__(self):
+        variable = self._optimizer._lr_var
+        return str(np.float32(self)) if variable is None else repr(variable)
 
 
 @OPTIMIZERS.register("Optimizer")

@@ -185,10 +185,16 @@ def shape_cell(model, layer):
         return "?"
     if hasattr(model, "_input_layer"):  # sequential: the shapes chained from the input
         return _shape_text(_output_shape(model, layer) if layer.built and model.built else None)
-    if getattr(layer, "outputs", None):  # a functional model held by a subclassed one
-        shapes = [_shape_text(t.shape) for t in layer.outputs]
+    # as Keras: a layer called in a graph (inside a Sequential) shows its last call's
+    # outputs; a functional model held by a subclassed one its outputs
+    nodes = layer.__dict__.get("_inbound_nodes")
+    outputs = nodes[-1].outputs if nodes else getattr(layer, "outputs", None)
+    if outputs:
+        shapes = [_shape_text(t.shape) for t in outputs]
         return shapes[0] if len(shapes) == 1 else "(" + ", ".join(shapes) + ")"
-    return _shape_text(_own_output_shape(layer) if layer.built else None)
+    # as Keras: "?" for a layer that recorded no build shapes (one Keras builds in __init__)
+    return _shape_text(_own_output_shape(layer) if layer.built
+                       and not _built_at_init(type(layer)) else None)
 
 
 def _output_shape(model, layer):

@@ -1,10 +1,12 @@
 """Pipeline: a plain layer that applies a list of (preprocessing) layers in order."""
 from ..layer import LAYERS, Layer
+from ..symbolic import input_mask
 
 
 @LAYERS.register("Pipeline")
 class Pipeline(Layer):
-    """Apply ``layers`` one after the other, passing ``training`` to those that take it.
+    """Apply ``layers`` one after the other, passing ``training`` (when not None) and the
+    mask (the one given, then the one each output carries) to those that take them.
 
     Unlike a Sequential it is a layer, not a model (no compile / fit); Keras uses it for
     augmentation chains such as ``Pipeline([AutoContrast(), RandomZoom(0.2)])``.
@@ -25,10 +27,15 @@ class Pipeline(Layer):
     def layers(self):
         return self._pipeline_layers
 
-    def call(self, inputs, training=True):
+    def call(self, inputs, training=True, mask=None):
         for layer in self._pipeline_layers:
-            inputs = layer(inputs, training=training) if layer._call_takes_training else \
-                layer(inputs)
+            kwargs = {}
+            if layer._call_takes_mask:
+                kwargs["mask"] = mask
+            if layer._call_takes_training and training is not None:
+                kwargs["training"] = training
+            inputs = layer(inputs, **kwargs)
+            mask = input_mask(inputs)
         return inputs
 
     def compute_output_shape(self, input_shape):
