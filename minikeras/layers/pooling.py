@@ -184,15 +184,10 @@ class BaseGlobalPooling(Layer):
 
 
 class _GlobalAverage(BaseGlobalPooling):
-    """Formula: ``mean over the spatial axes``; a 1-D mask (batch, steps) weights the mean."""
+    """Formula: ``mean over the spatial axes``."""
 
-    def call(self, inputs, mask=None):
-        if mask is None:
-            return ops.mean(inputs, axis=self._axes, keepdims=self.keepdims)
-        weights = ops.cast(ops.convert_to_tensor(mask), inputs.dtype)
-        weights = ops.expand_dims(weights, 2 if self.data_format == "channels_last" else 1)
-        total = ops.sum(ops.multiply(inputs, weights), axis=self._axes, keepdims=self.keepdims)
-        return ops.divide(total, ops.sum(weights, axis=self._axes, keepdims=self.keepdims))
+    def call(self, inputs):
+        return ops.mean(inputs, axis=self._axes, keepdims=self.keepdims)
 
 
 class _GlobalMax(BaseGlobalPooling):
@@ -208,6 +203,16 @@ class GlobalAveragePooling1D(_GlobalAverage):
 
     rank = 1
     supports_masking = True  # it uses the mask, and its output has none (Keras's rule)
+
+    def call(self, inputs, mask=None):
+        """A mask (batch, steps) weights the mean; only the 1-D layer takes one (Keras 3's
+        2-D and 3-D ``call`` take no ``mask``, and its files record none for them)."""
+        if mask is None:
+            return super().call(inputs)
+        weights = ops.cast(ops.convert_to_tensor(mask), inputs.dtype)
+        weights = ops.expand_dims(weights, 2 if self.data_format == "channels_last" else 1)
+        total = ops.sum(ops.multiply(inputs, weights), axis=self._axes, keepdims=self.keepdims)
+        return ops.divide(total, ops.sum(weights, axis=self._axes, keepdims=self.keepdims))
 
     def compute_mask(self, inputs, mask=None):
         return None
