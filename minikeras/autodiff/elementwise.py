@@ -58,10 +58,23 @@ def _with_python_number(array, number):
 
 def by_parts(op, out, *arrays, passes=1):
     """``op(*arrays, out=out)`` run by parts of the leading axis (``parallel.for_passes``,
-    ``passes`` numpy passes an element); every array has out's shape. Returns out."""
+    ``passes`` numpy passes an element) when they run at once; every array has out's
+    shape. Returns out."""
+    if not parallel.passes_split(len(out), out.size, passes):
+        op(*arrays, out=out)
+        return out
     parallel.for_passes(lambda a, b: op(*(x[a:b] for x in arrays), out=out[a:b]), len(out),
                         out.size, passes)
     return out
+
+
+def _splits(arrays, passes):
+    """Whether an elementwise pass over ``arrays`` goes by parts: they have one shape with a
+    leading axis, and ``parallel.for_passes`` would run its parts at once (elsewhere the
+    whole call is the same numbers with less Python)."""
+    first = arrays[0]
+    return (parallel.parts_run_at_once() and _same_shapes(*arrays)
+            and parallel.pass_parts(len(first), first.size, passes) > 1)
 
 
 def _same_shapes(*arrays):
@@ -71,9 +84,9 @@ def _same_shapes(*arrays):
 
 
 def map_parts(fn, *arrays, passes=1):
-    """``fn(*arrays)`` for an elementwise ``fn``, by parts of the leading axis when the
-    arrays have one shape (the result's dtype is fn's on a one-element corner)."""
-    if not _same_shapes(*arrays):
+    """``fn(*arrays)`` for an elementwise ``fn``, by parts of the leading axis when
+    ``_splits`` (the result's dtype is fn's on a one-element corner)."""
+    if not _splits(arrays, passes):
         return fn(*arrays)
     corner = (slice(0, 1),) * arrays[0].ndim
     out = np.empty(arrays[0].shape, fn(*(x[corner] for x in arrays)).dtype)
@@ -86,8 +99,8 @@ def map_parts(fn, *arrays, passes=1):
 
 
 def _binary(op, a, b):
-    """op(a, b) of two arrays, by parts when they have the same shape."""
-    if not _same_shapes(a, b):
+    """op(a, b) of two arrays, by parts when ``_splits``."""
+    if not _splits((a, b), 1):
         return op(a, b)
     return by_parts(op, np.empty(a.shape, np.result_type(a, b)), a, b)
 

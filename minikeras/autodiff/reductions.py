@@ -28,8 +28,10 @@ def restore_reduced(gy, shape, axes, keepdims):
 
 def per_sample(reduce, x, axes, keepdims):
     """``reduce(x, axis=axes, keepdims=keepdims)`` as an array; by parts of the batch
-    (``parallel.for_passes``) when the batch axis is not reduced (a global pooling)."""
-    if not axes or 0 in axes:
+    (``parallel.for_passes``) when the batch axis is not reduced (a global pooling) and
+    there is more than one part (the parts do not depend on whether they run at once, so
+    neither do the bits)."""
+    if not axes or 0 in axes or parallel.pass_parts(len(x), x.size) == 1:
         return np.asarray(reduce(x, axis=axes, keepdims=keepdims))
     corner = reduce(x[tuple(slice(0, 1) if i == 0 or i in axes else slice(None)  # one sample
                             for i in range(x.ndim))], axis=axes, keepdims=keepdims)

@@ -51,9 +51,11 @@ class BroadcastTo(Function):
 
     def backward(self, gy):
         """The sum over the broadcast axes; by parts of the batch (``parallel.for_passes``)
-        when the leading axis was not broadcast (an upsampling's repeats)."""
+        when the leading axis was not broadcast (an upsampling's repeats) and there is more
+        than one part (the same parts whether they run at once or not: the same bits)."""
         shape = self.inputs[0].shape
-        if len(shape) != gy.ndim or not shape or shape[0] != len(gy) or shape == gy.shape:
+        if (len(shape) != gy.ndim or not shape or shape[0] != len(gy) or shape == gy.shape
+                or parallel.pass_parts(len(gy), gy.size) == 1):
             return (unbroadcast(gy, shape),)
         gx = np.empty(shape, gy.dtype)
 
@@ -74,10 +76,7 @@ class Concatenate(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        """Along an axis after the first, by parts of the batch (``parallel.for_passes``)."""
-        nd = xs[0].ndim
-        if not (0 < self.axis < nd or -nd < self.axis < 0) or any(
-                x.ndim != nd or len(x) != len(xs[0]) for x in xs):
+        if not self._by_parts(xs):
             return np.concatenate(xs, axis=self.axis)
         shape = list(xs[0].shape)
         shape[self.axis] = sum(x.shape[self.axis] for x in xs)
@@ -85,6 +84,14 @@ class Concatenate(Function):
         parallel.for_passes(lambda a, b: np.concatenate([x[a:b] for x in xs], self.axis,
                                                         out=out[a:b]), len(out), out.size)
         return out
+
+    def _by_parts(self, xs):
+        """Whether to join by parts of the batch (``parallel.for_passes``): along an axis
+        after the first, when the parts would run at once."""
+        nd = xs[0].ndim
+        later_axis = 0 < self.axis < nd or -nd < self.axis < 0
+        return (later_axis and all(x.ndim == nd and len(x) == len(xs[0]) for x in xs)
+                and parallel.passes_split(len(xs[0]), sum(x.size for x in xs)))
 
     def backward(self, gy):
         bounds = np.cumsum([x.shape[self.axis] for x in self.inputs])[:-1]

@@ -5,6 +5,7 @@ The parts depend only on the sizes and the thread budget, so the kernels are com
 for bit: run with their parts on the threads at once (BLAS pinned) against the same parts
 one after another on the caller. A small convolutional network trained both ways ends with
 the same weights. The timing choice is checked on a fake clock."""
+import contextlib
 import threading
 
 import numpy as np
@@ -168,6 +169,25 @@ def test_plain_passes_split_only_with_pass_parts_min_parts_each(monkeypatch):
 
 
 @needs_openblas
+def test_an_elementwise_op_runs_whole_unless_its_parts_run_at_once(three_parts):
+    """Parts in turn would only add Python (a dtype probe, a copy per part): an
+    elementwise op then runs in one call on the whole arrays, and by parts when pinned."""
+    from minikeras.autodiff.elementwise import map_parts
+    x = rng.standard_normal((6, 4)).astype("float32")
+    for pinned, want_rows in ((False, [6]), (True, [1, 2, 2, 2])):   # probe, then 3 parts
+        seen = []
+
+        def tanh(a):
+            seen.append(len(a))
+            return np.tanh(a)
+
+        with blas_threads.single_threaded() if pinned else contextlib.nullcontext():
+            y = map_parts(tanh, x)
+        assert seen == want_rows
+        np.testing.assert_array_equal(y, np.tanh(x))
+
+
+@needs_openblas
 def test_a_part_inside_a_part_runs_in_turn(three_parts):
     threads = []
 
@@ -236,6 +256,18 @@ def test_blas_threads_are_kept_otherwise(monkeypatch, owned_cost):
         ways = []
         choice.run(lambda: ways.append(blas_threads.pinned()))
         assert ways == [False]
+    finally:
+        parallel.reset_threads()
+
+
+@needs_openblas
+@pytest.mark.parametrize("owned_cost, owned", [(2.0, False), (0.5, True)])
+def test_a_clear_difference_decides_after_the_first_steps(monkeypatch, owned_cost, owned):
+    parallel.set_threads(2)
+    try:
+        choice, ways = decide(monkeypatch, lambda owned, warming: owned_cost if owned else 1.0)
+        trial = parallel.StepThreading.TRIAL[:parallel.StepThreading.EARLY]
+        assert choice.owned is owned and ways == [way in "oO" for way in trial]
     finally:
         parallel.reset_threads()
 
