@@ -73,8 +73,9 @@ def _splits(arrays, passes):
     leading axis, and ``parallel.for_passes`` would run its parts at once (elsewhere the
     whole call is the same numbers with less Python)."""
     first = arrays[0]
+    # parts_run_at_once first: the cheapest check, and false outside owned steps
     return (parallel.parts_run_at_once() and _same_shapes(*arrays)
-            and parallel.pass_parts(len(first), first.size, passes) > 1)
+            and parallel.passes_split(len(first), first.size, passes))
 
 
 def _same_shapes(*arrays):
