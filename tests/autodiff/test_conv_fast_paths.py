@@ -258,27 +258,61 @@ def test_conv2d_layer_fuses_relu_in_both_data_formats():
     np.testing.assert_array_equal(y_last, np.maximum(linear, 0))
 
 
-@pytest.mark.parametrize("shape, kernel, mult, strides, padding, dilation", [
-    ((2, 9, 8, 3), (3, 3), 1, (1, 1), "same", (1, 1)),
-    ((2, 9, 8, 3), (3, 3), 2, (2, 2), "valid", (1, 1)),
-    ((1, 7, 5, 4), (2, 3), 3, (1, 1), "same", (2, 1)),
+DEPTHWISE_CASES = [  # shape, kernel, multiplier, strides, padding, dilation
+    ((2, 9, 8, 3), (3, 3), 1, (1, 1), "same", (1, 1)),      # the einsum input gradient
+    ((2, 9, 8, 3), (3, 3), 2, (2, 2), "valid", (1, 1)),     # strided: by kernel offsets
+    ((1, 7, 5, 4), (2, 3), 3, (1, 1), "same", (2, 1)),      # even kernel, dilated, m = 3
     ((2, 11, 3), (3,), 2, (2,), "valid", (1,)),
-])
-def test_depthwise_without_gradient_sums_over_kernel_offsets(shape, kernel, mult, strides,
-                                                             padding, dilation):
-    # with no gradient to come, a depthwise convolution (groups = channels) is computed as
-    # a sum of shifted inputs times per-channel weights; it must equal the im2col path
-    rng = np.random.default_rng(0)
+    ((2, 10, 2), (3,), 2, (1,), "causal", (2,)),            # padding all before
+    ((1, 4, 5, 4, 2), (2, 2, 3), 1, (1, 1, 1), "same", (1, 1, 1)),
+]
+
+
+def per_channel_conv(x, w, strides, padding, dilation):
+    """A depthwise convolution as one ordinary (im2col) convolution per input channel,
+    their outputs side by side: channel c's filters are c*m .. c*m + m - 1."""
+    channels, m = x.shape[-1], w.shape[-1] // x.shape[-1]
+    return P.concatenate([P.conv(x[..., c:c + 1], w[..., c * m:(c + 1) * m], strides=strides,
+                                 padding=padding, dilation_rate=dilation)
+                          for c in range(channels)], axis=-1)
+
+
+@pytest.mark.parametrize("shape, kernel, mult, strides, padding, dilation", DEPTHWISE_CASES)
+def test_depthwise_values_and_gradients_equal_per_channel_convolutions(
+        shape, kernel, mult, strides, padding, dilation):
+    # a depthwise convolution (groups = channels) runs by einsums over windows both ways;
+    # the reference is an independent path: per-channel convolutions through im2col
     channels = shape[-1]
-    x = rng.normal(size=shape).astype(np.float32)
-    w = rng.normal(size=kernel + (1, channels * mult)).astype(np.float32)
-    b = rng.normal(size=channels * mult).astype(np.float32)
-    recorded = P.conv(Tensor(x, requires_grad=True), Tensor(w), Tensor(b), strides, padding,
-                      dilation, groups=channels, activation="relu")
+    x, w = r(*shape).astype(np.float32), r(*kernel, 1, channels * mult).astype(np.float32)
+    gy_seed = np.random.default_rng(3)
+    results = []
+    for run in (lambda x, w: P.conv(x, w, None, strides, padding, dilation, groups=channels),
+                lambda x, w: per_channel_conv(x, w, strides, padding, dilation)):
+        tensors = [Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)]
+        y = run(*tensors)
+        gy = gy_seed.standard_normal(y.shape).astype(np.float32)
+        leaves = backprop(y, gy)
+        results.append([y.data, leaves[tensors[0]], leaves[tensors[1]]])
+        gy_seed = np.random.default_rng(3)                   # the same gy for both
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, kernel, mult, strides, padding, dilation", DEPTHWISE_CASES)
+def test_depthwise_passes_gradcheck(shape, kernel, mult, strides, padding, dilation):
+    channels = shape[-1]
+    assert gradcheck(lambda x, w, b: P.conv(x, w, b, strides, padding, dilation,
+                                            groups=channels, activation="tanh"),
+                     r(*shape), r(*kernel, 1, channels * mult), r(channels * mult))
+
+
+def test_depthwise_without_gradient_equals_the_recorded_call():
+    # no_grad and a recorded call take the same depthwise path: the same numbers
+    x, w = r(2, 9, 8, 3).astype(np.float32), r(3, 3, 1, 6).astype(np.float32)
+    recorded = P.conv(Tensor(x, requires_grad=True), Tensor(w), None, 1, "same", 1, groups=3)
     with no_grad():
-        summed = P.conv(x, w, b, strides, padding, dilation, groups=channels,
-                        activation="relu")
-    np.testing.assert_allclose(summed.numpy(), recorded.numpy(), rtol=1e-5, atol=1e-5)
+        summed = P.conv(x, w, None, 1, "same", 1, groups=3)
+    np.testing.assert_array_equal(summed.numpy(), recorded.numpy())
 
 
 # ---- few input channels: im2col as channel planes ------------------------------------------------
