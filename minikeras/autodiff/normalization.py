@@ -16,6 +16,8 @@ class BatchNormTraining(Function):
     d/dx = gamma / sqrt(var + eps) * (gy - (sum(gy) + xhat * sum(gy * xhat)) / n),
     d/dgamma = sum(gy * xhat), d/dbeta = sum(gy). The batch statistics are kept on
     ``self.mean`` and ``self.var`` (for the moving averages; they carry no gradient).
+    It keeps x - mean, not xhat: y = (x - mean) * (gamma / sqrt(var + eps)) + beta is two
+    passes, and the backward folds 1 / sqrt(var + eps) into its per-channel factors.
     Sums over the batch are BLAS matrix-vector products, one per part of the rows
     (``parallel.for_parts``), the parts' sums added in order; each pass runs by parts too.
     """
@@ -28,23 +30,23 @@ class BatchNormTraining(Function):
         weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
         self.mean = parallel.summed_parts(lambda a, b: weights[a:b] @ x2[a:b], len(x2),
                                           x2.size)
-        xhat = np.empty_like(x2)
+        centered = np.empty_like(x2)
 
         def center(a, b):
-            np.subtract(x2[a:b], self.mean, out=xhat[a:b])
-            return weights[a:b] @ np.square(xhat[a:b])
+            np.subtract(x2[a:b], self.mean, out=centered[a:b])
+            return weights[a:b] @ np.square(centered[a:b])
 
         self.var = parallel.summed_parts(center, len(x2), x2.size)
         self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        y = np.empty_like(xhat)
+        scale = gamma * self.inv
+        y = np.empty_like(centered)
 
-        def scale(a, b):
-            xhat[a:b] *= self.inv
-            np.multiply(xhat[a:b], gamma, out=y[a:b])
+        def normalize(a, b):
+            np.multiply(centered[a:b], scale, out=y[a:b])
             y[a:b] += beta
 
-        parallel.for_parts(scale, len(x2), x2.size)
-        self.xhat = xhat
+        parallel.for_parts(normalize, len(x2), x2.size)
+        self.centered = centered
         return y.reshape(x.shape)
 
     def backward(self, gy):
@@ -55,17 +57,19 @@ class BatchNormTraining(Function):
         t = np.empty_like(g2)
 
         def sums(a, b):
-            np.multiply(g2[a:b], self.xhat[a:b], out=t[a:b])
+            np.multiply(g2[a:b], self.centered[a:b], out=t[a:b])
             return np.stack([ones[a:b] @ g2[a:b], ones[a:b] @ t[a:b]])
 
-        gbeta, ggamma = parallel.summed_parts(sums, n, g2.size)
+        gbeta, centered_sum = parallel.summed_parts(sums, n, g2.size)
+        ggamma = centered_sum * self.inv                               # sum(gy * xhat)
         gx = None
         if x.requires_grad:
             factor = gamma.data * self.inv
+            slope = ggamma * self.inv / n                              # per unit of x - mean
 
             def input_grad(a, b):
                 part = t[a:b]                                          # reuse t as gx
-                np.multiply(self.xhat[a:b], ggamma / n, out=part)
+                np.multiply(self.centered[a:b], slope, out=part)
                 part += gbeta / n
                 np.subtract(g2[a:b], part, out=part)
                 part *= factor
