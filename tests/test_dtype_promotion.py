@@ -62,6 +62,10 @@ KERAS_DTYPES = {  # (op, Keras 3.15's dtype)
     "divide(int64, int64)": (lambda: ops.divide(I64, I64), "float32"),
     "divide(int32, 2)": (lambda: ops.divide(I32, 2), "float32"),
     "true_divide(int32, int32)": (lambda: ops.true_divide(I32, I32), "float32"),
+    "uint8 tensor / 2": (lambda: ops.convert_to_tensor(U8) / 2, "float32"),
+    "2 / int64 tensor": (lambda: 2 / ops.convert_to_tensor(I64), "float32"),
+    "int32 tensor / int32 tensor": (
+        lambda: ops.convert_to_tensor(I32) / ops.convert_to_tensor(I32), "float32"),
     "maximum(int64, 0.0)": (lambda: ops.maximum(I64, 0.0), "float32"),
     "power(int64, 0.5)": (lambda: ops.power(I64, 0.5), "float32"),
     "power(int64, 2)": (lambda: ops.power(I64, 2), "int64"),

@@ -167,7 +167,11 @@ class Divide(Function):
 
 @primitive
 def divide(a, b):
-    a, b = operands(a, b)
+    """True division; two integer or bool operands divide in floatx, as Keras's (``x / 2``
+    of a uint8 tensor is float32, not numpy's float64)."""
+    a, b = operands(a, b)       # two python numbers: floatx tensors in the call
+    if all(getattr(x, "dtype", np.dtype("f")).kind in "biu" for x in (a, b)):
+        a, b = cast(a, backend.floatx()), cast(b, backend.floatx())
     return Divide()(a, b)
 
 

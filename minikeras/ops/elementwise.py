@@ -54,9 +54,7 @@ fabs = on_float(P.abs)  # Keras's fabs gives floatx for integers (abs keeps them
 
 
 def divide(x1, x2):
-    """True division; two integer operands divide in floatx, as in Keras."""
-    if is_integer_like(x1) and is_integer_like(x2):
-        x1, x2 = as_float(x1), as_float(x2)
+    """True division; two integer operands divide in floatx, as in Keras (``P.divide``)."""
     return P.divide(x1, x2)
 
 
