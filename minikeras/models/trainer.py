@@ -222,7 +222,6 @@ class Trainer:
         variables = self._training_plan().variables
         if not variables:  # Keras warns on every such step and updates nothing
             warnings.warn("The model does not have any trainable weights.")
-            self.optimizer.build(variables)  # as Keras's, built when fit starts
             return
         unreached = []
         grads = grad(self.optimizer.scale_loss(loss), variables,
@@ -261,15 +260,26 @@ class Trainer:
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
         are then the logs. Returns those logs, or None for the built-in step."""
         step = "train_step" if kind == "train" else "test_step"
+        logs = None
         if _overrides(self, step):
             self._build_compiled_metrics(x, y)
             data = _step_data(x, y, sample_weight)
-            return _as_logs(getattr(self, step)(data), kind)
-        if kind == "train":
+            logs = _as_logs(getattr(self, step)(data), kind)
+        elif kind == "train":
             self._train_batch(x, y, sample_weight)
         else:
             self._test_batch(x, y, sample_weight)
-        return None
+        self._build_optimizer()
+        return logs
+
+    def _build_optimizer(self):
+        """Build the optimizer for the trainable variables once a step has built the model,
+        as Keras's fit and evaluate do when they start, even if no step uses it (a custom
+        ``train_step`` with its own optimizers, an evaluation): its variables are then in
+        ``summary`` and in a saved file."""
+        optimizer = self.optimizer
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(self.trainable_variables)
 
     def _build_compiled_metrics(self, x, y):
         """Build the compiled metrics before a user's first step, as Keras's symbolic build
