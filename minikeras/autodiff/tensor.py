@@ -92,6 +92,15 @@ class Tensor:
     def __repr__(self):
         return f"Tensor({self.data!r})"
 
+    def __format__(self, spec):
+        """A scalar formats as its number (``f"{loss:.4f}"``, as torch's tensors do)."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
+    def __round__(self, ndigits=None):
+        return round(self.data.item(), ndigits)
+
     def item(self):
         return self.data.item()
 

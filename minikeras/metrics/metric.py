@@ -80,9 +80,9 @@ def divide_no_nan(a, b):
 
 
 def as_result(value, dtype):
-    """A metric result: a numpy scalar of ``dtype`` (``float()`` works) or a numpy array."""
-    value = backend.xp.asarray(value, dtype=dtype)
-    return value[()] if value.ndim == 0 else value
+    """A metric result: a Tensor of ``dtype``, as Keras's are backend tensors
+    (``m.result().numpy()``, ``float(m.result())`` and ``f"{m.result():.4f}"`` work)."""
+    return Tensor(backend.xp.asarray(value, dtype=dtype))
 
 
 # ---- the base class ---------------------------------------------------------------------------

@@ -64,12 +64,14 @@ def test_default_names_are_snake_case_and_unique():
         "mean_metric_wrapper")
 
 
-def test_result_is_a_float32_numpy_scalar_usable_as_float():
+def test_result_is_a_float32_tensor_used_as_keras_documents_it():
+    # Keras's results are backend tensors: its docstrings call m.result().numpy()
     m = metrics.Mean()
     m.update_state([1.0, 2.0])
     result = m.result()
-    assert isinstance(result, np.floating) and result.dtype == np.float32
-    assert float(result) == 1.5
+    assert isinstance(result, Tensor) and result.dtype == np.float32 and result.shape == ()
+    assert result.numpy() == 1.5 and float(result) == 1.5
+    assert f"{result:.3f}" == "1.500" and round(result, 1) == 1.5
     assert metrics.Mean(dtype="float64")([1.0]).dtype == np.float64
 
 
