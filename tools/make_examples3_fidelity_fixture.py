@@ -1,0 +1,39 @@
+"""Run once with real Keras 3 (torch backend): what Keras records for pieces of keras-io
+examples and developer guides run side by side with minikeras (round 3).
+
+    KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples3_fidelity_fixture.py
+
+The pieces are in tests/fixtures/examples3_fidelity_cases.py; this writes
+tests/fixtures/keras_examples3_fidelity.json, which
+tests/compat/test_script_fidelity_examples3.py compares with minikeras (it never imports
+Keras).
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
+sys.path.insert(0, FIXTURES)
+
+import keras  # noqa: E402
+import examples3_fidelity_cases as cases  # noqa: E402
+
+LOSS_ORDERS = {"outputs_pd_losses_pd": (["priority", "department"], ["priority", "department"]),
+               "outputs_dp_losses_pd": (["department", "priority"], ["priority", "department"]),
+               "outputs_pd_losses_dp": (["priority", "department"], ["department", "priority"])}
+
+
+def recorded():
+    """What Keras records for each piece, by the key the tests read."""
+    return {
+        "ticket_losses": {key: cases.ticket_model_losses(keras, *orders)
+                          for key, orders in LOSS_ORDERS.items()},
+    }
+
+
+if __name__ == "__main__":
+    out = os.path.join(FIXTURES, "keras_examples3_fidelity.json")
+    with open(out, "w") as f:
+        json.dump(recorded(), f, indent=1, sort_keys=True)
+    print("wrote", out)
