@@ -29,6 +29,7 @@ def recorded():
     return {
         "ticket_losses": {key: cases.ticket_model_losses(keras, *orders)
                           for key, orders in LOSS_ORDERS.items()},
+        "random_dtypes": cases.random_dtype_outcomes(keras),
     }
 
 

@@ -27,3 +27,10 @@ def test_per_output_losses_follow_the_order_of_the_loss_dict(key):
     assert got["metrics_names"] == expected["metrics_names"]
     assert got["history"] == expected["history"]
     np.testing.assert_allclose(got["evaluate"], expected["evaluate"], rtol=1e-6)
+
+
+def test_random_uniform_and_randint_check_their_dtype_as_keras_does():
+    """Introduction to Keras for researchers: ``keras.random.uniform(..., dtype="int32")``
+    raises in Keras 3.15 (uniform takes float dtypes only, randint integer ones);
+    minikeras returned integers."""
+    assert cases.random_dtype_outcomes(keras) == KERAS["random_dtypes"]
