@@ -4,7 +4,7 @@ examples and developer guides run side by side with minikeras (round 3).
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples3_fidelity_fixture.py
 
 The pieces are in tests/fixtures/examples3_fidelity_cases.py; this writes
-tests/fixtures/keras_examples3_fidelity.json, which
+tests/fixtures/keras_examples3_fidelity.json and keras_lambda_builtins.keras, which
 tests/compat/test_script_fidelity_examples3.py compares with minikeras (it never imports
 Keras).
 """
@@ -26,10 +26,16 @@ LOSS_ORDERS = {"outputs_pd_losses_pd": (["priority", "department"], ["priority",
 
 def recorded():
     """What Keras records for each piece, by the key the tests read."""
+    lambda_model = cases.lambda_builtins_model(keras)
+    lambda_model.save(os.path.join(FIXTURES, "keras_lambda_builtins.keras"))
     return {
         "ticket_losses": {key: cases.ticket_model_losses(keras, *orders)
                           for key, orders in LOSS_ORDERS.items()},
         "random_dtypes": cases.random_dtype_outcomes(keras),
+        "layer_metrics": cases.layer_metrics(keras),
+        "lambda_function_configs": cases.lambda_function_configs(keras),
+        "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(
+            cases.LAMBDA_INPUT, verbose=0)],
     }
 
 

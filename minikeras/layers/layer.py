@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
+from ..metrics.metric import Metric
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..rematerialization import apply_remat_scope
@@ -167,17 +168,34 @@ class Layer(Operation):
         self._own_weights.append(variable)
         return variable
 
-    def _sublayers(self):
-        """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
+    def _attributes_of_type(self, kind):
+        """The ``kind`` objects held in attributes (also inside lists, tuples and dicts), in
+        assignment order, each once."""
         found = []
         for value in vars(self).values():
-            if isinstance(value, Layer):
+            if isinstance(value, kind):
                 found.append(value)
             elif isinstance(value, (list, tuple, dict)) and value:
                 items = value.values() if isinstance(value, dict) else value
-                found.extend(v for v in items if isinstance(v, Layer))
+                found.extend(v for v in items if isinstance(v, kind))
         seen = set()
-        return [layer for layer in found if not (id(layer) in seen or seen.add(id(layer)))]
+        return [item for item in found if not (id(item) in seen or seen.add(id(item)))]
+
+    def _sublayers(self):
+        """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
+        return self._attributes_of_type(Layer)
+
+    @property
+    def metrics(self):
+        """As in Keras: the Metric objects held in this layer's attributes, then the metrics
+        of each sublayer (a nested model's include its compiled ones)."""
+        return self._attributes_of_type(Metric) + [
+            metric for layer in self._sublayers() for metric in layer.metrics]
+
+    @property
+    def metrics_variables(self):
+        """The variables of :attr:`metrics`, metric by metric."""
+        return [v for metric in self.metrics for v in metric.variables]
 
     def _flatten_layers(self, _seen=None):
         """This layer and every layer inside it, depth first, each once (a layer shared by

@@ -5,11 +5,13 @@ The pieces are in tests/fixtures/examples3_fidelity_cases.py; the expected value
 tests/fixtures/keras_examples3_fidelity.json, written once with real Keras 3.15 (torch
 backend) by tools/make_examples3_fidelity_fixture.py.
 """
+import os
+
 import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import load_cases
+from tests.fixture_cases import FIXTURES, load_cases
 
 cases, KERAS = load_cases("examples3_fidelity_cases", "keras_examples3_fidelity.json")
 LOSS_ORDERS = {"outputs_pd_losses_pd": (["priority", "department"], ["priority", "department"]),
@@ -34,3 +36,36 @@ def test_random_uniform_and_randint_check_their_dtype_as_keras_does():
     raises in Keras 3.15 (uniform takes float dtypes only, randint integer ones);
     minikeras returned integers."""
     assert cases.random_dtype_outcomes(keras) == KERAS["random_dtypes"]
+
+
+def test_a_layer_lists_the_metrics_it_holds():
+    """Introduction to Keras for researchers: a layer holding Metric objects lists them (and
+    its sublayers') in ``layer.metrics`` and their variables in ``metrics_variables``, as
+    Keras 3.15 does; minikeras layers had neither attribute."""
+    assert cases.layer_metrics(keras) == KERAS["layer_metrics"]
+
+
+def test_lambda_of_keras_functions_loads_from_a_keras_file():
+    """keras-io siamese_contrastive saves a Lambda: Keras 3.15 writes any function with
+    module "builtins" and finds its own functions (activations, ops, losses) by name;
+    minikeras raised "Could not locate function 'relu'" on such a file."""
+    loaded = keras.models.load_model(os.path.join(FIXTURES, "keras_lambda_builtins.keras"))
+    got = loaded.predict(cases.LAMBDA_INPUT, verbose=0)
+    for mine, expected in zip(got, KERAS["lambda_builtins_predictions"]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-6)
+
+
+def test_lambda_function_config_is_keras_s():
+    """minikeras wrote the function's own module ("minikeras.activations", "__main__"),
+    which Keras 3.15 cannot resolve for its activations."""
+    assert cases.lambda_function_configs(keras) == KERAS["lambda_function_configs"]
+
+
+def test_lambda_of_a_minikeras_activation_round_trips(tmp_path):
+    model = cases.lambda_builtins_model(keras)
+    path = str(tmp_path / "lambda.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    for mine, expected in zip(loaded.predict(cases.LAMBDA_INPUT, verbose=0),
+                              model.predict(cases.LAMBDA_INPUT, verbose=0)):
+        np.testing.assert_array_equal(mine, expected)
