@@ -34,6 +34,8 @@ def recorded():
         "random_dtypes": cases.random_dtype_outcomes(keras),
         "layer_metrics": cases.layer_metrics(keras),
         "lambda_function_configs": cases.lambda_function_configs(keras),
+        "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
+                                  for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(
             cases.LAMBDA_INPUT, verbose=0)],
     }
