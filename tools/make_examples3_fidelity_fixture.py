@@ -34,6 +34,9 @@ def recorded():
         "random_dtypes": cases.random_dtype_outcomes(keras),
         "layer_metrics": cases.layer_metrics(keras),
         "lambda_function_configs": cases.lambda_function_configs(keras),
+        "pydataset_orders": {str(shuffle): cases.pydataset_batch_orders(keras, shuffle)
+                             for shuffle in (True, False)},
+        "pydataset_without_super_warnings": cases.pydataset_without_super_warnings(keras),
         "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
                                   for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(

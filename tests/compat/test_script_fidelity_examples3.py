@@ -86,3 +86,17 @@ def test_evaluation_builds_the_optimizer_as_keras_does(how):
     warns "Skipping variable loading for optimizer" on a minikeras file that has only
     ``iterations`` and ``learning_rate``."""
     assert cases.optimizer_built_after(keras, how) == KERAS["optimizer_built_after"][how]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_fit_visits_a_pydataset_s_batches_in_keras_s_shuffled_order(shuffle):
+    """Keras 3.15's fit (shuffle=True by default) visits a finite PyDataset's batch indices
+    in an order drawn with Python's random.shuffle each epoch; minikeras went in index order.
+    With the same seed the orders are Keras's own."""
+    assert cases.pydataset_batch_orders(keras, shuffle) == KERAS["pydataset_orders"][str(shuffle)]
+
+
+def test_a_pydataset_without_super_init_warns_once():
+    """minikeras warned once per missing setting (three times); Keras 3.15 once."""
+    assert cases.pydataset_without_super_warnings(keras) == \
+        KERAS["pydataset_without_super_warnings"]
