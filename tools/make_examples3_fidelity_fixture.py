@@ -37,6 +37,7 @@ def recorded():
         "pydataset_orders": {str(shuffle): cases.pydataset_batch_orders(keras, shuffle)
                              for shuffle in (True, False)},
         "pydataset_without_super_warnings": cases.pydataset_without_super_warnings(keras),
+        "iou_metrics_with_weights": cases.iou_metrics_with_weights(keras),
         "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
                                   for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(

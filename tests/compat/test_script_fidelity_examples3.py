@@ -100,3 +100,19 @@ def test_a_pydataset_without_super_init_warns_once():
     """minikeras warned once per missing setting (three times); Keras 3.15 once."""
     assert cases.pydataset_without_super_warnings(keras) == \
         KERAS["pydataset_without_super_warnings"]
+
+
+def test_iou_metrics_count_in_int32_as_keras_does():
+    """keras-io segmentation examples: Keras 3.15's IoU metrics default to an int32
+    confusion matrix (config dtype "int32"), so float sample weights are truncated with a
+    warning, and BinaryIoU thresholds float predictions; minikeras counted in float32."""
+    got = cases.iou_metrics_with_weights(keras)
+    expected = KERAS["iou_metrics_with_weights"]
+    assert sorted(got) == sorted(expected)
+    for key, want in expected.items():
+        mine = got[key]
+        assert {k: mine[k] for k in ("dtype", "config_dtype", "matrix", "result_dtype",
+                                     "warnings")} == \
+            {k: want[k] for k in ("dtype", "config_dtype", "matrix", "result_dtype",
+                                  "warnings")}, key
+        assert mine["result"] == pytest.approx(want["result"], rel=1e-6), key
