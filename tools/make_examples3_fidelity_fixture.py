@@ -3,6 +3,8 @@ examples and developer guides run side by side with minikeras (round 3).
 
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples3_fidelity_fixture.py
 
+(model_dots needs pydot in that environment: pip install pydot.)
+
 The pieces are in tests/fixtures/examples3_fidelity_cases.py; this writes
 tests/fixtures/keras_examples3_fidelity.json and keras_lambda_builtins.keras, which
 tests/compat/test_script_fidelity_examples3.py compares with minikeras (it never imports
@@ -38,6 +40,7 @@ def recorded():
                              for shuffle in (True, False)},
         "pydataset_without_super_warnings": cases.pydataset_without_super_warnings(keras),
         "iou_metrics_with_weights": cases.iou_metrics_with_weights(keras),
+        "model_dots": cases.model_dots(keras),
         "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
                                   for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(

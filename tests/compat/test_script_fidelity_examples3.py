@@ -12,6 +12,7 @@ import pytest
 
 import minikeras as keras
 from tests.fixture_cases import FIXTURES, load_cases
+from tests.optional_extras import require_module
 
 cases, KERAS = load_cases("examples3_fidelity_cases", "keras_examples3_fidelity.json")
 LOSS_ORDERS = {"outputs_pd_losses_pd": (["priority", "department"], ["priority", "department"]),
@@ -116,3 +117,10 @@ def test_iou_metrics_count_in_int32_as_keras_does():
             {k: want[k] for k in ("dtype", "config_dtype", "matrix", "result_dtype",
                                   "warnings")}, key
         assert mine["result"] == pytest.approx(want["result"], rel=1e-6), key
+
+
+def test_model_to_dot_writes_keras_s_text():
+    """Functional API guide's plot_model: Keras 3.15 writes the title cell as
+    <td colspan=".." bgcolor="black">; minikeras had the attributes the other way round."""
+    require_module("pydot", "plot")
+    assert cases.model_dots(keras) == KERAS["model_dots"]
