@@ -41,6 +41,8 @@ def recorded():
         "pydataset_without_super_warnings": cases.pydataset_without_super_warnings(keras),
         "iou_metrics_with_weights": cases.iou_metrics_with_weights(keras),
         "model_dots": cases.model_dots(keras),
+        "add_weight_outcomes": cases.add_weight_outcomes(keras),
+        "nested_none_call": cases.nested_none_call(keras),
         "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
                                   for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(

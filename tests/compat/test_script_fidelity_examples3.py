@@ -124,3 +124,17 @@ def test_model_to_dot_writes_keras_s_text():
     <td colspan=".." bgcolor="black">; minikeras had the attributes the other way round."""
     require_module("pydot", "plot")
     assert cases.model_dots(keras) == KERAS["model_dots"]
+
+
+def test_add_weight_takes_keras_s_positional_arguments():
+    """Migration guide: Keras 3.15 takes shape, initializer and dtype by position and
+    refuses Keras 2's positional name with a message saying how to write it; minikeras
+    raised "got multiple values for argument 'shape'"."""
+    assert cases.add_weight_outcomes(keras) == KERAS["add_weight_outcomes"]
+
+
+def test_a_layer_call_passes_none_entries_of_nested_inputs_on():
+    """Migration guide's ``{"foo": x, "bar": {"baz": None}}``: Keras 3.15 runs the layer
+    with the None in place; minikeras turned the dict into one tensor (IndexError)."""
+    keras.utils.clear_session()
+    assert cases.nested_none_call(keras) == KERAS["nested_none_call"]
