@@ -43,6 +43,7 @@ def recorded():
         "model_dots": cases.model_dots(keras),
         "add_weight_outcomes": cases.add_weight_outcomes(keras),
         "nested_none_call": cases.nested_none_call(keras),
+        "execution_settings": cases.execution_settings(keras),
         "optimizer_built_after": {how: cases.optimizer_built_after(keras, how)
                                   for how in ("nothing", "evaluate", "test_on_batch", "predict")},
         "lambda_builtins_predictions": [p.tolist() for p in lambda_model.predict(

@@ -138,3 +138,10 @@ def test_a_layer_call_passes_none_entries_of_nested_inputs_on():
     with the None in place; minikeras turned the dict into one tensor (IndexError)."""
     keras.utils.clear_session()
     assert cases.nested_none_call(keras) == KERAS["nested_none_call"]
+
+
+def test_models_report_keras_s_execution_settings():
+    """Migration guide / debugging recipe: Keras 3.15 models have ``run_eagerly``,
+    ``jit_compile`` (False for "auto" on torch) and ``steps_per_execution``, set by compile
+    or on the model; minikeras raised AttributeError reading them."""
+    assert cases.execution_settings(keras) == KERAS["execution_settings"]
