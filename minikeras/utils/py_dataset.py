@@ -4,8 +4,9 @@ A subclass implements ``__len__`` (batches per epoch) and ``__getitem__(index)``
 (one batch: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``), and may override
 ``on_epoch_begin`` / ``on_epoch_end`` (e.g. to reshuffle). ``workers``,
 ``use_multiprocessing`` and ``max_queue_size`` are honoured by ``epoch_batches``, which
-``fit`` uses (visiting the batches in a random order when ``fit`` shuffles, as Keras does): with ``workers > 1`` (or processes) the next ``max_queue_size`` batches are
-computed by a pool while the model trains on the current one (``worker_pool``).
+``fit`` uses (in a random batch order when ``fit`` shuffles, as Keras does): with
+``workers > 1`` (or processes) the next ``max_queue_size`` batches are computed by a pool
+while the model trains on the current one (``worker_pool``).
 """
 import itertools
 import random
