@@ -77,15 +77,13 @@ def test_optimizer_stays_unbuilt_without_evaluation(how):
     assert cases.optimizer_built_after(keras, how) == KERAS["optimizer_built_after"][how]
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3.15 builds the optimizer when evaluate / "
-                   "test_on_batch (and fit) start; the change belongs in "
-                   "minikeras/models/trainer.py (lead), described in NOTICES.md")
 @pytest.mark.parametrize("how", ["evaluate", "test_on_batch"])
 def test_evaluation_builds_the_optimizer_as_keras_does(how):
-    """Customizing fit() guide's GAN / compile-then-evaluate-then-save: Keras 3.15's summary
-    then counts the optimizer's variables and its .keras file holds them all, and Keras
-    warns "Skipping variable loading for optimizer" on a minikeras file that has only
-    ``iterations`` and ``learning_rate``."""
+    """Customizing fit() guide's GAN / compile-then-evaluate-then-save: Keras 3.15 builds
+    the optimizer when evaluate / test_on_batch (and fit) start, so its summary counts the
+    optimizer's variables and its .keras file holds them all; it warns "Skipping variable
+    loading for optimizer" on a file that has only ``iterations`` and ``learning_rate``
+    (the trainer change is the lead's, main 21cf2f2)."""
     assert cases.optimizer_built_after(keras, how) == KERAS["optimizer_built_after"][how]
 
 
