@@ -138,8 +138,24 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return _tensor(_generator(seed).normal(mean, stddev, size=shape), dtype)
 
 
+def _check_dtype_kind(function, dtype, kind):
+    """Keras's check that ``dtype`` (when given) is a floating (``kind`` "float") or an
+    integer ("int") dtype."""
+    from .backend import is_float_dtype, is_int_dtype, standardize_dtype
+    if dtype is None:
+        return
+    name = standardize_dtype(dtype)
+    if kind == "float" and not is_float_dtype(name):
+        raise ValueError(f"`keras.random.{function}` requires a floating point `dtype`. "
+                         f"Received: dtype={dtype} ")
+    if kind == "int" and not is_int_dtype(name):
+        raise ValueError(f"`keras.random.{function}` requires an integer `dtype`. "
+                         f"Received: dtype={dtype} ")
+
+
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Samples from U[minval, maxval)."""
+    """Samples from U[minval, maxval); ``dtype`` must be a float dtype (as in Keras)."""
+    _check_dtype_kind("uniform", dtype, "float")
     return _tensor(_generator(seed).uniform(minval, maxval, size=shape), dtype)
 
 
@@ -155,7 +171,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
-    """Integers drawn uniformly from [minval, maxval)."""
+    """Integers drawn uniformly from [minval, maxval); ``dtype`` must be an integer dtype."""
+    _check_dtype_kind("randint", dtype, "int")
     return _tensor(_generator(seed).integers(minval, maxval, size=shape), dtype)
 
 

@@ -9,7 +9,7 @@ import inspect
 
 import numpy as np
 
-from .. import activations, backend, ops
+from .. import activations, backend, losses, metrics, ops
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..quantizers import quantizers as Q
@@ -365,8 +365,27 @@ def _function_config(fn, arg, layer_name):
             "@keras.saving.register_keras_serializable().")
     registered = next((key for key, obj in CUSTOM_OBJECTS._entries.items()
                        if obj is fn and ">" in key), None)
-    return {"module": getattr(fn, "__module__", None), "class_name": "function",
+    # "builtins": what Keras 3.15 writes as the module of any function it serializes
+    return {"module": "builtins", "class_name": "function",
             "config": registered or name, "registered_name": "function"}
+
+
+def _builtin_function(name, module):
+    """The Keras function a Lambda file names by ``name`` alone: an activation, loss or
+    metric function, searched in that order (Keras's files give the module "builtins";
+    older minikeras files the function's own module)."""
+    parts = module.split(".")
+    if module != "builtins" and "activations" not in parts:
+        return None
+    if name in activations.ACTIVATIONS:
+        return activations.ACTIVATIONS.lookup(name)
+    if module != "builtins":
+        return None
+    for family in (losses, metrics):
+        found = getattr(family, name, None)
+        if inspect.isfunction(found):
+            return found
+    return None
 
 
 def _load_function(config, arg, custom_objects):
@@ -384,8 +403,9 @@ def _load_function(config, arg, custom_objects):
         for candidate in candidates:
             if candidate in table:
                 return table[candidate]
-    if "activations" in module.split(".") and candidates[-1] in activations.ACTIVATIONS:
-        return activations.ACTIVATIONS.lookup(candidates[-1])
+    builtin = _builtin_function(candidates[-1], module)
+    if builtin is not None:
+        return builtin
     raise TypeError(
         f"Could not locate function '{name}' (the `{arg}` of a Lambda layer). Decorate it with "
         "`@keras.saving.register_keras_serializable()` and import it before loading, or pass "

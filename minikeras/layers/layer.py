@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend, constraints, initializers, regularizers
 from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
+from ..metrics.metric import Metric
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..rematerialization import apply_remat_scope
@@ -145,11 +146,15 @@ class Layer(Operation):
         apply_remat_scope(self)  # inside a keras.RematScope: a rematerialized call
 
     # ---- weights ---------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
-                   regularizer=None, constraint=None, aggregation="none",
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
                    overwrite_with_gradient=False, name=None):
-        """Create a weight of this layer and track it."""
+        """Create a weight of this layer and track it. As in Keras 3.15, ``shape``,
+        ``initializer`` and ``dtype`` may be given by position, and Keras 2's positional
+        ``name`` (``add_weight("kernel", ...)``) is refused with a message saying so."""
         del autocast, overwrite_with_gradient
+        if args:
+            shape, initializer, dtype = _positional_weight_args(args, shape, initializer, dtype)
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
@@ -167,17 +172,34 @@ class Layer(Operation):
         self._own_weights.append(variable)
         return variable
 
-    def _sublayers(self):
-        """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
+    def _attributes_of_type(self, kind):
+        """The ``kind`` objects held in attributes (also inside lists, tuples and dicts), in
+        assignment order, each once."""
         found = []
         for value in vars(self).values():
-            if isinstance(value, Layer):
+            if isinstance(value, kind):
                 found.append(value)
             elif isinstance(value, (list, tuple, dict)) and value:
                 items = value.values() if isinstance(value, dict) else value
-                found.extend(v for v in items if isinstance(v, Layer))
+                found.extend(v for v in items if isinstance(v, kind))
         seen = set()
-        return [layer for layer in found if not (id(layer) in seen or seen.add(id(layer)))]
+        return [item for item in found if not (id(item) in seen or seen.add(id(item)))]
+
+    def _sublayers(self):
+        """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
+        return self._attributes_of_type(Layer)
+
+    @property
+    def metrics(self):
+        """As in Keras: the Metric objects held in this layer's attributes, then the metrics
+        of each sublayer (a nested model's include its compiled ones)."""
+        return self._attributes_of_type(Metric) + [
+            metric for layer in self._sublayers() for metric in layer.metrics]
+
+    @property
+    def metrics_variables(self):
+        """The variables of :attr:`metrics`, metric by metric."""
+        return [v for metric in self.metrics for v in metric.variables]
 
     def _flatten_layers(self, _seen=None):
         """This layer and every layer inside it, depth first, each once (a layer shared by
@@ -467,8 +489,8 @@ class Layer(Operation):
                     structured = map_structure(self._autocast_input, structured)
                     if not self.built:
                         return self._build_and_run(
-                            structured, map_structure(lambda t: tuple(t.shape), structured),
-                            rest, kwargs)
+                            structured, map_structure(lambda t: tuple(t.shape), structured,
+                                                      none_is_leaf=False), rest, kwargs)
                     return self._run_call(structured, rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
@@ -767,6 +789,25 @@ def _plain_shape(shape):
 
 def _tuple_shape(shape):
     return tuple(_tuple_shape(s) if isinstance(s, list) else s for s in shape)
+
+
+def _positional_weight_args(args, shape, initializer, dtype):
+    """``(shape, initializer, dtype)`` from ``add_weight``'s positional arguments, with
+    Keras 3.15's errors for a positional name, too many arguments or one given twice."""
+    if len(args) > 3:
+        raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} "
+                        "were given.")
+    if isinstance(args[0], str):
+        raise ValueError("`name` must be passed as a keyword argument. Received: "
+                         f"add_weight('{args[0]}', ...). Use: add_weight(shape=..., "
+                         f"name='{args[0]}').")
+    given = {"shape": shape, "initializer": initializer, "dtype": dtype}
+    for key, value in zip(given, args):
+        if given[key] is not None:
+            raise ValueError(f"`{key}` was passed both positionally and as a keyword "
+                             "argument.")
+        given[key] = value
+    return given["shape"], given["initializer"], given["dtype"]
 
 
 def _variable_path(layer, name):

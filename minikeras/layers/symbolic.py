@@ -212,12 +212,15 @@ def has_symbolic(values):
 
 def as_tensor_structure(inputs):
     """A list / tuple / dict of arrays or tensors as the same structure of tensors, or None
-    when its leaves are not all arrays (a nested list of numbers is one array instead)."""
-    leaves = flatten(inputs)
+    when its leaves are not all arrays (a nested list of numbers is one array instead).
+    None entries stay None (Keras 3.15 passes them on: the migration guide's
+    ``{"foo": x, "bar": {"baz": None}}``)."""
+    leaves = [leaf for leaf in flatten(inputs) if leaf is not None]
     if not leaves or not all(isinstance(leaf, (Tensor, np.ndarray)) for leaf in leaves):
         return None
     return map_structure(
-        lambda v: v if isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)), inputs)
+        lambda v: v if v is None or isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)),
+        inputs)
 
 
 # ---- masks: the one slot on Tensor (``tensor.mask``, Keras's ``tensor._keras_mask``) -------

@@ -1,8 +1,14 @@
 """Intersection-over-Union metrics: IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU.
 
 All accumulate one weighted confusion matrix ``cm[true_class, predicted_class]``
-and read the per-class IoU from it.
+and read the per-class IoU from it. As in Keras 3.15 the matrix is int32 by default, so
+float sample weights are truncated to integers (with Keras's warning); pass
+``dtype="float32"`` to count fractional weights.
 """
+import warnings
+
+import numpy as np
+
 from .. import backend
 from .metric import Metric, as_result, register_metric, to_array
 
@@ -13,7 +19,8 @@ class _IoUBase(Metric):
     Args:
         num_classes: number of classes (the matrix is num_classes × num_classes).
         name: name of the metric instance.
-        dtype: dtype of the state and result (default float32).
+        dtype: dtype of the confusion matrix (default int32, as in Keras; the result is
+            float32).
         ignore_class: a label value whose entries are left out (e.g. a "void" class).
         sparse_y_true: labels are class ids; if False, the argmax along ``axis`` is taken.
         sparse_y_pred: predictions are class ids; if False, the argmax along ``axis``.
@@ -22,7 +29,7 @@ class _IoUBase(Metric):
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        super().__init__(name=name, dtype=dtype or "float32")
+        super().__init__(name=name, dtype=dtype or "int32")
         self._direction = "up"
         self.num_classes = num_classes
         self.ignore_class = ignore_class
@@ -41,8 +48,14 @@ class _IoUBase(Metric):
             y_pred = xp.argmax(y_pred, axis=self.axis)
         y_true = y_true.astype(self.dtype).reshape(-1)
         y_pred = y_pred.astype(self.dtype).reshape(-1)
-        weight = xp.ones((), self.dtype) if sample_weight is None else \
-            to_array(sample_weight, self.dtype).reshape(-1)
+        if sample_weight is None:
+            weight = xp.ones((), self.dtype)
+        else:
+            if "float" in str(getattr(sample_weight, "dtype", "")) and "int" in self.dtype:
+                warnings.warn("You are passing weight as `float`, but dtype is `int`. This may "
+                              "result in an incorrect weight due to type casting Consider using "
+                              "integer weights.", stacklevel=2)
+            weight = to_array(sample_weight, self.dtype).reshape(-1)
         weight = xp.broadcast_to(weight, y_true.shape)
         if self.ignore_class is not None:
             valid = y_true != self.ignore_class
@@ -87,14 +100,14 @@ class IoU(_IoUBase):
     def result(self):
         xp = backend.xp
         eps = backend.epsilon()
-        cm = self.total_cm.value
+        cm = self.total_cm.value.astype(np.float32)
         true_positives = xp.diagonal(cm)
         denominator = cm.sum(axis=0) + cm.sum(axis=1) - true_positives   # TP + FP + FN
         ids = xp.asarray(self.target_class_ids)
         true_positives, denominator = true_positives[ids], denominator[ids]
-        num_valid = (denominator > 1e-9).astype(self.dtype).sum()
+        num_valid = (denominator > 1e-9).astype(np.float32).sum()
         iou = true_positives / (denominator + eps)
-        return as_result(iou.sum(axis=-1) / (num_valid + eps), self.dtype)
+        return as_result(iou.sum(axis=-1) / (num_valid + eps), "float32")
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,
@@ -119,7 +132,7 @@ class BinaryIoU(IoU):
         self.threshold = threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = (to_array(y_pred, self.dtype) >= self.threshold).astype(self.dtype)
+        y_pred = (to_array(y_pred, "float32") >= self.threshold).astype(self.dtype)
         return super().update_state(to_array(y_true, self.dtype), y_pred, sample_weight)
 
     def get_config(self):

@@ -115,7 +115,8 @@ class CompileLoss:
     """The compiled loss: Σ weight_i · loss_i over the outputs that have a loss.
 
     Keeps an unweighted ``Mean`` per output (``<output>_loss``) when more than one output
-    has a loss, as Keras does.
+    has a loss, as Keras does: in output order, or in the order of the keys of a dict
+    ``loss``.
     """
 
     def __init__(self, loss, loss_weights, output_names):
@@ -128,6 +129,8 @@ class CompileLoss:
         active = [l for l in self.losses if l is not None]
         if not active:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        if isinstance(loss, dict):  # Keras keeps the per-output losses in the dict's order
+            active.sort(key=lambda l: list(loss).index(l.output_name))
         self.trackers = {id(l): metrics_module.Mean(name=f"{l.output_name}_loss")
                          for l in active} if len(active) > 1 else {}
         self._values = []

@@ -50,8 +50,9 @@ class BatchStream:
         data: A generator or iterator, a ``PyDataset`` or a ``Dataset``.
         steps: ``steps_per_epoch`` / ``validation_steps`` / ``steps``, or None.
         what: The argument name, for messages (``"x"``, ``"validation_data"``).
-        shuffle: ``fit``'s flag. A generator or an infinite PyDataset keeps its own order;
-            True then warns, as Keras does.
+        shuffle: ``fit``'s flag. A finite PyDataset's batches are then visited in a random
+            order each pass (Keras's PyDataset adapter); a generator or an infinite
+            PyDataset keeps its own order, and True then warns, as Keras does.
     """
 
     def __init__(self, data, steps=None, what="x", shuffle=False):
@@ -66,6 +67,7 @@ class BatchStream:
                              f"epoch.")
         if shuffle:
             _warn_unshuffled(data, self._length)
+        self._shuffle = shuffle
         self._iterator = None
         self._seen = 0
         self._signature = None
@@ -118,7 +120,7 @@ class BatchStream:
 
     def _fresh_iterator(self):
         if isinstance(self.data, PyDataset):
-            return epoch_batches(self.data)
+            return epoch_batches(self.data, shuffle=self._shuffle)
         if isinstance(self.data, Dataset):
             return iter(self.data)
         return self.data  # a generator or iterator: the one and only pass continues

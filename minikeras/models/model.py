@@ -123,6 +123,50 @@ class Model(Trainer, Layer):
                 self(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
             self._build_input_shape = input_shape
 
+    # ---- Keras's execution settings: reported as compile (or the user) set them; numpy
+    # runs every step eagerly either way --------------------------------------------------
+    def _execution_setting(self, key, default):
+        """``key`` (run_eagerly, jit_compile, steps_per_execution) as last set: on the model
+        since the last ``compile``, else by that ``compile``, else Keras's default."""
+        config = getattr(self, "_compile_config", None)
+        override = self.__dict__.get("_execution_overrides", {}).get(key)
+        if override is not None and override[0] is config:
+            return override[1]
+        return default if config is None else config.get(key, default)
+
+    def _set_execution_setting(self, key, value):
+        overrides = self.__dict__.setdefault("_execution_overrides", {})
+        overrides[key] = (getattr(self, "_compile_config", None), value)
+
+    @property
+    def run_eagerly(self):
+        return self._execution_setting("run_eagerly", False)
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._set_execution_setting("run_eagerly", value)
+
+    @property
+    def jit_compile(self):
+        """False for "auto" (Keras's choice on the torch and numpy-like backends) and when
+        ``run_eagerly`` is set at compile, as Keras resolves it."""
+        value = self._execution_setting("jit_compile", "auto")
+        if value == "auto" or (value and self._execution_setting("run_eagerly", False)):
+            return False
+        return value
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._set_execution_setting("jit_compile", value)
+
+    @property
+    def steps_per_execution(self):
+        return self._execution_setting("steps_per_execution", 1)
+
+    @steps_per_execution.setter
+    def steps_per_execution(self, value):
+        self._set_execution_setting("steps_per_execution", value)
+
     def get_compile_config(self):
         """The ``compile()`` arguments, serialized, or ``{}`` for a model not compiled."""
         from ..saving.model_config import compile_config

@@ -77,11 +77,12 @@ def _activation_name(activation):
         str(activation)
 
 
-def _cell(text, colspan=None, bgcolor="white", color=None, size=14):
+def _cell(text, colspan=None, bgcolor="white", color=None, size=14, span_first=False):
+    """A table cell; Keras writes ``colspan`` before ``bgcolor`` in the title cell only."""
     span = f' colspan="{colspan}"' if colspan else ""
     font_color = f' color="{color}"' if color else ""
-    return (f'<td bgcolor="{bgcolor}"{span}><font point-size="{size}"{font_color}>'
-            f"{text}</font></td>")
+    attributes = f'{span} bgcolor="{bgcolor}"' if span_first else f' bgcolor="{bgcolor}"{span}'
+    return f'<td{attributes}><font point-size="{size}"{font_color}>{text}</font></td>'
 
 
 def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations,
@@ -103,7 +104,7 @@ def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_act
                    _cell("<b>Non-trainable</b>", bgcolor="firebrick", color="white"))
     colspan = max(1, int(show_dtype) + int(show_trainable) + 2 * int(show_shapes))
     title = f"<b>{layer.name}</b> ({class_name})" if show_layer_names else f"<b>{class_name}</b>"
-    rows = [_cell(title, colspan, bgcolor="black", color="white", size=16)]
+    rows = [_cell(title, colspan, bgcolor="black", color="white", size=16, span_first=True)]
     activation = getattr(layer, "activation", None)
     if show_layer_activations and activation is not None:
         rows.append(_cell(f"Activation: <b>{_activation_name(activation)}</b>", colspan))

@@ -4,10 +4,12 @@ A subclass implements ``__len__`` (batches per epoch) and ``__getitem__(index)``
 (one batch: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``), and may override
 ``on_epoch_begin`` / ``on_epoch_end`` (e.g. to reshuffle). ``workers``,
 ``use_multiprocessing`` and ``max_queue_size`` are honoured by ``epoch_batches``, which
-``fit`` uses: with ``workers > 1`` (or processes) the next ``max_queue_size`` batches are
-computed by a pool while the model trains on the current one (``worker_pool``).
+``fit`` uses (in a random batch order when ``fit`` shuffles, as Keras does): with
+``workers > 1`` (or processes) the next ``max_queue_size`` batches are computed by a pool
+while the model trains on the current one (``worker_pool``).
 """
 import itertools
+import random
 import warnings
 
 from .worker_pool import ordered_results
@@ -53,13 +55,15 @@ class PyDataset:
         self._max_queue_size = max_queue_size
 
     def _setting(self, name):
-        """A pool setting; a subclass that forgot ``super().__init__()`` gets the default."""
+        """A pool setting; a subclass that forgot ``super().__init__()`` gets the defaults
+        (with one warning, as in Keras)."""
         if name not in self.__dict__:
             warnings.warn("Your PyDataset class should call super().__init__(**kwargs) in its "
                           "constructor. **kwargs can include workers, use_multiprocessing, "
                           "max_queue_size. Do not pass these arguments to fit(), as they will "
                           "be ignored.", stacklevel=3)
-            setattr(self, name, DEFAULTS[name])
+            for key, value in DEFAULTS.items():
+                self.__dict__.setdefault(key, value)
         return self.__dict__[name]
 
     @property
@@ -113,22 +117,28 @@ class PyDataset:
 Sequence = PyDataset  # the Keras 2 name, which Keras 3 keeps as an alias
 
 
-def epoch_batches(dataset, steps=None):
+def epoch_batches(dataset, steps=None, shuffle=False):
     """Yield one epoch of batches of ``dataset``, computed ahead as its settings ask.
 
     Args:
         dataset: A ``PyDataset``.
         steps: Batches to take (at most ``num_batches``); None: ``dataset.num_batches``
             (an infinite dataset then yields until the consumer stops).
+        shuffle: Visit a finite dataset's batches in an order drawn with Python's
+            ``random.shuffle``, as Keras's PyDataset adapter does for ``fit(shuffle=True)``
+            (``keras.utils.set_random_seed`` seeds it).
 
     Yields:
-        ``dataset[0]``, ``dataset[1]``, ... in order.
+        ``dataset[0]``, ``dataset[1]``, ... in order, or in the shuffled order.
     """
     num_batches = dataset.num_batches
     if steps is None:
         indices = itertools.count() if num_batches is None else range(num_batches)
     else:
         indices = range(steps if num_batches is None else min(steps, num_batches))
+    if shuffle and num_batches is not None:
+        indices = list(indices)
+        random.shuffle(indices)
     return ordered_results(lambda index: _get_batch(dataset, index), indices,
                            workers=dataset.workers,
                            use_multiprocessing=dataset.use_multiprocessing,

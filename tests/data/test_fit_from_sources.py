@@ -56,7 +56,9 @@ def test_generator_pydataset_and_dataset_train_exactly_like_the_arrays():
     }
     for name, source in sources.items():
         model = _model()
-        history = model.fit(source, epochs=2, verbose=0)
+        # shuffle=False: with fit's default, Keras visits a PyDataset's batches in a random
+        # order (tests/compat/test_script_fidelity_examples3.py)
+        history = model.fit(source, epochs=2, verbose=0, shuffle=False)
         assert len(history.history["loss"]) == 2, name
         for got, want in zip(_weights(model), expected):
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=name)
@@ -123,7 +125,8 @@ def test_progress_line_of_a_generator_counts_the_batches_seen(capsys):
 def test_class_weight_applies_to_batches_from_a_source():
     plain, weighted = _model(), _model()
     plain.fit(Arrays(X, Y, 16), epochs=1, verbose=0)
-    weighted.fit(Arrays(X, Y, 16), epochs=1, verbose=0, class_weight={0: 1.0, 1: 5.0})
+    weighted.fit(Arrays(X, Y, 16), epochs=1, verbose=0, shuffle=False,
+                 class_weight={0: 1.0, 1: 5.0})
     reference = _model()
     reference.fit(X, Y, batch_size=16, shuffle=False, epochs=1, verbose=0,
                   class_weight={0: 1.0, 1: 5.0})

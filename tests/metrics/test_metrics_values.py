@@ -160,20 +160,27 @@ CASES = [
      1e-6),
     # IoU family: Keras docstring examples (keras.metrics.IoU / MeanIoU / BinaryIoU /
     # OneHotIoU / OneHotMeanIoU). cm[true, pred] = [[1, 1], [1, 1]] -> iou 1/3 per class;
-    # weighted cm = [[.3, .3], [.3, .1]] -> iou [1/3, 1/7].
-    ("IoU", lambda: metrics.IoU(num_classes=2, target_class_ids=[0]), [0, 0, 1, 1],
+    # weighted cm = [[.3, .3], [.3, .1]] -> iou [1/3, 1/7]. dtype="float32": Keras 3.15's
+    # default int32 matrix truncates these weights to 0 (tests/compat/
+    # test_script_fidelity_examples3.py), its float32 one gives the docstring values.
+    ("IoU", lambda: metrics.IoU(num_classes=2, target_class_ids=[0], dtype="float32"),
+     [0, 0, 1, 1],
      [0, 1, 0, 1], [0.3, 0.3, 0.3, 0.1], 0.33333334, 0.33333334, 1e-6),
-    ("MeanIoU", lambda: metrics.MeanIoU(num_classes=2), [0, 0, 1, 1], [0, 1, 0, 1],
+    ("MeanIoU", lambda: metrics.MeanIoU(num_classes=2, dtype="float32"), [0, 0, 1, 1],
+     [0, 1, 0, 1],
      [0.3, 0.3, 0.3, 0.1], 0.33333334, 0.23809525, 1e-6),
     # >= 0.3 gives predictions [0, 0, 1, 1]; weighted cm = [[.2, .4], [.3, .1]]
-    ("BinaryIoU", lambda: metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3),
+    ("BinaryIoU", lambda: metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3,
+                                            dtype="float32"),
      [0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7], [0.2, 0.3, 0.4, 0.1], 0.33333334, 0.17361112, 1e-6),
     # argmax true [2, 0, 1, 0], pred [2, 2, 0, 2]: cm = [[0, 0, 2], [1, 0, 0], [0, 0, 1]]
     # -> iou [0, 0, 1/3]; weighted cm = [[0, 0, .6], [.3, 0, 0], [0, 0, .1]] -> iou
     # [0, 0, 1/7] (Keras prints 0.071 for classes [0, 2] and 0.048 for the mean of 3).
-    ("OneHotIoU", lambda: metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2]),
+    ("OneHotIoU", lambda: metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2],
+                                            dtype="float32"),
      ONEHOT_T, ONEHOT_P, [0.1, 0.2, 0.3, 0.4], 1 / 6, 1 / 14, 1e-6),
-    ("OneHotMeanIoU", lambda: metrics.OneHotMeanIoU(num_classes=3), ONEHOT_T, ONEHOT_P,
+    ("OneHotMeanIoU", lambda: metrics.OneHotMeanIoU(num_classes=3, dtype="float32"),
+     ONEHOT_T, ONEHOT_P,
      [0.1, 0.2, 0.3, 0.4], 1 / 9, 1 / 21, 1e-6),
 ]
 CASE_IDS = [case[0] for case in CASES]
