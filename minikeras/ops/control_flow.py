@@ -31,9 +31,11 @@ def switch(index, branches, *operands):
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` holds."""
+    """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` holds. The loop
+    variables start as tensors (python numbers too, as in Keras); a list or tuple of them
+    comes back as a tuple."""
     single = not isinstance(loop_vars, (list, tuple))
-    state = (loop_vars,) if single else tuple(loop_vars)
+    state = tree.map_structure(convert_to_tensor, (loop_vars,) if single else tuple(loop_vars))
     count = 0
     while bool(np.asarray(data(cond(*state)))):
         if maximum_iterations is not None and count >= maximum_iterations:
@@ -41,9 +43,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
         out = body(*state)
         state = (out,) if single else tuple(out)
         count += 1
-    if single:
-        return state[0]
-    return list(state) if isinstance(loop_vars, list) else state
+    return state[0] if single else state
 
 
 def fori_loop(lower, upper, body_fun, init_val):
