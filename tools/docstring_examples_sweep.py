@@ -68,11 +68,21 @@ SKIP_MARKERS = (
 )
 
 # A block on which Keras itself raises one of these is not an example Keras can run
-# here (the layer needs TensorFlow installed, or the docstring has a typo).
+# here: the layer needs TensorFlow, the docstring has a typo, the snippet is a fragment
+# that uses names it never defines, or it downloads a data set (no network here).
 KERAS_CANNOT_RUN = {
     "ImportError": "Keras needs TensorFlow for it",
     "SyntaxError": "the Keras docstring is not valid Python",
+    "NameError": "a fragment: it uses names it does not define",
 }
+DOWNLOAD_FAILURE = "URL fetch failure"
+
+
+def _why_keras_cannot_run(step):
+    if DOWNLOAD_FAILURE in step.get("message", ""):
+        return "it downloads a data set"
+    return KERAS_CANNOT_RUN.get(step["raised"])
+
 
 FENCE = re.compile(r"```python\n(.*?)```", re.S)
 MAX_VALUES = 4096
@@ -89,13 +99,13 @@ def _git(repo, *args):
     ).stdout
 
 
-def _source_files(repo, tag):
+def _source_files(repo, tag, sources):
     names = _git(repo, "ls-tree", "-r", "--name-only", tag, "keras/src/").split()
     for name in names:
         if not name.endswith(".py") or name.endswith("_test.py"):
             continue
         if any(
-            name == s or (s.endswith("/") and name.startswith(s)) for s in SOURCES
+            name == s or (s.endswith("/") and name.startswith(s)) for s in sources
         ):
             yield name
 
@@ -130,9 +140,9 @@ def _blocks_of(doc):
             yield [fenced], [None]
 
 
-def extract(repo, tag):
+def extract(repo, tag, sources=SOURCES):
     blocks = []
-    for path in _source_files(repo, tag):
+    for path in _source_files(repo, tag, sources):
         tree = ast.parse(_git(repo, "show", f"{tag}:{path}"))
         for name, doc in _public_docstrings(tree):
             for i, (snippets, wants) in enumerate(_blocks_of(doc)):
@@ -153,22 +163,27 @@ def extract(repo, tag):
 
 
 class _Alias:
-    """Meta-path finder that answers `import keras...` with `minikeras...`."""
+    """Meta-path finder and loader that answer `import keras...` with the already
+    imported `minikeras...` module (no second execution of its code)."""
 
     def find_spec(self, fullname, path, target=None):
         if fullname != "keras" and not fullname.startswith("keras."):
             return None
-        import importlib
         import importlib.util
 
-        try:
-            # Docstrings sometimes import Keras's private `keras.src` tree.
-            target = "mini" + fullname.replace("keras.src", "keras", 1)
-            module = importlib.import_module(target)
-        except ImportError:
+        # Docstrings sometimes import Keras's private `keras.src` tree.
+        target = "mini" + fullname.replace("keras.src", "keras", 1)
+        if importlib.util.find_spec(target) is None:
             return None
-        sys.modules[fullname] = module
-        return importlib.util.spec_from_loader(fullname, loader=None, origin="alias")
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        import importlib
+
+        return importlib.import_module("mini" + spec.name.replace("keras.src", "keras", 1))
+
+    def exec_module(self, module):
+        pass
 
 
 def _keras_module(side):
@@ -366,11 +381,12 @@ def compare_block(ref_runs, got_runs):
     got = got_runs[0]
     ref_raise = next((s for s in ref["steps"] if "raised" in s), None)
     got_raise = next((s for s in got["steps"] if "raised" in s), None)
-    if ref_raise and ref_raise["raised"] in KERAS_CANNOT_RUN:
-        return None, KERAS_CANNOT_RUN[ref_raise["raised"]]
+    if ref_raise and _why_keras_cannot_run(ref_raise):
+        return None, _why_keras_cannot_run(ref_raise)
     if ref_raise or got_raise:
-        if ref_raise and got_raise and ref_raise.get("source") == got_raise.get("source"):
-            pass  # both raise at the same statement
+        if (ref_raise and got_raise and ref_raise.get("source") == got_raise.get("source")
+                and ref_raise["raised"] == got_raise["raised"]):
+            pass  # both raise the same error at the same statement
         else:
             r = f"{ref_raise['raised']} at `{ref_raise.get('source')}`" if ref_raise else "runs"
             g = (
@@ -432,12 +448,14 @@ def main(argv=None):
     parser.add_argument("--keras-python", default="/work/scratch-keras/bin/python")
     parser.add_argument("--side", choices=["keras", "minikeras"])
     parser.add_argument("--out", default="/tmp/docsweep")
+    parser.add_argument("--sources", nargs="+", default=SOURCES,
+                        help="Keras source files or folders (ending in /) to sweep")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     blocks_path = os.path.join(args.out, "blocks.json")
     if args.step in ("all", "extract"):
         with open(blocks_path, "w") as f:
-            json.dump(extract(args.keras_repo, args.tag), f, indent=1)
+            json.dump(extract(args.keras_repo, args.tag, args.sources), f, indent=1)
     if args.step == "run":
         seeds = (1, 2) if args.side == "keras" else (1,)
         run(args.side, blocks_path, os.path.join(args.out, f"{args.side}.json"), seeds)

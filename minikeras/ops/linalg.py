@@ -254,7 +254,10 @@ def einsum(subscripts, *operands):
         x = P.reshape(x, [sizes.get(c, 1) for c in letters])
         product = x if product is None else P.multiply(product, x)
     summed = tuple(i for i, c in enumerate(letters) if c not in output)
-    out = reductions.sum(product, axis=summed) if summed else product
+    # integer dtypes as Keras's torch einsum gives them: a contraction of several operands
+    # keeps int32 (ops.sum's rule), a one-operand reduction ("ii", "ij->i") widens to int64
+    reduce = reductions.sum if len(ops_) > 1 else P.sum
+    out = reduce(product, axis=summed) if summed else product
     kept = [c for c in letters if c in output]
     return P.transpose(out, [kept.index(c) for c in output]) if out.ndim > 1 else out
 
