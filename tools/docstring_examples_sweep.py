@@ -293,6 +293,7 @@ def run(side, blocks_path, out_path, seeds):
     keras = _keras_module(side)
     with open(blocks_path) as f:
         blocks = json.load(f)
+    os.chdir(os.path.dirname(os.path.abspath(out_path)))  # files the examples save land here
     results = {}
     for block in blocks:
         if block["skip"]:
@@ -467,7 +468,6 @@ def main(argv=None):
             subprocess.run(
                 [python, here, "run", "--side", side, "--out", args.out],
                 check=True, env=dict(env, PYTHONPATH=root if side == "minikeras" else ""),
-                cwd=root if side == "minikeras" else args.out,
             )
     if args.step in ("all", "compare"):
         with open(blocks_path) as f:
