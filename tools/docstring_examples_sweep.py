@@ -20,7 +20,10 @@ statement runs in turn; the value of every expression statement is recorded, and
 are the array values left in the namespace at the end. Keras runs each block twice
 with two seeds: a value that differs between those runs is random, and only its
 shape and dtype are compared. Blocks that need TensorFlow, JAX or tf.data are skipped
-and counted.
+and counted, and so are blocks Keras itself cannot run here (a fragment using names it
+never defines, invalid Python, a data-set download, a layer that needs TensorFlow). Two
+sides that raise the same error at the same statement count as matching. The examples
+run in the output folder (some save model files there).
 """
 
 import argparse
