@@ -36,7 +36,8 @@ class Variable(Tensor):
         initializer: initial value (array-like) or an initializer (callable
             ``f(shape, dtype)`` or its string name, which then needs ``shape``).
         shape: the shape, required with a callable initializer.
-        dtype: dtype name; default ``backend.floatx()`` for floats.
+        dtype: dtype name; default: an array's own dtype (float64 stays float64, as in
+            Keras), ``backend.floatx()`` for python floats and initializer functions.
         trainable: whether optimizers update it and gradients flow to it.
         name: short name (``"kernel"``); ``path`` adds the owner's scope.
     """
@@ -62,11 +63,12 @@ class Variable(Tensor):
             value = initializer(tuple(shape), dtype=backend.standardize_dtype(dtype))
         else:
             value = initializer
+        typed = isinstance(value, (Tensor, np.ndarray))
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
         if dtype is not None:
             value = value.astype(dtype)
-        elif np.issubdtype(value.dtype, np.floating):
-            value = value.astype(backend.floatx())
+        elif np.issubdtype(value.dtype, np.floating) and not typed:
+            value = value.astype(backend.floatx())  # python floats; an array keeps its dtype
         value = np.array(value, order="C")  # own the storage, C-contiguous (views and reshapes)
         if shape is not None and tuple(shape) != value.shape:
             raise ValueError(

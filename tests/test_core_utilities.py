@@ -80,7 +80,7 @@ def test_auto_names_count_up_and_clear_session_resets_them():
 
 
 def test_variable_api():
-    v = keras.Variable(np.array([1.0, 2.0]), name="w")
+    v = keras.Variable(np.array([1.0, 2.0], np.float32), name="w")
     assert (v.shape, v.dtype, v.name, v.trainable) == ((2,), np.float32, "w", True)
     v.assign([3.0, 4.0])
     v.assign_add(np.ones(2))

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from .. import tree
 from ..autodiff import primitives as P
 from .core import convert_to_tensor, data
 from .reshaping import unstack
@@ -30,9 +31,11 @@ def switch(index, branches, *operands):
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` holds."""
+    """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` holds. The loop
+    variables start as tensors (python numbers too, as in Keras); a list or tuple of them
+    comes back as a tuple."""
     single = not isinstance(loop_vars, (list, tuple))
-    state = (loop_vars,) if single else tuple(loop_vars)
+    state = tree.map_structure(convert_to_tensor, (loop_vars,) if single else tuple(loop_vars))
     count = 0
     while bool(np.asarray(data(cond(*state)))):
         if maximum_iterations is not None and count >= maximum_iterations:
@@ -40,9 +43,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
         out = body(*state)
         state = (out,) if single else tuple(out)
         count += 1
-    if single:
-        return state[0]
-    return list(state) if isinstance(loop_vars, list) else state
+    return state[0] if single else state
 
 
 def fori_loop(lower, upper, body_fun, init_val):
@@ -104,19 +105,25 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
 
 
 def associative_scan(f, elems, reverse=False, axis=0):
-    """Inclusive scan of the associative ``f`` along ``axis`` (sequential, composed)."""
-    x = convert_to_tensor(elems)
-    axis %= x.ndim
-    parts = unstack(x, axis=axis)
+    """Inclusive scan of the associative ``f`` along ``axis`` (sequential, composed).
+
+    ``elems`` is a tensor or a nested structure of tensors of one length along ``axis``;
+    ``f`` takes two such structures (the running result and the next slices) and returns one.
+    """
+    leaves = [convert_to_tensor(leaf) for leaf in tree.flatten(elems)]
+    axis %= leaves[0].ndim
+    slices = list(zip(*(unstack(leaf, axis=axis) for leaf in leaves)))   # per step, per leaf
     if reverse:
-        parts = parts[::-1]
+        slices = slices[::-1]
     out, acc = [], None
-    for p in parts:
-        acc = p if acc is None else f(acc, p)
-        out.append(acc)
+    for parts in slices:
+        step = tree.pack_sequence_as(elems, list(parts))
+        acc = step if acc is None else f(acc, step)
+        out.append([convert_to_tensor(leaf) for leaf in tree.flatten(acc)])
     if reverse:
         out = out[::-1]
-    return P.stack(out, axis)
+    stacked = [P.stack(list(leaf_steps), axis) for leaf_steps in zip(*out)]
+    return tree.pack_sequence_as(elems, stacked)
 
 
 _CORE = re.compile(r"\(([^()]*)\)")

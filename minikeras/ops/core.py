@@ -23,20 +23,23 @@ __all__ = [
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """Return ``x`` as a Tensor.
 
-    Python numbers (alone or in lists) become int32 / floatx / bool, as in Keras;
-    numpy data keeps its dtype unless ``dtype`` is given.
+    Python numbers (alone or in lists) become int32 / floatx / bool / complex64, as in
+    Keras; numpy data keeps its dtype unless ``dtype`` is given.
     """
     del sparse, ragged
     if isinstance(x, Tensor):
         return x if dtype is None or x.dtype == np.dtype(dtype) else P.cast(x, dtype)
-    if dtype is None and isinstance(x, (bool, int, float)):
+    if dtype is None and isinstance(x, (bool, int, float, complex)):
         dtype = "bool" if isinstance(x, bool) else (
-            "int32" if isinstance(x, int) else backend.floatx())
+            "int32" if isinstance(x, int) else
+            "complex64" if isinstance(x, complex) else backend.floatx())
     if dtype is None and isinstance(x, (list, tuple)) and _python_numbers(x):
         # python numbers in a list follow Keras's rule: int32 / floatx, not numpy's 64 bits
         arr = np.asarray(x)
         if arr.dtype == np.float64:
             return Tensor(arr.astype(backend.floatx()))
+        if arr.dtype == np.complex128:
+            return Tensor(arr.astype(np.complex64))
         if arr.dtype == np.int64 and arr.size and \
                 np.iinfo(np.int32).min <= arr.min() and arr.max() <= np.iinfo(np.int32).max:
             return Tensor(arr.astype(np.int32))
@@ -47,7 +50,7 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 def _python_numbers(x):
     """True if ``x`` is a (nested) list/tuple of python numbers only."""
     return all(_python_numbers(v) if isinstance(v, (list, tuple))
-               else isinstance(v, (bool, int, float)) for v in x)
+               else isinstance(v, (bool, int, float, complex)) for v in x)
 
 
 def convert_to_numpy(x):

@@ -134,7 +134,11 @@ def isreal(x):
 
 
 def angle(x):
-    """The argument of each element: pi for negative reals, 0 otherwise (floatx for ints)."""
+    """The argument of each element: ``atan2(imag, real)`` for complex tensors (float32
+    from complex64); for real ones pi for negatives, 0 otherwise (floatx for ints)."""
+    x = convert_to_tensor(x)
+    if x.dtype.kind == "c":
+        return Tensor(np.angle(x.data))
     x = as_float(x)
     return Tensor(np.angle(data(x)).astype(x.dtype))
 

@@ -480,7 +480,23 @@ def _homography(start, end):
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
                     data_format=None):
     """Patches of ``size`` as vectors: (..., rows, cols, size_h * size_w * channels),
-    each vector ordered (row in patch, column in patch, channel)."""
+    each vector ordered (row in patch, column in patch, channel). A ``size`` of three
+    numbers takes 3-D patches of volumes (``extract_patches_3d``).
+
+    Raises:
+        TypeError: if ``size`` is not an int, tuple or list.
+        ValueError: if ``size`` has other than 2 or 3 numbers.
+    """
+    if not isinstance(size, int):
+        if not isinstance(size, (tuple, list)):
+            raise TypeError("Invalid `size` argument. Expected an int or a tuple. "
+                            f"Received: size={size} of type {type(size).__name__}")
+        if len(size) not in (2, 3):
+            raise ValueError("Invalid `size` argument. Expected a tuple of length 2 or 3. "
+                             f"Received: size={size} with length {len(size)}")
+        if len(size) == 3:
+            return extract_patches_3d(images, size, strides, dilation_rate, padding,
+                                      data_format)
     images, channels_first, batched = _images(images, data_format, "extract_patches")
     return _patches(images, size, strides, dilation_rate, padding, channels_first, batched, 2)
 

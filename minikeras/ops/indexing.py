@@ -96,12 +96,33 @@ def scatter(indices, values, shape):
     return P.reshape(P.matmul(members, rows), shape)
 
 
-def scatter_update(inputs, indices, updates):
-    """``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+# reduction name -> the numpy ufunc that folds updates into the values at their index
+_SCATTER_FOLDS = {"max": np.maximum, "min": np.minimum, "mul": np.multiply}
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with the entries at ``indices`` replaced by ``updates``, or, with
+    ``reduction`` ("add", "max", "min" or "mul"), combined with them (every update at a
+    repeated index counts). "max", "min" and "mul" carry no gradient.
+
+    Raises:
+        ValueError: for another ``reduction``.
+    """
     x = convert_to_tensor(inputs)
     u = convert_to_tensor(updates)
     if u.dtype != x.dtype:
         u = cast(u, x.dtype)
+    if reduction is not None:
+        reduction = str(reduction).lower()
+        if reduction == "add":
+            return P.add(x, scatter(indices, u, x.shape))
+        if reduction not in _SCATTER_FOLDS:
+            raise ValueError(f"Invalid reduction: {reduction}. Supported values are: None, "
+                             "'add', 'max', 'min', 'mul'.")
+        lead, block = _flat_positions(indices, x.shape)
+        out = np.array(x.data).reshape(-1, max(block, 1))            # (positions, block)
+        _SCATTER_FOLDS[reduction].at(out, lead, u.data.reshape(lead.size, -1))
+        return Tensor(out.reshape(x.shape))
     lead, block = _flat_positions(indices, x.shape)
     hit = np.zeros(x.size // max(block, 1), bool)
     hit[lead] = True

@@ -5,11 +5,14 @@ Products are composed from multiply, matmul, reshape, transpose, sum and indexin
 matrix functions rest on the primitives of ``autodiff/linalg.py`` (inv, det, log |det|, solve,
 cholesky, eigh, qr, singular values), so every gradient is derived or checked.
 """
+import string
+
 import numpy as np
 
 from ..autodiff import linalg as L
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
+from . import reductions
 from .core import as_float, convert_to_tensor, data
 
 __all__ = [
@@ -124,7 +127,8 @@ def diag(x, k=0):
 
 
 def trace(x, offset=0, axis1=0, axis2=1):
-    return P.sum(diagonal(x, offset, axis1, axis2), axis=-1)
+    """Sum of diagonal ``offset`` (integers sum in ``ops.sum``'s dtype: int32 stays int32)."""
+    return reductions.sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def outer(x1, x2):
@@ -200,11 +204,27 @@ def _pad3(v):
     return P.concatenate([v, Tensor(np.zeros(v.shape[:-1] + (1,), v.dtype))], -1)
 
 
+def _sublist_subscripts(args):
+    """(subscripts string, operands) of ``einsum(op0, sublist0, op1, sublist1, ..., [out])``."""
+    def term(sublist):
+        return "".join("..." if axis is Ellipsis else string.ascii_letters[int(axis)]
+                       for axis in sublist)
+
+    pairs = args[:len(args) - len(args) % 2]
+    inputs = ",".join(term(sublist) for sublist in pairs[1::2])
+    output = "->" + term(args[-1]) if len(args) % 2 else ""
+    return inputs + output, pairs[0::2]
+
+
 def einsum(subscripts, *operands):
     """Einstein summation, composed: align, multiply, then sum the contracted indices.
 
-    ``subscripts`` like ``"ij,jk->ik"``; ``...`` stands for leading broadcast axes.
+    ``subscripts`` like ``"ij,jk->ik"``; ``...`` stands for leading broadcast axes. numpy's
+    other form works too: ``einsum(a, [0, 1], b, [1])``, operands each followed by its list
+    of axis numbers (or ``...``), then optionally the output's list.
     """
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts((subscripts,) + operands)
     ops_ = [convert_to_tensor(o) for o in operands]
     spec = subscripts.replace(" ", "")
     inputs, _, output = spec.partition("->")
@@ -234,7 +254,10 @@ def einsum(subscripts, *operands):
         x = P.reshape(x, [sizes.get(c, 1) for c in letters])
         product = x if product is None else P.multiply(product, x)
     summed = tuple(i for i, c in enumerate(letters) if c not in output)
-    out = P.sum(product, axis=summed) if summed else product
+    # integer dtypes as Keras's torch einsum gives them: a contraction of several operands
+    # keeps int32 (ops.sum's rule), a one-operand reduction ("ii", "ij->i") widens to int64
+    reduce = reductions.sum if len(ops_) > 1 else P.sum
+    out = reduce(product, axis=summed) if summed else product
     kept = [c for c in letters if c in output]
     return P.transpose(out, [kept.index(c) for c in output]) if out.ndim > 1 else out
 

@@ -24,11 +24,62 @@ __all__ = [
 ]
 
 
-unique = on_raw_data(np.unique)
 searchsorted = on_raw_data(np.searchsorted)
 argsort = on_raw_data(np.argsort, np.int32)
 digitize = on_raw_data(np.digitize, np.int32)
-bincount = on_raw_data(np.bincount, np.int32)
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """How often each non-negative integer occurs in 1-D ``x`` (int32), or, with
+    ``weights``, the sum of the weights of its occurrences (in Keras's
+    ``result_type(x.dtype, weights.dtype)``); at least ``minlength`` bins. No gradient.
+
+    Raises:
+        ValueError: for ``sparse=True`` (no sparse tensors here, as on Keras's torch backend).
+    """
+    if sparse:
+        raise ValueError("bincount: sparse=True is not supported; minikeras has no sparse "
+                         "tensors. Received: sparse=True")
+    x = convert_to_tensor(x)
+    if weights is None:
+        return Tensor(np.bincount(x.data, minlength=minlength).astype(np.int32))
+    weights = convert_to_tensor(weights)
+    dtype = backend.result_type(x.dtype, weights.dtype)
+    return Tensor(np.bincount(x.data, weights.data, minlength).astype(dtype))
+
+
+def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
+           return_counts=False, axis=None, size=None, fill_value=None):
+    """The distinct elements of ``x`` (flattened, or sub-arrays along ``axis``) in ascending
+    order, then as asked the index of each one's first occurrence, the index of each
+    element's value among them, and their counts (these three int64, as in Keras). With
+    ``size``: exactly ``size`` values, truncated or padded with ``fill_value`` (default 0;
+    padded counts 0, padded indices 1). ``sorted=False`` may give them in any order; they
+    come sorted, as on Keras's torch backend. No gradient.
+    """
+    del sorted  # ascending order is one of the orders sorted=False allows
+    values, index, inverse, counts = np.unique(
+        data(x), return_index=True, return_inverse=True, return_counts=True, axis=axis)
+    # each extra output asked for, with its pad value under ``size`` (None: not padded)
+    extra = [(a.reshape(-1).astype(np.int64), pad) for a, pad, asked in (
+        (index, 1, return_index), (inverse, None, return_inverse), (counts, 0, return_counts))
+        if asked]
+    if size is not None:
+        at = 0 if axis is None else axis % values.ndim
+        values = _fixed_length(values, size, at, 0 if fill_value is None else fill_value)
+        extra = [(a if pad is None else _fixed_length(a, size, 0, pad), pad)
+                 for a, pad in extra]
+    out = [Tensor(values)] + [Tensor(a) for a, _ in extra]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _fixed_length(a, size, axis, fill):
+    """``a`` cut or padded with ``fill`` to ``size`` along ``axis``."""
+    if a.shape[axis] >= size:
+        return np.take(a, np.arange(size), axis=axis)
+    pad = [(0, 0)] * a.ndim
+    pad[axis] = (0, size - a.shape[axis])
+    return np.pad(a, pad, constant_values=fill)
 
 
 def sort(x, axis=-1):

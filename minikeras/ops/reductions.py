@@ -9,7 +9,6 @@ from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
 from .core import as_float, axis_tuple, cast, convert_to_tensor, data, on_float, on_raw_data
-from .reshaping import moveaxis
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "average", "corrcoef", "count_nonzero",
@@ -80,14 +79,9 @@ def std(x, axis=None, keepdims=False):
     return P.sqrt(var(x, axis, keepdims))
 
 
-def cumsum(x, axis=None):
-    x = convert_to_tensor(x)
-    if axis is None:
-        x, axis = P.reshape(x, (-1,)), 0
-    n = x.shape[axis]
-    tri = np.tril(np.ones((n, n), dtype=x.dtype))  # out[i] = sum_{j<=i} x[j]
-    moved = moveaxis(x, axis, -1)
-    return moveaxis(P.matmul(moved, tri.T), -1, axis)
+def cumsum(x, axis=None, dtype=None):
+    """Running sum along ``axis`` (flattened when None); a NaN spoils only the sums after it."""
+    return _scan(P.add, x, axis, dtype)
 
 
 def average(x, axis=None, weights=None):
@@ -119,11 +113,15 @@ def diff(a, n=1, axis=-1):
     return a
 
 
+# the dtype of a product of small integers or bools when no dtype is given, as Keras's
+_PROD_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32}
+
+
 def prod(x, axis=None, keepdims=False, dtype=None):
-    """Product of the elements along ``axis`` (all axes when None), by pairwise halving."""
+    """Product of the elements along ``axis`` (all axes when None), by pairwise halving, in
+    ``dtype`` (default: ``x``'s; small integers and bools give int32, as in Keras)."""
     x = convert_to_tensor(x)
-    if dtype is not None:
-        x = cast(x, dtype)
+    x = cast(x, dtype or _PROD_DTYPES.get(x.dtype.name, x.dtype))
     axes = normalize_axis(axis, x.ndim)
     keep = [a for a in range(x.ndim) if a not in axes]
     moved = P.transpose(x, keep + list(axes)) if x.ndim else x
@@ -143,20 +141,26 @@ def prod(x, axis=None, keepdims=False, dtype=None):
 
 
 def cumprod(x, axis=None, dtype=None):
-    """Running product along ``axis`` (flattened when None), in log2(n) composed steps."""
+    """Running product along ``axis`` (flattened when None)."""
+    return _scan(P.multiply, x, axis, dtype)
+
+
+def _scan(combine, x, axis, dtype):
+    """Inclusive scan with ``combine`` along ``axis`` in log2(n) composed steps
+    (Hillis-Steele), in ``dtype`` (default: ``x``'s; bools give int32, as in Keras)."""
     x = convert_to_tensor(x)
-    if dtype is not None:
-        x = cast(x, dtype)
+    dtype = dtype or ("int32" if x.dtype == np.bool_ else x.dtype)
+    x = cast(x, dtype)
     if axis is None:
         x, axis = P.reshape(x, (-1,)), 0
     axis %= x.ndim
     y, n, step = x, x.shape[axis], 1
-    while step < n:                                         # Hillis-Steele scan
+    while step < n:
         head = [slice(None)] * x.ndim
         tail = list(head)
         prev = list(head)
         head[axis], tail[axis], prev[axis] = slice(0, step), slice(step, None), slice(0, n - step)
-        y = P.concatenate([y[tuple(head)], P.multiply(y[tuple(tail)], y[tuple(prev)])], axis)
+        y = P.concatenate([y[tuple(head)], combine(y[tuple(tail)], y[tuple(prev)])], axis)
         step *= 2
     return y
 
@@ -200,8 +204,7 @@ def nanprod(x, axis=None, keepdims=False):
 
 
 def nancumsum(x, axis=None, dtype=None):
-    x = _nan_filled(x, 0)[0]
-    return cumsum(x if dtype is None else cast(x, dtype), axis)
+    return cumsum(_nan_filled(x, 0)[0], axis, dtype)
 
 
 def nancumprod(x, axis=None, dtype=None):

@@ -166,8 +166,8 @@ class Optimizer(OptimizerVariables):
                 "keras.optimizers.schedules.LearningRateSchedule, or a zero-argument callable "
                 f"returning the rate. Received: learning_rate={value!r} ({type(value).__name__}).")
         if self._lr_var is None:
-            self._lr_var = Variable(np.array(float(value)), trainable=False,
-                                    name="learning_rate")  # in floatx, as in Keras
+            self._lr_var = Variable(np.array(float(value)), dtype=backend.floatx(),
+                                    trainable=False, name="learning_rate")  # as in Keras
             self._lr_var.path = f"{self.name}/learning_rate"
             self._variables.insert(1, self._lr_var)  # right after `iteration`, as in Keras
         else:

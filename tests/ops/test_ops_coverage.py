@@ -114,6 +114,12 @@ GRADIENT_CASES = {
                           [r(1, 5, 5, 1)]),
     "ctc_loss": (lambda y: ops.ctc_loss(np.array([[1, 2], [2, 0]]), y, np.array([2, 1]),
                                         np.array([4, 3])), [r(2, 4, 3)]),
+    "cumsum": (lambda x: ops.cumsum(x, axis=0), [r(5, 2)]),
+    "scatter_update_add": (lambda x, u: ops.scatter_update(x, [[2], [0], [2]], u,
+                                                           reduction="add"), [r(4, 2), r(3, 2)]),
+    "associative_scan_list": (lambda a, b: ops.associative_scan(
+        lambda p, q: [ops.add(p[0], q[0]), ops.multiply(p[1], q[1])], [a, b])[1],
+        [r(4, 2), r(4, 2)]),
 }
 
 
@@ -395,6 +401,16 @@ BAD_INPUTS = {
     "dsplit of a matrix": (lambda: ops.dsplit(np.ones((2, 2)), 2), ValueError,
                            "3 or more dimensions"),
     "fliplr of a vector": (lambda: ops.fliplr(np.ones(3)), ValueError, "2 or more dimensions"),
+    "scatter_update reduction": (lambda: ops.scatter_update(np.ones(3), [[0]], np.ones(1),
+                                                            reduction="mean"), ValueError,
+                                 "Invalid reduction: mean. Supported values are: None, 'add'"),
+    "sparse bincount": (lambda: ops.bincount(np.array([1, 2]), sparse=True), ValueError,
+                        "sparse=True is not supported"),
+    "extract_patches size of 4": (lambda: ops.image.extract_patches(np.ones((4, 4, 1)),
+                                                                    (2, 2, 2, 2)), ValueError,
+                                  "Expected a tuple of length 2 or 3. Received: size="),
+    "extract_patches size of a string": (lambda: ops.image.extract_patches(
+        np.ones((4, 4, 1)), "2x2"), TypeError, "Expected an int or a tuple. Received: size=2x2"),
     "vander of a matrix": (lambda: ops.vander(np.ones((2, 2))), ValueError,
                            r"one-dimensional array. Received: x.shape=\(2, 2\)"),
     "histogram of a matrix": (lambda: ops.histogram(np.ones((2, 2))), ValueError,

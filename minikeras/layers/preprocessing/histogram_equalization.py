@@ -131,6 +131,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(ImagePreprocessingLayer):
     """Equalize each tile of a grid separately, with a clipped histogram, and blend the tiles'
     maps bilinearly (CLAHE, see ``clahe``); images are mapped from ``value_range`` to 0..255
     and back. Deterministic, and applied in training and inference alike, as in Keras 3.
+    Integer images come back in their own dtype (the result truncated), as in Keras.
 
     Args:
         value_range: the images' range, (0, 255) by default.
@@ -155,6 +156,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(ImagePreprocessingLayer):
         self.clip_limit, self.tile_grid_size = clip_limit, tuple(int(g) for g in grid)
 
     def call(self, inputs):
+        given = np.asarray(inputs).dtype
         images = self._checked_images(inputs).data
         batched = images.ndim == 4
         x = images if batched else images[None]
@@ -169,7 +171,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(ImagePreprocessingLayer):
             out = out / np.float32(255) * (high - low) + low
         if self.data_format == "channels_first":
             out = out.transpose(0, 3, 1, 2)
-        return Tensor((out if batched else out[0]).astype(self.dtype))
+        dtype = given if given.kind in "iu" else self.dtype
+        return Tensor((out if batched else out[0]).astype(dtype))
 
     def get_config(self):
         return {**super().get_config(), "value_range": list(self.value_range),

@@ -77,7 +77,7 @@ TABLE = [
      r"`max_number` must be an integer.*'3'"),
     ("max boxes negative", lambda: layers.MaxNumBoundingBoxes(-1), ValueError,
      r"`max_number` must be at least 0. Received: max_number=-1"),
-    ("max boxes scores", lambda: layers.MaxNumBoundingBoxes(2)(
+    ("max boxes scores", lambda: layers.MaxNumBoundingBoxes(2, bounding_box_format="xyxy")(
         {"images": IMAGES, "bounding_boxes": BOXES}), KeyError,
      r"unsupported keys in `bounding_boxes`: \['scores'\]"),
 ]

@@ -122,8 +122,8 @@ def test_bad_input():
         ops.image.pad_images(IMG, top_padding=1, target_height=3, left_padding=0, right_padding=0)
     with pytest.raises(ValueError, match="First dim of `coordinates`"):
         ops.image.map_coordinates(IMG[0], np.zeros((2, 4)), 1)
-    with pytest.raises(ValueError, match=r"Expected an int or a tuple of length 2.*\(2, 2, 2\)"):
-        ops.image.extract_patches(IMG, (2, 2, 2))
+    with pytest.raises(ValueError, match=r"tuple of length 2 or 3.*\(2, 2, 2, 2\)"):
+        ops.image.extract_patches(IMG, (2, 2, 2, 2))
     with pytest.raises(ValueError, match="Invalid value for argument `order`"):
         ops.image.map_coordinates(IMG[0], np.zeros((3, 4)), 3)
     with pytest.raises(ValueError, match="3 \\(RGB\\) channels"):

@@ -4,6 +4,7 @@ import numpy as np
 from ....autodiff.tensor import Tensor
 from ...layer import LAYERS
 from ..preprocessing_layer import ImagePreprocessingLayer, as_array
+from .formats import standardize_format
 
 
 @LAYERS.register("MaxNumBoundingBoxes")
@@ -17,10 +18,14 @@ class MaxNumBoundingBoxes(ImagePreprocessingLayer):
         max_number: the number of boxes per image.
         fill_value: the value of the padding boxes and labels (-1). (Keras's config omits
             it; minikeras saves it so that a reloaded layer pads the same way.)
+        bounding_box_format: the boxes' format ("xyxy", ...); required, as in Keras, when
+            the inputs hold ``bounding_boxes`` (the count does not depend on it).
     """
 
-    def __init__(self, max_number, fill_value=-1, **kwargs):
+    def __init__(self, max_number, fill_value=-1, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
+        self.bounding_box_format = None if bounding_box_format is None else \
+            standardize_format(bounding_box_format)
         for name, value in (("max_number", max_number), ("fill_value", fill_value)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"`{name}` must be an integer. Received: {name}={value!r}")
@@ -32,6 +37,12 @@ class MaxNumBoundingBoxes(ImagePreprocessingLayer):
     def call(self, inputs):
         if not isinstance(inputs, dict) or "bounding_boxes" not in inputs:
             return inputs
+        if self.bounding_box_format is None:
+            raise ValueError(
+                f"Layer '{self.name}' (MaxNumBoundingBoxes): you passed an input with a "
+                "'bounding_boxes' key, but you didn't specify a bounding box format. Pass a "
+                "`bounding_box_format` argument to your MaxNumBoundingBoxes layer, e.g. "
+                "`bounding_box_format='xyxy'`.")
         boxes = inputs["bounding_boxes"]
         extra = sorted(set(boxes) - {"boxes", "labels"})
         if extra:
@@ -56,5 +67,8 @@ class MaxNumBoundingBoxes(ImagePreprocessingLayer):
         return {**input_shape, "bounding_boxes": fixed}
 
     def get_config(self):
-        return {**super().get_config(), "max_number": self.max_number,
-                "fill_value": self.fill_value}
+        config = {**super().get_config(), "max_number": self.max_number,
+                  "fill_value": self.fill_value}
+        if self.bounding_box_format is not None:  # Keras lists it only when set
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
