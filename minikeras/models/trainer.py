@@ -112,9 +112,7 @@ class Trainer:
         for layer in self._flatten_layers():
             if layer is not self and isinstance(layer, Trainer):
                 continue
-            for value in vars(layer).values():
-                values = value if isinstance(value, (list, tuple)) else [value]
-                found.extend(v for v in values if isinstance(v, Metric) and id(v) not in known)
+            found.extend(m for m in layer._attributes_of_type(Metric) if id(m) not in known)
         return list({id(m): m for m in found}.values())
 
     def get_metrics_result(self):
