@@ -59,6 +59,20 @@ SOURCES = (
     "keras/src/metrics/",
     "keras/src/activations/",
     "keras/src/initializers/",
+    "keras/src/layers/convolutional/",
+    "keras/src/layers/rnn/",
+    "keras/src/layers/attention/",
+    "keras/src/layers/regularization/",
+    "keras/src/optimizers/",
+    "keras/src/callbacks/",
+    "keras/src/models/",
+    "keras/src/saving/",
+    "keras/src/utils/",
+    "keras/src/random/",
+    "keras/src/backend/common/",
+    "keras/src/regularizers/",
+    "keras/src/constraints/",
+    "keras/src/trainers/",
 )
 
 # A block that mentions one of these needs a backend or library minikeras does not
