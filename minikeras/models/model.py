@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..autodiff import no_grad
+from ..autodiff.tensor import Tensor
 from ..layers.layer import Layer, _keras_order
 from ..quantizers.quantization_config import validate_and_resolve_config
 from .trainer import Trainer
@@ -167,6 +168,73 @@ class Model(Trainer, Layer):
     def steps_per_execution(self, value):
         self._set_execution_setting("steps_per_execution", value)
 
+    # ---- the state tree: every variable by path -------------------------------------------
+    _STATE_GROUPS = ("trainable_variables", "non_trainable_variables", "optimizer_variables",
+                     "metrics_variables")
+
+    def _state_group(self, group):
+        if group == "optimizer_variables":
+            return list(self.optimizer.variables) if self.optimizer is not None else []
+        return list(getattr(self, group))
+
+    def get_state_tree(self, value_format="backend_tensor"):
+        """The model's variables as nested dicts, one per group (trainable, non-trainable,
+        optimizer, metrics), each keyed by the parts of the variables' paths:
+        ``tree["trainable_variables"]["seq"]["dense"]["kernel"]``. The leaves are copies,
+        Tensors (``value_format="backend_tensor"``) or numpy arrays (``"numpy_array"``).
+
+        Raises:
+            ValueError: for another ``value_format``, or when two variables share a path.
+        """
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError("get_state_tree: value_format must be 'backend_tensor' or "
+                             f"'numpy_array'. Received: value_format={value_format!r}")
+        leaf = Tensor if value_format == "backend_tensor" else (lambda a: a)
+        tree = {}
+        for group in self._STATE_GROUPS:
+            branch = tree[group] = {}
+            seen = set()
+            for variable in self._state_group(group):
+                if variable.path in seen:
+                    raise ValueError(
+                        f"get_state_tree: the variable path '{variable.path}' is found twice in "
+                        "the model; give its layers (and other objects) unique names.")
+                seen.add(variable.path)
+                *parents, name = variable.path.split("/")
+                node = branch
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[name] = leaf(np.array(variable.value))
+        return tree
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a state tree (``get_state_tree``'s layout; any subset of its
+        groups and paths) to the variables with those paths. Paths the model does not have
+        are skipped, as in Keras. Every value is checked before any is assigned, so a bad
+        tree changes nothing.
+
+        Raises:
+            ValueError: for a group name not among ``get_state_tree``'s, or a value whose
+                shape is not its variable's.
+        """
+        updates = []
+        for group, branch in state_tree.items():
+            if group not in self._STATE_GROUPS:
+                raise ValueError(f"set_state_tree: unknown group {group!r}; expected one of "
+                                 f"{list(self._STATE_GROUPS)}.")
+            values = _flattened_by_path(branch)
+            for variable in self._state_group(group):
+                if variable.path not in values:
+                    continue
+                value = np.asarray(values[variable.path])
+                if value.shape != tuple(variable.shape):
+                    raise ValueError(
+                        f"set_state_tree: the value for '{variable.path}' has shape "
+                        f"{value.shape}; the variable's shape is {tuple(variable.shape)}.")
+                updates.append((variable, value))
+        for variable, value in updates:
+            variable.assign(value)
+
     def get_compile_config(self):
         """The ``compile()`` arguments, serialized, or ``{}`` for a model not compiled."""
         from ..saving.model_config import compile_config
@@ -239,3 +307,14 @@ def _rebase_on(cls, functional):
         if Model in klass.__bases__:
             klass.__bases__ = tuple(functional if base is Model else base
                                     for base in klass.__bases__)
+
+
+def _flattened_by_path(tree, prefix=""):
+    """``{"a/b/c": leaf}`` of a nested dict ``{"a": {"b": {"c": leaf}}}``."""
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flattened_by_path(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
