@@ -7,6 +7,24 @@ from . import parallel
 from .function import Function, primitive
 from .tensor import Tensor
 
+# Elements per block of rows for the passes after the mean: a block's passes run one after
+# another on data still in cache (64 x 16 x 16 x 128 float32 on one core, forward + backward:
+# 7.1 ms in whole passes, 5.4 ms in blocks of 64K elements; 5.7 at 32K, 5.6 at 128K).
+BLOCK_ELEMENTS = 1 << 16
+
+
+def _row_blocks(start, stop, width):
+    """(a, b) blocks of consecutive rows covering range(start, stop), each at most
+    ``BLOCK_ELEMENTS`` elements of ``width`` per row (at least one row); the first is the
+    longest; one empty block for an empty range."""
+    rows = max(1, BLOCK_ELEMENTS // max(width, 1))
+    return [(a, min(a + rows, stop)) for a in range(start, stop, rows)] or [(start, stop)]
+
+
+def _block_buffer(blocks, width, dtype):
+    """A scratch array for the longest of ``blocks``; a block takes its first rows."""
+    return np.empty((blocks[0][1] - blocks[0][0], width), dtype)
+
 
 class BatchNormTraining(Function):
     """Normalize x over every axis but the last with the batch statistics, then scale and shift.
@@ -16,10 +34,11 @@ class BatchNormTraining(Function):
     d/dx = gamma / sqrt(var + eps) * (gy - (sum(gy) + xhat * sum(gy * xhat)) / n),
     d/dgamma = sum(gy * xhat), d/dbeta = sum(gy). The batch statistics are kept on
     ``self.mean`` and ``self.var`` (for the moving averages; they carry no gradient).
-    It keeps x - mean, not xhat: y = (x - mean) * (gamma / sqrt(var + eps)) + beta is two
-    passes, and the backward folds 1 / sqrt(var + eps) into its per-channel factors.
+    It keeps x - mean, not xhat: y = (x - mean) * (gamma / sqrt(var + eps)) + beta, and the
+    backward folds 1 / sqrt(var + eps) into its per-channel factors.
     Sums over the batch are BLAS matrix-vector products, one per part of the rows
-    (``parallel.for_parts``), the parts' sums added in order; each pass runs by parts too.
+    (``parallel.for_parts``), the parts' sums added in order; each part runs its passes in
+    cache-sized blocks of rows (``_row_blocks``), the blocks' sums added in order.
     """
 
     def __init__(self, epsilon):
@@ -27,38 +46,47 @@ class BatchNormTraining(Function):
 
     def forward(self, x, gamma, beta):
         x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
-        weights = np.full(len(x2), 1.0 / max(len(x2), 1), x.dtype)
-        self.mean = parallel.summed_parts(lambda a, b: weights[a:b] @ x2[a:b], len(x2),
-                                          x2.size)
+        n, width = x2.shape
+        weights = np.full(n, 1.0 / max(n, 1), x.dtype)
+        self.mean = parallel.summed_parts(lambda a, b: weights[a:b] @ x2[a:b], n, x2.size)
         centered = np.empty_like(x2)
 
-        def center(a, b):
-            np.subtract(x2[a:b], self.mean, out=centered[a:b])
-            return weights[a:b] @ np.square(centered[a:b])
+        def center(a, b):  # the part's sum of squares over n
+            blocks = _row_blocks(a, b, width)
+            square, total = _block_buffer(blocks, width, x2.dtype), 0
+            for lo, hi in blocks:
+                block = np.subtract(x2[lo:hi], self.mean, out=centered[lo:hi])
+                total = total + weights[lo:hi] @ np.square(block, out=square[:hi - lo])
+            return total
 
-        self.var = parallel.summed_parts(center, len(x2), x2.size)
+        self.var = parallel.summed_parts(center, n, x2.size)
         self.inv = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
         scale = gamma * self.inv
         y = np.empty_like(centered)
 
         def normalize(a, b):
-            np.multiply(centered[a:b], scale, out=y[a:b])
-            y[a:b] += beta
+            for lo, hi in _row_blocks(a, b, width):
+                block = np.multiply(centered[lo:hi], scale, out=y[lo:hi])
+                block += beta
 
-        parallel.for_parts(normalize, len(x2), x2.size)
+        parallel.for_parts(normalize, n, x2.size)
         self.centered = centered
         return y.reshape(x.shape)
 
     def backward(self, gy):
         x, gamma = self.inputs[0], self.inputs[1]
         g2 = gy.reshape(-1, gy.shape[-1])
-        n = len(g2)
+        n, width = g2.shape
         ones = np.ones(n, gy.dtype)
-        t = np.empty_like(g2)
 
-        def sums(a, b):
-            np.multiply(g2[a:b], self.centered[a:b], out=t[a:b])
-            return np.stack([ones[a:b] @ g2[a:b], ones[a:b] @ t[a:b]])
+        def sums(a, b):  # the part's [sum(gy), sum(gy * (x - mean))]
+            blocks = _row_blocks(a, b, width)
+            product, total = _block_buffer(blocks, width, g2.dtype), 0
+            for lo, hi in blocks:
+                np.multiply(g2[lo:hi], self.centered[lo:hi], out=product[:hi - lo])
+                total = total + np.stack([ones[lo:hi] @ g2[lo:hi],
+                                          ones[lo:hi] @ product[:hi - lo]])
+            return total
 
         gbeta, centered_sum = parallel.summed_parts(sums, n, g2.size)
         ggamma = centered_sum * self.inv                               # sum(gy * xhat)
@@ -66,16 +94,18 @@ class BatchNormTraining(Function):
         if x.requires_grad:
             factor = gamma.data * self.inv
             slope = ggamma * self.inv / n                              # per unit of x - mean
+            mean_gy = gbeta / n
+            gx = np.empty_like(g2)
 
             def input_grad(a, b):
-                part = t[a:b]                                          # reuse t as gx
-                np.multiply(self.centered[a:b], slope, out=part)
-                part += gbeta / n
-                np.subtract(g2[a:b], part, out=part)
-                part *= factor
+                for lo, hi in _row_blocks(a, b, width):
+                    block = np.multiply(self.centered[lo:hi], slope, out=gx[lo:hi])
+                    block += mean_gy
+                    np.subtract(g2[lo:hi], block, out=block)
+                    block *= factor
 
             parallel.for_parts(input_grad, n, g2.size)
-            gx = t.reshape(x.shape)
+            gx = gx.reshape(x.shape)
         return gx, ggamma, gbeta
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers, ops
-from minikeras.autodiff import grad
+from minikeras.autodiff import grad, normalization
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 
@@ -87,8 +87,12 @@ def test_weights_order_shapes_and_trainability():
                                 [1 / math.sqrt(1.001), 0, -1 / math.sqrt(1.001)]], rtol=1e-5)
 
 
-def test_fused_training_primitive_equals_the_composed_version():
-    x = rng.standard_normal((4, 3, 5))
+@pytest.mark.parametrize("block_elements", [None, 10])
+def test_fused_training_primitive_equals_the_composed_version(block_elements, monkeypatch):
+    # 15 rows of 5: in one block, or in blocks of 2 rows with a short last one
+    if block_elements is not None:
+        monkeypatch.setattr(normalization, "BLOCK_ELEMENTS", block_elements)
+    x = rng.standard_normal((5, 3, 5))
     gamma, beta = rng.uniform(0.5, 2, 5), rng.standard_normal(5)
     cot = rng.standard_normal(x.shape)
     ts = [keras.ops.convert_to_tensor(a) for a in (x, gamma, beta)]
