@@ -24,7 +24,8 @@ rows): below that, waking a thread costs more than it saves.
 
 Thread count: ``set_threads(n)``, else the first of OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 MKL_NUM_THREADS that is set (the BLAS budget the user gave), else the CPUs this process
-may run on.
+may run on, capped by its cgroup's CPU quota (a container's CPU limit, such as Docker's
+``--cpus`` or a Kubernetes limit, which the CPU affinity does not show).
 """
 import concurrent.futures
 import contextvars
@@ -39,6 +40,9 @@ from . import blas_threads
 MIN_PART = 1 << 17         # elements of work per thread part below which a primitive runs whole
 PASS_PARTS = 4             # MIN_PARTs of element passes a part of plain numpy passes needs
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# a cgroup's CPU quota: v2 one file "quota period" ("max" without one), v1 two files (-1)
+_CGROUP_V2 = "/sys/fs/cgroup/cpu.max"
+_CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
 _state = {"threads": None, "pool": None,
           "blas_step_end": -math.inf}   # when the last step on BLAS's threads ended
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
@@ -59,9 +63,33 @@ def _default_threads():
         if value.isdigit() and int(value) > 0:
             return int(value)
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:        # not Linux
         return os.cpu_count() or 1
+    quota = _cpu_quota()
+    return cpus if quota is None else min(cpus, quota)
+
+
+def _cpu_quota():
+    """The whole CPUs this process's cgroup may use (at least 1), or None without a quota
+    (or off Linux). A container limited to 1.5 CPUs gets 1: a second thread there only
+    takes turns with the first."""
+    try:
+        with open(_CGROUP_V2) as f:
+            fields = f.read().split()
+    except OSError:
+        try:
+            fields = []
+            for path in _CGROUP_V1:
+                with open(path) as f:
+                    fields.append(f.read().strip())
+        except OSError:
+            return None
+    try:
+        quota, period = int(fields[0]), int(fields[1])
+    except (IndexError, ValueError):  # "max": no quota
+        return None
+    return max(1, quota // period) if quota > 0 and period > 0 else None
 
 
 def threads():
@@ -73,7 +101,8 @@ def threads():
 
 
 def set_threads(count):
-    """Use ``count`` threads (>= 1) for split numpy work from now on."""
+    """Use ``count`` threads (>= 1) for split numpy work from now on (with 1, training,
+    evaluation and prediction steps run BLAS on one thread too: ``StepThreading``)."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"set_threads expects a positive int. Received: {count!r}")
     _shutdown_pool()
@@ -119,7 +148,11 @@ class StepThreading:
     (measured: its default timeout of 2^28 cycles), and a part started then shares its
     core with a spinning worker (split convolutions made the mnist_convnet step 1.3-2.6x
     slower when they followed GEMMs on OpenBLAS's threads). Owned steps leave no worker
-    spinning behind them."""
+    spinning behind them.
+
+    With a budget of one thread there is no trial: every step runs with BLAS pinned to one
+    thread, as BLAS's own count may be every CPU the process sees (a container limited by a
+    CPU quota), and its workers would take turns with the caller on the one CPU."""
 
     TRIAL = "ooOOOBBBOOOBBB"
     EARLY = 8
@@ -136,8 +169,10 @@ class StepThreading:
         """``step(*args)`` in the chosen way (while undecided, the trial's next way)."""
         owned = self.owned
         if owned is None:
-            if threads() < 2 or not blas_threads.available():
+            if not blas_threads.available():
                 self.owned = owned = False
+            elif threads() < 2:  # BLAS on one thread too (its own count may be every CPU)
+                self.owned = owned = True
             else:
                 return self._timed(step, args)
         if owned:

@@ -314,14 +314,47 @@ def test_owned_steps_are_not_timed_while_blas_workers_may_spin(monkeypatch):
         parallel.reset_threads()
 
 
-def test_one_thread_means_no_trial():
+def test_one_thread_means_no_trial_and_blas_on_one_thread():
     parallel.set_threads(1)
     try:
         choice, ways = parallel.StepThreading(), []
         choice.run(lambda: ways.append(blas_threads.pinned()))
-        assert choice.owned is False and ways == [False]
+        pinned = blas_threads.available()   # without a settable BLAS count: its own threads
+        assert choice.owned is pinned and ways == [pinned]
     finally:
         parallel.reset_threads()
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"v2": "200000 100000\n"}, 2),           # a quota of 2 CPUs
+    ({"v2": "150000 100000\n"}, 1),           # 1.5 CPUs: one whole CPU
+    ({"v2": "20000 100000\n"}, 1),            # a fifth of a CPU: still one thread
+    ({"v2": "max 100000\n"}, None),           # no quota
+    ({"quota": "300000\n", "period": "100000\n"}, 3),   # cgroup v1
+    ({"quota": "-1\n", "period": "100000\n"}, None),
+    ({"v2": "garbled"}, None),
+    ({}, None),                                # no cgroup files (not Linux, or not mounted)
+])
+def test_cpu_quota_of_the_cgroup(tmp_path, monkeypatch, files, expected):
+    paths = {name: tmp_path / name for name in ("v2", "quota", "period")}
+    for name, text in files.items():
+        paths[name].write_text(text)
+    monkeypatch.setattr(parallel, "_CGROUP_V2", str(paths["v2"]))
+    monkeypatch.setattr(parallel, "_CGROUP_V1", (str(paths["quota"]), str(paths["period"])))
+    assert parallel._cpu_quota() == expected
+
+
+def test_a_cpu_quota_caps_the_default_thread_count(tmp_path, monkeypatch):
+    quota = tmp_path / "cpu.max"
+    quota.write_text("100000 100000\n")
+    monkeypatch.setattr(parallel, "_CGROUP_V2", str(quota))
+    for name in parallel._ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3},
+                        raising=False)
+    assert parallel._default_threads() == 1
+    quota.write_text("max 100000\n")
+    assert parallel._default_threads() == 4
 
 
 @needs_openblas
