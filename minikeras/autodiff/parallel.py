@@ -311,8 +311,8 @@ class SideTasks:
         return self
 
     def add(self, fn):
-        self.tasks.append(fn)
-        self.futures.append(_pool().submit(fn))
+        self.tasks.append(fn)  # in the caller's context (numpy's errstate included), as parts
+        self.futures.append(_pool().submit(contextvars.copy_context().run, fn))
 
     def wait(self, i):
         if self.tasks[i] is None:  # waited for before

@@ -1,4 +1,5 @@
 """compile / fit / evaluate / predict and the batch methods, shared by every Model."""
+import functools
 import inspect
 import warnings
 
@@ -22,6 +23,17 @@ from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_ki
 from .compile_utils import CompileLoss, CompileMetrics, as_outputs
 
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+
+
+def _silent_float_errors(method):
+    """``method`` with numpy's floating-point warnings off (overflow, invalid value, divide
+    by zero), as Keras's backends compute inf and nan without a word: a loss that overflows
+    shows in the logs (or stops ``TerminateOnNaN``), not as RuntimeWarnings mid-epoch."""
+    @functools.wraps(method)
+    def silent(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return method(*args, **kwargs)
+    return silent
 
 
 class Trainer:
@@ -322,6 +334,7 @@ class Trainer:
 
     # ---- fit -------------------------------------------------------------------------------
     @filter_traceback
+    @_silent_float_errors
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -420,6 +433,7 @@ class Trainer:
 
     # ---- evaluate / predict ----------------------------------------------------------------------
     @filter_traceback
+    @_silent_float_errors
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, _callbacks=None, **kwargs):
         """Loss and metrics on ``x, y``: a scalar, a list in compile order, or a sorted dict."""
@@ -463,6 +477,7 @@ class Trainer:
         return logs if return_dict else self._ordered(logs)
 
     @filter_traceback
+    @_silent_float_errors
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
         dict of them for a model with several outputs."""
@@ -498,6 +513,7 @@ class Trainer:
             raise ValueError("predict received no batches: `x` yielded nothing.")
         return D.concatenate_outputs(outputs)
 
+    @_silent_float_errors
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
@@ -507,6 +523,7 @@ class Trainer:
         return self._batch_result(self._threading["train"].run(
             self._run_step, "train", x, y, sample_weight), return_dict)
 
+    @_silent_float_errors
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
@@ -518,6 +535,7 @@ class Trainer:
         """One batch of ``predict``: the model's own ``predict_step(data)``, else its call."""
         return self.predict_step(_step_data(x)) if custom else self(x, training=False)
 
+    @_silent_float_errors
     def predict_on_batch(self, x):
         self._check_can_run()
         x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")

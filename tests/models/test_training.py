@@ -1,6 +1,7 @@
 """compile / fit / evaluate / predict: logs, options, determinism and bad input."""
 import io
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -348,3 +349,21 @@ def test_metrics_names_count_an_empty_metrics_list(metrics, names):
     assert model.metrics_names == names
     model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
     assert model.metrics_names == names
+
+
+def test_overflowing_steps_compute_inf_and_nan_without_numpy_warnings():
+    # Keras's backends compute inf and nan silently; the loss in the logs shows them
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e10), "mse")
+    x, y = np.full((8, 2), 1e5, "float32"), np.full((8, 1), 1e5, "float32")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=RuntimeWarning, module="numpy")
+        warnings.filterwarnings("error", message=".*encountered in")
+        warnings.filterwarnings("ignore", message=".*skipped a step")  # minikeras's own
+        history = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+        loss = model.evaluate(x, y, verbose=0)
+        model.predict(x, verbose=0)
+        model.train_on_batch(x, y)
+        model.test_on_batch(x, y)
+        model.predict_on_batch(x)
+    assert not np.isfinite(history.history["loss"][-1]) and not np.isfinite(loss)
