@@ -3,6 +3,7 @@ callable right under it, registered by ``@primitive``.
 """
 import numpy as np
 
+from . import parallel
 from .elementwise import float_promoted, operands
 from .function import Function, primitive, unbroadcast
 
@@ -29,14 +30,36 @@ def ones(n, dtype):
     return vector
 
 
+def _stacked_product(a, b):
+    """a @ b for stacks of matrices with the same leading axes (an attention's per-head
+    products): the stack goes by parts (``parallel.for_parts``), each part's products on
+    its own thread while parts run at once. Each matrix product is the one numpy's
+    ``a @ b`` makes, so the numbers do not depend on the parts."""
+    out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
+    a3, b3, out3 = (t.reshape((-1,) + t.shape[-2:]) for t in (a, b, out))
+
+    def part(start, stop):
+        np.matmul(a3[start:stop], b3[start:stop], out=out3[start:stop])
+
+    parallel.for_parts(part, len(out3), a.size + b.size + out.size)
+    return out
+
+
+def _same_stacks(a, b):
+    """Whether a and b are non-empty stacks of matrices (3-D or more) with the same leading
+    axes."""
+    return a.ndim >= 3 and a.shape[:-2] == b.shape[:-2] and a.size > 0 and b.size > 0
+
+
 class MatMul(Function):
     """a @ b with numpy's broadcasting rules for stacked matrices. For two matrices the
-    gradients are computed straight into the destinations the backward pass offers."""
+    gradients are computed straight into the destinations the backward pass offers; two
+    stacks with the same leading axes go by parts of the stack (``_stacked_product``)."""
 
     writes_destinations = True
 
     def forward(self, a, b):
-        return a @ b
+        return _stacked_product(a, b) if _same_stacks(a, b) else a @ b
 
     def backward(self, gy):
         a, b = self.inputs
@@ -45,6 +68,10 @@ class MatMul(Function):
             dtype = np.result_type(av, bv, gy)
             ga = self._product(0, dtype, gy, bv.T) if a.requires_grad else None
             gb = self._product(1, dtype, av.T, gy) if b.requires_grad else None
+            return ga, gb
+        if _same_stacks(av, bv):
+            ga = _stacked_product(gy, np.swapaxes(bv, -1, -2)) if a.requires_grad else None
+            gb = _stacked_product(np.swapaxes(av, -1, -2), gy) if b.requires_grad else None
             return ga, gb
         if av.ndim == 1:
             av, gy = av[None, :], gy[..., None, :]

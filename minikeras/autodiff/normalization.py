@@ -7,24 +7,6 @@ from . import parallel
 from .function import Function, primitive
 from .tensor import Tensor
 
-# Elements per block of rows for the passes after the mean: a block's passes run one after
-# another on data still in cache (64 x 16 x 16 x 128 float32 on one core, forward + backward:
-# 7.1 ms in whole passes, 5.4 ms in blocks of 64K elements; 5.7 at 32K, 5.6 at 128K).
-BLOCK_ELEMENTS = 1 << 16
-
-
-def _row_blocks(start, stop, width):
-    """(a, b) blocks of consecutive rows covering range(start, stop), each at most
-    ``BLOCK_ELEMENTS`` elements of ``width`` per row (at least one row); the first is the
-    longest; one empty block for an empty range."""
-    rows = max(1, BLOCK_ELEMENTS // max(width, 1))
-    return [(a, min(a + rows, stop)) for a in range(start, stop, rows)] or [(start, stop)]
-
-
-def _block_buffer(blocks, width, dtype):
-    """A scratch array for the longest of ``blocks``; a block takes its first rows."""
-    return np.empty((blocks[0][1] - blocks[0][0], width), dtype)
-
 
 class BatchNormTraining(Function):
     """Normalize x over every axis but the last with the batch statistics, then scale and shift.
@@ -52,8 +34,8 @@ class BatchNormTraining(Function):
         centered = np.empty_like(x2)
 
         def center(a, b):  # the part's sum of squares over n
-            blocks = _row_blocks(a, b, width)
-            square, total = _block_buffer(blocks, width, x2.dtype), 0
+            blocks = parallel.row_blocks(a, b, width)
+            square, total = parallel.block_buffer(blocks, width, x2.dtype), 0
             for lo, hi in blocks:
                 block = np.subtract(x2[lo:hi], self.mean, out=centered[lo:hi])
                 total = total + weights[lo:hi] @ np.square(block, out=square[:hi - lo])
@@ -65,7 +47,7 @@ class BatchNormTraining(Function):
         y = np.empty_like(centered)
 
         def normalize(a, b):
-            for lo, hi in _row_blocks(a, b, width):
+            for lo, hi in parallel.row_blocks(a, b, width):
                 block = np.multiply(centered[lo:hi], scale, out=y[lo:hi])
                 block += beta
 
@@ -80,8 +62,8 @@ class BatchNormTraining(Function):
         ones = np.ones(n, gy.dtype)
 
         def sums(a, b):  # the part's [sum(gy), sum(gy * (x - mean))]
-            blocks = _row_blocks(a, b, width)
-            product, total = _block_buffer(blocks, width, g2.dtype), 0
+            blocks = parallel.row_blocks(a, b, width)
+            product, total = parallel.block_buffer(blocks, width, g2.dtype), 0
             for lo, hi in blocks:
                 np.multiply(g2[lo:hi], self.centered[lo:hi], out=product[:hi - lo])
                 total = total + np.stack([ones[lo:hi] @ g2[lo:hi],
@@ -98,7 +80,7 @@ class BatchNormTraining(Function):
             gx = np.empty_like(g2)
 
             def input_grad(a, b):
-                for lo, hi in _row_blocks(a, b, width):
+                for lo, hi in parallel.row_blocks(a, b, width):
                     block = np.multiply(self.centered[lo:hi], slope, out=gx[lo:hi])
                     block += mean_gy
                     np.subtract(g2[lo:hi], block, out=block)

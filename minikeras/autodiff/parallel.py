@@ -35,6 +35,8 @@ import statistics
 import threading
 import time
 
+import numpy as np
+
 from . import blas_threads
 
 MIN_PART = 1 << 17         # elements of work per thread part below which a primitive runs whole
@@ -279,6 +281,27 @@ def for_passes(fn, n, elements, passes=1):
 def passes_split(n, elements, passes=1):
     """Whether ``for_passes(fn, n, elements, passes)`` would run more than one part at once."""
     return parts_run_at_once() and pass_parts(n, elements, passes) > 1
+
+
+# Elements per block of rows for a primitive's passes over a large array: a block's passes
+# run one after another on data still in L2 (training BatchNormalization, 64 x 16 x 16 x 128
+# float32 on one core, forward + backward: 7.1 ms in whole passes, 5.4 ms in blocks of 64K
+# elements; 5.7 at 32K, 5.6 at 128K).
+BLOCK_ELEMENTS = 1 << 16
+
+
+def row_blocks(start, stop, width):
+    """(a, b) blocks of consecutive rows covering range(start, stop), each at most
+    ``BLOCK_ELEMENTS`` elements of ``width`` per row (at least one row); the first is the
+    longest; one empty block for an empty range."""
+    rows = max(1, BLOCK_ELEMENTS // max(width, 1))
+    return [(a, min(a + rows, stop)) for a in range(start, stop, rows)] or [(start, stop)]
+
+
+def block_buffer(blocks, width, dtype):
+    """A scratch array for the longest of ``row_blocks``'s ``blocks``; a block takes its
+    first rows."""
+    return np.empty((blocks[0][1] - blocks[0][0], width), dtype)
 
 
 def _even_parts(n, count):

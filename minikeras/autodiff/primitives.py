@@ -18,6 +18,7 @@ its Function class and registered by ``@primitive``:
     normalization.py          batch_norm_training
     collective.py             cross_replica_sum (synchronized batch norm over MPI ranks)
     recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
+    attention.py              attention (the core of multi-head attention)
 
 This module re-exports every callable (``primitives.add`` ...) and installs the
 operators (``a + b``, ``a @ b``, ``a[i]``, ``a.T`` ...) on Tensor. Why each fused
@@ -25,6 +26,7 @@ primitive exists is written in docs/gradients.md.
 """
 import numpy as np
 
+from .attention import attention
 from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
 from .conv import average_pool, conv, conv_transpose, max_pool

@@ -5,6 +5,7 @@ registered by ``@primitive``.
 """
 import numpy as np
 
+from . import parallel
 from .elementwise import Sigmoid, operands
 from .function import Function, primitive, unbroadcast
 
@@ -21,21 +22,63 @@ class Softmax(Function):
     Keeps the max and the sum (one value per row each): a crossentropy of the same logits
     derives its log-softmax from them (``SoftmaxCrossEntropy``'s ``softmax``) instead of
     reducing the logits twice more.
+
+    Along the last axis of a contiguous array (an attention's scores, a classifier's
+    outputs) the rows go by parts of the batch (``parallel.for_passes``), each part in
+    cache-sized blocks of rows (``parallel.row_blocks``): a block's max, exp, sum and
+    division run on data still in cache. Each row's numbers are those of whole-array
+    passes (every reduction is along its own row).
     """
 
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        self.max = np.maximum.reduce(x, axis=self.axis, keepdims=True)
-        e = np.exp(x - self.max)
-        self.total = np.add.reduce(e, axis=self.axis, keepdims=True)
-        self.y = np.divide(e, self.total, out=e)
-        return self.y
+        if not self._by_rows(x):
+            self.max = np.maximum.reduce(x, axis=self.axis, keepdims=True)
+            e = np.exp(x - self.max)
+            self.total = np.add.reduce(e, axis=self.axis, keepdims=True)
+            self.y = np.divide(e, self.total, out=e)
+            return self.y
+        width = x.shape[-1]
+        x2, y = x.reshape(-1, width), np.empty_like(x)
+        y2 = y.reshape(x2.shape)
+        self.max, self.total = (np.empty(x.shape[:-1] + (1,), x.dtype) for _ in range(2))
+        max2, total2 = self.max.reshape(-1, 1), self.total.reshape(-1, 1)
+
+        def rows(a, b):
+            for lo, hi in parallel.row_blocks(a, b, width):
+                row_max = np.maximum.reduce(x2[lo:hi], axis=1, keepdims=True, out=max2[lo:hi])
+                e = np.subtract(x2[lo:hi], row_max, out=y2[lo:hi])
+                np.exp(e, out=e)
+                e /= np.add.reduce(e, axis=1, keepdims=True, out=total2[lo:hi])
+
+        parallel.for_passes(rows, len(x2), x2.size, passes=5)
+        self.y = y
+        return y
 
     def backward(self, gy):
         y = self.y
-        return (y * (gy - (gy * y).sum(axis=self.axis, keepdims=True)),)
+        if not (self._by_rows(y) and gy.shape == y.shape and gy.flags.c_contiguous):
+            return (y * (gy - (gy * y).sum(axis=self.axis, keepdims=True)),)
+        width = y.shape[-1]
+        y2, g2 = y.reshape(-1, width), gy.reshape(-1, width)
+        gx = np.empty_like(y2)
+
+        def rows(a, b):   # y * (gy - sum(gy * y)), row by row
+            for lo, hi in parallel.row_blocks(a, b, width):
+                block = np.multiply(g2[lo:hi], y2[lo:hi], out=gx[lo:hi])
+                dot = np.add.reduce(block, axis=1, keepdims=True)
+                np.subtract(g2[lo:hi], dot, out=block)
+                block *= y2[lo:hi]
+
+        parallel.for_passes(rows, len(y2), y2.size, passes=4)
+        return (gx.reshape(y.shape),)
+
+    def _by_rows(self, x):
+        """Whether the softmax is along the last axis of a contiguous array of rows."""
+        return (isinstance(self.axis, int) and x.ndim >= 1 and self.axis % x.ndim == x.ndim - 1
+                and x.flags.c_contiguous and x.size > 0)
 
 
 @primitive

@@ -4,7 +4,9 @@ Why a second einsum: ``ops.einsum`` is composed as broadcast-multiply-then-sum, 
 materializes the full product of both operands (batch x seq x in x heads x dim for an
 attention projection) and is slow. Every two-operand contraction without repeated
 letters is a transpose, a reshape, one GEMM (``P.matmul``), a reshape and a transpose,
-so it runs at BLAS speed and its gradient comes from those primitives.
+so it runs at BLAS speed and its gradient comes from those primitives. The operands go in
+the order the output lists their free axes, so the product needs no transpose after it
+(an attention's scores ``"aecd,abcd->acbe"``: query times key, not key times query).
 """
 import numpy as np
 
@@ -36,6 +38,11 @@ def contract(equation, a, b):
                              f"of shape {tuple(x.shape)} (one distinct letter per axis).")
     a, ta = _sum_unused(a, ta, tb + output)
     b, tb = _sum_unused(b, tb, ta + output)
+    b_free = [c for c in output if c in tb and c not in ta]
+    if b_free and output.index(b_free[0]) < min(
+            (output.index(c) for c in output if c in ta and c not in tb), default=len(output)):
+        # the output lists b's free axes first: b @ a gives them in that order, no transpose
+        (a, ta), (b, tb) = (b, tb), (a, ta)
     batch = [c for c in output if c in ta and c in tb]
     summed = [c for c in ta if c in tb and c not in output]
     a_free = [c for c in output if c in ta and c not in tb]

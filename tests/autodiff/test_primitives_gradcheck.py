@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from minikeras.autodiff import PRIMITIVES
-from minikeras.autodiff import (conv, custom_gradient, elementwise, fourier, linalg, linear,
-                                normalization, reductions, shape, softmax_crossentropy, special)
+from minikeras.autodiff import (attention, conv, custom_gradient, elementwise, fourier, linalg,
+                                linear, normalization, reductions, shape, softmax_crossentropy,
+                                special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
@@ -12,7 +13,7 @@ from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
-KIND_MODULES = (conv, custom_gradient, elementwise, fourier, linalg, linear, normalization,
+KIND_MODULES = (attention, conv, custom_gradient, elementwise, fourier, linalg, linear, normalization,
                 reductions, shape, softmax_crossentropy, special)
 
 
@@ -48,6 +49,11 @@ def scaled_product_with_its_gradient(x, w):
 def distinct(*shape):
     """Values with no ties, so max/min/maximum have a unique winner."""
     return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+# query 1 of sample 0 may attend to no key; every head shares a sample's mask
+ATTENTION_KEEP = rng.random((3, 1, 4, 5)) > 0.3
+ATTENTION_KEEP[0, 0, 1] = False
 
 
 # name -> (function of tensors, list of input arrays). Broadcasting is exercised where it applies.
@@ -141,6 +147,9 @@ CASES = {
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
                             [r(4, 3, 5), positive(5), r(5)]),
     "cross_replica_sum": (lambda x: P.cross_replica_sum(x, TwoIdenticalReplicas()), [r(2, 3)]),
+    # attention: 3 samples, 4 queries, 5 keys, 2 heads; a mask with a row masked everywhere
+    "attention": (lambda q, k, v: P.attention(q, k, v, keep=ATTENTION_KEEP),
+                  [r(3, 4, 2, 3), r(3, 5, 2, 3), r(3, 5, 2, 2)]),
     # whole recurrent layers (more cases, with masks and go_backwards, in test_recurrence.py)
     "simple_rnn_recurrence": (P.simple_rnn_recurrence, [r(2, 3, 4), r(4, 2), r(2, 2), r(2),
                                                         r(2, 2)]),

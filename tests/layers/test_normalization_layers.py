@@ -10,7 +10,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers, ops
-from minikeras.autodiff import grad, normalization
+from minikeras.autodiff import grad, parallel
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 
@@ -91,7 +91,7 @@ def test_weights_order_shapes_and_trainability():
 def test_fused_training_primitive_equals_the_composed_version(block_elements, monkeypatch):
     # 15 rows of 5: in one block, or in blocks of 2 rows with a short last one
     if block_elements is not None:
-        monkeypatch.setattr(normalization, "BLOCK_ELEMENTS", block_elements)
+        monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", block_elements)
     x = rng.standard_normal((5, 3, 5))
     gamma, beta = rng.uniform(0.5, 2, 5), rng.standard_normal(5)
     cot = rng.standard_normal(x.shape)

@@ -13,6 +13,8 @@ from ..layer import LAYERS, Layer
 from ..regularization import Dropout
 
 _LETTERS = string.ascii_lowercase
+# the attention equations of (batch, T, heads, dim) projections (one attention axis)
+_ONE_AXIS = ("aecd,abcd->acbe", "acbe,aecd->abcd")
 
 
 def projection_equation(free_dims, bound_dims, output_dims):
@@ -246,11 +248,32 @@ class MultiHeadAttention(ProjectedAttention):
         whatever ``return_attention_scores`` says (Keras skips them only in its flash path,
         which minikeras does not have); the argument is there for Keras's signature."""
         query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
+        if self._fuses(training, return_attention_scores):
+            return P.attention(query, key, value, keep=self._keep_per_head(attention_mask)), None
         scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
                                       attention_mask)
         attended = contract(self._combine_equation,
                             self._dropout_layer(scores, training=training), value)
         return attended, scores
+
+    def _fuses(self, training, return_attention_scores):
+        """Whether the fused ``P.attention`` computes this call (the same numbers, its scores
+        never all in memory at once): one attention axis over (batch, T, heads, dim)
+        projections, no scores asked for, no dropout at work, and Keras's softmax hooks as
+        they are. Like Keras's flash path, it returns no scores."""
+        return (not return_attention_scores and not (training and self.dropout > 0)
+                and (self._dot_product_equation, self._combine_equation) == _ONE_AXIS
+                and type(self)._masked_softmax is MultiHeadAttention._masked_softmax
+                and type(self._softmax) is Softmax)
+
+    def _keep_per_head(self, attention_mask):
+        """``attention_mask`` (B, T, S) as booleans broadcasting over the heads, or None."""
+        if attention_mask is None:
+            return None
+        keep = np.asarray(getattr(attention_mask, "data", attention_mask), bool)
+        while keep.ndim < 4:
+            keep = np.expand_dims(keep, -3)
+        return keep
 
     def _masked_softmax(self, attention_scores, attention_mask=None):
         """Softmax over the key axes, 0 where ``attention_mask`` (broadcast over the heads)

@@ -1,0 +1,109 @@
+"""The fused core of multi-head attention, its VJP under its forward and its callable right
+under it, registered by ``@primitive``.
+
+Why fused: composed of a product, a softmax and a product, attention writes its scores
+(batch, heads, T, S) once, then reads and writes them in the softmax and reads them again,
+and those passes are memory-bound (at T = S = 200, 2 heads and batch 256: 80 MB a pass).
+Here each sample's scores (heads, T, S) are made, normalized and used while they are in
+cache (320 KB in that example), with one batched product over the sample's heads each way,
+and the parts of the batch run on the threads (``parallel.for_parts``). The scores are
+kept for the backward only while gradients are recorded.
+"""
+import numpy as np
+
+from . import grad_mode, parallel
+from .function import Function, primitive
+from .tensor import Tensor
+
+
+def masked_addend(dtype):
+    """What a masked score gets before the softmax, as Keras's Softmax layer adds it."""
+    return -3e4 if np.dtype(dtype) == np.float16 else -1e9
+
+
+class Attention(Function):
+    """out[b, t, n] = sum_s A[b, n, t, s] v[b, s, n] with A[b, n] = softmax over s of
+    q[b, t, n] · k[b, s, n] (q already scaled), masked as Keras's ``Softmax`` layer masks:
+    where ``keep`` is False the score gets ``masked_addend`` before the softmax and the
+    probability is multiplied by 0 after it (a row masked everywhere comes out 0).
+
+    Shapes: q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` a
+    boolean array that broadcasts to (B, N, T, S), or None.
+
+    Backward, per sample: dv = Aᵀ dout, dA = dout vᵀ, dZ = A (dA - rowsum(dA A)), dq = dZ k,
+    dk = dZᵀ q. (A is 0 where masked, so the mask needs no second look: A dA is 0 there.)
+    """
+
+    def __init__(self, keep=None, record=True):
+        self.keep = keep
+        self.record = record  # whether backward will run: then the scores are kept
+
+    def forward(self, q, k, v):
+        batch, t, heads = q.shape[:3]
+        s, dtype = k.shape[1], np.result_type(q, k, v)
+        out = np.empty((batch, t, heads, v.shape[-1]), dtype)
+        keep = None if self.keep is None else np.broadcast_to(self.keep, (batch, heads, t, s))
+        record = self.record
+        self.scores = np.empty((batch, heads, t, s), dtype) if record else None
+        addend = np.asarray(masked_addend(dtype), dtype)
+
+        def samples(start, stop):
+            scratch = None if record else np.empty((heads, t, s), dtype)
+            for b in range(start, stop):
+                z = self.scores[b] if record else scratch
+                np.matmul(q[b].transpose(1, 0, 2), k[b].transpose(1, 2, 0), out=z)
+                if keep is not None:
+                    z += np.where(keep[b], np.zeros((), dtype), addend)
+                _softmax_rows(z)
+                if keep is not None:
+                    z *= keep[b]
+                np.matmul(z, v[b].transpose(1, 0, 2), out=out[b].transpose(1, 0, 2))
+
+        parallel.for_parts(samples, batch, batch * heads * t * s)
+        return out
+
+    def backward(self, gy):
+        q, k, v = (x.data for x in self.inputs)
+        batch, heads = q.shape[0], q.shape[2]
+        scores = self.scores
+        grads = [np.empty_like(x) if x.requires_grad else None for x in self.inputs]
+        gq, gk, gv = grads
+
+        def samples(start, stop):
+            da = np.empty(scores.shape[1:], scores.dtype)
+            for b in range(start, stop):
+                a, g = scores[b], gy[b].transpose(1, 0, 2)              # (N, T, S), (N, T, Hv)
+                if gv is not None:
+                    np.matmul(a.transpose(0, 2, 1), g, out=gv[b].transpose(1, 0, 2))
+                np.matmul(g, v[b].transpose(1, 2, 0), out=da)
+                dot = np.add.reduce(da * a, axis=-1, keepdims=True)    # the softmax's VJP
+                da -= dot
+                da *= a
+                if gq is not None:
+                    np.matmul(da, k[b].transpose(1, 0, 2), out=gq[b].transpose(1, 0, 2))
+                if gk is not None:
+                    np.matmul(da.transpose(0, 2, 1), q[b].transpose(1, 0, 2),
+                              out=gk[b].transpose(1, 0, 2))
+
+        parallel.for_parts(samples, batch, scores.size)
+        return tuple(grads)
+
+
+def _softmax_rows(z):
+    """z <- softmax of z along its last axis, in place (the ``Softmax`` primitive's steps)."""
+    row_max = np.maximum.reduce(z, axis=-1, keepdims=True)
+    np.subtract(z, row_max, out=z)
+    np.exp(z, out=z)
+    z /= np.add.reduce(z, axis=-1, keepdims=True)
+
+
+@primitive
+def attention(q, k, v, keep=None):
+    """``softmax(q kᵀ, masked) v`` per sample and head: q (B, T, N, H) already scaled, k
+    (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` (broadcasting to (B, N, T, S))
+    is True where a query position may attend to a key position."""
+    if keep is not None:
+        keep = np.asarray(getattr(keep, "data", keep), bool)
+    record = grad_mode.is_grad_enabled() and any(
+        isinstance(x, Tensor) and x.requires_grad for x in (q, k, v))
+    return Attention(keep, record)(q, k, v)
