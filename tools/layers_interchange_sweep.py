@@ -521,14 +521,19 @@ def keras_phase3(index, work):
 
         for ext, load in ((".keras", keras.saving.load_model), (".weights.h5", from_weights),
                           (".h5", keras.saving.load_model)):
-            path = os.path.join(work, "m_" + cid + ext)
-            step = f"keras loads minikeras {ext}"
-            if not os.path.exists(path):
-                continue
-            try:
-                entry["results"][step] = compare(load(path).predict(x, verbose=0), ys)
-            except Exception as exc:
-                entry["results"][step] = short(exc)
+            for source in ("minikeras", "keras"):  # Keras's own file: the control
+                path = os.path.join(work, source[0] + "_" + cid + ext)
+                if not os.path.exists(path):
+                    continue
+                try:
+                    result = compare(load(path).predict(x, verbose=0), ys)
+                except Exception as exc:
+                    result = short(exc)
+                entry["results"][f"keras loads {source} {ext}"] = result
+            own = entry["results"].get(f"keras loads keras {ext}")
+            if own is not None:  # Keras fails on its own file too: not a minikeras divergence
+                entry["results"][f"keras loads keras {ext}"] = "keras error: " + own
+                entry["results"].pop(f"keras loads minikeras {ext}", None)
 
 
 # ---------------------------------------------------------------- minikeras side (phase 2)
