@@ -46,16 +46,27 @@ NOT_SWEPT = {
 }
 
 F, U, IMG, POS = "f", "u", "img", "pos"  # normal, uniform [0,1), uniform [0,255), positive
+F64 = "f64"  # normal, float64
 
 
 def I(n):  # noqa: E743  integers in [0, n)
     return f"i{n}"
 
 
-def case(label, make, *inputs, call="single", call_kwargs=None):
-    """One sweep case: ``make(layers)`` builds the Keras layer; ``inputs`` are (shape, kind)."""
+def case(label, make, *inputs, call="single", call_kwargs=None, pre=(), sequential=False,
+         training=False):
+    """One sweep case: ``make(L)`` builds the Keras layer (``L``: keras.layers plus
+    ``Sequential``); ``inputs`` are (shape, kind) pairs.
+
+    ``call``: "single" (``layer(x)``), "list" (``layer([a, b])``), "args" (``layer(a, b)``)
+    or "self" (``layer(x, x)``). ``pre``: layer makers applied to the first input before the
+    layer (masks come from them). ``sequential``: a Sequential model instead of a functional
+    one. ``training``: compare ``model(x, training=True)`` (deterministic layers only)
+    instead of ``predict``.
+    """
     return dict(label=label, make=make, inputs=list(inputs), call=call,
-                call_kwargs=call_kwargs or {})
+                call_kwargs=call_kwargs or {}, pre=list(pre), sequential=sequential,
+                training=training)
 
 
 ACTIVATIONS = ["relu", "sigmoid", "softmax", "softplus", "softsign", "tanh", "selu", "elu",
@@ -382,19 +393,108 @@ CASES = [
          call="list"),
     case("AdditiveAttention noscale key", lambda L: L.AdditiveAttention(use_scale=False),
          ((3, 2), F), ((4, 2), F), ((4, 2), F), call="list"),
+    # more options a trained model carries
+    case("Dense float64", lambda L: L.Dense(3, dtype="float64"), ((4,), F64)),
+    case("Dense lora", lambda L: L.Dense(3, lora_rank=2), ((4,), F)),
+    case("EinsumDense lora", lambda L: L.EinsumDense("ab,bc->ac", output_shape=3,
+                                                     lora_rank=2), ((4,), F)),
+    case("Embedding lora", lambda L: L.Embedding(6, 3, lora_rank=2), ((4,), I(6))),
+    case("Conv1D groups channels_first", lambda L: L.Conv1D(
+        4, 2, groups=2, data_format="channels_first"), ((2, 5), F)),
+    case("Conv3D channels_first dilated", lambda L: L.Conv3D(
+        2, 2, dilation_rate=2, data_format="channels_first"), ((1, 3, 3, 3), F)),
+    case("Conv2DTranspose dilated", lambda L: L.Conv2DTranspose(2, 2, dilation_rate=2),
+         ((3, 3, 2), F)),
+    case("Conv1DTranspose channels_first same", lambda L: L.Conv1DTranspose(
+        2, 3, strides=2, padding="same", data_format="channels_first"), ((2, 4), F)),
+    case("Conv3DTranspose channels_first", lambda L: L.Conv3DTranspose(
+        2, 2, strides=2, data_format="channels_first"), ((1, 2, 2, 2), F)),
+    case("SeparableConv2D channels_first dilated", lambda L: L.SeparableConv2D(
+        2, 2, dilation_rate=2, data_format="channels_first"), ((2, 5, 5), F)),
+    case("DepthwiseConv1D channels_first", lambda L: L.DepthwiseConv1D(
+        2, data_format="channels_first"), ((2, 5), F)),
+    case("ConvLSTM2D channels_first", lambda L: L.ConvLSTM2D(
+        2, 2, data_format="channels_first"), ((2, 1, 3, 3), F)),
+    case("Resizing antialias", lambda L: L.Resizing(2, 3, antialias=True), ((5, 7, 1), IMG)),
+    case("Resizing area", lambda L: L.Resizing(2, 3, interpolation="area"), ((4, 6, 1), IMG)),
+    case("Resizing lanczos3", lambda L: L.Resizing(3, 5, interpolation="lanczos3"),
+         ((4, 4, 1), IMG)),
+    case("UpSampling2D bicubic", lambda L: L.UpSampling2D(2, interpolation="bicubic"),
+         ((2, 3, 1), F)),
+    case("BatchNormalization training", lambda L: L.BatchNormalization(), ((3, 4), F),
+         training=True),
+    case("GroupNormalization training", lambda L: L.GroupNormalization(groups=2),
+         ((3, 4), F), training=True),
+    case("Bidirectional merge None", lambda L: L.Bidirectional(L.LSTM(2), merge_mode=None),
+         ((3, 2), F)),
+    case("Bidirectional ave state", lambda L: L.Bidirectional(
+        L.GRU(2, return_state=True), merge_mode="ave"), ((3, 2), F)),
+    case("Bidirectional mul backward_layer", lambda L: L.Bidirectional(
+        L.SimpleRNN(2, return_sequences=True), merge_mode="mul",
+        backward_layer=L.SimpleRNN(2, return_sequences=True, go_backwards=True)),
+         ((3, 2), F)),
+    case("TimeDistributed BatchNormalization", lambda L: L.TimeDistributed(
+        L.BatchNormalization()), ((3, 2), F)),
+    case("LSTM unroll dropout nobias", lambda L: L.LSTM(
+        2, unroll=True, dropout=0.3, recurrent_dropout=0.3, use_bias=False), ((3, 2), F)),
+    case("GRU activations", lambda L: L.GRU(2, activation="relu",
+                                           recurrent_activation="hard_sigmoid"), ((3, 2), F)),
+    # masks from a previous layer
+    case("LSTM masked", lambda L: L.LSTM(3), ((5,), "ipad6"), pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("LSTM masked seq", lambda L: L.LSTM(3, return_sequences=True), ((5,), "ipad6"),
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("GRU masked backwards", lambda L: L.GRU(2, go_backwards=True), ((5,), "ipad6"),
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("SimpleRNN after Masking", lambda L: L.SimpleRNN(2, return_sequences=True),
+         ((4, 3), "masked"), pre=[lambda L: L.Masking(0.0)]),
+    case("Bidirectional masked", lambda L: L.Bidirectional(L.LSTM(2, return_sequences=True)),
+         ((5,), "ipad6"), pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("ConvLSTM1D after Masking", lambda L: L.ConvLSTM1D(2, 2, return_sequences=True),
+         ((3, 4, 2), "masked"), pre=[lambda L: L.Masking(0.0)]),
+    case("GlobalAveragePooling1D masked", lambda L: L.GlobalAveragePooling1D(),
+         ((5,), "ipad6"), pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("GlobalMaxPooling1D masked", lambda L: L.GlobalMaxPooling1D(), ((5,), "ipad6"),
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("MultiHeadAttention masked self", lambda L: L.MultiHeadAttention(2, 2),
+         ((5,), "ipad6"), call="self", pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("GroupQueryAttention masked self", lambda L: L.GroupQueryAttention(
+        head_dim=2, num_query_heads=2, num_key_value_heads=1), ((5,), "ipad6"), call="self",
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("Attention masked self", lambda L: L.Attention(), ((5,), "ipad6"), call="list",
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)], call_kwargs={}),
+    case("TimeDistributed masked", lambda L: L.TimeDistributed(L.Dense(2)), ((5,), "ipad6"),
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("Concatenate masked", lambda L: L.Concatenate(axis=1), ((5,), "ipad6"),
+         ((5,), "ipad6"), call="list", pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    # models inside models, and Sequential files
+    case("Sequential Conv2D MaxPooling2D Flatten Dense", lambda L: L.Dense(3, "softmax"),
+         ((6, 6, 1), F), sequential=True, pre=[
+             lambda L: L.Conv2D(2, 3, activation="relu"), lambda L: L.MaxPooling2D(),
+             lambda L: L.Flatten()]),
+    case("Sequential Embedding LSTM Dense", lambda L: L.Dense(1, "sigmoid"), ((5,), "ipad6"),
+         sequential=True, pre=[lambda L: L.Embedding(6, 3, mask_zero=True), lambda L: L.LSTM(3)]),
+    case("Sequential nested", lambda L: L.Sequential([L.Dense(3), L.BatchNormalization(),
+                                                      L.Dense(2)]), ((4,), F)),
+    case("Sequential nested in Sequential", lambda L: L.Sequential([L.Dense(3), L.Dense(2)]),
+         ((4,), F), sequential=True, pre=[lambda L: L.Dense(4)]),
 ]
 
 
 def make_input(rng, shape, kind, batch=2):
     full = (batch,) + tuple(shape)
-    if kind == F:
-        return rng.standard_normal(full).astype("float32")
+    if kind in (F, F64):
+        return rng.standard_normal(full).astype(input_dtype(kind))
     if kind == U:
         return rng.uniform(size=full).astype("float32")
     if kind == IMG:
         return rng.uniform(0, 255, full).astype("float32")
     if kind == POS:
         return rng.uniform(0.5, 2.0, full).astype("float32")
+    if kind.startswith("ipad"):  # token ids with trailing zeros (padding)
+        x = rng.integers(1, int(kind[4:]), full).astype("int32")
+        x[0, -2:] = 0
+        x[1, -1:] = 0
+        return x
     if kind == "masked":  # some all-zero timesteps
         x = rng.standard_normal(full).astype("float32")
         x[:, 1] = 0.0
@@ -411,7 +511,11 @@ def is_integer(kind):
 
 
 def input_dtype(kind):
-    return "string" if kind == "s" else "int32" if is_integer(kind) else "float32"
+    if kind == "s":
+        return "string"
+    if is_integer(kind) or kind.startswith("ipad"):
+        return "int32"
+    return "float64" if kind == F64 else "float32"
 
 
 def as_list(out):
@@ -456,9 +560,44 @@ def perturb_weights(model, rng):
         w.assign(rng.uniform(low, high, tuple(w.shape)).astype(str(w.dtype)))
 
 
+def layer_namespace(keras):
+    import types
+    return types.SimpleNamespace(**{n: getattr(keras.layers, n) for n in dir(keras.layers)},
+                                 Sequential=keras.Sequential)
+
+
+def keras_model(keras, c, entry):
+    L = layer_namespace(keras)
+    ins = [keras.Input(shape, dtype=input_dtype(kind)) for shape, kind in c["inputs"]]
+    layer = c["make"](L)
+    entry["class"] = type(layer).__name__
+    pre = [make(L) for make in c["pre"]]
+    if c["sequential"]:
+        return keras.Sequential([ins[0]] + pre + [layer])
+    first = ins[0]
+    for p in pre:
+        first = p(first)
+    if c["call"] == "list":
+        out = layer([first] + ins[1:], **c["call_kwargs"])
+    elif c["call"] == "args":
+        out = layer(first, *ins[1:], **c["call_kwargs"])
+    elif c["call"] == "self":
+        out = layer(first, first, **c["call_kwargs"])
+    else:
+        out = layer(first, **c["call_kwargs"])
+    return keras.Model(ins, out)
+
+
+def run(model, x, training):
+    """The model's outputs as a list of numpy arrays: ``predict``, or a training call."""
+    if not training:
+        return as_list(model.predict(x, verbose=0))
+    out = as_list(model(x, training=True))
+    return [o.detach().cpu().numpy() if hasattr(o, "detach") else np.asarray(o) for o in out]
+
+
 def keras_phase1(cases, work):
     import keras
-    L = keras.layers
     index = []
     for n, c in enumerate(cases):
         cid = f"c{n:03d}"
@@ -467,21 +606,14 @@ def keras_phase1(cases, work):
         rng = np.random.default_rng(n)
         try:
             keras.utils.set_random_seed(n)
-            ins = [keras.Input(shape, dtype=input_dtype(kind)) for shape, kind in c["inputs"]]
-            layer = c["make"](L)
-            entry["class"] = type(layer).__name__
-            if c["call"] == "list":
-                out = layer(ins, **c["call_kwargs"])
-            elif c["call"] == "args":
-                out = layer(*ins, **c["call_kwargs"])
-            else:
-                out = layer(ins[0], **c["call_kwargs"])
-            model = keras.Model(ins, out)
+            model = keras_model(keras, c, entry)
             perturb_weights(model, rng)
             xs = [make_input(rng, shape, kind) for shape, kind in c["inputs"]]
-            ys = as_list(model.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+            entry["training"] = c["training"]
+            ys = run(model, xs if len(xs) > 1 else xs[0], c["training"])
         except Exception as exc:  # a case Keras itself cannot run is reported, not compared
             entry["keras_error"] = short(exc)
+            keras_eager(c, entry, rng, work)
             continue
         np.savez(os.path.join(work, cid + ".io.npz"),
                  **{f"x{i}": x for i, x in enumerate(xs)},
@@ -500,6 +632,25 @@ def keras_phase1(cases, work):
                 if os.path.exists(path):  # half-written: nothing for minikeras to load
                     os.remove(path)
     return index
+
+
+def keras_eager(c, entry, rng, work):
+    """For a layer Keras cannot put in a model: its eager call and config, for phase 2."""
+    import keras
+    try:
+        layer = c["make"](layer_namespace(keras))
+        xs = [make_input(rng, shape, kind) for shape, kind in c["inputs"]]
+        ys = as_list(layer(xs if c["call"] == "list" else xs[0], training=False))
+        ys = [keras.ops.convert_to_numpy(y) for y in ys]
+        config = keras.saving.serialize_keras_object(layer)
+    except Exception:
+        return
+    entry["eager"] = True
+    np.savez(os.path.join(work, entry["id"] + ".io.npz"),
+             **{f"x{i}": x for i, x in enumerate(xs)},
+             **{f"y{i}": y for i, y in enumerate(ys)})
+    with open(os.path.join(work, entry["id"] + ".json"), "w") as f:
+        json.dump(config, f)
 
 
 def keras_phase3(index, work):
@@ -526,7 +677,7 @@ def keras_phase3(index, work):
                 if not os.path.exists(path):
                     continue
                 try:
-                    result = compare(load(path).predict(x, verbose=0), ys)
+                    result = compare(run(load(path), x, entry["training"]), ys)
                 except Exception as exc:
                     result = short(exc)
                 entry["results"][f"keras loads {source} {ext}"] = result
@@ -538,16 +689,35 @@ def keras_phase3(index, work):
 
 # ---------------------------------------------------------------- minikeras side (phase 2)
 
+def minikeras_eager(mk, entry, work):
+    """The eager call of a layer rebuilt from Keras's config, against Keras's eager call."""
+    io = np.load(os.path.join(work, entry["id"] + ".io.npz"))
+    xs = [io[k] for k in sorted(io.files) if k.startswith("x")]
+    ys = [io[k] for k in sorted(io.files, key=lambda k: int(k[1:])) if k.startswith("y")]
+    with open(os.path.join(work, entry["id"] + ".json")) as f:
+        config = json.load(f)
+    step = "minikeras layer from config, eager call"
+    try:
+        layer = mk.layers.deserialize(config)
+        out = layer(xs if len(xs) > 1 else xs[0], training=False)
+        entry["results"][step] = compare([np.asarray(o) for o in as_list(out)], ys)
+    except Exception as exc:
+        entry["results"][step] = short(exc)
+
+
 def minikeras_phase2(work):
     sys.path.insert(0, ROOT)
     import minikeras as mk
     with open(os.path.join(work, "index.json")) as f:
         index = json.load(f)
     for entry in index:
-        if "keras_error" in entry:
+        if "keras_error" in entry and not entry.get("eager"):
             continue
         cid = entry["id"]
         res = entry["results"]
+        if entry.get("eager"):
+            minikeras_eager(mk, entry, work)
+            continue
         io = np.load(os.path.join(work, cid + ".io.npz"))
         xs = [io[k] for k in sorted(io.files) if k.startswith("x")]
         ys = [io[k] for k in sorted(io.files, key=lambda k: int(k[1:])) if k.startswith("y")]
@@ -569,14 +739,14 @@ def minikeras_phase2(work):
                 continue
             step = f"minikeras loads keras {ext}"
             try:
-                res[step] = compare(load(path).predict(x, verbose=0), ys)
+                res[step] = compare(run(load(path), x, entry["training"]), ys)
             except Exception as exc:
                 res[step] = short(exc)
         step = "minikeras from config + set_weights"
         try:
             model = mk.models.model_from_json(config_json)
             model.set_weights(keras_weights)
-            res[step] = compare(model.predict(x, verbose=0), ys)
+            res[step] = compare(run(model, x, entry["training"]), ys)
         except Exception as exc:
             res[step] = short(exc)
             continue
@@ -599,7 +769,8 @@ def print_table(index, shared):
         if "keras_error" in entry:
             print(f"{entry['label']:44s} {entry.get('class', '?'):28s} "
                   f"KERAS CANNOT RUN: {entry['keras_error']}")
-            continue
+            if not entry.get("eager"):
+                continue
         bad = {k: v for k, v in entry["results"].items()
                if v is not None and not v.startswith("keras error")}
         notes = {k: v for k, v in entry["results"].items() if v and v.startswith("keras error")}
