@@ -58,9 +58,9 @@ def case(label, make, *inputs, call="single", call_kwargs=None, pre=(), sequenti
     """One sweep case: ``make(L)`` builds the Keras layer (``L``: keras.layers plus
     ``Sequential``); ``inputs`` are (shape, kind) pairs.
 
-    ``call``: "single" (``layer(x)``), "list" (``layer([a, b])``), "args" (``layer(a, b)``)
-    or "self" (``layer(x, x)``). ``pre``: layer makers applied to the first input before the
-    layer (masks come from them). ``sequential``: a Sequential model instead of a functional
+    ``call``: "single" (``layer(x)``), "list" (``layer([a, b])``), "args" (``layer(a, b)``),
+    "self" (``layer(x, x)``) or "listself" (``layer([x, x])``). ``pre``: layer makers applied
+    in turn to every input before the layer (masks come from them). ``sequential``: a Sequential model instead of a functional
     one. ``training``: compare ``model(x, training=True)`` (deterministic layers only)
     instead of ``predict``.
     """
@@ -460,8 +460,10 @@ CASES = [
     case("GroupQueryAttention masked self", lambda L: L.GroupQueryAttention(
         head_dim=2, num_query_heads=2, num_key_value_heads=1), ((5,), "ipad6"), call="self",
          pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
-    case("Attention masked self", lambda L: L.Attention(), ((5,), "ipad6"), call="list",
-         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)], call_kwargs={}),
+    case("Attention masked self", lambda L: L.Attention(), ((5,), "ipad6"), call="listself",
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("AdditiveAttention masked self", lambda L: L.AdditiveAttention(), ((5,), "ipad6"),
+         call="listself", pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
     case("TimeDistributed masked", lambda L: L.TimeDistributed(L.Dense(2)), ((5,), "ipad6"),
          pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
     case("Concatenate masked", lambda L: L.Concatenate(axis=1), ((5,), "ipad6"),
@@ -574,17 +576,19 @@ def keras_model(keras, c, entry):
     pre = [make(L) for make in c["pre"]]
     if c["sequential"]:
         return keras.Sequential([ins[0]] + pre + [layer])
-    first = ins[0]
-    for p in pre:
-        first = p(first)
+    xs = list(ins)
+    for p in pre:  # one shared layer over every input
+        xs = [p(x) for x in xs]
     if c["call"] == "list":
-        out = layer([first] + ins[1:], **c["call_kwargs"])
+        out = layer(xs, **c["call_kwargs"])
     elif c["call"] == "args":
-        out = layer(first, *ins[1:], **c["call_kwargs"])
+        out = layer(*xs, **c["call_kwargs"])
     elif c["call"] == "self":
-        out = layer(first, first, **c["call_kwargs"])
+        out = layer(xs[0], xs[0], **c["call_kwargs"])
+    elif c["call"] == "listself":
+        out = layer([xs[0], xs[0]], **c["call_kwargs"])
     else:
-        out = layer(first, **c["call_kwargs"])
+        out = layer(xs[0], **c["call_kwargs"])
     return keras.Model(ins, out)
 
 
@@ -640,8 +644,13 @@ def keras_eager(c, entry, rng, work):
     try:
         layer = c["make"](layer_namespace(keras))
         xs = [make_input(rng, shape, kind) for shape, kind in c["inputs"]]
-        ys = as_list(layer(xs if c["call"] == "list" else xs[0], training=False))
-        ys = [keras.ops.convert_to_numpy(y) for y in ys]
+        x = xs if c["call"] == "list" else xs[0]
+        layer(x)  # builds
+        for w in layer.weights:
+            if "float" in str(w.dtype):
+                w.assign(rng.uniform(-0.6, 0.6, tuple(w.shape)).astype(str(w.dtype)))
+        ys = [keras.ops.convert_to_numpy(y) for y in as_list(layer(x, training=False))]
+        weights = layer.get_weights()
         config = keras.saving.serialize_keras_object(layer)
     except Exception:
         return
@@ -649,6 +658,8 @@ def keras_eager(c, entry, rng, work):
     np.savez(os.path.join(work, entry["id"] + ".io.npz"),
              **{f"x{i}": x for i, x in enumerate(xs)},
              **{f"y{i}": y for i, y in enumerate(ys)})
+    np.savez(os.path.join(work, entry["id"] + ".w.npz"),
+             **{f"w{i:03d}": w for i, w in enumerate(weights)})
     with open(os.path.join(work, entry["id"] + ".json"), "w") as f:
         json.dump(config, f)
 
@@ -697,9 +708,13 @@ def minikeras_eager(mk, entry, work):
     with open(os.path.join(work, entry["id"] + ".json")) as f:
         config = json.load(f)
     step = "minikeras layer from config, eager call"
+    wts = np.load(os.path.join(work, entry["id"] + ".w.npz"))
     try:
         layer = mk.layers.deserialize(config)
-        out = layer(xs if len(xs) > 1 else xs[0], training=False)
+        x = xs if len(xs) > 1 else xs[0]
+        layer(x)  # builds
+        layer.set_weights([wts[k] for k in sorted(wts.files)])
+        out = layer(x, training=False)
         entry["results"][step] = compare([np.asarray(o) for o in as_list(out)], ys)
     except Exception as exc:
         entry["results"][step] = short(exc)

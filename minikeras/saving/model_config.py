@@ -20,6 +20,8 @@ import warnings
 import numpy as np
 
 from ..layers.layer import LAYERS
+from ..layers.op_call import OPS_MODULE
+from ..layers.op_classes import OP_CLASSES
 from ..registry import CUSTOM_OBJECTS
 from .legacy_rnn import translate_legacy_rnn_configs
 from .serialization import is_object_config, model_from_config
@@ -135,17 +137,28 @@ def model_from_legacy_config(model_config, custom_objects=None):
 
 
 def _exported_class_names(config):
-    """A copy of a legacy model's inner config with Python class names made exported names."""
+    """A copy of a legacy model's inner config with Python class names made exported names,
+    and the op nodes given their module back.
+
+    Keras writes the op nodes of a functional model (the ``NotEqual`` computing an
+    ``Embedding(mask_zero=True)``'s mask for the next layer) without their module into
+    ``.h5``, and then cannot read its own file; an op class name that names no layer is
+    read here as the op it is.
+    """
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         return config
     exported = {python: name for name, python in _python_class_names().items()}
+    op_families = {class_name: family for class_name, family, _ in OP_CLASSES.values()}
     layers = []
     for entry in config["layers"]:
         if isinstance(entry, dict) and "class_name" in entry:
-            entry = {**entry, "class_name": exported.get(entry["class_name"],
-                                                         entry["class_name"])}
-            if entry["class_name"] in _MODELS_WITH_LEGACY_LAYERS:
+            name = exported.get(entry["class_name"], entry["class_name"])
+            entry = {**entry, "class_name": name}
+            if name in _MODELS_WITH_LEGACY_LAYERS:
                 entry["config"] = _exported_class_names(entry.get("config"))
+            elif (name in op_families and "module" not in entry and name not in LAYERS
+                  and name not in CUSTOM_OBJECTS):
+                entry["module"] = f"{OPS_MODULE}.{op_families[name]}"
         layers.append(entry)
     return {**config, "layers": layers}
 
