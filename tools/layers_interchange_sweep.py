@@ -33,6 +33,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MINIKERAS_PYTHON = "/work/venv/bin/python"
 
+# Divergences that are deliberate or known, with where they are written down.
+DOCUMENTED = {
+    "Activation sparsemax": "Keras 3.15's sparsemax threshold bug (docs/porting.md)",
+    "Resizing bicubic": "torch's bicubic a=-0.75; minikeras a=-0.5 as Keras's other backends "
+                        "(docs/porting.md)",
+    "UpSampling2D bicubic": "as Resizing bicubic (docs/porting.md)",
+    "ContrastLimitedAdaptiveHistogramEqualization": "Keras 3.15 on torch truncates the clip "
+                                                    "limit (docs/porting.md)",
+    "RandomCrop": "Keras 3.15 does not crop at inference, keras-team/keras#21868 "
+                  "(docs/porting.md)",
+    **{f"{name} lora": "LoRA is not supported yet (docs/layers.md)"
+       for name in ("Dense", "EinsumDense", "Embedding")},
+}
+
 # Keras layer classes not swept: the abstract bases, input-only classes, wrappers of other
 # frameworks' modules, and classes swept under another case (the cells run inside RNN).
 NOT_SWEPT = {
@@ -395,6 +409,13 @@ CASES = [
          ((3, 2), F), ((4, 2), F), ((4, 2), F), call="list"),
     # more options a trained model carries
     case("Dense float64", lambda L: L.Dense(3, dtype="float64"), ((4,), F64)),
+    case("Conv2D float64", lambda L: L.Conv2D(2, 2, dtype="float64"), ((3, 3, 2), F64)),
+    case("LSTM float64", lambda L: L.LSTM(2, dtype="float64"), ((3, 2), F64)),
+    case("BatchNormalization float64", lambda L: L.BatchNormalization(dtype="float64"),
+         ((3,), F64)),
+    case("MultiHeadAttention float64", lambda L: L.MultiHeadAttention(2, 2, dtype="float64"),
+         ((3, 4), F64), ((2, 4), F64), call="args"),
+    case("Embedding float64", lambda L: L.Embedding(6, 3, dtype="float64"), ((4,), I(6))),
     case("Dense lora", lambda L: L.Dense(3, lora_rank=2), ((4,), F)),
     case("EinsumDense lora", lambda L: L.EinsumDense("ab,bc->ac", output_shape=3,
                                                      lora_rank=2), ((4,), F)),
@@ -468,7 +489,41 @@ CASES = [
          pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
     case("Concatenate masked", lambda L: L.Concatenate(axis=1), ((5,), "ipad6"),
          ((5,), "ipad6"), call="list", pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    # inputs of any length (None), and options that live in the config only
+    case("LSTM any length", lambda L: L.LSTM(2, return_sequences=True), ((None, 2), F)),
+    case("Conv1D any length same", lambda L: L.Conv1D(2, 3, padding="same"), ((None, 2), F)),
+    case("Conv2D any size", lambda L: L.Conv2D(2, 2), ((None, None, 2), F)),
+    case("GlobalAveragePooling2D any size", lambda L: L.GlobalAveragePooling2D(),
+         ((None, None, 2), F)),
+    case("MultiHeadAttention any length", lambda L: L.MultiHeadAttention(2, 2),
+         ((None, 4), F), ((None, 4), F), call="args"),
+    case("Embedding any length masked LSTM", lambda L: L.LSTM(2), ((None,), "ipad6"),
+         pre=[lambda L: L.Embedding(6, 3, mask_zero=True)]),
+    case("Dense regularized constrained frozen", lambda L: L.Dense(
+        3, kernel_regularizer="l2", bias_regularizer=L_l1(), activity_regularizer="l1",
+        kernel_constraint="max_norm", bias_constraint="non_neg", trainable=False,
+        kernel_initializer="he_normal"), ((4,), F)),
+    case("Conv2D regularized constrained", lambda L: L.Conv2D(
+        2, 2, kernel_regularizer="l1", kernel_constraint="unit_norm"), ((3, 3, 1), F)),
+    case("LSTM regularized", lambda L: L.LSTM(
+        2, recurrent_regularizer="l2", recurrent_constraint="max_norm",
+        recurrent_initializer="glorot_uniform"), ((3, 2), F)),
+    case("BatchNormalization regularized", lambda L: L.BatchNormalization(
+        gamma_regularizer="l2", beta_constraint="non_neg", momentum=0.9), ((3,), F)),
+    # state from adapt(), a user's registered layer
+    case("Normalization adapted", lambda L: adapted(
+        L.Normalization(), np.arange(12).reshape(4, 3) ** 1.5), ((3,), F)),
+    case("Normalization adapted axis None invert", lambda L: adapted(
+        L.Normalization(axis=None, invert=True), np.arange(12.0)), ((3,), F)),
+    case("Discretization adapted", lambda L: adapted(
+        L.Discretization(num_bins=4), np.arange(20.0) / 10 - 1), ((3,), F)),
+    case("custom registered layer", lambda L: L.Scaled(3, power=1.5), ((4,), F)),
+    case("custom registered layer in Sequential", lambda L: L.Scaled(2), ((4,), F),
+         sequential=True, pre=[lambda L: L.Dense(3)]),
     # models inside models, and Sequential files
+    case("Functional nested", lambda L: nested_model(L), ((4,), F)),
+    case("Functional nested in Sequential", lambda L: nested_model(L), ((4,), F),
+         sequential=True),
     case("Sequential Conv2D MaxPooling2D Flatten Dense", lambda L: L.Dense(3, "softmax"),
          ((6, 6, 1), F), sequential=True, pre=[
              lambda L: L.Conv2D(2, 3, activation="relu"), lambda L: L.MaxPooling2D(),
@@ -482,8 +537,14 @@ CASES = [
 ]
 
 
+def L_l1():
+    """A regularizer object (not a name) in a layer's arguments."""
+    import keras
+    return keras.regularizers.L1(0.05)
+
+
 def make_input(rng, shape, kind, batch=2):
-    full = (batch,) + tuple(shape)
+    full = (batch,) + tuple(4 if d is None else d for d in shape)  # None: any length
     if kind in (F, F64):
         return rng.standard_normal(full).astype(input_dtype(kind))
     if kind == U:
@@ -565,12 +626,55 @@ def perturb_weights(model, rng):
 def layer_namespace(keras):
     import types
     return types.SimpleNamespace(**{n: getattr(keras.layers, n) for n in dir(keras.layers)},
-                                 Sequential=keras.Sequential)
+                                 Sequential=keras.Sequential, Model=keras.Model,
+                                 Scaled=custom_layer_class(keras))
+
+
+_CUSTOM = {}
+
+
+def custom_layer_class(keras):
+    """A user's layer, registered under "sweep>Scaled": the same code runs on Keras and on
+    minikeras (each process defines it once on its own module)."""
+    if keras.__name__ in _CUSTOM:
+        return _CUSTOM[keras.__name__]
+
+    @keras.saving.register_keras_serializable(package="sweep")
+    class Scaled(keras.layers.Layer):
+        def __init__(self, units, power=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.power = units, power
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), name="w")
+            self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+        def call(self, x):
+            y = keras.ops.matmul(x, self.w) * self.scale
+            return keras.ops.sign(y) * keras.ops.power(keras.ops.abs(y), self.power)
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "power": self.power}
+
+    _CUSTOM[keras.__name__] = Scaled
+    return Scaled
+
+
+def adapted(layer, data):
+    layer.adapt(np.asarray(data, "float32"))
+    return layer
+
+
+def nested_model(L):
+    inputs = L.Input((4,))
+    hidden = L.Dense(3, activation="relu")(inputs)
+    return L.Model(inputs, L.Dense(2)(L.BatchNormalization()(hidden)), name="inner")
 
 
 def keras_model(keras, c, entry):
     L = layer_namespace(keras)
     ins = [keras.Input(shape, dtype=input_dtype(kind)) for shape, kind in c["inputs"]]
+    L.Input = keras.Input
     layer = c["make"](L)
     entry["class"] = type(layer).__name__
     pre = [make(L) for make in c["pre"]]
@@ -666,6 +770,7 @@ def keras_eager(c, entry, rng, work):
 
 def keras_phase3(index, work):
     import keras
+    custom_layer_class(keras)
     for entry in index:
         cid = entry["id"]
         if "keras_error" in entry:
@@ -723,6 +828,7 @@ def minikeras_eager(mk, entry, work):
 def minikeras_phase2(work):
     sys.path.insert(0, ROOT)
     import minikeras as mk
+    custom_layer_class(mk)  # the user's layer, registered as it is on the Keras side
     with open(os.path.join(work, "index.json")) as f:
         index = json.load(f)
     for entry in index:
@@ -778,7 +884,7 @@ def minikeras_phase2(work):
 # ---------------------------------------------------------------- driver
 
 def print_table(index, shared):
-    failed_classes, passed_classes = set(), set()
+    failed_classes, passed_classes, documented = set(), set(), set()
     print(f"\n{'case':44s} {'class':28s} result")
     for entry in index:
         if "keras_error" in entry:
@@ -789,14 +895,21 @@ def print_table(index, shared):
         bad = {k: v for k, v in entry["results"].items()
                if v is not None and not v.startswith("keras error")}
         notes = {k: v for k, v in entry["results"].items() if v and v.startswith("keras error")}
-        (failed_classes if bad else passed_classes).add(entry["class"])
+        known = DOCUMENTED.get(entry["label"])
+        if bad and known:
+            documented.add(entry["class"])
+        (failed_classes if bad and not known else passed_classes).add(entry["class"])
         text = "pass" if not bad else "; ".join(f"[{k}] {v}" for k, v in bad.items())
+        if bad and known:
+            text = f"KNOWN: {known}. {text}"
         if notes:
             text += "  (" + "; ".join(f"{k}: {v[:60]}" for k, v in notes.items()) + ")"
         print(f"{entry['label']:44s} {entry['class']:28s} {text}")
     ran = passed_classes | failed_classes
     print(f"\n{len(index)} cases over {len(ran)} classes; classes with every case passing: "
-          f"{len(ran - failed_classes)}; with a divergence: {len(failed_classes)} "
+          f"{len(ran - failed_classes - documented)}; with a known, documented divergence "
+          f"only: {len(documented - failed_classes)} ({', '.join(sorted(documented))}); "
+          f"with an undocumented divergence: {len(failed_classes)} "
           f"({', '.join(sorted(failed_classes))})")
     missing = sorted(set(shared) - ran - set(NOT_SWEPT))
     if missing:
