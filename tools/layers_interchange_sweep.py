@@ -589,8 +589,12 @@ def as_list(out):
     return [out]
 
 
-def compare(got, want):
-    """None when ``got`` matches ``want`` (lists of arrays), else a short description."""
+CLOSEST = {}  # case id -> the largest error of a passing comparison, in units of the atol
+
+
+def compare(got, want, cid=None):
+    """None when ``got`` matches ``want`` (lists of arrays), else a short description. The
+    error of a match is kept in CLOSEST[cid], to show how close the passes are."""
     got, want = as_list(got), as_list(want)
     if len(got) != len(want):
         return f"{len(got)} outputs, Keras {len(want)}"
@@ -603,6 +607,9 @@ def compare(got, want):
             if not np.allclose(g, w, rtol=1e-5, atol=1e-5 * scale, equal_nan=True):
                 err = float(np.max(np.abs(g.astype("float64") - w)))
                 return f"output {i} max abs diff {err:.3g} (Keras max |y| {scale:.3g})"
+            finite = np.isfinite(w)
+            err = float(np.max(np.abs(g[finite].astype("float64") - w[finite]), initial=0.0))
+            CLOSEST[cid] = max(CLOSEST.get(cid, 0.0), err / (1e-5 * scale))
         elif not np.array_equal(g.astype(w.dtype) if w.dtype.kind != "U" else g, w):
             return f"output {i} values differ"
     return None
@@ -793,7 +800,7 @@ def keras_phase3(index, work):
                 if not os.path.exists(path):
                     continue
                 try:
-                    result = compare(run(load(path), x, entry["training"]), ys)
+                    result = compare(run(load(path), x, entry["training"]), ys, cid)
                 except Exception as exc:
                     result = short(exc)
                 entry["results"][f"keras loads {source} {ext}"] = result
@@ -820,7 +827,8 @@ def minikeras_eager(mk, entry, work):
         layer(x)  # builds
         layer.set_weights([wts[k] for k in sorted(wts.files)])
         out = layer(x, training=False)
-        entry["results"][step] = compare([np.asarray(o) for o in as_list(out)], ys)
+        entry["results"][step] = compare([np.asarray(o) for o in as_list(out)], ys,
+                                         entry["id"])
     except Exception as exc:
         entry["results"][step] = short(exc)
 
@@ -860,14 +868,14 @@ def minikeras_phase2(work):
                 continue
             step = f"minikeras loads keras {ext}"
             try:
-                res[step] = compare(run(load(path), x, entry["training"]), ys)
+                res[step] = compare(run(load(path), x, entry["training"]), ys, cid)
             except Exception as exc:
                 res[step] = short(exc)
         step = "minikeras from config + set_weights"
         try:
             model = mk.models.model_from_json(config_json)
             model.set_weights(keras_weights)
-            res[step] = compare(run(model, x, entry["training"]), ys)
+            res[step] = compare(run(model, x, entry["training"]), ys, cid)
         except Exception as exc:
             res[step] = short(exc)
             continue
@@ -877,6 +885,8 @@ def minikeras_phase2(work):
                 save(os.path.join(work, "m_" + cid + ext))
             except Exception as exc:
                 res[f"minikeras saves {ext}"] = short(exc)
+    for entry in index:
+        entry["closest"] = CLOSEST.get(entry["id"], 0.0)
     with open(os.path.join(work, "index.json"), "w") as f:
         json.dump(index, f)
 
@@ -911,6 +921,11 @@ def print_table(index, shared):
           f"only: {len(documented - failed_classes)} ({', '.join(sorted(documented))}); "
           f"with an undocumented divergence: {len(failed_classes)} "
           f"({', '.join(sorted(failed_classes))})")
+    closest = sorted(index, key=lambda e: -max(e.get("closest", 0.0),
+                                               CLOSEST.get(e["id"], 0.0)))[:5]
+    print("closest passes (largest error / atol):", ", ".join(
+        f"{e['label']} {max(e.get('closest', 0.0), CLOSEST.get(e['id'], 0.0)):.2f}"
+        for e in closest))
     missing = sorted(set(shared) - ran - set(NOT_SWEPT))
     if missing:
         print("shared classes not swept:", ", ".join(missing))
