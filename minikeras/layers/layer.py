@@ -435,6 +435,9 @@ class Layer(Operation):
         elif not stated and "call" in cls.__dict__ and not cls.__module__.startswith("minikeras."):
             cls._call_training_default = None  # a user's call without `training`
         cls._call_first_name = next(iter(list(params)[1:2]), "inputs")
+        cls._call_positional = tuple(list(params)[1:])
+        cls._call_argument_masks = {name: f"{name}_mask" for name in params
+                                    if f"{name}_mask" in params}
         if "_accepts_strings" not in cls.__dict__ and not cls.__module__.startswith("minikeras."):
             cls._accepts_strings = True
         if "build" in cls.__dict__:
@@ -544,7 +547,25 @@ class Layer(Operation):
         previous_mask = input_mask(inputs) if mask is None else mask
         if self._call_takes_mask:
             kwargs["mask"] = previous_mask
+        if self._call_argument_masks:
+            self._fill_argument_masks(inputs, args, kwargs)
         return self._call_in_context(inputs, args, kwargs, training, previous_mask)
+
+    def _fill_argument_masks(self, inputs, args, kwargs):
+        """Keras's rule for a call given several tensors: each ``<name>_mask`` argument not
+        given is the mask of the tensor passed as ``<name>`` (MultiHeadAttention's
+        ``query_mask`` and ``value_mask`` come from its inputs' masks this way)."""
+        given = dict(zip(self._call_positional, (inputs,) + tuple(args)))
+        given.update({k: v for k, v in kwargs.items() if k in self._call_argument_masks})
+        tensors = {k: v for k, v in given.items()
+                   if any(isinstance(t, Tensor) for t in flatten(v))}
+        if len(tensors) < 2:  # one tensor argument: its mask is `mask`, as in Keras
+            return
+        for name, mask_name in self._call_argument_masks.items():
+            if name in tensors and mask_name not in given and kwargs.get(mask_name) is None:
+                found = input_mask(tensors[name])
+                if found is not None:
+                    kwargs[mask_name] = found
 
     def _call_in_context(self, inputs, args, kwargs, training, previous_mask):
         """Run ``call``: counts forward passes (add_loss), hands ``training`` down to the

@@ -19,6 +19,9 @@ import warnings
 
 import numpy as np
 
+from ..layers.layer import LAYERS
+from ..layers.op_call import OPS_MODULE
+from ..layers.op_classes import OP_CLASSES
 from ..registry import CUSTOM_OBJECTS
 from .legacy_rnn import translate_legacy_rnn_configs
 from .serialization import is_object_config, model_from_config
@@ -77,10 +80,18 @@ def _legacy_layers(config):
     return config
 
 
+# Keras writes legacy entries for the layers of these models only; any other layer holding
+# layers (Pipeline) serializes them itself, with ``module``, and Keras's reader needs it there.
+_MODELS_WITH_LEGACY_LAYERS = ("Functional", "Sequential")
+
+
 def _legacy_entry(entry):
     """A legacy layer entry: no ``module``; a functional model's ``name`` and calls kept."""
-    legacy = {"class_name": entry.get("registered_name") or entry["class_name"],
-              "config": _legacy_layers(entry.get("config"))}
+    config = entry.get("config")
+    if entry["class_name"] in _MODELS_WITH_LEGACY_LAYERS:
+        config = _legacy_layers(config)
+    name = entry.get("registered_name") or entry["class_name"]
+    legacy = {"class_name": _python_class_names().get(name, name), "config": config}
     for key in ("name", "inbound_nodes"):
         if key in entry:
             legacy[key] = entry[key]
@@ -100,6 +111,17 @@ def training_config(model):
     return config
 
 
+def _python_class_names():
+    """{exported name: Keras's Python class name} for the layers whose two names differ.
+
+    Legacy ``.h5`` configs name a layer by its Python class (``GroupedQueryAttention``),
+    ``.keras`` configs by its exported name (``GroupQueryAttention``); such a class declares
+    the former as ``_keras_class_name``.
+    """
+    return {name: vars(cls)["_keras_class_name"] for name, cls in LAYERS.items()
+            if isinstance(cls, type) and "_keras_class_name" in vars(cls)}
+
+
 # ---- reading ----------------------------------------------------------------------------------
 def model_from_legacy_config(model_config, custom_objects=None):
     """Build the model of a legacy ``model_config`` (Keras 3 ``.h5`` or Keras 2)."""
@@ -108,9 +130,37 @@ def model_from_legacy_config(model_config, custom_objects=None):
     inner = model_config.get("config")
     if isinstance(inner, list):  # Keras <= 2.2: the config is the list of layers
         inner = {"layers": inner}
+    inner = _exported_class_names(inner)
     inner = translate_legacy_rnn_configs(inner)  # Keras 2 CuDNN layers, time_major
     return model_from_config({"class_name": model_config["class_name"], "config": inner},
                              custom_objects, compile=False)
+
+
+def _exported_class_names(config):
+    """A copy of a legacy model's inner config with Python class names made exported names,
+    and the op nodes given their module back.
+
+    Keras writes the op nodes of a functional model (the ``NotEqual`` computing an
+    ``Embedding(mask_zero=True)``'s mask for the next layer) without their module into
+    ``.h5``, and then cannot read its own file; an op class name that names no layer is
+    read here as the op it is.
+    """
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        return config
+    exported = {python: name for name, python in _python_class_names().items()}
+    op_families = {class_name: family for class_name, family, _ in OP_CLASSES.values()}
+    layers = []
+    for entry in config["layers"]:
+        if isinstance(entry, dict) and "class_name" in entry:
+            name = exported.get(entry["class_name"], entry["class_name"])
+            entry = {**entry, "class_name": name}
+            if name in _MODELS_WITH_LEGACY_LAYERS:
+                entry["config"] = _exported_class_names(entry.get("config"))
+            elif (name in op_families and "module" not in entry and name not in LAYERS
+                  and name not in CUSTOM_OBJECTS):
+                entry["module"] = f"{OPS_MODULE}.{op_families[name]}"
+        layers.append(entry)
+    return {**config, "layers": layers}
 
 
 def compile_from_config(model, config, custom_objects=None):

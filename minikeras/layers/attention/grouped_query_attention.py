@@ -128,8 +128,8 @@ class GroupQueryAttention(ProjectedAttention):
         scores = contract("bquh,bkuh->buqk", q, k)                     # (B, Nq, T, S)
         if keep is not None:
             keep = np.expand_dims(keep, -3)                            # (B, 1, T, S)
-        scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query,
-                                        training)                      # (B, T, Nq, d)
+        scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query, training,
+                                        self._keras_fuses(q, return_attention_scores))
         out = self._output_dense(attended)
         return [out, scores] if return_attention_scores else out
 

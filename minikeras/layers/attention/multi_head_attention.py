@@ -79,16 +79,25 @@ class ProjectedAttention(Layer):
                              "optionally `key`): call it as layer(query, value).")
         return super().__call__(*args, **kwargs)
 
-    def _attend(self, scores, keep, values, combine_equation, query, training):
-        """(attention scores, attended values): the masked softmax of ``scores``, dropout,
-        the weighted sum of ``values``, then the sigmoid gate of the query when there is
-        one (its sublayer ``_gate_dense``)."""
+    def _attend(self, scores, keep, values, combine_equation, query, training, fused):
+        """(attention scores, attended values): the masked softmax of ``scores`` (rows with
+        every key masked uniform when ``fused``: see :meth:`_keras_fuses`), dropout, the
+        weighted sum of ``values``, then the sigmoid gate of the query when there is one
+        (its sublayer ``_gate_dense``)."""
         scores = self._softmax(scores, mask=keep)
+        if keep is not None and fused:
+            scores = uniform_where_all_masked(scores, keep)
         attended = contract(combine_equation, self._dropout_layer(scores, training=training),
                             values)
         if self._gate_dense is not None:
             attended = P.multiply(attended, self._gate_dense(query))
         return scores, attended
+
+    def _keras_fuses(self, projected_query, return_attention_scores):
+        """Whether Keras computes this call with its fused kernel,
+        ``ops.dot_product_attention``: no dropout, no scores returned, one attention axis."""
+        return not (self.dropout > 0 or return_attention_scores
+                    or len(projected_query.shape) != 4)
 
     def compute_mask(self, inputs, mask=None):
         return mask[0] if isinstance(mask, (list, tuple)) else mask
@@ -252,6 +261,8 @@ class MultiHeadAttention(ProjectedAttention):
             return P.attention(query, key, value, keep=self._keep_per_head(attention_mask)), None
         scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
                                       attention_mask)
+        if attention_mask is not None and self._keras_fuses(query, return_attention_scores):
+            scores = uniform_where_all_masked(scores, attention_mask)
         attended = contract(self._combine_equation,
                             self._dropout_layer(scores, training=training), value)
         return attended, scores
@@ -303,6 +314,20 @@ class MultiHeadAttention(ProjectedAttention):
                     self._attention_axes),
                 "sliding_window": self.sliding_window, **self._projection_config(),
                 "seed": self.seed}
+
+
+def uniform_where_all_masked(weights, keep):
+    """``weights`` (a masked softmax, 0 on a query row whose keys are all masked) with such
+    rows set to 1/S, as Keras's fused kernel gives them: it adds -0.7 * float32 max where
+    ``keep`` (broadcast to ``(..., T, S)``) is False, which makes every score of the row
+    equal. Its other path (dropout, scores returned) and the Softmax layer give 0 there."""
+    keep = np.asarray(getattr(keep, "data", keep), bool)
+    empty = ~np.any(keep, axis=-1, keepdims=True)      # (..., T, 1)
+    if not empty.any():
+        return weights
+    while empty.ndim < weights.ndim:                   # over the heads: (B, 1, T, 1)
+        empty = np.expand_dims(empty, -3)
+    return P.add(weights, (empty / weights.shape[-1]).astype(weights.dtype))
 
 
 def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, query_mask,
