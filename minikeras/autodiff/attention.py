@@ -25,7 +25,9 @@ class Attention(Function):
     """out[b, t, n] = sum_s A[b, n, t, s] v[b, s, n] with A[b, n] = softmax over s of
     q[b, t, n] · k[b, s, n] (q already scaled), masked as Keras's ``Softmax`` layer masks:
     where ``keep`` is False the score gets ``masked_addend`` before the softmax and the
-    probability is multiplied by 0 after it (a row masked everywhere comes out 0).
+    probability is multiplied by 0 after it. A query row masked everywhere comes out 0, or
+    with ``all_masked_uniform`` 1/S everywhere, as Keras's fused kernel gives it (its scores
+    there are all one number); either way that row's weights do not depend on q and k.
 
     Shapes: q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` a
     boolean array that broadcasts to (B, N, T, S), or None.
@@ -34,8 +36,9 @@ class Attention(Function):
     dk = dZᵀ q. (A is 0 where masked, so the mask needs no second look: A dA is 0 there.)
     """
 
-    def __init__(self, keep=None, record=True):
+    def __init__(self, keep=None, record=True, all_masked_uniform=False):
         self.keep = keep
+        self.all_masked_uniform = all_masked_uniform
         self.record = record  # whether backward will run: then the scores are kept
 
     def forward(self, q, k, v):
@@ -43,9 +46,11 @@ class Attention(Function):
         s, dtype = k.shape[1], np.result_type(q, k, v)
         out = np.empty((batch, t, heads, v.shape[-1]), dtype)
         keep = None if self.keep is None else np.broadcast_to(self.keep, (batch, heads, t, s))
+        self.broadcast_keep = keep
         record = self.record
         self.scores = np.empty((batch, heads, t, s), dtype) if record else None
         addend = np.asarray(masked_addend(dtype), dtype)
+        uniform = np.asarray(1 / s, dtype) if self.all_masked_uniform else None
 
         def samples(start, stop):
             scratch = None if record else np.empty((heads, t, s), dtype)
@@ -57,6 +62,8 @@ class Attention(Function):
                 _softmax_rows(z)
                 if keep is not None:
                     z *= keep[b]
+                    if uniform is not None:  # 1/S on the rows masked everywhere (now 0)
+                        z += ~np.any(keep[b], axis=-1, keepdims=True) * uniform
                 np.matmul(z, v[b].transpose(1, 0, 2), out=out[b].transpose(1, 0, 2))
 
         parallel.for_parts(samples, batch, batch * heads * t * s)
@@ -65,7 +72,7 @@ class Attention(Function):
     def backward(self, gy):
         q, k, v = (x.data for x in self.inputs)
         batch, heads = q.shape[0], q.shape[2]
-        scores = self.scores
+        scores, keep = self.scores, self.broadcast_keep
         grads = [np.empty_like(x) if x.requires_grad else None for x in self.inputs]
         gq, gk, gv = grads
 
@@ -79,6 +86,8 @@ class Attention(Function):
                 dot = np.add.reduce(da * a, axis=-1, keepdims=True)    # the softmax's VJP
                 da -= dot
                 da *= a
+                if self.all_masked_uniform and keep is not None:  # uniform rows: constants
+                    da *= np.any(keep[b], axis=-1, keepdims=True)
                 if gq is not None:
                     np.matmul(da, k[b].transpose(1, 0, 2), out=gq[b].transpose(1, 0, 2))
                 if gk is not None:
@@ -98,12 +107,13 @@ def _softmax_rows(z):
 
 
 @primitive
-def attention(q, k, v, keep=None):
+def attention(q, k, v, keep=None, all_masked_uniform=False):
     """``softmax(q kᵀ, masked) v`` per sample and head: q (B, T, N, H) already scaled, k
     (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` (broadcasting to (B, N, T, S))
-    is True where a query position may attend to a key position."""
+    is True where a query position may attend to a key position. Query rows masked
+    everywhere weigh every key 1/S with ``all_masked_uniform``, else 0."""
     if keep is not None:
         keep = np.asarray(getattr(keep, "data", keep), bool)
     record = grad_mode.is_grad_enabled() and any(
         isinstance(x, Tensor) and x.requires_grad for x in (q, k, v))
-    return Attention(keep, record)(q, k, v)
+    return Attention(keep, record, all_masked_uniform)(q, k, v)

@@ -39,6 +39,8 @@ def run_and_grads(fn, arrays):
 
 
 KEEP = np.random.default_rng(5).random((7, 5, 3)) < 0.6     # a dropout mask
+ATTENTION_KEEP = np.random.default_rng(6).random((7, 1, 4, 5)) < 0.7
+ATTENTION_KEEP[2, 0, 3] = False                                # a query that sees no key
 KERNELS = {
     "conv relu then max pool": (
         lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="relu"), 2),
@@ -72,6 +74,11 @@ KERNELS = {
     "max_pool overlapping": (lambda x: P.max_pool(x, 3, 2, "same"), [(5, 7, 7, 3)]),
     "batch norm then relu": (
         lambda x, g, b: P.relu(P.batch_norm_training(x, g, b)[0]), [(6, 5, 4, 3), (3,), (3,)]),
+    "attention, masked, rows masked everywhere uniform": (
+        lambda q, k, v: P.attention(q, k, v, keep=ATTENTION_KEEP, all_masked_uniform=True),
+        [(7, 4, 2, 3), (7, 5, 2, 3), (7, 5, 2, 2)]),
+    "softmax by rows, stacked matmul": (
+        lambda a, b: P.matmul(P.softmax(a, -1), b), [(7, 2, 4, 5), (7, 2, 5, 3)]),
 }
 
 
@@ -96,7 +103,9 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
                                   "dropout (masked scale), concatenate on channels",
                                   "upsampling (broadcast_to of a reshape)", "sigmoid, tanh",
                                   "global average and sum pooling",
-                                  "average pool same, overlapping"])
+                                  "average pool same, overlapping",
+                                  "attention, masked, rows masked everywhere uniform",
+                                  "softmax by rows, stacked matmul"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]

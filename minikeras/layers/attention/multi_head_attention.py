@@ -253,12 +253,14 @@ class MultiHeadAttention(ProjectedAttention):
                            return_attention_scores=False):
         """(attended values (B, T, N, value_dim), attention scores (B, N, T, S)) of the
         projected query, key and value: softmax(q kᵀ / sqrt(key_dim)) where
-        ``attention_mask`` (B, T, S) is True, dropout, times v. The scores are computed
-        whatever ``return_attention_scores`` says (Keras skips them only in its flash path,
-        which minikeras does not have); the argument is there for Keras's signature."""
+        ``attention_mask`` (B, T, S) is True, dropout, times v. The fused ``P.attention``
+        computes it when it can (``_fuses``), and then, as Keras's fused kernel, returns no
+        scores."""
         query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
         if self._fuses(training, return_attention_scores):
-            return P.attention(query, key, value, keep=self._keep_per_head(attention_mask)), None
+            uniform = self._keras_fuses(query, return_attention_scores)
+            return P.attention(query, key, value, keep=self._keep_per_head(attention_mask),
+                               all_masked_uniform=uniform), None
         scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
                                       attention_mask)
         if attention_mask is not None and self._keras_fuses(query, return_attention_scores):
@@ -271,7 +273,7 @@ class MultiHeadAttention(ProjectedAttention):
         """Whether the fused ``P.attention`` computes this call (the same numbers, its scores
         never all in memory at once): one attention axis over (batch, T, heads, dim)
         projections, no scores asked for, no dropout at work, and Keras's softmax hooks as
-        they are. Like Keras's flash path, it returns no scores."""
+        they are."""
         return (not return_attention_scores and not (training and self.dropout > 0)
                 and (self._dot_product_equation, self._combine_equation) == _ONE_AXIS
                 and type(self)._masked_softmax is MultiHeadAttention._masked_softmax

@@ -1,0 +1,85 @@
+"""The fused attention primitive against the same attention composed of primitives (products,
+softmax, masks), float64 gradient checks of its masked forms, and MultiHeadAttention's fused
+path against its composed one. (Its parts on the threads: test_owned_threads.py.)"""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras.autodiff import grad
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.tensor import Tensor
+
+rng = np.random.default_rng(5)
+B, T, S, N, H, HV = 3, 4, 5, 2, 3, 2
+
+
+def inputs(dtype="float64"):
+    return [rng.standard_normal(shape).astype(dtype)
+            for shape in ((B, T, N, H), (B, S, N, H), (B, S, N, HV))]
+
+
+def a_mask():
+    keep = rng.random((B, 1, T, S)) > 0.3
+    keep[0, 0, 1] = False          # query 1 of sample 0 may attend to no key
+    return keep
+
+
+def composed(q, k, v, keep):
+    """softmax(q kᵀ) v as the Softmax layer masks it: -1e9 before, times keep after."""
+    scores = P.matmul(P.transpose(q, (0, 2, 1, 3)), P.transpose(k, (0, 2, 3, 1)))
+    if keep is not None:
+        scores = P.add(scores, np.where(keep, 0.0, -1e9).astype(scores.dtype))
+    weights = P.softmax(scores, -1)
+    if keep is not None:
+        weights = P.multiply(weights, keep.astype(weights.dtype))
+    return P.transpose(P.matmul(weights, P.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
+
+
+@pytest.mark.parametrize("keep", [None, a_mask()], ids=["unmasked", "masked"])
+def test_fused_equals_composed_values_and_gradients(keep):
+    tensors = [Tensor(a, requires_grad=True) for a in inputs()]
+    fused, reference = P.attention(*tensors, keep=keep), composed(*tensors, keep)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
+    cotangent = rng.standard_normal(fused.shape)
+    for got, want in zip(grad(fused, tensors, cotangent), grad(reference, tensors, cotangent)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_rows_masked_everywhere_are_zero_or_uniform():
+    q, k, v = inputs()
+    keep = a_mask()
+    zero = P.attention(q, k, v, keep=keep).numpy()
+    uniform = P.attention(q, k, v, keep=keep, all_masked_uniform=True).numpy()
+    np.testing.assert_array_equal(zero[0, 1], 0.0)
+    np.testing.assert_allclose(uniform[0, 1], v[0].mean(axis=0), rtol=1e-12)  # 1/S each
+    other = np.ones(zero.shape[:2], bool)
+    other[0, 1] = False
+    np.testing.assert_array_equal(uniform[other], zero[other])
+
+
+@pytest.mark.parametrize("uniform", [False, True])
+def test_masked_forms_pass_gradcheck(uniform):
+    keep = a_mask()
+    assert gradcheck(lambda q, k, v: P.attention(q, k, v, keep=keep, all_masked_uniform=uniform),
+                     *inputs())
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_multi_head_attention_fused_path_equals_its_composed_path(masked):
+    keras.utils.set_random_seed(2)
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    query = rng.standard_normal((3, 5, 6)).astype("float32")
+    value = rng.standard_normal((3, 7, 6)).astype("float32")
+    mask = rng.random((3, 5, 7)) > 0.4 if masked else None
+    if masked:
+        mask[1, 2] = False
+    fused = layer(query, value, attention_mask=mask)
+    composed_out, _ = layer(query, value, attention_mask=mask, return_attention_scores=True)
+    # the composed path (scores asked for) gives 0 on query rows masked everywhere, where
+    # Keras's fused kernel gives uniform weights: compare the other rows
+    rows = np.ones((3, 5), bool)
+    if masked:
+        rows[1, 2] = False
+    np.testing.assert_allclose(fused.numpy()[rows], composed_out.numpy()[rows], rtol=1e-5,
+                               atol=1e-6)
