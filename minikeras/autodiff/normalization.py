@@ -101,3 +101,106 @@ def batch_norm_training(x, gamma, beta, epsilon=1e-3):
     fn = BatchNormTraining(epsilon)
     y = fn(x, gamma, beta)
     return y, Tensor(fn.mean), Tensor(fn.var)
+
+
+class LayerNormLastAxis(Function):
+    """Layer normalization over the last axis, as Keras computes it::
+
+        inv = gamma / sqrt(var + epsilon);  y = x * inv + (beta - mean * inv)
+    with mean and (biased) var per row; without gamma inv is 1 / sqrt(var + epsilon),
+    without beta the shift is -mean * inv. Backward, with xhat = (x - mean) / sqrt(var +
+    epsilon), g = gy * gamma and C the row length: dx = (g - mean(g) - xhat mean(g xhat)) /
+    sqrt(var + epsilon), dgamma = sum(gy xhat), dbeta = sum(gy) over the rows.
+
+    Row means are BLAS matrix-vector products (numpy's reduction of short rows pays its
+    per-row overhead: 51,200 rows of 32 features, mean 2.7 ms against 0.3 ms); the rows
+    go by parts (``parallel.for_parts``), each part in cache-sized blocks. Inputs: x, then
+    gamma if ``has_gamma``, then beta if ``has_beta``.
+    """
+
+    def __init__(self, epsilon, has_gamma, has_beta):
+        self.epsilon, self.has_gamma, self.has_beta = epsilon, has_gamma, has_beta
+
+    def forward(self, x, *weights):
+        gamma = weights[0] if self.has_gamma else None
+        beta = weights[-1] if self.has_beta else None
+        width = x.shape[-1]
+        x2 = x.reshape(-1, width)
+        y2 = np.empty_like(x2)
+        self.mean, self.inv = np.empty(len(x2), x.dtype), np.empty(len(x2), x.dtype)
+        by_count = np.full(width, 1.0 / width, x.dtype)
+
+        def rows(a, b):
+            blocks = parallel.row_blocks(a, b, width)
+            scale = parallel.block_buffer(blocks, width, x.dtype)
+            for lo, hi in blocks:
+                xb, sb = x2[lo:hi], scale[:hi - lo]
+                mean = np.matmul(xb, by_count, out=self.mean[lo:hi])[:, None]
+                centered = np.subtract(xb, mean, out=y2[lo:hi])
+                np.square(centered, out=centered)
+                inv = np.matmul(centered, by_count, out=self.inv[lo:hi])
+                inv += self.epsilon
+                np.sqrt(inv, out=inv)
+                np.divide(1, inv, out=inv)
+                if gamma is None:
+                    sb[...] = inv[:, None]
+                else:
+                    np.multiply(inv[:, None], gamma, out=sb)
+                out = np.multiply(xb, sb, out=y2[lo:hi])
+                shift = np.multiply(mean, sb, out=sb)
+                if beta is None:
+                    out -= shift
+                else:
+                    out += np.subtract(beta, shift, out=shift)
+
+        parallel.for_parts(rows, len(x2), x2.size)
+        return y2.reshape(x.shape)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        gamma = self.inputs[1].data if self.has_gamma else None
+        width = x.shape[-1]
+        x2, g2 = x.reshape(-1, width), gy.reshape(-1, width)
+        gx = np.empty_like(g2) if self.inputs[0].requires_grad else None
+        ones = np.ones(max(len(x2), width), x.dtype)
+
+        def rows(a, b):  # the part's [sum(gy xhat), sum(gy)] over its rows
+            blocks = parallel.row_blocks(a, b, width)
+            xhat_buffer, g_buffer = (parallel.block_buffer(blocks, width, x.dtype)
+                                     for _ in range(2))
+            total = 0
+            for lo, hi in blocks:
+                n = hi - lo
+                mean, inv = self.mean[lo:hi, None], self.inv[lo:hi, None]
+                xhat = np.subtract(x2[lo:hi], mean, out=xhat_buffer[:n])
+                xhat *= inv
+                product = np.multiply(g2[lo:hi], xhat, out=g_buffer[:n])
+                total = total + np.stack([ones[:n] @ product, ones[:n] @ g2[lo:hi]])
+                if gx is None:
+                    continue
+                g = g2[lo:hi] if gamma is None else np.multiply(g2[lo:hi], gamma,
+                                                                  out=g_buffer[:n])
+                mean_g = np.matmul(g, ones[:width])[:, None] / width
+                mean_gx = np.matmul(np.multiply(g, xhat, out=gx[lo:hi]),
+                                    ones[:width])[:, None] / width
+                xhat *= mean_gx
+                out = np.subtract(g, mean_g, out=gx[lo:hi])
+                out -= xhat
+                out *= inv
+            return total
+
+        dgamma, dbeta = parallel.summed_parts(rows, len(x2), x2.size)
+        grads = [None if gx is None else gx.reshape(x.shape)]
+        if self.has_gamma:
+            grads.append(dgamma)
+        if self.has_beta:
+            grads.append(dbeta)
+        return tuple(grads)
+
+
+@primitive
+def layer_norm(x, gamma=None, beta=None, epsilon=1e-3):
+    """Layer normalization over the last axis of x, Keras's formula (``LayerNormLastAxis``);
+    ``gamma`` and ``beta`` (each of the last axis's length) may be None."""
+    fn = LayerNormLastAxis(epsilon, gamma is not None, beta is not None)
+    return fn(x, *[w for w in (gamma, beta) if w is not None])

@@ -15,7 +15,7 @@ its Function class and registered by ``@primitive``:
     conv.py                   conv, conv_transpose, max_pool, average_pool
     custom_gradient.py        custom_gradient_call (a user's function and its gradient)
     fourier.py                fft_pair, rfft_pair, irfft (FFTs of (real, imag) pairs)
-    normalization.py          batch_norm_training
+    normalization.py          batch_norm_training, layer_norm (over the last axis)
     collective.py             cross_replica_sum (synchronized batch norm over MPI ranks)
     recurrence.py             simple_rnn_recurrence, lstm_recurrence, gru_recurrence
     attention.py              attention (the core of multi-head attention)
@@ -37,7 +37,7 @@ from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
-from .normalization import batch_norm_training
+from .normalization import batch_norm_training, layer_norm
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
 from .reductions import logsumexp, max, mean, min, sum, sum_over_count
 from .shape import (broadcast_to, concatenate, getitem, pad_constant, reshape, stack, take,

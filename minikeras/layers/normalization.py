@@ -179,6 +179,10 @@ class BatchNormalization(_ScaleShift):
                 "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 
 
+# input dtypes the fused layer normalization (``P.layer_norm``) takes
+_FUSED_DTYPES = (np.dtype("float32"), np.dtype("float64"))
+
+
 @LAYERS.register("LayerNormalization")
 class LayerNormalization(_ScaleShift):
     """Normalize each sample over ``axis`` (its own mean and biased variance), then scale/shift.
@@ -231,6 +235,9 @@ class LayerNormalization(_ScaleShift):
 
     def call(self, inputs):
         axes = sorted(a % inputs.ndim for a in self.axis)
+        if axes == [inputs.ndim - 1] and not self.rms_scaling and inputs.dtype in _FUSED_DTYPES \
+                and all(w is None or w.dtype == inputs.dtype for w in (self.gamma, self.beta)):
+            return P.layer_norm(inputs, self.gamma, self.beta, self.epsilon)  # the same formula
         mean, variance = ops.moments(inputs, axes, keepdims=True)
         inv = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
         if self.gamma is not None:

@@ -77,6 +77,8 @@ KERNELS = {
     "attention, masked, rows masked everywhere uniform": (
         lambda q, k, v: P.attention(q, k, v, keep=ATTENTION_KEEP, all_masked_uniform=True),
         [(7, 4, 2, 3), (7, 5, 2, 3), (7, 5, 2, 2)]),
+    "layer norm over the last axis": (
+        lambda x, g, b: P.layer_norm(x, g, b), [(7, 5, 6), (6,), (6,)]),
     "softmax by rows, stacked matmul": (
         lambda a, b: P.matmul(P.softmax(a, -1), b), [(7, 2, 4, 5), (7, 2, 5, 3)]),
 }
@@ -105,7 +107,8 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
                                   "global average and sum pooling",
                                   "average pool same, overlapping",
                                   "attention, masked, rows masked everywhere uniform",
-                                  "softmax by rows, stacked matmul"])
+                                  "softmax by rows, stacked matmul",
+                                  "layer norm over the last axis"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
     fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]

@@ -146,6 +146,7 @@ CASES = {
     "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
                             [r(4, 3, 5), positive(5), r(5)]),
+    "layer_norm": (lambda x, g, b: P.layer_norm(x, g, b, 1e-3), [r(4, 3, 5), positive(5), r(5)]),
     "cross_replica_sum": (lambda x: P.cross_replica_sum(x, TwoIdenticalReplicas()), [r(2, 3)]),
     # attention: 3 samples, 4 queries, 5 keys, 2 heads; a mask with a row masked everywhere
     "attention": (lambda q, k, v: P.attention(q, k, v, keep=ATTENTION_KEEP),

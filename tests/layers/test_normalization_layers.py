@@ -305,3 +305,45 @@ def test_rms_normalization_non_trailing_axis_by_hand_and_errors():
                                rtol=1e-5)
     with pytest.raises(ValueError, match="out of bounds"):
         layers.RMSNormalization(axis=3)(x)
+
+
+def composed_layer_norm(x, gamma, beta, epsilon=1e-3):
+    """Keras's LayerNormalization formula over the last axis, from ops."""
+    mean, variance = ops.moments(x, [x.ndim - 1], keepdims=True)
+    inv = P.divide(1.0, P.sqrt(P.add(variance, epsilon)))
+    if gamma is not None:
+        inv = P.multiply(inv, gamma)
+    shift = P.negative(P.multiply(mean, inv))
+    if beta is not None:
+        shift = P.add(shift, beta)
+    return P.add(P.multiply(x, inv), shift)
+
+
+@pytest.mark.parametrize("block_elements", [None, 12])
+@pytest.mark.parametrize("center, scale", [(True, True), (False, True), (True, False),
+                                           (False, False)])
+def test_fused_layer_norm_equals_the_composed_formula(center, scale, block_elements,
+                                                      monkeypatch):
+    # 15 rows of 5: in one block, or in blocks of 2 rows with a short last one
+    if block_elements is not None:
+        monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", block_elements)
+    x = rng.standard_normal((5, 3, 5)) * 3 + 2
+    weights = [rng.uniform(0.5, 2, 5) if scale else None, rng.standard_normal(5) if center else None]
+    tensors = [keras.ops.convert_to_tensor(a) for a in [x] + weights if a is not None]
+    for t in tensors:
+        t.requires_grad = True
+    it = iter(tensors[1:])
+    gamma, beta = (next(it) if w is not None else None for w in weights)
+    fused = P.layer_norm(tensors[0], gamma, beta)
+    composed = composed_layer_norm(tensors[0], gamma, beta)
+    np.testing.assert_allclose(fused.numpy(), composed.numpy(), rtol=1e-12, atol=1e-12)
+    cotangent = rng.standard_normal(x.shape)
+    for a, b in zip(grad(fused, tensors, cotangent), grad(composed, tensors, cotangent)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_layer_normalization_takes_the_fused_path_for_the_last_axis_only():
+    x = rng.standard_normal((2, 3, 4)).astype("float32")
+    last, middle = layers.LayerNormalization(), layers.LayerNormalization(axis=1)
+    assert type(last(x).creator).__name__ == "LayerNormLastAxis"
+    assert type(middle(x).creator).__name__ != "LayerNormLastAxis"
