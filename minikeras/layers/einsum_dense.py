@@ -90,13 +90,28 @@ class EinsumDense(QuantizableLayer):
                                        "input_axes": input_axes, "output_axes": output_axes})
 
     def call(self, inputs, training=None):
-        if self.quantization_mode is not None:
-            x = self.quantized_call(inputs)
+        contracted = None if self.quantization_mode is not None else _dense_form(
+            self.equation, self.bias_axes if self.bias is not None else "")
+        if contracted is not None:  # a Dense over the trailing axes: one GEMM adding the bias
+            x = self._as_dense(inputs, contracted)
         else:
-            x = contract(self.equation, inputs, self.kernel)
-        if self.bias is not None:
-            x = P.add(x, self.bias)
+            x = self.quantized_call(inputs) if self.quantization_mode is not None else \
+                contract(self.equation, inputs, self.kernel)
+            if self.bias is not None:
+                x = P.add(x, self.bias)
         return self.activation(x) if self.activation is not None else x
+
+    def _as_dense(self, inputs, contracted):
+        """The contraction as ``P.dense``: the input's last ``contracted`` axes, flattened,
+        times the kernel seen as (their product, the rest), plus the bias, flattened."""
+        inputs = ops.convert_to_tensor(inputs)
+        kernel_shape = tuple(self.kernel.shape)
+        depth = math.prod(kernel_shape[:contracted])
+        free = kernel_shape[contracted:]
+        x = P.reshape(inputs, tuple(inputs.shape[:inputs.ndim - contracted]) + (depth,))
+        bias = None if self.bias is None else P.reshape(self.bias, (math.prod(free),))
+        y = P.dense(x, P.reshape(self.kernel, (depth, math.prod(free))), bias)
+        return P.reshape(y, tuple(x.shape[:-1]) + free)
 
     def compute_output_shape(self, input_shape):
         return analyze_einsum(self.equation, self.bias_axes, tuple(input_shape),
@@ -194,6 +209,21 @@ class EinsumDense(QuantizableLayer):
         gradient = f"{output_spec},{weight_spec}->{input_spec}"
         return straight_through_contraction(
             inputs, quantized_output, lambda g: np.einsum(gradient, g, float_kernel))
+
+
+def _dense_form(equation, bias_axes):
+    """How many trailing input axes the equation contracts when it is a Dense over them
+    (``"abc,cde->abde"``: the input's last axes are the kernel's first, in order, and the
+    output is the input's other axes then the kernel's other axes) with the bias over all
+    of the kernel's other axes or none; else None."""
+    input_spec, weight_spec, output_spec, elided_side = _parse(equation)
+    if elided_side == "right":
+        return None
+    count = len([c for c in input_spec if c in weight_spec])
+    kept, free = input_spec[:len(input_spec) - count], weight_spec[count:]
+    dense = (count > 0 and input_spec[len(input_spec) - count:] == weight_spec[:count]
+             and output_spec == kept + free and bias_axes in ("", free))
+    return count if dense else None
 
 
 def _parse(equation):

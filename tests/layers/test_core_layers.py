@@ -11,6 +11,8 @@ from minikeras import layers, ops
 from minikeras.autodiff import grad
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
+from minikeras.layers.einsum_dense import _dense_form
+from minikeras.ops.tensor_contraction import contract
 from minikeras.registry import CUSTOM_OBJECTS
 
 @keras.saving.register_keras_serializable(package="core_layers_test")
@@ -237,3 +239,31 @@ def test_a_quantization_config_must_be_a_quantization_config():
         with pytest.raises(ValueError, match="must be None or a keras.quantizers."
                                              "QuantizationConfig"):
             make({"mode": "int8"})
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes, x_shape, dense", [
+    ("abc,cde->abde", (5, 2, 3), "de", (4, 5, 6), True),    # attention's projections
+    ("abcd,cde->abe", (5, 7), "e", (4, 5, 2, 3), True),     # attention's output
+    ("...b,bc->...c", 7, "c", (2, 3, 4, 6), True),
+    ("abc,cd->abd", (5, 7), None, (4, 5, 6), True),
+    ("abc,cde->abde", (5, 2, 3), "e", (4, 5, 6), False),     # bias on some free axes only
+    ("abc,acd->abd", (5, 7), "d", (4, 5, 6), False),         # a batch axis in the kernel
+    ("abc,cd->dba", (5, 4), None, (4, 5, 6), False),         # the output reordered
+])
+def test_einsum_dense_as_one_gemm_equals_the_contraction(equation, output_shape, bias_axes,
+                                                          x_shape, dense):
+    rng = np.random.default_rng(4)
+    assert (_dense_form(equation, bias_axes or "") is not None) is dense
+    layer = layers.EinsumDense(equation, output_shape, bias_axes=bias_axes, dtype="float64")
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    layer.build(x_shape)
+    layer.set_weights([rng.standard_normal(w.shape) for w in layer.weights])
+    out = layer(x)
+    reference = contract(equation, x, layer.kernel)
+    if layer.bias is not None:
+        reference = reference + layer.bias
+    np.testing.assert_allclose(out.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
+    cotangent = rng.standard_normal(out.shape)
+    weights = [x] + list(layer.trainable_weights)
+    for got, want in zip(grad(out, weights, cotangent), grad(reference, weights, cotangent)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
