@@ -680,6 +680,9 @@ class _CompileMetricsEntry:
     def __init__(self, model):
         self._model = model
 
+    def __repr__(self):
+        return f"<CompileMetrics name={self.name}>"
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         self._model._update_compiled_metrics(y_true, y_pred, sample_weight)
 
