@@ -11,7 +11,7 @@ kept for the backward only while gradients are recorded.
 """
 import numpy as np
 
-from . import grad_mode, parallel
+from . import grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import Tensor
 
@@ -54,7 +54,8 @@ class Attention(Function):
             self.keep, (batch, heads, t, s)).transpose(0, 1, 3, 2)
         self.keep_t, self.ones = keep, np.ones(s, dtype)
         record = self.record
-        self.scores_t = np.empty((batch, heads, s, t), dtype) if record else None
+        # held until this primitive is freed: the next step's scores reuse mapped memory
+        self.scores_t = scratch.hold(self, (batch, heads, s, t), dtype) if record else None
         addend = np.asarray(masked_addend(dtype), dtype)
         uniform = np.asarray(1 / s, dtype) if self.all_masked_uniform else None
 
