@@ -130,9 +130,10 @@ CASES = {
     "getitem": (lambda x: P.getitem(x, (slice(None), [0, 2, 2])), [r(3, 4)]),
     # along axis 1 (scattered by np.add.at), and rows of a table (sorted sums), with repeated
     # and negative indices
-    "take": (lambda x: P.add(P.sum(P.take(x, np.array([[0, 2], [1, 1]]), axis=1)),
-                             P.sum(P.multiply(P.take(x, np.array([[2, 0, -1], [0, 0, 1]]), axis=0),
-                                              r(2, 3, 4)))), [r(3, 4)]),
+    "take": (lambda x, w: P.add(P.sum(P.take(x, np.array([[0, 2], [1, 1]]), axis=1)),
+                                P.sum(P.multiply(P.take(x, np.array([[2, 0, -1], [0, 0, 1]]),
+                                                        axis=0), w))),
+             [r(3, 4), r(2, 3, 4)]),
     "dense": (P.dense, [r(2, 5, 3), r(3, 4), r(4)]),
     "softmax": (lambda x: P.softmax(x, axis=-1), [r(3, 4)]),
     "log_softmax": (lambda x: P.log_softmax(x, axis=0), [r(3, 4)]),
