@@ -5,8 +5,9 @@ Why fused: composed of a product, a softmax and a product, attention writes its 
 (batch, heads, T, S) once, then reads and writes them in the softmax and reads them again,
 and those passes are memory-bound (at T = S = 200, 2 heads and batch 256: 80 MB a pass).
 Here each sample's scores (heads, T, S) are made, normalized and used while they are in
-cache (320 KB in that example), with one batched product over the sample's heads each way,
-and the parts of the batch run on the threads (``parallel.for_parts``). The scores are
+cache (320 KB in that example), with one batched product over the sample's heads each way
+(over groups of heads when a sample's scores would not fit: ``BLOCK_SCORES``), and the
+parts of the batch run on the threads (``parallel.for_parts``). The scores are
 kept for the backward only while gradients are recorded.
 """
 import numpy as np
@@ -14,6 +15,18 @@ import numpy as np
 from . import grad_mode, parallel, scratch
 from .function import Function, primitive
 from .tensor import Tensor
+
+
+# Scores per block of a sample's heads: a block's softmax passes run in cache (one sample of
+# 2 heads at T = S = 200 is 80K; a head at T = S = 500 is 250K; 4 of them were 1M).
+BLOCK_SCORES = 1 << 18
+
+
+def _head_groups(heads, scores_per_head):
+    """Consecutive slices of the heads, each at most ``BLOCK_SCORES`` scores (at least one
+    head); the first is the longest."""
+    size = max(1, BLOCK_SCORES // max(scores_per_head, 1))
+    return [slice(h, min(h + size, heads)) for h in range(0, heads, size)]
 
 
 def masked_addend(dtype):
@@ -59,20 +72,24 @@ class Attention(Function):
         addend = np.asarray(masked_addend(dtype), dtype)
         uniform = np.asarray(1 / s, dtype) if self.all_masked_uniform else None
 
+        groups = _head_groups(heads, s * t)
+
         def samples(start, stop):
-            scratch = None if record else np.empty((heads, s, t), dtype)
+            buffer = None if record else np.empty((groups[0].stop, s, t), dtype)
             for b in range(start, stop):
-                z = self.scores_t[b] if record else scratch              # (N, S, T)
-                np.matmul(k[b].transpose(1, 0, 2), q[b].transpose(1, 2, 0), out=z)
-                if keep is not None:
-                    z += np.where(keep[b], np.zeros((), dtype), addend)
-                self._softmax_columns(z)
-                if keep is not None:
-                    z *= keep[b]
-                    if uniform is not None:  # 1/S on the rows masked everywhere (now 0)
-                        z += ~np.any(keep[b], axis=-2, keepdims=True) * uniform
-                np.matmul(z.transpose(0, 2, 1), v[b].transpose(1, 0, 2),
-                          out=out[b].transpose(1, 0, 2))
+                for h in groups:
+                    z = self.scores_t[b, h] if record else buffer[:h.stop - h.start]
+                    np.matmul(k[b, :, h].transpose(1, 0, 2), q[b, :, h].transpose(1, 2, 0),
+                              out=z)                                     # (heads, S, T)
+                    if keep is not None:
+                        z += np.where(keep[b, h], np.zeros((), dtype), addend)
+                    self._softmax_columns(z)
+                    if keep is not None:
+                        z *= keep[b, h]
+                        if uniform is not None:  # 1/S on the rows masked everywhere (now 0)
+                            z += ~np.any(keep[b, h], axis=-2, keepdims=True) * uniform
+                    np.matmul(z.transpose(0, 2, 1), v[b, :, h].transpose(1, 0, 2),
+                              out=out[b, :, h].transpose(1, 0, 2))
 
         parallel.for_parts(samples, batch, batch * heads * t * s)
         return out
@@ -91,23 +108,28 @@ class Attention(Function):
         grads = [np.empty_like(x) if x.requires_grad else None for x in self.inputs]
         gq, gk, gv = grads
 
+        groups = _head_groups(scores_t.shape[1], scores_t.shape[2] * scores_t.shape[3])
+
         def samples(start, stop):
-            dz = np.empty(scores_t.shape[1:], scores_t.dtype)                 # (N, S, T)
+            buffer = np.empty((groups[0].stop,) + scores_t.shape[2:], scores_t.dtype)
             for b in range(start, stop):
-                a_t, g = scores_t[b], gy[b].transpose(1, 0, 2)              # g: (N, T, Hv)
-                if gv is not None:
-                    np.matmul(a_t, g, out=gv[b].transpose(1, 0, 2))
-                np.matmul(v[b].transpose(1, 0, 2), g.transpose(0, 2, 1), out=dz)  # dAᵀ
-                dot = np.matmul(self.ones, dz * a_t)[:, None, :]     # the softmax's VJP
-                dz -= dot
-                dz *= a_t
-                if self.all_masked_uniform and keep is not None:  # uniform rows: constants
-                    dz *= np.any(keep[b], axis=-2, keepdims=True)
-                if gq is not None:
-                    np.matmul(dz.transpose(0, 2, 1), k[b].transpose(1, 0, 2),
-                              out=gq[b].transpose(1, 0, 2))
-                if gk is not None:
-                    np.matmul(dz, q[b].transpose(1, 0, 2), out=gk[b].transpose(1, 0, 2))
+                for h in groups:
+                    a_t, g = scores_t[b, h], gy[b, :, h].transpose(1, 0, 2)   # g: (heads, T, Hv)
+                    dz = buffer[:h.stop - h.start]
+                    if gv is not None:
+                        np.matmul(a_t, g, out=gv[b, :, h].transpose(1, 0, 2))
+                    np.matmul(v[b, :, h].transpose(1, 0, 2), g.transpose(0, 2, 1), out=dz)  # dAᵀ
+                    dot = np.matmul(self.ones, dz * a_t)[:, None, :]    # the softmax's VJP
+                    dz -= dot
+                    dz *= a_t
+                    if self.all_masked_uniform and keep is not None:  # uniform rows: constants
+                        dz *= np.any(keep[b, h], axis=-2, keepdims=True)
+                    if gq is not None:
+                        np.matmul(dz.transpose(0, 2, 1), k[b, :, h].transpose(1, 0, 2),
+                                  out=gq[b, :, h].transpose(1, 0, 2))
+                    if gk is not None:
+                        np.matmul(dz, q[b, :, h].transpose(1, 0, 2),
+                                  out=gk[b, :, h].transpose(1, 0, 2))
 
         parallel.for_parts(samples, batch, scores_t.size)
         return tuple(grads)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import grad
+from minikeras.autodiff import attention, grad
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
@@ -36,8 +36,11 @@ def composed(q, k, v, keep):
     return P.transpose(P.matmul(weights, P.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
 
 
+@pytest.mark.parametrize("one_head_a_block", [False, True])
 @pytest.mark.parametrize("keep", [None, a_mask()], ids=["unmasked", "masked"])
-def test_fused_equals_composed_values_and_gradients(keep):
+def test_fused_equals_composed_values_and_gradients(keep, one_head_a_block, monkeypatch):
+    if one_head_a_block:  # a sample's heads in groups of one
+        monkeypatch.setattr(attention, "BLOCK_SCORES", 1)
     tensors = [Tensor(a, requires_grad=True) for a in inputs()]
     fused, reference = P.attention(*tensors, keep=keep), composed(*tensors, keep)
     np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
