@@ -235,6 +235,26 @@ def test_dot_product_attention_matches_a_slow_reference():
         ops.dot_product_attention(q, k, v, flash_attention=True)
 
 
+def test_dot_product_attention_masks_and_causality_match_a_slow_reference():
+    q, k, v = (rng.normal(size=(2, 4, 2, 3)), rng.normal(size=(2, 6, 2, 3)),
+               rng.normal(size=(2, 6, 2, 3)))
+    mask = rng.random((2, 1, 4, 6)) > 0.3
+    mask[1, 0, 0] = False                           # a query that may attend to no key
+    keep = mask & np.tril(np.ones((4, 6), bool), 2)
+    logits = np.einsum("btnh,bsnh->bnts", q, k) * 0.5
+    w = np.exp(np.where(keep, logits, -np.inf) - np.where(keep, logits, -np.inf).max(
+        -1, keepdims=True, initial=-1e300))
+    w /= w.sum(-1, keepdims=True)
+    w = np.where(keep.any(-1, keepdims=True), w, 1 / 6)   # masked everywhere: uniform weights
+    expected = np.einsum("bnts,bsnh->btnh", w, v)
+    got = ops.dot_product_attention(q, k, v, mask=mask, scale=0.5, is_causal=True)
+    np.testing.assert_allclose(arr(got), expected, atol=1e-12)
+    # the same through the unfused path (a bias, even zero, takes it)
+    unfused = ops.dot_product_attention(q, k, v, bias=np.zeros((4, 6)), mask=mask, scale=0.5,
+                                        is_causal=True)
+    np.testing.assert_allclose(arr(unfused), expected, atol=1e-12)
+
+
 def test_keras_dtype_rules_for_created_and_index_tensors():
     assert ops.argmax(np.array([[1., 3.], [4., 2.]]), axis=1).dtype == np.int32
     assert ops.arange(5).dtype == np.int32

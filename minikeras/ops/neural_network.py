@@ -392,6 +392,15 @@ def psnr(x1, x2, max_val):
                       P.multiply(P.divide(P.log(mse), math.log(10.0)), 10.0))
 
 
+def _attention_keep(mask, is_causal, t, s):
+    """Where a query may attend to a key (broadcasting to (B, N, T, S)), or None."""
+    keep = None if mask is None else np.asarray(data(mask)).astype(bool)
+    if is_causal:
+        causal = np.tril(np.ones((t, s), bool), s - t)
+        keep = causal if keep is None else keep & causal
+    return keep
+
+
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
                           is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
     """Scaled dot-product attention on ``(batch, seq, heads, head_dim)`` tensors.
@@ -411,6 +420,11 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
         reps = np.repeat(np.arange(kv_heads), n_heads // kv_heads)
         k, v = P.take(k, reps, axis=-2), P.take(v, reps, axis=-2)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    if bias is None and attn_logits_soft_cap is None and q.ndim == 4:
+        # fused (scores never all in memory at once); the scale goes on q first
+        keep = _attention_keep(mask, is_causal, q.shape[1], k.shape[1])
+        return P.attention(P.multiply(q, np.asarray(scale, q.dtype)), k, v, keep=keep,
+                           all_masked_uniform=True)
     qh = P.transpose(q, (0, 2, 1, 3))                      # (B, N, T, H)
     kh = P.transpose(k, (0, 2, 3, 1))                      # (B, N, H, S)
     logits = P.multiply(P.matmul(qh, kh), scale)            # (B, N, T, S)
@@ -419,13 +433,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
                             attn_logits_soft_cap)
     if bias is not None:
         logits = P.add(logits, bias)
-    keep = None
-    if mask is not None:
-        keep = np.asarray(data(mask)).astype(bool)
-    if is_causal:
-        t, s = logits.shape[-2], logits.shape[-1]
-        causal = np.tril(np.ones((t, s), bool), s - t)
-        keep = causal if keep is None else keep & causal
+    keep = _attention_keep(mask, is_causal, logits.shape[-2], logits.shape[-1])
     if keep is not None:
         big = np.asarray(np.finfo(logits.dtype).min / 2, logits.dtype)
         logits = P.where(keep, logits, big)
