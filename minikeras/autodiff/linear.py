@@ -45,21 +45,25 @@ def _stacked_product(a, b):
     return out
 
 
-def _same_stacks(a, b):
-    """Whether a and b are non-empty stacks of matrices (3-D or more) with the same leading
-    axes."""
-    return a.ndim >= 3 and a.shape[:-2] == b.shape[:-2] and a.size > 0 and b.size > 0
+def _by_parts(a, b):
+    """Whether ``a @ b`` goes by parts of its stack (``_stacked_product``): stacks of
+    matrices (3-D or more) with the same leading axes, large enough for more than one part
+    (below, the parts' bookkeeping would cost more than numpy's one call)."""
+    if a.ndim < 3 or a.shape[:-2] != b.shape[:-2] or a.size == 0 or b.size == 0:
+        return False
+    stack = a.size // (a.shape[-2] * a.shape[-1])
+    return parallel.part_count(stack, a.size + b.size + stack * a.shape[-2] * b.shape[-1]) > 1
 
 
 class MatMul(Function):
     """a @ b with numpy's broadcasting rules for stacked matrices. For two matrices the
     gradients are computed straight into the destinations the backward pass offers; two
-    stacks with the same leading axes go by parts of the stack (``_stacked_product``)."""
+    large stacks with the same leading axes go by parts of the stack (``_by_parts``)."""
 
     writes_destinations = True
 
     def forward(self, a, b):
-        return _stacked_product(a, b) if _same_stacks(a, b) else a @ b
+        return _stacked_product(a, b) if _by_parts(a, b) else a @ b
 
     def backward(self, gy):
         a, b = self.inputs
@@ -69,7 +73,7 @@ class MatMul(Function):
             ga = self._product(0, dtype, gy, bv.T) if a.requires_grad else None
             gb = self._product(1, dtype, av.T, gy) if b.requires_grad else None
             return ga, gb
-        if _same_stacks(av, bv):
+        if _by_parts(av, bv):
             ga = _stacked_product(gy, np.swapaxes(bv, -1, -2)) if a.requires_grad else None
             gb = _stacked_product(np.swapaxes(av, -1, -2), gy) if b.requires_grad else None
             return ga, gb

@@ -23,11 +23,11 @@ class Softmax(Function):
     derives its log-softmax from them (``SoftmaxCrossEntropy``'s ``softmax``) instead of
     reducing the logits twice more.
 
-    Along the last axis of a contiguous array (an attention's scores, a classifier's
-    outputs) the rows go by parts of the batch (``parallel.for_passes``), each part in
-    cache-sized blocks of rows (``parallel.row_blocks``): a block's max, exp, sum and
-    division run on data still in cache. Each row's numbers are those of whole-array
-    passes (every reduction is along its own row).
+    Along the last axis of a large contiguous array (an attention's scores) the rows go by
+    parts of the batch (``parallel.for_passes``), each part in cache-sized blocks of rows
+    (``parallel.row_blocks``): a block's max, exp, sum and division run on data still in
+    cache. Each row's numbers are those of whole-array passes (every reduction is along its
+    own row).
     """
 
     def __init__(self, axis=-1):
@@ -76,9 +76,11 @@ class Softmax(Function):
         return (gx.reshape(y.shape),)
 
     def _by_rows(self, x):
-        """Whether the softmax is along the last axis of a contiguous array of rows."""
-        return (isinstance(self.axis, int) and x.ndim >= 1 and self.axis % x.ndim == x.ndim - 1
-                and x.flags.c_contiguous and x.size > 0)
+        """Whether the softmax goes by blocks of rows: along the last axis of a contiguous
+        array larger than one block (a classifier's (batch, classes) is plain passes: the
+        blocks' bookkeeping would double its 10 us at 32 x 10)."""
+        return (x.size > parallel.BLOCK_ELEMENTS and isinstance(self.axis, int)
+                and self.axis % x.ndim == x.ndim - 1 and x.flags.c_contiguous)
 
 
 @primitive

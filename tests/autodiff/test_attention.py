@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import attention, grad
+from minikeras.autodiff import attention, grad, parallel
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
@@ -86,3 +86,17 @@ def test_multi_head_attention_fused_path_equals_its_composed_path(masked):
         rows[1, 2] = False
     np.testing.assert_allclose(fused.numpy()[rows], composed_out.numpy()[rows], rtol=1e-5,
                                atol=1e-6)
+
+
+def test_softmax_in_row_blocks_gives_the_bits_of_whole_passes(monkeypatch):
+    x = rng.standard_normal((6, 5, 7)).astype("float32")
+    cotangent = rng.standard_normal(x.shape).astype("float32")
+    results = []
+    for block in (10 ** 9, 12):        # whole passes; blocks of one row (7 wide) over 30 rows
+        monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", block)
+        t = Tensor(x, requires_grad=True)
+        y = P.softmax(t, -1)
+        results.append((y.numpy(), grad(y, [t], cotangent)[0]))
+    for whole, blocks in zip(*results):
+        np.testing.assert_array_equal(blocks, whole)
+

@@ -24,8 +24,10 @@ rng = np.random.default_rng(11)
 
 @pytest.fixture
 def three_parts(monkeypatch):
-    """Every for_parts call splits into up to 3 parts, whatever its size."""
+    """Every for_parts call splits into up to 3 parts, whatever its size, and a part's row
+    blocks (``parallel.row_blocks``) are a few rows each."""
     monkeypatch.setattr(parallel, "MIN_PART", 1)
+    monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", 12)
     parallel.set_threads(3)
     yield
     parallel.reset_threads()
