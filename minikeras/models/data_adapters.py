@@ -29,6 +29,11 @@ RAN_OUT_WARNING = ("Your input ran out of data; interrupting training. Make sure
                    "dataset.")
 
 
+def warn_ran_out():
+    """Keras's warning, from one place: like Keras's, shown once per process by default."""
+    warnings.warn(RAN_OUT_WARNING, stacklevel=1)
+
+
 def is_batch_source(data):
     """Whether ``data`` yields batches itself (generator, iterator, PyDataset, Dataset)."""
     return isinstance(data, (PyDataset, Dataset)) or hasattr(data, "__next__")
@@ -92,23 +97,22 @@ class BatchStream:
         while self.steps is None or step < self.steps:
             if self._length not in (None, INFINITE) and self._seen >= self._length:
                 if self.steps is not None:
-                    warnings.warn(RAN_OUT_WARNING, stacklevel=2)
+                    warn_ran_out()
                 break
             try:
                 batch = next(self._iterator)
             except StopIteration:
                 if self._length is None:
                     self._length = self._seen  # a generator's length, learned on its first pass
-                if self.steps is not None:
-                    warnings.warn(RAN_OUT_WARNING, stacklevel=2)
-                    self.ran_out = True
+                warn_ran_out()  # as Keras, also at the end of a generator's first pass
+                self.ran_out = self.steps is not None or step == 0
                 self._iterator = None
                 break
             self._seen += 1
             yield self._checked(batch, step)
             step += 1
         if step == 0 and not self.ran_out and self._one_pass():
-            warnings.warn(RAN_OUT_WARNING, stacklevel=2)  # a used-up generator: nothing left
+            warn_ran_out()  # a used-up generator: nothing left
             self.ran_out = True
         if self._length not in (None, INFINITE) and self._seen >= self._length:
             self._iterator = None  # used up: a PyDataset or Dataset starts again next epoch
@@ -215,4 +219,4 @@ class ArrayBatches:
         for index in indices:
             yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
         if len(indices) < self.plan.steps:
-            warnings.warn(RAN_OUT_WARNING, stacklevel=2)
+            warn_ran_out()
