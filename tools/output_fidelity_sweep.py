@@ -98,19 +98,21 @@ def capture(framework, names):
 
 def capture_pty(framework, names):
     """{case: (terminal text, "")} with stdout and stderr on one pseudo-terminal."""
+    master, slave = pty.openpty()
+    child = subprocess.Popen(_command(framework, names, True), stdin=slave, stdout=slave,
+                             stderr=slave, env=_env(), cwd=ROOT)
+    os.close(slave)
     chunks = []
-
-    def read(fd):
-        data = os.read(fd, 65536)
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child has closed the terminal
+            break
+        if not data:
+            break
         chunks.append(data)
-        return data
-
-    env = _env()
-    os.environ.update(env)
-    old = sys.stdout
-    with open(os.devnull, "w") as sys.stdout:  # pty.spawn echoes to our stdout
-        pty.spawn(_command(framework, names, True), master_read=read)
-    sys.stdout = old
+    child.wait()
+    os.close(master)
     text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
     found = split_by_case(text)
     return {name: (found.get(name, ""), "") for name in names}
