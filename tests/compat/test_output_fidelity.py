@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from minikeras.io_utils import LOGGER
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("output_fidelity_cases", "keras_output_fidelity.json")
@@ -95,14 +96,46 @@ def test_errors_carry_the_facts_keras_gives(name, in_tmp):
             " y sizes", " 'y' sizes"), stdout
 
 
+def _terminal_environment(monkeypatch, **env):
+    """TERM=xterm and none of the other variables rich reads, then ``env``."""
+    monkeypatch.setenv("TERM", "xterm")
+    for key in ("COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
 @pytest.mark.parametrize("name", sorted(KERAS["terminal"]))
 def test_printed_on_a_terminal_as_keras_prints(name, in_tmp, monkeypatch):
-    monkeypatch.setenv("TERM", "xterm")
-    monkeypatch.delenv("COLORTERM", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    _terminal_environment(monkeypatch)
     stdout, _ = run_case(name, _Terminal())
     # on one terminal Keras's warnings land among the lines; compare the printed lines
     want = "\n".join(line for line in KERAS["terminal"][name].split("\n")
                      if "Warning: " not in line)
     assert_same_text(stdout, want)
+
+
+@pytest.mark.parametrize("label", sorted(KERAS["styles"]))
+@pytest.mark.parametrize("name", ["summary_expand_nested_show_trainable", "summary_branching"])
+def test_summary_styles_follow_the_environment_as_rich_does(label, name, in_tmp, monkeypatch):
+    env = dict(pair.split("=") for pair in label.split(" ")[:1])
+    _terminal_environment(monkeypatch, **env)
+    into_file = label.endswith("(file)")
+    stdout, _ = run_case(name, io.StringIO() if into_file else _Terminal())
+    assert_same_text(stdout, KERAS["styles"][label][name])
+
+
+def test_summary_passed_to_print_fn_or_logged_is_never_styled(in_tmp, monkeypatch):
+    # Keras gives print_fn, and the log, rich's text captured without styles
+    _terminal_environment(monkeypatch, FORCE_COLOR="1")
+    lines, records = [], []
+    model = cases.dense_model(keras)
+    model.summary(print_fn=lambda line, **kwargs: lines.append(line))
+    monkeypatch.setattr(LOGGER, "info", lambda text, *args: records.append(text))
+    keras.config.disable_interactive_logging()
+    try:
+        with redirect_stdout(_Terminal()):
+            model.summary()
+    finally:
+        keras.config.enable_interactive_logging()
+    assert lines[0].startswith('Model: "seq"\n┏') and records[0] == lines[0].rstrip("\n")
