@@ -28,6 +28,10 @@ ERROR_FACTS = {
     "error_mismatched_y_length": ["ValueError: Data cardinality is ambiguous", "x' sizes: 10",
                                   "y' sizes: 7"],
     "error_unknown_loss": ["ValueError: Could not interpret loss identifier", "msee"],
+    "beginner_errors": ["dense (Dense)", "0 (unbuilt)", "Could not interpret optimizer identifier",
+                        "adamm", "Unrecognized data type", "[1, 2, 3]", "10, 3", "10, 1",
+                        "Could not interpret activation function identifier", "relux",
+                        "expected a positive integer. Received: units=-2"],
 }
 # numpy warns of float overflow in the forward pass where torch is silent (NOTICES.md asks
 # the trainer's owner for an errstate around the steps).
