@@ -32,6 +32,13 @@ ERROR_FACTS = {
                         "adamm", "Unrecognized data type", "[1, 2, 3]", "10, 3", "10, 1",
                         "Could not interpret activation function identifier", "relux",
                         "expected a positive integer. Received: units=-2"],
+    "saving_messages": ["ValueError: Invalid filepath extension for saving. Please add either a "
+                        "`.keras` extension for the native Keras format (recommended) or a `.h5` "
+                        "extension.", "filepath=m.", "Sequential",
+                        "File not found: filepath=missing.keras.",
+                        "ValueError: The filename must end in `.weights.h5`. Received: "
+                        "filepath=w.h5"],
+    "predict_one_sample_wrong_rank": ["ValueError: ", "[[1.2]]"],
 }
 # numpy warns of float overflow in the forward pass where torch is silent (NOTICES.md asks
 # the trainer's owner for an errstate around the steps).
