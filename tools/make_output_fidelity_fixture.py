@@ -25,7 +25,7 @@ STYLE_ENVIRONMENTS = {"TERM=xterm-256color": {"TERM": "xterm-256color"},
 STYLE_CASES = ["summary_expand_nested_show_trainable", "summary_branching"]
 TERMINAL_CASES = ["fit_verbose_1_validation_data", "fit_generator_unknown_length",
                   "progbar_direct", "summary_sequential", "summary_expand_nested_show_trainable",
-                  "summary_branching", "summary_subclassed"]
+                  "summary_branching", "summary_subclassed", "summary_wider_than_the_terminal"]
 
 
 def main():
