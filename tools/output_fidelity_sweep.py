@@ -9,7 +9,8 @@ pseudo-terminal, where the progress bar is redrawn in place), and prints a diff 
 normalized text (times as T, redraws rendered) of every case that differs.
 
 ``--raw`` compares the captured bytes with only the times normalized (redraws, backspaces
-and ANSI styles included).
+and ANSI styles included); ``--show`` prints both sides of every case. The environment
+(TERM, COLORTERM, NO_COLOR, FORCE_COLOR, COLUMNS) is passed on to both runs.
 """
 import argparse
 import difflib
