@@ -22,7 +22,7 @@ import output_fidelity_sweep as sweep  # noqa: E402
 STYLE_ENVIRONMENTS = {"TERM=xterm-256color": {"TERM": "xterm-256color"},
                       "COLORTERM=truecolor": {"COLORTERM": "truecolor"},
                       "NO_COLOR=1": {"NO_COLOR": "1"}, "TERM=dumb": {"TERM": "dumb"}}
-STYLE_CASES = ["summary_expand_nested_show_trainable", "summary_branching"]
+STYLE_CASES = ["summary_expand_nested_show_trainable"]
 TERMINAL_CASES = ["fit_verbose_1_validation_data", "fit_generator_unknown_length",
                   "progbar_direct", "summary_sequential", "summary_expand_nested_show_trainable",
                   "summary_branching", "summary_subclassed", "summary_wider_than_the_terminal"]
