@@ -133,8 +133,8 @@ def test_printed_on_a_terminal_as_keras_prints(name, in_tmp, monkeypatch):
     assert_same_text(stdout, want)
 
 
-@pytest.mark.parametrize("label", sorted(KERAS["styles"]))
-@pytest.mark.parametrize("name", ["summary_expand_nested_show_trainable"])
+@pytest.mark.parametrize("label, name", [(label, name) for label, by_case in
+                                         sorted(KERAS["styles"].items()) for name in by_case])
 def test_summary_styles_follow_the_environment_as_rich_does(label, name, in_tmp, monkeypatch):
     env = dict(pair.split("=") for pair in label.split(" ")[:1])
     _terminal_environment(monkeypatch, **env)
