@@ -113,7 +113,7 @@ class CallbackList:
     """Calls each hook on every callback, in order."""
 
     def __init__(self, callbacks=None, model=None, params=None):
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _one_progbar(list(callbacks or []))
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
@@ -144,6 +144,13 @@ class CallbackList:
                 getattr(cb, hook)(*args)
         setattr(self, hook, call_all)  # later calls skip __getattr__
         return call_all
+
+
+def _one_progbar(callbacks):
+    """``callbacks`` without the ProgbarLoggers after the first: as in Keras, a ProgbarLogger
+    the user passes takes the place of the one fit / evaluate / predict add at the end."""
+    first = next((cb for cb in callbacks if isinstance(cb, ProgbarLogger)), None)
+    return [cb for cb in callbacks if cb is first or not isinstance(cb, ProgbarLogger)]
 
 
 @CALLBACKS.register("History")

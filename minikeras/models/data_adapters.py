@@ -6,13 +6,17 @@ PyDatasets and Datasets, following Keras 3's epoch rules:
 - with ``steps_per_epoch`` the same iterator continues from epoch to epoch; a source of
   known length (a PyDataset, a Dataset) starts again once it has been used up, and
   asking for more steps than it holds ends the epoch early with Keras's warning;
-- a source of unknown length (a generator) that runs out with ``steps_per_epoch`` given
-  ends the epoch and training, with Keras's "ran out of data" warning (``ran_out``);
+- a generator (or iterator) has its first two batches read when it is given (Keras reads
+  them to learn the batches' structure); every pass after the first starts with those two
+  again, so a used-up generator gives two batches an epoch. Running out ends the epoch
+  (with Keras's "ran out of data" warning, also at the end of a first pass without
+  ``steps_per_epoch``), not training;
 - a PyDataset or Dataset known to be infinite needs ``steps_per_epoch`` (an error says so);
 - arrays follow the same rules as a source of known length (``ArrayBatches``);
 - each batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; a batch whose
   structure or per-sample shapes differ from the first one is refused, naming both.
 """
+import itertools
 import types
 import warnings
 
@@ -27,6 +31,11 @@ RAN_OUT_WARNING = ("Your input ran out of data; interrupting training. Make sure
                    "dataset or generator can generate at least `steps_per_epoch * epochs` "
                    "batches. You may need to use the `.repeat()` function when building your "
                    "dataset.")
+
+
+def warn_ran_out():
+    """Keras's warning, from one place: like Keras's, shown once per process by default."""
+    warnings.warn(RAN_OUT_WARNING, stacklevel=1)
 
 
 def is_batch_source(data):
@@ -55,6 +64,9 @@ class BatchStream:
             PyDataset keeps its own order, and True then warns, as Keras does.
     """
 
+    # Keras's epochs go on after a source runs out; the trainer still asks (NOTICES.md)
+    ran_out = False
+
     def __init__(self, data, steps=None, what="x", shuffle=False):
         if steps is not None and (isinstance(steps, bool) or not isinstance(
                 steps, (int, np.integer)) or steps < 1):
@@ -68,10 +80,10 @@ class BatchStream:
         if shuffle:
             _warn_unshuffled(data, self._length)
         self._shuffle = shuffle
+        self._first_batches = _first_batches(data, what) if self._one_pass() else ()
         self._iterator = None
         self._seen = 0
         self._signature = None
-        self.ran_out = False
         self.needs_checks = True  # batches come from user code: checked one by one
 
     @property
@@ -92,24 +104,19 @@ class BatchStream:
         while self.steps is None or step < self.steps:
             if self._length not in (None, INFINITE) and self._seen >= self._length:
                 if self.steps is not None:
-                    warnings.warn(RAN_OUT_WARNING, stacklevel=2)
+                    warn_ran_out()
                 break
             try:
                 batch = next(self._iterator)
             except StopIteration:
                 if self._length is None:
                     self._length = self._seen  # a generator's length, learned on its first pass
-                if self.steps is not None:
-                    warnings.warn(RAN_OUT_WARNING, stacklevel=2)
-                    self.ran_out = True
+                warn_ran_out()  # as Keras, also at the end of a generator's first pass
                 self._iterator = None
                 break
             self._seen += 1
             yield self._checked(batch, step)
             step += 1
-        if step == 0 and not self.ran_out and self._one_pass():
-            warnings.warn(RAN_OUT_WARNING, stacklevel=2)  # a used-up generator: nothing left
-            self.ran_out = True
         if self._length not in (None, INFINITE) and self._seen >= self._length:
             self._iterator = None  # used up: a PyDataset or Dataset starts again next epoch
         if isinstance(self.data, PyDataset):
@@ -123,7 +130,8 @@ class BatchStream:
             return epoch_batches(self.data, shuffle=self._shuffle)
         if isinstance(self.data, Dataset):
             return iter(self.data)
-        return self.data  # a generator or iterator: the one and only pass continues
+        # a generator or iterator: its first batches again, then whatever it has left
+        return itertools.chain(self._first_batches, self.data)
 
     def _checked(self, batch, step):
         x, y, sample_weight = unpack_x_y_sample_weight(batch)
@@ -140,6 +148,18 @@ class BatchStream:
 
 
 INFINITE = object()  # a length marker: the source never ends
+FIRST_BATCHES = 2  # the batches Keras reads from a generator when it is given
+
+
+def _first_batches(data, what):
+    """The first batches of a generator, read now as Keras reads them (its prints show
+    before training starts); an empty one is refused, as Keras refuses it."""
+    first = list(itertools.islice(data, FIRST_BATCHES))
+    if not first:
+        raise ValueError(f"When passing a Python generator to a Keras model, the generator "
+                         f"must yield at least one batch. Received an empty generator as "
+                         f"`{what}`.")
+    return first
 
 
 def _warn_unshuffled(data, length):
@@ -215,4 +235,4 @@ class ArrayBatches:
         for index in indices:
             yield take(self.x, index), take(self.y, index), take(self.sample_weight, index)
         if len(indices) < self.plan.steps:
-            warnings.warn(RAN_OUT_WARNING, stacklevel=2)
+            warn_ran_out()

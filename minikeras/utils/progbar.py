@@ -168,6 +168,7 @@ class Progbar:
             self._tqdm = tqdm(total=self.target, bar_format="{desc}", file=self.file,
                               mininterval=self.interval, leave=True, ncols=_NO_LIMIT,
                               nrows=_NO_LIMIT)
+            self._tqdm.ncols = None  # else each line it trims to ncols ends in an ANSI reset
         self._tqdm.set_description_str(self._line(current, now, finalize), refresh=False)
         self._tqdm.update(current - self._tqdm.n)
         if finalize:

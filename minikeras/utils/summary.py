@@ -8,11 +8,14 @@ a word longer than its cell is cut with an ellipsis.
 """
 import re
 import shutil
+import sys
 
 import numpy as np
 
+from ..config import is_interactive_logging_enabled
 from ..io_utils import print_msg
 from ..layers.layer import _built_at_init
+from .summary_style import terminal_style, visible_cut
 
 _TOP = "┏━┳┓"
 _HEAD_RULE = "┡━╇┩"
@@ -95,19 +98,26 @@ def _border(chars, widths):
     return left + mid.join(fill * w for w in widths) + right
 
 
-def _row(cells, widths, aligns, bar="│", bottom=False):
+def _row(cells, widths, aligns, bar="│", headers=None, style=None):
     """One table row, wrapping each cell to its width; returns a list of lines. Short cells
-    are padded below, or above with ``bottom`` (rich's header cells sit on the rule)."""
+    are padded below; a header row (``headers`` None) above, as rich's header cells sit on
+    the rule. ``style`` (a summary_style.Style) styles the cells of the columns ``headers``
+    names, or the header row."""
     wrapped = [_wrap(c, w - 2) for c, w in zip(cells, widths)]
     height = max(len(c) for c in wrapped)
-    if bottom:
+    if headers is None:
         wrapped = [[""] * (height - len(c)) + c for c in wrapped]
     lines = []
     for i in range(height):
         parts = []
-        for cell, w, align in zip(wrapped, widths, aligns):
-            text = cell[i] if i < len(cell) else ""
-            parts.append(" " + _align(text, w - 2, align) + " ")
+        for column, (cell, w, align) in enumerate(zip(wrapped, widths, aligns)):
+            text = _align(cell[i] if i < len(cell) else "", w - 2, align)
+            if style is None:
+                parts.append(" " + text + " ")
+            elif headers is None:
+                parts.append(style.header_line(text, w))
+            else:
+                parts.append(" " + style.cell_line(headers[column], text) + " ")
         lines.append(bar + bar.join(parts) + bar)
     return lines
 
@@ -265,39 +275,48 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     if show_trainable:
         positions = [p * 0.9 for p in positions] + [1.0]
         headers, aligns = headers + ["Trainable"], aligns + ["center"]
-    table = [line[:console] for line in box_table(headers, aligns, rows, positions, line_length)]
-    text = "\n".join([f'Model: "{model.name}"'] + table + _totals(model))
+    # as Keras: styled (through rich) only when printed on a terminal
+    style = (terminal_style(sys.stdout) if print_fn is None and is_interactive_logging_enabled()
+             else None)
+    table = [visible_cut(line, console)
+             for line in box_table(headers, aligns, rows, positions, line_length, style)]
+    title = f'Model: "{model.name}"'
+    text = "\n".join([style(title, bold=True) if style else title] + table +
+                     _totals(model, style))
     if print_fn is None:
         print_msg(text)
     else:
         print_fn(text + "\n")
 
 
-def box_table(headers, aligns, rows, positions, line_length):
+def box_table(headers, aligns, rows, positions, line_length, style=None):
     """The lines of a box-drawn table ``line_length`` wide; ``positions`` are the right edges
-    of the columns as fractions of the line."""
+    of the columns as fractions of the line; ``style`` (summary_style.Style) styles it."""
     widths = _inner_widths(line_length, positions)
     lines = [_border(_TOP, widths)]
-    lines += _row(headers, widths, aligns, bar="┃", bottom=True)
+    lines += _row(headers, widths, aligns, bar="┃", style=style)
     lines.append(_border(_HEAD_RULE, widths))
     for i, row in enumerate(rows):
-        lines += _row(row, widths, aligns)
+        lines += _row(row, widths, aligns, headers=headers, style=style)
         if i < len(rows) - 1:
             lines.append(_border(_RULE, widths))
     lines.append(_border(_BOTTOM, widths))
     return lines
 
 
-def _totals(model):
+def _totals(model, style=None):
     trainable, frozen = model.trainable_weights, model.non_trainable_weights
     optimizer = getattr(model, "optimizer", None)
     opt_vars = list(optimizer.variables) if optimizer is not None and getattr(
         optimizer, "built", False) else []
     total = _count(trainable) + _count(frozen) + _count(opt_vars)
     total_bytes = _bytes(trainable) + _bytes(frozen) + _bytes(opt_vars)
-    lines = [f" Total params: {total:,} ({readable_size(total_bytes)})",
-             f" Trainable params: {_count(trainable):,} ({readable_size(_bytes(trainable))})",
-             f" Non-trainable params: {_count(frozen):,} ({readable_size(_bytes(frozen))})"]
+    totals = [(" Total params: ", total, total_bytes),
+              (" Trainable params: ", _count(trainable), _bytes(trainable)),
+              (" Non-trainable params: ", _count(frozen), _bytes(frozen))]
     if opt_vars:
-        lines.append(f" Optimizer params: {_count(opt_vars):,} ({readable_size(_bytes(opt_vars))})")
-    return lines
+        totals.append((" Optimizer params: ", _count(opt_vars), _bytes(opt_vars)))
+    if style is None:
+        return [f"{label}{count:,} ({readable_size(size)})" for label, count, size in totals]
+    return [style.total_line(label, f"{count:,}", readable_size(size))
+            for label, count, size in totals]

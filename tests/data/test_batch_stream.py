@@ -42,13 +42,15 @@ def test_what_counts_as_a_batch_source():
         == ["generator", "iterator", "PyDataset", "Dataset"]
 
 
-def test_generator_without_steps_is_one_pass_then_runs_out():
+def test_generator_without_steps_is_one_pass_then_its_first_two_batches_again():
+    # Keras 3.15 reads a generator's first two batches when it is given and starts every
+    # later pass with them: a used-up generator gives those two each epoch (it warns that
+    # the input ran out at the end of every pass, shown once)
     stream = BatchStream(_gen(3))
     assert stream.num_batches is None
-    assert _firsts(stream.epoch()) == [0, 1, 2] and not stream.ran_out
     with pytest.warns(UserWarning, match="ran out of data"):
-        assert _firsts(stream.epoch()) == []
-    assert stream.ran_out
+        assert _firsts(stream.epoch()) == [0, 1, 2]
+    assert _firsts(stream.epoch()) == [0, 1] and _firsts(stream.epoch()) == [0, 1]
 
 
 def test_generator_with_steps_continues_across_epochs_and_warns_when_short():
@@ -58,7 +60,22 @@ def test_generator_with_steps_continues_across_epochs_and_warns_when_short():
     assert _firsts(stream.epoch()) == [2, 3]
     with pytest.warns(UserWarning, match="ran out of data"):
         assert _firsts(stream.epoch()) == [4]
-    assert stream.ran_out
+    assert _firsts(stream.epoch()) == [0, 1]  # the first two batches again, as in Keras
+
+
+def test_generator_is_read_when_given_and_an_empty_one_is_refused():
+    read = []
+
+    def counting():
+        for i in range(5):
+            read.append(i)
+            yield np.zeros((1, 1)), np.zeros(1)
+
+    BatchStream(counting())
+    assert read == [0, 1]  # Keras reads two batches before training starts
+    with pytest.raises(ValueError, match="must yield at least one batch. Received an empty "
+                                         "generator as `x`"):
+        BatchStream(_gen(0))
 
 
 def test_py_dataset_epochs_restart_and_hooks_run():
