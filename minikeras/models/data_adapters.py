@@ -64,9 +64,6 @@ class BatchStream:
             PyDataset keeps its own order, and True then warns, as Keras does.
     """
 
-    # Keras's epochs go on after a source runs out; the trainer still asks (NOTICES.md)
-    ran_out = False
-
     def __init__(self, data, steps=None, what="x", shuffle=False):
         if steps is not None and (isinstance(steps, bool) or not isinstance(
                 steps, (int, np.integer)) or steps < 1):
@@ -219,7 +216,6 @@ class ArrayBatches:
     """
 
     needs_checks = False  # the arrays were checked once, as a whole
-    ran_out = False
 
     def __init__(self, x, y, sample_weight, plan):
         self.x, self.y, self.sample_weight, self.plan = x, y, sample_weight, plan

@@ -391,7 +391,7 @@ class Trainer:
             for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                step, step_logs = -1, None
+                step_logs = None
                 for step, (xb, yb, swb) in enumerate(source.epoch()):
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
@@ -409,10 +409,6 @@ class Trainer:
                         cbs.on_train_batch_end(step, _batch_end_logs(self, group, step_logs,
                                                                      batch_logs))
                     if self.stop_training:
-                        break
-                if source.ran_out:
-                    self.stop_training = True
-                    if step < 0:  # nothing left for this epoch: History ends at the last one
                         break
                 logs = group.mean_logs(step_logs) if step_logs is not None else self._logs(group)
                 if val is not None and _should_validate(epoch, validation_freq):

@@ -40,11 +40,8 @@ ERROR_FACTS = {
                         "filepath=w.h5"],
     "predict_one_sample_wrong_rank": ["ValueError: ", "[[1.2]]"],
 }
-# numpy warns of float overflow in the forward pass where torch is silent (NOTICES.md asks
-# the trainer's owner for an errstate around the steps).
+# its stderr is checked on its own below (numpy's overflow warnings silenced in training)
 STDERR_KNOWN_DIFFERENT = {"terminate_on_nan"}
-# model.metrics' compile-metrics entry lives in the trainer (NOTICES.md asks for its repr)
-STDOUT_KNOWN_DIFFERENT = {"model_metrics_repr"}
 _LONG_FLOAT = re.compile(r"-?\d+\.\d{6,}(?:e[-+]\d+)?")
 
 
@@ -91,8 +88,6 @@ def in_tmp(tmp_path, monkeypatch):
 def test_printed_into_a_file_as_keras_prints(name, in_tmp):
     stdout, stderr = run_case(name, io.StringIO())
     want = KERAS["files"][name]
-    if name in STDOUT_KNOWN_DIFFERENT and stdout != want["stdout"]:
-        pytest.xfail("a repr in the lead's trainer.py (NOTICES.md)")
     assert_same_text(stdout, want["stdout"])
     if name not in STDERR_KNOWN_DIFFERENT:
         assert_same_text(stderr, want["stderr"])
@@ -101,8 +96,7 @@ def test_printed_into_a_file_as_keras_prints(name, in_tmp):
 def test_float_overflow_in_training_is_silent_as_in_keras(in_tmp):
     _, stderr = run_case("terminate_on_nan", io.StringIO())
     assert KERAS["files"]["terminate_on_nan"]["stderr"] == ""
-    if stderr:
-        pytest.xfail("numpy's overflow RuntimeWarnings (NOTICES.md: errstate in the trainer)")
+    assert stderr == ""
 
 
 @pytest.mark.parametrize("name", sorted(ERROR_FACTS))
