@@ -34,11 +34,15 @@ def _keras_numbers():
 KERAS = _keras_numbers()
 KERAS_ERRORS = dict(str(e).split("|", 1) for e in _FILE["errors"])
 
-# Deliberate differences (docs/porting.md, "Where minikeras differs on purpose"):
-# numbers Keras 3.15 on torch gets wrong by reading a tensor after updating it in place.
+# Deliberate differences (docs/porting.md, "Where minikeras differs on purpose"): keys, by
+# prefix, left out. Keras 3.15 on torch reads some tensors after updating them in place; and
+# minikeras skips an optimizer step whose gradients are not finite, where Keras applies it.
 NOT_COMPARED = {
     "optimizer/ScheduleFreeAdamW": None,   # the whole case: x is recovered from the new z
-    "loss/binary_threshold_metrics": {"history/true_positives", "history/false_negatives"},
+    "loss/binary_threshold_metrics": ("history/true_positives", "history/false_negatives"),
+    "loss/weighted_binary_metrics": ("history/true_positives",),
+    "loss/more_confusion_metrics": ("history/true_negatives", "history/false_positives"),
+    "model/terminate_on_nan": ("evaluate", "weight/", "optimizer/"),  # history: 1 epoch, inf
 }
 # Names Keras 3.15's lookup table forgets resolve here: same numbers as the class's defaults.
 SAME_AS = {"optimizer_string/lamb": "optimizer/Lamb_default"}
@@ -64,11 +68,12 @@ def test_training_numbers_match_keras(name):
 
 
 @pytest.mark.parametrize("name", sorted(k for k, v in NOT_COMPARED.items() if v))
-def test_training_numbers_match_keras_but_for_its_in_place_reads(name):
-    expected = {k: v for k, v in KERAS[name].items() if k not in NOT_COMPARED[name]}
+def test_training_numbers_match_keras_but_for_deliberate_differences(name):
+    left_out = NOT_COMPARED[name]
     got = cases.all_cases()[name](keras)
-    assert set(NOT_COMPARED[name]) <= set(got)
-    assert_same_numbers({k: v for k, v in got.items() if k not in NOT_COMPARED[name]}, expected)
+    assert any(k.startswith(left_out) for k in got)
+    assert_same_numbers({k: v for k, v in got.items() if not k.startswith(left_out)},
+                        {k: v for k, v in KERAS[name].items() if not k.startswith(left_out)})
 
 
 @pytest.mark.parametrize("name", sorted(SAME_AS))
