@@ -1,10 +1,11 @@
 """Training numbers against Keras 3.15: every case of tests/fixtures/training_numbers_cases.py
-(optimizers with every base option, learning-rate schedules and callbacks, losses and metrics
-under sample and class weights, multi-output, regularizer, normalization, masked recurrent and
-convolutional models, the batch-level entry points) is run with minikeras and compared,
-History per epoch, evaluate, final weights and optimizer variables, with what Keras computed
-on the same script (tests/fixtures/keras_training_numbers.npz, made once by
-tools/make_training_numbers_fixture.py)."""
+is run with minikeras and compared (History per epoch, evaluate, final weights, optimizer
+variables) with what Keras computed on the same script (tests/fixtures/
+keras_training_numbers.npz, made once by tools/make_training_numbers_fixture.py). The cases:
+every optimizer with every base option, in fit and through ``optimizer.apply`` with zero,
+large and sparse gradients; learning-rate schedules and callbacks; losses and metrics under
+sample and class weights; multi-output, regularized, normalized, masked recurrent and
+convolutional models; the batch-level entry points."""
 import os
 
 import numpy as np
@@ -15,7 +16,7 @@ from tests.fixture_cases import FIXTURES, load_module
 
 cases = load_module("training_numbers_cases")
 _FILE = np.load(os.path.join(FIXTURES, "keras_training_numbers.npz"))
-RTOL, ATOL = 2e-5, 2e-6     # float32 round-off accumulated over a dozen steps
+RTOL, ATOL = 1e-5, 1e-6     # float32 round-off over a dozen steps (the worst case uses 0.4 of it)
 
 
 def _keras_numbers():
@@ -39,6 +40,7 @@ KERAS_ERRORS = dict(str(e).split("|", 1) for e in _FILE["errors"])
 # minikeras skips an optimizer step whose gradients are not finite, where Keras applies it.
 NOT_COMPARED = {
     "optimizer/ScheduleFreeAdamW": None,   # the whole case: x is recovered from the new z
+    "apply/ScheduleFreeAdamW": None,
     "loss/binary_threshold_metrics": ("history/true_positives", "history/false_negatives"),
     "loss/weighted_binary_metrics": ("history/true_positives",),
     "loss/more_confusion_metrics": ("history/true_negatives", "history/false_positives"),
