@@ -5,6 +5,7 @@ each class is a MeanMetricWrapper of its function, so the epoch result is the
 accuracy over all samples seen. argmax ties go to the first maximum, as numpy's.
 """
 from .. import backend
+from ..arguments import is_real_number
 from .metric import (check_broadcastable, register_function, register_metric,
                      squeeze_or_expand_to_same_rank, to_array)
 from .reduction_metrics import MeanMetricWrapper
@@ -195,14 +196,15 @@ class BinaryAccuracy(MeanMetricWrapper):
     Args:
         name: name of the metric instance.
         dtype: dtype of the result.
-        threshold: in (0, 1); scores strictly above it count as 1. Default 0.5.
+        threshold: scores strictly above it count as 1. Default 0.5; any real number, as
+            in Keras 3 (``threshold=0.0`` for a model that outputs logits).
     """
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        if threshold is None or not 0 < threshold < 1:
+        if not is_real_number(threshold):
             raise ValueError(
-                "Invalid value for argument `threshold`. Expected a value in interval (0, 1). "
-                f"Received: threshold={threshold}")
+                "Invalid value for argument `threshold`. Expected a real number (0.5 for "
+                f"probabilities, 0.0 for logits). Received: threshold={threshold!r}")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
         self._direction = "up"

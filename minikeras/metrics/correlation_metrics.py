@@ -1,4 +1,6 @@
 """Correlation metrics: Pearson and concordance correlation coefficients, per sample."""
+import numpy as np
+
 from .. import backend
 from .metric import (check_broadcastable, register_function, register_metric,
                      squeeze_or_expand_to_same_rank, to_array, to_float_array)
@@ -18,15 +20,16 @@ def pearson_correlation(y_true, y_pred, axis=-1):
     """Pearson correlation coefficient along ``axis`` (one value per sample).
 
     Formula: with a = y_true - mean(y_true), b = y_pred - mean(y_pred),
-    ``mean((a / (std(a) + eps)) · (b / (std(b) + eps)), axis)`` (population std).
+    ``mean((a / std(a)) · (b / std(b)), axis)`` (population std). As in Keras there is no
+    epsilon: a constant row gives NaN.
     """
     xp = backend.xp
     y_true, y_pred = _prepare(y_true, y_pred, "pearson_correlation")
-    eps = backend.epsilon()
     a = y_true - xp.mean(y_true, axis=axis, keepdims=True)
     b = y_pred - xp.mean(y_pred, axis=axis, keepdims=True)
-    a = a / (xp.std(a, axis=axis, keepdims=True) + eps)
-    b = b / (xp.std(b, axis=axis, keepdims=True) + eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = a / xp.std(a, axis=axis, keepdims=True)
+        b = b / xp.std(b, axis=axis, keepdims=True)
     return xp.mean(a * b, axis=axis)
 
 

@@ -55,8 +55,10 @@ class Adafactor(Optimizer):
             factored = len(shape) >= 2
             r_shape = shape[:-1] if factored else ()
             c_shape = shape[:-2] + shape[-1:] if factored else ()
-            self._r.append(self.add_variable(r_shape, dtype=var.dtype, name=var.name))
-            self._c.append(self.add_variable(c_shape, dtype=var.dtype, name=var.name))
+            # a placeholder (unfactored variable) is an int32 zero, as in Keras
+            dtype = var.dtype if factored else "int32"
+            self._r.append(self.add_variable(r_shape, dtype=dtype, name=var.name))
+            self._c.append(self.add_variable(c_shape, dtype=dtype, name=var.name))
             self._v.append(self.add_variable_from_reference(var, "velocity"))
 
     def update_step(self, gradient, variable, learning_rate):

@@ -215,9 +215,11 @@ class Nadam(Optimizer):
         product = self._u_product.data  # updated once per step, before the variables
         product[()] = product[()] * beta_1 * (1 - half * decay_t)
         mu_product = product[()]
-        return {"lr": lr, "one_minus_beta_1": 1 - beta_1, "one_minus_beta_2": 1 - beta_2,
-                "mu_next": mu_next, "m_denominator": 1 - mu_product * mu_next,
-                "one_minus_mu_t": 1 - mu_t, "g_denominator": 1 - mu_product,
+        # 1 - beta in float64, then rounded, as Keras 3.15's torch Nadam (Python floats)
+        return {"lr": lr, "one_minus_beta_1": dt(1 - self.beta_1),
+                "one_minus_beta_2": dt(1 - self.beta_2), "mu_next": mu_next,
+                "m_denominator": 1 - mu_product * mu_next, "one_minus_mu_t": 1 - mu_t,
+                "g_denominator": 1 - mu_product,
                 "v_denominator": 1 - self._pow(beta_2, t), "epsilon": dt(self.epsilon)}
 
     def _elementwise_step(self, w, g, scratch, slots, lr, one_minus_beta_1, one_minus_beta_2,

@@ -42,9 +42,10 @@ class Lion(Optimizer):
 
     def _step_constants(self, lr, t):
         dt = self._dtype.type
-        beta_1, beta_2 = dt(self.beta_1), dt(self.beta_2)
-        return {"lr": lr, "beta_1": beta_1, "one_minus_beta_1": 1 - beta_1, "beta_2": beta_2,
-                "one_minus_beta_2": 1 - beta_2}
+        # 1 - beta in float64, then rounded (Keras subtracts Python floats): 1 - beta_2 in
+        # float32 would be 1.3e-5 off for beta_2 = 0.999
+        return {"lr": lr, "beta_1": dt(self.beta_1), "one_minus_beta_1": dt(1 - self.beta_1),
+                "beta_2": dt(self.beta_2), "one_minus_beta_2": dt(1 - self.beta_2)}
 
     def _elementwise_step(self, w, g, scratch, slots, lr, beta_1, one_minus_beta_1, beta_2,
                           one_minus_beta_2):

@@ -52,7 +52,8 @@ class LossScaleOptimizer(Optimizer):
     def build(self, var_list):
         if self.built:
             return
-        self.step_counter = self.add_variable((), "zeros", "int64", name="step_counter")
+        # int32 like `iterations`, as Keras 3.15 makes it on every backend but TensorFlow
+        self.step_counter = self.add_variable((), "zeros", "int32", name="step_counter")
         self.dynamic_scale = self.add_variable((), self.initial_scale, "float32",
                                                name="dynamic_scale")
         self.inner_optimizer.build(var_list)

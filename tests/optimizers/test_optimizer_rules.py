@@ -75,6 +75,21 @@ def test_hand_derived_first_step(label):
     assert trajectory(make(), grads=(0.5,))[0] == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.parametrize("make", [lambda: optimizers.Lion(0.01, beta_2=0.999),
+                                  lambda: optimizers.Nadam(0.01, beta_2=0.999)])
+def test_one_minus_beta_2_is_the_float64_difference_rounded(make):
+    """Keras 3.15 (torch) computes 1 - beta_2 from Python floats: a first step from g = 1000
+    leaves the slot at exactly (1 - 0.999) * 1000 = 1.0 (Lion's momentum) or
+    (1 - 0.999) * 1000**2 = 1000 (Nadam's velocity); 1 - float32(0.999) = 0.00099998713 would
+    be 1.3e-5 short."""
+    opt = make()
+    w = Variable(np.zeros(1, np.float32), name="w")
+    opt.apply([np.array([1000.0], np.float32)], [w])
+    slot = opt.variables[-1] if isinstance(opt, optimizers.Lion) else opt.variables[3]
+    expected = 1.0 if isinstance(opt, optimizers.Lion) else 1000.0
+    assert abs(float(slot.numpy()[0]) - expected) <= 1e-7 * expected
+
+
 def test_schedule_free_adamw_matches_keras_on_jax():
     # Made once with Keras 3.15 (JAX backend) outside the project: ScheduleFreeAdamW(0.5)
     # on w = [1, 2, 3, 4] with three gradients. Keras on PyTorch gives 0.34186 ... in the
