@@ -200,8 +200,14 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         size if given is None else given for given, size in zip(noise_shape, inputs.shape))
     if rate == 1:
         return P.multiply(inputs, np.zeros(shape, inputs.dtype))
-    keep = _random_uint32(_generator(seed), shape) >= round(rate * 2**32)
-    return P.masked_scale(inputs, keep, np.asarray(1 / (1 - rate), inputs.dtype))
+    return P.masked_scale(inputs, dropout_keep(shape, rate, seed),
+                          np.asarray(1 / (1 - rate), inputs.dtype))
+
+
+def dropout_keep(shape, rate, seed=None):
+    """The boolean mask ``dropout`` draws for ``shape``: True (kept) with probability
+    1 - ``rate`` (< 1)."""
+    return _random_uint32(_generator(seed), shape) >= round(rate * 2**32)
 
 
 def _random_uint32(generator, shape):

@@ -43,7 +43,10 @@ class Attention(Function):
     there are all one number); either way that row's weights do not depend on q and k.
 
     Shapes: q (B, T, N, H), k (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` a
-    boolean array that broadcasts to (B, N, T, S), or None.
+    boolean array that broadcasts to (B, N, T, S), or None. ``dropped`` (B, N, T, S), the
+    boolean mask of a Dropout on the weights (True: kept), with ``dropout_scale`` (1 / (1 -
+    rate)): the weights times that mask times the scale multiply v, as ``masked_scale``
+    computes them; the backward takes the same mask.
 
     Each sample's scores are held transposed, Aᵀ (heads, S, T): the softmax then reduces
     over the middle axis, which numpy does as whole-row passes (max, sum) instead of one
@@ -53,10 +56,14 @@ class Attention(Function):
     masked, so the mask needs no second look: A dA is 0 there.)
     """
 
-    def __init__(self, keep=None, record=True, all_masked_uniform=False):
+    def __init__(self, keep=None, record=True, all_masked_uniform=False, dropped=None,
+                 dropout_scale=None):
         self.keep = keep
         self.all_masked_uniform = all_masked_uniform
         self.record = record  # whether backward will run: then the scores are kept
+        # (B, N, S, T): the dropout mask as the transposed scores take it, or None
+        self.dropped_t = None if dropped is None else dropped.transpose(0, 1, 3, 2)
+        self.dropout_scale = dropout_scale
 
     def forward(self, q, k, v):
         batch, t, heads = q.shape[:3]
@@ -74,8 +81,11 @@ class Attention(Function):
 
         groups = _head_groups(heads, s * t)
 
+        dropped, scale = self.dropped_t, np.asarray(self.dropout_scale or 1, dtype)
+
         def samples(start, stop):
-            buffer = None if record else np.empty((groups[0].stop, s, t), dtype)
+            buffer = None if record and dropped is None else np.empty(
+                (groups[0].stop, s, t), dtype)
             for b in range(start, stop):
                 for h in groups:
                     z = self.scores_t[b, h] if record else buffer[:h.stop - h.start]
@@ -88,6 +98,8 @@ class Attention(Function):
                         z *= keep[b, h]
                         if uniform is not None:  # 1/S on the rows masked everywhere (now 0)
                             z += ~np.any(keep[b, h], axis=-2, keepdims=True) * uniform
+                    if dropped is not None:  # the kept scores stay undropped for the backward
+                        z = _drop(z, dropped[b, h], scale, buffer[:h.stop - h.start])
                     np.matmul(z.transpose(0, 2, 1), v[b, :, h].transpose(1, 0, 2),
                               out=out[b, :, h].transpose(1, 0, 2))
 
@@ -110,15 +122,22 @@ class Attention(Function):
 
         groups = _head_groups(scores_t.shape[1], scores_t.shape[2] * scores_t.shape[3])
 
+        dropped, scale = self.dropped_t, np.asarray(self.dropout_scale or 1, scores_t.dtype)
+
         def samples(start, stop):
-            buffer = np.empty((groups[0].stop,) + scores_t.shape[2:], scores_t.dtype)
+            buffer, weights = (np.empty((groups[0].stop,) + scores_t.shape[2:], scores_t.dtype)
+                               for _ in range(2))
             for b in range(start, stop):
                 for h in groups:
                     a_t, g = scores_t[b, h], gy[b, :, h].transpose(1, 0, 2)   # g: (heads, T, Hv)
                     dz = buffer[:h.stop - h.start]
                     if gv is not None:
-                        np.matmul(a_t, g, out=gv[b, :, h].transpose(1, 0, 2))
+                        used = a_t if dropped is None else _drop(
+                            a_t, dropped[b, h], scale, weights[:h.stop - h.start])
+                        np.matmul(used, g, out=gv[b, :, h].transpose(1, 0, 2))
                     np.matmul(v[b, :, h].transpose(1, 0, 2), g.transpose(0, 2, 1), out=dz)  # dAᵀ
+                    if dropped is not None:  # through the dropout
+                        _drop(dz, dropped[b, h], scale, dz)
                     dot = np.matmul(self.ones, dz * a_t)[:, None, :]    # the softmax's VJP
                     dz -= dot
                     dz *= a_t
@@ -135,14 +154,22 @@ class Attention(Function):
         return tuple(grads)
 
 
+def _drop(z, kept, scale, out):
+    """out <- z * kept * scale (``masked_scale``'s rounding)."""
+    np.multiply(z, kept, out=out)
+    out *= scale
+    return out
+
+
 @primitive
-def attention(q, k, v, keep=None, all_masked_uniform=False):
-    """``softmax(q kᵀ, masked) v`` per sample and head: q (B, T, N, H) already scaled, k
-    (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` (broadcasting to (B, N, T, S))
-    is True where a query position may attend to a key position. Query rows masked
-    everywhere weigh every key 1/S with ``all_masked_uniform``, else 0."""
+def attention(q, k, v, keep=None, all_masked_uniform=False, dropped=None, dropout_scale=None):
+    """``dropout(softmax(q kᵀ, masked)) v`` per sample and head: q (B, T, N, H) already
+    scaled, k (B, S, N, H), v (B, S, N, Hv) -> (B, T, N, Hv); ``keep`` (broadcasting to (B,
+    N, T, S)) is True where a query position may attend to a key position. Query rows masked
+    everywhere weigh every key 1/S with ``all_masked_uniform``, else 0. ``dropped`` (B, N,
+    T, S) and ``dropout_scale``: a dropout's kept entries and scale, or None."""
     if keep is not None:
         keep = np.asarray(getattr(keep, "data", keep), bool)
     record = grad_mode.is_grad_enabled() and any(
         isinstance(x, Tensor) and x.requires_grad for x in (q, k, v))
-    return Attention(keep, record, all_masked_uniform)(q, k, v)
+    return Attention(keep, record, all_masked_uniform, dropped, dropout_scale)(q, k, v)

@@ -25,24 +25,34 @@ def a_mask():
     return keep
 
 
-def composed(q, k, v, keep):
-    """softmax(q kᵀ) v as the Softmax layer masks it: -1e9 before, times keep after."""
+def composed(q, k, v, keep, dropped=None, scale=None):
+    """softmax(q kᵀ) v as the Softmax layer masks it (-1e9 before, times keep after), then
+    as the Dropout layer drops it (``masked_scale``)."""
     scores = P.matmul(P.transpose(q, (0, 2, 1, 3)), P.transpose(k, (0, 2, 3, 1)))
     if keep is not None:
         scores = P.add(scores, np.where(keep, 0.0, -1e9).astype(scores.dtype))
     weights = P.softmax(scores, -1)
     if keep is not None:
         weights = P.multiply(weights, keep.astype(weights.dtype))
+    if dropped is not None:
+        weights = P.masked_scale(weights, dropped, np.asarray(scale, weights.dtype))
     return P.transpose(P.matmul(weights, P.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
 
 
+DROPPED = rng.random((B, N, T, S)) > 0.25   # a dropout's kept entries
+
+
+@pytest.mark.parametrize("dropout", [False, True])
 @pytest.mark.parametrize("one_head_a_block", [False, True])
 @pytest.mark.parametrize("keep", [None, a_mask()], ids=["unmasked", "masked"])
-def test_fused_equals_composed_values_and_gradients(keep, one_head_a_block, monkeypatch):
+def test_fused_equals_composed_values_and_gradients(keep, one_head_a_block, dropout,
+                                                    monkeypatch):
     if one_head_a_block:  # a sample's heads in groups of one
         monkeypatch.setattr(attention, "BLOCK_SCORES", 1)
+    dropped, scale = (DROPPED, 1 / 0.75) if dropout else (None, None)
     tensors = [Tensor(a, requires_grad=True) for a in inputs()]
-    fused, reference = P.attention(*tensors, keep=keep), composed(*tensors, keep)
+    fused = P.attention(*tensors, keep=keep, dropped=dropped, dropout_scale=scale)
+    reference = composed(*tensors, keep, dropped, scale)
     np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
     cotangent = rng.standard_normal(fused.shape)
     for got, want in zip(grad(fused, tensors, cotangent), grad(reference, tensors, cotangent)):
@@ -66,6 +76,36 @@ def test_masked_forms_pass_gradcheck(uniform):
     keep = a_mask()
     assert gradcheck(lambda q, k, v: P.attention(q, k, v, keep=keep, all_masked_uniform=uniform),
                      *inputs())
+
+
+def test_dropped_form_passes_gradcheck():
+    keep = a_mask()
+    assert gradcheck(lambda q, k, v: P.attention(q, k, v, keep=keep, dropped=DROPPED,
+                                                 dropout_scale=1 / 0.75), *inputs())
+
+
+def test_without_a_backward_the_dropped_form_gives_the_same_values():
+    q, k, v = inputs()
+    recorded = P.attention(*[Tensor(a, requires_grad=True) for a in (q, k, v)],
+                           dropped=DROPPED, dropout_scale=1 / 0.75)
+    plain = P.attention(q, k, v, dropped=DROPPED, dropout_scale=1 / 0.75)
+    np.testing.assert_array_equal(plain.numpy(), recorded.numpy())
+
+
+def test_multi_head_attention_dropout_in_training_draws_the_composed_path_numbers():
+    query = rng.standard_normal((3, 5, 6)).astype("float32")
+    outputs = []
+    for scores in (False, True):       # fused; composed (scores asked for)
+        keras.utils.set_random_seed(4)
+        layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, dropout=0.4, seed=9)
+        x = Tensor(query, requires_grad=True)
+        out = layer(x, x, training=True, return_attention_scores=scores)
+        out = out[0] if scores else out
+        outputs.append([out.numpy(), grad(out, [x], np.ones(out.shape, "float32"))[0]])
+        second = layer(query, query, training=True, return_attention_scores=scores)
+        outputs[-1].append((second[0] if scores else second).numpy())   # the next draw too
+    for fused, composed_value in zip(*outputs):
+        np.testing.assert_allclose(fused, composed_value, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("masked", [False, True])

@@ -3,7 +3,7 @@ import string
 
 import numpy as np
 
-from ... import initializers, regularizers, constraints
+from ... import constraints, initializers, random, regularizers
 from ...autodiff import primitives as P
 from ...autodiff.tensor import Tensor
 from ...ops.tensor_contraction import contract
@@ -257,10 +257,12 @@ class MultiHeadAttention(ProjectedAttention):
         computes it when it can (``_fuses``), and then, as Keras's fused kernel, returns no
         scores."""
         query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
-        if self._fuses(training, return_attention_scores):
+        if self._fuses(return_attention_scores):
             uniform = self._keras_fuses(query, return_attention_scores)
+            dropped, scale = self._dropout_mask(query, key, training)
             return P.attention(query, key, value, keep=self._keep_per_head(attention_mask),
-                               all_masked_uniform=uniform), None
+                               all_masked_uniform=uniform, dropped=dropped,
+                               dropout_scale=scale), None
         scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
                                       attention_mask)
         if attention_mask is not None and self._keras_fuses(query, return_attention_scores):
@@ -269,15 +271,25 @@ class MultiHeadAttention(ProjectedAttention):
                             self._dropout_layer(scores, training=training), value)
         return attended, scores
 
-    def _fuses(self, training, return_attention_scores):
+    def _fuses(self, return_attention_scores):
         """Whether the fused ``P.attention`` computes this call (the same numbers, its scores
         never all in memory at once): one attention axis over (batch, T, heads, dim)
-        projections, no scores asked for, no dropout at work, and Keras's softmax hooks as
-        they are."""
-        return (not return_attention_scores and not (training and self.dropout > 0)
+        projections, no scores asked for, a dropout rate below 1, and Keras's softmax and
+        dropout hooks as they are."""
+        return (not return_attention_scores and self.dropout < 1
                 and (self._dot_product_equation, self._combine_equation) == _ONE_AXIS
                 and type(self)._masked_softmax is MultiHeadAttention._masked_softmax
-                and type(self._softmax) is Softmax)
+                and type(self._softmax) is Softmax and type(self._dropout_layer) is Dropout)
+
+    def _dropout_mask(self, query, key, training):
+        """(kept, scale) of the dropout on the weights (B, N, T, S) in training, drawn as the
+        Dropout sublayer draws it (the same random numbers), or (None, None)."""
+        if not training or self.dropout == 0:
+            return None, None
+        batch, t, heads = query.shape[:3]
+        kept = random.dropout_keep((batch, heads, t, key.shape[1]), self.dropout,
+                                   self._dropout_layer._rng())
+        return kept, 1 / (1 - self.dropout)
 
     def _keep_per_head(self, attention_mask):
         """``attention_mask`` (B, T, S) as booleans broadcasting over the heads, or None."""
