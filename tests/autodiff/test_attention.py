@@ -140,3 +140,23 @@ def test_softmax_in_row_blocks_gives_the_bits_of_whole_passes(monkeypatch):
     for whole, blocks in zip(*results):
         np.testing.assert_array_equal(blocks, whole)
 
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_grouped_query_attention_fused_path_equals_its_composed_path(dropout):
+    query = rng.standard_normal((3, 5, 8)).astype("float32")
+    value = rng.standard_normal((3, 6, 8)).astype("float32")
+    mask = rng.random((3, 5, 6)) > 0.3
+    mask[:, :, 0] = True                   # every query sees a key: both paths agree there
+    outputs = []
+    for scores in (False, True):          # fused; composed (scores asked for)
+        keras.utils.set_random_seed(6)
+        layer = keras.layers.GroupQueryAttention(head_dim=4, num_query_heads=4,
+                                                 num_key_value_heads=2, dropout=dropout, seed=3)
+        q = Tensor(query, requires_grad=True)
+        out = layer(q, value, attention_mask=mask, training=True,
+                    return_attention_scores=scores)
+        out = out[0] if scores else out
+        outputs.append([out.numpy(), grad(out, [q], np.ones(out.shape, "float32"))[0]])
+    for fused, composed_value in zip(*outputs):
+        np.testing.assert_allclose(fused, composed_value, rtol=1e-5, atol=1e-6)

@@ -125,9 +125,14 @@ class GroupQueryAttention(ProjectedAttention):
         k = repeat(self._key_dense(key), self.num_repeats, axis=2)     # (B, S, Nq, d)
         v = repeat(self._value_dense(value), self.num_repeats, axis=2)  # (B, S, Nq, d)
         q = P.multiply(q, np.asarray(1.0 / np.sqrt(self.head_dim), q.dtype))
-        scores = contract("bquh,bkuh->buqk", q, k)                     # (B, Nq, T, S)
         if keep is not None:
             keep = np.expand_dims(keep, -3)                            # (B, 1, T, S)
+        if self._can_fuse(return_attention_scores):
+            attended = self._fused_attention(q, k, v, keep, training, return_attention_scores)
+            if self._gate_dense is not None:
+                attended = P.multiply(attended, self._gate_dense(query))
+            return self._output_dense(attended)
+        scores = contract("bquh,bkuh->buqk", q, k)                     # (B, Nq, T, S)
         scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query, training,
                                         self._keras_fuses(q, return_attention_scores))
         out = self._output_dense(attended)

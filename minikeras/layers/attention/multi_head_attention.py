@@ -93,6 +93,26 @@ class ProjectedAttention(Layer):
             attended = P.multiply(attended, self._gate_dense(query))
         return scores, attended
 
+    def _can_fuse(self, return_attention_scores):
+        """Whether the fused ``P.attention`` may compute this call (the same numbers, its
+        scores never all in memory at once): no scores asked for, a dropout rate below 1,
+        and the softmax and dropout sublayers as they are."""
+        return (not return_attention_scores and self.dropout < 1
+                and type(self._softmax) is Softmax and type(self._dropout_layer) is Dropout)
+
+    def _fused_attention(self, q, k, v, keep, training, return_attention_scores):
+        """``P.attention`` of the projected q (scaled), k and v (B, T or S, heads, dim) with
+        ``keep`` (broadcasting to (B, heads, T, S)) and, in training, the dropout sublayer's
+        mask drawn with the random numbers it would draw."""
+        kept, scale = None, None
+        if training and self.dropout > 0:
+            batch, t, heads = q.shape[:3]
+            kept = random.dropout_keep((batch, heads, t, k.shape[1]), self.dropout,
+                                       self._dropout_layer._rng())
+            scale = 1 / (1 - self.dropout)
+        return P.attention(q, k, v, keep=keep, dropped=kept, dropout_scale=scale,
+                           all_masked_uniform=self._keras_fuses(q, return_attention_scores))
+
     def _keras_fuses(self, projected_query, return_attention_scores):
         """Whether Keras computes this call with its fused kernel,
         ``ops.dot_product_attention``: no dropout, no scores returned, one attention axis."""
@@ -258,11 +278,9 @@ class MultiHeadAttention(ProjectedAttention):
         scores."""
         query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
         if self._fuses(return_attention_scores):
-            uniform = self._keras_fuses(query, return_attention_scores)
-            dropped, scale = self._dropout_mask(query, key, training)
-            return P.attention(query, key, value, keep=self._keep_per_head(attention_mask),
-                               all_masked_uniform=uniform, dropped=dropped,
-                               dropout_scale=scale), None
+            return self._fused_attention(query, key, value,
+                                         self._keep_per_head(attention_mask), training,
+                                         return_attention_scores), None
         scores = self._masked_softmax(contract(self._dot_product_equation, key, query),
                                       attention_mask)
         if attention_mask is not None and self._keras_fuses(query, return_attention_scores):
@@ -272,24 +290,12 @@ class MultiHeadAttention(ProjectedAttention):
         return attended, scores
 
     def _fuses(self, return_attention_scores):
-        """Whether the fused ``P.attention`` computes this call (the same numbers, its scores
-        never all in memory at once): one attention axis over (batch, T, heads, dim)
-        projections, no scores asked for, a dropout rate below 1, and Keras's softmax and
-        dropout hooks as they are."""
-        return (not return_attention_scores and self.dropout < 1
+        """Whether ``_fused_attention`` computes this call: ``_can_fuse``, one attention axis
+        over (batch, T, heads, dim) projections, and Keras's softmax hook as it is."""
+        return (self._can_fuse(return_attention_scores)
                 and (self._dot_product_equation, self._combine_equation) == _ONE_AXIS
-                and type(self)._masked_softmax is MultiHeadAttention._masked_softmax
-                and type(self._softmax) is Softmax and type(self._dropout_layer) is Dropout)
+                and type(self)._masked_softmax is MultiHeadAttention._masked_softmax)
 
-    def _dropout_mask(self, query, key, training):
-        """(kept, scale) of the dropout on the weights (B, N, T, S) in training, drawn as the
-        Dropout sublayer draws it (the same random numbers), or (None, None)."""
-        if not training or self.dropout == 0:
-            return None, None
-        batch, t, heads = query.shape[:3]
-        kept = random.dropout_keep((batch, heads, t, key.shape[1]), self.dropout,
-                                   self._dropout_layer._rng())
-        return kept, 1 / (1 - self.dropout)
 
     def _keep_per_head(self, attention_mask):
         """``attention_mask`` (B, T, S) as booleans broadcasting over the heads, or None."""
