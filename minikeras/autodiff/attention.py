@@ -7,8 +7,8 @@ and those passes are memory-bound (at T = S = 200, 2 heads and batch 256: 80 MB 
 Here each sample's scores (heads, T, S) are made, normalized and used while they are in
 cache (320 KB in that example), with one batched product over the sample's heads each way
 (over groups of heads when a sample's scores would not fit: ``BLOCK_SCORES``), and the
-parts of the batch run on the threads (``parallel.for_parts``). The scores are
-kept for the backward only while gradients are recorded.
+parts of the batch run on the threads (``parallel.for_parts``). The scores are kept for
+the backward only while gradients are recorded.
 """
 import numpy as np
 
@@ -78,9 +78,7 @@ class Attention(Function):
         self.scores_t = scratch.hold(self, (batch, heads, s, t), dtype) if record else None
         addend = np.asarray(masked_addend(dtype), dtype)
         uniform = np.asarray(1 / s, dtype) if self.all_masked_uniform else None
-
         groups = _head_groups(heads, s * t)
-
         dropped, scale = self.dropped_t, np.asarray(self.dropout_scale or 1, dtype)
 
         def samples(start, stop):
@@ -119,9 +117,7 @@ class Attention(Function):
         scores_t, keep = self.scores_t, self.keep_t
         grads = [np.empty_like(x) if x.requires_grad else None for x in self.inputs]
         gq, gk, gv = grads
-
         groups = _head_groups(scores_t.shape[1], scores_t.shape[2] * scores_t.shape[3])
-
         dropped, scale = self.dropped_t, np.asarray(self.dropout_scale or 1, scores_t.dtype)
 
         def samples(start, stop):
