@@ -58,7 +58,7 @@ class BackupAndRestore(Callback):
 
     def _restore(self):
         if os.path.exists(self._weights_path):
-            if not self.model.built:  # Keras builds the model before this hook; fit here later
+            if not self.model.built:  # fit builds it before this hook, unless it is stateful
                 raise ValueError(
                     "To restore the backup in "
                     f"{self.backup_dir!r}, the BackupAndRestore callback needs a built model, "

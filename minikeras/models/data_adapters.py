@@ -119,6 +119,17 @@ class BatchStream:
         if isinstance(self.data, PyDataset):
             self.data.on_epoch_end()
 
+    def first_batch(self):
+        """``(x, y, sample_weight)`` of the first batch without consuming it, or None when
+        it cannot be read ahead (an iterator that is not a generator's first batches)."""
+        if self._first_batches:
+            batch = self._first_batches[0]
+        elif isinstance(self.data, PyDataset) and self._length not in (None, INFINITE, 0):
+            batch = self.data[0]
+        else:
+            return None
+        return unpack_x_y_sample_weight(batch)
+
     def _one_pass(self):
         return not isinstance(self.data, (PyDataset, Dataset))
 
@@ -219,6 +230,11 @@ class ArrayBatches:
 
     def __init__(self, x, y, sample_weight, plan):
         self.x, self.y, self.sample_weight, self.plan = x, y, sample_weight, plan
+
+    def first_batch(self):
+        """``(x, y, sample_weight)`` of the first sample (the shapes a model is built for)."""
+        return tuple(None if data is None else take(data, [0])
+                     for data in (self.x, self.y, self.sample_weight))
 
     @property
     def num_batches(self):

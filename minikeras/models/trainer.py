@@ -282,6 +282,25 @@ class Trainer:
         self._build_optimizer()
         return logs
 
+    def _build_before_training(self, source):
+        """As Keras's ``fit`` does before ``on_train_begin``: an unbuilt model is built from
+        the first batch (run once in inference, without a gradient), then its compiled
+        metrics and its optimizer, so that callbacks starting training (``BackupAndRestore``
+        restoring a backup, a callback counting weights) find them. A model with a stateful
+        layer is left to its first step: running it would advance its states."""
+        if self.built or any(getattr(layer, "stateful", False)
+                             for layer in self._flatten_layers()):
+            return
+        first = source.first_batch()
+        if first is None:
+            return
+        x, y, _ = first
+        with no_grad():
+            self(x, training=False)
+        if not _overrides(self, "train_step"):
+            self._build_compiled_metrics(x, y)
+        self._build_optimizer()
+
     def _build_optimizer(self):
         """Build the optimizer for the trainable variables once a step has built the model,
         as Keras's fit and evaluate do when they start, even if no step uses it (a custom
@@ -387,6 +406,7 @@ class Trainer:
         self._in_fit = True
         logs = {}
         try:
+            self._build_before_training(source)
             cbs.on_train_begin()
             for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()

@@ -87,11 +87,31 @@ def test_bad_arguments(kwargs, message):
         keras.callbacks.BackupAndRestore(**kwargs)
 
 
-def test_restoring_into_an_unbuilt_model_says_it_must_be_built(tmp_path):
+def test_fit_builds_an_unbuilt_model_before_restoring_into_it(tmp_path):
+    # as Keras: fit builds the model (and its optimizer) from the first batch before the
+    # callbacks' on_train_begin, so the backup restores into a model without an Input
+    backup = str(tmp_path / "b")
+    saved = model()
+    saved.fit(X, Y, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
+    lazy = keras.Sequential([keras.layers.Dense(5, activation="relu"),
+                             keras.layers.Dense(3, activation="softmax")])
+    lazy.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    seen = []
+    probe = keras.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: seen.append([w.numpy().copy() for w in lazy.weights]))
+    history = lazy.fit(X, Y, epochs=2, verbose=0,
+                       callbacks=[keras.callbacks.BackupAndRestore(backup), probe])
+    assert history.epoch == []  # the backup's two epochs were done
+    for restored, kept in zip(seen[0], saved.get_weights(), strict=True):
+        np.testing.assert_array_equal(restored, kept)
+
+
+def test_restoring_into_a_model_of_other_shapes_fails(tmp_path):
     backup = str(tmp_path / "b")
     model().fit(X, Y, epochs=1, verbose=0, callbacks=[
         keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
-    lazy = keras.Sequential([keras.layers.Dense(3)])
-    lazy.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    with pytest.raises(ValueError, match="needs a built model"):
-        lazy.fit(X, Y, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    other = keras.Sequential([keras.layers.Dense(3)])
+    other.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="do not match model"):
+        other.fit(X, Y, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup)])

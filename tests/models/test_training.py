@@ -367,3 +367,24 @@ def test_overflowing_steps_compute_inf_and_nan_without_numpy_warnings():
         model.test_on_batch(x, y)
         model.predict_on_batch(x)
     assert not np.isfinite(history.history["loss"][-1]) and not np.isfinite(loss)
+
+
+@pytest.mark.parametrize("source", ["arrays", "generator"])
+def test_fit_builds_the_model_and_optimizer_before_on_train_begin(source):
+    # as Keras's fit: callbacks starting training see the weights and the optimizer's slots
+    x, y = data()
+    model = keras.Sequential([keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    seen = {}
+    probe = keras.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.update(
+        built=model.built, params=model.count_params(),
+        slots=len(model.optimizer.variables), metrics=[m.name for m in model.metrics]))
+    batches = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8))
+    if source == "arrays":
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[probe])
+    else:
+        model.fit(batches, epochs=1, verbose=0, callbacks=[probe])
+    # 3*4+4 + 4*1+1 = 21 weights; Adam: iterations, learning rate, 2 slots per weight
+    assert seen == {"built": True, "params": 21, "slots": 2 + 2 * 4,
+                    "metrics": ["loss", "compile_metrics"]}
