@@ -162,8 +162,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     """Load ``store`` (an :class:`H5Store` or a sharded store) into ``model``.
 
     Every layer group is checked first; on a mismatch nothing is assigned (unless
-    ``skip_mismatch``). The optimizer's variables load when the model is compiled; a
-    count mismatch there warns and skips them, as Keras does.
+    ``skip_mismatch``). The optimizer's variables load when the model is compiled and its
+    optimizer built; a count mismatch there (an optimizer not built yet) warns and skips
+    them, as Keras does.
     """
     entries = object_entries(model)
     plan = LoadPlan(source, model.name)
@@ -188,21 +189,13 @@ def load_from_store(model, store, source, skip_mismatch=False):
             f"they were not loaded: {extra[:10]}", stacklevel=3)
 
 
-def build_optimizer(model):
-    """Create the optimizer's slot variables for the model, as the first training step would."""
-    plan = getattr(model, "_training_plan", None)
-    variables = plan().variables if callable(plan) else model.trainable_weights
-    model.optimizer.build(variables)
-
-
 def _optimizer_pairs(model, store):
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not getattr(model, "compiled", False):
         return []
-    arrays = store.arrays("optimizer/vars")
-    if not optimizer.built and len(arrays) > len(optimizer.variables):
-        build_optimizer(model)
-    return optimizer_pairs(optimizer, arrays)
+    # an optimizer not built yet (compiled, never trained) keeps its fresh state, with
+    # Keras's warning: Keras's load_weights does not build it either
+    return optimizer_pairs(optimizer, store.arrays("optimizer/vars"))
 
 
 def optimizer_pairs(optimizer, arrays):
@@ -212,7 +205,7 @@ def optimizer_pairs(optimizer, arrays):
         message = (f"Skipping variable loading for optimizer '{optimizer.name}', because it has "
                    f"{len(variables)} variables whereas the saved optimizer has {len(arrays)} "
                    "variables. ")
-        if not optimizer.built:
+        if not variables:
             message += "This is likely because the optimizer has not been called/built yet."
         warnings.warn(message, stacklevel=4)
         return []

@@ -1,0 +1,573 @@
+"""Resume fidelity sweep: the round trips a user makes between Keras 3 and minikeras
+(train in one, save, load in the other, continue training), checked against real Keras.
+
+Each case trains a small model with fixed weights and data (shuffle=False), saves it, and
+continues training from the file in both frameworks; histories, final weights, the
+optimizer's iteration count and learning rate, evaluate and predict must agree to float32
+round-off. Run with the scratch Keras (it imports both frameworks):
+
+    KERAS_BACKEND=torch nice -n 19 /work/scratch-keras/bin/python tools/resume_fidelity_sweep.py
+
+Prints one line per check and a summary; exits 1 when a check differs.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import keras  # noqa: E402
+import minikeras  # noqa: E402
+
+K, M = keras, minikeras
+RESULTS = []
+TMP = tempfile.mkdtemp(prefix="resume_sweep_")
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(32, 4)).astype("float32")
+Y = (X @ np.array([[0.5], [-1.0], [0.25], [2.0]], "float32") + 0.1).astype("float32")
+
+
+# ---- helpers ------------------------------------------------------------------------------
+def to_np(value):
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+    if hasattr(value, "value") and not isinstance(value, np.ndarray):
+        value = value.value
+        if hasattr(value, "detach"):
+            value = value.detach().cpu()
+    return np.asarray(value, dtype="float64")
+
+
+def record(case, check, ok, detail=""):
+    RESULTS.append((case, check, bool(ok), detail))
+    print(f"{'ok  ' if ok else 'DIFF'} {case:<38} {check:<28} {detail}", flush=True)
+
+
+def close(case, check, ref, got, rtol=2e-5, atol=2e-6):
+    """Compare nested numbers; record the largest difference."""
+    try:
+        ref_list = ref if isinstance(ref, (list, tuple)) else [ref]
+        got_list = got if isinstance(got, (list, tuple)) else [got]
+        if len(ref_list) != len(got_list):
+            record(case, check, False, f"lengths {len(ref_list)} vs {len(got_list)}")
+            return
+        worst, ok = 0.0, True
+        for r, g in zip(ref_list, got_list):
+            r, g = to_np(r), to_np(g)
+            if r.shape != g.shape:
+                record(case, check, False, f"shapes {r.shape} vs {g.shape}")
+                return
+            diff = np.abs(r - g)
+            worst = max(worst, float(diff.max()) if diff.size else 0.0)
+            ok &= bool(np.all(diff <= atol + rtol * np.abs(r)))
+        record(case, check, ok, f"max|diff|={worst:.2e}")
+    except Exception as error:  # noqa: BLE001 - a sweep reports and goes on
+        record(case, check, False, f"{type(error).__name__}: {error}")
+
+
+def same(case, check, ref, got):
+    record(case, check, ref == got, "" if ref == got else f"keras={ref!r} minikeras={got!r}")
+
+
+def history_close(case, ref, got):
+    ref_h, got_h = ref.history, got.history
+    same(case, "history keys", sorted(ref_h), sorted(got_h))
+    same(case, "history epochs", list(ref.epoch), list(got.epoch))
+    for key in sorted(set(ref_h) & set(got_h)):
+        close(case, f"history[{key}]", [np.asarray(ref_h[key])], [np.asarray(got_h[key])])
+
+
+def run(case, fn):
+    try:
+        fn(case)
+    except Exception as error:  # noqa: BLE001
+        record(case, "ran", False, f"{type(error).__name__}: {str(error)[:300]}")
+        traceback.print_exc()
+
+
+def fixed_weights(model, seed=1):
+    """Weights drawn from one seed (variances positive), the same in both frameworks."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for variable in model.weights:
+        value = rng.normal(size=tuple(variable.shape)) * 0.4
+        if "variance" in variable.path:
+            value = np.abs(value) + 0.5
+        values.append(value.astype("float32"))
+    model.set_weights(values)
+    return model
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def fit(model, x=X, y=Y, epochs=2, **kwargs):
+    return model.fit(x, y, batch_size=8, epochs=epochs, shuffle=False, verbose=0, **kwargs)
+
+
+def lr_of(optimizer):
+    return float(to_np(optimizer.learning_rate))
+
+
+def compare_models(case, ref, got, x=X, y=Y):
+    close(case, "weights", ref.get_weights(), got.get_weights())
+    same(case, "optimizer.iterations", int(to_np(ref.optimizer.iterations)),
+         int(to_np(got.optimizer.iterations)))
+    close(case, "learning_rate", lr_of(ref.optimizer), lr_of(got.optimizer))
+    close(case, "evaluate", ref.evaluate(x, y, batch_size=8, verbose=0),
+          got.evaluate(x, y, batch_size=8, verbose=0))
+    close(case, "predict", tree_leaves(ref.predict(x, batch_size=8, verbose=0)),
+          tree_leaves(got.predict(x, batch_size=8, verbose=0)))
+
+
+def tree_leaves(value):
+    if isinstance(value, dict):
+        return [tree_leaves(value[k])[0] for k in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in tree_leaves(item)]
+    return [value]
+
+
+def continue_both(case, ref, got, **fit_kwargs):
+    """Train Keras's and minikeras's copies 2 more epochs, then compare everything."""
+    same(case, "iterations at load", int(to_np(ref.optimizer.iterations)),
+         int(to_np(got.optimizer.iterations)))
+    close(case, "lr at load", lr_of(ref.optimizer), lr_of(got.optimizer))
+    close(case, "evaluate at load", ref.evaluate(X, Y, batch_size=8, verbose=0),
+          got.evaluate(X, Y, batch_size=8, verbose=0))
+    history_close(case, fit(ref, **fit_kwargs), fit(got, **fit_kwargs))
+    compare_models(case, ref, got)
+
+
+# ---- 1 and 2: train in one framework, continue in both ------------------------------------
+def mlp(k):
+    return fixed_weights(k.Sequential([k.Input((4,)), k.layers.Dense(8, activation="relu",
+                                                                     name="hidden"),
+                                       k.layers.Dense(1, name="out")], name="mlp"))
+
+
+OPTIMIZERS = {
+    "adam": lambda k: k.optimizers.Adam(0.01),
+    "sgd_momentum": lambda k: k.optimizers.SGD(0.02, momentum=0.9, nesterov=True),
+    "adamw_schedule": lambda k: k.optimizers.AdamW(
+        k.optimizers.schedules.ExponentialDecay(0.02, decay_steps=3, decay_rate=0.5),
+        weight_decay=0.05),
+    "rmsprop_cosine": lambda k: k.optimizers.RMSprop(
+        k.optimizers.schedules.CosineDecay(0.01, decay_steps=20, warmup_target=0.02,
+                                           warmup_steps=3)),
+}
+
+
+def compiled_mlp(k, opt):
+    model = mlp(k)
+    model.compile(optimizer=OPTIMIZERS[opt](k), loss="mse", metrics=["mae"])
+    return model
+
+
+def train_and_save(k, opt, tag):
+    model = compiled_mlp(k, opt)
+    ckpt = path(f"{tag}_{opt}_ckpt.keras")
+    history = fit(model, callbacks=[k.callbacks.ModelCheckpoint(ckpt)])
+    model.save(path(f"{tag}_{opt}.keras"))
+    model.save(path(f"{tag}_{opt}.h5"))
+    model.save_weights(path(f"{tag}_{opt}.weights.h5"))
+    return model, history
+
+
+def cross_case(source, opt):
+    def case_fn(case):
+        src, tag = (K, "k") if source == "keras" else (M, "m")
+        trained, history = train_and_save(src, opt, tag)
+        if source == "minikeras":  # the training itself, against Keras's, for context
+            k_trained, k_history = train_and_save(K, opt, "kref")
+            history_close(case + " first fit", k_history, history)
+        for suffix in (".keras", "_ckpt.keras", ".h5"):
+            file = path(f"{tag}_{opt}{suffix}")
+            ref, got = K.models.load_model(file), M.models.load_model(file)
+            continue_both(f"{case} {suffix}", ref, got)
+        file = path(f"{tag}_{opt}.weights.h5")
+        ref, got = compiled_mlp(K, opt), compiled_mlp(M, opt)
+        ref.load_weights(file)
+        got.load_weights(file)
+        continue_both(f"{case} .weights.h5", ref, got)
+    return case_fn
+
+
+# ---- 3: custom objects -------------------------------------------------------------------
+def custom_objects(k):
+    """A registered custom layer, an unregistered loss function and an unregistered metric."""
+    @k.saving.register_keras_serializable(package="resume")
+    class ScaledDense(k.layers.Layer):
+        def __init__(self, units=3, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.scale = units, scale
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="glorot_uniform", name="kernel")
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+        def call(self, inputs):
+            return k.ops.matmul(inputs, self.kernel) * self.scale + self.bias
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "scale": self.scale}
+
+    def half_mse(y_true, y_pred):
+        return 0.5 * k.ops.mean(k.ops.square(y_pred - y_true), axis=-1)
+
+    class MeanError(k.metrics.Metric):
+        def __init__(self, name="mean_error", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign(self.total + k.ops.sum(y_pred - y_true))
+            self.count.assign(self.count + k.ops.cast(k.ops.size(y_true), "float32"))
+
+        def result(self):
+            return self.total / self.count
+
+    return ScaledDense, half_mse, MeanError
+
+
+CUSTOM = {"keras": custom_objects(K), "minikeras": custom_objects(M)}
+
+
+def custom_model(k):
+    ScaledDense, half_mse, MeanError = CUSTOM["keras" if k is K else "minikeras"]
+    model = fixed_weights(k.Sequential([k.Input((4,)), ScaledDense(6, scale=0.5, name="sd"),
+                                        k.layers.Activation("tanh"),
+                                        k.layers.Dense(1, name="out")], name="custom"))
+    model.compile(optimizer=k.optimizers.Adam(0.01), loss=half_mse, metrics=[MeanError()])
+    return model
+
+
+def custom_case(source):
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = custom_model(src)
+        fit(model)
+        file = path(f"custom_{source}.keras")
+        model.save(file)
+        objects = {k: {"half_mse": CUSTOM[k][1], "MeanError": CUSTOM[k][2]} for k in CUSTOM}
+        ref = K.models.load_model(file, custom_objects=objects["keras"])
+        got = M.models.load_model(file, custom_objects=objects["minikeras"])
+        same(case, "layer classes", [type(l).__name__ for l in ref.layers],
+             [type(l).__name__ for l in got.layers])
+        same(case, "compile_config keys", sorted(ref.get_compile_config() or {}),
+             sorted(got.get_compile_config() or {}))
+        continue_both(case, ref, got)
+        same(case, "metrics_names", list(ref.metrics_names), list(got.metrics_names))
+        ref = K.models.load_model(file, custom_objects=objects["keras"], compile=False)
+        got = M.models.load_model(file, custom_objects=objects["minikeras"], compile=False)
+        same(case + " compile=False", "compiled", bool(ref.compiled), bool(got.compiled))
+        same(case + " compile=False", "optimizer", getattr(ref, "optimizer", None),
+             getattr(got, "optimizer", None))
+        close(case + " compile=False", "predict", ref.predict(X, verbose=0),
+              got.predict(X, verbose=0))
+        # without the unregistered loss: both must refuse, naming it
+        errors = []
+        for k in (K, M):
+            try:
+                k.models.load_model(file)
+                errors.append(None)
+            except Exception as error:  # noqa: BLE001
+                errors.append(type(error).__name__)
+        same(case + " no custom_objects", "error type", errors[0], errors[1])
+    return case_fn
+
+
+def subclassed(k):
+    @k.saving.register_keras_serializable(package="resume")
+    class TwoStep(k.Model):
+        def __init__(self, hidden=5, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = hidden
+            self.first = k.layers.Dense(hidden, activation="relu")
+            self.second = k.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.second(self.first(inputs))
+
+        def get_config(self):
+            return {"hidden": self.hidden, "name": self.name}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    @k.saving.register_keras_serializable(package="resume")
+    class TwoStepAuto(k.Model):  # no get_config: Keras records the __init__ arguments
+        def __init__(self, hidden=5, **kwargs):
+            super().__init__(**kwargs)
+            self.first = k.layers.Dense(hidden, activation="relu")
+            self.second = k.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.second(self.first(inputs))
+
+    return {"TwoStep": TwoStep, "TwoStepAuto": TwoStepAuto}
+
+
+SUBCLASSED = {"keras": subclassed(K), "minikeras": subclassed(M)}
+
+
+def subclassed_case(source, cls):
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = SUBCLASSED[source][cls](hidden=5, name="two_step")
+        model(X[:1])
+        fixed_weights(model)
+        model.compile(optimizer=src.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+        fit(model)
+        file = path(f"subclassed_{source}_{cls}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        same(case, "class", type(ref).__name__, type(got).__name__)
+        continue_both(case, ref, got)
+    return case_fn
+
+
+def lambda_case(case):
+    def double(x):
+        return x * 2.0
+
+    k_double = K.saving.register_keras_serializable(package="resume")(double)
+    m_double = M.saving.register_keras_serializable(package="resume")(double)
+    for name, fn_k, fn_m in (("named function", k_double, m_double),
+                             ("python lambda", lambda x: x * 2.0, lambda x: x * 2.0)):
+        model = K.Sequential([K.Input((4,)), K.layers.Dense(2, name="d"),
+                              K.layers.Lambda(fn_k, name="lam")])
+        fixed_weights(model)
+        file = path(f"lambda_{name.replace(' ', '_')}.keras")
+        model.save(file)
+        outcome = {}
+        for label, k in (("keras", K), ("minikeras", M)):
+            try:
+                loaded = k.models.load_model(file)
+                outcome[label] = ("loaded", loaded.predict(X, verbose=0))
+            except Exception as error:  # noqa: BLE001
+                outcome[label] = (type(error).__name__, str(error))
+        same(f"{case} {name}", "safe_mode=True outcome", outcome["keras"][0],
+             outcome["minikeras"][0])
+        if outcome["keras"][0] == outcome["minikeras"][0] == "loaded":
+            close(f"{case} {name}", "predict", outcome["keras"][1], outcome["minikeras"][1])
+        elif outcome["minikeras"][0] != "loaded":
+            print("   keras:", outcome["keras"][1][:200])
+            print("   minikeras:", outcome["minikeras"][1][:200])
+        del fn_m
+
+
+# ---- 4: functional graphs, clone_model, JSON ----------------------------------------------
+XA = RNG.normal(size=(32, 3)).astype("float32")
+XB = RNG.normal(size=(32, 3)).astype("float32")
+Y1 = (XA.sum(1, keepdims=True) - XB[:, :1]).astype("float32")
+Y2 = np.stack([XA[:, 0] * XB[:, 1], XA[:, 2]], 1).astype("float32")
+
+
+def graph_model(k):
+    a, b = k.Input((3,), name="a"), k.Input((3,), name="b")
+    shared = k.layers.Dense(4, activation="tanh", name="shared")
+    trunk = k.Sequential([k.Input((8,)), k.layers.Dense(6, activation="relu", name="t1"),
+                          k.layers.Dense(6, name="t2")], name="trunk")
+    joined = trunk(k.layers.Concatenate(name="cat")([shared(a), shared(b)]))
+    outputs = {"y1": k.layers.Dense(1, name="y1")(joined),
+               "y2": k.layers.Dense(2, name="y2")(joined)}
+    model = fixed_weights(k.Model({"a": a, "b": b}, outputs, name="graph"))
+    model.compile(optimizer=k.optimizers.Adam(0.01), loss={"y1": "mse", "y2": "mae"},
+                  loss_weights={"y1": 1.0, "y2": 0.5}, metrics={"y1": ["mae"]})
+    return model
+
+
+GX = {"a": XA, "b": XB}
+GY = {"y1": Y1, "y2": Y2}
+
+
+def graph_case(source):
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = graph_model(src)
+        fit(model, GX, GY)
+        file = path(f"graph_{source}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        history_close(case, fit(ref, GX, GY), fit(got, GX, GY))
+        close(case, "weights", ref.get_weights(), got.get_weights())
+        close(case, "evaluate", ref.evaluate(GX, GY, batch_size=8, verbose=0),
+              got.evaluate(GX, GY, batch_size=8, verbose=0))
+        close(case, "predict", tree_leaves(ref.predict(GX, verbose=0)),
+              tree_leaves(got.predict(GX, verbose=0)))
+        # clone_model then set_weights
+        k_clone, m_clone = K.models.clone_model(ref), M.models.clone_model(got)
+        same(case + " clone", "layer names", [l.name for l in k_clone.layers],
+             [l.name for l in m_clone.layers])
+        same(case + " clone", "compiled", bool(k_clone.compiled), bool(m_clone.compiled))
+        k_clone.set_weights(ref.get_weights())
+        m_clone.set_weights(ref.get_weights())
+        close(case + " clone", "predict", tree_leaves(k_clone.predict(GX, verbose=0)),
+              tree_leaves(m_clone.predict(GX, verbose=0)))
+        # to_json -> model_from_json across frameworks
+        for writer, reader in ((ref, M), (got, K)):
+            label = f"{case} json {'k->m' if reader is M else 'm->k'}"
+            rebuilt = reader.models.model_from_json(writer.to_json())
+            rebuilt.set_weights(writer.get_weights())
+            same(label, "layer names", [l.name for l in writer.layers],
+                 [l.name for l in rebuilt.layers])
+            close(label, "predict", tree_leaves(writer.predict(GX, verbose=0)),
+                  tree_leaves(rebuilt.predict(GX, verbose=0)))
+    return case_fn
+
+
+# ---- 5: BackupAndRestore after an interruption ------------------------------------------
+def interrupter(k, at_batch):
+    """Raise at the start of epoch 2, or of its batch ``at_batch``."""
+    class Interrupt(k.callbacks.Callback):
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            if epoch == 2 and at_batch is None:
+                raise RuntimeError("interrupted at epoch 2")
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.epoch == 2 and batch == at_batch:
+                raise RuntimeError(f"interrupted at epoch 2, batch {batch}")
+    return Interrupt()
+
+
+def interrupted_run(k, backup, save_freq, resume_with=None, at_batch=None):
+    model = compiled_mlp(k, "adamw_schedule")
+    callback = k.callbacks.BackupAndRestore(backup, save_freq=save_freq)
+    try:
+        fit(model, epochs=4, callbacks=[callback, interrupter(k, at_batch)])
+    except RuntimeError:
+        pass
+    resumer = resume_with or k
+    model = compiled_mlp(resumer, "adamw_schedule")
+    history = fit(model, epochs=4, callbacks=[resumer.callbacks.BackupAndRestore(
+        backup, save_freq=save_freq)])
+    return model, history
+
+
+def backup_case(save_freq, at_batch=None):
+    def case_fn(case):
+        tag = f"{save_freq}_{at_batch}"
+        ref, k_history = interrupted_run(K, path(f"bk_k_{tag}"), save_freq, at_batch=at_batch)
+        got, m_history = interrupted_run(M, path(f"bk_m_{tag}"), save_freq, at_batch=at_batch)
+        history_close(case, k_history, m_history)
+        compare_models(case, ref, got)
+        got, m_history = interrupted_run(K, path(f"bk_km_{tag}"), save_freq, resume_with=M,
+                                         at_batch=at_batch)
+        history_close(case + " keras backup->mk", k_history, m_history)
+        compare_models(case + " keras backup->mk", ref, got)
+    return case_fn
+
+
+# ---- more resume workflows ---------------------------------------------------------------
+def initial_epoch_case(source):
+    """Continue a checkpoint at its epoch with fit(initial_epoch=...) and an epoch schedule."""
+    def case_fn(case):
+        src, tag = (K, "ie_k") if source == "keras" else (M, "ie_m")
+        train_and_save(src, "adam", tag)
+        file = path(f"{tag}_adam_ckpt.keras")
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        histories = [fit(model, epochs=4, initial_epoch=2, callbacks=[
+            k.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)])
+            for model, k in ((ref, K), (got, M))]
+        history_close(case, *histories)
+        compare_models(case, ref, got)
+    return case_fn
+
+
+def finetune_model(k):
+    base = k.Sequential([k.Input((4,)), k.layers.Dense(8, activation="relu", name="b1"),
+                         k.layers.BatchNormalization(name="bn"),
+                         k.layers.Dense(6, activation="relu", name="b2")], name="base")
+    inputs = k.Input((4,), name="x")
+    model = fixed_weights(k.Model(inputs, k.layers.Dense(1, name="head")(base(inputs)),
+                                  name="finetune"))
+    model.compile(optimizer=k.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def finetune_case(source):
+    """Train, save; load in both, freeze the base, recompile, train; save the frozen model and
+    continue it in both; unfreeze with a small learning rate and train again."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = finetune_model(src)
+        fit(model)
+        file = path(f"finetune_{source}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        for m, k in ((ref, K), (got, M)):
+            m.get_layer("base").trainable = False
+            m.compile(optimizer=k.optimizers.Adam(0.005), loss="mse", metrics=["mae"])
+        history_close(case + " frozen", fit(ref), fit(got))
+        compare_models(case + " frozen", ref, got)
+        frozen = path(f"finetune_frozen_{source}.keras")
+        (ref if source == "keras" else got).save(frozen)
+        ref2, got2 = K.models.load_model(frozen), M.models.load_model(frozen)
+        same(case + " frozen reload", "trainable weights",
+             len(ref2.trainable_weights), len(got2.trainable_weights))
+        continue_both(case + " frozen reload", ref2, got2)
+        for m, k in ((ref2, K), (got2, M)):
+            m.get_layer("base").trainable = True
+            m.compile(optimizer=k.optimizers.Adam(1e-3), loss="mse", metrics=["mae"])
+        history_close(case + " unfrozen", fit(ref2), fit(got2))
+        compare_models(case + " unfrozen", ref2, got2)
+    return case_fn
+
+
+def untrained_case(source):
+    """A compiled model saved before any training (its optimizer not built)."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        file = path(f"untrained_{source}.keras")
+        compiled_mlp(src, "adamw_schedule").save(file)
+        continue_both(case, K.models.load_model(file), M.models.load_model(file))
+    return case_fn
+
+
+def main():
+    cases = []
+    for opt in OPTIMIZERS:
+        cases.append((f"1 keras->mk {opt}", cross_case("keras", opt)))
+        cases.append((f"2 mk->keras {opt}", cross_case("minikeras", opt)))
+    for source in ("keras", "minikeras"):
+        cases.append((f"3 custom from {source}", custom_case(source)))
+        for cls in ("TwoStep", "TwoStepAuto"):
+            cases.append((f"3 subclassed {cls} from {source}", subclassed_case(source, cls)))
+    cases.append(("3 lambda", lambda_case))
+    for source in ("keras", "minikeras"):
+        cases.append((f"4 graph from {source}", graph_case(source)))
+    cases.append(("5 backup epoch", backup_case("epoch")))
+    cases.append(("5 backup batch3", backup_case(3)))
+    cases.append(("5 backup batch3 mid-epoch", backup_case(3, at_batch=2)))
+    for source in ("keras", "minikeras"):
+        cases.append((f"1 initial_epoch+scheduler from {source}", initial_epoch_case(source)))
+        cases.append((f"1 fine-tune from {source}", finetune_case(source)))
+        cases.append((f"1 untrained compiled from {source}", untrained_case(source)))
+    only = sys.argv[1:]
+    for name, fn in cases:
+        if not only or any(word in name for word in only):
+            run(name, fn)
+    shutil.rmtree(TMP, ignore_errors=True)
+    bad = [r for r in RESULTS if not r[2]]
+    print(f"\n{len(RESULTS) - len(bad)} of {len(RESULTS)} checks match; {len(bad)} differ")
+    for case, check, _, detail in bad:
+        print(f"  DIFF {case} / {check}: {detail}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
