@@ -115,7 +115,9 @@ def model_from_legacy_config(model_config, custom_objects=None):
 def compile_from_config(model, config, custom_objects=None):
     """``model.compile(...)`` from a Keras 3 compile config (optimizer as a config dict)."""
     from .. import optimizers
-    check_config(config, custom_objects)  # an unknown loss or metric: Keras's TypeError
+    # an unknown loss or metric raises Keras's TypeError ("Could not locate function ...")
+    check_config([config.get(key) for key in ("loss", "metrics", "weighted_metrics")],
+                 custom_objects)
     optimizer = config.get("optimizer") or "rmsprop"  # Keras's default when none was stored
     optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects) \
         if isinstance(optimizer, dict) else optimizers.get(optimizer)
