@@ -65,7 +65,7 @@ def close(case, check, ref, got, rtol=2e-5, atol=2e-6):
                 return
             diff = np.abs(r - g)
             worst = max(worst, float(diff.max()) if diff.size else 0.0)
-            ok &= bool(np.all(diff <= atol + rtol * np.abs(r)))
+            ok &= bool(np.all((diff <= atol + rtol * np.abs(r)) | (np.isnan(r) & np.isnan(g))))
         record(case, check, ok, f"max|diff|={worst:.2e}")
     except Exception as error:  # noqa: BLE001 - a sweep reports and goes on
         record(case, check, False, f"{type(error).__name__}: {error}")
@@ -113,7 +113,10 @@ def fit(model, x=X, y=Y, epochs=2, **kwargs):
 
 
 def lr_of(optimizer):
-    return float(to_np(optimizer.learning_rate))
+    try:
+        return float(to_np(optimizer.learning_rate))
+    except AttributeError:  # a MultiOptimizer has none
+        return float("nan")
 
 
 def compare_models(case, ref, got, x=X, y=Y):
@@ -220,6 +223,21 @@ def state_case(opt):
     return case_fn
 
 
+def legacy_h5(case, file):
+    """Keras 3.15 cannot compile its own legacy .h5 with loss="mse" (its training config
+    names 'keras.metrics.mse'); where it fails, compare with compile=False."""
+    try:
+        ref = K.models.load_model(file)
+    except ValueError as error:
+        record(case, "keras load (known Keras bug)", True, str(error)[:70])
+        ref = K.models.load_model(file, compile=False)
+        got = M.models.load_model(file)
+        close(case, "weights", ref.get_weights(), got.get_weights())
+        close(case, "predict", ref.predict(X, verbose=0), got.predict(X, verbose=0))
+        return
+    continue_both(case, ref, M.models.load_model(file))
+
+
 def cross_case(source, opt):
     def case_fn(case):
         src, tag = (K, "k") if source == "keras" else (M, "m")
@@ -227,10 +245,11 @@ def cross_case(source, opt):
         if source == "minikeras":  # the training itself, against Keras's, for context
             k_trained, k_history = train_and_save(K, opt, "kref")
             history_close(case + " first fit", k_history, history)
-        for suffix in (".keras", "_ckpt.keras", ".h5"):
+        for suffix in (".keras", "_ckpt.keras"):
             file = path(f"{tag}_{opt}{suffix}")
             ref, got = K.models.load_model(file), M.models.load_model(file)
             continue_both(f"{case} {suffix}", ref, got)
+        legacy_h5(f"{case} .h5", path(f"{tag}_{opt}.h5"))
         file = path(f"{tag}_{opt}.weights.h5")
         ref, got = compiled_mlp(K, opt), compiled_mlp(M, opt)
         ref.load_weights(file)

@@ -1,0 +1,132 @@
+"""Continuing Keras 3.15's training from Keras's files gives Keras's numbers: load_model and
+load_weights (the optimizer's state, the schedule's position), custom objects, a
+LossScaleOptimizer's file layout, and BackupAndRestore resuming Keras's backup. Files and
+expected numbers: tools/make_resume_fixture.py (runs in tests/fixtures/resume_cases.py)."""
+import os
+import shutil
+import warnings
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras.registry import CUSTOM_OBJECTS
+from tests.fixture_cases import FIXTURES, load_cases
+
+cases, KERAS = load_cases("resume_cases", "keras_resume.json")
+OBJECTS = cases.custom_objects(keras)
+
+
+@pytest.fixture(autouse=True)
+def keep_scaled_dense_registered():
+    # other tests may clear the custom objects; the custom case loads it from the registry
+    CUSTOM_OBJECTS.add(OBJECTS[0], "resume>ScaledDense", "ScaledDense", replace=True)
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name)
+
+
+def assert_same_run(mine, theirs):
+    """A continued run equals Keras's to float32 round-off."""
+    assert mine["epochs"] == theirs["epochs"]
+    assert sorted(mine["history"]) == sorted(theirs["history"])
+    for key, values in theirs["history"].items():
+        np.testing.assert_allclose(mine["history"][key], values, rtol=2e-5, atol=1e-6,
+                                   err_msg=key)
+    for w_mine, w_theirs in zip(mine["weights"], theirs["weights"], strict=True):
+        np.testing.assert_allclose(w_mine, w_theirs, rtol=2e-5, atol=1e-6)
+    assert mine["iterations"] == theirs["iterations"]
+    np.testing.assert_allclose(mine["learning_rate"], theirs["learning_rate"], rtol=1e-6)
+    np.testing.assert_allclose(mine["evaluate"], theirs["evaluate"], rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(mine["predict"], theirs["predict"], rtol=2e-5, atol=1e-6)
+
+
+def test_load_model_restores_optimizer_state_and_schedule_position():
+    assert_same_run(cases.continue_load_model(keras, fixture("keras_resume_adamw.keras")),
+                    KERAS["adamw_load_model"])
+
+
+def test_load_weights_into_an_unbuilt_optimizer_leaves_it_fresh_with_keras_warning():
+    """Keras skips the file's optimizer state when the optimizer is not built yet (compiled,
+    never trained): training restarts at iteration 0 and the schedule from its start."""
+    mine = cases.continue_load_weights(keras, fixture("keras_resume_adamw.weights.h5"),
+                                       build_optimizer=False)
+    theirs = KERAS["adamw_load_weights_built_False"]
+    assert_same_run(mine, theirs)
+    assert mine["iterations"] == 6  # the two epochs after loading, from zero
+    # Keras's text after the optimizer's name (whose number depends on what ran before)
+    assert [w.split("'", 2)[2] for w in mine["warnings"]] == \
+        [w.split("'", 2)[2] for w in theirs["warnings"]]
+
+
+def test_load_weights_into_a_built_optimizer_restores_its_state():
+    mine = cases.continue_load_weights(keras, fixture("keras_resume_adamw.weights.h5"),
+                                       build_optimizer=True)
+    assert_same_run(mine, KERAS["adamw_load_weights_built_True"])
+    assert mine["warnings"] == []
+
+
+def test_custom_objects_through_registry_and_custom_objects_argument():
+    half_mse, mean_error = OBJECTS[1], OBJECTS[2]
+    path = fixture("keras_resume_custom.keras")
+    run = cases.continue_load_model(keras, path, custom_objects={"half_mse": half_mse,
+                                                                 "MeanError": mean_error})
+    assert_same_run(run, KERAS["custom_load_model"])
+    loaded = keras.models.load_model(path, custom_objects={"half_mse": half_mse,
+                                                           "MeanError": mean_error},
+                                     compile=False)
+    assert type(loaded.layers[0]) is OBJECTS[0]
+    assert bool(loaded.compiled) is KERAS["custom_compile_false"]["compiled"] is False
+
+
+def test_unknown_custom_loss_raises_keras_type_error():
+    """Keras raises (it does not load the model uncompiled) when the saved loss is unknown."""
+    error_type, message = KERAS["custom_load_error"]
+    with pytest.raises(TypeError) as caught:
+        keras.models.load_model(fixture("keras_resume_custom.keras"))
+    assert type(caught.value).__name__ == error_type
+    # the same first sentence (Keras names a function 'function', a class 'class')
+    assert str(caught.value).split(".")[0] == message.split(".")[0] == \
+        "Could not locate function 'half_mse'"
+
+
+def test_loss_scale_optimizer_file_layout_and_state_match_keras(tmp_path):
+    path = fixture("keras_resume_loss_scale.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "holds weights ... this model does not have"
+        run = cases.continue_load_model(keras, path)
+    assert_same_run(run, KERAS["loss_scale_load_model"])
+    model = keras.models.load_model(path)
+    mine = str(tmp_path / "mine.weights.h5")
+    model.save_weights(mine)
+    groups = {}
+    for name, target in (("mine", mine), ("theirs", None)):
+        if target is None:  # the weights inside Keras's .keras archive
+            with zipfile.ZipFile(path) as archive:
+                target = str(tmp_path / "theirs.weights.h5")
+                with open(target, "wb") as f:
+                    f.write(archive.read("model.weights.h5"))
+        with h5py.File(target, "r") as f:
+            found = {}
+            f.visititems(lambda key, obj: found.__setitem__(key, len(obj))
+                         if key.startswith("optimizer") and key.endswith("vars") else None)
+            groups[name] = found
+    assert groups["mine"] == groups["theirs"] == {"optimizer/vars": 14,
+                                                 "optimizer/inner_optimizer/vars": 10}
+
+
+def test_backup_and_restore_resumes_keras_backup(tmp_path):
+    backup = str(tmp_path / "backup")
+    shutil.copytree(fixture(cases.BACKUP_DIR), backup)
+    run = cases.resume(keras, backup)
+    assert_same_run(run, KERAS["backup_resume"])
+    assert run["epochs"] == [2, 3] and run["backup_left"] is KERAS["backup_resume"]["backup_left"]
+
+
+def test_backup_and_restore_interrupted_here_resumes_as_keras_did(tmp_path):
+    backup = str(tmp_path / "backup")
+    cases.interrupt(keras, backup)
+    assert_same_run(cases.resume(keras, backup), KERAS["backup_resume"])
