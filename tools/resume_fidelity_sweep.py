@@ -138,8 +138,34 @@ def tree_leaves(value):
     return [value]
 
 
+def plain(value, drop=()):
+    """A config as JSON-comparable data: floats rounded to float32, ``drop`` keys removed,
+    Keras's backend-specific optimizer classes written as their public ones."""
+    if isinstance(value, dict):
+        out = {k: plain(v, drop) for k, v in value.items() if k not in drop}
+        if isinstance(out.get("module"), str) and out["module"].startswith("keras.src"):
+            # a backend's own class (torch_adam.Adam), registered under the public name
+            out["module"] = "keras.optimizers"
+            if out.get("registered_name") == out.get("class_name"):
+                out["registered_name"] = None
+        return out
+    if isinstance(value, (list, tuple)):
+        return [plain(v, drop) for v in value]
+    if isinstance(value, float):
+        return float(np.float32(value))
+    if hasattr(value, "get_config"):
+        return plain({"class_name": type(value).__name__, "config": value.get_config()}, drop)
+    if callable(value):
+        return getattr(value, "__name__", repr(value))
+    return value
+
+
 def continue_both(case, ref, got, **fit_kwargs):
     """Train Keras's and minikeras's copies 2 more epochs, then compare everything."""
+    same(case, "optimizer config", plain(ref.optimizer.get_config(), drop="name"),
+         plain(got.optimizer.get_config(), drop="name"))
+    same(case, "compile config", plain(ref.get_compile_config(), drop="name"),
+         plain(got.get_compile_config(), drop="name"))
     same(case, "iterations at load", int(to_np(ref.optimizer.iterations)),
          int(to_np(got.optimizer.iterations)))
     close(case, "lr at load", lr_of(ref.optimizer), lr_of(got.optimizer))
@@ -596,6 +622,81 @@ def untrained_case(source):
     return case_fn
 
 
+# ---- 6: checkpoint file variants ------------------------------------------------------------
+XC = RNG.normal(size=(40, 4)).astype("float32")
+YC = (np.argmax(XC[:, :3], axis=1)).astype("int32")
+
+
+def classifier(k):
+    model = fixed_weights(k.Sequential([k.Input((4,)), k.layers.Dense(6, activation="relu",
+                                                                      name="h"),
+                                        k.layers.Dense(3, activation="softmax", name="p")],
+                                       name="clf"))
+    model.compile(optimizer=k.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], weighted_metrics=["accuracy"])
+    return model
+
+
+def checkpoint_case(source):
+    """Formatted checkpoint names, save_best_only on val_loss, weights-only every 2 batches;
+    resume the best checkpoint (both frameworks) at its epoch with validation."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        listings = {}
+        for label, k in (("keras", K), ("minikeras", M)):
+            folder = path(f"ckpts_{source}_{label}")
+            os.makedirs(folder)
+            model = classifier(k)
+            model.fit(XC[:32], YC[:32], batch_size=8, epochs=3, shuffle=False, verbose=0,
+                      validation_data=(XC[32:], YC[32:]), callbacks=[
+                          k.callbacks.ModelCheckpoint(
+                              os.path.join(folder, "ck-{epoch:02d}-{val_loss:.2f}.keras"),
+                              monitor="val_loss", save_best_only=True),
+                          k.callbacks.ModelCheckpoint(
+                              os.path.join(folder, "w-{epoch}-{batch}.weights.h5"),
+                              save_weights_only=True, save_freq=3)])
+            listings[label] = sorted(os.listdir(folder))
+        same(case, "checkpoint files", listings["keras"], listings["minikeras"])
+        folder = path(f"ckpts_{source}_{source}")
+        best = [f for f in sorted(os.listdir(folder)) if f.startswith("ck-")][-1]
+        epoch = int(best[3:5])
+        ref, got = (K.models.load_model(os.path.join(folder, best)),
+                    M.models.load_model(os.path.join(folder, best)))
+        histories = [m.fit(XC[:32], YC[:32], batch_size=8, epochs=epoch + 2, initial_epoch=epoch,
+                           shuffle=False, verbose=0, validation_data=(XC[32:], YC[32:]))
+                     for m in (ref, got)]
+        history_close(case + " resumed", *histories)
+        close(case + " resumed", "weights", ref.get_weights(), got.get_weights())
+        # weights-only checkpoint into a fresh compiled model, built optimizer
+        weights = [f for f in sorted(os.listdir(folder)) if f.startswith("w-")][-1]
+        ref, got = classifier(K), classifier(M)
+        for m in (ref, got):
+            m.optimizer.build(m.trainable_variables)
+            m.load_weights(os.path.join(folder, weights))
+        same(case + " weights-only", "iterations", int(to_np(ref.optimizer.iterations)),
+             int(to_np(got.optimizer.iterations)))
+        close(case + " weights-only", "weights", ref.get_weights(), got.get_weights())
+        # an unzipped .keras folder and sharded weights, written here, read there
+        model = classifier(src)
+        model.fit(XC, YC, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        model.save(path(f"folder_{source}"), zipped=False)
+        model.save_weights(path(f"sharded_{source}.weights.json"), max_shard_size=0.0005)
+        for label, reader in (("keras", K), ("minikeras", M)):
+            loaded = reader.models.load_model(path(f"folder_{source}"))
+            close(f"{case} unzipped folder -> {label}", "weights", model.get_weights(),
+                  loaded.get_weights())
+            same(f"{case} unzipped folder -> {label}", "iterations",
+                 int(to_np(model.optimizer.iterations)), int(to_np(loaded.optimizer.iterations)))
+            fresh = classifier(reader)
+            fresh.optimizer.build(fresh.trainable_variables)
+            fresh.load_weights(path(f"sharded_{source}.weights.json"))
+            close(f"{case} sharded -> {label}", "weights", model.get_weights(),
+                  fresh.get_weights())
+            same(f"{case} sharded -> {label}", "iterations",
+                 int(to_np(model.optimizer.iterations)), int(to_np(fresh.optimizer.iterations)))
+    return case_fn
+
+
 def main():
     cases = []
     for opt in OPTIMIZERS:
@@ -617,6 +718,8 @@ def main():
         cases.append((f"1 initial_epoch+scheduler from {source}", initial_epoch_case(source)))
         cases.append((f"1 fine-tune from {source}", finetune_case(source)))
         cases.append((f"1 untrained compiled from {source}", untrained_case(source)))
+    for source in ("keras", "minikeras"):
+        cases.append((f"6 checkpoints from {source}", checkpoint_case(source)))
     only = sys.argv[1:]
     for name, fn in cases:
         if not only or any(word in name for word in only):
