@@ -7,6 +7,7 @@ Files under tests/fixtures/, each trained 2 epochs by Keras from resume_cases.py
 - keras_resume_adamw.keras / .weights.h5: the MLP with AdamW on an ExponentialDecay;
 - keras_resume_loss_scale.keras: the MLP with a LossScaleOptimizer around Adam;
 - keras_resume_custom.keras: a registered custom layer, an unregistered loss and metric;
+- keras_resume_two_optimizers.weights.h5: a model with its own compile() and two optimizers;
 - keras_resume_backup/: what BackupAndRestore left when the fit stopped at epoch 2;
 - keras_resume.json: what Keras gets continuing from each (history, weights, iterations,
   learning rate, evaluate, predict, warnings and errors).
@@ -22,7 +23,16 @@ FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
 sys.path.insert(0, FIXTURES)
 
 import keras  # noqa: E402
+import torch  # noqa: E402
 import resume_cases as cases  # noqa: E402
+
+
+def apply_gradients(model, loss, variables, optimizer):
+    """One optimizer step from ``loss`` under Keras's torch backend."""
+    model.zero_grad()
+    grads = torch.autograd.grad(loss, [v.value for v in variables], retain_graph=True)
+    with torch.no_grad():
+        optimizer.apply(list(grads), variables)
 
 
 def fixture(name):
@@ -59,6 +69,12 @@ def main():
                                      compile=False)
     out["custom_compile_false"] = {"compiled": bool(loaded.compiled),
                                    "has_optimizer": hasattr(loaded, "optimizer")}
+
+    model = cases.two_optimizer_model(keras, apply_gradients)
+    cases.fit(model)
+    model.save_weights(fixture("keras_resume_two_optimizers.weights.h5"))
+    out["two_optimizers_load_weights"] = cases.continue_two_optimizers(
+        keras, apply_gradients, fixture("keras_resume_two_optimizers.weights.h5"))
 
     backup = fixture(cases.BACKUP_DIR)
     shutil.rmtree(backup, ignore_errors=True)

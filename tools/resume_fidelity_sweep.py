@@ -119,7 +119,21 @@ def lr_of(optimizer):
         return float("nan")
 
 
+def layout(model, name):
+    """{group: number of arrays} of the model's ``.weights.h5``."""
+    import h5py
+    file = path(name)
+    model.save_weights(file)
+    groups = {}
+    with h5py.File(file, "r") as f:
+        f.visititems(lambda key, obj: groups.__setitem__(key, len(obj))
+                     if isinstance(obj, h5py.Group) and key.endswith("vars") else None)
+    return groups
+
+
 def compare_models(case, ref, got, x=X, y=Y):
+    same(case, "weights file layout", layout(ref, "layout_k.weights.h5"),
+         layout(got, "layout_m.weights.h5"))
     close(case, "weights", ref.get_weights(), got.get_weights())
     same(case, "optimizer.iterations", int(to_np(ref.optimizer.iterations)),
          int(to_np(got.optimizer.iterations)))
@@ -400,6 +414,152 @@ def subclassed(k):
             return self.second(self.first(inputs))
 
     return {"TwoStep": TwoStep, "TwoStepAuto": TwoStepAuto}
+
+
+def apply_gradients(k, model, loss, variables, optimizer):
+    """One optimizer step on ``variables`` from ``loss``, the way each backend takes grads."""
+    if k is K:
+        import torch
+        model.zero_grad()
+        grads = torch.autograd.grad(loss, [v.value for v in variables], retain_graph=True)
+        with torch.no_grad():
+            optimizer.apply(list(grads), variables)
+    else:
+        from minikeras.autodiff import grad
+        optimizer.apply(grad(loss, variables), variables)
+
+
+def two_optimizer_model(k):
+    """A GAN-like model: its own compile(first_optimizer, second_optimizer, loss_fn), one
+    optimizer per half, as keras-io's GAN examples do."""
+    @k.saving.register_keras_serializable(package="resume")
+    class TwoOptimizers(k.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.first = k.layers.Dense(6, activation="tanh")
+            self.second = k.layers.Dense(1)
+            self.loss_tracker = k.metrics.Mean(name="loss")
+
+        def call(self, inputs):
+            return self.second(self.first(inputs))
+
+        def compile(self, first_optimizer, second_optimizer, loss_fn):
+            super().compile()
+            self.first_optimizer, self.second_optimizer = first_optimizer, second_optimizer
+            self.loss_fn = loss_fn
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker]
+
+        def train_step(self, data):
+            x, y = data
+            loss = k.ops.mean(self.loss_fn(y, self(x, training=True)))
+            apply_gradients(k, self, loss, self.first.trainable_weights, self.first_optimizer)
+            loss = k.ops.mean(self.loss_fn(y, self(x, training=True)))
+            apply_gradients(k, self, loss, self.second.trainable_weights,
+                            self.second_optimizer)
+            self.loss_tracker.update_state(loss)
+            return {"loss": self.loss_tracker.result()}
+
+    return TwoOptimizers
+
+
+TWO_OPTIMIZERS = {"keras": two_optimizer_model(K), "minikeras": two_optimizer_model(M)}
+
+
+def two_optimizers_case(source):
+    """Save a model with its own compile() and two optimizers; load in both (Keras warns and
+    leaves it uncompiled), compile again, load the weights file with both optimizers built,
+    continue."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+
+        def make(k):
+            model = TWO_OPTIMIZERS["keras" if k is K else "minikeras"](name="two_opt")
+            model(X[:1])
+            fixed_weights(model)
+            model.compile(k.optimizers.Adam(0.01), k.optimizers.SGD(0.05, momentum=0.9),
+                          k.losses.MeanSquaredError(reduction=None))
+            return model
+
+        model = make(src)
+        fit(model)
+        model.save(path(f"two_opt_{source}.keras"))
+        model.save_weights(path(f"two_opt_{source}.weights.h5"))
+        loaded = {}
+        for label, k in (("keras", K), ("minikeras", M)):
+            import warnings
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                loaded[label] = k.models.load_model(path(f"two_opt_{source}.keras"))
+            loaded[label] = ([str(w.message)[:60] for w in caught if "compile" in str(
+                w.message)], loaded[label])
+        same(case, "load warnings", loaded["keras"][0], loaded["minikeras"][0])
+        close(case, "loaded weights", loaded["keras"][1].get_weights(),
+              loaded["minikeras"][1].get_weights())
+        ref, got = make(K), make(M)
+        for m in (ref, got):
+            m.first_optimizer.build(m.first.trainable_weights)
+            m.second_optimizer.build(m.second.trainable_weights)
+            m.load_weights(path(f"two_opt_{source}.weights.h5"))
+        same(case, "weights file layout", layout(ref, "tk.weights.h5"), layout(got, "tm.weights.h5"))
+        for name in ("first_optimizer", "second_optimizer"):
+            same(case, f"{name}.iterations", int(to_np(getattr(ref, name).iterations)),
+                 int(to_np(getattr(got, name).iterations)))
+        history_close(case, fit(ref), fit(got))
+        close(case, "weights", ref.get_weights(), got.get_weights())
+    return case_fn
+
+
+def custom_fit_model(k):
+    """The "customizing fit" guide's model: train_step with its own loss tracker."""
+    @k.saving.register_keras_serializable(package="resume")
+    class CustomFit(k.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = k.layers.Dense(6, activation="relu")
+            self.out = k.layers.Dense(1)
+            self.loss_tracker = k.metrics.Mean(name="loss")
+            self.mae_tracker = k.metrics.MeanAbsoluteError(name="mae")
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+        @property
+        def metrics(self):
+            return [self.loss_tracker, self.mae_tracker]
+
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            apply_gradients(k, self, loss, self.trainable_weights, self.optimizer)
+            self.loss_tracker.update_state(loss)
+            self.mae_tracker.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    return CustomFit
+
+
+CUSTOM_FIT = {"keras": custom_fit_model(K), "minikeras": custom_fit_model(M)}
+
+
+def custom_fit_case(source):
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = CUSTOM_FIT[source](name="custom_fit")
+        model(X[:1])
+        fixed_weights(model)
+        model.compile(optimizer=src.optimizers.Adam(0.01), loss="mse")
+        fit(model)
+        file = path(f"custom_fit_{source}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        same(case, "weights file layout at load", layout(ref, "lk.weights.h5"),
+             layout(got, "lm.weights.h5"))
+        continue_both(case, ref, got)
+    return case_fn
 
 
 SUBCLASSED = {"keras": subclassed(K), "minikeras": subclassed(M)}
@@ -709,6 +869,9 @@ def main():
         for cls in ("TwoStep", "TwoStepAuto"):
             cases.append((f"3 subclassed {cls} from {source}", subclassed_case(source, cls)))
     cases.append(("3 lambda", lambda_case))
+    for source in ("keras", "minikeras"):
+        cases.append((f"3 custom train_step from {source}", custom_fit_case(source)))
+        cases.append((f"3 two optimizers from {source}", two_optimizers_case(source)))
     for source in ("keras", "minikeras"):
         cases.append((f"4 graph from {source}", graph_case(source)))
     cases.append(("5 backup epoch", backup_case("epoch")))

@@ -162,9 +162,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     """Load ``store`` (an :class:`H5Store` or a sharded store) into ``model``.
 
     Every layer group is checked first; on a mismatch nothing is assigned (unless
-    ``skip_mismatch``). The optimizer's variables load when the model is compiled and its
-    optimizer built; a count mismatch there (an optimizer not built yet) warns and skips
-    them, as Keras does.
+    ``skip_mismatch``). Each optimizer's variables (``model.optimizer``, optimizers held as
+    attributes, the ones they wrap) load from its group; a count mismatch there (an optimizer
+    not built yet) warns and skips them, as Keras does.
     """
     entries = object_entries(model)
     plan = LoadPlan(source, model.name)
@@ -177,7 +177,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     plan.check(skip_mismatch)  # raises before anything is touched
     known = {entry.group for entry in entries} | {"optimizer/vars"}
     extra = [p for p in store.groups_with_data() if p not in known]
-    plan.add_pairs(_optimizer_pairs(model, store))
+    for entry in entries:  # model.optimizer, optimizers held as attributes, wrapped ones
+        if entry.is_optimizer:
+            plan.add_pairs(optimizer_pairs(entry.owner, store.arrays(entry.group)))
     values = plan.read()
     plan.apply(values)
     for entry in custom:  # user classes' load_own_variables(store) read their own keys
@@ -189,17 +191,10 @@ def load_from_store(model, store, source, skip_mismatch=False):
             f"they were not loaded: {extra[:10]}", stacklevel=3)
 
 
-def _optimizer_pairs(model, store):
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not getattr(model, "compiled", False):
-        return []
-    # an optimizer not built yet (compiled, never trained) keeps its fresh state, with
-    # Keras's warning: Keras's load_weights does not build it either
-    return optimizer_pairs(optimizer, store.arrays("optimizer/vars"))
-
-
 def optimizer_pairs(optimizer, arrays):
-    """(variable, array) pairs for the optimizer, or [] with Keras's warning when they differ."""
+    """(variable, array) pairs for the optimizer, or [] with Keras's warning when they differ
+    (an optimizer not built yet, compiled but never trained, keeps its fresh state: Keras's
+    load_weights does not build it either)."""
     variables = optimizer.variables
     if len(arrays) != len(variables):
         message = (f"Skipping variable loading for optimizer '{optimizer.name}', because it has "
