@@ -8,7 +8,8 @@ round-off. Run with the scratch Keras (it imports both frameworks):
 
     KERAS_BACKEND=torch nice -n 19 /work/scratch-keras/bin/python tools/resume_fidelity_sweep.py
 
-Prints one line per check and a summary; exits 1 when a check differs.
+Prints one line per check and a summary; exits 1 when a check differs. Arguments select
+cases by words of their names ("1 keras->mk", "5 backup").
 """
 import os
 import shutil
@@ -18,7 +19,9 @@ import traceback
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+# MINIKERAS_ROOT=<a checkout> sweeps another version (e.g. main, for a before/after count)
+ROOT = os.environ.get("MINIKERAS_ROOT",
+                      os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
