@@ -860,6 +860,119 @@ def checkpoint_case(source):
     return case_fn
 
 
+# ---- 7: more round trips -------------------------------------------------------------------
+def json_clone_case(source):
+    """to_json -> model_from_json and clone_model for Sequential and subclassed models, and
+    load_weights from a .keras file (with the optimizer built first)."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        models = {"sequential": compiled_mlp(src, "adam")}
+        sub = SUBCLASSED[source]["TwoStep"](hidden=5, name="two_step")
+        sub(X[:1])
+        fixed_weights(sub)
+        sub.compile(optimizer=src.optimizers.Adam(0.01), loss="mse")
+        models["subclassed"] = sub
+        for kind, model in models.items():
+            fit(model)
+            label = f"{case} {kind}"
+            readers = {"keras": K, "minikeras": M}
+            rebuilt = {}
+            for name, reader in readers.items():
+                rebuilt[name] = reader.models.model_from_json(model.to_json())
+                rebuilt[name](X[:1])
+                rebuilt[name].set_weights(model.get_weights())
+            same(label + " json", "class", type(rebuilt["keras"]).__name__,
+                 type(rebuilt["minikeras"]).__name__)
+            same(label + " json", "compiled", bool(getattr(rebuilt["keras"], "compiled", False)),
+                 bool(getattr(rebuilt["minikeras"], "compiled", False)))
+            close(label + " json", "predict", rebuilt["keras"].predict(X, verbose=0),
+                  rebuilt["minikeras"].predict(X, verbose=0))
+            file = path(f"json_clone_{source}_{kind}.keras")
+            model.save(file)
+            ref, got = K.models.load_model(file), M.models.load_model(file)
+            clones = [K.models.clone_model(ref), M.models.clone_model(got)]
+            same(label + " clone", "class", type(clones[0]).__name__, type(clones[1]).__name__)
+            same(label + " clone", "compiled", bool(getattr(clones[0], "compiled", False)),
+                 bool(getattr(clones[1], "compiled", False)))
+            for clone in clones:
+                clone(X[:1])
+                clone.set_weights(model.get_weights())
+            close(label + " clone", "predict", clones[0].predict(X, verbose=0),
+                  clones[1].predict(X, verbose=0))
+            # load_weights from a whole-model .keras file
+            for m in (ref, got):
+                m.load_weights(file)
+            close(label + " load_weights(.keras)", "weights", ref.get_weights(),
+                  got.get_weights())
+            same(label + " load_weights(.keras)", "iterations",
+                 int(to_np(ref.optimizer.iterations)), int(to_np(got.optimizer.iterations)))
+    return case_fn
+
+
+def transfer_case(source):
+    """The transfer-learning guide: a saved base model loaded and used frozen (training=False)
+    under a new head, then fine-tuned."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        base = finetune_model(src).get_layer("base")
+        fit(finetune_model(src))
+        file = path(f"transfer_base_{source}.keras")
+        base.save(file)
+        results = []
+        for k in (K, M):
+            loaded = k.models.load_model(file)
+            loaded.trainable = False
+            inputs = k.Input((4,))
+            outputs = k.layers.Dense(1, name="new_head")(loaded(inputs, training=False))
+            model = k.Model(inputs, outputs)
+            model.get_layer("new_head").set_weights([np.full((6, 1), 0.1, "float32"),
+                                                     np.zeros(1, "float32")])
+            model.compile(optimizer=k.optimizers.Adam(0.01), loss="mse")
+            first = fit(model)
+            loaded.trainable = True
+            model.compile(optimizer=k.optimizers.Adam(1e-4), loss="mse")
+            results.append((model, first, fit(model)))
+        history_close(case + " frozen", results[0][1], results[1][1])
+        history_close(case + " fine-tuned", results[0][2], results[1][2])
+        close(case, "weights", results[0][0].get_weights(), results[1][0].get_weights())
+    return case_fn
+
+
+def backup_facts_case(case):
+    """BackupAndRestore on an unbuilt model (both refuse), and with double_checkpoint when the
+    latest weights file is damaged (both fall back to the previous one)."""
+    outcome = []
+    for k in (K, M):
+        model = k.Sequential([k.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        folder = path(f"bk_unbuilt_{k.__name__}")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "latest.weights.h5"), "wb") as f:
+            f.write(b"")
+        try:
+            fit(model, callbacks=[k.callbacks.BackupAndRestore(folder)])
+            outcome.append(None)
+        except Exception as error:  # noqa: BLE001
+            outcome.append(type(error).__name__)
+    same(case + " unbuilt model", "error type", outcome[0], outcome[1])
+    runs = []
+    for k in (K, M):
+        folder = path(f"bk_double_{k.__name__}")
+        model = compiled_mlp(k, "adam")
+        try:
+            fit(model, epochs=4, callbacks=[k.callbacks.BackupAndRestore(
+                folder, double_checkpoint=True), interrupter(k, None)])
+        except RuntimeError:
+            pass
+        with open(os.path.join(folder, "latest.weights.h5"), "wb") as f:
+            f.write(b"damaged")
+        model = compiled_mlp(k, "adam")
+        runs.append((model, fit(model, epochs=4, callbacks=[k.callbacks.BackupAndRestore(
+            folder, double_checkpoint=True)])))
+    history_close(case + " double_checkpoint", runs[0][1], runs[1][1])
+    compare_models(case + " double_checkpoint", runs[0][0], runs[1][0])
+
+
 def main():
     cases = []
     for opt in OPTIMIZERS:
@@ -886,6 +999,10 @@ def main():
         cases.append((f"1 untrained compiled from {source}", untrained_case(source)))
     for source in ("keras", "minikeras"):
         cases.append((f"6 checkpoints from {source}", checkpoint_case(source)))
+    for source in ("keras", "minikeras"):
+        cases.append((f"7 json+clone from {source}", json_clone_case(source)))
+        cases.append((f"7 transfer from {source}", transfer_case(source)))
+    cases.append(("7 backup facts", backup_facts_case))
     only = sys.argv[1:]
     for name, fn in cases:
         if not only or any(word in name for word in only):
