@@ -611,7 +611,18 @@ def lambda_case(case):
         elif outcome["minikeras"][0] != "loaded":
             print("   keras:", outcome["keras"][1][:200])
             print("   minikeras:", outcome["minikeras"][1][:200])
-        del fn_m
+        if name == "named function":  # and the other way: minikeras writes, Keras reads
+            mine = M.Sequential([M.Input((4,)), M.layers.Dense(2, name="d"),
+                                 M.layers.Lambda(fn_m, name="lam")])
+            mine.set_weights(model.get_weights())
+            mine.save(path("lambda_mk.keras"))
+            close(f"{case} {name} mk->keras", "predict",
+                  K.models.load_model(path("lambda_mk.keras")).predict(X, verbose=0),
+                  mine.predict(X, verbose=0))
+        else:  # Keras loads its lambda when told the file is trusted; minikeras never does
+            loaded = K.models.load_model(file, safe_mode=False)
+            record(f"{case} {name}", "keras safe_mode=False loads (minikeras refuses, "
+                   "docs/porting.md)", loaded is not None)
 
 
 # ---- 4: functional graphs, clone_model, JSON ----------------------------------------------
@@ -973,6 +984,71 @@ def backup_facts_case(case):
     compare_models(case + " double_checkpoint", runs[0][0], runs[1][0])
 
 
+# ---- 8: other architectures and LR callbacks across a resume --------------------------------
+XS = RNG.integers(1, 9, size=(24, 5)).astype("int32")
+XS[::3, 3:] = 0  # padded tails, masked
+YS = (XS.sum(1, keepdims=True) / 20.0).astype("float32")
+XI = RNG.normal(size=(24, 6, 6, 2)).astype("float32")
+YI = XI.mean(axis=(1, 2, 3))[:, None].astype("float32")
+
+
+def sequence_model(k):
+    model = fixed_weights(k.Sequential([
+        k.Input((5,), dtype="int32"), k.layers.Embedding(9, 3, mask_zero=True, name="emb"),
+        k.layers.LSTM(4, name="lstm"), k.layers.Dense(1, name="out")], name="seq"))
+    model.compile(optimizer=k.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def conv_model(k):
+    model = fixed_weights(k.Sequential([
+        k.Input((6, 6, 2)), k.layers.Conv2D(3, 3, name="conv"),
+        k.layers.BatchNormalization(name="bn"), k.layers.ReLU(),
+        k.layers.MaxPooling2D(name="pool"), k.layers.Flatten(), k.layers.Dense(1, name="out")],
+        name="conv"))
+    model.compile(optimizer=k.optimizers.SGD(0.02, momentum=0.9), loss="mse")
+    return model
+
+
+ARCHITECTURES = {"lstm": (sequence_model, XS, YS), "conv_bn": (conv_model, XI, YI)}
+
+
+def architecture_case(source, arch):
+    def case_fn(case):
+        build, x, y = ARCHITECTURES[arch]
+        src = K if source == "keras" else M
+        model = build(src)
+        fit(model, x, y)
+        file = path(f"arch_{arch}_{source}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        close(case, "evaluate at load", ref.evaluate(x, y, batch_size=8, verbose=0),
+              got.evaluate(x, y, batch_size=8, verbose=0))
+        history_close(case, fit(ref, x, y), fit(got, x, y))
+        compare_models(case, ref, got, x, y)
+    return case_fn
+
+
+def lr_callback_case(source):
+    """ReduceLROnPlateau lowers the learning rate; the lowered rate is saved (optimizer state)
+    and the loaded model continues with it, with the callback's own state fresh."""
+    def case_fn(case):
+        src = K if source == "keras" else M
+        model = compiled_mlp(src, "adam")
+        fit(model, epochs=3, callbacks=[src.callbacks.ReduceLROnPlateau(
+            monitor="loss", factor=0.5, patience=0, min_delta=10.0)])
+        file = path(f"plateau_{source}.keras")
+        model.save(file)
+        ref, got = K.models.load_model(file), M.models.load_model(file)
+        close(case, "lr at load", lr_of(ref.optimizer), lr_of(got.optimizer))
+        histories = [fit(m, callbacks=[k.callbacks.ReduceLROnPlateau(
+            monitor="loss", factor=0.5, patience=1, min_delta=10.0)]) for m, k in ((ref, K),
+                                                                                  (got, M))]
+        history_close(case, *histories)
+        compare_models(case, ref, got)
+    return case_fn
+
+
 def main():
     cases = []
     for opt in OPTIMIZERS:
@@ -1003,6 +1079,10 @@ def main():
         cases.append((f"7 json+clone from {source}", json_clone_case(source)))
         cases.append((f"7 transfer from {source}", transfer_case(source)))
     cases.append(("7 backup facts", backup_facts_case))
+    for source in ("keras", "minikeras"):
+        for arch in ARCHITECTURES:
+            cases.append((f"8 {arch} from {source}", architecture_case(source, arch)))
+        cases.append((f"8 ReduceLROnPlateau from {source}", lr_callback_case(source)))
     only = sys.argv[1:]
     for name, fn in cases:
         if not only or any(word in name for word in only):
