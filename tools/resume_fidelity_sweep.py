@@ -11,6 +11,7 @@ round-off. Run with the scratch Keras (it imports both frameworks):
 Prints one line per check and a summary; exits 1 when a check differs. Arguments select
 cases by words of their names ("1 keras->mk", "5 backup").
 """
+import functools
 import os
 import shutil
 import sys
@@ -25,8 +26,12 @@ ROOT = os.environ.get("MINIKERAS_ROOT",
 sys.path.insert(0, ROOT)
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "fixtures"))
+
 import keras  # noqa: E402
 import minikeras  # noqa: E402
+import resume_cases  # noqa: E402  (the custom objects the fixture tests use)
 
 K, M = keras, minikeras
 RESULTS = []
@@ -109,6 +114,12 @@ def fixed_weights(model, seed=1):
 
 def path(name):
     return os.path.join(TMP, name)
+
+
+def save_and_load(model, file):
+    """Save ``model`` to ``file`` (a .keras path) and load it in Keras and in minikeras."""
+    model.save(file)
+    return K.models.load_model(file), M.models.load_model(file)
 
 
 def fit(model, x=X, y=Y, epochs=2, **kwargs):
@@ -255,10 +266,8 @@ def state_case(opt):
         for src, tag in ((K, "sk"), (M, "sm")):
             model = compiled_mlp(src, opt)
             fit(model)
-            file = path(f"{tag}_{opt}.keras")
-            model.save(file)
             label = f"{case} {'keras->mk' if src is K else 'mk->keras'}"
-            ref, got = K.models.load_model(file), M.models.load_model(file)
+            ref, got = save_and_load(model, path(f"{tag}_{opt}.keras"))
             same(label, "optimizer variable shapes",  # (paths: Keras's are not stable)
                  [tuple(v.shape) for v in ref.optimizer.variables],
                  [tuple(v.shape) for v in got.optimizer.variables])
@@ -302,54 +311,12 @@ def cross_case(source, opt):
 
 
 # ---- 3: custom objects -------------------------------------------------------------------
-def custom_objects(k):
-    """A registered custom layer, an unregistered loss function and an unregistered metric."""
-    @k.saving.register_keras_serializable(package="resume")
-    class ScaledDense(k.layers.Layer):
-        def __init__(self, units=3, scale=1.0, **kwargs):
-            super().__init__(**kwargs)
-            self.units, self.scale = units, scale
-
-        def build(self, input_shape):
-            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                          initializer="glorot_uniform", name="kernel")
-            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-
-        def call(self, inputs):
-            return k.ops.matmul(inputs, self.kernel) * self.scale + self.bias
-
-        def get_config(self):
-            return {**super().get_config(), "units": self.units, "scale": self.scale}
-
-    def half_mse(y_true, y_pred):
-        return 0.5 * k.ops.mean(k.ops.square(y_pred - y_true), axis=-1)
-
-    class MeanError(k.metrics.Metric):
-        def __init__(self, name="mean_error", **kwargs):
-            super().__init__(name=name, **kwargs)
-            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
-            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
-
-        def update_state(self, y_true, y_pred, sample_weight=None):
-            self.total.assign(self.total + k.ops.sum(y_pred - y_true))
-            self.count.assign(self.count + k.ops.cast(k.ops.size(y_true), "float32"))
-
-        def result(self):
-            return self.total / self.count
-
-    return ScaledDense, half_mse, MeanError
-
-
-CUSTOM = {"keras": custom_objects(K), "minikeras": custom_objects(M)}
+# (ScaledDense registered as "resume>ScaledDense", half_mse, MeanError) per framework
+CUSTOM = {"keras": resume_cases.custom_objects(K), "minikeras": resume_cases.custom_objects(M)}
 
 
 def custom_model(k):
-    ScaledDense, half_mse, MeanError = CUSTOM["keras" if k is K else "minikeras"]
-    model = fixed_weights(k.Sequential([k.Input((4,)), ScaledDense(6, scale=0.5, name="sd"),
-                                        k.layers.Activation("tanh"),
-                                        k.layers.Dense(1, name="out")], name="custom"))
-    model.compile(optimizer=k.optimizers.Adam(0.01), loss=half_mse, metrics=[MeanError()])
-    return model
+    return resume_cases.custom_model(k, CUSTOM["keras" if k is K else "minikeras"])
 
 
 def custom_case(source):
@@ -433,42 +400,8 @@ def apply_gradients(k, model, loss, variables, optimizer):
 
 
 def two_optimizer_model(k):
-    """A GAN-like model: its own compile(first_optimizer, second_optimizer, loss_fn), one
-    optimizer per half, as keras-io's GAN examples do."""
-    @k.saving.register_keras_serializable(package="resume")
-    class TwoOptimizers(k.Model):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.first = k.layers.Dense(6, activation="tanh")
-            self.second = k.layers.Dense(1)
-            self.loss_tracker = k.metrics.Mean(name="loss")
-
-        def call(self, inputs):
-            return self.second(self.first(inputs))
-
-        def compile(self, first_optimizer, second_optimizer, loss_fn):
-            super().compile()
-            self.first_optimizer, self.second_optimizer = first_optimizer, second_optimizer
-            self.loss_fn = loss_fn
-
-        @property
-        def metrics(self):
-            return [self.loss_tracker]
-
-        def train_step(self, data):
-            x, y = data
-            loss = k.ops.mean(self.loss_fn(y, self(x, training=True)))
-            apply_gradients(k, self, loss, self.first.trainable_weights, self.first_optimizer)
-            loss = k.ops.mean(self.loss_fn(y, self(x, training=True)))
-            apply_gradients(k, self, loss, self.second.trainable_weights,
-                            self.second_optimizer)
-            self.loss_tracker.update_state(loss)
-            return {"loss": self.loss_tracker.result()}
-
-    return TwoOptimizers
-
-
-TWO_OPTIMIZERS = {"keras": two_optimizer_model(K), "minikeras": two_optimizer_model(M)}
+    """resume_cases's model with its own compile() and two optimizers."""
+    return resume_cases.two_optimizer_model(k, functools.partial(apply_gradients, k))
 
 
 def two_optimizers_case(source):
@@ -478,15 +411,7 @@ def two_optimizers_case(source):
     def case_fn(case):
         src = K if source == "keras" else M
 
-        def make(k):
-            model = TWO_OPTIMIZERS["keras" if k is K else "minikeras"](name="two_opt")
-            model(X[:1])
-            fixed_weights(model)
-            model.compile(k.optimizers.Adam(0.01), k.optimizers.SGD(0.05, momentum=0.9),
-                          k.losses.MeanSquaredError(reduction=None))
-            return model
-
-        model = make(src)
+        model = two_optimizer_model(src)
         fit(model)
         model.save(path(f"two_opt_{source}.keras"))
         model.save_weights(path(f"two_opt_{source}.weights.h5"))
@@ -495,13 +420,15 @@ def two_optimizers_case(source):
             import warnings
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                loaded[label] = k.models.load_model(path(f"two_opt_{source}.keras"))
+                loaded[label] = k.models.load_model(path(f"two_opt_{source}.keras"),
+                                                    custom_objects={"TwoOptimizers": type(
+                                                        two_optimizer_model(k))})
             loaded[label] = ([str(w.message)[:60] for w in caught if "compile" in str(
                 w.message)], loaded[label])
         same(case, "load warnings", loaded["keras"][0], loaded["minikeras"][0])
         close(case, "loaded weights", loaded["keras"][1].get_weights(),
               loaded["minikeras"][1].get_weights())
-        ref, got = make(K), make(M)
+        ref, got = two_optimizer_model(K), two_optimizer_model(M)
         for m in (ref, got):
             m.first_optimizer.build(m.first.trainable_weights)
             m.second_optimizer.build(m.second.trainable_weights)
@@ -556,9 +483,7 @@ def custom_fit_case(source):
         fixed_weights(model)
         model.compile(optimizer=src.optimizers.Adam(0.01), loss="mse")
         fit(model)
-        file = path(f"custom_fit_{source}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"custom_fit_{source}.keras"))
         same(case, "weights file layout at load", layout(ref, "lk.weights.h5"),
              layout(got, "lm.weights.h5"))
         continue_both(case, ref, got)
@@ -576,9 +501,7 @@ def subclassed_case(source, cls):
         fixed_weights(model)
         model.compile(optimizer=src.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
         fit(model)
-        file = path(f"subclassed_{source}_{cls}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"subclassed_{source}_{cls}.keras"))
         same(case, "class", type(ref).__name__, type(got).__name__)
         continue_both(case, ref, got)
     return case_fn
@@ -655,9 +578,7 @@ def graph_case(source):
         src = K if source == "keras" else M
         model = graph_model(src)
         fit(model, GX, GY)
-        file = path(f"graph_{source}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"graph_{source}.keras"))
         history_close(case, fit(ref, GX, GY), fit(got, GX, GY))
         close(case, "weights", ref.get_weights(), got.get_weights())
         close(case, "evaluate", ref.evaluate(GX, GY, batch_size=8, verbose=0),
@@ -764,9 +685,7 @@ def finetune_case(source):
         src = K if source == "keras" else M
         model = finetune_model(src)
         fit(model)
-        file = path(f"finetune_{source}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"finetune_{source}.keras"))
         for m, k in ((ref, K), (got, M)):
             m.get_layer("base").trainable = False
             m.compile(optimizer=k.optimizers.Adam(0.005), loss="mse", metrics=["mae"])
@@ -790,9 +709,8 @@ def untrained_case(source):
     """A compiled model saved before any training (its optimizer not built)."""
     def case_fn(case):
         src = K if source == "keras" else M
-        file = path(f"untrained_{source}.keras")
-        compiled_mlp(src, "adamw_schedule").save(file)
-        continue_both(case, K.models.load_model(file), M.models.load_model(file))
+        continue_both(case, *save_and_load(compiled_mlp(src, "adamw_schedule"),
+                                           path(f"untrained_{source}.keras")))
     return case_fn
 
 
@@ -899,8 +817,7 @@ def json_clone_case(source):
             close(label + " json", "predict", rebuilt["keras"].predict(X, verbose=0),
                   rebuilt["minikeras"].predict(X, verbose=0))
             file = path(f"json_clone_{source}_{kind}.keras")
-            model.save(file)
-            ref, got = K.models.load_model(file), M.models.load_model(file)
+            ref, got = save_and_load(model, file)
             clones = [K.models.clone_model(ref), M.models.clone_model(got)]
             same(label + " clone", "class", type(clones[0]).__name__, type(clones[1]).__name__)
             same(label + " clone", "compiled", bool(getattr(clones[0], "compiled", False)),
@@ -1019,9 +936,7 @@ def architecture_case(source, arch):
         src = K if source == "keras" else M
         model = build(src)
         fit(model, x, y)
-        file = path(f"arch_{arch}_{source}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"arch_{arch}_{source}.keras"))
         close(case, "evaluate at load", ref.evaluate(x, y, batch_size=8, verbose=0),
               got.evaluate(x, y, batch_size=8, verbose=0))
         history_close(case, fit(ref, x, y), fit(got, x, y))
@@ -1037,9 +952,7 @@ def lr_callback_case(source):
         model = compiled_mlp(src, "adam")
         fit(model, epochs=3, callbacks=[src.callbacks.ReduceLROnPlateau(
             monitor="loss", factor=0.5, patience=0, min_delta=10.0)])
-        file = path(f"plateau_{source}.keras")
-        model.save(file)
-        ref, got = K.models.load_model(file), M.models.load_model(file)
+        ref, got = save_and_load(model, path(f"plateau_{source}.keras"))
         close(case, "lr at load", lr_of(ref.optimizer), lr_of(got.optimizer))
         histories = [fit(m, callbacks=[k.callbacks.ReduceLROnPlateau(
             monitor="loss", factor=0.5, patience=1, min_delta=10.0)]) for m, k in ((ref, K),
