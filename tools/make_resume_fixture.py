@@ -10,7 +10,8 @@ Files under tests/fixtures/, each trained 2 epochs by Keras from resume_cases.py
 - keras_resume_two_optimizers.weights.h5: a model with its own compile() and two optimizers;
 - keras_resume_backup/: what BackupAndRestore left when the fit stopped at epoch 2;
 - keras_resume.json: what Keras gets continuing from each (history, weights, iterations,
-  learning rate, evaluate, predict, warnings and errors).
+  learning rate, evaluate, predict, warnings and errors), and what clone_model's options
+  give on a functional graph (layers seen, names, shapes, predictions).
 """
 import json
 import os
@@ -83,6 +84,8 @@ def main():
         copy = os.path.join(tmp, "backup")
         shutil.copytree(backup, copy)
         out["backup_resume"] = cases.resume(keras, copy)
+
+    out["clone_model"] = cases.clone_runs(keras)
 
     with open(fixture("keras_resume.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1)

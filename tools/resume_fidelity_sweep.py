@@ -606,6 +606,59 @@ def graph_case(source):
     return case_fn
 
 
+def clone_options_case(case):
+    """clone_model's options on the graph model (dict inputs, a shared layer, a nested
+    Sequential): which layers clone_function sees, recursive, input_tensors, call_function,
+    and the errors for a subclassed model."""
+    seen, results = {}, {}
+    for label, k in (("keras", K), ("minikeras", M)):
+        model = graph_model(k)
+
+        def record_clone(layer, label=label, k=k):
+            seen.setdefault(label, []).append(layer.name)
+            config = layer.get_config()
+            if isinstance(layer, k.layers.Dense) and layer.name == "t1":
+                config["units"] = 7  # a changed layer: the clone is a different model
+            return type(layer).from_config(config)
+
+        def call_twice_scaled(layer, *args, **kwargs):
+            out = layer(*args, **kwargs)
+            return out if layer.name != "y1" else out * 2.0
+
+        clones = {
+            "clone_function": k.models.clone_model(model, clone_function=record_clone),
+            "recursive": k.models.clone_model(model, clone_function=record_clone,
+                                              recursive=True),
+            "input_tensors": k.models.clone_model(model, input_tensors={
+                "a": k.Input((3,), name="new_a"), "b": k.Input((3,), name="new_b")}),
+            "call_function": k.models.clone_model(model, call_function=call_twice_scaled),
+        }
+        results[label] = {}
+        for name, clone in clones.items():
+            clone.set_weights([(np.cos(np.arange(w.size) * 0.37) * 0.5).reshape(
+                w.shape).astype("float32") for w in clone.get_weights()])
+            results[label][name] = (
+                [l.name for l in clone.layers], [tuple(w.shape) for w in clone.weights],
+                tree_leaves(clone.predict(GX, verbose=0)), bool(clone.compiled))
+        seen[label + " recursive"] = seen.pop(label)[len(model.layers) - 2:]  # after the first
+        try:
+            k.models.clone_model(SUBCLASSED[label]["TwoStep"](hidden=3),
+                                 clone_function=lambda layer: layer)
+            results[label]["subclassed error"] = None
+        except Exception as error:  # noqa: BLE001
+            results[label]["subclassed error"] = (type(error).__name__, str(error)[:60])
+    same(case, "layers seen by recursive clone_function", seen["keras recursive"],
+         seen["minikeras recursive"])
+    for name in ("clone_function", "recursive", "input_tensors", "call_function"):
+        ref, got = results["keras"][name], results["minikeras"][name]
+        same(f"{case} {name}", "layer names", ref[0], got[0])
+        same(f"{case} {name}", "weight shapes", ref[1], got[1])
+        close(f"{case} {name}", "predict", ref[2], got[2])
+        same(f"{case} {name}", "compiled", ref[3], got[3])
+    same(case, "subclassed + clone_function", results["keras"]["subclassed error"],
+         results["minikeras"]["subclassed error"])
+
+
 # ---- 5: BackupAndRestore after an interruption ------------------------------------------
 def interrupter(k, at_batch):
     """Raise at the start of epoch 2, or of its batch ``at_batch``."""
@@ -979,6 +1032,7 @@ def main():
         cases.append((f"3 two optimizers from {source}", two_optimizers_case(source)))
     for source in ("keras", "minikeras"):
         cases.append((f"4 graph from {source}", graph_case(source)))
+    cases.append(("4 clone options", clone_options_case))
     cases.append(("5 backup epoch", backup_case("epoch")))
     cases.append(("5 backup batch3", backup_case(3)))
     cases.append(("5 backup batch3 mid-epoch", backup_case(3, at_batch=2)))

@@ -161,3 +161,32 @@ def test_load_weights_restores_optimizers_held_as_attributes():
     np.testing.assert_allclose(run["history"]["loss"], theirs["history"]["loss"], rtol=2e-5)
     for w_mine, w_theirs in zip(run["weights"], theirs["weights"], strict=True):
         np.testing.assert_allclose(w_mine, w_theirs, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("option", ["default", "clone_function", "recursive", "input_tensors",
+                                    "call_function"])
+def test_clone_model_options_on_a_functional_graph_match_keras(option):
+    """clone_model replays a functional graph (dict inputs, a shared layer, a nested
+    Sequential) with clone_function / recursive / input_tensors / call_function as Keras."""
+    mine, theirs = cases.clone_runs(keras), KERAS["clone_model"]
+    assert mine["seen"] == theirs["seen"]  # each layer once, in Keras's order
+    assert mine[option]["layers"] == theirs[option]["layers"]
+    assert mine[option]["shapes"] == theirs[option]["shapes"]
+    assert mine[option]["compiled"] is theirs[option]["compiled"] is True
+    for key, values in theirs[option]["predict"].items():
+        np.testing.assert_allclose(mine[option]["predict"][key], values, rtol=1e-5, atol=1e-6)
+
+
+def test_clone_model_refuses_clone_function_for_a_subclassed_model():
+    class Plain(keras.Model):
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(ValueError, match="Arguments `clone_function` and `input_tensors` are "
+                                         "only supported for Sequential models or Functional "
+                                         "models. Received model of type 'Plain'"):
+        keras.models.clone_model(Plain(), clone_function=lambda layer: layer)
+    with pytest.raises(ValueError, match="`call_function` argument is not supported with "
+                                         "Sequential models"):
+        keras.models.clone_model(keras.Sequential([keras.layers.Dense(1)]),
+                                 call_function=lambda layer, *a, **k: layer(*a, **k))
