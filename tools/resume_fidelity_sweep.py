@@ -919,6 +919,25 @@ def transfer_case(source):
     return case_fn
 
 
+def csv_resume_case(case):
+    """CSVLogger(append=True) beside BackupAndRestore: the log of an interrupted run and of
+    its resumption, as text."""
+    texts = []
+    for k in (K, M):
+        folder, log = path(f"bk_csv_{k.__name__}"), path(f"log_{k.__name__}.csv")
+        for callbacks in ([interrupter(k, None)], []):
+            model = compiled_mlp(k, "adam")
+            try:
+                fit(model, epochs=4, callbacks=[k.callbacks.BackupAndRestore(folder),
+                                                k.callbacks.CSVLogger(log, append=True)]
+                    + callbacks)
+            except RuntimeError:
+                pass
+        with open(log, encoding="utf-8") as f:
+            texts.append([line.split(",")[0] for line in f.read().splitlines()])
+    same(case, "csv rows (epoch column)", texts[0], texts[1])
+
+
 def backup_facts_case(case):
     """BackupAndRestore on an unbuilt model (both refuse), and with double_checkpoint when the
     latest weights file is damaged (both fall back to the previous one)."""
@@ -1046,6 +1065,7 @@ def main():
         cases.append((f"7 json+clone from {source}", json_clone_case(source)))
         cases.append((f"7 transfer from {source}", transfer_case(source)))
     cases.append(("7 backup facts", backup_facts_case))
+    cases.append(("7 csv log across a resume", csv_resume_case))
     for source in ("keras", "minikeras"):
         for arch in ARCHITECTURES:
             cases.append((f"8 {arch} from {source}", architecture_case(source, arch)))
