@@ -782,6 +782,41 @@ def classifier(k):
     return model
 
 
+YOH = np.eye(3, dtype="float32")[YC]
+SW = np.linspace(0.5, 1.5, 40).astype("float32")
+
+
+def compile_variants_case(source):
+    """Loss and metric objects with arguments, weighted metrics and sample weights restored
+    from the file's compile config, then training continued with sample weights."""
+    def case_fn(case):
+        def build(k):
+            model = fixed_weights(k.Sequential([
+                k.Input((4,)), k.layers.Dense(6, activation="relu", name="h"),
+                k.layers.Dense(3, activation="softmax", name="p")], name="variants"))
+            model.compile(
+                optimizer=k.optimizers.Nadam(0.01),
+                loss=k.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                metrics=[k.metrics.AUC(name="auc"), "accuracy",
+                         k.metrics.TopKCategoricalAccuracy(k=2, name="top2")],
+                weighted_metrics=[k.metrics.MeanSquaredError(name="wmse")])
+            return model
+
+        src = K if source == "keras" else M
+        model = build(src)
+        model.fit(XC, YOH, sample_weight=SW, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        ref, got = save_and_load(model, path(f"variants_{source}.keras"))
+        same(case, "compile config", plain(ref.get_compile_config(), drop="name"),
+             plain(got.get_compile_config(), drop="name"))
+        histories = [m.fit(XC, YOH, sample_weight=SW, batch_size=8, epochs=2, shuffle=False,
+                           verbose=0) for m in (ref, got)]
+        history_close(case, *histories)
+        close(case, "evaluate", ref.evaluate(XC, YOH, sample_weight=SW, verbose=0),
+              got.evaluate(XC, YOH, sample_weight=SW, verbose=0))
+        close(case, "weights", ref.get_weights(), got.get_weights())
+    return case_fn
+
+
 def checkpoint_case(source):
     """Formatted checkpoint names, save_best_only on val_loss, weights-only every 2 batches;
     resume the best checkpoint (both frameworks) at its epoch with validation."""
@@ -1061,6 +1096,7 @@ def main():
         cases.append((f"1 untrained compiled from {source}", untrained_case(source)))
     for source in ("keras", "minikeras"):
         cases.append((f"6 checkpoints from {source}", checkpoint_case(source)))
+        cases.append((f"6 compile variants from {source}", compile_variants_case(source)))
     for source in ("keras", "minikeras"):
         cases.append((f"7 json+clone from {source}", json_clone_case(source)))
         cases.append((f"7 transfer from {source}", transfer_case(source)))
