@@ -8,6 +8,17 @@ round-off. Run with the scratch Keras (it imports both frameworks):
 
     KERAS_BACKEND=torch nice -n 19 /work/scratch-keras/bin/python tools/resume_fidelity_sweep.py
 
+Cases: 1/2 Keras -> minikeras and back (.keras, ModelCheckpoint, .weights.h5, legacy .h5;
+Adam, SGD-momentum, AdamW and RMSprop on schedules, and every optimizer family's state,
+LossScaleOptimizer, MultiOptimizer, EMA, accumulation), initial_epoch with a scheduler,
+fine-tuning with a frozen base; 3 custom objects, subclassed models, a custom train_step,
+a GAN-like model with two optimizers, Lambda and safe_mode; 4 functional graphs (dict
+inputs/outputs, shared layers, nested Sequential), clone_model's options, JSON; 5
+BackupAndRestore (epoch, batches, mid-epoch, a Keras backup resumed here); 6 checkpoint
+file variants, compile variants; 7 JSON/clone of Sequential and subclassed, transfer
+learning, BackupAndRestore facts, CSVLogger across a resume; 8 LSTM and Conv+BatchNorm,
+ReduceLROnPlateau.
+
 Prints one line per check and a summary; exits 1 when a check differs. Arguments select
 cases by words of their names ("1 keras->mk", "5 backup").
 """
