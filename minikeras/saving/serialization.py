@@ -81,8 +81,10 @@ def _families_in_order(first):
     return ([first] if first else []) + [f for f in _FAMILIES if f != first]
 
 
-def _lookup(names, families, custom_objects, functions=False):
-    for name in names:
+def _lookup(names, families, custom_objects, functions=False, custom_names=None):
+    """The object registered (or in ``custom_objects``) under one of ``custom_names``
+    (default ``names``), else the one a family's registry holds under one of ``names``."""
+    for name in names if custom_names is None else custom_names:
         found = get_registered_object(name, custom_objects)
         if found is not None:
             return found
@@ -122,7 +124,12 @@ def locate(config, custom_objects=None):
         return found
     names = [n for n in (registered, class_name) if isinstance(n, str)]
     names += [n.split(">", 1)[1] for n in names if ">" in n]  # "Custom>Adam" (Keras 2.11+)
-    found = _lookup(names, _families_in_order(family), custom_objects)
+    # a class saved under a registered name "package>Name" is found by that name only
+    # among user objects (as in Keras: custom_objects keyed "Name" do not match it)
+    custom_names = [registered] if isinstance(registered, str) and ">" in registered \
+        and not registered.startswith("Custom>") else None
+    found = _lookup(names, _families_in_order(family), custom_objects,
+                    custom_names=custom_names)
     if found is None:
         raise _not_found(class_name, config)
     return found

@@ -190,3 +190,20 @@ def test_clone_model_refuses_clone_function_for_a_subclassed_model():
                                          "Sequential models"):
         keras.models.clone_model(keras.Sequential([keras.layers.Dense(1)]),
                                  call_function=lambda layer, *a, **k: layer(*a, **k))
+
+
+def test_a_package_registered_name_is_found_by_that_name_only():
+    """Keras 3.15 (checked with the scratch install): a config saved under the registered
+    name "elsewhere>Other" is not found by custom_objects keyed "Other" (TypeError), and is
+    found when keyed by the registered name. minikeras found it in the up-front check, then
+    failed while building ("Could not interpret layer identifier", a ValueError)."""
+    class Other(keras.layers.Layer):
+        pass
+
+    config = {"module": "elsewhere", "class_name": "Other", "config": {"name": "o"},
+              "registered_name": "elsewhere>Other"}
+    with pytest.raises(TypeError, match="Could not locate class 'Other'"):
+        keras.saving.deserialize_keras_object(config, custom_objects={"Other": Other})
+    found = keras.saving.deserialize_keras_object(config,
+                                                  custom_objects={"elsewhere>Other": Other})
+    assert type(found) is Other
