@@ -241,9 +241,22 @@ class Model(Trainer, Layer):
         return compile_config(self)
 
     def compile_from_config(self, config):
-        """``compile()`` with the arguments of a saved compile config."""
+        """``compile()`` with the arguments of a saved compile config. A built model's
+        optimizer is built at once, as Keras does, so that loading a file (``load_model``)
+        restores the optimizer's state into its variables. A class with its own
+        ``compile`` is left uncompiled, with Keras's warning (it should override this)."""
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's "
+                "`compile()` method is custom. All subclassed Models that have `compile()` "
+                "overridden should also override `get_compile_config()` and "
+                "`compile_from_config(config)`. Alternatively, you can call `compile()` "
+                "manually after loading.", stacklevel=2)
+            return
         from ..saving.model_config import compile_from_config
         compile_from_config(self, config)
+        if self.built and getattr(self, "optimizer", None) is not None:
+            self.optimizer.build(self.trainable_variables)
 
     def _saveable_children(self):
         return _keras_order({"layers": list(self.layers), **self._attribute_children()})

@@ -22,7 +22,7 @@ from .legacy_rnn import convert_cudnn_weights
 from .load_plan import LoadPlan
 from .object_tree import layer_weights, model_layers, optimizer_weight_names, own_variables
 from .stored_arrays import stored_dataset
-from .weights_h5 import UnreadableFileError, build_optimizer, optimizer_pairs
+from .weights_h5 import UnreadableFileError, optimizer_pairs
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose files minikeras reads and writes
 BACKEND = "numpy"
@@ -202,7 +202,8 @@ def load_optimizer_weights(model, h5file, source, keras_version):
     group = h5file["optimizer_weights"]
     names = read_string_list(group, "weight_names") or []
     arrays = [stored_dataset(group, n, source) for n in names]
-    build_optimizer(model)
+    if not model.optimizer.built:  # Keras builds it to load the file's state into it
+        model.optimizer.build(model.trainable_variables)
     plan = LoadPlan(source, model.name)
     plan.add_pairs(optimizer_pairs(model.optimizer, arrays))
     plan.finish(skip_mismatch=False)

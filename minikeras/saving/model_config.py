@@ -15,7 +15,6 @@ config without ``optimizer`` plus ``optimizer_config`` = ``{"class_name", "confi
 Keras 2 configs (first layer with ``batch_input_shape``, ``Custom>Adam`` optimizers,
 ``MeanMetricWrapper`` metrics) are read too.
 """
-import warnings
 
 import numpy as np
 
@@ -24,7 +23,7 @@ from ..layers.op_call import OPS_MODULE
 from ..layers.op_classes import OP_CLASSES
 from ..registry import CUSTOM_OBJECTS
 from .legacy_rnn import translate_legacy_rnn_configs
-from .serialization import is_object_config, model_from_config
+from .serialization import check_config, is_object_config, model_from_config
 
 
 # ---- writing ----------------------------------------------------------------------------------
@@ -166,23 +165,21 @@ def _exported_class_names(config):
 def compile_from_config(model, config, custom_objects=None):
     """``model.compile(...)`` from a Keras 3 compile config (optimizer as a config dict)."""
     from .. import optimizers
+    # an unknown loss or metric raises Keras's TypeError ("Could not locate function ...")
+    check_config([config.get(key) for key in ("loss", "metrics", "weighted_metrics")],
+                 custom_objects)
     optimizer = config.get("optimizer") or "rmsprop"  # Keras's default when none was stored
-    try:
-        optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects) \
-            if isinstance(optimizer, dict) else optimizers.get(optimizer)
-        model.compile(optimizer=optimizer,
-                      loss=_deserialize_nested(config.get("loss"), "losses", custom_objects),
-                      loss_weights=config.get("loss_weights"),
-                      metrics=_deserialize_nested(config.get("metrics"), "metrics",
-                                                  custom_objects),
-                      weighted_metrics=_deserialize_nested(config.get("weighted_metrics"),
-                                                           "metrics", custom_objects),
-                      run_eagerly=config.get("run_eagerly", False),
-                      steps_per_execution=config.get("steps_per_execution", 1),
-                      jit_compile=config.get("jit_compile", "auto"))
-    except (ValueError, TypeError) as error:
-        warnings.warn(f"The model was loaded but not compiled: its saved compile config could "
-                      f"not be used ({error}). Call model.compile(...) yourself.", stacklevel=3)
+    optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects) \
+        if isinstance(optimizer, dict) else optimizers.get(optimizer)
+    model.compile(optimizer=optimizer,
+                  loss=_deserialize_nested(config.get("loss"), "losses", custom_objects),
+                  loss_weights=config.get("loss_weights"),
+                  metrics=_deserialize_nested(config.get("metrics"), "metrics", custom_objects),
+                  weighted_metrics=_deserialize_nested(config.get("weighted_metrics"),
+                                                       "metrics", custom_objects),
+                  run_eagerly=config.get("run_eagerly", False),
+                  steps_per_execution=config.get("steps_per_execution", 1),
+                  jit_compile=config.get("jit_compile", "auto"))
 
 
 def _deserialize_nested(value, family, custom_objects):

@@ -5,7 +5,8 @@ variables in a group ``<path>/vars``. The model is the root (``/vars``); the lay
 a Sequential are the list ``layers``, each named by its snake-cased class name made
 unique in list order (``dense``, ``dense_1``, ...), never by ``layer.name``; other
 attributes holding layers (in subclassed models and layers) are visited in sorted
-attribute order, private ones last; the optimizer is ``optimizer``. An object met a
+attribute order, private ones last; the optimizer is ``optimizer`` (the optimizers it wraps
+below it: ``optimizer/inner_optimizer``, ``optimizer/optimizers/adam``). An object met a
 second time is not stored again. Within a group the variables are ``"0"``, ``"1"``, ...:
 the object's own trainable variables, then its own non-trainable ones.
 
@@ -82,15 +83,17 @@ def _walk(obj, path, entries, visited, include_optimizer):
     visited.add(id(obj))
     if isinstance(obj, Optimizer):
         entries.append(Entry(path, obj.name, list(obj.variables), obj))
-        return
-    entries.append(Entry(path, obj.name, own_variables(obj), obj))
-    for attr, child in _children(obj, include_optimizer):
+        children = _optimizer_children(obj)
+    else:
+        entries.append(Entry(path, obj.name, own_variables(obj), obj))
+        children = _children(obj, include_optimizer)
+    for attr, child in children:
         child_path = f"{path}/{attr}" if path else attr
         if isinstance(child, (list, tuple)):
             used = {}
             for item in child:
                 # a functional model's InputLayers too: Keras writes them empty groups
-                if not (is_saved_child(item) or isinstance(item, Layer)):
+                if not (is_saved_child(item) or isinstance(item, (Layer, Optimizer))):
                     continue
                 # Keras names the entry after its Python class, which a class exported under
                 # another name declares as _keras_class_name (GroupQueryAttention's)
@@ -110,6 +113,15 @@ def _children(obj, include_optimizer):
     """(attribute name, layer / optimizer / list of them), in the order Keras visits them."""
     return [(attr, child) for attr, child in obj._saveable_children()
             if include_optimizer or attr != "optimizer"]
+
+
+def _optimizer_children(optimizer):
+    """The optimizers an optimizer wraps, as Keras walks them: a LossScaleOptimizer's
+    ``inner_optimizer``, a MultiOptimizer's list ``optimizers``. Keras writes their variables
+    again in their own groups (``optimizer/inner_optimizer/vars``) after the outer group,
+    which already holds them all."""
+    return [(attr, getattr(optimizer, attr)) for attr in ("inner_optimizer", "optimizers")
+            if hasattr(optimizer, attr)]
 
 
 def model_layers(model):

@@ -81,8 +81,10 @@ def _families_in_order(first):
     return ([first] if first else []) + [f for f in _FAMILIES if f != first]
 
 
-def _lookup(names, families, custom_objects, functions=False):
-    for name in names:
+def _lookup(names, families, custom_objects, functions=False, custom_names=None):
+    """The object registered (or in ``custom_objects``) under one of ``custom_names``
+    (default ``names``), else the one a family's registry holds under one of ``names``."""
+    for name in names if custom_names is None else custom_names:
         found = get_registered_object(name, custom_objects)
         if found is not None:
             return found
@@ -96,11 +98,11 @@ def _lookup(names, families, custom_objects, functions=False):
     return None
 
 
-def _not_found(class_name, config):
+def _not_found(class_name, config, kind="class"):
     shown = repr(config)
     shown = shown if len(shown) <= 300 else shown[:300] + "..."
     return TypeError(
-        f"Could not locate class '{class_name}'. Make sure custom classes and functions are "
+        f"Could not locate {kind} '{class_name}'. Make sure custom classes and functions are "
         "decorated with `@keras.saving.register_keras_serializable()`. If they are already "
         "decorated, make sure they are all imported so that the decorator is run before "
         "trying to load them, or pass them in `custom_objects`. Full object config: " + shown)
@@ -117,11 +119,17 @@ def locate(config, custom_objects=None):
                  n not in ("function", "builtins")]
         found = _lookup(names, _families_in_order(family), custom_objects, functions=True)
         if found is None:
-            raise _not_found(inner if isinstance(inner, str) else class_name, config)
+            raise _not_found(inner if isinstance(inner, str) else class_name, config,
+                             "function")
         return found
     names = [n for n in (registered, class_name) if isinstance(n, str)]
     names += [n.split(">", 1)[1] for n in names if ">" in n]  # "Custom>Adam" (Keras 2.11+)
-    found = _lookup(names, _families_in_order(family), custom_objects)
+    # a class saved under a registered name "package>Name" is found by that name only
+    # among user objects (as in Keras: custom_objects keyed "Name" do not match it)
+    custom_names = [registered] if isinstance(registered, str) and ">" in registered \
+        and not registered.startswith("Custom>") else None
+    found = _lookup(names, _families_in_order(family), custom_objects,
+                    custom_names=custom_names)
     if found is None:
         raise _not_found(class_name, config)
     return found

@@ -162,8 +162,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     """Load ``store`` (an :class:`H5Store` or a sharded store) into ``model``.
 
     Every layer group is checked first; on a mismatch nothing is assigned (unless
-    ``skip_mismatch``). The optimizer's variables load when the model is compiled; a
-    count mismatch there warns and skips them, as Keras does.
+    ``skip_mismatch``). Each optimizer's variables (``model.optimizer``, optimizers held as
+    attributes, the ones they wrap) load from its group; a count mismatch there (an optimizer
+    not built yet) warns and skips them, as Keras does.
     """
     entries = object_entries(model)
     plan = LoadPlan(source, model.name)
@@ -176,7 +177,9 @@ def load_from_store(model, store, source, skip_mismatch=False):
     plan.check(skip_mismatch)  # raises before anything is touched
     known = {entry.group for entry in entries} | {"optimizer/vars"}
     extra = [p for p in store.groups_with_data() if p not in known]
-    plan.add_pairs(_optimizer_pairs(model, store))
+    for entry in entries:  # model.optimizer, optimizers held as attributes, wrapped ones
+        if entry.is_optimizer:
+            plan.add_pairs(optimizer_pairs(entry.owner, store.arrays(entry.group)))
     values = plan.read()
     plan.apply(values)
     for entry in custom:  # user classes' load_own_variables(store) read their own keys
@@ -188,31 +191,16 @@ def load_from_store(model, store, source, skip_mismatch=False):
             f"they were not loaded: {extra[:10]}", stacklevel=3)
 
 
-def build_optimizer(model):
-    """Create the optimizer's slot variables for the model, as the first training step would."""
-    plan = getattr(model, "_training_plan", None)
-    variables = plan().variables if callable(plan) else model.trainable_weights
-    model.optimizer.build(variables)
-
-
-def _optimizer_pairs(model, store):
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not getattr(model, "compiled", False):
-        return []
-    arrays = store.arrays("optimizer/vars")
-    if not optimizer.built and len(arrays) > len(optimizer.variables):
-        build_optimizer(model)
-    return optimizer_pairs(optimizer, arrays)
-
-
 def optimizer_pairs(optimizer, arrays):
-    """(variable, array) pairs for the optimizer, or [] with Keras's warning when they differ."""
+    """(variable, array) pairs for the optimizer, or [] with Keras's warning when they differ
+    (an optimizer not built yet, compiled but never trained, keeps its fresh state: Keras's
+    load_weights does not build it either)."""
     variables = optimizer.variables
     if len(arrays) != len(variables):
         message = (f"Skipping variable loading for optimizer '{optimizer.name}', because it has "
                    f"{len(variables)} variables whereas the saved optimizer has {len(arrays)} "
                    "variables. ")
-        if not optimizer.built:
+        if not variables:
             message += "This is likely because the optimizer has not been called/built yet."
         warnings.warn(message, stacklevel=4)
         return []
