@@ -127,10 +127,6 @@ def test_backup_and_restore_resumes_keras_backup(tmp_path):
     assert run["epochs"] == [2, 3] and run["backup_left"] is KERAS["backup_resume"]["backup_left"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "Keras's fit builds the model (and its optimizer) from the first batch before "
-    "on_train_begin; minikeras builds it in the first step, so BackupAndRestore finds it "
-    "unbuilt. The fix is in models/trainer.py (lead's): see NOTICES.md."))
 def test_backup_and_restore_resumes_a_model_fit_has_not_built_yet(tmp_path):
     backup = str(tmp_path / "backup")
     shutil.copytree(fixture(cases.BACKUP_DIR), backup)  # same layout: layers/dense, dense_1
