@@ -375,6 +375,22 @@ def fmt(value, digits=3):
     return str(value)
 
 
+def side_by_side(kmodel, torch_model, x, y, batch, predict_batch, repeats=3, warmup=1,
+                 timer=interleaved_median, check_rows=64):
+    """``fit_predict_throughput`` of a minikeras model against the PyTorch network
+    ``torch_model(torch, kmodel)`` returns (model, optimizer) for, with the largest
+    difference of their first predictions on ``check_rows`` samples (the same network)."""
+    torch = import_torch()
+    tmodel, topt = torch_model(torch, kmodel)
+    trainer = TorchTrainer(torch, tmodel, topt, x, y, batch)
+    limit_threads()
+    same = np.abs(kmodel.predict(x[:check_rows], verbose=0) -
+                  trainer.predict(x[:check_rows], check_rows)).max()
+    return {"initial_predictions_max_abs_diff": float(same),
+            **fit_predict_throughput(kmodel, trainer, x, y, batch, predict_batch, repeats,
+                                     warmup, timer)}
+
+
 def fit_predict_throughput(kmodel, trainer, x, y, batch, predict_batch, repeats=3, warmup=1,
                            timer=interleaved_median):
     """Samples/s of one epoch of ``fit`` and of ``predict`` over ``x``, minikeras against a

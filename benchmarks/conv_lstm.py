@@ -18,8 +18,7 @@ import json
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import (TorchTrainer, classification_data, fit_predict_throughput, import_torch,
-                    limit_threads)
+from common import classification_data, side_by_side
 
 FRAMES, SIZE, CHANNELS, FILTERS, CLASSES = 10, 16, 1, 16, 10
 BATCH, PREDICT_BATCH = 32, 128
@@ -78,15 +77,9 @@ def torch_model(torch, kmodel):
 
 def run(repeats=3, warmup=1, samples=512):
     x, y = video_data(samples)
-    torch = import_torch()
-    kmodel = keras_model()
-    tmodel, topt = torch_model(torch, kmodel)
-    trainer = TorchTrainer(torch, tmodel, topt, x, y, BATCH)
-    limit_threads()
-    same = np.abs(kmodel.predict(x[:32], verbose=0) - trainer.predict(x[:32], 32)).max()
-    return {"samples": samples, "initial_predictions_max_abs_diff": float(same),
-            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
-                                     warmup)}
+    return {"samples": samples,
+            **side_by_side(keras_model(), torch_model, x, y, BATCH, PREDICT_BATCH, repeats,
+                           warmup, check_rows=32)}
 
 
 def main():

@@ -16,14 +16,15 @@ a loaded machine wall time mostly measures the neighbours. ``--root CHECKOUT`` i
 minikeras from another checkout (before/after comparisons: alternate the two).
 """
 import argparse
+import functools
 import json
 import sys
 
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import (THREADS, TorchTrainer, classification_data, fit_predict_throughput,
-                    import_torch, interleaved_best_cpu, interleaved_median, limit_threads)
+from common import (THREADS, classification_data, interleaved_best_cpu, interleaved_median,
+                    side_by_side)
 
 STEPS, FEATURES, UNITS, CLASSES = 100, 32, 128, 10
 BATCH, PREDICT_BATCH = 64, 256
@@ -44,7 +45,7 @@ def keras_model(cell):
     return model
 
 
-def torch_model(torch, cell, kmodel):
+def torch_model(torch, kmodel, cell):
     """The same network in PyTorch, with the minikeras model's initial weights."""
     rnn_cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
 
@@ -78,18 +79,10 @@ def torch_model(torch, cell, kmodel):
 
 def run(cell="lstm", repeats=3, warmup=1, samples=2048, clock="wall"):
     x, y = sequence_data(samples)
-    torch = import_torch()
-    kmodel = keras_model(cell)
-    tmodel, topt = torch_model(torch, cell, kmodel)
-    trainer = TorchTrainer(torch, tmodel, topt, x, y, BATCH)
-    limit_threads()
-    same = np.abs(kmodel.predict(x[:64], verbose=0) -
-                  trainer.predict(x[:64], 64)).max()
     timer = interleaved_best_cpu if clock == "cpu" else interleaved_median
     return {"cell": cell, "samples": samples, "clock": clock, "threads": THREADS,
-            "initial_predictions_max_abs_diff": float(same),
-            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
-                                     warmup, timer)}
+            **side_by_side(keras_model(cell), functools.partial(torch_model, cell=cell), x, y,
+                           BATCH, PREDICT_BATCH, repeats, warmup, timer)}
 
 
 def main():

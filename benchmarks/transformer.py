@@ -23,8 +23,7 @@ import sys
 import numpy as np
 
 import common  # noqa: F401  (sets thread limits before numpy loads)
-from common import (THREADS, TorchTrainer, fit_predict_throughput, import_torch,
-                    interleaved_median, limit_threads)
+from common import THREADS, side_by_side
 
 SEQUENCE, VOCABULARY, EMBED, HEADS, FEED_FORWARD, CLASSES = 200, 20000, 32, 2, 32, 2
 BATCH, PREDICT_BATCH = 32, 256
@@ -109,16 +108,9 @@ def torch_model(torch, kmodel):
 
 def run(repeats=3, warmup=1, samples=1024):
     x, y = token_data(samples)
-    torch = import_torch()
-    kmodel = keras_model()
-    tmodel, topt = torch_model(torch, kmodel)
-    trainer = TorchTrainer(torch, tmodel, topt, x, y, BATCH)
-    limit_threads()
-    same = np.abs(kmodel.predict(x[:64], verbose=0) - trainer.predict(x[:64], 64)).max()
     return {"samples": samples, "threads": THREADS,
-            "initial_predictions_max_abs_diff": float(same),
-            **fit_predict_throughput(kmodel, trainer, x, y, BATCH, PREDICT_BATCH, repeats,
-                                     warmup, interleaved_median)}
+            **side_by_side(keras_model(), torch_model, x, y, BATCH, PREDICT_BATCH, repeats,
+                           warmup)}
 
 
 def main():
