@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import blas_threads, parallel
+from minikeras.autodiff import blas_threads, linear, parallel
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, backprop
@@ -389,3 +389,20 @@ def test_a_convnet_trains_to_the_same_weights_owned_or_not(three_parts):
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_array_equal(b, a)
+
+
+@needs_openblas
+def test_dense_by_rows_on_the_threads(three_parts, monkeypatch):
+    # a large dense layer's forward and input gradient go by rows over the parts in owned
+    # steps: the same products row by row (BLAS may round a few rows' products differently
+    # from one whole product, as a different thread count does), and exact gradients
+    monkeypatch.setattr(linear, "SPLIT_GEMM", 1)
+    fn = lambda x, w, b: P.dense(x, w, b, activation="relu")  # noqa: E731
+    arrays = [rng.uniform(-2, 2, shape).astype("float32") for shape in [(9, 4, 6), (6, 5), (5,)]]
+    whole = run_and_grads(fn, arrays)
+    with blas_threads.single_threaded():
+        by_rows = run_and_grads(fn, arrays)
+        assert gradcheck(fn, *[a.astype("float64") for a in arrays])
+    for a, b in zip(whole, by_rows):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+
