@@ -296,7 +296,6 @@ class MultiHeadAttention(ProjectedAttention):
                 and (self._dot_product_equation, self._combine_equation) == _ONE_AXIS
                 and type(self)._masked_softmax is MultiHeadAttention._masked_softmax)
 
-
     def _keep_per_head(self, attention_mask):
         """``attention_mask`` (B, T, S) as booleans broadcasting over the heads, or None."""
         if attention_mask is None:
