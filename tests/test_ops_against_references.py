@@ -240,7 +240,7 @@ def test_dot_product_attention_masks_and_causality_match_a_slow_reference():
                rng.normal(size=(2, 6, 2, 3)))
     mask = rng.random((2, 1, 4, 6)) > 0.3
     mask[1, 0, 0] = False                           # a query that may attend to no key
-    keep = mask & np.tril(np.ones((4, 6), bool), 2)
+    keep = mask & np.tril(np.ones((4, 6), bool))      # causal: aligned top-left, as Keras
     logits = np.einsum("btnh,bsnh->bnts", q, k) * 0.5
     w = np.exp(np.where(keep, logits, -np.inf) - np.where(keep, logits, -np.inf).max(
         -1, keepdims=True, initial=-1e300))

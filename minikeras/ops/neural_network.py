@@ -396,7 +396,7 @@ def _attention_keep(mask, is_causal, t, s):
     """Where a query may attend to a key (broadcasting to (B, N, T, S)), or None."""
     keep = None if mask is None else np.asarray(data(mask)).astype(bool)
     if is_causal:
-        causal = np.tril(np.ones((t, s), bool), s - t)
+        causal = np.tril(np.ones((t, s), bool))  # top-left, as Keras (torch SDPA) aligns it
         keep = causal if keep is None else keep & causal
     return keep
 
