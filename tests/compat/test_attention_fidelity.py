@@ -21,6 +21,7 @@ Divergences found (NOTICES.md, strict xfails below until the lead's fix):
   re-derives the weights from a log-sum-exp that rounds log(S) away, so it uses weight 1 for
   every key (dv_j += g, dz_j = g·v_j - g·out); minikeras treats those rows as constants."""
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -79,9 +80,35 @@ def test_the_fixture_is_keras_3_15_and_covers_every_case():
     assert set(KERAS) == set(cases.all_cases()) and not KERAS_ERRORS
 
 
+@pytest.mark.filterwarnings("ignore:Layer .* was passed an input with a mask")  # as Keras
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=DIVERGES[name]))
     if name in DIVERGES else name for name in sorted(KERAS)])
 def test_attention_numbers_match_keras(name):
     assert_same_numbers(cases.all_cases()[name](keras), KERAS[name],
                         case_wide=name in CASE_WIDE_SCALE)
+
+
+@pytest.mark.xfail(strict=True, reason=_TOP_LEFT_CAUSAL)
+def test_causal_dot_product_attention_with_fewer_queries_than_keys_is_aligned_top_left():
+    # Keras (torch, jax and numpy backends): mask = tril(ones((T, S))), so with T=1, S=2
+    # the one query sees key 0 only and the output is value 0, whatever the scores.
+    q = np.ones((1, 1, 1, 2), "float32")
+    k = np.array([[[[0.0, 0.0]], [[5.0, 5.0]]]], "float32")
+    v = np.array([[[[1.0, 2.0]], [[30.0, 40.0]]]], "float32")
+    out = keras.ops.convert_to_numpy(keras.ops.dot_product_attention(q, k, v, is_causal=True))
+    np.testing.assert_array_equal(out, [[[[1.0, 2.0]]]])
+
+
+def test_group_query_attention_warns_of_the_mask_its_projections_drop_as_keras_does():
+    # Keras 3.15 warns once per projection (query, key, value) when a masked input reaches
+    # GroupedQueryAttention; MultiHeadAttention takes the same inputs silently.
+    with pytest.warns(UserWarning) as caught:
+        cases.gqa_model(keras)
+    dropped = [str(w.message) for w in caught if "was passed an input with a mask" in
+               str(w.message)]
+    assert [m.split("'")[1] for m in dropped] == ["query", "key", "value"]
+    assert all("(of type EinsumDense)" in m for m in dropped)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cases.masked_self_attention(keras)
