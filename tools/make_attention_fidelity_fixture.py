@@ -11,7 +11,6 @@ minikeras and compares.
 """
 import os
 import sys
-import warnings
 
 import numpy as np
 
@@ -20,27 +19,14 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 
 import keras  # noqa: E402
 import attention_fidelity_cases as cases  # noqa: E402
+from flat_numbers import flat_numbers  # noqa: E402
 
 
 def main():
-    index, values, errors = [], [], []
-    for name, case in cases.all_cases().items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                result = case(keras)
-            except Exception as e:  # recorded: the test checks minikeras refuses it too
-                errors.append(f"{name}|{type(e).__name__}: {e}")
-                continue
-        for key, value in result.items():
-            value = np.asarray(value, "float32")
-            index.append(f"{name}|{key}|{','.join(map(str, value.shape))}")
-            values.append(value.ravel())
+    arrays = flat_numbers(cases.all_cases(), keras)
     path = os.path.join(HERE, "..", "tests", "fixtures", "keras_attention_fidelity.npz")
-    np.savez_compressed(path, keras_version=np.array(keras.__version__), index=np.array(index),
-                        values=np.concatenate(values), errors=np.array(errors))
-    print(len(index), "arrays;", "errors:", errors)
-
+    np.savez_compressed(path, keras_version=np.array(keras.__version__), **arrays)
+    print(len(arrays["index"]), "arrays; errors:", list(arrays["errors"]))
 
 if __name__ == "__main__":
     main()

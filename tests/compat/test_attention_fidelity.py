@@ -27,28 +27,14 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import FIXTURES, load_module
+from tests.fixture_cases import FIXTURES, load_flat_numbers, load_module
 
 cases = load_module("attention_fidelity_cases")
 _FILE = np.load(os.path.join(FIXTURES, "keras_attention_fidelity.npz"))
 RTOL = 1e-5
 
 
-def _keras_numbers():
-    """case -> {key: array}, unpacked from the fixture's flat ``values``."""
-    out, offset, values = {}, 0, _FILE["values"]
-    for entry in _FILE["index"]:
-        name, key, shape = str(entry).rsplit("|", 2)
-        shape = tuple(int(n) for n in shape.split(",") if n)
-        size = int(np.prod(shape))
-        out.setdefault(name, {})[key] = values[offset:offset + size].reshape(shape)
-        offset += size
-    assert offset == values.size
-    return out
-
-
-KERAS = _keras_numbers()
-KERAS_ERRORS = dict(str(e).split("|", 1) for e in _FILE["errors"])
+KERAS, KERAS_ERRORS = load_flat_numbers("keras_attention_fidelity.npz")
 
 # keras-io's timeseries transformer normalizes a single feature: LayerNormalization's output
 # is then its beta, and torch's backward turns round-off into tiny (1e-6) updates of every
