@@ -20,3 +20,20 @@ def load_cases(module_name, json_name):
     """(the module tests/fixtures/<module_name>.py, the parsed tests/fixtures/<json_name>)."""
     with open(os.path.join(FIXTURES, json_name), encoding="utf-8") as f:
         return load_module(module_name), json.load(f)
+
+
+def load_flat_numbers(npz_name):
+    """(case -> {key: array}, case -> Keras's error message) from tests/fixtures/<npz_name>,
+    written by tools/flat_numbers.py: a flat ``values`` array described by ``index`` (one
+    "<case>|<key>|<shape>" per array, in order) and ``errors`` ("<case>|<message>")."""
+    import numpy as np
+    arrays = np.load(os.path.join(FIXTURES, npz_name))
+    out, offset, values = {}, 0, arrays["values"]
+    for entry in arrays["index"]:
+        name, key, shape = str(entry).rsplit("|", 2)
+        shape = tuple(int(n) for n in shape.split(",") if n)
+        size = int(np.prod(shape))
+        out.setdefault(name, {})[key] = values[offset:offset + size].reshape(shape)
+        offset += size
+    assert offset == values.size
+    return out, dict(str(e).split("|", 1) for e in arrays["errors"])

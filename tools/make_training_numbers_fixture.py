@@ -11,7 +11,6 @@ tests/compat/test_training_numbers.py runs the same cases with minikeras and com
 """
 import os
 import sys
-import warnings
 
 import numpy as np
 
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 
 import keras  # noqa: E402
 import training_numbers_cases as cases  # noqa: E402
+from flat_numbers import flat_numbers  # noqa: E402
 
 PEARSON_TRUE = np.array([[0.0, 1.0, 0.5], [1.0, 1.0, 0.2], [0.3, 0.3, 0.3]], "float32")
 PEARSON_PRED = np.array([[0.1, 0.9, 0.5], [1.0, 1.0001, 1.0], [0.1, 0.2, 0.4]], "float32")
@@ -30,20 +30,7 @@ def main():
               "pearson/y_true": PEARSON_TRUE, "pearson/y_pred": PEARSON_PRED,
               "pearson/per_sample": keras.ops.convert_to_numpy(
                   keras.metrics.pearson_correlation(PEARSON_TRUE, PEARSON_PRED))}
-    index, values, errors = [], [], []
-    for name, case in cases.all_cases().items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                result = case(keras)
-            except Exception as e:  # recorded: the test checks minikeras accepts it
-                errors.append(f"{name}|{type(e).__name__}: {e}")
-                continue
-        for key, value in result.items():
-            value = np.asarray(value, "float32")
-            index.append(f"{name}|{key}|{','.join(map(str, value.shape))}")
-            values.append(value.ravel())
-    arrays.update(index=np.array(index), values=np.concatenate(values), errors=np.array(errors))
+    arrays.update(flat_numbers(cases.all_cases(), keras))
     path = os.path.join(HERE, "..", "tests", "fixtures", "keras_training_numbers.npz")
     np.savez_compressed(path, **arrays)
 

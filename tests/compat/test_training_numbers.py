@@ -12,28 +12,14 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import FIXTURES, load_module
+from tests.fixture_cases import FIXTURES, load_flat_numbers, load_module
 
 cases = load_module("training_numbers_cases")
 _FILE = np.load(os.path.join(FIXTURES, "keras_training_numbers.npz"))
 RTOL, ATOL = 1e-5, 1e-6     # float32 round-off over a dozen steps (the worst case uses 0.4 of it)
 
 
-def _keras_numbers():
-    """case -> {key: array}, unpacked from the fixture's flat ``values``."""
-    out, offset, values = {}, 0, _FILE["values"]
-    for entry in _FILE["index"]:
-        name, key, shape = str(entry).rsplit("|", 2)
-        shape = tuple(int(n) for n in shape.split(",") if n)
-        size = int(np.prod(shape))
-        out.setdefault(name, {})[key] = values[offset:offset + size].reshape(shape)
-        offset += size
-    assert offset == values.size
-    return out
-
-
-KERAS = _keras_numbers()
-KERAS_ERRORS = dict(str(e).split("|", 1) for e in _FILE["errors"])
+KERAS, KERAS_ERRORS = load_flat_numbers("keras_training_numbers.npz")
 
 # Deliberate differences (docs/porting.md, "Where minikeras differs on purpose"): keys, by
 # prefix, left out. Keras 3.15 on torch reads some tensors after updating them in place; and
