@@ -12,14 +12,14 @@ Tolerance: float32 round-off relative to each array's magnitude — rtol 1e-5 an
 1e-5 times the array's largest magnitude (a few float32 ulps of a sum of dozens of terms);
 for the cases in CASE_WIDE_SCALE, 1e-5 times the largest magnitude of the whole case.
 
-Divergences found (NOTICES.md, strict xfails below until the lead's fix):
-- ``ops.dot_product_attention(is_causal=True)`` with fewer keys than queries: Keras (all
-  backends) masks with ``tril(ones((T, S)))``, aligned top-left; minikeras aligns it
-  bottom-right (``tril(..., S - T)``).
-- the backward through a query row masked everywhere on Keras's fused path (torch SDPA with
-  an additive -0.7*float32-max mask): the forward weighs every key 1/S but the backward
-  re-derives the weights from a log-sum-exp that rounds log(S) away, so it uses weight 1 for
-  every key (dv_j += g, dz_j = g·v_j - g·out); minikeras treats those rows as constants."""
+Found here and fixed: ``ops.dot_product_attention(is_causal=True)`` with fewer queries than
+keys aligns the causal mask top-left, ``tril(ones((T, S)))``, as Keras does on every backend.
+
+A deliberate difference (docs/porting.md; strict xfails below): the backward through a query
+row masked everywhere on Keras's fused path (torch SDPA with an additive -0.7*float32-max
+mask). The forward weighs every key 1/S, but torch's backward re-derives the weights from a
+log-sum-exp that rounds log(S) away, so it uses weight 1 for every key (dv_j += g, dz_j =
+g·v_j - g·out); minikeras gives the exact gradient of those constant rows."""
 import os
 import warnings
 
@@ -41,13 +41,10 @@ KERAS, KERAS_ERRORS = load_flat_numbers("keras_attention_fidelity.npz")
 # weight before it (amplified by 1/sqrt(epsilon) = 1000) where the exact gradient, which
 # minikeras computes, is zero. Those updates are round-off of the case's largest weights.
 CASE_WIDE_SCALE = {"timeseries/fit"}
-_TOP_LEFT_CAUSAL = ("Keras aligns is_causal's tril top-left when T < S; minikeras aligns it "
-                    "bottom-right (NOTICES.md, lead's minikeras/ops/neural_network.py)")
-_UNIFORM_ROW_BACKWARD = ("Keras's fused kernel back-propagates a fully masked row with weight "
-                         "1 per key; minikeras holds it constant (NOTICES.md, lead's "
-                         "minikeras/autodiff/attention.py)")
-DIVERGES = {"dpa/causal": _TOP_LEFT_CAUSAL, "dpa/grouped_causal_mask": _TOP_LEFT_CAUSAL,
-            "mask/explicit_fit": _UNIFORM_ROW_BACKWARD,
+_UNIFORM_ROW_BACKWARD = ("deliberate (docs/porting.md): Keras's torch kernel back-propagates a "
+                         "fully masked row with weight 1 per key; minikeras gives the exact "
+                         "gradient of that constant row")
+DIVERGES = {"mask/explicit_fit": _UNIFORM_ROW_BACKWARD,
             "mask/fully_masked_row_fit": _UNIFORM_ROW_BACKWARD}
 
 
@@ -75,7 +72,6 @@ def test_attention_numbers_match_keras(name):
                         case_wide=name in CASE_WIDE_SCALE)
 
 
-@pytest.mark.xfail(strict=True, reason=_TOP_LEFT_CAUSAL)
 def test_causal_dot_product_attention_with_fewer_queries_than_keys_is_aligned_top_left():
     # Keras (torch, jax and numpy backends): mask = tril(ones((T, S))), so with T=1, S=2
     # the one query sees key 0 only and the output is value 0, whatever the scores.
