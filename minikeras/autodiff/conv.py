@@ -30,6 +30,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import grad_mode, parallel, scratch
 from .function import Function, primitive
+from .linear import add_bias_activate
 from .tensor import as_tensor
 
 # --------------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def _depthwise_sum(x, w, b, activation, pads, out, kernel, strides, dilation, dt
             source = _block_windows(x, n, part, block_in, pads, out, kernel, strides,
                                     dilation, reach)
             np.einsum(subscripts, source, weights, out=dest)
-            _add_bias_activate(dest.reshape(-1, weights.shape[-2] * weights.shape[-1]), b,
+            add_bias_activate(dest.reshape(-1, weights.shape[-2] * weights.shape[-1]), b,
                                activation)
 
     parallel.for_parts(blocks, x.shape[0] * per_sample, y.size * math.prod(kernel))
@@ -613,20 +614,10 @@ def _product_activated(cols, wmat, y, b, activation):
 def _bias_activation(y, b, activation):
     """In place on y (M, F): ``y += b``, then the fused activation (through ``for_parts``)."""
     def apply(start, stop):
-        _add_bias_activate(y[start:stop], b, activation)
+        add_bias_activate(y[start:stop], b, activation)
 
     if b is not None or activation is not None:
         parallel.for_parts(apply, len(y), y.size)
-
-
-def _add_bias_activate(part, b, activation):
-    """In place on part (rows, F), on the calling thread: ``part += b``, then the activation."""
-    if b is not None:
-        part += b
-    if activation == "relu":
-        np.maximum(part, 0, out=part)
-    elif activation == "tanh":
-        np.tanh(part, out=part)
 
 
 def _activation_grad(g2, y, activation):

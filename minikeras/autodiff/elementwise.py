@@ -75,7 +75,7 @@ def _splits(arrays, passes):
     first = arrays[0]
     # parts_run_at_once first: the cheapest check, and false outside owned steps
     return (parallel.parts_run_at_once() and _same_shapes(*arrays)
-            and parallel.passes_split(len(first), first.size, passes))
+            and parallel.pass_parts(len(first), first.size, passes) > 1)
 
 
 def _same_shapes(*arrays):

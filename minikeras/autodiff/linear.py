@@ -35,6 +35,18 @@ def ones(n, dtype):
     return vector
 
 
+def add_bias_activate(y, b, activation):
+    """In place on y (rows, F), on the calling thread: ``y += b`` (unless b is None), then
+    the fused activation (None, "relu" or "tanh"); returns y."""
+    if b is not None:
+        y += b
+    if activation == "relu":
+        np.maximum(y, _ZERO, out=y)
+    elif activation == "tanh":
+        np.tanh(y, out=y)
+    return y
+
+
 def _stacked_product(a, b):
     """a @ b for stacks of matrices with the same leading axes (an attention's per-head
     products): the stack goes by parts (``parallel.for_parts``), each part's products on
@@ -135,22 +147,13 @@ class Dense(Function):
         self.split = m * k * n >= SPLIT_GEMM and parallel.parts_run_at_once()
         if self.split:
             y = np.empty((m, n), np.result_type(x2, w))
-            parallel.for_parts(lambda start, stop: self._rows(
-                np.matmul(x2[start:stop], w, out=y[start:stop]), b), m, m * (k + n))
+            parallel.for_parts(lambda start, stop: add_bias_activate(
+                np.matmul(x2[start:stop], w, out=y[start:stop]), b, self.activation),
+                m, m * (k + n))
         else:
-            y = self._rows(product(x2, w), b)
+            y = add_bias_activate(product(x2, w), b, self.activation)
         self.y = y
         return y if x.ndim == 2 else y.reshape(x.shape[:-1] + (w.shape[-1],))
-
-    def _rows(self, y, b):
-        """y (rows of the product) + b, then the activation, in place; returns y."""
-        if b is not None:
-            y += b
-        if self.activation == "relu":
-            np.maximum(y, _ZERO, out=y)
-        elif self.activation == "tanh":
-            np.tanh(y, out=y)
-        return y
 
     def backward(self, gy):
         inputs, product = self.inputs, self.product

@@ -64,9 +64,7 @@ class BackupAndRestore(Callback):
                     f"{self.backup_dir!r}, the BackupAndRestore callback needs a built model, "
                     f"but model {self.model.name!r} is unbuilt. Build it before `fit()` "
                     "(start it with `keras.Input(shape)`, or call it on a batch of data).")
-            optimizer = self.model.optimizer
-            if optimizer is not None and not optimizer.built:
-                optimizer.build(self.model.trainable_variables)  # its slots are in the file
+            self.model._build_optimizer()  # its slots are in the file
             self.model.load_weights(self._weights_path)
         if os.path.exists(self._metadata_path):
             with open(self._metadata_path, encoding="utf-8") as f:

@@ -20,7 +20,7 @@ class BroadcastGlobalVariablesCallback(Callback):
 
     def on_train_begin(self, logs=None):
         model, group = self.model, world()
-        model.optimizer.build(model.trainable_variables)
+        model._build_optimizer()
         for variable in list(model.variables) + list(model.optimizer.variables):
             group.broadcast(variable.data, root=self.root_rank)
 

@@ -255,8 +255,8 @@ class Model(Trainer, Layer):
             return
         from ..saving.model_config import compile_from_config
         compile_from_config(self, config)
-        if self.built and getattr(self, "optimizer", None) is not None:
-            self.optimizer.build(self.trainable_variables)
+        if self.built:
+            self._build_optimizer()
 
     def _saveable_children(self):
         return _keras_order({"layers": list(self.layers), **self._attribute_children()})

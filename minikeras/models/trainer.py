@@ -297,15 +297,14 @@ class Trainer:
         x, y, _ = first
         with no_grad():
             self(x, training=False)
-        if not _overrides(self, "train_step"):
-            self._build_compiled_metrics(x, y)
+        self._build_compiled_metrics(x, y)
         self._build_optimizer()
 
     def _build_optimizer(self):
-        """Build the optimizer for the trainable variables once a step has built the model,
+        """Build the optimizer (if any, once) for the trainable variables of the built model:
         as Keras's fit and evaluate do when they start, even if no step uses it (a custom
-        ``train_step`` with its own optimizers, an evaluation): its variables are then in
-        ``summary`` and in a saved file."""
+        ``train_step`` with its own optimizers, an evaluation), so that its variables are in
+        ``summary`` and in a saved file, and before a file's optimizer state is loaded."""
         optimizer = self.optimizer
         if optimizer is not None and not optimizer.built:
             optimizer.build(self.trainable_variables)

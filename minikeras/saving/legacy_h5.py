@@ -202,8 +202,7 @@ def load_optimizer_weights(model, h5file, source, keras_version):
     group = h5file["optimizer_weights"]
     names = read_string_list(group, "weight_names") or []
     arrays = [stored_dataset(group, n, source) for n in names]
-    if not model.optimizer.built:  # Keras builds it to load the file's state into it
-        model.optimizer.build(model.trainable_variables)
+    model._build_optimizer()  # Keras builds it to load the file's state into it
     plan = LoadPlan(source, model.name)
     plan.add_pairs(optimizer_pairs(model.optimizer, arrays))
     plan.finish(skip_mismatch=False)
