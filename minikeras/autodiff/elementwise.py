@@ -198,6 +198,15 @@ def power(a, b):
     return Power()(a, b)
 
 
+def _routed(gy, mask, a, b):
+    """The gradients of a choice between ``a`` and ``b``: ``gy`` goes to ``a`` where ``mask``
+    holds and to ``b`` elsewhere, each summed back to its input's shape (None for an input
+    that needs no gradient)."""
+    zero = np.zeros((), gy.dtype)
+    return (unbroadcast(np.where(mask, gy, zero), a.shape) if a.requires_grad else None,
+            unbroadcast(np.where(mask, zero, gy), b.shape) if b.requires_grad else None)
+
+
 class Maximum(Function):
     """max(a, b); the gradient goes to ``a`` where a >= b."""
 
@@ -206,10 +215,7 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        zero = np.zeros((), gy.dtype)
-        return (unbroadcast(np.where(self.mask, gy, zero), a.shape) if a.requires_grad else None,
-                unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
+        return _routed(gy, self.mask, *self.inputs)
 
 
 @primitive
@@ -226,10 +232,7 @@ class Minimum(Function):
         return np.minimum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        zero = np.zeros((), gy.dtype)
-        return (unbroadcast(np.where(self.mask, gy, zero), a.shape) if a.requires_grad else None,
-                unbroadcast(np.where(self.mask, zero, gy), b.shape) if b.requires_grad else None)
+        return _routed(gy, self.mask, *self.inputs)
 
 
 @primitive
@@ -246,11 +249,7 @@ class Where(Function):
         return np.where(self.cond, a, b)
 
     def backward(self, gy):
-        _, a, b = self.inputs
-        zero = np.zeros((), gy.dtype)
-        return (None,
-                unbroadcast(np.where(self.cond, gy, zero), a.shape) if a.requires_grad else None,
-                unbroadcast(np.where(self.cond, zero, gy), b.shape) if b.requires_grad else None)
+        return (None,) + _routed(gy, self.cond, *self.inputs[1:])
 
 
 @primitive

@@ -18,7 +18,7 @@ from ..autodiff.tensor import Tensor
 from ..backend import xp
 from .checks import (check_one_hot_targets, check_same_shape, sparse_labels,
                      warn_if_logits_of_probabilities, warn_if_not_probabilities)
-from .loss import (LOSSES, LossFunctionWrapper, prepare, set_loss_mask,
+from .loss import (LOSS_ARGS_DOC, LOSSES, LossFunctionWrapper, prepare, set_loss_mask,
                    squeeze_or_expand_to_same_rank, to_float_tensor, with_logits)
 
 
@@ -169,14 +169,6 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 # ---- classes --------------------------------------------------------------------------
 
-_ARGS = """
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
-
 @LOSSES.register("BinaryCrossentropy")
 class BinaryCrossentropy(LossFunctionWrapper):
     __doc__ = """Binary crossentropy between 0/1 targets and predicted probabilities (or logits).
@@ -186,7 +178,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
     Args:
         from_logits: whether y_pred holds logits (recommended with a linear output).
         label_smoothing: in [0, 1]; squeezes targets towards 0.5.
-        axis: the axis the elementwise losses are averaged over.""" + _ARGS
+        axis: the axis the elementwise losses are averaged over.""" + LOSS_ARGS_DOC
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
@@ -203,7 +195,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     Args:
         from_logits: whether y_pred holds logits.
         label_smoothing: in [0, 1]; targets become ``y (1 - ls) + ls / C``.
-        axis: the class axis.""" + _ARGS
+        axis: the class axis.""" + LOSS_ARGS_DOC
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
@@ -220,7 +212,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     Args:
         from_logits: whether y_pred holds logits.
         ignore_class: a label whose entries are left out of the loss and its average.
-        axis: the class axis of y_pred.""" + _ARGS
+        axis: the class axis of y_pred.""" + LOSS_ARGS_DOC
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy", axis=-1, dtype=None):

@@ -4,8 +4,8 @@ from ..ops.neural_network import clip_probabilities
 from .checks import (check_one_hot_targets, check_same_shape, sparse_labels,
                      warn_if_logits_of_probabilities, warn_if_not_probabilities)
 from .crossentropy import elementwise_binary_crossentropy, logits_or_none, smooth_categorical
-from .loss import (LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank,
-                   to_float_tensor)
+from .loss import (LOSS_ARGS_DOC, LOSSES, LossFunctionWrapper, prepare,
+                   squeeze_or_expand_to_same_rank, to_float_tensor)
 
 
 @LOSSES.register("binary_focal_crossentropy")
@@ -105,14 +105,6 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q=0.5):
 
 # ---- classes --------------------------------------------------------------------------
 
-_ARGS = """
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
-
 @LOSSES.register("BinaryFocalCrossentropy")
 class BinaryFocalCrossentropy(LossFunctionWrapper):
     __doc__ = """Binary focal crossentropy: ``mean((1 - p_t)**gamma * bce)``.
@@ -123,7 +115,7 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
         gamma: focusing power (default 2.0).
         from_logits: whether y_pred holds logits.
         label_smoothing: in [0, 1].
-        axis: the averaging axis.""" + _ARGS
+        axis: the averaging axis.""" + LOSS_ARGS_DOC
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
                  label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
@@ -143,7 +135,7 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         gamma: focusing power (default 2.0).
         from_logits: whether y_pred holds logits.
         label_smoothing: in [0, 1].
-        axis: the class axis.""" + _ARGS
+        axis: the class axis.""" + LOSS_ARGS_DOC
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
@@ -158,7 +150,7 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     __doc__ = """Generalized crossentropy on integer labels: ``(1 - p[label]**q) / q``.
 
     Args:
-        q: in (0, 1) (default 0.5); near 0 like crossentropy, near 1 like MAE.""" + _ARGS
+        q: in (0, 1) (default 0.5); near 0 like crossentropy, near 1 like MAE.""" + LOSS_ARGS_DOC
 
     def __init__(self, q=0.5, reduction="sum_over_batch_size",
                  name="categorical_generalized_cross_entropy", dtype=None):

@@ -1,7 +1,8 @@
 """Margin (SVM-style) losses: hinge, squared hinge and categorical hinge."""
 from .. import ops
 from .checks import check_broadcastable, check_one_hot_targets
-from .loss import LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank
+from .loss import (LOSS_ARGS_SECTION, LOSSES, LossFunctionWrapper, prepare,
+                   squeeze_or_expand_to_same_rank)
 
 
 def _signed_labels(name, y_true, y_pred):
@@ -59,18 +60,9 @@ def categorical_hinge(y_true, y_pred):
     return ops.maximum(ops.add(ops.subtract(neg, pos), 1.0), 0.0)
 
 
-_ARGS = """
-    Args:
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
-
 @LOSSES.register("Hinge")
 class Hinge(LossFunctionWrapper):
-    __doc__ = "Hinge loss: ``mean(maximum(1 - y_true * y_pred, 0))``." + _ARGS
+    __doc__ = "Hinge loss: ``mean(maximum(1 - y_true * y_pred, 0))``." + LOSS_ARGS_SECTION
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
@@ -78,7 +70,8 @@ class Hinge(LossFunctionWrapper):
 
 @LOSSES.register("SquaredHinge")
 class SquaredHinge(LossFunctionWrapper):
-    __doc__ = "Squared hinge loss: ``mean(square(maximum(1 - y_true * y_pred, 0)))``." + _ARGS
+    __doc__ = ("Squared hinge loss: ``mean(square(maximum(1 - y_true * y_pred, 0)))``."
+               + LOSS_ARGS_SECTION)
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
         super().__init__(squared_hinge, reduction=reduction, name=name, dtype=dtype)
@@ -86,7 +79,7 @@ class SquaredHinge(LossFunctionWrapper):
 
 @LOSSES.register("CategoricalHinge")
 class CategoricalHinge(LossFunctionWrapper):
-    __doc__ = "Categorical hinge: ``maximum(neg - pos + 1, 0)``." + _ARGS
+    __doc__ = "Categorical hinge: ``maximum(neg - pos + 1, 0)``." + LOSS_ARGS_SECTION
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(categorical_hinge, reduction=reduction, name=name, dtype=dtype)

@@ -271,6 +271,17 @@ class Loss:
         return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
 
 
+# The ``Args`` entries every built-in loss class shares, appended to its docstring.
+LOSS_ARGS_DOC = """
+        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
+            ``"mean_with_sample_weight"``, ``"none"`` or None.
+        name: name of the instance.
+        dtype: computation dtype (default ``floatx()``).
+"""
+# The same entries under their own ``Args:`` heading, for docstrings without one.
+LOSS_ARGS_SECTION = "\n    Args:" + LOSS_ARGS_DOC
+
+
 @LOSSES.register("LossFunctionWrapper")
 class LossFunctionWrapper(Loss):
     """A Loss from a per-sample function ``fn(y_true, y_pred, **kwargs)``.

@@ -1,7 +1,8 @@
 """Losses between distributions and counts: Kullback-Leibler divergence and Poisson."""
 from .. import backend, ops
 from .checks import check_broadcastable
-from .loss import LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank
+from .loss import (LOSS_ARGS_SECTION, LOSSES, LossFunctionWrapper, prepare,
+                   squeeze_or_expand_to_same_rank)
 
 
 @LOSSES.register("kl_divergence", "kld", "KLD", "kullback_leibler_divergence")
@@ -39,18 +40,10 @@ def poisson(y_true, y_pred):
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, log_rate)), axis=-1)
 
 
-_ARGS = """
-    Args:
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
-
 @LOSSES.register("KLDivergence")
 class KLDivergence(LossFunctionWrapper):
-    __doc__ = "Kullback-Leibler divergence: ``sum(y_true * log(y_true / y_pred))``." + _ARGS
+    __doc__ = ("Kullback-Leibler divergence: ``sum(y_true * log(y_true / y_pred))``."
+               + LOSS_ARGS_SECTION)
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
@@ -58,7 +51,7 @@ class KLDivergence(LossFunctionWrapper):
 
 @LOSSES.register("Poisson")
 class Poisson(LossFunctionWrapper):
-    __doc__ = "Poisson loss: ``mean(y_pred - y_true * log(y_pred + eps))``." + _ARGS
+    __doc__ = "Poisson loss: ``mean(y_pred - y_true * log(y_pred + eps))``." + LOSS_ARGS_SECTION
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)

@@ -8,7 +8,8 @@ import math
 
 from .. import backend, ops
 from .checks import check_broadcastable
-from .loss import LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank
+from .loss import (LOSS_ARGS_SECTION, LOSSES, LossFunctionWrapper, prepare,
+                   squeeze_or_expand_to_same_rank)
 
 
 def _aligned(name, y_true, y_pred):
@@ -133,18 +134,10 @@ def log_cosh(y_true, y_pred):
 
 # ---- classes --------------------------------------------------------------------------
 
-_ARGS = """
-    Args:
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
 
 @LOSSES.register("MeanSquaredError")
 class MeanSquaredError(LossFunctionWrapper):
-    __doc__ = "Mean of squares of errors: ``mean(square(y_true - y_pred))``." + _ARGS
+    __doc__ = "Mean of squares of errors: ``mean(square(y_true - y_pred))``." + LOSS_ARGS_SECTION
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
@@ -152,7 +145,7 @@ class MeanSquaredError(LossFunctionWrapper):
 
 @LOSSES.register("MeanAbsoluteError")
 class MeanAbsoluteError(LossFunctionWrapper):
-    __doc__ = "Mean of absolute errors: ``mean(abs(y_true - y_pred))``." + _ARGS
+    __doc__ = "Mean of absolute errors: ``mean(abs(y_true - y_pred))``." + LOSS_ARGS_SECTION
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
@@ -161,7 +154,7 @@ class MeanAbsoluteError(LossFunctionWrapper):
 @LOSSES.register("MeanAbsolutePercentageError")
 class MeanAbsolutePercentageError(LossFunctionWrapper):
     __doc__ = ("Mean absolute percentage error: "
-               "``100 * mean(abs((y_true - y_pred) / y_true))``." + _ARGS)
+               "``100 * mean(abs((y_true - y_pred) / y_true))``." + LOSS_ARGS_SECTION)
 
     def __init__(self, reduction="sum_over_batch_size",
                  name="mean_absolute_percentage_error", dtype=None):
@@ -172,7 +165,7 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
 @LOSSES.register("MeanSquaredLogarithmicError")
 class MeanSquaredLogarithmicError(LossFunctionWrapper):
     __doc__ = ("Mean squared logarithmic error: "
-               "``mean(square(log(y_true + 1) - log(y_pred + 1)))``." + _ARGS)
+               "``mean(square(log(y_true + 1) - log(y_pred + 1)))``." + LOSS_ARGS_SECTION)
 
     def __init__(self, reduction="sum_over_batch_size",
                  name="mean_squared_logarithmic_error", dtype=None):
@@ -183,7 +176,7 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
 @LOSSES.register("CosineSimilarity")
 class CosineSimilarity(LossFunctionWrapper):
     __doc__ = ("Negative cosine similarity: ``-sum(l2_norm(y_true) * l2_norm(y_pred))``."
-               "\n\n    ``axis``: the feature axis (default -1)." + _ARGS)
+               "\n\n    ``axis``: the feature axis (default -1)." + LOSS_ARGS_SECTION)
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
                  dtype=None):
@@ -194,7 +187,8 @@ class CosineSimilarity(LossFunctionWrapper):
 @LOSSES.register("Huber")
 class Huber(LossFunctionWrapper):
     __doc__ = ("Huber loss: quadratic below ``delta``, linear above. Default name "
-               "``huber_loss``.\n\n    ``delta``: the switch point (default 1.0)." + _ARGS)
+               "``huber_loss``.\n\n    ``delta``: the switch point (default 1.0)."
+               + LOSS_ARGS_SECTION)
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
                  dtype=None):
@@ -203,7 +197,8 @@ class Huber(LossFunctionWrapper):
 
 @LOSSES.register("LogCosh")
 class LogCosh(LossFunctionWrapper):
-    __doc__ = "Logarithm of the hyperbolic cosine of the error: ``mean(log(cosh(e)))``." + _ARGS
+    __doc__ = ("Logarithm of the hyperbolic cosine of the error: ``mean(log(cosh(e)))``."
+               + LOSS_ARGS_SECTION)
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)

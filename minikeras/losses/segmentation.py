@@ -6,7 +6,8 @@ per image.
 """
 from .. import backend, ops
 from .checks import check_broadcastable
-from .loss import LOSSES, LossFunctionWrapper, prepare, squeeze_or_expand_to_same_rank
+from .loss import (LOSS_ARGS_DOC, LOSSES, LossFunctionWrapper, prepare,
+                   squeeze_or_expand_to_same_rank)
 
 
 def _prepared(name, y_true, y_pred):
@@ -55,20 +56,12 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     return ops.subtract(1.0, ops.divide(tp, ops.add(denom, backend.epsilon())))
 
 
-_ARGS = """
-        reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
-            ``"mean_with_sample_weight"``, ``"none"`` or None.
-        name: name of the instance.
-        dtype: computation dtype (default ``floatx()``).
-"""
-
-
 @LOSSES.register("Dice")
 class Dice(LossFunctionWrapper):
     __doc__ = """Dice loss: ``1 - 2 sum(y p) / (sum(y) + sum(p))``.
 
     Args:
-        axis: the axes summed over (default None: all, one scalar per batch).""" + _ARGS
+        axis: the axes summed over (default None: all, one scalar per batch).""" + LOSS_ARGS_DOC
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=axis)
@@ -80,7 +73,7 @@ class Tversky(LossFunctionWrapper):
 
     Args:
         alpha, beta: error weights (default 0.5 each, which is Dice).
-        axis: the axes summed over (default None: all).""" + _ARGS
+        axis: the axes summed over (default None: all).""" + LOSS_ARGS_DOC
 
     def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky",
                  axis=None, dtype=None):

@@ -19,8 +19,27 @@ def _moments(g, m, v, c1, c2, t):
     v += xp.multiply(t, c2, out=t)
 
 
+class _AdamFamily(Optimizer):
+    """What the Adam family shares: ``beta_1``, ``beta_2`` and ``epsilon``, checked under
+    the ``owner`` name errors give and kept in the config, and the moment slots."""
+
+    def __init__(self, owner, learning_rate, beta_1, beta_2, epsilon, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = _check_betas(owner, beta_1, beta_2, epsilon)
+
+    def _add_moments(self, var_list):
+        """Slots ``momentum`` and ``velocity``, interleaved per variable."""
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
+
+
 @OPTIMIZERS.register("Adam")
-class Adam(Optimizer):
+class Adam(_AdamFamily):
     """Adam (Kingma & Ba, 2014): momentum plus a per-element step size.
 
     Formula (``t`` = iterations + 1)::
@@ -46,9 +65,8 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
         owner = type(self).__name__
-        self.beta_1, self.beta_2, self.epsilon = _check_betas(owner, beta_1, beta_2, epsilon)
+        super().__init__(owner, learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.amsgrad = check_bool(owner, "amsgrad", amsgrad)
 
     def build(self, var_list):
@@ -56,8 +74,7 @@ class Adam(Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+        self._add_moments(var_list)
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
@@ -84,8 +101,7 @@ class Adam(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "amsgrad": self.amsgrad})
+        config["amsgrad"] = self.amsgrad
         return config
 
 
@@ -112,7 +128,7 @@ class AdamW(Adam):
 
 
 @OPTIMIZERS.register("Adamax")
-class Adamax(Optimizer):
+class Adamax(_AdamFamily):
     """Adamax: Adam with the infinity norm in place of the root mean square.
 
     Formula (``t`` = iterations + 1)::
@@ -132,8 +148,7 @@ class Adamax(Optimizer):
     elementwise = True
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = _check_betas("Adamax", beta_1, beta_2, epsilon)
+        super().__init__("Adamax", learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def build(self, var_list):
         """Slots ``momentum`` and ``norm``, interleaved per variable."""
@@ -161,14 +176,9 @@ class Adamax(Optimizer):
         g /= t  # lr * m / ((1 - beta_1**t) * (u + epsilon))
         w -= g
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
-
 
 @OPTIMIZERS.register("Nadam")
-class Nadam(Optimizer):
+class Nadam(_AdamFamily):
     """Nadam (Dozat, 2015): Adam with Nesterov momentum and a momentum schedule.
 
     Formula (``t`` = iterations + 1)::
@@ -193,16 +203,14 @@ class Nadam(Optimizer):
         if kwargs.pop("schedule_decay", None) is not None:
             warn_user("Nadam: the Keras 2 argument `schedule_decay` is ignored; Keras 3 uses the "
                       "fixed momentum schedule beta_1 * (1 - 0.5 * 0.96**t).")
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = _check_betas("Nadam", beta_1, beta_2, epsilon)
+        super().__init__("Nadam", learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def build(self, var_list):
         """Slots ``momentum`` and ``velocity`` (interleaved), then the scalar ``u_product``."""
         if self.built:
             return
         super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+        self._add_moments(var_list)
         self._u_product = self.add_variable((), initializer="ones", dtype=self._dtype,
                                             name="u_product")
 
@@ -239,8 +247,3 @@ class Nadam(Optimizer):
         t *= lr
         t /= g
         w -= t
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

@@ -1,11 +1,11 @@
 """Lamb (You et al., 2019): Adam's direction, rescaled per layer by a trust ratio."""
 from ..backend import xp
-from .adam import _check_betas, _moments
-from .optimizer import OPTIMIZERS, Optimizer
+from .adam import _AdamFamily, _moments
+from .optimizer import OPTIMIZERS
 
 
 @OPTIMIZERS.register("Lamb")
-class Lamb(Optimizer):
+class Lamb(_AdamFamily):
     """Layer-wise Adaptive Moments: each variable's step is ``lr * ||w|| / ||r||`` long.
 
     Formula (``t`` = iterations + 1; norms are per variable)::
@@ -26,16 +26,14 @@ class Lamb(Optimizer):
     _n_scratch = 2
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = _check_betas("Lamb", beta_1, beta_2, epsilon)
+        super().__init__("Lamb", learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def build(self, var_list):
         """Slots ``momentum`` and ``velocity``, interleaved per variable."""
         if self.built:
             return
         super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+        self._add_moments(var_list)
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
@@ -55,8 +53,3 @@ class Lamb(Optimizer):
         trust = w_norm / r_norm if w_norm > 0 and r_norm > 0 else one
         r *= trust * dt(learning_rate)
         w -= r
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

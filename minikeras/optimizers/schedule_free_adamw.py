@@ -1,12 +1,12 @@
 """Schedule-Free AdamW (Defazio et al., 2024): no learning-rate schedule needed."""
 from ..backend import xp
 from .argument_checks import check_float, check_int
-from .adam import _check_betas
-from .optimizer import OPTIMIZERS, Optimizer
+from .adam import _AdamFamily
+from .optimizer import OPTIMIZERS
 
 
 @OPTIMIZERS.register("ScheduleFreeAdamW", "schedule_free_adamw", "schedule_free_adam_w")
-class ScheduleFreeAdamW(Optimizer):
+class ScheduleFreeAdamW(_AdamFamily):
     """AdamW steps on a sequence ``z``; the weights interpolate ``z`` and its running average ``x``.
 
     Formula (``t`` = iterations + 1; the model's weights hold ``y`` while training)::
@@ -35,9 +35,7 @@ class ScheduleFreeAdamW(Optimizer):
 
     def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  warmup_steps=0, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = _check_betas(
-            "ScheduleFreeAdamW", beta_1, beta_2, epsilon)
+        super().__init__("ScheduleFreeAdamW", learning_rate, beta_1, beta_2, epsilon, **kwargs)
         check_float("ScheduleFreeAdamW", "beta_1", beta_1, low=0, low_open=True)
         self.warmup_steps = check_int("ScheduleFreeAdamW", "warmup_steps", warmup_steps, low=0)
         self._is_training_mode = True
@@ -47,8 +45,7 @@ class ScheduleFreeAdamW(Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+        self._add_moments(var_list)
         for z, var in zip(self._momentums, var_list):
             z.assign(var.data)
 
@@ -114,6 +111,5 @@ class ScheduleFreeAdamW(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "warmup_steps": self.warmup_steps})
+        config["warmup_steps"] = self.warmup_steps
         return config

@@ -77,8 +77,34 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
+class _RateDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, config and
+    ``s / decay_steps`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
+                                                   initial_learning_rate)
+        self.decay_steps = _check_steps(name, "decay_steps", decay_steps)
+        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step):
+        """(dtype, ``s / decay_steps``, or its floor with ``staircase``)."""
+        dtype = _dtype_of(self.initial_learning_rate)
+        p = _steps(step, dtype) / dtype.type(self.decay_steps)
+        if self.staircase:
+            p = xp.floor(p)
+        return dtype, p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
 @SCHEDULES.register("ExponentialDecay")
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_RateDecay):
     """Multiply the learning rate by ``decay_rate`` every ``decay_steps`` steps, smoothly.
 
     Formula: ``lr(s) = initial_learning_rate * decay_rate ** (s / decay_steps)``;
@@ -94,25 +120,12 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
-                                                   initial_learning_rate)
-        self.decay_steps = _check_steps(name, "decay_steps", decay_steps)
-        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        dtype = _dtype_of(self.initial_learning_rate)
-        p = _steps(step, dtype) / dtype.type(self.decay_steps)
-        if self.staircase:
-            p = xp.floor(p)
+        dtype, p = self._progress(step)
         rate = xp.power(dtype.type(self.decay_rate), p)
         return _result(dtype.type(self.initial_learning_rate) * rate)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 @SCHEDULES.register("PiecewiseConstantDecay")
@@ -201,7 +214,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @SCHEDULES.register("InverseTimeDecay")
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """Divide the learning rate by a term that grows linearly with the step.
 
     Formula: ``lr(s) = initial_learning_rate / (1 + decay_rate * s / decay_steps)``
@@ -218,25 +231,12 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = _check_number(name, "initial_learning_rate",
-                                                   initial_learning_rate)
-        self.decay_steps = _check_steps(name, "decay_steps", decay_steps)
-        self.decay_rate = _check_number(name, "decay_rate", decay_rate)
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        dtype = _dtype_of(self.initial_learning_rate)
-        p = _steps(step, dtype) / dtype.type(self.decay_steps)
-        if self.staircase:
-            p = xp.floor(p)
+        dtype, p = self._progress(step)
         return _result(dtype.type(self.initial_learning_rate)
                        / (dtype.type(1) + dtype.type(self.decay_rate) * p))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
 
 
 def _cosine(fraction, dtype):
