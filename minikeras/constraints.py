@@ -9,7 +9,7 @@ import numbers
 from . import backend
 from .arguments import check_number
 from .autodiff.tensor import Tensor
-from .registry import Registry
+from .registry import Registry, config_repr
 
 CONSTRAINTS = Registry("constraint")
 _MODULE = "keras.constraints"
@@ -61,8 +61,7 @@ class Constraint:
         return cls(**config)
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 @CONSTRAINTS.register("MaxNorm", "max_norm", "maxnorm")

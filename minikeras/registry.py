@@ -6,6 +6,19 @@ registry, so there is no second list to drift out of date.
 """
 
 
+def config_repr(obj, without_config=None):
+    """``Name(key=value, ...)`` of a configurable object, from its ``get_config()``; when
+    that raises NotImplementedError, ``Name(<without_config>)`` (without a fallback the
+    error propagates)."""
+    try:
+        args = ", ".join(f"{k}={v!r}" for k, v in obj.get_config().items())
+    except NotImplementedError:
+        if without_config is None:
+            raise
+        args = without_config
+    return f"{type(obj).__name__}({args})"
+
+
 def function_config(fn):
     """Keras 3's config of a named function: ``{"module": "builtins", "class_name":
     "function", "config": <its registered name, else __name__>, "registered_name":

@@ -7,7 +7,7 @@ Names are resolved only through ``REGULARIZERS``.
 
 from . import backend, ops
 from .arguments import check_number
-from .registry import Registry
+from .registry import Registry, config_repr
 
 REGULARIZERS = Registry("regularizer")
 _MODULE = "keras.regularizers"
@@ -44,11 +44,7 @@ class Regularizer:
         return cls(**config)
 
     def __repr__(self):
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = "..."
-        return f"{type(self).__name__}({args})"
+        return config_repr(self, without_config="...")
 
 
 @REGULARIZERS.register("L1", "l1")

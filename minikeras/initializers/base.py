@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from .. import random as mk_random
-from ..registry import Registry
+from ..registry import Registry, config_repr
 
 INITIALIZERS = Registry("initializer")
 
@@ -148,8 +148,7 @@ class Initializer:
         return type(self).from_config(self.get_config())
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class RandomInitializer(Initializer):

@@ -9,7 +9,7 @@ dtype of ``initial_learning_rate`` (float32 for a Python number), as Keras does.
 import math
 
 from ..backend import xp
-from ..registry import Registry
+from ..registry import Registry, config_repr
 from ..arguments import is_real_number
 from .argument_checks import check_float
 
@@ -70,11 +70,7 @@ class LearningRateSchedule:
         return cls(**config)
 
     def __repr__(self):
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
+        return config_repr(self, without_config="")
 
 
 class _RateDecay(LearningRateSchedule):
