@@ -279,8 +279,8 @@ class RNN(Layer):
         batch = sequences_shape[0]
         units = getattr(self.cell, "output_size", None) or _flat_sizes(self.state_size)[0]
         output = (batch, sequences_shape[1], units) if self.return_sequences else (batch, units)
-        if self.return_state:
-            return [output] + self.state_shapes(sequences_shape)
+        if self.return_state:  # states nested as the cell's state_size nests them
+            return [output] + list(_pack(self.state_size, self.state_shapes(sequences_shape)))
         return output
 
     def compute_mask(self, inputs, mask=None):
