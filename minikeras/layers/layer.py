@@ -85,6 +85,12 @@ def deserialize_layer(config, custom_objects=None):
     return layer
 
 
+def _other_tensor_arguments(args, kwargs):
+    """Whether a call's arguments beyond its first hold tensors (Keras then fills no mask)."""
+    return any(isinstance(leaf, Tensor) for value in (*args, *kwargs.values())
+               for leaf in flatten(value))
+
+
 class Layer(Operation):
     """Base class of every layer.
 
@@ -539,14 +545,17 @@ class Layer(Operation):
         self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
-        """``call`` itself, given the arguments: passes the mask (the one given, else the
-        input's) when ``call`` takes one; as in Keras, that mask is also the one the output's
-        mask is computed from (see :meth:`_call_in_context` for the rest)."""
+        """``call`` itself, given the arguments: passes the mask when ``call`` takes one (the
+        one given, else the input's, which Keras fills in only for a call given one tensor
+        argument: an RNN given ``initial_state`` runs unmasked); as in Keras, the output's
+        mask is computed from the given mask, else the input's (see
+        :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
         previous_mask = input_mask(inputs) if mask is None else mask
         if self._call_takes_mask:
-            kwargs["mask"] = previous_mask
+            kwargs["mask"] = mask if mask is not None or _other_tensor_arguments(
+                args, kwargs) else previous_mask
         if self._call_argument_masks:
             self._fill_argument_masks(inputs, args, kwargs)
         return self._call_in_context(inputs, args, kwargs, training, previous_mask)
