@@ -45,9 +45,11 @@ class InputSpec:
         """A description of why ``shape`` does not fit, or None when it does."""
         rank = len(shape)
         if self.ndim is not None and rank != self.ndim:
-            return f"expected ndim={self.ndim}, found ndim={rank}"
+            return (f"expected ndim={self.ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
         if self.min_ndim is not None and rank < self.min_ndim:
-            return f"expected min_ndim={self.min_ndim}, found ndim={rank}"
+            return (f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
         for axis, size in self.axes.items():
             if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
                 return (f"expected axis {axis} of input shape to have value {size}, "
@@ -536,12 +538,12 @@ class Layer(Operation):
         return out
 
     def _check_input_spec(self, shape):
-        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec``."""
+        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec`` (Keras names
+        the spec, whose name is None for every built-in layer)."""
         problem = self.input_spec.problem(shape)
         if problem:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}. '
-                f'Full shape received: {format_shape(shape)}')
+            raise ValueError(f"Input 0 with name 'None' of layer '{self.name}' is incompatible "
+                             f"with the layer: {problem}")
         self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
