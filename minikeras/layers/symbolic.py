@@ -263,7 +263,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = _symbolic_leaves(args, kwargs)
-    if defines_output_spec(type(layer)):  # as Keras: a layer's own rules
+    if _defines_output_spec(type(layer)):  # as Keras: a layer's own rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
@@ -366,13 +366,14 @@ def _batch_of(symbolic):
 
 
 @functools.lru_cache(maxsize=None)
-def defines_output_spec(cls):
+def _defines_output_spec(cls):
     """Whether ``cls`` has its own ``compute_output_spec`` (a user's layer, or a minikeras
     layer whose outputs depend on its call's options), not the base Operation's."""
     return any("compute_output_spec" in klass.__dict__ for klass in cls.__mro__
                if klass.__module__ != "minikeras.layers.operation")
 
 
+@functools.lru_cache(maxsize=None)
 def user_defines(cls, method):
     """Whether a class outside minikeras (a user's subclass) defines ``method``."""
     return any(method in klass.__dict__ for klass in cls.__mro__
