@@ -93,13 +93,14 @@ class Registry:
     def class_identity(self, cls, module):
         """``(module, registered_name)`` of a config, as Keras 3 writes them: ``(module,
         None)`` for a class of this family (``module`` its public one, e.g. "keras.layers");
-        for a user's class ``(None, "package>Name")`` if registered, else ``(its module,
-        "Name")``, the module None when it is ``__main__``."""
+        for a user's class ``(its module, "package>Name")`` if registered, else ``(its
+        module, "Name")``, the module None when it is ``__main__``."""
+        own_module = None if cls.__module__ == "__main__" else cls.__module__
         if CUSTOM_OBJECTS.name_of(cls) is not None:
-            return None, get_registered_name(cls)
+            return own_module, get_registered_name(cls)
         if self.name_of(cls) is not None:
             return module, None
-        return (None if cls.__module__ == "__main__" else cls.__module__), cls.__name__
+        return own_module, cls.__name__
 
     def deserialize(self, config, custom_objects=None):
         """Rebuild an object from ``{"class_name": ..., "config": {...}}``."""

@@ -45,9 +45,11 @@ class InputSpec:
         """A description of why ``shape`` does not fit, or None when it does."""
         rank = len(shape)
         if self.ndim is not None and rank != self.ndim:
-            return f"expected ndim={self.ndim}, found ndim={rank}"
+            return (f"expected ndim={self.ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
         if self.min_ndim is not None and rank < self.min_ndim:
-            return f"expected min_ndim={self.min_ndim}, found ndim={rank}"
+            return (f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
         for axis, size in self.axes.items():
             if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
                 return (f"expected axis {axis} of input shape to have value {size}, "
@@ -83,6 +85,12 @@ def deserialize_layer(config, custom_objects=None):
     layer = LAYERS.deserialize(config, custom_objects)
     layer.build_from_config(config.get("build_config"))
     return layer
+
+
+def _other_tensor_arguments(args, kwargs):
+    """Whether a call's arguments beyond its first hold tensors (Keras then fills no mask)."""
+    return any(isinstance(leaf, Tensor) for value in (*args, *kwargs.values())
+               for leaf in flatten(value))
 
 
 class Layer(Operation):
@@ -530,23 +538,26 @@ class Layer(Operation):
         return out
 
     def _check_input_spec(self, shape):
-        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec``."""
+        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec`` (Keras names
+        the spec, whose name is None for every built-in layer)."""
         problem = self.input_spec.problem(shape)
         if problem:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: {problem}. '
-                f'Full shape received: {format_shape(shape)}')
+            raise ValueError(f"Input 0 with name 'None' of layer '{self.name}' is incompatible "
+                             f"with the layer: {problem}")
         self._checked_shape = shape
 
     def _run_call(self, inputs, args, kwargs):
-        """``call`` itself, given the arguments: passes the mask (the one given, else the
-        input's) when ``call`` takes one; as in Keras, that mask is also the one the output's
-        mask is computed from (see :meth:`_call_in_context` for the rest)."""
+        """``call`` itself, given the arguments: passes the mask when ``call`` takes one (the
+        one given, else the input's, which Keras fills in only for a call given one tensor
+        argument: an RNN given ``initial_state`` runs unmasked); as in Keras, the output's
+        mask is computed from the given mask, else the input's (see
+        :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
         previous_mask = input_mask(inputs) if mask is None else mask
         if self._call_takes_mask:
-            kwargs["mask"] = previous_mask
+            kwargs["mask"] = mask if mask is not None or _other_tensor_arguments(
+                args, kwargs) else previous_mask
         if self._call_argument_masks:
             self._fill_argument_masks(inputs, args, kwargs)
         return self._call_in_context(inputs, args, kwargs, training, previous_mask)

@@ -263,7 +263,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     symbolic = _symbolic_leaves(args, kwargs)
-    if user_defines(type(layer), "compute_output_spec"):  # as Keras: a layer's own rules
+    if _defines_output_spec(type(layer)):  # as Keras: a layer's own rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
@@ -335,10 +335,18 @@ def _outputs_from_shape(layer, inputs, shapes, symbolic):
     result = layer.compute_output_shape(shapes)
     dtype = _output_dtype_guess(layer, symbolic[0].dtype)
     if result and isinstance(result[0], (list, tuple)):
-        return [KerasTensor(shape, dtype) for shape in result]
+        return _tensors_for_shapes(result, dtype)
     outputs = KerasTensor(result, dtype)
     outputs._keras_mask = _mask_from_samples(layer, inputs, _batch_of(symbolic))
     return outputs
+
+
+def _tensors_for_shapes(shapes, dtype):
+    """KerasTensors arranged as ``shapes``: one shape (sizes and Nones), or lists of them
+    (an RNN's states nest as its cells' state sizes do)."""
+    if all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
+        return KerasTensor(tuple(shapes), dtype)
+    return [_tensors_for_shapes(s, dtype) for s in shapes]
 
 
 def _symbolic_leaves(args, kwargs):
@@ -355,6 +363,14 @@ def _batch_of(symbolic):
     (``_UNBATCHED`` when all are scalars)."""
     batched = [leaf for leaf in symbolic if leaf.shape]
     return batched[0].shape[0] if batched else _UNBATCHED
+
+
+@functools.lru_cache(maxsize=None)
+def _defines_output_spec(cls):
+    """Whether ``cls`` has its own ``compute_output_spec`` (a user's layer, or a minikeras
+    layer whose outputs depend on its call's options), not the base Operation's."""
+    return any("compute_output_spec" in klass.__dict__ for klass in cls.__mro__
+               if klass.__module__ != "minikeras.layers.operation")
 
 
 @functools.lru_cache(maxsize=None)

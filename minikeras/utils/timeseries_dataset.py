@@ -44,11 +44,8 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     if targets is not None:
         targets = np.asarray(targets)
         num_seqs = min(num_seqs, len(targets))
-    if num_seqs <= 0:
-        raise ValueError(f"No window of sequence_length={sequence_length} with "
-                         f"sampling_rate={sampling_rate} fits in the {end_index - start_index} "
-                         f"steps from {start_index} to {end_index}.")
-    starts = np.arange(0, num_seqs, sequence_stride, dtype="int32" if num_seqs < 2**31 - 1
+    # No window fits when num_seqs <= 0: the dataset is empty, as Keras's is.
+    starts = np.arange(0, max(num_seqs, 0), sequence_stride, dtype="int32" if num_seqs < 2**31 - 1
                        else "int64")
     if shuffle:
         seed = np.random.randint(1e6) if seed is None else seed
@@ -72,23 +69,23 @@ def _check_arguments(length, sequence_stride, sampling_rate, start_index, end_in
         raise ValueError(f'format must be "tf" (a minikeras Dataset); received format={format!r}.')
     if start_index:
         if start_index < 0:
-            raise ValueError(f"start_index must be 0 or greater. Received: "
+            raise ValueError(f"`start_index` must be 0 or greater. Received: "
                              f"start_index={start_index}")
         if start_index >= length:
-            raise ValueError(f"start_index must be lower than the length of the data. "
+            raise ValueError(f"`start_index` must be lower than the length of the data. "
                              f"Received: start_index={start_index}, for data of length {length}")
     if end_index:
         if start_index and end_index <= start_index:
-            raise ValueError(f"end_index must be higher than start_index. Received: "
+            raise ValueError(f"`end_index` must be higher than `start_index`. Received: "
                              f"start_index={start_index}, and end_index={end_index}")
         if end_index >= length:
-            raise ValueError(f"end_index must be lower than the length of the data. Received: "
+            raise ValueError(f"`end_index` must be lower than the length of the data. Received: "
                              f"end_index={end_index}, for data of length {length}")
         if end_index <= 0:
-            raise ValueError(f"end_index must be higher than 0. Received: end_index={end_index}")
+            raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
     for name, value in (("sampling_rate", sampling_rate), ("sequence_stride", sequence_stride)):
         if value <= 0:
-            raise ValueError(f"{name} must be higher than 0. Received: {name}={value}")
+            raise ValueError(f"`{name}` must be higher than 0. Received: {name}={value}")
         if value >= length:
-            raise ValueError(f"{name} must be lower than the length of the data. Received: "
+            raise ValueError(f"`{name}` must be lower than the length of the data. Received: "
                              f"{name}={value}, for data of length {length}")

@@ -220,9 +220,9 @@ def test_user_classes_serialize_as_keras_writes_them():
         config = keras.saving.serialize_keras_object(obj)
         return config["module"], config["registered_name"]
 
-    # Keras 3.15: registered -> (None, "package>Name"); unregistered -> (its module, "Name"),
-    # the module None for __main__; built in -> (its public module, None)
-    assert identity(Registered()) == (None, "fidelity>Registered")
+    # Keras 3.15: registered -> (its module, "package>Name"); unregistered -> (its module,
+    # "Name"); the module None for __main__; built in -> (its public module, None)
+    assert identity(Registered()) == (__name__, "fidelity>Registered")
     assert identity(Child()) == (__name__, "Child")
     assert identity(_Unregistered()) == (__name__, "_Unregistered")
     assert identity(MyLoss()) == (__name__, "MyLoss")

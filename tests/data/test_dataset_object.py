@@ -193,17 +193,23 @@ def test_timeseries_start_end_index_and_shuffled_starts():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"sampling_rate": 0}, "sampling_rate must be higher than 0"),
-    ({"sequence_stride": 10}, "sequence_stride must be lower"),
-    ({"start_index": 12}, "start_index must be lower"),
-    ({"end_index": 3, "start_index": 5}, "end_index must be higher than start_index"),
-    ({"sequence_length": 20}, "No window"),
+    ({"sampling_rate": 0}, "`sampling_rate` must be higher than 0"),
+    ({"sequence_stride": 10}, "`sequence_stride` must be lower"),
+    ({"start_index": 12}, "`start_index` must be lower"),
+    ({"end_index": 3, "start_index": 5}, "`end_index` must be higher than `start_index`"),
     ({"format": "grain"}, 'format must be "tf"'),
 ])
 def test_timeseries_bad_arguments(kwargs, message):
     args = {"sequence_length": 3, **kwargs}
     with pytest.raises(ValueError, match=message):
         timeseries_dataset_from_array(np.arange(10), None, **args)
+
+
+def test_timeseries_longer_than_the_data_is_an_empty_dataset():
+    # as Keras 3.15: no window fits, no error
+    dataset = timeseries_dataset_from_array(np.arange(10), np.arange(10), sequence_length=20,
+                                            batch_size=4)
+    assert list(dataset) == []
 
 
 def test_unseeded_shuffle_follows_set_random_seed():

@@ -127,13 +127,13 @@ def test_unreadable_image_is_named_when_read(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"label_mode": "sparse"}, "label_mode must be one of"),
+    ({"label_mode": "sparse"}, "`label_mode` argument must be one of"),
     ({"color_mode": "cmyk"}, "color_mode"),
     ({"image_size": (1, 2, 3)}, "image_size"),
     ({"interpolation": "gaussian"}, "not offered"),
     ({"crop_to_aspect_ratio": True, "pad_to_aspect_ratio": True}, "Only one"),
-    ({"validation_split": 0.2}, "subset is set"),
-    ({"validation_split": 0.2, "subset": "training"}, "provide a seed"),
+    ({"validation_split": 0.2}, "If `subset` is set"),
+    ({"validation_split": 0.2, "subset": "training"}, "provide a `seed`"),
     ({"validation_split": 1.5, "subset": "training", "seed": 1}, "between 0 and 1"),
     ({"labels": "folders"}, "labels must be"),
     ({"labels": [0, 1], "class_names": ["a"]}, "class_names can only"),

@@ -244,7 +244,8 @@ def test_input_spec_is_checked_before_the_first_build(make, x, expected):
     # Keras 3.15 checks an __init__ input_spec before building (messages as Keras prints
     # them), instead of failing inside build or call with an unrelated error.
     layer = make()
-    with pytest.raises(ValueError, match=f'layer "{layer.name}" is incompatible.*{expected}'):
+    with pytest.raises(ValueError, match=f"with name 'None' of layer '{layer.name}' is "
+                                         f"incompatible.*{expected}"):
         layer(x)
     assert not layer.built
 

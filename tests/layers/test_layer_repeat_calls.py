@@ -22,7 +22,7 @@ def test_a_new_input_shape_is_checked_again():
     dense = ones_dense(2)
     dense(X3)
     np.testing.assert_allclose(dense(Tensor(X3)).numpy(), [[6.0, 6.0]])  # 1 + 2 + 3
-    with pytest.raises(ValueError, match='Input 0 of layer "dense.*" is incompatible'):
+    with pytest.raises(ValueError, match="Input 0 with name 'None' of layer 'dense.*' is incompatible"):
         dense(np.ones((1, 4), "float32"))
     np.testing.assert_allclose(dense(2 * X3).numpy(), [[12.0, 12.0]])
 

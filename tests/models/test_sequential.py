@@ -92,7 +92,7 @@ def test_set_weights_checks_count_and_shapes_and_changes_nothing_on_error():
 
 def test_wrong_input_shape_names_layer_and_both_shapes():
     model = small_model()
-    with pytest.raises(ValueError, match=r'layer "hidden".*value 4.*\(2, 3\)'):
+    with pytest.raises(ValueError, match=r"layer 'hidden'.*value 4.*\(2, 3\)"):
         model.predict(np.ones((2, 3), "float32"), verbose=0)
 
 

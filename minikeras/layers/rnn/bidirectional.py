@@ -37,6 +37,12 @@ class Bidirectional(Layer):
         if backward_layer is not None and not isinstance(backward_layer, Layer):
             raise ValueError("`backward_layer` need to be a `keras.layers.Layer` instance. "
                              f"Received: {backward_layer}")
+        for given in (layer, backward_layer):
+            if given is not None and not hasattr(given, "go_backwards"):
+                raise ValueError(
+                    f"`Bidirectional` wraps a recurrent layer (RNN, LSTM, GRU, ...; one with "
+                    f"`go_backwards` and `return_sequences`). Received: {given.name!r} of type "
+                    f"{type(given).__name__}")
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode!r}. Merge mode should be "
                              'one of {"sum", "mul", "ave", "concat", None}')

@@ -18,7 +18,7 @@ from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ...variables import Variable
 from ..symbolic import KerasTensor
-from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
+from ..layer import LAYERS, InputSpec, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
 
@@ -279,8 +279,8 @@ class RNN(Layer):
         batch = sequences_shape[0]
         units = getattr(self.cell, "output_size", None) or _flat_sizes(self.state_size)[0]
         output = (batch, sequences_shape[1], units) if self.return_sequences else (batch, units)
-        if self.return_state:
-            return [output] + self.state_shapes(sequences_shape)
+        if self.return_state:  # states nested as the cell's state_size nests them
+            return [output] + list(_pack(self.state_size, self.state_shapes(sequences_shape)))
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -317,7 +317,10 @@ def _kept(keep, new, old):
 
 
 def _check_rank(layer, shape):
+    """The layer's input_spec error when it has one (Keras's message), else its own."""
     axes = layer.input_axes
+    if len(shape) != len(axes) and layer.input_spec is not None:
+        layer._check_input_spec(tuple(shape))
     if len(shape) != len(axes):
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of rank {len(axes)} "
@@ -359,6 +362,7 @@ class CellOptionsRNN(RNN):
                                trainable=kwargs.get("trainable", True), **cell_kwargs)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        self.input_spec = InputSpec(ndim=3)  # as Keras's: a rank error names the spec
 
     def __getattr__(self, name):
         cell = self.__dict__.get("cell")

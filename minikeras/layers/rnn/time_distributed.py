@@ -32,7 +32,7 @@ class TimeDistributed(Wrapper):
         if len(input_shape) < 3:
             raise ValueError(
                 f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
-                f"dimensions (batch, time, ...), received: {tuple(input_shape)}")
+                f"dimensions, received: {tuple(input_shape)}")
         return (None,) + tuple(input_shape[2:])
 
     def build(self, input_shape):

@@ -252,8 +252,12 @@ def test_non_default_activation_uses_the_stepped_cell():
 
 # ---- bad input -------------------------------------------------------------------------------
 def test_wrong_rank():
-    with pytest.raises(ValueError, match=r"rank 3 \(batch, timesteps, features\).*\(2, 3\)"):
+    # LSTM / GRU / SimpleRNN have Keras's InputSpec(ndim=3) and its message; RNN(cell) has none
+    with pytest.raises(ValueError, match=r"layer 'lstm.*expected ndim=3, found ndim=2. "
+                                         r"Full shape received: \(2, 3\)"):
         layers.LSTM(2)(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match=r"rank 3 \(batch, timesteps, features\).*\(2, 3\)"):
+        layers.RNN(layers.LSTMCell(2))(np.zeros((2, 3), "float32"))
 
 
 def test_cell_without_state_size():
