@@ -48,7 +48,7 @@ def _triangle(x):
     return np.maximum(0.0, 1.0 - x)
 
 
-def _keys_cubic(x):
+def keys_cubic(x):
     """Keys' cubic convolution kernel with a = -0.5 (TensorFlow / JAX "bicubic")."""
     near = ((1.5 * x - 2.5) * x) * x + 1.0
     far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
@@ -63,7 +63,7 @@ def _lanczos(radius):
     return kernel
 
 
-_KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(3.0),
+_KERNELS = {"bilinear": _triangle, "bicubic": keys_cubic, "lanczos3": _lanczos(3.0),
             "lanczos5": _lanczos(5.0)}
 
 

@@ -21,17 +21,17 @@ LABEL_MODES = ("int", "categorical", "binary", None)
 def check_validation_split_arg(validation_split, subset, shuffle, seed):
     """Keras's checks of ``validation_split`` / ``subset`` / ``seed``."""
     if validation_split and not 0 < validation_split < 1:
-        raise ValueError(f"validation_split must be between 0 and 1, received: "
+        raise ValueError(f"`validation_split` must be between 0 and 1, received: "
                          f"{validation_split}")
     if (validation_split or subset) and not (validation_split and subset):
-        raise ValueError("If subset is set, validation_split must be set, and inversely.")
+        raise ValueError("If `subset` is set, `validation_split` must be set, and inversely.")
     if subset not in SUBSETS + (None,):
-        raise ValueError(f'subset must be either "training", "validation" or "both", '
+        raise ValueError(f'`subset` must be either "training", "validation" or "both", '
                          f'received: {subset}')
     if validation_split and shuffle and seed is None:
-        raise ValueError("If using validation_split and shuffling the data, you must provide "
-                         "a seed argument, to make sure that there is no overlap between the "
-                         "training and validation subset.")
+        raise ValueError("If using `validation_split` and shuffling the data, you must "
+                         "provide a `seed` argument, to make sure that there is no overlap "
+                         "between the training and validation subset.")
 
 
 def check_labels_arg(labels, label_mode, class_names):

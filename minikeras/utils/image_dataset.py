@@ -24,7 +24,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     With ``labels="inferred"``, ``directory/class_a/*.png``, ``directory/class_b/*.jpg``...
     give labels 0, 1... in sorted folder order. Images are decoded by Pillow (the
     ``images`` extra), resized to ``image_size`` as ``tf.image.resize`` does, and returned
-    as float32 values in [0, 255].
+    as float32 values in [0, 255] (uint8 with ``interpolation="nearest"``, which only picks
+    pixels, as Keras's ``tf.image.resize`` keeps the decoded dtype then).
 
     Args:
         directory: The root folder.
@@ -42,8 +43,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         validation_split: Fraction of the files held out for validation (the last ones
             after the seeded shuffle, as Keras).
         subset: ``"training"``, ``"validation"`` or ``"both"`` (returns both datasets).
-        interpolation: ``"bilinear"``, ``"nearest"`` (exact TF numbers), ``"bicubic"``,
-            ``"area"``, ``"lanczos3"`` (Pillow's filters).
+        interpolation: ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"area"`` or
+            ``"lanczos3"``, with ``tf.image.resize``'s numbers.
         follow_links: Descend into symbolic links to folders.
         crop_to_aspect_ratio: Crop the centre to the target aspect ratio first.
         pad_to_aspect_ratio: Resize to fit and pad with zeros instead.
@@ -117,6 +118,8 @@ def _load_image(path, *, image_size, color_mode, interpolation, crop, pad, data_
         image = _resize_with_pad(image, image_size, interpolation)
     else:
         image = resize(image, image_size, interpolation)
+    if interpolation == "nearest":
+        image = image.astype(np.uint8)
     return image.transpose(2, 0, 1) if data_format == "channels_first" else image
 
 

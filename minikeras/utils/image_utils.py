@@ -213,9 +213,10 @@ def resize(image, size, interpolation="bilinear"):
     """Resize (height, width, channels) to ``size`` as ``tf.image.resize`` does.
 
     Half-pixel centres and no antialiasing, the TF2 defaults; the result is float32.
-    ``"bilinear"`` and ``"nearest"`` are computed here; ``"bicubic"``, ``"area"`` and
-    ``"lanczos3"`` use Pillow's filters of those names (their numbers differ slightly
-    from TensorFlow's).
+    ``"bilinear"`` and ``"nearest"`` sample the nearest pixels; ``"bicubic"`` is TF's Keys
+    cubic (a = -0.5) with its positions read to 1/1024 of a pixel; ``"area"`` averages
+    the pixels under each output pixel; ``"lanczos3"`` is the Lanczos kernel of radius 3.
+    The last two are ``ops.image``'s matrices, without antialiasing.
 
     Args:
         image: Array (height, width, channels).
@@ -236,18 +237,40 @@ def resize(image, size, interpolation="bilinear"):
     if interpolation == "nearest":
         return image[_nearest_positions(image.shape[0], size[0])][
             :, _nearest_positions(image.shape[1], size[1])]
-    if interpolation in _PIL_RESIZE:
-        Image = pil_image()
-        resample = getattr(Image.Resampling, _PIL_RESIZE[interpolation])
-        channels = [np.asarray(Image.fromarray(image[:, :, c], "F").resize(
-            (size[1], size[0]), resample)) for c in range(image.shape[2])]
-        return np.stack(channels, axis=-1).astype(np.float32)
+    if interpolation in _MATRIX_RESIZE:
+        rows = _MATRIX_RESIZE[interpolation](image.shape[0], size[0])  # (in_h, out_h)
+        cols = _MATRIX_RESIZE[interpolation](image.shape[1], size[1])  # (in_w, out_w)
+        return np.einsum("hwc,hy,wx->yxc", image, rows.astype(np.float32),
+                         cols.astype(np.float32)).astype(np.float32)
     raise ValueError(f"interpolation must be one of {RESIZE_INTERPOLATIONS}; received "
                      f"{interpolation!r}.")
 
 
-_PIL_RESIZE = {"bicubic": "BICUBIC", "area": "BOX", "lanczos3": "LANCZOS"}
-RESIZE_INTERPOLATIONS = ("bilinear", "nearest", *_PIL_RESIZE)
+def _bicubic_matrix(in_size, out_size):
+    """(in, out) weights of TensorFlow's half-pixel bicubic resize: Keys' kernel at the
+    four pixels around each sample, its fractional position rounded to 1/1024 (TF reads
+    the kernel from a table of 1024 steps), pixels outside the image given no weight and
+    the other weights rescaled to sum to 1."""
+    sample = (np.arange(out_size) + 0.5) * (in_size / out_size) - 0.5
+    low = np.floor(sample).astype(np.int64)
+    frac = np.rint((sample - low) * 1024) / 1024
+    taps = low[None, :] + np.arange(-1, 3)[:, None]                 # (4, out)
+    weights = image_ops.keys_cubic(np.abs(taps - (low + frac)[None, :]))
+    weights = np.where((taps >= 0) & (taps < in_size), weights, 0.0)
+    weights /= weights.sum(axis=0, keepdims=True)
+    matrix = np.zeros((in_size, out_size))
+    for tap, weight in zip(taps, weights):
+        inside = (tap >= 0) & (tap < in_size)
+        np.add.at(matrix, (tap[inside], np.arange(out_size)[inside]), weight[inside])
+    return matrix
+
+
+_MATRIX_RESIZE = {
+    "bicubic": _bicubic_matrix,
+    "area": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size, "area"),
+    "lanczos3": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
+                                                                         "lanczos3")}
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", *_MATRIX_RESIZE)
 
 
 def _linear_positions(in_size, out_size):
