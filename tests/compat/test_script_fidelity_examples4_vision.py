@@ -1,0 +1,185 @@
+"""keras-io vision examples and guides run beside Keras 3.15 (round 4): image classification
+from scratch, U-Net segmentation, a denoising autoencoder, the transfer-learning guide,
+keras.applications with a new head, mixup / cutmix in keras.ops, a siamese network, the
+image file utilities, image_dataset_from_directory, 3-D volumes, conv shapes and
+ModelCheckpoint, ViT patches and EfficientNet fine-tuning.
+
+The scripts are in tests/fixtures/examples4_vision_cases.py; what Keras printed and
+computed is in tests/fixtures/keras_examples4_vision.json (and keras_transfer_learning.keras),
+written once with real Keras 3.15 (torch backend) by tools/make_examples4_vision_fixture.py.
+Printed text must be equal (times normalized), numbers equal to float32 round-off.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from tests.fixture_cases import FIXTURES, load_cases
+
+cases, KERAS = load_cases("examples4_vision_cases", "keras_examples4_vision.json")
+RTOL, ATOL = 2e-5, 1e-6
+
+
+def assert_same(got, expected, path="", tolerance=(RTOL, ATOL), loose=None):
+    """``got`` (as JSON would hold it) equals ``expected``: text exactly, numbers to
+    ``tolerance`` (relative, absolute); ``loose`` maps a key to the tolerance of the numbers
+    under it."""
+    loose = loose or {}
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and sorted(got) == sorted(expected), \
+            f"{path}: keys {sorted(got)} != {sorted(expected)}"
+        for key in expected:
+            assert_same(got[key], expected[key], f"{path}/{key}", loose.get(key, tolerance),
+                        loose)
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), \
+            f"{path}: {got!r} != {expected!r}"
+        for i, (mine, theirs) in enumerate(zip(got, expected)):
+            assert_same(mine, theirs, f"{path}[{i}]", tolerance, loose)
+    elif isinstance(expected, float) and not isinstance(got, str):
+        rtol, atol = tolerance
+        assert got == pytest.approx(expected, rel=rtol, abs=atol), f"{path}: {got} != {expected}"
+    else:
+        assert got == expected, f"{path}:\n{got}\n!=\n{expected}"
+
+
+def run(name, folder=None, **compare):
+    """Run the case under minikeras and compare it with what Keras recorded."""
+    fn = cases.CASES[name]
+    got = fn(keras, str(folder)) if folder is not None else fn(keras)
+    assert_same(json.loads(json.dumps(got)), KERAS[name], name, **compare)
+    return got
+
+
+def test_image_classification_from_scratch_matches_keras():
+    """SeparableConv2D residual blocks joined by layers.add, augmentation layers inside the
+    model: summary, config, predictions, evaluate's progress bar and fit's per-epoch lines."""
+    run("from_scratch")
+
+
+def test_augmentation_layers_agree_in_inference_mode_and_in_range():
+    run("augmentation_in_dataset_map")
+
+
+def test_unet_segmentation_trains_as_keras():
+    """Per-pixel sparse crossentropy on a SeparableConv2D / Conv2DTranspose / UpSampling2D
+    U-Net. After training, predictions agree to 1e-3 only: the conv biases before
+    BatchNormalization get a gradient that is zero up to round-off, which Adam turns into
+    full-size steps of either sign; they reach the output through the moving means."""
+    run("unet_segmentation", loose={"predict_corner": (1e-3, 1e-3)})
+
+
+def test_denoising_autoencoder_matches_keras():
+    run("denoising_autoencoder")
+
+
+def test_transfer_learning_guide_freezing_and_fine_tuning():
+    """The base model called with ``training=False``: Keras 3.15 records ``mask: None``
+    beside ``training`` for a functional model (it converts no inputs, so the mask it fills
+    in stays in the node); minikeras recorded ``training`` alone."""
+    run("transfer_learning_guide")
+
+
+def test_keras_transfer_learning_file_loads_and_predicts():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = keras.models.load_model(os.path.join(FIXTURES, "keras_transfer_learning.keras"))
+    # Keras warns the same on its own file: the compiled optimizer never ran.
+    assert [str(w.message).strip() for w in caught] == [
+        "Skipping variable loading for optimizer 'adam', because it has 6 variables whereas "
+        "the saved optimizer has 2 variables."]
+    assert model.get_layer("base").trainable is False
+    np.testing.assert_allclose(model.predict(cases.TRANSFER_FILE_INPUT, verbose=0).ravel(),
+                               KERAS["transfer_learning_file_predictions"], rtol=1e-5)
+
+
+def test_applications_with_a_new_head_match_keras():
+    run("applications_with_new_head")
+
+
+def test_mixup_and_cutmix_in_keras_ops():
+    """keras-io cutmix writes ``cut_w // 2`` on tensors: minikeras tensors had no ``//``
+    (nor ``%``, ``&``, ``|``, ``^``, ``~``)."""
+    run("mixup_cutmix_ops")
+
+
+@pytest.mark.parametrize("expression, expected, dtype", [
+    (lambda t: t // 2, [2, 3, -2], "int32"),
+    (lambda t: 7 // t, [1, 1, -3], "int32"),
+    (lambda t: t % 3, [2, 1, 0], "int32"),
+    (lambda t: 10 % t, [0, 3, -2], "int32"),
+    (lambda t: t // 2.0, [2.0, 3.0, -2.0], "float32"),
+    (lambda t: (t > 0) & (t < 6), [True, False, False], "bool"),
+    (lambda t: (t > 6) | (t < 0), [False, True, True], "bool"),
+    (lambda t: ~(t > 0), [False, False, True], "bool"),
+    (lambda t: t ^ 1, [4, 6, -4], "int32"),
+])
+def test_tensor_operators_without_gradient_follow_keras_dtypes(expression, expected, dtype):
+    """As Keras on torch: a python number takes the tensor's dtype (a float one makes an
+    int tensor floatx); floor division rounds toward minus infinity."""
+    out = expression(keras.ops.convert_to_tensor(np.array([5, 7, -3], "int32")))
+    assert keras.backend.standardize_dtype(out.dtype) == dtype
+    assert np.asarray(out).tolist() == expected
+
+
+def test_siamese_contrastive_matches_keras():
+    run("siamese_contrastive")
+
+
+def test_image_file_utilities_match_keras(tmp_path):
+    """The wrong channel count: both raise ValueError; minikeras adds the counts it takes
+    (the one deliberate difference of wording, checked by type here)."""
+    expected = KERAS["image_file_utilities"]
+    got = json.loads(json.dumps(cases.image_file_utilities(keras, str(tmp_path))))
+    assert got.pop("bad_channels").startswith("ValueError: Unsupported channel number: 2")
+    assert_same(got, {k: v for k, v in expected.items() if k != "bad_channels"})
+
+
+def test_image_dataset_from_directory_matches_keras(tmp_path):
+    """Keras (tf.image.resize) returns uint8 batches with interpolation="nearest"; its
+    "bicubic", "area" and "lanczos3" numbers are TensorFlow's (minikeras used Pillow's
+    filters); the argument errors name `subset`, `validation_split` and `seed` in
+    backticks."""
+    run("image_dataset_from_directory", folder=tmp_path)
+
+
+def test_volume_classification_with_checkpoint_and_early_stopping(tmp_path):
+    run("volume_classification", folder=tmp_path)
+
+
+# minikeras words these errors its own way (same type, same facts, and the fix to make).
+REWORDED_ERRORS = ("bad_padding", "conv_kernel_too_big", "conv_rank", "crop_too_much",
+                   "depthwise_multiplier", "strides_and_dilation")
+
+
+def test_conv_shapes_match_and_errors_have_keras_s_types():
+    expected = KERAS["conv_shapes_and_errors"]
+    got = json.loads(json.dumps(cases.conv_shapes_and_errors(keras)))
+    for key in REWORDED_ERRORS:
+        assert got.pop(key).split(":")[0] == expected[key].split(":")[0], key
+    assert_same(got, {k: v for k, v in expected.items() if k not in REWORDED_ERRORS})
+
+
+def test_model_checkpoint_of_the_best_val_accuracy(tmp_path):
+    run("checkpoint_best_val_accuracy", folder=tmp_path)
+
+
+def test_vit_augmentation_patches_and_encoder():
+    run("vit_augmentation_and_patches")
+
+
+def test_efficientnet_fine_tuning_unfreezes_as_keras():
+    run("efficientnet_unfreeze_top_layers")
+
+
+def test_every_case_is_tested():
+    tested = {"from_scratch", "augmentation_in_dataset_map", "unet_segmentation",
+              "denoising_autoencoder", "transfer_learning_guide", "applications_with_new_head",
+              "mixup_cutmix_ops", "siamese_contrastive", "image_file_utilities",
+              "image_dataset_from_directory", "volume_classification",
+              "conv_shapes_and_errors", "checkpoint_best_val_accuracy",
+              "vit_augmentation_and_patches", "efficientnet_unfreeze_top_layers"}
+    assert tested == set(cases.CASES) and tested <= set(KERAS)
