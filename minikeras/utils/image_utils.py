@@ -213,10 +213,10 @@ def resize(image, size, interpolation="bilinear"):
     """Resize (height, width, channels) to ``size`` as ``tf.image.resize`` does.
 
     Half-pixel centres and no antialiasing, the TF2 defaults; the result is float32.
-    ``"bilinear"`` and ``"nearest"`` sample the nearest pixels; ``"bicubic"`` is TF's Keys
-    cubic (a = -0.5) with its positions read to 1/1024 of a pixel; ``"area"`` averages
-    the pixels under each output pixel; ``"lanczos3"`` is the Lanczos kernel of radius 3.
-    The last two are ``ops.image``'s matrices, without antialiasing.
+    ``"bilinear"`` and ``"nearest"`` sample the nearest pixels; ``"bicubic"`` is Keys'
+    cubic (a = -0.5) with its positions rounded to 1/1024 of a pixel, as TF's table;
+    ``"area"`` averages the pixels under each output pixel; ``"lanczos3"`` is the Lanczos
+    kernel of radius 3. The last three are ``ops.image``'s matrices, without antialiasing.
 
     Args:
         image: Array (height, width, channels).
@@ -246,27 +246,9 @@ def resize(image, size, interpolation="bilinear"):
                      f"{interpolation!r}.")
 
 
-def _bicubic_matrix(in_size, out_size):
-    """(in, out) weights of TensorFlow's half-pixel bicubic resize: Keys' kernel at the
-    four pixels around each sample, its fractional position rounded to 1/1024 (TF reads
-    the kernel from a table of 1024 steps), pixels outside the image given no weight and
-    the other weights rescaled to sum to 1."""
-    sample = (np.arange(out_size) + 0.5) * (in_size / out_size) - 0.5
-    low = np.floor(sample).astype(np.int64)
-    frac = np.rint((sample - low) * 1024) / 1024
-    taps = low[None, :] + np.arange(-1, 3)[:, None]                 # (4, out)
-    weights = image_ops.keys_cubic(np.abs(taps - (low + frac)[None, :]))
-    weights = np.where((taps >= 0) & (taps < in_size), weights, 0.0)
-    weights /= weights.sum(axis=0, keepdims=True)
-    matrix = np.zeros((in_size, out_size))
-    for tap, weight in zip(taps, weights):
-        inside = (tap >= 0) & (tap < in_size)
-        np.add.at(matrix, (tap[inside], np.arange(out_size)[inside]), weight[inside])
-    return matrix
-
-
-_MATRIX_RESIZE = {
-    "bicubic": _bicubic_matrix,
+_MATRIX_RESIZE = {  # (in, out) weights of each resized axis
+    "bicubic": lambda in_size, out_size: image_ops.interpolation_matrix(
+        in_size, out_size, "bicubic", steps=1024),
     "area": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size, "area"),
     "lanczos3": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
                                                                          "lanczos3")}
