@@ -6,9 +6,10 @@ keras-io vision examples and guides of round 4 (tests/fixtures/examples4_vision_
 
 Keras's image_dataset_from_directory builds a tf.data pipeline, so TensorFlow must be
 importable (``pip install --no-deps --target DIR tensorflow-cpu`` and its few pure-Python
-dependencies, then PYTHONPATH=DIR). Writes tests/fixtures/keras_examples4_vision.json and
-keras_transfer_learning.keras, which tests/compat/test_script_fidelity_examples4_vision.py
-compares with minikeras (it never imports Keras).
+dependencies, then PYTHONPATH=DIR). Writes tests/fixtures/keras_examples4_vision.json,
+keras_transfer_learning.keras and keras_private_layers.keras, which
+tests/compat/test_script_fidelity_examples4_vision.py compares with minikeras (it never
+imports Keras).
 """
 import inspect
 import json
@@ -38,6 +39,10 @@ def recorded():
     model.save(os.path.join(FIXTURES, "keras_transfer_learning.keras"))
     out["transfer_learning_file_predictions"] = cases.floats(model.predict(
         cases.TRANSFER_FILE_INPUT, verbose=0))
+    model = cases.private_layers_model(keras)
+    model.save(os.path.join(FIXTURES, "keras_private_layers.keras"))
+    out["private_layers_predictions"] = cases.floats(model.predict(
+        cases.PRIVATE_LAYERS_INPUT, verbose=0))
     return out
 
 

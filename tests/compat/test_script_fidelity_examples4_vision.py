@@ -11,7 +11,10 @@ Printed text must be equal (times normalized), numbers equal to float32 round-of
 """
 import json
 import os
+import subprocess
+import sys
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -20,6 +23,7 @@ import minikeras as keras
 from tests.fixture_cases import FIXTURES, load_cases
 
 cases, KERAS = load_cases("examples4_vision_cases", "keras_examples4_vision.json")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RTOL, ATOL = 2e-5, 1e-6
 
 
@@ -146,6 +150,13 @@ def test_image_dataset_from_directory_matches_keras(tmp_path):
     run("image_dataset_from_directory", folder=tmp_path)
 
 
+def test_image_dataset_resizes_with_tensorflow_s_numbers(tmp_path):
+    """Every interpolation, shrinking and enlarging: TF's bicubic reads Keys' kernel at
+    positions rounded to 1/1024 of a pixel; "area" and "lanczos3" are not Pillow's box and
+    Lanczos filters (which gave up to 30% of the range apart)."""
+    run("dataset_resize_numbers", folder=tmp_path)
+
+
 def test_volume_classification_with_checkpoint_and_early_stopping(tmp_path):
     run("volume_classification", folder=tmp_path)
 
@@ -175,11 +186,51 @@ def test_efficientnet_fine_tuning_unfreezes_as_keras():
     run("efficientnet_unfreeze_top_layers")
 
 
+def _keras_file_config(name):
+    with zipfile.ZipFile(os.path.join(FIXTURES, name)) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+def test_keras_s_private_application_layers_are_written_as_keras_writes_them():
+    """Keras names LayerScale, StochasticDepth and CustomScaleLayer by their source module
+    (``keras.src.applications.convnext``...) and registered name; minikeras wrote
+    ``keras.layers``, which Keras cannot resolve."""
+    mine = cases.private_layers_model(keras).get_config()["layers"][1:]
+    theirs = _keras_file_config("keras_private_layers.keras")["config"]["layers"][1:]
+    assert [(e["module"], e["class_name"], e["registered_name"]) for e in mine] == \
+        [(e["module"], e["class_name"], e["registered_name"]) for e in theirs]
+
+
+def test_keras_file_of_private_application_layers_loads_in_a_fresh_process():
+    """minikeras found those classes only once keras.applications had been imported."""
+    script = ("import json, sys, numpy as np, minikeras as keras; "
+              "m = keras.models.load_model(sys.argv[1]); "
+              "x = np.array(json.loads(sys.argv[2]), 'float32'); "
+              "print(m.predict(x, verbose=0).ravel().tolist())")
+    done = subprocess.run([sys.executable, "-c", script,
+                           os.path.join(FIXTURES, "keras_private_layers.keras"),
+                           json.dumps(cases.PRIVATE_LAYERS_INPUT.tolist())],
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": ROOT})
+    np.testing.assert_allclose(json.loads(done.stdout.strip().splitlines()[-1]),
+                               KERAS["private_layers_predictions"], rtol=1e-6)
+
+
+def test_application_configs_are_the_ones_keras_writes():
+    """A .keras file of ConvNeXt or InceptionResNetV2 named LayerScale / CustomScaleLayer
+    as keras.layers classes, which Keras cannot load (Keras writes their source module and
+    registered name); MobileNetV3's gate was one Activation("hard_sigmoid") layer where
+    Keras has ReLU(6.0)(x + 3.0) * (1.0 / 6.0) (two op nodes, 18 more summary rows);
+    EfficientNetV2's head has bias_initializer Constant(0.0) in Keras, Zeros here."""
+    run("application_configs")
+
+
 def test_every_case_is_tested():
     tested = {"from_scratch", "augmentation_in_dataset_map", "unet_segmentation",
               "denoising_autoencoder", "transfer_learning_guide", "applications_with_new_head",
               "mixup_cutmix_ops", "siamese_contrastive", "image_file_utilities",
               "image_dataset_from_directory", "volume_classification",
               "conv_shapes_and_errors", "checkpoint_best_val_accuracy",
-              "vit_augmentation_and_patches", "efficientnet_unfreeze_top_layers"}
+              "vit_augmentation_and_patches", "efficientnet_unfreeze_top_layers",
+              "dataset_resize_numbers", "application_configs"}
     assert tested == set(cases.CASES) and tested <= set(KERAS)
