@@ -70,10 +70,10 @@ class KerasTensor:
         return ops.multiply(other, self)
 
     def __truediv__(self, other):
-        return ops.divide(self, other)
+        return ops.true_divide(self, other)
 
     def __rtruediv__(self, other):
-        return ops.divide(other, self)
+        return ops.true_divide(other, self)
 
     def __floordiv__(self, other):
         return ops.floor_divide(self, other)
