@@ -186,6 +186,14 @@ def test_efficientnet_fine_tuning_unfreezes_as_keras():
     run("efficientnet_unfreeze_top_layers")
 
 
+def test_preprocess_input_on_a_keras_input_records_keras_s_nodes():
+    """keras-io scripts write ``x = preprocess_input(inputs)`` in the model: minikeras
+    refused a KerasTensor (TypeError); Keras records TrueDivide / Subtract ("tf"), three
+    GetItem, a Stack and an Add of the negated means ("caffe"), TrueDivide, Add, TrueDivide
+    ("torch"). ``/`` on a KerasTensor is TrueDivide (``ops.divide`` is Divide)."""
+    run("preprocess_input_in_the_model")
+
+
 def _keras_file_config(name):
     with zipfile.ZipFile(os.path.join(FIXTURES, name)) as archive:
         return json.loads(archive.read("config.json"))
@@ -232,5 +240,6 @@ def test_every_case_is_tested():
               "image_dataset_from_directory", "volume_classification",
               "conv_shapes_and_errors", "checkpoint_best_val_accuracy",
               "vit_augmentation_and_patches", "efficientnet_unfreeze_top_layers",
-              "dataset_resize_numbers", "application_configs"}
+              "dataset_resize_numbers", "application_configs",
+              "preprocess_input_in_the_model"}
     assert tested == set(cases.CASES) and tested <= set(KERAS)
