@@ -43,8 +43,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         validation_split: Fraction of the files held out for validation (the last ones
             after the seeded shuffle, as Keras).
         subset: ``"training"``, ``"validation"`` or ``"both"`` (returns both datasets).
-        interpolation: ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"area"`` or
-            ``"lanczos3"``, with ``tf.image.resize``'s numbers.
+        interpolation: ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"area"``,
+            ``"lanczos3"`` or ``"lanczos5"``, with ``tf.image.resize``'s numbers.
         follow_links: Descend into symbolic links to folders.
         crop_to_aspect_ratio: Crop the centre to the target aspect ratio first.
         pad_to_aspect_ratio: Resize to fit and pad with zeros instead.
@@ -59,22 +59,21 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Raises:
         ValueError: a bad argument, a folder without class sub-folders or images, or (when
             iterated) a file that is not a decodable image (named in the message).
+        FileNotFoundError: ``directory`` does not exist.
         ImportError: Pillow is missing (names the ``images`` extra).
     """
     check_labels_arg(labels, label_mode, class_names)
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     if color_mode not in NUM_CHANNELS:
-        raise ValueError(f'color_mode must be one of "rgb", "rgba", "grayscale"; received '
-                         f'color_mode={color_mode!r}.')
+        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. '
+                         f'Received: color_mode={color_mode}')
     image_size = _check_image_size(image_size)
     interpolation = str(interpolation).lower()
     if interpolation not in RESIZE_INTERPOLATIONS:
         raise ValueError(f"interpolation must be one of {RESIZE_INTERPOLATIONS}; received "
-                         f"interpolation={interpolation!r} (TensorFlow's lanczos5, gaussian "
-                         f"and mitchellcubic are not offered).")
-    if crop_to_aspect_ratio and pad_to_aspect_ratio:
-        raise ValueError("Only one of pad_to_aspect_ratio, crop_to_aspect_ratio can be True.")
+                         f"interpolation={interpolation!r} (TensorFlow's gaussian and "
+                         f"mitchellcubic are not offered).")
     if format != "tf":
         raise ValueError(f'format must be "tf" (a minikeras Dataset); received format={format!r} '
                          f'("grain" is not offered).')
@@ -84,8 +83,11 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         directory, labels, ALLOWLIST_FORMATS, class_names=class_names, shuffle=shuffle,
         seed=seed, follow_links=follow_links, verbose=verbose)
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing label_mode="binary", there must be exactly 2 '
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 '
                          f'class_names. Received: class_names={class_names}')
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:  # Keras checks it after listing the files
+        raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be "
+                         "set to `True`.")
     load = functools.partial(_load_image, image_size=image_size, color_mode=color_mode,
                              interpolation=interpolation, crop=crop_to_aspect_ratio,
                              pad=pad_to_aspect_ratio,
@@ -101,8 +103,8 @@ def _check_image_size(image_size):
     if isinstance(image_size, int):
         return (image_size, image_size)
     if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(f"Invalid image_size value. Expected a tuple of 2 integers. Received: "
-                         f"image_size={image_size}")
+        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. "
+                         f"Received: image_size={image_size}")
     return tuple(int(v) for v in image_size)
 
 

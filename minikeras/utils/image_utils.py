@@ -215,8 +215,9 @@ def resize(image, size, interpolation="bilinear"):
     Half-pixel centres and no antialiasing, the TF2 defaults; the result is float32.
     ``"bilinear"`` and ``"nearest"`` sample the nearest pixels; ``"bicubic"`` is Keys'
     cubic (a = -0.5) with its positions rounded to 1/1024 of a pixel, as TF's table;
-    ``"area"`` averages the pixels under each output pixel; ``"lanczos3"`` is the Lanczos
-    kernel of radius 3. The last three are ``ops.image``'s matrices, without antialiasing.
+    ``"area"`` averages the pixels under each output pixel; ``"lanczos3"`` / ``"lanczos5"``
+    are the Lanczos kernels of radius 3 / 5. All but the first two are ``ops.image``'s
+    matrices, without antialiasing.
 
     Args:
         image: Array (height, width, channels).
@@ -251,7 +252,9 @@ _MATRIX_RESIZE = {  # (in, out) weights of each resized axis
         in_size, out_size, "bicubic", steps=1024),
     "area": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size, "area"),
     "lanczos3": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
-                                                                         "lanczos3")}
+                                                                         "lanczos3"),
+    "lanczos5": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
+                                                                         "lanczos5")}
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", *_MATRIX_RESIZE)
 
 
