@@ -157,6 +157,27 @@ def test_image_dataset_resizes_with_tensorflow_s_numbers(tmp_path):
     run("dataset_resize_numbers", folder=tmp_path)
 
 
+# Worded minikeras's way: the labels errors (shared with text_dataset_from_directory) and
+# the format one (minikeras has no "grain"), same type as Keras's.
+REWORDED_DATASET_ERRORS = ("labels_word", "labels_and_class_names", "format")
+
+
+def test_image_dataset_misuse_errors_as_keras(tmp_path):
+    """Keras raises FileNotFoundError for a missing folder (minikeras: ValueError), checks
+    crop_to_aspect_ratio with pad_to_aspect_ratio after listing the files, and names the
+    arguments in backticks. Keras also takes TensorFlow's "gaussian" and "mitchellcubic"
+    interpolations, which minikeras refuses (a deliberate difference: no such kernels)."""
+    expected = KERAS["dataset_argument_errors"]
+    got = json.loads(json.dumps(cases.dataset_argument_errors(keras, str(tmp_path))))
+    assert expected.pop("interpolation") == ["Found 9 files belonging to 2 classes.\n",
+                                             "no error"]
+    assert got.pop("interpolation")[1].startswith("ValueError: interpolation must be one of")
+    for key in REWORDED_DATASET_ERRORS:
+        mine, theirs = got.pop(key), expected.pop(key)
+        assert mine[0] == theirs[0] and mine[1].split(":")[0] == theirs[1].split(":")[0], key
+    assert_same(got, expected)
+
+
 def test_volume_classification_with_checkpoint_and_early_stopping(tmp_path):
     run("volume_classification", folder=tmp_path)
 
@@ -241,5 +262,5 @@ def test_every_case_is_tested():
               "conv_shapes_and_errors", "checkpoint_best_val_accuracy",
               "vit_augmentation_and_patches", "efficientnet_unfreeze_top_layers",
               "dataset_resize_numbers", "application_configs",
-              "preprocess_input_in_the_model"}
+              "preprocess_input_in_the_model", "dataset_argument_errors"}
     assert tested == set(cases.CASES) and tested <= set(KERAS)
