@@ -29,7 +29,8 @@ class CustomScaleLayer(Layer):
         scale: the factor of the branch (a float).
     """
 
-    _keras_private_module = "keras.src.applications.inception_resnet_v2"  # the module Keras files name
+    # the module Keras files name
+    _keras_private_module = "keras.src.applications.inception_resnet_v2"
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
