@@ -93,11 +93,16 @@ class Registry:
     def class_identity(self, cls, module):
         """``(module, registered_name)`` of a config, as Keras 3 writes them: ``(module,
         None)`` for a class of this family (``module`` its public one, e.g. "keras.layers");
+        ``(its Keras source module, "Name")`` for a class Keras keeps private (a class's own
+        ``_keras_private_module``, e.g. ConvNeXt's LayerScale);
         for a user's class ``(its module, "package>Name")`` if registered, else ``(its
         module, "Name")``, the module None when it is ``__main__``."""
         own_module = None if cls.__module__ == "__main__" else cls.__module__
         if CUSTOM_OBJECTS.name_of(cls) is not None:
             return own_module, get_registered_name(cls)
+        private = vars(cls).get("_keras_private_module")
+        if private is not None:  # a Keras class no public module exports: its source module
+            return private, cls.__name__
         if self.name_of(cls) is not None:
             return module, None
         return own_module, cls.__name__

@@ -63,6 +63,8 @@ class LayerScale(Layer):
         projection_dim: the number of channels (the last axis).
     """
 
+    _keras_private_module = "keras.src.applications.convnext"  # the module Keras files name
+
     def __init__(self, init_values, projection_dim, **kwargs):
         super().__init__(**kwargs)
         self.init_values = init_values
@@ -100,6 +102,8 @@ class StochasticDepth(Layer):
         drop_path_rate: the probability of dropping a sample's branch, in [0, 1).
         seed: optional int, for repeatable draws (else a child of the global generator).
     """
+
+    _keras_private_module = "keras.src.applications.convnext"  # the module Keras files name
 
     def __init__(self, drop_path_rate, seed=None, **kwargs):
         super().__init__(**kwargs)

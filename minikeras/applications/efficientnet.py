@@ -105,9 +105,10 @@ def drop_and_add(x, inputs, drop_rate, name):
 
 
 def top_layers(x, filters, activation, include_top, dropout_rate, classes,
-               classifier_activation, pooling, bn_momentum=0.99):
+               classifier_activation, pooling, bn_momentum=0.99, bias_initializer="zeros"):
     """The 1x1 ``top_conv`` to ``filters`` channels (BatchNormalization, activation), then
-    the classifier (global average, dropout, Dense) or the headless pooling."""
+    the classifier (global average, dropout, Dense) or the headless pooling.
+    ``bias_initializer`` is the classifier's (EfficientNetV2 writes ``Constant(0.0)``)."""
     x = conv(filters, 1, "top_conv", use_bias=False)(x)
     x = layers.BatchNormalization(axis=channel_axis(), momentum=bn_momentum, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
@@ -117,7 +118,8 @@ def top_layers(x, filters, activation, include_top, dropout_rate, classes,
     if dropout_rate > 0:
         x = layers.Dropout(dropout_rate, name="top_dropout")(x)
     return layers.Dense(classes, activation=classifier_activation,
-                        kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
+                        kernel_initializer=DENSE_KERNEL_INITIALIZER,
+                        bias_initializer=bias_initializer, name="predictions")(x)
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,

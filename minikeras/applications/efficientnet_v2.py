@@ -15,7 +15,7 @@ identity.
 """
 import math
 
-from .. import layers
+from .. import initializers, layers
 from .construction import check_arguments, finish, image_input, top_or_notop_file
 from .efficientnet import (CONV_KERNEL_INITIALIZER, channel_axis, conv, drop_and_add,
                            squeeze_excite, top_layers)
@@ -190,7 +190,8 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
                 name=f"block{i + 1}{chr(j + 97)}_")
             b += 1
     x = top_layers(x, rounded(1280), activation, include_top, dropout_rate, classes,
-                   classifier_activation, pooling, bn_momentum)
+                   classifier_activation, pooling, bn_momentum,
+                   bias_initializer=initializers.Constant(0.0))
     weight_file = top_or_notop_file(weights, name, WEIGHTS_HASHES.get(weights_name),
                                     include_top)
     return finish(img_input, input_tensor, x, name, weights, weight_file, BASE_WEIGHTS_PATH)

@@ -9,7 +9,8 @@
   0.406) and std (0.229, 0.224, 0.225).
 
 A float numpy array is changed in place and returned, as in Keras (pass ``numpy.copy(x)`` to
-keep it); other arrays are converted to ``floatx()`` first.
+keep it); other arrays are converted to ``floatx()`` first. On a symbolic ``keras.Input`` the
+steps are the graph operations Keras records (a model's config and summary list them).
 """
 import json
 import os
@@ -37,7 +38,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     """Scale a batch (or one image) of pixel values the way ``mode`` says (module docstring).
 
     Args:
-        x: numpy array or minikeras Tensor, 3D or 4D, 3 colour channels, values in [0, 255].
+        x: numpy array, minikeras Tensor or KerasTensor, 3D or 4D, 3 colour channels, values
+            in [0, 255].
         data_format: ``"channels_last"`` / ``"channels_first"``; default
             ``keras.config.image_data_format()``.
         mode: ``"caffe"`` (default), ``"tf"`` or ``"torch"``.
@@ -50,11 +52,7 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     elif data_format not in {"channels_first", "channels_last"}:
         raise ValueError("Expected data_format to be one of `channels_first` or "
                          f"`channels_last`. Received: data_format={data_format}")
-    if isinstance(x, KerasTensor):
-        raise TypeError("preprocess_input takes a numpy array or a minikeras Tensor, not a "
-                        "symbolic keras.Input tensor; preprocess the images before calling "
-                        "the model (or use a keras.layers.Rescaling layer inside it).")
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, KerasTensor)):
         return _preprocess_tensor(x, data_format, mode)
     return _preprocess_numpy(np.asarray(x), data_format, mode)
 
@@ -97,20 +95,34 @@ def _preprocess_numpy(x, data_format, mode):
 
 
 def _preprocess_tensor(x, data_format, mode):
+    """The steps as tensor operations, in Keras's order and with its constants, so that on
+    a KerasTensor they are Keras's graph nodes: the BGR flip as the three channels picked
+    and stacked, the means added negated (shaped to broadcast), the stds divided."""
     if mode == "tf":
         return x / 127.5 - 1.0
-    axis = _channel_axis(len(x.shape), data_format)
+    ndim = len(x.shape)
+    axis = _channel_axis(ndim, data_format)
     if mode == "torch":
         x = x / 255.0
     else:
-        x = ops.flip(x, axis=axis)
+        x = ops.stack([x[_channel_index(i, ndim, data_format)] for i in (2, 1, 0)],
+                      axis=-1 if data_format == "channels_last" else axis)
     mean, std = _mean_std(mode)
-    shape = [1] * len(x.shape)
+    shape = [1] * ndim
     shape[axis] = 3
-    x = x - ops.reshape(ops.convert_to_tensor(np.asarray(mean), x.dtype), shape)
+    x = x + ops.convert_to_tensor(-np.asarray(mean, np.float32).reshape(shape), x.dtype)
     if std is not None:
-        x = x / ops.reshape(ops.convert_to_tensor(np.asarray(std), x.dtype), shape)
+        std_shape = (3,) if data_format == "channels_last" else (3, 1, 1)
+        x = x / ops.convert_to_tensor(np.asarray(std, np.float32).reshape(std_shape), x.dtype)
     return x
+
+
+def _channel_index(i, ndim, data_format):
+    """The index of colour channel ``i`` as Keras writes it: ``x[..., i]``, or channels
+    first ``x[i, ...]`` (one image) / ``x[:, i, :]`` (a batch)."""
+    if data_format == "channels_last":
+        return (Ellipsis, i)
+    return (i, Ellipsis) if ndim == 3 else (slice(None), i, slice(None))
 
 
 def decode_predictions(preds, top=5):

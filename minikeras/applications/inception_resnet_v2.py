@@ -29,6 +29,9 @@ class CustomScaleLayer(Layer):
         scale: the factor of the branch (a float).
     """
 
+    # the module Keras files name
+    _keras_private_module = "keras.src.applications.inception_resnet_v2"
+
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
         self.scale = scale

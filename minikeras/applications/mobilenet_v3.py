@@ -7,10 +7,9 @@ models use none of those three. The model rescales its own inputs (``Rescaling(1
 -1)``, ``include_preprocessing=True``), so ``preprocess_input`` passes its input through:
 feed pixels in [0, 255].
 
-Difference from Keras: Keras's squeeze-and-excite gate is ``ReLU(6)(x + 3) / 6`` with the
-two arithmetic steps as graph operations; minikeras has no arithmetic on symbolic tensors,
-so the gate is one ``Activation("hard_sigmoid")`` layer (the same function; no weights,
-so Keras's weight files load unchanged).
+The squeeze-and-excite gate is Keras's ``ReLU(6.0)(x + 3.0) * (1.0 / 6.0)``: the two
+arithmetic steps are graph operations (``Add`` and ``Multiply`` nodes), as in Keras's
+config and summary.
 """
 import warnings
 
@@ -79,7 +78,7 @@ def _se_block(inputs, filters, se_ratio, prefix):
     x = layers.ReLU(name=f"{prefix}squeeze_excite_relu")(x)
     x = layers.Conv2D(filters, kernel_size=1, padding="same",
                       name=f"{prefix}squeeze_excite_conv_1")(x)
-    x = layers.Activation("hard_sigmoid")(x)  # relu6(x + 3) / 6 (module docstring)
+    x = layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)  # the hard-sigmoid gate
     return layers.Multiply(name=f"{prefix}squeeze_excite_mul")([inputs, x])
 
 

@@ -31,8 +31,8 @@ from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
 from .conv import average_pool, conv, conv_transpose, max_pool
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
-                          masked_scale, maximum, minimum, multiply, negative, power, relu,
-                          sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
+                          masked_scale, maximum, minimum, multiply, negative, operands, power,
+                          relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
 from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
@@ -50,9 +50,14 @@ from .tensor import Tensor
 __all__ = ["PRIMITIVES", *sorted(PRIMITIVES)]
 
 
-def _compare(ufunc):
-    """A comparison operator: a boolean Tensor, outside the graph (it has no gradient)."""
+def _no_gradient(ufunc, reflected=False):
+    """An operator without a gradient (a comparison, ``//``, ``%``, a bitwise one): its Tensor
+    is outside the graph, computed in the dtypes Keras gives the operands (``operands``).
+    ``reflected`` gives the ``__r*__`` form (the Tensor on the right)."""
     def apply(a, b):
+        if reflected:
+            a, b = b, a
+        a, b = operands(a, b)
         return Tensor(ufunc(np.asarray(a), np.asarray(b)))
     return apply
 
@@ -74,12 +79,17 @@ def _install_operators():
     t.__neg__ = negative
     t.__abs__ = abs
     t.__getitem__ = getitem
-    t.__lt__ = _compare(np.less)
-    t.__le__ = _compare(np.less_equal)
-    t.__gt__ = _compare(np.greater)
-    t.__ge__ = _compare(np.greater_equal)
-    t.__eq__ = _compare(np.equal)
-    t.__ne__ = _compare(np.not_equal)
+    t.__lt__ = _no_gradient(np.less)
+    t.__le__ = _no_gradient(np.less_equal)
+    t.__gt__ = _no_gradient(np.greater)
+    t.__ge__ = _no_gradient(np.greater_equal)
+    t.__eq__ = _no_gradient(np.equal)
+    t.__ne__ = _no_gradient(np.not_equal)
+    for name, ufunc in (("floordiv", np.floor_divide), ("mod", np.mod), ("and", np.bitwise_and),
+                        ("or", np.bitwise_or), ("xor", np.bitwise_xor)):
+        setattr(t, f"__{name}__", _no_gradient(ufunc))
+        setattr(t, f"__r{name}__", _no_gradient(ufunc, reflected=True))
+    t.__invert__ = lambda a: Tensor(np.invert(np.asarray(a)))
     t.__hash__ = object.__hash__
     t.T = property(transpose)
     t.reshape = lambda self, *shape: reshape(self, shape[0] if len(shape) == 1 else shape)

@@ -70,10 +70,10 @@ class KerasTensor:
         return ops.multiply(other, self)
 
     def __truediv__(self, other):
-        return ops.divide(self, other)
+        return ops.true_divide(self, other)
 
     def __rtruediv__(self, other):
-        return ops.divide(other, self)
+        return ops.true_divide(other, self)
 
     def __floordiv__(self, other):
         return ops.floor_divide(self, other)
@@ -274,7 +274,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
         outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
-    filled = None if rest or kwargs else _filled_in_arguments(layer, inputs)
+    filled = None if rest or (kwargs and layer._converts_inputs) \
+        else _filled_in_arguments(layer, inputs)
     Node(layer, args, {**kwargs, **_graph_mask(layer, inputs, rest, kwargs)},
          flatten(outputs), filled=filled)
     if layer.__dict__.get("_symbolic") is None:
@@ -286,7 +287,8 @@ def _filled_in_arguments(layer, inputs):
     """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
     ``call``'s default for it is not None, and ``mask`` (None) when ``call`` takes one and
     the input carries none. Keras records them only when it did not convert the input (one
-    of the layer's compute dtype, or any input of a layer that casts none). An input's mask
+    of the layer's compute dtype given without keywords, or any call of a layer that
+    converts none, such as a functional model called with ``training=False``). An input's mask
     is a KerasTensor of no graph node here, so a masked input records nothing
     (docs/porting.md)."""
     if not isinstance(inputs, KerasTensor) or (

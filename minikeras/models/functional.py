@@ -28,6 +28,7 @@ class Functional(Model):
 
     _counts_own_node = True  # Keras files number a functional model's own node 0
     _autocasts_inputs = False  # each Input keeps its dtype (Keras: _convert_input_args)
+    _converts_inputs = False
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)

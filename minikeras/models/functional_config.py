@@ -76,10 +76,11 @@ def get_config(model):
     for layer in model._layers:
         entry = layer.keras_entry() if isinstance(layer, OpCall) else serialize_keras_object(layer)
         entry["name"] = layer.name
+        # a node's keywords: the given ones first, then those Keras filled in (given win)
         entry["inbound_nodes"] = [
             {"args": _plain([map_structure(tensor_config, arg) for arg in node.args]),
              "kwargs": {k: map_structure(tensor_config, v)
-                        for k, v in {**node.filled, **node.kwargs}.items()}}
+                        for k, v in {**node.kwargs, **node.filled, **node.kwargs}.items()}}
             for node in layer._inbound_nodes if node in own and not node.is_input]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,

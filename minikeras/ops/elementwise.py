@@ -58,7 +58,10 @@ def divide(x1, x2):
     return P.divide(x1, x2)
 
 
-true_divide = divide
+def true_divide(x1, x2):
+    """``divide`` under its own name: Keras's ``/`` on a KerasTensor records a TrueDivide node
+    (``ops.divide`` a Divide one)."""
+    return P.divide(x1, x2)
 
 
 def clip(x, x_min, x_max):

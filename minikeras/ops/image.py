@@ -68,13 +68,15 @@ _KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(
 
 
 def interpolation_matrix(in_size, out_size, interpolation, antialias=False, scale=None,
-                         translation=0.0):
+                         translation=0.0, steps=None):
     """The (in_size, out_size) matrix W with ``resized = x @ W`` along one axis.
 
     Output sample ``i`` sits at input coordinate ``(i + 0.5 - translation) / scale - 0.5``
-    (``scale`` defaults to ``out / in``); each column holds the kernel at the distances to
-    the input pixels, normalized to sum to 1, and is zero for a sample outside the input.
-    "area" gives each input pixel the fraction of the output pixel's span it covers.
+    (``scale`` defaults to ``out / in``), its fraction of a pixel rounded to ``1 / steps``
+    when ``steps`` is given (``tf.image.resize``'s bicubic reads its kernel from a table of
+    1024 steps); each column holds the kernel at the distances to the input pixels,
+    normalized to sum to 1, and is zero for a sample outside the input. "area" gives each
+    input pixel the fraction of the output pixel's span it covers.
     """
     scale = out_size / in_size if scale is None else float(scale)
     if interpolation == "area":
@@ -84,6 +86,8 @@ def interpolation_matrix(in_size, out_size, interpolation, antialias=False, scal
         return np.maximum(hi - lo, 0.0) * scale
     kernel_scale = max(1.0 / scale, 1.0) if antialias else 1.0
     sample = (np.arange(out_size) + 0.5 - translation) / scale - 0.5  # (out,)
+    if steps is not None:
+        sample = np.floor(sample) + np.rint((sample - np.floor(sample)) * steps) / steps
     weights = _KERNELS[interpolation](
         np.abs(sample[None, :] - np.arange(in_size)[:, None]) / kernel_scale)
     total = weights.sum(axis=0, keepdims=True)

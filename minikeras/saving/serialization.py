@@ -112,6 +112,8 @@ def locate(config, custom_objects=None):
     """The class or function a serialized-object dict names; TypeError if none is known."""
     class_name = config.get("class_name")
     registered = config.get("registered_name")
+    if str(config.get("module")).startswith("keras.src.applications."):
+        importlib.import_module("minikeras.applications")  # registers ConvNeXt's LayerScale...
     family = family_of_module(config.get("module"), class_name)
     if class_name in ("function", "builtins") or registered == "function":
         inner = config.get("config")

@@ -24,7 +24,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     With ``labels="inferred"``, ``directory/class_a/*.png``, ``directory/class_b/*.jpg``...
     give labels 0, 1... in sorted folder order. Images are decoded by Pillow (the
     ``images`` extra), resized to ``image_size`` as ``tf.image.resize`` does, and returned
-    as float32 values in [0, 255].
+    as float32 values in [0, 255] (uint8 with ``interpolation="nearest"``, which only picks
+    pixels, as Keras's ``tf.image.resize`` keeps the decoded dtype then).
 
     Args:
         directory: The root folder.
@@ -42,8 +43,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         validation_split: Fraction of the files held out for validation (the last ones
             after the seeded shuffle, as Keras).
         subset: ``"training"``, ``"validation"`` or ``"both"`` (returns both datasets).
-        interpolation: ``"bilinear"``, ``"nearest"`` (exact TF numbers), ``"bicubic"``,
-            ``"area"``, ``"lanczos3"`` (Pillow's filters).
+        interpolation: ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"area"``,
+            ``"lanczos3"`` or ``"lanczos5"``, with ``tf.image.resize``'s numbers.
         follow_links: Descend into symbolic links to folders.
         crop_to_aspect_ratio: Crop the centre to the target aspect ratio first.
         pad_to_aspect_ratio: Resize to fit and pad with zeros instead.
@@ -58,22 +59,21 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     Raises:
         ValueError: a bad argument, a folder without class sub-folders or images, or (when
             iterated) a file that is not a decodable image (named in the message).
+        FileNotFoundError: ``directory`` does not exist.
         ImportError: Pillow is missing (names the ``images`` extra).
     """
     check_labels_arg(labels, label_mode, class_names)
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     if color_mode not in NUM_CHANNELS:
-        raise ValueError(f'color_mode must be one of "rgb", "rgba", "grayscale"; received '
-                         f'color_mode={color_mode!r}.')
+        raise ValueError(f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. '
+                         f'Received: color_mode={color_mode}')
     image_size = _check_image_size(image_size)
     interpolation = str(interpolation).lower()
     if interpolation not in RESIZE_INTERPOLATIONS:
         raise ValueError(f"interpolation must be one of {RESIZE_INTERPOLATIONS}; received "
-                         f"interpolation={interpolation!r} (TensorFlow's lanczos5, gaussian "
-                         f"and mitchellcubic are not offered).")
-    if crop_to_aspect_ratio and pad_to_aspect_ratio:
-        raise ValueError("Only one of pad_to_aspect_ratio, crop_to_aspect_ratio can be True.")
+                         f"interpolation={interpolation!r} (TensorFlow's gaussian and "
+                         f"mitchellcubic are not offered).")
     if format != "tf":
         raise ValueError(f'format must be "tf" (a minikeras Dataset); received format={format!r} '
                          f'("grain" is not offered).')
@@ -83,8 +83,11 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         directory, labels, ALLOWLIST_FORMATS, class_names=class_names, shuffle=shuffle,
         seed=seed, follow_links=follow_links, verbose=verbose)
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing label_mode="binary", there must be exactly 2 '
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 '
                          f'class_names. Received: class_names={class_names}')
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:  # Keras checks it after listing the files
+        raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be "
+                         "set to `True`.")
     load = functools.partial(_load_image, image_size=image_size, color_mode=color_mode,
                              interpolation=interpolation, crop=crop_to_aspect_ratio,
                              pad=pad_to_aspect_ratio,
@@ -100,8 +103,8 @@ def _check_image_size(image_size):
     if isinstance(image_size, int):
         return (image_size, image_size)
     if not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError(f"Invalid image_size value. Expected a tuple of 2 integers. Received: "
-                         f"image_size={image_size}")
+        raise ValueError(f"Invalid `image_size` value. Expected a tuple of 2 integers. "
+                         f"Received: image_size={image_size}")
     return tuple(int(v) for v in image_size)
 
 
@@ -117,6 +120,8 @@ def _load_image(path, *, image_size, color_mode, interpolation, crop, pad, data_
         image = _resize_with_pad(image, image_size, interpolation)
     else:
         image = resize(image, image_size, interpolation)
+    if interpolation == "nearest":
+        image = image.astype(np.uint8)
     return image.transpose(2, 0, 1) if data_format == "channels_first" else image
 
 

@@ -213,9 +213,11 @@ def resize(image, size, interpolation="bilinear"):
     """Resize (height, width, channels) to ``size`` as ``tf.image.resize`` does.
 
     Half-pixel centres and no antialiasing, the TF2 defaults; the result is float32.
-    ``"bilinear"`` and ``"nearest"`` are computed here; ``"bicubic"``, ``"area"`` and
-    ``"lanczos3"`` use Pillow's filters of those names (their numbers differ slightly
-    from TensorFlow's).
+    ``"bilinear"`` and ``"nearest"`` sample the nearest pixels; ``"bicubic"`` is Keys'
+    cubic (a = -0.5) with its positions rounded to 1/1024 of a pixel, as TF's table;
+    ``"area"`` averages the pixels under each output pixel; ``"lanczos3"`` / ``"lanczos5"``
+    are the Lanczos kernels of radius 3 / 5. All but the first two are ``ops.image``'s
+    matrices, without antialiasing.
 
     Args:
         image: Array (height, width, channels).
@@ -236,18 +238,24 @@ def resize(image, size, interpolation="bilinear"):
     if interpolation == "nearest":
         return image[_nearest_positions(image.shape[0], size[0])][
             :, _nearest_positions(image.shape[1], size[1])]
-    if interpolation in _PIL_RESIZE:
-        Image = pil_image()
-        resample = getattr(Image.Resampling, _PIL_RESIZE[interpolation])
-        channels = [np.asarray(Image.fromarray(image[:, :, c], "F").resize(
-            (size[1], size[0]), resample)) for c in range(image.shape[2])]
-        return np.stack(channels, axis=-1).astype(np.float32)
+    if interpolation in _MATRIX_RESIZE:
+        rows = _MATRIX_RESIZE[interpolation](image.shape[0], size[0])  # (in_h, out_h)
+        cols = _MATRIX_RESIZE[interpolation](image.shape[1], size[1])  # (in_w, out_w)
+        return np.einsum("hwc,hy,wx->yxc", image, rows.astype(np.float32),
+                         cols.astype(np.float32)).astype(np.float32)
     raise ValueError(f"interpolation must be one of {RESIZE_INTERPOLATIONS}; received "
                      f"{interpolation!r}.")
 
 
-_PIL_RESIZE = {"bicubic": "BICUBIC", "area": "BOX", "lanczos3": "LANCZOS"}
-RESIZE_INTERPOLATIONS = ("bilinear", "nearest", *_PIL_RESIZE)
+_MATRIX_RESIZE = {  # (in, out) weights of each resized axis
+    "bicubic": lambda in_size, out_size: image_ops.interpolation_matrix(
+        in_size, out_size, "bicubic", steps=1024),
+    "area": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size, "area"),
+    "lanczos3": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
+                                                                         "lanczos3"),
+    "lanczos5": lambda in_size, out_size: image_ops.interpolation_matrix(in_size, out_size,
+                                                                         "lanczos5")}
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", *_MATRIX_RESIZE)
 
 
 def _linear_positions(in_size, out_size):

