@@ -7,6 +7,7 @@ file in that (sorted) order. Files are then shuffled with ``np.random.RandomStat
 and the validation split is the last ``int(validation_split * n)`` of them, as in Keras,
 so the same seed gives the same training / validation partition as Keras does.
 """
+import errno
 import os
 
 import numpy as np
@@ -29,9 +30,9 @@ def check_validation_split_arg(validation_split, subset, shuffle, seed):
         raise ValueError(f'`subset` must be either "training", "validation" or "both", '
                          f'received: {subset}')
     if validation_split and shuffle and seed is None:
-        raise ValueError("If using `validation_split` and shuffling the data, you must provide "
-                         "a `seed` argument, to make sure that there is no overlap between the "
-                         "training and validation subset.")
+        raise ValueError("If using `validation_split` and shuffling the data, you must "
+                         "provide a `seed` argument, to make sure that there is no overlap "
+                         "between the training and validation subset.")
 
 
 def check_labels_arg(labels, label_mode, class_names):
@@ -42,8 +43,8 @@ def check_labels_arg(labels, label_mode, class_names):
         raise ValueError(f'class_names can only be passed with labels="inferred"; received '
                          f'labels={labels!r} and class_names={class_names!r}.')
     if label_mode not in LABEL_MODES:
-        raise ValueError(f'`label_mode` argument must be one of "int", "categorical", "binary", '
-                         f'or None. Received: label_mode={label_mode}')
+        raise ValueError(f'`label_mode` argument must be one of "int", "categorical", '
+                         f'"binary", or None. Received: label_mode={label_mode}')
 
 
 def index_directory(directory, labels, formats, class_names=None, shuffle=True, seed=None,
@@ -65,12 +66,13 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         labels), class_names None without labels.
 
     Raises:
-        ValueError: ``directory`` is not a folder; inferred labels but no class
+        FileNotFoundError: ``directory`` is not a folder.
+        ValueError: inferred labels but no class
             sub-folders; ``class_names`` not among the sub-folders; a label list of the
             wrong length.
     """
-    if not os.path.isdir(directory):
-        raise ValueError(f"directory must be an existing folder; {directory!r} is not one.")
+    if not os.path.isdir(directory):  # Keras's error: the one listing the folder raises
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), directory)
     if labels == "inferred":
         subdirs = sorted(name for name in os.listdir(directory)
                          if os.path.isdir(os.path.join(directory, name))
@@ -83,7 +85,7 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
                              f'without labels.')
         if class_names is not None:
             if not set(class_names).issubset(subdirs):
-                raise ValueError(f"The class_names passed did not match the names of the "
+                raise ValueError(f"The `class_names` passed did not match the names of the "
                                  f"subdirectories of the target directory. Expected: {subdirs} "
                                  f"(or a subset of it), but received: class_names={class_names}")
             subdirs = list(class_names)
@@ -102,7 +104,7 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         class_names = None
     else:
         if len(labels) != len(paths):
-            raise ValueError(f"Expected the lengths of labels to match the number of files in "
+            raise ValueError(f"Expected the lengths of `labels` to match the number of files in "
                              f"the target directory. len(labels) is {len(labels)} while we "
                              f"found {len(paths)} files in directory {directory}.")
         class_names = [str(label) for label in sorted(set(labels))]

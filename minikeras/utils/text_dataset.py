@@ -38,6 +38,7 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     Raises:
         ValueError: a bad argument, a folder without class sub-folders or ``.txt`` files,
             or (when iterated) a file that is not UTF-8 text (named in the message).
+        FileNotFoundError: ``directory`` does not exist.
     """
     check_labels_arg(labels, label_mode, class_names)
     if format != "tf":

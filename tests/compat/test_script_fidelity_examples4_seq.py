@@ -106,10 +106,13 @@ def assert_same(got, expected, path, skipped):
 
 @pytest.fixture(scope="module")
 def results():
-    """Each case's result, run once with minikeras (JSON round trip, as the fixture)."""
+    """Each case's result, run once with minikeras (JSON round trip, as the fixture), with
+    summaries at the 80 columns the fixture was made at."""
     import json
-    return {name: json.loads(json.dumps(run(keras)))
-            for name, run in cases.all_cases().items()}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        return {name: json.loads(json.dumps(run(keras)))
+                for name, run in cases.all_cases().items()}
 
 
 def test_keras_ran_every_case():
