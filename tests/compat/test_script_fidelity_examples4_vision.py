@@ -21,6 +21,7 @@ import pytest
 
 import minikeras as keras
 from tests.fixture_cases import FIXTURES, load_cases
+from tests.optional_extras import require_module
 
 cases, KERAS = load_cases("examples4_vision_cases", "keras_examples4_vision.json")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -133,7 +134,13 @@ def test_siamese_contrastive_matches_keras():
     run("siamese_contrastive")
 
 
-def test_image_file_utilities_match_keras(tmp_path):
+@pytest.fixture
+def pillow():
+    """Pillow (the ``images`` extra) for the image-file cases, else a skip outside CI."""
+    return require_module("PIL", "images")
+
+
+def test_image_file_utilities_match_keras(tmp_path, pillow):
     """The wrong channel count: both raise ValueError; minikeras adds the counts it takes
     (the one deliberate difference of wording, checked by type here)."""
     expected = KERAS["image_file_utilities"]
@@ -142,7 +149,7 @@ def test_image_file_utilities_match_keras(tmp_path):
     assert_same(got, {k: v for k, v in expected.items() if k != "bad_channels"})
 
 
-def test_image_dataset_from_directory_matches_keras(tmp_path):
+def test_image_dataset_from_directory_matches_keras(tmp_path, pillow):
     """Keras (tf.image.resize) returns uint8 batches with interpolation="nearest"; its
     "bicubic", "area" and "lanczos3" numbers are TensorFlow's (minikeras used Pillow's
     filters); the argument errors name `subset`, `validation_split` and `seed` in
@@ -150,7 +157,7 @@ def test_image_dataset_from_directory_matches_keras(tmp_path):
     run("image_dataset_from_directory", folder=tmp_path)
 
 
-def test_image_dataset_resizes_with_tensorflow_s_numbers(tmp_path):
+def test_image_dataset_resizes_with_tensorflow_s_numbers(tmp_path, pillow):
     """Every interpolation, shrinking and enlarging: TF's bicubic reads Keys' kernel at
     positions rounded to 1/1024 of a pixel; "area" and "lanczos3" are not Pillow's box and
     Lanczos filters (which gave up to 30% of the range apart)."""
@@ -162,8 +169,8 @@ def test_image_dataset_resizes_with_tensorflow_s_numbers(tmp_path):
 REWORDED_DATASET_ERRORS = ("labels_word", "labels_and_class_names", "format")
 
 
-def test_image_dataset_misuse_errors_as_keras(tmp_path):
-    """Keras raises FileNotFoundError for a missing folder (minikeras: ValueError), checks
+def test_image_dataset_misuse_errors_as_keras(tmp_path, pillow):
+    """Keras raises FileNotFoundError for a missing folder (minikeras raised ValueError), checks
     crop_to_aspect_ratio with pad_to_aspect_ratio after listing the files, and names the
     arguments in backticks. Keras also takes TensorFlow's "gaussian" and "mitchellcubic"
     interpolations, which minikeras refuses (a deliberate difference: no such kernels)."""
