@@ -10,7 +10,7 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
-from ..callbacks.callback import CallbackList, History, ProgbarLogger, flat_logs
+from ..callbacks.callback import CallbackList, flat_logs
 from ..config import capped, filter_traceback
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
@@ -395,11 +395,12 @@ class Trainer:
             val = unpack_x_y_sample_weight(validation_data)  # Keras: a dict or array is x
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        history = self.history = History()  # as Keras: set now, so a failed fit keeps it
-        cbs = CallbackList(group.callbacks_for_this_rank(_callback_list(callbacks)) + [history] +
-                           ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": given, "epochs": epochs,
-                                               "steps": source.num_batches})
+        # as Keras: the History (the user's, if given, else a new one) is the model's now,
+        # so a failed fit keeps it; fit returns it
+        cbs = CallbackList(group.callbacks_for_this_rank(_callback_list(callbacks)),
+                           add_history=True, add_progbar=bool(verbose), model=self,
+                           verbose=given, epochs=epochs, steps=source.num_batches)
+        history = self.history
         batch_logs = group.agree(cbs.wants_batch_logs)  # the same on every rank
         batch_hooks = batch_logs or cbs.runs_on_train_batches
         self.stop_training = False
@@ -474,8 +475,8 @@ class Trainer:
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         cbs = _callbacks or CallbackList(
-            _callback_list(callbacks) + ([ProgbarLogger()] if verbose else []), model=self,
-            params={"verbose": given, "epochs": 1, "steps": source.num_batches})
+            _callback_list(callbacks), add_progbar=bool(verbose), model=self, verbose=given,
+            epochs=1, steps=source.num_batches)
         self.reset_metrics()
         cbs.on_test_begin()
         step_logs = None
@@ -510,9 +511,8 @@ class Trainer:
         self._check_can_run()
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        cbs = CallbackList(_callback_list(callbacks) + ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": given, "epochs": 1,
-                                               "steps": source.num_batches})
+        cbs = CallbackList(_callback_list(callbacks), add_progbar=bool(verbose), model=self,
+                           verbose=given, epochs=1, steps=source.num_batches)
         outputs = []
         custom_predict = _overrides(self, "predict_step")
         cbs.on_predict_begin()

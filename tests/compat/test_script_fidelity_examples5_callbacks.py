@@ -23,6 +23,12 @@ Found here and fixed:
 - ``callbacks=`` one callback (not in a list) is taken, as Keras flattens the argument.
 - ``validation_split=1.0`` raises Keras's "not sufficient to split" error.
 - An unknown fit argument raises Python's own TypeError wording, as Keras's does.
+- ``CallbackList(callbacks, add_history=True, add_progbar=True, model=model, verbose=1,
+  epochs=2, steps=3)`` (a custom training loop's) works as in Keras: the History becomes
+  ``model.history``, the parameters reach each callback; fit uses the same path, so a
+  History given in ``callbacks`` is the one fit returns (minikeras returned a new one).
+- Callbacks receive log values as Python floats (numpy scalars converted), as Keras's
+  CallbackList gives them.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
