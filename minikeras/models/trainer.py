@@ -396,10 +396,11 @@ class Trainer:
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         # as Keras: the History (the user's, if given, else a new one) is the model's now,
-        # so a failed fit keeps it; fit returns it
-        cbs = CallbackList(group.callbacks_for_this_rank(_callback_list(callbacks)),
-                           add_history=True, add_progbar=bool(verbose), model=self,
-                           verbose=given, epochs=epochs, steps=source.num_batches)
+        # so a failed fit keeps it; fit returns it. A ready CallbackList is used as it is.
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            group.callbacks_for_this_rank(_callback_list(callbacks)), add_history=True,
+            add_progbar=bool(verbose), model=self, verbose=given, epochs=epochs,
+            steps=source.num_batches)
         history = self.history
         batch_logs = group.agree(cbs.wants_batch_logs)  # the same on every rank
         batch_hooks = batch_logs or cbs.runs_on_train_batches
@@ -474,6 +475,8 @@ class Trainer:
             _refuse_sharding(source.data, group)
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
+        if isinstance(callbacks, CallbackList):  # a ready list is used as it is (Keras)
+            _callbacks = callbacks
         cbs = _callbacks or CallbackList(
             _callback_list(callbacks), add_progbar=bool(verbose), model=self, verbose=given,
             epochs=1, steps=source.num_batches)
@@ -511,8 +514,9 @@ class Trainer:
         self._check_can_run()
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        cbs = CallbackList(_callback_list(callbacks), add_progbar=bool(verbose), model=self,
-                           verbose=given, epochs=1, steps=source.num_batches)
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            _callback_list(callbacks), add_progbar=bool(verbose), model=self, verbose=given,
+            epochs=1, steps=source.num_batches)
         outputs = []
         custom_predict = _overrides(self, "predict_step")
         cbs.on_predict_begin()
