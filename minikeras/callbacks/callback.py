@@ -1,6 +1,9 @@
 """Callback base, CallbackList, History and ProgbarLogger."""
+import numpy as np
+
 from ..config import is_interactive_logging_enabled
 from ..registry import Registry
+from ..tree import flatten
 from ..utils.progbar import Progbar
 from ..io_utils import print_msg
 
@@ -101,8 +104,23 @@ def flat_logs(logs):
         if isinstance(value, dict):
             flat.update(flat_logs(value))
         else:
-            flat[key] = value
+            flat[key] = _python_number(value)
     return flat
+
+
+def _python_number(value):
+    """``value`` as a Python float when it is one number (a numpy scalar, a one-element
+    array or tensor, an int), as Keras's ``pythonify_logs`` gives the callbacks; anything
+    else (predict's outputs, text) as it is."""
+    if type(value) is float:
+        return value
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - not array-like: kept, as Keras keeps it
+        return value
+    if array.size != 1 or array.dtype.kind not in "biuf":
+        return value
+    return float(array.reshape(()))
 
 
 def _overrides(callback, hook):
@@ -110,18 +128,40 @@ def _overrides(callback, hook):
 
 
 class CallbackList:
-    """Calls each hook on every callback, in order."""
+    """Calls each hook on every callback, in order.
 
-    def __init__(self, callbacks=None, model=None, params=None):
-        self.callbacks = _one_progbar(list(callbacks or []))
+    Args:
+        callbacks: A list of callbacks (nested lists are flattened).
+        add_history: Append a ``History`` unless the list holds one; it becomes the
+            model's ``history``.
+        add_progbar: Append a ``ProgbarLogger`` unless the list holds one.
+        model: Given to every callback's ``set_model``.
+        **params: When any, given to every callback's ``set_params`` (``verbose``,
+            ``epochs``, ``steps``), as a custom training loop passes them.
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
+                 **params):
+        self.callbacks = _one_progbar(flatten(callbacks) if callbacks else [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
                     f"Expected every callback to be a keras.callbacks.Callback instance. "
                     f"Received: {cb!r} (of type {type(cb).__name__})")
-            if model is not None:
+        history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        if history is None and add_history:
+            history = History()
+            self.callbacks.append(history)
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        if model is not None:
+            if history is not None:
+                model.history = history
+            for cb in self.callbacks:
                 cb.set_model(model)
-            if params is not None:
+        self.params = params
+        if params:
+            for cb in self.callbacks:
                 cb.set_params(params)
         self.wants_batch_logs = any(cb.wants_batch_logs() for cb in self.callbacks)
         self.runs_on_train_batches = any(cb.runs_on_train_batches() for cb in self.callbacks)

@@ -69,10 +69,12 @@ class ModelCheckpoint(MonitorCallback):
         self.filepath = _check_filepath(filepath, save_weights_only)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool)
-                                     or save_freq < 1):
+        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool)):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are "
-                             "'epoch' or integer values (a number of batches, >= 1)")
+                             "'epoch' or integer values")  # Keras's words
+        if save_freq != "epoch" and save_freq < 1:
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are "
+                             "'epoch' or integer values >= 1 (a number of batches)")
         self.save_freq = save_freq
         self.period = 1
         if period is not None:

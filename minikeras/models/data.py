@@ -161,7 +161,7 @@ def _preview(value, limit=60):
 
 def split_validation(arrays, validation_split):
     """Split each array at floor(N * (1 - split)): the first part trains, the last validates."""
-    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split <= 1:
         raise ValueError(
             "`validation_split` must be a float in the range [0, 1). "
             f"Received: validation_split={validation_split!r}")

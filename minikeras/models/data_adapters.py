@@ -11,6 +11,9 @@ PyDatasets and Datasets, following Keras 3's epoch rules:
   again, so a used-up generator gives two batches an epoch. Running out ends the epoch
   (with Keras's "ran out of data" warning, also at the end of a first pass without
   ``steps_per_epoch``), not training;
+- fit's validation data, when it is a source, starts again at every validation (Keras
+  resets its evaluation iterator): a PyDataset or Dataset from its first batch, a generator
+  from its two first batches and then whatever it has left;
 - a PyDataset or Dataset known to be infinite needs ``steps_per_epoch`` (an error says so);
 - arrays follow the same rules as a source of known length (``ArrayBatches``);
 - each batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; a batch whose
@@ -118,6 +121,10 @@ class BatchStream:
             self._iterator = None  # used up: a PyDataset or Dataset starts again next epoch
         if isinstance(self.data, PyDataset):
             self.data.on_epoch_end()
+
+    def restart(self):
+        """Start the next epoch with a fresh pass, whatever ``steps`` is."""
+        self._iterator, self._seen = None, 0
 
     def first_batch(self):
         """``(x, y, sample_weight)`` of the first batch without consuming it, or None when

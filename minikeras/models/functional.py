@@ -4,6 +4,10 @@ The graph is walked and replayed by the helpers of ``layers/graph.py`` (which
 ``keras.Function`` runs on too); the model adds the Layer side: weights, training, input
 checks, config. A layer called twice is one layer, so its weights are shared.
 """
+import warnings
+
+import numpy as np
+
 from ..autodiff.grad_mode import is_grad_enabled
 from ..autodiff.tensor import Tensor
 from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_node
@@ -149,6 +153,8 @@ class Functional(Model):
                                  f"passed lacks {missing}. Received keys: {sorted(inputs)}")
             values = [inputs[k] for k in keys]
         elif isinstance(inputs, (list, tuple)):
+            if isinstance(self._inputs_struct, dict):
+                self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
         else:
             values = [inputs]
@@ -174,6 +180,19 @@ class Functional(Model):
                     f"'{ref._keras_history[0].name}').")
             out.append(value)
         return out
+
+    def _refuse_or_warn_unnamed(self, inputs):
+        """Keras's answer to a list given to a model built on a dict of inputs: a warning
+        when the dict's keys are in sorted order (the list is taken in that order), else
+        the same sentence as an error."""
+        struct = self._inputs_struct
+        received = type(inputs)(f"Tensor(shape={_shape_of(x)})" for x in inputs)
+        message = ("The structure of `inputs` doesn't match the expected structure.\n"
+                   f"Expected: { {key: x.name for key, x in struct.items()} }\n"
+                   f"Received: inputs={received}")
+        if list(struct) != sorted(struct):
+            raise ValueError(message)
+        warnings.warn(message, stacklevel=2)
 
     def add_loss(self, loss):
         """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""
@@ -201,3 +220,7 @@ class Functional(Model):
 
 
 Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes
+
+
+def _shape_of(value):
+    return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)

@@ -274,7 +274,16 @@ def _check_no_stateful_rnn(layers, input_shape):
 
 
 def _one_input(model, inputs):
-    """The single input of a Sequential model (a one-element list is unwrapped)."""
+    """The single input of a Sequential model (a one-element list is unwrapped; a dict must
+    hold the input's name, as in Keras)."""
+    if isinstance(inputs, dict) and model._input_layer() is not None:
+        name = model._input_layer().output.name
+        if name in inputs:
+            return inputs[name]
+        received = {key: f"Tensor(shape={tuple(getattr(value, 'shape', ()))})"
+                    for key, value in inputs.items()}
+        raise ValueError(f"The structure of `inputs` doesn't match the expected structure.\n"
+                         f"Expected: {name}\nReceived: inputs={received}")
     if not isinstance(inputs, (list, tuple)):
         return inputs
     if len(inputs) != 1:

@@ -10,7 +10,7 @@ from .. import optimizers as optimizers_module
 from .. import random
 from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
-from ..callbacks.callback import CallbackList, History, ProgbarLogger, flat_logs
+from ..callbacks.callback import CallbackList, flat_logs
 from ..config import capped, filter_traceback
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
@@ -365,8 +365,9 @@ class Trainer:
         self._assert_compiled()
         group = replica_group(self)
         if is_batch_source(x):  # a generator, iterator, PyDataset or Dataset: it batches
-            _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight,
-                                  validation_split=validation_split)
+            if validation_split and validation_data is None:
+                _refuse_split([x, y, sample_weight])
+            _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight)
             _refuse_sharding(x, group)
             source = BatchStream(x, steps_per_epoch, "x", shuffle=shuffle)
         else:
@@ -388,17 +389,19 @@ class Trainer:
                 n, batch_size, shuffle, steps_per_epoch, generator=random.global_generator()))
             group.start_training(self, batch_size, D.take(x, [0]))
         val = None
-        if is_batch_source(validation_data):  # one stream, continued epoch after epoch
+        if is_batch_source(validation_data):  # one stream (a generator's first batches kept)
             val = (BatchStream(validation_data, validation_steps, "validation_data"), None, None)
         elif validation_data is not None:
             val = unpack_x_y_sample_weight(validation_data)  # Keras: a dict or array is x
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        history = self.history = History()  # as Keras: set now, so a failed fit keeps it
-        cbs = CallbackList(group.callbacks_for_this_rank(list(callbacks or [])) + [history] +
-                           ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": given, "epochs": epochs,
-                                               "steps": source.num_batches})
+        # as Keras: the History (the user's, if given, else a new one) is the model's now,
+        # so a failed fit keeps it; fit returns it. A ready CallbackList is used as it is.
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            group.callbacks_for_this_rank(_callback_list(callbacks)), add_history=True,
+            add_progbar=bool(verbose), model=self, verbose=given, epochs=epochs,
+            steps=source.num_batches)
+        history = self.history
         batch_logs = group.agree(cbs.wants_batch_logs)  # the same on every rank
         batch_hooks = batch_logs or cbs.runs_on_train_batches
         self.stop_training = False
@@ -457,8 +460,9 @@ class Trainer:
         self._assert_compiled()
         group = replica_group(self)
         steps = capped("steps_per_epoch", steps)
-        if isinstance(x, BatchStream):  # fit's validation stream, kept across epochs
+        if isinstance(x, BatchStream):  # fit's validation stream: a fresh pass each time
             source = x
+            source.restart()
         elif is_batch_source(x):
             _refuse_beside_source(x, "x", y=y, sample_weight=sample_weight)
             source = BatchStream(x, steps, "x")
@@ -471,9 +475,11 @@ class Trainer:
             _refuse_sharding(source.data, group)
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
+        if isinstance(callbacks, CallbackList):  # a ready list is used as it is (Keras)
+            _callbacks = callbacks
         cbs = _callbacks or CallbackList(
-            list(callbacks or []) + ([ProgbarLogger()] if verbose else []), model=self,
-            params={"verbose": given, "epochs": 1, "steps": source.num_batches})
+            _callback_list(callbacks), add_progbar=bool(verbose), model=self, verbose=given,
+            epochs=1, steps=source.num_batches)
         self.reset_metrics()
         cbs.on_test_begin()
         step_logs = None
@@ -508,9 +514,9 @@ class Trainer:
         self._check_can_run()
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
-        cbs = CallbackList(list(callbacks or []) + ([ProgbarLogger()] if verbose else []),
-                           model=self, params={"verbose": given, "epochs": 1,
-                                               "steps": source.num_batches})
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            _callback_list(callbacks), add_progbar=bool(verbose), model=self, verbose=given,
+            epochs=1, steps=source.num_batches)
         outputs = []
         custom_predict = _overrides(self, "predict_step")
         cbs.on_predict_begin()
@@ -654,6 +660,14 @@ def _refuse_beside_source(data, what, **given):
                          f"(x, y) or (x, y, sample_weight) instead.")
 
 
+def _refuse_split(data):
+    """Keras's error for validation_split on data it cannot slice (a batch source)."""
+    unsliceable = [type(part) for part in data
+                   if part is not None and not isinstance(part, np.ndarray)]
+    raise ValueError(f"Argument `validation_split` is only supported for tensors or NumPy "
+                     f"arrays.Found incompatible type in the input: {unsliceable}")
+
+
 def _refuse_sharding(data, group):
     """Data parallelism splits in-memory arrays; a batch source on several ranks is refused."""
     if group.size > 1:
@@ -663,9 +677,19 @@ def _refuse_sharding(data, group):
 
 
 def _should_validate(epoch, freq):
+    """Whether epoch ``epoch`` (from 0) validates; a bad ``validation_freq`` is refused here,
+    at the first epoch's end, as Keras refuses it."""
+    if not isinstance(freq, (int, list)):
+        raise ValueError(f"Expected `validation_freq` to be a list or int. Received: "
+                         f"validation_freq={freq} of the type {type(freq)}.")
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
+
+
+def _callback_list(callbacks):
+    """``callbacks`` as a flat list: Keras also takes one callback, or nested lists."""
+    return flatten(callbacks) if callbacks else []
 
 
 def _verbosity(verbose):
@@ -681,8 +705,8 @@ def _reject_kwargs(kwargs, method, removed):
         if key in removed:
             raise TypeError(f"{method}() got an unexpected keyword argument '{key}' "
                             "(it was removed in Keras 3).")
-    if kwargs:
-        raise TypeError(f"{method}() got unexpected keyword arguments: {sorted(kwargs)}")
+    for key in kwargs:  # Python's own wording, as Keras's fit has no **kwargs
+        raise TypeError(f"Trainer.{method}() got an unexpected keyword argument '{key}'")
 
 
 class _CompileMetricsEntry:

@@ -138,7 +138,9 @@ def test_bad_source_input_is_explained_and_history_kept():
     model = _model()
     with pytest.raises(ValueError, match="y cannot be given when `x` is a PyDataset"):
         model.fit(Arrays(X, Y, 16), Y)
-    with pytest.raises(ValueError, match="validation_split cannot be given"):
+    with pytest.raises(ValueError, match=r"`validation_split` is only supported for tensors or "
+                                         r"NumPy arrays.Found incompatible type in the input: "
+                                         r"\[<class 'generator'>\]"):
         model.fit(_batches(), validation_split=0.2)
     with pytest.raises(ValueError, match="infinite Dataset; pass steps_per_epoch"):
         model.fit(Dataset.from_tensor_slices((X, Y)).batch(8).repeat())

@@ -187,10 +187,16 @@ def test_x_and_y_of_different_lengths():
         binary_model().fit(x, y[:-1], verbose=0)
 
 
-@pytest.mark.parametrize("split", [-0.1, 1.0, 1.5, "0.2"])
+@pytest.mark.parametrize("split", [-0.1, 1.5, "0.2"])
 def test_validation_split_outside_range(split):
     with pytest.raises(ValueError, match=r"validation_split.*\[0, 1\)"):
         binary_model().fit(*data(), validation_split=split, verbose=0)
+
+
+def test_validation_split_of_one_leaves_no_training_data():
+    """Keras's error for a split that leaves one side empty."""
+    with pytest.raises(ValueError, match=r"not sufficient to split it .* `validation_split=1.0`"):
+        binary_model().fit(*data(), validation_split=1.0, verbose=0)
 
 
 def test_validation_split_takes_the_last_samples_before_shuffling():
