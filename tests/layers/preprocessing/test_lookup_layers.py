@@ -154,7 +154,7 @@ def test_lookup_bad_input():
         layers.IntegerLookup(vocabulary=[1])(np.array([["a"]]))
     with pytest.raises(ValueError, match=r"found OOV values \['z'\]"):
         layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "z"]))
-    with pytest.raises(ValueError, match="`idf_weights` must be set"):
+    with pytest.raises(ValueError, match="the `idf_weights` argument must also be provided"):
         layers.StringLookup(vocabulary=["a"], output_mode="tf_idf")
     with pytest.raises(ValueError, match="must be `'int'` when `invert`"):
         layers.StringLookup(invert=True, output_mode="count")
