@@ -6,7 +6,8 @@ on TensorFlow):
 The scripts are in tests/fixtures/examples5_tabular_cases.py; this writes what Keras gives
 for each (or the error it raised) to tests/fixtures/keras_examples5_tabular.json, which
 tests/compat/test_script_fidelity_examples5_tabular.py compares with minikeras (it never
-imports Keras). The cases in ``TENSORFLOW_BACKEND`` (string tensors through a model) run
+imports Keras), and the end-to-end text model (cases.text_model) as Keras saves it to
+keras_examples5_text_model.keras. The cases in ``TENSORFLOW_BACKEND`` (string tensors through a model) run
 in a second process with KERAS_BACKEND=tensorflow, the only Keras backend that carries
 strings.
 """
@@ -35,6 +36,9 @@ def recorded(names):
 def main():
     import examples5_tabular_cases as cases
     if sys.argv[1:] == ["--tensorflow-cases"]:
+        import keras
+        keras.backend.clear_session()
+        cases.text_model(keras).save(os.path.join(FIXTURES, "keras_examples5_text_model.keras"))
         json.dump(recorded(cases.TENSORFLOW_BACKEND), sys.stdout)
         return
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "COLUMNS": "80"}

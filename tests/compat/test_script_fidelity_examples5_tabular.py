@@ -38,12 +38,13 @@ Found here and fixed:
 Not compared (see NOT_COMPARED): differences that are deliberate or not fixed.
 """
 import json
+import os
 
 import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import load_cases
+from tests.fixture_cases import FIXTURES, load_cases
 
 cases, KERAS = load_cases("examples5_tabular_cases", "keras_examples5_tabular.json")
 RTOL, ATOL = 2e-5, 1e-6
@@ -135,3 +136,16 @@ def test_what_is_not_compared_still_differs(results, case_name, key):
     for part in key.split("/"):
         mine, theirs = mine[part], theirs[part]
     assert mine != theirs
+
+
+def test_keras_end_to_end_text_model_loads_with_its_vocabulary_asset():
+    """The guide's exported model as Keras 3.15 saves it (the adapted vocabulary only in
+    assets/.../vocabulary.txt, the config's vocabulary None) loads here and predicts what
+    Keras predicted on the raw strings."""
+    model = keras.models.load_model(os.path.join(FIXTURES, "keras_examples5_text_model.keras"))
+    vectorizer = model.layers[1]
+    assert vectorizer.get_config()["vocabulary"] is None
+    assert vectorizer.get_vocabulary()[:4] == ["", "[UNK]", "the", "side"]
+    expected = KERAS["lookup_in_model_and_file"]["predictions"]["values"]
+    got = model.predict(cases.TEXTS.reshape(-1, 1).astype(object), verbose=0)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)

@@ -2,8 +2,9 @@
 
 Index layout (Keras's): ``[mask] [oov] * num_oov_indices [vocabulary...]``. The mask index
 0 exists only with a ``mask_token`` and ``output_mode="int"``. ``adapt`` orders tokens by
-count, ties by the token itself, both descending, as Keras does. A vocabulary given to the
-constructor is saved in the layer's config; an adapted one (config ``vocabulary: None``) in
+count, ties by the token itself, both descending, as Keras does. A vocabulary list given to
+the constructor is saved in the layer's config; an adapted one, or one read from a file
+(config ``vocabulary: None``), in
 the ``.keras`` file's ``assets/<layer path>/vocabulary.txt``, one token per line, special
 tokens first, as Keras 3.15 writes it. The encodings one_hot / multi_hot / count are int64
 (Keras's lookups count in integers), tf_idf float32.
@@ -72,6 +73,9 @@ class IndexLookup(PreprocessingLayer):
         self._index = {}      # token -> index
         self.idf_weights = None
         self._vocabulary_given = vocabulary is not None
+        # a list goes into the config; a file's tokens, like adapted ones, into the assets
+        self._vocabulary_in_config = self._vocabulary_given and not isinstance(
+            vocabulary, (str, os.PathLike))
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
@@ -171,9 +175,10 @@ class IndexLookup(PreprocessingLayer):
             return self._read_lines(f.read())
 
     def save_assets(self, dir_path):
-        """Write an adapted vocabulary to ``dir_path/vocabulary.txt`` (a given one is in the
-        config already; tf_idf layers keep theirs and the weights in the config)."""
-        if self._tokens is None or self._vocabulary_given or self.output_mode == "tf_idf":
+        """Write an adapted vocabulary (or one read from a file) to
+        ``dir_path/vocabulary.txt`` (a given list is in the config already; tf_idf layers
+        keep theirs and the weights in the config)."""
+        if self._tokens is None or self._vocabulary_in_config or self.output_mode == "tf_idf":
             return
         with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(str(token) for token in self.get_vocabulary()))
@@ -345,7 +350,7 @@ class IndexLookup(PreprocessingLayer):
         return {}
 
     def get_config(self):
-        given = self._vocabulary_given or self.output_mode == "tf_idf"
+        given = self._vocabulary_in_config or self.output_mode == "tf_idf"
         vocabulary = None if self._tokens is None or not given else list(self._tokens)
         idf = None
         if self.idf_weights is not None and vocabulary is not None:
