@@ -31,6 +31,10 @@ Found here and fixed:
   arrives (a .keras file's assets load after the model is rebuilt from its config).
 - Normalization adapted on an array is built for the array's shape (its build config
   records the batch size, as Keras's does); lookups record an empty build config.
+- A lookup given its vocabulary as a file writes ``vocabulary: None`` in its config and
+  the tokens as an asset, as Keras does (minikeras wrote the tokens into the config).
+- TextVectorization(split=None) in int mode keeps a 1-D input's rank (one index per
+  string), as Keras does; minikeras gave (batch, 1).
 - Error texts for bad ``output_mode`` (Discretization, StringLookup, IntegerLookup,
   TextVectorization, HashedCrossing, Hashing, CategoryEncoding), ``split``,
   ``standardize`` and ``idf_weights`` read as Keras's.

@@ -202,6 +202,9 @@ class TextVectorization(PreprocessingLayer):
         cols = np.concatenate([np.arange(n) for n in lengths]) if docs else np.zeros(0, int)
         keep = cols < width
         ids[rows[keep], cols[keep]] = flat[keep]
+        if (self.split is None and self.output_mode == "int"
+                and self.output_sequence_length is None and np.ndim(as_array(inputs)) == 1):
+            ids = ids[:, 0]  # unsplit strings, one index each, keep the input's rank (Keras)
         return self._lookup_layer.encode(ids)
 
     def compute_output_spec(self, inputs):
