@@ -7,9 +7,9 @@ The scripts are in tests/fixtures/examples5_tabular_cases.py; this writes what K
 for each (or the error it raised) to tests/fixtures/keras_examples5_tabular.json, which
 tests/compat/test_script_fidelity_examples5_tabular.py compares with minikeras (it never
 imports Keras), and the end-to-end text model (cases.text_model) as Keras saves it to
-keras_examples5_text_model.keras. The cases in ``TENSORFLOW_BACKEND`` (string tensors through a model) run
-in a second process with KERAS_BACKEND=tensorflow, the only Keras backend that carries
-strings.
+keras_examples5_text_model.keras. The cases in ``TENSORFLOW_BACKEND`` (string tensors
+through a model) run in a second process with KERAS_BACKEND=tensorflow, the only Keras
+backend that carries strings.
 """
 import json
 import os

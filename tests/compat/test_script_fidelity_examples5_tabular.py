@@ -37,7 +37,7 @@ Found here and fixed:
   string), as Keras does; minikeras gave (batch, 1).
 - Error texts for bad ``output_mode`` (Discretization, StringLookup, IntegerLookup,
   TextVectorization, HashedCrossing, Hashing, CategoryEncoding), ``split``,
-  ``standardize`` and ``idf_weights`` read as Keras's.
+  ``standardize``, ``idf_weights`` and a repeated vocabulary term read as Keras's.
 
 Not compared (see NOT_COMPARED): differences that are deliberate or not fixed.
 """
@@ -67,8 +67,6 @@ NOT_COMPARED = {
     ("hashing_guide", "errors/cross_one"): _CALL_FRAME,
     ("integer_lookup_guide", "errors/string_vocab"): (
         "numpy's repr: Keras's int() of a numpy string shows np.str_('a'), minikeras 'a'"),
-    ("string_lookup_guide", "errors/duplicate"): (
-        "numpy's repr: Keras lists the repeated terms as [np.str_('a')], minikeras ['a']"),
     ("normalization_guide", "unadapted"): (
         "deliberate: Keras's Normalization called before adapt() uses its initial mean 0 / "
         "variance 1 (returns the input); minikeras raises, asking for adapt() or mean/variance"),

@@ -139,7 +139,8 @@ class IndexLookup(PreprocessingLayer):
         repeated = [t for t, n in collections.Counter(tokens).items() if n > 1]
         if repeated:
             raise ValueError(f"The passed vocabulary has at least one repeated term. Please "
-                             f"uniquify your dataset. The repeated terms are {repeated}")
+                             f"uniquify your dataset. The repeated terms are: "
+                             f"{list(np.array(repeated))}")  # numpy scalars, as Keras lists them
         if self.mask_token is not None and self.mask_token in tokens:
             raise ValueError(
                 f"Found reserved mask token at unexpected location in `vocabulary`. Note that "
