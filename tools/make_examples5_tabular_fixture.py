@@ -6,8 +6,9 @@ on TensorFlow):
 The scripts are in tests/fixtures/examples5_tabular_cases.py; this writes what Keras gives
 for each (or the error it raised) to tests/fixtures/keras_examples5_tabular.json, which
 tests/compat/test_script_fidelity_examples5_tabular.py compares with minikeras (it never
-imports Keras), and the end-to-end text model (cases.text_model) as Keras saves it to
-keras_examples5_text_model.keras. The cases in ``TENSORFLOW_BACKEND`` (string tensors
+imports Keras), and the end-to-end text model (cases.text_model) and the structured-data
+model (cases.structured_model, adapted, untrained) as Keras saves them to
+keras_examples5_text_model.keras and keras_examples5_structured_model.keras. The cases in ``TENSORFLOW_BACKEND`` (string tensors
 through a model) run in a second process with KERAS_BACKEND=tensorflow, the only Keras
 backend that carries strings.
 """
@@ -39,6 +40,9 @@ def main():
         import keras
         keras.backend.clear_session()
         cases.text_model(keras).save(os.path.join(FIXTURES, "keras_examples5_text_model.keras"))
+        keras.backend.clear_session()
+        cases.structured_model(keras).save(
+            os.path.join(FIXTURES, "keras_examples5_structured_model.keras"))
         json.dump(recorded(cases.TENSORFLOW_BACKEND), sys.stdout)
         return
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "COLUMNS": "80"}
