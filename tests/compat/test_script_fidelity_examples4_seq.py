@@ -62,10 +62,6 @@ NOT_COMPARED = {
     ("masked_time_distributed_weights", "history/weighted_mae"): _TORCH_IN_PLACE_WEIGHTS,
     ("masked_time_distributed_weights", "printed"): _TORCH_IN_PLACE_WEIGHTS,
     ("stateful_gru", "wrong_batch"): "error frame: compared in its own test below",
-    ("text_vectorization", "int_config/vocabulary"): (
-        "not fixed: Keras's get_config() keeps the constructor's vocabulary (None after "
-        "adapt; a .keras file holds the adapted one in assets/vocabulary.txt); minikeras's "
-        "holds the adapted tokens. Files load both ways"),
     ("sequence_misuse_errors", "bidirectional_dense"): (
         "deliberate: Keras fails copying the Dense with go_backwards (a TypeError about "
         "deserialization); minikeras raises a ValueError asking for a recurrent layer"),

@@ -31,8 +31,8 @@ class CategoryEncoding(PreprocessingLayer):
     def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
         super().__init__(**kwargs)
         refuse_sparse(self, sparse)
-        self.output_mode = check_output_mode(self, output_mode, ("count", "one_hot",
-                                                                 "multi_hot"))
+        self.output_mode = check_output_mode(self, output_mode, ("count", "one_hot", "multi_hot"),
+                                             "Unknown arg for {arg}: {received}")
         if num_tokens is None:
             raise ValueError("num_tokens must be set to use this layer. If the number of tokens "
                              "is not known beforehand, use the IntegerLookup layer instead.")
@@ -122,7 +122,9 @@ class Hashing(PreprocessingLayer):
         if output_mode == "int" and self.dtype not in ("int32", "int64"):
             raise ValueError('When `output_mode="int"`, `dtype` should be an integer type, '
                              f"'int32' or 'int64'. Received: dtype={self.dtype}")
-        self.output_mode = check_output_mode(self, output_mode, _ENCODINGS)
+        self.output_mode = check_output_mode(
+            self, output_mode, _ENCODINGS, "Invalid value for argument `{arg}`. Expected one "
+            "of {allowed}. Received: {arg}={received}")
         refuse_sparse(self, sparse)
         self.num_bins, self.mask_value, self.sparse = int(num_bins), mask_value, False
         self.salt = _salt_pair(self, salt)
@@ -196,10 +198,11 @@ class HashedCrossing(PreprocessingLayer):
 
     def _check_features(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError(
-                "`HashedCrossing` should be called on a list or tuple of at least two "
-                f"inputs. Received: inputs={inputs!r}")
-        features = [as_array(x) for x in inputs]
+            shown = tuple(as_array(x) for x in inputs) if isinstance(inputs, (list, tuple)) \
+                else as_array(inputs)
+            raise ValueError("`HashedCrossing` should be called on at least two inputs. "
+                             f"Received: inputs={shown!r}")
+        features = [_strings_as_str(as_array(x)) for x in inputs]
         if any(f.shape != features[0].shape for f in features):
             raise ValueError("All `HashedCrossing` inputs should have equal shape. Received: "
                              f"shapes {[f.shape for f in features]}")
@@ -222,5 +225,14 @@ class HashedCrossing(PreprocessingLayer):
         return first + (self.num_bins,)
 
     def get_config(self):
-        return {**super().get_config(), "num_bins": self.num_bins,
+        # Keras 3.15 writes these five keys only, the dtype as its name
+        return {"name": self.name, "dtype": self.dtype, "num_bins": self.num_bins,
                 "output_mode": self.output_mode, "sparse": self.sparse}
+
+
+def _strings_as_str(feature):
+    """An object array of Python strings (a pandas column) as a numpy str array."""
+    if feature.dtype.kind == "O" and feature.size and all(
+            isinstance(v, (str, bytes)) for v in feature.flat):
+        return np.array([_text(v) for v in feature.flat], dtype=str).reshape(feature.shape)
+    return feature

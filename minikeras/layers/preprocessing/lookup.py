@@ -2,8 +2,12 @@
 
 Index layout (Keras's): ``[mask] [oov] * num_oov_indices [vocabulary...]``. The mask index
 0 exists only with a ``mask_token`` and ``output_mode="int"``. ``adapt`` orders tokens by
-count, ties by the token itself, both descending, as Keras does. The vocabulary (and the
-tf-idf weights) are kept as plain data and saved in the layer's config, never as code.
+count, ties by the token itself, both descending, as Keras does. A vocabulary list given to
+the constructor is saved in the layer's config; an adapted one, or one read from a file
+(config ``vocabulary: None``), in
+the ``.keras`` file's ``assets/<layer path>/vocabulary.txt``, one token per line, special
+tokens first, as Keras 3.15 writes it. The encodings one_hot / multi_hot / count are int64
+(Keras's lookups count in integers), tf_idf float32.
 """
 import collections
 import heapq
@@ -14,6 +18,7 @@ import numpy as np
 from ... import backend
 from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
+from ..symbolic import KerasTensor
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
                                   check_output_mode, encode_categorical, is_shape_probe,
                                   refuse_sparse, strings_or_probe)
@@ -30,7 +35,9 @@ class IndexLookup(PreprocessingLayer):
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False,
                  pad_to_max_tokens=False, oov_method="floormod", salt=None, **kwargs):
-        kwargs.pop("vocabulary_size", None)  # Keras's config records it; derived here
+        # Keras's config records the size: until the vocabulary arrives (a .keras file's
+        # assets load after the model is rebuilt from its config) it sets the encodings' width
+        self._frozen_vocabulary_size = kwargs.pop("vocabulary_size", None)
         kwargs.pop("has_input_vocabulary", None)
         kwargs.pop("dtype", None)
         super().__init__(**kwargs)
@@ -53,8 +60,8 @@ class IndexLookup(PreprocessingLayer):
                              f"output_mode={output_mode}")
         refuse_sparse(self, sparse)
         if idf_weights is not None and self.output_mode != "tf_idf":
-            raise ValueError("`idf_weights` should only be set if output_mode is `'tf_idf'`. "
-                             f"Received: idf_weights={idf_weights} and "
+            raise ValueError("`idf_weights` should only be set if `output_mode` is "
+                             f"`'tf_idf'`. Received: idf_weights={idf_weights} and "
                              f"output_mode={output_mode}")
         self.max_tokens, self.num_oov_indices = max_tokens, int(num_oov_indices)
         self.mask_token, self.oov_token = mask_token, oov_token
@@ -65,6 +72,10 @@ class IndexLookup(PreprocessingLayer):
         self._tokens = None   # the vocabulary without special tokens, once known
         self._index = {}      # token -> index
         self.idf_weights = None
+        self._vocabulary_given = vocabulary is not None
+        # a list goes into the config; a file's tokens, like adapted ones, into the assets
+        self._vocabulary_in_config = self._vocabulary_given and not isinstance(
+            vocabulary, (str, os.PathLike))
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
@@ -79,6 +90,16 @@ class IndexLookup(PreprocessingLayer):
         """Size of the vocabulary including the mask and OOV indices."""
         return len(self._tokens or ()) + self._token_start_index()
 
+    def known_vocabulary_size(self):
+        """``vocabulary_size()``, or before the vocabulary arrives the size a config gave."""
+        if self._tokens is None and self._frozen_vocabulary_size is not None:
+            return self._frozen_vocabulary_size
+        return self.vocabulary_size()
+
+    def encoding_depth(self):
+        """The width of the one_hot / multi_hot / count / tf_idf encodings."""
+        return self.max_tokens if self.pad_to_max_tokens else self.known_vocabulary_size()
+
     def get_vocabulary(self, include_special_tokens=True):
         """The tokens in index order (with the mask and OOV tokens unless told otherwise)."""
         special = [self.oov_token] * self._token_start_index()
@@ -90,7 +111,8 @@ class IndexLookup(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """Set the vocabulary (a list, 1-D array, or a text file with one token per line)."""
         if self.output_mode == "tf_idf" and idf_weights is None:
-            raise ValueError("`idf_weights` must be set if output_mode is 'tf_idf'.")
+            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output "
+                             "mode, the `idf_weights` argument must also be provided.")
         if self.output_mode != "tf_idf" and idf_weights is not None:
             raise ValueError("`idf_weights` should only be set if output_mode is `'tf_idf'`. "
                              f"Received: output_mode={self.output_mode} and "
@@ -117,7 +139,8 @@ class IndexLookup(PreprocessingLayer):
         repeated = [t for t, n in collections.Counter(tokens).items() if n > 1]
         if repeated:
             raise ValueError(f"The passed vocabulary has at least one repeated term. Please "
-                             f"uniquify your dataset. The repeated terms are {repeated}")
+                             f"uniquify your dataset. The repeated terms are: "
+                             f"{list(np.array(repeated))}")  # numpy scalars, as Keras lists them
         if self.mask_token is not None and self.mask_token in tokens:
             raise ValueError(
                 f"Found reserved mask token at unexpected location in `vocabulary`. Note that "
@@ -151,6 +174,15 @@ class IndexLookup(PreprocessingLayer):
             raise ValueError(f"Vocabulary file {path} does not exist.")
         with open(path, encoding="utf-8") as f:
             return self._read_lines(f.read())
+
+    def save_assets(self, dir_path):
+        """Write an adapted vocabulary (or one read from a file) to
+        ``dir_path/vocabulary.txt`` (a given list is in the config already; tf_idf layers
+        keep theirs and the weights in the config)."""
+        if self._tokens is None or self._vocabulary_in_config or self.output_mode == "tf_idf":
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(token) for token in self.get_vocabulary()))
 
     def load_assets(self, dir_path):
         """Take the vocabulary from a Keras ``.keras`` file's ``vocabulary.txt`` (Keras keeps
@@ -200,7 +232,7 @@ class IndexLookup(PreprocessingLayer):
 
     def adapt_counts(self, counts, doc_counts, num_docs):
         """Set the vocabulary from token counts: most frequent first, ties high to low."""
-        if self._tokens is not None and getattr(self, "_vocabulary_given", False):
+        if self._tokens is not None and self._vocabulary_given:
             raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static "
                              "vocabulary via `vocabulary` argument or `set_vocabulary()`.")
         for special in (self.mask_token, self.oov_token):
@@ -238,9 +270,9 @@ class IndexLookup(PreprocessingLayer):
         """Indices in this layer's ``output_mode`` (tf_idf: counts times the idf weights)."""
         if self.output_mode == "int":
             return encode_categorical(indices, "int", None, "int64")
-        depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
+        depth = self.encoding_depth()
         if self.output_mode != "tf_idf":
-            return encode_categorical(indices, self.output_mode, depth, backend.floatx())
+            return encode_categorical(indices, self.output_mode, depth, "int64")
         counts = encode_categorical(indices, "count", depth, backend.floatx())
         idf = self.idf_weights if self.idf_weights is not None else np.zeros(depth)
         return counts * idf.astype(backend.floatx())
@@ -296,15 +328,31 @@ class IndexLookup(PreprocessingLayer):
         input_shape = tuple(input_shape)
         if self.output_mode == "int":
             return input_shape
-        depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
+        depth = self.encoding_depth()
         if self.output_mode == "one_hot":
             if len(input_shape) > 1 and input_shape[-1] == 1:
                 return input_shape[:-1] + (depth,)
             return input_shape + (depth,)
         return input_shape[:-1] + (depth,)
 
+    def compute_output_spec(self, inputs):
+        """Keras's symbolic output: int64 indices (the tokens back with ``invert``), the
+        encodings in the layer's float dtype (an eager call counts in int64, as Keras's
+        does; the graph and the files record the float dtype)."""
+        return KerasTensor(self.compute_output_shape(inputs.shape), self.symbolic_dtype())
+
+    def symbolic_dtype(self):
+        if self.output_mode != "int":
+            return self.compute_dtype
+        return self._token_dtype if self.invert else "int64"
+
+    def get_build_config(self):
+        """Keras's lookups are built at construction and record an empty build config."""
+        return {}
+
     def get_config(self):
-        vocabulary = None if self._tokens is None else list(self._tokens)
+        given = self._vocabulary_in_config or self.output_mode == "tf_idf"
+        vocabulary = None if self._tokens is None or not given else list(self._tokens)
         idf = None
         if self.idf_weights is not None and vocabulary is not None:
             idf = self.idf_weights[:self.vocabulary_size()].tolist()
@@ -314,7 +362,7 @@ class IndexLookup(PreprocessingLayer):
                 "mask_token": self.mask_token, "output_mode": self.output_mode,
                 "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
                 "vocabulary": vocabulary, "idf_weights": idf,
-                "vocabulary_size": self.vocabulary_size(), "oov_method": self.oov_method,
+                "vocabulary_size": self.known_vocabulary_size(), "oov_method": self.oov_method,
                 "salt": self.salt}
 
 
@@ -343,7 +391,6 @@ class StringLookup(IndexLookup):
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
                          pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, name=name,
                          salt=salt, **kwargs)
-        self._vocabulary_given = vocabulary is not None
 
     def _to_token(self, value):
         return value.decode(self.encoding) if isinstance(value, bytes) else value
@@ -361,6 +408,8 @@ class StringLookup(IndexLookup):
                 f"str, bytes or object strings). Received: dtype {values.dtype}. Use "
                 "IntegerLookup for integer ids.")
         return values
+
+    _token_dtype = "string"
 
     def _output_tokens(self, tokens):
         return tokens.astype(str)
@@ -396,20 +445,19 @@ class IntegerLookup(IndexLookup):
                          output_mode=output_mode, sparse=sparse,
                          pad_to_max_tokens=pad_to_max_tokens, oov_method=oov_method,
                          salt=salt, name=name, **kwargs)
-        self._vocabulary_given = vocabulary is not None
 
     def _to_token(self, value):
         return int(value)  # also parses the lines of a vocabulary file
 
     def _tokens_array(self, values):
         values = as_array(values)
-        if values.dtype.kind not in "iu":
-            if values.dtype.kind == "f" and np.all(values == np.round(values)):
-                return values.astype(np.int64)
+        if values.dtype.kind not in "iuf":  # floats are cast (truncated), as Keras does
             raise ValueError(
                 f"Layer '{self.name}' (IntegerLookup) expected integer inputs. Received: dtype "
                 f"{values.dtype}. Use StringLookup for strings.")
         return values.astype(np.int64)
+
+    _token_dtype = "int64"
 
     def _output_tokens(self, tokens):
         return tokens.astype(np.int64)

@@ -114,8 +114,9 @@ class Normalization(PreprocessingLayer):
         whole = isinstance(data, np.ndarray) and batch_size is None and steps is None
         for batch in adapt_batches(data, steps, batch_size=batch_size):
             batch = batch if whole else batch.astype(self.dtype)
-            if not self.built:
-                self.build_from_shape((None,) + batch.shape[1:])
+            if not self.built:  # an array's own shape, batch size included, as Keras
+                self.build_from_shape(batch.shape if isinstance(data, np.ndarray)
+                                      else (None,) + batch.shape[1:])
             self._check_adapt_shape(batch.shape)
             mean = batch.mean(axis=self._reduce_axis)
             var = batch.var(axis=self._reduce_axis)

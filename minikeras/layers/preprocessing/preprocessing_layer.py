@@ -63,7 +63,8 @@ def adapt_batches(data, steps=None, sequence_is_one_batch=False, batch_size=None
     ``PyDataset`` or other iterable yields batches (``(x, y)`` tuples give their ``x``). A
     list or tuple is one batch when ``sequence_is_one_batch`` (the lookup layers:
     ``adapt(["a", "b"])``), else a list of batches (``Normalization.adapt([x1, x2])``).
-    ``steps`` caps how many batches are read.
+    ``steps`` caps how many batches of an iterable are read; an array is always read
+    whole, as Keras 3.15 does (its ``steps`` applies to datasets only).
     """
     if batch_size is not None and (isinstance(batch_size, bool) or
                                    not isinstance(batch_size, numbers.Integral) or batch_size < 1):
@@ -75,6 +76,7 @@ def adapt_batches(data, steps=None, sequence_is_one_batch=False, batch_size=None
         if batch_size is None or array.ndim == 0:
             yield array
             return
+        steps = None
         data = (array[i:i + batch_size] for i in range(0, len(array), batch_size))
     if not hasattr(data, "__iter__") and hasattr(data, "__getitem__") and hasattr(data, "__len__"):
         dataset = data  # a PyDataset-like object: batches by index
@@ -89,13 +91,23 @@ def adapt_batches(data, steps=None, sequence_is_one_batch=False, batch_size=None
         yield as_array(_first(batch))
 
 
-def check_output_mode(layer, output_mode, allowed):
-    """Keras's spelling aliases ("binary", "tf-idf"), then a clear error for unknown modes."""
+# Keras's sentence for an argument outside its choices (most preprocessing layers);
+# CategoryEncoding and Hashing word it their own way and pass their template
+UNKNOWN_VALUE = ("Unknown value for `{arg}` argument of {layer}. Allowed values are: "
+                 "{allowed}. Received: {arg}={received}")
+
+
+def unknown_value(layer_name, arg, allowed, received, template=UNKNOWN_VALUE):
+    """The ValueError for ``arg=received`` not among ``allowed``, in Keras's words."""
+    return ValueError(template.format(arg=arg, layer=layer_name, allowed=allowed,
+                                      received=received))
+
+
+def check_output_mode(layer, output_mode, allowed, template=UNKNOWN_VALUE):
+    """Keras's spelling aliases ("binary", "tf-idf"), then Keras's error for unknown modes."""
     output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
     if output_mode not in allowed:
-        raise ValueError(
-            f"Invalid value for argument `output_mode` of {type(layer).__name__}. Expected one "
-            f"of {allowed}. Received: output_mode={output_mode!r}")
+        raise unknown_value(type(layer).__name__, "output_mode", allowed, output_mode, template)
     return output_mode
 
 

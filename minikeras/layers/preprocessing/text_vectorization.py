@@ -13,9 +13,11 @@ import numpy as np
 
 from ...registry import get_registered_name, get_registered_object
 from ..layer import LAYERS
+from ..symbolic import KerasTensor
 from .lookup import LOOKUP_MODES, StringLookup
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
                                   check_output_mode, is_shape_probe, refuse_sparse,
+                                  unknown_value,
                                   strings_or_probe)
 
 STANDARDIZE_MODES = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
@@ -54,7 +56,7 @@ class TextVectorization(PreprocessingLayer):
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
                  **kwargs):
-        kwargs.pop("vocabulary_size", None)
+        vocabulary_size = kwargs.pop("vocabulary_size", None)  # see StringLookup's
         kwargs.pop("has_input_vocabulary", None)
         super().__init__(name=name, **kwargs)
         refuse_sparse(self, sparse)
@@ -64,12 +66,10 @@ class TextVectorization(PreprocessingLayer):
                              "padded with 0) and `output_sequence_length` if needed.")
         if not (standardize is None or callable(standardize) or
                 standardize in STANDARDIZE_MODES):
-            raise ValueError(f"Invalid value for argument `standardize`. Expected one of "
-                             f"{STANDARDIZE_MODES}, None or a callable. Received: "
-                             f"standardize={standardize!r}")
+            raise unknown_value("TextVectorization", "standardize", STANDARDIZE_MODES,
+                                standardize)
         if not (split is None or callable(split) or split in SPLIT_MODES):
-            raise ValueError(f"Invalid value for argument `split`. Expected one of "
-                             f"{SPLIT_MODES}, None or a callable. Received: split={split!r}")
+            raise unknown_value("TextVectorization", "split", SPLIT_MODES, split)
         output_mode = check_output_mode(self, output_mode, LOOKUP_MODES)
         if not (ngrams is None or isinstance(ngrams, int) or isinstance(ngrams, (tuple, list))
                 and all(isinstance(n, int) for n in ngrams)):
@@ -92,7 +92,8 @@ class TextVectorization(PreprocessingLayer):
         self._lookup_layer = StringLookup(
             max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
             pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
-            encoding=encoding, name=f"{self.name}_string_lookup")
+            encoding=encoding, name=f"{self.name}_string_lookup",
+            vocabulary_size=vocabulary_size)
 
     # ---- text to tokens --------------------------------------------------------------------
     def _strings(self, inputs):
@@ -174,6 +175,11 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
+    def save_assets(self, dir_path):
+        """An adapted vocabulary as ``vocabulary.txt`` (Keras writes it here and again under
+        the inner ``_lookup_layer``; see StringLookup.save_assets)."""
+        self._lookup_layer.save_assets(dir_path)
+
     def load_assets(self, dir_path):
         """A Keras ``.keras`` file's ``vocabulary.txt`` (see StringLookup.load_assets)."""
         self._lookup_layer.load_assets(dir_path)
@@ -196,15 +202,21 @@ class TextVectorization(PreprocessingLayer):
         cols = np.concatenate([np.arange(n) for n in lengths]) if docs else np.zeros(0, int)
         keep = cols < width
         ids[rows[keep], cols[keep]] = flat[keep]
+        if (self.split is None and self.output_mode == "int"
+                and self.output_sequence_length is None and np.ndim(as_array(inputs)) == 1):
+            ids = ids[:, 0]  # unsplit strings, one index each, keep the input's rank (Keras)
         return self._lookup_layer.encode(ids)
+
+    def compute_output_spec(self, inputs):
+        """Keras's symbolic output (see StringLookup.compute_output_spec)."""
+        return KerasTensor(self.compute_output_shape(inputs.shape),
+                           self._lookup_layer.symbolic_dtype())
 
     def compute_output_shape(self, input_shape):
         batch = tuple(input_shape)[:1]
         if self.output_mode == "int":
             return batch + (self.output_sequence_length,)
-        depth = (self._lookup_layer.max_tokens if self._lookup_layer.pad_to_max_tokens
-                 else self.vocabulary_size())
-        return batch + (depth,)
+        return batch + (self._lookup_layer.encoding_depth(),)
 
     def get_config(self):
         lookup = self._lookup_layer.get_config()
@@ -216,7 +228,7 @@ class TextVectorization(PreprocessingLayer):
                 "pad_to_max_tokens": lookup["pad_to_max_tokens"], "sparse": False,
                 "ragged": False, "vocabulary": lookup["vocabulary"],
                 "idf_weights": lookup["idf_weights"], "encoding": self.encoding,
-                "vocabulary_size": self.vocabulary_size()}
+                "vocabulary_size": self._lookup_layer.known_vocabulary_size()}
 
     @classmethod
     def from_config(cls, config):

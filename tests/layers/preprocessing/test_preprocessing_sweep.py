@@ -1,6 +1,7 @@
 """Every registered preprocessing layer has a row here: it runs on a sample, reports its
 output shape, and its JSON config rebuilds an equal layer that computes the same output."""
 import json
+import tempfile
 
 import numpy as np
 import pytest
@@ -91,5 +92,9 @@ def test_runs_reports_its_shape_and_round_trips_its_config(name):
     if name in ("Normalization",):  # state in weights: copy them, as a weights file would
         rebuilt.build_from_shape((None,) + np.shape(x)[1:])
         rebuilt.set_weights(layer.get_weights())
+    if name in ("IntegerLookup", "StringLookup", "TextVectorization"):
+        with tempfile.TemporaryDirectory() as folder:  # an adapted vocabulary is an asset,
+            layer.save_assets(folder)                  # as in a .keras file
+            rebuilt.load_assets(folder)
     again = rebuilt(x, training=False) if name.startswith("Random") else rebuilt(x)
     np.testing.assert_array_equal(again.numpy(), out.numpy())
