@@ -10,11 +10,13 @@ by tools/make_examples5_ops_fixture.py. Values agree to float32 round-off; dtype
 configs, printed text and error types exactly. The paths in ``DIFFERENT`` differ on
 purpose or by the torch backend's own behaviour (docs/porting.md says which).
 """
+import os
+
 import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import load_cases
+from tests.fixture_cases import FIXTURES, load_cases
 
 cases, KERAS = load_cases("examples5_ops_cases", "keras_examples5_ops.json")
 
@@ -114,3 +116,32 @@ def test_every_recorded_difference_is_still_recorded_by_keras():
         node = KERAS
         for part in key.split("/"):
             node = node[part]
+
+
+def test_keras_file_of_the_ops_model_loads_as_keras_loads_it(tmp_path):
+    """keras_examples5_ops_model.keras (saved by Keras): minikeras rebuilds the registered
+    custom layers with the configs, weights and predictions Keras gets from it."""
+    mine = cases.loaded_model_report(keras, os.path.join(FIXTURES,
+                                                         "keras_examples5_ops_model.keras"))
+    problems = []
+    _compare(_as_json(mine), KERAS["round_trips"]["keras_loads_keras_file"], "keras_file",
+             problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_minikeras_file_of_the_ops_model_is_one_keras_loads(tmp_path):
+    """The same model saved by minikeras: Keras loaded such a file (when the fixture was
+    written) into these layers, configs and predictions; minikeras predicts the same and
+    loads its own file back the same way."""
+    model = cases.fixed_ops_model(keras)
+    path = str(tmp_path / "ops_model.keras")
+    model.save(path)
+    keras_view = KERAS["round_trips"]["keras_loads_minikeras_file"]
+    np.testing.assert_allclose(model.predict(cases.ROUND_TRIP_INPUT, verbose=0),
+                               keras_view["predict"], rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(keras_view["predict"], KERAS["round_trips"]["keras_predict"],
+                               rtol=2e-5, atol=1e-6)
+    problems = []
+    _compare(_as_json(cases.loaded_model_report(keras, path)), keras_view, "minikeras_file",
+             problems)
+    assert not problems, "\n".join(problems)
