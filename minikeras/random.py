@@ -73,8 +73,16 @@ class SeedGenerator:
     def __init__(self, seed=None, name=None, **kwargs):
         del kwargs
         self.name = name or "seed_generator"
+        self.seed = seed
         self.generator = make_generator(seed)
         _SOURCES.add(self)
+
+    def get_config(self):
+        return {"seed": self.seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def _get(self):
         return self.generator

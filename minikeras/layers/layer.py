@@ -166,6 +166,8 @@ class Layer(Operation):
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
+        if shape is not None and not isinstance(shape, (tuple, list)):
+            raise ValueError(f"Cannot convert '{shape}' to a shape.")  # Keras's words, for 3
         shape = tuple(shape or ())
         if any(d is None for d in shape):  # e.g. a Dense built on (None, None): Keras's error
             raise ValueError(
@@ -647,6 +649,11 @@ class Layer(Operation):
                       "dtype": dtype_policy_config(self.dtype)}
             if not _init_accepts_name(type(self)):
                 config.pop("name")
+        elif (type(self).get_config is Layer.get_config and type(self).__init__ is Layer.__init__
+              and not type(self).__module__.startswith("minikeras.")):
+            # a user layer with neither: Keras's automatic config holds Layer's own arguments
+            config = {"name": self.name, "activity_regularizer": None, **config,
+                      "autocast": self.autocast}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config

@@ -199,13 +199,23 @@ def _split_arguments(name, args, kwargs):
     renamed = _RENAMED.get(name, {})
     init = {renamed.get(k, k): default for k, default in entry[2]}
     fixed, call_args, call_kwargs, gap = {}, [], {}, False
+    call_names = []  # the parameters of call_args, in order
     for param in signature.parameters.values():
         given = param.name in bound.arguments
         value = bound.arguments.get(param.name)
+        if given and _is_function(value):  # scan's f, switch's branches: the op's own part
+            # passed first, by position (see _leading_arguments), with the plain values
+            # before it (switch's index)
+            if not has_symbolic(call_args):
+                fixed.update(zip(call_names, call_args))
+                call_args, call_names = [], []
+            fixed[param.name] = value
+            continue
         if param.name in init and param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             if given and not has_symbolic(value):
                 fixed[param.name] = value
-                gap = True
+                # a fixed parameter leading the call's own is passed first, by position
+                gap = gap or bool(call_args)
                 continue
             if not given and init[param.name] != REQUIRED:
                 fixed[param.name] = init[param.name]
@@ -223,17 +233,24 @@ def _split_arguments(name, args, kwargs):
             call_kwargs[param.name] = value
         else:
             call_args.append(value)
+            call_names.append(param.name)
     return fixed, call_args, call_kwargs
 
 
+def _is_function(value):
+    """A function argument of a control-flow op (or a list of them, ``switch``'s branches)."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_is_function(v) for v in value)
+    return callable(value) and not isinstance(value, (KerasTensor, type))
+
+
 def _leading_arguments(fn, fixed):
-    """The config entries ``fn`` takes by position before its ``*args`` (the subscripts of
-    ``einsum(subscripts, *operands)``), which a call passes first."""
+    """The config entries ``fn`` takes by position before the call's own arguments (the
+    subscripts of ``einsum(subscripts, *operands)``, the function of ``scan(f, init, xs)``),
+    which a call passes first."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return []
-    if not any(p.kind == p.VAR_POSITIONAL for p in params):
         return []
     leading = []
     for param in params:

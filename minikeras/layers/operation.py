@@ -140,9 +140,19 @@ def _auto_config(cls, args, kwargs):
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
     except (TypeError, ValueError):
         return None
-    config = dict(kwargs)
-    config.update(zip(names, args))
-    if len(args) > len(names) or not _is_plain(config):
+    if len(args) > len(names):
+        return None
+    given = {**dict(zip(names, args)), **kwargs}
+    # as Keras: every named argument in the signature's order, its default when not given,
+    # then the extra keyword arguments
+    config = {}
+    for param in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if param.name in given:
+            config[param.name] = given.pop(param.name)
+        elif param.default is not param.empty and param.kind != param.VAR_KEYWORD:
+            config[param.name] = param.default
+    config.update(given)
+    if not _is_plain(config):
         return None
     return {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}
 

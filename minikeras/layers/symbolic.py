@@ -439,9 +439,10 @@ def _merged_shape(shape, other):
 
 
 def _with_batch(shape, batch):
-    """A sample run's output shape with the call's batch size first (a scalar, or a call on
-    scalars only, keeps its shape)."""
-    return (batch,) + shape[1:] if shape and batch is not _UNBATCHED else shape
+    """A sample run's output shape with the call's unknown batch size first. A declared
+    batch size was the sample's own, so the run's first size stands (``segment_sum`` of
+    6 rows into 3 segments gives 3); so does a scalar's, or a call on scalars only."""
+    return (None,) + shape[1:] if shape and batch is None else shape
 
 
 def _sample_shape(shape, fill):

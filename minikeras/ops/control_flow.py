@@ -33,7 +33,8 @@ def switch(index, branches, *operands):
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
     """Repeat ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` holds. The loop
     variables start as tensors (python numbers too, as in Keras); a list or tuple of them
-    comes back as a tuple."""
+    comes back as a tuple. ``body`` may return one tensor for a single loop variable, given
+    bare or in a list."""
     single = not isinstance(loop_vars, (list, tuple))
     state = tree.map_structure(convert_to_tensor, (loop_vars,) if single else tuple(loop_vars))
     count = 0
@@ -41,7 +42,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
         if maximum_iterations is not None and count >= maximum_iterations:
             break
         out = body(*state)
-        state = (out,) if single else tuple(out)
+        state = tuple(out) if isinstance(out, (list, tuple)) else (out,)
         count += 1
     return state[0] if single else state
 
@@ -92,6 +93,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         ``(final_carry, stacked_ys)``.
     """
     del unroll
+    if xs is None and length is None:
+        raise ValueError("Got no `xs` to scan over and `length` not provided.")
     items = _unstack_tree(xs) if xs is not None else [None] * int(length)
     if reverse:
         items = items[::-1]
@@ -112,6 +115,9 @@ def associative_scan(f, elems, reverse=False, axis=0):
     """
     leaves = [convert_to_tensor(leaf) for leaf in tree.flatten(elems)]
     axis %= leaves[0].ndim
+    if len({leaf.shape[axis] for leaf in leaves}) > 1:
+        raise ValueError("Array inputs to associative_scan must have the same first "
+                         f"dimension. (saw: {[leaf.shape for leaf in leaves]})")
     slices = list(zip(*(unstack(leaf, axis=axis) for leaf in leaves)))   # per step, per leaf
     if reverse:
         slices = slices[::-1]

@@ -72,6 +72,7 @@ def dtype(x):
 
 
 def cast(x, dtype):
+    dtype = backend.standardize_dtype(dtype)  # ValueError "Invalid dtype: ...", as Keras
     x = convert_to_tensor(x)
     return x if x.dtype == np.dtype(dtype) else P.cast(x, dtype)
 

@@ -359,8 +359,8 @@ def _solve(a, b, lower, name):
     a, b = _matrices(a, name), as_float(b)
     vector = b.ndim == a.ndim - 1
     if (b.shape[-1] if vector else b.shape[-2]) != a.shape[-1]:
-        raise ValueError(f"{name}: b must have {a.shape[-1]} rows to match a of shape "
-                         f"{a.shape}. Received: b.shape={b.shape}")
+        raise ValueError("Incompatible shapes between `a` and `b`. Expected `a.shape[-2] == "
+                         f"b.shape[-2]`. Received: a.shape={a.shape}, b.shape={b.shape}")
     x = L.solve(a, P.reshape(b, b.shape + (1,)) if vector else b, lower)
     return P.reshape(x, b.shape) if vector else x
 

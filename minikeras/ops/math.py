@@ -98,6 +98,9 @@ def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
         ``(values, indices)``; ties keep the lower index first.
     """
     x = convert_to_tensor(x)
+    if not isinstance(k, (int, np.integer)):
+        raise ValueError(f"Cannot convert '{x.shape[:-1] + (k,)}' to a shape. Found invalid "
+                         f"dimension '{k}' of type '{type(k)}'. ")
     if not 0 <= k <= x.shape[-1]:
         raise ValueError(f"top_k: k={k} is out of range for a last axis of size "
                          f"{x.shape[-1]}.")
@@ -276,8 +279,19 @@ def extract_sequences(x, sequence_length, sequence_stride):
 
 
 def _pair(x):
-    """The (real, imag) tensors of a complex pair; integers become floatx."""
-    real, imag = (as_float(convert_to_tensor(part)) for part in x)
+    """The (real, imag) float tensors of a complex pair, checked as Keras checks them: a
+    tuple of two, of one shape, both floating."""
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise ValueError("Input `x` should be a tuple of two tensors - real and imaginary."
+                         f"Received: x={x}")
+    real, imag = (convert_to_tensor(part) for part in x)
+    if real.shape != imag.shape:
+        raise ValueError(
+            "Input `x` should be a tuple of two tensors - real and imaginary.Both the real "
+            "and imaginary parts should have the same shape. Received: x[0].shape = "
+            f"{real.shape}, x[1].shape = {imag.shape}")
+    if not (backend.is_float_dtype(real.dtype) and backend.is_float_dtype(imag.dtype)):
+        raise ValueError(f"At least one tensor in input `x` is not of type float.Received: x={x}.")
     return real, imag
 
 

@@ -362,9 +362,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         labels = labels[..., 0]
     if labels.shape != output.shape[:axis % output.ndim] + output.shape[axis % output.ndim + 1:]:
         raise ValueError(
-            "sparse_categorical_crossentropy: `target` should have the shape of `output` "
-            f"without its class axis. Received: target.shape={np.shape(data(target))}, "
-            f"output.shape={output.shape}")
+            "Arguments `target` and `output` must have the same shape up until the last "
+            f"dimension: target.shape={np.shape(data(target))}, output.shape={output.shape}")
     hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
     return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
 

@@ -25,7 +25,17 @@ broadcast_to = P.broadcast_to
 
 
 def concatenate(xs, axis=0):
-    return P.concatenate(common_dtype(xs), axis)
+    tensors = common_dtype(xs)
+    first = tensors[0].shape
+    for t in tensors[1:]:
+        if len(t.shape) != len(first) or any(
+                a != b for i, (a, b) in enumerate(zip(t.shape, first))
+                if i != axis % len(first)):
+            raise ValueError(
+                "Every value in `xs` must have the same shape except on the `axis` dim. But "
+                f"found element of shape {t.shape}, which is different from the first "
+                f"element's shape {first}.")
+    return P.concatenate(tensors, axis)
 
 
 def stack(x, axis=0):
@@ -111,6 +121,12 @@ def _pieces(x, indices_or_sections, axis, splitter):
     makes of its positions."""
     x = convert_to_tensor(x)
     axis %= x.ndim
+    if splitter is np.split and isinstance(indices_or_sections, int) \
+            and x.shape[axis] % indices_or_sections:
+        raise ValueError(
+            "`x` size on given `axis` must be divisible by `indices_or_sections` when "
+            f"`indices_or_sections` is an int. But received {x.shape[axis]} and "
+            f"{indices_or_sections}.")
     out = []
     for idx in splitter(np.arange(x.shape[axis]), indices_or_sections):
         index = [slice(None)] * x.ndim

@@ -437,7 +437,8 @@ BAD_INPUTS = {
                                    r"square matrix. Received non-square input with shape "
                                    r"\(2, 3\)"),
     "solve with mismatched rows": (lambda: ops.solve(np.eye(3), np.ones((2, 1))), ValueError,
-                                   r"b must have 3 rows .* Received: b.shape=\(2, 1\)"),
+                                   r"Incompatible shapes between `a` and `b`.* Received: "
+                                   r"a.shape=\(3, 3\), b.shape=\(2, 1\)"),
     "cholesky of an indefinite matrix": (lambda: ops.cholesky(-np.eye(2)), ValueError,
                                          "symmetric positive-definite"),
     "qr mode": (lambda: ops.qr(np.eye(2), mode="full"), ValueError,
