@@ -3,12 +3,16 @@ and the JSON Keras wrote (tests/fixtures/, each with its generator under tools/)
 import importlib.util
 import json
 import os
+import sys
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
 def load_module(module_name):
-    """The module tests/fixtures/<module_name>.py."""
+    """The module tests/fixtures/<module_name>.py (that folder goes on sys.path, as the
+    fixture writers put it, so a cases module imports its siblings by their names)."""
+    if FIXTURES not in sys.path:
+        sys.path.append(FIXTURES)
     spec = importlib.util.spec_from_file_location(
         module_name, os.path.join(FIXTURES, f"{module_name}.py"))
     module = importlib.util.module_from_spec(spec)
