@@ -29,8 +29,8 @@ def floatx():
 def set_floatx(value):
     """Set the default float dtype name used for weights and computation."""
     if value not in _FLOAT_DTYPES:
-        raise ValueError(
-            f"Unknown floatx type: {value!r}. Expected one of {_FLOAT_DTYPES}.")
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of "
+                         f"{_as_set_text(_FLOAT_DTYPES)}")
     _config["floatx"] = str(value)
 
 
@@ -41,7 +41,7 @@ def epsilon():
 
 def set_epsilon(value):
     """Set the fuzz factor returned by :func:`epsilon`."""
-    _config["epsilon"] = float(value)
+    _config["epsilon"] = value  # as given (Keras keeps an int an int)
 
 
 def image_data_format():
@@ -51,11 +51,17 @@ def image_data_format():
 
 def set_image_data_format(data_format):
     """Set the default image layout for convolution and pooling layers."""
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(
-            "The `data_format` argument must be one of 'channels_first', "
-            f"'channels_last'. Received: {data_format!r}")
-    _config["image_data_format"] = data_format
+    format_name = str(data_format).lower()  # Keras takes "CHANNELS_LAST" too
+    if format_name not in ("channels_last", "channels_first"):
+        raise ValueError("The `data_format` argument must be one of "
+                         f"{_as_set_text(('channels_first', 'channels_last'))}. "
+                         f"Received: data_format={data_format}")
+    _config["image_data_format"] = format_name
+
+
+def _as_set_text(names):
+    """``{'a', 'b'}``: the choices as Keras lists them in its errors (sorted here)."""
+    return "{" + ", ".join(repr(name) for name in sorted(names)) + "}"
 
 
 # Python's types (and the name "int") as Keras names them on its jax and torch backends
@@ -77,12 +83,16 @@ def standardize_dtype(dtype):
         if named is not None:
             return named
     try:
-        dtype = np.dtype(dtype)
+        numpy_dtype = np.dtype(dtype)
     except TypeError:
         raise ValueError(f"Invalid dtype: {dtype}") from None
+    if isinstance(dtype, str) and dtype != numpy_dtype.name and numpy_dtype.kind not in "US":
+        raise ValueError(f"Invalid dtype: {dtype}")  # Keras takes only its names ("float")
+    dtype = numpy_dtype
     if dtype.kind in "US":
         return "string"
-    if dtype.kind not in "biufc":
+    if dtype.kind not in "biufc" or dtype.itemsize > 16 or (
+            dtype.kind == "f" and dtype.itemsize > 8):  # float128 / complex256: not Keras's
         raise ValueError(f"Invalid dtype: {dtype}")
     return dtype.name
 
@@ -138,11 +148,25 @@ def cast_to_floatx(x):
 
 
 def clear_session(free_memory=True):
-    """Reset automatic names (``dense``, ``dense_1``, ...) and ``get_uid`` counts as if the
-    process had just started."""
+    """Reset automatic names (``dense``, ``dense_1``, ...), ``get_uid`` counts and the global
+    dtype policy (back to floatx's, as Keras's clear_session forgets it) as if the process
+    had just started."""
     del free_memory
     from .naming import reset_names  # lazy: keeps backend free of imports
     reset_names()
+    for forget in _SESSION_STATE_RESETS:
+        forget()
+
+
+# What modules above this one hold per session (the global dtype policy): each registers
+# how to forget it with ``on_clear_session``.
+_SESSION_STATE_RESETS = []
+
+
+def on_clear_session(forget):
+    """Call ``forget()`` on every ``clear_session`` (for state kept above this module)."""
+    _SESSION_STATE_RESETS.append(forget)
+    return forget
 
 
 # ---- symbolic tensors -------------------------------------------------------------------

@@ -207,9 +207,15 @@ def set_dtype_policy(policy):
     if not isinstance(policy, DTypePolicy):
         raise ValueError(
             "Invalid `policy` argument. Expected the string name of a policy (such as "
-            f"'mixed_float16' or 'float32') or a `DTypePolicy` instance. Received: "
+            f"'mixed_float16') or a `DTypePolicy` instance. Received: "
             f"policy={policy!r} (of type {type(policy)})")
     _GLOBAL[0] = policy
+
+
+@backend.on_clear_session
+def forget_global_policy():
+    """Drop the policy ``set_dtype_policy`` set: layers follow ``floatx()`` again."""
+    _GLOBAL[0] = None
 
 
 def dtype_policy():

@@ -15,8 +15,8 @@ def set_random_seed(seed):
     """Seed Python's ``random``, numpy's legacy global RNG and minikeras's generator."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(
-            f"Expected `seed` argument to be an integer. Received: seed={seed!r} "
-            f"(of type {type(seed).__name__})")
+            f"Expected `seed` argument to be an integer. Received: seed={seed} "
+            f"(of type {type(seed)})")
     seed = int(seed)
     _py_random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -130,6 +130,10 @@ def restore_generator_states(snapshot):
 def _generator(seed):
     if isinstance(seed, SeedGenerator):
         return seed.generator
+    if seed is not None and (isinstance(seed, bool) or not isinstance(
+            seed, (int, np.integer, np.random.Generator))):
+        raise ValueError("Argument `seed` must be either an integer or an instance of "
+                         f"`SeedGenerator`. Received: seed={seed} (of type {type(seed)})")
     return make_generator(seed)
 
 

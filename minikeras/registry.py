@@ -24,7 +24,7 @@ def function_config(fn):
     "function", "config": <its registered name, else __name__>, "registered_name":
     "function"}`` (Keras writes every function so, built-in or custom)."""
     return {"module": "builtins", "class_name": "function",
-            "config": CUSTOM_OBJECTS.name_of(fn) or fn.__name__, "registered_name": "function"}
+            "config": get_registered_name(fn), "registered_name": "function"}
 
 
 class Registry:
@@ -179,6 +179,9 @@ def register_keras_serializable(package="Custom", name=None):
     replaces the earlier entry, as Keras does, instead of raising.
     """
     def decorate(obj):
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() "
+                             "method.")
         short = name or obj.__name__
         CUSTOM_OBJECTS.add(obj, f"{package}>{short}", short, replace=True)
         return obj

@@ -18,7 +18,7 @@ def test_backend_defaults_and_setters():
         assert keras.layers.Dense(2)(np.ones((1, 3))).dtype == np.float64
     finally:
         backend.set_floatx("float32")
-    with pytest.raises(ValueError, match="Unknown floatx"):
+    with pytest.raises(ValueError, match="Unknown `floatx` value"):
         backend.set_floatx("float8")
     with pytest.raises(ValueError, match="channels_first"):
         backend.set_image_data_format("channels_middle")

@@ -18,7 +18,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(data_format)  # None: the global format
 
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:

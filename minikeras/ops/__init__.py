@@ -26,13 +26,18 @@ from .normalization import *  # noqa: F401,F403
 from . import image  # noqa: F401,E402  (keras.ops.image)
 
 
+# Ops that read what a tensor is (not compute with it): a KerasTensor answers them itself.
+_TENSOR_FACTS = {"is_tensor", "shape", "dtype"}
+
+
 def _wrap_public_ops(namespace, prefix=""):
     """Every public op accepts KerasTensors too (see ``ops/dispatch.py``); ``prefix`` names
     a sub-namespace's ops (``"image."``: ``keras.ops.image.resize`` is ``"image.resize"``)."""
     from .dispatch import symbolic_aware
     wrapped = {}  # an alias (ops.swish is ops.silu) stays one function
     for name, value in list(namespace.items()):
-        if (not name.startswith("_") and callable(value) and not isinstance(value, type)
+        if (not name.startswith("_") and name not in _TENSOR_FACTS and callable(value)
+                and not isinstance(value, type)
                 and getattr(value, "__module__", "").startswith("minikeras.")):
             if id(value) not in wrapped:
                 wrapped[id(value)] = symbolic_aware(prefix + name, value)

@@ -20,8 +20,8 @@ def standardize_data_format(data_format):
     """None -> ``backend.image_data_format()``; otherwise "channels_last" / "channels_first"."""
     fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
     if fmt not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of 'channels_first', "
-                         f"'channels_last'. Received: data_format={data_format!r}")
+        raise ValueError("The `data_format` argument must be one of {'channels_first', "
+                         f"'channels_last'}}. Received: data_format={data_format}")
     return fmt
 
 

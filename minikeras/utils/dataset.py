@@ -411,8 +411,8 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
         raise ValueError("split_dataset returns minikeras Datasets; preferred_backend='torch' "
                          "(torch.utils.data.Dataset objects) is not offered.")
     if left_size is None and right_size is None:
-        raise ValueError("At least one of left_size or right_size must be specified; received "
-                         "left_size=None and right_size=None.")
+        raise ValueError("At least one of the `left_size` or `right_size` must be specified. "
+                         "Received: left_size=None and right_size=None")
     elements = _elements_of(dataset)
     if shuffle:
         random.Random(random.randint(0, int(1e6)) if seed is None else seed).shuffle(elements)
@@ -443,17 +443,17 @@ def _split_sizes(left_size, right_size, total):
         if size is None:
             continue
         if isinstance(size, bool) or not isinstance(size, (int, float)):
-            raise TypeError(f"{side}_size must be an int, a float or None; received "
-                            f"{type(size).__name__}.")
+            raise TypeError(f"Invalid `{side}_size` Type. Expected: int or float or None, "
+                            f"Received: type({side}_size)={type(size)}.  ")
         if (isinstance(size, int) and not 0 < size < total) or (
                 isinstance(size, float) and not 0 < size < 1):
-            raise ValueError(f"{side}_size should be either a positive integer smaller than "
-                             f"{total}, or a float within the range (0, 1). Received: "
+            raise ValueError(f"`{side}_size` should be either a positive integer smaller "
+                             f"than {total}, or a float within the range `[0, 1]`. Received: "
                              f"{side}_size={size}")
         sizes[side] = round(size * total) if isinstance(size, float) else size
     if isinstance(left_size, float) and isinstance(right_size, float) and left_size + right_size > 1:
-        raise ValueError("The sum of left_size and right_size is greater than 1. It must be "
-                         "less than or equal to 1.")
+        raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must "
+                         "be less than or equal to 1.")
     left = sizes.get("left", total - sizes.get("right", 0))
     right = sizes.get("right", total - left)
     if left + right > total:

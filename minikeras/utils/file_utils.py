@@ -85,8 +85,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     ...                 "tensorflow/tf-keras-datasets/mnist.npz")  # doctest: +SKIP
     """
     if origin is None:
-        raise ValueError("get_file needs `origin`, the URL of the file to download; "
-                         "received origin=None.")
+        raise ValueError('Please specify the "origin" argument (URL of the file to '
+                         'download).')
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
     _check_hash_algorithm(hash_algorithm)

@@ -52,10 +52,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """``x`` (or ``(x,)`` when ``x`` is a tuple), ``(x, y)`` or ``(x, y, sample_weight)``,
-    as Keras packs a batch for ``train_step(data)``."""
+    """``x`` (or ``(x,)`` when ``x`` is a tuple or list), ``(x, y)`` or
+    ``(x, y, sample_weight)``, as Keras packs a batch for ``train_step(data)``."""
     if y is None:
-        return (x,) if isinstance(x, tuple) else x
+        return (x,) if isinstance(x, (tuple, list)) else x
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)

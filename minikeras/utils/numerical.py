@@ -139,7 +139,8 @@ def normalize(x, axis=-1, order=2):
             1 = sum of absolute values, ``np.inf`` = max absolute value).
 
     Returns:
-        For a numpy array, an array of the same shape (float64 for integer input);
+        For a numpy array, an array of the same shape (float64 for integer input; a
+        vector comes back as one row, shape ``(1, n)``, as in Keras);
         otherwise (a tensor, a list) ``keras.ops.normalize(x, axis, order)``, a tensor
         that carries gradients (a contrastive loss normalizes its features with it).
 
@@ -153,4 +154,5 @@ def normalize(x, axis=-1, order=2):
         return ops_normalize(x, axis=axis, order=order)  # which carries gradients
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     norm[norm == 0] = 1
-    return x / norm
+    scaled = x / norm
+    return scaled[np.newaxis] if scaled.ndim == 1 else scaled  # Keras: a vector as a row

@@ -153,11 +153,11 @@ def test_split_dataset_of_a_dataset_and_bad_sizes():
     assert _values(left) == [0, 1] and _values(right) == [2, 3]
     with pytest.raises(ValueError, match="At least one"):
         split_dataset(ds)
-    with pytest.raises(ValueError, match="left_size should be"):
+    with pytest.raises(ValueError, match="`left_size` should be"):
         split_dataset(ds, left_size=4)
     with pytest.raises(ValueError, match="greater than 1"):
         split_dataset(ds, left_size=0.6, right_size=0.6)
-    with pytest.raises(TypeError, match="left_size must be"):
+    with pytest.raises(TypeError, match="Invalid `left_size` Type"):
         split_dataset(ds, left_size="half")
     with pytest.raises(TypeError, match="split_dataset expects"):
         split_dataset(42, left_size=0.5)

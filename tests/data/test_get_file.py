@@ -131,7 +131,7 @@ def test_refused_connection_is_a_download_error(keras_home):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({}, "needs `origin`"),
+    ({}, "specify the \"origin\" argument"),
     ({"origin": "http://127.0.0.1:9/a", "fname": "sub/a.bin"}, "not a path"),
     ({"origin": "http://127.0.0.1:9/a", "hash_algorithm": "sha1"}, "hash_algorithm"),
     ({"origin": "http://127.0.0.1:9/", "fname": None}, "pass fname"),

@@ -116,7 +116,7 @@ GOOD = {"boxes": np.zeros((2, 1, 4)), "labels": np.zeros((2, 1))}
                                             "labels": np.zeros((1, 1))}, "xyxy"), ValueError,
      r"for 2 images. Received: boxes.shape=\(1, 1, 4\)"),
     (lambda: V.draw_bounding_boxes(IMAGES, GOOD, "xyxy", data_format="nhwc"), ValueError,
-     "data_format='nhwc'"),
+     "data_format=nhwc"),
     (lambda: V.draw_segmentation_masks(IMAGES, np.zeros((2, 5, 5), "float32")), TypeError,
      "integer class ids. Received dtype: float32"),
     (lambda: V.draw_segmentation_masks(IMAGES, np.zeros((2, 4, 5), "int32")), ValueError,
