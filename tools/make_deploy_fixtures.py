@@ -2,12 +2,14 @@
 as files, for tests/compat/test_deploy_keras_files.py (minikeras loads them).
 
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_deploy_fixtures.py [DIR]
+    KERAS_BACKEND=tensorflow /work/scratch-tf/bin/python tools/make_deploy_fixtures.py [DIR]
 
 The models are in tests/fixtures/deploy_cases.py. Writes keras_deploy_<model>.keras for
 each, keras_deploy_nested.json + keras_deploy_nested.weights.h5 (to_json + save_weights),
 keras_deploy_lambda.keras,
 keras_deploy_stack.weights.h5, and keras_deploy.json: what Keras's own load_model of each file
-gives (predict, evaluate, summary, one more epoch).
+gives (predict, evaluate, summary, one more epoch). Under TensorFlow it writes only
+keras_deploy_string_lookup.keras and .json (Keras's StringLookup needs TensorFlow).
 """
 import json
 import os
@@ -54,5 +56,23 @@ def main(out_dir):
         json.dump(recorded, f, ensure_ascii=False)
 
 
+def main_tensorflow(out_dir):
+    """The StringLookup model, trained and saved by Keras on TensorFlow; its record goes to
+    keras_deploy_string_lookup.json."""
+    import tensorflow as tf  # Keras's numpy adapter does not take string arrays
+    keras.utils.set_random_seed(0)
+    model, words, y = cases.string_lookup(keras)
+    x = tf.constant(words)
+    model.fit(x, y, batch_size=cases.BATCH, epochs=2, shuffle=False, verbose=0)
+    path = os.path.join(out_dir, "keras_deploy_string_lookup.keras")
+    model.save(path)
+    keras.backend.clear_session()
+    recorded = cases.deployed(keras, keras.saving.load_model(path), x, y)
+    with open(os.path.join(out_dir, "keras_deploy_string_lookup.json"), "w",
+              encoding="utf-8") as f:
+        json.dump(recorded, f, ensure_ascii=False)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else FIXTURES)
+    out = sys.argv[1] if len(sys.argv) > 1 else FIXTURES
+    main_tensorflow(out) if keras.backend.backend() == "tensorflow" else main(out)

@@ -5,6 +5,7 @@ epoch as Keras gives them from the same file; a .weights.h5 loaded into differen
 models; bad files. Files and Keras's numbers: tools/make_deploy_fixtures.py (models in
 tests/fixtures/deploy_cases.py). Earlier rounds' ground (optimizer state and schedules,
 LossScaleOptimizer, BackupAndRestore) is in test_resume_fidelity.py."""
+import json
 import os
 import shutil
 import warnings
@@ -168,3 +169,20 @@ def test_a_truncated_weights_file_leaves_the_model_unchanged(tmp_path):
         model.load_weights(path)
     for w_before, w_after in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(w_before, w_after)
+
+
+def test_string_lookup_file_from_keras_on_tensorflow_deploys_as_keras():
+    # the vocabulary is only in the file's assets (assets/layers/string_lookup/vocabulary.txt)
+    with open(fixture("keras_deploy_string_lookup.json"), encoding="utf-8") as f:
+        theirs = json.load(f)
+    keras.backend.clear_session()
+    model = keras.saving.load_model(fixture("keras_deploy_string_lookup.keras"))
+    _, x, y = cases.string_lookup(keras)
+    mine = cases.deployed(keras, model, x, y)
+    assert_close(mine["predict"], theirs["predict"], "predict")
+    assert_close(mine["evaluate"], theirs["evaluate"], "evaluate")
+    # Keras on TensorFlow counts the optimizer's iteration as int64 (8 bytes); minikeras,
+    # as Keras on torch, as int32
+    assert mine["summary"] == theirs["summary"].replace("(276.00 B)", "(272.00 B)").replace(
+        "(188.00 B)", "(184.00 B)")
+    assert_close(mine["history"], theirs["history"], "history")
