@@ -18,6 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
 sys.path.insert(0, FIXTURES)
+os.environ["COLUMNS"] = "80"  # the summaries' width, as the test sets it
 
 import keras  # noqa: E402
 import deploy_cases as cases  # noqa: E402

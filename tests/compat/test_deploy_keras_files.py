@@ -26,6 +26,12 @@ def fixture(name):
 
 
 @pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch):
+    """Summaries at the width Keras printed them (the writer sets COLUMNS=80)."""
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+@pytest.fixture(autouse=True)
 def registered():
     """The deployment's classes, registered as its own code would (other tests may clear
     the registry); dropped again afterwards."""
