@@ -4,12 +4,13 @@ as files, for tests/compat/test_deploy_keras_files.py (minikeras loads them).
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_deploy_fixtures.py [DIR]
     KERAS_BACKEND=tensorflow /work/scratch-tf/bin/python tools/make_deploy_fixtures.py [DIR]
 
-The models are in tests/fixtures/deploy_cases.py. Writes keras_deploy_<model>.keras for
-each, keras_deploy_nested.json + keras_deploy_nested.weights.h5 (to_json + save_weights),
-keras_deploy_lambda.keras,
-keras_deploy_stack.weights.h5, and keras_deploy.json: what Keras's own load_model of each file
-gives (predict, evaluate, summary, one more epoch). Under TensorFlow it writes only
-keras_deploy_string_lookup.keras and .json (Keras's StringLookup needs TensorFlow).
+The models are in tests/fixtures/deploy_cases.py. Writes each model to
+deploy_cases.shipped_file(<model>) (a .keras zip, or a zipped=False folder),
+keras_deploy_nested.json + keras_deploy_nested.weights.h5 (to_json + save_weights),
+keras_deploy_lambda.keras, keras_deploy_stack.weights.h5, and keras_deploy.json: what
+Keras's own load_model of each file gives (predict, evaluate, summary, one more epoch).
+Under TensorFlow it writes only keras_deploy_string_lookup.keras and .json (Keras's
+StringLookup needs TensorFlow).
 """
 import json
 import os
@@ -28,8 +29,8 @@ def main(out_dir):
     recorded = {}
     for name in cases.BUILDERS:
         model, x, y = cases.trained(keras, name)
-        path = os.path.join(out_dir, f"keras_deploy_{name}.keras")
-        model.save(path)
+        path = os.path.join(out_dir, cases.shipped_file(name))
+        model.save(path, zipped=path.endswith(".keras"))
         if name == "nested_sequential":
             with open(os.path.join(out_dir, "keras_deploy_nested.json"), "w") as f:
                 f.write(model.to_json())

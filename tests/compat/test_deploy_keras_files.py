@@ -61,7 +61,7 @@ def assert_close(mine, theirs, what):
 @pytest.mark.parametrize("name", list(cases.BUILDERS))
 def test_compile_false_load_predicts_and_summarizes_as_keras(name):
     x, _ = data(name)
-    model = keras.saving.load_model(fixture(f"keras_deploy_{name}.keras"), compile=False)
+    model = keras.saving.load_model(fixture(cases.shipped_file(name)), compile=False)
     theirs = KERAS[name]["inference"]
     assert_close(cases.predictions(model, x), theirs["predict"], "predict")
     assert cases.summary_text(model) == theirs["summary"]
@@ -70,7 +70,7 @@ def test_compile_false_load_predicts_and_summarizes_as_keras(name):
 @pytest.mark.parametrize("name", TRAINABLE)
 def test_compiled_load_evaluates_summarizes_and_trains_on_as_keras(name):
     x, y = data(name)
-    model = keras.models.load_model(fixture(f"keras_deploy_{name}.keras"))
+    model = keras.models.load_model(fixture(cases.shipped_file(name)))
     mine, theirs = cases.deployed(keras, model, x, y), KERAS[name]
     assert_close(mine["predict"], theirs["predict"], "predict")
     assert_close(mine["evaluate"], theirs["evaluate"], "evaluate")
