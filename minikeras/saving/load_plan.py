@@ -3,7 +3,8 @@
 Loaders collect ``(variable, stored array)`` pairs and mismatches here, from the file's
 headers only (shape, dtype). :meth:`LoadPlan.finish` raises one error with a table of
 every mismatch (the model untouched), or, with ``skip_mismatch=True``, warns with that
-table (both open with Keras's line, "A total of N objects could not be loaded..."); then it reads and converts *every* array, and only when all of them are ready
+table (both open with Keras's line, "A total of N objects could not be loaded...");
+then it reads and converts *every* array, and only when all of them are ready
 assigns them. A failure at any step before the last leaves the model as it was.
 """
 import warnings
@@ -97,7 +98,8 @@ class LoadPlan:
                     f"'{self.model_name}'")
             if not skip_mismatch:
                 raise ValueError(
-                    f"{self._keras_first_line()}Cannot load weights: {what}. Nothing was loaded; the model is unchanged.\n"
+                    f"{self._keras_first_line()}Cannot load weights: {what}. Nothing was "
+                    "loaded; the model is unchanged.\n"
                     f"{self.table()}\nCheck that the model is built with the same layers and "
                     "shapes as the one that saved the file, or pass skip_mismatch=True to load "
                     "only the weights that match.")

@@ -7,8 +7,6 @@ tests/fixtures/deploy_cases.py). Earlier rounds' ground (optimizer state and sch
 LossScaleOptimizer, BackupAndRestore) is in test_resume_fidelity.py."""
 import json
 import os
-import shutil
-import warnings
 
 import numpy as np
 import pytest
