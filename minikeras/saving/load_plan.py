@@ -59,7 +59,8 @@ class LoadPlan:
             if problem:
                 self.refused.append(f"{layer} / {label} ({variable.path}) needs {problem}")
             staged.append((variable, array))
-        self.assignments.extend(staged)  # with skip_mismatch the fitting ones still load
+        if fits:  # with skip_mismatch a layer with any mismatch keeps all its weights, as Keras
+            self.assignments.extend(staged)
         return fits
 
     def _failed(self, owner):

@@ -139,6 +139,8 @@ def test_weights_file_into_a_differently_built_model(case):
     for i, (w_mine, w_theirs) in enumerate(zip(mine["first_layer"], theirs["first_layer"],
                                                strict=True)):
         assert_close(w_mine, w_theirs, f"{case} first layer weight {i}")
+    for i, (b_mine, b_theirs) in enumerate(zip(mine["biases"], theirs["biases"], strict=True)):
+        assert_close(b_mine, b_theirs, f"{case} bias of layer {i}")
     if not theirs["warnings"]:  # every layer loaded (a skipped one keeps its random start)
         assert_close(mine["predict"], theirs["predict"], case)
 
