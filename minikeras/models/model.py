@@ -115,13 +115,16 @@ class Model(Trainer, Layer):
     # ---- saving (see minikeras.saving and docs/saving.md) ----------------------------------
     def build_from_config(self, config):
         """Build for a saved input shape: a subclassed model creates its weights on a first
-        call, made here on one sample of zeros (when every per-sample size is known)."""
+        call, made here on zeros of that shape (when every per-sample size is known): the
+        saved batch size when there is one, as Keras's build traces the full shape (its
+        layers' summary shapes show it), else one sample."""
         if self.built or not config or config.get("input_shape") is None:
             return
         input_shape = tuple(config["input_shape"])
         if all(d is not None for d in input_shape[1:]):
+            batch = 1 if input_shape[0] is None else input_shape[0]
             with no_grad():
-                self(np.zeros((1,) + input_shape[1:], dtype=backend.floatx()))
+                self(np.zeros((batch,) + input_shape[1:], dtype=backend.floatx()))
             self._build_input_shape = input_shape
 
     # ---- Keras's execution settings: reported as compile (or the user) set them; numpy
@@ -256,6 +259,7 @@ class Model(Trainer, Layer):
         from ..saving.model_config import compile_from_config
         compile_from_config(self, config)
         if self.built:
+            _check_one_trainable_dtype(self)
             self._build_optimizer()
 
     def _saveable_children(self):
@@ -331,3 +335,17 @@ def _flattened_by_path(tree, prefix=""):
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def _check_one_trainable_dtype(model):
+    """A file's compiled model whose trainable variables mix dtypes (a ``dtype="float64"``
+    layer among float32 ones) trains in Keras; minikeras's optimizers keep one flat buffer
+    of one dtype, so such a model loads for inference only (docs/porting.md)."""
+    dtypes = sorted({v.dtype.name for v in model.trainable_variables})
+    if len(dtypes) > 1:
+        raise ValueError(
+            f"Model '{model.name}' has trainable variables of several dtypes ({dtypes}); "
+            "minikeras's optimizers train variables of one dtype, so it cannot be compiled "
+            "with its optimizer. To deploy it, load it with compile=False "
+            "(keras.saving.load_model(path, compile=False)) and predict; to train it, give "
+            "every layer the same dtype.")

@@ -95,13 +95,13 @@ def load_legacy_weights(model, group, source, skip_mismatch=False, by_name=False
         names = read_string_list(top, "weight_names") or []
         if names or own_variables(model):
             plan.add_group(f"{model.name} (model)", own_variables(model),
-                           [stored_dataset(top, n, source) for n in names])
+                           [stored_dataset(top, n, source) for n in names], owner=model)
     plan.finish(skip_mismatch)
 
 
 def _add_layer(plan, label, layer, arrays):
     weights = layer_weights(layer)
-    plan.add_group(label, weights, convert_cudnn_weights(layer, weights, arrays))
+    plan.add_group(label, weights, convert_cudnn_weights(layer, weights, arrays), owner=layer)
 
 
 def _pairing_table(model_side, file_side):

@@ -3,7 +3,8 @@
 Loaders collect ``(variable, stored array)`` pairs and mismatches here, from the file's
 headers only (shape, dtype). :meth:`LoadPlan.finish` raises one error with a table of
 every mismatch (the model untouched), or, with ``skip_mismatch=True``, warns with that
-table; then it reads and converts *every* array, and only when all of them are ready
+table (both open with Keras's line, "A total of N objects could not be loaded...");
+then it reads and converts *every* array, and only when all of them are ready
 assigns them. A failure at any step before the last leaves the model as it was.
 """
 import warnings
@@ -26,19 +27,23 @@ class LoadPlan:
         self.assignments = []  # (variable, StoredArray or numpy array)
         self.rows = []  # (layer, weight, expected, found)
         self.refused = []  # messages for data that may never load (wrong kind of dtype)
+        self.failed = []  # the objects (layers) with a mismatch, once each, in file order
 
     @property
     def ok(self):
         return not self.rows
 
-    def add_group(self, layer, variables, arrays, weight_names=None):
-        """Check one layer's saved arrays against its variables (count, then each shape).
+    def add_group(self, layer, variables, arrays, weight_names=None, owner=None):
+        """Check one layer's saved arrays against its variables (count, then each shape);
+        ``layer`` labels the table's rows, ``owner`` (the layer itself) names it in the
+        message's first line.
 
         Returns True when everything in the group fits.
         """
         if len(arrays) != len(variables):
             self.rows.append((layer, "(count)", _plural(len(variables), "weight"),
                               _plural(len(arrays), "weight")))
+            self._failed(owner or layer)
             return False
         fits = True
         staged = []
@@ -47,14 +52,25 @@ class LoadPlan:
             if tuple(array.shape) != tuple(variable.shape):
                 self.rows.append((layer, label, format_shape(variable.shape),
                                   format_shape(array.shape)))
+                self._failed(owner or layer)
                 fits = False
                 continue
             problem = dtype_problem(variable.dtype, array.dtype)
             if problem:
                 self.refused.append(f"{layer} / {label} ({variable.path}) needs {problem}")
             staged.append((variable, array))
-        self.assignments.extend(staged)  # with skip_mismatch the fitting ones still load
+        if fits:  # with skip_mismatch a layer with any mismatch keeps all its weights, as Keras
+            self.assignments.extend(staged)
         return fits
+
+    def _failed(self, owner):
+        if not any(owner is seen for seen in self.failed):
+            self.failed.append(owner)
+
+    def _keras_first_line(self):
+        """How Keras 3.15 opens its load error and its skip_mismatch warning."""
+        return (f"A total of {_plural(len(self.failed), 'object')} could not be loaded. "
+                f"Example error message for object {self.failed[0]!r}:\n")
 
     def table(self):
         header = ("layer", "weight", "expected (model)", "found (file)")
@@ -83,13 +99,14 @@ class LoadPlan:
                     f"'{self.model_name}'")
             if not skip_mismatch:
                 raise ValueError(
-                    f"Cannot load weights: {what}. Nothing was loaded; the model is unchanged.\n"
+                    f"{self._keras_first_line()}Cannot load weights: {what}. Nothing was "
+                    "loaded; the model is unchanged.\n"
                     f"{self.table()}\nCheck that the model is built with the same layers and "
                     "shapes as the one that saved the file, or pass skip_mismatch=True to load "
                     "only the weights that match.")
-            warnings.warn(f"Skipped loading mismatched weights: {what}.\n{self.table()}",
-                          stacklevel=4)
-        self.rows = []
+            warnings.warn(f"{self._keras_first_line()}Skipped loading mismatched weights: "
+                          f"{what}.\n{self.table()}", stacklevel=4)
+        self.rows, self.failed = [], []
 
     def finish(self, skip_mismatch):
         """Check, read and convert everything, then assign it all."""

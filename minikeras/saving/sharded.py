@@ -132,9 +132,6 @@ class ShardedStore:
             merged.update(self._store(name).named_arrays(path))
         return {k: merged[k] for k in sorted(merged, key=numeric_key)}
 
-    def groups_with_data(self):
-        return [key.lstrip("/") for key, files in self.weight_map.items() if files]
-
     def close(self):
         for store in self._files.values():
             store.file.close()

@@ -140,19 +140,6 @@ class H5Store:
         return {key: stored_dataset(group, key, self.source)
                 for key in sorted(group.keys(), key=numeric_key)}
 
-    def groups_with_data(self):
-        """Paths of every ``.../vars`` group holding at least one dataset."""
-        h5py = import_h5py()
-        found = []
-
-        def visit(name, obj):
-            if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj):
-                found.append(name)
-        self.file.visititems(visit)
-        if self._legacy_root:
-            found = [p.replace(self._legacy_root, "layers", 1) for p in found]
-        return found
-
 
 def numeric_key(key):
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
@@ -164,7 +151,8 @@ def load_from_store(model, store, source, skip_mismatch=False):
     Every layer group is checked first; on a mismatch nothing is assigned (unless
     ``skip_mismatch``). Each optimizer's variables (``model.optimizer``, optimizers held as
     attributes, the ones they wrap) load from its group; a count mismatch there (an optimizer
-    not built yet) warns and skips them, as Keras does.
+    not built yet) warns and skips them, as Keras does. Objects the file holds and the
+    model does not are ignored without a word, as Keras 3.15 ignores them.
     """
     entries = object_entries(model)
     plan = LoadPlan(source, model.name)
@@ -173,10 +161,8 @@ def load_from_store(model, store, source, skip_mismatch=False):
         if entry.is_optimizer or entry.custom_loader is not None:
             continue
         label = f"{entry.name} [/{entry.path}]" if entry.path else f"{entry.name} [/]"
-        plan.add_group(label, entry.variables, store.arrays(entry.group))
+        plan.add_group(label, entry.variables, store.arrays(entry.group), owner=entry.owner)
     plan.check(skip_mismatch)  # raises before anything is touched
-    known = {entry.group for entry in entries} | {"optimizer/vars"}
-    extra = [p for p in store.groups_with_data() if p not in known]
     for entry in entries:  # model.optimizer, optimizers held as attributes, wrapped ones
         if entry.is_optimizer:
             plan.add_pairs(optimizer_pairs(entry.owner, store.arrays(entry.group)))
@@ -185,10 +171,6 @@ def load_from_store(model, store, source, skip_mismatch=False):
     for entry in custom:  # user classes' load_own_variables(store) read their own keys
         entry.custom_loader({key: stored.read()
                              for key, stored in store.named_arrays(entry.group).items()})
-    if extra:
-        warnings.warn(
-            f"{source!s} holds weights for {len(extra)} object(s) this model does not have; "
-            f"they were not loaded: {extra[:10]}", stacklevel=3)
 
 
 def optimizer_pairs(optimizer, arrays):

@@ -218,8 +218,6 @@ STEPS = {
         "minikeras.saving.weights_h5.stored_dataset", _fail),
     "read the 3rd array": _fail_on_third_read,
     "convert the optimizer's last slot": _fail_on_last_cast,
-    "scan for unknown groups": lambda mp: mp.setattr(
-        "minikeras.saving.weights_h5.H5Store.groups_with_data", _fail),
     "size check": lambda mp: mp.setattr("minikeras.saving.load_plan.check_size", _fail),
     "check the plan": lambda mp: mp.setattr(LoadPlan, "check", _fail),
 }
