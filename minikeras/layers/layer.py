@@ -19,7 +19,7 @@ from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_sta
 from ..tree import flatten, map_structure
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
-                       set_output_mask, symbolic_call, user_defines)
+                       set_output_mask, symbolic_call)
 
 LAYERS = Registry("layer")
 
