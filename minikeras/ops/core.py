@@ -64,16 +64,14 @@ def is_tensor(x):
 
 def shape(x):
     """The static shape of ``x`` as a tuple (None for a KerasTensor's unknown sizes)."""
-    if not isinstance(x, Tensor) and hasattr(x, "shape") and hasattr(x, "dtype") \
-            and not isinstance(x, np.ndarray):
+    if backend.is_keras_tensor(x):
         return tuple(x.shape)
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
 def dtype(x):
     """``x``'s dtype name (a KerasTensor's declared dtype)."""
-    if not isinstance(x, (Tensor, np.ndarray)) and hasattr(x, "dtype") \
-            and hasattr(x, "shape"):
+    if backend.is_keras_tensor(x):
         return backend.standardize_dtype(x.dtype)
     return convert_to_tensor(x).dtype.name
 
