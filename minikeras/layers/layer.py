@@ -166,9 +166,9 @@ class Layer(Operation):
         dtype = backend.standardize_dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if backend.is_float_dtype(dtype) else "zeros"
-        if shape is not None and not isinstance(shape, (tuple, list)):
+        if shape is not None and not hasattr(shape, "__iter__"):
             raise ValueError(f"Cannot convert '{shape}' to a shape.")  # Keras's words, for 3
-        shape = tuple(shape or ())
+        shape = () if shape is None else tuple(shape)
         if any(d is None for d in shape):  # e.g. a Dense built on (None, None): Keras's error
             raise ValueError(
                 "Shapes used to initialize variables must be fully-defined (no `None` "

@@ -290,3 +290,14 @@ def test_a_weight_sized_by_an_unknown_axis_is_refused_as_in_keras(make, shape, e
     with pytest.raises(ValueError, match="Shapes used to initialize variables must be fully-"
                                          r"defined \(no `None` dimensions\). Received: " + expected):
         make()(keras.Input(shape))
+
+
+@pytest.mark.parametrize("shape, expected", [((2, 3), (2, 3)), ([4], (4,)),
+                                             (np.array([2, 3]), (2, 3)), (None, ())])
+def test_add_weight_takes_any_sequence_of_sizes_as_its_shape(shape, expected):
+    """Keras converts any iterable of sizes (a tuple, a list, a numpy array) to a shape and
+    refuses a bare number with "Cannot convert '3' to a shape."."""
+    layer = keras.layers.Layer()
+    assert tuple(layer.add_weight(shape=shape, name="w").shape) == expected
+    with pytest.raises(ValueError, match="Cannot convert '3' to a shape"):
+        layer.add_weight(shape=3, name="bad")
