@@ -2,10 +2,10 @@
 layer names so Keras's published ImageNet weight files load (``weights="imagenet"``).
 
 Each family is a module with its builders, ``preprocess_input`` and ``decode_predictions``
-(``keras.applications.resnet50`` is ``resnet``, as in Keras).
+(``resnet50`` holds ResNet50 with ``resnet``'s two functions, as Keras's module of that name).
 """
 from . import (densenet, efficientnet, imagenet_utils, inception_resnet_v2, inception_v3, mobilenet,
-               mobilenet_v2, mobilenet_v3, resnet, resnet_v2, vgg16, vgg19, xception)
+               mobilenet_v2, mobilenet_v3, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                            EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
@@ -25,7 +25,6 @@ from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, 
 from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
                               EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
 
-resnet50 = resnet
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
            "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
