@@ -42,7 +42,8 @@ class Variable(Tensor):
         name: short name (``"kernel"``); ``path`` adds the owner's scope.
     """
 
-    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation", "_created")
+    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation", "_created",
+                 "_created_trainable")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None):
@@ -76,7 +77,7 @@ class Variable(Tensor):
                 f"but `shape` is {tuple(shape)}.")
         # unnamed: "variable", "variable_1", ... counted over the process, as Keras does
         super().__init__(value, requires_grad=trainable, name=name or auto_name("variable"))
-        self._trainable = trainable
+        self._trainable = self._created_trainable = trainable  # see Layer.weights
         self.path = scoped(self.name)
         self.constraint = None
         self.regularizer = None

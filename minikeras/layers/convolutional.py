@@ -10,6 +10,7 @@ from ..ops.convolution import (conv, from_channels_last, standardize_data_format
                                to_channels_last)
 from .core import FUSED_ACTIVATIONS
 from .layer import LAYERS, InputSpec, Layer
+from .lora import AdaptedWeight, LowRankAdaptation
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
                              with_activity_regularizer)
 
@@ -119,19 +120,24 @@ class _Windowed(Layer):
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
 
 
-class BaseConv(_Windowed):
+class BaseConv(LowRankAdaptation, _Windowed):
     """Shared N-D convolution: ``activation(conv(inputs, kernel) + bias)``.
 
     Formula: ``y[n, o, f] = sum_{a, c} x_pad[n, o*strides + a*dilation_rate, c] * kernel[a, c, f]
     + bias[f]`` (cross-correlation, no kernel flip), per group of channels when groups > 1.
+    ``enable_lora(rank)`` / ``lora_rank=`` train a low-rank update of the kernel (``lora.py``).
     """
+
+    kernel = AdaptedWeight()
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._init_lora(lora_rank, lora_alpha)
         cls = type(self).__name__
         self.filters = _positive_int(cls, "filters", filters)
         self.groups = _positive_int(cls, "groups", groups)
@@ -159,6 +165,7 @@ class BaseConv(_Windowed):
             self, "kernel", self.kernel_size + (channels // self.groups, self.filters))
         self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
+        self._enable_configured_lora(keep_alpha=True)
 
     def convolution_op(self, inputs, kernel):
         """The convolution ``call`` runs, without bias or activation (Keras's hook: a subclass
@@ -191,7 +198,8 @@ class BaseConv(_Windowed):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
                 "groups": self.groups,
-                **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self)}
+                **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self),
+                **self.lora_config()}
 
 
 @LAYERS.register("Conv1D", "Convolution1D")

@@ -17,6 +17,7 @@ from ..quantizers.quantization_config import block_size_for_layer
 from ..registry import CUSTOM_OBJECTS
 from .config_data import from_data, to_data
 from .layer import LAYERS, InputSpec, Layer
+from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import (QuantizableLayer, dequantized_matmul, inputs_quantizer, quantizable,
                           quantize_2d)
 from .symbolic import KerasTensor, Node
@@ -93,7 +94,7 @@ FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 @quantizable
 @LAYERS.register("Dense")
-class Dense(QuantizableLayer):
+class Dense(LowRankAdaptation, QuantizableLayer):
     """A densely connected layer.
 
     Formula: ``output = activation(inputs @ kernel + bias)`` on the last axis;
@@ -101,9 +102,11 @@ class Dense(QuantizableLayer):
 
     ``quantize("int8")`` / ``quantize("int4")`` (docs/quantization.md) replace ``kernel`` by
     integers with ``kernel_scale`` (and, for grouped int4, ``kernel_zero`` and ``g_idx``).
+    ``enable_lora(rank)`` / ``lora_rank=`` train a low-rank update of the kernel (``lora.py``).
     """
 
     supports_masking = True  # passes its input's mask on, as in Keras
+    kernel = AdaptedWeight()
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -115,9 +118,7 @@ class Dense(QuantizableLayer):
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "
                 f"Received: units={units!r}")
-        if lora_rank is not None:
-            raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -137,6 +138,8 @@ class Dense(QuantizableLayer):
             self._quantized_build(self.quantization_mode, self.quantization_config)
         self.bias = add_weight_with_options(self, "bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
+        self.built = True
+        self._enable_configured_lora(keep_alpha=False)
 
     def call(self, inputs):
         if self.quantization_mode is not None:
@@ -153,7 +156,7 @@ class Dense(QuantizableLayer):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
                 **weight_options_config(self, "kernel", "bias"),
-                "quantization_config": self.quantization_config_entry()}
+                "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------
     def _quantized_build(self, mode, config):

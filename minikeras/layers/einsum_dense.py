@@ -10,6 +10,7 @@ from ..ops.tensor_contraction import contract
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from .layer import LAYERS
+from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
                           quantize_2d, relayout, straight_through_contraction)
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
@@ -21,7 +22,7 @@ _RIGHT = re.compile(r"^([a-zA-Z]{2,})\.\.\.,([a-zA-Z]+)->([a-zA-Z]{2,})\.\.\.$")
 
 @quantizable
 @LAYERS.register("EinsumDense")
-class EinsumDense(QuantizableLayer):
+class EinsumDense(LowRankAdaptation, QuantizableLayer):
     """A dense layer of any rank: ``output = activation(einsum(equation, inputs, kernel) + bias)``.
 
     Example: ``EinsumDense("abc,cde->abde", output_shape=(None, 4, 8), bias_axes="de")``
@@ -40,6 +41,7 @@ class EinsumDense(QuantizableLayer):
 
     # see Layer: the symbolic output is compute_output_shape's, None axes included (Keras)
     _exact_output_shape = True
+    kernel = AdaptedWeight()  # enable_lora(rank): a low-rank update of it (lora.py)
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -47,9 +49,8 @@ class EinsumDense(QuantizableLayer):
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
                  gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(quantization_config=quantization_config, **kwargs)
-        if lora_rank is not None:
-            raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha, gptq_unpacked_column_size
+        self._init_lora(lora_rank, lora_alpha)
+        del gptq_unpacked_column_size
         _parse(equation)  # a clear error now for an equation of the wrong form
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(
@@ -74,6 +75,8 @@ class EinsumDense(QuantizableLayer):
         else:
             self._quantized_build(self.quantization_mode, self.quantization_config)
         self.bias = add_weight_with_options(self, "bias", bias_shape) if bias_shape else None
+        self.built = True
+        self._enable_configured_lora(keep_alpha=True)
 
     def _kernel_initializer_with_fans(self):
         """Keras 3.15's rule: a VarianceScaling kernel initializer without axes counts its
@@ -105,7 +108,7 @@ class EinsumDense(QuantizableLayer):
         """The contraction as ``P.dense``: the input's last ``contracted`` axes, flattened,
         times the kernel seen as (their product, the rest), plus the bias, flattened."""
         inputs = ops.convert_to_tensor(inputs)
-        kernel_shape = tuple(self.kernel.shape)
+        kernel_shape = self._kernel_shape
         depth = math.prod(kernel_shape[:contracted])
         free = kernel_shape[contracted:]
         x = P.reshape(inputs, tuple(inputs.shape[:inputs.ndim - contracted]) + (depth,))
@@ -122,7 +125,7 @@ class EinsumDense(QuantizableLayer):
                 "equation": self.equation, "activation": activations.serialize(self.activation),
                 "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias"),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": self.quantization_config_entry()}
+                "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------
     def _quantization_specs(self):

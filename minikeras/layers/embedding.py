@@ -8,13 +8,14 @@ from ..autodiff import primitives as P
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from .layer import LAYERS
+from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import QuantizableLayer, quantizable, quantize_2d
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 @quantizable
 @LAYERS.register("Embedding")
-class Embedding(QuantizableLayer):
+class Embedding(LowRankAdaptation, QuantizableLayer):
     """Turn integer indices into dense vectors by looking up rows of ``embeddings``.
 
     Formula: ``output[..., :] = embeddings[inputs[...], :]``; (batch, ...) ->
@@ -33,6 +34,9 @@ class Embedding(QuantizableLayer):
     """
 
     _quantized_weight = "embeddings"
+    embeddings = AdaptedWeight()  # enable_lora(rank): a low-rank update of it (lora.py)
+    _lora_weight, _lora_factors, _lora_constraint_noun = (
+        "embeddings", "lora_embeddings", "embedding")
     _VARIABLES_IN_FILE = {None: ("embeddings",),
                           "int8": ("embeddings", "embeddings_scale"),
                           "int4": ("embeddings", "embeddings_scale", "embeddings_zero", "g_idx")}
@@ -50,9 +54,7 @@ class Embedding(QuantizableLayer):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Embedding expects `{name}` to be a positive integer. "
                                  f"Received: {name}={value!r}")
-        if lora_rank is not None:
-            raise NotImplementedError("LoRA (`lora_rank`) is not supported by minikeras yet.")
-        del lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         set_weight_options(self, embeddings_initializer=embeddings_initializer,
                            embeddings_regularizer=embeddings_regularizer,
@@ -72,6 +74,7 @@ class Embedding(QuantizableLayer):
         else:
             self._quantized_build(self.quantization_mode, self.quantization_config)
         self.built = True
+        self._enable_configured_lora(keep_alpha=False)
 
     def call(self, inputs):
         indices = ops.convert_to_numpy(inputs)
@@ -101,7 +104,7 @@ class Embedding(QuantizableLayer):
                 "output_dim": self.output_dim, **weight_options_config(self, "embeddings"),
                 "mask_zero": self.mask_zero,
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": self.quantization_config_entry()}
+                "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------
     def _quantized_build(self, mode, config):

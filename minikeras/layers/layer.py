@@ -17,6 +17,7 @@ from ..naming import auto_name, current_path, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
 from ..tree import flatten, map_structure
+from .input_spec import InputSpec, check_input_specs, format_shape
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
                        set_output_mask, symbolic_call)
@@ -28,40 +29,6 @@ _STRUCTURES = (list, tuple, dict)  # inputs that may hold several tensors (or Ke
 _FLAGS = frozenset(("training", "mask"))  # keywords of a plain call on one array
 _TRAINING_ONLY = {"training": None}.keys()  # the keywords of the fast eager call
 _NO_KWARGS, _MASK_NONE = {}, {"mask": None}  # its call's keywords (read, never modified)
-
-
-class InputSpec:
-    """What a built layer accepts: rank bounds and fixed sizes of some axes."""
-
-    def __init__(self, ndim=None, min_ndim=None, axes=None):
-        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
-
-    def __repr__(self):  # as Keras prints it: InputSpec(min_ndim=2, axes={-1: 3})
-        fields = [f"{name}={value}" for name, value in (
-            ("ndim", self.ndim), ("min_ndim", self.min_ndim), ("axes", self.axes)) if value]
-        return f"InputSpec({', '.join(fields)})"
-
-    def problem(self, shape):
-        """A description of why ``shape`` does not fit, or None when it does."""
-        rank = len(shape)
-        if self.ndim is not None and rank != self.ndim:
-            return (f"expected ndim={self.ndim}, found ndim={rank}. "
-                    f"Full shape received: {format_shape(shape)}")
-        if self.min_ndim is not None and rank < self.min_ndim:
-            return (f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
-                    f"Full shape received: {format_shape(shape)}")
-        for axis, size in self.axes.items():
-            if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
-                return (f"expected axis {axis} of input shape to have value {size}, "
-                        f"but received input with shape {format_shape(shape)}")
-        return None
-
-
-def format_shape(shape):
-    """A shape as Keras prints it in messages: ``(None, 3)``, ``(4,)``."""
-    shape = tuple(shape)
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")")
 
 
 def dtype_policy_config(dtype):
@@ -182,6 +149,14 @@ class Layer(Operation):
         self._own_weights.append(variable)
         return variable
 
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None):
+        """Keras 3's other name of :meth:`add_weight` (same arguments; shape and
+        initializer required)."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, autocast=autocast, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     def _attributes_of_type(self, kind):
         """The ``kind`` objects held in attributes (also inside lists, tuples and dicts), in
         assignment order, each once."""
@@ -236,7 +211,8 @@ class Layer(Operation):
 
     @property
     def weights(self):
-        """Own trainable weights, own non-trainable weights, then each sublayer's weights.
+        """Own weights created trainable, own weights created non-trainable, then each
+        sublayer's weights.
 
         This is Keras's order, the one ``get_weights`` / ``set_weights`` and files use:
         a BatchNormalization inside a model gives gamma, beta, moving mean, moving variance
@@ -500,6 +476,7 @@ class Layer(Operation):
                 structured = as_tensor_structure(inputs)
                 if structured is not None:
                     structured = map_structure(self._autocast_input, structured)
+                    self._check_input_spec(structured)
                     if not self.built:
                         return self._build_and_run(
                             structured, map_structure(lambda t: tuple(t.shape), structured,
@@ -510,7 +487,7 @@ class Layer(Operation):
             raise _strings_refused(self, x)
         x = self._autocast_input(x)
         if self.input_spec is not None and x.shape != self._checked_shape:
-            self._check_input_spec(x.shape)  # before build, as Keras: a clear error first
+            self._check_input_spec(x)  # before build, as Keras: a clear error first
         if not self.built:
             return self._build_and_run(x, tuple(x.shape), rest, kwargs)
         return self._run_call(x, rest, kwargs)
@@ -539,14 +516,19 @@ class Layer(Operation):
         out.mask = x.mask
         return out
 
-    def _check_input_spec(self, shape):
-        """Raise Keras's ValueError when ``shape`` does not fit ``input_spec`` (Keras names
-        the spec, whose name is None for every built-in layer)."""
-        problem = self.input_spec.problem(shape)
-        if problem:
-            raise ValueError(f"Input 0 with name 'None' of layer '{self.name}' is incompatible "
-                             f"with the layer: {problem}")
-        self._checked_shape = shape
+    def _check_input_spec(self, inputs):
+        """Raise Keras's ValueError when the first argument does not fit ``input_spec``. One
+        spec checks one tensor (a structure given to a one-spec layer is the layer's to check:
+        an RNN takes Keras 2's ``[sequences, *initial_states]``); a structure of specs checks a
+        structure. A tensor that fits a dtype-free spec is remembered by its shape: the next
+        call with that shape skips the check."""
+        spec = self.input_spec
+        single = isinstance(spec, InputSpec)
+        if not spec or (single and not hasattr(inputs, "shape")):
+            return
+        check_input_specs(spec, inputs, self.name)
+        if single and spec.dtype is None:
+            self._checked_shape = inputs.shape
 
     def _run_call(self, inputs, args, kwargs):
         """``call`` itself, given the arguments: passes the mask when ``call`` takes one (the
@@ -726,8 +708,12 @@ class Layer(Operation):
         return sorted(own + extra, key=lambda v: v._created) if extra else own
 
     def _own_variables_in_keras_order(self):
+        """Those created trainable, then the others, each group in creation order: as
+        Keras files them when they are tracked, so a variable frozen later (LoRA's kernel,
+        ``layer.kernel.trainable = False``) keeps its place in ``weights`` and files."""
         own = self._own_variables()
-        return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        return ([v for v in own if v._created_trainable]
+                + [v for v in own if not v._created_trainable])
 
     def _saved_own_variables(self):
         """The own variables a file stores for this layer, in its order: all of them here;

@@ -72,6 +72,11 @@ class QuantizableLayer(Layer):
             raise ValueError(
                 "Cannot quantize a layer that isn't yet built. Layer "
                 f"'{self.name}' (of type '{type(self).__name__}') is not built yet.")
+        if getattr(self, "lora_enabled", False):
+            raise NotImplementedError(
+                f"Layer '{self.name}' has LoRA enabled: minikeras does not combine LoRA with "
+                "quantization. Save the model (the file holds the merged weights), load it "
+                "without `lora_rank` in the layers' configs, then quantize.")
         if self._quantized_policy is not None:
             raise ValueError(f"Layer '{self.name}' is already quantized with "
                              f"dtype_policy='{self.dtype_policy.name}'. Received: mode={mode}")

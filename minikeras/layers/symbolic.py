@@ -44,6 +44,14 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    def reshape(self, newshape):
+        """``ops.reshape(self, newshape)``, recorded in the graph like any op."""
+        return ops.reshape(self, newshape)
+
+    def squeeze(self, axis=None):
+        """``ops.squeeze(self, axis)``, recorded in the graph like any op."""
+        return ops.squeeze(self, axis)
+
     def __bool__(self):  # Keras's words: a graph value has no truth value yet
         raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
 
@@ -257,8 +265,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
     args = (inputs,) + tuple(rest)
     shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (KerasTensor, Tensor, np.ndarray))
                            else t, inputs)
-    if isinstance(inputs, KerasTensor) and layer.input_spec is not None:
-        layer._check_input_spec(inputs.shape)
+    layer._check_input_spec(inputs)
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}

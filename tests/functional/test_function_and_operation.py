@@ -183,3 +183,11 @@ def test_a_layers_own_compute_output_spec_gives_its_symbolic_output():
     model = keras.Model(x, y)
     out = model(np.array([[1, 0, 0], [-1, 0, 0], [2, 0, 0], [0, 0, 0]], "float32"))
     np.testing.assert_array_equal(np.asarray(out), [[1, 0, 0], [2, 0, 0]])
+
+
+def test_keras_tensor_reshape_is_recorded_as_an_op():
+    inputs = keras.Input((3, 4))
+    model = keras.Model(inputs, inputs.reshape((-1, 12)))
+    assert model.output.shape == (None, 12)
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x.reshape(2, 12))

@@ -18,6 +18,7 @@ from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ...variables import Variable
 from ..symbolic import KerasTensor
+from ..input_spec import incompatible_input
 from ..layer import LAYERS, InputSpec, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
@@ -318,9 +319,9 @@ def _kept(keep, new, old):
 
 def _check_rank(layer, shape):
     """The layer's input_spec error when it has one (Keras's message), else its own."""
-    axes = layer.input_axes
-    if len(shape) != len(axes) and layer.input_spec is not None:
-        layer._check_input_spec(tuple(shape))
+    axes, spec = layer.input_axes, layer.input_spec
+    if len(shape) != len(axes) and isinstance(spec, InputSpec) and spec.problem(shape):
+        raise incompatible_input(spec, 0, layer.name, spec.problem(shape))
     if len(shape) != len(axes):
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of rank {len(axes)} "

@@ -1,0 +1,129 @@
+"""InputSpec: what a layer accepts as its first argument, and the check of an input against it
+(Keras's arguments, attributes, config and error sentences)."""
+from ..backend import standardize_dtype
+from ..tree import flatten
+
+
+class InputSpec:
+    """What one input of a layer must be; unset fields accept anything.
+
+    ``shape`` includes the batch axis and fixes the rank (``None`` entries match any size);
+    otherwise ``ndim`` fixes the rank or ``min_ndim`` / ``max_ndim`` bound it. ``axes`` maps
+    an axis (negative counts from the end) to the size it must have; ``dtype`` is the one dtype
+    accepted. With ``allow_last_axis_squeeze`` the rank is not checked and a trailing axis of
+    size 1 is dropped from both the input's and the spec's shape before they are compared.
+    ``name`` is the key of this input when the layer is given a dict; an ``optional`` input
+    may be None. A layer's ``input_spec`` is one InputSpec, or one per input of its first
+    argument (a list, possibly nested).
+    """
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
+                 axes=None, allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = None if dtype is None else standardize_dtype(dtype)
+        self.shape = None if shape is None else tuple(None if d is None else int(d)
+                                                      for d in shape)
+        self.ndim = ndim if self.shape is None else len(self.shape)
+        self.max_ndim, self.min_ndim = max_ndim, min_ndim
+        self.allow_last_axis_squeeze, self.name, self.optional = (
+            allow_last_axis_squeeze, name, optional)
+        try:
+            self.axes = {int(axis): size for axis, size in (axes or {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            raise TypeError("Argument `axes` must be a dict with integer keys. "
+                            f"Received: axes={axes}") from None
+        top_rank = self.ndim or self.max_ndim
+        if self.axes and top_rank and max(self.axes) > top_rank - 1:
+            raise ValueError(f"Axis {max(self.axes)} is greater than the maximum allowed "
+                             f"value: {top_rank - 1}")
+
+    def __repr__(self):  # as Keras prints it: InputSpec(min_ndim=2, axes={-1: 3})
+        fields = [f"{name}={value}" for name, value in (
+            ("dtype", self.dtype), ("shape", self.shape), ("ndim", self.ndim),
+            ("max_ndim", self.max_ndim), ("min_ndim", self.min_ndim), ("axes", self.axes))
+            if value]
+        return f"InputSpec({', '.join(fields)})"
+
+    def get_config(self):
+        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
+                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes,
+                "optional": self.optional}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def problem(self, shape, dtype=None):
+        """Why an input of ``shape`` (and ``dtype``, when given) does not fit, or None."""
+        rank = len(shape)
+        if self.ndim is not None and not self.allow_last_axis_squeeze and rank != self.ndim:
+            return (f"expected ndim={self.ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            return f"expected max_ndim={self.max_ndim}, found ndim={rank}"
+        if self.min_ndim is not None and rank < self.min_ndim:
+            return (f"expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                    f"Full shape received: {format_shape(shape)}")
+        if self.dtype is not None and dtype is not None and standardize_dtype(dtype) != self.dtype:
+            return f"expected dtype={self.dtype}, found dtype={standardize_dtype(dtype)}"
+        for axis, size in self.axes.items():
+            if size is not None and -rank <= axis < rank and shape[axis] not in (size, None):
+                return (f"expected axis {axis} of input shape to have value {size}, "
+                        f"but received input with shape {format_shape(shape)}")
+        if self.shape is not None:
+            expected, given = self.shape, tuple(shape)
+            if self.allow_last_axis_squeeze:
+                expected, given = _without_trailing_one(expected), _without_trailing_one(given)
+            if any(a is not None and b is not None and a != b for a, b in zip(expected, given)):
+                return (f"expected shape={format_shape(self.shape)}, "
+                        f"found shape={format_shape(given)}")
+        return None
+
+
+def _without_trailing_one(shape):
+    return shape[:-1] if shape and shape[-1] == 1 else shape
+
+
+def format_shape(shape):
+    """A shape as Keras prints it in messages: ``(None, 3)``, ``(4,)``."""
+    shape = tuple(shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
+        ",)" if len(shape) == 1 else ")")
+
+
+def check_input_specs(specs, inputs, layer_name):
+    """Raise Keras's ValueError when ``inputs`` (a layer's first argument: one tensor or a
+    structure of them) do not fit ``specs`` (one InputSpec or a structure, one per input).
+    A dict input is put in the specs' order by their names when every spec has one."""
+    specs = flatten(specs)
+    names = [spec.name for spec in specs]
+    if isinstance(inputs, dict) and all(names):
+        missing = [name for name in names if name not in inputs]
+        if missing:
+            raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
+                             f"dictionary with keys {list(inputs)}. Expected the following "
+                             f"keys: {names}")
+        inputs = [inputs[name] for name in names]
+    inputs = flatten(inputs)
+    if len(inputs) != len(specs):
+        if all(names):
+            keys = ", ".join(f"'{name}': ..." for name in names)
+            raise ValueError(f'Layer "{layer_name}" expects {len(specs)} named input(s) with '
+                             f"keys {names}, but it received {len(inputs)} input tensors. "
+                             f"Pass inputs as a dict, e.g. `layer({{{keys}}})`.")
+        raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it '
+                         f"received {len(inputs)} input tensors. Inputs received: {inputs}")
+    for index, (x, spec) in enumerate(zip(inputs, specs)):
+        if spec is None or (x is None and spec.optional):
+            continue
+        if not hasattr(x, "shape"):
+            raise ValueError(f"Inputs to a layer should be tensors. Got '{x}' (of type "
+                             f"{type(x)}) as input for layer '{layer_name}'.")
+        problem = spec.problem(tuple(x.shape), x.dtype)
+        if problem:
+            raise incompatible_input(spec, index, layer_name, problem)
+
+
+def incompatible_input(spec, index, layer_name, problem):
+    """Keras's error for input ``index`` that does not fit ``spec`` (``problem`` says why)."""
+    return ValueError(f"Input {index} with name '{spec.name}' of layer '{layer_name}' is "
+                      f"incompatible with the layer: {problem}")
