@@ -182,22 +182,25 @@ def get(identifier):
                      f"instance of DTypePolicy. Received: dtype={identifier!r}")
 
 
-def serialize(policy):
+def serialize(dtype_policy):
     """A policy's config dict, as Keras writes it into a layer's config."""
-    quantized = isinstance(policy, QuantizedDTypePolicy)
+    quantized = isinstance(dtype_policy, QuantizedDTypePolicy)
     return {"module": "keras.dtype_policies" if quantized else "keras",
-            "class_name": type(policy).__name__, "config": policy.get_config(),
+            "class_name": type(dtype_policy).__name__, "config": dtype_policy.get_config(),
             "registered_name": None}
 
 
-def deserialize(config):
+def deserialize(config, custom_objects=None):
     """The policy a ``serialize`` dict describes (class names DTypePolicy,
-    FloatDTypePolicy, Keras 2's Policy, QuantizedDTypePolicy and Int4DTypePolicy)."""
-    if not isinstance(config, dict) or config.get("class_name") not in _CLASSES \
+    FloatDTypePolicy, Keras 2's Policy, QuantizedDTypePolicy and Int4DTypePolicy, or a
+    DTypePolicy subclass named in ``custom_objects``)."""
+    classes = {**_CLASSES, **{name: cls for name, cls in (custom_objects or {}).items()
+                              if isinstance(cls, type) and issubclass(cls, DTypePolicy)}}
+    if not isinstance(config, dict) or config.get("class_name") not in classes \
             or not isinstance(config.get("config"), dict):
         raise ValueError(f"Expected a serialized DTypePolicy (a dict with a class_name among "
-                         f"{sorted(_CLASSES)} and a config). Received: {config!r}")
-    return _CLASSES[config["class_name"]].from_config(config["config"])
+                         f"{sorted(classes)} and a config). Received: {config!r}")
+    return classes[config["class_name"]].from_config(config["config"])
 
 
 def set_dtype_policy(policy):

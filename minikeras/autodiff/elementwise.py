@@ -116,8 +116,8 @@ class Add(Function):
 
 
 @primitive
-def add(a, b):
-    a, b = operands(a, b)
+def add(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Add()(a, b)
 
 
@@ -131,8 +131,8 @@ class Subtract(Function):
 
 
 @primitive
-def subtract(a, b):
-    a, b = operands(a, b)
+def subtract(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Subtract()(a, b)
 
 
@@ -149,8 +149,8 @@ class Multiply(Function):
 
 
 @primitive
-def multiply(a, b):
-    a, b = operands(a, b)
+def multiply(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Multiply()(a, b)
 
 
@@ -193,8 +193,8 @@ class Power(Function):
 
 
 @primitive
-def power(a, b):
-    a, b = operands(a, b)
+def power(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Power()(a, b)
 
 
@@ -219,8 +219,8 @@ class Maximum(Function):
 
 
 @primitive
-def maximum(a, b):
-    a, b = operands(a, b)
+def maximum(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Maximum()(a, b)
 
 
@@ -236,8 +236,8 @@ class Minimum(Function):
 
 
 @primitive
-def minimum(a, b):
-    a, b = operands(a, b)
+def minimum(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return Minimum()(a, b)
 
 

@@ -115,8 +115,8 @@ class MatMul(Function):
 
 
 @primitive
-def matmul(a, b):
-    a, b = operands(a, b)
+def matmul(x1, x2):  # keras.ops's argument names
+    a, b = operands(x1, x2)
     return MatMul()(a, b)
 
 

@@ -20,8 +20,8 @@ class Reshape(Function):
 
 
 @primitive
-def reshape(x, shape):
-    return Reshape(tuple(shape) if not isinstance(shape, int) else shape)(x)
+def reshape(x, newshape):  # keras.ops's argument name
+    return Reshape(tuple(newshape) if not isinstance(newshape, int) else newshape)(x)
 
 
 class Transpose(Function):

@@ -87,6 +87,14 @@ class Conv3DTranspose(BaseConvTranspose):
 
     rank = 3
 
+    # Keras 3.15's order here: data_format before output_padding (the 1-D and 2-D layers
+    # take output_padding first), which matters to positional arguments
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1), **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=dilation_rate, **kwargs)
+
 
 Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)

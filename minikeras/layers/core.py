@@ -49,8 +49,8 @@ class InputLayer(Layer):
     _accepts_strings = True
     _saved_as_child = False
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         legacy = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
         super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)  # not the policy
@@ -79,8 +79,8 @@ class InputLayer(Layer):
                 "optional": self.optional}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False, ragged=None):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
     """A symbolic input of per-sample ``shape``, to start a Sequential model."""
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
                        batch_shape=batch_shape, input_tensor=tensor, name=name,

@@ -24,8 +24,6 @@ from .symbolic import KerasTensor, has_symbolic
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
 PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
-# Keras's name of an op's argument -> minikeras's, where they differ
-_RENAMED = {"reshape": {"newshape": "shape"}}
 
 
 def _op_function(name):
@@ -81,9 +79,7 @@ class OpCall(Layer):
         becomes ``keras.ops.concatenate``, its config's other keys fixed arguments)."""
         config = dict(entry.get("config") or {})
         name = config.pop("name", None)
-        op = _entry_op(entry)
-        renamed = _RENAMED.get(op, {})
-        return cls(op, fixed={renamed.get(k, k): v for k, v in config.items()}, name=name)
+        return cls(_entry_op(entry), fixed=config, name=name)
 
     def keras_entry(self):
         """How a functional config writes this op (Keras 3's layout: its class, e.g.
@@ -91,11 +87,9 @@ class OpCall(Layer):
         namespace, _, op = self.op.rpartition(".")
         class_name, family, _ = OP_CLASSES.get(self.op) or (
             "".join(part.capitalize() for part in op.split("_")), namespace or "numpy", ())
-        keras_name = {v: k for k, v in _RENAMED.get(self.op, {}).items()}
-        config = {keras_name.get(k, k): v for k, v in self.fixed.items()}
         return {"module": f"{OPS_MODULE}.{family}",
                 "class_name": class_name,
-                "config": {"name": self.name, **config}, "registered_name": class_name}
+                "config": {"name": self.name, **self.fixed}, "registered_name": class_name}
 
     def call(self, *args, **kwargs):
         if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
@@ -196,8 +190,7 @@ def _split_arguments(name, args, kwargs):
         bound = signature.bind(*args, **kwargs)
     except (TypeError, ValueError):
         return _plain_keywords_as_config(args, kwargs)
-    renamed = _RENAMED.get(name, {})
-    init = {renamed.get(k, k): default for k, default in entry[2]}
+    init = dict(entry[2])
     fixed, call_args, call_kwargs, gap = {}, [], {}, False
     call_names = []  # the parameters of call_args, in order
     for param in signature.parameters.values():

@@ -74,11 +74,12 @@ def serialize(loss):
     raise ValueError(f"Could not serialize loss {loss!r}: expected a Loss or a function.")
 
 
-def deserialize(config, custom_objects=None):
-    """Rebuild a loss from ``serialize``'s dict or from a name (``deserialize("mse")`` works)."""
-    if isinstance(config, str):
-        return _instantiate(LOSSES.lookup(config, custom_objects))
-    return _instantiate(LOSSES.deserialize(config, custom_objects))
+def deserialize(name, custom_objects=None):
+    """Rebuild a loss from ``serialize``'s dict or from a name (``deserialize("mse")`` works);
+    Keras names the argument ``name`` either way."""
+    if isinstance(name, str):
+        return _instantiate(LOSSES.lookup(name, custom_objects))
+    return _instantiate(LOSSES.deserialize(name, custom_objects))
 
 
 # Every registered name is also a module attribute (a test checks it).

@@ -215,7 +215,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         axis: the class axis of y_pred.""" + LOSS_ARGS_DOC
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy", axis=-1, dtype=None):
+                 axis=-1, name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
                          dtype=dtype, from_logits=from_logits, ignore_class=ignore_class,
                          axis=axis)

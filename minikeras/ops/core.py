@@ -82,9 +82,10 @@ def cast(x, dtype):
     return x if x.dtype == np.dtype(dtype) else P.cast(x, dtype)
 
 
-def stop_gradient(x):
-    """The same values, cut from the graph: no gradient flows back through it."""
-    return Tensor(convert_to_numpy(x))
+def stop_gradient(variable):
+    """The same values, cut from the graph: no gradient flows back through it (Keras names
+    the argument ``variable``; any tensor is taken)."""
+    return Tensor(convert_to_numpy(variable))
 
 
 def custom_gradient(f):

@@ -17,9 +17,10 @@ __all__ = ["AbsMaxQuantizer", "Int4QuantizationConfig", "Int8QuantizationConfig"
            "pack_int4", "quantize_and_dequantize", "serialize", "unpack_int4"]
 
 
-def serialize(quantizer):
-    """The Keras config dict of a quantizer or quantization config (None stays None)."""
-    return QUANTIZERS.serialize(quantizer, "keras.quantizers")
+def serialize(initializer):
+    """The Keras config dict of a quantizer or quantization config (None stays None). Keras
+    names the argument ``initializer``."""
+    return QUANTIZERS.serialize(initializer, "keras.quantizers")
 
 
 def deserialize(config, custom_objects=None):

@@ -19,7 +19,7 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  class_names=None, batch_size=32, sampling_rate=None,
                                  output_sequence_length=None, ragged=False, shuffle=True,
                                  seed=None, validation_split=None, subset=None,
-                                 follow_links=False, format="tf", verbose=True):
+                                 follow_links=False, verbose=True, format="tf"):
     """Read a folder of ``.wav`` files into a ``Dataset`` of ``(audio, labels)`` batches.
 
     Args:

@@ -64,14 +64,25 @@ class Progbar:
         stateful_metrics: names whose values are shown as given; others are
             averaged over the steps seen so far, except at the final update (``finalize``,
             by default when ``current`` reaches ``target``), which shows the values given.
+        stateless_metrics: instead of ``stateful_metrics`` (not both): the names that are
+            averaged; the others are shown as given.
         unit_name: ``"step"`` or ``"sample"``.
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
-                 unit_name="step", file=None):
+                 stateless_metrics=None, unit_name="step", file=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError(
+                "Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
+                "`stateful_metrics` names the metrics shown as given (the others are "
+                "averaged); `stateless_metrics` names the metrics averaged (the others are "
+                f"shown as given). Received: stateful_metrics={stateful_metrics!r}, "
+                f"stateless_metrics={stateless_metrics!r}")
         self.target, self.width, self.verbose = target, width, verbose
         self.interval, self.unit_name = interval, unit_name
-        self.stateful_metrics = set(stateful_metrics or ())
+        self.stateless_metrics = None if stateless_metrics is None else set(stateless_metrics)
+        self.stateful_metrics = None if stateless_metrics is not None else set(
+            stateful_metrics or ())
         self.file = file or sys.stdout
         self.interactive = is_interactive(self.file)
         self.styled = is_interactive_logging_enabled()  # ANSI styles, except in the log
@@ -83,12 +94,17 @@ class Progbar:
         self._first_step_end = None
         self._tqdm = None
 
+    def _averaged(self, name):
+        if self.stateless_metrics is not None:
+            return name in self.stateless_metrics
+        return name not in self.stateful_metrics
+
     def update(self, current, values=None, finalize=None):
         """Record ``values`` (a list of (name, value)) at step ``current`` and redraw."""
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for name, value in values or ():
-            if name in self.stateful_metrics:
+            if not self._averaged(name):
                 self._values[name] = value
             elif finalize:  # Keras: the final update shows the value given, not the average
                 self._values[name] = (value, 1)

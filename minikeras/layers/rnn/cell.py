@@ -9,6 +9,13 @@ from ..weight_options import add_weight_with_options, set_weight_options, weight
 _WEIGHTS = ("kernel", "recurrent", "bias")
 
 
+def given_arguments(local_names):
+    """The arguments a method with Keras's explicit signature received (its ``locals()``
+    before anything else is assigned), to pass on by keyword: all but ``self``, ``kwargs``
+    and ``__class__``."""
+    return {k: v for k, v in local_names.items() if k not in ("self", "kwargs", "__class__")}
+
+
 class DropoutRNNCell:
     """Dropout masks of a cell, drawn once per sequence and reused at every timestep.
 

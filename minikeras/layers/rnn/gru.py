@@ -1,7 +1,7 @@
 """GRUCell and GRU (Keras's gate order z, r, h; bias (2, 3u) with reset_after)."""
 from ...autodiff import primitives as P
 from ..layer import LAYERS
-from .cell import RecurrentCell
+from .cell import RecurrentCell, given_arguments
 from .rnn import GatedCellRNN
 
 
@@ -25,8 +25,15 @@ class GRUCell(RecurrentCell):
 
     OPTIONS = {"reset_after": True}
 
-    def __init__(self, units, implementation=2, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True,
+                 seed=None, implementation=2, **kwargs):
+        arguments = given_arguments(locals())
+        super().__init__(**{k: v for k, v in arguments.items() if k != "implementation"},
+                         **kwargs)
         self.use_implementation(implementation, 3)
         self.state_size = self.units
 
@@ -89,3 +96,13 @@ class GRU(GatedCellRNN):
 
     cell_class = GRUCell
     cell_name = "gru_cell"
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True,
+                 use_cudnn="auto", **kwargs):
+        super().__init__(**given_arguments(locals()), **kwargs)

@@ -340,7 +340,8 @@ _CELL_ARGS = tuple(inspect.signature(RecurrentCell.__init__).parameters)[2:-1]
 
 
 def _own_args(cell_class):
-    """Arguments a cell class adds in its own signature (LSTM and GRU: ``implementation``)."""
+    """The arguments a cell class's signature names besides ``units`` (LSTM and GRU add
+    Keras 2's ``implementation``)."""
     return set(inspect.signature(cell_class.__init__).parameters) - {"self", "units", "kwargs"}
 
 

@@ -2,7 +2,7 @@
 from ... import activations
 from ...autodiff import primitives as P
 from ..layer import LAYERS
-from .cell import RecurrentCell
+from .cell import RecurrentCell, given_arguments
 from .rnn import CellOptionsRNN
 
 _FUSED = {"tanh": activations.tanh, "relu": activations.relu, "linear": activations.linear}
@@ -17,10 +17,14 @@ class SimpleRNNCell(RecurrentCell):
     ``bias`` (u,). No ``recurrent_activation``.
     """
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         if "recurrent_activation" in kwargs:
             raise ValueError("SimpleRNNCell has no `recurrent_activation` argument.")
-        super().__init__(units, **kwargs)
+        super().__init__(**given_arguments(locals()), **kwargs)
         self.state_size = self.units
 
     def build(self, input_shape):
@@ -71,6 +75,15 @@ class SimpleRNN(CellOptionsRNN):
 
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
+        super().__init__(**given_arguments(locals()), **kwargs)
 
     def get_config(self):
         config = super().get_config()
