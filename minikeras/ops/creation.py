@@ -37,8 +37,10 @@ def _all_ints(kinds):
     return bool(kinds) and builtins.all(k.kind in "iub" for k in kinds)
 
 
-def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values; int32 for integer arguments, floatx otherwise."""
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values; int32 for integer arguments, floatx otherwise. ``step`` None
+    (Keras's default) is 1."""
+    step = 1 if step is None else step
     dt = _number_dtype(start, stop, step, dtype=dtype)
     return Tensor(np.arange(data(start), None if stop is None else data(stop), data(step))
                   .astype(dt))

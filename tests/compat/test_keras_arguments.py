@@ -72,3 +72,8 @@ def test_serializers_take_keras_argument_names():
     with pytest.raises(ValueError, match="class_name among"):
         keras.dtype_policies.deserialize({**config, "class_name": "Custom"})
     assert keras.quantizers.serialize(initializer=None) is None
+
+
+def test_arange_step_none_is_one():
+    assert ops.arange(1, 5, None).numpy().tolist() == [1, 2, 3, 4]
+    assert ops.arange(3, step=None).dtype == "int32"
