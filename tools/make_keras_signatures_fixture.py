@@ -1,7 +1,7 @@
 """Write tests/fixtures/keras_signatures.json: for every public callable of Keras 3's
 namespaces (classes by their constructor) and the Model / Layer methods scripts call, the
 names of the parameters that can be given by position, in order, and every parameter name
-it takes. tests/compat/test_keras_signatures.py checks minikeras against it.
+it takes; also every public method (and ``__call__``) of the classes scripts call or subclass. tests/compat/test_keras_signatures.py checks minikeras against it.
 
 Run once, outside the project's environment:
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_keras_signatures_fixture.py
@@ -21,11 +21,12 @@ NAMESPACES = ("", "layers", "losses", "optimizers", "optimizers.schedules", "met
               "saving", "preprocessing", "preprocessing.image", "preprocessing.sequence",
               "applications", "backend", "config", "tree", "quantizers", "dtype_policies",
               "visualization", "mixed_precision", "distribution", "wrappers")
-METHODS = {"Model": ("fit", "evaluate", "predict", "compile", "save", "save_weights",
-                     "load_weights", "summary", "train_on_batch", "test_on_batch",
-                     "predict_on_batch", "to_json", "get_layer", "quantize"),
-           "layers.Layer": ("add_weight", "add_variable", "build", "compute_output_shape",
-                            "add_loss", "set_weights", "build_from_config", "compute_mask")}
+# classes whose public methods scripts call or override
+CLASSES = ("Model", "Sequential", "layers.Layer", "optimizers.Optimizer", "metrics.Metric",
+           "losses.Loss", "callbacks.Callback", "callbacks.CallbackList", "utils.Progbar",
+           "utils.PyDataset", "Variable", "random.SeedGenerator",
+           "optimizers.schedules.LearningRateSchedule", "initializers.Initializer",
+           "regularizers.Regularizer", "constraints.Constraint")
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 NAMED = POSITIONAL + (inspect.Parameter.KEYWORD_ONLY,)
 
@@ -42,6 +43,13 @@ def parameters(obj):
             "names": sorted(p.name for p in params if p.kind in NAMED)}
 
 
+def _defined_by_keras(cls, method):
+    """Whether ``method`` comes from Keras itself (not torch's nn.Module, which the torch
+    backend mixes into Keras's layers)."""
+    owner = next(k for k in cls.__mro__ if method in vars(k))
+    return owner.__module__.startswith("keras")
+
+
 def main():
     found = {}
     for namespace in NAMESPACES:
@@ -53,12 +61,19 @@ def main():
             described = parameters(obj)
             if described is not None:
                 found[f"{namespace}.{name}" if namespace else name] = described
-    for owner, methods in METHODS.items():
+    for owner in CLASSES:
         cls = keras
         for part in owner.split("."):
             cls = getattr(cls, part)
-        for method in methods:
-            found[f"{owner}.{method}"] = parameters(getattr(cls, method))
+        for method in dir(cls):
+            function = getattr(cls, method)
+            if method.startswith("_") and method != "__call__" or not callable(function) \
+                    or inspect.isclass(function) or method in dir(object) and \
+                    method != "__call__" or not _defined_by_keras(cls, method):
+                continue
+            described = parameters(function)
+            if described is not None:
+                found[f"{owner}.{method}"] = described
     with open(PATH, "w", encoding="utf-8") as f:
         json.dump({"keras_version": keras.__version__, "callables": found}, f, indent=0,
                   sort_keys=True)

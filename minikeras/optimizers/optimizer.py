@@ -234,13 +234,13 @@ class Optimizer(OptimizerVariables):
                     and self._exclude_pattern.search(variable.name or "") is not None)
 
     # ---- build: the flat layout ----------------------------------------------------------
-    def build(self, var_list):
-        """Lay ``var_list`` out in flat buffers (``FlatLayout``); its weights become views of
+    def build(self, variables):
+        """Lay ``variables`` out in flat buffers (``FlatLayout``); its weights become views of
         one buffer. Idempotent: a second call does nothing. Subclasses create their slots
-        after calling this."""
+        after calling this (Keras's subclasses name the argument ``var_list``)."""
         if self.built:
             return
-        var_list = list(var_list)
+        var_list = list(variables)
         owner = type(self).__name__
         for i, v in enumerate(var_list):
             if not isinstance(v, Variable):

@@ -20,8 +20,9 @@ with open(os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_signa
 DIFFERENT_ORDER = {
     "optimizers.Muon": "Keras lists the base optimizer's options (clipnorm, ...) before "
                        "Muon's own; minikeras takes those by name only",
-    "layers.Layer.compute_mask": "the mask argument is named `mask` here: subclasses "
-                                 "override compute_mask(inputs, mask=None), as Keras's guides do",
+    **{f"{owner}.compute_mask": "the mask argument is named `mask` here: subclasses "
+                                "override compute_mask(inputs, mask=None), as Keras's guides do"
+       for owner in ("layers.Layer", "Model", "Sequential")},
     "KerasTensor": "made by keras.Input and layer calls, not by scripts; Keras's "
                    "record_history is internal to its tracing",
     "Variable": "Keras's `layout` places a variable on a device mesh (JAX distribution), "
