@@ -5,6 +5,8 @@ scalar Tensor built from ``minikeras.ops``, so its gradient flows to the weight.
 Names are resolved only through ``REGULARIZERS``.
 """
 
+import numpy as np
+
 from . import backend, ops
 from .arguments import check_number
 from .registry import Registry, config_repr
@@ -59,7 +61,9 @@ class L1(Regularizer):
     """
 
     def __init__(self, l1=0.01):
-        self.l1 = float(check_number("L1", "l1", 0.01 if l1 is None else l1, low=0))
+        # Keras keeps this factor as a float32 tensor: its config gives the rounded value
+        self.l1 = float(np.float32(check_number("L1", "l1", 0.01 if l1 is None else l1,
+                                                low=0)))
 
     def __call__(self, x):
         return ops.multiply(self.l1, ops.sum(ops.abs(x)))
@@ -148,7 +152,9 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = float(check_number("OrthogonalRegularizer", "factor", factor, low=0))
+        # a float32 tensor in Keras, so its config gives the rounded value
+        self.factor = float(np.float32(check_number("OrthogonalRegularizer", "factor",
+                                                    factor, low=0)))
         if mode not in ("rows", "columns"):
             raise ValueError(
                 "Invalid value for argument `mode`. Expected one of {'rows', 'columns'}. "
