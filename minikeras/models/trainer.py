@@ -17,7 +17,7 @@ from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..tree import flatten
 from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from ..variables import check_one_to_one, run_statelessly, structure_version
+from ..variables import StatelessScope, check_one_to_one, run_statelessly, structure_version
 from . import data as D
 from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
 from .compile_utils import CompileLoss, CompileMetrics, as_outputs
@@ -312,7 +312,8 @@ class Trainer:
     def _build_before_running(self, first_batch):
         """What Keras's symbolic build does when fit, evaluate or a batch method starts
         for the first time after ``compile`` (or with the model unbuilt): the model runs
-        once on the first batch (from ``first_batch()``, in inference, without a gradient;
+        once on the first batch (from ``first_batch()``, in inference, without a gradient,
+        in a StatelessScope as Keras's run is symbolic;
         an error other than a ValueError becomes Keras's RuntimeError), then its compiled
         metrics are built and the compiled loss is computed once with ``training=False``
         (an override of ``compute_loss`` sees that call, as it sees Keras's symbolic one).
@@ -329,14 +330,16 @@ class Trainer:
             return
         x, y, sample_weight = first
         with no_grad():
-            y_pred = self._first_run(x)
+            with StatelessScope():  # Keras's run is symbolic: no variable changes
+                y_pred = self._first_run(x)
             if y is not None:
                 compiled = self._compile_metrics
-                if compiled.metrics is None and compiled.has_specs:
+                if compiled.metrics is None and compiled.has_specs:  # makes variables
                     names = self._compiled_outputs
                     compiled.build(as_outputs(y, names), as_outputs(y_pred, names))
                 if self._compile_loss is not None:
-                    self._loss_for_step(x, y, y_pred, sample_weight, False)
+                    with StatelessScope():
+                        self._loss_for_step(x, y, y_pred, sample_weight, False)
         self._compiled_for_data = True
         self._build_optimizer()
 
