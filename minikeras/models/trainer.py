@@ -312,25 +312,26 @@ class Trainer:
     def _build_before_running(self, first_batch):
         """What Keras's symbolic build does when fit, evaluate or a batch method starts
         for the first time after ``compile`` (or with the model unbuilt): the model runs
-        once on the first batch (from ``first_batch()``, in inference, without a gradient,
-        in a StatelessScope as Keras's run is symbolic;
-        an error other than a ValueError becomes Keras's RuntimeError), then its compiled
-        metrics are built and the compiled loss is computed once with ``training=False``
-        (an override of ``compute_loss`` sees that call, as it sees Keras's symbolic one).
-        Then the optimizer is built, so that callbacks starting training
-        (``BackupAndRestore`` restoring a backup, a callback counting weights) find it. A
-        model with a stateful layer is left to its first step: running it would advance
-        its states."""
-        if (self.built and self._compiled_for_data) or any(
+        once on the first batch (from ``first_batch()``), in inference, without a gradient
+        and in a StatelessScope (Keras's run is symbolic: no variable changes); its compiled
+        metrics are built; the compiled loss is computed once with ``training=False`` (an
+        override of ``compute_loss`` sees that call, as it sees Keras's symbolic one). Then
+        the optimizer is built, so that callbacks starting training (``BackupAndRestore``
+        restoring a backup, a callback counting weights) find it. A model with a stateful
+        layer is left to its first step: running it would advance its states."""
+        if not (self.built and self._compiled_for_data) and not any(
                 getattr(layer, "stateful", False) for layer in self._flatten_layers()):
-            self._build_optimizer()
-            return
-        first = first_batch()
-        if first is None:
-            return
-        x, y, sample_weight = first
+            first = first_batch()
+            if first is None:  # a stream that cannot be read ahead: built by its first step
+                return
+            self._run_first_batch(*first)
+        self._compiled_for_data = True
+        self._build_optimizer()
+
+    def _run_first_batch(self, x, y, sample_weight):
+        """The run :meth:`_build_before_running` describes, on one batch."""
         with no_grad():
-            with StatelessScope():  # Keras's run is symbolic: no variable changes
+            with StatelessScope():
                 y_pred = self._first_run(x)
             if y is not None:
                 compiled = self._compile_metrics
@@ -340,8 +341,6 @@ class Trainer:
                 if self._compile_loss is not None:
                     with StatelessScope():
                         self._loss_for_step(x, y, y_pred, sample_weight, False)
-        self._compiled_for_data = True
-        self._build_optimizer()
 
     def _first_run(self, x):
         """The model's outputs for ``x`` in inference, Keras's RuntimeError if it cannot run
