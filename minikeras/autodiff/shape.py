@@ -5,7 +5,7 @@ import numpy as np
 
 from . import parallel
 from .function import Function, primitive, unbroadcast
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, stack_lists_with
 
 
 class Reshape(Function):
@@ -117,6 +117,9 @@ class Stack(Function):
 @primitive
 def stack(xs, axis=0):
     return Stack(axis)(*xs)
+
+
+stack_lists_with(stack)
 
 
 class PadConstant(Function):

@@ -114,10 +114,54 @@ class Tensor:
             leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
+# How a list holding tensors becomes one tensor that keeps their gradients (Keras's
+# convert_to_tensor stacks such a list, so ``ops.sum(model.losses)`` trains): shape.py's
+# stack, registered there because shape.py builds on this module.
+_STACK = []
+
+
+def stack_lists_with(stack):
+    """Make ``stack(list_of_tensors)`` the conversion of a list holding recorded tensors."""
+    _STACK[:] = [stack]
+
+
+def holds_recorded(x):
+    """Whether the (nested) list or tuple ``x`` holds a tensor that requires grad."""
+    return any(v.requires_grad if isinstance(v, Tensor) else
+               isinstance(v, (list, tuple)) and holds_recorded(v) for v in x)
+
+
+def python_numbers(x):
+    """True if ``x`` is a (nested) list/tuple of python numbers only."""
+    return all(python_numbers(v) if isinstance(v, (list, tuple))
+               else isinstance(v, (bool, int, float, complex)) for v in x)
+
+
+def python_numbers_array(x):
+    """The array of a (nested) list of python numbers by Keras's rule: int32 / floatx /
+    complex64, not numpy's 64 bits (int64 only for ints beyond int32)."""
+    arr = np.asarray(x)
+    if arr.dtype == np.float64:
+        return arr.astype(backend.floatx())
+    if arr.dtype == np.complex128:
+        return arr.astype(np.complex64)
+    if arr.dtype == np.int64 and arr.size and \
+            np.iinfo(np.int32).min <= arr.min() and arr.max() <= np.iinfo(np.int32).max:
+        return arr.astype(np.int32)
+    return arr
+
+
 def as_tensor(x, dtype=None):
-    """Wrap ``x`` as a Tensor (tensors pass through; python numbers become floatx arrays)."""
+    """Wrap ``x`` as a Tensor (tensors pass through; python numbers become floatx arrays,
+    lists of them follow Keras's dtypes; a list holding recorded tensors is stacked, its
+    gradient flowing back to each)."""
     if isinstance(x, Tensor):
         return x
+    if dtype is None and isinstance(x, (list, tuple)):
+        if holds_recorded(x):
+            return _STACK[0]([as_tensor(v) for v in x])
+        if python_numbers(x):
+            return Tensor(python_numbers_array(x))
     if isinstance(x, (bool, int, float)) and dtype is None:
         dtype = backend.floatx()
     return Tensor(np.asarray(x, dtype=dtype))

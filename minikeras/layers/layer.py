@@ -294,6 +294,14 @@ class Layer(Operation):
         _LOSS_HOLDERS.add(self)
         _collect_in_scope(loss)
 
+    def add_metric(self, *args, **kwargs):
+        """Gone in Keras 3, as there: raises, saying what to write instead."""
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in init() or build() "
+            "when subclassing the layer or model, then call `metric.update_state()` "
+            "whenever necessary.")
+
     def stateless_call(self, trainable_variables, non_trainable_variables, *args,
                        return_losses=False, **kwargs):
         """Call the layer with its variables reading the given values, changing none of them.

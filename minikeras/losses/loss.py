@@ -10,7 +10,7 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import as_float
 from ..backend import xp
-from ..naming import to_snake_case
+from ..naming import auto_name, to_snake_case
 from ..registry import CUSTOM_OBJECTS, Registry
 
 LOSSES = Registry("loss")
@@ -43,10 +43,10 @@ def standardize_reduction(reduction):
     """Return the Keras 3 reduction name; Keras 2's ``"auto"`` means ``"sum_over_batch_size"``."""
     if isinstance(reduction, str):
         reduction = _REDUCTION_ALIASES.get(reduction, reduction)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(
-            "Invalid value for argument `reduction`. Expected one of "
-            f"{list(_REDUCTIONS)} (or Keras 2's 'auto'). Received: reduction={reduction!r}")
+    if reduction not in _REDUCTIONS:  # Keras's words (its names as a set, the value bare)
+        names = ", ".join(repr(name) for name in _REDUCTIONS)
+        raise ValueError("Invalid value for argument `reduction`. Expected one of "
+                         f"{{{names}}}. Received: reduction={reduction}")
     return reduction
 
 
@@ -207,7 +207,8 @@ class Loss:
     dtype, calls ``call``, applies masks and ``sample_weight`` and reduces.
 
     Args:
-        name: name of the instance (default: the snake-case class name).
+        name: name of the instance (default: the snake-case class name, made unique as
+            layer names are: ``my_loss``, ``my_loss_1``, ...).
         reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
             ``"mean_with_sample_weight"``, ``"none"`` or None (Keras 2's ``"auto"``
             is accepted and means ``"sum_over_batch_size"``).
@@ -215,7 +216,7 @@ class Loss:
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or to_snake_case(type(self).__name__)
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.reduction = standardize_reduction(reduction)
         self._dtype = backend.standardize_dtype(dtype)
 

@@ -13,6 +13,8 @@ from ..losses import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F
                       mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
                       squared_hinge)
+from ..losses import serialize as serialize_loss
+from ..losses.loss import Loss
 from .accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,  # noqa: F401
                                SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
                                TopKCategoricalAccuracy, binary_accuracy, categorical_accuracy,
@@ -100,9 +102,11 @@ def get(identifier):
 
 
 def serialize(metric):
-    """The Keras config dict of a Metric instance or a metric function."""
+    """The Keras config dict of a Metric instance, a Loss instance or a metric function."""
     if isinstance(metric, Metric):
         return METRICS.serialize(metric, "keras.metrics")
+    if isinstance(metric, Loss):  # a loss object given as a metric: its own config, as Keras
+        return serialize_loss(metric)
     if callable(metric) and not inspect.isclass(metric):
         return serialize_function(metric)
     raise ValueError(f"Could not serialize metric {metric!r}: expected a Metric instance or a "

@@ -253,7 +253,9 @@ def _resolve_metric(identifier, y_true, y_pred):
         if isinstance(identifier, str):
             metric.name = identifier
         return metric
-    if callable(metric):
-        return metrics_module.MeanMetricWrapper(
-            metric, name=to_snake_case(getattr(metric, "__name__", "metric")))
+    if callable(metric):  # a function by its name, a Loss object by its own (Keras's)
+        name = getattr(metric, "name", None)
+        return metrics_module.MeanMetricWrapper(metric, name=name if isinstance(name, str) else
+                                                to_snake_case(getattr(metric, "__name__",
+                                                                      "metric")))
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")

@@ -239,8 +239,10 @@ class ArrayBatches:
         self.x, self.y, self.sample_weight, self.plan = x, y, sample_weight, plan
 
     def first_batch(self):
-        """``(x, y, sample_weight)`` of the first sample (the shapes a model is built for)."""
-        return tuple(None if data is None else take(data, [0])
+        """``(x, y, sample_weight)`` of the first batch's rows in order (Keras builds a model
+        for the first batch's shapes, batch size included)."""
+        rows = np.arange(min(self.plan.batch_size, self.plan.n))
+        return tuple(None if data is None else take(data, rows)
                      for data in (self.x, self.y, self.sample_weight))
 
     @property

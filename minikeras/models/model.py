@@ -39,6 +39,18 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
 
+    def call(self, *args, **kwargs):
+        """A subclassed model's forward pass: the subclass writes it (Keras's error if not)."""
+        raise NotImplementedError(
+            f"Model {type(self).__name__} does not have a `call()` method implemented.")
+
+    def compute_output_shape(self, *args, **kwargs):
+        """A subclassed model's output shape is unknown until the subclass says (Keras's
+        error; ``compute_output_spec`` runs the call instead)."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `compute_output_shape` method "
+            "implemented. Should implement `def compute_output_shape(self, input_shape)`.")
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from its config: ``Model.from_config`` of a functional config rebuilds the

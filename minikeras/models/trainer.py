@@ -17,7 +17,7 @@ from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
 from ..tree import flatten
 from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from ..variables import structure_version
+from ..variables import StatelessScope, check_one_to_one, run_statelessly, structure_version
 from . import data as D
 from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
 from .compile_utils import CompileLoss, CompileMetrics, as_outputs
@@ -77,6 +77,7 @@ class Trainer:
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self._plan = None
+        self._compiled_for_data = False  # set by the first fit / evaluate / batch method
         self.compiled = True
 
     def _output_names(self):
@@ -152,12 +153,36 @@ class Trainer:
             terms.insert(0, self._compile_loss(as_outputs(y, names), as_outputs(y_pred, names),
                                                as_outputs(sample_weight, names)))
         if not terms:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, "
-                             "or add losses in the model's layers with `add_loss`.")
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         loss = terms[0]
         for term in terms[1:]:
             loss = P.add(loss, term)
         return loss
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables,
+                               metrics_variables, x=None, y=None, y_pred=None,
+                               sample_weight=None, training=True):
+        """:meth:`compute_loss` with the model's variables reading the given values, no
+        variable changed. Returns ``(loss, (trainable_variables, non_trainable_variables,
+        metrics_variables))``: the trainable values as given, the others as the loss left
+        them (a ``compute_loss`` override may update metrics)."""
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        metric_variables = self.metrics_variables
+        name = type(self).__name__
+        check_one_to_one(trainable_variables, trainable, "trainable_variables",
+                         f"{name}().trainable_variables")
+        check_one_to_one(non_trainable_variables, non_trainable, "non_trainable_variables",
+                         f"{name}().non_trainable_variables")
+        check_one_to_one(metrics_variables, metric_variables, "metrics_variables",
+                         f"{name}().metrics_variables")
+        loss, values = run_statelessly(
+            lambda: self._loss_for_step(x, y, y_pred, sample_weight, training),
+            trainable + non_trainable + metric_variables,
+            list(trainable_variables) + list(non_trainable_variables) +
+            list(metrics_variables))
+        after_trainable = len(trainable) + len(non_trainable)
+        return loss, (list(trainable_variables), values[len(trainable):after_trainable],
+                      values[after_trainable:])
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics for one batch and return :meth:`get_metrics_result`."""
@@ -265,15 +290,17 @@ class Trainer:
             [t.data if t.mask is None else t for t in as_outputs(y_pred, names)],  # keep masks
             as_outputs(sample_weight, names))
 
-    def _run_step(self, kind, x, y, sample_weight):
+    def _run_step(self, kind, x, y, sample_weight, as_given=False):
         """One batch of ``fit`` (kind "train") or ``evaluate`` ("test"): the built-in step,
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
-        are then the logs. Returns those logs, or None for the built-in step."""
+        are then the logs. Returns those logs, or None for the built-in step. The batch
+        methods (``as_given``) hand a custom step ``(x, y, sample_weight)`` as Keras does,
+        Nones included."""
         step = "train_step" if kind == "train" else "test_step"
         logs = None
         if _overrides(self, step):
             self._build_compiled_metrics(x, y)
-            data = _step_data(x, y, sample_weight)
+            data = (x, y, sample_weight) if as_given else _step_data(x, y, sample_weight)
             logs = _as_logs(getattr(self, step)(data), kind)
         elif kind == "train":
             self._train_batch(x, y, sample_weight)
@@ -282,23 +309,53 @@ class Trainer:
         self._build_optimizer()
         return logs
 
-    def _build_before_training(self, source):
-        """As Keras's ``fit`` does before ``on_train_begin``: an unbuilt model is built from
-        the first batch (run once in inference, without a gradient), then its compiled
-        metrics and its optimizer, so that callbacks starting training (``BackupAndRestore``
-        restoring a backup, a callback counting weights) find them. A model with a stateful
+    def _build_before_running(self, first_batch):
+        """What Keras's symbolic build does when fit, evaluate or a batch method starts
+        for the first time after ``compile`` (or with the model unbuilt): the model runs
+        once on the first batch (from ``first_batch()``), in inference, without a gradient
+        and in a StatelessScope (Keras's run is symbolic: no variable changes); its compiled
+        metrics are built; the compiled loss is computed once with ``training=False`` (an
+        override of ``compute_loss`` sees that call, as it sees Keras's symbolic one). Then
+        the optimizer is built, so that callbacks starting training (``BackupAndRestore``
+        restoring a backup, a callback counting weights) find it. A model with a stateful
         layer is left to its first step: running it would advance its states."""
-        if self.built or any(getattr(layer, "stateful", False)
-                             for layer in self._flatten_layers()):
-            return
-        first = source.first_batch()
-        if first is None:
-            return
-        x, y, _ = first
-        with no_grad():
-            self(x, training=False)
-        self._build_compiled_metrics(x, y)
+        if not (self.built and self._compiled_for_data) and not any(
+                getattr(layer, "stateful", False) for layer in self._flatten_layers()):
+            first = first_batch()
+            if first is None:  # a stream that cannot be read ahead: built by its first step
+                return
+            self._run_first_batch(*first)
+        self._compiled_for_data = True
         self._build_optimizer()
+
+    def _run_first_batch(self, x, y, sample_weight):
+        """The run :meth:`_build_before_running` describes, on one batch."""
+        with no_grad():
+            with StatelessScope():
+                y_pred = self._first_run(x)
+            if y is not None:
+                compiled = self._compile_metrics
+                if compiled.metrics is None and compiled.has_specs:  # makes variables
+                    names = self._compiled_outputs
+                    compiled.build(as_outputs(y, names), as_outputs(y_pred, names))
+                if self._compile_loss is not None:
+                    with StatelessScope():
+                        self._loss_for_step(x, y, y_pred, sample_weight, False)
+
+    def _first_run(self, x):
+        """The model's outputs for ``x`` in inference, Keras's RuntimeError if it cannot run
+        (a ValueError, bad input, is raised as it is)."""
+        try:
+            return self(x, training=False)
+        except ValueError:
+            raise
+        except Exception as e:  # noqa: BLE001 - Keras wraps every other failure
+            raise RuntimeError(
+                "Unable to automatically build the model. Please build it yourself before "
+                "calling fit/evaluate/predict. A model is 'built' when its variables have "
+                "been created and its `self.built` attribute is True. Usually, calling the "
+                f"model on a batch of data is the right way to build it.\nException "
+                f"encountered:\n'{e}'") from e
 
     def _build_optimizer(self):
         """Build the optimizer (if any, once) for the trainable variables of the built model:
@@ -408,7 +465,7 @@ class Trainer:
         self._in_fit = True
         logs = {}
         try:
-            self._build_before_training(source)
+            self._build_before_running(source.first_batch)
             cbs.on_train_begin()
             for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()
@@ -473,6 +530,7 @@ class Trainer:
                 D.num_samples(x), D.default_batch_size(batch_size), shuffle=False, steps=steps))
         if source.needs_checks:
             _refuse_sharding(source.data, group)
+        self._build_before_running(source.first_batch)
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         if isinstance(callbacks, CallbackList):  # a ready list is used as it is (Keras)
@@ -540,17 +598,19 @@ class Trainer:
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
+        self._build_before_running(lambda: (x, y, sample_weight))
         self.reset_metrics()
         return self._batch_result(self._threading["train"].run(
-            self._run_step, "train", x, y, sample_weight), return_dict)
+            self._run_step, "train", x, y, sample_weight, True), return_dict)
 
     @_silent_float_errors
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+        self._build_before_running(lambda: (x, y, sample_weight))
         self.reset_metrics()
         return self._batch_result(self._threading["test"].run(
-            self._run_step, "test", x, y, sample_weight), return_dict)
+            self._run_step, "test", x, y, sample_weight, True), return_dict)
 
     def _predict_batch(self, x, custom):
         """One batch of ``predict``: the model's own ``predict_step(data)``, else its call."""

@@ -11,7 +11,7 @@ import numpy as np
 from .. import backend, tree
 from ..autodiff import grad_mode
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor, grad
+from ..autodiff.tensor import Tensor, as_tensor, grad, holds_recorded, python_numbers
 
 __all__ = [
     "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data",
@@ -33,24 +33,11 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
         dtype = "bool" if isinstance(x, bool) else (
             "int32" if isinstance(x, int) else
             "complex64" if isinstance(x, complex) else backend.floatx())
-    if dtype is None and isinstance(x, (list, tuple)) and _python_numbers(x):
-        # python numbers in a list follow Keras's rule: int32 / floatx, not numpy's 64 bits
-        arr = np.asarray(x)
-        if arr.dtype == np.float64:
-            return Tensor(arr.astype(backend.floatx()))
-        if arr.dtype == np.complex128:
-            return Tensor(arr.astype(np.complex64))
-        if arr.dtype == np.int64 and arr.size and \
-                np.iinfo(np.int32).min <= arr.min() and arr.max() <= np.iinfo(np.int32).max:
-            return Tensor(arr.astype(np.int32))
-        return Tensor(arr)
+    if isinstance(x, (list, tuple)) and (
+            holds_recorded(x) or (dtype is None and python_numbers(x))):
+        # stacked (gradients flow back), or python numbers by Keras's dtype rule
+        return convert_to_tensor(as_tensor(x), dtype)
     return Tensor(np.asarray(x, dtype=dtype))
-
-
-def _python_numbers(x):
-    """True if ``x`` is a (nested) list/tuple of python numbers only."""
-    return all(_python_numbers(v) if isinstance(v, (list, tuple))
-               else isinstance(v, (bool, int, float, complex)) for v in x)
 
 
 def convert_to_numpy(x):

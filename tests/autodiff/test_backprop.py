@@ -251,3 +251,18 @@ def test_a_primitive_given_a_raw_array_records_the_tensor_inputs():
     w = leaf([[1.0], [1.0]])
     y = P.sum(P.matmul(x, w))
     np.testing.assert_array_equal(grad(y, [w])[0], [[4.0], [6.0]])
+
+
+def test_a_list_of_recorded_tensors_is_stacked_so_gradients_reach_each():
+    """``ops.sum(model.losses)`` (Keras's guides) trains: a list holding recorded tensors
+    becomes one stacked tensor, not a detached array; python numbers keep Keras's dtypes."""
+    from minikeras import ops
+    x = leaf([1.0, 2.0])
+    total = ops.sum([P.sum(x * x), P.sum(x)])  # d/dx = 2x + 1
+    np.testing.assert_allclose(grad(total, [x])[0], [3.0, 5.0])
+    x = leaf([1.0, 2.0])
+    nested = ops.convert_to_tensor([[x * 2.0, x]], dtype="float32")  # cast after stacking
+    assert nested.shape == (1, 2, 2) and nested.dtype == np.float32
+    np.testing.assert_allclose(grad(P.sum(nested), [x])[0], [3.0, 3.0])
+    assert ops.sum([0.5, 1.5]).dtype == np.float32  # not numpy's float64
+    assert ops.convert_to_tensor([1, 2]).dtype == np.int32
