@@ -139,3 +139,16 @@ def test_result_type_weak_results_take_floatx_width():
 def test_result_type_refuses_what_has_no_place_on_the_lattice():
     with pytest.raises(ValueError, match="Invalid dtype: object"):
         backend.result_type("float32", object)
+
+
+@pytest.mark.parametrize("call, dtype", [  # Keras 3.15.1 (torch backend), seen in a scratch run
+    (lambda: ops.add([1.0], [2]), "float32"),
+    (lambda: ops.sum([1, 2]), "int32"),
+    (lambda: ops.multiply(2, 3), "int32"),
+    (lambda: ops.add(2.0, 3), "float32"),
+    (lambda: ops.where([True, False], [1, 2], [3.0, 4.0]), "float32"),
+    (lambda: ops.divide([1, 2], [2, 2]), "float32"),
+    (lambda: ops.floor_divide([5], [2]), "int32"),
+])
+def test_python_lists_and_numbers_take_kerass_dtypes(call, dtype):
+    assert backend.standardize_dtype(call().dtype) == dtype

@@ -8,7 +8,7 @@ import numpy as np
 from .. import backend
 from . import parallel
 from .function import Function, primitive, unbroadcast
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, python_numbers_array
 
 
 def operands(a, b):
@@ -17,8 +17,15 @@ def operands(a, b):
     Keras's promotion, where it differs from numpy's: a python number is "weak" and takes
     the other operand's dtype (a python float with an integer or bool array makes both
     floatx); an integer or bool array meeting a float one takes that float dtype
-    (int64 + float32 is float32, where numpy would widen to float64).
+    (int64 + float32 is float32, where numpy would widen to float64). Lists, and two python
+    numbers, first become arrays of Keras's dtypes (int32, floatx).
     """
+    if isinstance(a, (list, tuple)):
+        a = as_tensor(a)
+    if isinstance(b, (list, tuple)):
+        b = as_tensor(b)
+    if isinstance(a, _PYTHON_NUMBERS) and isinstance(b, _PYTHON_NUMBERS):
+        a, b = Tensor(python_numbers_array(a)), Tensor(python_numbers_array(b))
     if isinstance(b, (Tensor, np.ndarray)) and not isinstance(a, (Tensor, np.ndarray, np.generic)):
         b, a = _with_python_number(b, a)
         return a, b
@@ -28,6 +35,9 @@ def operands(a, b):
     if a_dtype != b_dtype and a_dtype is not None and b_dtype is not None:
         return float_promoted(a, b_dtype), float_promoted(b, a_dtype)
     return a, b
+
+
+_PYTHON_NUMBERS = (bool, int, float)
 
 
 def float_promoted(x, other_dtype):

@@ -26,6 +26,7 @@ _SUM_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "int32": n
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum along ``axis``; small integers and bools sum to int32 (unsigned: uint32), as in
     Keras."""
+    x = convert_to_tensor(x)  # a list: Keras's dtypes (int32, floatx), not numpy's
     out = P.sum(x, axis_tuple(axis), keepdims)
     if out.dtype.kind == "f":  # the common case, kept cheap
         return out
