@@ -2,8 +2,8 @@
 gMLP classifiers, ConvMixer, Compact Convolutional Transformers, involution, PointNet, ESPCN
 super-resolution, supervised contrastive learning, metric learning, a CNN-RNN video
 classifier, a keypoint head, learning to resize, Zero-DCE, captcha OCR and speech
-recognition with CTC, DeepLabV3+, speaker recognition, Swin transformer windows,
-RetinaNet's box pieces and keras.ops.image as the examples use it.
+recognition with CTC, DeepLabV3+, speaker recognition, Swin transformer windows, MobileViT,
+TokenLearner, RetinaNet's box pieces and keras.ops.image as the examples use it.
 
 The scripts are in tests/fixtures/examples7_vision_cases.py; what Keras printed and
 computed is in tests/fixtures/keras_examples7_vision.json (and two .keras files), written
@@ -182,6 +182,18 @@ def test_swin_transformer_windows_match_keras():
     run("swin_windows")
 
 
+def test_mobilevit_matches_keras():
+    """keras.activations.swish on KerasTensors, ``if ops.equal(...)`` on a tensor, the
+    example's correct_pad before a strided DepthwiseConv2D, patches by Reshape."""
+    run("mobilevit")
+
+
+def test_token_learner_matches_keras():
+    """A Sequential of Conv2D(activation=ops.gelu), Reshape and Permute making attention
+    maps; its config names the activation "gelu" as Keras's does."""
+    run("token_learner")
+
+
 def test_retinanet_box_pieces_match_keras():
     run("retinanet_pieces")
 
@@ -273,5 +285,5 @@ def test_every_case_is_tested():
               "video_cnn_rnn", "keypoint_head", "learning_to_resize", "zero_dce",
               "captcha_ocr", "speech_recognition_ctc", "retinanet_pieces",
               "image_ops_of_the_examples", "deeplabv3_plus", "speaker_recognition",
-              "swin_windows"}
+              "swin_windows", "mobilevit", "token_learner"}
     assert tested == set(cases.CASES) and tested <= set(KERAS)
