@@ -366,7 +366,8 @@ def get(identifier):
 def serialize(activation):
     """The config of an activation: its name for built-ins (``"relu"``), else a dict.
 
-    A function registered with ``register_keras_serializable`` gives Keras's function dict
+    Any other function named as a built-in (``keras.ops.gelu``) gives that name; a function
+    registered with ``register_keras_serializable`` gives Keras's function dict
     (``registry.function_config``: ``"config": "<package>name"``);
     a callable object with ``get_config`` gives its class config dict.
     """
@@ -379,7 +380,12 @@ def serialize(activation):
                 "A lambda activation cannot be serialized (files hold data, never code). "
                 "Define a named function and decorate it with "
                 "@keras.saving.register_keras_serializable().")
-        return function_config(activation)
+        config = function_config(activation)
+        if config["config"] in ACTIVATIONS:
+            # Keras writes any function by a built-in activation's name as that name
+            # (``Dense(activation=keras.ops.gelu)`` saves "gelu", as keras-io's CCT does).
+            return config["config"]
+        return config
     if hasattr(activation, "get_config"):
         return ACTIVATIONS.serialize(activation, type(activation).__module__)
     raise ValueError(

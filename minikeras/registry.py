@@ -58,18 +58,22 @@ class Registry:
     def __contains__(self, name):
         return isinstance(name, str) and self._key(name) in self._entries
 
-    def lookup(self, name, custom_objects=None):
+    def lookup(self, name, custom_objects=None, custom_first=False):
         """Return the object registered as ``name``, or raise a ValueError with close matches.
 
         ``custom_objects`` (a dict) and objects registered with
-        ``register_keras_serializable`` are consulted after the family's own names.
+        ``register_keras_serializable`` are consulted after the family's own names, or
+        before them when ``custom_first``.
         """
+        custom = [extra[name] for extra in (custom_objects or {}, CUSTOM_OBJECTS._entries)
+                  if name in extra]
+        if custom and custom_first:
+            return custom[0]
         key = self._key(name)
         if key in self._entries:
             return self._entries[key]
-        for extra in (custom_objects or {}, CUSTOM_OBJECTS._entries):
-            if name in extra:
-                return extra[name]
+        if custom:
+            return custom[0]
         raise ValueError(self.unknown_message(name))
 
     def serialize(self, obj, module):
@@ -117,7 +121,10 @@ class Registry:
         if name in ("function", "builtins"):
             name = config["config"]
         with CustomObjectScope(custom_objects):  # nested objects resolve them too
-            cls = self.lookup(name)
+            # A config with a registered name is a user's class: as in Keras, the user's
+            # object wins over a built-in of that name (keras-io PointNet's
+            # OrthogonalRegularizer); Keras's own classes are written without one.
+            cls = self.lookup(name, custom_first=bool(config.get("registered_name")))
             inner = config.get("config")
             if not isinstance(inner, dict):
                 return cls

@@ -66,8 +66,8 @@ class Variable(Tensor):
             value = initializer
         typed = isinstance(value, (Tensor, np.ndarray))
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
-        if dtype is not None:
-            value = value.astype(dtype)
+        if dtype is not None:  # Keras's names: "int" is int32, as on Keras's torch backend
+            value = value.astype(backend.standardize_dtype(dtype))
         elif np.issubdtype(value.dtype, np.floating) and not typed:
             value = value.astype(backend.floatx())  # python floats; an array keeps its dtype
         value = np.array(value, order="C")  # own the storage, C-contiguous (views and reshapes)

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+import minikeras as keras
 from minikeras import activations, ops
 from minikeras.activations import ACTIVATIONS
 from minikeras.autodiff import Tensor, backprop
@@ -330,6 +331,14 @@ def test_custom_registered_function_round_trips():
     assert (config["module"], config["config"], config["registered_name"]) == (
         "builtins", "ActivationsTest>doubled", "function")
     assert activations.get(config) is doubled
+
+
+@pytest.mark.parametrize("fn, name", [(ops.gelu, "gelu"), (ops.relu, "relu"),
+                                      (ops.tanh, "tanh"), (ops.softmax, "softmax")])
+def test_a_function_named_as_a_built_in_activation_is_written_by_that_name(fn, name):
+    """Keras 3.15 writes ``Dense(activation=keras.ops.gelu)`` (keras-io CCT) as "gelu"."""
+    assert activations.serialize(fn) == name
+    assert keras.layers.Dense(2, activation=fn).get_config()["activation"] == name
 
 
 def test_serialize_lambda_raises():

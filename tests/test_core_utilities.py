@@ -63,6 +63,29 @@ def test_custom_objects_resolve_through_every_family():
     assert layer.activation is my_doubling_activation
 
 
+def test_custom_objects_win_over_a_built_in_name():
+    """As Keras: a user's class named like a built-in one (keras-io PointNet's
+    OrthogonalRegularizer) is the one a config with that name loads."""
+    class OrthogonalRegularizer(keras.regularizers.Regularizer):
+        def __init__(self, num_features):
+            self.num_features = num_features
+
+        def __call__(self, x):
+            return keras.ops.sum(x) * 0.0
+
+        def get_config(self):
+            return {"num_features": self.num_features}
+
+    config = {"module": "user", "class_name": "OrthogonalRegularizer",
+              "config": {"num_features": 3}, "registered_name": "OrthogonalRegularizer"}
+    loaded = keras.regularizers.deserialize(
+        config, custom_objects={"OrthogonalRegularizer": OrthogonalRegularizer})
+    assert isinstance(loaded, OrthogonalRegularizer) and loaded.num_features == 3
+    built_in = keras.regularizers.deserialize(
+        {**config, "config": {"factor": 0.1, "mode": "rows"}})
+    assert type(built_in) is keras.regularizers.OrthogonalRegularizer
+
+
 @pytest.mark.parametrize("name,snake", [("Dense", "dense"), ("RMSprop", "rm_sprop"),
                                         ("AdamW", "adam_w"), ("L1L2", "l1l2"), ("IoU", "io_u"),
                                         ("FBetaScore", "f_beta_score"), ("AUC", "auc"),

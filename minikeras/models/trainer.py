@@ -11,7 +11,7 @@ from .. import random
 from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, flat_logs
-from ..config import capped, filter_traceback
+from ..config import capped, filter_traceback, floatx
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
@@ -35,6 +35,14 @@ def _silent_float_errors(method):
             return method(*args, **kwargs)
     return silent
 
+
+
+def _summed(loss):
+    """An added loss or penalty as one float scalar: Keras sums a tensor of per-sample losses
+    given to ``add_loss`` (the captcha OCR example's CTC layer adds shape (batch, 1))."""
+    if not np.issubdtype(np.dtype(loss.dtype), np.floating):
+        loss = P.cast(loss, floatx())
+    return loss if loss.ndim == 0 else P.sum(loss)
 
 class Trainer:
     """Mixin giving a Layer-based model Keras's training API."""
@@ -146,8 +154,8 @@ class Trainer:
         built-in steps call it with ``training`` only when the override accepts it.
         """
         plan = self._training_plan()
-        terms = added_losses(plan.layers) + activity_penalties(plan.activity_layers) + \
-            weight_penalties(plan.regularized)
+        terms = [_summed(term) for term in added_losses(plan.layers) + activity_penalties(
+            plan.activity_layers) + weight_penalties(plan.regularized)]
         if self._compile_loss is not None:
             names = self._compiled_outputs
             terms.insert(0, self._compile_loss(as_outputs(y, names), as_outputs(y_pred, names),

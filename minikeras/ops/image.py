@@ -173,8 +173,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
         raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
                          "`True`.")
     if len(tuple(size)) != 2:
-        raise ValueError("Argument `size` must be a tuple of two elements (height, width). "
-                         f"Received: size={size}")
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers. Received: size={size}")
     images, channels_first, _ = _images(images, data_format, "resize")
     target_h, target_w = (int(s) for s in size)
     h_axis, w_axis = _spatial_axes(images.ndim, channels_first)
@@ -267,11 +266,11 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     bottom = bottom_padding if bottom_padding is not None else target_height - top - height
     left = left_padding if left_padding is not None else target_width - right_padding - width
     right = right_padding if right_padding is not None else target_width - left - width
-    for name, value in (("top_padding", top), ("bottom_padding", bottom),
-                        ("left_padding", left), ("right_padding", right)):
+    # Keras's order of checks: the first negative one is named
+    for name, value in (("top_padding", top), ("left_padding", left),
+                        ("right_padding", right), ("bottom_padding", bottom)):
         if value < 0:
-            raise ValueError(f"{name} must be >= 0. Received: {name}={value} (the target is "
-                             f"smaller than images of height {height} and width {width})")
+            raise ValueError(f"{name} must be >= 0. Received: {name}={value}")
     return _pad_hw(images, h_axis, (top, bottom), (left, right))
 
 
