@@ -91,7 +91,7 @@ class Embedding(QuantizableLayer):
         """``inputs != 0`` when ``mask_zero``, else None."""
         if not self.mask_zero:
             return None
-        return ops.convert_to_numpy(inputs) != 0
+        return ops.not_equal(inputs, 0)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
