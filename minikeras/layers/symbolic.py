@@ -6,6 +6,8 @@ Layer only through the methods it calls (``build_from_shape``, ``__call__``,
 ``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
 """
 import functools
+import re
+import warnings
 
 import numpy as np
 
@@ -163,8 +165,8 @@ class KerasTensor:
 
 class Node:
     """One call of a layer on KerasTensors: its positional ``args`` (a tuple: the first
-    argument, then the others), ``kwargs`` and outputs. ``filled`` holds the keywords Keras
-    records besides the given ones (``training``/``mask`` defaults, see
+    argument, then the others), ``kwargs`` and outputs. ``filled`` holds the plain keywords
+    Keras records besides the given ones (``training``, a ``mask`` of None: see
     ``_filled_in_arguments``): files hold them, runs need not pass them.
 
     ``inputs`` lists every KerasTensor among the arguments. Appended to
@@ -255,6 +257,8 @@ def set_output_mask(outputs, mask):
 
 
 _UNBATCHED = object()  # the "batch size" of a call whose KerasTensors are all scalars
+# the start of warn_dropped_mask's warning, for a layer's name and type
+_DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
 
 
 # ---- the symbolic call --------------------------------------------------------------------
@@ -274,80 +278,125 @@ def symbolic_call(layer, inputs, rest, kwargs):
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
-    elif _sizes_known(symbolic) or not _defines_output_shape(layer):
+    elif (_sizes_known(symbolic) or layer._outputs_by_running
+          or not _defines_output_shape(layer)):
         # Run the layer on zeros: exact for custom layers that have no compute_output_shape
         outputs = outputs_by_running(layer, args, kwargs)
         if outputs is None:
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
         outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
-    filled = None if rest or (kwargs and layer._converts_inputs) \
-        else _filled_in_arguments(layer, inputs)
-    Node(layer, args, {**kwargs, **_graph_mask(layer, inputs, rest, kwargs)},
-         flatten(outputs), filled=filled)
+    record_call(layer, inputs, rest, kwargs, outputs)
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
 
 
+def record_call(layer, inputs, rest, kwargs, outputs):
+    """Record ``layer(inputs, *rest, **kwargs)`` returning the KerasTensors ``outputs`` as
+    Keras's symbolic call does: the outputs' masks first (``_set_symbolic_masks``, which may
+    add op nodes), then the call's Node, with the keywords Keras fills in. A filled-in mask
+    that is a KerasTensor of the graph is an argument of the node (runs pass it to the call,
+    as Keras's do: the op nodes that compute it run before)."""
+    _set_symbolic_masks(layer, inputs, kwargs.get("mask"), outputs)
+    filled = {} if rest or (kwargs and layer._converts_inputs) \
+        else _filled_in_arguments(layer, inputs)
+    filled = {k: v for k, v in filled.items() if kwargs.get(k) is None}  # not given
+    passed = {k: v for k, v in filled.items() if isinstance(v, KerasTensor)}
+    Node(layer, (inputs,) + tuple(rest), {**kwargs, **passed}, flatten(outputs),
+         filled={k: v for k, v in filled.items() if k not in passed})
+
+
 def _filled_in_arguments(layer, inputs):
     """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
-    ``call``'s default for it is not None, and ``mask`` (None) when ``call`` takes one and
-    the input carries none. Keras records them only when it did not convert the input (one
-    of the layer's compute dtype given without keywords, or any call of a layer that
-    converts none, such as a functional model called with ``training=False``). An input's mask
-    is a KerasTensor of no graph node here, so a masked input records nothing
-    (docs/porting.md)."""
+    ``call``'s default for it is not None, and ``mask`` (the input's: None, or the
+    KerasTensor that op nodes of ``compute_mask`` made) when ``call`` takes one. Keras
+    records them only when it did not convert the input (one of the layer's compute dtype
+    given without keywords, or any call of a layer that converts none, such as a functional
+    model called with ``training=False``)."""
     if not isinstance(inputs, KerasTensor) or (
             layer._converts_inputs and inputs.dtype != layer.compute_dtype):
         return {}
     filled = {}
     if layer._call_training_default is not None:
         filled["training"] = layer._call_training_default
-    if layer._call_takes_mask and inputs._keras_mask is None:
-        filled["mask"] = None
+    mask = inputs._keras_mask
+    if layer._call_takes_mask and (mask is None or mask._keras_history is not None):
+        filled["mask"] = mask
     return filled
 
 
-def _graph_mask(layer, inputs, rest, kwargs):
-    """``{"mask": m}`` when a call on one KerasTensor alone that takes a mask gets none and
-    the input carries ``m``, a KerasTensor of the graph (a model input given as ``mask=`` to
-    an earlier layer, which passed it on): Keras fills it in as the call's ``mask``, so the
-    node lists it among its inputs and files record it. Else ``{}``."""
-    mask = getattr(inputs, "_keras_mask", None)
-    if (rest or "mask" in kwargs or not layer._call_takes_mask
-            or not isinstance(inputs, KerasTensor) or not isinstance(mask, KerasTensor)
-            or mask._keras_history is None):
-        return {}
-    return {"mask": mask}
+def _set_symbolic_masks(layer, inputs, given_mask, outputs):
+    """Keras's masks on a symbolic call's outputs: ``layer.compute_mask`` run on the
+    KerasTensors themselves (the given ``mask=``, else the first argument's masks), so the
+    ``keras.ops`` it calls (Embedding's ``not_equal``, Masking's ``not_equal`` and ``any``)
+    become op nodes of the graph and their output KerasTensors the masks; a mask passed on
+    is the input's own KerasTensor. A layer that does not support masking warns that it
+    drops a mask, as its eager call does. Outputs that all carry masks already (set by
+    the layer's own ``compute_output_spec``) keep them, as in Keras."""
+    previous = given_mask if given_mask is not None else _symbolic_mask(inputs)
+    if not layer.supports_masking:
+        if previous is not None and layer._warns_on_dropped_mask:
+            warn_dropped_mask(layer)
+        return
+    flat = flatten(outputs)
+    if all(isinstance(t, KerasTensor) and t._keras_mask is not None for t in flat):
+        return  # a compute_output_spec of the layer's own set them
+    masks = layer.compute_mask(inputs, previous)
+    if masks is None:
+        return
+    masks = flatten(masks)
+    if len(masks) == 1:
+        masks = masks * len(flat)
+    for tensor, mask in zip(flat, masks):
+        if isinstance(tensor, KerasTensor) and isinstance(mask, KerasTensor):
+            tensor._keras_mask = mask
+
+
+def _symbolic_mask(inputs):
+    """The masks carried by a symbolic call's first argument: one KerasTensor, a structure
+    of them (None where a tensor has none), or None."""
+    if isinstance(inputs, KerasTensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple, dict)):
+        masks = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+        return None if all(m is None for m in flatten(masks)) else masks
+    return None
+
+
+def warn_dropped_mask(layer, stacklevel=3):
+    """Keras's warning for a masked input given to a layer that does not support masking."""
+    warnings.warn(
+        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
+        "mask attached to it. However, this layer does not support masking and will "
+        "therefore destroy the mask information. Downstream layers will not see the "
+        "mask.", stacklevel=stacklevel + 1)
 
 
 def outputs_by_running(op, args, kwargs):
     """The output KerasTensors of ``op`` called on ``args`` / ``kwargs`` (KerasTensors among
     them), found by running it on zeros: one sample when every size but the batch is known
     (its errors propagate), else two traces whose differing sizes are unknown (None when
-    the traces fail)."""
+    the traces fail). Their masks are not the samples': see ``_set_symbolic_masks``."""
     symbolic = _symbolic_leaves(args, kwargs)
-    batch, passed = _batch_of(symbolic), {}
+    batch = _batch_of(symbolic)
     if _sizes_known(symbolic):
-        result = _sample_call(op, args, kwargs, passed=passed)
-        return map_structure(lambda out: _symbolic_like(out, batch, passed=passed), result)
-    traced = _traced_outputs(op, args, kwargs, passed)
+        result = _sample_call(op, args, kwargs)
+        return map_structure(lambda out: _symbolic_like(out, batch), result)
+    traced = _traced_outputs(op, args, kwargs)
     if traced is None:
         return None
-    return map_structure(lambda a, b: _symbolic_like(a, batch, b, passed), *traced)
+    return map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
 
 
 def _outputs_from_shape(layer, inputs, shapes, symbolic):
     """The output KerasTensors of ``compute_output_shape`` (unknown sizes, no sample run),
-    with the dtype guessed and a single output's mask from ``compute_mask``."""
+    with the dtype guessed."""
     result = layer.compute_output_shape(shapes)
     dtype = _output_dtype_guess(layer, symbolic[0].dtype)
     if result and isinstance(result[0], (list, tuple)):
         return _tensors_for_shapes(result, dtype)
-    outputs = KerasTensor(result, dtype)
-    outputs._keras_mask = _mask_from_samples(layer, inputs, _batch_of(symbolic))
-    return outputs
+    return KerasTensor(result, dtype)
 
 
 def _tensors_for_shapes(shapes, dtype):
@@ -408,30 +457,27 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _sample_call(layer, args, kwargs, fill=None, passed=None):
+def _sample_call(layer, args, kwargs, fill=None):
     """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
-    other than the batch set to ``fill``), run in the layer's name scope as the call that
-    builds it. One sample, unless the batch size is declared: a layer may reshape to it
-    (keras-io's Switch transformer on ``Input(..., batch_size=8)``). ``passed`` (a dict)
-    gets ``id(sample mask): (sample mask, the KerasTensor's mask)`` for each masked
-    argument and for a KerasTensor given as ``mask=``, so that an output carrying one of
-    those masks on shares its KerasTensor."""
+    other than the batch set to ``fill``; a masked one carries an all-True mask, so that
+    ``call`` sees one), run in the layer's name scope as the call that builds it. One
+    sample, unless the batch size is declared: a layer may reshape to it (keras-io's Switch
+    transformer on ``Input(..., batch_size=8)``)."""
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
         tensor = _placeholder(value, fill)
-        if value._keras_mask is not None:  # so that layers passing masks on show it
+        if value._keras_mask is not None:
             tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill), dtype=bool)
-            if passed is not None:
-                passed[id(tensor.mask)] = (tensor.mask, value._keras_mask)
         return tensor
-    sample_kwargs = map_structure(zeros, kwargs)
-    given = kwargs.get("mask")
-    if passed is not None and isinstance(given, KerasTensor):  # a mask given as mask=
-        passed[id(sample_kwargs["mask"])] = (sample_kwargs["mask"], given)
-    # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of
-    with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"):
-        return layer(*map_structure(zeros, args), **sample_kwargs)
+    # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of; the
+    # layer's own dropped mask is warned of once, by the symbolic call (_set_symbolic_masks),
+    # those of the layers inside it here, as in Keras's trace
+    with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_DROPPED_MASK.format(
+            name=re.escape(layer.name), type=re.escape(type(layer).__name__)))
+        return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
 
 
 def _placeholder(value, fill):
@@ -460,7 +506,7 @@ def _sample_shape(shape, fill):
     return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
 
 
-def _traced_outputs(layer, args, kwargs, passed=None):
+def _traced_outputs(layer, args, kwargs):
     """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
     run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
     differs between the two runs is unknown); on its meta device nothing is computed, so a
@@ -468,36 +514,10 @@ def _traced_outputs(layer, args, kwargs, passed=None):
     still traces there: here it is retried with the sizes 2 and 3."""
     for sizes in ((83, 89), (2, 3)):
         try:
-            return [_sample_call(layer, args, kwargs, fill, passed) for fill in sizes]
+            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
         except Exception:  # noqa: BLE001 - any failure: try the next sizes
             continue
     return None
-
-
-def _mask_from_samples(layer, inputs, batch):
-    """The output's mask (a KerasTensor) of a layer whose output shape came from
-    ``compute_output_shape`` (unknown sizes), as Keras sets it: ``compute_mask`` run on two
-    placeholder samples whose unknown sizes differ (83 and 89, as the traces), a size that
-    differs is unknown. None when the layer sets no mask."""
-    leaves = flatten(inputs)
-    if not (layer.supports_masking and leaves and
-            all(isinstance(t, KerasTensor) for t in leaves)):
-        return None
-    shapes = []
-    for fill in (83, 89):
-        def mask_of(t):
-            return None if t._keras_mask is None else \
-                np.ones(_sample_shape(t._keras_mask.shape, fill), bool)
-        previous = map_structure(mask_of, inputs)
-        mask = layer.compute_mask(
-            map_structure(lambda t: _placeholder(t, fill), inputs),
-            None if all(m is None for m in flatten(previous)) else previous)
-        if mask is None or isinstance(mask, (list, tuple, dict)):
-            return None
-        if mask is previous:  # passed on: the input's own mask, as in Keras
-            return inputs._keras_mask
-        shapes.append(np.shape(mask))
-    return KerasTensor(_with_batch(_merged_shape(*shapes), batch), "bool")
 
 
 def _defines_output_shape(layer):
@@ -512,26 +532,13 @@ def _defines_output_shape(layer):
     return False
 
 
-def _symbolic_like(out, batch, other=None, passed=None):
-    """The KerasTensor for one output of the sample run (its mask too: the input's own
-    KerasTensor when the layer passed an input's mask on, as in Keras; see
-    ``_sample_call``'s ``passed``); with ``other``, the same output of a run with other
-    unknown sizes, the sizes that differ are None."""
-    def merged(shape, other_shape):
-        shape = tuple(shape)
-        return _with_batch(shape if other is None else _merged_shape(shape, other_shape),
-                           batch)
-
-    tensor = KerasTensor(merged(out.shape, getattr(other, "shape", None)),
-                         backend.standardize_dtype(out.dtype))
-    if passed and id(getattr(out, "mask", None)) in passed:
-        tensor._keras_mask = passed[id(out.mask)][1]
-    elif getattr(out, "mask", None) is not None:
-        other_mask = getattr(other, "mask", None)
-        tensor._keras_mask = KerasTensor(
-            merged(np.shape(out.mask), np.shape(other_mask) if other_mask is not None
-                   else None), "bool")
-    return tensor
+def _symbolic_like(out, batch, other=None):
+    """The KerasTensor for one output of the sample run; with ``other``, the same output of
+    a run with other unknown sizes, the sizes that differ are None."""
+    shape = tuple(out.shape)
+    if other is not None:
+        shape = _merged_shape(shape, tuple(other.shape))
+    return KerasTensor(_with_batch(shape, batch), backend.standardize_dtype(out.dtype))
 
 
 def edge_cast(x):

@@ -9,7 +9,6 @@ import inspect
 
 from ..layers.core import Input, InputLayer
 from ..layers.graph import fill
-from ..layers.op_call import OpCall
 from ..layers.symbolic import KerasTensor
 from ..tree import assert_same_structure, flatten, map_structure
 from .functional import Functional
@@ -29,8 +28,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         input_tensors: ``keras.Input(...)`` tensors to build the clone on (Sequential and
             functional models; the structure of ``model.input`` for a functional one).
         clone_function: ``fn(layer) -> new layer`` applied to each layer (default: rebuild
-            the layer from its config, so weights are new, not copied). A functional model's
-            ``keras.ops`` calls hold no weights and are replayed as they are.
+            the layer from its config, so weights are new, not copied), and, as in Keras, to
+            each op node of a functional model (its ``keras.ops`` calls, the ops of its
+            masks), which the default rebuilds under the same name.
         call_function: ``fn(layer, *args, **kwargs) -> outputs`` that makes each call while
             a functional model's graph is replayed (default: ``layer(*args, **kwargs)``).
         recursive: also clone the layers of nested Sequential and functional models with
@@ -120,9 +120,10 @@ def _clone_functional(model, clone, input_tensors, call_function):
                              f"Received structure: {input_tensors}") from error
     memo = {id(old): new for old, new in zip(model._inputs, flatten(input_tensors))}
     for node in model._run_order:
-        layer = node.layer if isinstance(node.layer, OpCall) else clone(node.layer)
+        layer = clone(node.layer)
         args = fill(node.args, memo)
-        kwargs = fill(node.kwargs, memo) if node.kwargs else {}
+        # as Keras replays a node: with every keyword it recorded (the filled-in ones too)
+        kwargs = fill({**node.kwargs, **node.filled}, memo)
         out = call_function(layer, *args, **kwargs) if call_function is not None \
             else layer(*args, **kwargs)
         for tensor, value in zip(node.outputs, flatten(out)):

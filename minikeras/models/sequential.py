@@ -2,7 +2,7 @@
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
-from ..layers.symbolic import KerasTensor, Node
+from ..layers.symbolic import KerasTensor, record_call
 from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
 from ..layers.rnn.rnn import RNN
 from ..naming import auto_name, name_scope
@@ -21,6 +21,7 @@ class Sequential(Model):
     """
 
     _autocasts_inputs = False  # an Input layer's dtype rules, as in a functional model
+    _converts_inputs = False
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
@@ -117,8 +118,8 @@ class Sequential(Model):
             _check_no_stateful_rnn(self.layers, input_shape)
         shape, sampled = input_shape, None
         if all(d is not None for d in shape[1:]):
-            sampled = [(shape[0],) + s[1:] for s in self._run_sample(shape)]
-            shape = sampled[-1]
+            sampled = [((shape[0],) + s[1:], dtype) for s, dtype in self._run_sample(shape)]
+            shape = sampled[-1][0]
         else:
             for layer in self.layers:
                 layer.build_from_shape(shape)
@@ -130,7 +131,7 @@ class Sequential(Model):
         auto_name("functional")  # Keras builds (and names) a Functional inside: same next names
 
     def _run_sample(self, input_shape):
-        """The output shape of each layer for one sample of zeros
+        """The output shape and dtype of each layer for one sample of zeros
         run through the stack; each unbuilt layer is first built for its input with the
         declared batch size, not the sample's 1."""
         x = backend.placeholder_array((1,) + tuple(input_shape[1:]), self._input_layer().dtype)
@@ -141,7 +142,7 @@ class Sequential(Model):
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
                     x = layer(x, training=False)
-                shapes.append(tuple(x.shape))
+                shapes.append((tuple(x.shape), backend.standardize_dtype(x.dtype)))
         expire_added_losses(self)
         return shapes
 
@@ -149,14 +150,17 @@ class Sequential(Model):
         """Give every layer its symbolic ``input`` / ``output`` (KerasTensors), as Keras's
         functional tracing of a built Sequential does: the shapes of the sample run when
         there was one (a user's layer without ``compute_output_shape`` traces too, as Keras
-        runs its call), else each layer's ``compute_output_shape``."""
+        runs its call) and their dtypes, else each layer's ``compute_output_shape`` and the
+        input's dtype."""
         input_layer = self._input_layer()
         x = input_layer.output
         try:
             for i, layer in enumerate(self.layers):
-                shape = layer.compute_output_shape(x.shape) if sampled is None else sampled[i]
-                out = KerasTensor(shape, x.dtype)
-                Node(layer, (x,), {}, [out])  # the call's history: feature extraction works
+                shape, dtype = (layer.compute_output_shape(x.shape), x.dtype) \
+                    if sampled is None else sampled[i]
+                out = KerasTensor(shape, dtype)
+                # the call's history (feature extraction works), with its mask's op nodes
+                record_call(layer, x, (), {}, out)
                 layer._set_symbolic(x, out)
                 x = out
         except Exception:  # a custom layer without compute_output_shape: leave it untraced

@@ -1,7 +1,7 @@
 """Attention (Luong-style dot product) and AdditiveAttention (Bahdanau-style)."""
 import numpy as np
 
-from ... import random
+from ... import ops, random
 from ...autodiff import primitives as P
 from ..layer import LAYERS, Layer
 from ..symbolic import KerasTensor
@@ -84,20 +84,21 @@ class Attention(Layer):
 
     def compute_output_spec(self, inputs, mask=None, training=False,
                             return_attention_scores=False, use_causal_mask=False):
-        """The output KerasTensor (carrying the query's mask: given, else its own), and with
+        """The output KerasTensor (its mask comes from ``compute_mask``), and with
         ``return_attention_scores`` the (B, Tq, Tv) scores' too, as Keras gives them: known
         without running the layer, whatever sizes are unknown."""
         query, value = inputs[0], inputs[1]
         output = KerasTensor(self.compute_output_shape([query.shape, value.shape]),
                              self.compute_dtype)
-        output._keras_mask = query._keras_mask if mask is None else mask[0]
         if not return_attention_scores:
             return output
         scores_shape = tuple(query.shape[:-1]) + (value.shape[-2],)
         return [output, KerasTensor(scores_shape, self.compute_dtype)]
 
     def compute_mask(self, inputs, mask=None):
-        return None if mask is None else mask[0]
+        """The query's mask, through ``convert_to_tensor`` as Keras passes it (an op node
+        of a functional graph)."""
+        return None if mask is None or mask[0] is None else ops.convert_to_tensor(mask[0])
 
     def get_config(self):
         return {**super().get_config(), "use_scale": self.use_scale,
