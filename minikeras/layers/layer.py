@@ -291,7 +291,7 @@ class Layer(Operation):
         assign_all_or_none(
             params, weights, f"Layer {self.name}",
             lambda v, w: f"Layer {self.name} weight shape {v.shape} is not compatible with "
-                         f"provided weight shape {w.shape} (weight '{v.path}').")
+                         f"provided weight shape {w.shape}.")
 
     def count_params(self):
         if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
