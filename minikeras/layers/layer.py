@@ -138,6 +138,7 @@ class Layer(Operation):
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
+        self._created_non_trainable = []  # Keras's second store: never made trainable
         self._activity_losses, self._added_losses = [], []
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = _shape_from_kwargs(shape_kwargs)
@@ -180,6 +181,10 @@ class Layer(Operation):
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         self._own_weights.append(variable)
+        if not trainable:
+            self._created_non_trainable.append(variable)
+        elif not self._trainable:  # a frozen layer's new weights are frozen too (Keras)
+            variable.trainable = False
         return variable
 
     def _attributes_of_type(self, kind):
@@ -229,7 +234,11 @@ class Layer(Operation):
 
     @trainable.setter
     def trainable(self, value):
+        """Freezes or unfreezes the layer, its sublayers and, as in Keras, the flag of each
+        weight made trainable (a BatchNormalization's moving statistics stay frozen)."""
         self._trainable = bool(value)
+        for variable in self._weights_made_trainable():
+            variable.trainable = self._trainable
         for layer in self._sublayers():
             layer.trainable = value
         structure_changed()
@@ -725,9 +734,17 @@ class Layer(Operation):
             extra = [v for v in extra if id(v) not in inner]
         return sorted(own + extra, key=lambda v: v._created) if extra else own
 
+    def _weights_made_trainable(self):
+        """The weights ``add_weight`` made trainable, whatever the layer's flag since."""
+        frozen = self._created_non_trainable
+        return [v for v in self._own_weights if all(v is not f for f in frozen)]
+
     def _own_variables_in_keras_order(self):
+        """Keras's two stores: the weights made trainable, then the others."""
         own = self._own_variables()
-        return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+        made_trainable = self._weights_made_trainable()
+        first = [v for v in own if v.trainable or any(v is w for w in made_trainable)]
+        return first + [v for v in own if all(v is not w for w in first)]
 
     def _saved_own_variables(self):
         """The own variables a file stores for this layer, in its order: all of them here;
