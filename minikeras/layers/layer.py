@@ -121,6 +121,16 @@ class Layer(Operation):
     _call_training_default = None  # the default of call's `training`, when not None
     _converts_inputs = True  # False where Keras leaves a call's inputs as given (no casting)
 
+    def __setattr__(self, name, value):
+        # Keras tracks a layer or weight when it is assigned, after everything tracked so
+        # far: an attribute given a new one (a subclass replacing its parent's sublayer)
+        # moves to the end of the order weights and sublayers follow
+        if isinstance(value, (Layer, Variable)):
+            old = self.__dict__.get(name)
+            if old is not None and old is not value:
+                del self.__dict__[name]
+        object.__setattr__(self, name, value)
+
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         self.autocast = bool(autocast)
