@@ -700,6 +700,15 @@ class Layer(Operation):
         """Build for the input shape a saved build config recorded (nothing when it has none)."""
         if self.built or not config:
             return
+        if type(self).build is Layer.build and not type(self).__module__.startswith(
+                "minikeras.") and not all(layer.built for layer in self._sublayers()):
+            warnings.warn(  # Keras's words when its default build() meets a user layer's
+                # unbuilt sublayers (minikeras's own layers build theirs when called)
+                f"`build()` was called on layer '{self.name}', however the layer does not have "
+                "a `build()` method implemented and it looks like it has unbuilt state. This "
+                "will cause the layer to be marked as built, despite not being actually built, "
+                "which may cause failures down the line. Make sure to implement a proper "
+                "`build()` method.", stacklevel=2)
         if config.get("shapes_dict") is not None:
             shapes = {k: _tuple_shape(v) for k, v in config["shapes_dict"].items()}
             self.build(**shapes)
