@@ -62,9 +62,9 @@ NOT_COMPARED = {
         "listing the output names; Keras raises a KeyError ('The path: (\\'urgency\\',) in "
         "the `loss` argument, can\\'t be found ...') at the first fit (docs/porting.md)"),
     ("text_classification_transformer", "reload_unregistered"): (
-        "not fixed (minikeras/registry.py): register_keras_serializable also registers the "
-        "bare class name, so a file naming the unregistered 'TokenAndPositionEmbedding' finds "
-        "the FNet case's 'examples7>TokenAndPositionEmbedding' and the error names the next "
+        "deliberate (docs/saving.md): minikeras registers a custom object under its bare "
+        "name too, so a file naming the unregistered 'TokenAndPositionEmbedding' finds the "
+        "FNet case's 'examples7>TokenAndPositionEmbedding' and the error names the next "
         "layer; Keras also wraps the error in Functional's 'could not be deserialized "
         "properly' with the whole model config"),
 }
