@@ -3,8 +3,9 @@
 Transformer, pre-trained word embeddings, TabTransformer, gated residual / variable
 selection networks, deep & cross, imbalanced classification, the time-series Transformer,
 traffic forecasting with a graph convolution, neural decision forests, multi-label text
-classification, text classification with a Transformer, masked language modeling, and dict
-losses / loss_weights / metrics / per-step sample weights.
+classification, text classification with a Transformer, masked language modeling,
+classification with FeatureSpace, and dict losses / loss_weights / metrics / per-step sample
+weights.
 
 The scripts are in tests/fixtures/examples7_nlp_cases.py; what Keras gave for each in
 tests/fixtures/keras_examples7_nlp.json, written once with real Keras 3.15 (torch backend,
@@ -23,6 +24,9 @@ Found here and fixed:
   ``trainable=False``, and setting a layer's ``trainable`` sets its weights' flags, as in
   Keras (a BatchNormalization's moving statistics stay non-trainable); minikeras left the
   weights' flags True.
+- A functional model whose input is an intermediate tensor (FeatureSpace's
+  get_encoded_features()) names the InputLayer it makes "<tensor name>CLONE" as Keras
+  does; minikeras named it "input_layer".
 - Loading a layer without a ``build()`` whose sublayers are unbuilt warns with Keras's
   "`build()` was called on layer ..." sentence.
 - Error texts as Keras words them: "Data cardinality is ambiguous. Make sure all arrays
