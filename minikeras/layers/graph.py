@@ -126,7 +126,8 @@ def cut_at_inputs(inputs, outputs):
     replace = {}
     for x in flatten(inputs):
         if x._keras_history is None or not isinstance(x._keras_history[0], InputLayer):
-            replace[id(x)] = InputLayer(batch_shape=x.shape, dtype=x.dtype).output
+            replace[id(x)] = InputLayer(batch_shape=x.shape, dtype=x.dtype,  # Keras's name
+                                        name=f"{x.name}CLONE").output
     if not replace:
         return inputs, outputs
     memo = dict(replace)

@@ -92,6 +92,16 @@ class Layer(Operation):
     # cannot tell the output's dtype: an op node's (its dtype is the op's own)
     _outputs_by_running = False
 
+    def __setattr__(self, name, value):
+        # Keras tracks a layer or weight when it is assigned, after everything tracked so
+        # far: an attribute given a new one (a subclass replacing its parent's sublayer)
+        # moves to the end of the order weights and sublayers follow
+        if isinstance(value, (Layer, Variable)):
+            old = self.__dict__.get(name)
+            if old is not None and old is not value:
+                del self.__dict__[name]
+        object.__setattr__(self, name, value)
+
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         self.autocast = bool(autocast)
@@ -151,6 +161,8 @@ class Layer(Operation):
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         self._own_weights.append(variable)
+        if trainable and not self._trainable:  # a frozen layer's new weights are frozen too
+            variable.trainable = False        # (Keras), still filed as made trainable
         return variable
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
@@ -208,7 +220,11 @@ class Layer(Operation):
 
     @trainable.setter
     def trainable(self, value):
+        """Freezes or unfreezes the layer, its sublayers and, as in Keras, the flag of each
+        weight made trainable (a BatchNormalization's moving statistics stay frozen)."""
         self._trainable = bool(value)
+        for variable in self._weights_made_trainable():
+            variable.trainable = self._trainable
         for layer in self._sublayers():
             layer.trainable = value
         structure_changed()
@@ -271,7 +287,7 @@ class Layer(Operation):
         assign_all_or_none(
             params, weights, f"Layer {self.name}",
             lambda v, w: f"Layer {self.name} weight shape {v.shape} is not compatible with "
-                         f"provided weight shape {w.shape} (weight '{v.path}').")
+                         f"provided weight shape {w.shape}.")
 
     def count_params(self):
         if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
@@ -671,6 +687,15 @@ class Layer(Operation):
         """Build for the input shape a saved build config recorded (nothing when it has none)."""
         if self.built or not config:
             return
+        if type(self).build is Layer.build and not type(self).__module__.startswith(
+                "minikeras.") and not all(layer.built for layer in self._sublayers()):
+            warnings.warn(  # Keras's words when its default build() meets a user layer's
+                # unbuilt sublayers (minikeras's own layers build theirs when called)
+                f"`build()` was called on layer '{self.name}', however the layer does not have "
+                "a `build()` method implemented and it looks like it has unbuilt state. This "
+                "will cause the layer to be marked as built, despite not being actually built, "
+                "which may cause failures down the line. Make sure to implement a proper "
+                "`build()` method.", stacklevel=2)
         if config.get("shapes_dict") is not None:
             shapes = {k: _tuple_shape(v) for k, v in config["shapes_dict"].items()}
             self.build(**shapes)
@@ -714,6 +739,10 @@ class Layer(Operation):
             inner = {id(w) for layer in self._sublayers() for w in layer.weights}
             extra = [v for v in extra if id(v) not in inner]
         return sorted(own + extra, key=lambda v: v._created) if extra else own
+
+    def _weights_made_trainable(self):
+        """The weights ``add_weight`` made trainable, whatever their flag since."""
+        return [v for v in self._own_weights if v._created_trainable]
 
     def _own_variables_in_keras_order(self):
         """Those created trainable, then the others, each group in creation order: as

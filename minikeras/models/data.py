@@ -44,16 +44,22 @@ def check_finite(array, name):
 
 
 def check_lengths(x, y, sample_weight=None):
-    sizes = {"x": len(x)}
+    sizes = {"x": [len(x)]}
     if y is not None:
-        sizes["y"] = len(y)
+        sizes["y"] = [len(y)]
     if sample_weight is not None:
-        sizes["sample_weight"] = len(sample_weight)
-    if len(set(sizes.values())) > 1:
-        detail = ", ".join(f"{k} sizes: {v}" for k, v in sizes.items())
-        raise ValueError(
-            f"Data cardinality is ambiguous: all arrays must contain the same number of "
-            f"samples. Received: {detail}.")
+        sizes["sample_weight"] = [len(sample_weight)]
+    _refuse_ambiguous_cardinality(sizes)
+
+
+def _refuse_ambiguous_cardinality(sizes):
+    """Keras's error when the arrays of ``sizes`` (label -> sample counts of its arrays)
+    disagree: one line per label, its counts joined by commas."""
+    if len({n for counts in sizes.values() for n in counts}) > 1:
+        detail = "".join(f"'{label}' sizes: {', '.join(str(n) for n in counts)}\n"
+                         for label, counts in sizes.items())
+        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the "
+                         f"same number of samples.{detail}")
 
 
 def check_epochs(epochs, initial_epoch):
@@ -121,20 +127,19 @@ def align_outputs(value, names, name):
 
 def check_cardinality(**structures):
     """Every array in every structure must hold the same number of samples; returns that number."""
-    sizes = []
+    sizes = {}
     for name, value in structures.items():
-        if isinstance(value, dict):
-            sizes += [(f"{name}[{k!r}]", len(v)) for k, v in value.items() if v is not None]
+        if isinstance(value, dict):   # in sorted key order, as Keras flattens a dict
+            arrays = [value[k] for k in sorted(value)]
         elif isinstance(value, list):
-            sizes += [(f"{name}[{i}]", len(v)) for i, v in enumerate(value) if v is not None]
-        elif value is not None:
-            sizes.append((name, len(value)))
-    if len({n for _, n in sizes}) > 1:
-        detail = ", ".join(f"{label} sizes: {n}" for label, n in sizes)
-        raise ValueError(
-            "Data cardinality is ambiguous: all arrays must contain the same number of samples. "
-            f"Received: {detail}.")
-    return sizes[0][1] if sizes else 0
+            arrays = value
+        else:
+            arrays = [value]
+        counts = [len(v) for v in arrays if v is not None]
+        if counts:
+            sizes[name] = counts
+    _refuse_ambiguous_cardinality(sizes)
+    return next(iter(sizes.values()))[0] if sizes else 0
 
 
 def take(value, index):

@@ -149,8 +149,9 @@ class Functional(Model):
             keys = sorted(struct) if isinstance(struct, dict) else names
             missing = [k for k in keys if k not in inputs]
             if missing:
-                raise ValueError(f"Model '{self.name}' expects inputs named {keys}; the dict "
-                                 f"passed lacks {missing}. Received keys: {sorted(inputs)}")
+                raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
+                                 f"dictionary with keys {list(inputs)}. Expected the "
+                                 f"following keys: {keys}")
             values = [inputs[k] for k in keys]
         elif isinstance(inputs, (list, tuple)):
             if isinstance(self._inputs_struct, dict):

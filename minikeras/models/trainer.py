@@ -638,8 +638,7 @@ class Trainer:
 
     def _class_weights(self, y, class_weight):
         if len(self._compiled_outputs) > 1:
-            raise ValueError("`class_weight` is only supported for models with a single output; "
-                             "pass per-output `sample_weight` arrays instead.")
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
         return D.class_weight_to_sample_weight(y, class_weight)
 
     def _check_can_run(self):

@@ -183,7 +183,7 @@ def test_fit_before_compile():
 
 def test_x_and_y_of_different_lengths():
     x, y = data()
-    with pytest.raises(ValueError, match="x sizes: 40, y sizes: 39"):
+    with pytest.raises(ValueError, match="'x' sizes: 40\n'y' sizes: 39\n"):
         binary_model().fit(x, y[:-1], verbose=0)
 
 
