@@ -591,17 +591,24 @@ class Layer(Operation):
                     kwargs[mask_name] = found
 
     def _call_in_context(self, inputs, args, kwargs, training, previous_mask):
-        """Run ``call``: counts forward passes (add_loss), hands ``training`` down to the
-        layers called inside (as Keras's call context does), records activity penalties and
-        sets the output's mask. ``kwargs`` (not modified) already holds ``mask`` when ``call``
-        takes it."""
+        """Run ``call``: counts forward passes (add_loss), resolves ``training`` by Keras's
+        call-context rule, records activity penalties and sets the output's mask. ``kwargs``
+        (not modified) already holds ``mask`` when ``call`` takes it.
+
+        Keras's rule: a call's ``training`` is the one given, else the value of the outer
+        call under way, else ``call``'s default; and the value a call resolves stays for
+        every layer called after it until the outermost call returns. So in ``model(x)``
+        a Resizing (default True) puts the BatchNormalization after it in training mode,
+        and after ``base(x, training=False)`` inside a subclassed model's ``call`` the layers
+        that follow run in inference mode."""
         calls = _CALLS
         if training is None:
-            training = calls.training
+            training = self._call_training_default if calls.training is None else \
+                calls.training
         if calls.depth == 0 and _LOSS_HOLDERS:
             expire_added_losses(self)  # a new forward pass of this layer starts afresh
         calls.depth += 1
-        outer_training, calls.training = calls.training, training
+        calls.training = training
         try:
             if args or kwargs:
                 out = self.call(inputs, *args, training=training, **kwargs) \
@@ -611,7 +618,8 @@ class Layer(Operation):
                     else self.call(inputs)
         finally:
             calls.depth -= 1
-            calls.training = outer_training
+            if calls.depth == 0:
+                calls.training = None  # the outermost call is over: the context with it
         if self.activity_regularizer is not None:
             self._record_activity_penalty(out)
         if self.supports_masking:
@@ -896,8 +904,8 @@ def _marks_built(build):
 
 
 class _CallState:
-    """How deep inside layer calls we are, and the ``training`` flag of the calls under
-    way (inner layers called without one inherit it)."""
+    """How deep inside layer calls we are, and the ``training`` flag of the outermost call
+    under way: the value the latest layer call resolved (see ``Layer._call_in_context``)."""
     depth = 0
     training = None
 
