@@ -6,7 +6,6 @@ import minikeras as keras
 from minikeras import backend, naming
 from minikeras.registry import Registry, register_keras_serializable
 from minikeras.utils.progbar import format_eta, format_time_per_unit, format_value
-from minikeras.variables import Variable
 
 
 def test_backend_defaults_and_setters():

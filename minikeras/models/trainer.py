@@ -36,13 +36,13 @@ def _silent_float_errors(method):
     return silent
 
 
-
 def _summed(loss):
     """An added loss or penalty as one float scalar: Keras sums a tensor of per-sample losses
     given to ``add_loss`` (the captcha OCR example's CTC layer adds shape (batch, 1))."""
     if not np.issubdtype(np.dtype(loss.dtype), np.floating):
         loss = P.cast(loss, floatx())
     return loss if loss.ndim == 0 else P.sum(loss)
+
 
 class Trainer:
     """Mixin giving a Layer-based model Keras's training API."""

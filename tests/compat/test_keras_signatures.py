@@ -8,7 +8,6 @@ import inspect
 import json
 import os
 
-import pytest
 
 import minikeras
 
