@@ -254,6 +254,16 @@ class Layer(Operation):
         return self.dtype
 
     @property
+    def input_dtype(self):
+        """The dtype floating inputs are cast to (Keras's: the compute dtype)."""
+        return self.compute_dtype
+
+    @property
+    def quantization_mode(self):
+        """None: the layer is not quantized (Dense, EinsumDense and Embedding can be)."""
+        return None
+
+    @property
     def trainable_weights(self):
         if not self._trainable:
             return []

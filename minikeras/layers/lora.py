@@ -77,7 +77,7 @@ class LowRankAdaptation:
             raise ValueError("Cannot enable lora on a layer that isn't yet built.")
         if self.lora_enabled:
             raise ValueError("lora is already enabled. This can only be done once per layer.")
-        if getattr(self, "quantization_mode", None) is not None:
+        if self.quantization_mode is not None:
             raise NotImplementedError(
                 f"Layer '{self.name}' is quantized ({self.quantization_mode}): minikeras does "
                 "not combine LoRA with quantization. Enable LoRA on the float layer instead.")

@@ -310,3 +310,9 @@ def test_add_variable_is_add_weight_with_shape_and_initializer_required():
     assert layer.non_trainable_weights == [variable] and variable.numpy().sum() == 6
     with pytest.raises(TypeError):
         layer.add_variable((2,))  # no initializer: Keras's signature requires one
+
+
+def test_input_dtype_and_quantization_mode_of_a_plain_layer():
+    dense = keras.layers.Dense(2, dtype="float64")
+    assert dense.input_dtype == "float64" and dense.quantization_mode is None
+    assert keras.layers.Dropout(0.5).quantization_mode is None
