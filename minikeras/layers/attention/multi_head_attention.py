@@ -269,6 +269,12 @@ class MultiHeadAttention(ProjectedAttention):
     _key_dim = property(lambda self: self.key_dim)
     _value_dim = property(lambda self: self.value_dim)
 
+    @property
+    def attention_axes(self):
+        """The axes attended over: as given (None for all but batch, heads and features)
+        until the layer is built, then the tuple it resolved, as Keras's property."""
+        return self._attention_axes
+
     def _compute_attention(self, query, key, value, attention_mask=None, training=None,
                            return_attention_scores=False):
         """(attended values (B, T, N, value_dim), attention scores (B, N, T, S)) of the

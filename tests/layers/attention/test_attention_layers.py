@@ -71,6 +71,14 @@ def test_mha_attention_axes_over_two_axes():
     out, scores = mha(x, x, return_attention_scores=True)
     assert out.shape == x.shape and scores.shape == (2, 2, 3, 4, 3, 4)
     np.testing.assert_allclose(scores.numpy().sum(axis=(-2, -1)), 1, rtol=1e-5)
+    assert mha.attention_axes == (1, 2)
+
+
+def test_mha_attention_axes_property_resolves_at_build():
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    assert mha.attention_axes is None  # Keras 3.15.1: None until built, then (1,)
+    mha(np.ones((1, 3, 5), "float32"), np.ones((1, 3, 5), "float32"))
+    assert mha.attention_axes == (1,)
 
 
 def test_mha_gradient_in_float64():
