@@ -79,6 +79,13 @@ class InputSpec:
         return None
 
 
+def model_input_spec(tensor):
+    """Keras's spec of a model's input ``tensor`` (a KerasTensor of the graph): its shape with
+    any batch size, a trailing axis of 1 free, its input layer's name."""
+    return InputSpec(shape=(None,) + tuple(tensor.shape[1:]), allow_last_axis_squeeze=True,
+                     name=tensor._keras_history[0].name)
+
+
 def _without_trailing_one(shape):
     return shape[:-1] if shape and shape[-1] == 1 else shape
 

@@ -13,7 +13,8 @@ from ..autodiff.tensor import Tensor
 from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_node
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
-from ..layers.symbolic import edge_cast
+from ..layers.input_spec import check_input_specs, model_input_spec
+from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, flatten_with_path
 from . import functional_config, inference_fusion
@@ -140,6 +141,16 @@ class Functional(Model):
                 memo, lambda node, memo: run_node(node, memo, training))
         return fill(self._outputs_struct, memo, unpack=True)
 
+    def _check_input_spec(self, inputs):
+        """A call on KerasTensors (one per input, not a dict) is checked as Keras checks it,
+        against each input's shape (any batch size, a trailing axis of 1 free); a call on
+        data is checked by ``_standardize``."""
+        leaves = flatten(inputs)
+        if (not isinstance(inputs, dict) and len(leaves) == len(self._inputs)
+                and all(isinstance(x, KerasTensor) for x in leaves)):
+            check_input_specs([model_input_spec(x) for x in self._inputs], leaves, self.name)
+        super()._check_input_spec(inputs)
+
     def _standardize(self, inputs):
         """The inputs as a list aligned with ``self._inputs``, shape-checked and converted."""
         expected = self._inputs
@@ -176,9 +187,9 @@ class Functional(Model):
             if len(shape) != len(ref_shape) or any(  # the batch axis may differ (last batch)
                     r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
                 raise ValueError(
-                    f'Input {i} of layer "{self.name}" is incompatible with the layer: expected '
-                    f"shape={format_shape(ref_shape)}, found shape={format_shape(value.shape)} (input "
-                    f"'{ref._keras_history[0].name}').")
+                    f"Input {i} with name '{ref._keras_history[0].name}' of layer '{self.name}' "
+                    f"is incompatible with the layer: expected shape={format_shape(ref_shape)}, "
+                    f"found shape={format_shape(value.shape)}")
             out.append(value)
         return out
 

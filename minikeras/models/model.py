@@ -84,6 +84,9 @@ class Model(Trainer, Layer):
                              "Please use another name.")
 
     def get_layer(self, name=None, index=None):
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
         layers = self._sublayers()
         if index is not None:
             if not 0 <= index < len(layers):

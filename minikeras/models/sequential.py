@@ -2,6 +2,7 @@
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
+from ..layers.input_spec import check_input_specs, model_input_spec
 from ..layers.symbolic import KerasTensor, record_call
 from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
 from ..layers.rnn.rnn import RNN
@@ -128,7 +129,9 @@ class Sequential(Model):
         self.built = True
         self._build_input_shape = input_shape
         self._trace_symbolic(sampled)
-        auto_name("functional")  # Keras builds (and names) a Functional inside: same next names
+        # Keras builds (and names) a Functional inside: same next names, and its name in
+        # the error of a symbolic call that does not fit the input
+        self._functional_name = auto_name("functional")
 
     def _run_sample(self, input_shape):
         """The output shape and dtype of each layer for one sample of zeros
@@ -138,6 +141,9 @@ class Sequential(Model):
         shapes = []
         with no_grad():
             for layer in self.layers:
+                if isinstance(layer, Model):  # a built model checks a symbolic call's shape
+                    layer._check_input_spec(KerasTensor((input_shape[0],) + tuple(x.shape[1:]),
+                                                        backend.standardize_dtype(x.dtype)))
                 if not layer.built:
                     layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
@@ -167,8 +173,20 @@ class Sequential(Model):
             return
         self._set_symbolic(input_layer.output, x)
 
+    def _check_input_spec(self, inputs):
+        """A call on a KerasTensor is checked against the built input's shape (any batch
+        size, a trailing axis of 1 free), as Keras's inner Functional checks it; a call on
+        data is not (Keras runs the layers on it)."""
+        if isinstance(inputs, KerasTensor) and self.built and self._input_layer() is not None:
+            check_input_specs(model_input_spec(self._input_layer().output), inputs,
+                              self._functional_name)
+        super()._check_input_spec(inputs)
+
     def call(self, inputs, training=None, mask=None):
         x = _one_input(self, inputs)
+        built_shape = self._build_input_shape
+        if built_shape is not None and len(x.shape) != len(built_shape):
+            x = _adjusted_rank(x, built_shape)
         if mask is not None:  # as Keras: the mask is set on the input, for the first layer
             x.mask = mask
         for layer in self.layers:
@@ -275,6 +293,17 @@ def _check_no_stateful_rnn(layers, input_shape):
         for inner in layer._flatten_layers():
             if isinstance(inner, RNN):
                 inner.check_static_batch(input_shape)
+
+
+def _adjusted_rank(x, built_shape):
+    """``x`` with Keras's rank adjustment to the built input: a missing trailing axis of 1
+    added (a 1-D column given for inputs of shape (None, 1)), an extra one dropped; any
+    other rank is left for the first layer to refuse."""
+    if len(x.shape) == len(built_shape) - 1 and built_shape[-1] == 1:
+        return x.reshape(tuple(x.shape) + (1,))
+    if len(x.shape) == len(built_shape) + 1 and x.shape[-1] == 1:
+        return x.reshape(tuple(x.shape[:-1]))
+    return x
 
 
 def _one_input(model, inputs):

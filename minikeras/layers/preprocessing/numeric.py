@@ -89,14 +89,18 @@ class Normalization(PreprocessingLayer):
         shape = [1] * len(self._broadcast_shape)
         for i in range(1, stat.ndim + 1):
             shape[self._keep_axis[-i]] = stat.shape[-i]
-        return np.broadcast_to(stat.reshape(shape), self._broadcast_shape)
+        # a tensor, as Keras keeps it (scripts print ``layer.mean.numpy()``)
+        return ops.convert_to_tensor(np.broadcast_to(stat.reshape(shape),
+                                                     self._broadcast_shape))
 
     def finalize_state(self):
         """Turn the adapted weights into the broadcastable statistics ``call`` uses."""
         if self.input_mean is not None or not self.built:
             return
-        self.mean = np.reshape(self.adapt_mean.value, self._broadcast_shape)
-        self.variance = np.reshape(self.adapt_variance.value, self._broadcast_shape)
+        self.mean = ops.convert_to_tensor(np.reshape(self.adapt_mean.value,
+                                                     self._broadcast_shape))
+        self.variance = ops.convert_to_tensor(np.reshape(self.adapt_variance.value,
+                                                         self._broadcast_shape))
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and (biased) variance of ``data`` over the reduced axes.
@@ -158,7 +162,8 @@ class Normalization(PreprocessingLayer):
                 "`layer.adapt(data)` or `mean=`/`variance=` before calling it on data.")
         inputs = ops.cast(inputs, self.dtype)
         self.finalize_state()  # the weights may have been loaded since the last call
-        scale = np.maximum(np.sqrt(self.variance), backend.epsilon()).astype(self.dtype)
+        scale = np.maximum(np.sqrt(np.asarray(self.variance)),
+                           backend.epsilon()).astype(self.dtype)
         mean = np.asarray(self.mean, dtype=self.dtype)
         if self.invert:
             return ops.add(mean, ops.multiply(inputs, scale))
