@@ -28,9 +28,9 @@ OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op n
 # a small batch to keep the runs cheap; then, for ops whose axes must agree with the batch
 # (a matmul contracting an unknown axis with another tensor's batch), all sizes equal
 PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)))
-# the last resort: a batch of 1, which broadcasts against any size, for arguments whose
-# batch axes do not line up ((None, 6, 8) + (None, 8) where a layer's output has lost a
-# size to None); the output's first axis is then taken for the batch
+# the last resort, for two or more arguments whose batch axes do not line up ((None, 6, 8)
+# + (None, 8) where a layer's output has lost a size to None): a batch of 1, which
+# broadcasts against any size; the output's first axis is then taken for the batch
 LAST_RESORT = ((1, 83), (1, 89))
 
 
@@ -135,9 +135,9 @@ class OpCall(Layer):
         """The output KerasTensors of two runs on placeholders (see ``_run_on_zeros`` and
         ``PROBES``); the first pair of runs' error when no pair runs."""
         first_error = None
-        batched = any(t.shape and t.shape[0] is None for t in flatten([list(args), kwargs])
-                      if isinstance(t, KerasTensor))
-        for pair in PROBES + ((LAST_RESORT,) if batched else ()):
+        batched = sum(1 for t in flatten([list(args), kwargs])
+                      if isinstance(t, KerasTensor) and t.shape and t.shape[0] is None)
+        for pair in PROBES + ((LAST_RESORT,) if batched > 1 else ()):
             try:
                 first, second = (self._run_on_zeros(args, kwargs, *sizes) for sizes in pair)
             except Exception as error:  # noqa: BLE001 - any failure: try the next sizes
@@ -248,6 +248,47 @@ def _sliced_unknown_axes(shape, key):
     return unknown
 
 
+def _unstacked(run, x, num=None, axis=0):
+    """Keras's ``unstack``: ``num`` tensors when the axis's size is unknown (which the runs,
+    whose sizes differ, cannot give)."""
+    if x.shape[axis] is None and num is not None:
+        shape = list(x.shape)
+        del shape[axis]
+        return [KerasTensor(tuple(shape), x.dtype) for _ in range(num)]
+    return run()
+
+
+def _segmented(run, data, segment_ids, num_segments=None, **kwargs):
+    """A ``segment_*`` op: without ``num_segments`` the number of segments follows the ids'
+    values, unknown (the runs' zeros make one)."""
+    output = run()
+    if num_segments is not None:
+        return output
+    return KerasTensor((None,) + tuple(output.shape[1:]), output.dtype)
+
+
+def _value_sized(run, *args, size=None, **kwargs):
+    """Ops whose output length follows the input's values (``nonzero``, ``unique`` without
+    ``size``, ``bincount``, ``where`` of a condition alone): each output's last axis
+    unknown (the runs' zeros give one length)."""
+    outputs = run()
+    if size is not None:
+        return outputs
+    return map_structure(lambda output: KerasTensor(
+        tuple(output.shape[:-1]) + (None,), output.dtype), outputs)
+
+
+def _where(run, condition, x1=None, x2=None):
+    """``where``: of a condition alone, the positions where it holds (``_value_sized``)."""
+    return _value_sized(run) if x1 is None and x2 is None else run()
+
+
+def _per_sample_loss(run, target, output, *args, **kwargs):
+    """``ctc_loss``: one loss per sample, in the logits' dtype (the runs' zero lengths are no
+    valid input)."""
+    return KerasTensor(tuple(output.shape[:1]), output.dtype)
+
+
 def _keeps_input_dtype(run, x, *args, **kwargs):
     """Keras's output spec of an activation (``sigmoid``, ``softmax``, ...), ``rsqrt`` and
     ``erf``: the input's dtype, integers included (a run would give floats)."""
@@ -263,9 +304,15 @@ _LINALG_FUNCTIONS = frozenset(
 _OUTPUT_RULES = {
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
+    "unstack": _unstacked,
+    **dict.fromkeys(("segment_sum", "segment_max", "segment_min", "segment_prod"),
+                    _segmented),
+    **dict.fromkeys(("nonzero", "unique", "bincount"), _value_sized),
+    "where": _where,
+    "ctc_loss": _per_sample_loss,
     "get_item": _indexed,
     **dict.fromkeys((
-        "sigmoid", "sparse_sigmoid", "softplus", "softsign", "soft_shrink", "sparse_plus",
+        "relu6", "sigmoid", "sparse_sigmoid", "softplus", "softsign", "soft_shrink", "sparse_plus",
         "silu", "swish", "squareplus", "log_sigmoid", "leaky_relu", "hard_sigmoid",
         "hard_silu", "hard_swish", "elu", "selu", "gelu", "celu", "glu", "tanh_shrink",
         "hard_tanh", "hard_shrink", "threshold", "softmax", "log_softmax", "sparsemax",
