@@ -33,6 +33,27 @@ SYMBOLIC_DIFFERENCES = {
                                run="matmul's (None, 3, 5) (the torch backend's dot)"),
     "searchsorted": _SPEC_VS_RUN.format(spec="int64", run="int32"),
     "polar": _SPEC_VS_RUN.format(spec="the input's float32", run="complex64"),
+    "get_item_tensor": _BARE_KEY,
+    "get_item_list": "Keras's GetItem takes only ints, slices, None and Ellipsis in a key on "
+                     "a KerasTensor (ValueError); minikeras gives numpy's result",
+    "rearrange": "Keras's rearrange fails on a KerasTensor (TypeError); minikeras gives the "
+                 "pattern's shape",
+    "digitize": "Keras's digitize reads the bins' dtype and fails on a list of bins "
+                "(AttributeError) on a KerasTensor; minikeras converts the list",
+    "adaptive_average_pool": "Keras's adaptive_average_pool fails on a KerasTensor "
+                             "(TypeError); minikeras gives the pooled shape",
+    "adaptive_max_pool_unknown": "Keras's spec is of rank 5 for a rank-4 image input (an "
+                                 "extra None axis); minikeras gives the run's (None, 2, 3, 3)",
+    "corrcoef": _SPEC_VS_RUN.format(spec="(None, 5) for an (n, 5) input",
+                                    run="the (n, n) correlation matrix"),
+    "slogdet": _SPEC_VS_RUN.format(spec="a sign of shape ()", run="one sign per matrix"),
+    "multi_hot": _SPEC_VS_RUN.format(spec="int32", run="float32"),
+    "linalg_eig": _SPEC_VS_RUN.format(spec="float32", run="complex64"),
+    "linalg_lu_factor": _SPEC_VS_RUN.format(spec="float32 pivots", run="int32 pivots"),
+    "nonzero": _SPEC_VS_RUN.format(spec="a tuple of ndim (None,) vectors",
+                                   run="one (ndim, n) tensor (the torch backend's)"),
+    "where_one_arg": _SPEC_VS_RUN.format(spec="one int32 tensor of the condition's shape",
+                                         run="index vectors of unknown length"),
 }
 EAGER_DIFFERENCES = {
     **dict.fromkeys(("softmax_ints", "softmax_floats", "softmax_nested", "diagonal_ints",
