@@ -113,6 +113,12 @@ def test_eager_python_inputs_match_keras(case):
         assert cases.run(keras, case, False) == FIXTURE["eager"][case[0]]
 
 
+def test_case_ids_are_unique():
+    for case_list in (cases.SYMBOLIC, cases.EAGER):
+        ids = [case[0] for case in case_list]
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
 def test_fixture_has_every_case():
     assert set(FIXTURE["symbolic"]) == {case[0] for case in cases.SYMBOLIC}
     assert set(FIXTURE["eager"]) == {case[0] for case in cases.EAGER}
