@@ -15,7 +15,7 @@ array itself is accepted too; the walk then skips it all the same).
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, as_tensor, python_numbers_array
 
 
 PRIMITIVES = {}  # name -> callable form of every primitive, filled by @primitive
@@ -41,7 +41,10 @@ class Function:
         tensors, arrays, generation = inputs, [], -1
         for x in inputs:
             if not isinstance(x, Tensor):
-                tensors = [x if isinstance(x, Tensor) else as_tensor(x) for x in inputs]
+                # python numbers by Keras's rule (abs(3) is int32), as lists already are
+                tensors = [x if isinstance(x, Tensor) else as_tensor(
+                    python_numbers_array(x) if isinstance(x, (bool, int, float)) else x)
+                    for x in inputs]
                 arrays = [t.data for t in tensors]
                 generation = max([t.generation for t in tensors if t.requires_grad],
                                  default=-1)

@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .. import ops
+from .. import backend, ops
 from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
@@ -23,7 +23,15 @@ from .symbolic import KerasTensor, has_symbolic
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
-PROBES = (2, 3)  # sizes tried for unknown axes when inferring an output shape
+# (batch size, other unknown sizes) of the two runs that infer an op's output: primes far
+# apart, so that a pooled or strided unknown axis differs too (Keras traces with 83 and 89),
+# a small batch to keep the runs cheap; then, for ops whose axes must agree with the batch
+# (a matmul contracting an unknown axis with another tensor's batch), all sizes equal
+PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)))
+# the last resort, for two or more arguments whose batch axes do not line up ((None, 6, 8)
+# + (None, 8) where a layer's output has lost a size to None): a batch of 1, which
+# broadcasts against any size; the output's first axis is then taken for the batch
+LAST_RESORT = ((1, 83), (1, 89))
 
 
 def _op_function(name):
@@ -71,7 +79,6 @@ class OpCall(Layer):
         super().__init__(name=name)
         self._fn = _op_function(op)
         self.op, self.fixed = op, dict(fixed or {})
-        self._other_arguments = ((), {})
         self._leading = _leading_arguments(self._fn, self.fixed)
 
     @classmethod
@@ -105,73 +112,212 @@ class OpCall(Layer):
     def call(self, *args, **kwargs):
         if self.op == "get_item" and isinstance(args[1], list):  # a key saved through JSON
             args = (args[0], tuple(args[1]))
-        lead = [self.fixed[name] for name in self._leading]
-        rest = {k: v for k, v in self.fixed.items() if k not in self._leading}
-        return self._fn(*lead, *args, **rest, **kwargs)
+        args, kwargs = self._with_fixed(args, kwargs)
+        return self._fn(*args, **kwargs)
 
     def build_from_shape(self, input_shape, call_arguments=None):
-        # compute_output_shape sees only the first argument's shape; the op needs the others
-        self._other_arguments = call_arguments or ((), {})
-        if _is_constant(input_shape):  # `2.0 - x`: the first argument is a plain number
-            self.built = True
-            return
-        super().build_from_shape(input_shape, call_arguments)
+        self.built = True  # an op has no weights; its output comes from compute_output_spec
 
-    def compute_output_shape(self, input_shape):
-        """The shape of the op's result (the first argument of ``input_shape``, the others
-        as in the call being built), found by running the op on zeros. Unknown non-batch
-        axes are filled with two probe sizes in two runs: an output axis whose size differs
-        between the runs is unknown."""
-        rest, kwargs = self._other_arguments
-        shapes = [tuple(s) for s in input_shape] if _is_shape_list(input_shape) else [
-            ] if _is_constant(input_shape) else [tuple(input_shape)]
-        shapes += [tuple(leaf.shape) for leaf in flatten([list(rest), kwargs])
-                   if isinstance(leaf, KerasTensor)]
-        if not any(d is None for shape in shapes for d in shape[1:]):
-            shape = self._probe(input_shape, None)
-        else:
+    def compute_output_spec(self, *args, **kwargs):
+        """The op's output KerasTensors for KerasTensor arguments, as Keras's op classes
+        give them: from a rule where Keras's output spec follows the call's literal
+        arguments (``reshape``'s new shape, ``x[key]``), otherwise by running the op on
+        zeros. Every unknown axis, the batch's too, is tried with two sizes: an output axis
+        whose size differs between the runs is unknown (``squeeze`` keeps an unknown axis,
+        ``sum(x, axis=0)`` drops the batch axis, ``transpose`` moves it)."""
+        rule = _OUTPUT_RULES.get(self.op)
+        if rule is None:
+            return self._output_by_running(args, kwargs)
+        op_args, op_kwargs = self._with_fixed(args, kwargs)
+        return rule(lambda: self._output_by_running(args, kwargs), *op_args, **op_kwargs)
+
+    def _output_by_running(self, args, kwargs):
+        """The output KerasTensors of two runs on placeholders (see ``_run_on_zeros`` and
+        ``PROBES``); the first pair of runs' error when no pair runs."""
+        first_error = None
+        batched = sum(1 for t in flatten([list(args), kwargs])
+                      if isinstance(t, KerasTensor) and t.shape and t.shape[0] is None)
+        for pair in PROBES + ((LAST_RESORT,) if batched > 1 else ()):
             try:
-                first, second = (self._probe(input_shape, size) for size in PROBES)
-            except (ValueError, TypeError, IndexError) as error:
-                raise NotImplementedError(
-                    f"OpCall '{self.name}' ({self.op}): the output shape cannot be inferred "
-                    f"for input shapes with unknown axes {shapes} ({error}).") from error
-            if len(first) != len(second):
-                raise NotImplementedError(
-                    f"OpCall '{self.name}' ({self.op}): the output rank depends on the unknown "
-                    f"axes of {shapes}.")
-            shape = tuple(a if a == b else None for a, b in zip(first, second))
-        if shape and shapes and shapes[0][0] is None:
-            shape = (None,) + shape[1:]
-        return shape
+                first, second = (self._run_on_zeros(args, kwargs, *sizes) for sizes in pair)
+            except Exception as error:  # noqa: BLE001 - any failure: try the next sizes
+                first_error = first_error or error
+                continue
+            outputs = map_structure(_merged_output, first, second)
+            return outputs if pair is not LAST_RESORT else map_structure(_unknown_batch, outputs)
+        raise first_error
 
-    def _probe(self, input_shape, size):
-        """The op's output shape on zeros, unknown non-batch axes of size ``size``."""
-        def zeros(shape):
-            shape = tuple(shape)
-            return ops.zeros((1 if shape[0] is None else shape[0],) + tuple(
-                size if d is None else d for d in shape[1:]), self.dtype)
+    def _with_fixed(self, args, kwargs):
+        """The op function's arguments: the fixed config entries it takes by position first,
+        the others among the keywords (as ``call`` passes them)."""
+        lead = [self.fixed[name] for name in self._leading]
+        rest = {k: v for k, v in self.fixed.items() if k not in self._leading}
+        return (*lead, *args), {**rest, **kwargs}
 
-        first = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else (
-            input_shape if _is_constant(input_shape) else zeros(input_shape))
-        rest, kwargs = map_structure(
-            lambda v: zeros(v.shape) if isinstance(v, KerasTensor) else v,
-            self._other_arguments)
+    def _run_on_zeros(self, args, kwargs, batch, size):
+        """The op's outputs on zeros shaped like its KerasTensor arguments, an unknown first
+        size ``batch``, the other unknown sizes ``size``; a ``linalg`` op's are identity
+        matrices instead (zeros have no inverse, no Cholesky factor)."""
+        identity = self._fn in _LINALG_FUNCTIONS
+
+        def zeros(value):
+            if not isinstance(value, KerasTensor):
+                return value
+            shape = tuple((batch if axis == 0 else size) if d is None else d
+                          for axis, d in enumerate(value.shape))
+            if identity and len(shape) >= 2:
+                return ops.convert_to_tensor(np.broadcast_to(
+                    np.eye(*shape[-2:], dtype=value.dtype), shape))
+            return ops.convert_to_tensor(backend.placeholder_array(shape, value.dtype))
+        args, kwargs = map_structure(zeros, (list(args), kwargs))
         with no_grad(), np.errstate(all="ignore"):  # zeros: 1 / 0 here warns of nothing
-            return tuple(self.call(first, *rest, **kwargs).shape)
+            return self.call(*args, **kwargs)
 
     def get_config(self):
         return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}
 
 
-def _is_constant(first_argument):
-    """Whether an op's first argument (as symbolic_call passes it: a KerasTensor's shape,
-    a list of shapes, or the value itself) is a plain number such as the 2.0 of `2.0 - x`."""
-    return not isinstance(first_argument, (list, tuple))
+def _merged_output(first, second):
+    """One output of two runs on zeros whose unknown sizes differ: a KerasTensor whose
+    sizes that differ between the runs are None (a number, such as ``size``'s, becomes a
+    scalar tensor)."""
+    first, second = ops.convert_to_tensor(first), ops.convert_to_tensor(second)
+    if first.ndim != second.ndim:
+        raise ValueError(f"The output's rank depends on the unknown sizes of the inputs: "
+                         f"shapes {first.shape} and {second.shape} for two sizes. Give the "
+                         "Input the sizes this op depends on.")
+    shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
+    return KerasTensor(shape, backend.standardize_dtype(first.dtype))
 
 
-def _is_shape_list(value):
-    return isinstance(value, (list, tuple)) and bool(value) and isinstance(value[0], (list, tuple))
+def _unknown_batch(output):
+    """``output`` with its first axis unknown (a scalar as it is)."""
+    return KerasTensor((None,) + tuple(output.shape[1:]), output.dtype) if output.shape \
+        else output
+
+
+def _reshaped(run, x, newshape, *args, **kwargs):
+    """Keras's reshape of an input with unknown sizes: the new shape as written, each -1
+    (and each size that is not a number) unknown. ``reshape(x, (12,))`` of a ``(None, 3,
+    4)`` input is ``(12,)``, ``(2, -1, 2)`` is ``(2, None, 2)``."""
+    newshape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    if None not in x.shape and None not in newshape:
+        return run()  # every size known: the run finds them (and checks the total)
+    sizes = tuple(d if isinstance(d, (int, np.integer)) and d != -1 else None
+                  for d in newshape)
+    return KerasTensor(sizes, x.dtype)
+
+
+def _broadcast(run, x, shape):
+    """Keras's ``broadcast_to``: the shape as written, whatever the input's unknown sizes."""
+    return KerasTensor(tuple(shape), x.dtype)
+
+
+def _indexed(run, x, key):
+    """``x[key]``: as the run found it, except that Keras leaves a slice of an unknown
+    axis unknown (``x[:, 0:2]`` of a ``(None, None, 4)`` input is ``(None, None, 4)``)."""
+    output, unknown = run(), _sliced_unknown_axes(tuple(x.shape), key)
+    if not unknown:
+        return output
+    return KerasTensor(tuple(None if axis in unknown else d
+                             for axis, d in enumerate(output.shape)), output.dtype)
+
+
+def _sliced_unknown_axes(shape, key):
+    """The output axes of ``x[key]`` (``x`` of ``shape``) that slice an unknown axis of
+    ``x``; empty for a key of arrays or tensors (whose output the run gives)."""
+    key = key if isinstance(key, tuple) else (key,)
+    if not all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
+               for k in key):
+        return set()
+    consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if Ellipsis not in key:
+        key = key + (Ellipsis,)
+    at = key.index(Ellipsis)
+    key = key[:at] + (slice(None),) * (len(shape) - consumed) + key[at + 1:]
+    unknown, out_axis, in_axis = set(), 0, 0
+    for k in key:
+        if k is None:  # a new axis of size 1
+            out_axis += 1
+            continue
+        if isinstance(k, slice):
+            if shape[in_axis] is None:
+                unknown.add(out_axis)
+            out_axis += 1
+        in_axis += 1
+    return unknown
+
+
+def _unstacked(run, x, num=None, axis=0):
+    """Keras's ``unstack``: ``num`` tensors when the axis's size is unknown (which the runs,
+    whose sizes differ, cannot give)."""
+    if x.shape[axis] is None and num is not None:
+        shape = list(x.shape)
+        del shape[axis]
+        return [KerasTensor(tuple(shape), x.dtype) for _ in range(num)]
+    return run()
+
+
+def _segmented(run, data, segment_ids, num_segments=None, **kwargs):
+    """A ``segment_*`` op: without ``num_segments`` the number of segments follows the ids'
+    values, unknown (the runs' zeros make one)."""
+    output = run()
+    if num_segments is not None:
+        return output
+    return KerasTensor((None,) + tuple(output.shape[1:]), output.dtype)
+
+
+def _value_sized(run, *args, size=None, **kwargs):
+    """Ops whose output length follows the input's values (``nonzero``, ``unique`` without
+    ``size``, ``bincount``, ``where`` of a condition alone): each output's last axis
+    unknown (the runs' zeros give one length)."""
+    outputs = run()
+    if size is not None:
+        return outputs
+    return map_structure(lambda output: KerasTensor(
+        tuple(output.shape[:-1]) + (None,), output.dtype), outputs)
+
+
+def _where(run, condition, x1=None, x2=None):
+    """``where``: of a condition alone, the positions where it holds (``_value_sized``)."""
+    return _value_sized(run) if x1 is None and x2 is None else run()
+
+
+def _per_sample_loss(run, target, output, *args, **kwargs):
+    """``ctc_loss``: one loss per sample, in the logits' dtype (the runs' zero lengths are no
+    valid input)."""
+    return KerasTensor(tuple(output.shape[:1]), output.dtype)
+
+
+def _keeps_input_dtype(run, x, *args, **kwargs):
+    """Keras's output spec of an activation (``sigmoid``, ``softmax``, ...), ``rsqrt`` and
+    ``erf``: the input's dtype, integers included (a run would give floats)."""
+    output = run()
+    return KerasTensor(output.shape, x.dtype) if isinstance(x, KerasTensor) else output
+
+
+_LINALG_FUNCTIONS = frozenset(
+    getattr(ops.linalg, name) for name in dir(ops.linalg) if not name.startswith("_"))
+
+# op name -> rule(run, *op arguments, **op keywords) giving Keras's output spec, where
+# run() gives the output found by running the op on zeros
+_OUTPUT_RULES = {
+    "reshape": _reshaped,
+    "broadcast_to": _broadcast,
+    "unstack": _unstacked,
+    **dict.fromkeys(("segment_sum", "segment_max", "segment_min", "segment_prod"),
+                    _segmented),
+    **dict.fromkeys(("nonzero", "unique", "bincount"), _value_sized),
+    "where": _where,
+    "ctc_loss": _per_sample_loss,
+    "get_item": _indexed,
+    **dict.fromkeys((
+        "relu6", "sigmoid", "sparse_sigmoid", "softplus", "softsign", "soft_shrink", "sparse_plus",
+        "silu", "swish", "squareplus", "log_sigmoid", "leaky_relu", "hard_sigmoid",
+        "hard_silu", "hard_swish", "elu", "selu", "gelu", "celu", "glu", "tanh_shrink",
+        "hard_tanh", "hard_shrink", "threshold", "softmax", "log_softmax", "sparsemax",
+        "rsqrt", "erf", "erfinv"), _keeps_input_dtype),
+}
 
 
 def _symbolic_op(name, args, kwargs):

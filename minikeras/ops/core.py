@@ -11,7 +11,8 @@ import numpy as np
 from .. import backend, tree
 from ..autodiff import grad_mode
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor, as_tensor, grad, holds_recorded, python_numbers
+from ..autodiff.tensor import Tensor, as_tensor, grad, holds_recorded, python_numbers, \
+    python_numbers_array
 
 __all__ = [
     "Tensor", "cast", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "data",
@@ -229,12 +230,24 @@ def axis_tuple(axis):
 
 
 def on_raw_data(fn, dtype=None):
-    """A numpy function on raw data (no gradient), its result as a Tensor of ``dtype``."""
+    """A numpy function on raw data (no gradient), its result as a Tensor of ``dtype``.
+    A first argument of python numbers (``round([1.5, 2.5])``) is an array of Keras's dtypes
+    (int32, floatx), not numpy's 64 bits."""
     def apply(*args, **kwargs):
-        out = fn(*[data(a) if isinstance(a, Tensor) else a for a in args], **kwargs)
-        return Tensor(np.asarray(out, dtype=dtype))
+        args = [data(a) if isinstance(a, Tensor) else a for a in args]
+        if args and not isinstance(args[0], np.ndarray):
+            args[0] = keras_array(args[0])
+        return Tensor(np.asarray(fn(*args, **kwargs), dtype=dtype))
     apply.__name__ = fn.__name__
     return apply
+
+
+def keras_array(x):
+    """Python numbers (alone or in lists) as an array of Keras's dtypes (int32, floatx,
+    bool); anything else as given."""
+    if isinstance(x, (bool, int, float)) or (isinstance(x, (list, tuple)) and python_numbers(x)):
+        return python_numbers_array(x)
+    return x
 
 
 def saturate_cast(x, dtype):

@@ -80,7 +80,8 @@ def tri(N, M=None, k=0, dtype=None):  # noqa: N803
 
 
 def meshgrid(*x, indexing="xy"):
-    return [Tensor(g) for g in np.meshgrid(*[data(v) for v in x], indexing=indexing)]
+    return [Tensor(g) for g in np.meshgrid(
+        *[data(convert_to_tensor(v)) for v in x], indexing=indexing)]
 
 
 def zeros(shape, dtype=None):

@@ -66,6 +66,8 @@ def true_divide(x1, x2):
 
 def clip(x, x_min, x_max):
     """``x`` limited to [x_min, x_max]; integers with float bounds are clipped in floatx."""
+    if not isinstance(x, Tensor):  # a list: Keras's dtypes (int32, floatx)
+        x = convert_to_tensor(x)
     if is_integer_like(x) and not (is_integer_like(x_min) and is_integer_like(x_max)):
         x = as_float(x)
     return P.clip(x, x_min, x_max)
@@ -357,7 +359,7 @@ def heaviside(x1, x2):
 
 def trunc(x):
     """Round toward zero (no gradient)."""
-    return Tensor(np.trunc(data(x)))
+    return Tensor(np.trunc(data(convert_to_tensor(x))))
 
 
 def real(x):

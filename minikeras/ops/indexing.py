@@ -37,7 +37,7 @@ def take_along_axis(x, indices, axis=None):
     return P.getitem(x, tuple(grid))
 
 
-nonzero = on_raw_data(np.nonzero)
+nonzero = on_raw_data(np.nonzero, np.int32)  # indices are int32, as in Keras
 
 
 def select(condlist, choicelist, default=0):

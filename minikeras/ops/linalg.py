@@ -144,7 +144,7 @@ def inner(x1, x2):
 
 
 def vdot(x1, x2):
-    return P.sum(P.multiply(P.reshape(x1, (-1,)), P.reshape(x2, (-1,))))
+    return reductions.sum(P.multiply(P.reshape(x1, (-1,)), P.reshape(x2, (-1,))))
 
 
 def tensordot(x1, x2, axes=2):
@@ -183,8 +183,8 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (2-vectors get a zero third component)."""
     if axis is not None:
         axisa = axisb = axisc = axis
-    a = P.transpose(as_float(x1), _last(convert_to_tensor(x1).ndim, axisa))
-    b = P.transpose(as_float(x2), _last(convert_to_tensor(x2).ndim, axisb))
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    a, b = P.transpose(a, _last(a.ndim, axisa)), P.transpose(b, _last(b.ndim, axisb))
     a, b = _pad3(a), _pad3(b)
     c = [P.subtract(P.multiply(a[..., i], b[..., j]), P.multiply(a[..., j], b[..., i]))
          for i, j in ((1, 2), (2, 0), (0, 1))]

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-searchsorted = on_raw_data(np.searchsorted)
+searchsorted = on_raw_data(np.searchsorted, np.int32)  # int32 positions, as in Keras
 argsort = on_raw_data(np.argsort, np.int32)
 digitize = on_raw_data(np.digitize, np.int32)
 
@@ -59,7 +59,8 @@ def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A0
     """
     del sorted  # ascending order is one of the orders sorted=False allows
     values, index, inverse, counts = np.unique(
-        data(x), return_index=True, return_inverse=True, return_counts=True, axis=axis)
+        data(convert_to_tensor(x)),  # a list: Keras's dtypes (int32, floatx)
+        return_index=True, return_inverse=True, return_counts=True, axis=axis)
     # each extra output asked for, with its pad value under ``size`` (None: not padded)
     extra = [(a.reshape(-1).astype(np.int64), pad) for a, pad, asked in (
         (index, 1, return_index), (inverse, None, return_inverse), (counts, 0, return_counts))

@@ -71,9 +71,9 @@ def log_softmax(x, axis=-1):
 def relu6(x):
     """ReLU capped at 6.
 
-    Formula: ``min(max(x, 0), 6)``
+    Formula: ``min(max(x, 0), 6)``; integers stay integers, as in Keras.
     """
-    return P.clip(as_float(x), 0.0, 6.0)
+    return P.clip(x, 0, 6)
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -225,8 +225,8 @@ def glu(x, axis=-1):
 
 
 def hard_tanh(x):
-    """Formula: ``clip(x, -1, 1)``"""
-    return P.clip(as_float(x), -1.0, 1.0)
+    """Formula: ``clip(x, -1, 1)``; integers stay integers, as in Keras."""
+    return P.clip(x, -1, 1)
 
 
 def tanh_shrink(x):

@@ -100,7 +100,13 @@ any = on_raw_data(np.any)  # noqa: A001
 # Index results are int32, as in Keras.
 argmax = on_raw_data(np.argmax, np.int32)
 argmin = on_raw_data(np.argmin, np.int32)
-count_nonzero = on_raw_data(np.count_nonzero, np.int32)
+_count_nonzero = on_raw_data(np.count_nonzero, np.int32)
+
+
+def count_nonzero(x, axis=None):
+    """How many elements along ``axis`` (all when None) are not zero, as int32. Keras's
+    signature: no ``keepdims``."""
+    return _count_nonzero(x, axis=axis_tuple(axis))
 
 
 def diff(a, n=1, axis=-1):
