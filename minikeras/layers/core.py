@@ -56,7 +56,7 @@ class InputLayer(Layer):
         # a dtype name is a tensor's dtype, as Keras reads it ("int8" names no quantization
         # policy here); None is floatx, not the global policy
         tensor_dtype = isinstance(dtype, str) or dtype is None
-        super().__init__(name=name, dtype=None if tensor_dtype else dtype, **kwargs)
+        super().__init__(name=name, dtype=backend.floatx() if tensor_dtype else dtype, **kwargs)
         if tensor_dtype:
             self.dtype = backend.standardize_dtype(dtype or backend.floatx())
         shape = shape if shape is not None else legacy
