@@ -53,7 +53,12 @@ class InputLayer(Layer):
                  batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         legacy = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
-        super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)  # not the policy
+        # a dtype name is a tensor's dtype, as Keras reads it ("int8" names no quantization
+        # policy here); None is floatx, not the global policy
+        tensor_dtype = isinstance(dtype, str) or dtype is None
+        super().__init__(name=name, dtype=backend.floatx() if tensor_dtype else dtype, **kwargs)
+        if tensor_dtype:
+            self.dtype = backend.standardize_dtype(dtype or backend.floatx())
         shape = shape if shape is not None else legacy
         batch_shape = batch_shape if batch_shape is not None else legacy_batch
         if shape is not None and batch_shape is not None:

@@ -23,7 +23,19 @@ __all__ = [
 ]
 
 
-matmul = P.matmul
+def _int8_widened(operands):
+    """``operands`` as int32 when every one is int8 (Keras's rule for matmul and einsum:
+    int8 products overflow int8, so they are computed and returned in int32), else as
+    they are."""
+    if operands and all(o.dtype == np.int8 for o in operands):
+        return [P.cast(o, "int32") for o in operands]
+    return operands
+
+
+def matmul(x1, x2):
+    """Matrix product with numpy's broadcasting rules; int8 by int8 gives int32."""
+    x1, x2 = _int8_widened([convert_to_tensor(x1), convert_to_tensor(x2)])
+    return P.matmul(x1, x2)
 
 
 def dot(x1, x2):
@@ -225,7 +237,7 @@ def einsum(subscripts, *operands):
     """
     if not isinstance(subscripts, str):
         subscripts, operands = _sublist_subscripts((subscripts,) + operands)
-    ops_ = [convert_to_tensor(o) for o in operands]
+    ops_ = _int8_widened([convert_to_tensor(o) for o in operands])
     spec = subscripts.replace(" ", "")
     inputs, _, output = spec.partition("->")
     terms = inputs.split(",")
