@@ -72,15 +72,7 @@ NOT_COMPARED = {
         "layer; Keras also wraps the error in Functional's 'could not be deserialized "
         "properly' with the whole model config"),
 }
-_COMPUTE_METRICS_LOGS = (
-    "not fixed (models/trainer.py is r7-custom's): Keras's built-in step logs what an "
-    "overridden compute_metrics returns (here its Mean tracker of the weighted token "
-    "losses, 2.8843), and its default compute_metrics reads the overridden `metrics`; "
-    "minikeras logs its own loss tracker (the summed loss compute_loss returns, 22.1132)")
 NOT_COMPARED.update({
-    ("masked_language_model", "printed"): _COMPUTE_METRICS_LOGS,
-    ("masked_language_model", "history"): _COMPUTE_METRICS_LOGS,
-    ("masked_language_model", "evaluate"): _COMPUTE_METRICS_LOGS,
     ("masked_language_model", "summary"): (
         "not fixed (the symbolic call, layers/layer.py, is r7-masknodes's): a layer whose "
         "output has no batch axis (positions from ops.arange(ops.shape(x)[1])) shows "
