@@ -72,13 +72,6 @@ NOT_COMPARED = {
         "layer; Keras also wraps the error in Functional's 'could not be deserialized "
         "properly' with the whole model config"),
 }
-NOT_COMPARED.update({
-    ("masked_language_model", "summary"): (
-        "not fixed (the symbolic call, layers/layer.py, is r7-masknodes's): a layer whose "
-        "output has no batch axis (positions from ops.arange(ops.shape(x)[1])) shows "
-        "(6, 8) in Keras, which finds the batch axes by tracing two batch sizes; minikeras "
-        "takes the first axis for the batch and shows (None, 8)"),
-})
 # entries waiting for another branch: skipped, not required to differ
 PENDING = {
     ("translation_transformer", "summary"): "mask op nodes: r7-masknodes",
