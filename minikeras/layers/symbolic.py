@@ -301,26 +301,32 @@ def record_call(layer, inputs, rest, kwargs, outputs):
     filled = {} if rest or (kwargs and layer._converts_inputs) \
         else _filled_in_arguments(layer, inputs)
     filled = {k: v for k, v in filled.items() if kwargs.get(k) is None}  # not given
-    passed = {k: v for k, v in filled.items() if isinstance(v, KerasTensor)}
+    passed = {k: v for k, v in filled.items()
+              if any(isinstance(leaf, KerasTensor) for leaf in flatten(v))}
     Node(layer, (inputs,) + tuple(rest), {**kwargs, **passed}, flatten(outputs),
          filled={k: v for k, v in filled.items() if k not in passed})
 
 
 def _filled_in_arguments(layer, inputs):
-    """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
-    ``call``'s default for it is not None, and ``mask`` (the input's: None, or the
-    KerasTensor that op nodes of ``compute_mask`` made) when ``call`` takes one. Keras
-    records them only when it did not convert the input (one of the layer's compute dtype
-    given without keywords, or any call of a layer that converts none, such as a functional
-    model called with ``training=False``)."""
-    if not isinstance(inputs, KerasTensor) or (
-            layer._converts_inputs and inputs.dtype != layer.compute_dtype):
+    """The keywords Keras records for a call on one argument alone (a KerasTensor, or a
+    list / tuple / dict of them): ``training`` when ``call``'s default for it is not None,
+    and ``mask`` (the input's: None, or the KerasTensor that op nodes of ``compute_mask``
+    made; for a structure, the structure of its tensors' masks: ``[None, not_equal]``) when
+    ``call`` takes one. Keras records them only when it did not convert the input (a
+    KerasTensor of the layer's compute dtype given without keywords, or any call of a
+    layer that converts none, such as a functional model)."""
+    if isinstance(inputs, KerasTensor):
+        if layer._converts_inputs and inputs.dtype != layer.compute_dtype:
+            return {}
+    elif layer._converts_inputs or not isinstance(inputs, (list, tuple, dict)) or not all(
+            isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
         return {}
     filled = {}
     if layer._call_training_default is not None:
         filled["training"] = layer._call_training_default
-    mask = inputs._keras_mask
-    if layer._call_takes_mask and (mask is None or mask._keras_history is not None):
+    mask = map_structure(lambda tensor: tensor._keras_mask, inputs)
+    if layer._call_takes_mask and all(m is None or m._keras_history is not None
+                                      for m in flatten(mask)):
         filled["mask"] = mask
     return filled
 

@@ -102,3 +102,29 @@ def test_a_given_mask_is_not_replaced_by_the_inputs_own():
     node = inner._inbound_nodes[-1]
     assert node.kwargs["mask"] is given
     assert node.inputs == [embedded, given]
+
+
+def test_a_functional_model_called_on_a_list_records_its_tensors_masks():
+    """As Keras 3.15 records them (checked with it): a nested functional model called on a
+    list takes ``mask=[None, <Embedding's not_equal>]`` in its node, so the op node is in
+    the config and the summary connects it; ``[None, None]`` for unmasked tensors. A layer
+    that converts its inputs (Attention) records none."""
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    floats_ = keras.Input((None, 4), name="floats")
+    embedded = keras.layers.Embedding(10, 4, mask_zero=True)(tokens)
+    first, second = keras.Input((None, 4)), keras.Input((None, 4))
+    inner = keras.Model([first, second], keras.layers.Add()([first, second]), name="inner")
+    outputs = [inner([floats_, embedded]), inner([floats_, floats_]),
+               keras.layers.Attention()([embedded, floats_])]
+    model = keras.Model([tokens, floats_], outputs)
+    layers = model.get_config()["layers"]
+    by_class = {entry["class_name"]: entry for entry in layers}
+    masks = [node["kwargs"].get("mask") for node in by_class["Functional"]["inbound_nodes"]]
+    assert masks[1] == [None, None] and masks[0][0] is None
+    assert masks[0][1]["config"]["keras_history"] == [by_class["NotEqual"]["name"], 0, 0]
+    assert [node["kwargs"] for node in by_class["Attention"]["inbound_nodes"]] == [{}]
+    x = [np.array([[1, 2, 0], [3, 0, 0]]), np.ones((2, 3, 4), "float32")]
+    reloaded = keras.Model.from_config(model.get_config())
+    reloaded.set_weights(model.get_weights())
+    for mine, theirs in zip(model.predict(x, verbose=0), reloaded.predict(x, verbose=0)):
+        np.testing.assert_allclose(mine, theirs)
