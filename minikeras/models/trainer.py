@@ -144,8 +144,13 @@ class Trainer:
         return list({id(m): m for m in found}.values())
 
     def get_metrics_result(self):
-        """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs)."""
+        """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs). As in
+        Keras, a ValueError until a batch has built the compiled metrics (``fit`` and
+        ``evaluate`` log without them when no batch has targets; Keras fails there)."""
         self._assert_compiled()
+        if self._compile_metrics.has_specs and self._compile_metrics.metrics is None and \
+                any(m is self._compile_metrics_entry for m in self._logged_metrics()):
+            raise ValueError("Cannot get result() since the metric has not yet been built.")
         return self._logs()
 
     def _loss_trackers(self):
@@ -806,8 +811,8 @@ def _reject_kwargs(kwargs, method, removed):
 
 class CompileMetrics:
     """The compiled metrics as the one entry of ``model.metrics`` Keras 3 makes of them
-    (Keras's class name, so ``type(entry).__name__`` reads as there): named "compile_metrics"; ``update_state(y, y_pred)`` updates each
-    of them, ``result()`` is their ``{logged name: value}``."""
+    (under Keras's class name): named "compile_metrics"; ``update_state(y, y_pred)``
+    updates each of them, ``result()`` is their ``{logged name: value}``."""
 
     name = "compile_metrics"
 
