@@ -6,7 +6,9 @@ tools/make_examples8_pending_fixture.py into tests/fixtures/keras_examples8_pend
 - ``model.metrics`` / ``metrics_names``: after compile, the loss tracker and the
   "compile_metrics" entry (class CompileMetrics); the per-output loss trackers
   ('cls_loss', 'reg_loss') join once a fit or evaluate ran the compiled loss.
-- ``get_metrics_result``, the logs of fit and evaluate, ``get_compile_config``.
+- ``get_metrics_result`` (Keras's ValueError until a batch built the compiled metrics),
+  the logs of fit, evaluate and the batch methods, ``get_compile_config``, for one and two
+  outputs (lists and dicts, weighted metrics), a subclassed model, a reloaded model.
 - clone_model: a new Input is named after the KerasTensor it replaces.
 - a metric made with dtype float64 keeps float64 variables and gives a float32 result
   (Sum excepted); the confusion-matrix metrics keep float32 variables.
