@@ -256,7 +256,6 @@ def set_output_mask(outputs, mask):
             tensor.mask = each
 
 
-_UNBATCHED = object()  # the "batch size" of a call whose KerasTensors are all scalars
 # the start of warn_dropped_mask's warning, for a layer's name and type
 _DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
 
@@ -302,26 +301,32 @@ def record_call(layer, inputs, rest, kwargs, outputs):
     filled = {} if rest or (kwargs and layer._converts_inputs) \
         else _filled_in_arguments(layer, inputs)
     filled = {k: v for k, v in filled.items() if kwargs.get(k) is None}  # not given
-    passed = {k: v for k, v in filled.items() if isinstance(v, KerasTensor)}
+    passed = {k: v for k, v in filled.items()
+              if any(isinstance(leaf, KerasTensor) for leaf in flatten(v))}
     Node(layer, (inputs,) + tuple(rest), {**kwargs, **passed}, flatten(outputs),
          filled={k: v for k, v in filled.items() if k not in passed})
 
 
 def _filled_in_arguments(layer, inputs):
-    """The keywords Keras records for a call on one KerasTensor alone: ``training`` when
-    ``call``'s default for it is not None, and ``mask`` (the input's: None, or the
-    KerasTensor that op nodes of ``compute_mask`` made) when ``call`` takes one. Keras
-    records them only when it did not convert the input (one of the layer's compute dtype
-    given without keywords, or any call of a layer that converts none, such as a functional
-    model called with ``training=False``)."""
-    if not isinstance(inputs, KerasTensor) or (
-            layer._converts_inputs and inputs.dtype != layer.compute_dtype):
+    """The keywords Keras records for a call on one argument alone (a KerasTensor, or a
+    list / tuple / dict of them): ``training`` when ``call``'s default for it is not None,
+    and ``mask`` (the input's: None, or the KerasTensor that op nodes of ``compute_mask``
+    made; for a structure, the structure of its tensors' masks: ``[None, not_equal]``) when
+    ``call`` takes one. Keras records them only when it did not convert the input (a
+    KerasTensor of the layer's compute dtype given without keywords, or any call of a
+    layer that converts none, such as a functional model)."""
+    if isinstance(inputs, KerasTensor):
+        if layer._converts_inputs and inputs.dtype != layer.compute_dtype:
+            return {}
+    elif layer._converts_inputs or not isinstance(inputs, (list, tuple, dict)) or not all(
+            isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
         return {}
     filled = {}
     if layer._call_training_default is not None:
         filled["training"] = layer._call_training_default
-    mask = inputs._keras_mask
-    if layer._call_takes_mask and (mask is None or mask._keras_history is not None):
+    mask = map_structure(lambda tensor: tensor._keras_mask, inputs)
+    if layer._call_takes_mask and all(m is None or m._keras_history is not None
+                                      for m in flatten(mask)):
         filled["mask"] = mask
     return filled
 
@@ -377,16 +382,41 @@ def outputs_by_running(op, args, kwargs):
     """The output KerasTensors of ``op`` called on ``args`` / ``kwargs`` (KerasTensors among
     them), found by running it on zeros: one sample when every size but the batch is known
     (its errors propagate), else two traces whose differing sizes are unknown (None when
-    the traces fail). Their masks are not the samples': see ``_set_symbolic_masks``."""
+    the traces fail). As in Keras, whose traces vary the batch size too, an output size
+    that follows the batch size is unknown and one that does not stays (positions from
+    ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)). Their masks are not
+    the samples': see ``_set_symbolic_masks``."""
     symbolic = _symbolic_leaves(args, kwargs)
-    batch = _batch_of(symbolic)
+    unknown_batch = _batch_unknown(symbolic)
     if _sizes_known(symbolic):
         result = _sample_call(op, args, kwargs)
-        return map_structure(lambda out: _symbolic_like(out, batch), result)
+        if unknown_batch and not _all_batched(result):
+            other = _second_sample(op, args, kwargs)
+            if other is not None:
+                return map_structure(_merged_like, result, other)
+        return map_structure(
+            lambda out: _symbolic_like(out, _with_batch(tuple(out.shape), unknown_batch)),
+            result)
     traced = _traced_outputs(op, args, kwargs)
     if traced is None:
         return None
-    return map_structure(lambda a, b: _symbolic_like(a, batch, b), *traced)
+    return map_structure(_merged_like, *traced)
+
+
+def _all_batched(result):
+    """Whether each output of a sample run (batch size 1) has the sample's batch size first:
+    then the unknown batch size is its first size, with no second run (the common case)."""
+    return all(not out.shape or out.shape[0] == 1 for out in flatten(result))
+
+
+def _second_sample(op, args, kwargs):
+    """The outputs of a run on 2 samples, which tells the sizes that follow the batch size
+    from those that do not; None if the op cannot run on 2 (then the first size is taken
+    for the batch's, as for a batched output)."""
+    try:
+        return _sample_call(op, args, kwargs, batch=2)
+    except Exception:  # noqa: BLE001 - any failure: keep the one-sample rule
+        return None
 
 
 def _outputs_from_shape(layer, inputs, shapes, symbolic):
@@ -416,11 +446,10 @@ def _sizes_known(symbolic):
     return all(d is not None for leaf in symbolic for d in leaf.shape[1:])
 
 
-def _batch_of(symbolic):
-    """A call's batch size: the first size of its first non-scalar KerasTensor
-    (``_UNBATCHED`` when all are scalars)."""
-    batched = [leaf for leaf in symbolic if leaf.shape]
-    return batched[0].shape[0] if batched else _UNBATCHED
+def _batch_unknown(symbolic):
+    """Whether a call's batch size is unknown: a KerasTensor argument's first size is None
+    (a slice ``x[0]`` of an Input has a known one, and is not the call's batch)."""
+    return any(leaf.shape and leaf.shape[0] is None for leaf in symbolic)
 
 
 @functools.lru_cache(maxsize=None)
@@ -457,18 +486,19 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _sample_call(layer, args, kwargs, fill=None):
+def _sample_call(layer, args, kwargs, fill=None, batch=1):
     """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
     other than the batch set to ``fill``; a masked one carries an all-True mask, so that
-    ``call`` sees one), run in the layer's name scope as the call that builds it. One
-    sample, unless the batch size is declared: a layer may reshape to it (keras-io's Switch
-    transformer on ``Input(..., batch_size=8)``)."""
+    ``call`` sees one), run in the layer's name scope as the call that builds it. ``batch``
+    samples, unless the batch size is declared: a layer may reshape to it (keras-io's
+    Switch transformer on ``Input(..., batch_size=8)``)."""
     def zeros(value):
         if not isinstance(value, KerasTensor):
             return value
-        tensor = _placeholder(value, fill)
+        tensor = _placeholder(value, fill, batch)
         if value._keras_mask is not None:
-            tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill), dtype=bool)
+            tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill, batch),
+                                  dtype=bool)
         return tensor
     # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of; the
     # layer's own dropped mask is warned of once, by the symbolic call (_set_symbolic_masks),
@@ -480,10 +510,10 @@ def _sample_call(layer, args, kwargs, fill=None):
         return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
 
 
-def _placeholder(value, fill):
+def _placeholder(value, fill, batch):
     """Placeholder values for the KerasTensor ``value`` at its sample shape."""
     return convert_to_tensor(
-        backend.placeholder_array(_sample_shape(value.shape, fill), value.dtype))
+        backend.placeholder_array(_sample_shape(value.shape, fill, batch), value.dtype))
 
 
 def _merged_shape(shape, other):
@@ -491,19 +521,19 @@ def _merged_shape(shape, other):
     return tuple(a if a == b else None for a, b in zip(shape, other))
 
 
-def _with_batch(shape, batch):
+def _with_batch(shape, unknown_batch):
     """A sample run's output shape with the call's unknown batch size first. A declared
     batch size was the sample's own, so the run's first size stands (``segment_sum`` of
     6 rows into 3 segments gives 3); so does a scalar's, or a call on scalars only."""
-    return (None,) + shape[1:] if shape and batch is None else shape
+    return (None,) + shape[1:] if shape and unknown_batch else shape
 
 
-def _sample_shape(shape, fill):
-    """A KerasTensor's shape for a sample run: the batch size 1 unless declared, the other
-    unknown sizes ``fill`` (a scalar stays a scalar)."""
+def _sample_shape(shape, fill, batch):
+    """A KerasTensor's shape for a sample run: the batch size ``batch`` unless declared, the
+    other unknown sizes ``fill`` (a scalar stays a scalar)."""
     if not shape:
         return ()
-    return (shape[0] or 1,) + tuple(fill if d is None else d for d in shape[1:])
+    return (shape[0] or batch,) + tuple(fill if d is None else d for d in shape[1:])
 
 
 def _traced_outputs(layer, args, kwargs):
@@ -513,8 +543,9 @@ def _traced_outputs(layer, args, kwargs):
     call that fails on them for real (a position Embedding of 8 rows given arange(83))
     still traces there: here it is retried with the sizes 2 and 3."""
     for sizes in ((83, 89), (2, 3)):
-        try:
-            return [_sample_call(layer, args, kwargs, fill) for fill in sizes]
+        try:  # an unknown batch size differs too: 1 and 2 samples
+            return [_sample_call(layer, args, kwargs, fill, batch)
+                    for fill, batch in zip(sizes, (1, 2))]
         except Exception:  # noqa: BLE001 - any failure: try the next sizes
             continue
     return None
@@ -532,13 +563,15 @@ def _defines_output_shape(layer):
     return False
 
 
-def _symbolic_like(out, batch, other=None):
-    """The KerasTensor for one output of the sample run; with ``other``, the same output of
-    a run with other unknown sizes, the sizes that differ are None."""
-    shape = tuple(out.shape)
-    if other is not None:
-        shape = _merged_shape(shape, tuple(other.shape))
-    return KerasTensor(_with_batch(shape, batch), backend.standardize_dtype(out.dtype))
+def _symbolic_like(out, shape):
+    """The KerasTensor of ``shape`` for one output ``out`` of a sample run."""
+    return KerasTensor(tuple(shape), backend.standardize_dtype(out.dtype))
+
+
+def _merged_like(out, other):
+    """The KerasTensor for one output of a sample run, given the same output of another run
+    (other sizes): unknown where their sizes differ."""
+    return _symbolic_like(out, _merged_shape(tuple(out.shape), tuple(other.shape)))
 
 
 def edge_cast(x):

@@ -31,7 +31,8 @@ class AUC(Metric):
         curve: "ROC" or "PR" (either case).
         summation_method: "interpolation", "minoring" or "majoring".
         name: name of the metric instance (default ``auc``, made unique).
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
         thresholds: explicit thresholds in [0, 1] (``num_thresholds`` is then
             ``len(thresholds) + 2``: -eps and 1+eps are added).
         multi_label: compute one AUC per label (column of a 2-D ``y_pred``) and
@@ -41,6 +42,8 @@ class AUC(Metric):
             in the average; otherwise, weights of each column's predictions.
         from_logits: apply a sigmoid to ``y_pred`` first.
     """
+
+    _counts_in_floatx = True  # as Keras: floatx state whatever `dtype` is given
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
@@ -73,7 +76,7 @@ class AUC(Metric):
         self.multi_label = bool(multi_label)
         self.num_labels = num_labels
         self.label_weights = (None if label_weights is None
-                              else np.asarray(label_weights, dtype=self.dtype))
+                              else np.asarray(label_weights, dtype=self._state_dtype))
         self._from_logits = from_logits
         self._built = False
         if self.multi_label:
@@ -106,12 +109,12 @@ class AUC(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_array(y_pred, self.dtype)
+        y_pred = to_array(y_pred, self._state_dtype)
         if not self._built:
             self._build(y_pred.shape)
         if self._from_logits:
             with np.errstate(over="ignore"):
-                y_pred = (1.0 / (1.0 + backend.xp.exp(-y_pred))).astype(self.dtype)
+                y_pred = (1.0 / (1.0 + backend.xp.exp(-y_pred))).astype(self._state_dtype)
         update_confusion_matrix(
             {"tp": self.true_positives, "fp": self.false_positives,
              "tn": self.true_negatives, "fn": self.false_negatives},
@@ -148,9 +151,9 @@ class AUC(Metric):
     def result(self):
         xp = backend.xp
         if not self._built:
-            return as_result(0.0, self.dtype)
+            return as_result(0.0, self._state_dtype)
         if self.curve == "PR" and self.summation_method == "interpolation":
-            return as_result(self._interpolate_pr_auc(), self.dtype)
+            return as_result(self._interpolate_pr_auc(), self._state_dtype)
         tp, fp = self.true_positives.value, self.false_positives.value
         tn, fn = self.true_negatives.value, self.false_negatives.value
         recall = divide_no_nan(tp, tp + fn)
@@ -164,7 +167,7 @@ class AUC(Metric):
             heights = xp.minimum(y[:-1], y[1:])
         else:
             heights = xp.maximum(y[:-1], y[1:])
-        return as_result(self._average_labels((x[:-1] - x[1:]) * heights), self.dtype)
+        return as_result(self._average_labels((x[:-1] - x[1:]) * heights), self._state_dtype)
 
     def reset_state(self):
         if self._built:

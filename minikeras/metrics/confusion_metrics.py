@@ -13,6 +13,8 @@ from .metric import Metric, as_result, divide_no_nan, register_metric
 class _ConfusionCount(Metric):
     """Weighted count of one confusion-matrix cell at each threshold."""
 
+    _counts_in_floatx = True  # as Keras: floatx state whatever `dtype` is given
+
     _condition = None
 
     def __init__(self, thresholds=None, name=None, dtype=None):
@@ -30,7 +32,7 @@ class _ConfusionCount(Metric):
 
     def result(self):
         value = self.accumulator.value
-        return as_result(value[0] if len(self.thresholds) == 1 else value, self.dtype)
+        return as_result(value[0] if len(self.thresholds) == 1 else value, self._state_dtype)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds}
@@ -44,7 +46,8 @@ class TruePositives(_ConfusionCount):
         thresholds: a float or a list of floats in [0, 1] (default 0.5); a list
             gives one count per threshold.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _condition = "tp"
@@ -58,7 +61,8 @@ class FalsePositives(_ConfusionCount):
     Args:
         thresholds: a float or a list of floats in [0, 1] (default 0.5).
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _condition = "fp"
@@ -72,7 +76,8 @@ class TrueNegatives(_ConfusionCount):
     Args:
         thresholds: a float or a list of floats in [0, 1] (default 0.5).
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _condition = "tn"
@@ -86,7 +91,8 @@ class FalseNegatives(_ConfusionCount):
     Args:
         thresholds: a float or a list of floats in [0, 1] (default 0.5).
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _condition = "fn"
@@ -95,6 +101,8 @@ class FalseNegatives(_ConfusionCount):
 
 class _PrecisionRecall(Metric):
     """Shared state of Precision and Recall: TP and one other count per threshold."""
+
+    _counts_in_floatx = True  # as Keras: floatx state whatever `dtype` is given
 
     _other = None  # "fp" for precision, "fn" for recall
 
@@ -123,7 +131,7 @@ class _PrecisionRecall(Metric):
     def result(self):
         tp = self.true_positives.value
         value = divide_no_nan(tp, tp + self._other_variable.value)
-        return as_result(value[0] if len(self.thresholds) == 1 else value, self.dtype)
+        return as_result(value[0] if len(self.thresholds) == 1 else value, self._state_dtype)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds,
@@ -143,7 +151,8 @@ class Precision(_PrecisionRecall):
         top_k: only the k highest predictions of each row can be positive.
         class_id: compute the binary metric for this class (last axis) only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _other = "fp"
@@ -160,7 +169,8 @@ class Recall(_PrecisionRecall):
         top_k: only the k highest predictions of each row can be positive.
         class_id: compute the binary metric for this class (last axis) only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _other = "fn"
@@ -172,6 +182,8 @@ class SensitivitySpecificityBase(Metric):
     Subclasses return the best value of one rate among the thresholds where another
     rate reaches ``value``.
     """
+
+    _counts_in_floatx = True  # as Keras: floatx state whatever `dtype` is given
 
     _value_name = None  # the constructor argument holding `value`
 
@@ -219,7 +231,7 @@ class SensitivitySpecificityBase(Metric):
         rates = self._rates()
         feasible = rates[constrained] >= self.value
         best = backend.xp.max(rates[dependent][feasible]) if feasible.any() else 0.0
-        return as_result(best, self.dtype)
+        return as_result(best, self._state_dtype)
 
     def get_config(self):
         return {**super().get_config(), "class_id": self.class_id,
@@ -237,7 +249,8 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
         num_thresholds: number of evenly spaced thresholds in [0, 1] (default 200).
         class_id: compute the binary metric for this class only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _value_name = "specificity"
@@ -261,7 +274,8 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
         num_thresholds: number of evenly spaced thresholds in [0, 1] (default 200).
         class_id: compute the binary metric for this class only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _value_name = "sensitivity"
@@ -285,7 +299,8 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
         num_thresholds: number of evenly spaced thresholds in [0, 1] (default 200).
         class_id: compute the binary metric for this class only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _value_name = "recall"
@@ -309,7 +324,8 @@ class RecallAtPrecision(SensitivitySpecificityBase):
         num_thresholds: number of evenly spaced thresholds in [0, 1] (default 200).
         class_id: compute the binary metric for this class only.
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
+            in Keras.
     """
 
     _value_name = "precision"

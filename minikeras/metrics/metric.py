@@ -79,6 +79,13 @@ def divide_no_nan(a, b):
     return xp.where(b == 0, xp.zeros_like(out), out)
 
 
+def divided_dtype(dtype):
+    """The dtype of a metric's ratio of two ``dtype`` values (a mean, a rate): Keras's
+    ``divide_no_nan`` promotes them with a Python float, which folds float64 to float32
+    (``Mean(dtype="float64").result()`` is float32; float16 stays float16)."""
+    return "float32" if dtype == "float64" else dtype
+
+
 def as_result(value, dtype):
     """A metric result: a Tensor of ``dtype``, as Keras's are backend tensors
     (``m.result().numpy()``, ``float(m.result())`` and ``f"{m.result():.4f}"`` work)."""
@@ -105,6 +112,9 @@ class Metric:
     """
 
     _direction = None
+    # True for the metrics whose state Keras keeps in floatx whatever dtype they are given
+    # (the confusion-matrix metrics, AUC, R2Score): they count, compute and answer in it
+    _counts_in_floatx = False
 
     def __init__(self, dtype=None, name=None):
         self._variables = []
@@ -127,6 +137,11 @@ class Metric:
         return self._dtype
 
     @property
+    def _state_dtype(self):
+        """The dtype of the metric's variables: its own, or floatx (``_counts_in_floatx``)."""
+        return backend.floatx() if self._counts_in_floatx else self._dtype
+
+    @property
     def variables(self):
         """All state Variables: this metric's, then those of its sub-metrics."""
         found = list(self.__dict__.get("_variables", ()))
@@ -141,7 +156,8 @@ class Metric:
             shape: shape of the variable.
             initializer: ``"zeros"``/``"ones"``/None (zeros), a callable
                 ``f(shape, dtype)``, an initializer name or an array.
-            dtype: dtype (default: the metric's dtype).
+            dtype: dtype (default: the metric's state dtype: its dtype, or floatx for a
+                metric that counts in floatx).
             aggregation: how a distributed run would combine copies ("sum", "mean", ...).
             name: short name of the variable (``"total"``).
         """
@@ -149,7 +165,7 @@ class Metric:
             raise RuntimeError(
                 f"{type(self).__name__}.add_variable() was called before Metric.__init__(). "
                 "Call `super().__init__(name=name, dtype=dtype)` first in your __init__().")
-        dtype = effective_dtype(dtype or self._dtype)
+        dtype = effective_dtype(dtype or self._state_dtype)
         shape = tuple(int(d) for d in shape)
         if initializer is None or (isinstance(initializer, str)
                                    and initializer.lower() == "zeros"):

@@ -8,8 +8,8 @@ from ..autodiff.grad_mode import no_grad
 from ..autodiff.tensor import Tensor
 from ..losses.loss import apply_mask, get_loss_mask
 from ..registry import function_config
-from .metric import (Metric, as_result, divide_no_nan, lookup_function, register_metric,
-                     squeeze_or_expand_to_same_rank, to_array, to_float_array)
+from .metric import (Metric, as_result, divide_no_nan, divided_dtype, lookup_function,
+                     register_metric, squeeze_or_expand_to_same_rank, to_array, to_float_array)
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
@@ -122,7 +122,8 @@ class Mean(Metric):
         buffer[()] = buffer[()] + buffer.dtype.type(count)
 
     def result(self):
-        return as_result(divide_no_nan(self.total.value, self.count.value), self.dtype)
+        return as_result(divide_no_nan(self.total.value, self.count.value),
+                         divided_dtype(self.dtype))
 
 
 def _is_scalar(x):

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from .. import backend, losses
-from .metric import (as_result, check_broadcastable, register_metric,
+from .metric import (as_result, check_broadcastable, divided_dtype, register_metric,
                      squeeze_or_expand_to_same_rank, to_array, to_float_array, Metric)
 from .reduction_metrics import LossMetricWrapper, Mean, MeanMetricWrapper
 
@@ -107,7 +107,7 @@ class RootMeanSquaredError(Mean):
         super().update_state(backend.xp.square(y_pred - y_true), sample_weight=sample_weight)
 
     def result(self):
-        return as_result(backend.xp.sqrt(super().result()), self.dtype)
+        return as_result(backend.xp.sqrt(super().result()), divided_dtype(self.dtype))
 
 
 def _l2_normalize(x, axis):
@@ -168,8 +168,11 @@ class R2Score(Metric):
             "variance_weighted_average" (weighted by SS_tot) or None (per column).
         num_regressors: number of independent regressors for the adjusted R² (0: plain).
         name: name of the metric instance.
-        dtype: dtype of the result.
+        dtype: the dtype the batches are read in; the sums and the result are floatx, as in
+            Keras.
     """
+
+    _counts_in_floatx = True  # as Keras: floatx state whatever `dtype` is given
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
                  dtype=None):
@@ -232,7 +235,7 @@ class R2Score(Metric):
     def result(self):
         xp = backend.xp
         if not self._built:
-            return as_result(0.0, self.dtype)
+            return as_result(0.0, self._state_dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = self.sum.value / self.count.value
             total = self.squared_sum.value - self.sum.value * mean
@@ -255,7 +258,7 @@ class R2Score(Metric):
                               "standard R2 score.", stacklevel=2)
             else:
                 score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
-        return as_result(score, self.dtype)
+        return as_result(score, self._state_dtype)
 
     def get_config(self):
         return {**super().get_config(), "class_aggregation": self.class_aggregation,

@@ -106,7 +106,7 @@ def _clone_functional(model, clone, input_tensors, call_function):
     """Replay ``model``'s graph on new inputs, each layer replaced by ``clone(layer)``."""
     if input_tensors is None:
         input_tensors = map_structure(
-            lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t.input_layer.name),
+            lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t.name),  # as Keras
             model._inputs_struct)
     else:
         if not all(isinstance(x, KerasTensor) for x in flatten(input_tensors)):

@@ -134,11 +134,13 @@ class CompileLoss:
         self.trackers = {id(l): metrics_module.Mean(name=f"{l.output_name}_loss")
                          for l in active} if len(active) > 1 else {}
         self._values = []
+        self.built = False  # Keras's trackers count among the model's metrics once it ran
 
     def __call__(self, y_true, y_pred, sample_weight):
         """The total loss of ``y_pred`` (a list of output tensors) against ``y_true`` and
         ``sample_weight`` (lists in the same order)."""
         total, self._values = None, []
+        self.built = True
         for fn, target, prediction, weight in zip(self.losses, y_true, y_pred, sample_weight):
             if fn is None:
                 continue
@@ -160,7 +162,8 @@ class CompileLoss:
 
     @property
     def metrics(self):
-        return list(self.trackers.values())
+        """The per-output loss trackers, once the loss has run (none before, as in Keras)."""
+        return list(self.trackers.values()) if self.built else []
 
 
 class CompileMetrics:

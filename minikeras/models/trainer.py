@@ -20,7 +20,8 @@ from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ..variables import StatelessScope, check_one_to_one, run_statelessly, structure_version
 from . import data as D
 from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
-from .compile_utils import CompileLoss, CompileMetrics, as_outputs
+from . import compile_utils
+from .compile_utils import CompileLoss, as_outputs
 
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 
@@ -77,9 +78,10 @@ class Trainer:
             self.loss = loss
             self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         if metrics is not None or weighted_metrics is not None or first:
-            self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names)
+            self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics,
+                                                                 names)
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._compile_metrics_entry = _CompileMetricsEntry(self)
+        self._compile_metrics_entry = CompileMetrics(self)
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
                                 "steps_per_execution": steps_per_execution,
@@ -114,14 +116,19 @@ class Trainer:
     def metrics(self):
         """As in Keras: the loss tracker, the compiled metrics as one entry named
         "compile_metrics" (when compile got ``metrics`` or ``weighted_metrics``), the
-        per-output loss trackers, then the Metric objects set as attributes of the model (a
-        custom ``train_step`` updates those itself)."""
+        per-output loss trackers (once the compiled loss has run: the first fit / evaluate
+        or batch method), then the Metric objects set as attributes of the model (a custom
+        ``train_step`` updates those itself)."""
         if not getattr(self, "compiled", False):
             return self._attribute_metrics([])
-        compiled = [self._loss_tracker] + (
+        compiled = self._compiled_metrics_list()
+        return compiled + self._attribute_metrics(compiled)
+
+    def _compiled_metrics_list(self):
+        """The entries of :attr:`metrics` that ``compile`` made."""
+        return [self._loss_tracker] + (
             [self._compile_metrics_entry] if self._compile_metrics.has_specs else []) + \
             self._loss_trackers()
-        return compiled + self._attribute_metrics(compiled)
 
     def _attribute_metrics(self, compiled):
         """Metric objects set as attributes of the model, then of its layers at any depth
@@ -137,8 +144,13 @@ class Trainer:
         return list({id(m): m for m in found}.values())
 
     def get_metrics_result(self):
-        """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs)."""
+        """``{name: value}`` of every metric in :attr:`metrics` (what ``fit`` logs). As in
+        Keras, a ValueError until a batch has built the compiled metrics (``fit`` and
+        ``evaluate`` log without them when no batch has targets; Keras fails there)."""
         self._assert_compiled()
+        if self._compile_metrics.has_specs and self._compile_metrics.metrics is None and \
+                any(m is self._compile_metrics_entry for m in self._logged_metrics()):
+            raise ValueError("Cannot get result() since the metric has not yet been built.")
         return self._logs()
 
     def _loss_trackers(self):
@@ -206,14 +218,14 @@ class Trainer:
         hand them to ``self.optimizer.apply(grads, self.trainable_variables)``.
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._train_batch(x, y, sample_weight)
-        return self.get_metrics_result()
+        logs = self._train_batch(x, y, sample_weight)
+        return self.get_metrics_result() if logs is None else logs
 
     def test_step(self, data):
         """One batch of ``evaluate`` (``data`` as in :meth:`train_step`); returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._test_batch(x, y, sample_weight)
-        return self.get_metrics_result()
+        logs = self._test_batch(x, y, sample_weight)
+        return self.get_metrics_result() if logs is None else logs
 
     def predict_step(self, data):
         """One batch of ``predict``: the model's outputs for ``x`` (``data`` is ``(x,)``)."""
@@ -256,38 +268,43 @@ class Trainer:
 
     def _train_batch(self, x, y, sample_weight):
         """The built-in training step: forward, loss, metrics, backward into the optimizer's
-        gradient buffer, update."""
+        gradient buffer, update. Returns what an overridden ``compute_metrics`` returned
+        (Keras logs that), else None."""
         y_pred = self(x, training=True)
         loss = self._loss_for_step(x, y, y_pred, sample_weight, True)
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
-        self._update_metrics(x, y, y_pred, loss, sample_weight)
+        logs = self._update_metrics(x, y, y_pred, loss, sample_weight)
         variables = self._training_plan().variables
         if not variables:  # Keras warns on every such step and updates nothing
             warnings.warn("The model does not have any trainable weights.")
-            return
+            return logs
         unreached = []
         grads = grad(self.optimizer.scale_loss(loss), variables,
                      out=self.optimizer.gradient_buffers(variables), unreached=unreached)
         if unreached:  # as in Keras: no gradient, no update (the optimizer warns of them)
             grads = [None if i in unreached else g for i, g in enumerate(grads)]
         self.optimizer.apply(grads, variables)
+        return logs
 
     def _test_batch(self, x, y, sample_weight):
+        """The built-in test step; returns as :meth:`_train_batch` does."""
         with no_grad():
             y_pred = self(x, training=False)
             loss = self._loss_for_step(x, y, y_pred, sample_weight, False)
-            self._update_metrics(x, y, y_pred, loss, sample_weight)
+            return self._update_metrics(x, y, y_pred, loss, sample_weight)
 
     def _update_metrics(self, x, y, y_pred, loss, sample_weight):
+        """Update the loss trackers and the compiled metrics; returns what an overridden
+        ``compute_metrics`` returned (the step's logs in Keras), else None."""
         batch_size = len(flatten(y_pred)[0])
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
         if self._compile_loss is not None:
             self._compile_loss.update_trackers(batch_size)
         if _overrides(self, "compute_metrics"):
-            self.compute_metrics(x, y, y_pred, sample_weight)
-        else:
-            self._update_compiled_metrics(y, y_pred, sample_weight)
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return None
 
     def _update_compiled_metrics(self, y, y_pred, sample_weight):
         if y is None:  # trained on added losses only: no targets to compare with
@@ -301,7 +318,8 @@ class Trainer:
     def _run_step(self, kind, x, y, sample_weight, as_given=False):
         """One batch of ``fit`` (kind "train") or ``evaluate`` ("test"): the built-in step,
         or the model's own ``train_step(data)`` / ``test_step(data)`` whose returned logs
-        are then the logs. Returns those logs, or None for the built-in step. The batch
+        are then the logs. Returns those logs (for the built-in step, what an overridden
+        ``compute_metrics`` returned), or None for the built-in step's own trackers. The batch
         methods (``as_given``) hand a custom step ``(x, y, sample_weight)`` as Keras does,
         Nones included."""
         step = "train_step" if kind == "train" else "test_step"
@@ -310,10 +328,11 @@ class Trainer:
             self._build_compiled_metrics(x, y)
             data = (x, y, sample_weight) if as_given else _step_data(x, y, sample_weight)
             logs = _as_logs(getattr(self, step)(data), kind)
-        elif kind == "train":
-            self._train_batch(x, y, sample_weight)
         else:
-            self._test_batch(x, y, sample_weight)
+            batch = self._train_batch if kind == "train" else self._test_batch
+            returned = batch(x, y, sample_weight)
+            logs = None if returned is None else _as_logs(
+                returned, kind, "compute_metrics(x, y, y_pred, sample_weight)")
         self._build_optimizer()
         return logs
 
@@ -395,16 +414,30 @@ class Trainer:
             metric.reset_state()
 
     def _logs(self, group=None):
-        """The running loss and metrics (over every rank of ``group``), sorted by name."""
+        """The running loss and metrics (over every rank of ``group``), sorted by name: the
+        result of each of :attr:`metrics` (a dict result, the compiled metrics', spread),
+        as Keras's ``get_metrics_result`` gives them."""
         if group is not None:
             with group.global_metrics(self.metrics):
                 return self._logs()
-        logs = {m.name: float(np.asarray(m.result())) for m in [self._loss_tracker] +
-                self._loss_trackers()}
-        logs.update(self._compile_metrics.result())
-        logs.update((m.name, _as_number(m.result())) for m in self._training_plan().held_metrics
-                    if m is not self._loss_tracker)
+        logs = {}
+        for metric in self._logged_metrics():
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = _as_number(result)
         return dict(sorted(logs.items()))
+
+    def _logged_metrics(self):
+        """:attr:`metrics`, read every batch: without an override of that property, made
+        from the metrics held as attributes that the training plan caches (walking the
+        layers for them costs ~200 us)."""
+        if _overrides(self, "metrics"):
+            return self.metrics
+        compiled = self._compiled_metrics_list()
+        known = {id(m) for m in compiled}
+        return compiled + [m for m in self._training_plan().held_metrics if id(m) not in known]
 
     def _ordered(self, logs):
         """``evaluate``'s list: Keras orders it by ``model.metrics`` names that are log keys
@@ -776,10 +809,10 @@ def _reject_kwargs(kwargs, method, removed):
         raise TypeError(f"Trainer.{method}() got an unexpected keyword argument '{key}'")
 
 
-class _CompileMetricsEntry:
+class CompileMetrics:
     """The compiled metrics as the one entry of ``model.metrics`` Keras 3 makes of them
-    (its CompileMetrics): named "compile_metrics"; ``update_state(y, y_pred)`` updates each
-    of them, ``result()`` is their ``{logged name: value}``."""
+    (under Keras's class name): named "compile_metrics"; ``update_state(y, y_pred)``
+    updates each of them, ``result()`` is their ``{logged name: value}``."""
 
     name = "compile_metrics"
 
@@ -855,12 +888,12 @@ def _step_data(x, y=None, sample_weight=None):
     return pack_x_y_sample_weight(tuple(x) if isinstance(x, list) else x, y, sample_weight)
 
 
-def _as_logs(logs, kind):
-    """A custom step's returned logs with numbers for values, nested dicts kept (Keras lays
-    them out later: :func:`flat_logs`)."""
+def _as_logs(logs, kind, method=None):
+    """The logs a custom step (or an overridden ``compute_metrics``, ``method``) returned,
+    with numbers for values, nested dicts kept (Keras lays them out later: :func:`flat_logs`)."""
     if not isinstance(logs, dict):
-        raise TypeError(f"`{kind}_step(data)` must return a dict of logs ({{name: value}}), "
-                        f"e.g. `{{m.name: m.result() for m in self.metrics}}`. Received: "
-                        f"{type(logs).__name__}")
-    return {name: _as_logs(value, kind) if isinstance(value, dict) else _as_number(value)
-            for name, value in logs.items()}
+        raise TypeError(f"`{method or kind + '_step(data)'}` must return a dict of logs "
+                        f"({{name: value}}), e.g. `{{m.name: m.result() for m in "
+                        f"self.metrics}}`. Received: {type(logs).__name__}")
+    return {name: _as_logs(value, kind, method) if isinstance(value, dict)
+            else _as_number(value) for name, value in logs.items()}

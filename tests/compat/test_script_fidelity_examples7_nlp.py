@@ -35,8 +35,11 @@ Found here and fixed:
   missing one ('Missing data for input "decoder_inputs". ...'), and set_weights' shape
   error without minikeras's extra weight path.
 
-Not compared (see NOT_COMPARED and PENDING): differences that are deliberate, not fixed, or
-left to another branch.
+Not compared (see NOT_COMPARED): differences that are deliberate or not fixed. Fixed in
+round 8 and compared since: the masked language model's logs (an overridden
+compute_metrics), its summary (a layer output without the batch axis), the translation
+transformer's summary and warnings (a functional model called on a list records the list of
+its tensors' masks, as Keras does).
 """
 import json
 import os
@@ -71,30 +74,6 @@ NOT_COMPARED = {
         "FNet case's 'examples7>TokenAndPositionEmbedding' and the error names the next "
         "layer; Keras also wraps the error in Functional's 'could not be deserialized "
         "properly' with the whole model config"),
-}
-_COMPUTE_METRICS_LOGS = (
-    "not fixed (models/trainer.py is r7-custom's): Keras's built-in step logs what an "
-    "overridden compute_metrics returns (here its Mean tracker of the weighted token "
-    "losses, 2.8843), and its default compute_metrics reads the overridden `metrics`; "
-    "minikeras logs its own loss tracker (the summed loss compute_loss returns, 22.1132)")
-NOT_COMPARED.update({
-    ("masked_language_model", "printed"): _COMPUTE_METRICS_LOGS,
-    ("masked_language_model", "history"): _COMPUTE_METRICS_LOGS,
-    ("masked_language_model", "evaluate"): _COMPUTE_METRICS_LOGS,
-    ("masked_language_model", "summary"): (
-        "not fixed (the symbolic call, layers/layer.py, is r7-masknodes's): a layer whose "
-        "output has no batch axis (positions from ops.arange(ops.shape(x)[1])) shows "
-        "(6, 8) in Keras, which finds the batch axes by tracing two batch sizes; minikeras "
-        "takes the first axis for the batch and shows (None, 8)"),
-})
-# entries waiting for another branch: skipped, not required to differ
-PENDING = {
-    ("translation_transformer", "summary"): "mask op nodes: r7-masknodes",
-    ("translation_transformer", "build_warnings"): (
-        "mask path: Keras warns that the decoder model drops its input's mask when the model "
-        "is built (minikeras warns when it runs): r7-masknodes"),
-    ("translation_transformer", "round_trip/warnings"): (
-        "mask path: the same warning when the loaded model is rebuilt: r7-masknodes"),
 }
 
 
@@ -136,7 +115,7 @@ def test_keras_ran_every_case():
 
 @pytest.mark.parametrize("name", sorted(cases.all_cases()))
 def test_script_matches_keras(results, name):
-    skipped = {key for (case_name, key) in {**NOT_COMPARED, **PENDING} if case_name == name}
+    skipped = {key for (case_name, key) in NOT_COMPARED if case_name == name}
     assert_same(results[name], KERAS[name], "", skipped)
 
 
@@ -151,13 +130,6 @@ def test_what_is_not_compared_still_differs(results, case_name, key):
     """Each entry of NOT_COMPARED names a real difference: once minikeras matches Keras
     there, the entry must go."""
     assert _part(results[case_name], key) != _part(KERAS[case_name], key)
-
-
-@pytest.mark.parametrize("case_name, key", sorted(PENDING))
-def test_pending_entries_name_recorded_results(results, case_name, key):
-    """Each PENDING entry names a result both sides recorded, so the comparison resumes by
-    deleting the entry once the other branch lands."""
-    assert type(_part(results[case_name], key)) is type(_part(KERAS[case_name], key))
 
 
 def test_frozen_layers_weights_are_not_trainable():

@@ -316,3 +316,46 @@ def test_input_dtype_and_quantization_mode_of_a_plain_layer():
     dense = keras.layers.Dense(2, dtype="float64")
     assert dense.input_dtype == "float64" and dense.quantization_mode is None
     assert keras.layers.Dropout(0.5).quantization_mode is None
+
+
+class _Positions(keras.layers.Layer):
+    """keras-io's masked language model's position embedding: no batch axis."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.table = keras.layers.Embedding(10, 8)
+
+    def call(self, x):
+        return self.table(keras.ops.arange(0, keras.ops.shape(x)[1]))
+
+
+class _Rows(keras.layers.Layer):
+    def call(self, x):
+        return keras.ops.reshape(x, (-1, keras.ops.shape(x)[-1]))
+
+
+class _OverBatch(keras.layers.Layer):
+    def call(self, x):
+        return keras.ops.sum(x, axis=0)
+
+
+@pytest.mark.parametrize("shape, expected", [
+    ((6,), [(6, 8), (None, 6), (6,)]),
+    ((3, 4), [(3, 8), (None, 4), (3, 4)]),
+    ((None, 4), [(None, 8), (None, 4), (None, 4)]),
+])
+def test_a_symbolic_output_without_the_batch_axis_keeps_its_sizes(shape, expected):
+    """As Keras 3.15 shows them (checked with it): an output size that follows the batch
+    size is unknown, one that does not stays known (Keras traces two batch sizes)."""
+    x = keras.Input(shape)
+    assert [tuple(layer(x).shape) for layer in (_Positions(), _Rows(), _OverBatch())] == \
+        expected
+
+
+def test_a_slice_of_an_input_is_not_the_batch():
+    """``x[0]`` of an ``Input((4, 6))`` is (4, 6); a scan starting from it over ``x`` carries
+    (4, 6) and stacks (None, 4, 6), as in Keras."""
+    x = keras.Input((4, 6))
+    assert tuple(x[0].shape) == (4, 6)
+    carry, stacked = keras.ops.scan(lambda c, row: (c + row, c), x[0], x)
+    assert (tuple(carry.shape), tuple(stacked.shape)) == ((4, 6), (None, 4, 6))

@@ -72,7 +72,12 @@ def test_result_is_a_float32_tensor_used_as_keras_documents_it():
     assert isinstance(result, Tensor) and result.dtype == np.float32 and result.shape == ()
     assert result.numpy() == 1.5 and float(result) == 1.5
     assert f"{result:.3f}" == "1.500" and round(result, 1) == 1.5
-    assert metrics.Mean(dtype="float64")([1.0]).dtype == np.float64
+    # Keras: a float64 mean keeps float64 sums and divides them into float32; a Sum is
+    # its float64 total
+    mean = metrics.Mean(dtype="float64")
+    assert mean([1.0]).dtype == np.float32
+    assert [v.dtype for v in mean.variables] == [np.float64, np.float64]
+    assert metrics.Sum(dtype="float64")([1.0]).dtype == np.float64
 
 
 def test_inputs_may_be_tensors_variables_arrays_or_lists():

@@ -154,8 +154,10 @@ class MultiHeadAttention(ProjectedAttention):
     backend has none either) and says so rather than ignore True.
 
     Call: ``layer(query, value, key=None, attention_mask=None, return_attention_scores=False,
-    training=None, use_causal_mask=False)``; ``attention_mask`` (batch, T, S) is True where a
-    query position may attend to a key position.
+    training=None, use_causal_mask=False, query_mask=None, value_mask=None, key_mask=None)``;
+    ``attention_mask`` (batch, T, S) is True where a query position may attend to a key
+    position. The inputs' own masks count too; as in Keras 3.15 the query's own mask (none
+    for a plain array) replaces a given ``query_mask``.
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -246,6 +248,9 @@ class MultiHeadAttention(ProjectedAttention):
              training=None, use_causal_mask=False, query_mask=None, value_mask=None,
              key_mask=None):
         key = value if key is None else key
+        # Keras 3.15's rule: the query's own mask (None when it has none) replaces a given
+        # query_mask (GroupedQueryAttention keeps the given one)
+        query_mask = query.mask if isinstance(query, Tensor) else None
         keep = attention_keep_mask(self, query, value, attention_mask, use_causal_mask,
                                    query_mask, value_mask, key_mask)
         for tensor in (query, value, key):  # as Keras: the masks are handled here, so they

@@ -284,3 +284,27 @@ def test_a_subclass_overriding_compute_attention_with_a_variable_attribute():
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.train_on_batch(x, np.zeros((1, 3, 4), "float32"))
     np.testing.assert_allclose(float(model.layers[1].tau), 1.4998987913131714, rtol=1e-6)
+
+
+def test_multi_head_attention_takes_the_querys_own_mask_over_a_given_query_mask():
+    """Keras 3.15's rule (checked with it): MultiHeadAttention replaces a given
+    ``query_mask`` by the query's own mask, none for a plain array; GroupQueryAttention
+    keeps the given one."""
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(2, 3, 4)).astype("float32")
+    v = rng.normal(size=(2, 5, 4)).astype("float32")
+    rows = np.array([[True, False, True], [True, True, False]])
+    as_attention_mask = np.broadcast_to(rows[:, :, None], (2, 3, 5))
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    plain = mha(q, v).numpy()
+    np.testing.assert_array_equal(mha(q, v, query_mask=rows).numpy(), plain)
+    masked_query = layers.Masking(0.0)(np.where(rows[..., None], q, 0.0))  # mask: rows
+    np.testing.assert_allclose(
+        mha(masked_query, v, query_mask=np.ones((2, 3), bool)).numpy(),
+        mha(np.where(rows[..., None], q, 0.0), v, attention_mask=as_attention_mask).numpy(),
+        rtol=1e-6, atol=1e-7)
+    grouped = layers.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1)
+    kept = grouped(q, v, query_mask=rows).numpy()
+    np.testing.assert_allclose(kept, grouped(q, v, attention_mask=as_attention_mask).numpy(),
+                               rtol=1e-6, atol=1e-7)
+    assert np.abs(kept - grouped(q, v).numpy()).max() > 1e-3
