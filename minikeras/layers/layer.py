@@ -397,6 +397,18 @@ class Layer(Operation):
 
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
+        """The base build, called directly (a call builds through ``build_from_shape``):
+        marks the layer built, with Keras's warning when a sublayer is still unbuilt."""
+        if any(not layer.built for layer in self._sublayers()):
+            warnings.warn(
+                f"`build()` was called on layer '{self.name}', however the layer does not "
+                "have a `build()` method implemented and it looks like it has unbuilt state. "
+                "This will cause the layer to be marked as built, despite not being actually "
+                "built, which may cause failures down the line. Make sure to implement a "
+                "proper `build()` method.", UserWarning, stacklevel=2)
+        self._mark_built()
+
+    def _mark_built(self):
         if not _built_at_init(type(self)):  # Keras builds those before any name scope: no path
             self._set_path()
         self.built = True
@@ -426,7 +438,10 @@ class Layer(Operation):
         call_names = _call_names(self)
         named = len(names) > 1 and all(
             name.endswith("_shape") and name[:-len("_shape")] in call_names for name in names)
-        if not named and len(required) <= 1:
+        if type(self).build is Layer.build:  # nothing to build; no warning on a call
+            self._mark_built()
+            self._build_input_shape = tuple(input_shape)
+        elif not named and len(required) <= 1:
             self.build(tuple(input_shape))
             self._build_input_shape = tuple(input_shape)
         else:
@@ -488,8 +503,10 @@ class Layer(Operation):
                         and (kind != "f" or data.dtype.type.__name__ == self.dtype  # no autocast
                              or not (self.autocast and self._autocasts_inputs))
                         and (kind not in "US" or self._accepts_strings)):
-                    return self._call_in_context(x, (), _MASK_NONE if self._call_takes_mask
-                                                 else _NO_KWARGS, kwargs.get("training"), None)
+                    with name_scope(self.name, caller=self):  # as every Keras call
+                        return self._call_in_context(
+                            x, (), _MASK_NONE if self._call_takes_mask else _NO_KWARGS,
+                            kwargs.get("training"), None)
         if not args:
             if self._call_first_name not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without its first argument "
@@ -515,27 +532,26 @@ class Layer(Operation):
                 if structured is not None:
                     structured = map_structure(self._autocast_input, structured)
                     self._check_input_spec(structured)
-                    if not self.built:
-                        return self._build_and_run(
-                            structured, map_structure(lambda t: tuple(t.shape), structured,
-                                                      none_is_leaf=False), rest, kwargs)
-                    return self._run_call(structured, rest, kwargs)
+                    return self._scoped_run(
+                        structured, lambda: map_structure(lambda t: tuple(t.shape),
+                                                          structured, none_is_leaf=False),
+                        rest, kwargs)
             x = convert_to_tensor(edge_cast(inputs))
         if x.dtype.kind in "US" and not self._accepts_strings:
             raise _strings_refused(self, x)
         x = self._autocast_input(x)
         if self.input_spec is not None and x.shape != self._checked_shape:
             self._check_input_spec(x)  # before build, as Keras: a clear error first
-        if not self.built:
-            return self._build_and_run(x, tuple(x.shape), rest, kwargs)
-        return self._run_call(x, rest, kwargs)
+        return self._scoped_run(x, lambda: tuple(x.shape), rest, kwargs)
 
-    def _build_and_run(self, inputs, shapes, rest, kwargs):
-        """The first call on arrays: builds for ``shapes`` and runs, inside this layer's name
-        scope (so a subclassed model's weights are paths under its name, as in Keras, be
-        its input one array or a list of them)."""
+    def _scoped_run(self, inputs, shapes, rest, kwargs):
+        """A call on arrays, inside this layer's name scope as every Keras call is (so the
+        weights of a sublayer first built in a subclassed model's call are paths under the
+        model's name, also when the model was marked built before): builds first for
+        ``shapes()`` when unbuilt."""
         with name_scope(self.name, caller=self):
-            self.build_from_shape(shapes, (rest, kwargs))
+            if not self.built:
+                self.build_from_shape(shapes(), (rest, kwargs))
             return self._run_call(inputs, rest, kwargs)
 
     def symbolic_call(self, *args, **kwargs):
