@@ -75,6 +75,8 @@ def _same_kind(a, b):
     """Two nested structures with the same type (all dicts alike) and the same keys."""
     if isinstance(a, dict) and isinstance(b, dict):
         return sorted(a) == sorted(b)
+    if isinstance(a, list) and isinstance(b, list):  # a layer's tracked list is a list
+        return len(a) == len(b)
     return type(a) is type(b) and len(a) == len(b)
 
 

@@ -1,6 +1,7 @@
 """The Layer base: hyperparameters in __init__, weights in build, math in call."""
 import functools
 import inspect
+import itertools
 import warnings
 import weakref
 
@@ -95,11 +96,17 @@ class Layer(Operation):
     def __setattr__(self, name, value):
         # Keras tracks a layer or weight when it is assigned, after everything tracked so
         # far: an attribute given a new one (a subclass replacing its parent's sublayer)
-        # moves to the end of the order weights and sublayers follow
-        if isinstance(value, (Layer, Variable)):
+        # moves to the end of the order weights and sublayers follow; a list's items are
+        # tracked when the list is assigned, and those appended later when appended
+        if isinstance(value, _TRACKABLE + (list, tuple, dict)):
             old = self.__dict__.get(name)
-            if old is not None and old is not value:
-                del self.__dict__[name]
+            if old is not value:
+                if type(value) is list and all(isinstance(v, _TRACKABLE) for v in value):
+                    value = _TrackedList(value)  # empty, or trackables only
+                if old is not None and isinstance(value, (Layer, Variable)):
+                    del self.__dict__[name]
+                _track(self, value.values() if isinstance(value, dict) else
+                       value if isinstance(value, (list, tuple)) else [value])
         object.__setattr__(self, name, value)
 
     def __init__(self, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
@@ -176,15 +183,24 @@ class Layer(Operation):
     def _attributes_of_type(self, kind):
         """The ``kind`` objects held in attributes (also inside lists, tuples and dicts), in
         assignment order, each once."""
-        found = []
+        stamps, stamp, found = self.__dict__.get("_tracking_stamps", {}), 0, []
         for value in vars(self).values():
             if isinstance(value, kind):
-                found.append(value)
+                items, appended = [value], {}
             elif isinstance(value, (list, tuple, dict)) and value:
                 items = value.values() if isinstance(value, dict) else value
-                found.extend(v for v in items if isinstance(v, kind))
+                appended = value.stamps if isinstance(value, _TrackedList) else {}
+            else:
+                continue
+            for item in items:
+                if isinstance(item, kind):
+                    entry = stamps.get(id(item)) or appended.get(id(item))
+                    # one set around __setattr__ keeps its place after the one before
+                    stamp = entry[0] if entry and entry[1] is item else stamp
+                    found.append((stamp, item))
+        found.sort(key=lambda pair: pair[0])  # stable: equal stamps keep attribute order
         seen = set()
-        return [item for item in found if not (id(item) in seen or seen.add(id(item)))]
+        return [item for _, item in found if not (id(item) in seen or seen.add(id(item)))]
 
     def _sublayers(self):
         """Layers held in attributes (also inside lists, tuples and dicts), in assignment order."""
@@ -912,6 +928,51 @@ def _variable_path(layer, name):
     (``sequential/dense/kernel``), as Keras names it."""
     with name_scope(layer.name, caller=layer):
         return scoped(name)
+
+
+_TRACKING = itertools.count(1)  # the order in which layers track what they hold
+_TRACKABLE = (Layer, Variable, Metric)
+
+
+def _track(owner, items):
+    """Record when ``owner`` first tracks each trackable item (id -> (order, item); the
+    item is kept so a reused id cannot take its place)."""
+    stamps = owner.__dict__.setdefault("_tracking_stamps", {})
+    for item in items:
+        if isinstance(item, _TRACKABLE) and id(item) not in stamps:
+            stamps[id(item)] = (next(_TRACKING), item)
+
+
+class _TrackedList(list):
+    """A list held in a layer's attribute, as Keras wraps it: an item appended or inserted
+    later is tracked at that moment (``stamps``, as a layer's), so sublayers made in a
+    loop that fills two lists come in the order they were made, as in Keras."""
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self.stamps = {}
+
+    def _track(self, items):
+        for item in items:
+            if isinstance(item, _TRACKABLE) and id(item) not in self.stamps:
+                self.stamps[id(item)] = (next(_TRACKING), item)
+
+    def append(self, item):
+        super().append(item)
+        self._track([item])
+
+    def insert(self, index, item):
+        super().insert(index, item)
+        self._track([item])
+
+    def extend(self, items):
+        items = list(items)
+        super().extend(items)
+        self._track(items)
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
 
 
 def _marks_built(build):
