@@ -187,12 +187,13 @@ def params_cell(layer):
 
 def shape_cell(model, layer):
     """The ``Output Shape`` cell of ``layer`` inside ``model``."""
-    if hasattr(model, "_node_set"):  # functional: the outputs of the layer's call in the graph
-        for node in layer._inbound_nodes:
-            if node in model._node_set:
-                shapes = [_shape_text(t.shape) for t in node.outputs]
-                return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
-        return "?"
+    if hasattr(model, "_node_set"):
+        # functional: as Keras, the outputs of the layer's last call in any graph (a layer
+        # shared over inputs of other shapes shows its last call's shape)
+        if not layer._inbound_nodes:
+            return "?"
+        shapes = [_shape_text(t.shape) for t in layer._inbound_nodes[-1].outputs]
+        return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
     if hasattr(model, "_input_layer"):  # sequential: the shapes chained from the input
         return _shape_text(_output_shape(model, layer) if layer.built and model.built else None)
     # as Keras: a layer called in a graph (inside a Sequential) shows its last call's
