@@ -432,24 +432,49 @@ def _elements_of(dataset):
                     f"the same length; received {type(dataset).__name__}.")
 
 
+def _check_split_size_types(left_size, right_size):
+    """Each size is an int, a float or None (Keras's TypeErrors, both sides named at once
+    when both are wrong)."""
+    def wrong(size):
+        return size is not None and type(size) not in (int, float)
+
+    if wrong(left_size) and wrong(right_size):
+        raise TypeError(f"Invalid `left_size` and `right_size` Types. Expected: integer or "
+                        f"float or None, Received: type(left_size)={type(left_size)} and "
+                        f"type(right_size)={type(right_size)}")
+    if wrong(left_size):
+        raise TypeError(f"Invalid `left_size` Type. Expected: int or float or None, "
+                        f"Received: type(left_size)={type(left_size)}.  ")
+    if wrong(right_size):
+        raise TypeError(f"Invalid `right_size` Type. Expected: int or float or None,"
+                        f"Received: type(right_size)={type(right_size)}.")
+
+
 def _from_elements(elements):
     return Dataset(lambda: iter(elements), len(elements))
 
 
 def _split_sizes(left_size, right_size, total):
-    """Keras's rules: floats are fractions in (0, 1), ints counts in (0, total)."""
+    """Keras's rules, checked in its order (types, both zero, each side's range): floats are
+    fractions in (0, 1), ints counts in (0, total)."""
+    _check_split_size_types(left_size, right_size)
+    if left_size == 0 and right_size == 0:
+        raise ValueError("Both `left_size` and `right_size` are zero. At least one of the "
+                         "split sizes must be non-zero.")
+    # Keras words the two sides' range errors a little differently
+    range_errors = {
+        "left": f"`left_size` should be either a positive integer smaller than {total}, or "
+                f"a float within the range `[0, 1]`. Received: left_size={left_size}",
+        "right": f"`right_size` should be either a positive integer and smaller than "
+                 f"{total} or a float within the range `[0, 1]`. Received: "
+                 f"right_size={right_size}"}
     sizes = {}
     for side, size in (("left", left_size), ("right", right_size)):
         if size is None:
             continue
-        if isinstance(size, bool) or not isinstance(size, (int, float)):
-            raise TypeError(f"Invalid `{side}_size` Type. Expected: int or float or None, "
-                            f"Received: type({side}_size)={type(size)}.  ")
         if (isinstance(size, int) and not 0 < size < total) or (
                 isinstance(size, float) and not 0 < size < 1):
-            raise ValueError(f"`{side}_size` should be either a positive integer smaller "
-                             f"than {total}, or a float within the range `[0, 1]`. Received: "
-                             f"{side}_size={size}")
+            raise ValueError(range_errors[side])
         sizes[side] = round(size * total) if isinstance(size, float) else size
     if isinstance(left_size, float) and isinstance(right_size, float) and left_size + right_size > 1:
         raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must "
