@@ -16,7 +16,7 @@ from ..layers.op_call import OpCall
 from ..layers.input_spec import check_input_specs, model_input_spec
 from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
-from ..tree import flatten, flatten_with_path
+from ..tree import flatten, flatten_with_path, map_structure
 from . import functional_config, inference_fusion
 from .model import Model
 
@@ -169,6 +169,8 @@ class Functional(Model):
                 self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
         else:
+            if isinstance(self._inputs_struct, (list, tuple)):
+                self._warn_unwrapped(inputs)
             values = [inputs]
         if len(values) != len(expected):
             raise ValueError(
@@ -205,6 +207,14 @@ class Functional(Model):
         if list(struct) != sorted(struct):
             raise ValueError(message)
         warnings.warn(message, stacklevel=2)
+
+    def _warn_unwrapped(self, inputs):
+        """Keras's warning for one tensor given to a model built on a list (or tuple) of
+        inputs; the tensor is taken as the first input."""
+        expected = map_structure(lambda x: x.name, self._inputs_struct)
+        warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
+                      f"Expected: {expected}\n"
+                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})", stacklevel=2)
 
     def add_loss(self, loss):
         """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""
