@@ -88,6 +88,10 @@ class Layer(Operation):
     _call_takes_training, _call_takes_mask, _call_first_name = True, False, "inputs"
     _call_training_default = None  # the default of call's `training`, when not None
     _converts_inputs = True  # False where Keras leaves a call's inputs as given (no casting)
+    # whether a built layer's eager call opens its name scope, as every Keras call does: for
+    # user classes, whose call may build sublayers (paths under the model's name); minikeras's
+    # own layers build none in call, and their hot path skips the scope (about 1 us a call)
+    _scopes_calls = False
     # True where a symbolic call finds the outputs by running the layer on zeros (tried
     # with two sizes where a size is unknown) before asking compute_output_shape, which
     # cannot tell the output's dtype: an op node's (its dtype is the op's own)
@@ -493,8 +497,10 @@ class Layer(Operation):
         cls._call_positional = tuple(list(params)[1:])
         cls._call_argument_masks = {name: f"{name}_mask" for name in params
                                     if f"{name}_mask" in params}
-        if "_accepts_strings" not in cls.__dict__ and not cls.__module__.startswith("minikeras."):
-            cls._accepts_strings = True
+        if not cls.__module__.startswith("minikeras."):
+            if "_accepts_strings" not in cls.__dict__:
+                cls._accepts_strings = True
+            cls._scopes_calls = True
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
 
@@ -519,10 +525,13 @@ class Layer(Operation):
                         and (kind != "f" or data.dtype.type.__name__ == self.dtype  # no autocast
                              or not (self.autocast and self._autocasts_inputs))
                         and (kind not in "US" or self._accepts_strings)):
+                    plain = _MASK_NONE if self._call_takes_mask else _NO_KWARGS
+                    if not self._scopes_calls:
+                        return self._call_in_context(x, (), plain, kwargs.get("training"),
+                                                     None)
                     with name_scope(self.name, caller=self):  # as every Keras call
-                        return self._call_in_context(
-                            x, (), _MASK_NONE if self._call_takes_mask else _NO_KWARGS,
-                            kwargs.get("training"), None)
+                        return self._call_in_context(x, (), plain, kwargs.get("training"),
+                                                     None)
         if not args:
             if self._call_first_name not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without its first argument "
