@@ -167,8 +167,9 @@ def as_tensor(x, dtype=None):
     return Tensor(np.asarray(x, dtype=dtype))
 
 
-def backprop(root, grad=None, retain_graph=False, destinations=None):
-    """Run reverse mode once from ``root``; return {leaf tensor: gradient}.
+def backprop(root, grad=None, retain_graph=False, destinations=None, watched=()):
+    """Run reverse mode once from ``root``; return {leaf tensor: gradient}, with the
+    gradients of the ``watched`` tensors (computed ones too, e.g. a layer's output) beside.
 
     The walk is iterative and generation-ordered (a Function runs only after
     every consumer of its output has contributed), so deep graphs never touch
@@ -186,6 +187,9 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
     else:
         grad = np.asarray(grad, dtype=root.data.dtype)
     leaves = {}
+    watched = {id(x) for x in watched if x.creator is not None}
+    if id(root) in watched:
+        leaves[root] = grad.copy()
     if root.creator is None:
         if root.requires_grad:
             out = destinations.get(id(root)) if destinations else None
@@ -223,11 +227,14 @@ def backprop(root, grad=None, retain_graph=False, destinations=None):
                     else:
                         np.copyto(out, gx)
                         leaves[x] = out
-            elif creator in pending:
-                pending[creator] = pending[creator] + gx
             else:
-                pending[creator] = gx
-                push(heap, (-creator.generation, next(counter), creator))
+                if watched and id(x) in watched:  # a computed tensor asked for: keep its sum
+                    leaves[x] = leaves[x] + gx if x in leaves else gx.copy()
+                if creator in pending:
+                    pending[creator] = pending[creator] + gx
+                else:
+                    pending[creator] = gx
+                    push(heap, (-creator.generation, next(counter), creator))
         if not retain_graph:
             fn.inputs = ()
     if not retain_graph:
@@ -251,14 +258,16 @@ class Offers:
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreached=None):
-    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists).
+    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists); an
+    input may be a leaf (a variable, a watched array) or a tensor computed on the way to
+    ``output`` (a layer's output: Grad-CAM's gradient for a convolution's feature maps).
 
     With ``out`` (one array per input, shaped like it), each gradient is written into
     its array as the backward pass produces it, and ``out`` itself is returned; with
     ``unreached`` (a list) too, the positions of the inputs no path reaches are appended.
     """
     if out is None:
-        leaves = backprop(output, output_grad, retain_graph)
+        leaves = backprop(output, output_grad, retain_graph, watched=inputs)
         return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
     if len(out) != len(inputs):
         raise _out_mismatch(inputs, out)
@@ -267,9 +276,12 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
         if o.shape != x.data.shape:
             raise _out_mismatch(inputs, out)
         destinations[id(x)] = o
-    leaves = backprop(output, output_grad, retain_graph, destinations=destinations)
+    leaves = backprop(output, output_grad, retain_graph, destinations=destinations,
+                      watched=inputs)
     for i, (x, o) in enumerate(zip(inputs, out)):
-        if x not in leaves:
+        if x.creator is not None and x in leaves:
+            np.copyto(o, leaves[x])
+        elif x not in leaves:
             o.fill(0)
             if unreached is not None:
                 unreached.append(i)

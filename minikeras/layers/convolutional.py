@@ -8,7 +8,7 @@ from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from ..ops.convolution import (conv, from_channels_last, standardize_data_format,
                                to_channels_last)
-from .core import FUSED_ACTIVATIONS
+from .core import FUSED_ACTIVATIONS, activated
 from .layer import LAYERS, InputSpec, Layer
 from .lora import AdaptedWeight, LowRankAdaptation
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
@@ -181,7 +181,7 @@ class BaseConv(LowRankAdaptation, _Windowed):
         y = P.conv(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
                    self.groups, activation=fused)
         y = from_channels_last(y, self.data_format)
-        return y if fused is not None else self.activation(y)
+        return y if fused is not None else activated(self.activation, y)
 
     def _call_through_convolution_op(self, inputs):
         y = self.convolution_op(inputs, self.kernel)
@@ -190,7 +190,7 @@ class BaseConv(LowRankAdaptation, _Windowed):
             if self.data_format == "channels_first":
                 bias = P.reshape(bias, (self.filters,) + (1,) * self.rank)
             y = y + bias
-        return self.activation(y)
+        return activated(self.activation, y)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

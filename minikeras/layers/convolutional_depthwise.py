@@ -1,6 +1,7 @@
 """Depthwise and separable convolutions (1-D and 2-D), as grouped convolutions."""
 from ..autodiff import primitives as P
 from .convolutional import _positive_int, _Windowed, from_channels_last
+from .core import activated
 from .layer import LAYERS
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
                              with_activity_regularizer)
@@ -45,7 +46,7 @@ class BaseDepthwiseConv(_Windowed):
         kernel = P.reshape(self.kernel, self.kernel_size + (1, channels * self.depth_multiplier))
         y = P.conv(x, kernel, self.bias, self.strides, self.padding, self.dilation_rate,
                    groups=channels)
-        return self.activation(from_channels_last(y, self.data_format))
+        return activated(self.activation, from_channels_last(y, self.data_format))
 
     def compute_output_shape(self, input_shape):
         channels = input_shape[self._channel_axis]
@@ -110,7 +111,7 @@ class BaseSeparableConv(_Windowed):
         y = P.conv(x, depthwise, None, self.strides, self.padding, self.dilation_rate,
                    groups=channels)
         y = P.conv(y, self.pointwise_kernel, self.bias)
-        return self.activation(from_channels_last(y, self.data_format))
+        return activated(self.activation, from_channels_last(y, self.data_format))
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

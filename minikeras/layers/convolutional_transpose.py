@@ -3,6 +3,7 @@ from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from .convolutional import (_positive_int, _Windowed, check_output, from_channels_last,
                             spatial_dims, with_spatial)
+from .core import activated
 from .layer import LAYERS
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
                              with_activity_regularizer)
@@ -51,7 +52,7 @@ class BaseConvTranspose(_Windowed):
         x = self._prepare(inputs)
         y = P.conv_transpose(x, self.kernel, self.bias, self.strides, self.padding,
                              self.output_padding, self.dilation_rate)
-        return self.activation(from_channels_last(y, self.data_format))
+        return activated(self.activation, from_channels_last(y, self.data_format))
 
     def compute_output_shape(self, input_shape):
         extra = self.output_padding or (None,) * self.rank

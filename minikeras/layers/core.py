@@ -97,6 +97,12 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
 FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 
+def activated(activation, x):
+    """``activation(x)``, or ``x`` where the activation was set to None after construction
+    (the Grad-CAM example's ``model.layers[-1].activation = None``, as Keras allows)."""
+    return x if activation is None else activation(x)
+
+
 @quantizable
 @LAYERS.register("Dense")
 class Dense(LowRankAdaptation, QuantizableLayer):
@@ -152,7 +158,7 @@ class Dense(LowRankAdaptation, QuantizableLayer):
         fused = FUSED_ACTIVATIONS.get(self.activation)
         if fused is not None:
             return P.dense(inputs, self.kernel, self.bias, activation=fused)
-        return self.activation(P.dense(inputs, self.kernel, self.bias))
+        return activated(self.activation, P.dense(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)

@@ -429,6 +429,18 @@ class Trainer:
                 logs[metric.name] = _as_number(result)
         return dict(sorted(logs.items()))
 
+    def _closing_logs(self, group, step_logs):
+        """The logs an epoch or an evaluation ends with, by Keras's rule: the metrics'
+        results when the last step's logs have exactly their names (a custom step returning
+        ``{"loss": loss}`` with only the compiled loss tracker, never updated, logs its 0),
+        else the last step's logs (averaged over the ranks: every rank takes part in that
+        average, which also checks that they returned the same names)."""
+        results = self._logs(group)
+        if step_logs is None:
+            return results
+        logs = group.mean_logs(step_logs)
+        return results if set(logs) == set(results) else logs
+
     def _logged_metrics(self):
         """:attr:`metrics`, read every batch: without an override of that property, made
         from the metrics held as attributes that the training plan caches (walking the
@@ -530,7 +542,7 @@ class Trainer:
                                                                      batch_logs))
                     if self.stop_training:
                         break
-                logs = group.mean_logs(step_logs) if step_logs is not None else self._logs(group)
+                logs = self._closing_logs(group, step_logs)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
                                              batch_size=validation_batch_size or batch_size,
@@ -591,8 +603,7 @@ class Trainer:
             cbs.on_test_batch_end(step, _batch_end_logs(self, group, step_logs, True))
         # flat here and again in the callbacks, as in Keras: return_dict keeps a custom
         # step's "compile_metrics" entries before "loss", the callbacks see them sorted
-        logs = flat_logs(group.mean_logs(step_logs)) if step_logs is not None else \
-            self._logs(group)
+        logs = flat_logs(self._closing_logs(group, step_logs))
         cbs.on_test_end(logs)
         return logs if return_dict else self._ordered(logs)
 

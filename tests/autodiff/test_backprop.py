@@ -266,3 +266,38 @@ def test_a_list_of_recorded_tensors_is_stacked_so_gradients_reach_each():
     np.testing.assert_allclose(grad(P.sum(nested), [x])[0], [3.0, 3.0])
     assert ops.sum([0.5, 1.5]).dtype == np.float32  # not numpy's float64
     assert ops.convert_to_tensor([1, 2]).dtype == np.int32
+
+
+def test_grad_reaches_a_computed_tensor_asked_for():
+    """Grad-CAM asks for the gradient of a class score for a convolution's output: a
+    tensor computed on the way, not a leaf. It is the sum over its consumers, the same as
+    taking the rest of the graph from that tensor made a leaf."""
+    x = leaf([[0.5, -1.0, 2.0]])
+    w = leaf([[1.0, 0.5], [-0.5, 2.0], [0.25, -1.0]])
+    h = P.tanh(P.matmul(x, w))
+    y = P.sum(h * h) + P.sum(h * 3.0)
+    got_x, got_h, got_y = grad(y, [x, h, y])
+    expected_h = 2.0 * h.data + 3.0
+    np.testing.assert_allclose(got_h, expected_h)
+    np.testing.assert_allclose(got_y, 1.0)
+    np.testing.assert_allclose(got_x, (expected_h * (1.0 - h.data ** 2)) @ w.data.T)
+
+
+def test_grad_into_destinations_reaches_a_computed_tensor_too():
+    x = leaf([1.0, 2.0])
+    h = x * x
+    y = P.sum(h * 5.0)
+    out = [np.empty(2), np.empty(2)]
+    grad(y, [x, h], out=out)
+    np.testing.assert_allclose(out[1], [5.0, 5.0])
+    np.testing.assert_allclose(out[0], [10.0, 20.0])
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="no higher-order gradients: grad returns numpy arrays, which record "
+                          "no graph (WGAN-GP's gradient penalty needs the gradient of a "
+                          "gradient; docs/porting.md)")
+def test_the_gradient_of_a_gradient():
+    x = leaf(3.0)
+    first = grad(x * x * x, [x])[0]  # 3 x^2 = 27
+    assert grad(first, [x])[0] == 18.0  # 6 x

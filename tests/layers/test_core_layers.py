@@ -267,3 +267,24 @@ def test_einsum_dense_as_one_gemm_equals_the_contraction(equation, output_shape,
     weights = [x] + list(layer.trainable_weights)
     for got, want in zip(grad(out, weights, cotangent), grad(reference, weights, cotangent)):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: keras.layers.Dense(2, activation="softmax"),
+    lambda: keras.layers.Conv2D(2, 2, activation="relu"),
+    lambda: keras.layers.Conv2DTranspose(2, 2, activation="sigmoid"),
+    lambda: keras.layers.DepthwiseConv2D(2, activation="tanh"),
+    lambda: keras.layers.SeparableConv2D(2, 2, activation="relu"),
+])
+def test_an_activation_set_to_none_after_construction_is_the_identity(make):
+    """Grad-CAM's ``model.layers[-1].activation = None`` (Keras's calls skip a None)."""
+    layer = make()
+    x = np.linspace(-1.0, 1.0, 2 * 3 * 3 * 2, dtype="float32").reshape(2, 3, 3, 2)
+    layer(x)
+    layer.activation = None
+    linear = make()
+    linear(x)
+    linear.activation = keras.activations.linear
+    linear.set_weights(layer.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)),
+                               keras.ops.convert_to_numpy(linear(x)))
