@@ -289,8 +289,8 @@ def less_equal(x, y):
 
 def switch(condition, then_expression, else_expression):
     """``then_expression`` where ``condition`` holds, else ``else_expression`` (either may
-    be a callable). A scalar condition picks one whole branch; a condition of lower rank
-    applies along the leading axes."""
+    be a callable). A scalar condition picks one whole branch; a 1D one broadcasts against
+    the last axis, one of higher (lower than the expressions') rank along the leading axes."""
     condition = ops.cast(condition, "bool")
     if len(condition.shape) == 0:
         chosen = then_expression if bool(condition.numpy()) else else_expression
@@ -302,7 +302,8 @@ def switch(condition, then_expression, else_expression):
         raise ValueError("Rank of `condition` should be less than or equal to rank of "
                          f"`then_expression` and `else_expression`. ndim(condition)="
                          f"{len(condition.shape)}, ndim(then_expression)={len(then_value.shape)}")
-    condition = ops.reshape(condition, tuple(condition.shape) + (1,) * extra)
+    if len(condition.shape) > 1:  # a 1D condition broadcasts as numpy's, along the last axis
+        condition = ops.reshape(condition, tuple(condition.shape) + (1,) * extra)
     return ops.where(condition, then_value, else_value)
 
 

@@ -73,6 +73,7 @@ def epoch_logs(printed):
             for line in printed.splitlines() if " - loss: " in line]
 
 
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")  # Keras 3 warns Keras 2 scripts
 @pytest.mark.parametrize("name", sorted(cases.SCRIPT_CASES))
 def test_keras2_script_matches_tf_keras2(name):
     keras.utils.set_random_seed(0)
