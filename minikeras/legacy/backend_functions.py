@@ -67,7 +67,9 @@ def int_shape(x):
 
 
 def ndim(x):
-    return len(_tensor(x).shape) if not hasattr(x, "shape") else len(x.shape)
+    """The number of axes of ``x``."""
+    shape = getattr(x, "shape", None)
+    return len(np.shape(x) if shape is None else shape)
 
 
 def dtype(x):
