@@ -164,3 +164,33 @@ def test_name_scope_prefixes_variable_paths():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- Keras 2's generator methods -----------------------------------------------------------
+def _batches():
+    rng = np.random.default_rng(1)
+    while True:
+        x = rng.normal(size=(8, 3)).astype("float32")
+        yield x, x.sum(axis=1, keepdims=True)
+
+
+def _model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    return model
+
+
+@pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
+def test_generator_methods_run_fit_evaluate_and_predict():
+    keras2, keras3 = _model(), _model()
+    with pytest.warns(DeprecationWarning, match=r"`Model.fit_generator` is deprecated"):
+        history = keras2.fit_generator(_batches(), steps_per_epoch=3, epochs=2, verbose=0,
+                                       workers=2, use_multiprocessing=True, max_queue_size=4)
+    expected = keras3.fit(_batches(), steps_per_epoch=3, epochs=2, verbose=0)
+    assert history.history == expected.history
+    with pytest.warns(DeprecationWarning, match=r"use `Model.evaluate`"):
+        scores = keras2.evaluate_generator(_batches(), steps=2)
+    assert scores == keras3.evaluate(_batches(), steps=2, verbose=0)
+    with pytest.warns(DeprecationWarning, match=r"use `Model.predict`"):
+        predicted = keras2.predict_generator(_batches(), steps=2)
+    np.testing.assert_array_equal(predicted, keras3.predict(_batches(), steps=2, verbose=0))
