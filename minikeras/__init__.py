@@ -8,6 +8,8 @@ Submodules load on first use (``keras.layers`` imports the layers then), so
 """
 import importlib
 
+from . import backend as _backend  # numpy only: cheap
+
 __version__ = "0.1.0"
 
 _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints",
@@ -30,6 +32,14 @@ _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": 
           "Quantizer": "quantizers"}
 
 __all__ = sorted(_SUBMODULES + tuple(_NAMES) + ("version",))
+
+
+def _keras2_backend_functions():
+    from .legacy import backend_functions  # on first use, as the submodules
+    return backend_functions
+
+
+_backend.serve_keras2_functions(_keras2_backend_functions)
 
 
 def version():

@@ -302,3 +302,25 @@ def result_type(*dtypes):
     if out in (_WEAK_INT, _WEAK_FLOAT):  # a weak result takes floatx's width
         out = ("int" if out == _WEAK_INT else "float") + floatx()[-2:]
     return _AS_32_BIT.get(out, out)
+
+
+
+# ---- Keras 2's backend functions (K.mean, K.set_value, ...) ---------------------------------
+# keras.backend also serves the functions of Keras 2's backend, defined over ops above this
+# module (minikeras.legacy.backend_functions); the package tells this module where they are.
+_KERAS2_FUNCTION_SOURCES = []
+
+
+def serve_keras2_functions(load):
+    """Serve the names in ``load().__all__`` as attributes of this module (``load`` imports
+    the module only when one of them is first asked for)."""
+    _KERAS2_FUNCTION_SOURCES.append(load)
+
+
+def __getattr__(name):
+    if not name.startswith("__"):  # the import system's probes (__path__, ...) load nothing
+        for load in _KERAS2_FUNCTION_SOURCES:
+            functions = load()
+            if name in functions.__all__:
+                return getattr(functions, name)
+    raise AttributeError(f"module 'minikeras.backend' has no attribute {name!r}")

@@ -8,6 +8,7 @@ import numpy as np
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .. import random
+from ..arguments import warn_user
 from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, flat_logs
@@ -644,6 +645,35 @@ class Trainer:
             raise ValueError("predict received no batches: `x` yielded nothing.")
         return D.concatenate_outputs(outputs)
 
+    # Keras 2's generator methods: Keras 3's fit / evaluate / predict take generators. The
+    # loading arguments (workers, use_multiprocessing, max_queue_size) change nothing here:
+    # minikeras reads a generator in the calling thread.
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Keras 2's ``fit_generator``: ``fit(generator, ...)``."""
+        del max_queue_size, workers, use_multiprocessing
+        _warn_generator_method("fit")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                           workers=1, use_multiprocessing=False, verbose=0):
+        """Keras 2's ``evaluate_generator``: ``evaluate(generator, ...)``."""
+        del max_queue_size, workers, use_multiprocessing
+        _warn_generator_method("evaluate")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                          workers=1, use_multiprocessing=False, verbose=0):
+        """Keras 2's ``predict_generator``: ``predict(generator, ...)``."""
+        del max_queue_size, workers, use_multiprocessing
+        _warn_generator_method("predict")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
     @_silent_float_errors
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
@@ -809,6 +839,11 @@ def _verbosity(verbose):
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
     return verbose
+
+
+def _warn_generator_method(method):
+    warn_user(f"`Model.{method}_generator` is deprecated (Keras 2); use `Model.{method}`, which "
+              "takes generators.", DeprecationWarning)
 
 
 def _reject_kwargs(kwargs, method, removed):

@@ -24,7 +24,10 @@ TORCH = "Keras's torch backend's own behaviour (another backend differs)"
 DIFFERENT = {
     "backend_names/backend": "minikeras's backend is named 'numpy'",
     "config_toggles/backend": "minikeras's backend is named 'numpy'",
-    "backend_names/names": "minikeras's keras.backend also has device()",
+    "backend_names/names": "minikeras's keras.backend also has device() and serves Keras 2's "
+                           "backend functions (int_shape, set_value, ...: docs/porting.md)",
+    "backend_names/has_int_shape": "minikeras's keras.backend serves Keras 2's backend "
+                                   "functions (docs/porting.md)",
     "split_dataset/left_float": TORCH + ": torch's random_split always shuffles; minikeras "
                                 "keeps the order unless shuffle=True (tf.data's behaviour)",
     "split_dataset/right_float": "likewise",
