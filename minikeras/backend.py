@@ -304,7 +304,6 @@ def result_type(*dtypes):
     return _AS_32_BIT.get(out, out)
 
 
-
 # ---- Keras 2's backend functions (K.mean, K.set_value, ...) ---------------------------------
 # keras.backend also serves the functions of Keras 2's backend, defined over ops above this
 # module (minikeras.legacy.backend_functions); the package tells this module where they are.
