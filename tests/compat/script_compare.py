@@ -1,5 +1,8 @@
 """What the script-comparison tests share: ``assert_same``, a comparison of a case's
-JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off)."""
+JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off, a
+NaN equal to a NaN), and ``shape_text``, torch's shapes in Keras's texts as numpy's."""
+import re
+
 import pytest
 
 RTOL, ATOL = 2e-5, 1e-6
@@ -21,8 +24,17 @@ def assert_same(got, expected, path="", tolerance=(RTOL, ATOL), loose=None):
             f"{path}: {got!r} != {expected!r}"
         for i, (mine, theirs) in enumerate(zip(got, expected)):
             assert_same(mine, theirs, f"{path}[{i}]", tolerance, loose)
-    elif isinstance(expected, float) and not isinstance(got, str):
+    elif isinstance(expected, float) and not isinstance(got, (str, bool)):
         rtol, atol = tolerance
-        assert got == pytest.approx(expected, rel=rtol, abs=atol), f"{path}: {got} != {expected}"
+        assert got == pytest.approx(expected, rel=rtol, abs=atol, nan_ok=True), \
+            f"{path}: {got} != {expected}"
     else:
         assert got == expected, f"{path}:\n{got}\n!=\n{expected}"
+
+
+TORCH_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
+
+
+def shape_text(match):
+    """torch.Size([12, 2]) (a ``TORCH_SIZE`` match) as the tuple (12, 2) numpy's shape prints."""
+    return str(tuple(int(n) for n in match.group(1).split(",") if n.strip()))

@@ -45,10 +45,10 @@ import re
 import pytest
 
 import minikeras as keras
+from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples5_callbacks_cases", "keras_examples5_callbacks.json")
-RTOL, ATOL = 2e-5, 1e-6
 
 # (case, key) -> why minikeras differs there (docs/porting.md says the same)
 NOT_COMPARED = {
@@ -61,35 +61,10 @@ NOT_COMPARED = {
 }
 # the backend's class in Python's TypeError for an unknown argument
 BACKEND_NAMES = {"TorchTrainer.": "Trainer."}
-TORCH_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
 # Keras's frame around an error raised inside a model's call (docs/porting.md: minikeras
 # raises the inner error alone)
 CALL_FRAME = re.compile(r"Exception encountered when calling \w+\.call\(\)\.\n\n(.*?)"
                         r"\n\nArguments received by .*", re.DOTALL)
-
-
-def shape_text(match):
-    """torch.Size([12, 2]) as the tuple (12, 2) that numpy's shape prints."""
-    return str(tuple(int(n) for n in match.group(1).split(",") if n.strip()))
-
-
-def assert_same(got, expected, path=""):
-    """``got`` (as JSON holds it) equals ``expected``: text exactly, numbers to round-off."""
-    if isinstance(expected, dict):
-        assert isinstance(got, dict) and sorted(got) == sorted(expected), \
-            f"{path}: keys {sorted(got) if isinstance(got, dict) else got} != {sorted(expected)}"
-        for key in expected:
-            assert_same(got[key], expected[key], f"{path}/{key}")
-    elif isinstance(expected, list):
-        assert isinstance(got, list) and len(got) == len(expected), \
-            f"{path}: {got!r} != {expected!r}"
-        for i, (mine, theirs) in enumerate(zip(got, expected)):
-            assert_same(mine, theirs, f"{path}[{i}]")
-    elif isinstance(expected, float) and not isinstance(got, (str, bool)):
-        assert got == pytest.approx(expected, rel=RTOL, abs=ATOL, nan_ok=True), \
-            f"{path}: {got} != {expected}"
-    else:
-        assert got == expected, f"{path}:\n{got}\n!=\n{expected}"
 
 
 def neutral(value):
