@@ -104,11 +104,7 @@ def check_input_specs(specs, inputs, layer_name):
     specs = flatten(specs)
     names = [spec.name for spec in specs]
     if isinstance(inputs, dict) and all(names):
-        missing = [name for name in names if name not in inputs]
-        if missing:
-            raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
-                             f"dictionary with keys {list(inputs)}. Expected the following "
-                             f"keys: {names}")
+        check_keys(inputs, names)
         inputs = [inputs[name] for name in names]
     inputs = flatten(inputs)
     if len(inputs) != len(specs):
@@ -128,6 +124,15 @@ def check_input_specs(specs, inputs, layer_name):
         problem = spec.problem(tuple(x.shape), x.dtype)
         if problem:
             raise incompatible_input(spec, index, layer_name, problem)
+
+
+def check_keys(inputs, names):
+    """Keras's error for a dict of inputs that lacks one of ``names``."""
+    missing = [name for name in names if name not in inputs]
+    if missing:
+        raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
+                         f"dictionary with keys {list(inputs)}. Expected the following "
+                         f"keys: {names}")
 
 
 def incompatible_input(spec, index, layer_name, problem):

@@ -13,7 +13,7 @@ from ..autodiff.tensor import Tensor
 from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_node
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
-from ..layers.input_spec import check_input_specs, model_input_spec
+from ..layers.input_spec import check_input_specs, check_keys, model_input_spec
 from ..layers.symbolic import KerasTensor, edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, flatten_with_path, map_structure
@@ -158,11 +158,7 @@ class Functional(Model):
             names = [x._keras_history[0].name for x in expected]
             struct = self._inputs_struct
             keys = sorted(struct) if isinstance(struct, dict) else names
-            missing = [k for k in keys if k not in inputs]
-            if missing:
-                raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
-                                 f"dictionary with keys {list(inputs)}. Expected the "
-                                 f"following keys: {keys}")
+            check_keys(inputs, keys)
             values = [inputs[k] for k in keys]
         elif isinstance(inputs, (list, tuple)):
             if isinstance(self._inputs_struct, dict):
