@@ -3,6 +3,7 @@ JSON-able result with what Keras recorded (text exactly, numbers to float32 roun
 NaN equal to a NaN), and ``shape_text``, torch's shapes in Keras's texts as numpy's."""
 import re
 
+import numpy as np
 import pytest
 
 RTOL, ATOL = 2e-5, 1e-6
@@ -38,3 +39,20 @@ TORCH_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
 def shape_text(match):
     """torch.Size([12, 2]) (a ``TORCH_SIZE`` match) as the tuple (12, 2) numpy's shape prints."""
     return str(tuple(int(n) for n in match.group(1).split(",") if n.strip()))
+
+
+def is_numeric(value):
+    """Whether ``value`` (a number or a nested list) reads as float64 numbers."""
+    try:
+        return np.asarray(value, dtype="float64").dtype == np.float64
+    except (TypeError, ValueError):
+        return False
+
+
+def as_json(value):
+    """Tuples as lists, as a JSON fixture holds them."""
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    return value

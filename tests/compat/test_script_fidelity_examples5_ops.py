@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.compat.script_compare import as_json, is_numeric
 from tests.fixture_cases import FIXTURES, load_cases
 
 cases, KERAS = load_cases("examples5_ops_cases", "keras_examples5_ops.json")
@@ -78,7 +79,7 @@ def _compare(mine, expected, path, problems):
         for i, (a, b) in enumerate(zip(mine, expected)):
             _compare(a, b, f"{path}[{i}]", problems)
     elif isinstance(expected, (int, float, list)) and not isinstance(expected, bool) \
-            and _numeric(expected) and _numeric(mine):
+            and is_numeric(expected) and is_numeric(mine):
         a, b = np.asarray(mine, dtype="float64"), np.asarray(expected, dtype="float64")
         if a.shape != b.shape or not np.allclose(a, b, rtol=2e-5, atol=1e-6, equal_nan=True):
             problems.append(f"{path}: {mine} != Keras's {expected}")
@@ -86,27 +87,11 @@ def _compare(mine, expected, path, problems):
         problems.append(f"{path}: {mine!r} != Keras's {expected!r}")
 
 
-def _numeric(value):
-    try:
-        return np.asarray(value, dtype="float64").dtype == np.float64
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_json(value):
-    """Tuples as lists, as the fixture holds them."""
-    if isinstance(value, dict):
-        return {k: _as_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_json(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("name", sorted(cases.CASES))
 def test_case_matches_keras(name):
     """Each piece gives what Keras 3.15 gives (apart from ``DIFFERENT``)."""
     problems = []
-    _compare(_as_json(cases.CASES[name](keras)), KERAS[name], name, problems)
+    _compare(as_json(cases.CASES[name](keras)), KERAS[name], name, problems)
     assert not problems, "\n".join(problems)
 
 
@@ -124,7 +109,7 @@ def test_keras_file_of_the_ops_model_loads_as_keras_loads_it(tmp_path):
     mine = cases.loaded_model_report(keras, os.path.join(FIXTURES,
                                                          "keras_examples5_ops_model.keras"))
     problems = []
-    _compare(_as_json(mine), KERAS["round_trips"]["keras_loads_keras_file"], "keras_file",
+    _compare(as_json(mine), KERAS["round_trips"]["keras_loads_keras_file"], "keras_file",
              problems)
     assert not problems, "\n".join(problems)
 
@@ -142,6 +127,6 @@ def test_minikeras_file_of_the_ops_model_is_one_keras_loads(tmp_path):
     np.testing.assert_allclose(keras_view["predict"], KERAS["round_trips"]["keras_predict"],
                                rtol=2e-5, atol=1e-6)
     problems = []
-    _compare(_as_json(cases.loaded_model_report(keras, path)), keras_view, "minikeras_file",
+    _compare(as_json(cases.loaded_model_report(keras, path)), keras_view, "minikeras_file",
              problems)
     assert not problems, "\n".join(problems)

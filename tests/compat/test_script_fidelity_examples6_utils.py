@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.compat.script_compare import as_json, is_numeric
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples6_utils_cases", "keras_examples6_utils.json")
@@ -77,28 +78,12 @@ def _compare(mine, expected, path, problems):
         for i, (a, b) in enumerate(zip(mine, expected)):
             _compare(a, b, f"{path}[{i}]", problems)
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool) or (
-            isinstance(expected, list) and expected and _numeric(expected)):
-        if not _numeric(mine) or isinstance(mine, bool) or np.shape(mine) != np.shape(
+            isinstance(expected, list) and expected and is_numeric(expected)):
+        if not is_numeric(mine) or isinstance(mine, bool) or np.shape(mine) != np.shape(
                 expected) or not np.allclose(mine, expected, rtol=2e-5, atol=1e-6):
             problems.append(f"{path}: {mine!r} != Keras's {expected!r}")
     elif mine != expected:
         problems.append(f"{path}: {mine!r} != Keras's {expected!r}")
-
-
-def _numeric(value):
-    try:
-        return np.asarray(value, dtype="float64").dtype == np.float64
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_json(value):
-    """Tuples as lists, as the fixture holds them."""
-    if isinstance(value, dict):
-        return {k: _as_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_json(v) for v in value]
-    return value
 
 
 @pytest.mark.filterwarnings("ignore:minikeras computes each layer in one dtype")
@@ -106,7 +91,7 @@ def _as_json(value):
 def test_case_matches_keras(name):
     """Each utility gives what Keras 3.15 gives (apart from ``DIFFERENT``)."""
     problems = []
-    _compare(_as_json(cases.CASES[name](keras)), KERAS[name], name, problems)
+    _compare(as_json(cases.CASES[name](keras)), KERAS[name], name, problems)
     assert not problems, "\n".join(problems)
 
 
