@@ -18,7 +18,7 @@ _SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", 
                "preprocessing", "quantizers", "random", "regularizers", "saving", "tree", "utils",
                "visualization", "wrappers")
 _NAMES = {"Input": "layers", "InputSpec": "layers", "Layer": "layers", "Model": "models",
-          "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.symbolic",
+          "Sequential": "models", "Variable": "variables", "KerasTensor": "layers.keras_tensor",
           "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
           "Initializer": "initializers", "Regularizer": "regularizers",
           "DTypePolicy": "dtype_policies", "name_scope": "naming", "device": "backend",

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 from .. import layers
 from ..backend import image_data_format
-from ..layers.symbolic import KerasTensor
+from ..layers.keras_tensor import KerasTensor
 from ..models.functional import Functional
 from ..utils import get_file
 from .imagenet_utils import obtain_input_shape, validate_activation, weights_exist

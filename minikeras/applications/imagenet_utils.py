@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import activations, backend, ops
 from ..autodiff.tensor import Tensor
-from ..layers.symbolic import KerasTensor
+from ..layers.keras_tensor import KerasTensor
 from ..utils import get_file
 
 CLASS_INDEX = None

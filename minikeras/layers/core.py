@@ -20,7 +20,8 @@ from .layer import LAYERS, InputSpec, Layer
 from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import (QuantizableLayer, dequantized_matmul, inputs_quantizer, quantizable,
                           quantize_2d)
-from .symbolic import KerasTensor, Node
+from .keras_tensor import KerasTensor
+from .symbolic import Node
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 

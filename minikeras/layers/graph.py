@@ -12,7 +12,8 @@ from ..tree import assert_same_paths, flatten, map_structure
 from .core import InputLayer
 from .layer import Layer, format_shape
 from .operation import Operation
-from .symbolic import KerasTensor, Node
+from .keras_tensor import KerasTensor
+from .symbolic import Node
 
 
 class Function(Operation):

@@ -20,8 +20,9 @@ from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_sta
 from ..tree import flatten, map_structure
 from .input_spec import InputSpec, check_input_specs, format_shape
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
-from .symbolic import (as_tensor_structure, edge_cast, has_symbolic, input_mask,
-                       set_output_mask, symbolic_call, warn_dropped_mask)
+from .keras_tensor import has_symbolic
+from .masks import input_mask, set_output_mask, warn_dropped_mask
+from .symbolic import as_tensor_structure, edge_cast, symbolic_call
 
 LAYERS = Registry("layer")
 
@@ -92,10 +93,6 @@ class Layer(Operation):
     # user classes, whose call may build sublayers (paths under the model's name); minikeras's
     # own layers build none in call, and their hot path skips the scope (about 1 us a call)
     _scopes_calls = False
-    # True where a symbolic call finds the outputs by running the layer on zeros (tried
-    # with two sizes where a size is unknown) before asking compute_output_shape, which
-    # cannot tell the output's dtype: an op node's (its dtype is the op's own)
-    _outputs_by_running = False
 
     def __setattr__(self, name, value):
         # Keras tracks a layer or weight when it is assigned, after everything tracked so

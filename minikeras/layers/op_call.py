@@ -7,19 +7,21 @@ does (``{"module": "keras.src.ops.numpy", "class_name": "Concatenate", "config":
 {"name": ...}}``, the arguments in its node), and loading looks the name up among the public ``keras.ops``
 functions only. It is not a registered layer: it exists only inside functional graphs.
 """
+import functools
 import inspect
 import operator
 
 import numpy as np
 
-from .. import backend, ops
+from .. import ops
 from ..autodiff import no_grad
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
 from .layer import Layer
 from .op_classes import OP_CLASSES, REQUIRED
 from ..tree import flatten, map_structure
-from .symbolic import KerasTensor, has_symbolic
+from .keras_tensor import KerasTensor, has_symbolic
+from .output_probe import placeholder, probe, sample_shape
 
 _OPERATORS = {"get_item": operator.getitem}  # x[key]: Keras names this op GetItem
 OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op node
@@ -73,7 +75,6 @@ class OpCall(Layer):
     """
 
     _warns_on_dropped_mask = False
-    _outputs_by_running = True  # the op's dtype rules (``not_equal`` gives bool)
 
     def __init__(self, op, fixed=None, name=None):
         super().__init__(name=name)
@@ -132,20 +133,14 @@ class OpCall(Layer):
         return rule(lambda: self._output_by_running(args, kwargs), *op_args, **op_kwargs)
 
     def _output_by_running(self, args, kwargs):
-        """The output KerasTensors of two runs on placeholders (see ``_run_on_zeros`` and
-        ``PROBES``); the first pair of runs' error when no pair runs."""
-        first_error = None
+        """The output KerasTensors of two runs on placeholders (``PROBES``, then
+        ``LAST_RESORT`` for two or more batched arguments); the first runs' error when
+        none run."""
         batched = sum(1 for t in flatten([list(args), kwargs])
                       if isinstance(t, KerasTensor) and t.shape and t.shape[0] is None)
-        for pair in PROBES + ((LAST_RESORT,) if batched > 1 else ()):
-            try:
-                first, second = (self._run_on_zeros(args, kwargs, *sizes) for sizes in pair)
-            except Exception as error:  # noqa: BLE001 - any failure: try the next sizes
-                first_error = first_error or error
-                continue
-            outputs = map_structure(_merged_output, first, second)
-            return outputs if pair is not LAST_RESORT else map_structure(_unknown_batch, outputs)
-        raise first_error
+        outputs, plan = probe(functools.partial(self._run_on_zeros, args, kwargs),
+                              PROBES + ((LAST_RESORT,) if batched > 1 else ()))
+        return outputs if plan is not LAST_RESORT else map_structure(_unknown_batch, outputs)
 
     def _with_fixed(self, args, kwargs):
         """The op function's arguments: the fixed config entries it takes by position first,
@@ -155,39 +150,25 @@ class OpCall(Layer):
         return (*lead, *args), {**rest, **kwargs}
 
     def _run_on_zeros(self, args, kwargs, batch, size):
-        """The op's outputs on zeros shaped like its KerasTensor arguments, an unknown first
-        size ``batch``, the other unknown sizes ``size``; a ``linalg`` op's are identity
-        matrices instead (zeros have no inverse, no Cholesky factor)."""
+        """The op's outputs on zeros shaped like its KerasTensor arguments (see
+        ``output_probe.sample_shape``); a ``linalg`` op's are identity matrices instead
+        (zeros have no inverse, no Cholesky factor)."""
         identity = self._fn in _LINALG_FUNCTIONS
 
         def zeros(value):
             if not isinstance(value, KerasTensor):
                 return value
-            shape = tuple((batch if axis == 0 else size) if d is None else d
-                          for axis, d in enumerate(value.shape))
-            if identity and len(shape) >= 2:
+            if identity and len(value.shape) >= 2:
+                shape = sample_shape(value.shape, size, batch)
                 return ops.convert_to_tensor(np.broadcast_to(
                     np.eye(*shape[-2:], dtype=value.dtype), shape))
-            return ops.convert_to_tensor(backend.placeholder_array(shape, value.dtype))
+            return placeholder(value, size, batch)
         args, kwargs = map_structure(zeros, (list(args), kwargs))
         with no_grad(), np.errstate(all="ignore"):  # zeros: 1 / 0 here warns of nothing
             return self.call(*args, **kwargs)
 
     def get_config(self):
         return {"op": self.op, "fixed": dict(self.fixed), "name": self.name}
-
-
-def _merged_output(first, second):
-    """One output of two runs on zeros whose unknown sizes differ: a KerasTensor whose
-    sizes that differ between the runs are None (a number, such as ``size``'s, becomes a
-    scalar tensor)."""
-    first, second = ops.convert_to_tensor(first), ops.convert_to_tensor(second)
-    if first.ndim != second.ndim:
-        raise ValueError(f"The output's rank depends on the unknown sizes of the inputs: "
-                         f"shapes {first.shape} and {second.shape} for two sizes. Give the "
-                         "Input the sizes this op depends on.")
-    shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
-    return KerasTensor(shape, backend.standardize_dtype(first.dtype))
 
 
 def _unknown_batch(output):

@@ -12,7 +12,9 @@ from ..naming import auto_name, to_snake_case
 from ..rematerialization import apply_remat_scope
 from ..tree import flatten
 from ..variables import StatelessScope
-from .symbolic import KerasTensor, Node, has_symbolic, outputs_by_running, user_defines
+from .keras_tensor import KerasTensor, has_symbolic
+from .output_probe import outputs_by_running
+from .symbolic import Node, user_defines
 
 _PLAIN = (str, int, float, bool, type(None))
 

@@ -1,166 +1,22 @@
-"""The functional API's symbolic side: KerasTensor, Node, and calling a layer on structures.
+"""The functional API's symbolic side: Node, and calling a layer on KerasTensors.
 
-``Layer.__call__`` hands every call with KerasTensors among its arguments here, and uses
-the helpers below for structures of arrays and for the mask slot. This module knows the
-Layer only through the methods it calls (``build_from_shape``, ``__call__``,
-``compute_output_shape``, ``_set_symbolic``) and imports no layer module.
+``Layer.__call__`` hands every call with KerasTensors among its arguments here
+(``symbolic_call``), and uses the helpers below for structures of arrays. This module knows
+the Layer only through the methods it calls (``build_from_shape``, ``__call__``,
+``compute_output_shape``, ``_set_symbolic``) and imports no layer module. KerasTensor is in
+``keras_tensor.py``; outputs found by running a call on placeholders in ``output_probe.py``.
 """
 import functools
-import re
-import warnings
 
 import numpy as np
 
-from .. import backend, ops
-from ..autodiff import no_grad
+from .. import backend
 from ..autodiff.tensor import Tensor
-from ..naming import auto_name, name_scope
 from ..ops.core import convert_to_tensor
-from ..ops.dispatch import symbolic_op as _symbolic_op
 from ..tree import flatten, map_structure
-
-
-@backend.register_keras_tensor_type
-class KerasTensor:
-    """A symbolic tensor: a shape (batch axis first, ``None`` where unknown) and a dtype.
-
-    ``keras.Input(...)`` returns one (its ``input_layer`` starts a Sequential model); a built
-    Sequential gives its layers' ``input`` / ``output`` and its ``inputs`` / ``outputs`` as
-    KerasTensors. Calling a layer on KerasTensors returns new ones that remember the call in
-    ``_keras_history`` = ``(layer, node_index, tensor_index)``: the graph a functional
-    ``keras.Model(inputs, outputs)`` is made of.
-    """
-
-    _keras_history = None  # set by Node for tensors made by a layer call or keras.Input
-    _keras_mask = None  # a KerasTensor of the mask's shape when the layer sets a mask
-
-    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None,
-                 input_layer=None):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.sparse, self.ragged = bool(sparse), bool(ragged)
-        self.name = name or auto_name("keras_tensor")
-        self.input_layer = input_layer
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    def reshape(self, newshape):
-        """``ops.reshape(self, newshape)``, recorded in the graph like any op."""
-        return ops.reshape(self, newshape)
-
-    def squeeze(self, axis=None):
-        """``ops.squeeze(self, axis)``, recorded in the graph like any op."""
-        return ops.squeeze(self, axis)
-
-    def __bool__(self):  # Keras's words: a graph value has no truth value yet
-        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
-
-    def __iter__(self):  # Keras's words (iterating by __getitem__ would record nodes)
-        raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported.")
-
-    # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
-    def __add__(self, other):
-        return ops.add(self, other)
-
-    def __radd__(self, other):
-        return ops.add(other, self)
-
-    def __sub__(self, other):
-        return ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        return ops.subtract(other, self)
-
-    def __mul__(self, other):
-        return ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        return ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        return ops.true_divide(self, other)
-
-    def __rtruediv__(self, other):
-        return ops.true_divide(other, self)
-
-    def __floordiv__(self, other):
-        return ops.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return ops.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return ops.mod(self, other)
-
-    def __rmod__(self, other):
-        return ops.mod(other, self)
-
-    def __pow__(self, other):
-        return ops.power(self, other)
-
-    def __rpow__(self, other):
-        return ops.power(other, self)
-
-    def __matmul__(self, other):
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return ops.matmul(other, self)
-
-    # comparisons and logic, as Keras's KerasTensor has them (no __eq__: `==` stays identity)
-    def __lt__(self, other):
-        return ops.less(self, other)
-
-    def __le__(self, other):
-        return ops.less_equal(self, other)
-
-    def __gt__(self, other):
-        return ops.greater(self, other)
-
-    def __ge__(self, other):
-        return ops.greater_equal(self, other)
-
-    def __ne__(self, other):
-        return ops.not_equal(self, other)
-
-    def __and__(self, other):
-        return ops.logical_and(self, other)
-
-    def __rand__(self, other):
-        return ops.logical_and(other, self)
-
-    def __or__(self, other):
-        return ops.logical_or(self, other)
-
-    def __ror__(self, other):
-        return ops.logical_or(other, self)
-
-    def __xor__(self, other):
-        return ops.logical_xor(self, other)
-
-    def __rxor__(self, other):
-        return ops.logical_xor(other, self)
-
-    def __invert__(self):
-        return ops.logical_not(self)
-
-    def __round__(self, ndigits=None):
-        return ops.round(self, decimals=ndigits or 0)
-
-    def __neg__(self):
-        return ops.negative(self)
-
-    def __abs__(self):
-        return ops.absolute(self)
-
-    def __getitem__(self, key):
-        return _symbolic_op("get_item", (self, key), {})
-
-    def __repr__(self):
-        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
-                f"ragged={self.ragged}, name={self.name}>")
+from .keras_tensor import KerasTensor
+from .masks import warn_dropped_mask
+from .output_probe import outputs_by_running, sizes_known, symbolic_leaves
 
 
 class Node:
@@ -208,18 +64,6 @@ def _constant(value):
     return value
 
 
-def has_symbolic(values):
-    """Whether ``values`` (call arguments: a tuple, a dict, or one value) hold a KerasTensor."""
-    if isinstance(values, KerasTensor):
-        return True
-    if isinstance(values, dict):
-        values = values.values()
-    elif not isinstance(values, (list, tuple)):
-        return False
-    return any(isinstance(v, KerasTensor) or (isinstance(v, (list, tuple, dict)) and v
-                                                and has_symbolic(v)) for v in values)
-
-
 def as_tensor_structure(inputs):
     """A list / tuple / dict of arrays or tensors as the same structure of tensors, or None
     when its leaves are not all arrays (a nested list of numbers is one array instead).
@@ -231,33 +75,6 @@ def as_tensor_structure(inputs):
     return map_structure(
         lambda v: v if v is None or isinstance(v, Tensor) else convert_to_tensor(edge_cast(v)),
         inputs)
-
-
-# ---- masks: the one slot on Tensor (``tensor.mask``, Keras's ``tensor._keras_mask``) -------
-def input_mask(inputs):
-    """The mask carried by a call's first argument: one array, a structure of them, or None."""
-    if isinstance(inputs, Tensor):
-        return inputs.mask
-    if isinstance(inputs, (list, tuple, dict)):
-        masks = map_structure(lambda t: getattr(t, "mask", None), inputs)
-        return None if all(m is None for m in flatten(masks)) else masks
-    return None
-
-
-def set_output_mask(outputs, mask):
-    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet."""
-    if mask is None:
-        return
-    outputs, masks = flatten(outputs), flatten(mask)
-    if len(masks) == 1:
-        masks = masks * len(outputs)
-    for tensor, each in zip(outputs, masks):
-        if isinstance(tensor, Tensor) and tensor.mask is None and each is not None:
-            tensor.mask = each
-
-
-# the start of warn_dropped_mask's warning, for a layer's name and type
-_DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
 
 
 # ---- the symbolic call --------------------------------------------------------------------
@@ -272,13 +89,12 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
-    symbolic = _symbolic_leaves(args, kwargs)
+    symbolic = symbolic_leaves(args, kwargs)
     if _defines_output_spec(type(layer)):  # as Keras: a layer's own rules
         outputs = layer.compute_output_spec(*args, **kwargs)
     elif _shape_is_enough(layer, args, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
-    elif (_sizes_known(symbolic) or layer._outputs_by_running
-          or not _defines_output_shape(layer)):
+    elif sizes_known(symbolic) or not _defines_output_shape(layer):
         # Run the layer on zeros: exact for custom layers that have no compute_output_shape
         outputs = outputs_by_running(layer, args, kwargs)
         if outputs is None:
@@ -369,56 +185,6 @@ def _symbolic_mask(inputs):
     return None
 
 
-def warn_dropped_mask(layer, stacklevel=3):
-    """Keras's warning for a masked input given to a layer that does not support masking."""
-    warnings.warn(
-        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
-        "mask attached to it. However, this layer does not support masking and will "
-        "therefore destroy the mask information. Downstream layers will not see the "
-        "mask.", stacklevel=stacklevel + 1)
-
-
-def outputs_by_running(op, args, kwargs):
-    """The output KerasTensors of ``op`` called on ``args`` / ``kwargs`` (KerasTensors among
-    them), found by running it on zeros: one sample when every size but the batch is known
-    (its errors propagate), else two traces whose differing sizes are unknown (None when
-    the traces fail). As in Keras, whose traces vary the batch size too, an output size
-    that follows the batch size is unknown and one that does not stays (positions from
-    ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)). Their masks are not
-    the samples': see ``_set_symbolic_masks``."""
-    symbolic = _symbolic_leaves(args, kwargs)
-    unknown_batch = _batch_unknown(symbolic)
-    if _sizes_known(symbolic):
-        result = _sample_call(op, args, kwargs)
-        if unknown_batch and not _all_batched(result):
-            other = _second_sample(op, args, kwargs)
-            if other is not None:
-                return map_structure(_merged_like, result, other)
-        return map_structure(
-            lambda out: _symbolic_like(out, _with_batch(tuple(out.shape), unknown_batch)),
-            result)
-    traced = _traced_outputs(op, args, kwargs)
-    if traced is None:
-        return None
-    return map_structure(_merged_like, *traced)
-
-
-def _all_batched(result):
-    """Whether each output of a sample run (batch size 1) has the sample's batch size first:
-    then the unknown batch size is its first size, with no second run (the common case)."""
-    return all(not out.shape or out.shape[0] == 1 for out in flatten(result))
-
-
-def _second_sample(op, args, kwargs):
-    """The outputs of a run on 2 samples, which tells the sizes that follow the batch size
-    from those that do not; None if the op cannot run on 2 (then the first size is taken
-    for the batch's, as for a batched output)."""
-    try:
-        return _sample_call(op, args, kwargs, batch=2)
-    except Exception:  # noqa: BLE001 - any failure: keep the one-sample rule
-        return None
-
-
 def _outputs_from_shape(layer, inputs, shapes, symbolic):
     """The output KerasTensors of ``compute_output_shape`` (unknown sizes, no sample run),
     with the dtype guessed."""
@@ -435,21 +201,6 @@ def _tensors_for_shapes(shapes, dtype):
     if all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
         return KerasTensor(tuple(shapes), dtype)
     return [_tensors_for_shapes(s, dtype) for s in shapes]
-
-
-def _symbolic_leaves(args, kwargs):
-    return [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]
-
-
-def _sizes_known(symbolic):
-    """Whether every size but the batch's is known."""
-    return all(d is not None for leaf in symbolic for d in leaf.shape[1:])
-
-
-def _batch_unknown(symbolic):
-    """Whether a call's batch size is unknown: a KerasTensor argument's first size is None
-    (a slice ``x[0]`` of an Input has a known one, and is not the call's batch)."""
-    return any(leaf.shape and leaf.shape[0] is None for leaf in symbolic)
 
 
 @functools.lru_cache(maxsize=None)
@@ -486,71 +237,6 @@ def _shape_is_enough(layer, args, kwargs):
             and isinstance(x, KerasTensor) and x._keras_mask is None and x.dtype == layer.dtype)
 
 
-def _sample_call(layer, args, kwargs, fill=None, batch=1):
-    """The layer's outputs for zeros shaped like its KerasTensor arguments (an unknown size
-    other than the batch set to ``fill``; a masked one carries an all-True mask, so that
-    ``call`` sees one), run in the layer's name scope as the call that builds it. ``batch``
-    samples, unless the batch size is declared: a layer may reshape to it (keras-io's
-    Switch transformer on ``Input(..., batch_size=8)``)."""
-    def zeros(value):
-        if not isinstance(value, KerasTensor):
-            return value
-        tensor = _placeholder(value, fill, batch)
-        if value._keras_mask is not None:
-            tensor.mask = np.ones(_sample_shape(value._keras_mask.shape, fill, batch),
-                                  dtype=bool)
-        return tensor
-    # placeholder values: a 1 / 0 or log(0) among them is no user's number to warn of; the
-    # layer's own dropped mask is warned of once, by the symbolic call (_set_symbolic_masks),
-    # those of the layers inside it here, as in Keras's trace
-    with no_grad(), name_scope(layer.name, caller=layer), np.errstate(all="ignore"), \
-            warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_DROPPED_MASK.format(
-            name=re.escape(layer.name), type=re.escape(type(layer).__name__)))
-        return layer(*map_structure(zeros, args), **map_structure(zeros, kwargs))
-
-
-def _placeholder(value, fill, batch):
-    """Placeholder values for the KerasTensor ``value`` at its sample shape."""
-    return convert_to_tensor(
-        backend.placeholder_array(_sample_shape(value.shape, fill, batch), value.dtype))
-
-
-def _merged_shape(shape, other):
-    """The sizes two runs' shapes agree on; None where they differ (an unknown size)."""
-    return tuple(a if a == b else None for a, b in zip(shape, other))
-
-
-def _with_batch(shape, unknown_batch):
-    """A sample run's output shape with the call's unknown batch size first. A declared
-    batch size was the sample's own, so the run's first size stands (``segment_sum`` of
-    6 rows into 3 segments gives 3); so does a scalar's, or a call on scalars only."""
-    return (None,) + shape[1:] if shape and unknown_batch else shape
-
-
-def _sample_shape(shape, fill, batch):
-    """A KerasTensor's shape for a sample run: the batch size ``batch`` unless declared, the
-    other unknown sizes ``fill`` (a scalar stays a scalar)."""
-    if not shape:
-        return ()
-    return (shape[0] or batch,) + tuple(fill if d is None else d for d in shape[1:])
-
-
-def _traced_outputs(layer, args, kwargs):
-    """The layer's outputs for two samples whose unknown sizes differ, or None if it cannot
-    run on them. Keras traces such a call with the sizes 83 and 89 (an output size that
-    differs between the two runs is unknown); on its meta device nothing is computed, so a
-    call that fails on them for real (a position Embedding of 8 rows given arange(83))
-    still traces there: here it is retried with the sizes 2 and 3."""
-    for sizes in ((83, 89), (2, 3)):
-        try:  # an unknown batch size differs too: 1 and 2 samples
-            return [_sample_call(layer, args, kwargs, fill, batch)
-                    for fill, batch in zip(sizes, (1, 2))]
-        except Exception:  # noqa: BLE001 - any failure: try the next sizes
-            continue
-    return None
-
-
 def _defines_output_shape(layer):
     """Whether the layer's output shape comes from ``compute_output_shape``: a minikeras
     layer's always does (those that keep ``Layer``'s keep their input's shape); a user's
@@ -561,17 +247,6 @@ def _defines_output_shape(layer):
         if "compute_output_shape" in klass.__dict__:
             return klass.__module__ != "minikeras.layers.layer"
     return False
-
-
-def _symbolic_like(out, shape):
-    """The KerasTensor of ``shape`` for one output ``out`` of a sample run."""
-    return KerasTensor(tuple(shape), backend.standardize_dtype(out.dtype))
-
-
-def _merged_like(out, other):
-    """The KerasTensor for one output of a sample run, given the same output of another run
-    (other sizes): unknown where their sizes differ."""
-    return _symbolic_like(out, _merged_shape(tuple(out.shape), tuple(other.shape)))
 
 
 def edge_cast(x):

@@ -9,7 +9,7 @@ import inspect
 
 from ..layers.core import Input, InputLayer
 from ..layers.graph import fill
-from ..layers.symbolic import KerasTensor
+from ..layers.keras_tensor import KerasTensor
 from ..tree import assert_same_structure, flatten, map_structure
 from .functional import Functional
 from .sequential import Sequential

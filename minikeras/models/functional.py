@@ -14,7 +14,8 @@ from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_no
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.input_spec import check_input_specs, check_keys, model_input_spec
-from ..layers.symbolic import KerasTensor, edge_cast
+from ..layers.keras_tensor import KerasTensor
+from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, flatten_with_path, map_structure
 from . import functional_config, inference_fusion

@@ -20,7 +20,7 @@ layer; node indices count only the calls that belong to this model (a nested fun
 model counts from 1, as in Keras, whose models own a node of their own). Keras 2 configs
 (``inbound_nodes`` as ``[[["dense", 0, 0, {}]]]``) are read too.
 """
-from ..layers.symbolic import KerasTensor
+from ..layers.keras_tensor import KerasTensor
 from ..tree import map_structure
 from ..layers.layer import Layer
 from ..layers.op_call import OpCall, is_op_entry

@@ -55,7 +55,7 @@ from ..layers.activations import ReLU
 from ..layers.merging import Add
 from ..layers.normalization import BatchNormalization
 from ..layers.reshaping import BaseZeroPadding
-from ..layers.symbolic import KerasTensor
+from ..layers.keras_tensor import KerasTensor
 
 _PLANS = weakref.WeakKeyDictionary()   # model -> (variables.structure_version(), plan)
 

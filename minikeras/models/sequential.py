@@ -3,7 +3,8 @@ from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
 from ..layers.input_spec import check_input_specs, model_input_spec
-from ..layers.symbolic import KerasTensor, record_call
+from ..layers.keras_tensor import KerasTensor
+from ..layers.symbolic import record_call
 from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
 from ..layers.rnn.rnn import RNN
 from ..naming import auto_name, name_scope

@@ -4,7 +4,7 @@ import numpy as np
 from ... import ops, random
 from ...autodiff import primitives as P
 from ..layer import LAYERS, Layer
-from ..symbolic import KerasTensor
+from ..keras_tensor import KerasTensor
 
 
 @LAYERS.register("Attention")

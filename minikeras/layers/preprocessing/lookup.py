@@ -18,7 +18,7 @@ import numpy as np
 from ... import backend
 from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
-from ..symbolic import KerasTensor
+from ..keras_tensor import KerasTensor
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
                                   check_output_mode, encode_categorical, is_shape_probe,
                                   refuse_sparse, strings_or_probe)

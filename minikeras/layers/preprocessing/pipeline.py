@@ -1,6 +1,6 @@
 """Pipeline: a plain layer that applies a list of (preprocessing) layers in order."""
 from ..layer import LAYERS, Layer
-from ..symbolic import input_mask
+from ..masks import input_mask
 
 
 @LAYERS.register("Pipeline")

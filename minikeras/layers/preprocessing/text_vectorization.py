@@ -13,7 +13,7 @@ import numpy as np
 
 from ...registry import get_registered_name, get_registered_object
 from ..layer import LAYERS
-from ..symbolic import KerasTensor
+from ..keras_tensor import KerasTensor
 from .lookup import LOOKUP_MODES, StringLookup
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
                                   check_output_mode, is_shape_probe, refuse_sparse,

@@ -17,7 +17,7 @@ from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
 from ...tree import flatten
 from ...variables import Variable
-from ..symbolic import KerasTensor
+from ..keras_tensor import KerasTensor
 from ..input_spec import incompatible_input
 from ..layer import LAYERS, InputSpec, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer

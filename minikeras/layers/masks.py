@@ -1,0 +1,44 @@
+"""Masks on eager tensors: the one slot on Tensor (``tensor.mask``, Keras's
+``tensor._keras_mask``), and Keras's warning for a layer that drops one.
+
+A symbolic call's masks are KerasTensors on KerasTensors (``symbolic._set_symbolic_masks``).
+"""
+import warnings
+
+from ..autodiff.tensor import Tensor
+from ..tree import flatten, map_structure
+
+
+def input_mask(inputs):
+    """The mask carried by a call's first argument: one array, a structure of them, or None."""
+    if isinstance(inputs, Tensor):
+        return inputs.mask
+    if isinstance(inputs, (list, tuple, dict)):
+        masks = map_structure(lambda t: getattr(t, "mask", None), inputs)
+        return None if all(m is None for m in flatten(masks)) else masks
+    return None
+
+
+def set_output_mask(outputs, mask):
+    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet."""
+    if mask is None:
+        return
+    outputs, masks = flatten(outputs), flatten(mask)
+    if len(masks) == 1:
+        masks = masks * len(outputs)
+    for tensor, each in zip(outputs, masks):
+        if isinstance(tensor, Tensor) and tensor.mask is None and each is not None:
+            tensor.mask = each
+
+
+# the start of warn_dropped_mask's warning, for a layer's name and type (a regex)
+DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
+
+
+def warn_dropped_mask(layer, stacklevel=3):
+    """Keras's warning for a masked input given to a layer that does not support masking."""
+    warnings.warn(
+        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
+        "mask attached to it. However, this layer does not support masking and will "
+        "therefore destroy the mask information. Downstream layers will not see the "
+        "mask.", stacklevel=stacklevel + 1)
