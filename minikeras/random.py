@@ -128,8 +128,11 @@ class SeedGenerator:
         self.state = _SeedState(seed, self.name)
         _SOURCES.add(self)
 
-    def next(self):
-        """The current state as a tensor (the seed of one draw); the counter moves on."""
+    def next(self, ordered=True):
+        """The current state as a tensor (the seed of one draw); the counter moves on.
+        ``ordered`` is Keras's (JAX orders its state updates by it); draws here always run
+        in program order."""
+        del ordered
         current = self.state.value
         self.state.data[1] += 1
         return current
