@@ -8,6 +8,8 @@ import weakref
 
 import numpy as np
 
+from .naming import auto_name, scoped
+
 _state = {"generator": np.random.default_rng()}
 
 
@@ -48,11 +50,11 @@ class LazyGenerator:
         self.seed, self._generator = seed, None
         _SOURCES.add(self)
 
-    def _get(self):
-        return self._generator
+    def _snapshot(self):
+        return _generator_snapshot(self._generator)
 
-    def _set(self, generator):
-        self._generator = generator
+    def _restore(self, saved):
+        self._generator = _restored_generator(saved)
 
     def __call__(self):
         if self._generator is None:
@@ -67,15 +69,73 @@ def draw_seed():
 
 # ---- keras.random: sampling functions ------------------------------------------------------
 
+class _SeedState:
+    """A SeedGenerator's ``state``: the int32 pair (seed, counter), read and assigned as a
+    non-trainable variable's value is (``numpy()``, ``value``, ``assign``, numpy
+    conversion), named ``seed_generator_state`` under its generator's name."""
+
+    trainable = False
+    name = "seed_generator_state"
+
+    def __init__(self, seed, generator_name):
+        self.data = np.array([seed, 0], "int32")
+        self.path = scoped(f"{generator_name}/{self.name}")
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def value(self):
+        return _tensor(self.data.copy(), "int32")
+
+    def numpy(self):
+        return self.data.copy()
+
+    def assign(self, value):
+        array = np.asarray(getattr(value, "data", value))
+        if array.shape != self.data.shape:
+            raise ValueError(f"Cannot assign a value of shape {array.shape} to variable "
+                             f"'{self.path}' of shape {self.data.shape}.")
+        self.data[...] = array
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self.data, dtype=dtype)
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
+                f"value={self.data}>")
+
+
 class SeedGenerator:
-    """A stateful source of seeds: each sampling call that receives it draws fresh values."""
+    """A stateful source of seeds, as in Keras: ``state`` is a non-trainable int32 variable
+    holding (seed, counter); each sampling call given the generator takes its current state
+    as the seed of its draw (``next()``) and counts one up, so a state put back (``assign``)
+    draws the same numbers again. ``seed`` None draws one from the global generator."""
 
     def __init__(self, seed=None, name=None, **kwargs):
         del kwargs
-        self.name = name or "seed_generator"
+        self.name = name or auto_name("seed_generator")  # named first, as in Keras
+        if seed is None:
+            seed = draw_seed()
+        elif not isinstance(seed, int):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
         self.seed = seed
-        self.generator = make_generator(seed)
+        self.state = _SeedState(seed, self.name)
         _SOURCES.add(self)
+
+    def next(self, ordered=True):
+        """The current state as a tensor (the seed of one draw); the counter moves on.
+        ``ordered`` is Keras's (JAX orders its state updates by it); draws here always run
+        in program order."""
+        del ordered
+        current = self.state.value
+        self.state.data[1] += 1
+        return current
 
     def get_config(self):
         return {"seed": self.seed, "name": self.name}
@@ -84,23 +144,23 @@ class SeedGenerator:
     def from_config(cls, config):
         return cls(**config)
 
-    def _get(self):
-        return self.generator
+    def _snapshot(self):
+        return np.array(self.state.data)
 
-    def _set(self, generator):
-        self.generator = generator
+    def _restore(self, saved):
+        self.state.assign(saved)
 
 
 class _GlobalSource:
     """The process-wide generator, as a source of the snapshot below."""
 
     @staticmethod
-    def _get():
-        return _state["generator"]
+    def _snapshot():
+        return _generator_snapshot(_state["generator"])
 
     @staticmethod
-    def _set(generator):
-        _state["generator"] = generator
+    def _restore(saved):
+        _state["generator"] = _restored_generator(saved)
 
 
 # ---- snapshots of the generators' states (a rematerialized call draws the same numbers
@@ -108,28 +168,33 @@ class _GlobalSource:
 _SOURCES = weakref.WeakSet()  # every live LazyGenerator and SeedGenerator
 
 
+def _generator_snapshot(generator):
+    return generator, None if generator is None else generator.bit_generator.state
+
+
+def _restored_generator(saved):
+    generator, state = saved
+    if generator is not None:
+        generator.bit_generator.state = state
+    return generator
+
+
 def generator_states():
-    """The current generator of the global stream, of every LazyGenerator and of every
-    SeedGenerator, with its state: what :func:`restore_generator_states` puts back."""
-    snapshot = []
-    for source in [_GlobalSource, *_SOURCES]:
-        generator = source._get()
-        state = None if generator is None else generator.bit_generator.state
-        snapshot.append((source, generator, state))
-    return snapshot
+    """What every source of randomness holds now (the global stream's generator and its
+    state, every LazyGenerator's, every SeedGenerator's state variable): what
+    :func:`restore_generator_states` puts back."""
+    return [(source, source._snapshot()) for source in [_GlobalSource, *_SOURCES]]
 
 
 def restore_generator_states(snapshot):
-    """Give each source of ``snapshot`` back its generator, in the state it had then."""
-    for source, generator, state in snapshot:
-        if generator is not None:
-            generator.bit_generator.state = state
-        source._set(generator)
+    """Give each source of ``snapshot`` back what it held then."""
+    for source, saved in snapshot:
+        source._restore(saved)
 
 
 def _generator(seed):
     if isinstance(seed, SeedGenerator):
-        return seed.generator
+        return np.random.default_rng(seed.next().data.view(np.uint32))
     if seed is not None and (isinstance(seed, bool) or not isinstance(
             seed, (int, np.integer, np.random.Generator))):
         raise ValueError("Argument `seed` must be either an integer or an instance of "

@@ -52,6 +52,32 @@ def test_same_seed_same_samples_and_seed_generator_advances():
     assert not np.array_equal(first.data, second.data)
 
 
+def test_seed_generator_state_counts_draws_and_rewinds():
+    gen = keras.random.SeedGenerator(11, name="noise")
+    assert gen.state.path == "noise/seed_generator_state" and gen.state.dtype == np.int32
+    assert gen.state.numpy().tolist() == [11, 0] and not gen.state.trainable
+    first = keras.random.normal((4,), seed=gen).numpy()
+    keras.random.uniform((2,), seed=gen)
+    assert gen.state.numpy().tolist() == [11, 2]
+    assert gen.next().numpy().tolist() == [11, 2] and gen.state.numpy().tolist() == [11, 3]
+    gen.state.assign([11, 0])                       # the state decides the numbers
+    np.testing.assert_array_equal(keras.random.normal((4,), seed=gen).numpy(), first)
+    with pytest.raises(ValueError, match=r"shape \(3,\) to variable 'noise/seed_generator_"
+                                         r"state' of shape \(2,\)"):
+        gen.state.assign([1, 2, 3])
+
+
+def test_seed_generator_needs_an_int_seed_and_draws_one_for_none():
+    with pytest.raises(ValueError, match="Argument `seed` must be an integer. Received: "
+                                         "seed=1.5"):
+        keras.random.SeedGenerator(1.5)
+    keras.utils.set_random_seed(3)
+    a = keras.random.SeedGenerator().state.numpy()
+    keras.utils.set_random_seed(3)
+    b = keras.random.SeedGenerator().state.numpy()
+    assert a.tolist() == b.tolist() and a[1] == 0
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: keras.random.categorical(np.zeros(3), 2), r"2-D tensor .* logits.shape=\(3,\)"),
     (lambda: keras.random.gamma((2,), alpha=0.0), r"`alpha` must be positive. Received: "
