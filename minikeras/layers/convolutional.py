@@ -77,7 +77,7 @@ class _Windowed(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self.input_spec = InputSpec(min_ndim=rank + 2)
 
     @property
     def _channel_axis(self):
@@ -99,7 +99,7 @@ class _Windowed(Layer):
         return to_channels_last(inputs, self.data_format)
 
     def _finish_build(self, channels):
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._channel_axis: channels})
         self.built = True
 
     def _output_shape(self, input_shape, channels):

@@ -66,7 +66,9 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("You must pass a `shape` argument to InputLayer or Input.")
-            shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
+            if isinstance(shape, (int, np.integer)):  # Input(4) for Input((4,)): Keras's words
+                raise ValueError(f"Cannot convert '{shape}' to a shape. Pass a tuple: "
+                                 f"shape=({shape},).")
             batch_shape = (batch_size,) + _checked_shape(shape, "shape")
         self.batch_shape = _checked_shape(batch_shape, "batch_shape")
         self.sparse, self.ragged, self.optional = bool(sparse), bool(ragged), optional

@@ -243,7 +243,7 @@ def test_non_positive_output_size_names_the_layer_and_shapes():
 
 
 def test_wrong_input_rank_raises():
-    with pytest.raises(ValueError, match=r"expected ndim=4.*found ndim=3.*\(2, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"expected min_ndim=4.*found ndim=3.*\(2, 5, 5\)"):
         layers.Conv2D(2, 3)(np.zeros((2, 5, 5), "float32"))
     layer = layers.Conv1D(2, 3)
     layer(np.zeros((1, 5, 3), "float32"))
