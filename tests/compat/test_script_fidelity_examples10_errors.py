@@ -38,7 +38,9 @@ Found here and fixed:
   a Sequential model ran data with an extra axis (8, 1, 4) silently.
 - ``keras.Input(4)`` raises Keras's "Cannot convert '4' to a shape." (minikeras took it as
   ``(4,)``).
-- Conv layers' input spec is ``min_ndim`` (Keras's "expected min_ndim=4").
+- Conv layers' input spec is ``min_ndim`` (Keras's "expected min_ndim=4"); a convolution
+  or pooling window larger than its input raises Keras's "Computed output size would be
+  zero or negative" with Keras's values (a kernel shape, numpy-printed sizes).
 - Reshape to a target of another size, Concatenate and Add of mismatched shapes, a Model on
   a numpy input, duplicate layer names, ``Sequential.add`` of a non-layer,
   ``get_layer()`` without arguments, a list of lists given to fit, a missing ``.keras``
@@ -92,6 +94,7 @@ EXTENDED = {
     "compile_optimizer_class_instead_of_instance": "shows an instance to pass",
     "reshape_to_an_incompatible_target": "names the layer and the sizes",
     "concatenate_mismatched_shapes": "names the axis that differs",
+    "conv2d_kernel_larger_than_the_image": "names the layer, the spatial output and the fix",
     "add_of_mismatched_shapes": "names the layer and the broadcasting rule",
     "dense_input_shape_as_an_integer": "shows the tuple to write",
     "unknown_initializer_name": "suggests close names",
@@ -106,9 +109,6 @@ SHAPES_TABLE = ("Keras's shows the target variable's random values; minikeras's 
                 "mismatched weight with the shapes expected and found")
 # case -> why the message is not compared (the type, warnings and output still are)
 MESSAGE_NOT_COMPARED = {
-    "conv2d_kernel_larger_than_the_image":
-        "Keras prints dilation_rate as a numpy array ('[1 1]'); minikeras names the spatial "
-        "output and the fix",
     "fit_without_targets_and_a_compiled_loss":
         "Keras on torch says 'Invalid dtype: object' (None converted to a tensor); minikeras "
         "says the compiled loss needs y",
