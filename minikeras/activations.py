@@ -359,7 +359,7 @@ def get(identifier):
     if callable(obj):
         return obj
     raise ValueError(
-        f"Could not interpret activation function identifier: {identifier!r}. Expected None, "
+        f"Could not interpret activation function identifier: {identifier}. Expected None, "
         "a name such as 'relu', a config dict, or a callable.")
 
 

@@ -139,7 +139,7 @@ class Registry:
             hint = f" Known names: {', '.join(self.names())}."
         else:
             hint = f" {len(self._entries)} names are known; see the {self.family} docs."
-        return f"Could not interpret {self.family} identifier: {name!r}.{hint}"
+        return f"Could not interpret {self.family} identifier: {name}.{hint}"
 
     def instance(self, config, custom_objects=None):
         """An object from a config dict or a name; a class found this way is instantiated."""
@@ -158,7 +158,7 @@ class Registry:
             return identifier()
         if callable(identifier):
             return identifier
-        raise ValueError(f"Could not interpret {self.family} identifier: {identifier!r}.")
+        raise ValueError(f"Could not interpret {self.family} identifier: {identifier}.")
 
     def names(self):
         """All registered names, sorted."""

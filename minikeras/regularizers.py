@@ -213,6 +213,6 @@ def get(identifier):
     """
     if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
         raise ValueError(
-            f"Could not interpret regularizer identifier: {identifier!r}. To penalize weights "
+            f"Could not interpret regularizer identifier: {identifier}. To penalize weights "
             f"by {identifier!r}, use keras.regularizers.L2({identifier!r}).")
     return REGULARIZERS.get_instance(identifier)

@@ -27,7 +27,7 @@ TABLE = {
                                  "empty data: x has 0 samples"),
     "loss_weights for two outputs on one": (
         lambda: keras.Sequential([keras.Input((3,)), layers.Dense(2)]).compile(
-            "sgd", "mse", loss_weights=[1, 2]), "as many entries as the model has outputs"),
+            "sgd", "mse", loss_weights=[1, 2]), "`loss_weights` must match the number of losses"),
     "predict(batch_size=0)": (lambda: compiled().predict(X, batch_size=0, verbose=0),
                               "positive integer. Received: 0"),
     "evaluate(batch_size=0)": (lambda: compiled().evaluate(X, Y, batch_size=0, verbose=0),
@@ -92,7 +92,7 @@ def test_bad_input_gets_a_clear_error(case):
 
 def test_good_neighbours_of_the_table_still_work():
     assert keras.Input(shape=(0, 3)).shape == (None, 0, 3)
-    assert keras.Input(shape=np.int64(4)).shape == (None, 4)
+    assert keras.Input(shape=(np.int64(4),)).shape == (None, 4)
     model = compiled()
     assert len(model.fit(X, Y, epochs=2, initial_epoch=2, verbose=0).history) == 0
     model.fit(X, np.zeros((8, 2), np.float32), class_weight={0: 2.0}, verbose=0)

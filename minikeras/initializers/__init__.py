@@ -72,6 +72,6 @@ def get(identifier):
         return FixedValue(identifier)
     if isinstance(identifier, (int, float)):
         raise ValueError(
-            f"Could not interpret initializer identifier: {identifier!r}. To fill a weight "
+            f"Could not interpret initializer identifier: {identifier}. To fill a weight "
             f"with {identifier!r}, use keras.initializers.Constant({identifier!r}).")
     return INITIALIZERS.get_instance(identifier)

@@ -3,6 +3,8 @@
 The math is one fused primitive (``autodiff/conv.py``: im2col + one GEMM, channels_last);
 ``data_format="channels_first"`` transposes to channels_last and back around it.
 """
+import numpy as np
+
 from .. import activations, backend
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
@@ -37,13 +39,26 @@ def check_rank(layer, input_shape, rank):
             f"ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}")
 
 
-def check_output(layer, input_shape, out, window, strides, dilation):
-    if any(o is not None and o <= 0 for o in out):
-        raise ValueError(
-            f"Layer '{layer.name}' ({type(layer).__name__}): computed output size would be "
-            f"non-positive. Input shape {tuple(input_shape)}, window {tuple(window)}, strides "
-            f"{tuple(strides)}, dilation_rate {tuple(dilation)} and padding '{layer.padding}' "
-            f"give spatial output {tuple(out)}. Use a smaller window or padding='same'.")
+def check_output(layer, input_shape, out, window, strides, dilation, out_channels=None):
+    """Keras's error for a spatial output size of zero or less, in its words (a
+    convolution's, given ``out_channels``, names its kernel shape as (window, input
+    channels, output channels); a pooling layer's its pool size; Keras prints some as numpy
+    arrays), then the layer, the spatial output and the fix."""
+    if not any(o is not None and o <= 0 for o in out):
+        return
+    if out_channels is None:
+        received = (f"Received: `inputs.shape={np.array(input_shape, dtype=object)}`, "
+                    f"`pool_size={np.array(window)}`, `strides={tuple(strides)}`, "
+                    f"`padding={layer.padding}`.")
+    else:
+        in_channels = input_shape[-1 if layer.data_format == "channels_last" else 1]
+        received = (f"Received `inputs shape={tuple(input_shape)}`, `kernel shape="
+                    f"{tuple(window) + (in_channels, out_channels)}`, `dilation_rate="
+                    f"{np.array(dilation)}`, `strides={tuple(strides)}`, "
+                    f"`padding={layer.padding}`.")
+    raise ValueError(f"Computed output size would be zero or negative. {received} Layer "
+                     f"'{layer.name}' ({type(layer).__name__}) would give the spatial output "
+                     f"{tuple(out)}: use a smaller window or padding='same'.")
 
 
 def _positive_int(cls_name, name, value):
@@ -77,7 +92,7 @@ class _Windowed(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self.input_spec = InputSpec(min_ndim=rank + 2)
 
     @property
     def _channel_axis(self):
@@ -99,14 +114,15 @@ class _Windowed(Layer):
         return to_channels_last(inputs, self.data_format)
 
     def _finish_build(self, channels):
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._channel_axis: channels})
         self.built = True
 
     def _output_shape(self, input_shape, channels):
         out = tuple(C.output_length(n, k, s, d, self.padding) for n, k, s, d in zip(
             spatial_dims(input_shape, self.data_format), self.kernel_size, self.strides,
             self.dilation_rate))
-        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate)
+        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate,
+                     channels)
         return with_spatial(input_shape, out, channels, self.data_format)
 
     def _add_bias(self, size):

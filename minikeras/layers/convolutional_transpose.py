@@ -59,7 +59,8 @@ class BaseConvTranspose(_Windowed):
         out = tuple(C.transpose_output_length(n, k, s, d, self.padding, p) for n, k, s, d, p in
                     zip(spatial_dims(input_shape, self.data_format), self.kernel_size,
                         self.strides, self.dilation_rate, extra))
-        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate)
+        check_output(self, input_shape, out, self.kernel_size, self.strides, self.dilation_rate,
+                     self.filters)
         return with_spatial(input_shape, out, self.filters, self.data_format)
 
     def get_config(self):

@@ -110,10 +110,10 @@ def check_tensors(structure, argument, from_input=True):
                          f"{structure!r}")
     for x in flat:
         if not isinstance(x, KerasTensor):
-            raise ValueError(
-                f"All `{argument}` values must be KerasTensors (from `keras.Input(...)` or a "
-                f"layer called on one). Received: {argument}={structure!r} including {x!r} of "
-                f"type {type(x).__name__}")
+            raise ValueError(  # Keras's words, then where KerasTensors come from
+                f"All `{argument}` values must be KerasTensors. Received: {argument}="
+                f"{structure} including invalid value {x} of type {type(x)}. KerasTensors come "
+                "from `keras.Input(...)` or a layer called on one.")
         if from_input and x._keras_history is None:
             raise ValueError(
                 f"The tensor {x.name} (shape {format_shape(x.shape)}) in `{argument}` was not made by "
@@ -254,5 +254,5 @@ def map_graph(inputs, outputs):
     for name in names:
         if names.count(name) > 1:
             raise ValueError(f'The name "{name}" is used {names.count(name)} times in the '
-                             "model. All layer names should be unique.")
+                             "model. All operation names should be unique.")
     return node_depth, run_order, layers

@@ -135,6 +135,15 @@ def check_keys(inputs, names):
                          f"keys: {names}")
 
 
+def invalid_input_shape(x, name, path, expected_shape):
+    """Keras's error for data given to a model with a rank its input cannot take (not one
+    trailing axis of 1 more or fewer); ``path`` is the input's place in the model's inputs
+    ('' for a single input)."""
+    return ValueError(f"Invalid input shape for input {x} with name '{name}' and path "
+                      f"'{path}'. Expected shape {tuple(expected_shape)}, but input has "
+                      f"incompatible shape {tuple(x.shape)}")
+
+
 def incompatible_input(spec, index, layer_name, problem):
     """Keras's error for input ``index`` that does not fit ``spec`` (``problem`` says why)."""
     return ValueError(f"Input {index} with name '{spec.name}' of layer '{layer_name}' is "

@@ -40,10 +40,10 @@ def _broadcast(layer, first, second):
         elif a == 1 or b == 1 or a == b:
             out.append(b if a == 1 else a)
         else:
-            raise ValueError(
-                f"Layer '{layer.name}' ({type(layer).__name__}): inputs have incompatible "
-                f"shapes. Received shapes {format_shape(first)} and {format_shape(second)}; every axis but "
-                "the batch axis must have the same size (or size 1).")
+            raise ValueError(  # Keras's words (shapes without the batch axis), then the rule
+                f"Inputs have incompatible shapes. Received shapes {tuple(first[1:])} and "
+                f"{tuple(second[1:])} (layer '{layer.name}' ({type(layer).__name__}): every "
+                "axis but the batch axis must have the same size, or size 1).")
     return tuple(out)
 
 
@@ -207,9 +207,10 @@ class Concatenate(Layer):
             for i, (a, b) in enumerate(zip(shapes[0], shape)):
                 if i not in (0, axis) and a is not None and b is not None and a != b:
                     raise ValueError(
-                        f"A `Concatenate` layer requires inputs with matching shapes except "
-                        f"for the concatenation axis ({self.axis}). Received: input_shape="
-                        f"{[format_shape(s) for s in shapes]} (axis {i}: {a} != {b}).")
+                        "A `Concatenate` layer requires inputs with matching shapes except "
+                        "for the concatenation axis. Received: input_shape="
+                        f"{[tuple(s) for s in shapes]} (axis {i}: {a} != {b}; concatenation "
+                        f"axis {self.axis}).")
         return shapes, axis
 
     def build(self, input_shape):

@@ -277,12 +277,62 @@ def _keeps_input_dtype(run, x, *args, **kwargs):
     return KerasTensor(output.shape, x.dtype) if isinstance(x, KerasTensor) else output
 
 
+def _static_shape(x):
+    """A KerasTensor's or array's shape (None where unknown); a number's ()."""
+    return tuple(getattr(x, "shape", ()))
+
+
+def _matmul_checked(run, x1, x2):
+    """``matmul``: Keras's check of the inner sizes on the static shapes (unknown sizes
+    pass), before the run on placeholders."""
+    inner1 = _static_shape(x1)[-1:] or (None,)
+    shape2 = _static_shape(x2)
+    inner2 = shape2[-2:-1] if len(shape2) > 1 else shape2[-1:] or (None,)
+    if None not in (inner1[0], inner2[0]) and inner1[0] != inner2[0]:
+        raise ValueError("Inner dimensions (`x1.shape[-1]` and `x2.shape[-2]`) must be equal, "
+                         f"but received `x1.shape={_static_shape(x1)}` and "
+                         f"`x2.shape={_static_shape(x2)}`.")
+    return run()
+
+
+def _broadcast_checked(run, x1, x2, *args, **kwargs):
+    """An element-wise op of two values: Keras's broadcasting check on the static shapes,
+    aligned from the last axis (an unknown size takes any size), before the run."""
+    shape1, shape2 = _static_shape(x1), _static_shape(x2)
+    for a, b in zip(reversed(shape1), reversed(shape2)):
+        if a is not None and b is not None and 1 not in (a, b) and a != b:
+            raise ValueError(f"Cannot broadcast shape, the failure dim has value {a}, which "
+                             f"cannot be broadcasted to {b}. Input shapes are: "
+                             f"{list(shape1)} and {list(shape2)}.")
+    return run()
+
+
+def _concatenate_checked(run, xs, axis=0):
+    """``concatenate``: Keras's check that the static shapes agree off ``axis`` (unknown
+    sizes pass), before the run."""
+    first = _static_shape(xs[0])
+    along = axis % len(first) if first else 0
+    for x in xs[1:]:
+        shape = _static_shape(x)
+        if len(shape) != len(first) or any(
+                i != along and None not in (a, b) and a != b
+                for i, (a, b) in enumerate(zip(shape, first))):
+            raise ValueError("Every value in `xs` must have the same shape except on the "
+                             f"`axis` dim. But found element of shape {shape}, which is "
+                             f"different from the first element's shape {first}.")
+    return run()
+
+
 _LINALG_FUNCTIONS = frozenset(
     getattr(ops.linalg, name) for name in dir(ops.linalg) if not name.startswith("_"))
 
 # op name -> rule(run, *op arguments, **op keywords) giving Keras's output spec, where
 # run() gives the output found by running the op on zeros
 _OUTPUT_RULES = {
+    "matmul": _matmul_checked,
+    "concatenate": _concatenate_checked,
+    **dict.fromkeys(("add", "subtract", "multiply", "divide", "true_divide", "maximum",
+                     "minimum", "power"), _broadcast_checked),
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
     "unstack": _unstacked,

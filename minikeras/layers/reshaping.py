@@ -67,9 +67,10 @@ class Reshape(Layer):
         return self.target_shape
 
     def _mismatch(self, sample_shape):
-        return ValueError(
-            f"Layer '{self.name}': the total size of the input shape {tuple(sample_shape)} "
-            f"({int(np.prod(sample_shape))}) does not match target_shape {self.target_shape}.")
+        return ValueError(  # Keras's words, then the sizes
+            "The total size of the tensor must be unchanged. Received: input_shape="
+            f"{tuple(sample_shape)}, target_shape={self.target_shape} (layer '{self.name}': "
+            f"{int(np.prod(sample_shape))} values per sample).")
 
     def compute_output_shape(self, input_shape):
         if any(d is None for d in input_shape[1:]):  # the -1 axis is unknown too

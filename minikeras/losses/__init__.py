@@ -58,7 +58,7 @@ def get(identifier):
         obj = _instantiate(identifier)
     if callable(obj):
         return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    raise ValueError(f"Could not interpret loss identifier: {identifier}")
 
 
 def serialize(loss):

@@ -25,19 +25,23 @@ def check_broadcastable(loss_name, y_true, y_pred):
             "broadcastable); check the model's output size against the targets.") from None
 
 
+def _not_same_shape(y_true, y_pred, hint):
+    """Keras's error for targets not shaped like the predictions, then ``hint``."""
+    return ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                      f"target.shape={_shape(y_true)}, output.shape={_shape(y_pred)}. {hint}")
+
+
 def check_same_shape(loss_name, y_true, y_pred):
     """Binary crossentropies need targets shaped exactly like the predictions."""
     if _shape(y_true) == _shape(y_pred):
         return
-    hint = ""
+    hint = f"{loss_name} needs y_true shaped like y_pred."
     if y_pred.ndim >= 2 and y_pred.shape[-1] > 1 and _shape(y_true) in (
             _shape(y_pred)[:-1], _shape(y_pred)[:-1] + (1,)):
-        hint = (" The targets look like integer class labels for a "
+        hint = ("The targets look like integer class labels for a "
                 f"{y_pred.shape[-1]}-class output: use sparse_categorical_crossentropy "
                 "(with a softmax output) instead.")
-    raise ValueError(
-        f"{loss_name}: y_true and y_pred must have the same shape. Received: y_true.shape="
-        f"{_shape(y_true)}, y_pred.shape={_shape(y_pred)}.{hint}")
+    raise _not_same_shape(y_true, y_pred, hint)
 
 
 def check_one_hot_targets(loss_name, y_true, y_pred, axis=-1):
@@ -53,20 +57,16 @@ def check_one_hot_targets(loss_name, y_true, y_pred, axis=-1):
     n_classes = y_pred.shape[-1] if y_pred.ndim else None
     if axis in (-1, y_pred.ndim - 1) and y_pred.ndim >= 2 and n_classes > 1 and _shape(y_true) in (
             _shape(y_pred)[:-1], _shape(y_pred)[:-1] + (1,)):
-        raise ValueError(
-            f"{loss_name} expects one-hot targets of shape {_shape(y_pred)}, but y_true has "
-            f"shape {_shape(y_true)}: these look like integer class labels. Use "
+        raise _not_same_shape(y_true, y_pred, (
+            f"{loss_name} expects one-hot targets; these look like integer class labels. Use "
             "loss='sparse_categorical_crossentropy', or one-hot encode the labels with "
-            f"keras.utils.to_categorical(y, num_classes={n_classes}).")
+            f"keras.utils.to_categorical(y, num_classes={n_classes})."))
     if y_true.ndim == y_pred.ndim and _shape(y_true)[:-1] == _shape(y_pred)[:-1]:
-        raise ValueError(
+        raise _not_same_shape(y_true, y_pred, (
             f"{loss_name}: y_true has {y_true.shape[-1]} classes per sample but y_pred has "
-            f"{n_classes}. Received: y_true.shape={_shape(y_true)}, y_pred.shape="
-            f"{_shape(y_pred)}. Make the last Dense layer's units match the number of "
-            "classes (or pass num_classes to to_categorical).")
-    raise ValueError(
-        f"{loss_name}: y_true and y_pred must have the same shape. Received: y_true.shape="
-        f"{_shape(y_true)}, y_pred.shape={_shape(y_pred)}.")
+            f"{n_classes}. Make the last Dense layer's units match the number of classes (or "
+            "pass num_classes to to_categorical)."))
+    raise _not_same_shape(y_true, y_pred, f"{loss_name} needs y_true shaped like y_pred.")
 
 
 def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
@@ -82,15 +82,14 @@ def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
         labels = labels[..., 0]
     n_classes = pred_shape[-1] if pred_shape else 0
     if labels.shape != pred_shape[:-1]:
+        hint = (f"{loss_name} expects integer class labels of shape {pred_shape[:-1]} (or "
+                f"{pred_shape[:-1] + (1,)}).")
         if labels.shape == pred_shape and n_classes > 1:
-            raise ValueError(
-                f"{loss_name} expects integer class labels of shape {pred_shape[:-1]} (or "
-                f"{pred_shape[:-1] + (1,)}), but y_true has shape {_shape(y_true)}, like "
-                "y_pred: these look like one-hot targets. Use "
-                "loss='categorical_crossentropy', or convert them with argmax(y, axis=-1).")
-        raise ValueError(
-            f"{loss_name}: y_true must have shape y_pred.shape[:-1]={pred_shape[:-1]} (integer "
-            f"labels). Received: y_true.shape={_shape(y_true)}, y_pred.shape={pred_shape}.")
+            hint += (" These look like one-hot targets: use loss='categorical_crossentropy', "
+                     "or convert them with argmax(y, axis=-1).")
+        raise ValueError(  # Keras's words, then the hint
+            "Arguments `target` and `output` must have the same shape up until the last "
+            f"dimension: target.shape={_shape(y_true)}, output.shape={pred_shape}. {hint}")
     if labels.size == 0:
         return labels.astype(xp.int64)
     ints = xp.round(labels)

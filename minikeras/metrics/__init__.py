@@ -97,7 +97,7 @@ def get(identifier):
     if callable(obj):
         return obj
     raise ValueError(
-        f"Could not interpret metric identifier: {identifier!r}. Expected a metric name "
+        f"Could not interpret metric identifier: {identifier}. Expected a metric name "
         "(e.g. 'auc'), a config dict, a Metric instance or a function (y_true, y_pred).")
 
 

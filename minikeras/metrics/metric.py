@@ -258,7 +258,7 @@ def lookup_function(name, custom_objects=None):
         fn = None
     if fn is None or isinstance(fn, type) or not callable(fn):
         raise ValueError(
-            f"Could not interpret metric function identifier: {name!r}. Known metric functions: "
+            f"Could not interpret metric function identifier: {name}. Known metric functions: "
             f"{', '.join(METRIC_FUNCTIONS.names())}, and the loss functions of "
             "minikeras.losses. Register your own with "
             "`keras.saving.register_keras_serializable()`.")

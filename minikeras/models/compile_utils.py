@@ -31,11 +31,10 @@ def per_output(value, names, argument):
     if isinstance(value, dict):
         unknown = [key for key in value if key not in names]
         if unknown:
-            raise ValueError(
-                f"In the dict argument `{argument}`: unknown key(s) {unknown}. The keys must be "
-                f"the model's "
-                f"output names {names} (use None for an output without one). "
-                f"Received: {argument} keys {list(value)}.")
+            raise ValueError(  # Keras's words, then which keys are unknown
+                f"Expected keys {names} in {argument} dict, but found {argument}.keys()="
+                f"{list(value)}. Unknown key(s) {unknown}: the keys must be the model's "
+                "output names (use None for an output without one).")
         return [value.get(name) for name in names]
     if isinstance(value, (list, tuple)):
         if len(value) != len(names):
@@ -96,7 +95,7 @@ def _resolve_loss(identifier, name=None):
     if isinstance(obj, losses_module.Loss):
         return obj
     if not callable(obj):
-        raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+        raise ValueError(f"Could not interpret loss identifier: {identifier}")
     if name is None:
         name = identifier if isinstance(identifier, str) else to_snake_case(
             getattr(obj, "__name__", "loss"))
@@ -122,6 +121,12 @@ class CompileLoss:
     def __init__(self, loss, loss_weights, output_names):
         self.output_names = list(output_names)
         _check_loss_weights(loss_weights)
+        if isinstance(loss_weights, (list, tuple)) and len(loss_weights) != len(output_names):
+            given = len(loss) if isinstance(loss, (list, tuple, dict)) else len(output_names)
+            raise ValueError(  # Keras's words, then the outputs
+                f"`loss_weights` must match the number of losses, got {given} losses and "
+                f"{len(loss_weights)} weights. Give one weight per output "
+                f"{self.output_names}, or a dict keyed by output name.")
         losses = per_output(loss, self.output_names, "loss")  # absent keys: no loss (Keras)
         weights = per_output(loss_weights, self.output_names, "loss_weights")
         self.losses = [None if l is None else _OutputLoss(l, w, name)
@@ -184,7 +189,7 @@ class CompileMetrics:
         if not isinstance(metrics, (list, tuple, dict)):
             raise ValueError(
                 f"Expected `{argument}` argument to be a list, tuple, or dict. "
-                f"Received instead: {argument}={metrics!r} of type {type(metrics).__name__}. "
+                f"Received instead: {argument}={metrics} of type {type(metrics)}. "
                 f"Wrap it in a list: {argument}=[{metrics!r}].")
         if len(self.output_names) == 1 and not isinstance(metrics, dict):
             spread = [metrics]  # a single output: the list is that output's metrics
@@ -261,4 +266,4 @@ def _resolve_metric(identifier, y_true, y_pred):
         return metrics_module.MeanMetricWrapper(metric, name=name if isinstance(name, str) else
                                                 to_snake_case(getattr(metric, "__name__",
                                                                       "metric")))
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")

@@ -15,7 +15,7 @@ def check_array(value, name):
         value = value.data  # a Tensor or Variable
     if isinstance(value, (list, tuple)) or not hasattr(value, "shape"):
         raise ValueError(
-            f"Unrecognized data type: {name}={_preview(value)} (of type {type(value).__name__}). "
+            f"Unrecognized data type: {name}={_preview(value, 1000)} (of type {type(value)}). "
             f"Expected a numpy array; convert it with `np.asarray({name})`.")
     array = np.asarray(value)
     if array.dtype == object:
@@ -94,8 +94,8 @@ def check_structure(value, name):
     if isinstance(value, dict):
         return {key: check_array(item, f"{name}[{key!r}]") for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        if value and not any(isinstance(v, (list, tuple, dict)) or hasattr(v, "shape")
-                             for v in value):  # a plain nested list of numbers
+        if value and not any(isinstance(v, dict) or hasattr(v, "shape")
+                             for v in flatten(value)):  # a plain nested list of numbers
             return check_array(value, name)
         return [check_array(item, f"{name}[{i}]") for i, item in enumerate(value)]
     return check_array(value, name)

@@ -13,7 +13,8 @@ from ..autodiff.tensor import Tensor
 from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_node
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
-from ..layers.input_spec import check_input_specs, check_keys, model_input_spec
+from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_shape,
+                                 model_input_spec)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
@@ -183,6 +184,9 @@ class Functional(Model):
             elif len(shape) == len(ref_shape) - 1 and ref_shape[-1] == 1:
                 value = value.reshape(shape + (1,))
             shape = value.shape
+            if len(shape) < len(ref_shape):  # Keras's call-time check; more axes: the spec's
+                raise invalid_input_shape(value, ref.name, _input_path(self._inputs_struct, i),
+                                          ref_shape)
             if len(shape) != len(ref_shape) or any(  # the batch axis may differ (last batch)
                     r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
                 raise ValueError(
@@ -239,6 +243,13 @@ class Functional(Model):
 
 
 Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes
+
+
+def _input_path(struct, index):
+    """Where input ``index`` sits in the model's inputs, as Keras's messages write it."""
+    if isinstance(struct, dict):
+        return str(sorted(struct)[index])
+    return str(index) if isinstance(struct, (list, tuple)) else ""
 
 
 def _shape_of(value):

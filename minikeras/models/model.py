@@ -87,6 +87,8 @@ class Model(Trainer, Layer):
         if index is not None and name is not None:
             raise ValueError("Provide only a layer name or a layer index. Received: "
                              f"index={index}, name={name}.")
+        if index is None and name is None:
+            raise ValueError("Provide either a layer name or layer index at `get_layer`.")
         layers = self._sublayers()
         if index is not None:
             if not 0 <= index < len(layers):

@@ -2,7 +2,7 @@
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
-from ..layers.input_spec import check_input_specs, model_input_spec
+from ..layers.input_spec import check_input_specs, invalid_input_shape, model_input_spec
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import record_call
 from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
@@ -41,7 +41,7 @@ class Sequential(Model):
         if not isinstance(layer, Layer):
             raise ValueError(
                 "Only instances of `keras.Layer` can be added to a Sequential model. "
-                f"Received: {layer!r} (of type {type(layer).__name__})")
+                f"Received: {layer!r} (of type {type(layer)})")
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError(
@@ -73,7 +73,7 @@ class Sequential(Model):
 
     def pop(self, rebuild=True):
         if not self.layers:
-            raise TypeError("There are no layers in the model.")
+            raise IndexError("There are no layers in the model.")  # Keras's type (a list pop)
         layer = self._layers.pop()
         structure_changed()
         self.built = False
@@ -187,7 +187,7 @@ class Sequential(Model):
         x = _one_input(self, inputs)
         built_shape = self._build_input_shape
         if built_shape is not None and len(x.shape) != len(built_shape):
-            x = _adjusted_rank(x, built_shape)
+            x = _adjusted_rank(x, built_shape, self._input_layer())
         if mask is not None:  # as Keras: the mask is set on the input, for the first layer
             x.mask = mask
         for layer in self.layers:
@@ -296,14 +296,17 @@ def _check_no_stateful_rnn(layers, input_shape):
                 inner.check_static_batch(input_shape)
 
 
-def _adjusted_rank(x, built_shape):
+def _adjusted_rank(x, built_shape, input_layer):
     """``x`` with Keras's rank adjustment to the built input: a missing trailing axis of 1
     added (a 1-D column given for inputs of shape (None, 1)), an extra one dropped; any
-    other rank is left for the first layer to refuse."""
+    other rank is refused with Keras's words when the model has an input (else the first
+    layer refuses it)."""
     if len(x.shape) == len(built_shape) - 1 and built_shape[-1] == 1:
         return x.reshape(tuple(x.shape) + (1,))
     if len(x.shape) == len(built_shape) + 1 and x.shape[-1] == 1:
         return x.reshape(tuple(x.shape[:-1]))
+    if input_layer is not None:
+        raise invalid_input_shape(x, input_layer.output.name, "", built_shape)
     return x
 
 

@@ -86,7 +86,7 @@ def pop_keras2_arguments(cls, learning_rate, kwargs):
         learning_rate = lr
     decay = kwargs.pop("decay", None)
     if decay is not None and decay != 0:
-        warn_user("Argument `decay` is no longer supported and will be ignored (as in Keras 3). "
+        warn_user("Argument `decay` is no longer supported and will be ignored. "
                   "For Keras 2's time decay use learning_rate=keras.optimizers.schedules."
                   f"InverseTimeDecay(lr, decay_steps=1, decay_rate={decay}).")
     return learning_rate

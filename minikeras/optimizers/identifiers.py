@@ -38,7 +38,8 @@ def get(identifier):
 
     Args:
         identifier: None (returns None), a name (a new instance with default arguments),
-            a config dict, an Optimizer instance (returned unchanged) or an Optimizer class.
+            a config dict or an Optimizer instance (returned unchanged). A class is refused,
+            as Keras refuses it (``compile(keras.optimizers.Adam)`` forgot the parentheses).
     """
     if identifier is None or isinstance(identifier, Optimizer):
         return identifier
@@ -46,10 +47,8 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, str):
         cls = OPTIMIZERS.lookup(identifier)
-    elif isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        cls = identifier
     else:
-        raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Pass an "
+        raise ValueError(f"Could not interpret optimizer identifier: {identifier}. Pass an "
                          "optimizer name such as 'adam', a config dict, or an optimizer instance "
                          "such as keras.optimizers.Adam(learning_rate=0.001).")
     try:

@@ -81,9 +81,9 @@ class Optimizer(OptimizerVariables):
     """Base class of every optimizer.
 
     Args:
-        learning_rate: a non-negative float, a ``LearningRateSchedule`` or a
-            zero-argument callable returning the rate. ``lr=`` is accepted as a
-            Keras 2 alias (with a DeprecationWarning).
+        learning_rate: a float (a negative one ascends, as in Keras), a
+            ``LearningRateSchedule`` or a zero-argument callable returning the rate.
+            ``lr=`` is accepted as a Keras 2 alias (with a DeprecationWarning).
         weight_decay: decoupled decay: ``w <- w * (1 - weight_decay * lr)`` before each step.
         clipnorm: clip each gradient tensor to this L2 norm.
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
@@ -160,11 +160,13 @@ class Optimizer(OptimizerVariables):
                 "`learning_rate` constructor argument, hence its learning rate is not settable. "
                 "If you need the learning rate to be settable, you should instantiate the "
                 "optimizer with a float `learning_rate` argument.")
-        if not is_real_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+        if not is_real_number(value) or not math.isfinite(float(value)):  # Keras's words
             raise ValueError(
-                f"{type(self).__name__}: argument `learning_rate` must be a non-negative float, a "
-                "keras.optimizers.schedules.LearningRateSchedule, or a zero-argument callable "
-                f"returning the rate. Received: learning_rate={value!r} ({type(value).__name__}).")
+                "Argument `learning_rate` should be float, or an instance of "
+                "LearningRateSchedule, or a callable (that takes in the current iteration value "
+                "and returns the corresponding learning rate value). Received instead: "
+                f"learning_rate={value} (of type {type(value).__name__}, in "
+                f"{type(self).__name__}).")
         if self._lr_var is None:
             self._lr_var = Variable(np.array(float(value)), dtype=backend.floatx(),
                                     trainable=False, name="learning_rate")  # as in Keras

@@ -36,12 +36,14 @@ class MissingFileError(FileNotFoundError, ValueError):
     """A file to load does not exist (an OSError, and a ValueError as Keras raises)."""
 
 
-def check_exists(filepath):
-    """Raise :class:`MissingFileError` when ``filepath`` does not exist."""
+def check_exists(filepath, kind=None):
+    """Raise :class:`MissingFileError` when ``filepath`` does not exist (naming the ``kind``
+    of file expected, as Keras names a `.keras` zip file)."""
     if not os.path.exists(filepath):
+        expected = f" Please ensure the file is an accessible {kind}." if kind else ""
         raise MissingFileError(
-            f"File not found: filepath={filepath}. Check the path (relative paths are taken "
-            f"from the current folder, {os.getcwd()}).")
+            f"File not found: filepath={filepath}.{expected} Check the path (relative paths "
+            f"are taken from the current folder, {os.getcwd()}).")
 
 
 def proceed_with_overwrite(filepath, overwrite):

@@ -130,7 +130,7 @@ class _Archive:
     """Read access to a ``.keras`` zip or an unzipped ``.keras`` folder."""
 
     def __init__(self, filepath):
-        check_exists(filepath)
+        check_exists(filepath, "`.keras` zip file")
         self.filepath = filepath
         self.folder = os.path.isdir(filepath)
         if not self.folder:

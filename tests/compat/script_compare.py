@@ -1,6 +1,7 @@
 """What the script-comparison tests share: ``assert_same``, a comparison of a case's
 JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off, a
-NaN equal to a NaN), and ``shape_text``, torch's shapes in Keras's texts as numpy's."""
+NaN equal to a NaN), ``shape_text``, torch's shapes in Keras's texts as numpy's, and
+``CALL_FRAME``, Keras's frame around an error raised in a layer's call."""
 import re
 
 import numpy as np
@@ -34,6 +35,13 @@ def assert_same(got, expected, path="", tolerance=(RTOL, ATOL), loose=None):
 
 
 TORCH_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
+
+
+# Keras's "Exception encountered when calling X.call()" frame around an error raised inside
+# a layer's call, with the call's arguments listed; minikeras raises the error as it is
+# (docs/porting.md). ``CALL_FRAME.sub(r"\1", text)`` leaves the error's own message.
+CALL_FRAME = re.compile(r"Exception encountered when calling \w+\.call\(\)\.\n\n(.*?)"
+                        r"\n\nArguments received by .*", re.DOTALL)
 
 
 def shape_text(match):

@@ -40,12 +40,11 @@ Found here and fixed:
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
 import json
-import re
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
+from tests.compat.script_compare import CALL_FRAME, TORCH_SIZE, assert_same, shape_text
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples5_callbacks_cases", "keras_examples5_callbacks.json")
@@ -63,10 +62,6 @@ NOT_COMPARED = {
 BACKEND_NAMES = {"TorchTrainer.": "Trainer."}
 # Keras's frame around an error raised inside a model's call (docs/porting.md: minikeras
 # raises the inner error alone)
-CALL_FRAME = re.compile(r"Exception encountered when calling \w+\.call\(\)\.\n\n(.*?)"
-                        r"\n\nArguments received by .*", re.DOTALL)
-
-
 def neutral(value):
     """``value`` with the backend's names made neutral in every text: torch's class in
     Python's TypeError, torch.Size shapes, Keras's call frame around an error."""

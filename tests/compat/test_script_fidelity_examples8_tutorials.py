@@ -31,13 +31,12 @@ Not compared (NOT_COMPARED): differences that are deliberate (docs/porting.md sa
 same).
 """
 import json
-import re
 
 import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import CALL_FRAME, assert_same
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples8_tutorials_cases", "keras_examples8_tutorials.json")
@@ -80,10 +79,6 @@ NOT_COMPARED = {
 }
 # Keras's frame around an error raised inside a model's call (docs/porting.md: minikeras
 # raises the inner error alone)
-CALL_FRAME = re.compile(r"Exception encountered when calling \w+\.call\(\)\.\n\n(.*?)"
-                        r"\n\nArguments received by .*", re.DOTALL)
-
-
 def neutral(value):
     """``value`` with Keras's call frame around an error removed from every text."""
     if isinstance(value, dict):

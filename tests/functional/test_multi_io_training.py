@@ -158,7 +158,8 @@ def test_multi_input_single_output_trains_with_plain_y():
 
 def test_loss_dict_unknown_output_names_the_valid_ones():
     model = _two_by_two()
-    with pytest.raises(ValueError, match=r"unknown key\(s\) \['clz'\].*\['reg', 'cls'\]"):
+    with pytest.raises(ValueError, match=r"Expected keys \['reg', 'cls'\] in loss dict, "
+                                         r".*Unknown key\(s\) \['clz'\]"):
         model.compile("sgd", loss={"reg": "mse", "clz": "mse"})
 
 

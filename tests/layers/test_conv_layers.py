@@ -236,14 +236,14 @@ def test_strides_with_dilation_raises():
 
 def test_non_positive_output_size_names_the_layer_and_shapes():
     layer = layers.Conv2D(2, 5, name="too_big")
-    with pytest.raises(ValueError, match=r"too_big.*\(1, 3, 3, 1\).*\(5, 5\)"):
+    with pytest.raises(ValueError, match=r"shape=\(1, 3, 3, 1\).*\(5, 5, 1, 2\).*too_big"):
         layer(np.zeros((1, 3, 3, 1), "float32"))
-    with pytest.raises(ValueError, match="non-positive"):
+    with pytest.raises(ValueError, match="would be zero or negative"):
         layers.Conv1D(1, 3, dilation_rate=3).compute_output_shape((None, 6, 1))
 
 
 def test_wrong_input_rank_raises():
-    with pytest.raises(ValueError, match=r"expected ndim=4.*found ndim=3.*\(2, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"expected min_ndim=4.*found ndim=3.*\(2, 5, 5\)"):
         layers.Conv2D(2, 3)(np.zeros((2, 5, 5), "float32"))
     layer = layers.Conv1D(2, 3)
     layer(np.zeros((1, 5, 3), "float32"))

@@ -207,7 +207,7 @@ def test_average_pooling_2d_requires_pool_size_and_says_what_to_pass():
 
 
 def test_non_positive_output_size_names_the_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"tiny.*\(1, 2, 2, 1\).*\(3, 3\)"):
+    with pytest.raises(ValueError, match=r"shape=\[1 2 2 1\]`, `pool_size=\[3 3\].*'tiny'"):
         layers.MaxPooling2D(3, name="tiny")(np.zeros((1, 2, 2, 1), "float32"))
 
 

@@ -69,7 +69,7 @@ def test_ignored_class_may_lie_outside_the_range_but_others_may_not():
 def test_sparse_labels_must_be_integers_and_match_the_batch():
     with pytest.raises(ValueError, match="expects integer class labels; found the value 0.5"):
         losses.sparse_categorical_crossentropy([0.5, 1, 2], PROBS)
-    with pytest.raises(ValueError, match=r"y_true.shape=\(2,\), y_pred.shape=\(3, 3\)"):
+    with pytest.raises(ValueError, match=r"target.shape=\(2,\), output.shape=\(3, 3\)"):
         losses.sparse_categorical_crossentropy([0, 1], PROBS)
 
 

@@ -90,7 +90,7 @@ def test_class_names_snake_names_and_aliases_are_registered():
 def test_unknown_names_raise_with_the_closest_names(name, hint):
     with pytest.raises(ValueError, match="Could not interpret metric identifier") as info:
         metrics.get(name)
-    assert repr(name) in str(info.value)
+    assert f"identifier: {name}." in str(info.value)
     if hint:
         assert re.search(f"Did you mean [^?]*'{hint}'", str(info.value)), str(info.value)
 

@@ -448,7 +448,7 @@ def test_inputs_that_do_not_fit_the_built_layer_are_rejected():
         layer(np.zeros((1, 2, 5, 5, 3), "float32"))
     with pytest.raises(ValueError, match="expected axis 2 of input shape to have value 5"):
         layer(np.zeros((1, 2, 6, 5, 1), "float32"))
-    with pytest.raises(ValueError, match=r"output size would be non-positive.*spatial output "
+    with pytest.raises(ValueError, match=r"output size would be zero or negative.*spatial output "
                                          r"\(0, 0\)"):
         layers.ConvLSTM2D(2, 4)(np.zeros((1, 2, 3, 3, 1), "float32"))
     with pytest.raises(ValueError, match="static spatial sizes"):
