@@ -19,6 +19,12 @@ Padding follows TensorFlow (used by every Keras backend for conv): for
 ``"same"`` the total pad along an axis is
 ``P = max((out - 1) * s + d * (k - 1) + 1 - n, 0)``, ``floor(P / 2)`` before and
 the rest after; ``"causal"`` pads ``d * (k - 1)`` before only.
+
+Second order (``grad(..., create_graph=True)``): an ungrouped convolution's gradients are
+two primitives of their own, ``conv_input_gradient`` (col2im: the transposed convolution
+of the output's gradient) and ``conv_kernel_gradient`` (the input's windows times the
+output's gradient). All three are linear in each argument, and each one's gradients are
+the other two (and the convolution): ``Conv.vjp`` and theirs, to any order.
 """
 import collections
 import itertools
@@ -29,8 +35,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import grad_mode, parallel, scratch
-from .function import Function, primitive
+from .elementwise import tanh, where
+from .function import Function, SecondOrderUnsupported, primitive
 from .linear import add_bias_activate
+from .reductions import sum
 from .tensor import as_tensor
 
 # --------------------------------------------------------------------------------------
@@ -378,6 +386,23 @@ class Conv(Function):
             scratch.give_back(g2)
         return (gx, gw) if b is None else (gx, gw, gb)
 
+    def vjp(self, gy):
+        if self.groups != 1:
+            raise SecondOrderUnsupported(self, "a grouped or depthwise convolution")
+        inputs = self.inputs
+        x, w = inputs[0], inputs[1]
+        geometry = (self.strides, self.padding, self.dilation)
+        if self.activation == "relu":  # the mask is a constant: relu's second derivative is 0
+            gy = where(self.y.reshape(gy.shape) > 0, gy, 0)
+        elif self.activation == "tanh":
+            y = conv(*inputs[:2], *inputs[2:], *geometry, activation="tanh")  # recorded
+            gy = gy * (1 - y * y)
+        gx = conv_input_gradient(gy, w, x.shape, *geometry) if x.requires_grad else None
+        gw = conv_kernel_gradient(x, gy, w.shape, *geometry) if w.requires_grad else None
+        if len(inputs) == 2:
+            return gx, gw
+        return gx, gw, sum(gy, tuple(range(gy.ndim - 1))) if inputs[2].requires_grad else None
+
     @property
     def index(self):
         """Indexes the whole output (see ``_nonzero_part``)."""
@@ -469,10 +494,114 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
             f"conv: input channels ({x.shape[-1]}) must equal groups ({groups}) x the kernel's "
             f"input channels ({kernel.shape[-2]}), and filters ({kernel.shape[-1]}) must be "
             f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
-    fn = Conv(normalize_tuple(strides, rank, "strides"),
-              normalize_padding(padding, allow_causal=rank == 1),
-              normalize_tuple(dilation_rate, rank, "dilation_rate"), groups, activation)
+    fn = Conv(*_conv_geometry(rank, strides, padding, dilation_rate), groups, activation)
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
+class ConvInputGradient(Function):
+    """The gradient of an ungrouped convolution for its input (N, *spatial, C), given the
+    gradient g (N, *out, F) at its output and its kernel w (*k, C, F): each input position
+    gets the sum of g over the windows holding it, times that tap's weights (``_col2im``).
+
+    Formula: ``gx[n, i, c] = sum_{o, a : o*s + a*d - pad = i} sum_f g[n, o, f] * w[a, c, f]``
+    (a transposed convolution of g). Linear in g and in w: its gradient for g is the
+    convolution of the upstream gradient with w, for w ``conv_kernel_gradient`` of the
+    upstream gradient and g.
+    """
+
+    def __init__(self, input_shape, strides, padding, dilation):
+        self.input_shape = tuple(input_shape)
+        self.strides, self.padding, self.dilation = strides, padding, dilation
+
+    def forward(self, g, w):
+        out, pads = _geometry(self.input_shape[1:-1], w.shape[:-2], self.strides,
+                              self.dilation, self.padding)
+        padded_shape = (self.input_shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(self.input_shape[1:-1], pads)) \
+            + self.input_shape[-1:]
+        gx = _col2im(np.ascontiguousarray(g).reshape(-1, g.shape[-1]), w, out, self.strides,
+                     self.dilation, padded_shape, pads)
+        return np.ascontiguousarray(gx)
+
+    def backward(self, gx):
+        g, w = self.inputs
+        geometry = (self.strides, self.padding, self.dilation)
+        return (Conv(*geometry).forward(gx, w.data) if g.requires_grad else None,
+                ConvKernelGradient(w.shape, *geometry).forward(gx, g.data)
+                if w.requires_grad else None)
+
+    def vjp(self, gx):
+        g, w = self.inputs
+        geometry = (self.strides, self.padding, self.dilation)
+        return (conv(gx, w, None, *geometry) if g.requires_grad else None,
+                conv_kernel_gradient(gx, g, w.shape, *geometry) if w.requires_grad else None)
+
+
+@primitive
+def conv_input_gradient(g, kernel, input_shape, strides=1, padding="valid", dilation_rate=1):
+    """The gradient for its input (of ``input_shape``) of ``conv(x, kernel, strides=...,
+    padding=..., dilation_rate=...)`` (ungrouped), given ``g``, the gradient at its output."""
+    g, kernel = as_tensor(g), as_tensor(kernel)
+    rank = kernel.ndim - 2
+    return ConvInputGradient(input_shape, *_conv_geometry(rank, strides, padding,
+                                                          dilation_rate))(g, kernel)
+
+
+class ConvKernelGradient(Function):
+    """The gradient of an ungrouped convolution for its kernel (*k, C, F), given its input
+    x (N, *spatial, C) and the gradient g (N, *out, F) at its output: per kernel tap, the
+    padded input's values that tap met in every window, times g, summed.
+
+    Formula: ``gw[a, c, f] = sum_{n, o} xpad[n, o*s + a*d, c] * g[n, o, f]``. Linear in x
+    and in g: its gradient for x is ``conv_input_gradient`` of g with the upstream
+    gradient as kernel, for g the convolution of x with the upstream gradient.
+    """
+
+    def __init__(self, kernel_shape, strides, padding, dilation):
+        self.kernel_shape = tuple(kernel_shape)
+        self.strides, self.padding, self.dilation = strides, padding, dilation
+
+    def forward(self, x, g):
+        kernel = self.kernel_shape[:-2]
+        out, pads = _geometry(x.shape[1:-1], kernel, self.strides, self.dilation,
+                              self.padding)
+        xp = _pad(x, pads)
+        g2 = g.reshape(-1, g.shape[-1])                                   # (M, F)
+        gw = np.empty(self.kernel_shape, np.result_type(x.dtype, g.dtype))
+        for offset in itertools.product(*map(range, kernel)):
+            taps = xp[_offset_slices(offset, out, self.strides, self.dilation)]  # (N,*out,C)
+            np.matmul(taps.reshape(-1, x.shape[-1]).T, g2, out=gw[offset])
+        return gw
+
+    def backward(self, gw):
+        x, g = self.inputs
+        geometry = (self.strides, self.padding, self.dilation)
+        return (ConvInputGradient(x.shape, *geometry).forward(g.data, gw)
+                if x.requires_grad else None,
+                Conv(*geometry).forward(x.data, gw) if g.requires_grad else None)
+
+    def vjp(self, gw):
+        x, g = self.inputs
+        geometry = (self.strides, self.padding, self.dilation)
+        return (conv_input_gradient(g, gw, x.shape, *geometry) if x.requires_grad else None,
+                conv(x, gw, None, *geometry) if g.requires_grad else None)
+
+
+@primitive
+def conv_kernel_gradient(x, g, kernel_shape, strides=1, padding="valid", dilation_rate=1):
+    """The gradient for its kernel (of ``kernel_shape``) of ``conv(x, kernel, strides=...,
+    padding=..., dilation_rate=...)`` (ungrouped), given ``g``, the gradient at its output."""
+    x, g = as_tensor(x), as_tensor(g)
+    rank = len(kernel_shape) - 2
+    return ConvKernelGradient(kernel_shape, *_conv_geometry(rank, strides, padding,
+                                                            dilation_rate))(x, g)
+
+
+def _conv_geometry(rank, strides, padding, dilation_rate):
+    """(strides, padding, dilation) of a convolution of ``rank`` spatial axes, checked."""
+    return (normalize_tuple(strides, rank, "strides"),
+            normalize_padding(padding, allow_causal=rank == 1),
+            normalize_tuple(dilation_rate, rank, "dilation_rate"))
 
 
 # Largest im2col matrix built at once (the batch is chunked). Small enough to stay in cache

@@ -1,13 +1,15 @@
 """Elementwise primitives: broadcasting binary ops and unary math.
 
 Each Function subclass has its VJP under its forward and its callable right under it,
-registered in ``PRIMITIVES`` by ``@primitive``.
+registered in ``PRIMITIVES`` by ``@primitive``. Its ``vjp`` (the same gradient recorded, for
+``grad(..., create_graph=True)``) is written with the callables, on the input tensors.
 """
 import numpy as np
 
 from .. import backend
 from . import parallel
 from .function import Function, primitive, unbroadcast
+from .shape import sum_to
 from .tensor import Tensor, as_tensor, python_numbers_array
 
 
@@ -124,6 +126,10 @@ class Add(Function):
         a, b = self.inputs
         return unbroadcast(gy, a.shape), unbroadcast(gy, b.shape)
 
+    def vjp(self, gy):
+        a, b = self.inputs
+        return sum_to(gy, a.shape), sum_to(gy, b.shape)
+
 
 @primitive
 def add(x1, x2):  # keras.ops's argument names
@@ -138,6 +144,10 @@ class Subtract(Function):
     def backward(self, gy):
         a, b = self.inputs
         return unbroadcast(gy, a.shape), unbroadcast(-gy, b.shape)
+
+    def vjp(self, gy):
+        a, b = self.inputs
+        return sum_to(gy, a.shape), sum_to(negative(gy), b.shape)
 
 
 @primitive
@@ -157,6 +167,11 @@ class Multiply(Function):
                 unbroadcast(_binary(np.multiply, gy, a.data), b.shape) if b.requires_grad
                 else None)
 
+    def vjp(self, gy):
+        a, b = self.inputs
+        return (sum_to(gy * b, a.shape) if a.requires_grad else None,
+                sum_to(gy * a, b.shape) if b.requires_grad else None)
+
 
 @primitive
 def multiply(x1, x2):  # keras.ops's argument names
@@ -173,6 +188,12 @@ class Divide(Function):
         ga = gy / b.data
         return (unbroadcast(ga, a.shape) if a.requires_grad else None,
                 unbroadcast(-ga * a.data / b.data, b.shape) if b.requires_grad else None)
+
+    def vjp(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        return (sum_to(ga, a.shape) if a.requires_grad else None,
+                sum_to(negative(ga) * a / b, b.shape) if b.requires_grad else None)
 
 
 @primitive
@@ -201,11 +222,26 @@ class Power(Function):
             gb = unbroadcast(gy * self.y * np.log(safe), b.shape)
         return (None if ga is None else unbroadcast(ga, a.shape)), gb
 
+    def vjp(self, gy):
+        a, b = self.inputs
+        ga = sum_to(gy * b * a ** (b - 1), a.shape) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:  # log a taken as 0 where a <= 0 (a constant choice)
+            positive = a.data > 0
+            gb = sum_to(gy * a ** b * log(where(positive, a, 1)), b.shape)
+        return ga, gb
+
 
 @primitive
 def power(x1, x2):  # keras.ops's argument names
     a, b = operands(x1, x2)
     return Power()(a, b)
+
+
+def _routed_recorded(gy, mask, a, b):
+    """``_routed`` on tensors, recorded (``mask`` a constant)."""
+    return (sum_to(where(mask, gy, 0), a.shape) if a.requires_grad else None,
+            sum_to(where(mask, 0, gy), b.shape) if b.requires_grad else None)
 
 
 def _routed(gy, mask, a, b):
@@ -227,6 +263,9 @@ class Maximum(Function):
     def backward(self, gy):
         return _routed(gy, self.mask, *self.inputs)
 
+    def vjp(self, gy):
+        return _routed_recorded(gy, self.mask, *self.inputs)
+
 
 @primitive
 def maximum(x1, x2):  # keras.ops's argument names
@@ -244,6 +283,9 @@ class Minimum(Function):
     def backward(self, gy):
         return _routed(gy, self.mask, *self.inputs)
 
+    def vjp(self, gy):
+        return _routed_recorded(gy, self.mask, *self.inputs)
+
 
 @primitive
 def minimum(x1, x2):  # keras.ops's argument names
@@ -260,6 +302,9 @@ class Where(Function):
 
     def backward(self, gy):
         return (None,) + _routed(gy, self.cond, *self.inputs[1:])
+
+    def vjp(self, gy):
+        return (None,) + _routed_recorded(gy, self.cond, *self.inputs[1:])
 
 
 @primitive
@@ -280,6 +325,9 @@ class Negative(Function):
     def backward(self, gy):
         return (-gy,)
 
+    def vjp(self, gy):
+        return (negative(gy),)
+
 
 @primitive
 def negative(x):
@@ -294,6 +342,9 @@ class Exp(Function):
     def backward(self, gy):
         return (gy * self.y,)
 
+    def vjp(self, gy):
+        return (gy * exp(self.inputs[0]),)
+
 
 @primitive
 def exp(x):
@@ -307,6 +358,9 @@ class Log(Function):
     def backward(self, gy):
         return (gy / self.inputs[0].data,)
 
+    def vjp(self, gy):
+        return (gy / self.inputs[0],)
+
 
 @primitive
 def log(x):
@@ -319,6 +373,9 @@ class Log1p(Function):
 
     def backward(self, gy):
         return (gy / (1 + self.inputs[0].data),)
+
+    def vjp(self, gy):
+        return (gy / (1 + self.inputs[0]),)
 
 
 @primitive
@@ -334,6 +391,9 @@ class Sqrt(Function):
     def backward(self, gy):
         return (gy / (2 * self.y),)
 
+    def vjp(self, gy):
+        return (gy / (2 * sqrt(self.inputs[0])),)
+
 
 @primitive
 def sqrt(x):
@@ -347,6 +407,9 @@ class Square(Function):
     def backward(self, gy):
         return (gy * 2 * self.inputs[0].data,)
 
+    def vjp(self, gy):
+        return (gy * 2 * self.inputs[0],)
+
 
 @primitive
 def square(x):
@@ -358,6 +421,9 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, gy):
+        return (gy * np.sign(self.inputs[0].data),)
+
+    def vjp(self, gy):  # the sign is a constant: its derivative is 0 (almost everywhere)
         return (gy * np.sign(self.inputs[0].data),)
 
 
@@ -374,6 +440,9 @@ class Sign(Function):
 
     def backward(self, gy):
         return (np.zeros_like(gy),)
+
+    def vjp(self, gy):
+        return (Tensor(np.zeros_like(gy.data)),)
 
 
 @primitive
@@ -419,6 +488,9 @@ class Clip(Function):
         if np.isnan(np.sum(out)):
             out[...] = self._masked(x, gy)
 
+    def vjp(self, gy):
+        return (where(self._inside(self.inputs[0].data), gy, 0),)
+
 
 @primitive
 def clip(x, x_min, x_max):
@@ -432,6 +504,10 @@ class Tanh(Function):
 
     def backward(self, gy):
         return (map_parts(lambda gy, y: gy * (1 - y * y), gy, self.y, passes=3),)
+
+    def vjp(self, gy):
+        y = tanh(self.inputs[0])  # the output again, as a tensor that records
+        return (gy * (1 - y * y),)
 
 
 @primitive
@@ -448,6 +524,10 @@ class Sigmoid(Function):
 
     def backward(self, gy):
         return (map_parts(lambda gy, y: gy * y * (1 - y), gy, self.y, passes=4),)
+
+    def vjp(self, gy):
+        y = sigmoid(self.inputs[0])  # the output again, as a tensor that records
+        return (gy * y * (1 - y),)
 
 
 def _sigmoid(x):
@@ -480,6 +560,9 @@ class Relu(Function):
         return (by_parts(lambda gy, y, out: np.multiply(gy, np.greater(y, 0), out=out),
                          np.empty(gy.shape, gy.dtype), gy, y, passes=2),)
 
+    def vjp(self, gy):  # the mask is a constant: relu's second derivative is 0
+        return (where(self.y > 0, gy, 0),)
+
 
 @primitive
 def relu(x):
@@ -501,6 +584,9 @@ class MaskedScale(Function):
 
     def backward(self, gy):
         return (unbroadcast(self._scaled(gy), self.inputs[0].shape),)
+
+    def vjp(self, gy):  # the mask and the scale are constants
+        return (sum_to(MaskedScale(self.keep, self.scale)(gy), self.inputs[0].shape),)
 
     def _scaled(self, x):
         """x * keep * scale, by parts of the batch when keep has x's shape."""
@@ -530,6 +616,9 @@ class Softplus(Function):
     def backward(self, gy):
         return (gy * Sigmoid().forward(self.inputs[0].data),)
 
+    def vjp(self, gy):
+        return (gy * sigmoid(self.inputs[0]),)
+
 
 @primitive
 def softplus(x):
@@ -546,6 +635,10 @@ class Erf(Function):
         x = self.inputs[0].data
         return (gy * (2 / np.sqrt(np.pi)) * np.exp(-x * x),)
 
+    def vjp(self, gy):
+        x = self.inputs[0]
+        return (gy * (2 / np.sqrt(np.pi)) * exp(negative(x * x)),)
+
 
 @primitive
 def erf(x):
@@ -561,6 +654,9 @@ class Sin(Function):
     def backward(self, gy):
         return (gy * np.cos(self.inputs[0].data),)
 
+    def vjp(self, gy):
+        return (gy * cos(self.inputs[0]),)
+
 
 @primitive
 def sin(x):
@@ -575,6 +671,9 @@ class Cos(Function):
 
     def backward(self, gy):
         return (-gy * np.sin(self.inputs[0].data),)
+
+    def vjp(self, gy):
+        return (negative(gy) * sin(self.inputs[0]),)
 
 
 @primitive
@@ -592,6 +691,10 @@ class Arctan(Function):
         x = self.inputs[0].data
         return (gy / (1 + x * x),)
 
+    def vjp(self, gy):
+        x = self.inputs[0]
+        return (gy / (1 + x * x),)
+
 
 @primitive
 def arctan(x):
@@ -607,6 +710,9 @@ class Cast(Function):
 
     def backward(self, gy):
         return (gy.astype(self.inputs[0].dtype, copy=False),)
+
+    def vjp(self, gy):
+        return (cast(gy, self.inputs[0].dtype),)
 
 
 @primitive

@@ -11,6 +11,14 @@ straight into the array ``self.destination(i, dtype)`` returns (a leaf's gradien
 buffer, offered by the backward pass): no temporary, no copy. Taking the array hands
 that gradient over: the Function fills it and returns None in that input's place (the
 array itself is accepted too; the walk then skips it all the same).
+
+A subclass may also implement ``vjp(gy) -> tuple of input grads``: the same gradients as
+``backward``, but ``gy`` and the results are Tensors computed by the primitives' callable
+forms from ``gy`` and ``self.inputs``, so that they record a graph of their own (saved numpy
+state enters only as constants where the derivative treats it as one: a ReLU's mask, a
+dropout's keep mask). ``grad(..., create_graph=True)`` walks with it (tensor.py), which is
+what a gradient of a gradient needs; a Function without it stops that walk with
+``SecondOrderUnsupported``, naming itself.
 """
 import numpy as np
 
@@ -71,6 +79,9 @@ class Function:
     def backward(self, gy):
         raise NotImplementedError
 
+    def vjp(self, gy):
+        raise SecondOrderUnsupported(self)
+
     def destination(self, index, dtype):
         """The array input ``index``'s gradient is to be written into, if it has ``dtype``:
         offered only for a leaf whose gradient has not arrived yet, at its first place
@@ -90,6 +101,20 @@ class Function:
                 return None
         arrived[x] = out
         return out
+
+
+class SecondOrderUnsupported(NotImplementedError):
+    """``grad(..., create_graph=True)`` met a primitive whose gradient does not record."""
+
+    def __init__(self, fn, what=None):
+        name = type(fn).__name__
+        super().__init__(
+            f"The second-order gradient of {what or name} is not supported: "
+            "grad(..., create_graph=True) differentiates the gradient of each primitive "
+            f"between the output and the inputs, and primitive {name} has no differentiable "
+            "gradient (a `vjp`) for this case. docs/porting.md lists the primitives that have "
+            "one; take a first-order gradient (create_graph=False) through it, or build this "
+            "part of the computation from those primitives.")
 
 
 def _check_finite(fn, out):

@@ -1,7 +1,7 @@
 """Finite-difference gradient checking (float64), for tests and for users."""
 import numpy as np
 
-from .tensor import Tensor, backprop
+from .tensor import Tensor, backprop, grad
 
 
 def numerical_grad(fn, arrays, index, eps=1e-6):
@@ -52,4 +52,50 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
             raise AssertionError(
                 f"Gradient mismatch for input {i} at {worst}: autodiff {analytic[worst]!r}, "
                 f"finite differences {numeric[worst]!r}.")
+    return True
+
+
+def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+    """Check ``order``-th derivatives of ``fn`` (``grad(..., create_graph=True)``) against
+    central differences of the derivatives one order lower.
+
+    With a random cotangent c and random directions v1, v2, ... (one array per input each),
+    T0 = sum(fn(x) * c) and Tk = sum_i sum(d(Tk-1)/dx_i * vk_i): the gradient of T(order-1)
+    (through ``order - 1`` recorded gradients) must match the finite differences of
+    T(order-1), which takes one plain gradient less. Arguments as ``gradcheck``'s.
+
+    Returns:
+        True; raises AssertionError naming the input and the worst element otherwise.
+    """
+    arrays = [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
+              else np.asarray(x) for x in inputs]
+    if wrt is None:
+        wrt = [i for i, a in enumerate(arrays) if a.dtype == np.float64]
+    rng = np.random.default_rng(seed)
+    cotangent = rng.standard_normal(np.shape(fn(*[Tensor(a) for a in arrays]).data))
+    directions = [[rng.standard_normal(arrays[i].shape) for i in wrt]
+                  for _ in range(order - 1)]
+
+    def top(arrs, plain_last):
+        """T(order-1) at ``arrs``: a recorded Tensor, or (``plain_last``) its float with
+        the last gradient a plain one."""
+        tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrs)]
+        total = (fn(*tensors) * cotangent).sum()
+        for level, vs in enumerate(directions):
+            plain = plain_last and level == len(directions) - 1
+            grads = grad(total, [tensors[i] for i in wrt], create_graph=not plain)
+            if plain:
+                return float(sum(np.sum(g * v) for g, v in zip(grads, vs)))
+            total = sum((g * v).sum() for g, v in zip(grads, vs))
+        return tensors, total
+
+    tensors, total = top(arrays, plain_last=False)
+    analytic = grad(total, [tensors[i] for i in wrt])
+    for i, got in zip(wrt, analytic):
+        numeric = numerical_grad(lambda *arrs: top(arrs, plain_last=True), arrays, i, eps)
+        if not np.allclose(got, numeric, atol=atol, rtol=rtol):
+            worst = np.unravel_index(np.argmax(np.abs(got - numeric)), numeric.shape)
+            raise AssertionError(
+                f"Order-{order} gradient mismatch for input {i} at {worst}: autodiff "
+                f"{got[worst]!r}, finite differences {numeric[worst]!r}.")
     return True

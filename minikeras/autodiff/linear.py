@@ -1,11 +1,14 @@
 """Matrix products: matmul and the fused dense layer, each VJP under its forward and its
-callable right under it, registered by ``@primitive``.
+callable right under it, registered by ``@primitive``. Their ``vjp`` (the gradients recorded,
+for ``grad(..., create_graph=True)``) are products of the input tensors again.
 """
 import numpy as np
 
 from . import parallel
-from .elementwise import float_promoted, operands
+from .elementwise import float_promoted, operands, tanh, where
 from .function import Function, primitive, unbroadcast
+from .reductions import sum
+from .shape import reshape, sum_to, transpose
 
 
 _ONES = {}  # (length, dtype) -> read-only vector of ones
@@ -106,12 +109,31 @@ class MatMul(Function):
             gb = unbroadcast(gb, bv.shape).reshape(b.shape)
         return ga, gb
 
+    def vjp(self, gy):
+        a, b = self.inputs
+        # a vector is a matrix of one row (a) or one column (b); gy gets that axis back
+        a2 = a if a.ndim > 1 else reshape(a, (1,) + a.shape)
+        b2 = b if b.ndim > 1 else reshape(b, b.shape + (1,))
+        g = reshape(gy, np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+                    + (a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if a.requires_grad:
+            ga = reshape(sum_to(matmul(g, _swapped(b2)), a2.shape), a.shape)
+        if b.requires_grad:
+            gb = reshape(sum_to(matmul(_swapped(a2), g), b2.shape), b.shape)
+        return ga, gb
+
     def _product(self, index, dtype, left, right):
         """Input ``index``'s gradient ``left @ right``: into its destination (then None, the
         gradient delivered) or a new array."""
         out = self.destination(index, dtype)
         product = np.matmul(left, right, out=out)
         return product if out is None else None
+
+
+def _swapped(x):
+    """x with its last two axes swapped (a stack of matrices transposed), recorded."""
+    return transpose(x, tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
 
 
 @primitive
@@ -191,6 +213,21 @@ class Dense(Function):
         out = self.destination(2, gy.dtype)
         gb = np.dot(ones(len(gy), gy.dtype), gy, out=out)
         return gx, gw, gb if out is None else None
+
+    def vjp(self, gy):
+        inputs = self.inputs
+        x, w = inputs[0], inputs[1]
+        if self.activation == "relu":  # the mask is a constant: relu's second derivative is 0
+            gy = where(self.y.reshape(gy.shape) > 0, gy, 0)
+        elif self.activation == "tanh":
+            y = dense(*inputs, activation="tanh")  # the output again, recorded
+            gy = gy * (1 - y * y)
+        g2 = reshape(gy, (-1, w.shape[1]))                          # (rows, F)
+        gx = reshape(matmul(g2, transpose(w)), x.shape) if x.requires_grad else None
+        gw = matmul(transpose(reshape(x, (-1, w.shape[0]))), g2) if w.requires_grad else None
+        if len(inputs) == 2:
+            return gx, gw
+        return gx, gw, sum(g2, axis=0) if inputs[2].requires_grad else None
 
 
 @primitive

@@ -1,14 +1,18 @@
 """Reductions over axes (sum, sum_over_count, mean, max, min, logsumexp), each VJP under
 its forward.
 
-Each Function subclass has its callable right under it, registered by ``@primitive``.
+Each Function subclass has its callable right under it, registered by ``@primitive``; its
+``vjp`` (the gradient recorded, for ``grad(..., create_graph=True)``) is written with the
+callables.
 """
 import builtins
 
 import numpy as np
 
 from . import parallel
+from .elementwise import exp
 from .function import Function, primitive
+from .shape import broadcast_to, reshape
 
 
 def normalize_axis(axis, ndim):
@@ -24,6 +28,11 @@ def restore_reduced(gy, shape, axes, keepdims):
     if not keepdims:
         gy = gy.reshape([1 if i in axes else n for i, n in enumerate(shape)])
     return gy
+
+
+def reduced_shape(shape, axes):
+    """``shape`` with 1 on ``axes``: a reduction's result with its axes kept."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def per_sample(reduce, x, axes, keepdims):
@@ -56,6 +65,10 @@ class Sum(Function):
         shape = self.inputs[0].shape
         return (np.broadcast_to(restore_reduced(gy, shape, self.axes, self.keepdims), shape),)
 
+    def vjp(self, gy):
+        shape = self.inputs[0].shape
+        return (broadcast_to(reshape(gy, reduced_shape(shape, self.axes)), shape),)
+
 
 @primitive
 def sum(x, axis=None, keepdims=False):  # noqa: A001
@@ -84,6 +97,10 @@ class SumOverCount(Function):
         out.flags.writeable = False
         return (out,)
 
+    def vjp(self, gy):
+        shape = self.inputs[0].shape
+        return (broadcast_to(reshape(gy / self.divisor, (1,) * len(shape)), shape),)
+
 
 @primitive
 def sum_over_count(x, count):
@@ -103,6 +120,11 @@ class Mean(Function):
         count = int(np.prod([shape[a] for a in self.axes]))
         gy = restore_reduced(gy, shape, self.axes, self.keepdims) / builtins.max(count, 1)
         return (np.broadcast_to(gy, shape),)
+
+    def vjp(self, gy):
+        shape = self.inputs[0].shape
+        count = builtins.max(int(np.prod([shape[a] for a in self.axes])), 1)
+        return (broadcast_to(reshape(gy / count, reduced_shape(shape, self.axes)), shape),)
 
 
 @primitive
@@ -129,6 +151,12 @@ class _Extremum(Function):
         hit = x.data == self.y
         share = hit / hit.sum(axis=self.axes, keepdims=True)
         return (restore_reduced(gy, x.shape, self.axes, self.keepdims) * share,)
+
+    def vjp(self, gy):
+        x = self.inputs[0]
+        hit = x.data == self.y  # which entries won (constant: the choice has no derivative)
+        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(gy.dtype)
+        return (reshape(gy, reduced_shape(x.shape, self.axes)) * share,)
 
 
 class Max(_Extremum):
@@ -165,6 +193,11 @@ class LogSumExp(Function):
         x = self.inputs[0]
         gy = restore_reduced(gy, x.shape, self.axes, self.keepdims)
         return (gy * np.exp(x.data - self.y),)
+
+    def vjp(self, gy):
+        x = self.inputs[0]
+        gy = reshape(gy, reduced_shape(x.shape, self.axes))
+        return (gy * exp(x - logsumexp(x, self.axes, keepdims=True)),)
 
 
 @primitive

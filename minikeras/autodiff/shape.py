@@ -1,5 +1,7 @@
-"""Shape and indexing primitives (reshape, transpose, broadcast, join, gather), each VJP under
-its forward and its callable right under it, registered by ``@primitive``.
+"""Shape and indexing primitives (reshape, transpose, broadcast and its adjoint sum_to, join,
+gather and getitem's adjoint), each VJP under its forward and its callable right under it,
+registered by ``@primitive``. The ``vjp`` methods (gradients that record, for
+``grad(..., create_graph=True)``) are written with these same callables.
 """
 import numpy as np
 
@@ -18,6 +20,9 @@ class Reshape(Function):
     def backward(self, gy):
         return (gy.reshape(self.inputs[0].shape),)
 
+    def vjp(self, gy):
+        return (reshape(gy, self.inputs[0].shape),)
+
 
 @primitive
 def reshape(x, newshape):  # keras.ops's argument name
@@ -35,6 +40,11 @@ class Transpose(Function):
         if self.axes is None:
             return (np.transpose(gy),)
         return (np.transpose(gy, np.argsort([a % gy.ndim for a in self.axes])),)
+
+    def vjp(self, gy):
+        if self.axes is None:
+            return (transpose(gy),)
+        return (transpose(gy, np.argsort([a % gy.ndim for a in self.axes]).tolist()),)
 
 
 @primitive
@@ -65,10 +75,44 @@ class BroadcastTo(Function):
         parallel.for_passes(part, len(gy), gy.size)
         return (gx,)
 
+    def vjp(self, gy):
+        return (sum_to(gy, self.inputs[0].shape),)
+
 
 @primitive
 def broadcast_to(x, shape):
     return BroadcastTo(shape)(x)
+
+
+class SumTo(Function):
+    """x summed down to ``shape`` (over the leading axes x has more, and over the axes where
+    ``shape`` has 1): the adjoint of broadcasting, so each is the other's gradient."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return unbroadcast(x, self.shape)
+
+    def backward(self, gy):
+        return (np.broadcast_to(gy, self.inputs[0].shape),)
+
+    def vjp(self, gy):
+        return (broadcast_to(gy, self.inputs[0].shape),)
+
+
+@primitive
+def sum_to(x, shape):
+    """``x`` summed down to ``shape``, a shape x broadcasts from (the gradient of
+    broadcasting); x itself when it has that shape."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    if np.broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"sum_to: shape {shape} does not broadcast to x's shape {x.shape}, "
+                         "so x cannot be summed down to it.")
+    return SumTo(shape)(x)
 
 
 class Concatenate(Function):
@@ -97,6 +141,14 @@ class Concatenate(Function):
         bounds = np.cumsum([x.shape[self.axis] for x in self.inputs])[:-1]
         return tuple(np.split(gy, bounds, axis=self.axis))
 
+    def vjp(self, gy):
+        axis, start, parts = self.axis % gy.ndim, 0, []
+        for x in self.inputs:
+            stop = start + x.shape[axis]
+            parts.append(getitem(gy, (slice(None),) * axis + (slice(start, stop),)))
+            start = stop
+        return tuple(parts)
+
 
 @primitive
 def concatenate(xs, axis=0):
@@ -112,6 +164,10 @@ class Stack(Function):
 
     def backward(self, gy):
         return tuple(np.moveaxis(gy, self.axis, 0))
+
+    def vjp(self, gy):
+        axis = self.axis % gy.ndim
+        return tuple(getitem(gy, (slice(None),) * axis + (i,)) for i in range(len(self.inputs)))
 
 
 @primitive
@@ -146,6 +202,9 @@ class PadConstant(Function):
     def backward(self, gy):
         return (gy[self.interior],)
 
+    def vjp(self, gy):
+        return (getitem(gy, self.interior),)
+
 
 @primitive
 def pad_constant(x, widths, value=0):
@@ -167,12 +226,20 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, gy):
-        gx = np.zeros(self.inputs[0].shape, gy.dtype)
-        if _selects_once(self.index):  # plain assignment: np.add.at is ~50x slower
-            gx[self.index] = gy
-        else:
-            np.add.at(gx, self.index, gy)
-        return (gx,)
+        return (_scattered(gy, self.inputs[0].shape, self.index),)
+
+    def vjp(self, gy):
+        return (getitem_gradient(gy, self.inputs[0].shape, self.index),)
+
+
+def _scattered(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated elements accumulate)."""
+    out = np.zeros(shape, g.dtype)
+    if _selects_once(index):  # plain assignment: np.add.at is ~50x slower
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 def _selects_once(index):
@@ -189,6 +256,30 @@ def getitem(x, index):
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return GetItem(index)(x)
+
+
+class GetItemGradient(Function):
+    """Zeros of ``shape`` with x added at ``index``: the adjoint of ``x[index]``, so each is
+    the other's gradient."""
+
+    def __init__(self, shape, index):
+        self.shape, self.index = tuple(shape), index
+
+    def forward(self, x):
+        return _scattered(x, self.shape, self.index)
+
+    def backward(self, gy):
+        return (gy[self.index],)
+
+    def vjp(self, gy):
+        return (getitem(gy, self.index),)
+
+
+@primitive
+def getitem_gradient(x, shape, index):
+    """Zeros of ``shape`` with ``x`` added at numpy ``index`` (the gradient of ``a[index]``
+    for an ``a`` of that shape; repeated elements accumulate)."""
+    return GetItemGradient(shape, index)(x)
 
 
 class Take(Function):
@@ -218,6 +309,13 @@ class Take(Function):
                         tuple(range(self.indices.ndim)))
         np.add.at(moved, self.indices, g)
         return gx, None
+
+    def vjp(self, gy):
+        x = self.inputs[0]
+        if self.axis is None:  # x flattened, then taken along its one axis
+            return reshape(getitem_gradient(gy, (x.size,), self.indices), x.shape), None
+        return getitem_gradient(gy, x.shape, (slice(None),) * (self.axis % x.ndim)
+                                + (self.indices,)), None
 
 
 def _add_rows(table, indices, rows):

@@ -1,13 +1,16 @@
 """Softmax, log-softmax and the fused, numerically stable crossentropies from logits.
 
 Each Function subclass has its VJP under its forward and its callable right under it,
-registered by ``@primitive``.
+registered by ``@primitive``; its ``vjp`` (the gradient recorded, for
+``grad(..., create_graph=True)``) recomputes what it needs from the input tensors.
 """
 import numpy as np
 
 from . import parallel
-from .elementwise import Sigmoid, operands
+from .elementwise import Sigmoid, exp, negative, operands, sigmoid
 from .function import Function, primitive, unbroadcast
+from .reductions import sum
+from .shape import reshape, sum_to
 
 
 def _log_softmax(x, axis):
@@ -75,6 +78,10 @@ class Softmax(Function):
         parallel.for_passes(rows, len(y2), y2.size, passes=4)
         return (gx.reshape(y.shape),)
 
+    def vjp(self, gy):
+        y = softmax(self.inputs[0], self.axis)  # the output again, recorded
+        return (y * (gy - sum(gy * y, self.axis, keepdims=True)),)
+
     def _by_rows(self, x):
         """Whether the softmax goes by blocks of rows: along the last axis of a contiguous
         array larger than one block (a classifier's (batch, classes) is plain passes: the
@@ -98,6 +105,9 @@ class LogSoftmax(Function):
 
     def backward(self, gy):
         return (gy - np.exp(self.y) * gy.sum(axis=self.axis, keepdims=True),)
+
+    def vjp(self, gy):
+        return (gy - softmax(self.inputs[0], self.axis) * sum(gy, self.axis, keepdims=True),)
 
 
 @primitive
@@ -139,6 +149,15 @@ class SoftmaxCrossEntropy(Function):
         p = np.exp(self.log_p)
         return glabels, gy * (p * np.add.reduce(y, axis=self.axis, keepdims=True) - y)
 
+    def vjp(self, gy):
+        labels, logits = self.inputs
+        shape = list(self.log_p.shape)
+        shape[self.axis] = 1
+        gy = reshape(gy, shape)
+        log_p = log_softmax(logits, self.axis)  # recorded
+        glabels = negative(gy) * log_p if labels.requires_grad else None
+        return glabels, gy * (exp(log_p) * sum(labels, self.axis, keepdims=True) - labels)
+
 
 @primitive
 def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None):
@@ -169,6 +188,11 @@ class SigmoidCrossEntropy(Function):
         glabels = -gy * logits.data if labels.requires_grad else None
         return (None if glabels is None else unbroadcast(glabels, labels.shape),
                 unbroadcast(glogits, logits.shape))
+
+    def vjp(self, gy):
+        labels, logits = self.inputs
+        glabels = sum_to(negative(gy) * logits, labels.shape) if labels.requires_grad else None
+        return glabels, sum_to(gy * (sigmoid(logits) - labels), logits.shape)
 
 
 @primitive

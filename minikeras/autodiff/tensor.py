@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 
 from .. import backend
+from . import grad_mode
 
 
 class Tensor:
@@ -257,7 +258,8 @@ class Offers:
         self.destinations, self.arrived = destinations, arrived
 
 
-def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreached=None):
+def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreached=None,
+         create_graph=False):
     """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists); an
     input may be a leaf (a variable, a watched array) or a tensor computed on the way to
     ``output`` (a layer's output: Grad-CAM's gradient for a convolution's feature maps).
@@ -265,7 +267,17 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
     With ``out`` (one array per input, shaped like it), each gradient is written into
     its array as the backward pass produces it, and ``out`` itself is returned; with
     ``unreached`` (a list) too, the positions of the inputs no path reaches are appended.
+
+    With ``create_graph`` (torch's name), the gradients are Tensors that record how they
+    were computed, so an expression of them can be differentiated again, to any order (a
+    gradient penalty); the graph is kept (``retain_graph`` implied). See
+    ``recorded_gradients``.
     """
+    if create_graph:
+        if out is not None:
+            raise ValueError("grad(create_graph=True) returns Tensors that record; it "
+                             "cannot write into `out` arrays. Received out=[...] too.")
+        return recorded_gradients(output, inputs, output_grad)
     if out is None:
         leaves = backprop(output, output_grad, retain_graph, watched=inputs)
         return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
@@ -286,6 +298,75 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
             if unreached is not None:
                 unreached.append(i)
     return out
+
+
+def recorded_gradients(output, inputs, output_grad=None):
+    """d(output)/d(input) for each of ``inputs`` as Tensors that record (zeros where no
+    path exists), for ``grad(..., create_graph=True)``.
+
+    A walk of its own beside ``backprop`` (which stays as fast as it was: no check per
+    Function, numpy arrays throughout): generation-ordered as that one, it calls each
+    Function's ``vjp`` (Tensors in, Tensors out, recorded even inside ``no_grad``) instead
+    of ``backward``, visits only the Functions on a path from an input to ``output`` (a
+    GAN's penalty, asked for the interpolated images, does not walk into the generator),
+    and frees nothing. A Function without a ``vjp`` raises ``SecondOrderUnsupported``.
+    """
+    wanted = {id(x) for x in inputs}
+    seed = output_grad if isinstance(output_grad, Tensor) else Tensor(
+        np.ones_like(output.data) if output_grad is None
+        else np.asarray(output_grad, dtype=output.data.dtype))
+    found = {id(output): seed} if id(output) in wanted else {}
+    on_paths = _functions_reaching(output, wanted)
+    with grad_mode.enable_grad():
+        if output.creator in on_paths:
+            _walk_recorded(output.creator, seed, wanted, on_paths, found)
+    return [found[id(x)] if id(x) in found else Tensor(np.zeros_like(x.data))
+            for x in inputs]
+
+
+def _walk_recorded(first, seed, wanted, on_paths, found):
+    """Run the recorded reverse pass from Function ``first`` (its output's gradient
+    ``seed``), adding each wanted tensor's gradient into ``found`` (by id)."""
+    counter = itertools.count()
+    pending = {first: seed}
+    heap = [(-first.generation, next(counter), first)]
+    while heap:
+        fn = heapq.heappop(heap)[2]
+        for x, gx in zip(fn.inputs, fn.vjp(pending.pop(fn))):
+            if gx is None or not x.requires_grad:
+                continue
+            if id(x) in wanted:
+                found[id(x)] = found[id(x)] + gx if id(x) in found else gx
+            creator = x.creator
+            if creator is None or creator not in on_paths:
+                continue
+            if creator in pending:
+                pending[creator] = pending[creator] + gx
+            else:
+                pending[creator] = gx
+                heapq.heappush(heap, (-creator.generation, next(counter), creator))
+
+
+def _functions_reaching(output, wanted):
+    """The Functions of ``output``'s graph from which a tensor whose id is in ``wanted``
+    is reached going back through inputs that require grad (an iterative depth-first
+    pass: deep graphs never touch Python's recursion limit)."""
+    reaches = {}  # Function -> whether a wanted tensor lies at or below one of its inputs
+    stack = [output.creator] if output.creator is not None else []
+    while stack:
+        fn = stack[-1]
+        if fn in reaches:
+            stack.pop()
+            continue
+        below = [x.creator for x in fn.inputs
+                 if x.requires_grad and x.creator is not None and x.creator not in reaches]
+        if below:
+            stack.extend(below)
+            continue
+        stack.pop()
+        reaches[fn] = any(id(x) in wanted or (x.creator is not None and reaches[x.creator])
+                          for x in fn.inputs if x.requires_grad)
+    return {fn for fn, reached in reaches.items() if reached}
 
 
 def _out_mismatch(inputs, out):
