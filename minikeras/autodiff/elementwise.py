@@ -637,7 +637,10 @@ class Erf(Function):
 
     def vjp(self, gy):
         x = self.inputs[0]
-        return (gy * (2 / np.sqrt(np.pi)) * exp(negative(x * x)),)
+        return (gy * _TWO_OVER_ROOT_PI * exp(negative(x * x)),)
+
+
+_TWO_OVER_ROOT_PI = float(2 / np.sqrt(np.pi))  # a python float takes the tensor's dtype
 
 
 @primitive

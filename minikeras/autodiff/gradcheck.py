@@ -62,7 +62,9 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     With a random cotangent c and random directions v1, v2, ... (one array per input each),
     T0 = sum(fn(x) * c) and Tk = sum_i sum(d(Tk-1)/dx_i * vk_i): the gradient of T(order-1)
     (through ``order - 1`` recorded gradients) must match the finite differences of
-    T(order-1), which takes one plain gradient less. Arguments as ``gradcheck``'s.
+    T(order-1), which takes one plain gradient less. The recorded first gradients must
+    also equal the plain ones (a linear primitive's vjp is otherwise only checked through
+    what follows it). Arguments as ``gradcheck``'s.
 
     Returns:
         True; raises AssertionError naming the input and the worst element otherwise.
@@ -89,6 +91,7 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
             total = sum((g * v).sum() for g, v in zip(grads, vs))
         return tensors, total
 
+    _check_recorded_first_order(fn, arrays, wrt, cotangent)
     tensors, total = top(arrays, plain_last=False)
     analytic = grad(total, [tensors[i] for i in wrt])
     for i, got in zip(wrt, analytic):
@@ -99,3 +102,19 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
                 f"Order-{order} gradient mismatch for input {i} at {worst}: autodiff "
                 f"{got[worst]!r}, finite differences {numeric[worst]!r}.")
     return True
+
+
+def _check_recorded_first_order(fn, arrays, wrt, cotangent):
+    """The gradients ``grad(..., create_graph=True)`` records equal the plain ones."""
+    def first(create_graph):
+        tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
+        total = (fn(*tensors) * cotangent).sum()
+        grads = grad(total, [tensors[i] for i in wrt], create_graph=create_graph)
+        return [np.asarray(g.data if isinstance(g, Tensor) else g) for g in grads]
+
+    for i, recorded, plain in zip(wrt, first(True), first(False)):
+        if recorded.shape != plain.shape or not np.allclose(recorded, plain, rtol=1e-10,
+                                                            atol=1e-12):
+            raise AssertionError(
+                f"Recorded first-order gradient for input {i} differs from the plain one: "
+                f"{recorded!r} against {plain!r}.")

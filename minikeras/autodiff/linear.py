@@ -97,10 +97,10 @@ class MatMul(Function):
             ga = _stacked_product(gy, np.swapaxes(bv, -1, -2)) if a.requires_grad else None
             gb = _stacked_product(np.swapaxes(av, -1, -2), gy) if b.requires_grad else None
             return ga, gb
+        if bv.ndim == 1:  # b first: a vector times a vector gave gy no axis at all
+            bv, gy = bv[:, None], gy[..., None]
         if av.ndim == 1:
             av, gy = av[None, :], gy[..., None, :]
-        if bv.ndim == 1:
-            bv, gy = bv[:, None], gy[..., None]
         ga = gy @ np.swapaxes(bv, -1, -2) if a.requires_grad else None
         gb = np.swapaxes(av, -1, -2) @ gy if b.requires_grad else None
         if ga is not None:

@@ -7,12 +7,14 @@ its Function class and registered by ``@primitive``:
 
     elementwise.py            add ... minimum, where, unary math, clip, cast, masked_scale
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
-    shape.py                  reshape, transpose, broadcast_to, concatenate, stack, getitem, take
+    shape.py                  reshape, transpose, broadcast_to, sum_to, concatenate, stack,
+                              getitem, getitem_gradient, take
     linear.py                 matmul, dense (fused matmul + bias + relu/tanh)
     linalg.py                 inv, det, log_abs_det, solve, cholesky, eigh, qr, singular_values
     special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
-    conv.py                   conv, conv_transpose, max_pool, average_pool
+    conv.py                   conv, conv_input_gradient, conv_kernel_gradient,
+                              conv_transpose, max_pool, average_pool
     custom_gradient.py        custom_gradient_call (a user's function and its gradient)
     fourier.py                fft_pair, rfft_pair, irfft (FFTs of (real, imag) pairs)
     normalization.py          batch_norm_training, layer_norm (over the last axis)
@@ -29,7 +31,8 @@ import numpy as np
 from .attention import attention
 from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
-from .conv import average_pool, conv, conv_transpose, max_pool
+from .conv import (average_pool, conv, conv_input_gradient, conv_kernel_gradient,
+                   conv_transpose, max_pool)
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
                           masked_scale, maximum, minimum, multiply, negative, operands, power,
                           relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)
@@ -40,8 +43,8 @@ from .linear import dense, matmul
 from .normalization import batch_norm_training, layer_norm
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
 from .reductions import logsumexp, max, mean, min, sum, sum_over_count
-from .shape import (broadcast_to, concatenate, getitem, pad_constant, reshape, stack, take,
-                    transpose)
+from .shape import (broadcast_to, concatenate, getitem, getitem_gradient, pad_constant, reshape,
+                    stack, sum_to, take, transpose)
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)
 from .special import erfc, erfinv

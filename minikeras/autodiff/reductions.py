@@ -99,7 +99,7 @@ class SumOverCount(Function):
 
     def vjp(self, gy):
         shape = self.inputs[0].shape
-        return (broadcast_to(reshape(gy / self.divisor, (1,) * len(shape)), shape),)
+        return (broadcast_to(reshape(gy / self.count, (1,) * len(shape)), shape),)
 
 
 @primitive

@@ -293,11 +293,12 @@ def test_grad_into_destinations_reaches_a_computed_tensor_too():
     np.testing.assert_allclose(out[0], [10.0, 20.0])
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="no higher-order gradients: grad returns numpy arrays, which record "
-                          "no graph (WGAN-GP's gradient penalty needs the gradient of a "
-                          "gradient; docs/porting.md)")
 def test_the_gradient_of_a_gradient():
+    """grad(..., create_graph=True) records, to any order (tests/autodiff/test_second_order.py
+    checks every primitive that supports it)."""
     x = leaf(3.0)
-    first = grad(x * x * x, [x])[0]  # 3 x^2 = 27
-    assert grad(first, [x])[0] == 18.0  # 6 x
+    (first,) = grad(x * x * x, [x], create_graph=True)  # 3 x^2
+    assert first.item() == 27.0
+    (second,) = grad(first, [x], create_graph=True)  # 6 x
+    assert second.item() == 18.0
+    assert grad(second, [x])[0] == 6.0

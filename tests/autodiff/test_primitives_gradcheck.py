@@ -124,10 +124,13 @@ CASES = {
     "reshape": (lambda x: P.reshape(x, (4, -1)), [r(2, 3, 4)]),
     "transpose": (lambda x: P.transpose(x, (2, 0, 1)), [r(2, 3, 4)]),
     "broadcast_to": (lambda x: P.broadcast_to(x, (2, 3, 4)), [r(3, 1)]),
+    "sum_to": (lambda x: P.sum_to(x, (3, 1)), [r(2, 3, 4)]),
     "concatenate": (lambda a, b: P.concatenate([a, b], axis=1), [r(2, 3), r(2, 2)]),
     "stack": (lambda a, b: P.stack([a, b], axis=1), [r(2, 3), r(2, 3)]),
     "pad_constant": (lambda x: P.pad_constant(x, [(1, 0), (0, 0), (2, 1)], 0.5), [r(2, 3, 2)]),
     "getitem": (lambda x: P.getitem(x, (slice(None), [0, 2, 2])), [r(3, 4)]),
+    "getitem_gradient": (lambda x: P.getitem_gradient(x, (3, 4), (slice(None), [0, 2, 2])),
+                         [r(3, 3)]),
     # along axis 1 (scattered by np.add.at), and rows of a table (sorted sums), with repeated
     # and negative indices
     "take": (lambda x, w: P.add(P.sum(P.take(x, np.array([[0, 2], [1, 1]]), axis=1)),
@@ -144,6 +147,12 @@ CASES = {
     # convolution: strides, dilation, "same" padding and 2 groups at once; bias included
     "conv": (lambda x, w, b: P.conv(x, w, b, strides=(2, 1), padding="same", dilation_rate=(1, 2)),
              [r(2, 5, 4, 4), r(3, 2, 2, 6), r(6)]),
+    # a convolution's two gradients (stride 2, "same"; then dilation 2, "valid")
+    "conv_input_gradient": (lambda g, w: P.conv_input_gradient(g, w, (2, 5, 4, 3), 2, "same"),
+                            [r(2, 3, 2, 4), r(3, 2, 3, 4)]),
+    "conv_kernel_gradient": (lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
+                                                                 "valid", 2),
+                             [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
     "conv_transpose": (lambda x, w, b: P.conv_transpose(x, w, b, strides=(2, 3), padding="same",
                                                          output_padding=(1, 0)),
                        [r(2, 3, 2, 3), r(3, 4, 2, 3), r(2)]),
@@ -271,6 +280,11 @@ def test_dense_with_fused_activation_equals_composed(activation):
     composed = getattr(P, activation)(P.add(P.matmul(x, w), b)).data
     np.testing.assert_allclose(P.dense(x, w, b, activation=activation).data, composed,
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("a, b", [(r(4), r(4)), (r(4), r(2, 4, 3)), (r(2, 3, 4), r(4))])
+def test_matmul_gradient_with_vectors(a, b):
+    assert gradcheck(P.matmul, a, b)
 
 
 def test_fused_dense_equals_matmul_plus_bias():

@@ -1,0 +1,266 @@
+"""Gradients of gradients: ``grad(..., create_graph=True)`` and each primitive's ``vjp``.
+
+Every primitive with a differentiable gradient is a row of ``CASES``, checked in float64
+against central differences of its first gradient (``gradgradcheck``); a few to third
+order. Linear primitives are checked inside a square (``curved``), so that their gradient's
+graph and its own gradient both take part. A primitive without one raises, naming itself.
+"""
+import numpy as np
+import pytest
+
+from minikeras.autodiff import (conv, elementwise, linear, no_grad, reductions, shape,
+                                softmax_crossentropy)
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.function import Function, SecondOrderUnsupported
+from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
+from minikeras.autodiff.tensor import Tensor, grad
+
+rng = np.random.default_rng(1)
+VJP_MODULES = (conv, elementwise, linear, reductions, shape, softmax_crossentropy)
+
+
+def r(*shape, low=-2.0, high=2.0):
+    return rng.uniform(low, high, shape)
+
+
+def positive(*shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from_zero(*shape):
+    return rng.choice([-1, 1], shape) * rng.uniform(0.3, 2.0, shape)
+
+
+def distinct(*shape):
+    """Values with no ties, so max/min/maximum have a unique winner."""
+    return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+def curved(fn):
+    """``fn``'s output squared: a linear primitive's second derivative is then not zero."""
+    return lambda *xs: P.square(fn(*xs))
+
+
+# name -> (function of tensors, input arrays)
+CASES = {
+    "add": (curved(P.add), [r(3, 4), r(4)]),
+    "subtract": (curved(P.subtract), [r(3, 1), r(1, 4)]),
+    "multiply": (P.multiply, [r(2, 3, 4), r(3, 1)]),
+    "divide": (P.divide, [r(3, 4), away_from_zero(4)]),
+    "power": (P.power, [positive(3, 4), r(3, 4)]),
+    "maximum": (curved(P.maximum), [distinct(3, 4), distinct(3, 1) + 0.11]),
+    "minimum": (curved(P.minimum), [distinct(3, 4), distinct(3, 4) + 0.11]),
+    "where": (curved(lambda c, a, b: P.where(c, a, b)), [rng.random((3, 4)) > 0.5, r(3, 4),
+                                                          r(4)]),
+    "negative": (curved(P.negative), [r(3, 4)]),
+    "exp": (P.exp, [r(3, 4)]),
+    "log": (P.log, [positive(3, 4)]),
+    "log1p": (P.log1p, [positive(3, 4)]),
+    "sqrt": (P.sqrt, [positive(3, 4)]),
+    "square": (P.square, [r(3, 4)]),
+    "abs": (curved(P.abs), [away_from_zero(3, 4)]),
+    "sign": (lambda x: P.multiply(P.sign(x), P.square(x)), [away_from_zero(3, 4)]),
+    "clip": (curved(lambda x: P.clip(x, -1.0, 1.0)), [np.array([-1.7, -0.5, 0.2, 0.9, 1.4])]),
+    "tanh": (P.tanh, [r(3, 4)]),
+    "sigmoid": (P.sigmoid, [r(3, 4, low=-6, high=6)]),
+    "relu": (curved(P.relu), [away_from_zero(3, 4)]),
+    "masked_scale": (curved(lambda x: P.masked_scale(x, np.array([[True], [False], [True]]),
+                                                     1.25)), [r(3, 4)]),
+    "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
+    "erf": (P.erf, [r(3, 4, low=-2, high=2)]),
+    "sin": (P.sin, [r(3, 4)]),
+    "cos": (P.cos, [r(3, 4)]),
+    "arctan": (P.arctan, [r(3, 4)]),
+    "cast": (curved(lambda x: P.cast(x, "float64")), [r(3, 4)]),
+    "sum": (curved(lambda x: P.sum(x, axis=(0, 2))), [r(2, 3, 4)]),
+    "sum_over_count": (curved(lambda x: P.sum_over_count(x, 24)), [r(2, 3, 4)]),
+    "mean": (curved(lambda x: P.mean(x, axis=1, keepdims=True)), [r(2, 3, 4)]),
+    "max": (curved(lambda x: P.max(x, axis=-1)), [distinct(3, 4)]),
+    "min": (curved(lambda x: P.min(x, axis=0, keepdims=True)), [distinct(3, 4)]),
+    "logsumexp": (lambda x: P.logsumexp(x, axis=1), [r(3, 4)]),
+    "reshape": (curved(lambda x: P.reshape(x, (4, -1))), [r(2, 3, 4)]),
+    "transpose": (curved(lambda x: P.transpose(x, (2, 0, 1))), [r(2, 3, 4)]),
+    "broadcast_to": (curved(lambda x: P.broadcast_to(x, (2, 3, 4))), [r(3, 1)]),
+    "sum_to": (curved(lambda x: P.sum_to(x, (3, 1))), [r(2, 3, 4)]),
+    "concatenate": (curved(lambda a, b: P.concatenate([a, b], axis=1)), [r(2, 3), r(2, 2)]),
+    "stack": (curved(lambda a, b: P.stack([a, b], axis=1)), [r(2, 3), r(2, 3)]),
+    "pad_constant": (curved(lambda x: P.pad_constant(x, [(1, 0), (0, 0), (2, 1)], 0.5)),
+                     [r(2, 3, 2)]),
+    "getitem": (curved(lambda x: P.getitem(x, (slice(None), [0, 2, 2]))), [r(3, 4)]),
+    "getitem_gradient": (curved(lambda x: P.getitem_gradient(x, (3, 4), (slice(1, 3), 2))),
+                         [r(2)]),
+    "take": (curved(lambda x: P.add(P.sum(P.take(x, np.array([[0, 2], [1, 1]]), axis=1)),
+                                    P.sum(P.take(x, np.array([5, 0, 5]))))), [r(3, 4)]),
+    "matmul": (curved(P.matmul), [r(2, 3, 4), r(4, 5)]),
+    "dense": (curved(P.dense), [r(2, 5, 3), r(3, 4), r(4)]),
+    "softmax": (lambda x: P.softmax(x, axis=-1), [r(3, 4)]),
+    "log_softmax": (lambda x: P.log_softmax(x, axis=0), [r(3, 4)]),
+    "softmax_cross_entropy": (P.softmax_cross_entropy, [rng.dirichlet(np.ones(4), size=3),
+                                                        r(3, 4)]),
+    "sigmoid_cross_entropy": (P.sigmoid_cross_entropy, [rng.random((3, 4)),
+                                                        r(3, 4, low=-5, high=5)]),
+    # the WGAN-GP critic's convolution: strides 2, "same"; with a bias
+    "conv": (curved(lambda x, w, b: P.conv(x, w, b, strides=2, padding="same")),
+             [r(2, 5, 5, 2), r(3, 3, 2, 3), r(3)]),
+    "conv_input_gradient": (curved(lambda g, w: P.conv_input_gradient(g, w, (2, 5, 4, 3), 2,
+                                                                      "same")),
+                            [r(2, 3, 2, 4), r(3, 2, 3, 4)]),
+    "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
+                                                                        "valid", 2)),
+                             [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_second_derivative_matches_finite_differences(name):
+    fn, inputs = CASES[name]
+    assert gradgradcheck(fn, *inputs)
+
+
+@pytest.mark.parametrize("name, fn, inputs", [
+    ("tanh", P.tanh, [r(3, 4)]),
+    ("multiply then log", lambda a, b: P.log(P.multiply(a, b)), [positive(3, 4), positive(4)]),
+    ("dense, tanh fused", lambda x, w, b: P.dense(x, w, b, activation="tanh"),
+     [r(4, 3), r(3, 2), r(2)]),
+    ("conv, then a square", curved(lambda x, w: P.conv(x, w, strides=1, padding="same")),
+     [r(1, 4, 4, 1), r(3, 3, 1, 2)]),
+])
+def test_third_derivative_matches_finite_differences(name, fn, inputs):
+    assert gradgradcheck(fn, *inputs, order=3)
+
+
+@pytest.mark.parametrize("strides, padding, dilation", [(1, "same", 1), (1, "valid", 1),
+                                                        (2, "same", 1), (2, "valid", 1),
+                                                        (1, "same", 2)])
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+def test_conv_second_derivative_each_geometry_and_activation(strides, padding, dilation,
+                                                             activation):
+    x = away_from_zero(2, 5, 6, 2)
+    assert gradgradcheck(curved(lambda x, w, b: P.conv(
+        x, w, b, strides=strides, padding=padding, dilation_rate=dilation,
+        activation=activation)), x, r(3, 2, 2, 3), r(3))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_dense_second_derivative_with_fused_activation(activation):
+    assert gradgradcheck(curved(lambda x, w, b: P.dense(x, w, b, activation=activation)),
+                         away_from_zero(4, 3), r(3, 5), r(5))
+
+
+@pytest.mark.parametrize("a, b", [(r(4), r(4, 3)), (r(2, 4), r(4)), (r(4), r(4)),
+                                  (r(3, 2, 4), r(1, 4, 2))])
+def test_matmul_second_derivative_vectors_and_broadcast_stacks(a, b):
+    assert gradgradcheck(curved(P.matmul), a, b)
+
+
+def test_every_vjp_is_checked_by_a_case():
+    """Each Function class that defines a vjp appears in the graph of some case."""
+    with_vjp = {name for module in VJP_MODULES for name, cls in vars(module).items()
+                if isinstance(cls, type) and issubclass(cls, Function)
+                and cls.__module__ == module.__name__ and not name.startswith("_")
+                and cls.vjp is not Function.vjp}
+    assert len(with_vjp) > 50
+    seen = set()
+    for fn, inputs in CASES.values():
+        stack = [fn(*[Tensor(a, requires_grad=a.dtype.kind == "f") for a in inputs])]
+        while stack:
+            creator = stack.pop().creator
+            if creator is not None:
+                seen.add(type(creator).__name__)
+                stack.extend(creator.inputs)
+    assert with_vjp - seen == set()
+
+
+def test_gradgradcheck_detects_a_wrong_second_derivative():
+    class WrongTanh(elementwise.Tanh):
+        def vjp(self, gy):
+            return (gy * (1 - self.inputs[0] * self.inputs[0]),)  # 1 - x^2, not 1 - tanh^2
+
+    with pytest.raises(AssertionError, match="differs from the plain one"):
+        gradgradcheck(lambda x: WrongTanh()(x), r(3))
+
+
+def test_gradgradcheck_detects_a_wrong_gradient_of_a_linear_primitive():
+    class WrongTranspose(shape.Transpose):
+        def vjp(self, gy):
+            return (P.transpose(gy, self.axes),)  # the permutation, not its inverse
+
+    with pytest.raises(AssertionError, match="differs from the plain one"):
+        gradgradcheck(lambda x: WrongTranspose((1, 2, 0))(x), r(2, 3, 4))
+
+
+def test_recorded_gradients_are_tensors_of_the_plain_values():
+    x, w = Tensor(r(3, 4), requires_grad=True), Tensor(r(4, 2), requires_grad=True)
+    loss = P.sum(P.tanh(P.matmul(x, w)))
+    recorded = grad(loss, [x, w], create_graph=True)
+    plain = grad(P.sum(P.tanh(P.matmul(x, w))), [x, w])
+    for got, expected in zip(recorded, plain):
+        assert isinstance(got, Tensor) and got.requires_grad
+        assert isinstance(expected, np.ndarray)
+        np.testing.assert_allclose(got.data, expected, rtol=1e-14)
+
+
+def test_plain_grad_frees_the_graph_and_create_graph_keeps_it():
+    x = Tensor(np.array(2.0), requires_grad=True)
+    y = x * x
+    grad(y, [x], create_graph=True)
+    assert y.creator is not None and y.creator.inputs
+    grad(y, [x])
+    assert y.creator is None
+
+
+def test_a_gradient_for_a_computed_tensor_records_through_what_follows_it():
+    """The gradient penalty's shape: the critic's gradient for images a generator made,
+    squared, differentiated for the critic's weights. The recorded walk stays between the
+    critic's output and those images (the generator's batch norm, which has no vjp, is
+    not walked)."""
+    z, w = Tensor(r(2, 3), requires_grad=True), Tensor(r(3, 3), requires_grad=True)
+    made = P.batch_norm_training(z, np.ones(3), np.zeros(3), 1e-3)[0]
+    critic = Tensor(r(3, 1), requires_grad=True)
+    score = P.sum(P.tanh(P.matmul(P.matmul(made, w), critic)))
+    (for_made,) = grad(score, [made], create_graph=True)
+    got = grad(P.sum(P.square(for_made)), [critic])[0]
+
+    def penalty(c):  # the same penalty for a critic's weights c, made a leaf
+        images = Tensor(made.data, requires_grad=True)
+        out = P.sum(P.tanh(P.matmul(P.matmul(images, w.data), c)))
+        return float(np.sum(grad(out, [images])[0] ** 2))
+
+    np.testing.assert_allclose(got, numerical_grad(penalty, [critic.data.copy()], 0),
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_create_graph_records_inside_no_grad():
+    x = Tensor(np.array(3.0), requires_grad=True)
+    y = x * x * x
+    with no_grad():
+        (first,) = grad(y, [x], create_graph=True)
+    assert first.requires_grad and grad(first, [x])[0] == 18.0
+
+
+def test_an_unreached_input_gets_zeros_that_record_nothing():
+    x, other = Tensor(r(2), requires_grad=True), Tensor(r(3), requires_grad=True)
+    got = grad(P.sum(P.square(x)), [x, other], create_graph=True)[1]
+    assert isinstance(got, Tensor) and not got.requires_grad
+    np.testing.assert_array_equal(got.data, np.zeros(3))
+
+
+def test_a_primitive_without_a_vjp_is_named():
+    x = Tensor(r(4, 3), requires_grad=True)
+    y = P.batch_norm_training(x, np.ones(3), np.zeros(3), 1e-3)[0]
+    with pytest.raises(SecondOrderUnsupported,
+                       match="second-order gradient of BatchNormTraining is not supported"):
+        grad(P.sum(P.square(y)), [x], create_graph=True)
+
+
+def test_a_grouped_convolution_is_named():
+    x = Tensor(r(1, 4, 4, 2), requires_grad=True)
+    y = P.conv(x, r(3, 3, 1, 2), padding="same")  # depthwise: 2 groups
+    with pytest.raises(SecondOrderUnsupported, match="a grouped or depthwise convolution"):
+        grad(P.sum(y), [x], create_graph=True)
+
+
+def test_create_graph_with_out_arrays_is_an_error():
+    x = Tensor(r(2), requires_grad=True)
+    with pytest.raises(ValueError, match="cannot write into `out` arrays"):
+        grad(P.sum(x), [x], out=[np.zeros(2)], create_graph=True)
