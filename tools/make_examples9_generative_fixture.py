@@ -23,11 +23,13 @@ import torch  # noqa: E402
 import examples9_generative_cases as cases  # noqa: E402
 
 
-def torch_grad(target, sources):
+def torch_grad(target, sources, create_graph=False):
     """The gradients of ``target`` (summed, as tf.GradientTape sums a tensor target) for
-    ``sources``: Keras variables, watched tensors or tensors computed on the way."""
+    ``sources``: Keras variables, watched tensors or tensors computed on the way. With
+    ``create_graph`` they record, for a gradient of a gradient (a tape inside a tape)."""
     tensors = [getattr(s, "value", s) for s in sources]
-    return list(torch.autograd.grad(target.sum(), tensors, allow_unused=True))
+    return list(torch.autograd.grad(target.sum(), tensors, allow_unused=True,
+                                    create_graph=create_graph))
 
 
 def torch_watch(array):

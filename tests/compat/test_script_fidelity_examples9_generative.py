@@ -24,9 +24,9 @@ Found here and fixed:
   compiled without a loss, and Keras logs the never-updated loss tracker (0); minikeras
   logged the last step's loss.
 
-Missing (tests/autodiff/test_backprop.py, strict xfail): the gradient of a gradient, which
-the WGAN-GP's gradient penalty needs; its case trains with gp_weight 0 and a second case
-compares the penalty's value.
+The gradient of a gradient, which the WGAN-GP's gradient penalty needs, arrived in round
+10 (``grad(..., create_graph=True)``): the case here computes the penalty with weight 0,
+tests/compat/test_script_fidelity_examples10_secondorder.py trains it with weight 10.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
