@@ -8,6 +8,7 @@ graph and its own gradient both take part. A primitive without one raises, namin
 import numpy as np
 import pytest
 
+from minikeras import activations, losses
 from minikeras.autodiff import (conv, elementwise, linear, no_grad, reductions, shape,
                                 softmax_crossentropy)
 from minikeras.autodiff import primitives as P
@@ -264,3 +265,27 @@ def test_create_graph_with_out_arrays_is_an_error():
     x = Tensor(r(2), requires_grad=True)
     with pytest.raises(ValueError, match="cannot write into `out` arrays"):
         grad(P.sum(x), [x], out=[np.zeros(2)], create_graph=True)
+
+
+# Every registered activation and a loss of each kind, squared (curved) where piecewise
+# linear, at points away from their kinks: their second derivatives come from the primitives
+# they are built of.
+KINKED_AWAY = np.array([[-1.7, -0.6, 0.4, 1.3], [2.2, -2.4, 0.7, -0.35], [1.1, -1.2, 0.55, 3.1]])
+
+
+ACTIVATION_ARGUMENTS = {"threshold": {"threshold": 0.5, "default_value": -1.0}}
+
+
+@pytest.mark.parametrize("name", activations.ACTIVATIONS.names())
+def test_every_activation_has_second_derivatives(name):
+    kwargs = ACTIVATION_ARGUMENTS.get(name, {})
+    assert gradgradcheck(curved(lambda x: activations.get(name)(x, **kwargs)), KINKED_AWAY)
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "huber",
+                                  "log_cosh", "hinge", "binary_crossentropy",
+                                  "categorical_crossentropy", "kl_divergence", "poisson"])
+def test_losses_have_second_derivatives(name):
+    labels = rng.random((3, 4))
+    assert gradgradcheck(lambda p: losses.get(name)(labels, p),
+                         np.abs(KINKED_AWAY) / 4 + 0.1, atol=1e-4)
