@@ -389,19 +389,18 @@ class Conv(Function):
     def vjp(self, gy):
         if self.groups != 1:
             raise SecondOrderUnsupported(self, "a grouped or depthwise convolution")
-        inputs = self.inputs
-        x, w = inputs[0], inputs[1]
+        x, w, *bias = self.inputs
         geometry = (self.strides, self.padding, self.dilation)
         if self.activation == "relu":  # the mask is a constant: relu's second derivative is 0
             gy = where(self.y.reshape(gy.shape) > 0, gy, 0)
         elif self.activation == "tanh":
-            y = conv(*inputs[:2], *inputs[2:], *geometry, activation="tanh")  # recorded
+            y = conv(x, w, *(bias or [None]), *geometry, activation="tanh")  # recorded
             gy = gy * (1 - y * y)
         gx = conv_input_gradient(gy, w, x.shape, *geometry) if x.requires_grad else None
         gw = conv_kernel_gradient(x, gy, w.shape, *geometry) if w.requires_grad else None
-        if len(inputs) == 2:
+        if not bias:
             return gx, gw
-        return gx, gw, sum(gy, tuple(range(gy.ndim - 1))) if inputs[2].requires_grad else None
+        return gx, gw, sum(gy, tuple(range(gy.ndim - 1))) if bias[0].requires_grad else None
 
     @property
     def index(self):

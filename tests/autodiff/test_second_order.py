@@ -142,10 +142,19 @@ def test_conv_second_derivative_each_geometry_and_activation(strides, padding, d
         activation=activation)), x, r(3, 2, 2, 3), r(3))
 
 
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+def test_conv_second_derivative_without_a_bias(activation):
+    assert gradgradcheck(curved(lambda x, w: P.conv(x, w, strides=2, padding="same",
+                                                    activation=activation)),
+                         away_from_zero(2, 5, 4, 2), r(3, 3, 2, 2))
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_dense_second_derivative_with_fused_activation(activation):
     assert gradgradcheck(curved(lambda x, w, b: P.dense(x, w, b, activation=activation)),
                          away_from_zero(4, 3), r(3, 5), r(5))
+    assert gradgradcheck(curved(lambda x, w: P.dense(x, w, activation=activation)),
+                         away_from_zero(2, 4, 3), r(3, 5))
 
 
 @pytest.mark.parametrize("a, b", [(r(4), r(4, 3)), (r(2, 4), r(4)), (r(4), r(4)),
