@@ -69,6 +69,9 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     Returns:
         True; raises AssertionError naming the input and the worst element otherwise.
     """
+    if not isinstance(order, int) or order < 2:
+        raise ValueError("gradgradcheck checks derivatives of order 2 or more (gradcheck "
+                         f"checks the first). Received order={order!r}.")
     arrays = [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
               else np.asarray(x) for x in inputs]
     if wrt is None:

@@ -199,6 +199,11 @@ def test_gradgradcheck_detects_a_wrong_gradient_of_a_linear_primitive():
         gradgradcheck(lambda x: WrongTranspose((1, 2, 0))(x), r(2, 3, 4))
 
 
+def test_gradgradcheck_order_below_two_is_an_error():
+    with pytest.raises(ValueError, match="order 2 or more.*Received order=1"):
+        gradgradcheck(P.tanh, r(3), order=1)
+
+
 def test_recorded_gradients_are_tensors_of_the_plain_values():
     x, w = Tensor(r(3, 4), requires_grad=True), Tensor(r(4, 2), requires_grad=True)
     loss = P.sum(P.tanh(P.matmul(x, w)))
