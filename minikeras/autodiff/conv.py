@@ -37,6 +37,7 @@ from numpy.lib.stride_tricks import as_strided
 from . import grad_mode, parallel, scratch
 from .elementwise import tanh, where
 from .function import Function, SecondOrderUnsupported, primitive
+from .shape import getitem_gradient, reshape
 from .linear import add_bias_activate
 from .reductions import sum
 from .tensor import as_tensor
@@ -946,14 +947,15 @@ class _Pool(Function):
 
     def _setup(self, x, fill=0):
         """Output size and pads; returns x padded with ``fill``."""
-        self._set_geometry(x)
+        self._set_geometry(x.shape)
         return _pad(x, self.pads, fill)
 
-    def _set_geometry(self, x):
-        self.out, self.pads = _geometry(x.shape[1:-1], self.pool_size, self.strides,
+    def _set_geometry(self, shape):
+        """Output size, pads and padded shape for an input of ``shape``."""
+        self.out, self.pads = _geometry(shape[1:-1], self.pool_size, self.strides,
                                         self.dilation, self.padding)
-        self.padded_shape = (x.shape[0],) + tuple(
-            n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], self.pads)) + (x.shape[-1],)
+        self.padded_shape = (shape[0],) + tuple(
+            n + lo + hi for n, (lo, hi) in zip(shape[1:-1], self.pads)) + (shape[-1],)
 
     def _window(self, offset):
         return _offset_slices(offset, self.out, self.strides, self.dilation)
@@ -1031,6 +1033,24 @@ class MaxPool(_Pool):
         scratch.give_back(active)
         conv.pooled_grad = PooledGrad(gx, self._covered())
         return grads
+
+    def vjp(self, gy):
+        """gy scattered to each window's winner (a constant choice: max pooling's second
+        derivative is 0), as ``getitem_gradient`` at the winners' flat positions in x."""
+        x = self.inputs[0]
+        return (reshape(getitem_gradient(reshape(gy, (-1,)), (x.size,), self._winner_at()),
+                        x.shape),)
+
+    def _winner_at(self):
+        """The flat index in x of each output's winner, in the output's row-major order."""
+        shape = self.inputs[0].shape
+        winner = np.zeros((shape[0],) + self.out + shape[-1:], np.intp) \
+            if self.winner is None else self.winner.astype(np.intp)  # None: 1-element windows
+        taps = np.unravel_index(winner, self.pool_size)       # the winner's offset per axis
+        grid = np.ogrid[tuple(slice(n) for n in winner.shape)]  # (N, *out, C) positions
+        positions = [grid[0]] + [o * s + k - lo for o, s, k, (lo, _) in zip(
+            grid[1:-1], self.strides, taps, self.pads)] + [grid[-1]]
+        return np.ravel_multi_index(np.broadcast_arrays(*positions), shape).ravel()
 
     def _activated_conv(self):
         """The Conv with a fused relu whose output this pooling read, else None.
@@ -1120,8 +1140,7 @@ class AvgPool(_Pool):
     passes run by parts of the batch (``parallel.for_parts``), each part padded on its own."""
 
     def forward(self, x):
-        self._set_geometry(x)
-        self.count = self._counts(x.shape[1:-1]).astype(x.dtype)
+        self._set_input(x.shape, x.dtype)
         y = np.empty((len(x),) + tuple(self.out) + (x.shape[-1],),
                      np.result_type(x.dtype, self.count.dtype, 1.0))
 
@@ -1139,6 +1158,11 @@ class AvgPool(_Pool):
         parallel.for_parts(part, len(x), y.size * math.prod(self.pool_size))
         return y
 
+    def _set_input(self, shape, dtype):
+        """Geometry and per-window counts (in ``dtype``) for an input of ``shape``."""
+        self._set_geometry(shape)
+        self.count = self._counts(shape[1:-1]).astype(dtype)
+
     def _counts(self, spatial):
         """Real elements per window: a product of per-axis counts, shaped (1, *out, 1)."""
         count = np.ones((1,) * (len(spatial) + 2))
@@ -1152,7 +1176,11 @@ class AvgPool(_Pool):
         return count
 
     def backward(self, gy):
-        shape = self.inputs[0].shape
+        return (self.spread(gy, self.inputs[0].shape),)
+
+    def spread(self, gy, shape):
+        """The input gradient (of ``shape``) for gy: each window's share, gy / count, added
+        to each of its real elements. Linear in gy: the adjoint of the pooling itself."""
         gx = np.empty(shape, np.result_type(gy.dtype, self.count.dtype, 1.0))
 
         def part(a, b):
@@ -1163,10 +1191,46 @@ class AvgPool(_Pool):
             gx[a:b] = gxp[_interior(shape, self.pads)]
 
         parallel.for_parts(part, len(gy), gx.size * math.prod(self.pool_size))
-        return (gx,)
+        return gx
+
+    def vjp(self, gy):
+        return (average_pool_gradient(gy, self.inputs[0].shape, self.pool_size, self.strides,
+                                      self.padding),)
 
 
 @primitive
 def average_pool(x, pool_size, strides=None, padding="valid"):
     """Mean over windows of x (N, *spatial, C), counting only unpadded elements."""
     return _pool(AvgPool, x, pool_size, strides, padding)
+
+
+class AvgPoolGradient(Function):
+    """The gradient of an average pooling for its input (of ``input_shape``), given the
+    gradient g at its output: ``AvgPool.spread``. Linear in g, it is the pooling's adjoint,
+    so its gradient is the average pooling of the upstream gradient, and the pooling's
+    recorded gradient is this."""
+
+    def __init__(self, pool_size, strides, padding, input_shape):
+        self.geometry, self.input_shape = (pool_size, strides, padding), tuple(input_shape)
+
+    def forward(self, g):
+        pool = AvgPool(*self.geometry)
+        pool._set_input(self.input_shape, g.dtype)
+        return pool.spread(g, self.input_shape)
+
+    def backward(self, gx):
+        return (AvgPool(*self.geometry).forward(gx),)
+
+    def vjp(self, gx):
+        return (average_pool(gx, *self.geometry),)
+
+
+@primitive
+def average_pool_gradient(g, input_shape, pool_size, strides=None, padding="valid"):
+    """The gradient for its input (of ``input_shape``) of ``average_pool(x, pool_size,
+    strides, padding)``, given ``g``, the gradient at its output."""
+    g = as_tensor(g)
+    rank = len(input_shape) - 2
+    pool_size = normalize_tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else normalize_tuple(strides, rank, "strides")
+    return AvgPoolGradient(pool_size, strides, normalize_padding(padding), input_shape)(g)

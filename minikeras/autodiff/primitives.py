@@ -14,7 +14,7 @@ its Function class and registered by ``@primitive``:
     special.py                erfc, erfinv
     softmax_crossentropy.py   softmax, log_softmax, softmax/sigmoid crossentropy from logits
     conv.py                   conv, conv_input_gradient, conv_kernel_gradient,
-                              conv_transpose, max_pool, average_pool
+                              conv_transpose, max_pool, average_pool, average_pool_gradient
     custom_gradient.py        custom_gradient_call (a user's function and its gradient)
     fourier.py                fft_pair, rfft_pair, irfft (FFTs of (real, imag) pairs)
     normalization.py          batch_norm_training, layer_norm (over the last axis)
@@ -31,8 +31,8 @@ import numpy as np
 from .attention import attention
 from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
-from .conv import (average_pool, conv, conv_input_gradient, conv_kernel_gradient,
-                   conv_transpose, max_pool)
+from .conv import (average_pool, average_pool_gradient, conv, conv_input_gradient,
+                   conv_kernel_gradient, conv_transpose, max_pool)
 from .elementwise import (abs, add, arctan, cast, clip, cos, divide, erf, exp, log, log1p,
                           masked_scale, maximum, minimum, multiply, negative, operands, power,
                           relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh, where)

@@ -158,6 +158,8 @@ CASES = {
                        [r(2, 3, 2, 3), r(3, 4, 2, 3), r(2)]),
     "max_pool": (lambda x: P.max_pool(x, (2, 3), (2, 1), "same"), [distinct(2, 5, 5, 3)]),
     "average_pool": (lambda x: P.average_pool(x, 3, 2, "same"), [r(2, 5, 6, 2)]),
+    "average_pool_gradient": (lambda g: P.average_pool_gradient(g, (2, 5, 6, 2), 3, 2, "same"),
+                              [r(2, 3, 3, 2)]),
     "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
                             [r(4, 3, 5), positive(5), r(5)]),
     "layer_norm": (lambda x, g, b: P.layer_norm(x, g, b, 1e-3), [r(4, 3, 5), positive(5), r(5)]),

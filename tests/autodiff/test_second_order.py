@@ -106,6 +106,12 @@ CASES = {
     "conv_input_gradient": (curved(lambda g, w: P.conv_input_gradient(g, w, (2, 5, 4, 3), 2,
                                                                       "same")),
                             [r(2, 3, 2, 4), r(3, 2, 3, 4)]),
+    "max_pool": (curved(lambda x: P.max_pool(x, (2, 3), (2, 1), "same")),
+                 [distinct(2, 5, 5, 3)]),
+    "average_pool": (curved(lambda x: P.average_pool(x, 3, 2, "same")), [r(2, 5, 6, 2)]),
+    "average_pool_gradient": (curved(lambda g: P.average_pool_gradient(g, (2, 5, 6, 2), 3, 2,
+                                                                       "same")),
+                              [r(2, 3, 3, 2)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -140,6 +146,26 @@ def test_conv_second_derivative_each_geometry_and_activation(strides, padding, d
     assert gradgradcheck(curved(lambda x, w, b: P.conv(
         x, w, b, strides=strides, padding=padding, dilation_rate=dilation,
         activation=activation)), x, r(3, 2, 2, 3), r(3))
+
+
+@pytest.mark.parametrize("pool_size, strides, padding", [((2, 3), (2, 1), "same"),
+                                                        (2, 2, "valid"), (3, 1, "same"),
+                                                        (1, 2, "valid")])
+def test_pooling_second_derivatives(pool_size, strides, padding):
+    """Max pooling routes to the winners (a constant choice), average pooling is linear:
+    inside a square both have second derivatives."""
+    assert gradgradcheck(curved(lambda x: P.max_pool(x, pool_size, strides, padding)),
+                         distinct(2, 5, 5, 3))
+    assert gradgradcheck(curved(lambda x: P.average_pool(x, pool_size, strides, padding)),
+                         r(2, 5, 5, 3))
+
+
+def test_max_pooling_of_a_relu_convolution_second_derivative():
+    """The first-order walk hands the pooled gradient to the Conv (``PooledGrad``); the
+    recorded walk does not, and must give the same numbers."""
+    assert gradgradcheck(curved(lambda x, w: P.max_pool(
+        P.conv(x, w, padding="same", activation="relu"), 2, 2, "valid")),
+        r(2, 6, 6, 2), r(3, 3, 2, 3))
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
