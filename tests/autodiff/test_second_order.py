@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 
 from minikeras import activations, losses
-from minikeras.autodiff import (conv, elementwise, linear, no_grad, reductions, shape,
-                                softmax_crossentropy)
+from minikeras.autodiff import (conv, elementwise, linear, no_grad, normalization, reductions,
+                                shape, softmax_crossentropy)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (conv, elementwise, linear, reductions, shape, softmax_crossentropy)
+VJP_MODULES = (conv, elementwise, linear, normalization, reductions, shape,
+               softmax_crossentropy)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -112,6 +113,11 @@ CASES = {
     "average_pool_gradient": (curved(lambda g: P.average_pool_gradient(g, (2, 5, 6, 2), 3, 2,
                                                                        "same")),
                               [r(2, 3, 3, 2)]),
+    # the fused normalizations (their vjp: the recorded gradient of the composed formula)
+    "batch_norm_training": (lambda x, g, b: P.batch_norm_training(x, g, b, 1e-3)[0],
+                            [r(4, 3, 5), positive(5), r(5)]),
+    "layer_norm": (curved(lambda x, g, b: P.layer_norm(x, g, b, 1e-3)),
+                   [r(4, 3, 5), positive(5), r(5)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -131,6 +137,7 @@ def test_second_derivative_matches_finite_differences(name):
      [r(4, 3), r(3, 2), r(2)]),
     ("conv, then a square", curved(lambda x, w: P.conv(x, w, strides=1, padding="same")),
      [r(1, 4, 4, 1), r(3, 3, 1, 2)]),
+    ("layer_norm", lambda x, g, b: P.layer_norm(x, g, b, 1e-3), [r(2, 5), positive(5), r(5)]),
 ])
 def test_third_derivative_matches_finite_differences(name, fn, inputs):
     assert gradgradcheck(fn, *inputs, order=3)
@@ -166,6 +173,19 @@ def test_max_pooling_of_a_relu_convolution_second_derivative():
     assert gradgradcheck(curved(lambda x, w: P.max_pool(
         P.conv(x, w, padding="same", activation="relu"), 2, 2, "valid")),
         r(2, 6, 6, 2), r(3, 3, 2, 3))
+
+
+@pytest.mark.parametrize("has_gamma, has_beta", [(False, False), (True, False), (False, True)])
+def test_layer_norm_second_derivative_without_its_weights(has_gamma, has_beta):
+    gamma, beta = positive(5) if has_gamma else None, r(5) if has_beta else None
+    weights = [w for w in (gamma, beta) if w is not None]
+
+    def fn(x, *given):
+        given = iter(given)
+        return P.square(P.layer_norm(x, next(given) if has_gamma else None,
+                                     next(given) if has_beta else None, 1e-3))
+
+    assert gradgradcheck(fn, r(4, 5), *weights)
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
@@ -253,10 +273,11 @@ def test_plain_grad_frees_the_graph_and_create_graph_keeps_it():
 def test_a_gradient_for_a_computed_tensor_records_through_what_follows_it():
     """The gradient penalty's shape: the critic's gradient for images a generator made,
     squared, differentiated for the critic's weights. The recorded walk stays between the
-    critic's output and those images (the generator's batch norm, which has no vjp, is
-    not walked)."""
-    z, w = Tensor(r(2, 3), requires_grad=True), Tensor(r(3, 3), requires_grad=True)
-    made = P.batch_norm_training(z, np.ones(3), np.zeros(3), 1e-3)[0]
+    critic's output and those images (the generator's erfinv, which has no vjp, is not
+    walked)."""
+    z, w = Tensor(r(2, 3, low=-0.9, high=0.9), requires_grad=True), \
+        Tensor(r(3, 3), requires_grad=True)
+    made = P.erfinv(z)
     critic = Tensor(r(3, 1), requires_grad=True)
     score = P.sum(P.tanh(P.matmul(P.matmul(made, w), critic)))
     (for_made,) = grad(score, [made], create_graph=True)
@@ -287,11 +308,10 @@ def test_an_unreached_input_gets_zeros_that_record_nothing():
 
 
 def test_a_primitive_without_a_vjp_is_named():
-    x = Tensor(r(4, 3), requires_grad=True)
-    y = P.batch_norm_training(x, np.ones(3), np.zeros(3), 1e-3)[0]
+    x = Tensor(r(2, 3, 3) + 3 * np.eye(3), requires_grad=True)
     with pytest.raises(SecondOrderUnsupported,
-                       match="second-order gradient of BatchNormTraining is not supported"):
-        grad(P.sum(P.square(y)), [x], create_graph=True)
+                       match="second-order gradient of Inv is not supported"):
+        grad(P.sum(P.square(P.inv(x))), [x], create_graph=True)
 
 
 def test_a_grouped_convolution_is_named():
