@@ -18,12 +18,13 @@ forms from ``gy`` and ``self.inputs``, so that they record a graph of their own 
 state enters only as constants where the derivative treats it as one: a ReLU's mask, a
 dropout's keep mask). ``grad(..., create_graph=True)`` walks with it (tensor.py), which is
 what a gradient of a gradient needs; a Function without it stops that walk with
-``SecondOrderUnsupported``, naming itself.
+``SecondOrderUnsupported``, naming itself. A fused primitive can take its formula written
+with the primitives as its vjp (``recorded_vjp``): the same derivative, to any order.
 """
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor, as_tensor, python_numbers_array
+from .tensor import Tensor, as_tensor, grad, python_numbers_array
 
 
 PRIMITIVES = {}  # name -> callable form of every primitive, filled by @primitive
@@ -101,6 +102,15 @@ class Function:
                 return None
         arrived[x] = out
         return out
+
+
+def recorded_vjp(fn, gy, composed):
+    """Function fn's gradients for gy as recorded Tensors: those of ``composed(*fn.inputs)``,
+    fn's formula written with primitives (None for an input that needs none)."""
+    inputs = fn.inputs
+    grads = iter(grad(composed(*inputs), [x for x in inputs if x.requires_grad], gy,
+                      create_graph=True))
+    return tuple(next(grads) if x.requires_grad else None for x in inputs)
 
 
 class SecondOrderUnsupported(NotImplementedError):

@@ -2,25 +2,16 @@
 right under it, registered by ``@primitive``.
 
 Their ``vjp`` (the gradient recorded, for ``grad(..., create_graph=True)``) is the recorded
-gradient of the formula written with primitives (``composed``): the same derivative, to
-any order, without a second hand-written one.
+gradient of their formula written with primitives (``function.recorded_vjp``): the same
+derivative, to any order, without a second hand-written one.
 """
 import numpy as np
 
 from . import parallel
 from .elementwise import sqrt
-from .function import Function, primitive
+from .function import Function, primitive, recorded_vjp
 from .reductions import mean
-from .tensor import Tensor, grad
-
-
-def recorded_vjp(fn, gy, composed):
-    """fn's gradients for gy as recorded Tensors: those of ``composed(*fn.inputs)``, fn's
-    formula written with primitives (None for an input that needs none)."""
-    inputs = fn.inputs
-    grads = iter(grad(composed(*inputs), [x for x in inputs if x.requires_grad], gy,
-                      create_graph=True))
-    return tuple(next(grads) if x.requires_grad else None for x in inputs)
+from .tensor import Tensor
 
 
 def _normalized(x, axes, epsilon):
