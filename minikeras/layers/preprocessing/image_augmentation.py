@@ -11,7 +11,10 @@ from ... import backend, ops, random
 from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
-from .image_resizing import TargetBox
+from .bounding_boxes.formats import convert_format
+from .bounding_boxes.geometry import affine_transform, clip_to_image_size
+from .image_data import moved_in_pixels, transform_data
+from .image_resizing import Resizing, TargetBox
 from .preprocessing_layer import ImagePreprocessingLayer
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -21,12 +24,17 @@ INTERPOLATIONS = ("nearest", "bilinear")
 class RandomImageLayer(ImagePreprocessingLayer):
     """Holds the seed and the lazily created generator of the augmentation layers."""
 
+    # takes dict inputs with bounding boxes (image_data.py: draw, apply, move_boxes)
+    _box_aware = False
+
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.seed = seed
         self._rng = random.LazyGenerator(seed)
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict) and self._box_aware:
+            return transform_data(self, inputs, training)
         images = self._checked_images(inputs)
         if training is False:
             return images
@@ -71,7 +79,9 @@ def _check_warp_options(layer, fill_mode, interpolation):
 
 
 class _WarpLayer(RandomImageLayer):
-    """Augmentations that are one affine warp per image (rotation, translation, zoom)."""
+    """Augmentations that are one affine warp per image (rotation, translation, zoom); on a
+    dict input (image_data.py) the boxes of a rotation, translation or zoom move with
+    their images."""
 
     def _init_warp(self, fill_mode, interpolation, fill_value):
         _check_warp_options(self, fill_mode, interpolation)
@@ -79,14 +89,27 @@ class _WarpLayer(RandomImageLayer):
         self.fill_value = float(fill_value)
 
     def augment(self, images):
-        height, width = self._hw(images.shape)
-        transforms = self.transforms(images.shape[0], height, width)   # (batch, 8)
-        return image_ops.affine_transform(images, transforms, interpolation=self.interpolation,
-                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                          data_format=self.data_format)
+        return self.apply(images, self.draw(images, training=True))
 
-    def transforms(self, batch, height, width):
-        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image."""
+    def draw(self, images, training):
+        """This batch's random parameters (None at inference)."""
+        return None if training is False else self.parameters(images.shape[0])
+
+    def apply(self, images, parameters, interpolation=None):
+        if parameters is None:
+            return images
+        height, width = self._hw(images.shape)
+        return image_ops.affine_transform(
+            images, self.transforms(parameters, height, width),
+            interpolation=interpolation or self.interpolation, fill_mode=self.fill_mode,
+            fill_value=self.fill_value, data_format=self.data_format)
+
+    def parameters(self, batch):
+        """The random parameters of ``batch`` images, each (batch,)."""
+        raise NotImplementedError
+
+    def transforms(self, parameters, height, width):
+        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image (batch, 8)."""
         raise NotImplementedError
 
     def _warp_config(self):
@@ -106,7 +129,12 @@ class RandomRotation(_WarpLayer):
         fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
         interpolation: "bilinear" (default) or "nearest". fill_value: for "constant".
         seed: integer seed of the layer's generator.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py); each
+            box becomes the box holding its rotated corners (read in any format; Keras 3.15
+            reads them as "xyxy" whatever the format).
     """
+
+    _box_aware = True
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
@@ -114,14 +142,24 @@ class RandomRotation(_WarpLayer):
         self.factor = _factor_pair(self, factor, "factor")
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
-        degrees = self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0, batch)
-        theta = degrees.astype(np.float32) * np.float32(math.pi / 180.0)
+    def parameters(self, batch):
+        """Degrees."""
+        return self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0,
+                                   batch).astype(np.float32)
+
+    def transforms(self, degrees, height, width):
+        theta = degrees * np.float32(math.pi / 180.0)
         cos, sin = np.cos(theta), np.sin(theta)
         cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
-        zeros = np.zeros(batch, np.float32)
+        zeros = np.zeros(len(degrees), np.float32)
         return np.stack([cos, -sin, cx - cx * cos + cy * sin,
                          sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+
+    def move_boxes(self, boxes, degrees, height, width):
+        """Each box's corners rotated with the image; the box holding them, clipped."""
+        zeros, ones = np.zeros_like(degrees), np.ones_like(degrees)
+        return moved_in_pixels(self, boxes, height, width, lambda corners: affine_transform(
+            corners, degrees, zeros, zeros, ones, zeros, zeros, height, width))
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor), **self._warp_config()}
@@ -134,8 +172,10 @@ class RandomTranslation(_WarpLayer):
     Args:
         height_factor, width_factor: f -> shifts in [-f, f] * size, or a pair (lower, upper);
             each in [-1, 1]. A positive shift moves the content down / right.
-        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+        fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
+
+    _box_aware = True
 
     def __init__(self, height_factor, width_factor, fill_mode="reflect",
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
@@ -147,12 +187,28 @@ class RandomTranslation(_WarpLayer):
         self.width_lower, self.width_upper = _factor_pair(self, width_factor, "width_factor")
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Fractions (down, right) of the image's height and width."""
         rng = self._rng()
-        dy = rng.uniform(self.height_lower, self.height_upper, batch) * height
-        dx = rng.uniform(self.width_lower, self.width_upper, batch) * width
-        ones, zeros = np.ones(batch), np.zeros(batch)
+        down = rng.uniform(self.height_lower, self.height_upper, batch)
+        return down, rng.uniform(self.width_lower, self.width_upper, batch)
+
+    def transforms(self, parameters, height, width):
+        dy, dx = self._shifts(parameters, height, width)
+        ones, zeros = np.ones(len(dy)), np.zeros(len(dy))
         return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], 1).astype("float32")
+
+    @staticmethod
+    def _shifts(parameters, height, width):
+        down, right = parameters
+        return down * height, right * width
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Boxes shifted with the image, clipped."""
+        dy, dx = (np.float32(v).reshape(-1, 1, 1)
+                  for v in self._shifts(parameters, height, width))
+        shift = np.concatenate([dx, dy, dx, dy], axis=-1)
+        return moved_in_pixels(self, boxes, height, width, lambda corners: corners + shift)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": _plain(self.height_factor),
@@ -169,8 +225,10 @@ class RandomZoom(_WarpLayer):
     Args:
         height_factor: f -> [-f, f], or a pair; each in (-1, 1].
         width_factor: the same for the width; None zooms both axes by the height's factor.
-        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+        fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
+
+    _box_aware = True
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
@@ -184,14 +242,35 @@ class RandomZoom(_WarpLayer):
                                                               "width_factor", low_open=True)
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Sampling steps (x, y)."""
         rng = self._rng()
         zy = rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, batch)
         zx = zy if self.width_factor is None else rng.uniform(
             1.0 + self.width_lower, 1.0 + self.width_upper, batch)
-        zeros = np.zeros(batch)
+        return zx, zy
+
+    def transforms(self, parameters, height, width):
+        zx, zy = parameters
+        zeros = np.zeros(len(zx))
         return np.stack([zx, zeros, (width - 1) / 2.0 * (1.0 - zx), zeros, zy,
                          (height - 1) / 2.0 * (1.0 - zy), zeros, zeros], 1).astype("float32")
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Boxes cut to the window of the input the output samples, (start, start + size *
+        step) on each axis, and scaled from the window to the image, as Keras does."""
+        a0, _, a2, _, b1, b2, _, _ = (v.reshape(-1, 1, 1) for v in
+                                      self.transforms(parameters, height, width).T)
+        low = np.concatenate([a2, b2, a2, b2], axis=-1)                      # (batch, 1, 4)
+        high = np.concatenate([a0 * width + a2, b1 * height + b2] * 2, axis=-1)
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=height, width=width)
+        relative = (ops.clip(corners, low, high) - low) / (high - low)
+        clipped = clip_to_image_size({**boxes, "boxes": relative},
+                                     bounding_box_format="rel_xyxy")
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "height_factor": _plain(self.height_factor),
@@ -209,9 +288,12 @@ class RandomFlip(RandomImageLayer):
     Args:
         mode: "horizontal", "vertical" or "horizontal_and_vertical" (default).
         seed: integer seed.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py),
+            flipped with their images.
     """
 
     _converts_inputs = False  # as Keras: the images are taken as given
+    _box_aware = True
 
     MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -223,15 +305,48 @@ class RandomFlip(RandomImageLayer):
         self.mode = mode
 
     def augment(self, images):
-        flips = self._rng().uniform(size=images.shape[0]) <= 0.5           # (batch,)
+        return self.apply(images, self.draw(images, training=True))
+
+    def draw(self, images, training):
+        """Whether each image flips (batch,), or None at inference."""
+        return None if training is False else self._rng().uniform(size=images.shape[0]) <= 0.5
+
+    def apply(self, images, flips, interpolation=None):
+        if flips is None:
+            return images
         h_axis, w_axis = self._hw_axes(images.ndim)
         out = images
         flip_mask = Tensor(flips.reshape(-1, 1, 1, 1))
-        if self.mode in ("horizontal", "horizontal_and_vertical"):
+        if self._horizontal:
             out = ops.where(flip_mask, ops.flip(out, axis=w_axis), out)
-        if self.mode in ("vertical", "horizontal_and_vertical"):
+        if self._vertical:
             out = ops.where(flip_mask, ops.flip(out, axis=h_axis), out)
         return out
+
+    @property
+    def _horizontal(self):
+        return self.mode in ("horizontal", "horizontal_and_vertical")
+
+    @property
+    def _vertical(self):
+        return self.mode in ("vertical", "horizontal_and_vertical")
+
+    def move_boxes(self, boxes, flips, height, width):
+        """Flipped in relative corners (x -> 1 - x), as Keras does: its clip then bounds
+        those fractions by the image's pixel size (clipping only below 0)."""
+        flip_mask = Tensor(flips.reshape(-1, 1, 1))
+        x1, y1, x2, y2 = ops.split(convert_format(boxes["boxes"], self.bounding_box_format,
+                                                  "rel_xyxy", height=height, width=width),
+                                   4, axis=-1)
+        if self._horizontal:
+            x1, x2 = (ops.where(flip_mask, 1 - x, same) for x, same in ((x2, x1), (x1, x2)))
+        if self._vertical:
+            y1, y2 = (ops.where(flip_mask, 1 - y, same) for y, same in ((y2, y1), (y1, y2)))
+        clipped = clip_to_image_size({**boxes, "boxes": ops.concatenate([x1, y1, x2, y2], -1)},
+                                     height=height, width=width)
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
@@ -241,7 +356,8 @@ class RandomFlip(RandomImageLayer):
 class RandomCrop(TargetBox, RandomImageLayer):
     """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
     when the image is not larger than the box on both axes, crop the centred box of the
-    target aspect ratio and resize it to (height, width)."""
+    target aspect ratio and resize it to (height, width). The boxes of a dict input
+    (``bounding_box_format``, image_data.py) are cropped or resized with their images."""
 
     _converts_inputs = False  # as Keras: the images are taken as given
 
@@ -250,14 +366,41 @@ class RandomCrop(TargetBox, RandomImageLayer):
         self._init_box(height, width)
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training)
         images = self._checked_images(inputs)
+        return self.apply(images, self.draw(images, training))
+
+    # the transformation of an image not larger than the box, or at inference
+    RESIZE = "resize the centred box"
+
+    def draw(self, images, training):
+        """The crop's (top, left), or RESIZE."""
         height, width = self._hw(images.shape)
         if training is not False and height > self.height and width > self.width:
             rng = self._rng()
             top = int(rng.uniform(0, height - self.height + 1))
-            left = int(rng.uniform(0, width - self.width + 1))
-            return self._crop_box(images, top, left)
-        return self._resize_to_box(images)
+            return top, int(rng.uniform(0, width - self.width + 1))
+        return self.RESIZE
+
+    def apply(self, images, offset, interpolation=None):
+        if offset == self.RESIZE:
+            return self._resize_to_box(images, interpolation or "bilinear")
+        return self._crop_box(images, *offset)
+
+    def move_boxes(self, boxes, offset, height, width):
+        """Cropped: corners less the offset, floored at 0 (as Keras, which does not clip at
+        the crop's far side); resized: as Resizing(crop_to_aspect_ratio=True) moves them."""
+        if offset == self.RESIZE:
+            return Resizing(self.height, self.width, crop_to_aspect_ratio=True,
+                            bounding_box_format=self.bounding_box_format).move_boxes(
+                                boxes, None, height, width)
+        top, left = offset
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=self.height, width=self.width)
+        corners = ops.maximum(corners - np.array([left, top, left, top], np.float32), 0.0)
+        return {**boxes, "boxes": convert_format(corners, "xyxy", self.bounding_box_format,
+                                                 height=self.height, width=self.width)}
 
 
 def _value_range(layer, value_range):
@@ -565,12 +708,16 @@ class RandomShear(_WarpLayer):
             return tuple(sorted(float(f) for f in factor))
         return (-float(factor), float(factor))
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Shears (x, y)."""
         rng = self._rng()
         sign = np.where(rng.uniform(size=batch) > 0.5, -1.0, 1.0)
         sy = rng.uniform(self.y_factor[0], self.y_factor[1], batch) * sign
-        sx = rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign
-        ones, zeros = np.ones(batch), np.zeros(batch)
+        return rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign, sy
+
+    def transforms(self, parameters, height, width):
+        sx, sy = parameters
+        ones, zeros = np.ones(len(sx)), np.zeros(len(sx))
         return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], 1).astype("float32")
 
     def get_config(self):

@@ -4,6 +4,9 @@ import numpy as np
 from ... import backend, ops
 from ...ops import image as image_ops
 from ..layer import LAYERS
+from .bounding_boxes.formats import convert_format
+from .bounding_boxes.geometry import clip_to_image_size
+from .image_data import transform_data
 from .preprocessing_layer import ImagePreprocessingLayer
 
 
@@ -19,6 +22,8 @@ class Resizing(ImagePreprocessingLayer):
         crop_to_aspect_ratio / pad_to_aspect_ratio: keep the aspect ratio by first cropping
             the centred box / padding with ``fill_value``.
         antialias: widen the kernel when shrinking.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py),
+            scaled (and shifted) with their images.
     """
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
@@ -38,14 +43,42 @@ class Resizing(ImagePreprocessingLayer):
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode, self.fill_value = fill_mode, float(fill_value)
 
+    _keeps_image_dtype = True
+
     def call(self, inputs):
-        resized = image_ops.resize(
-            self._checked_images(inputs), (self.height, self.width),
-            interpolation=self.interpolation, antialias=self.antialias,
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training=True)
+        return self.apply(self._checked_images(inputs, cast=False))
+
+    def draw(self, images, training):
+        return self._hw(images.shape)
+
+    def apply(self, images, transformation=None, interpolation=None):
+        floats = images if images.dtype == self.dtype else ops.cast(images, self.dtype)
+        return _in_input_dtype(self._resized(floats, interpolation), images)
+
+    def _resized(self, images, interpolation):
+        return image_ops.resize(
+            images, (self.height, self.width),
+            interpolation=interpolation or self.interpolation, antialias=self.antialias,
             crop_to_aspect_ratio=self.crop_to_aspect_ratio,
             pad_to_aspect_ratio=self.pad_to_aspect_ratio, fill_mode=self.fill_mode,
             fill_value=self.fill_value, data_format=self.data_format)
-        return _in_input_dtype(resized, inputs)
+
+    def move_boxes(self, boxes, transformation, height, width):
+        """Boxes scaled with the image (and shifted by the padding or the crop), clipped to
+        the output; boxes of all 0s or all -1s (padding) come out as all 0s, as in Keras."""
+        padding = ops.expand_dims(ops.logical_or(ops.all(boxes["boxes"] == -1, axis=-1),
+                                                 ops.all(boxes["boxes"] == 0, axis=-1)), -1)
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=height, width=width)
+        corners = resized_corners(corners, (height, width), (self.height, self.width),
+                                  self.crop_to_aspect_ratio, self.pad_to_aspect_ratio)
+        clipped = clip_to_image_size({**boxes, "boxes": corners}, height=self.height,
+                                     width=self.width)
+        corners = ops.where(padding, 0.0, clipped["boxes"])
+        return {**clipped, "boxes": convert_format(corners, "xyxy", self.bounding_box_format,
+                                                   height=self.height, width=self.width)}
 
     def compute_output_shape(self, input_shape):
         return self._with_hw(input_shape, self.height, self.width)
@@ -56,6 +89,30 @@ class Resizing(ImagePreprocessingLayer):
                 "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
                 "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+def resized_corners(corners, input_size, output_size, crop_to_aspect_ratio,
+                    pad_to_aspect_ratio):
+    """Pixel corners (..., 4) of an image of ``input_size`` (height, width) resized to
+    ``output_size`` as ``keras.ops.image.resize`` resizes it: stretched; or scaled by the
+    smaller ratio and shifted by the padding, ``(output - input * ratio) // 2``; or scaled
+    to cover the output and shifted by the crop, ``(scaled - output) // 2``."""
+    (in_h, in_w), (out_h, out_w) = input_size, output_size
+    if pad_to_aspect_ratio:
+        ratio = np.float32(min(out_h / in_h, out_w / in_w))
+        scale_x = scale_y = ratio
+        shift_x, shift_y = -((out_w - in_w * ratio) // 2), -((out_h - in_h * ratio) // 2)
+    elif crop_to_aspect_ratio:
+        source, target = in_w / in_h, out_w / out_h
+        new_w, new_h = (out_h * source, out_h) if source > target else (out_w, out_w / source)
+        scale_x, scale_y = np.float32(new_w / in_w), np.float32(new_h / in_h)
+        shift_x, shift_y = (new_w - out_w) // 2, (new_h - out_h) // 2
+    else:
+        scale_x, scale_y = np.float32(out_w / in_w), np.float32(out_h / in_h)
+        shift_x = shift_y = 0.0
+    x1, y1, x2, y2 = ops.split(corners, 4, axis=-1)
+    return ops.concatenate([x1 * scale_x - shift_x, y1 * scale_y - shift_y,
+                            x2 * scale_x - shift_x, y2 * scale_y - shift_y], axis=-1)
 
 
 def _in_input_dtype(resized, inputs):
@@ -81,9 +138,9 @@ class TargetBox:
                                      target_height=self.height, target_width=self.width,
                                      data_format=self.data_format)
 
-    def _resize_to_box(self, images):
+    def _resize_to_box(self, images, interpolation="bilinear"):
         return image_ops.resize(images, (self.height, self.width), crop_to_aspect_ratio=True,
-                                data_format=self.data_format)
+                                interpolation=interpolation, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._with_hw(input_shape, self.height, self.width)
