@@ -1,9 +1,10 @@
 """Object detection and segmentation scripts run beside Keras 3.15 (round 10): RetinaNet's
-anchors, label encoder, loss, a fit of the model on a tiny backbone and its decoding with a
-greedy NMS in ops; object detection with a Vision Transformer; segmentation with per-pixel
+anchors, label encoder, loss, a fit of the model on a tiny backbone, a keras.applications
+backbone's feature maps and the decoding with a greedy NMS in ops; object detection with a Vision Transformer; segmentation with per-pixel
 weights and IoU metrics; DeepLabV3+'s colouring; keras.utils.bounding_boxes in a pipeline;
 and the bounding-box-aware preprocessing layers (Resizing, RandomFlip, RandomCrop,
-RandomRotation, RandomTranslation, RandomZoom) on {"images", "bounding_boxes"} dicts.
+RandomRotation, RandomTranslation, RandomZoom, the colour layers, a Pipeline) on
+{"images", "bounding_boxes"} dicts.
 
 The scripts are in tests/fixtures/examples10_detection_cases.py; what Keras printed and
 computed is in tests/fixtures/keras_examples10_detection.json, written once with real Keras
@@ -18,6 +19,9 @@ Found here and fixed:
   boxes kept at 0), resize or flip the masks with them (nearest), keep the labels; a dict
   with boxes but no format, or boxes / labels of the wrong rank, fail with Keras's messages.
 - Resizing keeps an integer image's dtype in a dict input as on a plain one.
+- The colour layers (RandomBrightness, RandomContrast, RandomSaturation,
+  RandomColorJitter, ...) take the same dict, augment the images and pass boxes, labels
+  and masks unchanged, as Keras's do.
 
 Not compared (NOT_COMPARED): differences that are deliberate (docs/porting.md).
 """
@@ -38,6 +42,10 @@ NOT_COMPARED = {
     ("random_crop_with_boxes", "inference"):
         "RandomCrop at inference: minikeras resizes the centred box of the aspect ratio "
         "(images and boxes), Keras 3.15 returns its input unchanged",
+    ("fixed_warps_with_boxes", "masks_rotated"):
+        "Keras 3.15's RandomRotation does not rotate the segmentation masks as it rotates "
+        "their images (most of a mask comes out 0); minikeras moves them with the images "
+        "(test_rotated_masks_follow_their_images)",
 }
 
 
@@ -89,3 +97,14 @@ def test_random_crop_at_inference_resizes_boxes_with_the_images():
 
 def test_every_case_was_recorded_by_keras():
     assert sorted(KERAS) == sorted(cases.CASES)
+
+
+def test_rotated_masks_follow_their_images():
+    """Masks go through the images' rotation, sampled nearest (a mask equal to the images'
+    first channel stays equal to it)."""
+    layer = keras.layers.RandomRotation((-0.125, -0.125), fill_mode="constant",
+                                        interpolation="nearest", bounding_box_format="xyxy")
+    out = layer({"images": cases.IMAGES, "segmentation_masks": cases.IMAGES[..., :1]})
+    np.testing.assert_array_equal(out["segmentation_masks"].numpy(),
+                                  out["images"].numpy()[..., :1])
+    assert not np.array_equal(out["images"].numpy(), cases.IMAGES)

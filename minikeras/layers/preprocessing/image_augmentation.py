@@ -13,7 +13,7 @@ from ...ops import image as image_ops
 from ..layer import LAYERS
 from .bounding_boxes.formats import convert_format
 from .bounding_boxes.geometry import affine_transform, clip_to_image_size
-from .image_data import moved_in_pixels, transform_data
+from .image_data import MovesPixels, moved_in_pixels, transform_data
 from .image_resizing import Resizing, TargetBox
 from .preprocessing_layer import ImagePreprocessingLayer
 
@@ -22,10 +22,16 @@ INTERPOLATIONS = ("nearest", "bilinear")
 
 
 class RandomImageLayer(ImagePreprocessingLayer):
-    """Holds the seed and the lazily created generator of the augmentation layers."""
+    """Holds the seed and the lazily created generator of the augmentation layers.
 
-    # takes dict inputs with bounding boxes (image_data.py: draw, apply, move_boxes)
-    _box_aware = False
+    A dict input (image_data.py) goes through ``draw`` / ``apply`` / ``move_boxes`` /
+    ``transform_masks``. Here they are those of a layer that changes pixel values only
+    (colour, blur), as Keras's are: the images are augmented, boxes and masks pass
+    unchanged. Geometric layers override them (``MovesPixels``); those that do not move
+    boxes yet set ``_box_aware = False`` and refuse a dict.
+    """
+
+    _box_aware = True
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -33,8 +39,8 @@ class RandomImageLayer(ImagePreprocessingLayer):
         self._rng = random.LazyGenerator(seed)
 
     def call(self, inputs, training=True):
-        if isinstance(inputs, dict) and self._box_aware:
-            return transform_data(self, inputs, training)
+        if isinstance(inputs, dict):
+            return transform_data(self, self._box_aware_or_error(inputs), training)
         images = self._checked_images(inputs)
         if training is False:
             return images
@@ -46,6 +52,28 @@ class RandomImageLayer(ImagePreprocessingLayer):
     def augment(self, images):
         """Transform a batch (rank 4) of images with fresh random parameters."""
         raise NotImplementedError
+
+    def draw(self, images, training):
+        """Whether the batch is augmented (its parameters are drawn in ``augment``)."""
+        return None if training is False else True
+
+    def apply(self, images, active, interpolation=None):
+        return self.augment(images) if active else images
+
+    def move_boxes(self, boxes, transformation, height, width):
+        return boxes
+
+    def transform_masks(self, masks, transformation):
+        return masks
+
+    def _box_aware_or_error(self, data):
+        if not self._box_aware:
+            raise NotImplementedError(
+                f"{type(self).__name__} does not take a dict input ({sorted(data)}) in "
+                "minikeras: it would move the images but not their boxes or masks. The "
+                "layers that take one: Resizing, RandomFlip, RandomCrop, RandomRotation, "
+                "RandomTranslation, RandomZoom and the colour and blur layers.")
+        return data
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
@@ -78,10 +106,12 @@ def _check_warp_options(layer, fill_mode, interpolation):
                                   f"{INTERPOLATIONS}.")
 
 
-class _WarpLayer(RandomImageLayer):
+class _WarpLayer(MovesPixels, RandomImageLayer):
     """Augmentations that are one affine warp per image (rotation, translation, zoom); on a
     dict input (image_data.py) the boxes of a rotation, translation or zoom move with
     their images."""
+
+    _box_aware = False
 
     def _init_warp(self, fill_mode, interpolation, fill_value):
         _check_warp_options(self, fill_mode, interpolation)
@@ -282,7 +312,7 @@ def _plain(factor):
 
 
 @LAYERS.register("RandomFlip")
-class RandomFlip(RandomImageLayer):
+class RandomFlip(MovesPixels, RandomImageLayer):
     """Flip each image with probability 1/2 (one draw per image for both axes).
 
     Args:
@@ -293,7 +323,6 @@ class RandomFlip(RandomImageLayer):
     """
 
     _converts_inputs = False  # as Keras: the images are taken as given
-    _box_aware = True
 
     MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -353,7 +382,7 @@ class RandomFlip(RandomImageLayer):
 
 
 @LAYERS.register("RandomCrop")
-class RandomCrop(TargetBox, RandomImageLayer):
+class RandomCrop(MovesPixels, TargetBox, RandomImageLayer):
     """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
     when the image is not larger than the box on both axes, crop the centred box of the
     target aspect ratio and resize it to (height, width). The boxes of a dict input

@@ -14,6 +14,8 @@ A layer takes part by defining:
     apply(images, transformation, interpolation=None) -> the transformed batch
     move_boxes(boxes, transformation, height, width) -> boxes (batch, n, 4) in the layer's
         format, moved as the images were (height, width: of the input images)
+    transform_masks(masks, transformation) -> the masks (batch, h, w, 1): unchanged by a
+        layer that changes pixel values only, moved as the images by ``MovesPixels``
 """
 from ... import ops
 from .bounding_boxes.formats import convert_format
@@ -46,9 +48,19 @@ def transform_data(layer, data, training):
     if "segmentation_masks" in data:
         masks = ops.convert_to_tensor(data["segmentation_masks"])
         masks = masks if batched else ops.expand_dims(masks, 0)
-        data["segmentation_masks"] = _one_or_batch(
-            layer.apply(masks, transformation, interpolation="nearest"), batched)
+        data["segmentation_masks"] = _one_or_batch(layer.transform_masks(masks, transformation),
+                                                   batched)
     return data
+
+
+class MovesPixels:
+    """Geometric layers: segmentation masks move as the images, sampled nearest so that
+    they keep their class ids."""
+
+    def transform_masks(self, masks, transformation):
+        if transformation is None:
+            return masks
+        return self.apply(masks, transformation, interpolation="nearest")
 
 
 def _one_or_batch(value, batched):

@@ -6,12 +6,12 @@ from ...ops import image as image_ops
 from ..layer import LAYERS
 from .bounding_boxes.formats import convert_format
 from .bounding_boxes.geometry import clip_to_image_size
-from .image_data import transform_data
+from .image_data import MovesPixels, transform_data
 from .preprocessing_layer import ImagePreprocessingLayer
 
 
 @LAYERS.register("Resizing")
-class Resizing(ImagePreprocessingLayer):
+class Resizing(MovesPixels, ImagePreprocessingLayer):
     """Resize images to (height, width) with ``keras.ops.image.resize``.
 
     Args:

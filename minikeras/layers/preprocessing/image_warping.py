@@ -47,6 +47,8 @@ class RandomPerspective(RandomImageLayer):
         interpolation: "bilinear" (default) or "nearest". fill_value: 0.0. seed.
     """
 
+    _box_aware = False  # Keras moves the boxes; minikeras does not yet
+
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0,
                  seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -110,6 +112,8 @@ class RandomElasticTransform(RandomImageLayer):
         fill_mode: "reflect" (default), "constant", "nearest", "wrap" or "mirror".
         fill_value: for "constant". value_range: (0, 255). seed: integer seed.
     """
+
+    _box_aware = False  # Keras moves the boxes; minikeras does not yet
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect",
                  fill_value=0.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):

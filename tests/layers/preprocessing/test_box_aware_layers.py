@@ -94,3 +94,21 @@ def test_boxes_without_a_format_say_which_argument_is_missing():
     with pytest.raises(ValueError, match="Pass a `bounding_box_format` argument to your "
                                          "RandomZoom layer"):
         layers.RandomZoom(0.1)(data())
+
+
+def test_colour_layers_pass_boxes_and_masks():
+    masks = IMAGES[..., :1].copy()
+    out = layers.RandomBrightness((0.1, 0.1), value_range=(0, 1), bounding_box_format="xyxy")(
+        {**data(), "segmentation_masks": masks})
+    np.testing.assert_allclose(out["images"].numpy(), np.clip(IMAGES + 0.1, 0, 1), atol=1e-6)
+    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), BOXES)
+    np.testing.assert_array_equal(out["segmentation_masks"].numpy(), masks)
+
+
+@pytest.mark.parametrize("layer", [layers.RandomShear(0.2, bounding_box_format="xyxy"),
+                                   layers.RandomPerspective(bounding_box_format="xyxy"),
+                                   layers.RandAugment(bounding_box_format="xyxy")])
+def test_geometric_layers_without_box_support_refuse_a_dict(layer):
+    with pytest.raises(NotImplementedError, match=f"{type(layer).__name__} does not take a "
+                                                  "dict input"):
+        layer(data())
