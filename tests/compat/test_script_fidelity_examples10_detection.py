@@ -1,10 +1,11 @@
 """Object detection and segmentation scripts run beside Keras 3.15 (round 10): RetinaNet's
 anchors, label encoder, loss, a fit of the model on a tiny backbone, a keras.applications
-backbone's feature maps and the decoding with a greedy NMS in ops; object detection with a Vision Transformer; segmentation with per-pixel
-weights and IoU metrics; DeepLabV3+'s colouring; keras.utils.bounding_boxes in a pipeline;
-and the bounding-box-aware preprocessing layers (Resizing, RandomFlip, RandomCrop,
-RandomRotation, RandomTranslation, RandomZoom, the colour layers, a Pipeline) on
-{"images", "bounding_boxes"} dicts.
+backbone's feature maps and the decoding with a greedy NMS in ops; object detection with a
+Vision Transformer; segmentation with per-pixel weights and IoU metrics; DeepLabV3+'s
+colouring; keras.utils.bounding_boxes in a pipeline; and the bounding-box-aware
+preprocessing layers (Resizing, CenterCrop, RandomFlip, RandomCrop, RandomRotation,
+RandomTranslation, RandomZoom, the colour layers, a Pipeline) on {"images",
+"bounding_boxes"} dicts.
 
 The scripts are in tests/fixtures/examples10_detection_cases.py; what Keras printed and
 computed is in tests/fixtures/keras_examples10_detection.json, written once with real Keras
@@ -14,10 +15,11 @@ equal (times normalized), numbers equal to float32 round-off.
 Found here and fixed:
 - The image layers take ``bounding_box_format`` and a dict input {"images",
   "bounding_boxes": {"boxes", "labels"}, "labels", "segmentation_masks"} as Keras 3 does
-  (minikeras refused the argument): Resizing, RandomFlip, RandomCrop, RandomRotation,
-  RandomTranslation and RandomZoom move the boxes with their images (clipped, padding
-  boxes kept at 0), resize or flip the masks with them (nearest), keep the labels; a dict
-  with boxes but no format, or boxes / labels of the wrong rank, fail with Keras's messages.
+  (minikeras refused the argument): Resizing, CenterCrop, RandomFlip, RandomCrop,
+  RandomRotation, RandomTranslation and RandomZoom move the boxes with their images
+  (clipped, padding boxes kept at 0), move the masks with them (nearest), keep the labels;
+  a dict with boxes but no format, or boxes / labels of the wrong rank, fail with Keras's
+  messages.
 - Resizing keeps an integer image's dtype in a dict input as on a plain one.
 - The colour layers (RandomBrightness, RandomContrast, RandomSaturation,
   RandomColorJitter, ...) take the same dict, augment the images and pass boxes, labels

@@ -150,11 +150,13 @@ class TargetBox:
 
 
 @LAYERS.register("CenterCrop")
-class CenterCrop(TargetBox, ImagePreprocessingLayer):
+class CenterCrop(MovesPixels, TargetBox, ImagePreprocessingLayer):
     """Crop the centre (height, width) box; a smaller image is first cropped to the target
     aspect ratio and resized up (bilinear), as Keras does.
 
-    The box starts at ``(input - target) // 2`` on each axis.
+    The box starts at ``(input - target) // 2`` on each axis. The boxes of a dict input
+    (``bounding_box_format``, image_data.py) are cut to the cropped window and scaled
+    with it.
     """
 
     def __init__(self, height, width, data_format=None, **kwargs):
@@ -162,9 +164,42 @@ class CenterCrop(TargetBox, ImagePreprocessingLayer):
         self._init_box(height, width)
 
     def call(self, inputs):
-        images = self._checked_images(inputs)
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training=True)
+        return self.apply(self._checked_images(inputs))
+
+    def draw(self, images, training):
+        return self._hw(images.shape)
+
+    def apply(self, images, transformation=None, interpolation=None):
         height, width = self._hw(images.shape)
         if height >= self.height and width >= self.width:
             return self._crop_box(images, (height - self.height) // 2,
                                   (width - self.width) // 2)
-        return self._resize_to_box(images)
+        return self._resize_to_box(images, interpolation or "bilinear")
+
+    def _window(self, height, width):
+        """(top, left, height, width) of the input that becomes the output."""
+        if height >= self.height and width >= self.width:
+            return (height - self.height) // 2, (width - self.width) // 2, self.height, self.width
+        crop_h = max(min(height, int(width * self.height / self.width)), 1)
+        crop_w = max(min(width, int(height * self.width / self.height)), 1)
+        return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+
+    def move_boxes(self, boxes, transformation, height, width):
+        """Corners clipped to the window and moved to its origin, scaled from the window to
+        the output, clipped."""
+        top, left, crop_h, crop_w = self._window(height, width)
+        low = np.array([left, top, left, top], np.float32)
+        high = low + np.array([crop_w, crop_h, crop_w, crop_h], np.float32)
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=height, width=width)
+        corners = ops.clip(corners, low, high) - low
+        if (crop_h, crop_w) != (self.height, self.width):
+            sizes = np.array([crop_w, crop_h, crop_w, crop_h], np.float32)
+            corners = corners / sizes * np.array([self.width, self.height] * 2, np.float32)
+        clipped = clip_to_image_size({**boxes, "boxes": corners}, height=self.height,
+                                     width=self.width)
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "xyxy",
+                                                   self.bounding_box_format,
+                                                   height=self.height, width=self.width)}

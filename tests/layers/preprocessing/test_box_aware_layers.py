@@ -43,7 +43,8 @@ def test_channels_first_images_and_one_image():
     np.testing.assert_allclose(out["bounding_boxes"]["boxes"].numpy(), BOXES / 2)
     single = layers.RandomFlip("vertical", seed=1, bounding_box_format="xyxy")(
         data(IMAGES[0], BOXES[0], LABELS[0]))
-    assert single["images"].shape == (8, 12, 3) and single["bounding_boxes"]["boxes"].shape == (1, 4)
+    assert single["images"].shape == (8, 12, 3)
+    assert single["bounding_boxes"]["boxes"].shape == (1, 4)
     flipped = np.allclose(single["images"].numpy(), IMAGES[0, ::-1])
     expected = [[1, 8 - 6, 5, 8 - 2]] if flipped else [[1, 2, 5, 6]]
     np.testing.assert_allclose(single["bounding_boxes"]["boxes"].numpy(), expected, rtol=1e-6)
