@@ -70,7 +70,7 @@ def _one_or_batch(value, batched):
 def dense_bounding_boxes(bounding_boxes):
     """``{"boxes", "labels"}`` checked as Keras checks them, boxes as float32 tensors."""
     if not isinstance(bounding_boxes, dict) or not {"boxes", "labels"} <= set(bounding_boxes):
-        raise ValueError("Expected `bounding_boxes` agurment to be a dict with keys 'boxes' "
+        raise ValueError(  # "agurment": Keras's spelling, kept so that messages match"Expected `bounding_boxes` agurment to be a dict with keys 'boxes' "
                          f"and 'labels'. Received: bounding_boxes={bounding_boxes}")
     boxes = ops.convert_to_tensor(bounding_boxes["boxes"], "float32")
     labels = ops.convert_to_tensor(bounding_boxes["labels"])
@@ -87,10 +87,10 @@ def dense_bounding_boxes(bounding_boxes):
     return {**bounding_boxes, "boxes": boxes, "labels": labels}
 
 
-def moved_in_pixels(layer, boxes, height, width, move, source=None):
-    """Boxes converted from the layer's format (or ``source``) to pixel corners, moved by
+def moved_in_pixels(layer, boxes, height, width, move):
+    """Boxes converted from the layer's format to pixel corners, moved by
     ``move(corners)``, clipped to the (height, width) image and converted back."""
-    corners = convert_format(boxes["boxes"], source or layer.bounding_box_format, "xyxy",
+    corners = convert_format(boxes["boxes"], layer.bounding_box_format, "xyxy",
                              height=height, width=width)
     clipped = clip_to_image_size({**boxes, "boxes": move(corners)}, height=height, width=width)
     return {**clipped, "boxes": convert_format(clipped["boxes"], "xyxy",
