@@ -70,7 +70,8 @@ def _one_or_batch(value, batched):
 def dense_bounding_boxes(bounding_boxes):
     """``{"boxes", "labels"}`` checked as Keras checks them, boxes as float32 tensors."""
     if not isinstance(bounding_boxes, dict) or not {"boxes", "labels"} <= set(bounding_boxes):
-        raise ValueError(  # "agurment": Keras's spelling, kept so that messages match"Expected `bounding_boxes` agurment to be a dict with keys 'boxes' "
+        # "agurment": Keras's spelling, kept so that the messages match
+        raise ValueError("Expected `bounding_boxes` agurment to be a dict with keys 'boxes' "
                          f"and 'labels'. Received: bounding_boxes={bounding_boxes}")
     boxes = ops.convert_to_tensor(bounding_boxes["boxes"], "float32")
     labels = ops.convert_to_tensor(bounding_boxes["labels"])
