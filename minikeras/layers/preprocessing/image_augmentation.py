@@ -71,8 +71,9 @@ class RandomImageLayer(ImagePreprocessingLayer):
             raise NotImplementedError(
                 f"{type(self).__name__} does not take a dict input ({sorted(data)}) in "
                 "minikeras: it would move the images but not their boxes or masks. The "
-                "layers that take one: Resizing, RandomFlip, RandomCrop, RandomRotation, "
-                "RandomTranslation, RandomZoom and the colour and blur layers.")
+                "layers that take one: Resizing, CenterCrop, RandomFlip, RandomCrop, "
+                "RandomRotation, RandomTranslation, RandomZoom, RandomShear and the colour "
+                "and blur layers.")
         return data
 
     def get_config(self):
@@ -107,11 +108,8 @@ def _check_warp_options(layer, fill_mode, interpolation):
 
 
 class _WarpLayer(MovesPixels, RandomImageLayer):
-    """Augmentations that are one affine warp per image (rotation, translation, zoom); on a
-    dict input (image_data.py) the boxes of a rotation, translation or zoom move with
-    their images."""
-
-    _box_aware = False
+    """Augmentations that are one affine warp per image (rotation, translation, zoom,
+    shear); on a dict input (image_data.py) the boxes move with their images."""
 
     def _init_warp(self, fill_mode, interpolation, fill_value):
         _check_warp_options(self, fill_mode, interpolation)
@@ -164,8 +162,6 @@ class RandomRotation(_WarpLayer):
             reads them as "xyxy" whatever the format).
     """
 
-    _box_aware = True
-
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -204,8 +200,6 @@ class RandomTranslation(_WarpLayer):
             each in [-1, 1]. A positive shift moves the content down / right.
         fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
-
-    _box_aware = True
 
     def __init__(self, height_factor, width_factor, fill_mode="reflect",
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
@@ -257,8 +251,6 @@ class RandomZoom(_WarpLayer):
         width_factor: the same for the width; None zooms both axes by the height's factor.
         fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
-
-    _box_aware = True
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
                  interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
@@ -713,7 +705,8 @@ class RandomPosterization(_IntensityLayer):
 class RandomShear(_WarpLayer):
     """Shear each image: output (x, y) samples the input at ``(x + s_x y, s_y x + y)``, with
     ``s_x`` and ``s_y`` drawn per image from their factor ranges and one random sign for
-    both (as Keras 3). A number f gives [-f, f]; a pair is used as given.
+    both (as Keras 3). A number f gives [-f, f]; a pair is used as given. The boxes of a
+    dict input (``bounding_box_format``, image_data.py) move by Keras's rule (move_boxes).
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
@@ -748,6 +741,24 @@ class RandomShear(_WarpLayer):
         sx, sy = parameters
         ones, zeros = np.ones(len(sx)), np.zeros(len(sx))
         return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], 1).astype("float32")
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Keras's rule, in relative corners: each x less s_x times the box's top or bottom
+        y (the one that widens it), then each y less s_y times its new left or right x;
+        clipped to [0, 1]."""
+        sx, sy = (np.float32(v).reshape(-1, 1) for v in parameters)          # (batch, 1)
+        x1, y1, x2, y2 = (ops.squeeze(v, -1) for v in ops.split(convert_format(
+            boxes["boxes"], self.bounding_box_format, "rel_xyxy", height=height,
+            width=width), 4, axis=-1))
+        x1, x2 = (ops.where(sx < 0, x1 - sx * y1, x1 - sx * y2),
+                  ops.where(sx < 0, x2 - sx * y2, x2 - sx * y1))
+        y1, y2 = (ops.where(sy > 0, y1 - sy * x2, y1 - sy * x1),
+                  ops.where(sy > 0, y2 - sy * x1, y2 - sy * x2))
+        clipped = clip_to_image_size({**boxes, "boxes": ops.stack([x1, y1, x2, y2], -1)},
+                                     bounding_box_format="rel_xyxy")
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "x_factor": list(self.x_factor),

@@ -113,7 +113,7 @@ class RandomElasticTransform(RandomImageLayer):
         fill_value: for "constant". value_range: (0, 255). seed: integer seed.
     """
 
-    _box_aware = False  # Keras moves the boxes; minikeras does not yet
+    _box_aware = False  # Keras 3.15 raises NotImplementedError for boxes too
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect",
                  fill_value=0.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):

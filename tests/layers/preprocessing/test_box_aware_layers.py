@@ -106,7 +106,7 @@ def test_colour_layers_pass_boxes_and_masks():
     np.testing.assert_array_equal(out["segmentation_masks"].numpy(), masks)
 
 
-@pytest.mark.parametrize("layer", [layers.RandomShear(0.2, bounding_box_format="xyxy"),
+@pytest.mark.parametrize("layer", [layers.RandomElasticTransform(bounding_box_format="xyxy"),
                                    layers.RandomPerspective(bounding_box_format="xyxy"),
                                    layers.RandAugment(bounding_box_format="xyxy")])
 def test_geometric_layers_without_box_support_refuse_a_dict(layer):
