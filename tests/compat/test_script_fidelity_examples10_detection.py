@@ -16,8 +16,8 @@ Found here and fixed:
 - The image layers take ``bounding_box_format`` and a dict input {"images",
   "bounding_boxes": {"boxes", "labels"}, "labels", "segmentation_masks"} as Keras 3 does
   (minikeras refused the argument): Resizing, CenterCrop, RandomFlip, RandomCrop,
-  RandomRotation, RandomTranslation, RandomZoom and RandomShear move the boxes with their
-  images (clipped, padding boxes kept at 0), move the masks with them (nearest), keep the
+  RandomRotation, RandomTranslation, RandomZoom, RandomShear and RandomPerspective move
+  the boxes with their images (clipped, padding boxes kept at 0), move the masks with them (nearest), keep the
   labels; a dict with boxes but no format, or boxes / labels of the wrong rank, fail with
   Keras's messages.
 - Resizing keeps an integer image's dtype in a dict input as on a plain one.

@@ -72,8 +72,8 @@ class RandomImageLayer(ImagePreprocessingLayer):
                 f"{type(self).__name__} does not take a dict input ({sorted(data)}) in "
                 "minikeras: it would move the images but not their boxes or masks. The "
                 "layers that take one: Resizing, CenterCrop, RandomFlip, RandomCrop, "
-                "RandomRotation, RandomTranslation, RandomZoom, RandomShear and the colour "
-                "and blur layers.")
+                "RandomRotation, RandomTranslation, RandomZoom, RandomShear, "
+                "RandomPerspective and the colour and blur layers.")
         return data
 
     def get_config(self):

@@ -107,7 +107,6 @@ def test_colour_layers_pass_boxes_and_masks():
 
 
 @pytest.mark.parametrize("layer", [layers.RandomElasticTransform(bounding_box_format="xyxy"),
-                                   layers.RandomPerspective(bounding_box_format="xyxy"),
                                    layers.RandAugment(bounding_box_format="xyxy")])
 def test_geometric_layers_without_box_support_refuse_a_dict(layer):
     with pytest.raises(NotImplementedError, match=f"{type(layer).__name__} does not take a "
