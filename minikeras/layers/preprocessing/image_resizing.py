@@ -26,6 +26,8 @@ class Resizing(MovesPixels, ImagePreprocessingLayer):
             scaled (and shifted) with their images.
     """
 
+    _keeps_image_dtype = True
+
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
                  antialias=False, data_format=None, **kwargs):
@@ -42,8 +44,6 @@ class Resizing(MovesPixels, ImagePreprocessingLayer):
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode, self.fill_value = fill_mode, float(fill_value)
-
-    _keeps_image_dtype = True
 
     def call(self, inputs):
         if isinstance(inputs, dict):

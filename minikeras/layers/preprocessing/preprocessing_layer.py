@@ -157,14 +157,14 @@ class ImagePreprocessingLayer(PreprocessingLayer):
     # so its files record it on their calls
     _call_training_default = True
 
+    # whether the images of a dict input keep their dtype (Resizing: integer images come
+    # back rounded in their own dtype), else they are cast to the layer's dtype
+    _keeps_image_dtype = False
+
     def __init__(self, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
         self.bounding_box_format = bounding_box_format
-
-    # whether the images of a dict input keep their dtype (Resizing: integer images come
-    # back rounded in their own dtype), else they are cast to the layer's dtype
-    _keeps_image_dtype = False
 
     def _checked_images(self, inputs, cast=True):
         """The images as a tensor, after checking the rank; in the layer's float dtype
