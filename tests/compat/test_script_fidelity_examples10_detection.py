@@ -22,7 +22,7 @@ Found here and fixed:
   Keras's messages.
 - Resizing keeps an integer image's dtype in a dict input as on a plain one.
 - The colour layers (RandomBrightness, RandomContrast, RandomSaturation,
-  RandomColorJitter, ...) take the same dict, augment the images and pass boxes, labels
+  RandomColorJitter, AutoContrast, Equalization, ...) take the same dict, augment the images and pass boxes, labels
   and masks unchanged, as Keras's do.
 
 Not compared (NOT_COMPARED): differences that are deliberate (docs/porting.md).

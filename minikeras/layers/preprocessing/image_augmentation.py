@@ -13,7 +13,7 @@ from ...ops import image as image_ops
 from ..layer import LAYERS
 from .bounding_boxes.formats import convert_format
 from .bounding_boxes.geometry import affine_transform, clip_to_image_size
-from .image_data import MovesPixels, moved_in_pixels, transform_data
+from .image_data import ChangesPixelValues, MovesPixels, moved_in_pixels, transform_data
 from .image_resizing import Resizing, TargetBox
 from .preprocessing_layer import ImagePreprocessingLayer
 
@@ -21,14 +21,14 @@ FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
 
 
-class RandomImageLayer(ImagePreprocessingLayer):
+class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
     """Holds the seed and the lazily created generator of the augmentation layers.
 
     A dict input (image_data.py) goes through ``draw`` / ``apply`` / ``move_boxes`` /
-    ``transform_masks``. Here they are those of a layer that changes pixel values only
-    (colour, blur), as Keras's are: the images are augmented, boxes and masks pass
-    unchanged. Geometric layers override them (``MovesPixels``); those that do not move
-    boxes yet set ``_box_aware = False`` and refuse a dict.
+    ``transform_masks``: by default those of a layer that changes pixel values only
+    (``ChangesPixelValues``: the images are augmented, boxes and masks pass unchanged).
+    Geometric layers override them (``MovesPixels``); those that do not move boxes set
+    ``_box_aware = False`` and refuse a dict.
     """
 
     _box_aware = True
@@ -48,23 +48,6 @@ class RandomImageLayer(ImagePreprocessingLayer):
         x = images if batched else ops.expand_dims(images, 0)
         out = self.augment(x)
         return out if batched else ops.squeeze(out, 0)
-
-    def augment(self, images):
-        """Transform a batch (rank 4) of images with fresh random parameters."""
-        raise NotImplementedError
-
-    def draw(self, images, training):
-        """Whether the batch is augmented (its parameters are drawn in ``augment``)."""
-        return None if training is False else True
-
-    def apply(self, images, active, interpolation=None):
-        return self.augment(images) if active else images
-
-    def move_boxes(self, boxes, transformation, height, width):
-        return boxes
-
-    def transform_masks(self, masks, transformation):
-        return masks
 
     def _box_aware_or_error(self, data):
         if not self._box_aware:
@@ -543,16 +526,21 @@ class RandomInvert(_IntensityLayer):
 
 
 @LAYERS.register("AutoContrast")
-class AutoContrast(ImagePreprocessingLayer):
+class AutoContrast(ChangesPixelValues, ImagePreprocessingLayer):
     """Stretch each image's channels to the full ``value_range``: per image and channel,
-    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is)."""
+    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is).
+    A dict input's boxes and masks pass unchanged (image_data.py)."""
 
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
         self.value_range = _value_range(self, value_range)
 
     def call(self, inputs):
-        images = self._checked_images(inputs)
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training=True)
+        return self.augment(self._checked_images(inputs))
+
+    def augment(self, images):
         h_axis, w_axis = self._hw_axes(images.ndim)
         low = ops.min(images, axis=(h_axis, w_axis), keepdims=True)
         high = ops.max(images, axis=(h_axis, w_axis), keepdims=True)

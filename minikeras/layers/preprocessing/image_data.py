@@ -15,7 +15,8 @@ A layer takes part by defining:
     move_boxes(boxes, transformation, height, width) -> boxes (batch, n, 4) in the layer's
         format, moved as the images were (height, width: of the input images)
     transform_masks(masks, transformation) -> the masks (batch, h, w, 1): unchanged by a
-        layer that changes pixel values only, moved as the images by ``MovesPixels``
+        layer that changes pixel values only (``ChangesPixelValues``), moved as the images
+        by ``MovesPixels``
 """
 from ... import ops
 from .bounding_boxes.formats import convert_format
@@ -51,6 +52,28 @@ def transform_data(layer, data, training):
         data["segmentation_masks"] = _one_or_batch(layer.transform_masks(masks, transformation),
                                                    batched)
     return data
+
+
+class ChangesPixelValues:
+    """Layers that change pixel values only (colour, contrast, blur), as Keras's do on a
+    dict: the images go through ``augment`` (which draws any random parameters), boxes
+    and masks pass unchanged."""
+
+    def augment(self, images):
+        """Transform a batch (rank 4) of images, with fresh random parameters if any."""
+        raise NotImplementedError
+
+    def draw(self, images, training):
+        return None if training is False else True
+
+    def apply(self, images, active, interpolation=None):
+        return self.augment(images) if active else images
+
+    def move_boxes(self, boxes, transformation, height, width):
+        return boxes
+
+    def transform_masks(self, masks, transformation):
+        return masks
 
 
 class MovesPixels:
