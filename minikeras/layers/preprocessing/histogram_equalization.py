@@ -4,6 +4,7 @@ import numpy as np
 from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
 from .image_augmentation import _value_range
+from .image_data import ChangesPixelValues, transform_data
 from .preprocessing_layer import ImagePreprocessingLayer
 
 
@@ -33,11 +34,12 @@ def equalize_channel(channel, bins):
 
 
 @LAYERS.register("Equalization")
-class Equalization(ImagePreprocessingLayer):
+class Equalization(ChangesPixelValues, ImagePreprocessingLayer):
     """Spread each channel's values over the whole ``value_range`` by equalizing its
     histogram (``equalize_channel``); as in Keras 3, one histogram per channel over the
     whole batch, values mapped from ``value_range`` to 0..255 and back. Applied when training
-    (the default of a direct call); ``training=False`` returns the images unchanged.
+    (the default of a direct call); ``training=False`` returns the images unchanged. A dict
+    input's boxes and masks pass unchanged (image_data.py).
 
     Args:
         value_range: the images' range, (0, 255) by default.
@@ -52,9 +54,12 @@ class Equalization(ImagePreprocessingLayer):
         self.value_range = _value_range(self, value_range)
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training)
         images = self._checked_images(inputs)
-        if training is False:
-            return images
+        return images if training is False else self.augment(images)
+
+    def augment(self, images):
         low, high = (float(v) for v in self.value_range)
         scale = 255.0 / (high - low)
         x = images.data * np.asarray(scale, images.dtype) + np.asarray(-low * scale,

@@ -11,15 +11,27 @@ from ... import backend, ops, random
 from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
-from .image_resizing import TargetBox
+from .bounding_boxes.formats import convert_format
+from .bounding_boxes.geometry import affine_transform, clip_to_image_size
+from .image_data import ChangesPixelValues, MovesPixels, moved_in_pixels, transform_data
+from .image_resizing import Resizing, TargetBox
 from .preprocessing_layer import ImagePreprocessingLayer
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
 
 
-class RandomImageLayer(ImagePreprocessingLayer):
-    """Holds the seed and the lazily created generator of the augmentation layers."""
+class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
+    """Holds the seed and the lazily created generator of the augmentation layers.
+
+    A dict input (image_data.py) goes through ``draw`` / ``apply`` / ``move_boxes`` /
+    ``transform_masks``: by default those of a layer that changes pixel values only
+    (``ChangesPixelValues``: the images are augmented, boxes and masks pass unchanged).
+    Geometric layers override them (``MovesPixels``); those that do not move boxes set
+    ``_box_aware = False`` and refuse a dict.
+    """
+
+    _box_aware = True
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
@@ -27,6 +39,8 @@ class RandomImageLayer(ImagePreprocessingLayer):
         self._rng = random.LazyGenerator(seed)
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return transform_data(self, self._box_aware_or_error(inputs), training)
         images = self._checked_images(inputs)
         if training is False:
             return images
@@ -35,9 +49,15 @@ class RandomImageLayer(ImagePreprocessingLayer):
         out = self.augment(x)
         return out if batched else ops.squeeze(out, 0)
 
-    def augment(self, images):
-        """Transform a batch (rank 4) of images with fresh random parameters."""
-        raise NotImplementedError
+    def _box_aware_or_error(self, data):
+        if not self._box_aware:
+            raise NotImplementedError(
+                f"{type(self).__name__} does not take a dict input ({sorted(data)}) in "
+                "minikeras: it would move the images but not their boxes or masks. The "
+                "layers that take one: Resizing, CenterCrop, RandomFlip, RandomCrop, "
+                "RandomRotation, RandomTranslation, RandomZoom, RandomShear, "
+                "RandomPerspective and the colour and blur layers.")
+        return data
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
@@ -70,8 +90,9 @@ def _check_warp_options(layer, fill_mode, interpolation):
                                   f"{INTERPOLATIONS}.")
 
 
-class _WarpLayer(RandomImageLayer):
-    """Augmentations that are one affine warp per image (rotation, translation, zoom)."""
+class _WarpLayer(MovesPixels, RandomImageLayer):
+    """Augmentations that are one affine warp per image (rotation, translation, zoom,
+    shear); on a dict input (image_data.py) the boxes move with their images."""
 
     def _init_warp(self, fill_mode, interpolation, fill_value):
         _check_warp_options(self, fill_mode, interpolation)
@@ -79,14 +100,27 @@ class _WarpLayer(RandomImageLayer):
         self.fill_value = float(fill_value)
 
     def augment(self, images):
-        height, width = self._hw(images.shape)
-        transforms = self.transforms(images.shape[0], height, width)   # (batch, 8)
-        return image_ops.affine_transform(images, transforms, interpolation=self.interpolation,
-                                          fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                          data_format=self.data_format)
+        return self.apply(images, self.draw(images, training=True))
 
-    def transforms(self, batch, height, width):
-        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image."""
+    def draw(self, images, training):
+        """This batch's random parameters (None at inference)."""
+        return None if training is False else self.parameters(images.shape[0])
+
+    def apply(self, images, parameters, interpolation=None):
+        if parameters is None:
+            return images
+        height, width = self._hw(images.shape)
+        return image_ops.affine_transform(
+            images, self.transforms(parameters, height, width),
+            interpolation=interpolation or self.interpolation, fill_mode=self.fill_mode,
+            fill_value=self.fill_value, data_format=self.data_format)
+
+    def parameters(self, batch):
+        """The random parameters of ``batch`` images, each (batch,)."""
+        raise NotImplementedError
+
+    def transforms(self, parameters, height, width):
+        """One projective transform [a0, a1, a2, b0, b1, b2, 0, 0] per image (batch, 8)."""
         raise NotImplementedError
 
     def _warp_config(self):
@@ -106,6 +140,9 @@ class RandomRotation(_WarpLayer):
         fill_mode: "reflect" (default), "wrap", "constant" or "nearest".
         interpolation: "bilinear" (default) or "nearest". fill_value: for "constant".
         seed: integer seed of the layer's generator.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py); each
+            box becomes the box holding its rotated corners (read in any format; Keras 3.15
+            reads them as "xyxy" whatever the format).
     """
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None,
@@ -114,14 +151,24 @@ class RandomRotation(_WarpLayer):
         self.factor = _factor_pair(self, factor, "factor")
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
-        degrees = self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0, batch)
-        theta = degrees.astype(np.float32) * np.float32(math.pi / 180.0)
+    def parameters(self, batch):
+        """Degrees."""
+        return self._rng().uniform(self.factor[0] * 360.0, self.factor[1] * 360.0,
+                                   batch).astype(np.float32)
+
+    def transforms(self, degrees, height, width):
+        theta = degrees * np.float32(math.pi / 180.0)
         cos, sin = np.cos(theta), np.sin(theta)
         cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
-        zeros = np.zeros(batch, np.float32)
+        zeros = np.zeros(len(degrees), np.float32)
         return np.stack([cos, -sin, cx - cx * cos + cy * sin,
                          sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+
+    def move_boxes(self, boxes, degrees, height, width):
+        """Each box's corners rotated with the image; the box holding them, clipped."""
+        zeros, ones = np.zeros_like(degrees), np.ones_like(degrees)
+        return moved_in_pixels(self, boxes, height, width, lambda corners: affine_transform(
+            corners, degrees, zeros, zeros, ones, zeros, zeros, height, width))
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor), **self._warp_config()}
@@ -134,7 +181,7 @@ class RandomTranslation(_WarpLayer):
     Args:
         height_factor, width_factor: f -> shifts in [-f, f] * size, or a pair (lower, upper);
             each in [-1, 1]. A positive shift moves the content down / right.
-        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+        fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
 
     def __init__(self, height_factor, width_factor, fill_mode="reflect",
@@ -147,12 +194,28 @@ class RandomTranslation(_WarpLayer):
         self.width_lower, self.width_upper = _factor_pair(self, width_factor, "width_factor")
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Fractions (down, right) of the image's height and width."""
         rng = self._rng()
-        dy = rng.uniform(self.height_lower, self.height_upper, batch) * height
-        dx = rng.uniform(self.width_lower, self.width_upper, batch) * width
-        ones, zeros = np.ones(batch), np.zeros(batch)
+        down = rng.uniform(self.height_lower, self.height_upper, batch)
+        return down, rng.uniform(self.width_lower, self.width_upper, batch)
+
+    def transforms(self, parameters, height, width):
+        dy, dx = self._shifts(parameters, height, width)
+        ones, zeros = np.ones(len(dy)), np.zeros(len(dy))
         return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], 1).astype("float32")
+
+    @staticmethod
+    def _shifts(parameters, height, width):
+        down, right = parameters
+        return down * height, right * width
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Boxes shifted with the image, clipped."""
+        dy, dx = (np.float32(v).reshape(-1, 1, 1)
+                  for v in self._shifts(parameters, height, width))
+        shift = np.concatenate([dx, dy, dx, dy], axis=-1)
+        return moved_in_pixels(self, boxes, height, width, lambda corners: corners + shift)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": _plain(self.height_factor),
@@ -169,7 +232,7 @@ class RandomZoom(_WarpLayer):
     Args:
         height_factor: f -> [-f, f], or a pair; each in (-1, 1].
         width_factor: the same for the width; None zooms both axes by the height's factor.
-        fill_mode, interpolation, seed, fill_value: as RandomRotation.
+        fill_mode, interpolation, seed, fill_value, bounding_box_format: as RandomRotation.
     """
 
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect",
@@ -184,14 +247,35 @@ class RandomZoom(_WarpLayer):
                                                               "width_factor", low_open=True)
         self._init_warp(fill_mode, interpolation, fill_value)
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Sampling steps (x, y)."""
         rng = self._rng()
         zy = rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, batch)
         zx = zy if self.width_factor is None else rng.uniform(
             1.0 + self.width_lower, 1.0 + self.width_upper, batch)
-        zeros = np.zeros(batch)
+        return zx, zy
+
+    def transforms(self, parameters, height, width):
+        zx, zy = parameters
+        zeros = np.zeros(len(zx))
         return np.stack([zx, zeros, (width - 1) / 2.0 * (1.0 - zx), zeros, zy,
                          (height - 1) / 2.0 * (1.0 - zy), zeros, zeros], 1).astype("float32")
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Boxes cut to the window of the input the output samples, (start, start + size *
+        step) on each axis, and scaled from the window to the image, as Keras does."""
+        a0, _, a2, _, b1, b2, _, _ = (v.reshape(-1, 1, 1) for v in
+                                      self.transforms(parameters, height, width).T)
+        low = np.concatenate([a2, b2, a2, b2], axis=-1)                      # (batch, 1, 4)
+        high = np.concatenate([a0 * width + a2, b1 * height + b2] * 2, axis=-1)
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=height, width=width)
+        relative = (ops.clip(corners, low, high) - low) / (high - low)
+        clipped = clip_to_image_size({**boxes, "boxes": relative},
+                                     bounding_box_format="rel_xyxy")
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "height_factor": _plain(self.height_factor),
@@ -203,12 +287,14 @@ def _plain(factor):
 
 
 @LAYERS.register("RandomFlip")
-class RandomFlip(RandomImageLayer):
+class RandomFlip(MovesPixels, RandomImageLayer):
     """Flip each image with probability 1/2 (one draw per image for both axes).
 
     Args:
         mode: "horizontal", "vertical" or "horizontal_and_vertical" (default).
         seed: integer seed.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py),
+            flipped with their images.
     """
 
     _converts_inputs = False  # as Keras: the images are taken as given
@@ -223,25 +309,59 @@ class RandomFlip(RandomImageLayer):
         self.mode = mode
 
     def augment(self, images):
-        flips = self._rng().uniform(size=images.shape[0]) <= 0.5           # (batch,)
+        return self.apply(images, self.draw(images, training=True))
+
+    def draw(self, images, training):
+        """Whether each image flips (batch,), or None at inference."""
+        return None if training is False else self._rng().uniform(size=images.shape[0]) <= 0.5
+
+    def apply(self, images, flips, interpolation=None):
+        if flips is None:
+            return images
         h_axis, w_axis = self._hw_axes(images.ndim)
         out = images
         flip_mask = Tensor(flips.reshape(-1, 1, 1, 1))
-        if self.mode in ("horizontal", "horizontal_and_vertical"):
+        if self._horizontal:
             out = ops.where(flip_mask, ops.flip(out, axis=w_axis), out)
-        if self.mode in ("vertical", "horizontal_and_vertical"):
+        if self._vertical:
             out = ops.where(flip_mask, ops.flip(out, axis=h_axis), out)
         return out
+
+    @property
+    def _horizontal(self):
+        return self.mode in ("horizontal", "horizontal_and_vertical")
+
+    @property
+    def _vertical(self):
+        return self.mode in ("vertical", "horizontal_and_vertical")
+
+    def move_boxes(self, boxes, flips, height, width):
+        """Flipped in relative corners (x -> 1 - x), as Keras does: its clip then bounds
+        those fractions by the image's pixel size (clipping only below 0)."""
+        flip_mask = Tensor(flips.reshape(-1, 1, 1))
+        x1, y1, x2, y2 = ops.split(convert_format(boxes["boxes"], self.bounding_box_format,
+                                                  "rel_xyxy", height=height, width=width),
+                                   4, axis=-1)
+        if self._horizontal:
+            x1, x2 = (ops.where(flip_mask, 1 - x, same) for x, same in ((x2, x1), (x1, x2)))
+        if self._vertical:
+            y1, y2 = (ops.where(flip_mask, 1 - y, same) for y, same in ((y2, y1), (y1, y2)))
+        clipped = clip_to_image_size({**boxes, "boxes": ops.concatenate([x1, y1, x2, y2], -1)},
+                                     height=height, width=width)
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
 
 
 @LAYERS.register("RandomCrop")
-class RandomCrop(TargetBox, RandomImageLayer):
+class RandomCrop(MovesPixels, TargetBox, RandomImageLayer):
     """Crop a random (height, width) box (one offset per batch, as Keras); at inference, or
     when the image is not larger than the box on both axes, crop the centred box of the
-    target aspect ratio and resize it to (height, width)."""
+    target aspect ratio and resize it to (height, width). The boxes of a dict input
+    (``bounding_box_format``, image_data.py) are cropped or resized with their images."""
 
     _converts_inputs = False  # as Keras: the images are taken as given
 
@@ -250,14 +370,41 @@ class RandomCrop(TargetBox, RandomImageLayer):
         self._init_box(height, width)
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training)
         images = self._checked_images(inputs)
+        return self.apply(images, self.draw(images, training))
+
+    # the transformation of an image not larger than the box, or at inference
+    RESIZE = "resize the centred box"
+
+    def draw(self, images, training):
+        """The crop's (top, left), or RESIZE."""
         height, width = self._hw(images.shape)
         if training is not False and height > self.height and width > self.width:
             rng = self._rng()
             top = int(rng.uniform(0, height - self.height + 1))
-            left = int(rng.uniform(0, width - self.width + 1))
-            return self._crop_box(images, top, left)
-        return self._resize_to_box(images)
+            return top, int(rng.uniform(0, width - self.width + 1))
+        return self.RESIZE
+
+    def apply(self, images, offset, interpolation=None):
+        if offset == self.RESIZE:
+            return self._resize_to_box(images, interpolation or "bilinear")
+        return self._crop_box(images, *offset)
+
+    def move_boxes(self, boxes, offset, height, width):
+        """Cropped: corners less the offset, floored at 0 (as Keras, which does not clip at
+        the crop's far side); resized: as Resizing(crop_to_aspect_ratio=True) moves them."""
+        if offset == self.RESIZE:
+            return Resizing(self.height, self.width, crop_to_aspect_ratio=True,
+                            bounding_box_format=self.bounding_box_format).move_boxes(
+                                boxes, None, height, width)
+        top, left = offset
+        corners = convert_format(boxes["boxes"], self.bounding_box_format, "xyxy",
+                                 height=self.height, width=self.width)
+        corners = ops.maximum(corners - np.array([left, top, left, top], np.float32), 0.0)
+        return {**boxes, "boxes": convert_format(corners, "xyxy", self.bounding_box_format,
+                                                 height=self.height, width=self.width)}
 
 
 def _value_range(layer, value_range):
@@ -379,16 +526,21 @@ class RandomInvert(_IntensityLayer):
 
 
 @LAYERS.register("AutoContrast")
-class AutoContrast(ImagePreprocessingLayer):
+class AutoContrast(ChangesPixelValues, ImagePreprocessingLayer):
     """Stretch each image's channels to the full ``value_range``: per image and channel,
-    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is)."""
+    ``(x - min) / (max - min)`` rescaled to the range (a constant channel is left as is).
+    A dict input's boxes and masks pass unchanged (image_data.py)."""
 
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
         self.value_range = _value_range(self, value_range)
 
     def call(self, inputs):
-        images = self._checked_images(inputs)
+        if isinstance(inputs, dict):
+            return transform_data(self, inputs, training=True)
+        return self.augment(self._checked_images(inputs))
+
+    def augment(self, images):
         h_axis, w_axis = self._hw_axes(images.ndim)
         low = ops.min(images, axis=(h_axis, w_axis), keepdims=True)
         high = ops.max(images, axis=(h_axis, w_axis), keepdims=True)
@@ -541,7 +693,8 @@ class RandomPosterization(_IntensityLayer):
 class RandomShear(_WarpLayer):
     """Shear each image: output (x, y) samples the input at ``(x + s_x y, s_y x + y)``, with
     ``s_x`` and ``s_y`` drawn per image from their factor ranges and one random sign for
-    both (as Keras 3). A number f gives [-f, f]; a pair is used as given.
+    both (as Keras 3). A number f gives [-f, f]; a pair is used as given. The boxes of a
+    dict input (``bounding_box_format``, image_data.py) move by Keras's rule (move_boxes).
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
@@ -565,13 +718,35 @@ class RandomShear(_WarpLayer):
             return tuple(sorted(float(f) for f in factor))
         return (-float(factor), float(factor))
 
-    def transforms(self, batch, height, width):
+    def parameters(self, batch):
+        """Shears (x, y)."""
         rng = self._rng()
         sign = np.where(rng.uniform(size=batch) > 0.5, -1.0, 1.0)
         sy = rng.uniform(self.y_factor[0], self.y_factor[1], batch) * sign
-        sx = rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign
-        ones, zeros = np.ones(batch), np.zeros(batch)
+        return rng.uniform(self.x_factor[0], self.x_factor[1], batch) * sign, sy
+
+    def transforms(self, parameters, height, width):
+        sx, sy = parameters
+        ones, zeros = np.ones(len(sx)), np.zeros(len(sx))
         return np.stack([ones, sx, zeros, sy, ones, zeros, zeros, zeros], 1).astype("float32")
+
+    def move_boxes(self, boxes, parameters, height, width):
+        """Keras's rule, in relative corners: each x less s_x times the box's top or bottom
+        y (the one that widens it), then each y less s_y times its new left or right x;
+        clipped to [0, 1]."""
+        sx, sy = (np.float32(v).reshape(-1, 1) for v in parameters)          # (batch, 1)
+        x1, y1, x2, y2 = (ops.squeeze(v, -1) for v in ops.split(convert_format(
+            boxes["boxes"], self.bounding_box_format, "rel_xyxy", height=height,
+            width=width), 4, axis=-1))
+        x1, x2 = (ops.where(sx < 0, x1 - sx * y1, x1 - sx * y2),
+                  ops.where(sx < 0, x2 - sx * y2, x2 - sx * y1))
+        y1, y2 = (ops.where(sy > 0, y1 - sy * x2, y1 - sy * x1),
+                  ops.where(sy > 0, y2 - sy * x1, y2 - sy * x2))
+        clipped = clip_to_image_size({**boxes, "boxes": ops.stack([x1, y1, x2, y2], -1)},
+                                     bounding_box_format="rel_xyxy")
+        return {**clipped, "boxes": convert_format(clipped["boxes"], "rel_xyxy",
+                                                   self.bounding_box_format, height=height,
+                                                   width=width)}
 
     def get_config(self):
         return {**super().get_config(), "x_factor": list(self.x_factor),

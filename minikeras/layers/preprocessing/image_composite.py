@@ -18,6 +18,8 @@ from .image_filtering import RandomSharpness
 class _CompositeLayer(RandomImageLayer):
     """Holds sublayers (attributes named as Keras names them) that share its generator."""
 
+    _box_aware = False  # RandAugment and AugMix hold geometric sublayers
+
     def _adopt(self, name, layer):
         if isinstance(layer, RandomImageLayer):
             layer._rng = self._rng      # one stream for the parent and its sublayers
@@ -214,6 +216,8 @@ class RandomColorJitter(_CompositeLayer):
                 ("random_contrast", "contrast_factor", RandomContrast),
                 ("random_saturation", "saturation_factor", RandomSaturation),
                 ("random_hue", "hue_factor", RandomHue))
+
+    _box_aware = True  # colour only: boxes and masks pass
 
     def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None,
                  saturation_factor=None, hue_factor=None, seed=None, data_format=None,

@@ -7,6 +7,7 @@ from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
 from .image_augmentation import INTERPOLATIONS, RandomImageLayer, _unit_factor, _value_range
+from .image_data import MovesPixels, moved_in_pixels
 from .image_filtering import filter_same, gaussian_kernel1d
 
 ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
@@ -35,7 +36,7 @@ def homography(start_points, end_points):
 
 
 @LAYERS.register("RandomPerspective")
-class RandomPerspective(RandomImageLayer):
+class RandomPerspective(MovesPixels, RandomImageLayer):
     """Warp each image, with probability p (drawn per image from ``factor``), so that its
     corners (0, 0), (w-1, 0), (0, h-1), (w-1, h-1) move to ``corner * (1 + d)``, each
     coordinate's d drawn from [-scale/2, scale/2]; pixels from outside the image are
@@ -45,6 +46,9 @@ class RandomPerspective(RandomImageLayer):
         factor: the probability range: f -> [0, f], or a pair; in [0, 1] (1.0).
         scale: the distortion's size, in [0, 1] (1.0).
         interpolation: "bilinear" (default) or "nearest". fill_value: 0.0. seed.
+        bounding_box_format: the format of the boxes of a dict input (image_data.py): each
+            becomes the box holding its warped corners, clipped (in that format; Keras 3.15
+            returns "xyxy" whatever the format).
     """
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0,
@@ -58,6 +62,12 @@ class RandomPerspective(RandomImageLayer):
         self.scale, self.interpolation, self.fill_value = scale, interpolation, fill_value
 
     def augment(self, images):
+        return self.apply(images, self.draw(images, training=True))
+
+    def draw(self, images, training):
+        """(whether each image warps (batch,), the corners (batch, 4, 2), where they go)."""
+        if training is False:
+            return None
         rng = self._rng()
         batch = images.shape[0]
         height, width = self._hw(images.shape)
@@ -67,11 +77,37 @@ class RandomPerspective(RandomImageLayer):
         corners = np.array([[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]],
                            np.float32)
         start = np.broadcast_to(corners, (batch, 4, 2))
-        end = np.where(apply[:, None, None], start + start * move.astype(np.float32), start)
+        return apply, start, np.where(apply[:, None, None],
+                                      start + start * move.astype(np.float32), start)
+
+    def apply(self, images, transformation, interpolation=None):
+        if transformation is None:
+            return images
+        apply, start, end = transformation
         warped = image_ops.affine_transform(
-            images, homography(start, end), interpolation=self.interpolation,
+            images, homography(start, end), interpolation=interpolation or self.interpolation,
             fill_mode="constant", fill_value=self.fill_value, data_format=self.data_format)
         return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), warped, images)
+
+    def move_boxes(self, boxes, transformation, height, width):
+        """Each box's four corners through the inverse of the images' homography (which maps
+        output pixels to input ones), the box holding them; clipped."""
+        apply, start, end = transformation
+        matrix = np.concatenate([homography(start, end), np.ones((len(start), 1), np.float32)],
+                                axis=1).reshape(-1, 3, 3)
+        inverse = np.linalg.inv(matrix).astype(np.float32)                 # input -> output
+
+        def warp(corners):
+            x1, y1, x2, y2 = ops.split(corners, 4, axis=-1)
+            ones = ops.ones_like(x1)
+            points = ops.stack([ops.concatenate(p + (ones,), axis=-1) for p in   # (b, n, 4, 3)
+                                ((x1, y1), (x2, y2), (x1, y2), (x2, y1))], axis=2)
+            moved = ops.einsum("bij,bnkj->bnki", inverse, points)
+            xs, ys = moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
+            box = ops.stack([ops.min(xs, axis=-1), ops.min(ys, axis=-1),
+                             ops.max(xs, axis=-1), ops.max(ys, axis=-1)], axis=-1)
+            return ops.where(Tensor(apply.reshape(-1, 1, 1)), box, corners)
+        return moved_in_pixels(self, boxes, height, width, warp)
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor), "scale": self.scale,
@@ -110,6 +146,8 @@ class RandomElasticTransform(RandomImageLayer):
         fill_mode: "reflect" (default), "constant", "nearest", "wrap" or "mirror".
         fill_value: for "constant". value_range: (0, 255). seed: integer seed.
     """
+
+    _box_aware = False  # Keras 3.15 raises NotImplementedError for boxes too
 
     def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_mode="reflect",
                  fill_value=0.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):

@@ -147,25 +147,37 @@ def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
 
 class ImagePreprocessingLayer(PreprocessingLayer):
     """Image layers: one image (h, w, c) or a batch (n, h, w, c) (channels first with
-    ``data_format="channels_first"``), computed in the layer's float dtype."""
+    ``data_format="channels_first"``), computed in the layer's float dtype.
+
+    ``bounding_box_format`` ("xyxy", "rel_xyxy", "center_xywh", ...) is the format of the
+    boxes a box-aware layer reads from a dict input (image_data.py); saved in the config
+    when set, as Keras does."""
 
     # Keras's image layers all take `training=True` (those that do not augment ignore it),
     # so its files record it on their calls
     _call_training_default = True
 
-    def __init__(self, data_format=None, **kwargs):
+    # whether the images of a dict input keep their dtype (Resizing: integer images come
+    # back rounded in their own dtype), else they are cast to the layer's dtype
+    _keeps_image_dtype = False
+
+    def __init__(self, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
+        self.bounding_box_format = bounding_box_format
 
-    def _checked_images(self, inputs):
-        """The images as a float tensor, after checking the rank."""
+    def _checked_images(self, inputs, cast=True):
+        """The images as a tensor, after checking the rank; in the layer's float dtype
+        when ``cast``."""
         images = inputs if isinstance(inputs, Tensor) else Tensor(np.asarray(inputs))
         if images.ndim not in (3, 4):
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) expected images of rank 3 (height, "
                 f"width, channels) or rank 4 (batch, height, width, channels). Received: input "
                 f"of shape {images.shape} (rank {images.ndim}).")
-        return ops.cast(images, self.dtype) if images.dtype != self.dtype else images
+        if not cast or images.dtype == self.dtype:
+            return images
+        return ops.cast(images, self.dtype)
 
     def _hw_axes(self, ndim):
         """The (height, width) axes for a rank-``ndim`` input."""
@@ -184,4 +196,7 @@ class ImagePreprocessingLayer(PreprocessingLayer):
         return tuple(shape)
 
     def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+        config = {**super().get_config(), "data_format": self.data_format}
+        if self.bounding_box_format is not None:
+            config["bounding_box_format"] = self.bounding_box_format
+        return config

@@ -23,9 +23,8 @@ class MaxNumBoundingBoxes(ImagePreprocessingLayer):
     """
 
     def __init__(self, max_number, fill_value=-1, bounding_box_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.bounding_box_format = None if bounding_box_format is None else \
-            standardize_format(bounding_box_format)
+        super().__init__(bounding_box_format=None if bounding_box_format is None else
+                         standardize_format(bounding_box_format), **kwargs)
         for name, value in (("max_number", max_number), ("fill_value", fill_value)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise ValueError(f"`{name}` must be an integer. Received: {name}={value!r}")
@@ -67,8 +66,5 @@ class MaxNumBoundingBoxes(ImagePreprocessingLayer):
         return {**input_shape, "bounding_boxes": fixed}
 
     def get_config(self):
-        config = {**super().get_config(), "max_number": self.max_number,
-                  "fill_value": self.fill_value}
-        if self.bounding_box_format is not None:  # Keras lists it only when set
-            config["bounding_box_format"] = self.bounding_box_format
-        return config
+        return {**super().get_config(), "max_number": self.max_number,
+                "fill_value": self.fill_value}
