@@ -88,7 +88,8 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
         total = (fn(*tensors) * cotangent).sum()
         for level, vs in enumerate(directions):
             plain = plain_last and level == len(directions) - 1
-            grads = grad(total, [tensors[i] for i in wrt], create_graph=not plain)
+            grads = grad(total, [tensors[i] for i in wrt], create_graph=not plain,
+                         unconnected_gradients="zero")
             if plain:
                 return float(sum(np.sum(g * v) for g, v in zip(grads, vs)))
             total = sum((g * v).sum() for g, v in zip(grads, vs))
@@ -96,7 +97,7 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
 
     _check_recorded_first_order(fn, arrays, wrt, cotangent)
     tensors, total = top(arrays, plain_last=False)
-    analytic = grad(total, [tensors[i] for i in wrt])
+    analytic = grad(total, [tensors[i] for i in wrt], unconnected_gradients="zero")
     for i, got in zip(wrt, analytic):
         numeric = numerical_grad(lambda *arrs: top(arrs, plain_last=True), arrays, i, eps)
         if not np.allclose(got, numeric, atol=atol, rtol=rtol):
@@ -112,7 +113,8 @@ def _check_recorded_first_order(fn, arrays, wrt, cotangent):
     def first(create_graph):
         tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
         total = (fn(*tensors) * cotangent).sum()
-        grads = grad(total, [tensors[i] for i in wrt], create_graph=create_graph)
+        grads = grad(total, [tensors[i] for i in wrt], create_graph=create_graph,
+                     unconnected_gradients="zero")
         return [np.asarray(g.data if isinstance(g, Tensor) else g) for g in grads]
 
     for i, recorded, plain in zip(wrt, first(True), first(False)):

@@ -168,13 +168,35 @@ def as_tensor(x, dtype=None):
     return Tensor(np.asarray(x, dtype=dtype))
 
 
+class _FreedGraph:
+    """A tensor's ``creator`` once a backward pass has freed the graph below it (a freed
+    Function keeps no inputs either): a reverse pass that reaches either raises
+    ``freed_graph_error`` instead of finding no gradient."""
+
+    inputs = ()
+    generation = 0
+
+
+FREED = _FreedGraph()
+
+
+def freed_graph_error():
+    return RuntimeError(
+        "grad() reached a part of the graph that an earlier grad() freed: each grad() frees "
+        "the graph it walks unless given retain_graph=True. When two gradients share one "
+        "forward pass (a GAN step's generator and discriminator losses from one generated "
+        "batch, as two tapes take them), pass retain_graph=True to the first grad(), or run "
+        "the forward pass again.")
+
+
 def backprop(root, grad=None, retain_graph=False, destinations=None, watched=()):
     """Run reverse mode once from ``root``; return {leaf tensor: gradient}, with the
     gradients of the ``watched`` tensors (computed ones too, e.g. a layer's output) beside.
 
     The walk is iterative and generation-ordered (a Function runs only after
     every consumer of its output has contributed), so deep graphs never touch
-    Python's recursion limit. Unless ``retain_graph``, the graph is freed.
+    Python's recursion limit. Unless ``retain_graph``, the graph is freed (the root's
+    creator becomes ``FREED``), and a later pass that reaches it raises.
     ``destinations`` maps ``id(leaf)`` to an array the leaf's gradient is written
     into as soon as it arrives (later contributions are added in place); that
     array is then the leaf's entry in the result. A Function that ``writes_destinations``
@@ -208,6 +230,8 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
     while heap:
         fn = pop(heap)[2]
         inputs = fn.inputs
+        if not inputs:  # every recorded Function has inputs until a pass frees it
+            raise freed_graph_error()
         if offers is not None and fn.writes_destinations:
             fn.destinations = offers
             gxs = fn.backward(pending.pop(fn))
@@ -239,7 +263,7 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
         if not retain_graph:
             fn.inputs = ()
     if not retain_graph:
-        root.creator = None
+        root.creator = FREED
     return leaves
 
 
@@ -259,10 +283,14 @@ class Offers:
 
 
 def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreached=None,
-         create_graph=False):
-    """Return d(output)/d(input) for each of ``inputs`` (zeros where no path exists); an
-    input may be a leaf (a variable, a watched array) or a tensor computed on the way to
-    ``output`` (a layer's output: Grad-CAM's gradient for a convolution's feature maps).
+         create_graph=False, unconnected_gradients="none"):
+    """Return d(output)/d(input) for each of ``inputs``; an input may be a leaf (a
+    variable, a watched array) or a tensor computed on the way to ``output`` (a layer's
+    output: Grad-CAM's gradient for a convolution's feature maps).
+
+    Where no path reaches an input, its gradient is None, as ``tf.GradientTape.gradient``
+    gives it (``apply_gradients`` then skips that variable, with Keras's warning);
+    ``unconnected_gradients="zero"`` (the tape's other option) gives zeros instead.
 
     With ``out`` (one array per input, shaped like it), each gradient is written into
     its array as the backward pass produces it, and ``out`` itself is returned; with
@@ -273,14 +301,20 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
     gradient penalty); the graph is kept (``retain_graph`` implied). See
     ``recorded_gradients``.
     """
+    if unconnected_gradients not in ("none", "zero"):
+        raise ValueError("`unconnected_gradients` must be 'none' or 'zero'. Received: "
+                         f"unconnected_gradients={unconnected_gradients!r}")
     if create_graph:
         if out is not None:
             raise ValueError("grad(create_graph=True) returns Tensors that record; it "
                              "cannot write into `out` arrays. Received out=[...] too.")
-        return recorded_gradients(output, inputs, output_grad)
+        found = recorded_gradients(output, inputs, output_grad)
+        return [_unconnected(x, unconnected_gradients, Tensor) if g is None else g
+                for x, g in zip(inputs, found)]
     if out is None:
         leaves = backprop(output, output_grad, retain_graph, watched=inputs)
-        return [leaves[x] if x in leaves else np.zeros_like(x.data) for x in inputs]
+        return [leaves[x] if x in leaves else _unconnected(x, unconnected_gradients)
+                for x in inputs]
     if len(out) != len(inputs):
         raise _out_mismatch(inputs, out)
     destinations = {}  # one pass checks the shapes and maps each input to its array
@@ -300,8 +334,13 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
     return out
 
 
+def _unconnected(x, mode, kind=np.asarray):
+    """The gradient ``grad`` gives an input no path reaches: None, or zeros (``kind``)."""
+    return None if mode == "none" else kind(np.zeros_like(x.data))
+
+
 def recorded_gradients(output, inputs, output_grad=None):
-    """d(output)/d(input) for each of ``inputs`` as Tensors that record (zeros where no
+    """d(output)/d(input) for each of ``inputs`` as Tensors that record (None where no
     path exists), for ``grad(..., create_graph=True)``.
 
     A walk of its own beside ``backprop`` (which stays as fast as it was: no check per
@@ -320,8 +359,7 @@ def recorded_gradients(output, inputs, output_grad=None):
     with grad_mode.enable_grad():
         if output.creator in on_paths:
             _walk_recorded(output.creator, seed, wanted, on_paths, found)
-    return [found[id(x)] if id(x) in found else Tensor(np.zeros_like(x.data))
-            for x in inputs]
+    return [found.get(id(x)) for x in inputs]
 
 
 def _walk_recorded(first, seed, wanted, on_paths, found):
@@ -358,6 +396,8 @@ def _functions_reaching(output, wanted):
         if fn in reaches:
             stack.pop()
             continue
+        if not fn.inputs:
+            raise freed_graph_error()
         below = [x.creator for x in fn.inputs
                  if x.requires_grad and x.creator is not None and x.creator not in reaches]
         if below:

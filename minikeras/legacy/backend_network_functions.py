@@ -261,7 +261,8 @@ def gradients(loss, variables):
     if not isinstance(loss, Tensor) or not loss.requires_grad:
         raise ValueError("`gradients` differentiates a loss computed from the variables in "
                          f"this run (a recorded tensor). Received: loss={loss!r}")
-    return [_tensor(g) for g in _grad(loss, variables, retain_graph=True)]
+    return [None if g is None else _tensor(g)  # None where no path: TF's unconnected rule
+            for g in _grad(loss, variables, retain_graph=True)]
 
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,

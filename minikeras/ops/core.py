@@ -138,7 +138,8 @@ def _jacobian_times(y, leaves, directions):
     for i in range(y.size):
         onehot = np.zeros(y.shape, y.dtype)
         onehot.reshape(-1)[i] = 1
-        rows = grad(y, leaves, output_grad=onehot, retain_graph=True)
+        rows = grad(y, leaves, output_grad=onehot, retain_graph=True,
+                    unconnected_gradients="zero")
         flat[i] = sum(float(np.sum(row * direction)) for row, direction in zip(rows, directions))
     return Tensor(product)
 

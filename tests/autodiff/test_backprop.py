@@ -5,6 +5,7 @@ import pytest
 from minikeras.autodiff import Tensor, detect_anomaly, enable_grad, grad, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function
+from minikeras.autodiff.tensor import FREED
 
 
 def leaf(value):
@@ -72,14 +73,51 @@ def test_backward_frees_the_graph_unless_retained():
     (g,) = grad(y, [x], retain_graph=True)
     assert g == 4.0 and y.creator is not None
     (g,) = grad(y, [x])
-    assert g == 4.0 and y.creator is None
+    assert g == 4.0 and y.creator is FREED
 
 
-def test_grad_gives_zeros_for_unused_inputs():
+def test_a_pass_through_a_freed_graph_raises_instead_of_losing_gradients():
+    """Two losses from one forward pass (a GAN step's two tapes): the first grad() frees
+    the shared part, so the second would miss its gradients; it raises and says what to
+    do, and retain_graph=True on the first makes both whole."""
+    w, x = leaf(3.0), leaf(2.0)
+    shared = w * x
+    first, second = shared * 2.0, shared * shared
+    grad(first, [w])
+    with pytest.raises(RuntimeError, match="an earlier grad\\(\\) freed.*retain_graph=True"):
+        grad(second, [w])
+    with pytest.raises(RuntimeError, match="earlier grad"):
+        grad(first, [w])
+    with pytest.raises(RuntimeError, match="earlier grad"):
+        grad(second, [w], create_graph=True)
+    shared = w * x
+    first, second = shared * 2.0, shared * shared
+    assert grad(first, [w], retain_graph=True)[0] == 4.0
+    assert grad(second, [w])[0] == 2 * 6.0 * 2.0
+
+
+def test_grad_gives_none_for_unused_inputs_as_a_tape_does():
     x, unused = leaf(1.0), leaf(np.ones(2))
-    gx, gu = grad(x * 3.0, [x, unused])
+    gx, gu = grad(x * 3.0, [x, unused], retain_graph=True)
+    assert gx == 3.0 and gu is None
+    recorded = grad(x * 3.0, [x, unused], create_graph=True)
+    assert recorded[0].data == 3.0 and recorded[1] is None
+
+
+def test_grad_gives_zeros_for_unused_inputs_when_asked():
+    x, unused = leaf(1.0), leaf(np.ones(2))
+    gx, gu = grad(x * 3.0, [x, unused], unconnected_gradients="zero", retain_graph=True)
     assert gx == 3.0
     np.testing.assert_array_equal(gu, np.zeros(2))
+    gx, gu = grad(x * 3.0, [x, unused], unconnected_gradients="zero", create_graph=True)
+    np.testing.assert_array_equal(gu.data, np.zeros(2))
+
+
+def test_grad_refuses_an_unknown_unconnected_rule():
+    x = leaf(1.0)
+    with pytest.raises(ValueError, match="must be 'none' or 'zero'. Received: "
+                                         "unconnected_gradients='zeros'"):
+        grad(x * 3.0, [x], unconnected_gradients="zeros")
 
 
 def test_anomaly_mode_names_the_primitive_that_made_nan():
