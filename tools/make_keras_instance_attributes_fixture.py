@@ -4,7 +4,8 @@ called on a small input, models before and after build / compile / fit, every op
 loss, metric, callback, initializer, regularizer, constraint and schedule class, a History,
 variables, symbolic tensors, ...), its public names split into data attributes, properties
 and methods, and the values of its attributes and properties that are plain data
-(instance_attributes_cases.simple), or the error reading one raises.
+(instance_attributes_cases.simple), or the error reading one raises, and the type of those
+of a plain Python type (instance_attributes_cases.plain_type: a tuple, not a list).
 tests/compat/test_keras_instance_attributes.py checks minikeras against it.
 
 Run once, outside the project's environment:
@@ -54,9 +55,10 @@ def namespace_classes(namespace):
 
 
 def case_names():
-    names = [f"layers.{name}" for name in namespace_classes("layers")
+    names = [f"layers.{name}{state}" for name in namespace_classes("layers")
              if issubclass(getattr(keras.layers, name), keras.layers.Layer)
-             and name not in SKIPPED_LAYERS]
+             and name not in SKIPPED_LAYERS for state in ("", " unbuilt")
+             if not state or name not in ("InputLayer", "Layer")]  # never called
     for namespace, states in CLASS_NAMESPACES.items():
         for name in namespace_classes(namespace):
             names += [f"{namespace}.{name} {state}".strip() for state in states]
@@ -87,7 +89,7 @@ def kind_of(obj, name):
 
 
 def describe(obj, keras_classes, folder):
-    described = {"values": {}}
+    described = {"values": {}, "types": {}}
     names = dict(attribute=[], property=[], method=[])
     for name in dir(obj):
         if name.startswith("_"):
@@ -101,11 +103,14 @@ def describe(obj, keras_classes, folder):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                value = cases.simple(getattr(obj, name), keras_classes, folder)
+                raw = getattr(obj, name)
+            value = cases.simple(raw, keras_classes, folder)
         except Exception as error:  # noqa: BLE001 - the error type is the recorded value
-            value = {"raises": type(error).__name__}
+            raw, value = None, {"raises": type(error).__name__}
         if value is not None:
             described["values"][name] = value
+        if cases.plain_type(raw) in ("bool", "int", "float", "tuple", "list"):  # the types
+            described["types"][name] = cases.plain_type(raw)  # equal values can hide
     return {**described, **{kind: " ".join(listed) for kind, listed in names.items()}}
 
 

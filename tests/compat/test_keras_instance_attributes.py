@@ -5,7 +5,7 @@ tests/fixtures/instance_attributes_cases.py (layers called on a small input, mod
 and after build / compile / fit, optimizers, losses, metrics, callbacks, a History,
 variables, symbolic tensors, ...), each public attribute, property and method Keras's has
 exists on minikeras's, and the attributes whose values are plain data are equal (or both
-raise)."""
+raise) and of the same plain type (a tuple where Keras has a tuple)."""
 import functools
 
 import pytest
@@ -112,12 +112,21 @@ DIFFERENT_VALUE = {
     ("Optimizer", "variables"): "Keras names Nadam's u_product 'variable' and Adafactor's "
                                 "factored slots of a 1-D variable without the optimizer's scope",
     ("InputSpecs", "input_spec"): "which InputSpec these layers keep (Keras's adaptive "
-                                  "pooling none, its Flatten, EinsumDense and Bidirectional "
-                                  "one, its SimpleRNN a list); the inputs each accepts are "
-                                  "the layer tests'",
+                                  "pooling none, its Flatten, EinsumDense, Bidirectional and "
+                                  "unbuilt ConvLSTM one, its SimpleRNN a list); the inputs "
+                                  "each accepts are the layer tests'",
+    ("Layer unbuilt", "built"): "Keras marks a layer whose class has no build() of its own "
+                                "(Dropout, pooling, activations) built in __init__; "
+                                "minikeras marks it on its first call (which records the "
+                                "input shape)",
     ("Layer", "path"): "Keras sets a layer's path when its own build() runs in its name "
                        "scope, so a layer without one (pooling, dropout, activation) keeps "
                        "None; minikeras gives every layer its path",
+}
+# Plain types that differ on purpose (the values are equal): name -> why.
+DIFFERENT_TYPE = {
+    "adam_lr_ratio": "Muon's ratio is checked as a float here; Keras keeps the int 1 given "
+                     "by default",
 }
 # which Keras classes each group of DIFFERENT_VALUE holds
 GROUPS = {"ConvLSTM": {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"},
@@ -129,7 +138,8 @@ GROUPS = {"ConvLSTM": {"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"},
           "InputSpecs": {"AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
                          "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
                          "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Bidirectional",
-                         "EinsumDense", "Flatten", "SimpleRNN"},
+                         "EinsumDense", "Flatten", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D",
+                         "ConvLSTM3D"},
           "Callback": {"BackupAndRestore", "CSVLogger", "Callback", "EarlyStopping", "History",
                        "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
                        "ProgbarLogger", "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights",
@@ -161,13 +171,16 @@ def absent_on_purpose(case, name):
 
 def differs_on_purpose(case, name, expected):
     """Whether DIFFERENT_VALUE lists ``name`` for the class of ``case`` (a "Layer" entry
-    only where Keras's value is None)."""
+    only where Keras's value is None, a "Layer unbuilt" one where it is True)."""
     cls = KERAS[case]["class"]
     for group, listed in DIFFERENT_VALUE:
         if listed != name:
             continue
         if group == "Layer":
             if "built" in KERAS[case]["values"] and expected == {"none": True}:
+                return True
+        elif group == "Layer unbuilt":
+            if case.endswith(" unbuilt") and expected is True:
                 return True
         elif group in ("*", cls) or cls in GROUPS.get(group, ()):
             return True
@@ -178,6 +191,12 @@ def without_seed_states(value):
     """A list of variables without Keras's seed-state variables (see ABSENT's generator)."""
     return [v for v in value if not (isinstance(v, dict) and
                                      v.get("variable", "").endswith("seed_generator_state"))]
+
+
+def raises_attribute_error_in_keras(case, name):
+    """Whether reading ``name`` raised AttributeError in Keras (a sublayer property before
+    build): no attribute there either."""
+    return KERAS[case]["values"].get(name) == {"raises": "AttributeError"}
 
 
 def has(obj, name):
@@ -208,7 +227,8 @@ def test_the_sweep_is_wide():
 def test_keras_names_exist(case, folder):
     obj = ours(case, folder)
     missing = sorted(name for name in keras_names(case)
-                     if not absent_on_purpose(case, name) and not has(obj, name))
+                     if not absent_on_purpose(case, name) and not has(obj, name)
+                     and not raises_attribute_error_in_keras(case, name))
     assert missing == []
 
 
@@ -227,13 +247,32 @@ def test_plain_values_are_keras(case, folder):
     assert wrong == {}
 
 
+@pytest.mark.parametrize("case", sorted(KERAS))
+def test_plain_types_are_keras(case, folder):
+    """A tuple where Keras has a tuple (a shape), an int where Keras has an int, ..."""
+    obj = ours(case, folder)
+    wrong = {}
+    for name, expected in KERAS[case]["types"].items():
+        if absent_on_purpose(case, name) or name in DIFFERENT_TYPE or differs_on_purpose(
+                case, name, KERAS[case]["values"].get(name)):
+            continue
+        try:
+            got = cases.plain_type(getattr(obj, name))
+        except Exception as error:  # noqa: BLE001 - reported as the wrong type
+            got = f"raises {type(error).__name__}"
+        if got != expected:
+            wrong[name] = (got, expected)
+    assert wrong == {}
+
+
 def test_listed_exceptions_name_keras_attributes():
     every = set().union(*(keras_names(case) for case in KERAS))
     classes = {entry["class"] for entry in KERAS.values()}
     for listed in ABSENT:
         cls, _, name = listed.rpartition(".")
         assert name in every and (not cls or cls in classes), listed
+    assert set(DIFFERENT_TYPE) <= every
     for group, name in DIFFERENT_VALUE:
         assert name in every, name
-        assert group in ("*", "Layer") or group in classes or \
+        assert group in ("*", "Layer", "Layer unbuilt") or group in classes or \
             GROUPS.get(group, set()) <= classes and group in GROUPS, group
