@@ -156,7 +156,9 @@ def ours(case, folder):
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("instance_attributes"))
+    """The cases' scratch folder; the objects built in it are let go after this module."""
+    yield str(tmp_path_factory.mktemp("instance_attributes"))
+    ours.cache_clear()
 
 
 def keras_names(case):
