@@ -42,12 +42,12 @@ class Variable(Tensor):
         name: short name (``"kernel"``); ``path`` adds the owner's scope.
     """
 
-    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation", "_created",
-                 "_created_trainable")
+    __slots__ = ("_trainable", "path", "constraint", "regularizer", "aggregation",
+                 "synchronization", "_created", "_created_trainable")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None):
-        del autocast, synchronization  # accepted for Keras compatibility; nothing to do
+        del autocast  # accepted for Keras compatibility; nothing to do
         if _STATELESS.open:
             _STATELESS.open[-1].check_creation(name, initializer)
         if isinstance(initializer, str):
@@ -82,6 +82,7 @@ class Variable(Tensor):
         self.constraint = None
         self.regularizer = None
         self.aggregation = aggregation
+        self.synchronization = synchronization  # kept as Keras keeps it; one process here
         structure_changed()
         self._created = _structure[0]  # creation order: Keras orders a layer's weights by it
 

@@ -13,6 +13,8 @@ _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
           "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
           "on_predict_batch_begin", "on_predict_batch_end")
+# with Keras 2's batch hooks (a LambdaCallback takes them, a CallbackList calls them)
+_ALL_HOOKS = _HOOKS + ("on_batch_begin", "on_batch_end")
 
 
 @CALLBACKS.register("Callback")
@@ -148,26 +150,38 @@ class CallbackList:
                 raise TypeError(
                     f"Expected every callback to be a keras.callbacks.Callback instance. "
                     f"Received: {cb!r} (of type {type(cb).__name__})")
-        history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
-        if history is None and add_history:
-            history = History()
-            self.callbacks.append(history)
+        self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        if self._history is None and add_history:
+            self._history = History()
+            self.callbacks.append(self._history)
         if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
             self.callbacks.append(ProgbarLogger())
-        if model is not None:
-            if history is not None:
-                model.history = history
-            for cb in self.callbacks:
-                cb.set_model(model)
+        self.model = None
+        self.set_model(model)
+        self.set_params(params)
+        self.wants_batch_logs = any(cb.wants_batch_logs() for cb in self.callbacks)
+        self.runs_on_train_batches = any(cb.runs_on_train_batches() for cb in self.callbacks)
+
+    def set_model(self, model):
+        """Give ``model`` to every callback (a History becomes its ``history``); None
+        changes nothing."""
+        if model is None:
+            return
+        self.model = model
+        if self._history is not None:
+            model.history = self._history
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params):
+        """Keep ``params`` and, when there are any, give them to every callback."""
         self.params = params
         if params:
             for cb in self.callbacks:
                 cb.set_params(params)
-        self.wants_batch_logs = any(cb.wants_batch_logs() for cb in self.callbacks)
-        self.runs_on_train_batches = any(cb.runs_on_train_batches() for cb in self.callbacks)
 
     def __getattr__(self, hook):
-        if hook not in _HOOKS:
+        if hook not in _ALL_HOOKS:
             raise AttributeError(hook)
 
         # Like Keras, always pass `logs` (a dict, {} when there are none), so hooks written

@@ -1,10 +1,9 @@
 """LambdaCallback: a callback made of plain functions."""
 import difflib
 
-from .callback import _HOOKS, CALLBACKS, Callback
+from .callback import _ALL_HOOKS, CALLBACKS, Callback
 from ..arguments import warn_user
 
-_LAMBDA_HOOKS = _HOOKS + ("on_batch_begin", "on_batch_end")
 
 
 @CALLBACKS.register("LambdaCallback")
@@ -27,8 +26,8 @@ class LambdaCallback(Callback):
                  **kwargs):
         super().__init__()
         for name, value in kwargs.items():
-            if name not in _LAMBDA_HOOKS:
-                close = difflib.get_close_matches(name, _LAMBDA_HOOKS, n=1)
+            if name not in _ALL_HOOKS:
+                close = difflib.get_close_matches(name, _ALL_HOOKS, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
                 warn_user(f"LambdaCallback: {name!r} is not a callback hook, so it is only set "
                           f"as an attribute and never called by fit/evaluate/predict.{hint}")

@@ -290,6 +290,11 @@ class Dot(Layer):
             axes = list(axes)
         self.axes = axes
         self.normalize = normalize
+        self.supports_masking = True  # takes masked inputs, as Keras's merge layers do
+
+    def compute_mask(self, inputs, mask=None):
+        """None: the dot product of masked sequences carries no mask, as in Keras."""
+        return None
 
     def _axes(self, shapes):
         axes = [self.axes, self.axes] if isinstance(self.axes, int) else self.axes

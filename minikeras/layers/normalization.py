@@ -84,6 +84,8 @@ class BatchNormalization(_ScaleShift):
                            moving_variance_initializer=moving_variance_initializer)
         self.renorm, self.renorm_clipping = False, renorm_clipping
         self.renorm_momentum, self.synchronized = float(renorm_momentum), bool(synchronized)
+        # the weights build makes; None until then, as in Keras
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
         rank = len(input_shape)

@@ -65,8 +65,9 @@ class Functional(Model):
         return [layer for layer in self._layers if not isinstance(layer, OpCall)]
 
     @property
-    def _operations(self):
-        """The layers and the op nodes (Keras's name): what summary() and plot_model() show."""
+    def operations(self):
+        """The layers and the op nodes, InputLayers included: what summary() and plot_model()
+        show."""
         return list(self._layers)
 
     @layers.setter

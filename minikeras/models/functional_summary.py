@@ -38,7 +38,7 @@ def print_functional_summary(model, line_length=None, positions=None, print_fn=N
     if not chain:
         headers, aligns = headers + ["Connected to"], aligns + ["left"]
     connections = None if chain else (lambda layer: _connections(model, layer))
-    rows = layer_rows(model, model._operations, show_trainable, expand_nested, layer_range,
+    rows = layer_rows(model, model.operations, show_trainable, expand_nested, layer_range,
                       connections)
     print_table(model, headers, aligns, rows,
                 positions or ([0.45, 0.8, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]),

@@ -65,7 +65,7 @@ class Model(Trainer, Layer):
         """Print the layer table in Keras 3's format, with parameter totals; a branching
         functional graph gets a ``Connected to`` column. ``print_fn`` receives the whole
         text in one call."""
-        if hasattr(self, "_operations"):
+        if hasattr(self, "operations"):
             from .functional_summary import print_functional_summary as print_table
         else:
             from ..utils.summary import print_summary as print_table

@@ -65,6 +65,14 @@ class LearningRateValue(float):
     def numpy(self):
         return np.asarray(self, dtype=backend.floatx())
 
+    def __getattr__(self, name):
+        """A settable rate's other Variable attributes (``path``, ``value``, ``dtype``,
+        ``shape``, ``assign_add``, ...) are its Variable's, as Keras's rate is that Variable."""
+        variable = None if name.startswith("_") else self._optimizer._lr_var
+        if variable is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return getattr(variable, name)
+
     def __repr__(self):
         """A settable rate prints as the Variable holding it, as in Keras; a schedule's or
         callable's rate as the float32 scalar Keras's numpy backend returns for it."""
@@ -140,6 +148,7 @@ class Optimizer(OptimizerVariables):
         self._variables = []
         self._exclude_ids, self._exclude_pattern = set(), None
         self._iterations = self._track(Variable(np.array(0, np.int32), trainable=False,
+                                                aggregation="only_first_replica",
                                                 name="iteration"))
         self._lr_var = None
         self._learning_rate = None
@@ -169,7 +178,8 @@ class Optimizer(OptimizerVariables):
                 f"{type(self).__name__}).")
         if self._lr_var is None:
             self._lr_var = Variable(np.array(float(value)), dtype=backend.floatx(),
-                                    trainable=False, name="learning_rate")  # as in Keras
+                                    trainable=False, aggregation="only_first_replica",
+                                    name="learning_rate")  # as in Keras
             self._lr_var.path = f"{self.name}/learning_rate"
             self._variables.insert(1, self._lr_var)  # right after `iteration`, as in Keras
         else:

@@ -136,8 +136,8 @@ def _last_layer(model, output_index):
 
 def _graph_layers(model):
     """What the graph of ``model`` draws: a functional model's layers and op nodes (its
-    ``_operations``, as Keras draws), other models' layers."""
-    return model._operations if hasattr(model, "_operations") else model.layers
+    ``operations``, as Keras draws), other models' layers."""
+    return model.operations if hasattr(model, "operations") else model.layers
 
 
 def _edges(model):

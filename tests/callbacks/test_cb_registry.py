@@ -39,3 +39,25 @@ def test_hooks_always_receive_a_logs_dict():
 
     tiny_model().fit(X, Y, epochs=1, batch_size=4, verbose=0, callbacks=[Strict()])
     assert received == [{}, {}, {}]
+
+
+def test_callback_list_sets_model_and_params_and_calls_keras2_batch_hooks():
+    seen = []
+
+    class Recorder(keras.callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch, self.params, self.model is model))
+
+        def on_batch_end(self, batch, logs=None):
+            seen.append(("end", batch, logs))
+
+    model, history = tiny_model(), keras.callbacks.History()
+    callbacks = keras.callbacks.CallbackList([Recorder(), history])
+    assert callbacks.model is None
+    callbacks.set_model(model)
+    callbacks.set_params({"epochs": 1, "steps": 2, "verbose": 0})
+    callbacks.on_batch_begin(0)
+    callbacks.on_batch_end(0, {"loss": 1.5})
+    assert callbacks.model is model and model.history is history
+    assert seen == [("begin", 0, {"epochs": 1, "steps": 2, "verbose": 0}, True),
+                    ("end", 0, {"loss": 1.5})]

@@ -210,10 +210,10 @@ def test_op_nodes_on_tensors_with_unknown_axes_infer_their_shape():
     assert ops.mean(x, axis=(1, 2)).shape == (None, 4)
     model = keras.Model(x, x + y)
     assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
-    # summary() and plot_model() still show the op node, as Keras's (model._operations)
+    # summary() and plot_model() still show the op node, as Keras's (model.operations)
     lines = []
     model.summary(print_fn=lambda text: lines.extend(text.splitlines()))
-    op = model._operations[-1]
+    op = model.operations[-1]
     assert op.op == "add" and op not in model.layers
     assert any(line.startswith(f"│ {op.name} ") for line in lines)
     assert model.predict(np.ones((1, 3, 5, 4), "float32"), verbose=0).shape == (1, 3, 5, 4)

@@ -144,6 +144,19 @@ def test_learning_rate_read_and_set():
     assert isinstance(opt.learning_rate, float) and f"{opt.learning_rate:.2f}" == "0.25"
 
 
+def test_a_settable_learning_rate_reads_as_its_variable():
+    opt = optimizers.Adam(0.01)
+    rate = opt.learning_rate
+    assert (rate.path, rate.name, rate.shape, rate.trainable) == (
+        f"{opt.name}/learning_rate", "learning_rate", (), False)
+    assert rate.dtype == "float32" and rate.value == np.float32(0.01)
+    rate.assign_add(0.01)
+    assert opt.learning_rate == pytest.approx(0.02)
+    scheduled = optimizers.SGD(schedules.ExponentialDecay(0.1, 1, 0.5)).learning_rate
+    with pytest.raises(AttributeError, match="'path'"):
+        scheduled.path  # a schedule's rate is a value, not a variable
+
+
 def test_learning_rate_set_during_training_takes_effect():
     opt, w = optimizers.SGD(0.1), var(1.0)
     opt.apply(f32(1.0), [w])

@@ -408,11 +408,13 @@ class RandomCrop(MovesPixels, TargetBox, RandomImageLayer):
 
 
 def _value_range(layer, value_range):
-    """The sorted (low, high) range of the images' values, or a clear error."""
+    """The sorted (low, high) range of the images' values, a tuple or a list as given (as
+    Keras keeps it), or a clear error."""
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
         raise ValueError(f"The `value_range` argument of {type(layer).__name__} should be a "
                          f"list of two numbers. Received: value_range={value_range!r}")
-    return sorted(value_range)
+    low_high = sorted(value_range)
+    return tuple(low_high) if isinstance(value_range, tuple) else low_high
 
 
 class _IntensityLayer(RandomImageLayer):
