@@ -1,0 +1,54 @@
+"""Modern architectures written as keras-hub writes them with plain Keras 3 layers and ops,
+run beside Keras 3.15 (round 10): a GPT-2-style decoder (tied logits, a .keras round trip
+through a ReversibleEmbedding), a Llama-style block (RMSNormalization, rotary embeddings,
+grouped-query attention, SwiGLU in EinsumDense layers), a BERT-style encoder with padding
+masks, a ViT, a Whisper-style Conv1D front end, a T5 relative position bias, a
+mixture-of-experts router, greedy and top-k sampling with a key/value cache,
+ops.dot_product_attention's options, mixed precision on the blocks.
+
+The scripts are in tests/fixtures/examples10_hubstyle_cases.py; what Keras printed,
+computed, trained and generated is in tests/fixtures/keras_examples10_hubstyle.json, written
+once with real Keras 3.15 (torch backend) by tools/make_examples10_hubstyle_fixture.py.
+
+Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
+"""
+import json
+
+import pytest
+
+import minikeras as keras
+from tests.compat.script_compare import assert_same
+from tests.fixture_cases import load_cases
+
+cases, KERAS = load_cases("examples10_hubstyle_cases", "keras_examples10_hubstyle.json")
+
+# (case, key) -> why minikeras differs there (docs/porting.md says the same)
+NOT_COMPARED = {}
+
+# case -> {key: (relative, absolute) tolerance}: numbers Keras computed in half precision
+LOOSE = {}
+
+
+def without_not_compared(name, record):
+    record = json.loads(json.dumps(record))
+    for case_name, key in NOT_COMPARED:
+        if case_name == name:
+            record.pop(key, None)
+    return record
+
+
+@pytest.mark.parametrize("name", sorted(cases.CASES))
+def test_script_matches_keras(name, tmp_path):
+    got = cases.CASES[name](keras, str(tmp_path))
+    assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name,
+                loose=LOOSE.get(name))
+
+
+def test_every_case_was_recorded_by_keras():
+    assert sorted(KERAS) == sorted(cases.CASES)
+
+
+def test_not_compared_entries_exist_in_the_record():
+    """Each exclusion names something Keras recorded (a renamed key cannot hide a case)."""
+    for name, key in NOT_COMPARED:
+        assert key in KERAS[name], (name, key)
