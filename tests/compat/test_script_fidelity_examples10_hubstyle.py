@@ -23,10 +23,33 @@ from tests.fixture_cases import load_cases
 cases, KERAS = load_cases("examples10_hubstyle_cases", "keras_examples10_hubstyle.json")
 
 # (case, key) -> why minikeras differs there (docs/porting.md says the same)
-NOT_COMPARED = {}
+NOT_COMPARED = {
+    ("gpt2_save_load", "tied_logits_error"):
+        "deliberate (as in examples8_book's simple_dense_layer): both raise "
+        "NotImplementedError saving a layer created with a layer argument and no get_config; "
+        "Keras's text is a generic example, minikeras's names the layer and the get_config() "
+        "to write",
+    ("dot_product_attention_options", "bias_and_mask"):
+        "Keras on torch refuses a bias together with a mask; its numpy, TensorFlow and JAX "
+        "backends add the bias and apply the mask, as minikeras does",
+    ("dot_product_attention_options", "head_dim_mismatch"):
+        "torch's own RuntimeError from its batched matmul; minikeras checks the shapes first "
+        "and raises a ValueError naming them",
+    ("whisper_conv_frontend", "symmetric"):
+        "ops.pad(mode=\"symmetric\") on Keras's torch backend pads as \"replicate\" (the edge "
+        "value repeated); its numpy, TensorFlow and JAX backends mirror the edge, as "
+        "minikeras does",
+    ("mixed_precision_blocks", "half"):
+        "deliberate (docs/porting.md): a mixed policy runs in float32; Keras computes and "
+        "returns float16 / bfloat16 and names the mixed policy",
+    ("mixed_precision_blocks", "variable_dtype_type"):
+        "not fixed: a minikeras Variable's dtype is numpy's dtype (it is a Tensor, whose "
+        "dtype every op reads as numpy's); Keras's is the name, a str. Both print and "
+        "compare equal to \"float32\"",
+}
 
 # case -> {key: (relative, absolute) tolerance}: numbers Keras computed in half precision
-LOOSE = {}
+LOOSE = {"mixed_precision_blocks": {"outputs": (0.0, 0.05)}}
 
 
 def without_not_compared(name, record):
