@@ -10,6 +10,24 @@ The scripts are in tests/fixtures/examples10_hubstyle_cases.py; what Keras print
 computed, trained and generated is in tests/fixtures/keras_examples10_hubstyle.json, written
 once with real Keras 3.15 (torch backend) by tools/make_examples10_hubstyle_fixture.py.
 
+Found here and fixed:
+- ``ops.dot_product_attention(attn_logits_soft_cap=...)`` computed a capped softmax; Keras
+  raises on every backend but JAX on a TPU, and so does minikeras now. Mismatched query /
+  key / value shapes ended in numpy's matmul error; they are checked first and named.
+- keras-hub's cached attention (a MultiHeadAttention subclass calling
+  ``self._query_dense`` ... ``self._output_dense``) failed: the projections are also
+  under Keras's attribute names now.
+- A weight added to a built layer outside any call (``enable_lora`` on a block's Dense)
+  was named from the top (``query/lora_kernel_a``); Keras names it under the path the
+  layer was built at (``block_0/attention/query/lora_kernel_a``), as minikeras now does.
+
+Found in Keras, not followed: on torch, the gradient for a query row whose keys are
+all masked (a padded decoder position in MultiHeadAttention given the Embedding masks of
+both sides) disagrees with the finite difference of Keras's own forward (a value bias:
+autograd 0.109, finite difference 0.035); minikeras's agrees with the finite difference. Padded encoder rows (their self-attention's
+masked query rows) shift Keras's training the same way, so seq2seq_cross_attention
+compares its logits on padded rows and trains on unpadded ones.
+
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
 import json
@@ -49,7 +67,10 @@ NOT_COMPARED = {
 }
 
 # case -> {key: (relative, absolute) tolerance}: numbers Keras computed in half precision
-LOOSE = {"mixed_precision_blocks": {"outputs": (0.0, 0.05)}}
+LOOSE = {"mixed_precision_blocks": {"outputs": (0.0, 0.05)},
+         # log10 of small mel energies magnifies float32 FFT round-off (torch's kernel
+         # and numpy's differ by 1e-5 relative in the frames)
+         "whisper_log_mel": {"features": (1e-4, 2e-5)}}
 
 
 def without_not_compared(name, record):
