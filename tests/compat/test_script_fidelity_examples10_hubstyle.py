@@ -3,8 +3,10 @@ run beside Keras 3.15 (round 10): a GPT-2-style decoder (tied logits, a .keras r
 through a ReversibleEmbedding), a Llama-style block (RMSNormalization, rotary embeddings,
 grouped-query attention, SwiGLU in EinsumDense layers), a BERT-style encoder with padding
 masks, a ViT, a Whisper-style Conv1D front end, a T5 relative position bias, a
-mixture-of-experts router, greedy and top-k sampling with a key/value cache,
-ops.dot_product_attention's options, mixed precision on the blocks.
+mixture-of-experts router, greedy and top-k sampling with a key/value cache (Python lists,
+ops.slice_update, keras-hub's cached MultiHeadAttention subclass, an ops.while_loop
+sampler), ops.dot_product_attention's options, mixed precision on the blocks, LoRA
+fine-tuning, sequence scoring, an encoder-decoder with masks, Whisper's log-mel features.
 
 The scripts are in tests/fixtures/examples10_hubstyle_cases.py; what Keras printed,
 computed, trained and generated is in tests/fixtures/keras_examples10_hubstyle.json, written
@@ -21,12 +23,11 @@ Found here and fixed:
   was named from the top (``query/lora_kernel_a``); Keras names it under the path the
   layer was built at (``block_0/attention/query/lora_kernel_a``), as minikeras now does.
 
-Found in Keras, not followed: on torch, the gradient for a query row whose keys are
-all masked (a padded decoder position in MultiHeadAttention given the Embedding masks of
-both sides) disagrees with the finite difference of Keras's own forward (a value bias:
-autograd 0.109, finite difference 0.035); minikeras's agrees with the finite difference. Padded encoder rows (their self-attention's
-masked query rows) shift Keras's training the same way, so seq2seq_cross_attention
-compares its logits on padded rows and trains on unpadded ones.
+Found in Keras, not followed (docs/porting.md): on torch, the gradient through a query row
+whose keys are all masked (a padded position in MultiHeadAttention given the Embedding masks
+of both sides) is its SDPA kernel's, not the derivative of the forward it computes (a value
+bias: autograd 0.109, Keras's own finite difference 0.035); minikeras's is the derivative.
+So seq2seq_cross_attention compares its logits on padded rows and trains on unpadded ones.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
@@ -61,9 +62,9 @@ NOT_COMPARED = {
         "deliberate (docs/porting.md): a mixed policy runs in float32; Keras computes and "
         "returns float16 / bfloat16 and names the mixed policy",
     ("mixed_precision_blocks", "variable_dtype_type"):
-        "not fixed: a minikeras Variable's dtype is numpy's dtype (it is a Tensor, whose "
-        "dtype every op reads as numpy's); Keras's is the name, a str. Both print and "
-        "compare equal to \"float32\"",
+        "not supported yet (docs/porting.md): a minikeras Variable's dtype is numpy's dtype "
+        "(it is a Tensor, whose dtype every op reads as numpy's); Keras's is the name, a "
+        "str. Both print and compare equal to \"float32\"",
 }
 
 # case -> {key: (relative, absolute) tolerance}: numbers Keras computed in half precision
