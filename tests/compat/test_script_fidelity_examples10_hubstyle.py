@@ -6,7 +6,8 @@ masks, a ViT, a Whisper-style Conv1D front end, a T5 relative position bias, a
 mixture-of-experts router, greedy and top-k sampling with a key/value cache (Python lists,
 ops.slice_update, keras-hub's cached MultiHeadAttention subclass, an ops.while_loop
 sampler), ops.dot_product_attention's options, mixed precision on the blocks, LoRA
-fine-tuning, sequence scoring, an encoder-decoder with masks, Whisper's log-mel features.
+fine-tuning, sequence scoring, an encoder-decoder with masks, Whisper's log-mel features,
+keras-hub's fine-tuning recipe and its Backbone / CausalLM model structure.
 
 The scripts are in tests/fixtures/examples10_hubstyle_cases.py; what Keras printed,
 computed, trained and generated is in tests/fixtures/keras_examples10_hubstyle.json, written
@@ -22,6 +23,9 @@ Found here and fixed:
 - A weight added to a built layer outside any call (``enable_lora`` on a block's Dense)
   was named from the top (``query/lora_kernel_a``); Keras names it under the path the
   layer was built at (``block_0/attention/query/lora_kernel_a``), as minikeras now does.
+- keras-hub's CausalLM (``backbone.token_embedding(hidden, reverse=True)`` on a backbone
+  of unknown sequence length) got (None, None, 8, 8) logits: a ReversibleEmbedding's
+  symbolic call follows ``reverse`` now (its compute_output_spec, as Keras's).
 
 Found in Keras, not followed (docs/porting.md): on torch, the gradient through a query row
 whose keys are all masked (a padded position in MultiHeadAttention given the Embedding masks
