@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 
+os.environ["COLUMNS"] = "80"  # the summaries' width, as the test sets it
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
 sys.path.insert(0, FIXTURES)

@@ -86,6 +86,11 @@ def without_not_compared(name, record):
     return record
 
 
+@pytest.fixture(autouse=True)
+def console_80_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the summaries' width the fixture was made at
+
+
 @pytest.mark.parametrize("name", sorted(cases.CASES))
 def test_script_matches_keras(name, tmp_path):
     got = cases.CASES[name](keras, str(tmp_path))
