@@ -235,6 +235,19 @@ def test_dot_product_attention_matches_a_slow_reference():
         ops.dot_product_attention(q, k, v, flash_attention=True)
 
 
+def test_dot_product_attention_names_the_shapes_it_cannot_attend_with():
+    q = np.ones((1, 3, 4, 2))
+    with pytest.raises(ValueError, match=r"only supports 4D inputs.*query.shape=\(3, 4, 2\)"):
+        ops.dot_product_attention(q[0], q[0], q[0])
+    for key, value in ((q[:, :, :3], q[:, :, :3]),      # 3 key heads do not divide 4
+                       (q[..., :1], q),                  # head_dim 1 against the query's 2
+                       (q, q[:, :2])):                   # keys and values of two lengths
+        with pytest.raises(ValueError, match=r"key_heads dividing heads.*key.shape="):
+            ops.dot_product_attention(q, key, value)
+    with pytest.raises(ValueError, match="attn_logits_soft_cap is only supported for JAX"):
+        ops.dot_product_attention(q, q, q, attn_logits_soft_cap=2.0)
+
+
 def test_dot_product_attention_masks_and_causality_match_a_slow_reference():
     q, k, v = (rng.normal(size=(2, 4, 2, 3)), rng.normal(size=(2, 6, 2, 3)),
                rng.normal(size=(2, 6, 2, 3)))

@@ -931,7 +931,12 @@ def _positional_weight_args(args, shape, initializer, dtype):
 def _variable_path(layer, name):
     """The path of ``layer``'s weight ``name``: under the layer's own name scope, which
     nests in the scopes of the layers whose build or call is running
-    (``sequential/dense/kernel``), as Keras names it."""
+    (``sequential/dense/kernel``), as Keras names it; once the layer is built, under the
+    path it was built at, wherever the weight is added (Keras keeps the parent path of a
+    layer's first scope: ``enable_lora`` after the build names ``block/dense/lora_kernel_a``)."""
+    built_at = getattr(layer, "_path", None)
+    if built_at:
+        return f"{built_at}/{name}"
     with name_scope(layer.name, caller=layer):
         return scoped(name)
 

@@ -3,6 +3,7 @@ from .. import backend, ops
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import QuantizationConfig, block_size_for_layer
 from .embedding import Embedding
+from .keras_tensor import KerasTensor
 from .layer import LAYERS
 from .quantizable import integer_contraction, quantizable, quantize_2d
 
@@ -90,6 +91,12 @@ class ReversibleEmbedding(Embedding):
         if reverse:
             return tuple(input_shape[:-1]) + (self.input_dim,)
         return tuple(input_shape) + (self.output_dim,)
+
+    def compute_output_spec(self, inputs, reverse=False):
+        """The output of a symbolic call, as Keras's: the shape follows ``reverse`` (also
+        where sizes are unknown), the dtype is the layer's compute dtype."""
+        return KerasTensor(self.compute_output_shape(tuple(inputs.shape), reverse=reverse),
+                           self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "tie_weights": self.tie_weights,

@@ -400,6 +400,19 @@ def _attention_keep(mask, is_causal, t, s):
     return keep
 
 
+def _check_attention_shapes(q, k, v):
+    """query (B, T, N, H), key (B, S, K, H) and value (B, S, K, Hv) with K dividing N, or a
+    ValueError naming the shapes."""
+    shapes = f"Received: query.shape={q.shape}, key.shape={k.shape}, value.shape={v.shape}."
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ValueError(f"`dot_product_attention` only supports 4D inputs. {shapes}")
+    if k.shape[:-1] != v.shape[:-1] or k.shape[-1] != q.shape[-1] or q.shape[-2] % k.shape[-2]:
+        raise ValueError(
+            "`dot_product_attention` expects query (batch, query_length, heads, head_dim), "
+            "key (batch, key_length, key_heads, head_dim) and value (batch, key_length, "
+            f"key_heads, value_dim), with key_heads dividing heads. {shapes}")
+
+
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
                           is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
     """Scaled dot-product attention on ``(batch, seq, heads, head_dim)`` tensors.
@@ -407,19 +420,25 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
     Formula: ``softmax(q·kᵀ · scale + bias, masked) · v`` with ``scale = 1/sqrt(head_dim)``;
     fewer key/value heads than query heads are repeated (grouped-query attention).
     ``flash_attention`` may only be None or False: minikeras has no flash-attention kernel
-    (Keras's numpy backend has none either and raises the same way).
+    (Keras's numpy backend has none either and raises the same way). Nor may
+    ``attn_logits_soft_cap`` be set: Keras computes it with JAX on a TPU only and raises
+    on every other backend, as minikeras does.
     """
     if flash_attention:
         raise ValueError("Flash attention is not supported in minikeras (it computes with "
                          "numpy on the CPU): pass flash_attention=None or False; the numbers "
                          "are the same.")
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. "
+                         "Set attn_logits_soft_cap=None when not using JAX on TPU.")
     q, k, v = as_float(query), as_float(key), as_float(value)
+    _check_attention_shapes(q, k, v)
     n_heads, kv_heads = q.shape[-2], k.shape[-2]
     if n_heads != kv_heads:
         reps = np.repeat(np.arange(kv_heads), n_heads // kv_heads)
         k, v = P.take(k, reps, axis=-2), P.take(v, reps, axis=-2)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    if bias is None and attn_logits_soft_cap is None and q.ndim == 4:
+    if bias is None:
         # fused (scores never all in memory at once); the scale goes on q first
         keep = _attention_keep(mask, is_causal, q.shape[1], k.shape[1])
         return P.attention(P.multiply(q, np.asarray(scale, q.dtype)), k, v, keep=keep,
@@ -427,9 +446,6 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
     qh = P.transpose(q, (0, 2, 1, 3))                      # (B, N, T, H)
     kh = P.transpose(k, (0, 2, 3, 1))                      # (B, N, H, S)
     logits = P.multiply(P.matmul(qh, kh), scale)            # (B, N, T, S)
-    if attn_logits_soft_cap is not None:
-        logits = P.multiply(P.tanh(P.divide(logits, attn_logits_soft_cap)),
-                            attn_logits_soft_cap)
     if bias is not None:
         logits = P.add(logits, bias)
     keep = _attention_keep(mask, is_causal, logits.shape[-2], logits.shape[-1])

@@ -37,6 +37,19 @@ def test_enable_lora_freezes_the_kernel_and_adds_two_trainable_float32_factors()
     assert dense.count_params() == 12 + 3 + 8 + 6
 
 
+def test_factors_of_a_nested_layer_are_named_under_the_path_it_was_built_at():
+    """Keras keeps the parent path of a layer's first name scope: factors added after the
+    build, outside any call, sit beside the kernel (model/block/dense/...)."""
+    inputs = keras.Input((4,))
+    block = keras.Sequential([layers.Dense(3, name="dense")], name="block")
+    model = keras.Model(inputs, block(inputs), name="model")
+    dense = model.get_layer("block").layers[0]
+    dense.enable_lora(2)
+    assert [w.path for w in dense.weights] == [
+        "block/dense/kernel", "block/dense/bias", "block/dense/lora_kernel_a",
+        "block/dense/lora_kernel_b"]
+
+
 @pytest.mark.parametrize("alpha", [None, 6.0])
 def test_the_layer_computes_with_the_merged_kernel(alpha):
     dense = lora_dense(alpha=alpha)

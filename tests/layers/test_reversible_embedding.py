@@ -82,3 +82,14 @@ def test_bad_arguments():
     rev = layers.ReversibleEmbedding(5, 3)
     with pytest.raises(ValueError, match=r"expects vectors of size output_dim=3.*\(2, 4\)"):
         rev(np.ones((2, 4), "float32"), reverse=True)
+
+
+def test_symbolic_reverse_call_of_unknown_length_gives_vocabulary_logits():
+    """keras-hub's CausalLM: backbone.token_embedding(hidden, reverse=True) on a graph of
+    unknown sequence length (Keras 3.15.1: (None, None, 13), float32, no mask)."""
+    embedding = layers.ReversibleEmbedding(13, 8, mask_zero=True)
+    ids = keras.Input((None,), dtype="int32")
+    hidden = embedding(ids)
+    logits = embedding(keras.Input((None, 8)), reverse=True)
+    assert (hidden.shape, logits.shape) == ((None, None, 8), (None, None, 13))
+    assert logits.dtype == "float32" and logits._keras_mask is None

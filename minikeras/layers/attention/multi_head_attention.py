@@ -132,6 +132,12 @@ class ProjectedAttention(Layer):
                 "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
+def _alias(name):
+    """A property reading and setting the attribute ``name``."""
+    return property(lambda self: getattr(self, name),
+                    lambda self, value: setattr(self, name, value))
+
+
 @LAYERS.register("MultiHeadAttention")
 class MultiHeadAttention(ProjectedAttention):
     """Multi-head attention: ``num_heads`` scaled dot-product attentions in parallel.
@@ -273,6 +279,12 @@ class MultiHeadAttention(ProjectedAttention):
     _num_heads = property(lambda self: self.num_heads)
     _key_dim = property(lambda self: self.key_dim)
     _value_dim = property(lambda self: self.value_dim)
+    # the projections under Keras's attribute names (keras-hub's CachedMultiHeadAttention
+    # calls self._query_dense(...) ... self._output_dense(...) in a call of its own)
+    _query_dense = _alias("query_dense")
+    _key_dense = _alias("key_dense")
+    _value_dense = _alias("value_dense")
+    _output_dense = _alias("output_dense")
 
     @property
     def attention_axes(self):

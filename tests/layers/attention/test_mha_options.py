@@ -99,3 +99,15 @@ def test_bad_options():
         layers.MultiHeadAttention(2, 3, sliding_window=0)
     with pytest.raises(ValueError, match="value_dim.*Received: value_dim=-1"):
         layers.MultiHeadAttention(2, 3, value_dim=-1)
+
+
+def test_projections_answer_to_keras_attribute_names_too():
+    """keras-hub's cached attention subclass calls ``self._query_dense(...)`` and the rest
+    (Keras's attributes, whose public properties are ``query_dense`` ...)."""
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")
+    mha(Q, V)
+    for name in ("query_dense", "key_dense", "value_dense", "output_dense"):
+        assert getattr(mha, "_" + name) is getattr(mha, name)
+    replacement = layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), name="q2")
+    mha._query_dense = replacement
+    assert mha.query_dense is replacement
