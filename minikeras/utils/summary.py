@@ -218,13 +218,17 @@ def _output_shape(model, layer):
 
 
 def _own_output_shape(layer):
-    """A subclassed model's layer: the output shape for the input it was first built with;
-    unknown (None) for a user's layer without ``compute_output_shape``, which Keras's base
-    class does not provide."""
+    """A subclassed model's layer: the output shape for the input it was first built with
+    (a layer built from several call arguments' shapes, MultiHeadAttention's query and
+    value, is given them by name); unknown (None) for a user's layer without
+    ``compute_output_shape``, which Keras's base class does not provide."""
     input_shape = layer._build_input_shape
-    if input_shape is None or _lacks_output_shape(type(layer)):
+    shapes = layer.__dict__.get("_build_shapes_dict") or {}
+    if (input_shape is None and len(shapes) < 2) or _lacks_output_shape(type(layer)):
         return None
     try:
+        if len(shapes) > 1:
+            return tuple(layer.compute_output_shape(**shapes))
         return tuple(layer.compute_output_shape(input_shape))
     except Exception:  # a custom layer without a usable compute_output_shape
         return None
