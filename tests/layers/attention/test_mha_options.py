@@ -99,3 +99,18 @@ def test_bad_options():
         layers.MultiHeadAttention(2, 3, sliding_window=0)
     with pytest.raises(ValueError, match="value_dim.*Received: value_dim=-1"):
         layers.MultiHeadAttention(2, 3, value_dim=-1)
+
+
+def test_a_mask_with_the_heads_axis_matches_the_same_mask_without_it():
+    """Keras takes an attention_mask of shape (batch, 1 or heads, T, S) as well."""
+    layer = layers.MultiHeadAttention(2, 3)
+    x = np.sin(np.arange(2 * 4 * 3, dtype="float32")).reshape(2, 4, 3)
+    keep = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
+    plain = layer(x, x, attention_mask=keep[:, None, :])
+    np.testing.assert_allclose(layer(x, x, attention_mask=keep[:, None, None, :]), plain)
+    per_head = np.repeat(keep[:, None, None, :], 2, axis=1)
+    np.testing.assert_allclose(layer(x, x, attention_mask=per_head, use_causal_mask=True),
+                               layer(x, x, attention_mask=keep[:, None, :],
+                                     use_causal_mask=True))
+    with pytest.raises(ValueError, match=r"\(2, 2, 4, 4\).*received \(2, 3, 1, 4\)"):
+        layer(x, x, attention_mask=np.ones((2, 3, 1, 4), bool))
