@@ -180,6 +180,9 @@ class CompileMetrics:
         self.has_specs = metrics is not None or weighted_metrics is not None
         self._specs = [self._spread(metrics, "metrics"),
                        self._spread(weighted_metrics, "weighted_metrics")]
+        # no metric at all: targets and predictions are not read (a model whose own
+        # compute_loss takes targets unlike its outputs trains without them matching)
+        self.empty = not any(ids for spec in self._specs for ids in spec)
         self.metrics = None  # [(output index, metric, weighted, logged name)] once built
 
     def _spread(self, metrics, argument):

@@ -270,8 +270,10 @@ class Trainer:
     def _train_batch(self, x, y, sample_weight):
         """The built-in training step: forward, loss, metrics, backward into the optimizer's
         gradient buffer, update. Returns what an overridden ``compute_metrics`` returned
-        (Keras logs that), else None."""
-        y_pred = self(x, training=True)
+        (Keras logs that), else None. As in Keras, ``training=True`` goes to a call that
+        takes it: a subclassed model whose ``call`` has no ``training`` runs its layers
+        (BatchNormalization, Dropout) in their inference mode."""
+        y_pred = self(x, training=True) if self._call_takes_training else self(x)
         loss = self._loss_for_step(x, y, y_pred, sample_weight, True)
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
@@ -308,7 +310,7 @@ class Trainer:
         return None
 
     def _update_compiled_metrics(self, y, y_pred, sample_weight):
-        if y is None:  # trained on added losses only: no targets to compare with
+        if y is None or self._compile_metrics.empty:  # no targets, or no metric to update
             return
         names = self._compiled_outputs
         self._compile_metrics.update_state(
@@ -677,7 +679,8 @@ class Trainer:
     @_silent_float_errors
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
-        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True)
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True,
+                                                 one_batch=True)
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
         self._build_before_running(lambda: (x, y, sample_weight))
@@ -688,7 +691,8 @@ class Trainer:
     @_silent_float_errors
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
-        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False)
+        x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False,
+                                                 one_batch=True)
         self._build_before_running(lambda: (x, y, sample_weight))
         self.reset_metrics()
         return self._batch_result(self._threading["test"].run(
@@ -718,7 +722,10 @@ class Trainer:
     def _check_can_run(self):
         """Hook for models that cannot run yet (an empty Sequential)."""
 
-    def _checked_data(self, x, y, sample_weight, training):
+    def _checked_data(self, x, y, sample_weight, training, one_batch=False):
+        """x, y and sample_weight checked for a run; ``one_batch`` (train_on_batch,
+        test_on_batch) takes several inputs of different lengths, as Keras does: a batch
+        is given whole (a graph's nodes beside its edges), not split into samples."""
         if x is None:
             raise ValueError("Expected input data `x`. Received: x=None")
         own_step = _overrides(self, "train_step" if training else "test_step")
@@ -735,7 +742,7 @@ class Trainer:
             return x, None, D.check_array(sample_weight, "sample_weight")
         if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
                 D.is_structure(sample_weight):
-            return self._checked_structures(x, y, sample_weight, training)
+            return self._checked_structures(x, y, sample_weight, training, one_batch)
         x, y = D.check_array(x, "x"), D.check_array(y, "y")
         sample_weight = D.check_array(sample_weight, "sample_weight")
         D.check_lengths(x, y, sample_weight)
@@ -754,14 +761,18 @@ class Trainer:
             return y
         return [y if i == with_loss[0] else None for i in range(len(names))]
 
-    def _checked_structures(self, x, y, sample_weight, training):
+    def _checked_structures(self, x, y, sample_weight, training, one_batch):
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
         names = self._compiled_outputs
-        y = D.align_targets(self._spread_lone_target(y, names), names, "y")
+        if _overrides(self, "compute_loss") and D.is_structure(y):
+            y = D.check_structure(y, "y")  # as Keras: the model's own loss reads y as given
+        else:
+            y = D.align_targets(self._spread_lone_target(y, names), names, "y")
         sample_weight = D.align_targets(sample_weight, names, "sample_weight")
-        D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
+        if not one_batch:
+            D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
             for label, value in (("x", x), ("y", y)):
                 items = value.items() if isinstance(value, dict) else enumerate(value) \

@@ -219,15 +219,16 @@ def _output_shape(model, layer):
 
 def _own_output_shape(layer):
     """A subclassed model's layer: the output shape for the input it was first built with
-    (or, for a ``build`` taking one shape per call argument, such as MultiHeadAttention's,
-    for those shapes, as Keras's summary passes them); unknown (None) for a user's layer
-    without ``compute_output_shape``, which Keras's base class does not provide."""
+    (a layer built from several call arguments' shapes, MultiHeadAttention's query and
+    value, is given them by name, as Keras's summary passes them); unknown (None) for a
+    user's layer without ``compute_output_shape``, which Keras's base class does not
+    provide."""
     input_shape = layer._build_input_shape
-    shapes = layer.__dict__.get("_build_shapes_dict")
+    shapes = layer.__dict__.get("_build_shapes_dict") or {}
     if (input_shape is None and not shapes) or _lacks_output_shape(type(layer)):
         return None
     try:
-        if input_shape is None:
+        if len(shapes) > 1 or input_shape is None:
             return tuple(layer.compute_output_shape(**shapes))
         return tuple(layer.compute_output_shape(input_shape))
     except Exception:  # a custom layer without a usable compute_output_shape

@@ -60,3 +60,37 @@ def test_the_context_ends_with_the_outermost_call():
     keras.Sequential([keras.Input((3,)), layers.Dropout(0.5)])(np.ones((1, 3)), training=True)
     recorder(np.ones((1, 3)))
     assert recorder.seen is None
+
+
+class _NormalizedHead(keras.Model):
+    """A subclassed model whose ``call`` has no ``training`` parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = layers.BatchNormalization(momentum=0.5)
+        self.head = layers.Dense(1, kernel_initializer="ones")
+
+    def call(self, inputs):
+        return self.head(self.norm(inputs))
+
+
+def test_fit_calls_a_model_without_a_training_parameter_without_it():
+    """Keras's train step passes training=True only to a call that takes it: otherwise its
+    BatchNormalization runs in inference mode (moving statistics unchanged)."""
+    model = _NormalizedHead()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.arange(8, dtype="float32").reshape(4, 2)
+    model.fit(x, np.ones((4, 1)), epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.norm.moving_mean.numpy(), [0.0, 0.0])
+
+
+def test_fit_passes_training_to_a_call_that_takes_it():
+    class WithTraining(_NormalizedHead):
+        def call(self, inputs, training=None):
+            return self.head(self.norm(inputs, training=training))
+
+    model = WithTraining()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.arange(8, dtype="float32").reshape(4, 2)
+    model.fit(x, np.ones((4, 1)), epochs=1, verbose=0)
+    np.testing.assert_allclose(model.norm.moving_mean.numpy(), [1.5, 2.0])  # half of 3, 4

@@ -278,3 +278,41 @@ def test_the_guides_train_step_updates_the_compiled_metrics_from_the_first_step(
     history = model.fit(x, y, epochs=1, verbose=0, shuffle=False).history
     np.testing.assert_allclose(history["mae"], [15.620672225952148], rtol=1e-6)
     np.testing.assert_allclose(history["loss"], [244.5314483642578], rtol=1e-6)
+
+
+def test_an_own_compute_loss_reads_a_dict_of_targets_unlike_the_outputs():
+    """As in Keras: with compute_loss overridden and no metric compiled, y goes to it as
+    given (keys that name no output)."""
+    class Scorer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+            return ops.mean(ops.square(y_pred[:, 0] - y["score"] * y["scale"]))
+
+    model = Scorer()
+    model.compile(optimizer="sgd")
+    x = np.ones((4, 2), "float32")
+    y = {"score": np.arange(4, dtype="float32"), "scale": np.full(4, 0.5, "float32")}
+    history = model.fit(x, y, epochs=2, batch_size=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+
+def test_train_on_batch_takes_inputs_of_different_lengths_fit_does_not():
+    """A graph batch (nodes beside edges) given whole: Keras's batch methods do not check
+    the inputs' lengths against each other, fit does."""
+    nodes = keras.Input((2,))
+    edges = keras.Input((2,), dtype="int32")
+    pooled = layers.Lambda(lambda t: ops.sum(t[0], axis=0, keepdims=True)
+                           + ops.cast(ops.sum(t[1]), "float32") * 0)([nodes, edges])
+    model = keras.Model([nodes, edges], layers.Dense(1)(pooled))
+    model.compile(optimizer="sgd", loss="mse")
+    x = [np.ones((5, 2), "float32"), np.zeros((3, 2), "int32")]
+    assert np.isfinite(model.train_on_batch(x, np.ones((1, 1))))
+    assert np.isfinite(model.test_on_batch(x, np.ones((1, 1))))
+    with pytest.raises(ValueError, match="Data cardinality is ambiguous"):
+        model.fit(x, np.ones((1, 1)), verbose=0)

@@ -375,7 +375,8 @@ def uniform_where_all_masked(weights, keep):
 def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, query_mask,
                         value_mask, key_mask):
     """The boolean (batch, T, S) mask Keras builds from the explicit and implicit masks of an
-    attention ``layer`` (its ``sliding_window`` band included), or None."""
+    attention ``layer`` (its ``sliding_window`` band included), or None; (batch, heads, T,
+    S) when the explicit mask has the heads' axis."""
     keep = None
     if query_mask is not None:
         keep = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., :, None]
@@ -394,6 +395,9 @@ def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, qu
     if attention_mask is not None:
         given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
         expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
+        if given.ndim == len(expected) + 1:  # as Keras: a mask with the heads' axis too
+            expected = expected[:1] + (layer.num_heads,) + expected[1:]
+            keep = None if keep is None else np.expand_dims(keep, 1)
         if given.ndim != len(expected) or any(
                 g not in (1, e) for g, e in zip(given.shape, expected)):
             raise ValueError(

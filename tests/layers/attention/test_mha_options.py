@@ -111,3 +111,18 @@ def test_projections_answer_to_keras_attribute_names_too():
     replacement = layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), name="q2")
     mha._query_dense = replacement
     assert mha.query_dense is replacement
+
+
+def test_a_mask_with_the_heads_axis_matches_the_same_mask_without_it():
+    """Keras takes an attention_mask of shape (batch, 1 or heads, T, S) as well."""
+    layer = layers.MultiHeadAttention(2, 3)
+    x = np.sin(np.arange(2 * 4 * 3, dtype="float32")).reshape(2, 4, 3)
+    keep = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
+    plain = layer(x, x, attention_mask=keep[:, None, :])
+    np.testing.assert_allclose(layer(x, x, attention_mask=keep[:, None, None, :]), plain)
+    per_head = np.repeat(keep[:, None, None, :], 2, axis=1)
+    np.testing.assert_allclose(layer(x, x, attention_mask=per_head, use_causal_mask=True),
+                               layer(x, x, attention_mask=keep[:, None, :],
+                                     use_causal_mask=True))
+    with pytest.raises(ValueError, match=r"\(2, 2, 4, 4\).*received \(2, 3, 1, 4\)"):
+        layer(x, x, attention_mask=np.ones((2, 3, 1, 4), bool))
