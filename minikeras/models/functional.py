@@ -14,7 +14,7 @@ from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_no
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_shape,
-                                 model_input_spec)
+                                 model_input_spec, without_trailing_one)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
@@ -188,8 +188,7 @@ class Functional(Model):
             if len(shape) < len(ref_shape):  # Keras's call-time check; more axes: the spec's
                 raise invalid_input_shape(value, ref.name, _input_path(self._inputs_struct, i),
                                           ref_shape)
-            if len(shape) != len(ref_shape) or any(  # the batch axis may differ (last batch)
-                    r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
+            if len(shape) != len(ref_shape) or _sizes_differ(shape, ref_shape):
                 raise ValueError(
                     f"Input {i} with name '{ref._keras_history[0].name}' of layer '{self.name}' "
                     f"is incompatible with the layer: expected shape={format_shape(ref_shape)}, "
@@ -255,3 +254,14 @@ def _input_path(struct, index):
 
 def _shape_of(value):
     return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+
+
+def _sizes_differ(shape, ref_shape):
+    """Whether an input of ``shape`` breaks its Input's ``ref_shape`` as Keras's model input
+    spec sees it: the batch axis free, and a trailing axis of 1 dropped on either side
+    before the sizes are compared pairwise (a (batch, 8, 4) input passes an Input of
+    (None, None, 1): the sizes compared are 8 and None)."""
+    if not any(r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
+        return False
+    given, wanted = without_trailing_one(shape[1:]), without_trailing_one(ref_shape[1:])
+    return any(r is not None and d != r for d, r in zip(given, wanted))
