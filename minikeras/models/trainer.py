@@ -338,9 +338,10 @@ class Trainer:
 
     def _build_before_running(self, first_batch):
         """What Keras's symbolic build does when fit, evaluate or a batch method starts
-        for the first time after ``compile`` (or with the model unbuilt): the model runs
-        once on the first batch (from ``first_batch()``), in inference, without a gradient
-        and in a StatelessScope (Keras's run is symbolic: no variable changes); its compiled
+        while the model, its compiled metrics or its compiled loss is unbuilt (after
+        ``compile``, until a step has computed them): the model runs once on the first
+        batch (from ``first_batch()``), in inference, without a gradient and in a
+        StatelessScope (Keras's run is symbolic: no variable changes); its compiled
         metrics are built; the compiled loss is computed once with ``training=False`` (an
         override of ``compute_loss`` sees that call, as it sees Keras's symbolic one). Then
         the optimizer is built, so that callbacks starting training (``BackupAndRestore``
