@@ -188,7 +188,9 @@ class Functional(Model):
             if len(shape) < len(ref_shape):  # Keras's call-time check; more axes: the spec's
                 raise invalid_input_shape(value, ref.name, _input_path(self._inputs_struct, i),
                                           ref_shape)
-            if len(shape) != len(ref_shape) or _sizes_differ(shape, ref_shape):
+            if len(shape) != len(ref_shape) or (any(  # the batch axis may differ
+                    r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:]))
+                    and _squeezed_sizes_differ(shape, ref_shape)):
                 raise ValueError(
                     f"Input {i} with name '{ref._keras_history[0].name}' of layer '{self.name}' "
                     f"is incompatible with the layer: expected shape={format_shape(ref_shape)}, "
@@ -256,12 +258,10 @@ def _shape_of(value):
     return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
 
 
-def _sizes_differ(shape, ref_shape):
+def _squeezed_sizes_differ(shape, ref_shape):
     """Whether an input of ``shape`` breaks its Input's ``ref_shape`` as Keras's model input
     spec sees it: the batch axis free, and a trailing axis of 1 dropped on either side
     before the sizes are compared pairwise (a (batch, 8, 4) input passes an Input of
     (None, None, 1): the sizes compared are 8 and None)."""
-    if not any(r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
-        return False
     given, wanted = without_trailing_one(shape[1:]), without_trailing_one(ref_shape[1:])
     return any(r is not None and d != r for d, r in zip(given, wanted))
