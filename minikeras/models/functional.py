@@ -38,6 +38,8 @@ class Functional(Model):
     _converts_inputs = False
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        if isinstance(inputs, dict):
+            _warn_keys_not_names(inputs)
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
         check_tensors(inputs, "inputs")
@@ -265,3 +267,16 @@ def _squeezed_sizes_differ(shape, ref_shape):
     (None, None, 1): the sizes compared are 8 and None)."""
     given, wanted = without_trailing_one(shape[1:]), without_trailing_one(ref_shape[1:])
     return any(r is not None and d != r for d, r in zip(given, wanted))
+
+
+def _warn_keys_not_names(inputs):
+    """Keras's warning for each key of a dict of inputs that is not its tensor's name (the
+    name an Input takes from ``Input(..., name=key)``, which a dict given to the model is
+    matched by)."""
+    for key, value in inputs.items():
+        if isinstance(value, KerasTensor) and key != value.name:
+            warnings.warn(
+                "When providing `inputs` as a dict, all keys in the dict must match the names "
+                f"of the corresponding tensors. Received key '{key}' mapping to value {value} "
+                f"which has name '{value.name}'. Change the tensor name to '{key}' (via "
+                f"`Input(..., name='{key}')`)", stacklevel=3)
