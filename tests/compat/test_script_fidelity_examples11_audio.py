@@ -3,7 +3,9 @@ layers, the causal mask, the Transformer model class with its own train_step, te
 and generate, DisplayOutputs, CustomSchedule), speaker_recognition_using_cnn,
 melgan_spectrogram_inversion (MelSpec, the weight-normalizing wrapper, Conv1DTranspose,
 grouped Conv1D, the MelGAN train_step), stft (STFTSpectrogram layers in models), a
-MelSpectrogram layer in a model, uk_ireland_accent_recognition and eeg_signal.
+MelSpectrogram layer in a model, uk_ireland_accent_recognition, eeg_signal,
+vocal_track_separation (keras.ops.stft / istft inside a functional model) and
+wav2vec2_audiocls's classification head (a small convolution for the pretrained encoder).
 
 The scripts are in tests/fixtures/examples11_audio_cases.py; what Keras printed, recorded
 and computed is in tests/fixtures/keras_examples11_audio.json, written once with real Keras
@@ -21,6 +23,9 @@ Found here and fixed:
 - A functional model's input check compared sizes axis by axis; Keras's input spec drops a
   trailing axis of 1 on either side first (the MelGAN generator, an Input of (None, 1),
   takes (batch, frames, mels) spectrograms at inference).
+- A functional model built on a dict of inputs whose keys are not the Inputs' names
+  (wav2vec2_audiocls's ``{"input_values": keras.Input(...), ...}``) gives Keras's warning,
+  one per such key.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
