@@ -72,7 +72,7 @@ class InputSpec:
         if self.shape is not None:
             expected, given = self.shape, tuple(shape)
             if self.allow_last_axis_squeeze:
-                expected, given = _without_trailing_one(expected), _without_trailing_one(given)
+                expected, given = without_trailing_one(expected), without_trailing_one(given)
             if any(a is not None and b is not None and a != b for a, b in zip(expected, given)):
                 return (f"expected shape={format_shape(self.shape)}, "
                         f"found shape={format_shape(given)}")
@@ -86,7 +86,9 @@ def model_input_spec(tensor):
                      name=tensor._keras_history[0].name)
 
 
-def _without_trailing_one(shape):
+def without_trailing_one(shape):
+    """``shape`` without its last axis when that axis is 1 (how Keras compares a model's
+    input with its Input when the spec allows squeezing it)."""
     return shape[:-1] if shape and shape[-1] == 1 else shape
 
 

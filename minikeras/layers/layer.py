@@ -783,17 +783,14 @@ class Layer(Operation):
                          f"{format_shape(v.shape)}, the saved value {format_shape(a.shape)}.")
 
     def _own_variables(self):
-        """The weights ``add_weight`` made and Variables made outside any layer and set
-        as attributes, which Keras tracks too (keras-io's trainable temperature
-        ``self.tau = keras.Variable(...)``), in the order they were created, as Keras
-        tracks them; another layer's weight held as an attribute (a wrapper's
-        ``self.kernel``) stays that layer's."""
+        """The weights ``add_weight`` made and Variables set as attributes, which Keras
+        tracks too (keras-io's trainable temperature ``self.tau = keras.Variable(...)``, a
+        weight-normalizing wrapper's ``self.v = self.layer.kernel``: the wrapper's own
+        then, before the weights it adds after), in the order they were created, as Keras
+        tracks them."""
         own = self._own_weights
         extra = [v for v in vars(self).values()
                  if isinstance(v, Variable) and all(v is not w for w in own)]
-        if extra:  # rare: only then look for those that belong to a sublayer
-            inner = {id(w) for layer in self._sublayers() for w in layer.weights}
-            extra = [v for v in extra if id(v) not in inner]
         return sorted(own + extra, key=lambda v: v._created) if extra else own
 
     def _weights_made_trainable(self):

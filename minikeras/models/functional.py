@@ -14,7 +14,7 @@ from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_no
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_shape,
-                                 model_input_spec)
+                                 model_input_spec, without_trailing_one)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
@@ -38,6 +38,8 @@ class Functional(Model):
     _converts_inputs = False
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        if isinstance(inputs, dict):
+            _warn_keys_not_names(inputs)
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         self._init_trainer()
         check_tensors(inputs, "inputs")
@@ -188,8 +190,9 @@ class Functional(Model):
             if len(shape) < len(ref_shape):  # Keras's call-time check; more axes: the spec's
                 raise invalid_input_shape(value, ref.name, _input_path(self._inputs_struct, i),
                                           ref_shape)
-            if len(shape) != len(ref_shape) or any(  # the batch axis may differ (last batch)
-                    r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:])):
+            if len(shape) != len(ref_shape) or (any(  # the batch axis may differ
+                    r is not None and d != r for d, r in zip(shape[1:], ref_shape[1:]))
+                    and _squeezed_sizes_differ(shape, ref_shape)):
                 raise ValueError(
                     f"Input {i} with name '{ref._keras_history[0].name}' of layer '{self.name}' "
                     f"is incompatible with the layer: expected shape={format_shape(ref_shape)}, "
@@ -255,3 +258,25 @@ def _input_path(struct, index):
 
 def _shape_of(value):
     return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+
+
+def _squeezed_sizes_differ(shape, ref_shape):
+    """Whether an input of ``shape`` breaks its Input's ``ref_shape`` as Keras's model input
+    spec sees it: the batch axis free, and a trailing axis of 1 dropped on either side
+    before the sizes are compared pairwise (a (batch, 8, 4) input passes an Input of
+    (None, None, 1): the sizes compared are 8 and None)."""
+    given, wanted = without_trailing_one(shape[1:]), without_trailing_one(ref_shape[1:])
+    return any(r is not None and d != r for d, r in zip(given, wanted))
+
+
+def _warn_keys_not_names(inputs):
+    """Keras's warning for each key of a dict of inputs that is not its tensor's name (the
+    name an Input takes from ``Input(..., name=key)``, which a dict given to the model is
+    matched by)."""
+    for key, value in inputs.items():
+        if isinstance(value, KerasTensor) and key != value.name:
+            warnings.warn(
+                "When providing `inputs` as a dict, all keys in the dict must match the names "
+                f"of the corresponding tensors. Received key '{key}' mapping to value {value} "
+                f"which has name '{value.name}'. Change the tensor name to '{key}' (via "
+                f"`Input(..., name='{key}')`)", stacklevel=3)

@@ -88,7 +88,6 @@ class Trainer:
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self._plan = None
-        self._compiled_for_data = False  # set by the first fit / evaluate / batch method
         self.compiled = True
 
     def _output_names(self):
@@ -341,22 +340,30 @@ class Trainer:
 
     def _build_before_running(self, first_batch):
         """What Keras's symbolic build does when fit, evaluate or a batch method starts
-        for the first time after ``compile`` (or with the model unbuilt): the model runs
-        once on the first batch (from ``first_batch()``), in inference, without a gradient
-        and in a StatelessScope (Keras's run is symbolic: no variable changes); its compiled
+        while the model, its compiled metrics or its compiled loss is unbuilt (after
+        ``compile``, until a step has computed them): the model runs once on the first
+        batch (from ``first_batch()``), in inference, without a gradient and in a
+        StatelessScope (Keras's run is symbolic: no variable changes); its compiled
         metrics are built; the compiled loss is computed once with ``training=False`` (an
         override of ``compute_loss`` sees that call, as it sees Keras's symbolic one). Then
         the optimizer is built, so that callbacks starting training (``BackupAndRestore``
         restoring a backup, a callback counting weights) find it. A model with a stateful
         layer is left to its first step: running it would advance its states."""
-        if not (self.built and self._compiled_for_data) and not any(
+        if self._needs_first_batch() and not any(
                 getattr(layer, "stateful", False) for layer in self._flatten_layers()):
             first = first_batch()
             if first is None:  # a stream that cannot be read ahead: built by its first step
                 return
             self._run_first_batch(*first)
-        self._compiled_for_data = True
         self._build_optimizer()
+
+    def _needs_first_batch(self):
+        """Keras's test for its symbolic build: the model, its compiled metrics or its
+        compiled loss not built yet (a loss a custom step already computed, through
+        ``compute_loss``, counts as built)."""
+        metrics, loss = self._compile_metrics, self._compile_loss
+        return (not self.built or (metrics.has_specs and metrics.metrics is None)
+                or (loss is not None and not loss.built))
 
     def _run_first_batch(self, x, y, sample_weight):
         """The run :meth:`_build_before_running` describes, on one batch."""
