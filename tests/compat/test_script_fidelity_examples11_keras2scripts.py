@@ -13,6 +13,8 @@ minikeras accepts as an alias (docs/porting.md's Keras 2 table) must run as tf_k
 Found here and fixed:
 - ``LeakyReLU(alpha=...)`` warned in minikeras's words; now Keras 3's ("Argument `alpha` is
   deprecated. Use `negative_slope` instead.").
+- ``model.save("model.h5")`` said nothing; Keras 3 logs (absl, on stderr) that HDF5 is a
+  legacy format and recommends ``.keras``; minikeras logs the same text (logger "minikeras").
 - ``keras.layers.ThresholdedReLU(theta=1.0)`` (Keras 3 removed it; the migration guide lists
   it as renamed to ``ReLU``) raised AttributeError; now a Keras 2 alias computing
   ``x if x > theta else 0`` as tf_keras 2 does (``ReLU(threshold=theta)`` keeps an input equal
@@ -159,3 +161,16 @@ def test_thresholded_relu_config_round_trip_and_bad_theta():
     with pytest.raises(ValueError, match=r"`theta` argument of ThresholdedReLU must be a "
                                          r"non-negative number\. Received: theta=-1"):
         keras.layers.ThresholdedReLU(theta=-1)
+
+
+def test_saving_to_hdf5_logs_keras3s_legacy_format_notice(caplog, tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    with caplog.at_level("WARNING", logger="minikeras"):
+        model.save(str(tmp_path / "model.keras"))
+        assert not caplog.records
+        model.save(str(tmp_path / "model.h5"))
+    assert [r.getMessage() for r in caplog.records] == [
+        "You are saving your model as an HDF5 file via `model.save()` or "
+        "`keras.saving.save_model(model)`. This file format is considered legacy. We recommend "
+        "using instead the native Keras format, e.g. `model.save('my_model.keras')` or "
+        "`keras.saving.save_model(model, 'my_model.keras')`. "]
