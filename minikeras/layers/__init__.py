@@ -1,5 +1,5 @@
 """keras.layers: every layer, registered by class name."""
-from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
                                AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
@@ -73,6 +73,7 @@ def get(identifier):
 
 __all__ = ["Activation", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer",
            "InputSpec", "LAYERS", "Layer", "LeakyReLU", "PReLU", "ReLU", "Reshape", "Softmax",
+           "ThresholdedReLU",
            "deserialize", "get", "serialize"]
 __all__ += ["Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
             "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"]

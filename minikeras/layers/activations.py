@@ -1,4 +1,5 @@
-"""Activation layers: ReLU, LeakyReLU, PReLU, ELU and Softmax (``Activation`` is in core.py)."""
+"""Activation layers: ReLU, LeakyReLU, PReLU, ELU and Softmax (``Activation`` is in core.py),
+and Keras 2's ThresholdedReLU."""
 import warnings
 
 from .. import activations, ops
@@ -69,8 +70,8 @@ class LeakyReLU(Layer):
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("LeakyReLU's `alpha` argument is deprecated (Keras 2 name); "
-                          "use `negative_slope` instead.", stacklevel=2)
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
+                          stacklevel=2)
         super().__init__(**kwargs)
         self.negative_slope = _non_negative("LeakyReLU", "negative_slope", negative_slope)
 
@@ -82,6 +83,34 @@ class LeakyReLU(Layer):
 
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+@LAYERS.register("ThresholdedReLU")
+class ThresholdedReLU(Layer):
+    """Keras 2's ThresholdedReLU, kept for Keras 2 scripts (Keras 3 removed it in favour of
+    ``ReLU(threshold=theta)``, which keeps an input equal to ``theta``).
+
+    Formula: ``x if x > theta else 0``
+
+    Args:
+        theta: the threshold (>= 0); an input at or below it gives 0.
+    """
+
+    _keras_builds_at_init = True  # see Layer.get_build_config
+    supports_masking = True  # passes its input's mask on, as in Keras 2
+
+    def __init__(self, theta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.theta = _non_negative("ThresholdedReLU", "theta", theta)
+
+    def call(self, inputs):
+        return ops.where(ops.greater(inputs, self.theta), inputs, ops.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "theta": self.theta}
 
 
 @LAYERS.register("PReLU")

@@ -12,6 +12,7 @@ import json
 import os
 import warnings
 
+from ..io_utils import LOGGER
 from . import keras_file, legacy_h5, model_config, sharded
 from .load_guard import check_config_depth, deep_stack, guarded_load
 from .files import atomic_write, check_exists, json_default, proceed_with_overwrite
@@ -38,6 +39,13 @@ def _require_built(model, action):
 
 
 # ---- whole models -----------------------------------------------------------------------------
+_LEGACY_FORMAT_NOTICE = (
+    "You are saving your model as an HDF5 file via `model.save()` or "
+    "`keras.saving.save_model(model)`. This file format is considered legacy. We recommend "
+    "using instead the native Keras format, e.g. `model.save('my_model.keras')` or "
+    "`keras.saving.save_model(model, 'my_model.keras')`. ")
+
+
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Save architecture, weights, compile settings and optimizer state to ``filepath``."""
     filepath = _path(filepath)
@@ -58,6 +66,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         warnings.warn("You are saving a model that has not yet been built. It might not "
                       "contain any weights yet. Consider building the model first by calling "
                       "it on some data.", stacklevel=3)
+    if filepath.endswith(_LEGACY) and zipped is not False:
+        LOGGER.warning(_LEGACY_FORMAT_NOTICE)  # logged, as Keras logs it (stderr by default)
     if not proceed_with_overwrite(filepath, overwrite):
         return
     with deep_stack():

@@ -105,6 +105,7 @@ ROWS = {
     "PReLU": Row(dict(alpha_initializer="random_uniform"), (2, 3)),
     "ReLU": Row(dict(max_value=1.5, threshold=0.1)),
     "Softmax": Row(dict(axis=-1), (2, 3)),
+    "ThresholdedReLU": Row(dict(theta=0.3)),
     # convolutional
     "Conv1D": Row(dict(filters=2, kernel_size=2), (4, 2)),
     "Conv2D": Row(dict(filters=2, kernel_size=2, padding="same"), (3, 3, 2)),
