@@ -3,7 +3,6 @@
 import importlib.resources
 
 import numpy as np
-import pytest
 
 from minikeras.datasets import digits, fashion_mnist, mnist
 

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import grad_mode, parallel, scratch
-from .elementwise import tanh, where
+from .elementwise import where
 from .function import Function, SecondOrderUnsupported, primitive
 from .shape import getitem_gradient, reshape
 from .linear import add_bias_activate

@@ -5,7 +5,7 @@ for ``grad(..., create_graph=True)``) are products of the input tensors again.
 import numpy as np
 
 from . import parallel
-from .elementwise import float_promoted, operands, tanh, where
+from .elementwise import float_promoted, operands, where
 from .function import Function, primitive, unbroadcast
 from .reductions import sum
 from .shape import reshape, sum_to, transpose

@@ -1,7 +1,9 @@
 """What the script-comparison tests share: ``assert_same``, a comparison of a case's
 JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off, a
 NaN equal to a NaN), ``shape_text``, torch's shapes in Keras's texts as numpy's, and
-``CALL_FRAME``, Keras's frame around an error raised in a layer's call."""
+``CALL_FRAME``, Keras's frame around an error raised in a layer's call, and ``without``,
+a record without the keys a test does not compare."""
+import json
 import re
 
 import numpy as np
@@ -64,3 +66,19 @@ def as_json(value):
     if isinstance(value, (list, tuple)):
         return [as_json(v) for v in value]
     return value
+
+
+def without(not_compared, name, record, neutral=None, inside=()):
+    """Case ``name``'s ``record`` as JSON holds it, without the keys ``not_compared`` (pairs
+    of case and key) names for it, also under each key of ``inside`` (an "errors" dict);
+    its texts passed through ``neutral`` when given. A test binds its own exclusions:
+    ``without_not_compared = functools.partial(without, NOT_COMPARED)``."""
+    record = json.loads(json.dumps(record))
+    if neutral is not None:
+        record = neutral(record)
+    for case_name, key in not_compared:
+        if case_name == name:
+            record.pop(key, None)
+            for group in inside:
+                record.get(group, {}).pop(key, None)
+    return record

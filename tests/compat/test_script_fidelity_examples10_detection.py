@@ -27,11 +27,12 @@ Found here and fixed:
 
 Not compared (NOT_COMPARED): differences that are deliberate (docs/porting.md).
 """
+import functools
 import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples10_detection_cases", "keras_examples10_detection.json")
@@ -51,8 +52,7 @@ NOT_COMPARED = {
 }
 
 
-def without_not_compared(name, record):
-    return {key: value for key, value in record.items() if (name, key) not in NOT_COMPARED}
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

@@ -35,12 +35,12 @@ So seq2seq_cross_attention compares its logits on padded rows and trains on unpa
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
-import json
+import functools
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples10_hubstyle_cases", "keras_examples10_hubstyle.json")
@@ -78,12 +78,7 @@ LOOSE = {"mixed_precision_blocks": {"outputs": (0.0, 0.05)},
          "whisper_log_mel": {"features": (1e-4, 2e-5)}}
 
 
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.fixture(autouse=True)

@@ -12,13 +12,13 @@ computed is in tests/fixtures/keras_examples10_rl.json, written once with real K
 (torch backend) by tools/make_examples10_rl_fixture.py. Gradients come from torch autograd
 there and from minikeras.autodiff.grad here (docs/porting.md).
 """
-import json
+import functools
 
 import pytest
 
 import minikeras as keras
 from minikeras.autodiff import grad
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples10_rl_cases", "keras_examples10_rl.json")
@@ -45,12 +45,7 @@ NOT_COMPARED = {
 LOOSE = {}
 
 
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

@@ -29,7 +29,7 @@ Found here and fixed:
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
-import json
+import functools
 
 import numpy as np
 
@@ -37,7 +37,7 @@ import pytest
 
 import minikeras as keras
 from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples11_audio_cases", "keras_examples11_audio.json")
@@ -51,12 +51,7 @@ def watch(array):
     return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)
 
 
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

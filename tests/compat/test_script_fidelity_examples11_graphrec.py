@@ -8,12 +8,12 @@ The scripts are in tests/fixtures/examples11_graphrec_cases.py; what Keras print
 and computed is in tests/fixtures/keras_examples11_graphrec.json, written once with real
 Keras 3.15 (torch backend) by tools/make_examples11_graphrec_fixture.py.
 """
-import json
+import functools
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples11_graphrec_cases", "keras_examples11_graphrec.json")
@@ -27,12 +27,7 @@ NOT_COMPARED = {
 }
 
 
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

@@ -39,12 +39,13 @@ Found here and fixed:
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
+import functools
 import json
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import CALL_FRAME, TORCH_SIZE, assert_same, shape_text
+from tests.compat.script_compare import CALL_FRAME, TORCH_SIZE, assert_same, shape_text, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples5_callbacks_cases", "keras_examples5_callbacks.json")
@@ -76,15 +77,7 @@ def neutral(value):
     return value
 
 
-def without_not_compared(name, record):
-    """``record`` without the NOT_COMPARED entries of case ``name`` (also inside "errors"),
-    its texts made neutral."""
-    record = neutral(json.loads(json.dumps(record)))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-            record.get("errors", {}).pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED, neutral=neutral, inside=("errors",))
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

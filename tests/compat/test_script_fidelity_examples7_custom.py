@@ -42,6 +42,7 @@ Found here and fixed:
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
+import functools
 import json
 import re
 
@@ -49,7 +50,7 @@ import pytest
 
 import minikeras as keras
 from minikeras.autodiff import grad
-from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
+from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples7_custom_cases", "keras_examples7_custom.json")
@@ -91,13 +92,7 @@ def neutral(value):
     return value
 
 
-def without_not_compared(name, record):
-    """``record`` without the NOT_COMPARED entries of case ``name``, its texts neutral."""
-    record = neutral(json.loads(json.dumps(record)))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED, neutral=neutral)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))

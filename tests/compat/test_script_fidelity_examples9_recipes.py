@@ -34,12 +34,12 @@ Found here and fixed:
 Not compared (NOT_COMPARED, DELIBERATE_CASES): differences that are deliberate
 (docs/porting.md, docs/quantization.md).
 """
-import json
+import functools
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 from tests.optional_extras import require_module
 
@@ -63,12 +63,7 @@ DELIBERATE_CASES = {
 NEEDS = {"sklearn_metric_callback": ("sklearn", "sklearn")}
 
 
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(set(cases.CASES) - set(DELIBERATE_CASES)))

@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 
-from minikeras import backend
 from minikeras.utils import (array_to_img, image_dataset_from_directory, img_to_array,
                              load_img, save_img, text_dataset_from_directory)
 from minikeras.utils.image_utils import resize

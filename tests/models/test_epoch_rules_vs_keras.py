@@ -5,7 +5,6 @@ import io
 import warnings
 
 import numpy as np
-import pytest
 
 import minikeras as keras
 from tests.screen import screen
