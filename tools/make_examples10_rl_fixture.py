@@ -10,40 +10,10 @@ Keras). Gradients come from torch's autograd here (the examples' tf.GradientTape
 minikeras.autodiff.grad in the test. With a path argument the record goes there instead (to
 compare a run by hand), and further arguments name the cases to run.
 """
-import json
-import os
-import sys
-import tempfile
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
-sys.path.insert(0, FIXTURES)
+from case_recording import recorded, torch_grad, write
 
 import keras  # noqa: E402
-import torch  # noqa: E402
 import examples10_rl_cases as cases  # noqa: E402
 
-
-def torch_grad(target, sources):
-    """The gradients of ``target`` (summed, as tf.GradientTape sums a tensor target) for the
-    Keras variables ``sources``; None for a variable the target does not use."""
-    tensors = [getattr(s, "value", s) for s in sources]
-    return list(torch.autograd.grad(target.sum(), tensors, allow_unused=True))
-
-
-def recorded(names=None):
-    out = {}
-    for name, fn in cases.CASES.items():
-        if names and name not in names:
-            continue
-        with tempfile.TemporaryDirectory() as folder:
-            out[name] = fn(keras, folder, torch_grad)
-    return out
-
-
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        FIXTURES, "keras_examples10_rl.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(recorded(sys.argv[2:]), f, sort_keys=True, indent=0)
-    print("wrote", path)
+    write("keras_examples10_rl.json", lambda names: recorded(cases, keras, torch_grad, names=names))

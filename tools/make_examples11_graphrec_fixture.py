@@ -9,26 +9,10 @@ tests/compat/test_script_fidelity_examples11_graphrec.py compares with minikeras
 imports Keras). With a path argument the record goes there instead (to compare a run by
 hand), and further arguments name the cases to run.
 """
-import json
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
-sys.path.insert(0, FIXTURES)
+from case_recording import recorded, write
 
 import keras  # noqa: E402
 import examples11_graphrec_cases as cases  # noqa: E402
 
-
-def recorded(names=None):
-    return {name: fn(keras) for name, fn in cases.CASES.items()
-            if not names or name in names}
-
-
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        FIXTURES, "keras_examples11_graphrec.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(recorded(sys.argv[2:]), f, sort_keys=True, indent=0)
-    print("wrote", path)
+    write("keras_examples11_graphrec.json", lambda names: recorded(cases, keras, names=names, folder=False))
