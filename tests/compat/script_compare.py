@@ -1,8 +1,9 @@
 """What the script-comparison tests share: ``assert_same``, a comparison of a case's
 JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off, a
 NaN equal to a NaN), ``shape_text``, torch's shapes in Keras's texts as numpy's, and
-``CALL_FRAME``, Keras's frame around an error raised in a layer's call, and ``without``,
-a record without the keys a test does not compare."""
+``CALL_FRAME``, Keras's frame around an error raised in a layer's call, ``without``, a
+record without the keys a test does not compare, and ``watch``, the gradient cases' stand-in
+for ``tape.watch``."""
 import json
 import re
 
@@ -82,3 +83,10 @@ def without(not_compared, name, record, neutral=None, inside=()):
             for group in inside:
                 record.get(group, {}).pop(key, None)
     return record
+
+
+def watch(array):
+    """``array`` as a minikeras tensor whose gradient ``grad`` can be asked for (what the
+    cases' ``tape.watch`` becomes; torch's leaf tensor in the fixture writers)."""
+    from minikeras.autodiff import Tensor
+    return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)

@@ -17,8 +17,7 @@ import pytest
 
 import minikeras as keras
 from minikeras.autodiff import grad
-from tests.compat.script_compare import assert_same
-from tests.compat.test_script_fidelity_examples9_generative import watch
+from tests.compat.script_compare import assert_same, watch
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples10_secondorder_cases", "keras_examples10_secondorder.json")

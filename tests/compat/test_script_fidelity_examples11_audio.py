@@ -31,24 +31,18 @@ Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
 import functools
 
-import numpy as np
 
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same, without
+from minikeras.autodiff import grad
+from tests.compat.script_compare import assert_same, watch, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples11_audio_cases", "keras_examples11_audio.json")
 
 # (case, key) -> why minikeras differs there (docs/porting.md says the same)
 NOT_COMPARED = {}
-
-
-def watch(array):
-    """``array`` as a tensor whose gradient ``grad`` can be asked for."""
-    return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)
 
 
 without_not_compared = functools.partial(without, NOT_COMPARED)
