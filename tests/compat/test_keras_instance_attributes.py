@@ -13,6 +13,7 @@ import pytest
 import minikeras
 from tests.compat.script_compare import as_json
 from tests.fixture_cases import load_cases
+from tests.optional_extras import require_module
 
 cases, FIXTURE = load_cases("instance_attributes_cases", "keras_instance_attributes.json")
 KERAS = FIXTURE["cases"]
@@ -149,8 +150,18 @@ KERAS_CLASSES = {entry["class"] for entry in KERAS.values()} | {
     if isinstance(value, dict) for name in [value.get("type")] if name}
 
 
-@functools.lru_cache(maxsize=None)
+# cases whose object needs an optional extra: case -> (module, extra)
+NEEDS = {"callbacks.TensorBoard": ("tensorboard", "tensorboard")}
+
+
 def ours(case, folder):
+    if case in NEEDS:
+        require_module(*NEEDS[case])
+    return _built(case, folder)
+
+
+@functools.lru_cache(maxsize=None)
+def _built(case, folder):
     return cases.build(minikeras, case, folder)
 
 
@@ -158,7 +169,7 @@ def ours(case, folder):
 def folder(tmp_path_factory):
     """The cases' scratch folder; the objects built in it are let go after this module."""
     yield str(tmp_path_factory.mktemp("instance_attributes"))
-    ours.cache_clear()
+    _built.cache_clear()
 
 
 def keras_names(case):

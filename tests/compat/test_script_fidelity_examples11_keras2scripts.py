@@ -29,6 +29,7 @@ import pytest
 import minikeras as keras
 from tests.compat.script_compare import assert_same
 from tests.fixture_cases import load_cases
+from tests.optional_extras import require_module
 
 cases, RECORDED = load_cases("examples11_keras2scripts_cases", "keras_examples11_keras2scripts.json")
 KERAS3, KERAS2 = RECORDED["keras3"], RECORDED["tf_keras2"]
@@ -110,12 +111,19 @@ SAME_AS_KERAS3 = sorted(set(cases.CASES) - set(ALIASES) - set(EXTENDED) - set(DE
 
 def test_cases_are_recorded_and_the_lists_name_cases():
     assert sorted(KERAS3) == sorted(KERAS2) == sorted(cases.CASES)
-    for listed in (ALIASES, QUIET, EXTENDED, DEPARTURES, SHORTENED):
+    for listed in (ALIASES, QUIET, EXTENDED, DEPARTURES, SHORTENED, NEEDS):
         assert set(listed) <= set(cases.CASES)
+
+
+# pieces that need an optional extra: case -> (module, extra)
+NEEDS = {"image_img_to_array": ("PIL", "images"),
+         "tensorboard_arguments": ("tensorboard", "tensorboard")}
 
 
 @pytest.mark.parametrize("name", SAME_AS_KERAS3)
 def test_piece_gives_keras3s_record(name):
+    if name in NEEDS:
+        require_module(*NEEDS[name])
     assert_same(minikeras_record(name), keras3_record(name))
 
 
