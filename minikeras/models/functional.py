@@ -170,13 +170,17 @@ class Functional(Model):
                 self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
         else:
-            if isinstance(self._inputs_struct, (list, tuple)):
+            # one tensor for a list of one: Keras warns; for a list of more it raises first
+            if isinstance(self._inputs_struct, (list, tuple)) and len(expected) == 1:
                 self._warn_unwrapped(inputs)
             values = [inputs]
-        if len(values) != len(expected):
+        if len(values) != len(expected):  # Keras's text: every Input has a name
+            names = [x.name for x in expected]
+            example = ", ".join(f"'{n}': ..." for n in names)
             raise ValueError(
-                f"Model '{self.name}' expects {len(expected)} input(s) "
-                f"{[x.name for x in expected]}, but it was called on {len(values)}.")
+                f'Layer "{self.name}" expects {len(expected)} named input(s) with keys '
+                f"{names}, but it received {len(values)} input tensors. Pass inputs as a "
+                f"dict, e.g. `layer({{{example}}})`.")
         out = []
         for i, (value, ref) in enumerate(zip(values, expected)):
             if not isinstance(value, Tensor):

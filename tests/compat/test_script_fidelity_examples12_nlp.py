@@ -4,13 +4,25 @@ accuracy, a test_step, greedy decoding), the natural-language image search's dua
 (a contrastive compute_loss of its own, ReduceLROnPlateau and EarlyStopping on val_loss,
 top-k retrieval), masked language modeling with a train_step of its own and a callback
 printing top-k predictions, multimodal entailment's towers, text extraction's start and
-end heads with an exact-match callback, and a siamese sentence encoder scored by cosine
-similarity.
+end heads with an exact-match callback, a siamese sentence encoder scored by cosine
+similarity, semantic similarity's PyDataset of sentence pairs under a frozen then unfrozen
+base, and the MLM encoder saved, loaded and reused under a classifier.
 
 The scripts are in tests/fixtures/examples12_nlp_cases.py; what Keras printed, recorded and
 computed is in tests/fixtures/keras_examples12_nlp.json, written once with real Keras 3.15
 (torch backend) by tools/make_examples12_nlp_fixture.py. Gradients come from torch autograd
 there and from minikeras.autodiff.grad here (docs/porting.md).
+
+Found here and fixed:
+- fit and evaluate on a PyDataset now call its ``on_epoch_end`` once before the first
+  epoch, after the first batch has built the model (Keras resets its epoch iterator
+  there): a dataset reshuffling in ``on_epoch_end`` (semantic_similarity_with_bert's
+  BertSemanticDataGenerator) trained on another batch order than in Keras.
+- A functional model given fewer inputs than it has raises Keras's text ("expects 3
+  named input(s) with keys [...], but it received 1 input tensors. Pass inputs as a
+  dict, ..."), and without the structure warning first: Keras warns for one tensor given
+  to a model on a list of one only (predict on a generator yielding input lists without
+  targets, which Keras reads as (x, y, sample_weight)).
 
 LOOSE: numbers compared to a wider tolerance, and why.
 """
