@@ -139,6 +139,7 @@ class BatchStream:
         if self._first_batches:
             batch = self._first_batches[0]
         elif isinstance(self.data, PyDataset) and self._length not in (None, INFINITE, 0):
+            self.data.on_epoch_begin()  # Keras reads it as the start of an epoch
             batch = self.data[0]
         else:
             return None
