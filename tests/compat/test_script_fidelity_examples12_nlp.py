@@ -6,7 +6,8 @@ top-k retrieval), masked language modeling with a train_step of its own and a ca
 printing top-k predictions, multimodal entailment's towers, text extraction's start and
 end heads with an exact-match callback, a siamese sentence encoder scored by cosine
 similarity, semantic similarity's PyDataset of sentence pairs under a frozen then unfrozen
-base, and the MLM encoder saved, loaded and reused under a classifier.
+base, the MLM encoder saved, loaded and reused under a classifier, and active learning's
+rounds (a best checkpoint reloaded, the pool scored, the uncertain samples moved).
 
 The scripts are in tests/fixtures/examples12_nlp_cases.py; what Keras printed, recorded and
 computed is in tests/fixtures/keras_examples12_nlp.json, written once with real Keras 3.15
