@@ -99,6 +99,15 @@ def format_shape(shape):
         ",)" if len(shape) == 1 else ")")
 
 
+def named_inputs_count_error(layer_name, names, received):
+    """Keras's ValueError for ``received`` tensors given to a layer (or functional model)
+    whose inputs are named ``names``."""
+    keys = ", ".join(f"'{name}': ..." for name in names)
+    return ValueError(f'Layer "{layer_name}" expects {len(names)} named input(s) with keys '
+                      f"{names}, but it received {received} input tensors. Pass inputs as "
+                      f"a dict, e.g. `layer({{{keys}}})`.")
+
+
 def check_input_specs(specs, inputs, layer_name):
     """Raise Keras's ValueError when ``inputs`` (a layer's first argument: one tensor or a
     structure of them) do not fit ``specs`` (one InputSpec or a structure, one per input).
@@ -111,10 +120,7 @@ def check_input_specs(specs, inputs, layer_name):
     inputs = flatten(inputs)
     if len(inputs) != len(specs):
         if all(names):
-            keys = ", ".join(f"'{name}': ..." for name in names)
-            raise ValueError(f'Layer "{layer_name}" expects {len(specs)} named input(s) with '
-                             f"keys {names}, but it received {len(inputs)} input tensors. "
-                             f"Pass inputs as a dict, e.g. `layer({{{keys}}})`.")
+            raise named_inputs_count_error(layer_name, names, len(inputs))
         raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it '
                          f"received {len(inputs)} input tensors. Inputs received: {inputs}")
     for index, (x, spec) in enumerate(zip(inputs, specs)):

@@ -126,12 +126,20 @@ class BatchStream:
         """Start the next epoch with a fresh pass, whatever ``steps`` is."""
         self._iterator, self._seen = None, 0
 
+    def begin_run(self):
+        """What Keras's epoch iterator reset does when fit or evaluate starts (after the
+        first batch has built the model): a PyDataset's ``on_epoch_end`` runs once before
+        the first epoch (a dataset reshuffling there is reshuffled before training)."""
+        if isinstance(self.data, PyDataset):
+            self.data.on_epoch_end()
+
     def first_batch(self):
         """``(x, y, sample_weight)`` of the first batch without consuming it, or None when
         it cannot be read ahead (an iterator that is not a generator's first batches)."""
         if self._first_batches:
             batch = self._first_batches[0]
         elif isinstance(self.data, PyDataset) and self._length not in (None, INFINITE, 0):
+            self.data.on_epoch_begin()  # Keras reads it as the start of an epoch
             batch = self.data[0]
         else:
             return None

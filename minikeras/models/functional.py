@@ -14,7 +14,8 @@ from ..layers.graph import check_tensors, cut_at_inputs, fill, map_graph, run_no
 from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_shape,
-                                 model_input_spec, without_trailing_one)
+                                 model_input_spec, named_inputs_count_error,
+                                 without_trailing_one)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
@@ -170,13 +171,12 @@ class Functional(Model):
                 self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
         else:
-            if isinstance(self._inputs_struct, (list, tuple)):
+            # one tensor for a list of one: Keras warns; for a list of more it raises first
+            if isinstance(self._inputs_struct, (list, tuple)) and len(expected) == 1:
                 self._warn_unwrapped(inputs)
             values = [inputs]
-        if len(values) != len(expected):
-            raise ValueError(
-                f"Model '{self.name}' expects {len(expected)} input(s) "
-                f"{[x.name for x in expected]}, but it was called on {len(values)}.")
+        if len(values) != len(expected):  # Keras's text: every Input has a name
+            raise named_inputs_count_error(self.name, [x.name for x in expected], len(values))
         out = []
         for i, (value, ref) in enumerate(zip(values, expected)):
             if not isinstance(value, Tensor):

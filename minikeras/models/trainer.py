@@ -529,6 +529,8 @@ class Trainer:
         logs = {}
         try:
             self._build_before_running(source.first_batch)
+            if isinstance(source, BatchStream):
+                source.begin_run()
             cbs.on_train_begin()
             for epoch in range(self._initial_epoch or initial_epoch, epochs):
                 self.reset_metrics()
@@ -594,6 +596,8 @@ class Trainer:
         if source.needs_checks:
             _refuse_sharding(source.data, group)
         self._build_before_running(source.first_batch)
+        if isinstance(source, BatchStream):
+            source.begin_run()
         given = verbose if group.is_chief else 0  # callbacks' params hold it as given (Keras)
         verbose = _verbosity(verbose) if group.is_chief else 0
         if isinstance(callbacks, CallbackList):  # a ready list is used as it is (Keras)

@@ -166,7 +166,8 @@ def test_calling_on_the_wrong_shape_names_both_shapes():
     model = residual_model()
     with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(2, 4\)"):
         model.predict(np.zeros((2, 4), "float32"), verbose=0)
-    with pytest.raises(ValueError, match="expects 1 input"):
+    with pytest.raises(ValueError, match=r"expects 1 named input\(s\) with keys \['x'\], but "
+                                         r"it received 2 input tensors"):
         model([np.zeros((2, 3)), np.zeros((2, 3))])
 
 
