@@ -9,34 +9,11 @@ Keras). Gradients come from torch's autograd here (the round-9 tool's ``torch_gr
 minikeras.autodiff.grad in the test. With a path argument the record goes there instead (to
 compare a run by hand), and further arguments name the cases to run.
 """
-import json
-import os
-import sys
-import tempfile
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "tests", "fixtures")
-sys.path.insert(0, FIXTURES)
-sys.path.insert(0, HERE)
+from case_recording import recorded, torch_grad, torch_watch, write
 
 import keras  # noqa: E402
 import examples12_nlp_cases as cases  # noqa: E402
-from make_examples9_generative_fixture import torch_grad, torch_watch  # noqa: E402
-
-
-def recorded(names=None):
-    out = {}
-    for name, fn in cases.CASES.items():
-        if names and name not in names:
-            continue
-        with tempfile.TemporaryDirectory() as folder:
-            out[name] = fn(keras, folder, torch_grad, torch_watch)
-    return out
-
 
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        FIXTURES, "keras_examples12_nlp.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(recorded(sys.argv[2:]), f, sort_keys=True, indent=0)
-    print("wrote", path)
+    write("keras_examples12_nlp.json",
+          lambda names: recorded(cases, keras, torch_grad, torch_watch, names=names))

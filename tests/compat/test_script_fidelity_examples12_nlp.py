@@ -27,12 +27,11 @@ Found here and fixed:
 
 LOOSE: numbers compared to a wider tolerance, and why.
 """
-import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same
+from minikeras.autodiff import grad
+from tests.compat.script_compare import assert_same, watch
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples12_nlp_cases", "keras_examples12_nlp.json")
@@ -46,11 +45,6 @@ LOOSE = {
     # training agree to about 3% (with SGD, to 5e-5). The history, the printed lines and
     # the matches' order are compared exactly.
 }
-
-
-def watch(array):
-    """``array`` as a tensor whose gradient ``grad`` can be asked for."""
-    return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))
