@@ -415,8 +415,11 @@ class Layer(Operation):
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
         """The base build, called directly (a call builds through ``build_from_shape``):
-        marks the layer built, with Keras's warning when a sublayer is still unbuilt."""
-        if any(not layer.built for layer in self._sublayers()):
+        marks the layer built, with Keras's warning when a sublayer is still unbuilt and the
+        class has no build of its own (an overriding build that ends with ``super().build``
+        builds its sublayers later, in the first call)."""
+        if type(self).build is Layer.build and any(
+                not layer.built for layer in self._sublayers()):
             warnings.warn(
                 f"`build()` was called on layer '{self.name}', however the layer does not "
                 "have a `build()` method implemented and it looks like it has unbuilt state. "
