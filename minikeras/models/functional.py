@@ -285,5 +285,7 @@ def _warn_keys_not_names(inputs):
 
 def _one_listed_for_a_tensor(struct, inputs):
     """Whether a backend tensor goes to a model built on a list of one input: Keras wraps it
-    without a warning (a numpy array, or a tuple of one, still gets the structure warning)."""
-    return isinstance(struct, list) and len(struct) == 1 and isinstance(inputs, Tensor)
+    without a warning (a numpy array, a tuple of one or a nested list still gets the
+    structure warning)."""
+    return (isinstance(struct, list) and len(struct) == 1 and isinstance(struct[0], KerasTensor)
+            and isinstance(inputs, Tensor))
