@@ -170,8 +170,7 @@ class Functional(Model):
                 self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
         else:
-            if isinstance(self._inputs_struct, (list, tuple)) and not _one_listed_for_a_tensor(
-                    self._inputs_struct, inputs):
+            if isinstance(self._inputs_struct, (list, tuple)):
                 self._warn_unwrapped(inputs)
             values = [inputs]
         if len(values) != len(expected):
@@ -281,11 +280,3 @@ def _warn_keys_not_names(inputs):
                 f"of the corresponding tensors. Received key '{key}' mapping to value {value} "
                 f"which has name '{value.name}'. Change the tensor name to '{key}' (via "
                 f"`Input(..., name='{key}')`)", stacklevel=3)
-
-
-def _one_listed_for_a_tensor(struct, inputs):
-    """Whether a backend tensor goes to a model built on a list of one input: Keras wraps it
-    without a warning (a numpy array, a tuple of one or a nested list still gets the
-    structure warning)."""
-    return (isinstance(struct, list) and len(struct) == 1 and isinstance(struct[0], KerasTensor)
-            and isinstance(inputs, Tensor))
