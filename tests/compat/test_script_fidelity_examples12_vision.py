@@ -24,15 +24,13 @@ Found here and fixed:
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
-import json
-
-import numpy as np
+import functools
 
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same
+from minikeras.autodiff import grad
+from tests.compat.script_compare import assert_same, watch, without
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples12_vision_cases", "keras_examples12_vision.json")
@@ -50,17 +48,7 @@ NOT_COMPARED = {
 }
 
 
-def watch(array):
-    """``array`` as a tensor whose gradient ``grad`` can be asked for."""
-    return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)
-
-
-def without_not_compared(name, record):
-    record = json.loads(json.dumps(record))
-    for case_name, key in NOT_COMPARED:
-        if case_name == name:
-            record.pop(key, None)
-    return record
+without_not_compared = functools.partial(without, NOT_COMPARED)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))
