@@ -109,6 +109,9 @@ class Diagnostics(Callback):
         for layer in self._layers:  # parents come before their sublayers: inner ones win
             for v in layer.trainable_weights:
                 owner[id(v)] = layer
+        # a layer still unbuilt at the first step was never called (an attribute's earlier
+        # value, which the model keeps tracking as Keras does): it has no figures
+        self._stats = [stats for stats in self._stats if stats.layer.built]
         held = {id(stats.layer): stats for stats in self._stats}
         for layer in self._layers:
             if id(layer) not in held and any(owner.get(id(v)) is layer for v in variables):

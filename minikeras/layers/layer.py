@@ -106,6 +106,11 @@ class Layer(Operation):
                     value = _TrackedList(value)  # empty, or trackables only
                 if old is not None and isinstance(value, (Layer, Variable)):
                     del self.__dict__[name]
+                    if isinstance(old, (Layer, Variable)) and not type(
+                            self).__module__.startswith("minikeras."):
+                        # Keras keeps tracking what a user class's attribute held before
+                        # (DeiT's subclass replacing its parent's tokens and head)
+                        self.__dict__.setdefault(_REPLACED, []).append(old)
                 _track(self, value.values() if isinstance(value, dict) else
                        value if isinstance(value, (list, tuple)) else [value])
         object.__setattr__(self, name, value)
@@ -415,8 +420,11 @@ class Layer(Operation):
     # ---- building and calling ------------------------------------------------------------
     def build(self, input_shape):
         """The base build, called directly (a call builds through ``build_from_shape``):
-        marks the layer built, with Keras's warning when a sublayer is still unbuilt."""
-        if any(not layer.built for layer in self._sublayers()):
+        marks the layer built, with Keras's warning when a sublayer is still unbuilt and the
+        class has no build of its own (an overriding build that ends with ``super().build``
+        builds its sublayers later, in the first call)."""
+        if type(self).build is Layer.build and any(
+                not layer.built for layer in self._sublayers()):
             warnings.warn(
                 f"`build()` was called on layer '{self.name}', however the layer does not "
                 "have a `build()` method implemented and it looks like it has unbuilt state. "
@@ -789,8 +797,8 @@ class Layer(Operation):
         then, before the weights it adds after), in the order they were created, as Keras
         tracks them."""
         own = self._own_weights
-        extra = [v for v in vars(self).values()
-                 if isinstance(v, Variable) and all(v is not w for w in own)]
+        held = list(vars(self).values()) + self.__dict__.get(_REPLACED, [])
+        extra = [v for v in held if isinstance(v, Variable) and all(v is not w for w in own)]
         return sorted(own + extra, key=lambda v: v._created) if extra else own
 
     def _weights_made_trainable(self):
@@ -940,6 +948,9 @@ def _variable_path(layer, name):
 
 _TRACKING = itertools.count(1)  # the order in which layers track what they hold
 _TRACKABLE = (Layer, Variable, Metric)
+# the attribute holding the layers and variables a user class's attributes held before
+# they were replaced: Keras still tracks them (a name with "__" is not saved as a child)
+_REPLACED = "__replaced_but_tracked"
 
 
 def _track(owner, items):

@@ -91,6 +91,9 @@ def outputs_by_running(op, args, kwargs):
     if unknown_batch and not _all_batched(result):
         other = _second_sample(op, args, kwargs)
         if other is not None:
+            if _ranks_differ(result, other):  # the one sample's axis squeezed away (Keras's
+                # traces never use a batch of 1): runs on 2 and 3 samples tell the sizes
+                result, other = other, _sample_call(op, args, kwargs, batch=3)
             return map_structure(merged_spec, result, other)
     return map_structure(
         lambda out: KerasTensor(_with_batch(tuple(out.shape), unknown_batch),
@@ -117,6 +120,11 @@ def _all_batched(result):
     """Whether each output of a sample run (batch size 1) has the sample's batch size first:
     then the unknown batch size is its first size, with no second run (the common case)."""
     return all(not out.shape or out.shape[0] == 1 for out in flatten(result))
+
+
+def _ranks_differ(first, second):
+    """Whether two runs' outputs differ in rank (``ops.squeeze`` on a batch of 1)."""
+    return any(len(a.shape) != len(b.shape) for a, b in zip(flatten(first), flatten(second)))
 
 
 def _second_sample(op, args, kwargs):
