@@ -45,14 +45,19 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
         return float(np.sum(np.asarray(fn(*[Tensor(a) for a in arrs]).data) * cotangent))
 
     for i in wrt:
-        analytic = leaves.get(tensors[i], np.zeros_like(arrays[i]))
-        numeric = numerical_grad(scalar, arrays, i, eps)
-        if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
-            worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), numeric.shape)
-            raise AssertionError(
-                f"Gradient mismatch for input {i} at {worst}: autodiff {analytic[worst]!r}, "
-                f"finite differences {numeric[worst]!r}.")
+        _assert_close(leaves.get(tensors[i], np.zeros_like(arrays[i])),
+                      numerical_grad(scalar, arrays, i, eps), atol, rtol,
+                      f"Gradient mismatch for input {i}")
     return True
+
+
+def _assert_close(analytic, numeric, atol, rtol, what):
+    """Raise AssertionError naming ``what``, the worst element and both values unless the
+    autodiff gradient matches the finite differences."""
+    if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
+        worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), numeric.shape)
+        raise AssertionError(f"{what} at {worst}: autodiff {analytic[worst]!r}, finite "
+                             f"differences {numeric[worst]!r}.")
 
 
 def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
@@ -99,12 +104,9 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     tensors, total = top(arrays, plain_last=False)
     analytic = grad(total, [tensors[i] for i in wrt], unconnected_gradients="zero")
     for i, got in zip(wrt, analytic):
-        numeric = numerical_grad(lambda *arrs: top(arrs, plain_last=True), arrays, i, eps)
-        if not np.allclose(got, numeric, atol=atol, rtol=rtol):
-            worst = np.unravel_index(np.argmax(np.abs(got - numeric)), numeric.shape)
-            raise AssertionError(
-                f"Order-{order} gradient mismatch for input {i} at {worst}: autodiff "
-                f"{got[worst]!r}, finite differences {numeric[worst]!r}.")
+        _assert_close(got, numerical_grad(lambda *arrs: top(arrs, plain_last=True), arrays,
+                                          i, eps), atol, rtol,
+                      f"Order-{order} gradient mismatch for input {i}")
     return True
 
 
