@@ -617,13 +617,14 @@ class Layer(Operation):
     def _run_call(self, inputs, args, kwargs):
         """``call`` itself, given the arguments: passes the mask when ``call`` takes one (the
         one given, else the input's, which Keras fills in only for a call given one tensor
-        argument: an RNN given ``initial_state`` runs unmasked); as in Keras, the output's
+        argument: an RNN given ``initial_state`` runs unmasked; none when ``mask`` came
+        positionally, as GauGAN's ``ResBlock(filters)(x, mask)``); as in Keras, the output's
         mask is computed from the given mask, else the input's (see
         :meth:`_call_in_context` for the rest)."""
         training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
         previous_mask = input_mask(inputs) if mask is None else mask
-        if self._call_takes_mask:
+        if self._call_takes_mask and "mask" not in self._call_positional[1:1 + len(args)]:
             kwargs["mask"] = mask if mask is not None or _other_tensor_arguments(
                 args, kwargs) else previous_mask
         if self._call_argument_masks:

@@ -1,13 +1,20 @@
 """keras-io's generative examples run beside Keras 3.15 (round 13): vq_vae (a
 VectorQuantizer layer with a straight-through estimator and add_loss, the VQVAETrainer's
 step with Mean trackers), pixelcnn (a Conv2D kernel masked in build and assigned in call,
-ResidualBlock, fit and pixel-by-pixel sampling) and lstm_character_level_text_generation
-(fit on one-hot characters and sampling with a temperature).
+ResidualBlock, fit and pixel-by-pixel sampling), lstm_character_level_text_generation
+(fit on one-hot characters and sampling with a temperature) and GauGAN (SPADE and ResBlock
+layers taking the segmentation map as a second argument, one generator step).
 
 The scripts are in tests/fixtures/examples13_generative_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples13_generative.json, written once
 with real Keras 3.15 (torch backend) by tools/make_examples13_generative_fixture.py.
 Gradients come from torch autograd there and from minikeras.autodiff.grad here.
+
+Found here and fixed:
+- A layer whose ``call`` names its second parameter ``mask`` and is given it positionally
+  (GauGAN's ``ResBlock(filters)(x, mask)``) failed with "got multiple values for argument
+  'mask'": minikeras also passed the input's mask as a keyword; Keras fills ``mask`` only
+  when the call did not give it.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
