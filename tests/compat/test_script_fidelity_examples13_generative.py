@@ -2,8 +2,10 @@
 VectorQuantizer layer with a straight-through estimator and add_loss, the VQVAETrainer's
 step with Mean trackers), pixelcnn (a Conv2D kernel masked in build and assigned in call,
 ResidualBlock, fit and pixel-by-pixel sampling), lstm_character_level_text_generation
-(fit on one-hot characters and sampling with a temperature) and GauGAN (SPADE and ResBlock
-layers taking the segmentation map as a second argument, one generator step).
+(fit on one-hot characters and sampling with a temperature), GauGAN (SPADE and ResBlock
+layers taking the segmentation map as a second argument, one generator step) and
+text_generation_with_miniature_gpt (a batched causal mask, two outputs with a loss of None,
+a TextGenerator callback sampling from the top-k logits).
 
 The scripts are in tests/fixtures/examples13_generative_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples13_generative.json, written once
