@@ -2,7 +2,12 @@
 lstm_vs_cnn_timeseries_classification (an LSTM and a Conv1D classifier trained with
 ModelCheckpoint(save_best_only) and EarlyStopping(restore_best_weights), the best checkpoint
 reloaded and evaluated) and regression_boston_housing (Dense given ``input_shape``, mse with
-mae / mse metrics, EarlyStopping, evaluate at verbose=2, a flattened predict).
+mae / mse metrics, EarlyStopping, evaluate at verbose=2, a flattened predict) and
+customer_lifetime_value's hybrid model (a one-hot country row through Embedding, Flatten and
+RepeatVector, an LSTM decoder with an L1L2 recurrent_regularizer).
+
+Every piece matched Keras as first run once fit stopped shuffling (its permutation is
+random on each side); nothing in minikeras needed a fix.
 
 The scripts are in tests/fixtures/examples13_timeseries_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples13_timeseries.json, written once
