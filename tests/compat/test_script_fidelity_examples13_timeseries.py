@@ -4,10 +4,14 @@ ModelCheckpoint(save_best_only) and EarlyStopping(restore_best_weights), the bes
 reloaded and evaluated) and regression_boston_housing (Dense given ``input_shape``, mse with
 mae / mse metrics, EarlyStopping, evaluate at verbose=2, a flattened predict) and
 customer_lifetime_value's hybrid model (a one-hot country row through Embedding, Flatten and
-RepeatVector, an LSTM decoder with an L1L2 recurrent_regularizer).
+RepeatVector, an LSTM decoder with an L1L2 recurrent_regularizer) and eeg_bci_ssvepformer
+(a complex spectrum from ops.rfft, per-channel Dense with Reshape layers made inside call,
+SGD with momentum and weight_decay).
 
-Every piece matched Keras as first run once fit stopped shuffling (its permutation is
-random on each side); nothing in minikeras needed a fix.
+Found here and fixed:
+- A built Sequential's summary gave a user's layer without ``compute_output_shape`` (the
+  SSVEPFormer's ComplexSpectrum) its input's shape, and every later layer's shape from it;
+  Keras shows the shapes its traced call gave, which minikeras has from its sample run.
 
 The scripts are in tests/fixtures/examples13_timeseries_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples13_timeseries.json, written once
