@@ -6,7 +6,8 @@ mae / mse metrics, EarlyStopping, evaluate at verbose=2, a flattened predict) an
 customer_lifetime_value's hybrid model (a one-hot country row through Embedding, Flatten and
 RepeatVector, an LSTM decoder with an L1L2 recurrent_regularizer) and eeg_bci_ssvepformer
 (a complex spectrum from ops.rfft, per-channel Dense with Reshape layers made inside call,
-SGD with momentum and weight_decay).
+SGD with momentum and weight_decay) and feature_engineering_with_lambda (Lambda features
+on a dict of Inputs, BinaryAccuracy and AUC, a save and a load with custom_objects).
 
 Found here and fixed:
 - A built Sequential's summary gave a user's layer without ``compute_output_shape`` (the
