@@ -211,10 +211,21 @@ def shape_cell(model, layer):
 def _output_shape(model, layer):
     shape = model.input_shape
     for each in model.layers:
-        shape = each.compute_output_shape(shape)
+        shape = _traced_output_shape(each, shape) or each.compute_output_shape(shape)
         if each is layer:
             return shape
     return None
+
+
+def _traced_output_shape(layer, input_shape):
+    """A user's layer without ``compute_output_shape`` in a built Sequential: the output
+    shape its traced call gave for ``input_shape`` (Keras runs the call to learn it; the
+    base class's shape is its input's); None otherwise."""
+    traced = layer.__dict__.get("_symbolic")
+    if traced is None or not _lacks_output_shape(type(layer)) \
+            or tuple(traced[0].shape) != tuple(input_shape):
+        return None
+    return tuple(traced[1].shape)
 
 
 def _own_output_shape(layer):
