@@ -111,13 +111,17 @@ def _geometry(spatial, kernel, strides, dilation, padding):
     return out, pads
 
 
+def _padded_shape(shape, pads):
+    """The shape (N, *spatial, C) of ``shape`` padded on its spatial axes by ``pads``."""
+    return (shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(shape[1:-1], pads)) \
+        + tuple(shape[-1:])
+
+
 def _pad(x, pads, value=0):
     """x (N, *spatial, C) padded on the spatial axes with ``value``."""
     if not any(lo or hi for lo, hi in pads):
         return x
-    shape = (x.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)) \
-        + (x.shape[-1],)
-    out = np.full(shape, value, dtype=x.dtype)
+    out = np.full(_padded_shape(x.shape, pads), value, dtype=x.dtype)
     out[_interior(x.shape, pads)] = x
     return out
 
@@ -256,9 +260,7 @@ def _depthwise_input_grad_by_offsets(g, weights, pads, geometry, out):
     kernel offset, g (n, *conv_out, C, m) times that offset's weights, summed over the
     multiplier, added into the slice of the padded input that offset read."""
     kernel = weights.shape[:-2]
-    padded_shape = (len(g),) + tuple(n + lo + hi for n, (lo, hi) in zip(out.shape[1:-1], pads)) \
-        + out.shape[-1:]
-    gxp = np.zeros(padded_shape, out.dtype)
+    gxp = np.zeros(_padded_shape((len(g),) + out.shape[1:], pads), out.dtype)
     term = np.empty(g.shape, out.dtype)
     for offset in itertools.product(*map(range, kernel)):
         np.multiply(g, weights[offset], out=term)
@@ -315,8 +317,7 @@ class Conv(Function):
         cg, f = w.shape[-2], w.shape[-1]
         out, pads = _geometry(x.shape[1:-1], kernel, self.strides, self.dilation, self.padding)
         self.out, self.pads = out, pads
-        self.padded_shape = (x.shape[0],) + tuple(
-            n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)) + (x.shape[-1],)
+        self.padded_shape = _padded_shape(x.shape, pads)
         n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
         dtype = np.result_type(x.dtype, w.dtype)
@@ -516,11 +517,8 @@ class ConvInputGradient(Function):
     def forward(self, g, w):
         out, pads = _geometry(self.input_shape[1:-1], w.shape[:-2], self.strides,
                               self.dilation, self.padding)
-        padded_shape = (self.input_shape[0],) + tuple(
-            n + lo + hi for n, (lo, hi) in zip(self.input_shape[1:-1], pads)) \
-            + self.input_shape[-1:]
         gx = _col2im(np.ascontiguousarray(g).reshape(-1, g.shape[-1]), w, out, self.strides,
-                     self.dilation, padded_shape, pads)
+                     self.dilation, _padded_shape(self.input_shape, pads), pads)
         return np.ascontiguousarray(gx)
 
     def backward(self, gx):
@@ -954,8 +952,7 @@ class _Pool(Function):
         """Output size, pads and padded shape for an input of ``shape``."""
         self.out, self.pads = _geometry(shape[1:-1], self.pool_size, self.strides,
                                         self.dilation, self.padding)
-        self.padded_shape = (shape[0],) + tuple(
-            n + lo + hi for n, (lo, hi) in zip(shape[1:-1], self.pads)) + (shape[-1],)
+        self.padded_shape = _padded_shape(shape, self.pads)
 
     def _window(self, offset):
         return _offset_slices(offset, self.out, self.strides, self.dilation)
