@@ -98,10 +98,53 @@ KERAS_DTYPES = {  # (op, Keras 3.15's dtype)
 }
 
 
+I8, I16, F16 = I64.astype(np.int8), I64.astype(np.int16), F32.astype(np.float16)
+
+# Keras 3.15.1 (jax and torch backends agree on each), swept over dtype pairs in a scratch
+# run: a float function of an integer and a float16 stays float16; two floats join.
+KERAS_DTYPES.update({
+    f"{name}({a}, {b})": (lambda op=op, x=x, y=y: op(x, y), dtype)
+    for name, op in [("arctan2", ops.arctan2), ("logaddexp", ops.logaddexp),
+                     ("logaddexp2", ops.logaddexp2), ("divide_no_nan", ops.divide_no_nan),
+                     ("nextafter", ops.nextafter), ("hypot", ops.hypot),
+                     ("heaviside", ops.heaviside)]
+    for (a, x), (b, y), dtype in [(("int32", I32), ("float16", F16), "float16"),
+                                  (("float16", F16), ("int8", I8), "float16"),
+                                  (("float16", F16), ("float32", F32), "float32"),
+                                  (("int32", I32), ("int32", I32), "float32")]})
+KERAS_DTYPES.update({
+    "append(int32, float32)": (lambda: ops.append(I32, F32), "float32"),
+    "append(int16, float16)": (lambda: ops.append(I16, F16), "float16"),
+    "append(int64, int64)": (lambda: ops.append(I64, I64), "int64"),
+    "average(int32, weights float16)": (lambda: ops.average(I32, axis=0, weights=F16),
+                                        "float16"),
+    "clip(bool, 0, 1)": (lambda: ops.clip(BOOL, 0, 1), "int32"),
+    "square(bool)": (lambda: ops.square(BOOL), "int32"),
+    "mod(bool, bool)": (lambda: ops.mod(BOOL, BOOL), "int32"),
+    "diff(bool)": (lambda: ops.diff(BOOL), "bool"),
+})
+
+
 @pytest.mark.parametrize("case", sorted(KERAS_DTYPES))
 def test_dtype_as_keras_gives_it(case):
     op, dtype = KERAS_DTYPES[case]
     assert ops.convert_to_numpy(op()).dtype == np.dtype(dtype)
+
+
+def test_float64_operands_keep_float64_as_on_kerass_tensorflow_backend():
+    # Keras's jax and torch backends narrow these to float32 (its result_type names 64-bit
+    # results 32-bit there); its TensorFlow backend, and minikeras, keep float64
+    f64 = F32.astype(np.float64)
+    for op in (ops.arctan2, ops.logaddexp, ops.divide_no_nan, ops.hypot):
+        assert op(f64, I32).dtype == np.float64
+    assert ops.var(f64).dtype == np.float64
+
+
+def test_bool_results_are_the_integer_and_logical_computation():
+    np.testing.assert_array_equal(ops.diff(np.array([True, True, False, True])),
+                                  [False, True, True])
+    np.testing.assert_array_equal(ops.square(np.array([True, False])), [1, 0])
+    np.testing.assert_array_equal(ops.clip(np.array([True, False]), 0, 1), [1, 0])
 
 
 def test_promoted_values_are_the_float_computation():

@@ -205,6 +205,25 @@ def as_float(x, dtype=None):
     return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
 
 
+def float_result_dtype(*xs):
+    """Keras's dtype for a float function of ``xs``: ``result_type(*their dtypes, float)``,
+    a python number counting by its type (weak), so an int with a float16 gives float16 and
+    two ints floatx. A float64 operand gives float64, as on Keras's TensorFlow backend
+    (its jax and torch backends narrow the result to float32)."""
+    dtypes = [type(x) if isinstance(x, (bool, int, float)) else convert_to_tensor(x).dtype
+              for x in xs]
+    if any(d == np.float64 for d in dtypes if not isinstance(d, type)):
+        return "float64"
+    return backend.result_type(*dtypes, float)
+
+
+def as_float_result(*xs):
+    """``xs`` as Tensors of their ``float_result_dtype``: the operands of Keras's arctan2,
+    logaddexp, divide_no_nan ..., computed in the one float dtype they resolve to."""
+    dtype = float_result_dtype(*xs)
+    return [convert_to_tensor(x, dtype) for x in xs]
+
+
 def on_float(fn):
     """``fn`` with its first argument made a float Tensor first (``as_float``).
 

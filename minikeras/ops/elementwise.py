@@ -14,8 +14,8 @@ from ..autodiff import primitives as P
 from ..autodiff import special
 from ..autodiff.elementwise import operands
 from ..autodiff.tensor import Tensor
-from .core import (as_float, cast, convert_to_tensor, data, is_integer_like, on_float,
-                   on_raw_data, stop_gradient)
+from .core import (as_float, as_float_result, cast, convert_to_tensor, data, is_integer_like,
+                   on_float, on_raw_data, stop_gradient)
 
 __all__ = [
     "abs", "absolute", "add", "allclose", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
@@ -43,7 +43,6 @@ exp = on_float(P.exp)
 log = on_float(P.log)
 log1p = on_float(P.log1p)
 sqrt = on_float(P.sqrt)
-square = P.square
 absolute = P.abs
 abs = P.abs  # noqa: A001
 sign = P.sign
@@ -51,6 +50,12 @@ erf = on_float(P.erf)
 erfc = on_float(special.erfc)
 erfinv = on_float(special.erfinv)
 fabs = on_float(P.abs)  # Keras's fabs gives floatx for integers (abs keeps them)
+
+
+def square(x):
+    """``x * x``; bools are squared in int32, as Keras does."""
+    x = convert_to_tensor(x)
+    return P.square(cast(x, "int32") if x.dtype == np.bool_ else x)
 
 
 def divide(x1, x2):
@@ -65,9 +70,12 @@ def true_divide(x1, x2):
 
 
 def clip(x, x_min, x_max):
-    """``x`` limited to [x_min, x_max]; integers with float bounds are clipped in floatx."""
+    """``x`` limited to [x_min, x_max]; integers with float bounds are clipped in floatx,
+    bools in int32 (as Keras)."""
     if not isinstance(x, Tensor):  # a list: Keras's dtypes (int32, floatx)
         x = convert_to_tensor(x)
+    if x.dtype == np.bool_:
+        x = cast(x, "int32")
     if is_integer_like(x) and not (is_integer_like(x_min) and is_integer_like(x_max)):
         x = as_float(x)
     return P.clip(x, x_min, x_max)
@@ -149,9 +157,10 @@ def angle(x):
 
 
 def nextafter(x1, x2):
-    """The next representable float after ``x1`` towards ``x2`` (no gradient)."""
-    x1, x2 = as_float(x1), as_float(x2)
-    return Tensor(np.nextafter(data(x1), data(x2).astype(x1.dtype)))
+    """The next representable float after ``x1`` towards ``x2``, in their
+    ``float_result_dtype`` (no gradient)."""
+    x1, x2 = as_float_result(x1, x2)
+    return Tensor(np.nextafter(data(x1), data(x2)))
 
 
 def i0(x):
@@ -200,8 +209,9 @@ def arccos(x):
 
 
 def arctan2(x1, x2):
-    """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``."""
-    y, x = as_float(x1), as_float(x2)
+    """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``, in
+    their ``float_result_dtype``."""
+    y, x = as_float_result(x1, x2)
     yd, xd = np.broadcast_arrays(data(y), data(x))
     # atan2 = 2 * arctan(y / (sqrt(x^2 + y^2) + x)), valid except on the negative x axis
     r = P.sqrt(P.add(P.square(x), P.square(y)))
@@ -249,7 +259,19 @@ def rad2deg(x):
 
 
 def hypot(x1, x2):
-    return P.sqrt(P.add(P.square(as_float(x1)), P.square(as_float(x2))))
+    """``sqrt(x1² + x2²)`` in the dtype the two promote to (floatx for integers)."""
+    x1, x2 = _promoted_float(x1, x2)
+    return P.sqrt(P.add(P.square(x1), P.square(x2)))
+
+
+def _promoted_float(x1, x2):
+    """x1 and x2 in the dtype Keras promotes them to, floatx when that is not a float (the
+    operands of Keras's hypot and heaviside: an int with a float16 stays float16)."""
+    x1, x2 = operands(x1, x2)
+    dtype = np.result_type(x1.dtype, x2.dtype)
+    if dtype.kind != "f":
+        dtype = backend.floatx()
+    return cast(x1, dtype), cast(x2, dtype)
 
 
 def rsqrt(x):
@@ -319,24 +341,23 @@ def ldexp(x1, x2):
 def logaddexp2(x1, x2):
     """Formula: ``log2(2**x1 + 2**x2) = logaddexp(x1 ln2, x2 ln2) / ln2``."""
     ln2 = math.log(2.0)
-    return P.divide(logaddexp(P.multiply(as_float(x1), ln2), P.multiply(as_float(x2), ln2)),
-                    ln2)
+    x1, x2 = as_float_result(x1, x2)
+    return P.divide(logaddexp(P.multiply(x1, ln2), P.multiply(x2, ln2)), ln2)
 
 
 def logaddexp(x1, x2):
-    """Formula: ``m + log(exp(x1 - m) + exp(x2 - m))`` with ``m = max(x1, x2)`` (no overflow)."""
-    a, b = as_float(x1), as_float(x2)
+    """Formula: ``m + log(exp(x1 - m) + exp(x2 - m))`` with ``m = max(x1, x2)`` (no overflow),
+    in their ``float_result_dtype``."""
+    a, b = as_float_result(x1, x2)
     m = stop_gradient(np.maximum(data(a), data(b)))
     return P.add(m, P.log(P.add(P.exp(P.subtract(a, m)), P.exp(P.subtract(b, m)))))
 
 
 def divide_no_nan(x1, x2):
-    """``x1 / x2``, and 0 wherever ``x2`` is 0."""
-    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    """``x1 / x2``, and 0 wherever ``x2`` is 0, in their ``float_result_dtype``."""
+    x1, x2 = as_float_result(x1, x2)
     zero = data(x2) == 0
-    out = P.divide(x1, P.where(zero, 1.0, x2 if backend.is_float_dtype(x2.dtype)
-                               else cast(x2, backend.floatx())))
-    return P.where(zero, 0.0, out)
+    return P.where(zero, 0.0, P.divide(x1, P.where(zero, 1.0, x2)))
 
 
 def mod(x1, x2):
@@ -345,6 +366,8 @@ def mod(x1, x2):
     Formula: ``x1 - floor(x1 / x2) · x2``.
     """
     x1, x2 = operands(x1, x2)
+    if x1.dtype == np.bool_ and x2.dtype == np.bool_:  # Keras: two bools in int32
+        x1, x2 = cast(x1, "int32"), cast(x2, "int32")
     if not (backend.is_float_dtype(np.asarray(data(x1)).dtype)
             or backend.is_float_dtype(np.asarray(data(x2)).dtype)):
         return Tensor(np.mod(data(x1), data(x2)))
@@ -353,8 +376,10 @@ def mod(x1, x2):
 
 
 def heaviside(x1, x2):
-    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (no gradient)."""
-    return Tensor(np.heaviside(data(x1), data(x2)).astype(as_float(x1).dtype))
+    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0, in the dtype the two promote to
+    (floatx for integers; no gradient)."""
+    x1, x2 = _promoted_float(x1, x2)
+    return Tensor(np.heaviside(data(x1), data(x2)))
 
 
 def trunc(x):

@@ -8,7 +8,8 @@ import numpy as np
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import as_float, axis_tuple, cast, convert_to_tensor, data, on_float, on_raw_data
+from .core import (as_float, as_float_result, axis_tuple, cast, convert_to_tensor, data,
+                   on_float, on_raw_data)
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "average", "corrcoef", "count_nonzero",
@@ -86,10 +87,11 @@ def cumsum(x, axis=None, dtype=None):
 
 
 def average(x, axis=None, weights=None):
-    x = as_float(x)
+    """The mean along ``axis``, weighted by ``weights`` when given, in the
+    ``float_result_dtype`` of x and the weights."""
     if weights is None:
-        return P.mean(x, axis)
-    w = convert_to_tensor(weights)
+        return P.mean(as_float(x), axis)
+    x, w = as_float_result(x, weights)
     return P.divide(P.sum(P.multiply(x, w), axis), P.sum(w, axis))
 
 
@@ -110,7 +112,10 @@ def count_nonzero(x, axis=None):
 
 
 def diff(a, n=1, axis=-1):
+    """The ``n``-th difference along ``axis``; of bools, whether neighbours differ (bool)."""
     a = convert_to_tensor(a)
+    if a.dtype == np.bool_:  # no gradient to carry
+        return Tensor(np.diff(a.data, n, axis))
     axis %= a.ndim
     for _ in range(n):
         hi = [slice(None)] * a.ndim

@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from ..autodiff import primitives as P
+from ..autodiff.elementwise import operands
 from ..autodiff.reductions import normalize_axis
 from .core import axis_tuple, convert_to_tensor, data
 
@@ -253,7 +254,9 @@ def dstack(xs):
 
 
 def append(x1, x2, axis=None):
-    x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
+    """x2 after x1 along ``axis`` (both flattened when None), in the dtype Keras promotes
+    the two to (int32 with float16 is float16, where numpy would widen)."""
+    x1, x2 = operands(x1, x2)
     if axis is None:
         return P.concatenate([P.reshape(x1, (-1,)), P.reshape(x2, (-1,))], 0)
     return P.concatenate([x1, x2], axis)

@@ -90,8 +90,6 @@ EAGER_DIFFERENCES = {
                        "computes it in floatx",
     "histogram_ints": "torch's histc rejects integers (NotImplementedError); minikeras bins "
                       "them in floatx",
-    "square_bools": "numpy squares bools to int8 where Keras gives int32; a dtype check in "
-                    "the Square primitive would cost every float call on the hot path",
 }
 
 
