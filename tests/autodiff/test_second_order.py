@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from minikeras import activations, losses
-from minikeras.autodiff import (conv, elementwise, linear, no_grad, normalization, reductions,
-                                shape, softmax_crossentropy)
+from minikeras.autodiff import (attention, conv, elementwise, linear, no_grad, normalization,
+                                reductions, shape, softmax_crossentropy)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (conv, elementwise, linear, normalization, reductions, shape,
+VJP_MODULES = (attention, conv, elementwise, linear, normalization, reductions, shape,
                softmax_crossentropy)
 
 
@@ -127,6 +127,7 @@ CASES = {
     "conv_transpose": (curved(lambda x, w, b: P.conv_transpose(x, w, b, strides=2,
                                                                padding="same")),
                        [r(2, 3, 4, 3), r(3, 3, 2, 3), r(2)]),
+    "attention": (P.attention, [r(2, 3, 2, 4), r(2, 5, 2, 4), r(2, 5, 2, 3)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -150,6 +151,7 @@ def test_second_derivative_matches_finite_differences(name):
     ("depthwise conv, tanh fused", lambda x, w: P.conv(x, w, padding="same",
                                                        activation="tanh"),
      [r(1, 4, 4, 2), r(3, 3, 1, 2)]),
+    ("attention", P.attention, [r(1, 2, 1, 2), r(1, 3, 1, 2), r(1, 3, 1, 2)]),
     ("conv_transpose, then tanh", lambda x, w: P.tanh(P.conv_transpose(x, w, strides=2,
                                                                        padding="same")),
      [r(1, 3, 3, 2), r(3, 3, 2, 2)]),
@@ -233,6 +235,19 @@ def test_conv_transpose_second_derivative_each_geometry(strides, padding, output
     assert gradgradcheck(curved(lambda x, w: P.conv_transpose(x, w, strides=strides,
                                                               padding=padding)),
                          r(2, 5, 3), r(3, 2, 3))
+
+
+@pytest.mark.parametrize("all_masked_uniform", [False, True])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_attention_second_derivative_masked_and_dropped(all_masked_uniform, dropout):
+    """A key mask with one query row masked everywhere, and a dropout on the weights."""
+    keep = rng.random((2, 1, 3, 5)) > 0.4
+    keep[0, 0, 1] = False
+    dropped = rng.random((2, 2, 3, 5)) > 0.3 if dropout else None
+    assert gradgradcheck(lambda q, k, v: P.attention(
+        q, k, v, keep=keep, all_masked_uniform=all_masked_uniform, dropped=dropped,
+        dropout_scale=1 / 0.7 if dropout else None), r(2, 3, 2, 4), r(2, 5, 2, 4),
+        r(2, 5, 2, 3))
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
