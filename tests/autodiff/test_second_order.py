@@ -10,15 +10,15 @@ import pytest
 
 from minikeras import activations, losses
 from minikeras.autodiff import (attention, conv, elementwise, linear, no_grad, normalization,
-                                reductions, shape, softmax_crossentropy)
+                                recurrence, reductions, shape, softmax_crossentropy)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (attention, conv, elementwise, linear, normalization, reductions, shape,
-               softmax_crossentropy)
+VJP_MODULES = (attention, conv, elementwise, linear, normalization, recurrence, reductions,
+               shape, softmax_crossentropy)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -128,6 +128,12 @@ CASES = {
                                                                padding="same")),
                        [r(2, 3, 4, 3), r(3, 3, 2, 3), r(2)]),
     "attention": (P.attention, [r(2, 3, 2, 4), r(2, 5, 2, 4), r(2, 5, 2, 3)]),
+    # the fused recurrences (their vjp: the recorded gradient of the per-step formula)
+    "simple_rnn_recurrence": (P.simple_rnn_recurrence, [r(2, 3, 3), r(3, 2), r(2, 2), r(2),
+                                                        r(2, 2)]),
+    "lstm_recurrence": (P.lstm_recurrence, [r(2, 3, 3), r(3, 8), r(2, 8), r(8), r(2, 2),
+                                            r(2, 2)]),
+    "gru_recurrence": (P.gru_recurrence, [r(2, 3, 3), r(3, 6), r(2, 6), r(6), r(6), r(2, 2)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -152,6 +158,9 @@ def test_second_derivative_matches_finite_differences(name):
                                                        activation="tanh"),
      [r(1, 4, 4, 2), r(3, 3, 1, 2)]),
     ("attention", P.attention, [r(1, 2, 1, 2), r(1, 3, 1, 2), r(1, 3, 1, 2)]),
+    ("lstm_recurrence", lambda x, k, u: P.lstm_recurrence(x, k, u, None, np.zeros((1, 1)),
+                                                          np.zeros((1, 1))),
+     [r(1, 2, 2), r(2, 4), r(1, 4)]),
     ("conv_transpose, then tanh", lambda x, w: P.tanh(P.conv_transpose(x, w, strides=2,
                                                                        padding="same")),
      [r(1, 3, 3, 2), r(3, 3, 2, 2)]),
@@ -248,6 +257,54 @@ def test_attention_second_derivative_masked_and_dropped(all_masked_uniform, drop
         q, k, v, keep=keep, all_masked_uniform=all_masked_uniform, dropped=dropped,
         dropout_scale=1 / 0.7 if dropout else None), r(2, 3, 2, 4), r(2, 5, 2, 4),
         r(2, 5, 2, 3))
+
+
+RECURRENCE_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+def _recurrence(cell, options):
+    """(function of tensors, input arrays) of a recurrence over (2, 3, 3) inputs, 2 units,
+    with ``options`` (``dropout``: None, "shared" (one recurrent mask) or "per gate"
+    (recurrent and input masks for each gate))."""
+    options = dict(options)
+    gates = {"simple_rnn": 1, "lstm": 4, "gru": 3, "gru, reset_after=False": 3}[cell]
+    dropout = options.pop("dropout")
+    if dropout is not None:
+        options["recurrent_dropout_mask"] = (rng.random(
+            (2, 2) if dropout == "shared" else (gates, 2, 2)) > 0.3) / 0.7
+    if dropout == "per gate":
+        options["dropout_masks"] = (rng.random((gates, 2, 3)) > 0.3) / 0.7
+    weights = [r(2, 3, 3), r(3, gates * 2), r(2, gates * 2), r(gates * 2)]
+    if cell == "simple_rnn":
+        return (lambda x, k, u, b, h: P.simple_rnn_recurrence(x, k, u, b, h, **options),
+                weights + [r(2, 2)])
+    if cell == "lstm":
+        return (lambda x, k, u, b, h, c: P.lstm_recurrence(x, k, u, b, h, c, **options),
+                weights + [r(2, 2), r(2, 2)])
+    if cell == "gru":
+        return (lambda x, k, u, b, rb, h: P.gru_recurrence(x, k, u, b, rb, h, **options),
+                weights + [r(6), r(2, 2)])
+    return (lambda x, k, u, b, h: P.gru_recurrence(x, k, u, b, None, h, reset_after=False,
+                                                   **options), weights + [r(2, 2)])
+
+
+@pytest.mark.parametrize("cell, options", [
+    ("simple_rnn", dict(activation="relu", go_backwards=True, dropout="shared")),
+    ("simple_rnn", dict(activation="linear", mask=RECURRENCE_MASK, return_sequences=False,
+                        dropout=None)),
+    ("lstm", dict(go_backwards=True, mask=RECURRENCE_MASK, dropout="shared")),
+    ("lstm", dict(return_sequences=False, dropout="per gate")),
+    ("gru", dict(mask=RECURRENCE_MASK, dropout="per gate")),
+    ("gru", dict(go_backwards=True, return_sequences=False, dropout="shared")),
+    ("gru, reset_after=False", dict(mask=RECURRENCE_MASK, go_backwards=True, dropout="per gate")),
+    ("gru, reset_after=False", dict(dropout=None)),
+])
+def test_recurrence_second_derivative_with_each_option(cell, options):
+    """Masks, backwards runs, the last output only, recurrent and per-gate dropout: the
+    per-step formula the vjp records must be the fused recurrence's (its recorded first
+    gradient equals the fused backward's) and its own gradient match finite differences."""
+    fn, inputs = _recurrence(cell, options)
+    assert gradgradcheck(fn, *inputs)
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
