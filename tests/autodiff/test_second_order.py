@@ -9,16 +9,17 @@ import numpy as np
 import pytest
 
 from minikeras import activations, losses
-from minikeras.autodiff import (attention, conv, elementwise, linear, no_grad, normalization,
-                                recurrence, reductions, shape, softmax_crossentropy)
+from minikeras.autodiff import (attention, conv, elementwise, fourier, linear, no_grad,
+                                normalization, recurrence, reductions, shape,
+                                softmax_crossentropy)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (attention, conv, elementwise, linear, normalization, recurrence, reductions,
-               shape, softmax_crossentropy)
+VJP_MODULES = (attention, conv, elementwise, fourier, linear, normalization, recurrence,
+               reductions, shape, softmax_crossentropy)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -134,6 +135,10 @@ CASES = {
     "lstm_recurrence": (P.lstm_recurrence, [r(2, 3, 3), r(3, 8), r(2, 8), r(8), r(2, 2),
                                             r(2, 2)]),
     "gru_recurrence": (P.gru_recurrence, [r(2, 3, 3), r(3, 6), r(2, 6), r(6), r(6), r(2, 2)]),
+    # the transforms (linear: squared)
+    "fft_pair": (curved(lambda a, b: P.fft_pair(a, b, axes=(0, 2))), [r(2, 3, 4), r(2, 3, 4)]),
+    "rfft_pair": (curved(lambda x: P.rfft_pair(x, 7)), [r(2, 6)]),
+    "irfft": (curved(lambda a, b: P.irfft(a, b, 5)), [r(2, 4), r(2, 4)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -161,6 +166,8 @@ def test_second_derivative_matches_finite_differences(name):
     ("lstm_recurrence", lambda x, k, u: P.lstm_recurrence(x, k, u, None, np.zeros((1, 1)),
                                                           np.zeros((1, 1))),
      [r(1, 2, 2), r(2, 4), r(1, 4)]),
+    ("rfft_pair, irfft, then tanh", lambda x: P.tanh(P.irfft(*P.rfft_pair(x), n=5)),
+     [r(1, 5)]),
     ("conv_transpose, then tanh", lambda x, w: P.tanh(P.conv_transpose(x, w, strides=2,
                                                                        padding="same")),
      [r(1, 3, 3, 2), r(3, 3, 2, 2)]),
@@ -305,6 +312,19 @@ def test_recurrence_second_derivative_with_each_option(cell, options):
     gradient equals the fused backward's) and its own gradient match finite differences."""
     fn, inputs = _recurrence(cell, options)
     assert gradgradcheck(fn, *inputs)
+
+
+@pytest.mark.parametrize("axes, inverse", [((-1,), False), ((-1,), True), ((1, 2), True)])
+def test_fft_pair_second_derivative(axes, inverse):
+    assert gradgradcheck(curved(lambda a, b: P.fft_pair(a, b, axes, inverse)), r(2, 3, 4),
+                         r(2, 3, 4))
+
+
+@pytest.mark.parametrize("n", [None, 3, 6, 9])
+def test_rfft_pair_and_irfft_second_derivative_each_length(n):
+    """Cut and zero-padded signals, even and odd lengths."""
+    assert gradgradcheck(curved(lambda x: P.rfft_pair(x, n)), r(2, 6))
+    assert gradgradcheck(curved(lambda a, b: P.irfft(a, b, n)), r(2, 4), r(2, 4))
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
