@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 from minikeras import activations, losses
-from minikeras.autodiff import (attention, conv, elementwise, fourier, linear, no_grad,
+from minikeras.autodiff import (attention, conv, elementwise, fourier, linalg, linear, no_grad,
                                 normalization, recurrence, reductions, shape,
-                                softmax_crossentropy)
+                                softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (attention, conv, elementwise, fourier, linear, normalization, recurrence,
-               reductions, shape, softmax_crossentropy)
+VJP_MODULES = (attention, conv, elementwise, fourier, linalg, linear, normalization,
+               recurrence, reductions, shape, softmax_crossentropy, special)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -37,6 +37,16 @@ def away_from_zero(*shape):
 def distinct(*shape):
     """Values with no ties, so max/min/maximum have a unique winner."""
     return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+def well_conditioned(*shape):
+    """Square matrices near 3 I: far from singular."""
+    return r(*shape, low=-1, high=1) + 3 * np.eye(shape[-1])
+
+
+def symmetric(m):
+    """The symmetric part of ``m`` (finite differences then move both entries of a pair)."""
+    return P.multiply(P.add(m, P.transpose(m, (0, 2, 1) if m.ndim == 3 else (1, 0))), 0.5)
 
 
 def curved(fn):
@@ -139,6 +149,21 @@ CASES = {
     "fft_pair": (curved(lambda a, b: P.fft_pair(a, b, axes=(0, 2))), [r(2, 3, 4), r(2, 3, 4)]),
     "rfft_pair": (curved(lambda x: P.rfft_pair(x, 7)), [r(2, 6)]),
     "irfft": (curved(lambda a, b: P.irfft(a, b, 5)), [r(2, 4), r(2, 4)]),
+    # linear algebra, batched over a leading axis (the symmetric decompositions of a
+    # symmetric part: they read one triangle)
+    "inv": (P.inv, [well_conditioned(2, 3, 3)]),
+    "det": (P.det, [well_conditioned(2, 3, 3)]),
+    "log_abs_det": (P.log_abs_det, [well_conditioned(2, 3, 3) * np.array([[[1]], [[-1]]])]),
+    "solve": (P.solve, [well_conditioned(2, 3, 3), r(2, 3, 2)]),
+    "cholesky": (lambda m: P.cholesky(P.add(P.matmul(symmetric(m), symmetric(m)),
+                                            3 * np.eye(3))), [r(2, 3, 3)]),
+    "eigh": (lambda m: P.eigh(symmetric(m)), [np.diag([1.0, 2.5, 4.0]) + r(3, 3, low=-0.3,
+                                                                            high=0.3)]),
+    "qr": (P.qr, [r(2, 4, 3) + np.eye(4, 3) * 3]),
+    "singular_values": (P.singular_values, [r(2, 4, 3) + np.eye(4, 3) * np.array([4.0, 2.0,
+                                                                                  1.0])]),
+    "erfc": (P.erfc, [r(3, 4, low=-3, high=3)]),
+    "erfinv": (P.erfinv, [r(3, 4, low=-0.9, high=0.9)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -168,6 +193,10 @@ def test_second_derivative_matches_finite_differences(name):
      [r(1, 2, 2), r(2, 4), r(1, 4)]),
     ("rfft_pair, irfft, then tanh", lambda x: P.tanh(P.irfft(*P.rfft_pair(x), n=5)),
      [r(1, 5)]),
+    ("inv", P.inv, [well_conditioned(2, 2)]),
+    ("cholesky", lambda m: P.cholesky(symmetric(m)), [well_conditioned(2, 2)]),
+    ("singular_values", P.singular_values, [r(3, 2) + np.eye(3, 2) * np.array([3.0, 1.0])]),
+    ("erfinv", P.erfinv, [r(3, low=-0.9, high=0.9)]),
     ("conv_transpose, then tanh", lambda x, w: P.tanh(P.conv_transpose(x, w, strides=2,
                                                                        padding="same")),
      [r(1, 3, 3, 2), r(3, 3, 2, 2)]),
@@ -327,6 +356,17 @@ def test_rfft_pair_and_irfft_second_derivative_each_length(n):
     assert gradgradcheck(curved(lambda a, b: P.irfft(a, b, n)), r(2, 4), r(2, 4))
 
 
+@pytest.mark.parametrize("lower", [True, False])
+def test_triangular_solve_second_derivative(lower):
+    """Only A's triangle is read, and only it gets a gradient, to every order."""
+    assert gradgradcheck(lambda a, b: P.solve(a, b, lower=lower), well_conditioned(2, 3, 3),
+                         r(2, 3, 2))
+
+
+def test_singular_values_of_a_wide_matrix_second_derivative():
+    assert gradgradcheck(P.singular_values, r(3, 4) + np.eye(3, 4) * np.array([[4.0], [2.0], [1.0]]))
+
+
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
 def test_conv_second_derivative_without_a_bias(activation):
     assert gradgradcheck(curved(lambda x, w: P.conv(x, w, strides=2, padding="same",
@@ -412,11 +452,11 @@ def test_plain_grad_frees_the_graph_and_create_graph_keeps_it():
 def test_a_gradient_for_a_computed_tensor_records_through_what_follows_it():
     """The gradient penalty's shape: the critic's gradient for images a generator made,
     squared, differentiated for the critic's weights. The recorded walk stays between the
-    critic's output and those images (the generator's erfinv, which has no vjp, is not
-    walked)."""
+    critic's output and those images (the generator's custom gradient, which has no vjp,
+    is not walked)."""
     z, w = Tensor(r(2, 3, low=-0.9, high=0.9), requires_grad=True), \
         Tensor(r(3, 3), requires_grad=True)
-    made = P.erfinv(z)
+    made = P.custom_gradient_call(lambda v: (P.tanh(v), lambda g: g), z)
     critic = Tensor(r(3, 1), requires_grad=True)
     score = P.sum(P.tanh(P.matmul(P.matmul(made, w), critic)))
     (for_made,) = grad(score, [made], create_graph=True)
@@ -449,10 +489,12 @@ def test_an_unreached_input_gets_none_or_zeros_that_record_nothing():
 
 
 def test_a_primitive_without_a_vjp_is_named():
-    x = Tensor(r(2, 3, 3) + 3 * np.eye(3), requires_grad=True)
+    """A custom gradient's forward runs unrecorded: its grad_fn's closures are constants."""
+    x = Tensor(r(2, 3), requires_grad=True)
+    y = P.custom_gradient_call(lambda v: (P.square(v), lambda g: g * 2 * v), x)
     with pytest.raises(SecondOrderUnsupported,
-                       match="second-order gradient of Inv is not supported"):
-        grad(P.sum(P.square(P.inv(x))), [x], create_graph=True)
+                       match="second-order gradient of CustomGradient is not supported"):
+        grad(P.sum(y), [x], create_graph=True)
 
 
 def test_create_graph_with_out_arrays_is_an_error():
