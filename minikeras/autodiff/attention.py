@@ -8,12 +8,17 @@ Here each sample's scores (heads, T, S) are made, normalized and used while they
 cache (320 KB in that example), with one batched product over the sample's heads each way
 (over groups of heads when a sample's scores would not fit: ``BLOCK_SCORES``), and the
 parts of the batch run on the threads (``parallel.for_parts``). The scores are kept for
-the backward only while gradients are recorded.
+the backward only while gradients are recorded. Its ``vjp`` (second order) is the recorded
+gradient of the same formula written with the primitives.
 """
 import numpy as np
 
 from . import grad_mode, parallel, scratch
-from .function import Function, primitive
+from .elementwise import masked_scale
+from .function import Function, primitive, recorded_vjp
+from .linear import matmul
+from .shape import transpose
+from .softmax_crossentropy import softmax
 from .tensor import Tensor
 
 
@@ -148,6 +153,28 @@ class Attention(Function):
 
         parallel.for_parts(samples, batch, scores_t.size)
         return tuple(grads)
+
+
+    def vjp(self, gy):
+        return recorded_vjp(self, gy, self._composed)
+
+    def _composed(self, q, k, v):
+        """The same attention written with the primitives (for ``vjp``): (B, N, T, S)
+        scores, the masked softmax over S, the dropout, the product with v."""
+        scores = matmul(transpose(q, (0, 2, 1, 3)), transpose(k, (0, 2, 3, 1)))
+        if self.keep is not None:
+            addend = np.asarray(masked_addend(scores.dtype), scores.dtype)
+            scores = scores + np.where(self.keep, np.zeros((), scores.dtype), addend)
+        weights = softmax(scores, axis=-1)
+        if self.keep is not None:
+            weights = weights * self.keep.astype(weights.dtype)
+            if self.all_masked_uniform:  # 1/S on the rows masked everywhere (a constant)
+                everywhere = ~np.any(self.keep, axis=-1, keepdims=True)
+                weights = weights + everywhere * np.asarray(1 / k.shape[1], weights.dtype)
+        if self.dropped_t is not None:
+            weights = masked_scale(weights, self.dropped_t.transpose(0, 1, 3, 2),
+                                   self.dropout_scale)
+        return transpose(matmul(weights, transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
 
 
 def _drop(z, kept, scale, out):

@@ -24,7 +24,10 @@ Second order (``grad(..., create_graph=True)``): an ungrouped convolution's grad
 two primitives of their own, ``conv_input_gradient`` (col2im: the transposed convolution
 of the output's gradient) and ``conv_kernel_gradient`` (the input's windows times the
 output's gradient). All three are linear in each argument, and each one's gradients are
-the other two (and the convolution): ``Conv.vjp`` and theirs, to any order.
+the other two (and the convolution): ``Conv.vjp`` and theirs, to any order. A grouped or
+depthwise convolution takes them with its block-diagonal ungrouped kernel
+(``_ungrouped_kernel``), a transposed convolution with its output's gradient padded
+(``ConvTranspose.vjp``).
 """
 import collections
 import itertools
@@ -36,8 +39,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import grad_mode, parallel, scratch
 from .elementwise import where
-from .function import Function, SecondOrderUnsupported, primitive
-from .shape import getitem_gradient, reshape
+from .function import Function, primitive
+from .shape import getitem_gradient, pad_constant, reshape, take
 from .linear import add_bias_activate
 from .reductions import sum
 from .tensor import as_tensor
@@ -389,17 +392,22 @@ class Conv(Function):
         return (gx, gw) if b is None else (gx, gw, gb)
 
     def vjp(self, gy):
-        if self.groups != 1:
-            raise SecondOrderUnsupported(self, "a grouped or depthwise convolution")
         x, w, *bias = self.inputs
         geometry = (self.strides, self.padding, self.dilation)
         if self.activation == "relu":  # the mask is a constant: relu's second derivative is 0
             gy = where(self.y.reshape(gy.shape) > 0, gy, 0)
         elif self.activation == "tanh":
-            y = conv(x, w, *(bias or [None]), *geometry, activation="tanh")  # recorded
+            y = conv(x, w, *(bias or [None]), *geometry, groups=self.groups,
+                     activation="tanh")  # recorded
             gy = gy * (1 - y * y)
-        gx = conv_input_gradient(gy, w, x.shape, *geometry) if x.requires_grad else None
-        gw = conv_kernel_gradient(x, gy, w.shape, *geometry) if w.requires_grad else None
+        # a grouped convolution is the ungrouped one of its block-diagonal kernel
+        full = w if self.groups == 1 else _ungrouped_kernel(w, self.groups)
+        gx = conv_input_gradient(gy, full, x.shape, *geometry) if x.requires_grad else None
+        gw = None
+        if w.requires_grad:
+            gw = conv_kernel_gradient(x, gy, full.shape, *geometry)
+            if self.groups != 1:
+                gw = _grouped_kernel_gradient(gw, w.shape, self.groups)
         if not bias:
             return gx, gw
         return gx, gw, sum(gy, tuple(range(gy.ndim - 1))) if bias[0].requires_grad else None
@@ -497,6 +505,29 @@ def conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, grou
             f"divisible by groups. Received inputs {x.shape}, kernel {kernel.shape}.")
     fn = Conv(*_conv_geometry(rank, strides, padding, dilation_rate), groups, activation)
     return fn(x, kernel) if bias is None else fn(x, kernel, bias)
+
+
+def _group_mask(channels, filters, groups, dtype):
+    """(C, F) ones where input channel c and filter f are in the same group, else zeros."""
+    return (np.arange(channels)[:, None] // (channels // groups)
+            == np.arange(filters)[None] // (filters // groups)).astype(dtype)
+
+
+def _ungrouped_kernel(w, groups):
+    """The kernel w (*k, C/G, F) of a convolution in ``groups`` groups as the ungrouped
+    kernel (*k, C, F) of the same convolution (recorded): group g's filters read input
+    channel g*C/G + c with w's weights for c, and the other groups' channels with 0."""
+    cg, f = w.shape[-2], w.shape[-1]
+    tiled = take(w, np.tile(np.arange(cg), groups), axis=w.ndim - 2)      # (*k, C, F)
+    return tiled * _group_mask(cg * groups, f, groups, tiled.dtype)
+
+
+def _grouped_kernel_gradient(full, shape, groups):
+    """The gradient for w (*k, C/G, F) given the one ``full`` (*k, C, F) for its ungrouped
+    kernel (``_ungrouped_kernel``'s vjp; recorded): each filter's own group's block."""
+    cg, f = shape[-2], shape[-1]
+    own = full * _group_mask(cg * groups, f, groups, full.dtype)
+    return sum(reshape(own, tuple(shape[:-2]) + (groups, cg, f)), len(shape) - 2)
 
 
 class ConvInputGradient(Function):
@@ -901,6 +932,19 @@ class ConvTranspose(Function):
             return gx, gw
         g2 = gy.reshape(-1, f)
         return gx, gw, np.ones(len(g2), g2.dtype) @ g2
+
+    def vjp(self, gy):
+        """The output's gradient, padded back to the span the windows cover, is what the
+        convolution this one transposes takes: gx is that convolution of it with w, gw its
+        kernel gradient for x (as backward's im2col computes them)."""
+        x, w, *bias = self.inputs
+        geometry = (self.strides, "valid", self.dilation)
+        padded = pad_constant(gy, ((0, 0),) + self.pads + ((0, 0),))
+        gx = conv(padded, w, None, *geometry) if x.requires_grad else None
+        gw = conv_kernel_gradient(padded, x, w.shape, *geometry) if w.requires_grad else None
+        if not bias:
+            return gx, gw
+        return gx, gw, sum(gy, tuple(range(gy.ndim - 1))) if bias[0].requires_grad else None
 
 
 @primitive

@@ -13,11 +13,13 @@ complex array g = g_real + i g_imag:
 
 where N is the number of points transformed. A pair comes out stacked on a new first axis
 (``[real, imag]``): one output per primitive. Values are computed by numpy's FFT and cast
-to the input's float dtype.
+to the input's float dtype. Each ``vjp`` (second order) is that adjoint written with the
+transforms' callable forms: linear too, to any order.
 """
 import numpy as np
 
 from .function import Function, primitive
+from .shape import pad_constant
 
 
 def _float_dtype(dtype):
@@ -33,6 +35,13 @@ def _fit_length(x, n):
     if x.shape[-1] >= n:
         return x[..., :n]
     return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, n - x.shape[-1])])
+
+
+def _fit_recorded(x, n):
+    """``_fit_length`` of a Tensor, recorded (for the vjps)."""
+    if x.shape[-1] >= n:
+        return x[..., :n]
+    return pad_constant(x, [(0, 0)] * (x.ndim - 1) + [(0, n - x.shape[-1])])
 
 
 class FFTPair(Function):
@@ -55,6 +64,11 @@ class FFTPair(Function):
         else:
             gz = np.fft.ifftn(g, axes=self.axes) * self.points
         return gz.real.astype(self.dtype), gz.imag.astype(self.dtype)
+
+    def vjp(self, gy):
+        pair = fft_pair(gy[0], gy[1], self.axes, inverse=not self.inverse)
+        scale = np.asarray(1 / self.points if self.inverse else self.points, self.dtype)
+        return pair[0] * scale, pair[1] * scale
 
 
 @primitive
@@ -79,6 +93,11 @@ class RFFTPair(Function):
         full = _fit_length(g, self.n)  # the bins rfft dropped get no gradient
         gx = (np.fft.ifft(full, axis=-1) * self.n).real
         return (_fit_length(gx, self.length).astype(self.dtype),)
+
+    def vjp(self, gy):
+        full = [_fit_recorded(part, self.n) for part in (gy[0], gy[1])]
+        gx = fft_pair(*full, inverse=True)[0] * np.asarray(self.n, self.dtype)
+        return (_fit_recorded(gx, self.length),)
 
 
 @primitive
@@ -108,6 +127,15 @@ class IRFFT(Function):
             weights[-1] = 1.0
         gz = _fit_length(np.fft.rfft(gy, axis=-1) * weights / n, self.bins)
         return gz.real.astype(self.dtype), gz.imag.astype(self.dtype)
+
+    def vjp(self, gy):
+        n = self.n
+        weights = np.full(n // 2 + 1, 2 / n, self.dtype)
+        weights[0] = 1 / n
+        if n % 2 == 0:
+            weights[-1] = 1 / n
+        half = rfft_pair(gy) * weights
+        return _fit_recorded(half[0], self.bins), _fit_recorded(half[1], self.bins)
 
 
 @primitive

@@ -32,7 +32,10 @@ import contextlib
 import numpy as np
 
 from . import blas_threads, grad_mode, parallel, scratch
-from .function import Function, primitive
+from .elementwise import relu, sigmoid, tanh, where
+from .function import Function, primitive, recorded_vjp
+from .linear import matmul
+from .shape import stack
 from .tensor import Tensor
 
 # Gate pre-activations per timestep in each thread's part of the batch below which a
@@ -168,6 +171,7 @@ class _Recurrence(Function):
         self.mask = None if mask is None else np.asarray(mask, dtype=bool)
         self.rd = recurrent_dropout_mask
         self.dp = dropout_masks
+        self.gate_masks = dropout_masks, recurrent_dropout_mask  # as given (``composed``)
         self.per_block = dropout_masks is not None or np.ndim(recurrent_dropout_mask) == 3
         self.has_bias, self.has_recurrent_bias = has_bias, has_recurrent_bias
 
@@ -421,6 +425,48 @@ class _Recurrence(Function):
         """h_{t-1} of step ``s`` (before recurrent dropout) for the batch rows ``rows``."""
         return self.states[0][s, rows]
 
+    # ---- second order ------------------------------------------------------------------
+    def vjp(self, gy):
+        return recorded_vjp(self, gy, self.composed)
+
+    def composed(self, x, kernel, recurrent_kernel, *rest):
+        """The same recurrence written with the primitives, one step at a time (the
+        recorded formula ``vjp`` differentiates): the same options, the same output."""
+        rest = list(rest)
+        bias = rest.pop(0) if self.has_bias else None
+        recurrent_bias = rest.pop(0) if self.has_recurrent_bias else None
+        states, (steps, units), dtype = rest, (x.shape[1], recurrent_kernel.shape[0]), x.dtype
+        gates = max(self.gate_of_block) + 1
+        dp, rd = (None if m is None else np.asarray(m, dtype) for m in self.gate_masks)
+        out, outputs = np.zeros((x.shape[0], units), dtype), []
+        for s in range(steps):
+            t = steps - 1 - s if self.go_backwards else s
+            x_t, h = x[:, t], states[0]
+            xs = [x_t] * gates if dp is None else [x_t * dp[g] for g in range(gates)]
+            hs = [h if rd is None else h * (rd[g] if rd.ndim == 3 else rd)
+                  for g in range(gates)]
+            x_parts = _gate_products(xs, kernel, units)
+            if bias is not None:
+                x_parts = [p + bias[g * units:(g + 1) * units] for g, p in enumerate(x_parts)]
+            new = self.composed_step(x_parts, _gate_products(hs, recurrent_kernel, units), hs,
+                                     states, recurrent_kernel, recurrent_bias)
+            if self.mask is None:
+                out = new[0]
+            else:  # a masked step keeps the states and repeats the output
+                kept = self.mask[:, t:t + 1]
+                out = where(kept, new[0], out)
+                new = [where(kept, n, old) for n, old in zip(new, states)]
+            states = new
+            outputs.append(out)
+        if not self.return_sequences:
+            outputs = outputs[-1:]
+        return stack(outputs + list(states), axis=1)
+
+    def composed_step(self, x_parts, h_parts, hs, states, recurrent_kernel, recurrent_bias):
+        """One step with the primitives: the new states (h first) from each Keras gate's
+        ``x_t @ kernel + bias`` part, ``h_{t-1} @ recurrent_kernel`` part, (dropped) h."""
+        raise NotImplementedError
+
     # ---- per cell ------------------------------------------------------------------------
     def stack(self, kernel, bias, recurrent_kernel, recurrent_bias):
         """M = [kernel; bias; recurrent_kernel] (features + 1 + units, blocks*units), its
@@ -461,6 +507,15 @@ def _block_columns(blocks, units):
     return [slice(b * units, (b + 1) * units) for b in range(blocks)]
 
 
+def _gate_products(inputs, weights, units):
+    """``inputs[g] @ weights``'s gate-g columns (units wide) for each gate g (recorded): one
+    product when every gate takes the same input."""
+    if all(i is inputs[0] for i in inputs):
+        whole = matmul(inputs[0], weights)
+        return [whole[:, g * units:(g + 1) * units] for g in range(len(inputs))]
+    return [matmul(i, weights[:, g * units:(g + 1) * units]) for g, i in enumerate(inputs)]
+
+
 def _reorder(a, order, units):
     """The column blocks of ``a`` (units wide each) in ``order``."""
     return np.concatenate([a[..., g * units:(g + 1) * units] for g in order], axis=-1)
@@ -497,6 +552,10 @@ class SimpleRNNRecurrence(_Recurrence):
         else:
             dz[0] = d_new[0]
         return None, None, []
+
+    def composed_step(self, x_parts, h_parts, hs, states, recurrent_kernel, recurrent_bias):
+        a = x_parts[0] + h_parts[0]
+        return [{"tanh": tanh, "relu": relu, "linear": lambda v: v}[self.activation](a)]
 
 
 class LSTMRecurrence(_Recurrence):
@@ -577,6 +636,11 @@ class LSTMRecurrence(_Recurrence):
         np.multiply(dh, p[0], out=dz[0])
         np.multiply(dc_total, p[1:], out=dz[1:])
         return None, None, [np.multiply(dc_total, f, out=dc_total)]
+
+    def composed_step(self, x_parts, h_parts, hs, states, recurrent_kernel, recurrent_bias):
+        i, f, g, o = (xp + hp for xp, hp in zip(x_parts, h_parts))
+        c = sigmoid(f) * states[1] + sigmoid(i) * tanh(g)
+        return [sigmoid(o) * tanh(c), c]
 
 
 class GRURecurrence(_Recurrence):
@@ -671,6 +735,19 @@ class GRURecurrence(_Recurrence):
         r_slope *= self.masked_h(s, rows)
         np.multiply(d_rh, r_slope, out=dz[1])
         return d_rh * r, dh * gate, []
+
+    def composed_step(self, x_parts, h_parts, hs, states, recurrent_kernel, recurrent_bias):
+        units = recurrent_kernel.shape[0]
+        if recurrent_bias is not None and self.reset_after:  # (unused otherwise)
+            h_parts = [p + recurrent_bias[g * units:(g + 1) * units]
+                       for g, p in enumerate(h_parts)]
+        gate = sigmoid(x_parts[0] + h_parts[0])
+        r = sigmoid(x_parts[1] + h_parts[1])
+        if self.reset_after:
+            candidate = tanh(x_parts[2] + r * h_parts[2])
+        else:
+            candidate = tanh(x_parts[2] + matmul(r * hs[2], recurrent_kernel[:, 2 * units:]))
+        return [gate * states[0] + (1 - gate) * candidate]
 
     def weight_grads(self, dm, dz):
         f, u = self.features, self.units

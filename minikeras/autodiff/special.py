@@ -2,11 +2,12 @@
 
 Neither can be composed from the other primitives to float32 accuracy: ``1 - erf(x)`` loses
 erfc's relative precision for x beyond ~2, and erfinv has no closed form. Values are computed
-in float64 (numpy only) and cast back to the input's dtype.
+in float64 (numpy only) and cast back to the input's dtype. Their derivatives are composed of
+primitives (erfinv's of itself): each ``vjp`` writes them so, to any order.
 """
 import numpy as np
 
-from .elementwise import _erfc_continued_fraction, erf_values
+from .elementwise import _erfc_continued_fraction, erf_values, exp
 from .function import Function, primitive
 
 TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
@@ -61,6 +62,10 @@ class Erfc(Function):
         x = self.inputs[0].data
         return (-gy * TWO_OVER_SQRT_PI * np.exp(-x * x),)
 
+    def vjp(self, gy):
+        x = self.inputs[0]
+        return (gy * exp(-(x * x)) * np.asarray(-TWO_OVER_SQRT_PI, x.dtype),)
+
 
 @primitive
 def erfc(x):
@@ -76,6 +81,10 @@ class Erfinv(Function):
 
     def backward(self, gy):
         return (gy * np.exp(self.y * self.y) / TWO_OVER_SQRT_PI,)
+
+    def vjp(self, gy):
+        y = erfinv(self.inputs[0])  # recorded
+        return (gy * exp(y * y) / np.asarray(TWO_OVER_SQRT_PI, y.dtype),)
 
 
 @primitive

@@ -9,16 +9,17 @@ import numpy as np
 import pytest
 
 from minikeras import activations, losses
-from minikeras.autodiff import (conv, elementwise, linear, no_grad, normalization, reductions,
-                                shape, softmax_crossentropy)
+from minikeras.autodiff import (attention, conv, elementwise, fourier, linalg, linear, no_grad,
+                                normalization, recurrence, reductions, shape,
+                                softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
 
 rng = np.random.default_rng(1)
-VJP_MODULES = (conv, elementwise, linear, normalization, reductions, shape,
-               softmax_crossentropy)
+VJP_MODULES = (attention, conv, elementwise, fourier, linalg, linear, normalization,
+               recurrence, reductions, shape, softmax_crossentropy, special)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -36,6 +37,16 @@ def away_from_zero(*shape):
 def distinct(*shape):
     """Values with no ties, so max/min/maximum have a unique winner."""
     return rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.37 - 1
+
+
+def well_conditioned(*shape):
+    """Square matrices near 3 I: far from singular."""
+    return r(*shape, low=-1, high=1) + 3 * np.eye(shape[-1])
+
+
+def symmetric(m):
+    """The symmetric part of ``m`` (finite differences then move both entries of a pair)."""
+    return P.multiply(P.add(m, P.transpose(m, (0, 2, 1) if m.ndim == 3 else (1, 0))), 0.5)
 
 
 def curved(fn):
@@ -118,6 +129,41 @@ CASES = {
                             [r(4, 3, 5), positive(5), r(5)]),
     "layer_norm": (curved(lambda x, g, b: P.layer_norm(x, g, b, 1e-3)),
                    [r(4, 3, 5), positive(5), r(5)]),
+    # a depthwise convolution (depth multiplier 2) and one in two groups of two channels
+    "conv, depthwise": (curved(lambda x, w, b: P.conv(x, w, b, strides=2, padding="same")),
+                        [r(2, 5, 5, 3), r(3, 3, 1, 6), r(6)]),
+    "conv, grouped": (curved(lambda x, w: P.conv(x, w, padding="valid", dilation_rate=2)),
+                      [r(2, 6, 5, 4), r(2, 2, 2, 4)]),
+    # the DCGAN generator's upsampling: strides 2, "same"
+    "conv_transpose": (curved(lambda x, w, b: P.conv_transpose(x, w, b, strides=2,
+                                                               padding="same")),
+                       [r(2, 3, 4, 3), r(3, 3, 2, 3), r(2)]),
+    "attention": (P.attention, [r(2, 3, 2, 4), r(2, 5, 2, 4), r(2, 5, 2, 3)]),
+    # the fused recurrences (their vjp: the recorded gradient of the per-step formula)
+    "simple_rnn_recurrence": (P.simple_rnn_recurrence, [r(2, 3, 3), r(3, 2), r(2, 2), r(2),
+                                                        r(2, 2)]),
+    "lstm_recurrence": (P.lstm_recurrence, [r(2, 3, 3), r(3, 8), r(2, 8), r(8), r(2, 2),
+                                            r(2, 2)]),
+    "gru_recurrence": (P.gru_recurrence, [r(2, 3, 3), r(3, 6), r(2, 6), r(6), r(6), r(2, 2)]),
+    # the transforms (linear: squared)
+    "fft_pair": (curved(lambda a, b: P.fft_pair(a, b, axes=(0, 2))), [r(2, 3, 4), r(2, 3, 4)]),
+    "rfft_pair": (curved(lambda x: P.rfft_pair(x, 7)), [r(2, 6)]),
+    "irfft": (curved(lambda a, b: P.irfft(a, b, 5)), [r(2, 4), r(2, 4)]),
+    # linear algebra, batched over a leading axis (the symmetric decompositions of a
+    # symmetric part: they read one triangle)
+    "inv": (P.inv, [well_conditioned(2, 3, 3)]),
+    "det": (P.det, [well_conditioned(2, 3, 3)]),
+    "log_abs_det": (P.log_abs_det, [well_conditioned(2, 3, 3) * np.array([[[1]], [[-1]]])]),
+    "solve": (P.solve, [well_conditioned(2, 3, 3), r(2, 3, 2)]),
+    "cholesky": (lambda m: P.cholesky(P.add(P.matmul(symmetric(m), symmetric(m)),
+                                            3 * np.eye(3))), [r(2, 3, 3)]),
+    "eigh": (lambda m: P.eigh(symmetric(m)), [np.diag([1.0, 2.5, 4.0]) + r(3, 3, low=-0.3,
+                                                                            high=0.3)]),
+    "qr": (P.qr, [r(2, 4, 3) + np.eye(4, 3) * 3]),
+    "singular_values": (P.singular_values, [r(2, 4, 3) + np.eye(4, 3) * np.array([4.0, 2.0,
+                                                                                  1.0])]),
+    "erfc": (P.erfc, [r(3, 4, low=-3, high=3)]),
+    "erfinv": (P.erfinv, [r(3, 4, low=-0.9, high=0.9)]),
     "conv_kernel_gradient": (curved(lambda x, g: P.conv_kernel_gradient(x, g, (2, 2, 3, 4), 1,
                                                                         "valid", 2)),
                              [r(2, 5, 4, 3), r(2, 3, 2, 4)]),
@@ -138,6 +184,22 @@ def test_second_derivative_matches_finite_differences(name):
     ("conv, then a square", curved(lambda x, w: P.conv(x, w, strides=1, padding="same")),
      [r(1, 4, 4, 1), r(3, 3, 1, 2)]),
     ("layer_norm", lambda x, g, b: P.layer_norm(x, g, b, 1e-3), [r(2, 5), positive(5), r(5)]),
+    ("depthwise conv, tanh fused", lambda x, w: P.conv(x, w, padding="same",
+                                                       activation="tanh"),
+     [r(1, 4, 4, 2), r(3, 3, 1, 2)]),
+    ("attention", P.attention, [r(1, 2, 1, 2), r(1, 3, 1, 2), r(1, 3, 1, 2)]),
+    ("lstm_recurrence", lambda x, k, u: P.lstm_recurrence(x, k, u, None, np.zeros((1, 1)),
+                                                          np.zeros((1, 1))),
+     [r(1, 2, 2), r(2, 4), r(1, 4)]),
+    ("rfft_pair, irfft, then tanh", lambda x: P.tanh(P.irfft(*P.rfft_pair(x), n=5)),
+     [r(1, 5)]),
+    ("inv", P.inv, [well_conditioned(2, 2)]),
+    ("cholesky", lambda m: P.cholesky(symmetric(m)), [well_conditioned(2, 2)]),
+    ("singular_values", P.singular_values, [r(3, 2) + np.eye(3, 2) * np.array([3.0, 1.0])]),
+    ("erfinv", P.erfinv, [r(3, low=-0.9, high=0.9)]),
+    ("conv_transpose, then tanh", lambda x, w: P.tanh(P.conv_transpose(x, w, strides=2,
+                                                                       padding="same")),
+     [r(1, 3, 3, 2), r(3, 3, 2, 2)]),
 ])
 def test_third_derivative_matches_finite_differences(name, fn, inputs):
     assert gradgradcheck(fn, *inputs, order=3)
@@ -186,6 +248,123 @@ def test_layer_norm_second_derivative_without_its_weights(has_gamma, has_beta):
                                      next(given) if has_beta else None, 1e-3))
 
     assert gradgradcheck(fn, r(4, 5), *weights)
+
+
+@pytest.mark.parametrize("groups, multiplier", [(3, 1), (3, 2), (2, 1)])
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+def test_grouped_conv_second_derivative_each_activation(groups, multiplier, activation):
+    """Depthwise (one input channel per group, ``multiplier`` filters each) and grouped
+    (two channels per group)."""
+    channels = 3 if groups == 3 else 4
+    kernel = r(3, 2, channels // groups, groups * multiplier)
+    assert gradgradcheck(curved(lambda x, w, b: P.conv(x, w, b, strides=(2, 1),
+                                                       padding="same", groups=groups,
+                                                       activation=activation)),
+                         away_from_zero(2, 5, 4, channels), kernel, r(groups * multiplier))
+
+
+def test_separable_conv_second_derivative():
+    """A depthwise convolution, then a pointwise one (ops.separable_conv's two primitives)."""
+    assert gradgradcheck(curved(lambda x, d, p: P.conv(P.conv(x, d, padding="same"), p)),
+                         r(2, 4, 4, 2), r(3, 3, 1, 4), r(1, 1, 4, 3))
+
+
+@pytest.mark.parametrize("strides, padding, output_padding, dilation", [
+    (2, "same", None, 1), (2, "valid", None, 1), (3, "valid", None, 1), (1, "same", None, 1),
+    (2, "same", 1, 1), (2, "valid", 1, 1), (1, "same", None, 2), (1, "valid", None, 2)])
+def test_conv_transpose_second_derivative_each_geometry(strides, padding, output_padding,
+                                                        dilation):
+    assert gradgradcheck(curved(lambda x, w, b: P.conv_transpose(
+        x, w, b, strides=strides, padding=padding, output_padding=output_padding,
+        dilation_rate=dilation)), r(2, 3, 4, 3), r(3, 3, 2, 3), r(2))
+    assert gradgradcheck(curved(lambda x, w: P.conv_transpose(x, w, strides=strides,
+                                                              padding=padding)),
+                         r(2, 5, 3), r(3, 2, 3))
+
+
+@pytest.mark.parametrize("all_masked_uniform", [False, True])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_attention_second_derivative_masked_and_dropped(all_masked_uniform, dropout):
+    """A key mask with one query row masked everywhere, and a dropout on the weights."""
+    keep = rng.random((2, 1, 3, 5)) > 0.4
+    keep[0, 0, 1] = False
+    dropped = rng.random((2, 2, 3, 5)) > 0.3 if dropout else None
+    assert gradgradcheck(lambda q, k, v: P.attention(
+        q, k, v, keep=keep, all_masked_uniform=all_masked_uniform, dropped=dropped,
+        dropout_scale=1 / 0.7 if dropout else None), r(2, 3, 2, 4), r(2, 5, 2, 4),
+        r(2, 5, 2, 3))
+
+
+RECURRENCE_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+def _recurrence(cell, options):
+    """(function of tensors, input arrays) of a recurrence over (2, 3, 3) inputs, 2 units,
+    with ``options`` (``dropout``: None, "shared" (one recurrent mask) or "per gate"
+    (recurrent and input masks for each gate))."""
+    options = dict(options)
+    gates = {"simple_rnn": 1, "lstm": 4, "gru": 3, "gru, reset_after=False": 3}[cell]
+    dropout = options.pop("dropout")
+    if dropout is not None:
+        options["recurrent_dropout_mask"] = (rng.random(
+            (2, 2) if dropout == "shared" else (gates, 2, 2)) > 0.3) / 0.7
+    if dropout == "per gate":
+        options["dropout_masks"] = (rng.random((gates, 2, 3)) > 0.3) / 0.7
+    weights = [r(2, 3, 3), r(3, gates * 2), r(2, gates * 2), r(gates * 2)]
+    if cell == "simple_rnn":
+        return (lambda x, k, u, b, h: P.simple_rnn_recurrence(x, k, u, b, h, **options),
+                weights + [r(2, 2)])
+    if cell == "lstm":
+        return (lambda x, k, u, b, h, c: P.lstm_recurrence(x, k, u, b, h, c, **options),
+                weights + [r(2, 2), r(2, 2)])
+    if cell == "gru":
+        return (lambda x, k, u, b, rb, h: P.gru_recurrence(x, k, u, b, rb, h, **options),
+                weights + [r(6), r(2, 2)])
+    return (lambda x, k, u, b, h: P.gru_recurrence(x, k, u, b, None, h, reset_after=False,
+                                                   **options), weights + [r(2, 2)])
+
+
+@pytest.mark.parametrize("cell, options", [
+    ("simple_rnn", dict(activation="relu", go_backwards=True, dropout="shared")),
+    ("simple_rnn", dict(activation="linear", mask=RECURRENCE_MASK, return_sequences=False,
+                        dropout=None)),
+    ("lstm", dict(go_backwards=True, mask=RECURRENCE_MASK, dropout="shared")),
+    ("lstm", dict(return_sequences=False, dropout="per gate")),
+    ("gru", dict(mask=RECURRENCE_MASK, dropout="per gate")),
+    ("gru", dict(go_backwards=True, return_sequences=False, dropout="shared")),
+    ("gru, reset_after=False", dict(mask=RECURRENCE_MASK, go_backwards=True, dropout="per gate")),
+    ("gru, reset_after=False", dict(dropout=None)),
+])
+def test_recurrence_second_derivative_with_each_option(cell, options):
+    """Masks, backwards runs, the last output only, recurrent and per-gate dropout: the
+    per-step formula the vjp records must be the fused recurrence's (its recorded first
+    gradient equals the fused backward's) and its own gradient match finite differences."""
+    fn, inputs = _recurrence(cell, options)
+    assert gradgradcheck(fn, *inputs)
+
+
+@pytest.mark.parametrize("axes, inverse", [((-1,), False), ((-1,), True), ((1, 2), True)])
+def test_fft_pair_second_derivative(axes, inverse):
+    assert gradgradcheck(curved(lambda a, b: P.fft_pair(a, b, axes, inverse)), r(2, 3, 4),
+                         r(2, 3, 4))
+
+
+@pytest.mark.parametrize("n", [None, 3, 6, 9])
+def test_rfft_pair_and_irfft_second_derivative_each_length(n):
+    """Cut and zero-padded signals, even and odd lengths."""
+    assert gradgradcheck(curved(lambda x: P.rfft_pair(x, n)), r(2, 6))
+    assert gradgradcheck(curved(lambda a, b: P.irfft(a, b, n)), r(2, 4), r(2, 4))
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_triangular_solve_second_derivative(lower):
+    """Only A's triangle is read, and only it gets a gradient, to every order."""
+    assert gradgradcheck(lambda a, b: P.solve(a, b, lower=lower), well_conditioned(2, 3, 3),
+                         r(2, 3, 2))
+
+
+def test_singular_values_of_a_wide_matrix_second_derivative():
+    assert gradgradcheck(P.singular_values, r(3, 4) + np.eye(3, 4) * np.array([[4.0], [2.0], [1.0]]))
 
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
@@ -273,11 +452,11 @@ def test_plain_grad_frees_the_graph_and_create_graph_keeps_it():
 def test_a_gradient_for_a_computed_tensor_records_through_what_follows_it():
     """The gradient penalty's shape: the critic's gradient for images a generator made,
     squared, differentiated for the critic's weights. The recorded walk stays between the
-    critic's output and those images (the generator's erfinv, which has no vjp, is not
-    walked)."""
+    critic's output and those images (the generator's custom gradient, which has no vjp,
+    is not walked)."""
     z, w = Tensor(r(2, 3, low=-0.9, high=0.9), requires_grad=True), \
         Tensor(r(3, 3), requires_grad=True)
-    made = P.erfinv(z)
+    made = P.custom_gradient_call(lambda v: (P.tanh(v), lambda g: g), z)
     critic = Tensor(r(3, 1), requires_grad=True)
     score = P.sum(P.tanh(P.matmul(P.matmul(made, w), critic)))
     (for_made,) = grad(score, [made], create_graph=True)
@@ -310,16 +489,11 @@ def test_an_unreached_input_gets_none_or_zeros_that_record_nothing():
 
 
 def test_a_primitive_without_a_vjp_is_named():
-    x = Tensor(r(2, 3, 3) + 3 * np.eye(3), requires_grad=True)
+    """A custom gradient's forward runs unrecorded: its grad_fn's closures are constants."""
+    x = Tensor(r(2, 3), requires_grad=True)
+    y = P.custom_gradient_call(lambda v: (P.square(v), lambda g: g * 2 * v), x)
     with pytest.raises(SecondOrderUnsupported,
-                       match="second-order gradient of Inv is not supported"):
-        grad(P.sum(P.square(P.inv(x))), [x], create_graph=True)
-
-
-def test_a_grouped_convolution_is_named():
-    x = Tensor(r(1, 4, 4, 2), requires_grad=True)
-    y = P.conv(x, r(3, 3, 1, 2), padding="same")  # depthwise: 2 groups
-    with pytest.raises(SecondOrderUnsupported, match="a grouped or depthwise convolution"):
+                       match="second-order gradient of CustomGradient is not supported"):
         grad(P.sum(y), [x], create_graph=True)
 
 
