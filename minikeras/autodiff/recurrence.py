@@ -806,6 +806,11 @@ def gru_recurrence(x, kernel, recurrent_kernel, bias, recurrent_bias, h0, reset_
     last output with ``return_sequences=False``).
 
     ``recurrent_bias`` is used only with ``reset_after`` (pass None otherwise)."""
+    if recurrent_bias is not None and not reset_after:
+        raise ValueError("gru_recurrence: a `recurrent_bias` is used only with "
+                         "reset_after=True (without it the GRU has one bias). Received a "
+                         f"recurrent_bias of shape {tuple(recurrent_bias.shape)} with "
+                         "reset_after=False.")
     fn = GRURecurrence(reset_after, go_backwards=go_backwards, mask=mask,
                        recurrent_dropout_mask=recurrent_dropout_mask,
                        return_sequences=return_sequences, dropout_masks=dropout_masks)

@@ -399,3 +399,13 @@ def test_lstm_factors_per_chunk(options, monkeypatch):
     assert in_forward == 3 and sorted(chunks) == [(0, 2), (2, 4), (4, 5)]
     for want, got in zip(one, two):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+def test_a_recurrent_bias_without_reset_after_is_refused():
+    rng = np.random.default_rng(0)
+    x, h0 = rng.normal(size=(2, 3, 4)), np.zeros((2, 5))
+    kernel, recurrent = rng.normal(size=(4, 15)), rng.normal(size=(5, 15))
+    with pytest.raises(ValueError, match=r"recurrent_bias of shape \(15,\) with reset_after=False"):
+        recurrence.gru_recurrence(Tensor(x), Tensor(kernel), Tensor(recurrent),
+                                  Tensor(np.zeros(15)), Tensor(np.zeros(15)), Tensor(h0),
+                                  reset_after=False)
