@@ -1,4 +1,6 @@
 """keras.ops functions against references: Keras docstring values, numpy, gradients."""
+import math
+
 import numpy as np
 import pytest
 
@@ -283,6 +285,38 @@ def test_keras_dtype_rules_for_created_and_index_tensors():
     assert arr(rows).tolist() == [0, 1] and arr(cols).tolist() == [0, 1]
 
 
+SPECIAL = np.array([0.0, 1.0, -1.0, 1.5, -2.5, np.inf, -np.inf, np.nan, 1e30, -1e30], "float32")
+OTHER = np.array([2.0, -np.inf, np.inf, np.nan, -3.0, 3.0, -2.0, 1.0, 0.0, 4.0], "float32")
+
+
+@pytest.mark.parametrize("name, fn", [  # numpy's IEEE answers, which Keras's backends give
+    ("arcsin", lambda: ops.arcsin(SPECIAL)), ("arccos", lambda: ops.arccos(SPECIAL)),
+    ("arcsinh", lambda: ops.arcsinh(SPECIAL)), ("arccosh", lambda: ops.arccosh(SPECIAL)),
+    ("arctan2", lambda: ops.arctan2(SPECIAL, OTHER)), ("hypot", lambda: ops.hypot(SPECIAL, OTHER)),
+    ("logaddexp", lambda: ops.logaddexp(SPECIAL, OTHER)),
+    ("mod", lambda: ops.mod(SPECIAL, OTHER)), ("fmod", lambda: ops.fmod(SPECIAL, OTHER)),
+    ("median", lambda: ops.median(SPECIAL)), ("quantile", lambda: ops.quantile(SPECIAL, 0.3)),
+])
+def test_special_values_give_numpys_ieee_answers(name, fn):
+    with np.errstate(all="ignore"):
+        expected = {"arctan2": lambda: np.arctan2(SPECIAL, OTHER),
+                    "hypot": lambda: np.hypot(SPECIAL, OTHER),
+                    "logaddexp": lambda: np.logaddexp(SPECIAL, OTHER),
+                    "mod": lambda: np.mod(SPECIAL, OTHER), "fmod": lambda: np.fmod(SPECIAL, OTHER),
+                    "quantile": lambda: np.quantile(SPECIAL, 0.3),
+                    }.get(name, lambda: getattr(np, name)(SPECIAL))()
+        got = arr(fn())
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_the_arc_hyperbolic_functions_stay_finite_past_float32s_square_root():
+    # arcsinh(1e30) = log(1e30 + sqrt(1e60 + 1)) = log(2e30) = 69.77..., as is arccosh(1e30)
+    for op in (ops.arcsinh, ops.arccosh):
+        np.testing.assert_allclose(arr(op(np.float32(1e30))), math.log(2e30), rtol=1e-6)
+    np.testing.assert_allclose(arr(ops.hypot(np.float32(3e30), np.float32(4e30))), 5e30,
+                               rtol=1e-6)
+
+
 @pytest.mark.parametrize("name, fn, x", [
     ("sort", lambda t: ops.sort(t) * np.arange(4.), X),
     ("top_k", lambda t: ops.top_k(t, 2)[0], X),
@@ -293,6 +327,9 @@ def test_keras_dtype_rules_for_created_and_index_tensors():
     ("tensordot", lambda t: ops.tensordot(t, X.T, 1), X),
     ("arcsin", ops.arcsin, UNIT), ("arctan2", lambda t: ops.arctan2(t, X + 3), X),
     ("arcsinh", ops.arcsinh, X), ("logaddexp", lambda t: ops.logaddexp(t, X[::-1]), X),
+    ("arcsinh_large", ops.arcsinh, X * 1e9), ("arccosh_large", ops.arccosh, np.abs(X) * 1e9),
+    ("hypot", lambda t: ops.hypot(t, X[::-1]), X),
+    ("mod_by_infinity", lambda t: ops.mod(t, np.inf), np.abs(X) + 0.1),
     ("scatter", lambda t: ops.scatter(np.array([[0], [2], [0]]), t, (3, 4)), X),
     ("slice_update", lambda t: ops.slice_update(X, (1, 1), t[:2, :2]), X),
     ("segment_max", lambda t: ops.segment_max(t, np.array([0, 0, 1])), X),

@@ -704,6 +704,34 @@ def arctan(x):
     return Arctan()(x)
 
 
+class Arctan2(Function):
+    """atan2(y, x), the angle of the point (x, y) in [-pi, pi] (numpy's, so infinities and
+    large values need no care); d/dy = x / (x² + y²), d/dx = -y / (x² + y²) (NaN at the
+    origin, as in Keras's backends)."""
+
+    def forward(self, y, x):
+        return np.arctan2(y, x)
+
+    def backward(self, gy):
+        y, x = self.inputs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = gy / (x.data * x.data + y.data * y.data)
+        return (unbroadcast(scale * x.data, y.shape) if y.requires_grad else None,
+                unbroadcast(-scale * y.data, x.shape) if x.requires_grad else None)
+
+    def vjp(self, gy):
+        y, x = self.inputs
+        scale = gy / (x * x + y * y)
+        return (sum_to(scale * x, y.shape) if y.requires_grad else None,
+                sum_to(negative(scale) * y, x.shape) if x.requires_grad else None)
+
+
+@primitive
+def arctan2(x1, x2):  # keras.ops's argument names: the angle of (x2, x1)
+    y, x = operands(x1, x2)
+    return Arctan2()(y, x)
+
+
 class Cast(Function):
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)

@@ -195,12 +195,12 @@ def arctan(x):
 
 
 def arcsin(x):
-    """Formula: ``arcsin(x) = arctan(x / sqrt(1 - x^2))`` (±pi/2 at ±1)."""
+    """Formula: ``arcsin(x) = arctan(x / sqrt(1 - x^2))`` (±pi/2 at ±1, NaN beyond)."""
     x = as_float(x)
     root = P.sqrt(P.subtract(1.0, P.square(x)))
     safe = P.where(data(root) > 0, root, 1.0)
-    return P.where(data(root) > 0, P.arctan(P.divide(x, safe)),
-                   P.multiply(P.sign(x), math.pi / 2))
+    edge = P.where(np.abs(data(x)) == 1, P.multiply(P.sign(x), math.pi / 2), np.nan)
+    return P.where(data(root) > 0, P.arctan(P.divide(x, safe)), edge)
 
 
 def arccos(x):
@@ -211,16 +211,7 @@ def arccos(x):
 def arctan2(x1, x2):
     """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``, in
     their ``float_result_dtype``."""
-    y, x = as_float_result(x1, x2)
-    yd, xd = np.broadcast_arrays(data(y), data(x))
-    # atan2 = 2 * arctan(y / (sqrt(x^2 + y^2) + x)), valid except on the negative x axis
-    r = P.sqrt(P.add(P.square(x), P.square(y)))
-    denom = P.add(r, x)
-    ok = data(denom) > 0
-    half = P.arctan(P.divide(y, P.where(ok, denom, 1.0)))
-    # r + x is 0 on the negative x axis, and also (float cancellation) next to it
-    fallback = np.where(xd < 0, np.copysign(np.pi, yd), 0.0)
-    return P.where(ok, P.multiply(half, 2.0), fallback.astype(data(half).dtype))
+    return P.arctan2(*as_float_result(x1, x2))
 
 
 def sinh(x):
@@ -233,16 +224,32 @@ def cosh(x):
     return P.multiply(P.add(P.exp(x), P.exp(P.negative(x))), 0.5)
 
 
+# Beyond this |x|, x² + 1 is x² in float64 and overflows float32: arcsinh and arccosh are
+# log(2|x|) there, computed as log|x| + log 2
+_ARC_HYPERBOLIC_LARGE = 1e8
+
+
 def arcsinh(x):
-    """Formula: ``sign(x) * log(|x| + sqrt(x^2 + 1))`` (odd, stable for large negative x)."""
+    """Formula: ``sign(x) * log(|x| + sqrt(x^2 + 1))`` (odd, stable for large negative x;
+    ``log|x| + log 2`` for large |x|, where x² would overflow)."""
     x = as_float(x)
     a = P.abs(x)
-    return P.multiply(P.sign(x), P.log(P.add(a, P.sqrt(P.add(P.square(a), 1.0)))))
+    large = data(a) > _ARC_HYPERBOLIC_LARGE
+    small = P.where(large, 1.0, a)
+    near = P.log(P.add(small, P.sqrt(P.add(P.square(small), 1.0))))
+    far = P.add(P.log(P.where(large, a, 1.0)), math.log(2.0))
+    return P.multiply(P.sign(x), P.where(large, far, near))
 
 
 def arccosh(x):
+    """Formula: ``log(x + sqrt(x^2 - 1))`` (``log x + log 2`` for large x, where x² would
+    overflow; NaN below 1)."""
     x = as_float(x)
-    return P.log(P.add(x, P.sqrt(P.subtract(P.square(x), 1.0))))
+    large = data(x) > _ARC_HYPERBOLIC_LARGE
+    outside = np.abs(data(x)) > _ARC_HYPERBOLIC_LARGE
+    small = P.where(outside, 1.0, x)
+    near = P.where(outside, np.nan, P.log(P.add(small, P.sqrt(P.subtract(P.square(small), 1.0)))))
+    return P.where(large, P.add(P.log(P.where(large, x, 1.0)), math.log(2.0)), near)
 
 
 def arctanh(x):
@@ -259,9 +266,16 @@ def rad2deg(x):
 
 
 def hypot(x1, x2):
-    """``sqrt(x1² + x2²)`` in the dtype the two promote to (floatx for integers)."""
+    """``sqrt(x1² + x2²)`` in the dtype the two promote to (floatx for integers), computed
+    as ``m sqrt((x1/m)² + (x2/m)²)`` with m the larger magnitude (a constant: the formula is
+    the same function for any m > 0), so large values do not overflow; inf if either is."""
     x1, x2 = _promoted_float(x1, x2)
-    return P.sqrt(P.add(P.square(x1), P.square(x2)))
+    m = np.maximum(np.abs(data(x1)), np.abs(data(x2)))
+    usable = np.isfinite(m) & (m > 0)
+    m = np.where(usable, m, 1).astype(x1.dtype)
+    out = P.multiply(P.sqrt(P.add(P.square(P.divide(x1, m)), P.square(P.divide(x2, m)))), m)
+    return out if usable.all() else P.where(np.isinf(data(x1)) | np.isinf(data(x2)), np.inf,
+                                            out)
 
 
 def _promoted_float(x1, x2):
@@ -313,7 +327,7 @@ def fmod(x1, x2):
     if not (backend.is_float_dtype(x1.dtype) or backend.is_float_dtype(x2.dtype)):
         return Tensor(np.fmod(data(x1), data(x2)))
     quotient = stop_gradient(np.trunc(np.asarray(data(x1)) / np.asarray(data(x2))))
-    return P.subtract(x1, P.multiply(quotient, x2))
+    return _by_infinite_divisor(np.fmod, x1, x2, P.subtract(x1, P.multiply(quotient, x2)))
 
 
 def sinc(x):
@@ -349,8 +363,11 @@ def logaddexp(x1, x2):
     """Formula: ``m + log(exp(x1 - m) + exp(x2 - m))`` with ``m = max(x1, x2)`` (no overflow),
     in their ``float_result_dtype``."""
     a, b = as_float_result(x1, x2)
-    m = stop_gradient(np.maximum(data(a), data(b)))
-    return P.add(m, P.log(P.add(P.exp(P.subtract(a, m)), P.exp(P.subtract(b, m)))))
+    m = np.maximum(data(a), data(b))
+    infinite = np.isinf(m)  # +inf wins; both -inf give -inf (m - m would be NaN)
+    m = stop_gradient(np.where(infinite, 0, m).astype(m.dtype))
+    out = P.add(m, P.log(P.add(P.exp(P.subtract(a, m)), P.exp(P.subtract(b, m)))))
+    return P.where(infinite, np.maximum(data(a), data(b)), out) if infinite.any() else out
 
 
 def divide_no_nan(x1, x2):
@@ -372,7 +389,21 @@ def mod(x1, x2):
             or backend.is_float_dtype(np.asarray(data(x2)).dtype)):
         return Tensor(np.mod(data(x1), data(x2)))
     quotient = stop_gradient(np.floor(np.asarray(data(x1)) / np.asarray(data(x2))))
-    return P.subtract(x1, P.multiply(quotient, x2))
+    return _by_infinite_divisor(np.mod, x1, x2, P.subtract(x1, P.multiply(quotient, x2)))
+
+
+def _by_infinite_divisor(remainder, x1, x2, out):
+    """``out`` (a remainder by formula) with numpy's ``remainder`` of a finite x1 by an
+    infinite x2 in place of the formula's NaN (inf times a quotient of 0): x1 itself (its
+    gradient kept) where numpy keeps it, else numpy's value (fmod: always x1; mod: x2 when
+    the signs differ)."""
+    a, b = np.asarray(data(x1)), np.asarray(data(x2))
+    special = np.isinf(b) & np.isfinite(a)
+    if not special.any():
+        return out
+    value = remainder(a, b)
+    kept = P.where(value == a, x1, value.astype(data(out).dtype))
+    return P.where(special, kept, out)
 
 
 def heaviside(x1, x2):

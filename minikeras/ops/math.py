@@ -179,8 +179,10 @@ def _quantile(x, q, axis, method, keepdims, ignore_nan):
     lo, hi = np.clip(lo, 0, last), np.clip(hi, 0, last)
     a, b = take_along_axis(s, lo, -1), take_along_axis(s, hi, -1)
     out = P.add(a, P.multiply(P.subtract(b, a), frac.astype(s.dtype)))
-    if ignore_nan:
-        out = P.where(np.broadcast_to(counts == 0, out.shape), np.nan, out)
+    # a slice without numbers (ignoring NaNs), or with a NaN (not ignoring them), gives NaN
+    undefined = counts == 0 if ignore_nan else np.isnan(s.data).any(axis=-1, keepdims=True)
+    if undefined.any():
+        out = P.where(np.broadcast_to(undefined, out.shape), np.nan, out)
     out = P.transpose(out, [out.ndim - 1] + list(range(out.ndim - 1)))  # (nq, *lead)
     kept = [1 if i in axes else n for i, n in enumerate(x.shape)] if keepdims else lead
     return P.reshape(out, list(qs.shape) + kept)

@@ -96,6 +96,7 @@ CASES = {
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),
     "cos": (P.cos, [r(3, 4, low=-4, high=4)]),
     "arctan": (P.arctan, [r(3, 4, low=-3, high=3)]),
+    "arctan2": (P.arctan2, [r(3, 4, low=-3, high=3), r(4, low=-3, high=3)]),
     "erfc": (P.erfc, [np.array([-3.1, -1.0, -0.2, 0.0, 0.7, 2.4, 2.6, 4.0])]),
     "erfinv": (P.erfinv, [r(3, 4, low=-0.95, high=0.95)]),
     "custom_gradient_call": (lambda x, w: P.custom_gradient_call(

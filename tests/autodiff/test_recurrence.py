@@ -405,7 +405,8 @@ def test_a_recurrent_bias_without_reset_after_is_refused():
     rng = np.random.default_rng(0)
     x, h0 = rng.normal(size=(2, 3, 4)), np.zeros((2, 5))
     kernel, recurrent = rng.normal(size=(4, 15)), rng.normal(size=(5, 15))
-    with pytest.raises(ValueError, match=r"recurrent_bias of shape \(15,\) with reset_after=False"):
+    with pytest.raises(ValueError,
+                       match=r"recurrent_bias of shape \(15,\) with reset_after=False"):
         recurrence.gru_recurrence(Tensor(x), Tensor(kernel), Tensor(recurrent),
                                   Tensor(np.zeros(15)), Tensor(np.zeros(15)), Tensor(h0),
                                   reset_after=False)

@@ -84,6 +84,7 @@ CASES = {
     "sin": (P.sin, [r(3, 4)]),
     "cos": (P.cos, [r(3, 4)]),
     "arctan": (P.arctan, [r(3, 4)]),
+    "arctan2": (P.arctan2, [r(3, 4), r(4)]),
     "cast": (curved(lambda x: P.cast(x, "float64")), [r(3, 4)]),
     "sum": (curved(lambda x: P.sum(x, axis=(0, 2))), [r(2, 3, 4)]),
     "sum_over_count": (curved(lambda x: P.sum_over_count(x, 24)), [r(2, 3, 4)]),
