@@ -128,7 +128,7 @@ class Layer(Operation):
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
-        self.built = False
+        self.built = _built_at_init(type(self))  # as Keras: a weightless layer is built at once
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
@@ -322,7 +322,7 @@ class Layer(Operation):
                          f"provided weight shape {w.shape}.")
 
     def count_params(self):
-        if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
+        if not self.built:
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. You can build it manually via: `layer.build(input_shape)`.")
@@ -432,10 +432,11 @@ class Layer(Operation):
                 "built, which may cause failures down the line. Make sure to implement a "
                 "proper `build()` method.", UserWarning, stacklevel=2)
         self._mark_built()
+        if self._build_input_shape is None and isinstance(input_shape, (list, tuple)):
+            self._build_input_shape = tuple(input_shape)  # Keras records a direct build's shape
 
     def _mark_built(self):
-        if not _built_at_init(type(self)):  # Keras builds those before any name scope: no path
-            self._set_path()
+        self._set_path()
         self.built = True
 
     def _set_path(self):
@@ -738,13 +739,13 @@ class Layer(Operation):
         """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
         ``build`` given several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
         None. None too for the layers Keras marks built in ``__init__`` (Dropout, pooling,
-        activation layers: ``_keras_builds_at_init``) unless a subclass defines ``build``."""
+        activation layers: ``_keras_builds_at_init``) until ``build`` is called on them."""
         shapes = self.__dict__.get("_build_shapes_dict")
         if shapes is not None and len(shapes) > 1:
             return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
         if shapes is not None:  # one shape: Keras writes it as the input shape
             return {"input_shape": next(iter(shapes.values()))}
-        if self._build_input_shape is None or _built_at_init(type(self)):
+        if self._build_input_shape is None:  # never built for a shape (Dropout: at __init__)
             return None
         return {"input_shape": tuple(self._build_input_shape)}
 

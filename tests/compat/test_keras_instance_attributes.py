@@ -116,13 +116,6 @@ DIFFERENT_VALUE = {
                                   "pooling none, its Flatten, EinsumDense, Bidirectional and "
                                   "unbuilt ConvLSTM one, its SimpleRNN a list); the inputs "
                                   "each accepts are the layer tests'",
-    ("Layer unbuilt", "built"): "Keras marks a layer whose class has no build() of its own "
-                                "(Dropout, pooling, activations) built in __init__; "
-                                "minikeras marks it on its first call (which records the "
-                                "input shape)",
-    ("Layer", "path"): "Keras sets a layer's path when its own build() runs in its name "
-                       "scope, so a layer without one (pooling, dropout, activation) keeps "
-                       "None; minikeras gives every layer its path",
 }
 # Plain types that differ on purpose (the values are equal): name -> why.
 DIFFERENT_TYPE = {
@@ -183,19 +176,12 @@ def absent_on_purpose(case, name):
 
 
 def differs_on_purpose(case, name, expected):
-    """Whether DIFFERENT_VALUE lists ``name`` for the class of ``case`` (a "Layer" entry
-    only where Keras's value is None, a "Layer unbuilt" one where it is True)."""
+    """Whether DIFFERENT_VALUE lists ``name`` for the class of ``case``."""
     cls = KERAS[case]["class"]
     for group, listed in DIFFERENT_VALUE:
         if listed != name:
             continue
-        if group == "Layer":
-            if "built" in KERAS[case]["values"] and expected == {"none": True}:
-                return True
-        elif group == "Layer unbuilt":
-            if case.endswith(" unbuilt") and expected is True:
-                return True
-        elif group in ("*", cls) or cls in GROUPS.get(group, ()):
+        if group in ("*", cls) or cls in GROUPS.get(group, ()):
             return True
     return False
 
@@ -287,5 +273,5 @@ def test_listed_exceptions_name_keras_attributes():
     assert set(DIFFERENT_TYPE) <= every
     for group, name in DIFFERENT_VALUE:
         assert name in every, name
-        assert group in ("*", "Layer", "Layer unbuilt") or group in classes or \
+        assert group == "*" or group in classes or \
             GROUPS.get(group, set()) <= classes and group in GROUPS, group
