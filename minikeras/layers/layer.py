@@ -14,6 +14,7 @@ from ..metrics.metric import Metric
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..rematerialization import apply_remat_scope
+from ..random import SeedGenerator
 from ..naming import auto_name, current_path, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
@@ -302,9 +303,23 @@ class Layer(Operation):
         return _first_of_each(
             own + [v for layer in self._sublayers() for v in layer.non_trainable_weights])
 
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+    @property
+    def variables(self):
+        """Keras's: :attr:`weights` and the state of each random seed generator, in
+        Keras's order (own weights, the states of the layer's own ``SeedGenerator``
+        attributes, then each sublayer's variables). Files store only the weights."""
+        return _first_of_each(self._own_variables_in_keras_order() + [
+            generator.state for generator in self._attributes_of_type(SeedGenerator)] + [
+            v for layer in self._sublayers() for v in layer.variables])
+
+    trainable_variables = trainable_weights  # a seed state is never trainable
+
+    @property
+    def non_trainable_variables(self):
+        """:attr:`non_trainable_weights` with the seed generators' states (Keras's)."""
+        if not self._trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
 
     def get_weights(self):
         return [v.numpy() for v in self.weights]

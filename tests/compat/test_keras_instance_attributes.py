@@ -22,8 +22,6 @@ _TORCH = "the torch backend's: Keras's layers are torch.nn.Modules there"
 _IMAGE_BASE = ("the bounding-box / segmentation-mask API of Keras's image augmentation base "
                "class; minikeras's image layers transform images (and labels where Keras's "
                "do), nothing else")
-_NUMPY_RANDOM = ("minikeras's random layers and SeedGenerator draw from a numpy Generator: "
-                 "no seed-state Variable (nor Keras's seed_generator / generator attributes)")
 _STEP_FUNCTIONS = ("the compiled step functions of Keras's trainer; minikeras's fit runs its "
                    "step directly, there is no function to build, cache or replace")
 _QUANTIZATION = ("Keras's internal quantization hooks; minikeras's quantize() builds its "
@@ -59,8 +57,6 @@ ABSENT = {
         "channel_axis")},
     "factor": "the factor Keras's image base class keeps for layers that take none "
               "(Equalization, MixUp, ...)",
-    "generator": _NUMPY_RANDOM, "seed_generator": _NUMPY_RANDOM,
-    "SeedGenerator.state": _NUMPY_RANDOM, "SeedGenerator.next": _NUMPY_RANDOM,
     "inner_loop": _INTERNAL, "single_state": _INTERNAL, "pool_mode": _INTERNAL,
     "interpolate_pr_auc": _INTERNAL, "check_finite": _INTERNAL, "lr_adjust": _INTERNAL,
     "transpose_last_axis": _INTERNAL, "convert_input": _INTERNAL, "kernel_shape": _INTERNAL,
@@ -186,12 +182,6 @@ def differs_on_purpose(case, name, expected):
     return False
 
 
-def without_seed_states(value):
-    """A list of variables without Keras's seed-state variables (see ABSENT's generator)."""
-    return [v for v in value if not (isinstance(v, dict) and
-                                     v.get("variable", "").endswith("seed_generator_state"))]
-
-
 def raises_attribute_error_in_keras(case, name):
     """Whether reading ``name`` raised AttributeError in Keras (a sublayer property before
     build): no attribute there either."""
@@ -238,8 +228,6 @@ def test_plain_values_are_keras(case, folder):
     for name, expected in KERAS[case]["values"].items():
         if absent_on_purpose(case, name) or differs_on_purpose(case, name, expected):
             continue
-        if name in ("variables", "non_trainable_variables") and isinstance(expected, list):
-            expected = without_seed_states(expected)
         got = value_of(obj, name, folder)
         if got != expected:
             wrong[name] = (got, expected)

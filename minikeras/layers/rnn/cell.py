@@ -30,19 +30,18 @@ class DropoutRNNCell:
 
     _dropout_mask = None
     _recurrent_dropout_mask = None
-    _dropout_generator = None
     dropout_mask_count = None
 
     def _create_dropout_mask(self, step_input, rate):
-        if self._dropout_generator is None:
-            self._dropout_generator = random.make_generator(self.seed)
         count = self.dropout_mask_count
         masks = [self._keep_mask(step_input.shape, rate, step_input.dtype)
                  for _ in range(count or 1)]
         return masks if count else masks[0]
 
     def _keep_mask(self, shape, rate, dtype):
-        keep = self._dropout_generator.random(shape) >= rate
+        # one draw, counted only when seeded: Keras's torch backend draws an unseeded dropout
+        # mask from torch's own generator
+        keep = self.seed_generator.numpy_generator(self.seed is not None).random(shape) >= rate
         if rate >= 1:
             return keep.astype(dtype)
         return (keep / (1 - rate)).astype(dtype)
@@ -117,6 +116,7 @@ class RecurrentCell(DropoutRNNCell, Layer):
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed)
         for name, value in options.items():
             setattr(self, name, value)
         self.output_size = self.units
