@@ -117,6 +117,12 @@ class SeedGenerator:
             self.state.assign_add(_ONE_DRAW)  # recorded instead inside a StatelessScope
         return self._stream()
 
+    def dropout_generator(self, noise_shape=None):
+        """:meth:`numpy_generator` for a dropout mask: Keras's torch backend draws the mask
+        of an unseeded generator without ``noise_shape`` from torch's own generator, so
+        that draw is not counted."""
+        return self.numpy_generator(self._initial_seed is not None or noise_shape is not None)
+
     def get_config(self):
         return {"seed": self._initial_seed, "name": self.name}
 
@@ -149,8 +155,11 @@ def serve_variable_class(load):
 def _state_variable(generator_name, seed):
     """The int32 Variable ``<generator_name>/seed_generator_state``, (seed, 0)."""
     variable_class = _VARIABLE_CLASS[0]()
+
+    def initial(shape, dtype):  # an initializer, as Keras's: a layer made inside a
+        return np.array([seed, 0], dtype)  # StatelessScope (in a call) may make one
     with name_scope(generator_name):
-        return variable_class(np.array([seed, 0], "int32"), dtype="int32", trainable=False,
+        return variable_class(initial, shape=(2,), dtype="int32", trainable=False,
                               name="seed_generator_state")
 
 

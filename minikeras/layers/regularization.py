@@ -47,11 +47,9 @@ class Dropout(Layer):
                               seed=self._rng())
 
     def _rng(self):
-        """The numpy Generator of one dropout draw. Keras's torch backend draws an unseeded
-        dropout without ``noise_shape`` from torch's own generator: its state does not
-        count that draw."""
-        return self.seed_generator.numpy_generator(
-            self.seed is not None or self.noise_shape is not None)
+        """The numpy Generator of one dropout draw (the MultiHeadAttention's fused path
+        draws its mask from it too)."""
+        return self.seed_generator.dropout_generator(self.noise_shape)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,

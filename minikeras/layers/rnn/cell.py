@@ -19,7 +19,8 @@ def given_arguments(local_names):
 class DropoutRNNCell:
     """Dropout masks of a cell, drawn once per sequence and reused at every timestep.
 
-    As in Keras 3: a cell using it has ``dropout``, ``recurrent_dropout`` and ``seed``; the
+    As in Keras 3: a cell using it has ``dropout``, ``recurrent_dropout`` and
+    ``seed_generator`` (a ``keras.random.SeedGenerator``, counting each mask drawn); the
     RNN layer clears the masks after each call (``reset_dropout_mask``). With
     ``dropout_mask_count`` None there is one mask, shared by all gates; with a count (LSTM:
     4, GRU: 3, set when ``implementation=1``, which ``recurrent_dropout > 0`` forces) each
@@ -39,9 +40,7 @@ class DropoutRNNCell:
         return masks if count else masks[0]
 
     def _keep_mask(self, shape, rate, dtype):
-        # one draw, counted only when seeded: Keras's torch backend draws an unseeded dropout
-        # mask from torch's own generator
-        keep = self.seed_generator.numpy_generator(self.seed is not None).random(shape) >= rate
+        keep = self.seed_generator.dropout_generator().random(shape) >= rate
         if rate >= 1:
             return keep.astype(dtype)
         return (keep / (1 - rate)).astype(dtype)
