@@ -9,6 +9,7 @@ Submodules load on first use (``keras.layers`` imports the layers then), so
 import importlib
 
 from . import backend as _backend  # numpy only: cheap
+from . import random as _random  # numpy only: cheap
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,14 @@ def _keras2_backend_functions():
 
 
 _backend.serve_keras2_functions(_keras2_backend_functions)
+
+
+def _variable_class():
+    from .variables import Variable  # on the first seed generator's state
+    return Variable
+
+
+_random.serve_variable_class(_variable_class)
 
 
 def version():

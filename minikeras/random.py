@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from .naming import auto_name, scoped
+from .naming import auto_name, name_scope
 
 _state = {"generator": np.random.default_rng()}
 
@@ -69,76 +69,62 @@ def draw_seed():
 
 # ---- keras.random: sampling functions ------------------------------------------------------
 
-class _SeedState:
-    """A SeedGenerator's ``state``: the int32 pair (seed, counter), read and assigned as a
-    non-trainable variable's value is (``numpy()``, ``value``, ``assign``, numpy
-    conversion), named ``seed_generator_state`` under its generator's name."""
-
-    trainable = False
-    name = "seed_generator_state"
-
-    def __init__(self, seed, generator_name):
-        self.data = np.array([seed, 0], "int32")
-        self.path = scoped(f"{generator_name}/{self.name}")
-
-    @property
-    def dtype(self):
-        return self.data.dtype
-
-    @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def value(self):
-        return _tensor(self.data.copy(), "int32")
-
-    def numpy(self):
-        return self.data.copy()
-
-    def assign(self, value):
-        array = np.asarray(getattr(value, "data", value))
-        if array.shape != self.data.shape:
-            raise ValueError(f"Cannot assign a value of shape {array.shape} to variable "
-                             f"'{self.path}' of shape {self.data.shape}.")
-        self.data[...] = array
-
-    def __array__(self, dtype=None, copy=None):
-        return np.array(self.data, dtype=dtype)
-
-    def __repr__(self):
-        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
-                f"value={self.data}>")
-
-
 class SeedGenerator:
-    """A stateful source of seeds, as in Keras: ``state`` is a non-trainable int32 variable
-    holding (seed, counter); each sampling call given the generator takes its current state
-    as the seed of its draw (``next()``) and counts one up, so a state put back (``assign``)
-    draws the same numbers again. ``seed`` None draws one from the global generator."""
+    """A stateful source of seeds, as in Keras: ``state`` is a non-trainable int32
+    Variable ``<name>/seed_generator_state`` holding (seed, counter). Each sampling call
+    given the generator takes its current state as the seed of its draw (``next()``) and
+    counts one up, so a state put back (``assign``) draws the same numbers again. ``seed``
+    None takes one from Python's ``random`` (Keras's source, seeded by
+    ``set_random_seed``), leaving numpy's streams as they were.
+
+    A layer holding one (``seed_generator``: Dropout, the noise and augmentation layers)
+    lists its state among its variables, not its weights, and draws from
+    :meth:`numpy_generator`, which counts each draw in the state the same way."""
 
     def __init__(self, seed=None, name=None, **kwargs):
-        del kwargs
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
         self.name = name or auto_name("seed_generator")  # named first, as in Keras
+        self._initial_seed = seed
         if seed is None:
-            seed = draw_seed()
+            seed = _py_random.randint(1, 10**9)
         elif not isinstance(seed, int):
             raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
         self.seed = seed
-        self.state = _SeedState(seed, self.name)
+        self.state = _state_variable(self.name, seed)
+        self._stream = LazyGenerator(self._initial_seed)
         _SOURCES.add(self)
 
     def next(self, ordered=True):
-        """The current state as a tensor (the seed of one draw); the counter moves on.
-        ``ordered`` is Keras's (JAX orders its state updates by it); draws here always run
-        in program order."""
-        del ordered
-        current = self.state.value
-        self.state.data[1] += 1
+        """The current state as a tensor (the seed of one draw); the state moves on: its
+        counter up by one, or (``ordered`` False) both entries to (state + 1) * 5387 %
+        933199, Keras's sequence of near-unique seeds."""
+        current = _tensor(self.state.data.copy(), "int32")
+        if ordered:
+            self.state.assign_add(_ONE_DRAW)
+        else:
+            self.state.assign((self.state.data + 1) * 5387 % 933199)
         return current
 
+    def numpy_generator(self, counted=True):
+        """The numpy Generator a layer draws from, counting the draw in ``state`` (one per
+        sampling call, as a Keras layer's draw seeded by this generator counts) unless
+        ``counted`` is False (a draw Keras's torch backend takes from torch's own global
+        generator). It is seeded with the ``seed`` given, or, without one, a child of the
+        global generator made at the first draw, so ``set_random_seed`` before a layer's
+        first call makes its draws repeatable."""
+        if counted:
+            self.state.assign_add(_ONE_DRAW)  # recorded instead inside a StatelessScope
+        return self._stream()
+
+    def dropout_generator(self, noise_shape=None):
+        """:meth:`numpy_generator` for a dropout mask: Keras's torch backend draws the mask
+        of an unseeded generator without ``noise_shape`` from torch's own generator, so
+        that draw is not counted."""
+        return self.numpy_generator(self._initial_seed is not None or noise_shape is not None)
+
     def get_config(self):
-        return {"seed": self.seed, "name": self.name}
+        return {"seed": self._initial_seed, "name": self.name}
 
     @classmethod
     def from_config(cls, config):
@@ -148,7 +134,33 @@ class SeedGenerator:
         return np.array(self.state.data)
 
     def _restore(self, saved):
-        self.state.assign(saved)
+        self.state.data[...] = saved  # what it held, also inside a StatelessScope
+
+
+_ONE_DRAW = np.array([0, 1], "int32")  # what one draw adds to a state (seed, counter)
+
+
+# A generator's state is a Variable, as in Keras; Variables sit above this module (they
+# can be made from initializers, which draw from it), so the package tells this module
+# where the class is (``serve_variable_class``), as it tells the backend where Keras 2's
+# functions are.
+_VARIABLE_CLASS = []
+
+
+def serve_variable_class(load):
+    """Make seed states with ``load()``, the Variable class (imported at the first state)."""
+    _VARIABLE_CLASS[:] = [load]
+
+
+def _state_variable(generator_name, seed):
+    """The int32 Variable ``<generator_name>/seed_generator_state``, (seed, 0)."""
+    variable_class = _VARIABLE_CLASS[0]()
+
+    def initial(shape, dtype):  # an initializer, as Keras's: a layer made inside a
+        return np.array([seed, 0], dtype)  # StatelessScope (in a call) may make one
+    with name_scope(generator_name):
+        return variable_class(initial, shape=(2,), dtype="int32", trainable=False,
+                              name="seed_generator_state")
 
 
 class _GlobalSource:

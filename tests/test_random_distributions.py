@@ -89,3 +89,24 @@ def test_seed_generator_needs_an_int_seed_and_draws_one_for_none():
 def test_bad_parameters_raise(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_layers_seed_state_is_a_variable_counting_its_draws():
+    """A Dropout's state is a Variable of the layer (not a weight); a training call counts
+    one draw and restoring a snapshot (a rematerialized call) puts the count back; a layer
+    made inside a StatelessScope (a call making layers) gets its state too."""
+    from minikeras.random import generator_states, restore_generator_states
+    from minikeras.variables import StatelessScope, Variable
+    layer = keras.layers.Dropout(0.5, seed=4)
+    state = layer.seed_generator.state
+    assert isinstance(state, Variable) and layer.variables == [state] and layer.weights == []
+    snapshot = generator_states()
+    first = layer(np.ones((3, 5), "float32"), training=True).numpy()
+    assert state.numpy().tolist() == [4, 1]
+    restore_generator_states(snapshot)
+    assert state.numpy().tolist() == [4, 0]
+    np.testing.assert_array_equal(layer(np.ones((3, 5), "float32"), training=True).numpy(),
+                                  first)
+    with StatelessScope():
+        made = keras.layers.GaussianNoise(0.1, seed=2)
+    assert made.seed_generator.state.numpy().tolist() == [2, 0]

@@ -14,6 +14,7 @@ from ..metrics.metric import Metric
 from ..ops.core import cast, convert_to_tensor
 from ..registry import Registry
 from ..rematerialization import apply_remat_scope
+from ..random import SeedGenerator
 from ..naming import auto_name, current_path, name_scope, scoped, to_snake_case
 from ..variables import (Variable, assign_all_or_none, check_one_to_one, get_stateless_scope,
                          run_statelessly, structure_changed)
@@ -128,7 +129,7 @@ class Layer(Operation):
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.dtype = effective_dtype(dtype)  # variables and computation
         self._trainable = bool(trainable)
-        self.built = False
+        self.built = _built_at_init(type(self))  # as Keras: a weightless layer is built at once
         self.input_spec = None
         self._checked_shape = None  # the last input shape that passed input_spec
         self._own_weights = []
@@ -302,9 +303,23 @@ class Layer(Operation):
         return _first_of_each(
             own + [v for layer in self._sublayers() for v in layer.non_trainable_weights])
 
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+    @property
+    def variables(self):
+        """Keras's: :attr:`weights` and the state of each random seed generator, in
+        Keras's order (own weights, the states of the layer's own ``SeedGenerator``
+        attributes, then each sublayer's variables). Files store only the weights."""
+        return _first_of_each(self._own_variables_in_keras_order() + [
+            generator.state for generator in self._attributes_of_type(SeedGenerator)] + [
+            v for layer in self._sublayers() for v in layer.variables])
+
+    trainable_variables = trainable_weights  # a seed state is never trainable
+
+    @property
+    def non_trainable_variables(self):
+        """:attr:`non_trainable_weights` with the seed generators' states (Keras's)."""
+        if not self._trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
 
     def get_weights(self):
         return [v.numpy() for v in self.weights]
@@ -322,7 +337,7 @@ class Layer(Operation):
                          f"provided weight shape {w.shape}.")
 
     def count_params(self):
-        if not self.built and not _built_at_init(type(self)):  # Keras built those: 0
+        if not self.built:
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
                 "built. You can build it manually via: `layer.build(input_shape)`.")
@@ -432,10 +447,11 @@ class Layer(Operation):
                 "built, which may cause failures down the line. Make sure to implement a "
                 "proper `build()` method.", UserWarning, stacklevel=2)
         self._mark_built()
+        if self._build_input_shape is None and isinstance(input_shape, (list, tuple)):
+            self._build_input_shape = tuple(input_shape)  # Keras records a direct build's shape
 
     def _mark_built(self):
-        if not _built_at_init(type(self)):  # Keras builds those before any name scope: no path
-            self._set_path()
+        self._set_path()
         self.built = True
 
     def _set_path(self):
@@ -738,13 +754,13 @@ class Layer(Operation):
         """The input shape the layer was built for, ``{"input_shape": [...]}`` (or, for a
         ``build`` given several shapes, ``{"shapes_dict": {"a_shape": [...], ...}}``), or
         None. None too for the layers Keras marks built in ``__init__`` (Dropout, pooling,
-        activation layers: ``_keras_builds_at_init``) unless a subclass defines ``build``."""
+        activation layers: ``_keras_builds_at_init``) until ``build`` is called on them."""
         shapes = self.__dict__.get("_build_shapes_dict")
         if shapes is not None and len(shapes) > 1:
             return {"shapes_dict": {k: _plain_shape(v) for k, v in shapes.items()}}
         if shapes is not None:  # one shape: Keras writes it as the input shape
             return {"input_shape": next(iter(shapes.values()))}
-        if self._build_input_shape is None or _built_at_init(type(self)):
+        if self._build_input_shape is None:  # never built for a shape (Dropout: at __init__)
             return None
         return {"input_shape": tuple(self._build_input_shape)}
 

@@ -396,6 +396,9 @@ class UnitNormalization(Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
+        self._check_axis(input_shape)
+
+    def _check_axis(self, input_shape):
         rank = len(input_shape)
         for a in self.axis if isinstance(self.axis, list) else [self.axis]:
             if not -rank <= a < rank:
@@ -404,6 +407,7 @@ class UnitNormalization(Layer):
                     f"rank {rank} (shape {tuple(input_shape)}).")
 
     def call(self, inputs):
+        self._check_axis(inputs.shape)  # built at __init__, as in Keras: checked here
         x = ops.cast(inputs, self.dtype)
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
         square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)

@@ -34,6 +34,12 @@ class BasePooling(Layer):
         self.compute_output_shape(input_shape)
         self.built = True
 
+    def _check_input_spec(self, inputs):
+        """Keras's input check and, the layer being built at ``__init__``, the output size
+        for each new input shape (a pool larger than the input is refused by name)."""
+        super()._check_input_spec(inputs)
+        self.compute_output_shape(inputs.shape)
+
     def call(self, inputs):
         x = to_channels_last(inputs, self.data_format)
         y = type(self).pool(x, self.pool_size, self.strides, self.padding)

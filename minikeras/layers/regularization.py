@@ -2,8 +2,10 @@
 GaussianNoise, GaussianDropout, AlphaDropout and SpatialDropout1D/2D/3D.
 
 The noise layers act only in training (``training=True``) and are the identity at inference.
-Their randomness comes from ``random.make_generator(seed)``, a child of the global
-generator when ``seed`` is None, so ``keras.utils.set_random_seed`` makes runs repeatable.
+Each holds a ``seed_generator`` (``keras.random.SeedGenerator``, its state among the
+layer's variables as in Keras) and draws from its numpy stream: seeded with ``seed``, or a
+child of the global generator when ``seed`` is None, so ``keras.utils.set_random_seed``
+makes runs repeatable.
 """
 import math
 
@@ -35,13 +37,19 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._rng = random.LazyGenerator(seed)
+        if self.rate > 0:  # as Keras: a seed generator only where there is noise
+            self.seed_generator = random.SeedGenerator(seed)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
         return random.dropout(inputs, self.rate, noise_shape=self.noise_shape,
                               seed=self._rng())
+
+    def _rng(self):
+        """The numpy Generator of one dropout draw (the MultiHeadAttention's fused path
+        draws its mask from it too)."""
+        return self.seed_generator.dropout_generator(self.noise_shape)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
@@ -94,7 +102,7 @@ def _check_fraction(value, arg):
 
 
 class _NoiseLayer(Layer):
-    """Holds the lazily created generator shared by the noise layers."""
+    """Holds the seed generator the noise layers draw from."""
 
     _keras_builds_at_init = True  # see Layer.get_build_config
     supports_masking = True  # passes its input's mask on, as in Keras
@@ -102,7 +110,13 @@ class _NoiseLayer(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        self._rng = random.LazyGenerator(seed)
+
+    def _draws_if(self, amount):
+        """Make the seed generator the layer draws from when ``amount`` (its rate or
+        stddev) is above 0: as Keras, which makes none for a layer that adds no noise."""
+        if amount > 0:
+            self.seed_generator = random.SeedGenerator(self.seed)
+            self._rng = self.seed_generator.numpy_generator
 
 
 @LAYERS.register("GaussianNoise")
@@ -119,6 +133,7 @@ class GaussianNoise(_NoiseLayer):
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.stddev = _check_fraction(stddev, "stddev")
+        self._draws_if(self.stddev)
 
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
@@ -145,6 +160,7 @@ class GaussianDropout(_NoiseLayer):
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
+        self._draws_if(self.rate)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -180,6 +196,7 @@ class AlphaDropout(_NoiseLayer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
+        self._draws_if(self.rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
 
     def call(self, inputs, training=False):

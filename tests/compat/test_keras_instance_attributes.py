@@ -22,8 +22,6 @@ _TORCH = "the torch backend's: Keras's layers are torch.nn.Modules there"
 _IMAGE_BASE = ("the bounding-box / segmentation-mask API of Keras's image augmentation base "
                "class; minikeras's image layers transform images (and labels where Keras's "
                "do), nothing else")
-_NUMPY_RANDOM = ("minikeras's random layers and SeedGenerator draw from a numpy Generator: "
-                 "no seed-state Variable (nor Keras's seed_generator / generator attributes)")
 _STEP_FUNCTIONS = ("the compiled step functions of Keras's trainer; minikeras's fit runs its "
                    "step directly, there is no function to build, cache or replace")
 _QUANTIZATION = ("Keras's internal quantization hooks; minikeras's quantize() builds its "
@@ -59,8 +57,6 @@ ABSENT = {
         "channel_axis")},
     "factor": "the factor Keras's image base class keeps for layers that take none "
               "(Equalization, MixUp, ...)",
-    "generator": _NUMPY_RANDOM, "seed_generator": _NUMPY_RANDOM,
-    "SeedGenerator.state": _NUMPY_RANDOM, "SeedGenerator.next": _NUMPY_RANDOM,
     "inner_loop": _INTERNAL, "single_state": _INTERNAL, "pool_mode": _INTERNAL,
     "interpolate_pr_auc": _INTERNAL, "check_finite": _INTERNAL, "lr_adjust": _INTERNAL,
     "transpose_last_axis": _INTERNAL, "convert_input": _INTERNAL, "kernel_shape": _INTERNAL,
@@ -116,13 +112,6 @@ DIFFERENT_VALUE = {
                                   "pooling none, its Flatten, EinsumDense, Bidirectional and "
                                   "unbuilt ConvLSTM one, its SimpleRNN a list); the inputs "
                                   "each accepts are the layer tests'",
-    ("Layer unbuilt", "built"): "Keras marks a layer whose class has no build() of its own "
-                                "(Dropout, pooling, activations) built in __init__; "
-                                "minikeras marks it on its first call (which records the "
-                                "input shape)",
-    ("Layer", "path"): "Keras sets a layer's path when its own build() runs in its name "
-                       "scope, so a layer without one (pooling, dropout, activation) keeps "
-                       "None; minikeras gives every layer its path",
 }
 # Plain types that differ on purpose (the values are equal): name -> why.
 DIFFERENT_TYPE = {
@@ -183,27 +172,14 @@ def absent_on_purpose(case, name):
 
 
 def differs_on_purpose(case, name, expected):
-    """Whether DIFFERENT_VALUE lists ``name`` for the class of ``case`` (a "Layer" entry
-    only where Keras's value is None, a "Layer unbuilt" one where it is True)."""
+    """Whether DIFFERENT_VALUE lists ``name`` for the class of ``case``."""
     cls = KERAS[case]["class"]
     for group, listed in DIFFERENT_VALUE:
         if listed != name:
             continue
-        if group == "Layer":
-            if "built" in KERAS[case]["values"] and expected == {"none": True}:
-                return True
-        elif group == "Layer unbuilt":
-            if case.endswith(" unbuilt") and expected is True:
-                return True
-        elif group in ("*", cls) or cls in GROUPS.get(group, ()):
+        if group in ("*", cls) or cls in GROUPS.get(group, ()):
             return True
     return False
-
-
-def without_seed_states(value):
-    """A list of variables without Keras's seed-state variables (see ABSENT's generator)."""
-    return [v for v in value if not (isinstance(v, dict) and
-                                     v.get("variable", "").endswith("seed_generator_state"))]
 
 
 def raises_attribute_error_in_keras(case, name):
@@ -252,8 +228,6 @@ def test_plain_values_are_keras(case, folder):
     for name, expected in KERAS[case]["values"].items():
         if absent_on_purpose(case, name) or differs_on_purpose(case, name, expected):
             continue
-        if name in ("variables", "non_trainable_variables") and isinstance(expected, list):
-            expected = without_seed_states(expected)
         got = value_of(obj, name, folder)
         if got != expected:
             wrong[name] = (got, expected)
@@ -287,5 +261,5 @@ def test_listed_exceptions_name_keras_attributes():
     assert set(DIFFERENT_TYPE) <= every
     for group, name in DIFFERENT_VALUE:
         assert name in every, name
-        assert group in ("*", "Layer", "Layer unbuilt") or group in classes or \
+        assert group == "*" or group in classes or \
             GROUPS.get(group, set()) <= classes and group in GROUPS, group

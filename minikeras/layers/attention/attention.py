@@ -33,7 +33,8 @@ class Attention(Layer):
         self.use_scale, self.score_mode = bool(use_scale), score_mode
         self.dropout, self.seed = float(dropout), seed
         self.supports_masking = True
-        self._rng = random.LazyGenerator(seed)
+        if self.dropout > 0:  # as Keras: a seed generator only where there is dropout
+            self.seed_generator = random.SeedGenerator(seed)
 
     def build(self, input_shape):
         _check_inputs(self, input_shape)
@@ -71,7 +72,7 @@ class Attention(Layer):
             scores = P.subtract(scores, (~keep) * np.asarray(1e9, scores.dtype))
         weights = P.softmax(scores, axis=-1)
         if training and self.dropout > 0:
-            kept = self._rng().random(weights.shape) >= self.dropout
+            kept = self.seed_generator.numpy_generator().random(weights.shape) >= self.dropout
             weights = P.multiply(weights, (kept / (1 - self.dropout)).astype(weights.dtype))
         output = P.matmul(weights, value)
         if query_mask is not None:

@@ -22,7 +22,8 @@ INTERPOLATIONS = ("nearest", "bilinear")
 
 
 class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
-    """Holds the seed and the lazily created generator of the augmentation layers.
+    """Holds the seed and the seed generator (``keras.random.SeedGenerator``) the
+    augmentation layers draw from.
 
     A dict input (image_data.py) goes through ``draw`` / ``apply`` / ``move_boxes`` /
     ``transform_masks``: by default those of a layer that changes pixel values only
@@ -36,7 +37,8 @@ class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.seed = seed
-        self._rng = random.LazyGenerator(seed)
+        self.generator = random.SeedGenerator(seed)  # Keras's name for these layers'
+        self._rng = self.generator.numpy_generator  # one draw counted per call
 
     def call(self, inputs, training=True):
         if isinstance(inputs, dict):

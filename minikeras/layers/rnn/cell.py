@@ -19,7 +19,8 @@ def given_arguments(local_names):
 class DropoutRNNCell:
     """Dropout masks of a cell, drawn once per sequence and reused at every timestep.
 
-    As in Keras 3: a cell using it has ``dropout``, ``recurrent_dropout`` and ``seed``; the
+    As in Keras 3: a cell using it has ``dropout``, ``recurrent_dropout`` and
+    ``seed_generator`` (a ``keras.random.SeedGenerator``, counting each mask drawn); the
     RNN layer clears the masks after each call (``reset_dropout_mask``). With
     ``dropout_mask_count`` None there is one mask, shared by all gates; with a count (LSTM:
     4, GRU: 3, set when ``implementation=1``, which ``recurrent_dropout > 0`` forces) each
@@ -30,19 +31,16 @@ class DropoutRNNCell:
 
     _dropout_mask = None
     _recurrent_dropout_mask = None
-    _dropout_generator = None
     dropout_mask_count = None
 
     def _create_dropout_mask(self, step_input, rate):
-        if self._dropout_generator is None:
-            self._dropout_generator = random.make_generator(self.seed)
         count = self.dropout_mask_count
         masks = [self._keep_mask(step_input.shape, rate, step_input.dtype)
                  for _ in range(count or 1)]
         return masks if count else masks[0]
 
     def _keep_mask(self, shape, rate, dtype):
-        keep = self._dropout_generator.random(shape) >= rate
+        keep = self.seed_generator.dropout_generator().random(shape) >= rate
         if rate >= 1:
             return keep.astype(dtype)
         return (keep / (1 - rate)).astype(dtype)
@@ -117,6 +115,7 @@ class RecurrentCell(DropoutRNNCell, Layer):
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed)
         for name, value in options.items():
             setattr(self, name, value)
         self.output_size = self.units

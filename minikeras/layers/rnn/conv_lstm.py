@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from ... import activations
+from ... import activations, random
 from ...autodiff import primitives as P
 from ...ops.convolution import from_channels_last, to_channels_last
 from ..convolutional import _positive_int, _Windowed, spatial_dims, with_spatial
@@ -69,6 +69,7 @@ class ConvLSTMCell(DropoutRNNCell, _Windowed):
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
+        self.seed_generator = random.SeedGenerator(seed)
         self.state_size = [self.filters, self.filters]  # channels of h and of c
         self.output_size = self.filters
 
