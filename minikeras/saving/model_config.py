@@ -202,13 +202,28 @@ def compile_from_training_config(model, config, custom_objects=None):
             name = name.split(">", 1)[1]
         optimizer_config = {"class_name": name, "config": optimizer_config.get("config") or {}}
     compile_from_config(model, {
-        "optimizer": optimizer_config, "loss": config.get("loss"),
+        "optimizer": optimizer_config, "loss": _legacy_losses(config.get("loss")),
         "loss_weights": config.get("loss_weights"),
         "metrics": _legacy_metrics(config.get("metrics")),
         "weighted_metrics": _legacy_metrics(config.get("weighted_metrics")),
         "run_eagerly": config.get("run_eagerly", False),
         "steps_per_execution": config.get("steps_per_execution", 1),
         "jit_compile": config.get("jit_compile", "auto")}, custom_objects)
+
+
+def _legacy_losses(loss):
+    """Keras 2 loss objects' configs: without the ``fn`` they named, and with Keras 2's
+    ``reduction="auto"`` (the mean over the batch) as Keras 3 spells it."""
+    if isinstance(loss, list):
+        return [_legacy_losses(entry) for entry in loss]
+    if isinstance(loss, dict) and not is_object_config(loss):
+        return {name: _legacy_losses(entry) for name, entry in loss.items()}
+    if not is_object_config(loss) or not isinstance(loss.get("config"), dict):
+        return loss
+    inner = {k: v for k, v in loss["config"].items() if k != "fn"}
+    if inner.get("reduction") == "auto":
+        inner["reduction"] = "sum_over_batch_size"
+    return {**loss, "config": inner}
 
 
 def _legacy_metrics(metrics):
