@@ -1,5 +1,6 @@
-"""Write tests/fixtures/examples14_tfkeras/: the models of tests/fixtures/examples14_tfkeras_cases.py
-saved by tf.keras 2 (tf_keras 2.21) as users deploy them, and by Keras 3.15.1 as legacy HDF5.
+"""Write tests/fixtures/examples14_tfkeras/: the models of
+tests/fixtures/examples14_tfkeras_cases.py saved by tf.keras 2 (tf_keras 2.21) as users deploy
+them, and by Keras 3.15.1 as legacy HDF5.
 
     /work/scratch-tf/bin/python tools/make_examples14_tfkeras_fixture.py
 

@@ -64,7 +64,18 @@ def keras2_optimizer_pairs(optimizer, names, arrays):
                 f"slot '{slot}' of '{path}' has no counterpart in {type(optimizer).__name__} "
                 f"(looked for '{target}')")
         pairs.append((by_path[target], array))
+    _check_every_slot_stored(optimizer, variables, pairs)
     return pairs
+
+
+def _check_every_slot_stored(optimizer, variables, pairs):
+    """Each slot of each trained variable gets a stored array (none is left half-loaded)."""
+    prefixes = tuple(f"{optimizer.name}/{str(v.path).replace('/', '_')}_" for v in variables)
+    assigned = {id(variable) for variable, _ in pairs}
+    missing = [v.path for v in optimizer.variables
+               if str(v.path).startswith(prefixes) and id(v) not in assigned]
+    if missing:
+        raise Keras2StateMismatch(f"the file holds nothing for {missing[:3]}")
 
 
 def _check_same_variable(stored_path, variable, array):

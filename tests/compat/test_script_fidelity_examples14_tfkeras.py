@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+from contextlib import nullcontext
 
 import h5py
 import numpy as np
@@ -70,16 +71,9 @@ def assert_predicts(model, io, name, kind="out"):
 def load(file, **kwargs):
     # Keras 2 recurrent configs carry time_major=False (dropped with a warning); Embedding's
     # input_length is deprecated (Keras 3's warning)
-    with pytest.warns() if "recurrent" in file or "conv_lstm" in file else _nothing():
+    recurrent = "recurrent" in file or "conv_lstm" in file
+    with pytest.warns(UserWarning, match="time_major") if recurrent else nullcontext():
         return keras.models.load_model(path(file), **kwargs)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 # ---- architectures and weights -------------------------------------------------------------
@@ -249,3 +243,28 @@ def test_unknown_layer_class_names_it_and_the_fix(tmp_path):
     assert "custom_objects" in str(info.value)
     model = cases.dense_mlp(keras)  # its weights still load into the model built in code
     model.load_weights(copy)
+
+
+def test_damaged_model_config_says_so(tmp_path):
+    copy = tmp_path / "damaged.h5"
+    shutil.copy(path("dense_mlp.h5"), copy)
+    with h5py.File(copy, "a") as f:
+        f.attrs["model_config"] = f.attrs["model_config"][:-40]
+    with pytest.raises(Exception, match="damaged.h5: the model config is not valid JSON") as info:
+        keras.models.load_model(copy)
+    assert type(info.value).__name__ == "UnreadableFileError"
+
+
+@pytest.mark.parametrize("drop", ["Adam/v/probs/bias:0", "Adam/m/hidden/kernel:0"])
+def test_optimizer_state_that_does_not_fit_warns_and_trains_fresh(tmp_path, drop):
+    copy = tmp_path / "partial.h5"
+    shutil.copy(path("dense_mlp.h5"), copy)
+    with h5py.File(copy, "a") as f:
+        group = f["optimizer_weights"]
+        names = [n if isinstance(n, bytes) else n.encode()
+                 for n in group.attrs["weight_names"]]
+        group.attrs["weight_names"] = np.array([n for n in names if n != drop.encode()])
+    with pytest.warns(UserWarning, match="does not fit the model's Adam .*training restarts"):
+        model = keras.models.load_model(copy)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    assert all(not v.numpy().any() for v in model.optimizer.variables[2:])
