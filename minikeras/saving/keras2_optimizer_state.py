@@ -13,6 +13,7 @@ built on them; only the slot names differ (``SLOT_NAMES``). Each stored variable
 with the model's variable at its position, checked by shape and by name (the stored
 path's layer name or weight name is in the model variable's path).
 """
+from ..optimizers import Adamax
 
 # Keras 2 slot name -> the Keras 3 slot it holds (a name not listed is the same in both)
 SLOT_NAMES = {"m": "momentum", "v": "velocity", "vhat": "velocity_hat", "rms": "velocity",
@@ -31,7 +32,7 @@ def keras2_optimizer_pairs(optimizer, names, arrays):
 
     Raises Keras2StateMismatch naming the first entry that has no counterpart."""
     by_path = {v.path: v for v in optimizer.variables}
-    slot_names = ADAMAX_SLOT_NAMES if type(optimizer).__name__ == "Adamax" else SLOT_NAMES
+    slot_names = ADAMAX_SLOT_NAMES if isinstance(optimizer, Adamax) else SLOT_NAMES
     # Keras 2.0-2.10 prefixed its step count with the optimizer's name, Keras 2.11+ did not
     legacy = any(name.rsplit(":", 1)[0].endswith("/iter") for name in names)
     pairs, stored_order, slots = [], [], []
