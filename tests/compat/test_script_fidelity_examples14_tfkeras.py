@@ -268,3 +268,17 @@ def test_optimizer_state_that_does_not_fit_warns_and_trains_fresh(tmp_path, drop
         model = keras.models.load_model(copy)
     assert int(model.optimizer.iterations.numpy()) == 0
     assert all(not v.numpy().any() for v in model.optimizer.variables[2:])
+
+
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+@pytest.mark.parametrize("name", SAVED)
+def test_tf_keras_model_saved_again_here_keeps_predictions_and_state(io, tmp_path, name,
+                                                                     extension):
+    # the migration path: load the Keras 2 file, save it in the Keras 3 format, reload
+    model = load(f"{name}.h5")
+    again = str(tmp_path / f"{name}{extension}")
+    model.save(again)
+    reloaded = keras.models.load_model(again)
+    assert_predicts(reloaded, io, name)
+    if name in COMPILED:
+        assert int(reloaded.optimizer.iterations.numpy()) == 2
