@@ -76,6 +76,17 @@ class _Windowed(Layer):
     _exact_output_shape = True  # see Layer; no zero-sample run to build
 
     rank = None
+    # keys Keras 2 wrote from its convolution base class that this layer never takes
+    # (`groups` is then always 1): from_config drops them
+    _keras2_unused_keys = ()
+
+    @classmethod
+    def from_config(cls, config):
+        if cls._keras2_unused_keys and config.get("groups", 1) != 1:
+            raise ValueError(f"{cls.__name__} takes no `groups`; the config gives "
+                             f"groups={config['groups']!r}.")
+        return super().from_config({k: v for k, v in config.items()
+                                    if k not in cls._keras2_unused_keys})
 
     def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,
                      activation, use_bias, allow_causal=None):

@@ -14,6 +14,8 @@ class BaseDepthwiseConv(_Windowed):
     kernel shape (*kernel_size, channels, depth_multiplier).
     """
 
+    _keras2_unused_keys = ("groups",)
+
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
@@ -67,6 +69,9 @@ class BaseSeparableConv(_Windowed):
     ``depthwise_kernel`` (*kernel_size, channels, depth_multiplier), ``pointwise_kernel``
     (1, ..., channels * depth_multiplier, filters), ``bias`` (filters,).
     """
+
+    _keras2_unused_keys = ("groups", "kernel_initializer", "kernel_regularizer",
+                          "kernel_constraint")
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,

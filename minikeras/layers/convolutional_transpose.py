@@ -18,6 +18,8 @@ class BaseConvTranspose(_Windowed):
     ``output_padding`` ``(n-1)*s + k_eff - 2*pad + output_padding``.
     """
 
+    _keras2_unused_keys = ("groups",)
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

@@ -248,7 +248,8 @@ _LAMBDA_SAVE_MESSAGE = (
     "@keras.saving.register_keras_serializable(), and pass it to Lambda (an undecorated "
     "named function also saves, by name, and reloads when passed in `custom_objects`).")
 _LAMBDA_LOAD_MESSAGE = (
-    "Requested the deserialization of a `Lambda` layer whose `{arg}` is a Python lambda. "
+    "Requested the deserialization of a `Lambda` layer '{name}' whose `{arg}` is a Python "
+    "lambda. "
     "Its code is stored as bytecode, and running code from a file risks arbitrary code "
     "execution: minikeras files hold data, never code, so this cannot be loaded even with "
     "safe_mode=False. Rebuild the model in code, or save it with a named function registered "
@@ -342,19 +343,21 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
+        name = config.get("name")
         for key in ("module", "output_shape_module", "output_shape_type"):  # Keras 2 keys
             config.pop(key, None)
         if config.pop("function_type", None) == "lambda":
-            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg="function"))
-        config["function"] = _load_function(config["function"], "function", custom_objects)
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(name=name, arg="function"))
+        config["function"] = _load_function(config["function"], "function", name,
+                                            custom_objects)
         shape = config.get("output_shape")
         if isinstance(shape, (dict, str)):
-            config["output_shape"] = _load_function(shape, "output_shape", custom_objects)
+            config["output_shape"] = _load_function(shape, "output_shape", name, custom_objects)
         elif isinstance(shape, list) and shape and isinstance(shape[0], str):  # Keras 2 lambda
-            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg="output_shape"))
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(name=name, arg="output_shape"))
         mask = config.get("mask")
         if isinstance(mask, dict) and mask.get("class_name") != "__numpy__":
-            config["mask"] = _load_function(mask, "mask", custom_objects)
+            config["mask"] = _load_function(mask, "mask", name, custom_objects)
         elif mask is not None:
             config["mask"] = from_data(mask)
         config["arguments"] = {k: from_data(v) for k, v in (config.get("arguments") or {}).items()}
@@ -403,11 +406,11 @@ def _builtin_function(name, module):
     return None
 
 
-def _load_function(config, arg, custom_objects):
+def _load_function(config, arg, layer_name, custom_objects):
     """The function a saved name refers to: custom objects, registered names, activations."""
     if isinstance(config, dict):
         if config.get("class_name") == "__lambda__":
-            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(arg=arg))
+            raise ValueError(_LAMBDA_LOAD_MESSAGE.format(name=layer_name, arg=arg))
         name, module = config.get("config"), config.get("module") or ""
     else:
         name, module = config, ""

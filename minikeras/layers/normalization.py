@@ -180,6 +180,13 @@ class BatchNormalization(_ScaleShift):
                 "synchronized": self.synchronized, "renorm": self.renorm,
                 "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 
+    @classmethod
+    def from_config(cls, config):
+        axis = config.get("axis")
+        if isinstance(axis, list) and len(axis) == 1:  # Keras 2 wrote its one axis as a list
+            config = {**config, "axis": axis[0]}
+        return super().from_config(config)
+
 
 # input dtypes the fused layer normalization (``P.layer_norm``) takes
 _FUSED_DTYPES = (np.dtype("float32"), np.dtype("float64"))

@@ -33,10 +33,12 @@ class _NotYet(Exception):
     """A node refers to a layer call that has not been replayed yet."""
 
 
-def _is_functional(layer):
+def _is_functional(layer, keras2=False):
     """A functional model: Keras files count a node of its own before its calls in
-    ``input_layers`` / ``output_layers`` (not in the calls' arguments)."""
-    return getattr(layer, "_counts_own_node", False)
+    ``input_layers`` / ``output_layers`` (not in the calls' arguments). Keras 2 files count
+    one for a nested Sequential too (Keras 2 built it as a graph of its own)."""
+    return getattr(layer, "_counts_own_node", False) or (
+        keras2 and getattr(layer, "_keras2_counts_own_node", False))
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -143,18 +145,20 @@ def rebuild_graph(config, custom_objects=None):
             stuck = sorted(k for k, v in pending.items() if v)
             raise ValueError(f"The functional config is inconsistent: the calls of layers "
                              f"{stuck} refer to layer calls that never happen.")
-    inputs = _tensors(config["input_layers"], created)
-    outputs = _tensors(config["output_layers"], created)
+    keras2 = any(isinstance(node, list) for entry in entries
+                 for node in entry.get("inbound_nodes") or [])
+    inputs = _tensors(config["input_layers"], created, keras2)
+    outputs = _tensors(config["output_layers"], created, keras2)
     return inputs, outputs, {"name": config.get("name"),
                              "trainable": config.get("trainable", True)}
 
 
-def _lookup(created, name, node_index, tensor_index, own_node_first=False):
+def _lookup(created, name, node_index, tensor_index, own_node_first=False, keras2=False):
     layer = created.get(name)
     if layer is None:
         raise ValueError(f"The functional config refers to an unknown layer '{name}'. Known "
                          f"layers: {sorted(created)}")
-    if own_node_first and _is_functional(layer):
+    if own_node_first and _is_functional(layer, keras2):
         node_index -= 1  # input_layers / output_layers count a model's own node first
     nodes = layer.__dict__.get("_inbound_nodes", [])
     if node_index >= len(nodes):
@@ -166,12 +170,23 @@ def _is_triple(value):
     return isinstance(value, (list, tuple)) and len(value) == 3 and isinstance(value[0], str)
 
 
-def _tensors(structure, created):
+def _tensors(structure, created, keras2):
     if _is_triple(structure):
-        return _lookup(created, *structure, own_node_first=True)
+        return _lookup(created, *structure, own_node_first=True, keras2=keras2)
     if isinstance(structure, dict):
-        return {k: _tensors(v, created) for k, v in structure.items()}
-    return [_tensors(v, created) for v in structure]
+        return {k: _tensors(v, created, keras2) for k, v in structure.items()}
+    return [_tensors(v, created, keras2) for v in structure]
+
+
+def _keras2_argument(value, created):
+    """A Keras 2 call keyword: a tensor is its ``[layer name, node, tensor]`` (``value`` of a
+    MultiHeadAttention call), maybe inside a list; anything else is itself."""
+    if _is_triple(value) and value[0] in created and all(
+            isinstance(i, int) for i in value[1:]):
+        return _lookup(created, *value, own_node_first=True, keras2=True)
+    if isinstance(value, list):
+        return [_keras2_argument(v, created) for v in value]
+    return value
 
 
 def _node_arguments(data, created):
@@ -179,9 +194,10 @@ def _node_arguments(data, created):
     if isinstance(data, list):  # Keras 2: [[name, node, tensor, kwargs], ...]
         tensors, kwargs = [], {}
         for item in data:
-            tensors.append(_lookup(created, item[0], item[1], item[2], own_node_first=True))
+            tensors.append(_lookup(created, item[0], item[1], item[2], own_node_first=True,
+                                   keras2=True))
             if len(item) > 3 and item[3]:
-                kwargs = dict(item[3])
+                kwargs = {k: _keras2_argument(v, created) for k, v in item[3].items()}
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
 
     from ..saving.serialization import deserialize_keras_object

@@ -24,6 +24,7 @@ class Sequential(Model):
 
     _autocasts_inputs = False  # an Input layer's dtype rules, as in a functional model
     _converts_inputs = False
+    _keras2_counts_own_node = True  # a Keras 2 file numbers its calls in a model from 1
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)

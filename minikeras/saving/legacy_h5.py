@@ -16,6 +16,7 @@ above plus ``top_level_model_weights``; ``/optimizer_weights`` with ``weight_nam
 import json
 import warnings
 
+from .keras2_optimizer_state import Keras2StateMismatch, keras2_optimizer_pairs
 from .files import import_h5py, json_default, read_string, read_string_list, write_string_list
 from .load_guard import check_config_depth
 from .legacy_rnn import convert_cudnn_weights
@@ -193,16 +194,21 @@ def load_optimizer_weights(model, h5file, source, keras_version):
     """Restore ``/optimizer_weights`` into the compiled model's (freshly built) optimizer."""
     if "optimizer_weights" not in h5file or getattr(model, "optimizer", None) is None:
         return
-    if keras_version and not keras_version.startswith("3"):
-        warnings.warn(
-            f"{source!s} was saved by Keras {keras_version}, whose optimizers order their state "
-            "differently; the optimizer state was not loaded and training restarts it fresh.",
-            stacklevel=3)
-        return
     group = h5file["optimizer_weights"]
     names = read_string_list(group, "weight_names") or []
     arrays = [stored_dataset(group, n, source) for n in names]
     model._build_optimizer()  # Keras builds it to load the file's state into it
+    if keras_version.startswith("2"):
+        try:
+            pairs = keras2_optimizer_pairs(model.optimizer, names, arrays)
+        except Keras2StateMismatch as error:
+            warnings.warn(
+                f"{source!s} was saved by Keras {keras_version}; its optimizer state does not "
+                f"fit the model's {type(model.optimizer).__name__} ({error}), so it was not "
+                "loaded and training restarts it fresh.", stacklevel=3)
+            return
+    else:
+        pairs = optimizer_pairs(model.optimizer, arrays)
     plan = LoadPlan(source, model.name)
-    plan.add_pairs(optimizer_pairs(model.optimizer, arrays))
+    plan.add_pairs(pairs)
     plan.finish(skip_mismatch=False)

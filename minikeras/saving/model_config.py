@@ -201,31 +201,68 @@ def compile_from_training_config(model, config, custom_objects=None):
         if ">" in name:  # Keras 2.11+ wrote "Custom>Adam"
             name = name.split(">", 1)[1]
         optimizer_config = {"class_name": name, "config": optimizer_config.get("config") or {}}
+    outputs = list(getattr(model, "output_names", None) or [])
     compile_from_config(model, {
-        "optimizer": optimizer_config, "loss": config.get("loss"),
+        "optimizer": optimizer_config, "loss": _legacy_losses(config.get("loss")),
         "loss_weights": config.get("loss_weights"),
-        "metrics": _legacy_metrics(config.get("metrics")),
-        "weighted_metrics": _legacy_metrics(config.get("weighted_metrics")),
+        "metrics": _legacy_metrics(config.get("metrics"), outputs),
+        "weighted_metrics": _legacy_metrics(config.get("weighted_metrics"), outputs),
         "run_eagerly": config.get("run_eagerly", False),
         "steps_per_execution": config.get("steps_per_execution", 1),
         "jit_compile": config.get("jit_compile", "auto")}, custom_objects)
 
 
-def _legacy_metrics(metrics):
-    """Keras 2 metric lists: nested per output, ``MeanMetricWrapper`` entries naming a function."""
+def _legacy_losses(loss):
+    """Keras 2 loss objects' configs: without the ``fn`` they named, and with Keras 2's
+    ``reduction="auto"`` (the mean over the batch) as Keras 3 spells it."""
+    if isinstance(loss, list):
+        return [_legacy_losses(entry) for entry in loss]
+    if isinstance(loss, dict) and not is_object_config(loss):
+        return {name: _legacy_losses(entry) for name, entry in loss.items()}
+    if not is_object_config(loss) or not isinstance(loss.get("config"), dict):
+        return loss
+    inner = {k: v for k, v in loss["config"].items() if k != "fn"}
+    if inner.get("reduction") == "auto":
+        inner["reduction"] = "sum_over_batch_size"
+    return {**loss, "config": inner}
+
+
+def _legacy_metrics(metrics, output_names):
+    """Keras 2 metric lists: one list per output, ``MeanMetricWrapper`` entries naming the
+    metric as compiled (``mae``; ``score_accuracy`` for output ``score``) and the function it
+    resolved to; a per-output list becomes a dict by output name, as it was compiled."""
     if metrics is None:
         return None
     if isinstance(metrics, dict) and not is_object_config(metrics):
-        metrics = list(metrics.values())
-    if not isinstance(metrics, list):
-        metrics = [metrics]
+        return {name: [_legacy_metric(m, name) for m in _as_list(entries)]
+                for name, entries in metrics.items()}
+    metrics = _as_list(metrics)
     if metrics and all(isinstance(m, list) for m in metrics):  # one list per output
+        if len(output_names) > 1 and len(metrics) == len(output_names):
+            return {name: [_legacy_metric(m, name) for m in entries]
+                    for name, entries in zip(output_names, metrics) if entries}
         metrics = [m for sub in metrics for m in sub]
-    out = []
-    for entry in metrics:
-        if is_object_config(entry) and entry["class_name"] == "MeanMetricWrapper":
-            inner = entry.get("config") or {}
-            name, fn = inner.get("name"), inner.get("fn")
-            entry = name if name in ("accuracy", "acc") or not isinstance(fn, str) else fn
-        out.append(entry)
-    return out
+    return [_legacy_metric(m, None) for m in metrics]
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _legacy_metric(entry, output_name):
+    """A Keras 2 metric entry as ``compile`` takes it: the name it was compiled with when
+    that name is a metric (``"mae"``, ``"accuracy"``), else the function it named."""
+    if not (is_object_config(entry) and entry["class_name"] == "MeanMetricWrapper"):
+        return entry
+    from .. import metrics
+    inner = entry.get("config") or {}
+    name, fn = inner.get("name"), inner.get("fn")
+    if isinstance(name, str) and output_name and name.startswith(f"{output_name}_"):
+        name = name[len(output_name) + 1:]
+    if isinstance(name, str):
+        try:
+            metrics.get(name)
+            return name
+        except (ValueError, TypeError):
+            pass
+    return fn if isinstance(fn, str) else entry

@@ -201,6 +201,21 @@ class MultiHeadAttention(ProjectedAttention):
                                       bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
 
+    @classmethod
+    def from_config(cls, config):
+        # Keras 2 stored the shapes it was built for (its build_config holds the query's
+        # only) and its choice of masked-softmax arithmetic (the same probabilities)
+        shapes = {k: config.get(k) for k in ("query_shape", "value_shape", "key_shape")}
+        dropped = (*shapes, "softmax_robust_masking")
+        layer = super().from_config({k: v for k, v in config.items() if k not in dropped})
+        if shapes["query_shape"] is not None and shapes["value_shape"] is not None:
+            layer.build(**shapes)
+        return layer
+
+    def build_from_config(self, config):
+        if not self.built:  # a Keras 2 config's shapes built it already
+            super().build_from_config(config)
+
     def _projection(self, input_shape, last_dims, name, activation=None):
         equation, bias_axes, rank = projection_equation(len(input_shape) - 1, 1, 2)
         layer = EinsumDense(equation, output_shape=[None] * (rank - 3) + list(last_dims),
