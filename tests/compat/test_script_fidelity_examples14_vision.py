@@ -1,7 +1,8 @@
 """keras-io's vision examples run beside Keras 3.15 (round 14): ViViT, siamese_network
 (triplet loss), SimSiam, Barlow Twins, visualizing_what_convnets_learn, EDSR, Reptile,
 vit_small_ds (shifted patch tokenization and locality self-attention), NeRF,
-forward-forward and consistency_training (a teacher and a self-trained student).
+forward-forward, consistency_training (a teacher and a self-trained student),
+semantic_image_clustering and near_dup_search.
 
 The scripts are in tests/fixtures/examples14_vision_cases.py; what Keras printed, recorded
 and computed is in tests/fixtures/keras_examples14_vision.json, written once with real Keras
