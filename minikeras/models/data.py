@@ -154,19 +154,20 @@ def check_cardinality(**structures):
 
 
 def take(value, index):
-    """Rows ``index`` (an index array or slice) of an array, or of each array in a list / dict."""
+    """Rows ``index`` (an index array or slice) of an array, or of each array in a (nested)
+    list / dict."""
     if isinstance(value, list):
-        return [None if v is None else v[index] for v in value]
+        return [take(v, index) for v in value]
     if isinstance(value, dict):
-        return {k: None if v is None else v[index] for k, v in value.items()}
+        return {k: take(v, index) for k, v in value.items()}
     return None if value is None else value[index]
 
 
 def num_samples(value):
     if isinstance(value, list):
-        return len(next(v for v in value if v is not None))
+        return num_samples(next(v for v in value if v is not None))
     if isinstance(value, dict):
-        return len(next(v for v in value.values() if v is not None))
+        return num_samples(next(v for v in value.values() if v is not None))
     return len(value)
 
 
