@@ -12,6 +12,9 @@ autograd there and from minikeras.autodiff.grad here.
 Found here and fixed:
 - A batch whose x nests a tuple (NeRF's PyDataset yields ``((images, (rays, t_vals)),)``)
   failed with "Unrecognized data type: x[1]=(...)"; Keras takes any nesting of arrays.
+- A backend tensor given to a functional model built on a list of one input
+  (``keras.Model(inputs=model.inputs, ...)`` called on the watched image) warned that the
+  structure of `inputs` does not match; Keras warns only for a numpy array.
 - With a y beside such an x (consistency_training's zip of clean and noisy (x, y) pairs),
   "Data cardinality is ambiguous" counted the pairs, not the samples of the arrays in them.
 
@@ -30,12 +33,6 @@ cases, KERAS = load_cases("examples14_vision_cases", "keras_examples14_vision.js
 
 # (case, key) -> why minikeras differs there (not fixed in round 14)
 NOT_COMPARED = {
-    ("visualizing_what_convnets_learn", "warnings"): "a backend tensor given to a functional "
-    "model built on a list of one input (``keras.Model(inputs=model.inputs, ...)``): Keras "
-    "wraps it silently and warns only when a numpy array reaches the model itself (a direct "
-    "call, predict_on_batch, train_on_batch; not fit / predict / evaluate, which convert "
-    "first); minikeras converts arrays to tensors in Layer.__call__'s hot path before the "
-    "model reads its inputs, so it cannot tell them apart and warns for all of them",
     ("vit_small_ds", "warnings"): "Keras's build warning on the first call of a layer with no "
     "build of its own whose sublayer stays unbuilt after the call (the vanilla "
     "ShiftedPatchTokenization never calls its LayerNormalization): minikeras builds such a "
