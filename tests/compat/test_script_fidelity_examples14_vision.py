@@ -2,7 +2,8 @@
 (triplet loss), SimSiam, Barlow Twins, visualizing_what_convnets_learn, EDSR, Reptile,
 vit_small_ds (shifted patch tokenization and locality self-attention), NeRF,
 forward-forward, consistency_training (a teacher and a self-trained student),
-semantic_image_clustering and near_dup_search.
+semantic_image_clustering, near_dup_search and FixRes (train small, fine-tune the final
+BatchNormalization at a larger size).
 
 The scripts are in tests/fixtures/examples14_vision_cases.py; what Keras printed, recorded
 and computed is in tests/fixtures/keras_examples14_vision.json, written once with real Keras
@@ -52,6 +53,7 @@ LOOSE = {
     "siamese_network": {"weights": (2e-4, 1e-5)},
     "edsr": {"weights": (2e-4, 2e-5), "preds": (0.0, 1.0)},
     "consistency_training": {"teacher": (1e-3, 1e-4), "student": (1e-3, 1e-4)},
+    "fixres": {"weights": (1e-3, 1e-4), "vanilla": (1e-3, 1e-4)},
 }
 
 
