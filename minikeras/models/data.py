@@ -90,15 +90,26 @@ def is_structure(value):
 
 
 def check_structure(value, name):
-    """A list / tuple / dict of arrays checked one by one: a list (tuples become lists) or dict."""
+    """A list / tuple / dict of arrays (nested as Keras allows: a batch's x may hold a tuple)
+    checked one by one: lists (tuples become lists) and dicts."""
     if isinstance(value, dict):
         return {key: check_array(item, f"{name}[{key!r}]") for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         if value and not any(isinstance(v, dict) or hasattr(v, "shape")
                              for v in flatten(value)):  # a plain nested list of numbers
             return check_array(value, name)
-        return [check_array(item, f"{name}[{i}]") for i, item in enumerate(value)]
+        return [check_structure(item, f"{name}[{i}]") for i, item in enumerate(value)]
     return check_array(value, name)
+
+
+def check_finite_in(value, name):
+    """:func:`check_finite` on each array of a (nested) list / dict ``value``, named by its
+    path (``x[1][0]``)."""
+    if isinstance(value, (list, dict)):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            check_finite_in(item, f"{name}[{key!r}]")
+    else:
+        check_finite(value, name)
 
 
 def align_outputs(value, names, name):
@@ -132,7 +143,7 @@ def check_cardinality(**structures):
         if isinstance(value, dict):   # in sorted key order, as Keras flattens a dict
             arrays = [value[k] for k in sorted(value)]
         elif isinstance(value, list):
-            arrays = value
+            arrays = flatten(value)  # nested as a batch's x may be
         else:
             arrays = [value]
         counts = [len(v) for v in arrays if v is not None]
@@ -143,19 +154,20 @@ def check_cardinality(**structures):
 
 
 def take(value, index):
-    """Rows ``index`` (an index array or slice) of an array, or of each array in a list / dict."""
+    """Rows ``index`` (an index array or slice) of an array, or of each array in a (nested)
+    list / dict."""
     if isinstance(value, list):
-        return [None if v is None else v[index] for v in value]
+        return [take(v, index) for v in value]
     if isinstance(value, dict):
-        return {k: None if v is None else v[index] for k, v in value.items()}
+        return {k: take(v, index) for k, v in value.items()}
     return None if value is None else value[index]
 
 
 def num_samples(value):
     if isinstance(value, list):
-        return len(next(v for v in value if v is not None))
+        return num_samples(next(v for v in value if v is not None))
     if isinstance(value, dict):
-        return len(next(v for v in value.values() if v is not None))
+        return num_samples(next(v for v in value.values() if v is not None))
     return len(value)
 
 

@@ -54,6 +54,17 @@ class Functional(Model):
         self._set_path()
         self.built = True
         self._single_input = len(self._inputs) == 1
+        self._lone_listed_input = self._single_input and isinstance(inputs, (list, tuple))
+
+    def __call__(self, *args, **kwargs):
+        """Keras's warning for one numpy array given to a model built on a list of one
+        input (a backend tensor is taken silently): here, before Layer.__call__ turns the
+        array into a tensor."""
+        if self._lone_listed_input:
+            given = args[0] if args else kwargs.get("inputs")
+            if type(given) is np.ndarray:
+                self._warn_unwrapped(given)
+        return super().__call__(*args, **kwargs)
 
     def get_build_config(self):
         """``{"input_shape": None}``: Keras builds a functional model with ``build(None)``."""
@@ -170,10 +181,7 @@ class Functional(Model):
             if isinstance(self._inputs_struct, dict):
                 self._refuse_or_warn_unnamed(inputs)
             values = list(inputs)
-        else:
-            # one tensor for a list of one: Keras warns; for a list of more it raises first
-            if isinstance(self._inputs_struct, (list, tuple)) and len(expected) == 1:
-                self._warn_unwrapped(inputs)
+        else:  # one tensor for a list of one: taken (``__call__`` warned for an array)
             values = [inputs]
         if len(values) != len(expected):  # Keras's text: every Input has a name
             raise named_inputs_count_error(self.name, [x.name for x in expected], len(values))
@@ -214,12 +222,12 @@ class Functional(Model):
         warnings.warn(message, stacklevel=2)
 
     def _warn_unwrapped(self, inputs):
-        """Keras's warning for one tensor given to a model built on a list (or tuple) of
-        inputs; the tensor is taken as the first input."""
+        """Keras's warning for one array given to a model built on a list (or tuple) of
+        inputs; the array is taken as the first input."""
         expected = map_structure(lambda x: x.name, self._inputs_struct)
         warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
                       f"Expected: {expected}\n"
-                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})", stacklevel=2)
+                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})", stacklevel=3)
 
     def add_loss(self, loss):
         """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""

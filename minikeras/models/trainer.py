@@ -746,9 +746,7 @@ class Trainer:
         if y is None:  # trained on the losses its layers add (the endpoint-layer pattern)
             x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
             if training:
-                for key, array in (x.items() if isinstance(x, dict) else enumerate(x)
-                                   if isinstance(x, list) else [(None, x)]):
-                    D.check_finite(array, "x" if key is None else f"x[{key!r}]")
+                D.check_finite_in(x, "x")
             self._check_can_run()
             return x, None, D.check_array(sample_weight, "sample_weight")
         if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
@@ -785,11 +783,8 @@ class Trainer:
         if not one_batch:
             D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
         if training:
-            for label, value in (("x", x), ("y", y)):
-                items = value.items() if isinstance(value, dict) else enumerate(value) \
-                    if isinstance(value, list) else [(None, value)]
-                for key, array in items:
-                    D.check_finite(array, label if key is None else f"{label}[{key!r}]")
+            D.check_finite_in(x, "x")
+            D.check_finite_in(y, "y")
         self._check_can_run()
         return x, y, sample_weight
 

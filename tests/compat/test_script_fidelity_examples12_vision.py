@@ -37,10 +37,6 @@ cases, KERAS = load_cases("examples12_vision_cases", "keras_examples12_vision.js
 
 # (case, key) -> why minikeras differs there (not fixed in round 12)
 NOT_COMPARED = {
-    ("adain", "printed"): "a backend tensor given to a functional model built on a list of "
-    "one input: Keras wraps it silently and warns only for a numpy array; minikeras converts "
-    "arrays to tensors before the model reads its inputs (Layer.__call__'s hot path), so it "
-    "cannot tell the two apart and warns for both",
     ("deit", "warnings"): "Keras's build warning on the first call of a model with no build "
     "of its own when a sublayer stays unbuilt after its trace (the head ViTDistilled "
     "replaced, never called): minikeras builds such a model as it runs the call and checks "
