@@ -20,6 +20,10 @@ Found here and fixed:
   list) raised a TypeError from int(); Keras's ValueError "Cannot convert '(...)' to a
   shape. Found invalid dimension ..." now, and a None dimension given to keras.Variable
   gets Keras's "must be fully-defined" error.
+- A user layer without compute_output_shape whose call raised a NameError on the
+  placeholder runs of unknown sizes (the FNet decoder reads padding_mask, set only when a
+  mask arrives, and a call given two tensors gets none) was given its input's shape; the
+  error is raised now, as Keras raises it.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
@@ -49,12 +53,6 @@ NOT_COMPARED = {
         "tf.data stand-in, minikeras/utils/dataset.py), which have no .numpy(); Keras's "
         "tf.data batches are tf tensors, and the script's inputs.numpy() works there "
         "(the case reads the batch with np.asarray; reported to the lead)",
-    ("text_generation_fnet", "as_written"):
-        "not fixed in round 14: a user layer without compute_output_shape whose call fails "
-        "on the placeholder traces of unknown sizes (the FNet decoder reads padding_mask, "
-        "set only when a mask arrives; Keras passes none to a call given two tensors) gets "
-        "the base compute_output_shape here; Keras raises the call's error. Raising here "
-        "needs the traces to fail only where Keras's do (reported to the lead)",
 }
 
 
