@@ -6,7 +6,8 @@ dimension_adaptive_neural_architecture (a user pooling layer with compute_output
 accumulated-gradient loop), the payment-card fraud FFN, feature_engineering_with_custom_layer,
 mixture_of_experts, sentiment_span_extraction, text_generation_fnet, imdb_lstm_sentiment and
 better_knowledge_distillation (a Distiller with a metrics property, a warm-up cosine
-schedule, and the three places where the script as written fails in Keras 3).
+schedule, and the three places where the script as written fails in Keras 3) and
+text_generation_transformer_decoder (causal decoder blocks, a top-k generator callback).
 
 The scripts are in tests/fixtures/examples14_timeseries_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples14_timeseries.json, written once
