@@ -59,6 +59,7 @@ class Variable(Tensor):
                     "When creating a Variable from an initializer, the `shape` argument "
                     f"must be specified. Received: initializer={initializer} and shape=None")
             dtype_name = backend.standardize_dtype(dtype)
+            _check_dimensions(shape, name)
             charge_load_bytes(math.prod(int(d) for d in shape) * np.dtype(dtype_name).itemsize,
                               f"variable '{name}' of shape {tuple(shape)}")
             value = initializer(tuple(shape), dtype=backend.standardize_dtype(dtype))
@@ -148,6 +149,19 @@ class Variable(Tensor):
         value = self.data.item() if self.data.ndim == 0 else self.data
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
                 f"value={value}>")
+
+
+def _check_dimensions(shape, name):
+    """Keras's errors for a shape with a dimension that is not an integer (a list left in a
+    config's ``kernel_size``, say) or is None."""
+    for dim in shape:
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise ValueError(f"Cannot convert '{tuple(shape)}' to a shape. Found invalid "
+                             f"dimension '{dim}' of type '{type(dim)}'. ")
+    if None in tuple(shape):
+        raise ValueError("Shapes used to initialize variables must be fully-defined (no "
+                         f"`None` dimensions). Received: shape={tuple(shape)} for variable "
+                         f"path='{name or 'variable'}'")
 
 
 def assign_all_or_none(variables, values, owner, shape_message):

@@ -63,8 +63,8 @@ class BatchStream:
         steps: ``steps_per_epoch`` / ``validation_steps`` / ``steps``, or None.
         what: The argument name, for messages (``"x"``, ``"validation_data"``).
         shuffle: ``fit``'s flag. A finite PyDataset's batches are then visited in a random
-            order each pass (Keras's PyDataset adapter); a generator or an infinite
-            PyDataset keeps its own order, and True then warns, as Keras does.
+            order each pass (Keras's PyDataset adapter); a generator, an infinite
+            PyDataset or a Dataset keeps its own order, and True then warns, as Keras does.
     """
 
     def __init__(self, data, steps=None, what="x", shuffle=False):
@@ -191,6 +191,9 @@ def _warn_unshuffled(data, length):
         kind = "a generator. The generator is expected to yield already-shuffled data."
     elif isinstance(data, PyDataset) and length is INFINITE:
         kind = "an infinite PyDataset. The PyDataset is expected to already be shuffled."
+    elif isinstance(data, Dataset):  # the utils' stand-in for tf.data, named as Keras names it
+        kind = ("a tf.data.Dataset. The Dataset is expected to already be shuffled (via "
+                "`.shuffle(buffer_size)`).")
     else:
         return
     warnings.warn(f"`shuffle=True` was passed, but will be ignored since the data `x` was "
