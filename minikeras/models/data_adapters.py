@@ -152,7 +152,7 @@ class BatchStream:
         if isinstance(self.data, PyDataset):
             return epoch_batches(self.data, shuffle=self._shuffle)
         if isinstance(self.data, Dataset):
-            return iter(self.data)
+            return self.data.as_numpy_iterator()
         # a generator or iterator: its first batches again, then whatever it has left
         return itertools.chain(self._first_batches, self.data)
 

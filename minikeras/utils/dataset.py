@@ -17,8 +17,11 @@ not offered              ``interleave``, ``window``, ``rebatch``,
 =======================  ===============================================================
 
 An element is a numpy array, or a tuple, list or dict of them (``(x, y)``, ``(x, y,
-sample_weight)``, ``{"name": x}``). A dataset is re-iterable: each ``for`` loop (each
-epoch) starts again from the beginning, reshuffled when ``shuffle`` asked for it.
+sample_weight)``, ``{"name": x}``). A ``for`` loop over a dataset hands each array out as an
+``EagerArray``: a numpy array that also has an EagerTensor's ``.numpy()``, so a script's
+``images[0].numpy()`` runs; ``as_numpy_iterator`` (and ``fit``) take plain arrays. A dataset
+is re-iterable: each ``for`` loop (each epoch) starts again from the beginning, reshuffled
+when ``shuffle`` asked for it.
 
 Differences from ``tf.data`` to know: a seeded ``shuffle`` is reproducible but draws its
 own order (TensorFlow's random stream cannot be reproduced without TensorFlow); strings
@@ -40,6 +43,21 @@ _PREFETCH_AUTOTUNE_SIZE = 2  # batches kept ready when prefetch(AUTOTUNE)
 _NOT_OFFERED = ("interleave", "window", "rebatch", "group_by_window",
                 "element_spec", "save", "load", "with_options", "options", "bucket_by_sequence_length",
                 "ragged_batch", "sparse_batch", "snapshot", "scan", "flat_map", "shard")
+
+
+class EagerArray(np.ndarray):
+    """A numpy array as a ``for`` loop over a ``Dataset`` hands it out: tf.data gives
+    EagerTensors there, and scripts read them with ``.numpy()``."""
+
+    def numpy(self):
+        """This array as a plain numpy array (a view)."""
+        return self.view(np.ndarray)
+
+
+def _eager(element):
+    """``element`` with its arrays (and numpy scalars, as 0-d arrays) as EagerArrays."""
+    return map_structure(lambda a: np.asarray(a).view(EagerArray)
+                         if isinstance(a, (np.ndarray, np.generic)) else a, element)
 
 
 class Dataset:
@@ -100,16 +118,23 @@ class Dataset:
         cardinality = (min(known) if known else
                        INFINITE_CARDINALITY if all(ds.cardinality() == INFINITE_CARDINALITY
                                                    for ds in datasets) else UNKNOWN_CARDINALITY)
-        return Dataset(lambda: zip(*datasets), cardinality)
+        return Dataset(lambda: zip(*(ds.as_numpy_iterator() for ds in datasets)), cardinality)
 
     # ------------------------------------------------------------- reading
 
     def __iter__(self):
-        return iter(self._make_iterator())
+        elements = iter(self._make_iterator())
+        try:
+            for element in elements:
+                yield _eager(element)
+        finally:  # a loop left early closes the source too (a prefetch thread stops)
+            close = getattr(elements, "close", None)
+            if close is not None:
+                close()
 
     def as_numpy_iterator(self):
-        """An iterator over the elements (they already are numpy arrays)."""
-        return iter(self)
+        """An iterator over the elements as plain numpy arrays."""
+        return iter(self._make_iterator())
 
     def cardinality(self):
         """Number of elements, or -1 (infinite) / -2 (unknown), as ``tf.data``."""
@@ -157,7 +182,7 @@ class Dataset:
     def _grouped(self, batch_size, drop_remainder, combine):
         """Consecutive groups of ``batch_size`` elements, each combined into one."""
         def batches():
-            source = iter(self)
+            source = self.as_numpy_iterator()
             while True:
                 chunk = list(itertools.islice(source, batch_size))
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
@@ -191,7 +216,7 @@ class Dataset:
     def unbatch(self):
         """Split each element along its first axis into single elements."""
         def elements():
-            for batch in self:
+            for batch in self.as_numpy_iterator():
                 parts = flatten(batch)
                 size = len(parts[0])
                 for i in range(size):
@@ -217,7 +242,7 @@ class Dataset:
             rng = np.random.default_rng([base_seed, next(passes) if reshuffle_each_iteration
                                          else 0])
             buffer = []
-            for element in self:
+            for element in self.as_numpy_iterator():
                 if len(buffer) < buffer_size:
                     buffer.append(element)
                     continue
@@ -234,14 +259,14 @@ class Dataset:
         if count < 0:
             return self
         n = self._cardinality
-        return Dataset(lambda: itertools.islice(self, count),
+        return Dataset(lambda: itertools.islice(self.as_numpy_iterator(), count),
                        min(n, count) if n >= 0 else count if n == INFINITE_CARDINALITY else n)
 
     def skip(self, count):
         """All but the first ``count`` elements."""
         count = int(count)
         n = self._cardinality
-        return Dataset(lambda: itertools.islice(self, max(count, 0), None),
+        return Dataset(lambda: itertools.islice(self.as_numpy_iterator(), max(count, 0), None),
                        max(n - count, 0) if n >= 0 else n)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
@@ -255,15 +280,16 @@ class Dataset:
 
         def mapped():
             if num_parallel_calls is None:
-                return map(call, self)
+                return map(call, self.as_numpy_iterator())
             workers = resolve_workers(num_parallel_calls)
-            return ordered_results(call, self, workers=workers, max_queue_size=2 * workers)
+            return ordered_results(call, self.as_numpy_iterator(), workers=workers,
+                                   max_queue_size=2 * workers)
         return Dataset(mapped, self._cardinality)
 
     def filter(self, predicate, name=None):
         """Keep the elements for which ``predicate`` (tuple elements as ``*args``) is true."""
         def kept():
-            for element in self:
+            for element in self.as_numpy_iterator():
                 keep = predicate(*element) if isinstance(element, tuple) else predicate(element)
                 if bool(np.asarray(keep)):
                     yield element
@@ -283,7 +309,7 @@ class Dataset:
 
         def repeated():
             passes = itertools.count() if forever else range(int(count))
-            return itertools.chain.from_iterable(self for _ in passes)
+            return itertools.chain.from_iterable(self.as_numpy_iterator() for _ in passes)
         return Dataset(repeated, cardinality)
 
     def cache(self, filename=""):
@@ -296,7 +322,7 @@ class Dataset:
         def cached():
             if store:
                 return iter(store[0])
-            return _record(iter(self), store)
+            return _record(self.as_numpy_iterator(), store)
         return Dataset(cached, self._cardinality)
 
     def prefetch(self, buffer_size, name=None):
@@ -304,7 +330,7 @@ class Dataset:
         (``AUTOTUNE``: 2), so loading overlaps training."""
         size = _PREFETCH_AUTOTUNE_SIZE if buffer_size == AUTOTUNE else _positive_int(
             buffer_size, "buffer_size")
-        return Dataset(lambda: prefetched(self, size), self._cardinality)
+        return Dataset(lambda: prefetched(self.as_numpy_iterator(), size), self._cardinality)
 
     def concatenate(self, dataset, name=None):
         """This dataset's elements, then ``dataset``'s."""
@@ -312,11 +338,13 @@ class Dataset:
         a, b = self._cardinality, dataset.cardinality()
         cardinality = a + b if a >= 0 and b >= 0 else (
             INFINITE_CARDINALITY if INFINITE_CARDINALITY in (a, b) else UNKNOWN_CARDINALITY)
-        return Dataset(lambda: itertools.chain(self, dataset), cardinality)
+        return Dataset(lambda: itertools.chain(self.as_numpy_iterator(),
+                                               dataset.as_numpy_iterator()), cardinality)
 
     def enumerate(self, start=0, name=None):
         """Elements ``(i, element)`` with ``i`` an int64 array counting from ``start``."""
-        return Dataset(lambda: ((np.int64(i), e) for i, e in enumerate(self, start)),
+        return Dataset(lambda: ((np.int64(i), e)
+                               for i, e in enumerate(self.as_numpy_iterator(), start)),
                        self._cardinality)
 
     def __repr__(self):

@@ -49,11 +49,6 @@ NOT_COMPARED = {
         "deliberate (docs/custom_models.md): model.compiled_metrics / compiled_loss stay as "
         "Keras 3's TensorFlow backend keeps them (deprecated, warning); its torch backend "
         "has neither",
-    ("temperature_lstm", "batch_has_numpy"):
-        "not fixed in round 14: the keras.utils datasets yield numpy arrays (minikeras's "
-        "tf.data stand-in, minikeras/utils/dataset.py), which have no .numpy(); Keras's "
-        "tf.data batches are tf tensors, and the script's inputs.numpy() works there "
-        "(the case reads the batch with np.asarray; reported to the lead)",
 }
 
 

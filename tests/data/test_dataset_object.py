@@ -125,6 +125,22 @@ def test_as_numpy_iterator_and_zip():
     assert [(int(x), int(y)) for x, y in zipped.as_numpy_iterator()] == [(0, 0), (1, 10), (2, 20)]
 
 
+def test_a_for_loop_hands_out_arrays_with_an_eager_tensors_numpy():
+    # tf.data gives EagerTensors in a for loop, and scripts call .numpy() on them
+    images, labels = np.arange(24, dtype="float32").reshape(4, 2, 3), np.array([0, 1, 1, 0])
+    ds = Dataset.from_tensor_slices((images, labels)).batch(3)
+    x, y = next(iter(ds))
+    assert type(x.numpy()) is np.ndarray and type(x[0].numpy()) is np.ndarray
+    np.testing.assert_array_equal(x[0].numpy(), images[0])
+    np.testing.assert_array_equal(y.numpy(), [0, 1, 1])
+    label = next(iter(Dataset.from_tensor_slices(labels)))  # one element: a 0-d array
+    assert label.numpy().shape == () and int(label) == 0
+    x, y = next(ds.as_numpy_iterator())  # plain arrays, as tf's numpy iterator gives
+    assert type(x) is np.ndarray and type(y) is np.ndarray
+    mapped = ds.map(lambda a, b: (a * 2, b))  # a transformation sees plain arrays
+    assert type(next(mapped.as_numpy_iterator())[0]) is np.ndarray
+
+
 # ---------------------------------------------------------------- split_dataset
 
 
