@@ -1,7 +1,10 @@
 """Run once with real Keras 3 (torch backend): what Keras prints, records and computes for
 the keras.io developer guides of round 14 (tests/fixtures/examples14_guides_cases.py).
 
-    KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples14_guides_fixture.py
+    KERAS_BACKEND=torch /work/scratch-tf/bin/python tools/make_examples14_guides_fixture.py
+
+(the environment with TensorFlow: Keras's Discretization.adapt needs it; the other cases
+record the same under /work/scratch-keras/bin/python).
 
 Writes tests/fixtures/keras_examples14_guides.json, which
 tests/compat/test_script_fidelity_examples14_guides.py compares with minikeras (it never

@@ -175,8 +175,11 @@ def build_sublayers_by_running(layer, input_shape, call_arguments):
     zeros of the input's shape (an unknown size as 1) with the call's other arguments
     (KerasTensors among them as zeros), with no gradient and every variable unchanged, so
     that its sublayers build; what the call does besides (a ``print``) happens once more, as
-    in Keras's trace. An error, and a warning, is left to the real call."""
-    if all(sub.built for sub in layer._sublayers()):
+    in Keras's trace. An error, and a warning, is left to the real call. minikeras's own
+    layers (a Pipeline) are not traced: their calls build their sublayers and do nothing
+    else a trace would repeat."""
+    if type(layer).__module__.startswith("minikeras.") or all(
+            sub.built for sub in layer._sublayers()):
         return
     rest, kwargs = call_arguments or ((), {})
 
