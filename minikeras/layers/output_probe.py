@@ -175,13 +175,15 @@ def build_sublayers_by_running(layer, input_shape, call_arguments):
     zeros of the input's shape (an unknown size as 1) with the call's other arguments
     (KerasTensors among them as zeros), with no gradient and every variable unchanged, so
     that its sublayers build; what the call does besides (a ``print``) happens once more, as
-    in Keras's trace. An error, and a warning, is left to the real call. minikeras's own
-    layers (a Pipeline) are not traced: their calls build their sublayers and do nothing
-    else a trace would repeat."""
-    if type(layer).__module__.startswith("minikeras.") or all(
+    in Keras's trace. An error, and a warning, is left to the real call. Only a build for a
+    call traces (``call_arguments`` given): Keras's build from a saved config, and a
+    wrapper's build of its layer, call ``build`` alone. minikeras's own layers (a Pipeline)
+    are not traced: their calls build their sublayers and do nothing else a trace would
+    repeat."""
+    if call_arguments is None or type(layer).__module__.startswith("minikeras.") or all(
             sub.built for sub in layer._sublayers()):
         return
-    rest, kwargs = call_arguments or ((), {})
+    rest, kwargs = call_arguments
 
     def zeros(value):
         return placeholder(value, 1, 1) if isinstance(value, KerasTensor) else value

@@ -84,6 +84,43 @@ def test_a_subclassed_layer_without_build_traces_its_call_once_before_the_first(
                                                "counter/dense/bias"]
 
 
+def test_a_sequential_traces_such_a_layer_as_it_builds(capsys):
+    """In a Sequential given its input, Keras calls such a layer twice while building (the
+    trace and the output spec: on torch with batches of 83 and 89) and once per call;
+    minikeras also twice (its sample has a batch of 1)."""
+    class Printer(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            print("call")
+            return self.dense(x)
+
+    model = keras.Sequential([keras.Input((3,)), Printer()])
+    assert capsys.readouterr().out == "call\ncall\n"
+    model(np.ones((2, 3), "float32"))
+    assert capsys.readouterr().out == "call\n"
+
+
+def test_a_layer_built_from_a_saved_config_is_not_traced(capsys):
+    """Keras's build from a saved config calls ``build`` alone (here the base one, with its
+    warning about unbuilt state): the call does not run (Keras 3.15 on torch: the same)."""
+    class Printer(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            print("call")
+            return self.dense(x)
+
+    layer = Printer()
+    with pytest.warns(UserWarning, match="unbuilt state"):
+        layer.build_from_config({"input_shape": (None, 3)})
+    assert capsys.readouterr().out == "" and layer.built and not layer.dense.built
+
+
 @pytest.mark.xfail(strict=True, reason="grad does not reach the values given to "
                    "stateless_call (docs/porting.md); the JAX guide's value_and_grad needs it")
 def test_grad_reaches_the_values_given_to_stateless_call():
