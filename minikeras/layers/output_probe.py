@@ -190,7 +190,10 @@ def build_sublayers_by_running(layer, input_shape, call_arguments):
 
     inputs = _zeros_for_shapes(input_shape)
     try:
-        with no_grad(), StatelessScope(), name_scope(layer.name, caller=layer), \
+        # the metrics' variables given as they are: the scope restores them on exit, also
+        # when a metric updates its arrays in place
+        kept = [(v, v.data) for v in layer.metrics_variables]
+        with no_grad(), StatelessScope(kept), name_scope(layer.name, caller=layer), \
                 np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # zeros of batch 1: the real call warns
             layer._run_call(inputs, map_structure(zeros, tuple(rest)),

@@ -68,10 +68,12 @@ def test_a_subclassed_layer_without_build_traces_its_call_once_before_the_first(
             super().__init__()
             self.dense = keras.layers.Dense(2)
             self.seen = keras.Variable(0.0, trainable=False)
+            self.tracker = keras.metrics.Mean()
 
         def call(self, x):
             print("call", tuple(x.shape))
             self.seen.assign_add(1.0)
+            self.tracker.update_state(1.0)
             return self.dense(x)
 
     keras.backend.clear_session()
@@ -79,7 +81,7 @@ def test_a_subclassed_layer_without_build_traces_its_call_once_before_the_first(
     layer(np.ones((3, 4), "float32"))
     layer(np.ones((3, 4), "float32"))
     assert capsys.readouterr().out == "call (3, 4)\ncall (3, 4)\ncall (3, 4)\n"
-    assert float(layer.seen.numpy()) == 2.0
+    assert float(layer.seen.numpy()) == 2.0 and float(layer.tracker.count.numpy()) == 2.0
     assert [w.path for w in layer.weights] == ["variable", "counter/dense/kernel",
                                                "counter/dense/bias"]
 
