@@ -23,6 +23,7 @@ from .input_spec import InputSpec, check_input_specs, format_shape
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .keras_tensor import has_symbolic
 from .masks import input_mask, set_output_mask, warn_dropped_mask
+from .output_probe import build_sublayers_by_running
 from .symbolic import as_tensor_structure, edge_cast, symbolic_call
 
 LAYERS = Registry("layer")
@@ -480,6 +481,7 @@ class Layer(Operation):
         named = len(names) > 1 and all(
             name.endswith("_shape") and name[:-len("_shape")] in call_names for name in names)
         if type(self).build is Layer.build:  # nothing to build; no warning on a call
+            build_sublayers_by_running(self, input_shape, call_arguments)
             self._mark_built()
             self._build_input_shape = tuple(input_shape)
         elif not named and len(required) <= 1:

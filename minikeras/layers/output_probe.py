@@ -17,6 +17,7 @@ from ..autodiff import no_grad
 from ..naming import name_scope
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, map_structure
+from ..variables import StatelessScope
 from .keras_tensor import KerasTensor
 from .masks import DROPPED_MASK
 
@@ -169,3 +170,46 @@ def _with_batch(shape, unknown_batch):
     batch size was the sample's own, so the run's first size stands (``segment_sum`` of
     6 rows into 3 segments gives 3); so does a scalar's, or a call on scalars only."""
     return (None,) + shape[1:] if shape and unknown_batch else shape
+
+
+def build_sublayers_by_running(layer, input_shape, call_arguments):
+    """Keras's build of a layer that has no ``build`` of its own and unbuilt sublayers (the
+    functional API guide's ``CustomRNN``): before its first call, the call runs once on
+    zeros of the input's shape (an unknown size as 1) with the call's other arguments
+    (KerasTensors among them as zeros), with no gradient and every variable unchanged, so
+    that its sublayers build; what the call does besides (a ``print``) happens once more, as
+    in Keras's trace. An error, and a warning, is left to the real call. Only a build for a
+    call traces (``call_arguments`` given): Keras's build from a saved config, and a
+    wrapper's build of its layer, call ``build`` alone. minikeras's own layers (a Pipeline)
+    are not traced: their calls build their sublayers and do nothing else a trace would
+    repeat."""
+    if call_arguments is None or type(layer).__module__.startswith("minikeras.") or all(
+            sub.built for sub in layer._sublayers()):
+        return
+    rest, kwargs = call_arguments
+
+    def zeros(value):
+        return placeholder(value, 1, 1) if isinstance(value, KerasTensor) else value
+
+    inputs = _zeros_for_shapes(input_shape)
+    try:
+        # the metrics' variables given as they are: the scope restores them on exit, also
+        # when a metric updates its arrays in place
+        kept = [(v, v.data) for v in layer.metrics_variables]
+        with no_grad(), StatelessScope(kept), name_scope(layer.name, caller=layer), \
+                np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zeros of batch 1: the real call warns
+            layer._run_call(inputs, map_structure(zeros, tuple(rest)),
+                            map_structure(zeros, dict(kwargs)))
+    except Exception:  # noqa: BLE001 - the real call runs next and raises it
+        return
+
+
+def _zeros_for_shapes(shapes):
+    """Float zeros for each shape in ``shapes`` (a shape, or a list / tuple / dict of them)."""
+    if isinstance(shapes, dict):
+        return {key: _zeros_for_shapes(value) for key, value in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and not all(
+            d is None or isinstance(d, int) for d in shapes):
+        return type(shapes)(_zeros_for_shapes(value) for value in shapes)
+    return placeholder(KerasTensor(tuple(shapes)), 1, 1)

@@ -147,7 +147,8 @@ class Sequential(Model):
                     layer._check_input_spec(KerasTensor((input_shape[0],) + tuple(x.shape[1:]),
                                                         backend.standardize_dtype(x.dtype)))
                 if not layer.built:
-                    layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]))
+                    layer.build_from_shape((input_shape[0],) + tuple(x.shape[1:]),
+                                           ((), {"training": False}))
                 with name_scope(layer.name, caller=layer):  # as the call that builds
                     x = layer(x, training=False)
                 shapes.append((tuple(x.shape), backend.standardize_dtype(x.dtype)))
