@@ -55,12 +55,17 @@ class Functional(Model):
         self.built = True
         self._single_input = len(self._inputs) == 1
         self._lone_listed_input = self._single_input and isinstance(inputs, (list, tuple))
+        # Keras takes a backend tensor for a flat list of one input silently (it wraps it)
+        self._wraps_a_tensor = self._lone_listed_input and isinstance(inputs, list) and \
+            not isinstance(inputs[0], (list, tuple, dict))
 
     def __call__(self, *args, **kwargs):
-        """Keras's warning for one numpy array given to a model built on a list of one
-        input (a backend tensor is taken silently): here, before Layer.__call__ turns the
-        array into a tensor."""
-        if self._lone_listed_input:
+        """Keras's warning for one array given to a model built on a list (or tuple) of one
+        input: for a user's numpy array always; in fit, evaluate and predict, whose steps
+        Keras hands backend tensors, only where Keras does not wrap a tensor (a tuple, or a
+        nested list: ``inputs=[base.inputs]``). Here, before Layer.__call__ turns the array
+        into a tensor."""
+        if self._lone_listed_input and not (self._running_batches and self._wraps_a_tensor):
             given = args[0] if args else kwargs.get("inputs")
             if type(given) is np.ndarray:
                 self._warn_unwrapped(given)
@@ -223,11 +228,13 @@ class Functional(Model):
 
     def _warn_unwrapped(self, inputs):
         """Keras's warning for one array given to a model built on a list (or tuple) of
-        inputs; the array is taken as the first input."""
+        inputs; the array is taken as the first input. Issued from here, as Keras issues it
+        from its functional model's code, so Python's default filter shows each message once
+        (not once per line of the caller, or per loop of fit, evaluate and predict)."""
         expected = map_structure(lambda x: x.name, self._inputs_struct)
         warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
                       f"Expected: {expected}\n"
-                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})", stacklevel=3)
+                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})")
 
     def add_loss(self, loss):
         """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""

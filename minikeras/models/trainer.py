@@ -27,15 +27,23 @@ from .compile_utils import CompileLoss, as_outputs
 _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 
 
-def _silent_float_errors(method):
-    """``method`` with numpy's floating-point warnings off (overflow, invalid value, divide
-    by zero), as Keras's backends compute inf and nan without a word: a loss that overflows
-    shows in the logs (or stops ``TerminateOnNaN``), not as RuntimeWarnings mid-epoch."""
+def _runs_batches(method):
+    """``method`` (fit, evaluate, predict and the batch methods) run as Keras runs it:
+    - numpy's floating-point warnings off (overflow, invalid value, divide by zero), as
+      Keras's backends compute inf and nan without a word: a loss that overflows shows in
+      the logs (or stops ``TerminateOnNaN``), not as RuntimeWarnings mid-epoch;
+    - the model marked as running its own batches (``_running_batches``): Keras hands its
+      steps backend tensors, so what it says of a numpy array given to a model (a
+      functional model built on a list of one input) is said of a user's own call only."""
     @functools.wraps(method)
-    def silent(*args, **kwargs):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return method(*args, **kwargs)
-    return silent
+    def running(self, *args, **kwargs):
+        self._running_batches += 1
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return method(self, *args, **kwargs)
+        finally:
+            self._running_batches -= 1
+    return running
 
 
 def _summed(loss):
@@ -48,6 +56,8 @@ def _summed(loss):
 
 class Trainer:
     """Mixin giving a Layer-based model Keras's training API."""
+
+    _running_batches = 0  # fit / evaluate / predict / batch methods under way (_runs_batches)
 
     def _init_trainer(self):
         self.compiled = False
@@ -472,7 +482,7 @@ class Trainer:
 
     # ---- fit -------------------------------------------------------------------------------
     @filter_traceback
-    @_silent_float_errors
+    @_runs_batches
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -573,7 +583,7 @@ class Trainer:
 
     # ---- evaluate / predict ----------------------------------------------------------------------
     @filter_traceback
-    @_silent_float_errors
+    @_runs_batches
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, _callbacks=None, **kwargs):
         """Loss and metrics on ``x, y``: a scalar, a list in compile order, or a sorted dict."""
@@ -622,7 +632,7 @@ class Trainer:
         return logs if return_dict else self._ordered(logs)
 
     @filter_traceback
-    @_silent_float_errors
+    @_runs_batches
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in batches (default 32), concatenated: one float array, or a list /
         dict of them for a model with several outputs."""
@@ -687,7 +697,7 @@ class Trainer:
         _warn_generator_method("predict")
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    @_silent_float_errors
+    @_runs_batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True,
@@ -699,7 +709,7 @@ class Trainer:
         return self._batch_result(self._threading["train"].run(
             self._run_step, "train", x, y, sample_weight, True), return_dict)
 
-    @_silent_float_errors
+    @_runs_batches
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=False,
@@ -713,7 +723,7 @@ class Trainer:
         """One batch of ``predict``: the model's own ``predict_step(data)``, else its call."""
         return self.predict_step(_step_data(x)) if custom else self(x, training=False)
 
-    @_silent_float_errors
+    @_runs_batches
     def predict_on_batch(self, x):
         self._check_can_run()
         x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")

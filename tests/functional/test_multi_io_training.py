@@ -5,6 +5,7 @@ than one output has a loss), metrics ``<output>_<metric>``, all keys sorted; ``e
 list is loss, the per-output losses, then the remaining keys sorted.
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -197,3 +198,22 @@ def test_one_target_array_goes_to_the_only_output_with_a_loss():
     history = model.fit(np.ones((4, 2), "float32"), np.full((4, 1), 4.0, "float32"), epochs=2,
                         batch_size=4, verbose=0).history
     np.testing.assert_allclose(history["loss"], [4.0, 2.79023616], rtol=1e-6)
+
+
+def test_a_model_built_on_a_list_of_one_input_warns_only_for_a_users_own_numpy_call():
+    # Keras 3.15.1 (checked in a scratch run): silent in fit, evaluate, predict and the batch
+    # methods (their steps get backend tensors), one warning for model(numpy_array)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs=[inputs], outputs=keras.layers.Dense(1)(inputs))
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, verbose=0, validation_data=(x, y))
+        model.evaluate(x, y, verbose=0)
+        model.predict(x, verbose=0)
+        model.train_on_batch(x, y)
+        model.predict_on_batch(x)
+    assert not [w for w in caught if "structure of `inputs`" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"Expected: \['keras_tensor"):
+        model(x)
