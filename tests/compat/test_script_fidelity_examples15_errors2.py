@@ -59,6 +59,7 @@ def neutral(text):
 EXTENDED = {
     "load_model_of_a_weights_file": "says to build the model in code and load the weights",
     "subclassed_save_before_build": "names the model and the ways to build it",
+    "fit_pydataset_without_len": "names the class and __len__",
     "multi_head_attention_without_a_value": "shows the call to write (layer(x, x) for "
                                             "self-attention)",
 }
@@ -70,9 +71,6 @@ MESSAGE_NOT_COMPARED = {
     "fit_generator_yielding_only_x":
         "Keras asks the generator for a tuple; minikeras takes a bare array as x (as predict "
         "does) and says the compiled loss needs y",
-    "fit_pydataset_without_len":
-        "Keras shows the num_batches property to write; minikeras names the class and "
-        "__len__",
     "fit_validation_data_of_one_item":
         "Keras on torch says 'Invalid dtype: object' (the missing y converted to a tensor); "
         "minikeras says y is missing",
