@@ -32,7 +32,8 @@ Found here and fixed:
   required argument: 'value'`` (a ValueError before), then how to call it.
 - An unregistered custom function met by load_model: Keras's whole sentence, the
   ``custom_objects`` hint on a line after it; saving the weights of an unbuilt subclassed
-  model opens with Keras's sentence.
+  model opens with Keras's sentence, and so does a PyDataset without ``__len__``.
+- ``Concatenate(axis=3)`` on rank-3 inputs names the axes it can join.
 """
 import re
 
