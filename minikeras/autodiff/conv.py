@@ -81,10 +81,12 @@ def normalize_tuple(value, rank, name, allow_zero=False):
         raise ValueError(
             f"The `{name}` argument must be an int or a tuple of {rank} ints. "
             f"Received: {name}={value!r}")
-    if any(v < 0 or (v == 0 and not allow_zero) for v in values):
+    refused = {int(v) for v in values if v < 0 or (v == 0 and not allow_zero)}
+    if refused:  # Keras's words
         raise ValueError(
-            f"The `{name}` argument must contain only positive integers. "
-            f"Received: {name}={value!r}")
+            f"The `{name}` argument must be a tuple of {rank} integers. Received "
+            f"{name}={value}, including values {refused} that do not satisfy "
+            f"`value {'>= 0' if allow_zero else '> 0'}`")
     return tuple(int(v) for v in values)
 
 
@@ -93,10 +95,10 @@ def normalize_padding(padding, allow_causal=False):
     value = padding.lower() if isinstance(padding, str) else padding
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if value not in allowed:
-        raise ValueError(
-            f"The `padding` argument must be one of {list(allowed)}"
-            f"{'' if allow_causal else ' (causal padding is only for 1-D convolution)'}. "
-            f"Received: padding={padding!r}")
+        hint = " (causal padding is only for 1-D convolution)" if value == "causal" else ""
+        raise ValueError(  # Keras's words
+            "The `padding` argument must be a list/tuple or one of {"
+            + ", ".join(repr(a) for a in allowed) + f"}}. Received: {padding}{hint}")
     return value
 
 

@@ -15,6 +15,7 @@ from ..autodiff.tensor import Tensor
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from ..registry import CUSTOM_OBJECTS
+from ..tree import map_structure
 from .config_data import from_data, to_data
 from .layer import LAYERS, InputSpec, Layer
 from .lora import AdaptedWeight, LowRankAdaptation
@@ -301,7 +302,9 @@ class Lambda(Layer):
         if self._fn_takes_training:
             kwargs["training"] = training
         out = self.function(inputs, **kwargs)
-        return out if isinstance(out, Tensor) else ops.convert_to_tensor(out)
+        if isinstance(out, (list, tuple, dict)):  # a structure of tensors stays one, as in Keras
+            return map_structure(_as_tensor, out)
+        return _as_tensor(out)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):
@@ -362,6 +365,10 @@ class Lambda(Layer):
             config["mask"] = from_data(mask)
         config["arguments"] = {k: from_data(v) for k, v in (config.get("arguments") or {}).items()}
         return cls(**config)
+
+
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else ops.convert_to_tensor(value)
 
 
 def _parameter_names(function):

@@ -52,8 +52,8 @@ class Embedding(LowRankAdaptation, QuantizableLayer):
         super().__init__(quantization_config=quantization_config, **kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding expects `{name}` to be a positive integer. "
-                                 f"Received: {name}={value!r}")
+                raise ValueError(f"`{name}` must be a positive integer. Received: "
+                                 f"{name}={value!r} (of type {type(value).__name__}).")
         self._init_lora(lora_rank, lora_alpha)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         set_weight_options(self, embeddings_initializer=embeddings_initializer,

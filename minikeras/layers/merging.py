@@ -201,7 +201,8 @@ class Concatenate(Layer):
         if axis is None or axis == 0 or any(len(s) != rank for s in shapes):
             raise ValueError(
                 f"A `Concatenate` layer (axis={self.axis}) requires inputs of the same rank, "
-                "joined along an axis other than the batch axis. Received: input_shape="
+                f"joined along an axis other than the batch axis (1 to {rank - 1}, or -1 to "
+                f"-{rank - 1}, for inputs of rank {rank}). Received: input_shape="
                 f"{[format_shape(s) for s in shapes]}")
         for shape in shapes[1:]:
             for i, (a, b) in enumerate(zip(shapes[0], shape)):

@@ -182,6 +182,9 @@ def _reshaped(run, x, newshape, *args, **kwargs):
     (and each size that is not a number) unknown. ``reshape(x, (12,))`` of a ``(None, 3,
     4)`` input is ``(12,)``, ``(2, -1, 2)`` is ``(2, None, 2)``."""
     newshape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    if sum(1 for d in newshape if isinstance(d, (int, np.integer)) and d == -1) > 1:
+        raise ValueError("There must be at most one unknown dimension (-1) in `newshape`. "
+                         f"Received: newshape={newshape}.")
     if None not in x.shape and None not in newshape:
         return run()  # every size known: the run finds them (and checks the total)
     sizes = tuple(d if isinstance(d, (int, np.integer)) and d != -1 else None
@@ -323,6 +326,53 @@ def _concatenate_checked(run, xs, axis=0):
     return run()
 
 
+def _einsum_checked(run, subscripts, *operands):
+    """``einsum``: Keras's check that each operand has as many axes as its subscript
+    (a subscript with ``...`` takes any number more), before the run."""
+    terms = subscripts.replace(" ", "").partition("->")[0].split(",") \
+        if isinstance(subscripts, str) else ()
+    for term, operand in zip(terms, operands):
+        shape = _static_shape(operand)
+        if "..." not in term and len(term) != len(shape):
+            raise ValueError(
+                "Number of dimensions in the subscript does not match the number of "
+                f"dimensions in the operand, received subscript `{term}` and operand of "
+                f"shape {[-1 if d is None else d for d in shape]}.")
+    return run()
+
+
+def _axes(axis):
+    """An axis argument (an int, or a list or tuple of them) as a tuple."""
+    return tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+
+
+def _squeeze_checked(run, x, axis=None):
+    """``squeeze``: Keras's check that each axis named has size 1 (or is unknown)."""
+    shape = _static_shape(x)
+    for a in () if axis is None else _axes(axis):
+        if -len(shape) <= a < len(shape) and shape[a] not in (1, None):
+            raise ValueError(f"Cannot squeeze axis {a}, because the dimension is not 1.")
+    return run()
+
+
+def _expand_dims_checked(run, x, axis):
+    """``expand_dims``: Keras's check that each new axis lies in the output's rank."""
+    rank = len(_static_shape(x)) + len(_axes(axis))
+    for a in _axes(axis):
+        if not -rank <= a < rank:
+            raise ValueError(f"axis {a} is out of bounds for an array with dimension {rank}.")
+    return run()
+
+
+def _conv_checked(run, inputs, kernel, *args, **kwargs):
+    """``conv``: Keras's check that the kernel has the input's rank."""
+    if len(_static_shape(kernel)) != len(_static_shape(inputs)):
+        raise ValueError("Kernel shape must have the same length as input, but received "
+                         f"kernel of shape {_static_shape(kernel)} and input of shape "
+                         f"{_static_shape(inputs)}.")
+    return run()
+
+
 _LINALG_FUNCTIONS = frozenset(
     getattr(ops.linalg, name) for name in dir(ops.linalg) if not name.startswith("_"))
 
@@ -331,6 +381,10 @@ _LINALG_FUNCTIONS = frozenset(
 _OUTPUT_RULES = {
     "matmul": _matmul_checked,
     "concatenate": _concatenate_checked,
+    "einsum": _einsum_checked,
+    "squeeze": _squeeze_checked,
+    "expand_dims": _expand_dims_checked,
+    "conv": _conv_checked,
     **dict.fromkeys(("add", "subtract", "multiply", "divide", "true_divide", "maximum",
                      "minimum", "power"), _broadcast_checked),
     "reshape": _reshaped,

@@ -47,7 +47,7 @@ class Reshape(Layer):
         if sum(d == -1 for d in self.target_shape) > 1:
             raise ValueError(
                 "There must be at most one unknown dimension (-1) in `target_shape`. "
-                f"Received: target_shape={self.target_shape}")
+                f"Received: target_shape={self.target_shape}.")
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)  # validates the element count early

@@ -14,6 +14,7 @@ from .. import backend
 from ..autodiff.tensor import Tensor
 from ..ops.core import convert_to_tensor
 from ..tree import flatten, map_structure
+from .input_spec import InputSpec, check_input_specs
 from .keras_tensor import KerasTensor
 from .masks import warn_dropped_mask
 from .output_probe import outputs_by_running, sizes_known, symbolic_leaves
@@ -78,6 +79,15 @@ def as_tensor_structure(inputs):
 
 
 # ---- the symbolic call --------------------------------------------------------------------
+def _check_input_count(layer, inputs):
+    """Keras's error for a list of several tensors given to a layer whose one InputSpec
+    takes one (a Dense given a Lambda's list output, or two branches not concatenated). An
+    RNN takes Keras 2's ``[sequences, *initial_states]`` and checks that itself."""
+    if (isinstance(layer.input_spec, InputSpec) and type(inputs) in (list, tuple)
+            and len(inputs) > 1 and not getattr(layer, "takes_states_in_inputs", False)):
+        check_input_specs(layer.input_spec, inputs, layer.name)
+
+
 def symbolic_call(layer, inputs, rest, kwargs):
     """``layer(inputs, *rest, **kwargs)`` on KerasTensors: build ``layer`` for the first
     argument's shapes, record a Node holding every argument, return KerasTensors. Other
@@ -85,6 +95,7 @@ def symbolic_call(layer, inputs, rest, kwargs):
     args = (inputs,) + tuple(rest)
     shapes = map_structure(lambda t: tuple(t.shape) if isinstance(t, (KerasTensor, Tensor, np.ndarray))
                            else t, inputs)
+    _check_input_count(layer, inputs)
     layer._check_input_spec(inputs)
     if not layer.built:
         layer.build_from_shape(shapes, (rest, kwargs))

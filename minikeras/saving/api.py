@@ -32,8 +32,12 @@ def _path(filepath, argument="filepath"):
 
 def _require_built(model, action):
     if not model.built:
+        opening = ("You are saving a model that has not yet been built. Try building the "
+                   "model first by calling it on some data or by using `build()`. "
+                   if action == "save the weights of" else "")  # Keras's words, then ours
         raise ValueError(
-            f"Cannot {action} model '{model.name}': it is not built yet, so it has no weights. "
+            f"{opening}Cannot {action} model '{model.name}': it is not built yet, so it has "
+            "no weights. "
             "Build it first: start it with keras.Input(shape), call model.build(input_shape), "
             "or call it on a batch of data.")
 

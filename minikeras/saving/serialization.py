@@ -105,7 +105,8 @@ def _not_found(class_name, config, kind="class"):
         f"Could not locate {kind} '{class_name}'. Make sure custom classes and functions are "
         "decorated with `@keras.saving.register_keras_serializable()`. If they are already "
         "decorated, make sure they are all imported so that the decorator is run before "
-        "trying to load them, or pass them in `custom_objects`. Full object config: " + shown)
+        "trying to load them. Full object config: " + shown  # Keras's words, then a hint
+        + "\nOr pass them to the loading function in `custom_objects={'name': object}`.")
 
 
 def locate(config, custom_objects=None):

@@ -100,8 +100,11 @@ class PyDataset:
         """Batches per epoch: ``len(self)``; None means infinite (give ``steps_per_epoch``)."""
         if hasattr(self, "__len__"):
             return len(self)
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__ (or the "
-                                  f"num_batches property), the number of batches per epoch.")
+        raise NotImplementedError(  # Keras's words, then ours
+            "You need to implement the `num_batches` property:\n\n@property\ndef "
+            "num_batches(self):\n  return ...\n\n"
+            f"({type(self).__name__} must implement __len__ (or the num_batches property), "
+            "the number of batches per epoch.)")
 
     def on_epoch_begin(self):
         """Called at the start of every epoch; override to prepare one."""

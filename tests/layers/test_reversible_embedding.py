@@ -77,7 +77,7 @@ def test_a_tied_language_model_head_trains_and_gradients_check():
 def test_bad_arguments():
     with pytest.raises(ValueError, match=r"`logit_soft_cap` must be None or a positive"):
         layers.ReversibleEmbedding(5, 3, logit_soft_cap=0)
-    with pytest.raises(ValueError, match="`input_dim` to be a positive integer"):
+    with pytest.raises(ValueError, match="`input_dim` must be a positive integer"):
         layers.ReversibleEmbedding(0, 3)
     rev = layers.ReversibleEmbedding(5, 3)
     with pytest.raises(ValueError, match=r"expects vectors of size output_dim=3.*\(2, 4\)"):

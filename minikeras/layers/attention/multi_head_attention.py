@@ -75,8 +75,9 @@ class ProjectedAttention(Layer):
         if len(args) == 1 and isinstance(args[0], (list, tuple)) and len(args[0]) in (2, 3):
             args = tuple(args[0])
         if len(args) + ("query" in kwargs) + ("value" in kwargs) < 2:
-            raise ValueError(f"{type(self).__name__} needs `query` and `value` (and "
-                             "optionally `key`): call it as layer(query, value).")
+            raise TypeError(f"missing a required argument: 'value' ({type(self).__name__} "
+                            "takes `query` and `value` (and optionally `key`): call it as "
+                            "layer(query, value), layer(x, x) for self-attention).")
         return super().__call__(*args, **kwargs)
 
     def _attend(self, scores, keep, values, combine_equation, query, training, fused):

@@ -43,7 +43,7 @@ class IndexLookup(PreprocessingLayer):
         super().__init__(**kwargs)
         name = type(self).__name__
         if max_tokens is not None and max_tokens <= 1:
-            raise ValueError(f"If set, `max_tokens` for {name} must be greater than 1. "
+            raise ValueError(f"If `max_tokens` is set for `{name}`, it must be greater than 1. "
                              f"Received: max_tokens={max_tokens}")
         if pad_to_max_tokens and max_tokens is None:
             raise ValueError("If pad_to_max_tokens is True, must set `max_tokens`. Received: "

@@ -147,8 +147,8 @@ class Normalization(PreprocessingLayer):
         expected = self._build_input_shape
         if len(shape) != len(expected) or any(shape[a] != expected[a] for a in self._keep_axis):
             raise ValueError(
-                f"Layer '{self.name}' was built with input_shape={tuple(expected)}, but adapt() "
-                f"is being called with data of an incompatible shape, data.shape={shape}")
+                f"The layer was built with input_shape={tuple(expected)}, but adapt() is being "
+                f"called with data with an incompatible shape, data.shape={shape}")
 
     def _has_statistics(self):
         """Given, adapted, or loaded (the weights no longer hold their initial 0 / 1)."""

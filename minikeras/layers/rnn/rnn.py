@@ -60,6 +60,7 @@ class RNN(Layer):
         cell: an RNN cell (a Layer with ``state_size`` and ``call(inputs, states)``), or a
             list of cells (stacked with StackedRNNCells).
     """
+    takes_states_in_inputs = True  # Keras 2's layer([sequences, *initial_states])
 
     # The axes of the inputs (their count is the rank every call checks) and of each state.
     # A layer whose steps are images (ConvLSTM2D) has more, and overrides ``state_shapes``.

@@ -200,7 +200,7 @@ def test_bad_input():
         layers.MultiHeadAttention(0, 3)
     with pytest.raises(ValueError, match=r"attention_mask.*\(2, 5, 4\).*\(2, 4, 5\)"):
         keras_mha()(Q, V, attention_mask=np.ones((2, 4, 5), bool))
-    with pytest.raises(ValueError, match="query` and `value"):
+    with pytest.raises(TypeError, match="missing a required argument: 'value'"):
         layers.MultiHeadAttention(2, 3)(Q)
     with pytest.raises(ValueError, match=r"list of inputs, namely \[query, value\]"):
         layers.Attention()(Q)

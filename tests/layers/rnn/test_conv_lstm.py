@@ -417,8 +417,8 @@ def test_initial_state_count_and_shape_are_checked():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match=r"`padding` argument must be one of \['valid', "
-                                         r"'same'\].*Received: padding='full'"):
+    with pytest.raises(ValueError, match=r"`padding` argument must be a list/tuple or one of "
+                                         r"\{'valid', 'same'\}. Received: full"):
         layers.ConvLSTM2D(2, 3, padding="full")
     with pytest.raises(ValueError, match="padding 'valid' or 'same'.*received padding='causal'"):
         layers.ConvLSTM1D(2, 3, padding="causal")
