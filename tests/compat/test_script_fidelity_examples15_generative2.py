@@ -1,0 +1,56 @@
+"""keras-io's generative, RL and recipe examples run beside Keras 3.15 (round 15):
+wgan-graphs (a graph generator built with ops on KerasTensors, a relational graph
+convolution, a WGAN-GP step with a penalty from the gradient for the interpolated graphs,
+fit on a list of two arrays without targets), cyclegan (reflection padding, instance
+normalization as GroupNormalization(groups=-1), four gradients of one forward pass, the
+example's checkpoint path), deep_q_network_cartpole (eager Q-model calls, replayed batches
+given to fit), mixture_of_experts (DenseMoE and Conv2DMoE from ops.tensordot and ops.conv)
+and better_knowledge_distillation (a Distiller extending ``metrics``, a warm-up cosine
+schedule of ops, AdamW with clipnorm, a student compiled without a loss).
+
+The scripts are in tests/fixtures/examples15_generative2_cases.py; what Keras printed,
+recorded and computed is in tests/fixtures/keras_examples15_generative2.json, written once
+with real Keras 3.15 (torch backend) by tools/make_examples15_generative2_fixture.py.
+Gradients come from torch autograd there and from minikeras.autodiff.grad here.
+
+Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
+"""
+import functools
+
+import pytest
+
+import minikeras as keras
+from minikeras.autodiff import grad
+from tests.compat.script_compare import assert_same, watch, without
+from tests.fixture_cases import load_cases
+
+cases, KERAS = load_cases("examples15_generative2_cases", "keras_examples15_generative2.json")
+
+# (case, key) -> why minikeras differs there (not fixed in round 15)
+NOT_COMPARED = {}
+
+
+without_not_compared = functools.partial(without, NOT_COMPARED)
+
+# case -> {key: (rtol, atol)} where float32 round-off grows past the default tolerance:
+# the Q model's last kernel has a weight fed by a hidden unit that is almost never active;
+# Adam divides its tiny gradients by their own running size, so their round-off moves that
+# one weight by ~1e-4 over the 21 fits (every loss matches to ~1e-7)
+LOOSE = {"deep_q_network_cartpole": {"weights": (2e-5, 2e-4)}}
+
+
+@pytest.mark.parametrize("name", sorted(cases.CASES))
+def test_script_matches_keras(name, tmp_path):
+    got = cases.CASES[name](keras, str(tmp_path), grad, watch)
+    assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name,
+                loose=LOOSE.get(name))
+
+
+def test_every_case_was_recorded_by_keras():
+    assert sorted(KERAS) == sorted(cases.CASES)
+
+
+def test_not_compared_entries_exist_in_the_record():
+    """Each exclusion names something Keras recorded (a renamed key cannot hide a case)."""
+    for name, key in NOT_COMPARED:
+        assert key in KERAS[name], (name, key)
