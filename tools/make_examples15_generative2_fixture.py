@@ -1,5 +1,6 @@
 """Run once with real Keras 3 (torch backend): what Keras prints, records and computes for
-the keras-io generative, RL and recipe examples of round 15 (tests/fixtures/examples15_generative2_cases.py).
+the keras-io generative, RL and recipe examples of round 15
+(tests/fixtures/examples15_generative2_cases.py).
 
     KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples15_generative2_fixture.py
 
