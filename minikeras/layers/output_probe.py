@@ -72,11 +72,12 @@ def sample_shape(shape, size, batch):
 
 
 # ---- layers -------------------------------------------------------------------------------
-def outputs_by_running(op, args, kwargs):
+def outputs_by_running(op, args, kwargs, strict=False):
     """The output KerasTensors of ``op`` called on ``args`` / ``kwargs`` (KerasTensors among
     them), found by running it on zeros: one sample when every size but the batch is known
     (its errors propagate), else two traces whose differing sizes are unknown (None when
-    the traces fail). As in Keras, whose traces vary the batch size too, an output size
+    the traces fail, unless ``strict``: then the first trace's error, as Keras raises it for
+    a layer with no output-shape rule of its own). As in Keras, whose traces vary the batch size too, an output size
     that follows the batch size is unknown and one that does not stays (positions from
     ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)). Their masks are not
     the samples': see ``symbolic._set_symbolic_masks``. A NameError in the traces (a local
@@ -90,6 +91,8 @@ def outputs_by_running(op, args, kwargs):
         except NameError:  # a name the call never set (no size can cause it): Keras's
             raise  # trace fails on it too, and raises it
         except Exception:  # noqa: BLE001 - no trace runs: the caller's fallback decides
+            if strict:
+                raise
             return None
     result = _sample_call(op, args, kwargs)
     if unknown_batch and not _all_batched(result):

@@ -107,7 +107,9 @@ def symbolic_call(layer, inputs, rest, kwargs):
         outputs = KerasTensor(layer.compute_output_shape(shapes), inputs.dtype)
     elif sizes_known(symbolic) or not _defines_output_shape(layer):
         # Run the layer on zeros: exact for custom layers that have no compute_output_shape
-        outputs = outputs_by_running(layer, args, kwargs)
+        # (whose call failing on every trace is an error, as in Keras)
+        outputs = outputs_by_running(layer, args, kwargs,
+                                     strict=not _defines_output_shape(layer))
         if outputs is None:
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:

@@ -89,16 +89,23 @@ def is_structure(value):
     return isinstance(value, (list, tuple, dict))
 
 
+class GivenAsTuple(list):
+    """Inputs given as a tuple, held as a list like any other structure: a model's own
+    train/test/predict step receives them as a tuple again (Keras keeps the container its
+    user gave: a tuple as a tuple, a list as a list)."""
+
+
 def check_structure(value, name):
     """A list / tuple / dict of arrays (nested as Keras allows: a batch's x may hold a tuple)
-    checked one by one: lists (tuples become lists) and dicts."""
+    checked one by one: lists (tuples become :class:`GivenAsTuple` lists) and dicts."""
     if isinstance(value, dict):
         return {key: check_array(item, f"{name}[{key!r}]") for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         if value and not any(isinstance(v, dict) or hasattr(v, "shape")
                              for v in flatten(value)):  # a plain nested list of numbers
             return check_array(value, name)
-        return [check_structure(item, f"{name}[{i}]") for i, item in enumerate(value)]
+        checked = [check_structure(item, f"{name}[{i}]") for i, item in enumerate(value)]
+        return GivenAsTuple(checked) if isinstance(value, tuple) else checked
     return check_array(value, name)
 
 
@@ -157,7 +164,7 @@ def take(value, index):
     """Rows ``index`` (an index array or slice) of an array, or of each array in a (nested)
     list / dict."""
     if isinstance(value, list):
-        return [take(v, index) for v in value]
+        return type(value)(take(v, index) for v in value)
     if isinstance(value, dict):
         return {k: take(v, index) for k, v in value.items()}
     return None if value is None else value[index]

@@ -956,9 +956,10 @@ def _batch_end_logs(model, group, step_logs, wanted):
 
 def _step_data(x, y=None, sample_weight=None):
     """The ``data`` a user's train/test/predict step receives, as Keras packs it: a lone
-    array or dict as it is, several inputs as a one-tuple holding their tuple, else
-    ``(x, y)`` or ``(x, y, sample_weight)``."""
-    return pack_x_y_sample_weight(tuple(x) if isinstance(x, list) else x, y, sample_weight)
+    array or dict as it is, several inputs as a one-tuple holding them in the container
+    they were given in (a tuple or a list), else ``(x, y)`` or ``(x, y, sample_weight)``."""
+    return pack_x_y_sample_weight(tuple(x) if isinstance(x, D.GivenAsTuple) else x, y,
+                                  sample_weight)
 
 
 def _as_logs(logs, kind, method=None):

@@ -359,3 +359,17 @@ def test_a_slice_of_an_input_is_not_the_batch():
     assert tuple(x[0].shape) == (4, 6)
     carry, stacked = keras.ops.scan(lambda c, row: (c + row, c), x[0], x)
     assert (tuple(carry.shape), tuple(stacked.shape)) == ((4, 6), (None, 4, 6))
+
+
+def test_a_custom_layer_whose_call_fails_on_symbolic_inputs_of_unknown_size_raises():
+    # Keras raises the call's error (keras-io's text_generation_fnet decoder reads a name
+    # bound only when a mask came); minikeras used to give it its input's shape instead
+    class Broken(layers.Layer):
+        def call(self, inputs, other, mask=None):
+            if mask is not None:
+                padding = mask
+            return inputs + padding
+
+    x = keras.Input((None, 4))
+    with pytest.raises(UnboundLocalError, match="padding"):
+        Broken()(x, x)

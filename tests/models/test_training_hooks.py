@@ -233,6 +233,30 @@ def test_a_step_given_x_alone_receives_it_as_keras_packs_it():
                     ("predict", "ndarray", (4, 1))]
 
 
+
+def test_a_step_given_several_inputs_receives_them_in_the_container_they_came_in():
+    # Keras 3.15 (torch): fit([a, b]) hands train_step ([a, b],) and fit((a, b)) ((a, b),)
+    # (keras-io's wgan-graphs unpacks only a tuple; round 15's fixture)
+    seen = []
+
+    class Recorder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = _zero_dense()
+
+        def call(self, inputs):
+            return self.dense(inputs[0])
+
+        def train_step(self, data):
+            seen.append((type(data).__name__, len(data), type(data[0]).__name__))
+            return {}
+
+    model = Recorder()
+    model.compile()
+    model.fit([X, X], batch_size=4, epochs=1, verbose=0)
+    model.fit((X, X), batch_size=4, epochs=1, verbose=0)
+    assert seen[0] == ("tuple", 1, "list") and seen[-1] == ("tuple", 1, "tuple")
+
 def test_a_custom_train_step_may_take_no_targets_even_with_a_compiled_loss():
     # keras-io's metric_learning: compile(loss=...) and fit(pairs) with no y; its own
     # train_step makes the labels. Keras runs it; the loss here is mse(pred, 2) on the
