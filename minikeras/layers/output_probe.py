@@ -77,11 +77,11 @@ def outputs_by_running(op, args, kwargs, strict=False):
     them), found by running it on zeros: one sample when every size but the batch is known
     (its errors propagate), else two traces whose differing sizes are unknown (None when
     the traces fail, unless ``strict``: then the first trace's error, as Keras raises it for
-    a layer with no output-shape rule of its own). As in Keras, whose traces vary the batch size too, an output size
-    that follows the batch size is unknown and one that does not stays (positions from
-    ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)). Their masks are not
-    the samples': see ``symbolic._set_symbolic_masks``. A NameError in the traces (a local
-    the call sets only on some path) is raised, as Keras raises it."""
+    a layer with no output-shape rule of its own). As in Keras, whose traces vary the batch
+    size too, an output size that follows the batch size is unknown and one that does not
+    stays (positions from ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)).
+    Their masks are not the samples': see ``symbolic._set_symbolic_masks``. A NameError in
+    the traces (a local the call sets only on some path) is raised, as Keras raises it."""
     symbolic = symbolic_leaves(args, kwargs)
     unknown_batch = _batch_unknown(symbolic)
     if not sizes_known(symbolic):
