@@ -1,0 +1,51 @@
+"""keras-io's vision examples run beside Keras 3.15 (round 15): knowledge_distillation,
+mnist_moe and fully_convolutional_network (FCN-32s / 16s / 8s under mixed_float16).
+
+The scripts are in tests/fixtures/examples15_vision2_cases.py; what Keras printed, recorded
+and computed is in tests/fixtures/keras_examples15_vision2.json, written once with real Keras
+3.15 (torch backend) by tools/make_examples15_vision2_fixture.py. Gradients come from torch
+autograd there and from minikeras.autodiff.grad here.
+
+Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
+"""
+import functools
+
+import pytest
+
+import minikeras as keras
+from minikeras.autodiff import grad
+from tests.compat.script_compare import assert_same, watch, without
+from tests.fixture_cases import load_cases
+
+cases, KERAS = load_cases("examples15_vision2_cases", "keras_examples15_vision2.json")
+
+# (case, key) -> why minikeras differs there (not fixed in round 15)
+NOT_COMPARED = {
+    ("fully_convolutional_network", "summary"): "recorded under Keras's TensorFlow backend "
+    "(torch's backward of its bilinear upsampling fails there), whose optimizer "
+    "`iterations` is int64: 748 B of optimizer params where Keras on torch, and minikeras, "
+    "count 744 B",
+}
+
+# case -> {key: (rtol, atol)} for numbers that amplify float32 round-off
+LOOSE = {}
+
+
+without_not_compared = functools.partial(without, NOT_COMPARED)
+
+
+@pytest.mark.parametrize("name", sorted(cases.CASES))
+def test_script_matches_keras(name, tmp_path):
+    got = cases.CASES[name](keras, str(tmp_path), grad, watch)
+    assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name,
+                loose=LOOSE.get(name))
+
+
+def test_every_case_was_recorded_by_keras():
+    assert sorted(KERAS) == sorted(cases.CASES)
+
+
+def test_not_compared_entries_exist_in_the_record():
+    """Each exclusion names something Keras recorded (a renamed key cannot hide a case)."""
+    for name, key in NOT_COMPARED:
+        assert key in KERAS[name], (name, key)
