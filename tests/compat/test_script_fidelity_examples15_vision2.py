@@ -27,8 +27,12 @@ NOT_COMPARED = {
     "count 744 B",
 }
 
-# case -> {key: (rtol, atol)} for numbers that amplify float32 round-off
-LOOSE = {}
+# case -> {key: (rtol, atol)} for numbers that amplify float32 round-off: the convolution
+# biases before BatchNormalization get gradients that are float32 noise (BatchNormalization
+# cancels them) and Adam turns that noise into full steps
+LOOSE = {
+    "depth_estimation": {"weights": (2e-3, 2e-4)},
+}
 
 
 without_not_compared = functools.partial(without, NOT_COMPARED)
