@@ -1,10 +1,28 @@
 """keras-io's vision examples run beside Keras 3.15 (round 15): knowledge_distillation,
-mnist_moe and fully_convolutional_network (FCN-32s / 16s / 8s under mixed_float16).
+mnist_moe, fully_convolutional_network (FCN-32s / 16s / 8s), NNCLR, depth_estimation,
+semisupervised_simclr, pointnet_segmentation and focal_modulation_network.
 
 The scripts are in tests/fixtures/examples15_vision2_cases.py; what Keras printed, recorded
 and computed is in tests/fixtures/keras_examples15_vision2.json, written once with real Keras
-3.15 (torch backend) by tools/make_examples15_vision2_fixture.py. Gradients come from torch
-autograd there and from minikeras.autodiff.grad here.
+3.15 (torch backend; fully_convolutional_network with the TensorFlow backend, where torch
+fails) by tools/make_examples15_vision2_fixture.py. Gradients come from torch autograd there
+and from minikeras.autodiff.grad here.
+
+Found here and fixed:
+- ``ops.take_along_axis`` did not broadcast ``x`` and the indices on the other axes
+  (mnist_moe gathers (batch, experts, units) outputs with (batch, k, 1) indices).
+- Sparse cross-entropy raised on fractional labels; Keras casts them to int (the FCN trains
+  on bilinearly resized masks).
+- For a model with its own train / test step: a PyDataset batch nesting
+  ``((x, y), (x2, y2))`` failed the outputs check and the cardinality check (NNCLR, SimCLR);
+  the compiled loss was run on the first batch although the steps never use it
+  (depth_estimation's unused sparse loss raised on its depth targets); a model without
+  ``call`` and without compiled metrics was called to build them.
+- A step's non-scalar log value (NNCLR's per-sample contrastive loss) failed; Keras keeps the
+  array in the history and shows its mean.
+- The PyDataset missing-``super().__init__()`` warning lacked Keras's backquotes.
+- Extra positional arguments that are not tensors (the focal-modulation blocks' sizes) were
+  taken; Keras raises "Only input tensors may be passed as positional arguments".
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
