@@ -293,6 +293,7 @@ class ProgbarLogger(Callback):
         # as Keras: the bar takes batch logs at verbose 1 only (the first ones set its key
         # order); at verbose 2 the final logs do
         shown = logs if finalize or self.verbose == 1 else None
-        values = [(k, float(v)) for k, v in (shown or {}).items()]
+        values = [(k, v if isinstance(v, float) else float(np.mean(v)))  # an array: its mean
+                  for k, v in (shown or {}).items()]
         self.progbar.stateful_metrics = {k for k, _ in values}
         self.progbar.update(step, values, finalize=finalize)

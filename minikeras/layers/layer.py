@@ -64,6 +64,17 @@ def _other_tensor_arguments(args, kwargs):
                for leaf in flatten(value))
 
 
+def _refuse_non_tensor_positionals(rest):
+    """Keras's error for a positional argument after the inputs that is not a tensor or
+    array (an int, a string): such values go to ``call`` as keywords."""
+    for arg in flatten(rest):
+        if arg is not None and not isinstance(arg, (Tensor, np.ndarray, np.generic)) \
+                and not has_symbolic(arg):
+            raise ValueError("Only input tensors may be passed as positional arguments. The "
+                             "following argument value should be passed as a keyword "
+                             f"argument: {arg} (of type {type(arg)})")
+
+
 class Layer(Operation):
     """Base class of every layer.
 
@@ -95,6 +106,7 @@ class Layer(Operation):
     # user classes, whose call may build sublayers (paths under the model's name); minikeras's
     # own layers build none in call, and their hot path skips the scope (about 1 us a call)
     _scopes_calls = False
+    _allow_non_tensor_positional_args = False  # Keras: extra positionals must be tensors
 
     def __setattr__(self, name, value):
         # Keras tracks a layer or weight when it is assigned, after everything tracked so
@@ -562,6 +574,8 @@ class Layer(Operation):
                                 f"{sorted(kwargs)}.")
             args = (kwargs.pop(self._call_first_name),)
         inputs, rest = args[0], args[1:]
+        if rest and not self._allow_non_tensor_positional_args:
+            _refuse_non_tensor_positionals(rest)
         flags_only = not kwargs or kwargs.keys() <= _FLAGS
         plain_call = isinstance(inputs, (Tensor, np.ndarray)) and not rest and flags_only
         if not plain_call and (has_symbolic(args) or has_symbolic(kwargs)):

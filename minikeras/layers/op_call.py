@@ -75,6 +75,7 @@ class OpCall(Layer):
     """
 
     _warns_on_dropped_mask = False
+    _allow_non_tensor_positional_args = True  # an op's operands (Keras runs it as an op)
 
     def __init__(self, op, fixed=None, name=None):
         super().__init__(name=name)

@@ -72,9 +72,9 @@ def check_one_hot_targets(loss_name, y_true, y_pred, axis=-1):
 def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
     """Integer labels for a sparse loss, as an int array of shape ``y_pred.shape[:-1]``.
 
-    A trailing label axis of size 1 is dropped. One-hot targets, non-integer
-    values and labels outside ``[0, num_classes)`` (other than ``ignore_class``)
-    raise ValueError.
+    A trailing label axis of size 1 is dropped; fractional values are cut toward zero,
+    as Keras's cast to int does. One-hot targets and labels outside ``[0, num_classes)``
+    (other than ``ignore_class``) raise ValueError.
     """
     labels = ops.convert_to_numpy(y_true)
     pred_shape = _shape(y_pred)
@@ -92,13 +92,7 @@ def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
             f"dimension: target.shape={_shape(y_true)}, output.shape={pred_shape}. {hint}")
     if labels.size == 0:
         return labels.astype(xp.int64)
-    ints = xp.round(labels)
-    if not xp.all(ints == labels):
-        bad = labels[ints != labels].ravel()[0]
-        raise ValueError(
-            f"{loss_name} expects integer class labels; found the value {float(bad)!r}. "
-            "For soft or one-hot targets use categorical_crossentropy.")
-    ints = ints.astype(xp.int64)
+    ints = xp.trunc(labels).astype(xp.int64)  # Keras casts: 2.7 is class 2 (resized masks)
     valid = ints if ignore_class is None else ints[ints != ignore_class]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
         bad = valid.min() if valid.min() < 0 else valid.max()

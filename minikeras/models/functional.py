@@ -33,6 +33,7 @@ class Functional(Model):
         name: model name (default ``functional``, ``functional_1``, ...).
         trainable: whether the model's weights are trainable.
     """
+    _allow_non_tensor_positional_args = True  # as Keras
 
     _counts_own_node = True  # Keras files number a functional model's own node 0
     _autocasts_inputs = False  # each Input keeps its dtype (Keras: _convert_input_args)

@@ -385,9 +385,18 @@ class Trainer:
                 if compiled.metrics is None and compiled.has_specs:  # makes variables
                     names = self._compiled_outputs
                     compiled.build(as_outputs(y, names), as_outputs(y_pred, names))
-                if self._compile_loss is not None:
+                if self._compile_loss is not None and self._steps_use_compiled_loss():
                     with StatelessScope():
                         self._loss_for_step(x, y, y_pred, sample_weight, False)
+                elif self._compile_loss is not None:  # Keras's symbolic run only builds it
+                    self._compile_loss.built = True
+
+    def _steps_use_compiled_loss(self):
+        """Whether the compiled loss may be computed by a step: a model's own train / test
+        steps without a compute_loss of its own may never call it (depth_estimation
+        compiles a loss its steps ignore, on targets it does not fit)."""
+        return _overrides(self, "compute_loss") or not (
+            _overrides(self, "train_step") or _overrides(self, "test_step"))
 
     def _first_run(self, x):
         """The model's outputs for ``x`` in inference, Keras's RuntimeError if it cannot run
@@ -419,7 +428,8 @@ class Trainer:
         guide's ``for metric in self.metrics: metric.update_state(y, y_pred)``). A
         functional model's outputs give the shapes; another model runs once on ``x``."""
         compiled = getattr(self, "_compile_metrics", None)
-        if compiled is None or compiled.metrics is not None or y is None:
+        if compiled is None or compiled.metrics is not None or y is None or \
+                not compiled.has_specs:  # nothing to build: a model without call runs too
             return
         names = self._compiled_outputs
         outputs = getattr(self, "outputs", None)
@@ -550,7 +560,10 @@ class Trainer:
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
                     if source.needs_checks:
-                        xb, yb, swb = self._checked_data(xb, yb, swb, training=True)
+                        # a batch its own train_step reads is given whole, as in Keras
+                        xb, yb, swb = self._checked_data(
+                            xb, yb, swb, training=True,
+                            one_batch=_overrides(self, "train_step"))
                         if class_weight is not None:
                             if swb is not None:
                                 raise ValueError("You cannot `class_weight` and `sample_weight` "
@@ -621,7 +634,8 @@ class Trainer:
         for step, (xb, yb, swb) in enumerate(source.epoch()):
             cbs.on_test_batch_begin(step)
             if source.needs_checks:
-                xb, yb, swb = self._checked_data(xb, yb, swb, training=False)
+                xb, yb, swb = self._checked_data(xb, yb, swb, training=False,
+                                                 one_batch=_overrides(self, "test_step"))
             step_logs = self._threading["test"].run(
                 self._run_step, "test", *group.shard((xb, yb, swb)))
             cbs.on_test_batch_end(step, _batch_end_logs(self, group, step_logs, True))
@@ -761,7 +775,7 @@ class Trainer:
             return x, None, D.check_array(sample_weight, "sample_weight")
         if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
                 D.is_structure(sample_weight):
-            return self._checked_structures(x, y, sample_weight, training, one_batch)
+            return self._checked_structures(x, y, sample_weight, training, one_batch, own_step)
         x, y = D.check_array(x, "x"), D.check_array(y, "y")
         sample_weight = D.check_array(sample_weight, "sample_weight")
         D.check_lengths(x, y, sample_weight)
@@ -780,13 +794,13 @@ class Trainer:
             return y
         return [y if i == with_loss[0] else None for i in range(len(names))]
 
-    def _checked_structures(self, x, y, sample_weight, training, one_batch):
+    def _checked_structures(self, x, y, sample_weight, training, one_batch, own_step=False):
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
         names = self._compiled_outputs
-        if _overrides(self, "compute_loss") and D.is_structure(y):
-            y = D.check_structure(y, "y")  # as Keras: the model's own loss reads y as given
+        if (own_step or _overrides(self, "compute_loss")) and D.is_structure(y):
+            y = D.check_structure(y, "y")  # as Keras: the model's own step / loss reads y
         else:
             y = D.align_targets(self._spread_lone_target(y, names), names, "y")
         sample_weight = D.align_targets(sample_weight, names, "sample_weight")
@@ -943,7 +957,10 @@ def _takes_training(method):
 
 
 def _as_number(value):
-    return float(np.asarray(value.data if isinstance(value, Tensor) else value))
+    """A log value as a float; a step's non-scalar value (a per-sample loss) stays an array,
+    as Keras keeps it in the history and shows its mean."""
+    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    return float(array) if array.ndim == 0 else array
 
 
 def _batch_end_logs(model, group, step_logs, wanted):

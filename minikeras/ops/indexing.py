@@ -31,10 +31,28 @@ def take(x, indices, axis=None):
 def take_along_axis(x, indices, axis=None):
     if axis is None:
         x, axis = P.reshape(x, (-1,)), 0
-    idx = data(indices)
+    x, idx = convert_to_tensor(x), np.asarray(data(indices))
+    axis %= idx.ndim
+    x, idx = _broadcast_but_axis(x, idx, axis)
     grid = list(np.ix_(*[np.arange(n) for n in idx.shape]))
-    grid[axis % idx.ndim] = idx
+    grid[axis] = idx
     return P.getitem(x, tuple(grid))
+
+
+def _broadcast_but_axis(x, idx, axis):
+    """``x`` and ``idx`` broadcast against each other on every axis but ``axis`` (Keras
+    gathers (batch, experts, units) outputs with (batch, k, 1) indices)."""
+    if x.ndim != idx.ndim:
+        raise ValueError(f"take_along_axis expects `indices` of the same rank as `x` "
+                         f"({x.ndim}); received indices of shape {idx.shape}.")
+    ones_at_axis = [tuple(1 if d == axis else n for d, n in enumerate(shape))
+                    for shape in (x.shape, idx.shape)]
+    common = list(np.broadcast_shapes(*ones_at_axis))
+    x_shape = tuple(common[:axis] + [x.shape[axis]] + common[axis + 1:])
+    idx_shape = tuple(common[:axis] + [idx.shape[axis]] + common[axis + 1:])
+    if tuple(x.shape) != x_shape:
+        x = P.broadcast_to(x, x_shape)
+    return x, np.broadcast_to(idx, idx_shape)
 
 
 nonzero = on_raw_data(np.nonzero, np.int32)  # indices are int32, as in Keras

@@ -69,7 +69,7 @@ class LoadPlan:
 
     def _keras_first_line(self):
         """How Keras 3.15 opens its load error and its skip_mismatch warning."""
-        return (f"A total of {len(self.failed)} objects could not be loaded. "
+        return (f"A total of {len(self.failed)} objects could not be loaded. "  # even 1
                 f"Example error message for object {self.failed[0]!r}:\n")
 
     def table(self):

@@ -58,10 +58,10 @@ class PyDataset:
         """A pool setting; a subclass that forgot ``super().__init__()`` gets the defaults
         (with one warning, as in Keras)."""
         if name not in self.__dict__:
-            warnings.warn("Your PyDataset class should call super().__init__(**kwargs) in its "
-                          "constructor. **kwargs can include workers, use_multiprocessing, "
-                          "max_queue_size. Do not pass these arguments to fit(), as they will "
-                          "be ignored.", stacklevel=3)
+            warnings.warn("Your `PyDataset` class should call `super().__init__(**kwargs)` "
+                          "in its constructor. `**kwargs` can include `workers`, "
+                          "`use_multiprocessing`, `max_queue_size`. Do not pass these "
+                          "arguments to `fit()`, as they will be ignored.", stacklevel=3)
             for key, value in DEFAULTS.items():
                 self.__dict__.setdefault(key, value)
         return self.__dict__[name]

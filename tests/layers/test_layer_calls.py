@@ -31,7 +31,12 @@ B = np.array([[3.0, 4.0]], "float32")
 def test_eager_call_with_positional_and_keyword_tensors():
     layer = ScaledSum()
     # a + 2 * b = [1 + 6, 2 + 8] = [7, 10]
-    np.testing.assert_allclose(layer(A, B, 2.0).numpy(), [[7.0, 10.0]])
+    np.testing.assert_allclose(layer(A, B, scale=2.0).numpy(), [[7.0, 10.0]])
+    # as Keras: a positional argument after the inputs must be a tensor or an array
+    with pytest.raises(ValueError, match=r"Only input tensors may be passed as positional "
+                       r"arguments\. The following argument value should be passed as a "
+                       r"keyword argument: 2\.0 \(of type <class 'float'>\)"):
+        layer(A, B, 2.0)
     # times weights [1, 0] -> [7, 0]; b and weights arrays became tensors, scale stayed a float
     out = layer(A, b=B, scale=2.0, weights=np.array([[1.0, 0.0]], "float32"))
     np.testing.assert_allclose(out.numpy(), [[7.0, 0.0]])

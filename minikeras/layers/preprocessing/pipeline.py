@@ -11,6 +11,7 @@ class Pipeline(Layer):
     Unlike a Sequential it is a layer, not a model (no compile / fit); Keras uses it for
     augmentation chains such as ``Pipeline([AutoContrast(), RandomZoom(0.2)])``.
     """
+    _allow_non_tensor_positional_args = True  # as Keras
 
     _converts_inputs = False  # as Keras: the inputs reach the layers as given
 

@@ -17,6 +17,7 @@ from ..layer import Layer
 
 class PreprocessingLayer(Layer):
     """A layer whose state comes from data (``adapt``) instead of training."""
+    _allow_non_tensor_positional_args = True  # as Keras
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute this layer's state from ``data`` (an array, or an iterable of batches)."""

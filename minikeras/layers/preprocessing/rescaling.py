@@ -16,6 +16,7 @@ class Rescaling(Layer):
         scale: a float (or an array broadcast against the input's last axes).
         offset: a float (or an array), default 0.0.
     """
+    _allow_non_tensor_positional_args = True  # as Keras
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
