@@ -7,12 +7,10 @@ example's checkpoint path), molecule_generation (a graph VAE with a gradient pen
 fit on three arrays), real_nvp (coupling models with l2 regularizers, a model
 returning a tuple, fit with validation_split, predict of two outputs),
 deep_q_network_cartpole (eager Q-model calls, replayed batches given to fit),
-rlhf_dummy_demo (policy and reward models through stateless_call, episode-averaged clipped
-gradients), mixture_of_experts (DenseMoE and Conv2DMoE from ops.tensordot and ops.conv),
-better_knowledge_distillation (a Distiller extending ``metrics``, a warm-up cosine
-schedule of ops, AdamW with clipnorm, a student compiled without a loss) and
-text_generation_fnet (an FFT mixer, a decoder given the encoder's output as a second
-argument, a nested model named "outputs", greedy decoding with predict on dicts).
+and rlhf_dummy_demo (policy and reward models through stateless_call, episode-averaged
+clipped gradients). Round 14 (test_script_fidelity_examples14_timeseries.py) holds
+mixture_of_experts, better_knowledge_distillation and text_generation_fnet, which this
+round reproduced as well (its two fixes below came from them).
 
 The scripts are in tests/fixtures/examples15_generative2_cases.py; what Keras printed,
 recorded and computed is in tests/fixtures/keras_examples15_generative2.json, written once
