@@ -41,6 +41,7 @@ ALIASES = {
     "backend_custom_rmse_loss": "K.sqrt / K.mean / K.square (Keras 2's backend functions)",
     "lambda_with_output_shape": "K.sum in a Lambda (Keras 2's backend functions)",
     "optimizer_lr_attribute_assignment": "K.get_value (Keras 2's backend functions)",
+    "output_names_and_int_shape_of_output": "K.int_shape (Keras 2's backend functions)",
 }
 
 # case -> a warning of Keras 3's that minikeras leaves out on purpose, and why
