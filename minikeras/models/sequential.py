@@ -1,4 +1,6 @@
 """Sequential: a plain stack of layers, each feeding the next."""
+import warnings
+
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
@@ -313,8 +315,8 @@ def _adjusted_rank(x, built_shape, input_layer):
 
 
 def _one_input(model, inputs):
-    """The single input of a Sequential model (a one-element list is unwrapped; a dict must
-    hold the input's name, as in Keras)."""
+    """The single input of a Sequential model (a one-element list is unwrapped, with Keras's
+    warning when the model has an input; a dict must hold the input's name, as in Keras)."""
     if isinstance(inputs, dict) and model._input_layer() is not None:
         name = model._input_layer().output.name
         if name in inputs:
@@ -330,4 +332,15 @@ def _one_input(model, inputs):
             f"Sequential model '{model.name}' expects 1 input, but it received {len(inputs)} "
             "input tensors. A Sequential model has one input; use the functional API "
             "(`keras.Model(inputs=[...], outputs=...)`) for several.")
+    if model._input_layer() is not None:
+        _warn_listed(model._input_layer().output.name, inputs)
     return inputs[0]
+
+
+def _warn_listed(name, inputs):
+    """Keras's warning for a one-element list given to a Sequential model built on an input
+    (its inner functional model expects the tensor itself). Issued from here, so Python's
+    default filter shows it once, as Keras's."""
+    received = type(inputs)(f"Tensor(shape={tuple(getattr(x, 'shape', ()))})" for x in inputs)
+    warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
+                  f"Expected: {name}\nReceived: inputs={received}")

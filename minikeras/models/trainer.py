@@ -689,13 +689,15 @@ class Trainer:
                       callbacks=None, validation_data=None, validation_steps=None,
                       validation_freq=1, class_weight=None, max_queue_size=10, workers=1,
                       use_multiprocessing=False, shuffle=True, initial_epoch=0):
-        """Keras 2's ``fit_generator``: ``fit(generator, ...)``."""
+        """Keras 2's ``fit_generator``: ``fit(generator, ...)``. ``shuffle`` reorders the
+        batches of a Sequence; as in Keras 2, a generator keeps its order without a warning."""
         del max_queue_size, workers, use_multiprocessing
         _warn_generator_method("fit")
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
                         verbose=verbose, callbacks=callbacks, validation_data=validation_data,
                         validation_steps=validation_steps, validation_freq=validation_freq,
-                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
+                        class_weight=class_weight, initial_epoch=initial_epoch,
+                        shuffle=shuffle and source_kind(generator) == "PyDataset")
 
     def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
                            workers=1, use_multiprocessing=False, verbose=0):
