@@ -8,7 +8,8 @@ second process with the tensorflow backend, the only one that can.
 
 Writes tests/fixtures/keras_examples16_nlp2.json, which
 tests/compat/test_script_fidelity_examples16_nlp2.py compares with minikeras (it never
-imports Keras). With a path argument the record goes there instead (to compare a run by
+imports Keras). Gradients come from torch's autograd here (the tensorflow-backend cases take
+none), from minikeras.autodiff.grad in the test. With a path argument the record goes there instead (to compare a run by
 hand), and further arguments name the cases to run.
 """
 import json
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from case_recording import recorded, write
+from case_recording import recorded, torch_grad, write
 
 TENSORFLOW_FLAG = "--tensorflow-cases"
 
@@ -43,7 +44,7 @@ def record(names):
     import examples16_nlp2_cases as cases
     torch_names = [n for n in cases.CASES
                    if n not in cases.TENSORFLOW_BACKEND and (not names or n in names)]
-    out = recorded(cases, keras, names=torch_names) if torch_names else {}
+    out = recorded(cases, keras, torch_grad, names=torch_names) if torch_names else {}
     out.update(tensorflow_record(names))
     return out
 
@@ -53,6 +54,6 @@ if __name__ == "__main__":
         import keras
         import examples16_nlp2_cases as cases
         with open(sys.argv[2], "w", encoding="utf-8") as f:
-            json.dump(recorded(cases, keras, names=sys.argv[3:]), f)
+            json.dump(recorded(cases, keras, None, names=sys.argv[3:]), f)
     else:
         write("keras_examples16_nlp2.json", record)

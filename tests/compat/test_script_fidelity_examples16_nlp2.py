@@ -16,6 +16,7 @@ import functools
 import pytest
 
 import minikeras as keras
+from minikeras.autodiff import grad
 from tests.compat.script_compare import assert_same, without
 from tests.fixture_cases import load_cases
 
@@ -34,7 +35,7 @@ without_not_compared = functools.partial(without, NOT_COMPARED)
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))
 def test_script_matches_keras(name, tmp_path):
-    got = cases.CASES[name](keras, str(tmp_path))
+    got = cases.CASES[name](keras, str(tmp_path), grad)
     assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name)
 
 
