@@ -203,6 +203,8 @@ def _outputs_from_shape(layer, inputs, shapes, symbolic):
     with the dtype guessed."""
     result = layer.compute_output_shape(shapes)
     dtype = _output_dtype_guess(layer, symbolic[0].dtype)
+    if isinstance(result, dict):  # a functional model's dict of outputs
+        return {key: _tensors_for_shapes(shape, dtype) for key, shape in result.items()}
     if result and isinstance(result[0], (list, tuple)):
         return _tensors_for_shapes(result, dtype)
     return KerasTensor(result, dtype)
