@@ -9,8 +9,8 @@ second process with the tensorflow backend, the only one that can.
 Writes tests/fixtures/keras_examples16_nlp2.json, which
 tests/compat/test_script_fidelity_examples16_nlp2.py compares with minikeras (it never
 imports Keras). Gradients come from torch's autograd here (the tensorflow-backend cases take
-none), from minikeras.autodiff.grad in the test. With a path argument the record goes there instead (to compare a run by
-hand), and further arguments name the cases to run.
+none), from minikeras.autodiff.grad in the test. With a path argument the record goes there
+instead (to compare a run by hand), and further arguments name the cases to run.
 """
 import json
 import os
@@ -40,6 +40,8 @@ def tensorflow_record(names):
 
 
 def record(names):
+    """The cases among ``names`` (all when empty): torch-backend ones here, the others by
+    the child process."""
     import keras
     import examples16_nlp2_cases as cases
     torch_names = [n for n in cases.CASES

@@ -2,12 +2,30 @@
 bigram tf_idf TextVectorization inside a Sequential, a multi-label sigmoid head),
 character_and_byte_level_text_generation (Embedding -> LSTM -> softmax on float inputs,
 greedy generation by eager calls), token_classification (labels aligned to word pieces with
--100, SparseCategoricalCrossentropy with ignore_class) and text_classification_from_scratch's
-end-to-end model (raw strings through the adapted TextVectorization into the trained model).
+-100, SparseCategoricalCrossentropy with ignore_class), text_classification_from_scratch's
+end-to-end model (raw strings through the adapted TextVectorization into the model),
+multiple_choice_task_with_transfer_learning (a shared classifier on SelectOption slices,
+label smoothing, an LR callback, the best model saved and reloaded), summarization and
+question_answering (plain models computing their loss from labels in their inputs,
+compiled with only an optimizer, one after set_global_policy("mixed_float16")),
+Generative_Pretrained_Transformer(GPT) (call(idx, targets) returning (logits, loss), its own
+train_step and test_step) and data_parallel_training_with_keras_hub (a masked LM around a
+backbone with dict outputs, weighted_metrics, AdamW on PolynomialDecay).
 
 The scripts are in tests/fixtures/examples16_nlp2_cases.py; what Keras printed, recorded and
 computed is in tests/fixtures/keras_examples16_nlp2.json, written once with real Keras 3.15
-(tensorflow backend, for the string tensors) by tools/make_examples16_nlp2_fixture.py.
+by tools/make_examples16_nlp2_fixture.py (torch backend; the string cases with tensorflow).
+
+Found here and fixed:
+- TextVectorization's symbolic output in a vector mode (tf_idf, multi_hot, count) keeps the
+  input's axis of one string as Keras's does: (None, 1) strings give (None, 1, depth) (its
+  summary and the Dense layers after it); calls still give (batch, depth).
+- A saved functional node's ``mask={"token_ids": None, ...}`` kwarg (a structure of Nones)
+  counts as no mask: reloading the multiple-choice model warned of a dropped mask.
+- int() / float() of a one-element tensor of any rank (``int(ops.argmax(x, axis=1))`` on one
+  row) converts, as torch's tensors do; minikeras raised TypeError.
+- A functional model with dict outputs called on inputs of unknown sizes returned a list;
+  Keras returns the dict (``backbone(...)["sequence_output"]``).
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
 """
