@@ -715,7 +715,8 @@ class Layer(Operation):
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
-        elif carries_mask(previous_mask) and self._warns_on_dropped_mask:
+        elif previous_mask is not None and self._warns_on_dropped_mask \
+                and carries_mask(previous_mask):
             warn_dropped_mask(self, stacklevel=4)
         return out
 
