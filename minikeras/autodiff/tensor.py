@@ -79,10 +79,17 @@ class Tensor:
         return len(self.data)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._one_element())
 
     def __int__(self):
-        return int(self.data)
+        return int(self._one_element())
+
+    def _one_element(self):
+        """The single element of a tensor of any rank (``int(ops.argmax(x, axis=1))`` on one
+        row, as torch's tensors convert); a tensor of more elements refuses, as torch's do."""
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data.item()
 
     def __index__(self):  # a scalar integer Tensor as a size or index (torch's tensors too)
         return self.data.__index__()

@@ -22,7 +22,7 @@ from ..tree import flatten, map_structure
 from .input_spec import InputSpec, check_input_specs, format_shape
 from .operation import _PLAIN, Operation, _has_own_init, _init_accepts_name
 from .keras_tensor import has_symbolic
-from .masks import input_mask, set_output_mask, warn_dropped_mask
+from .masks import carries_mask, input_mask, set_output_mask, warn_dropped_mask
 from .output_probe import build_sublayers_by_running
 from .symbolic import as_tensor_structure, edge_cast, symbolic_call
 
@@ -715,7 +715,8 @@ class Layer(Operation):
             # the base compute_mask hands back the input's mask: nothing to set without one
             if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
-        elif previous_mask is not None and self._warns_on_dropped_mask:
+        elif previous_mask is not None and self._warns_on_dropped_mask \
+                and carries_mask(previous_mask):
             warn_dropped_mask(self, stacklevel=4)
         return out
 

@@ -31,6 +31,13 @@ def set_output_mask(outputs, mask):
             tensor.mask = each
 
 
+def carries_mask(mask):
+    """Whether a call's mask (one array, or a structure of them and None) holds any array:
+    a saved node's ``mask={"a": None, ...}`` is no mask (Keras warns of a dropped mask only
+    for an actual one)."""
+    return mask is not None and any(m is not None for m in flatten(mask))
+
+
 # the start of warn_dropped_mask's warning, for a layer's name and type (a regex)
 DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
 

@@ -16,7 +16,7 @@ from ..ops.core import convert_to_tensor
 from ..tree import flatten, map_structure
 from .input_spec import InputSpec, check_input_specs
 from .keras_tensor import KerasTensor
-from .masks import warn_dropped_mask
+from .masks import carries_mask, warn_dropped_mask
 from .output_probe import outputs_by_running, sizes_known, symbolic_leaves
 
 
@@ -170,7 +170,7 @@ def _set_symbolic_masks(layer, inputs, given_mask, outputs):
     the layer's own ``compute_output_spec``) keep them, as in Keras."""
     previous = given_mask if given_mask is not None else _symbolic_mask(inputs)
     if not layer.supports_masking:
-        if previous is not None and layer._warns_on_dropped_mask:
+        if carries_mask(previous) and layer._warns_on_dropped_mask:
             warn_dropped_mask(layer)
         return
     flat = flatten(outputs)
@@ -203,6 +203,8 @@ def _outputs_from_shape(layer, inputs, shapes, symbolic):
     with the dtype guessed."""
     result = layer.compute_output_shape(shapes)
     dtype = _output_dtype_guess(layer, symbolic[0].dtype)
+    if isinstance(result, dict):  # a functional model's dict of outputs
+        return {key: _tensors_for_shapes(shape, dtype) for key, shape in result.items()}
     if result and isinstance(result[0], (list, tuple)):
         return _tensors_for_shapes(result, dtype)
     return KerasTensor(result, dtype)

@@ -245,6 +245,8 @@ class Functional(Model):
             "call self.add_loss(...) there, with that layer placed in the graph.")
 
     def compute_output_shape(self, input_shape):
+        if isinstance(self._outputs_struct, dict):  # as Keras: in the outputs' structure
+            return {key: x.shape for key, x in self._outputs_struct.items()}
         shapes = [x.shape for x in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 

@@ -165,10 +165,13 @@ def _exported_class_names(config):
 def compile_from_config(model, config, custom_objects=None):
     """``model.compile(...)`` from a Keras 3 compile config (optimizer as a config dict)."""
     from .. import optimizers
-    # an unknown loss or metric raises Keras's TypeError ("Could not locate function ...")
-    check_config([config.get(key) for key in ("loss", "metrics", "weighted_metrics")],
-                 custom_objects)
     optimizer = config.get("optimizer") or "rmsprop"  # Keras's default when none was stored
+    # an unknown loss, metric or learning-rate schedule (a user's) raises Keras's TypeError
+    # ("Could not locate function ..." / "... class ...")
+    schedule = optimizer.get("config", {}).get("learning_rate") \
+        if isinstance(optimizer, dict) else None
+    check_config([config.get(key) for key in ("loss", "metrics", "weighted_metrics")]
+                 + [schedule], custom_objects)
     optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects) \
         if isinstance(optimizer, dict) else optimizers.get(optimizer)
     model.compile(optimizer=optimizer,

@@ -340,3 +340,11 @@ def test_the_gradient_of_a_gradient():
     (second,) = grad(first, [x], create_graph=True)  # 6 x
     assert second.item() == 18.0
     assert grad(second, [x])[0] == 6.0
+
+
+def test_one_element_tensors_of_any_rank_convert_to_python_numbers():
+    # int(ops.argmax(logits, axis=1)) on one row (keras-io's question_answering), as torch
+    assert int(Tensor(np.array([[7]]))) == 7
+    assert float(Tensor(np.array([2.5], dtype="float32"))) == 2.5
+    with pytest.raises(ValueError, match="only one element tensors"):
+        int(Tensor(np.array([1, 2])))

@@ -203,3 +203,15 @@ def test_training_argument_reaches_dropout():
     np.testing.assert_array_equal(model(x).numpy(), x)
     dropped = model(x, training=True).numpy()
     assert set(np.unique(dropped)) <= {0.0, 2.0} and (dropped == 0).any()
+
+
+def test_a_model_with_dict_outputs_called_on_inputs_of_unknown_length_gives_a_dict():
+    # keras-io's data_parallel_training: backbone(...)["sequence_output"] in a bigger graph
+    token_ids = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(9, 4)(token_ids)
+    pooled = keras.layers.Dense(2)(x[:, 0, :])
+    backbone = keras.Model(token_ids, {"sequence_output": x, "pooled_output": pooled})
+    outputs = backbone(keras.Input(shape=(None,), dtype="int32"))
+    assert sorted(outputs) == ["pooled_output", "sequence_output"]
+    assert outputs["sequence_output"].shape == (None, None, 4)
+    assert outputs["pooled_output"].shape == (None, 2)

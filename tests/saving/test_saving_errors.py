@@ -233,3 +233,22 @@ def test_overwrite_false_asks_and_keeps_the_file(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.input", lambda prompt="": "n")
     dense_model().save_weights(tmp_path / "w.weights.h5", overwrite=False)
     assert (tmp_path / "w.weights.h5").read_bytes() == data
+
+
+def test_an_unregistered_learning_rate_schedule_is_named_on_load(tmp_path):
+    # keras-io's semantic_similarity_with_keras_hub reloads AdamW(TriangularSchedule(...))
+    class Halving(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.1 / (1.0 + keras.ops.cast(step, "float32"))
+
+        def get_config(self):
+            return {}
+
+    model = dense_model()
+    model.compile(optimizer=keras.optimizers.AdamW(Halving()), loss="mse")
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    with pytest.raises(TypeError, match="Could not locate class 'Halving'"):
+        keras.models.load_model(path)
+    restored = keras.models.load_model(path, custom_objects={"Halving": Halving})
+    assert type(restored.optimizer._learning_rate) is Halving

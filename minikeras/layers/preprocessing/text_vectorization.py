@@ -213,10 +213,16 @@ class TextVectorization(PreprocessingLayer):
                            self._lookup_layer.symbolic_dtype())
 
     def compute_output_shape(self, input_shape):
-        batch = tuple(input_shape)[:1]
+        input_shape = tuple(input_shape)
         if self.output_mode == "int":
-            return batch + (self.output_sequence_length,)
-        return batch + (self._lookup_layer.encoding_depth(),)
+            return input_shape[:1] + (self.output_sequence_length,)
+        # Keras's symbolic shape: a split adds an axis of tokens, which the encoding then
+        # replaces, so (None, 1) strings give (None, 1, depth) (calls give (batch, depth))
+        if self.split is not None:
+            input_shape += (None,)
+        elif len(input_shape) <= 1:
+            input_shape += (1,)
+        return self._lookup_layer.compute_output_shape(input_shape)
 
     def get_config(self):
         lookup = self._lookup_layer.get_config()

@@ -96,12 +96,15 @@ def split_on_dash(texts):
 
 def test_documents_without_tokens_encode_to_zeros():
     # an empty document has no token to mark: all zeros in every vector mode, and a string
-    # keras.Input (whose shape probe is an empty string) can be encoded symbolically
+    # keras.Input (whose shape probe is an empty string) can be encoded symbolically; as in
+    # Keras, the symbolic shape keeps the input's axis of one string (the split adds a token
+    # axis the encoding replaces) while a call gives (batch, depth)
     for mode in ("multi_hot", "count"):
         layer = layers.TextVectorization(vocabulary=["a", "b"], output_mode=mode)
         np.testing.assert_array_equal(layer(np.array([[""], ["b"]])).numpy(),
                                       [[0, 0, 0], [0, 0, 1]])
-        assert layer(keras.Input(shape=(1,), dtype="string")).shape == (None, 3)
+        assert layer(keras.Input(shape=(1,), dtype="string")).shape == (None, 1, 3)
+        assert layer(keras.Input(shape=(), dtype="string")).shape == (None, 3)
 
 
 def test_registered_callables_are_saved_by_name():
