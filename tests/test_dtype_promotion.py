@@ -122,6 +122,10 @@ KERAS_DTYPES.update({
     "square(bool)": (lambda: ops.square(BOOL), "int32"),
     "mod(bool, bool)": (lambda: ops.mod(BOOL, BOOL), "int32"),
     "diff(bool)": (lambda: ops.diff(BOOL), "bool"),
+    "einsum(uint8, uint8)": (lambda: ops.einsum("ij,jk->ik", U8, U8), "uint8"),
+    "einsum(int16, int16)": (lambda: ops.einsum("ij,jk->ik", I16, I16), "int16"),
+    "einsum(int8, uint8)": (lambda: ops.einsum("ij,jk->ik", I8, U8), "int16"),
+    "einsum(int8, int8)": (lambda: ops.einsum("ij,jk->ik", I8, I8), "int32"),
 })
 
 
@@ -138,6 +142,12 @@ def test_float64_operands_keep_float64_as_on_kerass_tensorflow_backend():
     for op in (ops.arctan2, ops.logaddexp, ops.divide_no_nan, ops.hypot):
         assert op(f64, I32).dtype == np.float64
     assert ops.var(f64).dtype == np.float64
+
+
+def test_a_small_integer_einsum_wraps_as_its_dtype_does():
+    # Keras (jax) contracts uint8 operands in uint8: 200 * 2 + 100 * 1 = 500 = 244 mod 256
+    a, b = np.array([[200, 100]], "uint8"), np.array([[2], [1]], "uint8")
+    np.testing.assert_array_equal(ops.einsum("ij,jk->ik", a, b), [[244]])
 
 
 def test_bool_results_are_the_integer_and_logical_computation():

@@ -266,10 +266,15 @@ def einsum(subscripts, *operands):
         x = P.reshape(x, [sizes.get(c, 1) for c in letters])
         product = x if product is None else P.multiply(product, x)
     summed = tuple(i for i, c in enumerate(letters) if c not in output)
-    # integer dtypes as Keras's torch einsum gives them: a contraction of several operands
-    # keeps int32 (ops.sum's rule), a one-operand reduction ("ii", "ij->i") widens to int64
+    # integer dtypes as Keras gives them: a contraction of several operands is in their
+    # promoted dtype (uint8 x uint8 stays uint8, wrapping as Keras's does; int8 x uint8 is
+    # int16; int8 alone was widened to int32 above), bools count in int32 (ops.sum's rule),
+    # and a one-operand reduction ("ii", "ij->i") widens to int64, as Keras's torch einsum
     reduce = reductions.sum if len(ops_) > 1 else P.sum
     out = reduce(product, axis=summed) if summed else product
+    promoted = np.result_type(*(o.dtype for o in ops_))
+    if len(ops_) > 1 and promoted.kind in "iu" and out.dtype != promoted:
+        out = P.cast(out, promoted)
     kept = [c for c in letters if c in output]
     return P.transpose(out, [kept.index(c) for c in output]) if out.ndim > 1 else out
 
