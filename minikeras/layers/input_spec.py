@@ -1,5 +1,7 @@
 """InputSpec: what a layer accepts as its first argument, and the check of an input against it
 (Keras's arguments, attributes, config and error sentences)."""
+import numpy as np
+
 from ..backend import standardize_dtype
 from ..tree import flatten
 
@@ -141,6 +143,23 @@ def check_keys(inputs, names):
         raise ValueError(f'Missing data for input "{missing[0]}". You passed a data '
                          f"dictionary with keys {list(inputs)}. Expected the following "
                          f"keys: {names}")
+
+
+def structure_mismatch(expected, inputs):
+    """Keras's sentence for inputs given in another structure than a model's:
+    ``expected`` the model's input names in its structure, ``inputs`` as given (an array,
+    or a list / tuple / dict of them, each shown by its shape)."""
+    return ("The structure of `inputs` doesn't match the expected structure.\n"
+            f"Expected: {expected}\nReceived: inputs={_shown_by_shape(inputs)}")
+
+
+def _shown_by_shape(inputs):
+    if isinstance(inputs, dict):
+        return {key: _shown_by_shape(value) for key, value in inputs.items()}
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(_shown_by_shape(value) for value in inputs)
+    shape = tuple(inputs.shape) if hasattr(inputs, "shape") else np.shape(inputs)
+    return f"Tensor(shape={shape})"
 
 
 def invalid_input_shape(x, name, path, expected_shape):

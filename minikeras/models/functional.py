@@ -15,7 +15,7 @@ from ..layers.layer import LAYERS, Layer, _has_own_init, format_shape
 from ..layers.op_call import OpCall
 from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_shape,
                                  model_input_spec, named_inputs_count_error,
-                                 without_trailing_one)
+                                 structure_mismatch, without_trailing_one)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
@@ -219,10 +219,7 @@ class Functional(Model):
         when the dict's keys are in sorted order (the list is taken in that order), else
         the same sentence as an error."""
         struct = self._inputs_struct
-        received = type(inputs)(f"Tensor(shape={_shape_of(x)})" for x in inputs)
-        message = ("The structure of `inputs` doesn't match the expected structure.\n"
-                   f"Expected: { {key: x.name for key, x in struct.items()} }\n"
-                   f"Received: inputs={received}")
+        message = structure_mismatch({key: x.name for key, x in struct.items()}, inputs)
         if list(struct) != sorted(struct):
             raise ValueError(message)
         warnings.warn(message, stacklevel=2)
@@ -232,10 +229,8 @@ class Functional(Model):
         inputs; the array is taken as the first input. Issued from here, as Keras issues it
         from its functional model's code, so Python's default filter shows each message once
         (not once per line of the caller, or per loop of fit, evaluate and predict)."""
-        expected = map_structure(lambda x: x.name, self._inputs_struct)
-        warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
-                      f"Expected: {expected}\n"
-                      f"Received: inputs=Tensor(shape={_shape_of(inputs)})")
+        warnings.warn(structure_mismatch(map_structure(lambda x: x.name, self._inputs_struct),
+                                         inputs))
 
     def add_loss(self, loss):
         """Keras 3 has no add_loss on a functional model (``NotImplementedError``)."""
@@ -272,10 +267,6 @@ def _input_path(struct, index):
     if isinstance(struct, dict):
         return str(sorted(struct)[index])
     return str(index) if isinstance(struct, (list, tuple)) else ""
-
-
-def _shape_of(value):
-    return tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
 
 
 def _squeezed_sizes_differ(shape, ref_shape):

@@ -4,7 +4,8 @@ import warnings
 from .. import backend
 from ..autodiff import no_grad
 from ..layers.core import InputLayer
-from ..layers.input_spec import check_input_specs, invalid_input_shape, model_input_spec
+from ..layers.input_spec import (check_input_specs, invalid_input_shape, model_input_spec,
+                                 structure_mismatch)
 from ..layers.keras_tensor import KerasTensor
 from ..layers.symbolic import record_call
 from ..layers.layer import LAYERS, Layer, _keras_order, expire_added_losses
@@ -321,10 +322,7 @@ def _one_input(model, inputs):
         name = model._input_layer().output.name
         if name in inputs:
             return inputs[name]
-        received = {key: f"Tensor(shape={tuple(getattr(value, 'shape', ()))})"
-                    for key, value in inputs.items()}
-        raise ValueError(f"The structure of `inputs` doesn't match the expected structure.\n"
-                         f"Expected: {name}\nReceived: inputs={received}")
+        raise ValueError(structure_mismatch(name, inputs))
     if not isinstance(inputs, (list, tuple)):
         return inputs
     if len(inputs) != 1:
@@ -333,14 +331,7 @@ def _one_input(model, inputs):
             "input tensors. A Sequential model has one input; use the functional API "
             "(`keras.Model(inputs=[...], outputs=...)`) for several.")
     if model._input_layer() is not None:
-        _warn_listed(model._input_layer().output.name, inputs)
+        # Keras's warning (its inner functional model expects the tensor itself), issued
+        # from here, so Python's default filter shows it once, as Keras's
+        warnings.warn(structure_mismatch(model._input_layer().output.name, inputs))
     return inputs[0]
-
-
-def _warn_listed(name, inputs):
-    """Keras's warning for a one-element list given to a Sequential model built on an input
-    (its inner functional model expects the tensor itself). Issued from here, so Python's
-    default filter shows it once, as Keras's."""
-    received = type(inputs)(f"Tensor(shape={tuple(getattr(x, 'shape', ()))})" for x in inputs)
-    warnings.warn("The structure of `inputs` doesn't match the expected structure.\n"
-                  f"Expected: {name}\nReceived: inputs={received}")
