@@ -80,16 +80,13 @@ def outputs_by_running(op, args, kwargs, strict=False):
     a layer with no output-shape rule of its own). As in Keras, whose traces vary the batch
     size too, an output size that follows the batch size is unknown and one that does not
     stays (positions from ``ops.arange(ops.shape(x)[1])`` embed to (6, 8), not (None, 8)).
-    Their masks are not the samples': see ``symbolic._set_symbolic_masks``. A NameError in
-    the traces (a local the call sets only on some path) is raised, as Keras raises it."""
+    Their masks are not the samples': see ``symbolic._set_symbolic_masks``."""
     symbolic = symbolic_leaves(args, kwargs)
     unknown_batch = _batch_unknown(symbolic)
     if not sizes_known(symbolic):
         try:
             return probe(lambda batch, size: _sample_call(op, args, kwargs, size, batch),
                          LAYER_TRACES)[0]
-        except NameError:  # a name the call never set (no size can cause it): Keras's
-            raise  # trace fails on it too, and raises it
         except Exception:  # noqa: BLE001 - no trace runs: the caller's fallback decides
             if strict:
                 raise
