@@ -17,9 +17,11 @@ from ..layers.input_spec import (check_input_specs, check_keys, invalid_input_sh
                                  model_input_spec, named_inputs_count_error,
                                  structure_mismatch, without_trailing_one)
 from ..layers.keras_tensor import KerasTensor
+from ..layers.output_probe import outputs_by_running
 from ..layers.symbolic import edge_cast
 from ..ops.core import convert_to_tensor
-from ..tree import flatten, flatten_with_path, map_structure
+from ..tree import (flatten, flatten_with_path, map_shape_structure, map_structure,
+                    pack_sequence_as)
 from . import functional_config, inference_fusion
 from .model import Model
 
@@ -239,11 +241,29 @@ class Functional(Model):
             "penalty cannot be attached to the model. Compute it in a layer's call() and "
             "call self.add_loss(...) there, with that layer placed in the graph.")
 
+    def compute_output_spec(self, *args, **kwargs):
+        """As Keras: the output KerasTensors in the outputs' structure (a list of one stays
+        a list, where a call on data unpacks it); the outputs' own specs for inputs of the
+        model's own shapes and dtypes, else found by running the graph on placeholders."""
+        inputs = args[0] if args else kwargs.pop("inputs")
+        if [(x.shape, x.dtype) for x in flatten(inputs)] == \
+                [(x.shape, x.dtype) for x in self._inputs]:
+            specs = [KerasTensor(x.shape, x.dtype) for x in self._outputs]
+        else:
+            specs = flatten(outputs_by_running(self, (inputs,) + args[1:], kwargs, strict=True))
+        return pack_sequence_as(self._outputs_struct, specs)
+
     def compute_output_shape(self, input_shape):
-        if isinstance(self._outputs_struct, dict):  # as Keras: in the outputs' structure
-            return {key: x.shape for key, x in self._outputs_struct.items()}
-        shapes = [x.shape for x in self._outputs]
-        return shapes[0] if len(shapes) == 1 else shapes
+        """As Keras: the outputs' shapes, in the outputs' structure, for inputs of
+        ``input_shape`` (one shape, or shapes in the inputs' structure)."""
+        given = _flat_shapes(input_shape)
+        if len(given) != len(self._inputs):
+            raise named_inputs_count_error(self.name, [x.name for x in self._inputs],
+                                           len(given))
+        specs = [KerasTensor(shape, x.dtype) for shape, x in zip(given, self._inputs)]
+        self._check_input_spec(specs)
+        outputs = self.compute_output_spec(pack_sequence_as(self._inputs_struct, specs))
+        return map_structure(lambda x: x.shape, outputs)
 
     # ---- config ---------------------------------------------------------------------
     def get_config(self):
@@ -260,6 +280,14 @@ class Functional(Model):
 
 
 Model._built_from_inputs_and_outputs = Functional  # what keras.Model(inputs, outputs) makes
+
+
+def _flat_shapes(structure):
+    """The shapes in ``structure`` (one shape, or a list / dict of them), as tuples in
+    ``flatten``'s order."""
+    shapes = []
+    map_shape_structure(lambda shape: shapes.append(tuple(shape)), structure)
+    return shapes
 
 
 def _input_path(struct, index):

@@ -7,10 +7,11 @@ and computed is in tests/fixtures/keras_examples16_vision3.json, written once wi
 3.15 (torch backend) by tools/make_examples16_vision3_fixture.py. Gradients come from torch
 autograd there and from minikeras.autodiff.grad here.
 
+Found here: a functional model with an unknown sequence length (``Input((None, 8))``) in
+a Sequential on a known length showed ``None`` in the summary, where Keras traces its graph
+and gives the length (the MAE's linear-probe summary); fixed since.
+
 Found here, not fixed (NOT_COMPARED):
-- A functional model with an unknown sequence length (``Input((None, 8))``) called on a
-  tensor of known length keeps ``None`` in its output shape, where Keras traces its graph
-  and gives the length (the MAE's linear-probe summary).
 - A model without its own ``build`` that fit builds by running its ``call`` gives no
   warning when a sublayer stays unbuilt (the MAE's training augmentation, which ``call``
   does not use); Keras's base build warns. Warning there in minikeras's build-by-running
@@ -43,10 +44,6 @@ _UNIFORM_ROW_BACKWARD = ("deliberate (docs/porting.md): the backward of query ro
 NOT_COMPARED = {
     **{("video_transformers", key): _UNIFORM_ROW_BACKWARD
        for key in ("printed", "history", "trained", "weights", "probabilities")},
-    **{("masked_image_modeling", key): "the summary's encoder rows: a functional model's "
-       "output shape on an input of known length keeps the None of its own Input "
-       "(Keras: (None, 16, 8); minikeras: (None, None, 8)); not fixed in round 16"
-       for key in ("printed", "summary")},
     ("masked_image_modeling", "warnings"): "Keras's base-build warning for the model's "
     "unbuilt training augmentation (its call does not use it); not fixed in round 16",
 }

@@ -215,3 +215,54 @@ def test_a_model_with_dict_outputs_called_on_inputs_of_unknown_length_gives_a_di
     assert sorted(outputs) == ["pooled_output", "sequence_output"]
     assert outputs["sequence_output"].shape == (None, None, 4)
     assert outputs["pooled_output"].shape == (None, 2)
+
+
+def _model_of_unknown_length(outputs_as_list=False):
+    inp = keras.Input((None, 8), name="a")
+    out = layers.Dense(3)(inp)
+    return keras.Model(inp, [out] if outputs_as_list else out)
+
+
+def test_output_shape_for_other_input_shapes_runs_the_graph():
+    # Keras traces the graph on the given shapes: the known length (and a batch size) carry
+    model = _model_of_unknown_length()
+    assert model.compute_output_shape((None, 5, 8)) == (None, 5, 3)
+    assert model.compute_output_shape((7, None, 8)) == (7, None, 3)
+    assert model.compute_output_shape([None, 5, 8]) == (None, 5, 3)
+    assert _model_of_unknown_length(True).compute_output_shape((None, 5, 8)) == [(None, 5, 3)]
+
+
+def test_output_shape_of_several_inputs_follows_the_structures():
+    a, b = keras.Input((None, 8), name="a"), keras.Input((4,), name="b")
+    listed = keras.Model([a, b], [layers.Dense(3)(a), layers.Dense(2)(b)])
+    assert listed.compute_output_shape([(None, 5, 8), (2, 4)]) == [(None, 5, 3), (2, 2)]
+    named = keras.Model({"a": a, "b": b}, {"x": layers.Dense(3)(a), "y": layers.Dense(2)(b)})
+    assert named.compute_output_shape({"a": (None, 6, 8), "b": (None, 4)}) == \
+        {"x": (None, 6, 3), "y": (None, 2)}
+
+
+def test_output_shape_of_an_incompatible_input_shape_names_both():
+    model = _model_of_unknown_length()
+    with pytest.raises(ValueError, match=r"expected shape=\(None, None, 8\), "
+                                         r"found shape=\(None, 5, 9\)"):
+        model.compute_output_shape((None, 5, 9))
+    with pytest.raises(ValueError, match=r"expects 1 named input\(s\) with keys \['a'\], but "
+                                         r"it received 2 input tensors"):
+        model.compute_output_shape([(None, 5, 8), (None, 5, 8)])
+
+
+def test_a_symbolic_call_keeps_a_list_of_one_output_and_the_known_length():
+    model = _model_of_unknown_length(True)
+    known = model(keras.Input((5, 8)))
+    assert isinstance(known, list) and known[0].shape == (None, 5, 3)
+    assert isinstance(model(keras.Input((None, 8))), list)
+    eager = model(np.zeros((2, 5, 8), "float32"))  # a call on data unpacks it, as Keras's
+    assert not isinstance(eager, list) and eager.shape == (2, 5, 3)
+
+
+def test_a_sequential_summary_shows_a_nested_models_output_on_the_known_length(capsys):
+    encoder = _model_of_unknown_length()
+    outer = keras.Sequential([keras.Input((16, 8)), encoder, layers.GlobalAveragePooling1D()])
+    outer.summary()
+    row = next(line for line in capsys.readouterr().out.splitlines() if "Functional" in line)
+    assert "(None, 16, 3)" in row
