@@ -451,17 +451,22 @@ class Layer(Operation):
         marks the layer built, with Keras's warning when a sublayer is still unbuilt and the
         class has no build of its own (an overriding build that ends with ``super().build``
         builds its sublayers later, in the first call)."""
-        if type(self).build is Layer.build and any(
-                not layer.built for layer in self._sublayers()):
+        if type(self).build is Layer.build:
+            self._warn_of_unbuilt_state()
+        self._mark_built()
+        if self._build_input_shape is None and isinstance(input_shape, (list, tuple)):
+            self._build_input_shape = tuple(input_shape)  # Keras records a direct build's shape
+
+    def _warn_of_unbuilt_state(self):
+        """Keras's warning for a layer without a ``build`` of its own that is marked built
+        while one of its sublayers is still unbuilt."""
+        if any(not layer.built for layer in self._sublayers()):
             warnings.warn(
                 f"`build()` was called on layer '{self.name}', however the layer does not "
                 "have a `build()` method implemented and it looks like it has unbuilt state. "
                 "This will cause the layer to be marked as built, despite not being actually "
                 "built, which may cause failures down the line. Make sure to implement a "
-                "proper `build()` method.", UserWarning, stacklevel=2)
-        self._mark_built()
-        if self._build_input_shape is None and isinstance(input_shape, (list, tuple)):
-            self._build_input_shape = tuple(input_shape)  # Keras records a direct build's shape
+                "proper `build()` method.", UserWarning)
 
     def _mark_built(self):
         self._set_path()
@@ -492,8 +497,9 @@ class Layer(Operation):
         call_names = _call_names(self)
         named = len(names) > 1 and all(
             name.endswith("_shape") and name[:-len("_shape")] in call_names for name in names)
-        if type(self).build is Layer.build:  # nothing to build; no warning on a call
-            build_sublayers_by_running(self, input_shape, call_arguments)
+        if type(self).build is Layer.build:  # nothing to build but the sublayers
+            if build_sublayers_by_running(self, input_shape, call_arguments):
+                self._warn_of_unbuilt_state()  # as Keras, after a trace that ran
             self._mark_built()
             self._build_input_shape = tuple(input_shape)
         elif not named and len(required) <= 1:

@@ -182,10 +182,10 @@ def build_sublayers_by_running(layer, input_shape, call_arguments):
     call traces (``call_arguments`` given): Keras's build from a saved config, and a
     wrapper's build of its layer, call ``build`` alone. minikeras's own layers (a Pipeline)
     are not traced: their calls build their sublayers and do nothing else a trace would
-    repeat."""
+    repeat. Returns whether a trace ran to its end."""
     if call_arguments is None or type(layer).__module__.startswith("minikeras.") or all(
             sub.built for sub in layer._sublayers()):
-        return
+        return False
     rest, kwargs = call_arguments
 
     def zeros(value):
@@ -202,7 +202,8 @@ def build_sublayers_by_running(layer, input_shape, call_arguments):
             layer._run_call(inputs, map_structure(zeros, tuple(rest)),
                             map_structure(zeros, dict(kwargs)))
     except Exception:  # noqa: BLE001 - the real call runs next and raises it
-        return
+        return False
+    return True
 
 
 def _zeros_for_shapes(shapes):

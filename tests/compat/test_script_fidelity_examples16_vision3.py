@@ -7,16 +7,14 @@ and computed is in tests/fixtures/keras_examples16_vision3.json, written once wi
 3.15 (torch backend) by tools/make_examples16_vision3_fixture.py. Gradients come from torch
 autograd there and from minikeras.autodiff.grad here.
 
-Found here: a functional model with an unknown sequence length (``Input((None, 8))``) in
-a Sequential on a known length showed ``None`` in the summary, where Keras traces its graph
-and gives the length (the MAE's linear-probe summary); fixed since.
+Found here and fixed since: a functional model with an unknown sequence length
+(``Input((None, 8))``) in a Sequential on a known length showed ``None`` in the summary,
+where Keras traces its graph and gives the length (the MAE's linear-probe summary); and a
+model without its own ``build`` whose first call leaves a sublayer unbuilt (the MAE's
+training augmentation, which ``call`` does not use) gave no warning, where Keras's base
+build warns.
 
 Found here, not fixed (NOT_COMPARED):
-- A model without its own ``build`` that fit builds by running its ``call`` gives no
-  warning when a sublayer stays unbuilt (the MAE's training augmentation, which ``call``
-  does not use); Keras's base build warns. Warning there in minikeras's build-by-running
-  also warned for scripts where Keras does not (a focal-modulation network, a
-  TextVectorization), so it is left for a later round.
 - The padded-video run meets the deliberate difference of fully masked attention rows.
 
 Not compared (NOT_COMPARED): differences that are deliberate or not fixed.
@@ -44,8 +42,6 @@ _UNIFORM_ROW_BACKWARD = ("deliberate (docs/porting.md): the backward of query ro
 NOT_COMPARED = {
     **{("video_transformers", key): _UNIFORM_ROW_BACKWARD
        for key in ("printed", "history", "trained", "weights", "probabilities")},
-    ("masked_image_modeling", "warnings"): "Keras's base-build warning for the model's "
-    "unbuilt training augmentation (its call does not use it); not fixed in round 16",
 }
 
 # case -> {key: (rtol, atol)} for numbers that amplify float32 round-off: the

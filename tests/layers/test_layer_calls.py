@@ -6,6 +6,7 @@ called as ``layer(logits, targets, sample_weight)``) and "Understanding masking 
 ``call``). Every expected number is worked out by hand in the comments.
 """
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -378,3 +379,44 @@ def test_a_custom_layer_whose_call_fails_on_symbolic_inputs_of_unknown_size_rais
     x = keras.Input((None, 4))
     with pytest.raises(UnboundLocalError, match="padding"):
         Broken()(x, x)
+
+
+class _TwoBranches(keras.layers.Layer):
+    """No build of its own; its call uses ``augment`` only when asked to."""
+
+    def __init__(self, use_both):
+        super().__init__()
+        self.use_both = use_both
+        self.dense = layers.Dense(2)
+        self.augment = layers.Dense(4)
+
+    def call(self, x):
+        return self.dense(self.augment(x) if self.use_both else x)
+
+
+def test_a_first_call_that_leaves_a_sublayer_unbuilt_warns_as_keras():
+    with pytest.warns(UserWarning, match=r"`build\(\)` was called on layer '.*', however the "
+                      "layer does not have a `build\\(\\)` method implemented and it looks "
+                      "like it has unbuilt state"):
+        _TwoBranches(use_both=False)(np.ones((3, 4), "float32"))
+
+
+def test_a_first_call_that_builds_every_sublayer_does_not_warn():
+    layer = _TwoBranches(use_both=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer(np.ones((3, 4), "float32"))
+    assert layer.dense.built and layer.augment.built
+
+
+def test_a_user_layer_whose_call_fails_on_keras_tensors_gets_keras_advice():
+    class Regroup(keras.layers.Layer):  # no compute_output_shape; 5 features are not 7s
+        def call(self, x):
+            return ops.reshape(x, (-1, 7))
+
+    with pytest.raises(ValueError, match=r"Could not automatically infer the output shape / "
+                       r"dtype of 'regroup' \(of type Regroup\)\. Either the `Regroup.call\(\)`"
+                       r" method is incorrect, or you need to implement the `Regroup."
+                       r"compute_output_spec\(\) / compute_output_shape\(\)` method\. Error "
+                       r"encountered:\n\ncannot reshape array of size 5"):
+        Regroup()(keras.Input((5,)))
