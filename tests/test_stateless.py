@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from minikeras.autodiff import Tensor, grad
 
 
 def _np(x):
@@ -140,6 +141,36 @@ def test_model_stateless_call_returns_new_moving_statistics_and_losses():
     # normalized batch: (x - mean) / sqrt(var + 1e-3), var = (1, 4)
     np.testing.assert_allclose(_np(out), [[-1 / np.sqrt(1.001), -2 / np.sqrt(4.001)],
                                           [1 / np.sqrt(1.001), 2 / np.sqrt(4.001)]], rtol=1e-5)
+
+
+def test_gradients_through_a_stateless_call_use_the_given_values():
+    """The call's graph reads the values given (not the layer's own weights, which are back
+    in place when the gradient is taken): y = sum((x K) V) with K = 2 W (a value computed
+    in its own graph) and V given as an array; d/dW = 2 x^T (1 V^T), d/dx = 1 (K V)^T."""
+    first = keras.layers.Dense(2, use_bias=False)
+    second = keras.layers.Dense(1, use_bias=False)
+    model = keras.Sequential([keras.Input((3,)), first, second])
+    w = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    v = np.array([[1.0], [-2.0]])
+    x = Tensor(np.array([[1.0, 0.0, 2.0]]), requires_grad=True)
+    out, _ = model.stateless_call([keras.ops.multiply(w, 2.0), v], [], x)
+    g_w, g_x = grad(keras.ops.sum(out), [w, x])
+    ones_v = np.ones((1, 1)) @ v.T  # the gradient arriving at the first layer's output
+    np.testing.assert_allclose(np.asarray(g_w), 2 * x.numpy().T @ ones_v, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(g_x), (2 * w.numpy() @ v).T, rtol=1e-6)
+
+
+def test_a_stateless_call_on_an_earlier_calls_output_leaves_that_call_reading_the_weights():
+    """h = layer(x) with the layer's own kernel K, then the stateless call with 3 K on h:
+    d sum(h (3K)) / dK through the first call only (the given value is an array) is
+    x^T (1 (3K)^T)."""
+    layer = keras.layers.Dense(2, use_bias=False, kernel_initializer="ones")
+    x = np.array([[1.0, 2.0]], "float32")
+    h = layer(x)
+    three_k = 3 * layer.kernel.numpy()
+    out, _ = layer.stateless_call([three_k], [], h)
+    (g_kernel,) = grad(keras.ops.sum(out), [layer.kernel])
+    np.testing.assert_allclose(np.asarray(g_kernel), x.T @ (np.ones((1, 2)) @ three_k.T))
 
 
 def test_stateless_call_bad_input():

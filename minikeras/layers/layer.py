@@ -8,6 +8,8 @@ import weakref
 import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
+from ..autodiff.grad_mode import is_grad_enabled
+from ..autodiff.repoint import repoint
 from ..autodiff.tensor import Tensor
 from ..dtype_policies import DTypePolicy, effective_dtype
 from ..metrics.metric import Metric
@@ -391,6 +393,7 @@ class Layer(Operation):
         call), in ``self.non_trainable_variables``' order; with ``return_losses``, also the
         call's losses (``add_loss``, activity and weight penalties, computed from the given
         values). The call runs through ``__call__`` (Keras's runs ``call`` directly).
+        Gradients of the outputs reach the values given (tensors that require grad).
         """
         if not self.built:
             raise ValueError(
@@ -404,12 +407,18 @@ class Layer(Operation):
         check_one_to_one(non_trainable_variables, non_trainable, "non_trainable_variables",
                          f"{name}().non_trainable_variables")
 
+        variables = trainable + non_trainable
+        given = list(trainable_variables) + list(non_trainable_variables)
+        stand_ins = _stand_ins(variables, given) if is_grad_enabled() else {}
+
         def run():
             outputs = self(*args, **kwargs)
-            return outputs, (self.losses if return_losses else None)
-        (outputs, losses), values = run_statelessly(
-            run, trainable + non_trainable,
-            list(trainable_variables) + list(non_trainable_variables), return_losses)
+            losses = self.losses if return_losses else None
+            if stand_ins:  # the graph reads the given values (see autodiff/repoint.py)
+                repoint(flatten([outputs, losses]), stand_ins,
+                        boundary=flatten([list(args), kwargs]))
+            return outputs, losses
+        (outputs, losses), values = run_statelessly(run, variables, given, return_losses)
         non_trainable_values = values[len(trainable):]
         if return_losses:
             return outputs, non_trainable_values, losses
@@ -1135,3 +1144,20 @@ def _first_of_each(variables):
     two sublayers) lists its weights once, as Keras's ``weights`` do."""
     seen = set()
     return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]
+
+
+def _stand_ins(variables, values):
+    """``{id(variable): tensor}``: what a stateless call's graph reads for each variable,
+    the value given for it (cast to the variable's dtype, as the call computed with it), a
+    tensor of its own for a value given as an array; none for the variable itself or its own
+    array (``variable.value``, which is the variable's tensor in Keras)."""
+    stand_ins = {}
+    for variable, value in zip(variables, values):
+        if value is variable or value is variable.data:
+            continue
+        if not isinstance(value, Tensor):
+            value = Tensor(np.array(value, dtype=variable.data.dtype))
+        elif value.dtype != variable.data.dtype:
+            value = cast(value, variable.data.dtype)
+        stand_ins[id(variable)] = value
+    return stand_ins

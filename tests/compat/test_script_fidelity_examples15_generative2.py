@@ -43,10 +43,6 @@ NOT_COMPARED = {
     ("real_nvp", "integer_shape_error"):
         "deliberate (tests/test_bad_input_table.py, docs/porting.md): Input(shape=2) is read "
         "as (2,), as Keras 2 read it; Keras 3 raises \"Cannot convert '2' to a shape.\"",
-    ("rlhf_dummy_demo", "grad_for_given_values"):
-        "not fixed (reported): stateless_call copies the given values into the variables' "
-        "arrays, so a gradient for those values (jax.grad over stateless_call, as the JAX "
-        "training-loop guide takes it) is None; Keras differentiates through them",
     ("molecule_generation", "warnings"):
         "deliberate (docs/porting.md): binary_crossentropy with from_logits=False warns when "
         "y_pred leaves [0, 1] (the example's property head is linear); Keras clips silently",
