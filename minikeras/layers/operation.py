@@ -12,8 +12,8 @@ from ..naming import auto_name, to_snake_case
 from ..rematerialization import apply_remat_scope
 from ..tree import flatten
 from ..variables import StatelessScope
-from .keras_tensor import KerasTensor, has_symbolic
-from .output_probe import outputs_by_running
+from .keras_tensor import has_symbolic
+from .output_probe import outputs_or_advice
 from .symbolic import Node, user_defines
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -65,16 +65,7 @@ class Operation:
         """KerasTensors with the shapes and dtypes the call would return. An axis unknown in
         the inputs is tried with two sizes; an output axis that differs is unknown."""
         with StatelessScope(), SymbolicScope():
-            outputs = outputs_by_running(self, args, kwargs)
-        if outputs is None:
-            symbolic = [leaf for leaf in flatten([list(args), kwargs])
-                        if isinstance(leaf, KerasTensor)]
-            raise ValueError(
-                f"Could not infer the output shape / dtype of '{self.name}' (of type "
-                f"{type(self).__name__}) for inputs {symbolic}: its call fails on them. Either "
-                f"`{type(self).__name__}.call()` is incorrect, or implement "
-                "`compute_output_spec()`.")
-        return outputs
+            return outputs_or_advice(self, args, kwargs)
 
     # ---- config ------------------------------------------------------------------------
     def get_config(self):

@@ -104,6 +104,26 @@ def outputs_by_running(op, args, kwargs, strict=False):
                                 backend.standardize_dtype(out.dtype)), result)
 
 
+def outputs_or_advice(op, args, kwargs):
+    """``outputs_by_running`` for an operation that has no output-shape rule of its own (a
+    user's layer without ``compute_output_shape``, a ``keras.Operation``): a call that fails
+    on every trace raises its error, of its type, with Keras's advice before its message
+    (the error as it is where its type takes no message alone)."""
+    try:
+        return outputs_by_running(op, args, kwargs, strict=True)
+    except Exception as error:
+        name = type(op).__name__
+        message = (f"Could not automatically infer the output shape / dtype of '{op.name}' "
+                   f"(of type {name}). Either the `{name}.call()` method is incorrect, or you "
+                   f"need to implement the `{name}.compute_output_spec() / "
+                   f"compute_output_shape()` method. Error encountered:\n\n{error}")
+        try:
+            advised = type(error)(message)
+        except Exception:  # noqa: BLE001 - an error type with other required arguments
+            raise error from None
+        raise advised from error
+
+
 def symbolic_leaves(args, kwargs):
     """The KerasTensors among a call's arguments."""
     return [leaf for leaf in flatten([list(args), kwargs]) if isinstance(leaf, KerasTensor)]

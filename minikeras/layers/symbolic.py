@@ -17,7 +17,7 @@ from ..tree import flatten, map_structure
 from .input_spec import InputSpec, check_input_specs
 from .keras_tensor import KerasTensor
 from .masks import carries_mask, warn_dropped_mask
-from .output_probe import outputs_by_running, sizes_known, symbolic_leaves
+from .output_probe import outputs_by_running, outputs_or_advice, sizes_known, symbolic_leaves
 
 
 class Node:
@@ -108,14 +108,10 @@ def symbolic_call(layer, inputs, rest, kwargs):
     elif sizes_known(symbolic) or not _defines_output_shape(layer):
         # Run the layer on zeros: exact for custom layers that have no compute_output_shape
         # (whose call failing on every trace is an error, as in Keras)
-        strict = not _defines_output_shape(layer)
-        try:
-            outputs = outputs_by_running(layer, args, kwargs, strict=strict)
-        except Exception as error:
-            advised = _cannot_infer(layer, error) if strict else None
-            if advised is None:
-                raise
-            raise advised from error
+        if _defines_output_shape(layer):
+            outputs = outputs_by_running(layer, args, kwargs)
+        else:
+            outputs = outputs_or_advice(layer, args, kwargs)
         if outputs is None:
             outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     else:
@@ -124,21 +120,6 @@ def symbolic_call(layer, inputs, rest, kwargs):
     if layer.__dict__.get("_symbolic") is None:
         layer._set_symbolic(inputs, outputs)
     return outputs
-
-
-def _cannot_infer(layer, error):
-    """Keras's error for a user layer without ``compute_output_shape`` whose call fails on
-    KerasTensors: the call's error, of its type, with Keras's advice before its message
-    (None where its type takes no message alone: then the error stands)."""
-    name = type(layer).__name__
-    message = (f"Could not automatically infer the output shape / dtype of '{layer.name}' "
-               f"(of type {name}). Either the `{name}.call()` method is incorrect, or you "
-               f"need to implement the `{name}.compute_output_spec() / compute_output_shape()` "
-               f"method. Error encountered:\n\n{error}")
-    try:
-        return type(error)(message)
-    except Exception:  # noqa: BLE001 - an error type with other required arguments
-        return None
 
 
 def record_call(layer, inputs, rest, kwargs, outputs):
