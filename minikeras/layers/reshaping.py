@@ -183,7 +183,9 @@ class BaseUpSampling(Layer):
         self.size = C.normalize_tuple(size, self.rank, "size")
         self.data_format = standardize_data_format(data_format)
         interpolation = str(interpolation).lower()
-        allowed = ("nearest",) + (RESIZE_INTERPOLATIONS if self.rank == 2 else ())
+        # UpSampling2D resizes with every image.resize method but "area" (Keras refuses it)
+        resizing = tuple(i for i in RESIZE_INTERPOLATIONS if i != "area")
+        allowed = ("nearest",) + (resizing if self.rank == 2 else ())
         if interpolation not in allowed:
             raise ValueError(f"Invalid value for argument `interpolation` of "
                              f"{type(self).__name__}. Expected one of {sorted(set(allowed))}. "
@@ -279,8 +281,8 @@ class UpSampling1D(BaseUpSampling):
 class UpSampling2D(BaseUpSampling):
     """(batch, rows, cols, channels) -> (batch, rows*sh, cols*sw, channels).
 
-    ``interpolation="nearest"`` repeats pixels; "bilinear", "bicubic", "lanczos3",
-    "lanczos5" and "area" resize with ``keras.ops.image.resize``, as Keras does.
+    ``interpolation="nearest"`` repeats pixels; "bilinear", "bicubic", "lanczos3" and
+    "lanczos5" resize with ``keras.ops.image.resize``, as Keras does.
     """
 
     rank = 2
