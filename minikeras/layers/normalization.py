@@ -381,6 +381,11 @@ class GroupNormalization(_ScaleShift):
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"GroupNormalization expects `axis` to be an int. "
                             f"Received: axis={axis!r}")
+        if (isinstance(groups, bool) or not isinstance(groups, (int, np.integer))
+                or (groups <= 0 and groups != -1)):
+            raise ValueError("Received an invalid value for argument `groups`, expected a "
+                             "positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups!r}")
         self.groups, self.axis = int(groups), axis
         self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
                                beta_regularizer, gamma_regularizer, beta_constraint,
