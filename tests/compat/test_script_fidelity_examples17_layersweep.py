@@ -2,7 +2,8 @@
 separable convolutions with strides and dilation together, causal padding refused by the
 1-D depthwise / separable / transposed convolutions, the transposed convolutions'
 output_padding check, BatchNormalization's batch renormalization (``renorm``),
-Bidirectional of a backwards-running layer and UpSampling2D's interpolations.
+Bidirectional of a backwards-running layer, UpSampling2D's interpolations, and the
+errors for GroupNormalization's groups and RepeatVector's n.
 
 The cases are in tests/fixtures/examples17_layersweep_cases.py; what Keras computed is in
 tests/fixtures/keras_examples17_layersweep.json, written once with real Keras 3.15 (torch
