@@ -89,17 +89,23 @@ class _Windowed(Layer):
                                     if k not in cls._keras2_unused_keys})
 
     def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,
-                     activation, use_bias, allow_causal=None):
+                     activation, use_bias, allow_causal=None, dilated_strides=False):
+        """``allow_causal``: None for "causal" on rank 1 only; ``dilated_strides``: strides and
+        dilation may both exceed 1 (Keras's depthwise and separable layers allow it)."""
         cls, rank = type(self).__name__, self.rank
         self.kernel_size = C.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = C.normalize_tuple(strides, rank, "strides")
         self.dilation_rate = C.normalize_tuple(dilation_rate, rank, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+        if not dilated_strides and max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
                 f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                 f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
-        self.padding = C.normalize_padding(
-            padding, allow_causal=rank == 1 if allow_causal is None else allow_causal)
+        allow_causal = rank == 1 if allow_causal is None else allow_causal
+        if rank == 1 and not allow_causal and padding == "causal":
+            raise ValueError("The `padding` argument must be a list/tuple or one of {'valid', "
+                             f"'same'}}. Received: causal ({cls} takes no causal padding; of "
+                             "the convolution layers only Conv1D does)")
+        self.padding = C.normalize_padding(padding, allow_causal=allow_causal)
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

@@ -25,7 +25,7 @@ class BaseDepthwiseConv(_Windowed):
         self.depth_multiplier = _positive_int(type(self).__name__, "depth_multiplier",
                                               depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                          use_bias)
+                          use_bias, allow_causal=False, dilated_strides=True)
         set_weight_options(self, depthwise_initializer=depthwise_initializer,
                            bias_initializer=bias_initializer,
                            depthwise_regularizer=depthwise_regularizer,
@@ -85,7 +85,7 @@ class BaseSeparableConv(_Windowed):
         self.filters = _positive_int(cls, "filters", filters)
         self.depth_multiplier = _positive_int(cls, "depth_multiplier", depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
-                          use_bias)
+                          use_bias, allow_causal=False, dilated_strides=True)
         set_weight_options(self, depthwise_initializer=depthwise_initializer,
                            pointwise_initializer=pointwise_initializer,
                            bias_initializer=bias_initializer,

@@ -33,9 +33,13 @@ class BaseConvTranspose(_Windowed):
         if output_padding is not None:
             self.output_padding = C.normalize_tuple(output_padding, self.rank, "output_padding",
                                                     allow_zero=True)
-            if any(p >= s for p, s in zip(self.output_padding, self.strides)):
-                raise ValueError(f"Strides {self.strides} must be greater than output padding "
-                                 f"{self.output_padding}.")
+            for dim, (pad, stride) in enumerate(zip(self.output_padding, self.strides)):
+                if pad >= stride:
+                    raise ValueError(
+                        "`output_padding` must be strictly less than `strides` for all "
+                        f"dimensions. At dimension {dim}, `output_padding` is {pad} but "
+                        f"`strides` is {stride}. Received: output_padding={self.output_padding}, "
+                        f"strides={self.strides}")
         set_weight_options(self, kernel_initializer=kernel_initializer,
                            bias_initializer=bias_initializer,
                            kernel_regularizer=kernel_regularizer,

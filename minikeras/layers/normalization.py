@@ -49,6 +49,12 @@ class BatchNormalization(_ScaleShift):
     ``moving_variance``, with no n/(n-1) correction). Otherwise, and always when
     ``trainable=False``, the moving statistics are used.
 
+    Batch renormalization (``renorm=True``) keeps ``renorm_mean`` / ``renorm_stddev``
+    (updated with ``renorm_momentum``) and ``moving_stddev``; in training the batch-normalized
+    values become ``x_hat * r + d`` with ``r = stddev / renorm_stddev`` and
+    ``d = (mean - renorm_mean) / renorm_stddev`` (constants for the gradient, clipped by
+    ``renorm_clipping``), and ``moving_variance = relu(moving_stddev**2 - epsilon)``.
+
     Args:
         axis: the feature axis (an int; -1 for channels_last, 1 for channels_first).
         momentum: moving-average momentum (0.99). epsilon: added to the variance (1e-3).
@@ -56,7 +62,9 @@ class BatchNormalization(_ScaleShift):
         synchronized: under ``keras.distribution.DataParallel`` on several MPI ranks, take
             the batch statistics over every rank's shard (one Allreduce of the sums per
             call, and one of their gradients); otherwise each rank's own batch.
-        renorm: ``renorm=True`` is not supported.
+        renorm: batch renormalization in training; inference is the same either way.
+        renorm_clipping: a dict of optional ``"rmin"``, ``"rmax"`` (bounds of r) and
+            ``"dmax"`` (bound of |d|). renorm_momentum: the renorm statistics' momentum.
     """
 
     replica_group = None  # set by fit under a distribution when ``synchronized``
@@ -70,9 +78,7 @@ class BatchNormalization(_ScaleShift):
                  renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
         if renorm:
-            raise NotImplementedError(
-                "BatchNormalization(renorm=True) (batch renormalization) is not supported by "
-                "minikeras yet; use renorm=False.")
+            renorm_clipping = _checked_renorm_clipping(renorm_clipping)
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise ValueError(f"BatchNormalization expects `axis` to be an int. "
                              f"Received: axis={axis!r}")
@@ -82,7 +88,7 @@ class BatchNormalization(_ScaleShift):
                                gamma_constraint)
         set_weight_options(self, moving_mean_initializer=moving_mean_initializer,
                            moving_variance_initializer=moving_variance_initializer)
-        self.renorm, self.renorm_clipping = False, renorm_clipping
+        self.renorm, self.renorm_clipping = bool(renorm), renorm_clipping
         self.renorm_momentum, self.synchronized = float(renorm_momentum), bool(synchronized)
         # the weights build makes; None until then, as in Keras
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
@@ -103,6 +109,8 @@ class BatchNormalization(_ScaleShift):
         self.moving_variance = self.add_weight(
             shape=shape, initializer=self.moving_variance_initializer, trainable=False,
             name="moving_variance")
+        if self.renorm:
+            self._build_renorm(shape)
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
         self.built = True
 
@@ -113,6 +121,8 @@ class BatchNormalization(_ScaleShift):
             raise ValueError(
                 f"Layer '{self.name}': the mask must have one dimension less than the inputs. "
                 f"Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
+        if training and self.trainable and self.renorm:
+            return self._renormalized(inputs, mask)
         if training and self.trainable:
             outputs, mean, variance = self._batch_statistics(inputs, mask)
             m = self.momentum
@@ -122,6 +132,58 @@ class BatchNormalization(_ScaleShift):
         return ops.batch_normalization(inputs, self.moving_mean, self.moving_variance,
                                        self.axis, offset=self.beta, scale=self.gamma,
                                        epsilon=self.epsilon)
+
+    def _build_renorm(self, shape):
+        """moving_stddev, renorm_mean and renorm_stddev (Keras's order after the moving
+        statistics); each stddev starts at the square root of the variance initializer."""
+        def stddev_initializer(shape, dtype=None):
+            return ops.sqrt(self.moving_variance_initializer(shape, dtype=dtype))
+
+        self.moving_stddev = self.add_weight(shape=shape, initializer=stddev_initializer,
+                                             trainable=False, name="moving_stddev")
+        self.renorm_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
+                                           trainable=False, name="renorm_mean")
+        self.renorm_stddev = self.add_weight(shape=shape, initializer=stddev_initializer,
+                                             trainable=False, name="renorm_stddev")
+
+    def _renormalized(self, inputs, mask):
+        """Training with batch renormalization: the batch-normalized values corrected by
+        (r, d), then the renorm and moving statistics updated."""
+        if mask is None:
+            axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
+            mean, variance = ops.moments(inputs, axes)
+        else:
+            mean, variance = self._masked_moments(inputs, mask)
+        stddev = ops.sqrt(variance + self.epsilon)
+        floor = np.sqrt(np.float32(self.epsilon))
+        renorm_stddev = ops.maximum(self.renorm_stddev, floor)  # no division by ~0 early on
+        r = ops.stop_gradient(stddev / renorm_stddev)
+        d = ops.stop_gradient((mean - self.renorm_mean) / renorm_stddev)
+        clip = self.renorm_clipping
+        if clip.get("rmin") is not None:
+            r = ops.maximum(r, clip["rmin"])
+        if clip.get("rmax") is not None:
+            r = ops.minimum(r, clip["rmax"])
+        if clip.get("dmax") is not None:
+            d = ops.clip(d, -clip["dmax"], clip["dmax"])
+        # (x_hat * r + d) * gamma + beta = x_hat * (r * gamma) + (d * gamma + beta)
+        scale = r if self.gamma is None else r * self.gamma
+        offset = d if self.gamma is None else d * self.gamma
+        if self.beta is not None:
+            offset = offset + self.beta
+        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=offset,
+                                          scale=scale, epsilon=self.epsilon)
+        self._update_renorm_statistics(mean.data, stddev.data)
+        return outputs
+
+    def _update_renorm_statistics(self, mean, stddev):
+        m, rm = self.momentum, self.renorm_momentum
+        self.renorm_mean.assign(self.renorm_mean.value * rm + mean * (1 - rm))
+        self.renorm_stddev.assign(self.renorm_stddev.value * rm + stddev * (1 - rm))
+        self.moving_mean.assign(self.moving_mean.value * m + mean * (1 - m))
+        moving_stddev = self.moving_stddev.value * m + stddev * (1 - m)
+        self.moving_stddev.assign(moving_stddev)
+        self.moving_variance.assign(np.maximum(moving_stddev * moving_stddev - self.epsilon, 0))
 
     def _batch_statistics(self, inputs, mask=None):
         """(normalized output, batch mean, batch biased variance), each mean/var of shape (C,)."""
@@ -147,16 +209,20 @@ class BatchNormalization(_ScaleShift):
 
         with ``m`` the mask (one axis fewer than ``inputs``) broadcast over the last axis and
         ``eps`` = ``keras.config.epsilon()``; masked positions are normalized all the same."""
+        mean, variance = self._masked_moments(inputs, mask)
+        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
+                                          scale=self.gamma, epsilon=self.epsilon)
+        return outputs, mean, variance
+
+    def _masked_moments(self, inputs, mask):
+        """(mean, variance), each of shape (C,), over the unmasked positions."""
         axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
         keep = ops.broadcast_to(ops.expand_dims(ops.cast(mask, "bool"), -1), inputs.shape)
         weights = ops.sum(ops.cast(keep, inputs.dtype), axes, keepdims=True) + epsilon()
         mean = ops.sum(ops.where(keep, inputs, 0.0), axes, keepdims=True) / weights
         spread = ops.square(ops.where(keep, inputs - mean, 0.0))
         variance = ops.sum(spread, axes, keepdims=True) / weights
-        mean, variance = ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
-        outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
-                                          scale=self.gamma, epsilon=self.epsilon)
-        return outputs, mean, variance
+        return ops.reshape(mean, (-1,)), ops.reshape(variance, (-1,))
 
     def _synchronized_statistics(self, inputs):
         """Batch statistics over every rank's shard (``synchronized=True`` under
@@ -186,6 +252,27 @@ class BatchNormalization(_ScaleShift):
         if isinstance(axis, list) and len(axis) == 1:  # Keras 2 wrote its one axis as a list
             config = {**config, "axis": axis[0]}
         return super().from_config(config)
+
+
+_RENORM_CLIPPING_KEYS = ("rmax", "rmin", "dmax")
+
+
+def _checked_renorm_clipping(clipping):
+    """BatchNormalization's ``renorm_clipping`` as a dict ({} for None), its keys and bounds
+    checked."""
+    clipping = dict(clipping or {})
+    unknown = sorted(set(clipping) - set(_RENORM_CLIPPING_KEYS))
+    if unknown:
+        raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {clipping}. "
+                         f"Supported values: {list(_RENORM_CLIPPING_KEYS)}.")
+    rmax, rmin, dmax = (clipping.get(k) for k in _RENORM_CLIPPING_KEYS)
+    if rmax is not None and rmin is not None and rmax < rmin:
+        raise ValueError("rmax should be greater than rmin in the `renorm_clipping` argument. "
+                         f"Received: rmax={rmax}, rmin={rmin}.")
+    if dmax is not None and dmax < 0:
+        raise ValueError("dmax should be non-negative in the `renorm_clipping` argument. "
+                         f"Received: dmax={dmax}.")
+    return clipping
 
 
 # input dtypes the fused layer normalization (``P.layer_norm``) takes
@@ -294,6 +381,11 @@ class GroupNormalization(_ScaleShift):
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"GroupNormalization expects `axis` to be an int. "
                             f"Received: axis={axis!r}")
+        if (isinstance(groups, bool) or not isinstance(groups, (int, np.integer))
+                or (groups <= 0 and groups != -1)):
+            raise ValueError("Received an invalid value for argument `groups`, expected a "
+                             "positive integer (or `-1` for instance normalization). "
+                             f"Received: groups={groups!r}")
         self.groups, self.axis = int(groups), axis
         self._init_scale_shift(epsilon, center, scale, beta_initializer, gamma_initializer,
                                beta_regularizer, gamma_regularizer, beta_constraint,

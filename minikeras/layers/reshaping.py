@@ -113,8 +113,10 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-            raise TypeError(f"Expected an integer value for `n` (> 0). Received: n={n!r}")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
         self.n = int(n)
         self.input_spec = InputSpec(ndim=2)
 
@@ -183,7 +185,9 @@ class BaseUpSampling(Layer):
         self.size = C.normalize_tuple(size, self.rank, "size")
         self.data_format = standardize_data_format(data_format)
         interpolation = str(interpolation).lower()
-        allowed = ("nearest",) + (RESIZE_INTERPOLATIONS if self.rank == 2 else ())
+        # UpSampling2D resizes with every image.resize method but "area" (Keras refuses it)
+        resizing = tuple(i for i in RESIZE_INTERPOLATIONS if i != "area")
+        allowed = ("nearest",) + (resizing if self.rank == 2 else ())
         if interpolation not in allowed:
             raise ValueError(f"Invalid value for argument `interpolation` of "
                              f"{type(self).__name__}. Expected one of {sorted(set(allowed))}. "
@@ -279,8 +283,8 @@ class UpSampling1D(BaseUpSampling):
 class UpSampling2D(BaseUpSampling):
     """(batch, rows, cols, channels) -> (batch, rows*sh, cols*sw, channels).
 
-    ``interpolation="nearest"`` repeats pixels; "bilinear", "bicubic", "lanczos3",
-    "lanczos5" and "area" resize with ``keras.ops.image.resize``, as Keras does.
+    ``interpolation="nearest"`` repeats pixels; "bilinear", "bicubic", "lanczos3" and
+    "lanczos5" resize with ``keras.ops.image.resize``, as Keras does.
     """
 
     rank = 2

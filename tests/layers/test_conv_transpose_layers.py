@@ -135,7 +135,7 @@ def test_config_names_and_errors():
     assert layers.LAYERS.lookup("Convolution2DTranspose") is layers.Conv2DTranspose
     layer.build((None, 4, 4, 6))
     assert layer.kernel.shape == (3, 3, 4, 6)   # (kh, kw, filters, in_channels)
-    with pytest.raises(ValueError, match="greater than output padding"):
+    with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
         layers.Conv2DTranspose(1, 3, strides=2, output_padding=2)
     with pytest.raises(ValueError, match="padding"):
         layers.Conv1DTranspose(1, 3, padding="causal")

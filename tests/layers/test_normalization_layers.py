@@ -141,8 +141,8 @@ def test_batch_normalization_config_round_trip():
 
 
 def test_batch_normalization_bad_arguments():
-    with pytest.raises(NotImplementedError, match="renorm"):
-        layers.BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="rmax should be greater than rmin.*rmax=0.5, rmin=1"):
+        layers.BatchNormalization(renorm=True, renorm_clipping={"rmax": 0.5, "rmin": 1.0})
     with pytest.raises(ValueError, match="axis"):
         layers.BatchNormalization(axis=[1, 2])
     with pytest.raises(ValueError, match="out of range"):

@@ -49,8 +49,10 @@ def test_permute_and_repeat_vector():
     np.testing.assert_array_equal(out, [[[1, 2], [1, 2], [1, 2]]])
     with pytest.raises(ValueError, match="dims"):
         layers.Permute((1, 3))
-    with pytest.raises(TypeError, match="n"):
+    with pytest.raises(ValueError, match="`n` should be a positive integer. Received: n=0"):
         layers.RepeatVector(0)
+    with pytest.raises(TypeError, match="integer value for `n`"):
+        layers.RepeatVector(2.0)
 
 
 @pytest.mark.parametrize("layer,shape", [

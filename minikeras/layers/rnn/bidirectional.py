@@ -16,14 +16,15 @@ def _renamed_copy(layer, prefix, **changes):
 class Bidirectional(Layer):
     """Runs ``layer`` over the sequence and a copy of it over the reversed sequence.
 
-    Formula: ``y = forward(x)``, ``y_rev = backward(x)`` (a copy with ``go_backwards``
-    flipped, named ``backward_<name>``; the forward copy is ``forward_<name>``); with
+    Formula: ``y = forward(x)``, ``y_rev = backward(x)`` (a copy with ``go_backwards=True``,
+    named ``backward_<name>``; the forward copy is ``forward_<name>``); with
     ``return_sequences`` y_rev is flipped back to input order; then merged: ``concat``
     (last axis), ``sum``, ``mul``, ``ave``, or None (both returned). With ``return_state``
     the forward states follow, then the backward ones. ``initial_state`` is split in halves.
 
     Args:
-        layer: an RNN layer (LSTM, GRU, SimpleRNN or RNN).
+        layer: an RNN layer (LSTM, GRU, SimpleRNN or RNN); one with ``go_backwards=True``
+            needs a ``backward_layer`` that runs forwards.
         merge_mode: "concat" (default), "sum", "mul", "ave" or None.
         backward_layer: optional layer for the backward direction (its ``go_backwards``
             must differ from ``layer``'s; ``return_sequences``, ``return_state`` and
@@ -49,7 +50,7 @@ class Bidirectional(Layer):
         super().__init__(**kwargs)
         self.forward_layer = _renamed_copy(layer, "forward_")
         if backward_layer is None:
-            backward_layer = _renamed_copy(layer, "backward_", go_backwards=not layer.go_backwards)
+            backward_layer = _renamed_copy(layer, "backward_", go_backwards=True)
         self.backward_layer = backward_layer
         _check_pair(self.forward_layer, self.backward_layer)
         for each in (self.forward_layer, self.backward_layer):  # as Keras forces it
