@@ -281,6 +281,12 @@ class Layer(Operation):
     def dtype_policy(self):
         return DTypePolicy(self.dtype)
 
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        """Keras's setter: the dtype of the computation and of the variables made from now on
+        (a policy, its name or its dict; a mixed one: its variable dtype)."""
+        self.dtype = effective_dtype(value)
+
     @property
     def compute_dtype(self):
         return self.dtype
