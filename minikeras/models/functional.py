@@ -43,7 +43,7 @@ class Functional(Model):
         if isinstance(inputs, dict):
             _warn_keys_not_names(inputs)
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
-        self._init_trainer(kwargs.get("dtype"))
+        self._init_trainer()
         check_tensors(inputs, "inputs")
         check_tensors(outputs, "outputs")
         inputs, outputs = cut_at_inputs(inputs, outputs)

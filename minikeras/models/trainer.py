@@ -61,8 +61,9 @@ class Trainer:
     _running_batches = 0  # fit / evaluate / predict / batch methods under way (_runs_batches)
 
     def _init_trainer(self, dtype=None):
-        # Keras wraps the optimizer of a model made under "mixed_float16" (``dtype``, else the
-        # global policy) in a LossScaleOptimizer at compile; minikeras computes it in float32
+        # Keras wraps the optimizer of a model made under "mixed_float16" (a subclassed
+        # model's ``dtype``, else the global policy: a functional model's ``dtype`` changes
+        # nothing there) in a LossScaleOptimizer at compile; minikeras computes it in float32
         self._scales_loss = dtype_policies.get(dtype).name == "mixed_float16"
         self.compiled = False
         self.optimizer = None
