@@ -1,7 +1,7 @@
 """Run once with real Keras 3.15 (torch backend): what dtype policies and mixed precision do
 in each piece of tests/fixtures/examples17_mixedprecision_cases.py.
 
-    KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples17_mixedprecision_fixture.py
+  KERAS_BACKEND=torch /work/scratch-keras/bin/python tools/make_examples17_mixedprecision_fixture.py
 
 Writes tests/fixtures/keras_examples17_mixedprecision.json, which
 tests/compat/test_script_fidelity_examples17_mixedprecision.py compares with minikeras (it

@@ -1,7 +1,8 @@
 """Dtype policies and mixed precision (tests/fixtures/examples17_mixedprecision_cases.py) in
 minikeras, judged against what Keras 3.15 (torch backend) recorded in
-tests/fixtures/keras_examples17_mixedprecision.json (tools/make_examples17_mixedprecision_fixture.py;
-the cases were also run under Keras's jax backend to tell backend-specific behaviour apart).
+tests/fixtures/keras_examples17_mixedprecision.json, written by
+tools/make_examples17_mixedprecision_fixture.py (the cases were also run under Keras's jax
+backend to tell backend-specific behaviour apart).
 
 Found here and fixed:
 - A model made under the "mixed_float16" policy kept its optimizer at compile; Keras wraps it
