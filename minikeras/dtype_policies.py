@@ -21,6 +21,7 @@ SUPPORTED_QUANTIZATION_MODES = ("int8", "int4")
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _GLOBAL = [None]  # set by set_dtype_policy; None: the floatx policy
 _WARNED = set()   # the mixed policies already warned about (once per process)
+_NO_BFLOAT16 = {"bfloat16": " (numpy has no bfloat16, so minikeras has no such policy.)"}
 
 
 class DTypePolicy:
@@ -35,7 +36,7 @@ class DTypePolicy:
         if name is None:
             name = dtype_policy().name
         if not isinstance(name, str):
-            raise TypeError(f"'name' must be a string, such as 'mixed_float16' or 'float32'. "
+            raise TypeError(f"'name' must be a string, such as 'mixed_float16'. "
                             f"Received: name={name!r} (of type {type(name)})")
         if name in _MIXED:
             self._name, self._compute, self._variable = name, _MIXED[name], "float32"
@@ -43,9 +44,9 @@ class DTypePolicy:
             dtype = _dtype_or_none(name)
             if dtype is None:
                 raise ValueError(
-                    f"Cannot convert {name!r} to a DTypePolicy. Valid policies are "
-                    "'mixed_float16', 'mixed_bfloat16' and the name of a dtype numpy has, "
-                    "such as 'float32' (numpy has no bfloat16).")
+                    f"Cannot convert {name!r} to a mixed precision DTypePolicy. Valid "
+                    "policies include 'mixed_float16', 'mixed_bfloat16', and the name of any "
+                    "float dtype such as 'float32'." + _NO_BFLOAT16.get(name, ""))
             self._name = self._compute = self._variable = dtype
 
     name = property(lambda self: self._name)
@@ -178,8 +179,8 @@ def get(identifier):
         if identifier.startswith(QUANTIZATION_MODES):
             return _quantized_policy(identifier)
         return DTypePolicy(identifier)
-    raise ValueError(f"Cannot interpret `dtype` argument. Expected a string, a dict or an "
-                     f"instance of DTypePolicy. Received: dtype={identifier!r}")
+    raise ValueError(f"Cannot interpret `dtype` argument. Expected a string or an instance of "
+                     f"DTypePolicy. Received: dtype={identifier!r}")
 
 
 def serialize(dtype_policy):
@@ -235,7 +236,10 @@ def effective_dtype(dtype):
             isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES)):
         policy = get(dtype)
     else:
-        return backend.standardize_dtype(dtype)
+        try:
+            return backend.standardize_dtype(dtype)
+        except ValueError:  # Keras's error: an unknown policy name, or not a policy at all
+            policy = get(dtype)
     if policy.compute_dtype != policy.variable_dtype and policy.name not in _WARNED:
         _WARNED.add(policy.name)
         warn_user(

@@ -69,7 +69,7 @@ def test_a_mixed_policy_runs_in_its_variable_dtype_with_one_warning():
 
 
 def test_bad_policies_name_what_was_given():
-    with pytest.raises(ValueError, match="Cannot convert 'float17' to a DTypePolicy"):
+    with pytest.raises(ValueError, match="Cannot convert 'float17' to a mixed precision DTypePolicy"):
         keras.DTypePolicy("float17")
     with pytest.raises(ValueError, match="numpy has no bfloat16"):
         keras.DTypePolicy("bfloat16")

@@ -172,7 +172,8 @@ class ReplicaGroup:
             raise ValueError("DataParallel does not train with a LossScaleOptimizer: it decides "
                              "to skip a step from each rank's own gradients, so the ranks could "
                              "disagree. Compile with its inner optimizer (float32 training does "
-                             "not need loss scaling).")
+                             "not need loss scaling; a model made under the 'mixed_float16' "
+                             "policy gets one unless compiled with auto_scale_loss=False).")
         if optimizer.elementwise:
             self._sharded = ShardedUpdate(self)
             optimizer.gradient_reducer, optimizer.update_shard = None, self._sharded

@@ -283,6 +283,12 @@ class Layer(Operation):
     def dtype_policy(self):
         return DTypePolicy(self.dtype)
 
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        """Keras's setter: the dtype of the computation and of the variables made from now on
+        (a policy, its name or its dict; a mixed one: its variable dtype)."""
+        self.dtype = effective_dtype(value)
+
     @property
     def compute_dtype(self):
         return self.dtype
@@ -597,9 +603,10 @@ class Layer(Operation):
             outputs = symbolic_call(self, inputs, rest, kwargs)
             expire_added_losses(self)
             return outputs
-        if rest or not flags_only:
-            rest = tuple(_tensor_argument(a) for a in rest)
-            kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v)
+        if rest or not flags_only:  # the other tensor arguments are autocast too, as Keras
+            autocast = self._autocast_input
+            rest = tuple(_tensor_argument(a, autocast) for a in rest)
+            kwargs = {k: v if k in ("training", "mask") else _tensor_argument(v, autocast)
                       for k, v in kwargs.items()}
         if isinstance(inputs, Tensor):
             x = inputs
@@ -639,9 +646,10 @@ class Layer(Operation):
         """Keras's autocast: a floating input of another float dtype is cast to the layer's
         dtype (a Dense given float64 computes and returns float32); integers pass as they
         are. The mask goes with the cast tensor."""
-        if not (self.autocast and self._autocasts_inputs and isinstance(x, Tensor)
-                and x.dtype.kind == "f"
-                and self.dtype.startswith(("float", "bfloat")) and x.dtype != self.dtype):
+        # the dtype's type name first: comparing a numpy dtype with a string costs ~1 us
+        if not (isinstance(x, Tensor) and x.data.dtype.kind == "f"
+                and x.data.dtype.type.__name__ != self.dtype and self.autocast
+                and self._autocasts_inputs and self.dtype.startswith(("float", "bfloat"))):
             return x
         out = cast(x, self.dtype)
         out.mask = x.mask
@@ -898,15 +906,18 @@ def _strings_refused(layer, x):
         "first, e.g. with a TextVectorization, StringLookup or Hashing layer.")
 
 
-def _tensor_argument(value):
+def _tensor_argument(value, autocast):
     """A call argument after Keras's rule: arrays (anything with ``__array__``) and
-    structures of them become tensors; plain Python values stay as they are."""
-    if isinstance(value, Tensor) or isinstance(value, _PLAIN):
+    structures of them become tensors, each passed through ``autocast`` (the layer's
+    ``_autocast_input``); plain Python values stay as they are."""
+    if isinstance(value, Tensor):
+        return autocast(value)
+    if isinstance(value, _PLAIN):
         return value
     if isinstance(value, _STRUCTURES):
-        return map_structure(_tensor_argument, value)
+        return map_structure(lambda v: _tensor_argument(v, autocast), value)
     if hasattr(value, "__array__"):
-        return convert_to_tensor(edge_cast(value))
+        return autocast(convert_to_tensor(edge_cast(value)))
     return value
 
 

@@ -56,6 +56,11 @@ class QuantizableLayer(Layer):
     def dtype_policy(self):
         return self._quantized_policy or super().dtype_policy
 
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        Layer.dtype_policy.fset(self, value)
+        self._quantized_policy = _quantized_policy_or_none(value)
+
     @property
     def quantization_mode(self):
         """"int8" or "int4" for a quantized layer, else None."""

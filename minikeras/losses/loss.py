@@ -10,6 +10,7 @@ from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
 from ..ops.core import as_float
 from ..backend import xp
+from ..dtype_policies import effective_dtype
 from ..naming import auto_name, to_snake_case
 from ..registry import CUSTOM_OBJECTS, Registry
 
@@ -212,13 +213,14 @@ class Loss:
         reduction: ``"sum_over_batch_size"`` (default), ``"sum"``, ``"mean"``,
             ``"mean_with_sample_weight"``, ``"none"`` or None (Keras 2's ``"auto"``
             is accepted and means ``"sum_over_batch_size"``).
-        dtype: dtype of the computation (default ``floatx()``).
+        dtype: dtype of the computation (default ``floatx()``), or a dtype policy (a mixed
+            one computes in its variable dtype, float32: docs/porting.md).
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.reduction = standardize_reduction(reduction)
-        self._dtype = backend.standardize_dtype(dtype)
+        self._dtype = effective_dtype(dtype or backend.floatx())
 
     @property
     def dtype(self):

@@ -37,7 +37,7 @@ class Model(Trainer, Layer):
             functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
             return
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
-        self._init_trainer()
+        self._init_trainer(kwargs.get("dtype"))
 
     def call(self, *args, **kwargs):
         """A subclassed model's forward pass: the subclass writes it (Keras's error if not)."""

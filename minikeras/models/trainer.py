@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from .. import dtype_policies
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .. import random
@@ -59,7 +60,11 @@ class Trainer:
 
     _running_batches = 0  # fit / evaluate / predict / batch methods under way (_runs_batches)
 
-    def _init_trainer(self):
+    def _init_trainer(self, dtype=None):
+        # Keras wraps the optimizer of a model made under "mixed_float16" (a subclassed
+        # model's ``dtype``, else the global policy: a functional model's ``dtype`` changes
+        # nothing there) in a LossScaleOptimizer at compile; minikeras computes it in float32
+        self._scales_loss = dtype_policies.get(dtype).name == "mixed_float16"
         self.compiled = False
         self.optimizer = None
         self.loss = None
@@ -76,9 +81,14 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
-        """Configure training. ``run_eagerly``, ``jit_compile``, ``steps_per_execution`` and
-        ``auto_scale_loss`` are accepted for compatibility and change nothing here."""
-        self.optimizer = optimizers_module.get(optimizer)
+        """Configure training. ``run_eagerly``, ``jit_compile`` and ``steps_per_execution``
+        are accepted for compatibility and change nothing here; ``auto_scale_loss`` wraps the
+        optimizer of a model made under "mixed_float16" in a LossScaleOptimizer, as Keras."""
+        self.optimizer = given = optimizers_module.get(optimizer)
+        if auto_scale_loss and self._scales_loss and self.optimizer and not isinstance(
+                self.optimizer, optimizers_module.LossScaleOptimizer):
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer,
+                                                                 name="loss_scale_optimizer")
         names = self._output_names()
         if isinstance(loss, (list, tuple)) and self._has_unknown_outputs():
             # a subclassed model: Keras matches the list with its outputs at the first batch
@@ -93,8 +103,9 @@ class Trainer:
                                                                  names)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_metrics_entry = CompileMetrics(self)
-        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+        self._compile_config = {"optimizer": given, "loss": loss, "loss_weights": loss_weights,
+                                "metrics": metrics, "weighted_metrics": weighted_metrics,
+                                "run_eagerly": run_eagerly,
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self._plan = None

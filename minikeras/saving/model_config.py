@@ -35,7 +35,8 @@ def compile_config(model):
     from .. import optimizers
     cc = dict(getattr(model, "_compile_config", None) or {})
     jit = cc.get("jit_compile", False)
-    return {"optimizer": optimizers.serialize(model.optimizer) if model.optimizer else None,
+    optimizer = cc.get("optimizer", model.optimizer)  # as given (not compile's loss scaling)
+    return {"optimizer": optimizers.serialize(optimizer) if optimizer else None,
             "loss": _serialize_nested(cc.get("loss"), "losses"),
             "loss_weights": _plain(cc.get("loss_weights")),
             "metrics": _serialize_nested(cc.get("metrics"), "metrics"),
