@@ -81,3 +81,10 @@ def test_bad_policies_name_what_was_given():
         keras.dtype_policies.deserialize({"class_name": "Dense"})
     with pytest.raises(ValueError, match="Cannot interpret `dtype` argument"):
         keras.dtype_policies.get(3.5)
+
+
+def test_serialize_keras_object_writes_a_policy_as_keras_writes_it():
+    # what Keras 3.15 writes for a policy, also inside a layer's config
+    assert keras.saving.serialize_keras_object(keras.dtype_policies.DTypePolicy(
+        "mixed_float16")) == {"module": "keras", "class_name": "DTypePolicy",
+                              "config": {"name": "mixed_float16"}, "registered_name": None}

@@ -11,6 +11,7 @@ import inspect
 
 import numpy as np
 
+from .. import dtype_policies
 from ..arguments import array_of_numpy_config, numpy_config
 from ..autodiff.tensor import Tensor
 from ..layers.op_call import is_op_entry
@@ -195,6 +196,8 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(v) for v in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, dtype_policies.DTypePolicy):  # as Keras writes it in a layer's config
+        return dtype_policies.serialize(obj)
     from ..layers.layer import Layer
     if isinstance(obj, Layer):
         if saved_whole(obj):  # a model (its config holds its compile config), a FeatureSpace
