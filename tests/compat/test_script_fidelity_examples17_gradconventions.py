@@ -80,6 +80,8 @@ DELIBERATE = {
     "normalize_zero_vector": "the zero vector's L2 normalization has the finite gradient "
                              "1/epsilon (Keras: nan, from rsqrt(0) under a minimum)",
     "cosine_similarity_zero_vector": "the same normalization, inside the loss",
+    "unit_normalization_zero_vector": "UnitNormalization's own, 1/sqrt(1e-12) (Keras: the "
+                                      "same nan)",
 }
 
 
