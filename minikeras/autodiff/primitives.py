@@ -34,10 +34,10 @@ from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
 from .conv import (average_pool, average_pool_gradient, conv, conv_input_gradient,
                    conv_kernel_gradient, conv_transpose, max_pool)
-from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_strict, cos, divide, erf,
-                          exp, log, log1p, masked_scale, maximum, minimum, multiply, negative,
-                          operands, power, relu, sigmoid, sign, sin, softplus, sqrt, square,
-                          subtract, tanh, where)
+from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_strict, cos,
+                          divide, erf, exp, leaky_relu, log, log1p, masked_scale, maximum,
+                          minimum, multiply, negative, operands, power, relu, sigmoid, sign,
+                          sin, softplus, sqrt, square, subtract, tanh, where)
 from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve

@@ -86,8 +86,7 @@ def leaky_relu(x, negative_slope=0.2):
     Args:
         negative_slope: slope for x < 0 (0.2, as in ``keras.ops``).
     """
-    x = as_float(x)
-    return P.where(x >= 0, x, P.multiply(x, negative_slope))
+    return P.leaky_relu(as_float(x), negative_slope)
 
 
 def elu(x, alpha=1.0):

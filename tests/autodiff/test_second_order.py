@@ -79,6 +79,7 @@ CASES = {
     "tanh": (P.tanh, [r(3, 4)]),
     "sigmoid": (P.sigmoid, [r(3, 4, low=-6, high=6)]),
     "relu": (curved(P.relu), [away_from_zero(3, 4)]),
+    "leaky_relu": (curved(lambda x: P.leaky_relu(x, 0.2)), [away_from_zero(3, 4)]),
     "masked_scale": (curved(lambda x: P.masked_scale(x, np.array([[True], [False], [True]]),
                                                      1.25)), [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
