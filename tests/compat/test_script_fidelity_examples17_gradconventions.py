@@ -46,6 +46,7 @@ BACKEND_SPECIFIC = {
     "activation_hard_tanh": ("jax", _SLOPE_ONE + ": hard_tanh at ±1"),
     "activation_leaky_relu": ("jax", _SLOPE_ONE + ": leaky_relu at 0"),
     "activation_leaky_relu_slope": ("jax", _SLOPE_ONE + ": leaky_relu at 0"),
+    "layer_leaky_relu_at_zero": ("jax", _SLOPE_ONE + ": the LeakyReLU layer at 0"),
     "fit_at_kink_hard_tanh": ("jax", _SLOPE_ONE + ": hard_tanh's units move"),
     "activation_relu_slope_max_threshold": ("torch", _CLIP + ": relu's max_value other than 6"),
     "ops_clip_bounds": ("torch", _CLIP),
