@@ -71,7 +71,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
                                                   negative threshold are kept)
         y = clip(y, 0, max_value)                 if max_value is not None
         y = y - negative_slope * relu(threshold - x)   if negative_slope != 0
-    With only ``negative_slope`` set it is ``leaky_relu``: max(x, slope * x).
+    With only ``negative_slope`` set it is ``leaky_relu``: x if x >= 0 else slope * x.
 
     Args:
         negative_slope: slope below the threshold (Keras 2 called it ``alpha``).
@@ -83,6 +83,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         return ops.leaky_relu(x, negative_slope)
     if threshold != 0:
         y = ops.where(x > threshold, x, 0.0)
+    elif max_value == 6:  # relu6, with its gradient of 0 at 6 (a clip's is 1 or 0.5 there)
+        y, max_value = ops.relu6(x), None
     else:
         y = ops.relu(x)
     if max_value is not None:
@@ -95,7 +97,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 @ACTIVATIONS.register("leaky_relu")
 @_symbolic_as("leaky_relu")
 def leaky_relu(x, negative_slope=0.2):
-    """Leaky ReLU. Formula: ``max(x, negative_slope * x)``
+    """Leaky ReLU. Formula: ``x if x >= 0 else negative_slope * x``
 
     Args:
         negative_slope: slope for x < 0 (0.2 here; the ``LeakyReLU`` layer uses 0.3).
@@ -113,7 +115,7 @@ def relu6(x):
 @ACTIVATIONS.register("elu")
 @_symbolic_as("elu")
 def elu(x, alpha=1.0):
-    """Exponential linear unit. Formula: ``x if x >= 0 else alpha * (exp(x) - 1)``"""
+    """Exponential linear unit. Formula: ``x if x > 0 else alpha * (exp(x) - 1)``"""
     return nn.elu(x, alpha)
 
 

@@ -56,7 +56,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """Leaky ReLU with a fixed slope for negative inputs.
 
-    Formula: ``max(x, negative_slope * x)``
+    Formula: ``x if x >= 0 else negative_slope * x``
 
     Args:
         negative_slope: slope for x < 0 (>= 0). The default 0.3 differs from the
@@ -173,7 +173,7 @@ class PReLU(Layer):
 class ELU(Layer):
     """Exponential linear unit.
 
-    Formula: ``x if x >= 0 else alpha * (exp(x) - 1)``
+    Formula: ``x if x > 0 else alpha * (exp(x) - 1)``
 
     Args:
         alpha: the value approached for large negative inputs is ``-alpha``.

@@ -71,35 +71,38 @@ def log_softmax(x, axis=-1):
 def relu6(x):
     """ReLU capped at 6.
 
-    Formula: ``min(max(x, 0), 6)``; integers stay integers, as in Keras.
+    Formula: ``min(max(x, 0), 6)``; integers stay integers, as in Keras. The gradient is 0
+    at both kinks, as Keras's jax and torch backends give it.
     """
-    return P.clip(x, 0, 6)
+    return P.clip_strict(x, 0, 6)
 
 
 def leaky_relu(x, negative_slope=0.2):
     """Leaky ReLU: a small slope instead of zero for negative inputs.
 
-    Formula: ``max(x, negative_slope * x)``
+    Formula: ``x if x >= 0 else negative_slope * x`` (the gradient at 0 is 1, as on jax;
+    torch gives the slope)
 
     Args:
         negative_slope: slope for x < 0 (0.2, as in ``keras.ops``).
     """
-    x = as_float(x)
-    return P.maximum(x, P.multiply(x, negative_slope))
+    return P.leaky_relu(as_float(x), negative_slope)
 
 
 def elu(x, alpha=1.0):
     """Exponential linear unit.
 
-    Formula: ``x if x >= 0 else alpha * (exp(x) - 1)``. The exponential only ever
-    sees ``min(x, 0)``, so large positive inputs cannot overflow the unused branch.
+    Formula: ``x if x > 0 else alpha * (exp(x) - 1)`` (the gradient at 0 is alpha, as
+    Keras's backends give it). The exponential only ever sees ``x`` where ``x <= 0`` (0
+    elsewhere), so large positive inputs cannot overflow the unused branch.
 
     Args:
         alpha: value approached for large negative x is ``-alpha``.
     """
     x = as_float(x)
-    negative = P.multiply(P.subtract(P.exp(P.minimum(x, 0.0)), 1.0), alpha)
-    return P.where(x >= 0, x, negative)
+    positive = x > 0
+    negative = P.multiply(P.subtract(P.exp(P.where(positive, 0.0, x)), 1.0), alpha)
+    return P.where(positive, x, negative)
 
 
 def selu(x):
@@ -114,11 +117,14 @@ def selu(x):
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU.
 
-    Formula: ``max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)``
+    Formula: ``x if x > 0 else alpha * (exp(x / alpha) - 1)`` (the gradient at 0 is 1, as
+    Keras's backends give it); the exponential sees 0 where ``x > 0``, as in ``elu``.
     """
     x = as_float(x)
-    negative = P.multiply(P.subtract(P.exp(P.divide(P.minimum(x, 0.0), alpha)), 1.0), alpha)
-    return P.add(P.relu(x), negative)
+    positive = x > 0
+    negative = P.multiply(
+        P.subtract(P.exp(P.divide(P.where(positive, 0.0, x), alpha)), 1.0), alpha)
+    return P.where(positive, x, negative)
 
 
 def threshold(x, threshold, default_value):
@@ -280,6 +286,8 @@ def sparsemax(x, axis=-1):
     sorted descending, the support size is k = max{j : 1 + j*z_j > z_1 + ... + z_j}
     and tau = (z_1 + ... + z_k - 1) / k. The support is found on the raw values;
     tau is then recomputed from ``x`` so its gradient (diag(s) - s s^T / k) is derived.
+    An input exactly at tau (the support's edge) gets half its gradient through the
+    ``max``, as on Keras's jax backend (torch passes all of it).
     """
     x = as_float(x)
     z = data(x)
@@ -294,7 +302,7 @@ def sparsemax(x, axis=-1):
     count = xp.sum(support, axis=axis, keepdims=True).astype(z.dtype)
     tau = P.divide(P.subtract(P.sum(P.where(support, x, 0.0), axis, keepdims=True), 1.0),
                    count)
-    return P.where(support, P.subtract(x, tau), 0.0)
+    return P.where(z >= tau_raw, P.maximum(P.subtract(x, tau), 0.0), 0.0)
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
