@@ -74,13 +74,20 @@ def pad_amounts(n, k, stride=1, dilation=1, padding="valid"):
 
 
 def normalize_tuple(value, rank, name, allow_zero=False):
-    """An int or a sequence of ``rank`` ints as a tuple of ints; raises a clear ValueError."""
-    values = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
+    """An int or a sequence of ``rank`` ints as a tuple of ints; raises Keras's ValueError
+    otherwise (a float too: ``pool_size=2.0``)."""
+    if isinstance(value, (int, np.integer)):
+        values = (value,) * rank
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:  # not a sequence
+            values = ()
     if len(values) != rank or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        raise ValueError(
-            f"The `{name}` argument must be an int or a tuple of {rank} ints. "
-            f"Received: {name}={value!r}")
+        raise ValueError(  # Keras's words
+            f"The `{name}` argument must be a tuple of {rank} integers. "
+            f"Received {name}={value}")
     refused = {int(v) for v in values if v < 0 or (v == 0 and not allow_zero)}
     if refused:  # Keras's words
         raise ValueError(
@@ -95,7 +102,7 @@ def normalize_padding(padding, allow_causal=False):
     value = padding.lower() if isinstance(padding, str) else padding
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if value not in allowed:
-        hint = " (causal padding is only for 1-D convolution)" if value == "causal" else ""
+        hint = " (only Conv1D takes causal padding)" if value == "causal" else ""
         raise ValueError(  # Keras's words
             "The `padding` argument must be a list/tuple or one of {"
             + ", ".join(repr(a) for a in allowed) + f"}}. Received: {padding}{hint}")

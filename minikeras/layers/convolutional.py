@@ -101,10 +101,6 @@ class _Windowed(Layer):
                 f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                 f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
         allow_causal = rank == 1 if allow_causal is None else allow_causal
-        if rank == 1 and not allow_causal and padding == "causal":
-            raise ValueError("The `padding` argument must be a list/tuple or one of {'valid', "
-                             f"'same'}}. Received: causal ({cls} takes no causal padding; of "
-                             "the convolution layers only Conv1D does)")
         self.padding = C.normalize_padding(padding, allow_causal=allow_causal)
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)

@@ -87,5 +87,5 @@ def test_names_and_errors():
     assert layers.LAYERS.lookup("DepthwiseConv2D") is layers.DepthwiseConv2D
     with pytest.raises(ValueError, match="depth_multiplier"):
         layers.DepthwiseConv2D(3, depth_multiplier=0)
-    with pytest.raises(ValueError, match="SeparableConv1D takes no causal padding"):
+    with pytest.raises(ValueError, match=r"Received: causal \(only Conv1D takes causal padding\)"):
         layers.SeparableConv1D(2, 3, padding="causal")

@@ -224,3 +224,9 @@ def test_wrong_input_rank_raises():
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         layers.MaxPooling2D(**kwargs)
+
+
+def test_a_float_pool_size_gets_keras_error():
+    with pytest.raises(ValueError, match=r"The `pool_size` argument must be a tuple of 2 "
+                                         r"integers\. Received pool_size=2\.0"):
+        layers.MaxPooling2D(pool_size=2.0)

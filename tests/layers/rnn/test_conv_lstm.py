@@ -422,8 +422,8 @@ def test_bad_arguments_are_named():
         layers.ConvLSTM2D(2, 3, padding="full")
     with pytest.raises(ValueError, match="padding 'valid' or 'same'.*received padding='causal'"):
         layers.ConvLSTM1D(2, 3, padding="causal")
-    with pytest.raises(ValueError, match=r"`kernel_size` argument must be an int or a tuple "
-                                         r"of 2 ints. Received: kernel_size=\(3, 3, 3\)"):
+    with pytest.raises(ValueError, match=r"`kernel_size` argument must be a tuple of 2 "
+                                         r"integers. Received kernel_size=\(3, 3, 3\)"):
         layers.ConvLSTM2D(2, (3, 3, 3))
     with pytest.raises(ValueError, match="`filters`.*Received: filters=0"):
         layers.ConvLSTM2D(0, 3)
