@@ -131,7 +131,17 @@ class OpCall(Layer):
         if rule is None:
             return self._output_by_running(args, kwargs)
         op_args, op_kwargs = self._with_fixed(args, kwargs)
-        return rule(lambda: self._output_by_running(args, kwargs), *op_args, **op_kwargs)
+
+        def run(*tensors):
+            """The output found by running the op; on ``tensors`` in place of its
+            KerasTensor arguments (in order) when given."""
+            if not tensors:
+                return self._output_by_running(args, kwargs)
+            substitutes = iter(tensors)
+            return self._output_by_running(*map_structure(
+                lambda v: next(substitutes) if isinstance(v, KerasTensor) else v,
+                (list(args), kwargs)))
+        return rule(run, *op_args, **op_kwargs)
 
     def _output_by_running(self, args, kwargs):
         """The output KerasTensors of two runs on placeholders (``PROBES``, then
@@ -194,7 +204,9 @@ def _reshaped(run, x, newshape, *args, **kwargs):
 
 
 def _broadcast(run, x, shape):
-    """Keras's ``broadcast_to``: the shape as written, whatever the input's unknown sizes."""
+    """Keras's ``broadcast_to``: the shape as written, whatever the input's unknown sizes,
+    once the input's known sizes broadcast to it."""
+    _broadcast_shape(_static_shape(x), tuple(shape))
     return KerasTensor(tuple(shape), x.dtype)
 
 
@@ -264,8 +276,11 @@ def _value_sized(run, *args, size=None, **kwargs):
 
 
 def _where(run, condition, x1=None, x2=None):
-    """``where``: of a condition alone, the positions where it holds (``_value_sized``)."""
-    return _value_sized(run) if x1 is None and x2 is None else run()
+    """``where``: of a condition alone, the positions where it holds (``_value_sized``);
+    of three operands, their broadcast (``_broadcast_operands``)."""
+    if x1 is None and x2 is None:
+        return _value_sized(run)
+    return _broadcast_operands(run, condition, x1, x2)
 
 
 def _per_sample_loss(run, target, output, *args, **kwargs):
@@ -299,21 +314,52 @@ def _matmul_checked(run, x1, x2):
     return run()
 
 
-def _broadcast_checked(run, x1, x2, *args, **kwargs):
-    """An element-wise op of two values: Keras's broadcasting check on the static shapes,
-    aligned from the last axis (an unknown size takes any size), before the run."""
-    shape1, shape2 = _static_shape(x1), _static_shape(x2)
-    for a, b in zip(reversed(shape1), reversed(shape2)):
+def _broadcast_shape(shape1, shape2):
+    """Keras's broadcast of two static shapes, aligned from the last axis: an unknown size
+    beside a known one (other than 1) takes it, beside 1 or unknown stays unknown."""
+    rank = max(len(shape1), len(shape2))
+    out = []
+    for a, b in zip((1,) * (rank - len(shape1)) + tuple(shape1),
+                    (1,) * (rank - len(shape2)) + tuple(shape2)):
         if a is not None and b is not None and 1 not in (a, b) and a != b:
             raise ValueError(f"Cannot broadcast shape, the failure dim has value {a}, which "
                              f"cannot be broadcasted to {b}. Input shapes are: "
                              f"{list(shape1)} and {list(shape2)}.")
-    return run()
+        known = [d for d in (a, b) if d not in (None, 1)]
+        out.append(known[0] if known else None if None in (a, b) else 1)
+    return tuple(out)
+
+
+def _with_known_sizes(x, shape):
+    """The KerasTensor ``x`` with each unknown size that the broadcast ``shape`` knows set
+    to it (so that runs on placeholders broadcast); anything else as it is."""
+    if not isinstance(x, KerasTensor):
+        return x
+    tail = shape[len(shape) - len(x.shape):]
+    return KerasTensor(tuple(t if d is None else d for d, t in zip(x.shape, tail)), x.dtype)
+
+
+def _broadcast_operands(run, *operands):
+    """An element-wise op of ``operands`` (``where``'s condition and two values): Keras's
+    broadcast of their static shapes, the dtype of a run on operands whose unknown sizes
+    the broadcast knows are set to them ((None, None, 4) + (None, 3, 4) is (None, 3, 4))."""
+    shape = ()
+    for operand in operands:
+        shape = _broadcast_shape(shape, _static_shape(operand))
+    tensors = [_with_known_sizes(x, shape) for x in operands if isinstance(x, KerasTensor)]
+    output = run(*tensors)
+    return KerasTensor(shape, output.dtype)
+
+
+def _broadcast_checked(run, x1, x2, *args, **kwargs):
+    """An element-wise op of two values (see ``_broadcast_operands``)."""
+    return _broadcast_operands(run, x1, x2)
 
 
 def _concatenate_checked(run, xs, axis=0):
     """``concatenate``: Keras's check that the static shapes agree off ``axis`` (unknown
-    sizes pass), before the run."""
+    sizes pass), then a run of each value in the first value's shape off ``axis`` (as
+    Keras, that shape's unknown sizes stay unknown beside known ones)."""
     first = _static_shape(xs[0])
     along = axis % len(first) if first else 0
     for x in xs[1:]:
@@ -324,7 +370,24 @@ def _concatenate_checked(run, xs, axis=0):
             raise ValueError("Every value in `xs` must have the same shape except on the "
                              f"`axis` dim. But found element of shape {shape}, which is "
                              f"different from the first element's shape {first}.")
-    return run()
+    return run(*(KerasTensor(tuple(d if i == along else f for i, (d, f) in
+                                   enumerate(zip(x.shape, first))), x.dtype)
+                 for x in xs if isinstance(x, KerasTensor)))
+
+
+def _stacked(run, xs, axis=0):
+    """``stack``: Keras's check that the static shapes agree (unknown sizes pass), then the
+    first value's shape with the new axis, each value run in that shape (the runs'
+    placeholder sizes for unknown axes would not match a known size beside them)."""
+    first = _static_shape(xs[0])
+    for x in xs[1:]:
+        shape = _static_shape(x)
+        if len(shape) != len(first) or any(None not in (a, b) and a != b
+                                           for a, b in zip(shape, first)):
+            raise ValueError("Every value in `x` must have the same shape. But found element "
+                             f"of shape {shape},  which is different from the first "
+                             f"element's shape {first}.")
+    return run(*(KerasTensor(first, x.dtype) for x in xs if isinstance(x, KerasTensor)))
 
 
 def _einsum_checked(run, subscripts, *operands):
@@ -382,12 +445,16 @@ _LINALG_FUNCTIONS = frozenset(
 _OUTPUT_RULES = {
     "matmul": _matmul_checked,
     "concatenate": _concatenate_checked,
+    "stack": _stacked,
     "einsum": _einsum_checked,
     "squeeze": _squeeze_checked,
     "expand_dims": _expand_dims_checked,
     "conv": _conv_checked,
     **dict.fromkeys(("add", "subtract", "multiply", "divide", "true_divide", "maximum",
-                     "minimum", "power"), _broadcast_checked),
+                     "minimum", "power", "floor_divide", "mod", "arctan2", "hypot",
+                     "logaddexp", "copysign", "heaviside", "equal", "not_equal", "greater",
+                     "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+                     "logical_xor", "divide_no_nan"), _broadcast_checked),
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
     "unstack": _unstacked,
