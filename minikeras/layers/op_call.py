@@ -255,6 +255,16 @@ def _unstacked(run, x, num=None, axis=0):
     return run()
 
 
+def _split_unknown(run, x, indices_or_sections, axis=0):
+    """``split`` (``vsplit``: along the first axis) into equal pieces: Keras's pieces of an
+    unknown axis are unknown, as many as asked for (the runs' placeholder sizes need not
+    divide)."""
+    shape = _static_shape(x)
+    if not isinstance(indices_or_sections, (int, np.integer)) or shape[axis] is not None:
+        return run()
+    return [KerasTensor(shape, x.dtype) for _ in range(int(indices_or_sections))]
+
+
 def _segmented(run, data, segment_ids, num_segments=None, **kwargs):
     """A ``segment_*`` op: without ``num_segments`` the number of segments follows the ids'
     values, unknown (the runs' zeros make one)."""
@@ -454,10 +464,12 @@ _OUTPUT_RULES = {
                      "minimum", "power", "floor_divide", "mod", "arctan2", "hypot",
                      "logaddexp", "copysign", "heaviside", "equal", "not_equal", "greater",
                      "greater_equal", "less", "less_equal", "logical_and", "logical_or",
-                     "logical_xor", "divide_no_nan"), _broadcast_checked),
+                     "logical_xor", "divide_no_nan", "isclose", "fmax", "fmin", "fmod",
+                     "logaddexp2", "nextafter"), _broadcast_checked),
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
     "unstack": _unstacked,
+    **dict.fromkeys(("split", "array_split", "vsplit"), _split_unknown),
     **dict.fromkeys(("segment_sum", "segment_max", "segment_min", "segment_prod"),
                     _segmented),
     **dict.fromkeys(("nonzero", "unique", "bincount"), _value_sized),
