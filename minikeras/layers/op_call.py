@@ -28,8 +28,9 @@ OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op n
 # (batch size, other unknown sizes) of the two runs that infer an op's output: primes far
 # apart, so that a pooled or strided unknown axis differs too (Keras traces with 83 and 89),
 # a small batch to keep the runs cheap; then, for ops whose axes must agree with the batch
-# (a matmul contracting an unknown axis with another tensor's batch), all sizes equal
-PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)))
+# (a matmul contracting an unknown axis with another tensor's batch), all sizes equal; then
+# sizes with many divisors, for ops that cut an unknown axis into blocks (space_to_depth)
+PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)), ((2, 48), (3, 72)))
 # the last resort, for two or more arguments whose batch axes do not line up ((None, 6, 8)
 # + (None, 8) where a layer's output has lost a size to None): a batch of 1, which
 # broadcasts against any size; the output's first axis is then taken for the batch
