@@ -3,15 +3,18 @@
 
 The cases are in tests/fixtures/examples17_symbolic_cases.py; what Keras gave is in
 tests/fixtures/keras_examples17_symbolic.json, written once with real Keras 3.15 (torch
-backend) by tools/make_examples17_symbolic_fixture.py (its jax backend gives the same but
-for the rows of BACKEND_SPECIFIC).
+backend) by tools/make_examples17_symbolic_fixture.py. Its jax backend gives the same but
+for five rows: sum / nansum of uint8 (NOT_COMPARED), prod / nanprod of uint8 (jax uint32,
+torch int32) and ifft2 of a pair of matrices (jax TypeError, torch ValueError), where
+minikeras gives the torch backend's.
 
 Fixed in round 17 (each row here would fail without its fix): unknown sizes beside known
 ones in element-wise ops, ``where``, ``stack`` and ``concatenate`` (Keras's static
-broadcast); splits of an unknown axis; ``broadcast_to``'s and ``stack``'s shape errors;
+broadcast); splits of an unknown axis, and blocks of one (``space_to_depth``);
+``broadcast_to``'s and ``stack``'s shape errors;
 ``sign`` of bools, float16 ``log2`` / ``log10``, ``moveaxis`` of several axes,
-``swapaxes`` / ``moveaxis`` / ``cross`` errors; summary ``positions`` with more entries
-than columns.
+``swapaxes`` / ``moveaxis`` / ``cross`` errors; ``np.asarray`` of a KerasTensor raises;
+summary ``positions`` with more entries than columns.
 
 Not compared (NOT_COMPARED), each with its reason: rows where Keras's symbolic spec is not
 what Keras's own runs give (minikeras's node records what its run gives, as
@@ -62,8 +65,6 @@ NOT_COMPARED = {
     **_rows("ops_convolutions", _SPEC,
             "adaptive_max_pool_1d conv2d_grouped average_pool_int conv2d_half "
             "conv2d_kernel_half fold"),
-    **_rows("ops_convolutions", _UNKNOWN + " (space_to_depth of unknown sizes)",
-            "space_to_depth_none"),
     **_rows("ops_errors", _SPEC, "dot_product_attention_ranks get_item_index get_item_too_many "
             "einsum_sizes top_k_k"),
     **_rows("ops_errors", "not fixed in round 17: minikeras takes 2.5 classes for 3",
