@@ -386,6 +386,16 @@ def _concatenate_checked(run, xs, axis=0):
                  for x in xs if isinstance(x, KerasTensor)))
 
 
+def _vstack_checked(run, xs):
+    """``vstack``: ``concatenate`` along the first axis."""
+    return _concatenate_checked(run, xs, axis=0)
+
+
+def _hstack_checked(run, xs):
+    """``hstack``: ``concatenate`` along the second axis (the first, of vectors)."""
+    return _concatenate_checked(run, xs, axis=1 if len(_static_shape(xs[0])) > 1 else 0)
+
+
 def _stacked(run, xs, axis=0):
     """``stack``: Keras's check that the static shapes agree (unknown sizes pass), then the
     first value's shape with the new axis, each value run in that shape (the runs'
@@ -457,6 +467,8 @@ _OUTPUT_RULES = {
     "matmul": _matmul_checked,
     "concatenate": _concatenate_checked,
     "stack": _stacked,
+    "vstack": _vstack_checked,
+    "hstack": _hstack_checked,
     "einsum": _einsum_checked,
     "squeeze": _squeeze_checked,
     "expand_dims": _expand_dims_checked,
