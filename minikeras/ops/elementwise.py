@@ -216,7 +216,9 @@ def arccos(x):
 
 def arctan2(x1, x2):
     """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``, in
-    their ``float_result_dtype``."""
+    their ``float_result_dtype``; a Python float is a float32 tensor first, as Keras
+    converts it (float16 with 2.5 gives float32)."""
+    x1, x2 = (convert_to_tensor(x) if isinstance(x, float) else x for x in (x1, x2))
     return P.arctan2(*as_float_result(x1, x2))
 
 
