@@ -12,9 +12,9 @@ Fixed in round 17 (each row here would fail without its fix): unknown sizes besi
 ones in element-wise ops, ``where``, ``stack``, ``concatenate``, ``vstack`` and
 ``hstack`` (Keras's static broadcast); splits of an unknown axis, and blocks of one
 (``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors; ``sign`` of bools,
-float16 ``log2`` / ``log10``, ``moveaxis`` of several axes, ``swapaxes`` / ``moveaxis`` /
-``cross`` errors; ``np.asarray`` of a KerasTensor raises; summary ``positions`` with more
-entries than columns.
+float16 ``log2`` / ``log10``, ``arctan2`` of float16 and a Python float, ``moveaxis`` of
+several axes, ``swapaxes`` / ``moveaxis`` / ``cross`` errors; ``np.asarray`` of a
+KerasTensor raises; summary ``positions`` with more entries than columns.
 
 Not compared (NOT_COMPARED), each with its reason: rows where Keras's symbolic spec is not
 what Keras's own runs give (minikeras's node records what its run gives, as
@@ -53,9 +53,6 @@ NOT_COMPARED = {
             "ldexp_int8_float16 floor_divide_bool_bool fmod_bool_bool hypot_bool_bool "
             "power_bool_bool subtract_bool_bool vdot_bool_bool vdot_bool_int8 vdot_int8_int16 "
             "vdot_int8_uint8 vdot_uint8_uint16"),
-    **_rows("ops_binary_dtypes", "not fixed in round 17: Keras gives float32 for a float16 "
-            "tensor with a Python float (its jax and torch runs too); minikeras keeps float16",
-            "arctan2_float16_float arctan2_float_float16"),
     **_rows("ops_binary_dtypes", "backend-specific: Keras's jax and torch runs give different "
             "dtypes here", "heaviside_bool_bool nextafter_float16_float nextafter_float_float16"),
     **_rows("ops_broadcasting", _SPEC + " (a batch axis taken for a matrix axis)",
