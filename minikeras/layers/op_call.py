@@ -322,7 +322,13 @@ def _matmul_checked(run, x1, x2):
         raise ValueError("Inner dimensions (`x1.shape[-1]` and `x2.shape[-2]`) must be equal, "
                          f"but received `x1.shape={_static_shape(x1)}` and "
                          f"`x2.shape={_static_shape(x2)}`.")
-    return run()
+    if inner1[0] is None and inner2[0] is not None and isinstance(x1, KerasTensor) and x1.shape:
+        # an unknown inner size takes the other operand's (the runs' sizes would not match)
+        x1 = KerasTensor(x1.shape[:-1] + inner2, x1.dtype)
+    elif inner2[0] is None and inner1[0] is not None and isinstance(x2, KerasTensor) \
+            and len(x2.shape) > 1:
+        x2 = KerasTensor(x2.shape[:-2] + inner1 + x2.shape[-1:], x2.dtype)
+    return run(*(x for x in (x1, x2) if isinstance(x, KerasTensor)))
 
 
 def _broadcast_shape(shape1, shape2):
