@@ -10,8 +10,8 @@ minikeras gives the torch backend's.
 
 Fixed in round 17 (each row here would fail without its fix): unknown sizes beside known
 ones in element-wise ops, ``where``, ``stack``, ``concatenate``, ``vstack`` and
-``hstack`` (Keras's static broadcast); splits of an unknown axis, and blocks of one
-(``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors; ``sign`` of bools,
+``hstack`` (Keras's static broadcast), and in ``matmul``'s inner sizes; splits of an
+unknown axis, and blocks of one (``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors; ``sign`` of bools,
 float16 ``log2`` / ``log10``, ``arctan2`` of float16 and a Python float, ``moveaxis`` of
 several axes, ``swapaxes`` / ``moveaxis`` / ``cross`` errors; ``np.asarray`` of a
 KerasTensor raises; summary ``positions`` with more entries than columns.
@@ -55,10 +55,7 @@ NOT_COMPARED = {
             "vdot_int8_uint8 vdot_uint8_uint16"),
     **_rows("ops_binary_dtypes", "backend-specific: Keras's jax and torch runs give different "
             "dtypes here", "heaviside_bool_bool nextafter_float16_float nextafter_float_float16"),
-    **_rows("ops_broadcasting", _SPEC + " (a batch axis taken for a matrix axis)",
-            "matmul_lower_rank matmul_lower_rank_none matmul_rank0"),
-    **_rows("ops_broadcasting", _UNKNOWN + " (matmul's unknown inner size beside a 1)",
-            "matmul_none_vs_none_inner"),
+    ("ops_broadcasting", "matmul_rank0"): _SPEC + " (a batch axis taken for a vector's)",
     **_rows("ops_convolutions", _SPEC,
             "adaptive_max_pool_1d conv2d_grouped average_pool_int conv2d_half "
             "conv2d_kernel_half fold"),
