@@ -9,12 +9,13 @@ torch int32) and ifft2 of a pair of matrices (jax TypeError, torch ValueError), 
 minikeras gives the torch backend's.
 
 Fixed in round 17 (each row here would fail without its fix): unknown sizes beside known
-ones in element-wise ops, ``where``, ``stack``, ``concatenate``, ``vstack`` and
-``hstack`` (Keras's static broadcast), and in ``matmul``'s inner sizes; splits of an
-unknown axis, and blocks of one (``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors; ``sign`` of bools,
-float16 ``log2`` / ``log10``, ``arctan2`` of float16 and a Python float, ``moveaxis`` of
-several axes, ``swapaxes`` / ``moveaxis`` / ``cross`` errors; ``np.asarray`` of a
-KerasTensor raises; summary ``positions`` with more entries than columns.
+ones in element-wise ops, ``where``, ``stack``, ``concatenate``, ``vstack`` and ``hstack``
+(Keras's static broadcast), and in ``matmul``'s inner sizes; splits of an unknown axis,
+and blocks of one (``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors;
+``sign`` of bools, float16 ``log2`` / ``log10``, ``arctan2`` of float16 and a Python
+float, ``moveaxis`` of several axes, ``swapaxes`` / ``moveaxis`` / ``cross`` errors;
+``np.asarray`` of a KerasTensor raises; summary ``positions`` with more entries than
+columns.
 
 Not compared (NOT_COMPARED), each with its reason: rows where Keras's symbolic spec is not
 what Keras's own runs give (minikeras's node records what its run gives, as
