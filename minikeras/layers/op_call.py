@@ -266,6 +266,15 @@ def _split_unknown(run, x, indices_or_sections, axis=0):
     return [KerasTensor(shape, x.dtype) for _ in range(int(indices_or_sections))]
 
 
+def _diagonal_unknown(run, x, offset=0, axis1=0, axis2=1):
+    """``diagonal``: Keras leaves its length unknown when either axis's size is (the runs'
+    sizes, both larger than the other axis's, would give the known one's)."""
+    output, shape = run(), _static_shape(x)
+    if None not in (shape[axis1], shape[axis2]):
+        return output
+    return KerasTensor(tuple(output.shape[:-1]) + (None,), output.dtype)
+
+
 def _segmented(run, data, segment_ids, num_segments=None, **kwargs):
     """A ``segment_*`` op: without ``num_segments`` the number of segments follows the ids'
     values, unknown (the runs' zeros make one)."""
@@ -488,6 +497,7 @@ _OUTPUT_RULES = {
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
     "unstack": _unstacked,
+    "diagonal": _diagonal_unknown,
     **dict.fromkeys(("split", "array_split", "vsplit"), _split_unknown),
     **dict.fromkeys(("segment_sum", "segment_max", "segment_min", "segment_prod"),
                     _segmented),
