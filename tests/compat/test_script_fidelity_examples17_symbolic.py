@@ -11,11 +11,11 @@ minikeras gives the torch backend's.
 Fixed in round 17 (each row here would fail without its fix): unknown sizes beside known
 ones in element-wise ops, ``where``, ``stack``, ``concatenate``, ``vstack`` and ``hstack``
 (Keras's static broadcast), and in ``matmul``'s inner sizes; splits of an unknown axis,
-and blocks of one (``space_to_depth``); ``broadcast_to``'s and ``stack``'s shape errors;
-``sign`` of bools, float16 ``log2`` / ``log10``, ``arctan2`` of float16 and a Python
-float, ``moveaxis`` of several axes, ``swapaxes`` / ``moveaxis`` / ``cross`` errors;
-``np.asarray`` of a KerasTensor raises; summary ``positions`` with more entries than
-columns.
+blocks of one (``space_to_depth``) and a diagonal of one; ``broadcast_to``'s and
+``stack``'s shape errors; ``sign`` of bools, float16 ``log2`` / ``log10``, ``arctan2`` of
+float16 and a Python float, ``moveaxis`` of several axes, ``swapaxes`` / ``moveaxis`` /
+``cross`` errors; ``np.asarray`` of a KerasTensor raises; summary ``positions`` with more
+entries than columns.
 
 Not compared (NOT_COMPARED), each with its reason: rows where Keras's symbolic spec is not
 what Keras's own runs give (minikeras's node records what its run gives, as
@@ -44,9 +44,6 @@ def _rows(case, reason, names):
 # run does not raise (argmax over a tuple of axes)
 _SPEC = ("Keras's symbolic spec differs from what Keras's own run gives (or its run raises "
          "on these inputs); minikeras's node records what its run gives")
-# the unknown-axes rows where minikeras's runs on placeholders cannot follow Keras's spec
-_UNKNOWN = ("not fixed in round 17: Keras's spec keeps an unknown size where minikeras's "
-            "placeholder runs fail or give a size")
 NOT_COMPARED = {
     **_rows("ops_binary_dtypes", _SPEC,
             "arctan2_bool_float16 arctan2_float16_bool arctan2_float16_int arctan2_int_float16 "
@@ -75,8 +72,6 @@ NOT_COMPARED = {
     **_rows("ops_remaining", _SPEC, "batch_norm_half dot_product_attention_mask eig lu_factor "
             "bincount_weights cholesky_half einsum_bad inv_int logdet_half polar_half"),
     **_rows("ops_shapes", _SPEC, "append_axis concatenate_axis_none hstack_vectors"),
-    ("ops_shapes", "diagonal_none"): _UNKNOWN + " (a diagonal of an unknown and a known "
-    "size)",
     **_rows("ops_unary_dtypes", _SPEC, "bitwise_invert_float16 bitwise_not_float16 "
             "negative_bool reciprocal_float16 relu_bool round_bool"),
 }
