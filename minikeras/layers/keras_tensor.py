@@ -45,6 +45,12 @@ class KerasTensor:
     def __iter__(self):  # Keras's words (iterating by __getitem__ would record nodes)
         raise NotImplementedError("Iterating over a symbolic KerasTensor is not supported.")
 
+    def __array__(self, dtype=None, copy=None):  # as Keras: no values to convert
+        raise ValueError(f"A KerasTensor is symbolic: a placeholder for a shape {self.shape} "
+                         f"and a dtype {self.dtype}, with no values. It cannot be converted to "
+                         "a NumPy array; use it in a functional model and call the model on "
+                         "data.")
+
     # Operators record ``keras.ops`` calls as nodes of the graph (see layers/op_call.py).
     def __add__(self, other):
         return ops.add(self, other)

@@ -28,8 +28,9 @@ OPS_MODULE = "keras.src.ops"  # the module a functional config names for an op n
 # (batch size, other unknown sizes) of the two runs that infer an op's output: primes far
 # apart, so that a pooled or strided unknown axis differs too (Keras traces with 83 and 89),
 # a small batch to keep the runs cheap; then, for ops whose axes must agree with the batch
-# (a matmul contracting an unknown axis with another tensor's batch), all sizes equal
-PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)))
+# (a matmul contracting an unknown axis with another tensor's batch), all sizes equal; then
+# sizes with many divisors, for ops that cut an unknown axis into blocks (space_to_depth)
+PROBES = (((2, 83), (3, 89)), ((2, 2), (3, 3)), ((2, 48), (3, 72)))
 # the last resort, for two or more arguments whose batch axes do not line up ((None, 6, 8)
 # + (None, 8) where a layer's output has lost a size to None): a batch of 1, which
 # broadcasts against any size; the output's first axis is then taken for the batch
@@ -131,7 +132,17 @@ class OpCall(Layer):
         if rule is None:
             return self._output_by_running(args, kwargs)
         op_args, op_kwargs = self._with_fixed(args, kwargs)
-        return rule(lambda: self._output_by_running(args, kwargs), *op_args, **op_kwargs)
+
+        def run(*tensors):
+            """The output found by running the op; on ``tensors`` in place of its
+            KerasTensor arguments (in order) when given."""
+            if not tensors:
+                return self._output_by_running(args, kwargs)
+            substitutes = iter(tensors)
+            return self._output_by_running(*map_structure(
+                lambda v: next(substitutes) if isinstance(v, KerasTensor) else v,
+                (list(args), kwargs)))
+        return rule(run, *op_args, **op_kwargs)
 
     def _output_by_running(self, args, kwargs):
         """The output KerasTensors of two runs on placeholders (``PROBES``, then
@@ -194,7 +205,9 @@ def _reshaped(run, x, newshape, *args, **kwargs):
 
 
 def _broadcast(run, x, shape):
-    """Keras's ``broadcast_to``: the shape as written, whatever the input's unknown sizes."""
+    """Keras's ``broadcast_to``: the shape as written, whatever the input's unknown sizes,
+    once the input's known sizes broadcast to it."""
+    _broadcast_shape(_static_shape(x), tuple(shape))
     return KerasTensor(tuple(shape), x.dtype)
 
 
@@ -243,6 +256,25 @@ def _unstacked(run, x, num=None, axis=0):
     return run()
 
 
+def _split_unknown(run, x, indices_or_sections, axis=0):
+    """``split`` (``vsplit``: along the first axis) into equal pieces: Keras's pieces of an
+    unknown axis are unknown, as many as asked for (the runs' placeholder sizes need not
+    divide)."""
+    shape = _static_shape(x)
+    if not isinstance(indices_or_sections, (int, np.integer)) or shape[axis] is not None:
+        return run()
+    return [KerasTensor(shape, x.dtype) for _ in range(int(indices_or_sections))]
+
+
+def _diagonal_unknown(run, x, offset=0, axis1=0, axis2=1):
+    """``diagonal``: Keras leaves its length unknown when either axis's size is (the runs'
+    sizes, both larger than the other axis's, would give the known one's)."""
+    output, shape = run(), _static_shape(x)
+    if None not in (shape[axis1], shape[axis2]):
+        return output
+    return KerasTensor(tuple(output.shape[:-1]) + (None,), output.dtype)
+
+
 def _segmented(run, data, segment_ids, num_segments=None, **kwargs):
     """A ``segment_*`` op: without ``num_segments`` the number of segments follows the ids'
     values, unknown (the runs' zeros make one)."""
@@ -264,8 +296,11 @@ def _value_sized(run, *args, size=None, **kwargs):
 
 
 def _where(run, condition, x1=None, x2=None):
-    """``where``: of a condition alone, the positions where it holds (``_value_sized``)."""
-    return _value_sized(run) if x1 is None and x2 is None else run()
+    """``where``: of a condition alone, the positions where it holds (``_value_sized``);
+    of three operands, their broadcast (``_broadcast_operands``)."""
+    if x1 is None and x2 is None:
+        return _value_sized(run)
+    return _broadcast_operands(run, condition, x1, x2)
 
 
 def _per_sample_loss(run, target, output, *args, **kwargs):
@@ -296,24 +331,61 @@ def _matmul_checked(run, x1, x2):
         raise ValueError("Inner dimensions (`x1.shape[-1]` and `x2.shape[-2]`) must be equal, "
                          f"but received `x1.shape={_static_shape(x1)}` and "
                          f"`x2.shape={_static_shape(x2)}`.")
-    return run()
+    if inner1[0] is None and inner2[0] is not None and isinstance(x1, KerasTensor) and x1.shape:
+        # an unknown inner size takes the other operand's (the runs' sizes would not match)
+        x1 = KerasTensor(x1.shape[:-1] + inner2, x1.dtype)
+    elif inner2[0] is None and inner1[0] is not None and isinstance(x2, KerasTensor) \
+            and len(x2.shape) > 1:
+        x2 = KerasTensor(x2.shape[:-2] + inner1 + x2.shape[-1:], x2.dtype)
+    return run(*(x for x in (x1, x2) if isinstance(x, KerasTensor)))
 
 
-def _broadcast_checked(run, x1, x2, *args, **kwargs):
-    """An element-wise op of two values: Keras's broadcasting check on the static shapes,
-    aligned from the last axis (an unknown size takes any size), before the run."""
-    shape1, shape2 = _static_shape(x1), _static_shape(x2)
-    for a, b in zip(reversed(shape1), reversed(shape2)):
+def _broadcast_shape(shape1, shape2):
+    """Keras's broadcast of two static shapes, aligned from the last axis: an unknown size
+    beside a known one (other than 1) takes it, beside 1 or unknown stays unknown."""
+    rank = max(len(shape1), len(shape2))
+    out = []
+    for a, b in zip((1,) * (rank - len(shape1)) + tuple(shape1),
+                    (1,) * (rank - len(shape2)) + tuple(shape2)):
         if a is not None and b is not None and 1 not in (a, b) and a != b:
             raise ValueError(f"Cannot broadcast shape, the failure dim has value {a}, which "
                              f"cannot be broadcasted to {b}. Input shapes are: "
                              f"{list(shape1)} and {list(shape2)}.")
-    return run()
+        known = [d for d in (a, b) if d not in (None, 1)]
+        out.append(known[0] if known else None if None in (a, b) else 1)
+    return tuple(out)
+
+
+def _with_known_sizes(x, shape):
+    """The KerasTensor ``x`` with each unknown size that the broadcast ``shape`` knows set
+    to it (so that runs on placeholders broadcast); anything else as it is."""
+    if not isinstance(x, KerasTensor):
+        return x
+    tail = shape[len(shape) - len(x.shape):]
+    return KerasTensor(tuple(t if d is None else d for d, t in zip(x.shape, tail)), x.dtype)
+
+
+def _broadcast_operands(run, *operands):
+    """An element-wise op of ``operands`` (``where``'s condition and two values): Keras's
+    broadcast of their static shapes, the dtype of a run on operands whose unknown sizes
+    the broadcast knows are set to them ((None, None, 4) + (None, 3, 4) is (None, 3, 4))."""
+    shape = ()
+    for operand in operands:
+        shape = _broadcast_shape(shape, _static_shape(operand))
+    tensors = [_with_known_sizes(x, shape) for x in operands if isinstance(x, KerasTensor)]
+    output = run(*tensors)
+    return KerasTensor(shape, output.dtype)
+
+
+def _broadcast_checked(run, x1, x2, *args, **kwargs):
+    """An element-wise op of two values (see ``_broadcast_operands``)."""
+    return _broadcast_operands(run, x1, x2)
 
 
 def _concatenate_checked(run, xs, axis=0):
     """``concatenate``: Keras's check that the static shapes agree off ``axis`` (unknown
-    sizes pass), before the run."""
+    sizes pass), then a run of each value in the first value's shape off ``axis`` (as
+    Keras, that shape's unknown sizes stay unknown beside known ones)."""
     first = _static_shape(xs[0])
     along = axis % len(first) if first else 0
     for x in xs[1:]:
@@ -324,7 +396,34 @@ def _concatenate_checked(run, xs, axis=0):
             raise ValueError("Every value in `xs` must have the same shape except on the "
                              f"`axis` dim. But found element of shape {shape}, which is "
                              f"different from the first element's shape {first}.")
-    return run()
+    return run(*(KerasTensor(tuple(d if i == along else f for i, (d, f) in
+                                   enumerate(zip(x.shape, first))), x.dtype)
+                 for x in xs if isinstance(x, KerasTensor)))
+
+
+def _vstack_checked(run, xs):
+    """``vstack``: ``concatenate`` along the first axis."""
+    return _concatenate_checked(run, xs, axis=0)
+
+
+def _hstack_checked(run, xs):
+    """``hstack``: ``concatenate`` along the second axis (the first, of vectors)."""
+    return _concatenate_checked(run, xs, axis=1 if len(_static_shape(xs[0])) > 1 else 0)
+
+
+def _stacked(run, xs, axis=0):
+    """``stack``: Keras's check that the static shapes agree (unknown sizes pass), then the
+    first value's shape with the new axis, each value run in that shape (the runs'
+    placeholder sizes for unknown axes would not match a known size beside them)."""
+    first = _static_shape(xs[0])
+    for x in xs[1:]:
+        shape = _static_shape(x)
+        if len(shape) != len(first) or any(None not in (a, b) and a != b
+                                           for a, b in zip(shape, first)):
+            raise ValueError("Every value in `x` must have the same shape. But found element "
+                             f"of shape {shape},  which is different from the first "
+                             f"element's shape {first}.")
+    return run(*(KerasTensor(first, x.dtype) for x in xs if isinstance(x, KerasTensor)))
 
 
 def _einsum_checked(run, subscripts, *operands):
@@ -382,15 +481,24 @@ _LINALG_FUNCTIONS = frozenset(
 _OUTPUT_RULES = {
     "matmul": _matmul_checked,
     "concatenate": _concatenate_checked,
+    "stack": _stacked,
+    "vstack": _vstack_checked,
+    "hstack": _hstack_checked,
     "einsum": _einsum_checked,
     "squeeze": _squeeze_checked,
     "expand_dims": _expand_dims_checked,
     "conv": _conv_checked,
     **dict.fromkeys(("add", "subtract", "multiply", "divide", "true_divide", "maximum",
-                     "minimum", "power"), _broadcast_checked),
+                     "minimum", "power", "floor_divide", "mod", "arctan2", "hypot",
+                     "logaddexp", "copysign", "heaviside", "equal", "not_equal", "greater",
+                     "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+                     "logical_xor", "divide_no_nan", "isclose", "fmax", "fmin", "fmod",
+                     "logaddexp2", "nextafter"), _broadcast_checked),
     "reshape": _reshaped,
     "broadcast_to": _broadcast,
     "unstack": _unstacked,
+    "diagonal": _diagonal_unknown,
+    **dict.fromkeys(("split", "array_split", "vsplit"), _split_unknown),
     **dict.fromkeys(("segment_sum", "segment_max", "segment_min", "segment_prod"),
                     _segmented),
     **dict.fromkeys(("nonzero", "unique", "bincount"), _value_sized),

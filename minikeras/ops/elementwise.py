@@ -45,7 +45,6 @@ log1p = on_float(P.log1p)
 sqrt = on_float(P.sqrt)
 absolute = P.abs
 abs = P.abs  # noqa: A001
-sign = P.sign
 erf = on_float(P.erf)
 erfc = on_float(special.erfc)
 erfinv = on_float(special.erfinv)
@@ -81,14 +80,21 @@ def clip(x, x_min, x_max):
     return P.clip(x, x_min, x_max)
 
 
+def sign(x):
+    """-1, 0 or 1 by the sign of each element; a bool's sign is itself (True is 1), as in
+    Keras."""
+    x = convert_to_tensor(x)
+    return x if x.dtype == bool else P.sign(x)
+
+
 @on_float
 def log2(x):
-    return P.divide(P.log(x), np.log(2.0))
+    return P.divide(P.log(x), math.log(2.0))  # a Python float keeps float16 float16
 
 
 @on_float
 def log10(x):
-    return P.divide(P.log(x), np.log(10.0))
+    return P.divide(P.log(x), math.log(10.0))
 
 
 @on_float
@@ -206,7 +212,9 @@ def arccos(x):
 
 def arctan2(x1, x2):
     """Angle of the point (x2, x1), in [-pi, pi], like ``numpy.arctan2(y=x1, x=x2)``, in
-    their ``float_result_dtype``."""
+    their ``float_result_dtype``; a Python float is a float32 tensor first, as Keras
+    converts it (float16 with 2.5 gives float32)."""
+    x1, x2 = (convert_to_tensor(x) if isinstance(x, float) else x for x in (x1, x2))
     return P.arctan2(*as_float_result(x1, x2))
 
 

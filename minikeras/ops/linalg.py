@@ -196,6 +196,10 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    for name, v, along in (("x1", a, axisa), ("x2", b, axisb)):
+        if v.shape[along] not in (2, 3):
+            raise ValueError(f"`{name}`'s dim on `axis={along}` must be either 2 or 3, but "
+                             f"received: {v.shape[along]}")
     a, b = P.transpose(a, _last(a.ndim, axisa)), P.transpose(b, _last(b.ndim, axisb))
     a, b = _pad3(a), _pad3(b)
     c = [P.subtract(P.multiply(a[..., i], b[..., j]), P.multiply(a[..., j], b[..., i]))

@@ -6,6 +6,7 @@ of padding on each side; when that (plus the borders) is wider than the line, th
 taken from the columns in equal shares, rounded as Python rounds; text wraps at spaces and
 a word longer than its cell is cut with an ellipsis.
 """
+import math
 import re
 import shutil
 import sys
@@ -49,8 +50,8 @@ def _inner_widths(line_length, positions):
         wanted.append(width + 2)
         current += width
     excess = sum(wanted) - (line_length - (len(positions) + 1))
-    if excess <= 0:
-        return wanted
+    if excess < 0:  # narrower than the line: the room left goes to the columns by width
+        return _widened(wanted, -excess)
     widths, remaining, shares = [], excess, len(wanted)
     for width in wanted:  # equal shares of the excess, as rich's ratio_reduce gives them
         cut = min(width, round(remaining / shares))
@@ -58,6 +59,18 @@ def _inner_widths(line_length, positions):
         remaining -= cut
         shares -= 1
     return widths
+
+
+def _widened(widths, room):
+    """``widths`` with ``room`` spread over them in proportion to each width, rounding up as
+    rich's table expands to its set width."""
+    out, left, total = [], room, sum(widths)
+    for width in widths:
+        share = math.ceil(width * left / total) if total else left
+        out.append(width + share)
+        left -= share
+        total -= width
+    return out
 
 
 def _console_width():
@@ -292,6 +305,7 @@ def print_table(model, headers, aligns, rows, positions, default_length, line_le
     if show_trainable:
         positions = [p * 0.9 for p in positions] + [1.0]
         headers, aligns = headers + ["Trainable"], aligns + ["center"]
+    positions = positions[:len(headers)]  # Keras makes one column per header
     # as Keras: styled (through rich) only when printed on a terminal
     style = (terminal_style(sys.stdout) if print_fn is None and is_interactive_logging_enabled()
              else None)
