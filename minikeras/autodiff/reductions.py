@@ -16,11 +16,17 @@ from .shape import broadcast_to, reshape
 
 
 def normalize_axis(axis, ndim):
-    """The sorted, non-negative axes that ``axis`` (None, an int or a sequence) names."""
+    """The sorted, non-negative axes that ``axis`` (None, an int or a sequence) names;
+    Keras's ValueError for an axis out of range."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
+    if not ndim:
+        return ()
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for an array with dimension {ndim}.")
+    return tuple(sorted(int(a) % ndim for a in axes))
 
 
 def restore_reduced(gy, shape, axes, keepdims):
