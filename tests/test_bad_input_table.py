@@ -145,3 +145,10 @@ def test_sequential_add_reads_each_name_a_bounded_number_of_times():
     assert CountingName.reads < 10 * len(stack)  # a scan of all names per add reads ~80,000
     with pytest.raises(ValueError, match="unique names"):
         model.add(stack[5], rebuild=False)
+
+
+def test_one_hot_refuses_a_float_number_of_classes_as_keras_eager_does():
+    with pytest.raises(TypeError, match=r"one_hot expects `num_classes` as an int\. Received: "
+                                        r"num_classes=2\.5 of type float"):
+        keras.ops.one_hot(np.array([0, 1]), 2.5)
+    assert keras.ops.one_hot(np.array([0, 1]), np.int64(2)).shape == (2, 2)

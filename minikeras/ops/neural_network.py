@@ -309,6 +309,9 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """One-hot encode integer labels (no gradient); out-of-range labels give all-zero rows."""
     if sparse:
         raise ValueError("minikeras has no sparse tensors; call one_hot with sparse=False.")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, xp.integer)):
+        raise TypeError("one_hot expects `num_classes` as an int. Received: "
+                        f"num_classes={num_classes!r} of type {type(num_classes).__name__}")
     labels = data(x).astype(xp.int64)
     eye = xp.arange(num_classes) == labels[..., None]
     out = eye.astype(backend.standardize_dtype(dtype))
