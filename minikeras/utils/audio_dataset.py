@@ -9,7 +9,8 @@ import wave
 
 import numpy as np
 
-from .directory_datasets import (check_labels_arg, check_validation_split_arg, index_directory,
+from .directory_datasets import (check_binary_classes, check_labels_arg,
+                                 check_validation_split_arg, index_directory,
                                  split_into_datasets)
 
 ALLOWED_FORMATS = (".wav",)
@@ -62,9 +63,7 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     paths, labels, class_names = index_directory(
         directory, labels, ALLOWED_FORMATS, class_names=class_names, shuffle=shuffle,
         seed=seed, follow_links=follow_links, verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing label_mode="binary", there must be exactly 2 '
-                         f'class_names. Received: class_names={class_names}')
+    check_binary_classes(label_mode, class_names)
     return split_into_datasets(
         paths, labels, load=functools.partial(read_wav, length=output_sequence_length),
         label_mode=label_mode, num_classes=len(class_names or ()), batch_size=batch_size,

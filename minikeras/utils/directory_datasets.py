@@ -40,8 +40,8 @@ def check_labels_arg(labels, label_mode, class_names):
         raise ValueError(f'labels must be "inferred", None, or a list/tuple of integer labels '
                          f'(one per file, in sorted file order); received labels={labels!r}.')
     if isinstance(labels, (list, tuple)) and class_names:
-        raise ValueError(f'class_names can only be passed with labels="inferred"; received '
-                         f'labels={labels!r} and class_names={class_names!r}.')
+        raise ValueError(f'You can only pass `class_names` if `labels="inferred"`. Received: '
+                         f'labels={labels}, and class_names={class_names}')
     if label_mode not in LABEL_MODES:
         raise ValueError(f'`label_mode` argument must be one of "int", "categorical", '
                          f'"binary", or None. Received: label_mode={label_mode}')
@@ -66,12 +66,15 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         labels), class_names None without labels.
 
     Raises:
-        FileNotFoundError: ``directory`` is not a folder.
+        FileNotFoundError: ``directory`` does not exist.
+        NotADirectoryError: ``directory`` is a file.
         ValueError: inferred labels but no class
             sub-folders; ``class_names`` not among the sub-folders; a label list of the
             wrong length.
     """
-    if not os.path.isdir(directory):  # Keras's error: the one listing the folder raises
+    if not os.path.isdir(directory):  # Keras's errors: the ones listing the folder raises
+        if os.path.exists(directory):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), directory)
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), directory)
     if labels == "inferred":
         subdirs = sorted(name for name in os.listdir(directory)
@@ -91,7 +94,8 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
             subdirs = list(class_names)
     else:
         if class_names is not None:
-            raise ValueError("class_names can only be passed with labels=\"inferred\".")
+            raise ValueError("When `labels=None` (no labels), argument `class_names` cannot be "
+                             "specified.")
         subdirs = [""]
     paths, label_list = [], []
     for index, subdir in enumerate(subdirs):
@@ -126,6 +130,13 @@ def _valid_files(folder, follow_links, formats):
         for name in sorted(files):
             if name.lower().endswith(formats):
                 yield os.path.join(root, name)
+
+
+def check_binary_classes(label_mode, class_names):
+    """Keras's error for ``label_mode="binary"`` with other than two classes."""
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 '
+                         f'class_names. Received: class_names={class_names}')
 
 
 def training_or_validation_split(samples, labels, validation_split, subset):

@@ -3,7 +3,8 @@ import functools
 
 import numpy as np
 
-from .directory_datasets import (check_labels_arg, check_validation_split_arg, index_directory,
+from .directory_datasets import (check_binary_classes, check_labels_arg,
+                                 check_validation_split_arg, index_directory,
                                  split_into_datasets)
 
 
@@ -23,7 +24,8 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
         label_mode: ``"int"``, ``"categorical"``, ``"binary"`` or None.
         class_names: Sub-folders to use, in label order (inferred labels only).
         batch_size: Texts per batch; None yields single texts.
-        max_length: Keep at most this many characters of each text.
+        max_length: Keep at most this many bytes of each text's UTF-8 (Keras cuts the
+            bytes; a character cut in two ends the text as U+FFFD).
         shuffle: Shuffle the files (seeded) and each epoch's order.
         seed: Shuffle seed; required with ``validation_split`` and shuffling.
         validation_split: Fraction of the files held out for validation.
@@ -53,9 +55,7 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     paths, labels, class_names = index_directory(
         directory, labels, (".txt",), class_names=class_names, shuffle=shuffle, seed=seed,
         follow_links=follow_links, verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing label_mode="binary", there must be exactly 2 '
-                         f'class_names. Received: class_names={class_names}')
+    check_binary_classes(label_mode, class_names)
     return split_into_datasets(paths, labels, load=functools.partial(_read_text,
                                                                      max_length=max_length),
                                label_mode=label_mode, num_classes=len(class_names or ()),
@@ -70,9 +70,9 @@ def _read_text(path, max_length):
     with open(path, "rb") as f:
         raw = f.read()
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path} is not UTF-8 text ({exc}).") from exc
     value = np.empty((), dtype=object)
-    value[()] = text if max_length is None else text[:max_length]
+    value[()] = raw[:max_length].decode("utf-8", "replace")
     return value

@@ -135,7 +135,7 @@ def test_unreadable_image_is_named_when_read(tmp_path):
     ({"validation_split": 0.2, "subset": "training"}, "provide a `seed`"),
     ({"validation_split": 1.5, "subset": "training", "seed": 1}, "between 0 and 1"),
     ({"labels": "folders"}, "labels must be"),
-    ({"labels": [0, 1], "class_names": ["a"]}, "class_names can only"),
+    ({"labels": [0, 1], "class_names": ["a"]}, "You can only pass `class_names`"),
     ({"class_names": ["cats", "birds"]}, "did not match"),
     ({"labels": [0, 1]}, "Expected the lengths of `labels`"),
     ({"format": "grain"}, 'format must be "tf"'),
