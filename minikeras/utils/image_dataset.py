@@ -4,7 +4,8 @@ import functools
 import numpy as np
 
 from ..ops.convolution import standardize_data_format
-from .directory_datasets import (check_labels_arg, check_validation_split_arg, index_directory,
+from .directory_datasets import (check_binary_classes, check_labels_arg,
+                                 check_validation_split_arg, index_directory,
                                  split_into_datasets)
 from .image_utils import RESIZE_INTERPOLATIONS, _centre_crop_box, load_img, resize
 
@@ -82,9 +83,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     paths, labels, class_names = index_directory(
         directory, labels, ALLOWLIST_FORMATS, class_names=class_names, shuffle=shuffle,
         seed=seed, follow_links=follow_links, verbose=verbose)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 '
-                         f'class_names. Received: class_names={class_names}')
+    check_binary_classes(label_mode, class_names)
     if crop_to_aspect_ratio and pad_to_aspect_ratio:  # Keras checks it after listing the files
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be "
                          "set to `True`.")
@@ -110,9 +109,10 @@ def _check_image_size(image_size):
 
 def _load_image(path, *, image_size, color_mode, interpolation, crop, pad, data_format):
     """One image file -> float32 (height, width, channels) (or channels first)."""
-    image = np.asarray(load_img(path, color_mode=color_mode), dtype=np.float32)
-    if image.ndim == 2:
-        image = image[:, :, None]
+    if color_mode == "grayscale":
+        image = _grayscale(np.asarray(load_img(path, color_mode="rgb")))
+    else:
+        image = np.asarray(load_img(path, color_mode=color_mode), dtype=np.float32)
     if crop:
         top, left, height, width = _centre_crop_box(image.shape[0], image.shape[1], *image_size)
         image = resize(image[top:top + height, left:left + width], image_size, interpolation)
@@ -125,13 +125,23 @@ def _load_image(path, *, image_size, color_mode, interpolation, crop, pad, data_
     return image.transpose(2, 0, 1) if data_format == "channels_first" else image
 
 
+def _grayscale(rgb):
+    """uint8 (height, width, 3) -> float32 (height, width, 1) as TensorFlow's PNG decoder
+    makes it for Keras: libpng's fixed-point ITU-R 601 weights (9797, 19234, 3737) / 2**15,
+    truncated (Pillow's ``convert("L")`` rounds: 1 apart on some pixels)."""
+    weights = np.array([9797, 19234, 3737], dtype=np.int64)
+    return ((rgb.astype(np.int64) @ weights) >> 15).astype(np.float32)[:, :, None]
+
+
 def _resize_with_pad(image, size, interpolation):
     """Resize to fit inside ``size`` keeping the aspect ratio, centred on zeros
     (``tf.image.resize_with_pad``)."""
     height, width = image.shape[:2]
     ratio = max(width / size[1], height / size[0])
-    inner = (max(int(height / ratio), 1), max(int(width / ratio), 1))
-    top, left = (size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2
+    exact = (height / ratio, width / ratio)  # the fitted size before rounding down
+    inner = (max(int(exact[0]), 1), max(int(exact[1]), 1))
+    # the offsets halve the margin left by the unrounded size (3 rows fitting 1.67: top 0)
+    top, left = (max(int((target - fit) / 2), 0) for target, fit in zip(size, exact))
     out = np.zeros((size[0], size[1], image.shape[2]), dtype=np.float32)
     out[top:top + inner[0], left:left + inner[1]] = resize(image, inner, interpolation)
     return out
