@@ -36,13 +36,13 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     >>> [w.tolist() for w in ds]
     [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
     """
-    data = np.asarray(data)
+    data = _as_array(data)
     _check_arguments(len(data), sequence_stride, sampling_rate, start_index, end_index, format)
     start_index = start_index or 0
     end_index = len(data) if end_index is None else end_index
     num_seqs = end_index - start_index - (sequence_length - 1) * sampling_rate
     if targets is not None:
-        targets = np.asarray(targets)
+        targets = _as_array(targets)
         num_seqs = min(num_seqs, len(targets))
     # No window fits when num_seqs <= 0: the dataset is empty, as Keras's is.
     starts = np.arange(0, max(num_seqs, 0), sequence_stride, dtype="int32" if num_seqs < 2**31 - 1
@@ -64,6 +64,18 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
     return dataset.batch(batch_size) if batch_size is not None else dataset
 
 
+def _as_array(values):
+    """``values`` as an array; nested lists of Python numbers as TensorFlow converts them
+    in Keras's pipeline (int32, float32), not numpy's 64-bit defaults."""
+    array = np.asarray(values)
+    leaf = values
+    while isinstance(leaf, (list, tuple)) and len(leaf):
+        leaf = leaf[0]
+    if leaf is not values and type(leaf) in (int, float):
+        return array.astype({"i": "int32", "f": "float32"}.get(array.dtype.kind, array.dtype))
+    return array
+
+
 def _check_arguments(length, sequence_stride, sampling_rate, start_index, end_index, format):
     if format != "tf":
         raise ValueError(f'format must be "tf" (a minikeras Dataset); received format={format!r}.')
@@ -77,7 +89,7 @@ def _check_arguments(length, sequence_stride, sampling_rate, start_index, end_in
     if end_index:
         if start_index and end_index <= start_index:
             raise ValueError(f"`end_index` must be higher than `start_index`. Received: "
-                             f"start_index={start_index}, and end_index={end_index}")
+                             f"start_index={start_index}, and end_index={end_index} ")  # Keras's trailing space
         if end_index >= length:
             raise ValueError(f"`end_index` must be lower than the length of the data. Received: "
                              f"end_index={end_index}, for data of length {length}")
