@@ -453,6 +453,11 @@ def _elements_of(dataset):
         return list(dataset)
     if isinstance(dataset, np.ndarray):
         return list(dataset)
+    if isinstance(dataset, list):  # Keras's tf path takes a list of numpy arrays only
+        for index, part in enumerate(dataset):
+            if not isinstance(part, np.ndarray):
+                raise ValueError(f"Expected a list of `numpy.ndarray` objects,Received: "
+                                 f"{type(part)} at index {index}.")
     if isinstance(dataset, (tuple, list)) and dataset and all(
             hasattr(a, "__len__") for a in dataset):
         return list(Dataset.from_tensor_slices(tuple(np.asarray(a) for a in dataset)))
