@@ -25,7 +25,13 @@ NOT_COMPARED = {
     ("text_errors", "latin1_file"): "Keras yields a file that is not UTF-8 as its raw bytes; "
                                     "minikeras's texts are str and it names the file instead "
                                     "(tests/data/test_directory_datasets.py)",
+    ("audio_more_options", "sampling_rate"): "Keras raises ImportError asking for "
+                                             "tensorflow-io (its resampler); minikeras offers "
+                                             "no resampling and says so in a ValueError",
 }
+# TensorFlow's bicubic and Lanczos kernels sum to 1 only to float32 round-off: a pixel that
+# should be 0 comes out near 1e-5 (on values up to 255)
+LOOSE = {f"crop {kernel}": (2e-5, 1e-4) for kernel in ("bicubic", "lanczos3", "lanczos5")}
 without_not_compared = functools.partial(without, NOT_COMPARED)
 
 IMAGE_CASES = [name for name in cases.CASES if name.startswith("image_")]
@@ -34,7 +40,8 @@ OTHER_CASES = [name for name in cases.CASES if not name.startswith("image_")]
 
 def run(name, folder):
     got = cases.CASES[name](keras, str(folder))
-    assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name)
+    assert_same(without_not_compared(name, got), without_not_compared(name, KERAS[name]), name,
+                loose=LOOSE)
 
 
 @pytest.mark.parametrize("name", IMAGE_CASES)
