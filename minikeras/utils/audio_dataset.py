@@ -45,6 +45,9 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     check_labels_arg(labels, label_mode, class_names)
     if format != "tf":
         raise ValueError(f'format must be "tf" (a minikeras Dataset); received format={format!r}.')
+    if ragged and output_sequence_length is not None:
+        raise ValueError("Cannot set both `ragged` and `output_sequence_length`")
+    _check_sampling_rate(sampling_rate)
     if ragged:
         raise ValueError("ragged=True is not offered (minikeras has no ragged arrays): leave "
                          "it False to pad each batch to its longest clip, or set "
@@ -70,6 +73,18 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         shuffle=shuffle, seed=seed, validation_split=validation_split, subset=subset,
         class_names=class_names, directory=directory, what="audio files",
         formats=ALLOWED_FORMATS, padded=output_sequence_length is None)
+
+
+def _check_sampling_rate(sampling_rate):
+    """Keras's checks of a given ``sampling_rate``, before saying resampling is not offered."""
+    if sampling_rate is None:
+        return
+    if not isinstance(sampling_rate, int):
+        raise ValueError(f"`sampling_rate` should have an integer value. Received: "
+                         f"sampling_rate={sampling_rate}")
+    if sampling_rate <= 0:
+        raise ValueError(f"`sampling_rate` should be higher than 0. Received: "
+                         f"sampling_rate={sampling_rate}")
 
 
 def read_wav(path, length=None):
