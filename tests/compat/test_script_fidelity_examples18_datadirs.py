@@ -7,7 +7,16 @@ The cases are in tests/fixtures/examples18_datadirs_cases.py; what Keras gave is
 tests/fixtures/keras_examples18_datadirs.json, written once with real Keras 3.15 on
 TensorFlow's Python by tools/make_examples18_datadirs_fixture.py. Seeded file orders are
 compared exactly; where Keras reshuffles through tf.data's generator the elements are
-compared sorted.
+compared sorted. JPEG pixels are not recorded (TensorFlow's decoder and Pillow's differ by a
+few levels), nor grayscale BMPs / GIFs and RGBA GIFs (TensorFlow refuses to decode them so).
+
+Fixed in round 18 (each row here would fail without its fix): pad_to_aspect_ratio's offsets
+(TensorFlow halves the unrounded margin), grayscale from colour PNGs (libpng's truncated
+weights, not Pillow's rounding), text max_length counting UTF-8 bytes, int32 / float32
+windows of Python lists, NotADirectoryError for a file given as the directory, and Keras's
+messages for class_names beside a label list or labels=None, binary text / audio of other
+than two classes, ragged with a length, a bad sampling_rate, end_index before start_index
+and split_dataset of a list holding other than arrays.
 """
 import functools
 import json
