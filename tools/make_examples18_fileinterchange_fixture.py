@@ -1,0 +1,39 @@
+"""Make tests/fixtures/keras_examples18_fileinterchange.json with real Keras 3.15: for each
+model of tests/fixtures/examples18_fileinterchange_cases.py (built in a fresh session and
+trained two steps), the layouts of the ``.weights.h5`` and legacy ``.h5`` files Keras writes
+(``cases.layout``), the latter's ``training_config`` included. The two-way sweep that found
+what they pin down is tools/examples18_fileinterchange_sweep.py.
+
+Run once (Keras's Hashing and adapt need TensorFlow):
+    KERAS_BACKEND=torch /work/scratch-tf/bin/python tools/make_examples18_fileinterchange_fixture.py
+"""
+import os
+import tempfile
+
+import keras
+from case_recording import write
+
+import examples18_fileinterchange_cases as cases
+
+
+def record(names):
+    cases.custom_objects(keras)
+    out = {}
+    for name in names or cases.BUILDERS:
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(0)
+        model, x, y = cases.BUILDERS[name](keras)
+        if name not in cases.INFERENCE_ONLY:
+            for _ in range(2):
+                cases.step(model, x, y)
+        with tempfile.TemporaryDirectory() as scratch:
+            out[name] = {}
+            for ext in (".weights.h5", ".h5"):
+                path = os.path.join(scratch, "model" + ext)
+                (model.save_weights if ext == ".weights.h5" else model.save)(path)
+                out[name][ext] = cases.layout(path)["h5"]
+    return out
+
+
+if __name__ == "__main__":
+    write("keras_examples18_fileinterchange.json", record)
