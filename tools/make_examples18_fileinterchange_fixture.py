@@ -30,7 +30,11 @@ def record(names):
             out[name] = {}
             for ext in (".weights.h5", ".h5"):
                 path = os.path.join(scratch, "model" + ext)
-                (model.save_weights if ext == ".weights.h5" else model.save)(path)
+                try:
+                    (model.save_weights if ext == ".weights.h5" else model.save)(path)
+                except ValueError as exc:  # Keras cannot write it: not compared
+                    out[name][ext] = {"keras error": str(exc).split("\n")[0]}
+                    continue
                 out[name][ext] = cases.layout(path)["h5"]
     return out
 

@@ -35,8 +35,12 @@ OPEN = {("recurrent_options", ".h5"): "Keras's Nadam makes its u_product variabl
 
 
 def _params():
+    """(case, extension) pairs Keras could write (its legacy .h5 writer fails on Adafactor's
+    slots, whose names repeat: recorded as "keras error")."""
     for name in sorted(cases.BUILDERS):
         for ext in (".weights.h5", ".h5"):
+            if "keras error" in KERAS[name][ext]:
+                continue
             reason = OPEN.get((name, ext))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             yield pytest.param(name, ext, marks=marks, id=f"{name}{ext}")
