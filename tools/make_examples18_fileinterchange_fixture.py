@@ -1,7 +1,7 @@
 """Make tests/fixtures/keras_examples18_fileinterchange.json with real Keras 3.15: for each
 model of tests/fixtures/examples18_fileinterchange_cases.py (built in a fresh session and
-trained two steps), the layouts of the ``.weights.h5`` and legacy ``.h5`` files Keras writes
-(``cases.layout``), the latter's ``training_config`` included. The two-way sweep that found
+trained two steps), the layouts of the ``.keras``, ``.weights.h5`` and legacy ``.h5`` files Keras writes
+(``cases.compared_layout``), the legacy file's model and training configs included. The two-way sweep that found
 what they pin down is tools/examples18_fileinterchange_sweep.py.
 
 Run once (Keras's Hashing and adapt need TensorFlow):
@@ -28,14 +28,14 @@ def record(names):
                 cases.step(model, x, y)
         with tempfile.TemporaryDirectory() as scratch:
             out[name] = {}
-            for ext in (".weights.h5", ".h5"):
+            for ext in cases.EXTENSIONS:
                 path = os.path.join(scratch, "model" + ext)
                 try:
                     (model.save_weights if ext == ".weights.h5" else model.save)(path)
                 except ValueError as exc:  # Keras cannot write it: not compared
                     out[name][ext] = {"keras error": str(exc).split("\n")[0]}
                     continue
-                out[name][ext] = cases.layout(path)["h5"]
+                out[name][ext] = cases.compared_layout(path)
     return out
 
 

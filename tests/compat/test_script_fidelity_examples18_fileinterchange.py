@@ -1,6 +1,7 @@
 """The files minikeras writes for compiled, trained models over the layer families (round
-18's file interchange): their ``.weights.h5`` and legacy ``.h5`` layouts (groups, datasets,
-attributes, the model and training configs) are those Keras 3.15 writes for the same model.
+18's file interchange): their ``.keras`` (zip entries, metadata, compile and build configs,
+weights), ``.weights.h5`` and legacy ``.h5`` layouts (groups, datasets, attributes, the model
+and training configs) are those Keras 3.15 writes for the same model.
 
 The models are in tests/fixtures/examples18_fileinterchange_cases.py; Keras's layouts are in
 tests/fixtures/keras_examples18_fileinterchange.json, written once with real Keras 3.15
@@ -18,7 +19,8 @@ from tests.fixture_cases import load_cases
 cases, KERAS = load_cases("examples18_fileinterchange_cases",
                           "keras_examples18_fileinterchange.json")
 
-# minikeras records its version beside Keras's and names its own backend (docs/saving.md)
+# minikeras records its version beside Keras's (metadata.json, the .h5 attributes) and names
+# its own backend (docs/saving.md)
 DOCUMENTED = ("minikeras_version: only minikeras", "backend: minikeras numpy keras torch")
 
 
@@ -38,7 +40,7 @@ def _params():
     """(case, extension) pairs Keras could write (its legacy .h5 writer fails on Adafactor's
     slots, whose names repeat: recorded as "keras error")."""
     for name in sorted(cases.BUILDERS):
-        for ext in (".weights.h5", ".h5"):
+        for ext in cases.EXTENSIONS:
             if "keras error" in KERAS[name][ext]:
                 continue
             reason = OPEN.get((name, ext))
@@ -56,7 +58,7 @@ def test_file_layout_matches_keras(name, ext, tmp_path):
             cases.step(model, x, y)
     path = os.path.join(str(tmp_path), "model" + ext)
     (model.save_weights if ext == ".weights.h5" else model.save)(path)
-    found = [d for d in cases.differences(cases.layout(path)["h5"], KERAS[name][ext])
+    found = [d for d in cases.differences(cases.compared_layout(path), KERAS[name][ext])
              if not d.endswith(DOCUMENTED)]
     assert not found, "\n".join(found)
 
