@@ -1,11 +1,13 @@
 """Make tests/fixtures/keras_examples18_fileinterchange.json with real Keras 3.15: for each
 model of tests/fixtures/examples18_fileinterchange_cases.py (built in a fresh session and
-trained two steps), the layouts of the ``.keras``, ``.weights.h5`` and legacy ``.h5`` files Keras writes
-(``cases.compared_layout``), the legacy file's model and training configs included. The two-way sweep that found
-what they pin down is tools/examples18_fileinterchange_sweep.py.
+trained two steps), the layouts of the ``.keras``, ``.weights.h5`` and legacy ``.h5`` files
+Keras writes (``cases.compared_layout``), the legacy file's model and training configs
+included. The two-way sweep that found what they pin down is
+tools/examples18_fileinterchange_sweep.py.
 
 Run once (Keras's Hashing and adapt need TensorFlow):
-    KERAS_BACKEND=torch /work/scratch-tf/bin/python tools/make_examples18_fileinterchange_fixture.py
+    KERAS_BACKEND=torch /work/scratch-tf/bin/python \
+        tools/make_examples18_fileinterchange_fixture.py
 """
 import os
 import tempfile
