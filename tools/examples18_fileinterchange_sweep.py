@@ -13,7 +13,8 @@ tests/fixtures/examples18_fileinterchange_cases.py:
    ``.keras`` and compares each file's layout (zip entries, config.json, metadata.json,
    HDF5 groups, datasets and attributes) with Keras's file.
 3. Keras loads minikeras's files, on torch and on jax, and compares with its own files
-   loaded on the same backend.
+   loaded on the same backend (with the torch reference where Keras on jax cannot load
+   its own file: a difference there may be the backends').
 
 This is a tool, not a test: it needs the scratch Keras and writes under /tmp.
 """
