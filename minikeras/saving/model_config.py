@@ -104,11 +104,27 @@ def training_config(model):
     if not config:
         return None
     config.pop("optimizer")  # pops from our copy: the model's compile config stays whole
+    for key in ("loss", "metrics", "weighted_metrics"):
+        config[key] = _keras2_objects(config.get(key))
     optimizer = model.optimizer
     if optimizer is not None:
         name = CUSTOM_OBJECTS.name_of(type(optimizer)) or type(optimizer).__name__
         config["optimizer_config"] = {"class_name": name, "config": optimizer.get_config()}
     return config
+
+
+def _keras2_objects(value):
+    """Losses and metrics of a compile config as Keras writes them in a legacy ``.h5``: each
+    object ``{"class_name": <registered name>, "config": ...}``, without ``module`` or
+    ``registered_name``; names, and the lists and dicts holding them, as they are."""
+    if isinstance(value, dict):
+        if "class_name" in value and "config" in value:
+            return {"class_name": value.get("registered_name") or value["class_name"],
+                    "config": value["config"]}
+        return {key: _keras2_objects(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_keras2_objects(item) for item in value]
+    return value
 
 
 def _python_class_names():
