@@ -1,6 +1,7 @@
 """The Adam family: Adam, AdamW, Adamax and Nadam."""
 from ..backend import xp
 from ..arguments import warn_user
+from ..variables import Variable
 from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
@@ -211,8 +212,10 @@ class Nadam(_AdamFamily):
             return
         super().build(var_list)
         self._add_moments(var_list)
-        self._u_product = self.add_variable((), initializer="ones", dtype=self._dtype,
-                                            name="u_product")
+        # as Keras's: a variable made outside the optimizer's name scope, so it takes the
+        # next unnamed variable's name and path ("variable_1"), also in legacy .h5 files
+        self._u_product = Variable(xp.ones((), self._dtype), trainable=False)
+        self._variables.append(self._u_product)
 
     def _step_constants(self, lr, t):
         dt = self._dtype.type

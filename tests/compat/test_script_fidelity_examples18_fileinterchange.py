@@ -30,12 +30,6 @@ def registered():
     cases.custom_objects(keras)
 
 
-# (case, extension) -> why minikeras's file still differs (reported to the lead)
-OPEN = {("recurrent_options", ".h5"): "Keras's Nadam makes its u_product variable unnamed, "
-                                      "outside the optimizer's scope (path 'variable'); "
-                                      "minikeras's is 'nadam/u_product' (optimizers/adam.py)"}
-
-
 def _params():
     """(case, extension) pairs Keras could write (its legacy .h5 writer fails on Adafactor's
     slots, whose names repeat: recorded as "keras error")."""
@@ -43,9 +37,7 @@ def _params():
         for ext in cases.EXTENSIONS:
             if "keras error" in KERAS[name][ext]:
                 continue
-            reason = OPEN.get((name, ext))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(name, ext, marks=marks, id=f"{name}{ext}")
+            yield pytest.param(name, ext, id=f"{name}{ext}")
 
 
 @pytest.mark.parametrize("name, ext", list(_params()))

@@ -4,6 +4,7 @@ Every elementwise step runs on blocks of whole flat buffers; when some variables
 gradient, decay, step and constraints run per variable on the others. Both must give
 bit-identical weights and optimizer state, for every optimizer and every base option.
 """
+import re
 import warnings
 
 import numpy as np
@@ -58,8 +59,14 @@ def train(make, grads, w0, per_variable, exclude=False):
         warnings.simplefilter("ignore", UserWarning)
         for g in grads:
             opt.apply(list(g) + [None] * len(extra), variables + extra)
-    slots = {v.name: v.numpy() for v in opt.variables if "unused" not in v.name}
+    slots = {_slot_key(v): v.numpy() for v in opt.variables if "unused" not in v.name}
     return [v.numpy() for v in variables], slots, opt
+
+
+def _slot_key(variable):
+    """A slot's name; an unnamed variable's without its counter (Nadam's u_product is the
+    next unnamed variable, as in Keras: "variable_3")."""
+    return "variable" if re.fullmatch(r"variable(_\d+)?", variable.name) else variable.name
 
 
 def assert_same(make, **kwargs):
