@@ -34,6 +34,7 @@ BACKEND_SPECIFIC = {
     "mask_embedding_self_attention": (
         "jax", "query rows masked everywhere (padding tokens): torch's gradients differ there, "
                "the value projection's too (jax: minikeras's numbers)"),
+    "attention_GroupQueryAttention_masks": ("jax", _ALL_MASKED),
     "attention_MultiHeadAttention_value_dim_output": (
         "torch", "jax's fused attention fails to reshape when value_dim differs from key_dim"),
     "norm_LayerNormalization_axis1": (
