@@ -26,6 +26,7 @@ ONE_BACKEND = "--one-backend"  # the child's flag: record this interpreter's bac
 
 
 def floating(array):
+    """Whether ``array`` holds floats (an input that gets a gradient)."""
     return np.issubdtype(np.asarray(array).dtype, np.floating)
 
 
@@ -72,7 +73,7 @@ def jax_gradient(layer, invoke, arrays, cotangents):
 
 def shortest(record):
     """``record`` with each number as the shortest decimal that reads back as the same
-    float32 (the fixture a third of the size, the comparison unchanged)."""
+    float32 (the fixture a third smaller, the comparison unchanged)."""
     if isinstance(record, dict):
         return {k: shortest(v) for k, v in record.items()}
     if isinstance(record, list):
