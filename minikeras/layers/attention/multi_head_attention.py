@@ -410,9 +410,14 @@ def attention_keep_mask(layer, query, value, attention_mask, use_causal_mask, qu
         keep = band[None] if keep is None else keep & band[None]
     if attention_mask is not None:
         given = np.asarray(getattr(attention_mask, "data", attention_mask)).astype(bool)
-        expected = (query.shape[0],) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
+        # (batch, the axes not attended over, T, S): T and S at the attended axes
+        axes = getattr(layer, "_attention_axes", None) or tuple(range(1, len(query.shape) - 1))
+        others = tuple(d for i, d in enumerate(query.shape[:-1]) if i and i not in axes)
+        expected = ((query.shape[0],) + others + tuple(query.shape[a] for a in axes)
+                    + tuple(value.shape[a] for a in axes))
         if given.ndim == len(expected) + 1:  # as Keras: a mask with the heads' axis too
-            expected = expected[:1] + (layer.num_heads,) + expected[1:]
+            at = 1 + len(others)
+            expected = expected[:at] + (layer.num_heads,) + expected[at:]
             keep = None if keep is None else np.expand_dims(keep, 1)
         if given.ndim != len(expected) or any(
                 g not in (1, e) for g, e in zip(given.shape, expected)):
