@@ -8,6 +8,7 @@ instead (to compare a run by hand), and further arguments name the cases to run.
 """
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -38,6 +39,34 @@ def write(json_name, record):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(record(sys.argv[2:]), f, sort_keys=True, indent=0)
     print("wrote", path)
+
+
+ONE_BACKEND = "--one-backend"  # a child's flag: record this interpreter's backend only
+
+
+def on_each_backend(script, names, backends=("jax", "torch")):
+    """{backend: record} of the fixture writer ``script`` run once per backend, each in a
+    fresh interpreter with KERAS_BACKEND set (``script --one-backend PATH names...`` writes
+    that backend's record of the named cases to PATH; see ``main_of_each_backend``)."""
+    out = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for backend in backends:
+            path = os.path.join(scratch, f"{backend}.json")
+            subprocess.run([sys.executable, os.path.abspath(script), ONE_BACKEND, path,
+                            *names], check=True, env=dict(os.environ, KERAS_BACKEND=backend))
+            with open(path, encoding="utf-8") as f:
+                out[backend] = json.load(f)
+    return out
+
+
+def main_of_each_backend(script, json_name, one_backend):
+    """A two-backend writer's command line: as a child (``--one-backend PATH names...``),
+    ``one_backend(PATH, names)``; else the record of every backend written to
+    ``json_name`` (see ``write``)."""
+    if len(sys.argv) > 2 and sys.argv[1] == ONE_BACKEND:
+        one_backend(sys.argv[2], sys.argv[3:])
+    else:
+        write(json_name, lambda names: on_each_backend(script, names))
 
 
 def torch_grad(target, sources, create_graph=False, retain_graph=None):

@@ -12,17 +12,10 @@ the error's type. With a path argument the record goes there instead, and furthe
 name the cases to run.
 """
 import json
-import os
-import subprocess
-import sys
-import tempfile
 
 import numpy as np
 
-from case_recording import torch_watch, write
-
-BACKENDS = ("jax", "torch")
-ONE_BACKEND = "--one-backend"  # the child's flag: record this interpreter's backend only
+from case_recording import main_of_each_backend, torch_watch
 
 
 def floating(array):
@@ -100,21 +93,5 @@ def one_backend(path, names):
         json.dump(shortest(record), f)
 
 
-def both_backends(names):
-    """{backend: record} for each of ``BACKENDS``, each run in a fresh interpreter."""
-    out = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        for backend in BACKENDS:
-            path = os.path.join(scratch, f"{backend}.json")
-            subprocess.run([sys.executable, os.path.abspath(__file__), ONE_BACKEND, path,
-                            *names], check=True, env=dict(os.environ, KERAS_BACKEND=backend))
-            with open(path, encoding="utf-8") as f:
-                out[backend] = json.load(f)
-    return out
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == ONE_BACKEND:
-        one_backend(sys.argv[2], sys.argv[3:])
-    else:
-        write("keras_examples18_layergrads.json", both_backends)
+    main_of_each_backend(__file__, "keras_examples18_layergrads.json", one_backend)
