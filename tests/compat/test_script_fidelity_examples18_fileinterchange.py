@@ -43,11 +43,7 @@ def _params():
 @pytest.mark.parametrize("name, ext", list(_params()))
 def test_file_layout_matches_keras(name, ext, tmp_path):
     keras.backend.clear_session()
-    keras.utils.set_random_seed(0)
-    model, x, y = cases.BUILDERS[name](keras)
-    if name not in cases.INFERENCE_ONLY:
-        for _ in range(2):
-            cases.step(model, x, y)
+    model, _, _ = cases.trained(keras, name)
     path = os.path.join(str(tmp_path), "model" + ext)
     (model.save_weights if ext == ".weights.h5" else model.save)(path)
     found = [d for d in cases.differences(cases.compared_layout(path), KERAS[name][ext])
