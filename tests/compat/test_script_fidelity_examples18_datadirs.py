@@ -19,7 +19,6 @@ than two classes, ragged with a length, a bad sampling_rate, end_index before st
 and split_dataset of a list holding other than arrays.
 """
 import functools
-import json
 
 import pytest
 
