@@ -88,3 +88,9 @@ def test_serialize_keras_object_writes_a_policy_as_keras_writes_it():
     assert keras.saving.serialize_keras_object(keras.dtype_policies.DTypePolicy(
         "mixed_float16")) == {"module": "keras", "class_name": "DTypePolicy",
                               "config": {"name": "mixed_float16"}, "registered_name": None}
+
+
+def test_deserialize_keras_object_gives_the_policy_back():
+    config = keras.saving.serialize_keras_object(keras.dtype_policies.DTypePolicy("float16"))
+    policy = keras.saving.deserialize_keras_object(config)
+    assert isinstance(policy, keras.dtype_policies.DTypePolicy) and policy.name == "float16"

@@ -264,8 +264,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         return Tensor(np.array(inner["value"], dtype=inner.get("dtype")))
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
-    if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
-        return inner.get("name")
+    if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):  # as Keras: the policy
+        return dtype_policies.deserialize(config)
     check_config(config, custom_objects)
     with CustomObjectScope(custom_objects):
         obj = locate(config, custom_objects)
