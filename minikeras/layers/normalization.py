@@ -149,11 +149,7 @@ class BatchNormalization(_ScaleShift):
     def _renormalized(self, inputs, mask):
         """Training with batch renormalization: the batch-normalized values corrected by
         (r, d), then the renorm and moving statistics updated."""
-        if mask is None:
-            axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
-            mean, variance = ops.moments(inputs, axes)
-        else:
-            mean, variance = self._masked_moments(inputs, mask)
+        mean, variance = self._moments(inputs, mask)
         stddev = ops.sqrt(variance + self.epsilon)
         floor = np.sqrt(np.float32(self.epsilon))
         renorm_stddev = ops.maximum(self.renorm_stddev, floor)  # no division by ~0 early on
@@ -196,8 +192,7 @@ class BatchNormalization(_ScaleShift):
             gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
             beta = self.beta if self.center else ops.zeros((channels,), inputs.dtype)
             return P.batch_norm_training(inputs, gamma, beta, self.epsilon)
-        axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
-        mean, variance = ops.moments(inputs, axes)
+        mean, variance = self._moments(inputs)
         outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
                                           scale=self.gamma, epsilon=self.epsilon)
         return outputs, mean, variance
@@ -209,14 +204,17 @@ class BatchNormalization(_ScaleShift):
 
         with ``m`` the mask (one axis fewer than ``inputs``) broadcast over the last axis and
         ``eps`` = ``keras.config.epsilon()``; masked positions are normalized all the same."""
-        mean, variance = self._masked_moments(inputs, mask)
+        mean, variance = self._moments(inputs, mask)
         outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
                                           scale=self.gamma, epsilon=self.epsilon)
         return outputs, mean, variance
 
-    def _masked_moments(self, inputs, mask):
-        """(mean, variance), each of shape (C,), over the unmasked positions."""
+    def _moments(self, inputs, mask=None):
+        """(mean, biased variance), each of shape (C,), over every axis but the feature
+        axis: over the unmasked positions when a mask is given."""
         axes = [a for a in range(inputs.ndim) if a != self.axis % inputs.ndim]
+        if mask is None:
+            return ops.moments(inputs, axes)
         keep = ops.broadcast_to(ops.expand_dims(ops.cast(mask, "bool"), -1), inputs.shape)
         weights = ops.sum(ops.cast(keep, inputs.dtype), axes, keepdims=True) + epsilon()
         mean = ops.sum(ops.where(keep, inputs, 0.0), axes, keepdims=True) / weights
