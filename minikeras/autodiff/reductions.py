@@ -23,10 +23,15 @@ def normalize_axis(axis, ndim):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     if not ndim:
         return ()
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of bounds for an array with dimension {ndim}.")
-    return tuple(sorted(int(a) % ndim for a in axes))
+    return tuple(sorted(axis_index(a, ndim) for a in axes))
+
+
+def axis_index(axis, ndim):
+    """``axis`` (negative counts from the end) as an index of ``ndim`` axes; Keras's
+    ValueError when there is no such axis."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for an array with dimension {ndim}.")
+    return int(axis) % ndim
 
 
 def restore_reduced(gy, shape, axes, keepdims):

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import ops
 from ..autodiff import no_grad
+from ..autodiff.reductions import axis_index
 from ..naming import auto_name, to_snake_case
 from ..ops.dispatch import register_symbolic
 from .layer import Layer
@@ -459,8 +460,7 @@ def _expand_dims_checked(run, x, axis):
     """``expand_dims``: Keras's check that each new axis lies in the output's rank."""
     rank = len(_static_shape(x)) + len(_axes(axis))
     for a in _axes(axis):
-        if not -rank <= a < rank:
-            raise ValueError(f"axis {a} is out of bounds for an array with dimension {rank}.")
+        axis_index(a, rank)
     return run()
 
 

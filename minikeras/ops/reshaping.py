@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autodiff import primitives as P
 from ..autodiff.elementwise import operands
-from ..autodiff.reductions import normalize_axis
+from ..autodiff.reductions import axis_index, normalize_axis
 from .core import axis_tuple, convert_to_tensor, data
 
 __all__ = [
@@ -68,17 +68,9 @@ def flatten(x):
     return P.reshape(x, (-1,))
 
 
-def _axis_in(axis, ndim):
-    """``axis`` (negative counts from the end) as an index of ``ndim`` axes; Keras's
-    ValueError when there is no such axis."""
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of bounds for an array with dimension {ndim}.")
-    return axis % ndim
-
-
 def swapaxes(x, axis1, axis2):
     axes = list(range(convert_to_tensor(x).ndim))
-    axis1, axis2 = _axis_in(axis1, len(axes)), _axis_in(axis2, len(axes))
+    axis1, axis2 = axis_index(axis1, len(axes)), axis_index(axis2, len(axes))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return P.transpose(x, axes)
 
@@ -87,8 +79,8 @@ def moveaxis(x, source, destination):
     """``x`` with the axes ``source`` (an int or a sequence) moved to ``destination``, the
     others keeping their order."""
     x = convert_to_tensor(x)
-    source = [_axis_in(a, x.ndim) for a in np.atleast_1d(source).tolist()]
-    destination = [_axis_in(a, x.ndim) for a in np.atleast_1d(destination).tolist()]
+    source = [axis_index(a, x.ndim) for a in np.atleast_1d(source).tolist()]
+    destination = [axis_index(a, x.ndim) for a in np.atleast_1d(destination).tolist()]
     if len(source) != len(destination):
         raise ValueError("`source` and `destination` arguments must have the same number of "
                          f"elements. Received: source={source}, destination={destination}")
