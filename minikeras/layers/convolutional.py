@@ -100,8 +100,8 @@ class _Windowed(Layer):
             raise ValueError(
                 f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                 f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
-        allow_causal = rank == 1 if allow_causal is None else allow_causal
-        self.padding = C.normalize_padding(padding, allow_causal=allow_causal)
+        self.padding = C.normalize_padding(
+            padding, allow_causal=rank == 1 if allow_causal is None else allow_causal)
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
