@@ -31,7 +31,7 @@ def _tensor(x):
     if is_symbolic(x):
         return x
     x = convert_to_tensor(x)
-    return x if x.dtype.kind == "f" else cast(x, backend.floatx())
+    return x if x.data.dtype.kind == "f" else cast(x, backend.floatx())
 
 
 def _symbolic_as(op_name):

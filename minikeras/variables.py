@@ -93,6 +93,12 @@ class Variable(Tensor):
         return self.data
 
     @property
+    def dtype(self):
+        """The dtype's name (``"float32"``): a str, as Keras's variables give it on every
+        backend (a tensor's ``dtype`` stays the array's dtype, as on Keras's jax backend)."""
+        return self.data.dtype.name
+
+    @property
     def trainable(self):
         return self._trainable
 
@@ -147,7 +153,7 @@ class Variable(Tensor):
     def __repr__(self):
         # a scalar shows as a Python number, as Keras prints it (0.0010000000474974513)
         value = self.data.item() if self.data.ndim == 0 else self.data
-        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}, "
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
                 f"value={value}>")
 
 

@@ -1,4 +1,6 @@
 """backend settings, seeding, the registry, automatic names and Variables."""
+import json
+
 import numpy as np
 import pytest
 
@@ -101,9 +103,29 @@ def test_auto_names_count_up_and_clear_session_resets_them():
     assert keras.layers.Dense(1).name == "dense"
 
 
+def test_a_variables_dtype_is_kerass_name_and_ops_read_it_as_a_tensors():
+    # Keras gives a variable's dtype as a str on every backend: it prints in a list, keys a
+    # dict and goes into JSON as the name
+    v = keras.Variable(np.array([[0.5, 2.0], [1.5, 3.0]]))
+    assert isinstance(v.dtype, str) and [v.dtype] == ["float64"]
+    assert {"float64": "double"}[v.dtype] == "double" and json.dumps(v.dtype) == '"float64"'
+    assert keras.ops.dtype(v) == "float64"
+    # ops given the variable compute as they do given its value: in its dtype
+    t = keras.ops.convert_to_tensor(v.numpy())
+    for op in (keras.ops.sigmoid, keras.ops.prod, keras.ops.nansum, keras.ops.angle,
+               keras.activations.relu, lambda x: keras.ops.eig(x)[0], lambda x: x * 2.0):
+        got, expected = op(v), op(t)
+        assert got.dtype == expected.dtype and got.dtype in (np.float64, np.complex128)
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(got),
+                                      keras.ops.convert_to_numpy(expected))
+    flags = keras.Variable(np.array([True, False, True]))
+    assert flags.dtype == "bool"
+    assert keras.ops.cumsum(flags).dtype == keras.ops.square(flags).dtype == np.int32
+
+
 def test_variable_api():
     v = keras.Variable(np.array([1.0, 2.0], np.float32), name="w")
-    assert (v.shape, v.dtype, v.name, v.trainable) == ((2,), np.float32, "w", True)
+    assert (v.shape, v.dtype, v.name, v.trainable) == ((2,), "float32", "w", True)
     v.assign([3.0, 4.0])
     v.assign_add(np.ones(2))
     v.assign_sub([0.5, 0.5])

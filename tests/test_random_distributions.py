@@ -54,7 +54,7 @@ def test_same_seed_same_samples_and_seed_generator_advances():
 
 def test_seed_generator_state_counts_draws_and_rewinds():
     gen = keras.random.SeedGenerator(11, name="noise")
-    assert gen.state.path == "noise/seed_generator_state" and gen.state.dtype == np.int32
+    assert gen.state.path == "noise/seed_generator_state" and gen.state.dtype == "int32"
     assert gen.state.numpy().tolist() == [11, 0] and not gen.state.trainable
     first = keras.random.normal((4,), seed=gen).numpy()
     keras.random.uniform((2,), seed=gen)

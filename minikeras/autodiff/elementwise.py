@@ -10,7 +10,7 @@ from .. import backend
 from . import parallel
 from .function import Function, primitive, unbroadcast
 from .shape import sum_to
-from .tensor import Tensor, as_tensor, python_numbers_array
+from .tensor import Tensor, array_dtype, as_tensor, python_numbers_array
 
 
 def operands(a, b):
@@ -33,7 +33,7 @@ def operands(a, b):
         return a, b
     if isinstance(a, (Tensor, np.ndarray)) and not isinstance(b, (Tensor, np.ndarray, np.generic)):
         return _with_python_number(a, b)
-    a_dtype, b_dtype = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    a_dtype, b_dtype = array_dtype(a), array_dtype(b)
     if a_dtype != b_dtype and a_dtype is not None and b_dtype is not None:
         return float_promoted(a, b_dtype), float_promoted(b, a_dtype)
     return a, b
@@ -44,20 +44,21 @@ _PYTHON_NUMBERS = (bool, int, float)
 
 def float_promoted(x, other_dtype):
     """``x`` cast to ``other_dtype`` when ``x`` holds integers or bools and that is a float."""
-    if x.dtype.kind in "biu" and other_dtype.kind == "f":
+    if array_dtype(x).kind in "biu" and other_dtype.kind == "f":
         return cast(x, other_dtype)
     return x
 
 
 def _with_python_number(array, number):
     """``(array, number as a tensor)`` in the dtype Keras gives a python number beside an array."""
-    if array.dtype.kind == "f":
-        return array, as_tensor(np.asarray(number, dtype=array.dtype))
+    dtype = array_dtype(array)
+    if dtype.kind == "f":
+        return array, as_tensor(np.asarray(number, dtype=dtype))
     if isinstance(number, float):
         array = cast(array, backend.floatx())
         return array, as_tensor(np.asarray(number, dtype=array.dtype))
     if isinstance(number, int) and not isinstance(number, bool):
-        if array.dtype.kind == "b":
+        if dtype.kind == "b":
             array = cast(array, "int32")
         return array, as_tensor(np.asarray(number).astype(array.dtype))
     return array, as_tensor(np.asarray(number))
@@ -201,7 +202,7 @@ def divide(a, b):
     """True division; two integer or bool operands divide in floatx, as Keras's (``x / 2``
     of a uint8 tensor is float32, not numpy's float64)."""
     a, b = operands(a, b)       # two python numbers: floatx tensors in the call
-    if all(getattr(x, "dtype", np.dtype("f")).kind in "biu" for x in (a, b)):
+    if all(array_dtype(x).kind in "biu" for x in (a, b)):
         a, b = cast(a, backend.floatx()), cast(b, backend.floatx())
     return Divide()(a, b)
 

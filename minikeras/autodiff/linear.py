@@ -235,5 +235,5 @@ def dense(x, w, b=None, activation=None):
     """``activation(x @ w + b)``; activation None, "relu" or "tanh" (fused)."""
     fn = Dense(activation)
     if x.dtype.kind in "biu":  # integers meet a float kernel: Keras computes in the float dtype
-        x = float_promoted(x, w.dtype)
+        x = float_promoted(x, w.data.dtype)
     return fn(x, w) if b is None else fn(x, w, b)

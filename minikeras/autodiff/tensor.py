@@ -159,6 +159,12 @@ def python_numbers_array(x):
     return arr
 
 
+def array_dtype(x):
+    """The numpy dtype of a tensor's or an array's values (a Variable's ``dtype`` is Keras's
+    name, a str), or None for what has none (a python number)."""
+    return x.data.dtype if isinstance(x, Tensor) else getattr(x, "dtype", None)
+
+
 def as_tensor(x, dtype=None):
     """Wrap ``x`` as a Tensor (tensors pass through; python numbers become floatx arrays,
     lists of them follow Keras's dtypes; a list holding recorded tensors is stacked, its

@@ -358,7 +358,7 @@ def _check_one_trainable_dtype(model):
     """A file's compiled model whose trainable variables mix dtypes (a ``dtype="float64"``
     layer among float32 ones) trains in Keras; minikeras's optimizers keep one flat buffer
     of one dtype, so such a model loads for inference only (docs/porting.md)."""
-    dtypes = sorted({v.dtype.name for v in model.trainable_variables})
+    dtypes = sorted({v.dtype for v in model.trainable_variables})
     if len(dtypes) > 1:
         raise ValueError(
             f"Model '{model.name}' has trainable variables of several dtypes ({dtypes}); "

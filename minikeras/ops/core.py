@@ -61,7 +61,7 @@ def dtype(x):
     """``x``'s dtype name (a KerasTensor's declared dtype)."""
     if backend.is_keras_tensor(x):
         return backend.standardize_dtype(x.dtype)
-    return convert_to_tensor(x).dtype.name
+    return convert_to_tensor(x).data.dtype.name
 
 
 def cast(x, dtype):
@@ -199,7 +199,7 @@ def as_float(x, dtype=None):
     python numbers become floatx and floats keep theirs."""
     if dtype is not None:
         return convert_to_tensor(x, dtype)
-    if isinstance(x, Tensor) and x.dtype.kind == "f":
+    if isinstance(x, Tensor) and x.data.dtype.kind == "f":
         return x  # the common case, kept cheap
     x = convert_to_tensor(x)
     return x if backend.is_float_dtype(x.dtype) else cast(x, backend.floatx())
@@ -210,7 +210,7 @@ def float_result_dtype(*xs):
     a python number counting by its type (weak), so an int with a float16 gives float16 and
     two ints floatx. A float64 operand gives float64, as on Keras's TensorFlow backend
     (its jax and torch backends narrow the result to float32)."""
-    dtypes = [type(x) if isinstance(x, (bool, int, float)) else convert_to_tensor(x).dtype
+    dtypes = [type(x) if isinstance(x, (bool, int, float)) else convert_to_tensor(x).data.dtype
               for x in xs]
     if any(d == np.float64 for d in dtypes if not isinstance(d, type)):
         return "float64"

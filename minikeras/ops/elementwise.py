@@ -13,7 +13,7 @@ from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff import special
 from ..autodiff.elementwise import operands
-from ..autodiff.tensor import Tensor
+from ..autodiff.tensor import Tensor, array_dtype
 from .core import (as_float, as_float_result, cast, convert_to_tensor, data, is_integer_like,
                    on_float, on_raw_data, stop_gradient)
 
@@ -54,7 +54,7 @@ fabs = on_float(P.abs)  # Keras's fabs gives floatx for integers (abs keeps them
 def square(x):
     """``x * x``; bools are squared in int32, as Keras does."""
     x = convert_to_tensor(x)
-    return P.square(cast(x, "int32") if x.dtype == np.bool_ else x)
+    return P.square(cast(x, "int32") if x.data.dtype == np.bool_ else x)
 
 
 def divide(x1, x2):
@@ -73,7 +73,7 @@ def clip(x, x_min, x_max):
     bools in int32 (as Keras)."""
     if not isinstance(x, Tensor):  # a list: Keras's dtypes (int32, floatx)
         x = convert_to_tensor(x)
-    if x.dtype == np.bool_:
+    if x.data.dtype == np.bool_:
         x = cast(x, "int32")
     if is_integer_like(x) and not (is_integer_like(x_min) and is_integer_like(x_max)):
         x = as_float(x)
@@ -84,7 +84,7 @@ def sign(x):
     """-1, 0 or 1 by the sign of each element; a bool's sign is itself (True is 1), as in
     Keras."""
     x = convert_to_tensor(x)
-    return x if x.dtype == bool else P.sign(x)
+    return x if x.data.dtype == bool else P.sign(x)
 
 
 @on_float
@@ -156,10 +156,10 @@ def angle(x):
     """The argument of each element: ``atan2(imag, real)`` for complex tensors (float32
     from complex64); for real ones pi for negatives, 0 otherwise (floatx for ints)."""
     x = convert_to_tensor(x)
-    if x.dtype.kind == "c":
+    if x.data.dtype.kind == "c":
         return Tensor(np.angle(x.data))
     x = as_float(x)
-    return Tensor(np.angle(data(x)).astype(x.dtype))
+    return Tensor(np.angle(data(x)).astype(x.data.dtype))
 
 
 def nextafter(x1, x2):
@@ -351,9 +351,9 @@ def ldexp(x1, x2):
         TypeError: if ``x2`` is not of an integer dtype.
     """
     x2 = convert_to_tensor(x2)
-    if x2.dtype.kind not in "iu":
+    if x2.data.dtype.kind not in "iu":
         raise TypeError(f"ldexp exponent must be an integer type. Received: x2 dtype="
-                        f"{x2.dtype.name}")
+                        f"{x2.dtype}")
     x1 = as_float(x1)
     return P.multiply(x1, np.ldexp(np.ones((), x1.dtype), data(x2)))
 
@@ -389,7 +389,7 @@ def mod(x1, x2):
     Formula: ``x1 - floor(x1 / x2) · x2``.
     """
     x1, x2 = operands(x1, x2)
-    if x1.dtype == np.bool_ and x2.dtype == np.bool_:  # Keras: two bools in int32
+    if array_dtype(x1) == np.bool_ and array_dtype(x2) == np.bool_:  # Keras: two bools in int32
         x1, x2 = cast(x1, "int32"), cast(x2, "int32")
     if not (backend.is_float_dtype(np.asarray(data(x1)).dtype)
             or backend.is_float_dtype(np.asarray(data(x2)).dtype)):

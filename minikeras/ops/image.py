@@ -379,7 +379,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     """
     # coordinates are computed in the images' float precision, as Keras does (this decides
     # which way "nearest" rounds a coordinate that lands on a half pixel)
-    dtype = np.float64 if convert_to_tensor(images).dtype == np.float64 else np.float32
+    dtype = np.float64 if convert_to_tensor(images).data.dtype == np.float64 else np.float32
     transform = np.asarray(transform.data if isinstance(transform, Tensor) else transform,
                            dtype=dtype)
     if transform.ndim not in (1, 2):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autodiff import linalg as L
 from ..autodiff import primitives as P
-from ..autodiff.tensor import Tensor
+from ..autodiff.tensor import Tensor, array_dtype
 from . import reductions
 from .core import as_float, convert_to_tensor, data
 
@@ -27,7 +27,7 @@ def _int8_widened(operands):
     """``operands`` as int32 when every one is int8 (Keras's rule for matmul and einsum:
     int8 products overflow int8, so they are computed and returned in int32), else as
     they are."""
-    if operands and all(o.dtype == np.int8 for o in operands):
+    if operands and all(array_dtype(o) == np.int8 for o in operands):
         return [P.cast(o, "int32") for o in operands]
     return operands
 
@@ -416,7 +416,7 @@ def eig(x):
     (complex64; complex128 from float64), in LAPACK's order. No gradient."""
     x = _matrices(x, "eig")
     w, v = np.linalg.eig(x.data)
-    dtype = np.complex128 if x.dtype == np.float64 else np.complex64
+    dtype = np.complex128 if x.data.dtype == np.float64 else np.complex64
     return Tensor(w.astype(dtype)), Tensor(v.astype(dtype))
 
 

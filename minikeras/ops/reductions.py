@@ -114,7 +114,7 @@ def count_nonzero(x, axis=None):
 def diff(a, n=1, axis=-1):
     """The ``n``-th difference along ``axis``; of bools, whether neighbours differ (bool)."""
     a = convert_to_tensor(a)
-    if a.dtype == np.bool_:  # no gradient to carry
+    if a.data.dtype == np.bool_:  # no gradient to carry
         return Tensor(np.diff(a.data, n, axis))
     axis %= a.ndim
     for _ in range(n):
@@ -133,7 +133,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     """Product of the elements along ``axis`` (all axes when None), by pairwise halving, in
     ``dtype`` (default: ``x``'s; small integers and bools give int32, as in Keras)."""
     x = convert_to_tensor(x)
-    x = cast(x, dtype or _PROD_DTYPES.get(x.dtype.name, x.dtype))
+    x = cast(x, dtype or _PROD_DTYPES.get(x.data.dtype.name, x.data.dtype))
     axes = normalize_axis(axis, x.ndim)
     keep = [a for a in range(x.ndim) if a not in axes]
     moved = P.transpose(x, keep + list(axes)) if x.ndim else x
@@ -161,7 +161,7 @@ def _scan(combine, x, axis, dtype):
     """Inclusive scan with ``combine`` along ``axis`` in log2(n) composed steps
     (Hillis-Steele), in ``dtype`` (default: ``x``'s; bools give int32, as in Keras)."""
     x = convert_to_tensor(x)
-    dtype = dtype or ("int32" if x.dtype == np.bool_ else x.dtype)
+    dtype = dtype or ("int32" if x.data.dtype == np.bool_ else x.data.dtype)
     x = cast(x, dtype)
     if axis is None:
         x, axis = P.reshape(x, (-1,)), 0
@@ -203,7 +203,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 def _nan_filled(x, fill):
     x = convert_to_tensor(x)
-    missing = np.isnan(x.data) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+    missing = np.isnan(x.data) if x.data.dtype.kind == "f" else np.zeros(x.shape, bool)
     return (P.where(missing, np.asarray(fill, x.dtype), x) if missing.any() else x), missing
 
 
@@ -257,7 +257,7 @@ def nanmin(x, axis=None, keepdims=False):
 
 def _nan_extremum(reduce, fill, x, axis, keepdims):
     x = convert_to_tensor(x)
-    if x.dtype.kind != "f":
+    if x.data.dtype.kind != "f":
         return reduce(x, axis_tuple(axis), keepdims)
     filled, missing = _nan_filled(x, fill)
     out = reduce(filled, axis_tuple(axis), keepdims)

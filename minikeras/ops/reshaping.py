@@ -47,11 +47,11 @@ def common_dtype(values):
     """``values`` as tensors; with any float among them, integer and bool ones take the
     floats' dtype (Keras's promotion; numpy would give float64 for int64 with float32)."""
     tensors = [convert_to_tensor(v) for v in values]
-    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
     if not floats or len(floats) == len(tensors):
         return tensors
     dtype = np.result_type(*floats)
-    return [t if t.dtype.kind == "f" else P.cast(t, dtype) for t in tensors]
+    return [t if t.data.dtype.kind == "f" else P.cast(t, dtype) for t in tensors]
 
 
 def expand_dims(x, axis):

@@ -63,7 +63,7 @@ class Adafactor(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
-        dt = variable.dtype.type
+        dt = variable.data.dtype.type
         one, t = dt(1), dt(self._public_iterations() + 1)
         w, g = variable.data, xp.asarray(gradient, dtype=variable.dtype)
         lr = dt(learning_rate)

@@ -96,7 +96,7 @@ class Muon(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
-        dt = variable.dtype.type
+        dt = variable.data.dtype.type
         w, g = variable.data, xp.asarray(gradient, dtype=variable.dtype)
         m, v = self.momentums[i].data, self.adam_velocities[i]
         tmp = self._scratch_views[i][0]

@@ -258,10 +258,10 @@ class Optimizer(OptimizerVariables):
             if not isinstance(v, Variable):
                 raise TypeError(f"{owner}.build() expects keras.Variable objects (e.g. "
                                 f"model.trainable_variables); item {i} is {type(v).__name__}.")
-            if v.dtype.kind != "f":
+            if v.data.dtype.kind != "f":
                 raise TypeError(f"{owner} can only train floating-point variables; "
                                 f"'{v.path}' has dtype {v.dtype}.")
-        dtypes = sorted({v.dtype.name for v in var_list})
+        dtypes = sorted({v.dtype for v in var_list})
         if len(dtypes) > 1:
             raise ValueError(f"{owner}: all trainable variables must share one dtype; got "
                              f"{dtypes}. "

@@ -64,7 +64,7 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
     """
     del to_numpy  # Keras: compute on the host instead of the device; minikeras is host-only
     x = ops.convert_to_tensor(inputs)
-    if x.dtype.kind != "f":
+    if x.data.dtype.kind != "f":
         x = ops.cast(x, backend.floatx())
     axes = _positive_axes(axis, x.ndim)
     scale = ops.divide(value_range[1], ops.add(ops.max(ops.abs(x), axis=axes, keepdims=True),

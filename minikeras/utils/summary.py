@@ -270,7 +270,7 @@ def _count(variables):
 
 
 def _bytes(variables):
-    return int(sum(np.prod(v.shape, dtype=np.int64) * v.dtype.itemsize for v in variables))
+    return int(sum(np.prod(v.shape, dtype=np.int64) * v.data.dtype.itemsize for v in variables))
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,

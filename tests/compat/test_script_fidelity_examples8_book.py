@@ -128,12 +128,3 @@ def test_what_is_not_compared_still_differs(results, case_name, key):
     """Each entry of NOT_COMPARED names a real difference: once minikeras matches Keras
     there, the entry must go."""
     assert _at(results[case_name], key) != _at(KERAS[case_name], key)
-
-
-def test_variable_dtype_is_numpys_not_a_name():
-    """Not fixed (docs/porting.md): a Keras variable's ``dtype`` is the string
-    ``"float32"``, a minikeras one's numpy's dtype, which equals the string and prints the
-    same; the cases record ``str(v.dtype)``. This fails once minikeras gives the name."""
-    variable = keras.Variable(initializer="zeros", shape=(2,))
-    assert variable.dtype == "float32" and str(variable.dtype) == "float32"
-    assert not isinstance(variable.dtype, str)

@@ -312,7 +312,7 @@ def test_add_weight_takes_any_sequence_of_sizes_as_its_shape(shape, expected):
 def test_add_variable_is_add_weight_with_shape_and_initializer_required():
     layer = keras.layers.Layer(name="holder")
     variable = layer.add_variable((2, 3), "ones", dtype="float64", trainable=False, name="w")
-    assert variable.path == "holder/w" and variable.dtype == np.float64
+    assert variable.path == "holder/w" and variable.dtype == "float64"
     assert layer.non_trainable_weights == [variable] and variable.numpy().sum() == 6
     with pytest.raises(TypeError):
         layer.add_variable((2,))  # no initializer: Keras's signature requires one

@@ -76,7 +76,7 @@ def test_result_is_a_float32_tensor_used_as_keras_documents_it():
     # its float64 total
     mean = metrics.Mean(dtype="float64")
     assert mean([1.0]).dtype == np.float32
-    assert [v.dtype for v in mean.variables] == [np.float64, np.float64]
+    assert [v.dtype for v in mean.variables] == ["float64", "float64"]
     assert metrics.Sum(dtype="float64")([1.0]).dtype == np.float64
 
 

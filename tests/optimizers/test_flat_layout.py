@@ -173,8 +173,8 @@ def test_float64_variables():
     opt = optimizers.Adam(0.01)
     for g in grads:
         opt.apply(g, variables)
-    assert all(v.dtype == np.float64 for v in opt.variables[2:])
-    assert variables[0].dtype == np.float64 and opt._layout.weights.dtype == np.float64
+    assert all(v.dtype == "float64" for v in opt.variables[2:])
+    assert variables[0].dtype == "float64" and opt._layout.weights.dtype == np.float64
 
 
 def test_backward_writes_gradients_into_the_optimizer_buffer():

@@ -332,7 +332,7 @@ def test_gradients_are_never_written():
     opt.apply([g], [w])
     opt.apply([g], [w])
     assert np.all(g == 0.5)
-    assert w.dtype == np.float32
+    assert w.dtype == "float32"
 
 
 def test_tensor_and_list_gradients():
