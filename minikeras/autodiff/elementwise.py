@@ -200,7 +200,9 @@ class Divide(Function):
 @primitive
 def divide(a, b):
     """True division; two integer or bool operands divide in floatx, as Keras's (``x / 2``
-    of a uint8 tensor is float32, not numpy's float64)."""
+    of a uint8 tensor is float32, not numpy's float64). A python int divides as a float, so
+    an int8 tensor divided by 300 is divided by 300, not by 300 wrapped into int8."""
+    a, b = (float(x) if type(x) is int else x for x in (a, b))
     a, b = operands(a, b)       # two python numbers: floatx tensors in the call
     if all(array_dtype(x).kind in "biu" for x in (a, b)):
         a, b = cast(a, backend.floatx()), cast(b, backend.floatx())
@@ -237,7 +239,20 @@ class Power(Function):
 @primitive
 def power(x1, x2):  # keras.ops's argument names
     a, b = operands(x1, x2)
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        a_data, b_data = (x.data if isinstance(x, Tensor) else np.asarray(x) for x in (a, b))
+        if (b_data < 0).any():
+            return Tensor(_integer_power(a_data, b_data))
     return Power()(a, b)
+
+
+def _integer_power(a, b):
+    """``a ** b`` of integer arrays with negative exponents (numpy refuses them), as Keras's
+    backends give it: 1 ** -n is 1, (-1) ** -n is ±1 by the parity of n, anything else 0
+    (the truncated fraction)."""
+    magnitude = np.abs(b)
+    unit = np.where(a == -1, 1 - 2 * (magnitude % 2), 1).astype(np.result_type(a, b))
+    return np.where(b >= 0, a ** magnitude, np.where(np.abs(a) == 1, unit, 0)).astype(unit.dtype)
 
 
 def _routed_recorded(gy, mask, a, b):

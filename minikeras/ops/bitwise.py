@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autodiff.elementwise import operands
 from ..autodiff.tensor import Tensor
-from .core import convert_to_tensor, data
+from .core import cast, convert_to_tensor, data
 
 __all__ = [
     "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
@@ -25,7 +25,8 @@ def _integer_op(name, ufunc, kinds="biu", parameters=("x", "y")):
 
     def apply(*args, **kwargs):
         given = list(signature.bind(*args, **kwargs).arguments.values())
-        tensors = operands(*given) if len(given) == 2 else (convert_to_tensor(given[0]),)
+        tensors = _bools_as_other(operands(*given)) if len(given) == 2 else \
+            (convert_to_tensor(given[0]),)
         for tensor in tensors:
             if np.dtype(tensor.dtype).kind not in kinds:
                 expected = "integer or bool" if "b" in kinds else "integer"
@@ -35,6 +36,17 @@ def _integer_op(name, ufunc, kinds="biu", parameters=("x", "y")):
     apply.__name__, apply.__signature__ = name, signature
     apply.__doc__ = f"Elementwise ``numpy.{ufunc.__name__}`` of integer inputs (no gradient)."
     return apply
+
+
+def _bools_as_other(tensors):
+    """A bool operand beside an integer one cast to that integer's dtype (Keras's
+    ``result_type``: shifting an int8 by True shifts by 1 in int8)."""
+    a, b = tensors
+    if a.dtype.kind == "b" and b.dtype.kind in "iu":
+        return cast(a, b.dtype), b
+    if b.dtype.kind == "b" and a.dtype.kind in "iu":
+        return a, cast(b, a.dtype)
+    return a, b
 
 
 bitwise_and = _integer_op("bitwise_and", np.bitwise_and)

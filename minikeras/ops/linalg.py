@@ -100,13 +100,13 @@ def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
 def tril(x, k=0):
     x = convert_to_tensor(x)
     mask = np.tri(x.shape[-2], x.shape[-1], k, dtype=bool)
-    return P.where(mask, x, 0)
+    return P.where(mask, x, np.zeros((), x.dtype))  # keeps x's dtype (bool stays bool)
 
 
 def triu(x, k=0):
     x = convert_to_tensor(x)
     mask = ~np.tri(x.shape[-2], x.shape[-1], k - 1, dtype=bool)
-    return P.where(mask, x, 0)
+    return P.where(mask, x, np.zeros((), x.dtype))  # keeps x's dtype (bool stays bool)
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):

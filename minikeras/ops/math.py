@@ -105,9 +105,19 @@ def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
     if not 0 <= k <= x.shape[-1]:
         raise ValueError(f"top_k: k={k} is out of range for a last axis of size "
                          f"{x.shape[-1]}.")
-    order = np.argsort(-x.data, axis=-1, kind="stable")[..., :k]
+    order = _descending_order(x.data)[..., :k]
     del sorted  # always sorted: descending order is what numpy gives here
     return take_along_axis(x, order, -1), Tensor(order.astype(np.int32))
+
+
+def _descending_order(values):
+    """Indices sorting the last axis from largest to smallest, ties lower index first. Floats
+    sort their negation (NaN last); integers and bools, whose negation wraps (int8's -128)
+    or is refused, sort the reversed axis ascending and read the order backwards."""
+    if values.dtype.kind in "fc":
+        return np.argsort(-values, axis=-1, kind="stable")
+    last = values.shape[-1] - 1
+    return last - np.argsort(values[..., ::-1], axis=-1, kind="stable")[..., ::-1]
 
 
 def in_top_k(targets, predictions, k):

@@ -39,8 +39,12 @@ logsumexp = on_float(P.logsumexp)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean; integer and boolean inputs give floatx, as in Keras."""
-    return P.mean(as_float(x), axis_tuple(axis), keepdims)
+    """Arithmetic mean; integer and boolean inputs give float32 whatever floatx is, as
+    Keras's jax and torch backends give it."""
+    if not (isinstance(x, Tensor) and x.dtype.kind == "f"):
+        x = convert_to_tensor(x)
+        x = x if x.dtype.kind == "f" else cast(x, "float32")
+    return P.mean(x, axis_tuple(axis), keepdims)
 
 
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
