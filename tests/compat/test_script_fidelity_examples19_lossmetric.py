@@ -8,7 +8,9 @@ The cases are in tests/fixtures/examples19_lossmetric_cases.py; what Keras compu
 tests/fixtures/keras_examples19_lossmetric.json, written once by
 tools/make_examples19_lossmetric_fixture.py on Keras's jax and torch backends. minikeras
 must give their record where the two backends agree; where they differ, ``BACKEND_SPECIFIC``
-names the side minikeras takes, and why.
+names the side minikeras takes, and why; ``REFUSED`` the cases where they fail differently
+and minikeras raises its own ValueError; ``DELIBERATE`` what docs/porting.md lists; ``OPEN``
+what is left (a strict xfail).
 """
 import re
 
@@ -43,6 +45,9 @@ BACKEND_SPECIFIC = {
     **{f"metric/BinaryIoU/{option}/weighted": (
         "jax", "BinaryIoU on (6, 2) predictions with 6 weights: jax's ValueError, torch's "
                "RuntimeError") for option in ("base", "one", "t0.3")},
+    **{f"metric_dtype/{cls}/float64": (
+        "torch", "a float64 metric: jax (without x64) computes the result in float32")
+       for cls in ("F1Score", "Sum")},
     **{f"metric/{cls}/axis0/weighted": ("jax", _WEIGHT_SHAPE)
        for cls in ("CategoricalCrossentropy", "ConcordanceCorrelation", "CosineSimilarity",
                    "PearsonCorrelation")},
@@ -76,6 +81,13 @@ DELIBERATE = {
     (r"loss_fn/categorical_generalized_cross_entropy", None): (
         "the function's q defaults to 0.5, so the string name works in compile (Keras "
         "requires q)"),
+}
+
+# case -> why minikeras still differs where both backends agree (left open)
+OPEN = {
+    "metric_dtype/R2Score/float16": (
+        "float16 inputs: Keras's sums round once from a wider accumulator; numpy's float16 "
+        "sums round in float16 (an ops-level question of float16 reductions)"),
 }
 
 ERROR = re.compile(r"^(\w+(?:Error|Exception)): ")
@@ -164,7 +176,9 @@ COMPARED = sorted(set(cases.CASES) - set(REFUSED)
                   - {name for name in cases.CASES if None in deliberate_keys(name)})
 
 
-@pytest.mark.parametrize("name", COMPARED)
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
+    if name in OPEN else name for name in COMPARED])
 def test_losses_and_metrics_follow_keras(name):
     got = cases.CASES[name](keras, with_mask)
     got = {k: v for k, v in got.items() if k not in deliberate_keys(name)}
