@@ -5,7 +5,7 @@ from .. import backend
 from .confusion_utils import is_evenly_distributed, update_confusion_matrix
 from .metric import Metric, as_result, divide_no_nan, register_metric, to_array
 
-_CURVES = {"roc": "ROC", "pr": "PR"}
+_CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
 _SUMMATIONS = ("interpolation", "minoring", "majoring")
 
 
@@ -19,6 +19,8 @@ class AUC(Metric):
 
     Formula:
         ROC: x = FP/(FP+TN), y = TP/(TP+FN); PR: x = TP/(TP+FN), y = TP/(TP+FP)
+        PRGAIN (Flach & Kull's precision-recall gain): with s = (TP+FN)/(TN+FP),
+        x = max(1 - s·FN/TP, 0), y = 1 - s·FP/TP; where TP = 0, x = 0 and y = 1
         area = Σ_i (x_i - x_{i+1}) · h_i, with h_i = (y_i + y_{i+1}) / 2 for
         "interpolation", min(y_i, y_{i+1}) for "minoring", max for "majoring".
         PR with "interpolation" uses Davis & Goadrich's interpolation instead:
@@ -28,7 +30,7 @@ class AUC(Metric):
 
     Args:
         num_thresholds: number of thresholds (> 1), default 200.
-        curve: "ROC" or "PR" (either case).
+        curve: "ROC", "PR" or "PRGAIN" (any case).
         summation_method: "interpolation", "minoring" or "majoring".
         name: name of the metric instance (default ``auc``, made unique).
         dtype: kept as ``metric.dtype``; the counts and the result are floatx, as
@@ -50,10 +52,10 @@ class AUC(Metric):
                  label_weights=None, from_logits=False):
         if str(curve).lower() not in _CURVES:
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are '
-                             '["PR", "ROC"]')
+                             '["PR", "ROC", "PRGAIN"]')
         if str(summation_method).lower() not in _SUMMATIONS:
             raise ValueError(f'Invalid AUC summation method value: "{summation_method}". '
-                             f'Expected values are {list(_SUMMATIONS)}')
+                             'Expected values are ["interpolation", "majoring", "minoring"]')
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         self._init_from_thresholds = thresholds is not None
@@ -156,11 +158,7 @@ class AUC(Metric):
             return as_result(self._interpolate_pr_auc(), self._state_dtype)
         tp, fp = self.true_positives.value, self.false_positives.value
         tn, fn = self.true_negatives.value, self.false_negatives.value
-        recall = divide_no_nan(tp, tp + fn)
-        if self.curve == "ROC":
-            x, y = divide_no_nan(fp, fp + tn), recall
-        else:
-            x, y = recall, divide_no_nan(tp, tp + fp)
+        x, y = self._curve_points(tp, fp, tn, fn)
         if self.summation_method == "interpolation":
             heights = (y[:-1] + y[1:]) / 2.0
         elif self.summation_method == "minoring":
@@ -168,6 +166,20 @@ class AUC(Metric):
         else:
             heights = xp.maximum(y[:-1], y[1:])
         return as_result(self._average_labels((x[:-1] - x[1:]) * heights), self._state_dtype)
+
+    def _curve_points(self, tp, fp, tn, fn):
+        """(x, y) of the curve at each threshold, from the confusion counts there."""
+        recall = divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            return divide_no_nan(fp, fp + tn), recall
+        if self.curve == "PR":
+            return recall, divide_no_nan(tp, tp + fp)
+        xp = backend.xp
+        scale = divide_no_nan(tp + fn, tn + fp)  # positives per negative
+        no_tp = tp == 0
+        recall_gain = xp.where(no_tp, 0.0, 1.0 - scale * divide_no_nan(fn, tp))
+        precision_gain = xp.where(no_tp, 1.0, 1.0 - scale * divide_no_nan(fp, tp))
+        return xp.maximum(recall_gain, 0.0), precision_gain
 
     def reset_state(self):
         if self._built:

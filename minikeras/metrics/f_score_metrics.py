@@ -32,10 +32,13 @@ class FBetaScore(Metric):
         if average not in _AVERAGES:
             raise ValueError(
                 "Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
-                f"'weighted'}}. Received: average={average!r}")
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta <= 0:
+                f"'weighted'}}. Received: average={average}")
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)):
+            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0:
             raise ValueError(
-                f"Invalid `beta` argument value. It should be a float > 0. Received: beta={beta!r}")
+                f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
         if threshold is not None and (isinstance(threshold, bool)
                                       or not isinstance(threshold, (int, float))
                                       or not 0 < threshold <= 1):

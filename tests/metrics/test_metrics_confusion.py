@@ -119,6 +119,11 @@ Y4, P4 = [0, 0, 1, 1], [0.0, 0.5, 0.3, 0.9]
     # interpolation: tp=[2,1,0], P=tp+fp=[4,1,0]; slopes [1/3, 1], intercepts [2/3, 0];
     # increments [(1/3)(1 + (2/3)·ln 4)/2, 1·1/2]
     ("PR", "interpolation", (1 + 2 / 3 * np.log(4)) / 6 + 0.5),
+    # PRGAIN points (recall gain, precision gain), P/N = 1 at every threshold:
+    # (1 - 0/2, 1 - 2/2) = (1, 0), (1 - 1/1, 1 - 0/1) = (0, 1), and (0, 1) where TP = 0
+    ("PRGAIN", "interpolation", 0.5),
+    ("PRGAIN", "minoring", 0.0),
+    ("PRGAIN", "majoring", 1.0),
 ])
 def test_auc_curves_and_summations(curve, summation, expected):
     m = metrics.AUC(num_thresholds=3, curve=curve, summation_method=summation)
@@ -181,10 +186,15 @@ def test_auc_explicit_thresholds_and_config():
 
 
 def test_auc_bad_arguments():
-    with pytest.raises(ValueError, match="curve"):
+    with pytest.raises(ValueError) as curve:
         metrics.AUC(curve="XY")
-    with pytest.raises(ValueError, match="summation"):
+    assert str(curve.value) == \
+        'Invalid AUC curve value: "XY". Expected values are ["PR", "ROC", "PRGAIN"]'
+    with pytest.raises(ValueError) as summation:
         metrics.AUC(summation_method="trapezoid")
+    assert str(summation.value) == ('Invalid AUC summation method value: "trapezoid". '
+                                    'Expected values are ["interpolation", "majoring", '
+                                    '"minoring"]')
     with pytest.raises(ValueError, match="num_thresholds"):
         metrics.AUC(num_thresholds=1)
     with pytest.raises(ValueError, match="num_labels"):

@@ -50,6 +50,19 @@ def test_fbeta_arguments_are_checked_and_shapes_named():
     assert metrics.FBetaScore(beta=2.0).get_config()["beta"] == 2.0
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"average": "samples"}, "Invalid `average` argument value. Expected one of: {None, "
+                             "'micro', 'macro', 'weighted'}. Received: average=samples"),
+    ({"beta": 0.0}, "Invalid `beta` argument value. It should be > 0. Received: beta=0.0"),
+    ({"beta": "2"}, "Invalid `beta` argument value. It should be a Python float. "
+                    "Received: beta=2 of type '<class 'str'>'"),
+])
+def test_fbeta_argument_errors_in_keras_words(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        metrics.FBetaScore(**kwargs)
+    assert str(error.value) == message
+
+
 def test_r2_aggregations_and_adjusted_score():
     y_true = np.array([[1., 2.], [4., 2.], [3., 5.]])
     y_pred = np.array([[2., 2.], [4., 3.], [4., 5.]])
