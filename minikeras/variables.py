@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from . import backend
-from .autodiff.tensor import Tensor
+from .autodiff.tensor import Tensor, python_numbers_array
 from .config import charge_load_bytes
 from .naming import auto_name, scoped
 
@@ -37,7 +37,8 @@ class Variable(Tensor):
             ``f(shape, dtype)`` or its string name, which then needs ``shape``).
         shape: the shape, required with a callable initializer.
         dtype: dtype name; default: an array's own dtype (float64 stays float64, as in
-            Keras), ``backend.floatx()`` for python floats and initializer functions.
+            Keras), ``backend.floatx()`` for python floats and initializer functions,
+            int32 for python ints (as Keras converts them).
         trainable: whether optimizers update it and gradients flow to it.
         name: short name (``"kernel"``); ``path`` adds the owner's scope.
     """
@@ -69,8 +70,8 @@ class Variable(Tensor):
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
         if dtype is not None:  # Keras's names: "int" is int32, as on Keras's torch backend
             value = value.astype(backend.standardize_dtype(dtype))
-        elif np.issubdtype(value.dtype, np.floating) and not typed:
-            value = value.astype(backend.floatx())  # python floats; an array keeps its dtype
+        elif not typed:  # python numbers: Keras's dtypes (floatx, int32); an array keeps its own
+            value = python_numbers_array(value)
         value = np.array(value, order="C")  # own the storage, C-contiguous (views and reshapes)
         if shape is not None and tuple(shape) != value.shape:
             raise ValueError(

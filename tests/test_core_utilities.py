@@ -118,6 +118,8 @@ def test_a_variables_dtype_is_kerass_name_and_ops_read_it_as_a_tensors():
         assert got.dtype == expected.dtype and got.dtype in (np.float64, np.complex128)
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(got),
                                       keras.ops.convert_to_numpy(expected))
+    assert [keras.Variable(x).dtype for x in (3, [1, 2], 2.5, [True])] == [
+        "int32", "int32", "float32", "bool"]
     flags = keras.Variable(np.array([True, False, True]))
     assert flags.dtype == "bool"
     assert keras.ops.cumsum(flags).dtype == keras.ops.square(flags).dtype == np.int32

@@ -202,7 +202,8 @@ def divide(a, b):
     """True division; two integer or bool operands divide in floatx, as Keras's (``x / 2``
     of a uint8 tensor is float32, not numpy's float64). A python int divides as a float, so
     an int8 tensor divided by 300 is divided by 300, not by 300 wrapped into int8."""
-    a, b = (float(x) if type(x) is int else x for x in (a, b))
+    a = float(a) if type(a) is int else a
+    b = float(b) if type(b) is int else b
     a, b = operands(a, b)       # two python numbers: floatx tensors in the call
     if all(array_dtype(x).kind in "biu" for x in (a, b)):
         a, b = cast(a, backend.floatx()), cast(b, backend.floatx())
@@ -239,7 +240,7 @@ class Power(Function):
 @primitive
 def power(x1, x2):  # keras.ops's argument names
     a, b = operands(x1, x2)
-    if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+    if array_dtype(a).kind in "iu" and array_dtype(b).kind in "iu":
         a_data, b_data = (x.data if isinstance(x, Tensor) else np.asarray(x) for x in (a, b))
         if (b_data < 0).any():
             return Tensor(_integer_power(a_data, b_data))
