@@ -292,7 +292,7 @@ class Optimizer(OptimizerVariables):
         i = self._layout.index.get(id(variable))
         if i is None:
             raise ValueError(
-                f"Unknown variable: {getattr(variable, 'path', variable)!r}. This optimizer can "
+                f"Unknown variable: {variable!r}. This optimizer can "
                 "only be called for the variables it was originally built with. When working "
                 "with a new set of variables, you should recreate a new optimizer instance.")
         return i
