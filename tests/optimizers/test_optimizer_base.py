@@ -523,3 +523,14 @@ def test_variables_made_outside_add_variable_take_apply_scope(make, bare):
     assert [p.split("_")[0] for p in unscoped] == bare
     assert [p for p in _paths(lazy) if "/" not in p] == []
     assert len(_paths(lazy)) == len(_paths(explicit))
+
+
+def test_loss_scale_optimizer_built_by_apply_puts_inner_slots_under_its_name():
+    """As in Keras: the inner optimizer's slots made while LossScaleOptimizer.apply builds
+    are under the outer optimizer's name (its own counters keep theirs)."""
+    w = Variable(np.ones(3, np.float32), name="w")
+    opt = optimizers.LossScaleOptimizer(optimizers.Adam(name="inner"), name="outer")
+    opt.apply_gradients([(np.ones(3, np.float32), w)])
+    assert _paths(opt) == ["outer/iteration", "outer/learning_rate", "outer/step_counter",
+                           "outer/dynamic_scale", "inner/iteration", "inner/learning_rate",
+                           "outer/inner/w_momentum", "outer/inner/w_velocity"]
