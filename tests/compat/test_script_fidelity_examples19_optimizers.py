@@ -53,9 +53,6 @@ DELIBERATE = {
     ("option_errors", "unknown_schedule_deserialize"): _REFUSED + " (Keras returns None)",
     ("option_errors", "loss_scale_string_inner"): "Keras fails with AttributeError: 'str' "
                                                   "object has no attribute (docs/porting.md)",
-    ("option_errors", "unknown_schedule_config"): "minikeras names the unknown schedule and "
-        "its close matches (Keras: Could not deserialize '<module>.<name>' because it is not "
-        "a KerasSaveable subclass)",
     ("sweep_LossScaleOptimizer", "base/callable"): "from_config of an inner optimizer with an "
         "unregistered callable rate: minikeras raises the inner's TypeError as it is (Keras on "
         "torch wraps it in its deserialization frame naming its torch subclass)",
