@@ -1,5 +1,8 @@
 """Adafactor (Shazeer & Stern, 2018): Adam-like steps with factored second moments."""
+import numpy as np
+
 from ..backend import xp
+from ..variables import Variable
 from .argument_checks import check_bool, check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
@@ -55,11 +58,21 @@ class Adafactor(Optimizer):
             factored = len(shape) >= 2
             r_shape = shape[:-1] if factored else ()
             c_shape = shape[:-2] + shape[-1:] if factored else ()
-            # a placeholder (unfactored variable) is an int32 zero, as in Keras
-            dtype = var.dtype if factored else "int32"
-            self._r.append(self.add_variable(r_shape, dtype=dtype, name=var.name))
-            self._c.append(self.add_variable(c_shape, dtype=dtype, name=var.name))
+            if factored:
+                self._r.append(self.add_variable(r_shape, dtype=var.dtype, name=var.name))
+                self._c.append(self.add_variable(c_shape, dtype=var.dtype, name=var.name))
+            else:
+                self._r.append(self._placeholder(var.name))
+                self._c.append(self._placeholder(var.name))
             self._v.append(self.add_variable_from_reference(var, "velocity"))
+
+    def _placeholder(self, name):
+        """An unfactored variable's ``r`` or ``c``: an int32 zero made, as in Keras, outside
+        add_variable (its path is the bare name, or under the optimizer's name when
+        ``apply`` builds; see ``Optimizer._scope_unscoped_paths``)."""
+        placeholder = Variable(np.zeros((), np.int32), trainable=False, name=name)
+        self._variables.append(placeholder)
+        return placeholder
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)

@@ -54,7 +54,7 @@ def unknown_arguments_error(owner, kwargs, known):
         if close:
             hints.append(f"`{key}` -> `{close[0]}`")
     hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
-    return ValueError(f"{owner}: argument(s) not recognized: {kwargs}.{hint}")
+    return ValueError(f"Argument(s) not recognized: {kwargs} ({owner}).{hint}")  # Keras's words first
 
 
 # ---- Keras 2 spellings ---------------------------------------------------------------------

@@ -4,6 +4,22 @@ from .argument_checks import check_float
 from .optimizer import OPTIMIZERS, Optimizer
 
 
+def _at_least_zero(name, value):
+    """``value`` as a float, refused (in Keras's words) below zero."""
+    checked = check_float("Ftrl", name, value)
+    if checked < 0:
+        raise ValueError(f"`{name}` needs to be positive or zero. Received: {name}={value}.")
+    return checked
+
+
+def _at_most_zero(name, value):
+    """``value`` as a float, refused (in Keras's words) above zero."""
+    checked = check_float("Ftrl", name, value)
+    if checked > 0:
+        raise ValueError(f"`{name}` needs to be negative or zero. Received: {name}={value}.")
+    return checked
+
+
 @OPTIMIZERS.register("Ftrl")
 class Ftrl(Optimizer):
     """Follow The Regularized Leader, as used for large sparse linear models.
@@ -39,17 +55,15 @@ class Ftrl(Optimizer):
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
                  l2_shrinkage_regularization_strength=0.0, beta=0.0, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.learning_rate_power = check_float("Ftrl", "learning_rate_power", learning_rate_power,
-                                               high=0)
-        self.initial_accumulator_value = check_float(
-            "Ftrl", "initial_accumulator_value", initial_accumulator_value, low=0)
-        self.l1_regularization_strength = check_float(
-            "Ftrl", "l1_regularization_strength", l1_regularization_strength, low=0)
-        self.l2_regularization_strength = check_float(
-            "Ftrl", "l2_regularization_strength", l2_regularization_strength, low=0)
-        self.l2_shrinkage_regularization_strength = check_float(
-            "Ftrl", "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength,
-            low=0)
+        self.learning_rate_power = _at_most_zero("learning_rate_power", learning_rate_power)
+        self.initial_accumulator_value = _at_least_zero("initial_accumulator_value",
+                                                        initial_accumulator_value)
+        self.l1_regularization_strength = _at_least_zero("l1_regularization_strength",
+                                                         l1_regularization_strength)
+        self.l2_regularization_strength = _at_least_zero("l2_regularization_strength",
+                                                         l2_regularization_strength)
+        self.l2_shrinkage_regularization_strength = _at_least_zero(
+            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)
         self.beta = check_float("Ftrl", "beta", beta)
 
     def build(self, var_list):

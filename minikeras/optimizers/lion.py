@@ -29,7 +29,7 @@ class Lion(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1 = check_float("Lion", "beta_1", beta_1)
         if not 0 < self.beta_1 <= 1:
-            raise ValueError("Argument `beta_1` must be in the (0, 1] range. Otherwise, the "
+            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the "  # Keras's words
                              f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}.")
         self.beta_2 = check_float("Lion", "beta_2", beta_2, low=0, high=1)
 

@@ -60,6 +60,12 @@ class LossScaleOptimizer(Optimizer):
         self._trainable_variables = list(var_list)
         self.built = True
 
+    def _scope_built_paths(self, variables):
+        """Keras builds inside ``apply`` under this optimizer's name scope: the inner
+        optimizer's slots made then have ``<name>/`` before their path."""
+        for variable in variables:
+            variable.path = f"{self.name}/{variable.path}"
+
     @property
     def variables(self):
         return self._variables + self.inner_optimizer.variables
@@ -73,7 +79,9 @@ class LossScaleOptimizer(Optimizer):
             if trainable_variables is None:
                 raise ValueError("Call `optimizer.build(trainable_variables)` first, or pass "
                                  "`trainable_variables` to `apply`.")
+            known = len(self.inner_optimizer.variables)
             self.build(list(trainable_variables))
+            self._scope_built_paths(self.inner_optimizer.variables[known:])
         arrays = [None if g is None else xp.asarray(g) for g in grads]
         if all(bool(xp.isfinite(g).all()) for g in arrays if g is not None):
             scale = self.dynamic_scale.data[()]

@@ -127,7 +127,10 @@ class Optimizer(OptimizerVariables):
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                 f"global_clipnorm={global_clipnorm}")
         self.use_ema = check_bool(owner, "use_ema", use_ema)
-        self.ema_momentum = check_float(owner, "ema_momentum", ema_momentum, low=0, high=1)
+        self.ema_momentum = check_float(owner, "ema_momentum", ema_momentum)
+        if not 0 <= self.ema_momentum <= 1:  # Keras's words
+            raise ValueError("`ema_momentum` must be in the range [0, 1]. "
+                             f"Received: ema_momentum={ema_momentum}")
         self.ema_overwrite_frequency = check_int(owner, "ema_overwrite_frequency",
                                                  ema_overwrite_frequency, low=1, allow_none=True)
         self.loss_scale_factor = check_float(owner, "loss_scale_factor", loss_scale_factor,
@@ -135,7 +138,7 @@ class Optimizer(OptimizerVariables):
         steps = check_int(owner, "gradient_accumulation_steps", gradient_accumulation_steps,
                           allow_none=True)
         if steps and steps < 2:
-            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2 (or None). "
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
                              f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
         self.gradient_accumulation_steps = steps or None
         self.built = False
@@ -289,7 +292,7 @@ class Optimizer(OptimizerVariables):
         i = self._layout.index.get(id(variable))
         if i is None:
             raise ValueError(
-                f"Unknown variable: {getattr(variable, 'path', variable)!r}. This optimizer can "
+                f"Unknown variable: {variable!r}. This optimizer can "
                 "only be called for the variables it was originally built with. When working "
                 "with a new set of variables, you should recreate a new optimizer instance.")
         return i
@@ -432,7 +435,16 @@ class Optimizer(OptimizerVariables):
             else list(trainable_variables)
         if not self.built:
             self.build(variables)
+            self._scope_unscoped_paths()
         return variables
+
+    def _scope_unscoped_paths(self):
+        """Keras builds inside ``apply`` under the optimizer's name scope: the variables a
+        build makes outside ``add_variable`` (Nadam's ``u_product``, Adafactor's
+        placeholders), whose path is their bare name, then have ``<name>/`` before it."""
+        for variable in self._variables:
+            if "/" not in variable.path:
+                variable.path = f"{self.name}/{variable.path}"
 
     def _load_gradients(self, grads, variables):
         """Bring ``grads`` into the flat gradient buffer; return None when every built
@@ -683,16 +695,18 @@ class Optimizer(OptimizerVariables):
                 "loss_scale_factor": self.loss_scale_factor,
                 "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
-    def _serialize_callable(self, fn):
+    @staticmethod
+    def _serialize_callable(fn):
+        """A callable rate's config as Keras writes it: a registered function by its
+        registered name, any other by its own name (from_config finds it only once it is
+        registered, as in Keras)."""
         name = CUSTOM_OBJECTS.name_of(fn)
         if name is not None:
             return {"module": None, "class_name": "function", "config": name,
                     "registered_name": "function"}
-        value = float(self._current_learning_rate())
-        warn_user(f"The learning-rate callable {fn!r} is not registered with "
-                  "keras.saving.register_keras_serializable(), so the config stores its current "
-                  f"value ({value}) instead.")
-        return value
+        return {"module": "builtins", "class_name": "function",
+                "config": getattr(fn, "__name__", type(fn).__name__),
+                "registered_name": "function"}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -703,7 +717,7 @@ class Optimizer(OptimizerVariables):
         lr = config.get("learning_rate")
         if isinstance(lr, dict):
             if lr.get("class_name") == "function" or lr.get("registered_name") == "function":
-                config["learning_rate"] = CUSTOM_OBJECTS.lookup(lr["config"], custom_objects)
+                config["learning_rate"] = _registered_function(lr, custom_objects)
             else:
                 config["learning_rate"] = schedules.deserialize(lr, custom_objects)
         return cls(**config)
@@ -712,6 +726,19 @@ class Optimizer(OptimizerVariables):
         lr = self._learning_rate
         shown = float(self._lr_var.data) if lr is self._lr_var else lr
         return f"<{type(self).__name__} name={self.name!r} learning_rate={shown!r}>"
+
+
+def _registered_function(config, custom_objects):
+    """The function a callable rate's ``config`` names (see ``_serialize_callable``)."""
+    try:
+        return CUSTOM_OBJECTS.lookup(config["config"], custom_objects)
+    except ValueError:
+        raise TypeError(  # Keras's words
+            f"Could not locate function '{config['config']}'. Make sure custom classes and "
+            "functions are decorated with `@keras.saving.register_keras_serializable()`. If "
+            "they are already decorated, make sure they are all imported so that the decorator "
+            "is run before trying to load them. Full object config: "
+            f"{config}") from None
 
 
 def _all_finite(g):

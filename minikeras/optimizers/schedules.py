@@ -9,7 +9,7 @@ dtype of ``initial_learning_rate`` (float32 for a Python number), as Keras does.
 import math
 
 from ..backend import xp
-from ..registry import Registry, config_repr
+from ..registry import CUSTOM_OBJECTS, Registry, config_repr
 from ..arguments import is_real_number
 from .argument_checks import check_float
 
@@ -358,4 +358,11 @@ def serialize(learning_rate_schedule):
 
 def deserialize(config, custom_objects=None):
     """Rebuild a schedule from the dict ``serialize`` made (or a Keras file's)."""
+    if isinstance(config, dict) and config.get("module") and not config.get("registered_name"):
+        name = config.get("class_name")
+        if name not in SCHEDULES and name not in (custom_objects or {}) \
+                and name not in CUSTOM_OBJECTS:
+            raise ValueError(  # Keras's words, then the names minikeras knows
+                f"Could not deserialize '{config['module']}.{name}' because it is not a "
+                f"KerasSaveable subclass. {SCHEDULES.unknown_message(name)}")
     return SCHEDULES.deserialize(config, custom_objects)

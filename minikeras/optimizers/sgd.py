@@ -1,6 +1,6 @@
 """SGD: gradient descent, optionally with (Nesterov) momentum."""
 from ..backend import xp
-from .argument_checks import check_bool, check_float
+from .argument_checks import check_bool, is_real_number
 from .optimizer import OPTIMIZERS, Optimizer
 
 
@@ -25,7 +25,10 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.momentum = check_float("SGD", "momentum", momentum, low=0, high=1)
+        if not is_real_number(momentum) or not 0 <= momentum <= 1:  # Keras's words
+            raise ValueError("`momentum` must be a float between [0, 1]. "
+                             f"Received: momentum={momentum!r}")
+        self.momentum = float(momentum)
         self.nesterov = check_bool("SGD", "nesterov", nesterov)
 
     def build(self, var_list):

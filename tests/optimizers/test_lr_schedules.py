@@ -110,3 +110,14 @@ def test_custom_schedule_in_an_optimizer():
         Halving().get_config()
     with pytest.raises(NotImplementedError, match="__call__"):
         schedules.LearningRateSchedule()(0)
+
+
+def test_unknown_schedule_class_in_an_optimizer_config_raises_keras_message_first():
+    config = {"name": "s", "learning_rate": {
+        "class_name": "NoSuchDecay", "config": {}, "module": "keras.optimizers.schedules",
+        "registered_name": None}}
+    with pytest.raises(ValueError) as raised:
+        optimizers.SGD.from_config(config)
+    assert str(raised.value).startswith(
+        "Could not deserialize 'keras.optimizers.schedules.NoSuchDecay' because it is not a "
+        "KerasSaveable subclass. Could not interpret learning rate schedule identifier")

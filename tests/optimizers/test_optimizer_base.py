@@ -311,7 +311,7 @@ def test_gradient_count_and_unknown_variables():
         opt.apply(f32([1.0]), [a, b])
     opt = optimizers.SGD()
     opt.build([a])
-    with pytest.raises(ValueError, match="Unknown variable: 'other/w'"):
+    with pytest.raises(ValueError, match=r"Unknown variable: <Variable path=other/w, shape=\(1,\)"):
         opt.apply(f32([1.0]), [b])
 
 
@@ -472,3 +472,65 @@ def test_custom_update_step_trains_like_sgd_and_skips_missing_gradients():
     assert opt.calls == ["a"]
     np.testing.assert_allclose(a.numpy(), [0.0, 1.0])
     np.testing.assert_allclose(b.numpy(), [3.0])
+
+
+# ---- round 19: Keras's messages for invalid options, and paths made by apply's build -------
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optimizers.SGD(momentum=1.5), "`momentum` must be a float between [0, 1]."),
+    (lambda: optimizers.SGD(momentum="high"), "`momentum` must be a float between [0, 1]."),
+    (lambda: optimizers.SGD(use_ema=True, ema_momentum=1.5),
+     "`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=1.5"),
+    (lambda: optimizers.SGD(gradient_accumulation_steps=1),
+     "`gradient_accumulation_steps` must be an integer >= 2. "
+     "Received: gradient_accumulation_steps=1"),
+    (lambda: optimizers.SGD(foo=1), "Argument(s) not recognized: {'foo': 1}"),
+    (lambda: optimizers.Ftrl(learning_rate_power=0.5),
+     "`learning_rate_power` needs to be negative or zero. Received: learning_rate_power=0.5."),
+    (lambda: optimizers.Ftrl(l1_regularization_strength=-0.1),
+     "`l1_regularization_strength` needs to be positive or zero. "
+     "Received: l1_regularization_strength=-0.1."),
+    (lambda: optimizers.Ftrl(initial_accumulator_value=-1),
+     "`initial_accumulator_value` needs to be positive or zero. "
+     "Received: initial_accumulator_value=-1."),
+    (lambda: optimizers.Lion(beta_1=0.0),
+     "Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer degenerates to "
+     "SignSGD. Received: beta_1=0.0."),
+])
+def test_invalid_options_raise_keras_message_first(make, message):
+    with pytest.raises(ValueError) as raised:
+        make()
+    assert str(raised.value).startswith(message)
+
+
+def _paths(optimizer):
+    return [v.path for v in optimizer.variables]
+
+
+@pytest.mark.parametrize("make, bare", [
+    (lambda: optimizers.Nadam(name="opt"), ["variable"]),
+    (lambda: optimizers.Adafactor(name="opt"), ["w", "w"]),
+])
+def test_variables_made_outside_add_variable_take_apply_scope(make, bare):
+    """As in Keras: a build inside ``apply`` puts them under the optimizer's name; an
+    explicit ``build`` leaves their bare name."""
+    w = Variable(np.ones(3, np.float32), name="w")
+    explicit = make()
+    explicit.build([w])
+    lazy = make()
+    lazy.apply_gradients([(np.ones(3, np.float32), w)])
+    unscoped = [p for p in _paths(explicit) if "/" not in p]
+    assert [p.split("_")[0] for p in unscoped] == bare
+    assert [p for p in _paths(lazy) if "/" not in p] == []
+    assert len(_paths(lazy)) == len(_paths(explicit))
+
+
+def test_loss_scale_optimizer_built_by_apply_puts_inner_slots_under_its_name():
+    """As in Keras: the inner optimizer's slots made while LossScaleOptimizer.apply builds
+    are under the outer optimizer's name (its own counters keep theirs)."""
+    w = Variable(np.ones(3, np.float32), name="w")
+    opt = optimizers.LossScaleOptimizer(optimizers.Adam(name="inner"), name="outer")
+    opt.apply_gradients([(np.ones(3, np.float32), w)])
+    assert _paths(opt) == ["outer/iteration", "outer/learning_rate", "outer/step_counter",
+                           "outer/dynamic_scale", "inner/iteration", "inner/learning_rate",
+                           "outer/inner/w_momentum", "outer/inner/w_velocity"]

@@ -119,10 +119,15 @@ def test_registered_callable_learning_rate_round_trip():
     assert optimizers.SGD.from_config(config).learning_rate == 0.5
 
 
-def test_unregistered_callable_learning_rate_saves_its_value():
-    opt = optimizers.SGD(lambda: 0.25)
-    with pytest.warns(UserWarning, match="not registered"):
-        assert opt.get_config()["learning_rate"] == 0.25
+def test_unregistered_callable_learning_rate_config_names_it_as_keras_does():
+    def quarter_rate():
+        return 0.25
+
+    config = optimizers.SGD(quarter_rate).get_config()
+    assert config["learning_rate"] == {"module": "builtins", "class_name": "function",
+                                       "config": "quarter_rate", "registered_name": "function"}
+    with pytest.raises(TypeError, match="Could not locate function 'quarter_rate'"):
+        optimizers.SGD.from_config(config)
 
 
 def test_loss_scale_optimizer():
