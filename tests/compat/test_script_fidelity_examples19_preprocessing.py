@@ -83,9 +83,6 @@ KNOWN_DIVERGENCES = {
         "int_tfidf_given_pad1", "str_adapt_tf_idf_pad0", "str_adapt_tf_idf_pad1",
         "str_tfidf_given_pad0", "str_tfidf_given_pad1", "text_ng2_tf_idf",
         "text_ngNone_tf_idf", "text_ngt13_tf_idf", "text_vocabulary_tfidf")},
-    **{name: "Keras's config holds a list scale as the list; minikeras's as a numpy "
-             "array's data (not yet fixed)"
-       for name in ("rescale_s051020_o00", "rescale_s051020_om10")},
     **{f"resize_area_{size}_{pad}": "Keras 3.15's Resizing refuses interpolation='area' "
                                     "(ValueError); minikeras resizes by area averaging"
        for size in ("4x4", "6x8", "9x5") for pad in ("c0_p0", "c0_p1", "c1_p0")},

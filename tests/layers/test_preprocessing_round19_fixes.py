@@ -24,3 +24,12 @@ def test_discretization_output_shape_from_num_bins():
 def test_random_grayscale_config_has_no_seed():
     config = keras.layers.RandomGrayscale(factor=0.3, seed=4).get_config()
     assert "seed" not in config and config["factor"] == 0.3
+
+
+def test_rescaling_config_holds_a_list_scale_as_given():
+    layer = keras.layers.Rescaling(scale=[0.5, 1.0, 2.0], offset=-1.0)
+    config = layer.get_config()
+    assert config["scale"] == [0.5, 1.0, 2.0] and config["offset"] == -1.0
+    x = np.ones((1, 3), "float32")
+    again = keras.layers.Rescaling.from_config(config)
+    np.testing.assert_allclose(np.asarray(again(x)), [[-0.5, 0.0, 1.0]])
