@@ -104,8 +104,9 @@ KNOWN_DIVERGENCES = {
                                  "get_config refuses it (files hold names, never code); "
                                  "Keras's config holds the function, which from_config "
                                  "cannot parse",
-    "resize_uint8": "Keras's symbolic output of uint8 images is float32 (the layer's dtype); "
-                    "minikeras's is uint8 (not yet fixed)",
+    "resize_uint8": "Keras's symbolic output of uint8 images is float32 (the layer's dtype) "
+                    "while its eager output is uint8; minikeras's symbolic dtype is the "
+                    "eager one (uint8)",
 }
 
 
