@@ -9,7 +9,7 @@ import numpy as np
 from ... import backend
 from ..layer import LAYERS
 from .preprocessing_layer import (PreprocessingLayer, as_array, check_output_mode,
-                                  encode_categorical, refuse_sparse)
+                                  encode_categorical, encoded_shape, refuse_sparse)
 from .string_hashes import fingerprint64, fingerprint_cat64, siphash64
 
 _ENCODINGS = ("int", "one_hot", "multi_hot", "count")
@@ -54,12 +54,7 @@ class CategoryEncoding(PreprocessingLayer):
                                   count_weights)
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if not input_shape:
-            return (self.num_tokens,)
-        if self.output_mode == "one_hot" and (input_shape[-1] != 1 or len(input_shape) == 1):
-            return input_shape + (self.num_tokens,)
-        return input_shape[:-1] + (self.num_tokens,)
+        return encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def get_config(self):
         return {**super().get_config(), "num_tokens": self.num_tokens,

@@ -7,8 +7,8 @@ import numpy as np
 from ... import backend, ops
 from ..layer import LAYERS
 from .preprocessing_layer import (PreprocessingLayer, adapt_batches, as_array,
-                                  check_output_mode, encode_categorical, is_shape_probe,
-                                  refuse_sparse)
+                                  check_output_mode, encode_categorical, encoded_shape,
+                                  is_shape_probe, refuse_sparse)
 
 
 @LAYERS.register("Normalization")
@@ -229,6 +229,11 @@ class Discretization(PreprocessingLayer):
         indices = np.digitize(as_array(inputs), boundaries)
         dtype = "int32" if self.output_mode == "int" else self.dtype
         return encode_categorical(indices, self.output_mode, len(boundaries) + 1, dtype)
+
+    def compute_output_shape(self, input_shape):
+        bins = len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else \
+            self.num_bins
+        return encoded_shape(input_shape, self.output_mode, bins)
 
     def get_config(self):
         # exactly Keras's keys: its __init__ takes no `trainable`, so none is written

@@ -146,6 +146,20 @@ def encode_categorical(indices, output_mode, depth, dtype, count_weights=None):
     return Tensor(encoded.sum(axis=axis).astype(encoded.dtype))
 
 
+def encoded_shape(input_shape, output_mode, depth):
+    """The shape ``encode_categorical`` gives for indices of ``input_shape``: unchanged for
+    "int"; "one_hot" adds a ``depth`` axis (replacing a trailing 1 of rank > 1);
+    "multi_hot" / "count" replace the last axis by ``depth``."""
+    input_shape = tuple(input_shape)
+    if output_mode == "int":
+        return input_shape
+    if not input_shape:
+        return (depth,)
+    if output_mode == "one_hot" and (input_shape[-1] != 1 or len(input_shape) == 1):
+        return input_shape + (depth,)
+    return input_shape[:-1] + (depth,)
+
+
 class ImagePreprocessingLayer(PreprocessingLayer):
     """Image layers: one image (h, w, c) or a batch (n, h, w, c) (channels first with
     ``data_format="channels_first"``), computed in the layer's float dtype.

@@ -22,6 +22,8 @@ class Rescaling(Layer):
         super().__init__(**kwargs)
         self.scale = _check_number(scale, "scale")
         self.offset = _check_number(offset, "offset")
+        # the config holds them as given, as Keras's does (a list stays a list)
+        self._given = {"scale": scale, "offset": offset}
         self.supports_masking = True
 
     def call(self, inputs):
@@ -31,8 +33,8 @@ class Rescaling(Layer):
         return ops.add(ops.multiply(x, scale), offset)
 
     def get_config(self):
-        return {**super().get_config(), "scale": to_data(self.scale),
-                "offset": to_data(self.offset)}
+        return {**super().get_config(), "scale": to_data(self._given["scale"]),
+                "offset": to_data(self._given["offset"])}
 
     @classmethod
     def from_config(cls, config):
