@@ -57,8 +57,6 @@ WIDE_KERNELS = {"out": (2e-5, 5e-4)}
 
 
 _NO_ERROR = "Keras 3.15 accepts it (no error); minikeras refuses the bad value (reported)"
-_IDF = ("Keras's config holds the idf_weights (and vocabulary) as given to the constructor "
-        "(None when adapted); minikeras's holds them with the OOV entry (not yet fixed)")
 # case -> why minikeras's record differs from Keras's where both backends agree (reported to
 # the lead; each needs a fix or a DELIBERATE entry in docs/porting.md)
 KNOWN_DIVERGENCES = {
@@ -82,14 +80,15 @@ KNOWN_DIVERGENCES = {
     "err_norm_adapt_given": "Keras fails with an AttributeError (adapt_mean); minikeras "
                             "raises a ValueError saying why",
     "err_resize_rank2": "Keras fails with an IndexError; minikeras names the expected ranks",
-    **{name: _IDF for name in (
-        "int_adapt_tf_idf_pad0", "int_adapt_tf_idf_pad1", "int_tfidf_given_pad0",
-        "int_tfidf_given_pad1", "str_adapt_tf_idf_pad0", "str_adapt_tf_idf_pad1",
-        "str_tfidf_given_pad0", "str_tfidf_given_pad1", "text_ng2_tf_idf",
-        "text_ngNone_tf_idf", "text_ngt13_tf_idf", "text_vocabulary_tfidf")},
     **{f"resize_area_{size}_{pad}": "Keras 3.15's Resizing refuses interpolation='area' "
                                     "(ValueError); minikeras resizes by area averaging"
        for size in ("4x4", "6x8", "9x5") for pad in ("c0_p0", "c0_p1", "c1_p0")},
+    **{name: "Keras's config of an adapted tf_idf lookup holds no vocabulary or idf weights "
+             "(they are in the file's assets and weights); minikeras's holds them too, for "
+             "legacy .h5 files (docs/porting.md)"
+       for name in ("int_adapt_tf_idf_pad0", "int_adapt_tf_idf_pad1", "str_adapt_tf_idf_pad0",
+                    "str_adapt_tf_idf_pad1", "text_ng2_tf_idf", "text_ngNone_tf_idf",
+                    "text_ngt13_tf_idf")},
     "err_cat_out_of_range": "torch's one_hot raises a RuntimeError for an id >= num_tokens; "
                             "minikeras checks the range first (ValueError naming it)",
     **{f"str_adapt_{mode}_pad0": "Keras 3.15 cannot reload its own .keras file of an adapted "
@@ -97,9 +96,6 @@ KNOWN_DIVERGENCES = {
                                  "size 'cannot be changed after the layer is called'); "
                                  "minikeras reloads it"
        for mode in ("multi_hot", "count")},
-    **{f"err_{tag}_oov_in_vocab": "Keras accepts the OOV token inside `vocabulary` and keeps "
-                                  "it in the config's vocabulary; minikeras's config differs "
-                                  "(not yet fixed)" for tag in ("int", "str")},
     "resize_uint8": "Keras's symbolic output of uint8 images is float32 (the layer's dtype) "
                     "while its eager output is uint8; minikeras's symbolic dtype is the "
                     "eager one (uint8)",
