@@ -8,32 +8,47 @@ Sequential or functional model becomes a dashed cluster, and edges enter and lea
 its first / last layers.
 """
 import os
+import sys
 
+from ..io_utils import print_msg
 from .summary import keras_class_name
 
-_PYDOT_HINT = ('You must install pydot (`pip install pydot`) for `plot_model` to work. '
-               'It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"')
-_GRAPHVIZ_HINT = ("You must install graphviz (see instructions at "
-                  "https://graphviz.gitlab.io/download/; on Debian or Ubuntu: "
-                  "`apt-get install graphviz`) for `plot_model` to work: its `dot` program "
-                  "draws the picture.")
+# Keras's sentences, then how minikeras gets the missing piece
+_PYDOT_MISSING = "You must install pydot (`pip install pydot`) for {what} to work."
+_PYDOT_HINT = ' It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"'
+_GRAPHVIZ_MISSING = ("You must install graphviz (see instructions at "
+                     "https://graphviz.gitlab.io/download/) for `plot_model` to work.")
+_GRAPHVIZ_HINT = " On Debian or Ubuntu: `apt-get install graphviz` (its `dot` program draws)."
+_NOTEBOOK_MODULE = "IPython.core.magics.namespace"  # loaded inside IPython / Jupyter
 _OPTIONS = ("show_shapes", "show_dtype", "show_layer_names", "show_layer_activations",
             "show_trainable")
 
 
-def _pydot():
+def _pydot(what):
+    """pydot, or Keras's ImportError naming ``what`` needs it."""
     try:
         import pydot
     except ImportError:
-        raise ImportError(_PYDOT_HINT) from None
+        raise ImportError(_PYDOT_MISSING.format(what=what) + _PYDOT_HINT) from None
     return pydot
 
 
-def _check_graphviz(pydot):
+def _graphviz_problem(pydot):
+    """Why Graphviz cannot draw (its ``dot`` program missing or failing), or None."""
     try:
-        pydot.Dot().create()  # renders an empty graph: fails when `dot` is missing
+        pydot.Dot().create()  # renders an empty graph
     except (OSError, pydot.PydotException) as error:
-        raise ImportError(f"{_GRAPHVIZ_HINT} ({error})") from None
+        return f"{_GRAPHVIZ_MISSING}{_GRAPHVIZ_HINT} ({error})"
+    return None
+
+
+def _tools_problem():
+    """Why plot_model cannot draw (pydot or Graphviz missing), or None."""
+    try:
+        pydot = _pydot("`plot_model`")
+    except ImportError as error:
+        return str(error)
+    return _graphviz_problem(pydot)
 
 
 def _check_built(model):
@@ -63,6 +78,15 @@ def _shape_text(structure):
     if isinstance(structure, (list, tuple)):
         return str([t.shape for t in structure])
     return str(structure.shape)
+
+
+def _dtype_text(structure):
+    """The dtype of a KerasTensor, ``float32``; of several, the list of their names."""
+    if structure is None:
+        return "?"
+    if isinstance(structure, (list, tuple)):
+        return str([t.dtype for t in structure])
+    return structure.dtype or "?"
 
 
 def _symbolic(layer, attribute):
@@ -95,9 +119,7 @@ def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_act
             row.append(_cell(f"Input shape: <b>{_shape_text(_symbolic(layer, 'input'))}</b>"))
         row.append(_cell(f"Output shape: <b>{_shape_text(_symbolic(layer, 'output'))}</b>"))
     if show_dtype:
-        output = _symbolic(layer, "output")
-        dtype = getattr(output, "dtype", None) if output is not None else None
-        row.append(_cell(f"Output dtype: <b>{dtype or '?'}</b>"))
+        row.append(_cell(f"Output dtype: <b>{_dtype_text(_symbolic(layer, 'output'))}</b>"))
     if show_trainable and layer.weights:
         row.append(_cell("<b>Trainable</b>", bgcolor="forestgreen", color="white")
                    if layer.trainable else
@@ -183,7 +205,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
             ``"spline"``, ``"line"``).
     """
     _check_built(model)
-    pydot = _pydot()
+    pydot = _pydot("model_to_dot")
     _check_kwargs(kwargs)
     if subgraph:
         dot = pydot.Cluster(style="dashed", graph_name=model.name)
@@ -230,11 +252,17 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     ``.pdf``, ``.dot``...; none means PNG). Needs pydot (``minikeras[plot]``) and Graphviz.
 
     The arguments are :func:`model_to_dot`'s. Returns an IPython ``Image`` of the file when
-    IPython is installed and the file is not a PDF, else None.
+    IPython is installed and the file is not a PDF, else None. Without pydot or Graphviz it
+    raises ImportError, except inside IPython / Jupyter, where it prints why and returns
+    None (as Keras does, so a notebook runs on).
     """
     _check_built(model)
-    pydot = _pydot()
-    _check_graphviz(pydot)
+    problem = _tools_problem()
+    if problem is not None:
+        if _NOTEBOOK_MODULE in sys.modules:  # a notebook says so and goes on, as Keras's
+            print_msg(problem)
+            return None
+        raise ImportError(problem)
     _check_kwargs(kwargs)
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir,
