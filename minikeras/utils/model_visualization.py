@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..io_utils import print_msg
+from ..tree import map_structure
 from .summary import keras_class_name
 
 # Keras's sentences, then how minikeras gets the missing piece
@@ -20,6 +21,8 @@ _GRAPHVIZ_MISSING = ("You must install graphviz (see instructions at "
                      "https://graphviz.gitlab.io/download/) for `plot_model` to work.")
 _GRAPHVIZ_HINT = " On Debian or Ubuntu: `apt-get install graphviz` (its `dot` program draws)."
 _NOTEBOOK_MODULE = "IPython.core.magics.namespace"  # loaded inside IPython / Jupyter
+_MODEL_MODULES = {"minikeras.models.functional": "Functional",
+                  "minikeras.models.sequential": "Sequential"}
 _OPTIONS = ("show_shapes", "show_dtype", "show_layer_names", "show_layer_activations",
             "show_trainable")
 
@@ -66,27 +69,36 @@ def _check_kwargs(kwargs):
 
 
 def _is_model(layer):
-    return type(layer).__name__ in ("Sequential", "Functional")
+    return _model_kind(layer) is not None
+
+
+def _model_kind(layer):
+    """"Functional" or "Sequential" for those models and their subclasses (Keras draws a
+    keras.Model subclass built the functional way as a graph), else None."""
+    for klass in type(layer).__mro__:
+        if _MODEL_MODULES.get(klass.__module__) == klass.__name__:
+            return klass.__name__
+    return None
 
 
 def _shape_text(structure):
-    """A KerasTensor's shape as Keras prints it, ``(None, 3)``; a list of them as a list."""
+    """The shapes of a KerasTensor structure as Keras prints them: ``(None, 3)``; a list or
+    tuple as Python prints it; a dict as ``key: shape, ...``; no braces anywhere."""
     if structure is None:
         return "?"
-    if isinstance(structure, dict):
-        return ", ".join(f"{k}: {v.shape}" for k, v in structure.items())
-    if isinstance(structure, (list, tuple)):
-        return str([t.shape for t in structure])
-    return str(structure.shape)
+    shapes = map_structure(lambda tensor: tensor.shape, structure)
+    if isinstance(shapes, dict):
+        text = ", ".join(f"{key}: {shape}" for key, shape in shapes.items())
+    else:
+        text = str(shapes)
+    return text.replace("{", "").replace("}", "")
 
 
 def _dtype_text(structure):
-    """The dtype of a KerasTensor, ``float32``; of several, the list of their names."""
+    """The dtypes of a KerasTensor structure: ``float32``; a list / dict of their names."""
     if structure is None:
         return "?"
-    if isinstance(structure, (list, tuple)):
-        return str([t.dtype for t in structure])
-    return structure.dtype or "?"
+    return str(map_structure(lambda tensor: tensor.dtype, structure)) or "?"
 
 
 def _symbolic(layer, attribute):
@@ -139,7 +151,7 @@ def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_act
 def _first_layer(model, input_index):
     """Where an edge into an expanded nested model lands: a real layer, not a model."""
     while _is_model(model):
-        if type(model).__name__ == "Functional":
+        if _model_kind(model) == "Functional":
             model = model.inputs[input_index]._keras_history[0]
         else:
             model = model.layers[0]
@@ -149,7 +161,7 @@ def _first_layer(model, input_index):
 def _last_layer(model, output_index):
     """Where an edge out of an expanded nested model starts: the layer making the output."""
     while _is_model(model):
-        if type(model).__name__ == "Functional":
+        if _model_kind(model) == "Functional":
             model, _, output_index = model.outputs[output_index]._keras_history
         else:
             model = model.layers[-1]
@@ -166,7 +178,7 @@ def _edges(model):
     """``(source layer, output index, destination layer, input index)`` for each connection
     inside ``model``, in layer order."""
     layers = _graph_layers(model)
-    if type(model).__name__ == "Sequential":
+    if _model_kind(model) == "Sequential":
         return [(a, 0, b, 0) for a, b in zip(layers, layers[1:])]
     edges = []
     for layer in layers:

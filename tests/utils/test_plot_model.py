@@ -248,3 +248,60 @@ def test_a_subclassed_model_is_one_box():
     labels = [n.get("label") for n in dot.get_nodes() if n.get("label")]
     assert len(labels) == 1 and "<b>tiny</b> (Tiny)" in labels[0]
     assert dot.get_edges() == []
+
+
+def labels_by_name(dot):
+    """{layer name: label} of every box, clusters included."""
+    return {re.search(r"<b>([^<]+)</b>", n.get("label")).group(1): n.get("label")
+            for n in all_nodes(dot) if n.get("label") and "<b>" in n.get("label")}
+
+
+def read_dot_text(dot):
+    """read_dot's answer for a pydot graph in memory."""
+    import pydot
+    graph = pydot.graph_from_dot_data(dot.to_string())[0]
+    names = {n.get_name(): re.search(r"<b>([^<]+)</b>", n.get("label")).group(1)
+             for n in all_nodes(graph) if n.get("label") and "<b>" in n.get("label")}
+    return names, {(names[e.get_source()], names[e.get_destination()])
+                   for e in all_edges(graph)}
+
+
+def test_subclasses_of_functional_and_sequential_are_drawn_as_graphs():
+    """Keras 3.15 draws a keras.Model subclass built the functional way, and a Sequential
+    subclass, as their layers (class names their own); minikeras drew each as one box."""
+    class Tower(keras.Model):
+        def __init__(self, **kwargs):
+            inputs = keras.Input((4,), name="tower_in")
+            super().__init__(inputs, L.Dense(2, name="tower_dense")(inputs), **kwargs)
+
+    class Stack(keras.Sequential):
+        pass
+
+    model = Stack([keras.Input((4,)), Tower(name="tower"), L.Dense(1, name="top")],
+                  name="stack")
+    plain = labels_by_name(keras.utils.model_to_dot(model))
+    assert sorted(plain) == ["top", "tower"] and "<b>tower</b> (Tower)" in plain["tower"]
+    _, edges = read_dot_text(keras.utils.model_to_dot(model, expand_nested=True))
+    assert edges == {("tower_in", "tower_dense"), ("tower_dense", "top")}
+
+
+def test_dict_outputs_show_as_keras_shows_them():
+    """Keras 3.15: a nested model with dict outputs shows ``up: (None, 2), down: (None, 3)``
+    and ``{'up': 'float32', 'down': 'float32'}``; a layer returning a dict shows its flat
+    list. minikeras failed (AttributeError: 'dict' object has no attribute 'dtype')."""
+    class Fork(keras.layers.Layer):
+        def call(self, x):
+            return {"plus": x + 1.0, "minus": x - 1.0}
+
+    i = keras.Input((3,))
+    inner = keras.Model(i, {"up": L.Dense(2)(i), "down": L.Dense(3)(i)}, name="dict_out")
+    x = keras.Input((3,))
+    outs = inner(x)
+    forked = Fork(name="fork")(outs["down"])
+    model = keras.Model(x, L.Concatenate()([outs["up"], forked["plus"], forked["minus"]]))
+    labels = labels_by_name(keras.utils.model_to_dot(model, show_shapes=True,
+                                                     show_dtype=True))
+    assert "Output shape: <b>up: (None, 2), down: (None, 3)</b>" in labels["dict_out"]
+    assert "Output dtype: <b>{'up': 'float32', 'down': 'float32'}</b>" in labels["dict_out"]
+    assert "Output shape: <b>[(None, 3), (None, 3)]</b>" in labels["fork"]
+    assert "Output dtype: <b>['float32', 'float32']</b>" in labels["fork"]
