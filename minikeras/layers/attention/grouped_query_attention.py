@@ -136,7 +136,7 @@ class GroupQueryAttention(ProjectedAttention):
         scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query, training,
                                         self._keras_fuses(q, return_attention_scores))
         out = self._output_dense(attended)
-        return [out, scores] if return_attention_scores else out
+        return (out, scores) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):
