@@ -70,8 +70,11 @@ def test_split_kernels_give_the_one_thread_numbers(name, split):
     pieces = run_and_grads(fn, *arrays)
     parallel.set_threads(1)
     whole = run_and_grads(fn, *arrays)
-    for a, b in zip(whole, pieces):              # a kernel gradient sums its parts last
-        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+    for a, b in zip(whole, pieces):
+        # a kernel gradient sums its parts last: another order of float32 additions, so
+        # round-off at the size of the largest terms (a few units in the last place)
+        atol = 16 * np.finfo(np.float32).eps * max(np.abs(a).max(), 1.0)
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=atol)
 
 
 @pytest.mark.parametrize("name", ["conv relu, same, strided", "conv 2 groups", "conv 1x1",
