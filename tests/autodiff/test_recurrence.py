@@ -212,9 +212,11 @@ def test_reused_scratch_buffers_carry_nothing_between_calls():
         np.testing.assert_array_equal(P.lstm_recurrence(*first[:4], *first[5]).data, want)
 
 
-def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
-    """A batch split over 2 threads (uneven parts) gives exactly the one-thread outputs and
-    gradients: each row's recurrence reads only that row."""
+def test_row_parts_give_the_one_part_numbers(monkeypatch):
+    """A batch split over 2 threads (uneven parts) gives the one-thread outputs and
+    gradients: each row's recurrence reads only that row. To float32 round-off, not bit for
+    bit: a BLAS may round a row's product differently in a matrix of another height (an AMD
+    EPYC's OpenBLAS does, by one unit in the last place)."""
     if not blas_threads.available():
         pytest.skip("this BLAS's thread count cannot be set: recurrences never split")
     x, W, Ur, b, _, states = weights("lstm")
@@ -231,7 +233,8 @@ def test_row_parts_give_the_one_part_numbers_bit_for_bit(monkeypatch):
     parallel.set_threads(2)
     try:
         for want, got in zip(one, run()):
-            np.testing.assert_array_equal(got, want)
+            atol = 16 * np.finfo(np.float32).eps * max(np.abs(want).max(), 1.0)
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=atol)
     finally:
         parallel.reset_threads()
 

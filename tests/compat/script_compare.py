@@ -1,6 +1,6 @@
 """What the script-comparison tests share: ``assert_same``, a comparison of a case's
-JSON-able result with what Keras recorded (text exactly, numbers to float32 round-off, a
-NaN equal to a NaN), ``shape_text``, torch's shapes in Keras's texts as numpy's, and
+JSON-able result with what Keras recorded (text exactly but for the full-precision numbers
+printed in it, numbers to float32 round-off, a NaN equal to a NaN), ``shape_text``, torch's shapes in Keras's texts as numpy's, and
 ``CALL_FRAME``, Keras's frame around an error raised in a layer's call, ``without``, a
 record without the keys a test does not compare, and ``watch``, the gradient cases' stand-in
 for ``tape.watch``."""
@@ -14,9 +14,9 @@ RTOL, ATOL = 2e-5, 1e-6
 
 
 def assert_same(got, expected, path="", tolerance=(RTOL, ATOL), loose=None):
-    """``got`` (as JSON would hold it) equals ``expected``: text exactly, numbers to
-    ``tolerance`` (relative, absolute); ``loose`` maps a key to the tolerance of the numbers
-    under it."""
+    """``got`` (as JSON would hold it) equals ``expected``: text exactly but for the
+    full-precision numbers printed in it, numbers to ``tolerance`` (relative, absolute);
+    ``loose`` maps a key to the tolerance of the numbers under it."""
     loose = loose or {}
     if isinstance(expected, dict):
         assert isinstance(got, dict) and sorted(got) == sorted(expected), \
@@ -33,8 +33,25 @@ def assert_same(got, expected, path="", tolerance=(RTOL, ATOL), loose=None):
         rtol, atol = tolerance
         assert got == pytest.approx(expected, rel=rtol, abs=atol, nan_ok=True), \
             f"{path}: {got} != {expected}"
+    elif isinstance(expected, str) and isinstance(got, str) and got != expected:
+        assert same_text(got, expected, tolerance), f"{path}:\n{got}\n!=\n{expected}"
     else:
         assert got == expected, f"{path}:\n{got}\n!=\n{expected}"
+
+
+# a number printed with more digits than float32 holds (Python's repr of a float: ``print(
+# loss)``); numbers rounded for display (a progress bar's 4 decimals) stay text
+FULL_PRECISION = re.compile(r"-?\d+\.\d{8,}(?:e[-+]\d+)?")
+
+
+def same_text(got, expected, tolerance=(RTOL, ATOL)):
+    """Whether two printed texts are equal but for their full-precision numbers
+    (``FULL_PRECISION``), which agree to ``tolerance`` (relative, absolute)."""
+    if FULL_PRECISION.sub("#", got) != FULL_PRECISION.sub("#", expected):
+        return False
+    rtol, atol = tolerance
+    return all(float(a) == pytest.approx(float(b), rel=rtol, abs=atol)
+               for a, b in zip(FULL_PRECISION.findall(got), FULL_PRECISION.findall(expected)))
 
 
 TORCH_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")

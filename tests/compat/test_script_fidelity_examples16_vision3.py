@@ -45,10 +45,12 @@ NOT_COMPARED = {
 }
 
 # case -> {key: (rtol, atol)} for numbers that amplify float32 round-off: the
-# BatchNormalization-fed blocks' parameters after six epochs of Adam (their gradients agree to
-# 1e-6 after a step; the losses and metrics printed agree to every digit)
+# BatchNormalization-fed blocks' parameters after one and after six epochs of Adam (their
+# gradients agree to 1e-6 after a step; the losses and metrics printed agree to every digit;
+# after one epoch 3e-5 apart on an AMD EPYC's OpenBLAS, which rounds products differently
+# from the recording machine's)
 LOOSE = {
-    "xray_classification": {"weights": (2e-3, 2e-4)},
+    "xray_classification": {"first_weights": (1e-4, 1e-6), "weights": (2e-3, 2e-4)},
 }
 
 

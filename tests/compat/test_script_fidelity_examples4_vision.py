@@ -50,8 +50,10 @@ def test_unet_segmentation_trains_as_keras():
     """Per-pixel sparse crossentropy on a SeparableConv2D / Conv2DTranspose / UpSampling2D
     U-Net. After training, predictions agree to 1e-3 only: the conv biases before
     BatchNormalization get a gradient that is zero up to round-off, which Adam turns into
-    full-size steps of either sign; they reach the output through the moving means."""
-    run("unet_segmentation", loose={"predict_corner": (1e-3, 1e-3)})
+    full-size steps of either sign; they reach the output through the moving means, and so
+    the validation loss (inference mode) agrees to 1e-4 (4e-5 apart on an AMD EPYC's
+    OpenBLAS, whose products round differently from the recording machine's)."""
+    run("unet_segmentation", loose={"predict_corner": (1e-3, 1e-3), "val_loss": (1e-4, 1e-6)})
 
 
 def test_denoising_autoencoder_matches_keras():
