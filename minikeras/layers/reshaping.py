@@ -23,7 +23,8 @@ class Flatten(Layer):
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = P.transpose(inputs, (0,) + tuple(range(2, inputs.ndim)) + (1,))
-        return P.reshape(inputs, (inputs.shape[0], -1))
+        # the sizes, not -1: a batch of 0 leaves -1 open
+        return P.reshape(inputs, (inputs.shape[0], int(np.prod(inputs.shape[1:]))))
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

@@ -75,7 +75,8 @@ def check_epochs(epochs, initial_epoch):
 
 
 def check_not_empty(n, call):
-    """Refuse to run ``fit`` / ``evaluate`` on zero samples (a loss of 0.0 would mean nothing)."""
+    """Refuse to run ``fit`` / ``evaluate`` / ``train_on_batch`` on zero samples (a loss of
+    0.0 would mean nothing)."""
     if n == 0:
         raise ValueError(f"`{call}` received empty data: x has 0 samples. Expected at least one.")
 

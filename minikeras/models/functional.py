@@ -71,7 +71,7 @@ class Functional(Model):
         if self._lone_listed_input and not (self._running_batches and self._wraps_a_tensor):
             given = args[0] if args else kwargs.get("inputs")
             if type(given) is np.ndarray:
-                self._warn_unwrapped(given)
+                self._warn_structure_mismatch(given)
         return super().__call__(*args, **kwargs)
 
     def get_build_config(self):
@@ -184,6 +184,8 @@ class Functional(Model):
             struct = self._inputs_struct
             keys = sorted(struct) if isinstance(struct, dict) else names
             check_keys(inputs, keys)
+            if len(inputs) > len(keys):  # the extra keys are left out, with Keras's warning
+                self._warn_structure_mismatch(inputs)
             values = [inputs[k] for k in keys]
         elif isinstance(inputs, (list, tuple)):
             if isinstance(self._inputs_struct, dict):
@@ -226,9 +228,10 @@ class Functional(Model):
             raise ValueError(message)
         warnings.warn(message, stacklevel=2)
 
-    def _warn_unwrapped(self, inputs):
-        """Keras's warning for one array given to a model built on a list (or tuple) of
-        inputs; the array is taken as the first input. Issued from here, as Keras issues it
+    def _warn_structure_mismatch(self, inputs):
+        """Keras's warning for inputs that do not have the structure of the model's: one
+        array given to a model built on a list (or tuple) of inputs, taken as the first
+        input; a dict with keys the model does not name, left out. Issued from here, as Keras issues it
         from its functional model's code, so Python's default filter shows each message once
         (not once per line of the caller, or per loop of fit, evaluate and predict)."""
         warnings.warn(structure_mismatch(map_structure(lambda x: x.name, self._inputs_struct),

@@ -729,6 +729,7 @@ class Trainer:
         self._assert_compiled()
         x, y, sample_weight = self._checked_data(x, y, sample_weight, training=True,
                                                  one_batch=True)
+        D.check_not_empty(D.num_samples(x), "train_on_batch")  # Keras fails on a mean of none
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
         self._build_before_running(lambda: (x, y, sample_weight))

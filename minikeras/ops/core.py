@@ -5,12 +5,14 @@ and bools become ``floatx()``, floats keep theirs) and ``on_raw_data`` (a numpy 
 run on raw data, outside the graph, its result a Tensor).
 """
 import functools
+import inspect
 
 import numpy as np
 
 from .. import backend, tree
 from ..autodiff import grad_mode
 from ..autodiff import primitives as P
+from ..autodiff.reductions import axis_index
 from ..autodiff.tensor import Tensor, as_tensor, grad, holds_recorded, python_numbers, \
     python_numbers_array
 
@@ -247,6 +249,34 @@ def is_integer_like(x):
 def axis_tuple(axis):
     """An axis argument as numpy takes it: Keras also accepts a list of axes."""
     return tuple(axis) if isinstance(axis, list) else axis
+
+
+def at_least_rank(x, rank, name):
+    """``x`` as a Tensor, refused (a ValueError naming ``name``) below rank ``rank``."""
+    x = convert_to_tensor(x)
+    if x.ndim < rank:
+        raise ValueError(f"{name} only works on arrays of {rank} or more dimensions. "
+                         f"Received: x.shape={x.shape}")
+    return x
+
+
+def axes_of_the_input(fn):
+    """``fn(x, ..., axis=...)`` (a reduction, softmax, squeeze, take ...) refusing an axis
+    that ``x`` lacks because ``x`` is a scalar (rank 0): Keras's ValueError on jax and in its
+    symbolic shapes, as numpy's (Keras on torch reads a scalar as a vector of one)."""
+    parameters = inspect.signature(fn).parameters
+    # where axis comes after x, and its default (a wrapped numpy function's: first, None)
+    position = list(parameters).index("axis") - 1 if "axis" in parameters else 0
+    default = parameters["axis"].default if "axis" in parameters else None
+
+    @functools.wraps(fn)
+    def checked(x, *args, **kwargs):
+        axis = args[position] if len(args) > position else kwargs.get("axis", default)
+        if axis is not None and (x.ndim if hasattr(x, "ndim") else np.ndim(x)) == 0:
+            for a in axis if isinstance(axis, (list, tuple)) else (axis,):
+                axis_index(a, 0)  # raises: a rank-0 tensor has no axis
+        return fn(x, *args, **kwargs)
+    return checked
 
 
 def on_raw_data(fn, dtype=None):

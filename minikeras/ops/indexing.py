@@ -7,7 +7,7 @@ import numpy as np
 
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from .core import cast, convert_to_tensor, data, on_raw_data
+from .core import axes_of_the_input, cast, convert_to_tensor, data
 
 __all__ = [
     "get_item", "nonzero", "scatter", "scatter_update", "select", "slice", "slice_update",
@@ -24,6 +24,7 @@ def where(condition, x1=None, x2=None):
     return P.where(data(condition).astype(bool), x1, x2)
 
 
+@axes_of_the_input
 def take(x, indices, axis=None):
     return P.take(x, data(indices), axis)
 
@@ -55,7 +56,11 @@ def _broadcast_but_axis(x, idx, axis):
     return x, np.broadcast_to(idx, idx_shape)
 
 
-nonzero = on_raw_data(np.nonzero, np.int32)  # indices are int32, as in Keras
+def nonzero(x):
+    """The indices of the non-zero elements: a tuple of int32 index vectors, one per axis
+    (numpy's structure, and Keras's on jax and in its symbolic specs)."""
+    found = np.nonzero(data(convert_to_tensor(x)))
+    return tuple(Tensor(indices.astype(np.int32)) for indices in found)
 
 
 def select(condlist, choicelist, default=0):
@@ -72,9 +77,13 @@ def get_item(x, key):
 
 def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
     """The block of size ``shape`` starting at ``start_indices``."""
+    x = convert_to_tensor(inputs)
     starts = [int(s) for s in np.asarray(data(start_indices)).reshape(-1)]
+    if len(starts) > x.ndim:
+        raise ValueError(f"slice: {len(starts)} start indices for a tensor of rank {x.ndim} "
+                         f"(shape {x.shape}). Expected one per axis.")
     index = tuple(np.s_[s:s + int(n)] for s, n in zip(starts, shape))
-    return P.getitem(convert_to_tensor(inputs), index)
+    return P.getitem(x, index)
 
 
 def slice_update(inputs, start_indices, updates):

@@ -13,7 +13,7 @@ from ..autodiff import linalg as L
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor, array_dtype
 from . import reductions
-from .core import as_float, convert_to_tensor, data
+from .core import as_float, at_least_rank, convert_to_tensor, data
 
 __all__ = [
     "cdist", "cholesky", "cholesky_inverse", "cross", "det", "diag", "diagflat", "diagonal",
@@ -98,20 +98,20 @@ def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002
 
 
 def tril(x, k=0):
-    x = convert_to_tensor(x)
+    x = at_least_rank(x, 2, "tril")
     mask = np.tri(x.shape[-2], x.shape[-1], k, dtype=bool)
     return P.where(mask, x, np.zeros((), x.dtype))  # keeps x's dtype (bool stays bool)
 
 
 def triu(x, k=0):
-    x = convert_to_tensor(x)
+    x = at_least_rank(x, 2, "triu")
     mask = ~np.tri(x.shape[-2], x.shape[-1], k - 1, dtype=bool)
     return P.where(mask, x, np.zeros((), x.dtype))  # keeps x's dtype (bool stays bool)
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """The diagonal of axes (axis1, axis2), moved to the last axis (numpy's layout)."""
-    x = convert_to_tensor(x)
+    x = at_least_rank(x, 2, "diagonal")
     a1, a2 = axis1 % x.ndim, axis2 % x.ndim
     rest = [i for i in range(x.ndim) if i not in (a1, a2)]
     moved = P.transpose(x, rest + [a1, a2])

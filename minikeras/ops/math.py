@@ -11,7 +11,7 @@ from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import as_float, convert_to_tensor, data, on_raw_data
+from .core import as_float, axes_of_the_input, convert_to_tensor, data, on_raw_data
 from .indexing import take_along_axis
 from .reductions import prod
 from .signal import window_values
@@ -99,6 +99,9 @@ def top_k(x, k, sorted=True):  # noqa: A002 - Keras's argument name
         ``(values, indices)``; ties keep the lower index first.
     """
     x = convert_to_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("top_k picks along the last axis: it needs a tensor of rank >= 1. "
+                         "Received a rank-0 tensor (a scalar).")
     if not isinstance(k, (int, np.integer)):
         raise ValueError(f"Cannot convert '{x.shape[:-1] + (k,)}' to a shape. Found invalid "
                          f"dimension '{k}' of type '{type(k)}'. ")
@@ -161,6 +164,7 @@ def _percent(q):
     return np.asarray(data(q), dtype=np.float64) / 100
 
 
+@axes_of_the_input
 def median(x, axis=None, keepdims=False):
     return quantile(x, 0.5, axis=axis, keepdims=keepdims)
 
@@ -176,7 +180,11 @@ def _quantile(x, q, axis, method, keepdims, ignore_nan):
     axes = tuple(range(x.ndim)) if axis is None else normalize_axis(axis, x.ndim)
     keep = [a for a in range(x.ndim) if a not in axes]
     lead = [x.shape[a] for a in keep]
-    work = P.reshape(P.transpose(x, keep + list(axes)), lead + [-1])    # (*lead, n)
+    n = int(np.prod([x.shape[a] for a in axes]))  # not -1: a 0-size lead leaves it open
+    if n == 0 and np.prod(lead) > 0:
+        raise ValueError(f"Cannot take a quantile of an empty slice: axis={axis} of a tensor "
+                         f"of shape {x.shape} has no elements.")
+    work = P.reshape(P.transpose(x, keep + list(axes)), lead + [n])     # (*lead, n)
     s = sort(work, axis=-1)
     qs = np.asarray(data(q), dtype=np.float64)
     if np.any((qs < 0) | (qs > 1)):

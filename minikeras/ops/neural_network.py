@@ -24,7 +24,7 @@ import numpy as np
 from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.tensor import Tensor
-from .core import as_float, cast, convert_to_tensor, data, on_float
+from .core import as_float, axes_of_the_input, cast, convert_to_tensor, data, on_float
 
 __all__ = [
     "binary_crossentropy", "categorical_crossentropy", "celu", "dot_product_attention", "elu",
@@ -45,12 +45,15 @@ tanh = on_float(P.tanh)
 softplus = on_float(P.softplus)
 
 
+@axes_of_the_input
 def softmax(x, axis=-1):
     """Softmax along ``axis`` (an int or a tuple of ints).
 
     Formula: ``exp(x - max(x)) / sum(exp(x - max(x)))``
     """
     x = as_float(x)
+    if x.size == 0:  # nothing to normalize: an empty tensor is its own softmax
+        return x
     if isinstance(axis, int) and x.ndim and x.shape[axis] == 1:
         warnings.warn(
             f"You are using a softmax over axis {axis} of a tensor of shape {x.shape}. This "
@@ -60,12 +63,14 @@ def softmax(x, axis=-1):
     return P.softmax(x, axis)
 
 
+@axes_of_the_input
 def log_softmax(x, axis=-1):
     """Log of softmax along ``axis``, computed stably.
 
     Formula: ``x - max(x) - log(sum(exp(x - max(x))))``
     """
-    return P.log_softmax(as_float(x), axis)
+    x = as_float(x)
+    return x if x.size == 0 else P.log_softmax(x, axis)
 
 
 def relu6(x):

@@ -8,8 +8,8 @@ import numpy as np
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
 from ..autodiff.tensor import Tensor
-from .core import (as_float, as_float_result, axis_tuple, cast, convert_to_tensor, data,
-                   on_float, on_raw_data)
+from .core import (as_float, as_float_result, at_least_rank, axes_of_the_input, axis_tuple,
+                   cast, convert_to_tensor, data, on_raw_data)
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "average", "corrcoef", "count_nonzero",
@@ -24,6 +24,7 @@ _SUM_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "int32": n
                "uint8": np.uint32, "uint16": np.uint32, "uint32": np.uint32}
 
 
+@axes_of_the_input
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum along ``axis``; small integers and bools sum to int32 (unsigned: uint32), as in
     Keras."""
@@ -35,9 +36,18 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
     return cast(out, integer) if integer is not None and out.dtype != integer else out
 
 
-logsumexp = on_float(P.logsumexp)
+@axes_of_the_input
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` along ``axis``, computed stably; over no elements, -inf (the log
+    of an empty sum), as in Keras."""
+    x = as_float(x)
+    if x.size == 0:  # the stable form's max has no identity
+        with np.errstate(divide="ignore"):
+            return P.log(P.sum(x, axis_tuple(axis), keepdims))
+    return P.logsumexp(x, axis_tuple(axis), keepdims)
 
 
+@axes_of_the_input
 def mean(x, axis=None, keepdims=False):
     """Arithmetic mean; integer and boolean inputs give float32 whatever floatx is, as
     Keras's jax and torch backends give it."""
@@ -47,11 +57,13 @@ def mean(x, axis=None, keepdims=False):
     return P.mean(x, axis_tuple(axis), keepdims)
 
 
+@axes_of_the_input
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     """Largest element along ``axis``; ``initial`` is a floor (and the result of an empty max)."""
     return _extremum(P.max, P.maximum, x, axis, keepdims, initial)
 
 
+@axes_of_the_input
 def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     return _extremum(P.min, P.minimum, x, axis, keepdims, initial)
 
@@ -74,6 +86,7 @@ def square_sum(x, axis=None, keepdims=False):
     return P.sum(P.square(x), axis, keepdims)
 
 
+@axes_of_the_input
 def var(x, axis=None, keepdims=False):
     """Biased variance (divide by N), as Keras computes it (integers and bools in floatx)."""
     x = as_float(x)
@@ -81,15 +94,18 @@ def var(x, axis=None, keepdims=False):
     return P.mean(P.square(P.subtract(x, m)), axis, keepdims)
 
 
+@axes_of_the_input
 def std(x, axis=None, keepdims=False):
     return P.sqrt(var(x, axis, keepdims))
 
 
+@axes_of_the_input
 def cumsum(x, axis=None, dtype=None):
     """Running sum along ``axis`` (flattened when None); a NaN spoils only the sums after it."""
     return _scan(P.add, x, axis, dtype)
 
 
+@axes_of_the_input
 def average(x, axis=None, weights=None):
     """The mean along ``axis``, weighted by ``weights`` when given, in the
     ``float_result_dtype`` of x and the weights."""
@@ -99,16 +115,17 @@ def average(x, axis=None, weights=None):
     return P.divide(P.sum(P.multiply(x, w), axis), P.sum(w, axis))
 
 
-all = on_raw_data(np.all)  # noqa: A001
-any = on_raw_data(np.any)  # noqa: A001
+all = axes_of_the_input(on_raw_data(np.all))  # noqa: A001
+any = axes_of_the_input(on_raw_data(np.any))  # noqa: A001
 
 
 # Index results are int32, as in Keras.
-argmax = on_raw_data(np.argmax, np.int32)
-argmin = on_raw_data(np.argmin, np.int32)
+argmax = axes_of_the_input(on_raw_data(np.argmax, np.int32))
+argmin = axes_of_the_input(on_raw_data(np.argmin, np.int32))
 _count_nonzero = on_raw_data(np.count_nonzero, np.int32)
 
 
+@axes_of_the_input
 def count_nonzero(x, axis=None):
     """How many elements along ``axis`` (all when None) are not zero, as int32. Keras's
     signature: no ``keepdims``."""
@@ -117,7 +134,7 @@ def count_nonzero(x, axis=None):
 
 def diff(a, n=1, axis=-1):
     """The ``n``-th difference along ``axis``; of bools, whether neighbours differ (bool)."""
-    a = convert_to_tensor(a)
+    a = at_least_rank(a, 1, "diff")
     if a.data.dtype == np.bool_:  # no gradient to carry
         return Tensor(np.diff(a.data, n, axis))
     axis %= a.ndim
@@ -133,6 +150,7 @@ def diff(a, n=1, axis=-1):
 _PROD_DTYPES = {"bool": np.int32, "int8": np.int32, "int16": np.int32, "uint8": np.int32}
 
 
+@axes_of_the_input
 def prod(x, axis=None, keepdims=False, dtype=None):
     """Product of the elements along ``axis`` (all axes when None), by pairwise halving, in
     ``dtype`` (default: ``x``'s; small integers and bools give int32, as in Keras)."""
@@ -142,7 +160,8 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     keep = [a for a in range(x.ndim) if a not in axes]
     moved = P.transpose(x, keep + list(axes)) if x.ndim else x
     lead = [x.shape[a] for a in keep]
-    flat = P.reshape(moved, lead + [-1])                     # (..., n)
+    n = int(np.prod([x.shape[a] for a in axes]))  # not -1: a 0-size lead leaves it open
+    flat = P.reshape(moved, lead + [n])                      # (..., n)
     while flat.shape[-1] > 1:
         n = flat.shape[-1]
         if n % 2:                                           # pad an odd length with a 1
@@ -156,6 +175,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     return out
 
 
+@axes_of_the_input
 def cumprod(x, axis=None, dtype=None):
     """Running product along ``axis`` (flattened when None)."""
     return _scan(P.multiply, x, axis, dtype)

@@ -10,7 +10,7 @@ import numpy as np
 from ..autodiff import primitives as P
 from ..autodiff.elementwise import operands
 from ..autodiff.reductions import axis_index, normalize_axis
-from .core import axis_tuple, convert_to_tensor, data
+from .core import axes_of_the_input, at_least_rank, axis_tuple, convert_to_tensor, data
 
 __all__ = [
     "append", "array_split", "broadcast_to", "concatenate", "dsplit", "dstack", "expand_dims",
@@ -59,6 +59,7 @@ def expand_dims(x, axis):
     return P.reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis_tuple(axis)).shape)
 
 
+@axes_of_the_input
 def squeeze(x, axis=None):
     x = convert_to_tensor(x)
     return P.reshape(x, np.squeeze(np.empty(x.shape, dtype=bool), axis_tuple(axis)).shape)
@@ -110,26 +111,20 @@ def hsplit(x, indices_or_sections):
 
 def vsplit(x, indices_or_sections):
     """``split`` along axis 0 of an input of rank 2 or more."""
-    return _pieces(_at_least_rank(x, 2, "vsplit"), indices_or_sections, 0, np.split)
+    return _pieces(at_least_rank(x, 2, "vsplit"), indices_or_sections, 0, np.split)
 
 
 def dsplit(x, indices_or_sections):
     """``split`` along axis 2 of an input of rank 3 or more."""
-    return _pieces(_at_least_rank(x, 3, "dsplit"), indices_or_sections, 2, np.split)
-
-
-def _at_least_rank(x, rank, name):
-    x = convert_to_tensor(x)
-    if x.ndim < rank:
-        raise ValueError(f"{name} only works on arrays of {rank} or more dimensions. "
-                         f"Received: x.shape={x.shape}")
-    return x
+    return _pieces(at_least_rank(x, 3, "dsplit"), indices_or_sections, 2, np.split)
 
 
 def _pieces(x, indices_or_sections, axis, splitter):
     """The slices of ``x`` along ``axis`` that ``splitter`` (np.split or np.array_split)
     makes of its positions."""
     x = convert_to_tensor(x)
+    if x.ndim == 0:  # Keras's type (an axis that does not exist)
+        raise IndexError(f"split cuts along axis {axis}: a rank-0 tensor (a scalar) has none.")
     axis %= x.ndim
     if splitter is np.split and isinstance(indices_or_sections, int) \
             and x.shape[axis] % indices_or_sections:
@@ -181,12 +176,12 @@ def flip(x, axis=None):
 
 def flipud(x):
     """``x`` reversed along axis 0."""
-    return flip(_at_least_rank(x, 1, "flipud"), 0)
+    return flip(at_least_rank(x, 1, "flipud"), 0)
 
 
 def fliplr(x):
     """``x`` reversed along axis 1."""
-    return flip(_at_least_rank(x, 2, "fliplr"), 1)
+    return flip(at_least_rank(x, 2, "fliplr"), 1)
 
 
 def rot90(array, k=1, axes=(0, 1)):
@@ -216,7 +211,7 @@ def roll(x, shift, axis=None):
     if axis is None:
         return P.reshape(roll(P.reshape(x, (-1,)), shift, 0), x.shape)
     shifts = [shift] if isinstance(shift, int) else list(shift)
-    axes = [axis] if isinstance(axis, int) else list(axis)
+    axes = [axis_index(a, x.ndim) for a in ([axis] if isinstance(axis, int) else axis)]
     if len(shifts) == 1:
         shifts = shifts * len(axes)
     for s, a in zip(shifts, axes):
@@ -244,7 +239,9 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 
 def hstack(xs):
+    """Join along axis 1 (axis 0 for 1-D inputs; scalars are 1-D of one element)."""
     xs = [convert_to_tensor(x) for x in xs]
+    xs = [P.reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
     return P.concatenate(xs, 0 if xs[0].ndim == 1 else 1)
 
 

@@ -171,3 +171,9 @@ def test_reshape_with_an_unknown_input_axis_leaves_the_minus_one_axis_unknown():
     assert layer(keras.Input((None, 4))).shape == (None, None, 2)
     assert layer(np.zeros((1, 3, 4), "float32")).shape == (1, 6, 2)
     assert layers.Reshape((-1, 2)).compute_output_shape((None, 3, 4)) == (None, 6, 2)
+
+
+def test_flatten_on_a_batch_of_zero_samples():
+    """(0, 2, 3) -> (0, 6), as Keras 3.15 (numpy cannot infer a -1 beside a 0)."""
+    out = layers.Flatten()(np.zeros((0, 2, 3), "float32"))
+    assert out.shape == (0, 6)
