@@ -59,6 +59,7 @@ class Bidirectional(Layer):
         self.stateful = layer.stateful
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
         self.supports_masking = True
+        self.input_spec = layer.input_spec  # as Keras's: a rank error names the wrapper
         self._initial_weights = weights
 
     def build(self, sequences_shape, initial_state_shape=None):
@@ -141,7 +142,7 @@ def _check_pair(forward, backward):
     if forward.go_backwards == backward.go_backwards:
         raise ValueError(
             "Forward layer and backward layer should have different `go_backwards` value. "
-            f"Received: forward_layer.go_backwards={forward.go_backwards}, "
+            f"Received: forward_layer.go_backwards {forward.go_backwards}, "  # Keras's words
             f"backward_layer.go_backwards={backward.go_backwards}")
     for attr in ("stateful", "return_sequences", "return_state"):
         if getattr(forward, attr) != getattr(backward, attr):
