@@ -110,12 +110,10 @@ class Bidirectional(Layer):
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        # the merged output's mask, or both outputs' (merge_mode None); the states that
+        # follow with return_state get none (Keras lists only the outputs' masks)
         output_mask = mask if self.return_sequences else None
-        masks = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
-        if self.return_state:
-            n = len(self.forward_layer.compute_output_shape((None, 1, 1))) - 1
-            return masks + [None] * (2 * n)
-        return masks if self.merge_mode is None else output_mask
+        return [output_mask, output_mask] if self.merge_mode is None else output_mask
 
     def reset_states(self):
         self.forward_layer.reset_states()

@@ -15,7 +15,7 @@ from ... import backend
 from ...autodiff import primitives as P
 from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
-from ...tree import flatten
+from ...tree import flatten, map_structure
 from ...variables import Variable
 from ..keras_tensor import KerasTensor
 from ..input_spec import incompatible_input
@@ -141,14 +141,16 @@ class RNN(Layer):
 
     # ---- states --------------------------------------------------------------------------
     def get_initial_state(self, batch_size):
+        """Zero states for ``batch_size`` samples: a list, nested per cell as the cell's
+        ``get_initial_state`` nests them (StackedRNNCells: one list per cell), as Keras's."""
         get = getattr(self.cell, "get_initial_state", None)
-        if get is not None:
-            states = get(batch_size=batch_size)
-            states = states if isinstance(states, (list, tuple)) else [states]
-            return [s if isinstance(s, Tensor) else convert_to_tensor(s)
-                    for s in flatten(states)]
-        return [convert_to_tensor(np.zeros((batch_size, n), backend.floatx()))
-                for n in _flat_sizes(self.state_size)]
+        if get is None:
+            return [convert_to_tensor(np.zeros((batch_size, n), backend.floatx()))
+                    for n in _flat_sizes(self.state_size)]
+        states = get(batch_size=batch_size)
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        return map_structure(lambda s: s if isinstance(s, Tensor) else convert_to_tensor(s),
+                             states)
 
     def reset_state(self):
         """Zero the states a ``stateful`` layer carries between calls."""
@@ -197,7 +199,7 @@ class RNN(Layer):
                     f"- Expected batch size: {self.states[0].shape[0]}\n"
                     f"- Received batch size: {batch}")
             return [convert_to_tensor(s.data.copy()) for s in self.states]
-        return self.get_initial_state(batch)
+        return flatten(self.get_initial_state(batch))
 
     # ---- the call --------------------------------------------------------------------------
     def call(self, sequences, initial_state=None, mask=None, training=False):

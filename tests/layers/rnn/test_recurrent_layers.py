@@ -364,3 +364,24 @@ def test_a_concrete_mask_given_to_a_symbolic_call_is_taken():
     layer = layers.LSTM(2, return_sequences=True)
     out = layer(keras.Input((4, 3)), mask=np.array([[True, True, False, False]] * 2))
     assert out.shape == (None, 4, 2)
+
+
+def test_get_initial_state_nests_per_stacked_cell_as_keras():
+    """Keras 3.15 (get_initial_state/RNN_stacked in the round-21 fixture): one list per cell."""
+    rnn = layers.RNN(layers.StackedRNNCells([layers.LSTMCell(2), layers.SimpleRNNCell(3)]))
+    rnn(np.ones((1, 4, 3), "float32"))
+    (h, c), [s] = rnn.get_initial_state(batch_size=3)
+    assert h.shape == c.shape == (3, 2) and s.shape == (3, 3)
+    assert not any(np.any(t.numpy()) for t in (h, c, s))
+
+
+def test_bidirectional_compute_mask_lists_the_outputs_masks_only():
+    """Keras 3.15 (compute_mask/Bidirectional_none_state): with return_state the states
+    that follow the outputs get no entry."""
+    layer = layers.Bidirectional(layers.LSTM(2, return_sequences=True, return_state=True),
+                                 merge_mode=None)
+    x = np.ones((2, 4, 3), "float32")
+    layer(x)
+    mask = np.array([[True, True, False, False]] * 2)
+    masks = layer.compute_mask(x, mask)
+    assert len(masks) == 2 and all(np.array_equal(m, mask) for m in masks)
