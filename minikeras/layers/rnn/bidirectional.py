@@ -111,9 +111,15 @@ class Bidirectional(Layer):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         # the merged output's mask, or both outputs' (merge_mode None); the states that
-        # follow with return_state get none (Keras lists only the outputs' masks)
+        # follow with return_state get none: Keras lists only the outputs' masks, and so
+        # does this but for one merged output, whose single mask a symbolic call would
+        # give every output (the states' None keep them unmasked, as Keras leaves them)
         output_mask = mask if self.return_sequences else None
-        return [output_mask, output_mask] if self.merge_mode is None else output_mask
+        if self.merge_mode is None:
+            return [output_mask, output_mask]
+        if self.return_state:
+            return [output_mask] + [None] * (len(self.compute_output_shape((None, 1, 1))) - 1)
+        return output_mask
 
     def reset_states(self):
         self.forward_layer.reset_states()
