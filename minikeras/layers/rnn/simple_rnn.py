@@ -70,7 +70,8 @@ class SimpleRNN(CellOptionsRNN):
     """Fully connected RNN over (batch, time, features): ``h_t = tanh(x_t W + h_{t-1} U + b)``.
 
     Takes SimpleRNNCell's options and RNN's; the weights are
-    ``<name>/simple_rnn_cell/{kernel, recurrent_kernel, bias}``.
+    ``<name>/simple_rnn_cell/{kernel, recurrent_kernel, bias}``. As in Keras 3.15,
+    ``activity_regularizer`` is accepted and not applied (no loss; null in the config).
     """
 
     cell_class = SimpleRNNCell
