@@ -1,5 +1,6 @@
 """Bidirectional: a recurrent layer run forwards and backwards, outputs merged."""
 from ...autodiff import primitives as P
+from ...tree import flatten
 from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -118,7 +119,7 @@ class Bidirectional(Layer):
         if self.merge_mode is None:
             return [output_mask, output_mask]
         if self.return_state:
-            return [output_mask] + [None] * (len(self.compute_output_shape((None, 1, 1))) - 1)
+            return [output_mask] + [None] * (2 * len(flatten(self.forward_layer.state_size)))
         return output_mask
 
     def reset_states(self):
