@@ -165,7 +165,9 @@ def test_stacked_cells_return_their_states_nested():
     shapes = [[tuple(t.shape) for t in part] if isinstance(part, list) else tuple(part.shape)
               for part in symbolic]
     assert shapes == [(None, 2), [(None, 4), (None, 4)], (None, 2)]
-    assert [len(p) if isinstance(p, list) else None for p in eager] == [None, 2, None]
+    # Keras 3.15's call returns a built-in cell's single state as a list (its symbolic call
+    # leaves it bare): tests/fixtures/keras_examples21_recurrent.json, RNN/Stacked/state
+    assert [len(p) if isinstance(p, list) else None for p in eager] == [None, 2, 1]
 
 
 def test_an_rnn_given_initial_state_is_not_masked_by_its_input():

@@ -1,5 +1,6 @@
 """Bidirectional: a recurrent layer run forwards and backwards, outputs merged."""
 from ...autodiff import primitives as P
+from ...tree import flatten
 from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -59,6 +60,7 @@ class Bidirectional(Layer):
         self.stateful = layer.stateful
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
         self.supports_masking = True
+        self.input_spec = layer.input_spec  # as Keras's: a rank error names the wrapper
         self._initial_weights = weights
 
     def build(self, sequences_shape, initial_state_shape=None):
@@ -109,12 +111,16 @@ class Bidirectional(Layer):
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
+        # the merged output's mask, or both outputs' (merge_mode None); the states that
+        # follow with return_state get none: Keras lists only the outputs' masks, and so
+        # does this but for one merged output, whose single mask a symbolic call would
+        # give every output (the states' None keep them unmasked, as Keras leaves them)
         output_mask = mask if self.return_sequences else None
-        masks = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
+        if self.merge_mode is None:
+            return [output_mask, output_mask]
         if self.return_state:
-            n = len(self.forward_layer.compute_output_shape((None, 1, 1))) - 1
-            return masks + [None] * (2 * n)
-        return masks if self.merge_mode is None else output_mask
+            return [output_mask] + [None] * (2 * len(flatten(self.forward_layer.state_size)))
+        return output_mask
 
     def reset_states(self):
         self.forward_layer.reset_states()
@@ -141,7 +147,7 @@ def _check_pair(forward, backward):
     if forward.go_backwards == backward.go_backwards:
         raise ValueError(
             "Forward layer and backward layer should have different `go_backwards` value. "
-            f"Received: forward_layer.go_backwards={forward.go_backwards}, "
+            f"Received: forward_layer.go_backwards {forward.go_backwards}, "  # Keras's words
             f"backward_layer.go_backwards={backward.go_backwards}")
     for attr in ("stateful", "return_sequences", "return_state"):
         if getattr(forward, attr) != getattr(backward, attr):

@@ -12,6 +12,7 @@ import inspect
 import numpy as np
 
 from ... import activations, random
+from ...autodiff import conv as C
 from ...autodiff import primitives as P
 from ...ops.convolution import from_channels_last, to_channels_last
 from ..convolutional import _positive_int, _Windowed, spatial_dims, with_spatial
@@ -24,6 +25,17 @@ from .rnn import RNN, config_with_cell_options
 _GATES = 4  # i, f, c, o: the gate blocks of the kernels' last axis, in Keras's order
 _WEIGHTS = ("kernel", "recurrent", "bias")
 _RANKS = {1: ("rows",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}  # spatial axes
+
+
+def _check_strides_and_dilation(rank, strides, dilation_rate):
+    """ConvLSTM's refusal of strides and dilation both above 1, in its Keras words."""
+    strides = C.normalize_tuple(strides, rank, "strides")
+    dilation_rate = C.normalize_tuple(dilation_rate, rank, "dilation_rate")
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(
+            "Specifying `strides > 1` is not compatible with `dilation_rate > 1`. Please "
+            f"provide `strides=1` or `dilation_rate=1`. Received: strides={strides} and "
+            f"dilation_rate={dilation_rate}")
 
 
 class ConvLSTMCell(DropoutRNNCell, _Windowed):
@@ -59,6 +71,7 @@ class ConvLSTMCell(DropoutRNNCell, _Windowed):
                              "received padding='causal'.")
         self.rank = rank
         self.filters = _positive_int(type(self).__name__, "filters", filters)
+        _check_strides_and_dilation(rank, strides, dilation_rate)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias, allow_causal=False)
         self.recurrent_activation = activations.get(recurrent_activation)
@@ -201,6 +214,7 @@ class ConvLSTM(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful,
                          activity_regularizer=activity_regularizer, **kwargs)
+        self.input_spec = InputSpec(ndim=self.rank + 3)  # as Keras's: a rank error names it
 
     def __getattr__(self, name):
         cell = self.__dict__.get("cell")

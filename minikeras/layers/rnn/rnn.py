@@ -15,13 +15,14 @@ from ... import backend
 from ...autodiff import primitives as P
 from ...autodiff.tensor import Tensor
 from ...ops.core import convert_to_tensor
-from ...tree import flatten
+from ...tree import flatten, map_structure
 from ...variables import Variable
 from ..keras_tensor import KerasTensor
 from ..input_spec import incompatible_input
 from ..layer import LAYERS, InputSpec, Layer, deserialize_layer, serialize_layer
 from ..weight_options import with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
+from .stacked_rnn_cells import StackedRNNCells
 
 
 def _flat_sizes(state_size):
@@ -70,16 +71,14 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            from .stacked_rnn_cells import StackedRNNCells
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
         state_size = getattr(cell, "state_size", None)
         if state_size is None or not isinstance(state_size, (int, list, tuple)):
             raise ValueError(
-                "The RNN cell should have a `state_size` attribute (a single integer or a list "
-                f"of integers, one per RNN state). Received: cell={cell} with "
-                f"state_size={state_size!r}")
+                "The RNN cell should have a `state_size` attribute (single integer or list of "
+                f"integers, one integer per RNN state). Received: cell={cell}")
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
@@ -95,6 +94,7 @@ class RNN(Layer):
         if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
             sequences_shape = sequences_shape[0]  # [sequences, *initial_states]
         _check_rank(self, sequences_shape)
+        self.check_static_batch(sequences_shape)
         if isinstance(self.cell, Layer):
             self.cell.build_from_shape((sequences_shape[0],) + tuple(sequences_shape[2:]))
 
@@ -113,11 +113,11 @@ class RNN(Layer):
         """A stateful layer keeps one state per sample, so it needs a fixed batch size."""
         if self.stateful and sequences_shape and sequences_shape[0] is None:
             raise ValueError(
-                f"Layer '{self.name}': when using `stateful=True` in a RNN, the batch size must "
-                f"be static. Expected a fixed batch size (keras.Input(batch_size=...) or "
-                f"batch_shape=...; Keras 2's batch_input_shape=... or batch_size=... on the "
-                f"first layer); found a dynamic batch size: sequence.shape="
-                f"{tuple(sequences_shape)}.")
+                "When using `stateful=True` in a RNN, the batch size must be static. Found "
+                f"dynamic batch size: sequence.shape={tuple(sequences_shape)}. Layer "
+                f"'{self.name}' needs a fixed batch size: keras.Input(batch_size=...) or "
+                "batch_shape=... (Keras 2's batch_input_shape=... or batch_size=... on the "
+                "first layer).")
 
     def _shown(self, shape):
         """``shape`` for a message: the batch axis is None while a model is being traced
@@ -130,6 +130,9 @@ class RNN(Layer):
         mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
         if mask.ndim == 3 and mask.shape[-1] == 1:
             mask = mask[..., 0]
+        if self._symbolic_run and mask.ndim == 2 and mask.shape[1] == shape[1]:
+            # a concrete mask given to a symbolic call: the batch is the placeholder's
+            mask = np.broadcast_to(mask[:1], tuple(shape[:2]))
         if mask.shape != tuple(shape[:2]):
             raise ValueError(
                 f"Layer '{self.name}': the mask must have shape (batch, timesteps) = "
@@ -138,14 +141,16 @@ class RNN(Layer):
 
     # ---- states --------------------------------------------------------------------------
     def get_initial_state(self, batch_size):
+        """Zero states for ``batch_size`` samples: a list, nested per cell as the cell's
+        ``get_initial_state`` nests them (StackedRNNCells: one list per cell), as Keras's."""
         get = getattr(self.cell, "get_initial_state", None)
-        if get is not None:
-            states = get(batch_size=batch_size)
-            states = states if isinstance(states, (list, tuple)) else [states]
-            return [s if isinstance(s, Tensor) else convert_to_tensor(s)
-                    for s in flatten(states)]
-        return [convert_to_tensor(np.zeros((batch_size, n), backend.floatx()))
-                for n in _flat_sizes(self.state_size)]
+        if get is None:
+            return [convert_to_tensor(np.zeros((batch_size, n), backend.floatx()))
+                    for n in _flat_sizes(self.state_size)]
+        states = get(batch_size=batch_size)
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        return map_structure(lambda s: s if isinstance(s, Tensor) else convert_to_tensor(s),
+                             states)
 
     def reset_state(self):
         """Zero the states a ``stateful`` layer carries between calls."""
@@ -189,12 +194,12 @@ class RNN(Layer):
                     state.path = f"{self.path}/rnn_state"
             elif self.states[0].shape[0] != batch:
                 raise ValueError(
-                    f"Layer '{self.name}': if an RNN is stateful, the batch size of the input "
-                    f"sequences must be the same as the batch size of its states.\n"
+                    "If an RNN is stateful, the batch size of the input sequences must be the "
+                    "same as the batch size of the initial state. \n"
                     f"- Expected batch size: {self.states[0].shape[0]}\n"
                     f"- Received batch size: {batch}")
             return [convert_to_tensor(s.data.copy()) for s in self.states]
-        return self.get_initial_state(batch)
+        return flatten(self.get_initial_state(batch))
 
     # ---- the call --------------------------------------------------------------------------
     def call(self, sequences, initial_state=None, mask=None, training=False):
@@ -231,8 +236,16 @@ class RNN(Layer):
         output = outputs if self.return_sequences else P.getitem(
             outputs, (slice(None), outputs.shape[1] - 1))
         if self.return_state:
-            return [output] + list(_pack(self.state_size, states))
+            return [output] + list(_pack(self.returned_state_structure(), states))
         return output
+
+    def returned_state_structure(self):
+        """How the states a call returns nest: as ``state_size``, or as StackedRNNCells'
+        ``returned_state_size`` (Keras's call; its symbolic call and ``compute_output_shape``
+        follow ``state_size``)."""
+        if isinstance(self.cell, StackedRNNCells):
+            return self.cell.returned_state_size()
+        return self.state_size
 
     def _step_loop(self, sequences, states, mask, training):
         """Any cell, one timestep at a time with differentiable ops."""
@@ -366,6 +379,13 @@ class CellOptionsRNN(RNN):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.input_spec = InputSpec(ndim=3)  # as Keras's: a rank error names the spec
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        super().build(sequences_shape, initial_state_shape)
+        if sequences_shape and isinstance(sequences_shape[0], (list, tuple)):
+            sequences_shape = sequences_shape[0]
+        # the kernel fixes the number of features: a later call with another names it
+        self.input_spec = InputSpec(ndim=3, axes={-1: sequences_shape[-1]})
 
     def __getattr__(self, name):
         cell = self.__dict__.get("cell")

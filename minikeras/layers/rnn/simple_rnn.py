@@ -70,7 +70,8 @@ class SimpleRNN(CellOptionsRNN):
     """Fully connected RNN over (batch, time, features): ``h_t = tanh(x_t W + h_{t-1} U + b)``.
 
     Takes SimpleRNNCell's options and RNN's; the weights are
-    ``<name>/simple_rnn_cell/{kernel, recurrent_kernel, bias}``.
+    ``<name>/simple_rnn_cell/{kernel, recurrent_kernel, bias}``. As in Keras 3.15,
+    ``activity_regularizer`` is accepted and not applied (no loss; null in the config).
     """
 
     cell_class = SimpleRNNCell
@@ -83,7 +84,11 @@ class SimpleRNN(CellOptionsRNN):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
-        super().__init__(**given_arguments(locals()), **kwargs)
+        arguments = given_arguments(locals())
+        # Keras 3.15's SimpleRNN takes activity_regularizer but applies none (its config
+        # writes null and the layer adds no loss); LSTM and GRU apply theirs
+        del arguments["activity_regularizer"]
+        super().__init__(**arguments, **kwargs)
 
     def get_config(self):
         config = super().get_config()

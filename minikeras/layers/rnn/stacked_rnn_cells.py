@@ -27,6 +27,23 @@ class StackedRNNCells(Layer):
     def state_size(self):
         return [cell.state_size for cell in self.cells]
 
+    def returned_state_size(self):
+        """``state_size`` nested as the states a call returns, as Keras's do: a cell's states
+        stay a list where its initial state is one (a built-in cell's ``get_initial_state``,
+        or a list ``state_size``), a single state of a cell without ``get_initial_state``
+        comes bare."""
+        sizes = []
+        for cell in self.cells:
+            size = cell.state_size
+            if isinstance(size, (list, tuple)):
+                sizes.append(list(size))
+            elif isinstance(getattr(cell, "get_initial_state", lambda batch_size: None)(
+                    batch_size=1), (list, tuple)):
+                sizes.append([size])
+            else:
+                sizes.append(size)
+        return sizes
+
     @property
     def output_size(self):
         last = self.cells[-1]
@@ -54,9 +71,10 @@ class StackedRNNCells(Layer):
             if get is not None:
                 states.append(get(batch_size=batch_size))
             else:
-                sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [
-                    cell.state_size]
-                states.append([np.zeros((batch_size, n), self.dtype) for n in sizes])
+                size = cell.state_size
+                states.append([np.zeros((batch_size, n), self.dtype) for n in size]
+                              if isinstance(size, (list, tuple))
+                              else np.zeros((batch_size, size), self.dtype))
         return states
 
     def call(self, inputs, states, training=False):

@@ -390,14 +390,25 @@ def test_the_cell_steps_one_timestep_like_the_layer():
 
 
 # ---- bad inputs ---------------------------------------------------------------------------------
-def test_wrong_input_rank_names_the_expected_axes():
-    with pytest.raises(ValueError, match=r"rank 5 \(batch, time, rows, cols, channels\); "
-                                         r"received inputs of shape \(2, 4, 4, 1\)"):
+def test_wrong_input_rank_is_refused_by_the_input_spec_as_keras():
+    """Keras 3.15's message (tests/fixtures/keras_examples21_recurrent.json,
+    conv_error/ConvLSTM2D_rank4)."""
+    with pytest.raises(ValueError, match=r"of layer 'conv_lstm2d\w*' is incompatible with the "
+                                         r"layer: expected ndim=5, found ndim=4. Full shape "
+                                         r"received: \(2, 4, 4, 1\)"):
         layers.ConvLSTM2D(2, 2)(np.zeros((2, 4, 4, 1), "float32"))
-    with pytest.raises(ValueError, match=r"rank 4 \(batch, time, channels, rows\)"):
+    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
         layers.ConvLSTM1D(2, 2, data_format="channels_first")(np.zeros((2, 4, 4), "float32"))
-    with pytest.raises(ValueError, match="expects inputs of rank 6"):
+    with pytest.raises(ValueError, match="expected ndim=6, found ndim=5"):
         layers.ConvLSTM3D(2, 2)(keras.Input((3, 4, 4, 1)))
+
+
+def test_strides_with_dilation_are_refused_in_keras_words():
+    with pytest.raises(ValueError, match=r"^Specifying `strides > 1` is not compatible with "
+                                         r"`dilation_rate > 1`. Please provide `strides=1` or "
+                                         r"`dilation_rate=1`. Received: strides=\(2, 2\) and "
+                                         r"dilation_rate=\(2, 2\)$"):
+        layers.ConvLSTM2D(2, 2, strides=2, dilation_rate=2)
 
 
 def test_initial_state_count_and_shape_are_checked():
@@ -427,9 +438,6 @@ def test_bad_arguments_are_named():
         layers.ConvLSTM2D(2, (3, 3, 3))
     with pytest.raises(ValueError, match="`filters`.*Received: filters=0"):
         layers.ConvLSTM2D(0, 3)
-    with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with "
-                                         "`dilation_rate > 1`"):
-        layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)
 
 
 def test_a_per_pixel_mask_is_rejected_with_the_shape_it_needs():

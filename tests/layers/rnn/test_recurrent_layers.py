@@ -170,7 +170,7 @@ def test_user_cell_gradient_through_autodiff_in_float64():
 def test_stacked_cells_and_a_list_of_cells():
     x = np.random.default_rng(4).normal(size=(2, 4, 3)).astype("float32")
     rnn = layers.RNN([layers.LSTMCell(5), layers.GRUCell(2)], return_state=True)
-    out, (h1, c1), h2 = rnn(x)
+    out, (h1, c1), [h2] = rnn(x)  # a built-in cell's states come as a list, as in Keras
     assert out.shape == (2, 2) and h1.shape == c1.shape == (2, 5)
     np.testing.assert_allclose(out.numpy(), h2.numpy())
     lstm, gru = layers.LSTM(5, return_sequences=True), layers.GRU(2)
@@ -318,3 +318,70 @@ def test_integer_sequences_compute_in_the_layers_float_dtype(make):
     out = layer(ints)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out.numpy(), layer(ints.astype(np.float32)).numpy())
+
+
+class _BareStateCell(layers.Layer):
+    """A cell with an int state_size and no get_initial_state: h_t = x_t @ ones + h_{t-1}."""
+
+    state_size = 2
+    output_size = 2
+
+    def call(self, inputs, states):
+        h = ops.sum(inputs, axis=-1, keepdims=True) * ops.ones((1, 2)) + states[0]
+        return h, [h]
+
+
+def test_stacked_cells_return_each_cells_states_as_keras_does():
+    """Keras 3.15 (tests/fixtures/keras_examples21_recurrent.json, RNN/custom_stacked/state
+    and RNN/list/state): a built-in cell's states come as a list, one state too; a cell
+    without get_initial_state returns its single state bare."""
+    x = np.ones((1, 3, 2), "float32")
+    rnn = layers.RNN([_BareStateCell(), layers.SimpleRNNCell(2)], return_state=True)
+    out, h_bare, simple_states = rnn(x)
+    np.testing.assert_allclose(h_bare.numpy(), [[6.0, 6.0]])  # 2 per step, summed over 3
+    assert isinstance(simple_states, list) and len(simple_states) == 1
+    np.testing.assert_allclose(simple_states[0].numpy(), out.numpy())
+    # compute_output_shape keeps state_size's nesting (no list for a single state)
+    assert rnn.compute_output_shape((1, 3, 2)) == [(1, 2), (1, 2), (1, 2)]
+
+
+def test_simple_rnn_takes_activity_regularizer_and_applies_none_as_keras():
+    """Keras 3.15's SimpleRNN does not pass activity_regularizer on: its config writes null
+    and its losses are the weights' alone (SimpleRNN/regularizers in the round-21 fixture)."""
+    layer = layers.SimpleRNN(2, kernel_regularizer="l2", activity_regularizer="l1")
+    layer(np.ones((1, 3, 2), "float32"))
+    assert layer.get_config()["activity_regularizer"] is None
+    assert len(layer.losses) == 1
+    lstm = layers.LSTM(2, activity_regularizer="l1")
+    lstm(np.ones((1, 3, 2), "float32"))
+    assert lstm.get_config()["activity_regularizer"]["class_name"] == "L1"
+    assert len(lstm.losses) == 1
+
+
+def test_a_concrete_mask_given_to_a_symbolic_call_is_taken():
+    """LSTM(...)(keras.Input(...), mask=<array>): the mask's batch is the data's, not the
+    placeholder's (Keras's symbolic call takes it)."""
+    layer = layers.LSTM(2, return_sequences=True)
+    out = layer(keras.Input((4, 3)), mask=np.array([[True, True, False, False]] * 2))
+    assert out.shape == (None, 4, 2)
+
+
+def test_get_initial_state_nests_per_stacked_cell_as_keras():
+    """Keras 3.15 (get_initial_state/RNN_stacked in the round-21 fixture): one list per cell."""
+    rnn = layers.RNN(layers.StackedRNNCells([layers.LSTMCell(2), layers.SimpleRNNCell(3)]))
+    rnn(np.ones((1, 4, 3), "float32"))
+    (h, c), [s] = rnn.get_initial_state(batch_size=3)
+    assert h.shape == c.shape == (3, 2) and s.shape == (3, 3)
+    assert not any(np.any(t.numpy()) for t in (h, c, s))
+
+
+def test_bidirectional_compute_mask_lists_the_outputs_masks_only():
+    """Keras 3.15 (compute_mask/Bidirectional_none_state): with return_state the states
+    that follow the outputs get no entry."""
+    layer = layers.Bidirectional(layers.LSTM(2, return_sequences=True, return_state=True),
+                                 merge_mode=None)
+    x = np.ones((2, 4, 3), "float32")
+    layer(x)
+    mask = np.array([[True, True, False, False]] * 2)
+    masks = layer.compute_mask(x, mask)
+    assert len(masks) == 2 and all(np.array_equal(m, mask) for m in masks)

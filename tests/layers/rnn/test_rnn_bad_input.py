@@ -36,8 +36,10 @@ def test_use_cudnn():
         layers.SimpleRNN(2, use_cudnn="auto")
 
 
-STATIC_BATCH = ("when using `stateful=True` in a RNN, the batch size must be static. Expected "
-                r"a fixed batch size .*found a dynamic batch size: sequence.shape=\(None, 4, 3\)")
+# Keras 3.15's message, then the layer's name and the fix
+STATIC_BATCH = (r"^When using `stateful=True` in a RNN, the batch size must be static. Found "
+                r"dynamic batch size: sequence.shape=\(None, 4, 3\). Layer '\w+' needs a fixed "
+                r"batch size: keras.Input\(batch_size=...\)")
 
 
 def test_stateful_in_a_sequential_model_needs_a_batch_size():
@@ -45,11 +47,13 @@ def test_stateful_in_a_sequential_model_needs_a_batch_size():
         keras.Sequential([keras.Input((4, 3)), layers.LSTM(2, stateful=True)])
     with pytest.raises(ValueError, match=STATIC_BATCH):
         keras.Sequential([layers.GRU(2, stateful=True, input_shape=(4, 3))])
-    with pytest.raises(ValueError, match="'forward_lstm.*" + STATIC_BATCH):
+    with pytest.raises(ValueError, match=STATIC_BATCH.replace("\\w+", "forward_lstm\\w*")):
         keras.Sequential([keras.Input((4, 3)), layers.Bidirectional(
             layers.LSTM(2, stateful=True))])
     with pytest.raises(ValueError, match=STATIC_BATCH):  # the functional path says the same
         layers.LSTM(2, stateful=True)(keras.Input((4, 3)))
+    with pytest.raises(ValueError, match=STATIC_BATCH.replace("\\w+", "forward_gru\\w*")):
+        layers.Bidirectional(layers.GRU(3, stateful=True))(keras.Input((4, 3)))
 
 
 @pytest.mark.parametrize("first", [
@@ -115,3 +119,45 @@ def test_multi_head_attention_shapes():
     q = np.zeros((2, 4, 5), "float32")
     assert mha(q, q).shape == (2, 4, 5)
     assert tuple(mha.query_dense.kernel.shape) == (5, 3, 2)
+
+
+# ---- Keras 3.15's words (tests/fixtures/keras_examples21_recurrent.json) -------------------
+def test_a_cell_without_state_size_is_refused_in_keras_words():
+    with pytest.raises(ValueError, match=r"^The RNN cell should have a `state_size` attribute "
+                                         r"\(single integer or list of integers, one integer "
+                                         r"per RNN state\). Received: cell=<Dense name=\w+, "
+                                         r"built=False>$"):
+        layers.RNN(layers.Dense(3))
+
+
+def test_a_stateful_batch_change_is_refused_in_keras_words():
+    layer = layers.GRU(3, stateful=True)
+    layer(X + 1.0)  # the states it holds are not zero
+    with pytest.raises(ValueError, match=r"^If an RNN is stateful, the batch size of the input "
+                                         r"sequences must be the same as the batch size of the "
+                                         r"initial state. \n- Expected batch size: 2\n"
+                                         r"- Received batch size: 1$"):
+        layer(X[:1])
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_another_feature_size_after_building_names_the_axis(cls):
+    """Keras fails inside the matrix product (TypeError on jax, RuntimeError on torch)."""
+    layer = cls(2)
+    layer(X)
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 3, "
+                                         r"but received input with shape \(2, 4, 5\)"):
+        layer(np.zeros((2, 4, 5), "float32"))
+
+
+def test_bidirectional_rank_error_names_the_wrapper():
+    with pytest.raises(ValueError, match=r"^Input 0 with name 'None' of layer "
+                                         r"'bidirectional\w*' is incompatible with the layer: "
+                                         r"expected ndim=3, found ndim=2"):
+        layers.Bidirectional(layers.GRU(3))(np.zeros((2, 3), "float32"))
+
+
+def test_bidirectional_same_direction_is_refused_in_keras_words():
+    with pytest.raises(ValueError, match=r"Received: forward_layer.go_backwards True, "
+                                         r"backward_layer.go_backwards=True$"):
+        layers.Bidirectional(layers.GRU(2, go_backwards=True))

@@ -185,3 +185,18 @@ def test_time_distributed_model_with_batch_normalization_trains():
     y = x.mean(axis=(1, 2))[:, None] * 4
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0).history["loss"]
     assert history[-1] < 0.2 * history[0]
+
+
+def test_merged_bidirectional_states_carry_no_mask_in_a_functional_model():
+    """Embedding(mask_zero) into Bidirectional(LSTM(return_sequences, return_state)): only
+    the merged sequence carries the mask (Keras pairs its one output mask with the first
+    output); the states, joined with an unmasked GRU output, carry none."""
+    ids = keras.Input((5,), dtype="int32")
+    x = layers.Embedding(6, 3, mask_zero=True)(ids)
+    seq, h_f, _, h_b, _ = layers.Bidirectional(
+        layers.LSTM(2, return_sequences=True, return_state=True))(x)
+    assert seq._keras_mask is not None
+    assert h_f._keras_mask is None and h_b._keras_mask is None
+    out = layers.Concatenate()([layers.GRU(2)(seq), h_f, h_b])
+    model = keras.Model(ids, out)
+    assert model.predict(np.array([[3, 1, 4, 0, 0]]), verbose=0).shape == (1, 6)
