@@ -25,7 +25,7 @@ class BasePooling(Layer):
         self.pool_size = C.normalize_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else C.normalize_tuple(
             strides, self.rank, "strides")
-        self.padding = C.normalize_padding(padding)
+        self.padding = _pool_padding(padding)
         self.data_format = standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -59,12 +59,22 @@ class BasePooling(Layer):
 
 
 def _required_pool_size(cls_name, pool_size, example):
+    """``pool_size``; None (not given) raises Python's TypeError for a missing argument, as
+    Keras 3 (no default), then Keras 2's default as the fix."""
     if pool_size is None:
         raise TypeError(
-            f"{cls_name}() missing required argument `pool_size`: Keras 3 gives it no default "
-            f"(Keras 2 defaulted to {example}). Pass it explicitly, e.g. "
+            f"{cls_name}.__init__() missing 1 required positional argument: 'pool_size'. "
+            f"Keras 3 gives it no default (Keras 2 defaulted to {example}): pass it, e.g. "
             f"{cls_name}(pool_size={example}).")
     return pool_size
+
+
+def _pool_padding(padding):
+    """'valid' or 'same' (any case); else the ValueError Keras's jax backend raises."""
+    value = padding.lower() if isinstance(padding, str) else padding
+    if value not in ("valid", "same"):
+        raise ValueError(f"Invalid padding '{value}', must be 'same' or 'valid'.")
+    return value
 
 
 # ---- max pooling ------------------------------------------------------------------------------

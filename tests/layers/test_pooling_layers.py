@@ -202,8 +202,20 @@ def test_names_and_aliases_are_registered():
 
 
 def test_average_pooling_2d_requires_pool_size_and_says_what_to_pass():
-    with pytest.raises(TypeError, match=r"pool_size=\(2, 2\)"):
+    with pytest.raises(TypeError, match=r"pool_size=\(2, 2\)") as raised:
         layers.AveragePooling2D()
+    # Python's words for Keras 3.15's required argument come first
+    assert str(raised.value).startswith(
+        "AveragePooling2D.__init__() missing 1 required positional argument: 'pool_size'. ")
+
+
+@pytest.mark.parametrize("padding", ["causal", "full"])
+def test_a_pooling_padding_other_than_valid_or_same_gets_keras_words(padding):
+    """Keras 3.15 on jax: "Invalid padding 'causal', must be 'same' or 'valid'." (its
+    layers take any padding and fail in the call)."""
+    with pytest.raises(ValueError, match=f"^Invalid padding '{padding}', must be 'same' or "
+                                         f"'valid'.$"):
+        layers.MaxPooling1D(2, padding=padding.upper())
 
 
 def test_non_positive_output_size_names_the_layer_and_shapes():
