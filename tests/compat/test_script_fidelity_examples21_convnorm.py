@@ -4,7 +4,15 @@ dilation_rate, groups, data_format, use_bias and activation; the pooling, global
 adaptive pooling layers; the normalization layers (BatchNormalization's training calls and
 moving statistics among them); Cropping, ZeroPadding and UpSampling; their errors and a few
 input gradients (symbolic and eager outputs on seeded weights, computed shapes, weights,
-configs and their round trip).
+configs and their round trip); the convolution and pooling ops with the gradients for their
+input and kernels.
+
+Found here and fixed (the backends agreeing): the convolutions' messages for filters,
+depth_multiplier or groups below 1 and for strides with dilation are Keras's; a pooling
+padding other than valid / same raises jax's words, a missing AveragePooling pool_size
+Python's; the adaptive poolings' output_size of another form raises Keras's TypeError; the
+SpectralNormalization messages put Keras's whole text first. Every output, shape, weight,
+config and gradient already agreed.
 
 The cases are in tests/fixtures/examples21_convnorm_cases.py; what Keras computed is in
 tests/fixtures/keras_examples21_convnorm.json, written once by
@@ -62,6 +70,13 @@ BACKEND_SPECIFIC = {
     "pool_error/max2d_padding_bad": ("jax", _POOL_PADDING),
     "conv_error/conv1d_transpose_rank4": ("torch", "a rank-4 input to Conv1DTranspose: torch's "
                                           "ValueError, jax's IndexError"),
+}
+
+# case -> what each backend does where minikeras takes neither side (docs/porting.md)
+NEITHER = {
+    "op/conv/1d_causal_dilated": "keras.ops.conv(padding='causal'): jax's lax refuses it (a "
+                                 "RuntimeError), torch convolves as with 'valid'; minikeras "
+                                 "pads causally, as Conv1D(padding='causal') does",
 }
 
 # case -> why the backends differ where minikeras raises the ValueError Keras's
@@ -143,7 +158,8 @@ def expected_record(name):
     return types_only(expected) if name in WORDED else expected
 
 
-COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN) - set(SYMBOLIC_ERROR))
+COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN) - set(SYMBOLIC_ERROR)
+                  - set(NEITHER))
 
 
 @pytest.mark.parametrize("name", [
@@ -190,3 +206,16 @@ def test_a_zero_output_raises_what_keras_symbolic_call_raises(name):
 def test_minikeras_takes_what_keras_refuses(name):
     assert "error" in KERAS["jax"][name] and "error" in KERAS["torch"][name]
     assert "error" not in cases.CASES[name](keras, with_mask, mask_of, minikeras_gradient)
+
+
+def test_ops_conv_pads_causally_as_conv1d_does():
+    """Where the backends differ on ops.conv(padding="causal") (``NEITHER``), minikeras gives
+    Keras's Conv1D output: its causal padding, then a valid convolution."""
+    name = "op/conv/1d_causal_dilated"
+    assert has_conflict(agreed(KERAS["jax"][name], KERAS["torch"][name]))
+    x = cases.normal((2, 7, 3), "op", "conv")
+    kernel = cases.normal((3, 3, 2), "op", "conv", 0)
+    padded = np.pad(x, ((0, 0), (4, 0), (0, 0)))  # dilation 2 * (kernel 3 - 1) on the left
+    np.testing.assert_allclose(
+        keras.ops.conv(x, kernel, padding="causal", dilation_rate=2).numpy(),
+        keras.ops.conv(padded, kernel, padding="valid", dilation_rate=2).numpy(), rtol=1e-6)
