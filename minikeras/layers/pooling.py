@@ -4,6 +4,7 @@ from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from .convolutional import (check_output, check_rank, from_channels_last, spatial_dims,
                             standardize_data_format, to_channels_last, with_spatial)
+from ..ops.core import as_float
 from .layer import LAYERS, InputSpec, Layer
 
 
@@ -119,6 +120,12 @@ class MaxPooling3D(BasePooling):
 
 # ---- average pooling --------------------------------------------------------------------------
 
+def _average_pool(x, pool_size, strides, padding):
+    """``P.average_pool`` of ``x`` as floats: an integer input is averaged in floatx, as
+    Keras 3.15 on jax does (numpy's mean would give float64)."""
+    return P.average_pool(as_float(x), pool_size, strides, padding)
+
+
 @LAYERS.register("AveragePooling1D", "AvgPool1D")
 class AveragePooling1D(BasePooling):
     """Mean over windows of ``pool_size`` steps; with "same" only real elements are averaged.
@@ -128,7 +135,7 @@ class AveragePooling1D(BasePooling):
     padding is odd). ``pool_size`` is required.
     """
 
-    rank, pool = 1, staticmethod(P.average_pool)
+    rank, pool = 1, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):
@@ -144,7 +151,7 @@ class AveragePooling2D(BasePooling):
     is required (Keras 2's default was (2, 2)).
     """
 
-    rank, pool = 2, staticmethod(P.average_pool)
+    rank, pool = 2, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):
@@ -156,7 +163,7 @@ class AveragePooling2D(BasePooling):
 class AveragePooling3D(BasePooling):
     """Mean over ``pool_size`` windows of (batch, d1, d2, d3, channels); pool_size required."""
 
-    rank, pool = 3, staticmethod(P.average_pool)
+    rank, pool = 3, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):

@@ -242,3 +242,13 @@ def test_a_float_pool_size_gets_keras_error():
     with pytest.raises(ValueError, match=r"The `pool_size` argument must be a tuple of 2 "
                                          r"integers\. Received pool_size=2\.0"):
         layers.MaxPooling2D(pool_size=2.0)
+
+
+@pytest.mark.parametrize("cls", [layers.AveragePooling1D, layers.AveragePooling2D])
+def test_average_pooling_of_integers_is_float32(cls):
+    """Keras 3.15 on jax averages an int32 input in float32 (the round-21 fixture)."""
+    x = np.arange(2 * 4 * 4 * 3, dtype="int32").reshape((2, 4, 4, 3) if cls.rank == 2
+                                                        else (2, 16, 3)) % 7
+    y = cls(2)(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "float32"
+    np.testing.assert_allclose(y.numpy(), cls(2)(x.astype("float32")).numpy())
