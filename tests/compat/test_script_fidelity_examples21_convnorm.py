@@ -70,6 +70,19 @@ BACKEND_SPECIFIC = {
     "pool_error/max2d_padding_bad": ("jax", _POOL_PADDING),
     "conv_error/conv1d_transpose_rank4": ("torch", "a rank-4 input to Conv1DTranspose: torch's "
                                           "ValueError, jax's IndexError"),
+    "integer_input/Conv2D": ("jax", "an int32 input to Conv2D: jax convolves it as the "
+                                    "layer's float32; torch's conv2d refuses the mixed dtypes"),
+    "integer_input/AveragePooling2D": ("jax", "an int32 input to AveragePooling2D: jax averages "
+                                              "to float32; torch has no integer avg_pool2d"),
+}
+
+# case -> (the keys of its record left out, why): what minikeras computes otherwise, on purpose
+# (docs/porting.md)
+DELIBERATE = {
+    "integer_input/LayerNormalization": (("result",), "an int32 input: Keras 3.15 takes the "
+                                         "moments in integer arithmetic (its outputs are 0 and "
+                                         "-1 on both backends); minikeras normalizes it as "
+                                         "floats"),
 }
 
 # case -> what each backend does where minikeras takes neither side (docs/porting.md)
@@ -119,6 +132,9 @@ _SYNCHRONIZED = ("BatchNormalization(synchronized=True): Keras takes it on Tenso
 TAKEN = {
     "batch_norm/synchronized/training=False": _SYNCHRONIZED,
     "batch_norm/synchronized/training=True": _SYNCHRONIZED,
+    "integer_input/DepthwiseConv2D": "an int32 input: Keras's depthwise convolution refuses "
+                                     "the mixed dtypes on both backends; minikeras casts it "
+                                     "to the layer's float32, as its Conv2D does",
     "rms_norm/axis_1": "RMSNormalization(axis=1) on a rank-3 input: Keras's call fails (jax "
                        "cannot broadcast its scale, torch's rms_norm takes trailing axes "
                        "only); minikeras normalizes over the axis given",
@@ -155,6 +171,8 @@ def expected_record(name):
     if name in BACKEND_SPECIFIC:
         return types_only(unframed(KERAS[BACKEND_SPECIFIC[name][0]][name]))
     expected = agreed(unframed(KERAS["jax"][name]), unframed(KERAS["torch"][name]))
+    if name in DELIBERATE:
+        expected = {k: v for k, v in expected.items() if k not in DELIBERATE[name][0]}
     return types_only(expected) if name in WORDED else expected
 
 
@@ -168,6 +186,8 @@ COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN) - set(SYMBOLIC
 def test_layer_options_follow_keras(name):
     got = cases.CASES[name](keras, with_mask, mask_of, minikeras_gradient)
     expected = expected_record(name)
+    if name in DELIBERATE:
+        got = {k: v for k, v in got.items() if k not in DELIBERATE[name][0]}
     assert not has_conflict(expected), f"{name}: the backends differ; name a side"
     assert_same(without_hint(as_expected(got, expected), expected), expected, name)
 
@@ -219,3 +239,12 @@ def test_ops_conv_pads_causally_as_conv1d_does():
     np.testing.assert_allclose(
         keras.ops.conv(x, kernel, padding="causal", dilation_rate=2).numpy(),
         keras.ops.conv(padded, kernel, padding="valid", dilation_rate=2).numpy(), rtol=1e-6)
+
+
+def test_an_integer_input_is_layer_normalized_as_floats():
+    """``DELIBERATE``: an int32 input to LayerNormalization gives the float normalization."""
+    x = cases._INTEGERS
+    y = keras.layers.LayerNormalization()(x).numpy()
+    floats = x.astype("float64")
+    mean, var = floats.mean(-1, keepdims=True), floats.var(-1, keepdims=True)
+    np.testing.assert_allclose(y, (floats - mean) / np.sqrt(var + 1e-3), rtol=1e-5, atol=1e-6)
