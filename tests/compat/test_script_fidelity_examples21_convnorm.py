@@ -11,8 +11,9 @@ Found here and fixed (the backends agreeing): the convolutions' messages for fil
 depth_multiplier or groups below 1 and for strides with dilation are Keras's; a pooling
 padding other than valid / same raises jax's words, a missing AveragePooling pool_size
 Python's; the adaptive poolings' output_size of another form raises Keras's TypeError; the
-SpectralNormalization messages put Keras's whole text first. Every output, shape, weight,
-config and gradient already agreed.
+SpectralNormalization messages put Keras's whole text first; AveragePooling averages an
+integer input in float32 (it gave float64). Every other output, shape, weight, config and
+gradient already agreed.
 
 The cases are in tests/fixtures/examples21_convnorm_cases.py; what Keras computed is in
 tests/fixtures/keras_examples21_convnorm.json, written once by
