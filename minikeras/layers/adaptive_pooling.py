@@ -22,16 +22,24 @@ class BaseAdaptivePooling(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _checked_size(self, output_size):
-        names = {1: "an integer or (length,) tuple", 2: "an integer or (height, width) tuple",
-                 3: "an integer or (depth, height, width) tuple"}[self.rank]
+        """``output_size`` as ``rank`` positive ints: Keras's TypeError for another form (a
+        1-D layer's ValueError for a tuple of another length), a ValueError for a size below
+        1 (Keras fails later, dividing by zero)."""
+        forms = {1: "tuple of 1 integer", 2: "(height, width) tuple",
+                 3: "(depth, height, width) tuple"}
         sizes = output_size
-        if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, bool):
+        if _is_int(sizes):
             sizes = (int(sizes),) * self.rank
+        elif self.rank == 1 and isinstance(sizes, (tuple, list)) and len(sizes) != 1:
+            raise ValueError(f"For 1D input, `output_size` tuple must have length 1. "
+                             f"Received: {output_size}")
         if not (isinstance(sizes, (tuple, list)) and len(sizes) == self.rank
-                and all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
-                        for s in sizes)):
-            raise TypeError(f"`output_size` must be {names} of positive integers. Received: "
-                            f"{output_size!r} of type {type(output_size)}")
+                and all(_is_int(s) for s in sizes)):
+            raise TypeError(f"`output_size` must be an integer or {forms[self.rank]}. "
+                            f"Received: {output_size} of type {type(output_size)}")
+        if any(s < 1 for s in sizes):
+            raise ValueError(f"`output_size` must be positive: {type(self).__name__} pools "
+                             f"into at least one window per axis. Received: {output_size}")
         return tuple(int(s) for s in sizes)
 
     def _spatial_axes(self):
@@ -54,6 +62,10 @@ class BaseAdaptivePooling(Layer):
     def get_config(self):
         return {**super().get_config(), "output_size": self.output_size,
                 "data_format": self.data_format}
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _adaptive_layer(kind, pool, rank, layout):

@@ -61,11 +61,34 @@ def check_output(layer, input_shape, out, window, strides, dilation, out_channel
                      f"{tuple(out)}: use a smaller window or padding='same'.")
 
 
+def _is_positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _positive_int(cls_name, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """``value`` when it is a positive int; else a ValueError naming ``cls_name`` (for a
+    layer whose Keras counterpart does not check it: ConvLSTM)."""
+    if not _is_positive_int(value):
         raise ValueError(f"Invalid value for argument `{name}` of {cls_name}. Expected a "
                          f"strictly positive integer. Received: {name}={value!r}")
     return value
+
+
+def _checked_positive(cls_name, name, value):
+    """``value`` when it is a positive int; else Keras's ValueError for a convolution's
+    argument ``name`` (then which layer class needs it)."""
+    if not _is_positive_int(value):
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive "
+                         f"value. Received {name}={value!r}. {cls_name}'s `{name}` must be a "
+                         f"positive integer.")
+    return value
+
+
+def _checked_groups(groups):
+    if not _is_positive_int(groups):
+        raise ValueError(f"The number of groups must be a positive integer. Received: "
+                         f"groups={groups!r}.")
+    return groups
 
 
 # ---- the convolution layers ------------------------------------------------------------------
@@ -92,13 +115,13 @@ class _Windowed(Layer):
                      activation, use_bias, allow_causal=None, dilated_strides=False):
         """``allow_causal``: None for "causal" on rank 1 only; ``dilated_strides``: strides and
         dilation may both exceed 1 (Keras's depthwise and separable layers allow it)."""
-        cls, rank = type(self).__name__, self.rank
+        rank = self.rank
         self.kernel_size = C.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = C.normalize_tuple(strides, rank, "strides")
         self.dilation_rate = C.normalize_tuple(dilation_rate, rank, "dilation_rate")
         if not dilated_strides and max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
-                f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                 f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
         self.padding = C.normalize_padding(
             padding, allow_causal=rank == 1 if allow_causal is None else allow_causal)
@@ -167,9 +190,8 @@ class BaseConv(LowRankAdaptation, _Windowed):
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self._init_lora(lora_rank, lora_alpha)
-        cls = type(self).__name__
-        self.filters = _positive_int(cls, "filters", filters)
-        self.groups = _positive_int(cls, "groups", groups)
+        self.filters = _checked_positive(type(self).__name__, "filters", filters)
+        self.groups = _checked_groups(groups)
         if self.filters % self.groups:
             raise ValueError(
                 f"The number of filters must be evenly divisible by the number of groups. "

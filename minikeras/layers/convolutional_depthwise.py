@@ -1,6 +1,6 @@
 """Depthwise and separable convolutions (1-D and 2-D), as grouped convolutions."""
 from ..autodiff import primitives as P
-from .convolutional import _positive_int, _Windowed, from_channels_last
+from .convolutional import _checked_positive, _Windowed, from_channels_last
 from .core import activated
 from .layer import LAYERS
 from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
@@ -22,7 +22,7 @@ class BaseDepthwiseConv(_Windowed):
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = _positive_int(type(self).__name__, "depth_multiplier",
+        self.depth_multiplier = _checked_positive(type(self).__name__, "depth_multiplier",
                                               depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias, allow_causal=False, dilated_strides=True)
@@ -82,8 +82,8 @@ class BaseSeparableConv(_Windowed):
                  **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
-        self.filters = _positive_int(cls, "filters", filters)
-        self.depth_multiplier = _positive_int(cls, "depth_multiplier", depth_multiplier)
+        self.filters = _checked_positive(cls, "filters", filters)
+        self.depth_multiplier = _checked_positive(cls, "depth_multiplier", depth_multiplier)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias, allow_causal=False, dilated_strides=True)
         set_weight_options(self, depthwise_initializer=depthwise_initializer,

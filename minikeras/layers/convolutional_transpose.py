@@ -1,7 +1,7 @@
 """Transposed convolutions: Conv1DTranspose, Conv2DTranspose, Conv3DTranspose."""
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
-from .convolutional import (_positive_int, _Windowed, check_output, from_channels_last,
+from .convolutional import (_checked_positive, _Windowed, check_output, from_channels_last,
                             spatial_dims, with_spatial)
 from .core import activated
 from .layer import LAYERS
@@ -26,7 +26,7 @@ class BaseConvTranspose(_Windowed):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.filters = _positive_int(type(self).__name__, "filters", filters)
+        self.filters = _checked_positive(type(self).__name__, "filters", filters)
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate, activation,
                           use_bias, allow_causal=False)
         self.output_padding = None

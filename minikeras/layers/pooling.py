@@ -4,6 +4,7 @@ from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from .convolutional import (check_output, check_rank, from_channels_last, spatial_dims,
                             standardize_data_format, to_channels_last, with_spatial)
+from ..ops.core import as_float
 from .layer import LAYERS, InputSpec, Layer
 
 
@@ -25,7 +26,7 @@ class BasePooling(Layer):
         self.pool_size = C.normalize_tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else C.normalize_tuple(
             strides, self.rank, "strides")
-        self.padding = C.normalize_padding(padding)
+        self.padding = _pool_padding(padding)
         self.data_format = standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -59,12 +60,22 @@ class BasePooling(Layer):
 
 
 def _required_pool_size(cls_name, pool_size, example):
+    """``pool_size``; None (not given) raises Python's TypeError for a missing argument, as
+    Keras 3 (no default), then Keras 2's default as the fix."""
     if pool_size is None:
         raise TypeError(
-            f"{cls_name}() missing required argument `pool_size`: Keras 3 gives it no default "
-            f"(Keras 2 defaulted to {example}). Pass it explicitly, e.g. "
+            f"{cls_name}.__init__() missing 1 required positional argument: 'pool_size'. "
+            f"Keras 3 gives it no default (Keras 2 defaulted to {example}): pass it, e.g. "
             f"{cls_name}(pool_size={example}).")
     return pool_size
+
+
+def _pool_padding(padding):
+    """'valid' or 'same' (any case); else the ValueError Keras's jax backend raises."""
+    value = padding.lower() if isinstance(padding, str) else padding
+    if value not in ("valid", "same"):
+        raise ValueError(f"Invalid padding '{value}', must be 'same' or 'valid'.")
+    return value
 
 
 # ---- max pooling ------------------------------------------------------------------------------
@@ -109,6 +120,12 @@ class MaxPooling3D(BasePooling):
 
 # ---- average pooling --------------------------------------------------------------------------
 
+def _average_pool(x, pool_size, strides, padding):
+    """``P.average_pool`` of ``x`` as floats: an integer input is averaged in floatx, as
+    Keras 3.15 on jax does (numpy's mean would give float64)."""
+    return P.average_pool(as_float(x), pool_size, strides, padding)
+
+
 @LAYERS.register("AveragePooling1D", "AvgPool1D")
 class AveragePooling1D(BasePooling):
     """Mean over windows of ``pool_size`` steps; with "same" only real elements are averaged.
@@ -118,7 +135,7 @@ class AveragePooling1D(BasePooling):
     padding is odd). ``pool_size`` is required.
     """
 
-    rank, pool = 1, staticmethod(P.average_pool)
+    rank, pool = 1, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):
@@ -134,7 +151,7 @@ class AveragePooling2D(BasePooling):
     is required (Keras 2's default was (2, 2)).
     """
 
-    rank, pool = 2, staticmethod(P.average_pool)
+    rank, pool = 2, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):
@@ -146,7 +163,7 @@ class AveragePooling2D(BasePooling):
 class AveragePooling3D(BasePooling):
     """Mean over ``pool_size`` windows of (batch, d1, d2, d3, channels); pool_size required."""
 
-    rank, pool = 3, staticmethod(P.average_pool)
+    rank, pool = 3, staticmethod(_average_pool)
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  **kwargs):

@@ -33,8 +33,9 @@ class SpectralNormalization(Wrapper):
         super().__init__(layer, **kwargs)
         if isinstance(power_iterations, bool) or not isinstance(
                 power_iterations, (int, np.integer)) or power_iterations <= 0:
-            raise ValueError("`power_iterations` should be greater than zero (a positive "
-                             f"integer). Received: `power_iterations={power_iterations!r}`")
+            raise ValueError("`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations!r}` (a positive integer "
+                             "is needed)")
         self.power_iterations = int(power_iterations)
 
     def build(self, input_shape):
@@ -45,7 +46,7 @@ class SpectralNormalization(Wrapper):
             kernel = getattr(self.layer, "embeddings", None)
         if kernel is None:
             raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' "
-                             "nor 'embeddings': SpectralNormalization wraps a layer that has "
+                             "nor 'embeddings'. SpectralNormalization wraps a layer that has "
                              "one (Dense, Conv*, Embedding, ...).")
         self.kernel = kernel
         self.vector_u = self.add_weight(

@@ -59,8 +59,14 @@ def test_gradients_float64(kind):
 def test_bad_arguments():
     with pytest.raises(TypeError, match=r"\(height, width\) tuple.*Received: \(2, 3, 4\)"):
         layers.AdaptiveAveragePooling2D((2, 3, 4))
-    with pytest.raises(TypeError, match=r"`output_size` must be .*Received: 0"):
+    with pytest.raises(ValueError, match=r"`output_size` must be positive.*Received: 0"):
         layers.AdaptiveMaxPooling1D(0)
+    with pytest.raises(ValueError, match=r"For 1D input, `output_size` tuple must have "
+                                         r"length 1. Received: \(2, 3\)"):
+        layers.AdaptiveMaxPooling1D((2, 3))
+    with pytest.raises(TypeError, match=r"must be an integer or tuple of 1 integer. "
+                                        r"Received: 2.5 of type <class 'float'>"):
+        layers.AdaptiveAveragePooling1D(2.5)
     with pytest.raises(ValueError, match="Invalid data_format|data_format"):
         layers.AdaptiveMaxPooling3D(2, data_format="channels_middle")
     with pytest.raises(ValueError, match="expected ndim=4"):

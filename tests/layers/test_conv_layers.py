@@ -266,6 +266,30 @@ def test_bad_arguments_raise(kwargs, match):
         layers.Conv2D(**kwargs)
 
 
+@pytest.mark.parametrize("make,message", [
+    (lambda: layers.Conv2D(0, 3), "Invalid value for argument `filters`. Expected a strictly "
+                                  "positive value. Received filters=0."),
+    (lambda: layers.Conv1DTranspose(-1, 3), "Invalid value for argument `filters`. Expected a "
+                                            "strictly positive value. Received filters=-1."),
+    (lambda: layers.SeparableConv1D(0, 3), "Invalid value for argument `filters`. Expected a "
+                                           "strictly positive value. Received filters=0."),
+    (lambda: layers.DepthwiseConv1D(3, depth_multiplier=0),
+     "Invalid value for argument `depth_multiplier`. Expected a strictly positive value. "
+     "Received depth_multiplier=0."),
+    (lambda: layers.Conv2D(4, 3, groups=0),
+     "The number of groups must be a positive integer. Received: groups=0."),
+    (lambda: layers.Conv1D(4, 3, strides=2, dilation_rate=2),
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+     "strides=(2,) and dilation_rate=(2,)"),
+])
+def test_bad_counts_and_strides_with_dilation_raise_keras_words(make, message):
+    """Keras 3.15's messages (tests/fixtures/keras_examples21_convnorm.json), a hint after
+    them at most."""
+    with pytest.raises(ValueError) as raised:
+        make()
+    assert str(raised.value).startswith(message)
+
+
 def test_input_channels_not_divisible_by_groups():
     with pytest.raises(ValueError, match="input channels"):
         layers.Conv2D(4, 3, groups=2)(np.zeros((1, 5, 5, 3), "float32"))

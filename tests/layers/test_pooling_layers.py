@@ -202,8 +202,20 @@ def test_names_and_aliases_are_registered():
 
 
 def test_average_pooling_2d_requires_pool_size_and_says_what_to_pass():
-    with pytest.raises(TypeError, match=r"pool_size=\(2, 2\)"):
+    with pytest.raises(TypeError, match=r"pool_size=\(2, 2\)") as raised:
         layers.AveragePooling2D()
+    # Python's words for Keras 3.15's required argument come first
+    assert str(raised.value).startswith(
+        "AveragePooling2D.__init__() missing 1 required positional argument: 'pool_size'. ")
+
+
+@pytest.mark.parametrize("padding", ["causal", "full"])
+def test_a_pooling_padding_other_than_valid_or_same_gets_keras_words(padding):
+    """Keras 3.15 on jax: "Invalid padding 'causal', must be 'same' or 'valid'." (its
+    layers take any padding and fail in the call)."""
+    with pytest.raises(ValueError, match=f"^Invalid padding '{padding}', must be 'same' or "
+                                         f"'valid'.$"):
+        layers.MaxPooling1D(2, padding=padding.upper())
 
 
 def test_non_positive_output_size_names_the_layer_and_shapes():
@@ -230,3 +242,13 @@ def test_a_float_pool_size_gets_keras_error():
     with pytest.raises(ValueError, match=r"The `pool_size` argument must be a tuple of 2 "
                                          r"integers\. Received pool_size=2\.0"):
         layers.MaxPooling2D(pool_size=2.0)
+
+
+@pytest.mark.parametrize("cls", [layers.AveragePooling1D, layers.AveragePooling2D])
+def test_average_pooling_of_integers_is_float32(cls):
+    """Keras 3.15 on jax averages an int32 input in float32 (the round-21 fixture)."""
+    x = np.arange(2 * 4 * 4 * 3, dtype="int32").reshape((2, 4, 4, 3) if cls.rank == 2
+                                                        else (2, 16, 3)) % 7
+    y = cls(2)(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "float32"
+    np.testing.assert_allclose(y.numpy(), cls(2)(x.astype("float32")).numpy())
