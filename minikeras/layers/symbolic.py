@@ -168,8 +168,10 @@ def _set_symbolic_masks(layer, inputs, given_mask, outputs):
     ``keras.ops`` it calls (Embedding's ``not_equal``, Masking's ``not_equal`` and ``any``)
     become op nodes of the graph and their output KerasTensors the masks; a mask passed on
     is the input's own KerasTensor. A layer that does not support masking warns that it
-    drops a mask, as its eager call does. Outputs that all carry masks already (set by
-    the layer's own ``compute_output_spec``) keep them, as in Keras."""
+    drops a mask, as its eager call does. The masks go to the outputs in order (one mask
+    to the first output only, as ``masks.set_output_mask`` pairs them eagerly); outputs that
+    all carry masks already (set by the layer's own ``compute_output_spec``) keep them, as
+    in Keras."""
     previous = given_mask if given_mask is not None else _symbolic_mask(inputs)
     if not layer.supports_masking:
         if carries_mask(previous) and layer._warns_on_dropped_mask:
@@ -181,10 +183,7 @@ def _set_symbolic_masks(layer, inputs, given_mask, outputs):
     masks = layer.compute_mask(inputs, previous)
     if masks is None:
         return
-    masks = flatten(masks)
-    if len(masks) == 1:
-        masks = masks * len(flat)
-    for tensor, mask in zip(flat, masks):
+    for tensor, mask in zip(flat, flatten(masks)):  # one mask: the first output's, as eager
         if isinstance(tensor, KerasTensor) and isinstance(mask, KerasTensor):
             tensor._keras_mask = mask
 

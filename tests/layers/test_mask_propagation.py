@@ -129,3 +129,26 @@ def test_compiled_metrics_skip_masked_timesteps_like_the_loss():
     logs = model.evaluate(TOKENS, y, verbose=0, return_dict=True)
     np.testing.assert_allclose(logs["loss"], (pred[KEEP] ** 2).mean(), rtol=1e-5)
     np.testing.assert_allclose(logs["mae"], np.abs(pred[KEEP]).mean(), rtol=1e-5)
+
+
+class _TwoOutputs(keras.layers.Layer):
+    """Passes its input on twice; its one mask (the base compute_mask's) names one output."""
+
+    def __init__(self):
+        super().__init__()
+        self.supports_masking = True
+
+    def call(self, x):
+        return x, x * 2.0
+
+
+def test_one_mask_of_several_outputs_goes_to_the_first_alone_symbolic_and_eager():
+    """Keras pairs the flat outputs with the flat masks: a layer returning two tensors and
+    one mask masks its first output only, in a functional graph as in an eager call."""
+    layer = _TwoOutputs()
+    inputs = keras.Input((3,))
+    first, second = layer(keras.layers.Masking(0.0)(keras.layers.Reshape((3, 1))(inputs)))
+    assert first._keras_mask is not None and second._keras_mask is None
+    x = np.array([[[1.0], [0.0], [2.0]]], "float32")
+    first, second = layer(keras.layers.Masking(0.0)(x))
+    assert first._keras_mask is not None and getattr(second, "_keras_mask", None) is None

@@ -112,9 +112,7 @@ class Bidirectional(Layer):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         # the merged output's mask, or both outputs' (merge_mode None); the states that
-        # follow with return_state get none: Keras lists only the outputs' masks, and so
-        # does this but for one merged output, whose single mask a symbolic call would
-        # give every output (the states' None keep them unmasked, as Keras leaves them)
+        # follow a merged output with return_state get None each, as Keras lists them
         output_mask = mask if self.return_sequences else None
         if self.merge_mode is None:
             return [output_mask, output_mask]
