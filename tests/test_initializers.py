@@ -324,7 +324,9 @@ def test_keras_serialization_format():
         "input_axes": None, "output_axes": None}
     assert RandomUniform().get_config() == {"minval": -0.05, "maxval": 0.05, "seed": None}
     assert Constant(2).get_config() == {"value": 2}
-    assert Identity().get_config() == {"gain": 1.0}
+    assert Identity().get_config() == {}  # Keras 3.15's, for "identity" or the default gain
+    assert Identity(gain=2.0).get_config() == {"gain": 2.0}  # kept here, lost by Keras
+    assert initializers.deserialize(initializers.serialize(Identity(0.5))).gain == 0.5
     assert Zeros().get_config() == {}
 
 

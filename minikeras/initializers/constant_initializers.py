@@ -113,7 +113,9 @@ class Identity(Initializer):
         return (self.gain * backend.xp.eye(*shape)).astype(dtype)
 
     def get_config(self):
-        return {"gain": self.gain}
+        """Keras 3.15's empty config for the default gain; another gain is written (Keras
+        writes none and loses it: docs/porting.md)."""
+        return {} if self.gain == 1.0 else {"gain": self.gain}
 
 
 class FixedValue(Initializer):

@@ -93,10 +93,7 @@ KERAS_SYMBOLIC_SLIP = {
 }
 
 # case -> why minikeras still differs where both backends agree (left open)
-_IDENTITY = ("Keras 3.15's Identity initializer writes an empty config (its gain is lost); "
-             "minikeras writes gain (minikeras/initializers, not this round's files)")
-OPEN = {f"{rnn}/init_identity": _IDENTITY
-        for rnn in ("SimpleRNN", "LSTM", "GRU", "GRU_reset_before")}
+OPEN = {}
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
