@@ -132,6 +132,11 @@ class RepeatVector(Layer):
         return {**super().get_config(), "n": self.n}
 
 
+# Keras's words for a ZeroPadding2D / 3D padding of another length than the spatial axes
+_PADDING_COUNT = {2: "`padding` should have two elements. Received: padding={}.",
+                  3: "`padding` should have 3 elements. Received: {}."}
+
+
 class BaseZeroPadding(Layer):
     """Add rows/columns of zeros at the start and end of each spatial axis.
 
@@ -146,6 +151,9 @@ class BaseZeroPadding(Layer):
         self.data_format = standardize_data_format(data_format)
         if isinstance(padding, (int, np.integer)):
             padding = ((int(padding),) * 2,) * self.rank
+        elif self.rank in _PADDING_COUNT and hasattr(padding, "__len__") \
+                and len(padding) != self.rank:
+            raise ValueError(_PADDING_COUNT[self.rank].format(padding))
         padding = tuple((p, p) if isinstance(p, (int, np.integer)) else tuple(p)
                         for p in padding)
         if len(padding) != self.rank or any(len(p) != 2 or min(p) < 0 for p in padding):
@@ -312,6 +320,9 @@ class BaseCropping(Layer):
     """
 
     rank = None
+    # Keras's words for a cropping that leaves an axis no element
+    _too_much = ("Values in `cropping` argument should be smaller than the corresponding "
+                 "spatial dimension of the input.")
 
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -339,20 +350,20 @@ class BaseCropping(Layer):
                 f"non-negative ints. Received: cropping={cropping!r}")
         return tuple((int(a), int(b)) for a, b in pairs)
 
-    def _check(self, input_shape):
+    def _check(self, input_shape, name="input_shape"):
+        """Refuse a shape of another rank, or one that cropping would leave no element of
+        (Keras's words, the shape named ``name``)."""
         check_rank(self, input_shape, self.rank)
         for n, (a, b) in zip(spatial_dims(input_shape, self.data_format), self.cropping):
             if n is not None and a + b >= n:
-                raise ValueError(
-                    f"`cropping` parameter of `{type(self).__name__}` layer must be smaller "
-                    f"than the input size of each cropped axis. Received: input_shape="
-                    f"{tuple(input_shape)}, cropping={self.cropping}")
+                raise ValueError(f"{self._too_much} Received: {name}={tuple(input_shape)}, "
+                                 f"cropping={self.get_config()['cropping']}")
 
     def build(self, input_shape):
-        self._check(input_shape)
+        check_rank(self, input_shape, self.rank)  # the sizes at the call, as Keras checks
 
     def call(self, inputs):
-        self._check(inputs.shape)
+        self._check(inputs.shape, "inputs.shape")
         first = 1 if self.data_format == "channels_last" else 2
         index = [slice(None)] * inputs.ndim
         for i, (before, after) in enumerate(self.cropping):
@@ -390,6 +401,9 @@ class Cropping1D(BaseCropping):
                 "Invalid `cropping` for Cropping1D: expected an int or a (before, after) pair "
                 f"of non-negative ints. Received: cropping={cropping!r}")
         super().__init__(cropping, data_format="channels_last", **kwargs)
+
+    _too_much = ("`cropping` parameter of `Cropping1D` layer must be smaller than the input "
+                 "length.")
 
     def get_config(self):
         config = super().get_config()

@@ -17,9 +17,10 @@ class Wrapper(Layer):
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Layer {layer!r} supplied to {type(self).__name__} isn't a "
-                             "supported layer type. Please ensure wrapped layer is a valid "
-                             "Keras layer (a `keras.layers.Layer` instance).")
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer "
+                             "type. Please ensure wrapped layer is a valid Keras layer. "
+                             f"Received: {layer!r} of type {type(layer).__name__}, where "
+                             "a `keras.layers.Layer` instance is expected.")
         super().__init__(**kwargs)
         self.layer = layer
 

@@ -142,21 +142,7 @@ TAKEN = {
 }
 
 # case -> why minikeras still differs where both backends agree (left open)
-_NOT_OWNED = "the fix is in {} (not this round's to edit): {}"
-OPEN = {
-    "norm_error/spectral_norm_not_layer": _NOT_OWNED.format(
-        "minikeras/layers/wrapper.py", "Keras says \"Layer dense supplied to Wrapper isn't a "
-        "supported layer type. Please ensure wrapped layer is a valid Keras layer.\""),
-    "reshaping_error/cropping1d_too_much": _NOT_OWNED.format(
-        "minikeras/layers/reshaping", "Keras says \"... must be smaller than the input "
-        "length. Received: inputs.shape=(1, 6, 2), cropping=(3, 3)\""),
-    "reshaping_error/cropping2d_too_much": _NOT_OWNED.format(
-        "minikeras/layers/reshaping", "Keras says \"Values in `cropping` argument should be "
-        "smaller than the corresponding spatial dimension of the input. ...\""),
-    "reshaping_error/zero_padding2d_three_values": _NOT_OWNED.format(
-        "minikeras/layers/reshaping", "Keras says \"`padding` should have two elements. "
-        "Received: padding=(1, 1, 1).\""),
-}
+OPEN = {}
 
 
 def minikeras_gradient(fn, *arrays):

@@ -1,5 +1,6 @@
 """Permute, RepeatVector, ZeroPadding1D/2D/3D, UpSampling1D/2D/3D and Cropping1D/2D/3D."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -121,9 +122,18 @@ def test_cropping_bad_argument(cls, bad):
 
 
 def test_cropping_more_than_available_and_wrong_rank():
-    with pytest.raises(ValueError, match="must be smaller"):
+    # Keras 3.15's words (tests/fixtures/keras_examples21_convnorm.json): the call names
+    # inputs.shape, compute_output_shape input_shape
+    with pytest.raises(ValueError, match=re.escape(
+            "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
+            "Received: inputs.shape=(1, 5, 2), cropping=(3, 3)")):
         layers.Cropping1D((3, 3))(np.ones((1, 5, 2), "float32"))
-    with pytest.raises(ValueError, match="must be smaller"):
+    too_much = ("Values in `cropping` argument should be smaller than the corresponding "
+                "spatial dimension of the input. Received: ")
+    with pytest.raises(ValueError, match=re.escape(
+            too_much + "input_shape=(None, 4, 4, 1), cropping=((2, 2), (2, 2))")):
+        layers.Cropping2D(2).compute_output_shape((None, 4, 4, 1))
+    with pytest.raises(ValueError, match=re.escape(too_much)):
         keras.Sequential([keras.Input((4, 4, 1)), layers.Cropping2D(2)])
     with pytest.raises(ValueError, match="expected ndim=4"):
         layers.Cropping2D(1)(np.ones((1, 5, 2), "float32"))
@@ -177,3 +187,13 @@ def test_flatten_on_a_batch_of_zero_samples():
     """(0, 2, 3) -> (0, 6), as Keras 3.15 (numpy cannot infer a -1 beside a 0)."""
     out = layers.Flatten()(np.zeros((0, 2, 3), "float32"))
     assert out.shape == (0, 6)
+
+
+@pytest.mark.parametrize("cls, padding, message", [
+    (layers.ZeroPadding2D, (1, 1, 1), "`padding` should have two elements. Received: "
+                                      "padding=(1, 1, 1)."),
+    (layers.ZeroPadding3D, (1, 1), "`padding` should have 3 elements. Received: (1, 1)."),
+])
+def test_zero_padding_of_another_length_than_the_axes_has_keras_words(cls, padding, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls(padding)
