@@ -187,7 +187,9 @@ class BatchNormalization(_ScaleShift):
             return self._masked_statistics(inputs, mask)
         if self.replica_group is not None:
             return self._synchronized_statistics(inputs)
-        if self.axis % inputs.ndim == inputs.ndim - 1:  # the fused primitive (channels_last)
+        # the fused primitive (channels_last) where there are rows: the moments of none are
+        # NaN (ops.moments's, as Keras's), not the primitive's zeros
+        if self.axis % inputs.ndim == inputs.ndim - 1 and inputs.size:
             channels = inputs.shape[-1]
             gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
             beta = self.beta if self.center else ops.zeros((channels,), inputs.dtype)

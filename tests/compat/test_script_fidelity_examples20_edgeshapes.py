@@ -206,12 +206,7 @@ TAKEN = {
 }
 
 # case -> why minikeras still differs where the backends agree (left open)
-OPEN = {
-    "layer_batchnorm_train_0x3": (
-        "BatchNormalization training on a batch of 0: Keras's moving mean and variance "
-        "become NaN (a mean over no samples); minikeras leaves them at 0 and 1 "
-        "(minikeras/layers/normalization.py)"),
-}
+OPEN = {}
 
 
 def call_shapes(eager):

@@ -347,3 +347,14 @@ def test_layer_normalization_takes_the_fused_path_for_the_last_axis_only():
     last, middle = layers.LayerNormalization(), layers.LayerNormalization(axis=1)
     assert type(last(x).creator).__name__ == "LayerNormLastAxis"
     assert type(middle(x).creator).__name__ != "LayerNormLastAxis"
+
+
+def test_batch_normalization_trained_on_no_rows_gets_nan_moving_statistics():
+    """A training call on a batch of 0: the output is empty and the batch moments are means
+    over no values (0 / 0, NaN), which the moving averages take on, as in Keras 3.15
+    (tests/fixtures/keras_examples20_edgeshapes.json, layer_batchnorm_train_0x3)."""
+    layer = layers.BatchNormalization()
+    out = layer(np.zeros((0, 3), "float32"), training=True)
+    assert out.shape == (0, 3)
+    assert np.isnan(layer.moving_mean.numpy()).all()
+    assert np.isnan(layer.moving_variance.numpy()).all()
