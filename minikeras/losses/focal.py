@@ -16,8 +16,10 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     Formula: ``y = y (1 - ls) + 0.5 ls``; ``p_t = y p + (1 - y)(1 - p)``;
     ``loss = mean((1 - p_t)**gamma * bce(y, p) [* (y alpha + (1 - y)(1 - alpha))], axis)``
 
-    The bce term is the clipped one of ``binary_crossentropy`` (from logits when
-    they are known, as on Keras's TensorFlow backend); p_t uses the unclipped p.
+    The bce term is the clipped one of ``binary_crossentropy``: with ``from_logits``, of
+    their sigmoid (as Keras's jax and torch backends: a logit beyond about ±16 costs no
+    more than the clip allows); otherwise from the logits behind a sigmoid output when
+    they are known (as Keras's TensorFlow backend). p_t uses the unclipped p.
 
     Args:
         apply_class_balancing: weight class 1 by alpha and class 0 by 1 - alpha.
@@ -34,7 +36,9 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         ls = float(label_smoothing)
         y_true = ops.add(ops.multiply(y_true, 1.0 - ls), 0.5 * ls)
     logits = logits_or_none("binary_focal_crossentropy", y_pred, from_logits, "sigmoid")
-    p = ops.sigmoid(y_pred) if from_logits else y_pred
+    p = y_pred
+    if from_logits:  # Keras's jax and torch: the clipped crossentropy of the sigmoid
+        p, logits = ops.sigmoid(y_pred), None
     bce = elementwise_binary_crossentropy(y_true, p, logits)
     one_minus_y = ops.subtract(1.0, y_true)
     p_t = ops.add(ops.multiply(y_true, p), ops.multiply(one_minus_y, ops.subtract(1.0, p)))
