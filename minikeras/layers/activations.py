@@ -7,14 +7,29 @@ from .layer import LAYERS, InputSpec, Layer
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
-def _non_negative(layer, name, value, allow_none=False):
+def _non_negative(name, value, allow_none=False):
+    """``value`` as a float, checked as ReLU checks its options (Keras's words)."""
     if value is None and allow_none:
         return None
     if value is None or value < 0:
-        raise ValueError(
-            f"The `{name}` argument of {layer} must be a non-negative number"
-            f"{' or None' if allow_none else ''}. Received: {name}={value!r}")
+        refused = "a negative value" if allow_none else "None or a negative value"
+        raise ValueError(f"{name} of a ReLU layer cannot be {refused}. "
+                         f"Received: {name}={value!r}")
     return float(value)
+
+
+def _check_broadcastable_mask(inputs, mask):
+    """Softmax's mask must broadcast to its input (aligned on the last axis) without adding
+    axes (Keras's checks and words)."""
+    shape, mask_shape = tuple(inputs.shape), tuple(mask.shape)
+    received = f"Received: inputs.shape={shape}, mask.shape={mask_shape}"
+    if len(mask_shape) > len(shape):
+        raise ValueError("The `mask` must be broadcastable to `inputs` and must not have "
+                         f"more dimensions. {received}")
+    if any(m not in (1, n) for m, n in zip(mask_shape[::-1], shape[::-1])
+           if m is not None and n is not None):
+        raise ValueError("The `mask` must be broadcastable to `inputs`. Each mask dimension "
+                         f"must be 1 or match the corresponding input dimension. {received}")
 
 
 @LAYERS.register("ReLU")
@@ -36,9 +51,9 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.max_value = _non_negative("ReLU", "max_value", max_value, allow_none=True)
-        self.negative_slope = _non_negative("ReLU", "negative_slope", negative_slope)
-        self.threshold = _non_negative("ReLU", "threshold", threshold)
+        self.max_value = _non_negative("max_value", max_value, allow_none=True)
+        self.negative_slope = _non_negative("negative_slope", negative_slope)
+        self.threshold = _non_negative("threshold", threshold)
 
     def call(self, inputs):
         return activations.relu(inputs, negative_slope=self.negative_slope,
@@ -73,7 +88,11 @@ class LeakyReLU(Layer):
             warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
                           stacklevel=2)
         super().__init__(**kwargs)
-        self.negative_slope = _non_negative("LeakyReLU", "negative_slope", negative_slope)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError("The negative_slope value of a Leaky ReLU layer cannot be None "
+                             "or negative value. Expected a float. Received: "
+                             f"negative_slope={negative_slope}")
+        self.negative_slope = float(negative_slope)
 
     def call(self, inputs):
         return ops.leaky_relu(inputs, negative_slope=self.negative_slope)
@@ -101,7 +120,10 @@ class ThresholdedReLU(Layer):
 
     def __init__(self, theta=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.theta = _non_negative("ThresholdedReLU", "theta", theta)
+        if theta is None or theta < 0:
+            raise ValueError("The `theta` argument of ThresholdedReLU must be a non-negative "
+                             f"number. Received: theta={theta!r}")
+        self.theta = float(theta)
 
     def call(self, inputs):
         return ops.where(ops.greater(inputs, self.theta), inputs, ops.zeros_like(inputs))
@@ -214,6 +236,7 @@ class Softmax(Layer):
 
     def call(self, inputs, mask=None):
         if mask is not None:
+            _check_broadcastable_mask(inputs, mask)
             keep = ops.cast(mask, inputs.dtype)
             large = -3e4 if inputs.dtype == "float16" else -1e9
             inputs = ops.add(inputs, ops.multiply(ops.subtract(1.0, keep), large))

@@ -20,12 +20,12 @@ def input_mask(inputs):
 
 
 def set_output_mask(outputs, mask):
-    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet."""
+    """Attach ``mask`` (from ``compute_mask``) to the outputs that carry none yet, in order:
+    one mask for several outputs goes to the first only (an attention layer's output, not
+    its scores), as Keras pairs them."""
     if mask is None:
         return
     outputs, masks = flatten(outputs), flatten(mask)
-    if len(masks) == 1:
-        masks = masks * len(outputs)
     for tensor, each in zip(outputs, masks):
         if isinstance(tensor, Tensor) and tensor.mask is None and each is not None:
             tensor.mask = each

@@ -124,12 +124,37 @@ class Subtract(Merge):
         shapes = _shape_list(self, input_shape)
         if len(shapes) != 2:
             raise ValueError("A `Subtract` layer should be called on exactly 2 inputs. "
-                             f"Received {len(shapes)} inputs with shapes "
-                             f"{[format_shape(s) for s in shapes]}.")
+                             f"Received: input_shape={[tuple(s) for s in shapes]}")
         super().build(shapes)
 
     def _merge(self, a, b):
         return ops.subtract(a, b)
+
+
+def _value_masks(inputs, mask):
+    """Each input's mask (or None) widened by a last axis to the input's shape."""
+    masks = list(mask) if isinstance(mask, (list, tuple)) else [None] * len(inputs)
+    return [None if m is None else ops.broadcast_to(ops.expand_dims(m, -1), ops.shape(x))
+            for x, m in zip(inputs, masks)]
+
+
+def _masked_fold(layer, op, inputs, mask):
+    """``op`` folded over the inputs, a masked-out place of one operand taking the other
+    operand's value (Maximum and Minimum have no neutral value to fill in)."""
+    inputs = _as_list(layer, inputs)
+    output, output_mask = None, None
+    for x, m in zip(inputs, _value_masks(inputs, mask)):
+        if output is None:
+            output, output_mask = x, m
+            continue
+        if m is not None:
+            x = ops.where(m, x, output)
+        if output_mask is not None:
+            output = ops.where(output_mask, output, x)
+        output_mask = None if m is None or output_mask is None else ops.logical_or(
+            output_mask, m)
+        output = op(output, x)
+    return output
 
 
 @LAYERS.register("Multiply")
@@ -139,8 +164,21 @@ class Multiply(Merge):
     Formula: ``output = x_1 * x_2 * ... * x_n``.
     """
 
-    def _merge(self, a, b):
-        return ops.multiply(a, b)
+    def call(self, inputs, mask=None):
+        """Masked inputs count 1 where masked out; when every input is masked, the
+        product is 0 where no input is kept."""
+        inputs = _as_list(self, inputs)
+        masks = _value_masks(inputs, mask)
+        output = None
+        for x, m in zip(inputs, masks):
+            x = x if m is None else ops.where(m, x, ops.cast(1, x.dtype))
+            output = x if output is None else ops.multiply(output, x)
+        if all(m is not None for m in masks):
+            kept = masks[0]
+            for m in masks[1:]:
+                kept = ops.logical_or(kept, m)
+            output = ops.where(kept, output, ops.cast(0, output.dtype))
+        return output
 
 
 @LAYERS.register("Average")
@@ -165,8 +203,8 @@ class Maximum(Merge):
     Formula: ``output = max(x_1, ..., x_n)``.
     """
 
-    def _merge(self, a, b):
-        return ops.maximum(a, b)
+    def call(self, inputs, mask=None):
+        return _masked_fold(self, ops.maximum, inputs, mask)
 
 
 @LAYERS.register("Minimum")
@@ -176,8 +214,8 @@ class Minimum(Merge):
     Formula: ``output = min(x_1, ..., x_n)``.
     """
 
-    def _merge(self, a, b):
-        return ops.minimum(a, b)
+    def call(self, inputs, mask=None):
+        return _masked_fold(self, ops.minimum, inputs, mask)
 
 
 @LAYERS.register("Concatenate")
@@ -197,13 +235,16 @@ class Concatenate(Layer):
     def _check(self, input_shape):
         shapes = _shape_list(self, input_shape)
         rank = len(shapes[0])
-        axis = self.axis % rank if -rank <= self.axis < rank else None
-        if axis is None or axis == 0 or any(len(s) != rank for s in shapes):
+        if any(len(s) != rank for s in shapes):
             raise ValueError(
-                f"A `Concatenate` layer (axis={self.axis}) requires inputs of the same rank, "
-                f"joined along an axis other than the batch axis (1 to {rank - 1}, or -1 to "
-                f"-{rank - 1}, for inputs of rank {rank}). Received: input_shape="
+                "A `Concatenate` layer requires inputs with matching shapes except for the "
+                f"concatenation axis. Received: input_shape={[tuple(s) for s in shapes]}")
+        if not -rank <= self.axis < rank:  # Keras fails here by accident (an IndexError)
+            raise ValueError(
+                f"A `Concatenate` layer's axis={self.axis} is out of range for inputs of rank "
+                f"{rank} (-{rank} to {rank - 1}). Received: input_shape="
                 f"{[format_shape(s) for s in shapes]}")
+        axis = self.axis % rank
         for shape in shapes[1:]:
             for i, (a, b) in enumerate(zip(shapes[0], shape)):
                 if i not in (0, axis) and a is not None and b is not None and a != b:
@@ -305,14 +346,17 @@ class Dot(Layer):
         shapes = _shape_list(self, input_shape)
         if len(shapes) != 2:
             raise ValueError("A `Dot` layer should be called on a list of 2 inputs. "
-                             f"Received: input_shape={[format_shape(s) for s in shapes]}")
+                             f"Received: input_shape={[tuple(s) for s in shapes]}")
         if any(len(s) < 2 for s in shapes):
             raise ValueError("A `Dot` layer needs inputs of rank >= 2 (a batch axis and at "
                              f"least one more). Received: {[format_shape(s) for s in shapes]}")
         axes = self._axes(shapes)
         if 0 in axes or any(a >= len(s) for a, s in zip(axes, shapes)):
-            raise ValueError(f"A `Dot` layer cannot contract axis {self.axes} of inputs with "
-                             f"shapes {[format_shape(s) for s in shapes]} (axis 0 is the batch axis).")
+            raise ValueError(  # Keras's words, then which axes and shapes
+                "Cannot perform batch_dot over axis 0. If your inputs are not batched, add a "
+                "dummy batch dimension to your inputs using keras.ops.expand_dims(x, 0). A "
+                f"`Dot` layer contracts axes other than the batch axis; received axes="
+                f"{self.axes} for inputs of shapes {[tuple(s) for s in shapes]}.")
         d1, d2 = shapes[0][axes[0]], shapes[1][axes[1]]
         if d1 is not None and d2 is not None and d1 != d2:
             raise ValueError(

@@ -117,8 +117,8 @@ def symbolic_call(layer, inputs, rest, kwargs):
     else:
         outputs = _outputs_from_shape(layer, inputs, shapes, symbolic)
     record_call(layer, inputs, rest, kwargs, outputs)
-    if layer.__dict__.get("_symbolic") is None:
-        layer._set_symbolic(inputs, outputs)
+    if layer.__dict__.get("_symbolic") is None:  # Keras: every tensor the first call took
+        layer._set_symbolic(layer._inbound_nodes[-1].inputs, outputs)
     return outputs
 
 

@@ -173,8 +173,11 @@ def tensordot(x1, x2, axes=2):
     free_a = [i for i in range(a.ndim) if i not in axes_a]
     free_b = [i for i in range(b.ndim) if i not in axes_b]
     k = int(np.prod([a.shape[i] for i in axes_a]))
-    am = P.reshape(P.transpose(a, free_a + axes_a), (-1, k))   # (free_a, k)
-    bm = P.reshape(P.transpose(b, axes_b + free_b), (k, -1))   # (k, free_b)
+    # explicit sizes, not -1: a 0-size axis (contracted or free) leaves -1 undetermined
+    m = int(np.prod([a.shape[i] for i in free_a]))
+    n = int(np.prod([b.shape[i] for i in free_b]))
+    am = P.reshape(P.transpose(a, free_a + axes_a), (m, k))
+    bm = P.reshape(P.transpose(b, axes_b + free_b), (k, n))
     out_shape = [a.shape[i] for i in free_a] + [b.shape[i] for i in free_b]
     return P.reshape(P.matmul(am, bm), out_shape)
 

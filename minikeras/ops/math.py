@@ -243,7 +243,7 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
     x = convert_to_tensor(data)
     ids, n = _segments(segment_ids, num_segments)
     members = (np.arange(n)[:, None] == ids[None, :]).astype(x.dtype)   # (segments, rows)
-    flat = P.reshape(x, (x.shape[0], -1))
+    flat = P.reshape(x, (x.shape[0], int(np.prod(x.shape[1:]))))  # no -1: 0 rows allowed
     return P.reshape(P.matmul(members, flat), (n,) + x.shape[1:])
 
 

@@ -35,14 +35,14 @@ class Entry:
 
     @property
     def custom_loader(self):
-        """The owner's own ``load_own_variables`` when a user class overrides Keras's default
+        """The owner's own ``load_own_variables`` when its class overrides Keras's default
         (the file's arrays are then handed to it by key), else None."""
-        return _user_hook(self.owner, "load_own_variables")
+        return _own_hook(self.owner, "load_own_variables")
 
     def saved_arrays(self):
         """[(key, array)] this entry writes: ``"0"``, ``"1"``, ... for its variables, or what
-        a user class's ``save_own_variables(store)`` puts in the store."""
-        hook = _user_hook(self.owner, "save_own_variables")
+        an overriding class's ``save_own_variables(store)`` puts in the store."""
+        hook = _own_hook(self.owner, "save_own_variables")
         if hook is None:
             return [(str(i), v.numpy()) for i, v in enumerate(self.variables)]
         store = {}
@@ -58,9 +58,14 @@ class Entry:
         return f"<Entry /{self.group} name={self.name!r} {len(self.variables)} variables>"
 
 
-def _user_hook(owner, method):
-    """``owner.<method>`` when a class outside minikeras defines it, else None."""
-    return getattr(owner, method) if user_defines(type(owner), method) else None
+def _own_hook(owner, method):
+    """``owner.<method>`` when its class overrides Keras's default: a user's class, or a
+    minikeras layer that stores arrays under keys of its own (a tf_idf lookup's
+    ``idf_weights``, as Keras names it); else None."""
+    cls = type(owner)
+    overrides = user_defines(cls, method) or (
+        isinstance(owner, Layer) and getattr(cls, method) is not getattr(Layer, method))
+    return getattr(owner, method) if overrides else None
 
 
 def object_entries(model, include_optimizer=True):

@@ -8,32 +8,50 @@ Sequential or functional model becomes a dashed cluster, and edges enter and lea
 its first / last layers.
 """
 import os
+import sys
 
+from ..io_utils import print_msg
+from ..tree import map_structure
 from .summary import keras_class_name
 
-_PYDOT_HINT = ('You must install pydot (`pip install pydot`) for `plot_model` to work. '
-               'It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"')
-_GRAPHVIZ_HINT = ("You must install graphviz (see instructions at "
-                  "https://graphviz.gitlab.io/download/; on Debian or Ubuntu: "
-                  "`apt-get install graphviz`) for `plot_model` to work: its `dot` program "
-                  "draws the picture.")
+# Keras's sentences, then how minikeras gets the missing piece
+_PYDOT_MISSING = "You must install pydot (`pip install pydot`) for {what} to work."
+_PYDOT_HINT = ' It comes with minikeras\'s "plot" extra: pip install "minikeras[plot]"'
+_GRAPHVIZ_MISSING = ("You must install graphviz (see instructions at "
+                     "https://graphviz.gitlab.io/download/) for `plot_model` to work.")
+_GRAPHVIZ_HINT = " On Debian or Ubuntu: `apt-get install graphviz` (its `dot` program draws)."
+_NOTEBOOK_MODULE = "IPython.core.magics.namespace"  # loaded inside IPython / Jupyter
+_MODEL_MODULES = {"minikeras.models.functional": "Functional",
+                  "minikeras.models.sequential": "Sequential"}
 _OPTIONS = ("show_shapes", "show_dtype", "show_layer_names", "show_layer_activations",
             "show_trainable")
 
 
-def _pydot():
+def _pydot(what):
+    """pydot, or Keras's ImportError naming ``what`` needs it."""
     try:
         import pydot
     except ImportError:
-        raise ImportError(_PYDOT_HINT) from None
+        raise ImportError(_PYDOT_MISSING.format(what=what) + _PYDOT_HINT) from None
     return pydot
 
 
-def _check_graphviz(pydot):
+def _graphviz_problem(pydot):
+    """Why Graphviz cannot draw (its ``dot`` program missing or failing), or None."""
     try:
-        pydot.Dot().create()  # renders an empty graph: fails when `dot` is missing
+        pydot.Dot().create()  # renders an empty graph
     except (OSError, pydot.PydotException) as error:
-        raise ImportError(f"{_GRAPHVIZ_HINT} ({error})") from None
+        return f"{_GRAPHVIZ_MISSING}{_GRAPHVIZ_HINT} ({error})"
+    return None
+
+
+def _tools_problem():
+    """Why plot_model cannot draw (pydot or Graphviz missing), or None."""
+    try:
+        pydot = _pydot("`plot_model`")
+    except ImportError as error:
+        return str(error)
+    return _graphviz_problem(pydot)
 
 
 def _check_built(model):
@@ -51,18 +69,36 @@ def _check_kwargs(kwargs):
 
 
 def _is_model(layer):
-    return type(layer).__name__ in ("Sequential", "Functional")
+    return _model_kind(layer) is not None
+
+
+def _model_kind(layer):
+    """"Functional" or "Sequential" for those models and their subclasses (Keras draws a
+    keras.Model subclass built the functional way as a graph), else None."""
+    for klass in type(layer).__mro__:
+        if _MODEL_MODULES.get(klass.__module__) == klass.__name__:
+            return klass.__name__
+    return None
 
 
 def _shape_text(structure):
-    """A KerasTensor's shape as Keras prints it, ``(None, 3)``; a list of them as a list."""
+    """The shapes of a KerasTensor structure as Keras prints them: ``(None, 3)``; a list or
+    tuple as Python prints it; a dict as ``key: shape, ...``; no braces anywhere."""
     if structure is None:
         return "?"
-    if isinstance(structure, dict):
-        return ", ".join(f"{k}: {v.shape}" for k, v in structure.items())
-    if isinstance(structure, (list, tuple)):
-        return str([t.shape for t in structure])
-    return str(structure.shape)
+    shapes = map_structure(lambda tensor: tensor.shape, structure)
+    if isinstance(shapes, dict):
+        text = ", ".join(f"{key}: {shape}" for key, shape in shapes.items())
+    else:
+        text = str(shapes)
+    return text.replace("{", "").replace("}", "")
+
+
+def _dtype_text(structure):
+    """The dtypes of a KerasTensor structure: ``float32``; a list / dict of their names."""
+    if structure is None:
+        return "?"
+    return str(map_structure(lambda tensor: tensor.dtype, structure)) or "?"
 
 
 def _symbolic(layer, attribute):
@@ -95,9 +131,7 @@ def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_act
             row.append(_cell(f"Input shape: <b>{_shape_text(_symbolic(layer, 'input'))}</b>"))
         row.append(_cell(f"Output shape: <b>{_shape_text(_symbolic(layer, 'output'))}</b>"))
     if show_dtype:
-        output = _symbolic(layer, "output")
-        dtype = getattr(output, "dtype", None) if output is not None else None
-        row.append(_cell(f"Output dtype: <b>{dtype or '?'}</b>"))
+        row.append(_cell(f"Output dtype: <b>{_dtype_text(_symbolic(layer, 'output'))}</b>"))
     if show_trainable and layer.weights:
         row.append(_cell("<b>Trainable</b>", bgcolor="forestgreen", color="white")
                    if layer.trainable else
@@ -117,7 +151,7 @@ def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_act
 def _first_layer(model, input_index):
     """Where an edge into an expanded nested model lands: a real layer, not a model."""
     while _is_model(model):
-        if type(model).__name__ == "Functional":
+        if _model_kind(model) == "Functional":
             model = model.inputs[input_index]._keras_history[0]
         else:
             model = model.layers[0]
@@ -127,7 +161,7 @@ def _first_layer(model, input_index):
 def _last_layer(model, output_index):
     """Where an edge out of an expanded nested model starts: the layer making the output."""
     while _is_model(model):
-        if type(model).__name__ == "Functional":
+        if _model_kind(model) == "Functional":
             model, _, output_index = model.outputs[output_index]._keras_history
         else:
             model = model.layers[-1]
@@ -144,7 +178,7 @@ def _edges(model):
     """``(source layer, output index, destination layer, input index)`` for each connection
     inside ``model``, in layer order."""
     layers = _graph_layers(model)
-    if type(model).__name__ == "Sequential":
+    if _model_kind(model) == "Sequential":
         return [(a, 0, b, 0) for a, b in zip(layers, layers[1:])]
     edges = []
     for layer in layers:
@@ -183,7 +217,7 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
             ``"spline"``, ``"line"``).
     """
     _check_built(model)
-    pydot = _pydot()
+    pydot = _pydot("model_to_dot")
     _check_kwargs(kwargs)
     if subgraph:
         dot = pydot.Cluster(style="dashed", graph_name=model.name)
@@ -230,11 +264,17 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     ``.pdf``, ``.dot``...; none means PNG). Needs pydot (``minikeras[plot]``) and Graphviz.
 
     The arguments are :func:`model_to_dot`'s. Returns an IPython ``Image`` of the file when
-    IPython is installed and the file is not a PDF, else None.
+    IPython is installed and the file is not a PDF, else None. Without pydot or Graphviz it
+    raises ImportError, except inside IPython / Jupyter, where it prints why and returns
+    None (as Keras does, so a notebook runs on).
     """
     _check_built(model)
-    pydot = _pydot()
-    _check_graphviz(pydot)
+    problem = _tools_problem()
+    if problem is not None:
+        if _NOTEBOOK_MODULE in sys.modules:  # a notebook says so and goes on, as Keras's
+            print_msg(problem)
+            return None
+        raise ImportError(problem)
     _check_kwargs(kwargs)
     dot = model_to_dot(model, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir,

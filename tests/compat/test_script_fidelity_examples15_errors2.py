@@ -120,7 +120,7 @@ DELIBERATE = {
     "concatenate_axis_out_of_range": (
         "Keras fails with Python's IndexError 'list index out of range'; minikeras names the "
         "axis and the shapes",
-        "ValueError: A `Concatenate` layer (axis=3) requires inputs of the same rank"),
+        "ValueError: A `Concatenate` layer's axis=3 is out of range"),
     "fit_class_weight_as_a_list": (
         "Keras fails with AttributeError: 'list' object has no attribute 'get'; minikeras "
         "says class_weight is a dict",

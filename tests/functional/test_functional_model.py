@@ -266,3 +266,22 @@ def test_a_sequential_summary_shows_a_nested_models_output_on_the_known_length(c
     outer.summary()
     row = next(line for line in capsys.readouterr().out.splitlines() if "Functional" in line)
     assert "(None, 16, 3)" in row
+
+
+def test_layer_input_is_every_tensor_of_the_first_call():
+    """Keras 3.15: layer.input is the flat list of the KerasTensors the layer's first call
+    took, keywords too (MultiHeadAttention's query, value and key; a mask passed on), one
+    tensor when there is one (minikeras gave the first argument alone)."""
+    query, value, key = keras.Input((4, 8)), keras.Input((6, 8)), keras.Input((6, 8))
+    mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    mha(query, value, key=key)
+    mha(value, value)  # a second call does not change it
+    assert mha.input == [query, value, key]
+    ids = keras.Input((None,), dtype="int32")
+    embedded = keras.layers.Embedding(5, 3, mask_zero=True)(ids)
+    pooling = keras.layers.GlobalAveragePooling1D()
+    pooling(embedded)
+    assert [tuple(t.shape) for t in pooling.input] == [(None, None, 3), (None, None)]
+    dense = keras.layers.Dense(2)
+    dense(query)
+    assert dense.input is query

@@ -146,3 +146,39 @@ def test_configs_hold_keras_keys():
     assert ELU().get_config()["alpha"] == 1.0
     assert Softmax().get_config()["axis"] == -1
     assert Softmax(axis=(1, 2)).get_config()["axis"] == [1, 2]
+
+
+# ---- Keras's words for bad options and masks (round 20's layer sweep) ---------------------
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_value": -1.0}, "max_value of a ReLU layer cannot be a negative value. "
+                          "Received: max_value=-1.0"),
+    ({"negative_slope": -0.1}, "negative_slope of a ReLU layer cannot be None or a negative "
+                               "value. Received: negative_slope=-0.1"),
+    ({"threshold": -0.5}, "threshold of a ReLU layer cannot be None or a negative value. "
+                          "Received: threshold=-0.5"),
+])
+def test_relu_refuses_negative_options_in_keras_words(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        ReLU(**kwargs)
+    assert str(info.value) == message
+
+
+def test_leaky_relu_refuses_a_negative_or_missing_slope_in_keras_words():
+    for slope in (-0.5, None):
+        with pytest.raises(ValueError, match=r"^The negative_slope value of a Leaky ReLU layer "
+                                             r"cannot be None or negative value\. Expected a "
+                                             rf"float\. Received: negative_slope={slope}$"):
+            LeakyReLU(negative_slope=slope)
+
+
+def test_softmax_refuses_a_mask_that_does_not_broadcast_from_the_last_axis():
+    x = np.ones((2, 3, 4), "float32")
+    with pytest.raises(ValueError, match=r"Each mask dimension must be 1 or match the "
+                                         r"corresponding input dimension\. Received: "
+                                         r"inputs\.shape=\(2, 3, 4\), mask\.shape=\(2, 3\)"):
+        Softmax()(x, mask=np.ones((2, 3), bool))
+    with pytest.raises(ValueError, match=r"must not have more dimensions"):
+        Softmax()(x, mask=np.ones((1, 2, 3, 4), bool))
+    out = Softmax()(x, mask=np.array([True, False, True, True]))
+    np.testing.assert_allclose(np.asarray(out)[0, 0], [1 / 3, 0.0, 1 / 3, 1 / 3], rtol=1e-6)

@@ -109,3 +109,49 @@ def test_gradcheck_through_a_functional_graph_of_merges():
         layers.concatenate([b, layers.average([a, b], **f64)], **f64)])
     model = keras.Model([a, b], out)
     gradcheck(lambda x, y: model([x, y]), A, B)
+
+
+# ---- masked inputs and Keras's messages (round 20's layer sweep) -------------------------
+
+def _masked(array, mask):
+    tensor = keras.ops.convert_to_tensor(np.asarray(array, "float32"))
+    tensor._keras_mask = keras.ops.convert_to_tensor(np.asarray(mask))
+    return tensor
+
+
+def test_multiply_counts_a_masked_out_step_as_one_and_zeroes_steps_no_input_keeps():
+    a = np.array([[[2.0], [3.0], [5.0]]])
+    b = np.array([[[7.0], [11.0], [13.0]]])
+    one_masked = keras.layers.Multiply()([_masked(a, [[True, False, True]]), b])
+    np.testing.assert_allclose(np.asarray(one_masked), [[[14.0], [11.0], [65.0]]])
+    both = keras.layers.Multiply()([_masked(a, [[True, False, False]]),
+                                    _masked(b, [[False, False, True]])])
+    np.testing.assert_allclose(np.asarray(both), [[[2.0], [0.0], [13.0]]])
+
+
+@pytest.mark.parametrize("cls, expected", [("Maximum", [[[7.0], [3.0], [13.0]]]),
+                                           ("Minimum", [[[2.0], [3.0], [5.0]]])])
+def test_maximum_and_minimum_take_the_other_input_where_one_is_masked_out(cls, expected):
+    a = np.array([[[2.0], [3.0], [5.0]]])
+    b = np.array([[[7.0], [1.0], [13.0]]])
+    out = getattr(keras.layers, cls)()([a, _masked(b, [[True, False, True]])])
+    np.testing.assert_allclose(np.asarray(out), expected)
+
+
+def test_concatenate_joins_along_the_batch_axis_and_names_an_axis_out_of_range():
+    out = keras.layers.Concatenate(axis=0)([np.ones((2, 3), "float32"),
+                                           np.zeros((1, 3), "float32")])
+    assert tuple(out.shape) == (3, 3)
+    with pytest.raises(ValueError, match=r"axis=3 is out of range for inputs of rank 3"):
+        keras.layers.Concatenate(axis=3)([np.ones((2, 3, 4), "float32")] * 2)
+    with pytest.raises(ValueError, match=r"matching shapes except for the concatenation axis\. "
+                                         r"Received: input_shape=\[\(2, 3, 4\), \(2, 4\)\]"):
+        keras.layers.Concatenate()([np.ones((2, 3, 4), "float32"), np.ones((2, 4), "float32")])
+
+
+def test_subtract_and_dot_word_their_errors_as_keras():
+    with pytest.raises(ValueError, match=r"exactly 2 inputs\. Received: input_shape="
+                                         r"\[\(None, 4\)\]$"):
+        keras.layers.Subtract().build([(None, 4)])
+    with pytest.raises(ValueError, match=r"^Cannot perform batch_dot over axis 0\."):
+        keras.layers.Dot(axes=0)([np.ones((2, 4), "float32")] * 2)

@@ -78,7 +78,7 @@ class Attention(Layer):
         if query_mask is not None:
             q = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., None]
             output = P.multiply(output, q.astype(output.dtype))
-        return [output, weights] if return_attention_scores else output
+        return (output, weights) if return_attention_scores else output
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
@@ -94,7 +94,7 @@ class Attention(Layer):
         if not return_attention_scores:
             return output
         scores_shape = tuple(query.shape[:-1]) + (value.shape[-2],)
-        return [output, KerasTensor(scores_shape, self.compute_dtype)]
+        return (output, KerasTensor(scores_shape, self.compute_dtype))
 
     def compute_mask(self, inputs, mask=None):
         """The query's mask, through ``convert_to_tensor`` as Keras passes it (an op node
@@ -145,8 +145,13 @@ def _pairs(query, key):
 
 
 def _check_inputs(layer, shapes):
+    """``shapes``, the inputs' shapes, must be those of a list of 2 or 3 tensors (Keras's
+    checks and words)."""
+    name = type(layer).__name__
     if not isinstance(shapes, (list, tuple)) or not shapes or \
-            not isinstance(shapes[0], (list, tuple)) or len(shapes) not in (2, 3):
-        raise ValueError(f"{type(layer).__name__} layer '{layer.name}' must be called on a list "
-                         f"of inputs, namely [query, value] or [query, value, key]. Received: "
-                         f"{shapes}.")
+            not isinstance(shapes[0], (list, tuple)):
+        raise ValueError(f"{name} layer must be called on a list of inputs, namely [query, "
+                         f"value] or [query, value, key]. Received: inputs={shapes}.")
+    if len(shapes) not in (2, 3):
+        raise ValueError(f"{name} layer accepts inputs list of length 2 or 3, namely [query, "
+                         f"value] or [query, value, key]. Received length: {len(shapes)}.")

@@ -93,6 +93,8 @@ class GroupQueryAttention(ProjectedAttention):
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):
             query_shape, value_shape, key_shape = (list(query_shape) + [None])[:3]
+        if value_shape is not None:  # the sizes' check, at the first (symbolic) call as Keras
+            self.compute_output_shape(query_shape, value_shape, key_shape)
         key_shape = value_shape if key_shape is None else key_shape
         for name, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) != 3:
@@ -136,7 +138,7 @@ class GroupQueryAttention(ProjectedAttention):
         scores, attended = self._attend(scores, keep, v, "buqk,bkuh->bquh", query, training,
                                         self._keras_fuses(q, return_attention_scores))
         out = self._output_dense(attended)
-        return [out, scores] if return_attention_scores else out
+        return (out, scores) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None and isinstance(query_shape[0], (list, tuple)):

@@ -133,6 +133,20 @@ class ProjectedAttention(Layer):
                 "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
+def _output_shape_tuple(output_shape):
+    """``output_shape`` as Keras keeps it: a tuple (an int as a 1-tuple), or as given when
+    empty (the query's last size)."""
+    if not output_shape:
+        return output_shape
+    if isinstance(output_shape, int):
+        return (output_shape,)
+    try:
+        return tuple(output_shape)
+    except TypeError:
+        raise ValueError(f"Invalid `output_shape`: {output_shape}. When specified, the "
+                         "`output_shape` should be of type tuple, list, or int.") from None
+
+
 def _alias(name):
     """A property reading and setting the attribute ``name``."""
     return property(lambda self: getattr(self, name),
@@ -195,7 +209,7 @@ class MultiHeadAttention(ProjectedAttention):
         self.use_gate, self.sliding_window = bool(use_gate), sliding_window
         self.value_dim = value_dim if value_dim else key_dim
         self.dropout, self.use_bias, self.seed = float(dropout), bool(use_bias), seed
-        self._output_shape = output_shape
+        self._output_shape = _output_shape_tuple(output_shape)
         self._attention_axes = None if attention_axes is None else (
             (attention_axes,) if isinstance(attention_axes, int) else tuple(attention_axes))
         self._init_projection_options(kernel_initializer, bias_initializer, kernel_regularizer,
@@ -258,7 +272,7 @@ class MultiHeadAttention(ProjectedAttention):
         self._softmax = Softmax(axis=norm_axes, dtype=self.dtype)
         self._dropout_layer = Dropout(self.dropout, seed=self.seed, dtype=self.dtype)
         out = self._output_shape
-        out = [query_shape[-1]] if not out else ([out] if isinstance(out, int) else list(out))
+        out = [query_shape[-1]] if not out else list(out)
         equation, bias_axes, out_rank = projection_equation(len(query_shape) - 1, 2, len(out))
         self.output_dense = EinsumDense(equation, output_shape=[None] * (out_rank - 1 - len(out))
                                         + out, bias_axes=bias_axes if self.use_bias else None,
@@ -286,7 +300,7 @@ class MultiHeadAttention(ProjectedAttention):
         if self._gate_dense is not None:
             attended = P.multiply(attended, self._gate_dense(query))
         out = self.output_dense(attended)
-        return [out, scores] if return_attention_scores else out
+        return (out, scores) if return_attention_scores else out
 
     # Keras's hooks, which subclasses override (keras-io's locality self-attention divides
     # the query by a trainable temperature in its own _compute_attention), and the
@@ -361,7 +375,6 @@ class MultiHeadAttention(ProjectedAttention):
         out = self._output_shape
         if not out:
             return tuple(query_shape)
-        out = [out] if isinstance(out, int) else list(out)
         return tuple(query_shape[:-1]) + tuple(out)
 
     def get_config(self):

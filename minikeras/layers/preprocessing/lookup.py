@@ -73,9 +73,12 @@ class IndexLookup(PreprocessingLayer):
         self._index = {}      # token -> index
         self.idf_weights = None
         self._vocabulary_given = vocabulary is not None
-        # a list goes into the config; a file's tokens, like adapted ones, into the assets
-        self._vocabulary_in_config = self._vocabulary_given and not isinstance(
-            vocabulary, (str, os.PathLike))
+        # a list goes into the config as given (with any special tokens it holds, and its
+        # idf weights), as Keras's does; a file's tokens, like adapted ones, into the assets
+        in_config = self._vocabulary_given and not isinstance(vocabulary, (str, os.PathLike))
+        self._config_vocabulary = as_array(vocabulary).tolist() if in_config else None
+        self._config_idf = None if idf_weights is None else np.asarray(idf_weights).tolist()
+        self._stored_idf = None  # a file's idf weights until its vocabulary.txt arrives
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
@@ -175,31 +178,56 @@ class IndexLookup(PreprocessingLayer):
         with open(path, encoding="utf-8") as f:
             return self._read_lines(f.read())
 
+    def save_own_variables(self, store):
+        """Keras's layout: a tf_idf lookup stores its idf weights (padded as the encoding
+        uses them) under the key ``idf_weights``; other modes store nothing."""
+        if self.output_mode == "tf_idf" and self.idf_weights is not None:
+            store["idf_weights"] = self.idf_weights
+
+    def load_own_variables(self, store):
+        """The idf weights :meth:`save_own_variables` stored: they replace the given ones, or
+        wait for the vocabulary of an adapted layer (``load_assets``)."""
+        if self.output_mode != "tf_idf" or "idf_weights" not in store:
+            return
+        idf = np.asarray(store["idf_weights"])
+        if idf.ndim != 1 or idf.dtype.kind != "f":
+            raise ValueError(f"Layer '{self.name}': the stored idf_weights must be a 1-D float "
+                             f"array; the file holds shape {idf.shape} of {idf.dtype}.")
+        if self._tokens is None:
+            self._stored_idf = idf.astype(backend.floatx())
+        elif self.idf_weights is not None and idf.shape != self.idf_weights.shape:
+            raise ValueError(f"Layer '{self.name}': the stored idf_weights have shape "
+                             f"{idf.shape}; the vocabulary needs {self.idf_weights.shape}.")
+        else:
+            self.idf_weights = idf.astype(backend.floatx())
+
     def save_assets(self, dir_path):
         """Write an adapted vocabulary (or one read from a file) to
-        ``dir_path/vocabulary.txt`` (a given list is in the config already; tf_idf layers
-        keep theirs and the weights in the config)."""
-        if self._tokens is None or self._vocabulary_in_config or self.output_mode == "tf_idf":
+        ``dir_path/vocabulary.txt`` with its special tokens first, as Keras does (a given
+        list is in the config already)."""
+        if self._tokens is None or self._config_vocabulary is not None:
             return
         with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(str(token) for token in self.get_vocabulary()))
 
     def load_assets(self, dir_path):
-        """Take the vocabulary from a Keras ``.keras`` file's ``vocabulary.txt`` (Keras keeps
-        an adapted vocabulary there, one token per line, special tokens first) when the
-        config did not carry one. ``dir_path`` is the folder holding this layer's assets."""
+        """Take the vocabulary from a ``.keras`` file's ``vocabulary.txt`` (an adapted
+        vocabulary, one token per line, special tokens first; for tf_idf with the idf weights
+        ``load_own_variables`` kept) when the config did not carry one. ``dir_path`` is the
+        folder holding this layer's assets."""
         path = os.path.join(dir_path, "vocabulary.txt")
         if self._tokens is not None or not os.path.isfile(path):
             return
         with open(path, "rb") as f:
-            data = f.read()
-        if self.output_mode == "tf_idf":
-            raise ValueError(
-                f"Layer '{self.name}': loading a tf_idf lookup adapted in Keras (vocabulary in "
-                "assets/, idf weights as a variable) is not supported; save it with an explicit "
-                "`vocabulary` and `idf_weights`, or adapt it again.")
-        lines = self._read_lines(data.decode("utf-8"))
-        self.set_vocabulary([self._to_token(line) for line in lines])
+            lines = [self._to_token(line) for line in self._read_lines(f.read().decode("utf-8"))]
+        if self.output_mode != "tf_idf":
+            self.set_vocabulary(lines)
+            return
+        if self._stored_idf is None or self._stored_idf.size < len(lines):
+            raise ValueError(f"Layer '{self.name}': the file holds a tf_idf vocabulary of "
+                             f"{len(lines)} entries but not their idf_weights.")
+        self.set_vocabulary(lines, self._stored_idf[:len(lines)])
+        self._stored_idf = None
 
     @staticmethod
     def _read_lines(text):
@@ -351,12 +379,12 @@ class IndexLookup(PreprocessingLayer):
         return {}
 
     def get_config(self):
-        given = self._vocabulary_in_config or self.output_mode == "tf_idf"
-        vocabulary = None if self._tokens is None or not given else list(self._tokens)
-        idf = None
-        if self.idf_weights is not None and vocabulary is not None:
+        vocabulary, idf = self._config_vocabulary, self._config_idf
+        if vocabulary is None and self.output_mode == "tf_idf" and self._tokens is not None:
+            # adapted tf_idf: the vocabulary and its idf weights in the config too, so a
+            # legacy .h5 file (no assets) keeps them (docs/porting.md)
+            vocabulary = self.get_vocabulary()
             idf = self.idf_weights[:self.vocabulary_size()].tolist()
-            vocabulary = self.get_vocabulary()  # with the special tokens, as idf is
         return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token,
                 "mask_token": self.mask_token, "output_mode": self.output_mode,

@@ -175,6 +175,14 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
+    def save_own_variables(self, store):
+        """A tf_idf layer's idf weights, as Keras stores them here and again under the inner
+        ``_lookup_layer`` (see IndexLookup.save_own_variables)."""
+        self._lookup_layer.save_own_variables(store)
+
+    def load_own_variables(self, store):
+        self._lookup_layer.load_own_variables(store)
+
     def save_assets(self, dir_path):
         """An adapted vocabulary as ``vocabulary.txt`` (Keras writes it here and again under
         the inner ``_lookup_layer``; see StringLookup.save_assets)."""

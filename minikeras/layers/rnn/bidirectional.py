@@ -45,7 +45,7 @@ class Bidirectional(Layer):
                     f"`go_backwards` and `return_sequences`). Received: {given.name!r} of type "
                     f"{type(given).__name__}")
         if merge_mode not in _MERGE_MODES:
-            raise ValueError(f"Invalid merge mode. Received: {merge_mode!r}. Merge mode should be "
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be "
                              'one of {"sum", "mul", "ave", "concat", None}')
         super().__init__(**kwargs)
         self.forward_layer = _renamed_copy(layer, "forward_")

@@ -308,3 +308,40 @@ def test_multi_head_attention_takes_the_querys_own_mask_over_a_given_query_mask(
     np.testing.assert_allclose(kept, grouped(q, v, attention_mask=as_attention_mask).numpy(),
                                rtol=1e-6, atol=1e-7)
     assert np.abs(kept - grouped(q, v).numpy()).max() > 1e-3
+
+
+# ---- outputs with scores (round 20's layer sweep) ----------------------------------------
+
+def test_attention_with_scores_returns_a_tuple_whose_scores_carry_no_mask():
+    query, value = np.ones((2, 3, 4), "float32"), np.ones((2, 5, 4), "float32")
+    q_mask = np.array([[True, True, False], [True, False, True]])
+    out = layers.Attention()([query, value], mask=[q_mask, None], return_attention_scores=True)
+    assert isinstance(out, tuple) and len(out) == 2
+    np.testing.assert_array_equal(np.asarray(out[0]._keras_mask), q_mask)
+    assert out[1]._keras_mask is None
+    symbolic = layers.Attention()([keras.Input((3, 4)), keras.Input((5, 4))],
+                                  return_attention_scores=True)
+    assert isinstance(symbolic, tuple) and tuple(symbolic[1].shape) == (None, 3, 5)
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ("one", r"^Attention layer accepts inputs list of length 2 or 3, namely \[query, value\] "
+            r"or \[query, value, key\]\. Received length: 1\.$"),
+    ("array", r"^Attention layer must be called on a list of inputs, namely \[query, value\] "
+              r"or \[query, value, key\]\. Received: inputs=\(2, 3, 4\)\.$"),
+])
+def test_attention_words_a_wrong_input_list_as_keras(inputs, message):
+    query = np.ones((2, 3, 4), "float32")
+    with pytest.raises(ValueError, match=message):
+        layers.Attention()([query] if inputs == "one" else query)
+
+
+def test_multi_head_attention_keeps_output_shape_as_a_tuple_and_returns_a_tuple():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=7)
+    assert layer.get_config()["output_shape"] == (7,)
+    out = layer(np.ones((2, 3, 6), "float32"), np.ones((2, 5, 4), "float32"),
+                return_attention_scores=True)
+    assert isinstance(out, tuple)
+    assert tuple(out[0].shape) == (2, 3, 7) and tuple(out[1].shape) == (2, 2, 3, 5)
+    with pytest.raises(ValueError, match="Invalid `output_shape`: 1.5"):
+        layers.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=1.5)

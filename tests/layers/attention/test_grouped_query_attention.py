@@ -101,3 +101,11 @@ def test_default_name_and_saved_class_name_are_keras_ones():
     gqa = layers.GroupQueryAttention(2, 2, 1)
     assert gqa.name.startswith("grouped_query_attention")
     assert layers.serialize(gqa)["class_name"] == "GroupQueryAttention"
+
+
+def test_a_value_of_another_size_is_refused_at_the_symbolic_call():
+    layer = keras.layers.GroupQueryAttention(head_dim=3, num_query_heads=2,
+                                             num_key_value_heads=1)
+    with pytest.raises(ValueError, match=r"must be equal, but are 6, 4\. Received: "
+                                         r"query_shape=\(None, 3, 6\), value_shape=\(None, 5, 4\)"):
+        layer(keras.Input((3, 6)), keras.Input((5, 4)))
