@@ -15,9 +15,9 @@ elsewhere ``BACKEND_SPECIFIC`` names the side minikeras takes, and why.
 
 Found here and fixed: ``ops.moments`` of float16 computes in float32 and clips to float16's
 range, as Keras does (minikeras overflowed to inf); ``AUC`` counts a nan prediction in the
-lowest bucket, as Keras on jax (minikeras dropped it); the sparse crossentropy from logits
-takes the label's log-probability, as Keras on torch (a -inf logit of another class gave nan
-through the one-hot product; float16 stays float16, as torch).
+lowest bucket, as Keras on jax (minikeras dropped it); the sparse crossentropy reads only
+the label's log-probability, as Keras on torch (a -inf logit of another class, a masked
+one, made the loss nan through the one-hot product; float16 stays float16, as on torch).
 """
 import math
 
@@ -50,12 +50,18 @@ _FLOAT16_ONCE = ("float16 arithmetic: torch computes in float32 and rounds once,
 _MOMENTS = ("variance as the mean of squared deviations (jax); torch's E[x²] - E[x]² "
             "cancels (0 for 1e4 ± 2, nan for ±3e38)")
 _MSLE16 = "msle of float16: jax keeps float16, torch computes in float32"
-_SPARSE_CE = ("sparse crossentropy from logits: torch takes the label's log-probability; "
-              "jax multiplies a one-hot by all of them, so a -inf one (another class's) "
-              "gives nan; jax also promotes float16 to float32 through its one-hot")
+_SPARSE_CE = ("sparse crossentropy from logits: torch (and minikeras) reads the label's "
+              "log-probability alone; jax multiplies a one-hot by every log-probability, so "
+              "a -inf one of another class gives 0 · -inf = nan; jax's float32 one-hot also "
+              "promotes float16 to float32")
 _AUC_NAN = ("a nan prediction: jax's bucket index of nan is 0 (below every threshold but the "
             "-epsilon one, as a 0 prediction); torch's is INT_MIN, the top bucket")
 _SPARSEMAX = "sparsemax at inf / nan (see OPEN)"
+_BCE_LOGITS_INF = ("binary crossentropy from an infinite logit on the wrong side: jax's "
+                   "-t·log_sigmoid(x) - (1-t)·log_sigmoid(-x) gives inf; torch's and "
+                   "minikeras's max(x, 0) - x·t + log1p(exp(-|x|)) give inf - inf·0 = nan "
+                   "(minikeras/autodiff/softmax_crossentropy.py, SigmoidCrossEntropy); the "
+                   "float64 case follows torch, as every float64 case")
 BACKEND_SPECIFIC = {
     **{name: ("jax", _TORCH_BCE) for name in cases.CASES
        if name.rsplit("_", 1)[-1] != "float64" and "error" not in KERAS["jax"][name]
@@ -81,6 +87,8 @@ BACKEND_SPECIFIC = {
                                              "last bit"),
     "ops_normalize_l1_rows_float16": ("torch", "jax flushes float16's subnormal epsilon "
                                                "(1e-7) to 0: a zero row gives 0/0"),
+    "loss_binary_crossentropy_logits_float16": ("jax", _BCE_LOGITS_INF),
+    "loss_binary_crossentropy_logits_float32": ("jax", _BCE_LOGITS_INF),
     "activation_sparsemax_rows_float16": ("jax", _SPARSEMAX),
     "activation_sparsemax_rows_float32": ("jax", _SPARSEMAX),
 }
@@ -103,20 +111,23 @@ NARROWED = {
 # case -> what minikeras takes that Keras 3.15 refuses, on purpose
 TAKEN = {
     **{f"loss_categorical_generalized_cross_entropy_{dtype}":
-       "the bare function's q defaults to 0.5, the class's (Keras's requires q: TypeError); "
-       "the case's float targets are then no labels (ValueError)" for dtype in
+       "the bare function's q defaults to 0.5, the class's (docs/losses.md; Keras's requires "
+       "q: TypeError); the case's float targets are then no labels (ValueError)" for dtype in
        ("float16", "float32", "float64")},
 }
 
 # case -> a deliberate difference (docs/porting.md), checked by ``DELIBERATE_CHECKS``
 DELIBERATE = {
     "ops_normalize_l1_rows_float64": "Keras on torch takes the 1-norm in float32 "
-                                     "(3e38 * 3 overflows); minikeras keeps float64",
+                                     "(3e38 * 3 overflows); minikeras keeps float64 "
+                                     "(docs/porting.md)",
     "ops_celu_alpha_float16": "alpha 1e-8 rounds to 0 in float16 (minikeras rounds a Python "
                               "scalar to the tensor's dtype: celu is x above 0, nan at 0); "
-                              "torch computes in float32, jax gives nan from 0 up",
+                              "torch computes in float32, jax gives nan from 0 up "
+                              "(docs/porting.md)",
     "fit_diverges_lr3_runs": "a step with non-finite gradients is skipped (weights unchanged), "
-                             "so the loss stays inf where Keras's weights and loss turn nan",
+                             "so the loss stays inf where Keras's weights and loss turn nan "
+                             "(docs/porting.md)",
     "fit_diverges_lr8_runs": "the same skipped steps",
 }
 
@@ -125,19 +136,12 @@ _SPARSEMAX_OPEN = ("Keras 3.15's sparsemax takes its threshold from the sorted c
                    "sums (large, inf or nan inputs give large, inf or nan outputs); "
                    "minikeras's is the sparsemax of Martins & Astudillo "
                    "(minikeras/activations.py)")
-_BCE_LOGITS_INF = ("binary crossentropy from an infinite logit on the wrong side: jax's "
-                   "-t·log_sigmoid(x) - (1-t)·log_sigmoid(-x) gives inf; minikeras's "
-                   "max(x, 0) - x·t + log1p(exp(-|x|)) gives inf - inf = nan "
-                   "(minikeras/autodiff/softmax_crossentropy.py, SigmoidCrossEntropy)")
 OPEN = {
     **{f"activation_sparsemax_{way}_{dtype}": _SPARSEMAX_OPEN
        for way in ("rows", "columns") for dtype in ("float16", "float32", "float64")},
     **{f"loss_binary_crossentropy_logits_{dtype}": _BCE_LOGITS_INF
        for dtype in ("float16", "float32")},
 }
-BACKEND_SPECIFIC.update({
-    f"loss_binary_crossentropy_logits_{dtype}": ("jax", _BCE_LOGITS_INF + "; torch: nan")
-    for dtype in ("float16", "float32")})
 
 
 def same(got, expected, tol=(RTOL, ATOL)):
