@@ -140,13 +140,15 @@ def _bucketed_counts(positive, y_pred, weights, thresholds):
     """Counts for evenly spaced thresholds in O(N + T): bucket each prediction, cumulate.
 
     Prediction p (clipped to [0, 1]) is above thresholds 0..b with
-    b = ceil(p·(T-1)) - 1; with -eps/1+eps end thresholds the lowest bucket is 0.
+    b = ceil(p·(T-1)) - 1; with -eps/1+eps end thresholds the lowest bucket is 0. A nan
+    prediction goes to bucket 0, as Keras on jax casts its nan index to 0 (so with the
+    eps thresholds it counts as a prediction of 0).
     """
     xp = backend.xp
     num = thresholds.shape[0]
     with_eps = bool(thresholds[0] < 0 or thresholds[-1] > 1)
     y_pred = xp.clip(y_pred, 0.0, 1.0)
-    buckets = xp.ceil(y_pred * (num - 1)) - 1
+    buckets = xp.where(xp.isnan(y_pred), 1.0, xp.ceil(y_pred * (num - 1))) - 1
     if with_eps:
         buckets = xp.maximum(buckets, 0)
     buckets = buckets.astype("int64")

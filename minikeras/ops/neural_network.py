@@ -371,7 +371,14 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Categorical crossentropy with integer class targets (a trailing 1 is squeezed)."""
+    """Categorical crossentropy with integer class targets (a trailing 1 is squeezed):
+    minus each label's log-probability along ``axis``.
+
+    Formula: ``-log(clip(p / sum(p), eps, 1 - eps))[label]``; from logits
+    ``-log_softmax(x)[label]``. Only the label's entry is read, as Keras on torch does, so
+    a -inf logit of another class costs nothing (through a one-hot product it would cost
+    0 · -inf = nan, as on jax); a label outside ``[0, C)`` costs 0.
+    """
     output = as_float(output)
     labels = np.asarray(data(target))
     if labels.ndim == output.ndim and labels.shape[-1] == 1:
@@ -380,8 +387,12 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         raise ValueError(
             "Arguments `target` and `output` must have the same shape up until the last "
             f"dimension: target.shape={np.shape(data(target))}, output.shape={output.shape}")
-    hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
-    return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
+    is_label = data(one_hot(labels, output.shape[axis], axis=axis, dtype="bool"))
+    if from_logits:
+        log_p = P.log_softmax(output, axis)
+    else:
+        log_p = P.log(clip_probabilities(P.divide(output, P.sum(output, axis, keepdims=True))))
+    return P.negative(P.sum(P.where(is_label, log_p, 0.0), axis))
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):

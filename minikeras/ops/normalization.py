@@ -1,10 +1,13 @@
 """Normalization functions of ``keras.ops``: moments, batch, layer and RMS normalization,
 and ``normalize`` (Lp). Composed from primitives, so gradients are derived.
 """
+import numpy as np
+
 from .. import backend
 from ..autodiff import primitives as P
 from ..autodiff.reductions import normalize_axis
-from .core import as_float, convert_to_tensor
+from ..autodiff.tensor import array_dtype
+from .core import as_float, cast, convert_to_tensor
 
 __all__ = [
     "batch_normalization", "layer_normalization", "moments", "normalize", "rms_normalization",
@@ -15,14 +18,24 @@ def moments(x, axes, keepdims=False, synchronized=False):
     """Mean and biased variance of ``x`` over ``axes``.
 
     Formula: ``mean = sum(x) / n``, ``variance = sum((x - mean)**2) / n``
+
+    float16 data has its statistics computed in float32, then clipped to float16's finite
+    range and rounded back, as Keras does (a variance of values near 300 already overflows
+    float16; an infinite mean becomes ±65504).
     """
     del synchronized  # one process: nothing to synchronize
     x = as_float(x)
+    dtype = array_dtype(x)
+    if dtype == np.float16:
+        x = cast(x, "float32")
     mean = P.mean(x, axes, keepdims=True)
     variance = P.mean(P.square(P.subtract(x, mean)), axes, keepdims=True)
     if not keepdims:
         kept = tuple(n for i, n in enumerate(mean.shape) if i not in normalize_axis(axes, x.ndim))
         mean, variance = P.reshape(mean, kept), P.reshape(variance, kept)
+    if dtype == np.float16:
+        largest = float(np.finfo(np.float16).max)
+        mean, variance = (cast(P.clip(t, -largest, largest), dtype) for t in (mean, variance))
     return mean, variance
 
 

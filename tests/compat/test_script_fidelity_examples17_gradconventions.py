@@ -73,7 +73,9 @@ BACKEND_SPECIFIC = {
     "top_k_ties": ("jax", "top_k takes the first of tied values (torch: others)"),
     "top_k_all_equal": ("jax", "top_k takes the first of tied values (torch: others)"),
     "sparse_categorical_crossentropy_logits_neg_inf": (
-        "jax", "a -inf logit makes the loss nan (torch: finite); the gradients agree"),
+        "torch", "a -inf logit of another class: torch reads only the label's "
+                 "log-probability (finite), jax's one-hot product makes it nan (round 21); "
+                 "the gradients agree"),
 }
 
 # case -> why minikeras's gradient differs from both backends' (its value agrees).

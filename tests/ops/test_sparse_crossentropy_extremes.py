@@ -1,0 +1,62 @@
+"""``ops.sparse_categorical_crossentropy`` reads only the label's log-probability, as Keras
+3.15 on torch (tests/fixtures/keras_examples20_numerics.json,
+``ops_sparse_categorical_crossentropy_logits_*``): a -inf or hugely negative logit of another
+class costs nothing, where a one-hot product gives 0 · -inf = nan (Keras on jax)."""
+import math
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras.autodiff import Tensor, grad
+
+
+def sparse_ce(labels, rows, dtype="float32", **options):
+    return keras.ops.sparse_categorical_crossentropy(
+        np.asarray(labels), np.asarray(rows, dtype=dtype), **options)
+
+
+def test_a_minus_infinite_logit_of_another_class_costs_nothing():
+    # -log_softmax([-inf, 0, 1])[2] = log(1 + e) - 1 = log1p(exp(-1))
+    loss = sparse_ce([2], [[-np.inf, 0.0, 1.0]], from_logits=True)
+    assert float(loss.numpy()[0]) == pytest.approx(math.log1p(math.exp(-1.0)), rel=1e-6)
+
+
+def test_logits_spread_past_float32_give_the_label_probability_one():
+    # [3e38, -3e38, 0]: shifted by the max, the other logits are -inf and -3e38
+    assert sparse_ce([0], [[3e38, -3e38, 0.0]], from_logits=True).numpy().tolist() == [0.0]
+
+
+def test_float16_stays_float16():
+    loss = sparse_ce([2], [[-np.inf, 0.0, 1.0]], dtype="float16", from_logits=True)
+    assert loss.numpy().dtype == np.float16
+    assert float(loss.numpy()[0]) == pytest.approx(math.log1p(math.exp(-1.0)), rel=2e-3)
+
+
+def test_finite_values_equal_the_categorical_crossentropy_of_one_hot_labels():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 5)).astype("float32")
+    labels = rng.integers(0, 5, 6)
+    hot = np.eye(5, dtype="float32")[labels]
+    probabilities = keras.ops.softmax(logits).numpy()
+    for rows, from_logits in ((logits, True), (probabilities, False)):
+        np.testing.assert_allclose(
+            sparse_ce(labels, rows, from_logits=from_logits).numpy(),
+            keras.ops.categorical_crossentropy(hot, rows, from_logits=from_logits).numpy(),
+            rtol=1e-6)
+
+
+def test_a_label_outside_the_classes_costs_zero():
+    assert sparse_ce([3, -1], [[1.0, 2.0, 3.0]] * 2, from_logits=True).numpy().tolist() == [0, 0]
+
+
+def test_the_gradient_is_softmax_minus_the_one_hot_label():
+    logits = Tensor(np.array([[-np.inf, 0.0, 1.0], [1.0, 2.0, 3.0]], "float32"),
+                    requires_grad=True)
+    loss = keras.ops.sum(keras.ops.sparse_categorical_crossentropy(
+        np.array([2, 0]), logits, from_logits=True))
+    (gradient,) = grad(loss, [logits])
+    e = math.exp(1.0)
+    expected = [[0.0, 1 / (1 + e), e / (1 + e) - 1],
+                [v - (i == 0) for i, v in enumerate(np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())]]
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-7)
