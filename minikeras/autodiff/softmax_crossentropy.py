@@ -123,11 +123,16 @@ class SoftmaxCrossEntropy(Function):
     ``softmax``: the ``Softmax`` node that took these very logits along the same axis, or
     None. Its max and sum give log_softmax = (logits - max) - log(sum) with the operations
     ``_log_softmax`` does, so the same numbers, without its two reductions and exp.
+
+    ``sparse``: the labels are one-hot rows made from class indices, so only each row's
+    labelled entry is read (a -inf logit of another class costs nothing, where the product
+    0 · -inf would be nan), as a gather of the label's log-probability reads it.
     """
 
-    def __init__(self, axis=-1, softmax=None):
+    def __init__(self, axis=-1, softmax=None, sparse=False):
         self.axis = axis
         self.softmax = softmax
+        self.sparse = sparse
 
     def forward(self, labels, logits):
         softmax = self.softmax
@@ -136,7 +141,10 @@ class SoftmaxCrossEntropy(Function):
         else:
             self.log_p = (logits - softmax.max) - np.log(softmax.total)
             self.softmax = None  # only its two small arrays were needed
-        loss = np.add.reduce(labels * self.log_p, axis=self.axis)
+        terms = labels * self.log_p
+        if self.sparse:
+            terms[labels == 0] = 0
+        loss = np.add.reduce(terms, axis=self.axis)
         return np.negative(loss, out=loss) if isinstance(loss, np.ndarray) else -loss
 
     def backward(self, gy):
@@ -160,16 +168,17 @@ class SoftmaxCrossEntropy(Function):
 
 
 @primitive
-def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None):
+def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None, sparse=False):
     """``-sum(labels * log_softmax(logits), axis)``. ``probabilities``, when given, may be
     the softmax of ``logits`` along ``axis``: if the graph shows it is (its creator is the
-    ``Softmax`` node that took ``logits``), that node's max and sum are reused."""
+    ``Softmax`` node that took ``logits``), that node's max and sum are reused. ``sparse``:
+    the labels are one-hot, and only their labelled entries are read."""
     made_by = getattr(probabilities, "creator", None)
     if not (isinstance(made_by, Softmax) and made_by.inputs and made_by.inputs[0] is logits
             and isinstance(made_by.axis, int)  # (a softmax over several axes: not this one)
             and made_by.axis % logits.ndim == axis % logits.ndim):
         made_by = None
-    return SoftmaxCrossEntropy(axis, made_by)(labels, logits)
+    return SoftmaxCrossEntropy(axis, made_by, sparse)(labels, logits)
 
 
 class SigmoidCrossEntropy(Function):

@@ -387,12 +387,10 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         raise ValueError(
             "Arguments `target` and `output` must have the same shape up until the last "
             f"dimension: target.shape={np.shape(data(target))}, output.shape={output.shape}")
-    is_label = data(one_hot(labels, output.shape[axis], axis=axis, dtype="bool"))
-    if from_logits:
-        log_p = P.log_softmax(output, axis)
-    else:
-        log_p = P.log(clip_probabilities(P.divide(output, P.sum(output, axis, keepdims=True))))
-    return P.negative(P.sum(P.where(is_label, log_p, 0.0), axis))
+    hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
+    if from_logits:  # the fused primitive, reading each row's labelled entry alone
+        return P.softmax_cross_entropy(hot, output, axis, sparse=True)
+    return categorical_crossentropy(hot, output, axis=axis)  # clipped: finite logs
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):

@@ -60,3 +60,14 @@ def test_the_gradient_is_softmax_minus_the_one_hot_label():
     expected = [[0.0, 1 / (1 + e), e / (1 + e) - 1],
                 [v - (i == 0) for i, v in enumerate(np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum())]]
     np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_the_sparse_primitive_passes_gradcheck_in_float64():
+    """``P.softmax_cross_entropy(..., sparse=True)`` (one-hot labels, the labelled entries
+    read alone): its logits' gradient against central differences."""
+    from minikeras.autodiff import primitives as P
+    from minikeras.autodiff.gradcheck import gradcheck
+    hot = np.eye(4)[[0, 3, 1]]
+    logits = np.random.default_rng(1).normal(size=(3, 4))
+    assert gradcheck(lambda x: P.softmax_cross_entropy(Tensor(hot), x, -1, sparse=True),
+                     logits)
