@@ -183,13 +183,22 @@ def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None, sparse=Fa
 
 class SigmoidCrossEntropy(Function):
     """Elementwise max(x, 0) - x*y + log(1 + exp(-|x|)): binary crossentropy from logits.
+    At an infinite logit, -y·log σ(x) - (1 - y)·log σ(-x) as Keras on jax computes it: inf
+    on the wrong side, where the stable form gives inf - inf = nan (on the right side both
+    give 0·inf = nan).
 
     d/dx = sigmoid(x) - y; d/dy = -x.
     """
 
     def forward(self, labels, logits):
-        return (np.maximum(logits, 0) - logits * labels
-                + np.log1p(np.exp(-np.abs(logits))))
+        out = np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+        infinite = np.isinf(logits)
+        if infinite.any():
+            infinite = np.broadcast_to(infinite, out.shape)
+            x = np.broadcast_to(logits, out.shape)[infinite]
+            y = np.broadcast_to(labels, out.shape)[infinite]
+            out[infinite] = y * np.logaddexp(0, -x) + (1 - y) * np.logaddexp(0, x)
+        return out
 
     def backward(self, gy):
         labels, logits = self.inputs
