@@ -86,15 +86,19 @@ def imports_of(name):
     tree = ast.parse(MODULES[name].read_text(), str(MODULES[name]))
     top, lazy = set(), set()
 
-    def visit(node, in_function):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.Import, ast.ImportFrom)):
-                (lazy if in_function else top).update(resolve(name, child))
-            nested = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                       ast.Lambda))
-            visit(child, nested)
+    def visit(statements, in_function):
+        # imports are statements: only blocks of statements are walked (no expression can
+        # hold one, a lambda's body included)
+        for node in statements:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                (lazy if in_function else top).update(resolve(name, node))
+            nested = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, block, None)
+                if isinstance(inner, list):
+                    visit(inner, nested)
 
-    visit(tree, False)
+    visit(tree.body, False)
     top.discard(name)
     lazy.discard(name)
     return top, lazy - top
