@@ -46,7 +46,7 @@ ATTENTION_KEEP[2, 0, 3] = False                                # a query that se
 KERNELS = {
     "conv relu then max pool": (
         lambda x, w, b: P.max_pool(P.conv(x, w, b, activation="relu"), 2),
-        [(4, 7, 7, 5), (3, 3, 5, 4), (4,)]),
+        [(4, 7, 7, 4), (3, 3, 4, 3), (3,)]),
     "conv few channels, kept im2col": (
         lambda x, w, b: P.conv(x, w, b, activation="tanh"), [(4, 8, 8, 1), (3, 3, 1, 6), (6,)]),
     "conv same, strided, dilated": (
