@@ -24,6 +24,7 @@ Left (``LEFT``, each with its reason and a test that it still shows, so a fix is
 the 64-bit rule and bfloat16 are deliberate (docs/porting.md); the rest are backend
 quirks (torch refusing what jax computes) or float rounding of extreme inputs.
 """
+import functools
 import re
 import warnings
 
@@ -117,11 +118,17 @@ def divergence(name, part, got):
     return f"{got!r} is neither jax's {jax!r} nor torch's {torch!r}"
 
 
+@functools.cache
+def divergences(name):
+    """{part: ``divergence`` of minikeras's part} for case ``name``, run once for the
+    module (``test_follows_keras`` and ``test_every_left_rule_still_shows`` both read it)."""
+    got = minikeras_parts(name)
+    return {part: divergence(name, part, got[part]) for part in ("eager", "symbolic")}
+
+
 @pytest.mark.parametrize("name", sorted(cases.CASES))
 def test_follows_keras(name):
-    got = minikeras_parts(name)
-    for part in ("eager", "symbolic"):
-        problem = divergence(name, part, got[part])
+    for part, problem in divergences(name).items():
         if problem is not None:
             assert left_reason(name, part), f"{name} ({part}): {problem}"
 
@@ -130,9 +137,8 @@ def test_every_left_rule_still_shows():
     """Each LEFT rule matches a case minikeras still differs on (a fixed one is removed)."""
     shown = set()
     for name in cases.CASES:
-        got = minikeras_parts(name)
-        for part in ("eager", "symbolic"):
-            if divergence(name, part, got[part]) is not None:
+        for part, problem in divergences(name).items():
+            if problem is not None:
                 shown.add(left_reason(name, part))
     assert [reason for _, reason in LEFT if reason not in shown] == []
 
