@@ -1,5 +1,7 @@
 """Every script in examples/ runs (in a scratch folder) and prints what it promises."""
+import concurrent.futures
 import importlib.util
+import os
 import json
 import pathlib
 import re
@@ -145,8 +147,30 @@ def test_every_example_has_a_check():
     assert sorted(OUTPUT_CHECKS) == sorted(p.name for p in EXAMPLES)
 
 
+LONGEST_RUNS = ("feature_space_tabular.py", "digits_mlp.py", "digits_convnet.py", "dead_relus.py")
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """{script: (its finished run's future, its scratch folder)} of the examples this session
+    selected (a run's error, a timeout say, is raised by its own test).
+
+    Each example is still its own process in its own folder; they run side by side, one per
+    CPU, as they are independent, so the module takes about the longest chain, not the sum.
+    """
+    scripts = sorted({item.callspec.params["script"] for item in request.session.items
+                      if getattr(item, "function", None) is test_example_runs})
+    folders = {script: tmp_path_factory.mktemp(script.stem) for script in scripts}
+    # the longest runs (5-11 s here) start at once; the short ones fill in around them
+    scripts.sort(key=lambda script: script.name not in LONGEST_RUNS)
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+        futures = {script: pool.submit(run, script, folders[script]) for script in scripts}
+    return {script: (future, folders[script]) for script, future in futures.items()}
+
+
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(script, tmp_path):
-    result = run(script, tmp_path)
+def test_example_runs(script, runs):
+    future, folder = runs[script]
+    result = future.result()
     assert result.returncode == 0, result.stderr[-2000:]
-    OUTPUT_CHECKS[script.name](result.stdout, tmp_path)
+    OUTPUT_CHECKS[script.name](result.stdout, folder)

@@ -163,16 +163,22 @@ REPLICATED_CONFIGS = ("lamb_replicated", "adafactor_replicated", "muon_replicate
 EXCHANGES = {"NodeExchange": "1", "CollectiveExchange": "0"}  # MINIKERAS_MPI_SHARED_MEMORY
 
 
+@pytest.fixture(scope="module")
+def sharded_single(tmp_path_factory):
+    """The folder of the sharded_update.py script run alone (one process: no exchange)."""
+    single = tmp_path_factory.mktemp("sharded_single")
+    run_single("sharded_update.py", str(single), "single")
+    return single
+
+
 @pytest.fixture(scope="module", params=list(EXCHANGES))
-def sharded_run(tmp_path_factory, request):
+def sharded_run(tmp_path_factory, request, sharded_single):
     """The sharded_update.py script on 2 ranks with one exchange, and alone."""
     distributed = tmp_path_factory.mktemp("sharded")
-    single = tmp_path_factory.mktemp("sharded_single")
     result = run("sharded_update.py", str(distributed), "distributed",
                  env={"MINIKERAS_MPI_SHARED_MEMORY": EXCHANGES[request.param]})
     assert result.returncode == 0, result.stderr
-    run_single("sharded_update.py", str(single), "single")
-    return distributed, single, request.param
+    return distributed, sharded_single, request.param
 
 
 def _config(folder, name, rank):

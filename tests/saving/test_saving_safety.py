@@ -13,6 +13,7 @@ import minikeras.saving.weights_h5 as weights_h5
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "minikeras"
 BANNED_MODULES = {"pickle", "cPickle", "_pickle", "marshal", "dill", "cloudpickle", "shelve",
                   "joblib"}
+WATCHED_NAMES = BANNED_MODULES | {"eval", "exec", "__import__", "allow_pickle"}
 
 
 def code_offences(source):
@@ -21,6 +22,8 @@ def code_offences(source):
     Works on tokens, so words in strings, docstrings and comments do not count; a method
     named ``eval`` (``def eval``, ``obj.eval()``) is not the builtin.
     """
+    if not any(word in source for word in WATCHED_NAMES):
+        return []  # every token is a piece of the source: no watched word, no offence
     tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
               if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
                                 tokenize.INDENT, tokenize.DEDENT)]
