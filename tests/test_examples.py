@@ -1,8 +1,8 @@
 """Every script in examples/ runs (in a scratch folder) and prints what it promises."""
 import concurrent.futures
 import importlib.util
-import os
 import json
+import os
 import pathlib
 import re
 import subprocess
