@@ -231,9 +231,10 @@ class Functional(Model):
     def _warn_structure_mismatch(self, inputs):
         """Keras's warning for inputs that do not have the structure of the model's: one
         array given to a model built on a list (or tuple) of inputs, taken as the first
-        input; a dict with keys the model does not name, left out. Issued from here, as Keras issues it
-        from its functional model's code, so Python's default filter shows each message once
-        (not once per line of the caller, or per loop of fit, evaluate and predict)."""
+        input; a dict with keys the model does not name, left out. Issued from here, as
+        Keras issues it from its functional model's code, so Python's default filter shows
+        each message once (not once per line of the caller, or per loop of fit, evaluate
+        and predict)."""
         warnings.warn(structure_mismatch(map_structure(lambda x: x.name, self._inputs_struct),
                                          inputs))
 
