@@ -1,7 +1,8 @@
 """Argument values shared by every family: checked on the way in, written plainly on the way out.
 
 ``check_number`` validates a numeric constructor argument with an error that names the
-class, the argument and the value received (``is_real_number`` is its type test);
+class, the argument and the value received (``is_real_number`` is its type test;
+``is_integer`` the one for a count or a size);
 ``warn_user`` words a warning about an argument at the user's line; ``plain`` turns config
 values into plain python (lists, ints, floats) for JSON; ``format_shape`` writes a shape
 for a message. This module imports nothing of minikeras, so any module may use it.
@@ -24,6 +25,11 @@ def is_real_number(value):
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value.dtype.kind in "iuf"
     return isinstance(value, numbers.Real)
+
+
+def is_integer(value):
+    """True for python ints and numpy integer scalars, False for bools."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def check_number(who, name, value, low=None, high=None, low_open=False, high_open=False,

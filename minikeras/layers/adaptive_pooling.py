@@ -1,7 +1,7 @@
 """Adaptive pooling: average or max pooling to a fixed output size, whatever the input size."""
-import numpy as np
 
 from .. import ops
+from ..arguments import is_integer
 from ..ops.convolution import standardize_data_format
 from .layer import LAYERS, InputSpec, Layer
 
@@ -28,13 +28,13 @@ class BaseAdaptivePooling(Layer):
         forms = {1: "tuple of 1 integer", 2: "(height, width) tuple",
                  3: "(depth, height, width) tuple"}
         sizes = output_size
-        if _is_int(sizes):
+        if is_integer(sizes):
             sizes = (int(sizes),) * self.rank
         elif self.rank == 1 and isinstance(sizes, (tuple, list)) and len(sizes) != 1:
             raise ValueError(f"For 1D input, `output_size` tuple must have length 1. "
                              f"Received: {output_size}")
         if not (isinstance(sizes, (tuple, list)) and len(sizes) == self.rank
-                and all(_is_int(s) for s in sizes)):
+                and all(is_integer(s) for s in sizes)):
             raise TypeError(f"`output_size` must be an integer or {forms[self.rank]}. "
                             f"Received: {output_size} of type {type(output_size)}")
         if any(s < 1 for s in sizes):
@@ -63,9 +63,6 @@ class BaseAdaptivePooling(Layer):
         return {**super().get_config(), "output_size": self.output_size,
                 "data_format": self.data_format}
 
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _adaptive_layer(kind, pool, rank, layout):

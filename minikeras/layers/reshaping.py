@@ -3,6 +3,7 @@ ZeroPadding, UpSampling and Cropping layers (1D/2D/3D)."""
 import numpy as np
 
 from .. import ops
+from ..arguments import is_integer
 from ..autodiff import conv as C
 from ..autodiff import primitives as P
 from ..ops.image import RESIZE_INTERPOLATIONS
@@ -251,7 +252,7 @@ class ZeroPadding1D(BaseZeroPadding):
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         if isinstance(padding, (list, tuple)) and len(padding) == 2 and all(
-                _is_int(p) for p in padding):
+                is_integer(p) for p in padding):
             padding = (tuple(padding),)  # (before, after) of the one axis
         super().__init__(padding=padding, data_format=data_format, **kwargs)
 
@@ -306,10 +307,6 @@ class UpSampling3D(BaseUpSampling):
     rank = 3
 
 
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 class BaseCropping(Layer):
     """Crop ``(before, after)`` elements from each spatial axis.
 
@@ -332,14 +329,14 @@ class BaseCropping(Layer):
 
     def _standardize(self, cropping):
         problem = None
-        if _is_int(cropping):
+        if is_integer(cropping):
             pairs = ((int(cropping),) * 2,) * self.rank
         elif isinstance(cropping, (list, tuple)) and len(cropping) == self.rank:
-            pairs = tuple((p, p) if _is_int(p) else tuple(p) if isinstance(p, (list, tuple))
+            pairs = tuple((p, p) if is_integer(p) else tuple(p) if isinstance(p, (list, tuple))
                           else (None, None) for p in cropping)
         else:
             pairs, problem = (), f"it should have {self.rank} entries"
-        if problem is None and any(len(p) != 2 or not all(_is_int(v) for v in p) for p in pairs):
+        if problem is None and any(len(p) != 2 or not all(is_integer(v) for v in p) for p in pairs):
             problem = "each entry should be an int or a pair of ints"
         if problem is None and any(v < 0 for p in pairs for v in p):
             problem = "`cropping` cannot be negative"
@@ -394,9 +391,9 @@ class Cropping1D(BaseCropping):
 
     def __init__(self, cropping=(1, 1), **kwargs):
         if isinstance(cropping, (list, tuple)) and len(cropping) == 2 and all(
-                _is_int(c) for c in cropping):
+                is_integer(c) for c in cropping):
             cropping = (tuple(cropping),)            # one (before, after) pair
-        elif not _is_int(cropping):
+        elif not is_integer(cropping):
             raise ValueError(
                 "Invalid `cropping` for Cropping1D: expected an int or a (before, after) pair "
                 f"of non-negative ints. Received: cropping={cropping!r}")
