@@ -17,7 +17,7 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
+from tests.compat.script_compare import TORCH_SIZE, assert_same, open_marked, shape_text
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples19_lossmetric_cases", "keras_examples19_lossmetric.json")
@@ -176,9 +176,7 @@ COMPARED = sorted(set(cases.CASES) - set(REFUSED)
                   - {name for name in cases.CASES if None in deliberate_keys(name)})
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
-    if name in OPEN else name for name in COMPARED])
+@pytest.mark.parametrize("name", open_marked(COMPARED, OPEN))
 def test_losses_and_metrics_follow_keras(name):
     got = cases.CASES[name](keras, with_mask)
     got = {k: v for k, v in got.items() if k not in deliberate_keys(name)}

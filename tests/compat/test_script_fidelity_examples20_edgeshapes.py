@@ -21,7 +21,7 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
+from tests.compat.script_compare import TORCH_SIZE, assert_same, open_marked, shape_text
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples20_edgeshapes_cases", "keras_examples20_edgeshapes.json")
@@ -280,9 +280,7 @@ def expected_record(name):
 COMPARED = sorted(set(cases.CASES) - set(EMPTY_DATA) - set(TAKEN))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
-    if name in OPEN else name for name in COMPARED])
+@pytest.mark.parametrize("name", open_marked(COMPARED, OPEN))
 def test_edge_shapes_follow_keras(name):
     got = cases.CASES[name](keras)
     expected = expected_record(name)

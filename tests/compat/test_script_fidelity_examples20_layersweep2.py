@@ -16,7 +16,7 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import CALL_FRAME, assert_same
+from tests.compat.script_compare import CALL_FRAME, assert_same, open_marked
 from tests.compat.test_script_fidelity_examples19_lossmetric import (
     agreed, as_expected, has_conflict, types_only)
 from tests.fixture_cases import load_cases
@@ -126,9 +126,7 @@ def without_hint(got, expected):
 COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
-    if name in OPEN else name for name in COMPARED])
+@pytest.mark.parametrize("name", open_marked(COMPARED, OPEN))
 def test_layer_options_follow_keras(name):
     got = cases.CASES[name](keras, with_mask, mask_of)
     expected = expected_record(name)

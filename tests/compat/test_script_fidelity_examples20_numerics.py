@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import RTOL, ATOL, assert_same
+from tests.compat.script_compare import ATOL, RTOL, assert_same, open_marked
 from tests.compat.test_script_fidelity_examples17_gradconventions import minikeras_gradient
 from tests.fixture_cases import load_cases
 
@@ -185,9 +185,7 @@ def run(name):
 COMPARED = sorted(set(cases.CASES) - set(UNRECORDED) - set(TAKEN) - set(DELIBERATE))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
-    if name in OPEN else name for name in COMPARED])
+@pytest.mark.parametrize("name", open_marked(COMPARED, OPEN))
 def test_numerics_follow_keras(name):
     expected = expected_record(name)
     got = run(name)

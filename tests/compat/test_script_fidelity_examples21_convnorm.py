@@ -26,7 +26,7 @@ import pytest
 
 import minikeras as keras
 from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same, watch
+from tests.compat.script_compare import assert_same, open_marked, watch
 from tests.compat.test_script_fidelity_examples19_lossmetric import (
     agreed, as_expected, has_conflict, types_only)
 from tests.compat.test_script_fidelity_examples20_layersweep2 import (
@@ -167,9 +167,7 @@ COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN) - set(SYMBOLIC
                   - set(NEITHER))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=OPEN[name], strict=True))
-    if name in OPEN else name for name in COMPARED])
+@pytest.mark.parametrize("name", open_marked(COMPARED, OPEN))
 def test_layer_options_follow_keras(name):
     got = cases.CASES[name](keras, with_mask, mask_of, minikeras_gradient)
     expected = expected_record(name)
