@@ -28,6 +28,7 @@ import pytest
 
 import minikeras as keras
 from minikeras.autodiff import Tensor, grad
+from tests.compat.record_agreement import agrees
 from tests.compat.script_compare import assert_same, watch
 from tests.fixture_cases import load_cases
 
@@ -98,15 +99,6 @@ def minikeras_gradient(fn, *arrays):
     return value.data, grad(keras.ops.sum(value), xs, unconnected_gradients="zero")
 
 
-def same(got, expected):
-    """Whether ``got`` matches ``expected`` as ``assert_same`` compares them."""
-    try:
-        assert_same(got, expected)
-    except AssertionError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("name", sorted(set(cases.CASES) - set(DELIBERATE)))
 def test_gradient_follows_keras(name):
     got = cases.CASES[name](keras, minikeras_gradient)
@@ -118,14 +110,15 @@ def test_gradient_follows_keras(name):
 def test_backends_disagree_exactly_where_listed(name):
     """A case is in BACKEND_SPECIFIC exactly when Keras's two backends recorded different
     numbers for it (so, outside it, following one backend is following both)."""
-    assert (not same(KERAS["jax"][name], KERAS["torch"][name])) == (name in BACKEND_SPECIFIC)
+    assert (not agrees(KERAS["jax"][name], KERAS["torch"][name])) == (name in BACKEND_SPECIFIC)
 
 
 @pytest.mark.parametrize("name", sorted(DELIBERATE))
 def test_deliberate_differences_are_in_the_gradient_only(name):
     got = cases.CASES[name](keras, minikeras_gradient)
-    assert same(got["value"], KERAS["jax"][name]["value"])
-    assert np.all(np.isfinite(got["grads"])) and not same(got["grads"], KERAS["jax"][name]["grads"])
+    assert agrees(got["value"], KERAS["jax"][name]["value"])
+    assert np.all(np.isfinite(got["grads"]))
+    assert not agrees(got["grads"], KERAS["jax"][name]["grads"])
 
 
 def test_every_case_was_recorded_by_both_backends():

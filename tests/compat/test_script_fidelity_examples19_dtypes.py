@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.record_agreement import agrees
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples19_dtypes_cases", "keras_examples19_dtypes.json")
@@ -93,14 +93,6 @@ def parts(record):
             "symbolic": record.get("symbolic")}
 
 
-def same(got, expected):
-    try:
-        assert_same(got, expected)
-    except AssertionError:
-        return False
-    return True
-
-
 def minikeras_parts(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # overflow and division by zero are the point here
@@ -111,9 +103,9 @@ def divergence(name, part, got):
     """Why minikeras's ``part`` of ``name`` (``got``) is not Keras's, or None when it is: with
     the backends agreeing it must equal them; else it must equal one of them."""
     jax, torch = parts(KERAS["jax"][name])[part], parts(KERAS["torch"][name])[part]
-    if same(jax, torch):
-        return None if same(got, jax) else f"{got!r} != {jax!r} (both backends)"
-    if same(got, jax) or same(got, torch):
+    if agrees(jax, torch):
+        return None if agrees(got, jax) else f"{got!r} != {jax!r} (both backends)"
+    if agrees(got, jax) or agrees(got, torch):
         return None
     return f"{got!r} is neither jax's {jax!r} nor torch's {torch!r}"
 
@@ -146,7 +138,7 @@ def test_every_left_rule_still_shows():
 def side_taken(name, part):
     """"jax" or "torch": the backend minikeras follows where they disagree on the part."""
     got = minikeras_parts(name)[part]
-    return "jax" if same(got, parts(KERAS["jax"][name])[part]) else "torch"
+    return "jax" if agrees(got, parts(KERAS["jax"][name])[part]) else "torch"
 
 
 @pytest.mark.parametrize("name, part, side", [
@@ -157,7 +149,7 @@ def side_taken(name, part):
     ("unary_sum_uint8", "eager", "jax"),               # uint32 (torch: int32)
 ])
 def test_side_taken_where_backends_disagree(name, part, side):
-    assert not same(parts(KERAS["jax"][name])[part], parts(KERAS["torch"][name])[part])
+    assert not agrees(parts(KERAS["jax"][name])[part], parts(KERAS["torch"][name])[part])
     assert side_taken(name, part) == side
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.compat.record_agreement import agrees
 from tests.compat.script_compare import ATOL, RTOL, assert_same, open_marked
 from tests.compat.test_script_fidelity_examples17_gradconventions import minikeras_gradient
 from tests.fixture_cases import load_cases
@@ -142,15 +143,6 @@ OPEN = {
 }
 
 
-def same(got, expected, tol=(RTOL, ATOL)):
-    """Whether ``got`` matches ``expected`` as ``assert_same`` compares them."""
-    try:
-        assert_same(got, expected, tolerance=tol)
-    except (AssertionError, TypeError):
-        return False
-    return True
-
-
 def result_of(record):
     """A case's result: the record, or its first item ([result, epsilon] cases)."""
     return record[0] if isinstance(record, list) else record
@@ -174,7 +166,7 @@ def expected_record(name):
     if name.endswith("_float64"):
         return KERAS["torch"][name]
     jax, torch = KERAS["jax"][name], KERAS["torch"][name]
-    assert same(jax, torch, tolerance(name)), f"{name}: the backends differ; name a side"
+    assert agrees(jax, torch, tolerance(name)), f"{name}: the backends differ; name a side"
     return torch
 
 
@@ -200,7 +192,7 @@ def test_every_case_was_recorded_on_both_backends():
 
 @pytest.mark.parametrize("name", sorted(BACKEND_SPECIFIC))
 def test_backend_specific_cases_differ_between_the_backends(name):
-    assert not same(KERAS["jax"][name], KERAS["torch"][name], tolerance(name))
+    assert not agrees(KERAS["jax"][name], KERAS["torch"][name], tolerance(name))
 
 
 def test_jax_computes_float64_in_float32():
@@ -271,7 +263,7 @@ DELIBERATE_CHECKS = {
 def test_deliberate_differences(name):
     got = run(name)
     for backend in ("jax", "torch"):
-        assert not same(got, KERAS[backend][name], tolerance(name)), backend
+        assert not agrees(got, KERAS[backend][name], tolerance(name)), backend
     DELIBERATE_CHECKS[name](got)
 
 
