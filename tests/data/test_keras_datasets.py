@@ -125,7 +125,7 @@ def test_mnist_rejects_wrong_content(mirror, monkeypatch, arrays, message):
 
 def _idx(magic, array):
     header = np.array([magic, len(array), *array.shape[1:]], dtype=">u4").tobytes()
-    return gzip.compress(header + array.tobytes())
+    return gzip.compress(header + array.tobytes(), mtime=0)  # same bytes in every process
 
 
 def _fashion_files(arrays):
