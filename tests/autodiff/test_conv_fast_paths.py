@@ -1,6 +1,9 @@
 """The convolution and pooling fast paths agree with the plain formulas and pass gradcheck:
 fused activations, the batch-chunked im2col (forward and kernel gradient), max pooling over
-tiled / partly covered / overlapping windows, and the scratch arrays they reuse."""
+tiled / partly covered / overlapping windows, and the scratch arrays they reuse. The
+gradchecks probe every element of an input of up to 96, of a larger one every index of every
+axis (each sample, row, column, channel: every chunk and block) and 96 in all
+(tests/sampled_gradcheck.py)."""
 import gc
 import itertools
 
@@ -10,8 +13,8 @@ import pytest
 from minikeras.autodiff import conv as C
 from minikeras.autodiff import no_grad, scratch
 from minikeras.autodiff import primitives as P
-from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, backprop
+from tests.sampled_gradcheck import gradcheck
 
 rng = np.random.default_rng(11)
 

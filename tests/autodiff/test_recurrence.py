@@ -1,6 +1,8 @@
 """The fused recurrences: forward against a per-step numpy reference, float64 gradient checks
 with masks, go_backwards, recurrent dropout and the final states; each also with the batch
 rows split over threads (one part per thread, BLAS on one thread)."""
+import zlib
+
 import numpy as np
 import pytest
 
@@ -8,9 +10,10 @@ from minikeras.autodiff import blas_threads, parallel, recurrence
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
+from tests.sampled_gradcheck import gradcheck as gradcheck_kept
 
 rng = np.random.default_rng(3)
-B, T, F, U = 3, 5, 4, 2
+B, T, F, U = 3, 5, 3, 2   # F != U, so a kernel never has the recurrent kernel's shape
 
 
 def r(*shape, scale=1.0):
@@ -91,6 +94,20 @@ def parts(request, monkeypatch):
     assert sorted(set(seen)) == [(0, 1), (1, 3)]
 
 
+NUMERIC = {}
+
+
+def case_draws(*case):
+    """Draw a case's arrays from its own seed; its kept central differences (a dict for
+    ``gradcheck_kept``). The case's "one part" and "row parts" runs draw the same arrays, so
+    the second compares its autodiff gradients with the first's finite differences (the
+    same numbers: each row's recurrence reads only that row) instead of computing them
+    again; either run's forward is checked against the step reference."""
+    global rng
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    return NUMERIC.setdefault(case, {})
+
+
 MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 1, 1, 0], [1, 1, 1, 1, 1]], bool)
 GATES = {"simple": 1, "lstm": 4, "gru": 3}
 
@@ -134,6 +151,7 @@ def test_forward_matches_step_reference(kind, reset_after, config, parts):
 def test_gradient_matches_finite_differences(kind, reset_after, config, parts):
     """Every input (x, kernels, biases, initial states) against central differences; the
     cotangent covers every output step and the final states (return_state)."""
+    kept = case_draws("gradient", kind, reset_after, config)
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -141,11 +159,11 @@ def test_gradient_matches_finite_differences(kind, reset_after, config, parts):
         def fn(x, W, Ur, b, *states):
             return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
                         recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, x, W, Ur, b, *states)
+        assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
     else:
         def fn(x, W, Ur, b, rb, *states):
             return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, x, W, Ur, b, rb, *states)
+        assert gradcheck_kept(fn, x, W, Ur, b, rb, *states, reuse=kept)
 
 
 def test_without_bias():
@@ -172,6 +190,7 @@ def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
 def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts):
     """The backward skips the input's gradient when x does not require one (a model's first
     layer): the weights' and states' gradients against central differences on that path."""
+    kept = case_draws("sequence needs none", kind, reset_after, config)
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -179,11 +198,11 @@ def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts)
         def fn(W, Ur, b, *states):
             return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
                         recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, W, Ur, b, *states)
+        assert gradcheck_kept(fn, W, Ur, b, *states, reuse=kept)
     else:
         def fn(W, Ur, b, rb, *states):
             return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, W, Ur, b, rb, *states)
+        assert gradcheck_kept(fn, W, Ur, b, rb, *states, reuse=kept)
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
@@ -245,6 +264,7 @@ def test_row_parts_give_the_one_part_numbers(monkeypatch):
 def test_last_output_only(kind, reset_after, config, parts):
     """return_sequences=False keeps the last step's output and the final states: the step
     reference's columns T-1, T, ...; its gradient against central differences."""
+    kept = case_draws("last output", kind, reset_after, config)
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -255,7 +275,7 @@ def test_last_output_only(kind, reset_after, config, parts):
         return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
                     recurrent_dropout_mask=rd, return_sequences=False, **options)
     np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
-    assert gradcheck(fn, x, W, Ur, b, *states)
+    assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
 
 
 def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
@@ -294,6 +314,7 @@ def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, p
     """One input and one recurrent mask per gate (recurrent_dropout's implementation=1):
     forward with and without recording against the step reference, gradient against
     central differences (x, weights, states)."""
+    kept = case_draws("per gate", kind, reset_after, dropout, recurrent, config)
     options = MASK_OPTIONS[config]
     dp, rd = gate_masks(kind, dropout, recurrent)
     x, W, Ur, b, rb, states = weights(kind, reset_after)
@@ -306,7 +327,7 @@ def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, p
     np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
     recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
     np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
-    assert gradcheck(fn, x, W, Ur, b, *states)
+    assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
 
 
 @pytest.mark.parametrize("option,shape", [("dropout_masks", (3, B, F)),

@@ -173,7 +173,8 @@ def transformer_block(x, heads, dim, ff):
 
 
 def test_transformer_encoder_block_trains():
-    """Which of the 8 positions holds the largest first feature? >= 90% after 30 epochs."""
+    """Which of the 8 positions holds the largest first feature? >= 90% after 12 epochs (it
+    passes 90% by the third epoch on each of four other draws of the data, and 99% by 12)."""
     keras.utils.set_random_seed(0)
     x = rng.normal(size=(256, 8, 8)).astype("float32")
     y = np.eye(8, dtype="float32")[x[:, :, 0].argmax(axis=1)]
@@ -183,7 +184,7 @@ def test_transformer_encoder_block_trains():
     outputs = layers.Softmax()(layers.Reshape((8,))(logits))
     model = keras.Model(inputs, outputs)
     model.compile(keras.optimizers.Adam(0.01), "categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=30, batch_size=32, verbose=0)
+    model.fit(x, y, epochs=12, batch_size=32, verbose=0)
     assert model.evaluate(x, y, verbose=0)[1] >= 0.9
 
 
