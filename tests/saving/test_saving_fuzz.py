@@ -60,7 +60,8 @@ def mutate(data, rng, case):
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    """{format: (path, {file name: bytes})} of one trained, compiled model."""
+    """{format: (path, {file name: bytes})} of one trained, compiled model, and its state
+    under the key "state"."""
     folder = tmp_path_factory.mktemp("fuzz_source")
     model = small_model(compiled=True, seed=1)
     out = {}
@@ -75,6 +76,7 @@ def saved(tmp_path_factory):
                        (n == f"m.{fmt}" or (fmt == "weights.json" and n.endswith(".weights.h5")
                                             and n != "m.weights.h5")))
         out[fmt] = (path, {n: open(folder / n, "rb").read() for n in names})
+    out["state"] = state(model)
     return out
 
 
@@ -137,8 +139,7 @@ def check_load(fmt, path, target, tally, source_state):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_mutated_files_end_in_a_documented_error_or_an_exact_load(tmp_path, saved, fmt):
-    source_path, files = saved[fmt]
-    source_state = state(small_model(compiled=True, seed=1))
+    (source_path, files), source_state = saved[fmt], saved["state"]
     rng = np.random.default_rng(FORMATS.index(fmt))
     target = small_model(compiled=True, seed=2)
     tally = collections.Counter()
