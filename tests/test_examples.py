@@ -1,12 +1,13 @@
 """Every script in examples/ runs (in a scratch folder) and prints what it promises."""
-import concurrent.futures
 import importlib.util
 import json
 import os
 import pathlib
 import re
+import select
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -16,10 +17,106 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
-def run(script, cwd):
-    return subprocess.run([sys.executable, str(script)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+# Runs each example as a fork of one process that has imported minikeras (what every example
+# does first: about half a CPU second each), so a fork is a `python example.py` started
+# in its folder after `import minikeras`: argv, sys.path[0], __main__, its own stdin,
+# stdout and stderr, exceptions and exit as the interpreter gives them. It reads jobs
+# "id<TAB>script<TAB>folder<TAB>output prefix" on stdin, runs up to argv[1] at once and
+# answers "id<TAB>exit code" (or "id<TAB>timeout" after argv[2] seconds) as each ends.
+SERVER = """
+import os, runpy, select, signal, sys, time
+import minikeras as keras
+for name in ("layers", "models", "optimizers", "losses", "metrics", "callbacks", "utils"):
+    getattr(keras, name)
+
+
+def start(script, folder, out):
+    pid = os.fork()
+    if pid:
+        return pid
+    os.chdir(folder)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    for fd, suffix in ((1, ".stdout"), (2, ".stderr")):
+        os.dup2(os.open(out + suffix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+    sys.argv, sys.path[0] = [script], os.path.dirname(script)
+    runpy.run_path(script, run_name="__main__")
+    sys.exit()  # the interpreter's own ending (an exception above ends it with 1)
+
+
+parallel, timeout = int(sys.argv[1]), float(sys.argv[2])
+pending, waiting, running, reading = b"", [], {}, True
+while reading or waiting or running:
+    while waiting and len(running) < parallel:
+        job, script, folder, out = waiting.pop(0)
+        running[start(script, folder, out)] = job, time.monotonic() + timeout
+    if reading and select.select([0], [], [], 0.02)[0]:
+        chunk = os.read(0, 65536)
+        reading = bool(chunk)
+        *lines, pending = (pending + chunk).split(b"\\n")
+        waiting += [line.decode().split("\\t") for line in lines]
+    elif not reading:
+        time.sleep(0.02)
+    for pid, (job, deadline) in list(running.items()):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if not done and time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        if done or time.monotonic() > deadline:
+            del running[pid]
+            code = os.waitstatus_to_exitcode(status) if done else "timeout"
+            print(f"{job}\\t{code}", flush=True)
+"""
+TIMEOUT = 300  # seconds an example may run
+# The examples' environment: a clean one, with the parent's BLAS thread counts if it set them.
+ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **{
+    name: os.environ[name] for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                         "MKL_NUM_THREADS") if name in os.environ}}
+
+
+class Examples:
+    """The examples this process runs, each in its own scratch folder (see SERVER)."""
+
+    def __init__(self, folders, parallel):
+        self.folders, self.ids, self.answers, self.read = folders, {}, {}, b""
+        scratch = folders["server"]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(parallel), str(TIMEOUT)], cwd=scratch, env=ENV,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(scratch / "server.stderr", "wb"))
+
+    def start(self, script):
+        if script not in self.ids:
+            self.ids[script] = str(len(self.ids))
+            out = self.folders["server"] / script.stem
+            self.process.stdin.write(
+                f"{self.ids[script]}\t{script}\t{self.folders[script]}\t{out}\n".encode())
+            self.process.stdin.flush()
+
+    def result(self, script):
+        """The finished run of ``script`` (started now if it was not yet)."""
+        self.start(script)
+        # the runner times each example out itself; this only guards against a runner
+        # that stopped answering (every example started before might run to its limit)
+        job, deadline = self.ids[script], time.monotonic() + TIMEOUT * len(self.ids) + 60
+        while job not in self.answers:
+            ready = select.select([self.process.stdout], [], [],
+                                  max(0.0, deadline - time.monotonic()))[0]
+            chunk = os.read(self.process.stdout.fileno(), 65536) if ready else b""
+            if not chunk:
+                errors = (self.folders["server"] / "server.stderr").read_text()
+                raise RuntimeError(f"the example runner stopped answering: {errors[-2000:]}")
+            *lines, self.read = (self.read + chunk).split(b"\n")
+            self.answers.update(line.decode().split("\t") for line in lines)
+        if self.answers[job] == "timeout":
+            raise subprocess.TimeoutExpired(str(script), TIMEOUT)
+        out = self.folders["server"] / script.stem
+        return subprocess.CompletedProcess(
+            str(script), int(self.answers[job]), (out.parent / (out.name + ".stdout")).read_text(),
+            (out.parent / (out.name + ".stderr")).read_text())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def number(pattern, stdout):
@@ -151,26 +248,30 @@ LONGEST_RUNS = ("feature_space_tabular.py", "digits_mlp.py", "digits_convnet.py"
 
 
 @pytest.fixture(scope="module")
-def runs(request, tmp_path_factory):
-    """{script: (its finished run's future, its scratch folder)} of the examples this session
-    selected (a run's error, a timeout say, is raised by its own test).
+def examples(request, tmp_path_factory):
+    """The example runner of this process, its scratch folders made.
 
-    Each example is still its own process in its own folder; they run side by side, one per
-    CPU, as they are independent, so the module takes about the longest chain, not the sum.
+    Alone, or under xdist keeping a module on one worker, this process runs every example
+    the session selected: they start now, side by side, one per CPU (they are independent,
+    so the module takes about the longest chain, not the sum). Under xdist's default load
+    distribution another worker may run some of them: each test then starts its own.
     """
-    scripts = sorted({item.callspec.params["script"] for item in request.session.items
-                      if getattr(item, "function", None) is test_example_runs})
-    folders = {script: tmp_path_factory.mktemp(script.stem) for script in scripts}
-    # the longest runs (5-11 s here) start at once; the short ones fill in around them
-    scripts.sort(key=lambda script: script.name not in LONGEST_RUNS)
-    with concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
-        futures = {script: pool.submit(run, script, folders[script]) for script in scripts}
-    return {script: (future, folders[script]) for script, future in futures.items()}
+    folders = {script: tmp_path_factory.mktemp(script.stem) for script in EXAMPLES}
+    folders["server"] = tmp_path_factory.mktemp("example_runner")
+    worker = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    runner = Examples(folders, 1 if worker else max(1, min(4, os.cpu_count() or 1)))
+    if not worker or request.config.getoption("dist", "no") in ("loadfile", "loadscope"):
+        scripts = sorted({item.callspec.params["script"] for item in request.session.items
+                          if getattr(item, "function", None) is test_example_runs})
+        # the longest runs (5-11 s here) start at once; the short ones fill in around them
+        for script in sorted(scripts, key=lambda script: script.name not in LONGEST_RUNS):
+            runner.start(script)
+    yield runner
+    runner.close()
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(script, runs):
-    future, folder = runs[script]
-    result = future.result()
+def test_example_runs(script, examples):
+    result = examples.result(script)
     assert result.returncode == 0, result.stderr[-2000:]
-    OUTPUT_CHECKS[script.name](result.stdout, folder)
+    OUTPUT_CHECKS[script.name](result.stdout, examples.folders[script])

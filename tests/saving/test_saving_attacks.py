@@ -1,5 +1,6 @@
 """Crafted files: nothing outside the file is read, nothing is read before it is checked,
 a failed load changes nothing, and every malformed input ends in a documented error."""
+import functools
 import io
 import json
 import os
@@ -223,12 +224,23 @@ STEPS = {
 }
 
 
+@pytest.fixture(scope="module")
+def saved_sources(tmp_path_factory):
+    """{format: (path, state)} of the trained seed-1 model saved once in each format (the
+    tests only read the files)."""
+    folder, source, out = tmp_path_factory.mktemp("sources"), small_model(seed=1), {}
+    for fmt in ("weights.h5", "keras"):
+        path = str(folder / f"m.{fmt}")
+        source.save(path) if fmt == "keras" else source.save_weights(path)
+        out[fmt] = path, state(source)
+    return out
+
+
 @pytest.mark.parametrize("step", sorted(STEPS))
 @pytest.mark.parametrize("fmt", ["weights.h5", "keras"])
-def test_a_failure_at_any_step_leaves_the_model_bit_identical(tmp_path, monkeypatch, step, fmt):
-    path = str(tmp_path / f"m.{fmt}")
-    source = small_model(compiled=True, seed=1)
-    source.save(path) if fmt == "keras" else source.save_weights(path)
+def test_a_failure_at_any_step_leaves_the_model_bit_identical(saved_sources, monkeypatch, step,
+                                                              fmt):
+    path, source_state = saved_sources[fmt]
     model = small_model(compiled=True, seed=2)
     before = state(model)
     STEPS[step](monkeypatch)
@@ -237,7 +249,7 @@ def test_a_failure_at_any_step_leaves_the_model_bit_identical(tmp_path, monkeypa
     assert state(model) == before
     monkeypatch.undo()
     model.load_weights(path)  # without the failure everything loads
-    assert state(model) == state(source)
+    assert state(model) == source_state
 
 
 # ---- size caps -------------------------------------------------------------------------------
@@ -293,10 +305,16 @@ def test_zip_members_are_checked_by_declared_size_before_reading(tmp_path, small
 
 
 # ---- documented errors -------------------------------------------------------------------------
-def functional_config():
+@functools.lru_cache(maxsize=None)
+def functional_json():
     inputs = keras.Input((3,), name="x")
     outputs = keras.layers.Dense(2, name="out")(inputs)
-    return json.loads(keras.Model(inputs, outputs).to_json())
+    return keras.Model(inputs, outputs).to_json()
+
+
+def functional_config():
+    """A fresh config dict of one small functional model (built once)."""
+    return json.loads(functional_json())
 
 
 def _set(path, value):
