@@ -7,20 +7,56 @@ from .tensor import Tensor, backprop, grad
 def numerical_grad(fn, arrays, index, eps=1e-6):
     """Central differences of sum(fn(*arrays) * cotangent) with respect to arrays[index]."""
     x = arrays[index]
-    g = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
+    return finite_differences(fn, arrays, index, np.arange(x.size), eps).reshape(x.shape)
+
+
+def finite_differences(fn, arrays, index, coords, eps=1e-6):
+    """Central differences of the float ``fn(*arrays)`` with respect to arrays[index] at its
+    flat indices ``coords`` (a vector of their values). Perturbs that array in place and
+    restores it."""
+    flat = arrays[index].reshape(-1)
+    values = np.empty(len(coords))
+    for k, i in enumerate(coords):
         old = flat[i]
         flat[i] = old + eps
         up = fn(*arrays)
         flat[i] = old - eps
         down = fn(*arrays)
         flat[i] = old
-        gflat[i] = (up - down) / (2 * eps)
-    return g
+        values[k] = (up - down) / (2 * eps)
+    return values
 
 
-def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+def probe_coordinates(shape, probes=None, seed=0):
+    """The flat indices of an array of ``shape`` that a check probes, sorted.
+
+    Every index when ``probes`` is None or the array has at most ``probes`` elements.
+    Otherwise a sample, since each probe costs two evaluations: every index of every axis
+    at least once (each sample, row, column, channel and kernel tap, so the borders and
+    every thread part alike), the first and the last element, and random others up to
+    ``probes``.
+    """
+    size = int(np.prod(shape, dtype=np.int64))
+    if probes is None or size <= probes:
+        return np.arange(size)
+    rng = np.random.default_rng(seed)
+    longest = max(shape)
+    cover = np.ravel_multi_index([rng.permutation(np.arange(longest) % n) for n in shape],
+                                 shape)
+    chosen = set(cover.tolist()) | {0, size - 1}
+    others = rng.permutation(size)
+    others = others[~np.isin(others, list(chosen))]
+    chosen.update(others[:max(0, probes - len(chosen))].tolist())
+    return np.array(sorted(chosen))
+
+
+def _float64_inputs(inputs):
+    return [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
+            else np.asarray(x) for x in inputs]
+
+
+def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, probes=None,
+              cache=None):
     """Check the autodiff gradient of ``fn`` against central differences.
 
     Args:
@@ -28,12 +64,17 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
         *inputs: arrays (cast to float64 when floating).
         wrt: indices of the inputs to check (default: every floating input).
         eps, atol, rtol: step and tolerances.
+        probes: compare at every element (None), or at ``probe_coordinates(shape,
+            probes)`` of each input larger than that.
+        cache: a dict that keeps the inputs and their finite differences, to check the same
+            ``fn`` and inputs again under another setting of the code under test (e.g. a
+            thread split) without recomputing them; other inputs with the same cache are
+            an error.
 
     Returns:
         True; raises AssertionError naming the input and the worst element otherwise.
     """
-    arrays = [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
-              else np.asarray(x) for x in inputs]
+    arrays = _float64_inputs(inputs)
     if wrt is None:
         wrt = [i for i, a in enumerate(arrays) if a.dtype == np.float64]
     tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
@@ -44,23 +85,41 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
     def scalar(*arrs):
         return float(np.sum(np.asarray(fn(*[Tensor(a) for a in arrs]).data) * cotangent))
 
+    if cache is not None:
+        kept = cache.setdefault("inputs", [a.copy() for a in arrays])
+        if len(kept) != len(arrays) or not all(
+                k.shape == a.shape and np.array_equal(k, a) for k, a in zip(kept, arrays)):
+            raise ValueError("gradcheck's `cache` holds the finite differences of other "
+                             "inputs.")
     for i in wrt:
-        _assert_close(leaves.get(tensors[i], np.zeros_like(arrays[i])),
-                      numerical_grad(scalar, arrays, i, eps), atol, rtol,
-                      f"Gradient mismatch for input {i}")
+        coords = probe_coordinates(arrays[i].shape, probes, seed=i)
+        key = (i, eps, probes)
+        if cache is not None and key in cache:
+            numeric = cache[key]
+        else:
+            numeric = finite_differences(scalar, arrays, i, coords, eps)
+            if cache is not None:
+                cache[key] = numeric
+        assert_close_at(leaves.get(tensors[i], np.zeros_like(arrays[i])), numeric, coords,
+                        atol, rtol, f"Gradient mismatch for input {i}")
     return True
 
 
-def _assert_close(analytic, numeric, atol, rtol, what):
+def assert_close_at(analytic, numeric, coords, atol, rtol, what):
     """Raise AssertionError naming ``what``, the worst element and both values unless the
-    autodiff gradient matches the finite differences."""
-    if not np.allclose(analytic, numeric, atol=atol, rtol=rtol):
-        worst = np.unravel_index(np.argmax(np.abs(analytic - numeric)), numeric.shape)
-        raise AssertionError(f"{what} at {worst}: autodiff {analytic[worst]!r}, finite "
-                             f"differences {numeric[worst]!r}.")
+    whole autodiff gradient ``analytic`` matches the finite differences ``numeric`` taken at
+    its flat indices ``coords``."""
+    analytic = np.asarray(analytic)
+    got = analytic.reshape(-1)[coords]
+    if not np.allclose(got, numeric, atol=atol, rtol=rtol):
+        k = int(np.argmax(np.abs(got - numeric)))
+        worst = np.unravel_index(coords[k], analytic.shape)
+        raise AssertionError(f"{what} at {worst}: autodiff {got[k]!r}, finite "
+                             f"differences {numeric[k]!r}.")
 
 
-def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0,
+                  probes=None):
     """Check ``order``-th derivatives of ``fn`` (``grad(..., create_graph=True)``) against
     central differences of the derivatives one order lower.
 
@@ -69,7 +128,8 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     (through ``order - 1`` recorded gradients) must match the finite differences of
     T(order-1), which takes one plain gradient less. The recorded first gradients must
     also equal the plain ones (a linear primitive's vjp is otherwise only checked through
-    what follows it). Arguments as ``gradcheck``'s.
+    what follows it). Arguments as ``gradcheck``'s (``probes`` samples the coordinates of
+    the finite differences; the recorded and plain first gradients are compared whole).
 
     Returns:
         True; raises AssertionError naming the input and the worst element otherwise.
@@ -77,8 +137,7 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     if not isinstance(order, int) or order < 2:
         raise ValueError("gradgradcheck checks derivatives of order 2 or more (gradcheck "
                          f"checks the first). Received order={order!r}.")
-    arrays = [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
-              else np.asarray(x) for x in inputs]
+    arrays = _float64_inputs(inputs)
     if wrt is None:
         wrt = [i for i, a in enumerate(arrays) if a.dtype == np.float64]
     rng = np.random.default_rng(seed)
@@ -104,9 +163,11 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     tensors, total = top(arrays, plain_last=False)
     analytic = grad(total, [tensors[i] for i in wrt], unconnected_gradients="zero")
     for i, got in zip(wrt, analytic):
-        _assert_close(got, numerical_grad(lambda *arrs: top(arrs, plain_last=True), arrays,
-                                          i, eps), atol, rtol,
-                      f"Order-{order} gradient mismatch for input {i}")
+        coords = probe_coordinates(arrays[i].shape, probes, seed=i)
+        numeric = finite_differences(lambda *arrs: top(arrs, plain_last=True), arrays, i,
+                                     coords, eps)
+        assert_close_at(got.data if isinstance(got, Tensor) else got, numeric, coords, atol,
+                        rtol, f"Order-{order} gradient mismatch for input {i}")
     return True
 
 

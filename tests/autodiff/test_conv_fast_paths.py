@@ -3,7 +3,8 @@ fused activations, the batch-chunked im2col (forward and kernel gradient), max p
 tiled / partly covered / overlapping windows, and the scratch arrays they reuse. The
 gradchecks probe every element of an input of up to 96, of a larger one every index of every
 axis (each sample, row, column, channel: every chunk and block) and 96 in all
-(tests/sampled_gradcheck.py)."""
+(minikeras.autodiff.gradcheck.probe_coordinates)."""
+import functools
 import gc
 import itertools
 
@@ -13,9 +14,10 @@ import pytest
 from minikeras.autodiff import conv as C
 from minikeras.autodiff import no_grad, scratch
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.gradcheck import gradcheck as full_gradcheck
 from minikeras.autodiff.tensor import Tensor, backprop
-from tests.sampled_gradcheck import gradcheck
 
+gradcheck = functools.partial(full_gradcheck, probes=96)
 rng = np.random.default_rng(11)
 
 

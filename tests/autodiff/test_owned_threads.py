@@ -16,7 +16,6 @@ from minikeras.autodiff import blas_threads, linear, parallel
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor, backprop
-from tests.sampled_gradcheck import gradcheck as sampled_gradcheck
 
 needs_openblas = pytest.mark.skipif(not blas_threads.available(),
                                     reason="no OpenBLAS loaded in this process")
@@ -113,13 +112,13 @@ def test_parts_on_the_threads_give_the_numbers_of_parts_in_turn(name, three_part
                                   "softmax by rows, stacked matmul",
                                   "layer norm over the last axis"])
 def test_kernels_split_into_parts_pass_gradcheck(name, three_parts):
-    fn, shapes = KERNELS[name]
     """Central differences at every element of the inputs of up to 96 elements; of the
     larger ones at every sample (so every thread part), row, column and channel and 96 in
-    all (tests/sampled_gradcheck.py)."""
+    all (minikeras.autodiff.gradcheck.probe_coordinates)."""
+    fn, shapes = KERNELS[name]
     arrays = [rng.permutation(np.prod(s)).reshape(s) / np.prod(s) - 0.4 for s in shapes]
     with blas_threads.single_threaded():
-        assert sampled_gradcheck(fn, *arrays)
+        assert gradcheck(fn, *arrays, probes=96)
 
 
 @needs_openblas

@@ -9,7 +9,7 @@ from minikeras.autodiff import (attention, conv, custom_gradient, elementwise, f
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
-from minikeras.autodiff.gradcheck import gradcheck
+from minikeras.autodiff.gradcheck import gradcheck, probe_coordinates
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
@@ -214,6 +214,47 @@ def test_gradcheck_detects_a_wrong_gradient():
 
     with pytest.raises(AssertionError, match="Gradient mismatch"):
         gradcheck(lambda x: WrongSquare()(x), r(3))
+
+
+def test_probe_coordinates_cover_every_index_of_every_axis():
+    shape = (3, 7, 5, 4)
+    coords = probe_coordinates(shape, 96)
+    assert len(coords) == 96 and len(set(coords.tolist())) == 96
+    assert coords[0] == 0 and coords[-1] == np.prod(shape) - 1
+    for axis, indices in enumerate(np.unravel_index(coords, shape)):
+        assert set(indices.tolist()) == set(range(shape[axis]))
+    assert np.array_equal(probe_coordinates((4, 6), 96), np.arange(24))  # small: every one
+    assert np.array_equal(probe_coordinates(shape), np.arange(np.prod(shape)))
+
+
+def test_gradcheck_with_probes_finds_a_wrong_gradient_in_one_column():
+    class WrongLastColumn(Square):
+        def backward(self, gy):
+            g = gy * 2 * self.inputs[0].data
+            g[..., -1] += 1e-3  # the border column only
+            return (g,)
+
+    x = r(6, 5, 8)
+    assert gradcheck(P.square, x, probes=40)
+    with pytest.raises(AssertionError, match="Gradient mismatch for input 0"):
+        gradcheck(lambda t: WrongLastColumn()(t), x, probes=40)
+
+
+def test_gradcheck_cache_reuses_the_finite_differences_of_the_same_inputs_only():
+    calls = []
+
+    def fn(t):
+        calls.append(1)
+        return P.tanh(t)
+
+    x, cache = r(2, 3), {}
+    assert gradcheck(fn, x, cache=cache)
+    first = len(calls)  # one forward for autodiff, two per element
+    assert first == 1 + 2 * 6
+    assert gradcheck(fn, x, cache=cache)
+    assert len(calls) == first + 1  # only the autodiff forward again
+    with pytest.raises(ValueError, match="`cache` holds the finite differences of other"):
+        gradcheck(fn, x + 1.0, cache=cache)
 
 
 def test_fused_softmax_cross_entropy_equals_composed_version():

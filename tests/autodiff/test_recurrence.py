@@ -10,7 +10,6 @@ from minikeras.autodiff import blas_threads, parallel, recurrence
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
 from minikeras.autodiff.tensor import Tensor
-from tests.sampled_gradcheck import gradcheck as gradcheck_kept
 
 rng = np.random.default_rng(3)
 B, T, F, U = 3, 5, 3, 2   # F != U, so a kernel never has the recurrent kernel's shape
@@ -99,7 +98,7 @@ NUMERIC = {}
 
 def case_draws(*case):
     """Draw a case's arrays from its own seed; its kept central differences (a dict for
-    ``gradcheck_kept``). The case's "one part" and "row parts" runs draw the same arrays, so
+    ``gradcheck``'s ``cache``). The case's "one part" and "row parts" runs draw the same arrays, so
     the second compares its autodiff gradients with the first's finite differences (the
     same numbers: each row's recurrence reads only that row) instead of computing them
     again; either run's forward is checked against the step reference."""
@@ -159,11 +158,11 @@ def test_gradient_matches_finite_differences(kind, reset_after, config, parts):
         def fn(x, W, Ur, b, *states):
             return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
                         recurrent_dropout_mask=rd, **options)
-        assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
+        assert gradcheck(fn, x, W, Ur, b, *states, probes=96, cache=kept)
     else:
         def fn(x, W, Ur, b, rb, *states):
             return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
-        assert gradcheck_kept(fn, x, W, Ur, b, rb, *states, reuse=kept)
+        assert gradcheck(fn, x, W, Ur, b, rb, *states, probes=96, cache=kept)
 
 
 def test_without_bias():
@@ -198,11 +197,11 @@ def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts)
         def fn(W, Ur, b, *states):
             return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
                         recurrent_dropout_mask=rd, **options)
-        assert gradcheck_kept(fn, W, Ur, b, *states, reuse=kept)
+        assert gradcheck(fn, W, Ur, b, *states, probes=96, cache=kept)
     else:
         def fn(W, Ur, b, rb, *states):
             return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
-        assert gradcheck_kept(fn, W, Ur, b, rb, *states, reuse=kept)
+        assert gradcheck(fn, W, Ur, b, rb, *states, probes=96, cache=kept)
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
@@ -275,7 +274,7 @@ def test_last_output_only(kind, reset_after, config, parts):
         return call(kind, x, W, Ur, b, rb, states, reset_after=reset_after,
                     recurrent_dropout_mask=rd, return_sequences=False, **options)
     np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
-    assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
+    assert gradcheck(fn, x, W, Ur, b, *states, probes=96, cache=kept)
 
 
 def test_rows_split_only_when_each_part_has_enough_work(monkeypatch):
@@ -327,7 +326,7 @@ def test_per_gate_dropout_masks(kind, reset_after, dropout, recurrent, config, p
     np.testing.assert_allclose(fn(x, W, Ur, b, *states).data, want, rtol=1e-10, atol=1e-12)
     recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
     np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
-    assert gradcheck_kept(fn, x, W, Ur, b, *states, reuse=kept)
+    assert gradcheck(fn, x, W, Ur, b, *states, probes=96, cache=kept)
 
 
 @pytest.mark.parametrize("option,shape", [("dropout_masks", (3, B, F)),

@@ -3,9 +3,11 @@
 Every primitive with a differentiable gradient is a row of ``CASES``, checked in float64
 against central differences of its first gradient (``gradgradcheck``; at every element of
 an input of up to 96, of a larger one at every index of every axis and 96 in all:
-tests/sampled_gradcheck.py); a few to third order. Linear primitives are checked inside a
+minikeras.autodiff.gradcheck.probe_coordinates); a few to third order. Linear primitives are checked inside a
 square (``curved``), so that their gradient's graph and its own gradient both take part. A primitive without one raises, naming itself.
 """
+import functools
+
 import numpy as np
 import pytest
 
@@ -17,8 +19,8 @@ from minikeras.autodiff import primitives as P
 from minikeras.autodiff.function import Function, SecondOrderUnsupported
 from minikeras.autodiff.gradcheck import gradgradcheck, numerical_grad
 from minikeras.autodiff.tensor import FREED, Tensor, grad
-from tests.sampled_gradcheck import gradgradcheck as sampled_gradgradcheck
 
+sampled_gradgradcheck = functools.partial(gradgradcheck, probes=96)
 rng = np.random.default_rng(1)
 VJP_MODULES = (attention, conv, elementwise, fourier, linalg, linear, normalization,
                recurrence, reductions, shape, softmax_crossentropy, special)

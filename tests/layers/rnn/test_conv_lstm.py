@@ -11,7 +11,7 @@ import minikeras as keras
 from minikeras import layers, ops
 from minikeras.autodiff import grad
 from minikeras.autodiff.tensor import Tensor
-from tests.sampled_gradcheck import numerical_grad_at, probe_coordinates
+from minikeras.autodiff.gradcheck import finite_differences, probe_coordinates
 from tests.saving.saving_helpers import listing
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "rnn"
@@ -244,7 +244,7 @@ def check_gradients(layer, x, **call_kwargs):
     inputs and every weight, against central differences: of a buffer of up to 32 elements
     (the bias) everywhere, of a larger one at every index of every axis (each sample, step,
     pixel row and column, kernel tap, channel and gate column) and 32 in all
-    (tests/sampled_gradcheck.py): each probe is two calls of the whole layer."""
+    (minikeras.autodiff.gradcheck.probe_coordinates): each probe is two calls of the whole layer."""
     outputs_of(layer, x, **call_kwargs)  # build
     weights = list(layer.trainable_weights)
     inputs = Tensor(x, requires_grad=True)
@@ -265,7 +265,7 @@ def check_gradients(layer, x, **call_kwargs):
     buffers = [x] + [w.data for w in weights]
     for i, expected in enumerate(analytic):
         coords = probe_coordinates(buffers[i].shape, 32, seed=i)
-        numeric = numerical_grad_at(scalar, buffers, i, coords)  # perturbs the buffer in place
+        numeric = finite_differences(scalar, buffers, i, coords)  # perturbs the buffer in place
         np.testing.assert_allclose(np.asarray(expected).reshape(-1)[coords], numeric,
                                    atol=1e-7, rtol=1e-5, err_msg=f"gradient of target {i}")
 
