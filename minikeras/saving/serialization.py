@@ -6,6 +6,8 @@ objects registered with ``register_keras_serializable`` and the ``custom_objects
 given; nothing is ever imported by module name, and no code stored in a file is run
 (a Python ``lambda`` stored by Keras cannot be loaded, whatever ``safe_mode`` says).
 """
+import contextlib
+import contextvars
 import importlib
 import inspect
 
@@ -169,6 +171,47 @@ def check_config(config, custom_objects=None):
         check_config(value, custom_objects)
 
 
+# The object configs (by id) inside a config an enclosing load has stripped of shared ids and
+# checked: its nested objects (the layers of a model, a model inside a model) are rebuilt from
+# those very dicts and are not stripped and checked again, which made a deep config's load
+# quadratic in its depth.
+_PREPARED = contextvars.ContextVar("prepared_configs", default=frozenset())
+
+
+def _is_prepared(config):
+    return id(config) in _PREPARED.get()
+
+
+def _object_config_ids(config):
+    found, stack = set(), [config]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if is_object_config(value):
+                found.add(id(value))
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return found
+
+
+@contextlib.contextmanager
+def _checked_once(config, custom_objects, checked_part=None):
+    """Check ``checked_part`` (default ``config``, already stripped of shared ids) with
+    check_config, unless an enclosing load prepared ``config``, and mark the object configs
+    inside it as prepared while the block runs."""
+    if _is_prepared(config):
+        yield
+        return
+    part = config if checked_part is None else checked_part
+    check_config(part, custom_objects)
+    token = _PREPARED.set(_PREPARED.get() | _object_config_ids(part) | {id(config)})
+    try:
+        yield
+    finally:
+        _PREPARED.reset(token)
+
+
 def strip_shared_ids(config):
     """A copy of ``config`` without Keras's ``shared_object_id`` bookkeeping keys."""
     if isinstance(config, list):
@@ -256,7 +299,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         return config
     if not is_object_config(config):
         return {k: deserialize_keras_object(v, custom_objects) for k, v in config.items()}
-    config = strip_shared_ids(config)
+    if not _is_prepared(config):
+        config = strip_shared_ids(config)
     class_name, inner = config["class_name"], config["config"]
     if class_name == "__numpy__":
         return array_of_numpy_config(config)
@@ -266,8 +310,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
         return inner["value"].encode("utf-8")
     if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):  # as Keras: the policy
         return dtype_policies.deserialize(config)
-    check_config(config, custom_objects)
-    with CustomObjectScope(custom_objects):
+    with _checked_once(config, custom_objects), CustomObjectScope(custom_objects):
         obj = locate(config, custom_objects)
         if not isinstance(obj, type):
             return obj  # a function
@@ -336,9 +379,11 @@ def model_from_config(config, custom_objects=None, compile=True):
     if not is_object_config(config):
         raise ValueError("Expected a model config dict with 'class_name' and 'config' keys. "
                          f"Received: {str(config)[:200]}")
-    config = strip_shared_ids(config)
-    check_config({k: v for k, v in config.items() if k != "compile_config"}, custom_objects)
-    with CustomObjectScope(custom_objects):
+    if not _is_prepared(config):
+        config = strip_shared_ids(config)
+    without_compile = {k: v for k, v in config.items() if k != "compile_config"}
+    with _checked_once(config, custom_objects, without_compile), \
+            CustomObjectScope(custom_objects):
         cls = locate(config, custom_objects)
         if not (isinstance(cls, type) and saved_whole(cls)):
             raise ValueError(f"The config describes a '{config['class_name']}', not a model. "
