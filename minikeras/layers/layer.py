@@ -717,7 +717,7 @@ class Layer(Operation):
         if training is None:
             training = self._call_training_default if calls.training is None else \
                 calls.training
-        if calls.depth == 0 and _LOSS_HOLDERS:
+        if calls.depth == 0:
             expire_added_losses(self)  # a new forward pass of this layer starts afresh
         calls.depth += 1
         calls.training = training
@@ -1087,6 +1087,8 @@ def expire_added_losses(layer):
     layer is called from outside any layer call (a new forward pass); also after a building
     run (a symbolic call's sample, a Sequential's shape run), which leaves no losses.
     Other layers keep theirs."""
+    if not _LOSS_HOLDERS:  # most models: nothing to clear, and no walk of their layers
+        return
     inside = {id(l) for l in layer._flatten_layers()}
     for holder in [h for h in _LOSS_HOLDERS if id(h) in inside]:
         holder._added_losses, holder._activity_losses = [], []
