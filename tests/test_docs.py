@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from minikeras.registry import CUSTOM_OBJECTS
 from tests.optional_extras import require_module, require_program
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -26,6 +27,8 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
                 require_program("dot", "install Graphviz: apt-get install graphviz")
     blocks = BLOCK.findall(text)
     monkeypatch.chdir(tmp_path)
+    # the pages register their example classes ("Scale"): not for the tests that run after
+    monkeypatch.setattr(CUSTOM_OBJECTS, "_entries", dict(CUSTOM_OBJECTS._entries))
     namespace = {"__name__": "__docs__"}
     for block in blocks:
         exec(compile(block, str(page), "exec"), namespace)  # noqa: S102 - our own docs
