@@ -3,14 +3,21 @@ JSON-able result with what Keras recorded (text exactly but for the full-precisi
 printed in it, numbers to float32 round-off, a NaN equal to a NaN), ``shape_text``, torch's
 shapes in Keras's texts as numpy's, ``CALL_FRAME``, Keras's frame around an error raised in
 a layer's call, ``without``, a record without the keys a test does not compare,
-``open_marked``, a comparison's cases with the open ones as strict xfails, and ``watch``,
-the gradient cases' stand-in for ``tape.watch``."""
+``open_marked``, a comparison's cases with the open ones as strict xfails, ``watch``,
+the gradient cases' stand-in for ``tape.watch``, ``minikeras_gradient``, their gradient of
+a sum, ``with_mask`` / ``mask_of``, the masked cases' tensor with a mask, and
+``neutral_error`` / ``keras_spelled``, error texts without the backend's and the package's
+parts. (Shared pieces live here, not in a test module: a test module imported by another
+is imported twice, as pytest names it and by its package path, its fixtures parsed twice.)"""
 import json
 import math
 import re
 
 import numpy as np
 import pytest
+
+import minikeras as keras
+from minikeras.autodiff import Tensor, grad
 
 RTOL, ATOL = 2e-5, 1e-6
 
@@ -142,6 +149,27 @@ def shape_text(match):
     return str(tuple(int(n) for n in match.group(1).split(",") if n.strip()))
 
 
+INPUT_VALUE = re.compile(r"(Invalid input shape for input ).*?( with name ')", re.DOTALL)
+CLASS_PATH = re.compile(r"<class '(?:mini)?keras\.[\w.]*\.(\w+)'>")
+
+
+def neutral_error(text):
+    """``text`` without the backend's and the package's parts: torch's shapes as numpy's,
+    without Keras's call frame, an input's value or a class's module path (round 10's errors,
+    tests/compat/test_script_fidelity_examples10_errors.py)."""
+    text = CALL_FRAME.sub(r"\1", TORCH_SIZE.sub(shape_text, text))
+    return CLASS_PATH.sub(r"<class '\1'>", INPUT_VALUE.sub(r"\1<value>\2", text))
+
+
+TRAINER = re.compile(r"\b\w*Trainer\.")  # torch's TorchTrainer.fit(), minikeras's Trainer.fit()
+
+
+def keras_spelled(text):
+    """``text`` with the package's name as Keras's and the trainer class's name left out
+    (the Keras 2 scripts' errors and warnings, round 11)."""
+    return TRAINER.sub("Trainer.", text.replace("minikeras", "keras"))
+
+
 def is_numeric(value):
     """Whether ``value`` (a number or a nested list) reads as float64 numbers."""
     try:
@@ -178,5 +206,25 @@ def without(not_compared, name, record, neutral=None, inside=()):
 def watch(array):
     """``array`` as a minikeras tensor whose gradient ``grad`` can be asked for (what the
     cases' ``tape.watch`` becomes; torch's leaf tensor in the fixture writers)."""
-    from minikeras.autodiff import Tensor
     return Tensor(np.asarray(array, dtype="float32"), requires_grad=True)
+
+
+def with_mask(array, mask):
+    """``array`` as a minikeras tensor carrying ``mask`` as its ``_keras_mask``."""
+    tensor = keras.ops.convert_to_tensor(array)
+    tensor._keras_mask = keras.ops.convert_to_tensor(mask)
+    return tensor
+
+
+def mask_of(tensor):
+    return getattr(tensor, "_keras_mask", None)
+
+
+def minikeras_gradient(fn, *arrays):
+    """(fn(*arrays), the gradients of its sum for each array) by minikeras's tape; zeros
+    where no path reaches an array."""
+    xs = [watch(a) for a in arrays]
+    value = fn(*xs)
+    if not (isinstance(value, Tensor) and value.requires_grad):
+        return np.asarray(value), [np.zeros_like(a) for a in arrays]
+    return value.data, grad(keras.ops.sum(value), xs, unconnected_gradients="zero")
