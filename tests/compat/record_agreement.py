@@ -1,61 +1,114 @@
-"""``agrees``: whether two JSON-able records pass ``script_compare.assert_same``, with its
-answer, found faster on long lists of floats (the fixtures' jax and torch records are
-compared whole, 150,000 numbers: one ``pytest.approx`` each took 6 s)."""
-import numpy as np
+"""Records of Keras's two backends and of minikeras side by side: ``agrees``, whether two
+JSON-able records pass ``script_compare.assert_same``, as a verdict rather than an assertion
+(the fixtures' jax and torch records are compared whole, 150,000 numbers: ``assert_same``
+checks nested float lists at once, ``floats_agree``); ``agreed``, what the backends' records
+share (``CONFLICT`` where they differ; ``has_conflict``); ``types_only``, ``as_expected``,
+``unframed`` and ``without_hint``, error texts reduced as a comparison needs them.
 
-from tests.compat.script_compare import ATOL, RTOL, assert_same
+(Here rather than in the round-19/20 test modules that wrote them: a test module imported
+by another is imported twice, as pytest names it and by its package path, and its fixtures
+parsed twice.)"""
+import re
+
+from tests.compat.script_compare import (
+    ATOL, CALL_FRAME, RTOL, TORCH_SIZE, assert_same, shape_text)
 
 
 def agrees(got, expected, tolerance=(RTOL, ATOL), loose=None):
-    """Whether ``assert_same(got, expected, tolerance=tolerance, loose=loose)`` passes.
-
-    Dicts and lists are walked as ``assert_same`` walks them (a key's tolerance from
-    ``loose``); nested lists of floats nested alike are checked at once by
-    ``_floats_agree`` (lists it rejects are walked item by item); everything else goes
-    through ``assert_same`` itself."""
-    loose = loose or {}
-    if isinstance(expected, dict) and isinstance(got, dict) and sorted(got) == sorted(expected):
-        return all(agrees(got[key], expected[key], loose.get(key, tolerance), loose)
-                   for key in expected)
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        floats, expected_floats = _float_leaves(got), _float_leaves(expected)
-        if (floats is not None and expected_floats is not None
-                and floats[0] == expected_floats[0]
-                and _floats_agree(floats[1], expected_floats[1], tolerance)):
-            return True
-        return all(agrees(mine, theirs, tolerance, loose) for mine, theirs in zip(got, expected))
+    """Whether ``assert_same(got, expected, tolerance=tolerance, loose=loose)`` passes; a
+    TypeError (values approx cannot compare) counts as disagreement."""
     try:
         assert_same(got, expected, tolerance=tolerance, loose=loose)
-    except (AssertionError, TypeError):  # TypeError: values approx cannot compare
+    except (AssertionError, TypeError):
         return False
     return True
 
 
-def _float_leaves(value):
-    """(the nesting of list ``value``, its leaves in order) when every leaf is a float,
-    else None. The nesting is each list's length then its items', a leaf as None."""
-    nesting, leaves = [], []
-
-    def walk(item):
-        if type(item) is float:
-            nesting.append(None)
-            leaves.append(item)
-            return True
-        if type(item) is list:
-            nesting.append(len(item))
-            return all(walk(each) for each in item)
-        return False
-
-    return (nesting, leaves) if walk(value) else None
+ERROR = re.compile(r"^(\w+(?:Error|Exception)): ")
 
 
-def _floats_agree(got, expected, tolerance):
-    """Whether each ``got[i] == pytest.approx(expected[i], rel, abs, nan_ok=True)``, as
-    approx decides it: equal, or both NaN, or expected finite and
-    ``|expected - got| <= max(rel * |expected|, abs)`` (the same float64 operations)."""
-    rtol, atol = tolerance
-    mine, theirs = np.array(got, np.float64), np.array(expected, np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        close = np.abs(theirs - mine) <= np.maximum(rtol * np.abs(theirs), atol)
-    return bool(np.all((mine == theirs) | (np.isnan(mine) & np.isnan(theirs))
-                       | (np.isfinite(theirs) & close)))
+def agreed(jax, torch):
+    """What the two backends' records share: equal parts as they are, errors of one type
+    with different messages as ``<Type>``, numbers equal to float32 round-off as torch's;
+    ``CONFLICT`` where they differ."""
+    if isinstance(jax, dict) and isinstance(torch, dict) and sorted(jax) == sorted(torch):
+        return {k: agreed(jax[k], torch[k]) for k in torch}
+    if isinstance(jax, list) and isinstance(torch, list) and len(jax) == len(torch):
+        return [agreed(j, t) for j, t in zip(jax, torch)]
+    if isinstance(torch, str):
+        torch = TORCH_SIZE.sub(shape_text, torch)
+    if isinstance(jax, str) and isinstance(torch, str) and jax != torch:
+        j, t = ERROR.match(jax), ERROR.match(torch)
+        return f"<{t.group(1)}>" if j and t and j.group(1) == t.group(1) else CONFLICT
+    try:
+        assert_same(jax, torch)
+    except AssertionError:
+        return CONFLICT
+    return torch
+
+
+CONFLICT = "<the backends differ>"
+
+
+def has_conflict(record):
+    if isinstance(record, dict):
+        return any(has_conflict(v) for v in record.values())
+    if isinstance(record, list):
+        return any(has_conflict(v) for v in record)
+    return record == CONFLICT
+
+
+def as_expected(got, expected):
+    """``got`` with an error text reduced to ``<Type>`` where ``expected`` holds that, and
+    to ``expected`` where it extends that text (minikeras's hint after Keras's whole
+    message: docs/porting.md)."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: as_expected(got[k], expected[k]) if k in expected else got[k] for k in got}
+    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
+        return [as_expected(g, e) for g, e in zip(got, expected)]
+    if isinstance(expected, str) and isinstance(got, str):
+        match = ERROR.match(got)
+        if expected.startswith("<") and match:
+            return f"<{match.group(1)}>"
+        if ERROR.match(expected) and got.startswith(expected + ". "):
+            return expected
+    return got
+
+
+def types_only(record):
+    """``record`` with each error text as ``<Type>``."""
+    if isinstance(record, dict):
+        return {k: types_only(v) for k, v in record.items()}
+    if isinstance(record, str) and ERROR.match(record):
+        return f"<{ERROR.match(record).group(1)}>"
+    return record
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def unframed(record):
+    """``record`` with each error's text as the error raised it: without Keras's frame around
+    an error raised in a layer's call (minikeras raises the error as it is: docs/porting.md)
+    and without the frame's terminal colours."""
+    if isinstance(record, dict):
+        return {k: unframed(v) for k, v in record.items()}
+    if isinstance(record, list):
+        return [unframed(v) for v in record]
+    if isinstance(record, str):
+        return CALL_FRAME.sub(r"\1", ANSI.sub("", record))
+    return record
+
+
+def without_hint(got, expected):
+    """``got`` with minikeras's addition after Keras's whole message (a sentence after a
+    full stop, or a remark in parentheses) cut off where ``expected`` holds that message."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: without_hint(got[k], expected[k]) if k in expected else got[k] for k in got}
+    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
+        return [without_hint(g, e) for g, e in zip(got, expected)]
+    if isinstance(expected, str) and isinstance(got, str) and got.startswith(expected):
+        rest = got[len(expected):]
+        if rest.startswith((" (", ". ")) or (expected.endswith(".") and rest.startswith(" ")):
+            return expected
+    return got

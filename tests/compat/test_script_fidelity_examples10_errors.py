@@ -57,25 +57,13 @@ MESSAGE_NOT_COMPARED (type compared, Keras's text is the backend's or an acciden
 DELIBERATE (minikeras raises where Keras runs, or raises another type, on purpose;
 docs/porting.md lists them).
 """
-import re
-
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import CALL_FRAME, TORCH_SIZE, shape_text
+from tests.compat.script_compare import neutral_error as neutral
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples10_errors_cases", "keras_examples10_errors.json")
-
-INPUT_VALUE = re.compile(r"(Invalid input shape for input ).*?( with name ')", re.DOTALL)
-CLASS_PATH = re.compile(r"<class '(?:mini)?keras\.[\w.]*\.(\w+)'>")
-
-
-def neutral(text):
-    """``text`` without the backend's and the package's parts (the module docstring)."""
-    text = CALL_FRAME.sub(r"\1", TORCH_SIZE.sub(shape_text, text))
-    return CLASS_PATH.sub(r"<class '\1'>", INPUT_VALUE.sub(r"\1<value>\2", text))
-
 
 # case -> why minikeras's message is Keras's whole message followed by more words
 EXTENDED = {

@@ -21,13 +21,12 @@ Found here and fixed:
   to theta).
 """
 import json
-import re
 import tempfile
 
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import assert_same
+from tests.compat.script_compare import assert_same, keras_spelled as neutral
 from tests.fixture_cases import load_cases
 from tests.optional_extras import require_module
 
@@ -81,14 +80,6 @@ DEPARTURES = {
 EXPORT_HINT = ("Use `model.export(filepath)` if you want to export a SavedModel for use with "
                "TFLite/TFServing/etc. ")
 SHORTENED = {"save_without_extension": EXPORT_HINT}
-
-TRAINER = re.compile(r"\b\w*Trainer\.")  # torch's TorchTrainer.fit(), minikeras's Trainer.fit()
-
-
-def neutral(text):
-    """``text`` with the package's name as Keras's and the trainer class's name left out."""
-    return TRAINER.sub("Trainer.", text.replace("minikeras", "keras"))
-
 
 def minikeras_record(name):
     with tempfile.TemporaryDirectory() as folder:

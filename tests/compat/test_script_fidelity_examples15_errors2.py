@@ -40,7 +40,7 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.test_script_fidelity_examples10_errors import neutral as round10_neutral
+from tests.compat.script_compare import neutral_error as round10_neutral
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples15_errors2_cases", "keras_examples15_errors2.json")

@@ -26,7 +26,7 @@ import pytest
 
 import minikeras as keras
 from tests.compat.script_compare import TORCH_SIZE, assert_same, shape_text
-from tests.compat.test_script_fidelity_examples11_keras2scripts import neutral
+from tests.compat.script_compare import keras_spelled as neutral
 from tests.fixture_cases import load_cases
 
 cases, RECORDED = load_cases("examples16_keras2more_cases", "keras_examples16_keras2more.json")

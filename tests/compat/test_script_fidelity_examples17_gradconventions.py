@@ -27,9 +27,8 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import Tensor, grad
 from tests.compat.record_agreement import agrees
-from tests.compat.script_compare import assert_same, watch
+from tests.compat.script_compare import assert_same, minikeras_gradient
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples17_gradconventions_cases",
@@ -87,16 +86,6 @@ DELIBERATE = {
     "unit_normalization_zero_vector": "UnitNormalization's own, 1/sqrt(1e-12) (Keras: the "
                                       "same nan)",
 }
-
-
-def minikeras_gradient(fn, *arrays):
-    """(fn(*arrays), the gradients of its sum for each array) by minikeras's tape; zeros
-    where no path reaches an array."""
-    xs = [watch(a) for a in arrays]
-    value = fn(*xs)
-    if not (isinstance(value, Tensor) and value.requires_grad):
-        return np.asarray(value), [np.zeros_like(a) for a in arrays]
-    return value.data, grad(keras.ops.sum(value), xs, unconnected_gradients="zero")
 
 
 @pytest.mark.parametrize("name", sorted(set(cases.CASES) - set(DELIBERATE)))

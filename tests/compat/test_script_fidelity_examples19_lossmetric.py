@@ -17,7 +17,8 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import TORCH_SIZE, assert_same, open_marked, shape_text
+from tests.compat.record_agreement import agreed, as_expected, has_conflict, types_only
+from tests.compat.script_compare import assert_same, open_marked
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples19_lossmetric_cases", "keras_examples19_lossmetric.json")
@@ -90,68 +91,8 @@ OPEN = {
         "sums round in float16 (an ops-level question of float16 reductions)"),
 }
 
-ERROR = re.compile(r"^(\w+(?:Error|Exception)): ")
-
-
 def deliberate_keys(name):
     return {key for pattern, key in DELIBERATE if re.fullmatch(pattern, name)}
-
-
-def agreed(jax, torch):
-    """What the two backends' records share: equal parts as they are, errors of one type
-    with different messages as ``<Type>``, numbers equal to float32 round-off as torch's;
-    ``CONFLICT`` where they differ."""
-    if isinstance(jax, dict) and isinstance(torch, dict) and sorted(jax) == sorted(torch):
-        return {k: agreed(jax[k], torch[k]) for k in torch}
-    if isinstance(jax, list) and isinstance(torch, list) and len(jax) == len(torch):
-        return [agreed(j, t) for j, t in zip(jax, torch)]
-    if isinstance(torch, str):
-        torch = TORCH_SIZE.sub(shape_text, torch)
-    if isinstance(jax, str) and isinstance(torch, str) and jax != torch:
-        j, t = ERROR.match(jax), ERROR.match(torch)
-        return f"<{t.group(1)}>" if j and t and j.group(1) == t.group(1) else CONFLICT
-    try:
-        assert_same(jax, torch)
-    except AssertionError:
-        return CONFLICT
-    return torch
-
-
-CONFLICT = "<the backends differ>"
-
-
-def has_conflict(record):
-    if isinstance(record, dict):
-        return any(has_conflict(v) for v in record.values())
-    if isinstance(record, list):
-        return any(has_conflict(v) for v in record)
-    return record == CONFLICT
-
-
-def as_expected(got, expected):
-    """``got`` with an error text reduced to ``<Type>`` where ``expected`` holds that, and
-    to ``expected`` where it extends that text (minikeras's hint after Keras's whole
-    message: docs/porting.md)."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: as_expected(got[k], expected[k]) if k in expected else got[k] for k in got}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [as_expected(g, e) for g, e in zip(got, expected)]
-    if isinstance(expected, str) and isinstance(got, str):
-        match = ERROR.match(got)
-        if expected.startswith("<") and match:
-            return f"<{match.group(1)}>"
-        if ERROR.match(expected) and got.startswith(expected + ". "):
-            return expected
-    return got
-
-
-def types_only(record):
-    """``record`` with each error text as ``<Type>``."""
-    if isinstance(record, dict):
-        return {k: types_only(v) for k, v in record.items()}
-    if isinstance(record, str) and ERROR.match(record):
-        return f"<{ERROR.match(record).group(1)}>"
-    return record
 
 
 def expected_record(name):

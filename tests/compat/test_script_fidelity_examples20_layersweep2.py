@@ -11,14 +11,12 @@ tools/make_examples20_layersweep2_fixture.py on Keras's jax and torch backends. 
 must give their record where the two backends agree; where they differ, ``BACKEND_SPECIFIC``
 names the side minikeras takes, and why; ``OPEN`` what is left (a strict xfail).
 """
-import re
-
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import CALL_FRAME, assert_same, open_marked
-from tests.compat.test_script_fidelity_examples19_lossmetric import (
-    agreed, as_expected, has_conflict, types_only)
+from tests.compat.record_agreement import (
+    agreed, as_expected, has_conflict, types_only, unframed, without_hint)
+from tests.compat.script_compare import assert_same, mask_of, open_marked, with_mask
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples20_layersweep2_cases", "keras_examples20_layersweep2.json")
@@ -76,51 +74,10 @@ OPEN = {
     "activation_layer/Activation/sparsemax": _SPARSEMAX,
 }
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def unframed(record):
-    """``record`` with each error's text as the error raised it: without Keras's frame around
-    an error raised in a layer's call (minikeras raises the error as it is: docs/porting.md)
-    and without the frame's terminal colours."""
-    if isinstance(record, dict):
-        return {k: unframed(v) for k, v in record.items()}
-    if isinstance(record, list):
-        return [unframed(v) for v in record]
-    if isinstance(record, str):
-        return CALL_FRAME.sub(r"\1", ANSI.sub("", record))
-    return record
-
-
 def expected_record(name):
     if name in BACKEND_SPECIFIC:
         return types_only(unframed(KERAS[BACKEND_SPECIFIC[name][0]][name]))
     return agreed(unframed(KERAS["jax"][name]), unframed(KERAS["torch"][name]))
-
-
-def with_mask(array, mask):
-    """``array`` as a minikeras tensor carrying ``mask`` as its ``_keras_mask``."""
-    tensor = keras.ops.convert_to_tensor(array)
-    tensor._keras_mask = keras.ops.convert_to_tensor(mask)
-    return tensor
-
-
-def mask_of(tensor):
-    return getattr(tensor, "_keras_mask", None)
-
-
-def without_hint(got, expected):
-    """``got`` with minikeras's addition after Keras's whole message (a sentence after a
-    full stop, or a remark in parentheses) cut off where ``expected`` holds that message."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: without_hint(got[k], expected[k]) if k in expected else got[k] for k in got}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [without_hint(g, e) for g, e in zip(got, expected)]
-    if isinstance(expected, str) and isinstance(got, str) and got.startswith(expected):
-        rest = got[len(expected):]
-        if rest.startswith((" (", ". ")) or (expected.endswith(".") and rest.startswith(" ")):
-            return expected
-    return got
 
 
 COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN))

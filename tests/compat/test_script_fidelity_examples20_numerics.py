@@ -26,8 +26,7 @@ import pytest
 
 import minikeras as keras
 from tests.compat.record_agreement import agrees
-from tests.compat.script_compare import ATOL, RTOL, assert_same, open_marked
-from tests.compat.test_script_fidelity_examples17_gradconventions import minikeras_gradient
+from tests.compat.script_compare import ATOL, RTOL, assert_same, minikeras_gradient, open_marked
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples20_numerics_cases", "keras_examples20_numerics.json")

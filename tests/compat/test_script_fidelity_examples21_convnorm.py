@@ -25,12 +25,10 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.autodiff import Tensor, grad
-from tests.compat.script_compare import assert_same, open_marked, watch
-from tests.compat.test_script_fidelity_examples19_lossmetric import (
-    agreed, as_expected, has_conflict, types_only)
-from tests.compat.test_script_fidelity_examples20_layersweep2 import (
-    mask_of, unframed, with_mask, without_hint)
+from tests.compat.record_agreement import (
+    agreed, as_expected, has_conflict, types_only, unframed, without_hint)
+from tests.compat.script_compare import (
+    assert_same, mask_of, minikeras_gradient, open_marked, with_mask)
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples21_convnorm_cases", "keras_examples21_convnorm.json")
@@ -143,15 +141,6 @@ TAKEN = {
 
 # case -> why minikeras still differs where both backends agree (left open)
 OPEN = {}
-
-
-def minikeras_gradient(fn, *arrays):
-    """(fn(*arrays), the gradients of its sum for each array) by minikeras's tape."""
-    xs = [watch(a) for a in arrays]
-    value = fn(*xs)
-    if not (isinstance(value, Tensor) and value.requires_grad):
-        return np.asarray(value), [np.zeros_like(a) for a in arrays]
-    return value.data, grad(keras.ops.sum(value), xs, unconnected_gradients="zero")
 
 
 def expected_record(name):

@@ -15,10 +15,8 @@ import re
 import pytest
 
 import minikeras as keras
-from tests.compat.script_compare import CALL_FRAME, assert_same, open_marked
-from tests.compat.test_script_fidelity_examples19_lossmetric import (
-    agreed, as_expected, has_conflict, types_only)
-from tests.compat.test_script_fidelity_examples20_layersweep2 import mask_of, with_mask
+from tests.compat.record_agreement import agreed, as_expected, has_conflict, types_only
+from tests.compat.script_compare import CALL_FRAME, assert_same, mask_of, open_marked, with_mask
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples21_recurrent_cases", "keras_examples21_recurrent.json")
