@@ -78,6 +78,25 @@ def standardize_dtype(dtype):
     """
     if dtype is None:
         return floatx()
+    key = (type(dtype), dtype)  # the type too: np.dtype("float64") equals "float" and float
+    try:
+        return _STANDARD_NAMES[key]
+    except (KeyError, TypeError):  # TypeError: unhashable, left to numpy's refusal below
+        pass
+    name = _standard_name(dtype)
+    if type(dtype) is str or isinstance(dtype, np.dtype) or (  # immutable inputs only
+            isinstance(dtype, type) and (issubclass(dtype, np.generic) or dtype in _PYTHON_DTYPES)):
+        _STANDARD_NAMES[key] = name
+    return name
+
+
+# (type, dtype) -> Keras's name, for the inputs seen so far: model building asks about
+# 5 per weight, and numpy's dtype-name lookup takes ~20 us (ResNet152: 0.2 s of 1.4 s)
+_STANDARD_NAMES = {}
+
+
+def _standard_name(dtype):
+    """:func:`standardize_dtype` of a given (not None) ``dtype``, uncached."""
     if isinstance(dtype, str) or dtype in _PYTHON_DTYPES:
         named = _PYTHON_DTYPES.get(dtype)
         if named is not None:

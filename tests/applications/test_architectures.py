@@ -62,8 +62,8 @@ def _keras_layers(entry):
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
-def test_headless_model_matches_keras(arch):
-    model = getattr(applications, arch)(weights=None, include_top=False)
+def test_headless_model_matches_keras(arch, headless):
+    model = headless(arch)
     expected = KERAS[arch]["notop"]
     assert model.count_params() == expected["params"]
     assert list(model.output.shape) == expected["output_shape"]
@@ -93,9 +93,9 @@ def test_model_with_top_matches_keras(arch):
     assert _layers(model) == layers
 
 
-def test_module_aliases_and_names():
+def test_module_aliases_and_names(headless):
     assert keras.applications.resnet50.ResNet50 is applications.ResNet50
-    assert applications.ResNet50(weights=None, include_top=False).name == "resnet50"
+    assert headless("ResNet50").name == "resnet50"
     assert applications.MobileNetV2(weights=None, input_shape=(96, 96, 3)).name == \
         "mobilenetv2_1.00_96"
     assert applications.MobileNet(weights=None, include_top=False, alpha=0.5,

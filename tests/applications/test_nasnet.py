@@ -3,6 +3,7 @@ tools/make_nasnet_fixtures.py): parameter counts, output shapes, every layer's n
 and weight shapes in Keras's order (the order Keras's weight files are read in), and a
 small NASNet whose Keras-written weight file gives Keras's predictions, from a path and
 through the ``weights="imagenet"`` download under Keras's file names."""
+import functools
 import gzip
 import hashlib
 import json
@@ -92,11 +93,20 @@ def test_nasnet_large_headless_matches_keras():
     assert list(model.output.shape) == [None, None, None, 4032]
 
 
+@functools.lru_cache(maxsize=None)
+def _tiny(input_shape, pooling):
+    """``nasnet.NASNet(**TINY, weights=None)`` at ``input_shape`` with ``pooling``, built
+    once per module: the static one with "avg" (TINY's own) serves two tests, which only
+    read it."""
+    return nasnet.NASNet(**{**TINY, "input_shape": input_shape, "pooling": pooling},
+                         weights=None)
+
+
 @pytest.mark.parametrize("size, key", [((32, 32, 3), "static"), ((None, None, 3), "unknown_size")])
 def test_generic_builder_matches_keras_at_known_and_unknown_sizes(size, key):
     """At an unknown size Keras's adjust blocks take other branches (26,894 weights instead
     of 26,926); minikeras builds the same layers."""
-    model = nasnet.NASNet(**{**TINY, "input_shape": size}, weights=None)
+    model = _tiny(size, TINY["pooling"])
     _assert_matches_keras(model, KERAS["NASNetTiny"][key],
                           {"static": 26_926, "unknown_size": 26_894}[key])
 
@@ -169,7 +179,7 @@ def test_a_file_with_the_wrong_hash_is_refused(server, tmp_path, monkeypatch):
 @pytest.mark.parametrize("pooling, shape", [(None, [None, 1, 1, 96]), ("avg", [None, 96]),
                                             ("max", [None, 96])])
 def test_pooling_options(pooling, shape):
-    model = nasnet.NASNet(**{**TINY, "pooling": pooling}, weights=None)
+    model = _tiny(TINY["input_shape"], pooling)
     assert list(model.output.shape) == shape
     assert type(model.layers[-1]).__name__ == {None: "Activation", "avg": "GlobalAveragePooling2D",
                                                "max": "GlobalMaxPooling2D"}[pooling]

@@ -51,12 +51,12 @@ def test_imagenet_weights_download_through_get_file(server, tmp_path, monkeypatc
     assert (tmp_path / "home" / "models" / WEIGHTS.name).read_bytes() == WEIGHTS.read_bytes()
     direct = applications.MobileNet(weights=None, **KWARGS)
     direct.load_weights(str(WEIGHTS))
-    np.testing.assert_array_equal(_predict(downloaded), _predict(direct))
-    np.testing.assert_allclose(_predict(downloaded), _keras_predictions(), rtol=1e-4,
-                               atol=1e-4)
+    predicted, from_direct = _predict(downloaded), _predict(direct)
+    np.testing.assert_array_equal(predicted, from_direct)
+    np.testing.assert_allclose(predicted, _keras_predictions(), rtol=1e-4, atol=1e-4)
     (site / WEIGHTS.name).unlink()  # a second build reads the cache, not the server
     cached = applications.MobileNet(weights="imagenet", **KWARGS)
-    np.testing.assert_array_equal(_predict(cached), _predict(direct))
+    np.testing.assert_array_equal(_predict(cached), from_direct)
 
 
 def test_downloaded_file_with_the_wrong_hash_is_refused(server, tmp_path, monkeypatch):
