@@ -10,13 +10,13 @@ tools/make_examples21_recurrent_fixture.py on Keras's jax and torch backends. mi
 must give their record where the two backends agree; where they differ, ``BACKEND_SPECIFIC``
 names the side minikeras takes, and why; ``OPEN`` what is left (a strict xfail).
 """
-import re
 
 import pytest
 
 import minikeras as keras
-from tests.compat.record_agreement import agreed, as_expected, has_conflict, types_only
-from tests.compat.script_compare import CALL_FRAME, assert_same, mask_of, open_marked, with_mask
+from tests.compat.record_agreement import (agreed, as_expected, has_conflict, types_only,
+                                          unframed)
+from tests.compat.script_compare import assert_same, mask_of, open_marked, with_mask
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples21_recurrent_cases", "keras_examples21_recurrent.json")
@@ -92,22 +92,6 @@ KERAS_SYMBOLIC_SLIP = {
 
 # case -> why minikeras still differs where both backends agree (left open)
 OPEN = {}
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def unframed(record):
-    """``record`` with each error's text as the error raised it: without Keras's frame around
-    an error raised in a layer's call (minikeras raises the error as it is: docs/porting.md)
-    and without the frame's terminal colours."""
-    if isinstance(record, dict):
-        return {k: unframed(v) for k, v in record.items()}
-    if isinstance(record, list):
-        return [unframed(v) for v in record]
-    if isinstance(record, str):
-        return CALL_FRAME.sub(r"\1", ANSI.sub("", record))
-    return record
-
 
 def expected_record(name):
     if name in BACKEND_SPECIFIC:
