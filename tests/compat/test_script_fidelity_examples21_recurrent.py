@@ -15,7 +15,7 @@ import pytest
 
 import minikeras as keras
 from tests.compat.record_agreement import (agreed, as_expected, has_conflict, types_only,
-                                          unframed)
+                                          unframed, without_hint)
 from tests.compat.script_compare import assert_same, mask_of, open_marked, with_mask
 from tests.fixture_cases import load_cases
 
@@ -97,20 +97,6 @@ def expected_record(name):
     if name in BACKEND_SPECIFIC:
         return types_only(unframed(KERAS[BACKEND_SPECIFIC[name][0]][name]))
     return agreed(unframed(KERAS["jax"][name]), unframed(KERAS["torch"][name]))
-
-
-def without_hint(got, expected):
-    """``got`` with minikeras's addition after Keras's whole message (a sentence after a
-    full stop, or a remark in parentheses) cut off where ``expected`` holds that message."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        return {k: without_hint(got[k], expected[k]) if k in expected else got[k] for k in got}
-    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
-        return [without_hint(g, e) for g, e in zip(got, expected)]
-    if isinstance(expected, str) and isinstance(got, str) and got.startswith(expected):
-        rest = got[len(expected):]
-        if rest.startswith((" (", ". ")) or (expected.endswith(".") and rest.startswith(" ")):
-            return expected
-    return got
 
 
 COMPARED = sorted(set(cases.CASES) - set(ACCIDENTAL) - set(TAKEN) - set(KERAS_FAILS)
