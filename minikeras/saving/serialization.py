@@ -171,24 +171,24 @@ def check_config(config, custom_objects=None):
         check_config(value, custom_objects)
 
 
-# The object configs (by id) inside a config an enclosing load has stripped of shared ids and
-# checked: its nested objects (the layers of a model, a model inside a model) are rebuilt from
-# those very dicts and are not stripped and checked again, which made a deep config's load
-# quadratic in its depth.
-_PREPARED = contextvars.ContextVar("prepared_configs", default=frozenset())
+# The object configs inside a config an enclosing load has stripped of shared ids and
+# checked, by id (holding them, so no id is reused while the load runs): its nested objects
+# (the layers of a model, a model inside a model) are rebuilt from those very dicts and are
+# not stripped and checked again, which made a deep config's load quadratic in its depth.
+_PREPARED = contextvars.ContextVar("prepared_configs", default={})
 
 
 def _is_prepared(config):
-    return id(config) in _PREPARED.get()
+    return _PREPARED.get().get(id(config)) is config
 
 
-def _object_config_ids(config):
-    found, stack = set(), [config]
+def _object_configs_by_id(config):
+    found, stack = {}, [config]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
             if is_object_config(value):
-                found.add(id(value))
+                found[id(value)] = value
             stack.extend(value.values())
         elif isinstance(value, (list, tuple)):
             stack.extend(value)
@@ -205,7 +205,8 @@ def _checked_once(config, custom_objects, checked_part=None):
         return
     part = config if checked_part is None else checked_part
     check_config(part, custom_objects)
-    token = _PREPARED.set(_PREPARED.get() | _object_config_ids(part) | {id(config)})
+    token = _PREPARED.set({**_PREPARED.get(), **_object_configs_by_id(part),
+                           id(config): config})
     try:
         yield
     finally:

@@ -14,7 +14,7 @@ import pytest
 from hardening_helpers import DOCUMENTED, small_model, state
 
 import minikeras as keras
-from minikeras.saving import stored_arrays
+from minikeras.saving import serialization, stored_arrays
 from minikeras.saving.load_plan import LoadPlan
 from minikeras.saving.stored_arrays import UnsafeFileError
 
@@ -358,22 +358,45 @@ def test_a_config_nested_too_deep_is_a_clear_error(tmp_path):
         keras.models.model_from_json(text)
 
 
-def test_a_sequential_nested_250_deep_round_trips():
+def nested_sequential_config(depth):
+    """The config of a Sequential nested ``depth`` deep, written directly: building so many
+    levels by calls is slow."""
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     config = json.loads(model.to_json())
-    for _ in range(249):  # nest configs directly: building 250 levels by calls is slow
+    for _ in range(depth - 1):
         config = {"module": "keras", "class_name": "Sequential",
                   "config": {"name": "s", "layers": [
                       {"module": "keras.layers", "class_name": "InputLayer",
                        "config": {"batch_shape": [None, 2], "dtype": "float32", "name": "i"}},
                       config]}}
-    rebuilt = keras.models.model_from_json(json.dumps(config))
+    return config
+
+
+def test_a_sequential_nested_250_deep_round_trips():
+    rebuilt = keras.models.model_from_json(json.dumps(nested_sequential_config(250)))
     depth, layer = 0, rebuilt
     while isinstance(layer, keras.Sequential):
         depth, layer = depth + 1, layer.layers[0]
     assert depth == 250
     assert [tuple(w.shape) for w in rebuilt.weights] == [(2, 2), (2,)]
     assert json.loads(rebuilt.to_json())["class_name"] == "Sequential"
+
+
+def test_a_nested_config_is_checked_once_per_load(monkeypatch):
+    """Classes are looked up once per object to check the config and once to build it,
+    so twice the depth takes twice the lookups (each level checking what it holds again made
+    a deep load quadratic)."""
+    lookups = []
+    locate = serialization.locate
+    monkeypatch.setattr(serialization, "locate", lambda *a, **k: lookups.append(1) or locate(
+        *a, **k))
+
+    def lookups_to_load(depth):
+        lookups.clear()
+        keras.models.model_from_json(json.dumps(nested_sequential_config(depth)))
+        return len(lookups)
+
+    assert lookups_to_load(40) <= 2.1 * lookups_to_load(20)
 
 
 def test_a_damaged_sharded_map_is_a_documented_error(tmp_path):
