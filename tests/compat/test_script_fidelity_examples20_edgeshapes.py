@@ -21,12 +21,12 @@ import re
 import pytest
 
 import minikeras as keras
+from tests.compat.record_agreement import CONFLICT, has_conflict
 from tests.compat.script_compare import TORCH_SIZE, assert_same, open_marked, shape_text
 from tests.fixture_cases import load_cases
 
 cases, KERAS = load_cases("examples20_edgeshapes_cases", "keras_examples20_edgeshapes.json")
 
-CONFLICT = "<the backends differ>"
 REFUSED = "<refused by {}>"  # both backends raise, with these types (minikeras: one or ValueError)
 
 
@@ -55,14 +55,6 @@ def agreed(jax, torch):
     except (AssertionError, TypeError):
         return CONFLICT
     return torch
-
-
-def has_conflict(record):
-    if isinstance(record, dict):
-        return any(has_conflict(v) for v in record.values())
-    if isinstance(record, list):
-        return any(has_conflict(v) for v in record)
-    return record == CONFLICT
 
 
 def as_refusals(record):
