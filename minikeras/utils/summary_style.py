@@ -56,9 +56,6 @@ class Style:
             return text
         return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
-    def _each(self, pattern, text, colour):
-        return re.sub(pattern, lambda m: self(m.group(0), colour), text)
-
     def header_line(self, text, width):
         """One line of a header cell ``width`` wide (with its padding): all bold, the
         padding apart from the text; a blank line (above a shorter header) as one piece."""
