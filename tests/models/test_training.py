@@ -346,6 +346,34 @@ def test_metrics_names_are_the_names_of_metrics_as_in_keras():
     assert gan.metrics_names == ["d_loss", "g_loss"]
 
 
+def test_metrics_follow_the_models_structure_without_walking_its_layers_per_read(monkeypatch):
+    # model.metrics is read every batch (logs, train_on_batch's reset, a custom step's loop):
+    # the metrics held as attributes come from the cached training plan, which a new metric
+    # or layer (both make variables) renews
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    model.train_on_batch(x, y)
+    assert model.metrics_names == ["loss", "compile_metrics"]
+    held = keras.metrics.Mean(name="held")
+    model.layers[0].held = held  # a metric set on a layer after training started
+    assert model.metrics_names == ["loss", "compile_metrics", "held"]
+    model.add(keras.layers.Dense(1))
+    model.layers[-1].other = keras.metrics.Sum(name="other")
+    assert model.metrics[2:] == [held, model.layers[-1].other]
+    model.compile("sgd", "mse", metrics=["mae"])  # an optimizer for the new layer's weights
+    model.train_on_batch(x, y)  # builds the new optimizer and compiled metrics
+
+    walks = []
+    original = keras.layers.Layer._attributes_of_type
+    monkeypatch.setattr(keras.layers.Layer, "_attributes_of_type",
+                        lambda self, kind: walks.append(self) or original(self, kind))
+    for _ in range(3):
+        model.train_on_batch(x, y)
+        model.metrics
+    assert walks == []
+
+
 @pytest.mark.parametrize("metrics, names", [(None, ["loss"]), ([], ["loss", "compile_metrics"]),
                                             (["mae"], ["loss", "compile_metrics"])])
 def test_metrics_names_count_an_empty_metrics_list(metrics, names):
