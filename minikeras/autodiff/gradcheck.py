@@ -149,11 +149,12 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
         """T(order-1) at ``arrs``: a recorded Tensor, or (``plain_last``) its float with
         the last gradient a plain one."""
         tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrs)]
-        total = (fn(*tensors) * cotangent).sum()
+        total, seed = fn(*tensors), cotangent  # T0's gradient: the backward from cotangent
         for level, vs in enumerate(directions):
             plain = plain_last and level == len(directions) - 1
-            grads = grad(total, [tensors[i] for i in wrt], create_graph=not plain,
+            grads = grad(total, [tensors[i] for i in wrt], seed, create_graph=not plain,
                          unconnected_gradients="zero")
+            seed = None
             if plain:
                 return float(sum(np.sum(g * v) for g, v in zip(grads, vs)))
             total = sum((g * v).sum() for g, v in zip(grads, vs))
@@ -175,9 +176,8 @@ def _check_recorded_first_order(fn, arrays, wrt, cotangent):
     """The gradients ``grad(..., create_graph=True)`` records equal the plain ones."""
     def first(create_graph):
         tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
-        total = (fn(*tensors) * cotangent).sum()
-        grads = grad(total, [tensors[i] for i in wrt], create_graph=create_graph,
-                     unconnected_gradients="zero")
+        grads = grad(fn(*tensors), [tensors[i] for i in wrt], cotangent,
+                     create_graph=create_graph, unconnected_gradients="zero")
         return [np.asarray(g.data if isinstance(g, Tensor) else g) for g in grads]
 
     for i, recorded, plain in zip(wrt, first(True), first(False)):
