@@ -381,16 +381,24 @@ def test_config_round_trip(name):
     assert rebuilt.get_config() == layer.get_config()
 
 
+@pytest.fixture(scope="module")
+def weights_dir(tmp_path_factory):
+    """One directory for every row's weights file (a directory per test costs more than
+    the file)."""
+    return tmp_path_factory.mktemp("layer_weights")
+
+
 @pytest.mark.parametrize("name", sorted(ROWS))
-def test_weights_save_and_load(name, tmp_path):
+def test_weights_save_and_load(name, weights_dir):
     row = ROWS[name]
+    path = weights_dir / f"{name}.weights.h5"
     model = functional_model(layers.LAYERS.lookup(name)(**row.kwargs), row)
     for variable in model.weights:  # move every weight off its initial value
         variable.assign(np.random.default_rng(7).uniform(0.5, 1.5, variable.shape))
-    model.save_weights(tmp_path / "layer.weights.h5")
+    model.save_weights(path)
     fresh = layers.deserialize(json.loads(json.dumps(layers.serialize(model.layers[-1]))))
     loaded = functional_model(fresh, row)
-    loaded.load_weights(tmp_path / "layer.weights.h5")
+    loaded.load_weights(path)
     assert len(loaded.weights) == len(model.weights)
     for saved, restored in zip(model.weights, loaded.weights):
         np.testing.assert_array_equal(restored.numpy(), saved.numpy())

@@ -296,8 +296,9 @@ def test_float64_gradients_strided_channels_first_1d_from_an_initial_state():
 
 def test_float64_gradients_through_per_gate_dropout_masks(monkeypatch):
     """With the dropout masks held fixed, training mode is differentiable too; every gate
-    gets its own mask on the inputs and on the previous hidden state."""
-    x = np.random.default_rng(5).normal(size=(2, 3, 3, 3, 1))
+    gets its own mask on the inputs and on the previous hidden state. Two steps: the second
+    reads the first's masked hidden state (each probe runs 8 convolutions a step)."""
+    x = np.random.default_rng(5).normal(size=(2, 2, 3, 3, 1))
     layer = small_weights(layers.ConvLSTM2D(2, 2, dropout=0.5, recurrent_dropout=0.3,
                                             return_sequences=True, dtype="float64"), x)
     shapes = []
