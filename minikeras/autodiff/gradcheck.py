@@ -85,12 +85,7 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, pro
     def scalar(*arrs):
         return float(np.sum(np.asarray(fn(*[Tensor(a) for a in arrs]).data) * cotangent))
 
-    if cache is not None:
-        kept = cache.setdefault("inputs", [a.copy() for a in arrays])
-        if len(kept) != len(arrays) or not all(
-                k.shape == a.shape and np.array_equal(k, a) for k, a in zip(kept, arrays)):
-            raise ValueError("gradcheck's `cache` holds the finite differences of other "
-                             "inputs.")
+    _check_cached_inputs(cache, arrays, "gradcheck")
     for i in wrt:
         coords = probe_coordinates(arrays[i].shape, probes, seed=i)
         key = (i, eps, probes)
@@ -103,6 +98,17 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, pro
         assert_close_at(leaves.get(tensors[i], np.zeros_like(arrays[i])), numeric, coords,
                         atol, rtol, f"Gradient mismatch for input {i}")
     return True
+
+
+def _check_cached_inputs(cache, arrays, checker):
+    """Keep ``arrays`` in ``cache`` on first use; refuse other arrays later."""
+    if cache is None:
+        return
+    kept = cache.setdefault("inputs", [a.copy() for a in arrays])
+    if len(kept) != len(arrays) or not all(
+            k.shape == a.shape and np.array_equal(k, a) for k, a in zip(kept, arrays)):
+        raise ValueError(f"{checker}'s `cache` holds the finite differences of other "
+                         "inputs.")
 
 
 def assert_close_at(analytic, numeric, coords, atol, rtol, what):
@@ -119,7 +125,7 @@ def assert_close_at(analytic, numeric, coords, atol, rtol, what):
 
 
 def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0,
-                  probes=None):
+                  probes=None, cache=None):
     """Check ``order``-th derivatives of ``fn`` (``grad(..., create_graph=True)``) against
     central differences of the derivatives one order lower.
 
@@ -129,7 +135,9 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     T(order-1), which takes one plain gradient less. The recorded first gradients must
     also equal the plain ones (a linear primitive's vjp is otherwise only checked through
     what follows it). Arguments as ``gradcheck``'s (``probes`` samples the coordinates of
-    the finite differences; the recorded and plain first gradients are compared whole).
+    the finite differences; the recorded and plain first gradients are compared whole;
+    ``cache`` keeps the finite differences for each ``order``, ``seed`` and ``wrt``, to
+    check the same ``fn`` and inputs again without recomputing them).
 
     Returns:
         True; raises AssertionError naming the input and the worst element otherwise.
@@ -149,23 +157,31 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
         """T(order-1) at ``arrs``: a recorded Tensor, or (``plain_last``) its float with
         the last gradient a plain one."""
         tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrs)]
-        total = (fn(*tensors) * cotangent).sum()
+        total, output_grad = fn(*tensors), cotangent  # T0's gradient: backward from c
         for level, vs in enumerate(directions):
             plain = plain_last and level == len(directions) - 1
-            grads = grad(total, [tensors[i] for i in wrt], create_graph=not plain,
-                         unconnected_gradients="zero")
+            grads = grad(total, [tensors[i] for i in wrt], output_grad,
+                         create_graph=not plain, unconnected_gradients="zero")
+            output_grad = None
             if plain:
                 return float(sum(np.sum(g * v) for g, v in zip(grads, vs)))
             total = sum((g * v).sum() for g, v in zip(grads, vs))
         return tensors, total
 
+    _check_cached_inputs(cache, arrays, "gradgradcheck")
     _check_recorded_first_order(fn, arrays, wrt, cotangent)
     tensors, total = top(arrays, plain_last=False)
     analytic = grad(total, [tensors[i] for i in wrt], unconnected_gradients="zero")
     for i, got in zip(wrt, analytic):
         coords = probe_coordinates(arrays[i].shape, probes, seed=i)
-        numeric = finite_differences(lambda *arrs: top(arrs, plain_last=True), arrays, i,
-                                     coords, eps)
+        key = ("order", order, seed, tuple(wrt), i, eps, probes)
+        if cache is not None and key in cache:
+            numeric = cache[key]
+        else:
+            numeric = finite_differences(lambda *arrs: top(arrs, plain_last=True), arrays, i,
+                                         coords, eps)
+            if cache is not None:
+                cache[key] = numeric
         assert_close_at(got.data if isinstance(got, Tensor) else got, numeric, coords, atol,
                         rtol, f"Order-{order} gradient mismatch for input {i}")
     return True
@@ -175,9 +191,8 @@ def _check_recorded_first_order(fn, arrays, wrt, cotangent):
     """The gradients ``grad(..., create_graph=True)`` records equal the plain ones."""
     def first(create_graph):
         tensors = [Tensor(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
-        total = (fn(*tensors) * cotangent).sum()
-        grads = grad(total, [tensors[i] for i in wrt], create_graph=create_graph,
-                     unconnected_gradients="zero")
+        grads = grad(fn(*tensors), [tensors[i] for i in wrt], cotangent,
+                     create_graph=create_graph, unconnected_gradients="zero")
         return [np.asarray(g.data if isinstance(g, Tensor) else g) for g in grads]
 
     for i, recorded, plain in zip(wrt, first(True), first(False)):

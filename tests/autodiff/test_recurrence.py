@@ -188,20 +188,27 @@ def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
 @pytest.mark.parametrize("config", [0, 1, 4])
 def test_gradient_when_the_sequence_needs_none(kind, reset_after, config, parts):
     """The backward skips the input's gradient when x does not require one (a model's first
-    layer): the weights' and states' gradients against central differences on that path."""
-    kept = case_draws("sequence needs none", kind, reset_after, config)
+    layer): the weights' and states' gradients against central differences on that path.
+    The case draws test_gradient_matches_finite_differences's arrays, so their central
+    differences, kept in the same cache, are computed once for both (x is left out of
+    ``wrt``: its Tensor then does not require a gradient)."""
+    kept = case_draws("gradient", kind, reset_after, config)
     options = dict(CONFIGS[config])
     rd = (rng.random((B, U)) > 0.4) / 0.6 if options.pop("rd", False) else None
     x, W, Ur, b, rb, states = weights(kind, reset_after)
+    arrays = [x, W, Ur, b] + ([] if rb is None else [rb]) + states
     if rb is None:
-        def fn(W, Ur, b, *states):
+        def fn(x, W, Ur, b, *states):
             return call(kind, x, W, Ur, b, None, states, reset_after=reset_after,
                         recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, W, Ur, b, *states, probes=96, cache=kept)
     else:
-        def fn(W, Ur, b, rb, *states):
+        def fn(x, W, Ur, b, rb, *states):
             return call(kind, x, W, Ur, b, rb, states, recurrent_dropout_mask=rd, **options)
-        assert gradcheck(fn, W, Ur, b, rb, *states, probes=96, cache=kept)
+
+    def needs_none(x, *rest):
+        assert not x.requires_grad
+        return fn(x, *rest)
+    assert gradcheck(needs_none, *arrays, wrt=range(1, len(arrays)), probes=96, cache=kept)
 
 
 @pytest.mark.parametrize("kind,reset_after", [("simple", True), ("lstm", True), ("gru", True),
@@ -385,8 +392,14 @@ def test_products_on_a_helper_thread(kind, reset_after, case, side_tasks):
                     recurrent_dropout_mask=rd, **options)
     recorded = fn(x, Tensor(W, requires_grad=True), Ur, b, *states).data
     np.testing.assert_allclose(recorded, want, rtol=1e-10, atol=1e-12)
-    assert gradcheck(fn, x, W, Ur, b, *states)
-    assert gradcheck(lambda W, *rest: fn(x, W, *rest), W, Ur, b, *states)
+    kept = {}  # the second check's central differences are the first's (same fn, arrays)
+    assert gradcheck(fn, x, W, Ur, b, *states, cache=kept)
+
+    def needs_none(x, *rest):  # x out of ``wrt``: its Tensor does not require a gradient
+        assert not x.requires_grad
+        return fn(x, *rest)
+    assert gradcheck(needs_none, x, W, Ur, b, *states, wrt=range(1, 4 + len(states)),
+                     cache=kept)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(mask=MASK, go_backwards=True)])

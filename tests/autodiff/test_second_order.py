@@ -179,10 +179,19 @@ CASES = {
 }
 
 
+# the central differences of a function and its inputs, kept for a later test that checks
+# the very same ones (gradgradcheck's ``cache``): a case's name -> its cache
+KEPT = {}
+
+
+def kept(name):
+    return KEPT.setdefault(name, {})
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_second_derivative_matches_finite_differences(name):
     fn, inputs = CASES[name]
-    assert sampled_gradgradcheck(fn, *inputs)
+    assert sampled_gradgradcheck(fn, *inputs, cache=kept(name))
 
 
 @pytest.mark.parametrize("name, fn, inputs", [
@@ -220,7 +229,10 @@ def test_third_derivative_matches_finite_differences(name, fn, inputs):
 @pytest.mark.parametrize("activation", [None, "relu", "tanh"])
 def test_conv_second_derivative_each_geometry_and_activation(strides, padding, dilation,
                                                              activation):
-    x = away_from_zero(2, 5, 6, 2)
+    # 5 rows under 3 taps: "same" pads (1, 1) at stride 1 and 2, (2, 2) dilated; 4 columns
+    # under 2 taps: (0, 1) at stride 1, (1, 1) dilated, none at stride 2, every column read
+    # "valid" at stride 2; 80 elements, all probed
+    x = away_from_zero(2, 5, 4, 2)
     assert sampled_gradgradcheck(curved(lambda x, w, b: P.conv(
         x, w, b, strides=strides, padding=padding, dilation_rate=dilation,
         activation=activation)), x, r(3, 2, 2, 3), r(3))
@@ -231,19 +243,26 @@ def test_conv_second_derivative_each_geometry_and_activation(strides, padding, d
                                                         (1, 2, "valid")])
 def test_pooling_second_derivatives(pool_size, strides, padding):
     """Max pooling routes to the winners (a constant choice), average pooling is linear:
-    inside a square both have second derivatives."""
+    inside a square both have second derivatives. The first geometry's max pooling is
+    CASES["max_pool"] (its inputs and central differences are taken from there)."""
+    if (pool_size, strides, padding) == ((2, 3), (2, 1), "same"):
+        inputs, cache = CASES["max_pool"][1], kept("max_pool")
+    else:
+        inputs, cache = [distinct(2, 5, 5, 3)], None
     assert sampled_gradgradcheck(curved(lambda x: P.max_pool(x, pool_size, strides, padding)),
-                         distinct(2, 5, 5, 3))
+                                 *inputs, cache=cache)
     assert sampled_gradgradcheck(curved(lambda x: P.average_pool(x, pool_size, strides, padding)),
                          r(2, 5, 5, 3))
 
 
 def test_max_pooling_of_a_relu_convolution_second_derivative():
     """The first-order walk hands the pooled gradient to the Conv (``PooledGrad``); the
-    recorded walk does not, and must give the same numbers."""
+    recorded walk does not, and must give the same numbers. (4x4 inputs: "same" pads
+    (1, 1), the pooling's windows tile the output, no row dropped; 64 elements, all
+    probed.)"""
     assert sampled_gradgradcheck(curved(lambda x, w: P.max_pool(
         P.conv(x, w, padding="same", activation="relu"), 2, 2, "valid")),
-        r(2, 6, 6, 2), r(3, 3, 2, 3))
+        r(2, 4, 4, 2), r(3, 3, 2, 3))
 
 
 @pytest.mark.parametrize("has_gamma, has_beta", [(False, False), (True, False), (False, True)])
@@ -283,12 +302,23 @@ def test_separable_conv_second_derivative():
     (2, "same", 1, 1), (2, "valid", 1, 1), (1, "same", None, 2), (1, "valid", None, 2)])
 def test_conv_transpose_second_derivative_each_geometry(strides, padding, output_padding,
                                                         dilation):
+    """Strides 2, "same", no output padding, no dilation is CASES["conv_transpose"] (its
+    inputs and central differences are taken from there); the 1D check depends on the
+    strides and padding alone (the cases that share them share its inputs and central
+    differences)."""
+    if (strides, padding, output_padding, dilation) == (2, "same", None, 1):
+        inputs, cache = CASES["conv_transpose"][1], kept("conv_transpose")
+    else:
+        inputs, cache = [r(2, 3, 4, 3), r(3, 3, 2, 3), r(2)], None
     assert sampled_gradgradcheck(curved(lambda x, w, b: P.conv_transpose(
         x, w, b, strides=strides, padding=padding, output_padding=output_padding,
-        dilation_rate=dilation)), r(2, 3, 4, 3), r(3, 3, 2, 3), r(2))
+        dilation_rate=dilation)), *inputs, cache=cache)
+    one_d = kept(("conv_transpose 1D", strides, padding))
+    if "arrays" not in one_d:
+        one_d["arrays"] = [r(2, 5, 3), r(3, 2, 3)]
     assert sampled_gradgradcheck(curved(lambda x, w: P.conv_transpose(x, w, strides=strides,
-                                                              padding=padding)),
-                         r(2, 5, 3), r(3, 2, 3))
+                                                                      padding=padding)),
+                                 *one_d["arrays"], cache=one_d)
 
 
 @pytest.mark.parametrize("all_masked_uniform", [False, True])
@@ -432,6 +462,34 @@ def test_gradgradcheck_detects_a_wrong_gradient_of_a_linear_primitive():
 
     with pytest.raises(AssertionError, match="differs from the plain one"):
         gradgradcheck(lambda x: WrongTranspose((1, 2, 0))(x), r(2, 3, 4))
+
+
+def test_gradgradcheck_cache_reuses_the_finite_differences_of_the_same_inputs_only():
+    calls = []
+
+    def fn(x):
+        calls.append(1)
+        return P.tanh(x)
+
+    x, cache = r(2, 3), {}
+    assert gradgradcheck(fn, x, cache=cache)
+    first = len(calls)
+    assert gradgradcheck(fn, x, cache=cache)   # only the autodiff side runs again
+    assert len(calls) - first == 4              # shape, recorded and plain first, analytic
+    assert first - 4 == 2 * x.size              # two evaluations a probe
+    assert gradgradcheck(fn, x, order=3, cache=cache)  # another order: its own
+    assert len(calls) - first - 4 == 4 + 2 * x.size
+
+    class WrongTanh(elementwise.Tanh):
+        def vjp(self, gy):  # the right values, but its own gradient is wrong
+            (x,) = self.inputs
+            return (gy * (1 - P.tanh(x) * P.tanh(x)) + 0.1 * (x - x.data),)
+
+    with pytest.raises(AssertionError, match="Order-2 gradient mismatch for input 0"):
+        gradgradcheck(lambda x: WrongTanh()(x), x, cache=cache)
+    with pytest.raises(ValueError, match="gradgradcheck's `cache` holds the finite "
+                                         "differences of other inputs"):
+        gradgradcheck(fn, x + 1.0, cache=cache)
 
 
 def test_gradgradcheck_order_below_two_is_an_error():

@@ -287,7 +287,7 @@ def test_float64_gradients_go_backwards_return_state_and_mask():
 
 def test_float64_gradients_strided_channels_first_1d_from_an_initial_state():
     rng = np.random.default_rng(4)
-    x = rng.normal(size=(2, 3, 2, 5))                      # (batch, time, channels, rows)
+    x = rng.normal(size=(2, 2, 2, 5))                      # (batch, time, channels, rows)
     layer = small_weights(layers.ConvLSTM1D(2, 3, strides=2, data_format="channels_first",
                                             return_state=True, dtype="float64"), x)
     h0, c0 = rng.normal(size=(2, 2, 2, 2))                 # (batch, filters, out rows)
@@ -296,8 +296,9 @@ def test_float64_gradients_strided_channels_first_1d_from_an_initial_state():
 
 def test_float64_gradients_through_per_gate_dropout_masks(monkeypatch):
     """With the dropout masks held fixed, training mode is differentiable too; every gate
-    gets its own mask on the inputs and on the previous hidden state."""
-    x = np.random.default_rng(5).normal(size=(2, 3, 3, 3, 1))
+    gets its own mask on the inputs and on the previous hidden state. Two steps: the second
+    reads the first's masked hidden state (each probe runs 8 convolutions a step)."""
+    x = np.random.default_rng(5).normal(size=(2, 2, 3, 3, 1))
     layer = small_weights(layers.ConvLSTM2D(2, 2, dropout=0.5, recurrent_dropout=0.3,
                                             return_sequences=True, dtype="float64"), x)
     shapes = []
@@ -490,7 +491,7 @@ def test_a_small_convlstm_model_learns_the_direction_of_motion():
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     before = model.evaluate(x, y, verbose=0)[0]
-    model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    model.fit(x, y, epochs=10, batch_size=16, verbose=0)  # the loss falls 56x here (15: 214x)
     loss, accuracy = model.evaluate(x, y, verbose=0)
     x_new, y_new = moving_dots(64, rng)
     assert loss < before / 5
