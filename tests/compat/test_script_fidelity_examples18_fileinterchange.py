@@ -32,12 +32,15 @@ def registered():
     cases.custom_objects(keras)
 
 
-@functools.cache
-def trained(name):
-    """Case ``name``'s trained model, from a clear session, made once for its three files
-    (saving reads the model, it does not change it)."""
-    keras.backend.clear_session()
-    return cases.trained(keras, name)[0]
+@pytest.fixture(scope="module")
+def trained(registered):
+    """``trained(name)``: case ``name``'s trained model, from a clear session, made once for
+    its three files (saving reads the model, it does not change it)."""
+    @functools.cache
+    def get(name):
+        keras.backend.clear_session()
+        return cases.trained(keras, name)[0]
+    return get
 
 
 def _params():
@@ -51,7 +54,7 @@ def _params():
 
 
 @pytest.mark.parametrize("name, ext", list(_params()))
-def test_file_layout_matches_keras(name, ext, tmp_path):
+def test_file_layout_matches_keras(name, ext, tmp_path, trained):
     model = trained(name)
     path = os.path.join(str(tmp_path), "model" + ext)
     (model.save_weights if ext == ".weights.h5" else model.save)(path)
