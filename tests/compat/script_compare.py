@@ -75,8 +75,11 @@ def floats_agree(got, expected, tolerance=(RTOL, ATOL)):
     """Whether lists ``got`` and ``expected`` are nested alike with floats for leaves, each
     ``close`` to its counterpart (a NumPy check of all at once for long lists: the
     fixtures' records hold up to 150,000 numbers)."""
-    mine, theirs = _float_leaves(got), _float_leaves(expected)
-    if mine is None or theirs is None or mine[0] != theirs[0]:
+    theirs = _float_leaves(expected)
+    if theirs is None:  # most lists that are not floats: ``got`` is not walked
+        return False
+    mine = _float_leaves(got)
+    if mine is None or mine[0] != theirs[0]:
         return False
     rtol, atol = tolerance
     mine, theirs = mine[1], theirs[1]
@@ -87,6 +90,9 @@ def floats_agree(got, expected, tolerance=(RTOL, ATOL)):
         near = np.abs(theirs - mine) <= np.maximum(rtol * np.abs(theirs), atol)
     return bool(np.all((mine == theirs) | (np.isnan(mine) & np.isnan(theirs))
                        | (np.isfinite(theirs) & near)))
+
+
+_FLOAT = {float}
 
 
 def _float_leaves(value):
@@ -102,7 +108,7 @@ def _float_leaves(value):
             return True
         if type(item) is not list:
             return False
-        if all(type(each) is float for each in item):  # most lists: one call for all
+        if set(map(type, item)) <= _FLOAT:  # most lists: one C-level pass for all
             nesting.append(-1 - len(item))
             leaves.extend(item)
             return True

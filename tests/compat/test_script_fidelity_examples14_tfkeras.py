@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 from contextlib import nullcontext
+from types import SimpleNamespace
 
 import h5py
 import numpy as np
@@ -76,10 +77,52 @@ def load(file, **kwargs):
         return keras.models.load_model(path(file), **kwargs)
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """``loaded(name)``: tf_keras's ``<name>.h5`` loaded once for the tests that only read
+    it (predict, its optimizer's state), with where it was saved again right after loading
+    (``.keras`` and ``.h5``; the error if saving failed): a loaded model's saved copies, as
+    the migration path makes them."""
+    folder, made = tmp_path_factory.mktemp("saved_again"), {}
+
+    def get(name):
+        if name not in made:
+            model, saved = load(f"{name}.h5"), {}
+            for extension in (".keras", ".h5"):
+                saved[extension] = again = str(folder / f"{name}{extension}")
+                try:
+                    model.save(again)
+                except Exception as error:  # noqa: BLE001 - raised by the test of the copy
+                    saved[extension] = error
+            made[name] = SimpleNamespace(model=model, saved=saved)
+        return made[name]
+    return get
+
+
+@pytest.fixture(scope="module")
+def resumed(io):
+    """``resumed(name)``: tf_keras's compiled ``<name>.h5`` loaded once, its optimizer's
+    config and iterations and the model's weights as loaded, then one training step on the
+    stored batch (its logs): what the compile-state and resumed-training tests check."""
+    made = {}
+
+    def get(name):
+        if name not in made:
+            model = load(f"{name}.h5")
+            loaded_state = dict(
+                config=model.optimizer.get_config(),
+                iterations=int(model.optimizer.iterations.numpy()),
+                weights=[np.array(w, copy=True) for w in model.get_weights()])
+            made[name] = SimpleNamespace(model=model, logs=_step_logs(model, io, name),
+                                         **loaded_state)
+        return made[name]
+    return get
+
+
 # ---- architectures and weights -------------------------------------------------------------
 @pytest.mark.parametrize("name", SAVED)
-def test_tf_keras_h5_model_predicts_as_tf_keras(io, name):
-    assert_predicts(load(f"{name}.h5"), io, name)
+def test_tf_keras_h5_model_predicts_as_tf_keras(io, loaded, name):
+    assert_predicts(loaded(name).model, io, name)
 
 
 @pytest.mark.parametrize("name", SAVED)
@@ -149,35 +192,34 @@ def _step_logs(model, io, name):
 
 
 @pytest.mark.parametrize("name", COMPILED)
-def test_compile_state_is_the_one_compiled_in_tf_keras(io, name):
-    loaded = load(f"{name}.h5")
+def test_compile_state_is_the_one_compiled_in_tf_keras(io, resumed, name):
+    loaded = resumed(name)
     fresh = cases.MODELS[name](keras)
     fresh.compile(**cases.COMPILE[name](keras))
-    assert type(loaded.optimizer) is type(fresh.optimizer)
-    ours, theirs = loaded.optimizer.get_config(), fresh.optimizer.get_config()
+    assert type(loaded.model.optimizer) is type(fresh.optimizer)
+    ours, theirs = loaded.config, fresh.optimizer.get_config()
     # tf_keras's RMSprop defaults ema_overwrite_frequency to 100 (kept, as Keras 3 keeps it;
     # it does nothing without use_ema)
     unused = {"name"} | ({"ema_overwrite_frequency"} if not ours["use_ema"] else set())
     assert {k: v for k, v in ours.items() if k not in unused} == pytest.approx(
         {k: v for k, v in theirs.items() if k not in unused})
-    fresh.set_weights(loaded.get_weights())
-    loaded_logs, fresh_logs = _step_logs(loaded, io, name), _step_logs(fresh, io, name)
+    fresh.set_weights(loaded.weights)
+    loaded_logs, fresh_logs = loaded.logs, _step_logs(fresh, io, name)
     assert sorted(loaded_logs) == sorted(fresh_logs)  # the same losses and metrics
     assert loaded_logs["loss"] == pytest.approx(float(io[f"{name}/resumed_loss"]), rel=1e-5)
 
 
 @pytest.mark.parametrize("name", COMPILED)
-def test_training_resumes_from_the_stored_optimizer_state(io, name):
-    model = load(f"{name}.h5")
-    assert int(model.optimizer.iterations.numpy()) == 2  # two steps in tf_keras
-    _step_logs(model, io, name)
+def test_training_resumes_from_the_stored_optimizer_state(io, resumed, name):
+    assert resumed(name).iterations == 2  # two steps in tf_keras
+    model = resumed(name).model  # after one step here
     assert int(model.optimizer.iterations.numpy()) == int(io[f"{name}/resumed_iterations"])
     if name not in NOT_COMPARED_RESUMED:
         assert_predicts(model, io, name, kind="resumed")
 
 
-def test_nadam_moments_restored(io):
-    model = load("merges_two_outputs.h5")
+def test_nadam_moments_restored(loaded):
+    model = loaded("merges_two_outputs").model
     variables = {v.path: v.numpy() for v in model.optimizer.variables}
     with h5py.File(path("merges_two_outputs.h5"), "r") as f:
         group = f["optimizer_weights"]
@@ -187,16 +229,16 @@ def test_nadam_moments_restored(io):
                                       group["Nadam/v/score/bias:0"][()])
 
 
-def test_keras3_restores_the_same_iteration_count_where_it_loads_the_file(record):
+def test_keras3_restores_the_same_iteration_count_where_it_loads_the_file(record, loaded):
     # Keras 3.15 loads only the simplest of these files (the rest fail on Keras 2 config
     # keys); where it does, it predicts the same and keeps the iteration count (its
     # optimizer, built on no variables, takes the first stored array and drops the moments)
     outcomes = record["keras3_loads_tf_keras"]
-    loaded = [name for name, outcome in outcomes.items() if "error" not in outcome]
-    assert loaded == ["dense_mlp", "merges_two_outputs"]
-    for name in loaded:
+    keras3_loaded = [name for name, outcome in outcomes.items() if "error" not in outcome]
+    assert keras3_loaded == ["dense_mlp", "merges_two_outputs"]
+    for name in keras3_loaded:
         assert outcomes[name]["matches"]
-        ours = load(f"{name}.h5")
+        ours = loaded(name).model
         assert type(ours.optimizer).__name__ == outcomes[name]["optimizer"]
         assert int(ours.optimizer.iterations.numpy()) == outcomes[name]["iterations"]
 
@@ -272,12 +314,12 @@ def test_optimizer_state_that_does_not_fit_warns_and_trains_fresh(tmp_path, drop
 
 @pytest.mark.parametrize("extension", [".keras", ".h5"])
 @pytest.mark.parametrize("name", SAVED)
-def test_tf_keras_model_saved_again_here_keeps_predictions_and_state(io, tmp_path, name,
+def test_tf_keras_model_saved_again_here_keeps_predictions_and_state(io, loaded, name,
                                                                      extension):
     # the migration path: load the Keras 2 file, save it in the Keras 3 format, reload
-    model = load(f"{name}.h5")
-    again = str(tmp_path / f"{name}{extension}")
-    model.save(again)
+    again = loaded(name).saved[extension]
+    if isinstance(again, Exception):
+        raise again
     reloaded = keras.models.load_model(again)
     assert_predicts(reloaded, io, name)
     if name in COMPILED:

@@ -9,6 +9,7 @@ tests/fixtures/keras_examples18_fileinterchange.json, written once with real Ker
 reading minikeras's files on torch and jax, minikeras reading Keras's) was checked with
 tools/examples18_fileinterchange_sweep.py.
 """
+import functools
 import os
 
 import pytest
@@ -24,10 +25,22 @@ cases, KERAS = load_cases("examples18_fileinterchange_cases",
 DOCUMENTED = ("minikeras_version: only minikeras", "backend: minikeras numpy keras torch")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def registered():
-    """The cases' custom layer, loss and metric, registered as the user's code would."""
+    """The cases' custom layer, loss and metric, registered as the user's code would (once:
+    the models trained with them are kept for the module, ``trained``)."""
     cases.custom_objects(keras)
+
+
+@pytest.fixture(scope="module")
+def trained(registered):
+    """``trained(name)``: case ``name``'s trained model, from a clear session, made once for
+    its three files (saving reads the model, it does not change it)."""
+    @functools.cache
+    def get(name):
+        keras.backend.clear_session()
+        return cases.trained(keras, name)[0]
+    return get
 
 
 def _params():
@@ -41,9 +54,8 @@ def _params():
 
 
 @pytest.mark.parametrize("name, ext", list(_params()))
-def test_file_layout_matches_keras(name, ext, tmp_path):
-    keras.backend.clear_session()
-    model, _, _ = cases.trained(keras, name)
+def test_file_layout_matches_keras(name, ext, tmp_path, trained):
+    model = trained(name)
     path = os.path.join(str(tmp_path), "model" + ext)
     (model.save_weights if ext == ".weights.h5" else model.save)(path)
     found = [d for d in cases.differences(cases.compared_layout(path), KERAS[name][ext])

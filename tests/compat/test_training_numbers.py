@@ -38,10 +38,15 @@ SAME_AS = {"optimizer_string/lamb": "optimizer/Lamb_default"}
 
 def assert_same_numbers(got, expected):
     assert sorted(got) == sorted(expected), "the result keys differ from Keras's"
+    have = {key: np.asarray(got[key], "float64") for key in expected}
+    if all(have[key].shape == want.shape for key, want in expected.items()) and np.isclose(
+            np.concatenate([have[key].ravel() for key in expected] + [np.zeros(0)]),
+            np.concatenate([want.ravel() for want in expected.values()] + [np.zeros(0)]),
+            rtol=RTOL, atol=ATOL, equal_nan=True).all():
+        return  # what the loop below passes, in one check (a case has up to ~40 keys)
     for key, want in expected.items():
-        have = np.asarray(got[key], "float64")
-        assert have.shape == want.shape, f"{key}: shape {have.shape}, Keras {want.shape}"
-        np.testing.assert_allclose(have, want, rtol=RTOL, atol=ATOL, err_msg=key)
+        assert have[key].shape == want.shape, f"{key}: shape {have[key].shape}, Keras {want.shape}"
+        np.testing.assert_allclose(have[key], want, rtol=RTOL, atol=ATOL, err_msg=key)
 
 
 def test_the_fixture_covers_every_case_and_keras_refused_only_the_forgotten_name():
