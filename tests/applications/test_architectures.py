@@ -1,7 +1,9 @@
 """Every keras.applications builder against Keras 3.15.1 (fixtures/README.md): parameter
 counts, output shapes, and each layer's name, class and weight shapes in Keras's order (the
 order Keras's weight files are read in). Built with ``weights=None``; headless models at
-the default (unknown) size, models with their top at a small size where Keras allows it."""
+the default (unknown) size, models with their top at a small size where Keras allows it.
+Weight values are not checked here, so the builds draw none (conftest's
+``architecture_only``)."""
 import gzip
 import json
 import os
@@ -80,7 +82,7 @@ def _with_top(arch):
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
-def test_model_with_top_matches_keras(arch):
+def test_model_with_top_matches_keras(arch, architecture_only):
     model = _with_top(arch)
     expected = KERAS[arch]["top"]
     params, layers = expected["params"], _keras_layers(expected)
@@ -93,7 +95,7 @@ def test_model_with_top_matches_keras(arch):
     assert _layers(model) == layers
 
 
-def test_module_aliases_and_names(headless):
+def test_module_aliases_and_names(headless, architecture_only):
     assert keras.applications.resnet50.ResNet50 is applications.ResNet50
     assert headless("ResNet50").name == "resnet50"
     assert applications.MobileNetV2(weights=None, input_shape=(96, 96, 3)).name == \
@@ -104,13 +106,13 @@ def test_module_aliases_and_names(headless):
 
 @pytest.mark.parametrize("pooling, shape", [(None, [None, 1, 1, 1280]), ("avg", [None, 1280]),
                                             ("max", [None, 1280])])
-def test_pooling_options(pooling, shape):
+def test_pooling_options(pooling, shape, architecture_only):
     model = applications.MobileNetV2(weights=None, include_top=False, pooling=pooling,
                                      input_shape=(32, 32, 3))
     assert list(model.output.shape) == shape
 
 
-def test_input_tensor_is_used_and_its_sources_become_the_inputs():
+def test_input_tensor_is_used_and_its_sources_become_the_inputs(architecture_only):
     image = keras.Input((40, 40, 3))
     cropped = keras.layers.Cropping2D(4)(image)
     model = applications.MobileNetV2(weights=None, include_top=False, input_tensor=cropped)
@@ -118,7 +120,7 @@ def test_input_tensor_is_used_and_its_sources_become_the_inputs():
     assert list(model.output.shape) == [None, 1, 1, 1280]
 
 
-def test_classes_and_classifier_activation():
+def test_classes_and_classifier_activation(architecture_only):
     model = applications.MobileNetV2(weights=None, classes=7, classifier_activation=None,
                                      input_shape=(32, 32, 3))
     assert list(model.output.shape) == [None, 7]
