@@ -4,6 +4,7 @@ order Keras's weight files are read in). Built with ``weights=None``; headless m
 the default (unknown) size, models with their top at a small size where Keras allows it.
 Weight values are not checked here, so the builds draw none (conftest's
 ``architecture_only``)."""
+import functools
 import gzip
 import json
 import os
@@ -16,10 +17,18 @@ import minikeras as keras
 from minikeras import applications
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-with gzip.open(FIXTURES / "keras_architectures.json.gz", "rt") as f:
-    KERAS = json.load(f)
-with gzip.open(FIXTURES / "keras_architectures_efficientnet_v2_sml.json.gz", "rt") as f:
-    KERAS.update(json.load(f))  # same fields (fixtures/README.md)
+
+
+@functools.lru_cache(maxsize=None)
+def keras_architectures():
+    """{architecture: {"top": ..., "notop": ...}} from Keras's fixtures, read at first use
+    (not at collection)."""
+    found = {}
+    for name in ("keras_architectures.json.gz", "keras_architectures_efficientnet_v2_sml.json.gz"):
+        with gzip.open(FIXTURES / name, "rt") as f:
+            found.update(json.load(f))  # same fields (fixtures/README.md)
+    return found
+
 
 # Every architecture Keras's fixture lists and minikeras builds.
 ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201"] + [
@@ -66,7 +75,7 @@ def _keras_layers(entry):
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_headless_model_matches_keras(arch, headless):
     model = headless(arch)
-    expected = KERAS[arch]["notop"]
+    expected = keras_architectures()[arch]["notop"]
     assert model.count_params() == expected["params"]
     assert list(model.output.shape) == expected["output_shape"]
     assert _layers(model) == _keras_layers(expected)
@@ -84,7 +93,7 @@ def _with_top(arch):
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_model_with_top_matches_keras(arch, architecture_only):
     model = _with_top(arch)
-    expected = KERAS[arch]["top"]
+    expected = keras_architectures()[arch]["top"]
     params, layers = expected["params"], _keras_layers(expected)
     if arch.startswith("VGG"):
         params -= VGG_FC1_AT_32
