@@ -12,6 +12,7 @@ files themselves say.
   and every one must be in ``KNOWN_UPWARD`` with its reason: a new one fails the test.
 """
 import ast
+import functools
 import pathlib
 
 import pytest
@@ -104,7 +105,11 @@ def imports_of(name):
     return top, lazy - top
 
 
-GRAPH = {name: imports_of(name) for name in MODULES}
+@functools.lru_cache(maxsize=None)
+def graph():
+    """{module: (module-level targets, function-level targets)}: every module parsed at
+    first use (not at collection)."""
+    return {name: imports_of(name) for name in MODULES}
 
 
 def layer_of(name):
@@ -161,7 +166,7 @@ def cycles(graph):
 
 def test_the_graph_sees_the_package():
     assert "minikeras.layers.layer" in MODULES and "minikeras.tree" in MODULES
-    top, _ = GRAPH["minikeras.layers.layer"]
+    top, _ = graph()["minikeras.layers.layer"]
     assert "minikeras.layers.symbolic" in top and "minikeras.variables" in top
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -172,18 +177,18 @@ def test_every_module_has_a_layer():
 
 
 def test_no_import_cycle_among_module_level_imports():
-    found = cycles({name: top for name, (top, _) in GRAPH.items()})
+    found = cycles({name: top for name, (top, _) in graph().items()})
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def test_no_import_cycle_counting_function_level_imports():
     # a cycle through a function-level import is still two modules that need each other
-    found = cycles({name: top | lazy for name, (top, lazy) in GRAPH.items()})
+    found = cycles({name: top | lazy for name, (top, lazy) in graph().items()})
     assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def upward_lazy_imports():
-    return sorted((name, target) for name, (_, lazy) in GRAPH.items() for target in lazy
+    return sorted((name, target) for name, (_, lazy) in graph().items() for target in lazy
                   if layer_of(target) > layer_of(name))
 
 
@@ -197,14 +202,14 @@ def test_lazy_upward_imports_are_the_known_ones():
 
 
 def test_no_module_level_import_goes_upward():
-    upward = sorted((name, target) for name, (top, _) in GRAPH.items() for target in top
+    upward = sorted((name, target) for name, (top, _) in graph().items() for target in top
                     if layer_of(target) > layer_of(name))
     assert not upward, "module-level imports reaching a higher layer:\n" + "\n".join(
         f"{a} -> {b}" for a, b in upward)
 
 
 if __name__ == "__main__":  # print the report
-    for component in cycles({name: top for name, (top, _) in GRAPH.items()}):
+    for component in cycles({name: top for name, (top, _) in graph().items()}):
         print("cycle:", " <-> ".join(component))
     for a, b in upward_lazy_imports():
         print("lazy upward:", a, "->", b, "" if (a, b) in KNOWN_UPWARD else "(NEW)")

@@ -4,6 +4,7 @@ decoding for the classifier, 1-D predictions for a 1-D regression target, the mo
 cloned (and compiled like the original) on each fit unless warm_start."""
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -12,14 +13,25 @@ import minikeras as keras
 from tests.optional_extras import require_module
 from tests.test_docs import ROOT
 
-sklearn = require_module("sklearn", "sklearn")
-from sklearn.base import clone  # noqa: E402
-from sklearn.exceptions import NotFittedError  # noqa: E402
-from sklearn.model_selection import cross_val_score  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from minikeras.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer  # noqa
+
+@pytest.fixture(scope="module")
+def sk():
+    """scikit-learn's pieces these tests use and minikeras's wrappers (which import it), by
+    the first test that needs them rather than at collection (~2 CPU s of imports)."""
+    require_module("sklearn", "sklearn")
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from minikeras import wrappers
+    return types.SimpleNamespace(
+        clone=clone, NotFittedError=NotFittedError, cross_val_score=cross_val_score,
+        make_pipeline=make_pipeline, StandardScaler=StandardScaler,
+        SKLearnClassifier=wrappers.SKLearnClassifier, SKLearnRegressor=wrappers.SKLearnRegressor,
+        SKLearnTransformer=wrappers.SKLearnTransformer)
 
 
 def clusters(n=60, seed=0):
@@ -38,10 +50,10 @@ def softmax_model(X, y, units=8):
     return model
 
 
-def test_classifier_trains_on_one_hot_targets_and_predicts_labels():
+def test_classifier_trains_on_one_hot_targets_and_predicts_labels(sk):
     keras.utils.set_random_seed(0)
     x, y = clusters()
-    est = SKLearnClassifier(softmax_model, model_kwargs={"units": 4}, fit_kwargs={"verbose": 0})
+    est = sk.SKLearnClassifier(softmax_model, model_kwargs={"units": 4}, fit_kwargs={"verbose": 0})
     est.fit(x, y, epochs=30)
     assert list(est.classes_) == ["left", "right"] and est.n_features_in_ == 2
     assert est.model_.output_shape == (None, 2) and est.epoch_ == 30
@@ -51,23 +63,23 @@ def test_classifier_trains_on_one_hot_targets_and_predicts_labels():
     assert column.shape == (3, 1)                        # y given as a column comes back so
 
 
-def test_a_model_instance_is_cloned_compiled_unless_warm_start():
+def test_a_model_instance_is_cloned_compiled_unless_warm_start(sk):
     keras.utils.set_random_seed(1)
     x, y = clusters(10)
     model = softmax_model(x, np.zeros((1, 2)))
     before = [w.copy() for w in model.get_weights()]
-    est = SKLearnClassifier(model, fit_kwargs={"verbose": 0, "epochs": 2}).fit(x, y)
+    est = sk.SKLearnClassifier(model, fit_kwargs={"verbose": 0, "epochs": 2}).fit(x, y)
     assert est.model_ is not model and est.model_.optimizer is not model.optimizer
     assert all((a == b).all() for a, b in zip(before, model.get_weights()))
     assert int(est.model_.optimizer.iterations) == 2 * 1  # 20 samples: one batch per epoch
     first = est.model_
     assert est.fit(x, y).model_ is not first            # a fresh clone each fit
-    warm = SKLearnClassifier(model, warm_start=True, fit_kwargs={"verbose": 0}).fit(x, y)
+    warm = sk.SKLearnClassifier(model, warm_start=True, fit_kwargs={"verbose": 0}).fit(x, y)
     trained = warm.model_
     assert warm.fit(x, y).model_ is trained and int(trained.optimizer.iterations) == 2
 
 
-def test_regressor_gives_1d_predictions_for_a_1d_target_and_works_in_sklearn():
+def test_regressor_gives_1d_predictions_for_a_1d_target_and_works_in_sklearn(sk):
     keras.utils.set_random_seed(2)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(200, 3)).astype("float32")
@@ -78,14 +90,14 @@ def test_regressor_gives_1d_predictions_for_a_1d_target_and_works_in_sklearn():
         model.compile(keras.optimizers.Adam(0.1), "mse")
         return model
 
-    est = SKLearnRegressor(linear, fit_kwargs={"verbose": 0, "epochs": 20})  # R^2 0.9999+
-    pipe = make_pipeline(StandardScaler(), est).fit(x, y)
+    est = sk.SKLearnRegressor(linear, fit_kwargs={"verbose": 0, "epochs": 20})  # R^2 0.9999+
+    pipe = sk.make_pipeline(sk.StandardScaler(), est).fit(x, y)
     assert pipe.predict(x).shape == (200,) and pipe.score(x, y) > 0.99
-    assert cross_val_score(clone(pipe), x, y, cv=2).min() > 0.95
-    assert clone(est).get_params()["fit_kwargs"] == {"verbose": 0, "epochs": 20}
+    assert sk.cross_val_score(sk.clone(pipe), x, y, cv=2).min() > 0.95
+    assert sk.clone(est).get_params()["fit_kwargs"] == {"verbose": 0, "epochs": 20}
 
 
-def test_transformer_outputs_the_model_prediction():
+def test_transformer_outputs_the_model_prediction(sk):
     x, y = clusters(5)
 
     def encoder(X, y):
@@ -93,24 +105,24 @@ def test_transformer_outputs_the_model_prediction():
         model.compile("sgd", "mse")
         return model
 
-    est = SKLearnTransformer(encoder, fit_kwargs={"verbose": 0})
+    est = sk.SKLearnTransformer(encoder, fit_kwargs={"verbose": 0})
     out = est.fit(x, np.zeros((10, 3), "float32")).transform(x)
     np.testing.assert_allclose(out, est.model_.predict(x, verbose=0), rtol=1e-6)
 
 
-def test_bad_input_names_the_problem():
+def test_bad_input_names_the_problem(sk):
     x, y = clusters(5)
     uncompiled = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     with pytest.raises(RuntimeError, match="must be a compiled keras Model"):
-        SKLearnClassifier(lambda X, y: uncompiled).fit(x, y)
+        sk.SKLearnClassifier(lambda X, y: uncompiled).fit(x, y)
     with pytest.raises(TypeError, match="`model` must be a compiled keras Model or a callable"):
-        SKLearnClassifier(3).fit(x, y)
+        sk.SKLearnClassifier(3).fit(x, y)
     with pytest.raises(ValueError, match="Only binary and multiclass.*continuous"):
-        SKLearnClassifier(softmax_model).fit(x, np.linspace(0, 1, 10))
+        sk.SKLearnClassifier(softmax_model).fit(x, np.linspace(0, 1, 10))
     with pytest.raises(ValueError, match="only one class"):
-        SKLearnClassifier(softmax_model).fit(x, np.zeros(10))
-    with pytest.raises(NotFittedError):
-        SKLearnClassifier(softmax_model).predict(x)
+        sk.SKLearnClassifier(softmax_model).fit(x, np.zeros(10))
+    with pytest.raises(sk.NotFittedError):
+        sk.SKLearnClassifier(softmax_model).predict(x)
 
 
 def test_without_scikit_learn_the_error_names_the_extra():

@@ -1,7 +1,10 @@
 """Every keras.applications builder against Keras 3.15.1 (fixtures/README.md): parameter
 counts, output shapes, and each layer's name, class and weight shapes in Keras's order (the
 order Keras's weight files are read in). Built with ``weights=None``; headless models at
-the default (unknown) size, models with their top at a small size where Keras allows it."""
+the default (unknown) size, models with their top at a small size where Keras allows it.
+Weight values are not checked here, so the builds draw none (conftest's
+``architecture_only``)."""
+import functools
 import gzip
 import json
 import os
@@ -14,10 +17,18 @@ import minikeras as keras
 from minikeras import applications
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-with gzip.open(FIXTURES / "keras_architectures.json.gz", "rt") as f:
-    KERAS = json.load(f)
-with gzip.open(FIXTURES / "keras_architectures_efficientnet_v2_sml.json.gz", "rt") as f:
-    KERAS.update(json.load(f))  # same fields (fixtures/README.md)
+
+
+@functools.lru_cache(maxsize=None)
+def keras_architectures():
+    """{architecture: {"top": ..., "notop": ...}} from Keras's fixtures, read at first use
+    (not at collection)."""
+    found = {}
+    for name in ("keras_architectures.json.gz", "keras_architectures_efficientnet_v2_sml.json.gz"):
+        with gzip.open(FIXTURES / name, "rt") as f:
+            found.update(json.load(f))  # same fields (fixtures/README.md)
+    return found
+
 
 # Every architecture Keras's fixture lists and minikeras builds.
 ARCHITECTURES = ["DenseNet121", "DenseNet169", "DenseNet201"] + [
@@ -64,7 +75,7 @@ def _keras_layers(entry):
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_headless_model_matches_keras(arch, headless):
     model = headless(arch)
-    expected = KERAS[arch]["notop"]
+    expected = keras_architectures()[arch]["notop"]
     assert model.count_params() == expected["params"]
     assert list(model.output.shape) == expected["output_shape"]
     assert _layers(model) == _keras_layers(expected)
@@ -80,9 +91,9 @@ def _with_top(arch):
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES)
-def test_model_with_top_matches_keras(arch):
+def test_model_with_top_matches_keras(arch, architecture_only):
     model = _with_top(arch)
-    expected = KERAS[arch]["top"]
+    expected = keras_architectures()[arch]["top"]
     params, layers = expected["params"], _keras_layers(expected)
     if arch.startswith("VGG"):
         params -= VGG_FC1_AT_32
@@ -93,7 +104,7 @@ def test_model_with_top_matches_keras(arch):
     assert _layers(model) == layers
 
 
-def test_module_aliases_and_names(headless):
+def test_module_aliases_and_names(headless, architecture_only):
     assert keras.applications.resnet50.ResNet50 is applications.ResNet50
     assert headless("ResNet50").name == "resnet50"
     assert applications.MobileNetV2(weights=None, input_shape=(96, 96, 3)).name == \
@@ -104,13 +115,13 @@ def test_module_aliases_and_names(headless):
 
 @pytest.mark.parametrize("pooling, shape", [(None, [None, 1, 1, 1280]), ("avg", [None, 1280]),
                                             ("max", [None, 1280])])
-def test_pooling_options(pooling, shape):
+def test_pooling_options(pooling, shape, architecture_only):
     model = applications.MobileNetV2(weights=None, include_top=False, pooling=pooling,
                                      input_shape=(32, 32, 3))
     assert list(model.output.shape) == shape
 
 
-def test_input_tensor_is_used_and_its_sources_become_the_inputs():
+def test_input_tensor_is_used_and_its_sources_become_the_inputs(architecture_only):
     image = keras.Input((40, 40, 3))
     cropped = keras.layers.Cropping2D(4)(image)
     model = applications.MobileNetV2(weights=None, include_top=False, input_tensor=cropped)
@@ -118,7 +129,7 @@ def test_input_tensor_is_used_and_its_sources_become_the_inputs():
     assert list(model.output.shape) == [None, 1, 1, 1280]
 
 
-def test_classes_and_classifier_activation():
+def test_classes_and_classifier_activation(architecture_only):
     model = applications.MobileNetV2(weights=None, classes=7, classifier_activation=None,
                                      input_shape=(32, 32, 3))
     assert list(model.output.shape) == [None, 7]

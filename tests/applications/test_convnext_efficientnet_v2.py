@@ -87,7 +87,7 @@ def test_convnext_imagenet_weights_download_and_check_the_sha256(server, tmp_pat
         applications.ConvNeXtTiny(weights="imagenet", **NOTOP)
 
 
-def test_weight_file_names_and_origins_are_keras_s(monkeypatch):
+def test_weight_file_names_and_origins_are_keras_s(monkeypatch, architecture_only):
     fetched = []
     monkeypatch.setattr("minikeras.applications.construction.get_file",
                         lambda fname, origin, **kw: fetched.append((fname, origin, kw))
@@ -171,7 +171,7 @@ def test_convnext_without_preprocessing_or_layer_scale():
     assert type(gray.layers[1]).__name__ == "Sequential"  # no 3-channel statistics to use
 
 
-def test_convnext_headless_output_is_layer_normalized():
+def test_convnext_headless_output_is_layer_normalized(architecture_only):
     model = applications.ConvNeXtTiny(weights=None, include_top=False, pooling="max",
                                       input_tensor=keras.Input((None, None, 3)))
     assert [type(layer).__name__ for layer in model.layers[-2:]] == [
@@ -179,7 +179,7 @@ def test_convnext_headless_output_is_layer_normalized():
     assert list(model.output.shape) == [None, 768]
 
 
-def test_convnext_names_and_stage_drop_rates():
+def test_convnext_names_and_stage_drop_rates(architecture_only):
     model = convnext.ConvNeXt(**TINY, drop_path_rate=0.3, weights=None, name="mine",
                               include_top=True, classes=3, input_shape=(32, 32, 3),
                               classifier_activation=None)
@@ -190,7 +190,8 @@ def test_convnext_names_and_stage_drop_rates():
     assert list(model.output.shape) == [None, 3]
 
 
-def test_efficientnet_v2_input_normalisation_matches_the_imagenet_statistics(headless):
+def test_efficientnet_v2_input_normalisation_matches_the_imagenet_statistics(headless,
+                                                                         architecture_only):
     rescale, normalize = headless("EfficientNetV2B0").layers[1:3]  # input of unknown size
     x = np.full((1, 1, 1, 3), 255.0, "float32")
     # (255 / 255 - mean) / std per channel

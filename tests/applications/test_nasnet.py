@@ -59,7 +59,7 @@ def _assert_matches_keras(model, entry, params):
     (True, 5_326_716, [None, 1000]),
     (False, 4_269_716, [None, 7, 7, 1056]),  # headless: still 224x224 unless told otherwise
 ])
-def test_nasnet_mobile_matches_keras(include_top, params, output_shape):
+def test_nasnet_mobile_matches_keras(include_top, params, output_shape, architecture_only):
     model = applications.NASNetMobile(weights=None, include_top=include_top)
     entry = KERAS["NASNetMobile"]["top" if include_top else "notop"]
     _assert_matches_keras(model, entry, params)
@@ -71,7 +71,7 @@ def test_nasnet_mobile_matches_keras(include_top, params, output_shape):
             5_326_716 - 4_269_716
 
 
-def test_nasnet_large_with_top_matches_keras():
+def test_nasnet_large_with_top_matches_keras(architecture_only):
     """Built at 32x32 rather than 331x331 (building at a fixed size runs each layer on one
     sample): the global average makes the count independent of the size, and every
     reduction still changes the size (331 -> 165 -> 83 -> 42 -> 21 -> 11 as 32 -> 15 -> 8
@@ -84,7 +84,7 @@ def test_nasnet_large_with_top_matches_keras():
 
 @pytest.mark.skipif(not os.environ.get("MINIKERAS_ALL_APPLICATIONS"),
                     reason="NASNetLarge initialises 85M weights: MINIKERAS_ALL_APPLICATIONS=1")
-def test_nasnet_large_headless_matches_keras():
+def test_nasnet_large_headless_matches_keras(architecture_only):
     """Headless at its default, unknown size: Keras compares unknown sizes as equal in the
     adjust blocks, so this network has fewer weights than the 331x331 one (84,916,818 =
     88,949,818 - 4032 * 1000 - 1000)."""

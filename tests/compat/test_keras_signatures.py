@@ -3,6 +3,7 @@
 for every public callable both have, minikeras's positional parameters carry Keras's names
 in Keras's order (``LSTM(64, "relu")`` sets the activation), and every parameter name Keras
 takes is a name minikeras takes (unless minikeras passes ``**kwargs`` on)."""
+import functools
 import importlib
 import inspect
 import json
@@ -11,9 +12,7 @@ import os
 
 import minikeras
 
-with open(os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_signatures.json"),
-          encoding="utf-8") as f:
-    KERAS = json.load(f)["callables"]
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras_signatures.json")
 
 # Where minikeras's positional order departs on purpose, and why.
 DIFFERENT_ORDER = {
@@ -52,17 +51,29 @@ def signature(obj):
     return list(inspect.signature(target).parameters.values())
 
 
-CASES = sorted(name for name in KERAS if KERAS[name] and ours(name) is not None)
+# Read and resolved at first use, not at collection (resolving imports every subpackage).
+@functools.lru_cache(maxsize=None)
+def keras_callables():
+    """Keras's callables from the fixture: {name: {"positional": [...], "names": [...]}}."""
+    with open(FIXTURE, encoding="utf-8") as f:
+        return json.load(f)["callables"]
+
+
+@functools.lru_cache(maxsize=None)
+def cases():
+    """The Keras names with a signature in the fixture that minikeras has, sorted."""
+    keras = keras_callables()
+    return sorted(name for name in keras if keras[name] and ours(name) is not None)
 
 
 def compared():
     """(name, minikeras's parameters) of every case not listed in DIFFERENT_ORDER."""
     return [(name, [p for p in signature(ours(name)) if p.name != "self"])
-            for name in CASES if name not in DIFFERENT_ORDER]
+            for name in cases() if name not in DIFFERENT_ORDER]
 
 
 def test_most_keras_callables_are_compared():
-    assert len(CASES) > 1000
+    assert len(cases()) > 1000
 
 
 def test_positional_parameters_have_keras_names_in_keras_order():
@@ -71,7 +82,7 @@ def test_positional_parameters_have_keras_names_in_keras_order():
         if any(p.kind is p.VAR_POSITIONAL for p in params):
             continue
         mine = [p.name for p in params if p.kind in POSITIONAL]
-        theirs = KERAS[name]["positional"]
+        theirs = keras_callables()[name]["positional"]
         shared = min(len(mine), len(theirs))
         if mine[:shared] != theirs[:shared]:
             wrong.append((name, mine[:shared], theirs[:shared]))
@@ -82,11 +93,11 @@ def test_every_keras_parameter_name_is_taken():
     missing = []
     for name, params in compared():
         if not any(p.kind is p.VAR_KEYWORD for p in params):
-            absent = sorted(set(KERAS[name]["names"]) - {p.name for p in params})
+            absent = sorted(set(keras_callables()[name]["names"]) - {p.name for p in params})
             if absent:
                 missing.append((name, absent))
     assert missing == []
 
 
 def test_the_listed_differences_are_keras_callables():
-    assert set(DIFFERENT_ORDER) <= set(KERAS)
+    assert set(DIFFERENT_ORDER) <= set(keras_callables())

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.child_bytecode import cached_bytecode_environment
 
 SCRIPTS = pathlib.Path(__file__).parent / "mpi_scripts"
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -35,9 +36,20 @@ def _mpiexec():
     return found
 
 
+# The scripts' environment: os.environ with a bytecode cache the ~20 processes of this
+# module share (tests/child_bytecode.py), set before the module's first launch.
+ENVIRONMENT = dict(os.environ)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_bytecode(tmp_path_factory):
+    ENVIRONMENT.clear()
+    ENVIRONMENT.update(cached_bytecode_environment(tmp_path_factory))
+
+
 def run(script, *args, ranks=2, timeout=120, env=None):
     command = [_mpiexec(), "-n", str(ranks), sys.executable, str(SCRIPTS / script), *args]
-    environment = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1",
+    environment = dict(ENVIRONMENT, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1",
                        **(env or {}))
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env=environment, cwd=ROOT)
@@ -45,7 +57,7 @@ def run(script, *args, ranks=2, timeout=120, env=None):
 
 def run_single(script, *args):
     return subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True,
-                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          text=True, timeout=120, env=dict(ENVIRONMENT, PYTHONPATH=str(ROOT)),
                           cwd=ROOT, check=True)
 
 

@@ -4,6 +4,7 @@ predictions; Keras's quantized .keras and .weights.h5 files load and predict the
 SGD step after quantization trains what Keras trains, to the same numbers; and a file saved
 here has Keras's layout. Expected numbers made once with real Keras by
 tools/make_quantization_fixture.py (which also checked that Keras loads files saved here)."""
+import functools
 import importlib.util
 import json
 import os
@@ -21,7 +22,16 @@ _spec = importlib.util.spec_from_file_location(
     "quantization_cases", os.path.join(FIXTURES, "quantization_cases.py"))
 cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
-KERAS = dict(np.load(os.path.join(FIXTURES, "keras_quantization.npz")))
+
+
+@functools.lru_cache(maxsize=None)
+def keras_numbers():
+    """{name: array} Keras recorded (keras_quantization.npz), read at first use rather than
+    at collection (538 arrays to decompress)."""
+    with np.load(os.path.join(FIXTURES, "keras_quantization.npz")) as arrays:
+        return dict(arrays)
+
+
 RUNS = [(case, mode) for case in cases.CASES for mode in cases.MODES]
 
 
@@ -32,7 +42,7 @@ def keras_file(case, mode, suffix=".keras"):
 def keras_arrays(case, mode, kind):
     """[(variable name, array)] Keras recorded, in its model.weights order."""
     prefix = f"{case}/{mode}/{kind}/"
-    return [(k.rsplit("/", 1)[1], v) for k, v in KERAS.items() if k.startswith(prefix)]
+    return [(k.rsplit("/", 1)[1], v) for k, v in keras_numbers().items() if k.startswith(prefix)]
 
 
 def quantized(case, mode):
@@ -60,7 +70,7 @@ def test_quantize_gives_keras_variables_and_predictions(case, mode):
     model = quantized(case, mode)
     assert_variables_match(model, keras_arrays(case, mode, "variables"))
     np.testing.assert_allclose(model.predict(cases.inputs(case), verbose=0),
-                               KERAS[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)
+                               keras_numbers()[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case,mode", RUNS)
@@ -68,7 +78,7 @@ def test_keras_quantized_file_loads_and_predicts_the_same(case, mode):
     model = keras.models.load_model(keras_file(case, mode))
     assert_variables_match(model, keras_arrays(case, mode, "variables"))
     np.testing.assert_allclose(model.predict(cases.inputs(case), verbose=0),
-                               KERAS[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)
+                               keras_numbers()[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", cases.CASES)
@@ -81,14 +91,14 @@ def test_keras_int8_weights_file_loads_into_a_quantized_model(case):
     model.load_weights(keras_file(case, "int8", ".weights.h5"))
     assert_variables_match(model, keras_arrays(case, "int8", "variables"))
     np.testing.assert_allclose(model.predict(cases.inputs(case), verbose=0),
-                               KERAS[f"{case}/int8/predict"], rtol=1e-6, atol=1e-7)
+                               keras_numbers()[f"{case}/int8/predict"], rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("case,mode", RUNS)
 def test_training_after_quantization_updates_what_keras_updates(case, mode):
     model = keras.models.load_model(keras_file(case, mode))
     loss = cases.train_one_step(keras, model, case)
-    np.testing.assert_allclose(loss, KERAS[f"{case}/{mode}/train_loss"], rtol=1e-6)
+    np.testing.assert_allclose(loss, keras_numbers()[f"{case}/{mode}/train_loss"], rtol=1e-6)
     assert_variables_match(model, keras_arrays(case, mode, "trained"))
 
 
@@ -132,4 +142,4 @@ def test_saved_file_has_keras_layout(case, mode, tmp_path):
     assert _h5_layout(path) == _h5_layout(keras_file(case, mode))
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(reloaded.predict(cases.inputs(case), verbose=0),
-                               KERAS[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)
+                               keras_numbers()[f"{case}/{mode}/predict"], rtol=1e-5, atol=1e-6)

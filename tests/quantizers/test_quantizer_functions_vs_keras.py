@@ -1,6 +1,7 @@
 """quantize_and_dequantize, the float8 scale helpers and fake_quant_with_min_max_vars
 against Keras 3.15 (values, and fake_quant's straight-through gradients taken with torch
 autograd; made once by tools/make_quantization_fixture.py) and hand-derived values."""
+import functools
 import importlib.util
 import os
 
@@ -16,14 +17,21 @@ _spec = importlib.util.spec_from_file_location(
     "quantization_cases", os.path.join(FIXTURES, "quantization_cases.py"))
 cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
-KERAS = dict(np.load(os.path.join(FIXTURES, "keras_quantization.npz")))
+
+
+@functools.lru_cache(maxsize=None)
+def keras_numbers():
+    """{name: array} Keras recorded (keras_quantization.npz), read at first use rather than
+    at collection (538 arrays to decompress)."""
+    with np.load(os.path.join(FIXTURES, "keras_quantization.npz")) as arrays:
+        return dict(arrays)
 
 
 @pytest.mark.parametrize("name", sorted(cases.QDQ_INPUTS))
 def test_quantize_and_dequantize_matches_keras(name):
     x, scale = cases.QDQ_INPUTS[name]
     out = quantizers.quantize_and_dequantize(x, np.float32(scale), name, "float32")
-    np.testing.assert_array_equal(out, KERAS[f"functions/qdq/{name}"])
+    np.testing.assert_array_equal(out, keras_numbers()[f"functions/qdq/{name}"])
 
 
 def test_float8_e4m3fn_grid_by_hand():
@@ -37,12 +45,12 @@ def test_float8_e4m3fn_grid_by_hand():
 def test_float8_scale_and_history_match_keras():
     amax, scale, dtype_max = cases.FLOAT8_SCALE_INPUTS
     np.testing.assert_allclose(quantizers.compute_float8_scale(amax, scale, dtype_max),
-                               KERAS["functions/float8_scale"], rtol=1e-7)
+                               keras_numbers()["functions/float8_scale"], rtol=1e-7)
     np.testing.assert_allclose(quantizers.compute_float8_scale(amax, scale, dtype_max, 2),
-                               KERAS["functions/float8_scale_margin"], rtol=1e-7)
+                               keras_numbers()["functions/float8_scale_margin"], rtol=1e-7)
     np.testing.assert_array_equal(
         quantizers.compute_float8_amax_history(*cases.AMAX_HISTORY_INPUTS),
-        KERAS["functions/amax_history"])
+        keras_numbers()["functions/amax_history"])
 
 
 @pytest.mark.parametrize("name", sorted(cases.FAKE_QUANT_INPUTS))
@@ -52,9 +60,9 @@ def test_fake_quant_values_and_gradients_match_keras(name):
     y = quantizers.fake_quant_with_min_max_vars(*tensors, **kwargs)
     P.sum(y * cases.fake_quant_upstream(x.shape)).backward()
     expected = f"functions/fake_quant/{name}"
-    np.testing.assert_allclose(y.numpy(), KERAS[f"{expected}/y"], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y.numpy(), keras_numbers()[f"{expected}/y"], rtol=1e-6, atol=1e-6)
     for tensor, label in zip(tensors, ("dx", "dmin", "dmax")):
-        np.testing.assert_array_equal(tensor.grad, KERAS[f"{expected}/{label}"], label)
+        np.testing.assert_array_equal(tensor.grad, keras_numbers()[f"{expected}/{label}"], label)
 
 
 def test_fake_quant_nudges_zero_onto_a_level_by_hand():

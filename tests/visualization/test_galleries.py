@@ -8,17 +8,21 @@ import pytest
 import minikeras as keras
 from tests.optional_extras import require_module
 
-matplotlib = require_module("matplotlib", "examples")
-matplotlib.use("Agg")
-import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-
 V = keras.visualization
 COLOURS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], "float32")
+# matplotlib (with pyplot, ~1 CPU s) is imported by the first test, not at collection
+matplotlib = plt = None
 
 
 @pytest.fixture(autouse=True)
 def close_figures():
+    global matplotlib, plt
+    if plt is None:
+        matplotlib = require_module("matplotlib", "examples")
+        matplotlib.use("Agg")
+        import matplotlib.image
+        import matplotlib.pyplot
+        plt = matplotlib.pyplot
     yield
     plt.close("all")
 
