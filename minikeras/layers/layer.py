@@ -240,6 +240,12 @@ class Layer(Operation):
         """The variables of :attr:`metrics`, metric by metric."""
         return [v for metric in self.metrics for v in metric.variables]
 
+    def _layers_within(self):
+        """This layer and every layer inside it (``_flatten_layers``), asked at the start of
+        each forward pass when some layer holds penalties; a model answers from its
+        training plan instead of walking its layers again."""
+        return self._flatten_layers()
+
     def _flatten_layers(self, _seen=None):
         """This layer and every layer inside it, depth first, each once (a layer shared by
         two sublayers is reached once, as in Keras)."""
@@ -1113,7 +1119,7 @@ def expire_added_losses(layer):
     Other layers keep theirs."""
     if not _LOSS_HOLDERS:  # most models: nothing to clear, and no walk of their layers
         return
-    inside = {id(l) for l in layer._flatten_layers()}
+    inside = {id(l) for l in layer._layers_within()}
     for holder in [h for h in _LOSS_HOLDERS if id(h) in inside]:
         holder._added_losses, holder._activity_losses = [], []
         _LOSS_HOLDERS.discard(holder)

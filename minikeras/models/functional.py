@@ -82,9 +82,9 @@ class Functional(Model):
     @property
     def layers(self):
         """Every layer of the graph, InputLayers included, in Keras's order (by depth).
-        ``keras.ops`` calls on KerasTensors (``x + y``) are nodes but not layers, as in
-        Keras."""
-        return [layer for layer in self._layers if not isinstance(layer, OpCall)]
+        ``keras.ops`` calls on KerasTensors (``x + y``) and ``keras.Function`` calls are
+        nodes but not layers, as in Keras."""
+        return [layer for layer in self._sublayers() if not isinstance(layer, OpCall)]
 
     @property
     def operations(self):
@@ -98,7 +98,9 @@ class Functional(Model):
                              "Please use another name.")
 
     def _sublayers(self):
-        return list(self._layers)
+        """The graph's layers, op nodes included (their weights are none), without the
+        ``keras.Function`` nodes (operations holding no weights of their own)."""
+        return [layer for layer in self._layers if isinstance(layer, Layer)]
 
     @property
     def inputs(self):

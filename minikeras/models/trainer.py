@@ -290,6 +290,9 @@ class Trainer:
                                layers, self._attribute_metrics())
         return self._plan
 
+    def _layers_within(self):
+        return self._training_plan().layers
+
     def _train_batch(self, x, y, sample_weight):
         """The built-in training step: forward, loss, metrics, backward into the optimizer's
         gradient buffer, update. Returns what an overridden ``compute_metrics`` returned

@@ -67,6 +67,26 @@ def test_function_called_on_keras_tensors_is_a_node_of_a_model():
                                [[np.sum(2.0 * np.tanh(value))]], rtol=1e-6)
 
 
+def test_a_model_with_a_function_node_lists_and_trains_only_its_layers():
+    # Keras 3.15 (jax), probed: model.layers is [InputLayer, Dense] and the weights are the
+    # Dense's, also when the Function's own graph holds a layer; fit trains
+    inner_in = keras.Input((4,))
+    fn = keras.Function(inner_in, ops.tanh(keras.layers.Dense(4)(inner_in)) * 0.0
+                        + ops.tanh(inner_in) * 2.0)
+    x = keras.Input((4,))
+    model = keras.Model(x, keras.layers.Dense(1, kernel_initializer="ones", name="out")(fn(x)))
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    assert [w.path for w in model.weights] == ["out/kernel", "out/bias"]
+    assert model.trainable_weights == model.weights and model.losses == []
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    history = model.fit(np.ones((4, 4), "float32"), np.ones((4, 1), "float32"), epochs=2,
+                        batch_size=4, verbose=0)
+    # h = 2 tanh(1) = 1.523188 on each of 4 features: y = 4h = 6.092753, loss (y - 1)^2 =
+    # 25.936136; SGD: kernel -= 0.01 * 2 (y - 1) h = 0.155144 each, bias -= 0.101855:
+    # y = 4 * 0.844856 h - 0.101855 = 5.045641, loss 16.367214
+    np.testing.assert_allclose(history.history["loss"], [25.936136, 16.367214], rtol=1e-5)
+
+
 def test_function_bad_inputs():
     x = keras.Input((2,))
     with pytest.raises(ValueError, match="`inputs` argument cannot be empty"):

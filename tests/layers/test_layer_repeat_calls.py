@@ -119,3 +119,21 @@ def test_a_pass_without_add_loss_drops_the_previous_pass_penalty():
     layer.penalize = False
     model(X3)
     assert model.losses == []
+
+
+def test_a_models_pass_expires_penalties_without_walking_its_layers(monkeypatch):
+    # the layers inside a model come from its training plan at each new pass; a layer added
+    # later is in the next plan, so its penalty of the previous pass is dropped too
+    model = keras.Sequential([keras.Input((3,)), Penalized(), ones_dense(2)])
+    model(X3)
+    model.add(PenalizedWhenAsked())  # sum of the two outputs 6 + 6
+    model(X3)
+    np.testing.assert_allclose([float(l.numpy()) for l in model.losses], [6.0, 12.0])
+    walks = []
+    original = layers.Layer._attributes_of_type
+    monkeypatch.setattr(layers.Layer, "_attributes_of_type",
+                        lambda self, kind: walks.append(self) or original(self, kind))
+    for scale in (2.0, 3.0):
+        model(scale * X3)
+    assert walks == []
+    np.testing.assert_allclose([float(l.numpy()) for l in model.losses], [18.0, 36.0])
