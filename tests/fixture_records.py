@@ -1,0 +1,34 @@
+"""Keras's records (tests/fixtures/<name>.json) read on first use, not at import.
+
+Every pytest-xdist worker imports every test module to collect it, but runs only some: a
+comparison module's JSON (up to 5 MB) parsed at import was parsed once per worker, and
+with ``-n 0`` by any run that only collects. ``LazyRecords`` parses it the first time a test
+reads it, once per process."""
+import collections.abc
+import json
+import os
+
+from tests.fixture_cases import FIXTURES
+
+
+class LazyRecords(collections.abc.Mapping):
+    """The parsed tests/fixtures/``json_name`` as a read-only mapping, parsed on first use."""
+
+    def __init__(self, json_name):
+        self._path = os.path.join(FIXTURES, json_name)
+        self._records = None
+
+    def _loaded(self):
+        if self._records is None:
+            with open(self._path, encoding="utf-8") as f:
+                self._records = json.load(f)
+        return self._records
+
+    def __getitem__(self, key):
+        return self._loaded()[key]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self):
+        return len(self._loaded())
