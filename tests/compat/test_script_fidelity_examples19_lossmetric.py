@@ -12,6 +12,7 @@ names the side minikeras takes, and why; ``REFUSED`` the cases where they fail d
 and minikeras raises its own ValueError; ``DELIBERATE`` what docs/porting.md lists; ``OPEN``
 what is left (a strict xfail).
 """
+import functools
 import re
 
 import pytest
@@ -19,9 +20,11 @@ import pytest
 import minikeras as keras
 from tests.compat.record_agreement import agreed, as_expected, has_conflict, types_only
 from tests.compat.script_compare import assert_same, open_marked
-from tests.fixture_cases import load_cases
+from tests.fixture_cases import load_module
+from tests.fixture_records import LazyRecords
 
-cases, KERAS = load_cases("examples19_lossmetric_cases", "keras_examples19_lossmetric.json")
+cases = load_module("examples19_lossmetric_cases")
+KERAS = LazyRecords("keras_examples19_lossmetric.json")  # parsed on first use
 
 # case -> (the backend whose record minikeras follows, why the other differs); an error there
 # is compared by its type (each backend words its own)
@@ -91,7 +94,8 @@ OPEN = {
         "sums round in float16 (an ops-level question of float16 reductions)"),
 }
 
-def deliberate_keys(name):
+@functools.cache
+def deliberate_keys(name):  # asked at collection and twice per test: the regexes run once
     return {key for pattern, key in DELIBERATE if re.fullmatch(pattern, name)}
 
 

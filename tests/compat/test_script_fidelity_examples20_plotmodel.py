@@ -29,10 +29,12 @@ import tempfile
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import load_cases
+from tests.fixture_cases import load_module
+from tests.fixture_records import LazyRecords
 from tests.optional_extras import require_module, require_program
 
-cases, KERAS = load_cases("examples20_plotmodel_cases", "keras_examples20_plotmodel.json")
+cases = load_module("examples20_plotmodel_cases")
+KERAS = LazyRecords("keras_examples20_plotmodel.json")  # parsed on first use
 
 # (case rule, Keras's text, minikeras's text, reason)
 LEFT = [
@@ -51,7 +53,7 @@ LEFT = [
 MESSAGE_PREFIX = ("plot_without_pydot", "dot_without_pydot", "plot_without_graphviz")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def pydot_installed():
     require_module("pydot", "plot")
 

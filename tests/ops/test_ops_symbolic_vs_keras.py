@@ -6,17 +6,14 @@ tests/fixtures/keras_examples8_opshapes.json was made once by
 tools/make_examples8_opshapes_fixture.py from the cases of
 tests/fixtures/examples8_opshapes_cases.py; this test never imports Keras.
 """
-import json
-import pathlib
-
 import numpy as np
 import pytest
 
 import minikeras as keras
+from tests.fixture_records import LazyRecords
 from tests.fixtures import examples8_opshapes_cases as cases
 
-FIXTURE = json.loads((pathlib.Path(__file__).parents[1] / "fixtures"
-                      / "keras_examples8_opshapes.json").read_text(encoding="utf-8"))
+FIXTURE = LazyRecords("keras_examples8_opshapes.json")  # parsed on first use
 
 # Deliberate differences: case id -> why minikeras differs from Keras there (each case is
 # a strict xfail: it fails once minikeras matches Keras).
