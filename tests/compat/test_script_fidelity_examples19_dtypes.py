@@ -33,11 +33,9 @@ import pytest
 
 import minikeras as keras
 from tests.compat.record_agreement import agrees
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples19_dtypes_cases")
-KERAS = LazyRecords("keras_examples19_dtypes.json")  # parsed on first use
+cases, KERAS = load_cases("examples19_dtypes_cases", "keras_examples19_dtypes.json")
 
 _WIDE = r"(int64|float64|uint32)"  # uint32 meeting a signed int promotes to int64
 # (rule on "<case>:<part>", reason): where minikeras still differs from Keras.

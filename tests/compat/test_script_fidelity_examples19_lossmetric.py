@@ -20,11 +20,9 @@ import pytest
 import minikeras as keras
 from tests.compat.record_agreement import agreed, as_expected, has_conflict, types_only
 from tests.compat.script_compare import assert_same, open_marked
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples19_lossmetric_cases")
-KERAS = LazyRecords("keras_examples19_lossmetric.json")  # parsed on first use
+cases, KERAS = load_cases("examples19_lossmetric_cases", "keras_examples19_lossmetric.json")
 
 # case -> (the backend whose record minikeras follows, why the other differs); an error there
 # is compared by its type (each backend words its own)

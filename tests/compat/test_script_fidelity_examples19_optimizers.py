@@ -18,11 +18,9 @@ import pytest
 import minikeras as keras
 from tests.compat.record_agreement import agrees
 from tests.compat.script_compare import assert_same
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples19_optimizers_cases")
-KERAS = LazyRecords("keras_examples19_optimizers.json")  # parsed on first use
+cases, KERAS = load_cases("examples19_optimizers_cases", "keras_examples19_optimizers.json")
 BACKENDS = ("jax", "torch")
 
 _JAX_TRACER = ("Keras 3.15's LossScaleOptimizer on jax fails in eager apply_gradients "

@@ -18,11 +18,9 @@ import pytest
 import minikeras as keras
 from tests.compat.record_agreement import agrees
 from tests.compat.script_compare import assert_same
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples19_preprocessing_cases")
-KERAS = LazyRecords("keras_examples19_preprocessing.json")  # parsed on first use
+cases, KERAS = load_cases("examples19_preprocessing_cases", "keras_examples19_preprocessing.json")
 
 # Keras's jax backend runs without x64: every int64 / float64 it is asked for comes out as
 # int32 / float32 (lookup and hashing outputs, dtype="float64" layers). minikeras follows torch

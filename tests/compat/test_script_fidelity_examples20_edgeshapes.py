@@ -23,11 +23,9 @@ import pytest
 import minikeras as keras
 from tests.compat.record_agreement import CONFLICT, has_conflict
 from tests.compat.script_compare import TORCH_SIZE, assert_same, open_marked, shape_text
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples20_edgeshapes_cases")
-KERAS = LazyRecords("keras_examples20_edgeshapes.json")  # parsed on first use
+cases, KERAS = load_cases("examples20_edgeshapes_cases", "keras_examples20_edgeshapes.json")
 
 REFUSED = "<refused by {}>"  # both backends raise, with these types (minikeras: one or ValueError)
 

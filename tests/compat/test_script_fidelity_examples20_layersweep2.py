@@ -17,11 +17,9 @@ import minikeras as keras
 from tests.compat.record_agreement import (
     agreed, as_expected, has_conflict, types_only, unframed, without_hint)
 from tests.compat.script_compare import assert_same, mask_of, open_marked, with_mask
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 
-cases = load_module("examples20_layersweep2_cases")
-KERAS = LazyRecords("keras_examples20_layersweep2.json")  # parsed on first use
+cases, KERAS = load_cases("examples20_layersweep2_cases", "keras_examples20_layersweep2.json")
 
 # case -> (the backend whose record minikeras follows, why the other differs); an error there
 # is compared by its type (each backend words its own)

@@ -29,12 +29,10 @@ import tempfile
 import pytest
 
 import minikeras as keras
-from tests.fixture_cases import load_module
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import load_cases
 from tests.optional_extras import require_module, require_program
 
-cases = load_module("examples20_plotmodel_cases")
-KERAS = LazyRecords("keras_examples20_plotmodel.json")  # parsed on first use
+cases, KERAS = load_cases("examples20_plotmodel_cases", "keras_examples20_plotmodel.json")
 
 # (case rule, Keras's text, minikeras's text, reason)
 LEFT = [

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from tests.fixture_records import LazyRecords
+from tests.fixture_cases import LazyRecords
 from tests.fixtures import examples8_opshapes_cases as cases
 
 FIXTURE = LazyRecords("keras_examples8_opshapes.json")  # parsed on first use
