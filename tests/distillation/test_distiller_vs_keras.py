@@ -85,7 +85,7 @@ def keras_config():
 
 
 def test_keras_file_loads_with_its_losses_and_predicts_the_same():
-    with pytest.warns(UserWarning, match="`compile\(\)` was not called"):  # as Keras warns:
+    with pytest.warns(UserWarning, match=r"`compile\(\)` was not called"):  # as Keras warns:
         distiller = keras.saving.load_model(KERAS_FILE)  # its compile config has loss None
     assert isinstance(distiller, keras.distillation.Distiller) and not distiller.compiled
     logits, features = distiller.distillation_losses
@@ -116,7 +116,7 @@ def test_saved_config_is_keras_config(results, tmp_path):
                 "distillation_loss_weights", "student_loss_weight"):
         assert mine["config"][key] == theirs["config"][key], key
     assert mine["compile_config"]["loss"] is None and theirs["compile_config"]["loss"] is None
-    with pytest.warns(UserWarning, match="`compile\(\)` was not called"):
+    with pytest.warns(UserWarning, match=r"`compile\(\)` was not called"):
         loaded = keras.saving.load_model(path)
     x, _ = cases._data()
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), distiller.predict(x, verbose=0))
