@@ -255,8 +255,7 @@ class Layer(Operation):
         seen.add(id(self))
         yield self
         for layer in self._sublayers():
-            if isinstance(layer, Layer):  # a functional model's ops (keras.Function) are not
-                yield from layer._flatten_layers(seen)
+            yield from layer._flatten_layers(seen)
 
     @property
     def trainable(self):
