@@ -88,13 +88,8 @@ def gradcheck(fn, *inputs, wrt=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, pro
     _check_cached_inputs(cache, arrays, "gradcheck")
     for i in wrt:
         coords = probe_coordinates(arrays[i].shape, probes, seed=i)
-        key = (i, eps, probes)
-        if cache is not None and key in cache:
-            numeric = cache[key]
-        else:
-            numeric = finite_differences(scalar, arrays, i, coords, eps)
-            if cache is not None:
-                cache[key] = numeric
+        numeric = _cached_finite_differences(cache, (i, eps, probes), scalar, arrays, i,
+                                             coords, eps)
         assert_close_at(leaves.get(tensors[i], np.zeros_like(arrays[i])), numeric, coords,
                         atol, rtol, f"Gradient mismatch for input {i}")
     return True
@@ -109,6 +104,17 @@ def _check_cached_inputs(cache, arrays, checker):
             k.shape == a.shape and np.array_equal(k, a) for k, a in zip(kept, arrays)):
         raise ValueError(f"{checker}'s `cache` holds the finite differences of other "
                          "inputs.")
+
+
+def _cached_finite_differences(cache, key, fn, arrays, index, coords, eps):
+    """``finite_differences(fn, arrays, index, coords, eps)``, kept in ``cache`` (when given)
+    under ``key`` and read from there the next time."""
+    if cache is not None and key in cache:
+        return cache[key]
+    numeric = finite_differences(fn, arrays, index, coords, eps)
+    if cache is not None:
+        cache[key] = numeric
+    return numeric
 
 
 def assert_close_at(analytic, numeric, coords, atol, rtol, what):
@@ -174,14 +180,9 @@ def gradgradcheck(fn, *inputs, wrt=None, order=2, eps=1e-6, atol=1e-5, rtol=1e-4
     analytic = grad(total, [tensors[i] for i in wrt], unconnected_gradients="zero")
     for i, got in zip(wrt, analytic):
         coords = probe_coordinates(arrays[i].shape, probes, seed=i)
-        key = ("order", order, seed, tuple(wrt), i, eps, probes)
-        if cache is not None and key in cache:
-            numeric = cache[key]
-        else:
-            numeric = finite_differences(lambda *arrs: top(arrs, plain_last=True), arrays, i,
-                                         coords, eps)
-            if cache is not None:
-                cache[key] = numeric
+        numeric = _cached_finite_differences(
+            cache, ("order", order, seed, tuple(wrt), i, eps, probes),
+            lambda *arrs: top(arrs, plain_last=True), arrays, i, coords, eps)
         assert_close_at(got.data if isinstance(got, Tensor) else got, numeric, coords, atol,
                         rtol, f"Order-{order} gradient mismatch for input {i}")
     return True
