@@ -8,10 +8,10 @@ and the step's scalars):
 
 1. one Reduce-scatter of the flat gradient buffer leaves on rank r the summed gradient
    of its range ``[lo_r, hi_r)`` of the optimizer's flat layout;
-2. rank r runs the optimizer's whole pipeline (loss-scale division, finite check,
-   accumulation, clipping, weight decay, the step, EMA) on that range only; the two
-   things that need the whole gradient, the finite check and the norms of
-   ``clipnorm`` / ``global_clipnorm``, add up the ranks' partial results (a few numbers);
+2. rank r runs the optimizer's whole pipeline (loss-scale division, accumulation,
+   clipping, weight decay, the step, EMA) on that range only; the one thing that needs
+   the whole gradient, the norms of ``clipnorm`` / ``global_clipnorm``, adds up the
+   ranks' partial results (a few numbers);
 3. one Allgather of the weight buffer gives every rank every updated range, so the
    ranks hold bit-identical weights; constraints then run on whole variables.
 

@@ -23,9 +23,8 @@ Shards. Under keras.distribution's DataParallel an elementwise optimizer gets an
 ``update_shard`` (see ``apply``): each MPI rank then runs the pipeline on its range
 ``self._part`` of the flat buffers only, and the weights are allgathered after the step.
 
-Non-finite gradients: a step whose gradients contain NaN or Inf is skipped with a
-RuntimeWarning naming the variables; weights, slots and ``iterations`` stay as they
-were (Keras would write the NaN into the weights and slots).
+Non-finite gradients are applied as Keras applies them: NaN or Inf reaches the weights
+and slots (``LossScaleOptimizer`` is the one that skips such steps).
 """
 import math
 import re
@@ -328,19 +327,22 @@ class Optimizer(OptimizerVariables):
         """Update ``trainable_variables`` (default: the built list) from ``grads``.
 
         One path, in Keras's order: load the gradients into the flat buffer (None ones
-        are dropped with a warning), divide by ``loss_scale_factor``, skip the step if
-        any is not finite, accumulate; then clip, weight decay, the update step, EMA,
-        constraints, ``iterations += 1``. Every stage runs on whole flat buffers unless
-        some variables have no gradient: then decay, step and constraints run per
-        variable on the others.
+        are dropped with a warning), divide by ``loss_scale_factor``, accumulate; then
+        clip, weight decay, the update step, EMA, constraints, ``iterations += 1``. NaN and
+        Inf gradients are applied as they are, as Keras applies them (``LossScaleOptimizer``
+        skips such steps). Every stage runs on whole flat buffers unless some variables
+        have no gradient: then decay, step and constraints run per variable on the others.
 
         Sharded (``update_shard`` set, elementwise optimizers only): the gradient is
         reduce-scattered instead, every stage up to EMA runs on this process's range
-        ``self._part`` of the flat buffers only (norms and the finite check add up the
-        ranks' partial sums), then the updated weights are allgathered and the
+        ``self._part`` of the flat buffers only (norms add up the ranks' partial sums), then the updated weights are allgathered and the
         constraints run on whole variables. Slots, EMA averages and accumulators are
         then current only in that range (``flat_state`` lists them for gathering).
         """
+        with xp.errstate(all="ignore"):  # inf and nan arrive without numpy's warnings
+            self._apply(grads, trainable_variables)
+
+    def _apply(self, grads, trainable_variables):
         if not isinstance(grads, (list, tuple)):
             grads = list(grads)
         if len(grads) == 0:
@@ -355,9 +357,6 @@ class Optimizer(OptimizerVariables):
         g = g[self._part]
         if self.loss_scale_factor is not None:
             xp.divide(g, self.loss_scale_factor, out=g)
-        if not self._all_ranks_finite(g):
-            self._warn_nonfinite(present)
-            return
         if self._gradient_ready(g):
             lr = self._current_learning_rate()
             self._clip_gradients(g)
@@ -415,13 +414,6 @@ class Optimizer(OptimizerVariables):
         """``values`` (a few float64 numbers) summed over the ranks of ``update_shard``."""
         values = np.asarray(values, dtype=np.float64)
         return values if self._part_shard is None else self._part_shard.sum(values)
-
-    def _all_ranks_finite(self, g):
-        """Whether every rank's part ``g`` of the gradient is finite (one agreed answer)."""
-        finite = _all_finite(g)
-        if self._part_shard is None:
-            return finite
-        return self._sum_over_ranks([0.0 if finite else 1.0])[0] == 0
 
     def _variables_for(self, trainable_variables):
         if trainable_variables is None:
@@ -483,16 +475,6 @@ class Optimizer(OptimizerVariables):
             if i not in present:
                 view.fill(0)
         return sorted(present)
-
-    def _warn_nonfinite(self, present):
-        g, layout = self._layout.gradients, self._layout
-        flags = [float((present is None or i in present) and not xp.isfinite(g[piece]).all())
-                 for i, piece in enumerate(layout.pieces(self._part))]
-        bad = [v.path for v, flag in zip(layout.variables, self._sum_over_ranks(flags)) if flag]
-        warn_user(f"{type(self).__name__} skipped a step: the gradients of {bad} contain NaN or "
-                  "Inf. Weights, optimizer slots and `iterations` are unchanged. The loss probably "
-                  "overflowed: lower the learning rate, clip gradients (e.g. clipnorm=1.0) or "
-                  "check the data for NaN.", RuntimeWarning)
 
     def _gradient_ready(self, g):
         """Gradient accumulation: add ``g`` to the running sum; True on every k-th call, with
@@ -739,9 +721,3 @@ def _registered_function(config, custom_objects):
             "they are already decorated, make sure they are all imported so that the decorator "
             "is run before trying to load them. Full object config: "
             f"{config}") from None
-
-
-def _all_finite(g):
-    """True if no element of ``g`` is NaN or Inf: g.g is NaN/Inf iff some element is, unless
-    huge finite values overflow; then check exactly (g.g warns only on such an overflow)."""
-    return math.isfinite(float(xp.dot(g, g))) or bool(xp.isfinite(g).all())

@@ -263,39 +263,18 @@ def test_none_gradient_is_skipped_with_a_warning():
         opt.apply([None, None], [a, b])
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("accumulate", [None, 2])
-def test_nonfinite_gradient_skips_the_step(bad, accumulate):
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nonfinite_gradient_is_applied_as_keras_applies_it(bad):
+    # Keras 3 (jax and torch backends) writes a NaN or Inf gradient into the step: Adam's
+    # first step moves each weight by lr * g / (|g| + eps'), so a NaN or Inf gradient makes
+    # its weight NaN (inf / inf), the finite ones move by lr, and `iterations` counts it
     a, b = var([1.0, 2.0], path="dense/kernel"), var([3.0], path="dense/bias")
-    opt = optimizers.Adam(0.1, gradient_accumulation_steps=accumulate)
-    opt.apply(f32([0.5, 0.5], [0.5]), [a, b])
-    before = [v.numpy() for v in [a, b] + opt.variables]
-    with pytest.warns(RuntimeWarning, match=r"dense/kernel.*NaN or Inf"):
-        opt.apply(f32([0.5, bad], [0.5]), [a, b])
-    after = [v.numpy() for v in [a, b] + opt.variables]
-    for x, y in zip(before, after):
-        np.testing.assert_array_equal(x, y)  # weights, slots and iterations unchanged
-    assert not any(np.isnan(v).any() for v in after)
-
-
-def test_training_continues_normally_after_a_skipped_step():
-    ref_w, w = var([1.0, 2.0]), var([1.0, 2.0])
-    ref, opt = optimizers.Adam(0.1), optimizers.Adam(0.1)
-    with pytest.warns(RuntimeWarning):
-        opt.apply(f32([np.nan, 1.0]), [w])
-    for g in ([0.5, -1.0], [2.0, 0.25]):
-        ref.apply(f32(g), [ref_w])
-        opt.apply(f32(g), [w])
-    np.testing.assert_array_equal(w.numpy(), ref_w.numpy())
-
-
-def test_huge_finite_gradients_are_not_mistaken_for_nan():
-    w = var([0.0, 0.0])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        optimizers.SGD(1e-30).apply(f32([3e30, -3e30]), [w])  # g.g overflows float32
-    assert not [c for c in caught if "skipped" in str(c.message)]
-    np.testing.assert_allclose(w.numpy(), [-3.0, 3.0], rtol=1e-5)
+    opt = optimizers.Adam(0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no skipped-step warning, no numpy RuntimeWarning
+        opt.apply(f32([0.5, bad], [-0.5]), [a, b])
+    assert np.isnan(a.numpy()[1]) and int(opt.iterations) == 1
+    np.testing.assert_allclose([a.numpy()[0], b.numpy()[0]], [0.9, 3.1], rtol=1e-5)
 
 
 def test_gradient_shape_mismatch_names_the_variable():

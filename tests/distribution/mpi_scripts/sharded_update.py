@@ -5,8 +5,8 @@ this rank's weights, optimizer variables, history and update path to OUT/<config
 The configurations cover the sharded update (elementwise optimizers, with every base option
 that needs the whole gradient; its exchange is MPI shared memory, or MPI collectives with
 MINIKERAS_MPI_SHARED_MEMORY=0) and the replicated fallback (Lamb, not elementwise), plus a
-Model whose own train_step / test_step leave a variable without gradient, skip a step on a
-non-finite gradient and return their own logs. Last, on several ranks, a check that each
+Model whose own train_step / test_step leave a variable without gradient and return their
+own logs. Last, on several ranks, a check that each
 rank's weights stay its own after a fit (private_rank<r>.npz).
 """
 import json
@@ -65,8 +65,7 @@ def dense_model():
 
 
 class CustomSteps(keras.Model):
-    """Its own steps: no gradient for the first bias, a NaN gradient at the 4th step (the
-    whole step is skipped), row-weighted running logs."""
+    """Its own steps: no gradient for the first bias, row-weighted running logs."""
 
     def __init__(self):
         super().__init__()
@@ -74,7 +73,6 @@ class CustomSteps(keras.Model):
         self.out = keras.layers.Dense(1)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mae = keras.metrics.MeanAbsoluteError(name="mae")
-        self.steps_taken = 0
 
     def call(self, x):
         return self.out(self.hidden(x))
@@ -90,11 +88,8 @@ class CustomSteps(keras.Model):
         variables = self.trainable_variables
         grads = [None if v is self.hidden.bias else g
                  for v, g in zip(variables, grad(loss, variables))]
-        self.steps_taken += 1
-        if self.steps_taken == 4:
-            grads[-1] = np.full(grads[-1].shape, np.nan, "float32")  # the last bias only
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the missing gradient and the skipped step
+            warnings.simplefilter("ignore")  # the missing gradient
             self.optimizer.apply(grads, variables)
         self.loss_tracker.update_state(loss, sample_weight=len(x))
         self.mae.update_state(y, y_pred)
