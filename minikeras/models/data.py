@@ -28,21 +28,6 @@ def check_array(value, name):
     return array
 
 
-def check_finite(array, name):
-    """Refuse to train on NaN or infinite values, naming the first bad sample."""
-    if array is not None and np.issubdtype(array.dtype, np.floating):
-        flat = array.reshape(-1)
-        if math.isfinite(float(np.dot(flat, flat))):  # one BLAS pass for the usual case:
-            return  # x.x is NaN/Inf iff some element is, unless huge values overflow
-        bad = ~np.isfinite(array)
-        if bad.any():
-            first = int(np.argwhere(bad)[0][0])
-            raise ValueError(
-                f"`{name}` contains {int(bad.sum())} NaN or infinite value(s) (first in sample "
-                f"{first}). Training on them would silently turn the weights into NaN; clean or "
-                "impute the data first.")
-
-
 def check_lengths(x, y, sample_weight=None):
     sizes = {"x": [len(x)]}
     if y is not None:
@@ -108,16 +93,6 @@ def check_structure(value, name):
         checked = [check_structure(item, f"{name}[{i}]") for i, item in enumerate(value)]
         return GivenAsTuple(checked) if isinstance(value, tuple) else checked
     return check_array(value, name)
-
-
-def check_finite_in(value, name):
-    """:func:`check_finite` on each array of a (nested) list / dict ``value``, named by its
-    path (``x[1][0]``)."""
-    if isinstance(value, (list, dict)):
-        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
-            check_finite_in(item, f"{name}[{key!r}]")
-    else:
-        check_finite(value, name)
 
 
 def align_outputs(value, names, name):

@@ -780,19 +780,14 @@ class Trainer:
                              "Received: y=None")
         if y is None:  # trained on the losses its layers add (the endpoint-layer pattern)
             x = D.check_structure(x, "x") if D.is_structure(x) else D.check_array(x, "x")
-            if training:
-                D.check_finite_in(x, "x")
             self._check_can_run()
             return x, None, D.check_array(sample_weight, "sample_weight")
         if len(self._compiled_outputs) > 1 or D.is_structure(x) or D.is_structure(y) or \
                 D.is_structure(sample_weight):
-            return self._checked_structures(x, y, sample_weight, training, one_batch, own_step)
+            return self._checked_structures(x, y, sample_weight, one_batch, own_step)
         x, y = D.check_array(x, "x"), D.check_array(y, "y")
         sample_weight = D.check_array(sample_weight, "sample_weight")
         D.check_lengths(x, y, sample_weight)
-        if training:
-            D.check_finite(x, "x")
-            D.check_finite(y, "y")
         self._check_can_run()
         return x, y, sample_weight
 
@@ -805,7 +800,7 @@ class Trainer:
             return y
         return [y if i == with_loss[0] else None for i in range(len(names))]
 
-    def _checked_structures(self, x, y, sample_weight, training, one_batch, own_step=False):
+    def _checked_structures(self, x, y, sample_weight, one_batch, own_step=False):
         """Several inputs and/or outputs: x a list / dict of arrays; y and sample_weight a list
         in output order or a dict keyed by output name (one sample_weight array serves all)."""
         x = D.check_structure(x, "x")
@@ -817,9 +812,6 @@ class Trainer:
         sample_weight = D.align_targets(sample_weight, names, "sample_weight")
         if not one_batch:
             D.check_cardinality(x=x, y=y, sample_weight=sample_weight)
-        if training:
-            D.check_finite_in(x, "x")
-            D.check_finite_in(y, "y")
         self._check_can_run()
         return x, y, sample_weight
 

@@ -1,7 +1,6 @@
 """A model's x nested as Keras takes it (``[a, (b, c)]``): fit / evaluate / predict on
 arrays and on a PyDataset give what the same model given ``[a, b, c]`` gives."""
 import numpy as np
-import pytest
 
 import minikeras as keras
 
@@ -57,10 +56,3 @@ def test_a_py_dataset_of_nested_batches_trains_as_flat_ones():
     _, nested_logs = trained(True, Batches(True))
     _, flat_logs = trained(False, Batches(False))
     assert nested_logs == flat_logs
-
-
-def test_a_nan_deep_in_x_is_named_by_its_path():
-    bad = C.copy()
-    bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match=r"`x\[1\]\[1\]` contains 1 NaN"):
-        trained(True, [A, (B, bad)], y=Y, batch_size=2)
