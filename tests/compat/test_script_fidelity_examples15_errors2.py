@@ -152,9 +152,6 @@ DELIBERATE = {
         "missing layer)",
         "ValueError: A total of 1 objects could not be loaded. Example error message for "
         "object <Dense name=dense_2, built=True>:\nCannot load weights"),
-    "normalization_without_adapt": (
-        "Keras returns the input unchanged; minikeras says to adapt first (docs/porting.md)",
-        "ValueError: Layer 'normalization' (Normalization) has no statistics yet"),
     "resizing_on_a_rank2_input": (
         "Keras fails with Python's IndexError 'tuple index out of range'; minikeras names "
         "the ranks it takes",

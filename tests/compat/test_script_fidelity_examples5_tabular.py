@@ -68,9 +68,6 @@ NOT_COMPARED = {
     ("hashing_guide", "errors/cross_one"): _CALL_FRAME,
     ("integer_lookup_guide", "errors/string_vocab"): (
         "numpy's repr: Keras's int() of a numpy string shows np.str_('a'), minikeras 'a'"),
-    ("normalization_guide", "unadapted"): (
-        "deliberate: Keras's Normalization called before adapt() uses its initial mean 0 / "
-        "variance 1 (returns the input); minikeras raises, asking for adapt() or mean/variance"),
     ("wide_and_deep", "printed"): (
         "Keras's tensorflow backend (the only one that carries strings) trains Embeddings "
         "through sparse gradients, about 1e-4 away from its torch backend, which minikeras "

@@ -77,7 +77,6 @@ class Normalization(PreprocessingLayer):
                                                   trainable=False, name="variance")
             self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros",
                                          trainable=False, name="count")
-            self._adapted = False
             self.finalize_state()
         else:
             self.mean = self._broadcastable(self.input_mean)
@@ -140,7 +139,6 @@ class Normalization(PreprocessingLayer):
                              "Pass an array or a non-empty iterable of batches.")
         self.adapt_mean.assign(total_mean)
         self.adapt_variance.assign(total_var)
-        self._adapted = True
         self.finalize_state()
 
     def _check_adapt_shape(self, shape):
@@ -150,16 +148,9 @@ class Normalization(PreprocessingLayer):
                 f"The layer was built with input_shape={tuple(expected)}, but adapt() is being "
                 f"called with data with an incompatible shape, data.shape={shape}")
 
-    def _has_statistics(self):
-        """Given, adapted, or loaded (the weights no longer hold their initial 0 / 1)."""
-        return self.input_mean is not None or self._adapted or bool(
-            np.any(self.adapt_mean.value != 0) or np.any(self.adapt_variance.value != 1))
-
     def call(self, inputs):
-        if not self._has_statistics() and not is_shape_probe(inputs):
-            raise ValueError(
-                f"Layer '{self.name}' (Normalization) has no statistics yet: expected "
-                "`layer.adapt(data)` or `mean=`/`variance=` before calling it on data.")
+        """Before ``adapt`` the statistics are their initial mean 0 and variance 1, so the
+        inputs come back unchanged, as in Keras."""
         inputs = ops.cast(inputs, self.dtype)
         self.finalize_state()  # the weights may have been loaded since the last call
         scale = np.maximum(np.sqrt(np.asarray(self.variance)),

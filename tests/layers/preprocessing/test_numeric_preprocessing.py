@@ -65,6 +65,13 @@ def test_normalization_config_round_trip():
     assert layers.Normalization().get_config()["mean"] is None
 
 
+def test_normalization_before_adapt_passes_the_input_through_as_keras_does():
+    # its statistics start at mean 0 and variance 1: (x - 0) / sqrt(1) is x, so a model
+    # built by a first call (before load_weights or adapt) runs
+    x = np.array([[1.5, -2.0, 3.0]], "float32")
+    np.testing.assert_array_equal(layers.Normalization()(x).numpy(), x)
+
+
 def test_normalization_bad_input():
     with pytest.raises(ValueError, match="both `mean` and `variance`"):
         layers.Normalization(mean=[1.0])
@@ -72,8 +79,6 @@ def test_normalization_bad_input():
         layers.Normalization(mean=[1.0, 2.0], variance=[1.0])
     layer = layers.Normalization()
     layer.build((None, 3))
-    with pytest.raises(ValueError, match=r"no statistics yet: expected `layer.adapt\(data\)`"):
-        layer(np.ones((2, 3), "float32"))
     with pytest.raises(ValueError, match=r"input_shape=\(None, 3\).*data.shape=\(4, 2\)"):
         layer.adapt(np.ones((4, 2)))
     with pytest.raises(ValueError, match="received no data"):
