@@ -36,9 +36,6 @@ TABLE = {
                        r"non-negative integer. Received: epochs=-1"),
     "fit(epochs=1.5)": (lambda: compiled().fit(X, Y, epochs=1.5, verbose=0),
                         r"non-negative integer. Received: epochs=1.5"),
-    "initial_epoch > epochs": (lambda: compiled().fit(X, Y, epochs=1, initial_epoch=3,
-                                                      verbose=0),
-                               r"`initial_epoch` \(3\) is larger than `epochs` \(1\)"),
     "class_weight naming an absent class": (
         lambda: compiled().fit(X, np.zeros((8, 2), np.float32), class_weight={0: 1.0, 7: 2.0},
                                verbose=0), r"class\(es\) \[7\] outside the 2 classes"),

@@ -48,15 +48,12 @@ def _refuse_ambiguous_cardinality(sizes):
 
 
 def check_epochs(epochs, initial_epoch):
-    """``epochs`` and ``initial_epoch`` must be integers with 0 <= initial_epoch <= epochs."""
+    """``epochs`` and ``initial_epoch`` must be non-negative integers (an ``initial_epoch``
+    at or past ``epochs`` trains nothing, as in Keras)."""
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"`{name}` must be a non-negative integer. Received: "
                              f"{name}={value!r}")
-    if initial_epoch > epochs:
-        raise ValueError(f"`initial_epoch` ({initial_epoch}) is larger than `epochs` ({epochs}): "
-                         "nothing would be trained. `epochs` is the index of the last epoch, not "
-                         "a count of further epochs.")
 
 
 def check_not_empty(n, call):

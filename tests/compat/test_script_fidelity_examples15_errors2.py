@@ -129,10 +129,6 @@ DELIBERATE = {
         "Keras fails with Python's TypeError from range(); minikeras's argument check "
         "raises the ValueError it raises for every bad epochs (tests/test_bad_input_table.py)",
         "ValueError: `epochs` must be a non-negative integer. Received: epochs=2.0"),
-    "fit_initial_epoch_past_epochs": (
-        "Keras trains nothing and returns an empty History; minikeras raises "
-        "(docs/porting.md)",
-        "ValueError: `initial_epoch` (5) is larger than `epochs` (2)"),
     "fit_sample_weight_of_two_dimensions": (
         "Keras on torch raises torch's RuntimeError at the loss; minikeras a ValueError "
         "naming the shapes",
