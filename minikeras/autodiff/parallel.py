@@ -171,6 +171,7 @@ class StepThreading:
         """``step(*args)`` in the chosen way (while undecided, the trial's next way)."""
         owned = self.owned
         if owned is None:
+            blas_threads.warm_up()
             if not blas_threads.available():
                 self.owned = owned = False
             elif threads() < 2:  # BLAS on one thread too (its own count may be every CPU)
