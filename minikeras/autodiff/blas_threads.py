@@ -20,7 +20,7 @@ import threading
 
 _PREFIXES = ("scipy_openblas", "openblas")
 _SUFFIXES = ("64_", "_64", "")
-_state = {"funcs": None, "depth": 0, "saved": None, "warm": False}
+_state = {"funcs": None, "depth": 0, "saved": None}
 _lock = threading.Lock()
 
 
@@ -61,24 +61,6 @@ def _funcs():
 def available():
     """Whether this process's BLAS thread count can be set (OpenBLAS found)."""
     return bool(_funcs())
-
-
-def warm_up():
-    """Once per process, where OpenBLAS is found: one float32 product that packs its data
-    across OpenBLAS's work buffer (about a millisecond).
-
-    OpenBLAS maps that buffer lazily, in 4 KB pages unless transparent huge pages are
-    "always" on, and its kernels prefetch beyond the data they packed. Until a large enough
-    product has touched the pages there, small and skinny products run about half as fast
-    (measured on a 2-core AMD EPYC VM, OpenBLAS 0.3.31: a 32 x 32 x 32 sgemm 9.7 -> 4.6 us,
-    12800 x 288 x 64 28 -> 15 ms; with huge pages "always" both run fast from the start).
-    A network of small Dense layers makes no product large enough itself."""
-    if _state["warm"] or not _funcs():
-        return
-    _state["warm"] = True
-    import numpy as np
-    with single_threaded():  # whole, on the calling thread's buffer (the one it reuses)
-        np.ones((64, 288), np.float32) @ np.ones((288, 1024), np.float32)
 
 
 def pinned():

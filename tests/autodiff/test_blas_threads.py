@@ -51,20 +51,3 @@ def test_without_openblas_the_block_runs_and_says_so(monkeypatch):
 def test_no_library_is_found_among_paths_that_are_not_openblas(monkeypatch):
     monkeypatch.setattr(blas_threads, "_loaded_openblas_paths", lambda: ["/nonexistent.so"])
     assert blas_threads._find() is None
-
-
-def test_the_warm_up_product_runs_once_per_process(funcs, monkeypatch):
-    monkeypatch.setitem(blas_threads._state, "warm", False)
-    blocks = []
-    real = blas_threads.single_threaded
-    monkeypatch.setattr(blas_threads, "single_threaded", lambda: (blocks.append(1), real())[1])
-    blas_threads.warm_up()
-    blas_threads.warm_up()
-    assert blocks == [1]  # its one product, on one BLAS thread
-
-
-def test_the_first_step_of_a_loop_warms_blas_up(funcs, monkeypatch):
-    from minikeras.autodiff.parallel import StepThreading
-    monkeypatch.setitem(blas_threads._state, "warm", False)
-    StepThreading().run(lambda: None)
-    assert blas_threads._state["warm"]

@@ -353,6 +353,34 @@ def test_one_thread_means_no_trial_and_blas_on_one_thread():
         parallel.reset_threads()
 
 
+@needs_openblas
+def test_the_first_step_warms_blas_once_on_every_thread_at_once(three_parts, monkeypatch):
+    # one product per thread, all inside one block of BLAS on one thread, at the same time
+    # (each then holds its own OpenBLAS work buffer); later loops do not warm again
+    monkeypatch.setitem(parallel._state, "blas_warm", False)
+    seen = []
+    monkeypatch.setattr(parallel, "np", _RecordingNumpy(seen))
+    parallel.StepThreading().run(lambda: None)
+    parallel.StepThreading().run(lambda: None)
+    assert len(seen) == 3 and all(pinned for _, pinned in seen)
+    assert len({thread for thread, _ in seen}) == 3
+
+
+class _RecordingNumpy:
+    """numpy, but ``ones`` notes (thread, BLAS pinned) once per product (its first operand)."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def ones(self, shape, dtype):
+        if shape[0] == 64:
+            self.seen.append((threading.get_ident(), blas_threads.pinned()))
+        return np.ones(shape, dtype)
+
+
 @pytest.mark.parametrize("files, expected", [
     ({"v2": "200000 100000\n"}, 2),           # a quota of 2 CPUs
     ({"v2": "150000 100000\n"}, 1),           # 1.5 CPUs: one whole CPU
