@@ -335,8 +335,9 @@ class Optimizer(OptimizerVariables):
 
         Sharded (``update_shard`` set, elementwise optimizers only): the gradient is
         reduce-scattered instead, every stage up to EMA runs on this process's range
-        ``self._part`` of the flat buffers only (norms add up the ranks' partial sums), then the updated weights are allgathered and the
-        constraints run on whole variables. Slots, EMA averages and accumulators are
+        ``self._part`` of the flat buffers only (norms add up the ranks' partial sums),
+        then the updated weights are allgathered and the constraints run on whole
+        variables. Slots, EMA averages and accumulators are
         then current only in that range (``flat_state`` lists them for gathering).
         """
         with xp.errstate(all="ignore"):  # inf and nan arrive without numpy's warnings
