@@ -54,8 +54,10 @@ without_not_compared = functools.partial(without, NOT_COMPARED)
 # case -> {key: (rtol, atol)} where float32 round-off grows past the default tolerance:
 # the Q model's last kernel has a weight fed by a hidden unit that is almost never active;
 # Adam divides its tiny gradients by their own running size, so their round-off moves that
-# one weight by ~1e-4 over the 21 fits (every loss matches to ~1e-7)
-LOOSE = {"deep_q_network_cartpole": {"weights": (2e-5, 2e-4)}}
+# one weight by up to ~2.5e-4 over the 21 fits (every loss matches to ~1e-7). How far it
+# moves depends on what the process computed before the case (the same code gave 1.2e-5,
+# 5.3e-5, 1.3e-4 and 2.5e-4 away from Keras run alone and after other tests)
+LOOSE = {"deep_q_network_cartpole": {"weights": (2e-5, 5e-4)}}
 
 
 @pytest.mark.parametrize("name", sorted(cases.CASES))
