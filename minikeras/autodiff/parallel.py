@@ -171,7 +171,7 @@ class StepThreading:
         """``step(*args)`` in the chosen way (while undecided, the trial's next way)."""
         owned = self.owned
         if owned is None:
-            _warm_blas()
+            warm_blas()
             if not blas_threads.available():
                 self.owned = owned = False
             elif threads() < 2:  # BLAS on one thread too (its own count may be every CPU)
@@ -211,10 +211,11 @@ class StepThreading:
         return result
 
 
-def _warm_blas():
+def warm_blas():
     """Once per process, where OpenBLAS is found: one float32 product on each thread at once,
     BLAS pinned to one thread (about a millisecond), so that every work buffer OpenBLAS
-    hands to concurrent callers has its pages touched.
+    hands to concurrent callers has its pages touched. The first step of a fit / evaluate /
+    predict loop and the first ``grad`` (a custom training loop) call it.
 
     OpenBLAS maps its work buffers lazily, in 4 KB pages unless transparent huge pages are
     "always" on, and its kernels prefetch beyond the data they packed. Until a large enough

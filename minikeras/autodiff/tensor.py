@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 
 from .. import backend
-from . import grad_mode
+from . import grad_mode, parallel
 
 
 class Tensor:
@@ -317,6 +317,7 @@ def grad(output, inputs, output_grad=None, retain_graph=False, out=None, unreach
     if unconnected_gradients not in ("none", "zero"):
         raise ValueError("`unconnected_gradients` must be 'none' or 'zero'. Received: "
                          f"unconnected_gradients={unconnected_gradients!r}")
+    parallel.warm_blas()  # once per process: small products at full speed from here on
     if create_graph:
         if out is not None:
             raise ValueError("grad(create_graph=True) returns Tensors that record; it "

@@ -15,7 +15,7 @@ import minikeras as keras
 from minikeras.autodiff import blas_threads, linear, parallel
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.gradcheck import gradcheck
-from minikeras.autodiff.tensor import Tensor, backprop
+from minikeras.autodiff.tensor import Tensor, backprop, grad
 
 needs_openblas = pytest.mark.skipif(not blas_threads.available(),
                                     reason="no OpenBLAS loaded in this process")
@@ -364,6 +364,14 @@ def test_the_first_step_warms_blas_once_on_every_thread_at_once(three_parts, mon
     parallel.StepThreading().run(lambda: None)
     assert len(seen) == 3 and all(pinned for _, pinned in seen)
     assert len({thread for thread, _ in seen}) == 3
+
+
+@needs_openblas
+def test_a_custom_loops_first_grad_warms_blas(monkeypatch):
+    monkeypatch.setitem(parallel._state, "blas_warm", False)
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    grad(P.sum(x), [x])
+    assert parallel._state["blas_warm"]
 
 
 class _RecordingNumpy:
