@@ -36,9 +36,6 @@ TABLE = {
                        r"non-negative integer. Received: epochs=-1"),
     "fit(epochs=1.5)": (lambda: compiled().fit(X, Y, epochs=1.5, verbose=0),
                         r"non-negative integer. Received: epochs=1.5"),
-    "class_weight naming an absent class": (
-        lambda: compiled().fit(X, np.zeros((8, 2), np.float32), class_weight={0: 1.0, 7: 2.0},
-                               verbose=0), r"class\(es\) \[7\] outside the 2 classes"),
     "Input(shape=(-1,))": (lambda: keras.Input(shape=(-1,)), "Negative dimensions"),
     "Input(shape='a')": (lambda: keras.Input(shape="a"), "Cannot convert shape='a'"),
     "Input(shape=(1e9,))": (lambda: keras.Input(shape=(1e9,)), "invalid entry 1000000000.0"),

@@ -182,7 +182,6 @@ def class_weight_to_sample_weight(y, class_weight):
             f"Received: {class_weight!r}")
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] > 1:
-        _check_one_hot_classes(class_weight, labels.shape[1])
         labels = labels.argmax(axis=1)
     elif labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
@@ -195,16 +194,6 @@ def class_weight_to_sample_weight(y, class_weight):
     for cls, weight in class_weight.items():
         weights[labels == int(cls)] = weight
     return weights
-
-
-def _check_one_hot_classes(class_weight, num_classes):
-    """A key no one-hot label can have is a mistake (Keras ignores it). Keys of classes
-    merely absent from these labels are fine: a batch need not hold every class."""
-    outside = sorted(int(c) for c in class_weight if not 0 <= int(c) < num_classes)
-    if outside:
-        raise ValueError(
-            f"`class_weight` names class(es) {outside} outside the {num_classes} classes of the "
-            f"one-hot labels (0 to {num_classes - 1}). Check the keys.")
 
 
 class BatchPlan:

@@ -72,6 +72,19 @@ def test_class_weight_equals_sample_weight_and_divides_by_n():
     assert losses[1] == pytest.approx(expected, rel=1e-5)
 
 
+def test_class_weight_keys_beyond_the_one_hot_classes_are_ignored_as_keras_does():
+    # equal logits: each sample's crossentropy is ln 2; labels 0,1,0,1,1,1,0,0 weigh 1 and 3
+    # (the key 2 names no class of these labels), summed over the batch of 8
+    x = np.arange(16, dtype="float32").reshape(8, 2)
+    y = np.eye(2, dtype="float32")[[0, 1, 0, 1, 1, 1, 0, 0]]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+        2, activation="softmax", kernel_initializer="ones")])
+    model.compile(keras.optimizers.SGD(0.1), "categorical_crossentropy")
+    loss = model.fit(x, y, class_weight={0: 1.0, 1: 3.0, 2: 5.0}, batch_size=8,
+                     verbose=0).history["loss"][0]
+    assert loss == pytest.approx((4 * 1 + 4 * 3) * np.log(2) / 8, rel=1e-6)
+
+
 def test_evaluate_return_forms_and_metric_order():
     x, y = data()
     model = binary_model()
