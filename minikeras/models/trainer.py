@@ -878,11 +878,10 @@ def _callback_list(callbacks):
 
 
 def _verbosity(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
-    return verbose
+    """1 for "auto"; else the value as given, as Keras takes it: 1 (or True) draws the
+    progress bar, 2 one line per epoch, another true value only fit's "Epoch i/N" lines,
+    a false one nothing."""
+    return 1 if verbose == "auto" else verbose
 
 
 def _warn_generator_method(method):

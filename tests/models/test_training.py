@@ -149,6 +149,21 @@ def test_verbose_2_prints_one_keras_line_per_epoch(capsys):
                         out[1]), out[1]
 
 
+@pytest.mark.parametrize("verbose, epoch_lines, bar", [
+    (True, False, True), (False, False, False), (3, True, False), ("1", True, False)])
+def test_any_verbose_value_is_taken_as_keras_takes_it(capsys, verbose, epoch_lines, bar):
+    # Keras 3.15: True is 1 (the bar), False is 0, another true value prints fit's
+    # "Epoch i/N" lines and nothing else (its progress bar draws only for 1 and 2)
+    x, y = data(8)
+    model = binary_model()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=verbose)
+    model.evaluate(x, y, verbose=verbose)
+    out = capsys.readouterr().out
+    assert ("Epoch 1/2" in out) == (epoch_lines or bar) and ("━" in out) == bar
+    if not bar:
+        assert out == ("Epoch 1/2\nEpoch 2/2\n" if epoch_lines else "")
+
+
 def test_verbose_1_into_a_pipe_redraws_as_keras_does(capsys):
     # Keras 3.15 into a pipe (POSIX): "\r" + the styled line after the first step, then
     # backspaces over its characters, "\r" and the final line with its "\n".
