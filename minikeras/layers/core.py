@@ -130,7 +130,7 @@ class Dense(LowRankAdaptation, QuantizableLayer):
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. "
-                f"Received: units={units!r}")
+                f"Received: units={units}")
         self._init_lora(lora_rank, lora_alpha)
         self.units = units
         self.activation = activations.get(activation)
