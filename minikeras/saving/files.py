@@ -60,8 +60,8 @@ def proceed_with_overwrite(filepath, overwrite):
         except EOFError:
             answer = "n"
     if answer == "n":
-        print_msg("[TIP] Next time specify overwrite=True!")
         return False
+    print_msg("[TIP] Next time specify overwrite=True!")  # after a "y", as Keras prints it
     return True
 
 

@@ -226,13 +226,26 @@ def test_model_from_json_rejects_non_json():
         keras.models.model_from_json("{not json")
 
 
-def test_overwrite_false_asks_and_keeps_the_file(tmp_path, monkeypatch):
+def test_overwrite_false_asks_and_keeps_the_file(tmp_path, monkeypatch, capsys):
     model = dense_model()
     model.save_weights(tmp_path / "w.weights.h5")
     data = (tmp_path / "w.weights.h5").read_bytes()
     monkeypatch.setattr("builtins.input", lambda prompt="": "n")
     dense_model().save_weights(tmp_path / "w.weights.h5", overwrite=False)
     assert (tmp_path / "w.weights.h5").read_bytes() == data
+    assert capsys.readouterr().out == ""  # Keras's tip follows a "y" only
+
+
+def test_overwrite_false_answered_yes_writes_and_gives_keras_tip(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "m.keras"
+    dense_model().save(path)
+    before = path.read_bytes()
+    model = dense_model()
+    model.layers[0].kernel.assign(np.full(model.layers[0].kernel.shape, 7.0, "float32"))
+    monkeypatch.setattr("builtins.input", lambda prompt="": "y")
+    model.save(path, overwrite=False)
+    assert path.read_bytes() != before
+    assert capsys.readouterr().out == "[TIP] Next time specify overwrite=True!\n"
 
 
 def test_an_unregistered_learning_rate_schedule_is_named_on_load(tmp_path):
