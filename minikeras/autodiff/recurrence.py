@@ -32,7 +32,7 @@ import contextlib
 import numpy as np
 
 from . import blas_threads, grad_mode, parallel, scratch
-from .elementwise import relu, sigmoid, tanh, where
+from .elementwise import relu, relu_into, sigmoid, tanh, where
 from .function import Function, primitive, recorded_vjp
 from .linear import matmul
 from .shape import stack
@@ -539,7 +539,7 @@ class SimpleRNNRecurrence(_Recurrence):
         if self.activation == "tanh":
             np.tanh(y, out=y)
         elif self.activation == "relu":
-            np.maximum(y, 0, out=y)
+            relu_into(y, y)
         np.copyto(self.states[0][k1, rows], y)
         return y
 

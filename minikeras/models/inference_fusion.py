@@ -47,6 +47,7 @@ from .. import variables as V
 from ..autodiff import parallel
 from ..autodiff import primitives as P
 from ..autodiff.conv import output_length, pad_amounts
+from ..autodiff.elementwise import relu_into
 from ..autodiff.tensor import Tensor
 from ..layers.convolutional import BaseConv
 from ..layers.convolutional_depthwise import BaseDepthwiseConv
@@ -215,10 +216,13 @@ class _Fused:
             return
         memo[id(self.nodes[-1].outputs[0])] = Tensor(self.compute(values))
 
-    def capped(self, part):
-        """In place on a slice of the result: the ReLU's cap, if it has one."""
-        if self.cap is not None:
-            np.minimum(part, self.cap, out=part)
+    def activate(self, part):
+        """In place on a slice of the result: the ReLU, and its cap if it has one (one
+        ``np.clip`` pass: numpy's minimum against a scalar is 5x slower, see ``relu_into``)."""
+        if self.cap is None:
+            relu_into(part, part)
+        else:
+            np.clip(part, 0, self.cap, out=part)
 
 
 class ConvStep(_Fused):
@@ -283,8 +287,7 @@ class ConvStep(_Fused):
         if bias is not None:
             part += bias
         if self.relu:
-            np.maximum(part, 0, out=part)
-            self.capped(part)
+            self.activate(part)
 
 
 class AddStep(_Fused):
@@ -304,8 +307,7 @@ class AddStep(_Fused):
             for other in flat[2:]:
                 part += other[a:b]
             if self.relu:
-                np.maximum(part, 0, out=part)
-                self.capped(part)
+                self.activate(part)
 
         parallel.for_parts(apply, len(out), len(out))
         return out.reshape(values[0].shape)
