@@ -176,6 +176,8 @@ class Variable(Tensor):
         return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
                 f"value={value}>")
 
+    __str__ = __repr__  # print(variable) shows the path too, as in Keras
+
 
 def _check_dimensions(shape, name):
     """Keras's errors for a shape with a dimension that is not an integer (a list left in a

@@ -100,6 +100,11 @@ class Tensor:
     def __repr__(self):
         return f"Tensor({self.data!r})"
 
+    def __str__(self):
+        """The values as numpy prints them (``print(ops.ones(2))`` shows ``[1. 1.]``), as
+        Keras's jax and numpy backends print their arrays."""
+        return str(self.data)
+
     def __format__(self, spec):
         """A scalar formats as its number (``f"{loss:.4f}"``, as torch's tensors do)."""
         if self.data.ndim == 0:
