@@ -6,6 +6,7 @@ accuracy over all samples seen. argmax ties go to the first maximum, as numpy's.
 """
 from .. import backend
 from ..arguments import is_real_number
+from ..ops.math import top_k_hits
 from .metric import (check_broadcastable, register_function, register_metric,
                      squeeze_or_expand_to_same_rank, to_array)
 from .reduction_metrics import MeanMetricWrapper
@@ -99,7 +100,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
                    "sparse_top_k_categorical_accuracy")
     targets = backend.xp.argmax(y_true, axis=-1)
     hits = in_top_k(targets.reshape(-1), y_pred.reshape(-1, y_pred.shape[-1]), k,
-                    "top_k_categorical_accuracy", "TopKCategoricalAccuracy")
+                    "TopKCategoricalAccuracy")
     return hits.astype(backend.floatx()).reshape(targets.shape)
 
 
@@ -130,29 +131,17 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     if from_sorted_ids:
         hits = xp.any(flat_true[:, None] == flat_pred[:, :k], axis=1)
     else:
-        hits = in_top_k(flat_true, flat_pred, k, where, "SparseTopKCategoricalAccuracy")
+        hits = in_top_k(flat_true, flat_pred, k, "SparseTopKCategoricalAccuracy")
     hits = hits.astype(backend.floatx())
     return hits.reshape(y_true.shape) if y_true.ndim > 1 else hits
 
 
-def in_top_k(targets, predictions, k, where, cls_name):
-    """For each row, whether the target's score is >= the row's k-th largest score."""
-    xp = backend.xp
-    num_classes = predictions.shape[-1]
+def in_top_k(targets, predictions, k, cls_name):
+    """For each row, whether the target's score is >= the row's k-th largest score, as
+    ``ops.in_top_k`` (a ``k`` beyond the classes takes them all; a target outside them is a
+    miss). ``k`` must be a positive integer."""
     _check_k(k, cls_name)
-    if k > num_classes:
-        raise ValueError(
-            f"{where}: k={k} is larger than the number of classes in `y_pred` "
-            f"({num_classes}; y_pred has {num_classes} columns). Use k <= {num_classes}, "
-            f"e.g. {cls_name}(k={num_classes}).")
-    targets = targets.astype("int64")
-    if targets.size and (targets.min() < 0 or targets.max() >= num_classes):
-        raise ValueError(
-            f"{where}: labels must be integers in [0, {num_classes}). Received labels from "
-            f"{int(targets.min())} to {int(targets.max())}.")
-    kth_largest = xp.partition(predictions, num_classes - k, axis=-1)[:, num_classes - k]
-    target_scores = xp.take_along_axis(predictions, targets[:, None], axis=-1)[:, 0]
-    return target_scores >= kth_largest
+    return top_k_hits(targets, predictions, k)
 
 
 def _check_k(k, cls_name):

@@ -131,14 +131,20 @@ def in_top_k(targets, predictions, k):
         predictions: scores, shape ``(batch, num_classes)``.
         k: how many top classes count as a hit.
     """
-    t = data(targets).astype(np.int64).reshape(-1)
-    p = data(predictions)
-    valid = (t >= 0) & (t < p.shape[-1])                               # out of range: False
-    target_score = np.take_along_axis(p, np.where(valid, t, 0)[:, None], axis=-1)
+    return Tensor(top_k_hits(data(targets).reshape(-1), data(predictions), k))
+
+
+def top_k_hits(targets, predictions, k):
+    """in_top_k on arrays: targets (batch,) integers, predictions (batch, classes). As in
+    Keras: a target outside ``[0, classes)`` is a miss (TensorFlow's rule), a ``k`` beyond
+    the classes takes them all, and ``k <= 0`` none."""
+    t = targets.astype(np.int64)
+    valid = (t >= 0) & (t < predictions.shape[-1])
+    target_score = np.take_along_axis(predictions, np.where(valid, t, 0)[:, None], axis=-1)
     if k <= 0:
-        return Tensor(np.zeros(t.shape, bool))
-    kth = -np.sort(-p, axis=-1)[..., min(k, p.shape[-1]) - 1][:, None]   # (batch, 1)
-    return Tensor(valid & (target_score >= kth)[:, 0])
+        return np.zeros(t.shape, bool)
+    kth = -np.sort(-predictions, axis=-1)[..., min(k, predictions.shape[-1]) - 1][:, None]
+    return valid & (target_score >= kth)[:, 0]
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):

@@ -137,18 +137,27 @@ def test_sparse_top_k_from_sorted_ids():
     assert m.get_config()["from_sorted_ids"] is True
 
 
-def test_k_larger_than_the_number_of_classes_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"k=5 is larger than the number of classes.*\(3"):
-        metrics.TopKCategoricalAccuracy().update_state([[0, 1, 0]], [[0.2, 0.5, 0.3]])
-    with pytest.raises(ValueError, match=r"k=5.*SparseTopKCategoricalAccuracy\(k=3\)"):
-        metrics.get("sparse_top_k_categorical_accuracy").update_state([1], [[0.2, 0.5, 0.3]])
+def test_k_beyond_the_number_of_classes_takes_every_class_as_keras_does():
+    # Keras (jax, probed): `metrics=["sparse_top_k_categorical_accuracy"]` (k=5) on a
+    # 2- or 3-class model counts every sample as a hit, where a smaller k does not
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([0, 0, 1], [[0.1, 0.9], [0.8, 0.2],
+                                                              [0.5, 0.5]], k=1), [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([0, 0, 1], [[0.1, 0.9], [0.8, 0.2],
+                                                              [0.5, 0.5]], k=5), [1.0, 1.0, 1.0])
+    m = metrics.TopKCategoricalAccuracy()
+    m.update_state([[1, 0, 0], [0, 1, 0]], [[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    assert float(m.result()) == 1.0
     with pytest.raises(ValueError, match="positive integer"):
         metrics.TopKCategoricalAccuracy(k=0)
 
 
-def test_labels_out_of_range_are_a_clear_error():
-    with pytest.raises(ValueError, match=r"\[0, 3\)"):
-        metrics.sparse_top_k_categorical_accuracy([3], [[0.2, 0.5, 0.3]], k=1)
+def test_labels_out_of_range_are_misses_as_keras_counts_them():
+    # Keras (jax, probed; TensorFlow's in_top_k likewise): label 3 or -1 of 3 classes
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([3, -1, 1], [[0.2, 0.5, 0.3]] * 3, k=1),
+        [0.0, 0.0, 1.0])
 
 
 @pytest.mark.parametrize("fn, y_true, y_pred, hint", [
