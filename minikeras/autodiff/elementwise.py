@@ -223,8 +223,8 @@ class Power(Function):
         ga = gy * b.data * a.data ** (b.data - 1) if a.requires_grad else None
         gb = None
         if b.requires_grad:
-            with np.errstate(invalid="ignore"):  # the log of a negative base: nan
-                gb = unbroadcast(gy * self.y * np.log(np.where(a.data == 0, 1, a.data)), b.shape)
+            # the log of a negative base: nan (backward passes run silenced: float_errors)
+            gb = unbroadcast(gy * self.y * np.log(np.where(a.data == 0, 1, a.data)), b.shape)
         return (None if ga is None else unbroadcast(ga, a.shape)), gb
 
     def vjp(self, gy):
@@ -232,8 +232,7 @@ class Power(Function):
         ga = sum_to(gy * b * a ** (b - 1), a.shape) if a.requires_grad else None
         gb = None
         if b.requires_grad:  # log a taken as 0 where a == 0 (a constant choice)
-            with np.errstate(invalid="ignore"):
-                gb = sum_to(gy * a ** b * log(where(a.data == 0, 1, a)), b.shape)
+            gb = sum_to(gy * a ** b * log(where(a.data == 0, 1, a)), b.shape)
         return ga, gb
 
 
@@ -526,8 +525,7 @@ class Clip(Function):
         return np.where(self._inside(x), gy, np.zeros((), gy.dtype))
 
     def _masked_into(self, x, gy, out):
-        with np.errstate(invalid="ignore"):        # inf * 0: redone below
-            np.multiply(gy, self._inside(x), out=out)
+        np.multiply(gy, self._inside(x), out=out)    # inf * 0: redone below
         if np.isnan(np.sum(out)):
             out[...] = self._masked(x, gy)
 
@@ -830,13 +828,11 @@ class Arcsin(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        with np.errstate(divide="ignore", invalid="ignore"):  # ±1: inf; beyond: nan
-            return (gy / np.sqrt(1 - x * x),)
+        return (gy / np.sqrt(1 - x * x),)  # ±1: inf; beyond: nan
 
     def vjp(self, gy):
         x = self.inputs[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (gy / sqrt(1 - x * x),)
+        return (gy / sqrt(1 - x * x),)
 
 
 @primitive
@@ -854,8 +850,7 @@ class Arctan2(Function):
 
     def backward(self, gy):
         y, x = self.inputs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = gy / (x.data * x.data + y.data * y.data)
+        scale = gy / (x.data * x.data + y.data * y.data)
         return (unbroadcast(scale * x.data, y.shape) if y.requires_grad else None,
                 unbroadcast(-scale * y.data, x.shape) if x.requires_grad else None)
 

@@ -124,6 +124,11 @@ class Mean(Function):
 
     def forward(self, x):
         self.axes = normalize_axis(self.axis, x.ndim)
+        if x.size == 0 and not all(x.shape[a] for a in self.axes):  # means of nothing
+            # nan, as np.mean gives but without its "Mean of empty slice" warning (Keras's
+            # backends give nan silently): the empty sums over a count of 0
+            return np.asarray(np.true_divide(np.sum(x, axis=self.axes, keepdims=self.keepdims),
+                                             0))
         return per_sample(np.mean, x, self.axes, self.keepdims)
 
     def backward(self, gy):

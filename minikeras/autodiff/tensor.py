@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import backend
 from . import grad_mode, parallel
+from .float_errors import silenced
 
 
 class Tensor:
@@ -245,41 +246,42 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
     pop, push = heapq.heappop, heapq.heappush
     destinations = destinations or None
     offers = None if destinations is None else Offers(destinations, leaves)
-    while heap:
-        fn = pop(heap)[2]
-        inputs = fn.inputs
-        if not inputs:  # every recorded Function has inputs until a pass frees it
-            raise freed_graph_error()
-        if offers is not None and fn.writes_destinations:
-            fn.destinations = offers
-            gxs = fn.backward(pending.pop(fn))
-            fn.destinations = None
-        else:
-            gxs = fn.backward(pending.pop(fn))
-        for x, gx in zip(inputs, gxs):
-            if gx is None or not x.requires_grad:
-                continue
-            creator = x.creator
-            if creator is None:  # a leaf: collect its gradient (into its destination, if any)
-                out = None if destinations is None else destinations.get(id(x))
-                if out is None:
-                    leaves[x] = leaves[x] + gx if x in leaves else gx
-                elif gx is not out:  # (handed back, the array arrived when it was taken)
-                    if x in leaves:
-                        np.add(out, gx, out=out)
-                    else:
-                        np.copyto(out, gx)
-                        leaves[x] = out
+    with silenced():  # inf and nan arrive without numpy's warnings, as in Keras
+        while heap:
+            fn = pop(heap)[2]
+            inputs = fn.inputs
+            if not inputs:  # every recorded Function has inputs until a pass frees it
+                raise freed_graph_error()
+            if offers is not None and fn.writes_destinations:
+                fn.destinations = offers
+                gxs = fn.backward(pending.pop(fn))
+                fn.destinations = None
             else:
-                if watched and id(x) in watched:  # a computed tensor asked for: keep its sum
-                    leaves[x] = leaves[x] + gx if x in leaves else gx.copy()
-                if creator in pending:
-                    pending[creator] = pending[creator] + gx
+                gxs = fn.backward(pending.pop(fn))
+            for x, gx in zip(inputs, gxs):
+                if gx is None or not x.requires_grad:
+                    continue
+                creator = x.creator
+                if creator is None:  # a leaf: collect its gradient (into its destination, if any)
+                    out = None if destinations is None else destinations.get(id(x))
+                    if out is None:
+                        leaves[x] = leaves[x] + gx if x in leaves else gx
+                    elif gx is not out:  # (handed back, the array arrived when it was taken)
+                        if x in leaves:
+                            np.add(out, gx, out=out)
+                        else:
+                            np.copyto(out, gx)
+                            leaves[x] = out
                 else:
-                    pending[creator] = gx
-                    push(heap, (-creator.generation, next(counter), creator))
-        if not retain_graph:
-            fn.inputs = ()
+                    if watched and id(x) in watched:  # a computed tensor asked for: keep its sum
+                        leaves[x] = leaves[x] + gx if x in leaves else gx.copy()
+                    if creator in pending:
+                        pending[creator] = pending[creator] + gx
+                    else:
+                        pending[creator] = gx
+                        push(heap, (-creator.generation, next(counter), creator))
+            if not retain_graph:
+                fn.inputs = ()
     if not retain_graph:
         root.creator = FREED
     return leaves

@@ -14,6 +14,7 @@ from ..autodiff import grad, no_grad, parallel
 from ..autodiff import primitives as P
 from ..callbacks.callback import CallbackList, flat_logs
 from ..config import capped, filter_traceback, floatx
+from ..autodiff.float_errors import silenced
 from ..autodiff.tensor import Tensor
 from ..distribution.data_parallel import distribution, replica_group
 from ..layers.layer import activity_penalties, added_losses, weight_penalties
@@ -30,9 +31,9 @@ _REMOVED_FIT_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
 
 def _runs_batches(method):
     """``method`` (fit, evaluate, predict and the batch methods) run as Keras runs it:
-    - numpy's floating-point warnings off (overflow, invalid value, divide by zero), as
-      Keras's backends compute inf and nan without a word: a loss that overflows shows in
-      the logs (or stops ``TerminateOnNaN``), not as RuntimeWarnings mid-epoch;
+    - numpy's floating-point warnings off (``float_errors.silenced``), as Keras's backends
+      compute inf and nan without a word: a loss that overflows shows in the logs (or
+      stops ``TerminateOnNaN``), not as RuntimeWarnings mid-epoch;
     - the model marked as running its own batches (``_running_batches``): Keras hands its
       steps backend tensors, so what it says of a numpy array given to a model (a
       functional model built on a list of one input) is said of a user's own call only."""
@@ -40,7 +41,7 @@ def _runs_batches(method):
     def running(self, *args, **kwargs):
         self._running_batches += 1
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with silenced():
                 return method(self, *args, **kwargs)
         finally:
             self._running_batches -= 1

@@ -32,6 +32,7 @@ import re
 import numpy as np
 
 from .. import backend
+from ..autodiff.float_errors import silenced
 from ..backend import xp
 from ..registry import CUSTOM_OBJECTS, Registry
 from ..variables import Variable, check_one_to_one, run_statelessly
@@ -340,7 +341,7 @@ class Optimizer(OptimizerVariables):
         variables. Slots, EMA averages and accumulators are
         then current only in that range (``flat_state`` lists them for gathering).
         """
-        with xp.errstate(all="ignore"):  # inf and nan arrive without numpy's warnings
+        with silenced():  # inf and nan arrive without numpy's warnings
             self._apply(grads, trainable_variables)
 
     def _apply(self, grads, trainable_variables):
