@@ -17,7 +17,7 @@ class Attention(Layer):
         scores = scale * query @ keyᵀ                          score_mode="dot"
         scores = w * sum(tanh(scale * (q_i + k_j)), -1)        score_mode="concat"
         weights = softmax(scores - 1e9 * (1 - value_mask))     # over Tv
-        output = (weights @ value) * query_mask
+        output = where(query_mask, weights @ value, 0)
 
     ``scale`` (a scalar weight, ones) exists with ``use_scale``; ``w``
     (``concat_score_weight``) with score_mode "concat". ``mask=[query_mask, value_mask]``,
@@ -77,7 +77,7 @@ class Attention(Layer):
         output = P.matmul(weights, value)
         if query_mask is not None:
             q = np.asarray(getattr(query_mask, "data", query_mask), bool)[..., None]
-            output = P.multiply(output, q.astype(output.dtype))
+            output = P.where(q, output, np.zeros((), output.dtype))  # 0.0, not -0.0
         return (output, weights) if return_attention_scores else output
 
     def compute_output_shape(self, input_shape):

@@ -148,6 +148,16 @@ def test_dot_attention_by_hand_with_masks():
     np.testing.assert_array_equal(np.triu(causal.numpy()[0], 1), 0)
 
 
+@pytest.mark.parametrize("layer", [layers.Attention, layers.AdditiveAttention])
+def test_masked_query_rows_are_positive_zeros_as_keras_sets_them(layer):
+    # Keras writes where(query_mask, output, 0): +0.0 in masked rows, where a product with
+    # the mask gives -0.0 under negative outputs (printed "-0." in a learner's output)
+    v = -np.ones((1, 2, 3), "float32")               # every output is negative
+    out = layer()([v, v], mask=[np.array([[True, False]]), None]).numpy()
+    np.testing.assert_array_equal(out[0, 0], [-1, -1, -1])
+    assert not np.signbit(out[0, 1]).any() and not out[0, 1].any()
+
+
 def test_attention_model_written_by_keras_loads_and_saves_in_its_layout(tmp_path):
     expected = np.load(FIXTURES / "attention_expected.npz")
     model = keras.models.load_model(FIXTURES / "attention.keras", compile=False)
