@@ -745,7 +745,7 @@ class Layer(Operation):
                 set_output_mask(out, self.compute_mask(inputs, previous_mask))
         elif previous_mask is not None and self._warns_on_dropped_mask \
                 and carries_mask(previous_mask):
-            warn_dropped_mask(self, stacklevel=4)
+            warn_dropped_mask(self)
         return out
 
     # ---- masks -------------------------------------------------------------------------

@@ -42,10 +42,12 @@ def carries_mask(mask):
 DROPPED_MASK = r"Layer '{name}' \(of type {type}\) was passed an input with a mask"
 
 
-def warn_dropped_mask(layer, stacklevel=3):
-    """Keras's warning for a masked input given to a layer that does not support masking."""
+def warn_dropped_mask(layer):
+    """Keras's warning for a masked input given to a layer that does not support masking.
+    Raised from this one line, as Keras raises it from one line of its own: Python's default
+    filter then shows each layer's warning once (building a model and calling it warn once)."""
     warnings.warn(
         f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
         "mask attached to it. However, this layer does not support masking and will "
         "therefore destroy the mask information. Downstream layers will not see the "
-        "mask.", stacklevel=stacklevel + 1)
+        "mask.")

@@ -70,6 +70,19 @@ def test_layers_without_masking_drop_it_with_keras_warning(name):
     assert out.mask is None
 
 
+def test_the_dropped_mask_warning_shows_once_for_a_built_and_called_model():
+    # Keras warns from one line of its own: Python's default filter shows the warning of
+    # the model's build and not again at its call
+    inputs = keras.Input((4,), dtype="int32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        model = keras.Model(inputs, L.Flatten(name="flat_once")(
+            L.Embedding(5, 4, mask_zero=True)(inputs)))
+        model(TOKENS)
+        model(TOKENS)
+    assert [str(w.message)[:34] for w in caught] == ["Layer 'flat_once' (of type Flatten"]
+
+
 @pytest.mark.parametrize("name", sorted(CONSUME))
 def test_layers_that_consume_the_mask(name):
     with warnings.catch_warnings():
