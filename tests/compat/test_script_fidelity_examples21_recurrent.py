@@ -79,16 +79,10 @@ REFUSED = {
 # case -> why Keras's symbolic output differs from the one its call gives (both backends),
 # where minikeras's symbolic output is the call's: compared without "symbolic"
 _WIDER = "a backward_layer of other units: Keras's symbolic concat doubles the forward units"
-_STACKED = ("StackedRNNCells' returned states: Keras's call returns each cell's as a list, its "
-            "symbolic call leaves a single state bare")
 KERAS_SYMBOLIC_SLIP = {
     "Bidirectional/backward_wider": _WIDER,
     "Bidirectional/backward_wider_masked": _WIDER,
     "Masking/int_input": "an int32 input: Keras's symbolic Masking says float32, its call int32",
-    "Bidirectional/RNN_stacked": _STACKED,
-    **{f"RNN/{cell}/{option}": _STACKED
-       for cell in ("Stacked", "Stacked_three", "list", "custom_stacked")
-       for option in ("state", "seq_state_back", "mask_argument_state")},
 }
 
 # case -> why minikeras still differs where both backends agree (left open)

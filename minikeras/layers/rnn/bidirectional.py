@@ -1,7 +1,9 @@
 """Bidirectional: a recurrent layer run forwards and backwards, outputs merged."""
 from ...autodiff import primitives as P
 from ...tree import flatten
+from ..keras_tensor import KerasTensor
 from ..layer import LAYERS, Layer, deserialize_layer, serialize_layer
+from .rnn import RNN
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -73,6 +75,22 @@ class Bidirectional(Layer):
             self.forward_layer.set_weights(self._initial_weights[:half])
             self.backward_layer.set_weights(self._initial_weights[half:])
             self._initial_weights = None
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not any(isinstance(leaf, KerasTensor) for leaf in flatten(inputs)):
+            return super().__call__(inputs, *args, **kwargs)
+        # a symbolic call runs the wrapped layers on placeholders: as their own symbolic
+        # calls (states untouched; StackedRNNCells' states nested as Keras's symbolic call
+        # nests them)
+        wrapped = [each for each in (self.forward_layer, self.backward_layer)
+                   if isinstance(each, RNN)]
+        for each in wrapped:
+            each._symbolic_run = True
+        try:
+            return super().__call__(inputs, *args, **kwargs)
+        finally:
+            for each in wrapped:
+                each._symbolic_run = False
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         if isinstance(sequences, (list, tuple)):

@@ -240,10 +240,11 @@ class RNN(Layer):
         return output
 
     def returned_state_structure(self):
-        """How the states a call returns nest: as ``state_size``, or as StackedRNNCells'
-        ``returned_state_size`` (Keras's call; its symbolic call and ``compute_output_shape``
-        follow ``state_size``)."""
-        if isinstance(self.cell, StackedRNNCells):
+        """How the states a call returns nest: as ``state_size``, or, for an eager call of
+        StackedRNNCells, as its ``returned_state_size`` (Keras's eager call; its symbolic
+        call and ``compute_output_shape`` follow ``state_size``: a functional model's states
+        of SimpleRNN cells are single tensors, an eager call's one-element lists)."""
+        if isinstance(self.cell, StackedRNNCells) and not self._symbolic_run:
             return self.cell.returned_state_size()
         return self.state_size
 
