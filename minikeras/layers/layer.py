@@ -8,6 +8,7 @@ import weakref
 import numpy as np
 
 from .. import backend, constraints, initializers, regularizers
+from ..autodiff.float_errors import QUIET, STATE
 from ..autodiff.grad_mode import is_grad_enabled
 from ..autodiff.repoint import repoint
 from ..autodiff.tensor import Tensor
@@ -722,8 +723,13 @@ class Layer(Operation):
         if training is None:
             training = self._call_training_default if calls.training is None else \
                 calls.training
+        quieted = None
         if calls.depth == 0:
             expire_added_losses(self)  # a new forward pass of this layer starts afresh
+            if QUIET is not None and STATE.get() is not QUIET:
+                # numpy's warnings off for the whole call, once (float_errors): its
+                # primitives then skip their own switch (~0.7 us each)
+                quieted = STATE.set(QUIET)
         calls.depth += 1
         calls.training = training
         try:
@@ -737,6 +743,8 @@ class Layer(Operation):
             calls.depth -= 1
             if calls.depth == 0:
                 calls.training = None  # the outermost call is over: the context with it
+                if quieted is not None:
+                    STATE.reset(quieted)
         if self.activity_regularizer is not None:
             self._record_activity_penalty(out)
         if self.supports_masking:
