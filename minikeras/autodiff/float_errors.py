@@ -4,9 +4,10 @@ inf and nan without a word: ``ops.log(0)`` is -inf, ``0 / 0`` nan, and a script 
 
 numpy 2 keeps its error state in a context variable: setting it to a state captured once
 costs ~0.8 us with the check (a tenth of a small eager primitive), where entering
-``np.errstate`` costs ~3 us. Every primitive's forward pass (``Function.__call__``) and every
-backward pass runs silenced; the check alone (``STATE.get() is QUIET``, ~0.1 us) finds it
-so inside ``fit``. Under numpy 1, where that variable does not exist, ``fit``, ``evaluate``,
+``np.errstate`` costs ~3 us. Every primitive's forward pass (``Function.__call__``), every
+outermost layer or model call (``Layer._call_in_context``) and every backward pass runs
+silenced; the check alone (``STATE.get() is QUIET``, ~0.1 us) finds it so inside ``fit``
+or a model's call. Under numpy 1, where that variable does not exist, ``fit``, ``evaluate``,
 ``predict``, ``optimizer.apply`` and the backward pass enter ``np.errstate(all="ignore")``
 and a primitive called on its own still warns.
 """
