@@ -176,6 +176,9 @@ def test_time_distributed_batch_normalization_steps_one_timestep_at_a_time():
 
 
 def test_time_distributed_model_with_batch_normalization_trains():
+    # the last epoch's loss is 0.015-0.12 of the first's over seeds 0-15; seeded, so the
+    # outcome does not depend on what the process drew before (unseeded, a rare draw failed)
+    keras.utils.set_random_seed(0)
     inner = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.BatchNormalization()])
     model = keras.Sequential([keras.Input((5, 4)), layers.TimeDistributed(inner),
                               layers.GlobalAveragePooling1D(), layers.Dense(1)])
