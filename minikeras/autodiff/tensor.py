@@ -377,7 +377,7 @@ def recorded_gradients(output, inputs, output_grad=None):
         else np.asarray(output_grad, dtype=output.data.dtype))
     found = {id(output): seed} if id(output) in wanted else {}
     on_paths = _functions_reaching(output, wanted)
-    with grad_mode.enable_grad():
+    with grad_mode.enable_grad(), silenced():  # as backprop: inf and nan without warnings
         if output.creator in on_paths:
             _walk_recorded(output.creator, seed, wanted, on_paths, found)
     return [found.get(id(x)) for x in inputs]

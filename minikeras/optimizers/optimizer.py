@@ -509,8 +509,7 @@ class Optimizer(OptimizerVariables):
             c = dt(self.global_clipnorm)
             starts, _, owners = self._layout.segments(self._part)
             norm = xp.sqrt(self._squared_norms(g, starts, owners).sum(dtype=self._dtype))
-            with np.errstate(divide="ignore"):
-                scale = c * xp.minimum(dt(1) / norm, dt(1) / c)
+            scale = c * xp.minimum(dt(1) / norm, dt(1) / c)  # a zero norm: 1 / 0 = inf
             xp.multiply(g, scale, out=g)
         elif self.clipvalue:
             xp.clip(g, -self.clipvalue, self.clipvalue, out=g)
