@@ -29,6 +29,15 @@ def structure_changed():
     _structure[0] += 1
 
 
+_assignments = [0]
+
+
+def assignment_count():
+    """How many assignments to variables (``assign``, ``assign_add``, ``assign_sub``) have
+    run so far: a computation that leaves it unchanged assigned to none."""
+    return _assignments[0]
+
+
 def _returns_new_arrays(initializer):
     """Whether ``initializer`` is one of minikeras's own, whose calls return an array made
     for the call (no initializer keeps or shares what it returns)."""
@@ -133,6 +142,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Copy ``value`` into the variable in place (shape must match)."""
+        _assignments[0] += 1
         value = np.asarray(value.data if isinstance(value, Tensor) else value)
         problem = self.assignment_problem(value)
         if problem:
@@ -162,6 +172,7 @@ class Variable(Tensor):
     def _assign_combined(self, ufunc, value):
         """``ufunc(value now, value)`` as the new value: in place, or recorded in an open
         StatelessScope."""
+        _assignments[0] += 1
         value = np.asarray(value.data if isinstance(value, Tensor) else value,
                            dtype=self.data.dtype)
         if _STATELESS.open:

@@ -120,6 +120,8 @@ def _binary(op, a, b):
 
 
 class Add(Function):
+    replayable = True
+
     def forward(self, a, b):
         return _binary(np.add, a, b)
 
@@ -139,6 +141,8 @@ def add(x1, x2):  # keras.ops's argument names
 
 
 class Subtract(Function):
+    replayable = True
+
     def forward(self, a, b):
         return a - b
 
@@ -158,6 +162,8 @@ def subtract(x1, x2):  # keras.ops's argument names
 
 
 class Multiply(Function):
+    replayable = True
+
     def forward(self, a, b):
         return _binary(np.multiply, a, b)
 
@@ -181,6 +187,8 @@ def multiply(x1, x2):  # keras.ops's argument names
 
 
 class Divide(Function):
+    replayable = True
+
     def forward(self, a, b):
         return a / b
 
@@ -297,6 +305,8 @@ class Maximum(Function):
     """max(a, b); the gradient goes to ``a`` where a > b, to ``b`` where a < b, half to each
     where they tie."""
 
+    replayable = True
+
     def forward(self, a, b):
         self.mask = a >= b
         return np.maximum(a, b)
@@ -318,6 +328,8 @@ class Minimum(Function):
     """min(a, b); the gradient goes to ``a`` where a < b, to ``b`` where a > b, half to each
     where they tie."""
 
+    replayable = True
+
     def forward(self, a, b):
         self.mask = a <= b
         return np.minimum(a, b)
@@ -337,6 +349,8 @@ def minimum(x1, x2):  # keras.ops's argument names
 
 class Where(Function):
     """where(cond, a, b); ``cond`` gets no gradient."""
+
+    replayable = True
 
     def forward(self, cond, a, b):
         self.cond = cond.astype(bool)
@@ -361,6 +375,8 @@ def where(condition, x1, x2):
 
 
 class Negative(Function):
+    replayable = True
+
     def forward(self, x):
         return -x
 
@@ -377,6 +393,8 @@ def negative(x):
 
 
 class Exp(Function):
+    replayable = True
+
     def forward(self, x):
         self.y = np.exp(x)
         return self.y
@@ -394,6 +412,8 @@ def exp(x):
 
 
 class Log(Function):
+    replayable = True
+
     def forward(self, x):
         return np.log(x)
 
@@ -410,6 +430,8 @@ def log(x):
 
 
 class Log1p(Function):
+    replayable = True
+
     def forward(self, x):
         return np.log1p(x)
 
@@ -426,6 +448,8 @@ def log1p(x):
 
 
 class Sqrt(Function):
+    replayable = True
+
     def forward(self, x):
         self.y = np.sqrt(x)
         return self.y
@@ -443,6 +467,8 @@ def sqrt(x):
 
 
 class Square(Function):
+    replayable = True
+
     def forward(self, x):
         return np.square(x)
 
@@ -459,6 +485,8 @@ def square(x):
 
 
 class Abs(Function):
+    replayable = True
+
     def forward(self, x):
         return np.abs(x)
 
@@ -476,6 +504,8 @@ def abs(x):  # noqa: A001 - mirrors numpy / keras.ops naming
 
 class Sign(Function):
     """sign(x); its derivative is zero almost everywhere."""
+
+    replayable = True
 
     def forward(self, x):
         return np.sign(x)
@@ -555,6 +585,8 @@ def clip_strict(x, x_min, x_max):
 
 
 class Tanh(Function):
+    replayable = True
+
     def forward(self, x):
         self.y = map_parts(np.tanh, x, passes=4)
         return self.y
@@ -574,6 +606,8 @@ def tanh(x):
 
 class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+
+    replayable = True
 
     def forward(self, x):
         self.y = map_parts(_sigmoid, x, passes=6)
@@ -638,6 +672,8 @@ class Relu(Function):
     x > 0), so the forward pass builds no mask. Both run by parts of the batch
     (``parallel.for_passes``)."""
 
+    replayable = True
+
     def forward(self, x):
         if x.ndim == 0:
             self.y = np.maximum(x, 0)
@@ -666,6 +702,8 @@ class LeakyRelu(Function):
     the slope). One node instead of a ``where`` over a product, as fast as the ``maximum``
     it replaces (the composed ``where`` took ~1/3 longer forward and backward on 512x1024
     float32)."""
+
+    replayable = True
 
     def __init__(self, slope):
         self.slope = slope
@@ -726,6 +764,8 @@ def masked_scale(x, keep, scale):
 class Softplus(Function):
     """log(1 + exp(x)) as logaddexp(x, 0); derivative sigmoid(x)."""
 
+    replayable = True
+
     def forward(self, x):
         return np.logaddexp(x, np.zeros((), x.dtype))
 
@@ -743,6 +783,8 @@ def softplus(x):
 
 class Erf(Function):
     """The error function; derivative 2/sqrt(pi) exp(-x^2)."""
+
+    replayable = True
 
     def forward(self, x):
         return erf_values(x)

@@ -20,6 +20,11 @@ dropout's keep mask). ``grad(..., create_graph=True)`` walks with it (tensor.py)
 what a gradient of a gradient needs; a Function without it stops that walk with
 ``SecondOrderUnsupported``, naming itself. A fused primitive can take its formula written
 with the primitives as its vjp (``recorded_vjp``): the same derivative, to any order.
+
+A subclass sets ``replayable = True`` when its ``forward`` reads nothing but its input
+arrays and the configuration its constructor was given (never an array computed from
+data, as a dropout mask handed to the constructor would be): a recorded graph of such
+Functions can be run again on new inputs by calling the forwards alone (replay.py).
 """
 import numpy as np
 
@@ -43,6 +48,7 @@ class Function:
     inputs = ()
     generation = 0
     writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
+    replayable = False  # True: forward reads only its inputs and its configuration
     destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):

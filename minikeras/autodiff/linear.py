@@ -80,6 +80,7 @@ class MatMul(Function):
     gradients are computed straight into the destinations the backward pass offers; two
     large stacks with the same leading axes go by parts of the stack (``_by_parts``)."""
 
+    replayable = True
     writes_destinations = True
 
     def forward(self, a, b):
@@ -154,6 +155,7 @@ class Dense(Function):
     backward pass offers them (the optimizer's gradient views during ``fit``).
     """
 
+    replayable = True
     writes_destinations = True
 
     def __init__(self, activation=None):

@@ -65,6 +65,8 @@ def per_sample(reduce, x, axes, keepdims):
 
 
 class Sum(Function):
+    replayable = True
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -89,6 +91,8 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 class SumOverCount(Function):
     """``sum(x) / count`` over every entry, as one node: a loss's "sum over batch size".
     The same numbers as a Sum node followed by a Divide by ``count`` in ``x``'s dtype."""
+
+    replayable = True
 
     def __init__(self, count):
         self.count = count
@@ -119,6 +123,8 @@ def sum_over_count(x, count):
 
 
 class Mean(Function):
+    replayable = True
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 

@@ -11,6 +11,8 @@ from .tensor import Tensor, as_tensor, stack_lists_with
 
 
 class Reshape(Function):
+    replayable = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -30,6 +32,8 @@ def reshape(x, newshape):  # keras.ops's argument name
 
 
 class Transpose(Function):
+    replayable = True
+
     def __init__(self, axes=None):
         self.axes = axes
 

@@ -33,6 +33,8 @@ class Softmax(Function):
     own row).
     """
 
+    replayable = True
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -129,6 +131,8 @@ class SoftmaxCrossEntropy(Function):
     0 · -inf would be nan), as a gather of the label's log-probability reads it.
     """
 
+    replayable = True
+
     def __init__(self, axis=-1, softmax=None, sparse=False):
         self.axis = axis
         self.softmax = softmax
@@ -189,6 +193,8 @@ class SigmoidCrossEntropy(Function):
 
     d/dx = sigmoid(x) - y; d/dy = -x.
     """
+
+    replayable = True
 
     def forward(self, labels, logits):
         out = np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))

@@ -159,6 +159,10 @@ class CompileLoss:
             total = weighted if total is None else P.add(total, weighted)
         return total
 
+    def loss_objects(self):
+        """The outputs' losses as resolved (a deferred "crossentropy" only after a call)."""
+        return [l._fn for l in self.losses if l is not None]
+
     def update_trackers(self, batch_size):
         for fn, value in self._values:
             tracker = self.trackers.get(id(fn))

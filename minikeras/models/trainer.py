@@ -22,6 +22,7 @@ from ..tree import flatten
 from ..utils.model_utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ..variables import StatelessScope, check_one_to_one, run_statelessly, structure_version
 from . import data as D
+from .step_replay import StepReplays
 from .data_adapters import ArrayBatches, BatchStream, is_batch_source, source_kind
 from . import compile_utils
 from .compile_utils import CompileLoss, as_outputs
@@ -82,9 +83,11 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
-        """Configure training. ``run_eagerly``, ``jit_compile`` and ``steps_per_execution``
-        are accepted for compatibility and change nothing here; ``auto_scale_loss`` wraps the
-        optimizer of a model made under "mixed_float16" in a LossScaleOptimizer, as Keras."""
+        """Configure training. ``run_eagerly=True`` runs every step's layers eagerly
+        (otherwise ``fit`` replays a recorded step where it can: step_replay.py);
+        ``jit_compile`` and ``steps_per_execution`` are accepted for compatibility;
+        ``auto_scale_loss`` wraps the optimizer of a model made under "mixed_float16" in a
+        LossScaleOptimizer, as Keras."""
         self.optimizer = given = optimizers_module.get(optimizer)
         if auto_scale_loss and self._scales_loss and self.optimizer and not isinstance(
                 self.optimizer, optimizers_module.LossScaleOptimizer):
@@ -110,6 +113,7 @@ class Trainer:
                                 "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
         self._plan = None
+        self._step_replays = StepReplays()
         self.compiled = True
 
     def _output_names(self):
@@ -301,8 +305,8 @@ class Trainer:
         (Keras logs that), else None. As in Keras, ``training=True`` goes to a call that
         takes it: a subclassed model whose ``call`` has no ``training`` runs its layers
         (BatchNormalization, Dropout) in their inference mode."""
-        y_pred = self(x, training=True) if self._call_takes_training else self(x)
-        loss = self._loss_for_step(x, y, y_pred, sample_weight, True)
+        y_pred, loss, kept = self._step_replays.forward_and_loss(
+            self, (x, y, sample_weight), lambda: self._forward_and_loss(x, y, sample_weight))
         # Metrics first: they read y_pred, which the update does not change, while the
         # caches still hold it (after the optimizer streams every weight they are cold).
         logs = self._update_metrics(x, y, y_pred, loss, sample_weight)
@@ -311,12 +315,17 @@ class Trainer:
             warnings.warn("The model does not have any trainable weights.")
             return logs
         unreached = []
-        grads = grad(self.optimizer.scale_loss(loss), variables,
+        grads = grad(self.optimizer.scale_loss(loss), variables, retain_graph=kept,
                      out=self.optimizer.gradient_buffers(variables), unreached=unreached)
         if unreached:  # as in Keras: no gradient, no update (the optimizer warns of them)
             grads = [None if i in unreached else g for i, g in enumerate(grads)]
         self.optimizer.apply(grads, variables)
         return logs
+
+    def _forward_and_loss(self, x, y, sample_weight):
+        """The training step's forward pass and loss, run eagerly: ``(y_pred, loss)``."""
+        y_pred = self(x, training=True) if self._call_takes_training else self(x)
+        return y_pred, self._loss_for_step(x, y, y_pred, sample_weight, True)
 
     def _test_batch(self, x, y, sample_weight):
         """The built-in test step; returns as :meth:`_train_batch` does."""
@@ -601,6 +610,7 @@ class Trainer:
             cbs.on_train_end(logs)
         finally:
             self._in_fit = False
+            self._step_replays.clear()  # the recorded graphs hold a batch's activations
         return history
 
     # ---- evaluate / predict ----------------------------------------------------------------------

@@ -1,0 +1,86 @@
+"""A recorded graph run again on new inputs (``autodiff/replay.py``): the same numbers as
+computing it again with the primitives, and the graphs it refuses, each with its reason."""
+import numpy as np
+import pytest
+
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.replay import NotReplayable, record
+from minikeras.autodiff.tensor import Tensor, grad
+
+
+def _weights(seed=0):
+    rng = np.random.default_rng(seed)
+    return (Tensor(rng.standard_normal((6, 4)).astype(np.float32), requires_grad=True),
+            Tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True))
+
+
+def _is_weight(weights):
+    return lambda leaf: any(leaf is w for w in weights)
+
+
+def _network(x, w, b, activation="relu"):
+    """A dense layer, a square and a mean over a view of the input: three kinds of node."""
+    h = P.dense(P.reshape(x, (-1, 6)), w, b, activation=activation)
+    return P.mean(P.square(h)), h
+
+
+def test_a_run_computes_what_the_primitives_compute_on_the_new_inputs():
+    w, b = _weights()
+    rng = np.random.default_rng(1)
+    first, second = (rng.random((5, 2, 3), dtype=np.float32) for _ in range(2))
+    loss, h = _network(Tensor(first), w, b)
+    program = record([loss, h], [first], _is_weight((w, b)))
+    assert [(index, shape) for _, index, shape in program.feeds] == [(0, (5, 6))]
+
+    replayed_loss, replayed_h = program.run([second])
+    expected_loss, expected_h = _network(Tensor(second), w, b)
+    np.testing.assert_array_equal(replayed_h.data, expected_h.data)
+    assert replayed_loss.data.tobytes() == expected_loss.data.tobytes()
+    # the backward pass walks the recorded graph with what the run saved
+    replayed = grad(replayed_loss, [w, b], retain_graph=True)
+    for got, want in zip(replayed, grad(expected_loss, [w, b])):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_weight_is_read_when_the_program_runs():
+    w, b = _weights()
+    x = np.ones((2, 6), np.float32)
+    loss, h = _network(Tensor(x), w, b, activation=None)
+    program = record([h], [x], _is_weight((w, b)))
+    b.data = b.data + 1  # a new value for the state between runs
+    np.testing.assert_array_equal(program.run([x])[0].data, x @ w.data + b.data)
+
+
+def test_recordings_of_the_same_code_are_one_program_and_other_code_is_not():
+    w, b = _weights()
+    x1, x2 = np.ones((3, 6), np.float32), np.zeros((3, 6), np.float32)
+    relu = [record(list(_network(Tensor(x), w, b)), [x], _is_weight((w, b))) for x in (x1, x2)]
+    tanh = record(list(_network(Tensor(x2), w, b, "tanh")), [x2], _is_weight((w, b)))
+    other_weight = _weights(1)
+    elsewhere = record(list(_network(Tensor(x2), *other_weight)), [x2],
+                       _is_weight(other_weight))
+    assert relu[0].same_as(relu[1])
+    assert not relu[0].same_as(tanh)       # another configuration of a primitive
+    assert not relu[0].same_as(elsewhere)  # other weights
+
+
+@pytest.mark.parametrize("build, reason", [
+    (lambda x, w: P.masked_scale(P.matmul(x, w), np.array([True, False, True, True]), 2.0),
+     "primitive MaskedScale is not replayable"),  # a dropout mask made outside the graph
+    (lambda x, w: P.matmul(Tensor(x.data * 2), w), "computed outside the recorded graph"),
+])
+def test_graphs_that_cannot_run_again_are_refused_with_the_reason(build, reason):
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    out = build(Tensor(x), w)
+    with pytest.raises(NotReplayable, match=reason):
+        record([out], [x], _is_weight((w,)))
+
+
+def test_a_tensor_carrying_a_mask_is_refused():
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    out = P.matmul(Tensor(x), w)
+    out.mask = np.array([True, False, True])
+    with pytest.raises(NotReplayable, match="mask"):
+        record([out], [x], _is_weight((w,)))

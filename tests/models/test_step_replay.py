@@ -1,0 +1,170 @@
+"""``fit``'s step run as a recorded program (``models/step_replay.py``): the layers' Python
+runs only while a batch signature is recorded, the numbers are those of the eager step
+(``run_eagerly=True``) bit for bit, and every model the recording cannot speak for runs
+eagerly at every step."""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers as L
+
+SAMPLES, BATCH, EPOCHS = 100, 16, 2  # 7 batches an epoch, the last one of 4 samples
+
+
+def _data(seed=0, features=12, classes=3):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((SAMPLES, features)).astype(np.float32)
+    labels = rng.integers(0, classes, SAMPLES)
+    return x, np.eye(classes, dtype=np.float32)[labels]
+
+
+def _counting(monkeypatch, layer_class):
+    """Count the calls of ``layer_class.call``: the layers' Python (in steps, and in the
+    calls that build the model before them)."""
+    counter = {"calls": 0}
+    original = layer_class.call
+
+    def counted(self, *args, **kwargs):
+        counter["calls"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(layer_class, "call", counted)
+    monkeypatch.setattr(counted, "__module__", original.__module__)
+    return counter
+
+
+def _fit(build, loss, run_eagerly, x, y, **fit_kwargs):
+    keras.utils.set_random_seed(3)
+    model = build()
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"], run_eagerly=run_eagerly)
+    history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0, **fit_kwargs)
+    return history.history, model.get_weights()
+
+
+def _assert_same_training(build, loss="categorical_crossentropy", x=None, y=None, **kwargs):
+    if x is None:
+        x, y = _data()
+    eager = _fit(build, loss, True, x, y, **kwargs)
+    compiled = _fit(build, loss, False, x, y, **kwargs)
+    assert compiled[0] == eager[0]
+    for got, want in zip(compiled[1], eager[1]):
+        np.testing.assert_array_equal(got, want)
+
+
+def _sequential_mlp():
+    return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"),
+                             L.Dense(8, activation="tanh"), L.Dense(3, activation="softmax")])
+
+
+def _functional_residual():
+    inputs = keras.Input((12,))
+    h = L.Dense(8, activation="relu")(inputs)
+    outputs = L.Dense(3, activation="softmax")(L.Add()([h, L.Dense(8)(h)]))
+    return keras.Model(inputs, outputs)
+
+
+def _flatten_first():
+    return keras.Sequential([keras.Input((3, 4)), L.Flatten(), L.Dense(8, activation="relu"),
+                             L.Dense(3, activation="sigmoid")])
+
+
+@pytest.mark.parametrize("build, loss, shape", [
+    (_sequential_mlp, "categorical_crossentropy", (12,)),
+    (_functional_residual, "categorical_crossentropy", (12,)),
+    (_flatten_first, "mse", (3, 4)),
+])
+def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
+        monkeypatch, build, loss, shape):
+    x, y = _data()
+    x = x.reshape((SAMPLES,) + shape)
+    _assert_same_training(build, loss, x, y)
+    dense_layers = sum(isinstance(layer, L.Dense) for layer in build().layers)
+    # eager: 14 steps; replayed: two recordings of the full batches and two of the last
+    # one (one an epoch), so 10 steps fewer
+    assert _layer_calls(monkeypatch, build, loss, x, y) == 10 * dense_layers
+
+
+def _layer_calls(monkeypatch, build, loss, x, y):
+    """How many more Dense calls fit makes with ``run_eagerly=True`` than without."""
+    counter = _counting(monkeypatch, L.Dense)
+    _fit(build, loss, True, x, y)
+    eager, counter["calls"] = counter["calls"], 0
+    _fit(build, loss, False, x, y)
+    return eager - counter["calls"]
+
+
+def _with(layer):
+    return lambda: keras.Sequential([keras.Input((12,)), L.Dense(8), layer(),
+                                     L.Dense(3, activation="softmax")])
+
+
+class OwnCall(L.Layer):
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+@pytest.mark.parametrize("build", [
+    _with(L.BatchNormalization),         # assigns its moving statistics
+    _with(lambda: L.Dropout(0.3)),       # draws its mask outside the graph
+    _with(OwnCall),                      # a call of the user's own
+    _with(lambda: L.Lambda(lambda t: t * 2.0)),
+    _with(lambda: L.Activation("gelu")),  # Python numbers made afresh each call
+])
+def test_steps_the_recording_cannot_speak_for_run_eagerly_every_time(monkeypatch, build):
+    _assert_same_training(build)
+    assert _layer_calls(monkeypatch, build, "categorical_crossentropy", *_data()) == 0
+
+
+def test_sample_weights_and_a_structure_change_mid_fit_are_followed(monkeypatch):
+    x, y = _data()
+    weights = np.random.default_rng(5).random(SAMPLES).astype(np.float32)
+
+    class Freeze(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 4:
+                self.model.layers[0].trainable = False
+
+    _assert_same_training(_sequential_mlp, x=x, y=y, sample_weight=weights,
+                          callbacks=[Freeze()])
+    frozen = _fit(_sequential_mlp, "categorical_crossentropy", False, x, y,
+                  callbacks=[Freeze()])[1]
+    keras.utils.set_random_seed(3)
+    initial = _sequential_mlp().get_weights()
+    assert not np.array_equal(frozen[0], initial[0])  # trained for 5 steps, then frozen
+
+
+def test_train_on_batch_replays_across_calls(monkeypatch):
+    x, y = _data()
+    results = []
+    for run_eagerly in (True, False):
+        keras.utils.set_random_seed(3)
+        model = _sequential_mlp()
+        model.compile(optimizer="adam", loss="categorical_crossentropy",
+                      run_eagerly=run_eagerly)
+        model.train_on_batch(x[:BATCH], y[:BATCH])  # builds the model and the optimizer
+        counter = _counting(monkeypatch, L.Dense)
+        losses = [model.train_on_batch(x[i:i + BATCH], y[i:i + BATCH])
+                  for i in range(BATCH, 96, BATCH)]
+        results.append((losses, model.get_weights(), counter["calls"]))
+        monkeypatch.undo()
+    (eager_losses, eager_weights, eager_calls), (losses, weights, calls) = results
+    assert losses == eager_losses
+    for got, want in zip(weights, eager_weights):
+        np.testing.assert_array_equal(got, want)
+    assert (eager_calls, calls) == (5 * 3, 1 * 3)  # the second recording, then replays
+
+
+def test_a_compute_loss_of_the_users_own_runs_at_every_step():
+    calls = {True: 0, False: 0}
+
+    class Counted(keras.Sequential):
+        def compute_loss(self, *args, **kwargs):
+            calls[self.run_eagerly] += 1
+            return super().compute_loss(*args, **kwargs)
+
+    for run_eagerly in calls:
+        model = Counted(_sequential_mlp().layers)
+        model.compile(optimizer="adam", loss="categorical_crossentropy",
+                      run_eagerly=run_eagerly)
+        model.fit(*_data(), batch_size=BATCH, epochs=EPOCHS, verbose=0)
+    assert calls[False] == calls[True] >= 7 * EPOCHS
