@@ -90,7 +90,7 @@ def _signature(fed):
         if array is None:
             parts.append(None)
         elif type(array) is np.ndarray:
-            parts.append((array.shape, array.dtype.str))
+            parts.append((array.shape, array.dtype))
         else:
             return None
     return tuple(parts)
