@@ -110,14 +110,14 @@ def record(outputs, fed, is_state):
 
 
 def _fed_as(array, fed):
-    """(index, None) when ``array`` is ``fed[index]``, (index, shape) when it is a
-    C-ordered view of all of it in another shape; else None."""
+    """(index, None) when ``array`` is ``fed[index]``, (index, shape) when it is all of
+    that array's memory in C order in another shape (a reshaped view); else None."""
     for index, source in enumerate(fed):
         if array is source:
             return index, None
-        if (array.base is source and array.size == source.size and array.dtype == source.dtype
-                and array.flags.c_contiguous and source.flags.c_contiguous
-                and array.ctypes.data == source.ctypes.data):
+        if (array.ctypes.data == source.ctypes.data and array.size == source.size
+                and array.dtype == source.dtype and array.flags.c_contiguous
+                and source.flags.c_contiguous):
             return index, array.shape
     return None
 

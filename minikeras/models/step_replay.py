@@ -9,18 +9,20 @@ that signature run the program's forwards alone and the backward pass walks its 
 The numbers are the eager step's, bit for bit: the same forwards run in the same order.
 
 A step is recorded only where nothing outside the graph can matter: the model's ``call``
-and ``compute_loss`` and every layer's ``call`` are minikeras's own (a user's class may choose by values, or change
-things, in ways no graph shows; a ``Lambda`` runs the user's function), so are the losses;
-the model has one output; no variable is assigned during the forward pass and loss
-(BatchNormalization's moving statistics); and the graph itself passes ``replay.record``:
-replayable primitives only (a dropout mask drawn outside its primitive is not), no masks,
-no array computed outside the graph. Every other step runs eagerly, as before.
+and ``compute_loss`` and every layer's ``call`` are minikeras's own (a user's class may
+choose by values, or change things, in ways no graph shows; a ``Lambda`` runs the user's
+function), so are the losses; the model has one output; no variable is assigned during the
+forward pass and loss (BatchNormalization's moving statistics); and the graph itself passes
+``replay.record``: replayable primitives only (a dropout mask drawn outside its primitive
+is not), no masks, no array computed outside the graph. Every other step runs eagerly, as
+before.
 """
 import numpy as np
 
 from ..autodiff import grad_mode
 from ..autodiff.replay import NotReplayable, Program, record
 from ..autodiff.tensor import Tensor
+from ..layers.core import Lambda
 from ..variables import Variable, assignment_count, structure_version
 
 _PACKAGE = __name__.split(".")[0] + "."  # "minikeras.", also when vendored under another name
@@ -46,17 +48,18 @@ class StepReplays:
         a recording, so the backward pass must retain it (``grad(retain_graph=True)``)."""
         key = _signature(fed)
         entry = self._entries.get(key) if key is not None else _REFUSED
-        if isinstance(entry, Program) and _replays_now(model):
-            y_pred, loss = entry.run([a for a in fed if a is not None])
-            return y_pred, loss, True
-        if entry is not None and not isinstance(entry, tuple) or not _records_steps(model):
-            if key is not None:
-                self._remember(key, _REFUSED)
+        if isinstance(entry, Program):
+            if _replays_now(model):
+                y_pred, loss = entry.run([a for a in fed if a is not None])
+                return y_pred, loss, True
+            y_pred, loss = eager()  # this step only (run_eagerly set, a layer observed)
+            return y_pred, loss, False
+        if entry is _REFUSED:
             y_pred, loss = eager()
             return y_pred, loss, False
         assignments = assignment_count()
         y_pred, loss = eager()
-        program = self._recorded(y_pred, loss, fed, assignments)
+        program = self._recorded(model, y_pred, loss, fed, assignments)
         if program is None:
             self._remember(key, _REFUSED)
             return y_pred, loss, False
@@ -66,9 +69,12 @@ class StepReplays:
             self._remember(key, program if entry[0].same_as(program) else _REFUSED)
         return y_pred, loss, True
 
-    def _recorded(self, y_pred, loss, fed, assignments):
+    @staticmethod
+    def _recorded(model, y_pred, loss, fed, assignments):
+        """The Program of the step just run eagerly, or None where it may not be replayed
+        (checked after the step: a deferred "crossentropy" resolves its loss in it)."""
         if assignment_count() != assignments or not isinstance(y_pred, Tensor) \
-                or not isinstance(loss, Tensor):
+                or not isinstance(loss, Tensor) or not _records_steps(model):
             return None
         try:
             return record([y_pred, loss], [a for a in fed if a is not None],
@@ -83,14 +89,16 @@ class StepReplays:
 
 
 def _signature(fed):
-    """The batch's signature (which arrays are given, their shapes and dtypes, and the
-    model's structure version), or None when one is not a numpy array."""
+    """The batch's signature (which arrays are given, their shapes and dtypes, which are
+    one array given twice, and the model's structure version), or None when one is not a
+    numpy array."""
     parts = [structure_version()]
-    for array in fed:
+    for i, array in enumerate(fed):
         if array is None:
             parts.append(None)
         elif type(array) is np.ndarray:
-            parts.append((array.shape, array.dtype))
+            first = next(j for j in range(i + 1) if fed[j] is array)  # fit(x, x): shared
+            parts.append((array.shape, array.dtype, first))
         else:
             return None
     return tuple(parts)
@@ -115,7 +123,7 @@ def _records_steps(model):
     if model._compile_loss is None or not all(
             _library_code(loss) for loss in model._compile_loss.loss_objects()):
         return False
-    return all(_library_code(type(layer).call) and type(layer).__name__ != "Lambda"
+    return all(_library_code(type(layer).call) and not isinstance(layer, Lambda)
                for layer in model._layers_within())
 
 

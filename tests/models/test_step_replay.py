@@ -168,3 +168,27 @@ def test_a_compute_loss_of_the_users_own_runs_at_every_step():
                       run_eagerly=run_eagerly)
         model.fit(*_data(), batch_size=BATCH, epochs=EPOCHS, verbose=0)
     assert calls[False] == calls[True] >= 7 * EPOCHS
+
+
+def test_one_array_given_as_x_and_y_is_another_signature_than_two(monkeypatch):
+    """An autoencoder's train_on_batch(x, x) recorded twice, then (x, y) of the same
+    shapes: y must not be read where x was."""
+    rng = np.random.default_rng(2)
+    x, y = (rng.standard_normal((BATCH, 12)).astype(np.float32) for _ in range(2))
+    results = []
+    for run_eagerly in (True, False):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((12,)), L.Dense(12, activation="tanh")])
+        model.compile(optimizer="sgd", loss="mse", run_eagerly=run_eagerly)
+        losses = [model.train_on_batch(x, x) for _ in range(3)]
+        losses += [model.train_on_batch(x, y) for _ in range(3)]
+        results.append((losses, model.get_weights()))
+    assert results[0][0] == results[1][0]
+    for got, want in zip(results[1][1], results[0][1]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_loss_resolved_in_the_first_step_is_replayed(monkeypatch):
+    """``loss="crossentropy"`` is resolved by the first batch's shapes."""
+    _assert_same_training(_sequential_mlp, loss="crossentropy")
+    assert _layer_calls(monkeypatch, _sequential_mlp, "crossentropy", *_data()) == 10 * 3
