@@ -111,15 +111,19 @@ def record(outputs, fed, is_state):
 
 def _fed_as(array, fed):
     """(index, None) when ``array`` is ``fed[index]``, (index, shape) when it is all of
-    that array's memory in C order in another shape (a reshaped view); else None."""
+    that array's memory in C order in another shape (a reshaped view); else None. A view
+    of memory two fed arrays share (``x`` and ``y`` slices of one array) is refused: which
+    one it was made from, the graph does not show."""
     for index, source in enumerate(fed):
         if array is source:
             return index, None
-        if (array.ctypes.data == source.ctypes.data and array.size == source.size
-                and array.dtype == source.dtype and array.flags.c_contiguous
-                and source.flags.c_contiguous):
-            return index, array.shape
-    return None
+    viewed = [index for index, source in enumerate(fed)
+              if array.ctypes.data == source.ctypes.data and array.size == source.size
+              and array.dtype == source.dtype and array.flags.c_contiguous
+              and source.flags.c_contiguous]
+    if len(viewed) > 1:
+        raise NotReplayable("an input views memory that several fed arrays share")
+    return (viewed[0], array.shape) if viewed else None
 
 
 def _same_config(fn, other):

@@ -84,3 +84,13 @@ def test_a_tensor_carrying_a_mask_is_refused():
     out.mask = np.array([True, False, True])
     with pytest.raises(NotReplayable, match="mask"):
         record([out], [x], _is_weight((w,)))
+
+
+def test_a_view_of_memory_two_fed_arrays_share_is_refused():
+    w, _ = _weights()
+    data = np.ones((3, 2, 3), np.float32)
+    x, y = data[:], data[:]  # two arrays, one memory: which one the view came from is lost
+    out = P.matmul(Tensor(x.reshape(3, 6)), w)
+    with pytest.raises(NotReplayable, match="several fed arrays"):
+        record([out], [x, y], _is_weight((w,)))
+    assert record([out], [x], _is_weight((w,))).feeds[0][1:] == (0, (3, 6))
