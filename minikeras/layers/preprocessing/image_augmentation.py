@@ -30,6 +30,10 @@ class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
     (``ChangesPixelValues``: the images are augmented, boxes and masks pass unchanged).
     Geometric layers override them (``MovesPixels``); those that do not move boxes set
     ``_box_aware = False`` and refuse a dict.
+
+    Each layer's ``get_config`` writes ``seed`` where Keras 3.15 writes it (last, or before
+    ``fill_value``, or first for RandomFlip; RandomGrayscale writes none) and keeps its
+    arguments in Keras's forms (``keras_pair``, ``kept_range``).
     """
 
     _box_aware = True
@@ -61,8 +65,15 @@ class RandomImageLayer(ChangesPixelValues, ImagePreprocessingLayer):
                 "RandomPerspective and the colour and blur layers.")
         return data
 
-    def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+
+def keras_pair(factor, lower=None):
+    """A factor as Keras keeps it in its config (the arguments' own Python numbers): a pair
+    as a sorted tuple, a number f as ``(max(-|f|, lower), |f|)``, or ``(-|f|, |f|)``
+    without a lower bound."""
+    if isinstance(factor, (tuple, list)):
+        return tuple(sorted(factor))
+    magnitude = abs(factor)
+    return (-magnitude if lower is None else max(-magnitude, lower), magnitude)
 
 
 def _factor_pair(layer, factor, name, low=-1.0, high=1.0, low_open=False):
@@ -126,8 +137,10 @@ class _WarpLayer(MovesPixels, RandomImageLayer):
         raise NotImplementedError
 
     def _warp_config(self):
+        """fill_mode, interpolation, seed and fill_value, in Keras's order for RandomZoom,
+        RandomTranslation and RandomShear."""
         return {"fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                "fill_value": self.fill_value}
+                "seed": self.seed, "fill_value": self.fill_value}
 
 
 @LAYERS.register("RandomRotation")
@@ -151,6 +164,7 @@ class RandomRotation(_WarpLayer):
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
+        self._factor_given = factor
         self._init_warp(fill_mode, interpolation, fill_value)
 
     def parameters(self, batch):
@@ -173,7 +187,9 @@ class RandomRotation(_WarpLayer):
             corners, degrees, zeros, zeros, ones, zeros, zeros, height, width))
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), **self._warp_config()}
+        return {**super().get_config(), "factor": keras_pair(self._factor_given, -1),
+                "fill_mode": self.fill_mode, "fill_value": self.fill_value,
+                "interpolation": self.interpolation, "seed": self.seed}
 
 
 @LAYERS.register("RandomTranslation")
@@ -220,8 +236,8 @@ class RandomTranslation(_WarpLayer):
         return moved_in_pixels(self, boxes, height, width, lambda corners: corners + shift)
 
     def get_config(self):
-        return {**super().get_config(), "height_factor": _plain(self.height_factor),
-                "width_factor": _plain(self.width_factor), **self._warp_config()}
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor, **self._warp_config()}
 
 
 @LAYERS.register("RandomZoom")
@@ -280,12 +296,8 @@ class RandomZoom(_WarpLayer):
                                                    width=width)}
 
     def get_config(self):
-        return {**super().get_config(), "height_factor": _plain(self.height_factor),
-                "width_factor": _plain(self.width_factor), **self._warp_config()}
-
-
-def _plain(factor):
-    return list(factor) if isinstance(factor, tuple) else factor
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor, **self._warp_config()}
 
 
 @LAYERS.register("RandomFlip")
@@ -355,7 +367,7 @@ class RandomFlip(MovesPixels, RandomImageLayer):
                                                    width=width)}
 
     def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
+        return {**super().get_config(), "seed": self.seed, "mode": self.mode}
 
 
 @LAYERS.register("RandomCrop")
@@ -370,6 +382,9 @@ class RandomCrop(MovesPixels, TargetBox, RandomImageLayer):
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         self._init_box(height, width)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
 
     def call(self, inputs, training=True):
         if isinstance(inputs, dict):
@@ -420,14 +435,30 @@ def _value_range(layer, value_range):
 
 
 class _IntensityLayer(RandomImageLayer):
-    """Augmentations of pixel values inside ``value_range`` (contrast, brightness)."""
+    """Augmentations of pixel values inside ``value_range`` (contrast, brightness).
+
+    Their configs hold the arguments as Keras keeps them: ``factor`` by ``keras_pair``
+    with the class's ``_FACTOR_LOWER``, ``value_range`` as given, or sorted into a list
+    where Keras sorts it (``_SORTS_RANGE``)."""
+
+    _FACTOR_LOWER = 0
+    _SORTS_RANGE = False
 
     def _init_range(self, value_range):
         self.value_range = _value_range(self, value_range)
+        self._value_range_given = value_range
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor),
-                "value_range": list(self.value_range)}
+        return {**super().get_config(),
+                "factor": keras_pair(self._factor_given, self._FACTOR_LOWER),
+                "value_range": kept_range(self._value_range_given, self._SORTS_RANGE),
+                "seed": self.seed}
+
+
+def kept_range(value_range, sort):
+    """A ``value_range`` as Keras keeps it in a config: sorted into a list, or as given."""
+    return sorted(value_range) if sort else (
+        list(value_range) if isinstance(value_range, list) else value_range)
 
 
 @LAYERS.register("RandomContrast")
@@ -443,6 +474,7 @@ class RandomContrast(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _unit_factor(self, factor)
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -476,9 +508,13 @@ class RandomBrightness(_IntensityLayer):
         value_range: the images' range, (0, 255) by default.
     """
 
+    _FACTOR_LOWER = -1
+    _SORTS_RANGE = True
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -506,10 +542,7 @@ class RandomGrayscale(RandomImageLayer):
         return ops.where(Tensor(apply.reshape(-1, 1, 1, 1)), gray, images)
 
     def get_config(self):
-        # Keras 3.15's RandomGrayscale writes no seed
-        config = {**super().get_config(), "factor": self.factor}
-        config.pop("seed")
-        return config
+        return {**super().get_config(), "factor": self.factor}  # no seed, as Keras 3.15
 
 
 @LAYERS.register("RandomInvert")
@@ -522,6 +555,7 @@ class RandomInvert(_IntensityLayer):
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -571,9 +605,13 @@ class RandomSaturation(_IntensityLayer):
     saturation is clipped to ``value_range`` and the image converted back to RGB, as Keras 3
     does (a number f gives u in [-f, f]; a pair is used as given)."""
 
+    _FACTOR_LOWER = -1
+    _SORTS_RANGE = True
+
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -597,6 +635,7 @@ class RandomHue(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -617,6 +656,11 @@ class RandomHue(_IntensityLayer):
         return ops.add(ops.multiply(rgb, float(high - low)), float(low))
 
 
+def _from_zero(factor):
+    """A Solarization factor as Keras keeps it: a number f as (0, f), a pair sorted."""
+    return tuple(sorted(factor)) if isinstance(factor, (tuple, list)) else (0, factor)
+
+
 @LAYERS.register("Solarization")
 class Solarization(RandomImageLayer):
     """Add a random amount to each image, then invert the pixels at or above a random
@@ -633,6 +677,8 @@ class Solarization(RandomImageLayer):
         self.addition_factor = _unit_factor(self, addition_factor)
         self.threshold_factor = _unit_factor(self, threshold_factor)
         self.value_range = _value_range(self, value_range)
+        self._factors_given, self._value_range_given = (addition_factor,
+                                                        threshold_factor), value_range
 
     def augment(self, images):
         rng, shape = self._rng(), (images.shape[0], 1, 1, 1)
@@ -645,9 +691,9 @@ class Solarization(RandomImageLayer):
         return ops.add(ops.multiply(y, (high - low) / 255.0), low)
 
     def get_config(self):
-        return {**super().get_config(), "addition_factor": list(self.addition_factor),
-                "threshold_factor": list(self.threshold_factor),
-                "value_range": list(self.value_range)}
+        return {**super().get_config(), "value_range": sorted(self._value_range_given),
+                "addition_factor": _from_zero(self._factors_given[0]),
+                "threshold_factor": _from_zero(self._factors_given[1]), "seed": self.seed}
 
 
 @LAYERS.register("RandomColorDegeneration")
@@ -655,9 +701,13 @@ class RandomColorDegeneration(_IntensityLayer):
     """Blend each image towards its grayscale version: ``x + u * (gray(x) - x)``, clipped to
     ``value_range``; u is drawn per image (a number f gives [-f, f], as in Keras 3)."""
 
+    _FACTOR_LOWER = -1
+    _SORTS_RANGE = True
+
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -673,6 +723,9 @@ class RandomPosterization(_IntensityLayer):
     per image from ``[lower, upper)`` (b = lower when they are equal; a number f gives
     [1, f]); bits in 1..8, as in Keras 3."""
 
+    _FACTOR_LOWER = 1
+    _SORTS_RANGE = True
+
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         pair = list(factor) if isinstance(factor, (tuple, list)) else [1, factor]
@@ -682,6 +735,7 @@ class RandomPosterization(_IntensityLayer):
                              f"of bits (or a list of two) in the range [1, 8]. Received: "
                              f"factor={factor!r}")
         self.factor = tuple(sorted(pair))
+        self._factor_given = factor
         self._init_range(value_range)
 
     def augment(self, images):
@@ -709,6 +763,7 @@ class RandomShear(_WarpLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.x_factor = self._shear_factor(x_factor, "x_factor")
         self.y_factor = self._shear_factor(y_factor, "y_factor")
+        self._factors_given = x_factor, y_factor
         self._init_warp(fill_mode, interpolation, fill_value)
 
     def _shear_factor(self, factor, name):
@@ -756,5 +811,5 @@ class RandomShear(_WarpLayer):
                                                    width=width)}
 
     def get_config(self):
-        return {**super().get_config(), "x_factor": list(self.x_factor),
-                "y_factor": list(self.y_factor), **self._warp_config()}
+        return {**super().get_config(), "x_factor": keras_pair(self._factors_given[0]),
+                "y_factor": keras_pair(self._factors_given[1]), **self._warp_config()}

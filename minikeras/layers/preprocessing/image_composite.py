@@ -11,7 +11,7 @@ from .image_augmentation import (INTERPOLATIONS, AutoContrast, RandomBrightness,
                                  RandomColorDegeneration, RandomContrast, RandomHue,
                                  RandomImageLayer, RandomPosterization, RandomRotation,
                                  RandomSaturation, RandomShear, RandomTranslation, Solarization,
-                                 _plain, _unit_factor, _value_range)
+                                 _unit_factor, _value_range, keras_pair, kept_range)
 from .image_filtering import RandomSharpness
 
 
@@ -85,6 +85,7 @@ class _OperationSetLayer(_CompositeLayer):
     def _init_operations(self, names, value_range, factor, interpolation):
         self.value_range = _value_range(self, value_range)
         self.factor = _unit_factor(self, factor)
+        self._given = {"value_range": value_range, "factor": factor}
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"Invalid value for argument `interpolation` of "
                              f"{type(self).__name__}. Expected one of {INTERPOLATIONS}. "
@@ -95,9 +96,13 @@ class _OperationSetLayer(_CompositeLayer):
             self._adopt(name, _operation(name, self.factor, self.value_range, interpolation,
                                          self.data_format))
 
-    def _config(self):
-        return {"value_range": list(self.value_range), "factor": list(self.factor),
-                "interpolation": self.interpolation}
+    def _config(self, **counts):
+        """Keras's config: value_range as given, then ``counts`` (the numbers of operations
+        and chains), factor, ``after_factor``..., interpolation and seed."""
+        after = counts.pop("after_factor", {})
+        return {"value_range": kept_range(self._given["value_range"], False), **counts,
+                "factor": keras_pair(self._given["factor"], 0), **after,
+                "interpolation": self.interpolation, "seed": self.seed}
 
 
 @LAYERS.register("RandAugment")
@@ -142,7 +147,7 @@ class RandAugment(_OperationSetLayer):
         return images
 
     def get_config(self):
-        return {**super().get_config(), **self._config(), "num_ops": self.num_ops}
+        return {**super().get_config(), **self._config(num_ops=self.num_ops)}
 
 
 @LAYERS.register("AugMix")
@@ -196,8 +201,9 @@ class AugMix(_OperationSetLayer):
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), **self._config(), "num_chains": self.num_chains,
-                "chain_depth": self.chain_depth, "alpha": self.alpha, "all_ops": self.all_ops}
+        return {**super().get_config(), **self._config(
+            num_chains=self.num_chains, chain_depth=self.chain_depth,
+            after_factor={"alpha": self.alpha, "all_ops": self.all_ops})}
 
 
 @LAYERS.register("RandomColorJitter")
@@ -224,6 +230,7 @@ class RandomColorJitter(_CompositeLayer):
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.value_range = _value_range(self, value_range)
+        self._value_range_given = value_range
         factors = dict(brightness_factor=brightness_factor, contrast_factor=contrast_factor,
                        saturation_factor=saturation_factor, hue_factor=hue_factor)
         for name, argument, cls in self._JITTERS:
@@ -241,6 +248,7 @@ class RandomColorJitter(_CompositeLayer):
         return images
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range),
-                **{argument: _plain(getattr(self, argument)) for _, argument, _ in self._JITTERS}}
+        return {**super().get_config(), "value_range": kept_range(self._value_range_given, False),
+                **{argument: getattr(self, argument) for _, argument, _ in self._JITTERS},
+                "seed": self.seed}
 

@@ -5,7 +5,8 @@ import numpy as np
 from ... import ops
 from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
-from .image_augmentation import RandomImageLayer, _unit_factor, _value_range
+from .image_augmentation import (RandomImageLayer, _unit_factor, _value_range, keras_pair,
+                                 kept_range)
 
 
 def filter_same(images, kernel, h_axis, w_axis):
@@ -61,6 +62,8 @@ class RandomGaussianBlur(RandomImageLayer):
         self.kernel_size = _odd_sizes(kernel_size)
         self.sigma = _unit_factor(self, sigma, "sigma")
         self.value_range = _value_range(self, value_range)
+        self._given = {"factor": factor, "kernel_size": kernel_size, "sigma": sigma,
+                       "value_range": value_range}
 
     def augment(self, images):
         rng = self._rng()
@@ -74,9 +77,12 @@ class RandomGaussianBlur(RandomImageLayer):
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor),
-                "kernel_size": list(self.kernel_size), "sigma": list(self.sigma),
-                "value_range": list(self.value_range)}
+        given = self._given
+        size = given["kernel_size"]
+        return {**super().get_config(), "factor": keras_pair(given["factor"], 0),
+                "kernel_size": tuple(size) if isinstance(size, (tuple, list)) else (size, size),
+                "sigma": keras_pair(given["sigma"], 0),
+                "value_range": kept_range(given["value_range"], False), "seed": self.seed}
 
 
 def _odd_sizes(kernel_size):
@@ -109,6 +115,7 @@ class RandomSharpness(RandomImageLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
         self.value_range = _value_range(self, value_range)
+        self._given = {"factor": factor, "value_range": value_range}
 
     def augment(self, images):
         u = self._rng().uniform(self.factor[0], self.factor[1], images.shape[0])
@@ -119,5 +126,5 @@ class RandomSharpness(RandomImageLayer):
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor),
-                "value_range": list(self.value_range)}
+        return {**super().get_config(), "factor": keras_pair(self._given["factor"], 0),
+                "value_range": kept_range(self._given["value_range"], True), "seed": self.seed}

@@ -11,7 +11,8 @@ import numpy as np
 from ... import ops
 from ...autodiff.tensor import Tensor
 from ..layer import LAYERS
-from .image_augmentation import RandomImageLayer, _unit_factor, _value_range
+from .image_augmentation import (RandomImageLayer, _unit_factor, _value_range, keras_pair,
+                                 kept_range)
 
 _KEYS = ("images", "labels")
 
@@ -106,7 +107,7 @@ class MixUp(_PastingLayer):
             None if labels is None else _mix(labels, weight, permutation))
 
     def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha}
+        return {**super().get_config(), "alpha": self.alpha, "seed": self.seed}
 
 
 @LAYERS.register("CutMix")
@@ -127,6 +128,7 @@ class CutMix(_PastingLayer):
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
+        self._factor_given = factor
 
     def paste(self, images, labels):
         rng = self._rng()
@@ -141,7 +143,8 @@ class CutMix(_PastingLayer):
         return images, None if labels is None else _mix(labels, 1.0 - area, permutation)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor)}
+        return {**super().get_config(), "factor": keras_pair(self._factor_given, 0),
+                "seed": self.seed}
 
 
 @LAYERS.register("RandomErasing")
@@ -174,6 +177,7 @@ class RandomErasing(_PastingLayer):
                              f"numbers). Received: fill_value={fill_value!r}")
         self.fill_value = list(fill_value) if isinstance(fill_value, tuple) else fill_value
         self.value_range = _value_range(self, value_range)
+        self._given = {"factor": factor, "scale": scale, "value_range": value_range}
 
     def paste(self, images, labels):
         rng = self._rng()
@@ -197,5 +201,7 @@ class RandomErasing(_PastingLayer):
         return np.clip(fill, *self.value_range).astype(images.dtype)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": list(self.scale),
-                "fill_value": self.fill_value, "value_range": list(self.value_range)}
+        given = self._given
+        return {**super().get_config(), "factor": keras_pair(given["factor"], 0),
+                "scale": keras_pair(given["scale"], 0), "fill_value": self.fill_value,
+                "value_range": kept_range(given["value_range"], False), "seed": self.seed}

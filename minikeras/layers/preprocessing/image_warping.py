@@ -6,7 +6,8 @@ from ... import ops
 from ...autodiff.tensor import Tensor
 from ...ops import image as image_ops
 from ..layer import LAYERS
-from .image_augmentation import INTERPOLATIONS, RandomImageLayer, _unit_factor, _value_range
+from .image_augmentation import (INTERPOLATIONS, RandomImageLayer, _unit_factor, _value_range,
+                                 keras_pair, kept_range)
 from .image_data import MovesPixels, moved_in_pixels
 from .image_filtering import filter_same, gaussian_kernel1d
 
@@ -55,6 +56,7 @@ class RandomPerspective(MovesPixels, RandomImageLayer):
                  seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
+        self._factor_given = factor
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale <= 1:
             raise ValueError(f"The `scale` argument should be a number in the range [0,1]. "
                              f"Received: scale={scale!r}")
@@ -110,8 +112,9 @@ class RandomPerspective(MovesPixels, RandomImageLayer):
         return moved_in_pixels(self, boxes, height, width, warp)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": self.scale,
-                "interpolation": self.interpolation, "fill_value": self.fill_value}
+        return {**super().get_config(), "factor": keras_pair(self._factor_given, 0),
+                "scale": self.scale, "interpolation": self.interpolation,
+                "fill_value": self.fill_value, "seed": self.seed}
 
 
 def elastic_displacements(rng, batch, height, width, sigma):
@@ -160,6 +163,7 @@ class RandomElasticTransform(RandomImageLayer):
                                       f"{ELASTIC_FILL_MODES}.")
         self.interpolation, self.fill_mode, self.fill_value = interpolation, fill_mode, fill_value
         self.value_range = _value_range(self, value_range)
+        self._given = {"factor": factor, "scale": scale, "value_range": value_range}
 
     def augment(self, images):
         if self.scale[1] == 0 or self.factor[1] == 0:
@@ -193,6 +197,8 @@ class RandomElasticTransform(RandomImageLayer):
         return ops.stack(samples, axis=0)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": list(self.scale),
-                "interpolation": self.interpolation, "fill_mode": self.fill_mode,
-                "fill_value": self.fill_value, "value_range": list(self.value_range)}
+        given = self._given
+        return {**super().get_config(), "factor": keras_pair(given["factor"], 0),
+                "scale": keras_pair(given["scale"], 0), "interpolation": self.interpolation,
+                "fill_mode": self.fill_mode, "fill_value": self.fill_value,
+                "value_range": kept_range(given["value_range"], False), "seed": self.seed}

@@ -38,7 +38,8 @@ def test_resizing_matches_keras_and_configs():
                                atol=2e-3)
     assert layer.compute_output_shape((None, 7, 9, 3)) == (None, 4, 5, 3)
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
-    assert rebuilt.get_config() == layer.get_config()
+    # as saved: the tuples a layer keeps as given (Keras's forms) are lists in the file
+    assert json.dumps(rebuilt.get_config()) == json.dumps(layer.get_config())
     first = layers.Resizing(4, 5, data_format="channels_first")
     out = first(np.transpose(F["img"], (0, 3, 1, 2))).numpy()
     np.testing.assert_allclose(np.transpose(out, (0, 2, 3, 1)), F["resize_bilinear_4x5_0"],
@@ -123,7 +124,8 @@ def test_augmentations_seeded_batched_inactive_at_inference(name):
     single = cls(**AUGMENTATIONS[name])(X[0])
     assert single.ndim == 3
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
-    assert rebuilt.get_config() == layer.get_config()
+    # as saved: the tuples a layer keeps as given (Keras's forms) are lists in the file
+    assert json.dumps(rebuilt.get_config()) == json.dumps(layer.get_config())
 
 
 def test_auto_contrast_and_grayscale_match_keras():
@@ -253,3 +255,43 @@ def test_pipeline_applies_its_layers_in_order_and_passes_training():
     assert pipeline.compute_output_shape((None, 6, 6, 3)) == (None, 4, 4, 3)
     with pytest.raises(ValueError, match="expects a list of layers"):
         layers.Pipeline(layers.RandomFlip())
+
+
+# Keras 3.15's get_config() for these arguments (printed once with a scratch install, jax
+# backend), after name, trainable, dtype and data_format: its key order, its tuples and the
+# Python numbers it keeps (an int 0 from a factor's bound, the arguments' own types).
+KERAS_CONFIG_TAILS = [
+    (lambda: layers.RandomContrast(0.2, seed=1),
+     "[('factor', (0, 0.2)), ('value_range', (0, 255)), ('seed', 1)]"),
+    (lambda: layers.RandomRotation(1, seed=1),
+     "[('factor', (-1, 1)), ('fill_mode', 'reflect'), ('fill_value', 0.0), "
+     "('interpolation', 'bilinear'), ('seed', 1)]"),
+    (lambda: layers.RandomZoom((-0.2, 0.3), [0.1, 0.2], seed=1),
+     "[('height_factor', (-0.2, 0.3)), ('width_factor', [0.1, 0.2]), ('fill_mode', 'reflect'), "
+     "('interpolation', 'bilinear'), ('seed', 1), ('fill_value', 0.0)]"),
+    (lambda: layers.RandomBrightness(0.5, (0, 1), seed=1),
+     "[('factor', (-0.5, 0.5)), ('value_range', [0, 1]), ('seed', 1)]"),
+    (lambda: layers.RandomShear((0.1, 0.3), 0, seed=1),
+     "[('x_factor', (0.1, 0.3)), ('y_factor', (0, 0)), ('fill_mode', 'reflect'), "
+     "('interpolation', 'bilinear'), ('seed', 1), ('fill_value', 0.0)]"),
+    (lambda: layers.RandomPosterization(4, seed=1),
+     "[('factor', (1, 4)), ('value_range', [0, 255]), ('seed', 1)]"),
+    (lambda: layers.Solarization(seed=1),
+     "[('value_range', [0, 255]), ('addition_factor', (0, 0.0)), "
+     "('threshold_factor', (0, 0.0)), ('seed', 1)]"),
+    (lambda: layers.RandomGaussianBlur(0.5, (3, 5), (0.5, 1.5), seed=1),
+     "[('factor', (0, 0.5)), ('kernel_size', (3, 5)), ('sigma', (0.5, 1.5)), "
+     "('value_range', (0, 255)), ('seed', 1)]"),
+    (lambda: layers.RandomFlip("vertical", seed=1), "[('seed', 1), ('mode', 'vertical')]"),
+    (lambda: layers.RandomCrop(8, 8, seed=1), "[('height', 8), ('width', 8), ('seed', 1)]"),
+    (lambda: layers.AugMix(seed=1),
+     "[('value_range', (0, 255)), ('num_chains', 3), ('chain_depth', 3), ('factor', (0, 0.3)), "
+     "('alpha', 1.0), ('all_ops', True), ('interpolation', 'bilinear'), ('seed', 1)]"),
+]
+
+
+@pytest.mark.parametrize("make, keras_tail", KERAS_CONFIG_TAILS)
+def test_augmentation_configs_hold_what_keras_holds_in_its_order(make, keras_tail):
+    items = list(make().get_config().items())
+    assert [key for key, _ in items[:4]] == ["name", "trainable", "dtype", "data_format"]
+    assert repr(items[4:]) == keras_tail
