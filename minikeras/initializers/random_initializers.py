@@ -32,7 +32,7 @@ class RandomNormal(RandomInitializer):
         return affine(z, self.stddev, self.mean, dtype)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 @INITIALIZERS.register("RandomUniform", "random_uniform", "uniform")
@@ -64,7 +64,7 @@ class RandomUniform(RandomInitializer):
                        ).astype(dtype, copy=False)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+        return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
 
 
 @INITIALIZERS.register("TruncatedNormal", "truncated_normal")
@@ -95,7 +95,7 @@ class TruncatedNormal(RandomInitializer):
         return affine(z, self.stddev, self.mean, dtype)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 @INITIALIZERS.register("Orthogonal", "orthogonal", "OrthogonalInitializer")
@@ -138,4 +138,4 @@ class Orthogonal(RandomInitializer):
         return affine(q.reshape(shape), self.gain, 0.0, dtype)
 
     def get_config(self):
-        return {"gain": self.gain, **super().get_config()}
+        return {**super().get_config(), "gain": self.gain}

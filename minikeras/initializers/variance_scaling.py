@@ -74,8 +74,8 @@ class VarianceScaling(RandomInitializer):
         return values.astype(dtype, copy=False)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config(), **self._axes_config()}
+        return {**super().get_config(), "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, **self._axes_config()}
 
     def _axes_config(self):
         return {"input_axes": self.input_axes, "output_axes": self.output_axes}

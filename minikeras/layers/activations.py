@@ -215,7 +215,8 @@ class ELU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha}
+        config = super().get_config()  # Keras writes alpha right after the name
+        return {"name": config.pop("name"), "alpha": self.alpha, **config}
 
 
 @LAYERS.register("Softmax")

@@ -93,6 +93,10 @@ def _checked_groups(groups):
 
 # ---- the convolution layers ------------------------------------------------------------------
 
+_WINDOW_ORDER = ("kernel_size", "strides", "padding", "output_padding", "data_format",
+                 "dilation_rate", "groups", "activation", "recurrent_activation", "use_bias")
+
+
 class _Windowed(Layer):
     """What every convolution layer shares: window arguments, validation, output shape."""
 
@@ -165,11 +169,15 @@ class _Windowed(Layer):
         """The ``bias`` weight of ``size`` entries, or None when ``use_bias`` is off."""
         return add_weight_with_options(self, "bias", (size,)) if self.use_bias else None
 
-    def _window_config(self):
-        return {"kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias}
+    def _window_config(self, **extra):
+        """The window's options and ``extra`` ones (``output_padding``, ``groups``, a
+        ConvLSTM's ``recurrent_activation``) in Keras's order of a convolution's config."""
+        entries = {"kernel_size": self.kernel_size, "strides": self.strides,
+                   "padding": self.padding, "data_format": self.data_format,
+                   "dilation_rate": self.dilation_rate,
+                   "activation": activations.serialize(self.activation),
+                   "use_bias": self.use_bias, **extra}
+        return {key: entries[key] for key in _WINDOW_ORDER if key in entries}
 
 
 class BaseConv(LowRankAdaptation, _Windowed):
@@ -247,8 +255,8 @@ class BaseConv(LowRankAdaptation, _Windowed):
         return self._output_shape(input_shape, self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, **self._window_config(),
-                "groups": self.groups,
+        return {**super().get_config(), "filters": self.filters,
+                **self._window_config(groups=self.groups),
                 **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self),
                 **self.lora_config()}
 

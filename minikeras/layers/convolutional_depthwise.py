@@ -56,9 +56,8 @@ class BaseDepthwiseConv(_Windowed):
                                   None if channels is None else channels * self.depth_multiplier)
 
     def get_config(self):
-        return {**super().get_config(), **self._window_config(),
-                "depth_multiplier": self.depth_multiplier,
-                **with_activity_regularizer(
+        return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
+                **self._window_config(), **with_activity_regularizer(
                     weight_options_config(self, "depthwise", "bias"), self)}
 
 
@@ -122,9 +121,8 @@ class BaseSeparableConv(_Windowed):
         return self._output_shape(input_shape, self.filters)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, **self._window_config(),
-                "depth_multiplier": self.depth_multiplier,
-                **with_activity_regularizer(
+        return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
+                "filters": self.filters, **self._window_config(), **with_activity_regularizer(
                     weight_options_config(self, "depthwise", "pointwise", "bias"), self)}
 
 

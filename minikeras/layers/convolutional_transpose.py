@@ -70,8 +70,8 @@ class BaseConvTranspose(_Windowed):
         return with_spatial(input_shape, out, self.filters, self.data_format)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, **self._window_config(),
-                "output_padding": self.output_padding,
+        return {**super().get_config(), "filters": self.filters,
+                **self._window_config(output_padding=self.output_padding),
                 **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self)}
 
 

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from .. import activations, initializers, ops, regularizers
+from .. import activations, initializers, ops
 from ..autodiff import primitives as P
 from ..ops.tensor_contraction import contract
 from ..quantizers import quantizers as Q
@@ -13,7 +13,8 @@ from .layer import LAYERS
 from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import (QuantizableLayer, inputs_quantizer, integer_contraction, quantizable,
                           quantize_2d, relayout, straight_through_contraction)
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
+                             with_activity_regularizer)
 
 _PLAIN = re.compile(r"^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
 _LEFT = re.compile(r"^\.\.\.([a-zA-Z]+),([a-zA-Z]+)->\.\.\.([a-zA-Z]+)$")
@@ -121,10 +122,10 @@ class EinsumDense(LowRankAdaptation, QuantizableLayer):
                               self.partial_output_shape)[2]
 
     def get_config(self):
-        return {**super().get_config(), "output_shape": list(self.partial_output_shape),
+        return {**super().get_config(), "output_shape": tuple(self.partial_output_shape),
                 "equation": self.equation, "activation": activations.serialize(self.activation),
-                "bias_axes": self.bias_axes, **weight_options_config(self, "kernel", "bias"),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "bias_axes": self.bias_axes,
+                **with_activity_regularizer(weight_options_config(self, "kernel", "bias"), self),
                 "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------

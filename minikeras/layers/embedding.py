@@ -3,14 +3,15 @@ import warnings
 
 import numpy as np
 
-from .. import backend, ops, regularizers
+from .. import backend, ops
 from ..autodiff import primitives as P
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from .layer import LAYERS
 from .lora import AdaptedWeight, LowRankAdaptation
 from .quantizable import QuantizableLayer, quantizable, quantize_2d
-from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from .weight_options import (add_weight_with_options, set_weight_options, weight_options_config,
+                             with_activity_regularizer)
 
 
 @quantizable
@@ -105,10 +106,9 @@ class Embedding(LowRankAdaptation, QuantizableLayer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim, **weight_options_config(self, "embeddings"),
-                "mask_zero": self.mask_zero,
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "quantization_config": self.quantization_config_entry(), **self.lora_config()}
+                "output_dim": self.output_dim,
+                **with_activity_regularizer(weight_options_config(self, "embeddings"), self),
+                "mask_zero": self.mask_zero, "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------
     def _quantized_build(self, mode, config):

@@ -34,9 +34,11 @@ class _ScaleShift(Layer):
         if self.center if center is None else center:
             self.beta = add_weight_with_options(self, "beta", shape)
 
-    def _scale_shift_config(self):
+    def _scale_shift_config(self, *more_weights, **options):
+        """epsilon, center, scale, the ``options`` (a LayerNormalization's rms_scaling) and
+        the options of beta, gamma and ``more_weights``, in Keras's order."""
         return {"epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                **weight_options_config(self, "beta", "gamma")}
+                **options, **weight_options_config(self, "beta", "gamma", *more_weights)}
 
 
 @LAYERS.register("BatchNormalization")
@@ -241,8 +243,7 @@ class BatchNormalization(_ScaleShift):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
-                **self._scale_shift_config(),
-                **weight_options_config(self, "moving_mean", "moving_variance"),
+                **self._scale_shift_config("moving_mean", "moving_variance"),
                 "synchronized": self.synchronized, "renorm": self.renorm,
                 "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 
@@ -352,8 +353,8 @@ class LayerNormalization(_ScaleShift):
         return ops.reshape(weight, [n if a in axes else 1 for a, n in enumerate(shape)])
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis, **self._scale_shift_config(),
-                "rms_scaling": self.rms_scaling}
+        return {**super().get_config(), "axis": self.axis,
+                **self._scale_shift_config(rms_scaling=self.rms_scaling)}
 
 
 @LAYERS.register("GroupNormalization")

@@ -52,8 +52,8 @@ class Dropout(Layer):
         return self.seed_generator.dropout_generator(self.noise_shape)
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
-                "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": self.noise_shape}
 
 
 @LAYERS.register("ActivityRegularization")

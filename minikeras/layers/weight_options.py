@@ -37,6 +37,14 @@ def weight_options_config(layer, *weights):
     return config
 
 
+def inserted_after(config, after, entries):
+    """``config`` with the ``entries`` (a dict) placed right after its key ``after``: where
+    Keras writes an option among the others."""
+    items = [(key, value) for key, value in config.items() if key not in entries]
+    at = 1 + [key for key, _ in items].index(after)
+    return dict(items[:at] + list(entries.items()) + items[at:])
+
+
 def with_activity_regularizer(config, layer):
     """``config`` with ``layer``'s ``activity_regularizer`` right after the weight
     regularizers, where Keras's convolutions and recurrent layers write it (None too)."""

@@ -161,7 +161,7 @@ class Normalization(PreprocessingLayer):
         return ops.divide(ops.subtract(inputs, mean), scale)
 
     def get_config(self):
-        return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
+        return {**super().get_config(), "axis": tuple(self.axis), "invert": self.invert,
                 "mean": np.array(self.input_mean).tolist(),
                 "variance": np.array(self.input_variance).tolist()}
 

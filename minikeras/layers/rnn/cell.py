@@ -4,7 +4,8 @@ import numpy as np
 from ... import activations, random
 from ...autodiff import primitives as P
 from ..layer import Layer
-from ..weight_options import add_weight_with_options, set_weight_options, weight_options_config
+from ..weight_options import (add_weight_with_options, inserted_after, set_weight_options,
+                              weight_options_config)
 
 _WEIGHTS = ("kernel", "recurrent", "bias")
 
@@ -85,10 +86,12 @@ class RecurrentCell(DropoutRNNCell, Layer):
     ``cell(inputs, states, training=None) -> (output, new_states)`` runs one timestep;
     ``recurrence(...)`` (used by the RNN layer) runs a whole sequence in one fused
     primitive, or returns None when the cell's activations have no fused form.
-    ``OPTIONS`` lists the cell-specific options with their Keras defaults.
+    ``OPTIONS`` lists the cell-specific options with their Keras defaults; its config
+    writes them after ``OPTIONS_AFTER``, where Keras's config has them.
     """
 
     OPTIONS = {}
+    OPTIONS_AFTER = "use_bias"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -205,8 +208,8 @@ class RecurrentCell(DropoutRNNCell, Layer):
     def get_config(self):
         config = {"units": self.units, "activation": activations.serialize(self.activation),
                   "recurrent_activation": activations.serialize(self.recurrent_activation),
-                  "use_bias": self.use_bias, **{k: getattr(self, k) for k in self.OPTIONS},
-                  **weight_options_config(self, *_WEIGHTS),
+                  "use_bias": self.use_bias, **weight_options_config(self, *_WEIGHTS),
                   "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                   "seed": self.seed}
-        return {**super().get_config(), **config}
+        options = {k: getattr(self, k) for k in self.OPTIONS}
+        return {**super().get_config(), **inserted_after(config, self.OPTIONS_AFTER, options)}

@@ -151,8 +151,8 @@ class ConvLSTMCell(DropoutRNNCell, _Windowed):
         return [np.zeros(shape, self.dtype), np.zeros(shape, self.dtype)]
 
     def get_config(self):
-        config = {"filters": self.filters, **self._window_config(),
-                  "recurrent_activation": activations.serialize(self.recurrent_activation),
+        config = {"filters": self.filters, **self._window_config(
+                      recurrent_activation=activations.serialize(self.recurrent_activation)),
                   "unit_forget_bias": self.unit_forget_bias,
                   **weight_options_config(self, *_WEIGHTS), "dropout": self.dropout,
                   "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}

@@ -24,6 +24,7 @@ class GRUCell(RecurrentCell):
     """
 
     OPTIONS = {"reset_after": True}
+    OPTIONS_AFTER = "recurrent_dropout"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",

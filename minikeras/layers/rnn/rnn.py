@@ -20,7 +20,7 @@ from ...variables import Variable
 from ..keras_tensor import KerasTensor
 from ..input_spec import incompatible_input
 from ..layer import LAYERS, InputSpec, Layer, deserialize_layer, serialize_layer
-from ..weight_options import with_activity_regularizer
+from ..weight_options import inserted_after, with_activity_regularizer
 from .cell import DropoutRNNCell, RecurrentCell
 from .stacked_rnn_cells import StackedRNNCells
 
@@ -433,5 +433,8 @@ def config_with_cell_options(config, layer):
     options = layer.cell.get_config()
     for key in ("name", "trainable", "dtype"):
         options.pop(key, None)
+    if "unit_forget_bias" in options:  # the LSTM layers write it after the initializers
+        options = inserted_after(options, "bias_initializer",
+                                 {"unit_forget_bias": options["unit_forget_bias"]})
     return {**{k: v for k, v in config.items() if k != "cell"},
             **with_activity_regularizer(options, layer)}
