@@ -329,8 +329,7 @@ class Dot(Layer):
             if len(axes) != 2 or not all(isinstance(a, int) for a in axes):
                 raise ValueError("Invalid format for argument `axes`: it should contain two "
                                  f"integers. Received: axes={axes}")
-            axes = list(axes)
-        self.axes = axes
+        self.axes = axes  # a tuple or a list as given, as Keras's config keeps it
         self.normalize = normalize
         self.supports_masking = True  # takes masked inputs, as Keras's merge layers do
 

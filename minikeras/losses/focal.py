@@ -125,9 +125,9 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
                  label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_focal_crossentropy", dtype=None):
         super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
-                         dtype=dtype, apply_class_balancing=apply_class_balancing,
-                         alpha=alpha, gamma=gamma, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
+                         dtype=dtype, from_logits=from_logits,  # (Keras's config order)
+                         label_smoothing=label_smoothing, axis=axis,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma)
 
 
 @LOSSES.register("CategoricalFocalCrossentropy")
@@ -145,8 +145,8 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
                  reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
                  dtype=None):
         super().__init__(categorical_focal_crossentropy, reduction=reduction, name=name,
-                         dtype=dtype, alpha=alpha, gamma=gamma, from_logits=from_logits,
-                         label_smoothing=label_smoothing, axis=axis)
+                         dtype=dtype, from_logits=from_logits,  # (Keras's config order)
+                         label_smoothing=label_smoothing, axis=axis, alpha=alpha, gamma=gamma)
 
 
 @LOSSES.register("CategoricalGeneralizedCrossEntropy")

@@ -1,6 +1,7 @@
 """Muon (Jordan et al., 2024): orthogonalized momentum for 2-D weights, AdamW for the rest."""
 import re
 
+from ..arguments import check_number
 from ..backend import xp
 from .argument_checks import check_bool, check_float, check_int
 from .adam import _check_betas, _moments
@@ -55,7 +56,8 @@ class Muon(Optimizer):
         self.muon_a = check_float("Muon", "muon_a", muon_a)
         self.muon_b = check_float("Muon", "muon_b", muon_b)
         self.muon_c = check_float("Muon", "muon_c", muon_c)
-        self.adam_lr_ratio = check_float("Muon", "adam_lr_ratio", adam_lr_ratio, low=0)
+        # a number as given (Keras's config keeps the int 1 of the default)
+        self.adam_lr_ratio = check_number("Muon", "adam_lr_ratio", adam_lr_ratio, low=0)
         self.momentum = check_float("Muon", "momentum", momentum, low=0, high=1)
         self.ns_steps = check_int("Muon", "ns_steps", ns_steps, low=0)
         self.nesterov = check_bool("Muon", "nesterov", nesterov)

@@ -70,6 +70,7 @@ def test_elu_writes_alpha_right_after_its_name():
     (lambda: layers.Normalization(axis=[1, 2]), "axis", (1, 2)),
     (lambda: layers.EinsumDense("ab,bc->ac", [4]), "output_shape", (4,)),
     (lambda: layers.Dropout(0.2, noise_shape=[None, 1]), "noise_shape", (None, 1)),
+    (lambda: layers.Dot(axes=(1, 2)), "axes", (1, 2)),
 ])
 def test_shapes_and_axes_are_tuples_as_keras_keeps_them(make, key, keras_value):
     value = make().get_config()[key]

@@ -186,3 +186,15 @@ def test_registered_custom_function_and_class_round_trip():
     config = losses.serialize(Cubic(name="cubic"))
     assert config["registered_name"] == "LossTests>Cubic"
     assert isinstance(losses.deserialize(config), Cubic)
+
+
+@pytest.mark.parametrize("loss, keras_keys", [
+    (losses.BinaryFocalCrossentropy(),
+     ["name", "reduction", "from_logits", "label_smoothing", "axis", "apply_class_balancing",
+      "alpha", "gamma"]),
+    (losses.CategoricalFocalCrossentropy(),
+     ["name", "reduction", "from_logits", "label_smoothing", "axis", "alpha", "gamma"]),
+])
+def test_focal_losses_list_their_config_in_keras_order(loss, keras_keys):
+    """Keras 3.15's order (printed once from a scratch install)."""
+    assert list(loss.get_config()) == keras_keys

@@ -155,3 +155,9 @@ def test_loss_scale_optimizer():
 def test_legacy_aliases():
     from minikeras.optimizers import legacy
     assert legacy.Adam is optimizers.Adam and legacy.SGD is optimizers.SGD
+
+
+def test_muon_keeps_adam_lr_ratio_as_given():
+    """Keras 3.15's config holds the default's int 1 (and a float given as a float)."""
+    assert repr(optimizers.Muon().get_config()["adam_lr_ratio"]) == "1"
+    assert repr(optimizers.Muon(adam_lr_ratio=0.5).get_config()["adam_lr_ratio"]) == "0.5"
