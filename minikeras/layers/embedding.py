@@ -108,7 +108,8 @@ class Embedding(LowRankAdaptation, QuantizableLayer):
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 **with_activity_regularizer(weight_options_config(self, "embeddings"), self),
-                "mask_zero": self.mask_zero, "quantization_config": self.quantization_config_entry(), **self.lora_config()}
+                "mask_zero": self.mask_zero,
+                "quantization_config": self.quantization_config_entry(), **self.lora_config()}
 
     # ---- quantized form (see layers/quantizable.py) ----------------------------------
     def _quantized_build(self, mode, config):
