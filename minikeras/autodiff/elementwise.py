@@ -910,6 +910,8 @@ def arctan2(x1, x2):  # keras.ops's argument names: the angle of (x2, x1)
 
 
 class Cast(Function):
+    replayable = True
+
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
 

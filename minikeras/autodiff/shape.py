@@ -57,6 +57,8 @@ def transpose(x, axes=None):
 
 
 class BroadcastTo(Function):
+    replayable = True
+
     def __init__(self, shape):
         self.shape = tuple(shape)
 
@@ -120,6 +122,8 @@ def sum_to(x, shape):
 
 
 class Concatenate(Function):
+    replayable = True
+
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -160,6 +164,8 @@ def concatenate(xs, axis=0):
 
 
 class Stack(Function):
+    replayable = True
+
     def __init__(self, axis=0):
         self.axis = axis
 

@@ -63,6 +63,12 @@ def _functional_residual():
     return keras.Model(inputs, outputs)
 
 
+def _concatenated():
+    inputs = keras.Input((12,))
+    a, b = L.Dense(6, activation="relu")(inputs), L.Dense(5, activation="tanh")(inputs)
+    return keras.Model(inputs, L.Dense(3, activation="softmax")(L.Concatenate()([a, b])))
+
+
 def _flatten_first():
     return keras.Sequential([keras.Input((3, 4)), L.Flatten(), L.Dense(8, activation="relu"),
                              L.Dense(3, activation="sigmoid")])
@@ -71,6 +77,7 @@ def _flatten_first():
 @pytest.mark.parametrize("build, loss, shape", [
     (_sequential_mlp, "categorical_crossentropy", (12,)),
     (_functional_residual, "categorical_crossentropy", (12,)),
+    (_concatenated, "categorical_crossentropy", (12,)),
     (_flatten_first, "mse", (3, 4)),
 ])
 def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
