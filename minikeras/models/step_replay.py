@@ -25,7 +25,6 @@ from ..autodiff.tensor import Tensor
 from ..layers.core import Lambda
 from ..variables import Variable, assignment_count, structure_version
 
-_PACKAGE = __name__.split(".")[0] + "."  # "minikeras.", also when vendored under another name
 SIGNATURES = 8  # batch signatures remembered per model (a last, smaller batch is another)
 _REFUSED = "refused"  # a signature whose step is not replayable
 
@@ -134,5 +133,5 @@ def _library_code(obj):
         return False
     functions = [obj] if not hasattr(obj, "call") else [type(obj).call,
                                                         getattr(obj, "fn", None)]
-    return all((getattr(f, "__module__", None) or "").startswith(_PACKAGE)
+    return all((getattr(f, "__module__", None) or "").startswith("minikeras.")
                for f in functions if f is not None)
