@@ -164,7 +164,7 @@ class RandomRotation(_WarpLayer):
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
-        self._factor_given = factor
+        self._given = {"factor": factor}
         self._init_warp(fill_mode, interpolation, fill_value)
 
     def parameters(self, batch):
@@ -187,7 +187,7 @@ class RandomRotation(_WarpLayer):
             corners, degrees, zeros, zeros, ones, zeros, zeros, height, width))
 
     def get_config(self):
-        return {**super().get_config(), "factor": keras_pair(self._factor_given, -1),
+        return {**super().get_config(), "factor": keras_pair(self._given["factor"], -1),
                 "fill_mode": self.fill_mode, "fill_value": self.fill_value,
                 "interpolation": self.interpolation, "seed": self.seed}
 
@@ -444,14 +444,15 @@ class _IntensityLayer(RandomImageLayer):
     _FACTOR_LOWER = 0
     _SORTS_RANGE = False
 
-    def _init_range(self, value_range):
+    def _init_range(self, factor, value_range):
+        """The images' value range, and the arguments as given (for the config)."""
         self.value_range = _value_range(self, value_range)
-        self._value_range_given = value_range
+        self._given = {"factor": factor, "value_range": value_range}
 
     def get_config(self):
         return {**super().get_config(),
-                "factor": keras_pair(self._factor_given, self._FACTOR_LOWER),
-                "value_range": kept_range(self._value_range_given, self._SORTS_RANGE),
+                "factor": keras_pair(self._given["factor"], self._FACTOR_LOWER),
+                "value_range": kept_range(self._given["value_range"], self._SORTS_RANGE),
                 "seed": self.seed}
 
 
@@ -474,8 +475,7 @@ class RandomContrast(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _unit_factor(self, factor)
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         c = self._rng().uniform(1.0 - self.factor[0], 1.0 + self.factor[1],
@@ -514,8 +514,7 @@ class RandomBrightness(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         span = self.value_range[1] - self.value_range[0]
@@ -555,8 +554,7 @@ class RandomInvert(_IntensityLayer):
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         rng = self._rng()
@@ -611,8 +609,7 @@ class RandomSaturation(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         u = self._rng().uniform(self.factor[0], self.factor[1], images.shape[0])
@@ -635,8 +632,7 @@ class RandomHue(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         rng = self._rng()
@@ -677,8 +673,8 @@ class Solarization(RandomImageLayer):
         self.addition_factor = _unit_factor(self, addition_factor)
         self.threshold_factor = _unit_factor(self, threshold_factor)
         self.value_range = _value_range(self, value_range)
-        self._factors_given, self._value_range_given = (addition_factor,
-                                                        threshold_factor), value_range
+        self._given = {"addition_factor": addition_factor,
+                       "threshold_factor": threshold_factor, "value_range": value_range}
 
     def augment(self, images):
         rng, shape = self._rng(), (images.shape[0], 1, 1, 1)
@@ -691,9 +687,10 @@ class Solarization(RandomImageLayer):
         return ops.add(ops.multiply(y, (high - low) / 255.0), low)
 
     def get_config(self):
-        return {**super().get_config(), "value_range": sorted(self._value_range_given),
-                "addition_factor": _from_zero(self._factors_given[0]),
-                "threshold_factor": _from_zero(self._factors_given[1]), "seed": self.seed}
+        given = self._given
+        return {**super().get_config(), "value_range": sorted(given["value_range"]),
+                "addition_factor": _from_zero(given["addition_factor"]),
+                "threshold_factor": _from_zero(given["threshold_factor"]), "seed": self.seed}
 
 
 @LAYERS.register("RandomColorDegeneration")
@@ -707,8 +704,7 @@ class RandomColorDegeneration(_IntensityLayer):
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _factor_pair(self, factor, "factor")
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         u = self._rng().uniform(self.factor[0], self.factor[1], (images.shape[0], 1, 1, 1))
@@ -735,8 +731,7 @@ class RandomPosterization(_IntensityLayer):
                              f"of bits (or a list of two) in the range [1, 8]. Received: "
                              f"factor={factor!r}")
         self.factor = tuple(sorted(pair))
-        self._factor_given = factor
-        self._init_range(value_range)
+        self._init_range(factor, value_range)
 
     def augment(self, images):
         lower, upper = (int(f) for f in self.factor)
@@ -763,7 +758,7 @@ class RandomShear(_WarpLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.x_factor = self._shear_factor(x_factor, "x_factor")
         self.y_factor = self._shear_factor(y_factor, "y_factor")
-        self._factors_given = x_factor, y_factor
+        self._given = {"x_factor": x_factor, "y_factor": y_factor}
         self._init_warp(fill_mode, interpolation, fill_value)
 
     def _shear_factor(self, factor, name):
@@ -811,5 +806,5 @@ class RandomShear(_WarpLayer):
                                                    width=width)}
 
     def get_config(self):
-        return {**super().get_config(), "x_factor": keras_pair(self._factors_given[0]),
-                "y_factor": keras_pair(self._factors_given[1]), **self._warp_config()}
+        return {**super().get_config(), "x_factor": keras_pair(self._given["x_factor"]),
+                "y_factor": keras_pair(self._given["y_factor"]), **self._warp_config()}

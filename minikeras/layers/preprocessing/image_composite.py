@@ -230,7 +230,7 @@ class RandomColorJitter(_CompositeLayer):
                  **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.value_range = _value_range(self, value_range)
-        self._value_range_given = value_range
+        self._given = {"value_range": value_range}
         factors = dict(brightness_factor=brightness_factor, contrast_factor=contrast_factor,
                        saturation_factor=saturation_factor, hue_factor=hue_factor)
         for name, argument, cls in self._JITTERS:
@@ -248,7 +248,8 @@ class RandomColorJitter(_CompositeLayer):
         return images
 
     def get_config(self):
-        return {**super().get_config(), "value_range": kept_range(self._value_range_given, False),
+        return {**super().get_config(),
+                "value_range": kept_range(self._given["value_range"], False),
                 **{argument: getattr(self, argument) for _, argument, _ in self._JITTERS},
                 "seed": self.seed}
 

@@ -128,7 +128,7 @@ class CutMix(_PastingLayer):
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
-        self._factor_given = factor
+        self._given = {"factor": factor}
 
     def paste(self, images, labels):
         rng = self._rng()
@@ -143,7 +143,7 @@ class CutMix(_PastingLayer):
         return images, None if labels is None else _mix(labels, 1.0 - area, permutation)
 
     def get_config(self):
-        return {**super().get_config(), "factor": keras_pair(self._factor_given, 0),
+        return {**super().get_config(), "factor": keras_pair(self._given["factor"], 0),
                 "seed": self.seed}
 
 

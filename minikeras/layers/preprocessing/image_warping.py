@@ -56,7 +56,7 @@ class RandomPerspective(MovesPixels, RandomImageLayer):
                  seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = _unit_factor(self, factor)
-        self._factor_given = factor
+        self._given = {"factor": factor}
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale <= 1:
             raise ValueError(f"The `scale` argument should be a number in the range [0,1]. "
                              f"Received: scale={scale!r}")
@@ -112,7 +112,7 @@ class RandomPerspective(MovesPixels, RandomImageLayer):
         return moved_in_pixels(self, boxes, height, width, warp)
 
     def get_config(self):
-        return {**super().get_config(), "factor": keras_pair(self._factor_given, 0),
+        return {**super().get_config(), "factor": keras_pair(self._given["factor"], 0),
                 "scale": self.scale, "interpolation": self.interpolation,
                 "fill_value": self.fill_value, "seed": self.seed}
 
