@@ -48,7 +48,6 @@ def inserted_after(config, after, entries):
 def with_activity_regularizer(config, layer):
     """``config`` with ``layer``'s ``activity_regularizer`` right after the weight
     regularizers, where Keras's convolutions and recurrent layers write it (None too)."""
-    items = list(config.items())
-    at = 1 + max(i for i, (key, _) in enumerate(items) if key.endswith("_regularizer"))
-    entry = ("activity_regularizer", regularizers.serialize(layer.activity_regularizer))
-    return dict(items[:at] + [entry] + items[at:])
+    last = [key for key in config if key.endswith("_regularizer")][-1]
+    return inserted_after(config, last, {
+        "activity_regularizer": regularizers.serialize(layer.activity_regularizer)})
