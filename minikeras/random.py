@@ -3,6 +3,7 @@
 ``set_random_seed(n)`` makes everything that draws randomness (initializers,
 dropout, shuffling) repeatable bit for bit.
 """
+import functools
 import random as _py_random
 import weakref
 
@@ -275,8 +276,16 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zero each entry with probability ``rate`` and scale the rest by 1 / (1 - rate).
 
     ``noise_shape`` (None entries take the input's size) sets the shape of the mask, which
-    is broadcast over the axes where it is 1. The Dropout layers call this in training.
+    is broadcast over the axes where it is 1.
     """
+    return drawn_dropout(inputs, rate, noise_shape, functools.partial(_generator, seed))
+
+
+def drawn_dropout(inputs, rate, noise_shape, draws_from):
+    """``dropout`` with its mask drawn from ``draws_from()`` (the numpy Generator of one
+    draw) by its primitive as it runs. The Dropout layers pass their generator's bound
+    method, equal from one call to the next, so a step recorded with them can be run again
+    (autodiff/replay.py), each run drawing a new mask."""
     # Tensors and primitives sit above this module, so they are imported on use.
     from .autodiff import primitives as P
     from .autodiff.tensor import Tensor
@@ -288,22 +297,22 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     shape = inputs.shape if noise_shape is None else tuple(
         size if given is None else given for given, size in zip(noise_shape, inputs.shape))
     if rate == 1:
+        draws_from()  # a draw all the same, counted as at any other rate
         return P.multiply(inputs, np.zeros(shape, inputs.dtype))
-    return P.masked_scale(inputs, dropout_keep(shape, rate, seed),
-                          np.asarray(1 / (1 - rate), inputs.dtype))
+    return P.drawn_masked_scale(inputs, draws_from, shape, _threshold(rate),
+                                np.dtype(inputs.dtype).type(1 / (1 - rate)))
 
 
 def dropout_keep(shape, rate, seed=None):
     """The boolean mask ``dropout`` draws for ``shape``: True (kept) with probability
     1 - ``rate`` (< 1)."""
-    return _random_uint32(_generator(seed), shape) >= round(rate * 2**32)
+    from .autodiff.elementwise import drawn_keep
+    return drawn_keep(_generator(seed), shape, _threshold(rate))
 
 
-def _random_uint32(generator, shape):
-    """Uniform 32-bit integers from the generator's raw bits (3x cheaper than floats)."""
-    n = int(np.prod(shape))
-    raw = generator.bit_generator.random_raw((n + 1) // 2)
-    return raw.view(np.uint32)[:n].reshape(shape)
+def _threshold(rate):
+    """The uniform 32-bit integer a kept entry's draw reaches: P(kept) = 1 - ``rate``."""
+    return round(rate * 2**32)
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):

@@ -761,6 +761,38 @@ def masked_scale(x, keep, scale):
     return MaskedScale(np.asarray(keep, dtype=bool), scale)(x)
 
 
+def drawn_keep(generator, shape, threshold):
+    """A dropout mask of ``shape``: True where uniform 32-bit integers drawn from the numpy
+    ``generator`` (its raw bits: 3x cheaper than floats) are at least ``threshold``."""
+    n = int(np.prod(shape))
+    bits = generator.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    return bits.reshape(shape) >= threshold
+
+
+class DrawnMaskedScale(MaskedScale):
+    """``MaskedScale`` whose forward draws the mask (``drawn_keep``) from ``draws_from()``,
+    the numpy Generator of one draw. Drawn inside the primitive, the mask is drawn afresh
+    each time a recorded program runs, from the same source in the same order (replay.py):
+    a dropout layer's step can be replayed."""
+
+    replayable = True
+
+    def __init__(self, draws_from, mask_shape, threshold, scale):
+        self.draws_from, self.mask_shape, self.threshold = draws_from, mask_shape, threshold
+        self.scale = scale
+
+    def forward(self, x):
+        self.keep = drawn_keep(self.draws_from(), self.mask_shape, self.threshold)
+        return self._scaled(x)
+
+
+@primitive
+def drawn_masked_scale(x, draws_from, mask_shape, threshold, scale):
+    """``x * keep * scale`` with ``keep`` (of ``mask_shape``, broadcast over x) drawn from
+    ``draws_from()`` (``drawn_keep``); ``scale`` a numpy scalar."""
+    return DrawnMaskedScale(draws_from, mask_shape, threshold, scale)(x)
+
+
 class Softplus(Function):
     """log(1 + exp(x)) as logaddexp(x, 0); derivative sigmoid(x)."""
 

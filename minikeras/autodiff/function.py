@@ -24,7 +24,9 @@ with the primitives as its vjp (``recorded_vjp``): the same derivative, to any o
 A subclass sets ``replayable = True`` when its ``forward`` reads nothing but its input
 arrays and the configuration its constructor was given (never an array computed from
 data, as a dropout mask handed to the constructor would be): a recorded graph of such
-Functions can be run again on new inputs by calling the forwards alone (replay.py).
+Functions can be run again on new inputs by calling the forwards alone (replay.py). One
+that draws random numbers names its source in ``draws_from`` (a callable giving the
+generator of one draw): each run draws afresh, as each eager call would.
 """
 import numpy as np
 
@@ -49,6 +51,7 @@ class Function:
     generation = 0
     writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
     replayable = False  # True: forward reads only its inputs and its configuration
+    draws_from = None  # the random source a replayable forward draws from, if any
     destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):

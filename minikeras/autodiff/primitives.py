@@ -6,7 +6,7 @@ runs over ``PRIMITIVES``). Each primitive lives with its kind, its callable righ
 its Function class and registered by ``@primitive``:
 
     elementwise.py            add ... minimum, where, unary math, clip, clip_strict, cast,
-                              masked_scale
+                              masked_scale, drawn_masked_scale
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, sum_to, concatenate, stack,
                               getitem, getitem_gradient, take
@@ -35,9 +35,10 @@ from .custom_gradient import custom_gradient_call
 from .conv import (average_pool, average_pool_gradient, conv, conv_input_gradient,
                    conv_kernel_gradient, conv_transpose, max_pool)
 from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_strict, cos,
-                          divide, erf, exp, leaky_relu, log, log1p, masked_scale, maximum,
-                          minimum, multiply, negative, operands, power, relu, sigmoid, sign,
-                          sin, softplus, sqrt, square, subtract, tanh, where)
+                          divide, drawn_masked_scale, erf, exp, leaky_relu, log, log1p,
+                          masked_scale, maximum, minimum, multiply, negative, operands, power,
+                          relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh,
+                          where)
 from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve

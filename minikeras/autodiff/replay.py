@@ -73,9 +73,11 @@ def record(outputs, fed, is_state):
     ``is_state(leaf)`` says which other leaves are read when the program runs (variables);
     any other leaf must be a read-only constant. Raises NotReplayable, naming the reason,
     for a Function that is not ``replayable``, a Function met twice, a tensor carrying a
-    mask, or a leaf that is none of these (an array computed outside the graph)."""
+    mask, a leaf that is none of these (an array computed outside the graph), or two
+    Functions drawing from one random source (the order of their draws, the graph does
+    not show)."""
     steps, feeds, done = [], [], set()
-    makers = set()
+    makers, sources = set(), []
     stack = list(outputs)
     while stack:
         t = stack[-1]
@@ -105,6 +107,10 @@ def record(outputs, fed, is_state):
         if id(fn) in makers:
             raise NotReplayable(f"one {type(fn).__name__} made two tensors")
         makers.add(id(fn))
+        if fn.draws_from is not None:
+            if any(fn.draws_from == source for source in sources):
+                raise NotReplayable("two primitives draw from one random source")
+            sources.append(fn.draws_from)
         steps.append((fn, t))
     return Program(steps, feeds, list(outputs))
 

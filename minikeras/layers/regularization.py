@@ -43,8 +43,7 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        return random.dropout(inputs, self.rate, noise_shape=self.noise_shape,
-                              seed=self._rng())
+        return random.drawn_dropout(inputs, self.rate, self.noise_shape, self._rng)
 
     def _rng(self):
         """The numpy Generator of one dropout draw (the MultiHeadAttention's fused path

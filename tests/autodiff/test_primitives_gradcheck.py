@@ -94,6 +94,10 @@ CASES = {
     "leaky_relu": (lambda x: P.leaky_relu(x, 0.2), [away_from_zero(3, 4)]),
     "masked_scale": (lambda x: P.masked_scale(x, np.array([[True], [False], [True]]), 1.25),
                      [r(3, 4)]),
+    # the mask drawn by the forward, from a generator seeded alike at every call: rows
+    # kept, kept, dropped
+    "drawn_masked_scale": (lambda x: P.drawn_masked_scale(
+        x, lambda: np.random.default_rng(5), (3, 1), 2**31, np.float64(1.25)), [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-3, high=3)]),
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),

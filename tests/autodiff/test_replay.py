@@ -77,6 +77,60 @@ def test_graphs_that_cannot_run_again_are_refused_with_the_reason(build, reason)
         record([out], [x], _is_weight((w,)))
 
 
+class _Source:
+    """A random source as a Dropout layer holds one: each call gives the generator of one
+    draw (here one stream, drawn on from call to call)."""
+
+    def __init__(self, seed):
+        self.stream = np.random.default_rng(seed)
+
+    def generator(self):
+        return self.stream
+
+
+def _dropped(x, w, source):
+    return P.drawn_masked_scale(P.matmul(x, w), source.generator, (3, 4), 2**31,
+                                np.float32(2.0))
+
+
+def test_a_drawn_mask_is_drawn_again_at_each_run_as_the_eager_calls_draw_it():
+    w, _ = _weights()
+    rng = np.random.default_rng(2)
+    batches = [rng.random((3, 6), dtype=np.float32) for _ in range(3)]
+    recorded, eager = _Source(5), _Source(5)
+    program = record([_dropped(Tensor(batches[0]), w, recorded)], [batches[0]],
+                     _is_weight((w,)))
+    expected = [_dropped(Tensor(batches[0]), w, eager)]
+    outputs = []
+    for x in batches[1:]:
+        outputs.append(program.run([x])[0].data.copy())
+        expected.append(_dropped(Tensor(x), w, eager))
+    for got, want in zip(outputs, expected[1:]):
+        np.testing.assert_array_equal(got, want.data)
+    masks = [out == 0 for out in outputs]
+    assert masks[0].any() and not np.array_equal(masks[0], masks[1])  # drawn afresh
+
+
+def test_recordings_drawing_from_the_same_source_are_one_program_and_another_is_not():
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    source, other = _Source(5), _Source(5)
+    first, second, elsewhere = (record([_dropped(Tensor(x), w, s)], [x], _is_weight((w,)))
+                                for s in (source, source, other))
+    assert first.same_as(second)
+    assert not first.same_as(elsewhere)
+
+
+def test_two_draws_from_one_source_are_refused():
+    # which draws first, the graph does not show
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    source = _Source(5)
+    out = P.add(_dropped(Tensor(x), w, source), _dropped(Tensor(x), w, source))
+    with pytest.raises(NotReplayable, match="one random source"):
+        record([out], [x], _is_weight((w,)))
+
+
 def test_a_tensor_carrying_a_mask_is_refused():
     w, _ = _weights()
     x = np.ones((3, 6), np.float32)

@@ -86,6 +86,8 @@ CASES = {
     "leaky_relu": (curved(lambda x: P.leaky_relu(x, 0.2)), [away_from_zero(3, 4)]),
     "masked_scale": (curved(lambda x: P.masked_scale(x, np.array([[True], [False], [True]]),
                                                      1.25)), [r(3, 4)]),
+    "drawn_masked_scale": (curved(lambda x: P.drawn_masked_scale(
+        x, lambda: np.random.default_rng(5), (3, 1), 2**31, np.float64(1.25))), [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-2, high=2)]),
     "sin": (P.sin, [r(3, 4)]),

@@ -74,11 +74,18 @@ def _flatten_first():
                              L.Dense(3, activation="sigmoid")])
 
 
+def _dropped():
+    return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"), L.Dropout(0.3),
+                             L.Dense(8, activation="relu"), L.Dropout(0.5),
+                             L.Dense(3, activation="softmax")])
+
+
 @pytest.mark.parametrize("build, loss, shape", [
     (_sequential_mlp, "categorical_crossentropy", (12,)),
     (_functional_residual, "categorical_crossentropy", (12,)),
     (_concatenated, "categorical_crossentropy", (12,)),
     (_flatten_first, "mse", (3, 4)),
+    (_dropped, "categorical_crossentropy", (12,)),  # each run draws new masks
 ])
 def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
         monkeypatch, build, loss, shape):
@@ -112,12 +119,24 @@ class OwnCall(L.Layer):
 
 @pytest.mark.parametrize("build", [
     _with(L.BatchNormalization),         # assigns its moving statistics
-    _with(lambda: L.Dropout(0.3)),       # draws its mask outside the graph
+    _with(lambda: L.Dropout(0.3, seed=5)),  # counts its draws in its seed's state
+    _with(lambda: L.GaussianNoise(0.3)),  # draws its noise outside the graph
     _with(OwnCall),                      # a call of the user's own
     _with(lambda: L.Lambda(lambda t: t * 2.0)),
     _with(lambda: L.Activation("gelu")),  # Python numbers made afresh each call
 ])
 def test_steps_the_recording_cannot_speak_for_run_eagerly_every_time(monkeypatch, build):
+    _assert_same_training(build)
+    assert _layer_calls(monkeypatch, build, "categorical_crossentropy", *_data()) == 0
+
+
+def test_one_dropout_layer_called_twice_runs_eagerly_every_time(monkeypatch):
+    # two draws from one generator: which comes first, the graph does not show
+    def build():
+        inputs = keras.Input((12,))
+        h, dropout = L.Dense(8, activation="relu")(inputs), L.Dropout(0.3)
+        return keras.Model(inputs, L.Dense(3, activation="softmax")(
+            L.Concatenate()([dropout(h), dropout(L.Dense(8)(h))])))
     _assert_same_training(build)
     assert _layer_calls(monkeypatch, build, "categorical_crossentropy", *_data()) == 0
 
