@@ -26,7 +26,9 @@ arrays and the configuration its constructor was given (never an array computed 
 data, as a dropout mask handed to the constructor would be): a recorded graph of such
 Functions can be run again on new inputs by calling the forwards alone (replay.py). One
 that draws random numbers names its source in ``draws_from`` (a callable giving the
-generator of one draw): each run draws afresh, as each eager call would.
+generator of one draw): each run draws afresh, as each eager call would; one that
+updates variables (a batch normalization's moving statistics) counts its assignments in
+``assigns``, so a caller can check that every assignment of a step was the program's.
 """
 import numpy as np
 
@@ -52,6 +54,7 @@ class Function:
     writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
     replayable = False  # True: forward reads only its inputs and its configuration
     draws_from = None  # the random source a replayable forward draws from, if any
+    assigns = 0  # how many variable assignments a replayable forward makes
     destinations = None  # set by the backward pass: its ``tensor.Offers``
 
     def __call__(self, *inputs):

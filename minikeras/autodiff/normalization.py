@@ -33,10 +33,19 @@ class BatchNormTraining(Function):
     Sums over the batch are BLAS matrix-vector products, one per part of the rows
     (``parallel.for_parts``), the parts' sums added in order; each part runs its passes in
     cache-sized blocks of rows (``_row_blocks``), the blocks' sums added in order.
+
+    Given a layer's moving statistics (two variables and the momentum), the forward also
+    updates them: ``moving = moving * momentum + batch statistic * (1 - momentum)``, so a
+    recorded step run again (replay.py) updates them as the eager step does.
     """
 
-    def __init__(self, epsilon):
+    replayable = True
+
+    def __init__(self, epsilon, moving_mean=None, moving_variance=None, momentum=None):
         self.epsilon = epsilon
+        self.moving_mean, self.moving_variance = moving_mean, moving_variance
+        self.momentum = momentum
+        self.assigns = 0 if moving_mean is None else 2
 
     def forward(self, x, gamma, beta):
         x2 = x.reshape(-1, x.shape[-1])                                # (n, C)
@@ -65,6 +74,10 @@ class BatchNormTraining(Function):
 
         parallel.for_parts(normalize, n, x2.size)
         self.centered = centered
+        if self.moving_mean is not None:
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean.value * m + self.mean * (1 - m))
+            self.moving_variance.assign(self.moving_variance.value * m + self.var * (1 - m))
         return y.reshape(x.shape)
 
     def backward(self, gy):
@@ -108,13 +121,16 @@ class BatchNormTraining(Function):
 
 
 @primitive
-def batch_norm_training(x, gamma, beta, epsilon=1e-3):
+def batch_norm_training(x, gamma, beta, epsilon=1e-3, moving_mean=None, moving_variance=None,
+                        momentum=None):
     """Fused training-mode batch normalization over every axis but the last.
 
     Returns ``(y, mean, variance)``: y is differentiable w.r.t. x, gamma and beta; mean
-    and (biased) variance are the batch statistics, shape (C,), outside the graph.
+    and (biased) variance are the batch statistics, shape (C,), outside the graph. Given
+    the variables ``moving_mean`` and ``moving_variance`` and the ``momentum``, it updates
+    them with the batch statistics (``BatchNormTraining``).
     """
-    fn = BatchNormTraining(epsilon)
+    fn = BatchNormTraining(epsilon, moving_mean, moving_variance, momentum)
     y = fn(x, gamma, beta)
     return y, Tensor(fn.mean), Tensor(fn.var)
 

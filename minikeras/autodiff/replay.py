@@ -31,6 +31,7 @@ class Program:
         self.steps = steps  # [(fn, the Tensor it made)], each after its inputs' makers
         self.feeds = feeds
         self.outputs = outputs
+        self.assignments = sum(fn.assigns for fn, _ in steps)  # variables a run assigns
 
     def run(self, fed):
         """Compute the outputs again from the arrays ``fed`` (shaped as those recorded)."""

@@ -126,11 +126,7 @@ class BatchNormalization(_ScaleShift):
         if training and self.trainable and self.renorm:
             return self._renormalized(inputs, mask)
         if training and self.trainable:
-            outputs, mean, variance = self._batch_statistics(inputs, mask)
-            m = self.momentum
-            self.moving_mean.assign(self.moving_mean.value * m + mean.data * (1 - m))
-            self.moving_variance.assign(self.moving_variance.value * m + variance.data * (1 - m))
-            return outputs
+            return self._batch_normalized(inputs, mask)
         return ops.batch_normalization(inputs, self.moving_mean, self.moving_variance,
                                        self.axis, offset=self.beta, scale=self.gamma,
                                        epsilon=self.epsilon)
@@ -183,19 +179,30 @@ class BatchNormalization(_ScaleShift):
         self.moving_stddev.assign(moving_stddev)
         self.moving_variance.assign(np.maximum(moving_stddev * moving_stddev - self.epsilon, 0))
 
+    def _batch_normalized(self, inputs, mask=None):
+        """The output normalized with the batch statistics, which update the moving ones:
+        by the fused primitive (channels_last, where there are rows: the moments of none
+        are NaN, ops.moments's as Keras's, not the primitive's zeros), else here."""
+        if mask is None and self.replica_group is None \
+                and self.axis % inputs.ndim == inputs.ndim - 1 and inputs.size:
+            channels = inputs.shape[-1]
+            gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
+            beta = self.beta if self.center else ops.zeros((channels,), inputs.dtype)
+            return P.batch_norm_training(inputs, gamma, beta, self.epsilon, self.moving_mean,
+                                         self.moving_variance, self.momentum)[0]
+        outputs, mean, variance = self._batch_statistics(inputs, mask)
+        m = self.momentum
+        self.moving_mean.assign(self.moving_mean.value * m + mean.data * (1 - m))
+        self.moving_variance.assign(self.moving_variance.value * m + variance.data * (1 - m))
+        return outputs
+
     def _batch_statistics(self, inputs, mask=None):
-        """(normalized output, batch mean, batch biased variance), each mean/var of shape (C,)."""
+        """(normalized output, batch mean, batch biased variance), each mean/var of shape
+        (C,), where the fused primitive does not apply."""
         if mask is not None:
             return self._masked_statistics(inputs, mask)
         if self.replica_group is not None:
             return self._synchronized_statistics(inputs)
-        # the fused primitive (channels_last) where there are rows: the moments of none are
-        # NaN (ops.moments's, as Keras's), not the primitive's zeros
-        if self.axis % inputs.ndim == inputs.ndim - 1 and inputs.size:
-            channels = inputs.shape[-1]
-            gamma = self.gamma if self.scale else ops.ones((channels,), inputs.dtype)
-            beta = self.beta if self.center else ops.zeros((channels,), inputs.dtype)
-            return P.batch_norm_training(inputs, gamma, beta, self.epsilon)
         mean, variance = self._moments(inputs)
         outputs = ops.batch_normalization(inputs, mean, variance, self.axis, offset=self.beta,
                                           scale=self.gamma, epsilon=self.epsilon)

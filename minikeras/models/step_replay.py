@@ -12,8 +12,9 @@ A step is recorded only where nothing outside the graph can matter: the model's 
 and ``compute_loss`` and every layer's ``call`` are minikeras's own (a user's class may
 choose by values, or change things, in ways no graph shows; a ``Lambda`` runs the user's
 function), so are the losses; the model has one output; no variable is assigned during the
-forward pass and loss (BatchNormalization's moving statistics, the draws a seeded Dropout
-counts in its seed generator's state); and the graph itself passes ``replay.record``:
+forward pass and loss but by the primitives (BatchNormalization's moving statistics are
+updated by its primitive; the draws a seeded Dropout counts in its seed generator's state
+are not); and the graph itself passes ``replay.record``:
 replayable primitives only (a Dropout layer's, which draws its mask itself, is; noise
 drawn outside a primitive is not), no masks, no array computed outside the graph, one
 draw per random source. Every other step runs eagerly, as before.
@@ -73,14 +74,16 @@ class StepReplays:
     def _recorded(model, y_pred, loss, fed, assignments):
         """The Program of the step just run eagerly, or None where it may not be replayed
         (checked after the step: a deferred "crossentropy" resolves its loss in it)."""
-        if assignment_count() != assignments or not isinstance(y_pred, Tensor) \
-                or not isinstance(loss, Tensor) or not _records_steps(model):
+        if not isinstance(y_pred, Tensor) or not isinstance(loss, Tensor) \
+                or not _records_steps(model):
             return None
         try:
-            return record([y_pred, loss], [a for a in fed if a is not None],
-                          lambda leaf: isinstance(leaf, Variable))
+            program = record([y_pred, loss], [a for a in fed if a is not None],
+                             lambda leaf: isinstance(leaf, Variable))
         except NotReplayable:
             return None
+        # every variable assigned was assigned by the program's primitives, which a run repeats
+        return program if assignment_count() - assignments == program.assignments else None
 
     def _remember(self, key, entry):
         if key not in self._entries and len(self._entries) >= SIGNATURES:

@@ -51,6 +51,32 @@ def test_a_weight_is_read_when_the_program_runs():
     np.testing.assert_array_equal(program.run([x])[0].data, x @ w.data + b.data)
 
 
+def test_moving_statistics_updated_by_the_primitive_move_at_each_run():
+    from minikeras.variables import Variable
+    rng = np.random.default_rng(3)
+    batches = [rng.standard_normal((8, 4)).astype(np.float32) for _ in range(3)]
+    gamma, beta = (Tensor(np.full(4, v, np.float32), requires_grad=True) for v in (1.5, 0.5))
+
+    def normalized(x, moving):
+        return P.batch_norm_training(Tensor(x), gamma, beta, 1e-3, *moving, 0.9)[0]
+
+    recorded = [Variable(np.zeros(4, np.float32)), Variable(np.ones(4, np.float32))]
+    eager = [Variable(np.zeros(4, np.float32)), Variable(np.ones(4, np.float32))]
+    program = record([normalized(batches[0], recorded)], [batches[0]],
+                     lambda leaf: leaf is gamma or leaf is beta)
+    assert program.assignments == 2
+    normalized(batches[0], eager)
+    for x in batches[1:]:
+        np.testing.assert_array_equal(program.run([x])[0].data, normalized(x, eager).data)
+    for got, want in zip(recorded, eager):
+        np.testing.assert_array_equal(got.data, want.data)
+    # by hand: the moving mean after three batches, momentum 0.9
+    expected = np.zeros(4, np.float32)
+    for x in batches:
+        expected = expected * 0.9 + x.mean(axis=0, dtype=np.float32) * np.float32(1 - 0.9)
+    np.testing.assert_allclose(recorded[0].data, expected, rtol=1e-6, atol=1e-7)
+
+
 def test_recordings_of_the_same_code_are_one_program_and_other_code_is_not():
     w, b = _weights()
     x1, x2 = np.ones((3, 6), np.float32), np.zeros((3, 6), np.float32)

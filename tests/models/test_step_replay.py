@@ -74,6 +74,11 @@ def _flatten_first():
                              L.Dense(3, activation="sigmoid")])
 
 
+def _normalized():
+    return keras.Sequential([keras.Input((12,)), L.Dense(8), L.BatchNormalization(),
+                             L.Activation("relu"), L.Dense(3, activation="softmax")])
+
+
 def _dropped():
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"), L.Dropout(0.3),
                              L.Dense(8, activation="relu"), L.Dropout(0.5),
@@ -86,6 +91,7 @@ def _dropped():
     (_concatenated, "categorical_crossentropy", (12,)),
     (_flatten_first, "mse", (3, 4)),
     (_dropped, "categorical_crossentropy", (12,)),  # each run draws new masks
+    (_normalized, "categorical_crossentropy", (12,)),  # each run moves the moving statistics
 ])
 def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
         monkeypatch, build, loss, shape):
@@ -118,7 +124,11 @@ class OwnCall(L.Layer):
 
 
 @pytest.mark.parametrize("build", [
-    _with(L.BatchNormalization),         # assigns its moving statistics
+    # normalized over axis 1: statistics and moving averages computed outside the primitive
+    lambda: keras.Sequential([keras.Input((12,)), L.Reshape((4, 3)),
+                              L.BatchNormalization(axis=1), L.Flatten(),
+                              L.Dense(3, activation="softmax")]),
+    _with(lambda: L.BatchNormalization(scale=False)),  # ones made afresh each call
     _with(lambda: L.Dropout(0.3, seed=5)),  # counts its draws in its seed's state
     _with(lambda: L.GaussianNoise(0.3)),  # draws its noise outside the graph
     _with(OwnCall),                      # a call of the user's own
