@@ -10,7 +10,7 @@ from .. import backend
 from . import parallel
 from .function import Function, primitive, unbroadcast
 from .shape import sum_to
-from .tensor import Tensor, array_dtype, as_tensor, python_numbers_array
+from .tensor import Tensor, array_dtype, as_tensor, number_constant, python_numbers_array
 
 
 def operands(a, b):
@@ -53,10 +53,10 @@ def _with_python_number(array, number):
     """``(array, number as a tensor)`` in the dtype Keras gives a python number beside an array."""
     dtype = array_dtype(array)
     if dtype.kind == "f":
-        return array, as_tensor(np.asarray(number, dtype=dtype))
+        return array, Tensor(number_constant(number, dtype))
     if isinstance(number, float):
         array = cast(array, backend.floatx())
-        return array, as_tensor(np.asarray(number, dtype=array.dtype))
+        return array, Tensor(number_constant(number, array.data.dtype))
     if isinstance(number, int) and not isinstance(number, bool):
         if dtype.kind == "b":
             array = cast(array, "int32")

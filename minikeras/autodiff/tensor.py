@@ -1,6 +1,7 @@
 """Tensor: an array that remembers the Function that made it, and backpropagation."""
 import heapq
 import itertools
+import math
 
 import numpy as np
 
@@ -165,6 +166,29 @@ def python_numbers_array(x):
     return arr
 
 
+_CONSTANTS = {}  # (number, dtype) -> read-only 0-d array; at most CONSTANTS entries
+CONSTANTS = 1024
+
+
+def number_constant(number, dtype):
+    """``np.asarray(number, dtype)`` for a python number, read-only and the same array for
+    the same number and dtype from call to call: a graph computed with python numbers
+    (``x * 0.5``) then holds the same constants each time it is built, as a recorded step
+    run again needs (replay.py). NaN and -0.0, which a dict cannot tell apart, are made
+    afresh."""
+    key = (number, dtype)
+    array = _CONSTANTS.get(key)
+    if array is None:
+        array = np.asarray(number, dtype=dtype)
+        if number != number or (number == 0 and math.copysign(1, number) < 0):
+            return array
+        if len(_CONSTANTS) >= CONSTANTS:
+            _CONSTANTS.clear()
+        array.flags.writeable = False
+        _CONSTANTS[key] = array
+    return array
+
+
 def array_dtype(x):
     """The numpy dtype of a tensor's or an array's values (a Variable's ``dtype`` is Keras's
     name, a str), or None for what has none (a python number)."""
@@ -182,8 +206,8 @@ def as_tensor(x, dtype=None):
             return _STACK[0]([as_tensor(v) for v in x])
         if python_numbers(x):
             return Tensor(python_numbers_array(x))
-    if isinstance(x, (bool, int, float)) and dtype is None:
-        dtype = backend.floatx()
+    if isinstance(x, (bool, int, float)):
+        return Tensor(number_constant(x, np.dtype(dtype or backend.floatx())))
     return Tensor(np.asarray(x, dtype=dtype))
 
 
