@@ -52,7 +52,8 @@ class Function:
     inputs = ()
     generation = 0
     writes_destinations = False  # True: backward may fill the arrays ``destination`` gives
-    replayable = False  # True: forward reads only its inputs and its configuration
+    replayable = False  # True: forward reads only its inputs and its configuration (a
+    # class attribute, or set per instance where the configuration decides, as Clip's bounds)
     draws_from = None  # the random source a replayable forward draws from, if any
     assigns = 0  # how many variable assignments a replayable forward makes
     destinations = None  # set by the backward pass: its ``tensor.Offers``
@@ -92,6 +93,9 @@ class Function:
             result.creator = self
             result.generation = generation + 1
             result.requires_grad = True
+        elif state["whole"]:  # recording all of it (grad_mode.recording_whole_graph)
+            self.inputs = tensors
+            result.creator = self
         return result
 
     def forward(self, *xs):

@@ -150,6 +150,8 @@ class LayerNormLastAxis(Function):
     gamma if ``has_gamma``, then beta if ``has_beta``.
     """
 
+    replayable = True
+
     def __init__(self, epsilon, has_gamma, has_beta):
         self.epsilon, self.has_gamma, self.has_beta = epsilon, has_gamma, has_beta
 

@@ -157,6 +157,7 @@ def mean(x, axis=None, keepdims=False):
 class _Extremum(Function):
     """max/min over axes; ties share the gradient equally."""
 
+    replayable = True
     reduce = None
 
     def __init__(self, axis=None, keepdims=False):
@@ -200,6 +201,8 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
 
 
 class LogSumExp(Function):
+    replayable = True
+
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 

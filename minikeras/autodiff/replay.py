@@ -97,7 +97,7 @@ def record(outputs, fed, is_state):
             elif not is_state(t) and t.data.flags.writeable:
                 raise NotReplayable("an input was computed outside the recorded graph")
             continue
-        if not getattr(type(fn), "replayable", False):
+        if not fn.replayable:
             raise NotReplayable(f"primitive {type(fn).__name__} is not replayable")
         waiting = [x for x in fn.inputs if id(x) not in done]
         if waiting:

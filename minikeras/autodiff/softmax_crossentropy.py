@@ -98,6 +98,8 @@ def softmax(x, axis=-1):
 
 
 class LogSoftmax(Function):
+    replayable = True
+
     def __init__(self, axis=-1):
         self.axis = axis
 

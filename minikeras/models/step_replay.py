@@ -55,11 +55,12 @@ class StepReplays:
                 return y_pred, loss, True
             y_pred, loss = eager()  # this step only (run_eagerly set, a layer observed)
             return y_pred, loss, False
-        if entry is _REFUSED:
+        if entry is _REFUSED or not _replays_now(model):
             y_pred, loss = eager()
             return y_pred, loss, False
         assignments = assignment_count()
-        y_pred, loss = eager()
+        with grad_mode.recording_whole_graph():  # what the inputs alone go through too
+            y_pred, loss = eager()
         program = self._recorded(model, y_pred, loss, fed, assignments)
         if program is None:
             self._remember(key, _REFUSED)
@@ -117,9 +118,8 @@ def _replays_now(model):
 
 
 def _records_steps(model):
-    """Whether the model's steps may be recorded: see the module's docstring."""
-    if not _replays_now(model):
-        return False
+    """Whether the model's steps may be recorded (``_replays_now`` given): see the
+    module's docstring."""
     if not (_library_code(type(model).call) and _library_code(type(model).compute_loss)) \
             or len(model._compiled_outputs) != 1:
         return False

@@ -3,6 +3,7 @@ computing it again with the primitives, and the graphs it refuses, each with its
 import numpy as np
 import pytest
 
+from minikeras.autodiff import grad_mode
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.replay import NotReplayable, record
 from minikeras.autodiff.tensor import Tensor, grad
@@ -155,6 +156,36 @@ def test_two_draws_from_one_source_are_refused():
     out = P.add(_dropped(Tensor(x), w, source), _dropped(Tensor(x), w, source))
     with pytest.raises(NotReplayable, match="one random source"):
         record([out], [x], _is_weight((w,)))
+
+
+def test_what_the_fed_arrays_alone_go_through_is_recorded_when_asked():
+    # without a weight among its inputs a primitive records nothing, unless asked to
+    w, b = _weights()
+    x = np.ones((3, 6), np.float32)
+
+    def network(x):
+        return P.dense(P.multiply(P.sqrt(Tensor(x)), 2.0), w, b)
+
+    with pytest.raises(NotReplayable, match="computed outside"):
+        record([network(x)], [x], _is_weight((w, b)))
+    with grad_mode.recording_whole_graph():
+        program = record([network(x)], [x], _is_weight((w, b)))
+    other = np.full((3, 6), 4.0, np.float32)
+    np.testing.assert_array_equal(program.run([other])[0].data, network(other).data)
+
+
+@pytest.mark.parametrize("bounds, replays", [((0.0, 6.0), True),
+                                             ((np.zeros(4, np.float32), 6.0), False)])
+def test_a_clip_replays_with_number_bounds_only(bounds, replays):
+    # array bounds are not compared between recordings
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    out = P.clip(P.matmul(Tensor(x), w), *bounds)
+    if replays:
+        record([out], [x], _is_weight((w,)))
+    else:
+        with pytest.raises(NotReplayable, match="Clip is not replayable"):
+            record([out], [x], _is_weight((w,)))
 
 
 def test_a_tensor_carrying_a_mask_is_refused():

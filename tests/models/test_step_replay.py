@@ -84,6 +84,17 @@ def _gelu_l2():  # python numbers in GELU's formula and in the L2 penalty
                              L.Dense(3, activation="softmax", kernel_regularizer="l2")])
 
 
+def _input_transformed():  # rescaled and pooled before any weight: no gradient there
+    return keras.Sequential([keras.Input((3, 4)), L.Rescaling(0.5, offset=1.0),
+                             L.GlobalAveragePooling1D(), L.Dense(8, activation="relu"),
+                             L.Dense(3, activation="softmax")])
+
+
+def _layer_normalized():
+    return keras.Sequential([keras.Input((12,)), L.Dense(8), L.LayerNormalization(),
+                             L.Activation("relu6"), L.Dense(3, activation="sigmoid")])
+
+
 def _dropped():
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"), L.Dropout(0.3),
                              L.Dense(8, activation="relu"), L.Dropout(0.5),
@@ -98,6 +109,9 @@ def _dropped():
     (_dropped, "categorical_crossentropy", (12,)),  # each run draws new masks
     (_normalized, "categorical_crossentropy", (12,)),  # each run moves the moving statistics
     (_gelu_l2, "categorical_crossentropy", (12,)),
+    (_input_transformed, "categorical_crossentropy", (3, 4)),
+    (_layer_normalized, "squared_hinge", (12,)),  # the targets made -1 / 1 in the loss
+    (_layer_normalized, "kl_divergence", (12,)),  # a clip with number bounds
 ])
 def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
         monkeypatch, build, loss, shape):
