@@ -29,6 +29,7 @@ primitive exists is written in docs/gradients.md.
 """
 import numpy as np
 
+from . import grad_mode
 from .attention import attention
 from .collective import cross_replica_sum
 from .custom_gradient import custom_gradient_call
@@ -40,7 +41,7 @@ from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_st
                           relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh,
                           where)
 from .fourier import fft_pair, irfft, rfft_pair
-from .function import PRIMITIVES
+from .function import PRIMITIVES, Function
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
 from .normalization import batch_norm_training, layer_norm
@@ -51,20 +52,41 @@ from .shape import (broadcast_to, concatenate, getitem, getitem_gradient, pad_co
 from .softmax_crossentropy import (log_softmax, sigmoid_cross_entropy, softmax,
                                    softmax_cross_entropy)
 from .special import erfc, erfinv
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = ["PRIMITIVES", *sorted(PRIMITIVES)]
 
 
+class _NoGradient(Function):
+    """``ufunc(a, b)`` for an operator without a gradient: its Tensor is outside the graph,
+    but while a step's whole graph is recorded (``grad_mode.recording_whole_graph``), where
+    it is a node that a replay runs again (replay.py)."""
+
+    replayable = True
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    def forward(self, a, b):
+        return self.ufunc(a, b)
+
+    def __call__(self, a, b):
+        result = Tensor(self.forward(a.data, b.data))
+        if grad_mode._state["whole"]:
+            self.inputs = (a, b)
+            result.creator = self
+        return result
+
+
 def _no_gradient(ufunc, reflected=False):
-    """An operator without a gradient (a comparison, ``//``, ``%``, a bitwise one): its Tensor
-    is outside the graph, computed in the dtypes Keras gives the operands (``operands``).
-    ``reflected`` gives the ``__r*__`` form (the Tensor on the right)."""
+    """An operator without a gradient (a comparison, ``//``, ``%``, a bitwise one), computed
+    in the dtypes Keras gives the operands (``operands``). ``reflected`` gives the ``__r*__``
+    form (the Tensor on the right)."""
     def apply(a, b):
         if reflected:
             a, b = b, a
         a, b = operands(a, b)
-        return Tensor(ufunc(np.asarray(a), np.asarray(b)))
+        return _NoGradient(ufunc)(as_tensor(a), as_tensor(b))
     return apply
 
 

@@ -115,7 +115,7 @@ def huber(y_true, y_pred, delta=1.0):
     abs_error = ops.abs(error)
     quadratic = ops.multiply(ops.square(error), 0.5)
     linear = ops.subtract(ops.multiply(abs_error, delta), 0.5 * delta * delta)
-    small = ops.convert_to_numpy(abs_error) <= delta
+    small = abs_error <= delta
     return ops.mean(ops.where(small, quadratic, linear), axis=-1)
 
 

@@ -21,7 +21,9 @@ def where(condition, x1=None, x2=None):
         return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(data(condition)))
     if x1 is None or x2 is None:
         raise ValueError("where: pass both x1 and x2, or neither.")
-    return P.where(data(condition).astype(bool), x1, x2)
+    if not (isinstance(condition, Tensor) and condition.data.dtype == np.bool_):
+        condition = data(condition).astype(bool)  # (a bool tensor kept: the graph's own)
+    return P.where(condition, x1, x2)
 
 
 @axes_of_the_input

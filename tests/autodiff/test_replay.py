@@ -174,6 +174,22 @@ def test_what_the_fed_arrays_alone_go_through_is_recorded_when_asked():
     np.testing.assert_array_equal(program.run([other])[0].data, network(other).data)
 
 
+def test_a_comparison_is_a_node_of_a_whole_graph_recording():
+    w, _ = _weights()
+    x = np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 6)
+
+    def network(x):
+        h = P.matmul(Tensor(x), w)
+        return P.where(h > 0.5, h, P.multiply(h, 0.1))
+
+    with pytest.raises(NotReplayable, match="computed outside"):  # the mask: a constant
+        record([network(x)], [x], _is_weight((w,)))
+    with grad_mode.recording_whole_graph():
+        program = record([network(x)], [x], _is_weight((w,)))
+    other = -2 * x
+    np.testing.assert_array_equal(program.run([other])[0].data, network(other).data)
+
+
 @pytest.mark.parametrize("bounds, replays", [((0.0, 6.0), True),
                                              ((np.zeros(4, np.float32), 6.0), False)])
 def test_a_clip_replays_with_number_bounds_only(bounds, replays):

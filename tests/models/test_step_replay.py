@@ -95,6 +95,11 @@ def _layer_normalized():
                              L.Activation("relu6"), L.Dense(3, activation="sigmoid")])
 
 
+def _exponential_units():  # elu and selu choose by a comparison, a node of the graph
+    return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="elu"),
+                             L.Dense(8, activation="selu"), L.Dense(3)])
+
+
 def _dropped():
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"), L.Dropout(0.3),
                              L.Dense(8, activation="relu"), L.Dropout(0.5),
@@ -112,6 +117,7 @@ def _dropped():
     (_input_transformed, "categorical_crossentropy", (3, 4)),
     (_layer_normalized, "squared_hinge", (12,)),  # the targets made -1 / 1 in the loss
     (_layer_normalized, "kl_divergence", (12,)),  # a clip with number bounds
+    (_exponential_units, "huber", (12,)),  # huber's comparison too
 ])
 def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
         monkeypatch, build, loss, shape):
