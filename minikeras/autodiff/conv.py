@@ -317,6 +317,7 @@ class Conv(Function):
     one output column per group, and its window copy and batched products took 3-5x longer.
     """
 
+    replayable = True
     pooled_grad = None   # a PooledGrad left by the max pooling of this output (backward)
 
     def __init__(self, strides, padding, dilation, groups=1, activation=None):
@@ -435,7 +436,7 @@ class Conv(Function):
         fused activation whose derivative gy still needs: None when gy is the very array a
         max pooling handed on with that derivative applied (``pooled_grad``), whose
         covered part also gives the geometry without a scan."""
-        handed, self.pooled_grad = self.pooled_grad, None
+        handed = self.__dict__.pop("pooled_grad", None)  # taken: the class's None again
         if handed is not None and handed.grad is gy:
             if self.groups != 1:
                 return self, None
@@ -692,7 +693,7 @@ class _Im2col:
         self.planes = x.shape[-1] < PLANE_CHANNELS
         self.kept = None
         if keep and not self.direct:
-            self.kept = scratch.hold(owner, self._shape(n), dtype)
+            self.kept = _held_again(owner, self._shape(n), dtype)
         if owner is not None:
             owner.cols = None if not keep else (
                 x.reshape(n * self.per, self.kc) if self.direct
@@ -737,6 +738,16 @@ class _Im2col:
                 scratch.give_back(padded)
             if self.kept is None:
                 scratch.give_back(buf)
+
+
+def _held_again(owner, shape, dtype):
+    """``scratch.hold(owner, shape, dtype)``, or the matrix the owner's previous forward held
+    when it has that shape and dtype: a Function run again (a replayed step, replay.py)
+    reuses its matrix instead of holding one more at each step until it is collected."""
+    kept = owner.__dict__.get("held_matrix")
+    if kept is None or kept.shape != tuple(shape) or kept.dtype != dtype:
+        kept = owner.held_matrix = scratch.hold(owner, shape, dtype)
+    return kept
 
 
 def _copy_planes(part, rows, kernel, conv):
@@ -1046,6 +1057,8 @@ class MaxPool(_Pool):
     input nor its padded copy is held for it.
     """
 
+    replayable = True
+
     def forward(self, x):
         low = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
         xp = self._setup(x, low)
@@ -1192,6 +1205,8 @@ def max_pool(x, pool_size, strides=None, padding="valid"):
 class AvgPool(_Pool):
     """Mean over each window, counting only real (unpadded) elements, as TF/JAX do. Both
     passes run by parts of the batch (``parallel.for_parts``), each part padded on its own."""
+
+    replayable = True
 
     def forward(self, x):
         self._set_input(x.shape, x.dtype)

@@ -190,6 +190,21 @@ def test_a_comparison_is_a_node_of_a_whole_graph_recording():
     np.testing.assert_array_equal(program.run([other])[0].data, network(other).data)
 
 
+def test_a_convolution_run_again_fills_the_matrix_it_holds():
+    # not one more held matrix per run (they go back only when the Function is collected)
+    rng = np.random.default_rng(6)
+    w = Tensor(rng.standard_normal((3, 3, 2, 4)).astype(np.float32), requires_grad=True)
+    batches = [rng.random((2, 6, 6, 2), dtype=np.float32) for _ in range(3)]
+    out = P.conv(Tensor(batches[0]), w, padding="same", activation="relu")
+    program = record([out], [batches[0]], _is_weight((w,)))
+    conv = program.steps[0][0]
+    held = conv.held_matrix
+    for x in batches[1:]:
+        np.testing.assert_array_equal(program.run([x])[0].data,
+                                      P.conv(Tensor(x), w, padding="same", activation="relu").data)
+        assert conv.held_matrix is held
+
+
 @pytest.mark.parametrize("bounds, replays", [((0.0, 6.0), True),
                                              ((np.zeros(4, np.float32), 6.0), False)])
 def test_a_clip_replays_with_number_bounds_only(bounds, replays):

@@ -7,6 +7,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import layers as L
+from minikeras.autodiff import parallel
 
 SAMPLES, BATCH, EPOCHS = 100, 16, 2  # 7 batches an epoch, the last one of 4 samples
 
@@ -128,6 +129,37 @@ def test_replayed_steps_train_as_the_eager_steps_and_skip_the_layers_python(
     # eager: 14 steps; replayed: two recordings of the full batches and two of the last
     # one (one an epoch), so 10 steps fewer
     assert _layer_calls(monkeypatch, build, loss, x, y) == 10 * dense_layers
+
+
+def _convolutional():  # a relu conv's max pooling hands it its gradient; padding "same"
+    return keras.Sequential([keras.Input((6, 6, 2)),
+                             L.Conv2D(4, 3, padding="same", activation="relu"),
+                             L.MaxPooling2D(2), L.Conv2D(6, 2, activation="relu"), L.Flatten(),
+                             L.Dropout(0.2), L.Dense(3, activation="softmax")])
+
+
+def _convolutional_mixed():
+    return keras.Sequential([keras.Input((6, 6, 2)), L.Conv2D(4, 3, strides=2, padding="same"),
+                             L.BatchNormalization(), L.Activation("relu"),
+                             L.DepthwiseConv2D(3, padding="same"), L.AveragePooling2D(2),
+                             L.Conv2D(5, 1, activation="tanh"), L.GlobalAveragePooling2D(),
+                             L.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("build", [_convolutional, _convolutional_mixed])
+def test_convolutional_steps_replay(monkeypatch, build):
+    # one thread: the eager steps' threading (timed per fit) then cannot differ between the
+    # two fits compared, and with it the order in which parts add up
+    parallel.set_threads(1)
+    try:
+        _, y = _data()
+        x = np.random.default_rng(4).random((SAMPLES, 6, 6, 2), dtype=np.float32)
+        _assert_same_training(build, "categorical_crossentropy", x, y)
+        dense_layers = sum(isinstance(layer, L.Dense) for layer in build().layers)
+        assert _layer_calls(monkeypatch, build, "categorical_crossentropy", x, y) \
+            == 10 * dense_layers
+    finally:
+        parallel.reset_threads()
 
 
 def _layer_calls(monkeypatch, build, loss, x, y):
