@@ -5,8 +5,10 @@ Method: the pieces ``Trainer.train_step`` is made of are wrapped with ``perf_cou
 timers (no profiler, so Python-heavy parts are not inflated), then one epoch is fitted
 (after a warm-up epoch) and each piece's share of the whole ``fit`` wall time is reported:
 
-* forward   - ``model(x, training=True)`` (the model's ``__call__``, via a throw-away subclass)
-* loss      - ``model.compute_loss`` (compiled loss + regularization penalties)
+* forward   - ``model(x, training=True)`` (the model's ``__call__``, via a throw-away subclass);
+  in a replayed step, the recorded program's run (``replay.Program.run``), loss included
+* loss      - ``model.compute_loss`` (compiled loss + regularization penalties) in an eager
+  step
 * backward  - the ``grad`` function the trainer module calls (``minikeras.models.trainer.grad``)
 * optimizer - ``model.optimizer.apply``
 * metrics   - ``model._update_metrics`` and the per-step ``model._logs``
@@ -72,6 +74,11 @@ def instrument(model):
             setattr(obj, name, _timed(getattr(obj, name), acc, phase))
             restore.append(lambda o=obj, n=name: o.__dict__.pop(n, None))
             hooked.add(phase)
+    replay = sys.modules.get("minikeras.autodiff.replay")
+    if replay is not None:  # a replayed step runs its forward pass and loss as one program
+        original_run = replay.Program.run
+        replay.Program.run = _timed(original_run, acc, "forward")
+        restore.append(lambda: setattr(replay.Program, "run", original_run))
     if callable(getattr(trainer_module, "grad", None)):
         original = trainer_module.grad
         trainer_module.grad = _timed(original, acc, "backward")
