@@ -119,10 +119,15 @@ class SeedGenerator:
         return self._stream()
 
     def dropout_generator(self, noise_shape=None):
-        """:meth:`numpy_generator` for a dropout mask: Keras's torch backend draws the mask
-        of an unseeded generator without ``noise_shape`` from torch's own generator, so
-        that draw is not counted."""
-        return self.numpy_generator(self._initial_seed is not None or noise_shape is not None)
+        """:meth:`numpy_generator` for a dropout mask, counted as ``counts_dropout_draws``
+        says."""
+        return self.numpy_generator(self.counts_dropout_draws(noise_shape))
+
+    def counts_dropout_draws(self, noise_shape=None):
+        """Whether a dropout mask's draw is counted in ``state``: Keras's torch backend
+        draws the mask of an unseeded generator without ``noise_shape`` from torch's own
+        generator, so that draw is not counted."""
+        return self._initial_seed is not None or noise_shape is not None
 
     def get_config(self):
         return {"seed": self._initial_seed, "name": self.name}
@@ -281,10 +286,11 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     return drawn_dropout(inputs, rate, noise_shape, functools.partial(_generator, seed))
 
 
-def drawn_dropout(inputs, rate, noise_shape, draws_from):
+def drawn_dropout(inputs, rate, noise_shape, draws_from, counted=False):
     """``dropout`` with its mask drawn from ``draws_from()`` (the numpy Generator of one
-    draw) by its primitive as it runs. The Dropout layers pass their generator's bound
-    method, equal from one call to the next, so a step recorded with them can be run again
+    draw) by its primitive as it runs; ``counted``: each call of ``draws_from`` assigns a
+    seed generator's state once. The Dropout layers pass their generator's bound method,
+    equal from one call to the next, so a step recorded with them can be run again
     (autodiff/replay.py), each run drawing a new mask."""
     # Tensors and primitives sit above this module, so they are imported on use.
     from .autodiff import primitives as P
@@ -300,7 +306,7 @@ def drawn_dropout(inputs, rate, noise_shape, draws_from):
         draws_from()  # a draw all the same, counted as at any other rate
         return P.multiply(inputs, np.zeros(shape, inputs.dtype))
     return P.drawn_masked_scale(inputs, draws_from, shape, _threshold(rate),
-                                np.dtype(inputs.dtype).type(1 / (1 - rate)))
+                                np.dtype(inputs.dtype).type(1 / (1 - rate)), int(counted))
 
 
 def dropout_keep(shape, rate, seed=None):

@@ -774,15 +774,16 @@ def drawn_keep(generator, shape, threshold):
 
 class DrawnMaskedScale(MaskedScale):
     """``MaskedScale`` whose forward draws the mask (``drawn_keep``) from ``draws_from()``,
-    the numpy Generator of one draw. Drawn inside the primitive, the mask is drawn afresh
-    each time a recorded program runs, from the same source in the same order (replay.py):
-    a dropout layer's step can be replayed."""
+    the numpy Generator of one draw (which ``assigns`` variables: a seed generator's state
+    counting the draw). Drawn inside the primitive, the mask is drawn afresh each time a
+    recorded program runs, from the same source in the same order (replay.py): a dropout
+    layer's step can be replayed."""
 
     replayable = True
 
-    def __init__(self, draws_from, mask_shape, threshold, scale):
+    def __init__(self, draws_from, mask_shape, threshold, scale, assigns=0):
         self.draws_from, self.mask_shape, self.threshold = draws_from, mask_shape, threshold
-        self.scale = scale
+        self.scale, self.assigns = scale, assigns
 
     def forward(self, x):
         self.keep = drawn_keep(self.draws_from(), self.mask_shape, self.threshold)
@@ -790,10 +791,11 @@ class DrawnMaskedScale(MaskedScale):
 
 
 @primitive
-def drawn_masked_scale(x, draws_from, mask_shape, threshold, scale):
+def drawn_masked_scale(x, draws_from, mask_shape, threshold, scale, assigns=0):
     """``x * keep * scale`` with ``keep`` (of ``mask_shape``, broadcast over x) drawn from
-    ``draws_from()`` (``drawn_keep``); ``scale`` a numpy scalar."""
-    return DrawnMaskedScale(draws_from, mask_shape, threshold, scale)(x)
+    ``draws_from()`` (``drawn_keep``), which makes ``assigns`` variable assignments;
+    ``scale`` a numpy scalar."""
+    return DrawnMaskedScale(draws_from, mask_shape, threshold, scale, assigns)(x)
 
 
 class Softplus(Function):

@@ -43,7 +43,8 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        return random.drawn_dropout(inputs, self.rate, self.noise_shape, self._rng)
+        return random.drawn_dropout(inputs, self.rate, self.noise_shape, self._rng,
+                                    self.seed_generator.counts_dropout_draws(self.noise_shape))
 
     def _rng(self):
         """The numpy Generator of one dropout draw (the MultiHeadAttention's fused path

@@ -12,12 +12,11 @@ A step is recorded only where nothing outside the graph can matter: the model's 
 and ``compute_loss`` and every layer's ``call`` are minikeras's own (a user's class may
 choose by values, or change things, in ways no graph shows; a ``Lambda`` runs the user's
 function), so are the losses; the model has one output; no variable is assigned during the
-forward pass and loss but by the primitives (BatchNormalization's moving statistics are
-updated by its primitive; the draws a seeded Dropout counts in its seed generator's state
-are not); and the graph itself passes ``replay.record``: replayable primitives only (a
-Dropout layer's, which draws its mask itself, is; noise drawn outside a primitive is not),
-no masks, no array computed outside the graph, one draw per random source. Every other step
-runs eagerly, as before.
+forward pass and loss but by the primitives (BatchNormalization's moving statistics and the
+draws a Dropout counts in its seed generator's state are assigned by theirs); and the graph
+itself passes ``replay.record``: replayable primitives only (a Dropout layer's, which draws
+its mask itself, is; noise drawn outside a primitive is not), no masks, no array computed
+outside the graph, one draw per random source. Every other step runs eagerly, as before.
 """
 import numpy as np
 

@@ -101,9 +101,10 @@ def _exponential_units():  # elu and selu choose by a comparison, a node of the 
                              L.Dense(8, activation="selu"), L.Dense(3)])
 
 
-def _dropped():
+def _dropped():  # the seeded one counts its draws in its seed generator's state
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"), L.Dropout(0.3),
-                             L.Dense(8, activation="relu"), L.Dropout(0.5),
+                             L.Dense(8, activation="relu"), L.Dropout(0.5, seed=5),
+                             L.Reshape((4, 2)), L.SpatialDropout1D(0.2), L.Flatten(),
                              L.Dense(3, activation="softmax")])
 
 
@@ -182,12 +183,12 @@ class OwnCall(L.Layer):
 
 
 @pytest.mark.parametrize("build", [
-    # normalized over axis 1: statistics and moving averages computed outside the primitive
+    # normalized over axis 1: the moving statistics assigned outside any primitive
     lambda: keras.Sequential([keras.Input((12,)), L.Reshape((4, 3)),
                               L.BatchNormalization(axis=1), L.Flatten(),
                               L.Dense(3, activation="softmax")]),
     _with(lambda: L.BatchNormalization(scale=False)),  # ones made afresh each call
-    _with(lambda: L.Dropout(0.3, seed=5)),  # counts its draws in its seed's state
+    _with(lambda: L.BatchNormalization(renorm=True)),  # stop_gradient: arrays off the graph
     _with(lambda: L.GaussianNoise(0.3)),  # draws its noise outside the graph
     _with(OwnCall),                      # a call of the user's own
     _with(lambda: L.Lambda(lambda t: t * 2.0)),
