@@ -197,6 +197,7 @@ class PadConstant(Function):
 
     def __init__(self, widths, value):
         self.widths, self.value = tuple(widths), value
+        self.replayable = not isinstance(value, (np.ndarray, Tensor))  # a number: compared
 
     def forward(self, x):
         out = np.empty(tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, self.widths)),
@@ -231,6 +232,8 @@ class GetItem(Function):
 
     def __init__(self, index):
         self.index = index
+        # a basic index (ints, slices): compared by value between recordings; arrays are not
+        self.replayable = _selects_once(index)
 
     def forward(self, x):
         return x[self.index]

@@ -219,6 +219,20 @@ def test_a_clip_replays_with_number_bounds_only(bounds, replays):
             record([out], [x], _is_weight((w,)))
 
 
+@pytest.mark.parametrize("index, replays", [((slice(None), slice(1, 3)), True),
+                                            ((slice(None), np.array([0, 2])), False)])
+def test_an_index_replays_when_basic_only(index, replays):
+    # an index array is not compared between recordings
+    w, _ = _weights()
+    x = np.ones((3, 6), np.float32)
+    out = P.getitem(P.matmul(Tensor(x), w), index)
+    if replays:
+        record([out], [x], _is_weight((w,)))
+    else:
+        with pytest.raises(NotReplayable, match="GetItem is not replayable"):
+            record([out], [x], _is_weight((w,)))
+
+
 def test_a_tensor_carrying_a_mask_is_refused():
     w, _ = _weights()
     x = np.ones((3, 6), np.float32)

@@ -98,7 +98,8 @@ def _layer_normalized():
 
 def _exponential_units():  # elu and selu choose by a comparison, a node of the graph
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="elu"),
-                             L.Dense(8, activation="selu"), L.Dense(3)])
+                             L.Dense(8, activation="selu"), L.Dense(6, activation="glu"),
+                             L.Dense(3)])
 
 
 def _dropped():  # the seeded one counts its draws in its seed generator's state
@@ -139,8 +140,9 @@ def _convolutional():  # a relu conv's max pooling hands it its gradient; paddin
                              L.Dropout(0.2), L.Dense(3, activation="softmax")])
 
 
-def _convolutional_mixed():
-    return keras.Sequential([keras.Input((6, 6, 2)), L.Conv2D(4, 3, strides=2, padding="same"),
+def _convolutional_mixed():  # padding and cropping: a constant pad, a slicing index
+    return keras.Sequential([keras.Input((6, 6, 2)), L.ZeroPadding2D(1), L.Cropping2D(1),
+                             L.Conv2D(4, 3, strides=2, padding="same"),
                              L.BatchNormalization(), L.Activation("relu"),
                              L.DepthwiseConv2D(3, padding="same"), L.AveragePooling2D(2),
                              L.Conv2D(5, 1, activation="tanh"), L.GlobalAveragePooling2D(),
