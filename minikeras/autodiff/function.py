@@ -93,9 +93,6 @@ class Function:
             result.creator = self
             result.generation = generation + 1
             result.requires_grad = True
-        elif state["whole"]:  # recording all of it (grad_mode.recording_whole_graph)
-            self.inputs = tensors
-            result.creator = self
         return result
 
     def forward(self, *xs):

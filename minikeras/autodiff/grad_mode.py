@@ -1,5 +1,5 @@
 """Switches for graph recording, and anomaly mode."""
-_state = {"enabled": True, "anomaly": False, "whole": False}
+_state = {"enabled": True, "anomaly": False}
 
 
 def is_grad_enabled():
@@ -32,13 +32,6 @@ def no_grad():
 def enable_grad():
     """Context manager: turn recording back on inside a ``no_grad`` block."""
     return _Set("enabled", True)
-
-
-def recording_whole_graph():
-    """Context manager: primitives record their inputs even when none requires a gradient
-    (the computations on a step's input arrays alone, which the backward pass never
-    reaches), so that a step's whole computation is in its graph (replay.py)."""
-    return _Set("whole", True)
 
 
 def detect_anomaly():

@@ -58,9 +58,10 @@ __all__ = ["PRIMITIVES", *sorted(PRIMITIVES)]
 
 
 class _NoGradient(Function):
-    """``ufunc(a, b)`` for an operator without a gradient: its Tensor is outside the graph,
-    but while a step's whole graph is recorded (``grad_mode.recording_whole_graph``), where
-    it is a node that a replay runs again (replay.py)."""
+    """``ufunc(a, b)`` for an operator without a gradient. Its Tensor needs no gradient,
+    but when an operand is recorded it is a node of the graph all the same (a comparison in
+    elu's formula), which a recorded step runs again (replay.py); the backward pass never
+    reaches it."""
 
     replayable = True
 
@@ -72,7 +73,7 @@ class _NoGradient(Function):
 
     def __call__(self, a, b):
         result = Tensor(self.forward(a.data, b.data))
-        if grad_mode._state["whole"]:
+        if (a.requires_grad or b.requires_grad) and grad_mode._state["enabled"]:
             self.inputs = (a, b)
             result.creator = self
         return result

@@ -11,8 +11,10 @@ def _signed_labels(name, y_true, y_pred):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     check_broadcastable(name, y_true, y_pred)
     labels = ops.convert_to_numpy(y_true)
-    if ((labels == 0) | (labels == 1)).all():
-        y_true = ops.subtract(ops.multiply(y_true, 2.0), 1.0)
+    binary = bool(((labels == 0) | (labels == 1)).all())
+    # computed either way (y * 1 - 0 is y): a choice by the labels' values leaves no
+    # labels passed through untouched, which a recorded step would take for its input
+    y_true = ops.subtract(ops.multiply(y_true, 2.0 if binary else 1.0), 1.0 if binary else 0.0)
     return y_true, y_pred
 
 

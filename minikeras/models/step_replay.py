@@ -58,8 +58,7 @@ class StepReplays:
             y_pred, loss = eager()
             return y_pred, loss, False
         assignments = assignment_count()
-        with grad_mode.recording_whole_graph():  # what the inputs alone go through too
-            y_pred, loss = eager()
+        y_pred, loss = eager()
         program = self._recorded(model, y_pred, loss, fed, assignments)
         if program is None:
             self._remember(key, _REFUSED)
