@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend
 from . import parallel
 from .function import Function, primitive, unbroadcast
+from .replay import compared
 from .shape import sum_to
 from .tensor import Tensor, array_dtype, as_tensor, number_constant, python_numbers_array
 
@@ -531,9 +532,7 @@ class Clip(Function):
 
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
-        # numbers, which a recording compares by value (arrays are not compared)
-        self.replayable = not isinstance(lo, (np.ndarray, Tensor)) \
-            and not isinstance(hi, (np.ndarray, Tensor))
+        self.replayable = compared(lo, hi)  # number bounds (array bounds: not compared)
 
     def _split(self, x):
         return x.ndim > 0 and np.ndim(self.lo) == 0 and np.ndim(self.hi) == 0

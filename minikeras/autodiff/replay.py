@@ -16,6 +16,8 @@ records only built-in layers, and compares two recordings before running one aga
 """
 import numpy as np
 
+from .tensor import Tensor
+
 _RUN_STATE = ("inputs", "generation", "destinations")  # set per call, not configuration
 
 
@@ -131,6 +133,13 @@ def _fed_as(array, fed):
     if len(viewed) > 1:
         raise NotReplayable("an input views memory that several fed arrays share")
     return (viewed[0], array.shape) if viewed else None
+
+
+def compared(*values):
+    """Whether a recording compares these configuration values of a Function: arrays it
+    leaves out (they hold what a run computed), and a tensor's values may change between
+    runs. A Function configured with either cannot be ``replayable``."""
+    return not any(isinstance(value, (np.ndarray, Tensor)) for value in values)
 
 
 def _same_config(fn, other):
