@@ -57,6 +57,7 @@ class Function:
     draws_from = None  # the random source a replayable forward draws from, if any
     assigns = 0  # how many variable assignments a replayable forward makes
     destinations = None  # set by the backward pass: its ``tensor.Offers``
+    walk = None  # on a root: the order a backward pass retaining the graph ran below it
 
     def __call__(self, *inputs):
         # this hot path is kept free of helper calls on purpose; one pass over the inputs

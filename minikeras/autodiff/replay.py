@@ -18,7 +18,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-_RUN_STATE = ("inputs", "generation", "destinations")  # set per call, not configuration
+_RUN_STATE = ("inputs", "generation", "destinations", "walk")  # set per call, not configuration
 
 
 class NotReplayable(Exception):

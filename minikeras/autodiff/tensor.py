@@ -218,6 +218,7 @@ class _FreedGraph:
 
     inputs = ()
     generation = 0
+    walk = None
 
 
 FREED = _FreedGraph()
@@ -246,6 +247,13 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
     is offered the array of each leaf input whose gradient has not arrived yet, and
     may compute that gradient into it directly (the offer taken records the arrival,
     and the Function returns None for that input).
+
+    A walk that retains the graph leaves its order on the root's creator (``walk``: the
+    Functions it ran after the root, in order), when it ran every Function the graph
+    holds below the root (no gradient of a computed tensor was None); a later walk from
+    that root runs that order instead of ordering by generation again (a recorded step's
+    graph, walked each step), skipping what no gradient reaches. The same Functions in
+    the same order: each gradient is summed in the same order.
     """
     if grad is None:
         grad = np.empty_like(root.data)  # not np.ones_like: its Python wrapper costs ~1 us
@@ -264,26 +272,36 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
                 grad = out
             leaves[root] = grad
         return leaves
+    first = root.creator
+    pending = {first: grad}
     counter = itertools.count()
-    pending = {root.creator: grad}
-    heap = [(-root.creator.generation, next(counter), root.creator)]
-    pop, push = heapq.heappop, heapq.heappush
+    heap = walked = None  # walked: the Functions run, while the order may be kept
+    if first.walk is None:
+        heap, walked = [(-first.generation, next(counter), first)], []
+        schedule = _by_generation(heap, walked)
+    else:
+        schedule = itertools.chain((first,), first.walk)
+    push = heapq.heappush
     destinations = destinations or None
     offers = None if destinations is None else Offers(destinations, leaves)
     with silenced():  # inf and nan arrive without numpy's warnings, as in Keras
-        while heap:
-            fn = pop(heap)[2]
+        for fn in schedule:
+            gy = pending.pop(fn, None)
+            if gy is None:  # in an order walked before: no gradient reached it this time
+                continue
             inputs = fn.inputs
             if not inputs:  # every recorded Function has inputs until a pass frees it
                 raise freed_graph_error()
             if offers is not None and fn.writes_destinations:
                 fn.destinations = offers
-                gxs = fn.backward(pending.pop(fn))
+                gxs = fn.backward(gy)
                 fn.destinations = None
             else:
-                gxs = fn.backward(pending.pop(fn))
+                gxs = fn.backward(gy)
             for x, gx in zip(inputs, gxs):
                 if gx is None or not x.requires_grad:
+                    if walked is not None and x.creator is not None and x.requires_grad:
+                        walked = None  # a Function left out: this order is not every walk's
                     continue
                 creator = x.creator
                 if creator is None:  # a leaf: collect its gradient (into its destination, if any)
@@ -303,12 +321,26 @@ def backprop(root, grad=None, retain_graph=False, destinations=None, watched=())
                         pending[creator] = pending[creator] + gx
                     else:
                         pending[creator] = gx
-                        push(heap, (-creator.generation, next(counter), creator))
+                        if heap is not None:
+                            push(heap, (-creator.generation, next(counter), creator))
             if not retain_graph:
                 fn.inputs = ()
     if not retain_graph:
         root.creator = FREED
+    elif walked is not None:
+        first.walk = walked[1:]  # without the root: its list would hold it in a cycle
     return leaves
+
+
+def _by_generation(heap, walked):
+    """The Functions of a backward pass from the heap of pending ones (deepest generation
+    first, ties in the order they were reached: the Functions the walk pushes as it goes),
+    each appended to ``walked`` as it is handed out."""
+    pop = heapq.heappop
+    while heap:
+        fn = pop(heap)[2]
+        walked.append(fn)
+        yield fn
 
 
 class Offers:

@@ -234,6 +234,54 @@ def test_a_retained_graph_forgets_the_destinations_of_an_earlier_pass():
     np.testing.assert_array_equal(again, np.ones((2, 2)))
 
 
+def _fan_in_graph(x):
+    """Three paths of one generation from x to the root, whose contributions to x's
+    gradient are summed in the order the walk runs them."""
+    h = P.tanh(x)
+    return P.sum(P.exp(h) + P.sin(h) + P.square(h))
+
+
+def test_a_retained_walk_is_run_again_in_its_order_with_the_same_gradients():
+    x = Tensor(np.linspace(-1, 1, 7, dtype=np.float32), requires_grad=True)
+    root = _fan_in_graph(x)
+    first = grad(root, [x], retain_graph=True)[0]
+    walk = root.creator.walk
+    assert walk is not None and len(walk) == 6  # add, add, exp, sin, square, tanh
+    assert [type(fn).__name__ for fn in walk][-1] == "Tanh"
+    again = grad(root, [x], retain_graph=True)[0]
+    assert root.creator.walk is walk
+    np.testing.assert_array_equal(again, first)
+    np.testing.assert_array_equal(first, grad(_fan_in_graph(x), [x])[0])  # a fresh graph's
+
+
+class _Gate(Function):
+    """x passed through; its gradient given or withheld (None) as ``open`` says when the
+    backward pass runs: a gradient that depends on more than the graph's structure."""
+
+    open = True
+
+    def forward(self, x):
+        return x
+
+    def backward(self, gy):
+        return (gy if _Gate.open else None,)
+
+
+def test_a_walk_that_left_a_function_out_is_not_kept(monkeypatch):
+    x = Tensor(np.float64(0.5), requires_grad=True)
+    root = P.sum(P.exp(_Gate()(P.square(x))) + x)
+    monkeypatch.setattr(_Gate, "open", False)
+    assert grad(root, [x], retain_graph=True)[0] == 1.0  # through the "+ x" alone
+    assert root.creator.walk is None  # square was never run: an order without it is not kept
+    monkeypatch.setattr(_Gate, "open", True)
+    expected = 1.0 + np.exp(0.25) * 2 * 0.5
+    assert np.isclose(grad(root, [x], retain_graph=True)[0], expected)
+    monkeypatch.setattr(_Gate, "open", False)  # the kept order: square skipped, none reached
+    assert grad(root, [x], retain_graph=True)[0] == 1.0
+    monkeypatch.setattr(_Gate, "open", True)
+    assert np.isclose(grad(root, [x])[0], expected)
+
+
 def test_masked_scale_rounds_exactly_like_multiplying_by_the_float_mask():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((6, 7), dtype=np.float32) * 1e3
