@@ -312,7 +312,7 @@ def drawn_dropout(inputs, rate, noise_shape, draws_from, counted=False):
 def dropout_keep(shape, rate, seed=None):
     """The boolean mask ``dropout`` draws for ``shape``: True (kept) with probability
     1 - ``rate`` (< 1)."""
-    from .autodiff.elementwise import drawn_keep
+    from .autodiff.noise import drawn_keep
     return drawn_keep(_generator(seed), shape, _threshold(rate))
 
 

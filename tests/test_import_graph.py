@@ -42,7 +42,7 @@ KNOWN_UPWARD = {
         "initializers can draw from its generators",
     ("minikeras.random", "minikeras.autodiff.primitives"): "random.dropout multiplies by "
                                                             "its mask (a differentiable op)",
-    ("minikeras.random", "minikeras.autodiff.elementwise"):
+    ("minikeras.random", "minikeras.autodiff.noise"):
         "random.dropout_keep draws a mask as the dropout primitive draws its own (drawn_keep)",
     ("minikeras.saving.legacy_h5", "minikeras"): "the package __version__ written into "
                                                   "legacy .h5 attributes",

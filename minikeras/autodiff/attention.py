@@ -14,9 +14,9 @@ gradient of the same formula written with the primitives.
 import numpy as np
 
 from . import grad_mode, parallel, scratch
-from .elementwise import masked_scale
 from .function import Function, primitive, recorded_vjp
 from .linear import matmul
+from .noise import masked_scale
 from .shape import transpose
 from .softmax_crossentropy import softmax
 from .tensor import Tensor

@@ -88,11 +88,11 @@ def _splits(arrays, passes):
     whole call is the same numbers with less Python)."""
     first = arrays[0]
     # parts_run_at_once first: the cheapest check, and false outside owned steps
-    return (parallel.parts_run_at_once() and _same_shapes(*arrays)
+    return (parallel.parts_run_at_once() and same_shapes(*arrays)
             and parallel.pass_parts(len(first), first.size, passes) > 1)
 
 
-def _same_shapes(*arrays):
+def same_shapes(*arrays):
     """True when the arrays have one shape with a leading axis (an elementwise pass over
     them can go by parts of that axis)."""
     return arrays[0].ndim > 0 and all(x.shape == arrays[0].shape for x in arrays[1:])
@@ -723,78 +723,6 @@ class LeakyRelu(Function):
 @primitive
 def leaky_relu(x, negative_slope):
     return LeakyRelu(negative_slope)(x)
-
-
-class MaskedScale(Function):
-    """``x * keep * scale`` for a boolean ``keep`` (broadcast over x): dropout in one node.
-
-    The mask stays boolean (a quarter of a float mask's memory) and is applied as
-    ``(x * keep) * scale``, which rounds exactly like ``x * (keep * scale)``.
-    """
-
-    def __init__(self, keep, scale):
-        self.keep, self.scale = keep, scale
-
-    def forward(self, x):
-        return self._scaled(x)
-
-    def backward(self, gy):
-        return (unbroadcast(self._scaled(gy), self.inputs[0].shape),)
-
-    def vjp(self, gy):  # the mask and the scale are constants
-        return (sum_to(MaskedScale(self.keep, self.scale)(gy), self.inputs[0].shape),)
-
-    def _scaled(self, x):
-        """x * keep * scale, by parts of the batch when keep has x's shape."""
-        if not _same_shapes(x, self.keep):
-            return self._scaled_into(x, self.keep, None)
-        return by_parts(self._scaled_into, np.empty(x.shape, np.result_type(x, self.keep)),
-                        x, self.keep, passes=2)
-
-    def _scaled_into(self, x, keep, out):
-        out = np.multiply(x, keep, out=out)
-        out *= self.scale
-        return out
-
-
-@primitive
-def masked_scale(x, keep, scale):
-    """``x * keep * scale``: ``keep`` a boolean array (no gradient), ``scale`` a scalar."""
-    return MaskedScale(np.asarray(keep, dtype=bool), scale)(x)
-
-
-def drawn_keep(generator, shape, threshold):
-    """A dropout mask of ``shape``: True where uniform 32-bit integers drawn from the numpy
-    ``generator`` (its raw bits: 3x cheaper than floats) are at least ``threshold``."""
-    n = int(np.prod(shape))
-    bits = generator.bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
-    return bits.reshape(shape) >= threshold
-
-
-class DrawnMaskedScale(MaskedScale):
-    """``MaskedScale`` whose forward draws the mask (``drawn_keep``) from ``draws_from()``,
-    the numpy Generator of one draw (which ``assigns`` variables: a seed generator's state
-    counting the draw). Drawn inside the primitive, the mask is drawn afresh each time a
-    recorded program runs, from the same source in the same order (replay.py): a dropout
-    layer's step can be replayed."""
-
-    replayable = True
-
-    def __init__(self, draws_from, mask_shape, threshold, scale, assigns=0):
-        self.draws_from, self.mask_shape, self.threshold = draws_from, mask_shape, threshold
-        self.scale, self.assigns = scale, assigns
-
-    def forward(self, x):
-        self.keep = drawn_keep(self.draws_from(), self.mask_shape, self.threshold)
-        return self._scaled(x)
-
-
-@primitive
-def drawn_masked_scale(x, draws_from, mask_shape, threshold, scale, assigns=0):
-    """``x * keep * scale`` with ``keep`` (of ``mask_shape``, broadcast over x) drawn from
-    ``draws_from()`` (``drawn_keep``), which makes ``assigns`` variable assignments;
-    ``scale`` a numpy scalar."""
-    return DrawnMaskedScale(draws_from, mask_shape, threshold, scale, assigns)(x)
 
 
 class Softplus(Function):

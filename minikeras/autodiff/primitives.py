@@ -5,8 +5,9 @@ gradient is written once and checked once (tests/autodiff/test_primitives_gradch
 runs over ``PRIMITIVES``). Each primitive lives with its kind, its callable right under
 its Function class and registered by ``@primitive``:
 
-    elementwise.py            add ... minimum, where, unary math, clip, clip_strict, cast,
-                              masked_scale, drawn_masked_scale
+    elementwise.py            add ... minimum, where, unary math, clip, clip_strict, cast
+    noise.py                  masked_scale, drawn_masked_scale, drawn_gaussian_noise,
+                              drawn_alpha_dropout (noise drawn inside the primitive)
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
     shape.py                  reshape, transpose, broadcast_to, sum_to, concatenate, stack,
                               getitem, getitem_gradient, take
@@ -36,14 +37,14 @@ from .custom_gradient import custom_gradient_call
 from .conv import (average_pool, average_pool_gradient, conv, conv_input_gradient,
                    conv_kernel_gradient, conv_transpose, max_pool)
 from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_strict, cos,
-                          divide, drawn_masked_scale, erf, exp, leaky_relu, log, log1p,
-                          masked_scale, maximum, minimum, multiply, negative, operands, power,
-                          relu, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh,
-                          where)
+                          divide, erf, exp, leaky_relu, log, log1p, maximum, minimum, multiply,
+                          negative, operands, power, relu, sigmoid, sign, sin, softplus, sqrt,
+                          square, subtract, tanh, where)
 from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES, Function
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
 from .linear import dense, matmul
+from .noise import drawn_alpha_dropout, drawn_gaussian_noise, drawn_masked_scale, masked_scale
 from .normalization import batch_norm_training, layer_norm
 from .recurrence import gru_recurrence, lstm_recurrence, simple_rnn_recurrence
 from .reductions import logsumexp, max, mean, min, sum, sum_over_count

@@ -138,8 +138,7 @@ class GaussianNoise(_NoiseLayer):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._rng().normal(0.0, self.stddev, size=inputs.shape).astype(inputs.dtype)
-        return P.add(inputs, noise)
+        return P.drawn_gaussian_noise(inputs, self._rng, 0.0, self.stddev, False, assigns=1)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -170,8 +169,7 @@ class GaussianDropout(_NoiseLayer):
                 f"GaussianDropout '{self.name}': rate=1 gives noise of infinite standard "
                 "deviation sqrt(rate / (1 - rate)). Use a rate below 1.")
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._rng().normal(1.0, stddev, size=inputs.shape).astype(inputs.dtype)
-        return P.multiply(inputs, noise)
+        return P.drawn_gaussian_noise(inputs, self._rng, 1.0, stddev, True, assigns=1)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
@@ -207,13 +205,11 @@ class AlphaDropout(_NoiseLayer):
                 f"AlphaDropout '{self.name}': rate=1 drops every unit and makes the affine "
                 "correction ((1 - rate)(...))^-1/2 infinite. Use a rate below 1.")
         shape = _noise_shape(self.noise_shape, inputs.shape)
-        keep = (self._rng().random(shape) >= self.rate).astype(inputs.dtype)
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
-        # a * (x * keep + alpha' * (1 - keep)) + b, with the constant part folded in numpy
-        shift = (a * alpha_p * (1 - keep) + b).astype(inputs.dtype)
-        return P.add(P.multiply(inputs, (a * keep).astype(inputs.dtype)), shift)
+        return P.drawn_alpha_dropout(inputs, self._rng, shape, self.rate, a, alpha_p, b,
+                                     assigns=1)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,

@@ -13,10 +13,10 @@ and ``compute_loss`` and every layer's ``call`` are minikeras's own (a user's cl
 choose by values, or change things, in ways no graph shows; a ``Lambda`` runs the user's
 function), so are the losses; the model has one output; no variable is assigned during the
 forward pass and loss but by the primitives (BatchNormalization's moving statistics and the
-draws a Dropout counts in its seed generator's state are assigned by theirs); and the graph
-itself passes ``replay.record``: replayable primitives only (a Dropout layer's, which draws
-its mask itself, is; noise drawn outside a primitive is not), no masks, no array computed
-outside the graph, one draw per random source. Every other step runs eagerly, as before.
+draws a Dropout or noise layer counts in its seed generator's state are assigned by
+theirs); and the graph itself passes ``replay.record``: replayable primitives only (a
+Dropout or noise layer's, which draws its noise itself, is; noise drawn outside a primitive
+is not), no masks, no array computed outside the graph, one draw per random source. Every other step runs eagerly, as before.
 """
 import numpy as np
 

@@ -4,8 +4,8 @@ import pytest
 
 from minikeras.autodiff import PRIMITIVES
 from minikeras.autodiff import (attention, conv, custom_gradient, elementwise, fourier, linalg,
-                                linear, normalization, reductions, shape, softmax_crossentropy,
-                                special)
+                                linear, noise, normalization, reductions, shape,
+                                softmax_crossentropy, special)
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
@@ -13,8 +13,8 @@ from minikeras.autodiff.gradcheck import gradcheck, probe_coordinates
 from minikeras.autodiff.tensor import Tensor, grad
 
 rng = np.random.default_rng(0)
-KIND_MODULES = (attention, conv, custom_gradient, elementwise, fourier, linalg, linear, normalization,
-                reductions, shape, softmax_crossentropy, special)
+KIND_MODULES = (attention, conv, custom_gradient, elementwise, fourier, linalg, linear, noise,
+                normalization, reductions, shape, softmax_crossentropy, special)
 
 
 def r(*shape, low=-2.0, high=2.0):
@@ -98,6 +98,12 @@ CASES = {
     # kept, kept, dropped
     "drawn_masked_scale": (lambda x: P.drawn_masked_scale(
         x, lambda: np.random.default_rng(5), (3, 1), 2**31, np.float64(1.25)), [r(3, 4)]),
+    # noise drawn by the forward from a generator seeded alike at every call (alpha
+    # dropout: rows kept, kept, dropped)
+    "drawn_gaussian_noise": (lambda x: P.drawn_gaussian_noise(
+        x, lambda: np.random.default_rng(5), 1.0, 0.5, True), [r(3, 4)]),
+    "drawn_alpha_dropout": (lambda x: P.drawn_alpha_dropout(
+        x, lambda: np.random.default_rng(5), (3, 1), 0.6, 1.5, -1.75, 0.25), [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-3, high=3)]),
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),
@@ -266,6 +272,26 @@ def test_fused_softmax_cross_entropy_equals_composed_version():
     fused = P.softmax_cross_entropy(labels, logits).data
     composed = P.negative(P.sum(P.multiply(labels, P.log(P.softmax(logits))), axis=-1)).data
     np.testing.assert_allclose(fused, composed, rtol=1e-12)
+
+
+def test_drawn_noise_equals_the_noise_drawn_first_and_then_applied_bit_for_bit():
+    x = Tensor(rng.standard_normal((4, 5)).astype(np.float32), requires_grad=True)
+    gy = rng.standard_normal((4, 5)).astype(np.float32)
+    source = lambda: np.random.default_rng(9)  # noqa: E731
+    noise = source().normal(1.0, 0.4, size=(4, 5)).astype(np.float32)
+    for fused, composed in [
+            (P.drawn_gaussian_noise(x, source, 1.0, 0.4, True), P.multiply(x, noise)),
+            (P.drawn_gaussian_noise(x, source, 1.0, 0.4, False), P.add(x, noise))]:
+        np.testing.assert_array_equal(fused.data, composed.data)
+        np.testing.assert_array_equal(grad(fused, [x], gy)[0], grad(composed, [x], gy)[0])
+    keep = (source().random((4, 1)) >= 0.3).astype(np.float32)  # AlphaDropout's formula
+    a, alpha_p, b = 1.5, -1.75, 0.25
+    fused = P.drawn_alpha_dropout(x, source, (4, 1), 0.3, a, alpha_p, b)
+    composed = P.add(P.multiply(x, (a * keep).astype(np.float32)),
+                     (a * alpha_p * (1 - keep) + b).astype(np.float32))
+    assert 0 < keep.sum() < 4
+    np.testing.assert_array_equal(fused.data, composed.data)
+    np.testing.assert_array_equal(grad(fused, [x], gy)[0], grad(composed, [x], gy)[0])
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

@@ -88,6 +88,10 @@ CASES = {
                                                      1.25)), [r(3, 4)]),
     "drawn_masked_scale": (curved(lambda x: P.drawn_masked_scale(
         x, lambda: np.random.default_rng(5), (3, 1), 2**31, np.float64(1.25))), [r(3, 4)]),
+    "drawn_gaussian_noise": (curved(lambda x: P.drawn_gaussian_noise(
+        x, lambda: np.random.default_rng(5), 1.0, 0.5, True)), [r(3, 4)]),
+    "drawn_alpha_dropout": (curved(lambda x: P.drawn_alpha_dropout(
+        x, lambda: np.random.default_rng(5), (3, 1), 0.6, 1.5, -1.75, 0.25)), [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-2, high=2)]),
     "sin": (P.sin, [r(3, 4)]),

@@ -103,12 +103,20 @@ def _dropped():  # the seeded one counts its draws in its seed generator's state
                              L.Dense(3, activation="softmax")])
 
 
+def _noisy():  # the noise layers draw inside their primitives (one seeded, one a shared mask)
+    return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"),
+                             L.GaussianNoise(0.3), L.Dense(8, activation="selu"),
+                             L.AlphaDropout(0.2, noise_shape=(None, 1)), L.Dense(8),
+                             L.GaussianDropout(0.3, seed=3), L.Dense(3, activation="softmax")])
+
+
 @pytest.mark.parametrize("build, loss, shape", [
     (_sequential_mlp, "categorical_crossentropy", (12,)),
     (_functional_residual, "categorical_crossentropy", (12,)),
     (_concatenated, "categorical_crossentropy", (12,)),
     (_flatten_first, "mse", (3, 4)),
     (_dropped, "categorical_crossentropy", (12,)),  # each run draws new masks
+    (_noisy, "categorical_crossentropy", (12,)),  # and new noise
     (_normalized, "categorical_crossentropy", (12,)),  # each run moves the moving statistics
     (_gelu_l2, "categorical_crossentropy", (12,)),
     (_layer_normalized, "binary_crossentropy", (12,)),
@@ -186,7 +194,9 @@ class OwnCall(L.Layer):
     # rescaled before any weight: what the inputs alone go through is not recorded
     lambda: keras.Sequential([keras.Input((12,)), L.Rescaling(0.5, offset=1.0),
                               L.Dense(3, activation="softmax")]),
-    _with(lambda: L.GaussianNoise(0.3)),  # draws its noise outside the graph
+    # noise on the inputs alone: computed outside the recorded graph too
+    lambda: keras.Sequential([keras.Input((12,)), L.GaussianNoise(0.3),
+                              L.Dense(3, activation="softmax")]),
     _with(OwnCall),                      # a call of the user's own
     _with(lambda: L.Lambda(lambda t: t * 2.0)),
 ])
