@@ -920,6 +920,8 @@ class ConvTranspose(Function):
     backward is im2col of the padded output gradient and one GEMM per gradient.
     """
 
+    replayable = True
+
     def __init__(self, strides, padding, dilation, output_padding=None):
         self.strides, self.padding, self.dilation = tuple(strides), padding, tuple(dilation)
         self.output_padding = output_padding

@@ -149,7 +149,17 @@ def _convolutional_mixed():  # padding and cropping: a constant pad, a slicing i
                              L.Dense(3, activation="softmax")])
 
 
-@pytest.mark.parametrize("build", [_convolutional, _convolutional_mixed])
+def _convolutional_transposed():  # an encoder and decoder, output padding, upsampling
+    return keras.Sequential([keras.Input((6, 6, 2)), L.Conv2D(4, 3, strides=2, padding="same",
+                                                              activation="relu"),
+                             L.Conv2DTranspose(3, 3, strides=2, padding="same",
+                                               output_padding=1, activation="relu"),
+                             L.UpSampling2D(2), L.Conv2DTranspose(2, 2, dilation_rate=2),
+                             L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("build", [_convolutional, _convolutional_mixed,
+                                   _convolutional_transposed])
 def test_convolutional_steps_replay(monkeypatch, build):
     # one thread: the eager steps' threading (timed per fit) then cannot differ between the
     # two fits compared, and with it the order in which parts add up
