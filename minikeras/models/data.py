@@ -140,7 +140,7 @@ def take(value, index):
         return type(value)(take(v, index) for v in value)
     if isinstance(value, dict):
         return {k: take(v, index) for k, v in value.items()}
-    if type(value) is np.ndarray and type(index) is np.ndarray:
+    if type(value) is np.ndarray and type(index) is np.ndarray and index.dtype.kind in "iu":
         return value.take(index, axis=0)  # the rows value[index] copies, in a third the time
     return None if value is None else value[index]
 
