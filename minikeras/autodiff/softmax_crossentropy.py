@@ -128,19 +128,26 @@ class SoftmaxCrossEntropy(Function):
     None. Its max and sum give log_softmax = (logits - max) - log(sum) with the operations
     ``_log_softmax`` does, so the same numbers, without its two reductions and exp.
 
-    ``sparse``: the labels are one-hot rows made from class indices, so only each row's
-    labelled entry is read (a -inf logit of another class costs nothing, where the product
-    0 · -inf would be nan), as a gather of the label's log-probability reads it.
+    ``sparse``: the labels are class indices (logits' shape without ``axis``, any number
+    type, cut to integers), made one-hot rows here (an index outside ``[0, C)`` an all-zero
+    row: no loss, no gradient), and only each row's labelled entry is read (a -inf logit of
+    another class costs nothing, where the product 0 · -inf would be nan), as a gather of
+    the label's log-probability reads it. ``checked``, a loss's name: an index outside
+    ``[0, C)`` raises that loss's ValueError instead (``label_range_error``), so a recorded
+    step run again (replay.py) checks each batch's labels as the loss's Python did.
     """
 
     replayable = True
 
-    def __init__(self, axis=-1, softmax=None, sparse=False):
+    def __init__(self, axis=-1, softmax=None, sparse=False, checked=None):
         self.axis = axis
         self.softmax = softmax
         self.sparse = sparse
+        self.checked = checked
 
     def forward(self, labels, logits):
+        if self.sparse:
+            labels = self.hot = self._one_hot(labels, logits)
         softmax = self.softmax
         if softmax is None:
             self.log_p = _log_softmax(logits, self.axis)
@@ -153,13 +160,25 @@ class SoftmaxCrossEntropy(Function):
         loss = np.add.reduce(terms, axis=self.axis)
         return np.negative(loss, out=loss) if isinstance(loss, np.ndarray) else -loss
 
+    def _one_hot(self, labels, logits):
+        """The one-hot rows of class indices ``labels`` along ``axis`` of ``logits``."""
+        classes = logits.shape[self.axis]
+        labels = labels.astype(np.int64, copy=False)
+        if self.checked is not None and labels.size and (labels.min() < 0
+                                                         or labels.max() >= classes):
+            bad = labels.min() if labels.min() < 0 else labels.max()
+            raise label_range_error(self.checked, bad, classes, logits.shape)
+        hot = (np.arange(classes) == labels[..., None]).astype(logits.dtype)
+        return hot if self.axis % logits.ndim == logits.ndim - 1 else \
+            np.moveaxis(hot, -1, self.axis)
+
     def backward(self, gy):
         labels, logits = self.inputs
         shape = list(self.log_p.shape)
         shape[self.axis] = 1
         gy = gy.reshape(shape)  # as np.expand_dims(gy, axis), without its argument checks
         glabels = -gy * self.log_p if labels.requires_grad else None
-        y = labels.data
+        y = self.hot if self.sparse else labels.data
         p = np.exp(self.log_p)
         return glabels, gy * (p * np.add.reduce(y, axis=self.axis, keepdims=True) - y)
 
@@ -170,21 +189,33 @@ class SoftmaxCrossEntropy(Function):
         gy = reshape(gy, shape)
         log_p = log_softmax(logits, self.axis)  # recorded
         glabels = negative(gy) * log_p if labels.requires_grad else None
-        return glabels, gy * (exp(log_p) * sum(labels, self.axis, keepdims=True) - labels)
+        y = self.hot if self.sparse else labels  # class indices: their one-hot rows, constant
+        return glabels, gy * (exp(log_p) * sum(y, self.axis, keepdims=True) - y)
+
+
+def label_range_error(loss_name, bad, classes, pred_shape):
+    """The ValueError of a sparse loss given class index ``bad`` outside ``[0, classes)``."""
+    return ValueError(
+        f"{loss_name}: label {int(bad)} is outside the valid range [0, {classes}) for a "
+        f"y_pred with {classes} classes (y_pred.shape={tuple(pred_shape)}). Labels must be "
+        "0-based class indices; give the last layer more units or fix the labels.")
 
 
 @primitive
-def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None, sparse=False):
+def softmax_cross_entropy(labels, logits, axis=-1, probabilities=None, sparse=False,
+                          checked=None):
     """``-sum(labels * log_softmax(logits), axis)``. ``probabilities``, when given, may be
     the softmax of ``logits`` along ``axis``: if the graph shows it is (its creator is the
     ``Softmax`` node that took ``logits``), that node's max and sum are reused. ``sparse``:
-    the labels are one-hot, and only their labelled entries are read."""
+    the labels are class indices (one per row along ``axis``), and only their labelled
+    entries are read; ``checked`` (a loss's name): such an index outside ``[0, C)`` raises
+    that loss's ValueError."""
     made_by = getattr(probabilities, "creator", None)
     if not (isinstance(made_by, Softmax) and made_by.inputs and made_by.inputs[0] is logits
             and isinstance(made_by.axis, int)  # (a softmax over several axes: not this one)
             and made_by.axis % logits.ndim == axis % logits.ndim):
         made_by = None
-    return SoftmaxCrossEntropy(axis, made_by, sparse)(labels, logits)
+    return SoftmaxCrossEntropy(axis, made_by, sparse, checked)(labels, logits)
 
 
 class SigmoidCrossEntropy(Function):

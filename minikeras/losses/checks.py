@@ -6,6 +6,7 @@ got, and the likely fix, before any math runs.
 import warnings
 
 from .. import ops
+from ..autodiff.softmax_crossentropy import label_range_error
 from ..autodiff.tensor import Tensor
 from ..backend import xp
 
@@ -92,14 +93,13 @@ def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
             f"dimension: target.shape={_shape(y_true)}, output.shape={pred_shape}. {hint}")
     if labels.size == 0:
         return labels.astype(xp.int64)
-    ints = xp.trunc(labels).astype(xp.int64)  # Keras casts: 2.7 is class 2 (resized masks)
+    # Keras casts: 2.7 is class 2 (resized masks); int64 labels are the batch's own array
+    ints = labels.astype(xp.int64, copy=False) if labels.dtype.kind in "iu" \
+        else xp.trunc(labels).astype(xp.int64)
     valid = ints if ignore_class is None else ints[ints != ignore_class]
     if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
-        bad = valid.min() if valid.min() < 0 else valid.max()
-        raise ValueError(
-            f"{loss_name}: label {int(bad)} is outside the valid range [0, {n_classes}) for a "
-            f"y_pred with {n_classes} classes (y_pred.shape={pred_shape}). Labels must be "
-            "0-based class indices; give the last layer more units or fix the labels.")
+        raise label_range_error(loss_name, valid.min() if valid.min() < 0 else valid.max(),
+                                n_classes, pred_shape)
     return ints
 
 

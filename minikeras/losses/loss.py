@@ -217,6 +217,10 @@ class Loss:
             one computes in its variable dtype, float32: docs/porting.md).
     """
 
+    # True: integer targets are class indices and stay as they are (the cast to float and
+    # back would give them again, copied outside the graph a recorded step runs again)
+    _takes_class_indices = False
+
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.reduction = standardize_reduction(reduction)
@@ -233,7 +237,9 @@ class Loss:
                 and y_true.data.dtype == dtype and y_pred.ndim and y_pred.shape[0]):
             return self._plain_call(y_true, y_pred)
         y_pred = to_float_tensor(y_pred, self.dtype)
-        y_true = to_float_tensor(y_true, self.dtype)
+        class_indices = xp.dtype(getattr(y_true, "dtype", float)).kind in "iu"
+        if not (self._takes_class_indices and class_indices):
+            y_true = to_float_tensor(y_true, self.dtype)
         if self.reduction not in (None, "none") and y_pred.ndim and y_pred.shape[0] == 0:
             return ops.multiply(ops.sum(y_pred), 0.0)  # an empty batch contributes 0
         values = self.call(y_true, y_pred)
@@ -309,6 +315,7 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        self._takes_class_indices = getattr(fn, "_takes_class_indices", False)
 
     def __getattr__(self, attr):  # only reached when normal lookup fails
         kwargs = self.__dict__.get("_fn_kwargs", {})

@@ -387,9 +387,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         raise ValueError(
             "Arguments `target` and `output` must have the same shape up until the last "
             f"dimension: target.shape={np.shape(data(target))}, output.shape={output.shape}")
-    hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
     if from_logits:  # the fused primitive, reading each row's labelled entry alone
-        return P.softmax_cross_entropy(hot, output, axis, sparse=True)
+        return P.softmax_cross_entropy(labels, output, axis, sparse=True)
+    hot = one_hot(labels, output.shape[axis], axis=axis, dtype=output.dtype)
     return categorical_crossentropy(hot, output, axis=axis)  # clipped: finite logs
 
 

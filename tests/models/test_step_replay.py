@@ -215,6 +215,32 @@ def test_steps_the_recording_cannot_speak_for_run_eagerly_every_time(monkeypatch
     assert _layer_calls(monkeypatch, build, "categorical_crossentropy", *_data()) == 0
 
 
+@pytest.mark.parametrize("labels", [
+    lambda y: y.argmax(-1),                                   # int64: the batch's own array
+    lambda y: y.argmax(-1)[:, None],                          # a trailing axis of 1, a view
+])
+def test_sparse_categorical_crossentropy_takes_the_class_indices_into_its_primitive(
+        monkeypatch, labels):
+    x, y = _data()
+    y = labels(y)
+    _assert_same_training(_sequential_mlp, "sparse_categorical_crossentropy", x, y)
+    dense_layers = sum(isinstance(layer, L.Dense) for layer in _sequential_mlp().layers)
+    assert _layer_calls(monkeypatch, _sequential_mlp, "sparse_categorical_crossentropy",
+                        x, y) == 10 * dense_layers
+
+
+def test_a_replayed_step_checks_the_class_indices_as_the_loss_does():
+    x, y = _data()
+    y = y.argmax(-1)
+    y[60] = 3  # the fourth batch, after two recordings of the first batches' signature
+    keras.utils.set_random_seed(3)
+    model = _sequential_mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"sparse_categorical_crossentropy: label 3 is "
+                                         r"outside the valid range \[0, 3\)"):
+        model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+
+
 def test_a_loss_choosing_by_the_labels_values_runs_eagerly_every_time(monkeypatch):
     # squared hinge maps 0/1 labels to -1/+1 only when every label is 0 or 1: a choice a
     # recording would freeze (here the first batches hold only 1s, a later one a -1)

@@ -63,11 +63,29 @@ def test_the_gradient_is_softmax_minus_the_one_hot_label():
 
 
 def test_the_sparse_primitive_passes_gradcheck_in_float64():
-    """``P.softmax_cross_entropy(..., sparse=True)`` (one-hot labels, the labelled entries
+    """``P.softmax_cross_entropy(..., sparse=True)`` (class indices, the labelled entries
     read alone): its logits' gradient against central differences."""
     from minikeras.autodiff import primitives as P
     from minikeras.autodiff.gradcheck import gradcheck
-    hot = np.eye(4)[[0, 3, 1]]
+    labels = np.array([0, 3, 1])
     logits = np.random.default_rng(1).normal(size=(3, 4))
-    assert gradcheck(lambda x: P.softmax_cross_entropy(Tensor(hot), x, -1, sparse=True),
+    assert gradcheck(lambda x: P.softmax_cross_entropy(Tensor(labels), x, -1, sparse=True),
                      logits)
+
+
+def test_the_sparse_primitive_equals_its_one_hot_form_and_checks_labels_when_asked():
+    from minikeras.autodiff import primitives as P
+    from minikeras.autodiff.tensor import grad
+    logits = Tensor(np.random.default_rng(2).normal(size=(2, 4, 3)).astype(np.float32),
+                    requires_grad=True)
+    labels = np.array([[0, 2, 1], [3, 3, 7]])  # class indices along axis 1; 7 is outside
+    hot = (np.arange(4)[:, None] == labels[:, None, :]).astype(np.float32)  # (2, 4, 3)
+    sparse = P.softmax_cross_entropy(labels, logits, 1, sparse=True)
+    dense = P.softmax_cross_entropy(hot, logits, 1)
+    np.testing.assert_array_equal(sparse.data, dense.data)  # 7: an all-zero row, loss 0
+    assert sparse.data[1, 2] == 0
+    np.testing.assert_array_equal(grad(P.sum(sparse), [logits])[0],
+                                  grad(P.sum(dense), [logits])[0])
+    with pytest.raises(ValueError, match=r"my_loss: label 7 is outside the valid range "
+                                         r"\[0, 4\) for a y_pred with 4 classes"):
+        P.softmax_cross_entropy(labels, logits, 1, sparse=True, checked="my_loss")
