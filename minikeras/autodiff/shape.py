@@ -297,13 +297,23 @@ def getitem_gradient(x, shape, index):
 
 
 class Take(Function):
-    """take(x, indices, axis); ``indices`` is integer data and gets no gradient."""
+    """take(x, indices, axis); ``indices`` is integer data and gets no gradient.
 
-    def __init__(self, axis=None):
+    ``checked`` (who takes: an Embedding layer's description): an index outside ``[0,
+    size)`` raises (``check_index_range``; numpy would count a negative one from the end),
+    at every run of a recorded step too (replay.py)."""
+
+    replayable = True
+
+    def __init__(self, axis=None, checked=None):
         self.axis = axis
+        self.checked = checked
 
     def forward(self, x, indices):
         self.indices = indices.astype(np.intp, copy=False)
+        if self.checked is not None:
+            check_index_range(self.checked, indices, x.size if self.axis is None
+                              else x.shape[self.axis])
         return np.take(x, self.indices, axis=self.axis)
 
     def backward(self, gy):
@@ -344,5 +354,19 @@ def _add_rows(table, indices, rows):
 
 
 @primitive
-def take(x, indices, axis=None):
-    return Take(axis)(x, indices)
+def take(x, indices, axis=None, checked=None):
+    """``np.take(x, indices, axis)``; ``checked`` (a description of the caller): indices
+    outside ``[0, size)`` raise (``check_index_range``) instead of wrapping."""
+    return Take(axis, checked)(x, indices)
+
+
+def check_index_range(owner, indices, size):
+    """Raise ``owner``'s ValueError (``owner`` e.g. "Layer 'embedding' (Embedding)") when
+    an entry of the integer array ``indices`` is outside ``[0, size)``."""
+    if indices.size:
+        low, high = indices.min(), indices.max()
+        if low < 0 or high >= size:
+            raise ValueError(
+                f"{owner}: input index {int(low if low < 0 else high)} is out of range [0, "
+                f"{size}). Increase `input_dim` to the vocabulary size (largest index + 1) or "
+                "fix the inputs.")

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import backend, ops
 from ..autodiff import primitives as P
+from ..autodiff.shape import check_index_range
 from ..quantizers import quantizers as Q
 from ..quantizers.quantization_config import block_size_for_layer
 from .layer import LAYERS
@@ -81,15 +82,11 @@ class Embedding(LowRankAdaptation, QuantizableLayer):
         indices = ops.convert_to_numpy(inputs)
         if not np.issubdtype(indices.dtype, np.integer):
             indices = indices.astype("int32")
-        if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
-            bad = indices.min() if indices.min() < 0 else indices.max()
-            raise ValueError(
-                f"Layer '{self.name}' (Embedding): input index {int(bad)} is out of range "
-                f"[0, {self.input_dim}). Increase `input_dim` to the vocabulary size (largest "
-                "index + 1) or fix the inputs.")
+        owner = f"Layer '{self.name}' (Embedding)"
         if self.quantization_mode is not None:
+            check_index_range(owner, indices, self.input_dim)
             return self.quantized_call(indices)
-        return P.take(self.embeddings, indices, axis=0)
+        return P.take(self.embeddings, indices, axis=0, checked=owner)  # checks the range
 
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` when ``mask_zero``, else None: ``ops.not_equal`` on KerasTensors,

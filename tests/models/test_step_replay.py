@@ -241,6 +241,28 @@ def test_a_replayed_step_checks_the_class_indices_as_the_loss_does():
         model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
 
 
+def _embedded():  # the token ids fed straight into the embedding's lookup
+    return keras.Sequential([keras.Input((12,), dtype="int64"), L.Embedding(20, 4),
+                             L.GlobalAveragePooling1D(), L.Dense(3, activation="softmax")])
+
+
+def _token_ids(seed=5):
+    return np.random.default_rng(seed).integers(0, 20, (SAMPLES, 12))
+
+
+def test_an_embedding_of_the_fed_token_ids_replays_and_checks_them(monkeypatch):
+    x, y = _token_ids(), _data()[1].argmax(-1)
+    _assert_same_training(_embedded, "sparse_categorical_crossentropy", x, y)
+    assert _layer_calls(monkeypatch, _embedded, "sparse_categorical_crossentropy", x, y) == 10
+    x[60, 3] = -1  # the fourth batch: numpy's take would count it from the end
+    keras.utils.set_random_seed(3)
+    model = _embedded()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"Layer 'embedding.*' \(Embedding\): input index -1 "
+                                         r"is out of range \[0, 20\)"):
+        model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+
+
 def test_a_loss_choosing_by_the_labels_values_runs_eagerly_every_time(monkeypatch):
     # squared hinge maps 0/1 labels to -1/+1 only when every label is 0 or 1: a choice a
     # recording would freeze (here the first batches hold only 1s, a later one a -1)
