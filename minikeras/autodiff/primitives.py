@@ -80,6 +80,35 @@ class _NoGradient(Function):
         return result
 
 
+class _TargetsCast(Function):
+    """The targets of a loss cast to its dtype (integer labels, float64 values) and
+    reshaped (a last axis of 1 added or dropped, as the loss would): a node of
+    the graph whenever gradients are recorded, though its Tensor needs none, so a recorded
+    step (replay.py) casts each batch's targets again; the backward pass never reaches it.
+    Only the cast is a node: what a loss computes from the targets alone stays a leaf."""
+
+    replayable = True
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = np.dtype(dtype), tuple(shape)
+
+    def forward(self, x):
+        return x.astype(self.dtype).reshape(self.shape)
+
+    def __call__(self, x):
+        result = Tensor(self.forward(x.data))
+        if grad_mode._state["enabled"]:
+            self.inputs = (x,)
+            result.creator = self
+        return result
+
+
+def targets_cast(targets, dtype, shape):
+    """The array ``targets`` as a Tensor of ``dtype`` and ``shape`` (as many elements), the
+    cast a recorded node (``_TargetsCast``)."""
+    return _TargetsCast(dtype, shape)(Tensor(targets))
+
+
 def _no_gradient(ufunc, reflected=False):
     """An operator without a gradient (a comparison, ``//``, ``%``, a bitwise one), computed
     in the dtypes Keras gives the operands (``operands``). ``reflected`` gives the ``__r*__``

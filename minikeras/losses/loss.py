@@ -70,6 +70,21 @@ def to_float_tensor(x, dtype=None):
     return with_logits(x, as_float, dtype)
 
 
+def _targets(y_true, dtype, pred_shape=None):
+    """``y_true`` as a float Tensor of the loss ``dtype``; an array of numbers of another
+    dtype (integer labels, float64 values) cast by one node of the graph, so that a
+    recorded step (autodiff/replay.py) casts each batch's targets again. With
+    ``pred_shape``, the node also gives it the rank ``squeeze_or_expand_to_same_rank``
+    gives it against predictions of that shape (a last axis of 1 added or dropped)."""
+    array = y_true.data if type(y_true) is Tensor and y_true.creator is None \
+        and not y_true.requires_grad else y_true  # (the compiled loss's Tensor of the batch)
+    if type(array) is xp.ndarray and array.dtype != dtype and array.dtype.kind in "biuf":
+        shape = array.shape if pred_shape is None else same_rank_shapes(array.shape,
+                                                                        pred_shape)[0]
+        return P.targets_cast(array, dtype, shape)
+    return to_float_tensor(y_true, dtype)
+
+
 def with_logits(t, transform, *args):
     """``transform(t, *args)``, with ``t``'s logits (``Tensor.logits``) transformed alike.
 
@@ -97,18 +112,28 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     predictions ``(n, 1)`` become ``(n, 1)``/``(n, 1)``, never a broadcast ``(n, n)``.
     Tensors stay Tensors (keeping their logits); numpy arrays (the metrics') stay arrays.
     """
-    r1, r2 = len(x1.shape), len(x2.shape)
-    if r1 == r2 + 1 and x1.shape[-1] == 1:
-        if r2 == 1 and expand_rank_1:
-            x2 = _last_axis(x2, ops.expand_dims, xp.expand_dims)
-        else:
-            x1 = _last_axis(x1, ops.squeeze, xp.squeeze)
-    elif r2 == r1 + 1 and x2.shape[-1] == 1:
-        if r1 == 1 and expand_rank_1:
-            x1 = _last_axis(x1, ops.expand_dims, xp.expand_dims)
-        else:
-            x2 = _last_axis(x2, ops.squeeze, xp.squeeze)
-    return x1, x2
+    shape1, shape2 = same_rank_shapes(tuple(x1.shape), tuple(x2.shape), expand_rank_1)
+    return _to_rank(x1, len(shape1)), _to_rank(x2, len(shape2))
+
+
+def same_rank_shapes(shape1, shape2, expand_rank_1=True):
+    """The shapes ``squeeze_or_expand_to_same_rank`` gives operands of these shapes."""
+    if len(shape1) == len(shape2) + 1 and shape1[-1] == 1:
+        return (shape1, shape2 + (1,)) if len(shape2) == 1 and expand_rank_1 \
+            else (shape1[:-1], shape2)
+    if len(shape2) == len(shape1) + 1 and shape2[-1] == 1:
+        return (shape1 + (1,), shape2) if len(shape1) == 1 and expand_rank_1 \
+            else (shape1, shape2[:-1])
+    return shape1, shape2
+
+
+def _to_rank(x, rank):
+    """x with its last axis of 1 dropped or added to make ``rank``, or x as it is."""
+    if rank == len(x.shape):
+        return x
+    if rank > len(x.shape):
+        return _last_axis(x, ops.expand_dims, xp.expand_dims)
+    return _last_axis(x, ops.squeeze, xp.squeeze)
 
 
 def _last_axis(x, tensor_fn, array_fn):
@@ -239,7 +264,7 @@ class Loss:
         y_pred = to_float_tensor(y_pred, self.dtype)
         class_indices = xp.dtype(getattr(y_true, "dtype", float)).kind in "iu"
         if not (self._takes_class_indices and class_indices):
-            y_true = to_float_tensor(y_true, self.dtype)
+            y_true = self._targets(y_true, y_pred)
         if self.reduction not in (None, "none") and y_pred.ndim and y_pred.shape[0] == 0:
             return ops.multiply(ops.sum(y_pred), 0.0)  # an empty batch contributes 0
         values = self.call(y_true, y_pred)
@@ -263,6 +288,10 @@ class Loss:
                 and values.data.dtype.kind == "f"):
             return P.sum_over_count(values, values.size)  # one node: sum / size
         return reduce_weighted_values(values, None, values.mask, self.reduction, self.dtype)
+
+    def _targets(self, y_true, y_pred):
+        """``y_true`` for ``call``: a float Tensor of the loss dtype (``_targets``)."""
+        return _targets(y_true, self.dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(
@@ -322,6 +351,11 @@ class LossFunctionWrapper(Loss):
         if attr in kwargs:
             return kwargs[attr]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
+    def _targets(self, y_true, y_pred):
+        """``y_true`` for ``call``, an array of another dtype already in the rank ``call``
+        gives it (one recorded node: ``_targets``)."""
+        return _targets(y_true, self.dtype, tuple(y_pred.shape))
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

@@ -5,6 +5,7 @@ import pytest
 
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.replay import NotReplayable, record
+from minikeras.autodiff.grad_mode import no_grad
 from minikeras.autodiff.tensor import Tensor, grad
 
 
@@ -173,6 +174,28 @@ def test_a_comparison_of_a_recorded_tensor_is_a_node_and_one_of_the_inputs_alone
     fed = Tensor(x)
     with pytest.raises(NotReplayable, match="computed outside"):
         record([P.matmul(P.where(fed > 0.0, fed, 0.0), w)], [x], _is_weight((w,)))
+
+
+def test_the_targets_cast_is_a_node_and_what_the_targets_alone_go_through_is_not():
+    w, _ = _weights()
+    x = np.linspace(-1, 1, 18, dtype=np.float32).reshape(3, 6)
+    labels = np.array([1, 0, 3])
+    targets = P.targets_cast(labels, "float32", (3, 1))
+    assert targets.creator is not None and not targets.requires_grad
+    assert targets.data.dtype == np.float32 and targets.data.shape == (3, 1)
+    with no_grad():
+        assert P.targets_cast(labels, "float32", (3,)).creator is None
+
+    def loss(x, labels, transform=lambda t: t):
+        scores = P.matmul(Tensor(x), w)[:, :1]
+        return P.mean(P.square(scores - transform(P.targets_cast(labels, "float32", (3, 1)))))
+
+    program = record([loss(x, labels)], [x, labels], _is_weight((w,)))
+    other = np.array([2, 2, 0])
+    np.testing.assert_array_equal(program.run([x, other])[0].data, loss(x, other).data)
+    assert grad(program.outputs[0], [w], retain_graph=True)[0] is not None
+    with pytest.raises(NotReplayable, match="computed outside"):  # 2 t: a leaf, not a node
+        record([loss(x, labels, lambda t: t * 2.0)], [x, labels], _is_weight((w,)))
 
 
 def test_a_convolution_run_again_fills_the_matrix_it_holds():

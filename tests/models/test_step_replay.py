@@ -241,6 +241,26 @@ def test_a_replayed_step_checks_the_class_indices_as_the_loss_does():
         model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
 
 
+def _one_output(activation):
+    return lambda: keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"),
+                                     L.Dense(1, activation=activation)])
+
+
+@pytest.mark.parametrize("loss, activation, targets", [
+    ("binary_crossentropy", "sigmoid", lambda y: y.argmax(-1) % 2),        # int64 (n,)
+    ("binary_crossentropy", "sigmoid", lambda y: (y[:, :1] > 0).astype(np.int32)),  # (n, 1)
+    ("binary_crossentropy", "sigmoid", lambda y: y[:, 0] > 0),             # bool
+    ("mse", None, lambda y: y.argmax(-1) * 0.5),                           # float64 (n,)
+])
+def test_targets_of_another_dtype_are_cast_inside_the_recorded_graph(
+        monkeypatch, loss, activation, targets):
+    x, y = _data()
+    y = targets(y)
+    build = _one_output(activation)
+    _assert_same_training(build, loss, x, y)
+    assert _layer_calls(monkeypatch, build, loss, x, y) == 10 * 2
+
+
 def _embedded():  # the token ids fed straight into the embedding's lookup
     return keras.Sequential([keras.Input((12,), dtype="int64"), L.Embedding(20, 4),
                              L.GlobalAveragePooling1D(), L.Dense(3, activation="softmax")])
