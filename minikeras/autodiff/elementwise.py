@@ -894,6 +894,47 @@ def cast(x, dtype):
     return Cast(dtype)(x)
 
 
+class Rescale(Function):
+    """``cast(x, dtype) * scale + offset`` (a Rescaling layer), rounded as those three ops
+    round; ``scale`` and ``offset`` python floats or arrays, taken in ``dtype``. On the
+    input alone it is a node all the same (``records_alone``), so a recorded step rescales
+    each batch again; replayable with float factors (compared between recordings)."""
+
+    records_alone = True
+
+    def __init__(self, dtype, scale, offset):
+        self.dtype, self.scale, self.offset = np.dtype(dtype), scale, offset
+        self.replayable = compared(scale, offset)
+
+    def _factor(self, value):
+        """``value`` in ``dtype``: a float as the cached read-only constant."""
+        return number_constant(value, self.dtype) if isinstance(value, float) \
+            else np.asarray(value, self.dtype)
+
+    def forward(self, x):
+        y = np.multiply(x.astype(self.dtype, copy=False), self._factor(self.scale))
+        offset = self._factor(self.offset)
+        if np.broadcast_shapes(y.shape, offset.shape) == y.shape:
+            return np.add(y, offset, out=y)  # y is new: the sum into it
+        return y + offset
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        g = unbroadcast(gy * self._factor(self.scale), x.shape)
+        return (g.astype(x.dtype, copy=False),)
+
+    def vjp(self, gy):
+        x = self.inputs[0]
+        return (cast(sum_to(multiply(gy, self._factor(self.scale)), x.shape), x.dtype),)
+
+
+@primitive
+def rescale(x, dtype, scale, offset):
+    """``cast(x, dtype) * scale + offset``; ``scale`` and ``offset`` python floats or arrays
+    of numbers."""
+    return Rescale(dtype, scale, offset)(x)
+
+
 def erf_values(x):
     """erf(x) to float64 accuracy using numpy only.
 

@@ -29,6 +29,11 @@ that draws random numbers names its source in ``draws_from`` (a callable giving 
 generator of one draw): each run draws afresh, as each eager call would; one that
 updates variables (a batch normalization's moving statistics) counts its assignments in
 ``assigns``, so a caller can check that every assignment of a step was the program's.
+What the inputs alone go through is no node of the graph (Python may have chosen it by
+their values) unless the class sets ``records_alone``: a computation that chooses nothing
+by values and that a recorded step must run again on each batch (a loss's targets cast
+to its dtype, a Rescaling of the input). Its tensor then has a creator but needs no
+gradient, so a backward pass never reaches it.
 """
 import numpy as np
 
@@ -58,6 +63,7 @@ class Function:
     assigns = 0  # how many variable assignments a replayable forward makes
     destinations = None  # set by the backward pass: its ``tensor.Offers``
     walk = None  # on a root: the order a backward pass retaining the graph ran below it
+    records_alone = False  # True: a node even when no input requires grad (see __call__)
 
     def __call__(self, *inputs):
         # this hot path is kept free of helper calls on purpose; one pass over the inputs
@@ -94,6 +100,9 @@ class Function:
             result.creator = self
             result.generation = generation + 1
             result.requires_grad = True
+        elif self.records_alone and state["enabled"]:  # a node its tensor's gradient skips
+            self.inputs = tensors
+            result.creator = self
         return result
 
     def forward(self, *xs):

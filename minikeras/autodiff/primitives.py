@@ -5,7 +5,8 @@ gradient is written once and checked once (tests/autodiff/test_primitives_gradch
 runs over ``PRIMITIVES``). Each primitive lives with its kind, its callable right under
 its Function class and registered by ``@primitive``:
 
-    elementwise.py            add ... minimum, where, unary math, clip, clip_strict, cast
+    elementwise.py            add ... minimum, where, unary math, clip, clip_strict, cast,
+                              rescale (a Rescaling layer: cast, scale, offset)
     noise.py                  masked_scale, drawn_masked_scale, drawn_gaussian_noise,
                               drawn_alpha_dropout (noise drawn inside the primitive)
     reductions.py             sum, sum_over_count, mean, max, min, logsumexp
@@ -38,8 +39,8 @@ from .conv import (average_pool, average_pool_gradient, conv, conv_input_gradien
                    conv_kernel_gradient, conv_transpose, max_pool)
 from .elementwise import (abs, add, arcsin, arctan, arctan2, cast, clip, clip_strict, cos,
                           divide, erf, exp, leaky_relu, log, log1p, maximum, minimum, multiply,
-                          negative, operands, power, relu, sigmoid, sign, sin, softplus, sqrt,
-                          square, subtract, tanh, where)
+                          negative, operands, power, relu, rescale, sigmoid, sign, sin,
+                          softplus, sqrt, square, subtract, tanh, where)
 from .fourier import fft_pair, irfft, rfft_pair
 from .function import PRIMITIVES, Function
 from .linalg import cholesky, det, eigh, inv, log_abs_det, qr, singular_values, solve
@@ -82,25 +83,19 @@ class _NoGradient(Function):
 
 class _TargetsCast(Function):
     """The targets of a loss cast to its dtype (integer labels, float64 values) and
-    reshaped (a last axis of 1 added or dropped, as the loss would): a node of
-    the graph whenever gradients are recorded, though its Tensor needs none, so a recorded
-    step (replay.py) casts each batch's targets again; the backward pass never reaches it.
-    Only the cast is a node: what a loss computes from the targets alone stays a leaf."""
+    reshaped (a last axis of 1 added or dropped, as the loss would): a node of the graph
+    though no input requires grad (``records_alone``), so a recorded step (replay.py) casts
+    each batch's targets again. Only the cast is a node: what a loss computes from the
+    targets alone stays a leaf."""
 
     replayable = True
+    records_alone = True
 
     def __init__(self, dtype, shape):
         self.dtype, self.shape = np.dtype(dtype), tuple(shape)
 
     def forward(self, x):
         return x.astype(self.dtype).reshape(self.shape)
-
-    def __call__(self, x):
-        result = Tensor(self.forward(x.data))
-        if grad_mode._state["enabled"]:
-            self.inputs = (x,)
-            result.creator = self
-        return result
 
 
 def targets_cast(targets, dtype, shape):

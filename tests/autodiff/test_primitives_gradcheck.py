@@ -104,6 +104,8 @@ CASES = {
         x, lambda: np.random.default_rng(5), 1.0, 0.5, True), [r(3, 4)]),
     "drawn_alpha_dropout": (lambda x: P.drawn_alpha_dropout(
         x, lambda: np.random.default_rng(5), (3, 1), 0.6, 1.5, -1.75, 0.25), [r(3, 4)]),
+    "rescale": (lambda x: P.rescale(x, "float64", 0.5, np.array([0.25, 0.0, 1.0, -2.0])),
+                [r(3, 4)]),
     "softplus": (P.softplus, [r(3, 4, low=-6, high=6)]),
     "erf": (P.erf, [r(3, 4, low=-3, high=3)]),
     "sin": (P.sin, [r(3, 4, low=-4, high=4)]),

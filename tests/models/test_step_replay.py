@@ -103,6 +103,11 @@ def _dropped():  # the seeded one counts its draws in its seed generator's state
                              L.Dense(3, activation="softmax")])
 
 
+def _rescaled_first():  # the inputs alone go through a Rescaling: a node all the same
+    return keras.Sequential([keras.Input((12,)), L.Rescaling(0.5, offset=1.0),
+                             L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")])
+
+
 def _noisy():  # the noise layers draw inside their primitives (one seeded, one a shared mask)
     return keras.Sequential([keras.Input((12,)), L.Dense(8, activation="relu"),
                              L.GaussianNoise(0.3), L.Dense(8, activation="selu"),
@@ -117,6 +122,7 @@ def _noisy():  # the noise layers draw inside their primitives (one seeded, one 
     (_flatten_first, "mse", (3, 4)),
     (_dropped, "categorical_crossentropy", (12,)),  # each run draws new masks
     (_noisy, "categorical_crossentropy", (12,)),  # and new noise
+    (_rescaled_first, "categorical_crossentropy", (12,)),
     (_normalized, "categorical_crossentropy", (12,)),  # each run moves the moving statistics
     (_gelu_l2, "categorical_crossentropy", (12,)),
     (_layer_normalized, "binary_crossentropy", (12,)),
@@ -201,8 +207,11 @@ class OwnCall(L.Layer):
                               L.Dense(3, activation="softmax")]),
     _with(lambda: L.BatchNormalization(scale=False)),  # ones made afresh each call
     _with(lambda: L.BatchNormalization(renorm=True)),  # stop_gradient: arrays off the graph
-    # rescaled before any weight: what the inputs alone go through is not recorded
-    lambda: keras.Sequential([keras.Input((12,)), L.Rescaling(0.5, offset=1.0),
+    # rescaled by factors of its own (arrays): not compared between recordings
+    lambda: keras.Sequential([keras.Input((12,)), L.Rescaling(np.full(12, 0.5)),
+                              L.Dense(3, activation="softmax")]),
+    # a computation of the inputs alone (a relu before any weight): not recorded
+    lambda: keras.Sequential([keras.Input((12,)), L.Activation("relu"),
                               L.Dense(3, activation="softmax")]),
     # noise on the inputs alone: computed outside the recorded graph too
     lambda: keras.Sequential([keras.Input((12,)), L.GaussianNoise(0.3),

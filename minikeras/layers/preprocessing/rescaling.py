@@ -1,8 +1,7 @@
 """Rescaling: scale and offset inputs in training and inference."""
 import numpy as np
 
-from ... import ops
-from ...autodiff.tensor import number_constant
+from ...autodiff import primitives as P
 from ..config_data import from_data, to_data
 from ..layer import LAYERS, Layer
 
@@ -28,15 +27,7 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        x = ops.cast(inputs, self.dtype)
-        return ops.add(ops.multiply(x, self._as_array(self.scale)), self._as_array(self.offset))
-
-    def _as_array(self, value):
-        """``value`` in the layer's dtype; a number as the same read-only array at every
-        call (``number_constant``), which a recorded step can hold (step_replay.py)."""
-        dtype = np.dtype(self.dtype)
-        return number_constant(value, dtype) if isinstance(value, float) \
-            else np.asarray(value, dtype)
+        return P.rescale(inputs, self.dtype, self.scale, self.offset)
 
     def get_config(self):
         return {**super().get_config(), "scale": to_data(self._given["scale"]),
