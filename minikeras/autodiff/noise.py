@@ -4,7 +4,8 @@ primitives.
 A primitive that draws its noise in ``forward`` (from ``draws_from()``, the numpy
 Generator of one draw) draws afresh each time a recorded program runs, from the same
 source in the same order as the eager calls: a step with Dropout, GaussianNoise,
-GaussianDropout or AlphaDropout can be replayed (replay.py). ``assigns`` counts the
+GaussianDropout or AlphaDropout can be replayed (replay.py), the layer first too (their
+primitives are nodes on the inputs alone: ``records_alone``). ``assigns`` counts the
 variable assignments a draw makes (a seed generator's state counting it).
 """
 import numpy as np
@@ -68,6 +69,7 @@ class DrawnMaskedScale(MaskedScale):
     layer's step can be replayed."""
 
     replayable = True
+    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mask_shape, threshold, scale, assigns=0):
         self.draws_from, self.mask_shape, self.threshold = draws_from, mask_shape, threshold
@@ -92,6 +94,7 @@ class DrawnGaussianNoise(Function):
     GaussianDropout (mean 1). The gradient: ``gy``, or ``gy * noise``."""
 
     replayable = True
+    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mean, stddev, multiplies, assigns=0):
         self.draws_from, self.mean, self.stddev = draws_from, mean, stddev
@@ -125,6 +128,7 @@ class DrawnAlphaDropout(Function):
     ``rate``. The gradient: ``gy * a * keep``."""
 
     replayable = True
+    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mask_shape, rate, a, alpha_p, b, assigns=0):
         self.draws_from, self.mask_shape, self.rate = draws_from, mask_shape, rate

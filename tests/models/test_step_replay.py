@@ -103,9 +103,10 @@ def _dropped():  # the seeded one counts its draws in its seed generator's state
                              L.Dense(3, activation="softmax")])
 
 
-def _rescaled_first():  # the inputs alone go through a Rescaling: a node all the same
+def _rescaled_first():  # the inputs alone go through a Rescaling and noise: nodes all the same
     return keras.Sequential([keras.Input((12,)), L.Rescaling(0.5, offset=1.0),
-                             L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")])
+                             L.GaussianNoise(0.2), L.Dense(8, activation="relu"),
+                             L.Dense(3, activation="softmax")])
 
 
 def _noisy():  # the noise layers draw inside their primitives (one seeded, one a shared mask)
@@ -212,9 +213,6 @@ class OwnCall(L.Layer):
                               L.Dense(3, activation="softmax")]),
     # a computation of the inputs alone (a relu before any weight): not recorded
     lambda: keras.Sequential([keras.Input((12,)), L.Activation("relu"),
-                              L.Dense(3, activation="softmax")]),
-    # noise on the inputs alone: computed outside the recorded graph too
-    lambda: keras.Sequential([keras.Input((12,)), L.GaussianNoise(0.3),
                               L.Dense(3, activation="softmax")]),
     _with(OwnCall),                      # a call of the user's own
     _with(lambda: L.Lambda(lambda t: t * 2.0)),
