@@ -133,7 +133,7 @@ class SoftmaxCrossEntropy(Function):
     row: no loss, no gradient), and only each row's labelled entry is read (a -inf logit of
     another class costs nothing, where the product 0 · -inf would be nan), as a gather of
     the label's log-probability reads it. ``checked``, a loss's name: an index outside
-    ``[0, C)`` raises that loss's ValueError instead (``label_range_error``), so a recorded
+    ``[0, C)`` raises that loss's ValueError instead (``check_labels``), so a recorded
     step run again (replay.py) checks each batch's labels as the loss's Python did.
     """
 
@@ -164,10 +164,8 @@ class SoftmaxCrossEntropy(Function):
         """The one-hot rows of class indices ``labels`` along ``axis`` of ``logits``."""
         classes = logits.shape[self.axis]
         labels = labels.astype(np.int64, copy=False)
-        if self.checked is not None and labels.size and (labels.min() < 0
-                                                         or labels.max() >= classes):
-            bad = labels.min() if labels.min() < 0 else labels.max()
-            raise label_range_error(self.checked, bad, classes, logits.shape)
+        if self.checked is not None:
+            check_labels(self.checked, labels, classes, logits.shape)
         hot = (np.arange(classes) == labels[..., None]).astype(logits.dtype)
         return hot if self.axis % logits.ndim == logits.ndim - 1 else \
             np.moveaxis(hot, -1, self.axis)
@@ -193,12 +191,17 @@ class SoftmaxCrossEntropy(Function):
         return glabels, gy * (exp(log_p) * sum(y, self.axis, keepdims=True) - y)
 
 
-def label_range_error(loss_name, bad, classes, pred_shape):
-    """The ValueError of a sparse loss given class index ``bad`` outside ``[0, classes)``."""
-    return ValueError(
-        f"{loss_name}: label {int(bad)} is outside the valid range [0, {classes}) for a "
-        f"y_pred with {classes} classes (y_pred.shape={tuple(pred_shape)}). Labels must be "
-        "0-based class indices; give the last layer more units or fix the labels.")
+def check_labels(loss_name, labels, classes, pred_shape):
+    """Raise the ValueError of sparse loss ``loss_name`` when an entry of the integer
+    array ``labels`` is outside ``[0, classes)`` (predictions of ``pred_shape``)."""
+    if labels.size:
+        low, high = labels.min(), labels.max()
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"{loss_name}: label {int(low if low < 0 else high)} is outside the valid "
+                f"range [0, {classes}) for a y_pred with {classes} classes (y_pred.shape="
+                f"{tuple(pred_shape)}). Labels must be 0-based class indices; give the last "
+                "layer more units or fix the labels.")
 
 
 @primitive

@@ -6,7 +6,7 @@ got, and the likely fix, before any math runs.
 import warnings
 
 from .. import ops
-from ..autodiff.softmax_crossentropy import label_range_error
+from ..autodiff.softmax_crossentropy import check_labels
 from ..autodiff.tensor import Tensor
 from ..backend import xp
 
@@ -96,10 +96,8 @@ def sparse_labels(loss_name, y_true, y_pred, ignore_class=None):
     # Keras casts: 2.7 is class 2 (resized masks); int64 labels are the batch's own array
     ints = labels.astype(xp.int64, copy=False) if labels.dtype.kind in "iu" \
         else xp.trunc(labels).astype(xp.int64)
-    valid = ints if ignore_class is None else ints[ints != ignore_class]
-    if valid.size and (valid.min() < 0 or valid.max() >= n_classes):
-        raise label_range_error(loss_name, valid.min() if valid.min() < 0 else valid.max(),
-                                n_classes, pred_shape)
+    check_labels(loss_name, ints if ignore_class is None else ints[ints != ignore_class],
+                 n_classes, pred_shape)
     return ints
 
 

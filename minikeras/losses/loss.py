@@ -70,7 +70,7 @@ def to_float_tensor(x, dtype=None):
     return with_logits(x, as_float, dtype)
 
 
-def _targets(y_true, dtype, pred_shape=None):
+def _as_targets(y_true, dtype, pred_shape=None):
     """``y_true`` as a float Tensor of the loss ``dtype``; an array of numbers of another
     dtype (integer labels, float64 values) cast by one node of the graph, so that a
     recorded step (autodiff/replay.py) casts each batch's targets again. With
@@ -290,8 +290,8 @@ class Loss:
         return reduce_weighted_values(values, None, values.mask, self.reduction, self.dtype)
 
     def _targets(self, y_true, y_pred):
-        """``y_true`` for ``call``: a float Tensor of the loss dtype (``_targets``)."""
-        return _targets(y_true, self.dtype)
+        """``y_true`` for ``call``: a float Tensor of the loss dtype (``_as_targets``)."""
+        return _as_targets(y_true, self.dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(
@@ -354,8 +354,8 @@ class LossFunctionWrapper(Loss):
 
     def _targets(self, y_true, y_pred):
         """``y_true`` for ``call``, an array of another dtype already in the rank ``call``
-        gives it (one recorded node: ``_targets``)."""
-        return _targets(y_true, self.dtype, tuple(y_pred.shape))
+        gives it (one recorded node: ``_as_targets``)."""
+        return _as_targets(y_true, self.dtype, tuple(y_pred.shape))
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
