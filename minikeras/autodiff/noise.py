@@ -61,15 +61,20 @@ def drawn_keep(generator, shape, threshold):
     return bits.reshape(shape) >= threshold
 
 
-class DrawnMaskedScale(MaskedScale):
+class _Drawn(Function):
+    """What the primitives drawing their noise share: replayable (each run draws afresh),
+    and nodes on the inputs alone too (``records_alone``: a noise layer first)."""
+
+    replayable = True
+    records_alone = True
+
+
+class DrawnMaskedScale(_Drawn, MaskedScale):
     """``MaskedScale`` whose forward draws the mask (``drawn_keep``) from ``draws_from()``,
     the numpy Generator of one draw (which ``assigns`` variables: a seed generator's state
     counting the draw). Drawn inside the primitive, the mask is drawn afresh each time a
     recorded program runs, from the same source in the same order (replay.py): a dropout
     layer's step can be replayed."""
-
-    replayable = True
-    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mask_shape, threshold, scale, assigns=0):
         self.draws_from, self.mask_shape, self.threshold = draws_from, mask_shape, threshold
@@ -88,13 +93,10 @@ def drawn_masked_scale(x, draws_from, mask_shape, threshold, scale, assigns=0):
     return DrawnMaskedScale(draws_from, mask_shape, threshold, scale, assigns)(x)
 
 
-class DrawnGaussianNoise(Function):
+class DrawnGaussianNoise(_Drawn):
     """``x + noise`` or (``multiplies``) ``x * noise``, the noise of x's shape drawn from
     N(``mean``, ``stddev``²) in float64 and cast to x's dtype: GaussianNoise (mean 0) and
     GaussianDropout (mean 1). The gradient: ``gy``, or ``gy * noise``."""
-
-    replayable = True
-    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mean, stddev, multiplies, assigns=0):
         self.draws_from, self.mean, self.stddev = draws_from, mean, stddev
@@ -121,14 +123,11 @@ def drawn_gaussian_noise(x, draws_from, mean, stddev, multiplies, assigns=0):
     return DrawnGaussianNoise(draws_from, mean, stddev, multiplies, assigns)(x)
 
 
-class DrawnAlphaDropout(Function):
+class DrawnAlphaDropout(_Drawn):
     """AlphaDropout's ``a * (x * keep + alpha_p * (1 - keep)) + b``, computed as
     ``x * (a * keep) + (a * alpha_p * (1 - keep) + b)``, with ``keep`` (of ``mask_shape``,
     broadcast over x) 1 where a uniform float drawn from ``draws_from()`` is at least
     ``rate``. The gradient: ``gy * a * keep``."""
-
-    replayable = True
-    records_alone = True  # on the inputs alone too: noise drawn afresh each run
 
     def __init__(self, draws_from, mask_shape, rate, a, alpha_p, b, assigns=0):
         self.draws_from, self.mask_shape, self.rate = draws_from, mask_shape, rate

@@ -360,13 +360,21 @@ def take(x, indices, axis=None, checked=None):
     return Take(axis, checked)(x, indices)
 
 
-def check_index_range(owner, indices, size):
-    """Raise ``owner``'s ValueError (``owner`` e.g. "Layer 'embedding' (Embedding)") when
-    an entry of the integer array ``indices`` is outside ``[0, size)``."""
+def outside_range(indices, size):
+    """An entry of the integer array ``indices`` outside ``[0, size)`` (the lowest if one
+    is negative, else the highest), or None."""
     if indices.size:
         low, high = indices.min(), indices.max()
         if low < 0 or high >= size:
-            raise ValueError(
-                f"{owner}: input index {int(low if low < 0 else high)} is out of range [0, "
-                f"{size}). Increase `input_dim` to the vocabulary size (largest index + 1) or "
-                "fix the inputs.")
+            return int(low if low < 0 else high)
+    return None
+
+
+def check_index_range(owner, indices, size):
+    """Raise ``owner``'s ValueError (``owner`` e.g. "Layer 'embedding' (Embedding)") when
+    an entry of the integer array ``indices`` is outside ``[0, size)``."""
+    bad = outside_range(indices, size)
+    if bad is not None:
+        raise ValueError(
+            f"{owner}: input index {bad} is out of range [0, {size}). Increase `input_dim` to "
+            "the vocabulary size (largest index + 1) or fix the inputs.")

@@ -10,7 +10,7 @@ from . import parallel
 from .elementwise import Sigmoid, exp, negative, operands, sigmoid
 from .function import Function, primitive, unbroadcast
 from .reductions import sum
-from .shape import reshape, sum_to
+from .shape import outside_range, reshape, sum_to
 
 
 def _log_softmax(x, axis):
@@ -194,14 +194,12 @@ class SoftmaxCrossEntropy(Function):
 def check_labels(loss_name, labels, classes, pred_shape):
     """Raise the ValueError of sparse loss ``loss_name`` when an entry of the integer
     array ``labels`` is outside ``[0, classes)`` (predictions of ``pred_shape``)."""
-    if labels.size:
-        low, high = labels.min(), labels.max()
-        if low < 0 or high >= classes:
-            raise ValueError(
-                f"{loss_name}: label {int(low if low < 0 else high)} is outside the valid "
-                f"range [0, {classes}) for a y_pred with {classes} classes (y_pred.shape="
-                f"{tuple(pred_shape)}). Labels must be 0-based class indices; give the last "
-                "layer more units or fix the labels.")
+    bad = outside_range(labels, classes)
+    if bad is not None:
+        raise ValueError(
+            f"{loss_name}: label {bad} is outside the valid range [0, {classes}) for a y_pred "
+            f"with {classes} classes (y_pred.shape={tuple(pred_shape)}). Labels must be "
+            "0-based class indices; give the last layer more units or fix the labels.")
 
 
 @primitive

@@ -239,12 +239,18 @@ def test_sparse_categorical_crossentropy_takes_the_class_indices_into_its_primit
 def test_a_replayed_step_checks_the_class_indices_as_the_loss_does():
     x, y = _data()
     y = y.argmax(-1)
-    y[60] = 3  # the fourth batch, after two recordings of the first batches' signature
+    y[60] = 3
+    _fit_refuses_the_fourth_batch(_sequential_mlp, x, y, r"sparse_categorical_crossentropy: "
+                                  r"label 3 is outside the valid range \[0, 3\)")
+
+
+def _fit_refuses_the_fourth_batch(build, x, y, match):
+    """An epoch in order (the fourth batch, where the bad value sits, comes after two
+    recordings of the first batches' signature: a replayed step) raises ``match``."""
     keras.utils.set_random_seed(3)
-    model = _sequential_mlp()
+    model = build()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with pytest.raises(ValueError, match=r"sparse_categorical_crossentropy: label 3 is "
-                                         r"outside the valid range \[0, 3\)"):
+    with pytest.raises(ValueError, match=match):
         model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
 
 
@@ -281,13 +287,9 @@ def test_an_embedding_of_the_fed_token_ids_replays_and_checks_them(monkeypatch):
     x, y = _token_ids(), _data()[1].argmax(-1)
     _assert_same_training(_embedded, "sparse_categorical_crossentropy", x, y)
     assert _layer_calls(monkeypatch, _embedded, "sparse_categorical_crossentropy", x, y) == 10
-    x[60, 3] = -1  # the fourth batch: numpy's take would count it from the end
-    keras.utils.set_random_seed(3)
-    model = _embedded()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with pytest.raises(ValueError, match=r"Layer 'embedding.*' \(Embedding\): input index -1 "
-                                         r"is out of range \[0, 20\)"):
-        model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    x[60, 3] = -1  # numpy's take would count it from the end
+    _fit_refuses_the_fourth_batch(_embedded, x, y, r"Layer 'embedding.*' \(Embedding\): "
+                                  r"input index -1 is out of range \[0, 20\)")
 
 
 def test_a_loss_choosing_by_the_labels_values_runs_eagerly_every_time(monkeypatch):
