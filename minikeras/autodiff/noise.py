@@ -10,7 +10,7 @@ variable assignments a draw makes (a seed generator's state counting it).
 """
 import numpy as np
 
-from .elementwise import same_shapes, by_parts, multiply
+from .elementwise import by_parts, multiply, same_shapes
 from .function import Function, primitive, unbroadcast
 from .shape import sum_to
 
