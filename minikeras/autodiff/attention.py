@@ -63,6 +63,8 @@ class Attention(Function):
 
     def __init__(self, keep=None, record=True, all_masked_uniform=False, dropped=None,
                  dropout_scale=None):
+        # a mask or a dropout mask is an array of this call's: not compared between recordings
+        self.replayable = keep is None and dropped is None
         self.keep = keep
         self.all_masked_uniform = all_masked_uniform
         self.record = record  # whether backward will run: then the scores are kept
@@ -79,8 +81,10 @@ class Attention(Function):
             self.keep, (batch, heads, t, s)).transpose(0, 1, 3, 2)
         self.keep_t, self.ones = keep, np.ones(s, dtype)
         record = self.record
-        # held until this primitive is freed: the next step's scores reuse mapped memory
-        self.scores_t = scratch.hold(self, (batch, heads, s, t), dtype) if record else None
+        # held until this primitive is freed: the next step's scores reuse mapped memory (a
+        # replayed step's, the array this primitive held before)
+        self.scores_t = scratch.hold_again(self, (batch, heads, s, t), dtype) if record \
+            else None
         addend = np.asarray(masked_addend(dtype), dtype)
         uniform = np.asarray(1 / s, dtype) if self.all_masked_uniform else None
         groups = _head_groups(heads, s * t)

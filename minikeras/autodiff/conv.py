@@ -693,7 +693,7 @@ class _Im2col:
         self.planes = x.shape[-1] < PLANE_CHANNELS
         self.kept = None
         if keep and not self.direct:
-            self.kept = _held_again(owner, self._shape(n), dtype)
+            self.kept = scratch.hold_again(owner, self._shape(n), dtype)
         if owner is not None:
             owner.cols = None if not keep else (
                 x.reshape(n * self.per, self.kc) if self.direct
@@ -738,16 +738,6 @@ class _Im2col:
                 scratch.give_back(padded)
             if self.kept is None:
                 scratch.give_back(buf)
-
-
-def _held_again(owner, shape, dtype):
-    """``scratch.hold(owner, shape, dtype)``, or the matrix the owner's previous forward held
-    when it has that shape and dtype: a Function run again (a replayed step, replay.py)
-    reuses its matrix instead of holding one more at each step until it is collected."""
-    kept = owner.__dict__.get("held_matrix")
-    if kept is None or kept.shape != tuple(shape) or kept.dtype != dtype:
-        kept = owner.held_matrix = scratch.hold(owner, shape, dtype)
-    return kept
 
 
 def _copy_planes(part, rows, kernel, conv):

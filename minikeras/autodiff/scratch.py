@@ -70,6 +70,17 @@ def hold(owner, shape, dtype):
     return array
 
 
+def hold_again(owner, shape, dtype):
+    """``hold(owner, shape, dtype)``, or the array the owner's previous call held when it
+    has that shape and dtype (``owner.held``): a Function run again (a replayed step,
+    replay.py) reuses its array instead of holding one more at each run until it is
+    collected."""
+    kept = owner.__dict__.get("held")
+    if kept is None or kept.shape != tuple(shape) or kept.dtype != dtype:
+        kept = owner.held = hold(owner, shape, dtype)
+    return kept
+
+
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3      # glibc's mallopt parameter numbers
 MMAP_THRESHOLD_BYTES = 16 * 2 ** 20                # 32 MB (glibc's ceiling) fragmented more
 

@@ -206,11 +206,11 @@ def test_a_convolution_run_again_fills_the_matrix_it_holds():
     out = P.conv(Tensor(batches[0]), w, padding="same", activation="relu")
     program = record([out], [batches[0]], _is_weight((w,)))
     conv = program.steps[0][0]
-    held = conv.held_matrix
+    held = conv.held
     for x in batches[1:]:
         np.testing.assert_array_equal(program.run([x])[0].data,
                                       P.conv(Tensor(x), w, padding="same", activation="relu").data)
-        assert conv.held_matrix is held
+        assert conv.held is held
 
 
 @pytest.mark.parametrize("bounds, replays", [((0.0, 6.0), True),

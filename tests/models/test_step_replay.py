@@ -182,6 +182,26 @@ def test_convolutional_steps_replay(monkeypatch, build):
         parallel.reset_threads()
 
 
+def _self_attending():  # fused attention without a mask or dropout; a scale constant
+    inputs = keras.Input((4, 3))
+    h = L.Dense(8)(inputs)
+    attended = L.MultiHeadAttention(2, 4)(h, h)
+    h = L.LayerNormalization()(L.Add()([h, attended]))
+    return keras.Model(inputs, L.Dense(3, activation="softmax")(L.GlobalAveragePooling1D()(h)))
+
+
+def test_self_attention_steps_replay(monkeypatch):
+    parallel.set_threads(1)  # as for the convolutions above
+    try:
+        _, y = _data()
+        x = np.random.default_rng(6).standard_normal((SAMPLES, 4, 3)).astype(np.float32)
+        _assert_same_training(_self_attending, "categorical_crossentropy", x, y)
+        assert _layer_calls(monkeypatch, _self_attending, "categorical_crossentropy", x, y) \
+            == 10 * 2
+    finally:
+        parallel.reset_threads()
+
+
 def _layer_calls(monkeypatch, build, loss, x, y):
     """How many more Dense calls fit makes with ``run_eagerly=True`` than without."""
     counter = _counting(monkeypatch, L.Dense)

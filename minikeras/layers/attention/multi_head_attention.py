@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import constraints, initializers, random, regularizers
 from ...autodiff import primitives as P
-from ...autodiff.tensor import Tensor
+from ...autodiff.tensor import Tensor, number_constant
 from ...ops.tensor_contraction import contract
 from ..activations import Softmax
 from ..einsum_dense import EinsumDense
@@ -329,7 +329,9 @@ class MultiHeadAttention(ProjectedAttention):
         ``attention_mask`` (B, T, S) is True, dropout, times v. The fused ``P.attention``
         computes it when it can (``_fuses``), and then, as Keras's fused kernel, returns no
         scores."""
-        query = P.multiply(query, np.asarray(1.0 / np.sqrt(self.key_dim), query.dtype))
+        # the scale as a cached constant: a recorded step holds the same one (step_replay.py)
+        query = P.multiply(query, number_constant(float(1.0 / np.sqrt(self.key_dim)),
+                                                  np.dtype(query.dtype)))
         if self._fuses(return_attention_scores):
             return self._fused_attention(query, key, value,
                                          self._keep_per_head(attention_mask), training,
