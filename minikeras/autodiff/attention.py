@@ -17,6 +17,7 @@ from . import grad_mode, parallel, scratch
 from .function import Function, primitive, recorded_vjp
 from .linear import matmul
 from .noise import masked_scale
+from .replay import compared
 from .shape import transpose
 from .softmax_crossentropy import softmax
 from .tensor import Tensor
@@ -64,7 +65,7 @@ class Attention(Function):
     def __init__(self, keep=None, record=True, all_masked_uniform=False, dropped=None,
                  dropout_scale=None):
         # a mask or a dropout mask is an array of this call's: not compared between recordings
-        self.replayable = keep is None and dropped is None
+        self.replayable = compared(keep, dropped)
         self.keep = keep
         self.all_masked_uniform = all_masked_uniform
         self.record = record  # whether backward will run: then the scores are kept

@@ -157,12 +157,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         valid = labels != ignore_class
         labels = labels * valid  # ignored entries get label 0; masked out below
     logits = logits_or_none("sparse_categorical_crossentropy", y_pred, from_logits, "softmax")
-    if logits is not None and valid is None:
+    if logits is not None:
         # the labels checked in the primitive too: a recorded step run again checks them
+        # (an ignored entry's label, 0 now, passes)
         values = P.softmax_cross_entropy(labels, logits, -1, sparse=True,
                                          checked="sparse_categorical_crossentropy")
-    elif logits is not None:
-        values = ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
     else:
         values = ops.sparse_categorical_crossentropy(labels, y_pred)
     if valid is not None:

@@ -16,7 +16,8 @@ forward pass and loss but by the primitives (BatchNormalization's moving statist
 draws a Dropout or noise layer counts in its seed generator's state are assigned by
 theirs); and the graph itself passes ``replay.record``: replayable primitives only (a
 Dropout or noise layer's, which draws its noise itself, is; noise drawn outside a primitive
-is not), no masks, no array computed outside the graph, one draw per random source. Every other step runs eagerly, as before.
+is not), no masks, no array computed outside the graph, one draw per random source. Every
+other step runs eagerly, as before.
 """
 import numpy as np
 
