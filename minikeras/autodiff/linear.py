@@ -84,7 +84,10 @@ class MatMul(Function):
     writes_destinations = True
 
     def forward(self, a, b):
-        return _stacked_product(a, b) if _by_parts(a, b) else a @ b
+        by_parts = _by_parts(a, b)
+        out = _stacked_product(a, b) if by_parts else a @ b
+        parallel.count_products(np.size(out) * a.shape[-1], by_parts)
+        return out
 
     def backward(self, gy):
         a, b = self.inputs
@@ -167,6 +170,7 @@ class Dense(Function):
         # the routine for the three products (forward, input gradient, kernel gradient: each
         # m * k * n multiply-adds), chosen once here: np.dot up to SMALL_GEMM, else np.matmul
         n = w.shape[1]
+        parallel.count_products(m * k * n, False)
         self.product = product = np.dot if m * k * n <= SMALL_GEMM else np.matmul
         self.split = m * k * n >= SPLIT_GEMM and parallel.parts_run_at_once()
         if self.split:

@@ -10,8 +10,8 @@ taking parts too (parts must write disjoint memory):
 * ``for_parts(fn, n, work)``: one part of ``range(n)`` per thread for a primitive whose
   computation, GEMMs included, splits by samples (convolution, pooling, the inference
   fusion's passes). Its parts run at once only while BLAS is pinned to one thread, which
-  ``StepThreading`` decides per training / evaluation / prediction loop by timing its
-  first steps both ways: between GEMMs on OpenBLAS's threads its workers spin on the other
+  ``StepThreading`` decides per training / evaluation / prediction loop from the products
+  of its first step: between GEMMs on OpenBLAS's threads its workers spin on the other
   cores, and passes split there ran slower (2 cores, quiet machine: mnist_convnet training
   22% slower, ResNet50 / MobileNetV2 inference 5-13% slower).
 * ``for_passes(fn, n, elements, passes)``: ``for_parts`` for plain numpy passes (an
@@ -29,11 +29,8 @@ may run on, capped by its cgroup's CPU quota (a container's CPU limit, such as D
 """
 import concurrent.futures
 import contextvars
-import math
 import os
-import statistics
 import threading
-import time
 
 import numpy as np
 
@@ -45,8 +42,8 @@ _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # a cgroup's CPU quota: v2 one file "quota period" ("max" without one), v1 two files (-1)
 _CGROUP_V2 = "/sys/fs/cgroup/cpu.max"
 _CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-_state = {"threads": None, "pool": None, "blas_warm": False,
-          "blas_step_end": -math.inf}   # when the last step on BLAS's threads ended
+_state = {"threads": None, "pool": None, "blas_warm": False}
+_products = {True: 0, False: 0}  # multiply-adds counted (count_products): by samples or not
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
@@ -130,85 +127,57 @@ class StepThreading:
     samples through ``for_parts`` running one part per thread, their GEMMs and numpy passes
     alike), or with BLAS's own threads for the GEMMs and everything else on the caller.
 
-    Which is faster depends on the model: a convolutional network's step is half numpy
-    passes (im2col copies, col2im adds, pooling) that only the parts spread over the cores
-    (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against 4,600), while an MLP's
-    large GEMMs run best on OpenBLAS's spinning workers (36,000 against 27,000: a handoff to
-    a Python thread costs ~100 us). So ``run`` runs the first steps as ``TRIAL`` spells
-    them ("o" owned, "b" on BLAS's threads; capitals are timed) and keeps the faster way by
-    the median time of its timed steps (an epoch's short last batch or a neighbour's burst
-    of work is one step among several), owned only when faster by ``MARGIN``. The first two
-    steps, which build the model and fill the scratch buffers, are not timed. A clear
-    difference (one way's median under ``CLEAR`` times the other's) decides after the
-    trial's first ``EARLY`` steps: the rest of the trial would run the slower way again,
-    and its second switch to owned steps waits out BLAS's spinning workers (below) on
-    owned steps (an MLP's predict after fit: 13 owned steps of 8 ms against 4.6 ms).
+    Which is faster depends on where the step's products are: a convolutional network's
+    step is half numpy passes (im2col copies, col2im adds, pooling) that only the parts
+    spread over the cores (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against
+    4,600), while an MLP's large GEMMs run best on OpenBLAS's spinning workers (36,000
+    against 27,000: a handoff to a Python thread costs ~100 us), and so does a network whose
+    Dense layers have more multiply-adds than its convolutions (a Conv2D(16) and a Dense(256)
+    on its 2,704 features: 4,000 samples/s against 3,000 owned). So the first step runs owned
+    and counts the multiply-adds of its products (``count_products``): the loop stays owned
+    when those split by samples (convolutions, attention) are at least half of them, else
+    its later steps run on BLAS's threads.
 
-    Why a whole step and not each primitive, and why no owned step is timed within
-    ``SPIN_SECONDS`` of a step on BLAS's threads (such steps run untimed until then): after
-    a multithreaded GEMM, OpenBLAS's workers spin on the other cores for about 0.11 s
-    (measured: its default timeout of 2^28 cycles), and a part started then shares its
-    core with a spinning worker (split convolutions made the mnist_convnet step 1.3-2.6x
-    slower when they followed GEMMs on OpenBLAS's threads). Owned steps leave no worker
-    spinning behind them.
+    The rule reads the step's sizes, not its time, so a run repeats bit for bit: OpenBLAS's
+    float32 products differ in the last bits between thread counts (a 128 x 784 x 512
+    product on one thread and on two), and a choice made by timing the first steps both
+    ways reached the weights (two fits of the benchmarks' MLP with the same seed differed,
+    one run in three).
 
-    With a budget of one thread there is no trial: every step runs with BLAS pinned to one
-    thread, as BLAS's own count may be every CPU the process sees (a container limited by a
-    CPU quota), and its workers would take turns with the caller on the one CPU."""
-
-    TRIAL = "ooOOOBBBOOOBBB"
-    EARLY = 8
-    CLEAR = 0.75
-    MARGIN = 0.97
-    SPIN_SECONDS = 0.15
+    With a budget of one thread every step runs with BLAS pinned to one thread, as BLAS's
+    own count may be every CPU the process sees (a container limited by a CPU quota), and
+    its workers would take turns with the caller on the one CPU."""
 
     def __init__(self):
         self.owned = None             # undecided; then True or False
-        self._times = {False: [], True: []}
-        self._tried = 0
 
     def run(self, step, *args):
-        """``step(*args)`` in the chosen way (while undecided, the trial's next way)."""
-        owned = self.owned
-        if owned is None:
+        """``step(*args)`` in the chosen way (the first step owned, to choose)."""
+        if self.owned is None:
             warm_blas()
             if not blas_threads.available():
-                self.owned = owned = False
+                self.owned = False
             elif threads() < 2:  # BLAS on one thread too (its own count may be every CPU)
-                self.owned = owned = True
+                self.owned = True
             else:
-                return self._timed(step, args)
-        if owned:
+                before = dict(_products)
+                with blas_threads.single_threaded():
+                    result = step(*args)
+                split, whole = (_products[kind] - before[kind] for kind in (True, False))
+                self.owned = split > 0 and split >= whole
+                return result
+        if self.owned:
             with blas_threads.single_threaded():
                 return step(*args)
-        try:
-            return step(*args)
-        finally:
-            _state["blas_step_end"] = time.perf_counter()
+        return step(*args)
 
-    def _timed(self, step, args):
-        way = self.TRIAL[self._tried]
-        owned = way in "oO"
-        start = time.perf_counter()
-        settled = not owned or start - _state["blas_step_end"] >= self.SPIN_SECONDS
-        if owned:
-            with blas_threads.single_threaded():
-                result = step(*args)
-        else:
-            result = step(*args)
-        end = time.perf_counter()
-        if not owned:
-            _state["blas_step_end"] = end
-        if not settled:            # BLAS's workers may still spin: run owned, untimed
-            return result
-        if way.isupper():
-            self._times[owned].append(end - start)
-        self._tried += 1
-        if self._tried in (self.EARLY, len(self.TRIAL)):
-            owned, blas = (statistics.median(self._times[way]) for way in (True, False))
-            if self._tried == len(self.TRIAL) or not self.CLEAR < owned / blas < 1 / self.CLEAR:
-                self.owned = owned < self.MARGIN * blas
-        return result
+
+def count_products(multiply_adds, by_samples):
+    """Count a primitive's matrix products for ``StepThreading``'s choice: their
+    ``multiply_adds``, and whether they go by parts of the batch (``for_parts``: a
+    convolution's, an attention's) or run whole (a Dense layer's, which BLAS's own
+    threads split as well)."""
+    _products[by_samples] += multiply_adds
 
 
 def warm_blas():

@@ -4,7 +4,7 @@ pinned to one thread, and the choice of that way per loop (parallel.StepThreadin
 The parts depend only on the sizes and the thread budget, so the kernels are compared bit
 for bit: run with their parts on the threads at once (BLAS pinned) against the same parts
 one after another on the caller. A small convolutional network trained both ways ends with
-the same weights. The timing choice is checked on a fake clock."""
+the same weights. The choice between the ways follows the first step's products."""
 import contextlib
 import threading
 
@@ -228,118 +228,78 @@ def test_a_part_inside_a_part_runs_in_turn(three_parts):
     assert threads and all(threads)
 
 
-class FakeClock:
-    """perf_counter for parallel: each step advances it by its cost."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
-def decide(monkeypatch, cost):
-    """Run steps costing cost(owned, warming) on the fake clock until StepThreading decides
-    (warming: one of the trial's first, untimed steps)."""
-    clock = FakeClock()
-    monkeypatch.setattr(parallel.time, "perf_counter", clock)
-    monkeypatch.setitem(parallel._state, "blas_step_end", -float("inf"))
-    choice, ways = parallel.StepThreading(), []
-
-    def step(value):
-        owned = blas_threads.pinned()
-        ways.append(owned)
-        clock.now += cost(owned, len(ways) <= 2)
-        return value * 2
-
-    while choice.owned is None:
-        assert choice.run(step, 21) == 42
-    return choice, ways
-
-
-@needs_openblas
-def test_owned_steps_are_kept_when_faster(monkeypatch):
+def choose(products):
+    """The ways StepThreading runs three steps, each counting ``products`` ((multiply-adds,
+    by samples) pairs), on 2 threads."""
     parallel.set_threads(2)
     try:
-        # the untimed steps are slow; owned steps are 20% faster
-        choice, ways = decide(monkeypatch, lambda owned, warming: 9.0 if warming else
-                              (0.8 if owned else 1.0))
-        # the first owned step after BLAS's steps starts before SPIN_SECONDS have passed
-        # (each step takes 0.8 s or more here): it runs owned, untimed, one more
-        trial = parallel.StepThreading.TRIAL.replace("BO", "BoO")
-        assert choice.owned and ways == [way in "oO" for way in trial]
-        choice.run(lambda: ways.append(blas_threads.pinned()))
-        assert ways[-1] is True
+        choice, ways = parallel.StepThreading(), []
+
+        def step(value):
+            ways.append(blas_threads.pinned())
+            for multiply_adds, by_samples in products:
+                parallel.count_products(multiply_adds, by_samples)
+            return value * 2
+
+        assert [choice.run(step, 21) for _ in range(3)] == [42] * 3
+        return choice.owned, ways
     finally:
         parallel.reset_threads()
 
 
 @needs_openblas
-@pytest.mark.parametrize("owned_cost", [1.5, 0.99])        # slower, or not faster by MARGIN
-def test_blas_threads_are_kept_otherwise(monkeypatch, owned_cost):
-    parallel.set_threads(2)
-    try:
-        choice, _ = decide(monkeypatch, lambda owned, warming: owned_cost if owned else 1.0)
-        assert choice.owned is False
-        ways = []
-        choice.run(lambda: ways.append(blas_threads.pinned()))
-        assert ways == [False]
-    finally:
-        parallel.reset_threads()
+@pytest.mark.parametrize("products", [[(900, True), (100, False)], [(500, True), (500, False)],
+                                      [(10, True)]])
+def test_steps_stay_owned_when_products_by_samples_are_half_or_more(products):
+    assert choose(products) == (True, [True, True, True])
 
 
 @needs_openblas
-@pytest.mark.parametrize("owned_cost, owned", [(2.0, False), (0.5, True)])
-def test_a_clear_difference_decides_after_the_first_steps(monkeypatch, owned_cost, owned):
-    parallel.set_threads(2)
-    try:
-        choice, ways = decide(monkeypatch, lambda owned, warming: owned_cost if owned else 1.0)
-        trial = parallel.StepThreading.TRIAL[:parallel.StepThreading.EARLY]
-        assert choice.owned is owned and ways == [way in "oO" for way in trial]
-    finally:
-        parallel.reset_threads()
+@pytest.mark.parametrize("products", [[(499, True), (501, False)], [(10, False)], []])
+def test_steps_run_on_blas_threads_otherwise(products):
+    # the first step runs owned, to count
+    assert choose(products) == (False, [True, False, False])
 
 
 @needs_openblas
-def test_one_short_step_does_not_decide(monkeypatch):
+def test_the_choice_follows_the_models_products():
+    conv = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(32, 3),
+                             keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                             keras.layers.Dense(10)])
+    # a Conv2D(16) (16 x 9 x 26 x 26 = 97,344 multiply-adds a sample) under a Dense(256)
+    # on its 2,704 features (692,224)
+    dense_heavy = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3),
+                                    keras.layers.Flatten(), keras.layers.Dense(256)])
+    x = np.zeros((64, 28, 28, 1), np.float32)
     parallel.set_threads(2)
     try:
-        timed_blas = iter(range(100))
-
-        def cost(owned, warming):         # the first timed BLAS step is a short last batch
-            if owned or warming:
-                return 1.0
-            return 0.1 if next(timed_blas) == 0 else 1.2
-
-        choice, _ = decide(monkeypatch, cost)
-        assert choice.owned is True
+        for model, owned in ((conv, True), (dense_heavy, False)):
+            model.predict(x, batch_size=32, verbose=0)
+            assert model._threading["predict"].owned is owned
     finally:
         parallel.reset_threads()
 
 
-@needs_openblas
-def test_owned_steps_are_not_timed_while_blas_workers_may_spin(monkeypatch):
-    # short steps (10 ms owned, 12 ms on BLAS's threads); an owned step that starts within
-    # 0.11 s of a step on BLAS's threads shares its core with a spinning worker (50 ms)
+def test_two_seeded_fits_end_with_the_same_weights_on_two_threads():
+    # the choice reads sizes, not times: an MLP's steps on BLAS's threads after an owned
+    # first step, every run alike
+    x = np.random.default_rng(0).random((512, 784), np.float32)
+    y = np.eye(10, dtype=np.float32)[np.arange(512) % 10]
     parallel.set_threads(2)
     try:
-        clock, last_blas = FakeClock(), [-1.0]
-        monkeypatch.setattr(parallel.time, "perf_counter", clock)
-        monkeypatch.setitem(parallel._state, "blas_step_end", -float("inf"))
-        choice = parallel.StepThreading()
-
-        def step():
-            if not blas_threads.pinned():
-                clock.now += 0.012
-                last_blas[0] = clock.now
-            else:
-                clock.now += 0.05 if clock.now - last_blas[0] < 0.11 else 0.01
-
-        while choice.owned is None:
-            choice.run(step)
-        assert choice.owned is True
+        weights = []
+        for _ in range(2):
+            keras.utils.set_random_seed(3)
+            model = keras.Sequential([keras.Input((784,)),
+                                      keras.layers.Dense(512, activation="relu"),
+                                      keras.layers.Dropout(0.2), keras.layers.Dense(10)])
+            model.compile("adam", keras.losses.CategoricalCrossentropy(from_logits=True))
+            model.fit(x, y, batch_size=128, epochs=2, verbose=0)
+            weights.append(model.get_weights())
     finally:
         parallel.reset_threads()
+    for first, second in zip(*weights):
+        np.testing.assert_array_equal(first, second)
 
 
 def test_one_thread_means_no_trial_and_blas_on_one_thread():
