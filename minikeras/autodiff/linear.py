@@ -86,7 +86,8 @@ class MatMul(Function):
     def forward(self, a, b):
         by_parts = _by_parts(a, b)
         out = _stacked_product(a, b) if by_parts else a @ b
-        parallel.count_products(np.size(out) * a.shape[-1], by_parts)
+        multiply_adds = np.size(out) * a.shape[-1]
+        parallel.count_products(multiply_adds, not by_parts and multiply_adds >= SPLIT_GEMM)
         return out
 
     def backward(self, gy):
@@ -170,7 +171,7 @@ class Dense(Function):
         # the routine for the three products (forward, input gradient, kernel gradient: each
         # m * k * n multiply-adds), chosen once here: np.dot up to SMALL_GEMM, else np.matmul
         n = w.shape[1]
-        parallel.count_products(m * k * n, False)
+        parallel.count_products(m * k * n, m * k * n >= SPLIT_GEMM)
         self.product = product = np.dot if m * k * n <= SMALL_GEMM else np.matmul
         self.split = m * k * n >= SPLIT_GEMM and parallel.parts_run_at_once()
         if self.split:

@@ -43,7 +43,7 @@ _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _CGROUP_V2 = "/sys/fs/cgroup/cpu.max"
 _CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
 _state = {"threads": None, "pool": None, "blas_warm": False}
-_products = {True: 0, False: 0}  # multiply-adds counted (count_products): by samples or not
+_products = {True: 0, False: 0}  # multiply-adds counted (count_products): on BLAS's or not
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
@@ -130,13 +130,15 @@ class StepThreading:
     Which is faster depends on where the step's products are: a convolutional network's
     step is half numpy passes (im2col copies, col2im adds, pooling) that only the parts
     spread over the cores (Keras's mnist_convnet, 2 cores: 5,700 samples/s owned against
-    4,600), while an MLP's large GEMMs run best on OpenBLAS's spinning workers (36,000
-    against 27,000: a handoff to a Python thread costs ~100 us), and so does a network whose
-    Dense layers have more multiply-adds than its convolutions (a Conv2D(16) and a Dense(256)
-    on its 2,704 features: 4,000 samples/s against 3,000 owned). So the first step runs owned
-    and counts the multiply-adds of its products (``count_products``): the loop stays owned
-    when those split by samples (convolutions, attention) are at least half of them, else
-    its later steps run on BLAS's threads.
+    4,600), while large GEMMs run best on OpenBLAS's spinning workers: an MLP's (10,300
+    samples/s against 7,300 owned at batch 128: two Python threads' 64-row halves of a
+    product ran no faster than the whole on one), and a network's whose Dense layers have
+    more multiply-adds than its convolutions (a Conv2D(16) under a Dense(256) on its 2,704
+    features: 4,000 against 3,000). Small products lose on BLAS's threads (OpenBLAS threads
+    a 1024 x 32 x 32 product: nine Dense(32) predict 28% faster owned). So the first step
+    runs owned and counts the multiply-adds of its products (``count_products``): the
+    loop's later steps run on BLAS's threads when large whole products have more than half
+    of them, else they stay owned.
 
     The rule reads the step's sizes, not its time, so a run repeats bit for bit: OpenBLAS's
     float32 products differ in the last bits between thread counts (a 128 x 784 x 512
@@ -163,8 +165,8 @@ class StepThreading:
                 before = dict(_products)
                 with blas_threads.single_threaded():
                     result = step(*args)
-                split, whole = (_products[kind] - before[kind] for kind in (True, False))
-                self.owned = split > 0 and split >= whole
+                on_blas, other = (_products[kind] - before[kind] for kind in (True, False))
+                self.owned = on_blas <= other
                 return result
         if self.owned:
             with blas_threads.single_threaded():
@@ -172,12 +174,12 @@ class StepThreading:
         return step(*args)
 
 
-def count_products(multiply_adds, by_samples):
+def count_products(multiply_adds, on_blas):
     """Count a primitive's matrix products for ``StepThreading``'s choice: their
-    ``multiply_adds``, and whether they go by parts of the batch (``for_parts``: a
-    convolution's, an attention's) or run whole (a Dense layer's, which BLAS's own
-    threads split as well)."""
-    _products[by_samples] += multiply_adds
+    ``multiply_adds``, and whether they would run faster on BLAS's own threads (``on_blas``:
+    a large product run whole, a Dense layer's), or owned (products that go by parts of the
+    batch, a convolution's or an attention's, and small ones)."""
+    _products[on_blas] += multiply_adds
 
 
 def warm_blas():

@@ -245,34 +245,33 @@ class _Recurrence(Function):
         dp = self.dp[:, rows] if self.per_block else None
         if masked_out is not None:
             out, skip = masked_out[rows], ~self.mask[rows]
-        with np.errstate(over="ignore"):  # the sigmoids' exp (see sigmoid_of_negated)
-            for s in range(steps):
-                t = steps - 1 - s if self.go_backwards else s
-                k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
-                if not self.record:
-                    if dp is None:
-                        xh[k, rows, :features] = x[rows, t]
-                    else:
-                        np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
-                hd = xh[..., k, rows, features + 1:]
-                if rd is not None:
-                    np.multiply(states[0][k, rows], rd, out=hd)
-                elif not self.h_in_xh:
-                    np.copyto(hd, states[0][k, rows])
-                z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[k, :, rows])
-                new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
-                if masked_out is not None:
-                    drop = skip[:, t:t + 1]
-                    for buffer in states:
-                        np.copyto(buffer[k1, rows], buffer[k, rows], where=drop)
-                    np.copyto(out, new_h, where=~drop)
-                    new_h = out
-                if every:
-                    y[s, rows] = new_h
-                elif s == steps - 1:
-                    y[0, rows] = new_h
-                if s + 1 in ends:
-                    side.add(lambda s0=ends[s + 1], s1=s + 1: self.prepare_chunk(s0, s1, rows))
+        for s in range(steps):
+            t = steps - 1 - s if self.go_backwards else s
+            k, k1 = (s, s + 1) if self.record else (s & 1, (s & 1) ^ 1)
+            if not self.record:
+                if dp is None:
+                    xh[k, rows, :features] = x[rows, t]
+                else:
+                    np.multiply(x[rows, t], dp, out=xh[:, k, rows, :features])
+            hd = xh[..., k, rows, features + 1:]
+            if rd is not None:
+                np.multiply(states[0][k, rows], rd, out=hd)
+            elif not self.h_in_xh:
+                np.copyto(hd, states[0][k, rows])
+            z = np.matmul(xh[..., k, rows, :], m_fwd, out=z_all[k, :, rows])
+            new_h = self.step(k, k1, rows, z, hd[-1] if self.per_block else hd)
+            if masked_out is not None:
+                drop = skip[:, t:t + 1]
+                for buffer in states:
+                    np.copyto(buffer[k1, rows], buffer[k, rows], where=drop)
+                np.copyto(out, new_h, where=~drop)
+                new_h = out
+            if every:
+                y[s, rows] = new_h
+            elif s == steps - 1:
+                y[0, rows] = new_h
+            if s + 1 in ends:
+                side.add(lambda s0=ends[s + 1], s1=s + 1: self.prepare_chunk(s0, s1, rows))
 
     def take(self, shape, dtype):
         """A scratch array held until this primitive is freed."""
@@ -507,8 +506,8 @@ class _Recurrence(Function):
 
 def sigmoid_of_negated(z):
     """σ(a) = 1 / (1 + exp(-a)) in place of ``z`` = -a (the sigmoid gates' pre-activations,
-    negated by M). exp overflows to inf for a below about -88 (σ = 0): the time loop runs
-    without numpy's overflow warning."""
+    negated by M). exp overflows to inf for a below about -88 (σ = 0), silently as every
+    primitive's forward runs (``float_errors``)."""
     np.exp(z, out=z)
     z += 1
     np.reciprocal(z, out=z)

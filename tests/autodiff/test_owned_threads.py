@@ -230,15 +230,15 @@ def test_a_part_inside_a_part_runs_in_turn(three_parts):
 
 def choose(products):
     """The ways StepThreading runs three steps, each counting ``products`` ((multiply-adds,
-    by samples) pairs), on 2 threads."""
+    on BLAS's threads) pairs), on 2 threads."""
     parallel.set_threads(2)
     try:
         choice, ways = parallel.StepThreading(), []
 
         def step(value):
             ways.append(blas_threads.pinned())
-            for multiply_adds, by_samples in products:
-                parallel.count_products(multiply_adds, by_samples)
+            for multiply_adds, on_blas in products:
+                parallel.count_products(multiply_adds, on_blas)
             return value * 2
 
         assert [choice.run(step, 21) for _ in range(3)] == [42] * 3
@@ -248,34 +248,36 @@ def choose(products):
 
 
 @needs_openblas
-@pytest.mark.parametrize("products", [[(900, True), (100, False)], [(500, True), (500, False)],
-                                      [(10, True)]])
-def test_steps_stay_owned_when_products_by_samples_are_half_or_more(products):
+@pytest.mark.parametrize("products", [[(100, True), (900, False)], [(500, True), (500, False)],
+                                      [(10, False)], []])
+def test_steps_stay_owned_unless_products_for_blas_threads_are_most(products):
     assert choose(products) == (True, [True, True, True])
 
 
 @needs_openblas
-@pytest.mark.parametrize("products", [[(499, True), (501, False)], [(10, False)], []])
-def test_steps_run_on_blas_threads_otherwise(products):
+@pytest.mark.parametrize("products", [[(501, True), (499, False)], [(10, True)]])
+def test_steps_run_on_blas_threads_when_large_whole_products_are_most(products):
     # the first step runs owned, to count
     assert choose(products) == (False, [True, False, False])
 
 
 @needs_openblas
-def test_the_choice_follows_the_models_products():
-    conv = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(32, 3),
-                             keras.layers.MaxPooling2D(), keras.layers.Flatten(),
-                             keras.layers.Dense(10)])
-    # a Conv2D(16) (16 x 9 x 26 x 26 = 97,344 multiply-adds a sample) under a Dense(256)
-    # on its 2,704 features (692,224)
-    dense_heavy = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3),
-                                    keras.layers.Flatten(), keras.layers.Dense(256)])
-    x = np.zeros((64, 28, 28, 1), np.float32)
+@pytest.mark.parametrize("layers, owned", [
+    # convolutions: products by samples
+    ([keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+      keras.layers.Dense(10)], True),
+    # a Conv2D(16) (16 x 9 x 26 x 26 = 97,344 multiply-adds a sample) under a Dense(256) on
+    # its 2,704 features (692,224 a sample: 22 million at batch 32, a large product)
+    ([keras.layers.Conv2D(16, 3), keras.layers.Flatten(), keras.layers.Dense(256)], False),
+    # Dense(32) layers: small products (32 x 784 x 32 = 802,816 for the first)
+    ([keras.layers.Flatten()] + [keras.layers.Dense(32) for _ in range(4)], True),
+])
+def test_the_choice_follows_the_models_products(layers, owned):
+    model = keras.Sequential([keras.Input((28, 28, 1))] + layers)
     parallel.set_threads(2)
     try:
-        for model, owned in ((conv, True), (dense_heavy, False)):
-            model.predict(x, batch_size=32, verbose=0)
-            assert model._threading["predict"].owned is owned
+        model.predict(np.zeros((64, 28, 28, 1), np.float32), batch_size=32, verbose=0)
+        assert model._threading["predict"].owned is owned
     finally:
         parallel.reset_threads()
 

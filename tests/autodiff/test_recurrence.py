@@ -1,6 +1,7 @@
 """The fused recurrences: forward against a per-step numpy reference, float64 gradient checks
 with masks, go_backwards, recurrent dropout and the final states; each also with the batch
 rows split over threads (one part per thread, BLAS on one thread)."""
+import warnings
 import zlib
 
 import numpy as np
@@ -171,6 +172,21 @@ def test_without_bias():
     np.testing.assert_allclose(got, reference("lstm", x, W, Ur, None, None, states), rtol=1e-10)
     assert gradcheck(lambda x, W, Ur, h, c: P.lstm_recurrence(x, W, Ur, None, h, c),
                      x, W, Ur, *states)
+
+
+@pytest.mark.parametrize("kind,reset_after", [("lstm", True), ("gru", True), ("gru", False)])
+def test_saturated_float32_gates_without_overflow_warnings(kind, reset_after):
+    """Pre-activations of +-hundreds: exp(-a) of a sigmoid gate overflows float32 (to inf,
+    sigma = 0) without numpy's warning, and the outputs are float64's to float32 round-off."""
+    x, W, Ur, b, rb, states = weights(kind, reset_after)
+    W = W * 400  # |x @ W| up to ~1,000
+    ref = reference(kind, x, W, Ur, b, rb, states, reset_after=reset_after)
+    f32 = [None if a is None else np.float32(a) for a in (x, W, Ur, b, rb)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = call(kind, *f32[:5], [np.float32(s) for s in states], reset_after=reset_after).data
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
 def test_fully_masked_rows_output_zeros_and_keep_the_initial_state():
