@@ -77,7 +77,7 @@ class Attention(Function):
         batch, t, heads = q.shape[:3]
         s, dtype = k.shape[1], np.result_type(q, k, v)
         out = np.empty((batch, t, heads, v.shape[-1]), dtype)
-        parallel.count_products(batch * heads * t * s * (q.shape[-1] + v.shape[-1]), False)
+        parallel.count_products(batch * heads * t * s * (q.shape[-1] + v.shape[-1]), "owned")
         # (B, N, S, T): the mask as the transposed scores take it
         keep = None if self.keep is None else np.broadcast_to(
             self.keep, (batch, heads, t, s)).transpose(0, 1, 3, 2)

@@ -333,7 +333,7 @@ class Conv(Function):
         self.padded_shape = _padded_shape(x.shape, pads)
         n, kc = x.shape[0], math.prod(kernel) * cg
         m = n * math.prod(out)
-        parallel.count_products(m * kc * f, False)
+        parallel.count_products(m * kc * f, "owned")
         dtype = np.result_type(x.dtype, w.dtype)
         # with channel planes, the bias is one more matrix row of ones times b: the GEMM
         # adds it (no pass over y) and the kernel-gradient GEMM gives its gradient
@@ -928,7 +928,7 @@ class ConvTranspose(Function):
             lo = max(covered - length, 0) // 2 if self.padding == "same" else 0
             pads.append((lo, max(covered, length + lo) - length - lo))
         self.pads, self.n = tuple(pads), n
-        parallel.count_products(x.size * math.prod(kernel) * w.shape[-2], False)
+        parallel.count_products(x.size * math.prod(kernel) * w.shape[-2], "owned")
         padded = (x.shape[0],) + tuple(o + lo + hi for o, (lo, hi) in zip(out, pads)) \
             + (w.shape[-2],)
         y = _col2im(x.reshape(-1, x.shape[-1]), w, n, self.strides, self.dilation, padded,

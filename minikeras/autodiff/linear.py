@@ -21,9 +21,25 @@ SMALL_GEMM = 1 << 17
 # on its own thread. (An attention projection of 51,200 tokens, 32 -> 64: predict of
 # keras-io's text transformer 3,921-4,085 -> 4,503-4,658 samples/s.) Below, one product.
 SPLIT_GEMM = 1 << 22
+# Up to this many multiply-adds OpenBLAS runs a product on one thread whatever its thread
+# count (measured, 0.3.31: 64 x 64 x 64 and 65 x 64 x 64 the same bits and time on one
+# thread and on two; 128 x 64 x 64 threaded).
+ONE_THREAD_GEMM = 1 << 18
 # relu's mask threshold: a numpy scalar is converted faster than the Python 0 (0.1 us per
 # ufunc call); y > 0 is exact in every float dtype
 _ZERO = np.float32(0)
+
+
+def count_whole_products(count, multiply_adds):
+    """Count ``count`` products run whole, each of ``multiply_adds``, for
+    ``parallel.StepThreading``'s choice: for owned steps below ``SPLIT_GEMM`` (a step of
+    them ran faster owned, though one alone is faster on OpenBLAS's threads: nine Dense(32)
+    predict 28% faster owned at batch 1024, their 1024 x 32 x 32 products 75 us each on one
+    thread, 42 on two), for BLAS's threads from it; not at all up to ``ONE_THREAD_GEMM``
+    (one thread either way)."""
+    if multiply_adds > ONE_THREAD_GEMM:
+        parallel.count_products(count * multiply_adds,
+                                "blas" if multiply_adds >= SPLIT_GEMM else "owned")
 
 
 def ones(n, dtype):
@@ -86,8 +102,11 @@ class MatMul(Function):
     def forward(self, a, b):
         by_parts = _by_parts(a, b)
         out = _stacked_product(a, b) if by_parts else a @ b
-        multiply_adds = np.size(out) * a.shape[-1]
-        parallel.count_products(multiply_adds, not by_parts and multiply_adds >= SPLIT_GEMM)
+        if by_parts:
+            parallel.count_products(np.size(out) * a.shape[-1], "owned")
+        else:
+            m, n = (a.shape[-2] if a.ndim > 1 else 1), (b.shape[-1] if b.ndim > 1 else 1)
+            count_whole_products(np.size(out) // max(m * n, 1), m * a.shape[-1] * n)
         return out
 
     def backward(self, gy):
@@ -171,7 +190,7 @@ class Dense(Function):
         # the routine for the three products (forward, input gradient, kernel gradient: each
         # m * k * n multiply-adds), chosen once here: np.dot up to SMALL_GEMM, else np.matmul
         n = w.shape[1]
-        parallel.count_products(m * k * n, m * k * n >= SPLIT_GEMM)
+        count_whole_products(1, m * k * n)
         self.product = product = np.dot if m * k * n <= SMALL_GEMM else np.matmul
         self.split = m * k * n >= SPLIT_GEMM and parallel.parts_run_at_once()
         if self.split:

@@ -43,7 +43,7 @@ _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _CGROUP_V2 = "/sys/fs/cgroup/cpu.max"
 _CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
 _state = {"threads": None, "pool": None, "blas_warm": False}
-_products = {True: 0, False: 0}  # multiply-adds counted (count_products): on BLAS's or not
+_products = {"owned": 0, "blas": 0}  # multiply-adds counted by count_products
 _in_part = threading.local()   # .active: this thread is running a part of ``for_parts``
 
 
@@ -134,11 +134,13 @@ class StepThreading:
     samples/s against 7,300 owned at batch 128: two Python threads' 64-row halves of a
     product ran no faster than the whole on one), and a network's whose Dense layers have
     more multiply-adds than its convolutions (a Conv2D(16) under a Dense(256) on its 2,704
-    features: 4,000 against 3,000). Small products lose on BLAS's threads (OpenBLAS threads
-    a 1024 x 32 x 32 product: nine Dense(32) predict 28% faster owned). So the first step
-    runs owned and counts the multiply-adds of its products (``count_products``): the
-    loop's later steps run on BLAS's threads when large whole products have more than half
-    of them, else they stay owned.
+    features: 4,000 against 3,000), and with no product large enough to be threaded (nine
+    Dense(32) at batch 32: 41,000-42,600 against 38,000-40,800). So the first step runs
+    owned and counts the multiply-adds of its products (``count_products``): the loop stays
+    owned when those that gain from owned steps (products by samples, or whole ones
+    that OpenBLAS threads poorly: ``linear.count_whole_products``) are at least as many as
+    those that gain from BLAS's threads, and some are counted; else its later steps run on
+    BLAS's threads.
 
     The rule reads the step's sizes, not its time, so a run repeats bit for bit: OpenBLAS's
     float32 products differ in the last bits between thread counts (a 128 x 784 x 512
@@ -165,8 +167,8 @@ class StepThreading:
                 before = dict(_products)
                 with blas_threads.single_threaded():
                     result = step(*args)
-                on_blas, other = (_products[kind] - before[kind] for kind in (True, False))
-                self.owned = on_blas <= other
+                owned, blas = (_products[way] - before[way] for way in ("owned", "blas"))
+                self.owned = owned > 0 and owned >= blas
                 return result
         if self.owned:
             with blas_threads.single_threaded():
@@ -174,12 +176,12 @@ class StepThreading:
         return step(*args)
 
 
-def count_products(multiply_adds, on_blas):
+def count_products(multiply_adds, way):
     """Count a primitive's matrix products for ``StepThreading``'s choice: their
-    ``multiply_adds``, and whether they would run faster on BLAS's own threads (``on_blas``:
-    a large product run whole, a Dense layer's), or owned (products that go by parts of the
-    batch, a convolution's or an attention's, and small ones)."""
-    _products[on_blas] += multiply_adds
+    ``multiply_adds`` and the way they run faster, "owned" (products by parts of the batch:
+    a convolution's, an attention's) or "blas" (a large product run whole, a Dense
+    layer's)."""
+    _products[way] += multiply_adds
 
 
 def warm_blas():

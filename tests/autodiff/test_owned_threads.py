@@ -230,15 +230,15 @@ def test_a_part_inside_a_part_runs_in_turn(three_parts):
 
 def choose(products):
     """The ways StepThreading runs three steps, each counting ``products`` ((multiply-adds,
-    on BLAS's threads) pairs), on 2 threads."""
+    way) pairs), on 2 threads."""
     parallel.set_threads(2)
     try:
         choice, ways = parallel.StepThreading(), []
 
         def step(value):
             ways.append(blas_threads.pinned())
-            for multiply_adds, on_blas in products:
-                parallel.count_products(multiply_adds, on_blas)
+            for multiply_adds, way in products:
+                parallel.count_products(multiply_adds, way)
             return value * 2
 
         assert [choice.run(step, 21) for _ in range(3)] == [42] * 3
@@ -248,38 +248,65 @@ def choose(products):
 
 
 @needs_openblas
-@pytest.mark.parametrize("products", [[(100, True), (900, False)], [(500, True), (500, False)],
-                                      [(10, False)], []])
-def test_steps_stay_owned_unless_products_for_blas_threads_are_most(products):
+@pytest.mark.parametrize("products", [[(100, "blas"), (900, "owned")],
+                                      [(500, "blas"), (500, "owned")], [(10, "owned")]])
+def test_steps_stay_owned_when_products_for_owned_steps_are_half_or_more(products):
     assert choose(products) == (True, [True, True, True])
 
 
 @needs_openblas
-@pytest.mark.parametrize("products", [[(501, True), (499, False)], [(10, True)]])
-def test_steps_run_on_blas_threads_when_large_whole_products_are_most(products):
+@pytest.mark.parametrize("products", [[(501, "blas"), (499, "owned")], [(10, "blas")], []])
+def test_steps_run_on_blas_threads_otherwise(products):
     # the first step runs owned, to count
     assert choose(products) == (False, [True, False, False])
 
 
 @needs_openblas
-@pytest.mark.parametrize("layers, owned", [
+@pytest.mark.parametrize("shape, layers, owned", [
     # convolutions: products by samples
-    ([keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(), keras.layers.Flatten(),
-      keras.layers.Dense(10)], True),
+    ((28, 28, 1), [keras.layers.Conv2D(32, 3), keras.layers.MaxPooling2D(),
+                   keras.layers.Flatten(), keras.layers.Dense(10)], True),
     # a Conv2D(16) (16 x 9 x 26 x 26 = 97,344 multiply-adds a sample) under a Dense(256) on
     # its 2,704 features (692,224 a sample: 22 million at batch 32, a large product)
-    ([keras.layers.Conv2D(16, 3), keras.layers.Flatten(), keras.layers.Dense(256)], False),
-    # Dense(32) layers: small products (32 x 784 x 32 = 802,816 for the first)
-    ([keras.layers.Flatten()] + [keras.layers.Dense(32) for _ in range(4)], True),
+    ((28, 28, 1), [keras.layers.Conv2D(16, 3), keras.layers.Flatten(),
+                   keras.layers.Dense(256)], False),
+    # a product OpenBLAS threads, not a large one (32 x 784 x 32 = 802,816 multiply-adds),
+    # then products it runs on one thread anyway (32 x 32 x 32)
+    ((784,), [keras.layers.Dense(32) for _ in range(4)], True),
+    # those alone: nothing counted
+    ((32,), [keras.layers.Dense(32) for _ in range(4)], False),
 ])
-def test_the_choice_follows_the_models_products(layers, owned):
-    model = keras.Sequential([keras.Input((28, 28, 1))] + layers)
+def test_the_choice_follows_the_models_products(shape, layers, owned):
+    model = keras.Sequential([keras.Input(shape)] + layers)
     parallel.set_threads(2)
     try:
-        model.predict(np.zeros((64, 28, 28, 1), np.float32), batch_size=32, verbose=0)
+        model.predict(np.zeros((64,) + shape, np.float32), batch_size=32, verbose=0)
         assert model._threading["predict"].owned is owned
     finally:
         parallel.reset_threads()
+
+
+@pytest.mark.parametrize("count, multiply_adds, counted", [
+    (3, linear.ONE_THREAD_GEMM, {}),                         # one thread either way
+    (3, linear.ONE_THREAD_GEMM + 1, {"owned": 3 * (linear.ONE_THREAD_GEMM + 1)}),
+    (2, linear.SPLIT_GEMM - 1, {"owned": 2 * (linear.SPLIT_GEMM - 1)}),
+    (2, linear.SPLIT_GEMM, {"blas": 2 * linear.SPLIT_GEMM}),
+])
+def test_whole_products_count_by_their_size(monkeypatch, count, multiply_adds, counted):
+    monkeypatch.setattr(parallel, "_products", {"owned": 0, "blas": 0})
+    linear.count_whole_products(count, multiply_adds)
+    assert parallel._products == {"owned": 0, "blas": 0, **counted}
+
+
+@pytest.mark.parametrize("a, b, products", [
+    ((5, 7), (7,), 5 * 7), ((7,), (7, 5), 7 * 5), ((7,), (7,), 7),
+    ((4, 3, 6, 7), (3, 7, 5), 12 * 6 * 7 * 5)])       # broadcast stacks
+def test_matmul_counts_each_whole_product(monkeypatch, a, b, products):
+    seen = []
+    monkeypatch.setattr(linear, "count_whole_products", lambda n, each: seen.append(n * each))
+    monkeypatch.setattr(linear, "_by_parts", lambda *arrays: False)
+    P.matmul(np.ones(a, np.float32), np.ones(b, np.float32))
+    assert seen == [products]
 
 
 def test_two_seeded_fits_end_with_the_same_weights_on_two_threads():
