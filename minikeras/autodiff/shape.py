@@ -343,14 +343,28 @@ class Take(Function):
 
 
 def _add_rows(table, indices, rows):
-    """table[indices[i]] += rows[i] for every i, indices repeating: sorted, each distinct
-    row's sum is one ``np.add.reduceat`` (6,400 lookups of 32-wide rows among ~100 distinct
-    tokens: 0.55 against 1.44 ms for ``np.add.at``; as fast when few repeat)."""
+    """table[indices[i]] += rows[i] for every i, indices repeating: sorted, each repeated
+    row's sum is one ``np.add.reduceat`` segment (6,400 lookups of 32-wide rows among ~100
+    distinct tokens: 0.55 against 1.44 ms for ``np.add.at``), and the rows of indices that
+    occur once are added by one fancy-indexed add, as a segment of one row costs as much as
+    a longer one (3,200 lookups of 64-wide rows among 5,000 tokens: 4.6 -> 2.0 ms). The
+    same sums, in the same order, either way."""
     indices = np.where(indices < 0, indices + len(table), indices)   # as np.take reads them
     order = np.argsort(indices, kind="stable")
     ordered = indices[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    table[ordered[starts]] += np.add.reduceat(rows[order], starts, axis=0)
+    counts = np.diff(starts, append=len(ordered))
+    repeated = counts > 1
+    if repeated.all():
+        table[ordered[starts]] += np.add.reduceat(rows[order], starts, axis=0)
+        return
+    once = starts[~repeated]
+    table[ordered[once]] += rows.take(order[once], axis=0)
+    if repeated.any():
+        grouped = rows.take(order[np.repeat(repeated, counts)], axis=0)
+        counts = counts[repeated]
+        table[ordered[starts[repeated]]] += np.add.reduceat(grouped, np.cumsum(counts) - counts,
+                                                           axis=0)
 
 
 @primitive

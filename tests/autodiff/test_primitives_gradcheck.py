@@ -10,7 +10,7 @@ from minikeras.autodiff import primitives as P
 from minikeras.autodiff.elementwise import Square
 from minikeras.autodiff.function import Function
 from minikeras.autodiff.gradcheck import gradcheck, probe_coordinates
-from minikeras.autodiff.tensor import Tensor, grad
+from minikeras.autodiff.tensor import Tensor, backprop, grad
 
 rng = np.random.default_rng(0)
 KIND_MODULES = (attention, conv, custom_gradient, elementwise, fourier, linalg, linear, noise,
@@ -396,3 +396,24 @@ def test_fourier_gradients_rfft_pair_cut_or_padded(n):
 @pytest.mark.parametrize("bins, n", [(4, None), (4, 7), (4, 4), (3, 10), (5, 5)])
 def test_fourier_gradients_irfft_odd_even_cut_or_padded(bins, n):
     assert gradcheck(lambda re, im: P.irfft(re, im, n=n), r(2, bins), r(2, bins))
+
+
+@pytest.mark.parametrize("indices", [
+    [3, 1, 4, 0],                      # each once
+    [2, 2, 2, 5, 5],                   # each repeated
+    [4, 1, 4, 0, -1, 3, 1, 4, 6],      # both, -1 the last row (7 rows), 6 too
+    [0],
+])
+def test_a_tables_row_gradient_adds_each_lookups_rows(indices):
+    """take(table, indices, axis=0)'s gradient: a row looked up once gets its output
+    gradient's row exactly, a repeated one their sum (against float64), others zeros."""
+    table = Tensor(rng.standard_normal((7, 3)).astype(np.float32), requires_grad=True)
+    gy = rng.standard_normal((len(indices), 3)).astype(np.float32)
+    got = backprop(P.take(table, np.array(indices), axis=0), gy)[table]
+    rows = np.array(indices) % 7
+    expected = np.zeros((7, 3))
+    np.add.at(expected, rows, gy.astype(np.float64))
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    for i, row in enumerate(rows):
+        if np.count_nonzero(rows == row) == 1:
+            np.testing.assert_array_equal(got[row], gy[i])
