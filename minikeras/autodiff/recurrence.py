@@ -141,8 +141,11 @@ class _Recurrence(Function):
     the LSTM's factors) does it per time chunk (``prepare_chunk``): on the helper thread
     as the forward passes each chunk, else in the backward loop before the chunk's steps.
 
-    Buffers are time-major, taken from ``scratch`` (no fresh pages per call); without a
-    backward pass (predict, evaluate) two slots per buffer, used alternately, suffice.
+    Buffers are time-major, taken from ``scratch`` (no fresh pages per call): the
+    pre-activations ``z`` are (steps, blocks, batch, units), so one step's blocks are one
+    contiguous array (passes over three blocks of a block-major buffer, each block a
+    whole time series apart, ran 1.5-3x slower); without a backward pass (predict,
+    evaluate) two slots per buffer, used alternately, suffice.
     Without recurrent dropout, h's buffer is the h part of ``xh`` (``h_into_xh``: a step
     writes h_t where the next step's product reads it, no copy). The
     time loops (``forward_rows``, ``backward_rows``) run on a slice of the batch rows:
