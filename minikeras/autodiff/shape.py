@@ -301,9 +301,13 @@ class Take(Function):
 
     ``checked`` (who takes: an Embedding layer's description): an index outside ``[0,
     size)`` raises (``check_index_range``; numpy would count a negative one from the end),
-    at every run of a recorded step too (replay.py)."""
+    at every run of a recorded step too (replay.py). The rows of a table (axis 0: an
+    embedding's lookups) get their gradient in the array the backward pass offers (the
+    optimizer's gradient view during ``fit``), zeroed in place: a table's fresh zeros each
+    step cost page faults (Embedding(20000, 64): 1.2 ms a step)."""
 
     replayable = True
+    writes_destinations = True
 
     def __init__(self, axis=None, checked=None):
         self.axis = axis
@@ -323,11 +327,20 @@ class Take(Function):
             np.add.at(gx, self.indices.ravel(), gy.ravel())
             return gx.reshape(x.shape), None
         axis = self.axis % x.ndim
-        gx = np.zeros(x.shape, gy.dtype)
         if axis == 0 and self.indices.size:  # rows of a table (an embedding's lookups)
+            offered = self.destination(0, gy.dtype)
+            in_place = offered is not None and offered.flags.c_contiguous  # rows as views
+            if in_place:
+                offered.fill(0)
+            gx = offered if in_place else np.zeros(x.shape, gy.dtype)
             _add_rows(gx.reshape(len(gx), -1), self.indices.ravel(),
                       gy.reshape(self.indices.size, -1))
-            return gx, None
+            if offered is None:
+                return gx, None
+            if not in_place:
+                offered[...] = gx
+            return None, None
+        gx = np.zeros(x.shape, gy.dtype)
         moved = np.moveaxis(gx, axis, 0)  # a view: scatter along axis 0 of it
         g = np.moveaxis(gy, tuple(range(axis, axis + self.indices.ndim)),
                         tuple(range(self.indices.ndim)))

@@ -417,3 +417,21 @@ def test_a_tables_row_gradient_adds_each_lookups_rows(indices):
     for i, row in enumerate(rows):
         if np.count_nonzero(rows == row) == 1:
             np.testing.assert_array_equal(got[row], gy[i])
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_a_tables_row_gradient_fills_the_array_offered(contiguous):
+    """With an array to write into (the optimizer's gradient view in fit; ``grad``'s
+    ``out``), rows no lookup reaches are zeroed there, whatever it held."""
+    table = Tensor(rng.standard_normal((6, 3)).astype(np.float32), requires_grad=True)
+    gy = rng.standard_normal((4, 3)).astype(np.float32)
+    indices = np.array([1, 4, 1, 0])
+    out = np.full((3, 6), 7.0, np.float32).T if not contiguous else np.full((6, 3), 7.0,
+                                                                              np.float32)
+    y = P.take(table, indices, axis=0)
+    (got,) = grad(y, [table], gy, out=[out])
+    assert got is out
+    expected = np.zeros((6, 3), np.float32)
+    expected[[4, 0]] = gy[[1, 3]]
+    expected[1] = gy[0] + gy[2]
+    np.testing.assert_array_equal(out, expected)
