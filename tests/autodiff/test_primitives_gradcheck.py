@@ -435,3 +435,26 @@ def test_a_tables_row_gradient_fills_the_array_offered(contiguous):
     expected[[4, 0]] = gy[[1, 3]]
     expected[1] = gy[0] + gy[2]
     np.testing.assert_array_equal(out, expected)
+
+
+def test_a_table_looked_up_twice_and_multiplied_gets_every_contribution_offered():
+    """The offered array takes the first contribution only (a lookup's), the others are
+    added to it: a tied table, looked up twice and multiplied as an output layer's kernel."""
+    table = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    h = rng.standard_normal((2, 3))
+    first, second = np.array([0, 3, 3]), np.array([4, 0])
+
+    def loss(t):
+        logits = P.matmul(h, P.transpose(t))
+        return P.add(P.add(P.sum(P.take(t, first, axis=0)),
+                           P.sum(P.square(P.take(t, second, axis=0)))), P.sum(logits))
+
+    out = np.full((5, 3), 9.0)
+    (got,) = grad(loss(table), [table], out=[out])
+    assert got is out
+    expected = np.zeros((5, 3))
+    np.add.at(expected, first, 1.0)
+    np.add.at(expected, second, 2 * table.data[second])
+    expected += h.sum(axis=0)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert gradcheck(loss, table.data)
