@@ -100,13 +100,13 @@ class MatMul(Function):
     writes_destinations = True
 
     def forward(self, a, b):
-        by_parts = _by_parts(a, b)
-        out = _stacked_product(a, b) if by_parts else a @ b
-        if by_parts:
-            parallel.count_products(np.size(out) * a.shape[-1], "owned")
-        else:
-            m, n = (a.shape[-2] if a.ndim > 1 else 1), (b.shape[-1] if b.ndim > 1 else 1)
-            count_whole_products(np.size(out) // max(m * n, 1), m * a.shape[-1] * n)
+        if _by_parts(a, b):
+            out = _stacked_product(a, b)
+            parallel.count_products(out.size * a.shape[-1], "owned")
+            return out
+        out = a @ b
+        m, n = (a.shape[-2] if a.ndim > 1 else 1), (b.shape[-1] if b.ndim > 1 else 1)
+        count_whole_products(np.size(out) // max(m * n, 1), m * a.shape[-1] * n)
         return out
 
     def backward(self, gy):
